@@ -1,0 +1,64 @@
+// What every agent adapter provides. An adapter is the only place an agent's wire format, tool
+// names or config layout appear; it makes no policy decisions.
+import type { AgentId, Decision, EventKind, HookEvent, HookResponse } from "../hooks/event.js";
+
+/** A payload field that is missing or has the wrong type. `path` is dotted: "tool_input.command". */
+export class PayloadError extends Error {
+  readonly path: string;
+  constructor(path: string, expectation: string) {
+    super(`${path || "payload"}: ${expectation}`);
+    this.name = "PayloadError";
+    this.path = path;
+  }
+}
+
+/** What the agent can do with a hook's answer; each entry is proven by a fixture test. */
+export interface Capabilities {
+  /** The before-tool hook can replace the tool's input. */
+  rewriteInput: boolean;
+  /** The after-tool hook can replace the output the model sees. */
+  replaceOutput: boolean;
+  /** The before-tool hook sees file reads (a read tool, not only shell). */
+  hooksReads: boolean;
+}
+
+export type Scope = "project" | "local" | "user";
+
+/** One hook registration, in neutral terms; the installer turns it into the agent's config. */
+export interface HookRegistration {
+  /** The agent's own event name ("PreToolUse"). */
+  event: string;
+  /** Tool matcher, or undefined for events that take none. */
+  matcher: string | undefined;
+  /** Timeout in the agent's own unit. */
+  timeout: number;
+}
+
+export interface ConfigLayout {
+  format: "claude-settings-json";
+  /** Settings file per scope; project and local are relative to the project root, user to HOME. */
+  files: Record<Scope, string>;
+  /** How a hook command refers to the project root at run time, if the agent offers one. */
+  projectDirVariable: string | undefined;
+  registrations: readonly HookRegistration[];
+}
+
+/** A parsed payload: the neutral event, or `ignored` for an event hookpack does not handle. */
+export type Parsed = { kind: "event"; event: HookEvent } | { kind: "ignored"; eventName: string };
+
+export interface Adapter {
+  id: AgentId;
+  displayName: string;
+  /** Agent version the wire format was checked against. */
+  checkedAgainst: string;
+  capabilities: Capabilities;
+  /** Validates at the edge; throws PayloadError naming the field path. */
+  parse(payload: unknown): Parsed;
+  /** Which kind of event a payload claims to be, even when it fails validation. */
+  classify(payload: unknown): EventKind | "unknown";
+  /** Renders a decision; `payload` is the original, for fields echoed back in full. */
+  render(decision: Decision, event: HookEvent, payload: unknown): HookResponse;
+  /** The response for a failure hookpack could not turn into a decision (no event). */
+  renderFailure(mode: "closed" | "open", message: string): HookResponse;
+  config: ConfigLayout;
+}

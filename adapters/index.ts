@@ -1,0 +1,8 @@
+// Every adapter, by agent id.
+import type { AgentId } from "../hooks/event.js";
+import type { Adapter } from "./adapter.js";
+import { claudeCode } from "./claude-code.js";
+
+export const ADAPTERS: Record<AgentId, Adapter> = {
+  "claude-code": claudeCode,
+};

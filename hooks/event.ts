@@ -1,0 +1,87 @@
+// The neutral vocabulary every layer speaks. Adapters translate an agent's wire format into
+// these types and back; rules only ever see these. This module imports nothing.
+
+export const AGENT_IDS = ["claude-code"] as const;
+export type AgentId = (typeof AGENT_IDS)[number];
+
+export function isAgentId(value: string): value is AgentId {
+  return (AGENT_IDS as readonly string[]).includes(value);
+}
+
+/** Neutral tool kinds; rules match on these, never on an agent's tool name. */
+export const TOOL_KINDS = ["shell", "read-file", "write-file", "search", "fetch", "mcp", "other"] as const;
+export type ToolKind = (typeof TOOL_KINDS)[number];
+
+/**
+ * One tool call, as far as rules care. `fields` holds the input's string leaves that carry
+ * content the agent chose (command text, file content, MCP arguments), keyed by a dotted path
+ * into the original input; adapters decide which leaves count.
+ */
+export interface ToolCall {
+  kind: ToolKind;
+  /** The agent's own tool name, for messages only ("Bash", "mcp__github__create_issue"). */
+  name: string;
+  /** Tool-call id when the agent gives one. */
+  id: string | undefined;
+  /** Shell command text (kind "shell"). */
+  command?: string;
+  /** File or directory the call targets (read-file, write-file, search). */
+  path?: string;
+  /** URL the call targets (fetch). */
+  url?: string;
+  /** Whether a shell command runs in the background. */
+  background?: boolean;
+  /** Content-bearing string leaves of the input, keyed by dotted path. */
+  fields: ReadonlyArray<{ path: string; value: string }>;
+}
+
+export interface Session {
+  id: string;
+  cwd: string;
+  transcriptPath: string | undefined;
+}
+
+export type HookEvent =
+  | { kind: "before-tool"; agent: AgentId; session: Session; tool: ToolCall }
+  | { kind: "after-tool"; agent: AgentId; session: Session; tool: ToolCall; output: unknown }
+  | { kind: "session-start"; agent: AgentId; session: Session }
+  | { kind: "session-end"; agent: AgentId; session: Session; reason: string | undefined };
+
+export type EventKind = HookEvent["kind"];
+
+/** A change to a tool call, in neutral terms; adapters map it onto the agent's input fields. */
+export interface ToolPatch {
+  command?: string;
+}
+
+/** What one rule says about one event. */
+export type Verdict =
+  | { kind: "allow" }
+  | { kind: "rewrite"; patch: ToolPatch; reason: string }
+  | { kind: "redact"; output: unknown; reason: string; count: number }
+  | { kind: "deny"; code: string; reason: string }
+  | { kind: "ask"; code: string; reason: string }
+  | { kind: "warn"; code: string; message: string };
+
+/** The one decision for an event after all verdicts are folded. */
+export type Decision =
+  | { kind: "deny"; codes: string[]; reason: string }
+  | {
+      kind: "proceed";
+      /** "allow" skips the agent's prompt, "ask" forces one, "default" leaves it to the agent. */
+      permission: "allow" | "ask" | "default";
+      codes: string[];
+      reason: string | undefined;
+      patch: ToolPatch | undefined;
+      /** Replacement tool output, same shape as the original. */
+      output: unknown;
+      hasOutput: boolean;
+      warnings: string[];
+    };
+
+/** What the hook process does: exactly one write to each stream and one exit code. */
+export interface HookResponse {
+  exitCode: 0 | 1 | 2;
+  stdout: string;
+  stderr: string;
+}

@@ -1,0 +1,123 @@
+// One hook call, as data: raw payload text in, one HookResponse out. Nothing here touches a
+// process stream; hooks/run-hook.ts does the single read and the single write.
+import { PayloadError, type Adapter } from "../adapters/adapter.js";
+import { createMasker } from "../rules/mask.js";
+import { foldVerdicts, type Rule, type RuleContext } from "../rules/rule.js";
+import type { SecretScanner } from "../rules/secretlint.js";
+import type { Decision, EventKind, HookEvent, HookResponse, Verdict } from "./event.js";
+import { FAILURE_MESSAGES, failureMode, judgeInvolvement, type Involvement } from "./failure-policy.js";
+
+export interface PipelineInput {
+  raw: string;
+  /** The payload was cut at the size cap or the read timed out. */
+  overflow?: boolean;
+  timedOut?: boolean;
+}
+
+export interface PipelineOptions {
+  adapter: Adapter;
+  rules: readonly Rule[];
+  scanner: SecretScanner;
+  debug?: (line: string) => void;
+}
+
+export async function runPipeline(input: PipelineInput, options: PipelineOptions): Promise<HookResponse> {
+  const { adapter, scanner } = options;
+  const debug = options.debug ?? (() => {});
+  const masker = createMasker();
+  const involvement = (): Involvement => judgeInvolvement(input.raw, scanner.mayContainSecret);
+
+  const fail = (kind: EventKind | "unknown", what: string, known: Involvement, event?: HookEvent, payload?: unknown): HookResponse => {
+    const mode = failureMode(kind, known);
+    debug(`failure (${mode}) in ${kind}: ${what}`);
+    const message = masker.mask(mode === "closed" ? FAILURE_MESSAGES.closed(what, known) : FAILURE_MESSAGES.open(what));
+    if (event && mode === "closed" && (event.kind === "before-tool" || event.kind === "after-tool")) {
+      const decision: Decision = { kind: "deny", codes: ["HOOKPACK_FAILED"], reason: message };
+      return guard(adapter.render(decision, event, payload));
+    }
+    return adapter.renderFailure(mode, message);
+  };
+  // Last line of defence: nothing we found may leave the process, whatever a rule or adapter did.
+  const guard = (response: HookResponse): HookResponse => {
+    if (masker.size > 0 && (masker.leaks(response.stdout) || masker.leaks(response.stderr))) {
+      debug("response still held a secret value after masking; replaced by a block");
+      return adapter.renderFailure("closed", "hookpack: internal error: a response still held a secret value and was withheld. Please report this.");
+    }
+    return response;
+  };
+
+  if (input.overflow) return fail("unknown", "the hook payload is larger than the size limit (HOOKPACK_MAX_STDIN_BYTES)", "unverifiable");
+  if (input.timedOut) return fail("unknown", "the hook payload did not arrive in time (stdin stayed open)", involvement());
+  if (input.raw.trim() === "") {
+    debug("empty stdin: nothing to decide");
+    return { exitCode: 0, stdout: "", stderr: "" };
+  }
+
+  let payload: unknown;
+  try {
+    payload = JSON.parse(input.raw);
+  } catch (error) {
+    return fail("unknown", `the hook payload is not valid JSON (${(error as Error).message})`, involvement());
+  }
+
+  let event: HookEvent;
+  try {
+    const parsed = adapter.parse(payload);
+    if (parsed.kind === "ignored") {
+      debug(`event ${parsed.eventName} is not one hookpack handles`);
+      return { exitCode: 0, stdout: "", stderr: "" };
+    }
+    event = parsed.event;
+  } catch (error) {
+    if (!(error instanceof PayloadError)) throw error;
+    return fail(adapter.classify(payload), `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement());
+  }
+
+  const context: RuleContext = {
+    scanner,
+    noteSecret: (value) => masker.add(value, "secret"),
+  };
+  let decision: Decision;
+  try {
+    decision = foldVerdicts(await runRules(event, options.rules, context));
+  } catch (error) {
+    return fail(event.kind, `a rule failed: ${(error as Error).message}`, involvement(), event, payload);
+  }
+
+  decision = degrade(decision, event, adapter);
+  const response = adapter.render(masker.maskDeep(decision), event, payload);
+  return guard({ ...response, stderr: masker.mask(response.stderr) });
+}
+
+async function runRules(event: HookEvent, rules: readonly Rule[], context: RuleContext): Promise<Verdict[]> {
+  const verdicts: Verdict[] = [];
+  let current = event;
+  for (const rule of rules) {
+    if (!rule.on.includes(current.kind)) continue;
+    const verdict = await rule.check(current, context);
+    verdicts.push(verdict);
+    // Later rules see the call as rewritten so far.
+    if (verdict.kind === "rewrite" && current.kind === "before-tool" && verdict.patch.command !== undefined) {
+      current = { ...current, tool: { ...current.tool, command: verdict.patch.command } };
+    } else if (verdict.kind === "redact" && current.kind === "after-tool") {
+      current = { ...current, output: verdict.output };
+    }
+  }
+  return verdicts;
+}
+
+/** A capability the agent lacks turns into an explicit, explained outcome — never a silent drop. */
+function degrade(decision: Decision, event: HookEvent, adapter: Adapter): Decision {
+  if (decision.kind !== "proceed") return decision;
+  if (decision.patch && !adapter.capabilities.rewriteInput) {
+    return {
+      kind: "deny",
+      codes: [...decision.codes, "REWRITE_UNSUPPORTED"],
+      reason: `hookpack cannot rewrite tool input for ${adapter.displayName}. Run this instead: ${decision.patch.command ?? ""}`,
+    };
+  }
+  if (decision.hasOutput && !adapter.capabilities.replaceOutput && event.kind === "after-tool") {
+    return { kind: "deny", codes: [...decision.codes, "OUTPUT_WITHHELD"], reason: decision.reason ?? "hookpack withheld this output." };
+  }
+  return decision;
+}

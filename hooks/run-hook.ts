@@ -1,0 +1,71 @@
+// The only module of the hook runtime that touches process streams and the exit code: one
+// bounded read, one write to each stream, then `process.exitCode` (never process.exit, so the
+// streams flush).
+import { appendFileSync } from "node:fs";
+import { ADAPTERS } from "../adapters/index.js";
+import { DEFAULT_RULES } from "../rules/index.js";
+import { secretScanner } from "../rules/secretlint.js";
+import { isAgentId, AGENT_IDS } from "./event.js";
+import { FAILURE_MESSAGES, failureMode, judgeInvolvement } from "./failure-policy.js";
+import { runPipeline } from "./pipeline.js";
+import { DEFAULT_MAX_STDIN_BYTES, DEFAULT_STDIN_TIMEOUT_MS, readStdin } from "./read-stdin.js";
+
+/** HOOKPACK_DEBUG=1 writes diagnostics to stderr; any other value is a file to append to. */
+function debugSink(env: NodeJS.ProcessEnv): ((line: string) => void) | undefined {
+  const target = env.HOOKPACK_DEBUG;
+  if (!target || target === "0") return undefined;
+  const stamp = (line: string) => `hookpack[debug ${new Date().toISOString()} pid ${process.pid}]: ${line}\n`;
+  if (target === "1" || target === "stderr") return (line) => process.stderr.write(stamp(line));
+  return (line) => {
+    try {
+      appendFileSync(target, stamp(line));
+    } catch {
+      // Diagnostics must never change the hook's answer.
+    }
+  };
+}
+
+function positiveInt(value: string | undefined, fallback: number): number {
+  const n = Number(value);
+  return Number.isInteger(n) && n > 0 ? n : fallback;
+}
+
+export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (!agent || !isAgentId(agent)) {
+    process.stderr.write(`hookpack: unknown agent "${agent ?? ""}" for \`hookpack hook\`; expected one of: ${AGENT_IDS.join(", ")}.\n`);
+    process.exitCode = 2;
+    return;
+  }
+  if (process.stdin.isTTY) {
+    process.stderr.write("hookpack: `hookpack hook <agent>` reads one hook payload on stdin; the agent runs it for you.\n");
+    process.exitCode = 2;
+    return;
+  }
+  const debug = debugSink(env);
+  const started = performance.now();
+  const input = await readStdin(
+    process.stdin,
+    positiveInt(env.HOOKPACK_MAX_STDIN_BYTES, DEFAULT_MAX_STDIN_BYTES),
+    positiveInt(env.HOOKPACK_STDIN_TIMEOUT_MS, DEFAULT_STDIN_TIMEOUT_MS),
+  );
+  let response;
+  try {
+    response = await runPipeline({ raw: input.text, overflow: input.overflow, timedOut: input.timedOut }, {
+      adapter: ADAPTERS[agent],
+      rules: DEFAULT_RULES,
+      scanner: secretScanner,
+      debug,
+    });
+  } catch (error) {
+    // A bug: block rather than guess, and say where to look.
+    debug?.(`internal error: ${(error as Error).stack ?? String(error)}`);
+    const involvement = judgeInvolvement(input.text, secretScanner.mayContainSecret);
+    const mode = failureMode("unknown", involvement);
+    const what = "internal error while checking this call (run with HOOKPACK_DEBUG=1 for details and please report it)";
+    response = ADAPTERS[agent].renderFailure(mode, mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what));
+  }
+  debug?.(`${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${(performance.now() - started).toFixed(1)} ms`);
+  if (response.stdout) process.stdout.write(response.stdout);
+  if (response.stderr) process.stderr.write(response.stderr);
+  process.exitCode = response.exitCode;
+}

@@ -1,0 +1,71 @@
+// The rule contract and the one place verdict precedence is written down.
+import type { Decision, EventKind, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
+import type { SecretScanner } from "./secretlint.js";
+
+export interface RuleContext {
+  /** Pattern detection (secretlint behind a prefilter). */
+  scanner: SecretScanner;
+  /** Records a value found during this call so the masker hides it in everything we write. */
+  noteSecret(value: string): void;
+}
+
+export interface Rule {
+  /** kebab-case, verb then object: "deny-literal-secrets". */
+  id: string;
+  /** One line for `--help`, doctor and the README. */
+  summary: string;
+  on: ReadonlyArray<EventKind>;
+  check(event: HookEvent, context: RuleContext): Verdict | Promise<Verdict>;
+}
+
+/**
+ * Precedence: deny > ask > rewrite/redact > warn > allow. Rewrites and redactions compose in
+ * rule order (the pipeline hands each rule the event the previous one produced), so the last
+ * patch and output seen here already include the earlier ones.
+ */
+export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
+  const denies = verdicts.filter((v) => v.kind === "deny");
+  if (denies.length > 0) {
+    return {
+      kind: "deny",
+      codes: denies.map((d) => d.code),
+      reason: denies.map((d) => d.reason).join("\n\n"),
+    };
+  }
+  const asks = verdicts.filter((v) => v.kind === "ask");
+  let patch: ToolPatch | undefined;
+  let output: unknown = undefined;
+  let hasOutput = false;
+  const reasons: string[] = [];
+  const codes: string[] = [];
+  const warnings: string[] = [];
+  for (const v of verdicts) {
+    if (v.kind === "rewrite") {
+      patch = { ...patch, ...v.patch };
+      reasons.push(v.reason);
+    } else if (v.kind === "redact") {
+      output = v.output;
+      hasOutput = true;
+      reasons.push(v.reason);
+    } else if (v.kind === "warn") {
+      warnings.push(v.message);
+      codes.push(v.code);
+    }
+  }
+  if (asks.length > 0) {
+    for (const a of asks) {
+      codes.push(a.code);
+      reasons.unshift(a.reason);
+    }
+  }
+  return {
+    kind: "proceed",
+    permission: asks.length > 0 ? "ask" : patch ? "allow" : "default",
+    codes,
+    reason: reasons.length > 0 ? reasons.join("\n") : undefined,
+    patch,
+    output,
+    hasOutput,
+    warnings,
+  };
+}
