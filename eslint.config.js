@@ -13,6 +13,11 @@ export default tseslint.config(
     },
   },
   {
+    files: ["**/*.cjs"],
+    languageOptions: { sourceType: "commonjs", globals: { module: "writable", exports: "writable" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
+  {
     // Only the hook entry and the CLI touch stdout, stderr and the exit code.
     files: ["adapters/**", "rules/**", "broker/**", "scanners/**", "installer/**"],
     ignores: ["broker/exec.ts", "broker/exec-*.ts"],

@@ -1,0 +1,96 @@
+// `hookpack install` and `hookpack uninstall`.
+import { parseArgs } from "node:util";
+import { relative } from "node:path";
+import type { Adapter, Scope } from "../../adapters/adapter.js";
+import { ADAPTERS } from "../../adapters/index.js";
+import { AGENT_IDS, isAgentId } from "../../hooks/event.js";
+import { HookpackError } from "../../installer/errors.js";
+import { planInstall, planUninstall, type InstallContext } from "../../installer/install.js";
+import { applyPlan, pending } from "../../installer/plan.js";
+import { distDir, homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
+import type { Command, Io } from "../io.js";
+
+const SCOPES: readonly Scope[] = ["project", "local", "user"];
+
+function parse(args: string[]) {
+  const { values } = parseArgs({
+    args,
+    options: {
+      agent: { type: "string", multiple: true },
+      scope: { type: "string" },
+      "dry-run": { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const ids = (values.agent ?? []).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
+  if (ids.length === 0) throw new HookpackError("USAGE", `hookpack: --agent is required (one of: ${AGENT_IDS.join(", ")}).`);
+  const adapters: Adapter[] = ids.map((id) => {
+    if (!isAgentId(id)) throw new HookpackError("USAGE", `hookpack: unknown agent "${id}"; expected one of: ${AGENT_IDS.join(", ")}.`);
+    return ADAPTERS[id];
+  });
+  const scope = values.scope;
+  if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope)) {
+    throw new HookpackError("USAGE", `hookpack: unknown scope "${scope}"; expected one of: ${SCOPES.join(", ")}.`);
+  }
+  return { adapters, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false };
+}
+
+function context(io: Io): InstallContext {
+  return { root: projectRoot(io), home: homeDir(io), hookpackHome: hookpackHome(io), distDir: distDir(), version: VERSION, nodePath: process.execPath };
+}
+
+function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>, dryRun: boolean): void {
+  for (const c of changes) {
+    const where = c.path.startsWith(ctx.root) ? relative(ctx.root, c.path) : c.path;
+    const verb = c.after === null ? "remove" : c.before === null ? "create" : "update";
+    io.out(`hookpack: ${dryRun ? "would " : ""}${verb} ${where}: ${c.summary}\n`);
+  }
+}
+
+export const install: Command = {
+  name: "install",
+  summary: "register hookpack's hooks in an agent's config",
+  usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run]",
+  async run(args, io) {
+    const options = parse(args);
+    const ctx = context(io);
+    const { plan, notes } = planInstall(options, ctx);
+    const changes = pending(plan).filter((c) => !c.path.endsWith("installs.json") || pending(plan).length > 1);
+    if (changes.length === 0) {
+      io.out(`hookpack: already installed; nothing to change.\n`);
+      return 0;
+    }
+    if (options.dryRun) {
+      report(io, ctx, changes, true);
+      return 0;
+    }
+    report(io, ctx, applyPlan(plan), false);
+    for (const note of notes) io.out(`hookpack: ${note}\n`);
+    return 0;
+  },
+};
+
+export const uninstall: Command = {
+  name: "uninstall",
+  summary: "remove exactly what install added",
+  usage: "hookpack uninstall --agent <id>[,<id>…] [--scope project|local|user] [--dry-run]",
+  async run(args, io) {
+    const options = parse(args);
+    const ctx = context(io);
+    const { plan, notes } = planUninstall(options, ctx);
+    const changes = pending(plan).filter((c) => !c.path.endsWith("installs.json"));
+    if (changes.length === 0) {
+      io.out(`hookpack: no hookpack hooks found; nothing to change.\n`);
+      if (!options.dryRun) applyPlan(plan);
+      return 0;
+    }
+    if (options.dryRun) {
+      report(io, ctx, changes, true);
+      return 0;
+    }
+    report(io, ctx, applyPlan(plan).filter((c) => !c.path.endsWith("installs.json")), false);
+    for (const note of notes) io.out(`hookpack: ${note}\n`);
+    return 0;
+  },
+};

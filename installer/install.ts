@@ -1,0 +1,136 @@
+// `hookpack install` / `hookpack uninstall`: plan the file changes for each agent, then apply.
+import { join, relative } from "node:path";
+import type { Adapter, Scope } from "../adapters/adapter.js";
+import { addRegistrations, recordReversal, reverse, type Reversal } from "./agent-settings.js";
+import { HookpackError } from "./errors.js";
+import { readIfExists, type FileChange, type Plan } from "./plan.js";
+import { chooseRuntime } from "./runtime.js";
+
+export interface InstallContext {
+  /** Project root (the git top level, or the working directory outside git). */
+  root: string;
+  home: string;
+  hookpackHome: string;
+  distDir: string;
+  version: string;
+  nodePath: string;
+}
+
+export interface InstallOptions {
+  adapters: readonly Adapter[];
+  /** Defaults to "project" when hookpack is a dependency of the project, else "local". */
+  scope: Scope | undefined;
+}
+
+export interface InstallPlan {
+  plan: Plan;
+  notes: string[];
+}
+
+interface InstallState {
+  version: 1;
+  files: Record<string, Reversal>;
+}
+
+const statePath = (ctx: InstallContext) => join(ctx.hookpackHome, "installs.json");
+
+function readState(ctx: InstallContext): { text: string | null; state: InstallState } {
+  const text = readIfExists(statePath(ctx));
+  if (text === null) return { text, state: { version: 1, files: {} } };
+  try {
+    const state = JSON.parse(text) as InstallState;
+    if (state.version !== 1 || typeof state.files !== "object" || state.files === null) throw new Error("unexpected shape");
+    return { text, state };
+  } catch (error) {
+    throw new HookpackError(
+      "INSTALL_STATE_UNREADABLE",
+      `hookpack: ${statePath(ctx)} is unreadable (${(error as Error).message}); nothing was changed.`,
+      "It only records how to undo installs; move it aside and run the command again (uninstall then falls back to removing our entries structurally).",
+    );
+  }
+}
+
+function stateChange(ctx: InstallContext, before: string | null, state: InstallState): FileChange {
+  const empty = Object.keys(state.files).length === 0;
+  return {
+    path: statePath(ctx),
+    before,
+    after: empty && before === null ? null : `${JSON.stringify(state, null, 2)}\n`,
+    mode: 0o600,
+    summary: "record how to undo the install",
+  };
+}
+
+export function settingsPath(adapter: Adapter, scope: Scope, ctx: InstallContext): string {
+  return join(scope === "user" ? ctx.home : ctx.root, adapter.config.files[scope]);
+}
+
+export function defaultScope(adapter: Adapter, ctx: InstallContext): Scope {
+  const runtime = chooseRuntime({ ...ctx, scope: "project", projectDirVariable: adapter.config.projectDirVariable });
+  return runtime.kind === "project-dependency" ? "project" : "local";
+}
+
+export function planInstall(options: InstallOptions, ctx: InstallContext): InstallPlan {
+  const plan: Plan = [];
+  const notes: string[] = [];
+  const { text: stateText, state } = readState(ctx);
+  const copied = new Set<string>();
+  for (const adapter of options.adapters) {
+    const scope = options.scope ?? defaultScope(adapter, ctx);
+    const runtime = chooseRuntime({ ...ctx, scope, projectDirVariable: adapter.config.projectDirVariable });
+    for (const change of runtime.changes) {
+      if (!copied.has(change.path)) plan.push(change);
+      copied.add(change.path);
+    }
+    const file = settingsPath(adapter, scope, ctx);
+    const shown = scope === "user" ? file : relative(ctx.root, file) || file;
+    const before = readIfExists(file);
+    const command = `${runtime.command} hook ${adapter.id}`;
+    const { text: after, createdKeys } = addRegistrations(before ?? "", shown, adapter.config, adapter.id, command);
+    const final = before === null ? (after.endsWith("\n") ? after : `${after}\n`) : after;
+    if (final !== (before ?? "")) {
+      const previous = state.files[file];
+      // Keep the first reversal: it knows the file as it was before hookpack ever touched it.
+      const keepOld = previous !== undefined;
+      state.files[file] = keepOld
+        ? { ...previous, installed: recordReversal(before, final, []).installed, removed: null }
+        : recordReversal(before, final, createdKeys);
+    }
+    plan.push({ path: file, before, after: before === null && final === "" ? null : final, summary: `register hookpack's ${adapter.displayName} hooks in ${shown}` });
+    notes.push(`${adapter.displayName} (${scope} scope): hooks run \`${command}\`${runtime.kind === "user-runtime" ? ` (a per-user copy of the runtime under ${join(ctx.hookpackHome, "runtime")})` : " (the project's own hookpack dependency)"}.`);
+    if (scope === "project" && runtime.kind === "user-runtime") {
+      notes.push(`${shown} is usually committed, but this hook command holds paths from this machine. Add hookpack as a devDependency and re-run, or use --scope local.`);
+    }
+  }
+  plan.push(stateChange(ctx, stateText, state));
+  return { plan, notes };
+}
+
+export function planUninstall(options: InstallOptions, ctx: InstallContext): InstallPlan {
+  const plan: Plan = [];
+  const notes: string[] = [];
+  const { text: stateText, state } = readState(ctx);
+  for (const adapter of options.adapters) {
+    const scopes: Scope[] = options.scope ? [options.scope] : ["project", "local", "user"];
+    for (const scope of scopes) {
+      const file = settingsPath(adapter, scope, ctx);
+      const before = readIfExists(file);
+      if (before === null) continue;
+      const shown = scope === "user" ? file : relative(ctx.root, file) || file;
+      const after = reverse(before, shown, adapter.config, adapter.id, state.files[file]);
+      if (after !== before) {
+        plan.push({
+          path: file,
+          before,
+          after,
+          summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
+          pruneDirs: state.files[file]?.createdFile ? [join(file, "..")] : [],
+        });
+      }
+      delete state.files[file];
+    }
+  }
+  plan.push(stateChange(ctx, stateText, state));
+  if (plan.length === 1 && plan[0]!.before === plan[0]!.after) notes.push("no hookpack hooks were installed; nothing to change.");
+  return { plan, notes };
+}

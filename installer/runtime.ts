@@ -1,0 +1,71 @@
+// Where the hook runtime lives, and the exact command an agent's config calls.
+//
+// Never npx: it resolves the registry on every tool call and breaks once its cache is cleaned.
+// - Project scope with hookpack as a dependency of the project: the project's own copy,
+//   `node "$CLAUDE_PROJECT_DIR/node_modules/hookpack/dist/hookpack.cjs"`, so the committed
+//   settings file works for every teammate after `npm install`.
+// - Otherwise: a stable per-user copy of the self-contained bundles under
+//   $HOOKPACK_HOME/runtime/<version>/, run by the absolute path of the node that installed it
+//   (GUI-launched agents often have a PATH without node).
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import type { FileChange } from "./plan.js";
+import { readIfExists } from "./plan.js";
+
+export interface RuntimeChoice {
+  /** The command prefix, to which " hook <agent>" is appended. */
+  command: string;
+  kind: "project-dependency" | "user-runtime";
+  /** Files to copy for a user runtime. */
+  changes: FileChange[];
+}
+
+/** POSIX shell double-quoting; `$VAR` references listed in `keep` stay expandable. */
+export function shellQuote(text: string, keep: readonly string[] = []): string {
+  let out = text.replace(/[\\"$`]/g, (c) => `\\${c}`);
+  for (const name of keep) out = out.split(`\\$${name}`).join(`$${name}`);
+  return `"${out}"`;
+}
+
+export function isProjectDependency(root: string): boolean {
+  const manifest = readIfExists(join(root, "package.json"));
+  if (!manifest) return false;
+  try {
+    const pkg = JSON.parse(manifest) as Record<string, Record<string, string> | undefined>;
+    const declared = ["dependencies", "devDependencies", "optionalDependencies"].some((k) => pkg[k]?.hookpack !== undefined);
+    return declared && readIfExists(join(root, "node_modules", "hookpack", "dist", "hookpack.cjs")) !== null;
+  } catch {
+    return false;
+  }
+}
+
+export interface RuntimeOptions {
+  root: string;
+  hookpackHome: string;
+  scope: "project" | "local" | "user";
+  projectDirVariable: string | undefined;
+  /** The directory holding the running bundles (dist/). */
+  distDir: string;
+  version: string;
+  nodePath: string;
+}
+
+export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
+  if (o.scope === "project" && o.projectDirVariable && isProjectDependency(o.root)) {
+    const script = `$${o.projectDirVariable}/node_modules/hookpack/dist/hookpack.cjs`;
+    return { kind: "project-dependency", command: `node ${shellQuote(script, [o.projectDirVariable])}`, changes: [] };
+  }
+  const target = join(o.hookpackHome, "runtime", o.version);
+  const changes: FileChange[] = [];
+  for (const name of readdirSync(o.distDir).filter((f) => f.endsWith(".cjs")).sort()) {
+    const after = readIfExists(join(o.distDir, name));
+    const path = join(target, name);
+    if (after === null || path === join(o.distDir, name)) continue;
+    changes.push({ path, before: readIfExists(path), after, mode: 0o755, summary: `copy the hook runtime to ${path}` });
+  }
+  return {
+    kind: "user-runtime",
+    command: `${shellQuote(o.nodePath)} ${shellQuote(join(target, "hookpack.cjs"))}`,
+    changes,
+  };
+}

@@ -1,0 +1,61 @@
+// Builds the published runtime: self-contained CommonJS bundles in dist/ (no runtime
+// dependencies to install). Separate bundles keep the hook's hot path small: the `hookpack`
+// entry loads only hook.cjs for `hookpack hook`, and secretlint lives in its own bundle that is
+// required only when the prefilter hits.
+import { build } from "esbuild";
+import { chmodSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+
+// Source module (without extension) → output bundle name.
+const ENTRIES = {
+  "cli/bin": "hookpack",
+  "cli/main": "cli",
+  "hooks/run-hook": "hook",
+  "rules/secretlint-engine": "secretlint-engine",
+};
+const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
+
+/** Imports of another entry's module stay imports of that bundle instead of being inlined. */
+const splitEntries = (self) => ({
+  name: "split-entries",
+  setup(b) {
+    b.onResolve({ filter: /^\.\.?\// }, (args) => {
+      const target = resolve(args.resolveDir, args.path).replace(/\.(js|ts)$/, "");
+      const out = bySource.get(target);
+      if (out && out !== self) return { path: `./${out}.cjs`, external: true };
+      return undefined;
+    });
+  },
+});
+
+const debugStub = join(root, "scripts", "debug-stub.cjs");
+
+rmSync(join(root, "dist"), { recursive: true, force: true });
+mkdirSync(join(root, "dist"));
+await Promise.all(
+  Object.entries(ENTRIES).map(([src, out]) =>
+    build({
+      entryPoints: [join(root, `${src}.ts`)],
+      outfile: join(root, "dist", `${out}.cjs`),
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      minify: true,
+      legalComments: "none",
+      banner: out === "hookpack" ? { js: "#!/usr/bin/env node" } : undefined,
+      define: { HOOKPACK_VERSION: JSON.stringify(pkg.version) },
+      alias: { debug: debugStub },
+      // Prefer ESM builds: jsonc-parser's UMD main uses dynamic requires a bundle cannot follow.
+      mainFields: ["module", "main"],
+      plugins: [splitEntries(out)],
+      logLevel: "warning",
+    }),
+  ),
+);
+chmodSync(join(root, "dist", "hookpack.cjs"), 0o755);
+console.log(`hookpack: built dist/ (${Object.values(ENTRIES).map((o) => `${o}.cjs`).join(", ")})`);

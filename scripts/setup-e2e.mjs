@@ -1,0 +1,141 @@
+#!/usr/bin/env node
+// Installs the pinned real agent clients used by the end-to-end tests into
+// .cache/e2e/ (gitignored) and records them in .cache/e2e/clients.json:
+//   { "claude-code": { "version": "2.1.330", "bin": "/abs/path/to/claude" } }
+//
+// Idempotent: nothing is downloaded when the binary is already there at the
+// pinned version. Needs no stdin; safe under CI=true. Exits non-zero with a
+// clear message when no client could be made to work.
+//
+// Claude Code: the wrapper package `@anthropic-ai/claude-code` needs node>=22,
+// so we install the platform package that holds the native (Bun) binary and
+// run that binary directly.
+
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const E2E_DIR = join(ROOT, ".cache", "e2e");
+const CLIENTS_JSON = join(E2E_DIR, "clients.json");
+
+// The pinned version first; the version verified in
+// /work/shared/reference/e2e-real-clients.md as the fallback.
+const CLAUDE_VERSIONS = ["2.1.330", "2.1.197"];
+
+function log(msg) {
+  process.stdout.write(`hookpack: ${msg}\n`);
+}
+
+function fail(msg) {
+  process.stderr.write(`hookpack: e2e setup failed: ${msg}\n`);
+  process.exit(1);
+}
+
+function platformPackage() {
+  if (process.platform !== "linux") return null;
+  if (process.arch === "x64") return "@anthropic-ai/claude-code-linux-x64";
+  if (process.arch === "arm64") return "@anthropic-ai/claude-code-linux-arm64";
+  return null;
+}
+
+function readJson(file) {
+  try {
+    return JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs `<bin> --version`; returns the version string it reports, or an error text. */
+function probe(bin) {
+  const r = spawnSync(bin, ["--version"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    timeout: 60_000,
+    env: {
+      PATH: process.env.PATH ?? "/usr/bin:/bin",
+      HOME: join(E2E_DIR, "probe-home"),
+      TERM: "dumb",
+      LANG: "C.UTF-8",
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
+      DISABLE_TELEMETRY: "1",
+      DISABLE_ERROR_REPORTING: "1",
+      DISABLE_AUTOUPDATER: "1",
+    },
+  });
+  if (r.error) return { ok: false, why: r.error.message };
+  if (r.status !== 0) return { ok: false, why: `exit ${r.status} ${r.signal ?? ""}: ${(r.stderr || r.stdout).trim().slice(0, 400)}` };
+  const m = /(\d+\.\d+\.\d+)/.exec(r.stdout);
+  if (!m) return { ok: false, why: `unexpected --version output: ${r.stdout.trim().slice(0, 200)}` };
+  return { ok: true, version: m[1] };
+}
+
+function installClaude(pkg, version) {
+  const dir = join(E2E_DIR, "claude-code");
+  mkdirSync(dir, { recursive: true });
+  // A package.json keeps npm from walking up into the hookpack project.
+  const pj = join(dir, "package.json");
+  if (!existsSync(pj)) writeFileSync(pj, JSON.stringify({ name: "hookpack-e2e-clients", private: true }, null, 2) + "\n");
+  const bin = join(dir, "node_modules", ...pkg.split("/"), "claude");
+  const installed = readJson(join(dir, "node_modules", ...pkg.split("/"), "package.json"));
+
+  if (installed?.version === version && existsSync(bin)) {
+    const p = probe(bin);
+    if (p.ok && p.version === version) return { ok: true, bin, version, cached: true };
+  }
+
+  log(`installing ${pkg}@${version} into ${dir} …`);
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const r = spawnSync(
+    npm,
+    ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", `${pkg}@${version}`],
+    { stdio: ["ignore", "inherit", "inherit"], timeout: 15 * 60_000, env: { ...process.env, CI: "true" } },
+  );
+  if (r.error) return { ok: false, why: `npm install: ${r.error.message}` };
+  if (r.status !== 0) return { ok: false, why: `npm install exited ${r.status}` };
+  if (!existsSync(bin)) return { ok: false, why: `binary not found after install: ${bin}` };
+  try {
+    chmodSync(bin, 0o755);
+  } catch {
+    /* best effort */
+  }
+  const p = probe(bin);
+  if (!p.ok) return { ok: false, why: `binary does not run: ${p.why}` };
+  if (p.version !== version) return { ok: false, why: `binary reports ${p.version}, expected ${version}` };
+  return { ok: true, bin, version, cached: false };
+}
+
+function writeClients(entry) {
+  const current = readJson(CLIENTS_JSON);
+  const next = current && typeof current === "object" && !Array.isArray(current) ? current : {};
+  next["claude-code"] = entry;
+  const tmp = `${CLIENTS_JSON}.${process.pid}.tmp`;
+  writeFileSync(tmp, JSON.stringify(next, null, 2) + "\n");
+  renameSync(tmp, CLIENTS_JSON);
+}
+
+function main() {
+  const pkg = platformPackage();
+  if (!pkg) fail(`no Claude Code native binary package for ${process.platform}/${process.arch}`);
+  mkdirSync(E2E_DIR, { recursive: true });
+
+  const errors = [];
+  for (const version of CLAUDE_VERSIONS) {
+    const res = installClaude(pkg, version);
+    if (res.ok) {
+      if (version !== CLAUDE_VERSIONS[0]) {
+        log(`WARNING: pinned Claude Code ${CLAUDE_VERSIONS[0]} did not work (${errors.join("; ")}); using fallback ${version}`);
+      }
+      writeClients({ version: res.version, bin: res.bin });
+      log(`e2e client ready: ${res.bin}`);
+      return;
+    }
+    errors.push(`${version}: ${res.why}`);
+    process.stderr.write(`hookpack: Claude Code ${version} not usable: ${res.why}\n`);
+  }
+  fail(`could not install a working Claude Code client (${errors.join("; ")})`);
+}
+
+main();
