@@ -29,6 +29,7 @@ export const PREFILTER = new RegExp(
     "glpat-",
     "gl(?:c|sa)_",
     "xox[bpaore]-",
+    "xapp-",
     String.raw`hooks\.slack\.com`,
     "T3BlbkFJ",
     "sk-ant-",

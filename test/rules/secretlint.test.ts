@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { lint } from "../../rules/secretlint-engine.js";
+import { PREFILTER, secretScanner } from "../../rules/secretlint.js";
+import { fakeTokens } from "../helpers/fake-secrets.js";
+
+// Clean text that resembles real tool output: code, logs, JSON, URLs without credentials.
+const CLEAN = [
+  "total 48\ndrwxr-xr-x  5 user user 4096 Nov 22 10:00 .\n-rw-r--r--  1 user user  220 package.json",
+  'export function add(a: number, b: number) { return a + b; }\nconst url = "https://example.com/api/v1/items?page=2";',
+  '{"name":"demo","version":"1.0.0","scripts":{"test":"vitest"},"dependencies":{"zod":"^4.0.0"}}',
+  "Error: ENOENT: no such file or directory, open '/home/u/app/config.yml'\n    at Object.openSync (node:fs:581:3)",
+  "The account id is stored in the settings table; see docs/accounts.md for details.",
+  "git log --oneline\n0a3c833 Scaffold the package\n4b1d2e9 Fix typo in README",
+];
+
+describe("secretlint wrapper", () => {
+  const tokens = fakeTokens(7);
+
+  it.each(Object.entries(tokens))("finds the %s fake with the pinned preset", async (name, value) => {
+    const text = name === "awsSecretAccessKey" ? `aws_secret_access_key = ${value}` : `value: ${value}\n`;
+    const findings = await lint(text, "tool-output.txt");
+    expect(findings.length, `${name} not detected`).toBeGreaterThan(0);
+    // The prefilter may never hide something the preset finds.
+    expect(PREFILTER.test(text)).toBe(true);
+  });
+
+  it("prefilter never misses what the preset finds, over many seeds and contexts", async () => {
+    const contexts = [(v: string) => `export TOKEN=${v}`, (v: string) => `{"key": "${v}"}`, (v: string) => `curl -H 'Authorization: Bearer ${v}' x`];
+    let checked = 0;
+    for (let seed = 1; seed <= 12; seed++) {
+      for (const [name, value] of Object.entries(fakeTokens(seed))) {
+        for (const ctx of contexts) {
+          const text = ctx(name === "awsSecretAccessKey" ? `aws_secret_access_key=${value}` : value);
+          const found = (await lint(text, "tool-output.txt")).length > 0;
+          if (found) expect(PREFILTER.test(text), `${name} (seed ${seed}) found by the preset but missed by the prefilter`).toBe(true);
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(500);
+  });
+
+  it("finds nothing in clean text, and the prefilter skips it", async () => {
+    for (const text of CLEAN) {
+      expect(secretScanner.mayContainSecret(text), text).toBe(false);
+      expect(await lint(text, "tool-output.txt")).toEqual([]);
+    }
+  });
+
+  it("scans for AWS access key ids (off upstream by default)", async () => {
+    const findings = await secretScanner.scan(`AWS_ACCESS_KEY_ID=${tokens.awsAccessKeyId}`);
+    expect(findings.map((f) => f.messageId)).toContain("AWSAccessKeyID");
+  });
+
+  it("treats secretlint-disable comments in scanned text as data, not instructions", async () => {
+    const text = `// secretlint-disable\nconst t = "${tokens.github}";\n// secretlint-disable-line\n${tokens.npm} // secretlint-disable-line`;
+    const ids = (await secretScanner.scan(text)).map((f) => f.ruleId);
+    expect(ids).toContain("github");
+    expect(ids).toContain("npm");
+  });
+
+  it("reports ranges that cover exactly the value, and never the value itself", async () => {
+    const text = `token: ${tokens.github} end`;
+    const [finding] = await secretScanner.scan(text);
+    expect(finding).toBeDefined();
+    expect(text.slice(finding!.start, finding!.end)).toBe(tokens.github);
+    expect(JSON.stringify(finding)).not.toContain(tokens.github);
+  });
+
+  it("passes the file path so path-gated rules fire (.npmrc _authToken)", async () => {
+    const text = `//registry.npmjs.org/:_authToken=${tokens.npm.slice(4)}\n`;
+    expect((await secretScanner.scan(text, "/home/u/app/.npmrc")).length).toBeGreaterThan(0);
+  });
+});
