@@ -1,5 +1,9 @@
 // Every `hookpack` command. A new command is one module in this folder plus one line here.
 import type { Command } from "../io.js";
 import { install, uninstall } from "./install.js";
+import { checkPack } from "./check-pack.js";
+import { prePush } from "./pre-push.js";
+import { exec } from "./exec.js";
+import { secret } from "./secret.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret];

@@ -1,0 +1,132 @@
+// `hookpack check-pack [DIR | FILE.tgz | <name>@<version>]`: audit what a package publishes.
+import { readFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { parseArgs } from "node:util";
+import { HookpackError } from "../../installer/errors.js";
+import { ALLOW_FILE, readAllowFile, type AllowList } from "../../scanners/content.js";
+import { gitOnlyIgnored, npmPack, PackError, resolvePackSource, scanTarball, type PackFinding, type PackScanResult } from "../../scanners/pack.js";
+import { toGithub, toSarif, type ReportItem } from "../../scanners/report.js";
+import { TarError } from "../../scanners/tar.js";
+import { VERSION } from "../context.js";
+import type { Command, Io } from "../io.js";
+
+const FORMATS = ["text", "json", "sarif", "github"] as const;
+type Format = (typeof FORMATS)[number];
+
+const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 1)} MB`;
+
+export function loadAllowList(file: string): AllowList {
+  const { list, errors } = readAllowFile(file);
+  if (errors.length > 0) {
+    throw new HookpackError("ALLOW_FILE_INVALID", `hookpack: ${file}: ${errors[0]}; nothing was scanned.`, "Each line is sha256:<hex>, <rule>:sha256:<hex> or path:<glob> (values never go in this file).");
+  }
+  return list;
+}
+
+function where(f: PackFinding): string {
+  return f.line !== undefined ? `${f.path}:${f.line}:${f.column ?? 1}` : f.path;
+}
+
+function textReport(label: string, result: PackScanResult, findings: PackFinding[], kind: "dir" | "file" | "spec", strict: boolean): string {
+  const lines: string[] = [];
+  const errors = findings.filter((f) => f.severity === "error").length;
+  const warnings = findings.length - errors;
+  lines.push(`hookpack: check-pack ${label}: ${result.files} files, ${mb(result.bytes)}; ${result.entries} archive entries.`);
+  for (const f of findings) {
+    lines.push(`hookpack: ${f.severity === "error" ? "error  " : "warning"} ${where(f)}  ${f.message} [${f.ruleId}]${f.fingerprint ? ` ${f.fingerprint}` : ""}`);
+    if (f.preview) lines.push(`hookpack:           ${f.preview}`);
+  }
+  if (findings.length === 0) {
+    lines.push("hookpack: no agent state, credential files, secrets or unusual entries found.");
+    return `${lines.join("\n")}\n`;
+  }
+  lines.push(`hookpack: ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}${errors > 0 || (strict && warnings > 0) ? " (check failed)" : ""}.`);
+  if (kind === "spec") {
+    lines.push("hookpack: this version is already published: revoke every credential it holds now, then publish a fixed version and deprecate this one (`npm deprecate <name>@<version> \"…\"`).");
+  } else if (errors > 0) {
+    lines.push('hookpack: fix: keep these files out of the package (package.json "files", or negations such as "!**/.claude/**" and "!**/.env*"; or .npmignore), move secrets out of the code, and revoke any secret that was ever published.');
+  }
+  lines.push(`hookpack: a false positive? add its fingerprint (or path:<glob>) to ${ALLOW_FILE}; never the value.`);
+  return `${lines.join("\n")}\n`;
+}
+
+export const checkPack: Command = {
+  name: "check-pack",
+  summary: "audit what a package publishes: agent state, credential files, secrets, unusual entries",
+  usage: "hookpack check-pack [DIR | FILE.tgz | <name>@<version>] [--format text|json|sarif|github] [--registry <url>] [--strict]",
+  async run(args, io: Io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        format: { type: "string", default: "text" },
+        registry: { type: "string" },
+        "ignore-scripts": { type: "boolean", default: false },
+        "allow-file": { type: "string" },
+        "no-inline-allow": { type: "boolean", default: false },
+        strict: { type: "boolean", default: false },
+        "max-bytes": { type: "string" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    const format = values.format as Format;
+    if (!(FORMATS as readonly string[]).includes(format)) throw new HookpackError("USAGE", `hookpack: unknown format "${values.format}"; expected one of: ${FORMATS.join(", ")}.`);
+    if (positionals.length > 1) throw new HookpackError("USAGE", `hookpack: check-pack takes one target, got ${positionals.length}.`);
+    const maxBytes = values["max-bytes"] === undefined ? undefined : Number(values["max-bytes"]);
+    if (maxBytes !== undefined && !(maxBytes > 0)) throw new HookpackError("USAGE", "hookpack: --max-bytes takes a positive number of bytes.");
+
+    let source;
+    try {
+      source = resolvePackSource(positionals[0], io.cwd);
+    } catch (error) {
+      if (error instanceof PackError) throw new HookpackError(error.code, error.message, error.hint);
+      throw error;
+    }
+    const allowPath = values["allow-file"] ? join(io.cwd, values["allow-file"]) : join(source.kind === "dir" ? source.dir : io.cwd, ALLOW_FILE);
+    const allow = loadAllowList(allowPath);
+
+    let tarball: Buffer;
+    let label: string;
+    try {
+      if (source.kind === "file") {
+        tarball = readFileSync(source.file);
+        label = relative(io.cwd, source.file) || source.file;
+      } else {
+        const packed = await npmPack(source.kind === "dir" ? { dir: source.dir } : { spec: source.spec, cwd: io.cwd }, { env: io.env, registry: values.registry, ignoreScripts: values["ignore-scripts"] });
+        tarball = packed.tarball!;
+        label = `${packed.info.name}@${packed.info.version}${source.kind === "dir" ? ` (packed from ${relative(io.cwd, source.dir) || "."})` : " (published tarball)"}`;
+      }
+    } catch (error) {
+      if (error instanceof PackError) throw new HookpackError(error.code, error.message, error.hint);
+      throw error;
+    }
+
+    let result: PackScanResult;
+    try {
+      // Managed values: the broker's matcher plugs in here as `extraMatcher` once it exists.
+      result = await scanTarball(tarball, { allow, inlineAllow: !values["no-inline-allow"], limits: maxBytes ? { maxBytes } : undefined });
+    } catch (error) {
+      if (error instanceof TarError) {
+        throw new HookpackError(error.code, `hookpack: ${label} could not be read: ${error.message}; nothing in it was checked.`, "A tarball that npm produced never trips these limits; treat this archive as hostile.", 1);
+      }
+      throw error;
+    }
+    const findings = [...result.findings];
+    if (source.kind === "dir") findings.push(...(await gitOnlyIgnored(source.dir, result.paths, io.env)).filter((g) => !findings.some((f) => f.path === g.path && f.severity === "error")));
+    const failed = findings.some((f) => f.severity === "error" || values.strict);
+
+    const items: ReportItem[] = findings.map((f) => ({ ruleId: f.ruleId, level: f.severity, message: `${f.message}${f.preview ? `: ${f.preview}` : ""}`, path: f.path, line: f.line, column: f.column, fingerprint: f.fingerprint }));
+    if (format === "json") {
+      io.out(`${JSON.stringify({ version: 1, target: label, source: source.kind, files: result.files, entries: result.entries, bytes: result.bytes, findings, failed }, null, 2)}\n`);
+    } else if (format === "sarif") {
+      io.out(toSarif(items, VERSION, "check-pack"));
+    } else if (format === "github") {
+      io.out(toGithub(items, "hookpack check-pack"));
+      const errors = findings.filter((f) => f.severity === "error").length;
+      io.err(`hookpack: check-pack ${label}: ${result.files} files, ${errors} errors, ${findings.length - errors} warnings.\n`);
+    } else {
+      io.out(textReport(label, result, findings, source.kind, values.strict ?? false));
+    }
+    return failed ? 1 : 0;
+  },
+};

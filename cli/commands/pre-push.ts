@@ -1,0 +1,118 @@
+// `hookpack pre-push [<remote> [<url>]]`: git's pre-push entry. Refs arrive on stdin; every pushed
+// commit is scanned for added secrets and added agent-state paths. Run by hand (stdin a terminal),
+// it scans what `git push` would send for the current branch.
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { HookpackError } from "../../installer/errors.js";
+import { ALLOW_FILE } from "../../scanners/content.js";
+import { GitError, gitText } from "../../scanners/git.js";
+import { parsePushInput, PushInputError, scanPushRange, type PushFinding, type PushUpdate } from "../../scanners/push-range.js";
+import { toGithub, type ReportItem } from "../../scanners/report.js";
+import { projectRoot } from "../context.js";
+import type { Command } from "../io.js";
+import { loadAllowList } from "./check-pack.js";
+
+async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** What `git push` would send for the current branch: HEAD against its upstream. */
+async function currentBranchUpdate(cwd: string, env: NodeJS.ProcessEnv): Promise<{ remote: string | undefined; updates: PushUpdate[] }> {
+  const git = { cwd, env };
+  const head = (await gitText(["rev-parse", "HEAD"], git)).trim();
+  const branch = (await gitText(["symbolic-ref", "-q", "--short", "HEAD"], { ...git, okCodes: [0, 1] })).trim();
+  const zero = "0".repeat(head.length);
+  if (!branch) return { remote: undefined, updates: [{ localRef: "HEAD", localOid: head, remoteRef: "HEAD", remoteOid: zero }] };
+  const remote = (await gitText(["config", "--get", `branch.${branch}.remote`], { ...git, okCodes: [0, 1] })).trim() || undefined;
+  const merge = (await gitText(["config", "--get", `branch.${branch}.merge`], { ...git, okCodes: [0, 1] })).trim() || `refs/heads/${branch}`;
+  const upstream = (await gitText(["rev-parse", "-q", "--verify", "@{upstream}"], { ...git, okCodes: [0, 1, 128] })).trim();
+  return { remote, updates: [{ localRef: `refs/heads/${branch}`, localOid: head, remoteRef: merge, remoteOid: /^[0-9a-f]+$/.test(upstream) ? upstream : zero }] };
+}
+
+const short = (oid: string) => oid.slice(0, 12);
+
+function textReport(findings: PushFinding[], remote: string | undefined, refs: string[], commits: number, bytes: number, notes: string[], allowFile: string): string {
+  const out: string[] = [];
+  const kb = bytes < 1024 * 1024 ? `${Math.ceil(bytes / 1024)} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  out.push(`hookpack: pre-push${remote ? ` to ${remote}` : ""}: scanned ${commits} commit${commits === 1 ? "" : "s"} (${kb} of changes) for ${refs.join(", ") || "nothing to push"}.`);
+  for (const n of notes) out.push(`hookpack: note: ${n}`);
+  if (findings.length === 0) return `${out.join("\n")}\n`;
+  const byCommit = new Map<string, PushFinding[]>();
+  for (const f of findings) byCommit.set(f.commit, [...(byCommit.get(f.commit) ?? []), f]);
+  out.push(`hookpack: push blocked: ${findings.length} finding${findings.length === 1 ? "" : "s"} in ${byCommit.size} commit${byCommit.size === 1 ? "" : "s"}.`);
+  for (const [commit, list] of byCommit) {
+    const first = list[0]!;
+    out.push(first.ref && !first.subject ? `hookpack:   ${first.ref} (object ${short(commit)})` : `hookpack:   commit ${short(commit)} "${first.subject}"`);
+    for (const f of list) {
+      if (f.kind === "secret") {
+        out.push(`hookpack:     ${f.path}:${f.line}:${f.column}  ${f.label} [${f.ruleId}] ${f.fingerprint}`);
+        if (f.preview) out.push(`hookpack:       + ${f.preview}`);
+      } else {
+        out.push(`hookpack:     ${f.path}  agent state or credential file added (${f.label}) [${f.ruleId}]`);
+      }
+    }
+  }
+  const oldest = [...byCommit.keys()].pop()!;
+  out.push(
+    "hookpack: these are in the history being pushed, so a new commit that deletes them is not enough:",
+    "hookpack:   1. revoke each secret that was ever pushed or shared elsewhere;",
+    `hookpack:   2. rewrite the listed commits: \`git rebase -i ${short(oldest)}^\` and edit each one (\`git rm --cached <file>\` for agent state), or for many commits \`git filter-repo --replace-text\` / \`--invert-paths --path <file>\`;`,
+    "hookpack:   3. keep agent state ignored (`hookpack install` adds it to .gitignore), then push again.",
+    `hookpack: a false positive? put \`gitleaks:allow\` on that line, or add its fingerprint (or path:<glob>) to ${allowFile}. \`git push --no-verify\` skips every check.`,
+  );
+  return `${out.join("\n")}\n`;
+}
+
+export const prePush: Command = {
+  name: "pre-push",
+  summary: "git's pre-push hook: scan every commit being pushed for secrets and agent state",
+  usage: "hookpack pre-push [<remote> [<url>]] [--format text|json|github] [--no-inline-allow]",
+  async run(args, io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: {
+        format: { type: "string", default: "text" },
+        "allow-file": { type: "string" },
+        "no-inline-allow": { type: "boolean", default: false },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    const format = values.format!;
+    if (!["text", "json", "github"].includes(format)) throw new HookpackError("USAGE", `hookpack: unknown format "${format}"; expected text, json or github.`);
+    const cwd = io.cwd;
+    const root = projectRoot(io);
+    const allowFile = values["allow-file"] ? join(cwd, values["allow-file"]) : join(root, ALLOW_FILE);
+    const allow = loadAllowList(allowFile);
+    try {
+      let remote = positionals[0];
+      let updates: PushUpdate[];
+      if (io.stdin.isTTY) {
+        const current = await currentBranchUpdate(cwd, io.env);
+        remote ??= current.remote;
+        updates = current.updates;
+      } else {
+        updates = parsePushInput(await readAll(io.stdin));
+      }
+      // Managed values: the broker's matcher plugs in here as `extraMatcher` once it exists.
+      const result = await scanPushRange({ cwd, env: io.env, remote, updates, allow, inlineAllow: !values["no-inline-allow"] });
+      const refs = updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
+      if (format === "json") {
+        io.out(`${JSON.stringify({ version: 1, remote: remote ?? null, refs, commits: result.commits, bytes: result.bytes, objects: result.objects, excluded: result.excluded, notes: result.notes, findings: result.findings }, null, 2)}\n`);
+      } else if (format === "github") {
+        const items: ReportItem[] = result.findings.map((f) => ({ ruleId: f.ruleId, level: "error", message: `${f.kind === "secret" ? f.label : `agent state or credential file added (${f.label})`} in commit ${short(f.commit)}${f.preview ? `: ${f.preview}` : ""}`, path: f.path, line: f.line, column: f.column, fingerprint: f.fingerprint }));
+        io.out(toGithub(items, "hookpack pre-push"));
+      } else {
+        io.err(textReport(result.findings, remote, refs, result.commits, result.bytes, result.notes, ALLOW_FILE));
+      }
+      return result.findings.length > 0 ? 1 : 0;
+    } catch (error) {
+      if (error instanceof PushInputError || error instanceof GitError) {
+        throw new HookpackError("PRE_PUSH_FAILED", `hookpack: pre-push could not scan the push (${error.message}); the push was stopped.`, "Fix the cause and push again, or skip every check once with `git push --no-verify`.");
+      }
+      throw error;
+    }
+  },
+};

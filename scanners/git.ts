@@ -1,0 +1,150 @@
+// Running git for the scanners: one process per question, never one per file or commit.
+import { spawn } from "node:child_process";
+
+export class GitError extends Error {
+  readonly args: readonly string[];
+  readonly stderr: string;
+  readonly status: number | null;
+  constructor(args: readonly string[], status: number | null, stderr: string) {
+    super(`git ${args.join(" ")} failed (exit ${status ?? "signal"}): ${stderr.trim().split("\n").slice(-3).join(" ")}`);
+    this.name = "GitError";
+    this.args = args;
+    this.stderr = stderr;
+    this.status = status;
+  }
+}
+
+export interface GitOptions {
+  cwd: string;
+  env?: NodeJS.ProcessEnv;
+  input?: string | Buffer;
+  /** Exit codes that are not errors (default [0]). */
+  okCodes?: readonly number[];
+}
+
+/** Runs git to completion; resolves with stdout as a Buffer. */
+export function git(args: readonly string[], options: GitOptions): Promise<{ stdout: Buffer; status: number }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args as string[], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on("data", (d: Buffer) => out.push(d));
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", reject);
+    child.stdin.on("error", () => {}); // git may exit before reading all input
+    child.on("close", (code) => {
+      const status = code ?? -1;
+      if (!(options.okCodes ?? [0]).includes(status)) reject(new GitError(args, code, Buffer.concat(err).toString("utf8")));
+      else resolve({ stdout: Buffer.concat(out), status });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+export async function gitText(args: readonly string[], options: GitOptions): Promise<string> {
+  return (await git(args, options)).stdout.toString("utf8");
+}
+
+/**
+ * Streams git's stdout line by line (split on LF only: a lone CR is content) to `onLine`, which may
+ * be async; the stream is paused while it runs, so memory stays bounded by one file's diff.
+ */
+export function gitLines(args: readonly string[], options: GitOptions, onLine: (line: string) => void | Promise<void>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn("git", args as string[], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const err: Buffer[] = [];
+    let bytes = 0;
+    let rest = "";
+    let failed: unknown;
+    let chain: Promise<void> = Promise.resolve();
+    child.stderr.on("data", (d: Buffer) => err.push(d));
+    child.on("error", reject);
+    child.stdin.on("error", () => {});
+    child.stdout.setEncoding("utf8");
+    child.stdout.on("data", (chunk: string) => {
+      bytes += Buffer.byteLength(chunk);
+      const text = rest + chunk;
+      const lines = text.split("\n");
+      rest = lines.pop() ?? "";
+      child.stdout.pause();
+      chain = chain
+        .then(async () => {
+          for (const line of lines) {
+            if (failed) return;
+            await onLine(line);
+          }
+        })
+        .catch((error: unknown) => {
+          failed ??= error;
+          child.kill();
+        })
+        .finally(() => child.stdout.resume());
+    });
+    child.on("close", (code) => {
+      chain
+        .then(async () => {
+          if (!failed && rest !== "") await onLine(rest);
+        })
+        .catch((error: unknown) => {
+          failed ??= error;
+        })
+        .then(() => {
+          if (failed) reject(failed);
+          else if (code !== 0) reject(new GitError(args, code, Buffer.concat(err).toString("utf8")));
+          else resolve(bytes);
+        });
+    });
+    child.stdin.end(options.input ?? "");
+  });
+}
+
+/** `git cat-file --batch` for many objects in one process; objects over `maxBytes` are skipped. */
+export async function readObjects(oids: readonly string[], options: GitOptions & { maxBytes: number }): Promise<Map<string, { type: string; size: number; body: Buffer | undefined }>> {
+  const result = new Map<string, { type: string; size: number; body: Buffer | undefined }>();
+  if (oids.length === 0) return result;
+  const check = await gitText(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], { ...options, input: `${oids.join("\n")}\n` });
+  const small: string[] = [];
+  check.split("\n").forEach((line, i) => {
+    const [oid, type, size] = line.split(" ");
+    if (!oid || !type || size === undefined || type === "missing") return;
+    result.set(oids[i]!, { type, size: Number(size), body: undefined });
+    if (Number(size) <= options.maxBytes) small.push(oids[i]!);
+  });
+  if (small.length === 0) return result;
+  const { stdout } = await git(["cat-file", "--batch"], { ...options, input: `${small.join("\n")}\n` });
+  let pos = 0;
+  for (const oid of small) {
+    const nl = stdout.indexOf(0x0a, pos);
+    if (nl === -1) break;
+    const [, , size] = stdout.subarray(pos, nl).toString("utf8").split(" ");
+    const n = Number(size);
+    const entry = result.get(oid);
+    if (entry) entry.body = stdout.subarray(nl + 1, nl + 1 + n);
+    pos = nl + 1 + n + 1;
+  }
+  return result;
+}
+
+/** Decodes a path as git prints it: C-quoted ("a\303\251\tb") when it holds special bytes. */
+export function unquoteGitPath(path: string): string {
+  if (!path.startsWith('"') || !path.endsWith('"') || path.length < 2) return path;
+  const bytes: number[] = [];
+  const s = path.slice(1, -1);
+  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, "\\": 92, '"': 34 };
+  for (let i = 0; i < s.length; i++) {
+    const c = s[i]!;
+    if (c !== "\\") {
+      bytes.push(...Buffer.from(c, "utf8"));
+      continue;
+    }
+    const n = s[i + 1] ?? "";
+    if (/[0-7]/.test(n)) {
+      bytes.push(parseInt(s.slice(i + 1, i + 4), 8));
+      i += 3;
+    } else {
+      bytes.push(simple[n] ?? n.charCodeAt(0));
+      i += 1;
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
