@@ -52,6 +52,8 @@ await Promise.all(
       alias: { debug: debugStub },
       // Prefer ESM builds: jsonc-parser's UMD main uses dynamic requires a bundle cannot follow.
       mainFields: ["module", "main"],
+      // Native and optional: loaded lazily by broker/keys.ts, with a key-file fallback.
+      external: ["@napi-rs/keyring"],
       plugins: [splitEntries(out)],
       logLevel: "warning",
     }),

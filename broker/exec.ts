@@ -1,0 +1,334 @@
+// `hookpack exec`: resolve secrets, inject them into one child's environment, mask its output,
+// forward signals, record an audit entry. This is an edge module: it owns the child process and
+// the output streams it is given. Everything it decides is done by the pure modules it calls.
+import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { constants as osConstants, userInfo } from "node:os";
+import { resolve } from "node:path";
+import type { Readable, Writable } from "node:stream";
+import { HookpackError } from "../installer/errors.js";
+import { createValueMatcher, DEFAULT_MIN_LENGTH, type ManagedValue, type ValueMatcher } from "../rules/managed-values.js";
+import { secretScanner, type SecretScanner } from "../rules/secretlint.js";
+import { appendAudit, commandSummary, type ExecAuditEntry } from "./audit.js";
+import { parseDotenv } from "./dotenv.js";
+import type { KeyContext } from "./keys.js";
+import { resolveValue, type ProviderSpec } from "./providers.js";
+import { NAME_RE, openStore, type SecretStore } from "./store.js";
+import { OutputRedactor } from "./redact-stream.js";
+
+export interface SecretRequest {
+  name: string;
+  envVar: string;
+}
+
+export interface ExecRequest {
+  argv: string[];
+  secrets: SecretRequest[];
+  envFile?: string;
+  grant?: string;
+}
+
+export interface ExecIo extends Omit<KeyContext, "home"> {
+  home: string;
+  cwd: string;
+  stdout: Writable;
+  stderr: Writable;
+  stdoutIsTTY: boolean;
+  stdinIsTTY: boolean;
+  /** hookpack's own messages (always start with "hookpack:"). */
+  note(text: string): void;
+  /** Tests use a scanner stub; default is the secretlint wrapper. null turns detection off. */
+  scanner?: SecretScanner | null;
+  /** Idle time after which held-back output is released (default 25 ms). */
+  idleMs?: number;
+  /** How long to wait for output pipes after the child exits (default 1000 ms). */
+  drainGraceMs?: number;
+}
+
+/** The configured floor for secret length (HOOKPACK_MIN_SECRET_LENGTH, default 6, at least 4). */
+export function minSecretLength(env: NodeJS.ProcessEnv): number {
+  const raw = env.HOOKPACK_MIN_SECRET_LENGTH;
+  if (raw === undefined || raw === "") return DEFAULT_MIN_LENGTH;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 4 || n > 1024) {
+    throw new HookpackError("USAGE", `hookpack: HOOKPACK_MIN_SECRET_LENGTH="${raw}" is not a whole number from 4 to 1024.`, "unset it to use the default of 6.");
+  }
+  return n;
+}
+
+export const ENV_VAR_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** Parses `NAME` or `NAME=ENVVAR`. */
+export function parseSecretFlag(flag: string): SecretRequest {
+  const [name = "", envVar = name, extra] = flag.split("=");
+  if (extra !== undefined || !NAME_RE.test(name) || !ENV_VAR_RE.test(envVar)) {
+    throw new HookpackError("USAGE", `hookpack: --secret "${flag}" is not NAME or NAME=ENVVAR.`, "names and variables use letters, digits and underscores, e.g. --secret GITHUB_TOKEN=GH_TOKEN.");
+  }
+  return { name, envVar };
+}
+
+interface Resolved {
+  env: Record<string, string>;
+  names: string[];
+  values: ManagedValue[];
+}
+
+/** Everything that can fail before the child starts: store, env file, providers, lengths. */
+export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Resolved> {
+  const floor = minSecretLength(io.env);
+  const store = await openStore({ home: io.home, env: io.env, askPassphrase: io.askPassphrase, keyring: io.keyring });
+  const env: Record<string, string> = {};
+  const wanted: SecretRequest[] = [];
+  if (req.envFile) {
+    const path = resolve(io.cwd, req.envFile);
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (error) {
+      throw new HookpackError("ENV_FILE", `hookpack: cannot read the env file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, "check the path given to --env-file.");
+    }
+    const parsed = parseDotenv(text);
+    if (parsed.errors.length > 0) {
+      const e = parsed.errors[0]!;
+      throw new HookpackError("ENV_FILE", `hookpack: ${path}:${e.line}: ${e.message}.`, "fix the line (KEY=value, KEY=$secret:NAME) and retry.");
+    }
+    for (const e of parsed.entries) {
+      if (!ENV_VAR_RE.test(e.key)) throw new HookpackError("ENV_FILE", `hookpack: ${path}:${e.line}: "${e.key}" is not a valid environment variable name.`, "use letters, digits and underscores.");
+      if (e.ref) wanted.push({ name: e.ref, envVar: e.key });
+      else if (/^\$\{?secret:/.test(e.value)) throw new HookpackError("ENV_FILE", `hookpack: ${path}:${e.line}: malformed secret reference.`, "write $secret:NAME or ${secret:NAME}, where NAME is letters, digits and underscores.");
+      else env[e.key] = e.value;
+    }
+  }
+  wanted.push(...req.secrets);
+  const unknown = [...new Set(wanted.filter((w) => !store?.meta(w.name)).map((w) => w.name))];
+  if (unknown.length > 0) {
+    const known = store?.list().map((m) => m.name) ?? [];
+    throw new HookpackError(
+      "SECRET_UNKNOWN",
+      `hookpack: unknown secret${unknown.length > 1 ? "s" : ""} ${unknown.join(", ")}${store ? ` (store: ${store.path})` : " (there is no secret store yet)"}. The command was not started.`,
+      `add ${unknown.length > 1 ? "them" : "it"} with \`hookpack secret set ${unknown[0]}\`${known.length ? `; known: ${known.join(", ")}` : ""}.`,
+    );
+  }
+  const cache = new Map<string, string>();
+  const ctx = { home: io.home, env: io.env, cwd: io.cwd, store, askPassphrase: io.askPassphrase, keyring: io.keyring };
+  for (const w of wanted) {
+    let value = cache.get(w.name);
+    if (value === undefined) {
+      value = await resolveValue(w.name, store!.meta(w.name)!.provider, ctx);
+      if (value.length < floor) {
+        throw new HookpackError("SECRET_TOO_SHORT", `hookpack: secret ${w.name} resolved to a value shorter than ${floor} characters, too short to mask reliably. The command was not started.`, "use a longer secret, or lower HOOKPACK_MIN_SECRET_LENGTH (at least 4) if you accept false matches.");
+      }
+      cache.set(w.name, value);
+    }
+    env[w.envVar] = value;
+  }
+  const values: ManagedValue[] = [...cache].map(([name, value]) => ({ name, value }));
+  values.push(...cheapValues(store, cache, io.env));
+  return { env, names: [...cache.keys()], values };
+}
+
+/** Other managed values that cost nothing to know (stored, env): masked too, never injected. */
+function cheapValues(store: SecretStore | undefined, have: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): ManagedValue[] {
+  const out: ManagedValue[] = [];
+  for (const m of store?.list() ?? []) {
+    if (have.has(m.name)) continue;
+    const p: ProviderSpec = m.provider;
+    try {
+      if (p.kind === "store") out.push({ name: m.name, value: store!.value(m.name) });
+      else if (p.kind === "env" && env[p.var]) out.push({ name: m.name, value: env[p.var]! });
+    } catch {
+      // A damaged entry that was not asked for does not stop the command; it is not masked either.
+    }
+  }
+  return out;
+}
+
+function buildMatcher(values: readonly ManagedValue[], floor: number): ValueMatcher {
+  const shortest = values.reduce((m, v) => Math.min(m, v.value.length), floor);
+  return createValueMatcher(values, { mode: "bytes", minLength: Math.max(1, shortest) });
+}
+
+function maskWith(matcher: ValueMatcher): (s: string) => string {
+  return (s) => Buffer.from(matcher.redact(Buffer.from(s, "utf8").toString("latin1")).text, "latin1").toString("utf8");
+}
+
+const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2"];
+
+/** Runs the request; resolves to the exit code (the child's, 128+signal, or 126/127/2 for hookpack's own failures). */
+export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
+  if (req.grant !== undefined) {
+    throw new HookpackError("GRANT_UNSUPPORTED", `hookpack: --grant is not supported by this version (grant "${req.grant}" cannot be checked). The command was not started.`, "run without --grant, or upgrade hookpack.");
+  }
+  if (req.argv.length === 0) throw new HookpackError("USAGE", "hookpack: no command given after `--`.", "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]");
+  const started = Date.now();
+  const base: Omit<ExecAuditEntry, "command" | "exitCode" | "durationMs" | "redactions" | "redactedNames"> = {
+    kind: "exec",
+    ts: new Date(started).toISOString(),
+    agent: io.env.HOOKPACK_AGENT || undefined,
+    session: io.env.HOOKPACK_SESSION || undefined,
+    user: safeUser(),
+    cwd: io.cwd,
+    secrets: [...new Set(req.secrets.map((s) => s.name))],
+  };
+  let resolved: Resolved;
+  try {
+    resolved = await resolveRequest(req, io);
+  } catch (error) {
+    if (error instanceof HookpackError) {
+      audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+    }
+    throw error;
+  }
+  const matcher = buildMatcher(resolved.values, minSecretLength(io.env));
+  const mask = maskWith(matcher);
+  const childEnv: NodeJS.ProcessEnv = { ...io.env, ...resolved.env };
+  delete childEnv.HOOKPACK_PASSPHRASE;
+  if (io.stdoutIsTTY && !io.env.NO_COLOR) {
+    // The child writes to a pipe, not our terminal; ask it to keep its colours anyway.
+    childEnv.FORCE_COLOR ??= "1";
+    childEnv.CLICOLOR_FORCE ??= "1";
+  }
+  // With a terminal on stdin the child stays in our process group (it must be able to read the
+  // terminal, and Ctrl-C reaches it directly). Otherwise it gets its own group, and every signal
+  // we receive is forwarded to the whole group.
+  const ownGroup = !io.stdinIsTTY && process.platform !== "win32";
+  const [cmd, ...args] = req.argv as [string, ...string[]];
+  const child = spawn(cmd, args, { cwd: io.cwd, env: childEnv, stdio: ["inherit", "pipe", "pipe"], detached: ownGroup, windowsHide: true });
+
+  const signalChild = (sig: NodeJS.Signals) => {
+    try {
+      if (ownGroup && child.pid !== undefined) process.kill(-child.pid, sig);
+      else child.kill(sig);
+    } catch {
+      // already gone
+    }
+  };
+  const handlers = new Map<NodeJS.Signals, () => void>();
+  for (const sig of FORWARDED) {
+    // Terminal-generated signals already reach a child in our group; forwarding them again would
+    // deliver them twice.
+    const h = () => {
+      if (ownGroup || (sig !== "SIGINT" && sig !== "SIGQUIT")) signalChild(sig);
+    };
+    handlers.set(sig, h);
+    process.on(sig, h);
+  }
+  const scanner = io.scanner === undefined ? secretScanner : io.scanner ?? undefined;
+  const releaseBelow = Math.max(1, Math.min(minSecretLength(io.env), ...resolved.values.map((v) => v.value.length)));
+  const outR = new OutputRedactor(matcher, { releaseBelow, scanner, filePath: "stdout.txt" });
+  const errR = new OutputRedactor(matcher, { releaseBelow, scanner, filePath: "stderr.txt" });
+  try {
+    const exited = waitExit(child);
+    const pumps = [pump(child.stdout!, outR, io.stdout, io.idleMs ?? 25), pump(child.stderr!, errR, io.stderr, io.idleMs ?? 25)];
+    const result = await exited;
+    if (result.error) {
+      const code = result.error.code === "ENOENT" ? 127 : 126;
+      io.note(`hookpack: cannot run ${mask(cmd)}: ${result.error.code === "ENOENT" ? "command not found" : result.error.message}.\nhookpack: check the command name and PATH.\n`);
+      await Promise.allSettled(pumps);
+      audit(io, { ...base, secrets: resolved.names, command: commandSummary(req.argv, mask), exitCode: code, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: "SPAWN_FAILED" });
+      return code;
+    }
+    // Output pipes can outlive the child (a background grandchild holds them): wait a little, then stop reading.
+    const grace = setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+    }, io.drainGraceMs ?? 1000);
+    await Promise.allSettled(pumps);
+    clearTimeout(grace);
+    const exitCode = result.signal ? 128 + (osConstants.signals[result.signal] ?? 0) : (result.code ?? 1);
+    audit(io, {
+      ...base,
+      secrets: resolved.names,
+      command: commandSummary(req.argv, mask),
+      exitCode,
+      signal: result.signal ?? undefined,
+      durationMs: Date.now() - started,
+      redactions: outR.count + errR.count,
+      redactedNames: [...new Set([...outR.names, ...errR.names])],
+    });
+    return exitCode;
+  } finally {
+    for (const [sig, h] of handlers) process.off(sig, h);
+  }
+}
+
+function safeUser(): string | undefined {
+  try {
+    return userInfo().username;
+  } catch {
+    return undefined;
+  }
+}
+
+function audit(io: ExecIo, entry: ExecAuditEntry): void {
+  try {
+    appendAudit(io.home, entry);
+  } catch (error) {
+    io.note(`hookpack: could not write the audit log in ${io.home}: ${(error as Error).message}.\nhookpack: check that HOOKPACK_HOME is writable.\n`);
+  }
+}
+
+interface ExitResult {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  error?: NodeJS.ErrnoException;
+}
+
+function waitExit(child: ChildProcess): Promise<ExitResult> {
+  return new Promise((res) => {
+    child.once("error", (error: NodeJS.ErrnoException) => res({ code: null, signal: null, error }));
+    child.once("exit", (code, signal) => res({ code, signal }));
+  });
+}
+
+/** Copies one child stream to `target` through the redactor, one chunk at a time, in order. */
+async function pump(source: Readable, redactor: OutputRedactor, target: Writable, idleMs: number): Promise<void> {
+  let chain: Promise<void> = Promise.resolve();
+  let broken = false;
+  const onError = () => {
+    // Our reader went away (EPIPE): stop reading so the child gets SIGPIPE like it would in a shell.
+    broken = true;
+    source.destroy();
+  };
+  target.on("error", onError);
+  const write = async (text: string) => {
+    if (!text || broken) return;
+    if (!target.write(Buffer.from(text, "latin1"))) {
+      await new Promise<void>((r) => {
+        const done = () => {
+          target.off("drain", done);
+          target.off("error", done);
+          target.off("close", done);
+          r();
+        };
+        target.on("drain", done);
+        target.on("error", done);
+        target.on("close", done);
+      });
+    }
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const arm = () => {
+    clearTimeout(timer);
+    if (redactor.holding) {
+      timer = setTimeout(() => {
+        chain = chain.then(async () => write(await redactor.releaseIdle()));
+      }, idleMs);
+    }
+  };
+  try {
+    for await (const chunk of source) {
+      clearTimeout(timer);
+      await chain;
+      await write(await redactor.push((chunk as Buffer).toString("latin1")));
+      arm();
+    }
+  } catch {
+    // destroyed after the grace period or on EPIPE: flush what we have
+  } finally {
+    clearTimeout(timer);
+    await chain;
+    await write(await redactor.flush());
+    target.off("error", onError);
+  }
+}

@@ -1,0 +1,142 @@
+// Small file primitives for per-user state: a private directory, atomic replace, and an
+// exclusive lock file that survives crashes (a dead holder's lock is taken over).
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { HookpackError } from "../installer/errors.js";
+
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** Writes `data` to `path` so that a reader (or a crash) sees the old file or the new one. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
+  const dir = dirname(path);
+  ensurePrivateDir(dir);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(tmp, "wx", mode);
+  try {
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+  try {
+    const dfd = openSync(dir, "r");
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // Directory fsync is not supported everywhere (Windows); the rename is still atomic.
+  }
+  removeStaleTemps(dir, basename(path));
+}
+
+/** Temp files left by writers that died (kill -9 mid-write). */
+function removeStaleTemps(dir: string, base: string): void {
+  const prefix = `.${base}.`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    if (!pidAlive(pid)) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // raced with another cleaner
+      }
+    }
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export interface LockOptions {
+  timeoutMs?: number;
+  /** A lock older than this is taken over even if its pid looks alive (pid reuse). */
+  staleMs?: number;
+}
+
+/** Takes `lockPath` exclusively (breaking locks of dead processes); returns the release function. */
+export function acquireLock(lockPath: string, options: LockOptions = {}): () => void {
+  const timeout = options.timeoutMs ?? 15_000;
+  const staleMs = options.staleMs ?? 120_000;
+  const started = Date.now();
+  ensurePrivateDir(dirname(lockPath));
+  let fd: number | undefined;
+  for (let attempt = 0; fd === undefined; attempt++) {
+    try {
+      fd = openSync(lockPath, "wx", 0o600);
+      writeSync(fd, `${process.pid}\n`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (isStale(lockPath, staleMs)) {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // someone else broke it first
+        }
+        continue;
+      }
+      if (Date.now() - started > timeout) {
+        throw new HookpackError(
+          "STORE_LOCKED",
+          `hookpack: the secret store is locked by another hookpack process (${lockPath}).`,
+          `wait for it to finish; if no hookpack is running, delete ${lockPath}.`,
+        );
+      }
+      sleepSync(Math.min(100, 5 + attempt * 5 + Math.random() * 10));
+    }
+  }
+  const held = fd;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    closeSync(held);
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/** Runs `fn` (sync or async) holding `lockPath` exclusively. */
+export async function withLock<T>(lockPath: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
+  const release = acquireLock(lockPath, options);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+function isStale(lockPath: string, staleMs: number): boolean {
+  try {
+    const pid = Number(readFileSync(lockPath, "utf8").trim());
+    if (!pidAlive(pid)) {
+      // An empty file may be a lock being written right now; give it a moment.
+      return pid > 0 || Date.now() - statSync(lockPath).mtimeMs > 1000;
+    }
+    return Date.now() - statSync(lockPath).mtimeMs > staleMs;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,52 @@
+// `hookpack exec`: run one command with secrets in its environment and its output masked.
+import { parseArgs } from "node:util";
+import { HookpackError } from "../../installer/errors.js";
+import { parseSecretFlag, runExec } from "../../broker/exec.js";
+import { hookpackHome } from "../context.js";
+import type { Command } from "../io.js";
+import { passphrasePrompt } from "./secret-prompt.js";
+
+const USAGE = "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]";
+
+export const exec: Command = {
+  name: "exec",
+  summary: "run a command with secrets injected into its environment only; its output is masked",
+  usage: USAGE,
+  async run(args, io) {
+    const dd = args.indexOf("--");
+    if (dd === -1) {
+      throw new HookpackError("USAGE", "hookpack: `exec` needs `--` before the command.", `usage: ${USAGE}`);
+    }
+    const { values, positionals } = parseArgs({
+      args: args.slice(0, dd),
+      options: {
+        secret: { type: "string", multiple: true },
+        "env-file": { type: "string" },
+        grant: { type: "string" },
+      },
+      strict: true,
+      allowPositionals: true,
+    });
+    if (positionals.length > 0) throw new HookpackError("USAGE", `hookpack: unexpected "${positionals[0]}" before \`--\`.`, `usage: ${USAGE}`);
+    return runExec(
+      {
+        argv: args.slice(dd + 1),
+        secrets: (values.secret ?? []).map(parseSecretFlag),
+        envFile: values["env-file"],
+        grant: values.grant,
+      },
+      {
+        home: hookpackHome(io),
+        env: io.env,
+        cwd: io.cwd,
+        // Binary-safe output goes straight to our own streams (cli/ is allowed to touch them).
+        stdout: process.stdout,
+        stderr: process.stderr,
+        stdoutIsTTY: process.stdout.isTTY === true,
+        stdinIsTTY: process.stdin.isTTY === true,
+        note: (text) => io.err(text),
+        askPassphrase: passphrasePrompt,
+      },
+    );
+  },
+};

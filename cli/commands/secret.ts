@@ -1,0 +1,211 @@
+// `hookpack secret set|list|rm|import`: the embedded store and provider references.
+import { parseArgs } from "node:util";
+import { readFileSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { HookpackError } from "../../installer/errors.js";
+import { planImport } from "../../broker/dotenv.js";
+import { minSecretLength } from "../../broker/exec.js";
+import { writeFileAtomic } from "../../broker/fs-safe.js";
+import { describeProvider, resolveValue, validateProvider, type ProviderSpec } from "../../broker/providers.js";
+import { NAME_RE, openStore, storePath, updateStore, type StoreContext } from "../../broker/store.js";
+import { hookpackHome } from "../context.js";
+import type { Command, Io } from "../io.js";
+import { passphrasePrompt, readSecretValue } from "./secret-prompt.js";
+
+const USAGE = [
+  "hookpack secret set NAME [--env VAR | --op op://vault/item/field | --keychain SERVICE/ACCOUNT | --exec [--timeout SEC] -- cmd args…] [--no-check]",
+  "  hookpack secret list [--json]",
+  "  hookpack secret rm NAME",
+  "  hookpack secret import <dotenv-file> [--dry-run] [--overwrite]",
+].join("\n");
+
+function storeContext(io: Io): StoreContext {
+  return { home: hookpackHome(io), env: io.env, askPassphrase: passphrasePrompt };
+}
+
+function checkName(name: string | undefined): string {
+  if (!name) throw new HookpackError("USAGE", "hookpack: a secret NAME is required.", `usage: ${USAGE.split("\n")[0]}`);
+  if (!NAME_RE.test(name)) throw new HookpackError("USAGE", `hookpack: "${name}" is not a valid secret name.`, "use letters, digits and underscores, not starting with a digit (e.g. GITHUB_TOKEN).");
+  return name;
+}
+
+function tooShort(name: string, floor: number): HookpackError {
+  return new HookpackError(
+    "SECRET_TOO_SHORT",
+    `hookpack: the value for ${name} is shorter than ${floor} characters. hookpack masks secrets by matching their value, and a value this short would match ordinary text, so it was not stored.`,
+    "use a longer secret; or, if you accept false matches, set HOOKPACK_MIN_SECRET_LENGTH (at least 4) for every hookpack command.",
+  );
+}
+
+async function set(args: string[], io: Io): Promise<number> {
+  const dd = args.indexOf("--");
+  const own = dd === -1 ? args : args.slice(0, dd);
+  const argv = dd === -1 ? [] : args.slice(dd + 1);
+  const { values, positionals } = parseArgs({
+    args: own,
+    options: {
+      env: { type: "string" },
+      op: { type: "string" },
+      keychain: { type: "string" },
+      exec: { type: "boolean", default: false },
+      timeout: { type: "string" },
+      "no-check": { type: "boolean", default: false },
+    },
+    strict: true,
+    allowPositionals: true,
+  });
+  const name = checkName(positionals[0]);
+  if (positionals.length > 1) throw new HookpackError("USAGE", "hookpack: `secret set` takes the value from stdin or a prompt, never from the command line.", `run \`hookpack secret set ${name}\` and type or pipe the value.`);
+  const chosen = [values.env !== undefined, values.op !== undefined, values.keychain !== undefined, values.exec].filter(Boolean).length;
+  if (chosen > 1) throw new HookpackError("USAGE", "hookpack: choose one of --env, --op, --keychain, --exec.", USAGE.split("\n")[0]);
+  if (!values.exec && argv.length > 0) throw new HookpackError("USAGE", "hookpack: a command after `--` needs --exec.", "e.g. hookpack secret set NAME --exec -- pass show api/token");
+  const floor = minSecretLength(io.env);
+  const ctx = storeContext(io);
+  let spec: ProviderSpec | undefined;
+  if (values.env !== undefined) spec = { kind: "env", var: values.env };
+  else if (values.op !== undefined) spec = { kind: "op", ref: values.op };
+  else if (values.keychain !== undefined) {
+    const i = values.keychain.indexOf("/");
+    spec = { kind: "keychain", service: i < 0 ? "" : values.keychain.slice(0, i), account: i < 0 ? "" : values.keychain.slice(i + 1) };
+  } else if (values.exec) {
+    let timeoutMs: number | undefined;
+    if (values.timeout !== undefined) {
+      const s = Number(values.timeout);
+      if (!(s > 0 && s <= 600)) throw new HookpackError("USAGE", `hookpack: --timeout "${values.timeout}" is not a number of seconds from 0 to 600.`);
+      timeoutMs = Math.round(s * 1000);
+    }
+    spec = { kind: "exec", argv, timeoutMs };
+  }
+  if (spec) {
+    validateProvider(spec);
+    if (!values["no-check"]) {
+      const existing = await openStore(ctx);
+      const v = await resolveValue(name, spec, { ...ctx, cwd: io.cwd, store: existing });
+      if (v.length < floor) throw tooShort(name, floor);
+    }
+    const provider = spec;
+    const { created } = await updateStore(ctx, (store) => store.setProvider(name, provider, new Date().toISOString()));
+    if (created) io.out(`hookpack: created the secret store ${storePath(ctx.home)}; ${created}.\n`);
+    io.out(`hookpack: ${name} now comes from ${describeProvider(provider)}${values["no-check"] ? " (not checked)" : ""}.\n`);
+    return 0;
+  }
+  const value = await readSecretValue(io, name);
+  if (value === "") throw new HookpackError("USAGE", `hookpack: no value given for ${name}; nothing was stored.`, `pipe the value in or type it at the prompt: \`hookpack secret set ${name}\`.`);
+  if (value.length < floor) throw tooShort(name, floor);
+  const { created } = await updateStore(ctx, (store) => {
+    const existed = store.meta(name) !== undefined;
+    store.setValue(name, value, new Date().toISOString());
+    return existed;
+  }).then((r) => ({ created: r.created, existed: r.result }));
+  if (created) io.out(`hookpack: created the secret store ${storePath(ctx.home)}; ${created}.\n`);
+  io.out(`hookpack: stored ${name} (encrypted) in ${storePath(ctx.home)}. Use it with \`hookpack exec --secret ${name} -- <cmd>\`.\n`);
+  return 0;
+}
+
+async function list(args: string[], io: Io): Promise<number> {
+  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, strict: true, allowPositionals: false });
+  const ctx = storeContext(io);
+  const store = await openStore(ctx);
+  const rows = store?.list() ?? [];
+  if (values.json) {
+    const out = {
+      store: storePath(ctx.home),
+      exists: store !== undefined,
+      keyBackend: store?.keyInfo.backend ?? null,
+      secrets: rows.map((r) => ({ name: r.name, provider: r.provider.kind, source: describeProvider(r.provider), created: r.created, updated: r.updated })),
+    };
+    io.out(`${JSON.stringify(out, null, 2)}\n`);
+    return 0;
+  }
+  if (rows.length === 0) {
+    io.out(`hookpack: no secrets yet (${storePath(ctx.home)}). Add one with \`hookpack secret set NAME\`.\n`);
+    return 0;
+  }
+  const w = Math.max(4, ...rows.map((r) => r.name.length));
+  const s = Math.max(6, ...rows.map((r) => describeProvider(r.provider).length));
+  io.out(`${"NAME".padEnd(w)}  ${"SOURCE".padEnd(s)}  UPDATED\n`);
+  for (const r of rows) io.out(`${r.name.padEnd(w)}  ${describeProvider(r.provider).padEnd(s)}  ${r.updated}\n`);
+  return 0;
+}
+
+async function rm(args: string[], io: Io): Promise<number> {
+  const { positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
+  const name = checkName(positionals[0]);
+  const ctx = storeContext(io);
+  const store = await openStore(ctx);
+  if (!store?.meta(name)) throw new HookpackError("SECRET_UNKNOWN", `hookpack: no secret named ${name} in ${storePath(ctx.home)}.`, "see `hookpack secret list`.");
+  await updateStore(ctx, (st) => st.remove(name));
+  io.out(`hookpack: removed ${name} from ${storePath(ctx.home)}. Rotate it at its issuer if it may have leaked.\n`);
+  return 0;
+}
+
+async function importFile(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args,
+    options: { "dry-run": { type: "boolean", default: false }, overwrite: { type: "boolean", default: false } },
+    strict: true,
+    allowPositionals: true,
+  });
+  const file = positionals[0];
+  if (!file || positionals.length > 1) throw new HookpackError("USAGE", "hookpack: `secret import` takes one dotenv file.", "hookpack secret import .env [--dry-run]");
+  const path = resolve(io.cwd, file);
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    throw new HookpackError("USAGE", `hookpack: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, "check the path.");
+  }
+  const ctx = storeContext(io);
+  const store = await openStore(ctx);
+  const existing = new Set(values.overwrite ? [] : (store?.list().map((m) => m.name) ?? []));
+  const plan = planImport(text, { minLength: minSecretLength(io.env), existing });
+  if (plan.errors.length > 0) {
+    const e = plan.errors[0]!;
+    throw new HookpackError("USAGE", `hookpack: ${path}:${e.line}: ${e.message}; nothing was imported.`, "fix the line and retry.");
+  }
+  const verb = values["dry-run"] ? "would " : "";
+  for (const s of plan.steps) {
+    if (s.action === "import") io.out(`hookpack: ${verb}import ${s.key} (line ${s.line}) into the store as ${s.name}, and write ${s.key}=$secret:${s.name}\n`);
+    else io.out(`hookpack: ${verb}skip ${s.key} (line ${s.line}): ${s.reason}\n`);
+  }
+  const todo = plan.steps.filter((s) => s.action === "import");
+  if (todo.length === 0) {
+    io.out(`hookpack: nothing to import from ${path}.\n`);
+    return 0;
+  }
+  if (values["dry-run"]) return 0;
+  const mode = statSync(path).mode & 0o777;
+  const { created } = await updateStore(ctx, (st) => {
+    const now = new Date().toISOString();
+    for (const s of todo) st.setValue(s.name, s.value!, now);
+  });
+  if (created) io.out(`hookpack: created the secret store ${storePath(ctx.home)}; ${created}.\n`);
+  // The store is written first: if rewriting the file fails, no value is lost.
+  writeFileAtomic(path, plan.rewritten, mode);
+  io.out(`hookpack: imported ${todo.length} secret${todo.length > 1 ? "s" : ""}; ${file} now holds references. Run commands with \`hookpack exec --env-file ${file} -- <cmd>\`.\n`);
+  io.out(`hookpack: if ${file} was ever committed, shared or read by an agent, rotate these secrets: old copies still hold the values.\n`);
+  return 0;
+}
+
+export const secret: Command = {
+  name: "secret",
+  summary: "manage secrets: set (stdin or hidden prompt), list, rm, import a dotenv file",
+  usage: "hookpack secret set|list|rm|import … (see `hookpack secret`)",
+  async run(args, io) {
+    const [sub, ...rest] = args;
+    switch (sub) {
+      case "set":
+        return set(rest, io);
+      case "list":
+      case "ls":
+        return list(rest, io);
+      case "rm":
+      case "remove":
+        return rm(rest, io);
+      case "import":
+        return importFile(rest, io);
+      default:
+        throw new HookpackError("USAGE", sub ? `hookpack: unknown subcommand "secret ${sub}".` : "hookpack: `secret` needs a subcommand.", `usage: ${USAGE.split("\n").map((l) => l.trim()).join(" | ")}`);
+    }
+  },
+};

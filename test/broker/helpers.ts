@@ -1,0 +1,91 @@
+// Real-process helpers for the broker tests: a temp HOME/HOOKPACK_HOME per test, the built
+// CLI (npm run build first), and fake secrets made from random bytes at test time.
+import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+
+export const ROOT = resolve(import.meta.dirname, "..", "..");
+export const BIN = join(ROOT, "dist", "hookpack.cjs");
+
+export function assertBuilt(): void {
+  if (!existsSync(BIN)) throw new Error("dist/hookpack.cjs is missing: run `npm run build` before the broker tests");
+}
+
+export interface Sandbox {
+  dir: string;
+  home: string;
+  hookpackHome: string;
+  env: NodeJS.ProcessEnv;
+  cleanup(): void;
+}
+
+/** A temp HOME and HOOKPACK_HOME; the key lives in a file unless a test asks otherwise. */
+export function sandbox(extra: NodeJS.ProcessEnv = {}): Sandbox {
+  const dir = mkdtempSync(join(tmpdir(), "hookpack-broker-"));
+  const home = join(dir, "home");
+  const hookpackHome = join(dir, "hp");
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    HOOKPACK_HOME: hookpackHome,
+    HOOKPACK_KEY_BACKEND: "file",
+    // Never reach the developer's real keychain or session bus.
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, "no-bus")}`,
+    LANG: "C.UTF-8",
+    ...extra,
+  };
+  return { dir, home, hookpackHome, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+export function run(sb: Sandbox, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeout?: number } = {}): SpawnSyncReturns<string> {
+  return spawnSync(process.execPath, [BIN, ...args], {
+    env: { ...sb.env, ...options.env },
+    cwd: options.cwd ?? sb.dir,
+    input: options.input ?? "",
+    encoding: "utf8",
+    timeout: options.timeout ?? 30_000,
+  });
+}
+
+export function runAsync(sb: Sandbox, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
+  const child = spawn(process.execPath, [BIN, ...args], { env: { ...sb.env, ...options.env }, cwd: sb.dir, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+  child.stdin.end(options.input ?? "");
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
+    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
+  );
+  return { child, done, out: () => stdout };
+}
+
+/** A random secret-like value (never committed; no known token prefix). */
+export function fakeSecret(label = "t"): string {
+  return `${label}${randomBytes(15).toString("base64url")}x`;
+}
+
+export function readAudit(sb: Sandbox): Array<Record<string, unknown>> {
+  const p = join(sb.hookpackHome, "audit.jsonl");
+  if (!existsSync(p)) return [];
+  return readFileSync(p, "utf8")
+    .trim()
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export function setSecret(sb: Sandbox, name: string, value: string, env: NodeJS.ProcessEnv = {}): void {
+  const r = run(sb, ["secret", "set", name], { input: value, env });
+  if (r.status !== 0) throw new Error(`secret set ${name} failed: ${r.stderr}`);
+}
+
+export async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
+  const start = Date.now();
+  while (!check()) {
+    if (Date.now() - start > ms) throw new Error("timed out waiting");
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
