@@ -162,7 +162,11 @@ export async function loadKey(ctx: KeyContext, storeId: string, info: KeyInfo, s
       throw new HookpackError("KEYCHAIN_UNAVAILABLE", `hookpack: cannot read the key of the secret store ${storePath} from the OS keychain: ${(error as Error).message}.`, "unlock or start your keychain (on Linux: a Secret Service such as gnome-keyring) and retry.");
     }
     if (text === null) {
-      throw new HookpackError("KEY_MISSING", `hookpack: the key of the secret store ${storePath} is missing from the OS keychain (service "${info.service}", account "${info.account}").`, "restore it, or move the store aside and add your secrets again.");
+      throw new HookpackError(
+        "KEY_MISSING",
+        `hookpack: the key of the secret store ${storePath} was not found in the OS keychain (service "${info.service}", account "${info.account}"): the keychain is locked or not reachable from this session, or the entry was deleted.`,
+        "unlock or start your keychain in this session and retry; if the entry is gone, restore it or move the store aside and add your secrets again.",
+      );
     }
     return decodeKey(text, "the OS keychain");
   }

@@ -9,6 +9,7 @@
 //   hex, form "+", path, every byte, double-encoded); JSON-escaped (plain, "\/", ASCII-only,
 //   double-escaped) and "\uXXXX" for every character; HTML (minimal escape, hex and decimal
 //   entities); shell single- and double-quoted escapes.
+// Search: one indexOf per pattern for few patterns, sampled q-gram hashing above that.
 // Not covered (documented limits): a value split by line wrapping inside base64 (MIME/PEM),
 // compressed or encrypted forms, case-folded text, partial values.
 
@@ -55,7 +56,7 @@ export interface MatcherOptions {
    */
   mode?: "text" | "bytes";
   /** Force the search strategy (tests compare them); default picks by pattern count. */
-  strategy?: "indexOf" | "rolling";
+  strategy?: "indexOf" | "sampled";
 }
 
 export interface ValueMatcher {
@@ -244,55 +245,65 @@ function indexOfSearch(patterns: readonly Pattern[]): (text: string) => Hit[] {
   };
 }
 
-/** Rabin–Karp over a window of the shortest pattern length (≤ 16), a 2^22-bit filter, verify. */
-function rollingSearch(patterns: readonly Pattern[]): (text: string) => Hit[] {
+/**
+ * Sampled q-gram hashing (a Rabin–Karp variant that skips): with Lmin the shortest pattern and
+ * q ≤ Lmin/2, every occurrence covers s = Lmin - q + 1 consecutive start positions for a q-gram,
+ * exactly one of which is a multiple of s. So only every s-th position of the text is hashed
+ * (q chars), looked up in a 2^22-bit filter, and verified with startsWith. Cost per char is about
+ * q/s instead of 1, independent of the number of patterns.
+ */
+function sampledSearch(patterns: readonly Pattern[]): (text: string) => Hit[] {
   const texts = patterns.map((p) => p.text);
-  const w = Math.min(16, ...texts.map((t) => t.length));
+  const lmin = Math.min(...texts.map((t) => t.length));
+  const q = Math.max(1, Math.min(8, lmin >> 1));
+  const s = lmin - q + 1;
   const B = 0x01000193;
-  let Bw = 1;
-  for (let i = 0; i < w; i++) Bw = Math.imul(Bw, B);
   const MASK = (1 << 22) - 1;
   const bitmap = new Uint8Array(1 << 19);
-  const byHash = new Map<number, number[]>();
-  const h0 = (s: string, at: number) => {
+  const byHash = new Map<number, number[]>(); // hash → flat [pattern, offset, pattern, offset, …]
+  const hq = (str: string, at: number) => {
     let h = 0;
-    for (let i = 0; i < w; i++) h = (Math.imul(h, B) + s.charCodeAt(at + i)) | 0;
+    for (let i = 0; i < q; i++) h = (Math.imul(h, B) + str.charCodeAt(at + i)) | 0;
     return h;
   };
-  texts.forEach((t, i) => {
-    const h = h0(t, 0);
-    const k = (h >>> 0) & MASK;
-    bitmap[k >> 3]! |= 1 << (k & 7);
-    const list = byHash.get(h);
-    if (list) list.push(i);
-    else byHash.set(h, [i]);
+  texts.forEach((t, p) => {
+    for (let o = 0; o < s; o++) {
+      const h = hq(t, o);
+      const k = h & MASK;
+      bitmap[k >> 3]! |= 1 << (k & 7);
+      const list = byHash.get(h);
+      if (list) list.push(p, o);
+      else byHash.set(h, [p, o]);
+    }
   });
   return (text) => {
     const hits: Hit[] = [];
-    const L = text.length;
-    if (L < w) return hits;
-    let h = h0(text, 0);
-    for (let i = 0; ; i++) {
-      const k = (h >>> 0) & MASK;
-      if (bitmap[k >> 3]! & (1 << (k & 7))) {
-        const list = byHash.get(h);
-        if (list) for (const p of list) if (text.startsWith(texts[p]!, i)) hits.push([i, p]);
+    const last = text.length - q;
+    for (let j = 0; j <= last; j += s) {
+      let h = 0;
+      for (let i = 0; i < q; i++) h = (Math.imul(h, B) + text.charCodeAt(j + i)) | 0;
+      const k = h & MASK;
+      if ((bitmap[k >> 3]! & (1 << (k & 7))) === 0) continue;
+      const list = byHash.get(h);
+      if (!list) continue;
+      for (let x = 0; x < list.length; x += 2) {
+        const p = list[x]!;
+        const start = j - list[x + 1]!;
+        if (start >= 0 && text.startsWith(texts[p]!, start)) hits.push([start, p]);
       }
-      if (i + w >= L) break;
-      h = (Math.imul(h, B) - Math.imul(text.charCodeAt(i), Bw) + text.charCodeAt(i + w)) | 0;
     }
     return hits;
   };
 }
 
-/** Above this many patterns the rolling hash beats one indexOf per pattern (scanning.md §2c). */
+/** Above this many patterns hashing beats one indexOf per pattern (scanning.md §2c). */
 const INDEXOF_MAX_PATTERNS = 48;
 
 export function createValueMatcher(values: readonly ManagedValue[], options: MatcherOptions = {}): ValueMatcher {
   const { patterns, skipped } = buildPatterns(values, options);
   const maxLength = patterns.reduce((m, p) => Math.max(m, p.text.length), 0);
-  const strategy = options.strategy ?? (patterns.length <= INDEXOF_MAX_PATTERNS ? "indexOf" : "rolling");
-  const search = patterns.length === 0 ? () => [] : strategy === "indexOf" ? indexOfSearch(patterns) : rollingSearch(patterns);
+  const strategy = options.strategy ?? (patterns.length <= INDEXOF_MAX_PATTERNS ? "indexOf" : "sampled");
+  const search = patterns.length === 0 ? () => [] : strategy === "indexOf" ? indexOfSearch(patterns) : sampledSearch(patterns);
   const sorted = [...new Set(patterns.map((p) => p.text))].sort();
   // Cheap pre-screen for pendingFrom: every prefix of up to SHORT characters of every pattern.
   const SHORT = 4;

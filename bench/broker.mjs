@@ -1,0 +1,132 @@
+// Broker benchmark: masking throughput (in process and through `hookpack exec`) with 1 and 100
+// managed values, next to `cat` of the same stream, and the start-up overhead of `hookpack exec`.
+// Plain node; needs `npm run build` first (npm run bench does it). Prints figures, asserts nothing.
+//   node bench/broker.mjs [--mb 16] [--rounds 15]
+import { spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { build } from "esbuild";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+const arg = (name, dflt) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i === -1 ? dflt : Number(process.argv[i + 1]);
+};
+const MB = arg("mb", 16);
+const ROUNDS = arg("rounds", 15);
+const BIN = join(root, "dist", "hookpack.cjs");
+const tmp = mkdtempSync(join(tmpdir(), "hookpack-bench-"));
+
+// Bundle the pure modules once so this script stays plain node.
+const modFile = join(tmp, "redact.mjs");
+await build({
+  stdin: { contents: `export * from "./broker/redact-stream.ts"; export * from "./rules/managed-values.ts"; export { secretScanner } from "./rules/secretlint.ts";`, resolveDir: root, loader: "ts" },
+  bundle: true, platform: "node", format: "esm", outfile: modFile, logLevel: "error",
+  banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+});
+const { createValueMatcher, ValueStream, OutputRedactor, secretScanner } = await import(pathToFileURL(modFile).href);
+
+const values = (n) => Array.from({ length: n }, (_, i) => ({ name: `SECRET_${i}`, value: randomBytes(18 + (i % 30)).toString("base64url") }));
+
+/** Realistic output: log-like lines, some base64/hex blobs, a few managed values in various encodings. */
+function corpus(vals, bytes) {
+  const words = ["info", "GET", "/api/v1/items", "200", "took", "ms", "user", "id=", "ok", "error", "retry", "cache", "hit"];
+  let out = "";
+  let i = 0;
+  while (out.length < bytes) {
+    i++;
+    if (i % 2000 === 0) {
+      const v = vals[i % vals.length].value;
+      out += `token ${[v, Buffer.from(v).toString("base64"), Buffer.from(v).toString("hex"), encodeURIComponent(v)][i % 4]}\n`;
+    } else if (i % 7 === 0) out += `${randomBytes(48).toString(i % 14 === 0 ? "base64" : "hex")}\n`;
+    else out += `${Array.from({ length: 10 }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(" ")} ${i}\n`;
+  }
+  return Buffer.from(out.slice(0, bytes), "latin1");
+}
+
+const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+const fmt = (x) => x.toFixed(1);
+
+console.log(`hookpack broker benchmark: node ${process.version}, ${MB} MB stream, ${ROUNDS} rounds for start-up`);
+
+// 1. In process.
+const rows = [];
+for (const n of [1, 100]) {
+  const vals = values(n);
+  const data = corpus(vals, MB * 1024 * 1024);
+  const text = data.toString("latin1");
+  const t0 = performance.now();
+  const matcher = createValueMatcher(vals, { mode: "bytes" });
+  const buildMs = performance.now() - t0;
+  const times = [];
+  const both = [];
+  for (let r = 0; r < 3; r++) {
+    let s = new ValueStream(matcher, 6);
+    let t = performance.now();
+    for (let i = 0; i < text.length; i += 65536) s.push(text.slice(i, i + 65536));
+    s.flush();
+    times.push(performance.now() - t);
+    const full = new OutputRedactor(matcher, { releaseBelow: 6, scanner: secretScanner });
+    t = performance.now();
+    for (let i = 0; i < text.length; i += 65536) await full.push(text.slice(i, i + 65536));
+    await full.flush();
+    both.push(performance.now() - t);
+    s = undefined;
+  }
+  rows.push({ values: n, patterns: matcher.patterns.length, "build ms": fmt(buildMs), "values MB/s": fmt(MB / (median(times) / 1000)), "values+secretlint MB/s": fmt(MB / (median(both) / 1000)) });
+}
+console.log("\nIn-process redactor (64 KiB chunks):");
+console.table(rows);
+
+// 2. Through real processes: cat vs hookpack exec -- cat.
+function drain(cmd, args, env) {
+  return new Promise((res, rej) => {
+    const t = performance.now();
+    const c = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "inherit"] });
+    let n = 0;
+    c.stdout.on("data", (b) => (n += b.length));
+    c.on("close", (code) => (code === 0 ? res({ ms: performance.now() - t, n }) : rej(new Error(`${cmd} exited ${code}`))));
+  });
+}
+const e2e = [];
+for (const n of [1, 100]) {
+  const home = join(tmp, `home-${n}`);
+  const env = { ...process.env, HOOKPACK_HOME: home, HOOKPACK_KEY_BACKEND: "file" };
+  const vals = values(n);
+  for (const v of vals) spawnSync(process.execPath, [BIN, "secret", "set", v.name], { env, input: v.value });
+  const file = join(tmp, `stream-${n}.txt`);
+  writeFileSync(file, corpus(vals, MB * 1024 * 1024));
+  const cat = [];
+  const hp = [];
+  for (let r = 0; r < 3; r++) {
+    cat.push((await drain("cat", [file], env)).ms);
+    hp.push((await drain(process.execPath, [BIN, "exec", "--", "cat", file], env)).ms);
+  }
+  e2e.push({ values: n, "cat MB/s": fmt(MB / (median(cat) / 1000)), "hookpack exec -- cat MB/s": fmt(MB / (median(hp) / 1000)), "ratio (time)": fmt(median(hp) / median(cat)) });
+}
+console.log(`\nEnd to end, ${MB} MB through a pipe (includes process start-up):`);
+console.table(e2e);
+
+// 3. Start-up overhead, interleaved rounds.
+const envS = { ...process.env, HOOKPACK_HOME: join(tmp, "home-1"), HOOKPACK_KEY_BACKEND: "file" };
+const variants = [
+  { name: "true", cmd: "true", args: [] },
+  { name: "hookpack exec -- true (1 stored value)", cmd: process.execPath, args: [BIN, "exec", "--", "true"] },
+  { name: "hookpack exec --secret SECRET_0 -- true", cmd: process.execPath, args: [BIN, "exec", "--secret", "SECRET_0", "--", "true"] },
+  { name: "node -e 0 (floor)", cmd: process.execPath, args: ["-e", "0"] },
+];
+const tm = variants.map(() => []);
+for (const v of variants) spawnSync(v.cmd, v.args, { env: envS });
+for (let r = 0; r < ROUNDS; r++) {
+  for (const i of variants.map((_, i) => i).sort(() => Math.random() - 0.5)) {
+    const t = performance.now();
+    spawnSync(variants[i].cmd, variants[i].args, { env: envS, stdio: "ignore" });
+    tm[i].push(performance.now() - t);
+  }
+}
+console.log("\nStart-up, p50 ms (interleaved rounds):");
+console.table(variants.map((v, i) => ({ command: v.name, "p50 ms": fmt(median(tm[i])) })));
+rmSync(tmp, { recursive: true, force: true });
