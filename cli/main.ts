@@ -43,7 +43,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.err(`hookpack: unknown command "${name}". Run \`hookpack help\` for the list.\n`);
     return 2;
   }
-  if (args.includes("--help") || args.includes("-h")) {
+  // Only hookpack's own arguments: after `--` they belong to a child command (`exec -- cmd --help`).
+  const own = args.includes("--") ? args.slice(0, args.indexOf("--")) : args;
+  if (own.includes("--help") || own.includes("-h")) {
     io.out(`${command.usage}\n\n${command.summary}\n`);
     return 0;
   }

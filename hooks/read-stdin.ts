@@ -1,5 +1,6 @@
 // Bounded read of one hook payload: a size cap and a timeout, so a runaway writer can neither
-// exhaust memory nor hang the agent.
+// exhaust memory nor hang the agent. (Reading fd 0 with fs.read would skip loading the stream
+// modules, but a read blocked in the thread pool keeps the process from exiting after a timeout.)
 import type { Readable } from "node:stream";
 
 export const DEFAULT_MAX_STDIN_BYTES = 64 * 1024 * 1024;

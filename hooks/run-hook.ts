@@ -1,7 +1,7 @@
 // The only module of the hook runtime that touches process streams and the exit code: one
 // bounded read, one write to each stream, then `process.exitCode` (never process.exit, so the
 // streams flush).
-import { appendFileSync } from "node:fs";
+import { appendFileSync, fstatSync } from "node:fs";
 import { ADAPTERS } from "../adapters/index.js";
 import { DEFAULT_RULES } from "../rules/index.js";
 import { secretScanner } from "../rules/secretlint.js";
@@ -36,7 +36,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     process.exitCode = 2;
     return;
   }
-  if (process.stdin.isTTY) {
+  if (isTerminal(0)) {
     process.stderr.write("hookpack: `hookpack hook <agent>` reads one hook payload on stdin; the agent runs it for you.\n");
     process.exitCode = 2;
     return;
@@ -68,4 +68,12 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
   if (response.stdout) process.stdout.write(response.stdout);
   if (response.stderr) process.stderr.write(response.stderr);
   process.exitCode = response.exitCode;
+}
+
+function isTerminal(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
 }

@@ -52,6 +52,9 @@ await Promise.all(
       alias: { debug: debugStub },
       // Prefer ESM builds: jsonc-parser's UMD main uses dynamic requires a bundle cannot follow.
       mainFields: ["module", "main"],
+      // Lower import() of the sibling bundles to require(): a real dynamic import would start
+      // Node's ESM loader, which costs more than the whole hook on Node 20.
+      supported: { "dynamic-import": false },
       // Native and optional: loaded lazily by broker/keys.ts, with a key-file fallback.
       external: ["@napi-rs/keyring"],
       plugins: [splitEntries(out)],

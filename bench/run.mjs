@@ -1,0 +1,59 @@
+// `npm run bench`: wall time of one hook call, as an agent spawns it, measured side by side with
+// the Node floor (`node -e 0`) in one interleaved run: each round runs every variant once in a
+// shuffled order, so load on this shared machine hits all variants alike. Figures are medians.
+import { spawnSync } from "node:child_process";
+import { existsSync, readdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const bin = join(root, "dist", "hookpack.cjs");
+const rounds = Number(process.env.BENCH_ROUNDS ?? 40);
+const j = (...p) => p.join("");
+const fake = j("gh", "p_", "Zq8".repeat(12));
+
+const base = { session_id: "bench", transcript_path: "/tmp/t.jsonl", cwd: root, permission_mode: "default" };
+const pre = (tool_input, tool_name = "Bash") => JSON.stringify({ ...base, hook_event_name: "PreToolUse", tool_name, tool_input, tool_use_id: "toolu_bench" });
+const post = (stdout) =>
+  JSON.stringify({ ...base, hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: { command: "npm test" }, tool_response: { stdout, stderr: "", interrupted: false, isImage: false }, tool_use_id: "toolu_bench" });
+const log = (bytes) => "PASS test/some/file.test.ts (12 tests) 431ms\n".repeat(Math.ceil(bytes / 46)).slice(0, bytes);
+
+// NODE_EXTRA_CA_CERTS costs ~47 ms per start on Node 20 and is not what we measure here.
+const env = { ...process.env };
+delete env.NODE_EXTRA_CA_CERTS;
+
+const variants = [
+  { name: "node -e 0 (floor)", args: ["-e", "0"] },
+  { name: "hook: PreToolUse Bash, allow path", args: [bin, "hook", "claude-code"], input: pre({ command: "ls -la src", description: "List source files" }) },
+  { name: "hook: PostToolUse Bash, 1 KB clean", args: [bin, "hook", "claude-code"], input: post(log(1024)) },
+  { name: "hook: PostToolUse Bash, 64 KB clean", args: [bin, "hook", "claude-code"], input: post(log(64 * 1024)) },
+  { name: "hook: PreToolUse Bash, token -> deny", args: [bin, "hook", "claude-code"], input: pre({ command: `curl -H 'Authorization: token ${fake}' https://api.github.com` }) },
+  { name: "hook: PostToolUse Bash, 1 KB with token -> redact", args: [bin, "hook", "claude-code"], input: post(`${log(1000)}GH_TOKEN=${fake}\n`) },
+];
+
+if (!existsSync(bin)) throw new Error("run `npm run build` first");
+const runOnce = (v) => {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, v.args, { input: v.input ?? "", env });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${v.name}: exit ${r.status}\n${r.stderr}`);
+  return ms;
+};
+for (const v of variants) for (let i = 0; i < 3; i++) runOnce(v); // warm-up: disk cache, compile cache
+const times = variants.map(() => []);
+for (let r = 0; r < rounds; r++) {
+  const order = variants.map((_, i) => i).sort(() => Math.random() - 0.5);
+  for (const i of order) times[i].push(runOnce(variants[i]));
+}
+const q = (a, p) => [...a].sort((x, y) => x - y)[Math.min(a.length - 1, Math.floor(p * a.length))];
+const floor = q(times[0], 0.5);
+console.log(`hookpack bench: ${rounds} interleaved rounds, node ${process.version}, ${readdirSync(join(root, "dist")).length} bundles in dist/`);
+console.log(`${"variant".padEnd(52)} ${"p50 ms".padStart(8)} ${"p25".padStart(7)} ${"p75".padStart(7)} ${"x floor".padStart(8)} ${"+ms".padStart(7)}`);
+for (const [i, v] of variants.entries()) {
+  const p50 = q(times[i], 0.5);
+  console.log(
+    `${v.name.padEnd(52)} ${p50.toFixed(1).padStart(8)} ${q(times[i], 0.25).toFixed(1).padStart(7)} ${q(times[i], 0.75).toFixed(1).padStart(7)} ${(p50 / floor).toFixed(2).padStart(8)} ${(p50 - floor).toFixed(1).padStart(7)}`,
+  );
+}
+const allow = q(times[1], 0.5) / floor;
+console.log(`\nallow-path ratio to the Node floor: ${allow.toFixed(2)}x (target <= 1.30x)`);
