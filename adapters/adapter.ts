@@ -12,6 +12,11 @@ export class PayloadError extends Error {
   }
 }
 
+/** By name, not instanceof: lazily loaded bundles (the zod schemas) carry their own copy of the class. */
+export function isPayloadError(error: unknown): error is PayloadError {
+  return error instanceof Error && error.name === "PayloadError" && typeof (error as { path?: unknown }).path === "string";
+}
+
 /** What the agent can do with a hook's answer; each entry is proven by a fixture test. */
 export interface Capabilities {
   /** The before-tool hook can replace the tool's input. */
@@ -53,7 +58,7 @@ export interface Adapter {
   checkedAgainst: string;
   capabilities: Capabilities;
   /** Validates at the edge; throws PayloadError naming the field path. */
-  parse(payload: unknown): Parsed;
+  parse(payload: unknown): Parsed | Promise<Parsed>;
   /** Which kind of event a payload claims to be, even when it fails validation. */
   classify(payload: unknown): EventKind | "unknown";
   /** Renders a decision; `payload` is the original, for fields echoed back in full. */

@@ -6,49 +6,10 @@
 //    "cwd":"/home/u/app","permission_mode":"default","hook_event_name":"PreToolUse",
 //    "tool_name":"Bash","tool_input":{"command":"ls","description":"list"},"tool_use_id":"toolu_01…"}
 // PostToolUse adds "tool_response" (the tool's structured output) and "duration_ms".
-import * as z from "zod/mini";
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { forEachString, mapStrings } from "../hooks/json-walk.js";
-import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-
-const base = {
-  session_id: z.string(),
-  transcript_path: z.optional(z.string()),
-  cwd: z.string(),
-  hook_event_name: z.string(),
-  permission_mode: z.optional(z.string()),
-};
-const toolInput = z.record(z.string(), z.unknown());
-const preToolUse = z.looseObject({
-  ...base,
-  tool_name: z.string().check(z.minLength(1)),
-  tool_input: toolInput,
-  tool_use_id: z.optional(z.string()),
-});
-const postToolUse = z.looseObject({
-  ...base,
-  tool_name: z.string().check(z.minLength(1)),
-  tool_input: toolInput,
-  tool_use_id: z.optional(z.string()),
-  tool_response: z.unknown(),
-});
-const sessionEvent = z.looseObject({ ...base, source: z.optional(z.string()), reason: z.optional(z.string()) });
-const eventName = z.looseObject({ hook_event_name: z.string() });
-
-// Per-tool input fields we rely on. Extra fields pass through untouched.
-const s = z.string();
-const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
-  Bash: z.looseObject({ command: s, run_in_background: z.optional(z.boolean()) }),
-  Read: z.looseObject({ file_path: s }),
-  Write: z.looseObject({ file_path: s, content: s }),
-  Edit: z.looseObject({ file_path: s, old_string: s, new_string: s }),
-  MultiEdit: z.looseObject({ file_path: s, edits: z.array(z.looseObject({ old_string: s, new_string: s })) }),
-  NotebookEdit: z.looseObject({ notebook_path: s }),
-  Grep: z.looseObject({ pattern: s, path: z.optional(s) }),
-  Glob: z.looseObject({ pattern: s, path: z.optional(s) }),
-  WebFetch: z.looseObject({ url: s }),
-  WebSearch: z.looseObject({ query: s }),
-};
+import type { Adapter, Parsed } from "./adapter.js";
+import { fastValidate } from "./claude-code-fast.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -69,31 +30,11 @@ const EXISTING_CONTENT = /(^|\.)old_string$/;
 /** Claude drops an over-long updatedToolOutput and shows the raw result instead; stay well under. */
 export const MAX_UPDATED_OUTPUT_CHARS = 15_000;
 
-function check<T>(schema: z.ZodMiniType<T>, value: unknown, prefix = ""): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join(".");
-  throw new PayloadError(path, describeIssue(issue, value, issue?.path ?? []));
-}
-
-function describeIssue(issue: z.core.$ZodIssue | undefined, root: unknown, path: PropertyKey[]): string {
-  if (!issue) return "invalid";
-  let got: unknown = root;
-  for (const key of path) got = got !== null && typeof got === "object" ? (got as Record<PropertyKey, unknown>)[key] : undefined;
-  const gotType = got === undefined ? "nothing" : got === null ? "null" : Array.isArray(got) ? "an array" : typeof got;
-  if (issue.code === "invalid_type") return `expected ${issue.expected}, got ${gotType}`;
-  if (issue.code === "too_small") return "expected a non-empty string";
-  return issue.message;
-}
-
 function session(p: { session_id: string; cwd: string; transcript_path?: string | undefined }): Session {
   return { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
 }
 
 function toolCall(name: string, input: Record<string, unknown>, id: string | undefined): ToolCall {
-  const shape = TOOL_INPUTS[name];
-  if (shape) check(shape, input, "tool_input");
   const fields: Array<{ path: string; value: string }> = [];
   forEachString(input, (value, path) => {
     if (!EXISTING_CONTENT.test(path)) fields.push({ path, value });
@@ -111,30 +52,34 @@ function toolCall(name: string, input: Record<string, unknown>, id: string | und
   return call;
 }
 
-export function parseClaudePayload(payload: unknown): Parsed {
-  const { hook_event_name: name } = check(eventName, payload);
+type Base = { session_id: string; cwd: string; transcript_path?: string; hook_event_name: string };
+type ToolPayload = Base & { tool_name: string; tool_input: Record<string, unknown>; tool_use_id?: string; tool_response?: unknown };
+
+/**
+ * Validates with zod at the edge. A hand-written check that accepts only payloads the zod schemas
+ * accept (proven over the fixtures and random mutations in test/adapters) answers the common case
+ * without loading zod, which would cost more than the rest of the hook together.
+ */
+export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
+  if (!fastValidate(payload)) {
+    const { validateClaudePayload } = await import("./claude-code-schemas.js");
+    validateClaudePayload(payload);
+  }
+  const p = payload as ToolPayload & { reason?: string };
+  const name = p.hook_event_name;
   switch (name) {
-    case "PreToolUse": {
-      const p = check(preToolUse, payload);
-      const tool = toolCall(p.tool_name, p.tool_input, p.tool_use_id);
-      return { kind: "event", event: { kind: "before-tool", agent: "claude-code", session: session(p), tool } };
-    }
-    case "PostToolUse": {
-      const p = check(postToolUse, payload);
-      const tool = toolCall(p.tool_name, p.tool_input, p.tool_use_id);
-      const event: HookEvent = { kind: "after-tool", agent: "claude-code", session: session(p), tool, output: p.tool_response };
-      return { kind: "event", event };
-    }
-    case "SessionStart": {
-      const p = check(sessionEvent, payload);
+    case "PreToolUse":
+      return { kind: "event", event: { kind: "before-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id) } };
+    case "PostToolUse":
+      return {
+        kind: "event",
+        event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: p.tool_response },
+      };
+    case "SessionStart":
       return { kind: "event", event: { kind: "session-start", agent: "claude-code", session: session(p) } };
-    }
     case "SessionEnd":
-    case "Stop": {
-      const p = check(sessionEvent, payload);
-      const reason = name === "Stop" ? "stop" : p.reason;
-      return { kind: "event", event: { kind: "session-end", agent: "claude-code", session: session(p), reason } };
-    }
+    case "Stop":
+      return { kind: "event", event: { kind: "session-end", agent: "claude-code", session: session(p), reason: name === "Stop" ? "stop" : p.reason } };
     default:
       return { kind: "ignored", eventName: name };
   }

@@ -1,6 +1,6 @@
 // One hook call, as data: raw payload text in, one HookResponse out. Nothing here touches a
 // process stream; hooks/run-hook.ts does the single read and the single write.
-import { PayloadError, type Adapter } from "../adapters/adapter.js";
+import { isPayloadError, type Adapter } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
 import { foldVerdicts, type Rule, type RuleContext } from "../rules/rule.js";
 import type { SecretScanner } from "../rules/secretlint.js";
@@ -62,14 +62,14 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
 
   let event: HookEvent;
   try {
-    const parsed = adapter.parse(payload);
+    const parsed = await adapter.parse(payload);
     if (parsed.kind === "ignored") {
       debug(`event ${parsed.eventName} is not one hookpack handles`);
       return { exitCode: 0, stdout: "", stderr: "" };
     }
     event = parsed.event;
   } catch (error) {
-    if (!(error instanceof PayloadError)) throw error;
+    if (!isPayloadError(error)) throw error;
     return fail(adapter.classify(payload), `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement());
   }
 

@@ -1,10 +1,17 @@
 // Bounded read of one hook payload: a size cap and a timeout, so a runaway writer can neither
-// exhaust memory nor hang the agent. (Reading fd 0 with fs.read would skip loading the stream
-// modules, but a read blocked in the thread pool keeps the process from exiting after a timeout.)
+// exhaust memory nor hang the agent.
+//
+// Speed matters here (every tool call spawns the hook): `process.stdin` loads the net and stream
+// modules, several ms on Node 20. So a pipe is re-opened non-blocking through /proc on Linux and a
+// regular file is read directly; only other kinds of stdin (sockets, other systems) use the
+// stream. A plain blocking fs.read on a pipe would not do: a read still blocked in the thread pool
+// after a timeout keeps the process from exiting.
+import { closeSync, constants, fstatSync, openSync, read } from "node:fs";
 import type { Readable } from "node:stream";
 
 export const DEFAULT_MAX_STDIN_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_STDIN_TIMEOUT_MS = 10_000;
+const CHUNK = 1024 * 1024;
 
 export interface StdinResult {
   text: string;
@@ -14,32 +21,88 @@ export interface StdinResult {
   timedOut: boolean;
 }
 
-export function readStdin(input: Readable, maxBytes = DEFAULT_MAX_STDIN_BYTES, timeoutMs = DEFAULT_STDIN_TIMEOUT_MS): Promise<StdinResult> {
+/** An fd that can be read without blocking the thread pool, or undefined to use the stream. */
+function directFd(): { fd: number; close: boolean } | undefined {
+  try {
+    const stat = fstatSync(0);
+    if (stat.isFile()) return { fd: 0, close: false };
+    if (stat.isFIFO() && process.platform === "linux") {
+      return { fd: openSync("/proc/self/fd/0", constants.O_RDONLY | constants.O_NONBLOCK), close: true };
+    }
+  } catch {
+    // Fall back to the stream.
+  }
+  return undefined;
+}
+
+export function readStdin(stream: () => Readable, maxBytes = DEFAULT_MAX_STDIN_BYTES, timeoutMs = DEFAULT_STDIN_TIMEOUT_MS): Promise<StdinResult> {
+  const direct = directFd();
+  return direct ? readFd(direct.fd, direct.close, maxBytes, timeoutMs) : readStream(stream(), maxBytes, timeoutMs);
+}
+
+function collector(maxBytes: number, timeoutMs: number, onDone: () => void, resolve: (r: StdinResult) => void) {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  let done = false;
+  const finish = (overflow: boolean, timedOut: boolean) => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    onDone();
+    resolve({ text: Buffer.concat(chunks, size).toString("utf8"), overflow, timedOut });
+  };
+  const timer = setTimeout(() => finish(false, true), timeoutMs);
+  /** Adds a chunk; returns false once the payload is complete or over the cap. */
+  const add = (chunk: Buffer): boolean => {
+    if (size + chunk.length > maxBytes) {
+      chunks.push(chunk.subarray(0, maxBytes - size));
+      size = maxBytes;
+      finish(true, false);
+      return false;
+    }
+    chunks.push(chunk);
+    size += chunk.length;
+    return true;
+  };
+  return { add, finish, isDone: () => done };
+}
+
+function readFd(fd: number, close: boolean, maxBytes: number, timeoutMs: number): Promise<StdinResult> {
   return new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (overflow: boolean, timedOut: boolean) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      input.removeAllListeners("data");
-      input.pause();
-      if (overflow || timedOut) input.destroy();
-      resolve({ text: Buffer.concat(chunks).toString("utf8"), overflow, timedOut });
+    const c = collector(maxBytes, timeoutMs, () => close && closeSync(fd), resolve);
+    let idle = 0;
+    const next = () => {
+      if (c.isDone()) return;
+      const buffer = Buffer.allocUnsafe(CHUNK);
+      read(fd, buffer, 0, CHUNK, null, (error, bytesRead) => {
+        if (c.isDone()) return;
+        if (error) {
+          // Non-blocking pipe with nothing in it yet: poll again, backing off to 5 ms.
+          if ((error as NodeJS.ErrnoException).code === "EAGAIN") return void setTimeout(next, Math.min(5, idle++));
+          return c.finish(false, false);
+        }
+        idle = 0;
+        if (bytesRead === 0) return c.finish(false, false);
+        if (c.add(buffer.subarray(0, bytesRead))) next();
+      });
     };
-    const timer = setTimeout(() => finish(false, true), timeoutMs);
-    input.on("data", (chunk: Buffer) => {
-      if (size + chunk.length > maxBytes) {
-        chunks.push(chunk.subarray(0, maxBytes - size));
-        size = maxBytes;
-        finish(true, false);
-        return;
-      }
-      chunks.push(chunk);
-      size += chunk.length;
-    });
-    input.once("end", () => finish(false, false));
-    input.once("error", () => finish(false, false));
+    next();
+  });
+}
+
+function readStream(input: Readable, maxBytes: number, timeoutMs: number): Promise<StdinResult> {
+  return new Promise((resolve) => {
+    const c = collector(
+      maxBytes,
+      timeoutMs,
+      () => {
+        input.removeAllListeners("data");
+        input.destroy();
+      },
+      resolve,
+    );
+    input.on("data", (chunk: Buffer) => void c.add(chunk));
+    input.once("end", () => c.finish(false, false));
+    input.once("error", () => c.finish(false, false));
   });
 }

@@ -44,7 +44,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
   const debug = debugSink(env);
   const started = performance.now();
   const input = await readStdin(
-    process.stdin,
+    () => process.stdin,
     positiveInt(env.HOOKPACK_MAX_STDIN_BYTES, DEFAULT_MAX_STDIN_BYTES),
     positiveInt(env.HOOKPACK_STDIN_TIMEOUT_MS, DEFAULT_STDIN_TIMEOUT_MS),
   );

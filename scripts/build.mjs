@@ -16,6 +16,7 @@ const ENTRIES = {
   "cli/main": "cli",
   "hooks/run-hook": "hook",
   "rules/secretlint-engine": "secretlint-engine",
+  "adapters/claude-code-schemas": "claude-code-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

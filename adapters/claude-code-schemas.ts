@@ -1,0 +1,81 @@
+// Claude Code hook payload schemas (zod), the authority on what a valid payload is. Loaded only
+// when the hand-written fast check in ./claude-code-fast.ts cannot vouch for a payload, so that
+// the usual hook call never pays for loading zod; errors name the field path.
+import * as z from "zod/mini";
+import { PayloadError } from "./adapter.js";
+
+const base = {
+  session_id: z.string(),
+  transcript_path: z.optional(z.string()),
+  cwd: z.string(),
+  hook_event_name: z.string(),
+  permission_mode: z.optional(z.string()),
+};
+const toolInput = z.record(z.string(), z.unknown());
+export const preToolUse = z.looseObject({
+  ...base,
+  tool_name: z.string().check(z.minLength(1)),
+  tool_input: toolInput,
+  tool_use_id: z.optional(z.string()),
+});
+export const postToolUse = z.looseObject({
+  ...base,
+  tool_name: z.string().check(z.minLength(1)),
+  tool_input: toolInput,
+  tool_use_id: z.optional(z.string()),
+  tool_response: z.unknown(),
+});
+export const sessionEvent = z.looseObject({ ...base, source: z.optional(z.string()), reason: z.optional(z.string()) });
+export const eventName = z.looseObject({ hook_event_name: z.string() });
+
+// Per-tool input fields we rely on. Extra fields pass through untouched.
+const s = z.string();
+export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
+  Bash: z.looseObject({ command: s, run_in_background: z.optional(z.boolean()) }),
+  Read: z.looseObject({ file_path: s }),
+  Write: z.looseObject({ file_path: s, content: s }),
+  Edit: z.looseObject({ file_path: s, old_string: s, new_string: s }),
+  MultiEdit: z.looseObject({ file_path: s, edits: z.array(z.looseObject({ old_string: s, new_string: s })) }),
+  NotebookEdit: z.looseObject({ notebook_path: s }),
+  Grep: z.looseObject({ pattern: s, path: z.optional(s) }),
+  Glob: z.looseObject({ pattern: s, path: z.optional(s) }),
+  WebFetch: z.looseObject({ url: s }),
+  WebSearch: z.looseObject({ query: s }),
+};
+
+function check<T>(schema: z.ZodMiniType<T>, value: unknown, prefix = ""): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0];
+  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join(".");
+  throw new PayloadError(path, describeIssue(issue, value, issue?.path ?? []));
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined, root: unknown, path: PropertyKey[]): string {
+  if (!issue) return "invalid";
+  let got: unknown = root;
+  for (const key of path) got = got !== null && typeof got === "object" ? (got as Record<PropertyKey, unknown>)[key] : undefined;
+  const gotType = got === undefined ? "nothing" : got === null ? "null" : Array.isArray(got) ? "an array" : typeof got;
+  if (issue.code === "invalid_type") return `expected ${issue.expected}, got ${gotType}`;
+  if (issue.code === "too_small") return "expected a non-empty string";
+  return issue.message;
+}
+
+const HANDLED: Record<string, z.ZodMiniType> = {
+  PreToolUse: preToolUse,
+  PostToolUse: postToolUse,
+  SessionStart: sessionEvent,
+  SessionEnd: sessionEvent,
+  Stop: sessionEvent,
+};
+
+/** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
+export function validateClaudePayload(payload: unknown): void {
+  const { hook_event_name: name } = check(eventName, payload);
+  const schema = HANDLED[name];
+  if (!schema) return;
+  const p = check(schema, payload) as { tool_name?: string; tool_input?: unknown };
+  const isTool = schema === preToolUse || schema === postToolUse;
+  const shape = isTool && p.tool_name !== undefined ? TOOL_INPUTS[p.tool_name] : undefined;
+  if (shape) check(shape, p.tool_input, "tool_input");
+}
