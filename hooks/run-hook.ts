@@ -42,7 +42,8 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     return;
   }
   const debug = debugSink(env);
-  const started = performance.now();
+  // Not performance.now(): the global getter loads perf_hooks, a measurable cost per call.
+  const started = debug ? Date.now() : 0;
   const input = await readStdin(
     () => process.stdin,
     positiveInt(env.HOOKPACK_MAX_STDIN_BYTES, DEFAULT_MAX_STDIN_BYTES),
@@ -64,7 +65,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     const what = "internal error while checking this call (run with HOOKPACK_DEBUG=1 for details and please report it)";
     response = ADAPTERS[agent].renderFailure(mode, mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what));
   }
-  debug?.(`${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${(performance.now() - started).toFixed(1)} ms`);
+  debug?.(`${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`);
   if (response.stdout) process.stdout.write(response.stdout);
   if (response.stderr) process.stderr.write(response.stderr);
   process.exitCode = response.exitCode;
