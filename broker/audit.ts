@@ -1,20 +1,55 @@
-// The one door to the audit log: append-only JSON lines under HOOKPACK_HOME, mode 0600.
-// Entries carry names, counts and masked summaries, never a value. (The HMAC chain and
-// `hookpack audit verify` come later; they will replace appendAudit's body, not its callers.)
-import { appendFileSync, closeSync, fsyncSync, openSync } from "node:fs";
+// The one audit log: append-only JSON lines under $HOOKPACK_HOME/audit/, each entry carrying the
+// hash of the entry before it and an HMAC over its own bytes. Entries hold names, counts, codes
+// and masked summaries, never a value.
+//
+// Layout (why the key is where it is):
+//   $HOOKPACK_HOME/audit/audit.jsonl          the current file (rotated files: audit.000001.jsonl, …)
+//   $HOOKPACK_HOME/audit/audit.lock           the append lock
+//   $HOOKPACK_HOME/audit.key                  the HMAC key (0600), beside store.key, NOT in the log dir
+//   $HOOKPACK_HOME/audit-head.json            the head anchor (last seq + hash, HMAC'd), outside the log dir
+// Appends happen from hook processes and git hooks, which must stay fast and must never block on
+// a keychain prompt (or lose a record because the keychain is locked in an SSH session). So the
+// key is a 0600 file on the store side of HOOKPACK_HOME, never in the log directory: a copy,
+// backup or shipment of the log directory cannot be re-chained, and an edit of a line, a deleted or
+// reordered line, a forged line or a cut-off tail is detected at the right entry. A process running
+// as the same user can read the key; the threat model says so plainly.
+//
+// One entry on disk (one line; `mac` is always the last member, so verification MACs raw bytes):
+//   {"v":1,"seq":42,"ts":"2026-11-22T10:31:02.118Z","kind":"exec",…,"kid":"3f9a…","prev":"<sha256 hex of line 41>","mac":"<base64>"}
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { ensurePrivateDir } from "./fs-safe.js";
+import { HookpackError } from "../installer/errors.js";
+import { PREFILTER } from "../rules/secretlint.js";
+import { acquireLock, ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
 
+export const AUDIT_DIR = "audit";
 export const AUDIT_FILE = "audit.jsonl";
+export const AUDIT_KEY_FILE = "audit.key";
+export const AUDIT_HEAD_FILE = "audit-head.json";
+const LOCK_FILE = "audit.lock";
+const FORMAT_VERSION = 1;
+/** `prev` of the very first entry. */
+export const GENESIS = "0".repeat(64);
+const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
+const DEFAULT_KEEP = 8;
+const MAX_STRING = 600;
 
-export interface ExecAuditEntry {
-  kind: "exec";
-  ts: string;
-  /** Who, when known: the agent and session that asked (from the grant or the environment). */
+// ── entry types: one per thing worth proving ──
+
+/** Who and where, when known. */
+export interface AuditContext {
   agent?: string;
   session?: string;
-  grant?: string;
+  cwd?: string;
   user?: string;
+}
+
+export interface ExecAuditEntry extends AuditContext {
+  kind: "exec";
+  /** Kept for callers written before the chain; the log writes its own timestamp. */
+  ts?: string;
+  grant?: string;
   cwd: string;
   secrets: string[];
   /** The command line, shell-quoted, managed values masked, truncated. */
@@ -24,27 +59,495 @@ export interface ExecAuditEntry {
   durationMs: number;
   redactions: number;
   redactedNames: string[];
-  /** Set when the exec was refused before the child started. */
+  /** Set when the exec was refused before the child started (an error code). */
   refused?: string;
 }
 
-export type AuditEntry = ExecAuditEntry;
-
-export function auditPath(home: string): string {
-  return join(home, AUDIT_FILE);
+export interface GrantIssuedEntry extends AuditContext {
+  kind: "grant-issued";
+  grant: string;
+  secrets: string[];
+  /** Masked command summary the grant is bound to. */
+  command: string;
+  expires?: string;
 }
 
-/** Appends one entry as one write (O_APPEND), then fsyncs. */
-export function appendAudit(home: string, entry: AuditEntry): void {
-  ensurePrivateDir(home);
-  const path = auditPath(home);
-  appendFileSync(path, `${JSON.stringify(entry)}\n`, { mode: 0o600 });
-  const fd = openSync(path, "r");
+export interface GrantRefusedEntry extends AuditContext {
+  kind: "grant-refused";
+  secrets: string[];
+  command?: string;
+  /** Why, as a code (SECRET_REVOKED, POLICY_DENIED, …). */
+  code: string;
+}
+
+export interface GrantsRevokedEntry extends AuditContext {
+  kind: "grants-revoked";
+  secret: string;
+  count: number;
+}
+
+export interface ReadBlockedEntry extends AuditContext {
+  kind: "read-blocked";
+  /** The file the agent tried to read. */
+  path: string;
+  code: string;
+  tool?: string;
+  secrets?: string[];
+  rules?: string[];
+}
+
+export interface OutputRedactedEntry extends AuditContext {
+  kind: "output-redacted";
+  tool?: string;
+  count: number;
+  /** Managed secrets whose values were replaced. */
+  secrets: string[];
+  /** Detector rule ids for pattern findings. */
+  rules?: string[];
+}
+
+export interface StateCleanedEntry extends AuditContext {
+  kind: "state-cleaned";
+  path: string;
+  findings: number;
+  secrets?: string[];
+  rules?: string[];
+}
+
+export interface PushBlockedEntry extends AuditContext {
+  kind: "push-blocked";
+  remote?: string;
+  refs: string[];
+  findings: number;
+  rules: string[];
+  fingerprints: string[];
+  secrets?: string[];
+}
+
+export interface PackBlockedEntry extends AuditContext {
+  kind: "pack-blocked";
+  target: string;
+  findings: number;
+  rules: string[];
+  fingerprints: string[];
+  secrets?: string[];
+}
+
+export interface ExposureFoundEntry extends AuditContext {
+  kind: "exposure-found";
+  /** Where it was found: a path, "transcript", "commit <oid>", a package. */
+  where: string;
+  secret?: string;
+  rule?: string;
+  fingerprint?: string;
+}
+
+export interface SecretRevokedEntry extends AuditContext {
+  kind: "secret-revoked";
+  secret: string;
+  grants: number;
+}
+
+/** Written by the log itself: something about the log a verifier must know. */
+export interface AuditNoticeEntry extends AuditContext {
+  kind: "audit-notice";
+  code: "ANCHOR_MISSING" | "ANCHOR_INVALID" | "TORN_LINE";
+  message: string;
+}
+
+export type AuditEvent =
+  | ExecAuditEntry
+  | GrantIssuedEntry
+  | GrantRefusedEntry
+  | GrantsRevokedEntry
+  | ReadBlockedEntry
+  | OutputRedactedEntry
+  | StateCleanedEntry
+  | PushBlockedEntry
+  | PackBlockedEntry
+  | ExposureFoundEntry
+  | SecretRevokedEntry
+  | AuditNoticeEntry;
+
+/** Kept name for the broker's import. */
+export type AuditEntry = AuditEvent;
+export type AuditKind = AuditEvent["kind"];
+
+export const AUDIT_KINDS: readonly AuditKind[] = [
+  "exec",
+  "grant-issued",
+  "grant-refused",
+  "grants-revoked",
+  "read-blocked",
+  "output-redacted",
+  "state-cleaned",
+  "push-blocked",
+  "pack-blocked",
+  "exposure-found",
+  "secret-revoked",
+  "audit-notice",
+];
+
+/** One entry as read back: the event plus the chain fields and where it sits. */
+export type AuditRecord = AuditEvent & {
+  v: number;
+  seq: number;
+  ts: string;
+  kid: string;
+  prev: string;
+  mac: string;
+  /** Where the line is (not stored). */
+  file: string;
+  line: number;
+};
+
+// ── paths and options ──
+
+export const auditDir = (home: string) => join(home, AUDIT_DIR);
+export const auditPath = (home: string) => join(home, AUDIT_DIR, AUDIT_FILE);
+export const auditKeyPath = (home: string) => join(home, AUDIT_KEY_FILE);
+export const auditHeadPath = (home: string) => join(home, AUDIT_HEAD_FILE);
+/** Where hookpack ≤ 0.1 wrote an unchained log; reported, never read as part of the chain. */
+export const legacyAuditPath = (home: string) => join(home, "audit.jsonl");
+
+export interface AuditOptions {
+  /** Rotate the current file when it would grow past this (HOOKPACK_AUDIT_MAX_BYTES, default 8 MiB). */
+  maxBytes?: number;
+  /** Rotated files to keep (HOOKPACK_AUDIT_KEEP, default 8; 0 keeps all). */
+  keep?: number;
+  /** Default `Date.now` (tests). */
+  now?: () => Date;
+  lockTimeoutMs?: number;
+}
+
+function envInt(value: string | undefined, fallback: number, min: number): number {
+  const n = Number(value);
+  return value !== undefined && value !== "" && Number.isInteger(n) && n >= min ? n : fallback;
+}
+
+export function auditOptionsFromEnv(env: NodeJS.ProcessEnv): AuditOptions {
+  return { maxBytes: envInt(env.HOOKPACK_AUDIT_MAX_BYTES, DEFAULT_MAX_BYTES, 1024), keep: envInt(env.HOOKPACK_AUDIT_KEEP, DEFAULT_KEEP, 0) };
+}
+
+// ── the key ──
+
+function decodeKey(path: string, text: string): Buffer {
+  const key = Buffer.from(text.trim(), "base64");
+  if (key.length !== 32) {
+    throw new HookpackError("AUDIT_KEY_INVALID", `hookpack: the audit key ${path} is not a 32-byte base64 key.`, "restore it from a backup; without it the audit log cannot be verified.");
+  }
+  return key;
+}
+
+/** The audit HMAC key, or undefined when there is none. Refuses a key file others can read. */
+export function readAuditKey(home: string): Buffer | undefined {
+  const path = auditKeyPath(home);
+  let text: string;
   try {
+    const mode = statSync(path).mode & 0o777;
+    if (process.platform !== "win32" && (mode & 0o077) !== 0) {
+      throw new HookpackError("AUDIT_KEY_PERMISSIONS", `hookpack: the audit key ${path} is readable by other users (mode ${mode.toString(8)}).`, `run \`chmod 600 ${path}\`.`);
+    }
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw error;
+  }
+  return decodeKey(path, text);
+}
+
+function createAuditKey(home: string): Buffer {
+  const path = auditKeyPath(home);
+  ensurePrivateDir(home);
+  const key = randomBytes(32);
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readAuditKey(home)!;
+    throw error;
+  }
+  try {
+    writeSync(fd, `${key.toString("base64")}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
   }
+  return key;
+}
+
+/** A short, value-free id of a key: lets a verifier tell "written with another key" from "edited". */
+export function keyId(key: Buffer): string {
+  return createHmac("sha256", key).update("hookpack audit key id v1").digest("hex").slice(0, 16);
+}
+
+const mac = (key: Buffer, text: string) => createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+function equalB64(a: string, b: string): boolean {
+  const x = Buffer.from(a, "base64");
+  const y = Buffer.from(b, "base64");
+  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+}
+
+// ── the head anchor ──
+
+export interface AuditHead {
+  v: number;
+  seq: number;
+  hash: string;
+  kid: string;
+  /** Where the oldest kept entry starts the chain, after old files were pruned. */
+  base?: { seq: number; prev: string };
+  mac: string;
+}
+
+type HeadRead = { state: "missing" } | { state: "invalid"; why: string } | { state: "ok"; head: AuditHead };
+
+function headBody(h: Omit<AuditHead, "mac">): string {
+  return JSON.stringify({ v: h.v, seq: h.seq, hash: h.hash, kid: h.kid, base: h.base ?? null });
+}
+
+export function readHead(home: string, key: Buffer | undefined): HeadRead {
+  let text: string;
+  try {
+    text = readFileSync(auditHeadPath(home), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state: "missing" };
+    throw error;
+  }
+  let h: AuditHead;
+  try {
+    h = JSON.parse(text) as AuditHead;
+  } catch {
+    return { state: "invalid", why: "is not valid JSON" };
+  }
+  if (!h || typeof h.seq !== "number" || typeof h.hash !== "string" || typeof h.mac !== "string") return { state: "invalid", why: "is missing fields" };
+  if (key && !equalB64(mac(key, headBody(h)), h.mac)) return { state: "invalid", why: h.kid !== keyId(key) ? "was written with another key" : "fails its HMAC (edited)" };
+  return { state: "ok", head: h };
+}
+
+function writeHead(home: string, key: Buffer, h: Omit<AuditHead, "mac" | "v" | "kid">): void {
+  const body = { v: FORMAT_VERSION, kid: keyId(key), ...h };
+  writeFileAtomic(auditHeadPath(home), `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`, 0o600);
+}
+
+// ── files ──
+
+const ROTATED_RE = /^audit\.(\d{6,})\.jsonl$/;
+
+/** The log's files, oldest first (rotated by number, then the current file). */
+export function auditFiles(home: string): string[] {
+  const dir = auditDir(home);
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return [];
+  }
+  const rotated = names
+    .filter((n) => ROTATED_RE.test(n))
+    .sort((a, b) => Number(ROTATED_RE.exec(a)![1]) - Number(ROTATED_RE.exec(b)![1]))
+    .map((n) => join(dir, n));
+  return names.includes(AUDIT_FILE) ? [...rotated, join(dir, AUDIT_FILE)] : rotated;
+}
+
+/** The last complete line of a file (reads at most the last 256 KiB), and whether the file ends torn. */
+function lastLine(path: string): { line: string | undefined; torn: boolean; size: number } {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { line: undefined, torn: false, size: 0 };
+    throw error;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size === 0) return { line: undefined, torn: false, size };
+    const len = Math.min(size, 256 * 1024);
+    const buf = Buffer.alloc(len);
+    readSync(fd, buf, 0, len, size - len);
+    const text = buf.toString("utf8");
+    const torn = !text.endsWith("\n");
+    const lines = text.split("\n");
+    if (!torn) lines.pop();
+    else lines.pop(); // the torn fragment
+    const line = lines.pop();
+    return { line: line === "" ? undefined : line, torn, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+
+function parseChainFields(line: string): { seq: number; hash: string } | undefined {
+  try {
+    const e = JSON.parse(line) as { seq?: unknown };
+    return typeof e.seq === "number" ? { seq: e.seq, hash: sha256(line) } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+// ── writing ──
+
+/** Keeps values out: drops undefined, caps strings, withholds any string that looks like a secret. */
+function sanitize(value: unknown): unknown {
+  if (typeof value === "string") {
+    if (PREFILTER.test(value)) return "[withheld: looked like a secret]";
+    return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING - 1)}…` : value;
+  }
+  if (Array.isArray(value)) return value.slice(0, 200).map(sanitize);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = sanitize(v);
+    return out;
+  }
+  return value;
+}
+
+const RESERVED = new Set(["v", "seq", "ts", "kid", "prev", "mac", "file", "line"]);
+
+export interface AppendResult {
+  seq: number;
+  hash: string;
+  file: string;
+}
+
+/**
+ * Appends one entry under the log's lock: many processes may call this at once; every line lands
+ * whole, once, in order, with a correct chain. Creates the key on first use. Throws on failure;
+ * callers on a hot path use `tryRecordAudit`.
+ */
+export function recordAudit(home: string, event: AuditEvent, options: AuditOptions = {}): AppendResult {
+  const dir = auditDir(home);
+  ensurePrivateDir(dir);
+  const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const keep = options.keep ?? DEFAULT_KEEP;
+  let release: () => void;
+  try {
+    release = acquireLock(join(dir, LOCK_FILE), { timeoutMs: options.lockTimeoutMs ?? 15_000, staleMs: 30_000 });
+  } catch (error) {
+    if (error instanceof HookpackError && error.code === "STORE_LOCKED") {
+      throw new HookpackError("AUDIT_LOCKED", `hookpack: the audit log is locked by another hookpack process (${join(dir, LOCK_FILE)}).`, `if no hookpack is running, delete ${join(dir, LOCK_FILE)}.`);
+    }
+    throw error;
+  }
+  try {
+    const path = join(dir, AUDIT_FILE);
+    let key = readAuditKey(home);
+    const notices: AuditNoticeEntry[] = [];
+    const tail = lastLine(path);
+    const files = auditFiles(home);
+    const hasLog = files.length > 0 && (tail.size > 0 || files.length > 1);
+    if (!key) {
+      if (hasLog || existsSync(auditHeadPath(home))) {
+        throw new HookpackError(
+          "AUDIT_KEY_MISSING",
+          `hookpack: the audit key ${auditKeyPath(home)} is missing, but the audit log in ${dir} exists; nothing was appended.`,
+          `restore the key from a backup; or keep the old log aside and start a new one: mv ${dir} ${dir}.old && rm -f ${auditHeadPath(home)}.`,
+        );
+      }
+      key = createAuditKey(home);
+    }
+    // Where the chain continues: the anchor, unless the log is ahead of it (a crash between the
+    // append and the anchor write). A log behind its anchor was cut: keep chaining from the
+    // anchor, so the gap stays visible to `audit --verify`.
+    let seq = 0;
+    let prev = GENESIS;
+    let base: AuditHead["base"];
+    const head = readHead(home, key);
+    let fromTail = tail.line ? parseChainFields(tail.line) : undefined;
+    if (!fromTail && !tail.line && files.length > 1) {
+      const older = lastLine(files[files.length - 2]!);
+      fromTail = older.line ? parseChainFields(older.line) : undefined;
+    }
+    if (head.state === "ok") {
+      base = head.head.base;
+      if (fromTail && fromTail.seq > head.head.seq) ({ seq, hash: prev } = fromTail);
+      else ({ seq, hash: prev } = head.head);
+    } else {
+      if (fromTail) ({ seq, hash: prev } = fromTail);
+      if (hasLog) {
+        notices.push(
+          head.state === "missing"
+            ? { kind: "audit-notice", code: "ANCHOR_MISSING", message: `the head anchor ${AUDIT_HEAD_FILE} was missing at this append; a cut-off tail before this entry cannot be ruled out` }
+            : { kind: "audit-notice", code: "ANCHOR_INVALID", message: `the head anchor ${AUDIT_HEAD_FILE} ${head.why} at this append; a cut-off tail before this entry cannot be ruled out` },
+        );
+      }
+    }
+    if (tail.torn) notices.push({ kind: "audit-notice", code: "TORN_LINE", message: "the previous line was cut off mid-write (a crash); it was closed with a newline" });
+
+    let current = tail.size;
+    let prefix = tail.torn ? "\n" : "";
+    const kid = keyId(key);
+    const now = (options.now ?? (() => new Date()))().toISOString();
+    let lines = "";
+    for (const ev of [...notices, event]) {
+      seq += 1;
+      const fields: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(sanitize(ev) as Record<string, unknown>)) if (!RESERVED.has(k)) fields[k] = v;
+      const body = JSON.stringify({ v: FORMAT_VERSION, seq, ts: now, kind: ev.kind, ...fields, kid, prev });
+      const line = `${body.slice(0, -1)},"mac":"${mac(key, body)}"}`;
+      prev = sha256(line);
+      lines += `${line}\n`;
+    }
+    // Rotation: the new file's first entry chains to the old file's last.
+    if (current > 0 && current + lines.length > maxBytes) {
+      const rotated = files.filter((f) => ROTATED_RE.test(f.slice(dir.length + 1)));
+      const last = rotated.length ? Number(ROTATED_RE.exec(rotated[rotated.length - 1]!.slice(dir.length + 1))![1]) : 0;
+      renameSync(path, join(dir, `audit.${String(last + 1).padStart(6, "0")}.jsonl`));
+      current = 0;
+      prefix = "";
+      base = prune(home, keep) ?? base;
+    }
+    const fd = openSync(path, "a", 0o600);
+    try {
+      const buf = Buffer.from(prefix + lines, "utf8");
+      let off = 0;
+      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    writeHead(home, key, { seq, hash: prev, base });
+    return { seq, hash: prev, file: path };
+  } finally {
+    release();
+  }
+}
+
+/** Deletes rotated files beyond `keep`; returns the new chain base when something was deleted. */
+function prune(home: string, keep: number): AuditHead["base"] | undefined {
+  if (keep <= 0) return undefined;
+  const rotated = auditFiles(home).filter((f) => ROTATED_RE.test(f.slice(auditDir(home).length + 1)));
+  if (rotated.length <= keep) return undefined;
+  const drop = rotated.slice(0, rotated.length - keep);
+  for (const f of drop) unlinkSync(f);
+  const oldest = rotated[rotated.length - keep]!;
+  const first = readFileSync(oldest, "utf8").split("\n", 1)[0] ?? "";
+  try {
+    const e = JSON.parse(first) as { seq: number; prev: string };
+    return { seq: e.seq, prev: e.prev };
+  } catch {
+    return undefined;
+  }
+}
+
+/** recordAudit that never throws: for hooks and commands whose answer must not depend on the log. */
+export function tryRecordAudit(home: string, event: AuditEvent, onError?: (message: string) => void, options?: AuditOptions): boolean {
+  try {
+    recordAudit(home, event, options);
+    return true;
+  } catch (error) {
+    onError?.(error instanceof HookpackError ? `${error.message}${error.hint ? ` ${error.hint}` : ""}` : `hookpack: could not write the audit log in ${auditDir(home)}: ${(error as Error).message}.`);
+    return false;
+  }
+}
+
+/** The broker's original entry point (exec records). */
+export function appendAudit(home: string, entry: AuditEntry): void {
+  recordAudit(home, entry);
 }
 
 /** POSIX-shell quoting for display. */

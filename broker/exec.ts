@@ -109,6 +109,15 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
       `add ${unknown.length > 1 ? "them" : "it"} with \`hookpack secret set ${unknown[0]}\`${known.length ? `; known: ${known.join(", ")}` : ""}.`,
     );
   }
+  const revoked = [...new Set(wanted.filter((w) => store!.meta(w.name)!.revoked).map((w) => w.name))];
+  if (revoked.length > 0) {
+    const name = revoked[0]!;
+    throw new HookpackError(
+      "SECRET_REVOKED",
+      `hookpack: secret ${revoked.join(", ")} ${revoked.length > 1 ? "were" : "was"} revoked by \`hookpack revoke\` (${store!.meta(name)!.revoked}); every reference is refused until ${revoked.length > 1 ? "they are" : "it is"} set again. The command was not started.`,
+      `rotate it at the source, then \`hookpack secret set ${name}\`.`,
+    );
+  }
   const cache = new Map<string, string>();
   const ctx = { home: io.home, env: io.env, cwd: io.cwd, store, askPassphrase: io.askPassphrase, keyring: io.keyring };
   for (const w of wanted) {

@@ -22,12 +22,15 @@ export interface EntryMeta {
   provider: ProviderSpec;
   created: string;
   updated: string;
+  /** Set by `hookpack revoke`: when the secret was revoked. Cleared by setting it again. */
+  revoked?: string;
 }
 
 interface StoredEntry {
   provider: ProviderSpec;
   created: string;
   updated: string;
+  revoked?: string;
   /** Present for provider "store": base64 nonce and base64 ciphertext+tag. */
   cipher?: { nonce: string; data: string };
 }
@@ -121,7 +124,7 @@ export class SecretStore {
 
   meta(name: string): EntryMeta | undefined {
     const e = Object.hasOwn(this.file.entries, name) ? this.file.entries[name] : undefined;
-    return e ? { name, provider: e.provider, created: e.created, updated: e.updated } : undefined;
+    return e ? { name, provider: e.provider, created: e.created, updated: e.updated, ...(e.revoked ? { revoked: e.revoked } : {}) } : undefined;
   }
 
   /** The stored value of a "store" entry. */
@@ -153,6 +156,14 @@ export class SecretStore {
     if (provider.kind === "store") throw new Error("use setValue for stored values");
     const prev = this.file.entries[name];
     this.file.entries[name] = { provider, created: prev?.created ?? now, updated: now };
+  }
+
+  /** Marks a secret revoked (`hookpack revoke`); every reference is refused until it is set again. */
+  markRevoked(name: string, now: string): boolean {
+    const e = Object.hasOwn(this.file.entries, name) ? this.file.entries[name] : undefined;
+    if (!e) return false;
+    e.revoked = now;
+    return true;
   }
 
   remove(name: string): boolean {
@@ -236,4 +247,26 @@ export async function updateStore<T>(ctx: StoreContext, mutate: (store: SecretSt
     writeFileAtomic(path, store.serialize(), 0o600);
     return { result, created };
   });
+}
+
+/**
+ * When `name` was revoked, from the store file's plaintext metadata, without the key: cheap enough
+ * for the hook's rewrite rule. Unverified (the broker re-checks it in the authenticated store at
+ * exec time, so removing the mark by hand fails closed there). Undefined when not revoked.
+ */
+export function isRevoked(home: string, name: string): string | undefined {
+  return revokedSecrets(home).get(name);
+}
+
+/** Every revoked secret and when, from the store file's plaintext metadata (see isRevoked). */
+export function revokedSecrets(home: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let file: Partial<StoreFile>;
+  try {
+    file = JSON.parse(readFileSync(storePath(home), "utf8")) as Partial<StoreFile>;
+  } catch {
+    return out;
+  }
+  for (const [name, e] of Object.entries(file.entries ?? {})) if (typeof e?.revoked === "string") out.set(name, e.revoked);
+  return out;
 }

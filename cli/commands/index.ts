@@ -5,5 +5,7 @@ import { checkPack } from "./check-pack.js";
 import { prePush } from "./pre-push.js";
 import { exec } from "./exec.js";
 import { secret } from "./secret.js";
+import { audit } from "./audit.js";
+import { revoke } from "./revoke.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke];

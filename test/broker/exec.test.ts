@@ -14,7 +14,7 @@ const node = (script: string) => ["node", "-e", script];
 
 function everythingWritten(s: Sandbox, r: { stdout: string; stderr: string }): string {
   const store = existsSync(join(s.hookpackHome, "store.json")) ? readFileSync(join(s.hookpackHome, "store.json"), "utf8") : "";
-  const audit = existsSync(join(s.hookpackHome, "audit.jsonl")) ? readFileSync(join(s.hookpackHome, "audit.jsonl"), "utf8") : "";
+  const audit = existsSync(join(s.hookpackHome, "audit", "audit.jsonl")) ? readFileSync(join(s.hookpackHome, "audit", "audit.jsonl"), "utf8") : "";
   return r.stdout + r.stderr + store + audit;
 }
 

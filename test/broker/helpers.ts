@@ -68,7 +68,7 @@ export function fakeSecret(label = "t"): string {
 }
 
 export function readAudit(sb: Sandbox): Array<Record<string, unknown>> {
-  const p = join(sb.hookpackHome, "audit.jsonl");
+  const p = join(sb.hookpackHome, "audit", "audit.jsonl");
   if (!existsSync(p)) return [];
   return readFileSync(p, "utf8")
     .trim()
