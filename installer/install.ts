@@ -3,6 +3,7 @@ import { join, relative } from "node:path";
 import type { Adapter, Scope } from "../adapters/adapter.js";
 import { addRegistrations, recordReversal, reverse, type Reversal } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
+import { planHygiene, planHygieneRemoval, type HygieneOptions } from "./hygiene.js";
 import { readIfExists, type FileChange, type Plan } from "./plan.js";
 import { chooseRuntime } from "./runtime.js";
 
@@ -16,7 +17,7 @@ export interface InstallContext {
   nodePath: string;
 }
 
-export interface InstallOptions {
+export interface InstallOptions extends HygieneOptions {
   adapters: readonly Adapter[];
   /** Defaults to "project" when hookpack is a dependency of the project, else "local". */
   scope: Scope | undefined;
@@ -102,6 +103,9 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       notes.push(`${shown} is usually committed, but this hook command holds paths from this machine. Add hookpack as a devDependency and re-run, or use --scope local.`);
     }
   }
+  const hygiene = planHygiene(options, ctx);
+  plan.push(...hygiene.changes.filter((c) => !plan.some((p) => p.path === c.path)));
+  notes.push(...hygiene.notes);
   plan.push(stateChange(ctx, stateText, state));
   return { plan, notes };
 }
@@ -130,6 +134,7 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
       delete state.files[file];
     }
   }
+  plan.push(...planHygieneRemoval(options, ctx).changes);
   plan.push(stateChange(ctx, stateText, state));
   if (plan.length === 1 && plan[0]!.before === plan[0]!.after) notes.push("no hookpack hooks were installed; nothing to change.");
   return { plan, notes };

@@ -7,6 +7,7 @@ import { AGENT_IDS, isAgentId } from "../../hooks/event.js";
 import { HookpackError } from "../../installer/errors.js";
 import { planInstall, planUninstall, type InstallContext } from "../../installer/install.js";
 import { applyPlan, pending } from "../../installer/plan.js";
+import { packedStateReport } from "../../scanners/pack-list.js";
 import { distDir, homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
 import type { Command, Io } from "../io.js";
 
@@ -19,6 +20,9 @@ function parse(args: string[]) {
       agent: { type: "string", multiple: true },
       scope: { type: "string" },
       "dry-run": { type: "boolean", default: false },
+      "no-git-hook": { type: "boolean", default: false },
+      "no-ignore-files": { type: "boolean", default: false },
+      "publish-gate": { type: "boolean", default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -33,7 +37,7 @@ function parse(args: string[]) {
   if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope)) {
     throw new HookpackError("USAGE", `hookpack: unknown scope "${scope}"; expected one of: ${SCOPES.join(", ")}.`);
   }
-  return { adapters, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false };
+  return { adapters, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false, gitHook: !values["no-git-hook"], ignoreFiles: !values["no-ignore-files"], publishGate: values["publish-gate"] };
 }
 
 function context(io: Io): InstallContext {
@@ -51,7 +55,7 @@ function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>
 export const install: Command = {
   name: "install",
   summary: "register hookpack's hooks in an agent's config",
-  usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run]",
+  usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate]",
   async run(args, io) {
     const options = parse(args);
     const ctx = context(io);
@@ -67,6 +71,7 @@ export const install: Command = {
     }
     report(io, ctx, applyPlan(plan), false);
     for (const note of notes) io.out(`hookpack: ${note}\n`);
+    if (options.ignoreFiles) for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
     return 0;
   },
 };
