@@ -8,6 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, withLock, writeFileAtomic } from "./fs-safe.js";
+import { refreshHookCache } from "./hook-cache.js";
 import { createKey, loadKey, type KeyContext, type KeyInfo } from "./keys.js";
 import type { ProviderSpec } from "./providers.js";
 
@@ -245,6 +246,8 @@ export async function updateStore<T>(ctx: StoreContext, mutate: (store: SecretSt
     }
     const result = mutate(store);
     writeFileAtomic(path, store.serialize(), 0o600);
+    // The hooks find managed values through a plaintext-free cache; keep it in step (still locked).
+    refreshHookCache(ctx.home, store, ctx.env);
     return { result, created };
   });
 }

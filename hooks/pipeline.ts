@@ -2,7 +2,7 @@
 // process stream; hooks/run-hook.ts does the single read and the single write.
 import { isPayloadError, type Adapter } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
-import { foldVerdicts, type Rule, type RuleContext } from "../rules/rule.js";
+import { foldVerdicts, type ManagedSecrets, type Rule, type RuleContext } from "../rules/rule.js";
 import type { SecretScanner } from "../rules/secretlint.js";
 import type { Decision, EventKind, HookEvent, HookResponse, Verdict } from "./event.js";
 import { FAILURE_MESSAGES, failureMode, judgeInvolvement, type Involvement } from "./failure-policy.js";
@@ -19,6 +19,8 @@ export interface PipelineOptions {
   rules: readonly Rule[];
   scanner: SecretScanner;
   debug?: (line: string) => void;
+  /** Managed secrets from the hook cache (lazily loaded); absent in tests that need none. */
+  managed?: ManagedSecrets;
 }
 
 export async function runPipeline(input: PipelineInput, options: PipelineOptions): Promise<HookResponse> {
@@ -75,7 +77,8 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
 
   const context: RuleContext = {
     scanner,
-    noteSecret: (value) => masker.add(value, "secret"),
+    noteSecret: (value, label) => masker.add(value, label ?? "secret"),
+    managed: options.managed,
   };
   let decision: Decision;
   try {

@@ -3,6 +3,7 @@
 // streams flush).
 import { appendFileSync, fstatSync } from "node:fs";
 import { ADAPTERS } from "../adapters/index.js";
+import { hookManagedSecrets } from "../broker/hook-cache.js";
 import { DEFAULT_RULES } from "../rules/index.js";
 import { secretScanner } from "../rules/secretlint.js";
 import { isAgentId, AGENT_IDS } from "./event.js";
@@ -56,6 +57,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
       rules: DEFAULT_RULES,
       scanner: secretScanner,
       debug,
+      managed: hookManagedSecrets(env, { agent, session: () => sessionIdOf(input.text) }, debug),
     });
   } catch (error) {
     // A bug: block rather than guess, and say where to look.
@@ -77,4 +79,10 @@ function isTerminal(fd: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The session id of a payload, for audit entries only (never parsed on the hot path). */
+function sessionIdOf(raw: string): string | undefined {
+  const m = /"session_id"\s*:\s*"([^"\\]{1,200})"/.exec(raw);
+  return m?.[1];
 }

@@ -6,7 +6,22 @@ export interface RuleContext {
   /** Pattern detection (secretlint behind a prefilter). */
   scanner: SecretScanner;
   /** Records a value found during this call so the masker hides it in everything we write. */
-  noteSecret(value: string): void;
+  noteSecret(value: string, label?: string): void;
+  /** Managed secrets (the user's stored ones), found by hash; undefined when none are known. */
+  managed?: ManagedSecrets;
+}
+
+/**
+ * What a hook may know of managed secrets: where they occur in a text (every encoding), never
+ * their values. Loaded lazily from the hook cache the broker writes.
+ */
+export interface ManagedSecrets {
+  /** hookpack's per-user directory (HOOKPACK_HOME): its files are never shown to an agent. */
+  home: string;
+  /** Occurrences of managed values in `text`, sorted and non-overlapping. */
+  find(text: string): Array<{ start: number; end: number; name: string }>;
+  /** Records that managed secrets showed up where they should not (audit log, names only). */
+  exposed(names: readonly string[], where: string): void;
 }
 
 export interface Rule {

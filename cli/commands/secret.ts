@@ -7,6 +7,7 @@ import { planImport } from "../../broker/dotenv.js";
 import { minSecretLength } from "../../broker/exec.js";
 import { writeFileAtomic } from "../../broker/fs-safe.js";
 import { describeProvider, resolveValue, validateProvider, type ProviderSpec } from "../../broker/providers.js";
+import { noteResolvedValue } from "../../broker/hook-cache.js";
 import { NAME_RE, openStore, storePath, updateStore, type StoreContext } from "../../broker/store.js";
 import { hookpackHome } from "../context.js";
 import type { Command, Io } from "../io.js";
@@ -82,6 +83,7 @@ async function set(args: string[], io: Io): Promise<number> {
       const existing = await openStore(ctx);
       const v = await resolveValue(name, spec, { ...ctx, cwd: io.cwd, store: existing });
       if (v.length < floor) throw tooShort(name, floor);
+      noteResolvedValue(name, v);
     }
     const provider = spec;
     const { created } = await updateStore(ctx, (store) => store.setProvider(name, provider, new Date().toISOString()));

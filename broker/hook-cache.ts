@@ -1,0 +1,274 @@
+// The hook cache: what the post-tool and read-guard hooks need to find managed values in every
+// encoding WITHOUT the store key, the keychain or any plaintext. Written by the broker whenever
+// the store changes (`secret set|rm|import`), read by the hook on demand.
+//
+// For every encoded form (rules/managed-values.ts `buildPatterns`) of every value it keeps:
+//   - a 20-bit bucket of a salted fingerprint of the form's first W characters (W = min(16, length)),
+//   - the form's length, and sha256(salt ‖ form) — the only thing a candidate is verified against.
+// The hook runs one rolling hash per distinct W over the text, looks each window's bucket up,
+// and hashes the candidate slice; only a full sha256 match counts. Cost: ~1 multiply-add per char
+// plus one sha256 per candidate (rare: #forms / 2^20 per position).
+//
+// What the file reveals (it is 0600 in HOOKPACK_HOME, like the key file): no plaintext; ≤ 20 bits
+// about the first ≤ 16 characters of each form (brute force needs the rest of the window); and a
+// salted sha256 of each form, which is an offline-guessing oracle for LOW-ENTROPY values only.
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, readFileSync, statSync } from "node:fs";
+import { homedir } from "node:os";
+import { join, resolve } from "node:path";
+import type { ManagedSecrets } from "../rules/rule.js";
+import { applyMatches, buildPatterns, type ManagedValue, type Match, type RedactResult } from "../rules/managed-values.js";
+import { tryRecordAudit } from "./audit.js";
+import { writeFileAtomic } from "./fs-safe.js";
+import type { SecretStore } from "./store.js";
+
+export const HOOK_CACHE_FILE = "hook-cache.json";
+const FORMAT = "hookpack-hook-cache";
+const VERSION = 1;
+const MAX_WINDOW = 16;
+const BUCKET_BITS = 20;
+const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
+const BASE = 0x01000193;
+
+/** [bucket, window, length, sha256(salt‖form) base64, name index] */
+type Entry = [number, number, number, string, number];
+
+export interface HookCacheFile {
+  format: typeof FORMAT;
+  version: number;
+  /** base64, 16 random bytes; kept across refreshes. */
+  salt: string;
+  updated: string;
+  names: string[];
+  entries: Entry[];
+}
+
+export function hookCachePath(home: string): string {
+  return join(home, HOOK_CACHE_FILE);
+}
+
+function saltHash(salt: Buffer): number {
+  return salt.readUInt32LE(0) | 0;
+}
+
+/** murmur3 fmix32: spreads the rolling hash before it is cut to a bucket. */
+function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+function windowHash(text: string, at: number, w: number): number {
+  let h = 0;
+  for (let i = 0; i < w; i++) h = (Math.imul(h, BASE) + text.charCodeAt(at + i)) | 0;
+  return h;
+}
+
+const digestOf = (salt: Buffer, text: string) => createHash("sha256").update(salt).update(text, "utf8").digest("base64");
+
+/** Builds the cache entries for a set of values (pure apart from hashing). */
+export function buildHookCache(values: readonly ManagedValue[], salt: Buffer, minLength?: number): Pick<HookCacheFile, "names" | "entries"> {
+  const names = [...new Set(values.map((v) => v.name))].sort();
+  const { patterns } = buildPatterns(values, { minLength });
+  const seed = saltHash(salt);
+  const entries: Entry[] = patterns.map((p) => {
+    const w = Math.min(MAX_WINDOW, p.text.length);
+    return [fmix(windowHash(p.text, 0, w) ^ seed) & BUCKET_MASK, w, p.text.length, digestOf(salt, p.text), names.indexOf(p.name)];
+  });
+  return { names, entries };
+}
+
+/** What the hook uses: finds managed values by hash, never holding one. */
+export interface HashedMatcher {
+  readonly names: readonly string[];
+  readonly size: number;
+  find(text: string): Match[];
+  redact(text: string): RedactResult;
+}
+
+export function createHashedMatcher(file: Pick<HookCacheFile, "salt" | "names" | "entries">): HashedMatcher {
+  const salt = Buffer.from(file.salt, "base64");
+  const seed = saltHash(salt);
+  // window length → bucket → entry indexes
+  const byWindow = new Map<number, Map<number, number[]>>();
+  for (let i = 0; i < file.entries.length; i++) {
+    const [bucket, w] = file.entries[i]!;
+    let buckets = byWindow.get(w);
+    if (!buckets) byWindow.set(w, (buckets = new Map()));
+    const list = buckets.get(bucket);
+    if (list) list.push(i);
+    else buckets.set(bucket, [i]);
+  }
+  const windows = [...byWindow.entries()].map(([w, buckets]) => {
+    const bitmap = new Uint8Array(1 << (BUCKET_BITS - 3));
+    for (const b of buckets.keys()) bitmap[b >> 3]! |= 1 << (b & 7);
+    // BASE^(w-1), to drop the leaving character.
+    let top = 1;
+    for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
+    return { w, buckets, bitmap, top };
+  });
+
+  const find = (text: string): Match[] => {
+    const hits: Array<[number, number]> = [];
+    for (const { w, buckets, bitmap, top } of windows) {
+      if (text.length < w) continue;
+      let h = windowHash(text, 0, w);
+      for (let j = 0; ; j++) {
+        const b = fmix(h ^ seed) & BUCKET_MASK;
+        if ((bitmap[b >> 3]! & (1 << (b & 7))) !== 0) {
+          for (const e of buckets.get(b) ?? []) {
+            const [, , len, digest] = file.entries[e]!;
+            if (j + len <= text.length && digestOf(salt, text.slice(j, j + len)) === digest) hits.push([j, e]);
+          }
+        }
+        if (j + w >= text.length) break;
+        h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
+      }
+    }
+    if (hits.length === 0) return [];
+    hits.sort((a, b) => a[0] - b[0] || file.entries[b[1]]![2] - file.entries[a[1]]![2]);
+    const out: Match[] = [];
+    for (const [start, e] of hits) {
+      const end = start + file.entries[e]![2];
+      const last = out[out.length - 1];
+      if (last && start < last.end) {
+        if (end > last.end) last.end = end;
+        continue;
+      }
+      out.push({ start, end, name: file.names[file.entries[e]![4]] ?? "secret", form: "" });
+    }
+    return out;
+  };
+  return {
+    names: file.names,
+    size: file.entries.length,
+    find,
+    redact(text) {
+      const matches = find(text);
+      return matches.length === 0 ? { text, count: 0, names: [] } : applyMatches(text, matches);
+    },
+  };
+}
+
+function parseCache(text: string): HookCacheFile | undefined {
+  try {
+    const f = JSON.parse(text) as Partial<HookCacheFile>;
+    if (f?.format !== FORMAT || f.version !== VERSION || typeof f.salt !== "string" || !Array.isArray(f.names) || !Array.isArray(f.entries)) return undefined;
+    return f as HookCacheFile;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface LoadedCache {
+  matcher: HashedMatcher;
+  /** The store changed after the cache was written (a refresh failed or an old hookpack wrote it). */
+  stale: boolean;
+}
+
+/** The hook's read: undefined when there is no (valid) cache. Never opens the store. */
+export function loadHookCache(home: string): LoadedCache | undefined {
+  let text: string;
+  try {
+    text = readFileSync(hookCachePath(home), "utf8");
+  } catch {
+    return undefined;
+  }
+  const file = parseCache(text);
+  if (!file) return undefined;
+  let stale = false;
+  try {
+    stale = statSync(join(home, "store.json")).mtimeMs > statSync(hookCachePath(home)).mtimeMs + 1;
+  } catch {
+    // no store: nothing can be stale
+  }
+  return { matcher: createHashedMatcher(file), stale };
+}
+
+// Values resolved from other providers during this process (e.g. `secret set --env VAR`), which
+// the refresh cannot resolve again without running the provider.
+const resolvedElsewhere = new Map<string, string>();
+
+/** Lets the next refresh include a provider-backed value the caller has just resolved. */
+export function noteResolvedValue(name: string, value: string): void {
+  resolvedElsewhere.set(name, value);
+}
+
+/**
+ * Rewrites the cache from an open store: stored values are decrypted here (the store is already
+ * open, so no extra key access), provider values come from noteResolvedValue or the environment
+ * (env provider); a provider value that cannot be had now keeps its previous entries.
+ */
+export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.ProcessEnv): void {
+  const floor = Number(env.HOOKPACK_MIN_SECRET_LENGTH);
+  const minLength = Number.isInteger(floor) && floor >= 4 && floor <= 1024 ? floor : undefined;
+  const path = hookCachePath(home);
+  const previous = existsSync(path) ? parseCache(readFileSync(path, "utf8")) : undefined;
+  const salt = previous ? Buffer.from(previous.salt, "base64") : randomBytes(16);
+  const values: ManagedValue[] = [];
+  const kept: Array<{ name: string; entries: Entry[] }> = [];
+  for (const meta of store.list()) {
+    const p = meta.provider;
+    let value: string | undefined;
+    if (p.kind === "store") value = store.value(meta.name);
+    else if (resolvedElsewhere.has(meta.name)) value = resolvedElsewhere.get(meta.name);
+    else if (p.kind === "env" && env[p.var]) value = env[p.var];
+    if (value !== undefined) {
+      values.push({ name: meta.name, value });
+      continue;
+    }
+    const idx = previous?.names.indexOf(meta.name) ?? -1;
+    if (previous && idx >= 0) kept.push({ name: meta.name, entries: previous.entries.filter((e) => e[4] === idx) });
+  }
+  resolvedElsewhere.clear();
+  const built = buildHookCache(values, salt, minLength);
+  const names = [...new Set([...built.names, ...kept.map((k) => k.name)])].sort();
+  const remap = (name: string) => names.indexOf(name);
+  const entries: Entry[] = [
+    ...built.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(built.names[e[4]]!)]),
+    ...kept.flatMap((k) => k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name)])),
+  ];
+  const file: HookCacheFile = { format: FORMAT, version: VERSION, salt: salt.toString("base64"), updated: new Date().toISOString(), names, entries };
+  writeFileAtomic(path, `${JSON.stringify(file)}\n`, 0o600);
+}
+
+/** hookpack's per-user directory as the hook sees it (same rule as the CLI). */
+export function hookpackHomeFrom(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
+  return env.HOOKPACK_HOME ? resolve(cwd, env.HOOKPACK_HOME) : join(env.HOME ?? homedir(), ".hookpack");
+}
+
+/**
+ * The hook's view of managed secrets: the cache is read on first use only (a clean PreToolUse
+ * never touches it), and exposures go to the audit log, names only.
+ */
+export function hookManagedSecrets(
+  env: NodeJS.ProcessEnv,
+  who: { agent?: string; session?: () => string | undefined } = {},
+  debug: (line: string) => void = () => {},
+): ManagedSecrets {
+  const home = hookpackHomeFrom(env);
+  let loaded: LoadedCache | null | undefined;
+  const matcher = () => {
+    if (loaded === undefined) {
+      loaded = loadHookCache(home) ?? null;
+      if (loaded?.stale) debug(`the hook cache in ${home} is older than the store; run \`hookpack secret list\` to check`);
+    }
+    return loaded?.matcher;
+  };
+  return {
+    home,
+    find: (text) => {
+      const m = matcher();
+      return m && m.size > 0 ? m.find(text) : [];
+    },
+    exposed: (names, where) => {
+      // The exposure ledger: one entry per secret, names only, so `audit`/`doctor` can say what to rotate.
+      for (const secret of new Set(names)) {
+        tryRecordAudit(home, { kind: "exposure-found", agent: who.agent, session: who.session?.(), where, secret }, (m) => debug(m));
+      }
+    },
+  };
+}

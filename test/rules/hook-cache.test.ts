@@ -1,0 +1,108 @@
+// The hook cache: hash-only matching must find exactly what the plaintext matcher finds, the file
+// must hold no plaintext form of any value, and the broker must refresh it on every store write.
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { buildHookCache, createHashedMatcher, hookCachePath, loadHookCache } from "../../broker/hook-cache.js";
+import { buildPatterns, createValueMatcher, encodingsOf } from "../../rules/managed-values.js";
+import { assertBuilt, run, sandbox } from "../broker/helpers.js";
+
+const VALUE_CHARS = [..."ABCXYZabcxyz0189_-+/=:.@!*'\"\\$&<>%#;é€"];
+const valueArb = fc.array(fc.constantFrom(...VALUE_CHARS), { minLength: 6, maxLength: 48 }).map((a) => a.join(""));
+const fillerArb = fc.array(fc.constantFrom(" ", "\n", "|", "{", "}", "\t"), { minLength: 0, maxLength: 12 }).map((a) => a.join(""));
+const rnd = (n: number) => randomBytes(n).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
+
+function hashed(values: Array<{ name: string; value: string }>) {
+  const salt = randomBytes(16);
+  const built = buildHookCache(values, salt);
+  return createHashedMatcher({ salt: salt.toString("base64"), ...built });
+}
+
+describe("hashed matcher", () => {
+  it("finds every encoded form of a value embedded in text, with the same ranges as the plaintext matcher", () => {
+    fc.assert(
+      fc.property(valueArb, fc.integer({ min: 0, max: 1000 }), fillerArb, fillerArb, (value, pick, before, after) => {
+        const forms = encodingsOf(value).filter((f) => f.text.length >= 6);
+        const form = forms[pick % forms.length]!.text;
+        const text = `${before}${form}${after}`;
+        const plain = createValueMatcher([{ name: "V", value }]).find(text).map((m) => [m.start, m.end, m.name]);
+        const byHash = hashed([{ name: "V", value }]).find(text).map((m) => [m.start, m.end, m.name]);
+        expect(byHash).toEqual(plain);
+        expect(byHash.length).toBeGreaterThan(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("finds a value inside a larger base64 blob (Basic auth) and redacts with the name", () => {
+    const value = rnd(24);
+    const m = hashed([{ name: "API_KEY", value }]);
+    const blob = Buffer.from(`user:${value}`).toString("base64");
+    const r = m.redact(`Authorization: Basic ${blob}\nraw=${value}`);
+    expect(r.text).not.toContain(value);
+    expect(r.text).toContain("raw=[REDACTED:API_KEY]");
+    expect(r.count).toBe(2);
+  });
+
+  it("handles many values and short windows (values shorter than 16 chars)", () => {
+    const values = Array.from({ length: 60 }, (_, i) => ({ name: `S${i}`, value: rnd(i % 3 === 0 ? 8 : 30) }));
+    const m = hashed(values);
+    const text = values.map((v, i) => (i % 2 ? Buffer.from(v.value).toString("hex") : v.value)).join(" -- ");
+    const found = m.find(text);
+    expect(found.map((f) => f.name)).toEqual(values.map((v) => v.name));
+    expect(hashed(values).find("nothing to see here ".repeat(500))).toEqual([]);
+  });
+
+  it("the cache holds no encoded form of a value, not even a 16-char window", () => {
+    const value = rnd(40);
+    const values = [{ name: "TOKEN", value }];
+    const file = JSON.stringify(buildHookCache(values, randomBytes(16)));
+    for (const p of buildPatterns(values).patterns) {
+      expect(file.includes(p.text)).toBe(false);
+      expect(file.includes(p.text.slice(0, 16))).toBe(false);
+    }
+  });
+});
+
+describe("broker wiring: secret set / rm / import refresh the cache", () => {
+  it("set adds, rm removes, import adds; the hook cache never holds the value", () => {
+    assertBuilt();
+    const sb = sandbox();
+    try {
+      const a = rnd(32);
+      const b = rnd(32);
+      expect(run(sb, ["secret", "set", "ALPHA"], { input: a }).status).toBe(0);
+      let cache = loadHookCache(sb.hookpackHome)!;
+      expect(cache.matcher.names).toEqual(["ALPHA"]);
+      expect(cache.matcher.find(`x ${a} y`).map((m) => m.name)).toEqual(["ALPHA"]);
+      expect(readFileSync(hookCachePath(sb.hookpackHome), "utf8").includes(a)).toBe(false);
+
+      const envFile = `${sb.dir}/app.env`;
+      writeFileSync(envFile, `BETA_TOKEN=${b}\n`);
+      expect(run(sb, ["secret", "import", envFile]).status).toBe(0);
+      cache = loadHookCache(sb.hookpackHome)!;
+      expect(cache.matcher.names).toEqual(["ALPHA", "BETA_TOKEN"]);
+      expect(cache.matcher.find(encodeURIComponent(b)).map((m) => m.name)).toEqual(["BETA_TOKEN"]);
+
+      expect(run(sb, ["secret", "rm", "ALPHA"]).status).toBe(0);
+      cache = loadHookCache(sb.hookpackHome)!;
+      expect(cache.matcher.names).toEqual(["BETA_TOKEN"]);
+      expect(cache.matcher.find(a)).toEqual([]);
+      expect(existsSync(hookCachePath(sb.hookpackHome))).toBe(true);
+    } finally {
+      sb.cleanup();
+    }
+  });
+
+  it("an env-provider secret is cached from the value checked at `secret set`", () => {
+    const sb = sandbox();
+    try {
+      const v = rnd(30);
+      expect(run(sb, ["secret", "set", "FROM_ENV", "--env", "MY_VAR"], { env: { MY_VAR: v } }).status).toBe(0);
+      expect(loadHookCache(sb.hookpackHome)!.matcher.find(v).map((m) => m.name)).toEqual(["FROM_ENV"]);
+    } finally {
+      sb.cleanup();
+    }
+  });
+});
