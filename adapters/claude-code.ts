@@ -6,6 +6,8 @@
 //    "cwd":"/home/u/app","permission_mode":"default","hook_event_name":"PreToolUse",
 //    "tool_name":"Bash","tool_input":{"command":"ls","description":"list"},"tool_use_id":"toolu_01…"}
 // PostToolUse adds "tool_response" (the tool's structured output) and "duration_ms".
+import { tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { forEachString, mapStrings } from "../hooks/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
@@ -49,7 +51,36 @@ function toolCall(name: string, input: Record<string, unknown>, id: string | und
   const path = str("file_path") ?? str("notebook_path") ?? (kind === "search" ? str("path") : undefined);
   if (path !== undefined) call.path = path;
   if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  if (name === "Grep") call.showsContent = input.output_mode === "content";
   return call;
+}
+
+/** Where Claude Code keeps a Bash output longer than its inline limit (30,000 chars by default). */
+function spillOf(response: unknown): string[] | undefined {
+  const path = (response as { persistedOutputPath?: unknown } | null)?.persistedOutputPath;
+  return typeof path === "string" && path !== "" ? [path] : undefined;
+}
+
+/**
+ * A session's own files (Claude Code 2.1.x layout, checked in test/e2e):
+ *   transcript        ~/.claude/projects/<slug>/<session>.jsonl
+ *   tool results      ~/.claude/projects/<slug>/<session>/tool-results/*.txt   (outputs > 30,000 chars)
+ *   subagents         ~/.claude/projects/<slug>/<session>/subagents/*.jsonl
+ *   background tasks  $TMPDIR/claude-<uid>/<slug>/<session>/tasks/<id>.output
+ * plus the project's "don't ask again" list, .claude/settings.local.json.
+ */
+function sessionState(p: { session_id: string; cwd: string; transcript_path?: string }): { files: string[]; dirs: string[] } {
+  const files = [join(p.cwd, ".claude", "settings.local.json")];
+  const dirs: string[] = [];
+  const slugs = new Set([p.cwd.replace(/[^a-zA-Z0-9]/g, "-")]);
+  if (p.transcript_path) {
+    files.unshift(p.transcript_path);
+    dirs.push(join(dirname(p.transcript_path), p.session_id));
+    slugs.add(basename(dirname(p.transcript_path)));
+  }
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+  if (uid !== undefined && /^[\w-]+$/.test(p.session_id)) for (const slug of slugs) dirs.push(join(tmpdir(), `claude-${uid}`, slug, p.session_id, "tasks"));
+  return { files, dirs };
 }
 
 type Base = { session_id: string; cwd: string; transcript_path?: string; hook_event_name: string };
@@ -73,13 +104,13 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
     case "PostToolUse":
       return {
         kind: "event",
-        event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: p.tool_response },
+        event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: p.tool_response, spill: spillOf(p.tool_response) },
       };
     case "SessionStart":
       return { kind: "event", event: { kind: "session-start", agent: "claude-code", session: session(p) } };
     case "SessionEnd":
     case "Stop":
-      return { kind: "event", event: { kind: "session-end", agent: "claude-code", session: session(p), reason: name === "Stop" ? "stop" : p.reason } };
+      return { kind: "event", event: { kind: "session-end", agent: "claude-code", session: session(p), reason: name === "Stop" ? "stop" : p.reason, state: sessionState(p) } };
     default:
       return { kind: "ignored", eventName: name };
   }
@@ -123,6 +154,19 @@ export function fitOutput(output: unknown, limit = MAX_UPDATED_OUTPUT_CHARS): un
   return current;
 }
 
+/**
+ * An over-long updatedToolOutput is dropped and the RAW output shown instead, so a redacted output
+ * that cannot be cut to fit (thousands of short strings: Grep file lists) is withheld, in shape:
+ * arrays keep one element, the first content string says why.
+ */
+export function fitOrWithhold(output: unknown, reason: string | undefined, limit = MAX_UPDATED_OUTPUT_CHARS): unknown {
+  const fitted = fitOutput(output, limit);
+  if (JSON.stringify(fitted).length <= limit) return fitted;
+  const shrink = (v: unknown): unknown =>
+    Array.isArray(v) ? v.slice(0, 1).map(shrink) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)])) : v;
+  return withholdOutput(shrink(output), `[hookpack: ${reason ?? "this output held secrets"} The redacted output was too long to pass on, so it was withheld. Narrow the command or read less at once.]`);
+}
+
 /** Fields of Claude's tool outputs that carry content; everything else (type tags, paths) is kept. */
 const CONTENT_KEYS = /(^|\.)(stdout|stderr|content|output|result|text|filenames|matches|\d+)$/;
 
@@ -163,7 +207,7 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
       out.systemMessage = decision.reason;
       return json(out);
     }
-    if (decision.hasOutput) out.hookSpecificOutput = { hookEventName, updatedToolOutput: fitOutput(decision.output) };
+    if (decision.hasOutput) out.hookSpecificOutput = { hookEventName, updatedToolOutput: fitOrWithhold(decision.output, decision.reason) };
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
   }

@@ -31,6 +31,8 @@ export interface ToolCall {
   url?: string;
   /** Whether a shell command runs in the background. */
   background?: boolean;
+  /** A search whose results carry file content, not only file names (kind "search"). */
+  showsContent?: boolean;
   /** Content-bearing string leaves of the input, keyed by dotted path. */
   fields: ReadonlyArray<{ path: string; value: string }>;
 }
@@ -43,9 +45,24 @@ export interface Session {
 
 export type HookEvent =
   | { kind: "before-tool"; agent: AgentId; session: Session; tool: ToolCall }
-  | { kind: "after-tool"; agent: AgentId; session: Session; tool: ToolCall; output: unknown }
+  | {
+      kind: "after-tool";
+      agent: AgentId;
+      session: Session;
+      tool: ToolCall;
+      output: unknown;
+      /** Files where the agent keeps this call's FULL output for the model to read later (a long output persisted to disk). */
+      spill?: readonly string[];
+    }
   | { kind: "session-start"; agent: AgentId; session: Session }
-  | { kind: "session-end"; agent: AgentId; session: Session; reason: string | undefined };
+  | {
+      kind: "session-end";
+      agent: AgentId;
+      session: Session;
+      reason: string | undefined;
+      /** The session's own state on disk: files, and directories whose files all belong to it. */
+      state?: { files: readonly string[]; dirs: readonly string[] };
+    };
 
 export type EventKind = HookEvent["kind"];
 

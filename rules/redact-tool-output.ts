@@ -1,45 +1,136 @@
-// Pattern-detected secrets in a tool's output are replaced before the model sees it. The copy has
-// exactly the output's shape (only string leaves change), which is what agents that can replace
-// output require.
+// Secrets in a tool's output are replaced before the model sees it: managed values (every
+// encoding, found by hash through the hook cache) become [REDACTED:NAME], pattern-detected ones
+// [REDACTED:<rule>]. The copy has exactly the output's shape (only string leaves change), which
+// is what agents that can replace output require. Outputs the agent also keeps on disk for the
+// model to read later (Claude Code persists Bash output over 30,000 chars) are cleaned in place.
+import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, join } from "node:path";
 import { forEachString, mapStrings } from "../hooks/json-walk.js";
 import type { Verdict } from "../hooks/event.js";
-import type { Rule } from "./rule.js";
-import type { Finding } from "./secretlint.js";
+import type { ManagedSecrets, Rule, RuleContext } from "./rule.js";
+import type { SecretScanner } from "./secretlint.js";
+
+/** One secret in a text. `managed` is the secret's name for managed values. */
+export interface TextHit {
+  start: number;
+  end: number;
+  /** "managed-value" or secretlint's short rule id. */
+  ruleId: string;
+  managed?: string;
+  /** secretlint message id (detections only), for human labels. */
+  messageId?: string;
+}
+
+/** The label that replaces a hit: the secret's name when managed, the rule otherwise. */
+export const hitLabel = (h: TextHit): string => h.managed ?? h.ruleId;
+
+/** Managed values first, then secretlint; overlapping hits merge (the earlier label wins). */
+export async function findSecrets(text: string, filePath: string, scanner: SecretScanner, managed: ManagedSecrets | undefined): Promise<TextHit[]> {
+  const hits: TextHit[] = [];
+  if (managed) for (const m of managed.find(text)) hits.push({ start: m.start, end: m.end, ruleId: "managed-value", managed: m.name });
+  if (scanner.mayContainSecret(text)) {
+    for (const f of await scanner.scan(text, filePath)) hits.push({ start: f.start, end: f.end, ruleId: f.ruleId, messageId: f.messageId });
+  }
+  if (hits.length < 2) return hits;
+  hits.sort((a, b) => a.start - b.start || (a.managed ? -1 : 1));
+  const out: TextHit[] = [];
+  for (const h of hits) {
+    const last = out[out.length - 1];
+    if (last && h.start < last.end) {
+      if (h.end > last.end) last.end = h.end;
+      continue;
+    }
+    out.push({ ...h });
+  }
+  return out;
+}
+
+/** Replaces each hit (sorted, non-overlapping) by `[REDACTED:<label>]`, or by `replace(hit)`. */
+export function applyHits(text: string, hits: readonly TextHit[], replace: (h: TextHit) => string = (h) => `[REDACTED:${hitLabel(h)}]`): string {
+  let out = "";
+  let at = 0;
+  for (const h of hits) {
+    out += text.slice(at, h.start) + replace(h);
+    at = h.end;
+  }
+  return out + text.slice(at);
+}
+
+/** Files larger than this are not rewritten by the hook (the CLI scan reports them). */
+const MAX_SPILL_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Cleans a file the agent wrote for the model in place (same inode mode, atomic rename, no
+ * backup). Returns the hits it replaced; [] when the file is clean, missing or too large.
+ */
+export async function cleanFileInPlace(path: string, context: RuleContext, filePath = "tool-output.txt"): Promise<TextHit[]> {
+  let text: string;
+  let mode: number;
+  try {
+    const st = statSync(path);
+    if (!st.isFile() || st.size > MAX_SPILL_BYTES) return [];
+    mode = st.mode & 0o777;
+    text = readFileSync(path, "utf8");
+  } catch {
+    return [];
+  }
+  const hits = await findSecrets(text, filePath, context.scanner, context.managed);
+  if (hits.length === 0) return [];
+  for (const h of hits) context.noteSecret(text.slice(h.start, h.end), hitLabel(h));
+  const tmp = join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`);
+  writeFileSync(tmp, applyHits(text, hits), { mode });
+  renameSync(tmp, path);
+  return hits;
+}
 
 export const redactToolOutput: Rule = {
   id: "redact-tool-output",
-  summary: "Redact secrets that secretlint finds in tool output, keeping the output's shape.",
+  summary: "Redact managed values (every encoding) and secretlint findings in tool output, keeping the output's shape; clean persisted copies.",
   on: ["after-tool"],
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "after-tool") return { kind: "allow" };
-    const hits = new Map<string, Finding[]>();
+    const filePath = event.tool.kind === "read-file" && event.tool.path ? event.tool.path : "tool-output.txt";
+    const hits = new Map<string, TextHit[]>();
     const pending: Array<Promise<void>> = [];
     forEachString(event.output, (text, path) => {
-      if (!context.scanner.mayContainSecret(text)) return;
-      const filePath = event.tool.kind === "read-file" && event.tool.path ? event.tool.path : "tool-output.txt";
+      if (text.length < 6) return;
       pending.push(
-        context.scanner.scan(text, filePath).then((findings) => {
-          if (findings.length > 0) hits.set(path, findings);
+        findSecrets(text, filePath, context.scanner, context.managed).then((found) => {
+          if (found.length > 0) hits.set(path, found);
         }),
       );
     });
     await Promise.all(pending);
-    if (hits.size === 0) return { kind: "allow" };
+
+    const names = new Set<string>();
     let count = 0;
-    const output = mapStrings(event.output, (text, path) => {
-      const findings = hits.get(path);
-      if (!findings) return text;
-      let out = text;
-      let floor = Infinity; // ranges are applied from the end; an overlapping one is already covered
-      for (const f of [...findings].sort((a, b) => b.start - a.start)) {
-        context.noteSecret(text.slice(f.start, f.end));
-        if (f.end > floor) continue;
-        floor = f.start;
-        out = `${out.slice(0, f.start)}[REDACTED:${f.ruleId}]${out.slice(f.end)}`;
-        count++;
-      }
-      return out;
-    });
-    return { kind: "redact", output, count, reason: `hookpack redacted ${count} secret(s) from the ${event.tool.name} output.` };
+    // The full output the model may Read later: clean it even when the inline part is clean.
+    let spilled = 0;
+    for (const file of event.spill ?? []) {
+      const cleaned = await cleanFileInPlace(file, context);
+      spilled += cleaned.length;
+      for (const h of cleaned) if (h.managed) names.add(h.managed);
+    }
+
+    let output = event.output;
+    if (hits.size > 0) {
+      output = mapStrings(event.output, (text, path) => {
+        const found = hits.get(path);
+        if (!found) return text;
+        for (const h of found) {
+          context.noteSecret(text.slice(h.start, h.end), hitLabel(h));
+          if (h.managed) names.add(h.managed);
+        }
+        count += found.length;
+        return applyHits(text, found);
+      });
+    }
+    if (names.size > 0) context.managed?.exposed([...names], `tool-output:${event.tool.name}`);
+    if (count === 0) {
+      if (spilled === 0) return { kind: "allow" };
+      return { kind: "warn", code: "PERSISTED_OUTPUT_CLEANED", message: `hookpack redacted ${spilled} secret(s) in the saved full output of this ${event.tool.name} call.` };
+    }
+    const spill = spilled > 0 ? ` and ${spilled} in its saved full output` : "";
+    return { kind: "redact", output, count, reason: `hookpack redacted ${count} secret(s) from the ${event.tool.name} output${spill}.` };
   },
 };

@@ -151,3 +151,121 @@ export function ignoreLines(target: "git" | "npm", keepIgnored: (name: string) =
   }
   return lines;
 }
+
+// ── Where agents keep state on this machine: what `hookpack scan --state` reads and what it may
+// rewrite. One entry per agent path. `root` is the project, the user's home, or the temp dir;
+// `glob` is relative to it (`*` one segment, `**` any depth, `{uid}` the numeric user id).
+// `rewrite` says what `--fix` (and the SessionEnd hook) may do:
+//   allow-list  a settings file: an allow/ask/deny entry holding a managed value gets its
+//               `$secret:NAME` reference instead; an entry holding any other secret is removed
+//   redact      values are replaced by [REDACTED:…] in place; the format stays valid
+//   report      never rewritten (config the user owns, backups, binary stores): reported only
+// `session` marks files that belong to one agent session (cleaned at that session's end).
+
+export type StateRoot = "project" | "home" | "tmp";
+export type StateRewrite = "allow-list" | "redact" | "report";
+/** "auto": by extension (.json, .jsonl/.ndjson, anything else is text). */
+export type StateFormat = "json" | "jsonl" | "text" | "auto";
+
+export interface StateLocation {
+  id: string;
+  agent: string;
+  root: StateRoot;
+  glob: string;
+  format: StateFormat;
+  rewrite: StateRewrite;
+  why: string;
+  session?: boolean;
+}
+
+const L = (agent: string, root: StateRoot, glob: string, format: StateFormat, rewrite: StateRewrite, why: string, id: string, session = false): StateLocation => ({
+  id,
+  agent,
+  root,
+  glob,
+  format,
+  rewrite,
+  why,
+  ...(session ? { session } : {}),
+});
+
+export const STATE_LOCATIONS: readonly StateLocation[] = [
+  // Project: files that can be committed or published.
+  L("Claude Code", "project", ".claude/settings.local.json", "json", "allow-list", "\"don't ask again\" allow-list with literal command strings", "claude-settings-local"),
+  L("Claude Code", "project", ".claude/settings.json", "json", "allow-list", "shared settings: allow-list and env block", "claude-settings-project"),
+  L("Claude Code", "project", "CLAUDE.local.md", "text", "redact", "personal project memory", "claude-local-md"),
+  L("Aider", "project", ".aider.chat.history.md", "text", "redact", "chat history incl. /run output", "aider-chat-history"),
+  L("Aider", "project", ".aider.input.history", "text", "redact", "every line typed", "aider-input-history"),
+  L("Aider", "project", ".aider.llm.history", "text", "redact", "raw LLM traffic", "aider-llm-history"),
+  L("Aider", "project", ".aider.conf.yml", "text", "report", "config that may hold API keys", "aider-conf"),
+  L("Gemini CLI", "project", ".gemini/policies/auto-saved.toml", "text", "redact", "\"always allow\" rules with command prefixes", "gemini-auto-policy-project"),
+  L("Gemini CLI", "project", ".gemini/settings.json", "json", "report", "settings: env and MCP server env", "gemini-settings-project"),
+  L("Codex CLI", "project", ".codex/**/*", "auto", "report", "project config (MCP env)", "codex-project"),
+  L("Cursor", "project", ".cursor/mcp.json", "json", "report", "MCP servers, often with literal tokens", "cursor-mcp"),
+  L("Cursor", "project", ".cursor/cli.json", "json", "report", "CLI permission tokens", "cursor-cli-project"),
+  // Claude Code, per user.
+  L("Claude Code", "home", ".claude/settings.json", "json", "allow-list", "user settings: allow-list and env block", "claude-settings-user"),
+  L("Claude Code", "home", ".claude/settings.local.json", "json", "allow-list", "user-local settings", "claude-settings-user-local"),
+  L("Claude Code", "home", ".claude/projects/*/*.jsonl", "jsonl", "redact", "session transcripts: tool inputs and outputs", "claude-transcripts", true),
+  L("Claude Code", "home", ".claude/projects/*/*/subagents/*.jsonl", "jsonl", "redact", "subagent transcripts", "claude-subagent-transcripts", true),
+  L("Claude Code", "home", ".claude/projects/*/*/tool-results/*", "auto", "redact", "full copies of long tool outputs (> 30,000 chars)", "claude-tool-results", true),
+  L("Claude Code", "tmp", "claude-{uid}/*/*/tasks/*.output", "text", "redact", "background command output", "claude-task-outputs", true),
+  L("Claude Code", "home", ".claude/history.jsonl", "jsonl", "redact", "every prompt typed", "claude-history"),
+  L("Claude Code", "home", ".claude/shell-snapshots/*", "text", "redact", "shell functions, aliases, exports", "claude-shell-snapshots"),
+  L("Claude Code", "home", ".claude/session-env/**/*", "text", "redact", "env written through CLAUDE_ENV_FILE", "claude-session-env"),
+  L("Claude Code", "home", ".claude/todos/*.json", "json", "redact", "task lists", "claude-todos"),
+  L("Claude Code", "home", ".claude/debug/*", "text", "redact", "debug logs with tool I/O", "claude-debug"),
+  L("Claude Code", "home", ".claude/file-history/**/*", "text", "report", "pre-edit backups of files the agent changed (rewind needs them as they were)", "claude-file-history"),
+  L("Claude Code", "home", ".claude.json", "json", "report", "per-project state; MCP server env", "claude-json"),
+  // Codex CLI
+  L("Codex CLI", "home", ".codex/sessions/**/*.jsonl", "jsonl", "redact", "session rollouts incl. command output", "codex-sessions"),
+  L("Codex CLI", "home", ".codex/session_index.jsonl", "jsonl", "redact", "session index", "codex-session-index"),
+  L("Codex CLI", "home", ".codex/history.jsonl", "jsonl", "redact", "prompts", "codex-history"),
+  L("Codex CLI", "home", ".codex/rules/*.rules", "text", "redact", "approved command prefixes", "codex-rules"),
+  L("Codex CLI", "home", ".codex/log/*.log", "text", "redact", "TUI log", "codex-log"),
+  L("Codex CLI", "home", ".codex/config.toml", "text", "report", "config: MCP env, hook trust", "codex-config"),
+  // Gemini CLI
+  L("Gemini CLI", "home", ".gemini/tmp/*/chats/*.json", "json", "redact", "chat sessions", "gemini-chats"),
+  L("Gemini CLI", "home", ".gemini/tmp/*/logs.json", "json", "redact", "prompt log", "gemini-logs"),
+  L("Gemini CLI", "home", ".gemini/tmp/*/shell_history", "text", "redact", "!-mode shell commands", "gemini-shell-history"),
+  L("Gemini CLI", "home", ".gemini/policies/auto-saved.toml", "text", "redact", "\"always allow\" rules", "gemini-auto-policy-user"),
+  L("Gemini CLI", "home", ".gemini/settings.json", "json", "report", "settings: env and MCP server env", "gemini-settings-user"),
+  // Copilot CLI
+  L("Copilot CLI", "home", ".copilot/session-state/**/*.jsonl", "jsonl", "redact", "session events", "copilot-session-state"),
+  L("Copilot CLI", "home", ".copilot/command-history-state/**/*", "auto", "redact", "command history", "copilot-command-history"),
+  L("Copilot CLI", "home", ".copilot/logs/*", "text", "redact", "logs", "copilot-logs"),
+  // Cursor, Cline, OpenCode, Qwen Code, Windsurf, Amp
+  L("Cursor", "home", ".cursor/projects/*/agent-transcripts/*.jsonl", "jsonl", "redact", "CLI agent transcripts", "cursor-agent-transcripts"),
+  L("Cursor", "home", ".cursor/cli-config.json", "json", "report", "CLI permission tokens", "cursor-cli-config"),
+  L("Cline", "home", ".cline/data/**/*.json", "json", "redact", "task history and conversations", "cline-data"),
+  L("OpenCode", "home", ".local/share/opencode/storage/**/*.json", "json", "redact", "sessions, messages, parts", "opencode-storage"),
+  L("OpenCode", "home", ".local/share/opencode/log/*", "text", "redact", "logs", "opencode-log"),
+  L("Qwen Code", "home", ".qwen/tmp/**/*", "auto", "redact", "chats, logs, shell history", "qwen-tmp"),
+  L("Windsurf", "home", ".windsurf/transcripts/*.jsonl", "jsonl", "redact", "transcripts (transcript hook)", "windsurf-transcripts"),
+  L("Amp", "home", ".cache/amp/logs/*", "text", "redact", "logs", "amp-logs"),
+];
+
+/** The format a location's file is read as. */
+export function stateFormatOf(location: StateLocation, path: string): Exclude<StateFormat, "auto"> {
+  if (location.format !== "auto") return location.format;
+  if (/\.(jsonl|ndjson)$/i.test(path)) return "jsonl";
+  if (/\.json$/i.test(path)) return "json";
+  return "text";
+}
+
+/** The location's glob with `{uid}` filled in (for enumerating files). */
+export function stateGlob(location: StateLocation, uid: number | undefined): string {
+  return location.glob.replace("{uid}", uid === undefined ? "*" : String(uid));
+}
+
+/** The catalog entry an absolute path falls under, given the roots; undefined when none. */
+export function matchStateLocation(absPath: string, roots: Partial<Record<StateRoot, string>>, uid?: number): StateLocation | undefined {
+  const p = absPath.replace(/\\/g, "/");
+  for (const loc of STATE_LOCATIONS) {
+    const root = roots[loc.root]?.replace(/\\/g, "/").replace(/\/+$/, "");
+    if (!root || !p.startsWith(`${root}/`)) continue;
+    const rel = p.slice(root.length + 1);
+    if (new RegExp(`^${globToRegExp(stateGlob(loc, uid))}$`).test(rel)) return loc;
+  }
+  return undefined;
+}

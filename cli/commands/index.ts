@@ -7,5 +7,6 @@ import { exec } from "./exec.js";
 import { secret } from "./secret.js";
 import { audit } from "./audit.js";
 import { revoke } from "./revoke.js";
+import { scan } from "./scan.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke, scan];

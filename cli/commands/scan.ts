@@ -1,0 +1,93 @@
+// `hookpack scan [PATH…] [--state] [--fix] [--format text|json|sarif]`: secrets in files and in
+// the state AI agents leave behind (allow-lists, transcripts, persisted tool results, task
+// outputs, histories). Values are never printed: names, rule labels, fingerprints, masked entries.
+import { existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import fg from "fast-glob";
+import { hookManagedSecrets, loadHookCache, refreshHookCache } from "../../broker/hook-cache.js";
+import { openStore, storePath } from "../../broker/store.js";
+import { HookpackError } from "../../installer/errors.js";
+import { secretScanner } from "../../rules/secretlint.js";
+import { toSarif } from "../../scanners/report.js";
+import { describeStateFinding, scanStateFiles, stateReportItems, type StateScanResult } from "../../scanners/state-files.js";
+import { homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
+import type { Command, Io } from "../io.js";
+import { passphrasePrompt } from "./secret-prompt.js";
+
+const FORMATS = ["text", "json", "sarif"] as const;
+type Format = (typeof FORMATS)[number];
+
+const USAGE = "hookpack scan [PATH…] [--state] [--fix] [--format text|json|sarif]";
+
+/** The hook cache is how every scanner finds managed values; build it once if only a store exists. */
+async function ensureHookCache(io: Io, home: string): Promise<void> {
+  if (loadHookCache(home) || !existsSync(storePath(home))) return;
+  const store = await openStore({ home, env: io.env, askPassphrase: passphrasePrompt });
+  if (store) refreshHookCache(home, store, io.env);
+}
+
+function textReport(result: StateScanResult, fix: boolean, state: boolean): string {
+  const lines: string[] = [];
+  lines.push(`hookpack: scan${state ? " --state" : ""}${fix ? " --fix" : ""}: ${result.files} file${result.files === 1 ? "" : "s"} checked.`);
+  for (const f of result.findings) lines.push(`hookpack: ${f.status === "fixed" ? "fixed  " : "found  "} ${f.path}:${f.line}:${f.column}  ${describeStateFinding(f, fix)} ${f.fingerprint}`);
+  for (const p of result.problems) lines.push(`hookpack: could not fix ${p.path}: ${p.message}`);
+  for (const s of result.skipped) lines.push(`hookpack: skipped ${s.path} (${s.why})`);
+  if (result.findings.length === 0) {
+    lines.push("hookpack: no secret values found.");
+    return `${lines.join("\n")}\n`;
+  }
+  const open = result.findings.filter((f) => f.status !== "fixed").length;
+  lines.push(`hookpack: ${result.findings.length} finding${result.findings.length === 1 ? "" : "s"}; ${result.fixedFiles.length} file${result.fixedFiles.length === 1 ? "" : "s"} fixed; ${open} left.`);
+  if (!fix && result.findings.some((f) => f.rewritable)) lines.push("hookpack: run `hookpack scan --state --fix` to remove them (files are rewritten atomically, no backup keeps the value).");
+  const secrets = [...new Set(result.findings.flatMap((f) => (f.secret ? [f.secret] : [])))];
+  if (secrets.length > 0) lines.push(`hookpack: ${secrets.join(", ")} reached an agent's records: consider rotating ${secrets.length === 1 ? "it" : "them"} (then \`hookpack secret set\`).`);
+  if (result.findings.some((f) => !f.secret)) lines.push("hookpack: detected secrets that hookpack does not manage were exposed too: rotate them at their issuer, store them with `hookpack secret set NAME`, and use $secret:NAME.");
+  return `${lines.join("\n")}\n`;
+}
+
+export const scan: Command = {
+  name: "scan",
+  summary: "find secrets in files and in AI agents' state (allow-lists, transcripts, tool results); --fix cleans the state",
+  usage: USAGE,
+  async run(args, io: Io) {
+    const { values, positionals } = parseArgs({
+      args,
+      options: { state: { type: "boolean", default: false }, fix: { type: "boolean", default: false }, format: { type: "string", default: "text" } },
+      strict: true,
+      allowPositionals: true,
+    });
+    const format = values.format as Format;
+    if (!FORMATS.includes(format)) throw new HookpackError("USAGE", `hookpack: unknown --format "${values.format}".`, `use one of ${FORMATS.join(", ")}.`);
+    if (!values.state && positionals.length === 0) throw new HookpackError("USAGE", "hookpack: nothing to scan: give --state, one or more paths, or both.", USAGE);
+    if (values.fix && !values.state) throw new HookpackError("USAGE", "hookpack: --fix cleans agent state files; use it with --state.", USAGE);
+    const home = hookpackHome(io);
+    await ensureHookCache(io, home);
+    const managed = hookManagedSecrets({ ...io.env, HOOKPACK_HOME: home }, { agent: "scan" });
+    const extra: string[] = [];
+    for (const p of positionals) {
+      const abs = resolve(io.cwd, p);
+      if (!existsSync(abs)) throw new HookpackError("USAGE", `hookpack: ${abs} does not exist.`, "check the path.");
+      extra.push(...(await fg("**/*", { cwd: abs, dot: true, onlyFiles: true, absolute: true, ignore: ["**/node_modules/**", "**/.git/**"], suppressErrors: true }).catch(() => [])));
+      if (extra.length === 0 || !extra.some((e) => e.startsWith(abs))) extra.push(abs);
+    }
+    const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+    const result = await scanStateFiles({
+      roots: values.state ? { project: projectRoot(io), home: homeDir(io), tmp: io.env.TMPDIR ? resolve(io.env.TMPDIR) : tmpdir() } : { project: undefined, home: undefined, tmp: undefined },
+      uid,
+      fix: values.fix,
+      scanner: secretScanner,
+      managed,
+      extra,
+    });
+    if (format === "json") {
+      io.out(`${JSON.stringify({ version: VERSION, fix: values.fix, files: result.files, findings: result.findings, fixedFiles: result.fixedFiles, problems: result.problems, skipped: result.skipped }, null, 2)}\n`);
+    } else if (format === "sarif") {
+      io.out(toSarif(stateReportItems(result, values.fix), VERSION, values.state ? "state" : "scan"));
+    } else {
+      io.out(textReport(result, values.fix, values.state));
+    }
+    return result.findings.some((f) => f.status !== "fixed") || result.problems.length > 0 ? 1 : 0;
+  },
+};

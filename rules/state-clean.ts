@@ -1,0 +1,144 @@
+// Reading, fixing and atomically rewriting one agent state file, and the SessionEnd rule that
+// cleans the session's own files. The rewrite keeps the file's mode, writes no backup (a backup
+// would still hold the value), and is abandoned when the agent changed the file meanwhile.
+import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { basename, dirname, join } from "node:path";
+import type { Verdict } from "../hooks/event.js";
+import { findSecrets } from "./redact-tool-output.js";
+import type { ManagedSecrets, Rule } from "./rule.js";
+import type { SecretScanner } from "./secretlint.js";
+import { matchStateLocation, stateFormatOf, type StateLocation } from "./state-catalog.js";
+import { fixStateText, type Finder, type FixResult } from "./state-fix.js";
+
+/** Files larger than this are reported, not read. */
+export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
+
+export interface CleanOutcome extends FixResult {
+  path: string;
+  location: StateLocation | undefined;
+  format: "json" | "jsonl" | "text";
+  mode: "allow-list" | "redact" | "report";
+  written: boolean;
+  skipped?: string;
+}
+
+export function makeFinder(scanner: SecretScanner, managed: ManagedSecrets | undefined, filePath: string): Finder {
+  return (text) => findSecrets(text, filePath, scanner, managed);
+}
+
+function writeAtomic(path: string, text: string, mode: number): void {
+  const tmp = join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`);
+  const fd = openSync(tmp, "wx", mode);
+  try {
+    const buf = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, path);
+}
+
+/**
+ * Scans one file; with `fix`, rewrites it when its catalog entry allows. `location` undefined means
+ * "an agent's file known to the adapter but not listed": it is redacted as its extension says.
+ */
+export async function cleanStateFile(path: string, location: StateLocation | undefined, find: Finder, fix: boolean): Promise<CleanOutcome> {
+  const format = location ? stateFormatOf(location, path) : /\.jsonl$/i.test(path) ? "jsonl" : /\.json$/i.test(path) ? "json" : "text";
+  const mode = location?.rewrite ?? "redact";
+  const base: CleanOutcome = { path, location, format, mode, findings: [], text: "", changed: false, written: false };
+  let st;
+  try {
+    st = statSync(path);
+  } catch {
+    return { ...base, skipped: "missing" };
+  }
+  if (!st.isFile()) return { ...base, skipped: "not a file" };
+  if (st.size > MAX_STATE_FILE_BYTES) return { ...base, skipped: `larger than ${MAX_STATE_FILE_BYTES / 1024 / 1024} MB` };
+  const buf = readFileSync(path);
+  if (buf.subarray(0, 8192).includes(0)) return { ...base, skipped: "binary" };
+  const text = buf.toString("utf8");
+  const result = await fixStateText(text, format, fix ? mode : "report", find);
+  const outcome: CleanOutcome = { ...base, ...result, text: "" };
+  if (!fix || !result.changed) return outcome;
+  // The agent may still be appending (a live transcript): only replace the version we read.
+  const now = statSync(path);
+  if (now.size !== st.size || now.mtimeMs !== st.mtimeMs) return { ...outcome, changed: false, error: "the file changed while it was being fixed; run the scan again" };
+  try {
+    writeAtomic(path, result.text, st.mode & 0o777);
+  } catch (error) {
+    try {
+      unlinkSync(join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`));
+    } catch {
+      // nothing left behind
+    }
+    return { ...outcome, changed: false, error: `could not rewrite it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+  }
+  return { ...outcome, written: true };
+}
+
+/** Regular files under `dir`, up to `depth` levels, at most `limit`. */
+export function filesUnder(dir: string, depth = 3, limit = 5000): string[] {
+  const out: string[] = [];
+  const walk = (d: string, level: number) => {
+    let entries;
+    try {
+      entries = readdirSync(d, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (out.length >= limit) return;
+      const p = join(d, e.name);
+      if (e.isFile()) out.push(p);
+      else if (e.isDirectory() && level < depth) walk(p, level + 1);
+    }
+  };
+  walk(dir, 0);
+  return out;
+}
+
+/** How long the SessionEnd clean-up may take before it stops (the agent waits for the hook). */
+export const SESSION_CLEAN_BUDGET_MS = 8_000;
+
+export const cleanSessionState: Rule = {
+  id: "clean-session-state",
+  summary: "At session end, remove secret values from the session's transcript, persisted tool results, background task outputs and the project's allow-list.",
+  on: ["session-end"],
+  async check(event, context): Promise<Verdict> {
+    if (event.kind !== "session-end" || !event.state) return { kind: "allow" };
+    const started = Date.now();
+    const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+    const roots = { project: event.session.cwd, home: homedir(), tmp: tmpdir() };
+    const files = [...new Set([...event.state.files, ...event.state.dirs.flatMap((d) => filesUnder(d))])];
+    let cleaned = 0;
+    let fixedFiles = 0;
+    const problems: string[] = [];
+    const names = new Set<string>();
+    let unfinished = 0;
+    for (const [i, path] of files.entries()) {
+      if (Date.now() - started > SESSION_CLEAN_BUDGET_MS) {
+        unfinished = files.length - i;
+        break;
+      }
+      const location = matchStateLocation(path, roots, uid);
+      if (location?.rewrite === "report") continue;
+      const r = await cleanStateFile(path, location, makeFinder(context.scanner, context.managed, path), true);
+      if (r.error) problems.push(`${path}: ${r.error}`);
+      if (r.written) {
+        fixedFiles++;
+        cleaned += r.findings.length;
+        for (const f of r.findings) if (f.managed) names.add(f.managed);
+      }
+      if (r.written || r.findings.length > 0) for (const f of r.findings) context.noteSecret(f.value, f.managed ?? f.ruleId);
+    }
+    if (names.size > 0) context.managed?.exposed([...names], `state-file:session ${event.session.id}`);
+    const parts: string[] = [];
+    if (cleaned > 0) parts.push(`hookpack removed ${cleaned} secret value(s) from ${fixedFiles} file(s) this session left behind${names.size > 0 ? `; ${[...names].join(", ")} reached the agent's records, consider rotating` : ""}.`);
+    if (problems.length > 0) parts.push(`hookpack could not clean: ${problems.slice(0, 3).join("; ")}. Run \`hookpack scan --state --fix\`.`);
+    if (unfinished > 0) parts.push(`hookpack stopped cleaning after ${SESSION_CLEAN_BUDGET_MS / 1000} s with ${unfinished} file(s) left; run \`hookpack scan --state --fix\`.`);
+    return parts.length > 0 ? { kind: "warn", code: "SESSION_STATE_CLEANED", message: parts.join(" ") } : { kind: "allow" };
+  },
+};

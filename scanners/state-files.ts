@@ -1,0 +1,145 @@
+// `hookpack scan --state`: every agent state file of the catalog (rules/state-catalog.ts
+// STATE_LOCATIONS) under the project, the home directory and the temp dir, scanned for managed
+// values (through the hook cache: no plaintext) and secretlint findings; with `fix`, rewritten as
+// the catalog allows. Findings carry fingerprints and masked entries, never values.
+import fg from "fast-glob";
+import { fingerprintOf } from "./content.js";
+import type { ReportItem } from "./report.js";
+import type { ManagedSecrets } from "../rules/rule.js";
+import type { SecretScanner } from "../rules/secretlint.js";
+import { describeFinding, suggestName, type Finding } from "../rules/secretlint.js";
+import { STATE_LOCATIONS, stateGlob, type StateLocation, type StateRoot } from "../rules/state-catalog.js";
+import { cleanStateFile, makeFinder, type CleanOutcome } from "../rules/state-clean.js";
+import type { FixAction } from "../rules/state-fix.js";
+
+export interface StateScanOptions {
+  roots: Record<StateRoot, string | undefined>;
+  uid: number | undefined;
+  fix: boolean;
+  scanner: SecretScanner;
+  managed: ManagedSecrets | undefined;
+  /** Extra files to scan as plain text (report only). */
+  extra?: readonly string[];
+}
+
+export interface StateFileFinding {
+  path: string;
+  location: string;
+  agent: string;
+  line: number;
+  column: number;
+  ruleId: string;
+  /** "GITHUB_TOKEN (managed)" or "GitHub token": never the value. */
+  label: string;
+  secret?: string;
+  fingerprint: string;
+  action: FixAction;
+  /** What happened: "fixed", "reported" (not rewritable or no --fix), "failed". */
+  status: "fixed" | "reported" | "failed";
+  /** The catalog lets --fix rewrite this file. */
+  rewritable: boolean;
+  entry?: string;
+}
+
+export interface StateScanResult {
+  files: number;
+  findings: StateFileFinding[];
+  fixedFiles: string[];
+  problems: Array<{ path: string; message: string }>;
+  skipped: Array<{ path: string; why: string }>;
+}
+
+/** Candidate files per catalog entry; a file claimed by an earlier entry is not listed again. */
+export async function listStateFiles(roots: StateScanOptions["roots"], uid: number | undefined): Promise<Array<{ path: string; location: StateLocation | undefined }>> {
+  const seen = new Set<string>();
+  const out: Array<{ path: string; location: StateLocation | undefined }> = [];
+  for (const location of STATE_LOCATIONS) {
+    const root = roots[location.root];
+    if (!root) continue;
+    const paths = await fg(stateGlob(location, uid), { cwd: root, dot: true, onlyFiles: true, absolute: true, followSymbolicLinks: false, suppressErrors: true, deep: 8 });
+    for (const path of paths.sort()) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      out.push({ path, location });
+    }
+  }
+  return out;
+}
+
+function label(f: { ruleId: string; managed?: string; messageId?: string }): string {
+  if (f.managed) return `${f.managed} (managed secret)`;
+  return describeFinding({ ruleId: f.ruleId, messageId: f.messageId ?? "" } as Finding);
+}
+
+export async function scanStateFiles(options: StateScanOptions): Promise<StateScanResult> {
+  const files = await listStateFiles(options.roots, options.uid);
+  for (const path of options.extra ?? []) if (!files.some((f) => f.path === path)) files.push({ path, location: undefined });
+  const result: StateScanResult = { files: 0, findings: [], fixedFiles: [], problems: [], skipped: [] };
+  for (const { path, location } of files) {
+    const fix = options.fix && location !== undefined;
+    const r: CleanOutcome = await cleanStateFile(path, location, makeFinder(options.scanner, options.managed, path), fix);
+    if (r.skipped) {
+      if (r.skipped !== "missing" && r.skipped !== "not a file") result.skipped.push({ path, why: r.skipped });
+      continue;
+    }
+    result.files++;
+    if (r.error) result.problems.push({ path, message: r.error });
+    if (r.written) result.fixedFiles.push(path);
+    const names = new Set<string>();
+    for (const f of r.findings) {
+      if (f.managed) names.add(f.managed);
+      result.findings.push({
+        path,
+        location: location?.id ?? "path",
+        agent: location?.agent ?? "-",
+        line: f.line,
+        column: f.column,
+        ruleId: f.ruleId,
+        label: label(f),
+        ...(f.managed ? { secret: f.managed } : {}),
+        fingerprint: fingerprintOf(f.value),
+        action: f.action,
+        status: r.written ? "fixed" : r.error ? "failed" : "reported",
+        rewritable: location !== undefined && location.rewrite !== "report",
+        ...(f.entry ? { entry: f.entry } : {}),
+      });
+    }
+    if (names.size > 0) options.managed?.exposed([...names], `state-file:${path}`);
+  }
+  return result;
+}
+
+const ACTION_TEXT: Record<FixAction, string> = {
+  reference: "replaced by its $secret: reference",
+  "removed-entry": "allow-list entry removed",
+  redacted: "value redacted",
+  reported: "reported only",
+};
+
+/** A finding as text, e.g. "GitHub token in Claude Code state (claude-settings-local): allow-list entry removed". */
+export function describeStateFinding(f: StateFileFinding, fix: boolean): string {
+  const did =
+    f.status === "fixed"
+      ? ACTION_TEXT[f.action]
+      : f.status === "failed"
+        ? "NOT fixed (see the problems below)"
+        : !f.rewritable
+          ? "reported only: hookpack never rewrites this file; remove the value by hand"
+          : fix
+            ? "not fixed"
+            : "not fixed yet (`hookpack scan --state --fix` cleans it)";
+  const hint = f.secret ? "" : ` (suggested name: ${suggestName({ ruleId: f.ruleId, messageId: "" } as Finding)})`;
+  return `${f.label}${hint} in ${f.agent} state [${f.location}]: ${did}${f.entry ? `; entry: ${f.entry}` : ""}`;
+}
+
+export function stateReportItems(result: StateScanResult, fix: boolean): ReportItem[] {
+  return result.findings.map((f) => ({
+    ruleId: f.ruleId === "managed-value" ? "managed-value" : `secretlint/${f.ruleId}`,
+    level: f.status === "fixed" ? "warning" : "error",
+    message: describeStateFinding(f, fix),
+    path: f.path,
+    line: f.line,
+    column: f.column,
+    fingerprint: f.fingerprint,
+  }));
+}
