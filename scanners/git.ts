@@ -71,7 +71,9 @@ export function gitLines(args: readonly string[], options: GitOptions, onLine: (
         .then(async () => {
           for (const line of lines) {
             if (failed) return;
-            await onLine(line);
+            // Most lines are handled synchronously; await only what returns a promise.
+            const pending = onLine(line);
+            if (pending) await pending;
           }
         })
         .catch((error: unknown) => {

@@ -160,20 +160,23 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     let commit = "";
     let subject = "";
     let file: FileState | undefined;
-    const flush = async () => {
+    /** Ends the current file; returns a promise only when its added lines need the full scan. */
+    const flush = (): Promise<void> | undefined => {
       const f = file;
       file = undefined;
-      if (!f || !commit) return;
+      if (!f || !commit) return undefined;
       if (f.isNew && !allow.allowsPath(f.path)) {
         const entry = matchStatePath(f.path, stateFilter);
         if (entry) findings.push({ kind: "state-path", commit, subject, path: f.path, ruleId: entry.id, label: `${entry.owner}: ${entry.why}` });
       }
       if (f.binary) binaries.push({ commit, path: f.path });
-      if (f.lines.length === 0) return;
+      if (f.lines.length === 0) return undefined;
       const text = f.lines.join("\n");
-      if (!mayHoldSecret(text, options)) return;
-      const hits = await scanText(text, f.path, options);
-      for (const h of hits) findings.push(secretFinding(h, text, hits, commit, subject, f.path, f.lineNumbers[h.line - 1] ?? h.line));
+      if (!mayHoldSecret(text, options)) return undefined;
+      const at = { commit, subject };
+      return scanText(text, f.path, options).then((hits) => {
+        for (const h of hits) findings.push(secretFinding(h, text, hits, at.commit, at.subject, f.path, f.lineNumbers[h.line - 1] ?? h.line));
+      });
     };
     const headerPath = (line: string): string => {
       // "diff --git a/X b/Y" (ambiguous with spaces; +++ or rename lines refine it) or "diff --cc X".
@@ -182,20 +185,20 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       const m = /^diff --git (?:"?a\/.*?"?) ("?b\/.*"?)$/.exec(line);
       return m ? unquoteGitPath(m[1]!).replace(/^b\//, "") : "";
     };
-    bytes = await gitLines([...LOG_FLAGS, "--not", exclude], { ...git, input: `${revs.join("\n")}\n` }, async (line) => {
+    bytes = await gitLines([...LOG_FLAGS, "--not", exclude], { ...git, input: `${revs.join("\n")}\n` }, (line) => {
       if (line.startsWith("\0commit ")) {
-        await flush();
+        const pending = flush();
         commit = line.slice(8, line.indexOf(" ", 8) === -1 ? undefined : line.indexOf(" ", 8));
         subject = line.indexOf(" ", 8) === -1 ? "" : line.slice(line.indexOf(" ", 8) + 1);
         subjects.set(commit, subject);
-        return;
+        return pending;
       }
       if (line.startsWith("diff --")) {
-        await flush();
+        const pending = flush();
         file = { path: headerPath(line), isNew: false, binary: false, parents: line.startsWith("diff --git") ? 1 : 2, nextLine: 0, lines: [], lineNumbers: [] };
-        return;
+        return pending;
       }
-      if (!file) return;
+      if (!file) return undefined;
       if (file.nextLine === 0) {
         // Extended header lines (before the first hunk).
         if (line.startsWith("new file mode")) file.isNew = true;
@@ -217,16 +220,17 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
           file.parents = at[1]!.length - 1;
           file.nextLine = Number(at[2]) || 1;
         }
-        return;
+        return undefined;
       }
-      if (file.nextLine === 0) return;
+      if (file.nextLine === 0) return undefined;
       const prefix = line.slice(0, file.parents);
-      if (prefix.length < file.parents || line.startsWith("\\")) return;
+      if (prefix.length < file.parents || line.startsWith("\\")) return undefined;
       if (/^\++$/.test(prefix)) {
         // Added in this commit (for a merge: new relative to every parent).
         file.lines.push(line.slice(file.parents));
         file.lineNumbers.push(file.nextLine++);
       } else if (!prefix.includes("-")) file.nextLine++;
+      return undefined;
     });
     await flush();
   }
