@@ -16,12 +16,11 @@
 //
 // One entry on disk (one line; `mac` is always the last member, so verification MACs raw bytes):
 //   {"v":1,"seq":42,"ts":"2026-11-22T10:31:02.118Z","kind":"exec",…,"kid":"3f9a…","prev":"<sha256 hex of line 41>","mac":"<base64>"}
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { PREFILTER } from "../rules/secretlint.js";
-import { acquireLock, ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
+import { acquireLock, ensurePrivateDir } from "./fs-safe.js";
 
 export const AUDIT_DIR = "audit";
 export const AUDIT_FILE = "audit.jsonl";
@@ -29,6 +28,10 @@ export const AUDIT_KEY_FILE = "audit.key";
 export const AUDIT_HEAD_FILE = "audit-head.json";
 const LOCK_FILE = "audit.lock";
 const FORMAT_VERSION = 1;
+
+// node:crypto costs a few ms to load on Node 20; loaded on the first append or check, not when a
+// hook merely imports this module on its allow path.
+const crypto = () => process.getBuiltinModule("node:crypto");
 /** `prev` of the very first entry. */
 export const GENESIS = "0".repeat(64);
 const DEFAULT_MAX_BYTES = 8 * 1024 * 1024;
@@ -259,7 +262,7 @@ export function readAuditKey(home: string): Buffer | undefined {
 function createAuditKey(home: string): Buffer {
   const path = auditKeyPath(home);
   ensurePrivateDir(home);
-  const key = randomBytes(32);
+  const key = crypto().randomBytes(32);
   let fd: number;
   try {
     fd = openSync(path, "wx", 0o600);
@@ -278,16 +281,16 @@ function createAuditKey(home: string): Buffer {
 
 /** A short, value-free id of a key: lets a verifier tell "written with another key" from "edited". */
 export function keyId(key: Buffer): string {
-  return createHmac("sha256", key).update("hookpack audit key id v1").digest("hex").slice(0, 16);
+  return crypto().createHmac("sha256", key).update("hookpack audit key id v1").digest("hex").slice(0, 16);
 }
 
-const mac = (key: Buffer, text: string) => createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
-const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+const mac = (key: Buffer, text: string) => crypto().createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
+const sha256 = (text: string) => crypto().createHash("sha256").update(text).digest("hex");
 
 function equalB64(a: string, b: string): boolean {
   const x = Buffer.from(a, "base64");
   const y = Buffer.from(b, "base64");
-  return x.length === y.length && x.length > 0 && timingSafeEqual(x, y);
+  return x.length === y.length && x.length > 0 && crypto().timingSafeEqual(x, y);
 }
 
 // ── the head anchor ──
@@ -329,7 +332,12 @@ export function readHead(home: string, key: Buffer | undefined): HeadRead {
 
 function writeHead(home: string, key: Buffer, h: Omit<AuditHead, "mac" | "v" | "kid">): void {
   const body = { v: FORMAT_VERSION, kid: keyId(key), ...h };
-  writeFileAtomic(auditHeadPath(home), `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`, 0o600);
+  // Replaced atomically but not fsynced: the log line before it was, and an anchor that lags
+  // after a crash is reported as such (ANCHOR_BEHIND), never as tampering.
+  const path = auditHeadPath(home);
+  const tmp = `${path}.${process.pid}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`, { mode: 0o600 });
+  renameSync(tmp, path);
 }
 
 // ── files ──
@@ -426,7 +434,7 @@ export function recordAudit(home: string, event: AuditEvent, options: AuditOptio
   const keep = options.keep ?? DEFAULT_KEEP;
   let release: () => void;
   try {
-    release = acquireLock(join(dir, LOCK_FILE), { timeoutMs: options.lockTimeoutMs ?? 15_000, staleMs: 30_000 });
+    release = acquireLock(join(dir, LOCK_FILE), { timeoutMs: options.lockTimeoutMs ?? 30_000, staleMs: 30_000 });
   } catch (error) {
     if (error instanceof HookpackError && error.code === "STORE_LOCKED") {
       throw new HookpackError("AUDIT_LOCKED", `hookpack: the audit log is locked by another hookpack process (${join(dir, LOCK_FILE)}).`, `if no hookpack is running, delete ${join(dir, LOCK_FILE)}.`);

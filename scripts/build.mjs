@@ -3,7 +3,7 @@
 // entry loads only hook.cjs for `hookpack hook`, and secretlint lives in its own bundle that is
 // required only when the prefilter hits.
 import { build } from "esbuild";
-import { chmodSync, readFileSync, rmSync, mkdirSync } from "node:fs";
+import { chmodSync, readFileSync, renameSync, rmSync, mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -35,13 +35,16 @@ const splitEntries = (self) => ({
 
 const debugStub = join(root, "scripts", "debug-stub.cjs");
 
-rmSync(join(root, "dist"), { recursive: true, force: true });
-mkdirSync(join(root, "dist"));
+// Build beside dist/ and swap it in at the end, so a process running the old bundles (a test, an
+// agent's hook) never finds dist/ half-written.
+const stage = join(root, `dist.building-${process.pid}`);
+rmSync(stage, { recursive: true, force: true });
+mkdirSync(stage);
 await Promise.all(
   Object.entries(ENTRIES).map(([src, out]) =>
     build({
       entryPoints: [join(root, `${src}.ts`)],
-      outfile: join(root, "dist", `${out}.cjs`),
+      outfile: join(stage, `${out}.cjs`),
       bundle: true,
       platform: "node",
       format: "cjs",
@@ -63,5 +66,13 @@ await Promise.all(
     }),
   ),
 );
-chmodSync(join(root, "dist", "hookpack.cjs"), 0o755);
+chmodSync(join(stage, "hookpack.cjs"), 0o755);
+const old = join(root, `dist.old-${process.pid}`);
+try {
+  renameSync(join(root, "dist"), old);
+} catch {
+  // First build: there is no dist/ yet.
+}
+renameSync(stage, join(root, "dist"));
+rmSync(old, { recursive: true, force: true });
 console.log(`hookpack: built dist/ (${Object.values(ENTRIES).map((o) => `${o}.cjs`).join(", ")})`);

@@ -2,12 +2,13 @@
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
+import { tryRecordAudit } from "../../broker/audit.js";
 import { HookpackError } from "../../installer/errors.js";
 import { ALLOW_FILE, readAllowFile, type AllowList } from "../../scanners/content.js";
 import { gitOnlyIgnored, npmPack, PackError, resolvePackSource, scanTarball, type PackFinding, type PackScanResult } from "../../scanners/pack.js";
 import { toGithub, toSarif, type ReportItem } from "../../scanners/report.js";
 import { TarError } from "../../scanners/tar.js";
-import { VERSION } from "../context.js";
+import { hookpackHome, VERSION } from "../context.js";
 import type { Command, Io } from "../io.js";
 
 const FORMATS = ["text", "json", "sarif", "github"] as const;
@@ -114,6 +115,11 @@ export const checkPack: Command = {
     const findings = [...result.findings];
     if (source.kind === "dir") findings.push(...(await gitOnlyIgnored(source.dir, result.paths, io.env)).filter((g) => !findings.some((f) => f.path === g.path && f.severity === "error")));
     const failed = findings.some((f) => f.severity === "error" || values.strict);
+    if (failed) {
+      const audit = { target: label, cwd: io.cwd, agent: io.env.HOOKPACK_AGENT || undefined, findings: findings.length, rules: [...new Set(findings.map((f) => f.ruleId))], fingerprints: [...new Set(findings.map((f) => f.fingerprint).filter((x): x is string => !!x))].slice(0, 50) };
+      // A published version is past blocking: what it holds is exposed.
+      tryRecordAudit(hookpackHome(io), source.kind === "spec" ? { kind: "exposure-found", where: `published package ${label}`, rule: audit.rules.join(","), cwd: io.cwd } : { kind: "pack-blocked", ...audit }, (m) => io.err(`${m}\n`));
+    }
 
     const items: ReportItem[] = findings.map((f) => ({ ruleId: f.ruleId, level: f.severity, message: `${f.message}${f.preview ? `: ${f.preview}` : ""}`, path: f.path, line: f.line, column: f.column, fingerprint: f.fingerprint }));
     if (format === "json") {

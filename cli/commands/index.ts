@@ -7,6 +7,7 @@ import { exec } from "./exec.js";
 import { secret } from "./secret.js";
 import { audit } from "./audit.js";
 import { revoke } from "./revoke.js";
+import { doctor } from "./doctor.js";
 import { scan } from "./scan.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke, scan];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke, doctor, scan];

@@ -3,12 +3,13 @@
 // it scans what `git push` would send for the current branch.
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { tryRecordAudit } from "../../broker/audit.js";
 import { HookpackError } from "../../installer/errors.js";
 import { ALLOW_FILE } from "../../scanners/content.js";
 import { GitError, gitText } from "../../scanners/git.js";
 import { parsePushInput, PushInputError, scanPushRange, type PushFinding, type PushUpdate } from "../../scanners/push-range.js";
 import { toGithub, type ReportItem } from "../../scanners/report.js";
-import { projectRoot } from "../context.js";
+import { hookpackHome, projectRoot } from "../context.js";
 import type { Command } from "../io.js";
 import { loadAllowList } from "./check-pack.js";
 
@@ -99,6 +100,10 @@ export const prePush: Command = {
       // Managed values: the broker's matcher plugs in here as `extraMatcher` once it exists.
       const result = await scanPushRange({ cwd, env: io.env, remote, updates, allow, inlineAllow: !values["no-inline-allow"] });
       const refs = updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
+      if (result.findings.length > 0) {
+        const f = result.findings;
+        tryRecordAudit(hookpackHome(io), { kind: "push-blocked", cwd: root, agent: io.env.HOOKPACK_AGENT || undefined, remote, refs, findings: f.length, rules: [...new Set(f.map((x) => x.ruleId))], fingerprints: [...new Set(f.map((x) => x.fingerprint).filter((x): x is string => !!x))].slice(0, 50) }, (m) => io.err(`${m}\n`));
+      }
       if (format === "json") {
         io.out(`${JSON.stringify({ version: 1, remote: remote ?? null, refs, commits: result.commits, bytes: result.bytes, objects: result.objects, excluded: result.excluded, notes: result.notes, findings: result.findings }, null, 2)}\n`);
       } else if (format === "github") {
