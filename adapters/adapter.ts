@@ -25,6 +25,14 @@ export interface Capabilities {
   replaceOutput: boolean;
   /** The before-tool hook sees file reads (a read tool, not only shell). */
   hooksReads: boolean;
+  /**
+   * Without `replaceOutput`: the after-tool hook can still withhold the output and show the model
+   * a text of hookpack's choosing in its place (Gemini's AfterTool deny reason, Codex's PostToolUse
+   * block reason), so a redacted copy reaches the model as that text. Needs `Adapter.outputText`.
+   */
+  replaceOutputAsText?: boolean;
+  /** The before-tool hook can make the agent ask the user (default true). */
+  askUser?: boolean;
 }
 
 export type Scope = "project" | "local" | "user";
@@ -37,6 +45,8 @@ export interface HookRegistration {
   matcher: string | undefined;
   /** Timeout in the agent's own unit. */
   timeout: number;
+  /** A display name for the hook entry, for agents that show or fingerprint one (Gemini CLI). */
+  name?: string;
 }
 
 export interface ConfigLayout {
@@ -46,6 +56,8 @@ export interface ConfigLayout {
   /** How a hook command refers to the project root at run time, if the agent offers one. */
   projectDirVariable: string | undefined;
   registrations: readonly HookRegistration[];
+  /** What the user must still do after install for the hooks to run (a trust step), one line each. */
+  notes?: readonly string[];
 }
 
 /** A parsed payload: the neutral event, or `ignored` for an event hookpack does not handle. */
@@ -65,5 +77,7 @@ export interface Adapter {
   render(decision: Decision, event: HookEvent, payload: unknown): HookResponse;
   /** The response for a failure hookpack could not turn into a decision (no event). */
   renderFailure(mode: "closed" | "open", message: string): HookResponse;
+  /** The text the model would read from a tool output (for `replaceOutputAsText`). */
+  outputText?(output: unknown): string;
   config: ConfigLayout;
 }

@@ -2,7 +2,11 @@
 import type { AgentId } from "../hooks/event.js";
 import type { Adapter } from "./adapter.js";
 import { claudeCode } from "./claude-code.js";
+import { codex } from "./codex.js";
+import { gemini } from "./gemini.js";
 
 export const ADAPTERS: Record<AgentId, Adapter> = {
   "claude-code": claudeCode,
+  codex,
+  gemini,
 };

@@ -120,7 +120,19 @@ function degrade(decision: Decision, event: HookEvent, adapter: Adapter): Decisi
     };
   }
   if (decision.hasOutput && !adapter.capabilities.replaceOutput && event.kind === "after-tool") {
-    return { kind: "deny", codes: [...decision.codes, "OUTPUT_WITHHELD"], reason: decision.reason ?? "hookpack withheld this output." };
+    const notice = decision.reason ?? "hookpack withheld this output.";
+    // The agent shows the model the deny reason in place of the output: the redacted copy goes there.
+    if (adapter.capabilities.replaceOutputAsText && adapter.outputText) {
+      return { kind: "deny", codes: [...decision.codes, "OUTPUT_REPLACED_AS_TEXT"], reason: `[${notice}]\n${adapter.outputText(decision.output)}` };
+    }
+    return { kind: "deny", codes: [...decision.codes, "OUTPUT_WITHHELD"], reason: notice };
+  }
+  if (decision.permission === "ask" && adapter.capabilities.askUser === false && event.kind === "before-tool") {
+    return {
+      kind: "deny",
+      codes: [...decision.codes, "ASK_UNSUPPORTED"],
+      reason: `${decision.reason ?? "hookpack needs the user's approval for this call."} ${adapter.displayName} hooks cannot ask the user, so hookpack blocked it; ask the user to run it.`,
+    };
   }
   return decision;
 }

@@ -26,10 +26,10 @@ export interface Reversal {
 
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
-type Group = { matcher?: string; hooks: Array<{ type: string; command: string; timeout?: number }> };
+type Group = { matcher?: string; hooks: Array<{ name?: string; type: string; command: string; timeout?: number }> };
 
 function desiredGroup(reg: HookRegistration, command: string): Group {
-  const hook = { type: "command", command, timeout: reg.timeout };
+  const hook = { ...(reg.name !== undefined ? { name: reg.name } : {}), type: "command", command, timeout: reg.timeout };
   return reg.matcher === undefined ? { hooks: [hook] } : { matcher: reg.matcher, hooks: [hook] };
 }
 

@@ -98,9 +98,13 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
         : recordReversal(before, final, createdKeys);
     }
     plan.push({ path: file, before, after: before === null && final === "" ? null : final, summary: `register hookpack's ${adapter.displayName} hooks in ${shown}` });
+    notes.push(...(adapter.config.notes ?? []));
     notes.push(`${adapter.displayName} (${scope} scope): hooks run \`${command}\`${runtime.kind === "user-runtime" ? ` (a per-user copy of the runtime under ${join(ctx.hookpackHome, "runtime")})` : " (the project's own hookpack dependency)"}.`);
     if (scope === "project" && runtime.kind === "user-runtime") {
       notes.push(`${shown} is usually committed, but this hook command holds paths from this machine. Add hookpack as a devDependency and re-run, or use --scope local.`);
+    }
+    if (scope === "local" && adapter.config.files.local === adapter.config.files.project) {
+      notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: keep it out of git (e.g. in .git/info/exclude) or use --scope user.`);
     }
   }
   const hygiene = planHygiene(options, ctx);
@@ -116,8 +120,12 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
   const { text: stateText, state } = readState(ctx);
   for (const adapter of options.adapters) {
     const scopes: Scope[] = options.scope ? [options.scope] : ["project", "local", "user"];
+    const seen = new Set<string>();
     for (const scope of scopes) {
       const file = settingsPath(adapter, scope, ctx);
+      // Agents without a separate local file use one file for two scopes.
+      if (seen.has(file)) continue;
+      seen.add(file);
       const before = readIfExists(file);
       if (before === null) continue;
       const shown = scope === "user" ? file : relative(ctx.root, file) || file;

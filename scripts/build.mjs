@@ -17,6 +17,8 @@ const ENTRIES = {
   "hooks/run-hook": "hook",
   "rules/secretlint-engine": "secretlint-engine",
   "adapters/claude-code-schemas": "claude-code-schemas",
+  "adapters/codex-schemas": "codex-schemas",
+  "adapters/gemini-schemas": "gemini-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

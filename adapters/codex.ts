@@ -1,0 +1,153 @@
+// Codex CLI adapter. Checked against @openai/codex 0.169.0 (embedded hook schemas, and the real
+// client driven end to end in test/e2e/codex.test.ts). Hook docs: https://developers.openai.com/codex/hooks
+//
+// A PreToolUse payload, as 0.169.0 sends it on stdin (recorded from the real client):
+//   {"session_id":"01a2…","turn_id":"01a2…","transcript_path":"/home/u/.codex/sessions/2026/11/22/rollout-….jsonl",
+//    "cwd":"/home/u/app","hook_event_name":"PreToolUse","model":"gpt-5.x","permission_mode":"bypassPermissions",
+//    "tool_name":"Bash","tool_input":{"command":"cat notes.txt"},"tool_use_id":"call_…"}
+// PostToolUse adds "tool_response": for Bash, the output as ONE plain string.
+//
+// What the client does with our answers (each checked end to end):
+// - PreToolUse `permissionDecision:"deny"` + reason: the command does not run; the model reads
+//   "Command blocked by PreToolUse hook: <reason>…".
+// - PreToolUse `updatedInput` is applied only together with `permissionDecision:"allow"`; `allow`
+//   without `updatedInput` and `ask` are rejected as unsupported (the call then runs unchecked).
+// - PostToolUse `decision:"block"` + reason: the model reads the reason INSTEAD of the output.
+//   There is no way to replace the output in its own shape, so a redacted copy travels as the reason.
+// - Exit 2 + stderr blocks like a deny; other exit codes are non-blocking failures.
+// - Hooks run only after the user trusts them (`/hooks` in the TUI); untrusted hooks are skipped
+//   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
+import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type { Adapter, Parsed } from "./adapter.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+
+const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
+
+type ToolPayload = {
+  session_id: string;
+  cwd: string;
+  transcript_path?: string | null;
+  hook_event_name: string;
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  tool_use_id?: string;
+  tool_response?: unknown;
+};
+
+// ---- fast check: may only say true for payloads ./codex-schemas.ts accepts (property-tested) ----
+const optString = (v: unknown) => v === undefined || typeof v === "string";
+const FAST_INPUTS: Record<string, (input: Record<string, unknown>) => boolean> = {
+  Bash: (i) => typeof i.command === "string",
+  apply_patch: (i) => typeof i.command === "string",
+};
+
+export function fastValidateCodex(payload: unknown): boolean {
+  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  const name = payload.hook_event_name;
+  if (name !== "PreToolUse" && name !== "PostToolUse") return true;
+  const p = payload;
+  return (
+    typeof p.session_id === "string" &&
+    typeof p.cwd === "string" &&
+    optString(p.turn_id) &&
+    (p.transcript_path === null || optString(p.transcript_path)) &&
+    optString(p.model) &&
+    optString(p.permission_mode) &&
+    typeof p.tool_name === "string" &&
+    p.tool_name.length > 0 &&
+    isPlainObject(p.tool_input) &&
+    optString(p.tool_use_id) &&
+    (name === "PreToolUse" || "tool_response" in p) &&
+    (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
+  );
+}
+
+function session(p: ToolPayload): Session {
+  return { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path ?? undefined };
+}
+
+function toolCall(name: string, input: Record<string, unknown>, id: string | undefined): ToolCall {
+  const kind = KINDS[name] ?? (name.startsWith("mcp__") ? "mcp" : "other");
+  const call = neutralToolCall(kind, name, input, id);
+  if (kind === "shell" && typeof input.command === "string") call.command = input.command;
+  return call;
+}
+
+async function parse(payload: unknown): Promise<Parsed> {
+  if (!fastValidateCodex(payload)) {
+    const { validateCodexPayload } = await import("./codex-schemas.js");
+    validateCodexPayload(payload);
+  }
+  const p = payload as ToolPayload;
+  const tool = () => toolCall(p.tool_name, p.tool_input, p.tool_use_id);
+  switch (p.hook_event_name) {
+    case "PreToolUse":
+      return { kind: "event", event: { kind: "before-tool", agent: "codex", session: session(p), tool: tool() } };
+    case "PostToolUse":
+      return { kind: "event", event: { kind: "after-tool", agent: "codex", session: session(p), tool: tool(), output: p.tool_response } };
+    default:
+      return { kind: "ignored", eventName: p.hook_event_name };
+  }
+}
+
+const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool" };
+
+function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
+  const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
+  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+  if (event.kind === "before-tool") {
+    if (decision.kind === "deny") {
+      return jsonResponse({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: decision.reason } });
+    }
+    // Codex applies updatedInput only with "allow", and rejects "allow" without updatedInput.
+    if (decision.patch?.command !== undefined) {
+      return jsonResponse({
+        ...warnings,
+        hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow", updatedInput: { ...input, command: decision.patch.command } },
+      });
+    }
+    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  if (event.kind === "after-tool") {
+    // `block` withholds the output: the model reads the reason in its place.
+    if (decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
+    if (decision.hasOutput) return jsonResponse({ ...warnings, decision: "block", reason: textOf(decision.output) });
+    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  return EMPTY_RESPONSE;
+}
+
+export const codex: Adapter = {
+  id: "codex",
+  displayName: "Codex CLI",
+  checkedAgainst: "0.169.0",
+  // No read tool (reads go through the shell); no ask from a hook.
+  capabilities: { rewriteInput: true, replaceOutput: false, replaceOutputAsText: true, hooksReads: false, askUser: false },
+  parse,
+  classify(payload) {
+    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
+    return (typeof name === "string" && KIND_OF_EVENT[name]) || "unknown";
+  },
+  render,
+  renderFailure(mode, message) {
+    // Exit 2 with stderr blocks (PreToolUse) or withholds the output (PostToolUse); other codes
+    // are non-blocking failures.
+    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+  },
+  outputText: textOf,
+  config: {
+    // Codex reads Claude-shaped hooks.json next to each config layer. It has no untracked local
+    // layer: "local" uses the project file.
+    format: "claude-settings-json",
+    files: { project: ".codex/hooks.json", local: ".codex/hooks.json", user: ".codex/hooks.json" },
+    projectDirVariable: undefined,
+    registrations: [
+      { event: "PreToolUse", matcher: "*", timeout: 30 },
+      { event: "PostToolUse", matcher: "*", timeout: 30 },
+    ],
+    notes: [
+      "Codex CLI runs no hook until you trust it, and says nothing: start `codex` in this project, type `/hooks`, and trust the two hookpack entries (PreToolUse, PostToolUse). Project hooks (.codex/hooks.json) also need the project itself trusted. Do it again after every hookpack upgrade (the command changes). Until then Codex sessions are NOT protected.",
+      "Codex has no read tool: file reads go through the shell, so hookpack checks them as commands and redacts their output.",
+    ],
+  },
+};

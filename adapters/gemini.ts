@@ -1,0 +1,174 @@
+// Gemini CLI adapter. Checked against @google/gemini-cli 0.61.0 (hooks/hookRunner.js,
+// core/coreToolHookTriggers.js, and the real client driven end to end in test/e2e/gemini.test.ts).
+// Hook docs: https://github.com/google-gemini/gemini-cli/blob/main/docs/hooks/reference.md
+//
+// A BeforeTool payload, as 0.61.0 sends it on stdin (recorded from the real client):
+//   {"session_id":"7804…","transcript_path":"/home/u/.gemini/tmp/app/chats/session-….jsonl","cwd":"/home/u/app",
+//    "hook_event_name":"BeforeTool","timestamp":"2026-11-22T23:23:07.810Z","tool_name":"read_file",
+//    "tool_input":{"file_path":"notes.txt"}}
+// AfterTool adds "tool_response": {"llmContent": <string | parts>, "returnDisplay": …, "error"?: …}.
+// MCP tools add "mcp_context" {server_name, tool_name, …}.
+//
+// What the client does with our answers (each checked end to end):
+// - BeforeTool `decision:"deny"` + reason: the tool does not run; the model reads the reason as
+//   the call's error ("Tool execution blocked: <reason>").
+// - BeforeTool `hookSpecificOutput.tool_input` is MERGED into the arguments (Object.assign), then
+//   validated; the model is told which keys a hook changed, not their values.
+// - AfterTool `decision:"deny"` + reason: the model reads the reason INSTEAD of the output (as an
+//   error). There is no replacement in the output's own shape, so a redacted copy travels as the reason.
+// - Plain text on stderr with exit code >= 2 denies; exit 1 lets the call through with a warning.
+// - Timeouts are in milliseconds.
+import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type { Adapter, Parsed } from "./adapter.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+
+const KINDS: Record<string, ToolKind> = {
+  run_shell_command: "shell",
+  read_file: "read-file",
+  read_many_files: "read-file",
+  write_file: "write-file",
+  replace: "write-file",
+  grep_search: "search",
+  glob: "search",
+  list_directory: "search",
+  web_fetch: "fetch",
+  google_web_search: "fetch",
+};
+
+/** Input leaves that describe content already on disk, not content the agent is adding. */
+const EXISTING_CONTENT = /(^|\.)old_string$/;
+
+type ToolPayload = {
+  session_id: string;
+  cwd: string;
+  transcript_path?: string;
+  hook_event_name: string;
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  tool_response?: Record<string, unknown>;
+  mcp_context?: unknown;
+};
+
+// ---- fast check: may only say true for payloads ./gemini-schemas.ts accepts (property-tested) ----
+const optString = (v: unknown) => v === undefined || typeof v === "string";
+const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
+  run_shell_command: (i) => typeof i.command === "string" && (i.is_background === undefined || typeof i.is_background === "boolean"),
+  read_file: (i) => typeof i.file_path === "string",
+  write_file: (i) => typeof i.file_path === "string" && typeof i.content === "string",
+  replace: (i) => typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string),
+};
+
+export function fastValidateGemini(payload: unknown): boolean {
+  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  const name = payload.hook_event_name;
+  if (name !== "BeforeTool" && name !== "AfterTool") return true;
+  const p = payload;
+  return (
+    typeof p.session_id === "string" &&
+    typeof p.cwd === "string" &&
+    optString(p.transcript_path) &&
+    optString(p.timestamp) &&
+    typeof p.tool_name === "string" &&
+    p.tool_name.length > 0 &&
+    isPlainObject(p.tool_input) &&
+    (name === "BeforeTool" || isPlainObject(p.tool_response)) &&
+    (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
+  );
+}
+
+function session(p: ToolPayload): Session {
+  return { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
+}
+
+function toolCall(p: ToolPayload): ToolCall {
+  const name = p.tool_name;
+  const input = p.tool_input;
+  const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (KINDS[name] ?? "other");
+  const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
+  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  if (kind === "shell") {
+    call.command = str("command");
+    call.background = input.is_background === true;
+  }
+  const path = str("file_path") ?? (kind === "search" ? (str("dir_path") ?? str("path")) : undefined);
+  if (path !== undefined) call.path = path;
+  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  // grep_search answers with the matching lines themselves.
+  if (name === "grep_search") call.showsContent = true;
+  return call;
+}
+
+async function parse(payload: unknown): Promise<Parsed> {
+  if (!fastValidateGemini(payload)) {
+    const { validateGeminiPayload } = await import("./gemini-schemas.js");
+    validateGeminiPayload(payload);
+  }
+  const p = payload as ToolPayload;
+  switch (p.hook_event_name) {
+    case "BeforeTool":
+      return { kind: "event", event: { kind: "before-tool", agent: "gemini", session: session(p), tool: toolCall(p) } };
+    case "AfterTool":
+      return { kind: "event", event: { kind: "after-tool", agent: "gemini", session: session(p), tool: toolCall(p), output: p.tool_response } };
+    default:
+      return { kind: "ignored", eventName: p.hook_event_name };
+  }
+}
+
+const KIND_OF_EVENT: Record<string, EventKind> = { BeforeTool: "before-tool", AfterTool: "after-tool" };
+
+/** The text the model reads from an AfterTool `tool_response`: its llmContent. */
+function outputText(output: unknown): string {
+  const content = (output as { llmContent?: unknown } | null)?.llmContent;
+  return textOf(content ?? output);
+}
+
+function render(decision: Decision, event: HookEvent): HookResponse {
+  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+  if (event.kind === "before-tool") {
+    if (decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
+    const out: Record<string, unknown> = { ...warnings };
+    if (decision.permission !== "default") out.decision = decision.permission;
+    if (decision.reason && decision.permission !== "default") out.reason = decision.reason;
+    // Merged into the arguments by the client: send only the changed key.
+    if (decision.patch?.command !== undefined) out.hookSpecificOutput = { hookEventName: "BeforeTool", tool_input: { command: decision.patch.command } };
+    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
+  }
+  if (event.kind === "after-tool") {
+    // `deny` replaces the result the model reads with the reason.
+    if (decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
+    if (decision.hasOutput) return jsonResponse({ ...warnings, decision: "deny", reason: outputText(decision.output) });
+    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  return EMPTY_RESPONSE;
+}
+
+export const gemini: Adapter = {
+  id: "gemini",
+  displayName: "Gemini CLI",
+  checkedAgainst: "0.61.0",
+  capabilities: { rewriteInput: true, replaceOutput: false, replaceOutputAsText: true, hooksReads: true },
+  parse,
+  classify(payload) {
+    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
+    return (typeof name === "string" && KIND_OF_EVENT[name]) || "unknown";
+  },
+  render,
+  renderFailure(mode, message) {
+    // Plain text with exit >= 2 is a deny whose reason is the text; exit 1 is "allow with a warning".
+    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+  },
+  outputText,
+  config: {
+    // Gemini has no untracked local settings file: "local" uses the project file.
+    format: "claude-settings-json",
+    files: { project: ".gemini/settings.json", local: ".gemini/settings.json", user: ".gemini/settings.json" },
+    projectDirVariable: "GEMINI_PROJECT_DIR",
+    registrations: [
+      { event: "BeforeTool", matcher: "*", timeout: 30_000, name: "hookpack" },
+      { event: "AfterTool", matcher: "*", timeout: 30_000, name: "hookpack" },
+    ],
+    notes: [
+      "Gemini CLI fingerprints project hooks: it warns about the hookpack entries on the next start (and again whenever their command changes, e.g. after a hookpack upgrade); accept them. Sessions started with hooks disabled are not protected.",
+    ],
+  },
+};

@@ -1,0 +1,83 @@
+// The Codex and Gemini fast paths may only vouch for payloads their zod schemas accept: a
+// shortcut, never a second opinion (the same property as claude-code-fast.test.ts).
+import fc from "fast-check";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { fastValidateCodex } from "../../adapters/codex.js";
+import { validateCodexPayload } from "../../adapters/codex-schemas.js";
+import { fastValidateGemini } from "../../adapters/gemini.js";
+import { validateGeminiPayload } from "../../adapters/gemini-schemas.js";
+import { fakeTokens } from "../helpers/fake-secrets.js";
+import { loadFixtures } from "../helpers/fixtures.js";
+import { REPO } from "../helpers/run.js";
+
+const AGENTS = {
+  codex: {
+    fast: fastValidateCodex,
+    zod: validateCodexPayload,
+    tools: ["Bash", "apply_patch", "mcp__x__y", "Other", ""],
+    events: ["PreToolUse", "PostToolUse", "SessionStart", "Stop"],
+    keys: ["session_id", "turn_id", "cwd", "transcript_path", "hook_event_name", "model", "permission_mode", "tool_name", "tool_input", "tool_use_id", "tool_response"],
+    inputKeys: ["command", "cmd", "title", "body"],
+  },
+  gemini: {
+    fast: fastValidateGemini,
+    zod: validateGeminiPayload,
+    tools: ["run_shell_command", "read_file", "write_file", "replace", "read_many_files", "grep_search", "mcp_x_y", ""],
+    events: ["BeforeTool", "AfterTool", "SessionStart", "BeforeModel"],
+    keys: ["session_id", "cwd", "transcript_path", "hook_event_name", "timestamp", "tool_name", "tool_input", "tool_response", "mcp_context"],
+    inputKeys: ["command", "is_background", "file_path", "content", "old_string", "new_string", "description"],
+  },
+};
+
+for (const [agent, a] of Object.entries(AGENTS)) {
+  const payloads = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), fakeTokens(3))
+    .filter((f) => /^(allow|deny|redact)\./.test(f.name))
+    .map((f) => JSON.parse(f.input) as Record<string, unknown>);
+  const zodAccepts = (payload: unknown) => {
+    try {
+      a.zod(payload);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  type Mutation = (p: Record<string, unknown>) => Record<string, unknown>;
+  const inputOf = (p: Record<string, unknown>) => (typeof p.tool_input === "object" && p.tool_input !== null && !Array.isArray(p.tool_input) ? { ...(p.tool_input as Record<string, unknown>) } : {});
+  const mutation: fc.Arbitrary<Mutation> = fc.oneof(
+    fc.constantFrom(...a.keys).map((k): Mutation => (p) => Object.fromEntries(Object.entries(p).filter(([key]) => key !== k))),
+    fc.tuple(fc.constantFrom(...a.keys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]): Mutation => (p) => ({ ...p, [k]: v })),
+    fc.constantFrom(...a.tools).map((t): Mutation => (p) => ({ ...p, tool_name: t })),
+    fc.constantFrom(...a.events).map((e): Mutation => (p) => ({ ...p, hook_event_name: e })),
+    fc.tuple(fc.constantFrom(...a.inputKeys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]): Mutation => (p) => ({ ...p, tool_input: { ...inputOf(p), [k]: v } })),
+    fc.constantFrom(...a.inputKeys).map((k): Mutation => (p) => {
+      const input = inputOf(p);
+      delete input[k];
+      return { ...p, tool_input: input };
+    }),
+  );
+
+  describe(`${agent} fast validation`, () => {
+    it("vouches for every valid fixture (so the usual call never loads zod)", () => {
+      expect(payloads.length).toBeGreaterThan(5);
+      for (const p of payloads) {
+        expect(zodAccepts(p)).toBe(true);
+        expect(a.fast(p)).toBe(true);
+      }
+    });
+
+    it("never vouches for a payload zod rejects (random mutations of real payloads)", () => {
+      let rejectedByZod = 0;
+      fc.assert(
+        fc.property(fc.constantFrom(...payloads), fc.array(mutation, { minLength: 1, maxLength: 4 }), (payload, mutations) => {
+          const mutated = mutations.reduce((p, m) => m(p), payload);
+          const accepted = zodAccepts(mutated);
+          if (!accepted) rejectedByZod++;
+          if (a.fast(mutated)) expect(accepted, JSON.stringify(mutated).slice(0, 400)).toBe(true);
+        }),
+        { numRuns: 5000, seed: 20261122 },
+      );
+      expect(rejectedByZod).toBeGreaterThan(1000);
+    });
+  });
+}

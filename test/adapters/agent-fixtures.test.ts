@@ -1,0 +1,104 @@
+// Contract tests for the Codex CLI and Gemini CLI hooks: every fixture payload goes through the
+// real, built hook process, and each agent's answer is checked in that agent's own terms.
+// Payload shapes were recorded from the real clients (test/e2e/codex.test.ts, gemini.test.ts).
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { fakeTokens } from "../helpers/fake-secrets.js";
+import { loadFixtures, writeExpected, type ExpectedResponse } from "../helpers/fixtures.js";
+import { hookpack, REPO, sandbox } from "../helpers/run.js";
+
+const tokens = fakeTokens(3);
+const box = sandbox();
+afterAll(() => box.cleanup());
+
+type Json = Record<string, unknown>;
+
+/** What each outcome must look like on the agent's wire (beyond the recorded response.json). */
+const CONTRACTS: Record<"codex" | "gemini", { deny(out: Json): string; redact(out: Json): string }> = {
+  codex: {
+    deny(out) {
+      const specific = out.hookSpecificOutput as Json;
+      expect(specific.hookEventName).toBe("PreToolUse");
+      expect(specific.permissionDecision).toBe("deny");
+      return String(specific.permissionDecisionReason);
+    },
+    redact(out) {
+      // PostToolUse block: the model reads the reason instead of the output.
+      expect(out.decision).toBe("block");
+      return String(out.reason);
+    },
+  },
+  gemini: {
+    deny(out) {
+      expect(out.decision).toBe("deny");
+      return String(out.reason);
+    },
+    redact(out) {
+      // AfterTool deny: the model reads the reason instead of the output.
+      expect(out.decision).toBe("deny");
+      return String(out.reason);
+    },
+  },
+};
+
+function parseStdout(stdout: string): Json | null {
+  if (stdout === "") return null;
+  expect(stdout.endsWith("\n")).toBe(true);
+  expect(stdout.trimEnd().includes("\n")).toBe(false);
+  return JSON.parse(stdout) as Json;
+}
+
+for (const agent of ["codex", "gemini"] as const) {
+  const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
+
+  describe(`${agent} fixtures through the real hook`, () => {
+    it("has fixtures for every outcome", () => {
+      const outcomes = new Set(fixtures.map((f) => f.name.split(".")[0]));
+      expect([...outcomes].sort()).toEqual(["allow", "deny", "fail-closed", "fail-open", "ignored", "redact"]);
+    });
+
+    it.each(fixtures.map((f) => [f.name, f] as const))("%s", async (_name, fixture) => {
+      const result = await hookpack(["hook", agent], { input: fixture.input, env: box.env, cwd: box.project });
+      const stdout = parseStdout(result.stdout);
+      for (const [key, value] of Object.entries(tokens)) {
+        expect(result.stdout.includes(value), `${key} leaked to stdout`).toBe(false);
+        expect(result.stderr.includes(value), `${key} leaked to stderr`).toBe(false);
+      }
+      const outcome = fixture.name.split(".")[0];
+      if (outcome === "allow" || outcome === "ignored") {
+        expect(result.exitCode).toBe(0);
+        expect(stdout).toBeNull();
+      } else if (outcome === "deny") {
+        expect(result.exitCode).toBe(0);
+        expect(CONTRACTS[agent].deny(stdout!)).toMatch(/\$secret:[A-Z_]+/);
+      } else if (outcome === "redact") {
+        expect(result.exitCode).toBe(0);
+        const text = CONTRACTS[agent].redact(stdout!);
+        expect(text).toMatch(/^\[hookpack redacted \d+ secret/);
+        expect(text).toContain("[REDACTED:");
+      } else if (outcome === "fail-open") {
+        // Exit 1: a non-blocking failure for both agents (Gemini: "allow with a warning").
+        expect(result.exitCode).toBe(1);
+        expect(result.stderr).toMatch(/^hookpack: .*let through/);
+      } else if (outcome === "fail-closed") {
+        // Exit 2 with the reason on stderr blocks in both agents.
+        expect(result.exitCode).toBe(2);
+        expect(result.stderr).toMatch(/^hookpack: .*blocked/);
+      }
+
+      const actual: ExpectedResponse = {
+        exitCode: result.exitCode ?? -1,
+        stdout,
+        stderrContains: result.stderr ? [result.stderr.split("\n")[0]!.split(" (")[0]!.split(". ")[0]!] : [],
+      };
+      if (process.env.UPDATE_FIXTURES === "1" || !fixture.expected) {
+        writeExpected(fixture, actual, tokens);
+        if (process.env.UPDATE_FIXTURES !== "1") throw new Error(`${fixture.name}: response.json was missing and has been written; review it and run again`);
+        return;
+      }
+      expect(actual.exitCode).toBe(fixture.expected.exitCode);
+      expect(actual.stdout).toEqual(fixture.expected.stdout);
+      for (const part of fixture.expected.stderrContains) expect(result.stderr).toContain(part);
+    });
+  });
+}

@@ -1,0 +1,108 @@
+// `hookpack install/uninstall --agent codex|gemini` against real files in temp git repos, through
+// the built CLI: the hooks land in each agent's own file and shape, install twice is no change,
+// uninstall restores every starting file byte for byte, and the Codex trust step is spelled out.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+
+let box: Sandbox;
+beforeEach(() => {
+  box = sandbox();
+  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: box.project, env: { ...process.env, ...box.env } });
+});
+afterEach(() => box.cleanup());
+
+const cli = (args: string[]) => hookpack([...args, "--no-git-hook", "--no-ignore-files"], { cwd: box.project, env: box.env });
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.name === ".git") continue;
+      if (e.isDirectory()) {
+        out[`${relative(dir, p)}/`] = "";
+        walk(p);
+      } else out[relative(dir, p)] = readFileSync(p, "latin1");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+type Hook = { name?: string; type: string; command: string; timeout: number };
+type Settings = { hooks: Record<string, Array<{ matcher?: string; hooks: Hook[] }>> };
+
+const AGENTS = {
+  codex: { file: ".codex/hooks.json", events: ["PreToolUse", "PostToolUse"], timeout: 30, name: undefined },
+  gemini: { file: ".gemini/settings.json", events: ["BeforeTool", "AfterTool"], timeout: 30_000, name: "hookpack" },
+} as const;
+
+const FOREIGN = { matcher: "run_shell_command", hooks: [{ type: "command", command: "/usr/local/bin/audit", timeout: 5 }] };
+const STARTING: Record<string, string | null> = {
+  "no file": null,
+  "four-space with foreign settings and hook": `${JSON.stringify({ theme: "Default", hooks: { BeforeTool: [FOREIGN], PreToolUse: [FOREIGN] } }, null, 4)}\n`,
+  crlf: `${JSON.stringify({ general: { vimMode: true } }, null, 2).replace(/\n/g, "\r\n")}\r\n`,
+  "no trailing newline": JSON.stringify({ hooks: {} }, null, 2),
+};
+
+for (const [agent, spec] of Object.entries(AGENTS)) {
+  describe(`install --agent ${agent}`, () => {
+    it.each(Object.entries(STARTING))("%s: installs its hooks, twice is no change, uninstall is byte-identical", async (_name, start) => {
+      const file = join(box.project, spec.file);
+      if (start !== null) {
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(file, start);
+      }
+      const before = snapshot(box.project);
+      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const settings = JSON.parse(readFileSync(file, "utf8")) as Settings;
+      for (const event of spec.events) {
+        const ours = settings.hooks[event]!.filter((g) => g.hooks.some((h) => h.command.endsWith(`hook ${agent}`)));
+        expect(ours).toHaveLength(1);
+        expect(ours[0]!.matcher).toBe("*");
+        expect(ours[0]!.hooks).toHaveLength(1);
+        expect(ours[0]!.hooks[0]!.timeout).toBe(spec.timeout);
+        expect(ours[0]!.hooks[0]!.name).toBe(spec.name);
+      }
+      const installed = readFileSync(file, "utf8");
+      const again = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(readFileSync(file, "utf8")).toBe(installed);
+      const out = await cli(["uninstall", "--agent", agent]);
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(snapshot(box.project)).toEqual(before);
+    });
+
+    it("the installed hook command answers a payload", async () => {
+      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const command = (JSON.parse(readFileSync(join(box.project, spec.file), "utf8")) as Settings).hooks[spec.events[0]]![0]!.hooks[0]!.command;
+      const payload = JSON.stringify({ session_id: "s", cwd: box.project, hook_event_name: spec.events[0], tool_name: agent === "codex" ? "Bash" : "run_shell_command", tool_input: { command: "ls" } });
+      const out = execFileSync("/bin/sh", ["-c", command], { input: payload, env: { ...process.env, ...box.env }, encoding: "utf8" });
+      expect(out).toBe("");
+    });
+  });
+}
+
+describe("install notes", () => {
+  it("Codex: says exactly how to trust the hooks, since untrusted hooks are skipped silently", async () => {
+    const r = await cli(["install", "--agent", "codex"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("type `/hooks`");
+    expect(r.stdout).toMatch(/NOT protected/);
+    // Default scope outside a project dependency is local, which shares the project file here.
+    expect(r.stdout).toMatch(/no untracked local settings file/);
+  });
+
+  it("Gemini: mentions the fingerprint warning on the next start", async () => {
+    const r = await cli(["install", "--agent", "gemini", "--scope", "user"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/fingerprints project hooks/);
+    expect(existsSync(join(box.home, ".gemini", "settings.json"))).toBe(true);
+  });
+});
