@@ -10,6 +10,11 @@
 // Claude Code: the wrapper package `@anthropic-ai/claude-code` needs node>=22,
 // so we install the platform package that holds the native (Bun) binary and
 // run that binary directly.
+// Codex CLI: `@openai/codex` (engines node>=16) is a thin wrapper around a
+// native Rust binary in `@openai/codex-linux-<arch>`; we run the binary.
+// Gemini CLI: `@google/gemini-cli` (engines node>=20) is plain JS; we run its
+// bundle with the current node. Both are optional: a failure is reported and
+// their e2e tests fail with that message, the Claude Code tests still run.
 
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync, chmodSync } from "node:fs";
@@ -23,6 +28,8 @@ const CLIENTS_JSON = join(E2E_DIR, "clients.json");
 // The pinned version first; the version verified in
 // /work/shared/reference/e2e-real-clients.md as the fallback.
 const CLAUDE_VERSIONS = ["2.1.330", "2.1.197"];
+const CODEX_VERSION = "0.169.0";
+const GEMINI_VERSION = "0.61.0";
 
 function log(msg) {
   process.stdout.write(`hookpack: ${msg}\n`);
@@ -107,10 +114,10 @@ function installClaude(pkg, version) {
   return { ok: true, bin, version, cached: false };
 }
 
-function writeClients(entry) {
+function writeClients(entry, name = "claude-code") {
   const current = readJson(CLIENTS_JSON);
   const next = current && typeof current === "object" && !Array.isArray(current) ? current : {};
-  next["claude-code"] = entry;
+  next[name] = entry;
   const tmp = `${CLIENTS_JSON}.${process.pid}.tmp`;
   writeFileSync(tmp, JSON.stringify(next, null, 2) + "\n");
   renameSync(tmp, CLIENTS_JSON);
@@ -130,12 +137,66 @@ function main() {
       }
       writeClients({ version: res.version, bin: res.bin });
       log(`e2e client ready: ${res.bin}`);
+      setupOthers();
       return;
     }
     errors.push(`${version}: ${res.why}`);
     process.stderr.write(`hookpack: Claude Code ${version} not usable: ${res.why}\n`);
   }
   fail(`could not install a working Claude Code client (${errors.join("; ")})`);
+}
+
+/**
+ * npm-installs `spec` into .cache/e2e/<name>/ unless `bin` (relative to that dir) already reports
+ * `version`; `runner` is the command prefix that runs it (none for a native binary).
+ */
+function installClient(name, spec, version, bin, runner = []) {
+  const dir = join(E2E_DIR, name);
+  mkdirSync(dir, { recursive: true });
+  const pj = join(dir, "package.json");
+  if (!existsSync(pj)) writeFileSync(pj, JSON.stringify({ name: "hookpack-e2e-clients", private: true }, null, 2) + "\n");
+  const full = join(dir, bin);
+  const reports = () => {
+    if (!existsSync(full)) return false;
+    const [cmd, ...args] = [...runner, full, "--version"];
+    const r = spawnSync(cmd, args, {
+      stdio: ["ignore", "pipe", "pipe"],
+      encoding: "utf8",
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(E2E_DIR, "probe-home"), TERM: "dumb", LANG: "C.UTF-8" },
+    });
+    return r.status === 0 && r.stdout.includes(version);
+  };
+  if (reports()) return { ok: true, bin: full, version };
+  log(`installing ${spec} into ${dir} …`);
+  const npm = process.platform === "win32" ? "npm.cmd" : "npm";
+  const r = spawnSync(npm, ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", spec], {
+    stdio: ["ignore", "inherit", "inherit"],
+    timeout: 15 * 60_000,
+    env: { ...process.env, CI: "true" },
+  });
+  if (r.status !== 0) return { ok: false, why: `npm install exited ${r.status}` };
+  if (!reports()) return { ok: false, why: `${full} is missing or does not report ${version}` };
+  return { ok: true, bin: full, version };
+}
+
+function setupOthers() {
+  const triple = { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" }[process.arch];
+  const results = [];
+  if (process.platform === "linux" && triple) {
+    const bin = join("node_modules", "@openai", `codex-linux-${process.arch}`, "vendor", triple, "bin", "codex");
+    results.push(["codex", installClient("codex", `@openai/codex@${CODEX_VERSION}`, CODEX_VERSION, bin)]);
+  } else results.push(["codex", { ok: false, why: `no Codex binary package for ${process.platform}/${process.arch}` }]);
+  const geminiBin = join("node_modules", "@google", "gemini-cli", "bundle", "gemini.js");
+  results.push(["gemini", installClient("gemini", `@google/gemini-cli@${GEMINI_VERSION}`, GEMINI_VERSION, geminiBin, [process.execPath])]);
+  for (const [name, res] of results) {
+    if (!res.ok) {
+      process.stderr.write(`hookpack: e2e client ${name} not usable: ${res.why}\n`);
+      continue;
+    }
+    writeClients({ version: res.version, bin: res.bin }, name);
+    log(`e2e client ready: ${res.bin}`);
+  }
 }
 
 main();

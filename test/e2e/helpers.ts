@@ -16,7 +16,7 @@ export interface ClientInfo {
 }
 
 /** The installed client from .cache/e2e/clients.json, running scripts/setup-e2e.mjs first if needed. */
-export function e2eClient(name: "claude-code"): ClientInfo {
+export function e2eClient(name: "claude-code" | "codex" | "gemini"): ClientInfo {
   const read = (): ClientInfo | undefined => {
     try {
       const all = JSON.parse(readFileSync(CLIENTS_JSON, "utf8")) as Record<string, ClientInfo>;
@@ -84,7 +84,7 @@ export function makeSandbox(prefix = "hookpack-e2e-"): Sandbox {
   };
 }
 
-function baseEnv(p: { home: string; tmp: string }): Record<string, string> {
+export function baseEnv(p: { home: string; tmp: string }): Record<string, string> {
   return {
     PATH: process.env.PATH ?? "/usr/local/bin:/usr/bin:/bin",
     HOME: p.home,
@@ -103,7 +103,7 @@ export interface RunResult {
   ms: number;
 }
 
-function run(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<RunResult> {
+export function run(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolveRun, reject) => {
     const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
@@ -123,9 +123,9 @@ function run(cmd: string, args: string[], opts: { cwd: string; env: Record<strin
   });
 }
 
-/** `node dist/hookpack.cjs install --agent claude-code --scope project` inside the sandbox. */
-export function installHookpack(sb: Sandbox): Promise<RunResult> {
-  return run(process.execPath, [requireBuild(), "install", "--agent", "claude-code", "--scope", "project"], {
+/** `node dist/hookpack.cjs install --agent <agent> --scope project` inside the sandbox. */
+export function installHookpack(sb: Sandbox, agent = "claude-code"): Promise<RunResult> {
+  return run(process.execPath, [requireBuild(), "install", "--agent", agent, "--scope", "project"], {
     cwd: sb.project,
     env: { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, CI: "true" },
     timeoutMs: 60_000,
