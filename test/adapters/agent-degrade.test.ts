@@ -1,0 +1,61 @@
+// Codex CLI and Gemini CLI through the pipeline in process, with injected rules: how each renders
+// a rewrite, an ask and a redaction it cannot express in the output's own shape.
+import { describe, expect, it } from "vitest";
+import type { Adapter } from "../../adapters/adapter.js";
+import { codex } from "../../adapters/codex.js";
+import { gemini } from "../../adapters/gemini.js";
+import type { HookEvent, Verdict } from "../../hooks/event.js";
+import { runPipeline } from "../../hooks/pipeline.js";
+import type { Rule } from "../../rules/rule.js";
+import { secretScanner } from "../../rules/secretlint.js";
+
+const fixed = (verdict: Verdict, on: HookEvent["kind"][] = ["before-tool", "after-tool"]): Rule => ({ id: "fixed", summary: "", on, check: () => verdict });
+const run = (payload: unknown, rules: Rule[], adapter: Adapter) => runPipeline({ raw: JSON.stringify(payload) }, { adapter, rules, scanner: secretScanner });
+const out = (stdout: string) => JSON.parse(stdout) as Record<string, unknown>;
+
+const codexBase = { session_id: "s", turn_id: "t", transcript_path: null, cwd: "/p", model: "m", permission_mode: "default", tool_name: "Bash", tool_use_id: "c" };
+const codexPre = { ...codexBase, hook_event_name: "PreToolUse", tool_input: { command: "deploy" } };
+const codexPost = { ...codexBase, hook_event_name: "PostToolUse", tool_input: { command: "deploy" }, tool_response: "one\ntwo\n" };
+const geminiBase = { session_id: "s", cwd: "/p", transcript_path: "/p/t.jsonl", timestamp: "2026-11-22T00:00:00Z" };
+const geminiPre = { ...geminiBase, hook_event_name: "BeforeTool", tool_name: "run_shell_command", tool_input: { command: "deploy", description: "d" } };
+const geminiPost = { ...geminiBase, hook_event_name: "AfterTool", tool_name: "read_file", tool_input: { file_path: "a" }, tool_response: { llmContent: "one\ntwo\n", returnDisplay: "" } };
+
+const rewrite = fixed({ kind: "rewrite", patch: { command: "hookpack exec -- deploy" }, reason: "brokered" });
+const ask = fixed({ kind: "ask", code: "APPROVE", reason: "needs a human." });
+const redact = (output: unknown) => fixed({ kind: "redact", output, reason: "hookpack redacted 1 secret(s) from the output.", count: 1 }, ["after-tool"]);
+
+describe("codex rendering", () => {
+  it("a rewrite is updatedInput with permissionDecision allow (Codex ignores updatedInput without it)", async () => {
+    const r = await run(codexPre, [rewrite], codex);
+    expect(out(r.stdout)).toEqual({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow", updatedInput: { command: "hookpack exec -- deploy" } } });
+  });
+
+  it("an ask becomes an explained deny: Codex hooks cannot ask", async () => {
+    const r = await run(codexPre, [ask], codex);
+    const specific = out(r.stdout).hookSpecificOutput as Record<string, unknown>;
+    expect(specific.permissionDecision).toBe("deny");
+    expect(String(specific.permissionDecisionReason)).toMatch(/needs a human\. Codex CLI hooks cannot ask the user/);
+  });
+
+  it("a redaction becomes decision:block whose reason is the notice plus the redacted output", async () => {
+    const r = await run(codexPost, [redact("one\n[REDACTED:x]\n")], codex);
+    expect(out(r.stdout)).toEqual({ decision: "block", reason: "[hookpack redacted 1 secret(s) from the output.]\none\n[REDACTED:x]\n" });
+  });
+});
+
+describe("gemini rendering", () => {
+  it("a rewrite sends only the changed key, which the client merges into the arguments", async () => {
+    const r = await run(geminiPre, [rewrite], gemini);
+    expect(out(r.stdout)).toEqual({ decision: "allow", reason: "brokered", hookSpecificOutput: { hookEventName: "BeforeTool", tool_input: { command: "hookpack exec -- deploy" } } });
+  });
+
+  it("an ask is passed on: Gemini can ask", async () => {
+    const r = await run(geminiPre, [ask], gemini);
+    expect(out(r.stdout)).toEqual({ decision: "ask", reason: "needs a human." });
+  });
+
+  it("a redaction becomes decision:deny whose reason is the notice plus the redacted llmContent", async () => {
+    const r = await run(geminiPost, [redact({ llmContent: "one\n[REDACTED:x]\n", returnDisplay: "" })], gemini);
+    expect(out(r.stdout)).toEqual({ decision: "deny", reason: "[hookpack redacted 1 secret(s) from the output.]\none\n[REDACTED:x]\n" });
+  });
+});
