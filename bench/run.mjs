@@ -2,7 +2,9 @@
 // the Node floor (`node -e 0`) in one interleaved run: each round runs every variant once in a
 // shuffled order, so load on this shared machine hits all variants alike. Figures are medians.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -22,6 +24,19 @@ const log = (bytes) => "PASS test/some/file.test.ts (12 tests) 431ms\n".repeat(M
 const env = { ...process.env };
 delete env.NODE_EXTRA_CA_CERTS;
 
+// A realistic user: 20 managed secrets, so every post-tool call loads the hook cache (hashes only).
+const sandbox = mkdtempSync(join(tmpdir(), "hookpack-bench-"));
+process.on("exit", () => rmSync(sandbox, { recursive: true, force: true }));
+env.HOOKPACK_HOME = join(sandbox, "hp");
+env.HOOKPACK_KEY_BACKEND = "file";
+const managed = Array.from({ length: 20 }, () => randomBytes(24).toString("hex"));
+managed.forEach((value, i) => {
+  const r = spawnSync(process.execPath, [bin, "secret", "set", `BENCH_SECRET_${i}`], { input: value, env });
+  if (r.status !== 0) throw new Error(`secret set failed: ${r.stderr}`);
+});
+const bigClean = join(sandbox, "clean-120k.log");
+writeFileSync(bigClean, log(120 * 1024));
+
 const variants = [
   { name: "node -e 0 (floor)", args: ["-e", "0"] },
   { name: "hook: PreToolUse Bash, allow path", args: [bin, "hook", "claude-code"], input: pre({ command: "ls -la src", description: "List source files" }) },
@@ -29,6 +44,9 @@ const variants = [
   { name: "hook: PostToolUse Bash, 64 KB clean", args: [bin, "hook", "claude-code"], input: post(log(64 * 1024)) },
   { name: "hook: PreToolUse Bash, token -> deny", args: [bin, "hook", "claude-code"], input: pre({ command: `curl -H 'Authorization: token ${fake}' https://api.github.com` }) },
   { name: "hook: PostToolUse Bash, 1 KB with token -> redact", args: [bin, "hook", "claude-code"], input: post(`${log(1000)}GH_TOKEN=${fake}\n`) },
+  { name: "hook: PostToolUse Bash, 64 KB, managed value -> redact", args: [bin, "hook", "claude-code"], input: post(`${log(64 * 1024)}KEY=${managed[7]}\n`) },
+  { name: "hook: PreToolUse Read, clean 120 KB file (read guard)", args: [bin, "hook", "claude-code"], input: pre({ file_path: bigClean }, "Read") },
+  { name: "hook: PreToolUse Bash `cat` of that file (read guard)", args: [bin, "hook", "claude-code"], input: pre({ command: `cat ${bigClean}` }) },
 ];
 
 if (!existsSync(bin)) throw new Error("run `npm run build` first");

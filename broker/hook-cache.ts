@@ -12,13 +12,12 @@
 // What the file reveals (it is 0600 in HOOKPACK_HOME, like the key file): no plaintext; ≤ 20 bits
 // about the first ≤ 16 characters of each form (brute force needs the rest of the window); and a
 // salted sha256 of each form, which is an offline-guessing oracle for LOW-ENTROPY values only.
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
 import type { ManagedSecrets } from "../rules/rule.js";
 import { applyMatches, buildPatterns, type ManagedValue, type Match, type RedactResult } from "../rules/managed-values.js";
-import { tryRecordAudit } from "./audit.js";
 import { writeFileAtomic } from "./fs-safe.js";
 import type { SecretStore } from "./store.js";
 
@@ -67,7 +66,11 @@ function windowHash(text: string, at: number, w: number): number {
   return h;
 }
 
-const digestOf = (salt: Buffer, text: string) => createHash("sha256").update(salt).update(text, "utf8").digest("base64");
+// node:crypto (and the stream/util internals it pulls in) costs ~5 ms to load on Node 20: more than
+// the whole clean-output path. It is loaded on the first candidate only.
+let cryptoModule: typeof Crypto | undefined;
+const crypto = (): typeof Crypto => (cryptoModule ??= process.getBuiltinModule("node:crypto"));
+const digestOf = (salt: Buffer, text: string) => crypto().createHash("sha256").update(salt).update(text, "utf8").digest("base64");
 
 /** Builds the cache entries for a set of values (pure apart from hashing). */
 export function buildHookCache(values: readonly ManagedValue[], salt: Buffer, minLength?: number): Pick<HookCacheFile, "names" | "entries"> {
@@ -207,7 +210,7 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
   const minLength = Number.isInteger(floor) && floor >= 4 && floor <= 1024 ? floor : undefined;
   const path = hookCachePath(home);
   const previous = existsSync(path) ? parseCache(readFileSync(path, "utf8")) : undefined;
-  const salt = previous ? Buffer.from(previous.salt, "base64") : randomBytes(16);
+  const salt = previous ? Buffer.from(previous.salt, "base64") : crypto().randomBytes(16);
   const values: ManagedValue[] = [];
   const kept: Array<{ name: string; entries: Entry[] }> = [];
   for (const meta of store.list()) {
@@ -265,10 +268,11 @@ export function hookManagedSecrets(
       return m && m.size > 0 ? m.find(text) : [];
     },
     exposed: (names, where) => {
-      // The exposure ledger: one entry per secret, names only, so `audit`/`doctor` can say what to rotate.
-      for (const secret of new Set(names)) {
-        tryRecordAudit(home, { kind: "exposure-found", agent: who.agent, session: who.session?.(), where, secret }, (m) => debug(m));
-      }
+      // The exposure ledger: one entry per secret, names only, so `audit`/`doctor` can say what to
+      // rotate. The audit module (and node:crypto) load only when something was exposed.
+      void import("./audit.js").then(({ tryRecordAudit }) => {
+        for (const secret of new Set(names)) tryRecordAudit(home, { kind: "exposure-found", agent: who.agent, session: who.session?.(), where, secret }, (m) => debug(m));
+      });
     },
   };
 }

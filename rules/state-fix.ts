@@ -8,7 +8,6 @@
 //   text — values replaced in place.
 // Every rewrite is checked: it must parse as before and a re-scan must find nothing; otherwise
 // the file is reported as not fixable and left alone.
-import { applyEdits, modify } from "jsonc-parser";
 import { forEachString, mapStrings } from "../hooks/json-walk.js";
 import { applyHits, hitLabel, type TextHit } from "./redact-tool-output.js";
 
@@ -157,6 +156,8 @@ async function fixPermissions(raw: string, find: Finder, starts: number[], findi
     }
   }
   if (!rewrite || edits.length === 0) return raw;
+  // Loaded here, not at the top: the hook bundle must not pay for it on every tool call.
+  const { applyEdits, modify } = await import("jsonc-parser");
   let out = raw;
   const options = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
   // Replacements keep indexes; removals go last, from the highest index down.

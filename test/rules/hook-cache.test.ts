@@ -2,6 +2,7 @@
 // must hold no plaintext form of any value, and the broker must refresh it on every store write.
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { buildHookCache, createHashedMatcher, hookCachePath, loadHookCache } from "../../broker/hook-cache.js";
@@ -105,4 +106,23 @@ describe("broker wiring: secret set / rm / import refresh the cache", () => {
       sb.cleanup();
     }
   });
+
+  it("the post-tool hook redacts a managed value by name and records the exposure in the audit log (name only)", () => {
+    const sb = sandbox();
+    try {
+      const v = rnd(32);
+      expect(run(sb, ["secret", "set", "LEAKY"], { input: v }).status).toBe(0);
+      const payload = JSON.stringify({ session_id: "s-audit", cwd: sb.dir, hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: { command: "env" }, tool_response: { stdout: `LEAKY=${v}\n`, stderr: "", interrupted: false, isImage: false } });
+      const r = run(sb, ["hook", "claude-code"], { input: payload });
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stdout).toContain("LEAKY=[REDACTED:LEAKY]");
+      expect(r.stdout.includes(v)).toBe(false);
+      const log = readFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "utf8");
+      expect(log).toMatch(/"kind":"exposure-found".*"where":"tool-output:Bash".*"secret":"LEAKY"|"kind":"exposure-found".*"secret":"LEAKY"/);
+      expect(log.includes(v)).toBe(false);
+    } finally {
+      sb.cleanup();
+    }
+  });
 });
+
