@@ -11,6 +11,7 @@ import { createValueMatcher, DEFAULT_MIN_LENGTH, type ManagedValue, type ValueMa
 import { secretScanner, type SecretScanner } from "../rules/secretlint.js";
 import { appendAudit, commandSummary, type ExecAuditEntry } from "./audit.js";
 import { parseDotenv } from "./dotenv.js";
+import { recordSessionApproval, redeemGrant, type Grant } from "./grants.js";
 import type { KeyContext } from "./keys.js";
 import { resolveValue, type ProviderSpec } from "./providers.js";
 import { NAME_RE, openStore, type SecretStore } from "./store.js";
@@ -26,6 +27,8 @@ export interface ExecRequest {
   secrets: SecretRequest[];
   envFile?: string;
   grant?: string;
+  /** Providers for names the store does not know (from a grant, i.e. the project policy). */
+  providers?: Record<string, ProviderSpec>;
 }
 
 export interface ExecIo extends Omit<KeyContext, "home"> {
@@ -100,7 +103,7 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
     }
   }
   wanted.push(...req.secrets);
-  const unknown = [...new Set(wanted.filter((w) => !store?.meta(w.name)).map((w) => w.name))];
+  const unknown = [...new Set(wanted.filter((w) => !store?.meta(w.name) && !req.providers?.[w.name]).map((w) => w.name))];
   if (unknown.length > 0) {
     const known = store?.list().map((m) => m.name) ?? [];
     throw new HookpackError(
@@ -123,7 +126,7 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
   for (const w of wanted) {
     let value = cache.get(w.name);
     if (value === undefined) {
-      value = await resolveValue(w.name, store!.meta(w.name)!.provider, ctx);
+      value = await resolveValue(w.name, store?.meta(w.name)?.provider ?? req.providers![w.name]!, ctx);
       if (value.length < floor) {
         throw new HookpackError("SECRET_TOO_SHORT", `hookpack: secret ${w.name} resolved to a value shorter than ${floor} characters, too short to mask reliably. The command was not started.`, "use a longer secret, or lower HOOKPACK_MIN_SECRET_LENGTH (at least 4) if you accept false matches.");
       }
@@ -165,16 +168,48 @@ const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SI
 
 /** Runs the request; resolves to the exit code (the child's, 128+signal, or 126/127/2 for hookpack's own failures). */
 export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
-  if (req.grant !== undefined) {
-    throw new HookpackError("GRANT_UNSUPPORTED", `hookpack: --grant is not supported by this version (grant "${req.grant}" cannot be checked). The command was not started.`, "run without --grant, or upgrade hookpack.");
-  }
   if (req.argv.length === 0) throw new HookpackError("USAGE", "hookpack: no command given after `--`.", "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]");
   const started = Date.now();
+  let grant: Grant | undefined;
+  if (req.grant !== undefined) {
+    // Checked before anything else: a refused grant starts nothing and resolves nothing.
+    try {
+      if (req.envFile) throw new HookpackError("GRANT_MISMATCH", "hookpack: --grant cannot be combined with --env-file. The command was not started.", "the hook's rewrite never uses --env-file.");
+      grant = redeemGrant(io.home, { id: req.grant, argv: req.argv, names: req.secrets.map((s) => s.name) });
+    } catch (error) {
+      if (error instanceof HookpackError) {
+        audit(io, {
+          kind: "exec",
+          ts: new Date(started).toISOString(),
+          grant: req.grant.slice(0, 40),
+          user: safeUser(),
+          cwd: io.cwd,
+          secrets: [...new Set(req.secrets.map((s) => s.name))],
+          command: commandSummary(req.argv, (s) => s),
+          exitCode: error.exitCode,
+          durationMs: Date.now() - started,
+          redactions: 0,
+          redactedNames: [],
+          refused: error.code,
+        });
+      }
+      throw error;
+    }
+    if (grant.approval === "once") {
+      try {
+        recordSessionApproval(io.home, grant.agent, grant.session, grant.names);
+      } catch (error) {
+        io.note(`hookpack: could not record the session approval in ${io.home}: ${(error as Error).message}.\n`);
+      }
+    }
+    req = { ...req, providers: grant.providers };
+  }
   const base: Omit<ExecAuditEntry, "command" | "exitCode" | "durationMs" | "redactions" | "redactedNames"> = {
     kind: "exec",
     ts: new Date(started).toISOString(),
-    agent: io.env.HOOKPACK_AGENT || undefined,
-    session: io.env.HOOKPACK_SESSION || undefined,
+    agent: grant?.agent ?? (io.env.HOOKPACK_AGENT || undefined),
+    session: grant?.session ?? (io.env.HOOKPACK_SESSION || undefined),
+    grant: grant?.id,
     user: safeUser(),
     cwd: io.cwd,
     secrets: [...new Set(req.secrets.map((s) => s.name))],

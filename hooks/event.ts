@@ -74,7 +74,7 @@ export interface ToolPatch {
 /** What one rule says about one event. */
 export type Verdict =
   | { kind: "allow" }
-  | { kind: "rewrite"; patch: ToolPatch; reason: string }
+  | { kind: "rewrite"; patch: ToolPatch; reason: string; /** "ask": a human must approve the rewritten call. */ approval?: "ask" }
   | { kind: "redact"; output: unknown; reason: string; count: number }
   | { kind: "deny"; code: string; reason: string }
   | { kind: "ask"; code: string; reason: string }

@@ -3,6 +3,7 @@
 import { isPayloadError, type Adapter } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
 import { foldVerdicts, type ManagedSecrets, type Rule, type RuleContext } from "../rules/rule.js";
+import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SecretScanner } from "../rules/secretlint.js";
 import type { Decision, EventKind, HookEvent, HookResponse, Verdict } from "./event.js";
 import { FAILURE_MESSAGES, failureMode, judgeInvolvement, type Involvement } from "./failure-policy.js";
@@ -21,6 +22,8 @@ export interface PipelineOptions {
   debug?: (line: string) => void;
   /** Managed secrets from the hook cache (lazily loaded); absent in tests that need none. */
   managed?: ManagedSecrets;
+  /** `$secret:` broker capabilities (policy, store names, grants). */
+  secretRefs?: SecretRefHost;
 }
 
 export async function runPipeline(input: PipelineInput, options: PipelineOptions): Promise<HookResponse> {
@@ -79,6 +82,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     scanner,
     noteSecret: (value, label) => masker.add(value, label ?? "secret"),
     managed: options.managed,
+    secretRefs: options.secretRefs,
   };
   let decision: Decision;
   try {

@@ -3,6 +3,7 @@
 // streams flush).
 import { appendFileSync, fstatSync } from "node:fs";
 import { ADAPTERS } from "../adapters/index.js";
+import { createSecretRefHost } from "../broker/grants.js";
 import { hookManagedSecrets } from "../broker/hook-cache.js";
 import { DEFAULT_RULES } from "../rules/index.js";
 import { secretScanner } from "../rules/secretlint.js";
@@ -58,6 +59,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
       scanner: secretScanner,
       debug,
       managed: hookManagedSecrets(env, { agent, session: () => sessionIdOf(input.text) }, debug),
+      secretRefs: createSecretRefHost(env),
     });
   } catch (error) {
     // A bug: block rather than guess, and say where to look.

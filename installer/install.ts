@@ -5,6 +5,7 @@ import { addRegistrations, recordReversal, reverse, type Reversal } from "./agen
 import { HookpackError } from "./errors.js";
 import { planHygiene, planHygieneRemoval, type HygieneOptions } from "./hygiene.js";
 import { readIfExists, type FileChange, type Plan } from "./plan.js";
+import { planPolicyFile, planPolicyFileRemoval } from "./policy-file.js";
 import { chooseRuntime } from "./runtime.js";
 
 export interface InstallContext {
@@ -107,6 +108,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: keep it out of git (e.g. in .git/info/exclude) or use --scope user.`);
     }
   }
+  if (options.scope !== "user") plan.push(planPolicyFile(ctx.root));
   const hygiene = planHygiene(options, ctx);
   plan.push(...hygiene.changes.filter((c) => !plan.some((p) => p.path === c.path)));
   notes.push(...hygiene.notes);
@@ -143,6 +145,7 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
     }
   }
   plan.push(...planHygieneRemoval(options, ctx).changes);
+  plan.push(planPolicyFileRemoval(ctx.root));
   plan.push(stateChange(ctx, stateText, state));
   if (plan.length === 1 && plan[0]!.before === plan[0]!.after) notes.push("no hookpack hooks were installed; nothing to change.");
   return { plan, notes };

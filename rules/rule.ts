@@ -1,5 +1,6 @@
 // The rule contract and the one place verdict precedence is written down.
 import type { Decision, EventKind, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
+import type { SecretRefHost } from "./rewrite-secret-refs.js";
 import type { SecretScanner } from "./secretlint.js";
 
 export interface RuleContext {
@@ -9,6 +10,8 @@ export interface RuleContext {
   noteSecret(value: string, label?: string): void;
   /** Managed secrets (the user's stored ones), found by hash; undefined when none are known. */
   managed?: ManagedSecrets;
+  /** Policy, store names and grant minting for `$secret:` rewriting; absent where no broker runs. */
+  secretRefs?: SecretRefHost;
 }
 
 /**
@@ -47,7 +50,7 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
       reason: denies.map((d) => d.reason).join("\n\n"),
     };
   }
-  const asks = verdicts.filter((v) => v.kind === "ask");
+  const asks = verdicts.filter((v) => v.kind === "ask" || (v.kind === "rewrite" && v.approval === "ask"));
   let patch: ToolPatch | undefined;
   let output: unknown = undefined;
   let hasOutput = false;
@@ -69,6 +72,7 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
   }
   if (asks.length > 0) {
     for (const a of asks) {
+      if (a.kind !== "ask") continue;
       codes.push(a.code);
       reasons.unshift(a.reason);
     }

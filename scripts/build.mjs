@@ -16,6 +16,7 @@ const ENTRIES = {
   "cli/main": "cli",
   "hooks/run-hook": "hook",
   "rules/secretlint-engine": "secretlint-engine",
+  "rules/policy-validate": "policy-validate",
   "adapters/claude-code-schemas": "claude-code-schemas",
   "adapters/codex-schemas": "codex-schemas",
   "adapters/gemini-schemas": "gemini-schemas",

@@ -6,7 +6,7 @@ import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
 
-const USAGE = "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]";
+const USAGE = "hookpack exec [--grant ID] [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]";
 
 export const exec: Command = {
   name: "exec",

@@ -1,0 +1,234 @@
+// The project policy, `hookpack.json`: parsed and validated here (ajv against the JSON Schema we
+// ship in schemas/), matched against the commands that would receive a secret. Pure: the caller
+// reads the file. ajv is loaded only when there is a policy text to validate, never on the
+// hook's allow path.
+import type { ProviderSpec } from "../broker/providers.js";
+import { basename, type ProgramInfo, type RefUse } from "./secret-refs.js";
+
+export const POLICY_FILE = "hookpack.json";
+
+export type Approval = "auto" | "ask" | "once";
+
+export interface CommandRule {
+  program: string;
+  args?: string[];
+  hosts?: string[];
+}
+
+export interface SecretPolicy {
+  name: string;
+  description?: string;
+  provider?: ProviderSpec;
+  /** undefined: any program. */
+  commands?: CommandRule[];
+  approval: Approval;
+  ttlMs: number;
+}
+
+export interface Policy {
+  /** Where it came from, for messages; undefined for the built-in default (no file). */
+  path: string | undefined;
+  /** undefined when there is no file: every stored secret, any command, approval "ask". */
+  secrets: Map<string, SecretPolicy> | undefined;
+  defaults: { approval: Approval; ttlMs: number };
+}
+
+export const DEFAULT_APPROVAL: Approval = "ask";
+export const DEFAULT_TTL_MS = 120_000;
+/** A human needs time to read an `ask` prompt. */
+export const ASK_MIN_TTL_MS = 15 * 60_000;
+
+export class PolicyError extends Error {
+  readonly path: string;
+  constructor(path: string, message: string) {
+    super(message);
+    this.name = "PolicyError";
+    this.path = path;
+  }
+}
+
+function ttl(value: unknown, fallback: number): number {
+  if (typeof value === "number") return value * 1000;
+  if (typeof value === "string") {
+    const n = Number(value.slice(0, -1));
+    return n * { s: 1000, m: 60_000, h: 3_600_000 }[value.slice(-1) as "s" | "m" | "h"];
+  }
+  return fallback;
+}
+
+function provider(p: unknown): ProviderSpec | undefined {
+  if (p === undefined) return undefined;
+  if (p === "store") return { kind: "store" };
+  const o = p as { env?: string; op?: string; exec?: string[] };
+  if (o.env) return { kind: "env", var: o.env };
+  if (o.op) return { kind: "op", ref: o.op };
+  if (o.exec) return { kind: "exec", argv: o.exec };
+  return undefined;
+}
+
+/** Parses and validates a policy file's text; throws PolicyError with every problem listed. */
+export async function parsePolicy(text: string, path: string): Promise<Policy> {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new PolicyError(path, `${path} is not valid JSON (${(error as Error).message})`);
+  }
+  // ajv lives in its own bundle, loaded only here (never on the hook's allow path).
+  const { validatePolicyData } = await import("./policy-validate.js");
+  const problems = validatePolicyData(data);
+  if (problems.length > 0) throw new PolicyError(path, `${path} does not match hookpack's policy schema: ${problems.join("; ")}`);
+  const d = data as { defaults?: { approval?: Approval; ttl?: unknown }; secrets: Record<string, { description?: string; provider?: unknown; commands?: Array<string | CommandRule>; approval?: Approval; ttl?: unknown }> };
+  const defaults = { approval: d.defaults?.approval ?? DEFAULT_APPROVAL, ttlMs: ttl(d.defaults?.ttl, DEFAULT_TTL_MS) };
+  const secrets = new Map<string, SecretPolicy>();
+  for (const [name, s] of Object.entries(d.secrets)) {
+    const p = provider(s.provider);
+    secrets.set(name, {
+      name,
+      description: s.description,
+      ...(p ? { provider: p } : {}),
+      commands: s.commands?.map((c) => (typeof c === "string" ? { program: c } : c)),
+      approval: s.approval ?? defaults.approval,
+      ttlMs: ttl(s.ttl, defaults.ttlMs),
+    });
+  }
+  return { path, secrets, defaults };
+}
+
+export const NO_POLICY: Policy = { path: undefined, secrets: undefined, defaults: { approval: DEFAULT_APPROVAL, ttlMs: DEFAULT_TTL_MS } };
+
+export function secretPolicy(policy: Policy, name: string): SecretPolicy | undefined {
+  if (!policy.secrets) return { name, approval: policy.defaults.approval, ttlMs: policy.defaults.ttlMs };
+  return policy.secrets.get(name);
+}
+
+// ----- destination hosts ----------------------------------------------------------------------
+
+const CURL_VALUE_FLAGS = new Set(
+  "-A -b -c -C -d -D -e -E -F -H -K -m -o -P -Q -r -T -t -u -U -w -x -X -y -Y -z --data --data-raw --data-binary --data-ascii --data-urlencode --form --form-string --header --user --user-agent --referer --request --output --cookie --cookie-jar --max-time --connect-timeout --retry --retry-delay --retry-max-time --write-out --cacert --capath --cert --key --cert-type --key-type --pass --proxy --proxy-user --noproxy --limit-rate --max-filesize --range --upload-file --time-cond --interface --dns-servers --oauth2-bearer --aws-sigv4 --json --variable --expand-url --config --resolve --connect-to --url --unix-socket --abstract-unix-socket --ciphers --tls-max --hostpubmd5 --pubkey --keepalive-time --local-port --max-redirs --proto --proto-redir --proto-default --preproxy --proxy-header --socks4 --socks4a --socks5 --socks5-hostname --stderr --trace --trace-ascii --dump-header --etag-save --etag-compare --output-dir --login-options --sasl-authzid --service-name --happy-eyeballs-timeout-ms".split(" "),
+);
+const WGET_VALUE_FLAGS = new Set("-O -o -a -e -U -P -t -T -w -Q -l -A -R -D -I -X -i -B --output-document --output-file --append-output --execute --user-agent --directory-prefix --tries --timeout --wait --quota --level --header --user --password --http-user --http-password --post-data --post-file --body-data --body-file --method --load-cookies --save-cookies --input-file --base --referer".split(" "));
+/** Options that send the request somewhere else than the URL says, or read more URLs from a file. */
+const REDIRECTING = new Set(["-x", "--proxy", "--preproxy", "--socks4", "--socks4a", "--socks5", "--socks5-hostname", "--resolve", "--connect-to", "-K", "--config", "--location-trusted", "--unix-socket", "--abstract-unix-socket", "-i", "--input-file", "-e", "--execute", "--next", "-:"]);
+const HTTP_METHODS = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/;
+
+export const URL_TOOLS = new Set(["curl", "wget", "http", "https", "xh", "xhs", "gh"]);
+
+export type Hosts = { ok: true; hosts: string[] } | { ok: false; why: string };
+
+function hostOf(url: string, defaultScheme: string): string | undefined {
+  const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) ? url : url.startsWith(":") ? `${defaultScheme}localhost${url}` : `${defaultScheme}${url}`;
+  try {
+    const u = new URL(withScheme);
+    return u.port ? `${u.hostname}:${u.port}` : u.hostname;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Destination hosts of a URL-taking command, from its static argv; refuses what it cannot see. */
+export function destinationHosts(info: ProgramInfo): Hosts {
+  const program = info.program ?? "";
+  const args = info.args;
+  const hosts: string[] = [];
+  if (program === "gh") {
+    if (args[0]?.value !== "api") return { ok: false, why: "only `gh api` has a checkable destination" };
+    let host = "github.com";
+    for (let i = 1; i < args.length; i++) {
+      const v = args[i]!.value;
+      if (v === "--hostname") host = args[i + 1]?.value ?? "";
+      else if (v?.startsWith("--hostname=")) host = v.slice(11);
+    }
+    for (const a of info.assignments) if (a.value?.startsWith("GH_HOST=")) host = a.value.slice(8);
+    if (!host) return { ok: false, why: "the --hostname of `gh api` is not a fixed word" };
+    return { ok: true, hosts: [host === "github.com" ? "api.github.com" : host] };
+  }
+  const valueFlags = program === "wget" ? WGET_VALUE_FLAGS : program === "curl" ? CURL_VALUE_FLAGS : new Set<string>();
+  let positional = 0;
+  let endOfOptions = false;
+  for (let i = 0; i < args.length; i++) {
+    const w = args[i]!;
+    const v = w.value;
+    if (!endOfOptions && v !== undefined && v.startsWith("-") && v !== "-") {
+      if (v === "--") {
+        endOfOptions = true;
+        continue;
+      }
+      const flag = v.startsWith("--") ? v.split("=")[0]! : v.slice(0, 2);
+      if (REDIRECTING.has(flag) && program !== "http" && program !== "xh") return { ok: false, why: `\`${flag}\` can send the request to another host` };
+      if (flag === "--url") {
+        const url = v.includes("=") ? v.slice(v.indexOf("=") + 1) : args[++i]?.value;
+        const h = url === undefined ? undefined : hostOf(url, "http://");
+        if (!h) return { ok: false, why: "a --url is not a fixed word" };
+        hosts.push(h);
+        continue;
+      }
+      if (!v.startsWith("--") && v.length > 2) continue; // -sSL, -Hvalue
+      if (valueFlags.has(flag) && !v.includes("=")) i++;
+      continue;
+    }
+    // httpie / xh: [METHOD] URL [REQUEST_ITEM…]
+    if (program === "http" || program === "https" || program === "xh" || program === "xhs") {
+      if (positional === 0 && v !== undefined && HTTP_METHODS.test(v)) continue;
+      positional++;
+      if (positional > 1) break;
+      if (v === undefined) return { ok: false, why: "the URL is not a fixed word" };
+      const h = hostOf(v, program.endsWith("s") ? "https://" : "http://");
+      if (!h) return { ok: false, why: `"${v}" is not a URL` };
+      hosts.push(h);
+      continue;
+    }
+    if (v === undefined) return { ok: false, why: "an argument that may be a URL is not a fixed word" };
+    const h = hostOf(v, "http://");
+    if (!h) return { ok: false, why: `"${v}" is not a URL` };
+    hosts.push(h);
+  }
+  if (hosts.length === 0) return { ok: false, why: "no URL found" };
+  return { ok: true, hosts };
+}
+
+export function hostMatches(host: string, pattern: string): boolean {
+  const [hName = "", hPort] = splitPort(host.toLowerCase());
+  const [pName = "", pPort] = splitPort(pattern.toLowerCase());
+  if (pPort !== undefined && pPort !== hPort) return false;
+  if (pName.startsWith("*.")) return hName.endsWith(pName.slice(1)) && hName.length > pName.length - 1;
+  return hName === pName;
+}
+
+function splitPort(h: string): [string, string | undefined] {
+  const m = /^(.*?)(?::(\d+))?$/.exec(h.startsWith("[") ? h.replace(/^\[([^\]]+)\]/, "$1") : h);
+  return [m?.[1] ?? h, m?.[2]];
+}
+
+export type Match = { ok: true } | { ok: false; reason: string };
+
+/** Is this use of a secret allowed by its policy entry? */
+export function matchUse(entry: SecretPolicy, use: RefUse): Match {
+  if (entry.commands === undefined) return { ok: true };
+  const program = use.info.program;
+  if (!program) return { ok: false, reason: "the program is not a fixed word" };
+  if (use.info.wrappers.some((w) => w === "sudo" || w === "doas" || w === "xargs")) return { ok: false, reason: `it goes through \`${use.info.wrappers.join(" ")}\`` };
+  const candidates = entry.commands.filter((c) => c.program === basename(program));
+  if (candidates.length === 0) return { ok: false, reason: `\`${program}\` is not among its allowed commands (${entry.commands.map((c) => c.program).join(", ") || "none"})` };
+  let why = "";
+  for (const c of candidates) {
+    if (c.args && !c.args.every((a, i) => use.info.args[i]?.value === a)) {
+      why = `\`${program}\` is allowed only as \`${[program, ...c.args].join(" ")}\``;
+      continue;
+    }
+    if (c.hosts) {
+      const hosts = destinationHosts(use.info);
+      if (!hosts.ok) {
+        why = `its destination host cannot be checked: ${hosts.why}`;
+        continue;
+      }
+      const bad = hosts.hosts.filter((h) => !c.hosts!.some((p) => hostMatches(h, p)));
+      if (bad.length > 0) {
+        why = `\`${program}\` may send it only to ${c.hosts.join(", ")}, not ${bad.join(", ")}`;
+        continue;
+      }
+    }
+    return { ok: true };
+  }
+  return { ok: false, reason: why };
+}

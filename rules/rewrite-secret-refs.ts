@@ -1,0 +1,172 @@
+// `$secret:NAME` in a tool call: a shell command is rewritten into a brokered exec
+// (`hookpack exec --grant <id> … -- bash -c '<command with env expansions>'`) after the project
+// policy allowed every use; anything else that carries a reference is left as text (file
+// content) or denied (MCP arguments, fetch URLs). Commands that call `hookpack exec` themselves or
+// touch hookpack's private state are denied. The rule is pure: reading the policy, the names in
+// the store and minting the grant are capabilities the hook entry injects.
+import type { HookEvent, Verdict } from "../hooks/event.js";
+import { ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, type Approval, type Policy } from "./policy.js";
+import type { Rule } from "./rule.js";
+import { analyzeCommand, brokeredArgv, brokeredCommand, innerScript, programOf, REF_ANYWHERE, type SelfInvocation } from "./secret-refs.js";
+import { scanShell } from "./shell-scan.js";
+
+export interface GrantRequest {
+  names: string[];
+  argv: string[];
+  agent: string;
+  session: string;
+  toolCallId: string | undefined;
+  cwd: string;
+  ttlMs: number;
+  approval: Approval;
+  providers?: Record<string, import("../broker/providers.js").ProviderSpec>;
+}
+
+/** What the rule needs from outside; the hook entry provides it (broker/grants.ts). */
+export interface SecretRefHost {
+  /** hookpack.json for a project directory (NO_POLICY when there is none); throws PolicyError. */
+  loadPolicy(cwd: string): Promise<Policy>;
+  /** Names in this machine's store (never values); undefined when there is no store. */
+  storedNames(): string[] | undefined;
+  approvedForSession(agent: string, session: string, name: string): boolean;
+  mintGrant(req: GrantRequest): { id: string; expiresAt: string };
+  self: SelfInvocation;
+  /** HOOKPACK_HOME, to keep the agent's commands away from it. */
+  home: string;
+}
+
+const REF_LIST = (names: readonly string[]) => names.map((n) => `$secret:${n}`).join(", ");
+
+export const MESSAGES = {
+  CALLS_BROKER: () =>
+    "hookpack blocked this command: it runs `hookpack exec` itself. Write the command you want with `$secret:NAME` references instead; hookpack rewrites it into a brokered exec with a single-use grant.",
+  TOUCHES_STATE: (home: string) =>
+    `hookpack blocked this command: it refers to hookpack's private state (${home}: the secret store, key and grants). Refer to secrets as \`$secret:NAME\` instead; \`hookpack secret list\` shows the names.`,
+  UNSAFE: (reason: string) => `${reason} Rewrite the command in a simpler form (no eval, no references inside \${…} or $((…))), or ask the user to run it.`,
+  NOT_IN_SHELL: (tool: string, names: readonly string[], kind: string) =>
+    `hookpack blocked this ${tool} call: ${REF_LIST(names)} can only be used in a shell command, where hookpack injects the value at run time; ${kind === "mcp" ? "MCP tool arguments" : "this tool's input"} would carry the value itself. Use a shell command (e.g. curl) with the reference, or ask the user.`,
+  POLICY_INVALID: (error: PolicyError) => `hookpack blocked this command: the project policy is invalid: ${error.message}. Ask the user to fix ${error.path} (\`hookpack doctor\` explains it).`,
+  UNKNOWN: (names: readonly string[], policy: Policy, stored: string[] | undefined) =>
+    policy.path
+      ? `hookpack blocked this command: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} not declared in the project policy ${policy.path}. Known secrets: ${[...(policy.secrets?.keys() ?? [])].join(", ") || "none"}. Use one of those, or ask the user to add an entry for ${names[0]} to hookpack.json.`
+      : `hookpack blocked this command: there is no secret named ${names.join(", ")} in the hookpack store. Known secrets: ${stored?.join(", ") || "none"}. Ask the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).`,
+  NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined) =>
+    `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.`,
+  REWRITTEN: (names: readonly string[], grant: string, expiresAt: string, approval: Approval) =>
+    `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} injected by \`hookpack exec\` at run time (single-use grant ${grant}, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy asks you to approve this use" : ""}.`,
+  POLICY_EDIT: (path: string) => `hookpack: this call changes the secret policy ${path}; the user must approve it.`,
+};
+
+const deny = (code: string, reason: string): Verdict => ({ kind: "deny", code, reason });
+
+/** Does the command run `hookpack exec` or touch hookpack's home? (Cheap pre-check first.) */
+function brokerMisuse(command: string, home: string): Verdict | undefined {
+  const homeMentioned = home !== "" && command.includes(home);
+  if (!homeMentioned && !command.includes("hookpack") && !command.includes(".hookpack")) return undefined;
+  const scan = scanShell(command);
+  for (const c of scan.commands) {
+    const info = programOf(c);
+    const words = [info.program, ...info.args.map((a) => a.value ?? a.shape)];
+    const run = (i: number) => words[i] !== undefined && /(^|\/)hookpack(\.c?js)?$/.test(words[i]!) && words.slice(i + 1).includes("exec");
+    if (run(0) || (info.program === "npx" && run(1)) || (info.program === "node" && words.some((w, i) => i > 0 && run(i)))) {
+      return deny("BROKER_SELF_CALL", MESSAGES.CALLS_BROKER());
+    }
+    for (const w of c.words) {
+      const text = w.value ?? w.shape;
+      if ((home !== "" && text.includes(home)) || /(^|[/~])\.hookpack(\/|$)/.test(text)) return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home || "~/.hookpack"));
+    }
+  }
+  return undefined;
+}
+
+const STRENGTH: Record<Approval, number> = { auto: 0, once: 1, ask: 2 };
+
+export const rewriteSecretRefs: Rule = {
+  id: "rewrite-secret-refs",
+  summary: "Rewrite shell commands with $secret:NAME references into a brokered exec with a single-use grant, as the project policy allows.",
+  on: ["before-tool"],
+  async check(event: HookEvent, context): Promise<Verdict> {
+    if (event.kind !== "before-tool") return { kind: "allow" };
+    const host = context.secretRefs;
+    const tool = event.tool;
+    if (tool.kind === "write-file") {
+      // References in file content stay references; a policy edit needs a human.
+      if (tool.path && /(^|[/\\])hookpack\.json$/.test(tool.path)) return { kind: "ask", code: "POLICY_EDIT", reason: MESSAGES.POLICY_EDIT(tool.path) };
+      return { kind: "allow" };
+    }
+    if (tool.kind === "shell" && tool.command !== undefined && host) {
+      const misuse = brokerMisuse(tool.command, host.home);
+      if (misuse) return misuse;
+    }
+    const carrying = tool.fields.filter((f) => REF_ANYWHERE.test(f.value));
+    if (carrying.length === 0) return { kind: "allow" };
+    if (tool.kind === "mcp" || tool.kind === "fetch" || tool.kind === "other") {
+      const names = [...new Set(carrying.flatMap((f) => [...f.value.matchAll(/\$\{?secret:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!)))];
+      return deny("REF_OUTSIDE_SHELL", MESSAGES.NOT_IN_SHELL(tool.name, names, tool.kind));
+    }
+    if (tool.kind !== "shell" || tool.command === undefined || !REF_ANYWHERE.test(tool.command)) return { kind: "allow" };
+    if (!host) {
+      // No broker here: the failure policy's "fail closed" applies.
+      throw new Error("the $secret: broker is not available in this hook");
+    }
+
+    const analysis = analyzeCommand(tool.command);
+    if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
+    if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
+
+    let policy: Policy;
+    try {
+      policy = await host.loadPolicy(event.session.cwd);
+    } catch (error) {
+      if (error instanceof PolicyError) return deny("POLICY_INVALID", MESSAGES.POLICY_INVALID(error));
+      throw error;
+    }
+    const stored = host.storedNames();
+    const entries = analysis.names.map((name) => ({ name, entry: secretPolicy(policy, name) }));
+    const unknown = entries.filter(({ name, entry }) => !entry || (!entry.provider && !(stored ?? []).includes(name))).map((e) => e.name);
+    if (unknown.length > 0) return deny("REF_UNKNOWN", MESSAGES.UNKNOWN(unknown, policy, stored));
+
+    for (const use of analysis.uses) {
+      const entry = secretPolicy(policy, use.name)!;
+      const match = matchUse(entry, use);
+      if (!match.ok) return deny("REF_NOT_ALLOWED", MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path));
+    }
+
+    let approval: Approval = "auto";
+    let ttlMs = Infinity;
+    const providers: Record<string, import("../broker/providers.js").ProviderSpec> = {};
+    let once = false;
+    for (const { name, entry } of entries) {
+      let a = entry!.approval;
+      if (a === "once") {
+        if (host.approvedForSession(event.agent, event.session.id, name)) a = "auto";
+        else once = true;
+      }
+      if (STRENGTH[a] > STRENGTH[approval]) approval = a;
+      ttlMs = Math.min(ttlMs, entry!.ttlMs);
+      if (entry!.provider) providers[name] = entry!.provider;
+    }
+    const needsHuman = approval !== "auto";
+    if (needsHuman) ttlMs = Math.max(ttlMs, ASK_MIN_TTL_MS);
+
+    const argv = brokeredArgv(innerScript(tool.command, analysis.scan, analysis.names));
+    const grant = host.mintGrant({
+      names: analysis.names,
+      argv,
+      agent: event.agent,
+      session: event.session.id,
+      toolCallId: tool.id,
+      cwd: event.session.cwd,
+      ttlMs,
+      approval: once ? "once" : needsHuman ? "ask" : "auto",
+      ...(Object.keys(providers).length > 0 ? { providers } : {}),
+    });
+    const command = brokeredCommand(host.self, grant.id, analysis.names, argv);
+    return {
+      kind: "rewrite",
+      patch: { command },
+      reason: MESSAGES.REWRITTEN(analysis.names, grant.id, grant.expiresAt, needsHuman ? "ask" : "auto"),
+      ...(needsHuman ? { approval: "ask" as const } : {}),
+    };
+  },
+};
