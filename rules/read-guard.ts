@@ -99,12 +99,13 @@ async function inspect(path: string, context: RuleContext, cwd: string): Promise
   const location = matchStateLocation(path, { project: cwd, home: homedir(), tmp: tmpdir() }, uid);
   if (location?.rewrite === "redact") {
     // An agent's own record (tool result, task output, transcript): clean it, then let the read go.
-    const cleaned = await cleanFileInPlace(path, context);
-    if (cleaned.length > 0) {
-      const names = [...new Set(cleaned.flatMap((h) => (h.managed ? [h.managed] : [])))];
-      if (names.length > 0) context.managed?.exposed(names, `state-file:${path}`);
+    const { hits, written } = await cleanFileInPlace(path, context);
+    const names = [...new Set(hits.flatMap((h) => (h.managed ? [h.managed] : [])))];
+    if (names.length > 0) context.managed?.exposed(names, `state-file:${path}`);
+    if (hits.length > 0 && !written) {
+      return { blocked: { path, found: [`${hits.length} secret value(s) hookpack could not remove yet (the file is still being written)`], names, kind, strict: false } };
     }
-    return { cleaned };
+    return { cleaned: hits };
   }
   const text = readHead(path);
   if (text === undefined) return {};

@@ -3,7 +3,7 @@
 // [REDACTED:<rule>]. The copy has exactly the output's shape (only string leaves change), which
 // is what agents that can replace output require. Outputs the agent also keeps on disk for the
 // model to read later (Claude Code persists Bash output over 30,000 chars) are cleaned in place.
-import { readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { forEachString, mapStrings } from "../hooks/json-walk.js";
 import type { Verdict } from "../hooks/event.js";
@@ -60,27 +60,36 @@ export function applyHits(text: string, hits: readonly TextHit[], replace: (h: T
 const MAX_SPILL_BYTES = 64 * 1024 * 1024;
 
 /**
- * Cleans a file the agent wrote for the model in place (same inode mode, atomic rename, no
- * backup). Returns the hits it replaced; [] when the file is clean, missing or too large.
+ * Cleans a file the agent wrote for the model in place (same mode, atomic rename, no backup).
+ * Returns the hits found and whether the clean copy replaced the file: it does not when the file
+ * is too large, or kept changing while it was read (a writer still appending must not lose lines).
  */
-export async function cleanFileInPlace(path: string, context: RuleContext, filePath = "tool-output.txt"): Promise<TextHit[]> {
-  let text: string;
-  let mode: number;
-  try {
-    const st = statSync(path);
-    if (!st.isFile() || st.size > MAX_SPILL_BYTES) return [];
-    mode = st.mode & 0o777;
-    text = readFileSync(path, "utf8");
-  } catch {
-    return [];
+export async function cleanFileInPlace(path: string, context: RuleContext, filePath = "tool-output.txt"): Promise<{ hits: TextHit[]; written: boolean }> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    let text: string;
+    let st;
+    try {
+      st = statSync(path);
+      if (!st.isFile()) return { hits: [], written: false };
+      if (st.size > MAX_SPILL_BYTES) return { hits: [], written: false };
+      text = readFileSync(path, "utf8");
+    } catch {
+      return { hits: [], written: false };
+    }
+    const hits = await findSecrets(text, filePath, context.scanner, context.managed);
+    if (hits.length === 0) return { hits, written: false };
+    for (const h of hits) context.noteSecret(text.slice(h.start, h.end), hitLabel(h));
+    const tmp = join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`);
+    writeFileSync(tmp, applyHits(text, hits), { mode: st.mode & 0o777 });
+    const now = statSync(path);
+    if (now.size === st.size && now.mtimeMs === st.mtimeMs) {
+      renameSync(tmp, path);
+      return { hits, written: true };
+    }
+    unlinkSync(tmp);
   }
-  const hits = await findSecrets(text, filePath, context.scanner, context.managed);
-  if (hits.length === 0) return [];
-  for (const h of hits) context.noteSecret(text.slice(h.start, h.end), hitLabel(h));
-  const tmp = join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`);
-  writeFileSync(tmp, applyHits(text, hits), { mode });
-  renameSync(tmp, path);
-  return hits;
+  const last = readFileSync(path, "utf8");
+  return { hits: await findSecrets(last, filePath, context.scanner, context.managed), written: false };
 }
 
 export const redactToolOutput: Rule = {
@@ -106,10 +115,12 @@ export const redactToolOutput: Rule = {
     let count = 0;
     // The full output the model may Read later: clean it even when the inline part is clean.
     let spilled = 0;
+    const unclean: string[] = [];
     for (const file of event.spill ?? []) {
       const cleaned = await cleanFileInPlace(file, context);
-      spilled += cleaned.length;
-      for (const h of cleaned) if (h.managed) names.add(h.managed);
+      if (cleaned.written) spilled += cleaned.hits.length;
+      else if (cleaned.hits.length > 0) unclean.push(file);
+      for (const h of cleaned.hits) if (h.managed) names.add(h.managed);
     }
 
     let output = event.output;
@@ -126,6 +137,10 @@ export const redactToolOutput: Rule = {
       });
     }
     if (names.size > 0) context.managed?.exposed([...names], `tool-output:${event.tool.name}`);
+    if (unclean.length > 0) {
+      // The model will be pointed at that file; if it cannot be cleaned, keep it from the model.
+      return { kind: "deny", code: "PERSISTED_OUTPUT_UNCLEAN", reason: `hookpack withheld this ${event.tool.name} output: its saved full copy holds secrets and could not be cleaned (it was still changing). Do not read ${unclean.join(", ")}; run the command again with less output.` };
+    }
     if (count === 0) {
       if (spilled === 0) return { kind: "allow" };
       return { kind: "warn", code: "PERSISTED_OUTPUT_CLEANED", message: `hookpack redacted ${spilled} secret(s) in the saved full output of this ${event.tool.name} call.` };

@@ -133,6 +133,22 @@ describe("read guard (PreToolUse)", () => {
     expect(String(specific(r.stdout)?.permissionDecisionReason)).toContain("hookpack's own files");
   });
 
+  it("an agent's own state file (a background task output) is cleaned in place, then the read goes ahead", async () => {
+    const taskDir = join(tmpdir(), `claude-${process.getuid?.() ?? 0}`, `-hookpack-test-${process.pid}`, "sess-1", "tasks");
+    mkdirSync(taskDir, { recursive: true });
+    try {
+      const task = join(taskDir, "b1.output");
+      writeFileSync(task, `started\nkey=${managedValue}\ndone\n`);
+      const r = await run(pre("Read", { file_path: task }));
+      expect(specific(r.stdout)?.permissionDecision).toBeUndefined();
+      expect(r.stdout).toMatch(/redacted 1 secret\(s\) in an agent state file/);
+      expect(readFileSync(task, "utf8")).toBe("started\nkey=[REDACTED:DEPLOY_KEY]\ndone\n");
+      noValues(r.stdout);
+    } finally {
+      rmSync(join(taskDir, "..", ".."), { recursive: true, force: true });
+    }
+  });
+
   it("a Grep showing content of one file is guarded like a Read", async () => {
     const r = await run(pre("Grep", { pattern: "KEY", path: join(project, ".env"), output_mode: "content" }));
     expect(specific(r.stdout)?.permissionDecision).toBe("deny");
