@@ -1,6 +1,7 @@
 // `hookpack revoke NAME [--since 30d] [--json]`: pull the plug on one secret. Outstanding grants
 // stop working, the store marks it revoked (every later reference is refused until it is set
 // again), and the drill says what used it recently and how to rotate it at the source.
+import { revokeGrantsFor } from "../../broker/grants.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -123,14 +124,9 @@ export function drill(records: readonly AuditRecord[], name: string, since: Date
   };
 }
 
-/**
- * Invalidates outstanding grants for a secret. Grants (issue 4) are checked by `hookpack exec`,
- * which refuses revoked secrets outright, so a grant for `name` cannot be used from this moment;
- * once broker/grants.ts exposes `revokeGrantsFor(name)`, this also deletes them so they stay dead
- * after the secret is set again.
- */
-function revokeOutstandingGrants(_home: string, _name: string): { count: number | null } {
-  return { count: null };
+/** Invalidates outstanding grants for a secret, so they stay dead even after it is set again. */
+function revokeOutstandingGrants(home: string, name: string): { count: number } {
+  return { count: revokeGrantsFor(home, name) };
 }
 
 const when = (ts: string) => ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
@@ -176,7 +172,7 @@ export const revoke: Command = {
     const auditErrors: string[] = [];
     if (!already) {
       if (grants.count) tryRecordAudit(home, { kind: "grants-revoked", secret: name, count: grants.count, user: io.env.USER }, (m) => auditErrors.push(m));
-      tryRecordAudit(home, { kind: "secret-revoked", secret: name, grants: grants.count ?? 0, user: io.env.USER, cwd: io.cwd }, (m) => auditErrors.push(m));
+      tryRecordAudit(home, { kind: "secret-revoked", secret: name, grants: grants.count, user: io.env.USER, cwd: io.cwd }, (m) => auditErrors.push(m));
     }
     const rotation = [issuer.step, providerStep(name, meta?.provider)];
 
@@ -195,7 +191,7 @@ export const revoke: Command = {
     if (!meta) out(`${name} is not in the secret store, so there is nothing to mark; rotate it anyway if it was used (below).`);
     else if (already) out(`${name} was already revoked (${when(already)}): every $secret:${name} reference is refused until it is set again.`);
     else out(`revoked ${name}: every $secret:${name} reference is now refused until it is set again.`);
-    out(grants.count === null ? "outstanding grants for it can no longer be used: `hookpack exec` refuses revoked secrets." : `outstanding grants: ${grants.count} invalidated.`);
+    out(`outstanding grants: ${grants.count} invalidated.`);
     out();
     if (usage.entries === 0) out(`the audit log shows no use of ${name} since ${when(usage.since)} (--since widens the window).`);
     else {

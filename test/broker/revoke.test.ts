@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { mintGrant } from "../../broker/grants.js";
 import { isRevoked } from "../../broker/store.js";
 import { assertBuilt, fakeSecret, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
 
@@ -98,5 +99,19 @@ describe("hookpack audit", () => {
     expect(vj.ok).toBe(false);
     expect(vj.problems[0]).toMatchObject({ kind: "removed", seq: 2 });
     expect(run(sb, ["audit"]).stderr).toContain("fails verification");
+  });
+
+  it("invalidates outstanding grants: a grant minted before the revoke stays dead after the secret is set again", () => {
+    sb = sandbox();
+    setSecret(sb, "DEPLOY_KEY", fakeSecret());
+    const argv = ["node", "-e", "0"];
+    const grant = mintGrant(sb.hookpackHome, { names: ["DEPLOY_KEY"], argv, agent: "claude-code", session: "s1", toolCallId: "t1", cwd: sb.dir, ttlMs: 60_000, approval: "auto" });
+    mintGrant(sb.hookpackHome, { names: ["DEPLOY_KEY"], argv, agent: "claude-code", session: "s1", toolCallId: "t2", cwd: sb.dir, ttlMs: 60_000, approval: "auto" });
+    const r = JSON.parse(run(sb, ["revoke", "DEPLOY_KEY", "--json"]).stdout) as { grants: { invalidated: number } };
+    expect(r.grants.invalidated).toBe(2);
+    setSecret(sb, "DEPLOY_KEY", fakeSecret());
+    const reuse = run(sb, ["exec", "--grant", grant.id, "--secret", "DEPLOY_KEY=HOOKPACK_SECRET_DEPLOY_KEY", "--", ...argv]);
+    expect(reuse.status).toBe(2);
+    expect(reuse.stderr).toMatch(/revoked/);
   });
 });
