@@ -3,7 +3,7 @@
 // exact command the settings file registers, and shows what the agent would get back.
 // Touches nothing outside the temp dir (own HOME and HOOKPACK_HOME; the key lives in a file).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -60,6 +60,20 @@ try {
   say("hookpack secret set DEMO_TOKEN (value from stdin), then hookpack exec masks it in the child's output");
   hookpack(["secret", "set", "DEMO_TOKEN"], fake);
   hookpack(["exec", "--secret", "DEMO_TOKEN", "--", "sh", "-c", 'echo "the child sees: $DEMO_TOKEN (length ${#DEMO_TOKEN})"']);
+
+  say("The agent writes $secret:DEMO_TOKEN: the hook rewrites the call into a brokered exec (no value in it)");
+  writeFileSync(
+    join(project, "hookpack.json"),
+    `${JSON.stringify({ version: 1, secrets: { DEMO_TOKEN: { provider: "store", commands: ["printf", "echo"], approval: "auto" } } }, null, 2)}\n`,
+  );
+  process.stdout.write("hookpack.json allows DEMO_TOKEN for printf and echo, without a prompt.\n");
+  const agentCommand = 'echo "token=$secret:DEMO_TOKEN"; printf %s $secret:DEMO_TOKEN | wc -c';
+  const rewritten = hook(command, { ...base, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: agentCommand }, tool_use_id: "t4" });
+  show(rewritten);
+  const updated = JSON.parse(rewritten.stdout).hookSpecificOutput.updatedInput.command;
+  say("The agent's shell runs the rewritten command: the value is used, and masked in what comes back");
+  const ran = spawnSync("bash", ["-c", updated], { cwd: project, env, encoding: "utf8" });
+  process.stdout.write(ran.stdout + ran.stderr);
 
   say("hookpack uninstall --agent claude-code: exactly what install added is removed");
   hookpack(["uninstall", "--agent", "claude-code"]);
