@@ -1,4 +1,5 @@
 // `hookpack check-pack [DIR | FILE.tgz | <name>@<version>]`: audit what a package publishes.
+import { managedValueMatcher } from "../../scanners/managed.js";
 import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
@@ -104,8 +105,8 @@ export const checkPack: Command = {
 
     let result: PackScanResult;
     try {
-      // Managed values: the broker's matcher plugs in here as `extraMatcher` once it exists.
-      result = await scanTarball(tarball, { allow, inlineAllow: !values["no-inline-allow"], limits: maxBytes ? { maxBytes } : undefined });
+      const extraMatcher = managedValueMatcher(hookpackHome(io));
+      result = await scanTarball(tarball, { allow, inlineAllow: !values["no-inline-allow"], limits: maxBytes ? { maxBytes } : undefined, extraMatcher });
     } catch (error) {
       if (error instanceof TarError) {
         throw new HookpackError(error.code, `hookpack: ${label} could not be read: ${error.message}; nothing in it was checked.`, "A tarball that npm produced never trips these limits; treat this archive as hostile.", 1);

@@ -1,6 +1,7 @@
 // `hookpack pre-push [<remote> [<url>]]`: git's pre-push entry. Refs arrive on stdin; every pushed
 // commit is scanned for added secrets and added agent-state paths. Run by hand (stdin a terminal),
 // it scans what `git push` would send for the current branch.
+import { managedValueMatcher } from "../../scanners/managed.js";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { tryRecordAudit } from "../../broker/audit.js";
@@ -97,8 +98,8 @@ export const prePush: Command = {
       } else {
         updates = parsePushInput(await readAll(io.stdin));
       }
-      // Managed values: the broker's matcher plugs in here as `extraMatcher` once it exists.
-      const result = await scanPushRange({ cwd, env: io.env, remote, updates, allow, inlineAllow: !values["no-inline-allow"] });
+      const extraMatcher = managedValueMatcher(hookpackHome(io));
+      const result = await scanPushRange({ cwd, env: io.env, remote, updates, allow, inlineAllow: !values["no-inline-allow"], extraMatcher });
       const refs = updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
       if (result.findings.length > 0) {
         const f = result.findings;
