@@ -20,6 +20,8 @@ export interface PipelineOptions {
   rules: readonly Rule[];
   scanner: SecretScanner;
   debug?: (line: string) => void;
+  /** Told the final decision for a parsed event (audit trail); never on a plain allow. */
+  onDecision?: (event: HookEvent, decision: Decision) => void | Promise<void>;
   /** Managed secrets from the hook cache (lazily loaded); absent in tests that need none. */
   managed?: ManagedSecrets;
   /** `$secret:` broker capabilities (policy, store names, grants). */
@@ -92,6 +94,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   }
 
   decision = degrade(decision, event, adapter);
+  if (decision.kind === "deny" || decision.hasOutput) await options.onDecision?.(event, decision);
   const response = adapter.render(masker.maskDeep(decision), event, payload);
   return guard({ ...response, stderr: masker.mask(response.stderr) });
 }

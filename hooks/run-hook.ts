@@ -4,10 +4,11 @@
 import { appendFileSync, fstatSync } from "node:fs";
 import { ADAPTERS } from "../adapters/index.js";
 import { createSecretRefHost } from "../broker/grants.js";
-import { hookManagedSecrets } from "../broker/hook-cache.js";
+import type { AuditEvent } from "../broker/audit.js";
+import { hookManagedSecrets, hookpackHomeFrom } from "../broker/hook-cache.js";
 import { DEFAULT_RULES } from "../rules/index.js";
 import { secretScanner } from "../rules/secretlint.js";
-import { isAgentId, AGENT_IDS } from "./event.js";
+import { isAgentId, AGENT_IDS, type Decision, type HookEvent } from "./event.js";
 import { FAILURE_MESSAGES, failureMode, judgeInvolvement } from "./failure-policy.js";
 import { runPipeline } from "./pipeline.js";
 import { DEFAULT_MAX_STDIN_BYTES, DEFAULT_STDIN_TIMEOUT_MS, readStdin } from "./read-stdin.js";
@@ -60,6 +61,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
       debug,
       managed: hookManagedSecrets(env, { agent, session: () => sessionIdOf(input.text) }, debug),
       secretRefs: createSecretRefHost(env),
+      onDecision: (event, decision) => recordDecision(env, agent, event, decision, debug),
     });
   } catch (error) {
     // A bug: block rather than guess, and say where to look.
@@ -73,6 +75,39 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
   if (response.stdout) process.stdout.write(response.stdout);
   if (response.stderr) process.stderr.write(response.stderr);
   process.exitCode = response.exitCode;
+}
+
+/**
+ * The audit trail of a hook call that blocked or redacted something: names, paths, counts and rule
+ * ids, never a value. The audit module (and node:crypto) load only here, never on a plain allow.
+ */
+async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: HookEvent, decision: Decision, debug?: (line: string) => void): Promise<void> {
+  const home = hookpackHomeFrom(env);
+  const ctx = { agent, session: event.session.id, cwd: event.session.cwd };
+  const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool : undefined;
+  const entries: AuditEvent[] = [];
+  if (decision.kind === "deny") {
+    const names = [...new Set([...decision.reason.matchAll(/\$secret:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))];
+    if (decision.codes.includes("READ_BLOCKED")) {
+      entries.push({ kind: "read-blocked", ...ctx, path: tool?.path ?? "(shell read)", code: "READ_BLOCKED", tool: tool?.name, secrets: names });
+    }
+    if (decision.codes.includes("SECRET_LITERAL_IN_INPUT")) {
+      // The agent wrote a literal secret: it holds the value, which therefore needs rotating.
+      entries.push({ kind: "exposure-found", ...ctx, where: `${agent} ${tool?.name ?? "tool"} input`, rule: "deny-literal-secrets" });
+    }
+  } else if (decision.hasOutput) {
+    const labels = [...JSON.stringify(decision.output).matchAll(/\[REDACTED:([^\]]{1,64})\]/g)].map((m) => m[1]!);
+    const before = [...JSON.stringify(event.kind === "after-tool" ? event.output : null).matchAll(/\[REDACTED:/g)].length;
+    const count = Math.max(0, labels.length - before);
+    if (count > 0) {
+      const secrets = [...new Set(labels.filter((l) => /^[A-Z_][A-Z0-9_]*$/.test(l)))];
+      const rules = [...new Set(labels.filter((l) => !/^[A-Z_][A-Z0-9_]*$/.test(l)))];
+      entries.push({ kind: "output-redacted", ...ctx, tool: tool?.name, count, secrets, rules });
+    }
+  }
+  if (entries.length === 0) return;
+  const { tryRecordAudit } = await import("../broker/audit.js");
+  for (const entry of entries) tryRecordAudit(home, entry, (m) => debug?.(m));
 }
 
 function isTerminal(fd: number): boolean {
