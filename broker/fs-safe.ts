@@ -1,9 +1,13 @@
 // Small file primitives for per-user state: a private directory, atomic replace, and an
 // exclusive lock file that survives crashes (a dead holder's lock is taken over).
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
-import { randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
+
+// node:crypto (with the stream internals it pulls in) is loaded on first use: this module is in the
+// hook bundle, and a plain allow never needs it.
+const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -23,7 +27,7 @@ function pidAlive(pid: number): boolean {
 export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600): void {
   const dir = dirname(path);
   ensurePrivateDir(dir);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${crypto().randomBytes(4).toString("hex")}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;

@@ -4,7 +4,7 @@
 // the broker will run, the agent session and tool-call id, and an expiry. Redeeming renames the
 // file (atomic: exactly one process wins), checks it, and leaves a small tombstone so a reuse is
 // reported as a reuse. Values never appear here.
-import { createHash, randomBytes } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -14,6 +14,10 @@ import { NO_POLICY, parsePolicy, POLICY_FILE, PolicyError } from "../rules/polic
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
+
+// node:crypto (with the stream internals it pulls in) is loaded on first use: this module is in the
+// hook bundle, and a plain allow never needs it.
+const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 
 export const GRANTS_DIR = "grants";
 export const GRANT_ID_RE = /^g_[a-z2-7]{26}$/;
@@ -52,12 +56,12 @@ const grantFile = (home: string, id: string) => join(grantsDir(home), `${id}.jso
 const tombFile = (home: string, id: string) => join(grantsDir(home), `${id}.done`);
 
 export function hashArgv(argv: readonly string[]): string {
-  return createHash("sha256").update(JSON.stringify(argv)).digest("hex");
+  return crypto().createHash("sha256").update(JSON.stringify(argv)).digest("hex");
 }
 
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
 function newId(): string {
-  const bytes = randomBytes(16);
+  const bytes = crypto().randomBytes(16);
   let bits = 0;
   let acc = 0;
   let out = "";
@@ -140,7 +144,7 @@ export function redeemGrant(home: string, req: RedeemRequest): Grant {
   const now = req.now ?? Date.now();
   if (!GRANT_ID_RE.test(req.id)) throw refused("GRANT_INVALID", `"${req.id.slice(0, 40)}" is not a grant id.`, RETRY);
   const file = grantFile(home, req.id);
-  const claimed = `${file}.${process.pid}.${randomBytes(3).toString("hex")}.claim`;
+  const claimed = `${file}.${process.pid}.${crypto().randomBytes(3).toString("hex")}.claim`;
   try {
     renameSync(file, claimed);
   } catch {
@@ -244,7 +248,7 @@ export function sweepGrants(home: string, now = Date.now()): void {
 
 const APPROVALS_FILE = "approvals.json";
 type Approvals = Record<string, { names: string[]; at: string }>;
-const sessionKey = (agent: string, session: string) => createHash("sha256").update(`${agent}\u0000${session}`).digest("hex").slice(0, 32);
+const sessionKey = (agent: string, session: string) => crypto().createHash("sha256").update(`${agent}\u0000${session}`).digest("hex").slice(0, 32);
 
 function readApprovals(home: string): Approvals {
   try {

@@ -3,7 +3,7 @@
 // entry loads only hook.cjs for `hookpack hook`, and secretlint lives in its own bundle that is
 // required only when the prefilter hits.
 import { build } from "esbuild";
-import { chmodSync, readFileSync, renameSync, rmSync, mkdirSync } from "node:fs";
+import { chmodSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -43,16 +43,18 @@ const debugStub = join(root, "scripts", "debug-stub.cjs");
 const stage = join(root, `dist.building-${process.pid}`);
 rmSync(stage, { recursive: true, force: true });
 mkdirSync(stage);
-await Promise.all(
+const results = await Promise.all(
   Object.entries(ENTRIES).map(([src, out]) =>
     build({
       entryPoints: [join(root, `${src}.ts`)],
       outfile: join(stage, `${out}.cjs`),
+      // HOOKPACK_BUILD_META=1: what each bundle holds, for hot-path work (.cache/meta-<bundle>.json).
+      metafile: process.env.HOOKPACK_BUILD_META === "1",
       bundle: true,
       platform: "node",
       format: "cjs",
       target: "node20",
-      minify: true,
+      minify: process.env.HOOKPACK_BUILD_MINIFY !== "0",
       legalComments: "none",
       banner: out === "hookpack" ? { js: "#!/usr/bin/env node" } : undefined,
       define: { HOOKPACK_VERSION: JSON.stringify(pkg.version) },
@@ -69,6 +71,10 @@ await Promise.all(
     }),
   ),
 );
+if (process.env.HOOKPACK_BUILD_META === "1") {
+  mkdirSync(join(root, ".cache"), { recursive: true });
+  Object.values(ENTRIES).forEach((out, i) => writeFileSync(join(root, ".cache", `meta-${out}.json`), JSON.stringify(results[i].metafile)));
+}
 chmodSync(join(stage, "hookpack.cjs"), 0o755);
 const old = join(root, `dist.old-${process.pid}`);
 try {
