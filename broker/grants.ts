@@ -10,7 +10,10 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
-import { NO_POLICY, parsePolicy, POLICY_FILE, PolicyError } from "../rules/policy.js";
+import type { Policy } from "../rules/policy.js";
+
+/** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
+const POLICY_FILE = "hookpack.json";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
@@ -328,7 +331,8 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   return {
     home,
     self: selfInvocation(),
-    async loadPolicy(cwd) {
+    async loadPolicy(cwd): Promise<Policy> {
+      const { NO_POLICY, parsePolicy, PolicyError } = await import("../rules/policy.js");
       const path = findPolicyFile(cwd);
       if (!path) return NO_POLICY;
       let text: string;

@@ -4,6 +4,15 @@ import { guardReads } from "./read-guard.js";
 import { redactToolOutput } from "./redact-tool-output.js";
 import { rewriteSecretRefs } from "./rewrite-secret-refs.js";
 import type { Rule } from "./rule.js";
-import { cleanSessionState } from "./state-clean.js";
+import { lazyRule } from "./rule.js";
+
+// The session-end cleaner (state catalog, JSON/JSONL rewriting) is its own bundle, loaded only when
+// a session ends.
+const cleanSessionState = lazyRule({
+  id: "clean-session-state",
+  summary: "At session end, remove secret values from the session's transcript, persisted tool results, background task outputs and the project's allow-list.",
+  on: ["session-end"],
+  load: async () => (await import("./state-clean.js")).cleanSessionState,
+});
 
 export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, guardReads, redactToolOutput, cleanSessionState];

@@ -15,12 +15,11 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { HookEvent, Verdict } from "../hooks/event.js";
-import { classifySecretPath, secretAssignments, type SecretPath } from "./read-guard-paths.js";
+import type { SecretPath } from "./read-guard-paths.js";
 import { shellReadTargets } from "./read-guard-shell.js";
 import { cleanFileInPlace, findSecrets, type TextHit } from "./redact-tool-output.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { describeFinding, suggestName, type Finding } from "./secretlint.js";
-import { matchStateLocation } from "./state-catalog.js";
 
 /** Bytes of a file the guard reads; a larger file is checked by its first MAX_SCAN_BYTES. */
 export const MAX_SCAN_BYTES = 16 * 1024 * 1024;
@@ -93,6 +92,9 @@ export function readTargets(event: Extract<HookEvent, { kind: "before-tool" }>):
 }
 
 async function inspect(path: string, context: RuleContext, cwd: string): Promise<{ blocked?: Blocked; cleaned?: TextHit[] }> {
+  // Loaded only when a call reads a file: their tables (the state catalog's patterns) are compiled
+  // at load, which a plain command should not pay for (they are bundles of their own).
+  const [{ classifySecretPath, secretAssignments }, { matchStateLocation }] = await Promise.all([import("./read-guard-paths.js"), import("./state-catalog.js")]);
   const kind = classifySecretPath(path, homedir(), context.managed?.home);
   if (kind?.strict) return { blocked: { path, found: [kind.what], names: [], kind, strict: true } };
   const uid = typeof process.getuid === "function" ? process.getuid() : undefined;

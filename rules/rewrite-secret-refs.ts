@@ -5,10 +5,14 @@
 // touch hookpack's private state are denied. The rule is pure: reading the policy, the names in
 // the store and minting the grant are capabilities the hook entry injects.
 import type { HookEvent, Verdict } from "../hooks/event.js";
-import { ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, type Approval, type Policy } from "./policy.js";
+import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
-import { analyzeCommand, brokeredArgv, brokeredCommand, innerScript, programOf, REF_ANYWHERE, type SelfInvocation } from "./secret-refs.js";
-import { scanShell } from "./shell-scan.js";
+import type { SelfInvocation } from "./secret-refs.js";
+import { REF_ANYWHERE } from "./secret-ref.js";
+
+// The shell scanner, the policy and the rewriting are bundles of their own, loaded only for a call
+// that carries a reference or names hookpack: a plain command never pays for them.
+const heavy = () => Promise.all([import("./policy.js"), import("./secret-refs.js"), import("./shell-scan.js")]);
 
 export interface GrantRequest {
   names: string[];
@@ -60,9 +64,10 @@ export const MESSAGES = {
 const deny = (code: string, reason: string): Verdict => ({ kind: "deny", code, reason });
 
 /** Does the command run `hookpack exec` or touch hookpack's home? (Cheap pre-check first.) */
-function brokerMisuse(command: string, home: string): Verdict | undefined {
+async function brokerMisuse(command: string, home: string): Promise<Verdict | undefined> {
   const homeMentioned = home !== "" && command.includes(home);
   if (!homeMentioned && !command.includes("hookpack") && !command.includes(".hookpack")) return undefined;
+  const [, { programOf }, { scanShell }] = await heavy();
   const scan = scanShell(command);
   for (const c of scan.commands) {
     const info = programOf(c);
@@ -95,7 +100,7 @@ export const rewriteSecretRefs: Rule = {
       return { kind: "allow" };
     }
     if (tool.kind === "shell" && tool.command !== undefined && host) {
-      const misuse = brokerMisuse(tool.command, host.home);
+      const misuse = await brokerMisuse(tool.command, host.home);
       if (misuse) return misuse;
     }
     const carrying = tool.fields.filter((f) => REF_ANYWHERE.test(f.value));
@@ -110,6 +115,7 @@ export const rewriteSecretRefs: Rule = {
       throw new Error("the $secret: broker is not available in this hook");
     }
 
+    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy }, { analyzeCommand, brokeredArgv, brokeredCommand, innerScript }] = await heavy();
     const analysis = analyzeCommand(tool.command);
     if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
     if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments

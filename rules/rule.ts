@@ -88,3 +88,17 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
     warnings,
   };
 }
+
+/** A rule whose module is loaded on its first event only (its own bundle; see scripts/build.mjs). */
+export function lazyRule(spec: Pick<Rule, "id" | "summary" | "on"> & { load: () => Promise<Rule> }): Rule {
+  let loaded: Promise<Rule> | undefined;
+  return {
+    id: spec.id,
+    summary: spec.summary,
+    on: spec.on,
+    async check(event, context) {
+      const rule = await (loaded ??= spec.load());
+      return rule.check(event, context);
+    },
+  };
+}

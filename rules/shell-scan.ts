@@ -9,7 +9,7 @@
 /** `$secret:NAME` or `${secret:NAME}`; NAME is `[A-Za-z_][A-Za-z0-9_]*`. */
 export const REF_AT = /\$(?:secret:([A-Za-z_][A-Za-z0-9_]*)|\{secret:([A-Za-z_][A-Za-z0-9_]*)\})/y;
 /** A quick test before any parsing: does the text hold something that looks like a reference? */
-export const REF_ANYWHERE = /\$\{?secret:[A-Za-z_]/;
+export { REF_ANYWHERE } from "./secret-ref.js";
 
 /** Where a reference sits, in bash's terms. */
 export type RefContext = "unquoted" | "double-quoted" | "single-quoted" | "ansi-c" | "heredoc" | "quoted-heredoc";

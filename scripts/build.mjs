@@ -16,6 +16,17 @@ const ENTRIES = {
   "cli/main": "cli",
   "hooks/run-hook": "hook",
   "rules/secretlint-engine": "secretlint-engine",
+  // Loaded by the hook only when a call needs them (a reference, a file read, a session end, an
+  // audit entry), so a plain allow neither parses nor evaluates them. installer/errors is shared
+  // so that every bundle throws and catches the same HookpackError class.
+  "rules/policy": "policy",
+  "rules/secret-refs": "secret-refs",
+  "rules/shell-scan": "shell-scan",
+  "rules/read-guard-paths": "read-guard-paths",
+  "rules/state-catalog": "state-catalog",
+  "rules/state-clean": "state-clean",
+  "broker/audit": "audit",
+  "installer/errors": "errors",
   "rules/policy-validate": "policy-validate",
   "adapters/claude-code-schemas": "claude-code-schemas",
   "adapters/codex-schemas": "codex-schemas",
