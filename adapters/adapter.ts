@@ -50,7 +50,16 @@ export interface HookRegistration {
 }
 
 export interface ConfigLayout {
-  format: "claude-settings-json";
+  /**
+   * "claude-settings-json": `hooks.<event>` holds `{matcher, hooks:[{type, command, timeout}]}` groups.
+   * "flat-hooks-json": `hooks.<event>` holds one entry per hook, built by `entry` (Copilot CLI,
+   * Cursor, Windsurf), with an optional top-level `version`.
+   */
+  format: "claude-settings-json" | "flat-hooks-json";
+  /** flat-hooks-json: the hook entry for one registration. */
+  entry?(registration: HookRegistration, command: string): Record<string, unknown>;
+  /** flat-hooks-json: the top-level `version` the file must carry, if any. */
+  version?: number;
   /** Settings file per scope; project and local are relative to the project root, user to HOME. */
   files: Record<Scope, string>;
   /** How a hook command refers to the project root at run time, if the agent offers one. */

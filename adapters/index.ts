@@ -3,10 +3,12 @@ import type { AgentId } from "../hooks/event.js";
 import type { Adapter } from "./adapter.js";
 import { claudeCode } from "./claude-code.js";
 import { codex } from "./codex.js";
+import { copilot } from "./copilot.js";
 import { gemini } from "./gemini.js";
 
 export const ADAPTERS: Record<AgentId, Adapter> = {
   "claude-code": claudeCode,
   codex,
   gemini,
+  copilot,
 };

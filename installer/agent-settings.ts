@@ -9,6 +9,7 @@ import { isDeepStrictEqual } from "node:util";
 import type { ConfigLayout, HookRegistration } from "../adapters/adapter.js";
 import { PREFILTER } from "../rules/secretlint.js";
 import { HookpackError } from "./errors.js";
+import { addFlatRegistrations, entryCommands, isOurEntry, removeFlatRegistrations } from "./flat-hooks.js";
 import { readJsonDocument, setJson } from "./json-edit.js";
 
 export interface Reversal {
@@ -33,12 +34,21 @@ function desiredGroup(reg: HookRegistration, command: string): Group {
   return reg.matcher === undefined ? { hooks: [hook] } : { matcher: reg.matcher, hooks: [hook] };
 }
 
-/** A group is ours when every hook in it runs `hookpack … hook <agent>`. */
+/** A group is ours when every hook in it runs `hookpack … hook <agent>` (a flat entry: its own command). */
 export function isOurGroup(group: unknown, agent: string): boolean {
+  if (entryCommands(group).length > 0) return isOurEntry(group, agent);
   const hooks = (group as { hooks?: unknown } | null)?.hooks;
   if (!Array.isArray(hooks) || hooks.length === 0) return false;
   const ours = new RegExp(`hookpack(\\.cjs)?"?\\s+hook\\s+${agent}(\\s|$)`);
   return hooks.every((h) => typeof (h as { command?: unknown }).command === "string" && ours.test((h as { command: string }).command));
+}
+
+/** The commands a group (or flat entry) runs. */
+export function groupCommands(group: unknown): string[] {
+  const flat = entryCommands(group);
+  if (flat.length > 0) return flat;
+  const hooks = (group as { hooks?: unknown } | null)?.hooks;
+  return Array.isArray(hooks) ? hooks.map((h) => (h as { command?: unknown }).command).filter((c): c is string => typeof c === "string") : [];
 }
 
 function shapeError(file: string, path: string, expected: string): HookpackError {
@@ -58,6 +68,7 @@ function hookArrays(value: Record<string, unknown>, file: string): Record<string
 
 /** The settings text with our registrations present exactly once (and nothing else changed). */
 export function addRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, command: string): { text: string; createdKeys: string[] } {
+  if (layout.format === "flat-hooks-json") return addFlatRegistrations(text, file, layout, agent, command);
   let doc = readJsonDocument(text, file);
   let out = text;
   const createdKeys: string[] = [];
@@ -87,6 +98,7 @@ export function addRegistrations(text: string, file: string, layout: ConfigLayou
 
 /** The settings text without our registrations; containers we created are removed when empty. */
 export function removeRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, createdKeys: readonly string[]): string {
+  if (layout.format === "flat-hooks-json") return removeFlatRegistrations(text, file, layout, agent, createdKeys);
   let doc = readJsonDocument(text, file);
   let out = text;
   for (const reg of layout.registrations) {

@@ -14,7 +14,7 @@ import { openStore, type SecretStore } from "../broker/store.js";
 import { createValueMatcher, type ManagedValue } from "../rules/managed-values.js";
 import { describeFinding, secretScanner } from "../rules/secretlint.js";
 import { STATE_PATHS } from "../rules/state-catalog.js";
-import { isOurGroup } from "./agent-settings.js";
+import { groupCommands, isOurGroup } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
 import { planGitHook } from "./git-hook.js";
 import { planIgnoreFiles } from "./ignore-files.js";
@@ -195,7 +195,7 @@ function readRegistrations(adapter: Adapter, scope: Scope, file: string): Regist
     const ours = groups.filter((g) => isOurGroup(g, adapter.id));
     if (ours.length > 0) present.push(reg.event);
     else missing.push(reg.event);
-    for (const g of ours) for (const h of (g as { hooks: Array<{ command: string }> }).hooks) commands.add(h.command);
+    for (const g of ours) for (const c of groupCommands(g)) commands.add(c);
   }
   return { scope, file, present, missing, commands: [...commands], disabled: value.disableAllHooks === true };
 }

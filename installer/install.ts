@@ -1,5 +1,5 @@
 // `hookpack install` / `hookpack uninstall`: plan the file changes for each agent, then apply.
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import type { Adapter, Scope } from "../adapters/adapter.js";
 import { addRegistrations, recordReversal, reverse, type Reversal } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
@@ -116,6 +116,13 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
   return { plan, notes };
 }
 
+/** The folders a settings file at `rel` under `base` may have needed, innermost first (pruned only when empty). */
+function createdDirs(rel: string, base: string): string[] {
+  const dirs: string[] = [];
+  for (let dir = dirname(rel); dir !== "." && dir !== "/" && dir !== ""; dir = dirname(dir)) dirs.push(join(base, dir));
+  return dirs;
+}
+
 export function planUninstall(options: InstallOptions, ctx: InstallContext): InstallPlan {
   const plan: Plan = [];
   const notes: string[] = [];
@@ -138,7 +145,7 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
           before,
           after,
           summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
-          pruneDirs: state.files[file]?.createdFile ? [join(file, "..")] : [],
+          pruneDirs: state.files[file]?.createdFile ? createdDirs(adapter.config.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
         });
       }
       delete state.files[file];

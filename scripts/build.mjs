@@ -31,6 +31,7 @@ const ENTRIES = {
   "adapters/claude-code-schemas": "claude-code-schemas",
   "adapters/codex-schemas": "codex-schemas",
   "adapters/gemini-schemas": "gemini-schemas",
+  "adapters/copilot-schemas": "copilot-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

@@ -30,6 +30,7 @@ const CLIENTS_JSON = join(E2E_DIR, "clients.json");
 const CLAUDE_VERSIONS = ["2.1.330", "2.1.197"];
 const CODEX_VERSION = "0.169.0";
 const GEMINI_VERSION = "0.61.0";
+const COPILOT_VERSION = "1.0.102";
 
 function log(msg) {
   process.stdout.write(`hookpack: ${msg}\n`);
@@ -189,6 +190,11 @@ function setupOthers() {
   } else results.push(["codex", { ok: false, why: `no Codex binary package for ${process.platform}/${process.arch}` }]);
   const geminiBin = join("node_modules", "@google", "gemini-cli", "bundle", "gemini.js");
   results.push(["gemini", installClient("gemini", `@google/gemini-cli@${GEMINI_VERSION}`, GEMINI_VERSION, geminiBin, [process.execPath])]);
+  // A Node SEA in the platform package; it unpacks its JS on first run (COPILOT_PKG_CACHE_HOME).
+  if (process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")) {
+    const copilotBin = join("node_modules", "@github", `copilot-linux-${process.arch}`, "copilot");
+    results.push(["copilot", installClient("copilot", `@github/copilot@${COPILOT_VERSION}`, COPILOT_VERSION, copilotBin)]);
+  } else results.push(["copilot", { ok: false, why: `no Copilot CLI binary package for ${process.platform}/${process.arch}` }]);
   for (const [name, res] of results) {
     if (!res.ok) {
       process.stderr.write(`hookpack: e2e client ${name} not usable: ${res.why}\n`);

@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import type { Adapter } from "../../adapters/adapter.js";
 import { codex } from "../../adapters/codex.js";
+import { copilot } from "../../adapters/copilot.js";
 import { gemini } from "../../adapters/gemini.js";
 import type { HookEvent, Verdict } from "../../hooks/event.js";
 import { runPipeline } from "../../hooks/pipeline.js";
@@ -57,5 +58,39 @@ describe("gemini rendering", () => {
   it("a redaction becomes decision:deny whose reason is the notice plus the redacted llmContent", async () => {
     const r = await run(geminiPost, [redact({ llmContent: "one\n[REDACTED:x]\n", returnDisplay: "" })], gemini);
     expect(out(r.stdout)).toEqual({ decision: "deny", reason: "[hookpack redacted 1 secret(s) from the output.]\none\n[REDACTED:x]\n" });
+  });
+});
+
+const copilotBase = { sessionId: "s", timestamp: 1795391165643, cwd: "/p", toolName: "bash" };
+const copilotPre = { ...copilotBase, toolArgs: { command: "deploy", description: "d", async: false } };
+const copilotPost = { ...copilotPre, toolResult: { resultType: "success", textResultForLlm: "one\ntwo\n" } };
+
+describe("copilot rendering", () => {
+  it("a rewrite is modifiedArgs carrying every argument, with permissionDecision allow", async () => {
+    const r = await run(copilotPre, [rewrite], copilot);
+    expect(out(r.stdout)).toEqual({ permissionDecision: "allow", permissionDecisionReason: "brokered", modifiedArgs: { command: "hookpack exec -- deploy", description: "d", async: false } });
+  });
+
+  it("a rewrite of arguments sent as JSON text answers with an object", async () => {
+    const r = await run({ ...copilotBase, toolArgs: JSON.stringify({ command: "deploy" }) }, [rewrite], copilot);
+    expect(out(r.stdout).modifiedArgs).toEqual({ command: "hookpack exec -- deploy" });
+  });
+
+  it("an ask is passed on: Copilot can ask", async () => {
+    const r = await run(copilotPre, [ask], copilot);
+    expect(out(r.stdout)).toEqual({ permissionDecision: "ask", permissionDecisionReason: "needs a human." });
+  });
+
+  it("a redaction it cannot deliver is said out loud: additionalContext tells the model the output reached it unredacted", async () => {
+    const r = await run(copilotPost, [redact({ resultType: "success", textResultForLlm: "one\n[REDACTED:x]\n" })], copilot);
+    const body = out(r.stdout);
+    expect(Object.keys(body)).toEqual(["additionalContext"]);
+    expect(String(body.additionalContext)).toMatch(/^hookpack found secret\(s\) in this bash output\.\nGitHub Copilot CLI does not let a command hook replace or withhold/);
+    // Nothing pretends the redacted copy was delivered.
+    expect(String(body.additionalContext)).not.toContain("[REDACTED:x]");
+  });
+
+  it("declares what it cannot do", () => {
+    expect(copilot.capabilities).toEqual({ rewriteInput: true, replaceOutput: false, hooksReads: true });
   });
 });

@@ -1,17 +1,30 @@
-// The Codex and Gemini fast paths may only vouch for payloads their zod schemas accept: a
+// The Codex, Gemini and Copilot fast paths may only vouch for payloads their zod schemas accept: a
 // shortcut, never a second opinion (the same property as claude-code-fast.test.ts).
 import fc from "fast-check";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fastValidateCodex } from "../../adapters/codex.js";
 import { validateCodexPayload } from "../../adapters/codex-schemas.js";
+import { fastValidateCopilot } from "../../adapters/copilot.js";
+import { validateCopilotPayload } from "../../adapters/copilot-schemas.js";
 import { fastValidateGemini } from "../../adapters/gemini.js";
 import { validateGeminiPayload } from "../../adapters/gemini-schemas.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { loadFixtures } from "../helpers/fixtures.js";
 import { REPO } from "../helpers/run.js";
 
-const AGENTS = {
+type Spec = {
+  fast: (p: unknown) => boolean;
+  zod: (p: unknown) => void;
+  tools: string[];
+  events: unknown[];
+  keys: string[];
+  inputKeys: string[];
+  /** Payload keys of the tool name, its input, and what tells the event apart. */
+  names?: { tool: string; input: string; event: string };
+};
+
+const AGENTS: Record<string, Spec> = {
   codex: {
     fast: fastValidateCodex,
     zod: validateCodexPayload,
@@ -28,6 +41,16 @@ const AGENTS = {
     keys: ["session_id", "cwd", "transcript_path", "hook_event_name", "timestamp", "tool_name", "tool_input", "tool_response", "mcp_context"],
     inputKeys: ["command", "is_background", "file_path", "content", "old_string", "new_string", "description"],
   },
+  copilot: {
+    fast: fastValidateCopilot,
+    zod: validateCopilotPayload,
+    tools: ["bash", "powershell", "view", "create", "edit", "grep", "web_fetch", "mcp-tool", ""],
+    // Copilot payloads carry no event name: a toolResult makes a postToolUse.
+    events: [{ resultType: "success", textResultForLlm: "x" }, { textResultForLlm: 3 }, "x", null, {}],
+    keys: ["sessionId", "timestamp", "cwd", "toolName", "toolArgs", "toolResult", "source"],
+    inputKeys: ["command", "async", "description", "path", "file_text", "old_str", "new_str", "output_mode"],
+    names: { tool: "toolName", input: "toolArgs", event: "toolResult" },
+  },
 };
 
 for (const [agent, a] of Object.entries(AGENTS)) {
@@ -43,17 +66,18 @@ for (const [agent, a] of Object.entries(AGENTS)) {
     }
   };
   type Mutation = (p: Record<string, unknown>) => Record<string, unknown>;
-  const inputOf = (p: Record<string, unknown>) => (typeof p.tool_input === "object" && p.tool_input !== null && !Array.isArray(p.tool_input) ? { ...(p.tool_input as Record<string, unknown>) } : {});
+  const n = a.names ?? { tool: "tool_name", input: "tool_input", event: "hook_event_name" };
+  const inputOf = (p: Record<string, unknown>) => (typeof p[n.input] === "object" && p[n.input] !== null && !Array.isArray(p[n.input]) ? { ...(p[n.input] as Record<string, unknown>) } : {});
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     fc.constantFrom(...a.keys).map((k): Mutation => (p) => Object.fromEntries(Object.entries(p).filter(([key]) => key !== k))),
     fc.tuple(fc.constantFrom(...a.keys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]): Mutation => (p) => ({ ...p, [k]: v })),
-    fc.constantFrom(...a.tools).map((t): Mutation => (p) => ({ ...p, tool_name: t })),
-    fc.constantFrom(...a.events).map((e): Mutation => (p) => ({ ...p, hook_event_name: e })),
-    fc.tuple(fc.constantFrom(...a.inputKeys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]): Mutation => (p) => ({ ...p, tool_input: { ...inputOf(p), [k]: v } })),
+    fc.constantFrom(...a.tools).map((t): Mutation => (p) => ({ ...p, [n.tool]: t })),
+    fc.constantFrom(...a.events).map((e): Mutation => (p) => ({ ...p, [n.event]: e })),
+    fc.tuple(fc.constantFrom(...a.inputKeys), fc.jsonValue({ maxDepth: 2 })).map(([k, v]): Mutation => (p) => ({ ...p, [n.input]: { ...inputOf(p), [k]: v } })),
     fc.constantFrom(...a.inputKeys).map((k): Mutation => (p) => {
       const input = inputOf(p);
       delete input[k];
-      return { ...p, tool_input: input };
+      return { ...p, [n.input]: input };
     }),
   );
 

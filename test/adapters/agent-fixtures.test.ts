@@ -1,4 +1,4 @@
-// Contract tests for the Codex CLI and Gemini CLI hooks: every fixture payload goes through the
+// Contract tests for the Codex CLI, Gemini CLI and GitHub Copilot CLI hooks: every fixture payload goes through the
 // real, built hook process, and each agent's answer is checked in that agent's own terms.
 // Payload shapes were recorded from the real clients (test/e2e/codex.test.ts, gemini.test.ts).
 import { join } from "node:path";
@@ -14,7 +14,7 @@ afterAll(() => box.cleanup());
 type Json = Record<string, unknown>;
 
 /** What each outcome must look like on the agent's wire (beyond the recorded response.json). */
-const CONTRACTS: Record<"codex" | "gemini", { deny(out: Json): string; redact(out: Json): string }> = {
+const CONTRACTS: Record<"codex" | "gemini" | "copilot", { deny(out: Json): string; redact(out: Json): string; redactsAsText?: false }> = {
   codex: {
     deny(out) {
       const specific = out.hookSpecificOutput as Json;
@@ -39,6 +39,19 @@ const CONTRACTS: Record<"codex" | "gemini", { deny(out: Json): string; redact(ou
       return String(out.reason);
     },
   },
+  copilot: {
+    deny(out) {
+      expect(out.permissionDecision).toBe("deny");
+      return String(out.permissionDecisionReason);
+    },
+    redact(out) {
+      // Command hooks cannot replace or withhold the output: the model is told it saw a secret.
+      expect(Object.keys(out)).toEqual(["additionalContext"]);
+      expect(String(out.additionalContext)).toMatch(/may have reached you unredacted\. Do not repeat/);
+      return String(out.additionalContext);
+    },
+    redactsAsText: false,
+  },
 };
 
 function parseStdout(stdout: string): Json | null {
@@ -48,7 +61,7 @@ function parseStdout(stdout: string): Json | null {
   return JSON.parse(stdout) as Json;
 }
 
-for (const agent of ["codex", "gemini"] as const) {
+for (const agent of ["codex", "gemini", "copilot"] as const) {
   const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
 
   describe(`${agent} fixtures through the real hook`, () => {
@@ -74,8 +87,10 @@ for (const agent of ["codex", "gemini"] as const) {
       } else if (outcome === "redact") {
         expect(result.exitCode).toBe(0);
         const text = CONTRACTS[agent].redact(stdout!);
-        expect(text).toMatch(/^\[hookpack redacted \d+ secret/);
-        expect(text).toContain("[REDACTED:");
+        if (CONTRACTS[agent].redactsAsText !== false) {
+          expect(text).toMatch(/^\[hookpack redacted \d+ secret/);
+          expect(text).toContain("[REDACTED:");
+        }
       } else if (outcome === "fail-open") {
         // Exit 1: a non-blocking failure for both agents (Gemini: "allow with a warning").
         expect(result.exitCode).toBe(1);

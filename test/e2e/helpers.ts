@@ -16,7 +16,7 @@ export interface ClientInfo {
 }
 
 /** The installed client from .cache/e2e/clients.json, running scripts/setup-e2e.mjs first if needed. */
-export function e2eClient(name: "claude-code" | "codex" | "gemini"): ClientInfo {
+export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot"): ClientInfo {
   const read = (): ClientInfo | undefined => {
     try {
       const all = JSON.parse(readFileSync(CLIENTS_JSON, "utf8")) as Record<string, ClientInfo>;

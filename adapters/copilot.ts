@@ -1,0 +1,215 @@
+// GitHub Copilot CLI adapter. Checked against @github/copilot 1.0.102: payloads recorded from the
+// real client (test/e2e/copilot.test.ts drives it offline through its BYOK provider settings),
+// tool argument shapes read in the shipped bundle, and the hooks reference
+// (github/docs content/copilot/reference/copilot-cli-reference/cli-hooks-reference.md).
+//
+// hookpack registers the camelCase events (`preToolUse`, `postToolUse`) in a file of its own,
+// `.github/hooks/hookpack.json`; camelCase events get camelCase payloads. A preToolUse payload, as
+// 1.0.102 sends it on stdin (recorded):
+//   {"sessionId":"da29…","timestamp":1795391165643,"cwd":"/home/u/app","toolName":"bash",
+//    "toolArgs":{"command":"cat notes.txt","description":"read"}}
+// postToolUse adds "toolResult": {"resultType":"success","textResultForLlm":"hello\n<shellId: 0 completed with exit code 0>"}.
+// Neither carries the event's name: a payload with `toolResult` is a postToolUse. Older docs show
+// `toolArgs` as a JSON string; it is decoded when it is one.
+//
+// What the client does with our answers:
+// - preToolUse `permissionDecision:"deny"` + `permissionDecisionReason`: the tool does not run; the
+//   model reads the reason. `"ask"` asks the user. (e2e)
+// - preToolUse `modifiedArgs` replaces the arguments (since 1.0.24). (e2e)
+// - Exit 2 on preToolUse denies (since 1.0.70).
+// - postToolUse: command hooks CANNOT replace or withhold the output (`modifiedResult` is for SDK
+//   callbacks only); they can only add `additionalContext`. So an output that needed redaction
+//   reaches the model: hookpack says so in `additionalContext` (do not repeat it, have it rotated)
+//   and records the exposure. (Copilot masks some well-known token formats in shell output itself,
+//   e.g. a GitHub token became "******" in e2e; a managed secret's value is not masked.) Protection for Copilot is at
+//   input time: literal secrets in input are denied, `$secret:` references run brokered (the
+//   broker masks its child's output), and reads of secret files (`view`, `cat`, `grep`…) are
+//   denied before they run.
+import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+
+const KINDS: Record<string, ToolKind> = {
+  bash: "shell",
+  powershell: "shell",
+  view: "read-file",
+  create: "write-file",
+  edit: "write-file",
+  apply_patch: "write-file",
+  grep: "search",
+  rg: "search",
+  glob: "search",
+  web_fetch: "fetch",
+};
+
+/** Input leaves that describe content already on disk, not content the agent is adding. */
+const EXISTING_CONTENT = /(^|\.)old_str$/;
+
+type ToolPayload = {
+  sessionId: string;
+  cwd: string;
+  toolName: string;
+  toolArgs: Record<string, unknown> | string;
+  toolResult?: Record<string, unknown>;
+};
+
+// ---- fast check: may only say true for payloads ./copilot-schemas.ts accepts (property-tested) ----
+const optString = (v: unknown) => v === undefined || typeof v === "string";
+const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
+  bash: (i) => typeof i.command === "string" && (i.async === undefined || typeof i.async === "boolean"),
+  powershell: (i) => typeof i.command === "string",
+  view: (i) => typeof i.path === "string",
+  create: (i) => typeof i.path === "string" && optString(i.file_text),
+  edit: (i) => typeof i.path === "string" && optString(i.old_str) && optString(i.new_str),
+};
+
+/** A payload about a tool call (the only kind hookpack registers for). */
+const isToolPayload = (p: Record<string, unknown>) => "toolName" in p || "toolArgs" in p || "toolResult" in p;
+
+export function fastValidateCopilot(payload: unknown): boolean {
+  if (!isPlainObject(payload)) return false;
+  const p = payload;
+  if (!isToolPayload(p)) return true;
+  return (
+    typeof p.sessionId === "string" &&
+    typeof p.cwd === "string" &&
+    (p.timestamp === undefined || typeof p.timestamp === "number" || typeof p.timestamp === "string") &&
+    typeof p.toolName === "string" &&
+    p.toolName.length > 0 &&
+    (p.toolResult === undefined || (isPlainObject(p.toolResult) && optString(p.toolResult.textResultForLlm))) &&
+    fastArgs(p.toolName, p.toolArgs)
+  );
+}
+
+function fastArgs(tool: string, args: unknown): boolean {
+  let decoded = args;
+  if (typeof args === "string") {
+    try {
+      decoded = JSON.parse(args) as unknown;
+    } catch {
+      return false;
+    }
+  }
+  return isPlainObject(decoded) && (FAST_INPUTS[tool]?.(decoded) ?? true);
+}
+
+function argsOf(p: ToolPayload): Record<string, unknown> {
+  if (typeof p.toolArgs !== "string") return p.toolArgs;
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(p.toolArgs);
+  } catch {
+    throw new PayloadError("toolArgs", "expected an object or a JSON object text, got text that is not JSON");
+  }
+  if (!isPlainObject(decoded)) throw new PayloadError("toolArgs", "expected an object or a JSON object text");
+  return decoded;
+}
+
+function toolCall(name: string, input: Record<string, unknown>): ToolCall {
+  const kind: ToolKind = KINDS[name] ?? "other";
+  const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
+  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  if (kind === "shell") {
+    call.command = str("command");
+    call.background = input.async === true;
+  }
+  const paths = input.paths;
+  const path = str("path") ?? (kind === "search" ? (typeof paths === "string" ? paths : Array.isArray(paths) && typeof paths[0] === "string" ? paths[0] : undefined) : undefined);
+  if (path !== undefined) call.path = path;
+  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  // grep answers with matching lines unless asked for file names or counts only.
+  if (kind === "search" && name !== "glob") call.showsContent = input.output_mode !== "files_with_matches" && input.output_mode !== "count";
+  return call;
+}
+
+async function parse(payload: unknown): Promise<Parsed> {
+  if (!fastValidateCopilot(payload)) {
+    const { validateCopilotPayload } = await import("./copilot-schemas.js");
+    validateCopilotPayload(payload);
+  }
+  const p = payload as ToolPayload;
+  if (!isToolPayload(p as unknown as Record<string, unknown>)) return { kind: "ignored", eventName: "a Copilot event without a tool call" };
+  const session: Session = { id: p.sessionId, cwd: p.cwd, transcriptPath: undefined };
+  const tool = toolCall(p.toolName, argsOf(p));
+  if (p.toolResult !== undefined) return { kind: "event", event: { kind: "after-tool", agent: "copilot", session, tool, output: p.toolResult } };
+  return { kind: "event", event: { kind: "before-tool", agent: "copilot", session, tool } };
+}
+
+/** The text the model reads from a postToolUse `toolResult`. */
+function outputText(output: unknown): string {
+  const text = (output as { textResultForLlm?: unknown } | null)?.textResultForLlm;
+  return textOf(text ?? output);
+}
+
+/** What the model is told when an output held secrets hookpack could not take out. */
+export const EXPOSED_NOTICE =
+  "GitHub Copilot CLI does not let a command hook replace or withhold a tool's output, so this output may have reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To read secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
+
+function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
+  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? decision.warnings.join("\n") : undefined;
+  if (event.kind === "before-tool") {
+    if (decision.kind === "deny") return jsonResponse({ permissionDecision: "deny", permissionDecisionReason: decision.reason });
+    const out: Record<string, unknown> = {};
+    if (decision.permission !== "default") out.permissionDecision = decision.permission;
+    if (decision.reason && decision.permission !== "default") out.permissionDecisionReason = decision.reason;
+    if (decision.patch?.command !== undefined) {
+      // modifiedArgs replaces the arguments: send them all.
+      let args: Record<string, unknown> = {};
+      try {
+        args = argsOf(payload as ToolPayload);
+      } catch {
+        // parse() already rejected such a payload.
+      }
+      out.modifiedArgs = { ...args, command: decision.patch.command };
+    }
+    if (warnings) out.additionalContext = warnings;
+    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
+  }
+  if (event.kind === "after-tool") {
+    // The output cannot be replaced (see above): the pipeline turned a redaction into a deny, and
+    // the honest answer is a warning next to the output the model already has.
+    if (decision.kind === "deny") {
+      const lead = decision.codes.includes("OUTPUT_WITHHELD") ? `hookpack found secret(s) in this ${event.tool.name} output.` : decision.reason;
+      return jsonResponse({ additionalContext: `${lead}\n${EXPOSED_NOTICE}` });
+    }
+    return warnings ? jsonResponse({ additionalContext: warnings }) : EMPTY_RESPONSE;
+  }
+  return EMPTY_RESPONSE;
+}
+
+const KIND_OF: (payload: unknown) => EventKind | "unknown" = (payload) => {
+  if (!isPlainObject(payload) || !isToolPayload(payload)) return "unknown";
+  return "toolResult" in payload ? "after-tool" : "before-tool";
+};
+
+export const copilot: Adapter = {
+  id: "copilot",
+  displayName: "GitHub Copilot CLI",
+  checkedAgainst: "1.0.102",
+  capabilities: { rewriteInput: true, replaceOutput: false, hooksReads: true },
+  parse,
+  classify: KIND_OF,
+  render,
+  renderFailure(mode, message) {
+    // Exit 2 on preToolUse denies (1.0.70); other exit codes are logged and skipped.
+    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+  },
+  outputText,
+  config: {
+    // A hooks file of hookpack's own in the folder Copilot reads every *.json of. Copilot has no
+    // untracked local hooks folder: "local" uses the project file.
+    format: "flat-hooks-json",
+    version: 1,
+    entry: (reg, command) => ({ type: "command", bash: command, timeoutSec: reg.timeout }),
+    files: { project: ".github/hooks/hookpack.json", local: ".github/hooks/hookpack.json", user: ".copilot/hooks/hookpack.json" },
+    projectDirVariable: "COPILOT_PROJECT_DIR",
+    registrations: [
+      { event: "preToolUse", matcher: undefined, timeout: 30 },
+      { event: "postToolUse", matcher: undefined, timeout: 30 },
+    ],
+    notes: [
+      "GitHub Copilot CLI loads repository hooks (.github/hooks/) only in a folder you trusted; in prompt mode (`copilot -p`) only when the folder is trusted or GITHUB_COPILOT_PROMPT_MODE_REPO_HOOKS=true is set. Until then Copilot sessions are NOT protected.",
+      "GitHub Copilot CLI cannot replace a tool's output from a hook: hookpack blocks secret reads and literal secrets before a tool runs and brokers $secret: references, but a command that prints a secret some other way (env, a script) shows it to the model; hookpack then warns the model and records the exposure.",
+    ],
+  },
+};

@@ -1,0 +1,151 @@
+// `hookpack install/uninstall` for agents whose hook files list one entry per hook (GitHub Copilot
+// CLI's `.github/hooks/*.json`), through the built CLI in temp git repos: the entries land in the
+// agent's own shape, install twice is no change, uninstall restores every starting file byte for
+// byte, and the installed command answers a payload.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, relative } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+
+let box: Sandbox;
+beforeEach(() => {
+  box = sandbox();
+  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: box.project, env: { ...process.env, ...box.env } });
+});
+afterEach(() => box.cleanup());
+
+const cli = (args: string[]) => hookpack([...args, "--no-git-hook", "--no-ignore-files"], { cwd: box.project, env: box.env });
+
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.name === ".git") continue;
+      if (e.isDirectory()) {
+        out[`${relative(dir, p)}/`] = "";
+        walk(p);
+      } else out[relative(dir, p)] = readFileSync(p, "latin1");
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+type Entry = Record<string, unknown>;
+type HooksFile = { version?: number; hooks: Record<string, Entry[]> };
+
+interface Spec {
+  file: string;
+  version: number | undefined;
+  events: string[];
+  /** The entry key holding the command. */
+  commandKey: string;
+  entry: (command: string) => Entry;
+  /** A payload the installed pre-tool command answers with nothing (a harmless call). */
+  harmless: Record<string, unknown>;
+}
+
+const AGENTS: Record<string, Spec> = {
+  copilot: {
+    file: ".github/hooks/hookpack.json",
+    version: 1,
+    events: ["preToolUse", "postToolUse"],
+    commandKey: "bash",
+    entry: (command) => ({ type: "command", bash: command, timeoutSec: 30 }),
+    harmless: { sessionId: "s", timestamp: 1, cwd: "/p", toolName: "bash", toolArgs: { command: "ls" } },
+  },
+};
+
+const FOREIGN = { type: "command", bash: "/usr/local/bin/audit", timeoutSec: 5 };
+
+for (const [agent, spec] of Object.entries(AGENTS)) {
+  const STARTING: Record<string, string | null> = {
+    "no file": null,
+    "four-space with a foreign hook": `${JSON.stringify({ ...(spec.version ? { version: spec.version } : {}), hooks: { [spec.events[0]!]: [FOREIGN], sessionStart: [FOREIGN] } }, null, 4)}\n`,
+    crlf: `${JSON.stringify({ ...(spec.version ? { version: spec.version } : {}), hooks: {} }, null, 2).replace(/\n/g, "\r\n")}\r\n`,
+    "no trailing newline, no version": JSON.stringify({ hooks: { sessionEnd: [FOREIGN] } }, null, 2),
+  };
+
+  describe(`install --agent ${agent}`, () => {
+    it.each(Object.entries(STARTING))("%s: installs its entries, twice is no change, uninstall is byte-identical", async (_name, start) => {
+      const file = join(box.project, spec.file);
+      // A sibling hooks file of the user's own is never touched.
+      const sibling = join(dirname(file), "team.json");
+      mkdirSync(dirname(file), { recursive: true });
+      writeFileSync(sibling, `${JSON.stringify({ version: 1, hooks: { preToolUse: [FOREIGN] } })}\n`);
+      if (start !== null) writeFileSync(file, start);
+      const before = snapshot(box.project);
+      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const installed = readFileSync(file, "utf8");
+      const parsed = JSON.parse(installed) as HooksFile;
+      expect(parsed.version).toBe(spec.version);
+      for (const event of spec.events) {
+        const ours = parsed.hooks[event]!.filter((e) => String(e[spec.commandKey]).endsWith(`hook ${agent}`));
+        expect(ours).toHaveLength(1);
+        expect(ours[0]).toEqual(spec.entry(String(ours[0]![spec.commandKey])));
+      }
+      if (start?.includes("\r\n")) expect(installed.replace(/\r\n/g, "")).not.toContain("\n");
+      const again = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(readFileSync(file, "utf8")).toBe(installed);
+      const out = await cli(["uninstall", "--agent", agent]);
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(snapshot(box.project)).toEqual(before);
+    });
+
+    it("into a project without the folders: uninstall leaves no empty folder behind", async () => {
+      const before = snapshot(box.project);
+      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(existsSync(join(box.project, spec.file))).toBe(true);
+      const out = await cli(["uninstall", "--agent", agent]);
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(snapshot(box.project)).toEqual(before);
+    });
+
+    it("uninstall after the user edited the file takes out exactly our entries", async () => {
+      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const file = join(box.project, spec.file);
+      const edited = JSON.parse(readFileSync(file, "utf8")) as HooksFile;
+      edited.hooks[spec.events[0]!]!.push(FOREIGN);
+      writeFileSync(file, `${JSON.stringify(edited, null, 2)}\n`);
+      const out = await cli(["uninstall", "--agent", agent]);
+      expect(out.exitCode, out.stderr).toBe(0);
+      const left = JSON.parse(readFileSync(file, "utf8")) as HooksFile;
+      expect(left.hooks).toEqual({ [spec.events[0]!]: [FOREIGN] });
+    });
+
+    it("user scope writes under HOME", async () => {
+      const r = await cli(["install", "--agent", agent, "--scope", "user"]);
+      expect(r.exitCode, r.stderr).toBe(0);
+      const userFile = join(box.home, agent === "copilot" ? ".copilot/hooks/hookpack.json" : spec.file);
+      expect(existsSync(userFile)).toBe(true);
+      const out = await cli(["uninstall", "--agent", agent, "--scope", "user"]);
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(existsSync(userFile)).toBe(false);
+    });
+
+    it("the installed hook command answers a payload", async () => {
+      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const parsed = JSON.parse(readFileSync(join(box.project, spec.file), "utf8")) as HooksFile;
+      const command = String(parsed.hooks[spec.events[0]!]![0]![spec.commandKey]);
+      const out = execFileSync("/bin/sh", ["-c", command], { input: JSON.stringify(spec.harmless), env: { ...process.env, ...box.env }, encoding: "utf8" });
+      expect(out).toBe("");
+    });
+  });
+}
+
+describe("install notes", () => {
+  it("Copilot: says repository hooks need a trusted folder, and that output cannot be replaced", async () => {
+    const r = await cli(["install", "--agent", "copilot"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/only in a folder you trusted/);
+    expect(r.stdout).toMatch(/cannot replace a tool's output/);
+  });
+});
