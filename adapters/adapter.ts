@@ -54,12 +54,16 @@ export interface ConfigLayout {
    * "claude-settings-json": `hooks.<event>` holds `{matcher, hooks:[{type, command, timeout}]}` groups.
    * "flat-hooks-json": `hooks.<event>` holds one entry per hook, built by `entry` (Copilot CLI,
    * Cursor, Windsurf), with an optional top-level `version`.
+   * "hook-files": one executable file per registration in the directory `files[scope]`, built by
+   * `hookFile` (Cline).
    */
-  format: "claude-settings-json" | "flat-hooks-json";
+  format: "claude-settings-json" | "flat-hooks-json" | "hook-files";
   /** flat-hooks-json: the hook entry for one registration. */
   entry?(registration: HookRegistration, command: string): Record<string, unknown>;
   /** flat-hooks-json: the top-level `version` the file must carry, if any. */
   version?: number;
+  /** hook-files: the file (name inside the hooks directory, full text) for one registration. */
+  hookFile?(registration: HookRegistration, command: string): { name: string; text: string };
   /** Settings file per scope; project and local are relative to the project root, user to HOME. */
   files: Record<Scope, string>;
   /** How a hook command refers to the project root at run time, if the agent offers one. */

@@ -2,6 +2,7 @@
 import type { AgentId } from "../hooks/event.js";
 import type { Adapter } from "./adapter.js";
 import { claudeCode } from "./claude-code.js";
+import { cline } from "./cline.js";
 import { codex } from "./codex.js";
 import { copilot } from "./copilot.js";
 import { gemini } from "./gemini.js";
@@ -11,4 +12,5 @@ export const ADAPTERS: Record<AgentId, Adapter> = {
   codex,
   gemini,
   copilot,
+  cline,
 };

@@ -15,6 +15,7 @@ import { createValueMatcher, type ManagedValue } from "../rules/managed-values.j
 import { describeFinding, secretScanner } from "../rules/secretlint.js";
 import { STATE_PATHS } from "../rules/state-catalog.js";
 import { groupCommands, isOurGroup } from "./agent-settings.js";
+import { readHookFiles } from "./hook-files.js";
 import { HookpackError } from "./errors.js";
 import { planGitHook } from "./git-hook.js";
 import { planIgnoreFiles } from "./ignore-files.js";
@@ -178,6 +179,10 @@ interface Registration {
 }
 
 function readRegistrations(adapter: Adapter, scope: Scope, file: string): Registration | { error: string } | undefined {
+  if (adapter.config.format === "hook-files") {
+    const found = readHookFiles(adapter, file);
+    return found && { scope, file, ...found, disabled: false };
+  }
   const text = readIfExists(file);
   if (text === null) return undefined;
   let value: Record<string, unknown>;

@@ -3,6 +3,7 @@ import { dirname, join, relative } from "node:path";
 import type { Adapter, Scope } from "../adapters/adapter.js";
 import { addRegistrations, recordReversal, reverse, type Reversal } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
+import { planHookFiles, planHookFilesRemoval } from "./hook-files.js";
 import { planHygiene, planHygieneRemoval, type HygieneOptions } from "./hygiene.js";
 import { readIfExists, type FileChange, type Plan } from "./plan.js";
 import { planPolicyFile, planPolicyFileRemoval } from "./policy-file.js";
@@ -84,6 +85,12 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       if (!copied.has(change.path)) plan.push(change);
       copied.add(change.path);
     }
+    if (adapter.config.format === "hook-files") {
+      const command = `${runtime.command} hook ${adapter.id}`;
+      plan.push(...planHookFiles(adapter, settingsPath(adapter, scope, ctx), command, state.files));
+      notes.push(...(adapter.config.notes ?? []), `${adapter.displayName} (${scope} scope): hook files in ${adapter.config.files[scope]} run \`${command}\`.`);
+      continue;
+    }
     const file = settingsPath(adapter, scope, ctx);
     const shown = scope === "user" ? file : relative(ctx.root, file) || file;
     const before = readIfExists(file);
@@ -135,6 +142,10 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
       // Agents without a separate local file use one file for two scopes.
       if (seen.has(file)) continue;
       seen.add(file);
+      if (adapter.config.format === "hook-files") {
+        plan.push(...planHookFilesRemoval(adapter, scope, scope === "user" ? ctx.home : ctx.root, state.files));
+        continue;
+      }
       const before = readIfExists(file);
       if (before === null) continue;
       const shown = scope === "user" ? file : relative(ctx.root, file) || file;

@@ -32,6 +32,7 @@ const ENTRIES = {
   "adapters/codex-schemas": "codex-schemas",
   "adapters/gemini-schemas": "gemini-schemas",
   "adapters/copilot-schemas": "copilot-schemas",
+  "adapters/cline-schemas": "cline-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

@@ -2,6 +2,7 @@
 // a rewrite, an ask and a redaction it cannot express in the output's own shape.
 import { describe, expect, it } from "vitest";
 import type { Adapter } from "../../adapters/adapter.js";
+import { cline } from "../../adapters/cline.js";
 import { codex } from "../../adapters/codex.js";
 import { copilot } from "../../adapters/copilot.js";
 import { gemini } from "../../adapters/gemini.js";
@@ -92,5 +93,49 @@ describe("copilot rendering", () => {
 
   it("declares what it cannot do", () => {
     expect(copilot.capabilities).toEqual({ rewriteInput: true, replaceOutput: false, hooksReads: true });
+  });
+});
+
+const clineBase = { clineVersion: "3.0.65", timestamp: "2026-11-22T00:00:00Z", taskId: "t", sessionContext: { rootSessionId: "t" }, workspaceRoots: ["/p"], userId: "u" };
+const clinePre = { ...clineBase, hookName: "tool_call", preToolUse: { toolName: "run_commands", parameters: { commands: JSON.stringify(["deploy"]), timeout: "30" } } };
+const clinePost = { ...clineBase, hookName: "tool_result", postToolUse: { toolName: "run_commands", parameters: { commands: JSON.stringify(["deploy"]) }, result: "one\ntwo\n", success: true } };
+
+describe("cline rendering", () => {
+  it("a rewrite is overrideInput: the decoded input with the one rewritten command in place of the list", async () => {
+    const r = await run(clinePre, [rewrite], cline);
+    expect(out(r.stdout)).toEqual({ overrideInput: { commands: ["hookpack exec -- deploy"], timeout: "30" } });
+  });
+
+  it("several commands are checked as one script", async () => {
+    const parsed = await cline.parse({ ...clinePre, preToolUse: { toolName: "run_commands", parameters: { commands: JSON.stringify(["cd app", { command: "ls", args: ["-la", "my dir"] }]) } } });
+    expect(parsed.kind === "event" && parsed.event.kind === "before-tool" && parsed.event.tool.command).toBe('cd app\nls -la "my dir"');
+  });
+
+  it("a read of several files is checked as the equivalent cat, file by file", async () => {
+    const files = JSON.stringify([{ path: "/p/a.txt" }, { path: "/p/it's.env" }]);
+    const parsed = await cline.parse({ ...clinePre, preToolUse: { toolName: "read_files", parameters: { files } } });
+    expect(parsed.kind === "event" && parsed.event.kind === "before-tool" && parsed.event.tool).toMatchObject({ kind: "shell", command: "cat -- '/p/a.txt' '/p/it'\\''s.env'" });
+  });
+
+  it("a deny is cancel + errorMessage (the task stops before the tool runs)", async () => {
+    const r = await run(clinePre, [fixed({ kind: "deny", code: "X", reason: "no." })], cline);
+    expect(out(r.stdout)).toEqual({ cancel: true, errorMessage: "no." });
+  });
+
+  it("an ask becomes an explained deny: Cline hooks cannot ask", async () => {
+    const r = await run(clinePre, [ask], cline);
+    expect(out(r.stdout).cancel).toBe(true);
+    expect(String(out(r.stdout).errorMessage)).toMatch(/needs a human\. Cline hooks cannot ask the user/);
+  });
+
+  it("a redaction it cannot deliver is said out loud in contextModification", async () => {
+    const r = await run(clinePost, [redact("one\n[REDACTED:x]\n")], cline);
+    const body = out(r.stdout);
+    expect(Object.keys(body)).toEqual(["contextModification"]);
+    expect(String(body.contextModification)).toMatch(/^hookpack found secret\(s\) in this run_commands output\.\nCline does not let a hook replace or withhold/);
+  });
+
+  it("declares what it cannot do", () => {
+    expect(cline.capabilities).toEqual({ rewriteInput: true, replaceOutput: false, hooksReads: true, askUser: false });
   });
 });

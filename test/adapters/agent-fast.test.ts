@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fastValidateCodex } from "../../adapters/codex.js";
 import { validateCodexPayload } from "../../adapters/codex-schemas.js";
+import { fastValidateCline } from "../../adapters/cline.js";
+import { validateClinePayload } from "../../adapters/cline-schemas.js";
 import { fastValidateCopilot } from "../../adapters/copilot.js";
 import { validateCopilotPayload } from "../../adapters/copilot-schemas.js";
 import { fastValidateGemini } from "../../adapters/gemini.js";
@@ -50,6 +52,16 @@ const AGENTS: Record<string, Spec> = {
     keys: ["sessionId", "timestamp", "cwd", "toolName", "toolArgs", "toolResult", "source"],
     inputKeys: ["command", "async", "description", "path", "file_text", "old_str", "new_str", "output_mode"],
     names: { tool: "toolName", input: "toolArgs", event: "toolResult" },
+  },
+  cline: {
+    fast: fastValidateCline,
+    zod: validateClinePayload,
+    // Tool name and input sit one level down (preToolUse / postToolUse): mutated whole here.
+    tools: ["x"],
+    events: ["tool_call", "tool_result", "agent_start", 3, null, undefined],
+    keys: ["hookName", "taskId", "workspaceRoots", "sessionContext", "preToolUse", "postToolUse", "clineVersion"],
+    inputKeys: ["toolName", "parameters", "result", "success"],
+    names: { tool: "toolNameUnused", input: "preToolUse", event: "hookName" },
   },
 };
 

@@ -14,7 +14,10 @@ afterAll(() => box.cleanup());
 type Json = Record<string, unknown>;
 
 /** What each outcome must look like on the agent's wire (beyond the recorded response.json). */
-const CONTRACTS: Record<"codex" | "gemini" | "copilot", { deny(out: Json): string; redact(out: Json): string; redactsAsText?: false }> = {
+const CONTRACTS: Record<
+  "codex" | "gemini" | "copilot" | "cline",
+  { deny(out: Json): string; redact(out: Json): string; redactsAsText?: false; /** Blocks with stdout JSON, not exit 2. */ failClosed?(out: Json | null): void }
+> = {
   codex: {
     deny(out) {
       const specific = out.hookSpecificOutput as Json;
@@ -52,6 +55,24 @@ const CONTRACTS: Record<"codex" | "gemini" | "copilot", { deny(out: Json): strin
     },
     redactsAsText: false,
   },
+  cline: {
+    deny(out) {
+      // cancel stops the task before the tool runs; errorMessage is shown as its error.
+      expect(out.cancel).toBe(true);
+      return String(out.errorMessage);
+    },
+    redact(out) {
+      expect(Object.keys(out)).toEqual(["contextModification"]);
+      expect(String(out.contextModification)).toMatch(/reached you unredacted\. Do not repeat/);
+      return String(out.contextModification);
+    },
+    redactsAsText: false,
+    failClosed(out) {
+      // Cline ignores exit codes: only a cancel on stdout blocks.
+      expect(out?.cancel).toBe(true);
+      expect(String(out?.errorMessage)).toMatch(/^hookpack: .*blocked/);
+    },
+  },
 };
 
 function parseStdout(stdout: string): Json | null {
@@ -61,7 +82,7 @@ function parseStdout(stdout: string): Json | null {
   return JSON.parse(stdout) as Json;
 }
 
-for (const agent of ["codex", "gemini", "copilot"] as const) {
+for (const agent of ["codex", "gemini", "copilot", "cline"] as const) {
   const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
 
   describe(`${agent} fixtures through the real hook`, () => {
@@ -95,8 +116,10 @@ for (const agent of ["codex", "gemini", "copilot"] as const) {
         // Exit 1: a non-blocking failure for both agents (Gemini: "allow with a warning").
         expect(result.exitCode).toBe(1);
         expect(result.stderr).toMatch(/^hookpack: .*let through/);
+      } else if (outcome === "fail-closed" && CONTRACTS[agent].failClosed) {
+        CONTRACTS[agent].failClosed!(stdout);
       } else if (outcome === "fail-closed") {
-        // Exit 2 with the reason on stderr blocks in both agents.
+        // Exit 2 with the reason on stderr blocks in these agents.
         expect(result.exitCode).toBe(2);
         expect(result.stderr).toMatch(/^hookpack: .*blocked/);
       }

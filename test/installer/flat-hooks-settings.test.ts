@@ -130,6 +130,16 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
       expect(existsSync(userFile)).toBe(false);
     });
 
+    it("doctor sees the entries and runs them", async () => {
+      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      const r = await hookpack(["doctor", "--json"], { cwd: box.project, env: box.env });
+      const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; agent?: string; status: string }> };
+      const mine = report.checks.filter((c) => c.agent === agent);
+      expect(mine.find((c) => c.id === "hooks")?.status, JSON.stringify(mine)).toBe("ok");
+      expect(mine.find((c) => c.id === "hook-runs")?.status, JSON.stringify(mine)).toBe("ok");
+    });
+
     it("the installed hook command answers a payload", async () => {
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
