@@ -66,6 +66,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  // A reader that goes away (`hookpack audit | head`) is not an error worth a stack trace.
+  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
   process.exitCode = await run(argv, {
     out: (text) => process.stdout.write(text),
     err: (text) => process.stderr.write(text),

@@ -1,6 +1,6 @@
 // `hookpack install` and `hookpack uninstall`.
 import { parseArgs } from "node:util";
-import { relative } from "node:path";
+import { dirname, relative } from "node:path";
 import type { Adapter, Scope } from "../../adapters/adapter.js";
 import { ADAPTERS } from "../../adapters/index.js";
 import { AGENT_IDS, isAgentId } from "../../hooks/event.js";
@@ -12,6 +12,8 @@ import { distDir, homeDir, hookpackHome, projectRoot, VERSION } from "../context
 import type { Command, Io } from "../io.js";
 
 const SCOPES: readonly Scope[] = ["project", "local", "user"];
+/** Product names people type for agents whose id is shorter. */
+const AGENT_ALIASES: Record<string, string> = { "codex-cli": "codex", "gemini-cli": "gemini", "copilot-cli": "copilot", claude: "claude-code" };
 
 function parse(args: string[]) {
   const { values } = parseArgs({
@@ -27,7 +29,7 @@ function parse(args: string[]) {
     strict: true,
     allowPositionals: false,
   });
-  const ids = (values.agent ?? []).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean);
+  const ids = (values.agent ?? []).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean).map((a) => AGENT_ALIASES[a] ?? a);
   if (ids.length === 0) throw new HookpackError("USAGE", `hookpack: --agent is required (one of: ${AGENT_IDS.join(", ")}).`);
   const adapters: Adapter[] = ids.map((id) => {
     if (!isAgentId(id)) throw new HookpackError("USAGE", `hookpack: unknown agent "${id}"; expected one of: ${AGENT_IDS.join(", ")}.`);
@@ -45,10 +47,15 @@ function context(io: Io): InstallContext {
 }
 
 function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>, dryRun: boolean): void {
+  const would = dryRun ? "would " : "";
+  // The runtime copy is many bundles in one directory: one line for all of them.
+  const runtime = changes.filter((c) => c.summary.startsWith("copy the hook runtime"));
+  if (runtime.length > 0) io.out(`hookpack: ${would}copy the hook runtime (${runtime.length} files) to ${dirname(runtime[0]!.path)}\n`);
   for (const c of changes) {
+    if (runtime.includes(c)) continue;
     const where = c.path.startsWith(ctx.root) ? relative(ctx.root, c.path) : c.path;
     const verb = c.after === null ? "remove" : c.before === null ? "create" : "update";
-    io.out(`hookpack: ${dryRun ? "would " : ""}${verb} ${where}: ${c.summary}\n`);
+    io.out(`hookpack: ${would}${verb} ${where}: ${c.summary}\n`);
   }
 }
 

@@ -144,6 +144,13 @@ describe("install --agent claude-code", () => {
     expect(existsSync(box.hookpackHome)).toBe(false);
   });
 
+  it("accepts the product-name aliases people type (claude, codex-cli, gemini-cli)", async () => {
+    const r = await cli(["install", "--agent", "claude", "--dry-run"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/would create \.claude\/settings\.local\.json/);
+    expect((await cli(["install", "--agent", "codex-cli,gemini-cli", "--dry-run"])).stdout).toMatch(/\.codex\/hooks\.json[\s\S]*\.gemini\/settings\.json/);
+  });
+
   it("--scope user writes ~/.claude/settings.json", async () => {
     expect((await cli(["install", "--agent", "claude-code", "--scope", "user"])).exitCode).toBe(0);
     expect(read(join(box.home, ".claude", "settings.json")).hooks.PostToolUse).toHaveLength(1);
