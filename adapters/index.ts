@@ -6,6 +6,7 @@ import { cline } from "./cline.js";
 import { codex } from "./codex.js";
 import { copilot } from "./copilot.js";
 import { gemini } from "./gemini.js";
+import { opencode } from "./opencode.js";
 
 export const ADAPTERS: Record<AgentId, Adapter> = {
   "claude-code": claudeCode,
@@ -13,4 +14,5 @@ export const ADAPTERS: Record<AgentId, Adapter> = {
   gemini,
   copilot,
   cline,
+  opencode,
 };

@@ -33,6 +33,7 @@ const ENTRIES = {
   "adapters/gemini-schemas": "gemini-schemas",
   "adapters/copilot-schemas": "copilot-schemas",
   "adapters/cline-schemas": "cline-schemas",
+  "adapters/opencode-schemas": "opencode-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

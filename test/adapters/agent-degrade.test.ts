@@ -6,6 +6,7 @@ import { cline } from "../../adapters/cline.js";
 import { codex } from "../../adapters/codex.js";
 import { copilot } from "../../adapters/copilot.js";
 import { gemini } from "../../adapters/gemini.js";
+import { opencode } from "../../adapters/opencode.js";
 import type { HookEvent, Verdict } from "../../hooks/event.js";
 import { runPipeline } from "../../hooks/pipeline.js";
 import type { Rule } from "../../rules/rule.js";
@@ -137,5 +138,30 @@ describe("cline rendering", () => {
 
   it("declares what it cannot do", () => {
     expect(cline.capabilities).toEqual({ rewriteInput: true, replaceOutput: false, hooksReads: true, askUser: false });
+  });
+});
+
+const opencodePre = { hook: "tool.execute.before", tool: "bash", sessionID: "s", callID: "c", cwd: "/p", args: { command: "deploy", description: "d" } };
+const opencodePost = { ...opencodePre, hook: "tool.execute.after", output: { output: "one\ntwo\n", metadata: { output: "one\ntwo\n", exit: 0 } } };
+
+describe("opencode rendering", () => {
+  it("a rewrite is the changed argument, which the plugin merges into output.args in place", async () => {
+    const r = await run(opencodePre, [rewrite], opencode);
+    expect(out(r.stdout)).toEqual({ args: { command: "hookpack exec -- deploy" } });
+  });
+
+  it("an ask becomes an explained block: the plugin cannot ask", async () => {
+    const r = await run(opencodePre, [ask], opencode);
+    expect(String(out(r.stdout).block)).toMatch(/needs a human\. OpenCode hooks cannot ask the user/);
+  });
+
+  it("a redaction replaces the result in its own shape (output and metadata)", async () => {
+    const redacted = { output: "one\n[REDACTED:x]\n", metadata: { output: "one\n[REDACTED:x]\n", exit: 0 } };
+    const r = await run(opencodePost, [redact(redacted)], opencode);
+    expect(out(r.stdout)).toEqual({ output: redacted });
+  });
+
+  it("declares what it can do", () => {
+    expect(opencode.capabilities).toEqual({ rewriteInput: true, replaceOutput: true, hooksReads: true, askUser: false });
   });
 });

@@ -10,6 +10,8 @@ import { validateClinePayload } from "../../adapters/cline-schemas.js";
 import { fastValidateCopilot } from "../../adapters/copilot.js";
 import { validateCopilotPayload } from "../../adapters/copilot-schemas.js";
 import { fastValidateGemini } from "../../adapters/gemini.js";
+import { fastValidateOpencode } from "../../adapters/opencode.js";
+import { validateOpencodePayload } from "../../adapters/opencode-schemas.js";
 import { validateGeminiPayload } from "../../adapters/gemini-schemas.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { loadFixtures } from "../helpers/fixtures.js";
@@ -62,6 +64,15 @@ const AGENTS: Record<string, Spec> = {
     keys: ["hookName", "taskId", "workspaceRoots", "sessionContext", "preToolUse", "postToolUse", "clineVersion"],
     inputKeys: ["toolName", "parameters", "result", "success"],
     names: { tool: "toolNameUnused", input: "preToolUse", event: "hookName" },
+  },
+  opencode: {
+    fast: fastValidateOpencode,
+    zod: validateOpencodePayload,
+    tools: ["bash", "read", "write", "edit", "grep", "webfetch", "github_create_issue", ""],
+    events: ["tool.execute.before", "tool.execute.after", "chat.message", 3, undefined],
+    keys: ["hook", "tool", "sessionID", "callID", "cwd", "args", "output"],
+    inputKeys: ["command", "description", "filePath", "content", "oldString", "newString", "url"],
+    names: { tool: "tool", input: "args", event: "hook" },
   },
 };
 

@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 
 /** What each outcome must look like on the agent's wire (beyond the recorded response.json). */
 const CONTRACTS: Record<
-  "codex" | "gemini" | "copilot" | "cline",
+  "codex" | "gemini" | "copilot" | "cline" | "opencode",
   { deny(out: Json): string; redact(out: Json): string; redactsAsText?: false; /** Blocks with stdout JSON, not exit 2. */ failClosed?(out: Json | null): void }
 > = {
   codex: {
@@ -73,6 +73,20 @@ const CONTRACTS: Record<
       expect(String(out?.errorMessage)).toMatch(/^hookpack: .*blocked/);
     },
   },
+  opencode: {
+    deny(out) {
+      // The plugin throws this as the tool's error.
+      return String(out.block);
+    },
+    redact(out) {
+      // Merged into the result in place: the model reads the redacted output.
+      const output = out.output as Json;
+      expect(String(output.output)).toContain("[REDACTED:");
+      expect(String((output.metadata as Json).output)).toContain("[REDACTED:");
+      return String(output.output);
+    },
+    redactsAsText: false,
+  },
 };
 
 function parseStdout(stdout: string): Json | null {
@@ -82,7 +96,7 @@ function parseStdout(stdout: string): Json | null {
   return JSON.parse(stdout) as Json;
 }
 
-for (const agent of ["codex", "gemini", "copilot", "cline"] as const) {
+for (const agent of ["codex", "gemini", "copilot", "cline", "opencode"] as const) {
   const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
 
   describe(`${agent} fixtures through the real hook`, () => {

@@ -1,5 +1,5 @@
-// `hookpack install/uninstall --agent cline`: hook FILES named after the event in
-// .clinerules/hooks/, through the built CLI in temp git repos. Install twice is no change,
+// `hookpack install/uninstall --agent cline|opencode`: hook FILES named after the event in
+// .clinerules/hooks/ (Cline), and OpenCode's plugin file, through the built CLI in temp git repos. Install twice is no change,
 // uninstall restores the tree byte for byte, a hook file of the user's own is never overwritten,
 // and the installed file answers a payload the way Cline runs it (`bash <file>`).
 import { execFileSync } from "node:child_process";
@@ -100,5 +100,40 @@ describe("install --agent cline", () => {
     const cline = report.checks.filter((c) => c.agent === "cline");
     expect(cline.find((c) => c.id === "hooks")?.status, JSON.stringify(cline)).toBe("ok");
     expect(cline.find((c) => c.id === "hook-runs")?.status, JSON.stringify(cline)).toBe("ok");
+  });
+});
+
+describe("install --agent opencode", () => {
+  const PLUGIN = ".opencode/plugins/hookpack.js";
+
+  it.each([
+    ["empty project", {}],
+    ["an opencode.json and a plugin of the user's own", { "opencode.json": '{\n  "theme": "dark"\n}\n', ".opencode/plugins/mine.ts": "export const Mine = async () => ({});\n" }],
+  ] as const)("%s: writes the plugin, twice is no change, uninstall is byte-identical", async (_name, files: Record<string, string>) => {
+    for (const [rel, text] of Object.entries(files)) {
+      mkdirSync(join(box.project, rel, ".."), { recursive: true });
+      writeFileSync(join(box.project, rel), text);
+    }
+    const before = snapshot(box.project);
+    const first = await cli(["install", "--agent", "opencode", "--scope", "project"]);
+    expect(first.exitCode, first.stderr).toBe(0);
+    const text = readFileSync(join(box.project, PLUGIN), "utf8");
+    expect(text).toContain('"tool.execute.before"');
+    expect(text).toMatch(/^exec .+ hook opencode$/m);
+    const installed = snapshot(box.project);
+    expect((await cli(["install", "--agent", "opencode", "--scope", "project"])).exitCode).toBe(0);
+    expect(snapshot(box.project)).toEqual(installed);
+    const out = await cli(["uninstall", "--agent", "opencode"]);
+    expect(out.exitCode, out.stderr).toBe(0);
+    expect(snapshot(box.project)).toEqual(before);
+  });
+
+  it("doctor sees the plugin and runs its command", async () => {
+    expect((await cli(["install", "--agent", "opencode", "--scope", "project"])).exitCode).toBe(0);
+    const r = await hookpack(["doctor", "--json"], { cwd: box.project, env: box.env });
+    const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; agent?: string; status: string }> };
+    const mine = report.checks.filter((c) => c.agent === "opencode");
+    expect(mine.find((c) => c.id === "hooks")?.status, JSON.stringify(mine)).toBe("ok");
+    expect(mine.find((c) => c.id === "hook-runs")?.status, JSON.stringify(mine)).toBe("ok");
   });
 });
