@@ -5,14 +5,18 @@ import { claudeCode } from "./claude-code.js";
 import { cline } from "./cline.js";
 import { codex } from "./codex.js";
 import { copilot } from "./copilot.js";
+import { cursor } from "./cursor.js";
 import { gemini } from "./gemini.js";
+import { skipUnderCursor } from "./host.js";
 import { opencode } from "./opencode.js";
 
 export const ADAPTERS: Record<AgentId, Adapter> = {
-  "claude-code": claudeCode,
+  // Cursor runs Claude Code hooks too: one check per call (./host.ts).
+  "claude-code": skipUnderCursor(claudeCode),
   codex,
   gemini,
   copilot,
   cline,
   opencode,
+  cursor,
 };

@@ -34,6 +34,7 @@ const ENTRIES = {
   "adapters/copilot-schemas": "copilot-schemas",
   "adapters/cline-schemas": "cline-schemas",
   "adapters/opencode-schemas": "opencode-schemas",
+  "adapters/cursor-schemas": "cursor-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

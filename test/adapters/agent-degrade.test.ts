@@ -5,6 +5,7 @@ import type { Adapter } from "../../adapters/adapter.js";
 import { cline } from "../../adapters/cline.js";
 import { codex } from "../../adapters/codex.js";
 import { copilot } from "../../adapters/copilot.js";
+import { cursor } from "../../adapters/cursor.js";
 import { gemini } from "../../adapters/gemini.js";
 import { opencode } from "../../adapters/opencode.js";
 import type { HookEvent, Verdict } from "../../hooks/event.js";
@@ -163,5 +164,23 @@ describe("opencode rendering", () => {
 
   it("declares what it can do", () => {
     expect(opencode.capabilities).toEqual({ rewriteInput: true, replaceOutput: true, hooksReads: true, askUser: false });
+  });
+});
+
+const cursorPre = { hook_event_name: "preToolUse", conversation_id: "c", cwd: "/p", tool_name: "Shell", tool_input: { command: "deploy", timeout: 5 }, tool_use_id: "t" };
+
+describe("cursor rendering", () => {
+  it("a rewrite is updated_input carrying every field, with permission allow", async () => {
+    const r = await run(cursorPre, [rewrite], cursor);
+    expect(out(r.stdout)).toEqual({ permission: "allow", agent_message: "brokered", updated_input: { command: "hookpack exec -- deploy", timeout: 5 } });
+  });
+
+  it("an ask is passed on: Cursor can ask", async () => {
+    const r = await run(cursorPre, [ask], cursor);
+    expect(out(r.stdout)).toEqual({ permission: "ask", agent_message: "needs a human." });
+  });
+
+  it("declares what it cannot do", () => {
+    expect(cursor.capabilities).toEqual({ rewriteInput: true, replaceOutput: false, hooksReads: true });
   });
 });

@@ -9,6 +9,8 @@ import { fastValidateCline } from "../../adapters/cline.js";
 import { validateClinePayload } from "../../adapters/cline-schemas.js";
 import { fastValidateCopilot } from "../../adapters/copilot.js";
 import { validateCopilotPayload } from "../../adapters/copilot-schemas.js";
+import { fastValidateCursor } from "../../adapters/cursor.js";
+import { validateCursorPayload } from "../../adapters/cursor-schemas.js";
 import { fastValidateGemini } from "../../adapters/gemini.js";
 import { fastValidateOpencode } from "../../adapters/opencode.js";
 import { validateOpencodePayload } from "../../adapters/opencode-schemas.js";
@@ -73,6 +75,14 @@ const AGENTS: Record<string, Spec> = {
     keys: ["hook", "tool", "sessionID", "callID", "cwd", "args", "output"],
     inputKeys: ["command", "description", "filePath", "content", "oldString", "newString", "url"],
     names: { tool: "tool", input: "args", event: "hook" },
+  },
+  cursor: {
+    fast: fastValidateCursor,
+    zod: validateCursorPayload,
+    tools: ["Shell", "Read", "Write", "Grep", "MCP:x", ""],
+    events: ["preToolUse", "postToolUse", "beforeShellExecution", "stop"],
+    keys: ["conversation_id", "session_id", "cwd", "transcript_path", "workspace_roots", "hook_event_name", "tool_name", "tool_input", "tool_use_id", "tool_output"],
+    inputKeys: ["command", "file_path", "contents", "path"],
   },
 };
 

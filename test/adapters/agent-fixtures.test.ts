@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 
 /** What each outcome must look like on the agent's wire (beyond the recorded response.json). */
 const CONTRACTS: Record<
-  "codex" | "gemini" | "copilot" | "cline" | "opencode",
+  "codex" | "gemini" | "copilot" | "cline" | "opencode" | "cursor",
   { deny(out: Json): string; redact(out: Json): string; redactsAsText?: false; /** Blocks with stdout JSON, not exit 2. */ failClosed?(out: Json | null): void }
 > = {
   codex: {
@@ -87,6 +87,20 @@ const CONTRACTS: Record<
     },
     redactsAsText: false,
   },
+  cursor: {
+    deny(out) {
+      expect(out.permission).toBe("deny");
+      expect(out.user_message).toBe(out.agent_message);
+      return String(out.agent_message);
+    },
+    redact(out) {
+      // Shell output cannot be replaced: the model is told it saw a secret.
+      expect(Object.keys(out)).toEqual(["additional_context"]);
+      expect(String(out.additional_context)).toMatch(/reached you unredacted\. Do not repeat/);
+      return String(out.additional_context);
+    },
+    redactsAsText: false,
+  },
 };
 
 function parseStdout(stdout: string): Json | null {
@@ -96,7 +110,7 @@ function parseStdout(stdout: string): Json | null {
   return JSON.parse(stdout) as Json;
 }
 
-for (const agent of ["codex", "gemini", "copilot", "cline", "opencode"] as const) {
+for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor"] as const) {
   const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
 
   describe(`${agent} fixtures through the real hook`, () => {

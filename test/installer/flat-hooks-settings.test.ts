@@ -1,5 +1,5 @@
 // `hookpack install/uninstall` for agents whose hook files list one entry per hook (GitHub Copilot
-// CLI's `.github/hooks/*.json`), through the built CLI in temp git repos: the entries land in the
+// CLI's `.github/hooks/*.json`, Cursor's `.cursor/hooks.json`), through the built CLI in temp git repos: the entries land in the
 // agent's own shape, install twice is no change, uninstall restores every starting file byte for
 // byte, and the installed command answers a payload.
 import { execFileSync } from "node:child_process";
@@ -57,9 +57,17 @@ const AGENTS: Record<string, Spec> = {
     entry: (command) => ({ type: "command", bash: command, timeoutSec: 30 }),
     harmless: { sessionId: "s", timestamp: 1, cwd: "/p", toolName: "bash", toolArgs: { command: "ls" } },
   },
+  cursor: {
+    file: ".cursor/hooks.json",
+    version: 1,
+    events: ["preToolUse", "postToolUse"],
+    commandKey: "command",
+    entry: (command) => ({ command, timeout: 30 }),
+    harmless: { hook_event_name: "preToolUse", conversation_id: "c", cwd: "/p", tool_name: "Shell", tool_input: { command: "ls" } },
+  },
 };
 
-const FOREIGN = { type: "command", bash: "/usr/local/bin/audit", timeoutSec: 5 };
+const FOREIGN = { type: "command", bash: "/usr/local/bin/audit", command: "/usr/local/bin/audit", timeoutSec: 5 };
 
 for (const [agent, spec] of Object.entries(AGENTS)) {
   const STARTING: Record<string, string | null> = {
