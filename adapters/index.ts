@@ -9,6 +9,7 @@ import { cursor } from "./cursor.js";
 import { gemini } from "./gemini.js";
 import { skipUnderCursor } from "./host.js";
 import { opencode } from "./opencode.js";
+import { windsurf } from "./windsurf.js";
 
 export const ADAPTERS: Record<AgentId, Adapter> = {
   // Cursor runs Claude Code hooks too: one check per call (./host.ts).
@@ -19,4 +20,5 @@ export const ADAPTERS: Record<AgentId, Adapter> = {
   cline,
   opencode,
   cursor,
+  windsurf,
 };

@@ -35,6 +35,7 @@ const ENTRIES = {
   "adapters/cline-schemas": "cline-schemas",
   "adapters/opencode-schemas": "opencode-schemas",
   "adapters/cursor-schemas": "cursor-schemas",
+  "adapters/windsurf-schemas": "windsurf-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

@@ -8,6 +8,7 @@ import { copilot } from "../../adapters/copilot.js";
 import { cursor } from "../../adapters/cursor.js";
 import { gemini } from "../../adapters/gemini.js";
 import { opencode } from "../../adapters/opencode.js";
+import { windsurf } from "../../adapters/windsurf.js";
 import type { HookEvent, Verdict } from "../../hooks/event.js";
 import { runPipeline } from "../../hooks/pipeline.js";
 import type { Rule } from "../../rules/rule.js";
@@ -182,5 +183,31 @@ describe("cursor rendering", () => {
 
   it("declares what it cannot do", () => {
     expect(cursor.capabilities).toEqual({ rewriteInput: true, replaceOutput: false, hooksReads: true });
+  });
+});
+
+const windsurfPre = { agent_action_name: "pre_run_command", trajectory_id: "t", execution_id: "e", tool_info: { command_line: "deploy", cwd: "/p" } };
+
+describe("windsurf rendering (block only, by exit 2)", () => {
+  it("a rewrite it cannot apply becomes a block that names the command to run instead", async () => {
+    const r = await run(windsurfPre, [rewrite], windsurf);
+    expect(r.exitCode).toBe(2);
+    expect(r.stdout).toBe("");
+    expect(r.stderr).toBe("hookpack cannot rewrite tool input for Windsurf. Run this instead: hookpack exec -- deploy\n");
+  });
+
+  it("an ask becomes an explained block", async () => {
+    const r = await run(windsurfPre, [ask], windsurf);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/needs a human\. Windsurf hooks cannot ask the user/);
+  });
+
+  it("an allow is exit 0 and nothing else", async () => {
+    const r = await run(windsurfPre, [], windsurf);
+    expect(r).toEqual({ exitCode: 0, stdout: "", stderr: "" });
+  });
+
+  it("declares what it cannot do", () => {
+    expect(windsurf.capabilities).toEqual({ rewriteInput: false, replaceOutput: false, hooksReads: true, askUser: false });
   });
 });

@@ -13,6 +13,8 @@ import { fastValidateCursor } from "../../adapters/cursor.js";
 import { validateCursorPayload } from "../../adapters/cursor-schemas.js";
 import { fastValidateGemini } from "../../adapters/gemini.js";
 import { fastValidateOpencode } from "../../adapters/opencode.js";
+import { fastValidateWindsurf } from "../../adapters/windsurf.js";
+import { validateWindsurfPayload } from "../../adapters/windsurf-schemas.js";
 import { validateOpencodePayload } from "../../adapters/opencode-schemas.js";
 import { validateGeminiPayload } from "../../adapters/gemini-schemas.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -83,6 +85,15 @@ const AGENTS: Record<string, Spec> = {
     events: ["preToolUse", "postToolUse", "beforeShellExecution", "stop"],
     keys: ["conversation_id", "session_id", "cwd", "transcript_path", "workspace_roots", "hook_event_name", "tool_name", "tool_input", "tool_use_id", "tool_output"],
     inputKeys: ["command", "file_path", "contents", "path"],
+  },
+  windsurf: {
+    fast: fastValidateWindsurf,
+    zod: validateWindsurfPayload,
+    tools: ["x"],
+    events: ["pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use", "post_run_command", 3],
+    keys: ["agent_action_name", "trajectory_id", "execution_id", "timestamp", "tool_info"],
+    inputKeys: ["command_line", "cwd", "file_path", "edits", "mcp_tool_name"],
+    names: { tool: "unusedToolName", input: "tool_info", event: "agent_action_name" },
   },
 };
 

@@ -15,8 +15,16 @@ type Json = Record<string, unknown>;
 
 /** What each outcome must look like on the agent's wire (beyond the recorded response.json). */
 const CONTRACTS: Record<
-  "codex" | "gemini" | "copilot" | "cline" | "opencode" | "cursor",
-  { deny(out: Json): string; redact(out: Json): string; redactsAsText?: false; /** Blocks with stdout JSON, not exit 2. */ failClosed?(out: Json | null): void }
+  "codex" | "gemini" | "copilot" | "cline" | "opencode" | "cursor" | "windsurf",
+  {
+    deny(out: Json): string;
+    redact(out: Json): string;
+    redactsAsText?: false;
+    /** Blocks with stdout JSON, not exit 2. */
+    failClosed?(out: Json | null): void;
+    /** Blocks only by exit 2 with the reason on stderr (no after-tool hook, so no redact outcome). */
+    blocksByExitCode?: true;
+  }
 > = {
   codex: {
     deny(out) {
@@ -101,6 +109,11 @@ const CONTRACTS: Record<
     },
     redactsAsText: false,
   },
+  windsurf: {
+    deny: () => "",
+    redact: () => "",
+    blocksByExitCode: true,
+  },
 };
 
 function parseStdout(stdout: string): Json | null {
@@ -110,13 +123,14 @@ function parseStdout(stdout: string): Json | null {
   return JSON.parse(stdout) as Json;
 }
 
-for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor"] as const) {
+for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf"] as const) {
   const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
 
   describe(`${agent} fixtures through the real hook`, () => {
     it("has fixtures for every outcome", () => {
       const outcomes = new Set(fixtures.map((f) => f.name.split(".")[0]));
-      expect([...outcomes].sort()).toEqual(["allow", "deny", "fail-closed", "fail-open", "ignored", "redact"]);
+      const all = ["allow", "deny", "fail-closed", "fail-open", "ignored", "redact"];
+      expect([...outcomes].sort()).toEqual(CONTRACTS[agent].blocksByExitCode ? all.filter((o) => o !== "redact") : all);
     });
 
     it.each(fixtures.map((f) => [f.name, f] as const))("%s", async (_name, fixture) => {
@@ -130,6 +144,10 @@ for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor"
       if (outcome === "allow" || outcome === "ignored") {
         expect(result.exitCode).toBe(0);
         expect(stdout).toBeNull();
+      } else if (outcome === "deny" && CONTRACTS[agent].blocksByExitCode) {
+        expect(result.exitCode).toBe(2);
+        expect(stdout).toBeNull();
+        expect(result.stderr).toMatch(/\$secret:[A-Z_]+/);
       } else if (outcome === "deny") {
         expect(result.exitCode).toBe(0);
         expect(CONTRACTS[agent].deny(stdout!)).toMatch(/\$secret:[A-Z_]+/);

@@ -1,5 +1,5 @@
 // `hookpack install/uninstall` for agents whose hook files list one entry per hook (GitHub Copilot
-// CLI's `.github/hooks/*.json`, Cursor's `.cursor/hooks.json`), through the built CLI in temp git repos: the entries land in the
+// CLI's `.github/hooks/*.json`, Cursor's `.cursor/hooks.json`, Windsurf's `.windsurf/hooks.json`), through the built CLI in temp git repos: the entries land in the
 // agent's own shape, install twice is no change, uninstall restores every starting file byte for
 // byte, and the installed command answers a payload.
 import { execFileSync } from "node:child_process";
@@ -64,6 +64,14 @@ const AGENTS: Record<string, Spec> = {
     commandKey: "command",
     entry: (command) => ({ command, timeout: 30 }),
     harmless: { hook_event_name: "preToolUse", conversation_id: "c", cwd: "/p", tool_name: "Shell", tool_input: { command: "ls" } },
+  },
+  windsurf: {
+    file: ".windsurf/hooks.json",
+    version: undefined,
+    events: ["pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"],
+    commandKey: "command",
+    entry: (command) => ({ command, show_output: true }),
+    harmless: { agent_action_name: "pre_run_command", tool_info: { command_line: "ls", cwd: "/p" } },
   },
 };
 
@@ -131,7 +139,7 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
     it("user scope writes under HOME", async () => {
       const r = await cli(["install", "--agent", agent, "--scope", "user"]);
       expect(r.exitCode, r.stderr).toBe(0);
-      const userFile = join(box.home, agent === "copilot" ? ".copilot/hooks/hookpack.json" : spec.file);
+      const userFile = join(box.home, { copilot: ".copilot/hooks/hookpack.json", windsurf: ".codeium/windsurf/hooks.json" }[agent] ?? spec.file);
       expect(existsSync(userFile)).toBe(true);
       const out = await cli(["uninstall", "--agent", agent, "--scope", "user"]);
       expect(out.exitCode, out.stderr).toBe(0);

@@ -1,0 +1,102 @@
+// Windsurf (Cascade) adapter. Not on npm: wire facts from docs.windsurf.com's hooks page (excerpts)
+// and third-party type references, as summarised in the reference; not checked against a running
+// Windsurf. Fixtures follow those shapes.
+//
+// Windsurf hooks can only BLOCK, and only by exiting 2 from a pre-hook (the text is shown when
+// the entry sets `show_output`). There is no documented way to rewrite input or to replace
+// output, and post hooks are observational, so hookpack registers the pre-hooks only:
+//   {"agent_action_name":"pre_run_command","trajectory_id":"…","execution_id":"…","timestamp":"…",
+//    "tool_info":{"command_line":"ls","cwd":"/home/u/app"}}
+//   pre_read_code / pre_write_code: tool_info.file_path (+ edits:[{old_string,new_string}] for writes)
+//   pre_mcp_tool_use: tool_info {mcp_server_name, mcp_tool_name, mcp_tool_arguments} [3p]
+// Degradation: a `$secret:` rewrite becomes a block whose reason is the brokered command to run
+// instead (the pipeline's REWRITE_UNSUPPORTED); an ask becomes a block; output is not protected
+// except by the broker's own masking of the commands it runs.
+import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
+import type { Adapter, Parsed } from "./adapter.js";
+import { EMPTY_RESPONSE, isPlainObject, neutralToolCall } from "./common.js";
+
+const KINDS: Record<string, ToolKind> = { pre_run_command: "shell", pre_read_code: "read-file", pre_write_code: "write-file", pre_mcp_tool_use: "mcp" };
+
+/** Input leaves that describe content already on disk, not content the agent is adding. */
+const EXISTING_CONTENT = /(^|\.)old_string$/;
+
+type Payload = { agent_action_name: string; trajectory_id?: string; execution_id?: string; tool_info: Record<string, unknown> };
+
+// ---- fast check: may only say true for payloads ./windsurf-schemas.ts accepts (property-tested) ----
+const FAST_INFO: Record<string, (i: Record<string, unknown>) => boolean> = {
+  pre_run_command: (i) => typeof i.command_line === "string" && (i.cwd === undefined || typeof i.cwd === "string"),
+  pre_read_code: (i) => typeof i.file_path === "string",
+  pre_write_code: (i) => typeof i.file_path === "string",
+};
+
+export function fastValidateWindsurf(payload: unknown): boolean {
+  if (!isPlainObject(payload)) return false;
+  // Not a Windsurf hook payload at all (e.g. doctor's probe): nothing to decide.
+  if (payload.agent_action_name === undefined) return true;
+  if (typeof payload.agent_action_name !== "string") return false;
+  const name = payload.agent_action_name;
+  if (!(name in KINDS)) return true;
+  const p = payload;
+  return (
+    (p.trajectory_id === undefined || typeof p.trajectory_id === "string") &&
+    (p.execution_id === undefined || typeof p.execution_id === "string") &&
+    isPlainObject(p.tool_info) &&
+    (FAST_INFO[name]?.(p.tool_info) ?? true)
+  );
+}
+
+function toolCall(p: Payload): ToolCall {
+  const info = p.tool_info;
+  const kind = KINDS[p.agent_action_name]!;
+  const name = kind === "mcp" && typeof info.mcp_tool_name === "string" ? info.mcp_tool_name : p.agent_action_name;
+  const call = neutralToolCall(kind, name, info, p.execution_id, EXISTING_CONTENT);
+  if (kind === "shell") call.command = info.command_line as string;
+  if (typeof info.file_path === "string") call.path = info.file_path;
+  return call;
+}
+
+async function parse(payload: unknown): Promise<Parsed> {
+  if (!fastValidateWindsurf(payload)) {
+    const { validateWindsurfPayload } = await import("./windsurf-schemas.js");
+    validateWindsurfPayload(payload);
+  }
+  const p = payload as Payload;
+  if (p.agent_action_name === undefined) return { kind: "ignored", eventName: "a payload without agent_action_name" };
+  if (!(p.agent_action_name in KINDS)) return { kind: "ignored", eventName: p.agent_action_name };
+  const cwd = typeof p.tool_info.cwd === "string" ? p.tool_info.cwd : process.cwd();
+  return { kind: "event", event: { kind: "before-tool", agent: "windsurf", session: { id: p.trajectory_id ?? "", cwd, transcriptPath: undefined }, tool: toolCall(p) } };
+}
+
+function render(decision: Decision, event: HookEvent): HookResponse {
+  // Exit 2 is the only answer Windsurf reads; the text is shown to Cascade and the user.
+  if (event.kind === "before-tool" && decision.kind === "deny") return { exitCode: 2, stdout: "", stderr: `${decision.reason}\n` };
+  return EMPTY_RESPONSE;
+}
+
+export const windsurf: Adapter = {
+  id: "windsurf",
+  displayName: "Windsurf",
+  checkedAgainst: "docs.windsurf.com hooks (2026-11, unverified against a running client)",
+  capabilities: { rewriteInput: false, replaceOutput: false, hooksReads: true, askUser: false },
+  parse,
+  classify(payload) {
+    const name = (payload as { agent_action_name?: unknown } | null)?.agent_action_name;
+    return typeof name === "string" && name in KINDS ? ("before-tool" as EventKind) : "unknown";
+  },
+  render,
+  renderFailure(mode, message) {
+    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+  },
+  config: {
+    format: "flat-hooks-json",
+    entry: (_reg, command) => ({ command, show_output: true }),
+    // Windsurf has no untracked local hooks file: "local" uses the workspace file.
+    files: { project: ".windsurf/hooks.json", local: ".windsurf/hooks.json", user: ".codeium/windsurf/hooks.json" },
+    projectDirVariable: undefined,
+    registrations: ["pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"].map((event) => ({ event, matcher: undefined, timeout: 30 })),
+    notes: [
+      "Windsurf hooks can only block (exit 2): hookpack blocks literal secrets and secret reads before they happen, and answers a $secret: reference by blocking it with the brokered command to run instead. Output is NOT checked (Windsurf's post hooks cannot change it). Windsurf's hook protocol was checked only against its docs.",
+    ],
+  },
+};
