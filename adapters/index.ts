@@ -9,6 +9,7 @@ import { cursor } from "./cursor.js";
 import { gemini } from "./gemini.js";
 import { skipUnderCursor } from "./host.js";
 import { opencode } from "./opencode.js";
+import { qwen } from "./qwen.js";
 import { windsurf } from "./windsurf.js";
 
 export const ADAPTERS: Record<AgentId, Adapter> = {
@@ -21,4 +22,5 @@ export const ADAPTERS: Record<AgentId, Adapter> = {
   opencode,
   cursor,
   windsurf,
+  qwen,
 };

@@ -1,7 +1,7 @@
 // The neutral vocabulary every layer speaks. Adapters translate an agent's wire format into
 // these types and back; rules only ever see these. This module imports nothing.
 
-export const AGENT_IDS = ["claude-code", "codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf"] as const;
+export const AGENT_IDS = ["claude-code", "codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf", "qwen"] as const;
 export type AgentId = (typeof AGENT_IDS)[number];
 
 export function isAgentId(value: string): value is AgentId {

@@ -36,6 +36,7 @@ const ENTRIES = {
   "adapters/opencode-schemas": "opencode-schemas",
   "adapters/cursor-schemas": "cursor-schemas",
   "adapters/windsurf-schemas": "windsurf-schemas",
+  "adapters/qwen-schemas": "qwen-schemas",
 };
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 

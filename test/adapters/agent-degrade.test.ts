@@ -8,6 +8,7 @@ import { copilot } from "../../adapters/copilot.js";
 import { cursor } from "../../adapters/cursor.js";
 import { gemini } from "../../adapters/gemini.js";
 import { opencode } from "../../adapters/opencode.js";
+import { qwen } from "../../adapters/qwen.js";
 import { windsurf } from "../../adapters/windsurf.js";
 import type { HookEvent, Verdict } from "../../hooks/event.js";
 import { runPipeline } from "../../hooks/pipeline.js";
@@ -209,5 +210,28 @@ describe("windsurf rendering (block only, by exit 2)", () => {
 
   it("declares what it cannot do", () => {
     expect(windsurf.capabilities).toEqual({ rewriteInput: false, replaceOutput: false, hooksReads: true, askUser: false });
+  });
+});
+
+const qwenBase = { session_id: "s", cwd: "/p", transcript_path: "/p/t.json", timestamp: "2026-11-22T00:00:00Z", tool_name: "run_shell_command" };
+const qwenPre = { ...qwenBase, hook_event_name: "PreToolUse", tool_input: { command: "deploy" } };
+const qwenPost = { ...qwenBase, hook_event_name: "PostToolUse", tool_input: { command: "deploy" }, tool_response: { llmContent: "one\ntwo\n", returnDisplay: "" } };
+
+describe("qwen rendering", () => {
+  it("a rewrite it cannot apply (updatedInput is not read in PreToolUse) becomes a deny naming the command to run instead", async () => {
+    const r = await run(qwenPre, [rewrite], qwen);
+    const specific = out(r.stdout).hookSpecificOutput as Record<string, unknown>;
+    expect(specific.permissionDecision).toBe("deny");
+    expect(specific.permissionDecisionReason).toBe("hookpack cannot rewrite tool input for Qwen Code. Run this instead: hookpack exec -- deploy");
+  });
+
+  it("an ask is passed on", async () => {
+    const r = await run(qwenPre, [ask], qwen);
+    expect(out(r.stdout)).toEqual({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "ask", permissionDecisionReason: "needs a human." } });
+  });
+
+  it("a redaction becomes continue:false whose stopReason is the notice plus the redacted llmContent", async () => {
+    const r = await run(qwenPost, [redact({ llmContent: "one\n[REDACTED:x]\n", returnDisplay: "" })], qwen);
+    expect(out(r.stdout)).toEqual({ continue: false, stopReason: "[hookpack redacted 1 secret(s) from the output.]\none\n[REDACTED:x]\n" });
   });
 });

@@ -13,6 +13,8 @@ import { fastValidateCursor } from "../../adapters/cursor.js";
 import { validateCursorPayload } from "../../adapters/cursor-schemas.js";
 import { fastValidateGemini } from "../../adapters/gemini.js";
 import { fastValidateOpencode } from "../../adapters/opencode.js";
+import { fastValidateQwen } from "../../adapters/qwen.js";
+import { validateQwenPayload } from "../../adapters/qwen-schemas.js";
 import { fastValidateWindsurf } from "../../adapters/windsurf.js";
 import { validateWindsurfPayload } from "../../adapters/windsurf-schemas.js";
 import { validateOpencodePayload } from "../../adapters/opencode-schemas.js";
@@ -94,6 +96,14 @@ const AGENTS: Record<string, Spec> = {
     keys: ["agent_action_name", "trajectory_id", "execution_id", "timestamp", "tool_info"],
     inputKeys: ["command_line", "cwd", "file_path", "edits", "mcp_tool_name"],
     names: { tool: "unusedToolName", input: "tool_info", event: "agent_action_name" },
+  },
+  qwen: {
+    fast: fastValidateQwen,
+    zod: validateQwenPayload,
+    tools: ["run_shell_command", "read_file", "write_file", "edit", "grep_search", "mcp__x__y", ""],
+    events: ["PreToolUse", "PostToolUse", "SessionStart", "PermissionRequest"],
+    keys: ["session_id", "cwd", "transcript_path", "hook_event_name", "timestamp", "permission_mode", "tool_name", "tool_input", "tool_use_id", "tool_response"],
+    inputKeys: ["command", "is_background", "file_path", "content", "old_string", "new_string"],
   },
 };
 

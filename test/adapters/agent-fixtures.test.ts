@@ -15,7 +15,7 @@ type Json = Record<string, unknown>;
 
 /** What each outcome must look like on the agent's wire (beyond the recorded response.json). */
 const CONTRACTS: Record<
-  "codex" | "gemini" | "copilot" | "cline" | "opencode" | "cursor" | "windsurf",
+  "codex" | "gemini" | "copilot" | "cline" | "opencode" | "cursor" | "windsurf" | "qwen",
   {
     deny(out: Json): string;
     redact(out: Json): string;
@@ -114,6 +114,19 @@ const CONTRACTS: Record<
     redact: () => "",
     blocksByExitCode: true,
   },
+  qwen: {
+    deny(out) {
+      const specific = out.hookSpecificOutput as Json;
+      expect(specific.hookEventName).toBe("PreToolUse");
+      expect(specific.permissionDecision).toBe("deny");
+      return String(specific.permissionDecisionReason);
+    },
+    redact(out) {
+      // continue:false turns the result into an error carrying stopReason: the model reads it instead.
+      expect(out.continue).toBe(false);
+      return String(out.stopReason);
+    },
+  },
 };
 
 function parseStdout(stdout: string): Json | null {
@@ -123,7 +136,7 @@ function parseStdout(stdout: string): Json | null {
   return JSON.parse(stdout) as Json;
 }
 
-for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf"] as const) {
+for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf", "qwen"] as const) {
   const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
 
   describe(`${agent} fixtures through the real hook`, () => {

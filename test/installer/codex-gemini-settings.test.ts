@@ -1,4 +1,4 @@
-// `hookpack install/uninstall --agent codex|gemini` against real files in temp git repos, through
+// `hookpack install/uninstall --agent codex|gemini|qwen` against real files in temp git repos, through
 // the built CLI: the hooks land in each agent's own file and shape, install twice is no change,
 // uninstall restores every starting file byte for byte, and the Codex trust step is spelled out.
 import { execFileSync } from "node:child_process";
@@ -39,6 +39,7 @@ type Settings = { hooks: Record<string, Array<{ matcher?: string; hooks: Hook[] 
 const AGENTS = {
   codex: { file: ".codex/hooks.json", events: ["PreToolUse", "PostToolUse"], timeout: 30, name: undefined },
   gemini: { file: ".gemini/settings.json", events: ["BeforeTool", "AfterTool"], timeout: 30_000, name: "hookpack" },
+  qwen: { file: ".qwen/settings.json", events: ["PreToolUse", "PostToolUse"], timeout: 30, name: undefined },
 } as const;
 
 const FOREIGN = { matcher: "run_shell_command", hooks: [{ type: "command", command: "/usr/local/bin/audit", timeout: 5 }] };

@@ -1,0 +1,160 @@
+// Qwen Code adapter. Checked against @qwen-code/qwen-code 0.24.4 as read in the reference
+// (chunk-QA5TENCT.js output classes, chunk-DPEB6S2R.js firePreToolUseHook/firePostToolUseHook).
+// The real client needs Node >= 22 (Node 20 silently gets 0.15.x), so it was NOT driven end to end
+// here; fixtures follow the reference's payload shapes.
+//
+// Claude-shaped hooks in .qwen/settings.json. A PreToolUse payload:
+//   {"session_id":"…","transcript_path":"…","cwd":"/home/u/app","hook_event_name":"PreToolUse",
+//    "timestamp":"…","permission_mode":"default","tool_name":"run_shell_command",
+//    "tool_input":{"command":"ls","is_background":false},"tool_use_id":"…"}
+// PostToolUse adds "tool_response" and "duration_ms".
+//
+// What the client does with our answers [code, per the reference]:
+// - PreToolUse `hookSpecificOutput.permissionDecision` deny/ask (+ reason); exit 2 blocks.
+// - PreToolUse `updatedInput` is NOT read: no input rewrite, so a `$secret:` rewrite becomes a deny
+//   naming the brokered command to run instead (the pipeline's REWRITE_UNSUPPORTED).
+// - PostToolUse `continue:false` + `stopReason`: the call's result becomes an error carrying the
+//   stopReason text, so a redacted copy travels as that text (replaceOutputAsText).
+import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type { Adapter, Parsed } from "./adapter.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+
+const KINDS: Record<string, ToolKind> = {
+  run_shell_command: "shell",
+  read_file: "read-file",
+  read_many_files: "read-file",
+  write_file: "write-file",
+  edit: "write-file",
+  replace: "write-file",
+  grep_search: "search",
+  search_file_content: "search",
+  glob: "search",
+  list_directory: "search",
+  web_fetch: "fetch",
+};
+
+/** Input leaves that describe content already on disk, not content the agent is adding. */
+const EXISTING_CONTENT = /(^|\.)old_string$/;
+
+type ToolPayload = {
+  session_id: string;
+  cwd: string;
+  transcript_path?: string;
+  hook_event_name: string;
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  tool_use_id?: string;
+  tool_response?: unknown;
+};
+
+const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool" };
+
+// ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
+const optString = (v: unknown) => v === undefined || typeof v === "string";
+const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
+  run_shell_command: (i) => typeof i.command === "string" && (i.is_background === undefined || typeof i.is_background === "boolean"),
+  read_file: (i) => typeof i.file_path === "string",
+  write_file: (i) => typeof i.file_path === "string" && typeof i.content === "string",
+  edit: (i) => typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string),
+};
+
+export function fastValidateQwen(payload: unknown): boolean {
+  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  const name = payload.hook_event_name;
+  if (!(name in HANDLED)) return true;
+  const p = payload;
+  return (
+    typeof p.session_id === "string" &&
+    typeof p.cwd === "string" &&
+    optString(p.transcript_path) &&
+    optString(p.timestamp) &&
+    optString(p.permission_mode) &&
+    typeof p.tool_name === "string" &&
+    p.tool_name.length > 0 &&
+    isPlainObject(p.tool_input) &&
+    optString(p.tool_use_id) &&
+    (name === "PreToolUse" || "tool_response" in p) &&
+    (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
+  );
+}
+
+function toolCall(p: ToolPayload): ToolCall {
+  const input = p.tool_input;
+  const kind: ToolKind = KINDS[p.tool_name] ?? (p.tool_name.startsWith("mcp__") ? "mcp" : "other");
+  const call = neutralToolCall(kind, p.tool_name, input, p.tool_use_id, EXISTING_CONTENT);
+  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  if (kind === "shell") {
+    call.command = str("command");
+    call.background = input.is_background === true;
+  }
+  const path = str("file_path") ?? (kind === "search" ? (str("path") ?? str("dir_path")) : undefined);
+  if (path !== undefined) call.path = path;
+  if (kind === "fetch") call.url = str("url");
+  if (p.tool_name === "grep_search" || p.tool_name === "search_file_content") call.showsContent = true;
+  return call;
+}
+
+async function parse(payload: unknown): Promise<Parsed> {
+  if (!fastValidateQwen(payload)) {
+    const { validateQwenPayload } = await import("./qwen-schemas.js");
+    validateQwenPayload(payload);
+  }
+  const p = payload as ToolPayload;
+  const kind = HANDLED[p.hook_event_name];
+  if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
+  const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
+  if (kind === "before-tool") return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
+  return { kind: "event", event: { kind: "after-tool", agent: "qwen", session, tool: toolCall(p), output: p.tool_response } };
+}
+
+/** The text the model reads from a PostToolUse `tool_response` (llmContent when it has one). */
+function outputText(output: unknown): string {
+  const content = (output as { llmContent?: unknown } | null)?.llmContent;
+  return textOf(content ?? output);
+}
+
+function render(decision: Decision, event: HookEvent): HookResponse {
+  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+  if (event.kind === "before-tool") {
+    if (decision.kind === "deny") return jsonResponse({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: decision.reason } });
+    if (decision.permission === "ask") return jsonResponse({ ...warnings, hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "ask", permissionDecisionReason: decision.reason ?? "" } });
+    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  if (event.kind === "after-tool") {
+    // continue:false turns the result into an error carrying stopReason: the model reads it instead.
+    if (decision.kind === "deny") return jsonResponse({ continue: false, stopReason: decision.reason });
+    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  return EMPTY_RESPONSE;
+}
+
+export const qwen: Adapter = {
+  id: "qwen",
+  displayName: "Qwen Code",
+  checkedAgainst: "0.24.4 (shipped code as read in the reference; not run: needs Node >= 22)",
+  capabilities: { rewriteInput: false, replaceOutput: false, replaceOutputAsText: true, hooksReads: true },
+  parse,
+  classify(payload) {
+    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
+    return (typeof name === "string" && HANDLED[name]) || "unknown";
+  },
+  render,
+  renderFailure(mode, message) {
+    // Exit 2 blocks; other codes are non-blocking.
+    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+  },
+  outputText,
+  config: {
+    format: "claude-settings-json",
+    // Qwen has no untracked local settings file: "local" uses the project file.
+    files: { project: ".qwen/settings.json", local: ".qwen/settings.json", user: ".qwen/settings.json" },
+    projectDirVariable: "QWEN_PROJECT_DIR",
+    registrations: [
+      { event: "PreToolUse", matcher: "*", timeout: 30 },
+      { event: "PostToolUse", matcher: "*", timeout: 30 },
+    ],
+    notes: [
+      "Qwen Code hooks cannot rewrite a tool's input: hookpack answers a $secret: reference by blocking it with the brokered command to run instead. Qwen Code 0.24 needs Node >= 22 (older Node installs 0.15.x, whose hooks were not checked).",
+    ],
+  },
+};
