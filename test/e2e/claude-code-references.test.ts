@@ -5,6 +5,8 @@
 import { createHash, randomBytes } from "node:crypto";
 import { spawnSync } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
+import { createServer, type IncomingHttpHeaders } from "node:http";
+import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic, type ScriptStep } from "./fake-anthropic.js";
@@ -32,14 +34,16 @@ interface Run {
   forbidden: string[];
 }
 
-async function scenario(policy: unknown, steps: (sb: Sandbox) => ScriptStep[]): Promise<Run> {
+const scenario = (policy: unknown, steps: (sb: Sandbox) => ScriptStep[]) => scenarioWith("DEPLOY_KEY", policy, steps);
+
+async function scenarioWith(name: string, policy: unknown, steps: (sb: Sandbox) => ScriptStep[]): Promise<Run> {
   const sb = makeSandbox();
   cleanups.push(() => sb.cleanup());
   const value = `Vv${randomBytes(18).toString("hex")}`;
   const install = await installHookpack(sb);
   expect(install.code, describeRun(install)).toBe(0);
   writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
-  const set = spawnSync(process.execPath, [HOOKPACK_CJS, "secret", "set", "DEPLOY_KEY"], {
+  const set = spawnSync(process.execPath, [HOOKPACK_CJS, "secret", "set", name], {
     input: value,
     encoding: "utf8",
     env: { PATH: process.env.PATH, HOME: sb.home, HOOKPACK_HOME: sb.hookpackHome, HOOKPACK_KEY_BACKEND: "file", TMPDIR: sb.tmp },
@@ -121,6 +125,49 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
       expect(denied?.isError).toBe(true);
       expect(denied?.text).toContain("DEPLOY_KYE");
       expect(denied?.text).toContain("DEPLOY_KEY");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "curl with `Authorization: Bearer $secret:API_TOKEN` reaches a local server with the right header; the echoed value comes back masked",
+    async () => {
+      const seen: IncomingHttpHeaders[] = [];
+      const server = createServer((req, res) => {
+        seen.push(req.headers);
+        res.setHeader("content-type", "application/json");
+        // A careless API that echoes the credential back: the broker must mask it.
+        res.end(JSON.stringify({ user: "octo", auth: req.headers.authorization ?? null }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      const port = (server.address() as AddressInfo).port;
+      const policy = { version: 1, secrets: { API_TOKEN: { provider: "store", commands: [{ program: "curl", hosts: ["127.0.0.1"] }], approval: "auto" } } };
+      const s = await scenarioWith("API_TOKEN", policy, () => [
+        { text: "Calling the API.", tool_use: bash(`curl -s -H "Authorization: Bearer $secret:API_TOKEN" http://127.0.0.1:${port}/whoami`) },
+        { text: "Done." },
+      ]);
+      assertNoLeak(s);
+      expect(seen).toHaveLength(1);
+      expect(seen[0]!.authorization).toBe(`Bearer ${s.value}`);
+      const result = resultAfter(s, 1);
+      expect(result?.isError, JSON.stringify(result)).toBe(false);
+      expect(result?.text).toContain('"user":"octo"');
+      expect(result?.text).toContain("Bearer [REDACTED:API_TOKEN]");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "an `ask` policy: in headless mode the call is not run without a human, and the model is told why",
+    async () => {
+      const policy = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf"], approval: "ask" } } };
+      const s = await scenario(policy, (sb) => [{ text: "Hashing.", tool_use: bash(`touch '${join(sb.root, "ran")}'; printf %s $secret:DEPLOY_KEY | wc -c`) }, { text: "Done." }]);
+      assertNoLeak(s);
+      expect(existsSync(join(s.sb.root, "ran"))).toBe(false);
+      const result = resultAfter(s, 1);
+      expect(result?.isError).toBe(true);
+      expect(result?.text).toMatch(/DEPLOY_KEY/);
     },
     TEST_TIMEOUT,
   );
