@@ -6,7 +6,7 @@
 // Fake tokens are assembled at run time; nothing token-shaped is committed.
 import { spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -88,8 +88,11 @@ try {
   const secrets = cpReport.findings.filter((f) => f.kind === "secret").length;
   console.log(`hookpack: bench check-pack: ${files} files, ${mb(bytes).toFixed(1)} MB (${mb(statSync(tgz).size).toFixed(1)} MB gzipped), ${cp.seconds.toFixed(2)} s wall = ${(mb(bytes) / cp.seconds).toFixed(1)} MB/s; ${secrets} secret findings.`);
 
-  const sl = run("npx", ["--no-install", "secretlint", "--format", "json", "package/**/*"], { cwd: work });
-  if (sl.error || sl.status === null || /could not determine executable|not found|canceled|npm error|ERR!/.test(sl.stderr)) {
+  // The repository's own secretlint CLI (a devDependency), with the same preset, over the same files.
+  const slBin = join(root, "node_modules", ".bin", "secretlint");
+  writeFileSync(join(work, ".secretlintrc.json"), JSON.stringify({ rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] }));
+  const sl = existsSync(slBin) ? run(slBin, ["--format", "json", "--secretlintrc", join(work, ".secretlintrc.json"), "package/**/*"], { cwd: work, env: { ...process.env, NODE_PATH: join(root, "node_modules") } }) : { error: new Error("missing") };
+  if (sl.error || sl.status === null || /could not determine executable|not found|canceled|npm error|ERR!|Failed to load/.test(sl.stderr ?? "")) {
     console.log("hookpack: bench secretlint CLI: not installed here (npx --no-install secretlint); install secretlint@13 as a devDependency to print the ratio.");
   } else {
     console.log(`hookpack: bench secretlint CLI over the same ${files} unpacked files: ${sl.seconds.toFixed(2)} s = ${(mb(bytes) / sl.seconds).toFixed(1)} MB/s; check-pack is ${(sl.seconds / cp.seconds).toFixed(1)}x faster.`);
