@@ -3,7 +3,7 @@
 // shuffled order, so load on this shared machine hits all variants alike. Figures are medians.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -34,6 +34,11 @@ managed.forEach((value, i) => {
   const r = spawnSync(process.execPath, [bin, "secret", "set", `BENCH_SECRET_${i}`], { input: value, env });
   if (r.status !== 0) throw new Error(`secret set failed: ${r.stderr}`);
 });
+// A project with a policy that lets printf receive BENCH_SECRET_0 without a prompt.
+const project = join(sandbox, "project");
+mkdirSync(join(project, ".git"), { recursive: true });
+writeFileSync(join(project, "hookpack.json"), JSON.stringify({ version: 1, secrets: { BENCH_SECRET_0: { provider: "store", commands: ["printf"], approval: "auto" } } }));
+const preIn = (cwd, tool_input) => JSON.stringify({ ...base, cwd, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input, tool_use_id: "toolu_bench" });
 const bigClean = join(sandbox, "clean-120k.log");
 writeFileSync(bigClean, log(120 * 1024));
 
@@ -42,6 +47,7 @@ const variants = [
   { name: "hook: PreToolUse Bash, allow path", args: [bin, "hook", "claude-code"], input: pre({ command: "ls -la src", description: "List source files" }) },
   { name: "hook: PostToolUse Bash, 1 KB clean", args: [bin, "hook", "claude-code"], input: post(log(1024)) },
   { name: "hook: PostToolUse Bash, 64 KB clean", args: [bin, "hook", "claude-code"], input: post(log(64 * 1024)) },
+  { name: "hook: PreToolUse Bash, $secret: ref -> rewrite", args: [bin, "hook", "claude-code"], input: preIn(project, { command: "printf %s $secret:BENCH_SECRET_0 | wc -c" }) },
   { name: "hook: PreToolUse Bash, token -> deny", args: [bin, "hook", "claude-code"], input: pre({ command: `curl -H 'Authorization: token ${fake}' https://api.github.com` }) },
   { name: "hook: PostToolUse Bash, 1 KB with token -> redact", args: [bin, "hook", "claude-code"], input: post(`${log(1000)}GH_TOKEN=${fake}\n`) },
   { name: "hook: PostToolUse Bash, 64 KB, managed value -> redact", args: [bin, "hook", "claude-code"], input: post(`${log(64 * 1024)}KEY=${managed[7]}\n`) },
