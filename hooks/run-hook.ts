@@ -2,7 +2,7 @@
 // bounded read, one write to each stream, then `process.exitCode` (never process.exit, so the
 // streams flush).
 import { appendFileSync, fstatSync } from "node:fs";
-import { ADAPTERS } from "../adapters/index.js";
+import { loadAdapter } from "../adapters/load.js";
 import { createSecretRefHost } from "../broker/grants.js";
 import type { AuditEvent } from "../broker/audit.js";
 import { hookManagedSecrets, hookpackHomeFrom } from "../broker/hook-cache.js";
@@ -52,10 +52,11 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     positiveInt(env.HOOKPACK_MAX_STDIN_BYTES, DEFAULT_MAX_STDIN_BYTES),
     positiveInt(env.HOOKPACK_STDIN_TIMEOUT_MS, DEFAULT_STDIN_TIMEOUT_MS),
   );
+  const adapter = await loadAdapter(agent);
   let response;
   try {
     response = await runPipeline({ raw: input.text, overflow: input.overflow, timedOut: input.timedOut }, {
-      adapter: ADAPTERS[agent],
+      adapter,
       rules: DEFAULT_RULES,
       scanner: secretScanner,
       debug,
@@ -69,7 +70,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     const involvement = judgeInvolvement(input.text, secretScanner.mayContainSecret);
     const mode = failureMode("unknown", involvement);
     const what = "internal error while checking this call (run with HOOKPACK_DEBUG=1 for details and please report it)";
-    response = ADAPTERS[agent].renderFailure(mode, mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what));
+    response = adapter.renderFailure(mode, mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what));
   }
   debug?.(`${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`);
   if (response.stdout) process.stdout.write(response.stdout);
