@@ -11,7 +11,7 @@ import type { Readable } from "node:stream";
 
 export const DEFAULT_MAX_STDIN_BYTES = 64 * 1024 * 1024;
 export const DEFAULT_STDIN_TIMEOUT_MS = 10_000;
-const CHUNK = 1024 * 1024;
+const CHUNK = 64 * 1024;
 
 export interface StdinResult {
   text: string;
