@@ -7,7 +7,7 @@ import { planHookFiles, planHookFilesRemoval } from "./hook-files.js";
 import { planHygiene, planHygieneRemoval, type HygieneOptions } from "./hygiene.js";
 import { readIfExists, type FileChange, type Plan } from "./plan.js";
 import { planPolicyFile, planPolicyFileRemoval } from "./policy-file.js";
-import { chooseRuntime } from "./runtime.js";
+import { chooseRuntime, shellQuote } from "./runtime.js";
 
 export interface InstallContext {
   /** Project root (the git top level, or the working directory outside git). */
@@ -23,11 +23,20 @@ export interface InstallOptions extends HygieneOptions {
   adapters: readonly Adapter[];
   /** Defaults to "project" when hookpack is a dependency of the project, else "local". */
   scope: Scope | undefined;
+  /** Aider: no hooks and no config; it is started with SHELL=<the runtime's hookpack-shell>. */
+  aider?: boolean;
 }
 
 export interface InstallPlan {
   plan: Plan;
   notes: string[];
+  /** How to start Aider with hookpack-shell (shown even when nothing changed). */
+  aiderCommand?: string;
+}
+
+/** The per-user runtime copy of hookpack-shell (never npx, never the project's node_modules: SHELL must be one stable absolute path). */
+export function shellWrapperPath(ctx: InstallContext): string {
+  return join(ctx.hookpackHome, "runtime", ctx.version, "hookpack-shell.cjs");
 }
 
 interface InstallState {
@@ -115,12 +124,31 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: keep it out of git (e.g. in .git/info/exclude) or use --scope user.`);
     }
   }
+  let aiderCommand: string | undefined;
+  if (options.aider) {
+    // No agent config to write: the runtime copy (for its hookpack-shell) and the hygiene below.
+    const runtime = chooseRuntime({ ...ctx, scope: "user", projectDirVariable: undefined });
+    for (const change of runtime.changes) {
+      if (!copied.has(change.path)) plan.push(change);
+      copied.add(change.path);
+    }
+    aiderCommand = `SHELL=${shellQuote(shellWrapperPath(ctx))} aider`;
+  }
   if (options.scope !== "user") plan.push(planPolicyFile(ctx.root));
   const hygiene = planHygiene(options, ctx);
   plan.push(...hygiene.changes.filter((c) => !plan.some((p) => p.path === c.path)));
   notes.push(...hygiene.notes);
   plan.push(stateChange(ctx, stateText, state));
-  return { plan, notes };
+  return { plan, notes, ...(aiderCommand ? { aiderCommand } : {}) };
+}
+
+/** What `install --agent aider` tells the user, one line each. */
+export function aiderNotes(command: string): string[] {
+  return [
+    `Aider has no hooks, and hookpack writes no Aider config. Start it with hookpack-shell as its shell: ${command} …`,
+    "Aider then runs every /run, /test and suggested shell command as `hookpack-shell -c <cmd>`: literal secrets are refused, $secret:NAME references are brokered, and output is masked. hookpack-shell needs `node` on PATH (its first line is #!/usr/bin/env node).",
+    "hookpack-shell cannot ask for approval: give each secret aider may use \"approval\": \"auto\" and a \"commands\" list in hookpack.json. Aider reads files itself (/add, /read-only), so list .env and secret files in .aiderignore.",
+  ];
 }
 
 /** The folders a settings file at `rel` under `base` may have needed, innermost first (pruned only when empty). */

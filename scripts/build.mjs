@@ -14,6 +14,8 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const ENTRIES = {
   "cli/bin": "hookpack",
   "cli/main": "cli",
+  // `hookpack-shell`, the $SHELL replacement for agents without hooks (Aider).
+  "cli/shell": "hookpack-shell",
   "hooks/run-hook": "hook",
   "rules/secretlint-engine": "secretlint-engine",
   // Loaded by the hook only when a call needs them (a reference, a file read, a session end, an
@@ -49,6 +51,8 @@ const ENTRIES = {
   "adapters/windsurf-schemas": "windsurf-schemas",
   "adapters/qwen-schemas": "qwen-schemas",
 };
+/** The bundles that are programs (package.json "bin"): a shebang and mode 0755. */
+const EXECUTABLES = ["hookpack", "hookpack-shell"];
 const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root, src), out]));
 
 /** Imports of another entry's module stay imports of that bundle instead of being inlined. */
@@ -84,7 +88,7 @@ const results = await Promise.all(
       target: "node20",
       minify: process.env.HOOKPACK_BUILD_MINIFY !== "0",
       legalComments: "none",
-      banner: out === "hookpack" ? { js: "#!/usr/bin/env node" } : undefined,
+      banner: EXECUTABLES.includes(out) ? { js: "#!/usr/bin/env node" } : undefined,
       define: { HOOKPACK_VERSION: JSON.stringify(pkg.version) },
       alias: { debug: debugStub },
       // Prefer ESM builds: jsonc-parser's UMD main uses dynamic requires a bundle cannot follow.
@@ -103,7 +107,7 @@ if (process.env.HOOKPACK_BUILD_META === "1") {
   mkdirSync(join(root, ".cache"), { recursive: true });
   Object.values(ENTRIES).forEach((out, i) => writeFileSync(join(root, ".cache", `meta-${out}.json`), JSON.stringify(results[i].metafile)));
 }
-chmodSync(join(stage, "hookpack.cjs"), 0o755);
+for (const out of EXECUTABLES) chmodSync(join(stage, `${out}.cjs`), 0o755);
 const old = join(root, `dist.old-${process.pid}`);
 try {
   renameSync(join(root, "dist"), old);

@@ -5,7 +5,7 @@ import type { Adapter, Scope } from "../../adapters/adapter.js";
 import { ADAPTERS } from "../../adapters/index.js";
 import { AGENT_IDS, isAgentId } from "../../hooks/event.js";
 import { HookpackError } from "../../installer/errors.js";
-import { planInstall, planUninstall, type InstallContext } from "../../installer/install.js";
+import { aiderNotes, planInstall, planUninstall, type InstallContext } from "../../installer/install.js";
 import { applyPlan, pending } from "../../installer/plan.js";
 import { packedStateReport } from "../../scanners/pack-list.js";
 import { distDir, homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
@@ -14,6 +14,9 @@ import type { Command, Io } from "../io.js";
 const SCOPES: readonly Scope[] = ["project", "local", "user"];
 /** Product names people type for agents whose id is shorter. */
 const AGENT_ALIASES: Record<string, string> = { "codex-cli": "codex", "gemini-cli": "gemini", "copilot-cli": "copilot", claude: "claude-code" };
+/** Agents without hooks, served by hookpack-shell instead of an adapter. */
+const SHELL_AGENTS = ["aider"] as const;
+const KNOWN = [...AGENT_IDS, ...SHELL_AGENTS].join(", ");
 
 function parse(args: string[]) {
   const { values } = parseArgs({
@@ -30,16 +33,17 @@ function parse(args: string[]) {
     allowPositionals: false,
   });
   const ids = (values.agent ?? []).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean).map((a) => AGENT_ALIASES[a] ?? a);
-  if (ids.length === 0) throw new HookpackError("USAGE", `hookpack: --agent is required (one of: ${AGENT_IDS.join(", ")}).`);
-  const adapters: Adapter[] = ids.map((id) => {
-    if (!isAgentId(id)) throw new HookpackError("USAGE", `hookpack: unknown agent "${id}"; expected one of: ${AGENT_IDS.join(", ")}.`);
+  if (ids.length === 0) throw new HookpackError("USAGE", `hookpack: --agent is required (one of: ${KNOWN}).`);
+  const aider = ids.includes("aider");
+  const adapters: Adapter[] = ids.filter((id) => id !== "aider").map((id) => {
+    if (!isAgentId(id)) throw new HookpackError("USAGE", `hookpack: unknown agent "${id}"; expected one of: ${KNOWN}.`);
     return ADAPTERS[id];
   });
   const scope = values.scope;
   if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope)) {
     throw new HookpackError("USAGE", `hookpack: unknown scope "${scope}"; expected one of: ${SCOPES.join(", ")}.`);
   }
-  return { adapters, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false, gitHook: !values["no-git-hook"], ignoreFiles: !values["no-ignore-files"], publishGate: values["publish-gate"] };
+  return { adapters, aider, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false, gitHook: !values["no-git-hook"], ignoreFiles: !values["no-ignore-files"], publishGate: values["publish-gate"] };
 }
 
 function context(io: Io): InstallContext {
@@ -66,18 +70,21 @@ export const install: Command = {
   async run(args, io) {
     const options = parse(args);
     const ctx = context(io);
-    const { plan, notes } = planInstall(options, ctx);
+    const { plan, notes, aiderCommand } = planInstall(options, ctx);
     const changes = pending(plan).filter((c) => !c.path.endsWith("installs.json") || pending(plan).length > 1);
+    const aider = aiderCommand ? aiderNotes(aiderCommand) : [];
     if (changes.length === 0) {
       io.out(`hookpack: already installed; nothing to change.\n`);
+      for (const note of aider) io.out(`hookpack: ${note}\n`);
       return 0;
     }
     if (options.dryRun) {
       report(io, ctx, changes, true);
+      for (const note of aider) io.out(`hookpack: ${note}\n`);
       return 0;
     }
     report(io, ctx, applyPlan(plan), false);
-    for (const note of notes) io.out(`hookpack: ${note}\n`);
+    for (const note of [...notes, ...aider]) io.out(`hookpack: ${note}\n`);
     if (options.ignoreFiles) for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
     return 0;
   },
