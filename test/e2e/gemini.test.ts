@@ -4,11 +4,13 @@
 // exactly what the model would see, so "the secret never reaches the model" is an assertion over
 // its request log.
 // Recipe: /work/shared/reference/e2e-real-clients.md §6.
+import { spawnSync } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeGemini, type FakeServer, type Logged, type Step } from "./fake-models.js";
-import { baseEnv, describeRun, e2eClient, fakeGithubToken, installHookpack, makeSandbox, requireBuild, run, type ClientInfo, type RunResult, type Sandbox } from "./helpers.js";
+import { baseEnv, describeRun, e2eClient, fakeGithubToken, HOOKPACK_CJS, installHookpack, makeSandbox, requireBuild, run, type ClientInfo, type RunResult, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 120_000;
 const KEEP = process.env.HOOKPACK_E2E_KEEP === "1";
@@ -41,7 +43,10 @@ interface Scenario {
   diag: () => string;
 }
 
-async function scenario(steps: Step[], opts: { hooks: boolean; forbid?: string[]; files?: Record<string, string> }): Promise<Scenario> {
+async function scenario(
+  steps: Step[],
+  opts: { hooks: boolean; forbid?: string[]; files?: Record<string, string>; setup?: (sb: Sandbox) => void; env?: Record<string, string> },
+): Promise<Scenario> {
   const sb = makeSandbox("hookpack-e2e-gemini-");
   if (!KEEP) cleanups.push(() => sb.cleanup());
   else console.log(`[e2e] keeping ${sb.root}`);
@@ -62,7 +67,9 @@ async function scenario(steps: Step[], opts: { hooks: boolean; forbid?: string[]
     GEMINI_API_KEY: "dummy",
     GEMINI_CLI_TRUST_WORKSPACE: "true",
     HOOKPACK_HOME: sb.hookpackHome,
+    ...opts.env,
   };
+  opts.setup?.(sb);
   const args = [client.bin, "-p", "run the step", "--output-format", "json", "--approval-mode", "yolo"];
   const result = await run(process.execPath, args, { cwd: sb.project, env, timeoutMs: 90_000 });
   if (KEEP) writeFileSync(join(sb.root, "requests.json"), JSON.stringify(fake.requests(), null, 2));
@@ -196,6 +203,45 @@ describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
       const second = main(fake).find((q) => q.step === 1);
       expect(second, diag()).toBeDefined();
       expect(second!.leaksOutsideOwnToolCall).toEqual([token]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "brokers a $secret: reference: the command runs with the value, its echo comes back masked, a reference the policy denies is blocked; no request carries the value",
+    async () => {
+      const value = `Vv${randomBytes(18).toString("hex")}`;
+      const forbid = [value, Buffer.from(value).toString("base64"), Buffer.from(value).toString("hex")];
+      const policy = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"], approval: "auto" } } };
+      const shell = (command: string) => ({ name: "run_shell_command", args: { command, description: "run it" } });
+      const { sb, fake, run: r, diag } = await scenario(
+        [
+          { text: "Hashing.", call: shell('printf %s "$secret:DEPLOY_KEY" | sha256sum') },
+          { text: "Printing.", call: shell("echo key=$secret:DEPLOY_KEY") },
+          { text: "Uploading.", call: shell('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/') },
+          { text: "Done." },
+        ],
+        {
+          hooks: true,
+          forbid,
+          env: { HOOKPACK_KEY_BACKEND: "file" },
+          setup: (box) => {
+            writeFileSync(join(box.project, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
+            const set = spawnSync(process.execPath, [HOOKPACK_CJS, "secret", "set", "DEPLOY_KEY"], { input: value, encoding: "utf8", env: { PATH: process.env.PATH, HOME: box.home, HOOKPACK_HOME: box.hookpackHome, HOOKPACK_KEY_BACKEND: "file" } });
+            expect(set.status, set.stderr).toBe(0);
+          },
+        },
+      );
+      expect(r.code, diag()).toBe(0);
+      for (const q of fake.requests()) {
+        const hits = forbid.filter((f) => JSON.stringify(q.body).includes(f));
+        expect(hits, `request #${q.seq} carries the value`).toEqual([]);
+      }
+      const outputs = toolOutputs(main(fake).at(-1)!);
+      expect(outputs[0], diag()).toContain(createHash("sha256").update(value).digest("hex"));
+      expect(outputs[1]).toContain("key=[REDACTED:DEPLOY_KEY]");
+      expect(outputs[2]).toMatch(/hookpack/);
+      expect(existsSync(join(sb.project, "sent"))).toBe(false);
     },
     TEST_TIMEOUT,
   );
