@@ -2,6 +2,7 @@
 // when something needs attention, one concrete fix. Reads files, asks git, opens the store and
 // runs each registered hook command once with a harmless payload; never writes anything.
 // The command (cli/commands/doctor.ts) does the wording around it and the exit code.
+import { hookCachePath, loadHookCache } from "../broker/hook-cache.js";
 import { spawn } from "node:child_process";
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative } from "node:path";
@@ -135,6 +136,17 @@ async function checkStore(ctx: DoctorContext): Promise<StoreState> {
   const where = { keychain: "in the OS keychain", file: "in a 0600 key file", passphrase: "derived from your passphrase" }[store.keyInfo.backend];
   checks.push({ id: "store", status: "ok", subject: MACHINE, message: `secret store ${store.path}: ${store.list().length} secret(s), integrity verified, key ${where}.` });
   if (store.keyInfo.backend === "keychain") checks.push({ id: "keychain", status: "ok", subject: MACHINE, message: "the OS keychain answered and holds the store's key." });
+  // The hooks and scanners find stored secrets only through the hook cache (hashes, no values).
+  if (store.list().length > 0) {
+    const cache = loadHookCache(ctx.hookpackHome);
+    if (!cache) {
+      checks.push({ id: "hook-cache", status: "warn", subject: MACHINE, message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) is missing: hooks, pre-push and check-pack cannot recognise stored secrets in output or files.`, fix: "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again." });
+    } else if (cache.stale) {
+      checks.push({ id: "hook-cache", status: "warn", subject: MACHINE, message: "the hook cache is older than the secret store: secrets changed since may go unrecognised in tool output.", fix: "set any secret again (`hookpack secret set NAME`): every store write rebuilds the cache." });
+    } else {
+      checks.push({ id: "hook-cache", status: "ok", subject: MACHINE, message: `the hook cache knows ${cache.matcher.names.length} stored secret(s), by hash only.` });
+    }
+  }
   return { store, checks };
 }
 

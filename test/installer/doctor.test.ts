@@ -186,6 +186,19 @@ describe("hookpack doctor", () => {
     expect(find(report, "store", "fail")[0]!.message).toContain("integrity check");
   });
 
+  it("a missing hook cache (stored secrets the hooks could not recognise), and its repair", async () => {
+    setup();
+    await install();
+    expect((await hookpack(["secret", "set", "API_TOKEN"], { input: "abcdefgh12345678", env, cwd: sb.project })).exitCode).toBe(0);
+    expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
+    unlinkSync(join(sb.hookpackHome, "hook-cache.json"));
+    const { report, exit } = await doctor();
+    expect(exit).toBe(1);
+    expect(find(report, "hook-cache", "warn")[0]!.fix).toContain("hookpack scan --state");
+    expect((await hookpack(["scan", "--state"], { cwd: sb.project, env })).exitCode).not.toBe(2);
+    expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
+  });
+
   it("secrets revoked and exposed; a tampered audit log", async () => {
     setup();
     await install();
