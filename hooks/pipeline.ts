@@ -64,7 +64,9 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   try {
     payload = JSON.parse(input.raw);
   } catch (error) {
-    return fail("unknown", `the hook payload is not valid JSON (${(error as Error).message})`, involvement());
+    // Never the parser's message: V8 quotes the start of the offending text, which may be a secret.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    return fail("unknown", `the hook payload is not valid JSON${at ? ` (at byte ${at})` : ""}`, involvement());
   }
 
   let event: HookEvent;

@@ -84,6 +84,14 @@ describe("hook entry", () => {
     expect(result.stdout).not.toContain(tokens.github);
   });
 
+  it("never quotes the payload when it is not JSON (the parser would echo the start of a secret)", async () => {
+    const result = await run(`${tokens.github} is not json`);
+    expect(result.exitCode).toBe(2);
+    expect(result.stderr).toMatch(/not valid JSON/);
+    // No 6-character run of the token may appear anywhere in what we wrote.
+    for (let i = 0; i + 6 <= tokens.github.length; i++) expect(result.stderr + result.stdout).not.toContain(tokens.github.slice(i, i + 6));
+  });
+
   it("rejects an unknown agent with a usage error", async () => {
     const result = await hookpack(["hook", "no-such-agent"], { input: "{}", env: box.env });
     expect(result.exitCode).toBe(2);
