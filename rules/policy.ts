@@ -72,7 +72,10 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
   try {
     data = JSON.parse(text);
   } catch (error) {
-    throw new PolicyError(path, `${path} is not valid JSON (${(error as Error).message})`);
+    // Not the parser's message: V8 quotes the offending text, and a value pasted there by mistake
+    // would reach the model through the deny reason.
+    const at = /position (\d+)/.exec((error as Error).message)?.[1];
+    throw new PolicyError(path, `${path} is not valid JSON${at ? ` (at byte ${at})` : ""}`);
   }
   // ajv lives in its own bundle, loaded only here (never on the hook's allow path).
   const { validatePolicyData } = await import("./policy-validate.js");
