@@ -5,12 +5,11 @@
 // bracket, never values; a span that looks like a secret is not recorded). Uninstall of an
 // untouched file restores it byte for byte; a file edited since is repaired structurally instead.
 import { createHash } from "node:crypto";
-import { isDeepStrictEqual } from "node:util";
 import type { ConfigLayout, HookRegistration } from "../adapters/adapter.js";
 import { PREFILTER } from "../rules/secretlint.js";
-import { HookpackError } from "./errors.js";
 import { addFlatRegistrations, entryCommands, isOurEntry, removeFlatRegistrations } from "./flat-hooks.js";
-import { readJsonDocument, setJson } from "./json-edit.js";
+import { removeEntries, upsertEntries, type EntryKind } from "./hook-lists.js";
+import { readJsonDocument } from "./json-edit.js";
 
 export interface Reversal {
   /** sha256 of the file as we left it. */
@@ -51,71 +50,22 @@ export function groupCommands(group: unknown): string[] {
   return Array.isArray(hooks) ? hooks.map((h) => (h as { command?: unknown }).command).filter((c): c is string => typeof c === "string") : [];
 }
 
-function shapeError(file: string, path: string, expected: string): HookpackError {
-  return new HookpackError(
-    "SETTINGS_SHAPE",
-    `hookpack: ${file} has an unexpected ${path} (expected ${expected}); nothing was changed.`,
-    "Fix that member by hand (see the agent's hook documentation), then run the command again.",
-  );
-}
-
-function hookArrays(value: Record<string, unknown>, file: string): Record<string, unknown> | undefined {
-  const hooks = value.hooks;
-  if (hooks === undefined) return undefined;
-  if (hooks === null || typeof hooks !== "object" || Array.isArray(hooks)) throw shapeError(file, "`hooks`", "an object");
-  return hooks as Record<string, unknown>;
-}
-
 /** The settings text with our registrations present exactly once (and nothing else changed). */
 export function addRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, command: string): { text: string; createdKeys: string[] } {
   if (layout.format === "flat-hooks-json") return addFlatRegistrations(text, file, layout, agent, command);
-  let doc = readJsonDocument(text, file);
-  let out = text;
   const createdKeys: string[] = [];
-  for (const reg of layout.registrations) {
-    const hooks = hookArrays(doc.value, file);
-    if (!hooks) createdKeys.push("hooks");
-    const groups = hooks?.[reg.event];
-    if (groups !== undefined && !Array.isArray(groups)) throw shapeError(file, `\`hooks.${reg.event}\``, "an array");
-    const want = desiredGroup(reg, command);
-    const list = (groups ?? []) as unknown[];
-    const ours = list.map((g, i) => (isOurGroup(g, agent) ? i : -1)).filter((i) => i >= 0);
-    if (ours.length === 1 && isDeepStrictEqual(list[ours[0]!], want)) continue;
-    if (groups === undefined) {
-      createdKeys.push(`hooks.${reg.event}`);
-      out = setJson(out, ["hooks", reg.event], [want]);
-    } else if (ours.length > 0) {
-      // An older or duplicated registration of ours: replace the first, drop the rest.
-      for (const i of ours.slice(1).reverse()) out = setJson(out, ["hooks", reg.event, i], undefined);
-      out = setJson(out, ["hooks", reg.event, ours[0]!], want);
-    } else {
-      out = setJson(out, ["hooks", reg.event, list.length], want, list.length);
-    }
-    doc = readJsonDocument(out, file);
-  }
-  return { text: out, createdKeys };
+  return { text: upsertEntries(text, file, layout.registrations, groupKind(agent, command), createdKeys), createdKeys };
+}
+
+/** Claude-shaped `{matcher, hooks:[…]}` groups. */
+function groupKind(agent: string, command = ""): EntryKind {
+  return { want: (reg) => desiredGroup(reg, command), isOurs: (group) => isOurGroup(group, agent) };
 }
 
 /** The settings text without our registrations; containers we created are removed when empty. */
 export function removeRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, createdKeys: readonly string[]): string {
   if (layout.format === "flat-hooks-json") return removeFlatRegistrations(text, file, layout, agent, createdKeys);
-  let doc = readJsonDocument(text, file);
-  let out = text;
-  for (const reg of layout.registrations) {
-    const groups = hookArrays(doc.value, file)?.[reg.event];
-    if (!Array.isArray(groups)) continue;
-    const ours = groups.map((g, i) => (isOurGroup(g, agent) ? i : -1)).filter((i) => i >= 0);
-    for (const i of ours.reverse()) out = setJson(out, ["hooks", reg.event, i], undefined);
-    doc = readJsonDocument(out, file);
-    const left = hookArrays(doc.value, file)?.[reg.event];
-    if (Array.isArray(left) && left.length === 0 && createdKeys.includes(`hooks.${reg.event}`)) {
-      out = setJson(out, ["hooks", reg.event], undefined);
-      doc = readJsonDocument(out, file);
-    }
-  }
-  const hooks = hookArrays(doc.value, file);
-  if (hooks && Object.keys(hooks).length === 0 && createdKeys.includes("hooks")) out = setJson(out, ["hooks"], undefined);
-  return out;
+  return removeEntries(text, file, layout.registrations, groupKind(agent), createdKeys);
 }
 
 /** The single changed span between two texts, recorded so an untouched file can be restored exactly. */
