@@ -267,3 +267,60 @@ const gemini: Protocol = {
 };
 
 export const startFakeGemini = (script: Script) => startFake(script, gemini);
+
+// ---------------------------------------------------------------------------------------------
+// OpenAI Chat Completions API (what Qwen Code and OpenCode's openai-compatible provider speak).
+// Answers in SSE when the request asks for `stream: true`, as one JSON document otherwise.
+
+const openAiChat: Protocol = {
+  offeredTools(path, body) {
+    if (!/\/chat\/completions$/.test(path) || !isObject(body)) return undefined;
+    const tools = Array.isArray(body.tools) ? body.tools : [];
+    return tools.map((t) => (isObject(t) && isObject(t.function) ? String(t.function.name ?? "") : ""));
+  },
+  ownCalls(body) {
+    const messages = isObject(body) && Array.isArray(body.messages) ? body.messages : [];
+    const out: Array<{ node: unknown; name: string; args: unknown }> = [];
+    for (const m of messages) {
+      if (!isObject(m) || m.role !== "assistant" || !Array.isArray(m.tool_calls)) continue;
+      for (const c of m.tool_calls) {
+        if (!isObject(c) || typeof c.id !== "string" || !c.id.startsWith("call_e2efake_") || !isObject(c.function)) continue;
+        let args: unknown = c.function.arguments;
+        try {
+          args = JSON.parse(String(c.function.arguments));
+        } catch {
+          /* keep raw */
+        }
+        out.push({ node: c, name: String(c.function.name), args });
+      }
+    }
+    return out;
+  },
+  answer(res, _path, body, step, side) {
+    const model = isObject(body) && typeof body.model === "string" ? body.model : "gpt-fake";
+    const id = `chatcmpl_${randomBytes(8).toString("hex")}`;
+    const created = Math.floor(Date.now() / 1000);
+    const stepIndex = this.ownCalls(body).length;
+    const text = side ? "ok" : step?.text;
+    const call = !side && step?.call ? { id: callIdFor(stepIndex), type: "function", function: { name: step.call.name, arguments: JSON.stringify(step.call.args) } } : undefined;
+    const finish = call ? "tool_calls" : "stop";
+    const usage = { prompt_tokens: 25, completion_tokens: 10, total_tokens: 35 };
+    if (!(isObject(body) && body.stream === true)) {
+      res.writeHead(200, { "content-type": "application/json" });
+      const message = { role: "assistant", content: text ?? null, ...(call ? { tool_calls: [call] } : {}) };
+      res.end(JSON.stringify({ id, object: "chat.completion", created, model, choices: [{ index: 0, message, finish_reason: finish }], usage }));
+      return;
+    }
+    const send = sse(res);
+    const chunk = (delta: Json, finish_reason: string | null, extra: Json = {}) =>
+      send({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason }], ...extra });
+    chunk({ role: "assistant", content: "" }, null);
+    if (text !== undefined) chunk({ content: text }, null);
+    if (call) chunk({ tool_calls: [{ index: 0, ...call }] }, null);
+    chunk({}, finish, { usage });
+    res.write("data: [DONE]\n\n");
+    res.end();
+  },
+};
+
+export const startFakeOpenAIChat = (script: Script) => startFake(script, openAiChat);
