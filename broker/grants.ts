@@ -14,7 +14,7 @@ import type { Policy } from "../rules/policy.js";
 
 /** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
 const POLICY_FILE = "hookpack.json";
-import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
+import type { OfferedCall, SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
 
@@ -184,6 +184,27 @@ export function redeemGrant(home: string, req: RedeemRequest): Grant {
   return grant;
 }
 
+/**
+ * Is grant `id` still pending (not redeemed, revoked or expired) and minted for exactly these
+ * names and this argv, in this agent session? Reads only; `hookpack exec` still redeems it.
+ */
+export function isPendingGrantFor(home: string, call: OfferedCall, now = Date.now()): boolean {
+  if (!GRANT_ID_RE.test(call.id)) return false;
+  let grant: Grant;
+  try {
+    grant = JSON.parse(readFileSync(grantFile(home, call.id), "utf8")) as Grant;
+  } catch {
+    return false;
+  }
+  return (
+    Date.parse(grant.expiresAt) > now &&
+    grant.agent === call.agent &&
+    grant.session === call.session &&
+    grant.commandSha256 === hashArgv(call.argv) &&
+    [...new Set(call.names)].sort().join(",") === grant.names.join(",")
+  );
+}
+
 function safeUnlink(path: string): void {
   try {
     unlinkSync(path);
@@ -349,5 +370,6 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
       const g = mintGrant(home, req);
       return { id: g.id, expiresAt: g.expiresAt };
     },
+    isOffered: (call) => isPendingGrantFor(home, call),
   };
 }

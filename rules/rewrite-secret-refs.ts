@@ -26,6 +26,15 @@ export interface GrantRequest {
   providers?: Record<string, import("../broker/providers.js").ProviderSpec>;
 }
 
+/** A brokered command as hookpack offered it to an agent that cannot rewrite input ("Run this instead"). */
+export interface OfferedCall {
+  id: string;
+  names: string[];
+  argv: string[];
+  agent: string;
+  session: string;
+}
+
 /** What the rule needs from outside; the hook entry provides it (broker/grants.ts). */
 export interface SecretRefHost {
   /** hookpack.json for a project directory (NO_POLICY when there is none); throws PolicyError. */
@@ -34,6 +43,11 @@ export interface SecretRefHost {
   storedNames(): string[] | undefined;
   approvedForSession(agent: string, session: string, name: string): boolean;
   mintGrant(req: GrantRequest): { id: string; expiresAt: string };
+  /**
+   * Does a pending (unused, unexpired) grant cover exactly this brokered call for this agent
+   * session? Read only: the broker still redeems the grant. Absent: no offered call is allowed.
+   */
+  isOffered?(call: OfferedCall): boolean;
   self: SelfInvocation;
   /** HOOKPACK_HOME, to keep the agent's commands away from it. */
   home: string;
@@ -84,6 +98,35 @@ async function brokerMisuse(command: string, home: string): Promise<Verdict | un
   return undefined;
 }
 
+/**
+ * Is this command, byte for byte, the brokered command hookpack itself offered in this agent
+ * session (an agent that cannot rewrite input is told to run it instead), with its grant pending?
+ * Anything else that runs `hookpack exec` stays denied: the grant binds the exact argv and the
+ * text must be exactly what hookpack would have written, so no extra shell syntax can ride along.
+ */
+async function offeredBrokerCall(command: string, event: HookEvent, host: SecretRefHost): Promise<boolean> {
+  if (!host.isOffered) return false;
+  const [, { brokeredCommand }, { argvOf, scanShell }] = await heavy();
+  const text = command.trim();
+  const scan = scanShell(text);
+  if (scan.commands.length !== 1 || scan.refs.length > 0 || scan.problems.length > 0) return false;
+  const words = argvOf(scan.commands[0]!).map((w) => w.value);
+  if (words.some((w) => w === undefined)) return false;
+  const [node, script, verb, flag, id] = words as string[];
+  if (node !== host.self.node || script !== host.self.script || verb !== "exec" || flag !== "--grant" || id === undefined) return false;
+  const names: string[] = [];
+  let i = 5;
+  for (; words[i] === "--secret"; i += 2) {
+    const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(words[i + 1] ?? "");
+    if (!m) return false;
+    names.push(m[1]!);
+  }
+  if (words[i] !== "--") return false;
+  const argv = words.slice(i + 1) as string[];
+  if (names.length === 0 || brokeredCommand(host.self, id, names, argv) !== text) return false;
+  return host.isOffered({ id, names, argv, agent: event.agent, session: event.session.id });
+}
+
 const STRENGTH: Record<Approval, number> = { auto: 0, once: 1, ask: 2 };
 
 export const rewriteSecretRefs: Rule = {
@@ -101,6 +144,7 @@ export const rewriteSecretRefs: Rule = {
     }
     if (tool.kind === "shell" && tool.command !== undefined && host) {
       const misuse = await brokerMisuse(tool.command, host.home);
+      if (misuse?.kind === "deny" && misuse.code === "BROKER_SELF_CALL" && (await offeredBrokerCall(tool.command, event, host))) return { kind: "allow" };
       if (misuse) return misuse;
     }
     const carrying = tool.fields.filter((f) => REF_ANYWHERE.test(f.value));

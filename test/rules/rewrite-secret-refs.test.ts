@@ -200,6 +200,34 @@ describe("hook + broker, real processes", () => {
     expect(replay.stderr).toMatch(/already used/);
   });
 
+  it("an agent that cannot rewrite (Qwen Code): the deny names a brokered command; exactly that command passes the hook once, in that session only", () => {
+    sb = sandbox();
+    const value = fakeSecret();
+    setSecret(sb, "API_TOKEN", value);
+    const proj = join(sb.dir, "proj");
+    mkdirSync(proj);
+    writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, secrets: { API_TOKEN: { approval: "auto", commands: ["printf"] } } }));
+    const qwen = (command: string, session = "s-qwen") =>
+      run(sb, ["hook", "qwen"], {
+        input: JSON.stringify({ session_id: session, cwd: proj, hook_event_name: "PreToolUse", tool_name: "run_shell_command", tool_input: { command }, tool_use_id: "t1" }),
+        cwd: proj,
+      });
+    const decision = (r: { stdout: string }) => (r.stdout.trim() === "" ? { permissionDecision: "allow", permissionDecisionReason: "" } : (JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } }).hookSpecificOutput);
+    const denied = decision(qwen("printf %s $secret:API_TOKEN | wc -c"));
+    expect(denied.permissionDecision).toBe("deny");
+    const offered = /Run this instead: (.*)$/s.exec(denied.permissionDecisionReason)?.[1] ?? "";
+    expect(offered).toContain(" exec --grant g_");
+    // Anything but the exact text, or another session, is still a self-call of the broker.
+    expect(decision(qwen(`${offered}; id`)).permissionDecision).toBe("deny");
+    expect(decision(qwen(offered.replace("wc -c", "cat"))).permissionDecision).toBe("deny");
+    expect(decision(qwen(offered, "s-other")).permissionDecision).toBe("deny");
+    expect(decision(qwen(offered)).permissionDecision).toBe("allow");
+    const ran = spawnSync("bash", ["-c", offered], { env: sb.env, cwd: proj, encoding: "utf8" });
+    expect(ran.stdout.trim()).toBe(String(value.length));
+    // Redeemed: the same text is refused by the hook before the broker would refuse it.
+    expect(decision(qwen(offered)).permissionDecisionReason).toMatch(/runs `hookpack exec` itself/);
+  });
+
   it("a policy that denies: the hook denies with a value-free reason", () => {
     sb = sandbox();
     setSecret(sb, "API_TOKEN", fakeSecret());
