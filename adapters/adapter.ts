@@ -56,14 +56,21 @@ export interface ConfigLayout {
    * Cursor, Windsurf), with an optional top-level `version`.
    * "hook-files": one executable file per registration in the directory `files[scope]`, built by
    * `hookFile` (Cline).
+   * "inline-toml": `[[hooks.<event>]]` tables with `[[hooks.<event>.hooks]]` handlers in a TOML
+   * config (Codex `config.toml`); only ever an `inlineToml` alternative, never a primary format.
    */
-  format: "claude-settings-json" | "flat-hooks-json" | "hook-files";
+  format: "claude-settings-json" | "flat-hooks-json" | "hook-files" | "inline-toml";
   /** flat-hooks-json: the hook entry for one registration. */
   entry?(registration: HookRegistration, command: string): Record<string, unknown>;
   /** flat-hooks-json: the top-level `version` the file must carry, if any. */
   version?: number;
   /** hook-files: the file (name inside the hooks directory, full text) for one registration. */
   hookFile?(registration: HookRegistration, command: string): { name: string; text: string };
+  /**
+   * A TOML config that can hold the same hooks inline (Codex `config.toml`). The installer writes
+   * there instead of `files` when that file already keeps hooks inline, and always cleans both.
+   */
+  inlineToml?: { files: Record<Scope, string> };
   /** Settings file per scope; project and local are relative to the project root, user to HOME. */
   files: Record<Scope, string>;
   /** How a hook command refers to the project root at run time, if the agent offers one. */

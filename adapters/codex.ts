@@ -140,6 +140,8 @@ export const codex: Adapter = {
     // layer: "local" uses the project file.
     format: "claude-settings-json",
     files: { project: ".codex/hooks.json", local: ".codex/hooks.json", user: ".codex/hooks.json" },
+    // …or inline `[[hooks.<event>]]` tables in config.toml of the same layer, when the user keeps them there.
+    inlineToml: { files: { project: ".codex/config.toml", local: ".codex/config.toml", user: ".codex/config.toml" } },
     projectDirVariable: undefined,
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },

@@ -8,8 +8,9 @@ import { createHash } from "node:crypto";
 import type { ConfigLayout, HookRegistration } from "../adapters/adapter.js";
 import { PREFILTER } from "../rules/secretlint.js";
 import { addFlatRegistrations, entryCommands, isOurEntry, removeFlatRegistrations } from "./flat-hooks.js";
-import { removeEntries, upsertEntries, type EntryKind } from "./hook-lists.js";
+import { ourCommand, removeEntries, upsertEntries, type EntryKind } from "./hook-lists.js";
 import { readJsonDocument } from "./json-edit.js";
+import { addTomlRegistrations, removeTomlRegistrations } from "./toml-hooks.js";
 
 export interface Reversal {
   /** sha256 of the file as we left it. */
@@ -38,7 +39,7 @@ export function isOurGroup(group: unknown, agent: string): boolean {
   if (entryCommands(group).length > 0) return isOurEntry(group, agent);
   const hooks = (group as { hooks?: unknown } | null)?.hooks;
   if (!Array.isArray(hooks) || hooks.length === 0) return false;
-  const ours = new RegExp(`hookpack(\\.cjs)?"?\\s+hook\\s+${agent}(\\s|$)`);
+  const ours = ourCommand(agent);
   return hooks.every((h) => typeof (h as { command?: unknown }).command === "string" && ours.test((h as { command: string }).command));
 }
 
@@ -53,6 +54,7 @@ export function groupCommands(group: unknown): string[] {
 /** The settings text with our registrations present exactly once (and nothing else changed). */
 export function addRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, command: string): { text: string; createdKeys: string[] } {
   if (layout.format === "flat-hooks-json") return addFlatRegistrations(text, file, layout, agent, command);
+  if (layout.format === "inline-toml") return { text: addTomlRegistrations(text, file, layout, agent, command), createdKeys: [] };
   const createdKeys: string[] = [];
   return { text: upsertEntries(text, file, layout.registrations, groupKind(agent, command), createdKeys), createdKeys };
 }
@@ -65,6 +67,7 @@ function groupKind(agent: string, command = ""): EntryKind {
 /** The settings text without our registrations; containers we created are removed when empty. */
 export function removeRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, createdKeys: readonly string[]): string {
   if (layout.format === "flat-hooks-json") return removeFlatRegistrations(text, file, layout, agent, createdKeys);
+  if (layout.format === "inline-toml") return removeTomlRegistrations(text, file, agent);
   return removeEntries(text, file, layout.registrations, groupKind(agent), createdKeys);
 }
 
@@ -97,6 +100,6 @@ export function reverse(current: string, file: string, layout: ConfigLayout, age
     return current.slice(0, reversal.start) + reversal.removed + current.slice(reversal.start + reversal.insertedLength);
   }
   const out = removeRegistrations(current, file, layout, agent, reversal?.createdKeys ?? []);
-  if (reversal?.createdFile && Object.keys(readJsonDocument(out, file).value).length === 0) return null;
+  if (reversal?.createdFile && (layout.format === "inline-toml" ? out.trim() === "" : Object.keys(readJsonDocument(out, file).value).length === 0)) return null;
   return out;
 }

@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative } from "node:path";
 import fg from "fast-glob";
-import type { Adapter, Scope } from "../adapters/adapter.js";
+import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
 import { ADAPTERS } from "../adapters/index.js";
 import { entrySecrets, readAuditLog } from "../broker/audit-verify.js";
 import { loadKeyring } from "../broker/keys.js";
@@ -22,6 +22,8 @@ import { planGitHook } from "./git-hook.js";
 import { planIgnoreFiles } from "./ignore-files.js";
 import { readJsonDocument } from "./json-edit.js";
 import { readIfExists } from "./plan.js";
+import { tomlLayout } from "./install.js";
+import { readToml } from "./toml-hooks.js";
 
 export type CheckStatus = "ok" | "info" | "warn" | "fail";
 
@@ -190,8 +192,8 @@ interface Registration {
   disabled: boolean;
 }
 
-function readRegistrations(adapter: Adapter, scope: Scope, file: string): Registration | { error: string } | undefined {
-  if (adapter.config.format === "hook-files") {
+function readRegistrations(adapter: Adapter, layout: ConfigLayout, scope: Scope, file: string): Registration | { error: string } | undefined {
+  if (layout.format === "hook-files") {
     const found = readHookFiles(adapter, file);
     return found && { scope, file, ...found, disabled: false };
   }
@@ -199,7 +201,7 @@ function readRegistrations(adapter: Adapter, scope: Scope, file: string): Regist
   if (text === null) return undefined;
   let value: Record<string, unknown>;
   try {
-    value = readJsonDocument(text, file).value;
+    value = layout.format === "inline-toml" ? readToml(text, file) : readJsonDocument(text, file).value;
   } catch (error) {
     return { error: (error as Error).message.replace(/^hookpack: /, "") };
   }
@@ -349,36 +351,36 @@ const runtimeVersion = (command: string) => /[/\\]runtime[/\\]([^/\\"']+)[/\\]ho
 async function checkAgent(ctx: DoctorContext, adapter: Adapter, hookNodes: Map<string, string>): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   const subject = ctx.root;
-  const files: Record<Scope, string> = {
-    project: join(ctx.root, adapter.config.files.project),
-    local: join(ctx.root, adapter.config.files.local),
-    user: join(ctx.home, adapter.config.files.user),
-  };
-  const shown = (s: Scope) => (s === "user" ? files.user : relative(ctx.root, files[s]));
+  const base = (s: Scope) => (s === "user" ? ctx.home : ctx.root);
+  const shown = (file: string) => (file.startsWith(`${ctx.home}/`) && !file.startsWith(`${ctx.root}/`) ? file : relative(ctx.root, file));
+  const layouts = [adapter.config, tomlLayout(adapter)].filter((l): l is ConfigLayout => l !== undefined);
   const regs: Registration[] = [];
   const seen = new Set<string>();
   for (const scope of ["project", "local", "user"] as const) {
-    // Some agents have no separate local layer: the same file serves two scopes.
-    if (seen.has(files[scope])) continue;
-    seen.add(files[scope]);
-    const r = readRegistrations(adapter, scope, files[scope]);
-    if (!r) continue;
-    if ("error" in r) {
-      out.push({ id: "settings", status: "fail", subject, agent: adapter.id, scope, message: `${shown(scope)} cannot be read: ${r.error}`, fix: `fix the JSON in ${files[scope]} (the agent cannot read it either).` });
-      continue;
+    for (const layout of layouts) {
+      const file = join(base(scope), layout.files[scope]);
+      // Some agents have no separate local layer: the same file serves two scopes.
+      if (seen.has(file)) continue;
+      seen.add(file);
+      const r = readRegistrations(adapter, layout, scope, file);
+      if (!r) continue;
+      if ("error" in r) {
+        out.push({ id: "settings", status: "fail", subject, agent: adapter.id, scope, message: `${shown(file)} cannot be read: ${r.error}`, fix: `fix ${file} by hand (the agent cannot read it either).` });
+        continue;
+      }
+      if (r.disabled) out.push({ id: "hooks-disabled", status: "fail", subject, agent: adapter.id, scope, message: `${shown(file)} sets "disableAllHooks": true, so no hook runs.`, fix: `remove "disableAllHooks" from ${file}.` });
+      if (r.present.length > 0) regs.push(r);
     }
-    if (r.disabled) out.push({ id: "hooks-disabled", status: "fail", subject, agent: adapter.id, scope, message: `${shown(scope)} sets "disableAllHooks": true, so no hook runs.`, fix: `remove "disableAllHooks" from ${files[scope]}.` });
-    if (r.present.length > 0) regs.push(r);
   }
   if (regs.length === 0) {
-    out.push({ id: "hooks", status: "info", subject, agent: adapter.id, message: `${adapter.displayName}: not installed (${[...seen].map((f) => (f === files.user ? f : relative(ctx.root, f))).join(", ")}).`, fix: `hookpack install --agent ${adapter.id}` });
+    out.push({ id: "hooks", status: "info", subject, agent: adapter.id, message: `${adapter.displayName}: not installed (${[...seen].map(shown).join(", ")}).`, fix: `hookpack install --agent ${adapter.id}` });
     return out;
   }
   for (const r of regs) {
     if (r.missing.length > 0) {
-      out.push({ id: "hooks", status: "fail", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: half-installed in ${shown(r.scope)}: ${r.present.join(", ")} registered, ${r.missing.join(", ")} missing.`, fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}` });
+      out.push({ id: "hooks", status: "fail", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: half-installed in ${shown(r.file)}: ${r.present.join(", ")} registered, ${r.missing.join(", ")} missing.`, fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}` });
     } else {
-      out.push({ id: "hooks", status: "ok", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: hooks registered in ${shown(r.scope)} (${r.present.join(", ")}).` });
+      out.push({ id: "hooks", status: "ok", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: hooks registered in ${shown(r.file)} (${r.present.join(", ")}).` });
     }
   }
   if (regs.length > 1) {
@@ -388,8 +390,8 @@ async function checkAgent(ctx: DoctorContext, adapter: Adapter, hookNodes: Map<s
       status: "warn",
       subject,
       agent: adapter.id,
-      message: `${adapter.displayName}: registered in ${regs.map((r) => shown(r.scope)).join(" and ")}; every tool call runs hookpack ${regs.length} times in parallel, and rewrites can race.`,
-      fix: `hookpack uninstall --agent ${adapter.id} --scope ${extra[0]!.scope} (keeps ${shown(keep!.scope)})`,
+      message: `${adapter.displayName}: registered in ${regs.map((r) => shown(r.file)).join(" and ")}; every tool call runs hookpack ${regs.length} times in parallel, and rewrites can race.`,
+      fix: `hookpack uninstall --agent ${adapter.id} --scope ${extra[0]!.scope} (keeps ${shown(keep!.file)})`,
     });
   }
   const pv = adapter.config.projectDirVariable;
@@ -397,7 +399,7 @@ async function checkAgent(ctx: DoctorContext, adapter: Adapter, hookNodes: Map<s
     for (const command of r.commands) {
       const res = resolveHookCommand(command, ctx.root, ctx.env, pv);
       if (res.problem) {
-        out.push({ id: "hook-command", status: "fail", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hook command in ${shown(r.scope)} cannot run: ${res.problem}.`, fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}` });
+        out.push({ id: "hook-command", status: "fail", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hook command in ${shown(r.file)} cannot run: ${res.problem}.`, fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}` });
         continue;
       }
       out.push({ id: "hook-command", status: "ok", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hook command resolves without npx (${res.node}${res.script ? ` ${res.script}` : ""}).` });

@@ -4,7 +4,7 @@
 // module adds exactly ours, minimal-diff, and takes exactly ours out again. The exact-restore
 // bookkeeping (installs.json) is shared with agent-settings.ts.
 import type { ConfigLayout } from "../adapters/adapter.js";
-import { removeEntries, shapeError, upsertEntries, type EntryKind } from "./hook-lists.js";
+import { ourCommand, removeEntries, shapeError, upsertEntries, type EntryKind } from "./hook-lists.js";
 import { readJsonDocument, setJson } from "./json-edit.js";
 
 /** The command strings of one hook entry (Copilot: `bash`/`powershell`, or `command`). */
@@ -17,7 +17,7 @@ export function entryCommands(entry: unknown): string[] {
 /** An entry is ours when every command in it runs `hookpack … hook <agent>`. */
 export function isOurEntry(entry: unknown, agent: string): boolean {
   const commands = entryCommands(entry);
-  const ours = new RegExp(`hookpack(\\.cjs)?"?\\s+hook\\s+${agent}(\\s|$)`);
+  const ours = ourCommand(agent);
   return commands.length > 0 && commands.every((c) => ours.test(c));
 }
 

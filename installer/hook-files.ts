@@ -6,9 +6,10 @@ import { dirname, join } from "node:path";
 import type { Adapter, Scope } from "../adapters/adapter.js";
 import { recordReversal, type Reversal } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
+import { ourCommand } from "./hook-lists.js";
 import { readIfExists, type FileChange } from "./plan.js";
 
-const ours = (text: string, agent: string) => new RegExp(`hookpack(\\.cjs)?"?\\s+hook\\s+${agent}(\\s|$)`, "m").test(text);
+const ours = (text: string, agent: string) => ourCommand(agent, "m").test(text);
 
 function files(adapter: Adapter, dir: string): Array<{ event: string; path: string; text: (command: string) => string }> {
   const build = adapter.config.hookFile;

@@ -6,6 +6,11 @@ import type { HookRegistration } from "../adapters/adapter.js";
 import { HookpackError } from "./errors.js";
 import { readJsonDocument, setJson, type JsonDocument } from "./json-edit.js";
 
+/** Matches a hook command line that runs hookpack's hook for `agent` (any runtime: node_modules, per-user copy, bin). */
+export function ourCommand(agent: string, flags = ""): RegExp {
+  return new RegExp(`hookpack(\\.cjs)?"?\\s+hook\\s+${agent}(\\s|$)`, flags);
+}
+
 export function shapeError(file: string, path: string, expected: string): HookpackError {
   return new HookpackError(
     "SETTINGS_SHAPE",

@@ -1,6 +1,6 @@
 // `hookpack install` / `hookpack uninstall`: plan the file changes for each agent, then apply.
 import { dirname, join, relative } from "node:path";
-import type { Adapter, Scope } from "../adapters/adapter.js";
+import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
 import { addRegistrations, recordReversal, reverse, type Reversal } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
 import { planHookFiles, planHookFilesRemoval } from "./hook-files.js";
@@ -8,6 +8,8 @@ import { planHygiene, planHygieneRemoval, type HygieneOptions } from "./hygiene.
 import { readIfExists, type FileChange, type Plan } from "./plan.js";
 import { planPolicyFile, planPolicyFileRemoval } from "./policy-file.js";
 import { chooseRuntime, shellQuote } from "./runtime.js";
+import { hasOurBlock, usesInlineHooks } from "./toml-hooks.js";
+import { ourCommand } from "./hook-lists.js";
 
 export interface InstallContext {
   /** Project root (the git top level, or the working directory outside git). */
@@ -77,6 +79,30 @@ export function settingsPath(adapter: Adapter, scope: Scope, ctx: InstallContext
   return join(scope === "user" ? ctx.home : ctx.root, adapter.config.files[scope]);
 }
 
+/** The inline-TOML alternative of an adapter's layout (Codex `config.toml`), if it has one. */
+export function tomlLayout(adapter: Adapter): ConfigLayout | undefined {
+  const alt = adapter.config.inlineToml;
+  return alt && { ...adapter.config, format: "inline-toml", files: alt.files, inlineToml: undefined };
+}
+
+/**
+ * Where this scope's hooks go: the TOML config when it already holds our block, or keeps its hooks
+ * inline while the JSON file holds none of ours (Codex warns about both forms in one layer);
+ * otherwise the agent's JSON file.
+ */
+export function chooseLayout(adapter: Adapter, scope: Scope, ctx: InstallContext): { layout: ConfigLayout; file: string } {
+  const json = { layout: adapter.config, file: settingsPath(adapter, scope, ctx) };
+  const toml = tomlLayout(adapter);
+  if (!toml) return json;
+  const tomlFile = join(scope === "user" ? ctx.home : ctx.root, toml.files[scope]);
+  const tomlText = readIfExists(tomlFile);
+  if (tomlText === null) return json;
+  if (hasOurBlock(tomlText)) return { layout: toml, file: tomlFile };
+  const jsonText = readIfExists(json.file);
+  const jsonHasOurs = jsonText !== null && ourCommand(adapter.id).test(jsonText);
+  return !jsonHasOurs && usesInlineHooks(tomlText) ? { layout: toml, file: tomlFile } : json;
+}
+
 export function defaultScope(adapter: Adapter, ctx: InstallContext): Scope {
   const runtime = chooseRuntime({ ...ctx, scope: "project", projectDirVariable: adapter.config.projectDirVariable });
   return runtime.kind === "project-dependency" ? "project" : "local";
@@ -100,11 +126,11 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       notes.push(...(adapter.config.notes ?? []), `${adapter.displayName} (${scope} scope): hook files in ${adapter.config.files[scope]} run \`${command}\`.`);
       continue;
     }
-    const file = settingsPath(adapter, scope, ctx);
+    const { layout, file } = chooseLayout(adapter, scope, ctx);
     const shown = scope === "user" ? file : relative(ctx.root, file) || file;
     const before = readIfExists(file);
     const command = `${runtime.command} hook ${adapter.id}`;
-    const { text: after, createdKeys } = addRegistrations(before ?? "", shown, adapter.config, adapter.id, command);
+    const { text: after, createdKeys } = addRegistrations(before ?? "", shown, layout, adapter.id, command);
     const final = before === null ? (after.endsWith("\n") ? after : `${after}\n`) : after;
     if (final !== (before ?? "")) {
       const previous = state.files[file];
@@ -120,6 +146,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
     if (scope === "project" && runtime.kind === "user-runtime") {
       notes.push(`${shown} is usually committed, but this hook command holds paths from this machine. Add hookpack as a devDependency and re-run, or use --scope local.`);
     }
+    if (layout.format === "inline-toml") notes.push(`${shown} keeps its hooks inline, so hookpack's are there too, between two marked comment lines.`);
     if (scope === "local" && adapter.config.files.local === adapter.config.files.project) {
       notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: keep it out of git (e.g. in .git/info/exclude) or use --scope user.`);
     }
@@ -165,29 +192,33 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
   for (const adapter of options.adapters) {
     const scopes: Scope[] = options.scope ? [options.scope] : ["project", "local", "user"];
     const seen = new Set<string>();
+    const layouts = [adapter.config, tomlLayout(adapter)].filter((l): l is ConfigLayout => l !== undefined);
     for (const scope of scopes) {
-      const file = settingsPath(adapter, scope, ctx);
-      // Agents without a separate local file use one file for two scopes.
-      if (seen.has(file)) continue;
-      seen.add(file);
       if (adapter.config.format === "hook-files") {
-        plan.push(...planHookFilesRemoval(adapter, scope, scope === "user" ? ctx.home : ctx.root, state.files));
+        if (!seen.has(settingsPath(adapter, scope, ctx))) plan.push(...planHookFilesRemoval(adapter, scope, scope === "user" ? ctx.home : ctx.root, state.files));
+        seen.add(settingsPath(adapter, scope, ctx));
         continue;
       }
-      const before = readIfExists(file);
-      if (before === null) continue;
-      const shown = scope === "user" ? file : relative(ctx.root, file) || file;
-      const after = reverse(before, shown, adapter.config, adapter.id, state.files[file]);
-      if (after !== before) {
-        plan.push({
-          path: file,
-          before,
-          after,
-          summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
-          pruneDirs: state.files[file]?.createdFile ? createdDirs(adapter.config.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
-        });
+      for (const layout of layouts) {
+        const file = join(scope === "user" ? ctx.home : ctx.root, layout.files[scope]);
+        // Agents without a separate local file use one file for two scopes.
+        if (seen.has(file)) continue;
+        seen.add(file);
+        const before = readIfExists(file);
+        if (before === null) continue;
+        const shown = scope === "user" ? file : relative(ctx.root, file) || file;
+        const after = reverse(before, shown, layout, adapter.id, state.files[file]);
+        if (after !== before) {
+          plan.push({
+            path: file,
+            before,
+            after,
+            summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
+            pruneDirs: state.files[file]?.createdFile ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
+          });
+        }
+        delete state.files[file];
       }
-      delete state.files[file];
     }
   }
   plan.push(...planHygieneRemoval(options, ctx).changes);

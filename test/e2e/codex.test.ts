@@ -60,7 +60,7 @@ interface Scenario {
 
 async function scenario(
   steps: Step[],
-  opts: { hooks: boolean; forbid?: string[]; files?: Record<string, string>; setup?: (sb: Sandbox) => void; env?: Record<string, string> },
+  opts: { hooks: boolean; forbid?: string[]; files?: Record<string, string>; beforeInstall?: (sb: Sandbox) => void; setup?: (sb: Sandbox) => void; env?: Record<string, string>; hooksFile?: "json" | "toml" },
 ): Promise<Scenario> {
   const sb = makeSandbox("hookpack-e2e-codex-");
   if (!KEEP) cleanups.push(() => sb.cleanup());
@@ -71,13 +71,19 @@ async function scenario(
   const codexHome = join(sb.home, ".codex");
   mkdirSync(codexHome, { recursive: true });
   writeFileSync(join(codexHome, "config.toml"), configToml(sb, fake.url));
+  opts.beforeInstall?.(sb);
   if (opts.hooks) {
     const r = await installHookpack(sb, "codex");
     expect(r.code, `hookpack install failed:\n${describeRun(r)}`).toBe(0);
     // The installer must tell the user about Codex's hook trust gate.
     expect(r.stdout).toMatch(/\/hooks/);
-    const hooks = (JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-    expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse"]);
+    if (opts.hooksFile === "toml") {
+      expect(existsSync(join(sb.project, ".codex", "hooks.json"))).toBe(false);
+      expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toMatch(/# >>> hookpack[\s\S]*\[\[hooks\.PreToolUse\]\][\s\S]*\[\[hooks\.PostToolUse\]\]/);
+    } else {
+      const hooks = (JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
+      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse"]);
+    }
   }
   opts.setup?.(sb);
   const env = { ...baseEnv(sb), CODEX_HOME: codexHome, FAKE_OPENAI_API_KEY: "dummy", HOOKPACK_HOME: sb.hookpackHome, ...opts.env };
@@ -193,6 +199,38 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       expect(outputs[0]).toContain("GH_TOKEN=[REDACTED:");
       expect(second!.leaks).toEqual([]);
       expectNoLeak(fake);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "hooks kept inline in the project's config.toml: hookpack's block there is read by the real client (a literal token is blocked) and the user's own inline hook still runs",
+    async () => {
+      const token = fakeGithubToken();
+      const marker = "ran-marker";
+      const cmd = `touch ${marker} && echo ${token}`;
+      let userToml = "";
+      const { sb, fake, run: r, diag } = await scenario([{ text: "Checking.", call: { name: "exec_command", args: { cmd } } }, { text: "Done." }], {
+        hooks: true,
+        hooksFile: "toml",
+        forbid: [token],
+        beforeInstall: (box) => {
+          mkdirSync(join(box.project, ".codex"), { recursive: true });
+          const audit = join(box.root, "audit-ran");
+          userToml = ["# the team's own Codex hooks (comments are kept)", "[[hooks.PreToolUse]]", 'matcher = "*"', "[[hooks.PreToolUse.hooks]]", 'type = "command"', `command = "touch ${audit}"`, "timeout = 5", ""].join("\n");
+          writeFileSync(join(box.project, ".codex", "config.toml"), userToml);
+        },
+      });
+      expect(r.code, diag()).toBe(0);
+      expect(existsSync(join(sb.root, "audit-ran")), `the user's own inline hook did not run\n${diag()}`).toBe(true);
+      expect(existsSync(join(sb.project, marker)), `the command ran\n${diag()}`).toBe(false);
+      const second = main(fake).find((q) => q.step === 1);
+      expect(second, diag()).toBeDefined();
+      expect(toolOutputs(second!)[0]).toContain("hookpack blocked this Bash call");
+      // And uninstall gives the user's file back byte for byte.
+      const u = await run(process.execPath, [HOOKPACK_CJS, "uninstall", "--agent", "codex", "--no-git-hook", "--no-ignore-files"], { cwd: sb.project, env: { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome }, timeoutMs: 30_000 });
+      expect(u.code, describeRun(u)).toBe(0);
+      expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toBe(userToml);
     },
     TEST_TIMEOUT,
   );
