@@ -22,6 +22,8 @@ export interface PipelineOptions {
   debug?: (line: string) => void;
   /** Told the final decision for a parsed event (audit trail); never on a plain allow. */
   onDecision?: (event: HookEvent, decision: Decision) => void | Promise<void>;
+  /** Told the parsed event as soon as the payload is read (the session id for audit entries). */
+  onEvent?: (event: HookEvent) => void;
   /** Managed secrets from the hook cache (lazily loaded); absent in tests that need none. */
   managed?: ManagedSecrets;
   /** `$secret:` broker capabilities (policy, store names, grants). */
@@ -77,6 +79,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
       return { exitCode: 0, stdout: "", stderr: "" };
     }
     event = parsed.event;
+    options.onEvent?.(event);
   } catch (error) {
     if (!isPayloadError(error)) throw error;
     return fail(adapter.classify(payload), `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement());

@@ -53,6 +53,8 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     positiveInt(env.HOOKPACK_STDIN_TIMEOUT_MS, DEFAULT_STDIN_TIMEOUT_MS),
   );
   const adapter = await loadAdapter(agent);
+  // Each agent names its session differently (session_id, sessionId, taskId…): the adapter knows.
+  let sessionId: string | undefined;
   let response;
   try {
     response = await runPipeline({ raw: input.text, overflow: input.overflow, timedOut: input.timedOut }, {
@@ -60,8 +62,9 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
       rules: DEFAULT_RULES,
       scanner: secretScanner,
       debug,
-      managed: hookManagedSecrets(env, { agent, session: () => sessionIdOf(input.text) }, debug),
+      managed: hookManagedSecrets(env, { agent, session: () => sessionId }, debug),
       secretRefs: createSecretRefHost(env),
+      onEvent: (event) => (sessionId = event.session.id || undefined),
       onDecision: (event, decision) => recordDecision(env, agent, event, decision, debug),
     });
   } catch (error) {
@@ -117,10 +120,4 @@ function isTerminal(fd: number): boolean {
   } catch {
     return false;
   }
-}
-
-/** The session id of a payload, for audit entries only (never parsed on the hot path). */
-function sessionIdOf(raw: string): string | undefined {
-  const m = /"session_id"\s*:\s*"([^"\\]{1,200})"/.exec(raw);
-  return m?.[1];
 }

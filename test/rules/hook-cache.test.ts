@@ -124,5 +124,21 @@ describe("broker wiring: secret set / rm / import refresh the cache", () => {
       sb.cleanup();
     }
   });
+
+  it("the exposure entry carries the session under each agent's own field name (Copilot: sessionId)", () => {
+    const sb = sandbox();
+    try {
+      const v = rnd(32);
+      expect(run(sb, ["secret", "set", "LEAKY"], { input: v }).status).toBe(0);
+      const payload = JSON.stringify({ sessionId: "copilot-sess-7", timestamp: 1795391165643, cwd: sb.dir, toolName: "bash", toolArgs: { command: "env" }, toolResult: { resultType: "success", textResultForLlm: `LEAKY=${v}\n` } });
+      const r = run(sb, ["hook", "copilot"], { input: payload });
+      expect(r.status, r.stderr).toBe(0);
+      const entries = readFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      const exposure = entries.find((e) => e.kind === "exposure-found" && e.secret === "LEAKY");
+      expect(exposure, JSON.stringify(entries)).toMatchObject({ agent: "copilot", session: "copilot-sess-7" });
+    } finally {
+      sb.cleanup();
+    }
+  });
 });
 
