@@ -4,7 +4,7 @@
 // The command (cli/commands/doctor.ts) does the wording around it and the exit code.
 import { hookCachePath, loadHookCache } from "../broker/hook-cache.js";
 import { spawn } from "node:child_process";
-import { accessSync, constants, readFileSync, statSync } from "node:fs";
+import { accessSync, constants, readdirSync, readFileSync, statSync } from "node:fs";
 import { delimiter, dirname, isAbsolute, join, relative } from "node:path";
 import fg from "fast-glob";
 import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
@@ -19,10 +19,11 @@ import { groupCommands, isOurGroup } from "./agent-settings.js";
 import { readHookFiles } from "./hook-files.js";
 import { HookpackError } from "./errors.js";
 import { planGitHook } from "./git-hook.js";
-import { planIgnoreFiles } from "./ignore-files.js";
+import { findBlock, planIgnoreFiles } from "./ignore-files.js";
 import { readJsonDocument } from "./json-edit.js";
 import { readIfExists } from "./plan.js";
-import { tomlLayout } from "./install.js";
+import { shellWrapperPath, tomlLayout } from "./install.js";
+import { shellQuote } from "./runtime.js";
 import { readToml } from "./toml-hooks.js";
 
 export type CheckStatus = "ok" | "info" | "warn" | "fail";
@@ -456,6 +457,47 @@ function checkCodexTrust(ctx: DoctorContext): DoctorCheck[] {
   return out;
 }
 
+// ── Aider: no hooks; protected only when started with hookpack-shell as its $SHELL ──
+
+function checkAider(ctx: DoctorContext): DoctorCheck[] {
+  let names: string[];
+  try {
+    names = readdirSync(ctx.root);
+  } catch {
+    return [];
+  }
+  const aiderFiles = names.filter((n) => n.startsWith(".aider") && n !== ".aiderignore");
+  const ignoreText = readIfExists(join(ctx.root, ".aiderignore"));
+  const installed = ignoreText !== null && findBlock(ignoreText) !== undefined;
+  // Aider not used here, and never installed for: nothing to say.
+  if (aiderFiles.length === 0 && !installed) return [];
+  const out: DoctorCheck[] = [];
+  const base = { subject: ctx.root, agent: "aider" };
+  const seen = aiderFiles.length > 0 ? `Aider is used here (${aiderFiles.slice(0, 2).join(", ")})` : "Aider was set up here";
+  const shell = shellWrapperPath(ctx);
+  let runnable = false;
+  try {
+    accessSync(shell, constants.X_OK);
+    runnable = true;
+  } catch {
+    runnable = false;
+  }
+  if (!runnable) {
+    out.push({ id: "aider-shell", status: "warn", ...base, message: `${seen}, but hookpack-shell ${ctx.version} is not installed (${shell}); Aider's shell commands are not checked.`, fix: "hookpack install --agent aider" });
+  } else if (ctx.env.SHELL === shell) {
+    out.push({ id: "aider-shell", status: "ok", ...base, message: `${seen}; this environment's SHELL is hookpack-shell, so an Aider started from it is protected.` });
+  } else {
+    // Doctor cannot see how Aider gets started; say what protects it.
+    out.push({ id: "aider-shell", status: "info", ...base, message: `${seen}. Aider has no hooks: it is protected only when started as SHELL=${shellQuote(shell)} aider.` });
+  }
+  out.push(
+    installed
+      ? { id: "aider-ignore", status: "ok", ...base, message: ".aiderignore keeps credential files out of Aider's reach." }
+      : { id: "aider-ignore", status: "warn", ...base, message: "Aider reads files itself (/add, its repo map) and no .aiderignore block keeps .env and key files from it.", fix: "hookpack install --agent aider" },
+  );
+  return out;
+}
+
 // ── project hygiene ──
 
 function isProject(root: string): boolean {
@@ -589,11 +631,12 @@ async function projectChecks(ctx: DoctorContext, store: SecretStore | undefined,
   const out: DoctorCheck[] = [];
   const adapters = Object.values(ADAPTERS);
   for (const adapter of adapters) out.push(...(await checkAgent(ctx, adapter, hookNodes)));
-  // Agents you do not use are not a problem; no agent at all is.
-  if (!out.some((c) => c.id === "hooks" && c.status !== "info")) {
+  const aider = checkAider(ctx);
+  // Agents you do not use are not a problem; no agent at all is (Aider counts once hookpack-shell is there).
+  if (!out.some((c) => c.id === "hooks" && c.status !== "info") && !aider.some((c) => c.id === "aider-shell" && c.status !== "warn")) {
     out.unshift({ id: "hooks", status: "warn", subject: ctx.root, message: `hookpack's hooks are not registered for any agent in this project (checked: ${adapters.map((a) => a.displayName).join(", ")}), so nothing stops a secret from reaching the model.`, fix: `hookpack install --agent ${adapters[0]!.id}` });
   }
-  out.push(...checkCodexTrust(ctx));
+  out.push(...checkCodexTrust(ctx), ...aider);
   if (isProject(ctx.root)) out.push(...checkIgnoreFiles(ctx), ...checkPrePush(ctx), ...(await checkStateFiles(ctx, store)));
   return out;
 }

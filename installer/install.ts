@@ -9,6 +9,7 @@ import { readIfExists, type FileChange, type Plan } from "./plan.js";
 import { planPolicyFile, planPolicyFileRemoval } from "./policy-file.js";
 import { chooseRuntime, shellQuote } from "./runtime.js";
 import { hasOurBlock, usesInlineHooks } from "./toml-hooks.js";
+import { planAiderIgnore } from "./ignore-files.js";
 import { ourCommand } from "./hook-lists.js";
 
 export interface InstallContext {
@@ -160,6 +161,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       copied.add(change.path);
     }
     aiderCommand = `SHELL=${shellQuote(shellWrapperPath(ctx))} aider`;
+    if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAiderIgnore(ctx.root, true));
   }
   if (options.scope !== "user") plan.push(planPolicyFile(ctx.root));
   const hygiene = planHygiene(options, ctx);
@@ -174,7 +176,7 @@ export function aiderNotes(command: string): string[] {
   return [
     `Aider has no hooks, and hookpack writes no Aider config. Start it with hookpack-shell as its shell: ${command} …`,
     "Aider then runs every /run, /test and suggested shell command as `hookpack-shell -c <cmd>`: literal secrets are refused, $secret:NAME references are brokered, and output is masked. hookpack-shell needs `node` on PATH (its first line is #!/usr/bin/env node).",
-    "hookpack-shell cannot ask for approval: give each secret aider may use \"approval\": \"auto\" and a \"commands\" list in hookpack.json. Aider reads files itself (/add, /read-only), so list .env and secret files in .aiderignore.",
+    "hookpack-shell cannot ask for approval: give each secret aider may use \"approval\": \"auto\" and a \"commands\" list in hookpack.json. Aider reads files itself (/add, /read-only): .aiderignore now lists credential files (.env, keys, .netrc…) so Aider cannot add them; a file it was already given is not covered.",
   ];
 }
 
@@ -221,6 +223,7 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
       }
     }
   }
+  if (options.aider && options.ignoreFiles !== false) plan.push(...planAiderIgnore(ctx.root, false));
   plan.push(...planHygieneRemoval(options, ctx).changes);
   plan.push(planPolicyFileRemoval(ctx.root));
   plan.push(stateChange(ctx, stateText, state));

@@ -152,6 +152,17 @@ export function ignoreLines(target: "git" | "npm", keepIgnored: (name: string) =
   return lines;
 }
 
+/** `.aiderignore` lines: credential files Aider must not add to a chat, plus Aider's own history. */
+export function aiderIgnoreLines(): string[] {
+  const lines = [".aider*"];
+  for (const e of STATE_PATHS) {
+    if (e.kind !== "secret-file") continue;
+    lines.push(e.pattern);
+    for (const ex of e.except ?? []) lines.push(`!**/${ex}`);
+  }
+  return lines;
+}
+
 // ── Where agents keep state on this machine: what `hookpack scan --state` reads and what it may
 // rewrite. One entry per agent path. `root` is the project, the user's home, or the temp dir;
 // `glob` is relative to it (`*` one segment, `**` any depth, `{uid}` the numeric user id).

@@ -53,7 +53,11 @@ describe("hookpack install --agent aider", () => {
     // Only hygiene files changed in the project: no agent settings of any kind.
     const after = snapshot(sb.project);
     const changed = Object.keys(after).filter((k) => after[k] !== before[k]).sort();
-    expect(changed).toEqual([".git/hooks/pre-push", ".gitignore", ".npmignore", "hookpack.json"]);
+    expect(changed).toEqual([".aiderignore", ".git/hooks/pre-push", ".gitignore", ".npmignore", "hookpack.json"]);
+    // Aider itself must not be able to /add a credential file.
+    const aiderignore = readFileSync(join(sb.project, ".aiderignore"), "utf8").split("\n");
+    for (const line of [".env", ".env.*", "*.pem", "id_rsa*", ".netrc", ".git-credentials", ".aider*"]) expect(aiderignore, line).toContain(line);
+    expect(aiderignore).toContain("!**/.env.example");
     for (const file of [".gitignore", ".npmignore"]) {
       const lines = readFileSync(join(sb.project, file), "utf8").split(/\r?\n/);
       expect(lines, file).toContain(".aider.*");
@@ -85,6 +89,21 @@ describe("hookpack install --agent aider", () => {
     const u = await hookpack(["uninstall", "--agent", "aider"], { env, cwd: sb.project });
     expect(u.exitCode, u.stderr).toBe(0);
     expect(snapshot(sb.project)).toEqual(before);
+  });
+
+  it("a .aiderignore of the user's own keeps every byte: our block is appended and taken out exactly", async () => {
+    const env = project();
+    const mine = "# mine\r\nbuild/\r\nvendor/**"; // CRLF, no final newline
+    writeFileSync(join(sb.project, ".aiderignore"), mine);
+    const r = await hookpack(["install", "--agent", "aider"], { env, cwd: sb.project });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const installed = readFileSync(join(sb.project, ".aiderignore"), "utf8");
+    expect(installed.startsWith(mine)).toBe(true);
+    expect(installed.split("\r\n")).toContain(".env");
+    expect(installed.replace(/\r\n/g, "")).not.toContain("\n");
+    const u = await hookpack(["uninstall", "--agent", "aider"], { env, cwd: sb.project });
+    expect(u.exitCode, u.stderr).toBe(0);
+    expect(readFileSync(join(sb.project, ".aiderignore"), "utf8")).toBe(mine);
   });
 
   it("is accepted next to hook agents and listed among the known agents", async () => {

@@ -229,6 +229,33 @@ describe("hookpack doctor", () => {
     expect(find(report, "codex-trust", "ok")).toHaveLength(1);
   });
 
+  it("Aider: used here but unprotected, then installed (hookpack-shell, .aiderignore), then started with it", async () => {
+    setup();
+    // A project where Aider has been used (its history file) and hookpack was never set up for it.
+    writeFileSync(join(sb.project, ".aider.chat.history.md"), "# aider chat started\n");
+    let { report } = await doctor();
+    expect(find(report, "aider-shell", "warn")[0]!.fix).toBe("hookpack install --agent aider");
+    expect(find(report, "aider-ignore", "warn")[0]!.fix).toBe("hookpack install --agent aider");
+    const r = await hookpack(["install", "--agent", "aider"], { cwd: sb.project, env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    ({ report } = await doctor());
+    const shell = find(report, "aider-shell", "info")[0]!;
+    expect(shell.message).toMatch(/SHELL=.*hookpack-shell\.cjs.* aider/);
+    expect(find(report, "aider-ignore", "ok")).toHaveLength(1);
+    // Only Aider set up: that is an agent, not "no agent at all".
+    expect(find(report, "hooks", "warn")).toEqual([]);
+    const wrapper = /SHELL="?([^" ]+hookpack-shell\.cjs)/.exec(shell.message)![1]!;
+    ({ report } = await doctor({ SHELL: wrapper }));
+    expect(find(report, "aider-shell", "ok")).toHaveLength(1);
+  });
+
+  it("Aider checks stay silent in a project that never used it", async () => {
+    setup();
+    await install();
+    const { report } = await doctor();
+    expect(report.checks.filter((c) => c.agent === "aider")).toEqual([]);
+  });
+
   it.runIf(process.versions.node.startsWith("20."))("Node 20 with NODE_EXTRA_CA_CERTS: +47 ms per hook call", async () => {
     setup();
     await install();
