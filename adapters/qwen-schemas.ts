@@ -1,6 +1,6 @@
 // Qwen Code hook payload schemas (zod), the authority on what a valid payload is. Loaded only when
 // the hand-written fast check in ./qwen.ts cannot vouch for a payload; errors name the field path.
-// Fields: @qwen-code/qwen-code 0.24.4 as read in the reference (not run here: needs Node >= 22).
+// Fields: @qwen-code/qwen-code 0.24.4, recorded from the real client (test/e2e/qwen.test.ts).
 import * as z from "zod/mini";
 import { checkSchema as check } from "./schema-check.js";
 
@@ -18,6 +18,8 @@ const base = {
 };
 export const preToolUse = z.looseObject(base);
 export const postToolUse = z.looseObject({ ...base, tool_response: z.unknown() });
+/** A failed call: the output text the model reads is in `error`. */
+export const postToolUseFailure = z.looseObject({ ...base, error: s, is_interrupt: z.optional(z.boolean()) });
 const eventName = z.looseObject({ hook_event_name: s });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
@@ -28,7 +30,7 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   edit: z.looseObject({ file_path: s, old_string: z.optional(s), new_string: z.optional(s) }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse };
+const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, PostToolUseFailure: postToolUseFailure };
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateQwenPayload(payload: unknown): void {

@@ -1,20 +1,23 @@
-// Qwen Code adapter. Checked against @qwen-code/qwen-code 0.24.4 as read in the reference
-// (chunk-QA5TENCT.js output classes, chunk-DPEB6S2R.js firePreToolUseHook/firePostToolUseHook).
-// The real client needs Node >= 22 (Node 20 silently gets 0.15.x), so it was NOT driven end to end
-// here; fixtures follow the reference's payload shapes.
+// Qwen Code adapter. Checked against @qwen-code/qwen-code 0.24.4, run end to end (real client on
+// Node 22 against a fake model server, test/e2e/qwen.test.ts); fixtures are recorded payloads.
 //
-// Claude-shaped hooks in .qwen/settings.json. A PreToolUse payload:
-//   {"session_id":"…","transcript_path":"…","cwd":"/home/u/app","hook_event_name":"PreToolUse",
-//    "timestamp":"…","permission_mode":"default","tool_name":"run_shell_command",
-//    "tool_input":{"command":"ls","is_background":false},"tool_use_id":"…"}
-// PostToolUse adds "tool_response" and "duration_ms".
+// Claude-shaped hooks in .qwen/settings.json. A PreToolUse payload (recorded):
+//   {"session_id":"…","transcript_path":"~/.qwen/projects/<cwd-slug>/chats/<session>.jsonl",
+//    "cwd":"/home/u/app","hook_event_name":"PreToolUse","timestamp":"…","permission_mode":"yolo",
+//    "prompt_id":"<session>########0","tool_name":"run_shell_command","tool_input":{"command":"ls"},
+//    "tool_use_id":"toolu_…","tool_call_id":"call_…"}
+// PostToolUse adds "tool_response" ({llmContent, returnDisplay}) and "duration_ms". A call that
+// failed (for the shell: a non-zero exit) fires PostToolUseFailure instead, with the whole output
+// text in "error" and "is_interrupt".
 //
-// What the client does with our answers [code, per the reference]:
+// What the client does with our answers [code, and e2e]:
 // - PreToolUse `hookSpecificOutput.permissionDecision` deny/ask (+ reason); exit 2 blocks.
 // - PreToolUse `updatedInput` is NOT read: no input rewrite, so a `$secret:` rewrite becomes a deny
 //   naming the brokered command to run instead (the pipeline's REWRITE_UNSUPPORTED).
 // - PostToolUse `continue:false` + `stopReason`: the call's result becomes an error carrying the
 //   stopReason text, so a redacted copy travels as that text (replaceOutputAsText).
+// - PostToolUseFailure reads only `hookSpecificOutput.additionalContext`, appended to the error
+//   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
@@ -45,9 +48,10 @@ type ToolPayload = {
   tool_input: Record<string, unknown>;
   tool_use_id?: string;
   tool_response?: unknown;
+  error?: string;
 };
 
-const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool" };
+const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", PostToolUseFailure: "after-tool" };
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -73,7 +77,7 @@ export function fastValidateQwen(payload: unknown): boolean {
     p.tool_name.length > 0 &&
     isPlainObject(p.tool_input) &&
     optString(p.tool_use_id) &&
-    (name === "PreToolUse" || "tool_response" in p) &&
+    (name === "PreToolUse" || (name === "PostToolUse" ? "tool_response" in p : typeof p.error === "string" && (p.is_interrupt === undefined || typeof p.is_interrupt === "boolean"))) &&
     (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
   );
 }
@@ -104,7 +108,9 @@ async function parse(payload: unknown): Promise<Parsed> {
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
-  return { kind: "event", event: { kind: "after-tool", agent: "qwen", session, tool: toolCall(p), output: p.tool_response } };
+  // A failed call's output text is its `error` (what the model reads, followed by our context).
+  const output = p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
+  return { kind: "event", event: { kind: "after-tool", agent: "qwen", session, tool: toolCall(p), output } };
 }
 
 /** The text the model reads from a PostToolUse `tool_response` (llmContent when it has one). */
@@ -113,12 +119,20 @@ function outputText(output: unknown): string {
   return textOf(content ?? output);
 }
 
-function render(decision: Decision, event: HookEvent): HookResponse {
+/** What the model is told next to a failed call's output that held secrets hookpack could not take out. */
+export const EXPOSED_NOTICE =
+  "Qwen Code does not let a hook replace or withhold the output of a failed call, so this output reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To use secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
+
+function render(decision: Decision, event: HookEvent, payload?: unknown): HookResponse {
   const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") return jsonResponse({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: decision.reason } });
     if (decision.permission === "ask") return jsonResponse({ ...warnings, hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "ask", permissionDecisionReason: decision.reason ?? "" } });
     return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  if (event.kind === "after-tool" && (payload as { hook_event_name?: unknown } | null)?.hook_event_name === "PostToolUseFailure") {
+    const context = decision.kind === "deny" ? `hookpack found secret(s) in this failed ${event.tool.name} call's output.\n${EXPOSED_NOTICE}` : warnings.systemMessage;
+    return context ? jsonResponse({ hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context } }) : EMPTY_RESPONSE;
   }
   if (event.kind === "after-tool") {
     // continue:false turns the result into an error carrying stopReason: the model reads it instead.
@@ -131,7 +145,7 @@ function render(decision: Decision, event: HookEvent): HookResponse {
 export const qwen: Adapter = {
   id: "qwen",
   displayName: "Qwen Code",
-  checkedAgainst: "0.24.4 (shipped code as read in the reference; not run: needs Node >= 22)",
+  checkedAgainst: "0.24.4 (run end to end on Node 22)",
   capabilities: { rewriteInput: false, replaceOutput: false, replaceOutputAsText: true, hooksReads: true },
   parse,
   classify(payload) {
@@ -152,9 +166,10 @@ export const qwen: Adapter = {
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
+      { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
     ],
     notes: [
-      "Qwen Code hooks cannot rewrite a tool's input: hookpack answers a $secret: reference by blocking it with the brokered command to run instead. Qwen Code 0.24 needs Node >= 22 (older Node installs 0.15.x, whose hooks were not checked).",
+      "Qwen Code hooks cannot rewrite a tool's input: hookpack answers a $secret: reference by blocking it with the brokered command to run instead. The output of a failed call (a command that exits non-zero) cannot be replaced: hookpack can only warn the model. Qwen Code 0.24 needs Node >= 22 (older Node installs 0.15.x, whose hooks were not checked).",
     ],
   },
 };

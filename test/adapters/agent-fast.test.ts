@@ -101,8 +101,8 @@ const AGENTS: Record<string, Spec> = {
     fast: fastValidateQwen,
     zod: validateQwenPayload,
     tools: ["run_shell_command", "read_file", "write_file", "edit", "grep_search", "mcp__x__y", ""],
-    events: ["PreToolUse", "PostToolUse", "SessionStart", "PermissionRequest"],
-    keys: ["session_id", "cwd", "transcript_path", "hook_event_name", "timestamp", "permission_mode", "tool_name", "tool_input", "tool_use_id", "tool_response"],
+    events: ["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionStart", "PermissionRequest"],
+    keys: ["session_id", "cwd", "transcript_path", "hook_event_name", "timestamp", "permission_mode", "tool_name", "tool_input", "tool_use_id", "tool_response", "error", "is_interrupt"],
     inputKeys: ["command", "is_background", "file_path", "content", "old_string", "new_string"],
   },
 };

@@ -19,7 +19,8 @@ const CONTRACTS: Record<
   {
     deny(out: Json): string;
     redact(out: Json): string;
-    redactsAsText?: false;
+    /** false: the answer is a warning, never the redacted text; a function decides per answer. */
+    redactsAsText?: false | ((out: Json) => boolean);
     /** Blocks with stdout JSON, not exit 2. */
     failClosed?(out: Json | null): void;
     /** Blocks only by exit 2 with the reason on stderr (no after-tool hook, so no redact outcome). */
@@ -126,10 +127,18 @@ const CONTRACTS: Record<
       return String(specific.permissionDecisionReason);
     },
     redact(out) {
+      const specific = out.hookSpecificOutput as Json | undefined;
+      if (specific?.hookEventName === "PostToolUseFailure") {
+        // A failed call's output cannot be replaced or withheld: the model is warned next to it.
+        expect(Object.keys(specific).sort()).toEqual(["additionalContext", "hookEventName"]);
+        expect(String(specific.additionalContext)).toMatch(/reached you unredacted\. Do not repeat/);
+        return String(specific.additionalContext);
+      }
       // continue:false turns the result into an error carrying stopReason: the model reads it instead.
       expect(out.continue).toBe(false);
       return String(out.stopReason);
     },
+    redactsAsText: (out) => out.continue === false,
   },
 };
 
@@ -171,7 +180,8 @@ for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor"
       } else if (outcome === "redact") {
         expect(result.exitCode).toBe(0);
         const text = CONTRACTS[agent].redact(stdout!);
-        if (CONTRACTS[agent].redactsAsText !== false) {
+        const asText = CONTRACTS[agent].redactsAsText;
+        if (typeof asText === "function" ? asText(stdout!) : asText !== false) {
           expect(text).toMatch(/^\[hookpack redacted \d+ secret/);
           expect(text).toContain("[REDACTED:");
         }

@@ -39,7 +39,7 @@ type Settings = { hooks: Record<string, Array<{ matcher?: string; hooks: Hook[] 
 const AGENTS = {
   codex: { file: ".codex/hooks.json", events: ["PreToolUse", "PostToolUse"], timeout: 30, name: undefined },
   gemini: { file: ".gemini/settings.json", events: ["BeforeTool", "AfterTool"], timeout: 30_000, name: "hookpack" },
-  qwen: { file: ".qwen/settings.json", events: ["PreToolUse", "PostToolUse"], timeout: 30, name: undefined },
+  qwen: { file: ".qwen/settings.json", events: ["PreToolUse", "PostToolUse", "PostToolUseFailure"], timeout: 30, name: undefined },
 } as const;
 
 const FOREIGN = { matcher: "run_shell_command", hooks: [{ type: "command", command: "/usr/local/bin/audit", timeout: 5 }] };
