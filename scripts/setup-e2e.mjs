@@ -31,6 +31,11 @@ const CLAUDE_VERSIONS = ["2.1.330", "2.1.197"];
 const CODEX_VERSION = "0.169.0";
 const GEMINI_VERSION = "0.61.0";
 const COPILOT_VERSION = "1.0.102";
+// Qwen Code 0.24 needs node >= 22 (on an older node, npm silently resolves 0.15.x); its bundle runs
+// with a Node 22 binary from the registry's `node-linux-<arch>` package. The hooks still run with
+// the node that ran `hookpack install`.
+const QWEN_VERSION = "0.24.4";
+const NODE22_VERSION = "22.23.3";
 
 function log(msg) {
   process.stdout.write(`hookpack: ${msg}\n`);
@@ -195,14 +200,28 @@ function setupOthers() {
     const copilotBin = join("node_modules", "@github", `copilot-linux-${process.arch}`, "copilot");
     results.push(["copilot", installClient("copilot", `@github/copilot@${COPILOT_VERSION}`, COPILOT_VERSION, copilotBin)]);
   } else results.push(["copilot", { ok: false, why: `no Copilot CLI binary package for ${process.platform}/${process.arch}` }]);
+  results.push(["qwen", installQwen()]);
   for (const [name, res] of results) {
     if (!res.ok) {
       process.stderr.write(`hookpack: e2e client ${name} not usable: ${res.why}\n`);
       continue;
     }
-    writeClients({ version: res.version, bin: res.bin }, name);
+    writeClients({ version: res.version, bin: res.bin, ...(res.node ? { node: res.node } : {}) }, name);
     log(`e2e client ready: ${res.bin}`);
   }
+}
+
+/** Qwen Code's JS bundle plus the Node 22 binary that runs it (recorded as `node`). */
+function installQwen() {
+  if (process.platform !== "linux" || (process.arch !== "x64" && process.arch !== "arm64")) {
+    return { ok: false, why: `no Node 22 binary package for ${process.platform}/${process.arch}` };
+  }
+  const nodeBin = join("node_modules", `node-linux-${process.arch}`, "bin", "node");
+  const node = installClient("node22", `node-linux-${process.arch}@${NODE22_VERSION}`, `v${NODE22_VERSION}`, nodeBin);
+  if (!node.ok) return { ok: false, why: `Node ${NODE22_VERSION} (needed by Qwen Code ${QWEN_VERSION}): ${node.why}` };
+  const qwenBin = join("node_modules", "@qwen-code", "qwen-code", "cli-entry.js");
+  const qwen = installClient("qwen", `@qwen-code/qwen-code@${QWEN_VERSION}`, QWEN_VERSION, qwenBin, [node.bin]);
+  return qwen.ok ? { ...qwen, node: node.bin } : qwen;
 }
 
 main();

@@ -18,6 +18,11 @@ import { isDeepStrictEqual } from "node:util";
 export interface Step {
   text?: string;
   call?: { name: string; args: Record<string, unknown> };
+  /**
+   * A call built from the text of the latest tool result in the request (e.g. to run the command a
+   * hook's deny told the model to run instead). Only for protocols with `toolOutputs`.
+   */
+  callFrom?: (lastToolOutput: string) => { name: string; args: Record<string, unknown> } | undefined;
 }
 
 export interface Script {
@@ -69,6 +74,8 @@ interface Protocol {
   offeredTools(path: string, body: unknown): string[] | undefined;
   /** This server's earlier tool calls, as they come back in the request history. */
   ownCalls(body: unknown): Array<{ node: unknown; name: string; args: unknown }>;
+  /** The tool results in the request, oldest first, as text. */
+  toolOutputs?(body: unknown): string[];
   answer(res: ServerResponse, path: string, body: unknown, step: Step | undefined, side: boolean): void;
 }
 
@@ -129,7 +136,13 @@ function startFake(script: Script, protocol: Protocol): Promise<FakeServer> {
     const main = firstTool !== undefined && tools.includes(firstTool);
     entry.kind = main ? "main" : "side";
     if (main) entry.step = protocol.ownCalls(body).length;
-    protocol.answer(res, url.pathname, body, main ? (script.steps[entry.step!] ?? { text: "Done." }) : undefined, !main);
+    let step = main ? (script.steps[entry.step!] ?? { text: "Done." }) : undefined;
+    if (step?.callFrom) {
+      const call = step.callFrom(protocol.toolOutputs?.(body).at(-1) ?? "");
+      step = { text: step.text, call };
+      if (call) emitted.push(call);
+    }
+    protocol.answer(res, url.pathname, body, step, !main);
   }
 
   const server = createServer((req, res) => {
@@ -295,6 +308,11 @@ const openAiChat: Protocol = {
       }
     }
     return out;
+  },
+  toolOutputs(body) {
+    const messages = isObject(body) && Array.isArray(body.messages) ? body.messages : [];
+    const text = (c: unknown): string => (typeof c === "string" ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && typeof p.text === "string" ? p.text : "")).join("") : "");
+    return messages.filter((m): m is Json => isObject(m) && m.role === "tool").map((m) => text(m.content));
   },
   answer(res, _path, body, step, side) {
     const model = isObject(body) && typeof body.model === "string" ? body.model : "gpt-fake";

@@ -13,10 +13,12 @@ const CLIENTS_JSON = join(REPO_ROOT, ".cache", "e2e", "clients.json");
 export interface ClientInfo {
   version: string;
   bin: string;
+  /** The node binary that runs `bin`, when the machine's node is too old for it (Qwen Code: Node 22). */
+  node?: string;
 }
 
 /** The installed client from .cache/e2e/clients.json, running scripts/setup-e2e.mjs first if needed. */
-export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot"): ClientInfo {
+export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot" | "qwen"): ClientInfo {
   const read = (): ClientInfo | undefined => {
     try {
       const all = JSON.parse(readFileSync(CLIENTS_JSON, "utf8")) as Record<string, ClientInfo>;
