@@ -15,6 +15,7 @@ interface Check {
   message: string;
   fix?: string;
   scope?: string;
+  agent?: string;
 }
 interface Report {
   version: 1;
