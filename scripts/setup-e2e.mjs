@@ -36,6 +36,8 @@ const COPILOT_VERSION = "1.0.102";
 // the node that ran `hookpack install`.
 const QWEN_VERSION = "0.24.4";
 const NODE22_VERSION = "22.23.3";
+const CLINE_VERSION = "3.0.65";
+const OPENCODE_VERSION = "1.18.33";
 
 function log(msg) {
   process.stdout.write(`hookpack: ${msg}\n`);
@@ -200,6 +202,19 @@ function setupOthers() {
     const copilotBin = join("node_modules", "@github", `copilot-linux-${process.arch}`, "copilot");
     results.push(["copilot", installClient("copilot", `@github/copilot@${COPILOT_VERSION}`, COPILOT_VERSION, copilotBin)]);
   } else results.push(["copilot", { ok: false, why: `no Copilot CLI binary package for ${process.platform}/${process.arch}` }]);
+  // OpenCode: `opencode-ai` holds only a launcher; the native (Bun) binary is in the platform
+  // package it lists as an optional dependency (a -musl variant where there is no glibc).
+  if (process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")) {
+    const musl = !process.report?.getReport?.().header?.glibcVersionRuntime;
+    const opencodeBin = join("node_modules", `opencode-linux-${process.arch}${musl ? "-musl" : ""}`, "bin", "opencode");
+    results.push(["opencode", installClient("opencode", `opencode-ai@${OPENCODE_VERSION}`, OPENCODE_VERSION, opencodeBin)]);
+  } else results.push(["opencode", { ok: false, why: `no OpenCode binary package for ${process.platform}/${process.arch}` }]);
+  // Cline: `cline` holds a Node resolver script (engines node>=22); the native (Bun) binary is in the
+  // platform package, which we install alone and run directly (no Node 22 needed).
+  if (process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")) {
+    const clineBin = join("node_modules", "@cline", `cli-linux-${process.arch}`, "bin", "cline");
+    results.push(["cline", installClient("cline", `@cline/cli-linux-${process.arch}@${CLINE_VERSION}`, CLINE_VERSION, clineBin)]);
+  } else results.push(["cline", { ok: false, why: `no Cline CLI binary package for ${process.platform}/${process.arch}` }]);
   results.push(["qwen", installQwen()]);
   for (const [name, res] of results) {
     if (!res.ok) {

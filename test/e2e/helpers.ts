@@ -18,7 +18,7 @@ export interface ClientInfo {
 }
 
 /** The installed client from .cache/e2e/clients.json, running scripts/setup-e2e.mjs first if needed. */
-export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot" | "qwen"): ClientInfo {
+export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot" | "opencode" | "cline" | "qwen"): ClientInfo {
   const read = (): ClientInfo | undefined => {
     try {
       const all = JSON.parse(readFileSync(CLIENTS_JSON, "utf8")) as Record<string, ClientInfo>;
