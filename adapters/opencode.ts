@@ -1,7 +1,9 @@
-// OpenCode adapter. Checked against `opencode-ai` 1.18.33 as read in the reference (the plugin
-// trigger call sites in the shipped binary: `tool.execute.before` runs the tool with the SAME args
-// object it handed the plugin, `tool.execute.after` returns the result object it handed the plugin).
-// The real client was NOT driven end to end here.
+// OpenCode adapter. Checked against `opencode-ai` 1.18.33, end to end with the real client
+// (test/e2e/opencode.test.ts): `tool.execute.before` runs the tool with the SAME args object it
+// handed the plugin, `tool.execute.after` returns the result object it handed the plugin, and an
+// Error thrown from `tool.execute.before` fails the call with its message as the model's tool result.
+// OpenCode also builds the model's history from that args object, so the model reads back the
+// rewritten (value-free) brokered command rather than the `$secret:` reference it wrote.
 //
 // OpenCode has no command hooks: hookpack installs a small plugin (./opencode-plugin.ts) that
 // sends each tool call to `hookpack hook opencode` in this adapter's own wire format:

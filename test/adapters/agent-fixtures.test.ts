@@ -95,7 +95,8 @@ const CONTRACTS: Record<
       // Merged into the result in place: the model reads the redacted output.
       const output = out.output as Json;
       expect(String(output.output)).toContain("[REDACTED:");
-      expect(String((output.metadata as Json).output)).toContain("[REDACTED:");
+      // bash keeps a copy in metadata.output, read in metadata.preview and metadata.display.text.
+      expect(JSON.stringify(output.metadata)).toContain("[REDACTED:");
       return String(output.output);
     },
     redactsAsText: false,
