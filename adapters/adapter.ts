@@ -1,6 +1,7 @@
 // What every agent adapter provides. An adapter is the only place an agent's wire format, tool
 // names or config layout appear; it makes no policy decisions.
 import type { AgentId, Decision, EventKind, HookEvent, HookResponse } from "../hooks/event.js";
+import type { PermissionRules } from "../rules/agent-permissions.js";
 
 /** A payload field that is missing or has the wrong type. `path` is dotted: "tool_input.command". */
 export class PayloadError extends Error {
@@ -97,6 +98,11 @@ export interface Adapter {
   render(decision: Decision, event: HookEvent, payload: unknown): HookResponse;
   /** The response for a failure hookpack could not turn into a decision (no event). */
   renderFailure(mode: "closed" | "open", message: string): HookResponse;
+  /**
+   * The agent's own deny/ask rules for its shell tool, which it matches against the command it runs
+   * (so, after a rewrite, against the brokered command): hookpack applies them to the original.
+   */
+  permissionRules?(cwd: string, env: NodeJS.ProcessEnv): PermissionRules;
   /** The text the model would read from a tool output (for `replaceOutputAsText`). */
   outputText?(output: unknown): string;
   config: ConfigLayout;

@@ -12,6 +12,7 @@ import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, T
 import { forEachString, mapStrings } from "../hooks/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
+import { claudePermissionRules } from "./claude-code-permissions.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -231,6 +232,7 @@ export const claudeCode: Adapter = {
     // non-blocking error the user sees while the call proceeds.
     return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
   },
+  permissionRules: claudePermissionRules,
   config: {
     format: "claude-settings-json",
     files: { project: ".claude/settings.json", local: ".claude/settings.local.json", user: ".claude/settings.json" },

@@ -28,6 +28,8 @@ export interface PipelineOptions {
   managed?: ManagedSecrets;
   /** `$secret:` broker capabilities (policy, store names, grants). */
   secretRefs?: SecretRefHost;
+  /** The environment the agent's own settings are located from (the hook's process.env). */
+  env?: NodeJS.ProcessEnv;
 }
 
 export async function runPipeline(input: PipelineInput, options: PipelineOptions): Promise<HookResponse> {
@@ -90,6 +92,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     noteSecret: (value, label) => masker.add(value, label ?? "secret"),
     managed: options.managed,
     secretRefs: options.secretRefs,
+    ...(adapter.permissionRules ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) } : {}),
   };
   let decision: Decision;
   try {

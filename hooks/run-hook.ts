@@ -64,6 +64,7 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
       debug,
       managed: hookManagedSecrets(env, { agent, session: () => sessionId }, debug),
       secretRefs: createSecretRefHost(env),
+      env,
       onEvent: (event) => (sessionId = event.session.id || undefined),
       onDecision: (event, decision) => recordDecision(env, agent, event, decision, debug),
     });

@@ -5,6 +5,7 @@
 // touch hookpack's private state are denied. The rule is pure: reading the policy, the names in
 // the store and minting the grant are capabilities the hook entry injects.
 import type { HookEvent, Verdict } from "../hooks/event.js";
+import { matchPermissionRules } from "./agent-permissions.js";
 import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
 import type { SelfInvocation } from "./secret-refs.js";
@@ -71,7 +72,9 @@ export const MESSAGES = {
   NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined) =>
     `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.`,
   REWRITTEN: (names: readonly string[], grant: string, expiresAt: string, approval: Approval) =>
-    `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} injected by \`hookpack exec\` at run time (single-use grant ${grant}, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy asks you to approve this use" : ""}.`,
+    `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} injected by \`hookpack exec\` at run time (single-use grant ${grant}, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
+  AGENT_RULE: (rule: string, source: string, _command: string) =>
+    `hookpack blocked this command: the permission rule ${rule} in ${source} denies it. hookpack applies your agent's deny rules to the command as written, before it brokers any secret; do not work around the rule.`,
   POLICY_EDIT: (path: string) => `hookpack: this call changes the secret policy ${path}; the user must approve it.`,
 };
 
@@ -164,6 +167,11 @@ export const rewriteSecretRefs: Rule = {
     if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
     if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
 
+    // The agent's own deny/ask rules would only see the brokered command: apply them to this one.
+    const agentRules = context.agentPermissions?.(event.session.cwd);
+    const ruled = agentRules && matchPermissionRules(tool.command, analysis.scan.commands, agentRules);
+    if (ruled?.kind === "deny") return deny("AGENT_RULE_DENIED", MESSAGES.AGENT_RULE(ruled.rule.rule, ruled.rule.source, ruled.command));
+
     let policy: Policy;
     try {
       policy = await host.loadPolicy(event.session.cwd);
@@ -196,6 +204,7 @@ export const rewriteSecretRefs: Rule = {
       ttlMs = Math.min(ttlMs, entry!.ttlMs);
       if (entry!.provider) providers[name] = entry!.provider;
     }
+    if (ruled?.kind === "ask") approval = "ask";
     const needsHuman = approval !== "auto";
     if (needsHuman) ttlMs = Math.max(ttlMs, ASK_MIN_TTL_MS);
 

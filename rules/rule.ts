@@ -1,5 +1,6 @@
 // The rule contract and the one place verdict precedence is written down.
 import type { Decision, EventKind, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
+import type { PermissionRules } from "./agent-permissions.js";
 import type { SecretRefHost } from "./rewrite-secret-refs.js";
 import type { SecretScanner } from "./secretlint.js";
 
@@ -12,6 +13,8 @@ export interface RuleContext {
   managed?: ManagedSecrets;
   /** Policy, store names and grant minting for `$secret:` rewriting; absent where no broker runs. */
   secretRefs?: SecretRefHost;
+  /** The agent's own shell deny/ask rules for a project directory (read on demand). */
+  agentPermissions?: (cwd: string) => PermissionRules | undefined;
 }
 
 /**
