@@ -175,8 +175,11 @@ export function aiderIgnoreLines(): string[] {
 
 export type StateRoot = "project" | "home" | "tmp";
 export type StateRewrite = "allow-list" | "redact" | "report";
-/** "auto": by extension (.json, .jsonl/.ndjson, anything else is text). */
-export type StateFormat = "json" | "jsonl" | "text" | "auto";
+/**
+ * "auto": by extension (.json, .jsonl/.ndjson, anything else is text). "strings": a binary store
+ * (SQLite and its write-ahead log) read as its printable runs, always report-only.
+ */
+export type StateFormat = "json" | "jsonl" | "text" | "strings" | "auto";
 
 export interface StateLocation {
   id: string;
@@ -251,6 +254,9 @@ export const STATE_LOCATIONS: readonly StateLocation[] = [
   L("Cline", "home", ".cline/data/**/*.json", "json", "redact", "task history and conversations", "cline-data"),
   L("OpenCode", "home", ".local/share/opencode/storage/**/*.json", "json", "redact", "sessions, messages, parts", "opencode-storage"),
   L("OpenCode", "home", ".local/share/opencode/log/*", "text", "redact", "logs", "opencode-log"),
+  // 1.18+: sessions live in SQLite; a running command's output is stored as it streams, before any
+  // hook has redacted it (seen end to end with 1.18.33).
+  L("OpenCode", "home", ".local/share/opencode/opencode.db*", "strings", "report", "session database (SQLite): tool output as it streamed, unredacted", "opencode-db"),
   L("Qwen Code", "home", ".qwen/tmp/**/*", "auto", "redact", "chats, logs, shell history", "qwen-tmp"),
   L("Windsurf", "home", ".windsurf/transcripts/*.jsonl", "jsonl", "redact", "transcripts (transcript hook)", "windsurf-transcripts"),
   L("Amp", "home", ".cache/amp/logs/*", "text", "redact", "logs", "amp-logs"),

@@ -17,7 +17,7 @@ export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
 export interface CleanOutcome extends FixResult {
   path: string;
   location: StateLocation | undefined;
-  format: "json" | "jsonl" | "text";
+  format: "json" | "jsonl" | "text" | "strings";
   mode: "allow-list" | "redact" | "report";
   written: boolean;
   skipped?: string;
@@ -58,6 +58,11 @@ export async function cleanStateFile(path: string, location: StateLocation | und
   if (!st.isFile()) return { ...base, skipped: "not a file" };
   if (st.size > MAX_STATE_FILE_BYTES) return { ...base, skipped: `larger than ${MAX_STATE_FILE_BYTES / 1024 / 1024} MB` };
   const buf = readFileSync(path);
+  if (format === "strings") {
+    // A binary store is never rewritten: its printable runs are scanned, one per line.
+    const runs = buf.toString("latin1").replace(/[^\t\x20-\x7e]+/g, "\n");
+    return { ...base, ...(await fixStateText(runs, "text", "report", find)), text: "" };
+  }
   if (buf.subarray(0, 8192).includes(0)) return { ...base, skipped: "binary" };
   const text = buf.toString("utf8");
   const result = await fixStateText(text, format, fix ? mode : "report", find);

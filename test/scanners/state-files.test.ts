@@ -123,6 +123,27 @@ describe("hookpack scan --state", () => {
     expect(left).toEqual(["claude-json"]);
   });
 
+  it("OpenCode's SQLite session store (binary) is scanned by its printable runs, reported, and never rewritten", () => {
+    const dir = join(sb.home, ".local", "share", "opencode");
+    mkdirSync(dir, { recursive: true });
+    // A page of a SQLite write-ahead log: binary framing around a tool part's streamed output.
+    const page = Buffer.concat([
+      Buffer.from([0x37, 0x7f, 0x06, 0x82, 0, 0, 0, 0, 0, 0x10, 0, 0]),
+      Buffer.from(`{"type":"tool","state":{"status":"running","metadata":{"output":"API=${managed}\nGH=${tokens.github}\n"}}}`, "utf8"),
+      Buffer.alloc(64, 0),
+      Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]),
+    ]);
+    const wal = join(dir, "opencode.db-wal");
+    writeFileSync(wal, page);
+    const r = scan(["--format", "json", "--fix"]);
+    expect(r.stdout.includes(managed) || r.stdout.includes(tokens.github)).toBe(false);
+    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; location: string; secret?: string; ruleId: string; status: string; rewritable: boolean }> };
+    const db = report.findings.filter((f) => f.location === "opencode-db");
+    expect(db.map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github"]);
+    expect(db.every((f) => f.path === wal && f.status === "reported" && f.rewritable === false)).toBe(true);
+    expect(readFileSync(wal).equals(page)).toBe(true);
+  });
+
   it("--format sarif is valid SARIF 2.1.0 with fingerprints and no values", () => {
     const r = scan(["--format", "sarif"]);
     const sarif = JSON.parse(r.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; partialFingerprints: Record<string, string> }> }> };
