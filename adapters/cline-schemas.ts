@@ -1,7 +1,8 @@
 // Cline hook payload schemas (zod), the authority on what a valid payload is. Loaded only when the
 // hand-written fast check in ./cline.ts cannot vouch for a payload; errors name the field path.
 // Fields: the payload `cline` 3.0.65 builds for hook files (@cline/core dist: r0(), tool_call /
-// tool_result dispatch); every tool parameter value is a string.
+// tool_result dispatch; recorded end to end in test/e2e/cline.test.ts); every tool parameter value
+// is a string.
 import * as z from "zod/mini";
 import { checkSchema as check } from "./schema-check.js";
 

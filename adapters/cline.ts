@@ -1,22 +1,31 @@
-// Cline CLI/SDK adapter. Checked against `cline` 3.0.65 (@cline/core and @cline/agents dist code:
-// the hook runner, the payload builder and the agent loop's use of the answer). The real client
-// was NOT driven end to end (it needs a configured model provider); fixtures follow the payload
-// the 3.0.65 code builds.
+// Cline CLI/SDK adapter. Checked against `cline` 3.0.65: read in the @cline/core and @cline/agents
+// dist code, then driven end to end (test/e2e/cline.test.ts: the real CLI against a fake OpenAI
+// Chat Completions server; fixtures `*.recorded-*` are payloads it sent).
 //
 // Hooks are executable FILES named after the event in `.clinerules/hooks/` (project) or
-// `~/.cline/hooks/` (user); a `.sh` file runs as `bash <file>` with the payload on stdin. A
-// PreToolUse payload (hookName "tool_call"):
-//   {"clineVersion":"3.0.65","hookName":"tool_call","timestamp":"2026-…","taskId":"…",
-//    "sessionContext":{"rootSessionId":"…"},"workspaceRoots":["/home/u/app"],"userId":"u",
+// `~/.cline/hooks/` (user); a `.sh` file runs with the payload on stdin. A PreToolUse payload
+// (hookName "tool_call"), as recorded:
+//   {"clineVersion":"","timestamp":"2026-…","taskId":"conv_…","sessionContext":{"rootSessionId":"…"},
+//    "workspaceRoots":["/home/u/app"],"workspaceInfo":{…},"userId":"unknown","agent_id":"agent_…",
+//    "parent_agent_id":null,"hookName":"tool_call","iteration":1,
+//    "tool_call":{"id":"call_…","name":"run_commands","input":{"commands":["ls -la"]}},
 //    "preToolUse":{"toolName":"run_commands","parameters":{"commands":"[\"ls -la\"]"}}}
-// Every parameter value is a STRING: non-strings are JSON-encoded by the client. PostToolUse
-// (hookName "tool_result") carries "postToolUse": {toolName, parameters, result (string), success}.
+// Every `parameters` value is a STRING: non-strings are JSON-encoded by the client (`tool_call.input`
+// holds the same input undecoded; `clineVersion` is empty unless CLINE_VERSION is set). PostToolUse
+// (hookName "tool_result") carries "postToolUse": {toolName, parameters, result, success,
+// executionTimeMs}; for run_commands `result` is the JSON text of [{query, result, success}], where
+// `query` is the command that actually ran (the rewritten one after an overrideInput).
 //
-// What the client does with our answers (read in the 3.0.65 code):
-// - `overrideInput` (PreToolUse only) replaces the tool's input object.
+// What the client does with our answers (read in the code, and seen end to end):
+// - `overrideInput` (PreToolUse only) replaces the tool's input object: a rewritten run_commands
+//   runs; the history sent to the model keeps the model's own call.
 // - `{"cancel":true,"errorMessage":…}` throws out of the agent loop: the tool does NOT run and the
-//   task stops with the message as its error (the model does not get to retry in that run).
-// - `contextModification` is added to the model's context as hook context.
+//   task stops. Neither the model nor the CLI user sees the message: the model gets no further
+//   request, `cline` prints "[abort] aborted by another client" and exits 0, and the message is only
+//   in ~/.cline/data/logs/cline.log. File hooks have no way to skip one call and let the model go on
+//   (the agent loop's `skip` is not reachable from a hook file).
+// - `contextModification` is sent to the model after the tool result as
+//   `<hook_context source="PostToolUse" …>` (a user message).
 // - Exit codes are ignored; a timeout or stdout that is not JSON is logged and the call proceeds,
 //   so a fail-closed answer must be the cancel JSON on stdout.
 // - PostToolUse honors only cancel and context: the output cannot be replaced or withheld.
