@@ -1,6 +1,8 @@
 // `npm test`: build, make sure the pinned real agent clients are installed for the end-to-end
 // tests (from the npm registry, into .cache/e2e) and the keychain test's Debian packages, then run
-// the whole vitest suite.
+// the whole vitest suite on this machine's Node, and the suite without e2e on Node 22 and 24
+// (scripts/node-matrix.mjs; skipped for a filtered run such as `npm test -- test/rules`, or with
+// HOOKPACK_NODE_MATRIX=0).
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 
@@ -19,9 +21,12 @@ const status = run(
   ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
   true,
 );
+const filtered = process.argv.length > 2;
+const matrix = filtered || process.env.HOOKPACK_NODE_MATRIX === "0" ? 0 : run(process.execPath, ["scripts/node-matrix.mjs"], true);
 // One plain closing line that any CI log reader understands.
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, "utf8"));
-  console.log(`\ntests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  console.log(`\ntests (Node ${process.versions.node}): ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }
-process.exit(status);
+if (!filtered && process.env.HOOKPACK_NODE_MATRIX !== "0") console.log(`tests on other Node versions: ${matrix === 0 ? "passed" : "FAILED (see the summary above)"}`);
+process.exit(status || matrix);
