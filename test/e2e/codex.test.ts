@@ -3,30 +3,29 @@
 // git repo with hookpack installed by its own CLI. The fake server sees exactly what the model
 // would see, so "the secret never reaches the model" is an assertion over its request log.
 // Recipe: /work/shared/reference/e2e-real-clients.md §7.
-import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeOpenAI, type FakeServer, type Logged, type Step } from "./fake-models.js";
-import { baseEnv, describeRun, e2eClient, fakeGithubToken, HOOKPACK_CJS, installHookpack, makeSandbox, requireBuild, run, type ClientInfo, type RunResult, type Sandbox } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { startFakeOpenAI, type Logged } from "./fake-models.js";
+import {
+  afterCalls,
+  brokerRun,
+  defineAgent,
+  expectNoLeak,
+  expectRedactedNotice,
+  harmlessRun,
+  literalTokenBlocked,
+  mainRequests,
+  runTimeTokenRun,
+  tokenFileLeaks,
+  tokenFileRun,
+  type ToolCall,
+} from "./harness.js";
+import { baseEnv, describeRun, fakeGithubToken, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 120_000;
-const KEEP = process.env.HOOKPACK_E2E_KEEP === "1";
 /** The version the adapter was checked against; the test fails loudly when the pinned client moves. */
 const PINNED = "0.169.0";
-
-let client: ClientInfo;
-const cleanups: Array<() => Promise<void> | void> = [];
-
-beforeAll(() => {
-  requireBuild();
-  client = e2eClient("codex");
-});
-
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
 
 function configToml(sb: Sandbox, url: string): string {
   return [
@@ -51,30 +50,17 @@ function configToml(sb: Sandbox, url: string): string {
   ].join("\n");
 }
 
-interface Scenario {
-  sb: Sandbox;
-  fake: FakeServer;
-  run: RunResult;
-  diag: () => string;
-}
+const codexHome = (sb: Sandbox) => join(sb.home, ".codex");
 
-async function scenario(
-  steps: Step[],
-  opts: { hooks: boolean; forbid?: string[]; files?: Record<string, string>; beforeInstall?: (sb: Sandbox) => void; setup?: (sb: Sandbox) => void; env?: Record<string, string>; hooksFile?: "json" | "toml" },
-): Promise<Scenario> {
-  const sb = makeSandbox("hookpack-e2e-codex-");
-  if (!KEEP) cleanups.push(() => sb.cleanup());
-  else console.log(`[e2e] keeping ${sb.root}`);
-  for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(sb.project, name), text);
-  const fake = await startFakeOpenAI({ steps, forbid: opts.forbid });
-  cleanups.push(() => fake.close());
-  const codexHome = join(sb.home, ".codex");
-  mkdirSync(codexHome, { recursive: true });
-  writeFileSync(join(codexHome, "config.toml"), configToml(sb, fake.url));
-  opts.beforeInstall?.(sb);
-  if (opts.hooks) {
-    const r = await installHookpack(sb, "codex");
-    expect(r.code, `hookpack install failed:\n${describeRun(r)}`).toBe(0);
+const codex = defineAgent<object, { hooksFile?: "json" | "toml" }>({
+  name: "codex",
+  startFake: startFakeOpenAI,
+  env: (sb) => ({ CODEX_HOME: codexHome(sb), FAKE_OPENAI_API_KEY: "dummy" }),
+  configure: ({ sb, fake }) => {
+    mkdirSync(codexHome(sb), { recursive: true });
+    writeFileSync(join(codexHome(sb), "config.toml"), configToml(sb, fake.url));
+  },
+  checkInstall: (sb, r, opts) => {
     // The installer must tell the user about Codex's hook trust gate.
     expect(r.stdout).toMatch(/\/hooks/);
     if (opts.hooksFile === "toml") {
@@ -84,19 +70,16 @@ async function scenario(
       const hooks = (JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
       expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse"]);
     }
-  }
-  opts.setup?.(sb);
-  const env = { ...baseEnv(sb), CODEX_HOME: codexHome, FAKE_OPENAI_API_KEY: "dummy", HOOKPACK_HOME: sb.hookpackHome, ...opts.env };
-  const args = ["exec", "--skip-git-repo-check", "--json", "--disable", "apps", "--disable", "plugins", "--disable", "remote_plugin"];
-  // The documented bypass of the trust gate (hooks are skipped silently without it, or /hooks in the TUI).
-  args.push("--dangerously-bypass-hook-trust", "run the step");
-  const result = await run(client.bin, args, { cwd: sb.project, env, timeoutMs: 90_000 });
-  if (KEEP) writeFileSync(join(sb.root, "requests.json"), JSON.stringify(fake.requests(), null, 2));
-  const mask = opts.forbid ?? [];
-  return { sb, fake, run: result, diag: () => describeRun(result, mask) };
-}
+  },
+  run: ({ client, sb, env }) => {
+    const args = ["exec", "--skip-git-repo-check", "--json", "--disable", "apps", "--disable", "plugins", "--disable", "remote_plugin"];
+    // The documented bypass of the trust gate (hooks are skipped silently without it, or /hooks in the TUI).
+    args.push("--dangerously-bypass-hook-trust", "run the step");
+    return run(client.bin, args, { cwd: sb.project, env, timeoutMs: 90_000 });
+  },
+  toolOutputs,
+});
 
-const main = (fake: FakeServer) => fake.requests().filter((r) => r.kind === "main");
 /** The function_call_output items of a Responses request: what the model read from each tool call. */
 function toolOutputs(r: Logged): string[] {
   const input = (r.body as { input?: unknown[] } | null)?.input ?? [];
@@ -113,34 +96,20 @@ function ownCallsRemoved(body: unknown): unknown {
   return { ...b, input: b.input.filter((i) => !((i as { type?: string; call_id?: string }).type === "function_call" && String((i as { call_id?: string }).call_id).startsWith("call_e2efake_"))) };
 }
 
-function expectNoLeak(fake: FakeServer): void {
-  for (const r of fake.requests()) expect(r.leaksOutsideOwnToolCall, `request #${r.seq} ${r.path} (${r.kind}) carries the secret`).toEqual([]);
-}
+const exec = (cmd: string): ToolCall => ({ name: "exec_command", args: { cmd } });
 
 describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it("runs the pinned client version", () => {
-    expect(client.version).toBe(PINNED);
+    expect(codex.client.version).toBe(PINNED);
   });
 
   it(
     "blocks a command carrying a literal token: it never runs, the model is told why, the token never reaches the model",
     async () => {
-      const token = fakeGithubToken();
-      const marker = "ran-marker";
-      const cmd = `touch ${marker} && echo ${token}`;
-      const { sb, fake, run: r, diag } = await scenario([{ text: "Checking.", call: { name: "exec_command", args: { cmd } } }, { text: "Done." }], { hooks: true, forbid: [token] });
-      console.log(`[e2e] codex ${client.version} literal-token scenario: ${r.ms} ms, ${fake.requests().length} requests`);
-      expect(r.code, diag()).toBe(0);
-      expect(existsSync(join(sb.project, marker)), `the command ran\n${diag()}`).toBe(false);
-      const second = main(fake).find((q) => q.step === 1);
-      expect(second, `no second model request\n${diag()}`).toBeDefined();
-      const outputs = toolOutputs(second!);
-      expect(outputs).toHaveLength(1);
+      const { fake, token, cmd, outputs } = await literalTokenBlocked(codex, exec);
       expect(outputs[0]).toMatch(/blocked by PreToolUse hook/);
       expect(outputs[0]).toContain("hookpack blocked this Bash call");
       expect(outputs[0]).toContain("$secret:");
-      // The check is live: the raw body carries the token inside the fake model's own call.
-      expect(second!.leaks).toEqual([token]);
       // Codex itself appends "Command: <the model's own command>" to a block message: the model's
       // own text comes back, nothing new. Apart from that echo the token appears nowhere.
       expect(outputs[0]!.endsWith(`Command: ${cmd}`), outputs[0]!.split(token).join("<FAKE-TOKEN>")).toBe(true);
@@ -156,22 +125,12 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "a file holding a token, read by the agent through the shell, does not reach the model",
     async () => {
-      const token = fakeGithubToken();
-      const { fake, run: r, diag } = await scenario([{ text: "Reading.", call: { name: "exec_command", args: { cmd: "cat config.env" } } }, { text: "Done." }], {
-        hooks: true,
-        forbid: [token],
-        files: { "config.env": `HOST=example.test\nGH_TOKEN=${token}\n` },
-      });
-      console.log(`[e2e] codex ${client.version} file-read scenario: ${r.ms} ms, ${fake.requests().length} requests`);
-      expect(r.code, diag()).toBe(0);
-      const second = main(fake).find((q) => q.step === 1);
-      expect(second, diag()).toBeDefined();
-      const outputs = toolOutputs(second!);
-      expect(outputs).toHaveLength(1);
+      const s = await tokenFileRun(codex, () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }], { hooks: true });
+      const { request: second, outputs } = afterCalls(codex, s, 1);
       // Either the read guard stopped the read up front, or the output was redacted afterwards.
       expect(outputs[0]).toMatch(/hookpack (blocked|redacted)/);
-      expect(second!.leaks).toEqual([]);
-      expectNoLeak(fake);
+      expect(second.leaks).toEqual([]);
+      expectNoLeak(s.fake);
     },
     TEST_TIMEOUT,
   );
@@ -179,26 +138,12 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "a command whose output carries a token only at run time reaches the model redacted (PostToolUse block replaces the output)",
     async () => {
-      const token = fakeGithubToken();
-      // The script holds the token in two halves, so nothing before the run can see it.
-      const script = `printf 'HOST=example.test\\nGH_TOKEN=%s%s\\n' '${token.slice(0, 10)}' '${token.slice(10)}'\n`;
-      const { fake, run: r, diag } = await scenario([{ text: "Running.", call: { name: "exec_command", args: { cmd: "sh show.sh" } } }, { text: "Done." }], {
-        hooks: true,
-        forbid: [token],
-        files: { "show.sh": script },
-      });
-      console.log(`[e2e] codex ${client.version} output-redaction scenario: ${r.ms} ms, ${fake.requests().length} requests`);
-      expect(r.code, diag()).toBe(0);
-      const second = main(fake).find((q) => q.step === 1);
-      expect(second, diag()).toBeDefined();
-      const outputs = toolOutputs(second!);
-      expect(outputs).toHaveLength(1);
+      const s = await runTimeTokenRun(codex, exec("sh show.sh"));
+      const { request: second, outputs } = afterCalls(codex, s, 1);
       // The redacted copy replaces the output (as PostToolUse block feedback).
-      expect(outputs[0]).toContain("hookpack redacted");
-      expect(outputs[0]).toContain("HOST=example.test");
-      expect(outputs[0]).toContain("GH_TOKEN=[REDACTED:");
-      expect(second!.leaks).toEqual([]);
-      expectNoLeak(fake);
+      expectRedactedNotice(outputs[0]);
+      expect(second.leaks).toEqual([]);
+      expectNoLeak(s.fake);
     },
     TEST_TIMEOUT,
   );
@@ -208,9 +153,8 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
     async () => {
       const token = fakeGithubToken();
       const marker = "ran-marker";
-      const cmd = `touch ${marker} && echo ${token}`;
       let userToml = "";
-      const { sb, fake, run: r, diag } = await scenario([{ text: "Checking.", call: { name: "exec_command", args: { cmd } } }, { text: "Done." }], {
+      const s = await codex.scenario([{ text: "Checking.", call: exec(`touch ${marker} && echo ${token}`) }, { text: "Done." }], {
         hooks: true,
         hooksFile: "toml",
         forbid: [token],
@@ -221,12 +165,11 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
           writeFileSync(join(box.project, ".codex", "config.toml"), userToml);
         },
       });
-      expect(r.code, diag()).toBe(0);
+      const { sb, diag } = s;
+      expect(s.run.code, diag()).toBe(0);
       expect(existsSync(join(sb.root, "audit-ran")), `the user's own inline hook did not run\n${diag()}`).toBe(true);
       expect(existsSync(join(sb.project, marker)), `the command ran\n${diag()}`).toBe(false);
-      const second = main(fake).find((q) => q.step === 1);
-      expect(second, diag()).toBeDefined();
-      expect(toolOutputs(second!)[0]).toContain("hookpack blocked this Bash call");
+      expect(afterCalls(codex, s, 1).outputs[0]).toContain("hookpack blocked this Bash call");
       // And uninstall gives the user's file back byte for byte.
       const u = await run(process.execPath, [HOOKPACK_CJS, "uninstall", "--agent", "codex", "--no-git-hook", "--no-ignore-files"], { cwd: sb.project, env: { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome }, timeoutMs: 30_000 });
       expect(u.code, describeRun(u)).toBe(0);
@@ -238,13 +181,7 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "a harmless command runs with hooks installed and its output reaches the model unchanged",
     async () => {
-      const { fake, run: r, diag } = await scenario([{ text: "Hello.", call: { name: "exec_command", args: { cmd: "echo hello-e2e" } } }, { text: "Done." }], { hooks: true });
-      console.log(`[e2e] codex ${client.version} allow path: ${r.ms} ms`);
-      expect(r.code, diag()).toBe(0);
-      const second = main(fake).find((q) => q.step === 1);
-      expect(second, diag()).toBeDefined();
-      const outputs = toolOutputs(second!);
-      expect(outputs).toHaveLength(1);
+      const { outputs } = afterCalls(codex, await harmlessRun(codex, exec("echo hello-e2e")), 1);
       expect(outputs[0]).toContain("hello-e2e");
       expect(outputs[0]).not.toContain("hookpack");
     },
@@ -254,16 +191,7 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "negative control: without hookpack the same file read leaks and the leak check fires",
     async () => {
-      const token = fakeGithubToken();
-      const { fake, run: r, diag } = await scenario([{ text: "Reading.", call: { name: "exec_command", args: { cmd: "cat config.env" } } }, { text: "Done." }], {
-        hooks: false,
-        forbid: [token],
-        files: { "config.env": `GH_TOKEN=${token}\n` },
-      });
-      expect(r.code, diag()).toBe(0);
-      const second = main(fake).find((q) => q.step === 1);
-      expect(second, diag()).toBeDefined();
-      expect(second!.leaksOutsideOwnToolCall).toEqual([token]);
+      await tokenFileLeaks(codex, () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }], { calls: 1 });
     },
     TEST_TIMEOUT,
   );
@@ -271,35 +199,14 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "brokers a $secret: reference: the command runs with the value, its echo comes back masked, a reference the policy denies is blocked; no request carries the value",
     async () => {
-      const value = `Vv${randomBytes(18).toString("hex")}`;
-      const forbid = [value, Buffer.from(value).toString("base64"), Buffer.from(value).toString("hex")];
-      const policy = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"], approval: "auto" } } };
-      const { sb, fake, run: r, diag } = await scenario(
-        [
-          { text: "Hashing.", call: { name: "exec_command", args: { cmd: 'printf %s "$secret:DEPLOY_KEY" | sha256sum' } } },
-          { text: "Printing.", call: { name: "exec_command", args: { cmd: "echo key=$secret:DEPLOY_KEY" } } },
-          { text: "Uploading.", call: { name: "exec_command", args: { cmd: "touch sent && curl -s -H \"X: $secret:DEPLOY_KEY\" http://127.0.0.1:9/" } } },
-          { text: "Done." },
-        ],
-        {
-          hooks: true,
-          forbid,
-          env: { HOOKPACK_KEY_BACKEND: "file" },
-          setup: (box) => {
-            writeFileSync(join(box.project, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
-            const set = spawnSync(process.execPath, [HOOKPACK_CJS, "secret", "set", "DEPLOY_KEY"], { input: value, encoding: "utf8", env: { PATH: process.env.PATH, HOME: box.home, HOOKPACK_HOME: box.hookpackHome, HOOKPACK_KEY_BACKEND: "file" } });
-            expect(set.status, set.stderr).toBe(0);
-          },
-        },
-      );
-      expect(r.code, diag()).toBe(0);
-      for (const q of fake.requests()) {
-        const hits = forbid.filter((f) => JSON.stringify(q.body).includes(f));
-        expect(hits, `request #${q.seq} carries the value`).toEqual([]);
-      }
-      const last = main(fake).at(-1)!;
-      const outputs = toolOutputs(last);
-      expect(outputs[0], diag()).toContain(createHash("sha256").update(value).digest("hex"));
+      const { sb, fake, diag, digest } = await brokerRun(codex, [
+        { text: "Hashing.", call: exec('printf %s "$secret:DEPLOY_KEY" | sha256sum') },
+        { text: "Printing.", call: exec("echo key=$secret:DEPLOY_KEY") },
+        { text: "Uploading.", call: exec('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/') },
+        { text: "Done." },
+      ]);
+      const outputs = toolOutputs(mainRequests(fake).at(-1)!);
+      expect(outputs[0], diag()).toContain(digest);
       expect(outputs[1]).toContain("key=[REDACTED:DEPLOY_KEY]");
       expect(outputs[2]).toMatch(/hookpack/);
       expect(existsSync(join(sb.project, "sent"))).toBe(false);
