@@ -72,6 +72,11 @@ export interface ConfigLayout {
    * there instead of `files` when that file already keeps hooks inline, and always cleans both.
    */
   inlineToml?: { files: Record<Scope, string> };
+  /**
+   * The agent's own ignore file in the project root (gitignore syntax), which keeps files from its
+   * file tools: install adds a block of credential-file patterns.
+   */
+  ignoreFile?: string;
   /** Settings file per scope; project and local are relative to the project root, user to HOME. */
   files: Record<Scope, string>;
   /** How a hook command refers to the project root at run time, if the agent offers one. */

@@ -213,6 +213,7 @@ export const cline: Adapter = {
     return { exitCode: 1, stdout: "", stderr: `${message}\n` };
   },
   config: {
+    ignoreFile: ".clineignore",
     format: "hook-files",
     hookFile: (reg, command) => ({
       name: `${reg.event}.sh`,

@@ -130,6 +130,7 @@ export const cursor: Adapter = {
   },
   outputText: textOf,
   config: {
+    ignoreFile: ".cursorignore",
     format: "flat-hooks-json",
     version: 1,
     entry: (reg, command) => ({ command, timeout: reg.timeout }),

@@ -159,6 +159,7 @@ export const gemini: Adapter = {
   },
   outputText,
   config: {
+    ignoreFile: ".geminiignore",
     // Gemini has no untracked local settings file: "local" uses the project file.
     format: "claude-settings-json",
     files: { project: ".gemini/settings.json", local: ".gemini/settings.json", user: ".gemini/settings.json" },

@@ -7,7 +7,7 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
 import { parseTree, findNodeAtLocation } from "jsonc-parser";
-import { aiderIgnoreLines, ignoreLines, STATE_PATHS } from "../rules/state-catalog.js";
+import { credentialIgnoreLines, ignoreLines, STATE_PATHS } from "../rules/state-catalog.js";
 import { setJson } from "./json-edit.js";
 import { readIfExists as readFile, type FileChange } from "./plan.js";
 
@@ -189,20 +189,21 @@ export function planIgnoreFiles(root: string, readIfExists: (path: string) => st
 }
 
 /**
- * Aider reads files itself (/add, /read-only, its repo map) and honours `.aiderignore` (gitignore
- * syntax). Creating one has no side effect, so it is created when missing and removed again when
- * our block was all it held.
+ * The agent's own ignore file (`.aiderignore`, `.clineignore`, `.geminiignore`, `.cursorignore`;
+ * gitignore syntax): files listed there are kept from the agent's file tools, a second line of
+ * defence behind the read guard. Creating one has no side effect, so it is created when missing and
+ * removed again when our block was all it held.
  */
-export function planAiderIgnore(root: string, install: boolean, readIfExists: (path: string) => string | null = readFile): FileChange[] {
-  const path = join(root, ".aiderignore");
+export function planAgentIgnore(root: string, name: string, install: boolean, lines: readonly string[] = credentialIgnoreLines(), readIfExists: (path: string) => string | null = readFile): FileChange[] {
+  const path = join(root, name);
   const before = readIfExists(path);
   if (install) {
-    const after = withBlock(before, aiderIgnoreLines());
-    return after === before ? [] : [{ path, before, after, mode: modeOf(path), summary: "keep credential files and Aider's history out of Aider's reach (.aiderignore)" }];
+    const after = withBlock(before, lines);
+    return after === before ? [] : [{ path, before, after, mode: modeOf(path), summary: `keep credential files out of the agent's file tools (${name})` }];
   }
   if (before === null || !findBlock(before)) return [];
   const after = withoutBlock(before);
-  return [{ path, before, after: after === "" ? null : after, mode: modeOf(path), summary: "remove hookpack's block from .aiderignore" }];
+  return [{ path, before, after: after === "" ? null : after, mode: modeOf(path), summary: `remove hookpack's block from ${name}` }];
 }
 
 /** Plans removing exactly our blocks and negations; a file we created and that is now empty goes. */

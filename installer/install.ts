@@ -9,7 +9,8 @@ import { readIfExists, type FileChange, type Plan } from "./plan.js";
 import { planPolicyFile, planPolicyFileRemoval } from "./policy-file.js";
 import { chooseRuntime, shellQuote } from "./runtime.js";
 import { hasOurBlock, usesInlineHooks } from "./toml-hooks.js";
-import { planAiderIgnore } from "./ignore-files.js";
+import { planAgentIgnore } from "./ignore-files.js";
+import { credentialIgnoreLines } from "../rules/state-catalog.js";
 import { ourCommand } from "./hook-lists.js";
 
 export interface InstallContext {
@@ -152,6 +153,14 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: keep it out of git (e.g. in .git/info/exclude) or use --scope user.`);
     }
   }
+  if (options.ignoreFiles !== false && options.scope !== "user") {
+    for (const adapter of options.adapters) {
+      if (!adapter.config.ignoreFile) continue;
+      const changes = planAgentIgnore(ctx.root, adapter.config.ignoreFile, true);
+      plan.push(...changes);
+      if (changes.length > 0) notes.push(`${adapter.config.ignoreFile} lists credential files (.env, keys, .netrc…), so ${adapter.displayName}'s own file tools skip them too.`);
+    }
+  }
   let aiderCommand: string | undefined;
   if (options.aider) {
     // No agent config to write: the runtime copy (for its hookpack-shell) and the hygiene below.
@@ -161,7 +170,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       copied.add(change.path);
     }
     aiderCommand = `SHELL=${shellQuote(shellWrapperPath(ctx))} aider`;
-    if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAiderIgnore(ctx.root, true));
+    if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAgentIgnore(ctx.root, ".aiderignore", true, [".aider*", ...credentialIgnoreLines()]));
   }
   if (options.scope !== "user") plan.push(planPolicyFile(ctx.root));
   const hygiene = planHygiene(options, ctx);
@@ -223,7 +232,10 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
       }
     }
   }
-  if (options.aider && options.ignoreFiles !== false) plan.push(...planAiderIgnore(ctx.root, false));
+  if (options.aider && options.ignoreFiles !== false) plan.push(...planAgentIgnore(ctx.root, ".aiderignore", false));
+  if (options.ignoreFiles !== false && options.scope !== "user") {
+    for (const adapter of options.adapters) if (adapter.config.ignoreFile) plan.push(...planAgentIgnore(ctx.root, adapter.config.ignoreFile, false));
+  }
   plan.push(...planHygieneRemoval(options, ctx).changes);
   plan.push(planPolicyFileRemoval(ctx.root));
   plan.push(stateChange(ctx, stateText, state));

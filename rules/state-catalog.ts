@@ -152,9 +152,9 @@ export function ignoreLines(target: "git" | "npm", keepIgnored: (name: string) =
   return lines;
 }
 
-/** `.aiderignore` lines: credential files Aider must not add to a chat, plus Aider's own history. */
-export function aiderIgnoreLines(): string[] {
-  const lines = [".aider*"];
+/** Agent ignore-file lines (`.aiderignore`, `.clineignore`, …): the credential files of the catalog. */
+export function credentialIgnoreLines(): string[] {
+  const lines: string[] = [];
   for (const e of STATE_PATHS) {
     if (e.kind !== "secret-file") continue;
     lines.push(e.pattern);

@@ -84,6 +84,29 @@ describe("hookpack install: ignore files and the pre-push hook", () => {
     expect(snapshot(dir)).toEqual(before);
   });
 
+  it("agents with an ignore file of their own (Gemini, Cline, Cursor) get a credential block there; the user's lines stay; uninstall is byte-identical", () => {
+    s = makeSandbox("hookpack-hygiene-");
+    const { dir } = s.repo();
+    const mine = "# mine\r\nbuild/"; // CRLF, no final newline
+    s.write(join(dir, ".geminiignore"), mine);
+    const before = snapshot(dir);
+    const r = s.hookpack(dir, ["install", "--agent", "gemini,cline,cursor", "--scope", "local"]);
+    expect(r.status, r.stderr).toBe(0);
+    for (const name of [".geminiignore", ".clineignore", ".cursorignore"]) {
+      const text = readFileSync(join(dir, name), "utf8");
+      const lines = text.split(/\r?\n/);
+      for (const line of [".env", ".env.*", "!**/.env.example", "*.pem", "id_rsa*", ".netrc", ".git-credentials"]) expect(lines, `${name}: ${line}`).toContain(line);
+      expect(r.stdout).toContain(`${name} lists credential files`);
+    }
+    expect(readFileSync(join(dir, ".geminiignore"), "utf8").startsWith(mine)).toBe(true);
+    const once = snapshot(dir);
+    expect(s.hookpack(dir, ["install", "--agent", "gemini,cline,cursor", "--scope", "local"]).status).toBe(0);
+    expect(snapshot(dir)).toEqual(once);
+    const u = s.hookpack(dir, ["uninstall", "--agent", "gemini,cline,cursor"]);
+    expect(u.status, u.stderr).toBe(0);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
   it("chains an existing hand-written hook with the same arguments and stdin on a real push", () => {
     s = makeSandbox("hookpack-hygiene-");
     const { dir, remote } = s.repo();
