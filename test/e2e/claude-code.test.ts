@@ -3,62 +3,15 @@
 // with hookpack installed by its own CLI. The fake server sees exactly what the model would see,
 // so "the secret never reaches the model" is an assertion over its request log.
 // Recipe: /work/shared/reference/e2e-real-clients.md §1–4.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeAnthropic, type FakeAnthropic, type LoggedRequest } from "./fake-anthropic.js";
-import {
-  describeRun,
-  e2eClient,
-  fakeGithubToken,
-  installHookpack,
-  makeSandbox,
-  requireBuild,
-  runClaude,
-  toolResults,
-  toolResultText,
-  type ClaudeRun,
-  type ClientInfo,
-  type Sandbox,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import { claudeScenario, requestAtStep, useE2e } from "./harness.js";
+import { describeRun, fakeGithubToken, toolResults, toolResultText, type ClaudeRun } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
 // HOOKPACK_E2E_KEEP=1 keeps each sandbox and writes requests.json / claude-stdout.jsonl into it.
-const KEEP = process.env.HOOKPACK_E2E_KEEP === "1";
-// The same permission flags for every run, hooked or not, so that hooks are the only difference.
-// (As root, --dangerously-skip-permissions exits 1; --allowedTools is the reference's way.)
-const CLIENT_ARGS = ["--allowedTools", "Bash"];
-
-let client: ClientInfo;
-const cleanups: Array<() => Promise<void> | void> = [];
-
-beforeAll(() => {
-  requireBuild();
-  client = e2eClient("claude-code");
-});
-
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-async function install(sb: Sandbox): Promise<void> {
-  const r = await installHookpack(sb);
-  expect(r.code, `hookpack install failed:\n${describeRun(r)}`).toBe(0);
-  const settings = join(sb.project, ".claude", "settings.json");
-  expect(existsSync(settings), "install wrote no .claude/settings.json").toBe(true);
-  const hooks = (JSON.parse(readFileSync(settings, "utf8")) as { hooks?: Record<string, unknown> }).hooks ?? {};
-  for (const ev of ["PreToolUse", "PostToolUse", "SessionEnd"]) expect(Object.keys(hooks), `settings.json lacks hooks.${ev}`).toContain(ev);
-}
-
-const mainRequests = (fake: FakeAnthropic) => fake.requests().filter((r) => r.kind === "main");
-const requestAtStep = (fake: FakeAnthropic, step: number): LoggedRequest | undefined => mainRequests(fake).find((r) => r.step === step);
-
-function keepArtifacts(sb: Sandbox, fake: FakeAnthropic, run: ClaudeRun): void {
-  if (!KEEP) return;
-  writeFileSync(join(sb.root, "requests.json"), JSON.stringify(fake.requests(), null, 2));
-  writeFileSync(join(sb.root, "claude-stdout.jsonl"), run.stdout);
-  writeFileSync(join(sb.root, "claude-stderr.txt"), run.stderr);
-}
+const e2e = useE2e("claude-code");
 
 /** stream-json events emitted for hooks (hook_started / hook_response). */
 function hookEvents(run: ClaudeRun): Array<Record<string, unknown>> {
@@ -68,23 +21,16 @@ function hookEvents(run: ClaudeRun): Array<Record<string, unknown>> {
 /** The scenario from the issue: the model asks to run a Bash command that carries a literal token. */
 async function runSecretScenario(withHooks: boolean) {
   const token = fakeGithubToken();
-  const sb = makeSandbox();
-  if (!KEEP) cleanups.push(() => sb.cleanup());
-  else console.log(`[e2e] keeping ${sb.root}`);
-  const marker = join(sb.root, "ran-marker");
-  const command = `touch '${marker}' && echo ${token}`;
-  const fake = await startFakeAnthropic({
-    steps: [
-      { text: "Let me check the token.", tool_use: { name: "Bash", input: { command, description: "check the GitHub token" } } },
+  const command = (marker: string) => `touch '${marker}' && echo ${token}`;
+  const s = await claudeScenario(e2e, {
+    hooks: withHooks,
+    steps: (sb) => [
+      { text: "Let me check the token.", tool_use: { name: "Bash", input: { command: command(join(sb.root, "ran-marker")), description: "check the GitHub token" } } },
       { text: "Done." },
     ],
     forbid: [token],
   });
-  cleanups.push(() => fake.close());
-  if (withHooks) await install(sb);
-  const run = await runClaude(client, sb, fake.url, { extraArgs: CLIENT_ARGS });
-  keepArtifacts(sb, fake, run);
-  return { token, sb, fake, run, marker, diag: () => describeRun(run, [token]) };
+  return { ...s, token, marker: join(s.sb.root, "ran-marker") };
 }
 
 describe(`e2e: real Claude Code client + hookpack (claude-code adapter)`, () => {
@@ -92,16 +38,15 @@ describe(`e2e: real Claude Code client + hookpack (claude-code adapter)`, () => 
     "denies a Bash call carrying a literal GitHub token: it never runs, the model is told why, the token never reaches the model",
     async () => {
       const { token, fake, run, marker, diag } = await runSecretScenario(true);
-      console.log(`[e2e] claude ${client.version} hooked secret scenario: ${run.ms} ms, ${fake.requests().length} requests`);
+      console.log(`[e2e] claude ${e2e.client.version} hooked secret scenario: ${run.ms} ms, ${fake.requests().length} requests`);
       expect(run.code, diag()).toBe(0);
 
       // (a) the command never ran.
       expect(existsSync(marker), `the command ran (marker exists)\n${diag()}`).toBe(false);
 
       // (b) the model got an error tool_result that says hookpack blocked it and how to reference the secret.
-      const second = requestAtStep(fake, 1);
-      expect(second, `no second main request reached the fake model\n${diag()}`).toBeDefined();
-      const results = toolResults(second!.body).filter((b) => b.tool_use_id === "toolu_e2efake_0_0");
+      const second = requestAtStep(fake, 1, diag());
+      const results = toolResults(second.body).filter((b) => b.tool_use_id === "toolu_e2efake_0_0");
       expect(results, diag()).toHaveLength(1);
       const result = results[0]!;
       const text = toolResultText(result);
@@ -111,7 +56,7 @@ describe(`e2e: real Claude Code client + hookpack (claude-code adapter)`, () => 
 
       // (c) the token is nowhere the model can see, except in the fake model's own tool_use input.
       // The check is live: the raw body of the second request does carry the token (in that tool_use).
-      expect(second!.leaks).toEqual([token]);
+      expect(second.leaks).toEqual([token]);
       for (const r of fake.requests()) {
         expect(r.leaksOutsideOwnToolUse, `request #${r.seq} ${r.method} ${r.path} (${r.kind}) leaks the token`).toEqual([]);
         for (const b of toolResults(r.body)) expect(toolResultText(b).includes(token), `tool_result in request #${r.seq} carries the token`).toBe(false);
@@ -128,13 +73,12 @@ describe(`e2e: real Claude Code client + hookpack (claude-code adapter)`, () => 
     "negative control: without hookpack the same scenario runs the command and the leak check fires",
     async () => {
       const { token, fake, run, marker, diag } = await runSecretScenario(false);
-      console.log(`[e2e] claude ${client.version} unhooked control: ${run.ms} ms, ${fake.requests().length} requests`);
+      console.log(`[e2e] claude ${e2e.client.version} unhooked control: ${run.ms} ms, ${fake.requests().length} requests`);
       expect(run.code, diag()).toBe(0);
       expect(existsSync(marker), `the command did not run without hooks\n${diag()}`).toBe(true);
-      const second = requestAtStep(fake, 1);
-      expect(second, diag()).toBeDefined();
-      expect(second!.leaksOutsideOwnToolUse).toEqual([token]);
-      const leaked = toolResults(second!.body).some((b) => b.is_error !== true && toolResultText(b).includes(token));
+      const second = requestAtStep(fake, 1, diag());
+      expect(second.leaksOutsideOwnToolUse).toEqual([token]);
+      const leaked = toolResults(second.body).some((b) => b.is_error !== true && toolResultText(b).includes(token));
       expect(leaked, "the unhooked tool_result should carry the echoed token").toBe(true);
       expect(hookEvents(run)).toEqual([]);
     },
@@ -144,25 +88,15 @@ describe(`e2e: real Claude Code client + hookpack (claude-code adapter)`, () => 
   it(
     "allow path: a harmless Bash call runs with hooks installed and its output reaches the model",
     async () => {
-      const sb = makeSandbox();
-      if (!KEEP) cleanups.push(() => sb.cleanup());
-      else console.log(`[e2e] keeping ${sb.root}`);
-      const fake = await startFakeAnthropic({
-        steps: [
-          { text: "Saying hello.", tool_use: { name: "Bash", input: { command: "echo hello-e2e", description: "say hello" } } },
-          { text: "Done." },
-        ],
+      const { fake, run } = await claudeScenario(e2e, {
+        hooks: true,
+        steps: [{ text: "Saying hello.", tool_use: { name: "Bash", input: { command: "echo hello-e2e", description: "say hello" } } }, { text: "Done." }],
       });
-      cleanups.push(() => fake.close());
-      await install(sb);
-      const run = await runClaude(client, sb, fake.url, { extraArgs: CLIENT_ARGS });
-      keepArtifacts(sb, fake, run);
-      console.log(`[e2e] claude ${client.version} hooked allow path: ${run.ms} ms, ${fake.requests().length} requests`);
+      console.log(`[e2e] claude ${e2e.client.version} hooked allow path: ${run.ms} ms, ${fake.requests().length} requests`);
       expect(run.code, describeRun(run)).toBe(0);
 
-      const second = requestAtStep(fake, 1);
-      expect(second, describeRun(run)).toBeDefined();
-      const results = toolResults(second!.body).filter((b) => b.tool_use_id === "toolu_e2efake_0_0");
+      const second = requestAtStep(fake, 1, describeRun(run));
+      const results = toolResults(second.body).filter((b) => b.tool_use_id === "toolu_e2efake_0_0");
       expect(results).toHaveLength(1);
       expect(results[0]!.is_error ?? false, toolResultText(results[0]!)).toBe(false);
       expect(toolResultText(results[0]!)).toContain("hello-e2e");
