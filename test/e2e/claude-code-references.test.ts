@@ -2,68 +2,44 @@
 // pre-tool hook, the call is rewritten into a brokered `hookpack exec --grant …`, the command runs
 // with the value, and the value never appears in any request the (fake) model server received —
 // not in the tool_use history, not in tool results, not in count_tokens calls.
-import { createHash, randomBytes } from "node:crypto";
-import { spawnSync } from "node:child_process";
-import { existsSync, writeFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeAnthropic, type FakeAnthropic, type ScriptStep } from "./fake-anthropic.js";
-import { describeRun, e2eClient, HOOKPACK_CJS, installHookpack, makeSandbox, requireBuild, runClaude, toolResults, toolResultText, type ClaudeRun, type ClientInfo, type Sandbox } from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { ScriptStep } from "./fake-anthropic.js";
+import { claudeScenario, DEPLOY_KEY_POLICY_TTL as allowPrintf, expectClaudeRunClean, forbiddenForms, randomValue, sha256, storeSecret, useE2e, writePolicy, type ClaudeScenario } from "./harness.js";
+import { toolResults, toolResultText, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
-const CLIENT_ARGS = ["--allowedTools", "Bash"];
-let client: ClientInfo;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(() => {
-  requireBuild();
-  client = e2eClient("claude-code");
-});
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
+const e2e = useE2e("claude-code");
 
 const bash = (command: string) => ({ name: "Bash", input: { command, description: "run it" } });
 
-interface Run {
-  sb: Sandbox;
+interface Run extends ClaudeScenario {
   value: string;
-  fake: FakeAnthropic;
-  run: ClaudeRun;
   forbidden: string[];
 }
 
 const scenario = (policy: unknown, steps: (sb: Sandbox) => ScriptStep[]) => scenarioWith("DEPLOY_KEY", policy, steps);
 
 async function scenarioWith(name: string, policy: unknown, steps: (sb: Sandbox) => ScriptStep[]): Promise<Run> {
-  const sb = makeSandbox();
-  cleanups.push(() => sb.cleanup());
-  const value = `Vv${randomBytes(18).toString("hex")}`;
-  const install = await installHookpack(sb);
-  expect(install.code, describeRun(install)).toBe(0);
-  writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
-  const set = spawnSync(process.execPath, [HOOKPACK_CJS, "secret", "set", name], {
-    input: value,
-    encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: sb.home, HOOKPACK_HOME: sb.hookpackHome, HOOKPACK_KEY_BACKEND: "file", TMPDIR: sb.tmp },
+  const value = randomValue();
+  const forbidden = forbiddenForms(value);
+  const s = await claudeScenario(e2e, {
+    hooks: true,
+    setup: (sb) => {
+      writePolicy(sb, policy);
+      storeSecret(sb, name, value);
+    },
+    steps,
+    forbid: forbidden,
+    env: { HOOKPACK_KEY_BACKEND: "file" },
   });
-  expect(set.status, set.stderr).toBe(0);
-  const forbidden = [value, Buffer.from(value).toString("base64"), Buffer.from(value).toString("hex")];
-  const fake = await startFakeAnthropic({ steps: steps(sb), forbid: forbidden });
-  cleanups.push(() => fake.close());
-  const run = await runClaude(client, sb, fake.url, { extraArgs: CLIENT_ARGS, extraEnv: { HOOKPACK_KEY_BACKEND: "file" } });
-  return { sb, value, fake, run, forbidden };
+  return { ...s, value, forbidden };
 }
 
-function assertNoLeak(s: Run): void {
-  expect(s.run.code, describeRun(s.run, s.forbidden)).toBe(0);
-  for (const r of s.fake.requests()) {
-    const hits = s.forbidden.filter((f) => r.rawBody.includes(f));
-    expect(hits.length, `request #${r.seq} ${r.path} (${r.kind}) carries a value`).toBe(0);
-  }
-  for (const e of s.run.events) expect(s.forbidden.some((f) => JSON.stringify(e).includes(f)), `stream event ${String(e.type)} carries a value`).toBe(false);
-}
+const assertNoLeak = (s: Run): void => expectClaudeRunClean(s, s.forbidden);
 
 /** The newest tool result in the request made after `step` tool calls (history holds the older ones). */
 function resultAfter(s: Run, step: number): { text: string; isError: boolean } | undefined {
@@ -71,8 +47,6 @@ function resultAfter(s: Run, step: number): { text: string; isError: boolean } |
   const last = toolResults(req?.body).at(-1);
   return last && { text: toolResultText(last), isError: last.is_error === true };
 }
-
-const allowPrintf = { version: 1, defaults: { approval: "auto", ttl: "2m" }, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"] } } };
 
 describe("e2e: $secret: references through the real Claude Code client", () => {
   it(
@@ -84,7 +58,7 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
         { text: "Done." },
       ]);
       assertNoLeak(s);
-      const expected = createHash("sha256").update(s.value).digest("hex");
+      const expected = sha256(s.value);
       const hashed = resultAfter(s, 1);
       expect(hashed?.isError, JSON.stringify(hashed)).toBe(false);
       // The value reached the command: its digest is the digest of the stored value.
@@ -140,7 +114,7 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
         res.end(JSON.stringify({ user: "octo", auth: req.headers.authorization ?? null }));
       });
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-      cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+      e2e.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const port = (server.address() as AddressInfo).port;
       const policy = { version: 1, secrets: { API_TOKEN: { provider: "store", commands: [{ program: "curl", hosts: ["127.0.0.1"] }], approval: "auto" } } };
       const s = await scenarioWith("API_TOKEN", policy, () => [

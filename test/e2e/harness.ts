@@ -392,3 +392,10 @@ export async function claudeScenario(
   const mask = opts.forbid ?? [];
   return { sb, fake, run, diag: () => describeRun(run, mask) };
 }
+
+/** The run exited 0, and neither a request (raw or parsed body, of any kind) nor a stream-json event carries a forbidden string. */
+export function expectClaudeRunClean(s: ClaudeScenario, forbidden: string[]): void {
+  expect(s.run.code, describeRun(s.run, forbidden)).toBe(0);
+  expectNoRequestCarries(s.fake.requests(), forbidden);
+  for (const e of s.run.events) expect(forbidden.some((f) => JSON.stringify(e).includes(f)), `stream event ${String(e.type)} carries a value`).toBe(false);
+}
