@@ -3,51 +3,22 @@
 // cache) and one pattern-detected token. Every scenario asserts over the RAW request bodies the
 // fake received (messages and count_tokens alike) that neither value nor an encoding of the
 // managed one ever arrived, and that the model got a useful, value-free answer.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeAnthropic, type FakeAnthropic, type ScriptStep } from "./fake-anthropic.js";
-import {
-  describeRun,
-  e2eClient,
-  fakeGithubToken,
-  HOOKPACK_CJS,
-  installHookpack,
-  makeSandbox,
-  requireBuild,
-  runClaude,
-  toolResults,
-  toolResultText,
-  type ClaudeRun,
-  type ClientInfo,
-  type Sandbox,
-} from "./helpers.js";
+import { describe, expect, it } from "vitest";
+import type { ScriptStep } from "./fake-anthropic.js";
+import { claudeScenario, expectClaudeRunClean, mainRequests, storeSecret, useE2e, type ClaudeScenario } from "./harness.js";
+import { fakeGithubToken, toolResults, toolResultText, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
-const KEEP = process.env.HOOKPACK_E2E_KEEP === "1";
-const CLIENT_ARGS = ["--allowedTools", "Bash"];
+const e2e = useE2e("claude-code");
 
-let client: ClientInfo;
-const cleanups: Array<() => Promise<void> | void> = [];
-beforeAll(() => {
-  requireBuild();
-  client = e2eClient("claude-code");
-});
-afterEach(async () => {
-  while (cleanups.length) await cleanups.pop()!();
-});
-
-interface Scenario {
-  sb: Sandbox;
+interface Scenario extends ClaudeScenario {
   value: string;
   token: string;
-  fake: FakeAnthropic;
-  run: ClaudeRun;
   /** Every forbidden string: the managed value, its common encodings, the detected token. */
   forbidden: string[];
-  diag(): string;
 }
 
 /** Encodings of the managed value a careless tool could print (base64 incl. inside Basic auth, hex, URL). */
@@ -63,48 +34,33 @@ interface Setup {
 }
 
 async function scenario(setup: Setup): Promise<Scenario> {
-  const sb = makeSandbox();
-  if (!KEEP) cleanups.push(() => sb.cleanup());
-  else console.log(`[e2e] keeping ${sb.root}`);
   // A random managed value (hex: no detector knows it) and a pattern-detected token.
   const value = `dk${randomBytes(20).toString("hex")}`;
   const token = fakeGithubToken();
-  const install = await installHookpack(sb);
-  expect(install.code, describeRun(install)).toBe(0);
-  const set = spawnSync(process.execPath, [HOOKPACK_CJS, "secret", "set", "DEPLOY_KEY"], {
-    input: value,
-    encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: sb.home, HOOKPACK_HOME: sb.hookpackHome, HOOKPACK_KEY_BACKEND: "file", TMPDIR: sb.tmp },
-  });
-  expect(set.status, set.stderr).toBe(0);
-  setup.files?.(sb, value, token);
   const forbidden = [...encodings(value), token];
-  const fake = await startFakeAnthropic({ steps: setup.steps(sb), forbid: forbidden });
-  cleanups.push(() => fake.close());
-  const run = await runClaude(client, sb, fake.url, { extraArgs: CLIENT_ARGS, extraEnv: { HOOKPACK_KEY_BACKEND: "file", ...setup.env?.(value) } });
-  if (KEEP) {
-    writeFileSync(join(sb.root, "requests.json"), JSON.stringify(fake.requests(), null, 2));
-    writeFileSync(join(sb.root, "claude-stdout.jsonl"), run.stdout);
-  }
-  console.log(`[e2e] claude ${client.version}: ${run.ms} ms, ${fake.requests().length} requests (${fake.requests().filter((r) => r.kind === "count_tokens").length} count_tokens)`);
-  return { sb, value, token, fake, run, forbidden, diag: () => describeRun(run, forbidden) };
+  const s = await claudeScenario(e2e, {
+    hooks: true,
+    setup: (sb) => {
+      storeSecret(sb, "DEPLOY_KEY", value);
+      setup.files?.(sb, value, token);
+    },
+    steps: setup.steps,
+    forbid: forbidden,
+    env: { HOOKPACK_KEY_BACKEND: "file", ...setup.env?.(value) },
+  });
+  console.log(`[e2e] claude ${e2e.client.version}: ${s.run.ms} ms, ${s.fake.requests().length} requests (${s.fake.requests().filter((r) => r.kind === "count_tokens").length} count_tokens)`);
+  return { ...s, value, token, forbidden };
 }
 
 /** The one assertion that matters: no forbidden string in any raw request body, of any kind. */
 function assertNoLeak(s: Scenario): void {
-  expect(s.run.code, s.diag()).toBe(0);
-  expect(s.fake.requests().filter((r) => r.kind === "main").length, s.diag()).toBeGreaterThan(1);
-  for (const r of s.fake.requests()) {
-    const hits = s.forbidden.filter((f) => r.rawBody.includes(f));
-    expect(hits.length, `request #${r.seq} ${r.path} (${r.kind}) carries ${hits.length} forbidden string(s)`).toBe(0);
-  }
-  for (const e of s.run.events) expect(s.forbidden.some((f) => JSON.stringify(e).includes(f)), `stream event ${String(e.type)} carries a value`).toBe(false);
+  expectClaudeRunClean(s, s.forbidden);
+  expect(mainRequests(s.fake).length, s.diag()).toBeGreaterThan(1);
 }
 
 /** tool_result blocks of the last main request, in order. */
 function lastResults(s: Scenario): Array<{ text: string; isError: boolean }> {
-  const main = s.fake.requests().filter((r) => r.kind === "main");
-  const last = main[main.length - 1];
+  const last = mainRequests(s.fake).at(-1);
   return toolResults(last?.body).map((b) => ({ text: toolResultText(b), isError: b.is_error === true }));
 }
 
