@@ -45,6 +45,8 @@ writeFileSync(bigClean, log(120 * 1024));
 const variants = [
   { name: "node -e 0 (floor)", args: ["-e", "0"] },
   { name: "hook: PreToolUse Bash, allow path", args: [bin, "hook", "claude-code"], input: pre({ command: "ls -la src", description: "List source files" }) },
+  // The same call without hookpack's own V8 code cache (Node 20; Node >= 22 uses its compile cache).
+  { name: "hook: allow path, code cache off", args: [bin, "hook", "claude-code"], input: pre({ command: "ls -la src", description: "List source files" }), env: { HOOKPACK_CODE_CACHE: "0" } },
   { name: "hook: PostToolUse Bash, 1 KB clean", args: [bin, "hook", "claude-code"], input: post(log(1024)) },
   { name: "hook: PostToolUse Bash, 64 KB clean", args: [bin, "hook", "claude-code"], input: post(log(64 * 1024)) },
   { name: "hook: PreToolUse Bash, $secret: ref -> rewrite", args: [bin, "hook", "claude-code"], input: preIn(project, { command: "printf %s $secret:BENCH_SECRET_0 | wc -c" }) },
@@ -58,7 +60,7 @@ const variants = [
 if (!existsSync(bin)) throw new Error("run `npm run build` first");
 const runOnce = (v) => {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, v.args, { input: v.input ?? "", env });
+  const r = spawnSync(process.execPath, v.args, { input: v.input ?? "", env: v.env ? { ...env, ...v.env } : env });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.status !== 0) throw new Error(`${v.name}: exit ${r.status}\n${r.stderr}`);
   return ms;

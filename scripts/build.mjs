@@ -3,7 +3,8 @@
 // entry loads only hook.cjs for `hookpack hook`, and secretlint lives in its own bundle that is
 // required only when the prefilter hits.
 import { build } from "esbuild";
-import { chmodSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -69,6 +70,8 @@ const splitEntries = (self) => ({
 });
 
 const debugStub = join(root, "scripts", "debug-stub.cjs");
+/** Replaced by the build id after every bundle is written (a fixed-length placeholder). */
+const BUILD_ID_SLOT = "@@hookpack-build-id@@";
 
 // Build beside dist/ and swap it in at the end, so a process running the old bundles (a test, an
 // agent's hook) never finds dist/ half-written.
@@ -89,7 +92,7 @@ const results = await Promise.all(
       minify: process.env.HOOKPACK_BUILD_MINIFY !== "0",
       legalComments: "none",
       banner: EXECUTABLES.includes(out) ? { js: "#!/usr/bin/env node" } : undefined,
-      define: { HOOKPACK_VERSION: JSON.stringify(pkg.version) },
+      define: { HOOKPACK_VERSION: JSON.stringify(pkg.version), HOOKPACK_BUILD_ID: JSON.stringify(BUILD_ID_SLOT) },
       alias: { debug: debugStub },
       // Prefer ESM builds: jsonc-parser's UMD main uses dynamic requires a bundle cannot follow.
       mainFields: ["module", "main"],
@@ -107,6 +110,15 @@ if (process.env.HOOKPACK_BUILD_META === "1") {
   mkdirSync(join(root, ".cache"), { recursive: true });
   Object.values(ENTRIES).forEach((out, i) => writeFileSync(join(root, ".cache", `meta-${out}.json`), JSON.stringify(results[i].metafile)));
 }
+// The build id: a hash of every bundle but the entry, written into the entry. The entry's code
+// cache (cli/code-cache.ts) keys on it: V8 checks only a source's length, and npm gives every file
+// of a package the same mtime, so an upgrade in place must change the key.
+const buildHash = createHash("sha256");
+for (const name of readdirSync(stage).sort()) if (name !== "hookpack.cjs") buildHash.update(`${name}\0`).update(readFileSync(join(stage, name))).update("\0");
+const entryPath = join(stage, "hookpack.cjs");
+const entryText = readFileSync(entryPath, "utf8");
+if (!entryText.includes(BUILD_ID_SLOT)) throw new Error("build: the entry has no build id slot");
+writeFileSync(entryPath, entryText.split(BUILD_ID_SLOT).join(buildHash.digest("hex").slice(0, 16)));
 for (const out of EXECUTABLES) chmodSync(join(stage, `${out}.cjs`), 0o755);
 const old = join(root, `dist.old-${process.pid}`);
 try {

@@ -1,0 +1,109 @@
+// hookpack's own V8 code cache (cli/code-cache.ts, Node < 22): the real entry (dist/hookpack.cjs)
+// in a directory of its own with a stand-in hook bundle, run as separate processes the way an
+// agent runs the hook. A bundle changed in place must never meet its predecessor's bytecode, a
+// damaged cache must not matter, and the cache can be switched off.
+import { spawnSync } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt } from "../broker/helpers.js";
+import { REPO } from "../helpers/run.js";
+
+const node20 = Number(process.versions.node.split(".")[0]) < 22;
+let root: string;
+beforeAll(() => assertBuilt());
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+/** A dist-like directory: the real entry, and a hook bundle that prints `text` and a sibling's. */
+function setup(text: string): { dist: string; home: string; run: (env?: Record<string, string>) => string } {
+  root = mkdtempSync(join(tmpdir(), "hookpack-codecache-"));
+  const dist = join(root, "dist");
+  mkdirSync(dist);
+  copyFileSync(join(REPO, "dist", "hookpack.cjs"), join(dist, "hookpack.cjs"));
+  writeHook(dist, text);
+  writeFileSync(join(dist, "sibling.cjs"), 'module.exports = { word: "sib" };\n');
+  const home = join(root, "hp");
+  mkdirSync(home);
+  const run = (env: Record<string, string> = {}) => {
+    const r = spawnSync(process.execPath, [join(dist, "hookpack.cjs"), "hook", "claude-code"], { input: "", encoding: "utf8", env: { PATH: process.env.PATH, HOME: root, HOOKPACK_HOME: home, ...env } });
+    expect(r.status, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  return { dist, home, run };
+}
+
+function writeHook(dist: string, text: string, mtime?: Date): void {
+  const file = join(dist, "hook.cjs");
+  writeFileSync(file, `"use strict";const s=require("./sibling.cjs");module.exports={runHook(a){process.stdout.write("${text} "+s.word+" "+a)}};\n`);
+  if (mtime) utimesSync(file, mtime, mtime);
+}
+
+const cacheFiles = (home: string) => {
+  const dir = join(home, "cache", "v8", `${process.version}-${process.arch}`);
+  return existsSync(dir) ? readdirSync(dir).sort() : [];
+};
+
+describe.runIf(node20)("code cache (Node < 22)", () => {
+  it("the first run writes one cache file per bundle loaded, the next runs use them and behave the same", () => {
+    const { home, run } = setup("AAAA");
+    expect(run()).toBe("AAAA sib claude-code");
+    const files = cacheFiles(home);
+    expect(files.map((f) => f.replace(/-[0-9a-f]{8}-.*$/, ""))).toEqual(["hook.cjs", "sibling.cjs"]);
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(cacheFiles(home)).toEqual(files);
+  });
+
+  it("a bundle changed in place to a source of the SAME length gets new bytecode, and the stale cache goes", () => {
+    const { dist, home, run } = setup("AAAA");
+    expect(run()).toBe("AAAA sib claude-code");
+    const before = cacheFiles(home);
+    writeHook(dist, "BBBB", new Date(Date.now() + 5_000));
+    expect(run()).toBe("BBBB sib claude-code");
+    const after = cacheFiles(home);
+    expect(after).toHaveLength(2);
+    expect(after.filter((f) => f.startsWith("hook.cjs"))).not.toEqual(before.filter((f) => f.startsWith("hook.cjs")));
+  });
+
+  it("a damaged cache file is rejected by V8 and rewritten; the hook still behaves", () => {
+    const { home, run } = setup("AAAA");
+    run();
+    const dir = join(home, "cache", "v8", `${process.version}-${process.arch}`);
+    const hookCache = join(dir, cacheFiles(home).find((f) => f.startsWith("hook.cjs"))!);
+    writeFileSync(hookCache, Buffer.alloc(4096, 7));
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(run()).toBe("AAAA sib claude-code");
+  });
+
+  it("another build (an upgrade in place: same paths, npm's fixed mtimes) gets its own cache files", () => {
+    const { dist, home, run } = setup("AAAA");
+    run();
+    const before = cacheFiles(home);
+    const entry = join(dist, "hookpack.cjs");
+    const text = readFileSync(entry, "utf8");
+    const id = /"([0-9a-f]{16})"/.exec(text)![1]!;
+    writeFileSync(entry, text.split(id).join("0123456789abcdef"));
+    expect(run()).toBe("AAAA sib claude-code");
+    const after = cacheFiles(home);
+    expect(after).toHaveLength(2);
+    expect(after.every((f) => f.includes("-0123456789abcdef-"))).toBe(true);
+    expect(before.every((f) => f.includes(`-${id}-`))).toBe(true);
+  });
+
+  it("never creates hookpack's home: without one, a run leaves no trace", () => {
+    const { home, run } = setup("AAAA");
+    rmSync(home, { recursive: true });
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(existsSync(home)).toBe(false);
+  });
+
+  it("HOOKPACK_CODE_CACHE=0 writes nothing; a cache location that cannot be created changes nothing", () => {
+    const { home, run } = setup("AAAA");
+    expect(run({ HOOKPACK_CODE_CACHE: "0" })).toBe("AAAA sib claude-code");
+    expect(existsSync(join(home, "cache"))).toBe(false);
+    // A file where the cache directory would go: nothing can be written, the hook still works.
+    writeFileSync(join(home, "cache"), "not a directory");
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(run()).toBe("AAAA sib claude-code");
+  });
+});
