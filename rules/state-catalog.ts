@@ -252,12 +252,15 @@ export const STATE_LOCATIONS: readonly StateLocation[] = [
   L("Cursor", "home", ".cursor/projects/*/agent-transcripts/*.jsonl", "jsonl", "redact", "CLI agent transcripts", "cursor-agent-transcripts"),
   L("Cursor", "home", ".cursor/cli-config.json", "json", "report", "CLI permission tokens", "cursor-cli-config"),
   L("Cline", "home", ".cline/data/**/*.json", "json", "redact", "task history and conversations", "cline-data"),
+  L("Cline", "home", ".cline/data/logs/*.log", "text", "redact", "CLI logs (hook results, errors)", "cline-logs"),
   L("OpenCode", "home", ".local/share/opencode/storage/**/*.json", "json", "redact", "sessions, messages, parts", "opencode-storage"),
   L("OpenCode", "home", ".local/share/opencode/log/*", "text", "redact", "logs", "opencode-log"),
   // 1.18+: sessions live in SQLite; a running command's output is stored as it streams, before any
   // hook has redacted it (seen end to end with 1.18.33).
   L("OpenCode", "home", ".local/share/opencode/opencode.db*", "strings", "report", "session database (SQLite): tool output as it streamed, unredacted", "opencode-db"),
   L("Qwen Code", "home", ".qwen/tmp/**/*", "auto", "redact", "chats, logs, shell history", "qwen-tmp"),
+  // 0.24: one JSONL chat log per session; it keeps a blocked call's input and a failed call's output raw.
+  L("Qwen Code", "home", ".qwen/projects/*/chats/*.jsonl", "jsonl", "redact", "chat logs (blocked inputs, failed calls' raw output)", "qwen-chats"),
   L("Windsurf", "home", ".windsurf/transcripts/*.jsonl", "jsonl", "redact", "transcripts (transcript hook)", "windsurf-transcripts"),
   L("Amp", "home", ".cache/amp/logs/*", "text", "redact", "logs", "amp-logs"),
 ];

@@ -144,6 +144,24 @@ describe("hookpack scan --state", () => {
     expect(readFileSync(wal).equals(page)).toBe(true);
   });
 
+  it("Qwen Code's per-session chat logs (0.24) are found and cleaned line by line", () => {
+    const chats = join(sb.home, ".qwen", "projects", "-proj", "chats");
+    mkdirSync(chats, { recursive: true });
+    const file = join(chats, "0a1b2c3d-sess.jsonl");
+    const lines = [
+      JSON.stringify({ type: "user", message: { parts: [{ text: "run it" }] } }),
+      JSON.stringify({ type: "tool_result", toolCallResult: { callId: "c1", status: "error", resultDisplay: `Command: ./deploy\nOutput: API=${managed}\nExit Code: 1` } }),
+    ];
+    writeFileSync(file, `${lines.join("\n")}\n`);
+    const r = scan(["--format", "json", "--fix"]);
+    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; location: string; secret?: string; status: string }> };
+    expect(report.findings.filter((f) => f.path === file)).toMatchObject([{ location: "qwen-chats", secret: "API_TOKEN", status: "fixed" }]);
+    const after = readFileSync(file, "utf8").split("\n");
+    expect(after[0]).toBe(lines[0]);
+    expect(after[1]).toContain("API=[REDACTED:API_TOKEN]");
+    expect(readFileSync(file, "utf8")).not.toContain(managed);
+  });
+
   it("--format sarif is valid SARIF 2.1.0 with fingerprints and no values", () => {
     const r = scan(["--format", "sarif"]);
     const sarif = JSON.parse(r.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; partialFingerprints: Record<string, string> }> }> };
