@@ -38,9 +38,20 @@ export interface InstallPlan {
   aiderCommand?: string;
 }
 
-/** The per-user runtime copy of hookpack-shell (never npx, never the project's node_modules: SHELL must be one stable absolute path). */
-export function shellWrapperPath(ctx: InstallContext): string {
-  return join(ctx.hookpackHome, "runtime", ctx.version, "hookpack-shell.cjs");
+/**
+ * The per-user runtime's `hookpack-shell` (never npx, never the project's node_modules: SHELL must
+ * be one stable absolute path): a two-line sh script that runs hookpack-shell.cjs with the absolute
+ * node that installed hookpack, so Aider needs no `node` on its PATH.
+ */
+export function shellWrapperPath(ctx: Pick<InstallContext, "hookpackHome" | "version">): string {
+  return join(ctx.hookpackHome, "runtime", ctx.version, "hookpack-shell");
+}
+
+function shellWrapperChange(ctx: InstallContext): FileChange {
+  const path = shellWrapperPath(ctx);
+  const script = join(ctx.hookpackHome, "runtime", ctx.version, "hookpack-shell.cjs");
+  const after = `#!/bin/sh\n# Aider's SHELL (hookpack install --agent aider): hookpack-shell on the node that installed it.\nexec ${shellQuote(ctx.nodePath)} ${shellQuote(script)} "$@"\n`;
+  return { path, before: readIfExists(path), after, mode: 0o755, summary: `write ${path} (Aider's SHELL)` };
 }
 
 interface InstallState {
@@ -169,6 +180,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       if (!copied.has(change.path)) plan.push(change);
       copied.add(change.path);
     }
+    plan.push(shellWrapperChange(ctx));
     aiderCommand = `SHELL=${shellQuote(shellWrapperPath(ctx))} aider`;
     if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAgentIgnore(ctx.root, ".aiderignore", true, [".aider*", ...credentialIgnoreLines()]));
   }
@@ -184,7 +196,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
 export function aiderNotes(command: string): string[] {
   return [
     `Aider has no hooks, and hookpack writes no Aider config. Start it with hookpack-shell as its shell: ${command} …`,
-    "Aider then runs every /run, /test and suggested shell command as `hookpack-shell -c <cmd>`: literal secrets are refused, $secret:NAME references are brokered, and output is masked. hookpack-shell needs `node` on PATH (its first line is #!/usr/bin/env node).",
+    "Aider then runs every /run, /test and suggested shell command as `hookpack-shell -c <cmd>`: literal secrets are refused, $secret:NAME references are brokered, and output is masked. It runs on the node that installed hookpack (no `node` on PATH needed).",
     "hookpack-shell cannot ask for approval: give each secret aider may use \"approval\": \"auto\" and a \"commands\" list in hookpack.json. Aider reads files itself (/add, /read-only): .aiderignore now lists credential files (.env, keys, .netrc…) so Aider cannot add them; a file it was already given is not covered.",
   ];
 }

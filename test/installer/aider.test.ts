@@ -45,7 +45,7 @@ describe("hookpack install --agent aider", () => {
     const before = snapshot(sb.project);
     const r = await hookpack(["install", "--agent", "aider"], { env, cwd: sb.project });
     expect(r.exitCode, r.stderr).toBe(0);
-    const wrapper = join(sb.hookpackHome, "runtime", VERSION, "hookpack-shell.cjs");
+    const wrapper = join(sb.hookpackHome, "runtime", VERSION, "hookpack-shell");
     expect(r.stdout).toContain(`SHELL="${wrapper}" aider`);
     expect(r.stdout).not.toContain("npx");
     expect(statSync(wrapper).mode & 0o777).toBe(0o755);
@@ -76,7 +76,9 @@ describe("hookpack install --agent aider", () => {
 
     // The runtime copy works on its own, as Aider calls it.
     const token = fakeTokens(5).npm;
-    const plain = await runCommand(wrapper, ["-c", "echo ok; exit 2"], { env, cwd: sb.project });
+    // No node on PATH (a GUI-started terminal): the wrapper runs on the node that installed it.
+    expect(readFileSync(wrapper, "utf8")).toContain(`"${process.execPath}"`);
+    const plain = await runCommand(wrapper, ["-c", "echo ok; exit 2"], { env: { ...env, PATH: join(sb.root, "no-bin") }, cwd: sb.project });
     expect(plain).toMatchObject({ exitCode: 2, stdout: "ok\n" });
     const literal = await runCommand(wrapper, ["-c", `npm whoami --//registry.npmjs.org/:_authToken=${token}`], { env, cwd: sb.project });
     expect(literal.exitCode).toBe(126);

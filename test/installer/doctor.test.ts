@@ -241,11 +241,11 @@ describe("hookpack doctor", () => {
     expect(r.exitCode, r.stderr).toBe(0);
     ({ report } = await doctor());
     const shell = find(report, "aider-shell", "info")[0]!;
-    expect(shell.message).toMatch(/SHELL=.*hookpack-shell\.cjs.* aider/);
+    expect(shell.message).toMatch(/SHELL=.*hookpack-shell"? aider/);
     expect(find(report, "aider-ignore", "ok")).toHaveLength(1);
     // Only Aider set up: that is an agent, not "no agent at all".
     expect(find(report, "hooks", "warn")).toEqual([]);
-    const wrapper = /SHELL="?([^" ]+hookpack-shell\.cjs)/.exec(shell.message)![1]!;
+    const wrapper = /SHELL="?([^" ]+hookpack-shell)"? aider/.exec(shell.message)![1]!;
     ({ report } = await doctor({ SHELL: wrapper }));
     expect(find(report, "aider-shell", "ok")).toHaveLength(1);
   });
