@@ -51,7 +51,7 @@ type ToolPayload = {
   error?: string;
 };
 
-const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", PostToolUseFailure: "after-tool" };
+const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", PostToolUseFailure: "after-tool", SessionEnd: "session-end" };
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -67,6 +67,7 @@ export function fastValidateQwen(payload: unknown): boolean {
   const name = payload.hook_event_name;
   if (!(name in HANDLED)) return true;
   const p = payload;
+  if (name === "SessionEnd") return typeof p.session_id === "string" && typeof p.cwd === "string" && optString(p.transcript_path) && optString(p.reason);
   return (
     typeof p.session_id === "string" &&
     typeof p.cwd === "string" &&
@@ -107,6 +108,12 @@ async function parse(payload: unknown): Promise<Parsed> {
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
+  if (kind === "session-end") {
+    // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
+    // failed calls' output as they were: it is cleaned when the session ends.
+    const reason = (payload as { reason?: string }).reason;
+    return { kind: "event", event: { kind, agent: "qwen", session, reason, state: { files: p.transcript_path ? [p.transcript_path] : [], dirs: [] } } };
+  }
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
   // A failed call's output text is its `error` (what the model reads, followed by our context).
   const output = p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
@@ -159,6 +166,7 @@ export const qwen: Adapter = {
   },
   outputText,
   config: {
+    ignoreFile: ".qwenignore",
     format: "claude-settings-json",
     // Qwen has no untracked local settings file: "local" uses the project file.
     files: { project: ".qwen/settings.json", local: ".qwen/settings.json", user: ".qwen/settings.json" },
@@ -167,6 +175,7 @@ export const qwen: Adapter = {
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
+      { event: "SessionEnd", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Qwen Code hooks cannot rewrite a tool's input: hookpack answers a $secret: reference by blocking it with the brokered command to run instead. The output of a failed call (a command that exits non-zero) cannot be replaced: hookpack can only warn the model. Qwen Code 0.24 needs Node >= 22 (older Node installs 0.15.x, whose hooks were not checked).",

@@ -182,4 +182,21 @@ describe("SessionEnd hook", () => {
     for (const v of [managed, tokens.github]) expect(allText().includes(v)).toBe(false);
     expect(readFileSync(settingsPath(), "utf8")).toContain("$secret:API_TOKEN");
   });
+
+  it("Qwen Code: SessionEnd cleans that session's chat log, and only that file", () => {
+    const chats = join(sb.home, ".qwen", "projects", "-proj", "chats");
+    mkdirSync(chats, { recursive: true });
+    const log = join(chats, "qsess.jsonl");
+    const other = join(chats, "other.jsonl");
+    const line = JSON.stringify({ type: "tool_call", args: { command: `echo ${tokens.github}` } });
+    writeFileSync(log, `${line}\n`);
+    writeFileSync(other, `${line}\n`);
+    const payload = JSON.stringify({ session_id: "qsess", transcript_path: log, cwd: project, hook_event_name: "SessionEnd", reason: "prompt_input_exit", timestamp: "2026-11-23T00:00:00.000Z", permission_mode: "yolo" });
+    const r = run(sb, ["hook", "qwen"], { input: payload, env, cwd: project });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.includes(tokens.github)).toBe(false);
+    expect(readFileSync(log, "utf8")).not.toContain(tokens.github);
+    expect(readFileSync(log, "utf8")).toContain("[REDACTED:github]");
+    expect(readFileSync(other, "utf8")).toBe(`${line}\n`);
+  });
 });
