@@ -11,14 +11,12 @@ import {
   afterCalls,
   brokerRun,
   defineAgent,
-  expectNoLeak,
-  expectRedactedNotice,
   harmlessRun,
   literalTokenBlocked,
   mainRequests,
-  runTimeTokenRun,
+  runTimeTokenRedacted,
   tokenFileLeaks,
-  tokenFileRun,
+  tokenFileGuarded,
   type ToolCall,
 } from "./harness.js";
 import { baseEnv, describeRun, fakeGithubToken, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
@@ -125,12 +123,7 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "a file holding a token, read by the agent through the shell, does not reach the model",
     async () => {
-      const s = await tokenFileRun(codex, () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }], { hooks: true });
-      const { request: second, outputs } = afterCalls(codex, s, 1);
-      // Either the read guard stopped the read up front, or the output was redacted afterwards.
-      expect(outputs[0]).toMatch(/hookpack (blocked|redacted)/);
-      expect(second.leaks).toEqual([]);
-      expectNoLeak(s.fake);
+      await tokenFileGuarded(codex, () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }], 1);
     },
     TEST_TIMEOUT,
   );
@@ -138,12 +131,8 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "a command whose output carries a token only at run time reaches the model redacted (PostToolUse block replaces the output)",
     async () => {
-      const s = await runTimeTokenRun(codex, exec("sh show.sh"));
-      const { request: second, outputs } = afterCalls(codex, s, 1);
       // The redacted copy replaces the output (as PostToolUse block feedback).
-      expectRedactedNotice(outputs[0]);
-      expect(second.leaks).toEqual([]);
-      expectNoLeak(s.fake);
+      await runTimeTokenRedacted(codex, exec("sh show.sh"));
     },
     TEST_TIMEOUT,
   );

@@ -314,6 +314,27 @@ export function expectRedactedNotice(output: string | undefined): void {
   expect(output).toContain("GH_TOKEN=[REDACTED:");
 }
 
+/** tokenFileRun with hookpack: every read's result says hookpack blocked or redacted it; the token reached no request. */
+export async function tokenFileGuarded<X extends object, O extends object>(agent: Agent<X, O>, steps: (sb: Sandbox) => Step[], calls: number) {
+  const s = await tokenFileRun(agent, steps, { hooks: true });
+  const { request, outputs } = afterCalls(agent, s, calls);
+  // Either the read guard stopped the read up front, or the output was redacted afterwards.
+  for (const o of outputs) expect(o).toMatch(/hookpack (blocked|redacted)/);
+  expect(request.leaks).toEqual([]);
+  expectNoLeak(s.fake);
+  return { ...s, request, outputs };
+}
+
+/** runTimeTokenRun where hookpack's redacted copy replaces the output: the token reached no request. */
+export async function runTimeTokenRedacted<X extends object, O extends object>(agent: Agent<X, O>, call: ToolCall) {
+  const s = await runTimeTokenRun(agent, call);
+  const { request, outputs } = afterCalls(agent, s, 1);
+  expectRedactedNotice(outputs[0]);
+  expect(request.leaks).toEqual([]);
+  expectNoLeak(s.fake);
+  return { ...s, request, outputs };
+}
+
 /** The model runs `echo hello-e2e` with hookpack installed; the client exits 0. */
 export async function harmlessRun<X extends object, O extends object>(agent: Agent<X, O>, call: ToolCall) {
   const s = await agent.scenario([{ text: "Hello.", call }, { text: "Done." }], options<O>({ hooks: true }));

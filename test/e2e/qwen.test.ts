@@ -15,14 +15,14 @@ import {
   brokerRun,
   defineAgent,
   expectNoLeak,
-  expectRedactedNotice,
   harmlessRun,
   literalTokenBlocked,
   mainRequests,
+  runTimeTokenRedacted,
   runTimeTokenRun,
   runTimeTokenScript,
   tokenFileLeaks,
-  tokenFileRun,
+  tokenFileGuarded,
   type ToolCall,
 } from "./harness.js";
 import { run, type Sandbox } from "./helpers.js";
@@ -98,12 +98,7 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
   it(
     "a file holding a token, read by the agent with read_file and with cat, does not reach the model",
     async () => {
-      const s = await tokenFileRun(qwen, (sb): Step[] => [{ text: "Reading.", call: readFile(sb) }, { text: "Trying cat.", call: shell("cat config.env") }, { text: "Done." }], { hooks: true });
-      const { request: last, outputs } = afterCalls(qwen, s, 2);
-      // Either the read guard stopped the read up front, or the output was redacted afterwards.
-      for (const o of outputs) expect(o).toMatch(/hookpack (blocked|redacted)/);
-      expect(last.leaks).toEqual([]);
-      expectNoLeak(s.fake);
+      await tokenFileGuarded(qwen, (sb): Step[] => [{ text: "Reading.", call: readFile(sb) }, { text: "Trying cat.", call: shell("cat config.env") }, { text: "Done." }], 2);
     },
     TEST_TIMEOUT,
   );
@@ -111,12 +106,8 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
   it(
     "a command whose output carries a token only at run time reaches the model redacted (PostToolUse continue:false)",
     async () => {
-      const s = await runTimeTokenRun(qwen, shell("sh show.sh"));
-      const { request: second, outputs } = afterCalls(qwen, s, 1);
       // The redacted copy replaces the output (as the stopReason of the call's error).
-      expectRedactedNotice(outputs[0]);
-      expect(second.leaks).toEqual([]);
-      expectNoLeak(s.fake);
+      await runTimeTokenRedacted(qwen, shell("sh show.sh"));
     },
     TEST_TIMEOUT,
   );
