@@ -44,8 +44,9 @@ const FAST_INPUTS: Record<string, (input: Record<string, unknown>) => boolean> =
 export function fastValidateCodex(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const name = payload.hook_event_name;
-  if (name !== "PreToolUse" && name !== "PostToolUse") return true;
   const p = payload;
+  if (name === "SessionEnd") return typeof p.session_id === "string" && typeof p.cwd === "string" && (p.transcript_path === null || optString(p.transcript_path)) && optString(p.reason);
+  if (name !== "PreToolUse" && name !== "PostToolUse") return true;
   return (
     typeof p.session_id === "string" &&
     typeof p.cwd === "string" &&
@@ -85,12 +86,18 @@ async function parse(payload: unknown): Promise<Parsed> {
       return { kind: "event", event: { kind: "before-tool", agent: "codex", session: session(p), tool: tool() } };
     case "PostToolUse":
       return { kind: "event", event: { kind: "after-tool", agent: "codex", session: session(p), tool: tool(), output: p.tool_response } };
+    case "SessionEnd": {
+      // The rollout (~/.codex/sessions/…/rollout-….jsonl) keeps every command's raw output, even
+      // what the model got redacted; Codex writes nothing to it after SessionEnd (checked, 0.169.0).
+      const reason = (payload as { reason?: string }).reason;
+      return { kind: "event", event: { kind: "session-end", agent: "codex", session: session(p), reason, state: { files: p.transcript_path ? [p.transcript_path] : [], dirs: [] } } };
+    }
     default:
       return { kind: "ignored", eventName: p.hook_event_name };
   }
 }
 
-const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool" };
+const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", SessionEnd: "session-end" };
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
@@ -146,9 +153,10 @@ export const codex: Adapter = {
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
+      { event: "SessionEnd", matcher: undefined, timeout: 30 },
     ],
     notes: [
-      "Codex CLI runs no hook until you trust it, and says nothing: start `codex` in this project, type `/hooks`, and trust the two hookpack entries (PreToolUse, PostToolUse). Project hooks (.codex/hooks.json) also need the project itself trusted. Do it again after every hookpack upgrade (the command changes). Until then Codex sessions are NOT protected.",
+      "Codex CLI runs no hook until you trust it, and says nothing: start `codex` in this project, type `/hooks`, and trust the three hookpack entries (PreToolUse, PostToolUse, SessionEnd). Project hooks (.codex/hooks.json) also need the project itself trusted. Do it again after every hookpack upgrade (the command changes). Until then Codex sessions are NOT protected.",
       "Codex has no read tool: file reads go through the shell, so hookpack checks them as commands and redacts their output.",
     ],
   },

@@ -3,7 +3,7 @@
 // git repo with hookpack installed by its own CLI. The fake server sees exactly what the model
 // would see, so "the secret never reaches the model" is an assertion over its request log.
 // Recipe: /work/shared/reference/e2e-real-clients.md §7.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeOpenAI, type Logged } from "./fake-models.js";
@@ -66,7 +66,7 @@ const codex = defineAgent<object, { hooksFile?: "json" | "toml" }>({
       expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toMatch(/# >>> hookpack[\s\S]*\[\[hooks\.PreToolUse\]\][\s\S]*\[\[hooks\.PostToolUse\]\]/);
     } else {
       const hooks = (JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse"]);
+      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse", "SessionEnd"]);
     }
   },
   run: ({ client, sb, env }) => {
@@ -132,7 +132,15 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
     "a command whose output carries a token only at run time reaches the model redacted (PostToolUse block replaces the output)",
     async () => {
       // The redacted copy replaces the output (as PostToolUse block feedback).
-      await runTimeTokenRedacted(codex, exec("sh show.sh"));
+      const { sb, token } = await runTimeTokenRedacted(codex, exec("sh show.sh"));
+      // Codex's own rollout keeps the raw output while the session runs; hookpack's SessionEnd hook
+      // cleans it when the session ends (Codex writes nothing to it afterwards).
+      const rollouts = readdirSync(join(codexHome(sb), "sessions"), { recursive: true }).map(String).filter((f) => f.endsWith(".jsonl"));
+      expect(rollouts).toHaveLength(1);
+      const rollout = readFileSync(join(codexHome(sb), "sessions", rollouts[0]!), "utf8");
+      expect(rollout.includes(token), "the rollout still holds the token after the session ended").toBe(false);
+      expect(rollout).toContain("GH_TOKEN=[REDACTED:github]");
+      for (const line of rollout.trimEnd().split("\n")) JSON.parse(line);
     },
     TEST_TIMEOUT,
   );

@@ -183,6 +183,22 @@ describe("SessionEnd hook", () => {
     expect(readFileSync(settingsPath(), "utf8")).toContain("$secret:API_TOKEN");
   });
 
+  it("Codex CLI: SessionEnd cleans that session's rollout (payload as 0.169.0 sends it), and only that file", () => {
+    const day = join(sb.home, ".codex", "sessions", "2026", "11", "23");
+    mkdirSync(day, { recursive: true });
+    const rollout = join(day, "rollout-2026-11-23T02-01-54-01a2-sess.jsonl");
+    const other = join(day, "rollout-2026-11-23T01-00-00-01a2-other.jsonl");
+    const line = JSON.stringify({ type: "response_item", payload: { type: "function_call_output", call_id: "c1", output: `API=${managed}\n` } });
+    writeFileSync(rollout, `${line}\n`);
+    writeFileSync(other, `${line}\n`);
+    const payload = JSON.stringify({ session_id: "01a2-sess", transcript_path: rollout, cwd: project, hook_event_name: "SessionEnd", reason: "other" });
+    const r = run(sb, ["hook", "codex"], { input: payload, env, cwd: project });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(rollout, "utf8")).not.toContain(managed);
+    expect(readFileSync(rollout, "utf8")).toContain("API=[REDACTED:API_TOKEN]");
+    expect(readFileSync(other, "utf8")).toBe(`${line}\n`);
+  });
+
   it("Qwen Code: SessionEnd cleans that session's chat log, and only that file", () => {
     const chats = join(sb.home, ".qwen", "projects", "-proj", "chats");
     mkdirSync(chats, { recursive: true });
