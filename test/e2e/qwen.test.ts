@@ -52,7 +52,7 @@ const qwen = defineAgent({
   },
   checkInstall: (sb) => {
     const settings = JSON.parse(readFileSync(join(sb.project, ".qwen", "settings.json"), "utf8")) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["PostToolUse", "PostToolUseFailure", "PreToolUse"]);
+    expect(Object.keys(settings.hooks).sort()).toEqual(["PostToolUse", "PostToolUseFailure", "PreToolUse", "SessionEnd"]);
     // The hooks run with this machine's node, not the Node 22 that runs the client.
     expect(settings.hooks.PreToolUse![0]!.hooks[0]!.command).toContain(JSON.stringify(process.execPath));
   },
@@ -91,6 +91,8 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
       expect(outputs[0]).toContain("hookpack blocked this run_shell_command call");
       expect(outputs[0]).toContain("$secret:");
       expectNoLeak(fake);
+      // (Qwen's chat log keeps the blocked input. 0.24.4 fires SessionEnd, whose hook cleans that log,
+      // only from its interactive UI, /clear and ACP — never in `qwen -p` — so this run cannot show it.)
     },
     TEST_TIMEOUT,
   );
