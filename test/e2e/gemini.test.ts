@@ -4,7 +4,7 @@
 // exactly what the model would see, so "the secret never reaches the model" is an assertion over
 // its request log.
 // Recipe: /work/shared/reference/e2e-real-clients.md §6.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeGemini, type Logged } from "./fake-models.js";
@@ -21,7 +21,7 @@ import {
   tokenFileGuarded,
   type ToolCall,
 } from "./harness.js";
-import { run } from "./helpers.js";
+import { fakeGithubToken, run } from "./helpers.js";
 
 const TEST_TIMEOUT = 120_000;
 /** The version the adapter was checked against; the test fails loudly when the pinned client moves. */
@@ -106,6 +106,33 @@ describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
       const { outputs } = afterCalls(gemini, await harmlessRun(gemini, shell("echo hello-e2e")), 1);
       expect(outputs[0]).toContain("hello-e2e");
       expect(outputs[0]).not.toContain("hookpack");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "the .geminiignore block hookpack writes is honoured by the real client on its own (hooks removed): read_file of a key file is refused",
+    async () => {
+      const token = fakeGithubToken();
+      const file = "deploy.pem";
+      const s = await gemini.scenario((sb) => [{ text: "Reading.", call: { name: "read_file", args: { file_path: join(sb.project, file) } } }, { text: "Done." }], {
+        hooks: true,
+        forbid: [token],
+        files: { [file]: `GH_TOKEN=${token}\n` },
+        // Only .geminiignore acts: hookpack's hooks are taken out of the project settings again, and
+        // the .gitignore block install wrote goes too (Gemini honours .gitignore as well).
+        setup: (sb) => {
+          expect(readFileSync(join(sb.project, ".geminiignore"), "utf8").split("\n")).toContain("*.pem");
+          writeFileSync(join(sb.project, ".gemini", "settings.json"), "{}\n");
+          rmSync(join(sb.project, ".gitignore"), { force: true });
+        },
+      });
+      expect(s.run.code, s.diag()).toBe(0);
+      const { outputs } = afterCalls(gemini, s, 1);
+      expect(outputs[0]).toMatch(/ignored by configured ignore patterns/);
+      // Gemini refused it, not hookpack (whose hooks are gone).
+      expect(outputs[0]).not.toMatch(/hookpack (blocked|redacted)/);
+      expectNoLeak(s.fake);
     },
     TEST_TIMEOUT,
   );
