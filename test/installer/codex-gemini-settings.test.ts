@@ -4,17 +4,10 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { describe, expect, it } from "vitest";
+import { useGitProject } from "./git-project.js";
 
-let box: Sandbox;
-beforeEach(() => {
-  box = sandbox();
-  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: box.project, env: { ...process.env, ...box.env } });
-});
-afterEach(() => box.cleanup());
-
-const cli = (args: string[]) => hookpack([...args, "--no-git-hook", "--no-ignore-files"], { cwd: box.project, env: box.env });
+const { box, cli } = useGitProject();
 
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -53,12 +46,12 @@ const STARTING: Record<string, string | null> = {
 for (const [agent, spec] of Object.entries(AGENTS)) {
   describe(`install --agent ${agent}`, () => {
     it.each(Object.entries(STARTING))("%s: installs its hooks, twice is no change, uninstall is byte-identical", async (_name, start) => {
-      const file = join(box.project, spec.file);
+      const file = join(box().project, spec.file);
       if (start !== null) {
         mkdirSync(dirname(file), { recursive: true });
         writeFileSync(file, start);
       }
-      const before = snapshot(box.project);
+      const before = snapshot(box().project);
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
       const settings = JSON.parse(readFileSync(file, "utf8")) as Settings;
@@ -76,15 +69,15 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
       expect(readFileSync(file, "utf8")).toBe(installed);
       const out = await cli(["uninstall", "--agent", agent]);
       expect(out.exitCode, out.stderr).toBe(0);
-      expect(snapshot(box.project)).toEqual(before);
+      expect(snapshot(box().project)).toEqual(before);
     });
 
     it("the installed hook command answers a payload", async () => {
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
-      const command = (JSON.parse(readFileSync(join(box.project, spec.file), "utf8")) as Settings).hooks[spec.events[0]]![0]!.hooks[0]!.command;
-      const payload = JSON.stringify({ session_id: "s", cwd: box.project, hook_event_name: spec.events[0], tool_name: agent === "codex" ? "Bash" : "run_shell_command", tool_input: { command: "ls" } });
-      const out = execFileSync("/bin/sh", ["-c", command], { input: payload, env: { ...process.env, ...box.env }, encoding: "utf8" });
+      const command = (JSON.parse(readFileSync(join(box().project, spec.file), "utf8")) as Settings).hooks[spec.events[0]]![0]!.hooks[0]!.command;
+      const payload = JSON.stringify({ session_id: "s", cwd: box().project, hook_event_name: spec.events[0], tool_name: agent === "codex" ? "Bash" : "run_shell_command", tool_input: { command: "ls" } });
+      const out = execFileSync("/bin/sh", ["-c", command], { input: payload, env: { ...process.env, ...box().env }, encoding: "utf8" });
       expect(out).toBe("");
     });
   });
@@ -104,6 +97,6 @@ describe("install notes", () => {
     const r = await cli(["install", "--agent", "gemini", "--scope", "user"]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/fingerprints project hooks/);
-    expect(existsSync(join(box.home, ".gemini", "settings.json"))).toBe(true);
+    expect(existsSync(join(box().home, ".gemini", "settings.json"))).toBe(true);
   });
 });

@@ -4,26 +4,19 @@
 // again. Through the built CLI, against real files in temp git repos; TOML meaning is checked with
 // an independent parser (smol-toml, the one the installer uses, is checked against by parsing both
 // before and after — here we assert on the parsed result as well as on the bytes).
-import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "smol-toml";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { describe, expect, it } from "vitest";
+import { hookpack } from "../helpers/run.js";
+import { useGitProject } from "./git-project.js";
 
-let box: Sandbox;
-beforeEach(() => {
-  box = sandbox();
-  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: box.project, env: { ...process.env, ...box.env } });
-});
-afterEach(() => box.cleanup());
-
-const cli = (args: string[]) => hookpack([...args, "--no-git-hook", "--no-ignore-files"], { cwd: box.project, env: box.env });
-const tomlPath = () => join(box.project, ".codex", "config.toml");
-const jsonPath = () => join(box.project, ".codex", "hooks.json");
+const { box, cli } = useGitProject();
+const tomlPath = () => join(box().project, ".codex", "config.toml");
+const jsonPath = () => join(box().project, ".codex", "hooks.json");
 
 function writeToml(text: string): void {
-  mkdirSync(join(box.project, ".codex"), { recursive: true });
+  mkdirSync(join(box().project, ".codex"), { recursive: true });
   writeFileSync(tomlPath(), text);
 }
 
@@ -127,7 +120,7 @@ describe("install --agent codex into an inline-hooks config.toml", () => {
   it("doctor finds the hooks in config.toml", async () => {
     writeToml(INLINE);
     expect((await cli(["install", "--agent", "codex", "--scope", "project"])).exitCode).toBe(0);
-    const d = await hookpack(["doctor", "--json", "--no-run"], { cwd: box.project, env: { ...box.env, HOOKPACK_KEY_BACKEND: "file", DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(box.root, "no-bus")}` } });
+    const d = await hookpack(["doctor", "--json", "--no-run"], { cwd: box().project, env: { ...box().env, HOOKPACK_KEY_BACKEND: "file", DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(box().root, "no-bus")}` } });
     const checks = (JSON.parse(d.stdout) as { checks: Array<{ id: string; status: string; agent?: string; message: string }> }).checks;
     const hooks = checks.filter((c) => c.id === "hooks" && c.agent === "codex");
     expect(hooks.map((c) => c.status)).toEqual(["ok"]);

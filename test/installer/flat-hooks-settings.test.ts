@@ -5,17 +5,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { describe, expect, it } from "vitest";
+import { hookpack } from "../helpers/run.js";
+import { useGitProject } from "./git-project.js";
 
-let box: Sandbox;
-beforeEach(() => {
-  box = sandbox();
-  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: box.project, env: { ...process.env, ...box.env } });
-});
-afterEach(() => box.cleanup());
-
-const cli = (args: string[]) => hookpack([...args, "--no-git-hook", "--no-ignore-files"], { cwd: box.project, env: box.env });
+const { box, cli } = useGitProject();
 
 function snapshot(dir: string): Record<string, string> {
   const out: Record<string, string> = {};
@@ -87,13 +81,13 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
 
   describe(`install --agent ${agent}`, () => {
     it.each(Object.entries(STARTING))("%s: installs its entries, twice is no change, uninstall is byte-identical", async (_name, start) => {
-      const file = join(box.project, spec.file);
+      const file = join(box().project, spec.file);
       // A sibling hooks file of the user's own is never touched.
       const sibling = join(dirname(file), "team.json");
       mkdirSync(dirname(file), { recursive: true });
       writeFileSync(sibling, `${JSON.stringify({ version: 1, hooks: { preToolUse: [FOREIGN] } })}\n`);
       if (start !== null) writeFileSync(file, start);
-      const before = snapshot(box.project);
+      const before = snapshot(box().project);
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
       const installed = readFileSync(file, "utf8");
@@ -110,23 +104,23 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
       expect(readFileSync(file, "utf8")).toBe(installed);
       const out = await cli(["uninstall", "--agent", agent]);
       expect(out.exitCode, out.stderr).toBe(0);
-      expect(snapshot(box.project)).toEqual(before);
+      expect(snapshot(box().project)).toEqual(before);
     });
 
     it("into a project without the folders: uninstall leaves no empty folder behind", async () => {
-      const before = snapshot(box.project);
+      const before = snapshot(box().project);
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
-      expect(existsSync(join(box.project, spec.file))).toBe(true);
+      expect(existsSync(join(box().project, spec.file))).toBe(true);
       const out = await cli(["uninstall", "--agent", agent]);
       expect(out.exitCode, out.stderr).toBe(0);
-      expect(snapshot(box.project)).toEqual(before);
+      expect(snapshot(box().project)).toEqual(before);
     });
 
     it("uninstall after the user edited the file takes out exactly our entries", async () => {
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
-      const file = join(box.project, spec.file);
+      const file = join(box().project, spec.file);
       const edited = JSON.parse(readFileSync(file, "utf8")) as HooksFile;
       edited.hooks[spec.events[0]!]!.push(FOREIGN);
       writeFileSync(file, `${JSON.stringify(edited, null, 2)}\n`);
@@ -139,7 +133,7 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
     it("user scope writes under HOME", async () => {
       const r = await cli(["install", "--agent", agent, "--scope", "user"]);
       expect(r.exitCode, r.stderr).toBe(0);
-      const userFile = join(box.home, { copilot: ".copilot/hooks/hookpack.json", windsurf: ".codeium/windsurf/hooks.json" }[agent] ?? spec.file);
+      const userFile = join(box().home, { copilot: ".copilot/hooks/hookpack.json", windsurf: ".codeium/windsurf/hooks.json" }[agent] ?? spec.file);
       expect(existsSync(userFile)).toBe(true);
       const out = await cli(["uninstall", "--agent", agent, "--scope", "user"]);
       expect(out.exitCode, out.stderr).toBe(0);
@@ -149,7 +143,7 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
     it("doctor sees the entries and runs them", async () => {
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
-      const r = await hookpack(["doctor", "--json"], { cwd: box.project, env: box.env });
+      const r = await hookpack(["doctor", "--json"], { cwd: box().project, env: box().env });
       const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; agent?: string; status: string }> };
       const mine = report.checks.filter((c) => c.agent === agent);
       expect(mine.find((c) => c.id === "hooks")?.status, JSON.stringify(mine)).toBe("ok");
@@ -159,9 +153,9 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
     it("the installed hook command answers a payload", async () => {
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
-      const parsed = JSON.parse(readFileSync(join(box.project, spec.file), "utf8")) as HooksFile;
+      const parsed = JSON.parse(readFileSync(join(box().project, spec.file), "utf8")) as HooksFile;
       const command = String(parsed.hooks[spec.events[0]!]![0]![spec.commandKey]);
-      const out = execFileSync("/bin/sh", ["-c", command], { input: JSON.stringify(spec.harmless), env: { ...process.env, ...box.env }, encoding: "utf8" });
+      const out = execFileSync("/bin/sh", ["-c", command], { input: JSON.stringify(spec.harmless), env: { ...process.env, ...box().env }, encoding: "utf8" });
       expect(out).toBe("");
     });
   });
