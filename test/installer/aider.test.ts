@@ -2,32 +2,17 @@
 // the exact SHELL=… line to start Aider with, .aider* and .env kept out of git and npm; uninstall
 // leaves the project byte-identical. Real processes, real git.
 import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, REPO, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
+import { snapshotWithModes as snapshot } from "./git-project.js";
 
 const VERSION = (JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { version: string }).version;
 
 let sb: Sandbox;
 afterEach(() => sb?.cleanup());
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const rel = p.slice(dir.length + 1);
-      if (/^\.git\/(objects|logs|refs|index|ORIG_HEAD|FETCH_HEAD|COMMIT_EDITMSG)/.test(rel)) continue;
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else out[rel] = `${(st.mode & 0o777).toString(8)} ${readFileSync(p).toString("base64")}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 function project(): Record<string, string> {
   sb = sandbox();

@@ -2,11 +2,12 @@
 // the built CLI: merge without touching anything else, idempotence, byte-identical uninstall,
 // corrupt input never overwritten, and a hook command that keeps working without npx.
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, REPO, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
+import { snapshot } from "./git-project.js";
 
 let box: Sandbox;
 beforeEach(() => {
@@ -17,23 +18,6 @@ afterEach(() => box.cleanup());
 
 const cli = (args: string[], env: Record<string, string> = {}) => hookpack(args, { cwd: box.project, env: { ...box.env, ...env } });
 const local = () => join(box.project, ".claude", "settings.local.json");
-
-/** Every file under a directory with its bytes (the .git internals excluded). */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.name === ".git") continue;
-      if (e.isDirectory()) {
-        out[`${relative(dir, p)}/`] = "";
-        walk(p);
-      } else out[relative(dir, p)] = readFileSync(p, "latin1");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 type Settings = { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string; timeout: number }> }>> };
 const read = (file: string) => JSON.parse(readFileSync(file, "utf8")) as Settings;

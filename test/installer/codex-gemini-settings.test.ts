@@ -2,29 +2,12 @@
 // the built CLI: the hooks land in each agent's own file and shape, install twice is no change,
 // uninstall restores every starting file byte for byte, and the Codex trust step is spelled out.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { useGitProject } from "./git-project.js";
+import { snapshot, useGitProject } from "./git-project.js";
 
 const { box, cli } = useGitProject();
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.name === ".git") continue;
-      if (e.isDirectory()) {
-        out[`${relative(dir, p)}/`] = "";
-        walk(p);
-      } else out[relative(dir, p)] = readFileSync(p, "latin1");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 type Hook = { name?: string; type: string; command: string; timeout: number };
 type Settings = { hooks: Record<string, Array<{ matcher?: string; hooks: Hook[] }>> };

@@ -3,30 +3,13 @@
 // uninstall restores the tree byte for byte, a hook file of the user's own is never overwritten,
 // and the installed file answers a payload the way Cline runs it (`bash <file>`).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hookpack } from "../helpers/run.js";
-import { useGitProject } from "./git-project.js";
+import { snapshot, useGitProject } from "./git-project.js";
 
 const { box, cli } = useGitProject();
-
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    if (!existsSync(d)) return;
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      const p = join(d, e.name);
-      if (e.name === ".git") continue;
-      if (e.isDirectory()) {
-        out[`${relative(dir, p)}/`] = "";
-        walk(p);
-      } else out[relative(dir, p)] = readFileSync(p, "latin1");
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const HOOKS = ".clinerules/hooks";
 const STARTING: Record<string, Record<string, string>> = {

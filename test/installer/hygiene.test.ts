@@ -1,32 +1,16 @@
 // `hookpack install` / `uninstall` for the project hygiene part: ignore-file blocks, package.json
 // `files` negations, the git pre-push hook and its coexistence with other hook managers. Real git,
 // real processes; install twice changes nothing; install then uninstall is byte-identical.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { planIgnoreFiles } from "../../installer/ignore-files.js";
 import { withBlock, withoutBlock } from "../../installer/ignore-files.js";
 import { commitFiles, fakeGithubToken, makeSandbox, type Sandbox } from "../helpers/git-sandbox.js";
+import { snapshotWithModes as snapshot } from "./git-project.js";
 
 let s: Sandbox;
 afterEach(() => s?.cleanup());
-
-/** Every file under `dir` (except .git/objects and logs) with its bytes and mode. */
-function snapshot(dir: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (d: string) => {
-    for (const name of readdirSync(d)) {
-      const p = join(d, name);
-      const rel = p.slice(dir.length + 1);
-      if (/^\.git\/(objects|logs|refs|index|ORIG_HEAD|FETCH_HEAD|COMMIT_EDITMSG)/.test(rel)) continue;
-      const st = statSync(p);
-      if (st.isDirectory()) walk(p);
-      else out[rel] = `${(st.mode & 0o777).toString(8)} ${readFileSync(p).toString("base64")}`;
-    }
-  };
-  walk(dir);
-  return out;
-}
 
 const install = (dir: string, ...extra: string[]) => s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local", ...extra]);
 const uninstall = (dir: string, ...extra: string[]) => s.hookpack(dir, ["uninstall", "--agent", "claude-code", "--scope", "local", ...extra]);
