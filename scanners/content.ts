@@ -124,6 +124,9 @@ function locate(starts: number[], offset: number): { line: number; column: numbe
   return { line: lo + 1, column: offset - starts[lo]! + 1 };
 }
 
+/** Before a bulk scan: the prefilter compiled to machine code up front (see warmUpPrefilter). */
+export { warmUpPrefilter } from "../rules/secretlint.js";
+
 /** Whether a text could hold anything the scanner reports; false means skip it. */
 export function mayHoldSecret(text: string, options: ContentScanOptions = {}): boolean {
   return secretScanner.mayContainSecret(text) || (options.extraMatcher !== undefined && options.extraMatcher(text).length > 0);
@@ -132,9 +135,8 @@ export function mayHoldSecret(text: string, options: ContentScanOptions = {}): b
 /** All secrets in `text`, minus allowed ones. `filePath` lets path-gated rules fire. */
 export async function scanText(text: string, filePath: string, options: ContentScanOptions = {}): Promise<SecretHit[]> {
   const raw: Array<Omit<SecretHit, "fingerprint" | "line" | "column">> = [];
-  if (secretScanner.mayContainSecret(text)) {
-    for (const f of await secretScanner.scan(text, filePath)) raw.push({ ruleId: f.ruleId, label: describeFinding(f), start: f.start, end: f.end });
-  }
+  // (scan runs the prefilter itself: no second pass here.)
+  for (const f of await secretScanner.scan(text, filePath)) raw.push({ ruleId: f.ruleId, label: describeFinding(f), start: f.start, end: f.end });
   for (const m of options.extraMatcher?.(text) ?? []) {
     // A managed value also found by a pattern rule is one finding, not two.
     if (raw.some((r) => r.start <= m.start && m.end <= r.end)) continue;

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { matchStatePath } from "../rules/state-catalog.js";
-import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, type ContentScanOptions } from "./content.js";
+import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, warmUpPrefilter, type ContentScanOptions } from "./content.js";
 import { readTar, type TarEntry, type TarLimits } from "./tar.js";
 
 export type PackSource = { kind: "dir"; dir: string } | { kind: "file"; file: string } | { kind: "spec"; spec: string };
@@ -178,6 +178,7 @@ function unusualReasons(e: TarEntry): string[] {
 
 /** Audits a tarball held in memory. */
 export async function scanTarball(data: Buffer, options: PackScanOptions = {}): Promise<PackScanResult> {
+  warmUpPrefilter();
   const allow = options.allow ?? EMPTY_ALLOW_LIST;
   const maxFile = options.maxFileBytes ?? 16 * 1024 * 1024;
   const entries = readTar(data, options.limits);

@@ -4,7 +4,7 @@
 // user config that could hide or reshape content (textconv, external diff, colour, prefixes,
 // quoting) is switched off on the command line. See reference/publish-and-git.md §B1.
 import { matchStatePath, type StatePath } from "../rules/state-catalog.js";
-import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, type ContentScanOptions, type SecretHit } from "./content.js";
+import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, warmUpPrefilter, type ContentScanOptions, type SecretHit } from "./content.js";
 import { gitLines, gitText, readObjects, unquoteGitPath } from "./git.js";
 
 export interface PushUpdate {
@@ -107,6 +107,7 @@ interface FileState {
 const stateFilter = (e: StatePath) => e.git;
 
 export async function scanPushRange(options: PushScanOptions): Promise<PushScanResult> {
+  warmUpPrefilter();
   const git = { cwd: options.cwd, env: options.env };
   const allow = options.allow ?? EMPTY_ALLOW_LIST;
   const maxBlob = options.maxBlobBytes ?? 4 * 1024 * 1024;
