@@ -1,0 +1,62 @@
+// No agent file tool may change hookpack's own directory: through the real hook, for Claude Code's
+// Write/Edit, Gemini's write_file and Codex's apply_patch (whose patch text names its files).
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { patchPaths } from "../../rules/protect-state.js";
+import { assertBuilt, run, sandbox, type Sandbox } from "../broker/helpers.js";
+
+let sb: Sandbox;
+beforeAll(() => assertBuilt());
+afterEach(() => sb?.cleanup());
+
+const claude = (tool: string, input: Record<string, unknown>, cwd: string) =>
+  JSON.stringify({ session_id: "s", transcript_path: "/tmp/t.jsonl", cwd, hook_event_name: "PreToolUse", tool_name: tool, tool_input: input, tool_use_id: "toolu_w" });
+
+function decision(agent: string, payload: string, cwd: string): { code: number | null; out: string } {
+  const r = run(sb, ["hook", agent], { input: payload, cwd });
+  return { code: r.status, out: r.stdout + r.stderr };
+}
+
+describe("protect-hookpack-state", () => {
+  it("denies Write and Edit into HOOKPACK_HOME (grants, runtime, code cache), by absolute or relative path", () => {
+    sb = sandbox();
+    const home = sb.hookpackHome;
+    for (const [tool, input] of [
+      ["Write", { file_path: join(home, "grants", "g_forged.json"), content: "{}" }],
+      ["Edit", { file_path: join(home, "runtime", "0.1.0", "hook.cjs"), old_string: "a", new_string: "b" }],
+      ["Write", { file_path: join(home, "cache", "v8", "x.bin"), content: "x" }],
+    ] as const) {
+      const d = decision("claude-code", claude(tool, input, sb.dir), sb.dir);
+      expect(d.code).toBe(0);
+      expect(d.out, `${tool} ${input.file_path}`).toMatch(/"permissionDecision":"deny"/);
+      expect(d.out).toContain("hookpack's own directory");
+    }
+    const relative = decision("claude-code", claude("Write", { file_path: join("..", home.split("/").pop()!, "audit", "audit.jsonl"), content: "" }, join(home, "..", "elsewhere")), sb.dir);
+    expect(relative.out).toMatch(/"permissionDecision":"deny"/);
+  });
+
+  it("allows writes anywhere else, including a sibling whose name starts the same", () => {
+    sb = sandbox();
+    for (const path of [join(sb.dir, "src", "a.ts"), `${sb.hookpackHome}-notes.md`]) {
+      const d = decision("claude-code", claude("Write", { file_path: path, content: "hello" }, sb.dir), sb.dir);
+      expect(d.code).toBe(0);
+      expect(d.out, path).not.toMatch(/"permissionDecision":"deny"/);
+    }
+  });
+
+  it("Codex apply_patch naming a file under HOOKPACK_HOME is denied; one naming project files passes", () => {
+    sb = sandbox();
+    const patch = (file: string) => `*** Begin Patch\n*** Add File: ${file}\n+x\n*** End Patch\n`;
+    const codex = (file: string) =>
+      JSON.stringify({ session_id: "s", turn_id: "t", transcript_path: null, cwd: sb.dir, hook_event_name: "PreToolUse", model: "m", permission_mode: "default", tool_name: "apply_patch", tool_input: { command: patch(file) }, tool_use_id: "c1" });
+    const bad = decision("codex", codex(join(sb.hookpackHome, "store.json")), sb.dir);
+    expect(bad.out).toMatch(/"permissionDecision":"deny"/);
+    const good = decision("codex", codex("src/a.ts"), sb.dir);
+    expect(good.code).toBe(0);
+    expect(good.out).not.toMatch(/deny/);
+  });
+
+  it("patchPaths reads every file an apply_patch text names", () => {
+    expect(patchPaths("*** Begin Patch\n*** Update File: a.ts\n*** Move to: b.ts\n@@\n*** Delete File: c.ts\n*** Add File: d/e.ts\n*** End Patch")).toEqual(["a.ts", "b.ts", "c.ts", "d/e.ts"]);
+  });
+});
