@@ -92,6 +92,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     noteSecret: (value, label) => masker.add(value, label ?? "secret"),
     managed: options.managed,
     secretRefs: options.secretRefs,
+    hookConfigFiles: [...new Set([...Object.values(adapter.config.files), ...Object.values(adapter.config.inlineToml?.files ?? {})])].map((f) => (adapter.config.format === "hook-files" ? `${f}/` : f)),
     ...(adapter.permissionRules ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) } : {}),
   };
   let decision: Decision;

@@ -18,9 +18,15 @@ const inside = (dir: string, path: string) => {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 };
 
+/** Does `path` (absolute) name one of the agent's hook settings (`files`: relative, "dir/" for a directory)? */
+export function isHookConfig(path: string, files: readonly string[]): string | undefined {
+  const p = path.replace(/\\/g, "/");
+  return files.find((f) => (f.endsWith("/") ? p.includes(`/${f}`) : p.endsWith(`/${f}`)));
+}
+
 export const protectHookpackState: Rule = {
   id: "protect-hookpack-state",
-  summary: "Deny file-writing tool calls that target hookpack's own directory (store, key, grants, audit log, runtime).",
+  summary: "Deny file-writing tool calls that target hookpack's own directory (store, key, grants, audit log, runtime); ask before the agent edits its own hook settings.",
   on: ["before-tool"],
   check(event: HookEvent, context): Verdict {
     if (event.kind !== "before-tool" || event.tool.kind !== "write-file") return { kind: "allow" };
@@ -29,7 +35,16 @@ export const protectHookpackState: Rule = {
     const cwd = event.session.cwd;
     const targets = event.tool.path !== undefined ? [event.tool.path] : event.tool.fields.flatMap((f) => patchPaths(f.value));
     const hit = targets.find((p) => inside(resolve(home), resolve(cwd, p)));
-    if (!hit) return { kind: "allow" };
+    if (!hit) {
+      // The agent editing where its own hooks are registered could switch hookpack off: a human decides.
+      const config = targets.find((p) => isHookConfig(resolve(cwd, p), context.hookConfigFiles ?? []));
+      if (config === undefined) return { kind: "allow" };
+      return {
+        kind: "ask",
+        code: "HOOK_CONFIG_EDIT",
+        reason: `hookpack: this ${event.tool.name} call changes ${config}, where this agent's hooks (hookpack's among them) are registered; the user must approve it.`,
+      };
+    }
     return {
       kind: "deny",
       code: "HOOKPACK_STATE_WRITE",

@@ -13,6 +13,11 @@ export interface RuleContext {
   managed?: ManagedSecrets;
   /** Policy, store names and grant minting for `$secret:` rewriting; absent where no broker runs. */
   secretRefs?: SecretRefHost;
+  /**
+   * Where this agent keeps its hook registrations (settings files relative to the project root or
+   * HOME, hook directories ending in "/"), from the adapter's config layout.
+   */
+  hookConfigFiles?: readonly string[];
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
 }

@@ -56,6 +56,21 @@ describe("protect-hookpack-state", () => {
     expect(good.out).not.toMatch(/deny/);
   });
 
+  it("an agent editing where its own hooks are registered needs the user (Claude: ask; Codex, which cannot ask: deny); other settings files pass", () => {
+    sb = sandbox();
+    const proj = join(sb.dir, "proj");
+    const ask = decision("claude-code", claude("Edit", { file_path: join(proj, ".claude", "settings.local.json"), old_string: "a", new_string: "b" }, proj), sb.dir);
+    expect(ask.out).toMatch(/"permissionDecision":"ask"/);
+    expect(ask.out).toContain("hooks (hookpack's among them) are registered");
+    const userLevel = decision("claude-code", claude("Write", { file_path: join(sb.home, ".claude", "settings.json"), content: "{}" }, proj), sb.dir);
+    expect(userLevel.out).toMatch(/"permissionDecision":"ask"/);
+    // Another agent's settings are not this agent's hooks.
+    const other = decision("claude-code", claude("Write", { file_path: join(proj, ".gemini", "settings.json"), content: "{}" }, proj), sb.dir);
+    expect(other.out).not.toMatch(/"permissionDecision":"(ask|deny)"/);
+    const codex = JSON.stringify({ session_id: "s", turn_id: "t", transcript_path: null, cwd: proj, hook_event_name: "PreToolUse", model: "m", permission_mode: "default", tool_name: "apply_patch", tool_input: { command: "*** Begin Patch\n*** Update File: .codex/hooks.json\n@@\n-a\n+b\n*** End Patch\n" }, tool_use_id: "c2" });
+    expect(decision("codex", codex, sb.dir).out).toMatch(/"permissionDecision":"deny"/);
+  });
+
   it("patchPaths reads every file an apply_patch text names", () => {
     expect(patchPaths("*** Begin Patch\n*** Update File: a.ts\n*** Move to: b.ts\n@@\n*** Delete File: c.ts\n*** Add File: d/e.ts\n*** End Patch")).toEqual(["a.ts", "b.ts", "c.ts", "d/e.ts"]);
   });
