@@ -443,15 +443,30 @@ function checkCodexTrust(ctx: DoctorContext): DoctorCheck[] {
   if (/^\s*\[features\][^[]*^\s*(codex_)?hooks\s*=\s*false/m.test(userConfig)) {
     out.push({ id: "codex-hooks-disabled", status: "fail", subject: ctx.root, agent: "codex", message: `Codex hooks are switched off ([features] hooks = false in ${join(codexHome, "config.toml")}).`, fix: `remove that line from ${join(codexHome, "config.toml")}.` });
   }
+  // Trust is recorded per hook: [hooks.state."<source>:<event>:<group>:<handler>"] trusted_hash = …
+  const events = ADAPTERS.codex.config.registrations.map((r) => r.event);
   for (const src of sources) {
     const text = readIfExists(src);
     if (!text || !/hookpack/.test(text)) continue;
     const key = src.replace(/\\/g, "\\\\").replace(/"/g, '\\"');
-    const trusted = userConfig.includes(`[hooks.state."${key}:`) && /trusted_hash\s*=/.test(userConfig.slice(userConfig.indexOf(`[hooks.state."${key}:`)));
+    const trustedFor = (event: string) => {
+      const at = userConfig.indexOf(`[hooks.state."${key}:${event}:`);
+      if (at === -1) return false;
+      const next = userConfig.indexOf("\n[", at + 1);
+      return /trusted_hash\s*=/.test(userConfig.slice(at, next === -1 ? undefined : next));
+    };
+    const untrusted = events.filter((e) => !trustedFor(e));
     out.push(
-      trusted
-        ? { id: "codex-trust", status: "ok", subject: ctx.root, agent: "codex", message: `Codex: hookpack's hooks in ${src} are trusted.` }
-        : { id: "codex-trust", status: "warn", subject: ctx.root, agent: "codex", message: `Codex: hookpack's hooks in ${src} are not trusted yet; Codex skips untrusted hooks without a word.`, fix: "start `codex` in this project, run `/hooks` and trust hookpack's entries." },
+      untrusted.length === 0
+        ? { id: "codex-trust", status: "ok", subject: ctx.root, agent: "codex", message: `Codex: hookpack's hooks in ${src} are trusted (${events.join(", ")}).` }
+        : {
+            id: "codex-trust",
+            status: "warn",
+            subject: ctx.root,
+            agent: "codex",
+            message: `Codex: hookpack's ${untrusted.join(", ")} ${untrusted.length > 1 ? "hooks" : "hook"} in ${src} ${untrusted.length > 1 ? "are" : "is"} not trusted yet; Codex skips untrusted hooks without a word.`,
+            fix: `start \`codex\` in this project, run \`/hooks\` and trust hookpack's ${untrusted.join(", ")} ${untrusted.length > 1 ? "entries" : "entry"}.`,
+          },
     );
   }
   return out;
