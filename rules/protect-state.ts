@@ -24,12 +24,73 @@ export function isHookConfig(path: string, files: readonly string[]): string | u
   return files.find((f) => (f.endsWith("/") ? p.includes(`/${f}`) : p.endsWith(`/${f}`)));
 }
 
+/** Does `path` (absolute) name a folder that holds one of the agent's hook settings (`.claude`, `.codex`…)? */
+function holdsHookConfig(path: string, files: readonly string[]): string | undefined {
+  const p = path.replace(/\\/g, "/").replace(/\/+$/, "");
+  for (const f of files) {
+    const parts = f.replace(/\/+$/, "").split("/");
+    for (let k = 1; k < parts.length; k++) if (p.endsWith(`/${parts.slice(0, k).join("/")}`)) return f;
+  }
+  return undefined;
+}
+
+/** Programs that change or remove the files they are given (sed and perl only with -i). */
+const WRITERS = new Set(["rm", "mv", "cp", "tee", "truncate", "ln", "install", "chmod", "chown", "unlink", "shred", "rsync", "dd"]);
+const IN_PLACE = new Set(["sed", "perl", "gsed"]);
+const COPIES = new Set(["cp", "ln", "install", "rsync"]);
+const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean", "stash"]);
+
+/**
+ * The hook settings a shell command would change: the target of a redirection, or a file argument
+ * of a program that writes or removes what it is given. Reading them (`cat`, `jq .`) is fine.
+ * (Best effort: an interpreter's own file writes, `python -c …`, are not seen.)
+ */
+async function shellEditsHookConfig(command: string, cwd: string, files: readonly string[]): Promise<string | undefined> {
+  const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
+  if (!names.some((n) => command.includes(n))) return undefined;
+  const [{ scanShell }, { programOf }] = await Promise.all([import("./shell-scan.js"), import("./secret-refs.js")]);
+  const named = (text: string) => {
+    const path = resolve(cwd, text.replace(/^of=/, ""));
+    return isHookConfig(path, files) ?? holdsHookConfig(path, files);
+  };
+  for (const c of scanShell(command).commands) {
+    for (const w of c.words) {
+      if (!w.redirect) continue;
+      const hit = named(w.value ?? w.shape);
+      if (hit) return hit;
+    }
+    const info = programOf(c);
+    const program = info.program ?? "";
+    const args = info.args.map((a) => a.value ?? a.shape);
+    const writes =
+      WRITERS.has(program) ||
+      (IN_PLACE.has(program) && args.some((a) => /^-[a-zA-Z]*i|^--in-place/.test(a))) ||
+      (program === "git" && args.some((a) => GIT_WRITES.has(a)));
+    if (!writes) continue;
+    const operands = args.filter((a) => !a.startsWith("-") || a.startsWith("of="));
+    // A copy or link only changes its destination (the last operand); dd its `of=`.
+    const targets = COPIES.has(program) ? operands.slice(-1) : program === "dd" ? operands.filter((a) => a.startsWith("of=")) : operands;
+    for (const a of targets) {
+      const hit = named(a);
+      if (hit) return hit;
+    }
+  }
+  return undefined;
+}
+
 export const protectHookpackState: Rule = {
   id: "protect-hookpack-state",
   summary: "Deny file-writing tool calls that target hookpack's own directory (store, key, grants, audit log, runtime); ask before the agent edits its own hook settings.",
   on: ["before-tool"],
-  check(event: HookEvent, context): Verdict {
-    if (event.kind !== "before-tool" || event.tool.kind !== "write-file") return { kind: "allow" };
+  async check(event: HookEvent, context): Promise<Verdict> {
+    if (event.kind !== "before-tool") return { kind: "allow" };
+    if (event.tool.kind === "shell" && event.tool.command !== undefined) {
+      const config = await shellEditsHookConfig(event.tool.command, event.session.cwd, context.hookConfigFiles ?? []);
+      return config === undefined
+        ? { kind: "allow" }
+        : { kind: "ask", code: "HOOK_CONFIG_EDIT", reason: `hookpack: this command changes ${config}, where this agent's hooks (hookpack's among them) are registered; the user must approve it.` };
+    }
+    if (event.tool.kind !== "write-file") return { kind: "allow" };
     const home = context.managed?.home ?? context.secretRefs?.home;
     if (!home) return { kind: "allow" };
     const cwd = event.session.cwd;

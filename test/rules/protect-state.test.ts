@@ -71,6 +71,28 @@ describe("protect-hookpack-state", () => {
     expect(decision("codex", codex, sb.dir).out).toMatch(/"permissionDecision":"deny"/);
   });
 
+  it("shell commands that rewrite or remove the agent's hook settings need the user; reading or copying them out does not", () => {
+    sb = sandbox();
+    const proj = join(sb.dir, "proj");
+    const bash = (command: string) => decision("claude-code", claude("Bash", { command }, proj), sb.dir).out;
+    for (const command of [
+      "echo '{}' > .claude/settings.local.json",
+      "jq 'del(.hooks)' .claude/settings.json > t && mv t .claude/settings.json",
+      "rm -rf .claude",
+      "sed -i 's/hookpack/x/' ~/.claude/settings.json",
+      "cp /tmp/empty.json .claude/settings.local.json",
+      "git checkout -- .claude/settings.json",
+      "cd sub && tee ../.claude/settings.local.json < /dev/null",
+    ]) {
+      expect(bash(command), command).toMatch(/"permissionDecision":"ask"/);
+    }
+    for (const command of ["cat .claude/settings.local.json", "jq . .claude/settings.json > /tmp/copy.json", "sed 's/a/b/' .claude/settings.json", "cp .claude/settings.json /tmp/backup.json", "ls -la .claude", "git diff .claude/settings.json"]) {
+      expect(bash(command), command).not.toMatch(/"permissionDecision":"(ask|deny)"/);
+    }
+    const codex = JSON.stringify({ session_id: "s", turn_id: "t", transcript_path: null, cwd: proj, hook_event_name: "PreToolUse", model: "m", permission_mode: "default", tool_name: "Bash", tool_input: { command: "rm .codex/hooks.json" }, tool_use_id: "c3" });
+    expect(decision("codex", codex, sb.dir).out).toMatch(/"permissionDecision":"deny"/);
+  });
+
   it("patchPaths reads every file an apply_patch text names", () => {
     expect(patchPaths("*** Begin Patch\n*** Update File: a.ts\n*** Move to: b.ts\n@@\n*** Delete File: c.ts\n*** Add File: d/e.ts\n*** End Patch")).toEqual(["a.ts", "b.ts", "c.ts", "d/e.ts"]);
   });
