@@ -38,6 +38,7 @@ function holdsHookConfig(path: string, files: readonly string[]): string | undef
 const WRITERS = new Set(["rm", "mv", "cp", "tee", "truncate", "ln", "install", "chmod", "chown", "unlink", "shred", "rsync", "dd"]);
 const IN_PLACE = new Set(["sed", "perl", "gsed"]);
 const COPIES = new Set(["cp", "ln", "install", "rsync"]);
+const UNINSTALL = "hookpack uninstall";
 const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean", "stash"]);
 
 /**
@@ -47,7 +48,7 @@ const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean",
  */
 async function shellEditsHookConfig(command: string, cwd: string, files: readonly string[]): Promise<string | undefined> {
   const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
-  if (!names.some((n) => command.includes(n))) return undefined;
+  if (!names.some((n) => command.includes(n)) && !/\buninstall\b/.test(command)) return undefined;
   const [{ scanShell }, { programOf }] = await Promise.all([import("./shell-scan.js"), import("./secret-refs.js")]);
   const named = (text: string) => {
     const path = resolve(cwd, text.replace(/^of=/, ""));
@@ -62,6 +63,9 @@ async function shellEditsHookConfig(command: string, cwd: string, files: readonl
     const info = programOf(c);
     const program = info.program ?? "";
     const args = info.args.map((a) => a.value ?? a.shape);
+    // `hookpack uninstall` (directly, through npx, or node …/hookpack.cjs) takes the hooks out.
+    const hookpackAt = [program, ...args].findIndex((w) => /(^|\/)hookpack(\.c?js)?$/.test(w));
+    if (hookpackAt !== -1 && [program, ...args][hookpackAt + 1] === "uninstall") return UNINSTALL;
     const writes =
       WRITERS.has(program) ||
       (IN_PLACE.has(program) && args.some((a) => /^-[a-zA-Z]*i|^--in-place/.test(a))) ||
@@ -88,7 +92,14 @@ export const protectHookpackState: Rule = {
       const config = await shellEditsHookConfig(event.tool.command, event.session.cwd, context.hookConfigFiles ?? []);
       return config === undefined
         ? { kind: "allow" }
-        : { kind: "ask", code: "HOOK_CONFIG_EDIT", reason: `hookpack: this command changes ${config}, where this agent's hooks (hookpack's among them) are registered; the user must approve it.` };
+        : {
+            kind: "ask",
+            code: "HOOK_CONFIG_EDIT",
+            reason:
+              config === UNINSTALL
+                ? "hookpack: this command runs `hookpack uninstall`, which takes hookpack's hooks out of this agent; the user must approve it."
+                : `hookpack: this command changes ${config}, where this agent's hooks (hookpack's among them) are registered; the user must approve it.`,
+          };
     }
     if (event.tool.kind !== "write-file") return { kind: "allow" };
     const home = context.managed?.home ?? context.secretRefs?.home;

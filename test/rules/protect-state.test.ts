@@ -89,6 +89,9 @@ describe("protect-hookpack-state", () => {
     for (const command of ["cat .claude/settings.local.json", "jq . .claude/settings.json > /tmp/copy.json", "sed 's/a/b/' .claude/settings.json", "cp .claude/settings.json /tmp/backup.json", "ls -la .claude", "git diff .claude/settings.json"]) {
       expect(bash(command), command).not.toMatch(/"permissionDecision":"(ask|deny)"/);
     }
+    // hookpack uninstall takes the hooks out as surely as an edit does.
+    for (const command of ["npx hookpack uninstall --agent claude-code", "node node_modules/hookpack/dist/hookpack.cjs uninstall"]) expect(bash(command), command).toMatch(/"permissionDecision":"ask"/);
+    for (const command of ["npx hookpack doctor", "npm uninstall left-pad"]) expect(bash(command), command).not.toMatch(/"permissionDecision":"(ask|deny)"/);
     const codex = JSON.stringify({ session_id: "s", turn_id: "t", transcript_path: null, cwd: proj, hook_event_name: "PreToolUse", model: "m", permission_mode: "default", tool_name: "Bash", tool_input: { command: "rm .codex/hooks.json" }, tool_use_id: "c3" });
     expect(decision("codex", codex, sb.dir).out).toMatch(/"permissionDecision":"deny"/);
   });
