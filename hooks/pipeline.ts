@@ -32,6 +32,13 @@ export interface PipelineOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** Where the agent keeps its hook registrations (settings files; hook directories end in "/"). */
+function hookConfigFiles(adapter: Adapter): string[] {
+  const { files, inlineToml, format } = adapter.config;
+  const all = [...new Set([...Object.values(files), ...Object.values(inlineToml?.files ?? {})])];
+  return format === "hook-files" ? all.map((f) => `${f}/`) : all;
+}
+
 export async function runPipeline(input: PipelineInput, options: PipelineOptions): Promise<HookResponse> {
   const { adapter, scanner } = options;
   const debug = options.debug ?? (() => {});
@@ -92,7 +99,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     noteSecret: (value, label) => masker.add(value, label ?? "secret"),
     managed: options.managed,
     secretRefs: options.secretRefs,
-    hookConfigFiles: [...new Set([...Object.values(adapter.config.files), ...Object.values(adapter.config.inlineToml?.files ?? {})])].map((f) => (adapter.config.format === "hook-files" ? `${f}/` : f)),
+    hookConfigFiles: () => hookConfigFiles(adapter),
     ...(adapter.permissionRules ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) } : {}),
   };
   let decision: Decision;

@@ -89,7 +89,7 @@ export const protectHookpackState: Rule = {
   async check(event: HookEvent, context): Promise<Verdict> {
     if (event.kind !== "before-tool") return { kind: "allow" };
     if (event.tool.kind === "shell" && event.tool.command !== undefined) {
-      const config = await shellEditsHookConfig(event.tool.command, event.session.cwd, context.hookConfigFiles ?? []);
+      const config = await shellEditsHookConfig(event.tool.command, event.session.cwd, context.hookConfigFiles?.() ?? []);
       return config === undefined
         ? { kind: "allow" }
         : {
@@ -109,7 +109,7 @@ export const protectHookpackState: Rule = {
     const hit = targets.find((p) => inside(resolve(home), resolve(cwd, p)));
     if (!hit) {
       // The agent editing where its own hooks are registered could switch hookpack off: a human decides.
-      const config = targets.find((p) => isHookConfig(resolve(cwd, p), context.hookConfigFiles ?? []));
+      const config = targets.find((p) => isHookConfig(resolve(cwd, p), context.hookConfigFiles?.() ?? []));
       if (config === undefined) return { kind: "allow" };
       return {
         kind: "ask",

@@ -73,7 +73,8 @@ export const MESSAGES = {
     `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.`,
   REWRITTEN: (names: readonly string[], grant: string, expiresAt: string, approval: Approval) =>
     `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} injected by \`hookpack exec\` at run time (single-use grant ${grant}, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
-  AGENT_RULE: (rule: string, source: string, _command: string) =>
+  // (A rule can only match text the command holds, so quoting it shows the model nothing new.)
+  AGENT_RULE: (rule: string, source: string) =>
     `hookpack blocked this command: the permission rule ${rule} in ${source} denies it. hookpack applies your agent's deny rules to the command as written, before it brokers any secret; do not work around the rule.`,
   POLICY_EDIT: (path: string) => `hookpack: this call changes the secret policy ${path}; the user must approve it.`,
 };
@@ -170,7 +171,7 @@ export const rewriteSecretRefs: Rule = {
     // The agent's own deny/ask rules would only see the brokered command: apply them to this one.
     const agentRules = context.agentPermissions?.(event.session.cwd);
     const ruled = agentRules && matchPermissionRules(tool.command, analysis.scan.commands, agentRules);
-    if (ruled?.kind === "deny") return deny("AGENT_RULE_DENIED", MESSAGES.AGENT_RULE(ruled.rule.rule, ruled.rule.source, ruled.command));
+    if (ruled?.kind === "deny") return deny("AGENT_RULE_DENIED", MESSAGES.AGENT_RULE(ruled.rule.rule, ruled.rule.source));
 
     let policy: Policy;
     try {

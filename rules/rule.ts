@@ -17,7 +17,7 @@ export interface RuleContext {
    * Where this agent keeps its hook registrations (settings files relative to the project root or
    * HOME, hook directories ending in "/"), from the adapter's config layout.
    */
-  hookConfigFiles?: readonly string[];
+  hookConfigFiles?: () => readonly string[];
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
 }
