@@ -19,7 +19,7 @@
 //   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+import { EMPTY_RESPONSE, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, sessionEndEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -45,7 +45,7 @@ export function fastValidateCodex(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const name = payload.hook_event_name;
   const p = payload;
-  if (name === "SessionEnd") return typeof p.session_id === "string" && typeof p.cwd === "string" && (p.transcript_path === null || optString(p.transcript_path)) && optString(p.reason);
+  if (name === "SessionEnd") return fastSessionEnd(p);
   if (name !== "PreToolUse" && name !== "PostToolUse") return true;
   return (
     typeof p.session_id === "string" &&
@@ -86,12 +86,10 @@ async function parse(payload: unknown): Promise<Parsed> {
       return { kind: "event", event: { kind: "before-tool", agent: "codex", session: session(p), tool: tool() } };
     case "PostToolUse":
       return { kind: "event", event: { kind: "after-tool", agent: "codex", session: session(p), tool: tool(), output: p.tool_response } };
-    case "SessionEnd": {
+    case "SessionEnd":
       // The rollout (~/.codex/sessions/…/rollout-….jsonl) keeps every command's raw output, even
       // what the model got redacted; Codex writes nothing to it after SessionEnd (checked, 0.169.0).
-      const reason = (payload as { reason?: string }).reason;
-      return { kind: "event", event: { kind: "session-end", agent: "codex", session: session(p), reason, state: { files: p.transcript_path ? [p.transcript_path] : [], dirs: [] } } };
-    }
+      return sessionEndEvent("codex", p);
     default:
       return { kind: "ignored", eventName: p.hook_event_name };
   }

@@ -1,5 +1,6 @@
 // Small pieces several adapters share. No agent's wire format lives here.
-import type { HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
+import type { AgentId, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type { Parsed } from "./adapter.js";
 import { forEachString } from "../hooks/json-walk.js";
 
 export const jsonResponse = (value: unknown): HookResponse => ({ exitCode: 0, stdout: `${JSON.stringify(value)}\n`, stderr: "" });
@@ -22,4 +23,20 @@ export function textOf(value: unknown): string {
   if (typeof value === "string") return value;
   if (Array.isArray(value)) return value.map((part) => (typeof part === "string" ? part : typeof (part as { text?: unknown })?.text === "string" ? (part as { text: string }).text : JSON.stringify(part))).join("\n");
   return value === undefined ? "" : JSON.stringify(value);
+}
+
+/**
+ * A Claude-shaped SessionEnd (`session_id`, `cwd`, `transcript_path`, `reason`; Codex, Qwen Code):
+ * the session's own log is what the session-end cleaner rewrites. The fast check says true only for
+ * what the agents' SessionEnd schemas accept.
+ */
+export function fastSessionEnd(p: Record<string, unknown>): boolean {
+  const optString = (v: unknown) => v === undefined || typeof v === "string";
+  return typeof p.session_id === "string" && typeof p.cwd === "string" && (p.transcript_path === null || optString(p.transcript_path)) && optString(p.reason);
+}
+
+export function sessionEndEvent(agent: AgentId, p: { session_id: string; cwd: string; transcript_path?: string | null; reason?: string }): Parsed {
+  const transcript = p.transcript_path ?? undefined;
+  const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: transcript };
+  return { kind: "event", event: { kind: "session-end", agent, session, reason: p.reason, state: { files: transcript ? [transcript] : [], dirs: [] } } };
 }

@@ -20,7 +20,7 @@
 //   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+import { EMPTY_RESPONSE, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, sessionEndEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -67,7 +67,7 @@ export function fastValidateQwen(payload: unknown): boolean {
   const name = payload.hook_event_name;
   if (!(name in HANDLED)) return true;
   const p = payload;
-  if (name === "SessionEnd") return typeof p.session_id === "string" && typeof p.cwd === "string" && optString(p.transcript_path) && optString(p.reason);
+  if (name === "SessionEnd") return fastSessionEnd(p) && p.transcript_path !== null;
   return (
     typeof p.session_id === "string" &&
     typeof p.cwd === "string" &&
@@ -108,12 +108,9 @@ async function parse(payload: unknown): Promise<Parsed> {
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
-  if (kind === "session-end") {
-    // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
-    // failed calls' output as they were: it is cleaned when the session ends.
-    const reason = (payload as { reason?: string }).reason;
-    return { kind: "event", event: { kind, agent: "qwen", session, reason, state: { files: p.transcript_path ? [p.transcript_path] : [], dirs: [] } } };
-  }
+  // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
+  // failed calls' output as they were: it is cleaned when the session ends.
+  if (kind === "session-end") return sessionEndEvent("qwen", payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string });
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
   // A failed call's output text is its `error` (what the model reads, followed by our context).
   const output = p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
