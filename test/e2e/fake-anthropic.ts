@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isDeepStrictEqual } from "node:util";
+import { countOccurrences, isObject, strings, type Json } from "./json-strings.js";
 
 export interface ScriptToolUse {
   name: string;
@@ -70,33 +71,9 @@ export interface FakeAnthropic {
   close(): Promise<void>;
 }
 
-type Json = Record<string, unknown>;
 type ContentBlock = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Json };
 
 const KEPT_HEADERS = ["user-agent", "anthropic-beta", "anthropic-version", "content-type", "x-api-key", "authorization"];
-
-function isObject(v: unknown): v is Json {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function countOccurrences(haystack: string, needle: string): number {
-  if (needle === "") return 0;
-  let n = 0;
-  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) n++;
-  return n;
-}
-
-/** Every string (keys included) inside a JSON value. */
-function* strings(v: unknown): Generator<string> {
-  if (typeof v === "string") yield v;
-  else if (Array.isArray(v)) for (const x of v) yield* strings(x);
-  else if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      yield k;
-      yield* strings(x);
-    }
-  }
-}
 
 /** The deterministic tool_use id for a step and position (same on retries). */
 function toolUseId(step: number, index: number): string {

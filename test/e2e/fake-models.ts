@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { isDeepStrictEqual } from "node:util";
+import { countOccurrences, isObject, strings, type Json } from "./json-strings.js";
 
 export interface Step {
   text?: string;
@@ -48,26 +49,6 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-type Json = Record<string, unknown>;
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
-
-function* strings(v: unknown): Generator<string> {
-  if (typeof v === "string") yield v;
-  else if (Array.isArray(v)) for (const x of v) yield* strings(x);
-  else if (isObject(v)) {
-    for (const [k, x] of Object.entries(v)) {
-      yield k;
-      yield* strings(x);
-    }
-  }
-}
-
-function count(haystack: string, needle: string): number {
-  let n = 0;
-  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) n++;
-  return n;
-}
-
 /** The wire protocol: how to recognise calls of ours in a request, and how to answer. */
 interface Protocol {
   /** Tool names the request offers, or undefined when it is not a model turn. */
@@ -94,11 +75,11 @@ function startFake(script: Script, protocol: Protocol): Promise<FakeServer> {
     const found: string[] = [];
     for (const f of forbid) {
       let allowed = 0;
-      for (const c of own) for (const s of strings(c.node)) allowed += count(s, f);
+      for (const c of own) for (const s of strings(c.node)) allowed += countOccurrences(s, f);
       // Arguments travel as a JSON string inside JSON: count them in their raw spelling too.
-      for (const c of own) for (const s of strings(c.node)) allowed += count(JSON.stringify(s), f) - count(s, f);
+      for (const c of own) for (const s of strings(c.node)) allowed += countOccurrences(JSON.stringify(s), f) - countOccurrences(s, f);
       const elsewhere = [...strings(rest(body))].some((s) => s.includes(f));
-      if (count(raw, f) > Math.max(allowed, 0) || elsewhere) found.push(f);
+      if (countOccurrences(raw, f) > Math.max(allowed, 0) || elsewhere) found.push(f);
     }
     return found;
   }
