@@ -8,6 +8,7 @@ import { minSecretLength } from "../../broker/exec.js";
 import { writeFileAtomic } from "../../broker/fs-safe.js";
 import { describeProvider, resolveValue, validateProvider, type ProviderSpec } from "../../broker/providers.js";
 import { noteResolvedValue } from "../../broker/hook-cache.js";
+import { findPolicyFile } from "../../broker/grants.js";
 import { NAME_RE, openStore, storePath, updateStore, type StoreContext } from "../../broker/store.js";
 import { hookpackHome } from "../context.js";
 import type { Command, Io } from "../io.js";
@@ -94,14 +95,34 @@ async function set(args: string[], io: Io): Promise<number> {
   const value = await readSecretValue(io, name);
   if (value === "") throw new HookpackError("USAGE", `hookpack: no value given for ${name}; nothing was stored.`, `pipe the value in or type it at the prompt: \`hookpack secret set ${name}\`.`);
   if (value.length < floor) throw tooShort(name, floor);
-  const { created } = await updateStore(ctx, (store) => {
+  const stored = await updateStore(ctx, (store) => {
     const existed = store.meta(name) !== undefined;
     store.setValue(name, value, new Date().toISOString());
     return existed;
   }).then((r) => ({ created: r.created, existed: r.result }));
+  const { created, existed } = stored;
   if (created) io.out(`hookpack: created the secret store ${storePath(ctx.home)}; ${created}.\n`);
-  io.out(`hookpack: stored ${name} (encrypted) in ${storePath(ctx.home)}. Use it with \`hookpack exec --secret ${name} -- <cmd>\`.\n`);
+  io.out(`hookpack: ${existed ? "replaced the value of" : "stored"} ${name} (encrypted) in ${storePath(ctx.home)}.\n`);
+  io.out(nextSteps(name, io));
   return 0;
+}
+
+/** What to do with a newly stored secret: the agent's reference, and the policy entry that narrows it. */
+function nextSteps(name: string, io: Io): string {
+  const policy = findPolicyFile(io.cwd);
+  let declared = false;
+  try {
+    declared = policy !== undefined && name in ((JSON.parse(readFileSync(policy, "utf8")) as { secrets?: object }).secrets ?? {});
+  } catch {
+    // an unreadable policy is reported where it is used
+  }
+  return [
+    `hookpack: next: the agent writes $secret:${name} in a shell command; you run \`hookpack exec --secret ${name} -- <cmd>\`.`,
+    declared
+      ? `hookpack: ${policy} declares ${name}: its commands and approval apply.`
+      : `hookpack: ${name} is not in ${policy ?? "a hookpack.json"} yet, so any command may use it and you approve each use. Narrow it: \`hookpack allow ${name} --command <program> [--host <host>] --approval once\`.`,
+    "",
+  ].join("\n");
 }
 
 async function list(args: string[], io: Io): Promise<number> {

@@ -1,0 +1,88 @@
+// Issue 18, "the first ten minutes": the README's flow as a new user meets it, through the built
+// CLI (dist/hookpack.cjs) in temp git projects with their own HOME and HOOKPACK_HOME.
+import { execFileSync } from "node:child_process";
+import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const b of boxes.splice(0)) b.cleanup();
+});
+
+function project(): Sandbox {
+  const b = sandbox();
+  boxes.push(b);
+  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: b.project, env: { ...process.env, ...b.env } });
+  return b;
+}
+const cli = (b: Sandbox, args: string[], input?: string, env: Record<string, string> = {}) =>
+  hookpack(args, { cwd: b.project, env: { ...b.env, HOOKPACK_KEY_BACKEND: "file", ...env }, ...(input !== undefined ? { input } : {}) });
+const VALUE = ["Vv", "f1rst", "run", "9x8y7z"].join("_");
+
+describe("item 1: a stored secret with no policy entry, `allow`, next steps, doctor", () => {
+  it("`secret set` after install says what to do next, and that the name is not declared yet", async () => {
+    const b = project();
+    expect((await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"])).exitCode).toBe(0);
+    const r = await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("$secret:GITHUB_TOKEN");
+    expect(r.stdout).toMatch(/GITHUB_TOKEN is not in .*hookpack\.json yet, so any command may use it and you approve each use/);
+    expect(r.stdout).toContain("hookpack allow GITHUB_TOKEN --command");
+    expect(r.stdout + r.stderr).not.toContain(VALUE);
+    // Setting it again says it replaced the value (not silently).
+    const again = await cli(b, ["secret", "set", "GITHUB_TOKEN"], `${VALUE}2`);
+    expect(again.stdout).toContain("replaced the value of GITHUB_TOKEN");
+  });
+
+  it("`allow` writes one entry as a minimal edit, keeps the rest byte for byte, and validates against the schema", async () => {
+    const b = project();
+    const policy = join(b.project, "hookpack.json");
+    const original = '{\n    "version": 1,\n    "defaults": {"approval": "ask"},\n    "secrets": {\n        "OTHER": {"commands": ["npm"]}\n    }\n}\n';
+    writeFileSync(policy, original, { mode: 0o640 });
+    const r = await cli(b, ["allow", "GITHUB_TOKEN", "--command", "gh", "--host", "api.github.com", "--approval", "once"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/added the entry for GITHUB_TOKEN/);
+    const after = readFileSync(policy, "utf8");
+    expect(after.startsWith('{\n    "version": 1,\n    "defaults": {"approval": "ask"},\n    "secrets": {\n        "OTHER": {"commands": ["npm"]}')).toBe(true);
+    expect(JSON.parse(after).secrets.GITHUB_TOKEN).toEqual({ commands: [{ program: "gh", hosts: ["api.github.com"] }], approval: "once" });
+    expect(statSync(policy).mode & 0o777).toBe(0o640);
+    // Bad values are refused before anything is written.
+    for (const args of [
+      ["allow", "GITHUB_TOKEN", "--approval", "sometimes"],
+      ["allow", "GITHUB_TOKEN", "--command", "curl", "--host", "not a host"],
+      ["allow", "GITHUB_TOKEN", "--command", "/usr/bin/curl"],
+      ["allow", "9BAD"],
+      ["allow", "X_TOKEN", "--command", "make", "--host", "example.com"],
+    ]) {
+      const bad = await cli(b, args);
+      expect(bad.exitCode, args.join(" ")).toBe(2);
+      expect(bad.stderr, args.join(" ")).toMatch(/^hookpack: /);
+      expect(bad.stderr).not.toMatch(/at .*\.cjs:\d+/);
+      expect(readFileSync(policy, "utf8")).toBe(after);
+    }
+  });
+
+  it("`allow` without a hookpack.json creates the starter policy with the entry", async () => {
+    const b = project();
+    const r = await cli(b, ["allow", "NPM_TOKEN", "--command", "npm", "--approval", "auto"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const data = JSON.parse(readFileSync(join(b.project, "hookpack.json"), "utf8"));
+    expect(data.version).toBe(1);
+    expect(data.secrets).toEqual({ NPM_TOKEN: { commands: ["npm"], approval: "auto" } });
+  });
+
+  it("`doctor` names stored secrets the project policy does not declare", async () => {
+    const b = project();
+    await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"]);
+    await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE);
+    const r = await cli(b, ["doctor", "--json", "--no-run"]);
+    const checks = JSON.parse(r.stdout).checks as Array<{ id: string; message: string }>;
+    const undeclared = checks.find((c) => c.id === "policy-undeclared");
+    expect(undeclared?.message).toMatch(/stored but not declared in hookpack\.json: GITHUB_TOKEN/);
+    await cli(b, ["allow", "GITHUB_TOKEN", "--command", "gh"]);
+    const after = JSON.parse((await cli(b, ["doctor", "--json", "--no-run"])).stdout).checks as Array<{ id: string }>;
+    expect(after.some((c) => c.id === "policy-undeclared")).toBe(false);
+  });
+});
