@@ -1,5 +1,6 @@
 // `hookpack <command>`: dispatch, help, and the mapping of errors to exit codes
 // (0 done, 1 findings or a failed check, 2 usage or fatal error).
+import { isHomeError } from "../broker/home.js";
 import { HookpackError } from "../installer/errors.js";
 import { COMMANDS } from "./commands/index.js";
 import { VERSION } from "./context.js";
@@ -52,7 +53,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
   try {
     return await command.run(args, io);
   } catch (error) {
-    if (error instanceof HookpackError) {
+    if (error instanceof HookpackError || isHomeError(error)) {
       io.err(`${error.message}\n${error.hint ? `hookpack: ${error.hint}\n` : ""}`);
       return error.exitCode;
     }

@@ -3,7 +3,7 @@
 // streams every pushed commit; merges are read with `--cc` so an "evil merge" resolution is seen;
 // user config that could hide or reshape content (textconv, external diff, colour, prefixes,
 // quoting) is switched off on the command line. See reference/publish-and-git.md §B1.
-import { matchStatePath, type StatePath } from "../rules/state-catalog.js";
+import { hookpackFileByContent, matchStatePath, type StatePath } from "../rules/state-catalog.js";
 import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, warmUpPrefilter, type ContentScanOptions, type SecretHit } from "./content.js";
 import { gitLines, gitText, readObjects, unquoteGitPath } from "./git.js";
 
@@ -173,6 +173,11 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       if (f.binary) binaries.push({ commit, path: f.path });
       if (f.lines.length === 0) return undefined;
       const text = f.lines.join("\n");
+      // hookpack's own store or audit log under any name: by content.
+      const own = f.isNew && !allow.allowsPath(f.path) ? hookpackFileByContent(text) : undefined;
+      if (own && !findings.some((x) => x.commit === commit && x.path === f.path && x.kind === "state-path")) {
+        findings.push({ kind: "state-path", commit, subject, path: f.path, ruleId: own.id, label: `${own.owner}: ${own.why}` });
+      }
       if (!mayHoldSecret(text, options)) return undefined;
       const at = { commit, subject };
       return scanText(text, f.path, options).then((hits) => {

@@ -1,10 +1,11 @@
 // Issue 18, "the first ten minutes": the README's flow as a new user meets it, through the built
 // CLI (dist/hookpack.cjs) in temp git projects with their own HOME and HOOKPACK_HOME.
 import { execFileSync } from "node:child_process";
-import { readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { BIN, hookpack, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
 
 const boxes: Sandbox[] = [];
 afterEach(() => {
@@ -84,5 +85,33 @@ describe("item 1: a stored secret with no policy entry, `allow`, next steps, doc
     await cli(b, ["allow", "GITHUB_TOKEN", "--command", "gh"]);
     const after = JSON.parse((await cli(b, ["doctor", "--json", "--no-run"])).stdout).checks as Array<{ id: string }>;
     expect(after.some((c) => c.id === "policy-undeclared")).toBe(false);
+  });
+});
+
+describe("item 2: HOOKPACK_HOME is always absolute and never inside the project", () => {
+  it("with HOME empty, the state goes to the passwd entry's home, not to a relative .hookpack in the project", async () => {
+    const b = project();
+    // Read-only command (nothing is written to the real home): where would the store be?
+    const r = await runCommand(process.execPath, [BIN, "secret", "list", "--json"], { cwd: b.project, env: { HOME: "", HOOKPACK_CODE_CACHE: "0" } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    const store = JSON.parse(r.stdout).store as string;
+    expect(store).toBe(join(userInfo().homedir, ".hookpack", "store.json"));
+    expect(existsSync(join(b.project, ".hookpack"))).toBe(false);
+  });
+
+  it("a relative HOOKPACK_HOME is refused with the fix, and nothing is written", async () => {
+    const b = project();
+    const r = await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE, { HOOKPACK_HOME: ".hookpack" });
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^hookpack: HOOKPACK_HOME is "\.hookpack", a relative path/);
+    expect(r.stderr).toMatch(/\nhookpack: set HOOKPACK_HOME to an absolute directory outside any project/);
+    expect(existsSync(join(b.project, ".hookpack"))).toBe(false);
+  });
+
+  it("install's ignore block covers hookpack's own files by name", async () => {
+    const b = project();
+    expect((await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"])).exitCode).toBe(0);
+    const ignore = readFileSync(join(b.project, ".gitignore"), "utf8");
+    for (const line of [".hookpack/", "store.key", "audit.key", "hook-cache.json"]) expect(ignore).toMatch(new RegExp(`^(\\*\\*/)?${line.replace(/[.]/g, "\\.")}$`, "m"));
   });
 });
