@@ -2,7 +2,7 @@
 // rule for the CLI, the hook and the shell wrapper. Always an absolute path, never inside a git
 // work tree or a package directory, where `git add -A`, a push or `npm publish` would carry the
 // store and its key away. Small on purpose: the hook's entry loads it on every call.
-import { existsSync, realpathSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { userInfo } from "node:os";
 import { basename, dirname, isAbsolute, join } from "node:path";
 
@@ -47,9 +47,20 @@ export function unsafeHomeReason(dir: string, home: string): string | undefined 
   for (let d = dir; ; d = dirname(d)) {
     if (d === home) return undefined;
     if (basename(d) === "node_modules") return `it is inside a package's node_modules (${d})`;
-    if (existsSync(join(d, ".git"))) return `it is inside the git work tree ${d}, where a commit or push would carry the secret store and its key`;
+    if (isWorkTree(d)) return `it is inside the git work tree ${d}, where a commit or push would carry the secret store and its key`;
     if (existsSync(join(d, "package.json"))) return `it is inside the package directory ${d}, where \`npm publish\` would ship the secret store and its key`;
     if (dirname(d) === d) return undefined;
+  }
+}
+
+/** A git work tree's top: `.git` is a repository (it has HEAD) or a `gitdir:` file (worktrees, submodules). */
+function isWorkTree(dir: string): boolean {
+  const dotGit = join(dir, ".git");
+  try {
+    if (statSync(dotGit).isDirectory()) return existsSync(join(dotGit, "HEAD"));
+    return readFileSync(dotGit, "utf8").startsWith("gitdir:");
+  } catch {
+    return false;
   }
 }
 

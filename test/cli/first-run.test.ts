@@ -115,3 +115,51 @@ describe("item 2: HOOKPACK_HOME is always absolute and never inside the project"
     for (const line of [".hookpack/", "store.key", "audit.key", "hook-cache.json"]) expect(ignore).toMatch(new RegExp(`^(\\*\\*/)?${line.replace(/[.]/g, "\\.")}$`, "m"));
   });
 });
+
+describe("item 13: check-pack does not run an untrusted package's scripts unless asked", () => {
+  it("prepack/prepare/postpack do not run by default, and the user is told; --run-scripts runs them", async () => {
+    const b = project();
+    const pkg = join(b.project, "pkg");
+    const marker = join(b.root, "scripts-ran");
+    execFileSync("mkdir", ["-p", join(pkg, "lib")]);
+    const touch = `node -e "require('fs').appendFileSync(process.argv[1], process.env.npm_lifecycle_event + '\\n')" ${JSON.stringify(marker)}`;
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "untrusted", version: "1.0.0", files: ["lib"], scripts: { prepack: touch, prepare: touch, postpack: touch } }));
+    writeFileSync(join(pkg, "lib", "index.js"), "module.exports = 1;\n");
+    const r = await cli(b, ["check-pack", pkg]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(existsSync(marker)).toBe(false);
+    expect(r.stderr).toMatch(/the package's prepack, prepare, postpack scripts were not run .* pass --run-scripts/);
+    const opted = await cli(b, ["check-pack", pkg, "--run-scripts"]);
+    expect(opted.exitCode, opted.stderr).toBe(0);
+    expect(readFileSync(marker, "utf8")).toMatch(/prepack/);
+  });
+});
+
+describe("item 11 and 15: package metadata", () => {
+  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as Record<string, any>;
+  it("a prepack build, so a publish never ships a stale dist/", () => {
+    expect(pkg.scripts.prepack).toMatch(/scripts\/build\.mjs/);
+  });
+  it("the engines range, the development range and the README agree; the secretlint toolchain's range is the development one", () => {
+    expect(pkg.engines.node).toBe(">=20.19.0");
+    expect(pkg.devEngines?.runtime).toMatchObject({ name: "node", version: ">=22.13.0" });
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    expect(readme).toContain("Node ≥ 22.13");
+    expect(readme).toMatch(/runs on Node ≥ 20\.19/);
+    // Every devDependency's declared engines range admits the development floor (no EBADENGINE on 22.13+).
+    const lock = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } }> };
+    const ranges = Object.entries(lock.packages).flatMap(([name, p]) => (p.engines?.node ? [[name, p.engines.node] as const] : []));
+    const admits22 = (range: string) => range.split("||").some((part) => {
+      const r = part.trim();
+      if (r === "*" || r === "") return true;
+      const m = /^(>=|\^)?\s*v?(\d+)(?:\.(\d+))?/.exec(r);
+      if (!m) return true;
+      const major = Number(m[2]);
+      const minor = Number(m[3] ?? 0);
+      if (m[1] === ">=") return major < 22 || (major === 22 && minor <= 13);
+      if (m[1] === "^") return major === 22 && minor <= 13;
+      return /^\d+$/.test(r) ? major === 22 : true;
+    });
+    expect(ranges.filter(([, r]) => !admits22(r))).toEqual([]);
+  });
+});
