@@ -1,7 +1,7 @@
 // Issue 18, "the first ten minutes": the README's flow as a new user meets it, through the built
 // CLI (dist/hookpack.cjs) in temp git projects with their own HOME and HOOKPACK_HOME.
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -161,5 +161,43 @@ describe("item 11 and 15: package metadata", () => {
       return /^\d+$/.test(r) ? major === 22 : true;
     });
     expect(ranges.filter(([, r]) => !admits22(r))).toEqual([]);
+  });
+});
+
+describe("item 7: install keeps file modes, refuses read-only files, and says why a write failed", () => {
+  it("a 0600 settings.local.json stays 0600 through install and uninstall", async () => {
+    const b = project();
+    const file = join(b.project, ".claude", "settings.local.json");
+    mkdirSync(join(b.project, ".claude"));
+    writeFileSync(file, '{\n  "permissions": {}\n}\n', { mode: 0o600 });
+    chmodSync(file, 0o600);
+    expect((await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"])).exitCode).toBe(0);
+    expect(readFileSync(file, "utf8")).toContain("hook claude-code");
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect((await cli(b, ["uninstall", "--agent", "claude-code"])).exitCode).toBe(0);
+    expect(statSync(file).mode & 0o777).toBe(0o600);
+  });
+
+  it("a read-only (0444) settings file is refused with the fix; nothing anywhere is written", async () => {
+    const b = project();
+    const file = join(b.project, ".claude", "settings.local.json");
+    mkdirSync(join(b.project, ".claude"));
+    writeFileSync(file, "{}\n");
+    chmodSync(file, 0o444);
+    const r = await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^hookpack: .*settings\.local\.json is read-only \(mode 0444\); nothing was changed\.\nhookpack: make it writable \(chmod u\+w /);
+    expect(readFileSync(file, "utf8")).toBe("{}\n");
+    expect(existsSync(join(b.project, "hookpack.json"))).toBe(false);
+    expect(existsSync(join(b.project, ".gitignore"))).toBe(false);
+  });
+
+  it("a directory that cannot be created gives one line with the path and the fix, not a crash report", async () => {
+    const b = project();
+    writeFileSync(join(b.project, ".claude"), "not a directory\n");
+    const r = await cli(b, ["install", "--agent", "claude-code", "--no-git-hook", "--no-ignore-files"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^hookpack: cannot write .*\.claude\/settings\.local\.json: .*\.claude is a file, not a directory; nothing was changed\.\nhookpack: move /);
+    expect(r.stderr).not.toMatch(/internal error|please report|\n\s+at /);
   });
 });
