@@ -69,6 +69,11 @@ export interface PushScanOptions extends ContentScanOptions {
   updates: readonly PushUpdate[];
   /** Largest blob read whole (binary-marked files, pushed blobs/trees). Default 4 MiB. */
   maxBlobBytes?: number;
+  /**
+   * false: scan exactly the given ranges, even commits a remote already has (a pull request's
+   * commits in CI are on the remote's tracking refs). Default true (a push sends only new commits).
+   */
+  excludeRemotes?: boolean;
 }
 
 export interface PushScanResult {
@@ -117,8 +122,9 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
   const remotes = new Set((await gitText(["remote"], git)).split("\n").map((s) => s.trim()).filter(Boolean));
   const named = options.remote !== undefined && remotes.has(options.remote);
   // `--remotes=<name>` only matches a configured remote; pushing to a URL excludes what any remote has.
-  const exclude = named ? `--remotes=${options.remote!.replace(/[*?[\]\\]/g, "\\$&")}` : "--remotes";
-  const excluded = named ? `commits already on ${options.remote}'s remote-tracking refs` : "commits already on any remote-tracking ref";
+  // A glob that matches no ref excludes nothing (an explicit range scans every commit in it).
+  const exclude = options.excludeRemotes === false ? "--glob=refs/hookpack-matches-nothing/*" : named ? `--remotes=${options.remote!.replace(/[*?[\]\\]/g, "\\$&")}` : "--remotes";
+  const excluded = options.excludeRemotes === false ? "nothing (an explicit range)" : named ? `commits already on ${options.remote}'s remote-tracking refs` : "commits already on any remote-tracking ref";
   if (pushing.length === 0) return { findings, commits: 0, bytes: 0, objects: 0, excluded, notes };
 
   // Object types: local oids, peeled; remote oids, to know whether they exist here.
