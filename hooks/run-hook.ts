@@ -123,7 +123,10 @@ async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: Hook
 
 function isTerminal(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice();
+    // /dev/null is a character device too, and means empty input, not a person at a terminal;
+    // node:tty is asked only then (never on the piped path an agent uses).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return fstatSync(fd).isCharacterDevice() && (require("node:tty") as typeof import("node:tty")).isatty(fd);
   } catch {
     return false;
   }

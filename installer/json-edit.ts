@@ -18,6 +18,13 @@ export function readJsonDocument(text: string, file: string): JsonDocument {
     const before = text.slice(0, first.offset);
     const line = before.split("\n").length;
     const column = first.offset - before.lastIndexOf("\n");
+    if (printParseErrorCode(first.error) === "InvalidCommentToken") {
+      throw new HookpackError(
+        "SETTINGS_COMMENTS",
+        `hookpack: comments are not allowed in ${file} (line ${line}, column ${column}): hookpack edits it as plain JSON and would not keep them; nothing was changed.`,
+        "remove the comments and run the command again, or choose another --scope whose settings file has none (--scope local uses a file of its own).",
+      );
+    }
     throw new HookpackError(
       "SETTINGS_UNREADABLE",
       `hookpack: ${file} is not valid JSON (${printParseErrorCode(first.error)} at line ${line}, column ${column}); nothing was changed.`,

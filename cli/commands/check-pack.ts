@@ -131,6 +131,8 @@ export const checkPack: Command = {
     }
     const findings = [...result.findings];
     if (source.kind === "dir") findings.push(...(await gitOnlyIgnored(source.dir, result.paths, io.env)).filter((g) => !findings.some((f) => f.path === g.path && f.severity === "error")));
+    // Errors first, then warnings; archive order within each (a stable sort).
+    findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
     const failed = findings.some((f) => f.severity === "error" || values.strict);
     if (failed) {
       const audit = { target: label, cwd: io.cwd, agent: io.env.HOOKPACK_AGENT || undefined, findings: findings.length, rules: [...new Set(findings.map((f) => f.ruleId))], fingerprints: [...new Set(findings.map((f) => f.fingerprint).filter((x): x is string => !!x))].slice(0, 50) };
@@ -146,7 +148,8 @@ export const checkPack: Command = {
     } else if (format === "github") {
       io.out(toGithub(items, "hookpack check-pack"));
       const errors = findings.filter((f) => f.severity === "error").length;
-      io.err(`hookpack: check-pack ${label}: ${result.files} files, ${errors} errors, ${findings.length - errors} warnings.\n`);
+      const warnings = findings.length - errors;
+      io.err(`hookpack: check-pack ${label}: ${result.files} files, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}.\n`);
     } else {
       io.out(textReport(label, result, findings, source.kind, values.strict ?? false));
     }

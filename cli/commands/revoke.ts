@@ -150,7 +150,7 @@ export const revoke: Command = {
     const meta = store?.meta(name);
     if (!meta && usage.entries === 0 && !records.some((r) => r.kind === "secret-revoked" && r.secret === name)) {
       const known = store?.list().map((m) => m.name) ?? [];
-      throw new HookpackError("SECRET_UNKNOWN", `hookpack: ${name} is not in the secret store and the audit log never saw it; nothing was revoked.`, known.length ? `known secrets: ${known.join(", ")}.` : "check the name (`hookpack secret list`).");
+      throw new HookpackError("SECRET_UNKNOWN", `hookpack: ${name} is not in the secret store and the audit log never saw it; nothing was revoked.`, known.length ? `known secrets: ${known.join(", ")}.` : "check the name (`hookpack secret list`).", 1);
     }
 
     // The shape of a stored value says who issued it; it is looked at in memory and dropped.

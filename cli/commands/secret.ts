@@ -25,8 +25,8 @@ function storeContext(io: Io): StoreContext {
   return { home: hookpackHome(io), env: io.env, askPassphrase: passphrasePrompt };
 }
 
-function checkName(name: string | undefined): string {
-  if (!name) throw new HookpackError("USAGE", "hookpack: a secret NAME is required.", `usage: ${USAGE.split("\n")[0]}`);
+function checkName(name: string | undefined, usage = USAGE.split("\n")[0]!.trim()): string {
+  if (!name) throw new HookpackError("USAGE", "hookpack: a secret NAME is required.", `usage: ${usage}`);
   if (!NAME_RE.test(name)) throw new HookpackError("USAGE", `hookpack: "${name}" is not a valid secret name.`, "use letters, digits and underscores, not starting with a digit (e.g. GITHUB_TOKEN).");
   return name;
 }
@@ -135,7 +135,7 @@ async function list(args: string[], io: Io): Promise<number> {
       store: storePath(ctx.home),
       exists: store !== undefined,
       keyBackend: store?.keyInfo.backend ?? null,
-      secrets: rows.map((r) => ({ name: r.name, provider: r.provider.kind, source: describeProvider(r.provider), created: r.created, updated: r.updated })),
+      secrets: rows.map((r) => ({ name: r.name, provider: r.provider.kind, source: describeProvider(r.provider), created: r.created, updated: r.updated, revoked: r.revoked ?? null })),
     };
     io.out(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
@@ -146,14 +146,14 @@ async function list(args: string[], io: Io): Promise<number> {
   }
   const w = Math.max(4, ...rows.map((r) => r.name.length));
   const s = Math.max(6, ...rows.map((r) => describeProvider(r.provider).length));
-  io.out(`${"NAME".padEnd(w)}  ${"SOURCE".padEnd(s)}  UPDATED\n`);
-  for (const r of rows) io.out(`${r.name.padEnd(w)}  ${describeProvider(r.provider).padEnd(s)}  ${r.updated}\n`);
+  io.out(`${"NAME".padEnd(w)}  ${"SOURCE".padEnd(s)}  UPDATED${rows.some((r) => r.revoked) ? "                   STATE" : ""}\n`);
+  for (const r of rows) io.out(`${r.name.padEnd(w)}  ${describeProvider(r.provider).padEnd(s)}  ${r.updated}${r.revoked ? `  REVOKED since ${r.revoked} (every use refused; set it again after rotating)` : ""}\n`);
   return 0;
 }
 
 async function rm(args: string[], io: Io): Promise<number> {
   const { positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
-  const name = checkName(positionals[0]);
+  const name = checkName(positionals[0], "hookpack secret rm NAME");
   const ctx = storeContext(io);
   const store = await openStore(ctx);
   if (!store?.meta(name)) throw new HookpackError("SECRET_UNKNOWN", `hookpack: no secret named ${name} in ${storePath(ctx.home)}.`, "see `hookpack secret list`.");
@@ -193,8 +193,13 @@ async function importFile(args: string[], io: Io): Promise<number> {
   }
   const todo = plan.steps.filter((s) => s.action === "import");
   if (todo.length === 0) {
-    io.out(`hookpack: nothing to import from ${path}.\n`);
-    return 0;
+    // Importing a file again is a no-op, not a failure: it already holds references.
+    if (plan.steps.some((st) => st.reason === "already a reference")) {
+      io.out(`hookpack: nothing to import from ${path}: it already holds $secret: references, and no other value can be imported.\n`);
+      return 0;
+    }
+    io.err(`hookpack: nothing to import from ${path}: ${plan.steps.length === 0 ? "it holds no KEY=value lines" : "every line was skipped (see above)"}; nothing was changed.\n`);
+    return 1;
   }
   if (values["dry-run"]) return 0;
   const mode = statSync(path).mode & 0o777;

@@ -201,3 +201,58 @@ describe("item 7: install keeps file modes, refuses read-only files, and says wh
     expect(r.stderr).not.toMatch(/internal error|please report|\n\s+at /);
   });
 });
+
+describe("item 14: exit codes and wording a new user meets", () => {
+  it("revoke of an unknown name and an import that imports nothing exit 1 with a message", async () => {
+    const b = project();
+    const revoke = await cli(b, ["revoke", "NOPE_TOKEN"]);
+    expect(revoke.exitCode).toBe(1);
+    expect(revoke.stderr).toMatch(/^hookpack: NOPE_TOKEN is not in the secret store/);
+    writeFileSync(join(b.project, ".env"), "A=1\n");
+    const imp = await cli(b, ["secret", "import", ".env"]);
+    expect(imp.exitCode).toBe(1);
+    expect(imp.stderr).toMatch(/nothing to import from .*\.env: every line was skipped .*; nothing was changed/);
+    writeFileSync(join(b.project, ".env.empty"), "\n");
+    expect((await cli(b, ["secret", "import", ".env.empty"])).stderr).toMatch(/it holds no KEY=value lines/);
+  });
+
+  it("`secret rm` without a name shows rm's usage; `secret list` marks a revoked secret", async () => {
+    const b = project();
+    const rm = await cli(b, ["secret", "rm"]);
+    expect(rm.exitCode).toBe(2);
+    expect(rm.stderr).toContain("usage: hookpack secret rm NAME");
+    expect(rm.stderr).not.toContain("secret set");
+    await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE);
+    await cli(b, ["revoke", "GITHUB_TOKEN"]);
+    const list = await cli(b, ["secret", "list"]);
+    expect(list.stdout).toMatch(/GITHUB_TOKEN .* REVOKED since \d{4}-/);
+    expect(JSON.parse((await cli(b, ["secret", "list", "--json"])).stdout).secrets[0].revoked).toMatch(/^\d{4}-/);
+  });
+
+  it("a settings file with comments gets a plain sentence, not parser jargon", async () => {
+    const b = project();
+    mkdirSync(join(b.project, ".claude"));
+    writeFileSync(join(b.project, ".claude", "settings.local.json"), '{\n  // mine\n  "model": "x"\n}\n');
+    const r = await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(/^hookpack: comments are not allowed in \.claude\/settings\.local\.json \(line 2, column 3\)/);
+    expect(r.stderr).not.toContain("InvalidCommentToken");
+  });
+
+  it("`hook` with /dev/null on stdin is empty input (the call proceeds), not a terminal", async () => {
+    const b = project();
+    const r = await runCommand("sh", ["-c", `"${process.execPath}" "${BIN}" hook claude-code < /dev/null`], { cwd: b.project, env: b.env });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain("reads one hook payload");
+  });
+
+  it("--publish-gate then uninstall leaves package.json as it was (no empty scripts object)", async () => {
+    const b = project();
+    const original = '{\n  "name": "app",\n  "version": "1.0.0"\n}\n';
+    writeFileSync(join(b.project, "package.json"), original);
+    expect((await cli(b, ["install", "--agent", "claude-code", "--no-git-hook", "--publish-gate"])).exitCode).toBe(0);
+    expect(readFileSync(join(b.project, "package.json"), "utf8")).toContain("prepublishOnly");
+    expect((await cli(b, ["uninstall", "--agent", "claude-code", "--publish-gate"])).exitCode).toBe(0);
+    expect(readFileSync(join(b.project, "package.json"), "utf8")).toBe(original);
+  });
+});
