@@ -256,3 +256,28 @@ describe("item 14: exit codes and wording a new user meets", () => {
     expect(readFileSync(join(b.project, "package.json"), "utf8")).toBe(original);
   });
 });
+
+describe("items 5 and 10: plain `scan` scans the working tree, words findings by what was scanned, records an exposure once", () => {
+  it("no argument: tracked and untracked files, not ignored ones; six rescans record one exposure", async () => {
+    const b = project();
+    await cli(b, ["secret", "set", "OTHER_TOKEN"], VALUE);
+    writeFileSync(join(b.project, ".gitignore"), "ignored.txt\n");
+    writeFileSync(join(b.project, "conf.txt"), `x=${VALUE}\n`);
+    writeFileSync(join(b.project, "ignored.txt"), `y=${VALUE}\n`);
+    execFileSync("git", ["add", "conf.txt"], { cwd: b.project, env: { ...process.env, ...b.env } });
+    writeFileSync(join(b.project, "untracked.txt"), `z=${VALUE}\n`);
+    const r = await cli(b, ["scan"]);
+    expect(r.exitCode, r.stderr).toBe(1);
+    expect(r.stdout).toContain("conf.txt:1:3");
+    expect(r.stdout).toContain("untracked.txt:1:3");
+    expect(r.stdout).not.toContain("ignored.txt");
+    expect(r.stdout).not.toMatch(/agent state|agent's records|in - state/);
+    expect(r.stdout).toMatch(/OTHER_TOKEN \(managed secret\) in this file: remove it by hand/);
+    expect(r.stdout + r.stderr).not.toContain(VALUE);
+    for (let i = 0; i < 5; i++) await cli(b, ["scan"]);
+    const doctor = JSON.parse((await cli(b, ["doctor", "--json", "--no-run"])).stdout) as { checks: Array<{ id: string; message: string }> };
+    const exposed = doctor.checks.find((c) => c.id === "secret-exposed");
+    // Two places (conf.txt, untracked.txt), each once, however often it was scanned.
+    expect(exposed?.message).toMatch(/OTHER_TOKEN was exposed 2× since it was last set/);
+  });
+});
