@@ -30,6 +30,13 @@ function policyPath(io: Io): { path: string; exists: boolean } {
 
 export const allow: Command = {
   name: "allow",
+  options: [
+    ["--command PROG", "a program that may receive it (repeatable; none: any program)"],
+    ["--host HOST", "with curl, wget, httpie/xh or gh api: destination hosts (repeatable)"],
+    ["--approval auto|ask|once", "who approves each use (default ask)"],
+    ["--dry-run", "say what would change; write nothing"],
+  ],
+  example: "hookpack allow GITHUB_TOKEN --command gh --host api.github.com --approval once",
   summary: "declare a secret in the project policy (hookpack.json): which commands and hosts get it, and who approves",
   usage: USAGE,
   async run(args, io) {

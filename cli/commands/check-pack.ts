@@ -64,6 +64,17 @@ function lifecycleScripts(dir: string): string[] {
 
 export const checkPack: Command = {
   name: "check-pack",
+  options: [
+    ["DIR | FILE.tgz | name@version", "what to check (default: the current directory)"],
+    ["--format text|json|sarif|github", "output format"],
+    ["--run-scripts", "let npm pack run the package's prepack/prepare/postpack (off by default)"],
+    ["--allow-file FILE", "fingerprints and path:<glob> lines to ignore (default .hookpack-allow)"],
+    ["--no-inline-allow", "ignore gitleaks:allow / secretlint-disable comments (for CI)"],
+    ["--max-bytes N", "refuse an archive larger than N bytes unpacked"],
+    ["--strict", "warnings fail the check too"],
+    ["--registry URL", "where name@version is fetched from"],
+  ],
+  example: "hookpack check-pack . --format sarif > hookpack.sarif",
   summary: "audit what a package publishes: agent state, credential files, secrets, unusual entries",
   usage: "hookpack check-pack [DIR | FILE.tgz | <name>@<version>] [--format text|json|sarif|github] [--registry <url>] [--strict] [--run-scripts] [--allow-file FILE] [--no-inline-allow] [--max-bytes N]",
   async run(args, io: Io) {

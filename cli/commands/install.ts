@@ -65,6 +65,15 @@ function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>
 
 export const install: Command = {
   name: "install",
+  options: [
+    ["--agent <id>[,<id>…]", "claude-code, codex, gemini, copilot, cline, opencode, cursor, windsurf, qwen, aider"],
+    ["--scope project|local|user", "which settings file: committed, this checkout only, or all your projects"],
+    ["--dry-run", "print the plan; write nothing"],
+    ["--no-git-hook", "do not install git's pre-push hook"],
+    ["--no-ignore-files", "do not add the agent-state block to .gitignore and friends"],
+    ["--publish-gate", "also run `hookpack check-pack .` in package.json's prepublishOnly"],
+  ],
+  example: "hookpack install --agent claude-code",
   summary: "register hookpack's hooks in an agent's config",
   usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate]",
   async run(args, io) {
@@ -92,6 +101,13 @@ export const install: Command = {
 
 export const uninstall: Command = {
   name: "uninstall",
+  options: [
+    ["--agent <id>[,<id>…]", "the agents to take hookpack out of"],
+    ["--scope project|local|user", "the settings file install wrote"],
+    ["--dry-run", "print the plan; write nothing"],
+    ["--publish-gate", "also take check-pack out of prepublishOnly"],
+  ],
+  example: "hookpack uninstall --agent claude-code",
   summary: "remove exactly what install added",
   usage: "hookpack uninstall --agent <id>[,<id>…] [--scope project|local|user] [--dry-run]",
   async run(args, io) {

@@ -69,6 +69,14 @@ function textReport(findings: PushFinding[], remote: string | undefined, refs: s
 
 export const prePush: Command = {
   name: "pre-push",
+  options: [
+    ["<remote> [<url>]", "what git passes the hook; refs arrive on stdin"],
+    ["--range BASE..HEAD", "scan every commit of a range (CI: a pull request), even ones a remote has"],
+    ["--format text|json|github", "output format"],
+    ["--allow-file FILE", "fingerprints and path:<glob> lines to ignore (default .hookpack-allow)"],
+    ["--no-inline-allow", "ignore gitleaks:allow / secretlint-disable comments (for CI)"],
+  ],
+  example: "hookpack pre-push --range \"$BASE_SHA..$HEAD_SHA\" --format github",
   summary: "git's pre-push hook: scan every commit being pushed for secrets and agent state",
   usage: "hookpack pre-push [<remote> [<url>]] [--range BASE..HEAD] [--format text|json|github] [--allow-file FILE] [--no-inline-allow]",
   async run(args, io) {

@@ -133,6 +133,11 @@ const when = (ts: string) => ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
 
 export const revoke: Command = {
   name: "revoke",
+  options: [
+    ["--since <time>", "how far back to list its uses (default 30d)"],
+    ["--json", "machine output"],
+  ],
+  example: "hookpack revoke GITHUB_TOKEN",
   summary: "revoke a secret: refuse every reference, invalidate grants, show what used it and how to rotate it",
   usage: "hookpack revoke NAME [--since <time>] [--json]",
   async run(args, io: Io) {

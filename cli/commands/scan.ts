@@ -81,6 +81,13 @@ function textReport(result: StateScanResult, fix: boolean, state: boolean): stri
 
 export const scan: Command = {
   name: "scan",
+  options: [
+    ["PATH…", "files or directories; none and no --state: the git working tree"],
+    ["--state", "agents' allow-lists, transcripts, tool results and histories"],
+    ["--fix", "with --state: clean them in place"],
+    ["--format text|json|sarif", "output format"],
+  ],
+  example: "hookpack scan --state --fix",
   summary: "find secrets in files and in AI agents' state (allow-lists, transcripts, tool results); --fix cleans the state",
   usage: USAGE,
   async run(args, io: Io) {

@@ -217,6 +217,15 @@ async function importFile(args: string[], io: Io): Promise<number> {
 
 export const secret: Command = {
   name: "secret",
+  options: [
+    ["set NAME", "store a value from stdin or a hidden prompt (never argv); says if it replaced one"],
+    ["set NAME --env VAR", "store a reference to $VAR (read at each use), not its value"],
+    ["set NAME --op op://v/i/f", "a 1Password reference (or --keychain SVC/ACCT, --exec -- cmd …)"],
+    ["list [--json]", "names, sources, dates and revoked marks; never values"],
+    ["rm NAME", "remove a secret"],
+    ["import FILE [--dry-run]", "move a dotenv file's values into the store, leaving references"],
+  ],
+  example: "printf %s \"$TOKEN\" | hookpack secret set GITHUB_TOKEN",
   summary: "manage secrets: set (stdin or hidden prompt), list, rm, import a dotenv file",
   usage: "hookpack secret set|list|rm|import … (see `hookpack secret`)",
   async run(args, io) {

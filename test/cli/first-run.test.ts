@@ -281,3 +281,55 @@ describe("items 5 and 10: plain `scan` scans the working tree, words findings by
     expect(exposed?.message).toMatch(/OTHER_TOKEN was exposed 2× since it was last set/);
   });
 });
+
+describe("item 8: help", () => {
+  const help = (args: string[]) => runCommand(process.execPath, [BIN, ...args], { env: { HOOKPACK_CODE_CACHE: "0" } });
+  const NAMES = ["install", "uninstall", "pre-push", "check-pack", "exec", "secret", "allow", "audit", "revoke", "doctor", "scan"];
+
+  it("every command's --help lists its options one per line, the exit codes and an example, within 100 columns; `help X` is the same", async () => {
+    for (const name of NAMES) {
+      const r = await help([name, "--help"]);
+      expect(r.exitCode, name).toBe(0);
+      expect(r.stdout, name).toMatch(/^Usage: hookpack /);
+      expect(r.stdout, name).toContain("\nOptions:\n");
+      expect(r.stdout, name).toContain("\nExit status:\n" + "  0  ");
+      expect(r.stdout, name).toMatch(/\nExample:\n {2}\S/);
+      for (const line of r.stdout.split("\n")) expect(line.length, `${name}: ${line}`).toBeLessThanOrEqual(100);
+      expect((await help(["help", name])).stdout).toBe(r.stdout);
+    }
+    const hook = await help(["hook", "--help"]);
+    expect(hook.exitCode).toBe(0);
+    expect(hook.stdout).toMatch(/^Usage: hookpack hook <agent>/);
+  });
+
+  it("check-pack's flags that exist are in its help and in the README; every variable hookpack reads is in `help` and the README", async () => {
+    const cp = (await help(["check-pack", "--help"])).stdout;
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    for (const flag of ["--run-scripts", "--allow-file", "--no-inline-allow", "--max-bytes", "--strict", "--registry"]) {
+      expect(cp, flag).toContain(flag);
+      expect(readme, flag).toContain(flag);
+    }
+    const top = (await help(["help"])).stdout;
+    const used = new Set<string>();
+    for (const dir of ["adapters", "broker", "cli", "hooks", "installer", "rules", "scanners"]) {
+      const files = execFileSync("git", ["ls-files", dir], { cwd: join(import.meta.dirname, "..", ".."), encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".ts"));
+      for (const f of files) for (const m of readFileSync(join(import.meta.dirname, "..", "..", f), "utf8").matchAll(/env\.(HOOKPACK_[A-Z_]+)/g)) used.add(m[1]!);
+    }
+    expect(used.size).toBeGreaterThan(8);
+    for (const v of used) {
+      expect(top, v).toContain(v);
+      expect(readme, v).toContain(v);
+    }
+  });
+
+  it("an unknown flag gets hookpack's own sentence; a mistyped command gets a suggestion", async () => {
+    const flag = await help(["install", "--agnt", "claude-code"]);
+    expect(flag.exitCode).toBe(2);
+    expect(flag.stderr).toMatch(/^hookpack: unknown option --agnt for `hookpack install`\.\n/);
+    expect(flag.stderr).not.toMatch(/To specify a positional argument/);
+    const typo = await help(["instal"]);
+    expect(typo.exitCode).toBe(2);
+    expect(typo.stderr).toContain("Did you mean `hookpack install`?");
+    expect((await help(["secrte"])).stderr).toContain("Did you mean `hookpack secret`?");
+  });
+});

@@ -146,7 +146,8 @@ describe("install --agent claude-code", () => {
     [["install"], /--agent is required/],
     [["install", "--agent", "vim"], /unknown agent "vim"/],
     [["install", "--agent", "claude-code", "--scope", "team"], /unknown scope "team"/],
-    [["install", "--agent", "claude-code", "--frobnicate"], /Unknown option '--frobnicate'/],
+    // Issue 18 item 8: hookpack's own words, not parseArgs' message.
+    [["install", "--agent", "claude-code", "--frobnicate"], /unknown option --frobnicate for `hookpack install`/],
   ])("usage error for %j", async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
