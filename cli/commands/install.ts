@@ -63,6 +63,30 @@ function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>
   }
 }
 
+/** What the user must still do, per agent (the one step that otherwise hides in the notes). */
+const AGENT_STEP: Partial<Record<string, string>> = {
+  codex: "start `codex` here, type `/hooks` and trust the three hookpack entries: until then Codex runs none of them",
+  gemini: "start Gemini CLI here and accept the hookpack hooks it asks about",
+  copilot: "trust this folder in Copilot CLI: repository hooks load only there",
+  cursor: "trust this workspace in Cursor (`cursor-agent --trust`)",
+  opencode: "restart OpenCode: the plugin loads when it starts",
+};
+
+/** A short block at the end of install: the steps left, in order. */
+function nextSteps(adapters: readonly Adapter[], applied: ReturnType<typeof pending>, ctx: InstallContext, aider: boolean): string {
+  const steps: string[] = [];
+  for (const a of adapters) {
+    const step = AGENT_STEP[a.id];
+    if (step) steps.push(`${a.displayName}: ${step}.`);
+  }
+  if (aider) steps.push("Aider: start it with the SHELL=… line above.");
+  const committed = applied.filter((c) => c.after !== null && c.path.startsWith(ctx.root) && /(^|\/)(hookpack\.json|\.gitignore|\.claude\/settings\.json|\.gemini\/settings\.json|\.qwen\/settings\.json|\.github\/hooks\/hookpack\.json|\.cursor\/hooks\.json)$/.test(c.path));
+  if (committed.length > 0) steps.push(`commit ${committed.map((c) => relative(ctx.root, c.path)).join(", ")} so teammates get the same protection.`);
+  steps.push('store a secret the agent may use: `printf %s "$TOKEN" | hookpack secret set NAME` (the agent writes $secret:NAME).');
+  steps.push("check the set-up: `hookpack doctor`.");
+  return ["hookpack: next steps:", ...steps.map((t, i) => `hookpack:   ${i + 1}. ${t}`), ""].join("\n");
+}
+
 export const install: Command = {
   name: "install",
   options: [
@@ -92,9 +116,11 @@ export const install: Command = {
       for (const note of aider) io.out(`hookpack: ${note}\n`);
       return 0;
     }
-    report(io, ctx, applyPlan(plan), false);
+    const applied = applyPlan(plan);
+    report(io, ctx, applied, false);
     for (const note of [...notes, ...aider]) io.out(`hookpack: ${note}\n`);
     if (options.ignoreFiles) for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
+    io.out(nextSteps(options.adapters, applied, ctx, options.aider));
     return 0;
   },
 };

@@ -333,3 +333,22 @@ describe("item 8: help", () => {
     expect((await help(["secrte"])).stderr).toContain("Did you mean `hookpack secret`?");
   });
 });
+
+describe("item 9: install ends with next steps, and --scope local keeps machine-specific files out of git itself", () => {
+  it("Codex's trust step is in a short block at the end; .git/info/exclude gets the file and loses it on uninstall", async () => {
+    const b = project();
+    const exclude = join(b.project, ".git", "info", "exclude");
+    const before = readFileSync(exclude, "utf8");
+    const r = await cli(b, ["install", "--agent", "codex", "--scope", "local", "--no-git-hook"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    const tail = r.stdout.slice(r.stdout.lastIndexOf("hookpack: next steps:"));
+    expect(tail.split("\n").filter(Boolean).length).toBeLessThanOrEqual(6);
+    expect(tail).toMatch(/1\. Codex CLI: start `codex` here, type `\/hooks` and trust/);
+    expect(tail).toContain("hookpack doctor");
+    expect(readFileSync(exclude, "utf8")).toContain("\n/.codex/hooks.json\n");
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: b.project, encoding: "utf8" });
+    expect(status).not.toContain(".codex/hooks.json");
+    expect((await cli(b, ["uninstall", "--agent", "codex", "--scope", "local"])).exitCode).toBe(0);
+    expect(readFileSync(exclude, "utf8")).toBe(before);
+  });
+});
