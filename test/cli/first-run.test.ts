@@ -352,3 +352,17 @@ describe("item 9: install ends with next steps, and --scope local keeps machine-
     expect(readFileSync(exclude, "utf8")).toBe(before);
   });
 });
+
+describe("item 15: what a user checks before adopting it", () => {
+  it("the README states OS support, and the CHANGELOG has a dated 0.1.0 section below Unreleased", () => {
+    const root = join(import.meta.dirname, "..", "..");
+    const readme = readFileSync(join(root, "README.md"), "utf8");
+    expect(readme).toMatch(/## Supported systems\n\nLinux and macOS/);
+    expect(readme).toMatch(/Windows is not supported/);
+    const changelog = readFileSync(join(root, "CHANGELOG.md"), "utf8");
+    const unreleased = changelog.indexOf("## [Unreleased]");
+    const first = changelog.search(/## \[0\.1\.0\] - \d{4}-\d{2}-\d{2}/);
+    expect(unreleased).toBeGreaterThan(-1);
+    expect(first).toBeGreaterThan(unreleased);
+  });
+});
