@@ -27,6 +27,34 @@ const placeholder = (i: number) => `__hookpack_capreq_${i}__`;
 export interface CapabilityUse {
   capability: string;
   info: ProgramInfo;
+  /** The program word as written (before basename). */
+  programWord: string | undefined;
+}
+
+/** psql options whose value follows as the next word (-c SQL, -f FILE, -v NAME=VALUE, …). */
+function takesValue(v: string | undefined): boolean {
+  if (v === undefined) return false;
+  if (/^--(command|file|set|variable|pset|output|log-file|field-separator|record-separator|table-attr)$/.test(v)) return true;
+  return /^-[a-zA-Z]*[cfvPoLTFR]$/.test(v) && !/^-[a-zA-Z]*[hpdU]/.test(v);
+}
+
+/** psql options that pick the server or database itself (a conninfo string or URI counts too). */
+function psqlElsewhere(info: ProgramInfo): string | undefined {
+  const args = info.args;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (v === undefined) {
+      if (i > 0 && takesValue(args[i - 1]!.value)) continue; // -c "$(…)" is SQL, not a destination
+      return "an argument of psql is not a fixed word";
+    }
+    if (takesValue(v)) {
+      i++;
+      continue;
+    }
+    if (/^(-h|--host|-p|--port|-d|--dbname|-U|--username)(=|$)/.test(v) || /^-[hpdU]./.test(v)) return `psql's \`${v.split("=")[0]!.slice(0, 12)}\` chooses the server, database or user`;
+    if (/=|:\/\//.test(v) && !v.startsWith("-")) return "a psql argument is a connection string";
+  }
+  return undefined;
 }
 
 export type CapabilityAnalysis =
@@ -92,7 +120,8 @@ export function analyzeCapabilities(command: string, policy: Policy): Capability
       seen.add(i);
       const rest: SimpleCommand = { ...c, words: c.words.filter((x) => x !== w) };
       const info = programOf(rest);
-      uses.push({ capability, info });
+      const head = argvOf(rest)[0];
+      uses.push({ capability, info, programWord: head?.value });
       const ci = order.indexOf(capability);
       const entry = policy.capabilities!.get(capability)!;
       const assigns = entry.env.map((e, vi) => `${e.var}="\${${varName(ci, vi)}}"`).join(" ");
@@ -116,6 +145,15 @@ export function analyzeCapabilities(command: string, policy: Policy): Capability
     if (use.info.wrappers.length > 0) {
       return refuse("CAP_NOT_ALLOWED", `hookpack blocked this command: $cap:${use.capability} goes through \`${use.info.wrappers.join(" ")}\`; a capability is delivered to exactly one program, so put $cap:${use.capability} directly in front of it.`);
     }
+    const word = use.info.args.length >= 0 ? use.programWord : undefined;
+    if (word !== undefined && word.includes("/")) {
+      return refuse("CAP_NOT_ALLOWED", `hookpack blocked this command: $cap:${use.capability} must name its program by name (found on PATH), not by path (\`${word}\`), so that it is the program the policy allows.`);
+    }
+    if (use.info.assignments.length > 0) {
+      return refuse("CAP_NOT_ALLOWED", `hookpack blocked this command: the command that receives $cap:${use.capability} sets variables of its own (\`${use.info.assignments.map((a) => (a.value ?? a.shape).split("=")[0]).join(" ")}=…\`); PATH, LD_PRELOAD or PSQLRC could hand the credential to another program. Drop the assignments.`);
+    }
+    const redirect = use.info.program === "psql" && psqlElsewhere(use.info);
+    if (redirect) return refuse("CAP_NOT_ALLOWED", `hookpack blocked this command: ${redirect}; the capability's provider fixes where psql connects (its PGHOST/PGPORT/PGDATABASE), so the credential cannot be sent to another server.`);
     const asSecret: SecretPolicy = { name: use.capability, commands: entry.commands, approval: "ask", ttlMs: entry.ttlMs };
     const match = matchUse(asSecret, { name: use.capability, site: undefined as never, info: use.info, via: "assignment" });
     if (!match.ok) {
