@@ -59,9 +59,21 @@ interface Session {
   ownLogin: boolean;
 }
 
+const tokens = new Map<string, Promise<string>>();
+
 async function login(spec: CapabilityProvider, ctx: ProviderContext): Promise<Session> {
   const auth = spec.auth;
-  if ("token" in auth) return { token: await resolveSource(auth.token, "the Vault token", ctx), ownLogin: false };
+  if ("token" in auth) {
+    // Read once per process (mint, revoke and verify of one call would open the store three times).
+    const key = JSON.stringify(auth.token);
+    let token = tokens.get(key);
+    if (!token) {
+      token = resolveSource(auth.token, "the Vault token", ctx);
+      tokens.set(key, token);
+      token.catch(() => tokens.delete(key));
+    }
+    return { token: await token, ownLogin: false };
+  }
   let reply: VaultReply;
   let method: string;
   if ("approle" in auth) {
