@@ -58,6 +58,12 @@ export interface Lease {
   spec: CapabilityProvider;
   /** Provider data needed to revoke and verify (value-free: a Vault lease id, a role name). */
   handle: Record<string, string>;
+  /**
+   * What a provider can revoke only with the credential itself (a GitHub installation token, an
+   * OAuth access token), sealed with AES-256-GCM under $HOOKPACK_HOME/leases/.key (0600), so a
+   * crash-orphan can still be revoked. Never shown, never in the audit log.
+   */
+  sealed?: string;
   revocable: boolean;
   /** The last failed revoke, for `hookpack leases` (no value). */
   lastError?: string;
@@ -67,6 +73,8 @@ export interface Lease {
 export interface Minted {
   fields: Record<string, string>;
   handle: Record<string, string>;
+  /** Secret revoke data (sealed into the lease record, handed back to revoke/verify). */
+  secretHandle?: Record<string, string>;
   /** When the source ends it on its own (the provider's lease), if it says. */
   expiresAt?: string;
   revocable: boolean;
@@ -81,14 +89,58 @@ export interface ProviderContext extends KeyContext {
 /** Every provider module (broker/providers/<name>.ts) has this shape. */
 export interface LeaseProvider {
   mint(capability: CapabilityPolicy, grant: { id: string; ttlMs: number }, ctx: ProviderContext): Promise<Minted>;
-  revoke(lease: Lease, ctx: ProviderContext): Promise<void>;
-  verify(lease: Lease, ctx: ProviderContext): Promise<Verification>;
+  revoke(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<void>;
+  verify(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<Verification>;
+}
+
+const KEY_FILE = ".key";
+
+function sealKey(home: string, create: boolean): Buffer | undefined {
+  const path = join(leasesDir(home), KEY_FILE);
+  try {
+    const k = readFileSync(path);
+    if (k.length === 32) return k;
+  } catch {
+    // created below
+  }
+  if (!create) return undefined;
+  ensurePrivateDir(home);
+  ensurePrivateDir(leasesDir(home));
+  const k = crypto().randomBytes(32);
+  writeFileAtomic(path, k, 0o600);
+  return k;
+}
+
+function seal(home: string, id: string, data: Record<string, string>): string {
+  const key = sealKey(home, true)!;
+  const iv = crypto().randomBytes(12);
+  const c = crypto().createCipheriv("aes-256-gcm", key, iv);
+  c.setAAD(Buffer.from(id));
+  const body = Buffer.concat([c.update(JSON.stringify(data), "utf8"), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), body]).toString("base64");
+}
+
+function unseal(home: string, lease: Lease): Record<string, string> | undefined {
+  if (!lease.sealed) return undefined;
+  const key = sealKey(home, false);
+  if (!key) return undefined;
+  try {
+    const raw = Buffer.from(lease.sealed, "base64");
+    const d = crypto().createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
+    d.setAAD(Buffer.from(lease.id));
+    d.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString("utf8")) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
 }
 
 async function providerFor(kind: CapabilityProvider["kind"]): Promise<LeaseProvider> {
   switch (kind) {
     case "vault":
       return (await import("./providers/vault.js")).vaultProvider;
+    case "github":
+      return (await import("./providers/github-app.js")).githubAppProvider;
   }
 }
 
@@ -214,7 +266,7 @@ export async function mintLeases(home: string, capabilities: readonly Capability
       const missing = cap.env.filter((e): e is { var: string; field: string } => "field" in e && minted.fields[e.field] === undefined).map((e) => e.field);
       if (missing.length > 0) {
         const orphan = leaseFrom(cap, minted, ctx);
-        await provider.revoke(orphan, ctx).catch(() => undefined);
+        await provider.revoke(orphan, ctx, minted.secretHandle).catch(() => undefined);
         throw new HookpackError("LEASE_MINT_FAILED", `hookpack: the credential minted for capability ${cap.name} has no field${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (it has: ${Object.keys(minted.fields).join(", ") || "none"}).`, "fix the capability's env mapping in hookpack.json.");
       }
     } catch (error) {
@@ -224,10 +276,11 @@ export async function mintLeases(home: string, capabilities: readonly Capability
       throw new HookpackError(
         "LEASE_MINT_FAILED",
         `hookpack: capability ${cap.name} could not be minted: ${reason.replace(/\.$/, "")}. The command was not started (hookpack never falls back to a standing secret).`,
-        error instanceof HookpackError && error.hint ? error.hint : `check that ${describeSpec(cap.provider)} is reachable and that hookpack's login there may read ${cap.provider.path ?? "the KV path"}.`,
+        error instanceof HookpackError && error.hint ? error.hint : `check that ${describeSpec(cap.provider)} is reachable and that hookpack's login there may mint this.`,
       );
     }
     const lease = leaseFrom(cap, minted, ctx);
+    if (minted.secretHandle) lease.sealed = seal(home, lease.id, minted.secretHandle);
     writeLease(home, lease);
     audit(home, { kind: "lease-issued", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: cap.name, provider: lease.provider, scope: lease.scope, grant: lease.grant, toolCallId: lease.toolCallId, expires: lease.expiresAt, command: lease.command }, ctx.note);
     done.push({ lease, fields: minted.fields });
@@ -236,7 +289,7 @@ export async function mintLeases(home: string, capabilities: readonly Capability
 }
 
 function describeSpec(p: CapabilityProvider): string {
-  return `${p.kind} at ${p.address}`;
+  return `${p.kind} at ${p.kind === "vault" ? p.address : p.api}`;
 }
 
 function leaseFrom(cap: CapabilityPolicy, minted: Minted, ctx: MintContext): Lease {
@@ -290,8 +343,10 @@ export async function endLease(home: string, lease: Lease, outcome: LeaseOutcome
   let final: LeaseOutcome = lease.revocable ? outcome : "released_not_revocable";
   try {
     if (lease.revocable) {
-      await provider.revoke(lease, ctx);
-      verified = await provider.verify(lease, ctx).catch(() => "unknown" as const);
+      const secret = unseal(home, lease);
+      if (lease.sealed && !secret) throw new Error(`the sealed revoke data of lease ${lease.id} cannot be opened (${join(leasesDir(home), KEY_FILE)} missing or changed)`);
+      await provider.revoke(lease, ctx, secret);
+      verified = await provider.verify(lease, ctx, secret).catch(() => "unknown" as const);
       if (verified === "active") throw new Error("the source still reports the lease as active after the revoke");
     }
   } catch (error) {

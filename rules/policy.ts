@@ -41,7 +41,22 @@ export type CredentialSource = { secret: string } | { env: string } | { file: st
 export type VaultAuth = { token: CredentialSource } | { approle: { mount?: string; roleId: string; secretId: CredentialSource } } | { jwt: { mount?: string; role: string; token: CredentialSource } };
 
 /** Value-free: which engine mints the credential and how hookpack logs in to it. */
-export type CapabilityProvider = {
+export type CapabilityProvider = VaultProvider | GithubAppProvider;
+
+/** A GitHub App installation token, narrowed to repositories and permissions. */
+export interface GithubAppProvider {
+  kind: "github";
+  /** API base, default https://api.github.com (GitHub Enterprise: https://HOST/api/v3). */
+  api: string;
+  appId: string;
+  installationId: number;
+  privateKey: CredentialSource;
+  /** Repository names (without owner); default: the current repository (git remote origin). */
+  repositories?: string[];
+  permissions: Record<string, "read" | "write">;
+}
+
+export type VaultProvider = {
   kind: "vault";
   address: string;
   namespace?: string;
@@ -71,6 +86,9 @@ export const CAP_NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** What a capability provider does, in a few value-free words. */
 export function describeCapabilityProvider(p: CapabilityProvider): string {
+  if (p.kind === "github") {
+    return `GitHub App ${p.appId} installation token (${Object.entries(p.permissions).map(([k, v]) => `${k}:${v}`).join(", ")}; ${p.repositories ? p.repositories.join(", ") : "this repository"})`;
+  }
   return `vault ${p.path ?? `kv ${p.kv!.mount}/${p.kv!.path}`}${p.namespace ? ` (namespace ${p.namespace})` : ""}`;
 }
 
@@ -144,7 +162,7 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
 
 interface RawCapability {
   description?: string;
-  provider: { vault: Omit<CapabilityProvider, "kind"> };
+  provider: { vault?: Omit<VaultProvider, "kind">; github?: Omit<GithubAppProvider, "kind" | "api" | "appId"> & { api?: string; appId: string | number } };
   scope?: string;
   ttl?: unknown;
   commands: Array<string | CommandRule>;
@@ -153,7 +171,10 @@ interface RawCapability {
 }
 
 function capability(name: string, c: RawCapability): CapabilityPolicy {
-  const provider: CapabilityProvider = { kind: "vault", ...c.provider.vault, address: c.provider.vault.address.replace(/\/$/, "") };
+  const g = c.provider.github;
+  const provider: CapabilityProvider = g
+    ? { kind: "github", ...g, appId: String(g.appId), api: (g.api ?? "https://api.github.com").replace(/\/$/, "") }
+    : { kind: "vault", ...c.provider.vault!, address: c.provider.vault!.address.replace(/\/$/, "") };
   return {
     name,
     description: c.description,

@@ -11,7 +11,7 @@
 // Tested against an API fake (test/helpers/fake-vault.ts) whose database engine drives a real
 // PostgreSQL; no Vault or OpenBao server runs on the project's machines.
 import { HookpackError } from "../../installer/errors.js";
-import type { CapabilityPolicy, CapabilityProvider } from "../../rules/policy.js";
+import type { CapabilityPolicy, VaultProvider as CapabilityProvider } from "../../rules/policy.js";
 import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../leases.js";
 
 const TIMEOUT_MS = 10_000;
@@ -105,7 +105,7 @@ function strings(data: unknown): Record<string, string> {
 }
 
 async function mint(cap: CapabilityPolicy, _grant: { id: string; ttlMs: number }, ctx: ProviderContext): Promise<Minted> {
-  const spec = cap.provider;
+  const spec = cap.provider as CapabilityProvider;
   const session = await login(spec, ctx);
   try {
     if (spec.kv) {
@@ -138,24 +138,26 @@ async function mint(cap: CapabilityPolicy, _grant: { id: string; ttlMs: number }
 }
 
 async function revoke(lease: Lease, ctx: ProviderContext): Promise<void> {
-  const session = await login(lease.spec, ctx);
+  const spec = lease.spec as CapabilityProvider;
+  const session = await login(spec, ctx);
   try {
-    const reply = await call(lease.spec, "PUT", "sys/leases/revoke", session.token, { lease_id: lease.handle.leaseId });
+    const reply = await call(spec, "PUT", "sys/leases/revoke", session.token, { lease_id: lease.handle.leaseId });
     if (reply.status !== 204 && reply.status !== 200) throw new Error(`Vault refused to revoke lease ${lease.handle.leaseId} (HTTP ${reply.status}${errorsOf(reply)})`);
   } finally {
-    await logout(lease.spec, session);
+    await logout(spec, session);
   }
 }
 
 async function verify(lease: Lease, ctx: ProviderContext): Promise<Verification> {
-  const session = await login(lease.spec, ctx);
+  const spec = lease.spec as CapabilityProvider;
+  const session = await login(spec, ctx);
   try {
-    const reply = await call(lease.spec, "PUT", "sys/leases/lookup", session.token, { lease_id: lease.handle.leaseId });
+    const reply = await call(spec, "PUT", "sys/leases/lookup", session.token, { lease_id: lease.handle.leaseId });
     if (reply.status === 200) return "active";
     if (reply.status === 400 && /invalid lease/i.test(errorsOf(reply))) return "revoked";
     return "unknown";
   } finally {
-    await logout(lease.spec, session);
+    await logout(spec, session);
   }
 }
 

@@ -55,14 +55,8 @@ export type CapabilityOverrides = Record<string, unknown>;
 
 /** A project whose policy declares read-staging-db (Vault database/creds/readonly → PG env vars). */
 export function project(world: World, cap: CapabilityOverrides = {}, more: Record<string, unknown> = {}): Project {
-  const sb = sandbox({ PGCONNECT_TIMEOUT: "5" });
-  setSecret(sb, "VAULT_TOKEN", world.rootToken);
-  const proj = join(sb.dir, "proj");
-  mkdirSync(join(proj, ".git"), { recursive: true });
-  const policy = {
-    version: 1,
-    secrets: {},
-    capabilities: {
+  return projectWith(
+    {
       "read-staging-db": {
         description: "read the staging database",
         provider: { vault: { address: world.vault.address, auth: { token: { secret: "VAULT_TOKEN" } }, path: "database/creds/readonly" } },
@@ -75,7 +69,19 @@ export function project(world: World, cap: CapabilityOverrides = {}, more: Recor
       },
       ...more,
     },
-  };
+    { secrets: { VAULT_TOKEN: world.rootToken } },
+  );
+}
+
+/** A sandbox and a project whose policy declares `capabilities`; `secrets` go into the store first. */
+export function projectWith(capabilities: Record<string, unknown>, opts: { secrets?: Record<string, string>; env?: NodeJS.ProcessEnv; gitInit?: (proj: string) => void } = {}): Project {
+  const sb = sandbox({ PGCONNECT_TIMEOUT: "5", ...opts.env });
+  for (const [name, value] of Object.entries(opts.secrets ?? {})) setSecret(sb, name, value);
+  const proj = join(sb.dir, "proj");
+  mkdirSync(proj, { recursive: true });
+  if (opts.gitInit) opts.gitInit(proj);
+  else mkdirSync(join(proj, ".git"), { recursive: true });
+  const policy = { version: 1, secrets: {}, capabilities };
   writeFileSync(join(proj, "hookpack.json"), JSON.stringify(policy, null, 2));
   const payload = (command: string, id: string) =>
     JSON.stringify({ session_id: "s-lease", transcript_path: "/tmp/t.jsonl", cwd: proj, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command, description: "d" }, tool_use_id: id });
