@@ -49,8 +49,8 @@ export async function startCapabilities(grant: Grant | undefined, asked: readonl
       if (v.includes("\u0000")) throw new HookpackError("LEASE_MINT_FAILED", `hookpack: the credential for ${cap.name} holds a NUL byte and cannot be delivered. The command was not started.`, "check the provider's output.");
       parts.push(v);
     }
-    // Every secret field is masked, whether or not it is delivered.
-    for (const [field, v] of Object.entries(m.fields)) if (v.length >= 4) values.push({ name: `cap:${cap.name}.${field}`, value: v });
+    // Every secret field is masked, whether or not it is delivered (a provider names the public ones).
+    for (const [field, v] of Object.entries(m.fields)) if (v.length >= 4 && !m.public.includes(field)) values.push({ name: `cap:${cap.name}.${field}`, value: v });
   });
   let finished: Promise<void> | undefined;
   const end = (outcome: "revoked_at_exit" | "expired_without_reuse") =>

@@ -75,6 +75,8 @@ export interface Minted {
   handle: Record<string, string>;
   /** Secret revoke data (sealed into the lease record, handed back to revoke/verify). */
   secretHandle?: Record<string, string>;
+  /** Fields that are not secret (a token type, a scope, an expiry): delivered, not masked. */
+  public?: string[];
   /** When the source ends it on its own (the provider's lease), if it says. */
   expiresAt?: string;
   revocable: boolean;
@@ -141,6 +143,8 @@ async function providerFor(kind: CapabilityProvider["kind"]): Promise<LeaseProvi
       return (await import("./providers/vault.js")).vaultProvider;
     case "github":
       return (await import("./providers/github-app.js")).githubAppProvider;
+    case "oauth":
+      return (await import("./providers/oauth-exchange.js")).oauthExchangeProvider;
   }
 }
 
@@ -250,6 +254,8 @@ export interface MintContext extends ProviderContext {
 export interface MintedLease {
   lease: Lease;
   fields: Record<string, string>;
+  /** Field names that are not secret (not masked). */
+  public: string[];
 }
 
 /**
@@ -283,13 +289,13 @@ export async function mintLeases(home: string, capabilities: readonly Capability
     if (minted.secretHandle) lease.sealed = seal(home, lease.id, minted.secretHandle);
     writeLease(home, lease);
     audit(home, { kind: "lease-issued", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: cap.name, provider: lease.provider, scope: lease.scope, grant: lease.grant, toolCallId: lease.toolCallId, expires: lease.expiresAt, command: lease.command }, ctx.note);
-    done.push({ lease, fields: minted.fields });
+    done.push({ lease, fields: minted.fields, public: minted.public ?? [] });
   }
   return done;
 }
 
 function describeSpec(p: CapabilityProvider): string {
-  return `${p.kind} at ${p.kind === "vault" ? p.address : p.api}`;
+  return `${p.kind} at ${p.kind === "vault" ? p.address : p.kind === "github" ? p.api : p.tokenEndpoint}`;
 }
 
 function leaseFrom(cap: CapabilityPolicy, minted: Minted, ctx: MintContext): Lease {

@@ -41,7 +41,22 @@ export type CredentialSource = { secret: string } | { env: string } | { file: st
 export type VaultAuth = { token: CredentialSource } | { approle: { mount?: string; roleId: string; secretId: CredentialSource } } | { jwt: { mount?: string; role: string; token: CredentialSource } };
 
 /** Value-free: which engine mints the credential and how hookpack logs in to it. */
-export type CapabilityProvider = VaultProvider | GithubAppProvider;
+export type CapabilityProvider = VaultProvider | GithubAppProvider | OAuthExchangeProvider;
+
+/** OAuth 2.0 token exchange (RFC 8693), revoked with RFC 7009, checked with RFC 7662 introspection. */
+export interface OAuthExchangeProvider {
+  kind: "oauth";
+  tokenEndpoint: string;
+  revocationEndpoint: string;
+  introspectionEndpoint?: string;
+  clientId: string;
+  clientSecret: CredentialSource;
+  /** The user's token, exchanged for a narrower one per call. */
+  subjectToken: CredentialSource;
+  scope: string;
+  audience?: string;
+  resource?: string;
+}
 
 /** A GitHub App installation token, narrowed to repositories and permissions. */
 export interface GithubAppProvider {
@@ -86,6 +101,7 @@ export const CAP_NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** What a capability provider does, in a few value-free words. */
 export function describeCapabilityProvider(p: CapabilityProvider): string {
+  if (p.kind === "oauth") return `OAuth token exchange at ${p.tokenEndpoint} (scope ${p.scope}${p.audience ? `, audience ${p.audience}` : ""})`;
   if (p.kind === "github") {
     return `GitHub App ${p.appId} installation token (${Object.entries(p.permissions).map(([k, v]) => `${k}:${v}`).join(", ")}; ${p.repositories ? p.repositories.join(", ") : "this repository"})`;
   }
@@ -162,7 +178,7 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
 
 interface RawCapability {
   description?: string;
-  provider: { vault?: Omit<VaultProvider, "kind">; github?: Omit<GithubAppProvider, "kind" | "api" | "appId"> & { api?: string; appId: string | number } };
+  provider: { oauth?: Omit<OAuthExchangeProvider, "kind">; vault?: Omit<VaultProvider, "kind">; github?: Omit<GithubAppProvider, "kind" | "api" | "appId"> & { api?: string; appId: string | number } };
   scope?: string;
   ttl?: unknown;
   commands: Array<string | CommandRule>;
@@ -172,7 +188,9 @@ interface RawCapability {
 
 function capability(name: string, c: RawCapability): CapabilityPolicy {
   const g = c.provider.github;
-  const provider: CapabilityProvider = g
+  const provider: CapabilityProvider = c.provider.oauth
+    ? { kind: "oauth", ...c.provider.oauth }
+    : g
     ? { kind: "github", ...g, appId: String(g.appId), api: (g.api ?? "https://api.github.com").replace(/\/$/, "") }
     : { kind: "vault", ...c.provider.vault!, address: c.provider.vault!.address.replace(/\/$/, "") };
   return {

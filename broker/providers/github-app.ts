@@ -83,6 +83,7 @@ async function mint(cap: CapabilityPolicy, _grant: { id: string; ttlMs: number }
     fields: { token, expires_at: String(reply.body?.expires_at ?? "") },
     handle: { repositories: repositories.join(","), permissions: Object.entries(granted).map(([k, v]) => `${k}:${v}`).join(",") },
     secretHandle: { token },
+    public: ["expires_at"],
     ...(typeof reply.body?.expires_at === "string" ? { expiresAt: reply.body.expires_at } : {}),
     revocable: true,
   };
