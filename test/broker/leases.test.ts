@@ -214,6 +214,42 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     expect(login.ok).toBe(false);
   });
 
+  it("a failed revoke is not assumed: the exec says so, the lease stays listed with the reason, and the drill revokes it once the source is back", async () => {
+    p = project(world);
+    const h = p.hook(`$cap:read-staging-db psql -tA -c 'select 1'`);
+    world.vault.failRevoke = true;
+    let ran;
+    try {
+      ran = await p.bash(h.command!);
+    } finally {
+      world.vault.failRevoke = false;
+    }
+    const minted = newestLease();
+    expect(ran.status).toBe(0);
+    expect(ran.stderr).toMatch(/^hookpack: lease l_[a-z2-7]{20} \(read-staging-db\) could not be revoked: Vault refused to revoke lease database\/creds\/readonly\/\S+ \(HTTP 500/m);
+    // Still a working credential: hookpack does not pretend otherwise.
+    expect(roleExists(world.pg, minted.username)).toBe(true);
+    world.vault.failRevoke = true;
+    let listed;
+    try {
+      listed = await p.cli(["leases"]);
+    } finally {
+      world.vault.failRevoke = false;
+    }
+    expect(listed.stdout).toMatch(/could not revoke: lease l_[a-z2-7]{20} \(read-staging-db;/);
+    expect(listed.stdout).toMatch(/1 open lease:\n.*revoke failed: Vault refused to revoke/);
+    const drill = await p.cli(["revoke", "--leases"]);
+    expect(drill.status, drill.stderr).toBe(0);
+    expect(drill.stdout).toMatch(/^hookpack: revoked \(verified gone\) lease/);
+    expect(roleExists(world.pg, minted.username)).toBe(false);
+    expect(leaseEntries(p.sb).filter((e) => e.kind === "lease-ended").map((e) => e.outcome)).toEqual(["revoke_failed", "revoke_failed", "revoked_by_drill"]);
+    // The audit log still verifies, and `hookpack audit` describes the lease entries.
+    const verify = await p.cli(["audit", "--verify"]);
+    expect(verify.status, verify.stdout + verify.stderr).toBe(0);
+    const shown = await p.cli(["audit", "--kind", "lease-ended"]);
+    expect(shown.stdout).toMatch(/lease l_[a-z2-7]{20} \(read-staging-db\) ended: revoked_by_drill, source says revoked/);
+  }, 60_000);
+
   it("expiry: a lease whose TTL passes while the command runs is revoked then (expired_without_reuse) and the session ends", async () => {
     p = project(world, { ttl: "2s" });
     const h = p.hook(`$cap:read-staging-db psql -tA -c 'select pg_sleep(20)'`);

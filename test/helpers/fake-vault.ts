@@ -49,6 +49,8 @@ export interface FakeVault {
   tokens: Map<string, Token>;
   /** Make the next mint fail with HTTP 500 (the engine is down). */
   failMint: boolean;
+  /** Make revocations fail with HTTP 500 until cleared. */
+  failRevoke: boolean;
   close(): Promise<void>;
 }
 
@@ -73,7 +75,7 @@ export async function startFakeVault(options: FakeVaultOptions): Promise<FakeVau
   const leases = new Map<string, DbLease>();
   const requests: FakeVault["requests"] = [];
   const jwtKey = options.jwt ? createPublicKey(options.jwt.publicKeyPem) : undefined;
-  const state = { failMint: false };
+  const state = { failMint: false, failRevoke: false };
 
   const send = (res: ServerResponse, status: number, body?: unknown) => {
     res.writeHead(status, body === undefined ? {} : { "content-type": "application/json" });
@@ -129,6 +131,7 @@ export async function startFakeVault(options: FakeVaultOptions): Promise<FakeVau
         }
         // --- system/leases ---
         if ((req.method === "PUT" || req.method === "POST") && path === "sys/leases/revoke") {
+          if (state.failRevoke) return errors(res, 500, "1 error occurred:\n\t* failed to revoke lease: connection refused");
           const lease = leases.get(String(body.lease_id ?? ""));
           if (lease) revokeDb(lease);
           return send(res, 204);
@@ -182,6 +185,12 @@ export async function startFakeVault(options: FakeVaultOptions): Promise<FakeVau
     },
     set failMint(v: boolean) {
       state.failMint = v;
+    },
+    get failRevoke() {
+      return state.failRevoke;
+    },
+    set failRevoke(v: boolean) {
+      state.failRevoke = v;
     },
     close: () =>
       new Promise<void>((r) => {
