@@ -22,6 +22,7 @@ export { CAP_ANYWHERE } from "./secret-ref.js";
 const CAP_RE = /\$cap:([a-z][a-z0-9]*(?:-[a-z0-9]+)*)/g;
 /** The shell variables that hold values inside the brokered script; the agent may not name them. */
 export const CAP_VAR_PREFIX = "__hookpack_cap_";
+const LEADING_KEYWORDS = new Set(["!", "{", "do", "then", "else", "elif", "if", "while", "until"]);
 const placeholder = (i: number) => `__hookpack_capreq_${i}__`;
 
 export interface CapabilityUse {
@@ -107,7 +108,9 @@ export function analyzeCapabilities(command: string, policy: Policy): Capability
   const uses: CapabilityUse[] = [];
   const seen = new Set<number>();
   for (const c of scan.commands) {
-    const argv = argvOf(c);
+    let argv = argvOf(c);
+    // Reserved words that may stand before a command (`if`, `do`, `!`, …) are not its program.
+    while (argv.length > 0 && argv[0]!.value !== undefined && LEADING_KEYWORDS.has(argv[0]!.value) && argv[0]!.shape === argv[0]!.value) argv = argv.slice(1);
     c.words.forEach((w) => {
       const m = /^__hookpack_capreq_(\d+)__$/.exec(w.value ?? "");
       if (!m || w.shape !== w.value) return;
@@ -118,7 +121,7 @@ export function analyzeCapabilities(command: string, policy: Policy): Capability
         return;
       }
       seen.add(i);
-      const rest: SimpleCommand = { ...c, words: c.words.filter((x) => x !== w) };
+      const rest: SimpleCommand = { ...c, words: c.words.filter((x) => x !== w && !(argvOf(c).indexOf(x) < argvOf(c).indexOf(w) && LEADING_KEYWORDS.has(x.value ?? ""))) };
       const info = programOf(rest);
       const head = argvOf(rest)[0];
       uses.push({ capability, info, programWord: head?.value });
