@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { brokerSocketPath } from "../../broker/paths.js";
 import { probeRead } from "../../installer/sandbox-doctor.js";
 import { startFakeAnthropic } from "../e2e/fake-anthropic.js";
-import { storeSecret } from "../e2e/harness.js";
+import { DEPLOY_KEY_POLICY, forbiddenForms, storeSecret, writePolicy } from "../e2e/harness.js";
 import { baseEnv, e2eClient, HOOKPACK_CJS, makeSandbox, requireBuild, run, runClaude, toolResults, toolResultText, type ClientInfo, type Sandbox } from "../e2e/helpers.js";
 
 const TIMEOUT = 240_000;
@@ -249,6 +249,35 @@ describe.skipIf(SKIP !== undefined)("hostile agent vs install --sandbox, real Cl
       cleanups.push(s.cleanup);
       expect(s.socket).toContain(s.greeting);
       expect(s.outcomes.filter((o) => o.leaked).map((o) => o.attack.name)).toEqual([]);
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "with the hooks on, a $secret: reference from inside the Linux sandbox fails closed (the brokered command cannot reach hookpack's state): nothing runs, no value reaches the model",
+    async () => {
+      const sb = makeSandbox("hookpack-sandbox-ref-");
+      cleanups.push(() => sb.cleanup());
+      const env = { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, HOOKPACK_KEY_BACKEND: "file", CI: "true" };
+      const install = await run(process.execPath, [HOOKPACK_CJS, "install", "--agent", "claude-code", "--scope", "project", "--sandbox"], { cwd: sb.project, env, timeoutMs: 60_000 });
+      expect(install.code, install.stderr).toBe(0);
+      writePolicy(sb, DEPLOY_KEY_POLICY);
+      const value = `Vv${randomBytes(18).toString("hex")}`;
+      storeSecret(sb, "DEPLOY_KEY", value);
+      const marker = join(sb.project, "ran-marker");
+      const fake = await startFakeAnthropic({ steps: [{ tool_use: { name: "Bash", input: { command: `printf %s $secret:DEPLOY_KEY > ${marker}`, description: "use the key" } } }, { text: "Done." }], forbid: forbiddenForms(value) });
+      try {
+        const r = await runClaude(client, sb, fake.url, { extraArgs: ["--allowedTools", "Bash"], extraEnv: { HOOKPACK_KEY_BACKEND: "file" } });
+        expect(r.code, r.stderr.slice(-2000)).toBe(0);
+        const last = fake.requests().filter((q) => q.kind === "main").at(-1)!;
+        const text = toolResults(last.body).map(toolResultText).join("\n");
+        // The hook rewrote the call (a grant was minted), and the brokered exec inside the sandbox refused it.
+        expect(text).toMatch(/^hookpack: grant \S+ is unknown .*The command was not started\./m);
+        expect(existsSync(marker), "the command ran").toBe(false);
+        for (const q of fake.requests()) expect(q.leaks, `request #${q.seq} carries the value`).toEqual([]);
+      } finally {
+        await fake.close();
+      }
     },
     TIMEOUT,
   );
