@@ -234,14 +234,16 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
         const before = readIfExists(file);
         if (before === null) continue;
         const shown = scope === "user" ? file : relative(ctx.root, file) || file;
-        const after = reverse(unsandbox(before, shown, file, state), shown, layout, adapter.id, state.files[file]);
+        const unsandboxed = unsandbox(before, shown, file, state);
+        let after = reverse(unsandboxed.text, shown, layout, adapter.id, state.files[file]);
+        if (unsandboxed.created && after !== null && after.trim() === "") after = null;
         if (after !== before) {
           plan.push({
             path: file,
             before,
             after,
             summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
-            pruneDirs: state.files[file]?.createdFile ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
+            pruneDirs: state.files[file]?.createdFile || unsandboxed.created ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
           });
         }
         delete state.files[file];

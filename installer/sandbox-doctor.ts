@@ -12,6 +12,8 @@ import type { Adapter } from "../adapters/adapter.js";
 import { readJsonDocument } from "./json-edit.js";
 import { readIfExists } from "./plan.js";
 import { claudePath, missingSandboxPrograms, sandboxWeaknesses, SANDBOX_AGENTS } from "./sandbox.js";
+import { codexConfigPath, CODEX_PROFILE } from "./sandbox-codex.js";
+import { readToml } from "./toml-hooks.js";
 
 export type ProtectionLevel = "sandboxed" | "brokered" | "hooks only";
 
@@ -176,6 +178,38 @@ export function probeRead(file: string, view: Pick<SandboxView, "denyRead" | "al
   return { outcome: "cannot-run", detail: `bubblewrap did not start (${why})` };
 }
 
+/** Codex: whether the layers select hookpack's permission profile with HOOKPACK_HOME denied, and a probe through `codex sandbox`. */
+function codexSandbox(ctx: SandboxDoctorContext): { state: AgentProtection["sandbox"]; reasons: string[] } {
+  const files = [codexConfigPath("user", ctx), codexConfigPath("project", ctx)];
+  const layers: Json[] = [];
+  for (const f of files) {
+    const text = readIfExists(f);
+    if (!text) continue;
+    try {
+      layers.push(readToml(text, f));
+    } catch {
+      return { state: "broken", reasons: [`${f} is not valid TOML`] };
+    }
+  }
+  const selected = layers.map((l) => l.default_permissions).filter((v) => v !== undefined).at(-1);
+  if (selected === undefined) return { state: "absent", reasons: ["Codex selects no permission profile that keeps its commands out of hookpack's directory"] };
+  const problems: string[] = [];
+  if (layers.some((l) => l.sandbox_mode !== undefined)) problems.push("a config layer sets sandbox_mode, so Codex ignores permission profiles");
+  if (selected !== CODEX_PROFILE) problems.push(`default_permissions selects "${String(selected)}", not hookpack's profile`);
+  const fsTable = layers.map((l) => ((l.permissions as Json | undefined)?.[CODEX_PROFILE] as Json | undefined)?.filesystem as Json | undefined).filter(Boolean).at(-1) ?? {};
+  const denied = Object.entries(fsTable).some(([path, access]) => access === "none" && isAbsolute(path) && within(ctx.hookpackHome, path));
+  if (!denied) problems.push(`the profile does not deny ${ctx.hookpackHome} ("none")`);
+  if (problems.length > 0) return { state: "broken", reasons: problems };
+  const codex = onPath("codex", ctx.env);
+  const file = canary(ctx.hookpackHome);
+  if (ctx.probe === false || !codex || !file) return { state: "configured", reasons: [ctx.probe === false ? "configured (probe not run)" : !codex ? "configured (codex is not on PATH, so no probe)" : "configured (no file in HOOKPACK_HOME to probe with)"] };
+  const r = spawnSync(codex, ["sandbox", "-P", CODEX_PROFILE, "-C", ctx.root, "--", "/bin/sh", "-c", 'cat -- "$1" >/dev/null 2>&1 && echo READ || echo DENIED', "probe", file], { encoding: "utf8", timeout: 20_000, env: { ...ctx.env } });
+  const out = (r.stdout ?? "").trim().split("\n").at(-1);
+  if (out === "DENIED") return { state: "verified", reasons: [`a probe through \`codex sandbox -P ${CODEX_PROFILE}\` could not read ${claudePath(file, ctx.home)}`] };
+  if (out === "READ") return { state: "broken", reasons: [`a probe through \`codex sandbox -P ${CODEX_PROFILE}\` read ${claudePath(file, ctx.home)}`] };
+  return { state: "configured", reasons: [`configured (the probe through codex sandbox did not run: ${((r.stderr ?? "").trim().split("\n").at(-1) ?? "").slice(0, 160) || `exit ${r.status}`})`] };
+}
+
 function policyInjects(root: string): boolean {
   const text = readIfExists(join(root, "hookpack.json"));
   if (!text) return false;
@@ -197,8 +231,16 @@ export function protectionChecks(ctx: SandboxDoctorContext, adapters: readonly A
     const id = adapter.id;
     const supported = (SANDBOX_AGENTS as readonly string[]).includes(id);
     const reasons: string[] = [];
-    let sandbox: AgentProtection["sandbox"] = supported ? "absent" : "unsupported";
-    if (supported) {
+    let sandbox: AgentProtection["sandbox"] = supported || id === "codex" ? "absent" : "unsupported";
+    if (id === "codex") {
+      if (!installed.has(id)) continue;
+      const c = codexSandbox(ctx);
+      sandbox = c.state;
+      reasons.push(...c.reasons);
+      if (sandbox === "verified" || sandbox === "configured") checks.push({ id: "sandbox", status: "ok", subject, agent: id, message: `${adapter.displayName}: its permission profile keeps commands out of ${claudePath(ctx.hookpackHome, ctx.home)} and credential files (${reasons.join("; ")}).` });
+      else if (sandbox === "broken") checks.push({ id: "sandbox", status: "warn", subject, agent: id, message: `${adapter.displayName}: its sandbox does not keep commands out of hookpack's state: ${reasons.join("; ")}.`, fix: `hookpack install --agent codex --sandbox (and remove sandbox_mode from every Codex config layer)` });
+      else checks.push({ id: "sandbox", status: "info", subject, agent: id, message: `${adapter.displayName}: no permission profile keeps its commands out of ${claudePath(ctx.hookpackHome, ctx.home)}; against a hostile agent only the hooks' text checks hold.`, fix: "hookpack install --agent codex --sandbox" });
+    } else if (supported) {
       const layers = claudeLayers(ctx);
       const bad = layers.find((l): l is { file: string; error: string } => "error" in l);
       const merged = mergedSandbox(layers.filter((l): l is { file: string; value: Json } => "value" in l).map((l) => l.value));

@@ -140,13 +140,68 @@ describe("install --sandbox (Claude Code)", () => {
 
   it("--scope user writes no project-relative globs, and says so for agents without a sandbox", async () => {
     const b = box();
-    const r = await cli(["install", "--agent", "claude-code,codex", "--scope", "user", "--sandbox"]);
+    const r = await cli(["install", "--agent", "claude-code,gemini", "--scope", "user", "--sandbox"]);
     expect(r.exitCode, r.stderr).toBe(0);
     const s = read(join(b.home, ".claude", "settings.json"));
     expect(s.sandbox.filesystem.denyRead).toContain(b.hookpackHome);
     expect((s.sandbox.filesystem.denyRead as string[]).some((p) => p.startsWith("**/"))).toBe(false);
-    expect(r.stdout).toMatch(/Codex CLI: --sandbox has nothing to configure .* "hooks only"/);
-    await cli(["uninstall", "--agent", "claude-code,codex", "--scope", "user"]);
+    expect(r.stdout).toMatch(/Gemini CLI: --sandbox has nothing to configure .* "hooks only"/);
+    await cli(["uninstall", "--agent", "claude-code,gemini", "--scope", "user"]);
+  });
+});
+
+const codexConfig = () => join(box().project, ".codex", "config.toml");
+const CODEX_STARTING: Record<string, string | null> = {
+  "no config.toml": null,
+  "a config with tables and comments": '# my settings\nmodel = "gpt-x"\n\n[projects."/x"]\ntrust_level = "trusted" # keep\n',
+  "CRLF, no final newline": 'model = "gpt-x"\r\n[tui]\r\nanimations = false',
+};
+
+describe("install --sandbox (Codex CLI permission profile)", () => {
+  it.each(Object.entries(CODEX_STARTING))("%s: two marked blocks, install twice = no change, uninstall byte-identical", async (_name, original) => {
+    const b = box();
+    if (original !== null) {
+      mkdirSync(join(b.project, ".codex"));
+      writeFileSync(codexConfig(), original);
+      chmodSync(codexConfig(), 0o600);
+    }
+    const before = snapshotWithModes(b.project);
+    const r = await cli(["install", "--agent", "codex", "--sandbox"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Codex CLI's sandbox: \.codex\/config\.toml now selects the permission profile "hookpack" .* because hookpack's hooks are text checks/);
+    const text = readFileSync(codexConfig(), "utf8");
+    const { parse } = await import("smol-toml");
+    const doc = parse(text) as Json;
+    expect(doc.default_permissions).toBe("hookpack");
+    expect(doc.permissions.hookpack.extends).toBe(":workspace");
+    expect(doc.permissions.hookpack.filesystem[b.hookpackHome]).toBe("none");
+    expect(doc.permissions.hookpack.filesystem[join(b.home, ".aws", "credentials")]).toBe("none");
+    expect(doc.permissions.hookpack.filesystem[":project_roots"]).toMatchObject({ ".": "write", "**/.env": "none", "**/*.pem": "none" });
+    if (original !== null) {
+      // Everything the user wrote is still there, byte for byte, between our two blocks.
+      expect(text).toContain(original.replace(/\r?\n$/, ""));
+      expect(mode(codexConfig())).toBe(0o600);
+    }
+    const installed = snapshotWithModes(b.project);
+    expect((await cli(["install", "--agent", "codex", "--sandbox"])).stdout).toMatch(/nothing to change/);
+    expect(snapshotWithModes(b.project)).toEqual(installed);
+    expect((await cli(["uninstall", "--agent", "codex"])).exitCode).toBe(0);
+    expect(snapshotWithModes(b.project)).toEqual(before);
+  });
+
+  it.each([
+    ["sandbox_mode", 'sandbox_mode = "workspace-write"\n', /sets sandbox_mode, and Codex ignores permission profiles while any config layer does; nothing was changed/],
+    ["another profile", 'default_permissions = ":workspace"\n', /already selects a permission profile/],
+    ["a profile named hookpack", '[permissions.hookpack]\nextends = ":read-only"\n', /already defines \[permissions\.hookpack\]/],
+  ])("refuses a config.toml with %s and changes nothing", async (_name, original, why) => {
+    const b = box();
+    mkdirSync(join(b.project, ".codex"));
+    writeFileSync(codexConfig(), original);
+    const before = snapshotWithModes(b.project);
+    const r = await cli(["install", "--agent", "codex", "--sandbox"]);
+    expect(r.exitCode).toBe(2);
+    expect(r.stderr).toMatch(why);
+    expect(snapshotWithModes(b.project)).toEqual(before);
   });
 });
 
@@ -188,7 +243,21 @@ describe("doctor: protection per agent", () => {
     expect(check?.status).toBe(state === "broken" ? "warn" : "info");
   });
 
-  it.each(["codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf", "qwen"])("%s: hooks only (no sandbox hookpack can configure), an inject policy adds brokered", async (agent) => {
+  it("Codex CLI: hooks only without the profile; sandboxed with it; broken when a layer sets sandbox_mode", async () => {
+    const b = box();
+    await cli(["install", "--agent", "codex"]);
+    const codex = async () => (await doctor()).protection.find((p) => p.agent === "codex");
+    expect(await codex()).toMatchObject({ protection: "hooks only", sandbox: "absent" });
+    await cli(["install", "--agent", "codex", "--sandbox"]);
+    expect(await codex()).toMatchObject({ protection: "sandboxed", sandbox: "configured" });
+    mkdirSync(join(b.home, ".codex"), { recursive: true });
+    writeFileSync(join(b.home, ".codex", "config.toml"), 'sandbox_mode = "danger-full-access"\n');
+    const broken = await codex();
+    expect(broken).toMatchObject({ protection: "hooks only", sandbox: "broken" });
+    expect(broken!.reasons.join("; ")).toMatch(/sets sandbox_mode, so Codex ignores permission profiles/);
+  });
+
+  it.each(["gemini", "copilot", "cline", "opencode", "cursor", "windsurf", "qwen"])("%s: hooks only (no sandbox hookpack can configure), an inject policy adds brokered", async (agent) => {
     await cli(["install", "--agent", agent, "--scope", "project"]);
     const row = (await doctor()).protection.find((p) => p.agent === agent);
     expect(row).toMatchObject({ protection: "hooks only", sandbox: "unsupported", holds: ["hooks only"] });
