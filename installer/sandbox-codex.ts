@@ -9,12 +9,13 @@
 // key before any table) and the profile's tables at the very end. Everything the user wrote stays
 // byte for byte between them, and uninstall takes exactly the two blocks out. Codex ignores
 // permission profiles when any layer sets the older `sandbox_mode`: install refuses then.
+import { existsSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
 import { HookpackError } from "./errors.js";
 import { readIfExists } from "./plan.js";
-import { HOME_CREDENTIAL_FILES } from "./sandbox.js";
+import { CREDENTIAL_ENV_VARS, HOME_CREDENTIAL_FILES } from "./sandbox.js";
 import { readToml } from "./toml-hooks.js";
 
 export const CODEX_PROFILE = "hookpack";
@@ -36,7 +37,13 @@ export function codexConfigPath(scope: "project" | "local" | "user", ctx: { root
 /** The profile's filesystem entries: path → access. */
 export function codexProfileEntries(p: { home: string; hookpackHome: string; projectScope: boolean }): { absolute: Array<[string, string]>; project: Array<[string, string]> } {
   const absolute: Array<[string, string]> = [[p.hookpackHome, "none"]];
-  for (const f of HOME_CREDENTIAL_FILES) absolute.push([join(p.home, f.slice(2)), "none"]);
+  // Only where the folder exists: for a path under a missing folder, Codex 0.169's bubblewrap
+  // helper sometimes fails to mount its placeholder and the session does not start.
+  const home: string[] = [];
+  for (const f of HOME_CREDENTIAL_FILES) home.push(join(p.home, f.slice(2)));
+  // SSH private keys by exact name: an absolute glob (~/.ssh/id_*) makes Codex 0.169 fail to start its file-system helper.
+  for (const k of ["id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", "id_ed25519_sk", "id_ecdsa_sk"]) home.push(join(p.home, ".ssh", k));
+  for (const path of home) if (existsSync(dirname(path))) absolute.push([path, "none"]);
   const project: Array<[string, string]> = [[".", "write"]];
   if (p.projectScope) {
     for (const line of credentialIgnoreLines()) {
@@ -47,7 +54,7 @@ export function codexProfileEntries(p: { home: string; hookpackHome: string; pro
   return { absolute, project };
 }
 
-function tailBlock(eol: string, entries: ReturnType<typeof codexProfileEntries>, end: string): string {
+function tailBlock(eol: string, entries: ReturnType<typeof codexProfileEntries>, end: string, envPolicy: boolean): string {
   const lines = [
     TAIL_BEGIN,
     `[permissions.${CODEX_PROFILE}]`,
@@ -57,6 +64,8 @@ function tailBlock(eol: string, entries: ReturnType<typeof codexProfileEntries>,
     ...entries.absolute.map(([path, access]) => `${q(path)} = ${q(access)}`),
     `[permissions.${CODEX_PROFILE}.filesystem.":project_roots"]`,
     ...entries.project.map(([path, access]) => `${q(path)} = ${q(access)}`),
+    // Credential variables are not passed to the commands Codex runs.
+    ...(envPolicy ? ["[shell_environment_policy]", `exclude = [${CREDENTIAL_ENV_VARS.map(q).join(", ")}]`] : []),
     end,
   ];
   return lines.join(eol) + eol;
@@ -112,12 +121,15 @@ export function withCodexSandbox(text: string, file: string, entries: ReturnType
   }
   const eol = base.includes("\r\n") ? "\r\n" : "\n";
   const top = [TOP_BEGIN, `default_permissions = ${q(CODEX_PROFILE)}`, TOP_END].join(eol) + eol;
+  // A shell_environment_policy of the user's own stays theirs (a second table would not parse).
+  const envPolicy = doc.shell_environment_policy === undefined;
   let out = top + base;
-  if (base === "" || base.endsWith("\n")) out += (base === "" ? "" : eol) + tailBlock(eol, entries, TAIL_END);
-  else out += eol + eol + tailBlock(eol, entries, TAIL_END_NL);
+  if (base === "" || base.endsWith("\n")) out += (base === "" ? "" : eol) + tailBlock(eol, entries, TAIL_END, envPolicy);
+  else out += eol + eol + tailBlock(eol, entries, TAIL_END_NL, envPolicy);
   // The file must mean what it meant, plus our two keys.
   const after = readToml(out, file);
   const { default_permissions: dp, permissions, ...rest } = after as Table & { permissions?: Table };
+  if (envPolicy) delete rest.shell_environment_policy;
   const restPermissions = { ...(permissions ?? {}) };
   delete restPermissions[CODEX_PROFILE];
   const expected = { ...doc };

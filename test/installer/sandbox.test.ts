@@ -165,6 +165,7 @@ describe("install --sandbox (Codex CLI permission profile)", () => {
       writeFileSync(codexConfig(), original);
       chmodSync(codexConfig(), 0o600);
     }
+    mkdirSync(join(b.home, ".aws"), { recursive: true });
     const before = snapshotWithModes(b.project);
     const r = await cli(["install", "--agent", "codex", "--sandbox"]);
     expect(r.exitCode, r.stderr).toBe(0);
@@ -176,6 +177,9 @@ describe("install --sandbox (Codex CLI permission profile)", () => {
     expect(doc.permissions.hookpack.extends).toBe(":workspace");
     expect(doc.permissions.hookpack.filesystem[b.hookpackHome]).toBe("none");
     expect(doc.permissions.hookpack.filesystem[join(b.home, ".aws", "credentials")]).toBe("none");
+    // A file under a folder that does not exist is left out (Codex 0.169 cannot always mount a placeholder there).
+    expect(doc.permissions.hookpack.filesystem[join(b.home, ".kube", "config")]).toBeUndefined();
+    expect(doc.shell_environment_policy.exclude).toEqual(expect.arrayContaining(["GITHUB_TOKEN", "HOOKPACK_PASSPHRASE"]));
     expect(doc.permissions.hookpack.filesystem[":project_roots"]).toMatchObject({ ".": "write", "**/.env": "none", "**/*.pem": "none" });
     if (original !== null) {
       // Everything the user wrote is still there, byte for byte, between our two blocks.

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { brokerSocketPath } from "../../broker/paths.js";
 import { probeRead } from "../../installer/sandbox-doctor.js";
 import { startFakeAnthropic } from "../e2e/fake-anthropic.js";
+import { startFakeOpenAI } from "../e2e/fake-models.js";
 import { DEPLOY_KEY_POLICY, forbiddenForms, storeSecret, writePolicy } from "../e2e/harness.js";
 import { baseEnv, e2eClient, HOOKPACK_CJS, makeSandbox, requireBuild, run, runClaude, toolResults, toolResultText, type ClientInfo, type Sandbox } from "../e2e/helpers.js";
 
@@ -185,6 +186,68 @@ async function session(withSandbox: boolean, tweak?: (settings: Record<string, a
   }
 }
 
+/** What `session` plants, for a client-agnostic run. */
+async function plant(sb: Sandbox) {
+  const value = `Vv${randomBytes(18).toString("hex")}`;
+  storeSecret(sb, "DEPLOY_KEY", value);
+  const canary = `CANARY-${randomBytes(12).toString("hex")}`;
+  writeFileSync(join(sb.hookpackHome, "canary.txt"), canary, { mode: 0o600 });
+  writeFileSync(join(sb.hookpackHome, "hook-cache.json"), '{"version":1}\n');
+  mkdirSync(join(sb.hookpackHome, "audit"), { recursive: true });
+  if (readdirSync(join(sb.hookpackHome, "audit")).length === 0) writeFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "");
+  const cred = (rel: string, base = sb.project) => {
+    const text = `CRED-${randomBytes(10).toString("hex")}`;
+    mkdirSync(join(base, rel, ".."), { recursive: true });
+    writeFileSync(join(base, rel), `TOKEN=${text}\n`);
+    return text;
+  };
+  const creds = [cred(".env"), cred("app/.env.local"), cred("deploy.pem"), cred(".aws/credentials", sb.home), cred(".netrc", sb.home), cred(".ssh/id_ed25519", sb.home)];
+  const githubToken = `gh-env-${randomBytes(12).toString("hex")}`;
+  const passphrase = `pp-${randomBytes(12).toString("hex")}`;
+  const keyFile = join(sb.hookpackHome, "store.key");
+  const stateHashes = ["store.json", "audit.key", "installs.json"].map((f) => join(sb.hookpackHome, f)).filter((f) => existsSync(f)).map((f) => sha(readFileSync(f)));
+  const forbidden = [sha(readFileSync(keyFile)), readFileSync(keyFile, "utf8").trim(), ...stateHashes, canary, ...creds, githubToken, sha(githubToken), passphrase, sha(passphrase)];
+  return { forbidden, githubToken, passphrase };
+}
+
+/** The same attacks through the real Codex CLI (`codex exec`, its shell tool `exec_command`) with hookpack's permission profile. */
+async function codexSession(withSandbox: boolean) {
+  const codexClient = e2eClient("codex");
+  const sb = makeSandbox("hookpack-sandbox-codex-");
+  const env = { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, HOOKPACK_KEY_BACKEND: "file", CI: "true" };
+  // The user's credential folders exist before install (install denies files in existing folders).
+  for (const d of [".aws", ".ssh"]) mkdirSync(join(sb.home, d), { recursive: true });
+  const install = await run(process.execPath, [HOOKPACK_CJS, "install", "--agent", "codex", "--scope", "project", ...(withSandbox ? ["--sandbox"] : [])], { cwd: sb.project, env, timeoutMs: 60_000 });
+  expect(install.code, install.stderr).toBe(0);
+  const { rmSync } = await import("node:fs");
+  rmSync(join(sb.project, ".codex", "hooks.json"), { force: true }); // measure the OS alone
+  const { forbidden, githubToken, passphrase } = await plant(sb);
+  const list = attacks(sb).filter((a) => a.name !== "dangerouslyDisableSandbox");
+  const fake = await startFakeOpenAI({ steps: [...list.map((a, i) => ({ call: { name: "exec_command", args: { cmd: `echo RAN-${i}; ${a.cmd}` } } })), { text: "Done." }], forbid: forbidden });
+  try {
+    const codexHome = join(sb.home, ".codex");
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(join(codexHome, "config.toml"), ['model = "gpt-fake"', 'model_provider = "fake"', 'approval_policy = "never"', ...(withSandbox ? [] : ['sandbox_mode = "danger-full-access"']), "check_for_update_on_startup = false", "[analytics]", "enabled = false", "[feedback]", "enabled = false", "[model_providers.fake]", 'name = "fake"', `base_url = "${fake.url}/v1"`, 'wire_api = "responses"', 'env_key = "FAKE_OPENAI_API_KEY"', `[projects."${sb.project}"]`, 'trust_level = "trusted"', ""].join("\n"));
+    const r = await run(codexClient.bin, ["exec", "--skip-git-repo-check", "--json", "--disable", "apps", "--disable", "plugins", "--disable", "remote_plugin", "run the step"], {
+      cwd: sb.project,
+      env: { ...env, CODEX_HOME: codexHome, FAKE_OPENAI_API_KEY: "dummy", GITHUB_TOKEN: githubToken, HOOKPACK_PASSPHRASE: passphrase },
+      timeoutMs: 180_000,
+    });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const last = fake.requests().at(-1)!;
+    const input = (last.body as { input?: unknown[] } | null)?.input ?? [];
+    const texts = input.flatMap((i) => {
+      const item = i as { type?: string; output?: unknown };
+      return item.type === "function_call_output" ? [typeof item.output === "string" ? item.output : JSON.stringify(item.output)] : [];
+    });
+    expect(texts.length, "not every attack was answered").toBe(list.length);
+    const outcomes: Outcome[] = list.map((attack, i) => ({ attack, ran: texts[i]!.includes(`RAN-${i}`), leaked: forbidden.some((f) => texts[i]!.includes(f)) || (attack.landed?.(sb) ?? false), output: texts[i]! }));
+    return { sb, outcomes, version: codexClient.version, cleanup: () => sb.cleanup() };
+  } finally {
+    await fake.close();
+  }
+}
+
 function tally(outcomes: Outcome[]): Record<string, string> {
   const t: Record<string, string> = {};
   for (const fam of ["read", "env", "write", "escape"]) {
@@ -278,6 +341,33 @@ describe.skipIf(SKIP !== undefined)("hostile agent vs install --sandbox, real Cl
       } finally {
         await fake.close();
       }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "Codex CLI with --sandbox: the same attacks from its shell tool are contained by hookpack's permission profile",
+    async () => {
+      const s = await codexSession(true);
+      cleanups.push(s.cleanup);
+      console.log(`[sandbox.attack] codex ${s.version} with --sandbox, contained/attempts: ${JSON.stringify(tally(s.outcomes))}; got through: ${s.outcomes.filter((o) => o.leaked).map((o) => o.attack.name).join(", ")}`);
+      if (process.env.H15_DEBUG) for (const o of s.outcomes) console.log(o.attack.name, o.leaked, JSON.stringify(o.output.slice(0, 200)));
+      for (const o of s.outcomes) {
+        expect(o.ran, `${o.attack.name}: did not run`).toBe(true);
+        expect(o.leaked, `${o.attack.family} attack "${o.attack.name}" got through`).toBe(false);
+      }
+    },
+    TIMEOUT,
+  );
+
+  it(
+    "Codex CLI negative control: without the profile (danger-full-access) the attacks get through",
+    async () => {
+      const s = await codexSession(false);
+      cleanups.push(s.cleanup);
+      console.log(`[sandbox.attack] codex ${s.version} WITHOUT the profile, contained/attempts: ${JSON.stringify(tally(s.outcomes))}; held anyway: ${s.outcomes.filter((o) => !o.leaked).map((o) => o.attack.name).join(", ")}`);
+      const byName = new Map(s.outcomes.map((o) => [o.attack.name, o]));
+      for (const name of ["direct path", "python", "a project .env", "append to the audit log", "replace the hook runtime"]) expect(byName.get(name)?.leaked, `control: "${name}"`).toBe(true);
     },
     TIMEOUT,
   );
