@@ -372,6 +372,25 @@ describe.skipIf(SKIP !== undefined)("hostile agent vs install --sandbox, real Cl
     TIMEOUT,
   );
 
+  it("doctor probes Codex's profile through the real `codex sandbox -P hookpack`: verified", async () => {
+    const codexClient = e2eClient("codex");
+    const sb = makeSandbox("hookpack-sandbox-codex-doctor-");
+    cleanups.push(() => sb.cleanup());
+    const codexHome = join(sb.home, ".codex");
+    mkdirSync(codexHome, { recursive: true });
+    writeFileSync(join(codexHome, "config.toml"), `[projects."${sb.project}"]\ntrust_level = "trusted"\n`);
+    const env = { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, CODEX_HOME: codexHome, CI: "true", PATH: `${join(codexClient.bin, "..")}:${process.env.PATH}` };
+    const install = await run(process.execPath, [HOOKPACK_CJS, "install", "--agent", "codex", "--sandbox"], { cwd: sb.project, env, timeoutMs: 60_000 });
+    expect(install.code, install.stderr).toBe(0);
+    const doctor = await run(process.execPath, [HOOKPACK_CJS, "doctor", "--json", "--no-run"], { cwd: sb.project, env, timeoutMs: 120_000 });
+    const row = (JSON.parse(doctor.stdout) as { protection: Array<Record<string, unknown>> }).protection.find((p) => p.agent === "codex");
+    // --no-run skips the probe; the full doctor runs it.
+    expect(row).toMatchObject({ protection: "sandboxed", sandbox: "configured" });
+    const full = await run(process.execPath, [HOOKPACK_CJS, "doctor", "--json"], { cwd: sb.project, env, timeoutMs: 180_000 });
+    const probed = (JSON.parse(full.stdout) as { protection: Array<Record<string, unknown>> }).protection.find((p) => p.agent === "codex");
+    expect(probed, full.stdout.slice(0, 2000)).toMatchObject({ protection: "sandboxed", sandbox: "verified" });
+  }, TIMEOUT);
+
   it("doctor's probe: contained through the installed profile, read when the profile does not cover the file", async () => {
     const sb = makeSandbox("hookpack-sandbox-probe-");
     cleanups.push(() => sb.cleanup());
