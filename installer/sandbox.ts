@@ -3,7 +3,8 @@
 // user's credential files. Hooks are text checks a determined shell user can evade; the sandbox is
 // enforced by the OS (Claude Code: bubblewrap + seccomp on Linux, Seatbelt on macOS).
 //
-// Only Claude Code's sandbox is configured here (see the README's agent table for the others).
+// Claude Code's sandbox is configured here; Codex CLI's permission profile in sandbox-codex.ts (see the
+// README's agent table for the others).
 // Key names are those of Claude Code 2.1.330's settings schema (checked against the binary):
 //   sandbox.enabled / failIfUnavailable / allowUnsandboxedCommands
 //   sandbox.filesystem.denyRead / denyWrite / allowRead (allowRead re-opens inside denyRead)
@@ -22,7 +23,7 @@ import { recordReversal, sha256 } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
 import { readJsonDocument, setJson } from "./json-edit.js";
 
-/** Agents whose sandbox `install --sandbox` can configure. */
+/** Agents whose sandbox `install --sandbox` configures through their JSON settings (Codex: sandbox-codex.ts). */
 export const SANDBOX_AGENTS = ["claude-code"] as const;
 
 /** Credential files under the home directory, denied as Claude Code credentials (never re-opened by allowRead). */

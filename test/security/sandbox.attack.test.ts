@@ -161,7 +161,7 @@ async function session(withSandbox: boolean, tweak?: (settings: Record<string, a
   const stateHashes = ["store.json", "audit.key", "installs.json"].map((f) => join(sb.hookpackHome, f)).filter((f) => existsSync(f)).map((f) => sha(readFileSync(f)));
   const forbidden = [sha(readFileSync(keyFile)), readFileSync(keyFile, "utf8").trim(), ...stateHashes, canary, ...creds, githubToken, sha(githubToken), passphrase, sha(passphrase)];
   const list = attacks(sb);
-  const socketProbe = `test -S "${socketPath}" && echo SOCKET-VISIBLE; python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(64).decode().strip())' "${socketPath}" 2>&1 | tail -1; cat .env.example >/dev/null && echo TEMPLATE-READABLE`;
+  const socketProbe = `test -S "${socketPath}" && echo SOCKET-VISIBLE; python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(64).decode().strip())' "${socketPath}" 2>&1 | tail -1; cat .env.example >/dev/null && echo TEMPLATE-READABLE; echo work > work.txt && node -e 'process.stdout.write(require("fs").readFileSync("work.txt","utf8").trim()+"-OK\\n")' && git status --short >/dev/null && echo GIT-OK`;
   const steps = [
     ...list.map((a, i) => ({ tool_use: { name: "Bash", input: { command: `echo RAN-${i}; ${a.cmd}`, description: a.name, ...(a.name === "dangerouslyDisableSandbox" ? { dangerouslyDisableSandbox: true } : {}) } } })),
     { tool_use: { name: "Bash", input: { command: socketProbe, description: "the broker socket" } } },
@@ -282,6 +282,9 @@ describe.skipIf(SKIP !== undefined)("hostile agent vs install --sandbox, real Cl
       // The broker socket is the one path of HOOKPACK_HOME left visible (and .env templates stay readable).
       expect(s.socket).toContain("SOCKET-VISIBLE");
       expect(s.socket).toContain("TEMPLATE-READABLE");
+      // Everyday work still works inside it: write a project file, run node on it, git.
+      expect(s.socket).toContain("work-OK");
+      expect(s.socket).toContain("GIT-OK");
       // On Linux, Claude Code's seccomp filter refuses every AF_UNIX socket unless all are allowed.
       expect(s.socket).toMatch(/Operation not permitted|PermissionError/);
       // The real files are untouched.
