@@ -140,6 +140,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       const command = `${runtime.command} hook ${adapter.id}`;
       plan.push(...planHookFiles(adapter, settingsPath(adapter, scope, ctx), command, state.files));
       notes.push(...(adapter.config.notes ?? []), `${adapter.displayName} (${scope} scope): hook files in ${adapter.config.files[scope]} run \`${command}\`.`);
+      if (options.sandbox) notes.push(...planSandbox(adapter, scope, settingsPath(adapter, scope, ctx), "", plan, state, ctx));
       continue;
     }
     const { layout, file } = chooseLayout(adapter, scope, ctx);
