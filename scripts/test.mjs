@@ -17,6 +17,8 @@ if (existsSync("scripts/setup-e2e.mjs")) run(process.execPath, ["scripts/setup-e
 if (existsSync("test/broker/keyring-deps.sh")) run("bash", ["test/broker/keyring-deps.sh"]);
 // PostgreSQL server binaries for the capability/lease tests (a private cluster per test file).
 if (existsSync("test/broker/postgres-deps.sh")) run("bash", ["test/broker/postgres-deps.sh"]);
+// bubblewrap and socat for Claude Code's Linux sandbox (install --sandbox tests).
+if (existsSync("test/security/sandbox-deps.sh")) run("bash", ["test/security/sandbox-deps.sh"]);
 const report = ".cache/vitest-report.json";
 const status = run(
   process.execPath,
