@@ -127,6 +127,17 @@ async function offeredBrokerCall(command: string, event: HookEvent, host: Secret
     if (!m) return false;
     names.push(m[1]!);
   }
+  // ----- capabilities (issue #19): an offered `exec --grant … --cap NAME… -- bash -c …` -----
+  const caps: string[] = [];
+  for (; names.length === 0 && words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
+  if (caps.length > 0) {
+    const argv = words.slice(i + 1) as string[];
+    if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c") return false;
+    const { capabilityCommand } = await import("./capability-refs.js");
+    if (capabilityCommand(host.self, id, caps, argv[2]!) !== text) return false;
+    return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
+  }
+  // ----- end of the capability branch -----
   if (words[i] !== "--") return false;
   const argv = words.slice(i + 1) as string[];
   if (names.length === 0 || brokeredCommand(host.self, id, names, argv) !== text) return false;

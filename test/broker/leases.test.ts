@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, waitFor } from "./helpers.js";
-import { leaseEntries, project, readAudit, roleExists, startWorld, type Project, type World } from "./lease-fixture.js";
+import { leaseEntries, project, readAudit, roleExists, run, startWorld, type Project, type World } from "./lease-fixture.js";
 
 let world: World;
 let p: Project | undefined;
@@ -93,6 +93,27 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
     expect(h.reason).toContain("lease at most 3 min");
     expect(h.reason).toContain(command);
     expect(h.command).toContain("--cap read-staging-db");
+  });
+
+  it("an agent that cannot rewrite (Qwen Code): the deny offers the brokered command; exactly that command passes the hook once and mints", async () => {
+    p = project(world);
+    const qwen = (command: string, session = "s-qwen") => {
+      const r = run(p!.sb, ["hook", "qwen"], { input: JSON.stringify({ session_id: session, cwd: p!.proj, hook_event_name: "PreToolUse", tool_name: "run_shell_command", tool_input: { command }, tool_use_id: "t1" }), cwd: p!.proj });
+      return r.stdout.trim() === "" ? { permissionDecision: "allow", permissionDecisionReason: "" } : (JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } }).hookSpecificOutput;
+    };
+    const denied = qwen(`$cap:read-staging-db psql -tA -c 'select count(*) from orders'`);
+    expect(denied.permissionDecision).toBe("deny");
+    const offered = /Run this instead: (.*)$/s.exec(denied.permissionDecisionReason)?.[1] ?? "";
+    expect(offered).toContain(" --cap read-staging-db -- bash -c ");
+    expect(qwen(`${offered}; id`).permissionDecision).toBe("deny");
+    expect(qwen(offered.replace("select count(*)", "select 1, count(*)")).permissionDecision).toBe("deny");
+    expect(qwen(offered, "s-other").permissionDecision).toBe("deny");
+    expect(qwen(offered).permissionDecision).toBe("allow");
+    const ran = await p.bash(offered);
+    expect(ran.stderr).toBe("");
+    expect(ran.stdout.trim()).toBe("42");
+    expect(roleExists(world.pg, newestLease().username)).toBe(false);
+    expect(qwen(offered).permissionDecisionReason).toMatch(/runs `hookpack exec` itself/);
   });
 
   it("fails closed when the provider cannot mint: nothing runs, nothing falls back, the refusal is audited", async () => {
