@@ -76,6 +76,18 @@ export async function startCapabilities(grant: Grant | undefined, asked: readonl
   };
 }
 
+/**
+ * The command as the agent wrote it, for lease records, `hookpack leases` and the audit log: the
+ * tail of the brokered script with each run of injected assignments turned back into `$cap:NAME`.
+ */
+export function capabilityCommandSummary(argv: readonly string[], capabilities: readonly string[]): string {
+  const inner = argv.length === 3 && argv[0] === "bash" && argv[1] === "-c" ? argv[2]! : undefined;
+  const at = inner?.indexOf("exec 3<&-; ") ?? -1;
+  if (inner === undefined || at === -1) return argv.join(" ").slice(0, 300);
+  const tail = inner.slice(at + "exec 3<&-; ".length);
+  return tail.replace(/(?:[A-Za-z_][A-Za-z0-9_]*="\$\{__hookpack_cap_(\d+)_\d+\}" )+/g, (_m, ci: string) => `$cap:${capabilities[Number(ci)] ?? "?"} `).slice(0, 300);
+}
+
 /** A refused grant that was for capabilities: say which leases it had, as a refused reuse. */
 export function noteRefusedReuse(home: string, grant: string, asked: readonly string[], code: string, io: { cwd: string; note(text: string): void }): void {
   if (asked.length === 0) return;

@@ -231,7 +231,8 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   let caps: import("./exec-capabilities.js").CapabilityRun | undefined;
   if (grant?.capabilities?.length || req.capabilities?.length) {
     try {
-      caps = await (await import("./exec-capabilities.js")).startCapabilities(grant, req.capabilities ?? [], io, commandSummary(req.argv, (s) => s));
+      const capMod = await import("./exec-capabilities.js");
+      caps = await capMod.startCapabilities(grant, req.capabilities ?? [], io, capMod.capabilityCommandSummary(req.argv, (grant?.capabilities ?? []).map((c) => c.name)));
     } catch (error) {
       if (error instanceof HookpackError) {
         audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });

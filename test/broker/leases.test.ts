@@ -80,6 +80,8 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
     expect(entries[1]!.lease).toBe(entries[0]!.lease);
     expect(entries[1]!.verified).toBe("revoked");
     expect(entries[0]).toMatchObject({ capability: "read-staging-db", provider: "vault", scope: "read-only, staging database", agent: "claude-code", session: "s-lease", toolCallId: "toolu_1" });
+    // The lease names the command as the agent wrote it.
+    expect(entries[0]!.command).toBe(`$cap:read-staging-db psql -tA -c 'select current_user, count(*) from orders'`);
     expect(world.vault.requests.filter((r) => r.path === "sys/leases/revoke").length).toBeGreaterThan(0);
   });
 
@@ -178,7 +180,7 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     const minted = newestLease();
     const drill = (await p.cli(["revoke", "--leases"]));
     expect(drill.status, drill.stderr).toBe(0);
-    expect(drill.stdout).toMatch(/^hookpack: revoked \(verified gone\) lease l_[a-z2-7]{20}: read-staging-db \(vault; read-only, staging database\); it belonged to grant g_[a-z2-7]{26}, claude-code session s-lease, tool call toolu_drill, `bash -c/m);
+    expect(drill.stdout).toMatch(/^hookpack: revoked \(verified gone\) lease l_[a-z2-7]{20}: read-staging-db \(vault; read-only, staging database\); it belonged to grant g_[a-z2-7]{26}, claude-code session s-lease, tool call toolu_drill, `\$cap:read-staging-db psql -tA -c 'select pg_sleep\(30\)'`$/m);
     const done = await bg.done;
     // The session was terminated by the revoke: psql died long before its 30 s sleep.
     expect(done.code).not.toBe(0);
