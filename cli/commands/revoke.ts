@@ -133,7 +133,7 @@ const when = (ts: string) => ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
 
 export const revoke: Command = {
   name: "revoke",
-  summary: "revoke a secret: refuse every reference, invalidate grants, show what used it and how to rotate it",
+  summary: "revoke a secret: refuse every reference, invalidate grants, show what used it and how to rotate it; --leases: revoke every open lease now",
   usage: "hookpack revoke NAME [--since <time>] [--json] | hookpack revoke --leases [--json]",
   async run(args, io: Io) {
     const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean", default: false }, since: { type: "string", default: "30d" }, leases: { type: "boolean", default: false } }, strict: true, allowPositionals: true });
