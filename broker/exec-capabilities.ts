@@ -56,8 +56,13 @@ export async function startCapabilities(grant: Grant | undefined, asked: readonl
   const end = (outcome: "revoked_at_exit" | "expired_without_reuse") =>
     Promise.all(
       minted.map(async (m) => {
-        const r = await endLease(io.home, m.lease, outcome, ctx);
-        if (r.outcome === "revoke_failed") io.note(`hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be revoked: ${r.error}. It stays listed in \`hookpack leases\`; the next hookpack run retries, or run \`hookpack revoke --leases\`.\n`);
+        try {
+          const r = await endLease(io.home, m.lease, outcome, ctx);
+          if (r.outcome === "revoke_failed") io.note(`hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be revoked: ${r.error}. It stays listed in \`hookpack leases\`; the next hookpack run retries, or run \`hookpack revoke --leases\`.\n`);
+        } catch (error) {
+          // The record stays (owned by this dead-soon process), so the next sweep revokes it.
+          io.note(`hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be ended: ${(error as Error).message}. The next hookpack run revokes it, or run \`hookpack revoke --leases\`.\n`);
+        }
       }),
     ).then(() => undefined);
   const soonest = Math.min(...minted.map((m) => Date.parse(m.lease.expiresAt)));
