@@ -19,7 +19,7 @@
 //   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, sessionEndEvent, textOf } from "./common.js";
+import { EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -46,6 +46,7 @@ export function fastValidateCodex(payload: unknown): boolean {
   const name = payload.hook_event_name;
   const p = payload;
   if (name === "SessionEnd") return fastSessionEnd(p);
+  if (name === "UserPromptSubmit") return fastPromptSubmit(p);
   if (name !== "PreToolUse" && name !== "PostToolUse") return true;
   return (
     typeof p.session_id === "string" &&
@@ -90,12 +91,15 @@ async function parse(payload: unknown): Promise<Parsed> {
       // The rollout (~/.codex/sessions/…/rollout-….jsonl) keeps every command's raw output, even
       // what the model got redacted; Codex writes nothing to it after SessionEnd (checked, 0.169.0).
       return sessionEndEvent("codex", p);
+    case "UserPromptSubmit":
+      // The prompt before the model sees it; `decision:"block"` stops the turn (checked end to end).
+      return promptSubmitEvent("codex", payload as { session_id: string; cwd: string; transcript_path?: string | null; prompt: string });
     default:
       return { kind: "ignored", eventName: p.hook_event_name };
   }
 }
 
-const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", SessionEnd: "session-end" };
+const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", SessionEnd: "session-end", UserPromptSubmit: "prompt-submit" };
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
@@ -119,6 +123,7 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.hasOutput) return jsonResponse({ ...warnings, decision: "block", reason: textOf(decision.output) });
     return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
   }
+  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
   return EMPTY_RESPONSE;
 }
 
@@ -152,9 +157,10 @@ export const codex: Adapter = {
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
+      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
     ],
     notes: [
-      "Codex CLI runs no hook until you trust it, and says nothing: start `codex` in this project, type `/hooks`, and trust the three hookpack entries (PreToolUse, PostToolUse, SessionEnd). Project hooks (.codex/hooks.json) also need the project itself trusted. Do it again after every hookpack upgrade (the command changes). Until then Codex sessions are NOT protected.",
+      "Codex CLI runs no hook until you trust it, and says nothing: start `codex` in this project, type `/hooks`, and trust the four hookpack entries (PreToolUse, PostToolUse, SessionEnd, UserPromptSubmit). Project hooks (.codex/hooks.json) also need the project itself trusted. Do it again after every hookpack upgrade (the command changes). Until then Codex sessions are NOT protected.",
       "Codex has no read tool: file reads go through the shell, so hookpack checks them as commands and redacts their output.",
     ],
   },

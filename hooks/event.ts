@@ -54,7 +54,21 @@ export type HookEvent =
       /** Files where the agent keeps this call's FULL output for the model to read later (a long output persisted to disk). */
       spill?: readonly string[];
     }
-  | { kind: "session-start"; agent: AgentId; session: Session }
+  | {
+      kind: "session-start";
+      agent: AgentId;
+      session: Session;
+      /** Files the agent loads into the model's context at session start (instruction and memory files), when the adapter knows them. */
+      contextFiles?: readonly string[];
+    }
+  | {
+      /** The user submitted a prompt; the hook runs before the model sees it. */
+      kind: "prompt-submit";
+      agent: AgentId;
+      session: Session;
+      /** The prompt text as the agent will send it. */
+      prompt: string;
+    }
   | {
       kind: "session-end";
       agent: AgentId;

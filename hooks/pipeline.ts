@@ -49,7 +49,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     const mode = failureMode(kind, known);
     debug(`failure (${mode}) in ${kind}: ${what}`);
     const message = masker.mask(mode === "closed" ? FAILURE_MESSAGES.closed(what, known) : FAILURE_MESSAGES.open(what));
-    if (event && mode === "closed" && (event.kind === "before-tool" || event.kind === "after-tool")) {
+    if (event && mode === "closed" && (event.kind === "before-tool" || event.kind === "after-tool" || event.kind === "prompt-submit")) {
       const decision: Decision = { kind: "deny", codes: ["HOOKPACK_FAILED"], reason: message };
       return guard(adapter.render(decision, event, payload));
     }
@@ -91,7 +91,11 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     options.onEvent?.(event);
   } catch (error) {
     if (!isPayloadError(error)) throw error;
-    return fail(adapter.classify(payload), `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement());
+    const kind = adapter.classify(payload);
+    // A prompt we could not read is held back in the agent's own prompt answer (some agents, e.g.
+    // Copilot's userPromptSubmitted, have no exit code that blocks).
+    const stub: HookEvent | undefined = kind === "prompt-submit" ? { kind, agent: adapter.id, session: { id: "", cwd: "", transcriptPath: undefined }, prompt: "" } : undefined;
+    return fail(kind, `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement(), stub, payload);
   }
 
   const context: RuleContext = {

@@ -100,6 +100,11 @@ async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: Hook
       // The agent wrote a literal secret: it holds the value, which therefore needs rotating.
       entries.push({ kind: "exposure-found", ...ctx, where: `${agent} ${tool?.name ?? "tool"} input`, rule: "deny-literal-secrets" });
     }
+    if (decision.codes.includes("SECRET_IN_PROMPT")) {
+      // The user pasted a value into a prompt: it sits in their terminal and the agent's history.
+      // (Managed values are recorded by name by the rule itself.)
+      entries.push({ kind: "exposure-found", ...ctx, where: `${agent} prompt`, rule: "guard-prompt" });
+    }
   } else if (decision.hasOutput) {
     const labels = [...JSON.stringify(decision.output).matchAll(/\[REDACTED:([^\]]{1,64})\]/g)].map((m) => m[1]!);
     const before = [...JSON.stringify(event.kind === "after-tool" ? event.output : null).matchAll(/\[REDACTED:/g)].length;
