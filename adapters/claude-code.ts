@@ -216,6 +216,11 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
   }
+  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
+    // The user reads systemMessage; the model gets the same names-only notice as context.
+    const text = decision.warnings.join("\n");
+    return json({ systemMessage: text, hookSpecificOutput: { hookEventName, additionalContext: text } });
+  }
   if (event.kind === "prompt-submit") {
     // `block` erases the prompt from the context; the reason is shown to the user only, and
     // suppressOriginalPrompt keeps the prompt (and the value in it) out of that message.
@@ -246,11 +251,13 @@ export const claudeCode: Adapter = {
     format: "claude-settings-json",
     files: { project: ".claude/settings.json", local: ".claude/settings.local.json", user: ".claude/settings.json" },
     projectDirVariable: "CLAUDE_PROJECT_DIR",
+    contextFiles: { project: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"], user: [".claude/CLAUDE.md"] },
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
       { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
+      { event: "SessionStart", matcher: undefined, timeout: 30 },
     ],
   },
 };

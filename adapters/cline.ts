@@ -231,6 +231,7 @@ export const cline: Adapter = {
     // Directories of hook files; Cline has no untracked local hooks folder: "local" uses the project one.
     files: { project: ".clinerules/hooks", local: ".clinerules/hooks", user: ".cline/hooks" },
     projectDirVariable: undefined,
+    contextFiles: { project: [".clinerules"], user: [] },
     registrations: [
       { event: "PreToolUse", matcher: undefined, timeout: 120 },
       { event: "PostToolUse", matcher: undefined, timeout: 120 },

@@ -219,6 +219,7 @@ export const copilot: Adapter = {
     entry: (reg, command) => ({ type: "command", bash: command, timeoutSec: reg.timeout }),
     files: { project: ".github/hooks/hookpack.json", local: ".github/hooks/hookpack.json", user: ".copilot/hooks/hookpack.json" },
     projectDirVariable: "COPILOT_PROJECT_DIR",
+    contextFiles: { project: [".github/copilot-instructions.md", "AGENTS.md", "CLAUDE.md", "GEMINI.md"], user: [".copilot/copilot-instructions.md"] },
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },

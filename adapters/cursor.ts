@@ -147,6 +147,7 @@ export const cursor: Adapter = {
     // Cursor has no untracked local hooks file: "local" uses the project file.
     files: { project: ".cursor/hooks.json", local: ".cursor/hooks.json", user: ".cursor/hooks.json" },
     projectDirVariable: "CURSOR_PROJECT_DIR",
+    contextFiles: { project: [".cursorrules", "AGENTS.md"], user: [] },
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },

@@ -173,6 +173,7 @@ export const qwen: Adapter = {
     // Qwen has no untracked local settings file: "local" uses the project file.
     files: { project: ".qwen/settings.json", local: ".qwen/settings.json", user: ".qwen/settings.json" },
     projectDirVariable: "QWEN_PROJECT_DIR",
+    contextFiles: { project: ["QWEN.md", "AGENTS.md"], user: [".qwen/QWEN.md"] },
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },

@@ -40,7 +40,11 @@ async function findIn(view: string, how: string | undefined, context: RuleContex
   const hits: TextHit[] = await findSecrets(view, "prompt.txt", context.scanner, context.managed);
   return hits.map((h) => {
     context.noteSecret(view.slice(h.start, h.end), h.managed ?? h.ruleId);
-    if (h.managed) return { what: `the value of the stored secret ${h.managed}`, name: h.managed, managed: true, how, ...(withLines ? { line: lineOf(view, h.start) } : {}) };
+    if (h.managed) {
+      const fromEnv = context.inherited?.secrets.some((s) => s.name === h.managed) === true;
+      const what = fromEnv ? `the value of the environment variable ${h.managed}` : `the value of the stored secret ${h.managed}`;
+      return { what, name: h.managed, managed: !fromEnv, how, ...(withLines ? { line: lineOf(view, h.start) } : {}) };
+    }
     const f = { ruleId: h.ruleId, messageId: h.messageId ?? h.ruleId } as Finding;
     return { what: `a ${describeFinding(f)}`, name: suggestName(f), managed: false, how, ...(withLines ? { line: lineOf(view, h.start) } : {}) };
   });

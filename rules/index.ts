@@ -1,5 +1,6 @@
 // hookpack's preset: the rules every hook runs, in order.
 import { denyLiteralSecrets } from "./deny-literal-secrets.js";
+import { guardContextFiles } from "./guard-context-files.js";
 import { guardPrompt } from "./guard-prompt.js";
 import { protectHookpackState } from "./protect-state.js";
 import { guardReads } from "./read-guard.js";
@@ -17,4 +18,4 @@ const cleanSessionState = lazyRule({
   load: async () => (await import("./state-clean.js")).cleanSessionState,
 });
 
-export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, redactToolOutput, guardPrompt, cleanSessionState];
+export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, redactToolOutput, guardPrompt, guardContextFiles, cleanSessionState];

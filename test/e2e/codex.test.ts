@@ -18,6 +18,7 @@ import {
   tokenFileLeaks,
   tokenFileGuarded,
   type ToolCall,
+  expectNoRequestCarries,
   expectPromptNeverSent,
   promptManagedValueRun,
   promptTokenRun,
@@ -69,7 +70,7 @@ const codex = defineAgent<object, { hooksFile?: "json" | "toml" }>({
       expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toMatch(/# >>> hookpack[\s\S]*\[\[hooks\.PreToolUse\]\][\s\S]*\[\[hooks\.PostToolUse\]\]/);
     } else {
       const hooks = (JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse", "SessionEnd", "UserPromptSubmit"]);
+      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse", "SessionEnd", "SessionStart", "UserPromptSubmit"]);
     }
   },
   run: ({ client, sb, env, opts }) => {
@@ -238,6 +239,29 @@ describe(`e2e: real codex client + hookpack: the prompt guard`, () => {
     "negative control: without hookpack the pasted token reaches the server",
     async () => {
       await promptTokenRun(codex, false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe("e2e: real codex client + hookpack: AGENTS.md", () => {
+  it(
+    "a token in AGENTS.md never reaches the server: the prompt is held back until the file is cleaned",
+    async () => {
+      const token = fakeGithubToken();
+      const s = await codex.scenario([{ text: "Done." }], { hooks: true, forbid: [token], files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` } });
+      expectNoRequestCarries(s.fake.requests(), [token], "token from AGENTS.md");
+      expect(s.fake.requests().filter((r) => r.path.includes("responses")), s.diag()).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "negative control: without hookpack the token in AGENTS.md reaches the server",
+    async () => {
+      const token = fakeGithubToken();
+      const s = await codex.scenario([{ text: "Done." }], { hooks: false, forbid: [token], files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` } });
+      expect(s.fake.requests().some((r) => r.leaks.includes(token)), s.diag()).toBe(true);
     },
     TEST_TIMEOUT,
   );
