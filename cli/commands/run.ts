@@ -2,6 +2,11 @@
 // its environment inherited. Removed variables are named (never their values); with --import
 // their values go into the store first (a copy on disk, asked for), so `$secret:NAME` works.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { hookManagedSecrets } from "../../broker/hook-cache.js";
+import { startRelay, type Relay } from "../../broker/relay.js";
+import { inheritedEnv, withInherited } from "../../rules/inherited-env.js";
 import { parseArgs } from "node:util";
 import { HookpackError } from "../../installer/errors.js";
 import { planAgentEnv } from "../../broker/agent-env.js";
@@ -9,7 +14,14 @@ import { secretScanner } from "../../rules/secretlint.js";
 import type { Command } from "../io.js";
 import { importEnv } from "./secret.js";
 
-const USAGE = "hookpack run [--keep NAME]… [--import] -- <agent> [args…]";
+const USAGE = "hookpack run [--keep NAME]… [--import] [--relay [--upstream URL] [--upstream-ca FILE]] -- <agent> [args…]";
+
+/** Where each agent takes its model API's base URL from, and the provider it talks to by default. */
+const BASE_URL: Array<{ match: RegExp; variable: string; upstream: string }> = [
+  { match: /^claude$/, variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com" },
+  { match: /^gemini$/, variable: "GOOGLE_GEMINI_BASE_URL", upstream: "https://generativelanguage.googleapis.com" },
+  { match: /.*/, variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1" },
+];
 
 export const run: Command = {
   name: "run",
@@ -20,7 +32,13 @@ export const run: Command = {
     if (dd === -1 || dd === args.length - 1) throw new HookpackError("USAGE", "hookpack: `run` needs `--` and the agent to start.", `usage: ${USAGE}`);
     const { values, positionals } = parseArgs({
       args: args.slice(0, dd),
-      options: { keep: { type: "string", multiple: true }, import: { type: "boolean", default: false } },
+      options: {
+        keep: { type: "string", multiple: true },
+        import: { type: "boolean", default: false },
+        relay: { type: "boolean", default: false },
+        upstream: { type: "string" },
+        "upstream-ca": { type: "string" },
+      },
       strict: true,
       allowPositionals: true,
     });
@@ -36,6 +54,30 @@ export const run: Command = {
     }
     if (plan.kept.length > 0) io.err(`hookpack: kept ${plan.kept.join(", ")} (the agent's own credential; hookpack redacts its value from tool output).\n`);
     for (const note of plan.notes) io.err(`hookpack: ${note}\n`);
+    let relay: Relay | undefined;
+    if (values.relay) {
+      const base = cmd.split(/[\\/]/).pop()!.replace(/(\.exe|\.cmd|\.js|\.cjs)$/i, "");
+      const target = BASE_URL.find((b) => b.match.test(base))!;
+      const current = io.env[target.variable];
+      const upstream = values.upstream ?? (current && current.startsWith("https://") ? current : target.upstream);
+      let ca: Buffer | undefined;
+      if (values["upstream-ca"]) {
+        try {
+          ca = readFileSync(resolve(io.cwd, values["upstream-ca"]));
+        } catch (error) {
+          throw new HookpackError("USAGE", `hookpack: cannot read the CA file ${values["upstream-ca"]}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, "pass a PEM file.");
+        }
+      }
+      const managed = withInherited(hookManagedSecrets(io.env, { agent: base }), inheritedEnv(io.env, secretScanner.mayContainSecret));
+      let redacted = 0;
+      relay = await startRelay({ upstream, ca, scanner: secretScanner, managed, onRedacted: (n) => (redacted += n) });
+      plan.env[target.variable] = relay.url;
+      io.err(`hookpack: the agent's model requests go through hookpack's relay (${target.variable}=${relay.url}) to ${upstream}; secrets in them are replaced before they leave.\n`);
+      const stop = relay;
+      process.once("exit", () => void stop.close());
+      const report = () => redacted > 0 && io.err(`hookpack: the relay replaced ${redacted} secret(s) in model requests.\n`);
+      process.once("beforeExit", report);
+    }
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(cmd, rest, { cwd: io.cwd, env: plan.env, stdio: "inherit" });
       const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
@@ -47,6 +89,7 @@ export const run: Command = {
       });
       child.on("close", (code, signal) => {
         for (const [s, h] of handlers) process.off(s, h);
+        void relay?.close();
         resolve(code ?? (signal ? 128 + (({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 } as Record<string, number>)[signal] ?? 1) : 1));
       });
     });
