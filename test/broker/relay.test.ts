@@ -66,7 +66,7 @@ afterAll(async () => {
   tls?.cleanup();
 });
 
-const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+const post = (path: string, body: string, headers: Record<string, string> = {}) =>
   fetch(`${relay.url}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
 
 describe("the model-request relay", () => {
