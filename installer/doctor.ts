@@ -26,6 +26,7 @@ import { shellWrapperPath, tomlLayout } from "./install.js";
 import { shellQuote } from "./runtime.js";
 import { scanShellProfiles } from "./shell-profiles.js";
 import { readToml } from "./toml-hooks.js";
+import { protectionChecks, type AgentProtection } from "./sandbox-doctor.js";
 
 export type CheckStatus = "ok" | "info" | "warn" | "fail";
 
@@ -64,6 +65,8 @@ export interface DoctorReport {
   hookpackHome: string;
   projects: string[];
   checks: DoctorCheck[];
+  /** Per project and installed agent: what holds against a hostile agent (installer/sandbox-doctor.ts). */
+  protection: AgentProtection[];
   /** Checks with status warn or fail. */
   attention: number;
 }
@@ -657,7 +660,6 @@ async function projectChecks(ctx: DoctorContext, store: SecretStore | undefined,
   return out;
 }
 
-/** Every check, in a stable order: the machine, then each project (this one first), per agent. */
 /** Secrets `export`ed from the shell profiles: every agent started from that shell inherits them. */
 function checkShellProfiles(ctx: DoctorContext): DoctorCheck[] {
   const found = scanShellProfiles(ctx.home, secretScanner.mayContainSecret);
@@ -675,12 +677,20 @@ function checkShellProfiles(ctx: DoctorContext): DoctorCheck[] {
   ];
 }
 
+/** Every check, in a stable order: the machine, then each project (this one first), per agent. */
 export async function runDoctor(ctx: DoctorContext, otherProjects: readonly string[] = []): Promise<DoctorReport> {
   const hookNodes = new Map<string, string>();
   const { store, checks: storeChecks } = await checkStore(ctx);
   const projects = [ctx.root, ...otherProjects.filter((p) => p !== ctx.root)];
   const perProject: DoctorCheck[] = [];
-  for (const root of projects) perProject.push(...(await projectChecks({ ...ctx, root }, store, hookNodes)));
+  const protection: AgentProtection[] = [];
+  for (const root of projects) {
+    const found = await projectChecks({ ...ctx, root }, store, hookNodes);
+    const installed = new Set(found.filter((c) => c.id === "hooks" && c.status !== "info" && c.agent).map((c) => c.agent!));
+    const levels = protectionChecks({ ...ctx, root, probe: ctx.runHooks !== false }, Object.values(ADAPTERS), installed);
+    perProject.push(...found, ...levels.checks);
+    protection.push(...levels.protection);
+  }
   const checks = [...checkNode(ctx, hookNodes), ...checkHomePermissions(ctx), ...storeChecks, ...checkSecrets(ctx, store), ...checkShellProfiles(ctx), ...perProject];
   return {
     version: 1,
@@ -689,6 +699,7 @@ export async function runDoctor(ctx: DoctorContext, otherProjects: readonly stri
     hookpackHome: ctx.hookpackHome,
     projects,
     checks,
+    protection,
     attention: checks.filter((c) => c.status === "warn" || c.status === "fail").length,
   };
 }
