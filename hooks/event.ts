@@ -53,6 +53,12 @@ export type HookEvent =
       output: unknown;
       /** Files where the agent keeps this call's FULL output for the model to read later (a long output persisted to disk). */
       spill?: readonly string[];
+      /**
+       * The call failed (a non-zero exit) and the agent reports it on its failure event
+       * (PostToolUseFailure): `output` is what the model reads, and the adapter says in
+       * `capabilities.replaceFailedOutput` whether a hook can replace it.
+       */
+      failed?: boolean;
     }
   | { kind: "session-start"; agent: AgentId; session: Session }
   | {
