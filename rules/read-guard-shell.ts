@@ -414,3 +414,109 @@ function dedupe(ops: ReadOperand[]): ReadOperand[] {
     return true;
   });
 }
+
+/** A call the push/publish gate must scan before it runs. */
+export type GatedCall =
+  | { kind: "git-push"; cwd: string; args: string[]; config: string[] }
+  | { kind: "npm-publish"; cwd: string; tool: string; verb: "publish" | "pack"; args: string[] }
+  | { kind: "unknown"; why: string };
+
+/** git subcommands that never send anything anywhere (a `git p` alias is looked up, these are not). */
+const GIT_LOCAL = new Set([
+  "status", "diff", "log", "add", "commit", "show", "branch", "checkout", "switch", "fetch", "pull", "merge", "rebase", "reset", "stash", "tag",
+  "remote", "config", "rev-parse", "ls-files", "init", "clone", "restore", "rm", "mv", "blame", "grep", "cherry-pick", "describe", "worktree",
+  "submodule", "apply", "am", "format-patch", "reflog", "clean", "bisect", "notes", "shortlog", "cat-file", "for-each-ref", "symbolic-ref",
+  "update-index", "hash-object", "ls-tree", "ls-remote", "rev-list", "version", "help", "revert", "gc", "fsck", "var", "check-ignore", "whatchanged",
+]);
+/** git's global options that take a value as the next word. */
+const GIT_VALUE_OPTS = new Set(["-c", "-C", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env", "--super-prefix"]);
+const PACKAGERS = new Set(["npm", "pnpm", "yarn", "bun"]);
+
+/**
+ * The `git push` and `npm publish`/`npm pack` calls of a command, however they are spelled (`git -c
+ * core.hooksPath= push`, `--no-verify`, through `bash -c`, `env`, a variable, a git alias set in the
+ * same command), with the directory each runs in. A call whose program or verb cannot be known
+ * before it runs while it could be one of these is `unknown`.
+ */
+export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
+  const out: GatedCall[] = [];
+  const scan = scanShell(command);
+  const raw = (w: Word) => command.slice(w.start, w.end);
+  const vars = new Map<string, string>();
+  let cwd = env.cwd;
+  const expand = (w: string) => expandWord(w, vars, { home: env.home, cwd });
+  const resolveDir = (d: string) => (d.startsWith("/") ? d : `${cwd.replace(/\/+$/, "")}/${d}`);
+  const aliases = new Map<string, string>();
+  for (const cmd of scan.commands) {
+    for (const w of cmd.words) if (w.assignment) remember(raw(w), vars, { home: env.home, cwd });
+    const words = argvOf(cmd).map(raw);
+    let i = 0;
+    while (i < words.length) {
+      const name = programName(stripQuotes(words[i]!));
+      if (!WRAPPERS.has(name) && name !== "xargs") break;
+      i++;
+      while (i < words.length && (words[i]!.startsWith("-") || (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) || (name === "timeout" && /^\d/.test(words[i]!)))) i += WRAPPER_VALUE_OPT.test(words[i]!) ? 2 : 1;
+    }
+    if (i >= words.length) continue;
+    const argv = words.slice(i).map(expand);
+    const text = argv.map((a) => a.pattern);
+    const program = programName(text[0]!);
+    const pushy = text.some((t) => /^(push|publish|pack|send-pack)$/.test(t));
+    if (argv[0]!.kind === "dynamic") {
+      if (pushy) out.push({ kind: "unknown", why: `the program \`${words[i]}\` is only known when the command runs` });
+      continue;
+    }
+    if (program === "cd" && argv[1]?.kind === "path") cwd = resolveDir(argv[1].pattern);
+    if (depth < 3 && (SHELLS.has(program) || program === "eval")) {
+      const at = program === "eval" ? 1 : text.findIndex((t, k) => k > 0 && /^-[a-z]*c$/.test(t)) + 1;
+      if (at > 0 && at < text.length) {
+        const script = program === "eval" ? text.slice(1).join(" ") : text[at]!;
+        if (argv.slice(at).some((a) => a.kind === "dynamic")) {
+          if (/push|publish|pack|\$|`/.test(script)) out.push({ kind: "unknown", why: `the script given to ${program} is only known when the command runs` });
+        } else out.push(...gatedCalls(script, { home: env.home, cwd }, depth + 1));
+      }
+      continue;
+    }
+    if (program === "git") {
+      let k = 1;
+      const config: string[] = [];
+      let dir = cwd;
+      while (k < text.length && text[k]!.startsWith("-")) {
+        const opt = text[k]!.replace(/=.*$/s, "");
+        const inline = text[k]!.includes("=") && text[k]!.startsWith("--");
+        const value = inline ? text[k]!.slice(text[k]!.indexOf("=") + 1) : text[k + 1];
+        if (opt === "-c" && value !== undefined) config.push(value);
+        if (opt === "-C" && value !== undefined) dir = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
+        k += GIT_VALUE_OPTS.has(opt) && !inline ? 2 : 1;
+      }
+      const sub = text[k];
+      if (sub === undefined) continue;
+      if (argv[k]!.kind === "dynamic") {
+        out.push({ kind: "unknown", why: `the git subcommand \`${words[i + k]}\` is only known when the command runs` });
+        continue;
+      }
+      // An alias set in this command (git config alias.p push; git -c alias.p=push p).
+      if (sub === "config") {
+        const m = text.slice(k + 1).filter((t) => !t.startsWith("-"));
+        if (/^alias\./.test(m[0] ?? "") && m[1] !== undefined) aliases.set(m[0]!.slice(6), m[1]);
+      }
+      for (const c of config) {
+        const m = /^alias\.([^=]+)=(.*)$/s.exec(c);
+        if (m) aliases.set(m[1]!, m[2]!);
+      }
+      const alias = aliases.get(sub);
+      const isPush = sub === "push" || sub === "send-pack" || (alias !== undefined && /(^|\s|!)(git\s+)?push\b/.test(alias));
+      if (isPush) out.push({ kind: "git-push", cwd: dir, args: text.slice(k + 1), config });
+      else if (alias !== undefined && /push|publish/.test(alias)) out.push({ kind: "unknown", why: `the git alias \`${sub}\`` });
+      else if (!GIT_LOCAL.has(sub) && !sub.startsWith("-")) out.push({ kind: "git-push", cwd: dir, args: ["--hookpack-alias", sub], config });
+      continue;
+    }
+    if (PACKAGERS.has(program)) {
+      const rest = text.slice(1).filter((t) => !t.startsWith("-"));
+      const verb = rest[0] === "npm" && program === "yarn" ? rest[1] : rest[0];
+      if (verb === "publish" || verb === "pack") out.push({ kind: "npm-publish", cwd, tool: program, verb, args: text.slice(1) });
+      else if (argv.slice(1).some((a) => a.kind === "dynamic") && /publish|pack/.test(command)) out.push({ kind: "unknown", why: `the ${program} command is only known when the command runs` });
+    }
+  }
+  return out;
+}
