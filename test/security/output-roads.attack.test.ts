@@ -75,6 +75,20 @@ describe("attack: the output of a FAILED call (PostToolUseFailure)", () => {
     expect(r.stdout).toBe("");
   });
 
+  it("Cursor: postToolUseFailure is registered; a value in its error_message is reported to the model and recorded", async () => {
+    const { cursor } = await import("../../adapters/cursor.js");
+    expect(cursor.config.registrations.map((r) => r.event)).toContain("postToolUseFailure");
+    const before = audit().length;
+    const r = await hook("cursor", { hook_event_name: "postToolUseFailure", conversation_id: "c1", cwd: sb.project, tool_name: "Shell", tool_input: { command: "./deploy.sh" }, tool_use_id: "t", error_message: `key=${managedValue}` });
+    const out = JSON.parse(r.stdout) as { additional_context: string };
+    const recorded = audit()
+      .slice(before)
+      .some((e) => e.kind === "exposure-found");
+    t.attempt(noValue(r.stdout) && recorded && /failed Shell call/.test(out.additional_context));
+    expect(out.additional_context).toMatch(/failed Shell call[\s\S]*rotate/);
+    expect(recorded).toBe(true);
+  });
+
   it("Qwen Code: the same exposure is recorded in the audit log too", async () => {
     const before = audit().length;
     const r = await hook("qwen", { ...base(), hook_event_name: "PostToolUseFailure", tool_name: "run_shell_command", tool_input: { command: "./deploy.sh" }, tool_use_id: "t", error: `key=${managedValue}` });
