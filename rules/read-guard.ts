@@ -13,7 +13,7 @@
 //   - everything else: allowed without comment.
 import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { isAbsolute, join, resolve } from "node:path";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Evidence, HookEvent, Verdict } from "../hooks/event.js";
 import type { SecretPath } from "./read-guard-paths.js";
 import { cleanFileInPlace, findSecrets, type TextHit } from "./redact-tool-output.js";
@@ -194,7 +194,9 @@ async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Pro
       else if (op.kind === "glob") for (const f of expandGlob(op.word, cwd, dotglob, patternRegExp)) files.add(f);
       else dynamic.push({ word: op.word, program: op.program, why: op.why });
     }
-    return { files: [...files].slice(0, 256), dynamic };
+    // hookpack's own bundles (the brokered command a rewrite produced runs `node …/hookpack.cjs`) hold no secret.
+    const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
+    return { files: [...files].filter((f) => own === undefined || dirname(f) !== own || !f.endsWith(".cjs")).slice(0, 256), dynamic };
   }
   return { files: [], dynamic: [] };
 }
