@@ -145,8 +145,32 @@ describe("attack: reading a secret-bearing file through the shell (real hook pro
   }
 });
 
+describe("attack: the same reads through other agents' shells (the guard is agent-neutral)", () => {
+  const t = tally("read-guard/other agents");
+  for (const command of ["python3 -c \"print(open('.env').read())\"", "cat .en*", "F=.env; tar cf - $F"]) {
+    it(`Gemini CLI run_shell_command: ${command}`, async () => {
+      const payload = { session_id: "s-g", transcript_path: join(sb.root, "g.jsonl"), cwd: sb.project, hook_event_name: "BeforeTool", timestamp: new Date().toISOString(), tool_name: "run_shell_command", tool_input: { command } };
+      const r = await hookpack(["hook", "gemini"], { input: JSON.stringify(payload), env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project });
+      const out = r.stdout ? (JSON.parse(r.stdout) as { decision?: string }) : {};
+      const leaked = values().some((v) => (r.stdout + r.stderr).includes(v));
+      t.attempt(out.decision === "deny" && !leaked);
+      expect(out.decision, r.stdout + r.stderr).toBe("deny");
+      expect(leaked).toBe(false);
+    });
+    it(`Qwen Code run_shell_command: ${command}`, async () => {
+      const payload = { session_id: "s-q", transcript_path: join(sb.root, "q.jsonl"), cwd: sb.project, hook_event_name: "PreToolUse", tool_name: "run_shell_command", tool_input: { command }, tool_use_id: "t" };
+      const r = await hookpack(["hook", "qwen"], { input: JSON.stringify(payload), env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project });
+      const decision = r.stdout ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } }).hookSpecificOutput?.permissionDecision : undefined;
+      const leaked = values().some((v) => (r.stdout + r.stderr).includes(v));
+      t.attempt(decision === "deny" && !leaked);
+      expect(decision, r.stdout + r.stderr).toBe("deny");
+      expect(leaked).toBe(false);
+    });
+  }
+});
+
 describe("the guard still lets ordinary work through (no false alarms)", () => {
-  for (const command of ["ls -la", "cat README.md", "git status", "npm test", "grep -n demo README.md", "echo .env", "node -e 'console.log(1+1)'", "python3 -c 'print(42)'", "wc -l .env", "rm -f n.txt", "git commit -m \"$MSG\"", "cat $(git rev-parse --show-toplevel)/README.md"]) {
+  for (const command of ["ls -la", "cat README.md", "git status", "npm test", "grep -n demo README.md", "echo .env", "node -e 'console.log(1+1)'", "python3 -c 'print(42)'", "wc -l .env", "rm -f n.txt", "git commit -m \"$MSG\"", "cat $(git rev-parse --show-toplevel)/README.md", "node -e \"console.log(require('./package.json').version)\"", "python3 -m pytest -q", "npm run build", "git diff HEAD~1", "grep -rn TODO config", "for f in READ*.md; do wc -l \"$f\"; done", "echo $HOME && ls ~", "tar czf out.tgz config"]) {
     it(`allows: ${command}`, async () => {
       const { r, decision } = await preBash(command);
       expect(decision?.permissionDecision, `${command}\n${r.stdout}`).not.toBe("deny");
