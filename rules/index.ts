@@ -2,6 +2,7 @@
 import { denyLiteralSecrets } from "./deny-literal-secrets.js";
 import { guardContextFiles } from "./guard-context-files.js";
 import { guardPrompt } from "./guard-prompt.js";
+import { gatePushPublish } from "./gate-push-publish.js";
 import { protectHookpackState } from "./protect-state.js";
 import { guardReads } from "./read-guard.js";
 import { redactToolOutput } from "./redact-tool-output.js";
@@ -18,4 +19,4 @@ const cleanSessionState = lazyRule({
   load: async () => (await import("./state-clean.js")).cleanSessionState,
 });
 
-export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, redactToolOutput, guardPrompt, guardContextFiles, cleanSessionState];
+export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, gatePushPublish, redactToolOutput, guardPrompt, guardContextFiles, cleanSessionState];
