@@ -34,6 +34,11 @@ export interface Capabilities {
   replaceOutputAsText?: boolean;
   /** The before-tool hook can make the agent ask the user (default true). */
   askUser?: boolean;
+  /**
+   * The failure event (a call that failed: Claude's PostToolUseFailure) can replace or withhold what
+   * the model reads (default false: it can only add a warning, so exposures are recorded).
+   */
+  replaceFailedOutput?: boolean;
 }
 
 export type Scope = "project" | "local" | "user";
@@ -82,6 +87,12 @@ export interface ConfigLayout {
   /** How a hook command refers to the project root at run time, if the agent offers one. */
   projectDirVariable: string | undefined;
   registrations: readonly HookRegistration[];
+  /**
+   * Instruction and memory files the agent loads into the model's context: `project` names are
+   * looked up in the session's directory and each parent up to the repository root, `user` paths
+   * are relative to HOME. A secret in one of them reaches the model with every prompt.
+   */
+  contextFiles?: { project: readonly string[]; user: readonly string[] };
   /** What the user must still do after install for the hooks to run (a trust step), one line each. */
   notes?: readonly string[];
 }

@@ -9,7 +9,7 @@
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
-import { forEachString, mapStrings } from "../hooks/json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
@@ -85,7 +85,7 @@ function sessionState(p: { session_id: string; cwd: string; transcript_path?: st
 }
 
 type Base = { session_id: string; cwd: string; transcript_path?: string; hook_event_name: string };
-type ToolPayload = Base & { tool_name: string; tool_input: Record<string, unknown>; tool_use_id?: string; tool_response?: unknown };
+type ToolPayload = Base & { tool_name: string; tool_input: Record<string, unknown>; tool_use_id?: string; tool_response?: unknown; error?: string };
 
 /**
  * Validates with zod at the edge. A hand-written check that accepts only payloads the zod schemas
@@ -107,8 +107,17 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
         kind: "event",
         event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: p.tool_response, spill: spillOf(p.tool_response) },
       };
+    case "PostToolUseFailure":
+      // A failed call (for Bash, a non-zero exit): the model reads `error`, which holds the
+      // command's output. The answer can only add context, never replace it.
+      return {
+        kind: "event",
+        event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: { error: p.error }, failed: true },
+      };
     case "SessionStart":
       return { kind: "event", event: { kind: "session-start", agent: "claude-code", session: session(p) } };
+    case "UserPromptSubmit":
+      return { kind: "event", event: { kind: "prompt-submit", agent: "claude-code", session: session(p), prompt: (payload as { prompt: string }).prompt } };
     case "SessionEnd":
     case "Stop":
       return { kind: "event", event: { kind: "session-end", agent: "claude-code", session: session(p), reason: name === "Stop" ? "stop" : p.reason, state: sessionState(p) } };
@@ -120,9 +129,11 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
 const KIND_OF_EVENT: Record<string, EventKind> = {
   PreToolUse: "before-tool",
   PostToolUse: "after-tool",
+  PostToolUseFailure: "after-tool",
   SessionStart: "session-start",
   SessionEnd: "session-end",
   Stop: "session-end",
+  UserPromptSubmit: "prompt-submit",
 };
 
 const WIRE_EVENT: Record<HookEvent["kind"], string> = {
@@ -130,6 +141,7 @@ const WIRE_EVENT: Record<HookEvent["kind"], string> = {
   "after-tool": "PostToolUse",
   "session-start": "SessionStart",
   "session-end": "SessionEnd",
+  "prompt-submit": "UserPromptSubmit",
 };
 
 const json = (value: unknown): HookResponse => ({ exitCode: 0, stdout: `${JSON.stringify(value)}\n`, stderr: "" });
@@ -143,13 +155,13 @@ export function fitOutput(output: unknown, limit = MAX_UPDATED_OUTPUT_CHARS): un
     if (size <= limit) return current;
     let longestPath: string | undefined;
     let longestLength = 0;
-    forEachString(current, (text, path) => {
-      if (text.length > longestLength) [longestPath, longestLength] = [path, text.length];
+    forEachString(current, (text, _path, keys) => {
+      if (text.length > longestLength) [longestPath, longestLength] = [pathKey(keys), text.length];
     });
     if (longestPath === undefined) break;
     const keep = Math.max(0, longestLength - (size - limit) - 128);
-    current = mapStrings(current, (text, path) =>
-      path === longestPath ? `${text.slice(0, keep)}\n[hookpack: ${text.length - keep} chars cut to fit the hook response limit]` : text,
+    current = mapStrings(current, (text, _path, keys) =>
+      pathKey(keys) === longestPath ? `${text.slice(0, keep)}\n[hookpack: ${text.length - keep} chars cut to fit the hook response limit]` : text,
     );
   }
   return current;
@@ -183,6 +195,10 @@ export function withholdOutput(output: unknown, notice: string): unknown {
   });
 }
 
+/** What the model is told next to a failed call's output that held secrets hookpack could not take out. */
+export const FAILED_OUTPUT_NOTICE =
+  "Claude Code does not let a hook replace the output of a failed call, so that output reached you as it was. Do not repeat, store or send any secret value from it; tell the user which secret was exposed so they can rotate it. To use a secret, refer to it as $secret:NAME in a command instead of printing it.";
+
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   const hookEventName = WIRE_EVENT[event.kind];
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
@@ -199,6 +215,11 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
   }
+  if (event.kind === "after-tool" && event.failed) {
+    // PostToolUseFailure reads only additionalContext: the output already reached the model.
+    const context = decision.kind === "deny" ? `${decision.reason}\n${FAILED_OUTPUT_NOTICE}` : decision.warnings.join("\n");
+    return context ? json({ hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context } }) : EMPTY;
+  }
   if (event.kind === "after-tool") {
     const out: Record<string, unknown> = {};
     if (decision.kind === "deny") {
@@ -211,6 +232,16 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.hasOutput) out.hookSpecificOutput = { hookEventName, updatedToolOutput: fitOrWithhold(decision.output, decision.reason) };
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
+  }
+  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
+    // The user reads systemMessage; the model gets the same names-only notice as context.
+    const text = decision.warnings.join("\n");
+    return json({ systemMessage: text, hookSpecificOutput: { hookEventName, additionalContext: text } });
+  }
+  if (event.kind === "prompt-submit") {
+    // `block` erases the prompt from the context; the reason is shown to the user only, and
+    // suppressOriginalPrompt keeps the prompt (and the value in it) out of that message.
+    if (decision.kind === "deny") return json({ decision: "block", reason: decision.reason, hookSpecificOutput: { hookEventName, suppressOriginalPrompt: true } });
   }
   if (decision.kind === "proceed" && decision.warnings.length > 0) return json({ systemMessage: decision.warnings.join("\n") });
   return EMPTY;
@@ -237,10 +268,14 @@ export const claudeCode: Adapter = {
     format: "claude-settings-json",
     files: { project: ".claude/settings.json", local: ".claude/settings.local.json", user: ".claude/settings.json" },
     projectDirVariable: "CLAUDE_PROJECT_DIR",
+    contextFiles: { project: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"], user: [".claude/CLAUDE.md"] },
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
+      { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
+      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
+      { event: "SessionStart", matcher: undefined, timeout: 30 },
     ],
   },
 };

@@ -9,7 +9,9 @@
 //    "cursor_version":"2.x","workspace_roots":["/home/u/app"],"user_email":"…","transcript_path":"…",
 //    "tool_name":"Shell","tool_input":{"command":"ls"},"tool_use_id":"…","cwd":"/home/u/app"}
 // postToolUse adds "tool_output" (for Shell a JSON TEXT {"output":…,"exitCode":…}); it fires only
-// for successful calls.
+// for successful calls. A failed one fires postToolUseFailure with "error_message" instead; hookpack
+// registers it too (issue 14): its output cannot be replaced either, so the model is warned and the
+// exposure recorded.
 //
 // What Cursor does with our answers [3p]:
 // - preToolUse `{"permission":"deny","user_message":…,"agent_message":…}` blocks; `"ask"` asks;
@@ -21,7 +23,7 @@
 // Cursor also runs Claude Code's hooks from .claude/settings*.json: ./host.ts keeps the Claude
 // Code hook from running a second time when this one is installed.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
-import type { Adapter, Parsed } from "./adapter.js";
+import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Shell: "shell", Read: "read-file", Write: "write-file", Edit: "write-file", Grep: "search", Glob: "search" };
@@ -40,9 +42,10 @@ type Payload = {
   tool_input: Record<string, unknown>;
   tool_use_id?: string;
   tool_output?: unknown;
+  error_message?: string;
 };
 
-const HANDLED: Record<string, EventKind> = { preToolUse: "before-tool", postToolUse: "after-tool" };
+const HANDLED: Record<string, EventKind> = { preToolUse: "before-tool", postToolUse: "after-tool", postToolUseFailure: "after-tool" };
 
 // ---- fast check: may only say true for payloads ./cursor-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -83,10 +86,20 @@ async function parse(payload: unknown): Promise<Parsed> {
     validateCursorPayload(payload);
   }
   const p = payload as Payload;
+  if (p.hook_event_name === "beforeSubmitPrompt") {
+    // {conversation_id, prompt, attachments, …}: the prompt before the model sees it.
+    const q = payload as { prompt?: unknown };
+    if (typeof q.prompt !== "string") throw new PayloadError("prompt", "expected a string");
+    const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: typeof p.cwd === "string" ? p.cwd : (Array.isArray(p.workspace_roots) && typeof p.workspace_roots[0] === "string" ? p.workspace_roots[0] : ""), transcriptPath: undefined };
+    return { kind: "event", event: { kind: "prompt-submit", agent: "cursor", session, prompt: q.prompt } };
+  }
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
   const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: p.cwd ?? p.workspace_roots?.[0] ?? "", transcriptPath: p.transcript_path ?? undefined };
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "cursor", session, tool: toolCall(p) } };
+  if (p.hook_event_name === "postToolUseFailure") {
+    return { kind: "event", event: { kind: "after-tool", agent: "cursor", session, tool: toolCall(p), output: { error_message: p.error_message ?? "" }, failed: true } };
+  }
   return { kind: "event", event: { kind: "after-tool", agent: "cursor", session, tool: toolCall(p), output: p.tool_output } };
 }
 
@@ -110,6 +123,8 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     }
     if (decision.kind === "proceed" && decision.warnings.length > 0) return jsonResponse({ additional_context: decision.warnings.join("\n") });
   }
+  // beforeSubmitPrompt: `continue:false` stops the prompt; user_message is shown to the user.
+  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ continue: false, user_message: decision.reason });
   return EMPTY_RESPONSE;
 }
 
@@ -121,6 +136,7 @@ export const cursor: Adapter = {
   parse,
   classify(payload) {
     const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
+    if (name === "beforeSubmitPrompt") return "prompt-submit";
     return (typeof name === "string" && HANDLED[name]) || "unknown";
   },
   render,
@@ -137,9 +153,12 @@ export const cursor: Adapter = {
     // Cursor has no untracked local hooks file: "local" uses the project file.
     files: { project: ".cursor/hooks.json", local: ".cursor/hooks.json", user: ".cursor/hooks.json" },
     projectDirVariable: "CURSOR_PROJECT_DIR",
+    contextFiles: { project: [".cursorrules", "AGENTS.md"], user: [] },
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },
+      { event: "postToolUseFailure", matcher: undefined, timeout: 30 },
+      { event: "beforeSubmitPrompt", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Cursor loads project hooks only in a trusted workspace (`cursor-agent --trust`). Cursor cannot replace shell or read output from a hook: hookpack blocks secret reads and literal secrets before a tool runs and brokers $secret: references; a command that prints a secret some other way shows it to the model, and hookpack warns it. Cursor's hook protocol was checked only against third-party readings.",

@@ -1,8 +1,9 @@
 // The rule contract and the one place verdict precedence is written down.
-import type { Decision, EventKind, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
+import type { Decision, EventKind, Evidence, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
 import type { PermissionRules } from "./agent-permissions.js";
 import type { SecretRefHost } from "./rewrite-secret-refs.js";
 import type { SecretScanner } from "./secretlint.js";
+import type { InheritedEnv } from "./inherited-env.js";
 
 export interface RuleContext {
   /** Pattern detection (secretlint behind a prefilter). */
@@ -18,6 +19,10 @@ export interface RuleContext {
    * HOME, hook directories ending in "/"), from the adapter's config layout.
    */
   hookConfigFiles?: () => readonly string[];
+  /** The instruction and memory files the agent loads for a session directory (absolute paths, existing or not). */
+  contextFiles?: (cwd: string) => readonly string[];
+  /** Secrets in the environment the agent inherited (names; values matched in memory only). */
+  inherited?: InheritedEnv;
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
 }
@@ -51,11 +56,18 @@ export interface Rule {
  */
 export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
   const denies = verdicts.filter((v) => v.kind === "deny");
+  const evidence: Record<string, Evidence> = {};
+  for (const v of verdicts) {
+    if ((v.kind === "deny" || v.kind === "warn") && v.evidence) evidence[v.code] = v.evidence;
+    else if (v.kind === "redact" && v.evidence) evidence.REDACTED = v.evidence;
+  }
+  const withEvidence = Object.keys(evidence).length > 0 ? { evidence } : {};
   if (denies.length > 0) {
     return {
       kind: "deny",
       codes: denies.map((d) => d.code),
       reason: denies.map((d) => d.reason).join("\n\n"),
+      ...withEvidence,
     };
   }
   const asks = verdicts.filter((v) => v.kind === "ask" || (v.kind === "rewrite" && v.approval === "ask"));
@@ -94,6 +106,7 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
     output,
     hasOutput,
     warnings,
+    ...withEvidence,
   };
 }
 
