@@ -15,10 +15,19 @@ afterEach(() => s?.cleanup());
 
 describe("the README's CI recipes", () => {
   it("check-pack: a complete workflow (npm ci, the permission upload-sarif needs, the upload)", () => {
-    const recipe = yamlBlocks.find((b) => b.includes("check-pack"));
+    const recipe = yamlBlocks.find((b) => b.includes("upload-sarif"));
     expect(recipe).toBeDefined();
     for (const line of ["- run: npm ci", "security-events: write", "actions/checkout@", "actions/setup-node@", "--format sarif", "github/codeql-action/upload-sarif@", "if: always()"]) expect(recipe, line).toContain(line);
     expect(recipe!.indexOf("npm ci")).toBeLessThan(recipe!.indexOf("npx hookpack"));
+  });
+
+  it("every workflow in the README installs hookpack with npm ci before it runs npx hookpack", () => {
+    const workflows = yamlBlocks.filter((b) => b.includes("npx hookpack"));
+    expect(workflows.length).toBeGreaterThanOrEqual(3);
+    for (const w of workflows) {
+      expect(w, w).toContain("- run: npm ci");
+      expect(w.indexOf("npm ci")).toBeLessThan(w.indexOf("npx hookpack"));
+    }
   });
 
   it("pull request: scans every PR commit although the remote has them, blocks a secret, passes a clean PR", () => {
