@@ -1,6 +1,10 @@
-// The one wrapper around secretlint. The hot path only runs a literal prefilter (validated
-// against the pinned preset by test/rules/prefilter.test.ts); secretlint itself is loaded
-// lazily, from its own bundle, when the prefilter hits.
+// Pattern detection for every entry point (PreToolUse deny, PostToolUse redaction, scan, pre-push,
+// check-pack, exec masking, state cleaning). The hot path runs one generated regex: the anchors of
+// hookpack's own rule records (rules/detectors/, compiled by scripts/gen-detectors.mjs) plus the
+// literals of secretlint's preset (validated against the pinned preset by test/rules/secretlint.test.ts).
+// On a hit, hookpack's engine (dist/detect-engine.cjs) runs, and secretlint (dist/secretlint-engine.cjs)
+// as a second engine when its own literals hit; findings merge, hookpack's record winning.
+import { DETECT_PREFILTER_SOURCE } from "./detectors/prefilter.generated.js";
 
 /** A pattern-detected secret. Never carries the value; `start`/`end` index the scanned text. */
 export interface Finding {
@@ -12,6 +16,15 @@ export interface Finding {
   end: number;
   line: number;
   column: number;
+  /** confirmed / likely deny and redact; weak redacts and warns but never denies. Absent: likely. */
+  confidence?: "confirmed" | "likely" | "weak";
+  /** From the rule record: human label and suggested `$secret:` name. */
+  label?: string;
+  secretName?: string;
+  /** Where to revoke and rotate it, from the record. */
+  rotateUrl?: string;
+  /** Which engine found it: hookpack's records or secretlint's preset. */
+  engine?: "hookpack" | "secretlint";
 }
 
 export interface SecretScanner {
@@ -26,7 +39,7 @@ export interface SecretScanner {
 // Alternatives sharing a first character are grouped: the regex engine then rejects most
 // positions after one comparison per group (about 1.3x faster on large sources than a flat list).
 const R = String.raw;
-export const PREFILTER = new RegExp(
+export const SECRETLINT_PREFILTER = new RegExp(
   [
     R`g(?:h[pousr]_[A-Za-z0-9_]{36}|ithub_pat_[A-Za-z0-9_]{36}|lpat-|l(?:c|sa)_|sk_)`,
     R`x(?:ox[bpaore]-|app-|-oauth-basic)`,
@@ -53,6 +66,9 @@ export const PREFILTER = new RegExp(
   ].join("|"),
 );
 
+/** The hook prefilter: no match means neither engine can find anything in the text. */
+export const PREFILTER = new RegExp(`${DETECT_PREFILTER_SOURCE}|${SECRETLINT_PREFILTER.source}`);
+
 type Engine = typeof import("./secretlint-engine.js");
 let engine: Promise<Engine> | undefined;
 
@@ -62,8 +78,23 @@ function loadEngine(): Promise<Engine> {
   return engine;
 }
 
-/** PREFILTER, global: every hit of a large text (one instance, so V8 compiles it once). */
-const HITS = new RegExp(PREFILTER.source, "g");
+type Detect = typeof import("./detect.js");
+let detectEngine: Promise<Detect> | undefined;
+/** The engine once loaded: labels and names of its records are then available synchronously. */
+let detectLoaded: Detect | undefined;
+let bulk = false;
+
+function loadDetect(): Promise<Detect> {
+  detectEngine ??= import("./detect.js").then((d) => {
+    if (bulk) d.warmUp();
+    detectLoaded = d;
+    return d;
+  });
+  return detectEngine;
+}
+
+/** SECRETLINT_PREFILTER, global: every hit of a large text (one instance, so V8 compiles it once). */
+const HITS = new RegExp(SECRETLINT_PREFILTER.source, "g");
 
 /**
  * For bulk scans (pre-push, check-pack): V8 runs a regular expression's first execution in its
@@ -72,6 +103,8 @@ const HITS = new RegExp(PREFILTER.source, "g");
  * first. (Not for the hook: its texts are small and the compile would cost more than it saves.)
  */
 export function warmUpPrefilter(): void {
+  // Bulk mode: the engine's Aho-Corasick pass is the prefilter (the hook regex would hit most code).
+  bulk = true;
   for (let i = 0; i < 2; i++) {
     PREFILTER.test("warm-up");
     HITS.lastIndex = 0;
@@ -114,12 +147,26 @@ export function lintWindows(text: string): Array<[number, number]> {
   return spans;
 }
 
+/** Whether the scanner runs in bulk mode (after warmUpPrefilter): every text goes to the engine. */
+export const inBulkMode = (): boolean => bulk;
+
 export const secretScanner: SecretScanner = {
   mayContainSecret(text) {
     return PREFILTER.test(text);
   },
   async scan(text, filePath = "tool-input.txt") {
-    if (text.length <= WINDOWED_ABOVE) return PREFILTER.test(text) ? (await loadEngine()).lint(text, filePath) : [];
+    if (!bulk && !PREFILTER.test(text)) return [];
+    const detect = await loadDetect();
+    const own = detect.findings(text);
+    const second = SECRETLINT_PREFILTER.test(text) ? await lintSecretlint(text, filePath) : [];
+    return detect.merge(text, own, second);
+  },
+};
+
+/** secretlint's preset over `text` (whole, or in windows around its literals when large). */
+async function lintSecretlint(text: string, filePath: string): Promise<Finding[]> {
+  {
+    if (text.length <= WINDOWED_ABOVE) return (await loadEngine()).lint(text, filePath);
     // (lintWindows is the prefilter pass for a large text: no hit, no window, nothing to load.)
     const windows = lintWindows(text);
     if (windows.length === 0) return [];
@@ -142,18 +189,29 @@ export const secretScanner: SecretScanner = {
       }
     }
     return out;
-  },
-};
+  }
+}
 
-/** Human label for a finding, e.g. "GitHub token". Never includes the value. */
+/**
+ * A rule record's label and suggested name by id. Available once the engine has loaded, which
+ * every hookpack finding implies (its records are not on the hook's hot path).
+ */
+export function ruleMeta(id: string): { label: string; secretName: string } | undefined {
+  return detectLoaded?.ruleById(id);
+}
+
+/** Human label for a finding, e.g. "GitHub personal access token (classic)". Never includes the value. */
 export function describeFinding(f: Finding): string {
-  return LABELS[f.messageId] ?? LABELS[f.ruleId] ?? `${f.ruleId} secret`;
+  return f.label ?? ruleMeta(f.ruleId)?.label ?? LABELS[f.messageId] ?? LABELS[f.ruleId] ?? `${f.ruleId} secret`;
 }
 
 /** A reference name to suggest for a detected secret, e.g. GITHUB_TOKEN. */
 export function suggestName(f: Finding): string {
-  return NAMES[f.ruleId] ?? `${f.ruleId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN`;
+  return f.secretName ?? ruleMeta(f.ruleId)?.secretName ?? NAMES[f.ruleId] ?? `${f.ruleId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN`;
 }
+
+/** Whether a finding may be the reason a tool call is denied (weak findings only redact and warn). */
+export const deniable = (f: Finding): boolean => f.confidence !== "weak";
 
 const LABELS: Record<string, string> = {
   GITHUB_TOKEN: "GitHub token",
