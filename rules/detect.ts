@@ -293,6 +293,9 @@ export function merge(text: string, own: Finding[], second: Finding[]): Finding[
     const [start, end] = confine(text, f.start, f.end);
     if (end <= start) continue;
     if (own.some((o) => o.start < end && start < o.end)) continue;
+    // Placeholders are not secrets, whichever engine reports them (a key block is judged by its rule).
+    const value = text.slice(start, end);
+    if (value.length <= 512 && !value.includes("PRIVATE KEY") && placeholderReason(value)) continue;
     if (out.some((o) => o.engine === "secretlint" && o.start < end && start < o.end)) continue;
     out.push({ ...f, start, end, ...at(start), confidence: "likely", engine: "secretlint" });
   }

@@ -141,8 +141,9 @@ export async function scanText(text: string, filePath: string, options: ContentS
   // (scan runs the prefilter itself: no second pass here.)
   for (const f of await secretScanner.scan(text, filePath)) raw.push({ ruleId: f.ruleId, label: describeFinding(f), start: f.start, end: f.end, ...(f.confidence ? { confidence: f.confidence } : {}) });
   for (const m of options.extraMatcher?.(text) ?? []) {
-    // A managed value also found by a pattern rule is one finding, not two.
-    if (raw.some((r) => r.start <= m.start && m.end <= r.end)) continue;
+    // A managed value also found by a pattern rule is one finding, not two, and it carries the
+    // secret's own name (more than any rule knows).
+    for (let i = raw.length - 1; i >= 0; i--) if (raw[i]!.start < m.end && m.start < raw[i]!.end) raw.splice(i, 1);
     raw.push({ ruleId: "managed-value", label: `managed secret ${m.label}`, start: m.start, end: m.end });
   }
   if (raw.length === 0) return [];
