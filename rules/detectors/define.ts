@@ -37,7 +37,11 @@ export function token(spec: Common & { parts: Part[]; before?: string; after?: s
   const src = parts.map((p, i) => (typeof p === "string" ? escape(p) : i === bodyIdx ? `(?<body>[${p.cls}]${quant(p)})` : `[${p.cls}]${quant(p)}`)).join("");
   const before = spec.before ?? "A-Za-z0-9_";
   const after = spec.after ?? "A-Za-z0-9_";
-  const anchor = spec.anchor ?? parts[0];
+  // A prefix followed by a small fixed class (`EAA` + [MC]) anchors on each spelled-out prefix:
+  // far fewer anchor hits than the bare prefix in bulk scans.
+  const next = parts[1];
+  const anchors = spec.anchor !== undefined ? [spec.anchor] : typeof next !== "string" && next !== undefined && next.random === false && next.min === 1 && (next.max ?? 1) === 1 && /^[A-Za-z0-9]{1,4}$/.test(next.cls) ? [...next.cls].map((c) => parts[0] + c) : [parts[0]];
+  const anchor = anchors[0]!;
   const maxLen = parts.reduce<number>((n, p) => n + (typeof p === "string" ? p.length : (p.max ?? p.min)), 0);
   // Hook prefilter: the prefix, then as much of the shape as is cheap to state.
   let pf = escape(parts[0]);
@@ -50,7 +54,7 @@ export function token(spec: Common & { parts: Part[]; before?: string; after?: s
     provider: spec.provider,
     label: spec.label,
     kind: "prefix",
-    anchors: [anchor],
+    anchors,
     regex: `${before ? `(?<![${before}])` : ""}(?<secret>${src})${after ? `(?![${after}])` : ""}`,
     back: spec.back ?? 0,
     maxLen,
@@ -126,7 +130,9 @@ export function keyed(
     prefilter: false,
     body: { cls: v.cls, min: v.min, max: v.max ?? v.min },
     shape: spec.shape ?? [{ cls: v.cls, min: v.min, max: v.max }],
-    entropyMin: spec.entropyMin ?? defaultEntropy(v.cls, v.min),
+    // The floor follows the real token's alphabet where the shape is narrower than the value class
+    // (hex keys in an alphanumeric slot), and its fixed parts lower the whole value's entropy.
+    entropyMin: spec.entropyMin ?? shapeEntropy(spec.shape) ?? defaultEntropy(v.cls, v.min),
     validator: spec.validator,
     onInvalid: spec.onInvalid,
     confidence: spec.confidence,
@@ -138,6 +144,14 @@ export function keyed(
     examples: spec.examples ?? [`${name}={token}`, `export ${name}="{token}"`, `${name.toLowerCase()}: {token}`],
     negatives: spec.negatives ?? [`${name}={${v.min}:x}`, `${name}="{${v.min}:0}"`, `${name}=\${${name}}`, `${name}=<your-key-here>`],
   };
+}
+
+function shapeEntropy(shape: Part[] | undefined): number | undefined {
+  if (!shape) return undefined;
+  const runs = shape.filter((p): p is Exclude<Part, string> => typeof p !== "string" && p.random !== false);
+  if (runs.length === 0) return undefined;
+  const longest = runs.reduce((a, b) => (b.min > a.min ? b : a));
+  return Math.round(defaultEntropy(longest.cls, longest.min) * 0.85 * 100) / 100;
 }
 
 export const rotateAt = (url: string, what = "the key") => ({ url, steps: `Revoke ${what} at ${url} and create a new one.` });

@@ -15,7 +15,7 @@ const rules: DetectorRule[] = [
     kind: "generic",
     anchors: GENERIC_KEYWORDS,
     // keyword, the rest of the name, an operator, then the value (quoted or bare).
-    regex: String.raw`(?:${GENERIC_KEYWORDS.join("|").replace(/-/g, "\\-")})[\w.-]{0,30}?${ASSIGN}(?<secret>(?<body>[A-Za-z0-9+/=_.~!@#%^*-]{16,128}))(?![A-Za-z0-9+/=_.~!@#%^*-])`,
+    regex: String.raw`(?:${GENERIC_KEYWORDS.join("|").replace(/-/g, "\\-")})[\w.-]{0,30}?${ASSIGN}(?<secret>(?<body>[A-Za-z0-9+/=_.~!@#%^*-]{16,128}))(?![A-Za-z0-9+/=_.~!@#%^*(-])`,
     ignoreCase: true,
     maxLen: 240,
     prefilter: false,

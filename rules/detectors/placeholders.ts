@@ -20,9 +20,11 @@ export function placeholderReason(body: string): string | undefined {
     const w = lower.slice(i, i + 6);
     if (SEQ.includes(w) || DIGITS.includes(w) || [...SEQ].reverse().join("").includes(w) || [...DIGITS].reverse().join("").includes(w)) return "sequence";
   }
-  if (body.length >= 12 && new Set(body).size <= 4) return "few-distinct";
+  // Separators do not count: `abcd-abcd-abcd` repeats as much as `abcdabcdabcd`.
+  const joined = body.replace(/[-_.:]/g, "");
+  if (joined.length >= 12 && new Set(joined).size <= 4) return "few-distinct";
   // A 2–4 character block repeated at least 4 times in a row.
-  if (/(.{2,4})\1{3,}/.test(body)) return "block-repeat";
+  if (/(.{2,4})\1{3,}/.test(joined)) return "block-repeat";
   if (/EXAMPLE$/.test(body)) return "aws-docs";
   return undefined;
 }
@@ -47,6 +49,8 @@ export function shannon(s: string): number {
 export function readsAsWords(value: string): boolean {
   if (/^[a-z]+(?:[A-Z][a-z]+)+$/.test(value) || /^[A-Za-z]+(?:[_.-][A-Za-z]+)+$/.test(value)) return true;
   if (/^[A-Za-z]+$/.test(value)) return true;
+  // A dotted property path or qualified name: utils_1.ESLintUtils.nullThrows, process.env.TOKEN.
+  if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return true;
   if (/^(?:https?|file):|^\.{0,2}\/|\/[a-z]+\/|\.(?:js|ts|json|py|rb|go|java|html|css|md|txt|yml|yaml)$/i.test(value)) return true;
   // Mostly long lower-case runs (words) with few digits/upper: e.g. "my-service-account-key-v2".
   const letters = value.replace(/[^a-z]/g, "");

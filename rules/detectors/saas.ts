@@ -41,7 +41,7 @@ const rules: DetectorRule[] = [
   p("readme-api-token", "ReadMe", "ReadMe API key", ["rdme_", { cls: "a-z0-9", min: 70 }], "README_API_KEY", "https://dash.readme.com/"),
   p("typeform-api-token", "Typeform", "Typeform personal access token", ["tfp_", { cls: "A-Za-z0-9_.=-", min: 59 }], "TYPEFORM_TOKEN", "https://admin.typeform.com/account#/section/tokens", { after: "A-Za-z0-9_.=-" }),
   p("adafruit-api-key", "Adafruit", "Adafruit IO key", ["aio_", { cls: "A-Za-z0-9", min: 28 }], "ADAFRUIT_IO_KEY", "https://io.adafruit.com/"),
-  p("airtable-pat", "Airtable", "Airtable personal access token", ["pat", { cls: "A-Za-z0-9", min: 14 }, ".", { cls: "a-f0-9", min: 64 }], "AIRTABLE_TOKEN", "https://airtable.com/create/tokens"),
+  k("airtable-pat", "Airtable", "Airtable personal access token", ["airtable"], "A-Za-z0-9.", 82, undefined, "AIRTABLE_TOKEN", "https://airtable.com/create/tokens", { shape: ["pat", { cls: "A-Za-z0-9", min: 14 }, ".", { cls: "a-f0-9", min: 64 }], severity: "high" }),
   p("authress-service-client-access-key", "Authress", "Authress service client access key", ["sc_", { cls: "a-z0-9", min: 10, max: 32 }, ".", { cls: "a-z0-9", min: 4, max: 8 }, ".acc", { cls: "_-", min: 1, random: false }, { cls: "a-z0-9-", min: 10, max: 32 }, ".", { cls: "A-Za-z0-9+/_=-", min: 30, max: 120 }], "AUTHRESS_ACCESS_KEY", "https://authress.io/app/#/api"),
   p("contentful-delivery-api-token", "Contentful", "Contentful personal access token", ["CFPAT-", { cls: "A-Za-z0-9_-", min: 43 }], "CONTENTFUL_MANAGEMENT_TOKEN", "https://app.contentful.com/account/profile/cma_tokens", { after: "A-Za-z0-9_-" }),
   p("dropbox-short-lived-api-token", "Dropbox", "Dropbox short-lived access token", ["sl.", { cls: "A-Za-z0-9_=-", min: 135 }], "DROPBOX_TOKEN", "https://www.dropbox.com/developers/apps", { after: "A-Za-z0-9_=-" }),
@@ -55,7 +55,7 @@ const rules: DetectorRule[] = [
   p("plaid-access-token", "Plaid", "Plaid access token", ["access-", { cls: "a-z", min: 7, max: 11, random: false }, "-", ...UUID], "PLAID_ACCESS_TOKEN", "https://dashboard.plaid.com/"),
   p("private-ai-token", "Private AI", "Private AI API key", ["pai_", { cls: "A-Za-z0-9", min: 32 }], "PRIVATE_AI_API_KEY", "https://portal.private-ai.com/", { confidence: "weak" }),
   p("mailersend-api-token", "MailerSend", "MailerSend API token", ["mlsn.", { cls: "a-f0-9", min: 64 }], "MAILERSEND_API_KEY", "https://app.mailersend.com/api-tokens"),
-  p("resend-api-key", "Resend", "Resend API key", ["re_", { cls: "A-Za-z0-9", min: 8 }, "_", { cls: "A-Za-z0-9", min: 24 }], "RESEND_API_KEY", "https://resend.com/api-keys"),
+  k("resend-api-key", "Resend", "Resend API key", ["resend"], "A-Za-z0-9_", 36, undefined, "RESEND_API_KEY", "https://resend.com/api-keys", { shape: ["re_", { cls: "A-Za-z0-9", min: 8 }, "_", { cls: "A-Za-z0-9", min: 24 }], severity: "high" }),
 
   k("algolia-api-key", "Algolia", "Algolia API key", ["algolia"], "a-f0-9", 32, undefined, "ALGOLIA_API_KEY", "https://dashboard.algolia.com/account/api-keys"),
   k("asana-client-secret", "Asana", "Asana client secret or PAT", ["asana"], "A-Za-z0-9/:", 32, 64, "ASANA_TOKEN", "https://app.asana.com/0/my-apps"),

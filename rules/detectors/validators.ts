@@ -132,7 +132,7 @@ export function validate(name: ValidatorName, secret: string): boolean | undefin
     case "jwt":
       return jwt(secret);
     case "base64-json": {
-      const m = /eyJ[A-Za-z0-9_-]{8,}/.exec(secret);
+      const m = /eyJ[A-Za-z0-9_+/-]{8,}/.exec(secret);
       if (!m) return false;
       const decoded = b64decode(m[0].slice(0, m[0].length - (m[0].length % 4)));
       return decoded !== undefined && /^\{"/.test(decoded);

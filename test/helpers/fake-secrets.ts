@@ -106,7 +106,9 @@ function fromShape(shape: readonly Part[], r: () => number): string {
 
 /** A fresh, valid-looking token for `rule` (seeded). */
 export function fakeFor(rule: DetectorRule, seed = 1): string {
-  const r = seeded(seed * 7919 + rule.id.length);
+  let h = 0;
+  for (const c of rule.id) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
+  const r = seeded(seed * 7919 + h);
   if (rule.sample) return rule.sample(r);
   let t = fromShape(rule.shape ?? [{ cls: rule.body.cls, min: rule.body.min }], r);
   switch (rule.validator) {
