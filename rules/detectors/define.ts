@@ -41,7 +41,6 @@ export function token(spec: Common & { parts: Part[]; before?: string; after?: s
   // far fewer anchor hits than the bare prefix in bulk scans.
   const next = parts[1];
   const anchors = spec.anchor !== undefined ? [spec.anchor] : typeof next !== "string" && next !== undefined && next.random === false && next.min === 1 && (next.max ?? 1) === 1 && /^[A-Za-z0-9]{1,4}$/.test(next.cls) ? [...next.cls].map((c) => parts[0] + c) : [parts[0]];
-  const anchor = anchors[0]!;
   const maxLen = parts.reduce<number>((n, p) => n + (typeof p === "string" ? p.length : (p.max ?? p.min)), 0);
   // Hook prefilter: the prefix, then as much of the shape as is cheap to state.
   let pf = escape(parts[0]);
