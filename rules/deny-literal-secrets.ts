@@ -25,6 +25,14 @@ export const denyLiteralSecrets: Rule = {
     const names = new Set<string>();
     const rotate = new Set<string>();
     for (const field of event.tool.fields) {
+      // A token spliced, escaped or encoded to slip past the literal scan is still a token.
+      for (const h of (await context.scanner.scanHidden?.(field.value)) ?? []) {
+        context.noteSecret(h.value);
+        if (field.value.includes(h.value)) continue; // in plain sight: reported by the scan below
+        found.push(`a ${describeFinding(h.finding)} (hidden by quoting, escaping or encoding) in \`${field.path}\``);
+        names.add(suggestName(h.finding));
+        if (h.finding.rotateUrl) rotate.add(h.finding.rotateUrl);
+      }
       if (!context.scanner.mayContainSecret(field.value)) continue;
       const filePath = event.tool.kind === "write-file" && event.tool.path ? event.tool.path : "tool-input.txt";
       const findings: Finding[] = await context.scanner.scan(field.value, filePath);

@@ -327,3 +327,61 @@ export function profileAnchors(texts: string[]): unknown {
   for (const t of texts) detect(t);
   return { acMs, rawOutputs: n, detectMs: Date.now() - t0, top: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 30) };
 }
+
+// ---- obfuscated tokens in tool input ----------------------------------------------------------
+
+/**
+ * Readings of a tool input that undo the cheap ways an agent could hide a token from a literal
+ * scan: shell quote splicing (`"gh""p_…"`), string concatenation (`"gh" + "p_…"`), backslash
+ * escapes and line continuations, zero-width characters, percent-encoding, `\xNN`/`\uNNNN`
+ * escapes and base64. Each reading that differs from the input is returned.
+ */
+export function hiddenViews(text: string): string[] {
+  const views = new Set<string>();
+  const invisible = text.replace(/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]/g, "");
+  const unquote = (t: string) =>
+    t
+      .replace(/\\\r?\n/g, "")
+      .replace(/["'`][ \t]*\+[ \t]*["'`]/g, "")
+      .replace(/["'`]/g, "")
+      .replace(/\\(?=[A-Za-z0-9_])/g, "");
+  views.add(invisible);
+  views.add(unquote(invisible));
+  const escapes = invisible.replace(/(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\[0-7]{3})+/g, (run) =>
+    run.replace(/\\x([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\([0-7]{3})/g, (_, x: string, u: string, o: string) => String.fromCharCode(parseInt(x ?? u ?? o, x || u ? 16 : 8))),
+  );
+  views.add(unquote(escapes));
+  const percent = invisible.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
+    try {
+      return decodeURIComponent(run);
+    } catch {
+      return run;
+    }
+  });
+  views.add(percent);
+  const decoded: string[] = [];
+  for (const m of invisible.matchAll(/[A-Za-z0-9+/_-]{20,8192}={0,2}/g)) {
+    for (let shift = 0; shift < 4; shift++) {
+      const bytes = Buffer.from(m[0].slice(shift).replace(/-/g, "+").replace(/_/g, "/"), "base64");
+      const s = bytes.toString("latin1");
+      // eslint-disable-next-line no-control-regex -- printable text only
+      if (s.length >= 12 && /^[\x20-\x7e\t\r\n]*$/.test(s.slice(0, s.length - 2))) decoded.push(s);
+    }
+  }
+  if (decoded.length > 0) views.add(decoded.join("\n"));
+  views.delete(text);
+  return [...views];
+}
+
+/** Strong findings in any hidden reading of `text`, with the value as found in that reading. */
+export function findHidden(text: string): Array<{ finding: Finding; value: string }> {
+  const out: Array<{ finding: Finding; value: string }> = [];
+  for (const view of hiddenViews(text)) {
+    for (const f of findings(view)) {
+      if (f.confidence === "weak") continue;
+      const value = view.slice(f.start, f.end);
+      if (!out.some((o) => o.value === value)) out.push({ finding: { ...f, start: 0, end: 0, line: 1, column: 1 }, value });
+    }
+  }
+  return out;
+}

@@ -32,7 +32,16 @@ export interface SecretScanner {
   mayContainSecret(text: string): boolean;
   /** Full scan; runs secretlint only when the prefilter hits. */
   scan(text: string, filePath?: string): Promise<Finding[]>;
+  /**
+   * Tokens hidden from a literal scan (quote splicing, escapes, zero-width characters, percent- or
+   * base64-encoding), for tool input. Findings carry no offsets (start = end = 0), `value` the
+   * decoded token. Cheap when `text` shows no sign of hiding.
+   */
+  scanHidden?(text: string): Promise<Array<{ finding: Finding; value: string }>>;
 }
+
+/** Signs that a tool input may hide a token: checked before the engine is loaded for it. */
+const HIDING = /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w/;
 
 import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";
 
@@ -134,6 +143,10 @@ export const secretScanner: SecretScanner = {
     const own = detect.findings(text);
     const second = SECRETLINT_PREFILTER.test(text) ? await lintSecretlint(text, filePath) : [];
     return detect.merge(text, own, second);
+  },
+  async scanHidden(text) {
+    if (!HIDING.test(text)) return [];
+    return (await loadDetect()).findHidden(text);
   },
 };
 
