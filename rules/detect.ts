@@ -288,10 +288,21 @@ export function findings(text: string): Finding[] {
  */
 export function confine(text: string, start: number, end: number): [number, number] {
   const span = text.slice(start, end);
+  // A URL with credentials: the secret is the password, not the host (`…@db.example.com`).
+  const url = /^[A-Za-z][A-Za-z0-9+.-]{0,20}:\/\/[^:@/\s]{0,256}:([^@\s/]{1,256})@/.exec(span);
+  if (url) {
+    const at = start + url[0].length - 1 - url[1]!.length;
+    return [at, at + url[1]!.length];
+  }
   const m = /^[A-Za-z0-9_.\-"' \t]*?(?:=|:)[ \t]*["'`]?/.exec(span);
   let s = start;
   let e = end;
-  if (m && m[0].length > 0 && span.length - m[0].length >= 8) s = start + m[0].length;
+  if (m && m[0].length > 0 && span.length - m[0].length >= 8) {
+    s = start + m[0].length;
+    // A span cut short inside the value (secretlint's AWS rule ends 24 characters early): extend
+    // it to the end of the value's run of token characters.
+    while (e < text.length && /[A-Za-z0-9+/=_.~-]/.test(text[e]!)) e++;
+  }
   while (e > s && /["'`,;\s]/.test(text[e - 1]!)) e--;
   return [s, e];
 }
@@ -338,7 +349,7 @@ export function profileAnchors(texts: string[]): unknown {
  */
 export function hiddenViews(text: string): string[] {
   const views = new Set<string>();
-  const invisible = text.replace(/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u034f\u180e]/g, "");
+  const invisible = text.replace(/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f/g, "");
   const unquote = (t: string) =>
     t
       .replace(/\\\r?\n/g, "")
@@ -364,7 +375,6 @@ export function hiddenViews(text: string): string[] {
     for (let shift = 0; shift < 4; shift++) {
       const bytes = Buffer.from(m[0].slice(shift).replace(/-/g, "+").replace(/_/g, "/"), "base64");
       const s = bytes.toString("latin1");
-      // eslint-disable-next-line no-control-regex -- printable text only
       if (s.length >= 12 && /^[\x20-\x7e\t\r\n]*$/.test(s.slice(0, s.length - 2))) decoded.push(s);
     }
   }
