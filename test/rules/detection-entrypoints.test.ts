@@ -155,6 +155,18 @@ describe("every rule's corpus through every entry point", () => {
     for (const id of new Set(weak.map((w) => w.rule.id))) expect(packed.get(`${fileOf(id)}|${id}`), id).toBe("warning");
     for (const id of new Set(strong.map((w) => w.rule.id))) expect(packed.get(`${fileOf(id)}|${id}`), id).toBe("error");
     expect(leaks(cp.stdout + cp.stderr, items)).toEqual([]);
+
+    // SARIF: one rule descriptor per record that found something, with the record's help text.
+    const sarif = s.hookpack(s.root, ["check-pack", join(s.root, "corpus-pkg-1.0.0.tgz"), "--format", "sarif"]);
+    const doc = JSON.parse(sarif.stdout) as { runs: Array<{ tool: { driver: { rules: Array<{ id: string; shortDescription: { text: string }; help?: { text: string } }> } }; results: Array<{ ruleId: string }> }> };
+    const descriptors = new Map(doc.runs[0]!.tool.driver.rules.map((r) => [r.id, r]));
+    for (const rule of RULES) {
+      const d = descriptors.get(rule.id);
+      expect(d, `${rule.id}: no SARIF rule`).toBeDefined();
+      expect(d!.shortDescription.text).toBe(rule.label);
+      expect(d!.help?.text).toContain(rule.rotate.steps);
+    }
+    expect(leaks(sarif.stdout, items)).toEqual([]);
   }, 300_000);
 
   it("hookpack exec masks every detected token in the child's output", () => {
