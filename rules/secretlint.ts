@@ -4,7 +4,7 @@
 // literals of secretlint's preset (validated against the pinned preset by test/rules/secretlint.test.ts).
 // On a hit, hookpack's engine (dist/detect-engine.cjs) runs, and secretlint (dist/secretlint-engine.cjs)
 // as a second engine when its own literals hit; findings merge, hookpack's record winning.
-import { DETECT_PREFILTER_SOURCE } from "./detectors/prefilter.generated.js";
+import { PREFILTER_KEYWORDS, PREFILTER_LITERALS, PREFILTER_REST_SOURCE } from "./detectors/prefilter.generated.js";
 
 /** A pattern-detected secret. Never carries the value; `start`/`end` index the scanned text. */
 export interface Finding {
@@ -49,8 +49,42 @@ import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";
 // decides whether secretlint runs as the second engine on a text that passed the hook prefilter.
 export const SECRETLINT_PREFILTER = new RegExp(SECRETLINT_PREFILTER_PARTS.join("|"));
 
-/** The hook prefilter: no match means neither engine can find anything in the text. */
-export const PREFILTER = new RegExp(DETECT_PREFILTER_SOURCE);
+const REST = new RegExp(PREFILTER_REST_SOURCE);
+/** An assignment operator followed by a 16+ character value: where keyword rules can match. */
+const ASSIGNED_VALUE = /[=:][=>]?[ \t]{0,4}(?:["'`]|\\")?[^\s"'`]{16}/g;
+const confirmers: Array<RegExp | undefined> = [];
+
+/**
+ * The hook prefilter: false means neither engine can find anything in the text. indexOf per
+ * literal (a regex of all shapes would cost milliseconds to compile on every hook start), a short
+ * literal's full shape checked at its hit, one small regex for the rest, and the keyword rules'
+ * keywords only where a value is assigned.
+ */
+function mayContain(text: string): boolean {
+  if (REST.test(text)) return true;
+  for (let i = 0; i < PREFILTER_LITERALS.length; i++) {
+    const [literal, shape] = PREFILTER_LITERALS[i]!;
+    let at = text.indexOf(literal);
+    if (at === -1) continue;
+    if (shape === "") return true;
+    const re = (confirmers[i] ??= new RegExp(shape, "y"));
+    for (let n = 0; at !== -1 && n < 64; n++, at = text.indexOf(literal, at + 1)) {
+      re.lastIndex = at;
+      if (re.test(text)) return true;
+    }
+  }
+  // Keyword rules: a keyword in the NAME being assigned (`DD_API_KEY = "…"`, `"twilio_token": "…"`),
+  // not anywhere in the text (a hook payload names its agent, a path its tool).
+  ASSIGNED_VALUE.lastIndex = 0;
+  for (let m = ASSIGNED_VALUE.exec(text), n = 0; m !== null && n < 4096; m = ASSIGNED_VALUE.exec(text), n++) {
+    const name = text.slice(Math.max(0, m.index - 64), m.index).replace(/["'\]\s]+$/, "").split(/[\s,;(){}[\]<>|&]/).pop()!.toLowerCase();
+    if (name.length >= 2) for (const k of PREFILTER_KEYWORDS) if (name.includes(k)) return true;
+  }
+  return false;
+}
+
+/** The hook prefilter as a test (callers use only `.test`). */
+export const PREFILTER: { test(text: string): boolean } = { test: mayContain };
 
 type Engine = typeof import("./secretlint-engine.js");
 let engine: Promise<Engine> | undefined;

@@ -60,70 +60,47 @@ if (RULES) {
     ids.add(r.id);
     new RegExp(r.regex, "d");
   }
-  // 3. The hook prefilter: every prefix/structure rule's anchor shape, plus one alternative for
-  // all keyword rules (an assignment operator followed by a 16-char value that is not a URL's
-  // `//`), plus the header/curl shapes. Case-sensitive; no match means nothing can be found.
+  // 3. The hook prefilter: every prefix/structure rule's anchor shape and secretlint's literals,
+  // the header/curl shapes, and the keywords of the keyword rules. No hit means nothing can be found.
   const alts = [...new Set([...RULES.filter((r) => r.prefilter !== false && r.prefilter !== undefined).map((r) => r.prefilter), ...SECRETLINT_PREFILTER_PARTS])];
-  // Keyword rules: their keywords as one case-insensitive trie (classes like [Kk], factored at
-  // build time), matched BACKWARDS from an assignment operator: the regex scans for `=`/`:` (one
-  // cheap character test per position) and only there looks behind for a keyword and a name tail.
+  // Keyword rules: their keywords (lower case), looked for only when the text holds an assignment
+  // operator followed by a 16+ character value.
   const keywords = [...new Set(RULES.filter((r) => r.kind === "context" || r.kind === "generic").flatMap((r) => r.anchors.map((a) => a.toLowerCase())))];
-  const trie = new Map();
-  for (const k of keywords) {
-    let node = trie;
-    for (const ch of k) {
-      if (node.get("")) break; // a shorter keyword already covers this one
-      if (!node.has(ch)) node.set(ch, new Map());
-      node = node.get(ch);
-    }
-    node.clear();
-    node.set("", true);
-  }
-  const esc = (c) => (/[a-z]/.test(c) ? `[${c.toUpperCase()}${c}]` : c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&"));
-  const emit = (node) => {
-    if (node.get("")) return "";
-    const branches = [...node.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([c, child]) => esc(c) + emit(child));
-    return branches.length === 1 ? branches[0] : `(?:${branches.join("|")})`;
-  };
-  const keyed = String.raw`[=:](?<=${emit(trie)}[\w.-]{0,40}["'\]]{0,2}[ \t]{0,4}[=:])[=>]?[ \t]{0,4}(?:["'\x60]|\\")?[^\s"'\x60]{16}`;
   alts.push(
     String.raw`(?:[Bb]earer|[Bb]asic|[Tt]oken|[Bb]ot|[Aa]pi-?[Kk]ey|sso-key|[Dd]igest)[ \t]+[A-Za-z0-9._~+/=:-]{12}`,
     String.raw`(?:-u|--user)(?:[ \t]+|=)?["']?[^\s:'"$]{1,64}:[^\s'"@$]{6}`,
   );
-  // Alternatives that start with literal characters share those characters in one trie, so V8
-  // tests a few first characters per position instead of every alternative (about 3x faster).
-  const literalFirst = [];
+  // The hook checks literals with indexOf (no large regex to compile on the allow path: a regex of
+  // all ~200 shapes costs 3–40 ms to compile, more than the whole hook budget). Each alternative
+  // that starts with 3+ literal characters becomes a literal, plus its full shape when the literal
+  // is short (confirmed at the hit, compiled only then); the rest stay one small regex.
+  const literals = [];
   const rest = [];
   for (const a of alts) {
-    const m = /^(?:[A-Za-z0-9_ :~"'=,]|\\[^dDwWsSbB0-9])*/.exec(a);
+    const m = /^(?:[A-Za-z0-9_ :~"'=,.+\-/@]|\\[^dDwWsSbB0-9])*/.exec(a);
     let toks = m[0].match(/\\.|./g) ?? [];
     let tail = a.slice(m[0].length);
-    // A literal followed by a quantifier belongs to the quantified tail.
     while (toks.length > 0 && /^[?*+{]/.test(tail)) tail = toks.pop() + tail;
-    if (toks.length === 0) rest.push(a);
-    else literalFirst.push([toks, tail]);
+    // A group right after the literal may hold an alternation: the literal is still a prefix of
+    // every match, which is all indexOf needs.
+    const lit = toks.map((t) => (t.startsWith("\\") ? t.slice(1) : t)).join("");
+    if (lit.length >= 3) literals.push([lit, lit.length < 6 && tail !== "" ? a : ""]);
+    else rest.push(a);
   }
-  const litRoot = { kids: new Map(), tails: [] };
-  for (const [toks, tail] of literalFirst) {
-    let n = litRoot;
-    for (const t of toks) {
-      if (!n.kids.has(t)) n.kids.set(t, { kids: new Map(), tails: [] });
-      n = n.kids.get(t);
-    }
-    n.tails.push(tail);
+  const byLit = new Map();
+  for (const [lit, confirm] of literals) {
+    const prev = byLit.get(lit);
+    // One literal, several shapes: confirm with their alternation (or not at all if one is bare).
+    if (prev === undefined) byLit.set(lit, confirm);
+    else if (prev !== "" && confirm !== "") byLit.set(lit, `${prev}|${confirm}`);
+    else byLit.set(lit, "");
   }
-  const emitLit = (n) => {
-    const parts = [...n.kids.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([c, k]) => c + emitLit(k));
-    // An empty tail means a literal alone matches: the shorter alternative subsumes the rest.
-    if (n.tails.includes("")) return "";
-    parts.push(...n.tails.map((t) => (/^\(.*\)$/.test(t) || !t.includes("|") ? t : `(?:${t})`)));
-    return parts.length === 1 ? parts[0] : `(?:${parts.join("|")})`;
-  };
-  const source = [emitLit(litRoot), keyed, ...rest.sort()].join("|");
+  const source = [...rest.sort()].join("|");
+  const literalTable = [...byLit.entries()].sort(([a], [b]) => a.localeCompare(b));
   new RegExp(source);
   put(
     join(dir, "prefilter.generated.ts"),
-    `// GENERATED by scripts/gen-detectors.mjs from rules/detectors/*.ts: do not edit.\n// On the hook's hot path: one string constant, nothing else.\n\n/** Source of the hook prefilter: ${alts.length + 1} alternatives from ${RULES.length} rules and secretlint's preset. */\nexport const DETECT_PREFILTER_SOURCE = ${JSON.stringify(source)};\n`,
+    `// GENERATED by scripts/gen-detectors.mjs from rules/detectors/*.ts: do not edit.\n// On the hook's hot path: constants only (see rules/secretlint.ts mayContainSecret).\n\n/** Shapes without a 3-char literal prefix: one small regex. */\nexport const PREFILTER_REST_SOURCE = ${JSON.stringify(source)};\n\n/** [literal, confirming shape or ""]: ${literalTable.length} literals from ${RULES.length} rules and secretlint's preset. */\nexport const PREFILTER_LITERALS: ReadonlyArray<readonly [string, string]> = ${JSON.stringify(literalTable)};\n\n/** Keywords of the keyword rules (lower case), checked when an assignment with a 16+ char value occurs. */\nexport const PREFILTER_KEYWORDS: readonly string[] = ${JSON.stringify(keywords.sort())};\n`,
   );
 
   // 4. README table.

@@ -42,9 +42,15 @@ export function token(spec: Common & { parts: Part[]; before?: string; after?: s
   const next = parts[1];
   const anchors = spec.anchor !== undefined ? [spec.anchor] : typeof next !== "string" && next !== undefined && next.random === false && next.min === 1 && (next.max ?? 1) === 1 && /^[A-Za-z0-9]{1,4}$/.test(next.cls) ? [...next.cls].map((c) => parts[0] + c) : [parts[0]];
   const maxLen = parts.reduce<number>((n, p) => n + (typeof p === "string" ? p.length : (p.max ?? p.min)), 0);
-  // Hook prefilter: the prefix, then as much of the shape as is cheap to state.
-  let pf = escape(parts[0]);
-  if (parts[1] !== undefined) pf += typeof parts[1] === "string" ? escape(parts[1]) : `[${parts[1].cls}]{${Math.min(parts[1].min, 16)}}`;
+  // Hook prefilter: the prefix, then the shape up to its first long random run.
+  let pf = "";
+  for (const p of parts) {
+    if (typeof p === "string") pf += escape(p);
+    else if (p.min >= 8) {
+      pf += `[${p.cls}]{${Math.min(p.min, 16)}}`;
+      break;
+    } else pf += `[${p.cls}]${quant(p)}`;
+  }
   // Near-misses: the whole shape x-filled or zero-filled (placeholders), and one character short.
   const fill = (c: string) => parts.map((p) => (typeof p === "string" ? p : p.min > 0 ? `{${p.min}:${c}}` : "")).join("");
   const short = parts.map((p, i) => (typeof p === "string" ? p : i === bodyIdx ? `{${p.min - 1}}` : p.min > 0 ? `{${p.min}}` : "")).join("");

@@ -73,7 +73,7 @@ const rules: DetectorRule[] = [
     regex: String.raw`:_(?:authToken|auth|password)[ \t]*=[ \t]*["']?(?<secret>(?<body>[A-Za-z0-9._~+/=-]{16,512}))`,
     back: 2,
     maxLen: 600,
-    prefilter: "_auth|_password",
+    prefilter: String.raw`:_(?:authToken|auth|password)[ \t]*=`,
     body: { cls: "A-Za-z0-9._~+/=-", min: 16, max: 512 },
     entropyMin: 3.0,
     severity: "critical",

@@ -106,7 +106,7 @@ const rules: DetectorRule[] = [
     back: 3000,
     regex: String.raw`(?:^|\n)[ \t]{1,12}"?[\w.-]{1,128}"?[ \t]*:[ \t]*"?(?<secret>(?<body>[A-Za-z0-9+/]{16,4096}={0,2}))"?[ \t]*,?(?=\r?\n|$)`,
     maxLen: 6000,
-    prefilter: "kind: Secret|\"kind\": ?\"Secret\"",
+    prefilter: '(?:kind: Secret|"kind": ?"Secret")',
     body: { cls: "A-Za-z0-9+/=", min: 16, max: 4096 },
     validator: "base64-secret",
     onInvalid: "drop",
