@@ -27,6 +27,8 @@ const ENTRIES = {
   "rules/secretlint-engine": "secretlint-engine",
   // hookpack's own detection rules and engine: loaded when the hook prefilter hits, or by bulk scans.
   "rules/detect": "detect-engine",
+  // The same records as a secretlint rule (for secretlint CLI users); requires detect-engine.cjs.
+  "rules/secretlint-rule-hookpack": "secretlint-rule-hookpack",
   // Loaded by the hook only when a call needs them (a reference, a file read, a session end, an
   // audit entry), so a plain allow neither parses nor evaluates them. installer/errors is shared
   // so that every bundle throws and catches the same HookpackError class.
