@@ -10,7 +10,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
-import type { Policy } from "../rules/policy.js";
+import type { CapabilityPolicy, Policy } from "../rules/policy.js";
 
 /** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
 const POLICY_FILE = "hookpack.json";
@@ -44,6 +44,8 @@ export interface Grant {
   approval: "auto" | "ask" | "once";
   /** Providers from the project policy, for names the store does not know. */
   providers?: Record<string, ProviderSpec>;
+  /** Capabilities to mint at exec time ($cap:NAME): their value-free policy, copied at grant time. */
+  capabilities?: CapabilityPolicy[];
 }
 
 interface Tombstone {
@@ -90,6 +92,7 @@ export interface MintRequest {
   ttlMs: number;
   approval: Grant["approval"];
   providers?: Record<string, ProviderSpec>;
+  capabilities?: CapabilityPolicy[];
   now?: number;
 }
 
@@ -109,6 +112,7 @@ export function mintGrant(home: string, req: MintRequest): Grant {
     expiresAt: new Date(now + req.ttlMs).toISOString(),
     approval: req.approval,
     ...(req.providers && Object.keys(req.providers).length > 0 ? { providers: req.providers } : {}),
+    ...(req.capabilities && req.capabilities.length > 0 ? { capabilities: req.capabilities } : {}),
   };
   ensurePrivateDir(home);
   ensurePrivateDir(grantsDir(home));
