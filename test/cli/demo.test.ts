@@ -13,10 +13,10 @@ it("the demo reads as input → outcome, with `hookpack allow` as the policy ste
   expect(out.match(/^ {2}the agent wrote: {5}/gm)?.length).toBeGreaterThanOrEqual(4);
   expect(out).toMatch(/the agent wrote: {5}ls -la\n {2}outcome: {13}allowed, untouched/);
   expect(out).toMatch(/outcome: {13}DENIED before it ran\n {2}the model is told: {3}hookpack blocked this Bash call/);
-  expect(out).toMatch(/the model gets back: "HOME=\/home\/u\\nGH_TOKEN=\[REDACTED:github\]\\n"/);
+  expect(out).toMatch(/the model gets back: "HOME=\/home\/u\\nGH_TOKEN=\[REDACTED:github[a-z-]*\]\\n"/);
   expect(out).toMatch(/hookpack: added the entry for DEMO_TOKEN in .*hookpack\.json: commands printf, echo, approval auto/);
   expect(out).toMatch(/the model gets back: "token=\[REDACTED:DEMO_TOKEN\]\\n40\\n"/);
   expect(out).not.toContain("hookSpecificOutput");
-  const fake = ["gh", "p_", "dEm0", "x".repeat(8), "T0k3n", "Q".repeat(19)].join("");
-  expect(out + r.stderr).not.toContain(fake);
+  // The demo's fake token (its body; the checksum is computed at run time) never appears whole.
+  expect(out + r.stderr).not.toContain(["dEm0", "k7Rq2ZpX", "9vT0k3n", "L4wY8sB1cNa"].join(""));
 }, 130_000);
