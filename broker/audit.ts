@@ -151,6 +151,22 @@ export interface SecretRevokedEntry extends AuditContext {
   grants: number;
 }
 
+/** The broker's proxy put a secret's value into one outbound request (or refused to). */
+export interface InjectEntry extends AuditContext {
+  kind: "inject";
+  secret: string;
+  grant: string;
+  /** host:port of the upstream. */
+  host: string;
+  method: string;
+  /** The request path, its query elided. */
+  path: string;
+  /** The upstream's status code. */
+  status?: number;
+  /** Set when the value was not sent (INJECT_HOST, INJECT_PLAINTEXT, UPSTREAM_FAILED). */
+  refused?: string;
+}
+
 /** Written by the log itself: something about the log a verifier must know. */
 export interface AuditNoticeEntry extends AuditContext {
   kind: "audit-notice";
@@ -170,6 +186,7 @@ export type AuditEvent =
   | PackBlockedEntry
   | ExposureFoundEntry
   | SecretRevokedEntry
+  | InjectEntry
   | AuditNoticeEntry;
 
 /** Kept name for the broker's import. */
@@ -188,6 +205,7 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   "pack-blocked",
   "exposure-found",
   "secret-revoked",
+  "inject",
   "audit-notice",
 ];
 

@@ -29,6 +29,9 @@ const ENTRIES = {
   "rules/state-catalog": "state-catalog",
   "rules/state-clean": "state-clean",
   "broker/audit": "audit",
+  // The per-user broker process and its client (loaded only when a call needs a grant).
+  "broker/daemon": "broker-daemon",
+  "broker/client": "broker-client",
   "installer/errors": "errors",
   // One bundle per agent adapter: the hook loads only its own (adapters/load.ts).
   "adapters/claude-code": "adapter-claude-code",
