@@ -158,3 +158,19 @@ export function brokerPids(hookpackHome: string): number[] {
   }
   return pids;
 }
+
+/** Like bash(), without blocking this process (for tests that serve the upstreams in process). */
+export function bashAsync(sb: Sandbox, command: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string; pid: number }> {
+  const child = spawn("bash", ["-c", command], { env: { ...sb.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((res) =>
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      res({ status, stdout, stderr, pid: child.pid ?? 0 });
+    }),
+  );
+}
