@@ -5,7 +5,8 @@
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:https";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { createServer } from "node:https";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { createAuthority, issueLeafFrom } from "../../broker/ca.js";
