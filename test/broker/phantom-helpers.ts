@@ -62,6 +62,11 @@ export async function startApi(pki: Pki): Promise<Upstream> {
       if (req.url?.startsWith("/fail")) {
         res.writeHead(401, { "content-type": "text/plain", "x-echo": String(req.headers.authorization ?? "") });
         res.end(`unauthorized: the token ${String(req.headers.authorization ?? "")} is not valid here\n`);
+      } else if (req.url?.startsWith("/enc")) {
+        // The token this request carried, in the encodings a careless API might echo.
+        const tok = String(req.headers.authorization ?? "").replace(/^Bearer /, "");
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(`${JSON.stringify({ b64: Buffer.from(tok).toString("base64"), hex: Buffer.from(tok).toString("hex"), url: encodeURIComponent(tok) })}\n`);
       } else if (req.url?.startsWith("/gzip")) {
         res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
         res.end(gzipSync(echo));

@@ -140,7 +140,6 @@ describe("broker: replayed, forged and reconstructed grants", () => {
       const { head, argvText } = parts(hook.command!);
       const r = bash(sb, variant(head, argvText), dir);
       const after = bash(sb, hook.command!, dir);
-      if (process.env.DEBUG_ATTACK) process.stderr.write(`${JSON.stringify([variant(head, argvText), r.status, r.stdout, r.stderr, after.stdout, after.stderr])}\n`);
       expect(attempt("reconstructed", r.status !== 0 && !`${r.stdout}${r.stderr}`.includes(value) && /already used|different command|unknown secret|not started/.test(`${r.stderr}${after.stderr}`) && after.stdout.trim() !== String(value.length))).toBe(true);
     }
     // Over the socket with the exact argv of a fresh grant but one argument changed.
