@@ -14,8 +14,8 @@
 // nothing anywhere but here).
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
-import { request as httpsRequest } from "node:https";
+import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import { createSecureContext, rootCertificates, TLSSocket, type SecureContext } from "node:tls";
 import { createBrotliDecompress, createGunzip, createInflate } from "node:zlib";
@@ -50,7 +50,10 @@ export class InjectionProxy {
   private leafKeyPem = "";
   private readonly contexts = new Map<string, SecureContext>();
   private readonly targets = new WeakMap<object, Target>();
-  private readonly upstreamCa: string[];
+  /** Node's roots plus HOOKPACK_BROKER_UPSTREAM_CA, built once (a context per request would parse ~140 roots each time). */
+  private readonly upstreamContext: SecureContext | undefined;
+  private readonly httpsAgent = new HttpsAgent({ keepAlive: true, maxSockets: 64 });
+  private readonly httpAgent = new HttpAgent({ keepAlive: true, maxSockets: 64 });
 
   private readonly home: string;
   private readonly opts: ProxyOptions;
@@ -60,12 +63,11 @@ export class InjectionProxy {
     this.opts = opts;
     this.inner = createServer((req, res) => this.onRequest(req, res, this.targets.get(req.socket) ?? { tls: true, host: "", port: 443 }));
     const extra = process.env.HOOKPACK_BROKER_UPSTREAM_CA;
-    this.upstreamCa = [...rootCertificates];
     if (extra) {
       try {
-        this.upstreamCa.push(readFileSync(extra, "utf8"));
+        this.upstreamContext = createSecureContext({ ca: [...rootCertificates, readFileSync(extra, "utf8")] });
       } catch (error) {
-        opts.log(`HOOKPACK_BROKER_UPSTREAM_CA=${extra} cannot be read: ${(error as Error).message}`);
+        opts.log(`HOOKPACK_BROKER_UPSTREAM_CA=${extra} cannot be used: ${(error as Error).message}`);
       }
     }
   }
@@ -86,6 +88,8 @@ export class InjectionProxy {
   close(): void {
     this.server?.close();
     this.server?.closeAllConnections?.();
+    this.httpsAgent.destroy();
+    this.httpAgent.destroy();
   }
 
   remember(s: Session): void {
@@ -132,6 +136,7 @@ export class InjectionProxy {
 
   private onConnect(req: IncomingMessage, socket: Socket, head: Buffer): void {
     socket.on("error", () => {});
+    socket.setNoDelay(true);
     const m = /^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(req.url ?? "");
     if (!m) {
       socket.end("HTTP/1.1 400 Bad Request\r\n\r\n");
@@ -245,8 +250,8 @@ export class InjectionProxy {
       method: req.method,
       path,
       headers,
-      agent: false as const,
-      ...(target.tls ? { servername: isIP(target.host) ? undefined : target.host, ca: this.upstreamCa, rejectUnauthorized: true, ALPNProtocols: ["http/1.1"] } : {}),
+      agent: target.tls ? this.httpsAgent : this.httpAgent,
+      ...(target.tls ? { servername: isIP(target.host) ? undefined : target.host, ...(this.upstreamContext ? { secureContext: this.upstreamContext } : {}), rejectUnauthorized: true } : {}),
     };
     const route = `${target.host}:${target.port}`;
     const audit = (status: number | undefined, refused?: string) => {
