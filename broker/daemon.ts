@@ -134,6 +134,10 @@ async function main(): Promise<void> {
     let answered = false;
     socket.setEncoding("utf8");
     socket.on("error", () => {});
+    // A connection that says nothing is dropped (only a redeem with a live injection session stays open).
+    socket.setTimeout(10_000, () => {
+      if (!keep) socket.destroy();
+    });
     socket.on("close", () => {
       openConnections--;
       lastActivity = Date.now();
