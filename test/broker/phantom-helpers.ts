@@ -41,8 +41,15 @@ export function makePki(dir: string): Pki {
   return { caFile, key: privateKey.export({ type: "pkcs8", format: "pem" }) as string, cert };
 }
 
+/** Dual-stack when the machine has IPv6 (so "localhost" works whichever address it resolves to), else 127.0.0.1. */
 async function listen(server: Server): Promise<number> {
-  await new Promise<void>((res) => server.listen(0, "::", () => res()));
+  await new Promise<void>((res, rej) => {
+    server.once("error", (error: NodeJS.ErrnoException) => {
+      if (error.code !== "EAFNOSUPPORT" && error.code !== "EADDRNOTAVAIL") return rej(error);
+      server.listen(0, "127.0.0.1", () => res());
+    });
+    server.listen(0, "::", () => res());
+  });
   return (server.address() as { port: number }).port;
 }
 
