@@ -15,7 +15,7 @@ import { writeFileAtomic } from "./fs-safe.js";
 import { GrantTable, type MintRequest } from "./grants.js";
 import type { InjectSpec } from "./inject.js";
 import { resolveValue } from "./providers.js";
-import { openStore } from "./store.js";
+import { openStore, storePath } from "./store.js";
 
 const AUTHED = new Set(["mint", "offered", "revoke", "stop"]);
 const MAX_LINE = 1024 * 1024;
@@ -56,6 +56,20 @@ async function main(): Promise<void> {
   let openConnections = 0;
   let proxy: import("./proxy.js").InjectionProxy | undefined;
   const startedAt = new Date().toISOString();
+
+  // The store, opened once with its key and kept in memory until store.json changes.
+  let storeCache: { stamp: string; store: Awaited<ReturnType<typeof openStore>> } | undefined;
+  const cachedStore = async (env: NodeJS.ProcessEnv) => {
+    let stamp = "none";
+    try {
+      const st = statSync(storePath(home));
+      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      // no store yet
+    }
+    if (storeCache?.stamp !== stamp) storeCache = { stamp, store: await openStore({ home, env }) };
+    return storeCache.store;
+  };
 
   const server = createServer({ allowHalfOpen: false }, (socket) => handle(socket));
   server.maxConnections = 256;
@@ -235,7 +249,7 @@ async function main(): Promise<void> {
           if (Object.keys(inject).length === 0) return { ok: true, grant };
           const callerEnv = (body.env ?? {}) as Record<string, string>;
           const ctxEnv = { ...process.env, ...callerEnv };
-          const store = await openStore({ home, env: ctxEnv, keyring: undefined });
+          const store = await cachedStore(ctxEnv);
           const minted: Session[] = [];
           for (const [name, spec] of Object.entries(inject)) {
             const provider = store?.meta(name)?.provider ?? grant.providers?.[name];

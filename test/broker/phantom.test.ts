@@ -23,7 +23,7 @@ beforeAll(async () => {
   const pki = makePki(join(sb.dir, "pki"));
   sb.env.HOOKPACK_BROKER_UPSTREAM_CA = pki.caFile;
   api = await startApi(pki);
-  for (const name of ["API", "QTOK", "GITTOK", "PLAIN"]) {
+  for (const name of ["API", "QTOK", "GITTOK", "PLAIN", "REVK"]) {
     values[name] = fakeSecret(name.toLowerCase());
     setSecret(sb, name, values[name]!);
   }
@@ -36,6 +36,7 @@ beforeAll(async () => {
       QTOK: { inject: { hosts: [`localhost:${api.port}`], query: "access_token" } },
       GITTOK: { inject: { hosts: [`localhost:${git.port}`], basic: { username: "x-access-token" } } },
       PLAIN: {},
+      REVK: { inject: { hosts: [`localhost:${api.port}`] } },
     },
   });
 });
@@ -128,6 +129,19 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
     expect(r.stdout).toMatch(/^401 unauthorized: the token Bearer \S+ is not valid here/);
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.API}`);
     expect(noValue(r.stdout)).toBe(true);
+  });
+
+  it("`hookpack revoke` ends a running injection session: the next request of the same run carries only the placeholder", async () => {
+    const marker = join(sb.dir, "first-done");
+    const running = brokered(`curl -sS -o /dev/null -H "Authorization: Bearer $secret:REVK" ${api.url}/echo; touch ${marker}; sleep 2; curl -sS -o /dev/null -H "Authorization: Bearer $secret:REVK" ${api.url}/echo`);
+    const started = Date.now();
+    while (!existsSync(marker) && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
+    expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.REVK}`);
+    const revoked = spawnSync(process.execPath, [join(ROOT, "dist", "hookpack.cjs"), "revoke", "REVK", "--json"], { env: sb.env, encoding: "utf8" });
+    expect(revoked.status, revoked.stderr).toBe(0);
+    expect((JSON.parse(revoked.stdout) as { grants: { invalidated: number } }).grants.invalidated).toBe(1);
+    await running;
+    expect(String(last(api.seen).headers.authorization)).toMatch(/^Bearer hookpack_phantom_\w+$/);
   });
 
   it("a secret without `inject` keeps today's delivery (the value in the child's environment, no proxy)", async () => {
