@@ -163,7 +163,7 @@ export interface InjectEntry extends AuditContext {
   path: string;
   /** The upstream's status code. */
   status?: number;
-  /** Set when the value was not sent (INJECT_HOST, INJECT_PLAINTEXT, UPSTREAM_FAILED). */
+  /** Set when the value was not sent (INJECT_HOST, INJECT_PLAINTEXT, INJECT_BODY, UPSTREAM_FAILED). */
   refused?: string;
 }
 

