@@ -192,7 +192,7 @@ const g = await client.mintGrantVia(homeP, envP, { ...req(["true"]), names: ["AP
 const session = await client.redeemVia(homeP, envP, { id: g.id, argv: ["true"], names: ["API"], cwd: tmp });
 const placeholder = session.phantoms.API.placeholder;
 const { Agent, ProxyAgent, request: undiciRequest } = require("undici");
-const brokerCa = readFileSync(join(homeP, "broker", "ca.pem"), "utf8");
+const brokerCa = readFileSync(join(homeP, "run", "ca.pem"), "utf8");
 const url = `https://127.0.0.1:${upPort}/`;
 const N = 200;
 const timeRequests = async (dispatcher) => {

@@ -9,6 +9,7 @@ import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { join } from "node:path";
 import { writeFileAtomic } from "./fs-safe.js";
+import { caBundlePath, caCertPath } from "./paths.js";
 
 // ── DER ──
 const len = (n: number): number[] => (n < 0x80 ? [n] : n < 0x100 ? [0x81, n] : n < 0x10000 ? [0x82, n >> 8, n & 255] : [0x83, n >> 16, (n >> 8) & 255, n & 255]);
@@ -113,10 +114,9 @@ export function issueLeafFrom(ca: Authority, issuerCn: string, hosts: string[], 
 }
 
 export const CA_CN = "hookpack broker CA (local, this user only)";
-export const caCertPath = (home: string) => join(home, "broker", "ca.pem");
+/** The CA's key stays in the private broker directory; its certificates are public (broker/paths.ts). */
 export const caKeyPath = (home: string) => join(home, "broker", "ca.key");
-/** The CA plus Node's bundled Mozilla roots: for clients whose variable replaces their trust store (SSL_CERT_FILE, CURL_CA_BUNDLE, …). */
-export const caBundlePath = (home: string) => join(home, "broker", "ca-bundle.pem");
+export { caBundlePath, caCertPath };
 
 /** Loads this user's broker CA, creating it (key 0600) on first use. */
 export function loadAuthority(home: string): Authority {

@@ -13,10 +13,12 @@ import { spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { acquireLock, ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
+import { brokerSocketPath } from "./paths.js";
+
+export { brokerSocketPath };
 import type { OfferedCall, GrantRequest } from "../rules/rewrite-secret-refs.js";
 import type { Grant } from "./grants.js";
 
@@ -25,8 +27,6 @@ export const BROKER_VERSION: string = typeof HOOKPACK_VERSION === "string" ? HOO
 export const PROTOCOL = 1;
 export const BROKER_DIR = "broker";
 export const DAEMON_BUNDLE = "broker-daemon.cjs";
-/** sun_path is 108 bytes on Linux, 104 on macOS (with the NUL): longer paths move to a short directory. */
-const MAX_SOCKET_PATH = 100;
 const START_TIMEOUT_MS = 8000;
 const REQUEST_TIMEOUT_MS = 15_000;
 
@@ -35,16 +35,6 @@ export const brokerKeyPath = (home: string): string => join(brokerDir(home), "br
 export const brokerStatePath = (home: string): string => join(brokerDir(home), "broker.json");
 const lockPath = (home: string) => join(brokerDir(home), "start.lock");
 export const brokerLogPath = (home: string): string => join(brokerDir(home), "broker.log");
-
-/** The socket for this HOOKPACK_HOME: inside it when the path fits, else in a private per-user directory. */
-export function brokerSocketPath(home: string): string {
-  const inside = join(brokerDir(home), "broker.sock");
-  if (Buffer.byteLength(inside) <= MAX_SOCKET_PATH) return inside;
-  const uid = typeof process.getuid === "function" ? process.getuid() : 0;
-  const base = process.env.XDG_RUNTIME_DIR && Buffer.byteLength(process.env.XDG_RUNTIME_DIR) < 60 ? process.env.XDG_RUNTIME_DIR : tmpdir().length < 60 ? tmpdir() : "/tmp";
-  const tag = createHmac("sha256", "hookpack-broker-socket").update(home).digest("hex").slice(0, 20);
-  return join(base, `hookpack-${uid}`, `${tag}.sock`);
-}
 
 /** The directory that holds the socket, created 0700 and checked: ours, not a symlink, private. */
 export function ensureSocketDir(socket: string): void {

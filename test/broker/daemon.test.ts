@@ -7,7 +7,7 @@ import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, 
 import { createRequire } from "node:module";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, bash, brokerClient, brokerMint, brokerPids, fakeSecret, project, preToolUse, ROOT, run, sandbox, setSecret, waitFor, type Sandbox } from "./helpers.js";
 
@@ -105,7 +105,7 @@ describe("broker lifecycle (real processes)", () => {
     sb = sandbox();
     const sock = status(sb).socket;
     // A process that bound the socket and died without removing it.
-    const dead = spawn(process.execPath, ["-e", `require("fs").mkdirSync(${JSON.stringify(join(sb.hookpackHome, "broker"))},{recursive:true,mode:0o700});require("net").createServer().listen(${JSON.stringify(sock)},()=>process.kill(process.pid,"SIGKILL"))`], { stdio: "ignore" });
+    const dead = spawn(process.execPath, ["-e", `require("fs").mkdirSync(${JSON.stringify(dirname(sock))},{recursive:true,mode:0o700});require("net").createServer().listen(${JSON.stringify(sock)},()=>process.kill(process.pid,"SIGKILL"))`], { stdio: "ignore" });
     await new Promise((r) => dead.on("close", r));
     expect(lstatSync(sock).isSocket()).toBe(true);
     await brokerMint(sb, grantReq());
@@ -170,7 +170,7 @@ describe("broker lifecycle (real processes)", () => {
     sb = sandbox();
     sb.env.HOOKPACK_HOME = join(sb.dir, deep);
     const s0 = JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { socket: string };
-    expect(Buffer.byteLength(join(sb.dir, deep, "broker", "broker.sock"))).toBeGreaterThan(107);
+    expect(Buffer.byteLength(join(sb.dir, deep, "run", "broker.sock"))).toBeGreaterThan(107);
     expect(Buffer.byteLength(s0.socket)).toBeLessThanOrEqual(100);
     await brokerClient().mintGrantVia(sb.env.HOOKPACK_HOME, sb.env, grantReq());
     const s = JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { running: boolean; socket: string };

@@ -193,7 +193,7 @@ describe("phantom tokens: sending the placeholder anywhere else", () => {
     // The run is over: the saved placeholder through the saved proxy reaches the allowed host as itself.
     const ph = read("saved-ph").trim();
     const proxy = read("saved-proxy").trim();
-    const later = spawn("curl", ["-sS", "--proxy", proxy, "--cacert", join(sb.hookpackHome, "broker", "ca.pem"), "-H", `Authorization: Bearer ${ph}`, `${api.url}/echo`], { stdio: ["ignore", "pipe", "pipe"] });
+    const later = spawn("curl", ["-sS", "--proxy", proxy, "--cacert", join(sb.hookpackHome, "run", "ca.pem"), "-H", `Authorization: Bearer ${ph}`, `${api.url}/echo`], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     later.stdout.on("data", (b: Buffer) => (out += b.toString()));
     await new Promise((r) => later.on("close", r));
