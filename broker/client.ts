@@ -440,7 +440,7 @@ export async function redeemVia(home: string, env: NodeJS.ProcessEnv, req: { id:
   if (!c) {
     throw new HookpackError(
       "GRANT_UNKNOWN",
-      `hookpack: grant ${String(req.id).slice(0, 40)} is unknown: no hookpack broker is running for ${home} (grants live only in its memory). The command was not started.`,
+      `hookpack: grant ${String(req.id).slice(0, 40)} is unknown here: the hookpack broker for ${home} cannot be reached (none is running, or this command runs where its socket is out of reach, such as the agent's sandbox); grants live only in its memory. The command was not started.`,
       "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.",
     );
   }
