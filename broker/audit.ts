@@ -167,6 +167,44 @@ export interface InjectEntry extends AuditContext {
   refused?: string;
 }
 
+/** A credential minted for a capability ($cap:NAME): the lease exists from here on (broker/leases.ts). */
+export interface LeaseIssuedEntry extends AuditContext {
+  kind: "lease-issued";
+  lease: string;
+  capability: string;
+  provider: string;
+  scope: string;
+  grant: string;
+  toolCallId?: string;
+  expires: string;
+  command: string;
+}
+
+/** A lease ended: revoked at exit, after a crash, by the drill, or expired; or its revoke failed. */
+export interface LeaseEndedEntry extends AuditContext {
+  kind: "lease-ended";
+  lease: string;
+  capability: string;
+  provider: string;
+  grant: string;
+  outcome: "revoked_at_exit" | "expired_without_reuse" | "revoked_after_crash" | "revoked_by_drill" | "released_not_revocable" | "revoke_failed";
+  /** What the source said after the revoke ("revoked": the credential is gone). */
+  verified?: "revoked" | "active" | "unknown";
+  error?: string;
+  heldMs: number;
+}
+
+/** A capability was not minted (the provider failed: fail closed) or a used grant was presented again. */
+export interface LeaseRefusedEntry extends AuditContext {
+  kind: "lease-refused";
+  grant?: string;
+  capabilities: string[];
+  code: string;
+  outcome: "mint_failed" | "reuse_refused";
+  leases?: string[];
+  reason: string;
+}
+
 /** Written by the log itself: something about the log a verifier must know. */
 export interface AuditNoticeEntry extends AuditContext {
   kind: "audit-notice";
@@ -187,6 +225,9 @@ export type AuditEvent =
   | ExposureFoundEntry
   | SecretRevokedEntry
   | InjectEntry
+  | LeaseIssuedEntry
+  | LeaseEndedEntry
+  | LeaseRefusedEntry
   | AuditNoticeEntry;
 
 /** Kept name for the broker's import. */
@@ -206,6 +247,9 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   "exposure-found",
   "secret-revoked",
   "inject",
+  "lease-issued",
+  "lease-ended",
+  "lease-refused",
   "audit-notice",
 ];
 

@@ -11,7 +11,7 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
-import type { Policy } from "../rules/policy.js";
+import type { CapabilityPolicy, Policy } from "../rules/policy.js";
 
 /** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
 const POLICY_FILE = "hookpack.json";
@@ -47,6 +47,8 @@ export interface Grant {
   providers?: Record<string, ProviderSpec>;
   /** Names whose value the broker's proxy injects into outbound HTTPS requests (policy `inject`). */
   inject?: Record<string, InjectSpec>;
+  /** Capabilities to mint at exec time ($cap:NAME): their value-free policy, copied at grant time. */
+  capabilities?: CapabilityPolicy[];
 }
 
 interface Tombstone {
@@ -92,6 +94,7 @@ export interface MintRequest {
   approval: Grant["approval"];
   providers?: Record<string, ProviderSpec>;
   inject?: Record<string, InjectSpec>;
+  capabilities?: CapabilityPolicy[];
   now?: number;
 }
 
@@ -138,6 +141,7 @@ export class GrantTable {
       approval: req.approval,
       ...(req.providers && Object.keys(req.providers).length > 0 ? { providers: req.providers } : {}),
       ...(Object.keys(inject).length > 0 ? { inject } : {}),
+      ...(req.capabilities && req.capabilities.length > 0 ? { capabilities: req.capabilities } : {}),
     };
     this.live.set(grant.id, grant);
     return grant;

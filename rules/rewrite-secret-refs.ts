@@ -9,7 +9,7 @@ import { matchPermissionRules } from "./agent-permissions.js";
 import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
 import type { SelfInvocation } from "./secret-refs.js";
-import { REF_ANYWHERE } from "./secret-ref.js";
+import { CAP_ANYWHERE, REF_ANYWHERE } from "./secret-ref.js";
 
 // The shell scanner, the policy and the rewriting are bundles of their own, loaded only for a call
 // that carries a reference or names hookpack: a plain command never pays for them.
@@ -27,6 +27,8 @@ export interface GrantRequest {
   providers?: Record<string, import("../broker/providers.js").ProviderSpec>;
   /** Secrets the broker's proxy injects at the outbound request (policy `inject`). */
   inject?: Record<string, import("../broker/inject.js").InjectSpec>;
+  /** Capabilities the broker mints for this call ($cap:NAME; rules/capability-refs.ts). */
+  capabilities?: import("./policy.js").CapabilityPolicy[];
 }
 
 /** A brokered command as hookpack offered it to an agent that cannot rewrite input ("Run this instead"). */
@@ -127,6 +129,17 @@ async function offeredBrokerCall(command: string, event: HookEvent, host: Secret
     if (!m) return false;
     names.push(m[1]!);
   }
+  // ----- capabilities (issue #19): an offered `exec --grant … --cap NAME… -- bash -c …` -----
+  const caps: string[] = [];
+  for (; names.length === 0 && words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
+  if (caps.length > 0) {
+    const argv = words.slice(i + 1) as string[];
+    if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c") return false;
+    const { capabilityCommand } = await import("./capability-refs.js");
+    if (capabilityCommand(host.self, id, caps, argv[2]!) !== text) return false;
+    return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
+  }
+  // ----- end of the capability branch -----
   if (words[i] !== "--") return false;
   const argv = words.slice(i + 1) as string[];
   if (names.length === 0 || brokeredCommand(host.self, id, names, argv) !== text) return false;
@@ -153,6 +166,13 @@ export const rewriteSecretRefs: Rule = {
       if (misuse?.kind === "deny" && misuse.code === "BROKER_SELF_CALL" && (await offeredBrokerCall(tool.command, event, host))) return { kind: "allow" };
       if (misuse) return misuse;
     }
+    // ----- capabilities: `$cap:NAME` (issue #19) — one delimited branch; rules/capability-refs.ts ---
+    if (tool.kind === "shell" && tool.command !== undefined && CAP_ANYWHERE.test(tool.command)) {
+      if (!host) throw new Error("the capability broker is not available in this hook");
+      const { capabilityVerdict } = await import("./capability-refs.js");
+      return capabilityVerdict(tool.command, event, host, context.agentPermissions?.(event.session.cwd));
+    }
+    // ----- end of the capability branch --------------------------------------------------------
     const carrying = tool.fields.filter((f) => REF_ANYWHERE.test(f.value));
     if (carrying.length === 0) return { kind: "allow" };
     if (tool.kind === "mcp" || tool.kind === "fetch" || tool.kind === "other") {

@@ -32,6 +32,8 @@ const ENTRIES = {
   // The per-user broker process and its client (loaded only when a call needs a grant).
   "broker/daemon": "broker-daemon",
   "broker/client": "broker-client",
+  // Capabilities ($cap:NAME, leases): loaded only for a call that asks for one.
+  "rules/capability-refs": "capability-refs",
   "installer/errors": "errors",
   // One bundle per agent adapter: the hook loads only its own (adapters/load.ts).
   "adapters/claude-code": "adapter-claude-code",

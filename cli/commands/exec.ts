@@ -6,7 +6,7 @@ import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
 
-const USAGE = "hookpack exec [--grant ID] [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]";
+const USAGE = "hookpack exec [--grant ID] [--secret NAME[=ENVVAR]]… [--cap NAME]… [--env-file FILE] -- <cmd> [args…]";
 
 export const exec: Command = {
   name: "exec",
@@ -23,6 +23,7 @@ export const exec: Command = {
         secret: { type: "string", multiple: true },
         "env-file": { type: "string" },
         grant: { type: "string" },
+        cap: { type: "string", multiple: true },
       },
       strict: true,
       allowPositionals: true,
@@ -34,6 +35,7 @@ export const exec: Command = {
         secrets: (values.secret ?? []).map(parseSecretFlag),
         envFile: values["env-file"],
         grant: values.grant,
+        ...(values.cap ? { capabilities: values.cap } : {}),
       },
       {
         home: hookpackHome(io),
