@@ -34,6 +34,11 @@ export interface Capabilities {
   replaceOutputAsText?: boolean;
   /** The before-tool hook can make the agent ask the user (default true). */
   askUser?: boolean;
+  /**
+   * The failure event (a call that failed: Claude's PostToolUseFailure) can replace or withhold what
+   * the model reads (default false: it can only add a warning, so exposures are recorded).
+   */
+  replaceFailedOutput?: boolean;
 }
 
 export type Scope = "project" | "local" | "user";

@@ -25,6 +25,15 @@ export const postToolUse = z.looseObject({
   tool_use_id: z.optional(z.string()),
   tool_response: z.unknown(),
 });
+/** A call that failed (for Bash: a non-zero exit): the output text is in `error`. */
+export const postToolUseFailure = z.looseObject({
+  ...base,
+  tool_name: z.string().check(z.minLength(1)),
+  tool_input: toolInput,
+  tool_use_id: z.optional(z.string()),
+  error: z.string(),
+  is_interrupt: z.optional(z.boolean()),
+});
 export const sessionEvent = z.looseObject({ ...base, source: z.optional(z.string()), reason: z.optional(z.string()) });
 export const eventName = z.looseObject({ hook_event_name: z.string() });
 
@@ -64,6 +73,7 @@ function describeIssue(issue: z.core.$ZodIssue | undefined, root: unknown, path:
 const HANDLED: Record<string, z.ZodMiniType> = {
   PreToolUse: preToolUse,
   PostToolUse: postToolUse,
+  PostToolUseFailure: postToolUseFailure,
   SessionStart: sessionEvent,
   SessionEnd: sessionEvent,
   Stop: sessionEvent,
@@ -75,7 +85,7 @@ export function validateClaudePayload(payload: unknown): void {
   const schema = HANDLED[name];
   if (!schema) return;
   const p = check(schema, payload) as { tool_name?: string; tool_input?: unknown };
-  const isTool = schema === preToolUse || schema === postToolUse;
+  const isTool = schema === preToolUse || schema === postToolUse || schema === postToolUseFailure;
   const shape = isTool && p.tool_name !== undefined ? TOOL_INPUTS[p.tool_name] : undefined;
   if (shape) check(shape, p.tool_input, "tool_input");
 }

@@ -9,7 +9,7 @@
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
-import { forEachString, mapStrings } from "../hooks/json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
@@ -85,7 +85,7 @@ function sessionState(p: { session_id: string; cwd: string; transcript_path?: st
 }
 
 type Base = { session_id: string; cwd: string; transcript_path?: string; hook_event_name: string };
-type ToolPayload = Base & { tool_name: string; tool_input: Record<string, unknown>; tool_use_id?: string; tool_response?: unknown };
+type ToolPayload = Base & { tool_name: string; tool_input: Record<string, unknown>; tool_use_id?: string; tool_response?: unknown; error?: string };
 
 /**
  * Validates with zod at the edge. A hand-written check that accepts only payloads the zod schemas
@@ -107,6 +107,13 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
         kind: "event",
         event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: p.tool_response, spill: spillOf(p.tool_response) },
       };
+    case "PostToolUseFailure":
+      // A failed call (for Bash, a non-zero exit): the model reads `error`, which holds the
+      // command's output. The answer can only add context, never replace it.
+      return {
+        kind: "event",
+        event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: { error: p.error }, failed: true },
+      };
     case "SessionStart":
       return { kind: "event", event: { kind: "session-start", agent: "claude-code", session: session(p) } };
     case "SessionEnd":
@@ -120,6 +127,7 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
 const KIND_OF_EVENT: Record<string, EventKind> = {
   PreToolUse: "before-tool",
   PostToolUse: "after-tool",
+  PostToolUseFailure: "after-tool",
   SessionStart: "session-start",
   SessionEnd: "session-end",
   Stop: "session-end",
@@ -143,13 +151,13 @@ export function fitOutput(output: unknown, limit = MAX_UPDATED_OUTPUT_CHARS): un
     if (size <= limit) return current;
     let longestPath: string | undefined;
     let longestLength = 0;
-    forEachString(current, (text, path) => {
-      if (text.length > longestLength) [longestPath, longestLength] = [path, text.length];
+    forEachString(current, (text, _path, keys) => {
+      if (text.length > longestLength) [longestPath, longestLength] = [pathKey(keys), text.length];
     });
     if (longestPath === undefined) break;
     const keep = Math.max(0, longestLength - (size - limit) - 128);
-    current = mapStrings(current, (text, path) =>
-      path === longestPath ? `${text.slice(0, keep)}\n[hookpack: ${text.length - keep} chars cut to fit the hook response limit]` : text,
+    current = mapStrings(current, (text, _path, keys) =>
+      pathKey(keys) === longestPath ? `${text.slice(0, keep)}\n[hookpack: ${text.length - keep} chars cut to fit the hook response limit]` : text,
     );
   }
   return current;
@@ -183,6 +191,10 @@ export function withholdOutput(output: unknown, notice: string): unknown {
   });
 }
 
+/** What the model is told next to a failed call's output that held secrets hookpack could not take out. */
+export const FAILED_OUTPUT_NOTICE =
+  "Claude Code does not let a hook replace the output of a failed call, so that output reached you as it was. Do not repeat, store or send any secret value from it; tell the user which secret was exposed so they can rotate it. To use a secret, refer to it as $secret:NAME in a command instead of printing it.";
+
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   const hookEventName = WIRE_EVENT[event.kind];
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
@@ -198,6 +210,11 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (Object.keys(specific).length > 1) out.hookSpecificOutput = specific;
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
+  }
+  if (event.kind === "after-tool" && event.failed) {
+    // PostToolUseFailure reads only additionalContext: the output already reached the model.
+    const context = decision.kind === "deny" ? `${decision.reason}\n${FAILED_OUTPUT_NOTICE}` : decision.warnings.join("\n");
+    return context ? json({ hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context } }) : EMPTY;
   }
   if (event.kind === "after-tool") {
     const out: Record<string, unknown> = {};
@@ -240,6 +257,7 @@ export const claudeCode: Adapter = {
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
+      { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
     ],
   },

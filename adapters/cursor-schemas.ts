@@ -23,7 +23,7 @@ const shell = z.looseObject({ command: s });
 export function validateCursorPayload(payload: unknown): void {
   check(eventName, payload);
   const name = (payload as { hook_event_name: string }).hook_event_name;
-  if (name !== "preToolUse" && name !== "postToolUse") return;
+  if (name !== "preToolUse" && name !== "postToolUse" && name !== "postToolUseFailure") return;
   check(toolPayload, payload);
   const p = payload as { tool_name: string; tool_input: unknown };
   if (p.tool_name === "Shell") check(shell, p.tool_input, "tool_input");

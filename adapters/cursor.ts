@@ -9,7 +9,9 @@
 //    "cursor_version":"2.x","workspace_roots":["/home/u/app"],"user_email":"…","transcript_path":"…",
 //    "tool_name":"Shell","tool_input":{"command":"ls"},"tool_use_id":"…","cwd":"/home/u/app"}
 // postToolUse adds "tool_output" (for Shell a JSON TEXT {"output":…,"exitCode":…}); it fires only
-// for successful calls.
+// for successful calls. A failed one fires postToolUseFailure with "error_message" instead; hookpack
+// registers it too (issue 14): its output cannot be replaced either, so the model is warned and the
+// exposure recorded.
 //
 // What Cursor does with our answers [3p]:
 // - preToolUse `{"permission":"deny","user_message":…,"agent_message":…}` blocks; `"ask"` asks;
@@ -40,9 +42,10 @@ type Payload = {
   tool_input: Record<string, unknown>;
   tool_use_id?: string;
   tool_output?: unknown;
+  error_message?: string;
 };
 
-const HANDLED: Record<string, EventKind> = { preToolUse: "before-tool", postToolUse: "after-tool" };
+const HANDLED: Record<string, EventKind> = { preToolUse: "before-tool", postToolUse: "after-tool", postToolUseFailure: "after-tool" };
 
 // ---- fast check: may only say true for payloads ./cursor-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -87,6 +90,9 @@ async function parse(payload: unknown): Promise<Parsed> {
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
   const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: p.cwd ?? p.workspace_roots?.[0] ?? "", transcriptPath: p.transcript_path ?? undefined };
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "cursor", session, tool: toolCall(p) } };
+  if (p.hook_event_name === "postToolUseFailure") {
+    return { kind: "event", event: { kind: "after-tool", agent: "cursor", session, tool: toolCall(p), output: { error_message: p.error_message ?? "" }, failed: true } };
+  }
   return { kind: "event", event: { kind: "after-tool", agent: "cursor", session, tool: toolCall(p), output: p.tool_output } };
 }
 
@@ -140,6 +146,7 @@ export const cursor: Adapter = {
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },
+      { event: "postToolUseFailure", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Cursor loads project hooks only in a trusted workspace (`cursor-agent --trust`). Cursor cannot replace shell or read output from a hook: hookpack blocks secret reads and literal secrets before a tool runs and brokers $secret: references; a command that prints a secret some other way shows it to the model, and hookpack warns it. Cursor's hook protocol was checked only against third-party readings.",

@@ -114,7 +114,7 @@ async function parse(payload: unknown): Promise<Parsed> {
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
   // A failed call's output text is its `error` (what the model reads, followed by our context).
   const output = p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
-  return { kind: "event", event: { kind: "after-tool", agent: "qwen", session, tool: toolCall(p), output } };
+  return { kind: "event", event: { kind: "after-tool", agent: "qwen", session, tool: toolCall(p), output, ...(p.hook_event_name === "PostToolUseFailure" ? { failed: true } : {}) } };
 }
 
 /** The text the model reads from a PostToolUse `tool_response` (llmContent when it has one). */

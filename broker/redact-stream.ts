@@ -52,8 +52,10 @@ export class ValueStream {
   }
 
   /**
-   * The child went quiet. Emit what is held unless its unmatched tail is long enough to be a
-   * real part of a secret. What was emitted raw stays as context, so if the rest of a value
+   * The child went quiet. Emit what is held unless its unmatched tail — counted from where a value
+   * could start, shown characters included — is long enough to be a real part of a secret: at
+   * most `releaseBelow - 1` characters of any one occurrence of a value are ever emitted raw,
+   * whatever the writer's pauses (test/security/mask-stream.attack.test.ts). What was emitted raw stays as context, so if the rest of a value
    * arrives later it is still recognised and its remainder masked.
    */
   releaseIdle(): string {
@@ -61,7 +63,11 @@ export class ValueStream {
     const buf = this.held;
     const matches = this.matcher.find(buf);
     const lastEnd = matches.length > 0 ? matches[matches.length - 1]!.end : 0;
-    if (buf.length - Math.max(lastEnd, this.shown) >= this.releaseBelow) return "";
+    // The bound counts every character of the tail that could still become a value, including the
+    // ones an earlier idle release already showed: a writer pausing before each character must not
+    // get one more character out per pause (it did: all but the last one).
+    const pendingStart = Math.max(lastEnd, this.matcher.pendingFrom(buf));
+    if (buf.length - pendingStart >= this.releaseBelow) return "";
     const out = this.emit(buf, matches, buf.length);
     const keepFrom = Math.max(lastEnd, buf.length - Math.max(0, this.matcher.maxLength - 1));
     this.held = buf.slice(keepFrom);

@@ -53,6 +53,12 @@ export type HookEvent =
       output: unknown;
       /** Files where the agent keeps this call's FULL output for the model to read later (a long output persisted to disk). */
       spill?: readonly string[];
+      /**
+       * The call failed (a non-zero exit) and the agent reports it on its failure event
+       * (PostToolUseFailure): `output` is what the model reads, and the adapter says in
+       * `capabilities.replaceFailedOutput` whether a hook can replace it.
+       */
+      failed?: boolean;
     }
   | { kind: "session-start"; agent: AgentId; session: Session }
   | {
@@ -71,18 +77,31 @@ export interface ToolPatch {
   command?: string;
 }
 
+/**
+ * What a rule found, as data for the audit log (never parsed back out of a message): names of
+ * managed secrets, detector ids (secretlint rules, `path:<kind>`, `assignment`), suggested names
+ * for unmanaged secrets, file paths and a count. Never a value.
+ */
+export interface Evidence {
+  secrets?: readonly string[];
+  detectors?: readonly string[];
+  suggested?: readonly string[];
+  paths?: readonly string[];
+  count?: number;
+}
+
 /** What one rule says about one event. */
 export type Verdict =
   | { kind: "allow" }
   | { kind: "rewrite"; patch: ToolPatch; reason: string; /** "ask": a human must approve the rewritten call. */ approval?: "ask" }
-  | { kind: "redact"; output: unknown; reason: string; count: number }
-  | { kind: "deny"; code: string; reason: string }
+  | { kind: "redact"; output: unknown; reason: string; count: number; evidence?: Evidence }
+  | { kind: "deny"; code: string; reason: string; evidence?: Evidence }
   | { kind: "ask"; code: string; reason: string }
-  | { kind: "warn"; code: string; message: string };
+  | { kind: "warn"; code: string; message: string; evidence?: Evidence };
 
 /** The one decision for an event after all verdicts are folded. */
 export type Decision =
-  | { kind: "deny"; codes: string[]; reason: string }
+  | { kind: "deny"; codes: string[]; reason: string; /** Per code, what the rule found (audit log). */ evidence?: Record<string, Evidence> }
   | {
       kind: "proceed";
       /** "allow" skips the agent's prompt, "ask" forces one, "default" leaves it to the agent. */
@@ -94,6 +113,8 @@ export type Decision =
       output: unknown;
       hasOutput: boolean;
       warnings: string[];
+      /** Per code ("REDACTED" for a redaction), what the rules found (audit log). */
+      evidence?: Record<string, Evidence>;
     };
 
 /** What the hook process does: exactly one write to each stream and one exit code. */

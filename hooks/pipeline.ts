@@ -142,6 +142,12 @@ function degrade(decision: Decision, event: HookEvent, adapter: Adapter): Decisi
       reason: `hookpack cannot rewrite tool input for ${adapter.displayName}. Run this instead: ${decision.patch.command ?? ""}`,
     };
   }
+  if (decision.hasOutput && event.kind === "after-tool" && event.failed && !adapter.capabilities.replaceFailedOutput) {
+    // A failed call's output the agent does not let a hook replace: the model has read it. Record
+    // the exposure and warn; keeping values out of such output is the read guard's job, at input.
+    const evidence = decision.evidence?.REDACTED;
+    return { kind: "deny", codes: [...decision.codes, "FAILED_OUTPUT_EXPOSED"], reason: `hookpack found ${evidence?.count ?? "some"} secret(s) in the output of this failed ${event.tool.name} call.`, ...(evidence ? { evidence: { FAILED_OUTPUT_EXPOSED: evidence } } : {}) };
+  }
   if (decision.hasOutput && !adapter.capabilities.replaceOutput && event.kind === "after-tool") {
     const notice = decision.reason ?? "hookpack withheld this output.";
     // The agent shows the model the deny reason in place of the output: the redacted copy goes there.

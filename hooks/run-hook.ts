@@ -91,24 +91,30 @@ async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: Hook
   const ctx = { agent, session: event.session.id, cwd: event.session.cwd };
   const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool : undefined;
   const entries: AuditEvent[] = [];
+  // The rules' evidence, as data: never parsed back out of a message or the redacted output.
+  const evidence = decision.evidence ?? {};
   if (decision.kind === "deny") {
-    const names = [...new Set([...decision.reason.matchAll(/\$secret:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!))];
     if (decision.codes.includes("READ_BLOCKED")) {
-      entries.push({ kind: "read-blocked", ...ctx, path: tool?.path ?? "(shell read)", code: "READ_BLOCKED", tool: tool?.name, secrets: names });
+      const ev = evidence.READ_BLOCKED;
+      const paths = ev?.paths && ev.paths.length > 0 ? ev.paths : [tool?.path ?? "(shell read)"];
+      for (const path of paths) {
+        entries.push({ kind: "read-blocked", ...ctx, path, code: "READ_BLOCKED", tool: tool?.name, secrets: [...(ev?.secrets ?? [])], ...(ev?.detectors?.length ? { rules: [...ev.detectors] } : {}) });
+      }
     }
     if (decision.codes.includes("SECRET_LITERAL_IN_INPUT")) {
       // The agent wrote a literal secret: it holds the value, which therefore needs rotating.
       entries.push({ kind: "exposure-found", ...ctx, where: `${agent} ${tool?.name ?? "tool"} input`, rule: "deny-literal-secrets" });
     }
-  } else if (decision.hasOutput) {
-    const labels = [...JSON.stringify(decision.output).matchAll(/\[REDACTED:([^\]]{1,64})\]/g)].map((m) => m[1]!);
-    const before = [...JSON.stringify(event.kind === "after-tool" ? event.output : null).matchAll(/\[REDACTED:/g)].length;
-    const count = Math.max(0, labels.length - before);
-    if (count > 0) {
-      const secrets = [...new Set(labels.filter((l) => /^[A-Z_][A-Z0-9_]*$/.test(l)))];
-      const rules = [...new Set(labels.filter((l) => !/^[A-Z_][A-Z0-9_]*$/.test(l)))];
-      entries.push({ kind: "output-redacted", ...ctx, tool: tool?.name, count, secrets, rules });
+    for (const code of ["FAILED_OUTPUT_EXPOSED"]) {
+      const ev = evidence[code];
+      if (!decision.codes.includes(code) || !ev) continue;
+      // A failed call's output the agent does not let a hook replace: the model saw these.
+      // Managed names are recorded by the redaction rule (ManagedSecrets.exposed); detections here.
+      for (const rule of ev.detectors ?? []) entries.push({ kind: "exposure-found", ...ctx, where: `${agent} ${tool?.name ?? "tool"} failed-call output`, rule });
     }
+  } else if (decision.hasOutput) {
+    const ev = evidence.REDACTED;
+    if (ev && (ev.count ?? 0) > 0) entries.push({ kind: "output-redacted", ...ctx, tool: tool?.name, count: ev.count ?? 0, secrets: [...(ev.secrets ?? [])], ...(ev.detectors?.length ? { rules: [...ev.detectors] } : {}) });
   }
   if (entries.length === 0) return;
   const { tryRecordAudit } = await import("../broker/audit.js");

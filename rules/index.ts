@@ -1,5 +1,6 @@
 // hookpack's preset: the rules every hook runs, in order.
 import { denyLiteralSecrets } from "./deny-literal-secrets.js";
+import { gatePushPublish } from "./gate-push-publish.js";
 import { protectHookpackState } from "./protect-state.js";
 import { guardReads } from "./read-guard.js";
 import { redactToolOutput } from "./redact-tool-output.js";
@@ -16,4 +17,4 @@ const cleanSessionState = lazyRule({
   load: async () => (await import("./state-clean.js")).cleanSessionState,
 });
 
-export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, redactToolOutput, cleanSessionState];
+export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, gatePushPublish, redactToolOutput, cleanSessionState];

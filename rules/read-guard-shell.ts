@@ -1,173 +1,522 @@
-// Which files a shell command reads and shows: `cat .env`, `head -n 5 ~/.aws/credentials`,
-// `grep TOKEN config/app.env`, `source .env && …`, `< .env`, `$(cat .env)`. A small POSIX-ish
-// lexer (quotes, escapes, `$(…)`/backticks, operators), not a shell: it errs towards listing
-// a word as a path; the guard then looks at files that exist only.
+// What a shell command may read, from the one shell front end (rules/shell-scan.ts): every word of
+// every simple command (pipelines, lists, groups, `if`/`while` bodies, $(…), <(…), backticks),
+// input redirections, the scripts of `bash -c`/`eval`, the code of `python -c`/`node -e`/… and the
+// file names a command builds at run time. The guard decides from operands, not from program names:
+//
+//   - a fixed name (`.env`, `~/.aws/credentials`, `$'\x2eenv'`, `"$F"` after `F=.env` in the same
+//     command) is a "path": the guard looks at the file if it exists, whatever the program;
+//   - a word with an unquoted glob (`.en*`, `*.pem`) is a "glob": the guard expands it itself;
+//   - a word built at run time ($(…), an unknown variable, `{}` of find/xargs, a brace expansion,
+//     an interpreter's computed file name) is "dynamic": its static parts become a pattern (a
+//     dynamic part matches anything, `/` included) that the guard matches against the credential
+//     files within reach. A fully dynamic word counts only for a program known to read its
+//     operands (or stdin names: xargs, find -exec), else every `git commit -m "$MSG"` would stop.
+//
+// Programs that never show a file's content (ls, stat, rm, wc, …) are the only ones skipped. Pure
+// apart from `homedir()`; the guard (read-guard.ts) touches the file system.
 
-/** Commands whose file operands end up in their output (or in the shell, for `source`). */
-const READERS = new Set([
-  "cat", "tac", "nl", "less", "more", "most", "head", "tail", "bat", "batcat", "view", "strings", "od", "xxd", "hexdump", "hd",
-  "base64", "base32", "basenc", "uuencode", "grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "zcat", "gzcat", "bzcat", "xzcat",
-  "sed", "awk", "gawk", "mawk", "cut", "sort", "uniq", "paste", "column", "fold", "fmt", "pr", "expand", "rev", "diff", "cmp", "comm",
-  "jq", "yq", "xq", "source", ".", "dos2unix", "iconv", "openssl", "envsubst",
-]);
-/** Readers whose first operand is a program or pattern, not a file. */
-const PATTERN_FIRST = new Set(["grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "sed", "awk", "gawk", "mawk", "jq", "yq", "xq"]);
-/** Words that only wrap the real command. */
-const WRAPPERS = new Set(["sudo", "command", "builtin", "exec", "nohup", "time", "env", "xargs", "doas", "nice", "stdbuf", "timeout"]);
+import { homedir } from "node:os";
+import { argvOf, scanShell, type SimpleCommand, type Word } from "./shell-scan.js";
 
-type Token = { word: string } | { op: string };
+/** A dynamic part of a pattern: matches any text, `/` included. */
+export const ANY = "\u0001";
 
-/** Splits a command into words and operators; `$(…)` and backticks are returned as nested commands. */
-export function lex(command: string, nested: string[] = []): Token[] {
-  const tokens: Token[] = [];
-  let word: string | undefined;
-  const push = () => {
-    if (word !== undefined) tokens.push({ word });
-    word = undefined;
-  };
-  for (let i = 0; i < command.length; i++) {
-    const c = command[i]!;
-    if (c === "\\" && i + 1 < command.length) {
-      word = (word ?? "") + command[++i];
-    } else if (c === "'") {
-      const end = command.indexOf("'", i + 1);
-      const stop = end === -1 ? command.length : end;
-      word = (word ?? "") + command.slice(i + 1, stop);
-      i = stop;
-    } else if (c === '"') {
-      let j = i + 1;
-      let text = "";
-      while (j < command.length && command[j] !== '"') {
-        if (command[j] === "\\" && j + 1 < command.length) text += command[++j];
-        else if (command[j] === "$" && command[j + 1] === "(") {
-          const end = matchParen(command, j + 1);
-          nested.push(command.slice(j + 2, end));
-          text += "$(…)";
-          j = end;
-        } else text += command[j];
-        j++;
-      }
-      word = (word ?? "") + text;
-      i = j;
-    } else if (c === "$" && command[i + 1] === "(") {
-      const end = matchParen(command, i + 1);
-      nested.push(command.slice(i + 2, end));
-      word = (word ?? "") + "$(…)";
-      i = end;
-    } else if (c === "`") {
-      const end = command.indexOf("`", i + 1);
-      const stop = end === -1 ? command.length : end;
-      nested.push(command.slice(i + 1, stop));
-      word = (word ?? "") + "$(…)";
-      i = stop;
-    } else if (c === "\n" || c === ";" || c === "|" || c === "&" || c === "(" || c === ")") {
-      push();
-      let op = c;
-      if ((c === "|" || c === "&") && command[i + 1] === c) op += command[++i];
-      tokens.push({ op });
-    } else if (c === "<" || c === ">") {
-      push();
-      let op = c;
-      while (command[i + 1] === "<" || command[i + 1] === ">" || command[i + 1] === "&") op += command[++i];
-      // A redirection's fd prefix ("2>") was pushed as a word; it is harmless as a word.
-      tokens.push({ op });
-    } else if (c === " " || c === "\t") {
-      push();
-    } else if (c === "#" && word === undefined) {
-      const end = command.indexOf("\n", i);
-      i = end === -1 ? command.length : end - 1;
-    } else {
-      word = (word ?? "") + c;
-    }
-  }
-  push();
-  return tokens;
+export interface ReadOperand {
+  /**
+   * For "path": the name after quote removal and expansion (`~` expanded, relative paths kept).
+   * For "glob"/"dynamic": a pattern where `*`, `?`, `[…]` are live glob characters, `\c` is a
+   * literal `c` and ANY is a run-time part.
+   */
+  word: string;
+  kind: "path" | "glob" | "dynamic";
+  /** The program that receives it ("<" for an input redirection). */
+  program: string;
+  /** What made a dynamic word dynamic, for the deny message. */
+  why?: string;
 }
 
-function matchParen(s: string, open: number): number {
+/** Programs that take file operands but never show their content. */
+const NON_READERS = new Set([
+  "ls", "dir", "vdir", "stat", "rm", "rmdir", "unlink", "touch", "chmod", "chown", "chgrp", "mkdir", "test", "[", "[[", "du", "df", "wc", "file",
+  "realpath", "readlink", "basename", "dirname", "which", "type", "whereis", "echo", "printf", "cd", "pushd", "popd", "true", "false", ":", "exit",
+  "return", "export", "unset", "alias", "shopt", "set", "sleep", "kill", "wait", "jobs", "pwd", "hookpack", "mkfifo", "getfacl", "lsattr", "namei",
+]);
+
+/** Programs whose operands (or stdin) are file names they read: a fully dynamic operand counts for them. */
+const KNOWN_READERS = new Set([
+  "cat", "tac", "nl", "less", "more", "most", "head", "tail", "bat", "batcat", "view", "strings", "od", "xxd", "hexdump", "hd", "base64", "base32",
+  "basenc", "uuencode", "grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "zcat", "gzcat", "bzcat", "xzcat", "sed", "awk", "gawk", "mawk", "cut",
+  "sort", "uniq", "paste", "column", "fold", "fmt", "pr", "expand", "rev", "diff", "cmp", "comm", "jq", "yq", "xq", "source", ".", "dos2unix", "iconv",
+  "openssl", "envsubst", "cp", "mv", "ln", "install", "rsync", "scp", "dd", "tee", "tar", "zip", "gzip", "bzip2", "xz", "7z", "vim", "vi", "nvim",
+  "nano", "emacs", "ed", "ex", "python", "python3", "node", "nodejs", "ruby", "perl", "php", "deno", "bun", "lua", "curl", "wget", "http", "sha256sum",
+  "md5sum", "sha1sum", "sha512sum", "b2sum", "cksum", "gpg", "age", "split", "csplit", "join", "tr", "look", "sqlite3",
+]);
+
+/** Words that only wrap the real command (with their own options). */
+const WRAPPERS = new Set(["sudo", "command", "builtin", "exec", "nohup", "time", "env", "doas", "nice", "stdbuf", "timeout", "setsid", "unbuffer", "flock", "chrt", "ionice", "taskset", "busybox", "toybox", "then", "do", "else", "elif", "if", "while", "until", "!", "{", "}"]);
+/** Wrapper options that take a value (`sudo -u root`, `env -u VAR`, `nice -n 5`, `timeout -s KILL`). */
+const WRAPPER_VALUE_OPT = /^-[ugnCUprtkDsSwcg]$/;
+
+/** Shells whose `-c` argument is a script; `eval`/`su -c`/`watch` join their arguments into one. */
+const SHELLS = new Set(["bash", "sh", "dash", "zsh", "ksh", "mksh", "fish", "ash", "busybox-sh"]);
+
+/** Interpreters whose code (`-c`, `-e`, a heredoc, a script file) may open files by name. */
+export const INTERPRETERS = new Set(["python", "python2", "python3", "node", "nodejs", "deno", "bun", "ruby", "perl", "php", "lua", "luajit", "Rscript", "R", "osascript", "pwsh", "powershell", "tclsh", "awk", "gawk", "mawk", "nawk", "jq", "sqlite3", "irb", "julia", "groovy", "scala", "kotlin", "java", "jshell"]);
+
+const isPythonish = (p: string) => /^python[0-9.]*$/.test(p);
+
+/** A program name as bash would find it (`/usr/bin/cat` → `cat`, `python3.12` stays). */
+const programName = (w: string) => w.split("/").pop() ?? w;
+
+interface Expanded {
+  pattern: string;
+  kind: ReadOperand["kind"];
+  why?: string;
+}
+
+const GLOB_CHARS = /[*?[\]\\]/g;
+const escapeGlob = (s: string) => s.replace(GLOB_CHARS, "\\$&");
+
+/** Decodes bash's $'…' escapes. */
+function ansiC(body: string): string {
+  return body.replace(/\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)/g, (_, e: string) => {
+    const k = e[0]!;
+    if (k === "x" || k === "u" || k === "U") return String.fromCodePoint(parseInt(e.slice(1), 16));
+    if (/[0-7]/.test(k)) return String.fromCharCode(parseInt(e, 8));
+    if (k === "c") return String.fromCharCode(e.charCodeAt(1) & 31);
+    return ({ n: "\n", t: "\t", r: "\r", a: "\u0007", b: "\b", e: "\u001b", E: "\u001b", f: "\f", v: "\v" } as Record<string, string>)[k] ?? k;
+  });
+}
+
+/** The index after the `)` that closes the `(` at `open` (quotes respected roughly). */
+function closeParen(s: string, open: number): number {
   let depth = 0;
   for (let i = open; i < s.length; i++) {
-    if (s[i] === "(") depth++;
-    else if (s[i] === ")" && --depth === 0) return i;
+    const c = s[i];
+    if (c === "\\") i++;
+    else if (c === "'") i = Math.max(i, s.indexOf("'", i + 1));
+    else if (c === "(") depth++;
+    else if (c === ")" && --depth === 0) return i + 1;
+    if (i < 0) return s.length;
   }
   return s.length;
 }
 
-/** Files a command may show, as written (relative paths stay relative; `~/` is kept). */
-export function shellReadTargets(command: string, depth = 0): string[] {
-  const nested: string[] = [];
-  const tokens = lex(command, nested);
-  const out: string[] = [];
-  let words: string[] = [];
-  let pendingRedirect: string | undefined;
-  const flush = () => {
-    out.push(...readersOperands(words));
-    words = [];
+/**
+ * Expands a raw word the way bash would as far as it can be known before the command runs: quotes,
+ * $'…', `~`, variables assigned earlier in the command (and HOME/PWD), globs. Anything else is ANY.
+ */
+export function expandWord(raw: string, vars: ReadonlyMap<string, string>, env: { home: string; cwd: string }): Expanded {
+  let out = "";
+  let glob = false;
+  const why: string[] = [];
+  const dynamic = (what: string) => {
+    if (!out.endsWith(ANY)) out += ANY;
+    why.push(what);
   };
-  for (const t of tokens) {
-    if ("op" in t) {
-      if (t.op === "<" || t.op === "<<<" || t.op === "<>" || t.op.startsWith(">") || t.op === "&>" || t.op === "<&" || t.op === ">&") {
-        pendingRedirect = t.op;
-        continue;
-      }
-      flush();
-      continue;
+  const variable = (name: string, quoted: boolean) => {
+    const v = name === "HOME" ? env.home : name === "PWD" ? env.cwd : vars.get(name);
+    if (v === undefined) return dynamic(`$${name}`);
+    if (quoted) out += escapeGlob(v);
+    else {
+      if (/[*?[]/.test(v)) glob = true;
+      out += v;
     }
-    if (pendingRedirect !== undefined) {
-      if (pendingRedirect === "<" || pendingRedirect === "<>") out.push(t.word);
-      pendingRedirect = undefined;
-      continue;
+  };
+  /** At a `$` (index i); returns the index after the expansion. */
+  const dollar = (i: number, quoted: boolean): number => {
+    const n = raw[i + 1] ?? "";
+    if (n === "(") {
+      const end = closeParen(raw, i + 1);
+      dynamic(raw.slice(i, Math.min(end, i + 40)));
+      return end;
     }
-    words.push(t.word);
+    if (n === "{") {
+      const end = raw.indexOf("}", i);
+      const inner = raw.slice(i + 2, end === -1 ? raw.length : end);
+      if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(inner)) variable(inner, quoted);
+      else dynamic(`\${${inner}}`);
+      return end === -1 ? raw.length : end + 1;
+    }
+    const m = /^[A-Za-z_][A-Za-z0-9_]*/.exec(raw.slice(i + 1));
+    if (m) {
+      variable(m[0], quoted);
+      return i + 1 + m[0].length;
+    }
+    if (/[0-9@*#?$!-]/.test(n)) {
+      dynamic(`$${n}`);
+      return i + 2;
+    }
+    out += "$";
+    return i + 1;
+  };
+  let i = 0;
+  if (raw.startsWith("~")) {
+    const m = /^~([A-Za-z0-9_.-]*)(?=\/|$)/.exec(raw);
+    if (m && m[1] === "") {
+      out += escapeGlob(env.home);
+      i = 1;
+    } else if (m) {
+      dynamic(`~${m[1]}`);
+      i = m[0].length;
+    }
   }
-  flush();
-  if (depth < 3) for (const n of nested) out.push(...shellReadTargets(n, depth + 1));
-  return [...new Set(out.filter((w) => w !== "" && w !== "-" && !w.includes("$(…)")))];
+  while (i < raw.length) {
+    const c = raw[i]!;
+    if (c === "\\") {
+      if (raw[i + 1] === "\n") i += 2;
+      else {
+        out += escapeGlob(raw[i + 1] ?? "");
+        i += 2;
+      }
+    } else if (c === "'") {
+      const end = raw.indexOf("'", i + 1);
+      out += escapeGlob(raw.slice(i + 1, end === -1 ? raw.length : end));
+      i = end === -1 ? raw.length : end + 1;
+    } else if (c === "$" && raw[i + 1] === "'") {
+      let j = i + 2;
+      while (j < raw.length && raw[j] !== "'") j += raw[j] === "\\" ? 2 : 1;
+      out += escapeGlob(ansiC(raw.slice(i + 2, j)));
+      i = j + 1;
+    } else if (c === '"' || (c === "$" && raw[i + 1] === '"')) {
+      i += c === "$" ? 2 : 1;
+      while (i < raw.length && raw[i] !== '"') {
+        const d = raw[i]!;
+        if (d === "\\" && '$`"\\\n'.includes(raw[i + 1] ?? "")) {
+          if (raw[i + 1] !== "\n") out += escapeGlob(raw[i + 1]!);
+          i += 2;
+        } else if (d === "$") i = dollar(i, true);
+        else if (d === "`") {
+          const end = raw.indexOf("`", i + 1);
+          dynamic("`…`");
+          i = end === -1 ? raw.length : end + 1;
+        } else {
+          out += escapeGlob(d);
+          i++;
+        }
+      }
+      i++;
+    } else if (c === "$") {
+      i = dollar(i, false);
+    } else if (c === "`") {
+      const end = raw.indexOf("`", i + 1);
+      dynamic("`…`");
+      i = end === -1 ? raw.length : end + 1;
+    } else if (c === "{" && /^\{[^{}\s]*,[^{}\s]*\}/.test(raw.slice(i))) {
+      // Brace expansion: any of the alternatives.
+      const end = raw.indexOf("}", i);
+      dynamic(raw.slice(i, end + 1));
+      i = end + 1;
+    } else if ((c === "<" || c === ">") && raw[i + 1] === "(") {
+      const end = closeParen(raw, i + 1);
+      dynamic(raw.slice(i, Math.min(end, i + 40)));
+      i = end;
+    } else {
+      if (c === "*" || c === "?" || c === "[") glob = true;
+      out += c;
+      i++;
+    }
+  }
+  if (out.includes(ANY)) return { pattern: out, kind: "dynamic", why: why.join(", ") };
+  if (glob) return { pattern: out, kind: "glob" };
+  return { pattern: out.replace(/\\(.)/g, "$1"), kind: "path" };
 }
 
-function readersOperands(words: string[]): string[] {
+/** A pattern as a RegExp over absolute or relative paths. `dotglob`: `*` also matches a leading dot. */
+export function patternRegExp(pattern: string, dotglob = false): RegExp {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    const segStart = i === 0 || pattern[i - 1] === "/";
+    if (c === "\\") re += (pattern[++i] ?? "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    else if (c === ANY) re += ".*";
+    else if (c === "*") re += segStart && !dotglob ? "(?!\\.)[^/]*" : "[^/]*";
+    else if (c === "?") re += segStart && !dotglob ? "(?!\\.)[^/]" : "[^/]";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end === -1) re += "\\[";
+      else {
+        re += `[${pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  return new RegExp(`^${re}$`, "s");
+}
+
+/** String literals in interpreter code ('…', "…", `…`), and whether the code computes a file name. */
+export function codeReads(code: string): { literals: string[]; computed: string | undefined } {
+  const literals: string[] = [];
+  // One pass per quote character, so a literal inside another kind of quotes is still seen.
+  for (const re of [/'([^'\n]{1,512})'/g, /"([^"\n]{1,512})"/g, /`([^`\n]{1,512})`/g]) for (const m of code.matchAll(re)) literals.push(m[1]!);
+  const opens = /\b(open|read|readFile\w*|read_text|read_bytes|readlines|fopen|file_get_contents|readfile|createReadStream|getline|slurp|File\.(read|open|new)|IO\.read|Path|symlink\w*|link\w*|copy\w*|copyfile|rename\w*|cp|spawn\w*|exec\w*|system|popen|subprocess|child_process|Deno\.readTextFile|Bun\.file|io\.open|loadfile|dofile|source|cat)\b|<\s*\$?\w+\s*>|\$\(<|`/;
+  const computes = /(\+\s*["'`]|["'`]\s*\+|\.join\s*\(|\bjoin\s*\(|fromCharCode|\bchr\s*\(|\bord\s*\(|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\[0-7]{3}|b64decode|atob|Buffer\.from|decode\s*\(|unhexlify|fromhex|\[::-1\]|reverse|\.replace\s*\(|format\s*\(|f["']|\$\{|%s|\bsprintf|listdir|readdir|scandir|\bglob\b|walk\s*\(|os\.walk|Dir\[|Dir\.glob|opendir|iterdir|rglob|environ|getenv|process\.env|ENV\[|\$ENV|argv|\bsys\.stdin|input\s*\()/i;
+  const computed = opens.test(code) && computes.test(code) ? "the code computes a file name at run time" : undefined;
+  return { literals, computed };
+}
+
+interface Env {
+  home: string;
+  cwd: string;
+}
+
+/** Everything a shell command may read, for the guard to resolve. Never throws. */
+export function shellReads(command: string, env: Env = { home: homedir(), cwd: process.cwd() }, depth = 0): ReadOperand[] {
+  const out: ReadOperand[] = [];
+  const scan = scanShell(command);
+  const raw = (w: Word) => command.slice(w.start, w.end);
+  const vars = new Map<string, string>();
+  const dotglob = /\bdotglob\b|\bGLOBIGNORE\b/.test(command);
+  const add = (w: string, program: string, known: boolean) => {
+    const e = expandWord(w, vars, env);
+    if (e.kind === "dynamic") {
+      // A fully dynamic word only counts for a program known to read its operands.
+      if (e.pattern.replace(/\\./g, "x").split(ANY).join("") === "" && !known) return;
+      out.push({ word: e.pattern, kind: "dynamic", program, why: e.why });
+    } else if (e.pattern !== "" && e.pattern !== "-") {
+      out.push({ word: e.kind === "glob" && dotglob ? `${e.pattern}` : e.pattern, kind: e.kind, program });
+    }
+  };
+  /** The operand parts of one word: itself, `--opt=VALUE`, `-fVALUE`, `@file`, `REV:path`, `file://path`. */
+  const operandParts = (w: string): string[] => {
+    const parts = /^-/.test(w) ? [] : [w];
+    const eq = /^--?[A-Za-z0-9][A-Za-z0-9_-]*=(.+)$/s.exec(w);
+    if (eq) parts.push(eq[1]!);
+    else if (/^-[A-Za-z]./.test(w)) parts.push(w.slice(2));
+    if (w.startsWith("@")) parts.push(w.slice(1));
+    const colon = /^[^/:'"$]*:(.+)$/s.exec(w);
+    if (colon && !/^[a-z][a-z0-9+.-]*:\/\//i.test(w)) parts.push(colon[1]!);
+    const kv = /^[A-Za-z][A-Za-z0-9_]*=(.+)$/s.exec(w);
+    if (kv) parts.push(kv[1]!);
+    const url = /^file:\/\/(?:localhost)?(\/.*)$/is.exec(w);
+    if (url) parts.push(url[1]!);
+    return parts;
+  };
+
+  for (const cmd of scan.commands) {
+    // Input redirections read whatever the command is.
+    for (const w of cmd.words) if (w.redirect && (w.redirectOp === "<" || w.redirectOp === "<>")) add(raw(w), "<", true);
+    // Assignments (NAME=value) remember static values for later words.
+    for (const w of cmd.words) if (w.assignment) remember(raw(w), vars, env);
+    const words = argvOf(cmd).map(raw);
+    handleCommand(words, cmd, command, env, depth, vars, add, operandParts, out);
+  }
+  if (depth < 3 && scan.commands.some((c) => argvOf(c).some((w) => INTERPRETERS.has(programName(raw(w)))))) {
+    // Interpreter code anywhere in the command (-c/-e strings, here-documents): its literals.
+    const { literals, computed } = codeReads(command);
+    for (const l of literals) if (/^[^\n]{1,512}$/.test(l) && !/^\s|\s$/.test(l)) add(`'${l.replace(/'/g, "")}'`, "interpreter code", false);
+    if (computed) out.push({ word: ANY, kind: "dynamic", program: "interpreter code", why: computed });
+  }
+  return dedupe(out);
+}
+
+function remember(word: string, vars: Map<string, string>, env: Env): void {
+  const m = /^([A-Za-z_][A-Za-z0-9_]*)\+?=(.*)$/s.exec(word);
+  if (!m) return;
+  const e = expandWord(m[2]!, vars, env);
+  if (e.kind === "path") vars.set(m[1]!, e.pattern);
+  else vars.delete(m[1]!);
+}
+
+function handleCommand(
+  words: string[],
+  cmd: SimpleCommand,
+  command: string,
+  env: Env,
+  depth: number,
+  vars: Map<string, string>,
+  add: (w: string, program: string, known: boolean) => void,
+  operandParts: (w: string) => string[],
+  out: ReadOperand[],
+): void {
+  void cmd;
   let i = 0;
-  // Leading VAR=value assignments and wrappers (with their own options).
+  let viaXargs = false;
+  // Leading wrappers (with their own options) and `xargs`, which appends names read from stdin.
   for (;;) {
     const w = words[i];
-    if (w === undefined) return [];
-    if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(w)) i++;
-    else if (WRAPPERS.has(w)) {
+    if (w === undefined) return;
+    const name = programName(stripQuotes(w));
+    if (WRAPPERS.has(name)) {
       i++;
       for (;;) {
         const o = words[i];
         if (o === undefined) break;
-        if (/^-[ugnCUprtkDs]$/.test(o)) i += 2; // an option with a value: sudo -u root, env -u VAR, nice -n 5
-        else if (o.startsWith("-") || (w === "timeout" && /^\d/.test(o))) i++;
+        if (WRAPPER_VALUE_OPT.test(o)) i += 2;
+        else if (o.startsWith("-") || (name === "timeout" && /^\d/.test(o)) || (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(o))) i++;
         else break;
       }
+    } else if (name === "xargs" || name === "parallel") {
+      viaXargs = true;
+      i++;
+      while (words[i]?.startsWith("-")) i += /^-[aEdIiLlnPs]$/.test(words[i]!) ? 2 : 1;
+    } else if (["export", "declare", "typeset", "local", "readonly"].includes(name)) {
+      for (const a of words.slice(i + 1)) remember(a, vars, env);
+      return;
     } else break;
   }
-  const cmd = words[i]!.split("/").pop()!;
-  if (!READERS.has(cmd)) return [];
-  const rest = words.slice(i + 1);
-  const operands: string[] = [];
-  let skipFirst = PATTERN_FIRST.has(cmd);
-  for (let k = 0; k < rest.length; k++) {
-    const w = rest[k]!;
-    if (w === "--") {
-      operands.push(...rest.slice(k + 1).filter((x, n) => !(skipFirst && n === 0)));
-      break;
-    }
-    if (w.startsWith("-") && w !== "-") {
-      // `grep -e PATTERN` / `-f FILE`: the pattern comes from an option, so the first operand is a file.
-      if (skipFirst && /^-[A-Za-z]*[ef]$/.test(w)) {
-        if (w.endsWith("f") && rest[k + 1]) operands.push(rest[k + 1]!);
-        skipFirst = false;
-        k++;
-      } else if (/^-[nc]$/.test(w) && (cmd === "head" || cmd === "tail")) k++;
-      continue;
-    }
-    if (skipFirst) {
-      skipFirst = false;
-      continue;
-    }
-    operands.push(w);
+  const program = programName(stripQuotes(words[i]!));
+  const args = words.slice(i + 1);
+  if (NON_READERS.has(program)) {
+    // `cp x /dev/stdout`-style tricks do not apply to these; `echo`/`printf` print names only.
+    return;
   }
-  return operands;
+  const known = KNOWN_READERS.has(program) || INTERPRETERS.has(program);
+  if (viaXargs) out.push({ word: ANY, kind: "dynamic", program, why: "file names read from stdin (xargs)" });
+  if (depth < 3 && (SHELLS.has(program) || program === "eval" || program === "su" || program === "watch" || program === "ssh")) {
+    const c = program === "eval" || program === "watch" ? args.join(" ") : args[args.findIndex((a) => /^-[a-z]*c$/.test(a)) + 1];
+    if (c !== undefined && (program !== "ssh" || args.length > 0)) {
+      const script = program === "ssh" ? undefined : c;
+      const e = script === undefined ? undefined : expandWord(script, vars, env);
+      if (e && e.kind === "path") out.push(...shellReads(e.pattern, env, depth + 1));
+      else if (e) out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+    }
+    // `bash script.sh`: the script file is read (by the shell, not shown); its own reads are not followed.
+  }
+  // find … -exec PROG … {} … ;  →  PROG receives every name find prints.
+  if (program === "find" || program === "fd" || program === "fdfind") {
+    const at = args.findIndex((a) => /^-(exec|execdir|ok|okdir|x|X|-exec|-exec-batch)$/.test(stripQuotes(a)));
+    if (at !== -1) {
+      const inner = programName(stripQuotes(args[at + 1] ?? ""));
+      if (!NON_READERS.has(inner)) out.push({ word: ANY, kind: "dynamic", program: inner || program, why: `the names ${program} finds` });
+    }
+    for (const a of args) if (/^-(fprint|fprintf|fls|fprint0)$/.test(a)) out.push({ word: ANY, kind: "dynamic", program, why: "find output to a file" });
+    return;
+  }
+  let codeNext = false;
+  for (const a of args) {
+    if (a === "{}") {
+      out.push({ word: ANY, kind: "dynamic", program, why: "{}" });
+      continue;
+    }
+    // `python -c CODE` / `node -e CODE`: the code is checked as text (shellReads, interpreter code).
+    if (codeNext) {
+      codeNext = false;
+      continue;
+    }
+    if (INTERPRETERS.has(program) && /^(-[a-zA-Z]*[ceErp]|--eval|--print|--command|--exec)$/.test(stripQuotes(a)) && !isPythonish(program)) codeNext = true;
+    if ((isPythonish(program) || SHELLS.has(program) || program === "su") && /^-[a-z]*c$/.test(stripQuotes(a))) codeNext = true;
+    for (const part of operandParts(a)) add(part, program, known);
+  }
+}
+
+/** Quote removal for a program name (`"cat"` → cat); expansions are left as they are. */
+function stripQuotes(w: string): string {
+  return w.replace(/^(['"])(.*)\1$/s, "$2").replace(/\\(.)/g, "$1");
+}
+
+function dedupe(ops: ReadOperand[]): ReadOperand[] {
+  const seen = new Set<string>();
+  return ops.filter((o) => {
+    const k = `${o.kind}\u0000${o.word}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** A call the push/publish gate must scan before it runs. */
+export type GatedCall =
+  | { kind: "git-push"; cwd: string; args: string[]; config: string[] }
+  | { kind: "npm-publish"; cwd: string; tool: string; verb: "publish" | "pack"; args: string[] }
+  | { kind: "unknown"; why: string };
+
+/** git subcommands that never send anything anywhere (a `git p` alias is looked up, these are not). */
+const GIT_LOCAL = new Set([
+  "status", "diff", "log", "add", "commit", "show", "branch", "checkout", "switch", "fetch", "pull", "merge", "rebase", "reset", "stash", "tag",
+  "remote", "config", "rev-parse", "ls-files", "init", "clone", "restore", "rm", "mv", "blame", "grep", "cherry-pick", "describe", "worktree",
+  "submodule", "apply", "am", "format-patch", "reflog", "clean", "bisect", "notes", "shortlog", "cat-file", "for-each-ref", "symbolic-ref",
+  "update-index", "hash-object", "ls-tree", "ls-remote", "rev-list", "version", "help", "revert", "gc", "fsck", "var", "check-ignore", "whatchanged",
+]);
+/** git's global options that take a value as the next word. */
+const GIT_VALUE_OPTS = new Set(["-c", "-C", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env", "--super-prefix"]);
+const PACKAGERS = new Set(["npm", "pnpm", "yarn", "bun"]);
+
+/**
+ * The `git push` and `npm publish`/`npm pack` calls of a command, however they are spelled (`git -c
+ * core.hooksPath= push`, `--no-verify`, through `bash -c`, `env`, a variable, a git alias set in the
+ * same command), with the directory each runs in. A call whose program or verb cannot be known
+ * before it runs while it could be one of these is `unknown`.
+ */
+export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
+  const out: GatedCall[] = [];
+  const scan = scanShell(command);
+  const raw = (w: Word) => command.slice(w.start, w.end);
+  const vars = new Map<string, string>();
+  let cwd = env.cwd;
+  const expand = (w: string) => expandWord(w, vars, { home: env.home, cwd });
+  const resolveDir = (d: string) => (d.startsWith("/") ? d : `${cwd.replace(/\/+$/, "")}/${d}`);
+  const aliases = new Map<string, string>();
+  for (const cmd of scan.commands) {
+    for (const w of cmd.words) if (w.assignment) remember(raw(w), vars, { home: env.home, cwd });
+    const words = argvOf(cmd).map(raw);
+    let i = 0;
+    while (i < words.length) {
+      const name = programName(stripQuotes(words[i]!));
+      if (!WRAPPERS.has(name) && name !== "xargs") break;
+      i++;
+      while (i < words.length && (words[i]!.startsWith("-") || (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) || (name === "timeout" && /^\d/.test(words[i]!)))) i += WRAPPER_VALUE_OPT.test(words[i]!) ? 2 : 1;
+    }
+    if (i >= words.length) continue;
+    const argv = words.slice(i).map(expand);
+    const text = argv.map((a) => a.pattern);
+    const program = programName(text[0]!);
+    const pushy = text.some((t) => /^(push|publish|pack|send-pack)$/.test(t));
+    if (argv[0]!.kind === "dynamic") {
+      if (pushy) out.push({ kind: "unknown", why: `the program \`${words[i]}\` is only known when the command runs` });
+      continue;
+    }
+    if (program === "cd" && argv[1]?.kind === "path") cwd = resolveDir(argv[1].pattern);
+    if (depth < 3 && (SHELLS.has(program) || program === "eval")) {
+      const at = program === "eval" ? 1 : text.findIndex((t, k) => k > 0 && /^-[a-z]*c$/.test(t)) + 1;
+      if (at > 0 && at < text.length) {
+        const script = program === "eval" ? text.slice(1).join(" ") : text[at]!;
+        if (argv.slice(at).some((a) => a.kind === "dynamic")) {
+          if (/push|publish|pack|\$|`/.test(script)) out.push({ kind: "unknown", why: `the script given to ${program} is only known when the command runs` });
+        } else out.push(...gatedCalls(script, { home: env.home, cwd }, depth + 1));
+      }
+      continue;
+    }
+    if (program === "git") {
+      let k = 1;
+      const config: string[] = [];
+      let dir = cwd;
+      while (k < text.length && text[k]!.startsWith("-")) {
+        const opt = text[k]!.replace(/=.*$/s, "");
+        const inline = text[k]!.includes("=") && text[k]!.startsWith("--");
+        const value = inline ? text[k]!.slice(text[k]!.indexOf("=") + 1) : text[k + 1];
+        if (opt === "-c" && value !== undefined) config.push(value);
+        if (opt === "-C" && value !== undefined) dir = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
+        k += GIT_VALUE_OPTS.has(opt) && !inline ? 2 : 1;
+      }
+      const sub = text[k];
+      if (sub === undefined) continue;
+      if (argv[k]!.kind === "dynamic") {
+        out.push({ kind: "unknown", why: `the git subcommand \`${words[i + k]}\` is only known when the command runs` });
+        continue;
+      }
+      // An alias set in this command (git config alias.p push; git -c alias.p=push p).
+      if (sub === "config") {
+        const m = text.slice(k + 1).filter((t) => !t.startsWith("-"));
+        if (/^alias\./.test(m[0] ?? "") && m[1] !== undefined) aliases.set(m[0]!.slice(6), m[1]);
+      }
+      for (const c of config) {
+        const m = /^alias\.([^=]+)=(.*)$/s.exec(c);
+        if (m) aliases.set(m[1]!, m[2]!);
+      }
+      const alias = aliases.get(sub);
+      const isPush = sub === "push" || sub === "send-pack" || (alias !== undefined && /(^|\s|!)(git\s+)?push\b/.test(alias));
+      if (isPush) out.push({ kind: "git-push", cwd: dir, args: text.slice(k + 1), config });
+      else if (alias !== undefined && /push|publish/.test(alias)) out.push({ kind: "unknown", why: `the git alias \`${sub}\`` });
+      else if (!GIT_LOCAL.has(sub) && !sub.startsWith("-")) out.push({ kind: "git-push", cwd: dir, args: ["--hookpack-alias", sub], config });
+      continue;
+    }
+    if (PACKAGERS.has(program)) {
+      const rest = text.slice(1).filter((t) => !t.startsWith("-"));
+      const verb = rest[0] === "npm" && program === "yarn" ? rest[1] : rest[0];
+      if (verb === "publish" || verb === "pack") out.push({ kind: "npm-publish", cwd, tool: program, verb, args: text.slice(1) });
+      else if (argv.slice(1).some((a) => a.kind === "dynamic") && /publish|pack/.test(command)) out.push({ kind: "unknown", why: `the ${program} command is only known when the command runs` });
+    }
+  }
+  return out;
 }

@@ -11,12 +11,11 @@
 //   - any other file holding a secret: denied, with the secrets named (never their values) and
 //     how to use them instead ($secret:NAME, `hookpack secret import`, `hookpack secret set`);
 //   - everything else: allowed without comment.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { basename, dirname, isAbsolute, join, resolve } from "node:path";
-import type { HookEvent, Verdict } from "../hooks/event.js";
+import { dirname, isAbsolute, join, resolve } from "node:path";
+import type { Evidence, HookEvent, Verdict } from "../hooks/event.js";
 import type { SecretPath } from "./read-guard-paths.js";
-import { shellReadTargets } from "./read-guard-shell.js";
 import { cleanFileInPlace, findSecrets, type TextHit } from "./redact-tool-output.js";
 import type { Rule, RuleContext } from "./rule.js";
 import { describeFinding, suggestName, type Finding } from "./secretlint.js";
@@ -31,30 +30,31 @@ interface Blocked {
   names: string[];
   kind: SecretPath | undefined;
   strict: boolean;
+  /** For a name the command builds at run time: what made it unknown (`$(…)`, `$F`, xargs…). */
+  dynamic?: string;
+  /** Evidence for the audit log: managed secrets found (by name) and detector ids. */
+  managed?: string[];
+  detectors?: string[];
+}
+
+/** The audit evidence of a READ_BLOCKED deny: names, detector ids and paths, never a value. */
+function readEvidence(blocked: readonly Blocked[]): Evidence {
+  return {
+    secrets: [...new Set(blocked.flatMap((b) => b.managed ?? []))],
+    detectors: [...new Set(blocked.flatMap((b) => b.detectors ?? []).concat(blocked.filter((b) => b.kind).map((b) => `path:${b.kind!.id}`)))],
+    paths: [...new Set(blocked.map((b) => b.path))],
+    count: blocked.length,
+  };
 }
 
 function expandHome(word: string): string {
   return word.replace(/^~(?=\/|$)/, homedir()).replace(/^\$\{?HOME\}?(?=\/|$)/, homedir());
 }
 
-/** Resolves a word to existing regular files (a `*`/`?` in the last segment is expanded). */
-function filesFor(word: string, cwd: string): string[] {
+/** Resolves a fixed name to an existing regular file (symlinks followed by stat). */
+function fileFor(word: string, cwd: string): string[] {
   const w = expandHome(word);
-  if (w.includes("$")) return [];
   const abs = isAbsolute(w) ? w : resolve(cwd, w);
-  const base = basename(abs);
-  if (/[*?]/.test(base) && !/[*?]/.test(dirname(abs))) {
-    const re = new RegExp(`^${base.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
-    try {
-      return readdirSync(dirname(abs))
-        .filter((n) => re.test(n) && (base.startsWith(".") || !n.startsWith(".")))
-        .map((n) => join(dirname(abs), n))
-        .filter(isFile)
-        .slice(0, 64);
-    } catch {
-      return [];
-    }
-  }
   return isFile(abs) ? [abs] : [];
 }
 
@@ -64,6 +64,141 @@ function isFile(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+function isDir(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Expands a glob pattern segment by segment, as bash would (at most 256 files). */
+function expandGlob(pattern: string, cwd: string, dotglob: boolean, patternRegExp: (p: string, dot: boolean) => RegExp): string[] {
+  const abs = pattern.startsWith("/") ? pattern : `${cwd.replace(/\/+$/, "")}/${pattern}`;
+  const segments = abs.split("/").filter((s, i) => i === 0 || s !== "");
+  let bases = ["/"];
+  for (let i = 1; i < segments.length; i++) {
+    const seg = segments[i]!;
+    const last = i === segments.length - 1;
+    const next: string[] = [];
+    if (!/(^|[^\\])[*?[]/.test(seg)) {
+      const lit = seg.replace(/\\(.)/g, "$1");
+      for (const b of bases) next.push(join(b, lit));
+    } else {
+      const re = patternRegExp(seg, dotglob);
+      for (const b of bases) {
+        let names: string[] = [];
+        try {
+          names = readdirSync(b);
+        } catch {
+          continue;
+        }
+        for (const n of names) if (re.test(n)) next.push(join(b, n));
+        if (next.length > 256) break;
+      }
+    }
+    bases = last ? next : next.filter(isDir);
+    if (bases.length === 0) return [];
+  }
+  return bases.filter(isFile).slice(0, 256);
+}
+
+const SKIP_DIRS = new Set(["node_modules", ".git", "dist", "build", "target", ".venv", "venv", "__pycache__", ".next", ".cache"]);
+const HOME_CREDENTIALS = [".aws/credentials", ".aws/config", ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".config/git/credentials", ".docker/config.json", ".config/gh/hosts.yml", ".kube/config", ".yarnrc.yml"];
+
+/**
+ * The files a name built at run time could be, among those that can hold credentials: well-known
+ * names in the project (4 levels, build and dependency folders skipped), the home's credential
+ * files and SSH keys, and hookpack's own directory.
+ */
+function credentialFilesInReach(cwd: string, hookpackHome: string | undefined, classify: (p: string) => SecretPath | undefined): string[] {
+  const out: string[] = [];
+  let seen = 0;
+  const walk = (dir: string, depth: number) => {
+    let entries: import("node:fs").Dirent[] = [];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch {
+      return;
+    }
+    for (const e of entries) {
+      if (++seen > 5000) return;
+      const p = join(dir, e.name);
+      if (e.isDirectory()) {
+        if (depth < 4 && !SKIP_DIRS.has(e.name)) walk(p, depth + 1);
+      } else if ((e.isFile() || e.isSymbolicLink()) && classify(p)) out.push(p);
+    }
+  };
+  walk(cwd, 0);
+  const home = homedir();
+  for (const rel of HOME_CREDENTIALS) if (isFile(join(home, rel))) out.push(join(home, rel));
+  try {
+    for (const n of readdirSync(join(home, ".ssh"))) if (isFile(join(home, ".ssh", n)) && classify(join(home, ".ssh", n))) out.push(join(home, ".ssh", n));
+  } catch {
+    // no ~/.ssh
+  }
+  if (hookpackHome) {
+    try {
+      for (const n of readdirSync(hookpackHome)) if (isFile(join(hookpackHome, n))) out.push(join(hookpackHome, n));
+    } catch {
+      // no hookpack home yet
+    }
+  }
+  return [...new Set(out)];
+}
+
+/** A cheap look before parsing: could this command read a file at all? (The allow path stays parse-free.) */
+function mayRead(command: string, cwd: string): boolean {
+  if (/[$`*?[{~<@\\'"]/.test(command)) return true;
+  if (/(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(command)) return true;
+  for (const w of command.split(/[\s;&|()]+/)) {
+    if (!w) continue;
+    const candidates = w.startsWith("-") ? [w.slice(2), w.replace(/^[^=]*=/, "")] : [w, w.replace(/^[^:]*:/, ""), w.replace(/^[^=]*=/, "")];
+    for (const c of candidates) if (c && isFile(isAbsolute(c) ? c : resolve(cwd, c))) return true;
+  }
+  return false;
+}
+
+/** Programs that read the files inside a directory operand. */
+const DIR_READERS = new Set(["grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack", "tar", "zip", "7z", "cp", "rsync", "scp"]);
+
+type ShellPlan = { files: string[]; dynamic: Array<{ word: string; program: string; why: string | undefined }> };
+
+/** The files a call would show the model, as absolute paths, plus names a shell command builds at run time. */
+async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Promise<ShellPlan> {
+  const { tool, session } = event;
+  const cwd = session.cwd;
+  if (tool.kind === "read-file" && tool.path) return { files: fileFor(tool.path, cwd), dynamic: [] };
+  if (tool.kind === "search" && tool.showsContent && tool.path) return { files: fileFor(tool.path, cwd), dynamic: [] };
+  if (tool.kind === "shell" && tool.command) {
+    if (/^\s*(\S*\/)?hookpack(\.cjs)?\s[^;&|<>`$()]*$/.test(tool.command)) return { files: [], dynamic: [] };
+    if (!mayRead(tool.command, cwd)) return { files: [], dynamic: [] };
+    // Loaded only for a command that may read a file: the one shell front end (its own bundle).
+    const { shellReads, patternRegExp } = await import("./read-guard-shell.js");
+    const dotglob = /\bdotglob\b|\bGLOBIGNORE\b/.test(tool.command);
+    const files = new Set<string>();
+    const dynamic: ShellPlan["dynamic"] = [];
+    const ops = shellReads(tool.command, { home: homedir(), cwd });
+    // Searchers with no path operand search the working directory.
+    const searcher = /(^|[\s;&|(])(rg|ag|ack)(\s|$)/.exec(tool.command);
+    if (searcher && !ops.some((o) => o.program === searcher[2] && o.kind === "path" && isDir(resolve(cwd, expandHome(o.word))))) ops.push({ word: ".", kind: "path", program: searcher[2]! });
+    for (const op of ops) {
+      if (op.kind === "path" && DIR_READERS.has(op.program) && isDir(resolve(cwd, expandHome(op.word)))) {
+        // A directory given to a program that reads what is inside it (grep -r, rg, tar, zip, cp -r…).
+        const dir = resolve(cwd, expandHome(op.word)).replace(/[*?[\]\\]/g, "\\$&");
+        const hidden = !/^(rg|ag)$/.test(op.program) || /\s(-[a-zA-Z]*[u.]|--hidden|--no-ignore|--unrestricted)\b/.test(tool.command);
+        dynamic.push({ word: `${dir}/${hidden ? "\u0001" : "[!.]\u0001"}`, program: op.program, why: `everything under ${op.word}` });
+      } else if (op.kind === "path") for (const f of fileFor(op.word, cwd)) files.add(f);
+      else if (op.kind === "glob") for (const f of expandGlob(op.word, cwd, dotglob, patternRegExp)) files.add(f);
+      else dynamic.push({ word: op.word, program: op.program, why: op.why });
+    }
+    // hookpack's own bundles (the brokered command a rewrite produced runs `node …/hookpack.cjs`) hold no secret.
+    const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
+    return { files: [...files].filter((f) => own === undefined || dirname(f) !== own || !f.endsWith(".cjs")).slice(0, 256), dynamic };
+  }
+  return { files: [], dynamic: [] };
 }
 
 function readHead(path: string): string | undefined {
@@ -78,24 +213,23 @@ function readHead(path: string): string | undefined {
   }
 }
 
-/** The files a call would show the model, as absolute paths. */
-export function readTargets(event: Extract<HookEvent, { kind: "before-tool" }>): string[] {
-  const { tool, session } = event;
-  const cwd = session.cwd;
-  if (tool.kind === "read-file" && tool.path) return filesFor(tool.path, cwd).slice(0, 1);
-  if (tool.kind === "search" && tool.showsContent && tool.path) return filesFor(tool.path, cwd).slice(0, 1);
-  if (tool.kind === "shell" && tool.command) {
-    if (/^\s*(\S*\/)?hookpack(\.cjs)?\s/.test(tool.command)) return [];
-    return [...new Set(shellReadTargets(tool.command).flatMap((w) => filesFor(w, cwd)))];
+/** A file and where its link points: both are classified (a link named notes.txt to ~/.ssh/id_rsa). */
+function withRealPath(path: string): string[] {
+  try {
+    const real = realpathSync(path);
+    return real === path ? [path] : [path, real];
+  } catch {
+    return [path];
   }
-  return [];
 }
 
 async function inspect(path: string, context: RuleContext, cwd: string): Promise<{ blocked?: Blocked; cleaned?: TextHit[] }> {
   // Loaded only when a call reads a file: their tables (the state catalog's patterns) are compiled
   // at load, which a plain command should not pay for (they are bundles of their own).
   const [{ classifySecretPath, secretAssignments }, { matchStateLocation }] = await Promise.all([import("./read-guard-paths.js"), import("./state-catalog.js")]);
-  const kind = classifySecretPath(path, homedir(), context.managed?.home);
+  const kind = withRealPath(path)
+    .map((p) => classifySecretPath(p, homedir(), context.managed?.home))
+    .reduce<SecretPath | undefined>((a, b) => (a?.strict ? a : (b ?? a)), undefined);
   if (kind?.strict) return { blocked: { path, found: [kind.what], names: [], kind, strict: true } };
   const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
   const location = matchStateLocation(path, { project: cwd, home: homedir(), tmp: tmpdir() }, uid);
@@ -114,16 +248,20 @@ async function inspect(path: string, context: RuleContext, cwd: string): Promise
   const hits = await findSecrets(text, path, context.scanner, context.managed);
   const found: string[] = [];
   const names = new Set<string>();
+  const managedNames = new Set<string>();
+  const detectors = new Set<string>();
   const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
   for (const h of hits) {
     context.noteSecret(text.slice(h.start, h.end), h.managed ?? h.ruleId);
     if (h.managed) {
       found.push(`${h.managed} (a secret hookpack manages, line ${lineOf(h.start)})`);
       names.add(h.managed);
+      managedNames.add(h.managed);
     } else {
       const f = { ruleId: h.ruleId, messageId: h.messageId ?? "" } as Finding;
       found.push(`a ${describeFinding(f)} (line ${lineOf(h.start)})`);
       names.add(suggestName(f));
+      detectors.add(h.ruleId);
     }
   }
   if (kind?.assignments) {
@@ -131,11 +269,12 @@ async function inspect(path: string, context: RuleContext, cwd: string): Promise
       if (hits.some((h) => h.start < a.end && a.start < h.end)) continue;
       context.noteSecret(text.slice(a.start, a.end), a.key);
       found.push(`${a.key} (line ${a.line})`);
+      detectors.add("assignment");
       names.add(/^[A-Za-z_][A-Za-z0-9_]*$/.test(a.key) ? a.key.toUpperCase() : "SECRET");
     }
   }
   if (found.length === 0) return {};
-  return { blocked: { path, found: [...new Set(found)], names: [...names], kind, strict: false } };
+  return { blocked: { path, found: [...new Set(found)], names: [...names], kind, strict: false, managed: [...managedNames], detectors: [...detectors] } };
 }
 
 export const MESSAGES = {
@@ -143,6 +282,10 @@ export const MESSAGES = {
     const show = (p: string) => (p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p);
     const parts = blocked.map((b) => (b.strict ? `${show(b.path)} is ${b.found[0]}` : `${show(b.path)} holds ${b.found.join("; ")}`));
     const lines = [`hookpack blocked this ${tool} call before it read anything: ${parts.join(". ")}.`, "Secret values must not reach the model or the model provider."];
+    const dynamic = blocked.filter((b) => b.dynamic);
+    if (dynamic.length > 0) {
+      lines.splice(1, 0, `The command builds a file name at run time (${[...new Set(dynamic.map((b) => b.dynamic))].join("; ")}) that could be ${dynamic.map((b) => show(b.path)).join(", ")}: hookpack checks a name before the command runs, so write the file names out literally, without the credential files.`);
+    }
     const names = [...new Set(blocked.flatMap((b) => b.names))];
     if (names.length > 0) {
       lines.push(`To use a secret in a command, refer to it by name, e.g. ${names.slice(0, 4).map((n) => `$secret:${n}`).join(", ")}: hookpack injects the value into that one command at run time and masks it in the output.`);
@@ -162,20 +305,38 @@ export const MESSAGES = {
 
 export const guardReads: Rule = {
   id: "guard-reads",
-  summary: "Deny reads (Read, content Grep, cat/head/grep/source… in a shell) of files holding secrets, before their content reaches the model or the provider.",
+  summary: "Deny reads of files holding secrets (Read, content Grep, and any shell command with such a file as an operand, input redirection, interpreter string or run-time name), before their content reaches the model or the provider.",
   on: ["before-tool"],
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "before-tool") return { kind: "allow" };
-    const targets = readTargets(event);
-    if (targets.length === 0) return { kind: "allow" };
+    const plan = await readPlan(event);
+    if (plan.files.length === 0 && plan.dynamic.length === 0) return { kind: "allow" };
     const blocked: Blocked[] = [];
     let cleaned = 0;
-    for (const path of targets) {
-      const r = await inspect(path, context, event.session.cwd);
+    const cwd = event.session.cwd;
+    for (const path of plan.files) {
+      const r = await inspect(path, context, cwd);
       if (r.blocked) blocked.push(r.blocked);
       cleaned += r.cleaned?.length ?? 0;
     }
-    if (blocked.length > 0) return { kind: "deny", code: "READ_BLOCKED", reason: MESSAGES.READ_BLOCKED(event.tool.name, blocked, event.session.cwd) };
+    if (plan.dynamic.length > 0) {
+      // A name built at run time: which credential files could it be? Each that holds a secret denies.
+      const [{ classifySecretPath }, { patternRegExp }] = await Promise.all([import("./read-guard-paths.js"), import("./read-guard-shell.js")]);
+      const reach = credentialFilesInReach(cwd, context.managed?.home, (p) => classifySecretPath(p, homedir(), context.managed?.home));
+      const done = new Set(blocked.map((b) => b.path));
+      for (const d of plan.dynamic) {
+        const abs = d.word.startsWith("/") || d.word.startsWith("\u0001") ? d.word : `${cwd.replace(/\/+$/, "")}/${d.word}`;
+        const re = patternRegExp(abs, true);
+        const reRel = patternRegExp(d.word, true);
+        for (const file of reach) {
+          if (done.has(file) || !(re.test(file) || reRel.test(file))) continue;
+          done.add(file);
+          const r = await inspect(file, context, cwd);
+          if (r.blocked) blocked.push({ ...r.blocked, dynamic: `${d.program}: ${d.why ?? "a name built at run time"}` });
+        }
+      }
+    }
+    if (blocked.length > 0) return { kind: "deny", code: "READ_BLOCKED", reason: MESSAGES.READ_BLOCKED(event.tool.name, blocked, cwd), evidence: readEvidence(blocked) };
     if (cleaned > 0) return { kind: "warn", code: "STATE_FILE_CLEANED", message: `hookpack redacted ${cleaned} secret(s) in an agent state file before it was read.` };
     return { kind: "allow" };
   },

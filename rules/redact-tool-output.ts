@@ -5,7 +5,7 @@
 // model to read later (Claude Code persists Bash output over 30,000 chars) are cleaned in place.
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { forEachString, mapStrings } from "../hooks/json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
 import type { Verdict } from "../hooks/event.js";
 import type { ManagedSecrets, Rule, RuleContext } from "./rule.js";
 import type { SecretScanner } from "./secretlint.js";
@@ -101,17 +101,19 @@ export const redactToolOutput: Rule = {
     const filePath = event.tool.kind === "read-file" && event.tool.path ? event.tool.path : "tool-output.txt";
     const hits = new Map<string, TextHit[]>();
     const pending: Array<Promise<void>> = [];
-    forEachString(event.output, (text, path) => {
+    // Keyed by the leaf's path array: a key "a.b" and a nested a → b share a dotted path.
+    forEachString(event.output, (text, _path, keys) => {
       if (text.length < 6) return;
       pending.push(
         findSecrets(text, filePath, context.scanner, context.managed).then((found) => {
-          if (found.length > 0) hits.set(path, found);
+          if (found.length > 0) hits.set(pathKey(keys), found);
         }),
       );
     });
     await Promise.all(pending);
 
     const names = new Set<string>();
+    const detectors = new Set<string>();
     let count = 0;
     // The full output the model may Read later: clean it even when the inline part is clean.
     let spilled = 0;
@@ -121,16 +123,18 @@ export const redactToolOutput: Rule = {
       if (cleaned.written) spilled += cleaned.hits.length;
       else if (cleaned.hits.length > 0) unclean.push(file);
       for (const h of cleaned.hits) if (h.managed) names.add(h.managed);
+      for (const h of cleaned.hits) if (!h.managed) detectors.add(h.ruleId);
     }
 
     let output = event.output;
     if (hits.size > 0) {
-      output = mapStrings(event.output, (text, path) => {
-        const found = hits.get(path);
+      output = mapStrings(event.output, (text, _path, keys) => {
+        const found = hits.get(pathKey(keys));
         if (!found) return text;
         for (const h of found) {
           context.noteSecret(text.slice(h.start, h.end), hitLabel(h));
           if (h.managed) names.add(h.managed);
+          else detectors.add(h.ruleId);
         }
         count += found.length;
         return applyHits(text, found);
@@ -146,6 +150,6 @@ export const redactToolOutput: Rule = {
       return { kind: "warn", code: "PERSISTED_OUTPUT_CLEANED", message: `hookpack redacted ${spilled} secret(s) in the saved full output of this ${event.tool.name} call.` };
     }
     const spill = spilled > 0 ? ` and ${spilled} in its saved full output` : "";
-    return { kind: "redact", output, count, reason: `hookpack redacted ${count} secret(s) from the ${event.tool.name} output${spill}.` };
+    return { kind: "redact", output, count, reason: `hookpack redacted ${count} secret(s) from the ${event.tool.name} output${spill}.`, evidence: { secrets: [...names], detectors: [...detectors], count } };
   },
 };

@@ -1,5 +1,5 @@
 // The rule contract and the one place verdict precedence is written down.
-import type { Decision, EventKind, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
+import type { Decision, EventKind, Evidence, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
 import type { PermissionRules } from "./agent-permissions.js";
 import type { SecretRefHost } from "./rewrite-secret-refs.js";
 import type { SecretScanner } from "./secretlint.js";
@@ -51,11 +51,18 @@ export interface Rule {
  */
 export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
   const denies = verdicts.filter((v) => v.kind === "deny");
+  const evidence: Record<string, Evidence> = {};
+  for (const v of verdicts) {
+    if ((v.kind === "deny" || v.kind === "warn") && v.evidence) evidence[v.code] = v.evidence;
+    else if (v.kind === "redact" && v.evidence) evidence.REDACTED = v.evidence;
+  }
+  const withEvidence = Object.keys(evidence).length > 0 ? { evidence } : {};
   if (denies.length > 0) {
     return {
       kind: "deny",
       codes: denies.map((d) => d.code),
       reason: denies.map((d) => d.reason).join("\n\n"),
+      ...withEvidence,
     };
   }
   const asks = verdicts.filter((v) => v.kind === "ask" || (v.kind === "rewrite" && v.approval === "ask"));
@@ -94,6 +101,7 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
     output,
     hasOutput,
     warnings,
+    ...withEvidence,
   };
 }
 

@@ -27,6 +27,8 @@ export interface Word {
   assignment: boolean;
   /** The target of a redirection (`> file`). */
   redirect: boolean;
+  /** The redirection operator of a redirect target (`<`, `>`, `>>`, `<>`, `&>`, `<&`, …). */
+  redirectOp?: string;
 }
 
 export interface SimpleCommand {
@@ -146,6 +148,7 @@ class Scanner {
   }
 
   private nextIsRedirectTarget = false;
+  private nextRedirectOp = "";
 
   private endWord(): void {
     const w = this.word;
@@ -154,6 +157,7 @@ class Scanner {
     w.end = this.rawEnd(this.pos - 1);
     if (this.nextIsRedirectTarget) {
       w.redirect = true;
+      w.redirectOp = this.nextRedirectOp;
       this.nextIsRedirectTarget = false;
     } else if (!this.cmd.words.some((x) => !x.assignment && !x.redirect) && ASSIGNMENT.test(w.shape)) {
       w.assignment = true;
@@ -284,6 +288,7 @@ class Scanner {
     const op = /^(&>>|&>|>>|>&|>\||<&|<>|[<>])/.exec(t.slice(this.pos, this.pos + 3))![0];
     this.pos += op.length;
     this.nextIsRedirectTarget = true;
+    this.nextRedirectOp = op;
   }
 
   private heredocOperator(dash: boolean): void {

@@ -8,7 +8,7 @@
 //   text — values replaced in place.
 // Every rewrite is checked: it must parse as before and a re-scan must find nothing; otherwise
 // the file is reported as not fixable and left alone.
-import { forEachString, mapStrings } from "../hooks/json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
 import { applyHits, hitLabel, type TextHit } from "./redact-tool-output.js";
 
 export type Finder = (text: string) => Promise<TextHit[]>;
@@ -74,11 +74,11 @@ async function redactJsonDocument(raw: string, find: Finder, base: number, start
   } catch {
     return redactText(raw, find, base, starts, findings, rewrite);
   }
-  const perString: Array<{ path: string; text: string; hits: TextHit[] }> = [];
+  const perString: Array<{ path: string; key: string; text: string; hits: TextHit[] }> = [];
   const pending: Array<Promise<void>> = [];
-  forEachString(doc, (text, path) => {
+  forEachString(doc, (text, path, keys) => {
     if (text.length < 6 || skip?.(path)) return;
-    pending.push(find(text).then((hits) => void (hits.length > 0 && perString.push({ path, text, hits }))));
+    pending.push(find(text).then((hits) => void (hits.length > 0 && perString.push({ path, key: pathKey(keys), text, hits }))));
   });
   await Promise.all(pending);
   if (perString.length === 0) return raw;
@@ -93,9 +93,10 @@ async function redactJsonDocument(raw: string, find: Finder, base: number, start
   if (!rewrite) return raw;
   // The writer may escape differently from JSON.stringify (\u003c, \/): fall back to re-serialising.
   if (!(await stillHolds(out, find)) && parses(out)) return out;
-  const byPath = new Map(perString.map((s) => [s.path, s] as const));
-  const fixed = mapStrings(doc, (text, path) => {
-    const s = byPath.get(path);
+  // By path array: a key "a.b" and a nested a → b share a dotted path.
+  const byPath = new Map(perString.map((s) => [s.key, s] as const));
+  const fixed = mapStrings(doc, (text, _path, keys) => {
+    const s = byPath.get(pathKey(keys));
     return s ? applyHits(text, s.hits) : text;
   });
   return JSON.stringify(fixed);

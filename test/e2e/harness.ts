@@ -391,7 +391,7 @@ export async function installForClaude(sb: Sandbox): Promise<void> {
   const settings = join(sb.project, ".claude", "settings.json");
   expect(existsSync(settings), "install wrote no .claude/settings.json").toBe(true);
   const hooks = (JSON.parse(readFileSync(settings, "utf8")) as { hooks?: Record<string, unknown> }).hooks ?? {};
-  for (const ev of ["PreToolUse", "PostToolUse", "SessionEnd"]) expect(Object.keys(hooks), `settings.json lacks hooks.${ev}`).toContain(ev);
+  for (const ev of ["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionEnd"]) expect(Object.keys(hooks), `settings.json lacks hooks.${ev}`).toContain(ev);
 }
 
 /** A sandbox, hookpack (when `hooks`), `setup`, the fake Anthropic server on `steps`, one `claude -p` run. */

@@ -10,7 +10,7 @@ import { buildHookCache, createHashedMatcher } from "../../broker/hook-cache.js"
 import { runPipeline } from "../../hooks/pipeline.js";
 import { DEFAULT_RULES } from "../../rules/index.js";
 import { secretAssignments, classifySecretPath } from "../../rules/read-guard-paths.js";
-import { shellReadTargets } from "../../rules/read-guard-shell.js";
+import { shellReads } from "../../rules/read-guard-shell.js";
 import type { ManagedSecrets } from "../../rules/rule.js";
 import { secretScanner } from "../../rules/secretlint.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -40,25 +40,36 @@ const noValues = (text: string) => {
   expect(text.includes(tokens.github)).toBe(false);
 };
 
-describe("shellReadTargets", () => {
+// The guard now decides from every program's operands (issue 14), not from a list of readers:
+// `node app.js` lists app.js and `npm test` lists "test" (looked at only if such a file exists).
+describe("shellReads (fixed names)", () => {
+  const paths = (command: string) =>
+    shellReads(command, { home: "/h", cwd: "/p" })
+      .filter((o) => o.kind === "path")
+      .map((o) => o.word);
   it.each([
     ["cat .env", [".env"]],
     ["cat -n .env | head -5", [".env"]],
-    ["head -n 3 ~/.aws/credentials", ["~/.aws/credentials"]],
-    ["grep -i token config/app.env other.txt", ["config/app.env", "other.txt"]],
-    ["grep -e TOKEN -f pats.txt a.env", ["pats.txt", "a.env"]],
-    ["source .env && npm test", [".env"]],
+    ["head -n 3 ~/.aws/credentials", ["3", "/h/.aws/credentials"]],
+    ["grep -i token config/app.env other.txt", ["token", "config/app.env", "other.txt"]],
+    ["grep -e TOKEN -f pats.txt a.env", ["TOKEN", "pats.txt", "a.env"]],
+    ["source .env && npm test", [".env", "test"]],
     [". ./.env; env", ["./.env"]],
-    ["node app.js < secrets.json", ["secrets.json"]],
+    ["node app.js < secrets.json", ["secrets.json", "app.js"]],
     ['echo "$(cat .env)"', [".env"]],
     ["sudo -u root cat '/etc/my secret'", ["/etc/my secret"]],
     ["FOO=1 less README.md", ["README.md"]],
     ["ls -la && echo hi > out.txt", []],
-    ["sed -n 1,5p a.txt", ["a.txt"]],
-    ["awk '{print $1}' data.csv", ["data.csv"]],
-    ["npm test", []],
+    ["sed -n 1,5p a.txt", ["1,5p", "a.txt"]],
+    ["awk '{print $1}' data.csv", ["{print $1}", "data.csv"]],
+    ["{ cat .env; }", [".env"]],
+    ["if true; then cat .env; fi", [".env"]],
+    ["cat $'\\x2eenv'", [".env"]],
+    ["command cat .env", [".env"]],
+    ["F=.env; cat \"$F\"", [".env"]],
+    ["bash -c 'cat .env'", [".env"]],
   ])("%s", (command, expected) => {
-    expect(shellReadTargets(command)).toEqual(expected);
+    expect(paths(command)).toEqual(expected);
   });
 });
 
