@@ -87,6 +87,12 @@ export interface ConfigLayout {
   /** How a hook command refers to the project root at run time, if the agent offers one. */
   projectDirVariable: string | undefined;
   registrations: readonly HookRegistration[];
+  /**
+   * Instruction and memory files the agent loads into the model's context: `project` names are
+   * looked up in the session's directory and each parent up to the repository root, `user` paths
+   * are relative to HOME. A secret in one of them reaches the model with every prompt.
+   */
+  contextFiles?: { project: readonly string[]; user: readonly string[] };
   /** What the user must still do after install for the hooks to run (a trust step), one line each. */
   notes?: readonly string[];
 }

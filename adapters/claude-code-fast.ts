@@ -44,6 +44,8 @@ export function fastValidate(payload: unknown): boolean {
     case "PostToolUse":
       // zod requires the key even though its value may be anything.
       return base(payload) && tool(payload) && "tool_response" in payload;
+    case "UserPromptSubmit":
+      return base(payload) && typeof payload.prompt === "string";
     case "PostToolUseFailure":
       return base(payload) && tool(payload) && typeof payload.error === "string" && optBoolean(payload.is_interrupt);
     case "SessionStart":

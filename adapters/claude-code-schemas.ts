@@ -35,6 +35,7 @@ export const postToolUseFailure = z.looseObject({
   is_interrupt: z.optional(z.boolean()),
 });
 export const sessionEvent = z.looseObject({ ...base, source: z.optional(z.string()), reason: z.optional(z.string()) });
+export const userPromptSubmit = z.looseObject({ ...base, prompt: z.string() });
 export const eventName = z.looseObject({ hook_event_name: z.string() });
 
 // Per-tool input fields we rely on. Extra fields pass through untouched.
@@ -77,6 +78,7 @@ const HANDLED: Record<string, z.ZodMiniType> = {
   SessionStart: sessionEvent,
   SessionEnd: sessionEvent,
   Stop: sessionEvent,
+  UserPromptSubmit: userPromptSubmit,
 };
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */

@@ -116,6 +116,8 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
       };
     case "SessionStart":
       return { kind: "event", event: { kind: "session-start", agent: "claude-code", session: session(p) } };
+    case "UserPromptSubmit":
+      return { kind: "event", event: { kind: "prompt-submit", agent: "claude-code", session: session(p), prompt: (payload as { prompt: string }).prompt } };
     case "SessionEnd":
     case "Stop":
       return { kind: "event", event: { kind: "session-end", agent: "claude-code", session: session(p), reason: name === "Stop" ? "stop" : p.reason, state: sessionState(p) } };
@@ -131,6 +133,7 @@ const KIND_OF_EVENT: Record<string, EventKind> = {
   SessionStart: "session-start",
   SessionEnd: "session-end",
   Stop: "session-end",
+  UserPromptSubmit: "prompt-submit",
 };
 
 const WIRE_EVENT: Record<HookEvent["kind"], string> = {
@@ -138,6 +141,7 @@ const WIRE_EVENT: Record<HookEvent["kind"], string> = {
   "after-tool": "PostToolUse",
   "session-start": "SessionStart",
   "session-end": "SessionEnd",
+  "prompt-submit": "UserPromptSubmit",
 };
 
 const json = (value: unknown): HookResponse => ({ exitCode: 0, stdout: `${JSON.stringify(value)}\n`, stderr: "" });
@@ -229,6 +233,16 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
   }
+  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
+    // The user reads systemMessage; the model gets the same names-only notice as context.
+    const text = decision.warnings.join("\n");
+    return json({ systemMessage: text, hookSpecificOutput: { hookEventName, additionalContext: text } });
+  }
+  if (event.kind === "prompt-submit") {
+    // `block` erases the prompt from the context; the reason is shown to the user only, and
+    // suppressOriginalPrompt keeps the prompt (and the value in it) out of that message.
+    if (decision.kind === "deny") return json({ decision: "block", reason: decision.reason, hookSpecificOutput: { hookEventName, suppressOriginalPrompt: true } });
+  }
   if (decision.kind === "proceed" && decision.warnings.length > 0) return json({ systemMessage: decision.warnings.join("\n") });
   return EMPTY;
 }
@@ -254,11 +268,14 @@ export const claudeCode: Adapter = {
     format: "claude-settings-json",
     files: { project: ".claude/settings.json", local: ".claude/settings.local.json", user: ".claude/settings.json" },
     projectDirVariable: "CLAUDE_PROJECT_DIR",
+    contextFiles: { project: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"], user: [".claude/CLAUDE.md"] },
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
+      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
+      { event: "SessionStart", matcher: undefined, timeout: 30 },
     ],
   },
 };

@@ -30,7 +30,7 @@
 //   so a fail-closed answer must be the cancel JSON on stdout.
 // - PostToolUse honors only cancel and context: the output cannot be replaced or withheld.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
-import type { Adapter, Parsed } from "./adapter.js";
+import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
@@ -58,6 +58,7 @@ type Payload = {
   workspaceRoots?: string[];
   preToolUse?: { toolName: string; parameters: Record<string, string> };
   postToolUse?: { toolName: string; parameters: Record<string, string>; result?: string; success?: boolean };
+  userPromptSubmit?: { prompt?: unknown };
 };
 
 // ---- fast check: may only say true for payloads ./cline-schemas.ts accepts (property-tested) ----
@@ -158,6 +159,13 @@ async function parse(payload: unknown): Promise<Parsed> {
     const part = p.postToolUse!;
     return { kind: "event", event: { kind: "after-tool", agent: "cline", session, tool: toolCall(part.toolName, decodeParameters(part.parameters)), output: part.result ?? "" } };
   }
+  if (p.hookName === "prompt_submit") {
+    // The UserPromptSubmit hook file: {…, hookName:"prompt_submit", userPromptSubmit:{prompt, attachments}}.
+    // Cline 3.0.65 runs it detached, after the message was added: it cannot block (see notes).
+    const prompt = p.userPromptSubmit?.prompt;
+    if (typeof prompt !== "string") throw new PayloadError("userPromptSubmit.prompt", "expected a string");
+    return { kind: "event", event: { kind: "prompt-submit", agent: "cline", session, prompt } };
+  }
   return { kind: "ignored", eventName: p.hookName };
 }
 
@@ -190,10 +198,11 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     }
     return warnings ? jsonResponse({ contextModification: warnings }) : EMPTY_RESPONSE;
   }
+  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ cancel: true, errorMessage: decision.reason });
   return EMPTY_RESPONSE;
 }
 
-const KIND_OF_HOOK: Record<string, EventKind> = { tool_call: "before-tool", tool_result: "after-tool" };
+const KIND_OF_HOOK: Record<string, EventKind> = { tool_call: "before-tool", tool_result: "after-tool", prompt_submit: "prompt-submit" };
 
 export const cline: Adapter = {
   id: "cline",
@@ -222,9 +231,11 @@ export const cline: Adapter = {
     // Directories of hook files; Cline has no untracked local hooks folder: "local" uses the project one.
     files: { project: ".clinerules/hooks", local: ".clinerules/hooks", user: ".cline/hooks" },
     projectDirVariable: undefined,
+    contextFiles: { project: [".clinerules"], user: [] },
     registrations: [
       { event: "PreToolUse", matcher: undefined, timeout: 120 },
       { event: "PostToolUse", matcher: undefined, timeout: 120 },
+      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Cline cannot replace a tool's output from a hook: hookpack blocks secret reads and literal secrets before a tool runs (Cline then stops the task with hookpack's reason) and brokers $secret: references, but a command that prints a secret some other way shows it to the model; hookpack then warns the model.",

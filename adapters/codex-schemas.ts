@@ -22,6 +22,10 @@ export const preToolUse = z.looseObject(base);
 export const postToolUse = z.looseObject({ ...base, tool_response: z.unknown() });
 /** SessionEnd (fired by 0.169.0 in `codex exec` too): the rollout (`transcript_path`) is cleaned. */
 export const sessionEnd = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, reason: z.optional(s) });
+/** UserPromptSubmit (user-prompt-submit.command.input): the prompt before the model sees it. */
+export const userPromptSubmit = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, prompt: s });
+/** SessionStart (session-start.command.input). */
+export const sessionStart = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, source: z.optional(s) });
 const eventName = z.looseObject({ hook_event_name: s });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
@@ -30,7 +34,7 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   apply_patch: z.looseObject({ command: s }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, SessionEnd: sessionEnd };
+const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, SessionEnd: sessionEnd, UserPromptSubmit: userPromptSubmit, SessionStart: sessionStart };
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateCodexPayload(payload: unknown): void {
@@ -38,7 +42,7 @@ export function validateCodexPayload(payload: unknown): void {
   const schema = HANDLED[(payload as { hook_event_name: string }).hook_event_name];
   if (!schema) return;
   check(schema, payload);
-  if (schema === sessionEnd) return;
+  if (schema === sessionEnd || schema === userPromptSubmit || schema === sessionStart) return;
   const p = payload as { tool_name: string; tool_input: unknown };
   const shape = TOOL_INPUTS[p.tool_name];
   if (shape) check(shape, p.tool_input, "tool_input");

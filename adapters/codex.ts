@@ -19,7 +19,7 @@
 //   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, sessionEndEvent, textOf } from "./common.js";
+import { EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -46,6 +46,8 @@ export function fastValidateCodex(payload: unknown): boolean {
   const name = payload.hook_event_name;
   const p = payload;
   if (name === "SessionEnd") return fastSessionEnd(p);
+  if (name === "UserPromptSubmit") return fastPromptSubmit(p);
+  if (name === "SessionStart") return fastSessionEnd(p);
   if (name !== "PreToolUse" && name !== "PostToolUse") return true;
   return (
     typeof p.session_id === "string" &&
@@ -90,12 +92,19 @@ async function parse(payload: unknown): Promise<Parsed> {
       // The rollout (~/.codex/sessions/…/rollout-….jsonl) keeps every command's raw output, even
       // what the model got redacted; Codex writes nothing to it after SessionEnd (checked, 0.169.0).
       return sessionEndEvent("codex", p);
+    case "SessionStart": {
+      const q = payload as { session_id: string; cwd: string; transcript_path?: string | null };
+      return { kind: "event", event: { kind: "session-start", agent: "codex", session: { id: q.session_id, cwd: q.cwd, transcriptPath: q.transcript_path ?? undefined } } };
+    }
+    case "UserPromptSubmit":
+      // The prompt before the model sees it; `decision:"block"` stops the turn (checked end to end).
+      return promptSubmitEvent("codex", payload as { session_id: string; cwd: string; transcript_path?: string | null; prompt: string });
     default:
       return { kind: "ignored", eventName: p.hook_event_name };
   }
 }
 
-const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", SessionEnd: "session-end" };
+const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", SessionEnd: "session-end", UserPromptSubmit: "prompt-submit", SessionStart: "session-start" };
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
@@ -118,6 +127,11 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
     if (decision.hasOutput) return jsonResponse({ ...warnings, decision: "block", reason: textOf(decision.output) });
     return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
+  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
+    const text = decision.warnings.join("\n");
+    return jsonResponse({ systemMessage: text, hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text } });
   }
   return EMPTY_RESPONSE;
 }
@@ -148,13 +162,16 @@ export const codex: Adapter = {
     // …or inline `[[hooks.<event>]]` tables in config.toml of the same layer, when the user keeps them there.
     inlineToml: { files: { project: ".codex/config.toml", local: ".codex/config.toml", user: ".codex/config.toml" } },
     projectDirVariable: undefined,
+    contextFiles: { project: ["AGENTS.md", "AGENTS.override.md"], user: [".codex/AGENTS.md", ".codex/AGENTS.override.md"] },
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
+      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
+      { event: "SessionStart", matcher: undefined, timeout: 30 },
     ],
     notes: [
-      "Codex CLI runs no hook until you trust it, and says nothing: start `codex` in this project, type `/hooks`, and trust the three hookpack entries (PreToolUse, PostToolUse, SessionEnd). Project hooks (.codex/hooks.json) also need the project itself trusted. Do it again after every hookpack upgrade (the command changes). Until then Codex sessions are NOT protected.",
+      "Codex CLI runs no hook until you trust it, and says nothing: start `codex` in this project, type `/hooks`, and trust the five hookpack entries (PreToolUse, PostToolUse, SessionEnd, UserPromptSubmit, SessionStart). Project hooks (.codex/hooks.json) also need the project itself trusted. Do it again after every hookpack upgrade (the command changes). Until then Codex sessions are NOT protected.",
       "Codex has no read tool: file reads go through the shell, so hookpack checks them as commands and redacts their output.",
     ],
   },

@@ -40,3 +40,18 @@ export function sessionEndEvent(agent: AgentId, p: { session_id: string; cwd: st
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: transcript };
   return { kind: "event", event: { kind: "session-end", agent, session, reason: p.reason, state: { files: transcript ? [transcript] : [], dirs: [] } } };
 }
+
+/**
+ * A Claude-shaped prompt-submit payload (`session_id`, `cwd`, `transcript_path`, `prompt`; Codex
+ * UserPromptSubmit, Qwen Code UserPromptSubmit, Gemini BeforeAgent). The fast check says true only
+ * for what the agents' schemas for that event accept.
+ */
+export function fastPromptSubmit(p: Record<string, unknown>): boolean {
+  const optString = (v: unknown) => v === undefined || typeof v === "string";
+  return typeof p.session_id === "string" && typeof p.cwd === "string" && (p.transcript_path === null || optString(p.transcript_path)) && typeof p.prompt === "string";
+}
+
+export function promptSubmitEvent(agent: AgentId, p: { session_id: string; cwd: string; transcript_path?: string | null; prompt: string }): Parsed {
+  const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path ?? undefined };
+  return { kind: "event", event: { kind: "prompt-submit", agent, session, prompt: p.prompt } };
+}

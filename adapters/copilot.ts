@@ -128,7 +128,15 @@ async function parse(payload: unknown): Promise<Parsed> {
     validateCopilotPayload(payload);
   }
   const p = payload as ToolPayload;
-  if (!isToolPayload(p as unknown as Record<string, unknown>)) return { kind: "ignored", eventName: "a Copilot event without a tool call" };
+  if (!isToolPayload(p as unknown as Record<string, unknown>)) {
+    // userPromptSubmitted: {sessionId?, timestamp, cwd, prompt}, before the model sees the prompt.
+    const q = payload as { sessionId?: unknown; cwd?: unknown; prompt?: unknown };
+    if (q.prompt === undefined) return { kind: "ignored", eventName: "a Copilot event without a tool call or a prompt" };
+    if (typeof q.prompt !== "string") throw new PayloadError("prompt", "expected a string");
+    if (typeof q.cwd !== "string") throw new PayloadError("cwd", "expected a string");
+    const session: Session = { id: typeof q.sessionId === "string" ? q.sessionId : "", cwd: q.cwd, transcriptPath: undefined };
+    return { kind: "event", event: { kind: "prompt-submit", agent: "copilot", session, prompt: q.prompt } };
+  }
   const session: Session = { id: p.sessionId, cwd: p.cwd, transcriptPath: undefined };
   const tool = toolCall(p.toolName, argsOf(p));
   if (p.toolResult !== undefined) return { kind: "event", event: { kind: "after-tool", agent: "copilot", session, tool, output: p.toolResult } };
@@ -174,10 +182,16 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     }
     return warnings ? jsonResponse({ additionalContext: warnings }) : EMPTY_RESPONSE;
   }
+  if (event.kind === "prompt-submit" && decision.kind === "deny") {
+    // Command hooks cannot block a prompt; `modifiedPrompt` replaces it where the client honours it
+    // (documented for SDK hooks), so the model reads hookpack's notice instead of the value.
+    return jsonResponse({ modifiedPrompt: `[hookpack withheld the user's prompt because it held a secret. Tell the user exactly this:]\n${decision.reason}` });
+  }
   return EMPTY_RESPONSE;
 }
 
 const KIND_OF: (payload: unknown) => EventKind | "unknown" = (payload) => {
+  if (isPlainObject(payload) && !isToolPayload(payload) && "prompt" in payload) return "prompt-submit";
   if (!isPlainObject(payload) || !isToolPayload(payload)) return "unknown";
   return "toolResult" in payload ? "after-tool" : "before-tool";
 };
@@ -205,9 +219,11 @@ export const copilot: Adapter = {
     entry: (reg, command) => ({ type: "command", bash: command, timeoutSec: reg.timeout }),
     files: { project: ".github/hooks/hookpack.json", local: ".github/hooks/hookpack.json", user: ".copilot/hooks/hookpack.json" },
     projectDirVariable: "COPILOT_PROJECT_DIR",
+    contextFiles: { project: [".github/copilot-instructions.md", "AGENTS.md", "CLAUDE.md", "GEMINI.md"], user: [".copilot/copilot-instructions.md"] },
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },
+      { event: "userPromptSubmitted", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "GitHub Copilot CLI loads repository hooks (.github/hooks/) only in a folder you trusted; in prompt mode (`copilot -p`) only when the folder is trusted or GITHUB_COPILOT_PROMPT_MODE_REPO_HOOKS=true is set. Until then Copilot sessions are NOT protected.",

@@ -23,7 +23,7 @@
 // Cursor also runs Claude Code's hooks from .claude/settings*.json: ./host.ts keeps the Claude
 // Code hook from running a second time when this one is installed.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
-import type { Adapter, Parsed } from "./adapter.js";
+import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Shell: "shell", Read: "read-file", Write: "write-file", Edit: "write-file", Grep: "search", Glob: "search" };
@@ -86,6 +86,13 @@ async function parse(payload: unknown): Promise<Parsed> {
     validateCursorPayload(payload);
   }
   const p = payload as Payload;
+  if (p.hook_event_name === "beforeSubmitPrompt") {
+    // {conversation_id, prompt, attachments, …}: the prompt before the model sees it.
+    const q = payload as { prompt?: unknown };
+    if (typeof q.prompt !== "string") throw new PayloadError("prompt", "expected a string");
+    const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: typeof p.cwd === "string" ? p.cwd : (Array.isArray(p.workspace_roots) && typeof p.workspace_roots[0] === "string" ? p.workspace_roots[0] : ""), transcriptPath: undefined };
+    return { kind: "event", event: { kind: "prompt-submit", agent: "cursor", session, prompt: q.prompt } };
+  }
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
   const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: p.cwd ?? p.workspace_roots?.[0] ?? "", transcriptPath: p.transcript_path ?? undefined };
@@ -116,6 +123,8 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     }
     if (decision.kind === "proceed" && decision.warnings.length > 0) return jsonResponse({ additional_context: decision.warnings.join("\n") });
   }
+  // beforeSubmitPrompt: `continue:false` stops the prompt; user_message is shown to the user.
+  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ continue: false, user_message: decision.reason });
   return EMPTY_RESPONSE;
 }
 
@@ -127,6 +136,7 @@ export const cursor: Adapter = {
   parse,
   classify(payload) {
     const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
+    if (name === "beforeSubmitPrompt") return "prompt-submit";
     return (typeof name === "string" && HANDLED[name]) || "unknown";
   },
   render,
@@ -143,10 +153,12 @@ export const cursor: Adapter = {
     // Cursor has no untracked local hooks file: "local" uses the project file.
     files: { project: ".cursor/hooks.json", local: ".cursor/hooks.json", user: ".cursor/hooks.json" },
     projectDirVariable: "CURSOR_PROJECT_DIR",
+    contextFiles: { project: [".cursorrules", "AGENTS.md"], user: [] },
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUseFailure", matcher: undefined, timeout: 30 },
+      { event: "beforeSubmitPrompt", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Cursor loads project hooks only in a trusted workspace (`cursor-agent --trust`). Cursor cannot replace shell or read output from a hook: hookpack blocks secret reads and literal secrets before a tool runs and brokers $secret: references; a command that prints a secret some other way shows it to the model, and hookpack warns it. Cursor's hook protocol was checked only against third-party readings.",

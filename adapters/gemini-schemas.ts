@@ -17,6 +17,10 @@ const base = {
 };
 export const beforeTool = z.looseObject(base);
 export const afterTool = z.looseObject({ ...base, tool_response: z.record(s, z.unknown()) });
+/** BeforeAgent: the user's prompt before the model sees it. */
+export const beforeAgent = z.looseObject({ session_id: s, transcript_path: z.optional(s), cwd: s, hook_event_name: s, prompt: s });
+/** SessionStart: reported to, never blocked. */
+export const sessionStart = z.looseObject({ session_id: s, transcript_path: z.optional(s), cwd: s, hook_event_name: s });
 const eventName = z.looseObject({ hook_event_name: s });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
@@ -27,7 +31,7 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   replace: z.looseObject({ file_path: s, old_string: z.optional(s), new_string: z.optional(s) }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = { BeforeTool: beforeTool, AfterTool: afterTool };
+const HANDLED: Record<string, z.ZodMiniType> = { BeforeTool: beforeTool, AfterTool: afterTool, BeforeAgent: beforeAgent, SessionStart: sessionStart };
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateGeminiPayload(payload: unknown): void {
@@ -35,6 +39,7 @@ export function validateGeminiPayload(payload: unknown): void {
   const schema = HANDLED[(payload as { hook_event_name: string }).hook_event_name];
   if (!schema) return;
   check(schema, payload);
+  if (schema === beforeAgent || schema === sessionStart) return;
   const p = payload as { tool_name: string; tool_input: unknown };
   const shape = TOOL_INPUTS[p.tool_name];
   if (shape) check(shape, p.tool_input, "tool_input");

@@ -20,7 +20,7 @@
 // - Timeouts are in milliseconds.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+import { EMPTY_RESPONSE, fastPromptSubmit, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -61,6 +61,8 @@ const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
 export function fastValidateGemini(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const name = payload.hook_event_name;
+  if (name === "BeforeAgent") return fastPromptSubmit(payload) && payload.transcript_path !== null;
+  if (name === "SessionStart") return typeof payload.session_id === "string" && typeof payload.cwd === "string" && optString(payload.transcript_path);
   if (name !== "BeforeTool" && name !== "AfterTool") return true;
   const p = payload;
   return (
@@ -109,12 +111,18 @@ async function parse(payload: unknown): Promise<Parsed> {
       return { kind: "event", event: { kind: "before-tool", agent: "gemini", session: session(p), tool: toolCall(p) } };
     case "AfterTool":
       return { kind: "event", event: { kind: "after-tool", agent: "gemini", session: session(p), tool: toolCall(p), output: p.tool_response } };
+    case "SessionStart":
+      return { kind: "event", event: { kind: "session-start", agent: "gemini", session: session(p) } };
+    case "BeforeAgent":
+      // The prompt before the model sees it. A blocking decision ends the turn without adding the
+      // prompt to the chat history (0.61.0 client.js); `continue:false` WOULD add it, so it is not used.
+      return promptSubmitEvent("gemini", payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string });
     default:
       return { kind: "ignored", eventName: p.hook_event_name };
   }
 }
 
-const KIND_OF_EVENT: Record<string, EventKind> = { BeforeTool: "before-tool", AfterTool: "after-tool" };
+const KIND_OF_EVENT: Record<string, EventKind> = { BeforeTool: "before-tool", AfterTool: "after-tool", BeforeAgent: "prompt-submit", SessionStart: "session-start" };
 
 /** The text the model reads from an AfterTool `tool_response`: its llmContent. */
 function outputText(output: unknown): string {
@@ -138,6 +146,11 @@ function render(decision: Decision, event: HookEvent): HookResponse {
     if (decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
     if (decision.hasOutput) return jsonResponse({ ...warnings, decision: "deny", reason: outputText(decision.output) });
     return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+  }
+  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
+  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
+    const text = decision.warnings.join("\n");
+    return jsonResponse({ systemMessage: text, hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text } });
   }
   return EMPTY_RESPONSE;
 }
@@ -164,9 +177,12 @@ export const gemini: Adapter = {
     format: "claude-settings-json",
     files: { project: ".gemini/settings.json", local: ".gemini/settings.json", user: ".gemini/settings.json" },
     projectDirVariable: "GEMINI_PROJECT_DIR",
+    contextFiles: { project: ["GEMINI.md"], user: [".gemini/GEMINI.md"] },
     registrations: [
       { event: "BeforeTool", matcher: "*", timeout: 30_000, name: "hookpack" },
       { event: "AfterTool", matcher: "*", timeout: 30_000, name: "hookpack" },
+      { event: "BeforeAgent", matcher: undefined, timeout: 30_000, name: "hookpack" },
+      { event: "SessionStart", matcher: undefined, timeout: 30_000, name: "hookpack" },
     ],
     notes: [
       "Gemini CLI fingerprints project hooks: it warns about the hookpack entries on the next start (and again whenever their command changes, e.g. after a hookpack upgrade); accept them. Sessions started with hooks disabled are not protected.",

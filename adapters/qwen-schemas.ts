@@ -22,6 +22,8 @@ export const postToolUse = z.looseObject({ ...base, tool_response: z.unknown() }
 export const postToolUseFailure = z.looseObject({ ...base, error: s, is_interrupt: z.optional(z.boolean()) });
 /** The end of a session: its chat log (`transcript_path`) is cleaned. */
 export const sessionEnd = z.looseObject({ session_id: s, cwd: s, transcript_path: z.optional(s), hook_event_name: s, reason: z.optional(s) });
+/** UserPromptSubmit: the model-bound prompt (a user query, or a continuation carrying tool results). */
+export const userPromptSubmit = z.looseObject({ session_id: s, cwd: s, transcript_path: z.optional(s), hook_event_name: s, prompt: s });
 const eventName = z.looseObject({ hook_event_name: s });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
@@ -32,7 +34,7 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   edit: z.looseObject({ file_path: s, old_string: z.optional(s), new_string: z.optional(s) }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, PostToolUseFailure: postToolUseFailure, SessionEnd: sessionEnd };
+const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, PostToolUseFailure: postToolUseFailure, SessionEnd: sessionEnd, UserPromptSubmit: userPromptSubmit };
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateQwenPayload(payload: unknown): void {
@@ -40,7 +42,7 @@ export function validateQwenPayload(payload: unknown): void {
   const schema = HANDLED[(payload as { hook_event_name: string }).hook_event_name];
   if (!schema) return;
   check(schema, payload);
-  if (schema === sessionEnd) return;
+  if (schema === sessionEnd || schema === userPromptSubmit) return;
   const p = payload as { tool_name: string; tool_input: unknown };
   const shape = TOOL_INPUTS[p.tool_name];
   if (shape) check(shape, p.tool_input, "tool_input");

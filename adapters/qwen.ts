@@ -20,7 +20,7 @@
 //   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, sessionEndEvent, textOf } from "./common.js";
+import { EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -51,7 +51,7 @@ type ToolPayload = {
   error?: string;
 };
 
-const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", PostToolUseFailure: "after-tool", SessionEnd: "session-end" };
+const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", PostToolUseFailure: "after-tool", SessionEnd: "session-end", UserPromptSubmit: "prompt-submit" };
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -68,6 +68,7 @@ export function fastValidateQwen(payload: unknown): boolean {
   if (!(name in HANDLED)) return true;
   const p = payload;
   if (name === "SessionEnd") return fastSessionEnd(p) && p.transcript_path !== null;
+  if (name === "UserPromptSubmit") return fastPromptSubmit(p) && p.transcript_path !== null;
   return (
     typeof p.session_id === "string" &&
     typeof p.cwd === "string" &&
@@ -111,6 +112,9 @@ async function parse(payload: unknown): Promise<Parsed> {
   // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
   // failed calls' output as they were: it is cleaned when the session ends.
   if (kind === "session-end") return sessionEndEvent("qwen", payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string });
+  // The model-bound text of this send (0.24.4: a user query, and also continuations that carry
+  // tool results): held back when it carries a secret.
+  if (kind === "prompt-submit") return promptSubmitEvent("qwen", payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string });
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
   // A failed call's output text is its `error` (what the model reads, followed by our context).
   const output = p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
@@ -143,6 +147,7 @@ function render(decision: Decision, event: HookEvent, payload?: unknown): HookRe
     if (decision.kind === "deny") return jsonResponse({ continue: false, stopReason: decision.reason });
     return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
   }
+  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
   return EMPTY_RESPONSE;
 }
 
@@ -168,11 +173,13 @@ export const qwen: Adapter = {
     // Qwen has no untracked local settings file: "local" uses the project file.
     files: { project: ".qwen/settings.json", local: ".qwen/settings.json", user: ".qwen/settings.json" },
     projectDirVariable: "QWEN_PROJECT_DIR",
+    contextFiles: { project: ["QWEN.md", "AGENTS.md"], user: [".qwen/QWEN.md"] },
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
+      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Qwen Code hooks cannot rewrite a tool's input: hookpack answers a $secret: reference by blocking it with the brokered command to run instead. The output of a failed call (a command that exits non-zero) cannot be replaced: hookpack can only warn the model. Qwen Code 0.24 needs Node >= 22 (older Node installs 0.15.x, whose hooks were not checked).",

@@ -94,6 +94,7 @@ export const windsurf: Adapter = {
     // Windsurf has no untracked local hooks file: "local" uses the workspace file.
     files: { project: ".windsurf/hooks.json", local: ".windsurf/hooks.json", user: ".codeium/windsurf/hooks.json" },
     projectDirVariable: undefined,
+    contextFiles: { project: [".windsurfrules"], user: [".codeium/windsurf/memories/global_rules.md"] },
     registrations: ["pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"].map((event) => ({ event, matcher: undefined, timeout: 30 })),
     notes: [
       "Windsurf hooks can only block (exit 2): hookpack blocks literal secrets and secret reads before they happen, and answers a $secret: reference by blocking it with the brokered command to run instead. Output is NOT checked (Windsurf's post hooks cannot change it). Windsurf's hook protocol was checked only against its docs.",

@@ -53,6 +53,9 @@ const variants = [
   { name: "hook: PreToolUse Bash, token -> deny", args: [bin, "hook", "claude-code"], input: pre({ command: `curl -H 'Authorization: token ${fake}' https://api.github.com` }) },
   { name: "hook: PostToolUse Bash, 1 KB with token -> redact", args: [bin, "hook", "claude-code"], input: post(`${log(1000)}GH_TOKEN=${fake}\n`) },
   { name: "hook: PostToolUse Bash, 64 KB, managed value -> redact", args: [bin, "hook", "claude-code"], input: post(`${log(64 * 1024)}KEY=${managed[7]}\n`) },
+  // The prompt guard's allow path (a clean prompt; hook cache, context files, prefilter) and a held-back prompt.
+  { name: "hook: UserPromptSubmit, clean prompt (allow path)", args: [bin, "hook", "claude-code"], input: JSON.stringify({ ...base, hook_event_name: "UserPromptSubmit", prompt: "Refactor the parser in src/parse.ts so that it streams; keep the tests green." }) },
+  { name: "hook: UserPromptSubmit, token -> block", args: [bin, "hook", "claude-code"], input: JSON.stringify({ ...base, hook_event_name: "UserPromptSubmit", prompt: `deploy with ${fake}` }) },
   { name: "hook: PreToolUse Read, clean 120 KB file (read guard)", args: [bin, "hook", "claude-code"], input: pre({ file_path: bigClean }, "Read") },
   { name: "hook: PreToolUse Bash `cat` of that file (read guard)", args: [bin, "hook", "claude-code"], input: pre({ command: `cat ${bigClean}` }) },
 ];

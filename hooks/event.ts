@@ -60,7 +60,21 @@ export type HookEvent =
        */
       failed?: boolean;
     }
-  | { kind: "session-start"; agent: AgentId; session: Session }
+  | {
+      kind: "session-start";
+      agent: AgentId;
+      session: Session;
+      /** Files the agent loads into the model's context at session start (instruction and memory files), when the adapter knows them. */
+      contextFiles?: readonly string[];
+    }
+  | {
+      /** The user submitted a prompt; the hook runs before the model sees it. */
+      kind: "prompt-submit";
+      agent: AgentId;
+      session: Session;
+      /** The prompt text as the agent will send it. */
+      prompt: string;
+    }
   | {
       kind: "session-end";
       agent: AgentId;

@@ -13,6 +13,9 @@ export const FAILURE_POLICY: Record<EventKind | "unknown", Record<Involvement, F
   // An output we could not check: withhold it if it may hold a secret. A reference alone in an
   // output names a secret but carries no value.
   "after-tool": { "secret-reference": "open", finding: "closed", unverifiable: "closed", none: "open" },
+  // A prompt we could not check: hold it back if it may hold a secret; a `$secret:NAME` reference in
+  // a prompt names a secret but carries no value.
+  "prompt-submit": { "secret-reference": "open", finding: "closed", unverifiable: "closed", none: "open" },
   // Session events block nothing; a failure there is reported, never enforced.
   "session-start": { "secret-reference": "open", finding: "open", unverifiable: "open", none: "open" },
   "session-end": { "secret-reference": "open", finding: "open", unverifiable: "open", none: "open" },

@@ -1,10 +1,13 @@
 // One hook call, as data: raw payload text in, one HookResponse out. Nothing here touches a
 // process stream; hooks/run-hook.ts does the single read and the single write.
+import { existsSync } from "node:fs";
+import { dirname, isAbsolute, join, resolve } from "node:path";
 import { isPayloadError, type Adapter } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
 import { foldVerdicts, type ManagedSecrets, type Rule, type RuleContext } from "../rules/rule.js";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SecretScanner } from "../rules/secretlint.js";
+import type { InheritedEnv } from "../rules/inherited-env.js";
 import type { Decision, EventKind, HookEvent, HookResponse, Verdict } from "./event.js";
 import { FAILURE_MESSAGES, failureMode, judgeInvolvement, type Involvement } from "./failure-policy.js";
 
@@ -30,6 +33,28 @@ export interface PipelineOptions {
   secretRefs?: SecretRefHost;
   /** The environment the agent's own settings are located from (the hook's process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The secrets in the environment the agent inherited (names; values matched in memory). */
+  inherited?: InheritedEnv;
+}
+
+/** The agent's instruction and memory files for a session directory: each parent up to the repository root, then HOME. */
+function contextFilesOf(adapter: Adapter, env: NodeJS.ProcessEnv): ((cwd: string) => string[]) | undefined {
+  const layout = adapter.config.contextFiles;
+  if (!layout) return undefined;
+  return (cwd) => {
+    const out: string[] = [];
+    if (cwd && isAbsolute(cwd)) {
+      let dir = resolve(cwd);
+      for (let depth = 0; depth < 32; depth++) {
+        for (const name of layout.project) out.push(join(dir, name));
+        if (existsSync(join(dir, ".git")) || dirname(dir) === dir) break;
+        dir = dirname(dir);
+      }
+    }
+    const home = env.HOME;
+    if (home) for (const rel of layout.user) out.push(join(home, rel));
+    return [...new Set(out)];
+  };
 }
 
 /** Where the agent keeps its hook registrations (settings files; hook directories end in "/"). */
@@ -49,7 +74,7 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     const mode = failureMode(kind, known);
     debug(`failure (${mode}) in ${kind}: ${what}`);
     const message = masker.mask(mode === "closed" ? FAILURE_MESSAGES.closed(what, known) : FAILURE_MESSAGES.open(what));
-    if (event && mode === "closed" && (event.kind === "before-tool" || event.kind === "after-tool")) {
+    if (event && mode === "closed" && (event.kind === "before-tool" || event.kind === "after-tool" || event.kind === "prompt-submit")) {
       const decision: Decision = { kind: "deny", codes: ["HOOKPACK_FAILED"], reason: message };
       return guard(adapter.render(decision, event, payload));
     }
@@ -91,7 +116,11 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     options.onEvent?.(event);
   } catch (error) {
     if (!isPayloadError(error)) throw error;
-    return fail(adapter.classify(payload), `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement());
+    const kind = adapter.classify(payload);
+    // A prompt we could not read is held back in the agent's own prompt answer (some agents, e.g.
+    // Copilot's userPromptSubmitted, have no exit code that blocks).
+    const stub: HookEvent | undefined = kind === "prompt-submit" ? { kind, agent: adapter.id, session: { id: "", cwd: "", transcriptPath: undefined }, prompt: "" } : undefined;
+    return fail(kind, `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement(), stub, payload);
   }
 
   const context: RuleContext = {
@@ -99,6 +128,8 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     noteSecret: (value, label) => masker.add(value, label ?? "secret"),
     managed: options.managed,
     secretRefs: options.secretRefs,
+    inherited: options.inherited,
+    contextFiles: contextFilesOf(adapter, options.env ?? {}),
     hookConfigFiles: () => hookConfigFiles(adapter),
     ...(adapter.permissionRules ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) } : {}),
   };

@@ -7,6 +7,7 @@ import { createSecretRefHost } from "../broker/grants.js";
 import type { AuditEvent } from "../broker/audit.js";
 import { hookManagedSecrets, hookpackHomeFrom } from "../broker/hook-cache.js";
 import { DEFAULT_RULES } from "../rules/index.js";
+import { inheritedEnv, withInherited } from "../rules/inherited-env.js";
 import { secretScanner } from "../rules/secretlint.js";
 import { isAgentId, AGENT_IDS, type Decision, type HookEvent } from "./event.js";
 import { FAILURE_MESSAGES, failureMode, judgeInvolvement } from "./failure-policy.js";
@@ -55,6 +56,9 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
   const adapter = await loadAdapter(agent);
   // Each agent names its session differently (session_id, sessionId, taskId…): the adapter knows.
   let sessionId: string | undefined;
+  // The agent's environment, which every command it runs inherits: variables that hold secrets are
+  // matched like managed values (in memory only, nothing stored), and named at session start.
+  const inherited = inheritedEnv(env, secretScanner.mayContainSecret);
   let response;
   try {
     response = await runPipeline({ raw: input.text, overflow: input.overflow, timedOut: input.timedOut }, {
@@ -62,7 +66,8 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
       rules: DEFAULT_RULES,
       scanner: secretScanner,
       debug,
-      managed: hookManagedSecrets(env, { agent, session: () => sessionId }, debug),
+      managed: withInherited(hookManagedSecrets(env, { agent, session: () => sessionId }, debug), inherited),
+      inherited,
       secretRefs: createSecretRefHost(env),
       env,
       onEvent: (event) => (sessionId = event.session.id || undefined),
@@ -104,6 +109,11 @@ async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: Hook
     if (decision.codes.includes("SECRET_LITERAL_IN_INPUT")) {
       // The agent wrote a literal secret: it holds the value, which therefore needs rotating.
       entries.push({ kind: "exposure-found", ...ctx, where: `${agent} ${tool?.name ?? "tool"} input`, rule: "deny-literal-secrets" });
+    }
+    if (decision.codes.includes("SECRET_IN_PROMPT")) {
+      // The user pasted a value into a prompt: it sits in their terminal and the agent's history.
+      // (Managed values are recorded by name by the rule itself.)
+      entries.push({ kind: "exposure-found", ...ctx, where: `${agent} prompt`, rule: "guard-prompt" });
     }
     for (const code of ["FAILED_OUTPUT_EXPOSED"]) {
       const ev = evidence[code];

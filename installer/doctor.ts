@@ -24,6 +24,7 @@ import { readJsonDocument } from "./json-edit.js";
 import { readIfExists } from "./plan.js";
 import { shellWrapperPath, tomlLayout } from "./install.js";
 import { shellQuote } from "./runtime.js";
+import { scanShellProfiles } from "./shell-profiles.js";
 import { readToml } from "./toml-hooks.js";
 import { protectionChecks, type AgentProtection } from "./sandbox-doctor.js";
 
@@ -659,6 +660,23 @@ async function projectChecks(ctx: DoctorContext, store: SecretStore | undefined,
   return out;
 }
 
+/** Secrets `export`ed from the shell profiles: every agent started from that shell inherits them. */
+function checkShellProfiles(ctx: DoctorContext): DoctorCheck[] {
+  const found = scanShellProfiles(ctx.home, secretScanner.mayContainSecret);
+  if (found.length === 0) return [{ id: "shell-profiles", status: "ok", subject: MACHINE, message: "no shell profile exports a secret." }];
+  const names = [...new Set(found.map((f) => f.name))];
+  const where = found.map((f) => `${f.name} (${f.file}:${f.line})`).join(", ");
+  return [
+    {
+      id: "shell-profiles",
+      status: "warn",
+      subject: MACHINE,
+      message: `your shell profile exports secrets: ${where}. Every agent started from that shell, and every command it runs, inherits them (hookpack redacts them from tool output, but the agent's processes still hold them).`,
+      fix: `move them into the store: \`hookpack secret import --env ${names.join(" ")}\` (in a shell that has them), delete those export lines, rotate the values if an agent ever ran with them, and use $secret:NAME (or start agents with \`hookpack run -- <agent>\`).`,
+    },
+  ];
+}
+
 /** Every check, in a stable order: the machine, then each project (this one first), per agent. */
 export async function runDoctor(ctx: DoctorContext, otherProjects: readonly string[] = []): Promise<DoctorReport> {
   const hookNodes = new Map<string, string>();
@@ -673,7 +691,7 @@ export async function runDoctor(ctx: DoctorContext, otherProjects: readonly stri
     perProject.push(...found, ...levels.checks);
     protection.push(...levels.protection);
   }
-  const checks = [...checkNode(ctx, hookNodes), ...checkHomePermissions(ctx), ...storeChecks, ...checkSecrets(ctx, store), ...perProject];
+  const checks = [...checkNode(ctx, hookNodes), ...checkHomePermissions(ctx), ...storeChecks, ...checkSecrets(ctx, store), ...checkShellProfiles(ctx), ...perProject];
   return {
     version: 1,
     hookpack: ctx.version,

@@ -1,5 +1,7 @@
 // hookpack's preset: the rules every hook runs, in order.
 import { denyLiteralSecrets } from "./deny-literal-secrets.js";
+import { guardContextFiles } from "./guard-context-files.js";
+import { guardPrompt } from "./guard-prompt.js";
 import { gatePushPublish } from "./gate-push-publish.js";
 import { protectHookpackState } from "./protect-state.js";
 import { guardReads } from "./read-guard.js";
@@ -17,4 +19,4 @@ const cleanSessionState = lazyRule({
   load: async () => (await import("./state-clean.js")).cleanSessionState,
 });
 
-export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, gatePushPublish, redactToolOutput, cleanSessionState];
+export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, gatePushPublish, redactToolOutput, guardPrompt, guardContextFiles, cleanSessionState];

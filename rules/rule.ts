@@ -3,6 +3,7 @@ import type { Decision, EventKind, Evidence, HookEvent, ToolPatch, Verdict } fro
 import type { PermissionRules } from "./agent-permissions.js";
 import type { SecretRefHost } from "./rewrite-secret-refs.js";
 import type { SecretScanner } from "./secretlint.js";
+import type { InheritedEnv } from "./inherited-env.js";
 
 export interface RuleContext {
   /** Pattern detection (secretlint behind a prefilter). */
@@ -18,6 +19,10 @@ export interface RuleContext {
    * HOME, hook directories ending in "/"), from the adapter's config layout.
    */
   hookConfigFiles?: () => readonly string[];
+  /** The instruction and memory files the agent loads for a session directory (absolute paths, existing or not). */
+  contextFiles?: (cwd: string) => readonly string[];
+  /** Secrets in the environment the agent inherited (names; values matched in memory only). */
+  inherited?: InheritedEnv;
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
 }

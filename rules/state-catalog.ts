@@ -217,6 +217,26 @@ export const STATE_LOCATIONS: readonly StateLocation[] = [
   L("Codex CLI", "project", ".codex/**/*", "auto", "report", "project config (MCP env)", "codex-project"),
   L("Cursor", "project", ".cursor/mcp.json", "json", "report", "MCP servers, often with literal tokens", "cursor-mcp"),
   L("Cursor", "project", ".cursor/cli.json", "json", "report", "CLI permission tokens", "cursor-cli-project"),
+  // Instruction and memory files each agent loads into the model's context (with every prompt): a
+  // value there reaches the provider before any tool runs. Cleaned in place; the prompt hook holds
+  // prompts back while one still holds a secret.
+  L("Claude Code", "project", "CLAUDE.md", "text", "redact", "instructions loaded into the model's context", "claude-md"),
+  L("Claude Code", "project", ".claude/CLAUDE.md", "text", "redact", "instructions loaded into the model's context", "claude-md-dir"),
+  L("Codex CLI", "project", "AGENTS.md", "text", "redact", "instructions loaded into the model's context", "agents-md"),
+  L("Codex CLI", "project", "AGENTS.override.md", "text", "redact", "instructions loaded into the model's context", "agents-override-md"),
+  L("Gemini CLI", "project", "GEMINI.md", "text", "redact", "instructions loaded into the model's context", "gemini-md"),
+  L("Qwen Code", "project", "QWEN.md", "text", "redact", "instructions loaded into the model's context", "qwen-md"),
+  L("Copilot CLI", "project", ".github/copilot-instructions.md", "text", "redact", "instructions loaded into the model's context", "copilot-instructions"),
+  L("Cursor", "project", ".cursorrules", "text", "redact", "rules loaded into the model's context", "cursorrules"),
+  L("Cursor", "project", ".cursor/rules/**/*", "text", "redact", "rules loaded into the model's context", "cursor-rules"),
+  L("Cline", "project", ".clinerules/*.md", "text", "redact", "rules loaded into the model's context", "clinerules"),
+  L("Windsurf", "project", ".windsurfrules", "text", "redact", "rules loaded into the model's context", "windsurfrules"),
+  L("Claude Code", "home", ".claude/CLAUDE.md", "text", "redact", "user instructions loaded into every session's context", "claude-md-user"),
+  L("Claude Code", "home", ".claude/projects/*/memory/*.md", "text", "redact", "auto memory loaded into the model's context", "claude-memory"),
+  L("Codex CLI", "home", ".codex/AGENTS.md", "text", "redact", "user instructions loaded into every session's context", "agents-md-user"),
+  L("Gemini CLI", "home", ".gemini/GEMINI.md", "text", "redact", "user instructions loaded into every session's context", "gemini-md-user"),
+  L("Qwen Code", "home", ".qwen/QWEN.md", "text", "redact", "user instructions loaded into every session's context", "qwen-md-user"),
+  L("Windsurf", "home", ".codeium/windsurf/memories/global_rules.md", "text", "redact", "global rules loaded into every session's context", "windsurf-global-rules"),
   // Claude Code, per user.
   L("Claude Code", "home", ".claude/settings.json", "json", "allow-list", "user settings: allow-list and env block", "claude-settings-user"),
   L("Claude Code", "home", ".claude/settings.local.json", "json", "allow-list", "user-local settings", "claude-settings-user-local"),

@@ -18,6 +18,7 @@ const USAGE = [
   "  hookpack secret list [--json]",
   "  hookpack secret rm NAME",
   "  hookpack secret import <dotenv-file> [--dry-run] [--overwrite]",
+  "  hookpack secret import --env NAME… [--dry-run] [--overwrite]",
 ].join("\n");
 
 function storeContext(io: Io): StoreContext {
@@ -141,13 +142,43 @@ async function rm(args: string[], io: Io): Promise<number> {
   return 0;
 }
 
+/**
+ * `secret import --env NAME…`: the values of environment variables this shell inherited go into
+ * the store under the same names (the variables themselves are left alone: remove their exports).
+ */
+export async function importEnv(names: string[], values: { "dry-run"?: boolean; overwrite?: boolean }, io: Io): Promise<number> {
+  if (names.length === 0) throw new HookpackError("USAGE", "hookpack: `secret import --env` needs the names of the variables to import.", "hookpack secret import --env OPENAI_API_KEY GITHUB_TOKEN");
+  for (const n of names) checkName(n);
+  const missing = names.filter((n) => !io.env[n]);
+  if (missing.length > 0) throw new HookpackError("USAGE", `hookpack: ${missing.join(", ")} ${missing.length === 1 ? "is" : "are"} not set in this environment; nothing was imported.`, "run the command in a shell that has them (e.g. after `source ~/.bashrc`).");
+  const floor = minSecretLength(io.env);
+  const short = names.filter((n) => io.env[n]!.length < floor);
+  if (short.length > 0) throw new HookpackError("USAGE", `hookpack: the value of ${short.join(", ")} is shorter than ${floor} characters, too short to be matched safely; nothing was imported.`, "import longer values only (HOOKPACK_MIN_SECRET_LENGTH sets the floor).");
+  const ctx = storeContext(io);
+  const store = await openStore(ctx);
+  const clash = values.overwrite ? [] : names.filter((n) => store?.meta(n));
+  if (clash.length > 0) throw new HookpackError("USAGE", `hookpack: ${clash.join(", ")} already ${clash.length === 1 ? "exists" : "exist"} in the store; nothing was imported.`, "add --overwrite to replace them.");
+  const verb = values["dry-run"] ? "would " : "";
+  for (const n of names) io.out(`hookpack: ${verb}import the value of $${n} into the store as ${n}\n`);
+  if (values["dry-run"]) return 0;
+  const { created } = await updateStore(ctx, (st) => {
+    const now = new Date().toISOString();
+    for (const n of names) st.setValue(n, io.env[n]!, now);
+  });
+  if (created) io.out(`hookpack: created the secret store ${storePath(ctx.home)}; ${created}.\n`);
+  io.out(`hookpack: imported ${names.length} secret${names.length > 1 ? "s" : ""}. Now remove the \`export\` lines from your shell profile (\`hookpack doctor\` lists them), open a new shell, and refer to them as ${names.map((n) => `$secret:${n}`).join(", ")}.\n`);
+  io.out("hookpack: if an agent ever ran with these variables, rotate them: every command it ran could read them.\n");
+  return 0;
+}
+
 async function importFile(args: string[], io: Io): Promise<number> {
   const { values, positionals } = parseArgs({
     args,
-    options: { "dry-run": { type: "boolean", default: false }, overwrite: { type: "boolean", default: false } },
+    options: { "dry-run": { type: "boolean", default: false }, overwrite: { type: "boolean", default: false }, env: { type: "boolean", default: false } },
     strict: true,
     allowPositionals: true,
   });
+  if (values.env) return importEnv(positionals, values, io);
   const file = positionals[0];
   if (!file || positionals.length > 1) throw new HookpackError("USAGE", "hookpack: `secret import` takes one dotenv file.", "hookpack secret import .env [--dry-run]");
   const path = resolve(io.cwd, file);

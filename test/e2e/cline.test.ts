@@ -51,7 +51,7 @@ const cline = defineAgent({
   checkInstall: (sb) => {
     for (const f of ["PreToolUse.sh", "PostToolUse.sh"]) expect(existsSync(join(sb.project, ".clinerules", "hooks", f)), f).toBe(true);
   },
-  run: ({ client, sb, env }) => run(client.bin, ["--json", "-P", "openai-compatible", "-m", "gpt-fake", "run the step"], { cwd: sb.project, env, timeoutMs: 90_000 }),
+  run: ({ client, sb, env, opts }) => run(client.bin, ["--json", "-P", "openai-compatible", "-m", "gpt-fake", opts.prompt ?? "run the step"], { cwd: sb.project, env, timeoutMs: 90_000 }),
   collect: ({ sb, run: result }) => {
     /** The --json event lines. */
     const events: Array<Record<string, unknown>> = [];

@@ -18,6 +18,10 @@ import {
   tokenFileLeaks,
   tokenFileGuarded,
   type ToolCall,
+  expectNoRequestCarries,
+  expectPromptNeverSent,
+  promptManagedValueRun,
+  promptTokenRun,
 } from "./harness.js";
 import { baseEnv, describeRun, fakeGithubToken, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
 
@@ -66,13 +70,13 @@ const codex = defineAgent<object, { hooksFile?: "json" | "toml" }>({
       expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toMatch(/# >>> hookpack[\s\S]*\[\[hooks\.PreToolUse\]\][\s\S]*\[\[hooks\.PostToolUse\]\]/);
     } else {
       const hooks = (JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse", "SessionEnd"]);
+      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse", "SessionEnd", "SessionStart", "UserPromptSubmit"]);
     }
   },
-  run: ({ client, sb, env }) => {
+  run: ({ client, sb, env, opts }) => {
     const args = ["exec", "--skip-git-repo-check", "--json", "--disable", "apps", "--disable", "plugins", "--disable", "remote_plugin"];
     // The documented bypass of the trust gate (hooks are skipped silently without it, or /hooks in the TUI).
-    args.push("--dangerously-bypass-hook-trust", "run the step");
+    args.push("--dangerously-bypass-hook-trust", opts.prompt ?? "run the step");
     return run(client.bin, args, { cwd: sb.project, env, timeoutMs: 90_000 });
   },
   toolOutputs,
@@ -207,6 +211,57 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       expect(outputs[1]).toContain("key=[REDACTED:DEPLOY_KEY]");
       expect(outputs[2]).toMatch(/hookpack/);
       expect(existsSync(join(sb.project, "sent"))).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe(`e2e: real codex client + hookpack: the prompt guard`, () => {
+  it(
+    "a GitHub token pasted into the prompt never reaches the server (the prompt hook blocks it)",
+    async () => {
+      // `codex exec --json` prints no hook message: the turn ends without asking the model.
+      const s = await promptTokenRun(codex, true);
+      expectPromptNeverSent(s.fake.requests());
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "a managed value pasted base64-encoded never reaches the server",
+    async () => {
+      await promptManagedValueRun(codex);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "negative control: without hookpack the pasted token reaches the server",
+    async () => {
+      await promptTokenRun(codex, false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe("e2e: real codex client + hookpack: AGENTS.md", () => {
+  it(
+    "a token in AGENTS.md never reaches the server: the prompt is held back until the file is cleaned",
+    async () => {
+      const token = fakeGithubToken();
+      const s = await codex.scenario([{ text: "Done." }], { hooks: true, forbid: [token], files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` } });
+      expectNoRequestCarries(s.fake.requests(), [token], "token from AGENTS.md");
+      expect(s.fake.requests().filter((r) => r.path.includes("responses")), s.diag()).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "negative control: without hookpack the token in AGENTS.md reaches the server",
+    async () => {
+      const token = fakeGithubToken();
+      const s = await codex.scenario([{ text: "Done." }], { hooks: false, forbid: [token], files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` } });
+      expect(s.fake.requests().some((r) => r.leaks.includes(token)), s.diag()).toBe(true);
     },
     TEST_TIMEOUT,
   );

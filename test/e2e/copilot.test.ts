@@ -24,6 +24,8 @@ import {
   tokenFileRun,
   writePolicy,
   type ToolCall,
+  PROMPT_LEAD,
+  promptTokenRun,
 } from "./harness.js";
 import { REPO_ROOT, run } from "./helpers.js";
 
@@ -51,9 +53,9 @@ const copilot = defineAgent({
   configure: () => void mkdirSync(pkgCache, { recursive: true }),
   checkInstall: (sb) => {
     const hooks = (JSON.parse(readFileSync(join(sb.project, ".github", "hooks", "hookpack.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-    expect(Object.keys(hooks).sort()).toEqual(["postToolUse", "preToolUse"]);
+    expect(Object.keys(hooks).sort()).toEqual(["postToolUse", "preToolUse", "userPromptSubmitted"]);
   },
-  run: ({ client, sb, env }) => run(client.bin, ["-p", "run the step", "--allow-all-tools"], { cwd: sb.project, env, timeoutMs: 90_000 }),
+  run: ({ client, sb, env, opts }) => run(client.bin, ["-p", opts.prompt ?? "run the step", "--allow-all-tools"], { cwd: sb.project, env, timeoutMs: 90_000 }),
   toolOutputs,
 });
 
@@ -190,6 +192,29 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
       const { outputs } = afterCalls(copilot, await harmlessRun(copilot, bash("echo hello-e2e", "hi")), 1);
       expect(outputs[0]).toContain("hello-e2e");
       expect(outputs[0]).not.toContain("hookpack");
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe("e2e: real copilot client + hookpack: the prompt guard", () => {
+  it(
+    "a GitHub token pasted into the prompt never reaches the server (userPromptSubmitted)",
+    async () => {
+      // Copilot command hooks cannot block a prompt, but 1.0.102 honours `modifiedPrompt`: the model
+      // reads hookpack's notice (to pass on to the user) in place of the prompt.
+      const s = await promptTokenRun(copilot, true);
+      const bodies = s.fake.requests().map((r) => r.rawBody);
+      expect(bodies.some((b) => b.includes("hookpack withheld the user") && b.includes("hookpack secret set GITHUB_TOKEN")), s.diag()).toBe(true);
+      expect(bodies.some((b) => b.includes(PROMPT_LEAD)), "the original prompt reached the server").toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "negative control: without hookpack the pasted token reaches the server",
+    async () => {
+      await promptTokenRun(copilot, false);
     },
     TEST_TIMEOUT,
   );

@@ -20,6 +20,9 @@ import {
   tokenFileLeaks,
   tokenFileGuarded,
   type ToolCall,
+  expectPromptNeverSent,
+  promptManagedValueRun,
+  promptTokenRun,
 } from "./harness.js";
 import { fakeGithubToken, run } from "./helpers.js";
 
@@ -44,9 +47,9 @@ const gemini = defineAgent({
   },
   checkInstall: (sb) => {
     const settings = JSON.parse(readFileSync(join(sb.project, ".gemini", "settings.json"), "utf8")) as { hooks: Record<string, unknown> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["AfterTool", "BeforeTool"]);
+    expect(Object.keys(settings.hooks).sort()).toEqual(["AfterTool", "BeforeAgent", "BeforeTool", "SessionStart"]);
   },
-  run: ({ client, sb, env }) => run(process.execPath, [client.bin, "-p", "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 90_000 }),
+  run: ({ client, sb, env, opts }) => run(process.execPath, [client.bin, "-p", opts.prompt ?? "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 90_000 }),
   toolOutputs,
 });
 
@@ -159,6 +162,34 @@ describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
       expect(outputs[1]).toContain("key=[REDACTED:DEPLOY_KEY]");
       expect(outputs[2]).toMatch(/hookpack/);
       expect(existsSync(join(sb.project, "sent"))).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe(`e2e: real gemini client + hookpack: the prompt guard`, () => {
+  it(
+    "a GitHub token pasted into the prompt never reaches the server (the prompt hook blocks it)",
+    async () => {
+      const s = await promptTokenRun(gemini, true);
+      expectPromptNeverSent(s.fake.requests());
+      expect(s.run.stdout + s.run.stderr, s.diag()).toContain("hookpack held back this prompt");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "a managed value pasted base64-encoded never reaches the server",
+    async () => {
+      await promptManagedValueRun(gemini);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "negative control: without hookpack the pasted token reaches the server",
+    async () => {
+      await promptTokenRun(gemini, false);
     },
     TEST_TIMEOUT,
   );

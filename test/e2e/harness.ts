@@ -146,6 +146,8 @@ export interface ScenarioOptions {
   setup?: (sb: Sandbox) => void;
   /** Extra environment for the client (and so for its hooks and the commands it runs). */
   env?: Record<string, string>;
+  /** The prompt the client is started with (default "run the step"). */
+  prompt?: string;
 }
 
 export interface Scenario {
@@ -391,20 +393,20 @@ export async function installForClaude(sb: Sandbox): Promise<void> {
   const settings = join(sb.project, ".claude", "settings.json");
   expect(existsSync(settings), "install wrote no .claude/settings.json").toBe(true);
   const hooks = (JSON.parse(readFileSync(settings, "utf8")) as { hooks?: Record<string, unknown> }).hooks ?? {};
-  for (const ev of ["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionEnd"]) expect(Object.keys(hooks), `settings.json lacks hooks.${ev}`).toContain(ev);
+  for (const ev of ["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionEnd", "UserPromptSubmit", "SessionStart"]) expect(Object.keys(hooks), `settings.json lacks hooks.${ev}`).toContain(ev);
 }
 
 /** A sandbox, hookpack (when `hooks`), `setup`, the fake Anthropic server on `steps`, one `claude -p` run. */
 export async function claudeScenario(
   e2e: E2e,
-  opts: { hooks: boolean; steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]); forbid?: string[]; setup?: (sb: Sandbox) => void; env?: Record<string, string> },
+  opts: { hooks: boolean; steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]); forbid?: string[]; setup?: (sb: Sandbox) => void; env?: Record<string, string>; prompt?: string },
 ): Promise<ClaudeScenario> {
   const sb = e2e.sandbox();
   if (opts.hooks) await installForClaude(sb);
   opts.setup?.(sb);
   const fake = await startFakeAnthropic({ steps: typeof opts.steps === "function" ? opts.steps(sb) : opts.steps, forbid: opts.forbid });
   e2e.defer(() => fake.close());
-  const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: CLAUDE_ARGS, extraEnv: opts.env });
+  const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: CLAUDE_ARGS, extraEnv: opts.env, prompt: opts.prompt });
   e2e.keep(sb, {
     "requests.json": () => JSON.stringify(fake.requests(), null, 2),
     "claude-stdout.jsonl": () => run.stdout,
@@ -419,4 +421,55 @@ export function expectClaudeRunClean(s: ClaudeScenario, forbidden: string[]): vo
   expect(s.run.code, describeRun(s.run, forbidden)).toBe(0);
   expectNoRequestCarries(s.fake.requests(), forbidden);
   for (const e of s.run.events) expect(forbidden.some((f) => JSON.stringify(e).includes(f)), `stream event ${String(e.type)} carries a value`).toBe(false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The prompt road: a token or a managed value the user pastes into the prompt.
+
+/** The prompt the user types, with a GitHub token pasted into it. */
+export const promptWithToken = (token: string): string => `${PROMPT_LEAD} ${token} and tell me when done.`;
+/** The words before the token: a client that blocks the prompt sends none of it to the model. */
+export const PROMPT_LEAD = "Deploy with this token:";
+/** No request carries any part of the prompt: the client never sent it. */
+export function expectPromptNeverSent(requests: LoggedBody[]): void {
+  for (const q of requests) expect(q.rawBody.includes(PROMPT_LEAD), `request #${q.seq} ${q.path} (${q.kind}) carries the prompt`).toBe(false);
+}
+
+/**
+ * The user starts the client with a token in the prompt. With hookpack no request (of any kind:
+ * main, side, classifier, token counting) carries it; without, the leak check fires.
+ */
+export async function promptTokenRun<X extends object, O extends object>(agent: Agent<X, O>, hooks: boolean) {
+  const token = fakeGithubToken();
+  const s = await agent.scenario([{ text: "Done." }], options<O>({ hooks, forbid: [token], prompt: promptWithToken(token) }));
+  logLine(agent, hooks ? "prompt-token scenario" : "prompt-token control", s);
+  if (hooks) {
+    expectNoRequestCarries(s.fake.requests(), [token], "pasted token");
+    // The exposure is on record (so the hook ran and held it back).
+    const entries = auditRecords(s.sb);
+    expect(entries.some((e) => e.kind === "exposure-found" && e.where === `${agent.name} prompt`), JSON.stringify(entries)).toBe(true);
+    expect(JSON.stringify(entries).includes(token)).toBe(false);
+  } else expect(s.fake.requests().some((r) => r.leaks.includes(token)), `the unhooked prompt never reached the fake server\n${s.diag()}`).toBe(true);
+  return { ...s, token };
+}
+
+/** A managed value (stored with `hookpack secret set`) pasted into the prompt, base64-encoded: no request carries any form of it. */
+export async function promptManagedValueRun<X extends object, O extends object>(agent: Agent<X, O>) {
+  const value = randomValue();
+  const forbid = forbiddenForms(value);
+  const s = await agent.scenario([{ text: "Done." }], {
+    ...options<O>({ hooks: true, forbid, prompt: `Use the key ${Buffer.from(value).toString("base64")} for the upload.` }),
+    env: { HOOKPACK_KEY_BACKEND: "file" },
+    setup: (sb) => storeSecret(sb, "DEPLOY_KEY", value),
+  });
+  logLine(agent, "prompt-managed-value scenario", s);
+  expectNoRequestCarries(s.fake.requests(), forbid, "form of the value");
+  return { ...s, value };
+}
+
+/** The audit log of a sandbox as JSON records (names and kinds only ever). */
+export function auditRecords(sb: Sandbox): Array<Record<string, unknown>> {
+  const r = spawnSync(process.execPath, [HOOKPACK_CJS, "audit", "--json"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: sb.home, HOOKPACK_HOME: sb.hookpackHome, TMPDIR: sb.tmp } });
+  const parsed = JSON.parse(r.stdout || "{}") as { entries?: Array<Record<string, unknown>> };
+  return parsed.entries ?? [];
 }

@@ -24,6 +24,9 @@ import {
   tokenFileLeaks,
   tokenFileGuarded,
   type ToolCall,
+  expectPromptNeverSent,
+  promptManagedValueRun,
+  promptTokenRun,
 } from "./harness.js";
 import { run, type Sandbox } from "./helpers.js";
 
@@ -52,11 +55,11 @@ const qwen = defineAgent({
   },
   checkInstall: (sb) => {
     const settings = JSON.parse(readFileSync(join(sb.project, ".qwen", "settings.json"), "utf8")) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["PostToolUse", "PostToolUseFailure", "PreToolUse", "SessionEnd"]);
+    expect(Object.keys(settings.hooks).sort()).toEqual(["PostToolUse", "PostToolUseFailure", "PreToolUse", "SessionEnd", "UserPromptSubmit"]);
     // The hooks run with this machine's node, not the Node 22 that runs the client.
     expect(settings.hooks.PreToolUse![0]!.hooks[0]!.command).toContain(JSON.stringify(process.execPath));
   },
-  run: ({ client, sb, env }) => run(client.node!, [client.bin, "-p", "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 120_000 }),
+  run: ({ client, sb, env, opts }) => run(client.node!, [client.bin, "-p", opts.prompt ?? "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 120_000 }),
   toolOutputs,
 });
 
@@ -173,6 +176,34 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
       expect(outputs[3]).toContain("Output: key=[REDACTED:DEPLOY_KEY]");
       expect(outputs[4]).toMatch(/hookpack blocked this command: the project policy .* does not allow this use of \$secret:DEPLOY_KEY/);
       expect(existsSync(join(sb.project, "sent"))).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe(`e2e: real qwen client + hookpack: the prompt guard`, () => {
+  it(
+    "a GitHub token pasted into the prompt never reaches the server (the prompt hook blocks it)",
+    async () => {
+      // `qwen -p` prints no hook message: the run ends without asking the model.
+      const s = await promptTokenRun(qwen, true);
+      expectPromptNeverSent(s.fake.requests());
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "a managed value pasted base64-encoded never reaches the server",
+    async () => {
+      await promptManagedValueRun(qwen);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "negative control: without hookpack the pasted token reaches the server",
+    async () => {
+      await promptTokenRun(qwen, false);
     },
     TEST_TIMEOUT,
   );

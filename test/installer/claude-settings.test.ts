@@ -41,7 +41,7 @@ describe("install --agent claude-code", () => {
     expect(first.exitCode, first.stderr).toBe(0);
     expect(first.stdout).toMatch(/local scope/);
     const settings = read(local());
-    expect(Object.keys(settings.hooks)).toEqual(["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionEnd"]);
+    expect(Object.keys(settings.hooks)).toEqual(["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionEnd", "UserPromptSubmit", "SessionStart"]);
     const command = settings.hooks.PreToolUse![0]!.hooks[0]!.command;
     expect(command).toMatch(/hookpack\.cjs" hook claude-code$/);
     expect(command).not.toMatch(/npx/);

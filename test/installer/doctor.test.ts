@@ -225,18 +225,18 @@ describe("hookpack doctor", () => {
     let { report } = await doctor();
     expect(find(report, "codex-trust", "warn")[0]!.fix).toContain("/hooks");
     mkdirSync(join(sb.home, ".codex"), { recursive: true });
-    // One entry trusted: the other two are named.
+    // One entry trusted: the other four are named (UserPromptSubmit, SessionStart: the prompt guard).
     writeFileSync(join(sb.home, ".codex", "config.toml"), `[hooks.state."${hooksJson}:PreToolUse:0:0"]\ntrusted_hash = "sha256:00"\n`);
     ({ report } = await doctor());
     const partly = find(report, "codex-trust", "warn")[0]!;
-    expect(partly.message).toMatch(/PostToolUse, SessionEnd hooks in .* are not trusted yet/);
-    expect(partly.fix).toContain("trust hookpack's PostToolUse, SessionEnd entries");
+    expect(partly.message).toMatch(/PostToolUse, SessionEnd, UserPromptSubmit, SessionStart hooks in .* are not trusted yet/);
+    expect(partly.fix).toContain("trust hookpack's PostToolUse, SessionEnd, UserPromptSubmit, SessionStart entries");
     const trust = (event: string, hash = 'trusted_hash = "sha256:00"') => `[hooks.state."${hooksJson}:${event}:0:0"]\n${hash}\n`;
     // A state entry without trusted_hash is not trust.
-    writeFileSync(join(sb.home, ".codex", "config.toml"), trust("PreToolUse") + trust("PostToolUse") + trust("SessionEnd", "enabled = true"));
+    writeFileSync(join(sb.home, ".codex", "config.toml"), trust("PreToolUse") + trust("PostToolUse") + trust("UserPromptSubmit") + trust("SessionStart") + trust("SessionEnd", "enabled = true"));
     ({ report } = await doctor());
     expect(find(report, "codex-trust", "warn")[0]!.message).toMatch(/SessionEnd hook in .* is not trusted yet/);
-    writeFileSync(join(sb.home, ".codex", "config.toml"), trust("PreToolUse") + trust("PostToolUse") + trust("SessionEnd"));
+    writeFileSync(join(sb.home, ".codex", "config.toml"), trust("PreToolUse") + trust("PostToolUse") + trust("SessionEnd") + trust("UserPromptSubmit") + trust("SessionStart"));
     ({ report } = await doctor());
     expect(find(report, "codex-trust", "ok")).toHaveLength(1);
   });

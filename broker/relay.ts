@@ -1,0 +1,175 @@
+// The last guard on the model request: a relay on loopback between the agent and its model
+// provider. Every request body is checked before it leaves the machine: in a JSON body, every
+// string (messages, tool results, the system prompt, token-counting calls) has managed values (by
+// hash, from the hook cache), the inherited environment's secrets and detected tokens replaced by
+// `[REDACTED:<label>]`, in place, deterministically (the same body always becomes the same bytes, so
+// prompt caching keeps working; an untouched body is forwarded byte for byte). Responses stream
+// back untouched. The user's own authentication headers are forwarded as they came. The relay
+// refuses to start without TLS to the upstream, never logs a body, and fails closed: a request it
+// cannot check is answered with an error naming the reason, and is not sent.
+import http from "node:http";
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import { forEachString, mapStrings } from "../hooks/json-walk.js";
+import { applyHits, findSecrets, hitLabel, type TextHit } from "../rules/redact-tool-output.js";
+import type { ManagedSecrets } from "../rules/rule.js";
+import type { SecretScanner } from "../rules/secretlint.js";
+import { HookpackError } from "../installer/errors.js";
+
+/** Bodies larger than this are refused (fail closed), never forwarded unchecked. */
+export const MAX_RELAY_BODY_BYTES = 64 * 1024 * 1024;
+
+export interface RelayOptions {
+  /** The real provider, https only: "https://api.anthropic.com". */
+  upstream: string;
+  /** Extra CA certificates (PEM) to trust for the upstream (tests, corporate proxies). */
+  ca?: string | Buffer;
+  scanner: SecretScanner;
+  managed?: ManagedSecrets;
+  /** Host to listen on (loopback only). */
+  host?: "127.0.0.1" | "::1";
+  /** Told the number of replacements per request (never a value); for `hookpack run`'s summary. */
+  onRedacted?: (count: number, labels: readonly string[]) => void;
+}
+
+export interface Relay {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** The body with every secret replaced, or undefined when nothing was found. Throws when it cannot check. */
+export async function redactRequestBody(raw: Buffer, contentType: string | undefined, scanner: SecretScanner, managed: ManagedSecrets | undefined): Promise<{ body: Buffer; labels: string[] } | undefined> {
+  if (raw.length === 0) return undefined;
+  const text = raw.toString("utf8");
+  const isJson = /\bjson\b/i.test(contentType ?? "") || /^\s*[[{]/.test(text);
+  if (!isJson) {
+    // Not JSON (a form, plain text): checked whole; a secret in it cannot be replaced in its structure.
+    const hits = await findSecrets(text, "request-body.txt", scanner, managed);
+    if (hits.length === 0) return undefined;
+    throw new Error(`the request body (${contentType ?? "no content type"}) holds ${hits.length} secret(s) and is not JSON, so it cannot be redacted in its structure`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new Error("the request body is not valid JSON");
+  }
+  const found = new Map<string, TextHit[]>();
+  const pending: Array<Promise<void>> = [];
+  const keys: string[] = [];
+  forEachString(parsed, (value, path) => {
+    if (value.length < 6) return;
+    pending.push(
+      findSecrets(value, "request-body.txt", scanner, managed).then((hits) => {
+        if (hits.length > 0) found.set(path, hits);
+      }),
+    );
+  });
+  await Promise.all(pending);
+  // Object keys are content too (a tool input keyed by a value): checked, refused when they hold one.
+  collectKeys(parsed, keys);
+  for (const k of keys) if (k.length >= 6 && (await findSecrets(k, "request-body.txt", scanner, managed)).length > 0) throw new Error("a JSON key of the request body holds a secret");
+  if (found.size === 0) return undefined;
+  const labels: string[] = [];
+  const out = mapStrings(parsed, (value, path) => {
+    const hits = found.get(path);
+    if (!hits) return value;
+    for (const h of hits) labels.push(hitLabel(h));
+    return applyHits(value, hits);
+  });
+  return { body: Buffer.from(JSON.stringify(out), "utf8"), labels };
+}
+
+function collectKeys(value: unknown, out: string[]): void {
+  if (Array.isArray(value)) for (const v of value) collectKeys(v, out);
+  else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value)) {
+      out.push(k);
+      collectKeys(v, out);
+    }
+  }
+}
+
+/** Hop-by-hop headers a proxy must not forward. */
+const HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length"]);
+
+function relayError(res: http.ServerResponse, status: number, message: string): void {
+  const body = JSON.stringify({ type: "error", error: { type: "hookpack_relay_error", message } });
+  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-hookpack-relay": "refused" });
+  res.end(body);
+}
+
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  let upstream: URL;
+  try {
+    upstream = new URL(options.upstream);
+  } catch {
+    throw new HookpackError("USAGE", `hookpack: the relay's upstream "${options.upstream}" is not a URL.`, "pass the provider's https:// base URL, e.g. --upstream https://api.anthropic.com.");
+  }
+  if (upstream.protocol !== "https:") {
+    throw new HookpackError("USAGE", `hookpack: the relay refuses to start: its upstream ${upstream.origin} is not https, and requests would leave this machine unencrypted.`, "use the provider's https:// base URL (for a local test upstream, serve it over TLS and pass its CA with --upstream-ca).");
+  }
+  const agent = new https.Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });
+  const basePath = upstream.pathname.replace(/\/+$/, "");
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_RELAY_BODY_BYTES) tooLarge = true;
+      else chunks.push(c);
+    });
+    req.on("error", () => relayError(res, 400, "hookpack relay: the request could not be read; it was not sent."));
+    req.on("end", () => {
+      void (async () => {
+        if (tooLarge) return relayError(res, 413, `hookpack relay: the request body is larger than ${MAX_RELAY_BODY_BYTES} bytes and could not be checked; it was not sent.`);
+        const raw = Buffer.concat(chunks);
+        let body: Buffer = raw;
+        try {
+          const redacted = await redactRequestBody(raw, req.headers["content-type"], options.scanner, options.managed);
+          if (redacted) {
+            body = redacted.body;
+            options.onRedacted?.(redacted.labels.length, redacted.labels);
+          }
+        } catch (error) {
+          return relayError(res, 400, `hookpack relay: this request could not be checked for secrets (${(error as Error).message}); it was not sent. Run \`hookpack doctor\`.`);
+        }
+        const headers: http.OutgoingHttpHeaders = {};
+        for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k.toLowerCase()) && v !== undefined) headers[k] = v;
+        headers.host = upstream.host;
+        if (body.length > 0 || req.method === "POST" || req.method === "PUT" || req.method === "PATCH") headers["content-length"] = String(body.length);
+        const out = https.request(
+          { protocol: "https:", hostname: upstream.hostname, port: upstream.port || 443, method: req.method, path: `${basePath}${req.url ?? "/"}`, headers, agent },
+          (up) => {
+            const back: http.OutgoingHttpHeaders = {};
+            for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k.toLowerCase()) || k.toLowerCase() === "content-length") back[k] = v;
+            res.writeHead(up.statusCode ?? 502, back);
+            up.pipe(res);
+          },
+        );
+        out.on("error", (error) => {
+          if (res.headersSent) res.destroy();
+          else relayError(res, 502, `hookpack relay: the upstream ${upstream.origin} could not be reached over TLS (${(error as NodeJS.ErrnoException).code ?? error.message}).`);
+        });
+        out.end(body);
+      })();
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const { port, address } = server.address() as AddressInfo;
+  const host = address.includes(":") ? `[${address}]` : address;
+  return {
+    url: `http://${host}:${port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        agent.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections?.();
+      }),
+  };
+}

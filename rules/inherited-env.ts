@@ -1,0 +1,113 @@
+// The environment the agent inherited (and hands to every hook and every command it runs): the
+// variables that hold secrets, by name (`*TOKEN*`, `*SECRET*`, `*PASSWORD*`, `*KEY*`, cloud
+// credential variables…) and by detection (a token-shaped value under any name). Their values are
+// matched like managed values (every encoding) without being stored anywhere: they live in this
+// process's memory only, for the duration of one hook call. Pure apart from reading `env`.
+import { createValueMatcher, type ValueMatcher } from "./managed-values.js";
+import type { ManagedSecrets } from "./rule.js";
+
+/** Names that say "this holds a secret": these words anywhere in the name… */
+const SECRET_WORD = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|DATABASE_URL|CONN(ECTION)?_?STR(ING)?)/i;
+/** …and these only as a whole `_`-separated part (GIT_AUTHOR_EMAIL is not an AUTH). */
+const SECRET_PART = /^(KEY|AUTH|COOKIE|PAT|DSN|WEBHOOK|PASS|PW)$/i;
+
+export function isSecretName(name: string): boolean {
+  if (NOT_SECRET_NAME.test(name)) return false;
+  return SECRET_WORD.test(name) || name.split("_").some((part) => SECRET_PART.test(part));
+}
+
+/** Names that match SECRET_NAME but hold no secret (sockets, paths, switches). */
+const NOT_SECRET_NAME = /(_SOCK|_PATH|_FILE|_DIR|_HOME|_URL_BASE|_ENABLED|_DISABLED|_MODE|_TYPE|_ID_FILE|_HELPER|_PROVIDER|_METHOD|_KEYMAP)$|^(XAUTHORITY|KEYTIMEOUT|KEYMAP|GPG_AGENT_INFO|SSH_AUTH_SOCK|DBUS_SESSION_BUS_ADDRESS)$|^HOOKPACK_|^NPM_CONFIG_/i;
+
+/** Values shorter than this are never treated as secrets (too many false hits in output). */
+export const MIN_INHERITED_LENGTH = 8;
+
+/** A value that is a path, a number, a switch or a URL without credentials: not a secret. */
+function looksHarmless(value: string): boolean {
+  if (value.length < MIN_INHERITED_LENGTH) return true;
+  if (/^[~./]/.test(value) && !/\s/.test(value) && value.includes("/")) return true;
+  if (/^(true|false|yes|no|on|off|none|null|undefined|\d+)$/i.test(value)) return true;
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@:\s]+(:\d+)?(\/\S*)?$/i.test(value)) return true;
+  return false;
+}
+
+export interface InheritedSecret {
+  name: string;
+  /** Why it counts: its name, or a detector found a token in its value. */
+  why: "name" | "detected";
+}
+
+export interface InheritedEnv {
+  /** The variables that hold secrets (names only), sorted. */
+  readonly secrets: readonly InheritedSecret[];
+  /** Occurrences of their values (every encoding) in a text, labelled with the variable's name. */
+  find(text: string): Array<{ start: number; end: number; name: string }>;
+}
+
+/**
+ * The inherited secrets of `env`. `detect` is the scanner's cheap check (a token-shaped value
+ * under an innocuous name counts too). Nothing is computed until first use.
+ */
+export function inheritedEnv(env: NodeJS.ProcessEnv, detect: (text: string) => boolean): InheritedEnv {
+  let found: Array<InheritedSecret & { value: string }> | undefined;
+  let matcher: ValueMatcher | undefined;
+  const list = () => {
+    if (found) return found;
+    found = [];
+    for (const [name, value] of Object.entries(env)) {
+      if (typeof value !== "string" || value.length < MIN_INHERITED_LENGTH || value.length > 64 * 1024) continue;
+      if (isSecretName(name) && !looksHarmless(value)) found.push({ name, why: "name", value });
+      else if (!/^HOOKPACK_/.test(name) && detect(value)) found.push({ name, why: "detected", value });
+    }
+    found.sort((a, b) => a.name.localeCompare(b.name));
+    return found;
+  };
+  return {
+    get secrets() {
+      return list().map(({ name, why }) => ({ name, why }));
+    },
+    find(text) {
+      const all = list();
+      if (all.length === 0) return [];
+      matcher ??= createValueMatcher(all.map(({ name, value }) => ({ name, value })), { minLength: MIN_INHERITED_LENGTH });
+      return matcher.find(text).map(({ start, end, name }) => ({ start, end, name }));
+    },
+  };
+}
+
+/** The variables of `env` that hold secrets and a command should not inherit (names only). */
+export function inheritedSecretNames(env: NodeJS.ProcessEnv, detect: (text: string) => boolean): string[] {
+  return inheritedEnv(env, detect).secrets.map((s) => s.name);
+}
+
+/**
+ * Managed secrets plus the inherited ones: `find` reports both (a managed name wins where they
+ * overlap), `exposed` records managed names only (an inherited variable is not a stored secret;
+ * its redactions are in the audit trail by label).
+ */
+export function withInherited(managed: ManagedSecrets, inherited: InheritedEnv): ManagedSecrets {
+  return {
+    home: managed.home,
+    find(text) {
+      const own = managed.find(text);
+      const env = inherited.find(text);
+      if (env.length === 0) return own;
+      const all = [...own, ...env].sort((a, b) => a.start - b.start || b.end - a.end);
+      const out: Array<{ start: number; end: number; name: string }> = [];
+      for (const h of all) {
+        const last = out[out.length - 1];
+        if (last && h.start < last.end) {
+          if (h.end > last.end) last.end = h.end;
+          continue;
+        }
+        out.push({ ...h });
+      }
+      return out;
+    },
+    exposed(names, where) {
+      const envNames = new Set(inherited.secrets.map((s) => s.name));
+      const own = names.filter((n) => !envNames.has(n));
+      if (own.length > 0) managed.exposed(own, where);
+    },
+  };
+}
