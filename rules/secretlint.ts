@@ -1,6 +1,10 @@
-// The one wrapper around secretlint. The hot path only runs a literal prefilter (validated
-// against the pinned preset by test/rules/prefilter.test.ts); secretlint itself is loaded
-// lazily, from its own bundle, when the prefilter hits.
+// Pattern detection for every entry point (PreToolUse deny, PostToolUse redaction, scan, pre-push,
+// check-pack, exec masking, state cleaning). The hot path runs one generated regex: the anchors of
+// hookpack's own rule records (rules/detectors/, compiled by scripts/gen-detectors.mjs) plus the
+// literals of secretlint's preset (validated against the pinned preset by test/rules/secretlint.test.ts).
+// On a hit, hookpack's engine (dist/detect-engine.cjs) runs, and secretlint (dist/secretlint-engine.cjs)
+// as a second engine when its own literals hit; findings merge, hookpack's record winning.
+import { PREFILTER_KEYWORDS, PREFILTER_LITERALS, PREFILTER_REST_SOURCE } from "./detectors/prefilter.generated.js";
 
 /** A pattern-detected secret. Never carries the value; `start`/`end` index the scanned text. */
 export interface Finding {
@@ -12,6 +16,15 @@ export interface Finding {
   end: number;
   line: number;
   column: number;
+  /** confirmed / likely deny and redact; weak redacts and warns but never denies. Absent: likely. */
+  confidence?: "confirmed" | "likely" | "weak";
+  /** From the rule record: human label and suggested `$secret:` name. */
+  label?: string;
+  secretName?: string;
+  /** Where to revoke and rotate it, from the record. */
+  rotateUrl?: string;
+  /** Which engine found it: hookpack's records or secretlint's preset. */
+  engine?: "hookpack" | "secretlint";
 }
 
 export interface SecretScanner {
@@ -19,39 +32,59 @@ export interface SecretScanner {
   mayContainSecret(text: string): boolean;
   /** Full scan; runs secretlint only when the prefilter hits. */
   scan(text: string, filePath?: string): Promise<Finding[]>;
+  /**
+   * Tokens hidden from a literal scan (quote splicing, escapes, zero-width characters, percent- or
+   * base64-encoding), for tool input. Findings carry no offsets (start = end = 0), `value` the
+   * decoded token. Cheap when `text` shows no sign of hiding.
+   */
+  scanHidden?(text: string): Promise<Array<{ finding: Finding; value: string }>>;
 }
 
-// Literal prefilter for @secretlint/secretlint-rule-preset-recommend 13.0.7 with AWS key-id
-// scanning on. Each alternative is a substring every match of some preset rule must contain.
-// Alternatives sharing a first character are grouped: the regex engine then rejects most
-// positions after one comparison per group (about 1.3x faster on large sources than a flat list).
-const R = String.raw;
-export const PREFILTER = new RegExp(
-  [
-    R`g(?:h[pousr]_[A-Za-z0-9_]{36}|ithub_pat_[A-Za-z0-9_]{36}|lpat-|l(?:c|sa)_|sk_)`,
-    R`x(?:ox[bpaore]-|app-|-oauth-basic)`,
-    R`h(?:ooks\.slack\.com|f_[a-zA-Z]{34}|v[sbr]\.)`,
-    R`s(?:k-ant-|k-(?:proj|svcacct|admin)-|k_(?:live|test)_|hp(?:pa|ca|at|ss)_)`,
-    R`rk_(?:live|test)_`,
-    R`T3BlbkFJ`,
-    R`SG\.[\w-]{1,128}\.`,
-    R`lin_api_`,
-    R`ntn_\d`,
-    R`npm_[A-Za-z0-9_]{36}`,
-    R`_authToken`,
-    R`ops_ey`,
-    R`vc[pickr]_[A-Za-z0-9]{20}`,
-    R`d(?:api[a-fA-F0-9]{32}|ckr_pat_)`,
-    R`figd_`,
-    R`c(?:fk|fut|fat)_`,
-    R`tskey-`,
-    R`PRIVATE KEY`,
-    R`:\/\/[^\s:\/]{1,256}:[^\s@\/]{1,256}@`,
-    R`[Ss][Ee][Cc][Rr][Ee][Tt]_?[Aa][Cc][Cc][Ee][Ss][Ss]`,
-    R`A(?:3T[A-Z0-9]|KIA|GPA|IDA|ROA|IPA|NPA|NVA|SIA)`,
-    R`"private_key"`,
-  ].join("|"),
-);
+/** Signs that a tool input may hide a token: checked before the engine is loaded for it. */
+const HIDING = /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w/;
+
+import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";
+
+// Literal prefilter for @secretlint/secretlint-rule-preset-recommend 13.0.7 (rules/secretlint-prefilter.ts):
+// decides whether secretlint runs as the second engine on a text that passed the hook prefilter.
+export const SECRETLINT_PREFILTER = new RegExp(SECRETLINT_PREFILTER_PARTS.join("|"));
+
+const REST = new RegExp(PREFILTER_REST_SOURCE);
+/** An assignment operator followed by a 16+ character value: where keyword rules can match. */
+const ASSIGNED_VALUE = /[=:][=>]?[ \t]{0,4}(?:["'`]|\\")?[^\s"'`]{16}/g;
+const confirmers: Array<RegExp | undefined> = [];
+
+/**
+ * The hook prefilter: false means neither engine can find anything in the text. indexOf per
+ * literal (a regex of all shapes would cost milliseconds to compile on every hook start), a short
+ * literal's full shape checked at its hit, one small regex for the rest, and the keyword rules'
+ * keywords only where a value is assigned.
+ */
+function mayContain(text: string): boolean {
+  if (REST.test(text)) return true;
+  for (let i = 0; i < PREFILTER_LITERALS.length; i++) {
+    const [literal, shape] = PREFILTER_LITERALS[i]!;
+    let at = text.indexOf(literal);
+    if (at === -1) continue;
+    if (shape === "") return true;
+    const re = (confirmers[i] ??= new RegExp(shape, "y"));
+    for (let n = 0; at !== -1 && n < 64; n++, at = text.indexOf(literal, at + 1)) {
+      re.lastIndex = at;
+      if (re.test(text)) return true;
+    }
+  }
+  // Keyword rules: a keyword in the NAME being assigned (`DD_API_KEY = "…"`, `"twilio_token": "…"`),
+  // not anywhere in the text (a hook payload names its agent, a path its tool).
+  ASSIGNED_VALUE.lastIndex = 0;
+  for (let m = ASSIGNED_VALUE.exec(text), n = 0; m !== null && n < 4096; m = ASSIGNED_VALUE.exec(text), n++) {
+    const name = text.slice(Math.max(0, m.index - 64), m.index).replace(/["'\]\s]+$/, "").split(/[\s,;(){}[\]<>|&]/).pop()!.toLowerCase();
+    if (name.length >= 2) for (const k of PREFILTER_KEYWORDS) if (name.includes(k)) return true;
+  }
+  return false;
+}
+
+/** The hook prefilter as a test (callers use only `.test`). */
+export const PREFILTER: { test(text: string): boolean } = { test: mayContain };
 
 type Engine = typeof import("./secretlint-engine.js");
 let engine: Promise<Engine> | undefined;
@@ -62,8 +95,23 @@ function loadEngine(): Promise<Engine> {
   return engine;
 }
 
-/** PREFILTER, global: every hit of a large text (one instance, so V8 compiles it once). */
-const HITS = new RegExp(PREFILTER.source, "g");
+type Detect = typeof import("./detect.js");
+let detectEngine: Promise<Detect> | undefined;
+/** The engine once loaded: labels and names of its records are then available synchronously. */
+let detectLoaded: Detect | undefined;
+let bulk = false;
+
+function loadDetect(): Promise<Detect> {
+  detectEngine ??= import("./detect.js").then((d) => {
+    if (bulk) d.warmUp();
+    detectLoaded = d;
+    return d;
+  });
+  return detectEngine;
+}
+
+/** SECRETLINT_PREFILTER, global: every hit of a large text (one instance, so V8 compiles it once). */
+const HITS = new RegExp(SECRETLINT_PREFILTER.source, "g");
 
 /**
  * For bulk scans (pre-push, check-pack): V8 runs a regular expression's first execution in its
@@ -72,6 +120,8 @@ const HITS = new RegExp(PREFILTER.source, "g");
  * first. (Not for the hook: its texts are small and the compile would cost more than it saves.)
  */
 export function warmUpPrefilter(): void {
+  // Bulk mode: the engine's Aho-Corasick pass is the prefilter (the hook regex would hit most code).
+  bulk = true;
   for (let i = 0; i < 2; i++) {
     PREFILTER.test("warm-up");
     HITS.lastIndex = 0;
@@ -114,12 +164,30 @@ export function lintWindows(text: string): Array<[number, number]> {
   return spans;
 }
 
+/** Whether the scanner runs in bulk mode (after warmUpPrefilter): every text goes to the engine. */
+export const inBulkMode = (): boolean => bulk;
+
 export const secretScanner: SecretScanner = {
   mayContainSecret(text) {
     return PREFILTER.test(text);
   },
   async scan(text, filePath = "tool-input.txt") {
-    if (text.length <= WINDOWED_ABOVE) return PREFILTER.test(text) ? (await loadEngine()).lint(text, filePath) : [];
+    if (!bulk && !PREFILTER.test(text)) return [];
+    const detect = await loadDetect();
+    const own = detect.findings(text);
+    const second = SECRETLINT_PREFILTER.test(text) ? await lintSecretlint(text, filePath) : [];
+    return detect.merge(text, own, second);
+  },
+  async scanHidden(text) {
+    if (!HIDING.test(text)) return [];
+    return (await loadDetect()).findHidden(text);
+  },
+};
+
+/** secretlint's preset over `text` (whole, or in windows around its literals when large). */
+export async function lintSecretlint(text: string, filePath: string): Promise<Finding[]> {
+  {
+    if (text.length <= WINDOWED_ABOVE) return (await loadEngine()).lint(text, filePath);
     // (lintWindows is the prefilter pass for a large text: no hit, no window, nothing to load.)
     const windows = lintWindows(text);
     if (windows.length === 0) return [];
@@ -142,18 +210,29 @@ export const secretScanner: SecretScanner = {
       }
     }
     return out;
-  },
-};
+  }
+}
 
-/** Human label for a finding, e.g. "GitHub token". Never includes the value. */
+/**
+ * A rule record's label and suggested name by id. Available once the engine has loaded, which
+ * every hookpack finding implies (its records are not on the hook's hot path).
+ */
+export function ruleMeta(id: string): { label: string; secretName: string } | undefined {
+  return detectLoaded?.ruleById(id);
+}
+
+/** Human label for a finding, e.g. "GitHub personal access token (classic)". Never includes the value. */
 export function describeFinding(f: Finding): string {
-  return LABELS[f.messageId] ?? LABELS[f.ruleId] ?? `${f.ruleId} secret`;
+  return f.label ?? ruleMeta(f.ruleId)?.label ?? LABELS[f.messageId] ?? LABELS[f.ruleId] ?? `${f.ruleId} secret`;
 }
 
 /** A reference name to suggest for a detected secret, e.g. GITHUB_TOKEN. */
 export function suggestName(f: Finding): string {
-  return NAMES[f.ruleId] ?? `${f.ruleId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN`;
+  return f.secretName ?? ruleMeta(f.ruleId)?.secretName ?? NAMES[f.ruleId] ?? `${f.ruleId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN`;
 }
+
+/** Whether a finding may be the reason a tool call is denied (weak findings only redact and warn). */
+export const deniable = (f: Finding): boolean => f.confidence !== "weak";
 
 const LABELS: Record<string, string> = {
   GITHUB_TOKEN: "GitHub token",

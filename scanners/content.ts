@@ -4,7 +4,7 @@
 // they carry offsets, a label and a fingerprint (sha256 of the value).
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { describeFinding, secretScanner } from "../rules/secretlint.js";
+import { describeFinding, inBulkMode, secretScanner } from "../rules/secretlint.js";
 import { matchStatePath, normalizeStatePath } from "../rules/state-catalog.js";
 
 /** Finds managed values (the user's own stored secrets) in a text; plugged in by the broker. */
@@ -21,6 +21,8 @@ export interface SecretHit {
   column: number;
   /** "sha256:<hex>" of the value: stable across commits and files, never the value. */
   fingerprint: string;
+  /** From the finding: weak ones are warnings in reports, never blocking on their own. */
+  confidence?: "confirmed" | "likely" | "weak";
 }
 
 export interface ContentScanOptions {
@@ -129,17 +131,19 @@ export { warmUpPrefilter } from "../rules/secretlint.js";
 
 /** Whether a text could hold anything the scanner reports; false means skip it. */
 export function mayHoldSecret(text: string, options: ContentScanOptions = {}): boolean {
-  return secretScanner.mayContainSecret(text) || (options.extraMatcher !== undefined && options.extraMatcher(text).length > 0);
+  // In bulk mode the engine's own anchor pass is the prefilter (the hook's would hit most code).
+  return inBulkMode() || secretScanner.mayContainSecret(text) || (options.extraMatcher !== undefined && options.extraMatcher(text).length > 0);
 }
 
 /** All secrets in `text`, minus allowed ones. `filePath` lets path-gated rules fire. */
 export async function scanText(text: string, filePath: string, options: ContentScanOptions = {}): Promise<SecretHit[]> {
   const raw: Array<Omit<SecretHit, "fingerprint" | "line" | "column">> = [];
   // (scan runs the prefilter itself: no second pass here.)
-  for (const f of await secretScanner.scan(text, filePath)) raw.push({ ruleId: f.ruleId, label: describeFinding(f), start: f.start, end: f.end });
+  for (const f of await secretScanner.scan(text, filePath)) raw.push({ ruleId: f.ruleId, label: describeFinding(f), start: f.start, end: f.end, ...(f.confidence ? { confidence: f.confidence } : {}) });
   for (const m of options.extraMatcher?.(text) ?? []) {
-    // A managed value also found by a pattern rule is one finding, not two.
-    if (raw.some((r) => r.start <= m.start && m.end <= r.end)) continue;
+    // A managed value also found by a pattern rule is one finding, not two, and it carries the
+    // secret's own name (more than any rule knows).
+    for (let i = raw.length - 1; i >= 0; i--) if (raw[i]!.start < m.end && m.start < raw[i]!.end) raw.splice(i, 1);
     raw.push({ ruleId: "managed-value", label: `managed secret ${m.label}`, start: m.start, end: m.end });
   }
   if (raw.length === 0) return [];

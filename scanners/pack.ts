@@ -219,7 +219,7 @@ export async function scanTarball(data: Buffer, options: PackScanOptions = {}): 
     if (!mayHoldSecret(text, options)) continue;
     const hits = await scanText(text, path, options);
     for (const h of hits) {
-      findings.push({ kind: "secret", severity: "error", path, ruleId: h.ruleId, message: `${h.label} in a published file`, line: h.line, column: h.column, fingerprint: h.fingerprint, preview: maskedLine(text, h.line, hits) });
+      findings.push({ kind: "secret", severity: h.confidence === "weak" ? "warning" : "error", path, ruleId: h.ruleId, message: `${h.label} in a published file`, line: h.line, column: h.column, fingerprint: h.fingerprint, preview: maskedLine(text, h.line, hits) });
     }
   }
   return { entries: entries.length, files, bytes, scannedBytes, findings, paths };

@@ -59,6 +59,8 @@ export interface PushFinding {
   preview?: string;
   /** For a pushed tag that points at a blob or tree instead of a commit. */
   ref?: string;
+  /** Secrets: weak findings (generic guesses, failed checksums) warn but do not block the push. */
+  confidence?: "confirmed" | "likely" | "weak";
 }
 
 export interface PushScanOptions extends ContentScanOptions {
@@ -290,5 +292,6 @@ function secretFinding(h: SecretHit, text: string, hits: readonly SecretHit[], c
     label: h.label,
     fingerprint: h.fingerprint,
     preview: maskedLine(text, h.line, hits),
+    ...(h.confidence ? { confidence: h.confidence } : {}),
   };
 }

@@ -11,7 +11,25 @@ export interface ReportItem {
   fingerprint?: string;
 }
 
+import { ruleById } from "../rules/detect.js";
+
 const INFO_URI = "https://www.npmjs.com/package/hookpack";
+
+/** A SARIF rule descriptor: from hookpack's rule record when the id is one, else from the message. */
+function ruleDescriptor(id: string, items: readonly ReportItem[]) {
+  const record = ruleById(id);
+  if (!record) return { id, name: id, shortDescription: { text: items.find((i) => i.ruleId === id)!.message.split(":")[0]! } };
+  const help = `${record.label} (${record.provider}). What to do: remove the value from the file and its history, then rotate it. ${record.rotate.steps} Store the new value with \`hookpack secret set ${record.secretName}\` and refer to it as $secret:${record.secretName}.`;
+  return {
+    id,
+    name: id,
+    shortDescription: { text: record.label },
+    fullDescription: { text: `${record.label}: a ${record.kind === "generic" ? "generic secret-looking assignment (weak: a guess)" : `${record.provider} credential`}${record.validator ? `, checked by ${record.validator}` : ""}.` },
+    help: { text: help, markdown: `**${record.label}** (${record.provider})\n\n${record.rotate.steps}${record.rotate.url ? `\n\nRotate at: ${record.rotate.url}` : ""}\n\nThen \`hookpack secret set ${record.secretName}\` and use \`$secret:${record.secretName}\`.` },
+    ...(record.rotate.url ? { helpUri: record.rotate.url } : record.docs ? { helpUri: record.docs } : {}),
+    properties: { tags: ["security", "secret", record.provider], "security-severity": { critical: "9.5", high: "8.0", medium: "5.5", low: "3.0" }[record.severity], precision: record.kind === "generic" ? "low" : record.validator ? "very-high" : "high" },
+  };
+}
 
 /** SARIF 2.1.0 with one run; `partialFingerprints` carry our value hashes for deduplication. */
 export function toSarif(items: readonly ReportItem[], version: string, category: string): string {
@@ -26,7 +44,7 @@ export function toSarif(items: readonly ReportItem[], version: string, category:
             name: "hookpack",
             version,
             informationUri: INFO_URI,
-            rules: ruleIds.map((id) => ({ id, name: id, shortDescription: { text: items.find((i) => i.ruleId === id)!.message.split(":")[0]! } })),
+            rules: ruleIds.map((id) => ruleDescriptor(id, items)),
           },
         },
         automationDetails: { id: `hookpack/${category}/` },

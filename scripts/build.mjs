@@ -9,6 +9,12 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+// The detector records compile first: the hook prefilter, rule table and README table (scripts/gen-detectors.mjs).
+{
+  const { spawnSync } = await import("node:child_process");
+  const gen = spawnSync(process.execPath, [join(root, "scripts", "gen-detectors.mjs")], { stdio: "inherit" });
+  if (gen.status !== 0) throw new Error("build: scripts/gen-detectors.mjs failed");
+}
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 // Source module (without extension) → output bundle name.
@@ -19,6 +25,10 @@ const ENTRIES = {
   "cli/shell": "hookpack-shell",
   "hooks/run-hook": "hook",
   "rules/secretlint-engine": "secretlint-engine",
+  // hookpack's own detection rules and engine: loaded when the hook prefilter hits, or by bulk scans.
+  "rules/detect": "detect-engine",
+  // The same records as a secretlint rule (for secretlint CLI users); requires detect-engine.cjs.
+  "rules/secretlint-rule-hookpack": "secretlint-rule-hookpack",
   // Loaded by the hook only when a call needs them (a reference, a file read, a session end, an
   // audit entry), so a plain allow neither parses nor evaluates them. installer/errors is shared
   // so that every bundle throws and catches the same HookpackError class.

@@ -34,6 +34,8 @@ async function currentBranchUpdate(cwd: string, env: NodeJS.ProcessEnv): Promise
 }
 
 const short = (oid: string) => oid.slice(0, 12);
+/** Weak secret findings (a generic guess, a failed checksum) are reported but do not stop a push. */
+const blocks = (f: PushFinding) => f.kind !== "secret" || f.confidence !== "weak";
 
 function textReport(findings: PushFinding[], remote: string | undefined, refs: string[], commits: number, bytes: number, notes: string[], allowFile: string): string {
   const out: string[] = [];
@@ -43,19 +45,22 @@ function textReport(findings: PushFinding[], remote: string | undefined, refs: s
   if (findings.length === 0) return `${out.join("\n")}\n`;
   const byCommit = new Map<string, PushFinding[]>();
   for (const f of findings) byCommit.set(f.commit, [...(byCommit.get(f.commit) ?? []), f]);
-  out.push(`hookpack: push blocked: ${findings.length} finding${findings.length === 1 ? "" : "s"} in ${byCommit.size} commit${byCommit.size === 1 ? "" : "s"}.`);
+  const blocking = findings.filter(blocks).length;
+  if (blocking === 0) out.push(`hookpack: warning: ${findings.length} weak finding${findings.length === 1 ? "" : "s"} (generic guesses; the push goes on) in ${byCommit.size} commit${byCommit.size === 1 ? "" : "s"}:`);
+  else out.push(`hookpack: push blocked: ${findings.length} finding${findings.length === 1 ? "" : "s"} in ${byCommit.size} commit${byCommit.size === 1 ? "" : "s"}.`);
   for (const [commit, list] of byCommit) {
     const first = list[0]!;
     out.push(first.ref && !first.subject ? `hookpack:   ${first.ref} (object ${short(commit)})` : `hookpack:   commit ${short(commit)} "${first.subject}"`);
     for (const f of list) {
       if (f.kind === "secret") {
-        out.push(`hookpack:     ${f.path}:${f.line}:${f.column}  ${f.label} [${f.ruleId}] ${f.fingerprint}`);
+        out.push(`hookpack:     ${f.path}:${f.line}:${f.column}  ${f.label} [${f.ruleId}]${f.confidence === "weak" ? " (weak)" : ""} ${f.fingerprint}`);
         if (f.preview) out.push(`hookpack:       + ${f.preview}`);
       } else {
         out.push(`hookpack:     ${f.path}  agent state or credential file added (${f.label}) [${f.ruleId}]`);
       }
     }
   }
+  if (blocking === 0) return `${out.join("\n")}\nhookpack: if one is real, revoke it and rewrite the commit; to silence one, add its fingerprint to ${allowFile}.\n`;
   const oldest = [...byCommit.keys()].pop()!;
   out.push(
     "hookpack: these are in the history being pushed, so a new commit that deletes them is not enough:",
@@ -101,19 +106,19 @@ export const prePush: Command = {
       const extraMatcher = managedValueMatcher(hookpackHome(io));
       const result = await scanPushRange({ cwd, env: io.env, remote, updates, allow, inlineAllow: !values["no-inline-allow"], extraMatcher });
       const refs = updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
-      if (result.findings.length > 0) {
-        const f = result.findings;
+      if (result.findings.some(blocks)) {
+        const f = result.findings.filter(blocks);
         tryRecordAudit(hookpackHome(io), { kind: "push-blocked", cwd: root, agent: io.env.HOOKPACK_AGENT || undefined, remote, refs, findings: f.length, rules: [...new Set(f.map((x) => x.ruleId))], fingerprints: [...new Set(f.map((x) => x.fingerprint).filter((x): x is string => !!x))].slice(0, 50) }, (m) => io.err(`${m}\n`));
       }
       if (format === "json") {
         io.out(`${JSON.stringify({ version: 1, remote: remote ?? null, refs, commits: result.commits, bytes: result.bytes, objects: result.objects, excluded: result.excluded, notes: result.notes, findings: result.findings }, null, 2)}\n`);
       } else if (format === "github") {
-        const items: ReportItem[] = result.findings.map((f) => ({ ruleId: f.ruleId, level: "error", message: `${f.kind === "secret" ? f.label : `agent state or credential file added (${f.label})`} in commit ${short(f.commit)}${f.preview ? `: ${f.preview}` : ""}`, path: f.path, line: f.line, column: f.column, fingerprint: f.fingerprint }));
+        const items: ReportItem[] = result.findings.map((f) => ({ ruleId: f.ruleId, level: blocks(f) ? "error" : "warning", message: `${f.kind === "secret" ? f.label : `agent state or credential file added (${f.label})`} in commit ${short(f.commit)}${f.preview ? `: ${f.preview}` : ""}`, path: f.path, line: f.line, column: f.column, fingerprint: f.fingerprint }));
         io.out(toGithub(items, "hookpack pre-push"));
       } else {
         io.err(textReport(result.findings, remote, refs, result.commits, result.bytes, result.notes, ALLOW_FILE));
       }
-      return result.findings.length > 0 ? 1 : 0;
+      return result.findings.some(blocks) ? 1 : 0;
     } catch (error) {
       if (error instanceof PushInputError || error instanceof GitError) {
         throw new HookpackError("PRE_PUSH_FAILED", `hookpack: pre-push could not scan the push (${error.message}); the push was stopped.`, "Fix the cause and push again, or skip every check once with `git push --no-verify`.");

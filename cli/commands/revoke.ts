@@ -14,6 +14,7 @@ import { HookpackError } from "../../installer/errors.js";
 import { hookpackHome } from "../context.js";
 import type { Command, Io } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
+import { findings, RULES, ruleById } from "../../rules/detect.js";
 
 /** Where the credential is issued, from its name (and, for stored values, its shape, checked in memory). */
 const ISSUERS: ReadonlyArray<{ id: string; name: RegExp; value?: RegExp; step: string }> = [
@@ -30,6 +31,10 @@ const ISSUERS: ReadonlyArray<{ id: string; name: RegExp; value?: RegExp; step: s
 const GENERIC_STEP = "Revoke it where it was issued (the service's console or API) and issue a new one. Revoking it in hookpack does not disable the credential itself.";
 
 export function issuerStep(name: string, value?: string): { issuer: string; step: string } {
+  // The rule records first: a stored value's shape names its rule exactly (checked in memory).
+  const shaped = value !== undefined ? findings(value).find((f) => f.confidence !== "weak") : undefined;
+  const record = (shaped && ruleById(shaped.ruleId)) ?? RULES.find((r) => r.secretName === name.toUpperCase() && r.kind !== "generic");
+  if (record && (shaped || !ISSUERS.some((i) => i.name.test(name.toUpperCase())))) return { issuer: record.id, step: `${record.provider}: ${record.rotate.steps}` };
   const hit = (value !== undefined ? ISSUERS.find((i) => i.value?.test(value)) : undefined) ?? ISSUERS.find((i) => i.name.test(name.toUpperCase()));
   return hit ? { issuer: hit.id, step: hit.step } : { issuer: "unknown", step: GENERIC_STEP };
 }

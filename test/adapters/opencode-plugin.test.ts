@@ -55,8 +55,8 @@ describe("OpenCode plugin", () => {
     const metadata = { output: `GH_TOKEN=${tokens.github}\n`, exit: 0 };
     const output = { title: "env", output: `GH_TOKEN=${tokens.github}\n`, metadata };
     await hooks["tool.execute.after"]({ tool: "bash", sessionID: "s", callID: "c", args: { command: "env" } }, output);
-    expect(output.output).toBe("GH_TOKEN=[REDACTED:github]\n");
-    expect(output.metadata.output).toBe("GH_TOKEN=[REDACTED:github]\n");
+    expect(output.output).toBe("GH_TOKEN=[REDACTED:github-pat]\n");
+    expect(output.metadata.output).toBe("GH_TOKEN=[REDACTED:github-pat]\n");
     expect(output.title).toBe("env");
     expect(JSON.stringify(output).includes(tokens.github)).toBe(false);
   });

@@ -80,7 +80,7 @@ describe("prompt-submit events, per adapter (real hook process)", () => {
       const held = await hookpack(["hook", agent], { input: JSON.stringify(c.payload(`deploy with ${token}`)), env: box.env });
       expect(held.exitCode, held.stderr).toBe(0);
       const reason = c.held(JSON.parse(held.stdout) as Json, held.exitCode);
-      expect(reason).toContain("GitHub token");
+      expect(reason).toContain("GitHub personal access token (classic)");
       expect(reason).toContain("hookpack secret set GITHUB_TOKEN");
       expect(reason).toContain("$secret:GITHUB_TOKEN");
       expect(reason).toMatch(/rotate it/);

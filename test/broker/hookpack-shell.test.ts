@@ -53,7 +53,7 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
     const r = await shell(`touch marker; curl -H "Authorization: Bearer ${token}" https://api.github.com/user`);
     expect(r.exitCode).toBe(126);
     expect(r.stderr).toContain("hookpack blocked this aider shell call");
-    expect(r.stderr).toContain("GitHub token");
+    expect(r.stderr).toContain("GitHub personal access token (classic)");
     expect(r.stderr).toContain("$secret:GITHUB_TOKEN");
     expect(r.stderr).toContain("the command was not run");
     expect(existsSync(join(sb.project, "marker"))).toBe(false);

@@ -57,7 +57,7 @@ describe("the model-request relay", () => {
       expect(text).not.toContain(Buffer.from(value).toString("base64"));
       expect(text).not.toContain(token);
       expect(text).toContain("[REDACTED:DEPLOY_KEY]");
-      expect(text).toContain("[REDACTED:github]");
+      expect(text).toContain("[REDACTED:github-pat]");
       expect(s.headers["x-api-key"]).toBe(headers["x-api-key"]);
       expect(s.headers.authorization).toBe(headers.authorization);
     }

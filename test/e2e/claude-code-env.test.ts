@@ -66,7 +66,7 @@ describe("e2e: real Claude Code client + hookpack: the inherited environment and
       });
       expectNoRequestCarries(s.fake.requests(), [token], "token from CLAUDE.md");
       const out = s.run.stdout + s.run.stderr;
-      expect(out, s.diag()).toContain("CLAUDE.md holds a GitHub token (line 3)");
+      expect(out, s.diag()).toContain("CLAUDE.md holds a GitHub personal access token (classic) (line 3)");
       expect(out).toContain("hookpack scan --state --fix");
       expect(out.includes(token)).toBe(false);
     },

@@ -24,7 +24,7 @@ describe("e2e: real Claude Code client + hookpack: the prompt guard", () => {
       // The user reads what was found and how to store it.
       const out = s.run.stdout + s.run.stderr;
       expect(out, s.diag()).toContain("hookpack held back this prompt");
-      expect(out).toContain("GitHub token");
+      expect(out).toContain("GitHub personal access token (classic)");
       expect(out).toContain("hookpack secret set GITHUB_TOKEN");
       expect(out).toContain("$secret:GITHUB_TOKEN");
       // The exposure is on record (no value in it).

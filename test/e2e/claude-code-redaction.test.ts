@@ -94,7 +94,7 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
       const [result] = lastResults(s);
       expect(result?.isError, s.diag()).toBe(true);
       expect(result!.text).toContain("DEPLOY_KEY");
-      expect(result!.text).toContain("GitHub token");
+      expect(result!.text).toContain("GitHub personal access token (classic)");
       expect(result!.text).toContain("$secret:DEPLOY_KEY");
     },
     TEST_TIMEOUT,
@@ -126,7 +126,7 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
       assertNoLeak(s);
       const [read] = lastResults(s);
       expect(read?.isError, s.diag()).toBe(true);
-      expect(read!.text).toMatch(/DEPLOY_KEY.*GitHub token/);
+      expect(read!.text).toMatch(/DEPLOY_KEY.*GitHub personal access token \(classic\)/);
       expect(read!.text).toContain("hookpack secret import .env");
     },
     TEST_TIMEOUT,
@@ -142,7 +142,7 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
       assertNoLeak(s);
       const [grep] = lastResults(s);
       expect(grep?.isError ?? false, s.diag()).toBe(false);
-      expect(grep!.text).toContain("config.yml:2:  token: [REDACTED:github]");
+      expect(grep!.text).toContain("config.yml:2:  token: [REDACTED:github-pat]");
     },
     TEST_TIMEOUT,
   );

@@ -71,7 +71,7 @@ describe("e2e: real Claude Code client + hookpack's model-request relay (no tool
       const out = outputs.find((t) => t.includes("key="));
       expect(out, diag()).toBeDefined();
       expect(out).toContain("key=[REDACTED:DEPLOY_KEY]");
-      expect(out).toContain("token=[REDACTED:github]");
+      expect(out).toContain("token=[REDACTED:github-pat]");
     },
     TEST_TIMEOUT,
   );

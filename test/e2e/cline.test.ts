@@ -99,7 +99,7 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
       expect(mainRequests(fake).map((q) => q.step), diag()).toEqual([0]);
       expect(runResult(events)?.finishReason, diag()).toBe("aborted");
       // The reason is only in Cline's own log; the CLI prints "aborted by another client".
-      expect(log()).toContain("hookpack blocked this run_commands call: its input contains a GitHub token");
+      expect(log()).toContain("hookpack blocked this run_commands call: its input contains a GitHub personal access token (classic)");
       expect(r.stdout).not.toContain("hookpack blocked");
       expect(log().includes(token), "Cline's log carries the token").toBe(false);
       expectNoLeak(fake);
@@ -114,7 +114,7 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
       const { fake, events, log, diag } = await tokenFileRun(cline, readConfig, { hooks: true, label: "read_files scenario" });
       expect(mainRequests(fake).map((q) => q.step), diag()).toEqual([0]);
       expect(runResult(events)?.finishReason, diag()).toBe("aborted");
-      expect(log()).toContain("hookpack blocked this read_files call before it read anything: config.env holds a GitHub token");
+      expect(log()).toContain("hookpack blocked this read_files call before it read anything: config.env holds a GitHub personal access token (classic)");
       expectNoLeak(fake);
     },
     TEST_TIMEOUT,

@@ -143,7 +143,7 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       expect(rollouts).toHaveLength(1);
       const rollout = readFileSync(join(codexHome(sb), "sessions", rollouts[0]!), "utf8");
       expect(rollout.includes(token), "the rollout still holds the token after the session ended").toBe(false);
-      expect(rollout).toContain("GH_TOKEN=[REDACTED:github]");
+      expect(rollout).toContain("GH_TOKEN=[REDACTED:github-pat]");
       for (const line of rollout.trimEnd().split("\n")) JSON.parse(line);
     },
     TEST_TIMEOUT,

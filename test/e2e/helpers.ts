@@ -48,13 +48,15 @@ export function requireBuild(): string {
   return HOOKPACK_CJS;
 }
 
+import { withGithubChecksum } from "../helpers/fake-secrets.js";
+
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
-/** A fresh fake GitHub personal access token (prefix + 36 base62), assembled at run time only. */
+/** A fresh fake GitHub personal access token (prefix + 30 base62 + CRC32 checksum), assembled at run time only. */
 export function fakeGithubToken(): string {
   let body = "";
-  for (let i = 0; i < 36; i++) body += BASE62[randomInt(BASE62.length)];
-  return ["g", "h", "p", "_"].join("") + body;
+  for (let i = 0; i < 30; i++) body += BASE62[randomInt(BASE62.length)];
+  return withGithubChecksum(["g", "h", "p", "_"].join("") + body);
 }
 
 export interface Sandbox {

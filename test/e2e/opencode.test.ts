@@ -135,8 +135,8 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
       const s = await tokenFileRun(opencode, readBoth, { hooks: true, file: "deploy.conf" });
       const { outputs } = afterCalls(opencode, s, 2);
       // The read guard stops both reads before the content exists anywhere in the agent.
-      expect(outputs[0]).toMatch(/^hookpack blocked this read call before it read anything: deploy.conf holds a GitHub token/);
-      expect(outputs[1]).toMatch(/^hookpack blocked this bash call before it read anything: deploy.conf holds a GitHub token/);
+      expect(outputs[0]).toMatch(/^hookpack blocked this read call before it read anything: deploy.conf holds a GitHub personal access token \(classic\)/);
+      expect(outputs[1]).toMatch(/^hookpack blocked this bash call before it read anything: deploy.conf holds a GitHub personal access token \(classic\)/);
       expectNoRequestCarries(s.fake.requests(), [s.token], "token");
     },
     TEST_TIMEOUT,
@@ -148,7 +148,7 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
       const s = await runTimeTokenRun(opencode, bash("sh show.sh", "show"));
       const { outputs } = afterCalls(opencode, s, 1);
       // The redacted copy replaces the output itself (not a notice beside it).
-      expect(outputs[0]).toBe("HOST=example.test\nGH_TOKEN=[REDACTED:github]\n");
+      expect(outputs[0]).toBe("HOST=example.test\nGH_TOKEN=[REDACTED:github-pat]\n");
       expectNoRequestCarries(s.fake.requests(), [s.token], "token");
       // The same object is what OpenCode reports (and stores) as the call's result.
       expect(JSON.stringify(s.events).includes(s.token)).toBe(false);

@@ -1,6 +1,8 @@
 // Token-shaped fakes, assembled at run time from fragments so that no token-shaped string is ever
 // committed (our own pre-push scan and GitHub push protection stay quiet on this repository).
 // A seeded generator keeps every run identical.
+import type { DetectorRule, Part } from "../../rules/detectors/types.js";
+import { atlassianChecksum, bech32Checksum, crc32, base62, githubChecksum, grafanaChecksum } from "../../rules/detectors/validators.js";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -25,15 +27,18 @@ function pick(rand: () => number, alphabet: string, n: number): string {
 
 const j = (...parts: string[]) => parts.join("");
 
+/** Appends the 6-char CRC32/base62 checksum GitHub (and npm) tokens end with. */
+export const withGithubChecksum = (t: string): string => t + githubChecksum(t.slice(-30));
+
 /** One fake per provider the preset detects; `seed` varies the bodies. */
 export function fakeTokens(seed = 1) {
   const r = seeded(seed);
   return {
-    github: j("gh", "p_", pick(r, ALNUM, 36)),
+    github: withGithubChecksum(j("gh", "p_", pick(r, ALNUM, 30))),
     githubFineGrained: j("github", "_pat_", pick(r, ALNUM, 22), "_", pick(r, ALNUM, 59)),
     awsAccessKeyId: j("AK", "IA", pick(r, UPPER32, 16)),
     awsSecretAccessKey: pick(r, ALNUM, 40),
-    npm: j("np", "m_", pick(r, ALNUM, 36)),
+    npm: withGithubChecksum(j("np", "m_", pick(r, ALNUM, 30))),
     slackBot: j("xo", "xb-", String(1000000000 + Math.floor(r() * 8e9)), "-", String(1000000000 + Math.floor(r() * 8e9)), "-", pick(r, ALNUM, 24)),
     slackApp: j("xa", "pp-1-", pick(r, ALNUM, 11), "-", pick(r, ALNUM, 13), "-", pick(r, ALNUM, 30)),
     openai: j("sk", "-proj-", pick(r, ALNUM, 74), "T3Blbk", "FJ", pick(r, ALNUM, 74)),
@@ -67,4 +72,84 @@ export function expandFakes(text: string, tokens: FakeTokens = fakeTokens(), esc
     if (value === undefined) throw new Error(`unknown fake token placeholder {{FAKE_${name}}}`);
     return escapeForJson ? JSON.stringify(value).slice(1, -1) : value;
   });
+}
+
+// ---- per-record fakes -----------------------------------------------------------------------------
+// A token for every rule record, built from the record's shape with a valid checksum where the
+// format has one (GitHub/npm CRC32-base62, Grafana and Atlassian CRC32, age Bech32).
+
+/** The characters of a regex class body such as `A-Za-z0-9_-`. */
+export function alphabetOf(cls: string): string {
+  let out = "";
+  for (let i = 0; i < cls.length; i++) {
+    if (cls[i] === "\\") {
+      out += cls[i + 1];
+      i++;
+    } else if (cls[i + 1] === "-" && i + 2 < cls.length) {
+      for (let c = cls.charCodeAt(i); c <= cls.charCodeAt(i + 2); c++) out += String.fromCharCode(c);
+      i += 2;
+    } else out += cls[i];
+  }
+  return [...new Set(out)].join("");
+}
+
+function fromShape(shape: readonly Part[], r: () => number): string {
+  return shape
+    .map((p) => {
+      if (typeof p === "string") return p;
+      const max = Math.min(p.max ?? p.min, p.min + 40);
+      const n = p.min + Math.floor(r() * (max - p.min + 1));
+      return pick(r, alphabetOf(p.cls), n);
+    })
+    .join("");
+}
+
+/** A fresh, valid-looking token for `rule` (seeded). */
+export function fakeFor(rule: DetectorRule, seed = 1): string {
+  let h = 0;
+  for (const c of rule.id) h = (Math.imul(h, 31) + c.charCodeAt(0)) | 0;
+  const r = seeded(seed * 7919 + h);
+  if (rule.sample) return rule.sample(r);
+  let t = fromShape(rule.shape ?? [{ cls: rule.body.cls, min: rule.body.min }], r);
+  switch (rule.validator) {
+    case "github-crc32":
+      t = t.slice(0, -6) + githubChecksum(t.slice(-36, -6));
+      break;
+    case "npm-crc32":
+      t = t.slice(0, -6) + base62(crc32(t.slice(-36, -6)));
+      break;
+    case "grafana-sa-crc32": {
+      const head = t.slice(0, t.lastIndexOf("_"));
+      t = `${head}_${grafanaChecksum(head)}`;
+      break;
+    }
+    case "atlassian-crc32":
+      t = t.slice(0, -8) + atlassianChecksum(t.slice(0, -8)).toUpperCase();
+      break;
+    case "bech32": {
+      const hrp = "AGE-SECRET-KEY-";
+      const data = t.slice(hrp.length + 1, -6);
+      t = `${hrp}1${data}${bech32Checksum(hrp, data).toUpperCase()}`;
+      break;
+    }
+    default:
+  }
+  return t;
+}
+
+/**
+ * Expands a record's example or negative template: `{token}` (a fresh token), `{json}` (the same
+ * token JSON-escaped), `{n}` (n random body characters), `{n:c}` (c repeated n times).
+ */
+export function expandTemplate(rule: DetectorRule, template: string, seed = 1): { text: string; token: string } {
+  const token = fakeFor(rule, seed);
+  const r = seeded(seed * 31 + 7);
+  const alphabet = alphabetOf(rule.body.cls).replace(/[{}]/g, "");
+  const text = template.replace(/\{(token|json|\d+(?::.)?)\}/g, (_, what: string) => {
+    if (what === "token") return token;
+    if (what === "json") return JSON.stringify(token).slice(1, -1);
+    const [n, c] = what.split(":");
+    return c !== undefined ? c.repeat(Number(n)) : pick(r, alphabet, Number(n));
+  });
+  return { text, token };
 }

@@ -11,13 +11,15 @@ import { fileURLToPath } from "node:url";
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const HOOKPACK = join(REPO_ROOT, "dist", "hookpack.cjs");
 
+import { withGithubChecksum } from "./fake-secrets.js";
+
 const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const random = (n: number) => Array.from({ length: n }, () => BASE62[randomInt(BASE62.length)]).join("");
 
-/** A fresh fake GitHub token, assembled from fragments so no token-shaped literal is committed. */
-export const fakeGithubToken = () => ["gh", "p_"].join("") + random(36);
-/** A fresh fake npm token. */
-export const fakeNpmToken = () => ["np", "m_"].join("") + random(36);
+/** A fresh fake GitHub token (valid CRC32 checksum), assembled from fragments so no token-shaped literal is committed. */
+export const fakeGithubToken = () => withGithubChecksum(["gh", "p_"].join("") + random(30));
+/** A fresh fake npm token (valid checksum). */
+export const fakeNpmToken = () => withGithubChecksum(["np", "m_"].join("") + random(30));
 
 export interface Sandbox {
   root: string;

@@ -162,7 +162,7 @@ describe("hookpack doctor", () => {
     const held = find(report, "state-files", "fail")[0]!;
     expect(held.message).toContain(".claude/settings.local.json");
     expect(held.message).toContain("DEPLOY_KEY");
-    expect(held.message).toContain("GitHub token");
+    expect(held.message).toContain("GitHub personal access token (classic)");
     expect(find(report, "state-files-committed", "fail")[0]!.fix).toContain("git rm --cached CLAUDE.local.md");
     // Never a value in the report.
     const json = JSON.stringify(report);

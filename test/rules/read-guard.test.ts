@@ -108,7 +108,7 @@ describe("read guard (PreToolUse)", () => {
     expect(s.permissionDecision).toBe("deny");
     const reason = String(s.permissionDecisionReason);
     expect(reason).toContain("DEPLOY_KEY");
-    expect(reason).toContain("GitHub token");
+    expect(reason).toContain("GitHub personal access token (classic)");
     expect(reason).toContain("DB_PASSWORD");
     expect(reason).toContain("$secret:DEPLOY_KEY");
     expect(reason).toContain("hookpack secret import .env");
@@ -173,7 +173,7 @@ describe("post-tool redaction", () => {
     const r = await run(post("Bash", { command: "env" }, response));
     const out = specific(r.stdout)!.updatedToolOutput as typeof response;
     expect(Object.keys(out)).toEqual(Object.keys(response));
-    expect(out.stdout).toContain("token [REDACTED:github]");
+    expect(out.stdout).toContain("token [REDACTED:github-pat]");
     expect(out.stdout).toContain("key [REDACTED:DEPLOY_KEY]");
     expect(out.stderr).toBe("[REDACTED:DEPLOY_KEY]");
     noValues(r.stdout);

@@ -47,16 +47,17 @@ describe("secretlint wrapper", () => {
     }
   });
 
-  it("scans for AWS access key ids (off upstream by default)", async () => {
-    const findings = await secretScanner.scan(`AWS_ACCESS_KEY_ID=${tokens.awsAccessKeyId}`);
-    expect(findings.map((f) => f.messageId)).toContain("AWSAccessKeyID");
+  it("scans for AWS access key ids (off upstream by default; hookpack's record wins the merge)", async () => {
+    const text = `AWS_ACCESS_KEY_ID=${tokens.awsAccessKeyId}`;
+    expect((await lint(text, "tool-input.txt")).map((f) => f.messageId)).toContain("AWSAccessKeyID");
+    expect((await secretScanner.scan(text)).map((f) => f.ruleId)).toEqual(["aws-access-key-id"]);
   });
 
   it("treats secretlint-disable comments in scanned text as data, not instructions", async () => {
     const text = `// secretlint-disable\nconst t = "${tokens.github}";\n// secretlint-disable-line\n${tokens.npm} // secretlint-disable-line`;
     const ids = (await secretScanner.scan(text)).map((f) => f.ruleId);
-    expect(ids).toContain("github");
-    expect(ids).toContain("npm");
+    expect(ids).toContain("github-pat");
+    expect(ids).toContain("npm-access-token");
   });
 
   it("reports ranges that cover exactly the value, and never the value itself", async () => {

@@ -70,7 +70,7 @@ describe("hookpack check-pack over real npm pack", () => {
     const r = check(dir, ["."]);
     expect(r.status).toBe(1);
     expect(paths(r.report)).toEqual([".aider.chat.history.md", ".claude/settings.local.json", ".env", "CLAUDE.local.md"]);
-    expect(r.report.findings.find((f) => f.kind === "secret")).toMatchObject({ path: ".claude/settings.local.json", ruleId: "github", line: 1 });
+    expect(r.report.findings.find((f) => f.kind === "secret")).toMatchObject({ path: ".claude/settings.local.json", ruleId: "github-pat", line: 1 });
     expect(paths(r.report, "warning")).toContain(".claude/settings.json");
     expect(r.stdout + r.stderr).not.toContain(token);
   });
@@ -143,10 +143,10 @@ describe("hookpack check-pack over real npm pack", () => {
     expect(sarif.status).toBe(1);
     const doc = JSON.parse(sarif.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; locations: Array<{ physicalLocation: { artifactLocation: { uri: string } } }> }> }> };
     expect(doc.version).toBe("2.1.0");
-    expect([...new Set(doc.runs[0]!.results.map((x) => x.ruleId))].sort()).toEqual(["npm", "npmrc"]);
+    expect([...new Set(doc.runs[0]!.results.map((x) => x.ruleId))].sort()).toEqual(["npm-access-token", "npmrc"]);
     expect(doc.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe(".npmrc");
     const gh = s.hookpack(s.root, ["check-pack", tgz, "--format", "github"]);
-    expect(gh.stdout).toMatch(/^::error file=\.npmrc,line=1,col=\d+,title=hookpack check-pack%3A npm::/m);
+    expect(gh.stdout).toMatch(/^::error file=\.npmrc,line=1,col=\d+,title=hookpack check-pack%3A npm-access-token::/m);
     expect(sarif.stdout + gh.stdout + gh.stderr).not.toContain(npmToken);
   });
 

@@ -45,7 +45,8 @@ describe("managed values in pre-push and check-pack", () => {
     commitFiles(s, dir, { "README.md": "# demo\n" }, "initial");
     s.git(dir, "push", "-q", "origin", "main");
     expect(s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]).status).toBe(0);
-    commitFiles(s, dir, { "deploy.sh": `curl -u deploy:${randomBytes(20).toString("hex")} https://example.invalid\n` }, "deploy");
+    // (A literal password in `curl -u` is itself a finding since the detection rules of issue 17.)
+    commitFiles(s, dir, { "deploy.sh": `echo build ${randomBytes(20).toString("hex")} https://example.invalid\n` }, "deploy");
     const r = s.run("git", ["push", "origin", "main"], { cwd: dir, ok: false });
     expect(r.status, r.stderr).toBe(0);
   });

@@ -49,8 +49,8 @@ describe("hookpack pre-push (real git push)", () => {
     const r = push(dir, "origin", "main");
     expectBlocked(r, token);
     expect(r.stderr).toContain(`commit ${added.slice(0, 12)} "add config"`);
-    expect(r.stderr).toMatch(/config\.js:1:\d+ {2}GitHub token \[github\] sha256:[0-9a-f]{64}/);
-    expect(r.stderr).toContain("[REDACTED:GitHub token]");
+    expect(r.stderr).toMatch(/config\.js:1:\d+ {2}GitHub personal access token \(classic\) \[github-pat\] sha256:[0-9a-f]{64}/);
+    expect(r.stderr).toContain("[REDACTED:GitHub personal access token (classic)]");
     expect(r.stderr).toMatch(/scanned 2 commits/);
     expect(s.git(dir, "ls-remote", "origin", "main").split("\t")[0]).not.toBe(s.git(dir, "rev-parse", "HEAD"));
   });
@@ -174,13 +174,13 @@ describe("hookpack pre-push (real git push)", () => {
     const first = push(dir, "origin", "main");
     expectBlocked(first, b);
     expect(first.stderr).not.toContain("a.txt");
-    const fingerprint = /b\.txt:1:3 {2}GitHub token \[github\] (sha256:[0-9a-f]{64})/.exec(first.stderr)?.[1];
+    const fingerprint = /b\.txt:1:3 {2}GitHub personal access token \(classic\) \[github-pat\] (sha256:[0-9a-f]{64})/.exec(first.stderr)?.[1];
     expect(fingerprint).toBeDefined();
     // CI can refuse inline markers.
     const strict = s.hookpack(dir, ["pre-push", "origin", "--no-inline-allow"], `refs/heads/main ${s.git(dir, "rev-parse", "HEAD")} refs/heads/main ${"0".repeat(40)}\n`);
     expect(strict.status).toBe(1);
     expect(strict.stderr).toContain("a.txt:1:3");
-    s.write(join(dir, ".hookpack-allow"), `# test fixture\ngithub:${fingerprint}\n`);
+    s.write(join(dir, ".hookpack-allow"), `# test fixture\ngithub-pat:${fingerprint}\n`);
     const second = push(dir, "origin", "main");
     expect(second.status, second.stderr).toBe(0);
     expect(s.read(join(dir, ".hookpack-allow"))).not.toContain(b);
@@ -212,7 +212,7 @@ describe("hookpack pre-push (real git push)", () => {
     const j = s.hookpack(dir, ["pre-push", "origin", "x", "--format", "json"], `refs/heads/main ${sha} refs/heads/main ${s.git(dir, "rev-parse", "origin/main")}\n`);
     expect(j.status).toBe(1);
     const report = JSON.parse(j.stdout) as { findings: Array<{ commit: string; path: string; line: number; ruleId: string }> };
-    expect(report.findings).toMatchObject([{ commit: sha, path: "j.txt", line: 1, ruleId: "github" }]);
+    expect(report.findings).toMatchObject([{ commit: sha, path: "j.txt", line: 1, ruleId: "github-pat" }]);
     expect(j.stdout).not.toContain(token);
     const bad = s.hookpack(dir, ["pre-push", "origin"], "not a ref line\n");
     expect(bad.status).toBe(2);

@@ -77,11 +77,11 @@ describe("hookpack scan --state", () => {
     for (const v of [managed, tokens.github, tokens.privateKey.split("\n")[1]!]) expect(r.stdout.includes(v)).toBe(false);
     const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; location: string; secret?: string; ruleId: string; status: string; fingerprint: string }> };
     const at = (loc: string) => report.findings.filter((f) => f.location === loc);
-    expect(at("claude-settings-local").map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github"]);
-    expect(at("claude-transcripts").map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github", "privatekey"]);
+    expect(at("claude-settings-local").map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat"]);
+    expect(at("claude-transcripts").map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat", "private-key"]);
     expect(at("claude-tool-results").map((f) => f.secret)).toEqual(["API_TOKEN"]);
     expect(at("claude-task-outputs").map((f) => f.secret)).toEqual(["API_TOKEN"]);
-    expect(at("claude-json").map((f) => f.ruleId)).toEqual(["github"]);
+    expect(at("claude-json").map((f) => f.ruleId)).toEqual(["github-pat"]);
     expect(report.findings.every((f) => f.status === "reported" && /^sha256:[0-9a-f]{64}$/.test(f.fingerprint))).toBe(true);
     expect(allText()).toBe(before);
   });
@@ -109,8 +109,8 @@ describe("hookpack scan --state", () => {
     expect(lines[3]).toBe(original[3]);
     const result = (JSON.parse(lines[2]!) as { message: { content: Array<{ content: string }> } }).message.content[0]!.content;
     expect(result).toContain("API=[REDACTED:API_TOKEN]");
-    expect(result).toContain("GH=[REDACTED:github]");
-    expect(result).toContain("[REDACTED:privatekey]");
+    expect(result).toContain("GH=[REDACTED:github-pat]");
+    expect(result).toContain("[REDACTED:private-key]");
 
     expect(readFileSync(toolResultPath(), "utf8")).toBe(`${"y".repeat(40_000)}\nAPI=[REDACTED:API_TOKEN]\n`);
     expect(readFileSync(taskPath(), "utf8")).not.toContain(Buffer.from(`u:${managed}`).toString("base64").slice(4, 20));
@@ -139,7 +139,7 @@ describe("hookpack scan --state", () => {
     expect(r.stdout.includes(managed) || r.stdout.includes(tokens.github)).toBe(false);
     const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; location: string; secret?: string; ruleId: string; status: string; rewritable: boolean }> };
     const db = report.findings.filter((f) => f.location === "opencode-db");
-    expect(db.map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github"]);
+    expect(db.map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat"]);
     expect(db.every((f) => f.path === wal && f.status === "reported" && f.rewritable === false)).toBe(true);
     expect(readFileSync(wal).equals(page)).toBe(true);
   });
@@ -212,7 +212,7 @@ describe("SessionEnd hook", () => {
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.includes(tokens.github)).toBe(false);
     expect(readFileSync(log, "utf8")).not.toContain(tokens.github);
-    expect(readFileSync(log, "utf8")).toContain("[REDACTED:github]");
+    expect(readFileSync(log, "utf8")).toContain("[REDACTED:github-pat]");
     expect(readFileSync(other, "utf8")).toBe(`${line}\n`);
   });
 });
