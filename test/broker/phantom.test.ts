@@ -105,7 +105,7 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
 
   it("Node: undici's EnvHttpProxyAgent on this Node", async () => {
     const undici = join(ROOT, "node_modules", "undici");
-    const script = `const {fetch,EnvHttpProxyAgent}=require(${JSON.stringify(undici)});fetch(process.argv[1]+"/echo",{headers:{authorization:"Bearer "+process.argv[2]},dispatcher:new EnvHttpProxyAgent()}).then(r=>r.text()).then(t=>console.log(t))`;
+    const script = `const {fetch,EnvHttpProxyAgent}=require(${JSON.stringify(undici)});fetch(process.argv[1]+"/echo",{headers:{authorization:["Bearer",process.argv[2]].join(" ")},dispatcher:new EnvHttpProxyAgent()}).then(r=>r.text()).then(t=>console.log(t))`;
     const r = await brokered(`node -e '${script}' ${api.url} "$secret:API"`);
     expect(r.stderr).toBe("");
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.API}`);
@@ -115,7 +115,7 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
 
   const node22 = join(ROOT, ".cache", "e2e", "node22", "node_modules", `node-linux-${process.arch}`, "bin", "node");
   it.skipIf(!existsSync(node22))("Node 22 built-in fetch with NODE_USE_ENV_PROXY=1 (skipped without .cache/e2e/node22: node scripts/setup-e2e.mjs)", async () => {
-    const script = `fetch(process.argv[1]+"/echo",{headers:{authorization:"Bearer "+process.argv[2]}}).then(r=>r.text()).then(t=>console.log(t))`;
+    const script = `fetch(process.argv[1]+"/echo",{headers:{authorization:["Bearer",process.argv[2]].join(" ")}}).then(r=>r.text()).then(t=>console.log(t))`;
     const r = await brokered(`${node22} -e '${script}' ${api.url} "$secret:API"`);
     expect(r.stderr).toBe("");
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.API}`);
