@@ -3,8 +3,10 @@
 // Plain node; needs `npm run build` first (npm run bench does it). Prints figures, asserts nothing.
 //   node bench/broker.mjs [--mb 16] [--rounds 15]
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createServer as createHttpsServer } from "node:https";
+import { createRequire } from "node:module";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -131,4 +133,93 @@ for (let r = 0; r < ROUNDS; r++) {
 }
 console.log("\nStart-up, p50 ms (interleaved rounds):");
 console.table(variants.map((v, i) => ({ command: v.name, "p50 ms": fmt(median(tm[i])) })));
+
+// 4. The broker process: brokered exec with a warm broker vs today's exec, the hook's allow path
+// with and without a running broker, and the injection proxy's cost per request.
+const require = createRequire(import.meta.url);
+const client = require(join(root, "dist", "broker-client.cjs"));
+const homeB = join(tmp, "home-1");
+const req = (argv) => ({ names: ["SECRET_0"], argv, agent: "claude-code", session: "bench", toolCallId: "t", cwd: tmp, ttlMs: 60_000, approval: "auto" });
+await client.mintGrantVia(homeB, envS, req(["true"])); // starts the broker (warm from here on)
+const startup = { today: [], brokered: [], allowNoBroker: [], allowWarmBroker: [] };
+const hookInput = JSON.stringify({ session_id: "s", transcript_path: join(tmp, "t.jsonl"), cwd: tmp, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "ls -la src", description: "d" }, tool_use_id: "t" });
+const envNoBroker = { ...envS, HOOKPACK_HOME: join(tmp, "home-nobroker") };
+for (let r = 0; r < ROUNDS; r++) {
+  const g = await client.mintGrantVia(homeB, envS, req(["true"]));
+  const order = [0, 1, 2, 3].sort(() => Math.random() - 0.5);
+  for (const i of order) {
+    const t = performance.now();
+    if (i === 0) spawnSync(process.execPath, [BIN, "exec", "--secret", "SECRET_0=HOOKPACK_SECRET_SECRET_0", "--", "true"], { env: envS, stdio: "ignore" });
+    else if (i === 1) {
+      const res = spawnSync(process.execPath, [BIN, "exec", "--grant", g.id, "--secret", "SECRET_0=HOOKPACK_SECRET_SECRET_0", "--", "true"], { env: envS, encoding: "utf8" });
+      if (res.status !== 0) throw new Error(`brokered exec failed: ${res.stderr}`);
+    } else spawnSync(process.execPath, [BIN, "hook", "claude-code"], { env: i === 2 ? envNoBroker : envS, input: hookInput, stdio: ["pipe", "ignore", "ignore"] });
+    startup[["today", "brokered", "allowNoBroker", "allowWarmBroker"][i]].push(performance.now() - t);
+  }
+}
+const mintMs = [];
+for (let r = 0; r < 50; r++) {
+  const t = performance.now();
+  await client.mintGrantVia(homeB, envS, req(["true"]));
+  mintMs.push(performance.now() - t);
+}
+console.log("\nBroker process (warm), p50 ms, interleaved rounds:");
+console.table([
+  { what: "hookpack exec --secret (today: no grant, no broker)", "p50 ms": fmt(median(startup.today)) },
+  { what: "hookpack exec --grant (redeemed in the warm broker)", "p50 ms": fmt(median(startup.brokered)), ratio: fmt(median(startup.brokered) / median(startup.today)) },
+  { what: "hook allow path, no broker running", "p50 ms": fmt(median(startup.allowNoBroker)) },
+  { what: "hook allow path, broker running", "p50 ms": fmt(median(startup.allowWarmBroker)), ratio: fmt(median(startup.allowWarmBroker) / median(startup.allowNoBroker)) },
+  { what: "mint one grant (client in process, warm broker)", "p50 ms": fmt(median(mintMs)) },
+]);
+
+// Proxy: the same HTTPS request direct vs through the injection proxy with a placeholder.
+const { createAuthority, issueLeafFrom } = await import(pathToFileURL(await bundleCa()).href);
+const upCa = createAuthority("bench upstream CA");
+const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
+const upCert = issueLeafFrom(upCa, "bench upstream CA", ["localhost", "127.0.0.1"], privateKey);
+const upCaFile = join(tmp, "up-ca.pem");
+writeFileSync(upCaFile, upCa.certPem);
+const upstream = createHttpsServer({ key: privateKey.export({ type: "pkcs8", format: "pem" }), cert: upCert }, (q, s) => {
+  q.resume();
+  s.end(JSON.stringify({ ok: true, auth: q.headers.authorization ? "yes" : "no" }));
+});
+await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
+const upPort = upstream.address().port;
+const homeP = join(tmp, "home-proxy");
+const envP = { ...process.env, HOOKPACK_HOME: homeP, HOOKPACK_KEY_BACKEND: "file", HOOKPACK_BROKER_UPSTREAM_CA: upCaFile };
+spawnSync(process.execPath, [BIN, "secret", "set", "API"], { env: envP, input: randomBytes(24).toString("base64url") });
+const g = await client.mintGrantVia(homeP, envP, { ...req(["true"]), names: ["API"], inject: { API: { hosts: [`127.0.0.1:${upPort}`], to: { kind: "header", name: "Authorization", format: "Bearer {value}" } } } });
+const session = await client.redeemVia(homeP, envP, { id: g.id, argv: ["true"], names: ["API"], cwd: tmp });
+const placeholder = session.phantoms.API.placeholder;
+const { Agent, ProxyAgent, request: undiciRequest } = require("undici");
+const brokerCa = readFileSync(join(homeP, "run", "ca.pem"), "utf8");
+const url = `https://127.0.0.1:${upPort}/`;
+const N = 200;
+const timeRequests = async (dispatcher) => {
+  const out = [];
+  for (let i = 0; i < N; i++) {
+    const t = performance.now();
+    const r = await undiciRequest(url, { dispatcher, headers: { authorization: `Bearer ${placeholder}` } });
+    await r.body.text();
+    out.push(performance.now() - t);
+  }
+  return out;
+};
+const direct = await timeRequests(new Agent({ connect: { ca: upCa.certPem } }));
+const proxied = await timeRequests(new ProxyAgent({ uri: session.proxyEnv.HTTPS_PROXY, requestTls: { ca: brokerCa } }));
+console.log(`\nInjection proxy, ${N} sequential HTTPS requests each (undici; keep-alive on both sides; each injected request also appends one HMAC-chained audit entry):`);
+console.table([
+  { path: "direct", "p50 ms": fmt(median(direct)) },
+  { path: "through the proxy, value injected, response masked", "p50 ms": fmt(median(proxied)), "overhead ms": fmt(median(proxied) - median(direct)), ratio: fmt(median(proxied) / median(direct)) },
+]);
+session.release();
+upstream.close();
+await client.stopBroker(homeP);
+await client.stopBroker(homeB);
 rmSync(tmp, { recursive: true, force: true });
+
+async function bundleCa() {
+  const out = join(tmp, "ca.mjs");
+  await build({ entryPoints: [join(root, "broker", "ca.ts")], bundle: true, platform: "node", format: "esm", outfile: out, logLevel: "error" });
+  return out;
+}

@@ -151,6 +151,22 @@ export interface SecretRevokedEntry extends AuditContext {
   grants: number;
 }
 
+/** The broker's proxy put a secret's value into one outbound request (or refused to). */
+export interface InjectEntry extends AuditContext {
+  kind: "inject";
+  secret: string;
+  grant: string;
+  /** host:port of the upstream. */
+  host: string;
+  method: string;
+  /** The request path, its query elided. */
+  path: string;
+  /** The upstream's status code. */
+  status?: number;
+  /** Set when the value was not sent (INJECT_HOST, INJECT_PLAINTEXT, INJECT_BODY, UPSTREAM_FAILED). */
+  refused?: string;
+}
+
 /** A credential minted for a capability ($cap:NAME): the lease exists from here on (broker/leases.ts). */
 export interface LeaseIssuedEntry extends AuditContext {
   kind: "lease-issued";
@@ -208,6 +224,7 @@ export type AuditEvent =
   | PackBlockedEntry
   | ExposureFoundEntry
   | SecretRevokedEntry
+  | InjectEntry
   | LeaseIssuedEntry
   | LeaseEndedEntry
   | LeaseRefusedEntry
@@ -229,6 +246,7 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   "pack-blocked",
   "exposure-found",
   "secret-revoked",
+  "inject",
   "lease-issued",
   "lease-ended",
   "lease-refused",

@@ -11,7 +11,8 @@ import { createValueMatcher, DEFAULT_MIN_LENGTH, type ManagedValue, type ValueMa
 import { secretScanner, type SecretScanner } from "../rules/secretlint.js";
 import { appendAudit, commandSummary, type ExecAuditEntry } from "./audit.js";
 import { parseDotenv } from "./dotenv.js";
-import { recordSessionApproval, redeemGrant, type Grant } from "./grants.js";
+import { recordSessionApproval, type Grant } from "./grants.js";
+import type { Phantom, Redeemed } from "./client.js";
 import type { KeyContext } from "./keys.js";
 import { resolveValue, type ProviderSpec } from "./providers.js";
 import { NAME_RE, openStore, type SecretStore } from "./store.js";
@@ -29,6 +30,8 @@ export interface ExecRequest {
   grant?: string;
   /** Providers for names the store does not know (from a grant, i.e. the project policy). */
   providers?: Record<string, ProviderSpec>;
+  /** Secrets the broker's proxy injects: the child gets their placeholder, never the value. */
+  phantoms?: Record<string, Phantom>;
   /** `--cap NAME`: capabilities the grant carries, minted per call (broker/exec-capabilities.ts). */
   capabilities?: string[];
 }
@@ -105,6 +108,12 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
     }
   }
   wanted.push(...req.secrets);
+  const phantom = (name: string) => req.phantoms?.[name]?.placeholder;
+  for (const w of wanted) {
+    const p = phantom(w.name);
+    if (p !== undefined) env[w.envVar] = p;
+  }
+  wanted.splice(0, wanted.length, ...wanted.filter((w) => phantom(w.name) === undefined));
   const unknown = [...new Set(wanted.filter((w) => !store?.meta(w.name) && !req.providers?.[w.name]).map((w) => w.name))];
   if (unknown.length > 0) {
     const known = store?.list().map((m) => m.name) ?? [];
@@ -138,7 +147,7 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
   }
   const values: ManagedValue[] = [...cache].map(([name, value]) => ({ name, value }));
   values.push(...cheapValues(store, cache, io.env));
-  return { env, names: [...cache.keys()], values };
+  return { env, names: [...cache.keys(), ...Object.keys(req.phantoms ?? {})], values };
 }
 
 /** Other managed values that cost nothing to know (stored, env): masked too, never injected. */
@@ -173,11 +182,16 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   if (req.argv.length === 0) throw new HookpackError("USAGE", "hookpack: no command given after `--`.", "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]");
   const started = Date.now();
   let grant: Grant | undefined;
+  let redeemed: Redeemed | undefined;
   if (req.grant !== undefined) {
     // Checked before anything else: a refused grant starts nothing and resolves nothing.
     try {
       if (req.envFile) throw new HookpackError("GRANT_MISMATCH", "hookpack: --grant cannot be combined with --env-file. The command was not started.", "the hook's rewrite never uses --env-file.");
-      grant = redeemGrant(io.home, { id: req.grant, argv: req.argv, names: req.secrets.map((s) => s.name) });
+      // Grants live in the broker's memory; it takes this one (once) and, for secrets injected at
+      // the outbound request, keeps the value and hands back a placeholder and its proxy.
+      const { redeemVia } = await import("./client.js");
+      redeemed = await redeemVia(io.home, io.env, { id: req.grant, argv: req.argv, names: req.secrets.map((s) => s.name), envVars: Object.fromEntries(req.secrets.map((s) => [s.name, s.envVar])), cwd: io.cwd });
+      grant = redeemed.grant;
     } catch (error) {
       if (error instanceof HookpackError) {
         // ----- capabilities (issue #19): a refused grant that asked for them is a refused reuse -----
@@ -206,7 +220,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
         io.note(`hookpack: could not record the session approval in ${io.home}: ${(error as Error).message}.\n`);
       }
     }
-    req = { ...req, providers: grant.providers };
+    req = { ...req, providers: grant.providers, phantoms: redeemed?.phantoms };
   }
   const base: Omit<ExecAuditEntry, "command" | "exitCode" | "durationMs" | "redactions" | "redactedNames"> = {
     kind: "exec",
@@ -222,6 +236,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   try {
     resolved = await resolveRequest(req, io);
   } catch (error) {
+    redeemed?.release();
     if (error instanceof HookpackError) {
       audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
     }
@@ -244,7 +259,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   // ----- end of the capability branch -----
   const matcher = buildMatcher(resolved.values, minSecretLength(io.env));
   const mask = maskWith(matcher);
-  const childEnv: NodeJS.ProcessEnv = { ...io.env, ...resolved.env };
+  const childEnv: NodeJS.ProcessEnv = { ...io.env, ...(redeemed?.proxyEnv ?? {}), ...resolved.env };
   delete childEnv.HOOKPACK_PASSPHRASE;
   if (io.stdoutIsTTY && !io.env.NO_COLOR) {
     // The child writes to a pipe, not our terminal; ask it to keep its colours anyway.
@@ -320,6 +335,8 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   } finally {
     await caps?.finish();
     for (const [sig, h] of handlers) process.off(sig, h);
+    // The placeholder dies with the run: the broker forgets it when this connection closes.
+    redeemed?.release();
   }
 }
 

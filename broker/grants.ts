@@ -1,11 +1,12 @@
 // Grants: short-lived, single-use permissions minted by the pre-tool hook for one tool call and
-// checked by `hookpack exec --grant`. One JSON file per grant under $HOOKPACK_HOME/grants/
-// (0600, written atomically). A grant is bound to the secret names, the sha256 of the exact argv
-// the broker will run, the agent session and tool-call id, and an expiry. Redeeming renames the
-// file (atomic: exactly one process wins), checks it, and leaves a small tombstone so a reuse is
-// reported as a reuse. Values never appear here.
+// redeemed by `hookpack exec --grant`. They live only in the memory of the per-user broker process
+// (broker/daemon.ts): nothing on disk for an agent to copy, list or forge. A grant is bound to the
+// secret names, the sha256 of the exact argv the broker will run, the agent session and tool-call
+// id, the approval and an expiry. Redeeming takes it out of the table (exactly one redeemer wins)
+// and leaves a tombstone so a reuse is reported as a reuse. Values never appear here. The
+// GrantTable below is pure; the hook reaches it through broker/client.ts.
 import type * as Crypto from "node:crypto";
-import { existsSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
@@ -17,6 +18,7 @@ const POLICY_FILE = "hookpack.json";
 import type { OfferedCall, SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
+import type { InjectSpec } from "./inject.js";
 
 // node:crypto (with the stream internals it pulls in) is loaded on first use: this module is in the
 // hook bundle, and a plain allow never needs it.
@@ -24,8 +26,7 @@ const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 
 export const GRANTS_DIR = "grants";
 export const GRANT_ID_RE = /^g_[a-z2-7]{26}$/;
-const GRANT_FILE_RE = /^g_[a-z2-7]{26}\.json$/;
-/** Tombstones of used, expired or revoked grants are kept this long, then cleaned up. */
+/** Tombstones of used, expired or revoked grants are kept this long, then forgotten. */
 export const TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
 
 export interface Grant {
@@ -44,6 +45,8 @@ export interface Grant {
   approval: "auto" | "ask" | "once";
   /** Providers from the project policy, for names the store does not know. */
   providers?: Record<string, ProviderSpec>;
+  /** Names whose value the broker's proxy injects into outbound HTTPS requests (policy `inject`). */
+  inject?: Record<string, InjectSpec>;
   /** Capabilities to mint at exec time ($cap:NAME): their value-free policy, copied at grant time. */
   capabilities?: CapabilityPolicy[];
 }
@@ -57,8 +60,6 @@ interface Tombstone {
 }
 
 export const grantsDir = (home: string): string => join(home, GRANTS_DIR);
-const grantFile = (home: string, id: string) => join(grantsDir(home), `${id}.json`);
-const tombFile = (home: string, id: string) => join(grantsDir(home), `${id}.done`);
 
 export function hashArgv(argv: readonly string[]): string {
   return crypto().createHash("sha256").update(JSON.stringify(argv)).digest("hex");
@@ -66,20 +67,20 @@ export function hashArgv(argv: readonly string[]): string {
 
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
 function newId(): string {
-  const bytes = crypto().randomBytes(16);
+  // 130 bits, no bias: 26 characters of 5 bits each from a bit stream.
+  const bytes = crypto().randomBytes(17);
   let bits = 0;
   let acc = 0;
   let out = "";
   for (const b of bytes) {
-    acc = (acc << 8) | b;
+    acc = ((acc << 8) | b) & 0xffff;
     bits += 8;
-    while (bits >= 5) {
+    while (bits >= 5 && out.length < 26) {
       out += B32[(acc >>> (bits - 5)) & 31];
       bits -= 5;
     }
   }
-  if (bits > 0) out += B32[(acc << (5 - bits)) & 31];
-  return `g_${out.slice(0, 26)}`;
+  return `g_${out}`;
 }
 
 export interface MintRequest {
@@ -92,41 +93,9 @@ export interface MintRequest {
   ttlMs: number;
   approval: Grant["approval"];
   providers?: Record<string, ProviderSpec>;
+  inject?: Record<string, InjectSpec>;
   capabilities?: CapabilityPolicy[];
   now?: number;
-}
-
-/** Writes a new grant and returns it; also sweeps expired grants and old tombstones. */
-export function mintGrant(home: string, req: MintRequest): Grant {
-  const now = req.now ?? Date.now();
-  const grant: Grant = {
-    version: 1,
-    id: newId(),
-    names: [...new Set(req.names)].sort(),
-    commandSha256: hashArgv(req.argv),
-    agent: req.agent,
-    session: req.session,
-    toolCallId: req.toolCallId,
-    cwd: req.cwd,
-    createdAt: new Date(now).toISOString(),
-    expiresAt: new Date(now + req.ttlMs).toISOString(),
-    approval: req.approval,
-    ...(req.providers && Object.keys(req.providers).length > 0 ? { providers: req.providers } : {}),
-    ...(req.capabilities && req.capabilities.length > 0 ? { capabilities: req.capabilities } : {}),
-  };
-  ensurePrivateDir(home);
-  ensurePrivateDir(grantsDir(home));
-  writeFileAtomic(grantFile(home, grant.id), `${JSON.stringify(grant)}\n`, 0o600);
-  sweepGrants(home, now);
-  return grant;
-}
-
-function tombstone(home: string, id: string, t: Omit<Tombstone, "id" | "at">, now: number): void {
-  try {
-    writeFileAtomic(tombFile(home, id), `${JSON.stringify({ id, at: new Date(now).toISOString(), ...t })}\n`, 0o600);
-  } catch {
-    // A missing tombstone only turns a later "already used" into "unknown".
-  }
 }
 
 export interface RedeemRequest {
@@ -134,8 +103,13 @@ export interface RedeemRequest {
   argv: readonly string[];
   /** The names given with --secret (must equal the grant's). */
   names: readonly string[];
+  /** The variable each name goes to (--secret NAME=ENVVAR): the hook always writes HOOKPACK_SECRET_<NAME>. */
+  envVars?: Readonly<Record<string, string>>;
   now?: number;
 }
+
+/** rules/secret-refs.ts ENV_PREFIX: the variables the hook's rewritten commands read. */
+const ENV_PREFIX = "HOOKPACK_SECRET_";
 
 function refused(code: string, message: string, hint: string): HookpackError {
   return new HookpackError(code, `hookpack: ${message} The command was not started.`, hint);
@@ -143,132 +117,105 @@ function refused(code: string, message: string, hint: string): HookpackError {
 
 const RETRY = "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.";
 
-/**
- * Takes the grant for this exec: exactly once, unexpired, for exactly this command and these
- * names. Throws a HookpackError (code GRANT_*) otherwise; the grant is burnt either way.
- */
-export function redeemGrant(home: string, req: RedeemRequest): Grant {
-  const now = req.now ?? Date.now();
-  if (!GRANT_ID_RE.test(req.id)) throw refused("GRANT_INVALID", `"${req.id.slice(0, 40)}" is not a grant id.`, RETRY);
-  const file = grantFile(home, req.id);
-  const claimed = `${file}.${process.pid}.${crypto().randomBytes(3).toString("hex")}.claim`;
-  try {
-    renameSync(file, claimed);
-  } catch {
-    let tomb: Tombstone | undefined;
-    try {
-      tomb = JSON.parse(readFileSync(tombFile(home, req.id), "utf8")) as Tombstone;
-    } catch {
-      tomb = undefined;
+/** The broker's grants: in memory only, single use. */
+export class GrantTable {
+  private readonly live = new Map<string, Grant>();
+  private readonly done = new Map<string, Tombstone>();
+
+  mint(req: MintRequest): Grant {
+    const now = req.now ?? Date.now();
+    this.sweep(now);
+    const names = [...new Set(req.names)].sort();
+    const inject = req.inject ? Object.fromEntries(Object.entries(req.inject).filter(([n]) => names.includes(n))) : {};
+    const grant: Grant = {
+      version: 1,
+      id: newId(),
+      names,
+      commandSha256: hashArgv(req.argv),
+      agent: req.agent,
+      session: req.session,
+      toolCallId: req.toolCallId,
+      cwd: req.cwd,
+      createdAt: new Date(now).toISOString(),
+      expiresAt: new Date(now + Math.min(req.ttlMs, TOMBSTONE_TTL_MS)).toISOString(),
+      approval: req.approval,
+      ...(req.providers && Object.keys(req.providers).length > 0 ? { providers: req.providers } : {}),
+      ...(Object.keys(inject).length > 0 ? { inject } : {}),
+      ...(req.capabilities && req.capabilities.length > 0 ? { capabilities: req.capabilities } : {}),
+    };
+    this.live.set(grant.id, grant);
+    return grant;
+  }
+
+  private bury(grant: Grant, state: Tombstone["state"], now: number): void {
+    this.live.delete(grant.id);
+    this.done.set(grant.id, { id: grant.id, state, at: new Date(now).toISOString(), names: grant.names, session: grant.session });
+  }
+
+  /**
+   * Takes the grant for this exec: exactly once, unexpired, for exactly this command and these
+   * names. Throws a HookpackError (code GRANT_*) otherwise; the grant is burnt either way.
+   */
+  redeem(req: RedeemRequest): Grant {
+    const now = req.now ?? Date.now();
+    if (typeof req.id !== "string" || !GRANT_ID_RE.test(req.id)) throw refused("GRANT_INVALID", `"${String(req.id).slice(0, 40)}" is not a grant id.`, RETRY);
+    const grant = this.live.get(req.id);
+    if (!grant) {
+      const tomb = this.done.get(req.id);
+      if (tomb?.state === "used" || tomb?.state === "refused") throw refused("GRANT_USED", `grant ${req.id} was already used (${tomb.at}); a grant is good for one run.`, RETRY);
+      if (tomb?.state === "revoked") throw refused("GRANT_REVOKED", `grant ${req.id} was revoked (${tomb.at}).`, "the secret was revoked with `hookpack revoke`; store a new value before using it again.");
+      if (tomb?.state === "expired") throw refused("GRANT_EXPIRED", `grant ${req.id} expired.`, RETRY);
+      throw refused("GRANT_UNKNOWN", `grant ${req.id} is unknown to the hookpack broker (never issued, or issued before the broker restarted).`, RETRY);
     }
-    if (tomb?.state === "used" || tomb?.state === "refused") throw refused("GRANT_USED", `grant ${req.id} was already used (${tomb.at}); a grant is good for one run.`, RETRY);
-    if (tomb?.state === "revoked") throw refused("GRANT_REVOKED", `grant ${req.id} was revoked (${tomb.at}).`, "the secret was revoked with `hookpack revoke`; store a new value before using it again.");
-    if (tomb?.state === "expired") throw refused("GRANT_EXPIRED", `grant ${req.id} expired.`, RETRY);
-    throw refused("GRANT_UNKNOWN", `grant ${req.id} is unknown (no such grant in ${grantsDir(home)}).`, RETRY);
-  }
-  let grant: Grant;
-  try {
-    grant = JSON.parse(readFileSync(claimed, "utf8")) as Grant;
-  } catch {
-    safeUnlink(claimed);
-    throw refused("GRANT_UNKNOWN", `grant ${req.id} is unreadable.`, RETRY);
-  }
-  safeUnlink(claimed);
-  const base = { names: grant.names, session: grant.session };
-  if (Date.parse(grant.expiresAt) <= now) {
-    tombstone(home, req.id, { ...base, state: "expired" }, now);
-    throw refused("GRANT_EXPIRED", `grant ${req.id} expired at ${grant.expiresAt}.`, RETRY);
-  }
-  const names = [...new Set(req.names)].sort();
-  if (grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",")) {
-    tombstone(home, req.id, { ...base, state: "refused" }, now);
-    throw refused("GRANT_MISMATCH", `grant ${req.id} was issued for a different command or different secrets; it has been revoked.`, RETRY);
-  }
-  tombstone(home, req.id, { ...base, state: "used" }, now);
-  return grant;
-}
-
-/**
- * Is grant `id` still pending (not redeemed, revoked or expired) and minted for exactly these
- * names and this argv, in this agent session? Reads only; `hookpack exec` still redeems it.
- */
-export function isPendingGrantFor(home: string, call: OfferedCall, now = Date.now()): boolean {
-  if (!GRANT_ID_RE.test(call.id)) return false;
-  let grant: Grant;
-  try {
-    grant = JSON.parse(readFileSync(grantFile(home, call.id), "utf8")) as Grant;
-  } catch {
-    return false;
-  }
-  return (
-    Date.parse(grant.expiresAt) > now &&
-    grant.agent === call.agent &&
-    grant.session === call.session &&
-    grant.commandSha256 === hashArgv(call.argv) &&
-    [...new Set(call.names)].sort().join(",") === grant.names.join(",")
-  );
-}
-
-function safeUnlink(path: string): void {
-  try {
-    unlinkSync(path);
-  } catch {
-    // gone already
-  }
-}
-
-function listDir(home: string): string[] {
-  try {
-    return readdirSync(grantsDir(home));
-  } catch {
-    return [];
-  }
-}
-
-/** Revokes every outstanding grant that carries `name`; returns how many. (Used by `hookpack revoke`.) */
-export function revokeGrantsFor(home: string, name: string, now = Date.now()): number {
-  let count = 0;
-  for (const entry of listDir(home)) {
-    if (!GRANT_FILE_RE.test(entry)) continue;
-    const path = join(grantsDir(home), entry);
-    let grant: Grant;
-    try {
-      grant = JSON.parse(readFileSync(path, "utf8")) as Grant;
-    } catch {
-      continue;
+    if (Date.parse(grant.expiresAt) <= now) {
+      this.bury(grant, "expired", now);
+      throw refused("GRANT_EXPIRED", `grant ${req.id} expired at ${grant.expiresAt}.`, RETRY);
     }
-    if (!grant.names.includes(name)) continue;
-    const claimed = `${path}.${process.pid}.revoke.claim`;
-    try {
-      renameSync(path, claimed);
-    } catch {
-      continue; // redeemed or revoked concurrently
+    const names = [...new Set(req.names)].sort();
+    const envOk = req.envVars === undefined || Object.entries(req.envVars).every(([n, v]) => v === `${ENV_PREFIX}${n}`);
+    if (!Array.isArray(req.argv) || grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",") || !envOk) {
+      this.bury(grant, "refused", now);
+      throw refused("GRANT_MISMATCH", `grant ${req.id} was issued for a different command or different secrets; it has been revoked.`, RETRY);
     }
-    tombstone(home, grant.id, { state: "revoked", names: grant.names, session: grant.session }, now);
-    safeUnlink(claimed);
-    count++;
+    this.bury(grant, "used", now);
+    return grant;
   }
-  revokeApprovalsFor(home, name);
-  return count;
-}
 
-/** Expired grants become tombstones; tombstones and stray claims older than a day are removed. */
-export function sweepGrants(home: string, now = Date.now()): void {
-  for (const entry of listDir(home)) {
-    const path = join(grantsDir(home), entry);
-    try {
-      if (GRANT_FILE_RE.test(entry)) {
-        const grant = JSON.parse(readFileSync(path, "utf8")) as Grant;
-        if (Date.parse(grant.expiresAt) <= now) {
-          tombstone(home, grant.id, { state: "expired", names: grant.names, session: grant.session }, now);
-          safeUnlink(path);
-        }
-      } else if (entry.endsWith(".done") || entry.endsWith(".claim") || entry.endsWith(".tmp")) {
-        if (now - statSync(path).mtimeMs > TOMBSTONE_TTL_MS) safeUnlink(path);
-      }
-    } catch {
-      // raced with a redeemer or a half-written file: next sweep
+  /** Is grant `id` still pending and minted for exactly these names and argv, in this agent session? */
+  isPendingFor(call: OfferedCall, now = Date.now()): boolean {
+    const grant = this.live.get(call.id);
+    return (
+      grant !== undefined &&
+      Date.parse(grant.expiresAt) > now &&
+      grant.agent === call.agent &&
+      grant.session === call.session &&
+      grant.commandSha256 === hashArgv(call.argv) &&
+      [...new Set(call.names)].sort().join(",") === grant.names.join(",")
+    );
+  }
+
+  /** Revokes every outstanding grant that carries `name`; returns how many. */
+  revokeFor(name: string, now = Date.now()): number {
+    let count = 0;
+    for (const grant of [...this.live.values()]) {
+      if (!grant.names.includes(name)) continue;
+      this.bury(grant, "revoked", now);
+      count++;
     }
+    return count;
+  }
+
+  /** Expired grants become tombstones; tombstones older than a day are forgotten. */
+  sweep(now = Date.now()): void {
+    for (const grant of [...this.live.values()]) if (Date.parse(grant.expiresAt) <= now) this.bury(grant, "expired", now);
+    for (const [id, t] of this.done) if (now - Date.parse(t.at) > TOMBSTONE_TTL_MS) this.done.delete(id);
+  }
+
+  /** Unexpired grants not yet redeemed. */
+  pending(now = Date.now()): number {
+    let n = 0;
+    for (const g of this.live.values()) if (Date.parse(g.expiresAt) > now) n++;
+    return n;
   }
 }
 
@@ -370,10 +317,8 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
     },
     storedNames: () => storedNames(home),
     approvedForSession: (agent, session, name) => isApprovedForSession(home, agent, session, name),
-    mintGrant: (req) => {
-      const g = mintGrant(home, req);
-      return { id: g.id, expiresAt: g.expiresAt };
-    },
-    isOffered: (call) => isPendingGrantFor(home, call),
+    // The broker client is a bundle of its own, loaded only when a call carries a reference.
+    mintGrant: async (req) => (await import("./client.js")).mintGrantVia(home, env, req),
+    isOffered: async (call) => (await import("./client.js")).isOfferedVia(home, env, call),
   };
 }

@@ -21,6 +21,8 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["HOOKPACK_REAL_SHELL", "the shell hookpack-shell runs (default /bin/bash)"],
   ["HOOKPACK_AGENT", "the agent name the audit log records for exec, pre-push, check-pack"],
   ["HOOKPACK_SESSION", "the session id the audit log records for a plain `hookpack exec`"],
+  ["HOOKPACK_BROKER_IDLE_MS", "how long the broker process waits idle before it stops (default 10 min)"],
+  ["HOOKPACK_BROKER_UPSTREAM_CA", "a CA file the injection proxy also trusts for upstream servers"],
   ["NO_COLOR", "honoured (hookpack prints no colour)"],
 ];
 

@@ -115,9 +115,9 @@ export async function judge(command: string, env: NodeJS.ProcessEnv, cwd: string
       ...host,
       // Each command is its own session here: a "once" approval can never be on record.
       approvedForSession: () => false,
-      mintGrant: (req: GrantRequest) => {
+      mintGrant: async (req: GrantRequest) => {
         if (req.approval !== "auto") throw new NeedsApproval(req.names);
-        const grant = host.mintGrant({ ...req, agent: SHELL_AGENT });
+        const grant = await host.mintGrant({ ...req, agent: SHELL_AGENT });
         captured.grant = { id: grant.id, argv: req.argv, names: req.names };
         return grant;
       },

@@ -17,7 +17,7 @@
 import { existsSync } from "node:fs";
 import { delimiter, join, relative, sep } from "node:path";
 import { applyEdits, findNodeAtLocation, modify, parseTree, type JSONPath } from "jsonc-parser";
-import { brokerSocketPath } from "../broker/paths.js";
+import { brokerSocketPath, caBundlePath, caCertPath } from "../broker/paths.js";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
 import { recordReversal, sha256 } from "./agent-settings.js";
 import { HookpackError } from "./errors.js";
@@ -80,7 +80,8 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
   const socket = claudePath(brokerSocketPath(p.hookpackHome), p.home);
   const runtime = claudePath(join(p.hookpackHome, "runtime"), p.home);
   const deny: string[] = [hp, "~/.ssh/id_*"];
-  const reopen: string[] = [runtime, socket, "~/.ssh/*.pub"];
+  // The broker's CA certificates (public) too: brokered commands with phantom tokens trust them.
+  const reopen: string[] = [runtime, socket, claudePath(caCertPath(p.hookpackHome), p.home), claudePath(caBundlePath(p.hookpackHome), p.home), "~/.ssh/*.pub"];
   if (p.projectScope) {
     for (const line of credentialIgnoreLines()) {
       // A project's .npmrc is mostly registry settings npm must read; a token in it is the read guard's.

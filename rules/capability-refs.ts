@@ -216,7 +216,7 @@ export async function capabilityVerdict(command: string, event: Extract<HookEven
   const entries = analysis.capabilities.map((c) => policy.capabilities!.get(c)!);
   const needsHuman = ruled?.kind === "ask" || entries.some((e) => e.approval === "ask");
   const argv = ["bash", "-c", analysis.inner];
-  const grant = host.mintGrant({
+  const grant = await host.mintGrant({
     names: [],
     argv,
     agent: event.agent,

@@ -2,6 +2,7 @@
 // ship in schemas/), matched against the commands that would receive a secret. Pure: the caller
 // reads the file. ajv is loaded only when there is a policy text to validate, never on the
 // hook's allow path.
+import { normaliseInject, type InjectSpec } from "../broker/inject.js";
 import type { ProviderSpec } from "../broker/providers.js";
 import { basename, type ProgramInfo, type RefUse } from "./secret-refs.js";
 
@@ -23,6 +24,8 @@ export interface SecretPolicy {
   commands?: CommandRule[];
   approval: Approval;
   ttlMs: number;
+  /** The value goes into outbound HTTPS requests to these hosts; the command gets a placeholder. */
+  inject?: InjectSpec;
 }
 
 export interface Policy {
@@ -156,7 +159,7 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
   const { validatePolicyData } = await import("./policy-validate.js");
   const problems = validatePolicyData(data);
   if (problems.length > 0) throw new PolicyError(path, `${path} does not match hookpack's policy schema: ${problems.join("; ")}`);
-  const d = data as { defaults?: { approval?: Approval; ttl?: unknown }; secrets: Record<string, { description?: string; provider?: unknown; commands?: Array<string | CommandRule>; approval?: Approval; ttl?: unknown }> };
+  const d = data as { defaults?: { approval?: Approval; ttl?: unknown }; secrets: Record<string, { description?: string; provider?: unknown; commands?: Array<string | CommandRule>; approval?: Approval; ttl?: unknown; inject?: Parameters<typeof normaliseInject>[0] }> };
   const defaults = { approval: d.defaults?.approval ?? DEFAULT_APPROVAL, ttlMs: ttl(d.defaults?.ttl, DEFAULT_TTL_MS) };
   const secrets = new Map<string, SecretPolicy>();
   for (const [name, s] of Object.entries(d.secrets)) {
@@ -168,6 +171,7 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
       commands: s.commands?.map((c) => (typeof c === "string" ? { program: c } : c)),
       approval: s.approval ?? defaults.approval,
       ttlMs: ttl(s.ttl, defaults.ttlMs),
+      ...(s.inject ? { inject: normaliseInject(s.inject) } : {}),
     });
   }
   const capabilities = new Map<string, CapabilityPolicy>();

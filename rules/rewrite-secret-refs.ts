@@ -25,6 +25,8 @@ export interface GrantRequest {
   ttlMs: number;
   approval: Approval;
   providers?: Record<string, import("../broker/providers.js").ProviderSpec>;
+  /** Secrets the broker's proxy injects at the outbound request (policy `inject`). */
+  inject?: Record<string, import("../broker/inject.js").InjectSpec>;
   /** Capabilities the broker mints for this call ($cap:NAME; rules/capability-refs.ts). */
   capabilities?: import("./policy.js").CapabilityPolicy[];
 }
@@ -45,12 +47,12 @@ export interface SecretRefHost {
   /** Names in this machine's store (never values); undefined when there is no store. */
   storedNames(): string[] | undefined;
   approvedForSession(agent: string, session: string, name: string): boolean;
-  mintGrant(req: GrantRequest): { id: string; expiresAt: string };
+  mintGrant(req: GrantRequest): { id: string; expiresAt: string } | Promise<{ id: string; expiresAt: string }>;
   /**
    * Does a pending (unused, unexpired) grant cover exactly this brokered call for this agent
    * session? Read only: the broker still redeems the grant. Absent: no offered call is allowed.
    */
-  isOffered?(call: OfferedCall): boolean;
+  isOffered?(call: OfferedCall): boolean | Promise<boolean>;
   self: SelfInvocation;
   /** HOOKPACK_HOME, to keep the agent's commands away from it. */
   home: string;
@@ -215,6 +217,7 @@ export const rewriteSecretRefs: Rule = {
     let approval: Approval = "auto";
     let ttlMs = Infinity;
     const providers: Record<string, import("../broker/providers.js").ProviderSpec> = {};
+    const inject: Record<string, import("../broker/inject.js").InjectSpec> = {};
     let once = false;
     for (const { name, entry } of entries) {
       let a = entry!.approval;
@@ -225,13 +228,14 @@ export const rewriteSecretRefs: Rule = {
       if (STRENGTH[a] > STRENGTH[approval]) approval = a;
       ttlMs = Math.min(ttlMs, entry!.ttlMs);
       if (entry!.provider) providers[name] = entry!.provider;
+      if (entry!.inject) inject[name] = entry!.inject;
     }
     if (ruled?.kind === "ask") approval = "ask";
     const needsHuman = approval !== "auto";
     if (needsHuman) ttlMs = Math.max(ttlMs, ASK_MIN_TTL_MS);
 
     const argv = brokeredArgv(innerScript(tool.command, analysis.scan, analysis.names));
-    const grant = host.mintGrant({
+    const grant = await host.mintGrant({
       names: analysis.names,
       argv,
       agent: event.agent,
@@ -241,6 +245,7 @@ export const rewriteSecretRefs: Rule = {
       ttlMs,
       approval: once ? "once" : needsHuman ? "ask" : "auto",
       ...(Object.keys(providers).length > 0 ? { providers } : {}),
+      ...(Object.keys(inject).length > 0 ? { inject } : {}),
     });
     const command = brokeredCommand(host.self, grant.id, analysis.names, argv);
     return {

@@ -41,6 +41,9 @@ const ENTRIES = {
   "rules/state-catalog": "state-catalog",
   "rules/state-clean": "state-clean",
   "broker/audit": "audit",
+  // The per-user broker process and its client (loaded only when a call needs a grant).
+  "broker/daemon": "broker-daemon",
+  "broker/client": "broker-client",
   // Capabilities ($cap:NAME, leases): loaded only for a call that asks for one.
   "rules/capability-refs": "capability-refs",
   "installer/errors": "errors",

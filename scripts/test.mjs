@@ -25,6 +25,7 @@ run(process.execPath, ["scripts/build.mjs"]);
 if (existsSync("scripts/setup-e2e.mjs")) run(process.execPath, ["scripts/setup-e2e.mjs"]);
 // A real Secret Service (gnome-keyring on a private D-Bus session) for the keychain tests.
 if (existsSync("test/broker/keyring-deps.sh")) run("bash", ["test/broker/keyring-deps.sh"]);
+if (existsSync("test/broker/proxy-deps.sh")) run("bash", ["test/broker/proxy-deps.sh"]);
 // PostgreSQL server binaries for the capability/lease tests (a private cluster per test file).
 if (existsSync("test/broker/postgres-deps.sh")) run("bash", ["test/broker/postgres-deps.sh"]);
 // bubblewrap and socat for Claude Code's Linux sandbox (install --sandbox tests).

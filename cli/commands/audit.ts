@@ -43,6 +43,10 @@ export function describeRecord(r: AuditRecord): string {
       return `${r.secret ?? r.rule ?? "a secret"} exposed in ${r.where}${r.fingerprint ? ` ${r.fingerprint}` : ""}`;
     case "secret-revoked":
       return `${r.secret} revoked (${plural(r.grants, "grant")} invalidated)`;
+    case "inject":
+      return r.refused
+        ? `${r.secret}: ${r.method} ${r.host}${r.path} refused (${r.refused}), the value was not sent`
+        : `${r.secret} injected into ${r.method} ${r.host}${r.path}${r.status !== undefined ? ` → ${r.status}` : ""} (grant ${r.grant})`;
     case "audit-notice":
       return `log notice ${r.code}: ${r.message}`;
     case "lease-issued":

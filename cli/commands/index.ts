@@ -10,7 +10,8 @@ import { revoke } from "./revoke.js";
 import { doctor } from "./doctor.js";
 import { scan } from "./scan.js";
 import { allow } from "./allow.js";
+import { broker } from "./broker.js";
 import { run } from "./run.js";
 import { leases } from "./leases.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, allow, audit, revoke, leases, doctor, scan, run];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, allow, audit, revoke, leases, doctor, scan, run, broker];

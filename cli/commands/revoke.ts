@@ -1,7 +1,8 @@
 // `hookpack revoke NAME [--since 30d] [--json]`: pull the plug on one secret. Outstanding grants
 // stop working, the store marks it revoked (every later reference is refused until it is set
 // again), and the drill says what used it recently and how to rotate it at the source.
-import { revokeGrantsFor } from "../../broker/grants.js";
+import { revokeApprovalsFor } from "../../broker/grants.js";
+import { revokeGrantsVia } from "../../broker/client.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
@@ -130,8 +131,10 @@ export function drill(records: readonly AuditRecord[], name: string, since: Date
 }
 
 /** Invalidates outstanding grants for a secret, so they stay dead even after it is set again. */
-function revokeOutstandingGrants(home: string, name: string): { count: number } {
-  return { count: revokeGrantsFor(home, name) };
+async function revokeOutstandingGrants(home: string, name: string): Promise<{ count: number }> {
+  const count = await revokeGrantsVia(home, name);
+  revokeApprovalsFor(home, name);
+  return { count };
 }
 
 const when = (ts: string) => ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
@@ -184,7 +187,7 @@ export const revoke: Command = {
     const already = meta?.revoked;
     const now = new Date().toISOString();
     if (meta && !already) await updateStore(ctx, (s) => s.markRevoked(name, now));
-    const grants = revokeOutstandingGrants(home, name);
+    const grants = await revokeOutstandingGrants(home, name);
     const auditErrors: string[] = [];
     if (!already) {
       if (grants.count) tryRecordAudit(home, { kind: "grants-revoked", secret: name, count: grants.count, user: io.env.USER }, (m) => auditErrors.push(m));

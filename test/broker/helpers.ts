@@ -2,12 +2,23 @@
 // CLI (npm run build first), and fake secrets made from random bytes at test time.
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
+import { createRequire } from "node:module";
 import { join, resolve } from "node:path";
 
 export const ROOT = resolve(import.meta.dirname, "..", "..");
 export const BIN = join(ROOT, "dist", "hookpack.cjs");
+
+/** The built broker client (dist/broker-client.cjs), as the hook and `hookpack exec` load it. */
+export function brokerClient(): typeof import("../../broker/client.js") {
+  return createRequire(import.meta.url)(join(ROOT, "dist", "broker-client.cjs")) as typeof import("../../broker/client.js");
+}
+
+/** Mints a grant in the sandbox's broker (started on demand, in the sandbox's environment), as the hook does. */
+export async function brokerMint(sb: Sandbox, req: Omit<import("../../broker/grants.js").MintRequest, "now">): Promise<{ id: string; expiresAt: string }> {
+  return brokerClient().mintGrantVia(sb.hookpackHome, sb.env, { ...req, argv: [...req.argv] });
+}
 
 export function assertBuilt(): void {
   if (!existsSync(BIN)) throw new Error("dist/hookpack.cjs is missing: run `npm run build` before the broker tests");
@@ -88,4 +99,78 @@ export async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
     if (Date.now() - start > ms) throw new Error("timed out waiting");
     await new Promise((r) => setTimeout(r, 20));
   }
+}
+
+/** A project under the sandbox (a .git directory and a hookpack.json with `policy`). */
+export function project(sb: Sandbox, policy: unknown): string {
+  const dir = join(sb.dir, "project");
+  mkdirSync(join(dir, ".git"), { recursive: true });
+  writeFileSync(join(dir, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
+  return dir;
+}
+
+export interface HookAnswer {
+  decision: string | undefined;
+  command: string | undefined;
+  reason: string;
+  raw: string;
+  status: number | null;
+}
+
+/** The real hook process (`hookpack hook claude-code`) on one Bash PreToolUse call. */
+export function preToolUse(sb: Sandbox, cwd: string, command: string, options: { session?: string; toolUseId?: string; env?: NodeJS.ProcessEnv } = {}): HookAnswer {
+  const payload = {
+    session_id: options.session ?? "s1",
+    transcript_path: join(sb.dir, "transcript.jsonl"),
+    cwd,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command, description: "d" },
+    tool_use_id: options.toolUseId ?? "toolu_1",
+  };
+  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], { env: { ...sb.env, ...options.env }, cwd, input: JSON.stringify(payload), encoding: "utf8", timeout: 30_000 });
+  let out: { hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string; updatedInput?: { command?: string } } } = {};
+  try {
+    out = r.stdout.trim() ? (JSON.parse(r.stdout) as typeof out) : {};
+  } catch {
+    out = {};
+  }
+  const h = out.hookSpecificOutput;
+  return { decision: h?.permissionDecision, command: h?.updatedInput?.command, reason: `${h?.permissionDecisionReason ?? ""}${r.stderr}`, raw: r.stdout, status: r.status };
+}
+
+/** Runs a (rewritten) command as the agent's Bash tool would. */
+export function bash(sb: Sandbox, command: string, cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
+  return spawnSync("bash", ["-c", command], { env: { ...sb.env, ...env }, cwd, encoding: "utf8", timeout: 60_000 });
+}
+
+/** Live broker-daemon processes serving `hookpackHome` (from /proc). */
+export function brokerPids(hookpackHome: string): number[] {
+  const pids: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (argv.some((a) => a.endsWith("broker-daemon.cjs")) && argv.includes(hookpackHome)) pids.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return pids;
+}
+
+/** Like bash(), without blocking this process (for tests that serve the upstreams in process). */
+export function bashAsync(sb: Sandbox, command: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string; pid: number }> {
+  const child = spawn("bash", ["-c", command], { env: { ...sb.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
+  child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
+  return new Promise((res) =>
+    child.on("close", (status) => {
+      clearTimeout(timer);
+      res({ status, stdout, stderr, pid: child.pid ?? 0 });
+    }),
+  );
 }

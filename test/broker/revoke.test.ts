@@ -3,9 +3,8 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { mintGrant } from "../../broker/grants.js";
 import { isRevoked } from "../../broker/store.js";
-import { assertBuilt, fakeSecret, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
+import { assertBuilt, brokerMint, fakeSecret, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
 
 let sb: Sandbox;
 beforeAll(assertBuilt);
@@ -102,12 +101,12 @@ describe("hookpack audit", () => {
     expect(run(sb, ["audit"]).stderr).toContain("fails verification");
   });
 
-  it("invalidates outstanding grants: a grant minted before the revoke stays dead after the secret is set again", () => {
+  it("invalidates outstanding grants: a grant minted before the revoke stays dead after the secret is set again", async () => {
     sb = sandbox();
     setSecret(sb, "DEPLOY_KEY", fakeSecret());
     const argv = ["node", "-e", "0"];
-    const grant = mintGrant(sb.hookpackHome, { names: ["DEPLOY_KEY"], argv, agent: "claude-code", session: "s1", toolCallId: "t1", cwd: sb.dir, ttlMs: 60_000, approval: "auto" });
-    mintGrant(sb.hookpackHome, { names: ["DEPLOY_KEY"], argv, agent: "claude-code", session: "s1", toolCallId: "t2", cwd: sb.dir, ttlMs: 60_000, approval: "auto" });
+    const grant = await brokerMint(sb, { names: ["DEPLOY_KEY"], argv, agent: "claude-code", session: "s1", toolCallId: "t1", cwd: sb.dir, ttlMs: 60_000, approval: "auto" });
+    await brokerMint(sb, { names: ["DEPLOY_KEY"], argv, agent: "claude-code", session: "s1", toolCallId: "t2", cwd: sb.dir, ttlMs: 60_000, approval: "auto" });
     const r = JSON.parse(run(sb, ["revoke", "DEPLOY_KEY", "--json"]).stdout) as { grants: { invalidated: number } };
     expect(r.grants.invalidated).toBe(2);
     setSecret(sb, "DEPLOY_KEY", fakeSecret());

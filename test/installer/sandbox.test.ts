@@ -6,7 +6,7 @@
 import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { brokerSocketPath } from "../../broker/paths.js";
+import { brokerSocketPath, caBundlePath, caCertPath } from "../../broker/paths.js";
 import { hookpack } from "../helpers/run.js";
 import { snapshotWithModes, useGitProject } from "./git-project.js";
 
@@ -64,7 +64,7 @@ describe("install --sandbox (Claude Code)", () => {
     expect(s.sandbox.filesystem.denyRead).toEqual(expect.arrayContaining(["**/.env", "**/.env.*", "**/*.pem"]));
     expect(s.sandbox.filesystem.allowRead).toEqual(expect.arrayContaining([brokerSocketPath(b.hookpackHome), join(b.hookpackHome, "runtime"), "**/.env.example"]));
     // Nothing else of HOOKPACK_HOME is re-opened.
-    for (const p of s.sandbox.filesystem.allowRead as string[]) if (p.startsWith(b.hookpackHome)) expect([brokerSocketPath(b.hookpackHome), join(b.hookpackHome, "runtime")]).toContain(p);
+    for (const p of s.sandbox.filesystem.allowRead as string[]) if (p.startsWith(b.hookpackHome)) expect([brokerSocketPath(b.hookpackHome), join(b.hookpackHome, "runtime"), caCertPath(b.hookpackHome), caBundlePath(b.hookpackHome)]).toContain(p);
     expect(s.sandbox.network.allowUnixSockets).toEqual([brokerSocketPath(b.hookpackHome)]);
     expect(s.sandbox.credentials.files).toEqual(expect.arrayContaining([{ path: "~/.aws/credentials", mode: "deny" }, { path: "~/.netrc", mode: "deny" }]));
     expect(s.hooks.PreToolUse).toHaveLength(1);

@@ -1,0 +1,287 @@
+// The per-user broker process: `node broker-daemon.cjs <HOOKPACK_HOME>`, started on demand by
+// the first hook or `hookpack exec` that needs it (broker/client.ts), one per HOOKPACK_HOME. It
+// holds the grants in memory (broker/grants.ts GrantTable), redeems them once, keeps the values of
+// secrets that are injected at the outbound request (policy `inject`) and runs that proxy
+// (broker/proxy.ts), and writes their audit entries. It stops when idle (no request for
+// HOOKPACK_BROKER_IDLE_MS, default 10 minutes, no pending grant, no running injection session),
+// on `hookpack broker stop`, on SIGTERM, or when its directory or socket disappears.
+import { randomBytes } from "node:crypto";
+import { chmodSync, existsSync, lstatSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { createServer, type Socket } from "node:net";
+import { HookpackError } from "../installer/errors.js";
+import { tryRecordAudit } from "./audit.js";
+import { BROKER_VERSION, brokerDir, brokerSocketPath, brokerStatePath, buildIdOf, ensureSocketDir, mac, macOk, PROTOCOL, readBrokerKey, tryConnect } from "./client.js";
+import { writeFileAtomic } from "./fs-safe.js";
+import { GrantTable, type MintRequest } from "./grants.js";
+import type { InjectSpec } from "./inject.js";
+import { resolveValue } from "./providers.js";
+import { openStore, storePath } from "./store.js";
+
+const AUTHED = new Set(["mint", "offered", "revoke", "stop"]);
+const MAX_LINE = 1024 * 1024;
+
+export interface Session {
+  grant: string;
+  agent: string;
+  session: string;
+  placeholder: string;
+  name: string;
+  value: string;
+  inject: InjectSpec;
+  /** Other managed values to mask in responses (encodings included). */
+  started: number;
+}
+
+async function main(): Promise<void> {
+  const arg = process.argv[2];
+  if (!arg) {
+    process.stderr.write("hookpack: usage: broker-daemon.cjs <HOOKPACK_HOME> (started by hookpack itself).\n");
+    process.exit(2);
+  }
+  const home: string = arg;
+  process.umask(0o077);
+  const log = (line: string) => process.stderr.write(`hookpack-broker[${process.pid} ${new Date().toISOString()}]: ${line}\n`);
+  const socketPath = brokerSocketPath(home);
+  const build = buildIdOf(__filename);
+  const key = readBrokerKey(home, true);
+  if (!key) {
+    log(`cannot create or read the broker key in ${brokerDir(home)}`);
+    process.exit(1);
+  }
+  ensureSocketDir(socketPath);
+  const idleStopMs = Number(process.env.HOOKPACK_BROKER_IDLE_MS) > 0 ? Number(process.env.HOOKPACK_BROKER_IDLE_MS) : 10 * 60 * 1000;
+  const grants = new GrantTable();
+  const sessions = new Map<string, Session>();
+  let lastActivity = Date.now();
+  let openConnections = 0;
+  let proxy: import("./proxy.js").InjectionProxy | undefined;
+  const startedAt = new Date().toISOString();
+
+  // The store, opened once with its key and kept in memory until store.json changes.
+  let storeCache: { stamp: string; store: Awaited<ReturnType<typeof openStore>> } | undefined;
+  const cachedStore = async (env: NodeJS.ProcessEnv) => {
+    let stamp = "none";
+    try {
+      const st = statSync(storePath(home));
+      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      // no store yet
+    }
+    if (storeCache?.stamp !== stamp) storeCache = { stamp, store: await openStore({ home, env }) };
+    return storeCache.store;
+  };
+
+  const server = createServer({ allowHalfOpen: false }, (socket) => handle(socket));
+  server.maxConnections = 256;
+
+  // Listen; a socket file left by a dead broker is replaced, a live broker is left alone.
+  await new Promise<void>((resolveListen, rejectListen) => {
+    const attempt = (retried: boolean) => {
+      server.once("error", async (error: NodeJS.ErrnoException) => {
+        if (error.code === "EADDRINUSE" && !retried) {
+          const alive = await tryConnect(home);
+          if (alive) {
+            alive.conn.close();
+            log(`another broker (pid ${alive.hello.pid}) already serves ${socketPath}; exiting`);
+            process.exit(0);
+          }
+          try {
+            if (lstatSync(socketPath).isSocket()) unlinkSync(socketPath);
+          } catch {
+            // gone meanwhile
+          }
+          attempt(true);
+        } else rejectListen(error);
+      });
+      server.listen(socketPath, () => resolveListen());
+    };
+    attempt(false);
+  });
+  chmodSync(socketPath, 0o600);
+  const socketIno = statSync(socketPath).ino;
+  writeFileAtomic(brokerStatePath(home), `${JSON.stringify({ pid: process.pid, socket: socketPath, version: BROKER_VERSION, build, startedAt })}\n`, 0o600);
+  log(`listening on ${socketPath} (build ${build}, idle stop after ${idleStopMs} ms)`);
+
+  let stopping = false;
+  const shutdown = (why: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`stopping: ${why}`);
+    server.close();
+    proxy?.close();
+    try {
+      if (statSync(socketPath).ino === socketIno) unlinkSync(socketPath);
+    } catch {
+      // already gone or replaced
+    }
+    try {
+      const state = JSON.parse(readFileSync(brokerStatePath(home), "utf8")) as { pid?: number };
+      if (state.pid === process.pid) unlinkSync(brokerStatePath(home));
+    } catch {
+      // gone
+    }
+    setTimeout(() => process.exit(0), 50).unref();
+  };
+  process.on("SIGTERM", () => shutdown("SIGTERM"));
+  process.on("SIGINT", () => shutdown("SIGINT"));
+  process.on("SIGHUP", () => {});
+
+  setInterval(() => {
+    const now = Date.now();
+    grants.sweep(now);
+    let ours = false;
+    try {
+      ours = statSync(socketPath).ino === socketIno && existsSync(brokerDir(home));
+    } catch {
+      ours = false;
+    }
+    if (!ours) return shutdown("its socket or directory was removed");
+    if (now - lastActivity > idleStopMs && grants.pending(now) === 0 && sessions.size === 0 && openConnections === 0) shutdown(`idle for ${Math.round((now - lastActivity) / 1000)} s`);
+  }, Math.min(1000, Math.max(100, Math.floor(idleStopMs / 4)))).unref();
+
+  function handle(socket: Socket): void {
+    openConnections++;
+    lastActivity = Date.now();
+    const nonce = randomBytes(16).toString("hex");
+    const owned: string[] = [];
+    let buf = "";
+    let answered = false;
+    socket.setEncoding("utf8");
+    socket.on("error", () => {});
+    // A connection that says nothing is dropped (only a redeem with a live injection session stays open).
+    socket.setTimeout(10_000, () => {
+      if (!keep) socket.destroy();
+    });
+    socket.on("close", () => {
+      openConnections--;
+      lastActivity = Date.now();
+      for (const ph of owned) {
+        const s = sessions.get(ph);
+        if (s) {
+          sessions.delete(ph);
+          proxy?.forget(ph);
+        }
+      }
+    });
+    socket.write(`${JSON.stringify({ hello: 1, protocol: PROTOCOL, version: BROKER_VERSION, build, pid: process.pid, nonce })}\n`);
+    socket.on("data", (chunk: string) => {
+      if (answered) return;
+      buf += chunk;
+      if (buf.length > MAX_LINE) return socket.destroy();
+      const i = buf.indexOf("\n");
+      if (i === -1) return;
+      answered = true;
+      const line = buf.slice(0, i);
+      void answer(line).then(
+        (reply) => reply,
+        (error: unknown) =>
+          error instanceof HookpackError
+            ? { ok: false, code: error.code, message: error.message, hint: error.hint }
+            : { ok: false, code: "BROKER_ERROR", message: `hookpack: the broker failed: ${(error as Error).message}.`, hint: "see the broker's log; `hookpack broker stop` restarts it on the next call." },
+      ).then((reply: { ok: boolean; stop?: boolean }) => {
+        const text = JSON.stringify(reply);
+        const withMac = clientNonce && reply.ok !== undefined && authedReply ? { body: text, mac: mac(key!, clientNonce, text) } : { body: text };
+        if (!socket.destroyed) socket.write(`${JSON.stringify(withMac)}\n`);
+        if (!keep) socket.end();
+        if (reply.stop) shutdown("asked to stop");
+      });
+    });
+
+    let clientNonce = "";
+    let authedReply = false;
+    let keep = false;
+    async function answer(line: string): Promise<Record<string, unknown> & { ok: boolean; stop?: boolean }> {
+      let env: { body?: unknown; mac?: unknown };
+      let body: Record<string, unknown>;
+      try {
+        env = JSON.parse(line) as typeof env;
+        if (typeof env.body !== "string") throw new Error("no body");
+        body = JSON.parse(env.body) as Record<string, unknown>;
+      } catch {
+        return { ok: false, code: "BROKER_PROTOCOL", message: "hookpack: a malformed request reached the broker." };
+      }
+      clientNonce = typeof body.nonce === "string" ? body.nonce : "";
+      const op = String(body.op);
+      if (AUTHED.has(op)) {
+        if (!macOk(key!, nonce, env.body as string, env.mac)) {
+          log(`refused an unauthenticated "${op}" request`);
+          return { ok: false, code: "BROKER_UNAUTHENTICATED", message: `hookpack: the broker refused "${op}": the request was not signed with the broker key.`, hint: "only hookpack's hook and CLI, which read the broker key, may ask for this." };
+        }
+        authedReply = true;
+      }
+      switch (op) {
+        case "status":
+          return {
+            ok: true,
+            status: { startedAt, idleMs: Date.now() - lastActivity, idleStopMs, grantsPending: grants.pending(), sessions: sessions.size, proxyPort: proxy?.port, pid: process.pid },
+          };
+        case "stop":
+          return { ok: true, stop: true };
+        case "mint": {
+          const req = body.req as MintRequest;
+          if (!req || !Array.isArray(req.names) || !Array.isArray(req.argv) || typeof req.session !== "string" || typeof req.agent !== "string") {
+            return { ok: false, code: "BROKER_PROTOCOL", message: "hookpack: a malformed grant request reached the broker." };
+          }
+          const g = grants.mint({ ...req, now: undefined });
+          return { ok: true, id: g.id, expiresAt: g.expiresAt };
+        }
+        case "offered":
+          return { ok: true, pending: grants.isPendingFor(body.call as Parameters<GrantTable["isPendingFor"]>[0]) };
+        case "revoke": {
+          const name = String(body.name);
+          let count = grants.revokeFor(name);
+          for (const [ph, s] of sessions) {
+            if (s.name === name) {
+              sessions.delete(ph);
+              proxy?.forget(ph);
+              count++;
+            }
+          }
+          return { ok: true, count };
+        }
+        case "redeem": {
+          // The variables are part of the call: a value sent to BASH_ENV or LD_PRELOAD instead of
+          // HOOKPACK_SECRET_<NAME> would change what the approved command does.
+          const envVars = body.envVars && typeof body.envVars === "object" ? (body.envVars as Record<string, string>) : {};
+          const grant = grants.redeem({ id: String(body.id), argv: body.argv as string[], names: (body.names as string[]) ?? [], envVars });
+          const inject = grant.inject ?? {};
+          const phantoms: Record<string, { placeholder: string }> = {};
+          if (Object.keys(inject).length === 0) return { ok: true, grant };
+          const callerEnv = (body.env ?? {}) as Record<string, string>;
+          const ctxEnv = { ...process.env, ...callerEnv };
+          const store = await cachedStore(ctxEnv);
+          const minted: Session[] = [];
+          for (const [name, spec] of Object.entries(inject)) {
+            const provider = store?.meta(name)?.provider ?? grant.providers?.[name];
+            if (!provider) throw new HookpackError("SECRET_UNKNOWN", `hookpack: unknown secret ${name} (not in the store at ${home}, no provider in the policy). The command was not started.`, `add it with \`hookpack secret set ${name}\`.`);
+            if (store?.meta(name)?.revoked) throw new HookpackError("SECRET_REVOKED", `hookpack: secret ${name} was revoked by \`hookpack revoke\`. The command was not started.`, `rotate it at the source, then \`hookpack secret set ${name}\`.`);
+            const value = await resolveValue(name, provider, { home, env: ctxEnv, cwd: typeof body.cwd === "string" && existsSync(body.cwd) ? body.cwd : home, store });
+            const placeholder = `hookpack_phantom_${randomBytes(24).toString("base64url").replace(/[-_]/g, "x")}`;
+            minted.push({ grant: grant.id, agent: grant.agent, session: grant.session, placeholder, name, value, inject: spec, started: Date.now() });
+          }
+          if (!proxy) {
+            const { InjectionProxy } = await import("./proxy.js");
+            proxy = new InjectionProxy(home, { audit: (e) => tryRecordAudit(home, e, (m) => log(m)), log });
+            await proxy.start();
+          }
+          for (const s of minted) {
+            sessions.set(s.placeholder, s);
+            owned.push(s.placeholder);
+            proxy.remember(s);
+            phantoms[s.name] = { placeholder: s.placeholder };
+          }
+          keep = true;
+          const { providers: _p, inject: _i, ...safe } = grant;
+          return { ok: true, grant: { ...safe, providers: grant.providers }, phantoms, proxyEnv: proxy.childEnv() };
+        }
+        default:
+          return { ok: false, code: "BROKER_PROTOCOL", message: `hookpack: the broker does not know "${op.slice(0, 40)}".` };
+      }
+    }
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`hookpack-broker[${process.pid}]: fatal: ${(error as Error).stack ?? String(error)}\n`);
+  process.exit(1);
+});
