@@ -7,10 +7,10 @@
 // GrantTable below is pure; the hook reaches it through broker/client.ts.
 import type * as Crypto from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
+import { resolveHookpackHome } from "./home.js";
 import type { CapabilityPolicy, Policy } from "../rules/policy.js";
 
 /** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
@@ -288,7 +288,7 @@ function storedNames(home: string): string[] | undefined {
 }
 
 function homeOf(env: NodeJS.ProcessEnv): string {
-  return env.HOOKPACK_HOME ? resolve(env.HOOKPACK_HOME) : join(env.HOME ?? homedir(), ".hookpack");
+  return resolveHookpackHome(env);
 }
 
 /** How the rewritten command calls hookpack: the same node and bundle that run this hook. */

@@ -14,9 +14,9 @@
 // salted sha256 of each form, which is an offline-guessing oracle for LOW-ENTROPY values only.
 import type * as Crypto from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { ManagedSecrets } from "../rules/rule.js";
+import { resolveHookpackHome } from "./home.js";
 import { applyMatches, buildPatterns, type ManagedValue, type Match, type RedactResult } from "../rules/managed-values.js";
 import { writeFileAtomic } from "./fs-safe.js";
 import type { SecretStore } from "./store.js";
@@ -239,8 +239,8 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
 }
 
 /** hookpack's per-user directory as the hook sees it (same rule as the CLI). */
-export function hookpackHomeFrom(env: NodeJS.ProcessEnv, cwd = process.cwd()): string {
-  return env.HOOKPACK_HOME ? resolve(cwd, env.HOOKPACK_HOME) : join(env.HOME ?? homedir(), ".hookpack");
+export function hookpackHomeFrom(env: NodeJS.ProcessEnv, _cwd?: string): string {
+  return resolveHookpackHome(env);
 }
 
 /**

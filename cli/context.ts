@@ -1,7 +1,8 @@
 // Facts about this machine and project that commands share.
 import { execFileSync } from "node:child_process";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { dirname } from "node:path";
+import { resolveHookpackHome, userHome } from "../broker/home.js";
 import type { Io } from "./io.js";
 
 declare const HOOKPACK_VERSION: string | undefined;
@@ -9,12 +10,14 @@ declare const HOOKPACK_VERSION: string | undefined;
 /** The version baked in by the build; "0.0.0-dev" when running from source. */
 export const VERSION: string = typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
 
+/** HOOKPACK_HOME (broker/home.ts): absolute, never inside a project; throws a HookpackError with the fix. */
 export function hookpackHome(io: Io): string {
-  return io.env.HOOKPACK_HOME ? resolve(io.cwd, io.env.HOOKPACK_HOME) : join(io.env.HOME ?? homedir(), ".hookpack");
+  return resolveHookpackHome(io.env);
 }
 
+/** The user's home: $HOME when absolute, else the passwd entry's. */
 export function homeDir(io: Io): string {
-  return io.env.HOME ?? homedir();
+  return userHome(io.env) || homedir();
 }
 
 /** The git top level containing cwd, or cwd itself outside git. */

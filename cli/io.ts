@@ -11,5 +11,9 @@ export interface Command {
   name: string;
   summary: string;
   usage: string;
+  /** `--help`: one line per option, [flag, what it does]. */
+  options?: ReadonlyArray<readonly [string, string]>;
+  /** `--help`: one typical command line. */
+  example?: string;
   run(args: string[], io: Io): Promise<number>;
 }

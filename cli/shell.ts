@@ -22,6 +22,7 @@ import { constants as osConstants } from "node:os";
 import { runExec } from "../broker/exec.js";
 import { createSecretRefHost } from "../broker/grants.js";
 import { hookpackHomeFrom } from "../broker/hook-cache.js";
+import { isHomeError } from "../broker/home.js";
 import type { AgentId, HookEvent, Verdict } from "../hooks/event.js";
 import { HookpackError } from "../installer/errors.js";
 import { denyLiteralSecrets } from "../rules/deny-literal-secrets.js";
@@ -187,7 +188,7 @@ export async function main(args: readonly string[], env: NodeJS.ProcessEnv = pro
     // Interactive, -i, -l, a script: the user's own shell, unchanged.
     return await passThrough([realShell(env), ...args]);
   } catch (error) {
-    if (error instanceof HookpackError) {
+    if (error instanceof HookpackError || isHomeError(error)) {
       process.stderr.write(`${error.message.replace(/^hookpack:/, "hookpack-shell:")}\n${error.hint ? `hookpack-shell: ${error.hint}\n` : ""}`);
       return DENIED_EXIT; // hookpack's own refusal: the command was not run
     }

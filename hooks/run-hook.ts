@@ -6,6 +6,8 @@ import { loadAdapter } from "../adapters/load.js";
 import { createSecretRefHost } from "../broker/grants.js";
 import type { AuditEvent } from "../broker/audit.js";
 import { hookManagedSecrets, hookpackHomeFrom } from "../broker/hook-cache.js";
+import { isHomeError } from "../broker/home.js";
+import { HookpackError } from "../installer/errors.js";
 import { DEFAULT_RULES } from "../rules/index.js";
 import { inheritedEnv, withInherited } from "../rules/inherited-env.js";
 import { secretScanner } from "../rules/secretlint.js";
@@ -78,7 +80,11 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     debug?.(`internal error: ${(error as Error).stack ?? String(error)}`);
     const involvement = judgeInvolvement(input.text, secretScanner.mayContainSecret);
     const mode = failureMode("unknown", involvement);
-    const what = "internal error while checking this call (run with HOOKPACK_DEBUG=1 for details and please report it)";
+    // A known misconfiguration (an unusable HOOKPACK_HOME) is said as it is, with its fix.
+    const what =
+      error instanceof HookpackError || isHomeError(error)
+        ? `${error.message.replace(/^hookpack: /, "").replace(/\.$/, "")}; ${error.hint ?? ""}`.replace(/[;.\s]+$/, "")
+        : "internal error while checking this call (run with HOOKPACK_DEBUG=1 for details and please report it)";
     response = adapter.renderFailure(mode, mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what));
   }
   debug?.(`${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`);
@@ -133,7 +139,10 @@ async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: Hook
 
 function isTerminal(fd: number): boolean {
   try {
-    return fstatSync(fd).isCharacterDevice();
+    // /dev/null is a character device too, and means empty input, not a person at a terminal;
+    // node:tty is asked only then (never on the piped path an agent uses).
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return fstatSync(fd).isCharacterDevice() && (require("node:tty") as typeof import("node:tty")).isatty(fd);
   } catch {
     return false;
   }

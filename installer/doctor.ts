@@ -655,9 +655,33 @@ async function projectChecks(ctx: DoctorContext, store: SecretStore | undefined,
   if (!out.some((c) => c.id === "hooks" && c.status !== "info") && !aider.some((c) => c.id === "aider-shell" && c.status !== "warn")) {
     out.unshift({ id: "hooks", status: "warn", subject: ctx.root, message: `hookpack's hooks are not registered for any agent in this project (checked: ${adapters.map((a) => a.displayName).join(", ")}), so nothing stops a secret from reaching the model.`, fix: `hookpack install --agent ${adapters[0]!.id}` });
   }
-  out.push(...checkCodexTrust(ctx), ...aider);
+  out.push(...checkCodexTrust(ctx), ...aider, ...checkUndeclared(ctx, store));
   if (isProject(ctx.root)) out.push(...checkIgnoreFiles(ctx), ...checkPrePush(ctx), ...(await checkStateFiles(ctx, store)));
   return out;
+}
+
+/** Stored secrets the project's hookpack.json does not declare: usable by any command, each use asked. */
+function checkUndeclared(ctx: DoctorContext, store: SecretStore | undefined): DoctorCheck[] {
+  const stored = (store?.list() ?? []).filter((m) => !m.revoked).map((m) => m.name);
+  if (stored.length === 0) return [];
+  let declared: string[];
+  try {
+    const data = JSON.parse(readFileSync(join(ctx.root, "hookpack.json"), "utf8")) as { secrets?: Record<string, unknown> };
+    declared = Object.keys(data.secrets ?? {});
+  } catch {
+    return []; // no policy file (every stored secret asks), or an invalid one (reported by the hook and `allow`)
+  }
+  const undeclared = stored.filter((n) => !declared.includes(n));
+  if (undeclared.length === 0) return [];
+  return [
+    {
+      id: "policy-undeclared",
+      status: "info",
+      subject: ctx.root,
+      message: `stored but not declared in hookpack.json: ${undeclared.join(", ")} (any command may use ${undeclared.length === 1 ? "it" : "them"}, and you approve each use; \`hookpack allow ${undeclared[0]} --command <program>\` narrows it).`,
+      fix: `declare the commands that need ${undeclared.length === 1 ? "it" : "each"}: \`hookpack allow ${undeclared[0]} --command <program> [--host <host>] --approval once\`.`,
+    },
+  ];
 }
 
 /** Secrets `export`ed from the shell profiles: every agent started from that shell inherits them. */

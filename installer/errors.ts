@@ -2,8 +2,8 @@
 export class HookpackError extends Error {
   readonly code: string;
   readonly hint: string | undefined;
-  readonly exitCode: 1 | 2;
-  constructor(code: string, message: string, hint?: string, exitCode: 1 | 2 = 2) {
+  readonly exitCode: 1 | 2 | 130;
+  constructor(code: string, message: string, hint?: string, exitCode: 1 | 2 | 130 = 2) {
     super(message);
     this.name = "HookpackError";
     this.code = code;

@@ -41,8 +41,10 @@ function planGate(ctx: HygieneContext, install: boolean, read: Reader): FileChan
   const before = read(path);
   if (before === null) return [];
   let current: unknown;
+  let scripts: Record<string, unknown> | undefined;
   try {
-    current = (JSON.parse(before) as { scripts?: Record<string, unknown> }).scripts?.prepublishOnly;
+    scripts = (JSON.parse(before) as { scripts?: Record<string, unknown> }).scripts;
+    current = scripts?.prepublishOnly;
   } catch {
     return [];
   }
@@ -51,7 +53,10 @@ function planGate(ctx: HygieneContext, install: boolean, read: Reader): FileChan
   const base = existing === undefined ? undefined : existing.replace(GATE_RE, "") || undefined;
   const want = install ? (base ? `${base} && ${gateCommand(ctx)}` : gateCommand(ctx)) : base;
   if (want === existing || (!install && !ours)) return [];
-  return [{ path, before, after: setJson(before, ["scripts", "prepublishOnly"], want), summary: install ? "check the tarball before every npm publish (prepublishOnly runs hookpack check-pack)" : "remove hookpack check-pack from prepublishOnly" }];
+  // Removing the only script takes out the "scripts" object too (install created it), not leaving `"scripts": {}`.
+  const onlyScript = want === undefined && scripts !== undefined && Object.keys(scripts).length === 1;
+  const after = onlyScript ? setJson(before, ["scripts"], undefined) : setJson(before, ["scripts", "prepublishOnly"], want);
+  return [{ path, before, after, summary: install ? "check the tarball before every npm publish (prepublishOnly runs hookpack check-pack)" : "remove hookpack check-pack from prepublishOnly" }];
 }
 
 /** Collects changes from planners run in turn; a later edit of the same file builds on the earlier one. */

@@ -125,6 +125,7 @@ export function defaultScope(adapter: Adapter, ctx: InstallContext): Scope {
 }
 
 export function planInstall(options: InstallOptions, ctx: InstallContext): InstallPlan {
+  const localExcludes: string[] = [];
   const plan: Plan = [];
   const notes: string[] = [];
   const { text: stateText, state } = readState(ctx);
@@ -166,7 +167,9 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
     if (layout.format === "inline-toml") notes.push(`${shown} keeps its hooks inline, so hookpack's are there too, between two marked comment lines.`);
     if (options.sandbox) notes.push(...planSandbox(adapter, scope, file, shown, plan, state, ctx));
     if (scope === "local" && adapter.config.files.local === adapter.config.files.project) {
-      notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: keep it out of git (e.g. in .git/info/exclude) or use --scope user.`);
+      // Machine-specific paths in a file git would track: keep it out of git for this checkout.
+      localExcludes.push(relative(ctx.root, file));
+      notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: hookpack lists it in .git/info/exclude (this checkout only), since its hook command holds this machine's paths.`);
     }
   }
   if (options.ignoreFiles !== false && options.scope !== "user") {
@@ -194,6 +197,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
   plan.push(...hygiene.changes.filter((c) => !plan.some((p) => p.path === c.path)));
   notes.push(...hygiene.notes);
   plan.push(stateChange(ctx, stateText, state));
+  plan.push(...planLocalExclude(ctx.root, localExcludes, []));
   return { plan, notes, ...(aiderCommand ? { aiderCommand } : {}) };
 }
 
@@ -256,8 +260,36 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
     for (const adapter of options.adapters) if (adapter.config.ignoreFile) plan.push(...planAgentIgnore(ctx.root, adapter.config.ignoreFile, false));
   }
   plan.push(...planHygieneRemoval(options, ctx).changes);
+  const localFiles = options.adapters.filter((a) => a.config.files.local === a.config.files.project && (!options.scope || options.scope === "local")).map((a) => a.config.files.local);
+  plan.push(...planLocalExclude(ctx.root, [], localFiles));
   plan.push(planPolicyFileRemoval(ctx.root));
   plan.push(stateChange(ctx, stateText, state));
   if (plan.length === 1 && plan[0]!.before === plan[0]!.after) notes.push("no hookpack hooks were installed; nothing to change.");
   return { plan, notes };
+}
+
+const EXCLUDE_START = "# >>> hookpack: local-scope hook settings (this machine's paths) >>>";
+const EXCLUDE_END = "# <<< hookpack <<<";
+
+/**
+ * hookpack's block in .git/info/exclude: `add` paths go in, `remove` paths go out; an empty block
+ * goes, and a file that held only the block goes too. Nothing for a checkout whose .git is not a
+ * directory (a worktree or submodule: git keeps info/exclude elsewhere).
+ */
+export function planLocalExclude(root: string, add: readonly string[], remove: readonly string[]): FileChange[] {
+  if (add.length === 0 && remove.length === 0) return [];
+  const gitDir = join(root, ".git");
+  if (readIfExists(join(gitDir, "HEAD")) === null) return [];
+  const path = join(gitDir, "info", "exclude");
+  const before = readIfExists(path);
+  const text = before ?? "";
+  const start = text.indexOf(EXCLUDE_START);
+  const end = start === -1 ? -1 : text.indexOf(EXCLUDE_END, start);
+  const current = start === -1 || end === -1 ? [] : text.slice(start + EXCLUDE_START.length, end).split("\n").map((l) => l.trim()).filter(Boolean);
+  const wanted = [...new Set([...current, ...add.map((p) => `/${p.replace(/\\/g, "/")}`)])].filter((p) => !remove.some((r) => p === `/${r}`));
+  const outside = start === -1 || end === -1 ? text : text.slice(0, start) + text.slice(end + EXCLUDE_END.length).replace(/^\n/, "");
+  let after: string | null = wanted.length === 0 ? outside : `${outside}${outside === "" || outside.endsWith("\n") ? "" : "\n"}${EXCLUDE_START}\n${wanted.join("\n")}\n${EXCLUDE_END}\n`;
+  if (before === null && after === "") after = null;
+  if (after === before) return [];
+  return [{ path, before, after, summary: wanted.length > 0 ? `keep ${wanted.join(", ")} out of git in this checkout (.git/info/exclude)` : "take hookpack's lines out of .git/info/exclude" }];
 }

@@ -3,7 +3,8 @@
 // Never npx: it resolves the registry on every tool call and breaks once its cache is cleaned.
 // - Project scope with hookpack as a dependency of the project: the project's own copy,
 //   `node "$CLAUDE_PROJECT_DIR/node_modules/hookpack/dist/hookpack.cjs"`, so the committed
-//   settings file works for every teammate after `npm install`.
+//   settings file works for every teammate after `npm install` (guarded by a file test that
+//   blocks with a one-line reason while the package is missing).
 // - Otherwise: a stable per-user copy of the self-contained bundles under
 //   $HOOKPACK_HOME/runtime/<version>/, run by the absolute path of the node that installed it
 //   (GUI-launched agents often have a PATH without node).
@@ -26,6 +27,10 @@ export function shellQuote(text: string, keep: readonly string[] = []): string {
   for (const name of keep) out = out.split(`\\$${name}`).join(`$${name}`);
   return `"${out}"`;
 }
+
+/** What the project-scope hook command says when the package is not installed (no quote characters). */
+export const MISSING_PACKAGE =
+  "hookpack: this tool call was blocked unchecked: hookpack is not installed in this project (node_modules/hookpack is missing). Run npm install; or, to stop using hookpack, remove its hook entries from the agent settings (next time run hookpack uninstall before npm uninstall).";
 
 export function isProjectDependency(root: string): boolean {
   const manifest = readIfExists(join(root, "package.json"));
@@ -52,8 +57,11 @@ export interface RuntimeOptions {
 
 export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
   if (o.scope === "project" && o.projectDirVariable && isProjectDependency(o.root)) {
-    const script = `$${o.projectDirVariable}/node_modules/hookpack/dist/hookpack.cjs`;
-    return { kind: "project-dependency", command: `node ${shellQuote(script, [o.projectDirVariable])}`, changes: [] };
+    const script = shellQuote(`$${o.projectDirVariable}/node_modules/hookpack/dist/hookpack.cjs`, [o.projectDirVariable]);
+    // After `npm uninstall hookpack`, or in a fresh clone before `npm install`, the file is missing:
+    // say so in one line and block (exit 2), as the failure table does for a call that could not be
+    // checked, instead of node's module-not-found stack and exit 1 (which agents let through).
+    return { kind: "project-dependency", command: `[ -f ${script} ] || { echo '${MISSING_PACKAGE}' >&2; exit 2; }; node ${script}`, changes: [] };
   }
   const target = join(o.hookpackHome, "runtime", o.version);
   const changes: FileChange[] = [];

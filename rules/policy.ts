@@ -216,6 +216,15 @@ export function secretPolicy(policy: Policy, name: string): SecretPolicy | undef
   return policy.secrets.get(name);
 }
 
+/**
+ * A secret in the store that the policy file does not declare (README: "without a policy entry, a
+ * stored secret may be used by any command and the user approves each use"): any program, and
+ * always `ask`, whatever the file's defaults say. undefined when the store does not hold it.
+ */
+export function undeclaredStored(policy: Policy, name: string, stored: readonly string[] | undefined): SecretPolicy | undefined {
+  return stored?.includes(name) ? { name, approval: "ask", ttlMs: policy.defaults.ttlMs } : undefined;
+}
+
 // ----- destination hosts ----------------------------------------------------------------------
 
 const CURL_VALUE_FLAGS = new Set(

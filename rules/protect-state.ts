@@ -39,6 +39,7 @@ const WRITERS = new Set(["rm", "mv", "cp", "tee", "truncate", "ln", "install", "
 const IN_PLACE = new Set(["sed", "perl", "gsed"]);
 const COPIES = new Set(["cp", "ln", "install", "rsync"]);
 const UNINSTALL = "hookpack uninstall";
+const ALLOW = "hookpack allow";
 const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean", "stash"]);
 
 /**
@@ -48,7 +49,7 @@ const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean",
  */
 async function shellEditsHookConfig(command: string, cwd: string, files: readonly string[]): Promise<string | undefined> {
   const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
-  if (!names.some((n) => command.includes(n)) && !/\buninstall\b/.test(command)) return undefined;
+  if (!names.some((n) => command.includes(n)) && !/\buninstall\b/.test(command) && !(/\ballow\b/.test(command) && command.includes("hookpack"))) return undefined;
   const [{ scanShell }, { programOf }] = await Promise.all([import("./shell-scan.js"), import("./secret-refs.js")]);
   const named = (text: string) => {
     const path = resolve(cwd, text.replace(/^of=/, ""));
@@ -66,6 +67,8 @@ async function shellEditsHookConfig(command: string, cwd: string, files: readonl
     // `hookpack uninstall` (directly, through npx, or node …/hookpack.cjs) takes the hooks out.
     const hookpackAt = [program, ...args].findIndex((w) => /(^|\/)hookpack(\.c?js)?$/.test(w));
     if (hookpackAt !== -1 && [program, ...args][hookpackAt + 1] === "uninstall") return UNINSTALL;
+    // `hookpack allow` widens what a secret may be used for: the project policy is the user's call.
+    if (hookpackAt !== -1 && [program, ...args][hookpackAt + 1] === "allow") return ALLOW;
     const writes =
       WRITERS.has(program) ||
       (IN_PLACE.has(program) && args.some((a) => /^-[a-zA-Z]*i|^--in-place/.test(a))) ||
@@ -98,7 +101,9 @@ export const protectHookpackState: Rule = {
             reason:
               config === UNINSTALL
                 ? "hookpack: this command runs `hookpack uninstall`, which takes hookpack's hooks out of this agent; the user must approve it."
-                : `hookpack: this command changes ${config}, where this agent's hooks (hookpack's among them) are registered; the user must approve it.`,
+                : config === ALLOW
+                  ? "hookpack: this command runs `hookpack allow`, which changes which commands may receive a secret (hookpack.json); the user must approve it."
+                  : `hookpack: this command changes ${config}, where this agent's hooks (hookpack's among them) are registered; the user must approve it.`,
           };
     }
     if (event.tool.kind !== "write-file") return { kind: "allow" };

@@ -69,10 +69,11 @@ export const MESSAGES = {
   NOT_IN_SHELL: (tool: string, names: readonly string[], kind: string) =>
     `hookpack blocked this ${tool} call: ${REF_LIST(names)} can only be used in a shell command, where hookpack injects the value at run time; ${kind === "mcp" ? "MCP tool arguments" : "this tool's input"} would carry the value itself. Use a shell command (e.g. curl) with the reference, or ask the user.`,
   POLICY_INVALID: (error: PolicyError) => `hookpack blocked this command: the project policy is invalid: ${error.message}. Ask the user to fix ${error.path} (\`hookpack doctor\` explains it).`,
-  UNKNOWN: (names: readonly string[], policy: Policy, stored: string[] | undefined) =>
-    policy.path
-      ? `hookpack blocked this command: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} not declared in the project policy ${policy.path}. Known secrets: ${[...(policy.secrets?.keys() ?? [])].join(", ") || "none"}. Use one of those, or ask the user to add an entry for ${names[0]} to hookpack.json.`
-      : `hookpack blocked this command: there is no secret named ${names.join(", ")} in the hookpack store. Known secrets: ${stored?.join(", ") || "none"}. Ask the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).`,
+  UNKNOWN: (names: readonly string[], policy: Policy, stored: string[] | undefined) => {
+    // Every name the agent could use: the policy's entries and the store's (undeclared ones ask).
+    const known = [...new Set([...(policy.secrets?.keys() ?? []), ...(stored ?? [])])];
+    return `hookpack blocked this command: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} not in the hookpack store${policy.path ? ` and not declared in the project policy ${policy.path}` : ""}. ${known.length > 0 ? `Known secrets: ${known.join(", ")}. Use one of those, or ask` : "No secret is stored yet. Ask"} the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).`;
+  },
   NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined) =>
     `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.`,
   REWRITTEN: (names: readonly string[], grant: string, expiresAt: string, approval: Approval) =>
@@ -185,7 +186,7 @@ export const rewriteSecretRefs: Rule = {
       throw new Error("the $secret: broker is not available in this hook");
     }
 
-    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy }, { analyzeCommand, brokeredArgv, brokeredCommand, innerScript }] = await heavy();
+    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, undeclaredStored }, { analyzeCommand, brokeredArgv, brokeredCommand, innerScript }] = await heavy();
     const analysis = analyzeCommand(tool.command);
     if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
     if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
@@ -203,12 +204,12 @@ export const rewriteSecretRefs: Rule = {
       throw error;
     }
     const stored = host.storedNames();
-    const entries = analysis.names.map((name) => ({ name, entry: secretPolicy(policy, name) }));
+    const entries = analysis.names.map((name) => ({ name, entry: secretPolicy(policy, name) ?? undeclaredStored(policy, name, stored) }));
     const unknown = entries.filter(({ name, entry }) => !entry || (!entry.provider && !(stored ?? []).includes(name))).map((e) => e.name);
     if (unknown.length > 0) return deny("REF_UNKNOWN", MESSAGES.UNKNOWN(unknown, policy, stored));
 
     for (const use of analysis.uses) {
-      const entry = secretPolicy(policy, use.name)!;
+      const entry = entries.find((e) => e.name === use.name)!.entry!;
       const match = matchUse(entry, use);
       if (!match.ok) return deny("REF_NOT_ALLOWED", MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path));
     }

@@ -70,10 +70,30 @@ export const STATE_PATHS: readonly StatePath[] = [
   { id: "netrc-windows", pattern: "_netrc", kind: "secret-file", owner: "curl/git", why: "login credentials", git: true, npm: true, severity: "error" },
   { id: "git-credentials", pattern: ".git-credentials", kind: "secret-file", owner: "git", why: "stored git credentials", git: true, npm: true, severity: "error" },
   { id: "pypirc", pattern: ".pypirc", kind: "secret-file", owner: "PyPI", why: "upload credentials", git: true, npm: true, severity: "error" },
+  // hookpack's own per-user state, wherever it ended up (an empty HOME once put it in the project).
+  // store.json and the audit log have generic names: they are recognised by content as well.
+  { id: "hookpack-home", pattern: "**/.hookpack/", kind: "secret-file", owner: "hookpack", why: "hookpack's per-user state: the secret store, its key, grants and the audit log", git: true, npm: true, severity: "error" },
+  { id: "hookpack-store-key", pattern: "store.key", kind: "secret-file", owner: "hookpack", why: "the key that decrypts hookpack's secret store", git: true, npm: true, severity: "error" },
+  { id: "hookpack-audit-key", pattern: "audit.key", kind: "secret-file", owner: "hookpack", why: "the key of hookpack's audit log", git: true, npm: true, severity: "error" },
+  { id: "hookpack-hook-cache", pattern: "hook-cache.json", kind: "secret-file", owner: "hookpack", why: "hookpack's fingerprints of stored secrets", git: true, npm: true, severity: "error" },
   // .npmrc is often committed (registry settings); whether it holds a token is a content question.
   // npm never packs it, but yarn 4 and pnpm 10 (via `files`) can.
   { id: "npmrc", pattern: ".npmrc", kind: "secret-file", owner: "npm", why: "registry config that may hold an _authToken", git: false, npm: true, severity: "warning" },
 ];
+
+/** hookpack's own files recognised by content, whatever they are called now. */
+const OWN_CONTENT: ReadonlyArray<{ re: RegExp; id: string; why: string }> = [
+  { re: /"format"\s*:\s*"hookpack-store"/, id: "hookpack-store", why: "hookpack's encrypted secret store (with its key, every value in it can be read)" },
+  { re: /"format"\s*:\s*"hookpack-hook-cache"/, id: "hookpack-hook-cache", why: "hookpack's fingerprints of stored secrets" },
+  { re: /^\{"v":1,"seq":\d+,"ts":"[^"]+","kind":"[a-z-]+"/m, id: "hookpack-audit-log", why: "hookpack's audit log (which secrets were used where)" },
+];
+
+/** Is this text one of hookpack's own state files (the store, the hook cache, the audit log)? Looks at the first 4 KB. */
+export function hookpackFileByContent(text: string): StatePath | undefined {
+  const head = text.slice(0, 4096);
+  const hit = OWN_CONTENT.find((c) => c.re.test(head));
+  return hit && { id: hit.id, pattern: "", kind: "secret-file", owner: "hookpack", why: hit.why, git: true, npm: true, severity: "error" };
+}
 
 function globToRegExp(glob: string): string {
   let out = "";

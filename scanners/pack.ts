@@ -7,7 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
-import { matchStatePath } from "../rules/state-catalog.js";
+import { hookpackFileByContent, matchStatePath } from "../rules/state-catalog.js";
 import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, warmUpPrefilter, type ContentScanOptions } from "./content.js";
 import { readTar, type TarEntry, type TarLimits } from "./tar.js";
 
@@ -216,6 +216,8 @@ export async function scanTarball(data: Buffer, options: PackScanOptions = {}): 
     if (e.body.subarray(0, 8000).includes(0)) continue; // binary
     const text = e.body.toString("utf8");
     scannedBytes += e.size;
+    const own = entry || allow.allowsPath(path) ? undefined : hookpackFileByContent(text);
+    if (own) findings.push({ kind: own.kind, severity: own.severity, path, ruleId: own.id, message: `a credential file is in the package: ${own.why}` });
     if (!mayHoldSecret(text, options)) continue;
     const hits = await scanText(text, path, options);
     for (const h of hits) {

@@ -3,7 +3,7 @@
 // streams every pushed commit; merges are read with `--cc` so an "evil merge" resolution is seen;
 // user config that could hide or reshape content (textconv, external diff, colour, prefixes,
 // quoting) is switched off on the command line. See reference/publish-and-git.md §B1.
-import { matchStatePath, type StatePath } from "../rules/state-catalog.js";
+import { hookpackFileByContent, matchStatePath, type StatePath } from "../rules/state-catalog.js";
 import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, warmUpPrefilter, type ContentScanOptions, type SecretHit } from "./content.js";
 import { gitLines, gitText, readObjects, unquoteGitPath } from "./git.js";
 
@@ -71,6 +71,11 @@ export interface PushScanOptions extends ContentScanOptions {
   updates: readonly PushUpdate[];
   /** Largest blob read whole (binary-marked files, pushed blobs/trees). Default 4 MiB. */
   maxBlobBytes?: number;
+  /**
+   * false: scan exactly the given ranges, even commits a remote already has (a pull request's
+   * commits in CI are on the remote's tracking refs). Default true (a push sends only new commits).
+   */
+  excludeRemotes?: boolean;
 }
 
 export interface PushScanResult {
@@ -119,8 +124,9 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
   const remotes = new Set((await gitText(["remote"], git)).split("\n").map((s) => s.trim()).filter(Boolean));
   const named = options.remote !== undefined && remotes.has(options.remote);
   // `--remotes=<name>` only matches a configured remote; pushing to a URL excludes what any remote has.
-  const exclude = named ? `--remotes=${options.remote!.replace(/[*?[\]\\]/g, "\\$&")}` : "--remotes";
-  const excluded = named ? `commits already on ${options.remote}'s remote-tracking refs` : "commits already on any remote-tracking ref";
+  // A glob that matches no ref excludes nothing (an explicit range scans every commit in it).
+  const exclude = options.excludeRemotes === false ? "--glob=refs/hookpack-matches-nothing/*" : named ? `--remotes=${options.remote!.replace(/[*?[\]\\]/g, "\\$&")}` : "--remotes";
+  const excluded = options.excludeRemotes === false ? "nothing (an explicit range)" : named ? `commits already on ${options.remote}'s remote-tracking refs` : "commits already on any remote-tracking ref";
   if (pushing.length === 0) return { findings, commits: 0, bytes: 0, objects: 0, excluded, notes };
 
   // Object types: local oids, peeled; remote oids, to know whether they exist here.
@@ -175,6 +181,11 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       if (f.binary) binaries.push({ commit, path: f.path });
       if (f.lines.length === 0) return undefined;
       const text = f.lines.join("\n");
+      // hookpack's own store or audit log under any name: by content.
+      const own = f.isNew && !allow.allowsPath(f.path) ? hookpackFileByContent(text) : undefined;
+      if (own && !findings.some((x) => x.commit === commit && x.path === f.path && x.kind === "state-path")) {
+        findings.push({ kind: "state-path", commit, subject, path: f.path, ruleId: own.id, label: `${own.owner}: ${own.why}` });
+      }
       if (!mayHoldSecret(text, options)) return undefined;
       const at = { commit, subject };
       return scanText(text, f.path, options).then((hits) => {

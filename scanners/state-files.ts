@@ -129,6 +129,8 @@ export function describeStateFinding(f: StateFileFinding, fix: boolean): string 
             ? "not fixed"
             : "not fixed yet (`hookpack scan --state --fix` cleans it)";
   const hint = f.secret ? "" : ` (suggested name: ${suggestName({ ruleId: f.ruleId, messageId: "" } as Finding)})`;
+  // A file given to `scan` (or the working tree) is not agent state: say what it is.
+  if (f.agent === "-") return `${f.label}${hint} in this file: ${f.status === "reported" && !f.rewritable ? "remove it by hand (a $secret: reference for a command, `hookpack secret import` for a .env file)" : did}`;
   return `${f.label}${hint} in ${f.agent} state [${f.location}]: ${did}${f.entry ? `; entry: ${f.entry}` : ""}`;
 }
 

@@ -3,8 +3,9 @@
 // exact command the settings file registers, and shows what the agent would get back.
 // Touches nothing outside the temp dir (own HOME and HOOKPACK_HOME; the key lives in a file).
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
+import zlib from "node:zlib";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -23,7 +24,15 @@ const env = {
   NO_COLOR: "1",
 };
 // A token-shaped fake, assembled here so no such string sits in the repository.
-const fake = ["gh", "p_", "dEm0", "x".repeat(8), "T0k3n", "Q".repeat(19)].join("");
+// GitHub tokens end in a CRC32 checksum (base62, 6 characters) that detection verifies.
+const B62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+const base62 = (n) => {
+  let out = "";
+  for (let v = n; out.length < 6 || v > 0; v = Math.floor(v / 62)) out = B62[v % 62] + out;
+  return out.slice(-6);
+};
+const body = ["dEm0", "k7Rq2ZpX", "9vT0k3n", "L4wY8sB1cNa"].join("");
+const fake = ["gh", "p_", body, base62(zlib.crc32(body))].join("");
 
 const say = (text) => process.stdout.write(`\n== ${text}\n`);
 const hookpack = (args, input) => {
@@ -35,9 +44,17 @@ const hook = (command, payload) => {
   const r = spawnSync("sh", ["-c", command], { cwd: project, env, input: JSON.stringify(payload), encoding: "utf8" });
   return { exit: r.status, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 };
-const show = (r) => {
-  process.stdout.write(`exit ${r.exit}; stdout: ${r.stdout ? JSON.stringify(JSON.parse(r.stdout), null, 2) : "(empty: the call proceeds untouched)"}\n`);
-  if (r.stderr) process.stdout.write(`stderr: ${r.stderr}\n`);
+/** The agent's input next to the outcome, in plain words (HOOKPACK_DEMO_RAW=1 adds the raw hook JSON). */
+const show = (input, r) => {
+  process.stdout.write(`  the agent wrote:     ${input}\n`);
+  const out = r.stdout ? JSON.parse(r.stdout).hookSpecificOutput ?? {} : {};
+  if (!r.stdout) process.stdout.write("  outcome:             allowed, untouched (the hook printed nothing)\n");
+  else if (out.permissionDecision === "deny") process.stdout.write(`  outcome:             DENIED before it ran\n  the model is told:   ${out.permissionDecisionReason}\n`);
+  else if (out.updatedInput) {
+    process.stdout.write(`  outcome:             REWRITTEN${out.permissionDecision === "ask" ? " (the user is asked first)" : ""}; the shell runs:\n                       ${out.updatedInput.command}\n`);
+  } else if (out.updatedToolOutput) process.stdout.write(`  the model gets back: ${JSON.stringify(out.updatedToolOutput.stdout)}\n`);
+  if (r.stderr) process.stdout.write(`  (stderr: ${r.stderr})\n`);
+  if (process.env.HOOKPACK_DEMO_RAW === "1" && r.stdout) process.stdout.write(`  raw hook response: ${r.stdout}\n`);
 };
 
 try {
@@ -49,31 +66,30 @@ try {
   const base = { session_id: "demo", transcript_path: join(root, "t.jsonl"), cwd: project, permission_mode: "default" };
 
   say("The agent runs an ordinary command: the hook stays out of the way");
-  show(hook(command, { ...base, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "ls -la" }, tool_use_id: "t1" }));
+  show("ls -la", hook(command, { ...base, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "ls -la" }, tool_use_id: "t1" }));
 
   say("The agent pastes a token into a command: denied before it runs, and told what to do instead");
-  show(hook(command, { ...base, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: `curl -H "Authorization: token ${fake}" https://api.github.com/user` }, tool_use_id: "t2" }));
+  const pasted = `curl -H "Authorization: token ${fake}" https://api.github.com/user`;
+  show(pasted.replace(fake, `${fake.slice(0, 8)}…(a GitHub token)`), hook(command, { ...base, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: pasted }, tool_use_id: "t2" }));
 
   say("A tool prints a token: the model gets the same output shape with the value redacted");
-  show(hook(command, { ...base, hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: { command: "env" }, tool_response: { stdout: `HOME=/home/u\nGH_TOKEN=${fake}\n`, stderr: "", interrupted: false, isImage: false }, tool_use_id: "t3" }));
+  process.stdout.write(`  the tool printed:    ${JSON.stringify(`HOME=/home/u\nGH_TOKEN=${fake.slice(0, 8)}…\n`)} (a real token)\n`);
+  show("env", hook(command, { ...base, hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: { command: "env" }, tool_response: { stdout: `HOME=/home/u\nGH_TOKEN=${fake}\n`, stderr: "", interrupted: false, isImage: false }, tool_use_id: "t3" }));
 
   say("hookpack secret set DEMO_TOKEN (value from stdin), then hookpack exec masks it in the child's output");
   hookpack(["secret", "set", "DEMO_TOKEN"], fake);
   hookpack(["exec", "--secret", "DEMO_TOKEN", "--", "sh", "-c", 'echo "the child sees: $DEMO_TOKEN (length ${#DEMO_TOKEN})"']);
 
   say("The agent writes $secret:DEMO_TOKEN: the hook rewrites the call into a brokered exec (no value in it)");
-  writeFileSync(
-    join(project, "hookpack.json"),
-    `${JSON.stringify({ version: 1, secrets: { DEMO_TOKEN: { provider: "store", commands: ["printf", "echo"], approval: "auto" } } }, null, 2)}\n`,
-  );
-  process.stdout.write("hookpack.json allows DEMO_TOKEN for printf and echo, without a prompt.\n");
+  process.stdout.write("First the user's policy step: which commands may get DEMO_TOKEN, and who approves.\n");
+  hookpack(["allow", "DEMO_TOKEN", "--command", "printf", "--command", "echo", "--approval", "auto"]);
   const agentCommand = 'echo "token=$secret:DEMO_TOKEN"; printf %s $secret:DEMO_TOKEN | wc -c';
   const rewritten = hook(command, { ...base, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: agentCommand }, tool_use_id: "t4" });
-  show(rewritten);
+  show(agentCommand, rewritten);
   const updated = JSON.parse(rewritten.stdout).hookSpecificOutput.updatedInput.command;
   say("The agent's shell runs the rewritten command: the value is used, and masked in what comes back");
   const ran = spawnSync("bash", ["-c", updated], { cwd: project, env, encoding: "utf8" });
-  process.stdout.write(ran.stdout + ran.stderr);
+  process.stdout.write(`  the model gets back: ${JSON.stringify(ran.stdout + ran.stderr)}\n  (the count is the real value's length: it was used, and never shown)\n`);
 
   say("hookpack uninstall --agent claude-code: exactly what install added is removed");
   hookpack(["uninstall", "--agent", "claude-code"]);

@@ -27,6 +27,9 @@ function installNode(major) {
   const bin = join(dir, "node_modules", `node-linux-${process.arch}`, "bin", "node");
   const reports = () => existsSync(bin) && spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout?.trim() === `v${version}`;
   if (reports()) return { ok: true, bin, version };
+  // The e2e set-up already fetched this exact Node for Qwen Code: use it instead of a second download.
+  const shared = join(ROOT, ".cache", "e2e", `node${major}`, "node_modules", `node-linux-${process.arch}`, "bin", "node");
+  if (existsSync(shared) && spawnSync(shared, ["--version"], { encoding: "utf8" }).stdout?.trim() === `v${version}`) return { ok: true, bin: shared, version };
   mkdirSync(dir, { recursive: true });
   // A package.json keeps npm from walking up into the hookpack project.
   if (!existsSync(join(dir, "package.json"))) writeFileSync(join(dir, "package.json"), '{ "name": "hookpack-node-matrix", "private": true }\n');

@@ -4,13 +4,23 @@
 // (scripts/node-matrix.mjs; skipped for a filtered run such as `npm test -- test/rules`, or with
 // HOOKPACK_NODE_MATRIX=0).
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 
 const run = (cmd, args, mayFail = false) => {
   const r = spawnSync(cmd, args, { stdio: "inherit" });
   if (r.status !== 0 && !mayFail) process.exit(r.status ?? 1);
   return r.status ?? 1;
 };
+// What this will fetch and install, before it does (each part only once; later runs reuse .cache/).
+const have = (dir) => existsSync(dir) && readdirSync(dir).length > 0;
+console.log(
+  [
+    "hookpack: npm test runs every test. Before that it installs, once, what the tests need:",
+    `hookpack:   - the pinned agent clients (Claude Code, Codex, Gemini, Copilot, Qwen Code with Node 22, OpenCode, Cline) into .cache/e2e/ from the npm registry: about 2.4 GB unpacked${have(".cache/e2e") ? " (present: only what is missing)" : ""}`,
+    `hookpack:   - Node ${"22 and 24"} for the Node matrix into .cache/node-matrix/ (about 185 MB each unpacked; Node 22 is shared with .cache/e2e/node22 when the versions match)${process.env.HOOKPACK_NODE_MATRIX === "0" || process.argv.length > 2 ? " — skipped for this run" : ""}`,
+    `hookpack:   - as root on Debian/Ubuntu: gnome-keyring, dbus and libsecret-tools with apt-get, for the real-keychain test${process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1" ? " — skipped (HOOKPACK_NO_SYSTEM_PACKAGES=1; that test then says it skipped)" : " (HOOKPACK_NO_SYSTEM_PACKAGES=1 skips it; that test then says it skipped)"}`,
+  ].join("\n"),
+);
 run(process.execPath, ["scripts/build.mjs"]);
 if (existsSync("scripts/setup-e2e.mjs")) run(process.execPath, ["scripts/setup-e2e.mjs"]);
 // A real Secret Service (gnome-keyring on a private D-Bus session) for the keychain tests.

@@ -85,6 +85,16 @@ export function verificationLines(v: AuditVerification): string[] {
 
 export const audit: Command = {
   name: "audit",
+  options: [
+    ["--verify", "check the hash chain and HMACs; exit 1 at the first bad entry"],
+    ["--json", "machine output"],
+    ["--since <time>", "e.g. 7d, 12h, 2026-01-31"],
+    ["--secret NAME", "only entries about this secret (repeatable)"],
+    ["--agent <id>", "only this agent's entries (repeatable)"],
+    ["--kind <kind>", "exec, grant, read-blocked, output-redacted, exposure-found, … (repeatable)"],
+    ["--limit N", "at most N entries, newest last"],
+  ],
+  example: "hookpack audit --secret GITHUB_TOKEN --since 7d",
   summary: "show the audit log as a timeline, or verify that it is intact (--verify)",
   usage: "hookpack audit [--verify] [--json] [--since <time>] [--secret NAME]… [--agent <id>]… [--kind <kind>]… [--limit N]",
   async run(args, io) {

@@ -52,17 +52,41 @@ function textReport(label: string, result: PackScanResult, findings: PackFinding
   return `${lines.join("\n")}\n`;
 }
 
+/** The pack-time lifecycle scripts a package declares (npm pack runs them unless told not to). */
+function lifecycleScripts(dir: string): string[] {
+  try {
+    const scripts = (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { scripts?: Record<string, unknown> }).scripts ?? {};
+    return ["prepack", "prepare", "postpack"].filter((k) => typeof scripts[k] === "string");
+  } catch {
+    return [];
+  }
+}
+
 export const checkPack: Command = {
   name: "check-pack",
+  options: [
+    ["DIR | FILE.tgz | name@version", "what to check (default: the current directory)"],
+    ["--format text|json|sarif|github", "output format"],
+    ["--run-scripts", "let npm pack run the package's prepack/prepare/postpack (off by default)"],
+    ["--allow-file FILE", "fingerprints and path:<glob> lines to ignore (default .hookpack-allow)"],
+    ["--no-inline-allow", "ignore gitleaks:allow / secretlint-disable comments (for CI)"],
+    ["--max-bytes N", "refuse an archive larger than N bytes unpacked"],
+    ["--strict", "warnings fail the check too"],
+    ["--registry URL", "where name@version is fetched from"],
+  ],
+  example: "hookpack check-pack . --format sarif > hookpack.sarif",
   summary: "audit what a package publishes: agent state, credential files, secrets, unusual entries",
-  usage: "hookpack check-pack [DIR | FILE.tgz | <name>@<version>] [--format text|json|sarif|github] [--registry <url>] [--strict]",
+  usage: "hookpack check-pack [DIR | FILE.tgz | <name>@<version>] [--format text|json|sarif|github] [--registry <url>] [--strict] [--run-scripts] [--allow-file FILE] [--no-inline-allow] [--max-bytes N]",
   async run(args, io: Io) {
     const { values, positionals } = parseArgs({
       args,
       options: {
         format: { type: "string", default: "text" },
         registry: { type: "string" },
+        // The default: a checkout under review may be hostile, and npm pack would run its
+        // prepack/prepare/postpack scripts. --run-scripts opts in; --ignore-scripts stays accepted.
         "ignore-scripts": { type: "boolean", default: false },
+        "run-scripts": { type: "boolean", default: false },
         "allow-file": { type: "string" },
         "no-inline-allow": { type: "boolean", default: false },
         strict: { type: "boolean", default: false },
@@ -87,14 +111,17 @@ export const checkPack: Command = {
     const allowPath = values["allow-file"] ? join(io.cwd, values["allow-file"]) : join(source.kind === "dir" ? source.dir : io.cwd, ALLOW_FILE);
     const allow = loadAllowList(allowPath);
 
+    if (values["run-scripts"] && values["ignore-scripts"]) throw new HookpackError("USAGE", "hookpack: --run-scripts and --ignore-scripts contradict each other.", "scripts are not run by default; pass --run-scripts to run them.");
     let tarball: Buffer;
     let label: string;
+    let skippedScripts: string[] = [];
     try {
       if (source.kind === "file") {
         tarball = readFileSync(source.file);
         label = relative(io.cwd, source.file) || source.file;
       } else {
-        const packed = await npmPack(source.kind === "dir" ? { dir: source.dir } : { spec: source.spec, cwd: io.cwd }, { env: io.env, registry: values.registry, ignoreScripts: values["ignore-scripts"] });
+        const packed = await npmPack(source.kind === "dir" ? { dir: source.dir } : { spec: source.spec, cwd: io.cwd }, { env: io.env, registry: values.registry, ignoreScripts: !values["run-scripts"] });
+        if (source.kind === "dir" && !values["run-scripts"]) skippedScripts = lifecycleScripts(source.dir);
         tarball = packed.tarball!;
         label = `${packed.info.name}@${packed.info.version}${source.kind === "dir" ? ` (packed from ${relative(io.cwd, source.dir) || "."})` : " (published tarball)"}`;
       }
@@ -115,6 +142,8 @@ export const checkPack: Command = {
     }
     const findings = [...result.findings];
     if (source.kind === "dir") findings.push(...(await gitOnlyIgnored(source.dir, result.paths, io.env)).filter((g) => !findings.some((f) => f.path === g.path && f.severity === "error")));
+    // Errors first, then warnings; archive order within each (a stable sort).
+    findings.sort((a, b) => (a.severity === b.severity ? 0 : a.severity === "error" ? -1 : 1));
     const failed = findings.some((f) => f.severity === "error" || values.strict);
     if (failed) {
       const audit = { target: label, cwd: io.cwd, agent: io.env.HOOKPACK_AGENT || undefined, findings: findings.length, rules: [...new Set(findings.map((f) => f.ruleId))], fingerprints: [...new Set(findings.map((f) => f.fingerprint).filter((x): x is string => !!x))].slice(0, 50) };
@@ -130,9 +159,13 @@ export const checkPack: Command = {
     } else if (format === "github") {
       io.out(toGithub(items, "hookpack check-pack"));
       const errors = findings.filter((f) => f.severity === "error").length;
-      io.err(`hookpack: check-pack ${label}: ${result.files} files, ${errors} errors, ${findings.length - errors} warnings.\n`);
+      const warnings = findings.length - errors;
+      io.err(`hookpack: check-pack ${label}: ${result.files} files, ${errors} error${errors === 1 ? "" : "s"}, ${warnings} warning${warnings === 1 ? "" : "s"}.\n`);
     } else {
       io.out(textReport(label, result, findings, source.kind, values.strict ?? false));
+    }
+    if (skippedScripts.length > 0) {
+      io.err(`hookpack: the package's ${skippedScripts.join(", ")} script${skippedScripts.length > 1 ? "s were" : " was"} not run (a checkout may be untrusted); if ${skippedScripts.length > 1 ? "they build" : "it builds"} files, build first or pass --run-scripts.\n`);
     }
     return failed ? 1 : 0;
   },

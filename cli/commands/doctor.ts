@@ -11,6 +11,12 @@ const LABEL: Record<CheckStatus, string> = { ok: "ok  ", info: "info", warn: "WA
 
 export const doctor: Command = {
   name: "doctor",
+  options: [
+    ["--json", "machine output"],
+    ["--all", "every project hookpack was installed into, not only this one"],
+    ["--no-run", "do not run the registered hook commands once"],
+  ],
+  example: "hookpack doctor",
   summary: "check that hookpack is installed and working here, with one fix for every problem",
   usage: "hookpack doctor [--json] [--all] [--no-run]",
   async run(args, io) {

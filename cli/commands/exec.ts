@@ -10,6 +10,12 @@ const USAGE = "hookpack exec [--grant ID] [--secret NAME[=ENVVAR]]… [--cap NAM
 
 export const exec: Command = {
   name: "exec",
+  options: [
+    ["--secret NAME[=ENVVAR]", "put a stored secret into the child's environment (repeatable)"],
+    ["--env-file FILE", "a dotenv file whose $secret:NAME references are resolved"],
+    ["--grant <id>", "the single-use grant a hook's rewrite carries (not for people)"],
+  ],
+  example: "hookpack exec --secret GITHUB_TOKEN=GH_TOKEN -- gh api user",
   summary: "run a command with secrets injected into its environment only; its output is masked",
   usage: USAGE,
   async run(args, io) {

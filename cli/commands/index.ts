@@ -9,8 +9,9 @@ import { audit } from "./audit.js";
 import { revoke } from "./revoke.js";
 import { doctor } from "./doctor.js";
 import { scan } from "./scan.js";
+import { allow } from "./allow.js";
 import { broker } from "./broker.js";
 import { run } from "./run.js";
 import { leases } from "./leases.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke, leases, doctor, scan, run, broker];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, allow, audit, revoke, leases, doctor, scan, run, broker];

@@ -64,8 +64,41 @@ function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>
   }
 }
 
+/** What the user must still do, per agent (the one step that otherwise hides in the notes). */
+const AGENT_STEP: Partial<Record<string, string>> = {
+  codex: "start `codex` here, type `/hooks` and trust the three hookpack entries: until then Codex runs none of them",
+  gemini: "start Gemini CLI here and accept the hookpack hooks it asks about",
+  copilot: "trust this folder in Copilot CLI: repository hooks load only there",
+  cursor: "trust this workspace in Cursor (`cursor-agent --trust`)",
+  opencode: "restart OpenCode: the plugin loads when it starts",
+};
+
+/** A short block at the end of install: the steps left, in order. */
+function nextSteps(adapters: readonly Adapter[], applied: ReturnType<typeof pending>, ctx: InstallContext, aider: boolean): string {
+  const steps: string[] = [];
+  for (const a of adapters) {
+    const step = AGENT_STEP[a.id];
+    if (step) steps.push(`${a.displayName}: ${step}.`);
+  }
+  if (aider) steps.push("Aider: start it with the SHELL=… line above.");
+  const committed = applied.filter((c) => c.after !== null && c.path.startsWith(ctx.root) && /(^|\/)(hookpack\.json|\.gitignore|\.claude\/settings\.json|\.gemini\/settings\.json|\.qwen\/settings\.json|\.github\/hooks\/hookpack\.json|\.cursor\/hooks\.json)$/.test(c.path));
+  if (committed.length > 0) steps.push(`commit ${committed.map((c) => relative(ctx.root, c.path)).join(", ")} so teammates get the same protection.`);
+  steps.push('store a secret the agent may use: `printf %s "$TOKEN" | hookpack secret set NAME` (the agent writes $secret:NAME).');
+  steps.push("check the set-up: `hookpack doctor`.");
+  return ["hookpack: next steps:", ...steps.map((t, i) => `hookpack:   ${i + 1}. ${t}`), ""].join("\n");
+}
+
 export const install: Command = {
   name: "install",
+  options: [
+    ["--agent <id>[,<id>…]", "claude-code, codex, gemini, copilot, cline, opencode, cursor, windsurf, qwen, aider"],
+    ["--scope project|local|user", "which settings file: committed, this checkout only, or all your projects"],
+    ["--dry-run", "print the plan; write nothing"],
+    ["--no-git-hook", "do not install git's pre-push hook"],
+    ["--no-ignore-files", "do not add the agent-state block to .gitignore and friends"],
+    ["--publish-gate", "also run `hookpack check-pack .` in package.json's prepublishOnly"],
+  ],
+  example: "hookpack install --agent claude-code",
   summary: "register hookpack's hooks in an agent's config",
   usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate] [--sandbox]",
   async run(args, io) {
@@ -84,15 +117,24 @@ export const install: Command = {
       for (const note of aider) io.out(`hookpack: ${note}\n`);
       return 0;
     }
-    report(io, ctx, applyPlan(plan), false);
+    const applied = applyPlan(plan);
+    report(io, ctx, applied, false);
     for (const note of [...notes, ...aider]) io.out(`hookpack: ${note}\n`);
     if (options.ignoreFiles) for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
+    io.out(nextSteps(options.adapters, applied, ctx, options.aider));
     return 0;
   },
 };
 
 export const uninstall: Command = {
   name: "uninstall",
+  options: [
+    ["--agent <id>[,<id>…]", "the agents to take hookpack out of"],
+    ["--scope project|local|user", "the settings file install wrote"],
+    ["--dry-run", "print the plan; write nothing"],
+    ["--publish-gate", "also take check-pack out of prepublishOnly"],
+  ],
+  example: "hookpack uninstall --agent claude-code",
   summary: "remove exactly what install added",
   usage: "hookpack uninstall --agent <id>[,<id>…] [--scope project|local|user] [--dry-run]",
   async run(args, io) {

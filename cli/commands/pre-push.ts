@@ -74,8 +74,16 @@ function textReport(findings: PushFinding[], remote: string | undefined, refs: s
 
 export const prePush: Command = {
   name: "pre-push",
+  options: [
+    ["<remote> [<url>]", "what git passes the hook; refs arrive on stdin"],
+    ["--range BASE..HEAD", "scan every commit of a range (CI: a pull request), even ones a remote has"],
+    ["--format text|json|github", "output format"],
+    ["--allow-file FILE", "fingerprints and path:<glob> lines to ignore (default .hookpack-allow)"],
+    ["--no-inline-allow", "ignore gitleaks:allow / secretlint-disable comments (for CI)"],
+  ],
+  example: "hookpack pre-push --range \"$BASE_SHA..$HEAD_SHA\" --format github",
   summary: "git's pre-push hook: scan every commit being pushed for secrets and agent state",
-  usage: "hookpack pre-push [<remote> [<url>]] [--format text|json|github] [--no-inline-allow]",
+  usage: "hookpack pre-push [<remote> [<url>]] [--range BASE..HEAD] [--format text|json|github] [--allow-file FILE] [--no-inline-allow]",
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -83,6 +91,7 @@ export const prePush: Command = {
         format: { type: "string", default: "text" },
         "allow-file": { type: "string" },
         "no-inline-allow": { type: "boolean", default: false },
+        range: { type: "string" },
       },
       strict: true,
       allowPositionals: true,
@@ -96,7 +105,15 @@ export const prePush: Command = {
     try {
       let remote = positionals[0];
       let updates: PushUpdate[];
-      if (io.stdin.isTTY) {
+      let excludeRemotes = true;
+      if (values.range !== undefined) {
+        // CI: a pull request's commits, BASE..HEAD, whether or not a remote already has them.
+        const m = /^([^.\s]+)\.\.([^.\s]+)$/.exec(values.range);
+        if (!m) throw new HookpackError("USAGE", `hookpack: --range "${values.range}" is not BASE..HEAD.`, 'e.g. --range "$BASE_SHA..$HEAD_SHA" (the pull request\'s base and head commits).');
+        const [base, head] = [(await gitText(["rev-parse", "--verify", `${m[1]}^{commit}`], { cwd, env: io.env })).trim(), (await gitText(["rev-parse", "--verify", `${m[2]}^{commit}`], { cwd, env: io.env })).trim()];
+        updates = [{ localRef: m[2]!, localOid: head, remoteRef: values.range, remoteOid: base }];
+        excludeRemotes = false;
+      } else if (io.stdin.isTTY) {
         const current = await currentBranchUpdate(cwd, io.env);
         remote ??= current.remote;
         updates = current.updates;
@@ -104,7 +121,7 @@ export const prePush: Command = {
         updates = parsePushInput(await readAll(io.stdin));
       }
       const extraMatcher = managedValueMatcher(hookpackHome(io));
-      const result = await scanPushRange({ cwd, env: io.env, remote, updates, allow, inlineAllow: !values["no-inline-allow"], extraMatcher });
+      const result = await scanPushRange({ cwd, env: io.env, remote, updates, allow, inlineAllow: !values["no-inline-allow"], extraMatcher, excludeRemotes });
       const refs = updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
       if (result.findings.some(blocks)) {
         const f = result.findings.filter(blocks);

@@ -141,6 +141,12 @@ const when = (ts: string) => ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
 
 export const revoke: Command = {
   name: "revoke",
+  options: [
+    ["--since <time>", "how far back to list its uses (default 30d)"],
+    ["--leases", "revoke every open lease now (no NAME)"],
+    ["--json", "machine output"],
+  ],
+  example: "hookpack revoke GITHUB_TOKEN",
   summary: "revoke a secret: refuse every reference, invalidate grants, show what used it and how to rotate it; --leases: revoke every open lease now",
   usage: "hookpack revoke NAME [--since <time>] [--json] | hookpack revoke --leases [--json]",
   async run(args, io: Io) {
@@ -163,7 +169,7 @@ export const revoke: Command = {
     const meta = store?.meta(name);
     if (!meta && usage.entries === 0 && !records.some((r) => r.kind === "secret-revoked" && r.secret === name)) {
       const known = store?.list().map((m) => m.name) ?? [];
-      throw new HookpackError("SECRET_UNKNOWN", `hookpack: ${name} is not in the secret store and the audit log never saw it; nothing was revoked.`, known.length ? `known secrets: ${known.join(", ")}.` : "check the name (`hookpack secret list`).");
+      throw new HookpackError("SECRET_UNKNOWN", `hookpack: ${name} is not in the secret store and the audit log never saw it; nothing was revoked.`, known.length ? `known secrets: ${known.join(", ")}.` : "check the name (`hookpack secret list`).", 1);
     }
 
     // The shape of a stored value says who issued it; it is looked at in memory and dropped.

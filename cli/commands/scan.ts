@@ -11,6 +11,8 @@ import { openStore, storePath } from "../../broker/store.js";
 import { HookpackError } from "../../installer/errors.js";
 import { secretScanner } from "../../rules/secretlint.js";
 import { toSarif } from "../../scanners/report.js";
+import { gitText } from "../../scanners/git.js";
+import { entrySecrets, readAuditLog } from "../../broker/audit-verify.js";
 import { describeStateFinding, scanStateFiles, stateReportItems, type StateScanResult } from "../../scanners/state-files.js";
 import { homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
 import type { Command, Io } from "../io.js";
@@ -19,13 +21,37 @@ import { passphrasePrompt } from "./secret-prompt.js";
 const FORMATS = ["text", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
-const USAGE = "hookpack scan [PATH…] [--state] [--fix] [--format text|json|sarif]";
+const USAGE = "hookpack scan [PATH…] [--state] [--fix] [--format text|json|sarif]   (no PATH and no --state: the working tree)";
 
 /** The hook cache is how every scanner finds managed values; build it once if only a store exists. */
 async function ensureHookCache(io: Io, home: string): Promise<void> {
   if (loadHookCache(home) || !existsSync(storePath(home))) return;
   const store = await openStore({ home, env: io.env, askPassphrase: passphrasePrompt });
   if (store) refreshHookCache(home, store, io.env);
+}
+
+/** (secret, place) pairs the audit log already holds as exposures. */
+function recordedExposures(home: string): Set<string> {
+  const seen = new Set<string>();
+  try {
+    for (const r of readAuditLog(home).records) {
+      const rec = r as { kind?: string; where?: string; secret?: string };
+      if (rec.kind === "exposure-found" && rec.where) for (const n of entrySecrets(r)) seen.add(`${n}\0${rec.where}`);
+    }
+  } catch {
+    // an unreadable log is reported by `audit --verify` and doctor; recording goes on
+  }
+  return seen;
+}
+
+/** The working tree under cwd, git-aware: tracked and untracked files, not ignored ones (outside git: every file but node_modules and .git). */
+async function workingTreeFiles(io: Io): Promise<string[]> {
+  try {
+    const out = await gitText(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: io.cwd, env: io.env });
+    return [...new Set(out.split("\0").filter(Boolean))].map((p) => resolve(io.cwd, p)).filter((p) => existsSync(p));
+  } catch {
+    return fg("**/*", { cwd: io.cwd, dot: true, onlyFiles: true, absolute: true, ignore: ["**/node_modules/**", "**/.git/**"], suppressErrors: true }).catch(() => []);
+  }
 }
 
 function textReport(result: StateScanResult, fix: boolean, state: boolean): string {
@@ -42,13 +68,26 @@ function textReport(result: StateScanResult, fix: boolean, state: boolean): stri
   lines.push(`hookpack: ${result.findings.length} finding${result.findings.length === 1 ? "" : "s"}; ${result.fixedFiles.length} file${result.fixedFiles.length === 1 ? "" : "s"} fixed; ${open} left.`);
   if (!fix && result.findings.some((f) => f.rewritable)) lines.push("hookpack: run `hookpack scan --state --fix` to remove them (files are rewritten atomically, no backup keeps the value).");
   const secrets = [...new Set(result.findings.flatMap((f) => (f.secret ? [f.secret] : [])))];
-  if (secrets.length > 0) lines.push(`hookpack: ${secrets.join(", ")} reached an agent's records: consider rotating ${secrets.length === 1 ? "it" : "them"} (then \`hookpack secret set\`).`);
+  if (secrets.length > 0) {
+    lines.push(
+      state
+        ? `hookpack: ${secrets.join(", ")} reached an agent's records: consider rotating ${secrets.length === 1 ? "it" : "them"} (then \`hookpack secret set\`).`
+        : `hookpack: the stored secret${secrets.length === 1 ? "" : "s"} ${secrets.join(", ")} ${secrets.length === 1 ? "is" : "are"} written in these files: replace the value${secrets.length === 1 ? "" : "s"} with $secret:${secrets[0]} (or \`hookpack secret import\` for a .env file), and rotate if a file was ever committed or shared.`,
+    );
+  }
   if (result.findings.some((f) => !f.secret)) lines.push("hookpack: detected secrets that hookpack does not manage were exposed too: rotate them at their issuer, store them with `hookpack secret set NAME`, and use $secret:NAME.");
   return `${lines.join("\n")}\n`;
 }
 
 export const scan: Command = {
   name: "scan",
+  options: [
+    ["PATH…", "files or directories; none and no --state: the git working tree"],
+    ["--state", "agents' allow-lists, transcripts, tool results and histories"],
+    ["--fix", "with --state: clean them in place"],
+    ["--format text|json|sarif", "output format"],
+  ],
+  example: "hookpack scan --state --fix",
   summary: "find secrets in files and in AI agents' state (allow-lists, transcripts, tool results); --fix cleans the state",
   usage: USAGE,
   async run(args, io: Io) {
@@ -60,12 +99,23 @@ export const scan: Command = {
     });
     const format = values.format as Format;
     if (!FORMATS.includes(format)) throw new HookpackError("USAGE", `hookpack: unknown --format "${values.format}".`, `use one of ${FORMATS.join(", ")}.`);
-    if (!values.state && positionals.length === 0) throw new HookpackError("USAGE", "hookpack: nothing to scan: give --state, one or more paths, or both.", USAGE);
+    // No path and no --state: the working tree, the way gitleaks and secretlint do it.
+    const workingTree = !values.state && positionals.length === 0;
     if (values.fix && !values.state) throw new HookpackError("USAGE", "hookpack: --fix cleans agent state files; use it with --state.", USAGE);
     const home = hookpackHome(io);
     await ensureHookCache(io, home);
-    const managed = hookManagedSecrets({ ...io.env, HOOKPACK_HOME: home }, { agent: "scan" });
-    const extra: string[] = [];
+    const hooked = hookManagedSecrets({ ...io.env, HOOKPACK_HOME: home }, { agent: "scan" });
+    // An exposure is recorded once per (secret, place): a rescan of the same file adds nothing.
+    const recorded = recordedExposures(home);
+    const managed = {
+      ...hooked,
+      exposed: (names: readonly string[], where: string) => {
+        const fresh = names.filter((n) => !recorded.has(`${n}\0${where}`));
+        for (const n of fresh) recorded.add(`${n}\0${where}`);
+        if (fresh.length > 0) hooked.exposed(fresh, where);
+      },
+    };
+    const extra: string[] = workingTree ? await workingTreeFiles(io) : [];
     for (const p of positionals) {
       const abs = resolve(io.cwd, p);
       if (!existsSync(abs)) throw new HookpackError("USAGE", `hookpack: ${abs} does not exist.`, "check the path.");

@@ -32,7 +32,7 @@ export async function promptHidden(question: string): Promise<string> {
       input.on("data", (buf: Buffer) => {
         for (const ch of buf.toString("utf8")) {
           if (ch === "\r" || ch === "\n") return resolve(value);
-          if (ch === "\u0003" || (ch === "\u0004" && value === "")) return reject(new HookpackError("CANCELLED", "hookpack: cancelled; nothing was changed."));
+          if (ch === "\u0003" || (ch === "\u0004" && value === "")) return reject(new HookpackError("CANCELLED", "hookpack: cancelled; nothing was changed.", undefined, ch === "\u0003" ? 130 : 1));
           if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
           else if (ch >= " " || ch === "\t") value += ch;
         }

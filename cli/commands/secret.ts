@@ -8,6 +8,7 @@ import { minSecretLength } from "../../broker/exec.js";
 import { writeFileAtomic } from "../../broker/fs-safe.js";
 import { describeProvider, resolveValue, validateProvider, type ProviderSpec } from "../../broker/providers.js";
 import { noteResolvedValue } from "../../broker/hook-cache.js";
+import { findPolicyFile } from "../../broker/grants.js";
 import { NAME_RE, openStore, storePath, updateStore, type StoreContext } from "../../broker/store.js";
 import { hookpackHome } from "../context.js";
 import type { Command, Io } from "../io.js";
@@ -25,8 +26,8 @@ function storeContext(io: Io): StoreContext {
   return { home: hookpackHome(io), env: io.env, askPassphrase: passphrasePrompt };
 }
 
-function checkName(name: string | undefined): string {
-  if (!name) throw new HookpackError("USAGE", "hookpack: a secret NAME is required.", `usage: ${USAGE.split("\n")[0]}`);
+function checkName(name: string | undefined, usage = USAGE.split("\n")[0]!.trim()): string {
+  if (!name) throw new HookpackError("USAGE", "hookpack: a secret NAME is required.", `usage: ${usage}`);
   if (!NAME_RE.test(name)) throw new HookpackError("USAGE", `hookpack: "${name}" is not a valid secret name.`, "use letters, digits and underscores, not starting with a digit (e.g. GITHUB_TOKEN).");
   return name;
 }
@@ -95,14 +96,34 @@ async function set(args: string[], io: Io): Promise<number> {
   const value = await readSecretValue(io, name);
   if (value === "") throw new HookpackError("USAGE", `hookpack: no value given for ${name}; nothing was stored.`, `pipe the value in or type it at the prompt: \`hookpack secret set ${name}\`.`);
   if (value.length < floor) throw tooShort(name, floor);
-  const { created } = await updateStore(ctx, (store) => {
+  const stored = await updateStore(ctx, (store) => {
     const existed = store.meta(name) !== undefined;
     store.setValue(name, value, new Date().toISOString());
     return existed;
   }).then((r) => ({ created: r.created, existed: r.result }));
+  const { created, existed } = stored;
   if (created) io.out(`hookpack: created the secret store ${storePath(ctx.home)}; ${created}.\n`);
-  io.out(`hookpack: stored ${name} (encrypted) in ${storePath(ctx.home)}. Use it with \`hookpack exec --secret ${name} -- <cmd>\`.\n`);
+  io.out(`hookpack: ${existed ? "replaced the value of" : "stored"} ${name} (encrypted) in ${storePath(ctx.home)}.\n`);
+  io.out(nextSteps(name, io));
   return 0;
+}
+
+/** What to do with a newly stored secret: the agent's reference, and the policy entry that narrows it. */
+function nextSteps(name: string, io: Io): string {
+  const policy = findPolicyFile(io.cwd);
+  let declared = false;
+  try {
+    declared = policy !== undefined && name in ((JSON.parse(readFileSync(policy, "utf8")) as { secrets?: object }).secrets ?? {});
+  } catch {
+    // an unreadable policy is reported where it is used
+  }
+  return [
+    `hookpack: next: the agent writes $secret:${name} in a shell command; you run \`hookpack exec --secret ${name} -- <cmd>\`.`,
+    declared
+      ? `hookpack: ${policy} declares ${name}: its commands and approval apply.`
+      : `hookpack: ${name} is not in ${policy ?? "a hookpack.json"} yet, so any command may use it and you approve each use. Narrow it: \`hookpack allow ${name} --command <program> [--host <host>] --approval once\`.`,
+    "",
+  ].join("\n");
 }
 
 async function list(args: string[], io: Io): Promise<number> {
@@ -115,7 +136,7 @@ async function list(args: string[], io: Io): Promise<number> {
       store: storePath(ctx.home),
       exists: store !== undefined,
       keyBackend: store?.keyInfo.backend ?? null,
-      secrets: rows.map((r) => ({ name: r.name, provider: r.provider.kind, source: describeProvider(r.provider), created: r.created, updated: r.updated })),
+      secrets: rows.map((r) => ({ name: r.name, provider: r.provider.kind, source: describeProvider(r.provider), created: r.created, updated: r.updated, revoked: r.revoked ?? null })),
     };
     io.out(`${JSON.stringify(out, null, 2)}\n`);
     return 0;
@@ -126,14 +147,14 @@ async function list(args: string[], io: Io): Promise<number> {
   }
   const w = Math.max(4, ...rows.map((r) => r.name.length));
   const s = Math.max(6, ...rows.map((r) => describeProvider(r.provider).length));
-  io.out(`${"NAME".padEnd(w)}  ${"SOURCE".padEnd(s)}  UPDATED\n`);
-  for (const r of rows) io.out(`${r.name.padEnd(w)}  ${describeProvider(r.provider).padEnd(s)}  ${r.updated}\n`);
+  io.out(`${"NAME".padEnd(w)}  ${"SOURCE".padEnd(s)}  UPDATED${rows.some((r) => r.revoked) ? "                   STATE" : ""}\n`);
+  for (const r of rows) io.out(`${r.name.padEnd(w)}  ${describeProvider(r.provider).padEnd(s)}  ${r.updated}${r.revoked ? `  REVOKED since ${r.revoked} (every use refused; set it again after rotating)` : ""}\n`);
   return 0;
 }
 
 async function rm(args: string[], io: Io): Promise<number> {
   const { positionals } = parseArgs({ args, options: {}, strict: true, allowPositionals: true });
-  const name = checkName(positionals[0]);
+  const name = checkName(positionals[0], "hookpack secret rm NAME");
   const ctx = storeContext(io);
   const store = await openStore(ctx);
   if (!store?.meta(name)) throw new HookpackError("SECRET_UNKNOWN", `hookpack: no secret named ${name} in ${storePath(ctx.home)}.`, "see `hookpack secret list`.");
@@ -203,8 +224,13 @@ async function importFile(args: string[], io: Io): Promise<number> {
   }
   const todo = plan.steps.filter((s) => s.action === "import");
   if (todo.length === 0) {
-    io.out(`hookpack: nothing to import from ${path}.\n`);
-    return 0;
+    // Importing a file again is a no-op, not a failure: it already holds references.
+    if (plan.steps.some((st) => st.reason === "already a reference")) {
+      io.out(`hookpack: nothing to import from ${path}: it already holds $secret: references, and no other value can be imported.\n`);
+      return 0;
+    }
+    io.err(`hookpack: nothing to import from ${path}: ${plan.steps.length === 0 ? "it holds no KEY=value lines" : "every line was skipped (see above)"}; nothing was changed.\n`);
+    return 1;
   }
   if (values["dry-run"]) return 0;
   const mode = statSync(path).mode & 0o777;
@@ -222,6 +248,15 @@ async function importFile(args: string[], io: Io): Promise<number> {
 
 export const secret: Command = {
   name: "secret",
+  options: [
+    ["set NAME", "store a value from stdin or a hidden prompt (never argv); says if it replaced one"],
+    ["set NAME --env VAR", "store a reference to $VAR (read at each use), not its value"],
+    ["set NAME --op op://v/i/f", "a 1Password reference (or --keychain SVC/ACCT, --exec -- cmd …)"],
+    ["list [--json]", "names, sources, dates and revoked marks; never values"],
+    ["rm NAME", "remove a secret"],
+    ["import FILE [--dry-run]", "move a dotenv file's values into the store, leaving references"],
+  ],
+  example: "printf %s \"$TOKEN\" | hookpack secret set GITHUB_TOKEN",
   summary: "manage secrets: set (stdin or hidden prompt), list, rm, import a dotenv file",
   usage: "hookpack secret set|list|rm|import … (see `hookpack secret`)",
   async run(args, io) {

@@ -49,7 +49,7 @@ describe("hookpack revoke", () => {
     expect(run(sb, ["audit", "--verify"]).status).toBe(0);
   });
 
-  it("--json is stable; provider-specific rotation; unknown names are a usage error", () => {
+  it("--json is stable; provider-specific rotation; unknown names fail (1), bad names are a usage error", () => {
     sb = sandbox({ MY_NPM: "x" });
     const set = run(sb, ["secret", "set", "NPM_TOKEN", "--env", "MY_NPM", "--no-check"]);
     expect(set.status, set.stderr).toBe(0);
@@ -61,8 +61,9 @@ describe("hookpack revoke", () => {
     expect(j.rotation.steps[1]).toContain("update MY_NPM wherever it is set");
     expect(j.rotation.steps[1]).toContain("hookpack secret set NPM_TOKEN --env MY_NPM");
 
+    // Issue 18 item 14: an unknown name is a failed check (1), not a usage error; a bad name still is (2).
     const unknown = run(sb, ["revoke", "NOPE"]);
-    expect(unknown.status).toBe(2);
+    expect(unknown.status).toBe(1);
     expect(unknown.stderr).toContain("hookpack: NOPE is not in the secret store");
     expect(run(sb, ["revoke", "bad-name"]).status).toBe(2);
   });

@@ -5,6 +5,7 @@ import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { MISSING_PACKAGE } from "../../installer/runtime.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, REPO, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
 import { snapshot } from "./git-project.js";
@@ -145,7 +146,8 @@ describe("install --agent claude-code", () => {
     [["install"], /--agent is required/],
     [["install", "--agent", "vim"], /unknown agent "vim"/],
     [["install", "--agent", "claude-code", "--scope", "team"], /unknown scope "team"/],
-    [["install", "--agent", "claude-code", "--frobnicate"], /Unknown option '--frobnicate'/],
+    // Issue 18 item 8: hookpack's own words, not parseArgs' message.
+    [["install", "--agent", "claude-code", "--frobnicate"], /unknown option --frobnicate for `hookpack install`/],
   ])("usage error for %j", async (args, message) => {
     const r = await cli(args);
     expect(r.exitCode).toBe(2);
@@ -178,7 +180,10 @@ describe("the installed hook command", () => {
     const r = await cli(["install", "--agent", "claude-code"]);
     expect(r.stdout).toMatch(/project scope/);
     const command = read(join(box.project, ".claude", "settings.json")).hooks.PreToolUse![0]!.hooks[0]!.command;
-    expect(command).toBe('node "$CLAUDE_PROJECT_DIR/node_modules/hookpack/dist/hookpack.cjs" hook claude-code');
+    // Issue 18 item 3: guarded by a file test, so a missing package blocks with one line.
+    expect(command).toBe(
+      `[ -f "$CLAUDE_PROJECT_DIR/node_modules/hookpack/dist/hookpack.cjs" ] || { echo '${MISSING_PACKAGE}' >&2; exit 2; }; node "$CLAUDE_PROJECT_DIR/node_modules/hookpack/dist/hookpack.cjs" hook claude-code`,
+    );
     expect(command).not.toContain(box.root);
     const hook = await runCommand("sh", ["-c", command], { input: payload(), cwd: box.project, env: { ...box.env, CLAUDE_PROJECT_DIR: box.project } });
     expect(JSON.parse(hook.stdout).hookSpecificOutput.permissionDecision).toBe("deny");

@@ -88,11 +88,36 @@ describe("rewrite-secret-refs (rule)", () => {
     const { h } = host(await parsePolicy(POLICY, "/proj/hookpack.json"));
     const v = await check("gh api user -H x:$secret:NOPE", h);
     expect(v).toMatchObject({ kind: "deny", code: "REF_UNKNOWN" });
-    if (v.kind === "deny") expect(v.reason).toMatch(/not declared in the project policy \/proj\/hookpack\.json\. Known secrets: GH_TOKEN, API_TOKEN, ASKED/);
+    // Issue 18: the known names are the policy's and the store's (a stored name is usable too).
+    if (v.kind === "deny") expect(v.reason).toMatch(/not in the hookpack store and not declared in the project policy \/proj\/hookpack\.json\. Known secrets: GH_TOKEN, API_TOKEN, ASKED\./);
     const { h: h2 } = host(NO_POLICY, ["GH_TOKEN"]);
     const v2 = await check("printenv $secret:MISSING", h2);
     expect(v2).toMatchObject({ kind: "deny", code: "REF_UNKNOWN" });
     if (v2.kind === "deny") expect(v2.reason).toContain("hookpack secret set MISSING");
+  });
+
+  it("issue 18: a stored secret with no entry in an existing policy file is usable with ask, whatever the defaults say", async () => {
+    // The starter hookpack.json that `install` writes, then `secret set GITHUB_TOKEN`: the README's headline flow.
+    const starter = await parsePolicy(JSON.stringify({ version: 1, defaults: { approval: "ask", ttl: "2m" }, secrets: {} }), "/proj/hookpack.json");
+    const { h, minted } = host(starter, ["GITHUB_TOKEN"]);
+    const v = await check('gh api user -H "Authorization: token $secret:GITHUB_TOKEN"', h);
+    expect(v).toMatchObject({ kind: "rewrite", approval: "ask" });
+    expect(minted[0]).toMatchObject({ names: ["GITHUB_TOKEN"], approval: "ask" });
+    // `defaults.approval: auto` covers declared secrets only: an undeclared one still asks.
+    const lax = await parsePolicy(JSON.stringify({ version: 1, defaults: { approval: "auto" }, secrets: { OTHER: { commands: ["gh"] } } }), "/proj/hookpack.json");
+    expect(await check("X=$secret:GITHUB_TOKEN printenv X", host(lax, ["GITHUB_TOKEN"]).h)).toMatchObject({ kind: "rewrite", approval: "ask" });
+    // A declared entry still narrows: it is not widened by being in the store.
+    const narrow = await parsePolicy(JSON.stringify({ version: 1, secrets: { GITHUB_TOKEN: { commands: ["gh"], approval: "auto" } } }), "/proj/hookpack.json");
+    expect(await check("X=$secret:GITHUB_TOKEN printenv X", host(narrow, ["GITHUB_TOKEN"]).h)).toMatchObject({ kind: "deny", code: "REF_NOT_ALLOWED" });
+    // An unknown name's denial lists the stored names, never "none" while the store has some.
+    const denied = await check("printenv $secret:GITHUB_TOKN", host(starter, ["GITHUB_TOKEN"]).h);
+    expect(denied).toMatchObject({ kind: "deny", code: "REF_UNKNOWN" });
+    if (denied.kind === "deny") {
+      expect(denied.reason).toContain("Known secrets: GITHUB_TOKEN.");
+      expect(denied.reason).not.toMatch(/none/);
+    }
+    const empty = await check("printenv $secret:X_TOKEN", host(starter, []).h);
+    if (empty.kind === "deny") expect(empty.reason).toContain("No secret is stored yet");
   });
 
   it("without a policy file: stored secrets, any command, a human approves (ask)", async () => {
