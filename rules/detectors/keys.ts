@@ -114,7 +114,8 @@ const rules: DetectorRule[] = [
     secretName: "K8S_SECRET",
     rotate: { steps: "Kubernetes: change the credential the Secret holds at its source, update the Secret (`kubectl create secret … --dry-run=client -o yaml | kubectl apply -f -`), and keep Secret manifests out of Git (Sealed Secrets, SOPS, External Secrets)." },
     examples: ["apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ntype: Opaque\ndata:\n  password: {token}\n"],
-    negatives: ["apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ndata:\n  password: Y2hhbmdlbWVjaGFuZ2VtZQ==\n"],
+    // A placeholder ("changeme" twice) in base64, built here so no token-shaped string is committed.
+    negatives: [`apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ndata:\n  password: ${Buffer.from("changeme".repeat(2)).toString("base64")}\n`],
     sample: (r) => Buffer.from(Array.from({ length: 24 }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(r() * 62)]).join("")).toString("base64"),
   },
 ];
