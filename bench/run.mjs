@@ -3,7 +3,7 @@
 // shuffled order, so load on this shared machine hits all variants alike. Figures are medians.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -83,6 +83,29 @@ const variants = [
 
 if (!existsSync(bin)) throw new Error("run `npm run build` first");
 
+// Issue 14: the installed command verifies the runtime before it runs (installer/runtime.ts
+// RUNTIME_LAUNCHER). The same allow-path call through the installed runtime copy, without and with
+// the launcher, from a real `hookpack install` into the bench sandbox.
+{
+  const home = join(sandbox, "home");
+  mkdirSync(home, { recursive: true });
+  const proj = join(sandbox, "launcher-project");
+  mkdirSync(proj, { recursive: true });
+  spawnSync("git", ["init", "-q"], { cwd: proj });
+  const ins = spawnSync(process.execPath, [bin, "install", "--agent", "claude-code", "--no-git-hook", "--no-ignore-files"], { cwd: proj, env: { ...env, HOME: home }, encoding: "utf8" });
+  const settings = ["settings.local.json", "settings.json"].map((f) => join(proj, ".claude", f)).find((f) => existsSync(f));
+  const command = ins.status === 0 && settings ? JSON.parse(readFileSync(settings, "utf8")).hooks.PreToolUse[0].hooks[0].command : "";
+  // "node" -e "<launcher>" "<runtime>/hookpack.cjs" hook claude-code, shell double quotes undone.
+  const m = /^"[^"]*" -e "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)" hook claude-code$/.exec(command);
+  if (m) {
+    const unq = (t) => t.replace(/\\(.)/g, "$1");
+    const [launcher, entry] = [unq(m[1]), unq(m[2])];
+    const input = pre({ command: "ls -la src", description: "List source files" });
+    variants.push({ name: "hook: allow path, installed runtime, no launcher", args: [entry, "hook", "claude-code"], input });
+    variants.push({ name: "hook: allow path, installed runtime + launcher", args: ["-e", launcher, entry, "hook", "claude-code"], input });
+  } else console.log(`hookpack bench: could not read the installed launcher command; launcher not measured.\n${ins.stderr ?? ""}`);
+}
+
 // Before/after (issue 17): the same calls through a baseline build of an older commit, interleaved
 // in the same rounds. BENCH_BASELINE_REF (default: the last commit before hookpack's own detection
 // rules) is exported with `git archive` and built beside this checkout; BENCH_BASELINE=0 skips it.
@@ -109,6 +132,8 @@ const runOnce = (v) => {
   return ms;
 };
 for (const v of variants) for (let i = 0; i < 3; i++) runOnce(v); // warm-up: disk cache, compile cache
+// BENCH_ONLY=<regex>: only the floor and the variants whose names match (a quicker before/after).
+if (process.env.BENCH_ONLY) for (let i = variants.length - 1; i > 0; i--) if (!new RegExp(process.env.BENCH_ONLY).test(variants[i].name)) variants.splice(i, 1);
 const times = variants.map(() => []);
 for (let r = 0; r < rounds; r++) {
   const order = variants.map((_, i) => i).sort(() => Math.random() - 0.5);

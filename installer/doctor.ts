@@ -23,7 +23,7 @@ import { findBlock, planIgnoreFiles } from "./ignore-files.js";
 import { readJsonDocument } from "./json-edit.js";
 import { readIfExists } from "./plan.js";
 import { shellWrapperPath, tomlLayout } from "./install.js";
-import { shellQuote } from "./runtime.js";
+import { runtimeProblems, shellQuote } from "./runtime.js";
 import { scanShellProfiles } from "./shell-profiles.js";
 import { readToml } from "./toml-hooks.js";
 import { protectionChecks, type AgentProtection } from "./sandbox-doctor.js";
@@ -278,7 +278,8 @@ export function resolveHookCommand(command: string, root: string, env: NodeJS.Pr
   if (/(^|[\s/])(npx|bunx|pnpx)(\s|$)|\b(pnpm|yarn) dlx\b/.test(command)) return { problem: "it goes through npx/dlx, which resolves the registry on every tool call and breaks offline" };
   const expand = (w: string) => (projectDirVariable ? w.split(`$${projectDirVariable}`).join(root).split(`\${${projectDirVariable}}`).join(root) : w);
   const words = shellWords(command).map(expand);
-  const [first, second] = words;
+  // The user runtime's launcher (`node -e <launcher> <script>`, installer/runtime.ts): the script follows it.
+  const [first, second] = words[1] === "-e" ? [words[0], words[3]] : words;
   if (!first) return { problem: "it is empty" };
   const node = isAbsolute(first) ? first : onPath(first, env);
   if (!node) return { problem: `\`${first}\` is not on the PATH the agent gives its hooks` };
@@ -568,6 +569,7 @@ function checkPrePush(ctx: DoctorContext): DoctorCheck[] {
         : { id: "pre-push", status: "fail", subject: ctx.root, message: `${file} is not executable, so git skips it.`, fix: `chmod +x ${file}` },
     );
   }
+  for (const problem of runtimeProblems(join(ctx.hookpackHome, "runtime", ctx.version))) out.push({ id: "runtime-integrity", status: "fail", subject: ctx.root, message: `the per-user hook runtime changed after install: ${problem}; the hook blocks every call until it is restored.`, fix: "hookpack install --agent <agent> (copies the runtime again and records its hashes)." });
   if (runtime.length > 0) {
     out.push({ id: "runtime", status: "warn", subject: ctx.root, message: `the per-user hook runtime in ${dirname(runtime[0]!.path)} is missing or differs from hookpack ${ctx.version}.`, fix: "hookpack install --agent claude-code (copies the runtime again)." });
   }
