@@ -57,32 +57,34 @@ export const RUNTIME_SEAL = ".runtime-seal.json";
  * The launcher, run as `node -e <launcher> <runtime>/hookpack.cjs hook <agent>` (so the agent's
  * settings hold it, not a file the runtime directory could swap). Before any hookpack code runs:
  *   1. hookpack.cjs and the manifest are read and hashed together (sha256, 9 KB); the digest must
- *      equal the one install wrote into the command itself (`@ANCHOR@`). Overwriting, truncating or
- *      symlinking the entry or the manifest elsewhere fails here.
+ *      equal the one install wrote into the command itself (`@ANCHOR@`), unless their stat
+ *      fingerprints equal those recorded (in the seal) when that digest was last checked. A
+ *      symlinked entry or manifest, or any change to either, fails here.
  *   2. every bundle listed is lstat'ed: it must be a regular file (no symlink). Its (inode, size,
  *      mtime, ctime) must equal the fingerprint recorded when its full sha256 was last verified
  *      against the manifest (the seal); otherwise it is hashed now and must match the manifest,
  *      and the seal is updated. ctime cannot be set back by the user, so a change with the mtime
  *      restored is still caught, and a replaced file has a new inode.
  *   3. anything else blocks the call: exit 2 with a reason naming files, never content.
- * Cost per call: two small reads and hashes plus one lstat per bundle (bench/run.mjs); the first
- * call after install hashes every bundle once. Trade-off: the seal is a file in the runtime
- * directory; an attacker who can change a bundle AND write a matching seal (two writes inside
+ * Cost per call: the manifest and the seal read, one lstat per bundle, no hashing (node:crypto
+ * is not even loaded) while nothing changed (bench/run.mjs); the first call after install hashes
+ * every bundle once. Trade-off: the seal is a file in the runtime
+ * directory; an attacker who can change a bundle (the entry included) AND write a matching seal (two writes inside
  * hookpack's directory, which the state protection refuses to the agent's tools) gets past step 2
  * until `hookpack doctor`, which hashes every bundle in full. No `"`, `$`, backtick or backslash:
  * it is shell-quoted into the agent's settings.
  */
 const RUNTIME_LAUNCHER = [
-  "const f=require('fs'),c=require('crypto'),p=process.argv[1],d=require('path').dirname(p);",
+  "const f=require('fs'),p=process.argv[1],d=require('path').dirname(p),mp=d+'/" + "runtime-manifest.json" + "',sp=d+'/" + ".runtime-seal.json" + "';",
   "const no=(w)=>{process.stderr.write('hookpack: this call was blocked unchecked: the hook runtime in '+d+' is not what hookpack install wrote ('+w+'). Run hookpack doctor in a terminal, then hookpack install again to restore it.'+String.fromCharCode(10));process.exit(2)};",
-  "const h=(b)=>c.createHash('sha256').update(b).digest('hex');",
-  "let m,t;try{t=f.readFileSync(d+'/" + "runtime-manifest.json" + "');m=JSON.parse(t)}catch(x){no('its manifest is missing or unreadable')}",
-  "let e;try{e=f.readFileSync(p)}catch(x){no('hookpack.cjs is missing')}",
-  "if(c.createHash('sha256').update(e).update(t).digest('hex').slice(0,32)!=='@ANCHOR@')no('hookpack.cjs or its manifest changed');",
-  "const sp=d+'/" + ".runtime-seal.json" + "';let s={},w=0;try{s=JSON.parse(f.readFileSync(sp,'utf8'))}catch(x){}",
-  "for(const n of Object.keys(m.files)){const q=d+'/'+n;let st;try{st=f.lstatSync(q,{bigint:true})}catch(x){no(n+' is missing')}",
-  "if(!st.isFile())no(n+' is not a regular file');const k=st.ino+':'+st.size+':'+st.mtimeNs+':'+st.ctimeNs;if(s[n]===k)continue;",
-  "if(Number(st.size)!==m.files[n].size||h(f.readFileSync(q))!==m.files[n].sha256)no(n+' changed');s[n]=k;w=1}",
+  "const h=()=>require('crypto').createHash('sha256');",
+  "const k=(q,n)=>{let st;try{st=f.lstatSync(q)}catch(x){no(n+' is missing')}if(!st.isFile())no(n+' is not a regular file');return st.ino+':'+st.size+':'+st.mtimeMs+':'+st.ctimeMs};",
+  "let m,t;try{t=f.readFileSync(mp);m=JSON.parse(t)}catch(x){no('its manifest is missing or unreadable')}",
+  "let s={},w=0;try{s=JSON.parse(f.readFileSync(sp,'utf8'))}catch(x){}",
+  "const a='@ANCHOR@|'+k(p,'hookpack.cjs')+'|'+k(mp,'the manifest');",
+  "if(s['@']!==a){if(h().update(f.readFileSync(p)).update(t).digest('hex').slice(0,32)!=='@ANCHOR@')no('hookpack.cjs or its manifest changed');s['@']=a;w=1}",
+  "for(const n of Object.keys(m.files)){const q=d+'/'+n,x=k(q,n);if(s[n]===x)continue;",
+  "if(h().update(f.readFileSync(q)).digest('hex')!==m.files[n].sha256)no(n+' changed');s[n]=x;w=1}",
   "if(w)try{f.writeFileSync(sp+'.'+process.pid,JSON.stringify(s),{mode:384});f.renameSync(sp+'.'+process.pid,sp)}catch(x){}",
   "require(p)",
 ].join("");
@@ -101,7 +103,7 @@ export function runtimeAnchor(entry: string, manifest: string): string {
 
 /** The launcher with its anchor, ready to be shell-quoted. */
 export function runtimeLauncher(anchor: string): string {
-  return RUNTIME_LAUNCHER.replace("@ANCHOR@", anchor);
+  return RUNTIME_LAUNCHER.split("@ANCHOR@").join(anchor);
 }
 
 /**
