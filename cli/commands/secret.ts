@@ -16,7 +16,7 @@ import { passphrasePrompt, readSecretValue } from "./secret-prompt.js";
 
 const USAGE = [
   "hookpack secret set NAME [--env VAR | --op op://vault/item/field | --keychain SERVICE/ACCOUNT | --exec [--timeout SEC] -- cmd args…] [--no-check]",
-  "  hookpack secret list [--json]",
+  "  hookpack secret list [--format text|json]",
   "  hookpack secret rm NAME",
   "  hookpack secret import <dotenv-file> [--dry-run] [--overwrite]",
   "  hookpack secret import --env NAME… [--dry-run] [--overwrite]",
@@ -127,7 +127,10 @@ function nextSteps(name: string, io: Io): string {
 }
 
 async function list(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false }, format: { type: "string" } }, strict: true, allowPositionals: false });
+  // One spelling of machine output: `--format json`, with `--json` as its alias.
+  if (values.format !== undefined && values.format !== "json" && values.format !== "text") throw new HookpackError("USAGE", `hookpack: unknown format "${values.format}" for \`hookpack secret list\`; expected text or json.`, "usage: hookpack secret list [--format text|json]");
+  if (values.format === "json") values.json = true;
   const ctx = storeContext(io);
   const store = await openStore(ctx);
   const rows = store?.list() ?? [];
@@ -252,7 +255,7 @@ export const secret: Command = {
     ["set NAME", "store a value from stdin or a hidden prompt (never argv); says if it replaced one"],
     ["set NAME --env VAR", "store a reference to $VAR (read at each use), not its value"],
     ["set NAME --op op://v/i/f", "a 1Password reference (or --keychain SVC/ACCT, --exec -- cmd …)"],
-    ["list [--json]", "names, sources, dates and revoked marks; never values"],
+    ["list [--format text|json]", "names, sources, dates and revoked marks; never values (--json is the same as --format json)"],
     ["rm NAME", "remove a secret"],
     ["import FILE [--dry-run]", "move a dotenv file's values into the store, leaving references"],
   ],

@@ -1,0 +1,99 @@
+// Issue 18, the rest: one spelling of machine output, `run`/`broker`/`leases` help, through the
+// built CLI (dist/hookpack.cjs) in temp projects with their own HOME and HOOKPACK_HOME.
+import { execFileSync } from "node:child_process";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { hookpack, REPO, sandbox, type Sandbox } from "../helpers/run.js";
+
+const boxes: Sandbox[] = [];
+afterEach(() => {
+  for (const b of boxes.splice(0)) b.cleanup();
+});
+function project(): Sandbox {
+  const b = sandbox();
+  boxes.push(b);
+  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: b.project, env: { ...process.env, ...b.env } });
+  return b;
+}
+const cli = (b: Sandbox, args: string[]) => hookpack(args, { cwd: b.project, env: { ...b.env, HOOKPACK_KEY_BACKEND: "file", HOOKPACK_CODE_CACHE: "0" } });
+
+describe("item 8: one spelling of machine output", () => {
+  // Each command that has machine output, with the arguments it needs.
+  const CASES: Array<[string, string[]]> = [
+    ["audit", ["audit"]],
+    ["broker", ["broker", "status"]],
+    ["leases", ["leases"]],
+    ["doctor", ["doctor", "--no-run"]],
+    ["scan", ["scan", "notes.txt"]],
+    ["revoke", ["revoke", "--leases"]],
+    ["secret list", ["secret", "list"]],
+  ];
+
+  it("`--format json` and `--json` give the same JSON for every command; `--format text` is the default's text", async () => {
+    const b = project();
+    writeFileSync(join(b.project, "notes.txt"), "nothing secret here\n");
+    for (const [name, args] of CASES) {
+      const a = await cli(b, [...args, "--format", "json"]);
+      const j = await cli(b, [...args, "--json"]);
+      expect(a.exitCode, `${name}: ${a.stderr}`).toBe(j.exitCode);
+      expect(a.exitCode, `${name}: ${a.stderr}`).not.toBe(2);
+      const pa = JSON.parse(a.stdout) as Record<string, unknown>;
+      const pj = JSON.parse(j.stdout) as Record<string, unknown>;
+      // Volatile fields (times, pids) aside, the same keys.
+      expect(Object.keys(pa).sort(), name).toEqual(Object.keys(pj).sort());
+      const eq = await cli(b, [...args, "--format=json"]);
+      expect(() => JSON.parse(eq.stdout), name).not.toThrow();
+      const text = await cli(b, [...args, "--format", "text"]);
+      expect(text.exitCode, `${name}: ${text.stderr}`).not.toBe(2);
+      expect(() => JSON.parse(text.stdout), name).toThrow();
+    }
+  });
+
+  it("an unknown format is a usage error naming the command and the formats; `--` protects a child's own --json", async () => {
+    const b = project();
+    const bad = await cli(b, ["broker", "status", "--format", "xml"]);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toMatch(/^hookpack: unknown format "xml" for `hookpack broker`; expected text or json\./);
+    const bad2 = await cli(b, ["scan", "--format", "xml", "x"]);
+    expect(bad2.exitCode).toBe(2);
+    // After `--` the arguments belong to the child: `exec -- node -e … --json` passes --json through.
+    const echo = await cli(b, ["exec", "--", "echo", "--json", "--format", "json"]);
+    expect(echo.exitCode, echo.stderr).toBe(0);
+    expect(echo.stdout).toBe("--json --format json\n");
+  });
+
+  it("help documents `--format text|json` (with --json as its alias) for every command with machine output; the README uses one spelling", async () => {
+    const b = project();
+    for (const name of ["audit", "broker", "leases", "doctor", "revoke", "scan", "check-pack", "pre-push", "secret"]) {
+      const h = await cli(b, [name, "--help"]);
+      expect(h.exitCode, name).toBe(0);
+      expect(h.stdout, name).toMatch(/--format (text\|)?[a-z|]*json/);
+      expect(h.stdout.replace(/\s+/g, " "), name).toContain("--json is the same as --format json");
+      expect(h.stdout.split("\n")[0], name).not.toMatch(/\[--json\]/);
+    }
+    const readme = readFileSync(join(REPO, "README.md"), "utf8");
+    expect(readme).not.toMatch(/hookpack [a-z-]+[^\n`]*--json/);
+  });
+});
+
+describe("item 8: `run`, `broker` and `leases` --help list their options like the others", () => {
+  for (const [name, flags] of [
+    ["run", ["--keep NAME", "--import", "--relay", "--upstream URL", "--upstream-ca FILE"]],
+    ["broker", ["status", "stop", "--format text|json"]],
+    ["leases", ["--format text|json"]],
+  ] as const) {
+    it(`${name} --help`, async () => {
+      const b = project();
+      const r = await cli(b, [name, "--help"]);
+      expect(r.exitCode).toBe(0);
+      expect(r.stdout).toMatch(/^Usage: hookpack /);
+      expect(r.stdout).toContain("\nOptions:\n");
+      for (const f of flags) expect(r.stdout, f).toMatch(new RegExp(`\\n  ${f.replace(/[|.*+?^${}()[\]\\]/g, "\\$&")} +\\S`));
+      expect(r.stdout).toContain("\nExit status:\n");
+      expect(r.stdout).toMatch(/\nExample:\n {2}hookpack \S/);
+      for (const line of r.stdout.split("\n")) expect(line.length, line).toBeLessThanOrEqual(100);
+      expect((await cli(b, ["help", name])).stdout).toBe(r.stdout);
+    });
+  }
+});
