@@ -97,3 +97,29 @@ describe("item 8: `run`, `broker` and `leases` --help list their options like th
     });
   }
 });
+
+describe("issue 17 item 7: `secret import` suggests names from the detector records", () => {
+  it("a dotenv file: TOKEN holding a GitHub token gets GITHUB_TOKEN, an AWS access key id AWS_ACCESS_KEY_ID; well-named and unknown values get none; no value printed", async () => {
+    const { RULES } = await import("../../rules/detect.js");
+    const { fakeFor } = await import("../helpers/fake-secrets.js");
+    const gh = fakeFor(RULES.find((r) => r.id === "github-pat")!, 31);
+    const aws = fakeFor(RULES.find((r) => r.id === "aws-access-key-id")!, 31);
+    const gh2 = fakeFor(RULES.find((r) => r.id === "github-pat")!, 32);
+    const plain = ["plain", "value", "Zq9"].join("-");
+    const b = project();
+    const env = join(b.project, ".env");
+    writeFileSync(env, `TOKEN=${gh}\nKEY_ID=${aws}\nGITHUB_TOKEN=${gh2}\nSOMETHING=${plain}\n`);
+    const dry = await cli(b, ["secret", "import", ".env", "--dry-run"]);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toMatch(/TOKEN looks like a GitHub personal access token \(classic\); hookpack's suggested name for it is GITHUB_TOKEN \(it is imported as TOKEN/);
+    expect(dry.stdout).toMatch(/KEY_ID looks like a [^;\n]*AWS[^;\n]*; hookpack's suggested name for it is AWS_ACCESS_KEY_ID/);
+    expect(dry.stdout).not.toMatch(/GITHUB_TOKEN looks like/);
+    expect(dry.stdout).not.toMatch(/SOMETHING looks like/);
+    for (const v of [gh, aws, gh2, plain]) expect(dry.stdout + dry.stderr).not.toContain(v);
+    // The same suggestion for `--env` imports.
+    const r = await hookpack(["secret", "import", "--env", "MY_KEY", "--dry-run"], { cwd: b.project, env: { ...b.env, HOOKPACK_KEY_BACKEND: "file", MY_KEY: aws } });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/MY_KEY looks like .*suggested name for it is AWS_ACCESS_KEY_ID/);
+    expect(r.stdout + r.stderr).not.toContain(aws);
+  });
+});
