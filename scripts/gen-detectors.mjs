@@ -123,7 +123,13 @@ if (RULES) {
   const end = readme.indexOf(END);
   if (at === -1 || end === -1) {
     if (check) stale.push(`${readmePath} (no detectors markers)`);
-  } else put(readmePath, readme.slice(0, at) + table + readme.slice(end + END.length));
+  } else {
+    // The "Use it" bullets quote the same counts (between detectors:count markers).
+    const counted = readme
+      .slice(0, at)
+      .replace(/<!-- detectors:count -->[^<]*<!-- \/detectors:count -->/g, `<!-- detectors:count -->${RULES.length} records for ${byProvider.size} providers<!-- /detectors:count -->`);
+    put(readmePath, counted + table + readme.slice(end + END.length));
+  }
 }
 if (check && stale.length > 0) {
   console.error(`hookpack: generated detector files are stale: ${stale.join(", ")}. Run \`node scripts/gen-detectors.mjs\`.`);

@@ -3,13 +3,13 @@
 // lists every detector record as a rule with its whole description and where to rotate it, and
 // locates results repository-relative (`uriBaseId` %SRCROOT% with `originalUriBaseIds`).
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { RULES } from "../../rules/detect.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { hookpack, REPO, sandbox, type Sandbox } from "../helpers/run.js";
 import { sarifErrors, sarifValidator } from "../helpers/sarif-schema.js";
 
 interface Sarif {
@@ -78,8 +78,11 @@ describe("scan --format sarif", () => {
       if (rec.rotate.url) expect(d!.help?.text, rec.id).toContain(rec.rotate.url);
     }
     expect(new Set(ids).size).toBe(ids.length);
-    // No informationUri that does not resolve (hookpack has no public page yet).
-    expect(run.tool.driver.informationUri).toBeUndefined();
+    // No informationUri that does not resolve: hookpack has no public page yet, so package.json has
+    // no homepage/repository/bugs either (issue 18 item 15); the two must agree when one is added.
+    const pkg = JSON.parse(readFileSync(join(REPO, "package.json"), "utf8")) as { homepage?: string; repository?: unknown; bugs?: unknown };
+    expect(run.tool.driver.informationUri).toBe(pkg.homepage);
+    for (const v of [pkg.homepage, JSON.stringify(pkg.repository ?? ""), JSON.stringify(pkg.bugs ?? "")]) expect(v ?? "").not.toMatch(/example\.(com|org)|your-?(org|name)|TODO|OWNER|placeholder/i);
     // Repository-relative URIs with a base the consumer can resolve.
     expect(run.originalUriBaseIds?.["%SRCROOT%"]?.uri).toBe(pathToFileURL(`${b.project}/`).href);
     const uris = run.results.map((x) => x.locations[0]!.physicalLocation.artifactLocation);
