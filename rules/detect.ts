@@ -357,7 +357,7 @@ export function hiddenViews(text: string): string[] {
     t
       .replace(/\\\r?\n/g, "")
       .replace(/["'`][ \t]*\+[ \t]*["'`]/g, "")
-      .replace(/(["'`])[ \t]*\+[ \t]*(?=[A-Za-z_$(\[{!~+-])/g, "$1\n")
+      .replace(/(["'`])[ \t]*\+[ \t]*(?=[A-Za-z_$([{!~+-])/g, "$1\n")
       .replace(/([A-Za-z0-9_$)\]}])[ \t]*\+[ \t]*(?=["'`])/g, "$1\n")
       .replace(/["'`]/g, "")
       .replace(/\\(?=[A-Za-z0-9_])/g, "");
