@@ -123,3 +123,45 @@ describe("issue 17 item 7: `secret import` suggests names from the detector reco
     expect(r.stdout + r.stderr).not.toContain(aws);
   });
 });
+
+describe("item 14: `install --dry-run` prints the diff of each file it would change", () => {
+  it("a unified diff per file that `git apply` turns into exactly what install then writes; nothing is written by the dry run", async () => {
+    const b = project();
+    const settings = join(b.project, ".claude", "settings.json");
+    execFileSync("mkdir", ["-p", join(b.project, ".claude")]);
+    const original = '{\n  "permissions": {\n    "allow": ["Bash(npm test)"]\n  },\n  "model": "x"\n}\n';
+    writeFileSync(settings, original);
+    writeFileSync(join(b.project, ".gitignore"), "node_modules/\ndist/\n");
+    const dry = await cli(b, ["install", "--agent", "claude-code", "--scope", "project", "--no-git-hook", "--dry-run"]);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(readFileSync(settings, "utf8")).toBe(original);
+    expect(dry.stdout).toContain("--- a/.claude/settings.json\n+++ b/.claude/settings.json\n@@ -");
+    expect(dry.stdout).toContain("--- a/.gitignore\n+++ b/.gitignore\n@@ -");
+    expect(dry.stdout).toContain("--- /dev/null\n+++ b/hookpack.json\n@@ -0,0 +1,");
+    expect(dry.stdout).toMatch(/^\+.*hook claude-code/m);
+    // The diff is a real patch: applied to the files as they are, it gives what install writes.
+    const patch = dry.stdout.slice(dry.stdout.indexOf("--- a/"));
+    const copy = join(b.root, "copy");
+    execFileSync("cp", ["-a", b.project, copy]);
+    expect(patch).not.toContain("installs.json");
+    execFileSync("git", ["apply", "-"], { cwd: copy, input: patch });
+    const real = await cli(b, ["install", "--agent", "claude-code", "--scope", "project", "--no-git-hook"]);
+    expect(real.exitCode, real.stderr).toBe(0);
+    for (const f of [".claude/settings.json", ".gitignore", "hookpack.json"]) expect(readFileSync(join(copy, f), "utf8"), f).toBe(readFileSync(join(b.project, f), "utf8"));
+  });
+
+  it("a secret already in a file it would change (an inline token in an allow-list) is shown as its label, never its value", async () => {
+    const { RULES } = await import("../../rules/detect.js");
+    const { fakeFor } = await import("../helpers/fake-secrets.js");
+    const gh = fakeFor(RULES.find((r) => r.id === "github-pat")!, 77);
+    const b = project();
+    execFileSync("mkdir", ["-p", join(b.project, ".claude")]);
+    writeFileSync(join(b.project, ".claude", "settings.local.json"), `{\n  "permissions": {\n    "allow": ["Bash(GH_TOKEN=${gh} gh pr list)"]\n  }\n}\n`);
+    const dry = await cli(b, ["install", "--agent", "claude-code", "--scope", "local", "--no-git-hook", "--dry-run"]);
+    expect(dry.exitCode, dry.stderr).toBe(0);
+    expect(dry.stdout).toContain("+++ b/.claude/settings.local.json");
+    expect(dry.stdout + dry.stderr).not.toContain(gh);
+    expect(dry.stdout + dry.stderr).not.toContain(gh.slice(4, 20));
+    expect(dry.stdout).toMatch(/\[REDACTED:GitHub personal access token \(classic\)\]/);
+  });
+});
