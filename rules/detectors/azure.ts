@@ -43,5 +43,7 @@ const rules: DetectorRule[] = [
 const cs = rules.find((r) => r.id === "azure-storage-connection-string")!;
 cs.regex = String.raw`AccountKey=(?<secret>(?<body>[A-Za-z0-9+/]{86})==)`;
 cs.shape = [{ cls: "A-Za-z0-9+/", min: 86 }, "=="];
+// A storage account key is 64 random bytes: 86 base64 characters, `==`, canonical padding.
+cs.validator = "base64-bytes";
 cs.examples = ["DefaultEndpointsProtocol=https;AccountName=demo;AccountKey={token};EndpointSuffix=core.windows.net", 'AZURE_STORAGE_CONNECTION_STRING="AccountName=x;AccountKey={token}"'];
 export default rules;
