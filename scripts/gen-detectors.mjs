@@ -124,7 +124,7 @@ if (RULES) {
     p.push(r);
     byProvider.set(r.provider, p);
   }
-  const check_ = (r) => (r.validator ? ({ "github-crc32": "CRC32 checksum", "npm-crc32": "CRC32 checksum", "grafana-sa-crc32": "CRC32 checksum", "atlassian-crc32": "CRC32 checksum", "gitlab-routable-crc32": "CRC32 checksum (routable)", "github-fine-grained": "two-part structure", "base64-bytes": "64-byte key encoding", jwt: "JSON header", "base64-json": "base64 JSON", "pypi-macaroon": "macaroon header", "openai-marker": "`T3BlbkFJ` marker", "anthropic-trailer": "`AA` trailer", "aws-key-id": "key-id alphabet", bech32: "Bech32 checksum", pem: "DER / OpenSSH body", pkcs12: "PKCS#12 header", "base64-secret": "decoded value" })[r.validator] : "");
+  const check_ = (r) => (r.validator ? ({ "github-crc32": "CRC32 checksum", "npm-crc32": "CRC32 checksum", "grafana-sa-crc32": "CRC32 checksum", "atlassian-crc32": "CRC32 checksum", "gitlab-routable-crc32": "CRC32 checksum (routable)", "github-fine-grained": "two-part structure", "base64-bytes": "64-byte key encoding", "azure-client-secret": "version and length", jwt: "JSON header", "base64-json": "base64 JSON", "pypi-macaroon": "macaroon header", "openai-marker": "`T3BlbkFJ` marker", "anthropic-trailer": "`AA` trailer", "aws-key-id": "key-id alphabet", bech32: "Bech32 checksum", pem: "DER / OpenSSH body", pkcs12: "PKCS#12 header", "base64-secret": "decoded value" })[r.validator] : "");
   const rows = [...byProvider.entries()]
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([provider, rules]) => `| ${provider} | ${rules.map((r) => `${r.label} (\`${r.id}\`${r.confidence === "weak" || r.kind === "generic" ? ", weak" : ""})`).join("; ")} | ${[...new Set(rules.map(check_).filter(Boolean))].join(", ") || "—"} |`);

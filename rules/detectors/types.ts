@@ -19,6 +19,7 @@ export type ValidatorName =
   | "gitlab-routable-crc32"
   | "github-fine-grained"
   | "base64-bytes"
+  | "azure-client-secret"
   | "jwt"
   | "base64-json"
   | "pypi-macaroon"

@@ -90,6 +90,12 @@ function base64Bytes(secret: string): boolean | undefined {
   return m[2] === "==" ? "AQgw".includes(last) : "AEIMQUYcgkosw048".includes(last);
 }
 
+/**
+ * Entra ID client secrets (Microsoft's security-utilities, AadClientAppIdentifiableCredentials):
+ * 3 characters, a version digit and `Q~`, then 31 characters for version 7 or 34 for version 8.
+ */
+const AZURE_CLIENT_SECRET = /^[A-Za-z0-9_~.-]{3}(?:7Q~[A-Za-z0-9_~.-]{31}|8Q~[A-Za-z0-9_~.-]{34})$/;
+
 const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 function bech32Polymod(values: number[]): number {
   const G = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
@@ -179,6 +185,8 @@ export function validate(name: ValidatorName, secret: string): boolean | undefin
       return githubFineGrained(secret);
     case "base64-bytes":
       return base64Bytes(secret);
+    case "azure-client-secret":
+      return AZURE_CLIENT_SECRET.test(secret);
     case "jwt":
       return jwt(secret);
     case "base64-json": {

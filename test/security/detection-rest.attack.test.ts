@@ -25,6 +25,9 @@ const fine = fakeFor(rule("github-fine-grained-pat"), 9001);
 const routable = fakeFor(rule("gitlab-pat-routable"), 9001);
 const azureKey = fakeFor(rule("azure-storage-connection-string"), 9001);
 const ant = fakeFor(rule("anthropic-api-key"), 9001);
+const entra = fakeFor(rule("azure-ad-client-secret"), 9001);
+// Same shape, a version digit Microsoft does not issue (5) with a version-8 length.
+const entraWrongVersion = `${entra.slice(0, 3)}5${entra.slice(4)}`;
 
 /** One character changed inside the part a check covers (the result still has the token's shape). */
 function mutate(token: string, at: number): string {
@@ -62,6 +65,8 @@ const ATTEMPTS: Attempt[] = [
   { family: "checks", name: "GitHub fine-grained PAT, valid structure", command: `GH_TOKEN=${fine} gh api user`, token: fine, expect: "denied" },
   { family: "checks", name: "Azure storage key in a connection string, canonical", command: `export AZURE_STORAGE_CONNECTION_STRING="DefaultEndpointsProtocol=https;AccountName=demo;AccountKey=${azureKey};EndpointSuffix=core.windows.net"`, token: azureKey, expect: "denied" },
   { family: "checks", name: "Azure storage key, non-canonical padding (not a 64-byte key)", command: `export C="AccountName=demo;AccountKey=${brokenAzure}"`, token: brokenAzure, expect: "allowed" },
+  { family: "checks", name: "Entra ID client secret, version 8 and 34 characters", command: `az login --service-principal -u app -p ${entra} --tenant t`, token: entra, expect: "denied" },
+  { family: "checks", name: "Entra-shaped value with version digit 5 (not issued)", command: `export X=${entraWrongVersion}`, token: entraWrongVersion, expect: "allowed" },
   // Placeholders are not secrets.
   { family: "placeholders", name: "github_pat_ x-filled", command: `export GH_TOKEN=github_pat_${"x".repeat(22)}_${"x".repeat(59)}`, expect: "allowed" },
   { family: "placeholders", name: "glpat- x-filled routable shape", command: `export GITLAB_TOKEN=glpat-${"x".repeat(40)}.01${"0".repeat(7)}`, expect: "allowed" },
@@ -90,6 +95,9 @@ describe("the records' checks themselves", () => {
     expect(validate("github-fine-grained", fine.slice(0, -1))).toBe(false);
     expect(validate("base64-bytes", azureKey)).toBe(true);
     expect(validate("base64-bytes", brokenAzure)).toBe(false);
+    expect(validate("azure-client-secret", entra)).toBe(true);
+    expect(validate("azure-client-secret", entraWrongVersion)).toBe(false);
+    expect(validate("azure-client-secret", `${entra.slice(0, 3)}7${entra.slice(4)}`)).toBe(false); // version 7 is 31 long
   });
 
   it("the hook prefilter keeps no large regex (its second run would compile it to machine code on every hook start)", () => {
