@@ -105,7 +105,8 @@ export const spillNotice = (shown: number, total: number, path: string): string 
 
 /**
  * Makes `output` fit `limit` chars of JSON by spilling its longest strings: each one that is cut
- * is written whole to a spill file and keeps a prefix plus a notice with the file's path. Returns
+ * is written whole to a spill file and keeps a prefix plus a notice with the file's path (the
+ * room left is shared in document order, so stdout's preview comes before stderr's). Returns
  * undefined when nothing could be written (the caller then cuts or withholds as before), or when
  * the agent already keeps the whole output in a file it points the model at (`persistedOutputPath`).
  * An output of many short strings that cannot be cut to fit is spilled whole, as JSON, and the
@@ -118,44 +119,50 @@ export function fitWithSpill(
   withhold: (output: unknown, notice: string) => unknown,
   dir = spillDir(),
 ): unknown {
-  if (JSON.stringify(output).length <= limit) return output;
+  const sizeOf = (v: unknown) => JSON.stringify(v).length;
+  if (sizeOf(output) <= limit) return output;
   if (typeof (output as { persistedOutputPath?: unknown } | null)?.persistedOutputPath === "string") return undefined;
-  const spilled = new Map<string, { path: string; full: string }>();
-  let current = output;
-  for (let round = 0; round < 64; round++) {
-    const size = JSON.stringify(current).length;
-    if (size <= limit) return current;
-    let longest: { key: string; length: number } | undefined;
-    forEachString(current, (text, _path, keys) => {
-      if (!longest || text.length > longest.length) longest = { key: pathKey(keys), length: text.length };
-    });
-    if (!longest || longest.length < 512) break;
-    const { key } = longest;
-    let entry = spilled.get(key);
-    if (!entry) {
-      let full = "";
-      forEachString(current, (text, _path, keys) => {
-        if (pathKey(keys) === key) full = text;
-      });
-      const path = writeSpill(full, hint, dir);
-      if (path === undefined) return undefined;
-      spilled.set(key, (entry = { path, full }));
-    }
-    const { full, path } = entry;
-    const notice = spillNotice(0, full.length, path);
-    // What the string may take: its share now minus the excess, less the notice and some slack for escaping.
-    const room = Math.max(0, longest.length - (size - limit) - notice.length - 64);
-    const keep = Math.min(room, full.length);
-    current = mapStrings(current, (text, _path, keys) => (pathKey(keys) === key ? `${full.slice(0, keep)}${spillNotice(keep, full.length, path)}` : text));
-    // Escapes (quotes, newlines, control characters) take more than one char of JSON: shrink on the next round.
-    if (keep === 0 && JSON.stringify(current).length > limit) break;
+  const leaves: Array<{ key: string; text: string }> = [];
+  forEachString(output, (text, _path, keys) => leaves.push({ key: pathKey(keys), text }));
+  const byLength = [...leaves].sort((a, b) => b.text.length - a.text.length);
+  // Which strings go to files: the longest, until the rest (with each spilled one reduced to its notice) leaves room for a preview.
+  const spilled = new Map<string, { path: string; text: string; keep: number }>();
+  const render = () => mapStrings(output, (text, _path, keys) => {
+    const s = spilled.get(pathKey(keys));
+    return s ? `${s.text.slice(0, s.keep)}${spillNotice(s.keep, s.text.length, s.path)}` : text;
+  });
+  for (const leaf of byLength) {
+    if (spilled.size > 0 && sizeOf(render()) <= limit - 1024) break;
+    if (leaf.text.length < 512) break;
+    const path = writeSpill(leaf.text, hint, dir);
+    if (path === undefined) return undefined;
+    spilled.set(leaf.key, { path, text: leaf.text, keep: 0 });
   }
-  if (JSON.stringify(current).length <= limit) return current;
+  let current = render();
+  if (spilled.size > 0 && sizeOf(current) <= limit) {
+    // Share the room left between the previews, in document order; escapes count as what they take in JSON.
+    let room = limit - sizeOf(current) - 64;
+    for (const leaf of leaves) {
+      const s = spilled.get(leaf.key);
+      if (!s || room <= 0) continue;
+      let keep = Math.min(s.text.length, room);
+      while (keep > 0 && JSON.stringify(s.text.slice(0, keep)).length - 2 > room) keep = Math.floor(keep * 0.9);
+      s.keep = keep;
+      room -= JSON.stringify(s.text.slice(0, keep)).length - 2 + String(keep).length;
+    }
+    current = render();
+    for (let round = 0; round < 8 && sizeOf(current) > limit; round++) {
+      const widest = [...spilled.values()].sort((a, b) => b.keep - a.keep)[0]!;
+      widest.keep = Math.max(0, widest.keep - (sizeOf(current) - limit) - 64);
+      current = render();
+    }
+    if (sizeOf(current) <= limit) return current;
+  }
   // Too many strings to cut: the whole output, as JSON, in one file.
   const path = writeSpill(JSON.stringify(output, null, 2), hint, dir);
   if (path === undefined) return undefined;
   const shrink = (v: unknown): unknown =>
     Array.isArray(v) ? v.slice(0, 1).map(shrink) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)])) : v;
   const fitted = withhold(shrink(output), `[hookpack: this output is too long to hand back through a hook. The whole output, with secrets redacted, is saved as JSON to: ${path} (read it there)]`);
-  return JSON.stringify(fitted).length <= limit ? fitted : undefined;
+  return sizeOf(fitted) <= limit ? fitted : undefined;
 }
