@@ -232,7 +232,8 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     }
     if (decision.hasOutput) {
       // Too long for the response: the redacted whole goes to a private file the model is pointed at (hooks/spill.ts).
-      const spilled = fitWithSpill(decision.output, MAX_UPDATED_OUTPUT_CHARS, { session: event.session.id, id: event.tool.id }, withholdOutput);
+      const own = event.session.transcriptPath && /^[\w-]+$/.test(event.session.id) ? [join(dirname(event.session.transcriptPath), event.session.id, "tool-results")] : [];
+      const spilled = fitWithSpill(decision.output, MAX_UPDATED_OUTPUT_CHARS, { session: event.session.id, id: event.tool.id }, withholdOutput, own);
       out.hookSpecificOutput = { hookEventName, updatedToolOutput: spilled ?? fitOrWithhold(decision.output, decision.reason) };
     }
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");

@@ -3,8 +3,11 @@
 // itself persists a long Bash output (`… saved to: <path>` with a preview). What the model can
 // reach is then the whole redacted output; the raw output is never written by hookpack.
 //
-// The file lives in hookpack's own directory under the system temp dir (TMPDIR honoured):
-//   <tmp>/hookpack-<uid>/outputs/<session>-<tool call>-<random>.txt     (dirs 0700, files 0600)
+// Where: the first place that works of those the adapter names, then hookpack's own directory
+// under the system temp dir (TMPDIR honoured). Claude Code names its session's tool-results
+// directory, where it persists long outputs itself (and lets the model Read them without asking):
+//   ~/.claude/projects/<slug>/<session>/tool-results/hookpack-<session>-<call>-<random>.txt
+//   <tmp>/hookpack-<uid>/outputs/hookpack-<session>-<call>-<random>.txt     (dirs 0700, files 0600)
 // Never in HOOKPACK_HOME (the read guard keeps the agent out of it, and its store and key must not
 // sit beside agent-readable files). The agent runs as the same user and may have prepared that
 // path, so: every directory must be a real directory (not a symlink) owned by this user, or
@@ -51,7 +54,7 @@ function prune(dir: string): void {
   try {
     const now = Date.now();
     for (const name of readdirSync(dir)) {
-      if (!name.endsWith(".txt")) continue;
+      if (!name.startsWith("hookpack-") || !name.endsWith(".txt")) continue;
       const p = join(dir, name);
       const st = lstatSync(p);
       if (st.isFile() && now - st.mtimeMs > KEEP_MS) unlinkSync(p);
@@ -65,11 +68,19 @@ function prune(dir: string): void {
  * Writes `text` (already redacted) to a new 0600 file in the private spill directory; returns its
  * path, or undefined when no private place could be had (then nothing was written).
  */
-export function writeSpill(text: string, hint: { session?: string; id?: string } = {}, dir = spillDir()): string | undefined {
+export function writeSpill(text: string, hint: { session?: string; id?: string } = {}, dirs: readonly string[] = [spillDir()]): string | undefined {
+  for (const dir of dirs) {
+    const path = writeIn(dir, text, hint);
+    if (path !== undefined) return path;
+  }
+  return undefined;
+}
+
+function writeIn(dir: string, text: string, hint: { session?: string; id?: string }): string | undefined {
   const parent = join(dir, "..");
   if (!privateDir(parent) || !privateDir(dir)) return undefined;
   prune(dir);
-  const stem = [safePart(hint.session), safePart(hint.id)].filter(Boolean).join("-") || "output";
+  const stem = `hookpack-${[safePart(hint.session), safePart(hint.id)].filter(Boolean).join("-") || "output"}`;
   for (let attempt = 0; attempt < 8; attempt++) {
     const random = `${process.pid.toString(36)}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
     const path = join(dir, `${stem}-${random}.txt`);
@@ -117,8 +128,9 @@ export function fitWithSpill(
   limit: number,
   hint: { session?: string; id?: string },
   withhold: (output: unknown, notice: string) => unknown,
-  dir = spillDir(),
+  preferred: readonly string[] = [],
 ): unknown {
+  const dir = [...preferred, spillDir()];
   const sizeOf = (v: unknown) => JSON.stringify(v).length;
   if (sizeOf(output) <= limit) return output;
   if (typeof (output as { persistedOutputPath?: unknown } | null)?.persistedOutputPath === "string") return undefined;

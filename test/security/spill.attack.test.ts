@@ -1,11 +1,12 @@
 // Issue 21, spilled outputs (hooks/spill.ts): a redacted output too long for the hook response is
-// written to <TMPDIR>/hookpack-<uid>/outputs. The agent runs as the same user and can prepare that
+// written to Claude Code's session tool-results directory (next to the transcript), else to
+// <TMPDIR>/hookpack-<uid>/outputs. The agent runs as the same user and can prepare that
 // path before the hook runs. Attacked through the REAL hook process (dist/): the hook must never
 // write through a planted symlink or into a directory someone else owns or can enter, never let a
 // tool call's id or session id steer the file elsewhere, never hang on a planted FIFO, and never
 // leave a raw value in what the model sees, whatever the cut. Each contained attempt is counted.
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -47,10 +48,10 @@ function entries(dir: string): string[] {
 
 const bigStdout = (extra = "") => `${"compile step ok\n".repeat(3000)}KEY=${value}\n${extra}${"more\n".repeat(1000)}`;
 
-async function postHook(tmp: string, stdout: string, ids: { session?: string; tool?: string } = {}) {
+async function postHook(tmp: string, stdout: string, ids: { session?: string; tool?: string; transcript?: string } = {}) {
   const payload = {
     session_id: ids.session ?? "s-attack",
-    transcript_path: join(sb.root, "t.jsonl"),
+    ...(ids.transcript ? { transcript_path: ids.transcript } : {}),
     cwd: sb.project,
     permission_mode: "default",
     hook_event_name: "PostToolUse",
@@ -143,6 +144,61 @@ describe("attack: a prepared spill directory", () => {
     const contained = r.exitCode === 0 && r.signal === null && saved !== undefined && noRaw(readFileSync(saved, "utf8"));
     t.attempt(contained);
     expect(contained, r.stderr).toBe(true);
+  });
+});
+
+describe("attack: a prepared session tool-results directory (Claude Code's own place)", () => {
+  const t = tally("spill/prepared session directory");
+
+  it("<session>/tool-results planted as a symlink to another directory: nothing is written there; the temp place is used", async () => {
+    const tmp = freshTmp();
+    const projects = join(sb.root, `projects-${n}`);
+    const victim = join(sb.root, `victim-${n}`);
+    mkdirSync(join(projects, "s-attack"), { recursive: true, mode: 0o700 });
+    mkdirSync(victim);
+    symlinkSync(victim, join(projects, "s-attack", "tool-results"));
+    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "s-attack.jsonl") });
+    const contained = r.exitCode === 0 && readdirSync(victim).length === 0 && saved !== undefined && saved.startsWith(join(tmp, `hookpack-${uid}`, "outputs")) && noRaw(readFileSync(saved, "utf8"));
+    t.attempt(contained);
+    expect(contained, saved).toBe(true);
+  });
+
+  it("<session>/ planted as a symlink: nothing is written through it", async () => {
+    const tmp = freshTmp();
+    const projects = join(sb.root, `projects-${n}`);
+    const victim = join(sb.root, `victim-${n}`);
+    mkdirSync(projects, { recursive: true });
+    mkdirSync(victim);
+    symlinkSync(victim, join(projects, "s-attack"));
+    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "s-attack.jsonl") });
+    const contained = r.exitCode === 0 && entries(victim).length === 0 && saved !== undefined && !saved.startsWith(projects) && noRaw(r.stdout);
+    t.attempt(contained);
+    expect(contained, saved).toBe(true);
+  });
+
+  it("a session id with ../ never names a directory outside the transcript's", async () => {
+    const tmp = freshTmp();
+    const projects = join(sb.root, `projects-${n}`);
+    mkdirSync(projects, { recursive: true });
+    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "x.jsonl"), session: "../../escaped-session" });
+    const contained = r.exitCode === 0 && saved !== undefined && saved.startsWith(join(tmp, `hookpack-${uid}`, "outputs")) && !existsSync(join(sb.root, "escaped-session"));
+    t.attempt(contained);
+    expect(contained, saved).toBe(true);
+  });
+
+  it("old files of the agent's own in tool-results are never pruned (only hookpack-*.txt)", async () => {
+    const tmp = freshTmp();
+    const projects = join(sb.root, `projects-${n}`);
+    const results = join(projects, "s-attack", "tool-results");
+    mkdirSync(results, { recursive: true, mode: 0o700 });
+    const theirs = join(results, "toolu_old.txt");
+    writeFileSync(theirs, "claude's own persisted output\n");
+    const old = new Date(Date.now() - 30 * 24 * 3600 * 1000);
+    utimesSync(theirs, old, old);
+    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "s-attack.jsonl") });
+    const contained = r.exitCode === 0 && existsSync(theirs) && saved !== undefined && saved.startsWith(results);
+    t.attempt(contained);
+    expect(contained, saved).toBe(true);
   });
 });
 
