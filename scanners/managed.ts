@@ -17,27 +17,44 @@ type Find = (text: string) => Array<{ start: number; end: number; name: string }
 
 /** Which characters the squeezed view drops. */
 const JOINERS = /[\s'"`+,.\\[\]()]/;
+const JOINERS_G = new RegExp(JOINERS.source, "g");
+/** JOINERS as a table over UTF-16 code units (built once: 64 KB). */
+let joinerTable: Uint8Array | undefined;
+function joiners(): Uint8Array {
+  if (joinerTable) return joinerTable;
+  joinerTable = new Uint8Array(0x10000);
+  for (let c = 0; c < 0x10000; c++) if (JOINERS.test(String.fromCharCode(c))) joinerTable[c] = 1;
+  return joinerTable;
+}
+
+/**
+ * `text` reversed by UTF-16 code unit (what split("").reverse().join("") gives), natively: the
+ * split/join form allocated one string per character and was a large part of a gate's time.
+ */
+export function reverseUnits(text: string): string {
+  if (text.length < 2) return text;
+  const buf = Buffer.from(text, "utf16le");
+  buf.reverse().swap16(); // code units reversed, each unit's bytes back in order
+  return buf.toString("utf16le");
+}
 
 /** Hits of `find` in `text` and in its reversed, squeezed and squeezed-reversed views, as offsets into `text`. */
 export function transformedFind(find: Find, text: string): Array<{ start: number; end: number; name: string; form: string }> {
   const out: Array<{ start: number; end: number; name: string; form: string }> = [];
   for (const m of find(text)) out.push({ ...m, form: "as is" });
   const n = text.length;
-  const reversed = text.split("").reverse().join("");
+  const reversed = reverseUnits(text);
   for (const m of find(reversed)) out.push({ start: n - m.end, end: n - m.start, name: m.name, form: "reversed" });
   // Squeezed view: `at[i]` is the original offset of squeezed char i.
-  const at: number[] = [];
-  let squeezed = "";
-  for (let i = 0; i < n; i++) {
-    if (JOINERS.test(text[i]!)) continue;
-    squeezed += text[i];
-    at.push(i);
-  }
+  const squeezed = text.replace(JOINERS_G, "");
   if (squeezed.length !== n) {
+    const table = joiners();
+    const at = new Int32Array(squeezed.length);
+    for (let i = 0, k = 0; i < n; i++) if (table[text.charCodeAt(i)] === 0) at[k++] = i;
     const back = (s: number, e: number) => ({ start: at[s]!, end: at[e - 1]! + 1 });
     for (const m of find(squeezed)) out.push({ ...back(m.start, m.end), name: m.name, form: "split or wrapped" });
     const sn = squeezed.length;
-    const sr = squeezed.split("").reverse().join("");
+    const sr = reverseUnits(squeezed);
     for (const m of find(sr)) out.push({ ...back(sn - m.end, sn - m.start), name: m.name, form: "split and reversed" });
   }
   // One hit per span: the first view that found it names it.
