@@ -18,13 +18,17 @@ type Find = (text: string) => Array<{ start: number; end: number; name: string }
 /** Which characters the squeezed view drops. */
 const JOINERS = /[\s'"`+,.\\[\]()]/;
 const JOINERS_G = new RegExp(JOINERS.source, "g");
-/** JOINERS as a table over UTF-16 code units (built once: 64 KB). */
-let joinerTable: Uint8Array | undefined;
-function joiners(): Uint8Array {
-  if (joinerTable) return joinerTable;
-  joinerTable = new Uint8Array(0x10000);
-  for (let c = 0; c < 0x10000; c++) if (JOINERS.test(String.fromCharCode(c))) joinerTable[c] = 1;
-  return joinerTable;
+/** JOINERS over ASCII as a table (built once); other code units are tested with the regex (rare in source). */
+let asciiJoiners: Uint8Array | undefined;
+function isJoiner(c: number): boolean {
+  if (c < 128) {
+    if (!asciiJoiners) {
+      asciiJoiners = new Uint8Array(128);
+      for (let k = 0; k < 128; k++) if (JOINERS.test(String.fromCharCode(k))) asciiJoiners[k] = 1;
+    }
+    return asciiJoiners[c] === 1;
+  }
+  return JOINERS.test(String.fromCharCode(c));
 }
 
 /**
@@ -48,9 +52,8 @@ export function transformedFind(find: Find, text: string): Array<{ start: number
   // Squeezed view: `at[i]` is the original offset of squeezed char i.
   const squeezed = text.replace(JOINERS_G, "");
   if (squeezed.length !== n) {
-    const table = joiners();
     const at = new Int32Array(squeezed.length);
-    for (let i = 0, k = 0; i < n; i++) if (table[text.charCodeAt(i)] === 0) at[k++] = i;
+    for (let i = 0, k = 0; i < n; i++) if (!isJoiner(text.charCodeAt(i))) at[k++] = i;
     const back = (s: number, e: number) => ({ start: at[s]!, end: at[e - 1]! + 1 });
     for (const m of find(squeezed)) out.push({ ...back(m.start, m.end), name: m.name, form: "split or wrapped" });
     const sn = squeezed.length;
