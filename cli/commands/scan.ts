@@ -11,6 +11,7 @@ import { openStore, storePath } from "../../broker/store.js";
 import { HookpackError } from "../../installer/errors.js";
 import { secretScanner, type SecretScanner } from "../../rules/secretlint.js";
 import { warmUpPrefilter } from "../../scanners/content.js";
+import { transformedFind } from "../../scanners/managed.js";
 import { toSarif } from "../../scanners/report.js";
 import { gitText } from "../../scanners/git.js";
 import { entrySecrets, readAuditLog } from "../../broker/audit-verify.js";
@@ -110,6 +111,9 @@ export const scan: Command = {
     const recorded = recordedExposures(home);
     const managed = {
       ...hooked,
+      // Every form the gates know (reversed, split into string pieces, wrapped, and both), not
+      // only the encodings: a file is not a tool output the agent cannot shape.
+      find: (text: string) => transformedFind(hooked.find, text),
       exposed: (names: readonly string[], where: string) => {
         const fresh = names.filter((n) => !recorded.has(`${n}\0${where}`));
         for (const n of fresh) recorded.add(`${n}\0${where}`);
