@@ -108,6 +108,8 @@ export function buildHookCache(values: readonly ManagedValue[], salt: Buffer, mi
 export interface HashedMatcher {
   readonly names: readonly string[];
   readonly size: number;
+  /** Length of the shortest form: a shorter text cannot hold one (0 when there is none). */
+  readonly minLength: number;
   find(text: string): Match[];
   redact(text: string): RedactResult;
 }
@@ -191,6 +193,7 @@ export function createHashedMatcher(file: Pick<HookCacheFile, "salt" | "names" |
   return {
     names: file.names,
     size: file.entries.length,
+    minLength: file.entries.reduce((m, e) => (m === 0 || e[2] < m ? e[2] : m), 0),
     find,
     redact(text) {
       const matches = find(text);

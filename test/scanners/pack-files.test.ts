@@ -151,6 +151,9 @@ describe("check-pack DIR: npm's file list computed in process", () => {
     const mine = await packFilesInProcess(dir);
     expect(mine).toBeDefined();
     expect([...mine!.files].sort()).toEqual(npmList(dir));
+    // Not vacuous: package.json is always in, the always-excluded files never are.
+    expect(mine!.files).toContain("package.json");
+    expect(mine!.files.filter((f) => /^(\.npmrc|package-lock\.json|yarn\.lock|node_modules\/|\.git\/)/.test(f))).toEqual([]);
   }, 60_000);
 
   it("leaves bundled dependencies and workspaces to npm itself", async () => {
