@@ -7,6 +7,7 @@
 //   - check-pack DIR next to check-pack FILE.tgz of the same content;
 //   - pre-push over a 1,000-commit history next to `git log -p` of the same range;
 //   - `hookpack exec` masking with 100 stored values, MB/s.
+// Run by bench/run.mjs (npm run bench), which collects the ROW lines into its summary.
 // Usage: npm run build && node bench/gates.mjs   (BENCH_ROUNDS=3, BENCH_ONLY=scan,scale,secrets,secretlint,pack,push,exec)
 // The corpus is generated under the temp dir at run time and removed; nothing large is committed.
 // Fake tokens are assembled at run time; nothing token-shaped is committed.
@@ -138,6 +139,10 @@ const row = (text) => {
   rows.push(line);
   console.log(line);
 };
+/** A summary row for bench/run.mjs (printed as `ROW {json}` when it runs this file). */
+const summary = (r) => {
+  if (process.env.BENCH_ROWS) console.log(`ROW ${JSON.stringify({ ...r, value: Number(r.value.toFixed(2)) })}`);
+};
 
 try {
   const scanArgs = (dir) => [bin, "scan", dir, "--format", "json"];
@@ -156,11 +161,14 @@ try {
       const mbs = (c, t) => `${(c.bytes / MB / t.wall).toFixed(1)} MB/s wall, ${(c.bytes / MB / t.cpu).toFixed(1)} MB/s per CPU second`;
       row(`scan 10 MB (1 stored secret): ${fmt(t10)} = ${mbs(c10, t10)} (process start included)`);
       row(`scan 40 MB: ${fmt(t40)} = ${mbs(c40, t40)}; ${(t40.cpu / t10.cpu).toFixed(2)}x the 10 MB CPU time for ${(c40.bytes / c10.bytes).toFixed(1)}x the bytes`);
+      summary({ row: "scan 80 MB of real source, per CPU second (1 stored secret)", value: c80.bytes / MB / t80.cpu, unit: "MB/s", goal: ">= 100 MB/s", met: c80.bytes / MB / t80.cpu >= 100 });
+      summary({ row: "scan 80 MB / scan 10 MB, CPU time (8x the bytes)", value: t80.cpu / t10.cpu, unit: "x", vs: "scan 10 MB" });
       row(`scan 80 MB: ${fmt(t80)} = ${mbs(c80, t80)}; ${(t80.cpu / t10.cpu).toFixed(2)}x the 10 MB CPU time for ${(c80.bytes / c10.bytes).toFixed(1)}x the bytes`);
     }
     if (only.has("secrets")) {
       const sets = [1, 100, 1000].map((n) => ({ n, hh: home(n) }));
       const times = interleave(sets.map(({ hh }) => ({ cmd: [process.execPath, scanArgs(c40.dir), { env: { ...baseEnv, HOOKPACK_HOME: hh } }], check: scanOk })));
+      summary({ row: "scan 40 MB with 1,000 stored secrets / with 1", value: times[2].cpu / times[0].cpu, unit: "x", vs: "1 stored secret", goal: "flat", met: times[2].cpu / times[0].cpu <= 1.2 });
       sets.forEach(({ n }, i) => row(`scan 40 MB with ${n} stored secret${n === 1 ? "" : "s"}: ${fmt(times[i])} = ${(c40.bytes / MB / times[i].cpu).toFixed(1)} MB/s per CPU second; ${(times[i].cpu / times[0].cpu).toFixed(2)}x the 1-secret CPU time`));
     }
     if (only.has("secretlint")) {
@@ -174,6 +182,7 @@ try {
           { cmd: [process.execPath, scanArgs(c80.dir), { env }], check: scanOk },
           { cmd: [slBin, ["--format", "json", "--secretlintrc", rc, `${relative(work, c80.dir)}/**/*`], { cwd: work, env }] },
         ]);
+        summary({ row: "scan 80 MB: secretlint CLI time / hookpack scan time (wall)", value: ts.wall / th.wall, unit: "x", vs: "secretlint 13 CLI" });
         row(`scan 80 MB vs the secretlint 13 CLI on the same files: hookpack ${fmt(th)}, secretlint ${fmt(ts)}: hookpack is ${(ts.wall / th.wall).toFixed(2)}x faster by wall time, ${(ts.cpu / th.cpu).toFixed(2)}x by CPU time`);
       }
     }
@@ -207,6 +216,7 @@ try {
       { cmd: [process.execPath, [bin, "check-pack", pkg, "--format", "json"], { cwd: work, env }], check: ok },
       { cmd: [process.execPath, [bin, "check-pack", tgz, "--format", "json"], { cwd: work, env }], check: ok },
     ]);
+    summary({ row: "check-pack DIR / check-pack FILE.tgz (same content, wall)", value: tDir.wall / tTgz.wall, unit: "x", vs: "check-pack FILE.tgz", goal: "<= 1.2x", met: tDir.wall / tTgz.wall <= 1.2 });
     row(`check-pack DIR vs check-pack FILE.tgz (${files} files, ${(bytes / MB).toFixed(1)} MB): DIR ${fmt(tDir)}, tgz ${fmt(tTgz)}: DIR is ${(tDir.wall / tTgz.wall).toFixed(2)}x the tarball's wall time, ${(tDir.cpu / tTgz.cpu).toFixed(2)}x its CPU time`);
   }
 
@@ -239,6 +249,7 @@ try {
       },
       { cmd: ["git", ["log", "-p", "main"], { cwd: repo, env, stdio: ["ignore", "pipe", "pipe"] }] },
     ]);
+    summary({ row: "pre-push, 1,000 commits / git log -p of the same range (wall)", value: tPush.wall / tLog.wall, unit: "x", vs: "git log -p", goal: "<= 2x", met: tPush.wall / tLog.wall <= 2 });
     row(`pre-push over ${report.commits} commits (${(report.bytes / MB).toFixed(1)} MB of patch text, ${report.findings.length} findings): ${fmt(tPush)}; git log -p of the same range ${fmt(tLog)}: pre-push is ${(tPush.wall / tLog.wall).toFixed(2)}x git log -p by wall time, ${(tPush.cpu / tLog.cpu).toFixed(2)}x by CPU time`);
   }
 
@@ -286,6 +297,7 @@ try {
       stage.push({ wall: Number(process.hrtime.bigint() - w0) / 1e9, cpu: (c.user + c.system) / 1e6 });
     }
     const st = { wall: median(stage.map((x) => x.wall)), cpu: median(stage.map((x) => x.cpu)) };
+    summary({ row: "exec value masking, 100 values, per CPU second", value: size / MB / st.cpu, unit: "MB/s", goal: ">= 200 MB/s", met: size / MB / st.cpu >= 200 });
     row(`exec value masking in process, 100 stored values (${matcher.patterns.length} patterns), ${(size / MB).toFixed(0)} MB in 64 KiB reads: ${(size / MB / st.wall).toFixed(1)} MB/s wall, ${(size / MB / st.cpu).toFixed(1)} MB/s per CPU second`);
     row(`hookpack exec -- cat, 100 stored values, ${(size / MB).toFixed(0)} MB of source text: ${fmt(tExec)} = ${(size / MB / tExec.wall).toFixed(1)} MB/s wall, ${(size / MB / tExec.cpu).toFixed(1)} MB/s per CPU second, values and detectors (plain cat: ${fmt(tCat)})`);
   }
