@@ -13,6 +13,7 @@ import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
+import { claudeShapedRefusal, probeRefusal } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -264,6 +265,11 @@ export const claudeCode: Adapter = {
     return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
   },
   permissionRules: claudePermissionRules,
+  probe: {
+    harmless: (cwd) => ({ session_id: "hookpack-doctor", cwd, permission_mode: "default", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "true", description: "hookpack doctor: harmless probe" }, tool_use_id: "toolu_hookpack_doctor" }),
+    malformed: (cwd) => ({ session_id: "hookpack-doctor", cwd, hook_event_name: "PreToolUse", tool_name: "Bash" }),
+    refusal: (answer) => probeRefusal(answer, (code) => (code === 2 ? "exit 2: Claude Code blocks the call" : `exit ${code}: Claude Code shows a hook error and runs the call unchecked`), claudeShapedRefusal),
+  },
   config: {
     format: "claude-settings-json",
     files: { project: ".claude/settings.json", local: ".claude/settings.local.json", user: ".claude/settings.json" },

@@ -19,7 +19,7 @@
 //   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
+import { claudeShapedRefusal, EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, probeRefusal, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -154,6 +154,17 @@ export const codex: Adapter = {
     return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
   },
   outputText: textOf,
+  probe: {
+    harmless: (cwd) => ({ session_id: "hookpack-doctor", turn_id: "hookpack-doctor", transcript_path: null, cwd, hook_event_name: "PreToolUse", model: "hookpack-doctor", permission_mode: "default", tool_name: "Bash", tool_input: { command: "true" }, tool_use_id: "call_hookpack_doctor" }),
+    malformed: (cwd) => ({ session_id: "hookpack-doctor", turn_id: "hookpack-doctor", cwd, hook_event_name: "PreToolUse", tool_name: "Bash" }),
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => (code === 2 ? "exit 2: Codex blocks the call" : `exit ${code}: Codex marks the hook failed and runs the call unchecked`), (json) => {
+        const specific = json.hookSpecificOutput as { permissionDecision?: unknown; updatedInput?: unknown } | undefined;
+        // Codex rejects `allow` without updatedInput (and `ask`) as unsupported: the hook counts as failed.
+        if (specific?.permissionDecision === "allow" && specific.updatedInput === undefined) return 'it answered permissionDecision "allow" without updatedInput, which Codex rejects as unsupported';
+        return claudeShapedRefusal(json);
+      }),
+  },
   config: {
     // Codex reads Claude-shaped hooks.json next to each config layer. It has no untracked local
     // layer: "local" uses the project file.

@@ -1,6 +1,6 @@
 // Small pieces several adapters share. No agent's wire format lives here.
 import type { AgentId, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
-import type { Parsed } from "./adapter.js";
+import type { Parsed, ProbeAnswer } from "./adapter.js";
 import { forEachString } from "../hooks/json-walk.js";
 
 export const jsonResponse = (value: unknown): HookResponse => ({ exitCode: 0, stdout: `${JSON.stringify(value)}\n`, stderr: "" });
@@ -54,4 +54,32 @@ export function fastPromptSubmit(p: Record<string, unknown>): boolean {
 export function promptSubmitEvent(agent: AgentId, p: { session_id: string; cwd: string; transcript_path?: string | null; prompt: string }): Parsed {
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path ?? undefined };
   return { kind: "event", event: { kind: "prompt-submit", agent, session, prompt: p.prompt } };
+}
+
+/**
+ * The usual reading of a hook's answer to doctor's harmless probe: exit 0, and stdout empty or one
+ * JSON object that `blocks` (the agent's own reading) does not call a refusal. `exit` words what the
+ * agent does with a non-zero exit code.
+ */
+export function probeRefusal(answer: ProbeAnswer, exit: (code: number) => string, blocks: (answer: Record<string, unknown>) => string | undefined): string | undefined {
+  if (answer.exitCode !== 0) return exit(answer.exitCode);
+  const text = answer.stdout.trim();
+  if (text === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "it printed something that is not JSON on stdout (the agent would reject the answer)";
+  }
+  if (!isPlainObject(value)) return "it printed JSON that is not an object on stdout (the agent would reject the answer)";
+  return blocks(value);
+}
+
+/** A Claude-shaped answer's refusal: `permissionDecision` deny/ask, `decision: "block"`, or `continue: false`. */
+export function claudeShapedRefusal(answer: Record<string, unknown>): string | undefined {
+  const decision = (answer.hookSpecificOutput as { permissionDecision?: unknown } | undefined)?.permissionDecision;
+  if (decision === "deny" || decision === "ask") return `it answered permissionDecision "${decision}" to a harmless \`true\` command`;
+  if (answer.decision === "block" || answer.decision === "deny") return `it answered decision "${String(answer.decision)}" to a harmless \`true\` command`;
+  if (answer.continue === false) return "it answered continue:false to a harmless `true` command";
+  return undefined;
 }

@@ -27,7 +27,7 @@
 //   denied before they run.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf, probeRefusal } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   bash: "shell",
@@ -211,6 +211,15 @@ export const copilot: Adapter = {
     return { exitCode: mode === "closed" ? 2 : 0, stdout: "", stderr: `${message}\n` };
   },
   outputText,
+  probe: {
+    harmless: (cwd) => ({ sessionId: "hookpack-doctor", timestamp: 0, cwd, toolName: "bash", toolArgs: { command: "true", description: "hookpack doctor: harmless probe" } }),
+    malformed: (cwd) => ({ sessionId: "hookpack-doctor", timestamp: 0, cwd, toolName: "bash" }),
+    // Any non-zero exit on preToolUse denies (1.0.102, e2e).
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => `exit ${code}: GitHub Copilot CLI denies the call`, (json) =>
+        json.permissionDecision === "deny" || json.permissionDecision === "ask" ? `it answered permissionDecision "${String(json.permissionDecision)}" to a harmless \`true\` command` : undefined,
+      ),
+  },
   config: {
     // A hooks file of hookpack's own in the folder Copilot reads every *.json of. Copilot has no
     // untracked local hooks folder: "local" uses the project file.

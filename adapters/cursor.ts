@@ -24,7 +24,7 @@
 // Code hook from running a second time when this one is installed.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf, probeRefusal } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Shell: "shell", Read: "read-file", Write: "write-file", Edit: "write-file", Grep: "search", Glob: "search" };
 
@@ -145,6 +145,14 @@ export const cursor: Adapter = {
     return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
   },
   outputText: textOf,
+  probe: {
+    harmless: (cwd) => ({ conversation_id: "hookpack-doctor", generation_id: "hookpack-doctor", hook_event_name: "preToolUse", workspace_roots: [cwd], tool_name: "Shell", tool_input: { command: "true" }, tool_use_id: "hookpack-doctor", cwd }),
+    malformed: (cwd) => ({ conversation_id: "hookpack-doctor", hook_event_name: "preToolUse", workspace_roots: [cwd], tool_name: "Shell", cwd }),
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => (code === 2 ? "exit 2: Cursor denies the call" : `exit ${code}: Cursor logs a hook error and runs the call unchecked`), (json) =>
+        json.permission === "deny" || json.permission === "ask" ? `it answered permission "${String(json.permission)}" to a harmless \`true\` command` : json.continue === false ? "it answered continue:false to a harmless `true` command" : undefined,
+      ),
+  },
   config: {
     ignoreFile: ".cursorignore",
     format: "flat-hooks-json",

@@ -20,7 +20,7 @@
 // - Timeouts are in milliseconds.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastPromptSubmit, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, textOf } from "./common.js";
+import { EMPTY_RESPONSE, fastPromptSubmit, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, textOf, probeRefusal } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -171,6 +171,14 @@ export const gemini: Adapter = {
     return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
   },
   outputText,
+  probe: {
+    harmless: (cwd) => ({ session_id: "hookpack-doctor", cwd, hook_event_name: "BeforeTool", timestamp: "1970-01-01T00:00:00.000Z", tool_name: "run_shell_command", tool_input: { command: "true", description: "hookpack doctor: harmless probe" } }),
+    malformed: (cwd) => ({ session_id: "hookpack-doctor", cwd, hook_event_name: "BeforeTool", tool_name: "run_shell_command" }),
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => (code === 1 ? "exit 1: Gemini CLI shows a warning and runs the call unchecked" : `exit ${code}: Gemini CLI denies the call`), (json) =>
+        json.decision === "deny" || json.decision === "block" || json.decision === "ask" ? `it answered decision "${String(json.decision)}" to a harmless \`true\` command` : json.continue === false ? "it answered continue:false, which stops Gemini CLI's agent loop" : undefined,
+      ),
+  },
   config: {
     ignoreFile: ".geminiignore",
     // Gemini has no untracked local settings file: "local" uses the project file.

@@ -20,7 +20,7 @@
 //   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
+import { claudeShapedRefusal, EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, probeRefusal, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -167,6 +167,11 @@ export const qwen: Adapter = {
     return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
   },
   outputText,
+  probe: {
+    harmless: (cwd) => ({ session_id: "hookpack-doctor", cwd, hook_event_name: "PreToolUse", permission_mode: "default", tool_name: "run_shell_command", tool_input: { command: "true", description: "hookpack doctor: harmless probe" }, tool_use_id: "toolu_hookpack_doctor" }),
+    malformed: (cwd) => ({ session_id: "hookpack-doctor", cwd, hook_event_name: "PreToolUse", tool_name: "run_shell_command" }),
+    refusal: (answer) => probeRefusal(answer, (code) => (code === 2 ? "exit 2: Qwen Code blocks the call" : `exit ${code}: Qwen Code logs a hook error and runs the call unchecked`), claudeShapedRefusal),
+  },
   config: {
     ignoreFile: ".qwenignore",
     format: "claude-settings-json",

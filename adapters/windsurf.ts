@@ -88,6 +88,12 @@ export const windsurf: Adapter = {
   renderFailure(mode, message) {
     return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
   },
+  probe: {
+    harmless: (cwd) => ({ agent_action_name: "pre_run_command", trajectory_id: "hookpack-doctor", execution_id: "hookpack-doctor", timestamp: "1970-01-01T00:00:00.000Z", tool_info: { command_line: "true", cwd } }),
+    malformed: () => ({ agent_action_name: "pre_run_command", trajectory_id: "hookpack-doctor", execution_id: "hookpack-doctor" }),
+    // Windsurf reads only the exit code: 2 blocks.
+    refusal: (answer) => (answer.exitCode === 0 ? undefined : answer.exitCode === 2 ? "exit 2: Windsurf blocks the command" : `exit ${answer.exitCode}: Windsurf runs the command unchecked`),
+  },
   config: {
     format: "flat-hooks-json",
     entry: (_reg, command) => ({ command, show_output: true }),
