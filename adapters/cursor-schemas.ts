@@ -17,12 +17,25 @@ export const toolPayload = z.looseObject({
   tool_use_id: z.optional(s),
 });
 const eventName = z.looseObject({ hook_event_name: s });
+/** sessionStart: the common fields only. */
+export const sessionPayload = z.looseObject({
+  hook_event_name: s,
+  conversation_id: z.optional(s),
+  session_id: z.optional(s),
+  cwd: z.optional(s),
+  transcript_path: z.optional(z.nullable(s)),
+  workspace_roots: z.optional(z.array(s)),
+});
 const shell = z.looseObject({ command: s });
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateCursorPayload(payload: unknown): void {
   check(eventName, payload);
   const name = (payload as { hook_event_name: string }).hook_event_name;
+  if (name === "sessionStart") {
+    check(sessionPayload, payload);
+    return;
+  }
   if (name !== "preToolUse" && name !== "postToolUse" && name !== "postToolUseFailure") return;
   check(toolPayload, payload);
   const p = payload as { tool_name: string; tool_input: unknown };

@@ -20,7 +20,7 @@ export const preToolUse = z.looseObject(base);
 export const postToolUse = z.looseObject({ ...base, tool_response: z.unknown() });
 /** A failed call: the output text the model reads is in `error`. */
 export const postToolUseFailure = z.looseObject({ ...base, error: s, is_interrupt: z.optional(z.boolean()) });
-/** The end of a session: its chat log (`transcript_path`) is cleaned. */
+/** The start or end of a session (at the end, its chat log `transcript_path` is cleaned). */
 export const sessionEnd = z.looseObject({ session_id: s, cwd: s, transcript_path: z.optional(s), hook_event_name: s, reason: z.optional(s) });
 /** UserPromptSubmit: the model-bound prompt (a user query, or a continuation carrying tool results). */
 export const userPromptSubmit = z.looseObject({ session_id: s, cwd: s, transcript_path: z.optional(s), hook_event_name: s, prompt: s });
@@ -34,7 +34,14 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   edit: z.looseObject({ file_path: s, old_string: z.optional(s), new_string: z.optional(s) }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, PostToolUseFailure: postToolUseFailure, SessionEnd: sessionEnd, UserPromptSubmit: userPromptSubmit };
+const HANDLED: Record<string, z.ZodMiniType> = {
+  PreToolUse: preToolUse,
+  PostToolUse: postToolUse,
+  PostToolUseFailure: postToolUseFailure,
+  SessionStart: sessionEnd,
+  SessionEnd: sessionEnd,
+  UserPromptSubmit: userPromptSubmit,
+};
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateQwenPayload(payload: unknown): void {

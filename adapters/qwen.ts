@@ -51,7 +51,14 @@ type ToolPayload = {
   error?: string;
 };
 
-const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", PostToolUseFailure: "after-tool", SessionEnd: "session-end", UserPromptSubmit: "prompt-submit" };
+const HANDLED: Record<string, EventKind> = {
+  PreToolUse: "before-tool",
+  PostToolUse: "after-tool",
+  PostToolUseFailure: "after-tool",
+  SessionStart: "session-start",
+  SessionEnd: "session-end",
+  UserPromptSubmit: "prompt-submit",
+};
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -67,7 +74,7 @@ export function fastValidateQwen(payload: unknown): boolean {
   const name = payload.hook_event_name;
   if (!(name in HANDLED)) return true;
   const p = payload;
-  if (name === "SessionEnd") return fastSessionEnd(p) && p.transcript_path !== null;
+  if (name === "SessionEnd" || name === "SessionStart") return fastSessionEnd(p) && p.transcript_path !== null;
   if (name === "UserPromptSubmit") return fastPromptSubmit(p) && p.transcript_path !== null;
   return (
     typeof p.session_id === "string" &&
@@ -111,6 +118,8 @@ async function parse(payload: unknown): Promise<Parsed> {
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
   // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
   // failed calls' output as they were: it is cleaned when the session ends.
+  // The start of a session: inherited variables and instruction files that hold secrets are named.
+  if (kind === "session-start") return { kind: "event", event: { kind, agent: "qwen", session } };
   if (kind === "session-end") return sessionEndEvent("qwen", payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string });
   // The model-bound text of this send (0.24.4: a user query, and also continuations that carry
   // tool results): held back when it carries a secret.
@@ -148,6 +157,10 @@ function render(decision: Decision, event: HookEvent, payload?: unknown): HookRe
     return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
   }
   if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
+  if (event.kind === "session-start" && warnings.systemMessage) {
+    // The user reads systemMessage; the model gets the same names-only notice as context.
+    return jsonResponse({ ...warnings, hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: warnings.systemMessage } });
+  }
   return EMPTY_RESPONSE;
 }
 
@@ -185,6 +198,7 @@ export const qwen: Adapter = {
       { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
       { event: "SessionEnd", matcher: undefined, timeout: 30 },
       { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
+      { event: "SessionStart", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Qwen Code hooks cannot rewrite a tool's input: hookpack answers a $secret: reference by blocking it with the brokered command to run instead. The output of a failed call (a command that exits non-zero) cannot be replaced: hookpack can only warn the model. Qwen Code 0.24 needs Node >= 22 (older Node installs 0.15.x, whose hooks were not checked).",
