@@ -24,7 +24,7 @@
 // Code hook from running a second time when this one is installed.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf, probeRefusal } from "./common.js";
+import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, jsonResponse, neutralToolCall, probeRefusal, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Shell: "shell", Read: "read-file", Write: "write-file", Edit: "write-file", Grep: "search", Glob: "search" };
 
@@ -154,10 +154,8 @@ export const cursor: Adapter = {
     return (typeof name === "string" && HANDLED[name]) || "unknown";
   },
   render,
-  renderFailure(mode, message) {
-    // Exit 2 denies; other codes fail open.
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
-  },
+  // Exit 2 denies; other codes fail open.
+  renderFailure: exitCodeFailure,
   outputText: textOf,
   probe: {
     harmless: (cwd) => ({ conversation_id: "hookpack-doctor", generation_id: "hookpack-doctor", hook_event_name: "preToolUse", workspace_roots: [cwd], tool_name: "Shell", tool_input: { command: "true" }, tool_use_id: "hookpack-doctor", cwd }),

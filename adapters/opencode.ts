@@ -17,7 +17,7 @@
 // Exit 2 + stderr blocks; other failures let the call through.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, probeRefusal } from "./common.js";
+import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, jsonResponse, neutralToolCall, probeRefusal } from "./common.js";
 import { opencodePlugin } from "./opencode-plugin.js";
 
 const KINDS: Record<string, ToolKind> = {
@@ -119,10 +119,8 @@ export const opencode: Adapter = {
     return (typeof hook === "string" && HOOKS[hook]) || "unknown";
   },
   render,
-  renderFailure(mode, message) {
-    // The plugin throws on exit 2 (blocks) and ignores any other failure.
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
-  },
+  // The plugin throws on exit 2 (blocks) and ignores any other failure.
+  renderFailure: exitCodeFailure,
   probe: {
     harmless: (cwd) => ({ hook: "tool.execute.before", tool: "bash", sessionID: "hookpack-doctor", callID: "hookpack-doctor", cwd, args: { command: "true", description: "hookpack doctor: harmless probe" } }),
     malformed: (cwd) => ({ hook: "tool.execute.before", tool: "bash", sessionID: "hookpack-doctor", cwd }),

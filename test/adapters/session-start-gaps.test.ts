@@ -56,7 +56,7 @@ describe.each(Object.keys(SESSION_START) as Array<keyof typeof SESSION_START>)("
 
   it("a malformed session start fails open, naming the field", async () => {
     sb = sandbox();
-    const bad = { ...(c.payload(sb.project) as Record<string, unknown>), cwd: 42 };
+    const bad: Record<string, unknown> = { ...(c.payload(sb.project) as Record<string, unknown>), cwd: 42 };
     if (agent === "cursor") bad.workspace_roots = "nope";
     const r = await hookpack(["hook", agent], { cwd: sb.project, env: sb.env, input: JSON.stringify(bad) });
     expect(r.stderr).toMatch(/hookpack:/);
