@@ -26,3 +26,16 @@ export const GEMINI_FAMILY_FAST_INPUTS: Record<string, (i: Record<string, unknow
 
 /** An edit tool's input (Gemini `replace`, Qwen `edit`): a path, and optional old and new text. */
 export const fastEditInput = (i: Record<string, unknown>) => typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string);
+
+/** Input leaves that describe content already on disk, not content the agent is adding. */
+export const EXISTING_CONTENT = /(^|\.)old_string$/;
+
+/** The tool payload fields both clients send (each adds its own). */
+export interface GeminiFamilyToolPayload {
+  session_id: string;
+  cwd: string;
+  transcript_path?: string;
+  hook_event_name: string;
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+}

@@ -20,24 +20,12 @@
 // - Timeouts are in milliseconds.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS } from "./gemini-family.js";
+import { EXISTING_CONTENT, fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS, type GeminiFamilyToolPayload } from "./gemini-family.js";
 import { answerOrNothing, classifyByEventName, claudeShapedProbe, exitCodeFailure, fastPromptSubmit, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, outputAsReason, promptSubmitEvent, textOf, warningsOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, google_web_search: "fetch" };
 
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-const EXISTING_CONTENT = /(^|\.)old_string$/;
-
-type ToolPayload = {
-  session_id: string;
-  cwd: string;
-  transcript_path?: string;
-  hook_event_name: string;
-  tool_name: string;
-  tool_input: Record<string, unknown>;
-  tool_response?: Record<string, unknown>;
-  mcp_context?: unknown;
-};
+type ToolPayload = GeminiFamilyToolPayload & { tool_response?: Record<string, unknown>; mcp_context?: unknown };
 
 // ---- fast check: may only say true for payloads ./gemini-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";

@@ -20,25 +20,12 @@
 //   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS } from "./gemini-family.js";
+import { EXISTING_CONTENT, fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS, type GeminiFamilyToolPayload } from "./gemini-family.js";
 import { answerOrNothing, classifyByEventName, CLAUDE_REGISTRATIONS, claudeShapedProbe, EMPTY_RESPONSE, exitCodeFailure, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf, warningsOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, edit: "write-file", search_file_content: "search" };
 
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-const EXISTING_CONTENT = /(^|\.)old_string$/;
-
-type ToolPayload = {
-  session_id: string;
-  cwd: string;
-  transcript_path?: string;
-  hook_event_name: string;
-  tool_name: string;
-  tool_input: Record<string, unknown>;
-  tool_use_id?: string;
-  tool_response?: unknown;
-  error?: string;
-};
+type ToolPayload = GeminiFamilyToolPayload & { tool_use_id?: string; tool_response?: unknown; error?: string };
 
 const HANDLED: Record<string, EventKind> = {
   PreToolUse: "before-tool",
