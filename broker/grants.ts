@@ -14,7 +14,7 @@ import type { Policy } from "../rules/policy.js";
 
 /** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
 const POLICY_FILE = "hookpack.json";
-import type { OfferedCall, SecretRefHost } from "../rules/rewrite-secret-refs.js";
+import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
 
@@ -44,6 +44,19 @@ export interface Grant {
   approval: "auto" | "ask" | "once";
   /** Providers from the project policy, for names the store does not know. */
   providers?: Record<string, ProviderSpec>;
+  /**
+   * Delivery binding (one program per grant): sha256 hex of the key the rewritten command carries
+   * (the key itself is never stored), the placeholders the broker swaps for values (placeholder →
+   * name), the environment variables that carry one (sha256 of their exact texts) and whether the
+   * program's stdin carries one. A grant with a key is redeemable only with that key.
+   */
+  keySha256?: string;
+  placeholders?: Record<string, string>;
+  envSha256?: string;
+  envNames?: string[];
+  stdin?: boolean;
+  /** sha256 hex of the whole rewritten tool call (an agent that cannot rewrite input runs it as offered). */
+  callSha256?: string;
 }
 
 interface Tombstone {
@@ -60,6 +73,18 @@ const tombFile = (home: string, id: string) => join(grantsDir(home), `${id}.done
 
 export function hashArgv(argv: readonly string[]): string {
   return crypto().createHash("sha256").update(JSON.stringify(argv)).digest("hex");
+}
+
+export const sha256Hex = (text: string): string => crypto().createHash("sha256").update(text).digest("hex");
+
+/** The env binding: variable names in order with their exact texts. */
+export function hashEnv(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): string {
+  return sha256Hex(JSON.stringify([...names].sort().map((n) => [n, env[n] ?? null])));
+}
+
+/** A random key for a rewritten call: 26 base32 characters (130 bits). */
+export function newGrantKey(): string {
+  return newId().slice(2);
 }
 
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
@@ -90,6 +115,12 @@ export interface MintRequest {
   ttlMs: number;
   approval: Grant["approval"];
   providers?: Record<string, ProviderSpec>;
+  /** Delivery binding (see Grant). */
+  key?: string;
+  placeholders?: Record<string, string>;
+  env?: Record<string, string>;
+  stdin?: boolean;
+  callSha256?: string;
   now?: number;
 }
 
@@ -109,6 +140,11 @@ export function mintGrant(home: string, req: MintRequest): Grant {
     expiresAt: new Date(now + req.ttlMs).toISOString(),
     approval: req.approval,
     ...(req.providers && Object.keys(req.providers).length > 0 ? { providers: req.providers } : {}),
+    ...(req.key !== undefined ? { keySha256: sha256Hex(req.key) } : {}),
+    ...(req.placeholders ? { placeholders: req.placeholders } : {}),
+    ...(req.env ? { envNames: Object.keys(req.env).sort(), envSha256: hashEnv(req.env, Object.keys(req.env)) } : {}),
+    ...(req.stdin ? { stdin: true } : {}),
+    ...(req.callSha256 ? { callSha256: req.callSha256 } : {}),
   };
   ensurePrivateDir(home);
   ensurePrivateDir(grantsDir(home));
@@ -128,8 +164,14 @@ function tombstone(home: string, id: string, t: Omit<Tombstone, "id" | "at">, no
 export interface RedeemRequest {
   id: string;
   argv: readonly string[];
-  /** The names given with --secret (must equal the grant's). */
+  /** The names given with --secret (must equal the grant's); ignored for a grant with placeholders. */
   names: readonly string[];
+  /** --grant-key: required by a grant minted with a key. */
+  key?: string;
+  /** The broker's environment: the grant's envNames must hold exactly the texts it was minted for. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** --stdin-refs was given. */
+  stdin?: boolean;
   now?: number;
 }
 
@@ -175,8 +217,13 @@ export function redeemGrant(home: string, req: RedeemRequest): Grant {
     tombstone(home, req.id, { ...base, state: "expired" }, now);
     throw refused("GRANT_EXPIRED", `grant ${req.id} expired at ${grant.expiresAt}.`, RETRY);
   }
-  const names = [...new Set(req.names)].sort();
-  if (grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",")) {
+  const names = grant.placeholders ? grant.names : [...new Set(req.names)].sort();
+  if (grant.keySha256 !== undefined && (req.key === undefined || !sameHex(grant.keySha256, sha256Hex(req.key)))) {
+    tombstone(home, req.id, { ...base, state: "refused" }, now);
+    throw refused("GRANT_MISMATCH", `grant ${req.id} was presented without its key; only the call hookpack rewrote may redeem it, and it has been revoked.`, RETRY);
+  }
+  const envOk = grant.envNames === undefined || (req.env !== undefined && grant.envSha256 === hashEnv(req.env, grant.envNames));
+  if (grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",") || !envOk || (req.stdin === true) !== (grant.stdin === true)) {
     tombstone(home, req.id, { ...base, state: "refused" }, now);
     throw refused("GRANT_MISMATCH", `grant ${req.id} was issued for a different command or different secrets; it has been revoked.`, RETRY);
   }
@@ -184,25 +231,25 @@ export function redeemGrant(home: string, req: RedeemRequest): Grant {
   return grant;
 }
 
-/**
- * Is grant `id` still pending (not redeemed, revoked or expired) and minted for exactly these
- * names and this argv, in this agent session? Reads only; `hookpack exec` still redeems it.
- */
-export function isPendingGrantFor(home: string, call: OfferedCall, now = Date.now()): boolean {
-  if (!GRANT_ID_RE.test(call.id)) return false;
-  let grant: Grant;
-  try {
-    grant = JSON.parse(readFileSync(grantFile(home, call.id), "utf8")) as Grant;
-  } catch {
-    return false;
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === y.length && x.length > 0 && crypto().timingSafeEqual(x, y);
+}
+
+/** Is there a pending grant, in this agent session, for exactly this rewritten call text? Reads only. */
+export function isPendingCall(home: string, text: string, agent: string, session: string, now = Date.now()): boolean {
+  const want = sha256Hex(text);
+  for (const entry of listDir(home)) {
+    if (!GRANT_FILE_RE.test(entry)) continue;
+    try {
+      const grant = JSON.parse(readFileSync(join(grantsDir(home), entry), "utf8")) as Grant;
+      if (grant.callSha256 === want && grant.agent === agent && grant.session === session && Date.parse(grant.expiresAt) > now) return true;
+    } catch {
+      // raced with a redeemer
+    }
   }
-  return (
-    Date.parse(grant.expiresAt) > now &&
-    grant.agent === call.agent &&
-    grant.session === call.session &&
-    grant.commandSha256 === hashArgv(call.argv) &&
-    [...new Set(call.names)].sort().join(",") === grant.names.join(",")
-  );
+  return false;
 }
 
 function safeUnlink(path: string): void {
@@ -370,6 +417,6 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
       const g = mintGrant(home, req);
       return { id: g.id, expiresAt: g.expiresAt };
     },
-    isOffered: (call) => isPendingGrantFor(home, call),
+    isOffered: (call) => call.ids.length > 0 && isPendingCall(home, call.text, call.agent, call.session),
   };
 }

@@ -1,6 +1,7 @@
-// `$secret:NAME` in a tool call: a shell command is rewritten into a brokered exec
-// (`hookpack exec --grant <id> … -- bash -c '<command with env expansions>'`) after the project
-// policy allowed every use; anything else that carries a reference is left as text (file
+// `$secret:NAME` in a tool call: a shell command is rewritten so that each program that receives a
+// value runs under the broker (`hookpack exec --grant <id> --grant-key <key> -- program …`, the
+// references replaced by random placeholders the broker swaps for the value in that program's
+// argv, environment or stdin) after the project policy allowed every use; anything else that carries a reference is left as text (file
 // content) or denied (MCP arguments, fetch URLs). Commands that call `hookpack exec` themselves or
 // touch hookpack's private state are denied. The rule is pure: reading the policy, the names in
 // the store and minting the grant are capabilities the hook entry injects.
@@ -25,16 +26,30 @@ export interface GrantRequest {
   ttlMs: number;
   approval: Approval;
   providers?: Record<string, import("../broker/providers.js").ProviderSpec>;
+  /** The key the rewritten call carries (the grant stores its hash). */
+  key?: string;
+  /** Placeholder → secret name. */
+  placeholders?: Record<string, string>;
+  /** Variables in front of the program that carry a placeholder, with their exact texts. */
+  env?: Record<string, string>;
+  /** The program's stdin carries a placeholder. */
+  stdin?: boolean;
+  /** sha256 hex of the rewritten call with grant ids blanked (see offeredCallText). */
+  callSha256?: string;
 }
 
 /** A brokered command as hookpack offered it to an agent that cannot rewrite input ("Run this instead"). */
 export interface OfferedCall {
-  id: string;
-  names: string[];
-  argv: string[];
+  /** The command text with every grant id blanked (`--grant g_`). */
+  text: string;
+  /** The grant ids it carries. */
+  ids: string[];
   agent: string;
   session: string;
 }
+
+/** A rewritten call with its grant ids blanked: what a grant's callSha256 covers. */
+export const offeredCallText = (text: string): string => text.trim().replace(/--grant g_[a-z2-7]{26}\b/g, "--grant g_");
 
 /** What the rule needs from outside; the hook entry provides it (broker/grants.ts). */
 export interface SecretRefHost {
@@ -71,8 +86,8 @@ export const MESSAGES = {
       : `hookpack blocked this command: there is no secret named ${names.join(", ")} in the hookpack store. Known secrets: ${stored?.join(", ") || "none"}. Ask the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).`,
   NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined) =>
     `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.`,
-  REWRITTEN: (names: readonly string[], grant: string, expiresAt: string, approval: Approval) =>
-    `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} injected by \`hookpack exec\` at run time (single-use grant ${grant}, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
+  REWRITTEN: (names: readonly string[], programs: readonly string[], expiresAt: string, approval: Approval) =>
+    `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} delivered by \`hookpack exec\` at run time to ${programs.map((p) => `\`${p}\``).join(", ")} only (single-use grant, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
   // (A rule can only match text the command holds, so quoting it shows the model nothing new.)
   AGENT_RULE: (rule: string, source: string) =>
     `hookpack blocked this command: the permission rule ${rule} in ${source} denies it. hookpack applies your agent's deny rules to the command as written, before it brokers any secret; do not work around the rule.`,
@@ -103,32 +118,29 @@ async function brokerMisuse(command: string, home: string): Promise<Verdict | un
 }
 
 /**
- * Is this command, byte for byte, the brokered command hookpack itself offered in this agent
- * session (an agent that cannot rewrite input is told to run it instead), with its grant pending?
- * Anything else that runs `hookpack exec` stays denied: the grant binds the exact argv and the
- * text must be exactly what hookpack would have written, so no extra shell syntax can ride along.
+ * Is this command, byte for byte, the rewritten command hookpack itself offered in this agent
+ * session (an agent that cannot rewrite input is told to run it instead), with its grants pending?
+ * Anything else that runs `hookpack exec` stays denied: the grants bind the exact text.
  */
 async function offeredBrokerCall(command: string, event: HookEvent, host: SecretRefHost): Promise<boolean> {
   if (!host.isOffered) return false;
-  const [, { brokeredCommand }, { argvOf, scanShell }] = await heavy();
-  const text = command.trim();
-  const scan = scanShell(text);
-  if (scan.commands.length !== 1 || scan.refs.length > 0 || scan.problems.length > 0) return false;
-  const words = argvOf(scan.commands[0]!).map((w) => w.value);
-  if (words.some((w) => w === undefined)) return false;
-  const [node, script, verb, flag, id] = words as string[];
-  if (node !== host.self.node || script !== host.self.script || verb !== "exec" || flag !== "--grant" || id === undefined) return false;
-  const names: string[] = [];
-  let i = 5;
-  for (; words[i] === "--secret"; i += 2) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(words[i + 1] ?? "");
-    if (!m) return false;
-    names.push(m[1]!);
-  }
-  if (words[i] !== "--") return false;
-  const argv = words.slice(i + 1) as string[];
-  if (names.length === 0 || brokeredCommand(host.self, id, names, argv) !== text) return false;
-  return host.isOffered({ id, names, argv, agent: event.agent, session: event.session.id });
+  const ids = [...command.matchAll(/--grant (g_[a-z2-7]{26})\b/g)].map((m) => m[1]!);
+  if (ids.length === 0) return false;
+  return host.isOffered({ text: offeredCallText(command), ids, agent: event.agent, session: event.session.id });
+}
+
+const B32 = "abcdefghijklmnopqrstuvwxyz234567";
+/** Random base32 text from the platform's CSPRNG (WebCrypto: no module to load). */
+function randomBase32(length: number): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(length));
+  let out = "";
+  for (const b of bytes) out += B32[b & 31];
+  return out;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Buffer.from(digest).toString("hex");
 }
 
 const STRENGTH: Record<Approval, number> = { auto: 0, once: 1, ask: 2 };
@@ -163,7 +175,7 @@ export const rewriteSecretRefs: Rule = {
       throw new Error("the $secret: broker is not available in this hook");
     }
 
-    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy }, { analyzeCommand, brokeredArgv, brokeredCommand, innerScript }] = await heavy();
+    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy }, { analyzeCommand, brokerPrefix, deliveredCommand, planDelivery }] = await heavy();
     const analysis = analyzeCommand(tool.command);
     if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
     if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
@@ -209,23 +221,37 @@ export const rewriteSecretRefs: Rule = {
     const needsHuman = approval !== "auto";
     if (needsHuman) ttlMs = Math.max(ttlMs, ASK_MIN_TTL_MS);
 
-    const argv = brokeredArgv(innerScript(tool.command, analysis.scan, analysis.names));
-    const grant = host.mintGrant({
-      names: analysis.names,
-      argv,
-      agent: event.agent,
-      session: event.session.id,
-      toolCallId: tool.id,
-      cwd: event.session.cwd,
-      ttlMs,
-      approval: once ? "once" : needsHuman ? "ask" : "auto",
-      ...(Object.keys(providers).length > 0 ? { providers } : {}),
+    // One grant per program that receives a value, all bound to one key carried by this call only.
+    const plan = planDelivery(tool.command, analysis, randomBase32(16));
+    const key = randomBase32(26);
+    const blank = plan.deliveries.map((d) => brokerPrefix(host.self, "g_", key, d.stdin));
+    const callSha256 = await sha256Hex(offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)));
+    let expiresAt = "";
+    const prefixes = plan.deliveries.map((d) => {
+      const grant = host.mintGrant({
+        names: d.names,
+        argv: d.argv,
+        agent: event.agent,
+        session: event.session.id,
+        toolCallId: tool.id,
+        cwd: event.session.cwd,
+        ttlMs,
+        approval: once ? "once" : needsHuman ? "ask" : "auto",
+        ...(Object.keys(providers).length > 0 ? { providers: Object.fromEntries(Object.entries(providers).filter(([n]) => d.names.includes(n))) } : {}),
+        key,
+        placeholders: Object.fromEntries(Object.entries(plan.placeholders).filter(([, n]) => d.names.includes(n))),
+        ...(Object.keys(d.env).length > 0 ? { env: d.env } : {}),
+        ...(d.stdin ? { stdin: true } : {}),
+        callSha256,
+      });
+      expiresAt = grant.expiresAt;
+      return brokerPrefix(host.self, grant.id, key, d.stdin);
     });
-    const command = brokeredCommand(host.self, grant.id, analysis.names, argv);
+    const command = deliveredCommand(tool.command, analysis, plan, prefixes);
     return {
       kind: "rewrite",
       patch: { command },
-      reason: MESSAGES.REWRITTEN(analysis.names, grant.id, grant.expiresAt, needsHuman ? "ask" : "auto"),
+      reason: MESSAGES.REWRITTEN(analysis.names, [...new Set(plan.deliveries.map((d) => d.argv[0]!))], expiresAt, needsHuman ? "ask" : "auto"),
       ...(needsHuman ? { approval: "ask" as const } : {}),
     };
   },

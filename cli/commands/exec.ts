@@ -6,7 +6,7 @@ import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
 
-const USAGE = "hookpack exec [--grant ID] [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]";
+const USAGE = "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]";
 
 export const exec: Command = {
   name: "exec",
@@ -23,6 +23,8 @@ export const exec: Command = {
         secret: { type: "string", multiple: true },
         "env-file": { type: "string" },
         grant: { type: "string" },
+        "grant-key": { type: "string" },
+        "stdin-refs": { type: "boolean" },
       },
       strict: true,
       allowPositionals: true,
@@ -34,6 +36,8 @@ export const exec: Command = {
         secrets: (values.secret ?? []).map(parseSecretFlag),
         envFile: values["env-file"],
         grant: values.grant,
+        ...(values["grant-key"] !== undefined ? { grantKey: values["grant-key"] } : {}),
+        ...(values["stdin-refs"] ? { stdinRefs: true } : {}),
       },
       {
         home: hookpackHome(io),
@@ -46,6 +50,7 @@ export const exec: Command = {
         stdinIsTTY: process.stdin.isTTY === true,
         note: (text) => io.err(text),
         askPassphrase: passphrasePrompt,
+        stdin: process.stdin,
       },
     );
   },

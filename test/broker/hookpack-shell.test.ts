@@ -73,8 +73,12 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
     expect(r.stdout).toBe(`${createHash("sha256").update(value).digest("hex")}\ntoken=[REDACTED:API_TOKEN]\nundefined\n`);
     expect(r.stdout + auditText()).not.toContain(value);
     const entries = auditText().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(entries.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: ["API_TOKEN"], exitCode: 0, redactedNames: ["API_TOKEN"] });
-    expect(entries.at(-1)!.grant).toMatch(/^g_/);
+    // Each program that receives the value runs under its own grant (issue 14); the outer shell holds none.
+    const brokered = entries.filter((e) => typeof e.grant === "string");
+    expect(brokered.map((e) => e.command)).toEqual([expect.stringMatching(/^node /), expect.stringMatching(/^echo /)]);
+    expect(brokered.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: ["API_TOKEN"], exitCode: 0, redactedNames: ["API_TOKEN"] });
+    expect(brokered.at(-1)!.grant).toMatch(/^g_/);
+    expect(entries.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: [], exitCode: 0 });
   });
 
   it("applies the project policy: a program it does not allow is refused and not run", async () => {

@@ -77,11 +77,11 @@ describe("through the real hook (Claude Code settings files)", () => {
   };
   const CURL = 'echo go && curl -s -H "X: $secret:API_TOKEN" http://127.0.0.1:9/';
 
-  it("control: no rule, the reference is brokered (allow + rewrite)", () => {
+  it("control: no rule, the reference is brokered (rewrite; Claude Code's own mode and rules decide, issue 14)", () => {
     const proj = project(undefined);
     const r = hook(proj, CURL);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.out!.permissionDecision).toBe("allow");
+    expect(r.out!.permissionDecision).toBeUndefined();
     expect(r.out!.updatedInput!.command).toContain(" exec --grant ");
   });
 
@@ -108,6 +108,7 @@ describe("through the real hook (Claude Code settings files)", () => {
     writeFileSync(join(proj, ".claude", "settings.json"), "{ not json");
     const r = hook(proj, CURL);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.out!.permissionDecision).toBe("allow");
+    expect(r.out!.permissionDecision).toBeUndefined();
+    expect(r.out!.updatedInput!.command).toContain(" exec --grant ");
   });
 });
