@@ -282,6 +282,8 @@ export interface Delivery {
   stdin: boolean;
   /** Raw offset where the broker prefix goes. */
   at: number;
+  /** Text inserted right after the program word (curl's `-q`: no ~/.curlrc), at this raw offset. */
+  after?: { at: number; text: string };
 }
 
 export interface Plan {
@@ -323,13 +325,19 @@ export function planDelivery(command: string, analysis: Extract<Analysis, { ok: 
       const eq = filled.indexOf("=");
       env[filled.slice(0, eq)] = filled.slice(eq + 1);
     }
+    const argv = [info.head!, ...info.args].map((w) => fill(w.shape));
+    // A config file the agent can write (~/.curlrc, ~/.wgetrc) could add a proxy, a URL or a
+    // header: the brokered curl and wget read none (`-q` must be curl's first argument).
+    const noConfig = info.program === "curl" ? "-q" : info.program === "wget" ? "--no-config" : undefined;
+    if (noConfig !== undefined && argv[1] !== noConfig) argv.splice(1, 0, noConfig);
     deliveries.push({
       index: scan.commands.indexOf(c),
       names: [...new Set(list.map((u) => u.name))].sort(),
-      argv: [info.head!, ...info.args].map((w) => fill(w.shape)),
+      argv,
       env,
       stdin: list.some((u) => u.via === "heredoc" || u.via === "herestring"),
       at: info.head!.start,
+      ...(noConfig !== undefined && argv[1] === noConfig && info.args[0]?.value !== noConfig ? { after: { at: info.head!.end, text: ` ${noConfig}` } } : {}),
     });
   }
   return { text, deliveries, placeholders };
@@ -354,7 +362,9 @@ export function brokerPrefix(self: SelfInvocation, grantId: string, key: string,
 
 /** The rewritten command: the planned text with each delivery's broker prefix in front of its program. */
 export function deliveredCommand(command: string, analysis: Extract<Analysis, { ok: true }>, plan: Plan, prefixes: readonly string[]): string {
-  const inserts = plan.deliveries.map((d, i) => ({ at: shift(command, analysis, plan, d.at), text: prefixes[i]! })).sort((a, b) => b.at - a.at);
+  const inserts = plan.deliveries
+    .flatMap((d, i) => [{ at: shift(command, analysis, plan, d.at), text: prefixes[i]! }, ...(d.after ? [{ at: shift(command, analysis, plan, d.after.at), text: d.after.text }] : [])])
+    .sort((a, b) => b.at - a.at);
   let out = plan.text;
   for (const ins of inserts) out = out.slice(0, ins.at) + ins.text + out.slice(ins.at);
   return out;

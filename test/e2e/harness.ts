@@ -397,14 +397,14 @@ export async function installForClaude(sb: Sandbox): Promise<void> {
 /** A sandbox, hookpack (when `hooks`), `setup`, the fake Anthropic server on `steps`, one `claude -p` run. */
 export async function claudeScenario(
   e2e: E2e,
-  opts: { hooks: boolean; steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]); forbid?: string[]; setup?: (sb: Sandbox) => void; env?: Record<string, string> },
+  opts: { hooks: boolean; steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]); forbid?: string[]; setup?: (sb: Sandbox) => void; env?: Record<string, string>; /** Instead of CLAUDE_ARGS. */ args?: string[] },
 ): Promise<ClaudeScenario> {
   const sb = e2e.sandbox();
   if (opts.hooks) await installForClaude(sb);
   opts.setup?.(sb);
   const fake = await startFakeAnthropic({ steps: typeof opts.steps === "function" ? opts.steps(sb) : opts.steps, forbid: opts.forbid });
   e2e.defer(() => fake.close());
-  const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: CLAUDE_ARGS, extraEnv: opts.env });
+  const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: opts.args ?? CLAUDE_ARGS, extraEnv: opts.env });
   e2e.keep(sb, {
     "requests.json": () => JSON.stringify(fake.requests(), null, 2),
     "claude-stdout.jsonl": () => run.stdout,

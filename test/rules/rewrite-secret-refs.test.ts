@@ -62,12 +62,12 @@ describe("rewrite-secret-refs (rule)", () => {
     // The broker stands in front of the one program that receives the value; the reference is a
     // random placeholder the broker swaps for the value in that program's argv (issue 14).
     expect(v.patch.command).toMatch(
-      /^\/usr\/bin\/node \/opt\/hookpack\/dist\/hookpack\.cjs exec --grant g_a{26} --grant-key [a-z2-7]{26} -- curl -sS -H "Authorization: Bearer HPK[a-z2-7]{16}_0_" https:\/\/api\.github\.com\/user$/,
+      /^\/usr\/bin\/node \/opt\/hookpack\/dist\/hookpack\.cjs exec --grant g_a{26} --grant-key [a-z2-7]{26} -- curl -q -sS -H "Authorization: Bearer HPK[a-z2-7]{16}_0_" https:\/\/api\.github\.com\/user$/,
     );
     expect(v.patch.command).not.toContain("HOOKPACK_SECRET_");
     expect(v.reason).not.toContain("g_a");
     expect(v.patch.command).not.toContain("$(");
-    expect(minted[0]).toMatchObject({ names: ["GH_TOKEN"], session: "sess", toolCallId: "toolu_1", approval: "auto", ttlMs: 120_000, argv: ["curl", "-sS", "-H", expect.stringMatching(/^Authorization: Bearer HPK[a-z2-7]{16}_0_$/), "https://api.github.com/user"] });
+    expect(minted[0]).toMatchObject({ names: ["GH_TOKEN"], session: "sess", toolCallId: "toolu_1", approval: "auto", ttlMs: 120_000, argv: ["curl", "-q", "-sS", "-H", expect.stringMatching(/^Authorization: Bearer HPK[a-z2-7]{16}_0_$/), "https://api.github.com/user"] });
     expect(minted[0]!.key).toMatch(/^[a-z2-7]{26}$/);
     expect(v.patch.command).toContain(`--grant-key ${minted[0]!.key}`);
   });
