@@ -400,16 +400,14 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
     home,
     self: selfInvocation(),
     async loadPolicy(cwd): Promise<Policy> {
-      const { NO_POLICY, parsePolicy, PolicyError } = await import("../rules/policy.js");
-      const path = findPolicyFile(cwd);
-      if (!path) return NO_POLICY;
-      let text: string;
-      try {
-        text = readFileSync(path, "utf8");
-      } catch (error) {
-        throw new PolicyError(path, `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-      }
-      return parsePolicy(text, path);
+      // The repository root's hookpack.json as the user last approved it (a nearer file, or an
+      // unapproved change, never applies): broker/policy-approval.ts.
+      const [{ NO_POLICY, parsePolicy }, { policyInForce }] = await Promise.all([import("../rules/policy.js"), import("./policy-approval.js")]);
+      const state = policyInForce(home, cwd);
+      if (state.state === "none") return NO_POLICY;
+      if (state.state === "approved") return parsePolicy(state.text, state.path);
+      if (state.text === undefined) return { ...NO_POLICY, pending: state.path };
+      return { ...(await parsePolicy(state.text, state.path)), pending: state.path };
     },
     storedNames: () => storedNames(home),
     approvedForSession: (agent, session, name) => isApprovedForSession(home, agent, session, name),

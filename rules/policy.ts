@@ -31,6 +31,8 @@ export interface Policy {
   /** undefined when there is no file: every stored secret, any command, approval "ask". */
   secrets: Map<string, SecretPolicy> | undefined;
   defaults: { approval: Approval; ttlMs: number };
+  /** The file at this path has changes the user has not approved; what applies is the approved version (or the default). */
+  pending?: string;
 }
 
 export const DEFAULT_APPROVAL: Approval = "ask";

@@ -79,13 +79,15 @@ export const MESSAGES = {
   UNSAFE: (reason: string) => `${reason} Rewrite the command in a simpler form (no eval, no references inside \${…} or $((…))), or ask the user to run it.`,
   NOT_IN_SHELL: (tool: string, names: readonly string[], kind: string) =>
     `hookpack blocked this ${tool} call: ${REF_LIST(names)} can only be used in a shell command, where hookpack injects the value at run time; ${kind === "mcp" ? "MCP tool arguments" : "this tool's input"} would carry the value itself. Use a shell command (e.g. curl) with the reference, or ask the user.`,
-  POLICY_INVALID: (error: PolicyError) => `hookpack blocked this command: the project policy is invalid: ${error.message}. Ask the user to fix ${error.path} (\`hookpack doctor\` explains it).`,
+  // Nothing of the file's content is echoed: a value pasted there by mistake would reach the model.
+  POLICY_INVALID: (error: PolicyError) => `hookpack blocked this command: the project policy ${error.path} is not valid. Ask the user to run \`hookpack doctor\` in their terminal, which explains what to fix.`,
+  PENDING: (path: string) => ` (${path} has changes the user has not approved, so they do not apply yet; the user approves them with \`hookpack policy approve\` in their terminal)`,
   UNKNOWN: (names: readonly string[], policy: Policy, stored: string[] | undefined) =>
-    policy.path
+    (policy.path
       ? `hookpack blocked this command: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} not declared in the project policy ${policy.path}. Known secrets: ${[...(policy.secrets?.keys() ?? [])].join(", ") || "none"}. Use one of those, or ask the user to add an entry for ${names[0]} to hookpack.json.`
-      : `hookpack blocked this command: there is no secret named ${names.join(", ")} in the hookpack store. Known secrets: ${stored?.join(", ") || "none"}. Ask the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).`,
-  NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined) =>
-    `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.`,
+      : `hookpack blocked this command: there is no secret named ${names.join(", ")} in the hookpack store. Known secrets: ${stored?.join(", ") || "none"}. Ask the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).`) + (policy.pending ? MESSAGES.PENDING(policy.pending) : ""),
+  NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined, pending?: string) =>
+    `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath}${pending ? ", as the user last approved it" : ""})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.${pending ? MESSAGES.PENDING(pending) : ""}`,
   REWRITTEN: (names: readonly string[], programs: readonly string[], expiresAt: string, approval: Approval) =>
     `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} delivered by \`hookpack exec\` at run time to ${programs.map((p) => `\`${p}\``).join(", ")} only (single-use grant, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
   // (A rule can only match text the command holds, so quoting it shows the model nothing new.)
@@ -200,7 +202,7 @@ export const rewriteSecretRefs: Rule = {
     for (const use of analysis.uses) {
       const entry = secretPolicy(policy, use.name)!;
       const match = matchUse(entry, use);
-      if (!match.ok) return deny("REF_NOT_ALLOWED", MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path));
+      if (!match.ok) return deny("REF_NOT_ALLOWED", MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path, policy.pending));
     }
 
     let approval: Approval = "auto";

@@ -2,11 +2,12 @@
 // real process from dist/ with an isolated HOME/HOOKPACK_HOME. Aider itself (PyPI) is not
 // reachable here; this is exactly the interface it uses.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, REPO, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 const SHELL_BIN = join(REPO, "dist", "hookpack-shell.cjs");
 let sb: Sandbox;
@@ -38,7 +39,12 @@ function auditText(): string {
   return existsSync(p) ? readFileSync(p, "utf8") : "";
 }
 
-const policy = (secrets: Record<string, unknown>) => writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify({ version: 1, secrets })}\n`);
+// Written and approved, as the user would in their terminal (broker/policy-approval.ts).
+const policy = (secrets: Record<string, unknown>) => {
+  writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify({ version: 1, secrets })}\n`);
+  mkdirSync(join(sb.project, ".git"), { recursive: true }); // the policy in force is the repository root's
+  approvePolicy(sb.hookpackHome, sb.project);
+};
 
 describe("hookpack-shell -c (Aider's $SHELL)", () => {
   it("passes a plain command's stdout, stderr and exit code through", async () => {

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, expect } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic, type ScriptStep } from "./fake-anthropic.js";
 import type { FakeServer, Logged, Script, Step } from "./fake-models.js";
 import { baseEnv, describeRun, e2eClient, fakeGithubToken, HOOKPACK_CJS, installHookpack, makeSandbox, requireBuild, runClaude, type ClaudeRun, type ClientInfo, type RunResult, type Sandbox } from "./helpers.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 /** HOOKPACK_E2E_KEEP=1 keeps each sandbox and writes the fake server's request log (requests.json) into it. */
 export const KEEP = process.env.HOOKPACK_E2E_KEEP === "1";
@@ -80,6 +81,8 @@ export const DEPLOY_KEY_POLICY_TTL = { version: 1, defaults: { approval: "auto",
 /** The project's hookpack.json. */
 export function writePolicy(sb: Sandbox, policy: unknown): void {
   writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
+  // As the user would in their terminal (`hookpack policy approve`): an unapproved policy does not apply.
+  approvePolicy(sb.hookpackHome, sb.project);
 }
 
 /** `hookpack secret set NAME` with the value on stdin, into the sandbox's file-backed store. */

@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { matchPermissionRules, shellRuleMatcher, type PermissionRules } from "../../rules/agent-permissions.js";
 import { scanShell } from "../../rules/shell-scan.js";
 import { assertBuilt, fakeSecret, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 describe("shellRuleMatcher (Claude Code Bash rule syntax)", () => {
   const cases: Array<[string, string, boolean]> = [
@@ -68,6 +69,8 @@ describe("through the real hook (Claude Code settings files)", () => {
     const proj = join(sb.dir, "proj");
     mkdirSync(join(proj, ".claude"), { recursive: true });
     writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, secrets: { API_TOKEN: { approval: "auto", commands: ["curl", "printf", "sha256sum"] } } }));
+    mkdirSync(join(proj, ".git"), { recursive: true }); // the policy in force is the repository root's
+    approvePolicy(sb.hookpackHome, proj);
     if (settings) writeFileSync(join(proj, ".claude", file), JSON.stringify(settings));
     return proj;
   }

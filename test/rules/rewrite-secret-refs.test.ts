@@ -9,6 +9,7 @@ import { NO_POLICY, parsePolicy, type Policy } from "../../rules/policy.js";
 import { rewriteSecretRefs, type GrantRequest, type SecretRefHost } from "../../rules/rewrite-secret-refs.js";
 import type { RuleContext } from "../../rules/rule.js";
 import { assertBuilt, BIN, fakeSecret, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 type BeforeTool = Extract<HookEvent, { kind: "before-tool" }>;
 function shell(command: string, kind: ToolCall["kind"] = "shell"): BeforeTool {
@@ -192,6 +193,8 @@ describe("hook + broker, real processes", () => {
     const proj = join(sb.dir, "proj");
     mkdirSync(proj);
     writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, secrets: { API_TOKEN: { approval: "auto", commands: ["printf", "sha256sum"] } } }));
+    mkdirSync(join(proj, ".git"), { recursive: true }); // the policy in force is the repository root's
+    approvePolicy(sb.hookpackHome, proj);
     const command = `sha256sum <<< "$secret:API_TOKEN"; printf '<%s>' '$secret:API_TOKEN' "\\$secret:API_TOKEN"`;
     const hook = run(sb, ["hook", "claude-code"], { input: payload(proj, command), cwd: proj });
     expect(hook.status, hook.stderr).toBe(0);
@@ -219,6 +222,8 @@ describe("hook + broker, real processes", () => {
     const proj = join(sb.dir, "proj");
     mkdirSync(proj);
     writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, secrets: { API_TOKEN: { approval: "auto", commands: ["wc"] } } }));
+    mkdirSync(join(proj, ".git"), { recursive: true }); // the policy in force is the repository root's
+    approvePolicy(sb.hookpackHome, proj);
     const qwen = (command: string, session = "s-qwen") =>
       run(sb, ["hook", "qwen"], {
         input: JSON.stringify({ session_id: session, cwd: proj, hook_event_name: "PreToolUse", tool_name: "run_shell_command", tool_input: { command }, tool_use_id: "t1" }),
@@ -246,6 +251,8 @@ describe("hook + broker, real processes", () => {
     const proj = join(sb.dir, "proj");
     mkdirSync(proj);
     writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, secrets: { API_TOKEN: { commands: [{ program: "curl", hosts: ["127.0.0.1"] }] } } }));
+    mkdirSync(join(proj, ".git"), { recursive: true }); // the policy in force is the repository root's
+    approvePolicy(sb.hookpackHome, proj);
     const hook = run(sb, ["hook", "claude-code"], { input: payload(proj, "curl -H x:$secret:API_TOKEN https://example.com"), cwd: proj });
     const out = JSON.parse(hook.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } };
     expect(out.hookSpecificOutput.permissionDecision).toBe("deny");
