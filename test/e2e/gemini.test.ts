@@ -149,7 +149,7 @@ describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
     "brokers a $secret: reference: the command runs with the value, its echo comes back masked, a reference the policy denies is blocked; no request carries the value",
     async () => {
       const { sb, fake, diag, digest } = await brokerRun(gemini, [
-        { text: "Hashing.", call: shell('printf %s "$secret:DEPLOY_KEY" | sha256sum', "run it") },
+        { text: "Hashing.", call: shell('sha256sum <<< "$secret:DEPLOY_KEY"', "run it") },
         { text: "Printing.", call: shell("echo key=$secret:DEPLOY_KEY", "run it") },
         { text: "Uploading.", call: shell('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/', "run it") },
         { text: "Done." },

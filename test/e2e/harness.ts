@@ -76,7 +76,7 @@ export const sha256 = (text: string): string => createHash("sha256").update(text
 /** DEPLOY_KEY from the store, for printf and echo, without asking. */
 export const DEPLOY_KEY_POLICY = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"], approval: "auto" } } };
 /** The same through `defaults`, with a two-minute grant ttl. */
-export const DEPLOY_KEY_POLICY_TTL = { version: 1, defaults: { approval: "auto", ttl: "2m" }, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"] } } };
+export const DEPLOY_KEY_POLICY_TTL = { version: 1, defaults: { approval: "auto", ttl: "2m" }, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"] } } };
 
 /** The project's hookpack.json. */
 export function writePolicy(sb: Sandbox, policy: unknown): void {
@@ -370,7 +370,8 @@ export async function brokerRun<X extends object, O extends object>(
   if (label) logLine(agent, label, s);
   expect(s.run.code, s.diag()).toBe(0);
   expectNoRequestCarries(s.fake.requests(), forbid, "form of the value");
-  return { ...s, value, forbid, digest: sha256(value) };
+  // The hashing steps give the value to sha256sum on its stdin (a here-string adds a newline).
+  return { ...s, value, forbid, digest: sha256(`${value}\n`) };
 }
 
 // ---------------------------------------------------------------------------------------------
