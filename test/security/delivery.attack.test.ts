@@ -12,7 +12,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvePolicy } from "../../broker/policy-approval.js";
-import { assertBuilt, BIN, fakeSecret, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
+import { assertBuilt, fakeSecret, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
 
 const tally = new Map<string, { attempts: number; contained: number }>();
 function count(family: string, contained: boolean): void {
@@ -208,7 +208,6 @@ describe("attack: grants bind to the call that was rewritten (issue 14, class 5)
     const h = hook("T=$secret:TOK printenv T");
     const rewritten = h.rewritten!;
     const id = /--grant (g_[a-z2-7]{26})/.exec(rewritten)![1]!;
-    const key = /--grant-key ([a-z2-7]{26})/.exec(rewritten)![1]!;
     const ph = /T=(HPK[a-z2-7]+_0_)/.exec(rewritten)![1]!;
     // The agent read the pending grant's id (e.g. from a directory listing) and calls the broker itself.
     const attempts: Array<[string, string[], Record<string, string>]> = [
