@@ -71,9 +71,9 @@ const copilotPre = { ...copilotBase, toolArgs: { command: "deploy", description:
 const copilotPost = { ...copilotPre, toolResult: { resultType: "success", textResultForLlm: "one\ntwo\n" } };
 
 describe("copilot rendering", () => {
-  it("a rewrite is modifiedArgs carrying every argument, without a permission decision (Copilot's own rules decide, issue 14)", async () => {
+  it("a rewrite is modifiedArgs carrying every argument, with permissionDecision allow (Copilot would ask about the broker's path; README)", async () => {
     const r = await run(copilotPre, [rewrite], copilot);
-    expect(out(r.stdout)).toEqual({ modifiedArgs: { command: "hookpack exec -- deploy", description: "d", async: false } });
+    expect(out(r.stdout)).toEqual({ permissionDecision: "allow", permissionDecisionReason: "brokered", modifiedArgs: { command: "hookpack exec -- deploy", description: "d", async: false } });
   });
 
   it("a rewrite of arguments sent as JSON text answers with an object", async () => {
