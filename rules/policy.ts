@@ -272,7 +272,7 @@ export function redirectProblem(info: ProgramInfo, refWord: ProgramInfo["args"][
     program === "curl" &&
     via === "argument" &&
     holder !== undefined &&
-    (((holder.flag === "-H" || holder.flag === "--header") && /^\s*(authorization|cookie)\s*:/i.test(holder.value ?? "")) || holder.flag === "-u" || holder.flag === "--user" || holder.flag === "--oauth2-bearer");
+    (((holder.flag === "-H" || holder.flag === "--header") && /^\s*(authorization|cookie)\s*:/i.test(refWord?.shape ?? "")) || holder.flag === "-u" || holder.flag === "--user" || holder.flag === "--oauth2-bearer");
   if (dropped) return undefined;
   return program === "wget"
     ? "wget follows redirects, and would carry it to whatever host a redirect names; add --max-redirect=0"
