@@ -398,6 +398,7 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   const home = homeOf(env);
   return {
     home,
+    userHome: env.HOME ?? homedir(),
     self: selfInvocation(),
     async loadPolicy(cwd): Promise<Policy> {
       // The repository root's hookpack.json as the user last approved it (a nearer file, or an

@@ -67,6 +67,8 @@ export interface SecretRefHost {
   self: SelfInvocation;
   /** HOOKPACK_HOME, to keep the agent's commands away from it. */
   home: string;
+  /** The user's home directory (what `~` and `$HOME` mean in the agent's shell). */
+  userHome?: string;
 }
 
 const REF_LIST = (names: readonly string[]) => names.map((n) => `$secret:${n}`).join(", ");
@@ -98,23 +100,43 @@ export const MESSAGES = {
 
 const deny = (code: string, reason: string): Verdict => ({ kind: "deny", code, reason });
 
-/** Does the command run `hookpack exec` or touch hookpack's home? (Cheap pre-check first.) */
-async function brokerMisuse(command: string, home: string): Promise<Verdict | undefined> {
+/** Words that could name hookpack's home other than by its text: globs, `~`, `$HOME`, split quoting, links. */
+const STATE_HINT = /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|\.h[^\s]*['"\\]|['"\\][^\s]*ookpack|(^|[\s;&|(])ln\s|\/[^\s'"]*\$/;
+/** Arguments only the broker takes: whatever the program is called (a copy, a variable, `node x.cjs`). */
+const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
+
+/** Does the command run `hookpack exec` or reach hookpack's home? (Cheap pre-check first.) */
+async function brokerMisuse(command: string, home: string, cwd: string, userHome: string, depth = 0): Promise<Verdict | undefined> {
   const homeMentioned = home !== "" && command.includes(home);
-  if (!homeMentioned && !command.includes("hookpack") && !command.includes(".hookpack")) return undefined;
+  if (!homeMentioned && !command.includes("hookpack") && !STATE_HINT.test(command) && !BROKER_FLAGS.test(command)) return undefined;
   const [, { programOf }, { scanShell }] = await heavy();
   const scan = scanShell(command);
   for (const c of scan.commands) {
     const info = programOf(c);
     const words = [info.program, ...info.args.map((a) => a.value ?? a.shape)];
     const run = (i: number) => words[i] !== undefined && /(^|\/)hookpack(\.c?js)?$/.test(words[i]!) && words.slice(i + 1).includes("exec");
-    if (run(0) || (info.program === "npx" && run(1)) || (info.program === "node" && words.some((w, i) => i > 0 && run(i)))) {
+    const brokerArgs = words.includes("exec") && words.some((w) => w !== undefined && /^--(grant|grant-key|secret|env-file|stdin-refs)(=|$)/.test(w));
+    if (run(0) || (info.program === "npx" && run(1)) || (info.program === "node" && words.some((w, i) => i > 0 && run(i))) || brokerArgs) {
       return deny("BROKER_SELF_CALL", MESSAGES.CALLS_BROKER());
     }
     for (const w of c.words) {
       const text = w.value ?? w.shape;
       if ((home !== "" && text.includes(home)) || /(^|[/~])\.hookpack(\/|$)/.test(text)) return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home || "~/.hookpack"));
     }
+    // `bash -c '<script>'`: the script is a command of its own.
+    if (info.program !== undefined && /^(ba|z|da|k|mk|a)?sh$/.test(info.program) && depth < 3) {
+      const i = info.args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a.value ?? ""));
+      const script = i === -1 ? undefined : info.args[i + 1]?.value;
+      if (script !== undefined) {
+        const inner = await brokerMisuse(script, home, cwd, userHome, depth + 1);
+        if (inner) return inner;
+      }
+    }
+  }
+  if (home !== "") {
+    // Resolved through the parser: globs, `~`, `$HOME`, symlinks, `bash -c` scripts (rules/state-paths.ts).
+    const { reachesHome } = await import("./state-paths.js");
+    if (reachesHome(command, { home, cwd, userHome })) return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home));
   }
   return undefined;
 }
@@ -161,7 +183,7 @@ export const rewriteSecretRefs: Rule = {
       return { kind: "allow" };
     }
     if (tool.kind === "shell" && tool.command !== undefined && host) {
-      const misuse = await brokerMisuse(tool.command, host.home);
+      const misuse = await brokerMisuse(tool.command, host.home, event.session.cwd, host.userHome ?? "");
       if (misuse?.kind === "deny" && misuse.code === "BROKER_SELF_CALL" && (await offeredBrokerCall(tool.command, event, host))) return { kind: "allow" };
       if (misuse) return misuse;
     }

@@ -25,6 +25,9 @@ const ENTRIES = {
   "rules/policy": "policy",
   "rules/secret-refs": "secret-refs",
   "rules/shell-scan": "shell-scan",
+  // Issue 14: where a command's words lead (globs, ~, symlinks), and the approved policy.
+  "rules/state-paths": "state-paths",
+  "broker/policy-approval": "policy-approval",
   "rules/read-guard-paths": "read-guard-paths",
   "rules/state-catalog": "state-catalog",
   "rules/state-clean": "state-clean",

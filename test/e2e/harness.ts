@@ -74,7 +74,7 @@ export const forbiddenForms = (value: string): string[] => [value, Buffer.from(v
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** DEPLOY_KEY from the store, for printf and echo, without asking. */
-export const DEPLOY_KEY_POLICY = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"], approval: "auto" } } };
+export const DEPLOY_KEY_POLICY = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"], approval: "auto" } } };
 /** The same through `defaults`, with a two-minute grant ttl. */
 export const DEPLOY_KEY_POLICY_TTL = { version: 1, defaults: { approval: "auto", ttl: "2m" }, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"] } } };
 
