@@ -151,6 +151,44 @@ export interface SecretRevokedEntry extends AuditContext {
   grants: number;
 }
 
+/** A credential minted for a capability ($cap:NAME): the lease exists from here on (broker/leases.ts). */
+export interface LeaseIssuedEntry extends AuditContext {
+  kind: "lease-issued";
+  lease: string;
+  capability: string;
+  provider: string;
+  scope: string;
+  grant: string;
+  toolCallId?: string;
+  expires: string;
+  command: string;
+}
+
+/** A lease ended: revoked at exit, after a crash, by the drill, or expired; or its revoke failed. */
+export interface LeaseEndedEntry extends AuditContext {
+  kind: "lease-ended";
+  lease: string;
+  capability: string;
+  provider: string;
+  grant: string;
+  outcome: "revoked_at_exit" | "expired_without_reuse" | "revoked_after_crash" | "revoked_by_drill" | "released_not_revocable" | "revoke_failed";
+  /** What the source said after the revoke ("revoked": the credential is gone). */
+  verified?: "revoked" | "active" | "unknown";
+  error?: string;
+  heldMs: number;
+}
+
+/** A capability was not minted (the provider failed: fail closed) or a used grant was presented again. */
+export interface LeaseRefusedEntry extends AuditContext {
+  kind: "lease-refused";
+  grant?: string;
+  capabilities: string[];
+  code: string;
+  outcome: "mint_failed" | "reuse_refused";
+  leases?: string[];
+  reason: string;
+}
+
 /** Written by the log itself: something about the log a verifier must know. */
 export interface AuditNoticeEntry extends AuditContext {
   kind: "audit-notice";
@@ -170,6 +208,9 @@ export type AuditEvent =
   | PackBlockedEntry
   | ExposureFoundEntry
   | SecretRevokedEntry
+  | LeaseIssuedEntry
+  | LeaseEndedEntry
+  | LeaseRefusedEntry
   | AuditNoticeEntry;
 
 /** Kept name for the broker's import. */
@@ -188,6 +229,9 @@ export const AUDIT_KINDS: readonly AuditKind[] = [
   "pack-blocked",
   "exposure-found",
   "secret-revoked",
+  "lease-issued",
+  "lease-ended",
+  "lease-refused",
   "audit-notice",
 ];
 

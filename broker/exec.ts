@@ -33,6 +33,8 @@ export interface ExecRequest {
   stdinRefs?: boolean;
   /** Providers for names the store does not know (from a grant, i.e. the project policy). */
   providers?: Record<string, ProviderSpec>;
+  /** `--cap NAME`: capabilities the grant carries, minted per call (broker/exec-capabilities.ts). */
+  capabilities?: string[];
 }
 
 /** Largest stdin the broker reads to swap placeholders (a here-document, not a data stream). */
@@ -189,6 +191,8 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
       grant = redeemGrant(io.home, { id: req.grant, argv: req.argv, names: req.secrets.map((s) => s.name), key: req.grantKey, env: io.env, stdin: req.stdinRefs === true });
     } catch (error) {
       if (error instanceof HookpackError) {
+        // ----- capabilities (issue #19): a refused grant that asked for them is a refused reuse -----
+        if (req.capabilities?.length) (await import("./exec-capabilities.js")).noteRefusedReuse(io.home, req.grant, req.capabilities, error.code, io);
         audit(io, {
           kind: "exec",
           ts: new Date(started).toISOString(),
@@ -235,6 +239,21 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     }
     throw error;
   }
+  // ----- capabilities (issue #19): mint the grant's leases; values go to fd 3, never to the env -----
+  let caps: import("./exec-capabilities.js").CapabilityRun | undefined;
+  if (grant?.capabilities?.length || req.capabilities?.length) {
+    try {
+      const capMod = await import("./exec-capabilities.js");
+      caps = await capMod.startCapabilities(grant, req.capabilities ?? [], io, capMod.capabilityCommandSummary(req.argv, (grant?.capabilities ?? []).map((c) => c.name)));
+    } catch (error) {
+      if (error instanceof HookpackError) {
+        audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+      }
+      throw error;
+    }
+    if (caps) resolved.values.push(...caps.values);
+  }
+  // ----- end of the capability branch -----
   const matcher = buildMatcher(resolved.values, minSecretLength(io.env));
   const mask = maskWith(matcher);
   const childEnv: NodeJS.ProcessEnv = { ...io.env, ...resolved.env };
@@ -269,10 +288,16 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   // we receive is forwarded to the whole group.
   const ownGroup = !io.stdinIsTTY && process.platform !== "win32";
   const [cmd, ...args] = runArgv as [string, ...string[]];
-  const child = spawn(cmd, args, { cwd: io.cwd, env: childEnv, stdio: [stdinText ? "pipe" : "inherit", "pipe", "pipe"], detached: ownGroup, windowsHide: true });
+  const stdio: Array<"inherit" | "pipe"> = [stdinText ? "pipe" : "inherit", "pipe", "pipe", ...(caps ? (["pipe"] as const) : [])];
+  const child = spawn(cmd, args, { cwd: io.cwd, env: childEnv, stdio, detached: ownGroup, windowsHide: true });
   if (stdinText && child.stdin) {
     child.stdin.on("error", () => {}); // the program may exit without reading it all
     child.stdin.end(stdinText);
+  }
+  if (caps) {
+    const fd3 = child.stdio[3] as Writable | null;
+    fd3?.on("error", () => {});
+    fd3?.end(caps.payload);
   }
 
   const signalChild = (sig: NodeJS.Signals) => {
@@ -301,6 +326,8 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     const exited = waitExit(child);
     const pumps = [pump(child.stdout!, outR, io.stdout, io.idleMs ?? 25), pump(child.stderr!, errR, io.stderr, io.idleMs ?? 25)];
     const result = await exited;
+    // Capability leases are revoked as soon as the command is gone (not after the output drain).
+    await caps?.finish();
     if (result.error) {
       const code = result.error.code === "ENOENT" ? 127 : 126;
       io.note(`hookpack: cannot run ${mask(req.argv[0]!)}: ${result.error.code === "ENOENT" ? "command not found" : result.error.message}.\nhookpack: check the command name and PATH.\n`);
@@ -338,6 +365,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     });
     return exitCode;
   } finally {
+    await caps?.finish();
     for (const [sig, h] of handlers) process.off(sig, h);
   }
 }

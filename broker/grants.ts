@@ -10,11 +10,11 @@ import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
-import type { Policy } from "../rules/policy.js";
+import type { CapabilityPolicy, Policy } from "../rules/policy.js";
 
 /** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
 const POLICY_FILE = "hookpack.json";
-import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
+import type { OfferedCall, SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
 
@@ -57,6 +57,8 @@ export interface Grant {
   stdin?: boolean;
   /** sha256 hex of the whole rewritten tool call (an agent that cannot rewrite input runs it as offered). */
   callSha256?: string;
+  /** Capabilities to mint at exec time ($cap:NAME): their value-free policy, copied at grant time. */
+  capabilities?: CapabilityPolicy[];
 }
 
 interface Tombstone {
@@ -121,6 +123,7 @@ export interface MintRequest {
   env?: Record<string, string>;
   stdin?: boolean;
   callSha256?: string;
+  capabilities?: CapabilityPolicy[];
   now?: number;
 }
 
@@ -145,6 +148,7 @@ export function mintGrant(home: string, req: MintRequest): Grant {
     ...(req.env ? { envNames: Object.keys(req.env).sort(), envSha256: hashEnv(req.env, Object.keys(req.env)) } : {}),
     ...(req.stdin ? { stdin: true } : {}),
     ...(req.callSha256 ? { callSha256: req.callSha256 } : {}),
+    ...(req.capabilities && req.capabilities.length > 0 ? { capabilities: req.capabilities } : {}),
   };
   ensurePrivateDir(home);
   ensurePrivateDir(grantsDir(home));
@@ -229,6 +233,27 @@ export function redeemGrant(home: string, req: RedeemRequest): Grant {
   }
   tombstone(home, req.id, { ...base, state: "used" }, now);
   return grant;
+}
+
+/**
+ * Is grant `id` still pending (not redeemed, revoked or expired) and minted for exactly these
+ * names and this argv, in this agent session? Reads only; `hookpack exec` still redeems it.
+ */
+export function isPendingGrantFor(home: string, call: Extract<OfferedCall, { id: string }>, now = Date.now()): boolean {
+  if (!GRANT_ID_RE.test(call.id)) return false;
+  let grant: Grant;
+  try {
+    grant = JSON.parse(readFileSync(grantFile(home, call.id), "utf8")) as Grant;
+  } catch {
+    return false;
+  }
+  return (
+    Date.parse(grant.expiresAt) > now &&
+    grant.agent === call.agent &&
+    grant.session === call.session &&
+    grant.commandSha256 === hashArgv(call.argv) &&
+    [...new Set(call.names)].sort().join(",") === grant.names.join(",")
+  );
 }
 
 function sameHex(a: string, b: string): boolean {
@@ -416,6 +441,6 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
       const g = mintGrant(home, req);
       return { id: g.id, expiresAt: g.expiresAt };
     },
-    isOffered: (call) => call.ids.length > 0 && isPendingCall(home, call.text, call.agent, call.session),
+    isOffered: (call) => ("text" in call ? call.ids.length > 0 && isPendingCall(home, call.text, call.agent, call.session) : isPendingGrantFor(home, call)),
   };
 }

@@ -25,6 +25,7 @@ import { readIfExists } from "./plan.js";
 import { shellWrapperPath, tomlLayout } from "./install.js";
 import { shellQuote } from "./runtime.js";
 import { readToml } from "./toml-hooks.js";
+import { protectionChecks, type AgentProtection } from "./sandbox-doctor.js";
 
 export type CheckStatus = "ok" | "info" | "warn" | "fail";
 
@@ -63,6 +64,8 @@ export interface DoctorReport {
   hookpackHome: string;
   projects: string[];
   checks: DoctorCheck[];
+  /** Per project and installed agent: what holds against a hostile agent (installer/sandbox-doctor.ts). */
+  protection: AgentProtection[];
   /** Checks with status warn or fail. */
   attention: number;
 }
@@ -662,7 +665,14 @@ export async function runDoctor(ctx: DoctorContext, otherProjects: readonly stri
   const { store, checks: storeChecks } = await checkStore(ctx);
   const projects = [ctx.root, ...otherProjects.filter((p) => p !== ctx.root)];
   const perProject: DoctorCheck[] = [];
-  for (const root of projects) perProject.push(...(await projectChecks({ ...ctx, root }, store, hookNodes)));
+  const protection: AgentProtection[] = [];
+  for (const root of projects) {
+    const found = await projectChecks({ ...ctx, root }, store, hookNodes);
+    const installed = new Set(found.filter((c) => c.id === "hooks" && c.status !== "info" && c.agent).map((c) => c.agent!));
+    const levels = protectionChecks({ ...ctx, root, probe: ctx.runHooks !== false }, Object.values(ADAPTERS), installed);
+    perProject.push(...found, ...levels.checks);
+    protection.push(...levels.protection);
+  }
   const checks = [...checkNode(ctx, hookNodes), ...checkHomePermissions(ctx), ...storeChecks, ...checkSecrets(ctx, store), ...perProject];
   return {
     version: 1,
@@ -671,6 +681,7 @@ export async function runDoctor(ctx: DoctorContext, otherProjects: readonly stri
     hookpackHome: ctx.hookpackHome,
     projects,
     checks,
+    protection,
     attention: checks.filter((c) => c.status === "warn" || c.status === "fail").length,
   };
 }

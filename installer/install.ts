@@ -12,6 +12,7 @@ import { hasOurBlock, usesInlineHooks } from "./toml-hooks.js";
 import { planAgentIgnore } from "./ignore-files.js";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
 import { ourCommand } from "./hook-lists.js";
+import { planSandbox, unsandbox, type SandboxState } from "./sandbox-plan.js";
 
 export interface InstallContext {
   /** Project root (the git top level, or the working directory outside git). */
@@ -29,6 +30,8 @@ export interface InstallOptions extends HygieneOptions {
   scope: Scope | undefined;
   /** Aider: no hooks and no config; it is started with SHELL=<the runtime's hookpack-shell>. */
   aider?: boolean;
+  /** Also configure the agent's own OS sandbox (installer/sandbox.ts), where it has one. */
+  sandbox?: boolean;
 }
 
 export interface InstallPlan {
@@ -54,7 +57,7 @@ function shellWrapperChange(ctx: InstallContext): FileChange {
   return { path, before: readIfExists(path), after, mode: 0o755, summary: `write ${path} (Aider's SHELL)` };
 }
 
-interface InstallState {
+interface InstallState extends SandboxState {
   version: 1;
   files: Record<string, Reversal>;
 }
@@ -137,6 +140,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       const command = `${runtime.command} hook ${adapter.id}`;
       plan.push(...planHookFiles(adapter, settingsPath(adapter, scope, ctx), command, state.files));
       notes.push(...(adapter.config.notes ?? []), `${adapter.displayName} (${scope} scope): hook files in ${adapter.config.files[scope]} run \`${command}\`.`);
+      if (options.sandbox) notes.push(...planSandbox(adapter, scope, settingsPath(adapter, scope, ctx), "", plan, state, ctx));
       continue;
     }
     const { layout, file } = chooseLayout(adapter, scope, ctx);
@@ -160,6 +164,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       notes.push(`${shown} is usually committed, but this hook command holds paths from this machine. Add hookpack as a devDependency and re-run, or use --scope local.`);
     }
     if (layout.format === "inline-toml") notes.push(`${shown} keeps its hooks inline, so hookpack's are there too, between two marked comment lines.`);
+    if (options.sandbox) notes.push(...planSandbox(adapter, scope, file, shown, plan, state, ctx));
     if (scope === "local" && adapter.config.files.local === adapter.config.files.project) {
       notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: keep it out of git (e.g. in .git/info/exclude) or use --scope user.`);
     }
@@ -230,14 +235,16 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
         const before = readIfExists(file);
         if (before === null) continue;
         const shown = scope === "user" ? file : relative(ctx.root, file) || file;
-        const after = reverse(before, shown, layout, adapter.id, state.files[file]);
+        const unsandboxed = unsandbox(before, shown, file, state);
+        let after = reverse(unsandboxed.text, shown, layout, adapter.id, state.files[file]);
+        if (unsandboxed.created && after !== null && after.trim() === "") after = null;
         if (after !== before) {
           plan.push({
             path: file,
             before,
             after,
             summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
-            pruneDirs: state.files[file]?.createdFile ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
+            pruneDirs: state.files[file]?.createdFile || unsandboxed.created ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
           });
         }
         delete state.files[file];

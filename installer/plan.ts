@@ -1,6 +1,6 @@
 // Installs are planned first and applied second. A plan is data: what each file holds before and
 // after. Applying writes only what differs, atomically, and nothing at all under --dry-run.
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync, readdirSync, writeFileSync, existsSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
 
 export interface FileChange {
@@ -27,6 +27,14 @@ export function readIfExists(path: string): string | null {
   }
 }
 
+function existingMode(path: string): number | undefined {
+  try {
+    return statSync(path).mode & 0o7777;
+  } catch {
+    return undefined;
+  }
+}
+
 export const pending = (plan: Plan): Plan => plan.filter((c) => c.before !== c.after);
 
 /** Writes every change whose content differs; returns the changes made. */
@@ -42,8 +50,10 @@ export function applyPlan(plan: Plan): Plan {
     }
     mkdirSync(dirname(change.path), { recursive: true });
     const temp = `${change.path}.hookpack-${process.pid}.tmp`;
-    writeFileSync(temp, change.after, { mode: change.mode ?? 0o644 });
-    if (change.mode !== undefined) chmodSync(temp, change.mode);
+    // A file the user already has keeps its mode (a 0600 settings file stays 0600).
+    const mode = change.mode ?? existingMode(change.path);
+    writeFileSync(temp, change.after, { mode: mode ?? 0o644 });
+    if (mode !== undefined) chmodSync(temp, mode);
     renameSync(temp, change.path);
   }
   return changes;

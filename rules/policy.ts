@@ -33,6 +33,81 @@ export interface Policy {
   defaults: { approval: Approval; ttlMs: number };
   /** The file at this path has changes the user has not approved; what applies is the approved version (or the default). */
   pending?: string;
+  /** Capabilities ($cap:NAME): credentials minted per call (broker/leases.ts). Absent without a policy file. */
+  capabilities?: Map<string, CapabilityPolicy>;
+}
+
+/** Where a provider reads an authentication value: the hookpack store, the broker's env, a file. */
+export type CredentialSource = { secret: string } | { env: string } | { file: string };
+
+export type VaultAuth = { token: CredentialSource } | { approle: { mount?: string; roleId: string; secretId: CredentialSource } } | { jwt: { mount?: string; role: string; token: CredentialSource } };
+
+/** Value-free: which engine mints the credential and how hookpack logs in to it. */
+export type CapabilityProvider = VaultProvider | GithubAppProvider | OAuthExchangeProvider;
+
+/** OAuth 2.0 token exchange (RFC 8693), revoked with RFC 7009, checked with RFC 7662 introspection. */
+export interface OAuthExchangeProvider {
+  kind: "oauth";
+  tokenEndpoint: string;
+  revocationEndpoint: string;
+  introspectionEndpoint?: string;
+  clientId: string;
+  clientSecret: CredentialSource;
+  /** The user's token, exchanged for a narrower one per call. */
+  subjectToken: CredentialSource;
+  scope: string;
+  audience?: string;
+  resource?: string;
+}
+
+/** A GitHub App installation token, narrowed to repositories and permissions. */
+export interface GithubAppProvider {
+  kind: "github";
+  /** API base, default https://api.github.com (GitHub Enterprise: https://HOST/api/v3). */
+  api: string;
+  appId: string;
+  installationId: number;
+  privateKey: CredentialSource;
+  /** Repository names (without owner); default: the current repository (git remote origin). */
+  repositories?: string[];
+  permissions: Record<string, "read" | "write">;
+}
+
+export type VaultProvider = {
+  kind: "vault";
+  address: string;
+  namespace?: string;
+  auth: VaultAuth;
+  /** A dynamic secret (database/creds/<role>, aws/creds/<role>, …). */
+  path?: string;
+  /** A KV v2 read (a standing secret; nothing to revoke). */
+  kv?: { mount: string; path: string; version?: number };
+};
+
+export interface CapabilityPolicy {
+  name: string;
+  description?: string;
+  provider: CapabilityProvider;
+  /** Shown in the approval prompt and `hookpack leases`. */
+  scope: string;
+  /** Longest life of a minted credential. */
+  ttlMs: number;
+  commands: CommandRule[];
+  approval: "auto" | "ask";
+  /** Env var → field of the minted credential, or a fixed non-secret value. In policy order. */
+  env: Array<{ var: string; field: string } | { var: string; value: string }>;
+}
+
+export const DEFAULT_CAPABILITY_TTL_MS = 5 * 60_000;
+export const CAP_NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
+
+/** What a capability provider does, in a few value-free words. */
+export function describeCapabilityProvider(p: CapabilityProvider): string {
+  if (p.kind === "oauth") return `OAuth token exchange at ${p.tokenEndpoint} (scope ${p.scope}${p.audience ? `, audience ${p.audience}` : ""})`;
+  if (p.kind === "github") {
+    return `GitHub App ${p.appId} installation token (${Object.entries(p.permissions).map(([k, v]) => `${k}:${v}`).join(", ")}; ${p.repositories ? p.repositories.join(", ") : "this repository"})`;
+  }
+  return `vault ${p.path ?? `kv ${p.kv!.mount}/${p.kv!.path}`}${p.namespace ? ` (namespace ${p.namespace})` : ""}`;
 }
 
 export const DEFAULT_APPROVAL: Approval = "ask";
@@ -97,7 +172,39 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
       ttlMs: ttl(s.ttl, defaults.ttlMs),
     });
   }
-  return { path, secrets, defaults };
+  const capabilities = new Map<string, CapabilityPolicy>();
+  const caps = (data as { capabilities?: Record<string, RawCapability> }).capabilities ?? {};
+  for (const [name, c] of Object.entries(caps)) capabilities.set(name, capability(name, c));
+  return { path, secrets, defaults, capabilities };
+}
+
+interface RawCapability {
+  description?: string;
+  provider: { oauth?: Omit<OAuthExchangeProvider, "kind">; vault?: Omit<VaultProvider, "kind">; github?: Omit<GithubAppProvider, "kind" | "api" | "appId"> & { api?: string; appId: string | number } };
+  scope?: string;
+  ttl?: unknown;
+  commands: Array<string | CommandRule>;
+  approval?: "auto" | "ask";
+  env: Record<string, string | { value: string }>;
+}
+
+function capability(name: string, c: RawCapability): CapabilityPolicy {
+  const g = c.provider.github;
+  const provider: CapabilityProvider = c.provider.oauth
+    ? { kind: "oauth", ...c.provider.oauth }
+    : g
+    ? { kind: "github", ...g, appId: String(g.appId), api: (g.api ?? "https://api.github.com").replace(/\/$/, "") }
+    : { kind: "vault", ...c.provider.vault!, address: c.provider.vault!.address.replace(/\/$/, "") };
+  return {
+    name,
+    description: c.description,
+    provider,
+    scope: c.scope ?? describeCapabilityProvider(provider),
+    ttlMs: ttl(c.ttl, DEFAULT_CAPABILITY_TTL_MS),
+    commands: c.commands.map((x) => (typeof x === "string" ? { program: x } : x)),
+    approval: c.approval ?? "ask",
+    env: Object.entries(c.env).map(([v, f]) => (typeof f === "string" ? { var: v, field: f } : { var: v, value: f.value })),
+  };
 }
 
 export const NO_POLICY: Policy = { path: undefined, secrets: undefined, defaults: { approval: DEFAULT_APPROVAL, ttlMs: DEFAULT_TTL_MS } };

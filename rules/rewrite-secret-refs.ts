@@ -10,7 +10,7 @@ import { matchPermissionRules } from "./agent-permissions.js";
 import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
 import type { SelfInvocation } from "./secret-refs.js";
-import { REF_ANYWHERE } from "./secret-ref.js";
+import { CAP_ANYWHERE, REF_ANYWHERE } from "./secret-ref.js";
 
 // The shell scanner, the policy and the rewriting are bundles of their own, loaded only for a call
 // that carries a reference or names hookpack: a plain command never pays for them.
@@ -36,17 +36,22 @@ export interface GrantRequest {
   stdin?: boolean;
   /** sha256 hex of the rewritten call with grant ids blanked (see offeredCallText). */
   callSha256?: string;
+  /** Capabilities the broker mints for this call ($cap:NAME; rules/capability-refs.ts). */
+  capabilities?: import("./policy.js").CapabilityPolicy[];
 }
 
 /** A brokered command as hookpack offered it to an agent that cannot rewrite input ("Run this instead"). */
-export interface OfferedCall {
-  /** The command text with every grant id blanked (`--grant g_`). */
-  text: string;
-  /** The grant ids it carries. */
-  ids: string[];
-  agent: string;
-  session: string;
-}
+export type OfferedCall =
+  | {
+      /** The command text with every grant id blanked (`--grant g_`). */
+      text: string;
+      /** The grant ids it carries. */
+      ids: string[];
+      agent: string;
+      session: string;
+    }
+  /** A capability call (issue 19): one grant for exactly this argv. */
+  | { id: string; names: string[]; argv: string[]; agent: string; session: string };
 
 /** A rewritten call with its grant ids blanked: what a grant's callSha256 covers. */
 export const offeredCallText = (text: string): string => text.trim().replace(/--grant g_[a-z2-7]{26}\b/g, "--grant g_");
@@ -150,7 +155,30 @@ async function offeredBrokerCall(command: string, event: HookEvent, host: Secret
   if (!host.isOffered) return false;
   const ids = [...command.matchAll(/--grant (g_[a-z2-7]{26})\b/g)].map((m) => m[1]!);
   if (ids.length === 0) return false;
-  return host.isOffered({ text: offeredCallText(command), ids, agent: event.agent, session: event.session.id });
+  if (command.includes(" --grant-key ")) return host.isOffered({ text: offeredCallText(command), ids, agent: event.agent, session: event.session.id });
+  return offeredCapabilityCall(command, event, host);
+}
+
+/** Capabilities (issue 19) keep their own brokered form: `exec --grant … --cap NAME… -- bash -c …`. */
+async function offeredCapabilityCall(command: string, event: HookEvent, host: SecretRefHost): Promise<boolean> {
+  if (!host.isOffered) return false;
+  const [, , { argvOf, scanShell }] = await heavy();
+  const text = command.trim();
+  const scan = scanShell(text);
+  if (scan.commands.length !== 1 || scan.refs.length > 0 || scan.problems.length > 0) return false;
+  const words = argvOf(scan.commands[0]!).map((w) => w.value);
+  if (words.some((w) => w === undefined)) return false;
+  const [node, script, verb, flag, id] = words as string[];
+  if (node !== host.self.node || script !== host.self.script || verb !== "exec" || flag !== "--grant" || id === undefined) return false;
+  let i = 5;
+  const caps: string[] = [];
+  for (; words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
+  if (caps.length === 0) return false;
+  const argv = words.slice(i + 1) as string[];
+  if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c") return false;
+  const { capabilityCommand } = await import("./capability-refs.js");
+  if (capabilityCommand(host.self, id, caps, argv[2]!) !== text) return false;
+  return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
 }
 
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
@@ -187,6 +215,13 @@ export const rewriteSecretRefs: Rule = {
       if (misuse?.kind === "deny" && misuse.code === "BROKER_SELF_CALL" && (await offeredBrokerCall(tool.command, event, host))) return { kind: "allow" };
       if (misuse) return misuse;
     }
+    // ----- capabilities: `$cap:NAME` (issue #19) — one delimited branch; rules/capability-refs.ts ---
+    if (tool.kind === "shell" && tool.command !== undefined && CAP_ANYWHERE.test(tool.command)) {
+      if (!host) throw new Error("the capability broker is not available in this hook");
+      const { capabilityVerdict } = await import("./capability-refs.js");
+      return capabilityVerdict(tool.command, event, host, context.agentPermissions?.(event.session.cwd));
+    }
+    // ----- end of the capability branch --------------------------------------------------------
     const carrying = tool.fields.filter((f) => REF_ANYWHERE.test(f.value));
     if (carrying.length === 0) return { kind: "allow" };
     if (tool.kind === "mcp" || tool.kind === "fetch" || tool.kind === "other") {

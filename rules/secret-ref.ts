@@ -3,3 +3,6 @@
 
 /** Some reference, anywhere in a text (quoted or not). */
 export const REF_ANYWHERE = /\$\{?secret:[A-Za-z_]/;
+
+/** A capability request, `$cap:NAME` (rules/capability-refs.ts), anywhere in a text. */
+export const CAP_ANYWHERE = /\$\{?cap:/;

@@ -32,6 +32,8 @@ const ENTRIES = {
   "rules/state-catalog": "state-catalog",
   "rules/state-clean": "state-clean",
   "broker/audit": "audit",
+  // Capabilities ($cap:NAME, leases): loaded only for a call that asks for one.
+  "rules/capability-refs": "capability-refs",
   "installer/errors": "errors",
   // One bundle per agent adapter: the hook loads only its own (adapters/load.ts).
   "adapters/claude-code": "adapter-claude-code",

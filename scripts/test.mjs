@@ -15,6 +15,10 @@ run(process.execPath, ["scripts/build.mjs"]);
 if (existsSync("scripts/setup-e2e.mjs")) run(process.execPath, ["scripts/setup-e2e.mjs"]);
 // A real Secret Service (gnome-keyring on a private D-Bus session) for the keychain tests.
 if (existsSync("test/broker/keyring-deps.sh")) run("bash", ["test/broker/keyring-deps.sh"]);
+// PostgreSQL server binaries for the capability/lease tests (a private cluster per test file).
+if (existsSync("test/broker/postgres-deps.sh")) run("bash", ["test/broker/postgres-deps.sh"]);
+// bubblewrap and socat for Claude Code's Linux sandbox (install --sandbox tests).
+if (existsSync("test/security/sandbox-deps.sh")) run("bash", ["test/security/sandbox-deps.sh"]);
 const report = ".cache/vitest-report.json";
 const status = run(
   process.execPath,

@@ -45,6 +45,12 @@ export function describeRecord(r: AuditRecord): string {
       return `${r.secret} revoked (${plural(r.grants, "grant")} invalidated)`;
     case "audit-notice":
       return `log notice ${r.code}: ${r.message}`;
+    case "lease-issued":
+      return `lease ${r.lease} issued: ${r.capability} (${r.provider}; ${r.scope}) for grant ${r.grant}${r.toolCallId ? `, tool call ${r.toolCallId}` : ""}, until ${when(r.expires)}:${cmd}`;
+    case "lease-ended":
+      return `lease ${r.lease} (${r.capability}) ended: ${r.outcome}${r.verified ? `, source says ${r.verified}` : ""}${r.error ? ` (${r.error})` : ""}, held ${r.heldMs} ms`;
+    case "lease-refused":
+      return `capability ${list(r.capabilities)} refused (${r.outcome}, ${r.code})${r.leases?.length ? `: lease ${list(r.leases)}` : ""}: ${r.reason}`;
     default:
       return JSON.stringify(e);
   }

@@ -6,7 +6,7 @@ import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
 
-const USAGE = "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]";
+const USAGE = "hookpack exec [--secret NAME[=ENVVAR]]… [--cap NAME]… [--env-file FILE] -- <cmd> [args…]";
 
 export const exec: Command = {
   name: "exec",
@@ -25,6 +25,7 @@ export const exec: Command = {
         grant: { type: "string" },
         "grant-key": { type: "string" },
         "stdin-refs": { type: "boolean" },
+        cap: { type: "string", multiple: true },
       },
       strict: true,
       allowPositionals: true,
@@ -38,6 +39,7 @@ export const exec: Command = {
         grant: values.grant,
         ...(values["grant-key"] !== undefined ? { grantKey: values["grant-key"] } : {}),
         ...(values["stdin-refs"] ? { stdinRefs: true } : {}),
+        ...(values.cap ? { capabilities: values.cap } : {}),
       },
       {
         home: hookpackHome(io),

@@ -9,6 +9,7 @@ import { audit } from "./audit.js";
 import { revoke } from "./revoke.js";
 import { doctor } from "./doctor.js";
 import { scan } from "./scan.js";
+import { leases } from "./leases.js";
 import { policy } from "./policy.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke, doctor, scan, policy];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, audit, revoke, leases, doctor, scan, policy];

@@ -28,6 +28,7 @@ function parse(args: string[]) {
       "no-git-hook": { type: "boolean", default: false },
       "no-ignore-files": { type: "boolean", default: false },
       "publish-gate": { type: "boolean", default: false },
+      sandbox: { type: "boolean", default: false },
     },
     strict: true,
     allowPositionals: false,
@@ -43,7 +44,7 @@ function parse(args: string[]) {
   if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope)) {
     throw new HookpackError("USAGE", `hookpack: unknown scope "${scope}"; expected one of: ${SCOPES.join(", ")}.`);
   }
-  return { adapters, aider, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false, gitHook: !values["no-git-hook"], ignoreFiles: !values["no-ignore-files"], publishGate: values["publish-gate"] };
+  return { adapters, aider, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false, gitHook: !values["no-git-hook"], ignoreFiles: !values["no-ignore-files"], publishGate: values["publish-gate"], sandbox: values.sandbox ?? false };
 }
 
 function context(io: Io): InstallContext {
@@ -66,7 +67,7 @@ function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>
 export const install: Command = {
   name: "install",
   summary: "register hookpack's hooks in an agent's config",
-  usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate]",
+  usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate] [--sandbox]",
   async run(args, io) {
     const options = parse(args);
     const ctx = context(io);

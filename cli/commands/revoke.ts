@@ -133,10 +133,15 @@ const when = (ts: string) => ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
 
 export const revoke: Command = {
   name: "revoke",
-  summary: "revoke a secret: refuse every reference, invalidate grants, show what used it and how to rotate it",
-  usage: "hookpack revoke NAME [--since <time>] [--json]",
+  summary: "revoke a secret: refuse every reference, invalidate grants, show what used it and how to rotate it; --leases: revoke every open lease now",
+  usage: "hookpack revoke NAME [--since <time>] [--json] | hookpack revoke --leases [--json]",
   async run(args, io: Io) {
-    const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean", default: false }, since: { type: "string", default: "30d" } }, strict: true, allowPositionals: true });
+    const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean", default: false }, since: { type: "string", default: "30d" }, leases: { type: "boolean", default: false } }, strict: true, allowPositionals: true });
+    // The lease drill (issue #19): every open capability lease, revoked now.
+    if (values.leases) {
+      if (positionals.length > 0) throw new HookpackError("USAGE", "hookpack: --leases revokes every open lease and takes no NAME.", `usage: ${revoke.usage}`);
+      return (await import("./leases.js")).revokeLeasesDrill(values.json!, io);
+    }
     const name = positionals[0];
     if (!name || positionals.length > 1) throw new HookpackError("USAGE", "hookpack: revoke takes exactly one secret NAME.", `usage: ${revoke.usage}`);
     if (!NAME_RE.test(name)) throw new HookpackError("USAGE", `hookpack: "${name}" is not a valid secret name.`, "use letters, digits and underscores (e.g. GITHUB_TOKEN).");

@@ -1,0 +1,441 @@
+// Leases: every credential minted for a capability ($cap:NAME) is a lease, recorded value-free in
+// $HOOKPACK_HOME/leases/<id>.json (0600) from the moment it exists until it is revoked. The
+// record names the provider, capability, scope, TTL, the grant, agent, session and tool call, the
+// process that owns it (the `hookpack exec` that minted it) and a value-free handle the provider
+// needs to revoke it (a Vault lease id). The exec revokes its leases when the command exits; a
+// lease whose owner died (SIGKILL, a crash, a reboot) is an orphan, revoked by the next hookpack
+// process that sweeps (`hookpack exec`, `hookpack leases`, `hookpack revoke --leases`, the broker
+// at start). Every issue, end and refusal is an audit entry. Values never appear here.
+import type * as Crypto from "node:crypto";
+import { readdirSync, readFileSync, renameSync, statSync, unlinkSync } from "node:fs";
+import { hostname } from "node:os";
+import { isAbsolute, join } from "node:path";
+import { HookpackError } from "../installer/errors.js";
+import type { CapabilityPolicy, CapabilityProvider, CredentialSource } from "../rules/policy.js";
+import { tryRecordAudit, type AuditEvent } from "./audit.js";
+import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
+import type { KeyContext } from "./keys.js";
+
+const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
+
+export const LEASES_DIR = "leases";
+export const LEASE_ID_RE = /^l_[a-z2-7]{20}$/;
+const LEASE_FILE_RE = /^l_[a-z2-7]{20}\.json$/;
+/** Tombstones of ended leases are kept this long (to name a refused reuse), then removed. */
+const TOMBSTONE_TTL_MS = 24 * 60 * 60 * 1000;
+
+/** How a lease ended (audit `outcome`). */
+export type LeaseOutcome =
+  /** The brokered command exited (normally or by a signal) and the exec revoked it. */
+  | "revoked_at_exit"
+  /** Its TTL passed first; hookpack revoked it then (or found it expired), and nothing reused it through hookpack. */
+  | "expired_without_reuse"
+  /** Its exec died without revoking it; the next hookpack process revoked it. */
+  | "revoked_after_crash"
+  /** `hookpack revoke --leases`. */
+  | "revoked_by_drill"
+  /** A standing secret (Vault KV): nothing to revoke at the source; hookpack forgot it. */
+  | "released_not_revocable";
+
+export interface Lease {
+  version: 1;
+  id: string;
+  provider: CapabilityProvider["kind"];
+  capability: string;
+  scope: string;
+  ttlMs: number;
+  issuedAt: string;
+  expiresAt: string;
+  grant: string;
+  agent: string | undefined;
+  session: string | undefined;
+  toolCallId: string | undefined;
+  cwd: string;
+  /** The command summary (masked). */
+  command: string;
+  owner: { pid: number; start: string | undefined; host: string };
+  /** The capability's provider config (value-free), to revoke after a crash. */
+  spec: CapabilityProvider;
+  /** Provider data needed to revoke and verify (value-free: a Vault lease id, a role name). */
+  handle: Record<string, string>;
+  /**
+   * What a provider can revoke only with the credential itself (a GitHub installation token, an
+   * OAuth access token), sealed with AES-256-GCM under $HOOKPACK_HOME/leases/.key (0600), so a
+   * crash-orphan can still be revoked. Never shown, never in the audit log.
+   */
+  sealed?: string;
+  revocable: boolean;
+  /** The last failed revoke, for `hookpack leases` (no value). */
+  lastError?: string;
+}
+
+/** What a provider returns from mint: the credential's parts and how to end it. */
+export interface Minted {
+  fields: Record<string, string>;
+  handle: Record<string, string>;
+  /** Secret revoke data (sealed into the lease record, handed back to revoke/verify). */
+  secretHandle?: Record<string, string>;
+  /** Fields that are not secret (a token type, a scope, an expiry): delivered, not masked. */
+  public?: string[];
+  /** When the source ends it on its own (the provider's lease), if it says. */
+  expiresAt?: string;
+  revocable: boolean;
+}
+
+export type Verification = "revoked" | "active" | "unknown";
+
+export interface ProviderContext extends KeyContext {
+  cwd: string;
+}
+
+/** Every provider module (broker/providers/<name>.ts) has this shape. */
+export interface LeaseProvider {
+  mint(capability: CapabilityPolicy, grant: { id: string; ttlMs: number }, ctx: ProviderContext): Promise<Minted>;
+  revoke(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<void>;
+  verify(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<Verification>;
+}
+
+const KEY_FILE = ".key";
+
+function sealKey(home: string, create: boolean): Buffer | undefined {
+  const path = join(leasesDir(home), KEY_FILE);
+  try {
+    const k = readFileSync(path);
+    if (k.length === 32) return k;
+  } catch {
+    // created below
+  }
+  if (!create) return undefined;
+  ensurePrivateDir(home);
+  ensurePrivateDir(leasesDir(home));
+  const k = crypto().randomBytes(32);
+  writeFileAtomic(path, k, 0o600);
+  return k;
+}
+
+function seal(home: string, id: string, data: Record<string, string>): string {
+  const key = sealKey(home, true)!;
+  const iv = crypto().randomBytes(12);
+  const c = crypto().createCipheriv("aes-256-gcm", key, iv);
+  c.setAAD(Buffer.from(id));
+  const body = Buffer.concat([c.update(JSON.stringify(data), "utf8"), c.final()]);
+  return Buffer.concat([iv, c.getAuthTag(), body]).toString("base64");
+}
+
+function unseal(home: string, lease: Lease): Record<string, string> | undefined {
+  if (!lease.sealed) return undefined;
+  const key = sealKey(home, false);
+  if (!key) return undefined;
+  try {
+    const raw = Buffer.from(lease.sealed, "base64");
+    const d = crypto().createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
+    d.setAAD(Buffer.from(lease.id));
+    d.setAuthTag(raw.subarray(12, 28));
+    return JSON.parse(Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString("utf8")) as Record<string, string>;
+  } catch {
+    return undefined;
+  }
+}
+
+async function providerFor(kind: CapabilityProvider["kind"]): Promise<LeaseProvider> {
+  switch (kind) {
+    case "vault":
+      return (await import("./providers/vault.js")).vaultProvider;
+    case "github":
+      return (await import("./providers/github-app.js")).githubAppProvider;
+    case "oauth":
+      return (await import("./providers/oauth-exchange.js")).oauthExchangeProvider;
+  }
+}
+
+export const leasesDir = (home: string): string => join(home, LEASES_DIR);
+const leaseFile = (home: string, id: string) => join(leasesDir(home), `${id}.json`);
+const tombFile = (home: string, id: string) => join(leasesDir(home), `${id}.done`);
+
+const B32 = "abcdefghijklmnopqrstuvwxyz234567";
+function newLeaseId(): string {
+  const bytes = crypto().randomBytes(13);
+  let out = "";
+  for (let i = 0; i < 20; i++) out += B32[bytes[Math.floor((i * 5) / 8)]! % 32];
+  return `l_${out}`;
+}
+
+/** The start time of a process (Linux /proc), so a reused pid is not taken for the owner. */
+export function processStart(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19];
+  } catch {
+    return undefined;
+  }
+}
+
+function ownerAlive(owner: Lease["owner"]): boolean {
+  if (owner.host !== hostname()) return true; // another machine's lease (a shared home): not ours to judge
+  try {
+    process.kill(owner.pid, 0);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
+  }
+  const start = processStart(owner.pid);
+  return owner.start === undefined || start === undefined || start === owner.start;
+}
+
+/** Reads an authentication value for a provider: the hookpack store, the broker's env, or a file. */
+export async function resolveSource(source: CredentialSource, what: string, ctx: ProviderContext): Promise<string> {
+  const fail = (why: string, hint: string) => new HookpackError("LEASE_MINT_FAILED", `hookpack: cannot read ${what}: ${why}.`, hint);
+  if ("env" in source) {
+    const v = ctx.env[source.env];
+    if (!v) throw fail(`environment variable ${source.env} is not set`, `export ${source.env} where hookpack runs, or keep it in the store: \`hookpack secret set NAME\` and {"secret": "NAME"} in hookpack.json.`);
+    return v.trim();
+  }
+  if ("file" in source) {
+    const path = isAbsolute(source.file) ? source.file : join(ctx.cwd, source.file);
+    try {
+      const v = readFileSync(path, "utf8").trim();
+      if (!v) throw new Error("empty");
+      return v;
+    } catch (error) {
+      throw fail(`${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, "check the file named in hookpack.json.");
+    }
+  }
+  const { openStore } = await import("./store.js");
+  const store = await openStore(ctx);
+  if (!store?.meta(source.secret)) throw fail(`secret ${source.secret} is not in the hookpack store`, `run \`hookpack secret set ${source.secret}\`.`);
+  if (store.meta(source.secret)!.revoked) throw fail(`secret ${source.secret} was revoked`, `store a new value with \`hookpack secret set ${source.secret}\`.`);
+  const { resolveValue } = await import("./providers.js");
+  return resolveValue(source.secret, store.meta(source.secret)!.provider, { ...ctx, store });
+}
+
+function audit(home: string, event: AuditEvent, note?: (text: string) => void): void {
+  tryRecordAudit(home, event, (message) => note?.(`hookpack: could not write the audit log in ${home}: ${message}.\n`));
+}
+
+function writeLease(home: string, lease: Lease): void {
+  ensurePrivateDir(home);
+  ensurePrivateDir(leasesDir(home));
+  writeFileAtomic(leaseFile(home, lease.id), `${JSON.stringify(lease)}\n`, 0o600);
+}
+
+function safeUnlink(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // gone already
+  }
+}
+
+/** Open leases on this machine, oldest first. */
+export function listLeases(home: string): Lease[] {
+  let entries: string[];
+  try {
+    entries = readdirSync(leasesDir(home));
+  } catch {
+    return [];
+  }
+  const out: Lease[] = [];
+  for (const e of entries) {
+    if (!LEASE_FILE_RE.test(e)) continue;
+    try {
+      out.push(JSON.parse(readFileSync(join(leasesDir(home), e), "utf8")) as Lease);
+    } catch {
+      // half-written or removed concurrently
+    }
+  }
+  return out.sort((a, b) => a.issuedAt.localeCompare(b.issuedAt));
+}
+
+export interface MintContext extends ProviderContext {
+  grant: { id: string; agent?: string; session?: string; toolCallId?: string };
+  command: string;
+  note?(text: string): void;
+}
+
+export interface MintedLease {
+  lease: Lease;
+  fields: Record<string, string>;
+  /** Field names that are not secret (not masked). */
+  public: string[];
+}
+
+/**
+ * Mints one lease per capability, in order. All or nothing: when one provider cannot mint, the
+ * ones already minted are revoked and the call fails closed (a HookpackError naming no value).
+ */
+export async function mintLeases(home: string, capabilities: readonly CapabilityPolicy[], ctx: MintContext): Promise<MintedLease[]> {
+  const done: MintedLease[] = [];
+  for (const cap of capabilities) {
+    let minted: Minted;
+    try {
+      const provider = await providerFor(cap.provider.kind);
+      minted = await provider.mint(cap, { id: ctx.grant.id, ttlMs: cap.ttlMs }, ctx);
+      const missing = cap.env.filter((e): e is { var: string; field: string } => "field" in e && minted.fields[e.field] === undefined).map((e) => e.field);
+      if (missing.length > 0) {
+        const orphan = leaseFrom(cap, minted, ctx);
+        await provider.revoke(orphan, ctx, minted.secretHandle).catch(() => undefined);
+        throw new HookpackError("LEASE_MINT_FAILED", `hookpack: the credential minted for capability ${cap.name} has no field${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (it has: ${Object.keys(minted.fields).join(", ") || "none"}).`, "fix the capability's env mapping in hookpack.json.");
+      }
+    } catch (error) {
+      const reason = error instanceof HookpackError ? error.message.replace(/^hookpack: /, "") : `the ${cap.provider.kind} provider failed (${(error as Error).message})`;
+      audit(home, { kind: "lease-refused", agent: ctx.grant.agent, session: ctx.grant.session, cwd: ctx.cwd, grant: ctx.grant.id, capabilities: capabilities.map((c) => c.name), code: "LEASE_MINT_FAILED", outcome: "mint_failed", reason: reason.slice(0, 400) }, ctx.note);
+      for (const d of done) await endLease(home, d.lease, "revoked_at_exit", ctx).catch(() => undefined);
+      throw new HookpackError(
+        "LEASE_MINT_FAILED",
+        `hookpack: capability ${cap.name} could not be minted: ${reason.replace(/\.$/, "")}. The command was not started (hookpack never falls back to a standing secret).`,
+        error instanceof HookpackError && error.hint ? error.hint : `check that ${describeSpec(cap.provider)} is reachable and that hookpack's login there may mint this.`,
+      );
+    }
+    const lease = leaseFrom(cap, minted, ctx);
+    if (minted.secretHandle) lease.sealed = seal(home, lease.id, minted.secretHandle);
+    writeLease(home, lease);
+    audit(home, { kind: "lease-issued", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: cap.name, provider: lease.provider, scope: lease.scope, grant: lease.grant, toolCallId: lease.toolCallId, expires: lease.expiresAt, command: lease.command }, ctx.note);
+    done.push({ lease, fields: minted.fields, public: minted.public ?? [] });
+  }
+  return done;
+}
+
+function describeSpec(p: CapabilityProvider): string {
+  return `${p.kind} at ${p.kind === "vault" ? p.address : p.kind === "github" ? p.api : p.tokenEndpoint}`;
+}
+
+function leaseFrom(cap: CapabilityPolicy, minted: Minted, ctx: MintContext): Lease {
+  const now = Date.now();
+  const own = now + cap.ttlMs;
+  const source = minted.expiresAt ? Date.parse(minted.expiresAt) : Infinity;
+  return {
+    version: 1,
+    id: newLeaseId(),
+    provider: cap.provider.kind,
+    capability: cap.name,
+    scope: cap.scope,
+    ttlMs: cap.ttlMs,
+    issuedAt: new Date(now).toISOString(),
+    expiresAt: new Date(Math.min(own, source)).toISOString(),
+    grant: ctx.grant.id,
+    agent: ctx.grant.agent,
+    session: ctx.grant.session,
+    toolCallId: ctx.grant.toolCallId,
+    cwd: ctx.cwd,
+    command: ctx.command,
+    owner: { pid: process.pid, start: processStart(process.pid), host: hostname() },
+    spec: cap.provider,
+    handle: minted.handle,
+    revocable: minted.revocable,
+  };
+}
+
+export interface EndResult {
+  lease: Lease;
+  /** "already_ended": another hookpack process ended it first (nothing was done here). */
+  outcome: LeaseOutcome | "revoke_failed" | "already_ended";
+  verified?: Verification;
+  error?: string;
+}
+
+/**
+ * Revokes one lease at its source, checks that it is gone, records the audit entry and removes the
+ * record. A failed revoke keeps the record (ownerless, so the next sweep retries) and says why.
+ */
+export async function endLease(home: string, lease: Lease, outcome: LeaseOutcome, ctx: ProviderContext & { note?(text: string): void }): Promise<EndResult> {
+  // Claimed by rename: exactly one process (the exec at exit, a sweep, the drill) ends a lease.
+  const claim = `${leaseFile(home, lease.id)}.${process.pid}.${crypto().randomBytes(3).toString("hex")}.claim`;
+  try {
+    renameSync(leaseFile(home, lease.id), claim);
+  } catch {
+    return { lease, outcome: "already_ended" };
+  }
+  const provider = await providerFor(lease.provider);
+  let verified: Verification | undefined;
+  let final: LeaseOutcome = lease.revocable ? outcome : "released_not_revocable";
+  try {
+    if (lease.revocable) {
+      const secret = unseal(home, lease);
+      if (lease.sealed && !secret) throw new Error(`the sealed revoke data of lease ${lease.id} cannot be opened (${join(leasesDir(home), KEY_FILE)} missing or changed)`);
+      await provider.revoke(lease, ctx, secret);
+      verified = await provider.verify(lease, ctx, secret).catch(() => "unknown" as const);
+      if (verified === "active") throw new Error("the source still reports the lease as active after the revoke");
+    }
+  } catch (error) {
+    const why = (error instanceof HookpackError ? error.message.replace(/^hookpack: /, "") : (error as Error).message).slice(0, 300);
+    if (Date.parse(lease.expiresAt) <= Date.now() && outcome !== "revoked_by_drill") {
+      // The source's own TTL ends it; nothing more hookpack can do.
+      final = "expired_without_reuse";
+    } else {
+      const kept: Lease = { ...lease, owner: { pid: 0, start: undefined, host: hostname() }, lastError: why };
+      try {
+        writeLease(home, kept);
+        safeUnlink(claim);
+      } catch {
+        renameSync(claim, leaseFile(home, lease.id));
+      }
+      audit(home, { kind: "lease-ended", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: lease.capability, provider: lease.provider, grant: lease.grant, outcome: "revoke_failed", error: why, heldMs: Date.now() - Date.parse(lease.issuedAt) }, ctx.note);
+      return { lease: kept, outcome: "revoke_failed", error: why };
+    }
+  }
+  audit(home, { kind: "lease-ended", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: lease.capability, provider: lease.provider, grant: lease.grant, outcome: final, ...(verified ? { verified } : {}), heldMs: Date.now() - Date.parse(lease.issuedAt) }, ctx.note);
+  try {
+    writeFileAtomic(tombFile(home, lease.id), `${JSON.stringify({ id: lease.id, grant: lease.grant, capability: lease.capability, outcome: final, at: new Date().toISOString() })}\n`, 0o600);
+  } catch {
+    // only the naming of a later reuse is lost
+  }
+  safeUnlink(claim);
+  return { lease, outcome: final, verified };
+}
+
+/**
+ * Ends every lease whose owner is gone (crash-orphan) or whose TTL passed; old tombstones go.
+ * Called by `hookpack exec` before it mints, by `hookpack leases` and by the broker at start.
+ */
+export async function sweepLeases(home: string, ctx: ProviderContext & { note?(text: string): void }, now = Date.now()): Promise<EndResult[]> {
+  const results: EndResult[] = [];
+  for (const lease of listLeases(home)) {
+    const expired = Date.parse(lease.expiresAt) <= now;
+    const orphan = lease.owner.pid === 0 || !ownerAlive(lease.owner);
+    if (!expired && !orphan) continue;
+    results.push(await endLease(home, lease, expired ? "expired_without_reuse" : "revoked_after_crash", ctx));
+  }
+  try {
+    for (const e of readdirSync(leasesDir(home))) {
+      if (!e.endsWith(".done") && !e.endsWith(".tmp") && !e.endsWith(".claim")) continue;
+      const p = join(leasesDir(home), e);
+      if (now - statSync(p).mtimeMs > TOMBSTONE_TTL_MS) safeUnlink(p);
+    }
+  } catch {
+    // no leases directory yet
+  }
+  return results;
+}
+
+/** The drill: revoke every open lease now, whoever owns it. */
+export async function revokeAllLeases(home: string, ctx: ProviderContext & { note?(text: string): void }): Promise<EndResult[]> {
+  const results: EndResult[] = [];
+  for (const lease of listLeases(home)) results.push(await endLease(home, lease, "revoked_by_drill", ctx));
+  return results;
+}
+
+/** Ended leases minted under grant `id` (from tombstones), to name them when the grant is replayed. */
+export function endedLeasesOfGrant(home: string, grant: string): Array<{ id: string; capability: string; outcome: string }> {
+  let entries: string[];
+  try {
+    entries = readdirSync(leasesDir(home));
+  } catch {
+    return [];
+  }
+  const out: Array<{ id: string; capability: string; outcome: string }> = [];
+  for (const e of entries) {
+    if (!e.endsWith(".done")) continue;
+    try {
+      const t = JSON.parse(readFileSync(join(leasesDir(home), e), "utf8")) as { id: string; grant: string; capability: string; outcome: string };
+      if (t.grant === grant) out.push({ id: t.id, capability: t.capability, outcome: t.outcome });
+    } catch {
+      // unreadable tombstone
+    }
+  }
+  return out;
+}
+
+/** Records a refused reuse: a grant that minted leases was presented again. */
+export function recordReuseRefused(home: string, grant: string, capabilities: readonly string[], code: string, ctx: { cwd: string; note?(text: string): void }): void {
+  const leases = endedLeasesOfGrant(home, grant.slice(0, 40));
+  audit(home, { kind: "lease-refused", cwd: ctx.cwd, grant: grant.slice(0, 40), capabilities: [...capabilities], code, outcome: "reuse_refused", leases: leases.map((l) => l.id), reason: leases.length > 0 ? `grant already used; its lease${leases.length > 1 ? "s" : ""} ${leases.map((l) => `${l.id} (${l.outcome})`).join(", ")} ended` : "grant not redeemable" }, ctx.note);
+}
