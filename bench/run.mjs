@@ -2,8 +2,8 @@
 // the Node floor (`node -e 0`) in one interleaved run: each round runs every variant once in a
 // shuffled order, so load on this shared machine hits all variants alike. Figures are medians.
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,7 +58,11 @@ managed.forEach((value, i) => {
 // A project with a policy that lets printf receive BENCH_SECRET_0 without a prompt.
 const project = join(sandbox, "project");
 mkdirSync(join(project, ".git"), { recursive: true });
-writeFileSync(join(project, "hookpack.json"), JSON.stringify({ version: 1, secrets: { BENCH_SECRET_0: { provider: "store", commands: ["printf"], approval: "auto" } } }));
+const policyText = JSON.stringify({ version: 1, secrets: { BENCH_SECRET_0: { provider: "store", commands: ["printf"], approval: "auto" } } });
+writeFileSync(join(project, "hookpack.json"), policyText);
+// The policy applies once approved (`hookpack policy approve`, which needs a terminal): recorded the same way here.
+mkdirSync(join(project, ".git"), { recursive: true });
+writeFileSync(join(env.HOOKPACK_HOME, "policy-approvals.json"), JSON.stringify({ [realpathSync(project)]: { sha256: createHash("sha256").update(policyText).digest("hex"), approvedAt: new Date().toISOString(), text: policyText } }));
 const preIn = (cwd, tool_input) => JSON.stringify({ ...base, cwd, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input, tool_use_id: "toolu_bench" });
 const bigClean = join(sandbox, "clean-120k.log");
 writeFileSync(bigClean, log(120 * 1024));

@@ -81,7 +81,7 @@ describe("the agent asks for a capability where the policy does not allow it", (
       }
       expect(world.vault.leases.size).toBe(before);
       // The allowed form still works (the denials are not a broken rule).
-      expect(p.hook(`$cap:read-staging-db psql -tA -c 'select 1'`).decision).toBe("allow");
+      expect(p.hook(`$cap:read-staging-db psql -tA -c 'select 1'`).decision).toBe("rewrite");
     } finally {
       p.sb.cleanup();
     }
@@ -162,7 +162,7 @@ describe("the agent tries to read the credential from elsewhere in its command",
       ];
       for (const [command, ok] of attempts) {
         const h = p.hook(command);
-        expect(h.decision, `${command}: ${h.reason}`).toBe("allow");
+        expect(h.decision, `${command}: ${h.reason}`).toBe("rewrite");
         const ran = await p.bash(h.command!);
         const all = ran.stdout + ran.stderr;
         const leaked = secretsOf().some((s) => all.includes(s) || all.includes(Buffer.from(s).toString("base64").slice(0, 16)));
