@@ -287,8 +287,14 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   let stdinText: Buffer | undefined;
   let runArgv = req.argv;
   if (grant?.placeholders) {
+    // A secret the proxy injects is its phantom placeholder (checked first: resolved.values also
+    // holds stored values that are only masked). Never an empty swap: a name without either fails.
     const byName = new Map(resolved.values.map((v) => [v.name, v.value]));
-    const entries = Object.entries(grant.placeholders).map(([p, n]) => [p, byName.get(n) ?? req.phantoms?.[n]?.placeholder ?? ""] as const);
+    const entries = Object.entries(grant.placeholders).map(([p, n]) => {
+      const v = req.phantoms?.[n]?.placeholder ?? (resolved.names.includes(n) ? byName.get(n) : undefined);
+      if (v === undefined) throw new HookpackError("GRANT_MISMATCH", `hookpack: secret ${n} of grant ${grant!.id} could not be resolved for delivery. The command was not started.`, "run the original command again.");
+      return [p, v] as const;
+    });
     const swap = (text: string) => entries.reduce((acc, [p, v]) => acc.split(p).join(v), text);
     runArgv = req.argv.map(swap);
     for (const name of grant.envNames ?? []) if (io.env[name] !== undefined) childEnv[name] = swap(io.env[name]!);

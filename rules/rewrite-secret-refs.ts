@@ -161,7 +161,7 @@ async function offeredBrokerCall(command: string, event: HookEvent, host: Secret
   if (!host.isOffered) return false;
   const ids = [...command.matchAll(/--grant (g_[a-z2-7]{26})\b/g)].map((m) => m[1]!);
   if (ids.length === 0) return false;
-  if (command.includes(" --grant-key ")) return host.isOffered({ text: offeredCallText(command), ids, agent: event.agent, session: event.session.id });
+  if (command.includes(" --grant-key ") && !command.includes(" --cap ")) return host.isOffered({ text: offeredCallText(command), ids, agent: event.agent, session: event.session.id });
   return offeredCapabilityCall(command, event, host);
 }
 
@@ -177,13 +177,18 @@ async function offeredCapabilityCall(command: string, event: HookEvent, host: Se
   const [node, script, verb, flag, id] = words as string[];
   if (node !== host.self.node || script !== host.self.script || verb !== "exec" || flag !== "--grant" || id === undefined) return false;
   let i = 5;
+  let key: string | undefined;
+  if (words[5] === "--grant-key") {
+    key = words[6];
+    i = 7;
+  }
   const caps: string[] = [];
   for (; words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
   if (caps.length === 0) return false;
   const argv = words.slice(i + 1) as string[];
   if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c") return false;
   const { capabilityCommand } = await import("./capability-refs.js");
-  if (capabilityCommand(host.self, id, caps, argv[2]!) !== text) return false;
+  if (capabilityCommand(host.self, id, caps, argv[2]!, key) !== text) return false;
   return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
 }
 
