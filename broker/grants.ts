@@ -228,7 +228,14 @@ export class GrantTable {
     }
     const names = grant.placeholders ? grant.names : [...new Set(Array.isArray(req.names) ? req.names : [])].sort();
     const envVarsOk = req.envVars === undefined || Object.entries(req.envVars).every(([n, v]) => v === `${ENV_PREFIX}${n}`);
-    const envOk = grant.envNames === undefined || (req.env !== undefined && req.env !== null && typeof req.env === "object" && grant.envSha256 === hashEnv(req.env, grant.envNames));
+    // The variables that carry a placeholder are exactly the bound ones, with exactly their texts
+    // (a placeholder moved into BASH_ENV, LD_PRELOAD or PATH is another call).
+    const envGiven = req.env !== undefined && req.env !== null && typeof req.env === "object";
+    const carrying = envGiven ? Object.keys(req.env!).sort().join(",") : undefined;
+    const envOk =
+      grant.keySha256 === undefined
+        ? grant.envNames === undefined || (envGiven && grant.envSha256 === hashEnv(req.env!, grant.envNames))
+        : envGiven && carrying === (grant.envNames ?? []).join(",") && (grant.envNames === undefined || grant.envSha256 === hashEnv(req.env!, grant.envNames));
     const stdinOk = (req.stdin === true) === (grant.stdin === true);
     const keyless = grant.keySha256 === undefined && grant.placeholders !== undefined;
     if (!Array.isArray(req.argv) || grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",") || !envVarsOk || !envOk || !stdinOk || keyless) {

@@ -36,8 +36,9 @@ function stateSnapshot(): Map<string, string> {
   const walk = (dir: string) => {
     for (const e of readdirSync(dir)) {
       const p = join(dir, e);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (!p.includes("/grants/") && !p.includes("/audit")) out.set(p, createHash("sha256").update(readFileSync(p)).digest("hex"));
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else if (st.isFile() && !p.includes("/grants/") && !p.includes("/audit")) out.set(p, createHash("sha256").update(readFileSync(p)).digest("hex"));
     }
   };
   walk(sb.hookpackHome);
@@ -140,7 +141,7 @@ describe("attack: the value reaches exactly one process (issue 14, class 2)", ()
   it("a later command, the shell's variables and environment never hold the value", () => {
     for (const command of [
       'T=$secret:TOK printenv T > /dev/null; echo "later=[$T]"; env | grep -c HPK || true',
-      'T=$secret:TOK printenv T > /dev/null; set | grep -F "$(printenv T)" || echo none',
+      'T=$secret:TOK printenv T > /dev/null; set | grep "^T=" || echo none; declare -p T 2>&1 || true',
       "printf %s $secret:TOK > /dev/null; echo ${HOOKPACK_SECRET_TOK:-unset}; compgen -v | grep -i secret || true",
     ]) {
       const h = hook(command);
