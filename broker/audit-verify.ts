@@ -80,20 +80,24 @@ interface Line {
 
 const range = (a: number, b: number) => (a === b ? `#${a}` : `#${a}–#${b}`);
 
-/** Reads every file of the log and verifies it. Never throws for a damaged log; it reports it. */
 /** What, besides the log, shows that hookpack recorded activity in `home` (undefined: nothing). */
 function otherActivity(home: string): string | undefined {
+  // Grants live only in the broker's memory; what a redeemed grant or a capability leaves on disk
+  // (a session approval, a lease record) was audited when it happened.
+  const approvals = join(home, "grants", "approvals.json");
+  if (existsSync(approvals)) return `the session approvals ${approvals}`;
   try {
-    const grants = readdirSync(join(home, "grants")).filter((e) => /^g_[a-z2-7]{26}\.(json|done)$/.test(e));
-    if (grants.length > 0) return `${join(home, "grants")} (${grants.length} grant${grants.length === 1 ? "" : "s"})`;
+    const leases = readdirSync(join(home, "leases")).filter((e) => e.endsWith(".json"));
+    if (leases.length > 0) return `${join(home, "leases")} (${leases.length} lease record${leases.length === 1 ? "" : "s"})`;
   } catch {
-    // no grants directory
+    // no leases directory
   }
-  // The audit key is made by the first append; every grant is recorded when it is issued.
+  // The audit key is made by the first append.
   if (existsSync(auditKeyPath(home))) return `the audit key ${auditKeyPath(home)}`;
   return undefined;
 }
 
+/** Reads every file of the log and verifies it. Never throws for a damaged log; it reports it. */
 export function readAuditLog(home: string): AuditLog {
   const dir = auditDir(home);
   const files = auditFiles(home);

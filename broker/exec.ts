@@ -243,6 +243,9 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     req = { ...req, providers: grant.providers, phantoms: redeemed?.phantoms };
     if (grant.placeholders) req = { ...req, secrets: grant.names.map((name) => ({ name, envVar: "" })) };
   }
+  // The audit log shows a delivered program's argv with its references, not the random placeholders.
+  const refsBack = Object.entries(grant?.placeholders ?? {});
+  const shownArgv = refsBack.length === 0 ? req.argv : req.argv.map((a) => refsBack.reduce((acc, [p, n]) => acc.split(p).join(`$secret:${n}`), a));
   const base: Omit<ExecAuditEntry, "command" | "exitCode" | "durationMs" | "redactions" | "redactedNames"> = {
     kind: "exec",
     ts: new Date(started).toISOString(),
@@ -259,7 +262,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   } catch (error) {
     redeemed?.release();
     if (error instanceof HookpackError) {
-      audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+      audit(io, { ...base, command: commandSummary(shownArgv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
     }
     throw error;
   }
@@ -271,7 +274,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
       caps = await capMod.startCapabilities(grant, req.capabilities ?? [], io, capMod.capabilityCommandSummary(req.argv, (grant?.capabilities ?? []).map((c) => c.name)));
     } catch (error) {
       if (error instanceof HookpackError) {
-        audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+        audit(io, { ...base, command: commandSummary(shownArgv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
       }
       throw error;
     }
@@ -304,7 +307,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
       } catch (error) {
         redeemed?.release();
         const e = new HookpackError("STDIN_TOO_LARGE", `hookpack: ${(error as Error).message} The command was not started.`, "a here-document that carries a $secret: reference must be under 1 MiB.");
-        audit(io, { ...base, command: commandSummary(req.argv, (x) => x), exitCode: e.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: e.code });
+        audit(io, { ...base, command: commandSummary(shownArgv, (x) => x), exitCode: e.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: e.code });
         throw e;
       }
     }
@@ -364,7 +367,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
       const code = result.error.code === "ENOENT" ? 127 : 126;
       io.note(`hookpack: cannot run ${mask(req.argv[0]!)}: ${result.error.code === "ENOENT" ? "command not found" : result.error.message}.\nhookpack: check the command name and PATH.\n`);
       await Promise.allSettled(pumps);
-      audit(io, { ...base, secrets: resolved.names, command: commandSummary(req.argv, mask), exitCode: code, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: "SPAWN_FAILED" });
+      audit(io, { ...base, secrets: resolved.names, command: commandSummary(shownArgv, mask), exitCode: code, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: "SPAWN_FAILED" });
       return code;
     }
     // A program that received a value may have left processes behind in its group (a background
@@ -388,7 +391,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     audit(io, {
       ...base,
       secrets: resolved.names,
-      command: commandSummary(req.argv, mask),
+      command: commandSummary(shownArgv, mask),
       exitCode,
       signal: result.signal ?? undefined,
       durationMs: Date.now() - started,

@@ -73,10 +73,10 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
     await store("API_TOKEN", value);
     policy({ API_TOKEN: { approval: "auto", commands: ["node", "echo"] } });
     const digest = `node -e 'process.stdout.write(require("crypto").createHash("sha256").update(process.argv[1]).digest("hex") + "\\n")' "$secret:API_TOKEN"`;
-    const r = await shell(`${digest}; echo "token=$secret:API_TOKEN"; node -e 'console.log(String(process.env.HOOKPACK_SECRET_API_TOKEN))'`);
+    const r = await shell(`${digest}; echo "got=$secret:API_TOKEN"; node -e 'console.log(String(process.env.HOOKPACK_SECRET_API_TOKEN))'`);
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(`${createHash("sha256").update(value).digest("hex")}\ntoken=[REDACTED:API_TOKEN]\nundefined\n`);
+    expect(r.stdout).toBe(`${createHash("sha256").update(value).digest("hex")}\ngot=[REDACTED:API_TOKEN]\nundefined\n`);
     expect(r.stdout + auditText()).not.toContain(value);
     const entries = auditText().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
     // Each program that receives the value runs under its own grant (issue 14); the outer shell holds none.
