@@ -170,6 +170,7 @@ function grade(r: DetectorRule, secret: string, body: string): Confidence | unde
 }
 
 /** CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks). */
+// eslint-disable-next-line no-control-regex -- ESC and BEL are what the pattern is about
 const ANSI_SEQUENCE = new RegExp("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(?:\u0007|\u001b\\\\)", "g");
 
 const RANK: Record<Confidence, number> = { confirmed: 3, likely: 2, weak: 1 };
