@@ -187,6 +187,26 @@ if (peer.canary) {
   add({ id: "canaryAllow", name: "peer sensitive-canary 0.8.1: PreToolUse allow (same payload)", node: peer.canary.node, args: peer.canary.args, input: allowInput, peer: true, ref22: f22, env: { HOME: join(sandbox, "peer-home") } });
   add({ id: "canaryToken", name: "peer sensitive-canary 0.8.1: PreToolUse with a token (blocks)", node: peer.canary.node, args: peer.canary.args, input: tokenInput, peer: true, ref22: f22, env: { HOME: join(sandbox, "peer-home") } });
 }
+// Issue 14: the installed hook command verifies the runtime before it runs (installer/runtime.ts
+// RUNTIME_LAUNCHER). The allow-path call through a real `hookpack install`'s runtime copy, with
+// the launcher, as a ratio to the same copy run without it.
+{
+  const lh = { HOME: join(sandbox, "launcher-home"), HOOKPACK_HOME: join(sandbox, "launcher-hp"), HOOKPACK_KEY_BACKEND: "file" };
+  const proj = join(sandbox, "launcher-project");
+  mkdirSync(lh.HOME, { recursive: true });
+  mkdirSync(proj, { recursive: true });
+  spawnSync("git", ["init", "-q"], { cwd: proj });
+  const ins = spawnSync(process.execPath, [bin, "install", "--agent", "claude-code", "--no-git-hook", "--no-ignore-files"], { cwd: proj, env: { ...process.env, ...lh }, encoding: "utf8" });
+  const settings = ["settings.local.json", "settings.json"].map((f) => join(proj, ".claude", f)).find((f) => existsSync(f));
+  const command = ins.status === 0 && settings ? JSON.parse(readFileSync(settings, "utf8")).hooks.PreToolUse[0].hooks[0].command : "";
+  // "node" -e "<launcher>" "<runtime>/hookpack.cjs" hook claude-code, shell double quotes undone.
+  const m = /^"[^"]*" -e "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)" hook claude-code$/.exec(command);
+  if (m) {
+    const unq = (t) => t.replace(/\\(.)/g, "$1");
+    add({ id: "runtimeCopy", name: "PreToolUse allow path, installed runtime copy, no launcher", args: [unq(m[2]), "hook", "claude-code"], input: allowInput, env: lh });
+    add({ id: "launcher", name: "  … through the installed command's verifying launcher", args: ["-e", unq(m[1]), unq(m[2]), "hook", "claude-code"], input: allowInput, env: lh });
+  } else console.log(`hookpack bench: could not read the installed launcher command; launcher not measured.\n${ins.stderr ?? ""}`);
+}
 mkdirSync(join(sandbox, "peer-home"), { recursive: true });
 // --filter REGEX: only the variants whose id or name matches (the floors always run).
 if (opt("filter")) {

@@ -101,6 +101,8 @@ async function main(): Promise<void> {
   const socketIno = statSync(socketPath).ino;
   writeFileAtomic(brokerStatePath(home), `${JSON.stringify({ pid: process.pid, socket: socketPath, version: BROKER_VERSION, build, startedAt })}\n`, 0o600);
   log(`listening on ${socketPath} (build ${build}, idle stop after ${idleStopMs} ms)`);
+  // Issue 19 (h1619-rest): leases orphaned by a dead exec or broker are revoked at start.
+  void import("./leases.js").then((m) => m.sweepAtBrokerStart(home, process.env, log));
 
   let stopping = false;
   const shutdown = (why: string) => {

@@ -406,6 +406,23 @@ export async function sweepLeases(home: string, ctx: ProviderContext & { note?(t
   return results;
 }
 
+/**
+ * The broker's sweep at start (issue 19): leases left by a process that died with them — an exec
+ * killed mid-call, or a broker killed with the calls it served — are revoked at their source,
+ * verified gone, and recorded (audit `lease-ended`, outcome `revoked_after_crash`), before the new
+ * broker serves anything. Never throws; logs one line per lease (ids and outcomes, no values).
+ */
+export async function sweepAtBrokerStart(home: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<EndResult[]> {
+  try {
+    const results = (await sweepLeases(home, { home, env, cwd: home, note: (t) => log(t.trim()) })).filter((r) => r.outcome !== "already_ended");
+    for (const r of results) log(`lease ${r.lease.id} (${r.lease.capability}) of a process that died: ${r.outcome}${r.verified ? `, verified ${r.verified}` : ""}${r.error ? ` (${r.error})` : ""}`);
+    return results;
+  } catch (error) {
+    log(`could not sweep orphaned leases: ${(error as Error).message.split("\n")[0]}`);
+    return [];
+  }
+}
+
 /** The drill: revoke every open lease now, whoever owns it. */
 export async function revokeAllLeases(home: string, ctx: ProviderContext & { note?(text: string): void }): Promise<EndResult[]> {
   const results: EndResult[] = [];

@@ -37,6 +37,24 @@ export interface Relay {
   close(): Promise<void>;
 }
 
+/**
+ * A reason the relay itself gives for refusing a request. Only these messages (written by
+ * hookpack, naming no value) reach the client; any other exception (the scanner, the JSON walker, a
+ * library) may carry text from the request body, so the client gets a generic reason instead.
+ */
+export class RelayRefusal extends Error {}
+
+/** The client-facing text for an exception caught while checking a request: hookpack's own words only. */
+export function refusalText(error: unknown): string {
+  return error instanceof RelayRefusal ? error.message : "an internal error occurred while checking it";
+}
+
+/** A network error's code (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID) when it is one; never its message. */
+export function upstreamErrorText(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === "string" && /^[A-Z][A-Z0-9_]{1,63}$/.test(code) ? code : "a connection error";
+}
+
 /** The body with every secret replaced, or undefined when nothing was found. Throws when it cannot check. */
 export async function redactRequestBody(raw: Buffer, contentType: string | undefined, scanner: SecretScanner, managed: ManagedSecrets | undefined): Promise<{ body: Buffer; labels: string[] } | undefined> {
   if (raw.length === 0) return undefined;
@@ -46,13 +64,13 @@ export async function redactRequestBody(raw: Buffer, contentType: string | undef
     // Not JSON (a form, plain text): checked whole; a secret in it cannot be replaced in its structure.
     const hits = await findSecrets(text, "request-body.txt", scanner, managed);
     if (hits.length === 0) return undefined;
-    throw new Error(`the request body (${contentType ?? "no content type"}) holds ${hits.length} secret(s) and is not JSON, so it cannot be redacted in its structure`);
+    throw new RelayRefusal(`the request body holds ${hits.length} secret(s) and is not JSON, so it cannot be redacted in its structure`);
   }
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
   } catch {
-    throw new Error("the request body is not valid JSON");
+    throw new RelayRefusal("the request body is not valid JSON");
   }
   const found = new Map<string, TextHit[]>();
   const pending: Array<Promise<void>> = [];
@@ -68,7 +86,7 @@ export async function redactRequestBody(raw: Buffer, contentType: string | undef
   await Promise.all(pending);
   // Object keys are content too (a tool input keyed by a value): checked, refused when they hold one.
   collectKeys(parsed, keys);
-  for (const k of keys) if (k.length >= 6 && (await findSecrets(k, "request-body.txt", scanner, managed)).length > 0) throw new Error("a JSON key of the request body holds a secret");
+  for (const k of keys) if (k.length >= 6 && (await findSecrets(k, "request-body.txt", scanner, managed)).length > 0) throw new RelayRefusal("a JSON key of the request body holds a secret");
   if (found.size === 0) return undefined;
   const labels: string[] = [];
   const out = mapStrings(parsed, (value, path) => {
@@ -134,7 +152,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
             options.onRedacted?.(redacted.labels.length, redacted.labels);
           }
         } catch (error) {
-          return relayError(res, 400, `hookpack relay: this request could not be checked for secrets (${(error as Error).message}); it was not sent. Run \`hookpack doctor\`.`);
+          return relayError(res, 400, `hookpack relay: this request could not be checked for secrets (${refusalText(error)}); it was not sent. Run \`hookpack doctor\`.`);
         }
         const headers: http.OutgoingHttpHeaders = {};
         for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k.toLowerCase()) && v !== undefined) headers[k] = v;
@@ -151,7 +169,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
         );
         out.on("error", (error) => {
           if (res.headersSent) res.destroy();
-          else relayError(res, 502, `hookpack relay: the upstream ${upstream.origin} could not be reached over TLS (${(error as NodeJS.ErrnoException).code ?? error.message}).`);
+          else relayError(res, 502, `hookpack relay: the upstream ${upstream.origin} could not be reached over TLS (${upstreamErrorText(error)}).`);
         });
         out.end(body);
       })();

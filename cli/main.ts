@@ -14,6 +14,7 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["HOOKPACK_MIN_SECRET_LENGTH", "shortest value `secret set` accepts (default 6, at least 4)"],
   ["HOOKPACK_DEBUG", "1 for diagnostics on stderr, or a file path to append them to"],
   ["HOOKPACK_CODE_CACHE", "0 turns off the hook's V8 code cache (Node 20)"],
+  ["HOOKPACK_SQLITE3", "the sqlite3 shell that cleans agent state kept in SQLite (default sqlite3 on PATH)"],
   ["HOOKPACK_MAX_STDIN_BYTES", "largest hook payload read (default 64 MiB)"],
   ["HOOKPACK_STDIN_TIMEOUT_MS", "how long a hook waits for its payload (default 10000)"],
   ["HOOKPACK_AUDIT_MAX_BYTES", "audit log file size before it rotates (default 8 MiB)"],

@@ -63,7 +63,7 @@ export function hookRuntime(ctx: GitHookContext) {
       ? `command -v node >/dev/null 2>&1 || { echo "hookpack: node was not found on the PATH this git client gives its hooks (GUI clients often lack nvm's PATH); the push was stopped. Put node on that PATH (for husky: ~/.config/husky/init.sh), or skip the check once with git push --no-verify." >&2; exit 1; }`
       : `[ -x ${shellQuote(ctx.nodePath)} ] || { echo "hookpack: node is no longer at ${ctx.nodePath.replace(/["$`\\]/g, "")} (removed or upgraded?); the push was stopped. Run hookpack install again, or skip the check once with git push --no-verify." >&2; exit 1; }`;
   const scriptCheck = `[ -f ${script} ] || { echo "hookpack: the hookpack runtime ${runtime.kind === "project-dependency" ? "(node_modules/hookpack) is not installed; run npm install" : "is missing; run hookpack install again"}, or skip the check once with git push --no-verify. The push was stopped." >&2; exit 1; }`;
-  return { runtime, command: `${runtime.command} pre-push`, checks: [nodeCheck, scriptCheck] };
+  return { runtime, command: `${runtime.plainCommand} pre-push`, checks: [nodeCheck, scriptCheck] };
 }
 
 /** The standalone hook file: buffer stdin, run hookpack, then the previous hook with the same args and stdin. */

@@ -31,7 +31,7 @@ const isProject = (root: string) => readIfExists(join(root, "package.json")) !==
 
 function gateCommand(ctx: HygieneContext): string {
   // npm puts node_modules/.bin on PATH for scripts; without the dependency, the per-user runtime.
-  return isProjectDependency(ctx.root) ? "hookpack check-pack ." : `${hookRuntime(ctx).runtime.command} check-pack .`;
+  return isProjectDependency(ctx.root) ? "hookpack check-pack ." : `${hookRuntime(ctx).runtime.plainCommand} check-pack .`;
 }
 
 const GATE_RE = /(?:^| && )(?:hookpack|"[^"]*node[^"]*" "[^"]*hookpack\.cjs") check-pack \.$/;

@@ -81,7 +81,8 @@ async function pushUpdates(cwd: string, args: readonly string[], env: NodeJS.Pro
 }
 
 async function scanPush(call: Extract<GatedCall, { kind: "git-push" }>, home: string | undefined, env: NodeJS.ProcessEnv, out: GateResult): Promise<void> {
-  const gitEnv = { ...env };
+  // The call's own GIT_DIR / GIT_WORK_TREE (from --git-dir, a prefix, env or export) decide which repository is pushed.
+  const gitEnv = { ...env, ...call.env };
   let args = call.args;
   if (args[0] === "--hookpack-alias") {
     // `git <name>` where <name> may be an alias for push.
@@ -89,8 +90,13 @@ async function scanPush(call: Extract<GatedCall, { kind: "git-push" }>, home: st
     if (!/(^|\s|!)(git\s+)?push\b/.test(alias)) return;
     args = alias.replace(/^!?\s*(git\s+)?push\b/, "").trim().split(/\s+/).filter(Boolean);
   }
-  const root = (await gitText(["rev-parse", "--show-toplevel"], { cwd: call.cwd, env: gitEnv, okCodes: [0, 128] })).trim();
-  if (!root) return; // not a repository: git push fails on its own
+  let root = (await gitText(["rev-parse", "--show-toplevel"], { cwd: call.cwd, env: gitEnv, okCodes: [0, 128] })).trim();
+  if (!root) {
+    // A bare repository (or a GIT_DIR without a work tree) pushes as well: git runs from the call's directory.
+    const gitDir = (await gitText(["rev-parse", "--git-dir"], { cwd: call.cwd, env: gitEnv, okCodes: [0, 128] })).trim();
+    if (!gitDir) return; // not a repository: git push fails on its own
+    root = call.cwd;
+  }
   const { remote, updates } = await pushUpdates(call.cwd, args, gitEnv);
   if (updates.length === 0) return;
   const extraMatcher = home ? managedValueMatcher(home) : undefined;

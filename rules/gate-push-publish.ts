@@ -1,14 +1,15 @@
 // The agent's own `git push` and `npm publish` / `npm pack` meet hookpack's gate in the pre-tool
 // hook, before they run: an agent client that runs git with an empty core.hooksPath (Gemini CLI
 // 0.61 does), an agent passing `--no-verify`, `-c core.hooksPath=` or `--ignore-scripts`, or a push
-// through `bash -c`, an alias or a variable, are all scanned exactly as the git pre-push hook and
+// through `bash -c`, an alias or a variable, another repository named by `-C`, `--git-dir` or
+// GIT_DIR, and `gh pr create` (which pushes the branch first), are all scanned exactly as the git pre-push hook and
 // `hookpack check-pack` would scan them. A plain command pays one regex test: the shell front end
 // and the scanners load only when a command may push or publish.
 import type { Verdict } from "../hooks/event.js";
 import type { Rule } from "./rule.js";
 
 /** Anything that could spell a push or a publish, or hide one (quotes, escapes, expansions). */
-const MAY_GATE = /push|publish|\bpack\b|[\\'"$`]/;
+const MAY_GATE = /push|publish|\bpack\b|\bgh\b|[\\'"$`]/;
 
 export const gatePushPublish: Rule = {
   id: "gate-push-publish",
@@ -17,7 +18,7 @@ export const gatePushPublish: Rule = {
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "before-tool" || event.tool.kind !== "shell" || !event.tool.command) return { kind: "allow" };
     const command = event.tool.command;
-    if (!MAY_GATE.test(command) || !/push|publish|pack|send-pack/.test(command.replace(/[\\'"]/g, "")) && !/\$|`/.test(command)) return { kind: "allow" };
+    if (!MAY_GATE.test(command) || !/push|publish|pack|send-pack|\bgh\b/.test(command.replace(/[\\'"]/g, "")) && !/\$|`/.test(command)) return { kind: "allow" };
     const { gatedCalls } = await import("./read-guard-shell.js");
     const { homedir } = await import("node:os");
     const calls = gatedCalls(command, { home: homedir(), cwd: event.session.cwd });

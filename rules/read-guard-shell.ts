@@ -423,7 +423,7 @@ function dedupe(ops: ReadOperand[]): ReadOperand[] {
 
 /** A call the push/publish gate must scan before it runs. */
 export type GatedCall =
-  | { kind: "git-push"; cwd: string; args: string[]; config: string[] }
+  | { kind: "git-push"; cwd: string; args: string[]; config: string[]; env?: Record<string, string> }
   | { kind: "npm-publish"; cwd: string; tool: string; verb: "publish" | "pack"; args: string[] }
   | { kind: "unknown"; why: string };
 
@@ -453,20 +453,47 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
   const expand = (w: string) => expandWord(w, vars, { home: env.home, cwd });
   const resolveDir = (d: string) => (d.startsWith("/") ? d : `${cwd.replace(/\/+$/, "")}/${d}`);
   const aliases = new Map<string, string>();
+  // GIT_* variables git would see (which repository, work tree, config): exported earlier in the
+  // command, or given to this one call as a prefix or through `env`. (gates: git push elsewhere)
+  const exported: Record<string, string> = {};
+  let unresolvedGitEnv: string | undefined;
+  const gitVar = (word: string, into: Record<string, string>) => {
+    const m = /^(GIT_[A-Z_]+)=(.*)$/s.exec(word);
+    if (!m) return;
+    const e = expand(m[2]!);
+    if (e.kind === "path") into[m[1]!] = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY)$/.test(m[1]!) && !e.pattern.startsWith("/") ? resolveDir(e.pattern) : e.pattern;
+    else unresolvedGitEnv = m[1]!;
+  };
   for (const cmd of scan.commands) {
-    for (const w of cmd.words) if (w.assignment) remember(raw(w), vars, { home: env.home, cwd });
+    const callEnv: Record<string, string> = { ...exported };
+    const hasArgv = argvOf(cmd).length > 0;
+    for (const w of cmd.words) {
+      if (!w.assignment) continue;
+      if (hasArgv) gitVar(raw(w), callEnv);
+      remember(raw(w), vars, { home: env.home, cwd });
+    }
     const words = argvOf(cmd).map(raw);
+    if (/^(export|declare|typeset|local|readonly)$/.test(programName(stripQuotes(words[0] ?? "")))) for (const w of words.slice(1)) gitVar(w, exported);
     let i = 0;
     while (i < words.length) {
       const name = programName(stripQuotes(words[i]!));
       if (!WRAPPERS.has(name) && name !== "xargs") break;
       i++;
-      while (i < words.length && (words[i]!.startsWith("-") || (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) || (name === "timeout" && /^\d/.test(words[i]!)))) i += WRAPPER_VALUE_OPT.test(words[i]!) ? 2 : 1;
+      while (i < words.length && (words[i]!.startsWith("-") || (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) || (name === "timeout" && /^\d/.test(words[i]!)))) {
+        if (name === "env") gitVar(words[i]!, callEnv);
+        i += WRAPPER_VALUE_OPT.test(words[i]!) ? 2 : 1;
+      }
     }
     if (i >= words.length) continue;
     const argv = words.slice(i).map(expand);
     const text = argv.map((a) => a.pattern);
     const program = programName(text[0]!);
+    if (program === "gh") {
+      // `gh pr create` pushes the current branch before it opens the pull request; `gh repo create --push` pushes too.
+      if (argv.slice(1, 3).some((a) => a.kind === "dynamic")) out.push({ kind: "unknown", why: `the gh command \`${words.slice(i).join(" ")}\` is only known when it runs` });
+      else if ((text[1] === "pr" && text[2] === "create") || (text[1] === "repo" && text[2] === "create" && text.includes("--push"))) out.push({ kind: "git-push", cwd, args: [], config: [], ...(Object.keys(callEnv).length > 0 ? { env: callEnv } : {}) });
+      continue;
+    }
     const pushy = text.some((t) => /^(push|publish|pack|send-pack)$/.test(t));
     if (argv[0]!.kind === "dynamic") {
       if (pushy) out.push({ kind: "unknown", why: `the program \`${words[i]}\` is only known when the command runs` });
@@ -493,6 +520,8 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
         const value = inline ? text[k]!.slice(text[k]!.indexOf("=") + 1) : text[k + 1];
         if (opt === "-c" && value !== undefined) config.push(value);
         if (opt === "-C" && value !== undefined) dir = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
+        if (opt === "--git-dir" && value !== undefined) callEnv.GIT_DIR = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
+        if (opt === "--work-tree" && value !== undefined) callEnv.GIT_WORK_TREE = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
         k += GIT_VALUE_OPTS.has(opt) && !inline ? 2 : 1;
       }
       const sub = text[k];
@@ -512,9 +541,12 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
       }
       const alias = aliases.get(sub);
       const isPush = sub === "push" || sub === "send-pack" || (alias !== undefined && /(^|\s|!)(git\s+)?push\b/.test(alias));
-      if (isPush) out.push({ kind: "git-push", cwd: dir, args: text.slice(k + 1), config });
+      const withEnv = Object.keys(callEnv).length > 0 ? { env: callEnv } : {};
+      const pushes = isPush || (alias === undefined && !GIT_LOCAL.has(sub) && !sub.startsWith("-"));
+      if (pushes && unresolvedGitEnv) out.push({ kind: "unknown", why: `${unresolvedGitEnv} is only known when the command runs` });
+      else if (isPush) out.push({ kind: "git-push", cwd: dir, args: text.slice(k + 1), config, ...withEnv });
       else if (alias !== undefined && /push|publish/.test(alias)) out.push({ kind: "unknown", why: `the git alias \`${sub}\`` });
-      else if (!GIT_LOCAL.has(sub) && !sub.startsWith("-")) out.push({ kind: "git-push", cwd: dir, args: ["--hookpack-alias", sub], config });
+      else if (!GIT_LOCAL.has(sub) && !sub.startsWith("-")) out.push({ kind: "git-push", cwd: dir, args: ["--hookpack-alias", sub], config, ...withEnv });
       continue;
     }
     if (PACKAGERS.has(program)) {

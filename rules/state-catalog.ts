@@ -197,9 +197,10 @@ export type StateRoot = "project" | "home" | "tmp";
 export type StateRewrite = "allow-list" | "redact" | "report";
 /**
  * "auto": by extension (.json, .jsonl/.ndjson, anything else is text). "strings": a binary store
- * (SQLite and its write-ahead log) read as its printable runs, always report-only.
+ * (SQLite and its write-ahead log) read as its printable runs, always report-only. "sqlite": a
+ * SQLite database read and cleaned through SQLite itself (rules/state-sqlite.ts), its -wal included.
  */
-export type StateFormat = "json" | "jsonl" | "text" | "strings" | "auto";
+export type StateFormat = "json" | "jsonl" | "text" | "strings" | "sqlite" | "auto";
 
 export interface StateLocation {
   id: string;
@@ -210,9 +211,16 @@ export interface StateLocation {
   rewrite: StateRewrite;
   why: string;
   session?: boolean;
+  /**
+   * For a per-user file that is not the session's transcript but holds its raw tool output (Codex's
+   * thread history): the agent whose SessionEnd also cleans it.
+   */
+  sessionAgent?: string;
+  /** The client version this entry was last checked against, end to end, where it was. */
+  checked?: string;
 }
 
-const L = (agent: string, root: StateRoot, glob: string, format: StateFormat, rewrite: StateRewrite, why: string, id: string, session = false): StateLocation => ({
+const L = (agent: string, root: StateRoot, glob: string, format: StateFormat, rewrite: StateRewrite, why: string, id: string, session = false, extra: Pick<StateLocation, "sessionAgent" | "checked"> = {}): StateLocation => ({
   id,
   agent,
   root,
@@ -221,6 +229,7 @@ const L = (agent: string, root: StateRoot, glob: string, format: StateFormat, re
   rewrite,
   why,
   ...(session ? { session } : {}),
+  ...extra,
 });
 
 export const STATE_LOCATIONS: readonly StateLocation[] = [
@@ -233,7 +242,12 @@ export const STATE_LOCATIONS: readonly StateLocation[] = [
   L("Aider", "project", ".aider.llm.history", "text", "redact", "raw LLM traffic", "aider-llm-history"),
   L("Aider", "project", ".aider.conf.yml", "text", "report", "config that may hold API keys", "aider-conf"),
   L("Gemini CLI", "project", ".gemini/policies/auto-saved.toml", "text", "redact", "\"always allow\" rules with command prefixes", "gemini-auto-policy-project"),
+  L("Gemini CLI", "project", ".gemini/policies/*.toml", "text", "redact", "policy rules, \"always allow\" command prefixes among them", "gemini-policies-project", false, { checked: "0.61.0" }),
   L("Gemini CLI", "project", ".gemini/settings.json", "json", "report", "settings: env and MCP server env", "gemini-settings-project"),
+  // Gemini CLI 0.61 loads the first of .gemini/.env (trusted folder), .env up from the project, then
+  // ~/.gemini/.env, ~/.env into its own environment: every command it runs inherits those values.
+  // `advanced.ignoreLocalEnv: true` (or --ignore-env) stops the project's .env files.
+  L("Gemini CLI", "project", ".gemini/.env", "text", "report", "loaded into Gemini CLI's own environment (every command it runs inherits it); keep values in hookpack's store", "gemini-env-project", false, { checked: "0.61.0" }),
   L("Codex CLI", "project", ".codex/**/*", "auto", "report", "project config (MCP env)", "codex-project"),
   L("Cursor", "project", ".cursor/mcp.json", "json", "report", "MCP servers, often with literal tokens", "cursor-mcp"),
   L("Cursor", "project", ".cursor/cli.json", "json", "report", "CLI permission tokens", "cursor-cli-project"),
@@ -278,11 +292,20 @@ export const STATE_LOCATIONS: readonly StateLocation[] = [
   L("Codex CLI", "home", ".codex/rules/*.rules", "text", "redact", "approved command prefixes", "codex-rules"),
   L("Codex CLI", "home", ".codex/log/*.log", "text", "redact", "TUI log", "codex-log"),
   L("Codex CLI", "home", ".codex/config.toml", "text", "report", "config: MCP env, hook trust", "codex-config"),
+  // 0.169: SQLite stores beside the rollouts; thread_history_N keeps every item's JSON, tool output
+  // raw, after the rollout was cleaned (seen end to end). Cleaned through SQLite (rules/state-sqlite.ts).
+  L("Codex CLI", "home", ".codex/thread_history_*.sqlite", "sqlite", "redact", "thread history (SQLite): every item of every thread, raw tool output included", "codex-thread-history", false, { sessionAgent: "codex", checked: "0.169.0" }),
+  L("Codex CLI", "home", ".codex/*.sqlite", "sqlite", "redact", "state, logs, memories and queues (SQLite)", "codex-sqlite", false, { checked: "0.169.0" }),
   // Gemini CLI
   L("Gemini CLI", "home", ".gemini/tmp/*/chats/*.json", "json", "redact", "chat sessions", "gemini-chats"),
+  L("Gemini CLI", "home", ".gemini/tmp/*/chats/*.jsonl", "jsonl", "redact", "chat sessions (one JSON record a line)", "gemini-chats-jsonl", false, { checked: "0.61.0" }),
+  L("Gemini CLI", "home", ".gemini/tmp/background-processes/*.log", "text", "redact", "output of background shell commands, raw", "gemini-background-logs", false, { sessionAgent: "gemini", checked: "0.61.0" }),
+  L("Gemini CLI", "home", ".cache/.gemini/tmp/background-processes/*.log", "text", "redact", "output of background shell commands (macOS sandbox runtime dir)", "gemini-background-logs-sandbox", false, { sessionAgent: "gemini" }),
   L("Gemini CLI", "home", ".gemini/tmp/*/logs.json", "json", "redact", "prompt log", "gemini-logs"),
   L("Gemini CLI", "home", ".gemini/tmp/*/shell_history", "text", "redact", "!-mode shell commands", "gemini-shell-history"),
   L("Gemini CLI", "home", ".gemini/policies/auto-saved.toml", "text", "redact", "\"always allow\" rules", "gemini-auto-policy-user"),
+  L("Gemini CLI", "home", ".gemini/policies/*.toml", "text", "redact", "policy rules, \"always allow\" command prefixes among them", "gemini-policies-user", false, { checked: "0.61.0" }),
+  L("Gemini CLI", "home", ".gemini/.env", "text", "report", "loaded into Gemini CLI's own environment (every command it runs inherits it); keep values in hookpack's store", "gemini-env-user", false, { checked: "0.61.0" }),
   L("Gemini CLI", "home", ".gemini/settings.json", "json", "report", "settings: env and MCP server env", "gemini-settings-user"),
   // Copilot CLI
   L("Copilot CLI", "home", ".copilot/session-state/**/*.jsonl", "jsonl", "redact", "session events", "copilot-session-state"),
@@ -308,6 +331,7 @@ export const STATE_LOCATIONS: readonly StateLocation[] = [
 /** The format a location's file is read as. */
 export function stateFormatOf(location: StateLocation, path: string): Exclude<StateFormat, "auto"> {
   if (location.format !== "auto") return location.format;
+  if (/\.(sqlite3?|db)$/i.test(path)) return "sqlite";
   if (/\.(jsonl|ndjson)$/i.test(path)) return "jsonl";
   if (/\.json$/i.test(path)) return "json";
   return "text";

@@ -8,8 +8,9 @@ import type { Verdict } from "../hooks/event.js";
 import { findSecrets } from "./redact-tool-output.js";
 import type { ManagedSecrets, Rule } from "./rule.js";
 import type { SecretScanner } from "./secretlint.js";
-import { matchStateLocation, stateFormatOf, type StateLocation } from "./state-catalog.js";
+import { matchStateLocation, STATE_LOCATIONS, stateFormatOf, type StateLocation } from "./state-catalog.js";
 import { fixStateText, type Finder, type FixResult } from "./state-fix.js";
+import { cleanSqliteFile } from "./state-sqlite.js";
 
 /** Files larger than this are reported, not read. */
 export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
@@ -17,7 +18,7 @@ export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
 export interface CleanOutcome extends FixResult {
   path: string;
   location: StateLocation | undefined;
-  format: "json" | "jsonl" | "text" | "strings";
+  format: "json" | "jsonl" | "text" | "strings" | "sqlite";
   mode: "allow-list" | "redact" | "report";
   written: boolean;
   skipped?: string;
@@ -57,6 +58,11 @@ export async function cleanStateFile(path: string, location: StateLocation | und
   }
   if (!st.isFile()) return { ...base, skipped: "not a file" };
   if (st.size > MAX_STATE_FILE_BYTES) return { ...base, skipped: `larger than ${MAX_STATE_FILE_BYTES / 1024 / 1024} MB` };
+  if (format === "sqlite") {
+    // Through SQLite itself: the database stays valid, its -wal and free space are cleaned too.
+    const r = await cleanSqliteFile(path, find, fix && mode !== "report");
+    return { ...base, ...r, text: "" };
+  }
   const buf = readFileSync(path);
   if (format === "strings") {
     // A binary store is never rewritten: its printable runs are scanned, one per line.
@@ -105,6 +111,29 @@ export function filesUnder(dir: string, depth = 3, limit = 5000): string[] {
   return out;
 }
 
+/**
+ * Per-user files that hold the session's raw tool output besides its transcript (Codex's thread
+ * history database, Gemini's background-process logs): the catalog entries whose `sessionAgent`
+ * is this agent, as they exist now.
+ */
+export function agentSessionFiles(agent: string, home: string): string[] {
+  const out: string[] = [];
+  for (const loc of STATE_LOCATIONS) {
+    if (loc.sessionAgent !== agent || loc.root !== "home") continue;
+    // The globs are one directory and a `*` in the file name: no glob library on the hook's path.
+    const dir = join(home, dirname(loc.glob));
+    const re = new RegExp(`^${basename(loc.glob).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const n of names.sort()) if (re.test(n)) out.push(join(dir, n));
+  }
+  return out;
+}
+
 /** How long the SessionEnd clean-up may take before it stops (the agent waits for the hook). */
 export const SESSION_CLEAN_BUDGET_MS = 8_000;
 
@@ -117,7 +146,7 @@ export const cleanSessionState: Rule = {
     const started = Date.now();
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
     const roots = { project: event.session.cwd, home: homedir(), tmp: tmpdir() };
-    const files = [...new Set([...event.state.files, ...event.state.dirs.flatMap((d) => filesUnder(d))])];
+    const files = [...new Set([...event.state.files, ...event.state.dirs.flatMap((d) => filesUnder(d)), ...agentSessionFiles(event.agent, roots.home)])];
     let cleaned = 0;
     let fixedFiles = 0;
     const problems: string[] = [];

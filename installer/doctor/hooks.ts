@@ -102,7 +102,8 @@ export function resolveHookCommand(command: string, root: string, env: NodeJS.Pr
   if (/(^|[\s/])(npx|bunx|pnpx)(\s|$)|\b(pnpm|yarn) dlx\b/.test(command)) return { problem: "it goes through npx/dlx, which resolves the registry on every tool call and breaks offline" };
   const expand = (w: string) => (projectDirVariable ? w.split(`$${projectDirVariable}`).join(root).split(`\${${projectDirVariable}}`).join(root) : w);
   const words = shellWords(command).map(expand);
-  const [first, second] = words;
+  // The user runtime's launcher (`node -e <launcher> <script>`, installer/runtime.ts): the script follows it.
+  const [first, second] = words[1] === "-e" ? [words[0], words[3]] : words;
   if (!first) return { problem: "it is empty" };
   const node = isAbsolute(first) ? first : onPath(first, env);
   if (!node) return { problem: `\`${first}\` is not on the PATH the agent gives its hooks` };

@@ -11,6 +11,7 @@ import { STATE_PATHS } from "../../rules/state-catalog.js";
 import { planGitHook } from "../git-hook.js";
 import { planIgnoreFiles } from "../ignore-files.js";
 import { readIfExists } from "../plan.js";
+import { runtimeProblems } from "../runtime.js";
 import type { DoctorCheck, DoctorContext } from "./types.js";
 
 export function isProject(root: string): boolean {
@@ -62,6 +63,7 @@ export function checkPrePush(ctx: DoctorContext): DoctorCheck[] {
         : { id: "pre-push", status: "fail", subject: ctx.root, message: `${file} is not executable, so git skips it.`, fix: `chmod +x ${file}` },
     );
   }
+  for (const problem of runtimeProblems(join(ctx.hookpackHome, "runtime", ctx.version))) out.push({ id: "runtime-integrity", status: "fail", subject: ctx.root, message: `the per-user hook runtime changed after install: ${problem}; the hook blocks every call until it is restored.`, fix: "hookpack install --agent <agent> (copies the runtime again and records its hashes)." });
   if (runtime.length > 0) {
     out.push({ id: "runtime", status: "warn", subject: ctx.root, message: `the per-user hook runtime in ${dirname(runtime[0]!.path)} is missing or differs from hookpack ${ctx.version}.`, fix: "hookpack install --agent claude-code (copies the runtime again)." });
   }

@@ -3,6 +3,7 @@
 // git repo with hookpack installed by its own CLI. The fake server sees exactly what the model
 // would see, so "the secret never reaches the model" is an assertion over its request log.
 // Recipe: /work/shared/reference/e2e-real-clients.md §7.
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -145,6 +146,16 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       expect(rollout.includes(token), "the rollout still holds the token after the session ended").toBe(false);
       expect(rollout).toContain("GH_TOKEN=[REDACTED:github-pat]");
       for (const line of rollout.trimEnd().split("\n")) JSON.parse(line);
+      // Codex 0.169 also keeps every thread item in ~/.codex/thread_history_1.sqlite (raw output
+      // included); the same SessionEnd cleans it through SQLite, and the database stays sound.
+      const history = join(codexHome(sb), "thread_history_1.sqlite");
+      expect(existsSync(history), "the client no longer writes thread_history_1.sqlite: re-check the state catalog").toBe(true);
+      const raw = [history, `${history}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p).toString("latin1")).join("");
+      expect(raw.includes(token), "the thread history database still holds the token after the session ended").toBe(false);
+      if (spawnSync("sqlite3", ["-version"]).status === 0) {
+        expect(spawnSync("sqlite3", [history, "PRAGMA integrity_check;"], { encoding: "utf8" }).stdout.trim()).toBe("ok");
+        expect(spawnSync("sqlite3", [history, "SELECT count(*) FROM thread_items WHERE item_json LIKE '%[REDACTED:github-pat]%';"], { encoding: "utf8" }).stdout.trim()).not.toBe("0");
+      }
     },
     TEST_TIMEOUT,
   );

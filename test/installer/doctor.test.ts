@@ -127,10 +127,13 @@ describe("hookpack doctor", () => {
     writeFileSync(script, "process.stderr.write('boom\\n'); process.exit(3);\n");
     const { report } = await doctor();
     const run = find(report, "hook-runs", "fail")[0]!;
-    // The agent's own reading of the exit code, then the hook's first stderr line (wording changed with per-agent probes).
-    expect(run.message).toContain("exit 3: Claude Code shows a hook error");
-    expect(run.message).toContain("(boom)");
+    // Issue 14: the installed command verifies the runtime first, so the changed entry never runs
+    // (it used to: "exit 3 … (boom)"); the call is blocked with exit 2 and doctor names the change.
+    expect(run.message).toContain("exit 2");
+    expect(run.message).toContain("the hook runtime in");
+    expect(run.message).not.toContain("boom");
     expect(find(report, "runtime", "warn")).toHaveLength(1);
+    expect(find(report, "runtime-integrity", "fail")[0]!.message).toContain("hookpack.cjs changed");
   });
 
   it("pre-push: hook removed, hook not executable; ignore block removed", async () => {
