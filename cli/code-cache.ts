@@ -15,7 +15,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Script } from "node:vm";
-import { hookpackHomeOrUndefined } from "../broker/home.js";
+import { hookpackHomeOrUndefined } from "../core/home.js";
 
 interface Loaded {
   exports: unknown;

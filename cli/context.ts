@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { homedir } from "node:os";
 import { dirname } from "node:path";
-import { resolveHookpackHome, userHome } from "../broker/home.js";
+import { resolveHookpackHome, userHome } from "../core/home.js";
 import type { Io } from "./io.js";
 
 declare const HOOKPACK_VERSION: string | undefined;

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import fg from "fast-glob";
 import { hookManagedSecrets, loadHookCache, refreshHookCache } from "../../broker/hook-cache.js";
 import { openStore, storePath } from "../../broker/store.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { secretScanner } from "../../rules/secretlint.js";
 import { toSarif } from "../../scanners/report.js";
 import { gitText } from "../../scanners/git.js";
