@@ -41,7 +41,7 @@ function fnv(text: string): string {
 
 function dirFor(env: NodeJS.ProcessEnv): string | null {
   if (cacheDir !== undefined) return cacheDir;
-  // Never a relative or in-project directory (broker/home.ts): then simply no cache.
+  // Never a relative or in-project directory (core/home.ts): then simply no cache.
   const home = hookpackHomeOrUndefined(env) ?? "";
   homeDir = home;
   cacheDir = env.HOOKPACK_CODE_CACHE === "0" || !home ? null : join(home, "cache", "v8", `${process.version}-${process.arch}`);
