@@ -13,6 +13,7 @@ import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
+import { fitWithSpill } from "../hooks/spill.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -229,7 +230,12 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
       out.systemMessage = decision.reason;
       return json(out);
     }
-    if (decision.hasOutput) out.hookSpecificOutput = { hookEventName, updatedToolOutput: fitOrWithhold(decision.output, decision.reason) };
+    if (decision.hasOutput) {
+      // Too long for the response: the redacted whole goes to a private file the model is pointed at (hooks/spill.ts).
+      const own = event.session.transcriptPath && /^[\w-]+$/.test(event.session.id) ? [join(dirname(event.session.transcriptPath), event.session.id, "tool-results")] : [];
+      const spilled = fitWithSpill(decision.output, MAX_UPDATED_OUTPUT_CHARS, { session: event.session.id, id: event.tool.id }, withholdOutput, own);
+      out.hookSpecificOutput = { hookEventName, updatedToolOutput: spilled ?? fitOrWithhold(decision.output, decision.reason) };
+    }
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
   }

@@ -23,7 +23,12 @@ import type { StoreEntries as SecretStore } from "./store-entries.js";
 
 export const HOOK_CACHE_FILE = "hook-cache.json";
 const FORMAT = "hookpack-hook-cache";
-const VERSION = 1;
+/**
+ * 2: entries packed in columns (`packed`), which the hook decodes without parsing one JSON value
+ * per field: with 1,000 stored secrets (13,000 entries) JSON.parse of version 1's arrays was about
+ * half of the hook's whole cost of loading the cache. Version 1 files are still read.
+ */
+const VERSION = 2;
 const MAX_WINDOW = 16;
 const BUCKET_BITS = 20;
 const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
@@ -40,6 +45,62 @@ export interface HookCacheFile {
   updated: string;
   names: string[];
   entries: Entry[];
+}
+
+/**
+ * Version 2's columns: base64 of the platform's (little-endian) typed arrays of Int32 buckets, Uint8 windows, Uint32 lengths and
+ * Uint32 name indexes, and the digests as one string of 44-char base64 chunks (one per entry, so
+ * an entry's digest is a slice, not a conversion).
+ */
+interface PackedEntries {
+  count: number;
+  bucket: string;
+  window: string;
+  length: string;
+  name: string;
+  digest: string;
+}
+
+const DIGEST_CHARS = 44;
+
+function packEntries(entries: readonly Entry[]): PackedEntries {
+  const n = entries.length;
+  const bucket = Buffer.alloc(n * 4);
+  const window = Buffer.alloc(n);
+  const length = Buffer.alloc(n * 4);
+  const name = Buffer.alloc(n * 4);
+  let digest = "";
+  entries.forEach(([b, w, len, d, idx], i) => {
+    if (d.length !== DIGEST_CHARS) throw new Error(`hookpack: internal error: a hook-cache digest is ${d.length} chars, not ${DIGEST_CHARS}.`);
+    bucket.writeInt32LE(b, i * 4);
+    window.writeUInt8(w, i);
+    length.writeUInt32LE(len, i * 4);
+    name.writeUInt32LE(idx, i * 4);
+    digest += d;
+  });
+  return { count: n, bucket: bucket.toString("base64"), window: window.toString("base64"), length: length.toString("base64"), name: name.toString("base64"), digest };
+}
+
+function unpackEntries(p: PackedEntries): Entry[] | undefined {
+  const n = p.count;
+  if (!Number.isInteger(n) || n < 0 || typeof p.digest !== "string" || p.digest.length !== n * DIGEST_CHARS) return undefined;
+  // Aligned typed-array copies of the columns (a decoded Buffer may sit at any offset in Node's pool).
+  const column = <T extends Int32Array | Uint32Array | Uint8Array>(b64: string, make: (n: number) => T): T | undefined => {
+    const bytes = Buffer.from(b64, "base64");
+    const out = make(n);
+    if (bytes.length !== out.byteLength) return undefined;
+    new Uint8Array(out.buffer).set(bytes);
+    return out;
+  };
+  const bucket = column(p.bucket, (k) => new Int32Array(k));
+  const window = column(p.window, (k) => new Uint8Array(k));
+  const length = column(p.length, (k) => new Uint32Array(k));
+  const name = column(p.name, (k) => new Uint32Array(k));
+  if (!bucket || !window || !length || !name) return undefined;
+  const digest = p.digest;
+  const out: Entry[] = [];
+  for (let i = 0; i < n; i++) out.push([bucket[i]!, window[i]!, length[i]!, digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS), name[i]!]);
+  return out;
 }
 
 export function hookCachePath(home: string): string {
@@ -158,9 +219,14 @@ export function createHashedMatcher(file: Pick<HookCacheFile, "salt" | "names" |
 
 function parseCache(text: string): HookCacheFile | undefined {
   try {
-    const f = JSON.parse(text) as Partial<HookCacheFile>;
-    if (f?.format !== FORMAT || f.version !== VERSION || typeof f.salt !== "string" || !Array.isArray(f.names) || !Array.isArray(f.entries)) return undefined;
-    return f as HookCacheFile;
+    const f = JSON.parse(text) as Partial<HookCacheFile> & { packed?: PackedEntries };
+    if (f?.format !== FORMAT || typeof f.salt !== "string" || !Array.isArray(f.names)) return undefined;
+    if (f.version === 1) return Array.isArray(f.entries) ? (f as HookCacheFile) : undefined;
+    if (f.version !== VERSION || !f.packed) return undefined;
+    const entries = unpackEntries(f.packed);
+    if (!entries) return undefined;
+    const { packed: _packed, ...rest } = f;
+    return { ...(rest as Omit<HookCacheFile, "entries">), entries };
   } catch {
     return undefined;
   }
@@ -234,7 +300,7 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
     ...built.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(built.names[e[4]]!)]),
     ...kept.flatMap((k) => k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name)])),
   ];
-  const file: HookCacheFile = { format: FORMAT, version: VERSION, salt: salt.toString("base64"), updated: new Date().toISOString(), names, entries };
+  const file = { format: FORMAT, version: VERSION, salt: salt.toString("base64"), updated: new Date().toISOString(), names, packed: packEntries(entries) };
   writeFileAtomic(path, `${JSON.stringify(file)}\n`, 0o600);
 }
 

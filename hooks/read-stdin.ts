@@ -2,10 +2,13 @@
 // exhaust memory nor hang the agent.
 //
 // Speed matters here (every tool call spawns the hook): `process.stdin` loads the net and stream
-// modules, several ms on Node 20. So a pipe is re-opened non-blocking through /proc on Linux and a
-// regular file is read directly; only other kinds of stdin (sockets, other systems) use the
-// stream. A plain blocking fs.read on a pipe would not do: a read still blocked in the thread pool
-// after a timeout keeps the process from exiting.
+// modules, ≈3 ms on Node 20. So stdin is read from its fd directly whatever it is: a regular file
+// as it is; a pipe re-opened non-blocking through /proc on Linux; a UNIX socket (what a Node or
+// libuv parent gives its child for `stdio: "pipe"`, so what most agents give their hooks) switched
+// to non-blocking by libuv's own pipe handle, exactly as `process.stdin` would, without the
+// stream layers above it. The fd must be non-blocking: a read still blocked in the thread pool
+// after a timeout keeps the process from exiting, even through process.exit (libuv joins its
+// threads at exit). Only what none of these fits (no /proc, other systems) uses the stream.
 import { closeSync, constants, fstatSync, openSync, read } from "node:fs";
 import type { Readable } from "node:stream";
 
@@ -29,10 +32,41 @@ function directFd(): { fd: number; close: boolean } | undefined {
     if (stat.isFIFO() && process.platform === "linux") {
       return { fd: openSync("/proc/self/fd/0", constants.O_RDONLY | constants.O_NONBLOCK), close: true };
     }
+    if (stat.isSocket() && process.platform !== "win32" && socketNonBlocking()) return { fd: 0, close: false };
   } catch {
     // Fall back to the stream.
   }
   return undefined;
+}
+
+interface PipeHandle {
+  open(fd: number): number;
+}
+/** Kept for the life of the process: the handle owns fd 0 once opened (closing it would close stdin). */
+let socketHandle: PipeHandle | undefined;
+
+/**
+ * Puts a stdin socket in non-blocking mode through libuv's pipe handle (what net.Socket does for
+ * process.stdin: uv_pipe_open sets O_NONBLOCK), without loading net or stream. The handle is
+ * never started, so it neither reads nor keeps the process alive. False when the binding is not
+ * there, or would print a deprecation warning (--pending-deprecation): the stream is used then.
+ */
+function socketNonBlocking(): boolean {
+  if (socketHandle) return true;
+  try {
+    const flags = `${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`;
+    if (flags.includes("--pending-deprecation") || process.env.NODE_PENDING_DEPRECATION === "1") return false;
+    const binding = (process as unknown as { binding(name: string): unknown }).binding("pipe_wrap") as {
+      Pipe: new (type: number) => PipeHandle;
+      constants: { SOCKET: number };
+    };
+    const handle = new binding.Pipe(binding.constants.SOCKET);
+    if (handle.open(0) !== 0) return false;
+    socketHandle = handle;
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 export function readStdin(stream: () => Readable, maxBytes = DEFAULT_MAX_STDIN_BYTES, timeoutMs = DEFAULT_STDIN_TIMEOUT_MS): Promise<StdinResult> {

@@ -1,6 +1,6 @@
 // The hook entry as an agent runs it: bounded stdin, one JSON document or nothing on stdout,
 // diagnostics only under HOOKPACK_DEBUG, and a defined outcome for every kind of bad input.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -72,16 +72,29 @@ describe("hook entry", () => {
     expect(existsSync(file) && readFileSync(file, "utf8")).toMatch(/claude-code: exit 0/);
   });
 
-  it("cuts a large redacted output to fit Claude's hook limit, with a notice, never falling back to the raw output", async () => {
+  it("spills a redacted output too long for Claude's hook limit to a private file the model is pointed at, never falling back to the raw output", async () => {
+    // Issue 21: this used to be cut to ~13 KB ("chars cut to fit the hook response limit") and the rest was lost.
     const stdout = `${"build log line\n".repeat(2000)}TOKEN=${tokens.github}\n${"more output\n".repeat(500)}`;
-    const result = await run(post({ stdout, stderr: "", interrupted: false, isImage: false }));
+    const tmp = join(box.root, "tmp-entry");
+    mkdirSync(tmp, { recursive: true });
+    const result = await run(post({ stdout, stderr: "", interrupted: false, isImage: false }), { TMPDIR: tmp });
     expect(result.exitCode).toBe(0);
     const out = JSON.parse(result.stdout) as { hookSpecificOutput: { updatedToolOutput: { stdout: string; stderr: string; interrupted: boolean } } };
     const updated = out.hookSpecificOutput.updatedToolOutput;
     expect(JSON.stringify(updated).length).toBeLessThanOrEqual(15_000);
-    expect(updated.stdout).toMatch(/\[hookpack: \d+ chars cut to fit the hook response limit\]$/);
     expect(updated.interrupted).toBe(false);
     expect(result.stdout).not.toContain(tokens.github);
+    const saved = /saved to: (\S+)/.exec(updated.stdout);
+    expect(saved, updated.stdout.slice(-400)).not.toBeNull();
+    expect(saved![1]!.startsWith(join(tmp, "hookpack-"))).toBe(true);
+    const whole = readFileSync(saved![1]!, "utf8");
+    expect(whole).not.toContain(tokens.github);
+    // Nothing lost: the file is the whole output with the token replaced by its label.
+    expect(whole.replace(/\[REDACTED:[^\]]+\]/, "")).toBe(stdout.replace(tokens.github, ""));
+    const preview = updated.stdout.slice(0, updated.stdout.indexOf("\n[hookpack: this output is too long"));
+    expect(preview.length).toBeGreaterThan(10_000);
+    expect(whole.startsWith(preview)).toBe(true);
+    expect(statSync(saved![1]!).mode & 0o777).toBe(0o600);
   });
 
   it("never quotes the payload when it is not JSON (the parser would echo the start of a secret)", async () => {

@@ -35,6 +35,18 @@ const post = (tool_name: string, tool_input: Record<string, unknown>, tool_respo
   JSON.stringify({ ...base, hook_event_name: "PostToolUse", tool_name, tool_input, tool_response, tool_use_id: "t1" });
 const run = (raw: string) => runPipeline({ raw }, { adapter: claudeCode, rules: DEFAULT_RULES, scanner: secretScanner, managed });
 const specific = (stdout: string) => (stdout ? (JSON.parse(stdout) as { hookSpecificOutput?: Record<string, unknown> }).hookSpecificOutput : undefined);
+/** Runs `fn` with TMPDIR inside this test's directory, where spilled outputs go (hooks/spill.ts). */
+async function withTmp<T>(fn: () => Promise<T>): Promise<T> {
+  const before = process.env.TMPDIR;
+  process.env.TMPDIR = join(dir, "tmp");
+  mkdirSync(process.env.TMPDIR, { recursive: true });
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = before;
+  }
+}
 const noValues = (text: string) => {
   expect(text.includes(managedValue)).toBe(false);
   expect(text.includes(tokens.github)).toBe(false);
@@ -193,24 +205,31 @@ describe("post-tool redaction", () => {
     noValues(r.stdout);
   });
 
-  it("a redacted output too long for Claude's limit is cut with a notice, never dropped to the raw one", async () => {
+  it("a redacted output too long for Claude's limit keeps a prefix and points at the whole redacted output in a private file, never dropped to the raw one", async () => {
     const response = { type: "text", file: { filePath: "/p/log.txt", content: `${"line\n".repeat(20_000)}${managedValue}`, numLines: 20001, startLine: 1, totalLines: 20001 } };
-    const r = await run(post("Read", { file_path: "/p/log.txt" }, response));
+    const r = await withTmp(() => run(post("Read", { file_path: "/p/log.txt" }, response)));
     expect(r.stdout.length).toBeLessThan(16_384);
     const out = specific(r.stdout)!.updatedToolOutput as typeof response;
-    expect(out.file.content).toMatch(/chars cut to fit/);
+    const saved = /saved to: (\S+)/.exec(out.file.content);
+    expect(saved).not.toBeNull();
+    expect(readFileSync(saved![1]!, "utf8")).toBe(`${"line\n".repeat(20_000)}[REDACTED:DEPLOY_KEY]`);
     noValues(r.stdout);
   });
 
-  it("withholds a Grep file list that cannot be cut to fit, keeping the shape", async () => {
+  it("a Grep file list that cannot be cut to fit keeps its shape and points at the whole redacted list, saved as JSON", async () => {
     const filenames = Array.from({ length: 3000 }, (_, i) => `/p/src/file-${i}-${managedValue}.ts`);
     const response = { mode: "files_with_matches", filenames, numFiles: filenames.length };
-    const r = await run(post("Grep", { pattern: "x" }, response));
+    const r = await withTmp(() => run(post("Grep", { pattern: "x" }, response)));
     expect(r.stdout.length).toBeLessThan(16_384);
     const out = specific(r.stdout)!.updatedToolOutput as typeof response;
     expect(Object.keys(out)).toEqual(Object.keys(response));
     expect(Array.isArray(out.filenames)).toBe(true);
-    expect(out.filenames[0]).toMatch(/withheld/);
+    const saved = /saved as JSON to: (\S+)/.exec(out.filenames[0]!);
+    expect(saved).not.toBeNull();
+    const whole = JSON.parse(readFileSync(saved![1]!, "utf8")) as typeof response;
+    expect(whole.filenames).toHaveLength(3000);
+    expect(whole.filenames[2999]).toBe(`/p/src/file-2999-[REDACTED:DEPLOY_KEY].ts`);
     noValues(r.stdout);
+    noValues(readFileSync(saved![1]!, "utf8"));
   });
 });

@@ -1,0 +1,180 @@
+// A redacted output too long for the agent's hook response is not cut: the parts that do not fit
+// are written, REDACTED, to a private file, and the model is pointed at it, the way Claude Code
+// itself persists a long Bash output (`… saved to: <path>` with a preview). What the model can
+// reach is then the whole redacted output; the raw output is never written by hookpack.
+//
+// Where: the first place that works of those the adapter names, then hookpack's own directory
+// under the system temp dir (TMPDIR honoured). Claude Code names its session's tool-results
+// directory, where it persists long outputs itself (and lets the model Read them without asking):
+//   ~/.claude/projects/<slug>/<session>/tool-results/hookpack-<session>-<call>-<random>.txt
+//   <tmp>/hookpack-<uid>/outputs/hookpack-<session>-<call>-<random>.txt     (dirs 0700, files 0600)
+// Never in HOOKPACK_HOME (the read guard keeps the agent out of it, and its store and key must not
+// sit beside agent-readable files). The agent runs as the same user and may have prepared that
+// path, so: every directory must be a real directory (not a symlink) owned by this user, or
+// nothing is written; the file is created new (O_EXCL | O_NOFOLLOW, random name), never opened
+// through an existing name. Files older than a week are pruned on the next spill.
+//
+// Pure apart from that one directory; loads nothing beyond node:fs/os/path (already loaded by the
+// hook), and runs only when an output does not fit.
+import { closeSync, constants, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, chmodSync, unlinkSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { forEachString, mapStrings, pathKey } from "./json-walk.js";
+
+const KEEP_MS = 7 * 24 * 3600 * 1000;
+
+/** Where spilled outputs go for this user. */
+export function spillDir(): string {
+  const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+  return join(tmpdir(), `hookpack-${uid ?? "user"}`, "outputs");
+}
+
+/** A directory this user alone owns and can enter: created 0700, or checked (and tightened) when it exists. */
+function privateDir(dir: string): boolean {
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+  }
+  try {
+    const st = lstatSync(dir);
+    if (!st.isDirectory() || st.isSymbolicLink()) return false;
+    const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
+    if (uid !== undefined && st.uid !== uid) return false;
+    if ((st.mode & 0o077) !== 0) chmodSync(dir, 0o700);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const safePart = (s: string | undefined) => (s ?? "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 48);
+
+function prune(dir: string): void {
+  try {
+    const now = Date.now();
+    for (const name of readdirSync(dir)) {
+      if (!name.startsWith("hookpack-") || !name.endsWith(".txt")) continue;
+      const p = join(dir, name);
+      const st = lstatSync(p);
+      if (st.isFile() && now - st.mtimeMs > KEEP_MS) unlinkSync(p);
+    }
+  } catch {
+    // Best effort: a stale file holds redacted text only.
+  }
+}
+
+/**
+ * Writes `text` (already redacted) to a new 0600 file in the private spill directory; returns its
+ * path, or undefined when no private place could be had (then nothing was written).
+ */
+export function writeSpill(text: string, hint: { session?: string; id?: string } = {}, dirs: readonly string[] = [spillDir()]): string | undefined {
+  for (const dir of dirs) {
+    const path = writeIn(dir, text, hint);
+    if (path !== undefined) return path;
+  }
+  return undefined;
+}
+
+function writeIn(dir: string, text: string, hint: { session?: string; id?: string }): string | undefined {
+  const parent = join(dir, "..");
+  if (!privateDir(parent) || !privateDir(dir)) return undefined;
+  prune(dir);
+  const stem = `hookpack-${[safePart(hint.session), safePart(hint.id)].filter(Boolean).join("-") || "output"}`;
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const random = `${process.pid.toString(36)}${Date.now().toString(36)}${Math.random().toString(36).slice(2, 10)}`;
+    const path = join(dir, `${stem}-${random}.txt`);
+    let fd: number;
+    try {
+      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
+      return undefined;
+    }
+    try {
+      fchmodSync(fd, 0o600);
+      const data = Buffer.from(text, "utf8");
+      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+      return path;
+    } catch {
+      try {
+        unlinkSync(path);
+      } catch {
+        // nothing more to do
+      }
+      return undefined;
+    } finally {
+      closeSync(fd);
+    }
+  }
+  return undefined;
+}
+
+/** The line that replaces what did not fit; `saved to: <path>` is Claude Code's own wording for its persisted outputs. */
+export const spillNotice = (shown: number, total: number, path: string): string =>
+  `\n[hookpack: this output is too long to hand back through a hook (${shown} of ${total} chars shown). The whole output, with secrets redacted, is saved to: ${path} (read it there, with an offset and limit if it is large)]`;
+
+/**
+ * Makes `output` fit `limit` chars of JSON by spilling its longest strings: each one that is cut
+ * is written whole to a spill file and keeps a prefix plus a notice with the file's path (the
+ * room left is shared in document order, so stdout's preview comes before stderr's). Returns
+ * undefined when nothing could be written (the caller then cuts or withholds as before), or when
+ * the agent already keeps the whole output in a file it points the model at (`persistedOutputPath`).
+ * An output of many short strings that cannot be cut to fit is spilled whole, as JSON, and the
+ * first content string carries the notice (the caller's `withhold` keeps the shape).
+ */
+export function fitWithSpill(
+  output: unknown,
+  limit: number,
+  hint: { session?: string; id?: string },
+  withhold: (output: unknown, notice: string) => unknown,
+  preferred: readonly string[] = [],
+): unknown {
+  const dir = [...preferred, spillDir()];
+  const sizeOf = (v: unknown) => JSON.stringify(v).length;
+  if (sizeOf(output) <= limit) return output;
+  if (typeof (output as { persistedOutputPath?: unknown } | null)?.persistedOutputPath === "string") return undefined;
+  const leaves: Array<{ key: string; text: string }> = [];
+  forEachString(output, (text, _path, keys) => leaves.push({ key: pathKey(keys), text }));
+  const byLength = [...leaves].sort((a, b) => b.text.length - a.text.length);
+  // Which strings go to files: the longest, until the rest (with each spilled one reduced to its notice) leaves room for a preview.
+  const spilled = new Map<string, { path: string; text: string; keep: number }>();
+  const render = () => mapStrings(output, (text, _path, keys) => {
+    const s = spilled.get(pathKey(keys));
+    return s ? `${s.text.slice(0, s.keep)}${spillNotice(s.keep, s.text.length, s.path)}` : text;
+  });
+  for (const leaf of byLength) {
+    if (spilled.size > 0 && sizeOf(render()) <= limit - 1024) break;
+    if (leaf.text.length < 512) break;
+    const path = writeSpill(leaf.text, hint, dir);
+    if (path === undefined) return undefined;
+    spilled.set(leaf.key, { path, text: leaf.text, keep: 0 });
+  }
+  let current = render();
+  if (spilled.size > 0 && sizeOf(current) <= limit) {
+    // Share the room left between the previews, in document order; escapes count as what they take in JSON.
+    let room = limit - sizeOf(current) - 64;
+    for (const leaf of leaves) {
+      const s = spilled.get(leaf.key);
+      if (!s || room <= 0) continue;
+      let keep = Math.min(s.text.length, room);
+      while (keep > 0 && JSON.stringify(s.text.slice(0, keep)).length - 2 > room) keep = Math.floor(keep * 0.9);
+      s.keep = keep;
+      room -= JSON.stringify(s.text.slice(0, keep)).length - 2 + String(keep).length;
+    }
+    current = render();
+    for (let round = 0; round < 8 && sizeOf(current) > limit; round++) {
+      const widest = [...spilled.values()].sort((a, b) => b.keep - a.keep)[0]!;
+      widest.keep = Math.max(0, widest.keep - (sizeOf(current) - limit) - 64);
+      current = render();
+    }
+    if (sizeOf(current) <= limit) return current;
+  }
+  // Too many strings to cut: the whole output, as JSON, in one file.
+  const path = writeSpill(JSON.stringify(output, null, 2), hint, dir);
+  if (path === undefined) return undefined;
+  const shrink = (v: unknown): unknown =>
+    Array.isArray(v) ? v.slice(0, 1).map(shrink) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)])) : v;
+  const fitted = withhold(shrink(output), `[hookpack: this output is too long to hand back through a hook. The whole output, with secrets redacted, is saved as JSON to: ${path} (read it there)]`);
+  return sizeOf(fitted) <= limit ? fitted : undefined;
+}
