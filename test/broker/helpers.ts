@@ -34,7 +34,10 @@ export interface Sandbox {
 
 /** A temp HOME and HOOKPACK_HOME (helpers/sandbox.ts); the key lives in a file unless a test asks otherwise. */
 export function sandbox(extra: NodeJS.ProcessEnv = {}): Sandbox {
-  const base = makeSandbox({ prefix: "hookpack-broker-", env: { HOOKPACK_KEY_BACKEND: "file", ...extra } });
+  // No TMPDIR of its own: the broker's socket may live under the temp directory (broker/paths.ts),
+  // and an in-process client (brokerClient()) must find the one the CLI's broker made. No
+  // NO_COLOR: exec's colour handling is tested with and without it.
+  const base = makeSandbox({ prefix: "hookpack-broker-", env: { HOOKPACK_KEY_BACKEND: "file", TMPDIR: undefined, NO_COLOR: undefined, ...extra } });
   return { dir: base.root, home: base.home, hookpackHome: base.hookpackHome, env: base.env, cleanup: base.cleanup };
 }
 
