@@ -97,6 +97,28 @@ export interface ConfigLayout {
   notes?: readonly string[];
 }
 
+/**
+ * `hookpack doctor`'s probe of a registered hook command, in the agent's own wire format: a
+ * harmless call the hook must let through silently, and the same event with a required field
+ * missing, which hookpack's hook for this agent rejects by name (so a hook that answers the
+ * harmless call but does not read this agent's payloads is found out too).
+ */
+export interface Probe {
+  /** The harmless tool call (`true` in the shell), as the agent sends it from `cwd`. */
+  harmless(cwd: string): unknown;
+  /** The same event with its tool input missing. */
+  malformed(cwd: string): unknown;
+  /** What the agent would do other than run the harmless call as asked, read from the answer; undefined when it runs it. */
+  refusal(answer: ProbeAnswer): string | undefined;
+}
+
+/** What a hook command answered: its exit code (any), stdout and stderr. */
+export interface ProbeAnswer {
+  exitCode: number;
+  stdout: string;
+  stderr: string;
+}
+
 /** A parsed payload: the neutral event, or `ignored` for an event hookpack does not handle. */
 export type Parsed = { kind: "event"; event: HookEvent } | { kind: "ignored"; eventName: string };
 
@@ -122,4 +144,6 @@ export interface Adapter {
   /** The text the model would read from a tool output (for `replaceOutputAsText`). */
   outputText?(output: unknown): string;
   config: ConfigLayout;
+  /** How `hookpack doctor` checks that a registered hook command answers this agent. */
+  probe: Probe;
 }

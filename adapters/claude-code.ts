@@ -14,6 +14,7 @@ import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
 import { fitWithSpill } from "../hooks/spill.js";
+import { classifyByEventName, CLAUDE_REGISTRATIONS, claudeShapedProbe, exitCodeFailure, sessionStartNotice } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -239,10 +240,9 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
   }
-  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
-    // The user reads systemMessage; the model gets the same names-only notice as context.
-    const text = decision.warnings.join("\n");
-    return json({ systemMessage: text, hookSpecificOutput: { hookEventName, additionalContext: text } });
+  if (event.kind === "session-start") {
+    const notice = sessionStartNotice(decision);
+    if (notice) return notice;
   }
   if (event.kind === "prompt-submit") {
     // `block` erases the prompt from the context; the reason is shown to the user only, and
@@ -259,29 +259,20 @@ export const claudeCode: Adapter = {
   checkedAgainst: "2.1.330",
   capabilities: { rewriteInput: true, replaceOutput: true, hooksReads: true },
   parse: parseClaudePayload,
-  classify(payload) {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    return (typeof name === "string" && KIND_OF_EVENT[name]) || "unknown";
-  },
+  classify: classifyByEventName(KIND_OF_EVENT),
   render,
-  renderFailure(mode, message) {
-    // Exit 2 blocks a PreToolUse call and hands stderr to the model; any other non-zero code is a
-    // non-blocking error the user sees while the call proceeds.
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
-  },
+  // Exit 2 blocks a PreToolUse call and hands stderr to the model; any other non-zero code is a
+  // non-blocking error the user sees while the call proceeds.
+  renderFailure: exitCodeFailure,
   permissionRules: claudePermissionRules,
+  probe: claudeShapedProbe("PreToolUse", "Bash", { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" }, (code) =>
+    code === 2 ? "exit 2: Claude Code blocks the call" : `exit ${code}: Claude Code shows a hook error and runs the call unchecked`,
+  ),
   config: {
     format: "claude-settings-json",
     files: { project: ".claude/settings.json", local: ".claude/settings.local.json", user: ".claude/settings.json" },
     projectDirVariable: "CLAUDE_PROJECT_DIR",
     contextFiles: { project: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"], user: [".claude/CLAUDE.md"] },
-    registrations: [
-      { event: "PreToolUse", matcher: "*", timeout: 30 },
-      { event: "PostToolUse", matcher: "*", timeout: 30 },
-      { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
-      { event: "SessionEnd", matcher: undefined, timeout: 30 },
-      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
-      { event: "SessionStart", matcher: undefined, timeout: 30 },
-    ],
+    registrations: CLAUDE_REGISTRATIONS,
   },
 };

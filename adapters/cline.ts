@@ -31,7 +31,7 @@
 // - PostToolUse honors only cancel and context: the output cannot be replaced or withheld.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall } from "./common.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, probeRefusal } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   run_commands: "shell",
@@ -220,6 +220,13 @@ export const cline: Adapter = {
     // Cline ignores exit codes; only a cancel on stdout blocks.
     if (mode === "closed") return { exitCode: 0, stdout: `${JSON.stringify({ cancel: true, errorMessage: message })}\n`, stderr: `${message}\n` };
     return { exitCode: 1, stdout: "", stderr: `${message}\n` };
+  },
+  probe: {
+    harmless: (cwd) => ({ clineVersion: "", hookName: "tool_call", timestamp: "1970-01-01T00:00:00.000Z", taskId: "hookpack-doctor", workspaceRoots: [cwd], preToolUse: { toolName: "run_commands", parameters: { commands: '["true"]' } } }),
+    malformed: (cwd) => ({ clineVersion: "", hookName: "tool_call", timestamp: "1970-01-01T00:00:00.000Z", taskId: "hookpack-doctor", workspaceRoots: [cwd] }),
+    // Cline ignores exit codes; a cancel on stdout stops the task.
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => `exit ${code}: Cline ignores it and runs the call unchecked`, (json) => (json.cancel === true ? "it answered cancel:true, which stops Cline's task" : undefined)),
   },
   config: {
     ignoreFile: ".clineignore",

@@ -3,7 +3,7 @@
 // Field list: the JSON schemas embedded in @openai/codex 0.169.0 (pre-tool-use.command.input,
 // post-tool-use.command.input); hookpack requires only the fields it uses.
 import * as z from "zod/mini";
-import { checkSchema as check } from "./schema-check.js";
+import { checkByEventName } from "./schema-check.js";
 
 const s = z.string();
 const base = {
@@ -26,7 +26,6 @@ export const sessionEnd = z.looseObject({ session_id: s, transcript_path: z.opti
 export const userPromptSubmit = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, prompt: s });
 /** SessionStart (session-start.command.input). */
 export const sessionStart = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, source: z.optional(s) });
-const eventName = z.looseObject({ hook_event_name: s });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
 export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
@@ -35,15 +34,9 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
 };
 
 const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, SessionEnd: sessionEnd, UserPromptSubmit: userPromptSubmit, SessionStart: sessionStart };
+const TOOL_EVENTS = new Set<z.ZodMiniType>([preToolUse, postToolUse]);
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateCodexPayload(payload: unknown): void {
-  check(eventName, payload);
-  const schema = HANDLED[(payload as { hook_event_name: string }).hook_event_name];
-  if (!schema) return;
-  check(schema, payload);
-  if (schema === sessionEnd || schema === userPromptSubmit || schema === sessionStart) return;
-  const p = payload as { tool_name: string; tool_input: unknown };
-  const shape = TOOL_INPUTS[p.tool_name];
-  if (shape) check(shape, p.tool_input, "tool_input");
+  checkByEventName(payload, HANDLED, TOOL_EVENTS, TOOL_INPUTS);
 }

@@ -19,7 +19,7 @@
 //   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
+import { answerOrNothing, classifyByEventName, claudeShapedProbe, claudeShapedRefusal, exitCodeFailure, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, outputAsReason, promptSubmitEvent, sessionEndEvent, textOf, warningsOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -108,7 +108,7 @@ const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", Po
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
-  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+  const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") {
       return jsonResponse({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: decision.reason } });
@@ -120,20 +120,12 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
         hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow", updatedInput: { ...input, command: decision.patch.command } },
       });
     }
-    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+    return answerOrNothing(warnings);
   }
-  if (event.kind === "after-tool") {
-    // `block` withholds the output: the model reads the reason in its place.
-    if (decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
-    if (decision.hasOutput) return jsonResponse({ ...warnings, decision: "block", reason: textOf(decision.output) });
-    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
-  }
-  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
-  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
-    const text = decision.warnings.join("\n");
-    return jsonResponse({ systemMessage: text, hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text } });
-  }
-  return EMPTY_RESPONSE;
+  // `block` withholds the output: the model reads the reason in its place.
+  if (event.kind === "after-tool") return outputAsReason(decision, "block", textOf);
+  // A blocked prompt: `decision:"block"` stops the turn (checked end to end).
+  return lifecycleAnswer(decision, event.kind, "block");
 }
 
 export const codex: Adapter = {
@@ -143,17 +135,24 @@ export const codex: Adapter = {
   // No read tool (reads go through the shell); no ask from a hook.
   capabilities: { rewriteInput: true, replaceOutput: false, replaceOutputAsText: true, hooksReads: false, askUser: false },
   parse,
-  classify(payload) {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    return (typeof name === "string" && KIND_OF_EVENT[name]) || "unknown";
-  },
+  classify: classifyByEventName(KIND_OF_EVENT),
   render,
-  renderFailure(mode, message) {
-    // Exit 2 with stderr blocks (PreToolUse) or withholds the output (PostToolUse); other codes
-    // are non-blocking failures.
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
-  },
+  // Exit 2 with stderr blocks (PreToolUse) or withholds the output (PostToolUse); other codes
+  // are non-blocking failures.
+  renderFailure: exitCodeFailure,
   outputText: textOf,
+  probe: claudeShapedProbe(
+    "PreToolUse",
+    "Bash",
+    { turn_id: "hookpack-doctor", transcript_path: null, model: "hookpack-doctor", permission_mode: "default", tool_use_id: "call_hookpack_doctor" },
+    (code) => (code === 2 ? "exit 2: Codex blocks the call" : `exit ${code}: Codex marks the hook failed and runs the call unchecked`),
+    (json) => {
+      const specific = json.hookSpecificOutput as { permissionDecision?: unknown; updatedInput?: unknown } | undefined;
+      // Codex rejects `allow` without updatedInput (and `ask`) as unsupported: the hook counts as failed.
+      if (specific?.permissionDecision === "allow" && specific.updatedInput === undefined) return 'it answered permissionDecision "allow" without updatedInput, which Codex rejects as unsupported';
+      return claudeShapedRefusal(json);
+    },
+  ),
   config: {
     // Codex reads Claude-shaped hooks.json next to each config layer. It has no untracked local
     // layer: "local" uses the project file.

@@ -1,6 +1,6 @@
 // Small pieces several adapters share. No agent's wire format lives here.
-import type { AgentId, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
-import type { Parsed } from "./adapter.js";
+import type { AgentId, Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type { HookRegistration, Parsed, Probe, ProbeAnswer } from "./adapter.js";
 import { forEachString } from "../hooks/json-walk.js";
 
 export const jsonResponse = (value: unknown): HookResponse => ({ exitCode: 0, stdout: `${JSON.stringify(value)}\n`, stderr: "" });
@@ -54,4 +54,103 @@ export function fastPromptSubmit(p: Record<string, unknown>): boolean {
 export function promptSubmitEvent(agent: AgentId, p: { session_id: string; cwd: string; transcript_path?: string | null; prompt: string }): Parsed {
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path ?? undefined };
   return { kind: "event", event: { kind: "prompt-submit", agent, session, prompt: p.prompt } };
+}
+
+/**
+ * The usual reading of a hook's answer to doctor's harmless probe: exit 0, and stdout empty or one
+ * JSON object that `blocks` (the agent's own reading) does not call a refusal. `exit` words what the
+ * agent does with a non-zero exit code.
+ */
+export function probeRefusal(answer: ProbeAnswer, exit: (code: number) => string, blocks: (answer: Record<string, unknown>) => string | undefined): string | undefined {
+  if (answer.exitCode !== 0) return exit(answer.exitCode);
+  const text = answer.stdout.trim();
+  if (text === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return "it printed something that is not JSON on stdout (the agent would reject the answer)";
+  }
+  if (!isPlainObject(value)) return "it printed JSON that is not an object on stdout (the agent would reject the answer)";
+  return blocks(value);
+}
+
+/** A Claude-shaped answer's refusal: `permissionDecision` deny/ask, `decision: "block"`, or `continue: false`. */
+export function claudeShapedRefusal(answer: Record<string, unknown>): string | undefined {
+  const decision = (answer.hookSpecificOutput as { permissionDecision?: unknown } | undefined)?.permissionDecision;
+  if (decision === "deny" || decision === "ask") return `it answered permissionDecision "${decision}" to a harmless \`true\` command`;
+  if (answer.decision === "block" || answer.decision === "deny") return `it answered decision "${String(answer.decision)}" to a harmless \`true\` command`;
+  if (answer.continue === false) return "it answered continue:false to a harmless `true` command";
+  return undefined;
+}
+
+// ---- the Claude-shaped wire (`hook_event_name`, `tool_name`/`tool_input`, `hookSpecificOutput`):
+// Claude Code, Codex CLI, Qwen Code, and Gemini CLI's lifecycle answers ----
+
+/** `classify` for payloads that name their event in `hook_event_name`. */
+export function classifyByEventName(kinds: Record<string, EventKind>): (payload: unknown) => EventKind | "unknown" {
+  return (payload) => {
+    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
+    return (typeof name === "string" && kinds[name]) || "unknown";
+  };
+}
+
+/** Exit 2 with the message on stderr to fail closed (it blocks), exit 1 to fail open (a non-blocking hook error). */
+export function exitCodeFailure(mode: "closed" | "open", message: string): HookResponse {
+  return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+}
+
+/** SessionStart's names-only notice: the user reads systemMessage, the model the same text as context. */
+export function sessionStartNotice(decision: Decision): HookResponse | undefined {
+  if (decision.kind !== "proceed" || decision.warnings.length === 0) return undefined;
+  const text = decision.warnings.join("\n");
+  return jsonResponse({ systemMessage: text, hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text } });
+}
+
+/**
+ * Doctor's probe for a Claude-shaped before-tool event: `fields` are the agent's own base fields,
+ * `exit` words what the agent does with a non-zero exit, `refusal` reads a JSON answer.
+ */
+export function claudeShapedProbe(event: string, tool: string, fields: Record<string, unknown>, exit: (code: number) => string, refusal = claudeShapedRefusal): Probe {
+  const base = (cwd: string) => ({ session_id: "hookpack-doctor", cwd, hook_event_name: event, ...fields });
+  return {
+    harmless: (cwd) => ({ ...base(cwd), tool_name: tool, tool_input: { command: "true", description: "hookpack doctor: harmless probe" } }),
+    malformed: (cwd) => ({ ...base(cwd), tool_name: tool }),
+    refusal: (answer) => probeRefusal(answer, exit, refusal),
+  };
+}
+
+/** Claude's hook events as registrations (Claude Code; Qwen Code uses the same names): tool events for every tool. */
+export const CLAUDE_REGISTRATIONS: readonly HookRegistration[] = [
+  { event: "PreToolUse", matcher: "*", timeout: 30 },
+  { event: "PostToolUse", matcher: "*", timeout: 30 },
+  { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
+  { event: "SessionEnd", matcher: undefined, timeout: 30 },
+  { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
+  { event: "SessionStart", matcher: undefined, timeout: 30 },
+];
+
+/** A proceed decision's warnings as Claude-shaped `systemMessage`, or nothing. */
+export function warningsOf(decision: Decision): { systemMessage?: string } {
+  return decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+}
+
+/** One JSON answer, or no output at all when it has nothing in it. */
+export const answerOrNothing = (out: Record<string, unknown>): HookResponse => (Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE);
+
+/**
+ * After a tool, for agents that withhold the output and show the model a reason in its place
+ * (Codex `block`, Gemini CLI `deny`): the deny's reason, or the redacted output as that reason.
+ */
+export function outputAsReason(decision: Decision, word: "block" | "deny", text: (output: unknown) => string): HookResponse {
+  if (decision.kind === "deny") return jsonResponse({ decision: word, reason: decision.reason });
+  if (decision.hasOutput) return jsonResponse({ ...warningsOf(decision), decision: word, reason: text(decision.output) });
+  return answerOrNothing(warningsOf(decision));
+}
+
+/** The Claude-shaped lifecycle answers: a prompt held back (`{decision, reason}`), a session start's notice. */
+export function lifecycleAnswer(decision: Decision, kind: HookEvent["kind"], promptDeny: "block" | "deny"): HookResponse {
+  if (kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: promptDeny, reason: decision.reason });
+  if (kind === "session-start") return sessionStartNotice(decision) ?? EMPTY_RESPONSE;
+  return EMPTY_RESPONSE;
 }

@@ -15,6 +15,8 @@ export const toolPayload = z.looseObject({
   // Older docs show the arguments as a JSON text; ./copilot.ts decodes it.
   toolArgs: z.union([z.record(s, z.unknown()), s]),
   toolResult: z.optional(z.looseObject({ textResultForLlm: z.optional(s) })),
+  // postToolUseFailure: the failure message.
+  error: z.optional(s),
 });
 const anyObject = z.record(s, z.unknown());
 

@@ -9,7 +9,9 @@
 //   {"sessionId":"da29…","timestamp":1795391165643,"cwd":"/home/u/app","toolName":"bash",
 //    "toolArgs":{"command":"cat notes.txt","description":"read"}}
 // postToolUse adds "toolResult": {"resultType":"success","textResultForLlm":"hello\n<shellId: 0 completed with exit code 0>"}.
-// Neither carries the event's name: a payload with `toolResult` is a postToolUse. Older docs show
+// Neither carries the event's name: a payload with `toolResult` is a postToolUse. A failed call fires
+// postToolUseFailure instead, with the failure message in "error" (no toolResult); a session's
+// start fires sessionStart {timestamp, cwd, source, initialPrompt?} (github/docs, copilot-sdk). Older docs show
 // `toolArgs` as a JSON string; it is decoded when it is one.
 //
 // What the client does with our answers:
@@ -27,7 +29,7 @@
 //   denied before they run.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf, probeRefusal } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   bash: "shell",
@@ -51,6 +53,8 @@ type ToolPayload = {
   toolName: string;
   toolArgs: Record<string, unknown> | string;
   toolResult?: Record<string, unknown>;
+  /** postToolUseFailure: the failure message the CLI extracted from the tool's result. */
+  error?: string;
 };
 
 // ---- fast check: may only say true for payloads ./copilot-schemas.ts accepts (property-tested) ----
@@ -77,6 +81,7 @@ export function fastValidateCopilot(payload: unknown): boolean {
     typeof p.toolName === "string" &&
     p.toolName.length > 0 &&
     (p.toolResult === undefined || (isPlainObject(p.toolResult) && optString(p.toolResult.textResultForLlm))) &&
+    optString(p.error) &&
     fastArgs(p.toolName, p.toolArgs)
   );
 }
@@ -130,7 +135,12 @@ async function parse(payload: unknown): Promise<Parsed> {
   const p = payload as ToolPayload;
   if (!isToolPayload(p as unknown as Record<string, unknown>)) {
     // userPromptSubmitted: {sessionId?, timestamp, cwd, prompt}, before the model sees the prompt.
-    const q = payload as { sessionId?: unknown; cwd?: unknown; prompt?: unknown };
+    const q = payload as { sessionId?: unknown; cwd?: unknown; prompt?: unknown; source?: unknown };
+    if (q.prompt === undefined && isSessionStart(payload)) {
+      // sessionStart: {sessionId?, timestamp, cwd, source: "startup"|"resume"|"new", initialPrompt?}.
+      if (typeof q.cwd !== "string") throw new PayloadError("cwd", "expected a string");
+      return { kind: "event", event: { kind: "session-start", agent: "copilot", session: { id: typeof q.sessionId === "string" ? q.sessionId : "", cwd: q.cwd, transcriptPath: undefined } } };
+    }
     if (q.prompt === undefined) return { kind: "ignored", eventName: "a Copilot event without a tool call or a prompt" };
     if (typeof q.prompt !== "string") throw new PayloadError("prompt", "expected a string");
     if (typeof q.cwd !== "string") throw new PayloadError("cwd", "expected a string");
@@ -140,13 +150,16 @@ async function parse(payload: unknown): Promise<Parsed> {
   const session: Session = { id: p.sessionId, cwd: p.cwd, transcriptPath: undefined };
   const tool = toolCall(p.toolName, argsOf(p));
   if (p.toolResult !== undefined) return { kind: "event", event: { kind: "after-tool", agent: "copilot", session, tool, output: p.toolResult } };
+  // postToolUseFailure (a failed call; postToolUse fires only for successes): what the model reads
+  // is the failure message in `error`. Like postToolUse, the answer can only add context.
+  if (typeof p.error === "string") return { kind: "event", event: { kind: "after-tool", agent: "copilot", session, tool, output: { error: p.error }, failed: true } };
   return { kind: "event", event: { kind: "before-tool", agent: "copilot", session, tool } };
 }
 
 /** The text the model reads from a postToolUse `toolResult`. */
 function outputText(output: unknown): string {
-  const text = (output as { textResultForLlm?: unknown } | null)?.textResultForLlm;
-  return textOf(text ?? output);
+  const o = output as { textResultForLlm?: unknown; error?: unknown } | null;
+  return textOf(o?.textResultForLlm ?? o?.error ?? output);
 }
 
 /** What the model is told when an output held secrets hookpack could not take out. */
@@ -182,6 +195,10 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     }
     return warnings ? jsonResponse({ additionalContext: warnings }) : EMPTY_RESPONSE;
   }
+  if (event.kind === "session-start" && warnings) {
+    // The model gets the names-only notice as context (github/copilot-cli#2142: 1.0.8 ignored it).
+    return jsonResponse({ additionalContext: warnings });
+  }
   if (event.kind === "prompt-submit" && decision.kind === "deny") {
     // Command hooks cannot block a prompt; `modifiedPrompt` replaces it where the client honours it
     // (documented for SDK hooks), so the model reads hookpack's notice instead of the value.
@@ -190,10 +207,16 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
   return EMPTY_RESPONSE;
 }
 
+/** A sessionStart payload: no tool call, no prompt, and how the session began (`source`). */
+function isSessionStart(payload: unknown): boolean {
+  return isPlainObject(payload) && !isToolPayload(payload) && !("prompt" in payload) && typeof payload.source === "string" && !("reason" in payload);
+}
+
 const KIND_OF: (payload: unknown) => EventKind | "unknown" = (payload) => {
   if (isPlainObject(payload) && !isToolPayload(payload) && "prompt" in payload) return "prompt-submit";
+  if (isSessionStart(payload)) return "session-start";
   if (!isPlainObject(payload) || !isToolPayload(payload)) return "unknown";
-  return "toolResult" in payload ? "after-tool" : "before-tool";
+  return "toolResult" in payload || "error" in payload ? "after-tool" : "before-tool";
 };
 
 export const copilot: Adapter = {
@@ -211,6 +234,15 @@ export const copilot: Adapter = {
     return { exitCode: mode === "closed" ? 2 : 0, stdout: "", stderr: `${message}\n` };
   },
   outputText,
+  probe: {
+    harmless: (cwd) => ({ sessionId: "hookpack-doctor", timestamp: 0, cwd, toolName: "bash", toolArgs: { command: "true", description: "hookpack doctor: harmless probe" } }),
+    malformed: (cwd) => ({ sessionId: "hookpack-doctor", timestamp: 0, cwd, toolName: "bash" }),
+    // Any non-zero exit on preToolUse denies (1.0.102, e2e).
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => `exit ${code}: GitHub Copilot CLI denies the call`, (json) =>
+        json.permissionDecision === "deny" || json.permissionDecision === "ask" ? `it answered permissionDecision "${String(json.permissionDecision)}" to a harmless \`true\` command` : undefined,
+      ),
+  },
   config: {
     // A hooks file of hookpack's own in the folder Copilot reads every *.json of. Copilot has no
     // untracked local hooks folder: "local" uses the project file.
@@ -223,7 +255,9 @@ export const copilot: Adapter = {
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },
+      { event: "postToolUseFailure", matcher: undefined, timeout: 30 },
       { event: "userPromptSubmitted", matcher: undefined, timeout: 30 },
+      { event: "sessionStart", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "GitHub Copilot CLI loads repository hooks (.github/hooks/) only in a folder you trusted; in prompt mode (`copilot -p`) only when the folder is trusted or GITHUB_COPILOT_PROMPT_MODE_REPO_HOOKS=true is set. Until then Copilot sessions are NOT protected.",

@@ -24,7 +24,7 @@
 // Code hook from running a second time when this one is installed.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf } from "./common.js";
+import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, jsonResponse, neutralToolCall, probeRefusal, textOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Shell: "shell", Read: "read-file", Write: "write-file", Edit: "write-file", Grep: "search", Glob: "search" };
 
@@ -50,9 +50,18 @@ const HANDLED: Record<string, EventKind> = { preToolUse: "before-tool", postTool
 // ---- fast check: may only say true for payloads ./cursor-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
 
+/** sessionStart: the common fields only (session_id, conversation_id, workspace_roots, …). */
+const fastSession = (p: Record<string, unknown>) =>
+  optString(p.conversation_id) &&
+  optString(p.session_id) &&
+  optString(p.cwd) &&
+  (p.transcript_path === null || optString(p.transcript_path)) &&
+  (p.workspace_roots === undefined || (Array.isArray(p.workspace_roots) && p.workspace_roots.every((r) => typeof r === "string")));
+
 export function fastValidateCursor(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const p = payload;
+  if (p.hook_event_name === "sessionStart") return fastSession(p);
   if (!(payload.hook_event_name in HANDLED)) return true;
   return (
     optString(p.conversation_id) &&
@@ -93,9 +102,11 @@ async function parse(payload: unknown): Promise<Parsed> {
     const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: typeof p.cwd === "string" ? p.cwd : (Array.isArray(p.workspace_roots) && typeof p.workspace_roots[0] === "string" ? p.workspace_roots[0] : ""), transcriptPath: undefined };
     return { kind: "event", event: { kind: "prompt-submit", agent: "cursor", session, prompt: q.prompt } };
   }
+  const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: p.cwd ?? p.workspace_roots?.[0] ?? "", transcriptPath: p.transcript_path ?? undefined };
+  // sessionStart: inherited variables and instruction files that hold secrets are named.
+  if (p.hook_event_name === "sessionStart") return { kind: "event", event: { kind: "session-start", agent: "cursor", session } };
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
-  const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: p.cwd ?? p.workspace_roots?.[0] ?? "", transcriptPath: p.transcript_path ?? undefined };
   if (kind === "before-tool") return { kind: "event", event: { kind, agent: "cursor", session, tool: toolCall(p) } };
   if (p.hook_event_name === "postToolUseFailure") {
     return { kind: "event", event: { kind: "after-tool", agent: "cursor", session, tool: toolCall(p), output: { error_message: p.error_message ?? "" }, failed: true } };
@@ -123,6 +134,8 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     }
     if (decision.kind === "proceed" && decision.warnings.length > 0) return jsonResponse({ additional_context: decision.warnings.join("\n") });
   }
+  // sessionStart: additional_context (at most 10,000 characters) reaches the model.
+  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) return jsonResponse({ additional_context: decision.warnings.join("\n").slice(0, 10_000) });
   // beforeSubmitPrompt: `continue:false` stops the prompt; user_message is shown to the user.
   if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ continue: false, user_message: decision.reason });
   return EMPTY_RESPONSE;
@@ -137,14 +150,21 @@ export const cursor: Adapter = {
   classify(payload) {
     const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
     if (name === "beforeSubmitPrompt") return "prompt-submit";
+    if (name === "sessionStart") return "session-start";
     return (typeof name === "string" && HANDLED[name]) || "unknown";
   },
   render,
-  renderFailure(mode, message) {
-    // Exit 2 denies; other codes fail open.
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
-  },
+  // Exit 2 denies; other codes fail open.
+  renderFailure: exitCodeFailure,
   outputText: textOf,
+  probe: {
+    harmless: (cwd) => ({ conversation_id: "hookpack-doctor", generation_id: "hookpack-doctor", hook_event_name: "preToolUse", workspace_roots: [cwd], tool_name: "Shell", tool_input: { command: "true" }, tool_use_id: "hookpack-doctor", cwd }),
+    malformed: (cwd) => ({ conversation_id: "hookpack-doctor", hook_event_name: "preToolUse", workspace_roots: [cwd], tool_name: "Shell", cwd }),
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => (code === 2 ? "exit 2: Cursor denies the call" : `exit ${code}: Cursor logs a hook error and runs the call unchecked`), (json) =>
+        json.permission === "deny" || json.permission === "ask" ? `it answered permission "${String(json.permission)}" to a harmless \`true\` command` : json.continue === false ? "it answered continue:false to a harmless `true` command" : undefined,
+      ),
+  },
   config: {
     ignoreFile: ".cursorignore",
     format: "flat-hooks-json",
@@ -159,6 +179,7 @@ export const cursor: Adapter = {
       { event: "postToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUseFailure", matcher: undefined, timeout: 30 },
       { event: "beforeSubmitPrompt", matcher: undefined, timeout: 30 },
+      { event: "sessionStart", matcher: undefined, timeout: 30 },
     ],
     notes: [
       "Cursor loads project hooks only in a trusted workspace (`cursor-agent --trust`). Cursor cannot replace shell or read output from a hook: hookpack blocks secret reads and literal secrets before a tool runs and brokers $secret: references; a command that prints a secret some other way shows it to the model, and hookpack warns it. Cursor's hook protocol was checked only against third-party readings.",

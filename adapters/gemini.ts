@@ -20,43 +20,16 @@
 // - Timeouts are in milliseconds.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastPromptSubmit, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, textOf } from "./common.js";
+import { EXISTING_CONTENT, fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS, type GeminiFamilyToolPayload } from "./gemini-family.js";
+import { answerOrNothing, classifyByEventName, claudeShapedProbe, exitCodeFailure, fastPromptSubmit, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, outputAsReason, promptSubmitEvent, textOf, warningsOf } from "./common.js";
 
-const KINDS: Record<string, ToolKind> = {
-  run_shell_command: "shell",
-  read_file: "read-file",
-  read_many_files: "read-file",
-  write_file: "write-file",
-  replace: "write-file",
-  grep_search: "search",
-  glob: "search",
-  list_directory: "search",
-  web_fetch: "fetch",
-  google_web_search: "fetch",
-};
+const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, google_web_search: "fetch" };
 
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-const EXISTING_CONTENT = /(^|\.)old_string$/;
-
-type ToolPayload = {
-  session_id: string;
-  cwd: string;
-  transcript_path?: string;
-  hook_event_name: string;
-  tool_name: string;
-  tool_input: Record<string, unknown>;
-  tool_response?: Record<string, unknown>;
-  mcp_context?: unknown;
-};
+type ToolPayload = GeminiFamilyToolPayload & { tool_response?: Record<string, unknown>; mcp_context?: unknown };
 
 // ---- fast check: may only say true for payloads ./gemini-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  run_shell_command: (i) => typeof i.command === "string" && (i.is_background === undefined || typeof i.is_background === "boolean"),
-  read_file: (i) => typeof i.file_path === "string",
-  write_file: (i) => typeof i.file_path === "string" && typeof i.content === "string",
-  replace: (i) => typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string),
-};
+const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = { ...GEMINI_FAMILY_FAST_INPUTS, replace: fastEditInput };
 
 export function fastValidateGemini(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
@@ -131,7 +104,7 @@ function outputText(output: unknown): string {
 }
 
 function render(decision: Decision, event: HookEvent): HookResponse {
-  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+  const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
     const out: Record<string, unknown> = { ...warnings };
@@ -139,20 +112,11 @@ function render(decision: Decision, event: HookEvent): HookResponse {
     if (decision.reason && decision.permission !== "default") out.reason = decision.reason;
     // Merged into the arguments by the client: send only the changed key.
     if (decision.patch?.command !== undefined) out.hookSpecificOutput = { hookEventName: "BeforeTool", tool_input: { command: decision.patch.command } };
-    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
+    return answerOrNothing(out);
   }
-  if (event.kind === "after-tool") {
-    // `deny` replaces the result the model reads with the reason.
-    if (decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
-    if (decision.hasOutput) return jsonResponse({ ...warnings, decision: "deny", reason: outputText(decision.output) });
-    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
-  }
-  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
-  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) {
-    const text = decision.warnings.join("\n");
-    return jsonResponse({ systemMessage: text, hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text } });
-  }
-  return EMPTY_RESPONSE;
+  // `deny` replaces the result the model reads with the reason.
+  if (event.kind === "after-tool") return outputAsReason(decision, "deny", outputText);
+  return lifecycleAnswer(decision, event.kind, "deny");
 }
 
 export const gemini: Adapter = {
@@ -161,16 +125,19 @@ export const gemini: Adapter = {
   checkedAgainst: "0.61.0",
   capabilities: { rewriteInput: true, replaceOutput: false, replaceOutputAsText: true, hooksReads: true },
   parse,
-  classify(payload) {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    return (typeof name === "string" && KIND_OF_EVENT[name]) || "unknown";
-  },
+  classify: classifyByEventName(KIND_OF_EVENT),
   render,
-  renderFailure(mode, message) {
-    // Plain text with exit >= 2 is a deny whose reason is the text; exit 1 is "allow with a warning".
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
-  },
+  // Plain text with exit >= 2 is a deny whose reason is the text; exit 1 is "allow with a warning".
+  renderFailure: exitCodeFailure,
   outputText,
+  probe: claudeShapedProbe(
+    "BeforeTool",
+    "run_shell_command",
+    { timestamp: "1970-01-01T00:00:00.000Z" },
+    (code) => (code === 1 ? "exit 1: Gemini CLI shows a warning and runs the call unchecked" : `exit ${code}: Gemini CLI denies the call`),
+    (json) =>
+      json.decision === "deny" || json.decision === "block" || json.decision === "ask" ? `it answered decision "${String(json.decision)}" to a harmless \`true\` command` : json.continue === false ? "it answered continue:false, which stops Gemini CLI's agent loop" : undefined,
+  ),
   config: {
     ignoreFile: ".geminiignore",
     // Gemini has no untracked local settings file: "local" uses the project file.

@@ -17,7 +17,7 @@
 // Exit 2 + stderr blocks; other failures let the call through.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall } from "./common.js";
+import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, jsonResponse, neutralToolCall, probeRefusal } from "./common.js";
 import { opencodePlugin } from "./opencode-plugin.js";
 
 const KINDS: Record<string, ToolKind> = {
@@ -119,9 +119,16 @@ export const opencode: Adapter = {
     return (typeof hook === "string" && HOOKS[hook]) || "unknown";
   },
   render,
-  renderFailure(mode, message) {
-    // The plugin throws on exit 2 (blocks) and ignores any other failure.
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+  // The plugin throws on exit 2 (blocks) and ignores any other failure.
+  renderFailure: exitCodeFailure,
+  probe: {
+    harmless: (cwd) => ({ hook: "tool.execute.before", tool: "bash", sessionID: "hookpack-doctor", callID: "hookpack-doctor", cwd, args: { command: "true", description: "hookpack doctor: harmless probe" } }),
+    malformed: (cwd) => ({ hook: "tool.execute.before", tool: "bash", sessionID: "hookpack-doctor", cwd }),
+    // The plugin throws on exit 2 (the tool does not run) and ignores other failures.
+    refusal: (answer) =>
+      probeRefusal(answer, (code) => (code === 2 ? "exit 2: the OpenCode plugin blocks the call" : `exit ${code}: the OpenCode plugin ignores it and runs the call unchecked`), (json) =>
+        typeof json.block === "string" ? "it answered block to a harmless `true` command" : undefined,
+      ),
   },
   config: {
     // One plugin file of hookpack's own; OpenCode loads every *.js in its plugins folders.

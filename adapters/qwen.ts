@@ -20,54 +20,32 @@
 //   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf } from "./common.js";
+import { EXISTING_CONTENT, fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS, type GeminiFamilyToolPayload } from "./gemini-family.js";
+import { answerOrNothing, classifyByEventName, CLAUDE_REGISTRATIONS, claudeShapedProbe, EMPTY_RESPONSE, exitCodeFailure, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf, warningsOf } from "./common.js";
 
-const KINDS: Record<string, ToolKind> = {
-  run_shell_command: "shell",
-  read_file: "read-file",
-  read_many_files: "read-file",
-  write_file: "write-file",
-  edit: "write-file",
-  replace: "write-file",
-  grep_search: "search",
-  search_file_content: "search",
-  glob: "search",
-  list_directory: "search",
-  web_fetch: "fetch",
+const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, edit: "write-file", search_file_content: "search" };
+
+type ToolPayload = GeminiFamilyToolPayload & { tool_use_id?: string; tool_response?: unknown; error?: string };
+
+const HANDLED: Record<string, EventKind> = {
+  PreToolUse: "before-tool",
+  PostToolUse: "after-tool",
+  PostToolUseFailure: "after-tool",
+  SessionStart: "session-start",
+  SessionEnd: "session-end",
+  UserPromptSubmit: "prompt-submit",
 };
-
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-const EXISTING_CONTENT = /(^|\.)old_string$/;
-
-type ToolPayload = {
-  session_id: string;
-  cwd: string;
-  transcript_path?: string;
-  hook_event_name: string;
-  tool_name: string;
-  tool_input: Record<string, unknown>;
-  tool_use_id?: string;
-  tool_response?: unknown;
-  error?: string;
-};
-
-const HANDLED: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", PostToolUseFailure: "after-tool", SessionEnd: "session-end", UserPromptSubmit: "prompt-submit" };
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  run_shell_command: (i) => typeof i.command === "string" && (i.is_background === undefined || typeof i.is_background === "boolean"),
-  read_file: (i) => typeof i.file_path === "string",
-  write_file: (i) => typeof i.file_path === "string" && typeof i.content === "string",
-  edit: (i) => typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string),
-};
+const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = { ...GEMINI_FAMILY_FAST_INPUTS, edit: fastEditInput };
 
 export function fastValidateQwen(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const name = payload.hook_event_name;
   if (!(name in HANDLED)) return true;
   const p = payload;
-  if (name === "SessionEnd") return fastSessionEnd(p) && p.transcript_path !== null;
+  if (name === "SessionEnd" || name === "SessionStart") return fastSessionEnd(p) && p.transcript_path !== null;
   if (name === "UserPromptSubmit") return fastPromptSubmit(p) && p.transcript_path !== null;
   return (
     typeof p.session_id === "string" &&
@@ -111,6 +89,8 @@ async function parse(payload: unknown): Promise<Parsed> {
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
   // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
   // failed calls' output as they were: it is cleaned when the session ends.
+  // The start of a session: inherited variables and instruction files that hold secrets are named.
+  if (kind === "session-start") return { kind: "event", event: { kind, agent: "qwen", session } };
   if (kind === "session-end") return sessionEndEvent("qwen", payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string });
   // The model-bound text of this send (0.24.4: a user query, and also continuations that carry
   // tool results): held back when it carries a secret.
@@ -132,11 +112,11 @@ export const EXPOSED_NOTICE =
   "Qwen Code does not let a hook replace or withhold the output of a failed call, so this output reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To use secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
 
 function render(decision: Decision, event: HookEvent, payload?: unknown): HookResponse {
-  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+  const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") return jsonResponse({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: decision.reason } });
     if (decision.permission === "ask") return jsonResponse({ ...warnings, hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "ask", permissionDecisionReason: decision.reason ?? "" } });
-    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+    return answerOrNothing(warnings);
   }
   if (event.kind === "after-tool" && (payload as { hook_event_name?: unknown } | null)?.hook_event_name === "PostToolUseFailure") {
     const context = decision.kind === "deny" ? `hookpack found secret(s) in this failed ${event.tool.name} call's output.\n${EXPOSED_NOTICE}` : warnings.systemMessage;
@@ -145,10 +125,9 @@ function render(decision: Decision, event: HookEvent, payload?: unknown): HookRe
   if (event.kind === "after-tool") {
     // continue:false turns the result into an error carrying stopReason: the model reads it instead.
     if (decision.kind === "deny") return jsonResponse({ continue: false, stopReason: decision.reason });
-    return Object.keys(warnings).length > 0 ? jsonResponse(warnings) : EMPTY_RESPONSE;
+    return answerOrNothing(warnings);
   }
-  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: "block", reason: decision.reason });
-  return EMPTY_RESPONSE;
+  return lifecycleAnswer(decision, event.kind, "block");
 }
 
 export const qwen: Adapter = {
@@ -157,16 +136,14 @@ export const qwen: Adapter = {
   checkedAgainst: "0.24.4 (run end to end on Node 22)",
   capabilities: { rewriteInput: false, replaceOutput: false, replaceOutputAsText: true, hooksReads: true },
   parse,
-  classify(payload) {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    return (typeof name === "string" && HANDLED[name]) || "unknown";
-  },
+  classify: classifyByEventName(HANDLED),
   render,
-  renderFailure(mode, message) {
-    // Exit 2 blocks; other codes are non-blocking.
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
-  },
+  // Exit 2 blocks; other codes are non-blocking.
+  renderFailure: exitCodeFailure,
   outputText,
+  probe: claudeShapedProbe("PreToolUse", "run_shell_command", { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" }, (code) =>
+    code === 2 ? "exit 2: Qwen Code blocks the call" : `exit ${code}: Qwen Code logs a hook error and runs the call unchecked`,
+  ),
   config: {
     ignoreFile: ".qwenignore",
     format: "claude-settings-json",
@@ -174,13 +151,7 @@ export const qwen: Adapter = {
     files: { project: ".qwen/settings.json", local: ".qwen/settings.json", user: ".qwen/settings.json" },
     projectDirVariable: "QWEN_PROJECT_DIR",
     contextFiles: { project: ["QWEN.md", "AGENTS.md"], user: [".qwen/QWEN.md"] },
-    registrations: [
-      { event: "PreToolUse", matcher: "*", timeout: 30 },
-      { event: "PostToolUse", matcher: "*", timeout: 30 },
-      { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
-      { event: "SessionEnd", matcher: undefined, timeout: 30 },
-      { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
-    ],
+    registrations: CLAUDE_REGISTRATIONS,
     notes: [
       "Qwen Code hooks cannot rewrite a tool's input: hookpack answers a $secret: reference by blocking it with the brokered command to run instead. The output of a failed call (a command that exits non-zero) cannot be replaced: hookpack can only warn the model. Qwen Code 0.24 needs Node >= 22 (older Node installs 0.15.x, whose hooks were not checked).",
     ],

@@ -1,6 +1,6 @@
 // zod validation with hookpack's error shape: a PayloadError naming the first bad field's path.
 // Imported only by the lazily loaded schema bundles, never by the hot path.
-import type * as z from "zod/mini";
+import * as z from "zod/mini";
 import { PayloadError } from "./adapter.js";
 
 export function checkSchema(schema: z.ZodMiniType, value: unknown, prefix = ""): void {
@@ -14,4 +14,22 @@ export function checkSchema(schema: z.ZodMiniType, value: unknown, prefix = ""):
   const expectation =
     issue?.code === "invalid_type" ? `expected ${issue.expected}, got ${gotType}` : issue?.code === "too_small" ? "expected a non-empty string" : (issue?.message ?? "invalid");
   throw new PayloadError(path, expectation);
+}
+
+const eventName = z.looseObject({ hook_event_name: z.string() });
+
+/**
+ * Validates a payload that names its event in `hook_event_name` (Codex, Gemini CLI, Qwen Code):
+ * the event's schema, then, for the events in `toolEvents`, the tool's own input shape. Throws
+ * PayloadError naming the first bad field; returns quietly for a valid or unhandled event.
+ */
+export function checkByEventName(payload: unknown, handled: Record<string, z.ZodMiniType>, toolEvents: ReadonlySet<z.ZodMiniType>, toolInputs: Record<string, z.ZodMiniType>): void {
+  checkSchema(eventName, payload);
+  const schema = handled[(payload as { hook_event_name: string }).hook_event_name];
+  if (!schema) return;
+  checkSchema(schema, payload);
+  if (!toolEvents.has(schema)) return;
+  const p = payload as { tool_name: string; tool_input: unknown };
+  const shape = toolInputs[p.tool_name];
+  if (shape) checkSchema(shape, p.tool_input, "tool_input");
 }

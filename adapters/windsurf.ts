@@ -14,7 +14,7 @@
 // except by the broker's own masking of the commands it runs.
 import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, neutralToolCall } from "./common.js";
+import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, neutralToolCall } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { pre_run_command: "shell", pre_read_code: "read-file", pre_write_code: "write-file", pre_mcp_tool_use: "mcp" };
 
@@ -85,8 +85,12 @@ export const windsurf: Adapter = {
     return typeof name === "string" && name in KINDS ? ("before-tool" as EventKind) : "unknown";
   },
   render,
-  renderFailure(mode, message) {
-    return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
+  renderFailure: exitCodeFailure,
+  probe: {
+    harmless: (cwd) => ({ agent_action_name: "pre_run_command", trajectory_id: "hookpack-doctor", execution_id: "hookpack-doctor", timestamp: "1970-01-01T00:00:00.000Z", tool_info: { command_line: "true", cwd } }),
+    malformed: () => ({ agent_action_name: "pre_run_command", trajectory_id: "hookpack-doctor", execution_id: "hookpack-doctor" }),
+    // Windsurf reads only the exit code: 2 blocks.
+    refusal: (answer) => (answer.exitCode === 0 ? undefined : answer.exitCode === 2 ? "exit 2: Windsurf blocks the command" : `exit ${answer.exitCode}: Windsurf runs the command unchecked`),
   },
   config: {
     format: "flat-hooks-json",

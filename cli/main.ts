@@ -67,12 +67,45 @@ export function wrap(line: string, max = 100): string {
   return out.join("\n");
 }
 
+/**
+ * One spelling of machine output: `--format json` is what help and the README document for every
+ * command; `--json` is accepted as its alias. Commands written with a boolean `--json` get
+ * `--format text|json` translated for them, commands with `--format` get `--json` translated.
+ */
+export function machineOutputArgs(c: Pick<Command, "name" | "options" | "usage">, args: readonly string[]): string[] {
+  const opts = c.options ?? [];
+  const hasFormat = opts.some(([f]) => f.startsWith("--format"));
+  const hasJson = opts.some(([f]) => f === "--json");
+  if (!hasFormat && !hasJson) return [...args];
+  const end = args.includes("--") ? args.indexOf("--") : args.length;
+  const out: string[] = [];
+  for (let i = 0; i < end; i++) {
+    const a = args[i]!;
+    if (hasFormat && a === "--json") out.push("--format", "json");
+    else if (!hasFormat && (a === "--format" || a.startsWith("--format="))) {
+      const value = a === "--format" ? args[++i] : a.slice("--format=".length);
+      if (value === "json") out.push("--json");
+      else if (value !== "text") throw new HookpackError("USAGE", `hookpack: unknown format "${value ?? ""}" for \`hookpack ${c.name}\`; expected text or json.`, `usage: ${displayUsage(c.usage)}`);
+    } else out.push(a);
+  }
+  return [...out, ...args.slice(end)];
+}
+
+/** A usage line with the documented spelling of machine output. */
+export function displayUsage(usage: string): string {
+  return usage.replace(/\[--json\]/g, "[--format text|json]");
+}
+
+const ALIAS_NOTE = "(--json is the same as --format json)";
+
 /** One command's help: usage, summary, options (one line each), exit status, example. */
 export function commandHelp(c: Pick<Command, "usage" | "summary" | "options" | "example">): string {
-  const opts = c.options ?? [];
+  const opts = (c.options ?? []).map(([f, d]): readonly [string, string] =>
+    f === "--json" ? ["--format text|json", `output format ${ALIAS_NOTE}`] : f.startsWith("--format") && f.includes("json") && !d.includes("--json") ? [f, `${d} ${ALIAS_NOTE}`] : [f, d],
+  );
   const w = Math.max(0, ...opts.map(([f]) => f.length));
   return [
-    `Usage: ${c.usage}`,
+    `Usage: ${displayUsage(c.usage)}`,
     "",
     c.summary,
     ...(opts.length > 0 ? ["", "Options:", ...opts.map(([f, d]) => `  ${f.padEnd(w)}  ${d}`)] : []),
@@ -140,7 +173,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   }
   try {
-    return await command.run(args, io);
+    return await command.run(machineOutputArgs(command, args), io);
   } catch (error) {
     if (error instanceof HookpackError || isHomeError(error)) {
       io.err(`${error.message}\n${error.hint ? `hookpack: ${error.hint}\n` : ""}`);
@@ -158,7 +191,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
             : code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
               ? `\`hookpack ${name}\` takes no such argument (${/'([^']*)'/.exec(error.message)?.[1] ?? "?"})`
               : `bad arguments for \`hookpack ${name}\``;
-      io.err(`hookpack: ${what}.\nhookpack: usage: ${command.usage} (\`hookpack ${name} --help\` lists the options)\n`);
+      io.err(`hookpack: ${what}.\nhookpack: usage: ${displayUsage(command.usage)} (\`hookpack ${name} --help\` lists the options)\n`);
       return 2;
     }
     io.err(`hookpack: internal error in \`${name}\`: ${(error as Error).stack ?? String(error)}\nhookpack: please report this with the output of \`hookpack --version\` and \`node --version\`.\n`);

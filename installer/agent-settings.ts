@@ -7,8 +7,8 @@
 import { createHash } from "node:crypto";
 import type { ConfigLayout, HookRegistration } from "../adapters/adapter.js";
 import { PREFILTER } from "../rules/secretlint.js";
-import { addFlatRegistrations, entryCommands, isOurEntry, removeFlatRegistrations } from "./flat-hooks.js";
-import { ourCommand, removeEntries, upsertEntries, type EntryKind } from "./hook-lists.js";
+import { addFlatRegistrations, isOurGroup, removeFlatRegistrations } from "./flat-hooks.js";
+import { removeEntries, upsertEntries, type EntryKind } from "./hook-lists.js";
 import { readJsonDocument } from "./json-edit.js";
 import { addTomlRegistrations, removeTomlRegistrations } from "./toml-hooks.js";
 
@@ -25,6 +25,9 @@ export interface Reversal {
   createdKeys: string[];
 }
 
+// Which groups are ours lives in flat-hooks.ts, so toml-hooks.ts needs nothing from this file (no import cycle).
+export { groupCommands, isOurGroup } from "./flat-hooks.js";
+
 export const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 type Group = { matcher?: string; hooks: Array<{ name?: string; type: string; command: string; timeout?: number }> };
@@ -32,23 +35,6 @@ type Group = { matcher?: string; hooks: Array<{ name?: string; type: string; com
 function desiredGroup(reg: HookRegistration, command: string): Group {
   const hook = { ...(reg.name !== undefined ? { name: reg.name } : {}), type: "command", command, timeout: reg.timeout };
   return reg.matcher === undefined ? { hooks: [hook] } : { matcher: reg.matcher, hooks: [hook] };
-}
-
-/** A group is ours when every hook in it runs `hookpack … hook <agent>` (a flat entry: its own command). */
-export function isOurGroup(group: unknown, agent: string): boolean {
-  if (entryCommands(group).length > 0) return isOurEntry(group, agent);
-  const hooks = (group as { hooks?: unknown } | null)?.hooks;
-  if (!Array.isArray(hooks) || hooks.length === 0) return false;
-  const ours = ourCommand(agent);
-  return hooks.every((h) => typeof (h as { command?: unknown }).command === "string" && ours.test((h as { command: string }).command));
-}
-
-/** The commands a group (or flat entry) runs. */
-export function groupCommands(group: unknown): string[] {
-  const flat = entryCommands(group);
-  if (flat.length > 0) return flat;
-  const hooks = (group as { hooks?: unknown } | null)?.hooks;
-  return Array.isArray(hooks) ? hooks.map((h) => (h as { command?: unknown }).command).filter((c): c is string => typeof c === "string") : [];
 }
 
 /** The settings text with our registrations present exactly once (and nothing else changed). */

@@ -21,6 +21,23 @@ export function isOurEntry(entry: unknown, agent: string): boolean {
   return commands.length > 0 && commands.every((c) => ours.test(c));
 }
 
+/** A group is ours when every hook in it runs `hookpack … hook <agent>` (a flat entry: its own command). */
+export function isOurGroup(group: unknown, agent: string): boolean {
+  if (entryCommands(group).length > 0) return isOurEntry(group, agent);
+  const hooks = (group as { hooks?: unknown } | null)?.hooks;
+  if (!Array.isArray(hooks) || hooks.length === 0) return false;
+  const ours = ourCommand(agent);
+  return hooks.every((h) => typeof (h as { command?: unknown }).command === "string" && ours.test((h as { command: string }).command));
+}
+
+/** The commands a group (or flat entry) runs. */
+export function groupCommands(group: unknown): string[] {
+  const flat = entryCommands(group);
+  if (flat.length > 0) return flat;
+  const hooks = (group as { hooks?: unknown } | null)?.hooks;
+  return Array.isArray(hooks) ? hooks.map((h) => (h as { command?: unknown }).command).filter((c): c is string => typeof c === "string") : [];
+}
+
 export function addFlatRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, command: string): { text: string; createdKeys: string[] } {
   if (!layout.entry) throw new Error(`flat-hooks-json layout without an entry builder (${file})`);
   const doc = readJsonDocument(text, file);

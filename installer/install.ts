@@ -1,4 +1,5 @@
 // `hookpack install` / `hookpack uninstall`: plan the file changes for each agent, then apply.
+import { AIDER } from "../adapters/aider.js";
 import { dirname, join, relative } from "node:path";
 import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
 import { addRegistrations, recordReversal, reverse, type Reversal } from "./agent-settings.js";
@@ -191,8 +192,8 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       copied.add(change.path);
     }
     plan.push(shellWrapperChange(ctx));
-    aiderCommand = `SHELL=${doubleQuote(shellWrapperPath(ctx))} aider`;
-    if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAgentIgnore(ctx.root, ".aiderignore", true, [".aider*", ...credentialIgnoreLines()]));
+    aiderCommand = AIDER.startCommand(doubleQuote(shellWrapperPath(ctx)));
+    if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAgentIgnore(ctx.root, AIDER.ignoreFile, true, [...AIDER.ignoreLines, ...credentialIgnoreLines()]));
   }
   if (options.scope !== "user") plan.push(planPolicyFile(ctx.root));
   const hygiene = planHygiene(options, ctx);
@@ -203,13 +204,9 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
   return { plan, notes, ...(aiderCommand ? { aiderCommand } : {}) };
 }
 
-/** What `install --agent aider` tells the user, one line each. */
+/** What `install --agent aider` tells the user, one line each (adapters/aider.ts). */
 export function aiderNotes(command: string): string[] {
-  return [
-    `Aider has no hooks, and hookpack writes no Aider config. Start it with hookpack-shell as its shell: ${command} …`,
-    "Aider then runs every /run, /test and suggested shell command as `hookpack-shell -c <cmd>`: literal secrets are refused, $secret:NAME references are brokered, and output is masked. It runs on the node that installed hookpack (no `node` on PATH needed).",
-    "hookpack-shell cannot ask for approval: give each secret aider may use \"approval\": \"auto\" and a \"commands\" list in hookpack.json. Aider reads files itself (/add, /read-only): .aiderignore now lists credential files (.env, keys, .netrc…) so Aider cannot add them; a file it was already given is not covered.",
-  ];
+  return AIDER.notes(command);
 }
 
 /** The folders a settings file at `rel` under `base` may have needed, innermost first (pruned only when empty). */
@@ -257,7 +254,7 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
       }
     }
   }
-  if (options.aider && options.ignoreFiles !== false) plan.push(...planAgentIgnore(ctx.root, ".aiderignore", false));
+  if (options.aider && options.ignoreFiles !== false) plan.push(...planAgentIgnore(ctx.root, AIDER.ignoreFile, false));
   if (options.ignoreFiles !== false && options.scope !== "user") {
     for (const adapter of options.adapters) if (adapter.config.ignoreFile) plan.push(...planAgentIgnore(ctx.root, adapter.config.ignoreFile, false));
   }

@@ -95,3 +95,99 @@ function applyOne(change: FileChange): void {
   const mode = change.mode ?? modeOf(change.path);
   writeFileAtomic(change.path, change.after, mode ?? 0o644, { dir: "plain", exactMode: mode !== undefined });
 }
+
+// ---- --dry-run: the diff of each file a plan would change ------------------------------------------
+
+/** Longest file (in lines) whose diff is computed; past it the change is described, not shown. */
+const DIFF_MAX_LINES = 4000;
+const CONTEXT = 2;
+
+/** A unified diff (`--- a/…`, `+++ b/…`, `@@` hunks with 2 lines of context) of one change. */
+export function unifiedDiff(change: FileChange, label: string): string {
+  const a = change.before === null ? [] : splitLines(change.before);
+  const b = change.after === null ? [] : splitLines(change.after);
+  const head = `--- ${change.before === null ? "/dev/null" : `a/${label}`}\n+++ ${change.after === null ? "/dev/null" : `b/${label}`}\n`;
+  if (a.length > DIFF_MAX_LINES || b.length > DIFF_MAX_LINES) return `${head}@@ (${a.length} → ${b.length} lines: too long to show) @@\n`;
+  // Common prefix and suffix first (the usual edit touches one region), then an LCS on the middle.
+  let pre = 0;
+  while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
+  let suf = 0;
+  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  const am = a.slice(pre, a.length - suf);
+  const bm = b.slice(pre, b.length - suf);
+  const ops: Array<[" " | "-" | "+", string]> = a.slice(0, pre).map((l) => [" ", l]);
+  const n = am.length;
+  const m = bm.length;
+  const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
+  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = am[i] === bm[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  let i = 0;
+  let j = 0;
+  while (i < n || j < m) {
+    if (i < n && j < m && am[i] === bm[j]) {
+      ops.push([" ", am[i]!]);
+      i++;
+      j++;
+    } else if (j < m && (i === n || lcs[i]![j + 1]! >= lcs[i + 1]![j]!)) ops.push(["+", bm[j++]!]);
+    else ops.push(["-", am[i++]!]);
+  }
+  for (const l of a.slice(a.length - suf)) ops.push([" ", l]);
+  // Hunks: changed lines with CONTEXT lines around them.
+  const out: string[] = [];
+  let k = 0;
+  while (k < ops.length) {
+    while (k < ops.length && ops[k]![0] === " ") k++;
+    if (k >= ops.length) break;
+    const start = Math.max(0, k - CONTEXT);
+    let end = k;
+    for (;;) {
+      while (end < ops.length && ops[end]![0] !== " ") end++;
+      let next = end;
+      while (next < ops.length && ops[next]![0] === " ") next++;
+      if (next < ops.length && next - end <= CONTEXT * 2) end = next;
+      else break;
+    }
+    end = Math.min(ops.length, end + CONTEXT);
+    // Line numbers of the hunk's first line in each file.
+    let aLine = 1;
+    let bLine = 1;
+    for (let x = 0; x < start; x++) {
+      if (ops[x]![0] !== "+") aLine++;
+      if (ops[x]![0] !== "-") bLine++;
+    }
+    const slice = ops.slice(start, end);
+    const aCount = slice.filter((o) => o[0] !== "+").length;
+    const bCount = slice.filter((o) => o[0] !== "-").length;
+    out.push(`@@ -${aCount === 0 ? aLine - 1 : aLine},${aCount} +${bCount === 0 ? bLine - 1 : bLine},${bCount} @@`);
+    for (const [op, line] of slice) out.push(`${op}${line}`);
+    k = end;
+  }
+  return `${head}${out.join("\n")}\n`;
+}
+
+function splitLines(text: string): string[] {
+  const lines = text.split("\n");
+  if (lines[lines.length - 1] === "") lines.pop();
+  return lines;
+}
+
+/**
+ * `--dry-run`'s diffs: one unified diff per file the plan would change (the hook runtime's
+ * bundles are listed, not shown). A file the user already has may hold secrets (an allow-list
+ * with an inline token): every detected value in the diff is replaced by its label first.
+ */
+export async function planDiff(changes: Plan, root: string, label: (path: string) => string = (p) => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p)): Promise<string> {
+  // The runtime bundles and hookpack's own undo record are listed by the report, not diffed.
+  const shown = changes.filter((c) => !c.summary.startsWith("copy the hook runtime") && !c.path.endsWith("/installs.json") && c.before !== c.after);
+  if (shown.length === 0) return "";
+  const text = shown.map((c) => unifiedDiff(c, label(c.path))).join("");
+  const { secretScanner, describeFinding } = await import("../rules/secretlint.js");
+  const found = await secretScanner.scan(text, "dry-run.diff");
+  let masked = "";
+  let at = 0;
+  for (const f of [...found].sort((x, y) => x.start - y.start)) {
+    if (f.start < at) continue;
+    masked += `${text.slice(at, f.start)}[REDACTED:${describeFinding(f)}]`;
+    at = f.end;
+  }
+  return `hookpack: the changes, as a diff (nothing was written):\n${masked}${text.slice(at)}`;
+}

@@ -330,10 +330,15 @@ export function profileAnchors(texts: string[]): unknown {
 export function hiddenViews(text: string): string[] {
   const views = new Set<string>();
   const invisible = text.replace(/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f/g, "");
+  // String + string is glued (`"gh" + "p_…"` hides a token); string + expression is code
+  // (`"Bearer " + process.argv[2]`): the expression is no value, so the reading breaks there
+  // instead of reading `Bearer +process.argv` as a header credential.
   const unquote = (t: string) =>
     t
       .replace(/\\\r?\n/g, "")
       .replace(/["'`][ \t]*\+[ \t]*["'`]/g, "")
+      .replace(/(["'`])[ \t]*\+[ \t]*(?=[A-Za-z_$([{!~+-])/g, "$1\n")
+      .replace(/([A-Za-z0-9_$)\]}])[ \t]*\+[ \t]*(?=["'`])/g, "$1\n")
       .replace(/["'`]/g, "")
       .replace(/\\(?=[A-Za-z0-9_])/g, "");
   views.add(invisible);

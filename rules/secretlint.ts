@@ -42,10 +42,24 @@ const confirmers: Array<RegExp | undefined> = [];
  * literal's full shape checked at its hit, one small regex for the rest, and the keyword rules'
  * keywords only where a value is assigned.
  */
+/** Which ASCII characters a text holds: a literal whose first character is absent is skipped. */
+const present = new Uint8Array(128);
+
 function mayContain(text: string): boolean {
   if (REST.test(text)) return true;
+  // Short texts (tool fields, environment values): mark the characters they hold, then look up
+  // only the literals that can start there (most of the ~250 indexOf calls are skipped).
+  const short = text.length <= 512;
+  if (short) {
+    present.fill(0);
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c < 128) present[c] = 1;
+    }
+  }
   for (let i = 0; i < PREFILTER_LITERALS.length; i++) {
     const [literal, shape] = PREFILTER_LITERALS[i]!;
+    if (short && present[literal.charCodeAt(0)] === 0) continue;
     let at = text.indexOf(literal);
     if (at === -1) continue;
     if (shape === "") return true;

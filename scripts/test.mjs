@@ -18,8 +18,7 @@ console.log(
     "hookpack: npm test runs every test. Before that it installs, once, what the tests need:",
     `hookpack:   - the pinned agent clients (Claude Code, Codex, Gemini, Copilot, Qwen Code with Node 22, OpenCode, Cline) into .cache/e2e/ from the npm registry: about 2.4 GB unpacked${have(".cache/e2e") ? " (present: only what is missing)" : ""}`,
     `hookpack:   - Node ${"22 and 24"} for the Node matrix into .cache/node-matrix/ (about 185 MB each unpacked; Node 22 is shared with .cache/e2e/node22 when the versions match)${process.env.HOOKPACK_NODE_MATRIX === "0" || process.argv.length > 2 ? " — skipped for this run" : ""}`,
-    `hookpack:   - as root on Debian/Ubuntu: gnome-keyring, dbus and libsecret-tools with apt-get, for the real-keychain test${process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1" ? " — skipped (HOOKPACK_NO_SYSTEM_PACKAGES=1; that test then says it skipped)" : " (HOOKPACK_NO_SYSTEM_PACKAGES=1 skips it; that test then says it skipped)"}`,
-    "hookpack:   - as root on Debian/Ubuntu, only what is missing: postgresql (lease tests), bubblewrap and socat (sandbox tests), curl, git and python3-requests (injection-proxy tests); HOOKPACK_NO_SYSTEM_PACKAGES does not cover these yet",
+    `hookpack:   - as root on Debian/Ubuntu with apt-get, only what is missing: gnome-keyring, dbus and libsecret-tools (real-keychain test), postgresql (lease tests), bubblewrap and socat (sandbox tests), curl, git and python3-requests (injection-proxy tests)${process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1" ? " — skipped (HOOKPACK_NO_SYSTEM_PACKAGES=1; those tests then skip and say so)" : " (HOOKPACK_NO_SYSTEM_PACKAGES=1 skips all of them; those tests then skip and say so)"}`,
   ].join("\n"),
 );
 run(process.execPath, ["scripts/build.mjs"]);

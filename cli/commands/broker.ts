@@ -13,6 +13,12 @@ export const broker: Command = {
   name: "broker",
   summary: "show or stop the per-user broker process (grants, injection proxy); it starts on demand",
   usage: USAGE,
+  options: [
+    ["status", "whether the broker runs: pid, version, socket, pending grants, injection sessions, idle time"],
+    ["stop", "stop it; pending grants and injection sessions are dropped (it starts again on demand)"],
+    ["--json", "machine output"],
+  ],
+  example: "hookpack broker status --format json",
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true, strict: true });
     const [verb, extra] = positionals;

@@ -155,7 +155,7 @@ export const checkPack: Command = {
     if (format === "json") {
       io.out(`${JSON.stringify({ version: 1, target: label, source: source.kind, files: result.files, entries: result.entries, bytes: result.bytes, findings, failed }, null, 2)}\n`);
     } else if (format === "sarif") {
-      io.out(toSarif(items, VERSION, "check-pack"));
+      io.out(toSarif(items, VERSION, "check-pack", source.kind === "dir" ? { root: source.dir } : {}));
     } else if (format === "github") {
       io.out(toGithub(items, "hookpack check-pack"));
       const errors = findings.filter((f) => f.severity === "error").length;

@@ -114,6 +114,7 @@ export const install: Command = {
     }
     if (options.dryRun) {
       report(io, ctx, changes, true);
+      io.out(await (await import("../../installer/plan.js")).planDiff(changes, ctx.root));
       for (const note of aider) io.out(`hookpack: ${note}\n`);
       return 0;
     }

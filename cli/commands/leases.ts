@@ -29,6 +29,8 @@ export const leases: Command = {
   name: "leases",
   summary: "list open leases: credentials minted for capabilities ($cap:NAME) and not yet revoked",
   usage: "hookpack leases [--json]",
+  options: [["--json", "machine output"]],
+  example: "hookpack leases --format json",
   async run(args, io) {
     const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, strict: true });
     const ctx = ctxOf(io);

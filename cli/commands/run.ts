@@ -27,6 +27,15 @@ export const run: Command = {
   name: "run",
   summary: "start an agent without the secrets its environment inherited (names are reported, values never)",
   usage: USAGE,
+  options: [
+    ["--keep NAME", "keep this inherited variable although it looks like a secret (repeatable; e.g. the agent's own API key)"],
+    ["--import", "store the removed variables' values first (asked for), so the agent can use them as $secret:NAME"],
+    ["--relay", "send the agent's model requests through a local relay that replaces secrets before they leave"],
+    ["--upstream URL", "with --relay: the model API the relay forwards to (default: the agent's usual one)"],
+    ["--upstream-ca FILE", "with --relay: a PEM CA file also trusted for the upstream server"],
+    ["-- <agent> [args…]", "the agent to start and its own arguments (required)"],
+  ],
+  example: "hookpack run --import -- claude",
   async run(args, io) {
     const dd = args.indexOf("--");
     if (dd === -1 || dd === args.length - 1) throw new HookpackError("USAGE", "hookpack: `run` needs `--` and the agent to start.", `usage: ${USAGE}`);

@@ -134,7 +134,7 @@ export const scan: Command = {
     if (format === "json") {
       io.out(`${JSON.stringify({ version: VERSION, fix: values.fix, files: result.files, findings: result.findings, fixedFiles: result.fixedFiles, problems: result.problems, skipped: result.skipped }, null, 2)}\n`);
     } else if (format === "sarif") {
-      io.out(toSarif(stateReportItems(result, values.fix), VERSION, values.state ? "state" : "scan"));
+      io.out(toSarif(stateReportItems(result, values.fix), VERSION, values.state ? "state" : "scan", { root: projectRoot(io) }));
     } else {
       io.out(textReport(result, values.fix, values.state));
     }

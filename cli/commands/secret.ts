@@ -16,11 +16,34 @@ import { passphrasePrompt, readSecretValue } from "./secret-prompt.js";
 
 const USAGE = [
   "hookpack secret set NAME [--env VAR | --op op://vault/item/field | --keychain SERVICE/ACCOUNT | --exec [--timeout SEC] -- cmd args…] [--no-check]",
-  "  hookpack secret list [--json]",
+  "  hookpack secret list [--format text|json]",
   "  hookpack secret rm NAME",
   "  hookpack secret import <dotenv-file> [--dry-run] [--overwrite]",
   "  hookpack secret import --env NAME… [--dry-run] [--overwrite]",
 ].join("\n");
+
+/**
+ * What each value looks like, from hookpack's detector records: its label and the record's
+ * suggested `$secret:` name, when that differs from the name it is imported under (`TOKEN=ghp_…`
+ * → GITHUB_TOKEN; an AWS access key id → AWS_ACCESS_KEY_ID). Never prints the value.
+ */
+async function recordSuggestions(items: ReadonlyArray<{ key: string; name: string; value: string }>): Promise<string[]> {
+  const { secretScanner, describeFinding, suggestName, deniable } = await import("../../rules/secretlint.js");
+  const lines: string[] = [];
+  for (const { key, name, value } of items) {
+    // The value alone, then as an assignment (keyword rules such as AWS's secret key need the name).
+    let found = (await secretScanner.scan(value, ".env")).find((f) => f.start === 0 && f.end === value.length && deniable(f));
+    if (!found) {
+      const line = `${key}=${value}`;
+      found = (await secretScanner.scan(line, ".env")).find((f) => f.start === key.length + 1 && f.end === line.length && deniable(f));
+    }
+    if (!found) continue;
+    const suggested = suggestName(found);
+    if (suggested === name) continue;
+    lines.push(`hookpack: ${key} looks like a ${describeFinding(found)}; hookpack's suggested name for it is ${suggested} (it is imported as ${name}: rename the key first to store it as ${suggested}).\n`);
+  }
+  return lines;
+}
 
 function storeContext(io: Io): StoreContext {
   return { home: hookpackHome(io), env: io.env, askPassphrase: passphrasePrompt };
@@ -127,7 +150,10 @@ function nextSteps(name: string, io: Io): string {
 }
 
 async function list(args: string[], io: Io): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false } }, strict: true, allowPositionals: false });
+  const { values } = parseArgs({ args, options: { json: { type: "boolean", default: false }, format: { type: "string" } }, strict: true, allowPositionals: false });
+  // One spelling of machine output: `--format json`, with `--json` as its alias.
+  if (values.format !== undefined && values.format !== "json" && values.format !== "text") throw new HookpackError("USAGE", `hookpack: unknown format "${values.format}" for \`hookpack secret list\`; expected text or json.`, "usage: hookpack secret list [--format text|json]");
+  if (values.format === "json") values.json = true;
   const ctx = storeContext(io);
   const store = await openStore(ctx);
   const rows = store?.list() ?? [];
@@ -181,6 +207,7 @@ export async function importEnv(names: string[], values: { "dry-run"?: boolean; 
   if (clash.length > 0) throw new HookpackError("USAGE", `hookpack: ${clash.join(", ")} already ${clash.length === 1 ? "exists" : "exist"} in the store; nothing was imported.`, "add --overwrite to replace them.");
   const verb = values["dry-run"] ? "would " : "";
   for (const n of names) io.out(`hookpack: ${verb}import the value of $${n} into the store as ${n}\n`);
+  for (const line of await recordSuggestions(names.map((n) => ({ key: n, name: n, value: io.env[n]! })))) io.out(line);
   if (values["dry-run"]) return 0;
   const { created } = await updateStore(ctx, (st) => {
     const now = new Date().toISOString();
@@ -223,6 +250,7 @@ async function importFile(args: string[], io: Io): Promise<number> {
     else io.out(`hookpack: ${verb}skip ${s.key} (line ${s.line}): ${s.reason}\n`);
   }
   const todo = plan.steps.filter((s) => s.action === "import");
+  for (const line of await recordSuggestions(todo.map((s) => ({ key: s.key, name: s.name, value: s.value! })))) io.out(line);
   if (todo.length === 0) {
     // Importing a file again is a no-op, not a failure: it already holds references.
     if (plan.steps.some((st) => st.reason === "already a reference")) {
@@ -252,7 +280,7 @@ export const secret: Command = {
     ["set NAME", "store a value from stdin or a hidden prompt (never argv); says if it replaced one"],
     ["set NAME --env VAR", "store a reference to $VAR (read at each use), not its value"],
     ["set NAME --op op://v/i/f", "a 1Password reference (or --keychain SVC/ACCT, --exec -- cmd …)"],
-    ["list [--json]", "names, sources, dates and revoked marks; never values"],
+    ["list [--format text|json]", "names, sources, dates and revoked marks; never values (--json is the same as --format json)"],
     ["rm NAME", "remove a secret"],
     ["import FILE [--dry-run]", "move a dotenv file's values into the store, leaving references"],
   ],

@@ -22,7 +22,7 @@ const ident = (id: string, label: string, len: number, sig: string, name: string
     docs: "https://github.com/microsoft/security-utilities",
   });
 const rules: DetectorRule[] = [
-  token({ id: "azure-ad-client-secret", provider: "Azure", label: "Azure Entra ID client secret", parts: ["", { cls: "A-Za-z0-9_~.-", min: 3, random: false }, { cls: "0-9", min: 1, random: false }, "Q~", { cls: "A-Za-z0-9_~.-", min: 31, max: 34 }], anchor: "Q~", back: 4, before: "A-Za-z0-9_~.-", after: "A-Za-z0-9_~.-", severity: "critical", secretName: "AZURE_CLIENT_SECRET", rotate: AD, docs: "https://learn.microsoft.com/en-us/entra/identity-platform/how-to-add-credentials" }),
+  token({ id: "azure-ad-client-secret", provider: "Azure", label: "Azure Entra ID client secret", parts: ["", { cls: "A-Za-z0-9_~.-", min: 3, random: false }, { cls: "0-9", min: 1, random: false }, "Q~", { cls: "A-Za-z0-9_~.-", min: 31, max: 34 }], anchor: "Q~", back: 4, before: "A-Za-z0-9_~.-", after: "A-Za-z0-9_~.-", validator: "azure-client-secret", severity: "critical", secretName: "AZURE_CLIENT_SECRET", rotate: AD, docs: "https://learn.microsoft.com/en-us/entra/identity-platform/how-to-add-credentials" }),
   ident("azure-storage-key", "Azure Storage account key (identifiable)", 86, "+ASt", "AZURE_STORAGE_KEY", 6),
   ident("azure-cosmosdb-key", "Azure Cosmos DB key (identifiable)", 86, "ACDb", "AZURE_COSMOS_KEY", 6),
   ident("azure-batch-key", "Azure Batch key (identifiable)", 86, "+ABa", "AZURE_BATCH_KEY", 6),
@@ -43,5 +43,7 @@ const rules: DetectorRule[] = [
 const cs = rules.find((r) => r.id === "azure-storage-connection-string")!;
 cs.regex = String.raw`AccountKey=(?<secret>(?<body>[A-Za-z0-9+/]{86})==)`;
 cs.shape = [{ cls: "A-Za-z0-9+/", min: 86 }, "=="];
+// A storage account key is 64 random bytes: 86 base64 characters, `==`, canonical padding.
+cs.validator = "base64-bytes";
 cs.examples = ["DefaultEndpointsProtocol=https;AccountName=demo;AccountKey={token};EndpointSuffix=core.windows.net", 'AZURE_STORAGE_CONNECTION_STRING="AccountName=x;AccountKey={token}"'];
 export default rules;

@@ -33,6 +33,7 @@ const rules: DetectorRule[] = [
     provider: "GitHub",
     label: "GitHub fine-grained personal access token",
     parts: ["github_pat_", { cls: B62, min: 22 }, "_", { cls: B62, min: 59 }],
+    validator: "github-fine-grained",
     severity: "critical",
     secretName: "GITHUB_TOKEN",
     rotate: ROTATE,

@@ -1,5 +1,8 @@
 // GitLab token prefixes (docs.gitlab.com/ee/security/tokens/#token-prefixes). Routable tokens
-// (GitLab 17.x+) end in `.` + base36 with a CRC32; the exact input is not verified, so no validator.
+// (GitLab 17.x+): `glpat-<base64url payload>.<length, 2 base36><CRC32, 7 base36>`, the CRC over
+// everything before it, prefix included (GitLab's generator Authn::TokenField::Generator::RoutableToken);
+// a failed check grades the finding weak (not verified against issued tokens here).
+import { gitlabRoutableChecksum } from "./validators.js";
 import { token } from "./define.js";
 import type { DetectorRule } from "./types.js";
 
@@ -12,6 +15,15 @@ const DOCS = "https://docs.gitlab.com/ee/security/tokens/#token-prefixes";
 const kind = (id: string, prefix: string, label: string, min = 20, max = 20, name = "GITLAB_TOKEN"): DetectorRule =>
   token({ id, provider: "GitLab", label, parts: [prefix, { cls: T, min, max }], severity: "critical", secretName: name, rotate: ROTATE, docs: DOCS, after: "A-Za-z0-9_." });
 
+/** A routable PAT as GitLab builds it: routing lines, 16 random bytes, their count, base64url, length, CRC. */
+export function routableSample(rand: () => number, prefix = "glpat-"): string {
+  const id = () => Math.floor(rand() * 36 ** 5).toString(36);
+  const random = Buffer.from(Array.from({ length: 16 }, () => Math.floor(rand() * 256)));
+  const payload = Buffer.concat([Buffer.from(`c:1\no:${id()}\nu:${id()}`, "latin1"), random, Buffer.from([16])]).toString("base64url");
+  const head = `${prefix}${payload}.${payload.length.toString(36).padStart(2, "0")}`;
+  return head + gitlabRoutableChecksum(head);
+}
+
 const rules: DetectorRule[] = [
   kind("gitlab-pat", "glpat-", "GitLab personal access token"),
   token({
@@ -19,6 +31,7 @@ const rules: DetectorRule[] = [
     provider: "GitLab",
     label: "GitLab personal access token (routable)",
     parts: ["glpat-", { cls: T, min: 27, max: 300 }, ".", { cls: "0-9a-z", min: 2, random: false }, { cls: "0-9a-z", min: 7, random: false }],
+    validator: "gitlab-routable-crc32",
     severity: "critical",
     secretName: "GITLAB_TOKEN",
     rotate: ROTATE,
@@ -37,4 +50,5 @@ const rules: DetectorRule[] = [
   token({ id: "gitlab-runner-registration-token", provider: "GitLab", label: "GitLab runner registration token (legacy)", parts: ["GR1348941", { cls: T, min: 20 }], severity: "high", secretName: "GITLAB_RUNNER_TOKEN", rotate: ROTATE, docs: DOCS }),
   token({ id: "gitlab-session-cookie", provider: "GitLab", label: "GitLab session cookie", parts: ["_gitlab_session=", { cls: "0-9a-z", min: 32 }], before: "", severity: "high", secretName: "GITLAB_SESSION", rotate: { steps: "GitLab: sign out of every session at User settings → Active sessions." }, docs: DOCS }),
 ];
+rules.find((r) => r.id === "gitlab-pat-routable")!.sample = (rand) => routableSample(rand);
 export default rules;

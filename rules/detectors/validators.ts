@@ -46,6 +46,56 @@ export function grafanaChecksum(head: string): string {
 /** Atlassian API token checksum: CRC32 of everything before the last 8 chars, big-endian hex. */
 export const atlassianChecksum = (head: string): string => crc32(head).toString(16).padStart(8, "0");
 
+/**
+ * GitLab routable tokens (GitLab's own generator, `Authn::TokenField::Generator::RoutableToken`):
+ * `<prefix><base64url payload>.<payload length, 2 base36><CRC32 of everything before, 7 base36>`;
+ * the payload is `key:value` routing lines (keys c g o p u), 16 random bytes and a byte 16.
+ */
+export function gitlabRoutableChecksum(head: string): string {
+  return crc32(head).toString(36).padStart(7, "0");
+}
+function gitlabRoutable(token: string): boolean {
+  const dot = token.lastIndexOf(".");
+  if (dot === -1 || token.length - dot - 1 !== 9) return false;
+  const payload = token.slice(token.indexOf("-") + 1, dot);
+  const len = token.slice(dot + 1, dot + 3);
+  if (parseInt(len, 36) !== payload.length) return false;
+  if (gitlabRoutableChecksum(token.slice(0, dot + 3)) !== token.slice(dot + 3)) return false;
+  const bytes = Buffer.from(payload.replace(/-/g, "+").replace(/_/g, "/"), "base64");
+  if (bytes.length < 18 || bytes[bytes.length - 1] !== 16) return false;
+  const routing = bytes.subarray(0, bytes.length - 17).toString("latin1");
+  return /^[cgopu]:[0-9a-z_-]{1,40}(?:\n[cgopu]:[0-9a-z_-]{1,40})*$/.test(routing);
+}
+
+/**
+ * GitHub fine-grained PAT structure (GitHub documents the `github_pat_` prefix; the body is a
+ * 22-character id part and a 59-character secret part, both base62, joined by `_`). No checksum
+ * is asserted: the sources disagree on it (detection.md §2.1).
+ */
+function githubFineGrained(token: string): boolean {
+  const m = /^github_pat_([0-9A-Za-z]{22})_([0-9A-Za-z]{59})$/.exec(token);
+  if (!m) return false;
+  // Two random parts: neither may be one repeated character, and they are not the same text.
+  return !/^(.)\1+$/.test(m[1]!) && !/^(.)\1+$/.test(m[2]!) && !m[2]!.startsWith(m[1]!);
+}
+
+/**
+ * A base64 key of a known byte length (Azure storage account keys: 64 bytes = 86 chars + `==`;
+ * 32-byte keys: 43 + `=`): canonical padding, so the last character before `=` carries zero bits.
+ */
+function base64Bytes(secret: string): boolean | undefined {
+  const m = /^([A-Za-z0-9+/]+)(={1,2})$/.exec(secret);
+  if (!m) return undefined;
+  const last = m[1]!.at(-1)!;
+  return m[2] === "==" ? "AQgw".includes(last) : "AEIMQUYcgkosw048".includes(last);
+}
+
+/**
+ * Entra ID client secrets (Microsoft's security-utilities, AadClientAppIdentifiableCredentials):
+ * 3 characters, a version digit and `Q~`, then 31 characters for version 7 or 34 for version 8.
+ */
+const AZURE_CLIENT_SECRET = /^[A-Za-z0-9_~.-]{3}(?:7Q~[A-Za-z0-9_~.-]{31}|8Q~[A-Za-z0-9_~.-]{34})$/;
+
 const BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l";
 function bech32Polymod(values: number[]): number {
   const G = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
@@ -129,6 +179,14 @@ export function validate(name: ValidatorName, secret: string): boolean | undefin
     }
     case "atlassian-crc32":
       return atlassianChecksum(secret.slice(0, -8)) === secret.slice(-8).toLowerCase();
+    case "gitlab-routable-crc32":
+      return gitlabRoutable(secret);
+    case "github-fine-grained":
+      return githubFineGrained(secret);
+    case "base64-bytes":
+      return base64Bytes(secret);
+    case "azure-client-secret":
+      return AZURE_CLIENT_SECRET.test(secret);
     case "jwt":
       return jwt(secret);
     case "base64-json": {

@@ -5,10 +5,19 @@ import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startFakeVault, type FakeVault, type FakeVaultOptions } from "../helpers/fake-vault.js";
-import { startPostgres, type Postgres } from "../helpers/postgres.js";
+import { POSTGRES_SKIP, startPostgres, type Postgres } from "../helpers/postgres.js";
 import { BIN, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
 
 export { BIN, readAudit, run };
+
+/**
+ * For a lease test file: beforeAll starts nothing and every test skips with the reason when
+ * PostgreSQL is missing on purpose (HOOKPACK_NO_SYSTEM_PACKAGES=1), never a silent pass.
+ */
+export { POSTGRES_SKIP };
+export function skipWithoutPostgres(ctx: { skip: (note?: string) => never }): void {
+  if (POSTGRES_SKIP) ctx.skip(POSTGRES_SKIP);
+}
 
 export interface World {
   pg: Postgres;

@@ -6,16 +6,18 @@
 import { generateKeyPairSync, createSign } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { assertBuilt, waitFor } from "./helpers.js";
-import { leaseEntries, project, readAudit, roleExists, run, startWorld, type Project, type World } from "./lease-fixture.js";
+import { leaseEntries, project, readAudit, roleExists, run, startWorld, type Project, type World, POSTGRES_SKIP, skipWithoutPostgres } from "./lease-fixture.js";
 
 let world: World;
 let p: Project | undefined;
 beforeAll(async () => {
   assertBuilt();
+  if (POSTGRES_SKIP) return;
   world = await startWorld();
 }, 120_000);
+beforeEach((ctx) => skipWithoutPostgres(ctx));
 afterAll(async () => world?.close());
 afterEach(() => {
   p?.sb.cleanup();

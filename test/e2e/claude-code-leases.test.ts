@@ -6,8 +6,8 @@
 // audit log pairs issue and revoke by lease id; no request to the model holds the credential.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { roleExists, startWorld, type World } from "../broker/lease-fixture.js";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { roleExists, startWorld, type World, POSTGRES_SKIP, skipWithoutPostgres } from "../broker/lease-fixture.js";
 import { startFakeAnthropic } from "./fake-anthropic.js";
 import { describeRun, runClaude, toolResults, toolResultText } from "./helpers.js";
 import { CLAUDE_ARGS, expectNoRequestCarries, installForClaude, storeSecret, useE2e, writePolicy } from "./harness.js";
@@ -17,8 +17,10 @@ const e2e = useE2e("claude-code");
 
 let world: World;
 beforeAll(async () => {
+  if (POSTGRES_SKIP) return;
   world = await startWorld();
 }, 120_000);
+beforeEach((ctx) => skipWithoutPostgres(ctx));
 afterAll(async () => world?.close());
 
 /** An MCP stdio server with one tool, `approve`: Claude Code's --permission-prompt-tool. It allows, and logs what it was asked. */

@@ -53,7 +53,7 @@ const copilot = defineAgent({
   configure: () => void mkdirSync(pkgCache, { recursive: true }),
   checkInstall: (sb) => {
     const hooks = (JSON.parse(readFileSync(join(sb.project, ".github", "hooks", "hookpack.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-    expect(Object.keys(hooks).sort()).toEqual(["postToolUse", "preToolUse", "userPromptSubmitted"]);
+    expect(Object.keys(hooks).sort()).toEqual(["postToolUse", "postToolUseFailure", "preToolUse", "sessionStart", "userPromptSubmitted"]);
   },
   run: ({ client, sb, env, opts }) => run(client.bin, ["-p", opts.prompt ?? "run the step", "--allow-all-tools"], { cwd: sb.project, env, timeoutMs: 90_000 }),
   toolOutputs,

@@ -55,7 +55,7 @@ const qwen = defineAgent({
   },
   checkInstall: (sb) => {
     const settings = JSON.parse(readFileSync(join(sb.project, ".qwen", "settings.json"), "utf8")) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["PostToolUse", "PostToolUseFailure", "PreToolUse", "SessionEnd", "UserPromptSubmit"]);
+    expect(Object.keys(settings.hooks).sort()).toEqual(["PostToolUse", "PostToolUseFailure", "PreToolUse", "SessionEnd", "SessionStart", "UserPromptSubmit"]);
     // The hooks run with this machine's node, not the Node 22 that runs the client.
     expect(settings.hooks.PreToolUse![0]!.hooks[0]!.command).toContain(JSON.stringify(process.execPath));
   },

@@ -138,6 +138,18 @@ export function fakeFor(rule: DetectorRule, seed = 1): string {
     case "atlassian-crc32":
       t = t.slice(0, -8) + atlassianChecksum(t.slice(0, -8)).toUpperCase();
       break;
+    case "azure-client-secret": {
+      // Version 8: 3 characters, `8Q~`, 34 characters (version 7 has 31).
+      const at = t.indexOf("Q~");
+      t = `${t.slice(0, at - 1)}8Q~${(t.slice(at + 2) + t.slice(0, at - 1).repeat(12)).slice(0, 34)}`;
+      break;
+    }
+    case "base64-bytes": {
+      // Canonical padding: the character before `==` carries only zero bits.
+      const at = t.lastIndexOf("==");
+      if (at > 0) t = `${t.slice(0, at - 1)}${"AQgw"[t.charCodeAt(at - 1) % 4]}${t.slice(at)}`;
+      break;
+    }
     case "bech32": {
       const hrp = "AGE-SECRET-KEY-";
       const data = t.slice(hrp.length + 1, -6);

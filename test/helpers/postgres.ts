@@ -22,13 +22,23 @@ export interface Postgres {
 
 /** The directory holding initdb/pg_ctl/postgres, or a reason why there is none. */
 export function postgresBin(): { dir: string } | { missing: string } {
-  const base = "/usr/lib/postgresql";
+  const base = process.env.HOOKPACK_TEST_PG_BASE ?? "/usr/lib/postgresql";
   if (existsSync(base)) {
     const versions = readdirSync(base).filter((v) => existsSync(join(base, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
     if (versions[0]) return { dir: join(base, versions[0], "bin") };
   }
   return { missing: "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (install the Debian package `postgresql`: `node scripts/setup-backends.mjs`)" };
 }
+
+/**
+ * Why the PostgreSQL tests skip, or undefined: only when the server is missing because the set-up
+ * was told to install nothing (HOOKPACK_NO_SYSTEM_PACKAGES=1). A server missing otherwise fails
+ * those tests with its reason (the set-up should have installed it).
+ */
+export const POSTGRES_SKIP: string | undefined = (() => {
+  const bin = postgresBin();
+  return "missing" in bin && process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1" ? `skipped: HOOKPACK_NO_SYSTEM_PACKAGES=1 and ${bin.missing}` : undefined;
+})();
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

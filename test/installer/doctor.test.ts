@@ -127,7 +127,9 @@ describe("hookpack doctor", () => {
     writeFileSync(script, "process.stderr.write('boom\\n'); process.exit(3);\n");
     const { report } = await doctor();
     const run = find(report, "hook-runs", "fail")[0]!;
-    expect(run.message).toContain("exit 3: boom");
+    // The agent's own reading of the exit code, then the hook's first stderr line (wording changed with per-agent probes).
+    expect(run.message).toContain("exit 3: Claude Code shows a hook error");
+    expect(run.message).toContain("(boom)");
     expect(find(report, "runtime", "warn")).toHaveLength(1);
   });
 

@@ -3,15 +3,17 @@
 // Each family counts contained / attempts; every attempt must be contained.
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { assertBuilt, waitFor } from "../broker/helpers.js";
-import { project, roleExists, startWorld, type Project, type World } from "../broker/lease-fixture.js";
+import { project, roleExists, startWorld, type Project, type World, POSTGRES_SKIP, skipWithoutPostgres } from "../broker/lease-fixture.js";
 
 let world: World;
 beforeAll(async () => {
   assertBuilt();
+  if (POSTGRES_SKIP) return;
   world = await startWorld();
 }, 120_000);
+beforeEach((ctx) => skipWithoutPostgres(ctx));
 afterAll(async () => world?.close());
 
 const tally: Record<string, { attempts: number; contained: number }> = {};
