@@ -171,8 +171,12 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") return jsonResponse({ permissionDecision: "deny", permissionDecisionReason: decision.reason });
     const out: Record<string, unknown> = {};
-    if (decision.permission !== "default") out.permissionDecision = decision.permission;
-    if (decision.reason && decision.permission !== "default") out.permissionDecisionReason = decision.reason;
+    // Copilot CLI judges the rewritten call by its own path rules, and the broker lives outside
+    // the project (the runtime under HOOKPACK_HOME): without "allow" it asks (denied headless).
+    // So a rewrite keeps "allow" here, like Codex; README says this agent's decision is upgraded.
+    const permission = decision.patch?.command !== undefined && decision.permission === "default" ? "allow" : decision.permission;
+    if (permission !== "default") out.permissionDecision = permission;
+    if (decision.reason && permission !== "default") out.permissionDecisionReason = decision.reason;
     if (decision.patch?.command !== undefined) {
       // modifiedArgs replaces the arguments: send them all.
       let args: Record<string, unknown> = {};

@@ -19,8 +19,8 @@
 //   node bench/run.mjs [--rounds 30] [--no-peers] [--only-hook] [--filter REGEX] [--readme]
 // Plain node; needs `npm run build` first (npm run bench does it). Asserts nothing.
 import { spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -116,7 +116,11 @@ const withValue = (bytes, value) => `${log(bytes - value.length - 5)}KEY=${value
 // A project whose policy lets printf receive BENCH_SECRET_0 without a prompt.
 const project = join(sandbox, "project");
 mkdirSync(join(project, ".git"), { recursive: true });
-writeFileSync(join(project, "hookpack.json"), JSON.stringify({ version: 1, secrets: { BENCH_SECRET_0: { provider: "store", commands: ["printf"], approval: "auto" } } }));
+const policyText = JSON.stringify({ version: 1, secrets: { BENCH_SECRET_0: { provider: "store", commands: ["printf"], approval: "auto" } } });
+writeFileSync(join(project, "hookpack.json"), policyText);
+// The policy applies once approved (`hookpack policy approve`, which needs a terminal): recorded the same way here, in every home.
+const approval = JSON.stringify({ [realpathSync(project)]: { sha256: createHash("sha256").update(policyText).digest("hex"), approvedAt: new Date().toISOString(), text: policyText } });
+for (const h of homes) writeFileSync(join(h, "policy-approvals.json"), approval);
 const allowInput = pre({ command: "ls -la src", description: "List source files" });
 const allowFile = join(sandbox, "allow.json");
 writeFileSync(allowFile, allowInput);

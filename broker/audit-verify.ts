@@ -3,8 +3,8 @@
 // tail against the head anchor. A problem names the entry where it starts, so "which entry was
 // edited, removed, reordered or forged" and "was the tail cut off" each have one answer.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { basename } from "node:path";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { basename, join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { auditDir, auditFiles, auditHeadPath, auditKeyPath, GENESIS, keyId, legacyAuditPath, readAuditKey, readHead, type AuditRecord } from "./audit.js";
 
@@ -19,7 +19,9 @@ export type AuditProblemKind =
   | "anchor-missing"
   | "anchor-invalid"
   | "key-missing"
-  | "key-unreadable";
+  | "key-unreadable"
+  /** No log (and no anchor), while other state under HOOKPACK_HOME shows hookpack was used. */
+  | "log-missing";
 
 export interface AuditProblem {
   kind: AuditProblemKind;
@@ -77,6 +79,23 @@ interface Line {
 }
 
 const range = (a: number, b: number) => (a === b ? `#${a}` : `#${a}–#${b}`);
+
+/** What, besides the log, shows that hookpack recorded activity in `home` (undefined: nothing). */
+function otherActivity(home: string): string | undefined {
+  // Grants live only in the broker's memory; what a redeemed grant or a capability leaves on disk
+  // (a session approval, a lease record) was audited when it happened.
+  const approvals = join(home, "grants", "approvals.json");
+  if (existsSync(approvals)) return `the session approvals ${approvals}`;
+  try {
+    const leases = readdirSync(join(home, "leases")).filter((e) => e.endsWith(".json"));
+    if (leases.length > 0) return `${join(home, "leases")} (${leases.length} lease record${leases.length === 1 ? "" : "s"})`;
+  } catch {
+    // no leases directory
+  }
+  // The audit key is made by the first append.
+  if (existsSync(auditKeyPath(home))) return `the audit key ${auditKeyPath(home)}`;
+  return undefined;
+}
 
 /** Reads every file of the log and verifies it. Never throws for a damaged log; it reports it. */
 export function readAuditLog(home: string): AuditLog {
@@ -190,6 +209,12 @@ export function readAuditLog(home: string): AuditLog {
     expectedSeq = s + 1;
     expectedPrev = sha256(l.raw);
     last = { seq: s, hash: expectedPrev };
+  }
+
+  // Deleting the log, its anchor and its key leaves "nothing recorded"; other state says otherwise.
+  if (lines.length === 0 && head.state !== "ok") {
+    const activity = otherActivity(home);
+    if (activity) problems.push({ kind: "log-missing", message: `there is no audit log (nor its head anchor), but ${activity} shows hookpack was used here: the log was removed` });
   }
 
   if (key) {

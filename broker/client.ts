@@ -22,6 +22,9 @@ export { brokerSocketPath };
 import type { OfferedCall, GrantRequest } from "../rules/rewrite-secret-refs.js";
 import type { Grant } from "./grants.js";
 
+/** A placeholder a rewritten call carries (rules/secret-refs.ts placeholderFor; grants.ts PLACEHOLDER_RE). */
+const PLACEHOLDER_RE = /HPK[a-z2-7]{16,}_\d+_/;
+
 declare const HOOKPACK_VERSION: string | undefined;
 export const BROKER_VERSION: string = typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
 export const PROTOCOL = 1;
@@ -432,7 +435,11 @@ export interface Redeemed {
  * the broker keeps the value and answers with a placeholder and its proxy; the session lives as
  * long as this connection.
  */
-export async function redeemVia(home: string, env: NodeJS.ProcessEnv, req: { id: string; argv: readonly string[]; names: readonly string[]; envVars?: Record<string, string>; cwd: string }): Promise<Redeemed> {
+export async function redeemVia(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  req: { id: string; argv: readonly string[]; names: readonly string[]; envVars?: Record<string, string>; cwd: string; key?: string; stdin?: boolean },
+): Promise<Redeemed> {
   if (!/^g_[a-z2-7]{26}$/.test(req.id)) {
     throw new HookpackError("GRANT_INVALID", `hookpack: "${req.id.slice(0, 40)}" is not a grant id. The command was not started.`, "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.");
   }
@@ -447,7 +454,7 @@ export async function redeemVia(home: string, env: NodeJS.ProcessEnv, req: { id:
   checkProtocol(home, c);
   let reply: BrokerReply;
   try {
-    reply = await request(c, undefined, { op: "redeem", id: req.id, argv: req.argv, names: req.names, envVars: req.envVars ?? Object.fromEntries(req.names.map((n) => [n, `HOOKPACK_SECRET_${n}`])), cwd: req.cwd, env: pickEnv(env) }, true);
+    reply = await request(c, undefined, { op: "redeem", id: req.id, argv: req.argv, names: req.names, envVars: req.envVars ?? Object.fromEntries(req.names.map((n) => [n, `HOOKPACK_SECRET_${n}`])), cwd: req.cwd, env: pickEnv(env), ...bindingOf(env, req) }, true);
   } catch (error) {
     c.conn.close();
     throw unavailable(home, (error as Error).message);
@@ -460,6 +467,18 @@ export async function redeemVia(home: string, env: NodeJS.ProcessEnv, req: { id:
   if (Object.keys(phantoms).length === 0) c.conn.close();
   else c.conn.socket.unref();
   return { grant: reply.grant as Grant, phantoms, proxyEnv: (reply.proxyEnv ?? {}) as Record<string, string>, release: () => c.conn.close() };
+}
+
+/**
+ * The delivery binding of a rewritten call: its key, whether its stdin carries placeholders, and
+ * the variables of our environment that hold one (placeholders only, never a value): the broker
+ * checks them against what the hook bound.
+ */
+function bindingOf(env: NodeJS.ProcessEnv, req: { key?: string; stdin?: boolean }): Record<string, unknown> {
+  if (req.key === undefined) return {};
+  const placeholderEnv: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined && PLACEHOLDER_RE.test(v)) placeholderEnv[k] = v;
+  return { key: req.key, stdin: req.stdin === true, placeholderEnv };
 }
 
 /** Variables a provider may read (kind env) travel with the redeem; nothing else of the caller's environment. */

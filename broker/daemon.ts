@@ -243,7 +243,14 @@ async function main(): Promise<void> {
           // The variables are part of the call: a value sent to BASH_ENV or LD_PRELOAD instead of
           // HOOKPACK_SECRET_<NAME> would change what the approved command does.
           const envVars = body.envVars && typeof body.envVars === "object" ? (body.envVars as Record<string, string>) : {};
-          const grant = grants.redeem({ id: String(body.id), argv: body.argv as string[], names: (body.names as string[]) ?? [], envVars });
+          // A rewritten call's grant also needs its key, the exact texts of the variables that carry
+          // its placeholders and whether its stdin does (the hook bound all three at mint time).
+          const bound = {
+            ...(typeof body.key === "string" ? { key: body.key } : {}),
+            ...(body.placeholderEnv && typeof body.placeholderEnv === "object" ? { env: body.placeholderEnv as Record<string, string> } : {}),
+            stdin: body.stdin === true,
+          };
+          const grant = grants.redeem({ id: String(body.id), argv: body.argv as string[], names: (body.names as string[]) ?? [], envVars, ...bound });
           const inject = grant.inject ?? {};
           const phantoms: Record<string, { placeholder: string }> = {};
           if (Object.keys(inject).length === 0) return { ok: true, grant };

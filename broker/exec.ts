@@ -28,6 +28,10 @@ export interface ExecRequest {
   secrets: SecretRequest[];
   envFile?: string;
   grant?: string;
+  /** --grant-key: the key the rewritten call carries (a grant minted with a key needs it). */
+  grantKey?: string;
+  /** --stdin-refs: this program's stdin carries placeholders (a here-document or here-string). */
+  stdinRefs?: boolean;
   /** Providers for names the store does not know (from a grant, i.e. the project policy). */
   providers?: Record<string, ProviderSpec>;
   /** Secrets the broker's proxy injects: the child gets their placeholder, never the value. */
@@ -35,6 +39,9 @@ export interface ExecRequest {
   /** `--cap NAME`: capabilities the grant carries, minted per call (broker/exec-capabilities.ts). */
   capabilities?: string[];
 }
+
+/** Largest stdin the broker reads to swap placeholders (a here-document, not a data stream). */
+export const STDIN_REFS_MAX = 1 << 20;
 
 export interface ExecIo extends Omit<KeyContext, "home"> {
   home: string;
@@ -51,6 +58,8 @@ export interface ExecIo extends Omit<KeyContext, "home"> {
   idleMs?: number;
   /** How long to wait for output pipes after the child exits (default 1000 ms). */
   drainGraceMs?: number;
+  /** Our stdin, read when a grant's placeholders arrive there (--stdin-refs). */
+  stdin?: Readable;
 }
 
 /** The configured floor for secret length (HOOKPACK_MIN_SECRET_LENGTH, default 6, at least 4). */
@@ -111,7 +120,7 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
   const phantom = (name: string) => req.phantoms?.[name]?.placeholder;
   for (const w of wanted) {
     const p = phantom(w.name);
-    if (p !== undefined) env[w.envVar] = p;
+    if (p !== undefined && w.envVar !== "") env[w.envVar] = p;
   }
   wanted.splice(0, wanted.length, ...wanted.filter((w) => phantom(w.name) === undefined));
   const unknown = [...new Set(wanted.filter((w) => !store?.meta(w.name) && !req.providers?.[w.name]).map((w) => w.name))];
@@ -143,7 +152,8 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
       }
       cache.set(w.name, value);
     }
-    env[w.envVar] = value;
+    // An empty envVar: the value is delivered through placeholders (a grant's), not a variable.
+    if (w.envVar !== "") env[w.envVar] = value;
   }
   const values: ManagedValue[] = [...cache].map(([name, value]) => ({ name, value }));
   values.push(...cheapValues(store, cache, io.env));
@@ -187,10 +197,20 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     // Checked before anything else: a refused grant starts nothing and resolves nothing.
     try {
       if (req.envFile) throw new HookpackError("GRANT_MISMATCH", "hookpack: --grant cannot be combined with --env-file. The command was not started.", "the hook's rewrite never uses --env-file.");
+      if (req.grantKey !== undefined && req.secrets.length > 0) throw new HookpackError("GRANT_MISMATCH", "hookpack: --grant-key cannot be combined with --secret. The command was not started.", "the hook's rewrite delivers values through the grant's placeholders.");
       // Grants live in the broker's memory; it takes this one (once) and, for secrets injected at
-      // the outbound request, keeps the value and hands back a placeholder and its proxy.
+      // the outbound request, keeps the value and hands back a placeholder and its proxy. A
+      // rewritten call's grant is bound to its key, the variables carrying its placeholders and
+      // its stdin: the broker checks them.
       const { redeemVia } = await import("./client.js");
-      redeemed = await redeemVia(io.home, io.env, { id: req.grant, argv: req.argv, names: req.secrets.map((s) => s.name), envVars: Object.fromEntries(req.secrets.map((s) => [s.name, s.envVar])), cwd: io.cwd });
+      redeemed = await redeemVia(io.home, io.env, {
+        id: req.grant,
+        argv: req.argv,
+        names: req.secrets.map((s) => s.name),
+        envVars: Object.fromEntries(req.secrets.map((s) => [s.name, s.envVar])),
+        cwd: io.cwd,
+        ...(req.grantKey !== undefined ? { key: req.grantKey, stdin: req.stdinRefs === true } : {}),
+      });
       grant = redeemed.grant;
     } catch (error) {
       if (error instanceof HookpackError) {
@@ -221,7 +241,11 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
       }
     }
     req = { ...req, providers: grant.providers, phantoms: redeemed?.phantoms };
+    if (grant.placeholders) req = { ...req, secrets: grant.names.map((name) => ({ name, envVar: "" })) };
   }
+  // The audit log shows a delivered program's argv with its references, not the random placeholders.
+  const refsBack = Object.entries(grant?.placeholders ?? {});
+  const shownArgv = refsBack.length === 0 ? req.argv : req.argv.map((a) => refsBack.reduce((acc, [p, n]) => acc.split(p).join(`$secret:${n}`), a));
   const base: Omit<ExecAuditEntry, "command" | "exitCode" | "durationMs" | "redactions" | "redactedNames"> = {
     kind: "exec",
     ts: new Date(started).toISOString(),
@@ -238,7 +262,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   } catch (error) {
     redeemed?.release();
     if (error instanceof HookpackError) {
-      audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+      audit(io, { ...base, command: commandSummary(shownArgv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
     }
     throw error;
   }
@@ -250,7 +274,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
       caps = await capMod.startCapabilities(grant, req.capabilities ?? [], io, capMod.capabilityCommandSummary(req.argv, (grant?.capabilities ?? []).map((c) => c.name)));
     } catch (error) {
       if (error instanceof HookpackError) {
-        audit(io, { ...base, command: commandSummary(req.argv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+        audit(io, { ...base, command: commandSummary(shownArgv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
       }
       throw error;
     }
@@ -260,6 +284,34 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   const matcher = buildMatcher(resolved.values, minSecretLength(io.env));
   const mask = maskWith(matcher);
   const childEnv: NodeJS.ProcessEnv = { ...io.env, ...(redeemed?.proxyEnv ?? {}), ...resolved.env };
+  // A grant's placeholders become values in exactly the places the grant binds: the program's argv,
+  // the variables it names, its stdin. Nothing else (our own environment, other processes) holds one.
+  // A secret the broker's proxy injects becomes its phantom placeholder instead of its value.
+  let stdinText: Buffer | undefined;
+  let runArgv = req.argv;
+  if (grant?.placeholders) {
+    // A secret the proxy injects is its phantom placeholder (checked first: resolved.values also
+    // holds stored values that are only masked). Never an empty swap: a name without either fails.
+    const byName = new Map(resolved.values.map((v) => [v.name, v.value]));
+    const entries = Object.entries(grant.placeholders).map(([p, n]) => {
+      const v = req.phantoms?.[n]?.placeholder ?? (resolved.names.includes(n) ? byName.get(n) : undefined);
+      if (v === undefined) throw new HookpackError("GRANT_MISMATCH", `hookpack: secret ${n} of grant ${grant!.id} could not be resolved for delivery. The command was not started.`, "run the original command again.");
+      return [p, v] as const;
+    });
+    const swap = (text: string) => entries.reduce((acc, [p, v]) => acc.split(p).join(v), text);
+    runArgv = req.argv.map(swap);
+    for (const name of grant.envNames ?? []) if (io.env[name] !== undefined) childEnv[name] = swap(io.env[name]!);
+    if (grant.stdin) {
+      try {
+        stdinText = Buffer.from(swap((await readAll(io.stdin ?? process.stdin, STDIN_REFS_MAX)).toString("utf8")), "utf8");
+      } catch (error) {
+        redeemed?.release();
+        const e = new HookpackError("STDIN_TOO_LARGE", `hookpack: ${(error as Error).message} The command was not started.`, "a here-document that carries a $secret: reference must be under 1 MiB.");
+        audit(io, { ...base, command: commandSummary(shownArgv, (x) => x), exitCode: e.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: e.code });
+        throw e;
+      }
+    }
+  }
   delete childEnv.HOOKPACK_PASSPHRASE;
   if (io.stdoutIsTTY && !io.env.NO_COLOR) {
     // The child writes to a pipe, not our terminal; ask it to keep its colours anyway.
@@ -270,8 +322,13 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   // terminal, and Ctrl-C reaches it directly). Otherwise it gets its own group, and every signal
   // we receive is forwarded to the whole group.
   const ownGroup = !io.stdinIsTTY && process.platform !== "win32";
-  const [cmd, ...args] = req.argv as [string, ...string[]];
-  const child = spawn(cmd, args, { cwd: io.cwd, env: childEnv, stdio: caps ? ["inherit", "pipe", "pipe", "pipe"] : ["inherit", "pipe", "pipe"], detached: ownGroup, windowsHide: true });
+  const [cmd, ...args] = runArgv as [string, ...string[]];
+  const stdio: Array<"inherit" | "pipe"> = [stdinText ? "pipe" : "inherit", "pipe", "pipe", ...(caps ? (["pipe"] as const) : [])];
+  const child = spawn(cmd, args, { cwd: io.cwd, env: childEnv, stdio, detached: ownGroup, windowsHide: true });
+  if (stdinText && child.stdin) {
+    child.stdin.on("error", () => {}); // the program may exit without reading it all
+    child.stdin.end(stdinText);
+  }
   if (caps) {
     const fd3 = child.stdio[3] as Writable | null;
     fd3?.on("error", () => {});
@@ -308,10 +365,20 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     await caps?.finish();
     if (result.error) {
       const code = result.error.code === "ENOENT" ? 127 : 126;
-      io.note(`hookpack: cannot run ${mask(cmd)}: ${result.error.code === "ENOENT" ? "command not found" : result.error.message}.\nhookpack: check the command name and PATH.\n`);
+      io.note(`hookpack: cannot run ${mask(req.argv[0]!)}: ${result.error.code === "ENOENT" ? "command not found" : result.error.message}.\nhookpack: check the command name and PATH.\n`);
       await Promise.allSettled(pumps);
-      audit(io, { ...base, secrets: resolved.names, command: commandSummary(req.argv, mask), exitCode: code, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: "SPAWN_FAILED" });
+      audit(io, { ...base, secrets: resolved.names, command: commandSummary(shownArgv, mask), exitCode: code, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: "SPAWN_FAILED" });
       return code;
+    }
+    // A program that received a value may have left processes behind in its group (a background
+    // job): they must not outlive the call holding the value. Those that started a session of
+    // their own (setsid, daemons) escape this; containing them needs an OS sandbox.
+    if (grant?.placeholders && ownGroup && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, "SIGKILL");
+      } catch {
+        // the group is empty
+      }
     }
     // Output pipes can outlive the child (a background grandchild holds them): wait a little, then stop reading.
     const grace = setTimeout(() => {
@@ -324,7 +391,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     audit(io, {
       ...base,
       secrets: resolved.names,
-      command: commandSummary(req.argv, mask),
+      command: commandSummary(shownArgv, mask),
       exitCode,
       signal: result.signal ?? undefined,
       durationMs: Date.now() - started,
@@ -338,6 +405,19 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     // The placeholder dies with the run: the broker forgets it when this connection closes.
     redeemed?.release();
   }
+}
+
+/** Reads a stream to its end, at most `max` bytes. */
+async function readAll(stream: Readable, max: number): Promise<Buffer> {
+  const parts: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const b = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
+    size += b.length;
+    if (size > max) throw new Error(`stdin holds more than ${max} bytes.`);
+    parts.push(b);
+  }
+  return Buffer.concat(parts);
 }
 
 function safeUser(): string | undefined {

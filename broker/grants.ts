@@ -3,10 +3,14 @@
 // (broker/daemon.ts): nothing on disk for an agent to copy, list or forge. A grant is bound to the
 // secret names, the sha256 of the exact argv the broker will run, the agent session and tool-call
 // id, the approval and an expiry. Redeeming takes it out of the table (exactly one redeemer wins)
-// and leaves a tombstone so a reuse is reported as a reuse. Values never appear here. The
+// and leaves a tombstone so a reuse is reported as a reuse. A rewritten call's grants are also
+// bound to a random key that only the rewritten command carries (the table keeps its sha256): the
+// agent never sees the key, so it cannot redeem a pending \`ask\` grant nor rebuild one from the
+// grant id. Values never appear here. The
 // GrantTable below is pure; the hook reaches it through broker/client.ts.
 import type * as Crypto from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { HookpackError } from "../installer/errors.js";
 import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
@@ -47,6 +51,19 @@ export interface Grant {
   providers?: Record<string, ProviderSpec>;
   /** Names whose value the broker's proxy injects into outbound HTTPS requests (policy `inject`). */
   inject?: Record<string, InjectSpec>;
+  /**
+   * Delivery binding (one program per grant): sha256 hex of the key the rewritten command carries
+   * (the key itself is never stored), the placeholders the broker swaps for values (placeholder →
+   * name), the environment variables that carry one (sha256 of their exact texts) and whether the
+   * program's stdin carries one. A grant with a key is redeemable only with that key.
+   */
+  keySha256?: string;
+  placeholders?: Record<string, string>;
+  envSha256?: string;
+  envNames?: string[];
+  stdin?: boolean;
+  /** sha256 hex of the whole rewritten tool call, grant ids blanked (an agent that cannot rewrite input runs it as offered). */
+  callSha256?: string;
   /** Capabilities to mint at exec time ($cap:NAME): their value-free policy, copied at grant time. */
   capabilities?: CapabilityPolicy[];
 }
@@ -63,6 +80,21 @@ export const grantsDir = (home: string): string => join(home, GRANTS_DIR);
 
 export function hashArgv(argv: readonly string[]): string {
   return crypto().createHash("sha256").update(JSON.stringify(argv)).digest("hex");
+}
+
+export const sha256Hex = (text: string): string => crypto().createHash("sha256").update(text).digest("hex");
+
+/** The env binding: the bound variables (sorted) with their exact texts; an absent one counts as null. */
+export function hashEnv(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): string {
+  return sha256Hex(JSON.stringify([...names].sort().map((n) => [n, env[n] ?? null])));
+}
+
+/** A placeholder a rewritten call carries (rules/secret-refs.ts placeholderFor): what `hookpack exec` sends of its environment. */
+export const PLACEHOLDER_RE = /HPK[a-z2-7]{16,}_\d+_/;
+
+/** A random key for a rewritten call: 26 base32 characters (130 bits). */
+export function newGrantKey(): string {
+  return newId().slice(2);
 }
 
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
@@ -94,6 +126,12 @@ export interface MintRequest {
   approval: Grant["approval"];
   providers?: Record<string, ProviderSpec>;
   inject?: Record<string, InjectSpec>;
+  /** Delivery binding (see Grant); the key is hashed on mint and never kept. */
+  key?: string;
+  placeholders?: Record<string, string>;
+  env?: Record<string, string>;
+  stdin?: boolean;
+  callSha256?: string;
   capabilities?: CapabilityPolicy[];
   now?: number;
 }
@@ -101,10 +139,16 @@ export interface MintRequest {
 export interface RedeemRequest {
   id: string;
   argv: readonly string[];
-  /** The names given with --secret (must equal the grant's). */
+  /** The names given with --secret (must equal the grant's); ignored for a grant with placeholders. */
   names: readonly string[];
   /** The variable each name goes to (--secret NAME=ENVVAR): the hook always writes HOOKPACK_SECRET_<NAME>. */
   envVars?: Readonly<Record<string, string>>;
+  /** --grant-key: required by a grant minted with a key. */
+  key?: string;
+  /** The redeemer's variables that hold a placeholder: the grant's envNames must hold exactly the texts it was minted for. */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** --stdin-refs was given. */
+  stdin?: boolean;
   now?: number;
 }
 
@@ -141,6 +185,11 @@ export class GrantTable {
       approval: req.approval,
       ...(req.providers && Object.keys(req.providers).length > 0 ? { providers: req.providers } : {}),
       ...(Object.keys(inject).length > 0 ? { inject } : {}),
+      ...(typeof req.key === "string" && req.key.length > 0 ? { keySha256: sha256Hex(req.key) } : {}),
+      ...(req.placeholders && typeof req.placeholders === "object" ? { placeholders: { ...req.placeholders } } : {}),
+      ...(req.env && typeof req.env === "object" ? { envNames: Object.keys(req.env).sort(), envSha256: hashEnv(req.env, Object.keys(req.env)) } : {}),
+      ...(req.stdin === true ? { stdin: true } : {}),
+      ...(typeof req.callSha256 === "string" ? { callSha256: req.callSha256 } : {}),
       ...(req.capabilities && req.capabilities.length > 0 ? { capabilities: req.capabilities } : {}),
     };
     this.live.set(grant.id, grant);
@@ -171,9 +220,25 @@ export class GrantTable {
       this.bury(grant, "expired", now);
       throw refused("GRANT_EXPIRED", `grant ${req.id} expired at ${grant.expiresAt}.`, RETRY);
     }
-    const names = [...new Set(req.names)].sort();
-    const envOk = req.envVars === undefined || Object.entries(req.envVars).every(([n, v]) => v === `${ENV_PREFIX}${n}`);
-    if (!Array.isArray(req.argv) || grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",") || !envOk) {
+    // A rewritten call's grant: only the holder of the key the rewritten command carries redeems it
+    // (the agent saw neither; a pending `ask` grant is not the agent's to take).
+    if (grant.keySha256 !== undefined && (typeof req.key !== "string" || !sameHex(grant.keySha256, sha256Hex(req.key)))) {
+      this.bury(grant, "refused", now);
+      throw refused("GRANT_MISMATCH", `grant ${req.id} was presented without its key; only the call hookpack rewrote may redeem it, and it has been revoked.`, RETRY);
+    }
+    const names = grant.placeholders ? grant.names : [...new Set(Array.isArray(req.names) ? req.names : [])].sort();
+    const envVarsOk = req.envVars === undefined || Object.entries(req.envVars).every(([n, v]) => v === `${ENV_PREFIX}${n}`);
+    // The variables that carry a placeholder are exactly the bound ones, with exactly their texts
+    // (a placeholder moved into BASH_ENV, LD_PRELOAD or PATH is another call).
+    const envGiven = req.env !== undefined && req.env !== null && typeof req.env === "object";
+    const carrying = envGiven ? Object.keys(req.env!).sort().join(",") : undefined;
+    const envOk =
+      grant.keySha256 === undefined
+        ? grant.envNames === undefined || (envGiven && grant.envSha256 === hashEnv(req.env!, grant.envNames))
+        : envGiven && carrying === (grant.envNames ?? []).join(",") && (grant.envNames === undefined || grant.envSha256 === hashEnv(req.env!, grant.envNames));
+    const stdinOk = (req.stdin === true) === (grant.stdin === true);
+    const keyless = grant.keySha256 === undefined && grant.placeholders !== undefined;
+    if (!Array.isArray(req.argv) || grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",") || !envVarsOk || !envOk || !stdinOk || keyless) {
       this.bury(grant, "refused", now);
       throw refused("GRANT_MISMATCH", `grant ${req.id} was issued for a different command or different secrets; it has been revoked.`, RETRY);
     }
@@ -181,8 +246,21 @@ export class GrantTable {
     return grant;
   }
 
-  /** Is grant `id` still pending and minted for exactly these names and argv, in this agent session? */
+  /**
+   * Is this offered call still pending in this agent session? A rewritten call (text with grant ids
+   * blanked): every id it carries is a live grant minted for exactly that text. A capability call:
+   * grant `id` minted for exactly these names and argv.
+   */
   isPendingFor(call: OfferedCall, now = Date.now()): boolean {
+    if (!call || typeof call !== "object") return false;
+    if ("text" in call) {
+      if (typeof call.text !== "string" || !Array.isArray(call.ids) || call.ids.length === 0) return false;
+      const want = sha256Hex(call.text);
+      return call.ids.every((id) => {
+        const g = typeof id === "string" ? this.live.get(id) : undefined;
+        return g !== undefined && g.callSha256 === want && g.agent === call.agent && g.session === call.session && Date.parse(g.expiresAt) > now;
+      });
+    }
     const grant = this.live.get(call.id);
     return (
       grant !== undefined &&
@@ -217,6 +295,12 @@ export class GrantTable {
     for (const g of this.live.values()) if (Date.parse(g.expiresAt) > now) n++;
     return n;
   }
+}
+
+function sameHex(a: string, b: string): boolean {
+  const x = Buffer.from(a, "hex");
+  const y = Buffer.from(b, "hex");
+  return x.length === y.length && x.length > 0 && crypto().timingSafeEqual(x, y);
 }
 
 // ----- "once" approvals: a human approved a secret for one agent session ----------------------
@@ -302,18 +386,17 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   const home = homeOf(env);
   return {
     home,
+    userHome: env.HOME ?? homedir(),
     self: selfInvocation(),
     async loadPolicy(cwd): Promise<Policy> {
-      const { NO_POLICY, parsePolicy, PolicyError } = await import("../rules/policy.js");
-      const path = findPolicyFile(cwd);
-      if (!path) return NO_POLICY;
-      let text: string;
-      try {
-        text = readFileSync(path, "utf8");
-      } catch (error) {
-        throw new PolicyError(path, `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
-      }
-      return parsePolicy(text, path);
+      // The repository root's hookpack.json as the user last approved it (a nearer file, or an
+      // unapproved change, never applies): broker/policy-approval.ts.
+      const [{ NO_POLICY, parsePolicy }, { policyInForce }] = await Promise.all([import("../rules/policy.js"), import("./policy-approval.js")]);
+      const state = policyInForce(home, cwd);
+      if (state.state === "none") return NO_POLICY;
+      if (state.state === "approved") return parsePolicy(state.text, state.path);
+      if (state.text === undefined) return { ...NO_POLICY, pending: state.path };
+      return { ...(await parsePolicy(state.text, state.path)), pending: state.path };
     },
     storedNames: () => storedNames(home),
     approvedForSession: (agent, session, name) => isApprovedForSession(home, agent, session, name),

@@ -5,11 +5,12 @@
 // `hookpack-shell -c <cmd> [args…]`:
 //   1. the hook's own rules judge the command as a before-tool shell call: deny-literal-secrets
 //      (a literal secret: denied, exit 126, nothing runs) and rewrite-secret-refs (policy checks,
-//      `$secret:NAME` rewritten into a brokered `bash -c` script with a single-use grant);
-//   2. the command runs through the broker in this process (broker/exec.ts runExec): a rewritten
-//      one redeems its grant, so the value is injected into that command only; every command's
-//      stdout/stderr passes through the streaming masker (managed values in every encoding plus
-//      secretlint detections), and its exit code is passed through.
+//      each program that receives a `$secret:NAME` runs under its own brokered exec with a
+//      single-use grant);
+//   2. the (rewritten) command runs in the real shell under the broker in this process
+//      (broker/exec.ts runExec, no grant): every command's stdout/stderr passes through the
+//      streaming masker (managed values in every encoding plus secretlint detections), and its
+//      exit code is passed through; the brokered programs inside redeem their own grants.
 // Anything else (no arguments, -i, -l, a script path) is handed to the real shell unchanged.
 //
 // There is no session or tool-call id in Aider: the grant is minted and redeemed in this process
@@ -28,7 +29,6 @@ import { HookpackError } from "../installer/errors.js";
 import { denyLiteralSecrets } from "../rules/deny-literal-secrets.js";
 import { rewriteSecretRefs, type GrantRequest } from "../rules/rewrite-secret-refs.js";
 import type { RuleContext } from "../rules/rule.js";
-import { envVarFor } from "../rules/secret-refs.js";
 import { secretScanner } from "../rules/secretlint.js";
 
 /** The agent label on grants and audit entries (Aider is not a hook agent, so not in AGENT_IDS). */
@@ -100,14 +100,15 @@ function passThrough(argv: readonly string[]): Promise<number> {
 }
 
 interface Captured {
-  grant?: { id: string; argv: string[]; names: string[] };
+  /** Grants minted for the rewritten command. */
+  grants: string[];
 }
 
 /** The judgement of the hook's rules on one command; the grant it minted, if any. */
 export async function judge(command: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ verdicts: Verdict[]; captured: Captured }> {
   const session = `aider-shell-${process.pid}-${Date.now().toString(36)}`;
   const host = createSecretRefHost(env);
-  const captured: Captured = {};
+  const captured: Captured = { grants: [] };
   const context: RuleContext = {
     scanner: secretScanner,
     noteSecret: () => {},
@@ -118,7 +119,7 @@ export async function judge(command: string, env: NodeJS.ProcessEnv, cwd: string
       mintGrant: async (req: GrantRequest) => {
         if (req.approval !== "auto") throw new NeedsApproval(req.names);
         const grant = await host.mintGrant({ ...req, agent: SHELL_AGENT });
-        captured.grant = { id: grant.id, argv: req.argv, names: req.names };
+        captured.grants.push(grant.id);
         return grant;
       },
     },
@@ -150,7 +151,7 @@ async function recordLiteral(env: NodeJS.ProcessEnv, cwd: string): Promise<void>
 
 /** `hookpack-shell -c <cmd> [args…]`; resolves to the exit code. */
 export async function runShellCommand(command: string, extra: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
-  const { verdicts, captured } = await judge(command, env, cwd);
+  const { verdicts } = await judge(command, env, cwd);
   const denied = verdicts.filter((v) => v.kind === "deny");
   if (denied.length > 0) {
     if (denied.some((d) => d.code === "SECRET_LITERAL_IN_INPUT")) await recordLiteral(env, cwd);
@@ -158,14 +159,15 @@ export async function runShellCommand(command: string, extra: readonly string[],
     process.stderr.write(`${denied.map((d) => d.reason).join("\n\n")}\nhookpack-shell: the command was not run.\n`);
     return DENIED_EXIT;
   }
-  const grant = captured.grant;
-  if (grant && extra.length > 0) {
+  const rewritten = verdicts.find((v) => v.kind === "rewrite");
+  if (rewritten && extra.length > 0) {
     process.stderr.write("hookpack-shell: positional arguments after `-c <command>` cannot be combined with $secret: references; the command was not run.\n");
     return DENIED_EXIT;
   }
-  const argv = grant ? grant.argv : [realShell(env), "-c", command, ...extra];
+  const script = rewritten?.kind === "rewrite" && rewritten.patch.command !== undefined ? rewritten.patch.command : command;
+  const argv = [realShell(env), "-c", script, ...extra];
   return runExec(
-    { argv, secrets: (grant?.names ?? []).map((name) => ({ name, envVar: envVarFor(name) })), grant: grant?.id },
+    { argv, secrets: [] },
     {
       home: hookpackHomeFrom(env, cwd),
       env: { ...env, HOOKPACK_AGENT: SHELL_AGENT },

@@ -187,9 +187,21 @@ export function describeCapabilities(policy: Policy, capabilities: readonly stri
     .join(", ");
 }
 
-/** The rewritten command line: capability names, a grant id and paths only, never a value. */
-export function capabilityCommand(self: { node: string; script: string }, grantId: string, capabilities: readonly string[], inner: string): string {
-  return `${sq(self.node)} ${sq(self.script)} exec --grant ${grantId} ${capabilities.map((c) => `--cap ${c}`).join(" ")} -- bash -c ${sq(inner)}`;
+/**
+ * The rewritten command line: capability names, a grant id, the call's key and paths only, never a
+ * value. The key (random per call, the broker keeps its hash) is what lets only this call redeem
+ * the grant: the agent sees neither, so it cannot take a grant that waits for the user's approval.
+ */
+export function capabilityCommand(self: { node: string; script: string }, grantId: string, capabilities: readonly string[], inner: string, key?: string): string {
+  return `${sq(self.node)} ${sq(self.script)} exec --grant ${grantId}${key !== undefined ? ` --grant-key ${key}` : ""} ${capabilities.map((c) => `--cap ${c}`).join(" ")} -- bash -c ${sq(inner)}`;
+}
+
+const B32 = "abcdefghijklmnopqrstuvwxyz234567";
+/** 26 random base32 characters (130 bits) from the platform's CSPRNG. */
+function newKey(): string {
+  let out = "";
+  for (const b of globalThis.crypto.getRandomValues(new Uint8Array(26))) out += B32[b & 31];
+  return out;
 }
 
 /** The grant TTL (until the command starts) when a human must approve: time to read the prompt. */
@@ -216,6 +228,7 @@ export async function capabilityVerdict(command: string, event: Extract<HookEven
   const entries = analysis.capabilities.map((c) => policy.capabilities!.get(c)!);
   const needsHuman = ruled?.kind === "ask" || entries.some((e) => e.approval === "ask");
   const argv = ["bash", "-c", analysis.inner];
+  const key = newKey();
   const grant = await host.mintGrant({
     names: [],
     argv,
@@ -226,12 +239,13 @@ export async function capabilityVerdict(command: string, event: Extract<HookEven
     ttlMs: needsHuman ? Math.max(ASK_GRANT_TTL_MS, policy.defaults.ttlMs) : policy.defaults.ttlMs,
     approval: needsHuman ? "ask" : "auto",
     capabilities: entries,
+    key,
   });
   const described = describeCapabilities(policy, analysis.capabilities);
   return {
     kind: "rewrite",
-    patch: { command: capabilityCommand(host.self, grant.id, analysis.capabilities, analysis.inner) },
-    reason: `hookpack: ${described} for this command only: \`${command.length > 300 ? `${command.slice(0, 300)}…` : command}\`. \`hookpack exec\` mints the credential when the command starts (single-use grant ${grant.id}, valid until ${grant.expiresAt}), hands it to that program alone, and revokes it when the command exits${needsHuman ? ". Approve only if this command should have that access" : ""}.`,
+    patch: { command: capabilityCommand(host.self, grant.id, analysis.capabilities, analysis.inner, key) },
+    reason: `hookpack: ${described} for this command only: \`${command.length > 300 ? `${command.slice(0, 300)}…` : command}\`. \`hookpack exec\` mints the credential when the command starts (single-use grant, valid until ${grant.expiresAt}), hands it to that program alone, and revokes it when the command exits${needsHuman ? ". Approve only if this command should have that access" : ""}.`,
     ...(needsHuman ? { approval: "ask" as const } : {}),
   };
 }

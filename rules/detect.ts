@@ -170,10 +170,18 @@ function grade(r: DetectorRule, secret: string, body: string): Confidence | unde
   return r.confidence ?? (r.kind === "generic" ? "weak" : "likely");
 }
 
+/** CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks). */
+// eslint-disable-next-line no-control-regex -- ESC and BEL are what the pattern is about
+const ANSI_SEQUENCE = new RegExp("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(?:\u0007|\u001b\\\\)", "g");
+
 const RANK: Record<Confidence, number> = { confirmed: 3, likely: 2, weak: 1 };
 
 /** Every secret the records find in `text`, strongest first where spans overlap, sorted by start. */
 export function detect(text: string): Detection[] {
+  // A terminal colour code ends in a letter (`ESC[31m`) that would join a token's first
+  // character and hide it behind the rule's left boundary. Blank such sequences with spaces of
+  // the same length, so every offset found stays an offset of the input.
+  if (text.includes("\u001b")) text = text.replace(ANSI_SEQUENCE, (m) => " ".repeat(m.length));
   // Windows per rule, merged, so one regex run covers neighbouring hits.
   const windows = new Map<number, Array<[number, number]>>();
   locate(text, (id, p) => {

@@ -259,7 +259,8 @@ function sampledSearch(patterns: readonly Pattern[]): (text: string) => Hit[] {
   const s = lmin - q + 1;
   const B = 0x01000193;
   const MASK = (1 << 22) - 1;
-  const bitmap = new Uint8Array(1 << 19);
+  // One bit per bucket, read 32 bits at a time.
+  const bitmap = new Int32Array(1 << 17);
   const byHash = new Map<number, number[]>(); // hash → flat [pattern, offset, pattern, offset, …]
   const hq = (str: string, at: number) => {
     let h = 0;
@@ -270,27 +271,31 @@ function sampledSearch(patterns: readonly Pattern[]): (text: string) => Hit[] {
     for (let o = 0; o < s; o++) {
       const h = hq(t, o);
       const k = h & MASK;
-      bitmap[k >> 3]! |= 1 << (k & 7);
+      bitmap[k >>> 5]! |= 1 << (k & 31);
       const list = byHash.get(h);
       if (list) list.push(p, o);
       else byHash.set(h, [p, o]);
     }
   });
+  const verify = (text: string, j: number, h: number, hits: Hit[]): void => {
+    const list = byHash.get(h);
+    if (!list) return;
+    for (let x = 0; x < list.length; x += 2) {
+      const p = list[x]!;
+      const start = j - list[x + 1]!;
+      if (start >= 0 && text.startsWith(texts[p]!, start)) hits.push([start, p]);
+    }
+  };
   return (text) => {
     const hits: Hit[] = [];
     const last = text.length - q;
+    // The hot loop: plain locals, the rare candidate verified out of line.
+    const bm = bitmap;
     for (let j = 0; j <= last; j += s) {
       let h = 0;
       for (let i = 0; i < q; i++) h = (Math.imul(h, B) + text.charCodeAt(j + i)) | 0;
       const k = h & MASK;
-      if ((bitmap[k >> 3]! & (1 << (k & 7))) === 0) continue;
-      const list = byHash.get(h);
-      if (!list) continue;
-      for (let x = 0; x < list.length; x += 2) {
-        const p = list[x]!;
-        const start = j - list[x + 1]!;
-        if (start >= 0 && text.startsWith(texts[p]!, start)) hits.push([start, p]);
-      }
+      if ((bm[k >>> 5]! & (1 << (k & 31))) !== 0) verify(text, j, h, hits);
     }
     return hits;
   };

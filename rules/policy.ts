@@ -34,6 +34,8 @@ export interface Policy {
   /** undefined when there is no file: every stored secret, any command, approval "ask". */
   secrets: Map<string, SecretPolicy> | undefined;
   defaults: { approval: Approval; ttlMs: number };
+  /** The file at this path has changes the user has not approved; what applies is the approved version (or the default). */
+  pending?: string;
   /** Capabilities ($cap:NAME): credentials minted per call (broker/leases.ts). Absent without a policy file. */
   capabilities?: Map<string, CapabilityPolicy>;
 }
@@ -239,14 +241,72 @@ export const URL_TOOLS = new Set(["curl", "wget", "http", "https", "xh", "xhs", 
 
 export type Hosts = { ok: true; hosts: string[] } | { ok: false; why: string };
 
+/** Short curl options that take a value (the rest of a cluster, or the next word). */
+const CURL_SHORT_VALUE = new Set("A b c C d D e E F H K m o P Q r T t u U w x X y Y z".split(" "));
+const WGET_SHORT_VALUE = new Set("O o a e U P t T w Q l A R D I X i B".split(" "));
+/** Options that could send the request, or what it carries, to another host than its URL names. */
+const CURL_REFUSED = new Set(["--alt-svc", "--variable", "--expand-url", "--expand-header", "--expand-data", "--doh-url", "--proxy-header", "--haproxy-clientip", "--socks5-gssapi-service", "--ipfs-gateway", "--ftp-port", "-P"]);
+/** Variables that move a request elsewhere or read options from elsewhere (curl, wget, httpie, xh, gh). */
+export const ROUTING_ENV = /^(https?_proxy|all_proxy|ftp_proxy|no_proxy|socks_proxy|HTTPS?_PROXY|ALL_PROXY|FTP_PROXY|NO_PROXY|SOCKS_PROXY|CURL_HOME|CURL_CA_BUNDLE|WGETRC|SYSTEM_WGETRC|HTTPIE_CONFIG_DIR|XH_CONFIG_DIR|XDG_CONFIG_HOME|GH_ENTERPRISE_TOKEN|GH_CONFIG_DIR|SSLKEYLOGFILE|HOME)=/;
+/**
+ * A URL both WHATWG and curl's parser read the same way: scheme http(s) (or none), a host of
+ * letters, digits, dots and dashes (or a dotted IPv4), an optional port, then a path without
+ * backslashes, whitespace, braces or brackets (curl globbing), and no user info.
+ */
+const PLAIN_URL = /^(?:(https?):\/\/)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?(?:[/?#][^\s\\{}[\]@]*)?$/;
+
 function hostOf(url: string, defaultScheme: string): string | undefined {
-  const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//.test(url) ? url : url.startsWith(":") ? `${defaultScheme}localhost${url}` : `${defaultScheme}${url}`;
+  // Parser differences (WHATWG vs curl: `\\`, `@`, globbing, odd schemes) are refused, not guessed.
+  const m = PLAIN_URL.exec(url);
+  if (!m) return undefined;
+  const withScheme = m[1] ? url : `${defaultScheme}${url}`;
   try {
     const u = new URL(withScheme);
+    if (u.username || u.password) return undefined;
+    if (u.hostname.toLowerCase() !== m[2]!.toLowerCase()) return undefined;
     return u.port ? `${u.hostname}:${u.port}` : u.hostname;
   } catch {
     return undefined;
   }
+}
+
+/** The options of a curl or wget argv, clusters split (`-sSLx` = -s -S -L -x), with their values. */
+function optionsOf(program: string, args: readonly ProgramInfo["args"][number][]): { flags: Array<{ flag: string; value: string | undefined; at: number }>; operands: Array<{ value: string | undefined; at: number }> } | string {
+  const shortValue = program === "wget" ? WGET_SHORT_VALUE : CURL_SHORT_VALUE;
+  const longValue = program === "wget" ? WGET_VALUE_FLAGS : CURL_VALUE_FLAGS;
+  const flags: Array<{ flag: string; value: string | undefined; at: number }> = [];
+  const operands: Array<{ value: string | undefined; at: number }> = [];
+  let end = false;
+  for (let i = 0; i < args.length; i++) {
+    const v = args[i]!.value;
+    if (end || v === undefined || !v.startsWith("-") || v === "-") {
+      operands.push({ value: v, at: i });
+      continue;
+    }
+    if (v === "--") {
+      end = true;
+      continue;
+    }
+    if (v.startsWith("--")) {
+      const eq = v.indexOf("=");
+      const flag = eq === -1 ? v : v.slice(0, eq);
+      if (eq !== -1) flags.push({ flag, value: v.slice(eq + 1), at: i });
+      else if (longValue.has(flag)) flags.push({ flag, value: args[++i]?.value, at: i });
+      else flags.push({ flag, value: undefined, at: i });
+      continue;
+    }
+    for (let k = 1; k < v.length; k++) {
+      const c = v[k]!;
+      if (!/[A-Za-z0-9:#]/.test(c)) return `the option cluster "${v}" is not plain letters`;
+      if (shortValue.has(c)) {
+        const rest = v.slice(k + 1);
+        flags.push({ flag: `-${c}`, value: rest !== "" ? rest : args[++i]?.value, at: i });
+        break;
+      }
+      flags.push({ flag: `-${c}`, value: undefined, at: i });
+    }
+  }
+  return { flags, operands };
 }
 
 /** Destination hosts of a URL-taking command, from its static argv; refuses what it cannot see. */
@@ -254,6 +314,10 @@ export function destinationHosts(info: ProgramInfo): Hosts {
   const program = info.program ?? "";
   const args = info.args;
   const hosts: string[] = [];
+  for (const a of info.assignments) {
+    const text = a.value ?? a.shape;
+    if (ROUTING_ENV.test(text)) return { ok: false, why: `\`${text.split("=")[0]}=\` can send the request elsewhere or load options from elsewhere` };
+  }
   if (program === "gh") {
     if (args[0]?.value !== "api") return { ok: false, why: "only `gh api` has a checkable destination" };
     let host = "github.com";
@@ -261,53 +325,78 @@ export function destinationHosts(info: ProgramInfo): Hosts {
       const v = args[i]!.value;
       if (v === "--hostname") host = args[i + 1]?.value ?? "";
       else if (v?.startsWith("--hostname=")) host = v.slice(11);
+      // `gh api https://host/…` names its own host.
+      else if (v !== undefined && /^[a-z]+:/i.test(v) && args[i - 1]?.value !== "-H" && args[i - 1]?.value !== "--header") return { ok: false, why: "`gh api` with a full URL is not checked; give the path and --hostname" };
     }
     for (const a of info.assignments) if (a.value?.startsWith("GH_HOST=")) host = a.value.slice(8);
-    if (!host) return { ok: false, why: "the --hostname of `gh api` is not a fixed word" };
+    if (!host || !/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) return { ok: false, why: "the --hostname of `gh api` is not a plain host name" };
     return { ok: true, hosts: [host === "github.com" ? "api.github.com" : host] };
   }
-  const valueFlags = program === "wget" ? WGET_VALUE_FLAGS : program === "curl" ? CURL_VALUE_FLAGS : new Set<string>();
-  let positional = 0;
-  let endOfOptions = false;
-  for (let i = 0; i < args.length; i++) {
-    const w = args[i]!;
-    const v = w.value;
-    if (!endOfOptions && v !== undefined && v.startsWith("-") && v !== "-") {
-      if (v === "--") {
-        endOfOptions = true;
+  if (program === "http" || program === "https" || program === "xh" || program === "xhs") {
+    let positional = 0;
+    for (let i = 0; i < args.length; i++) {
+      const v = args[i]!.value;
+      if (v !== undefined && v.startsWith("-")) {
+        if (/^--(proxy|session|session-read-only|unix-socket|offline)/.test(v) || v === "--follow" || v === "-F" || /^-[a-zA-Z]*F/.test(v)) return { ok: false, why: `\`${v.split("=")[0]}\` can send the request, or what it carries, elsewhere` };
         continue;
       }
-      const flag = v.startsWith("--") ? v.split("=")[0]! : v.slice(0, 2);
-      if (REDIRECTING.has(flag) && program !== "http" && program !== "xh") return { ok: false, why: `\`${flag}\` can send the request to another host` };
-      if (flag === "--url") {
-        const url = v.includes("=") ? v.slice(v.indexOf("=") + 1) : args[++i]?.value;
-        const h = url === undefined ? undefined : hostOf(url, "http://");
-        if (!h) return { ok: false, why: "a --url is not a fixed word" };
-        hosts.push(h);
-        continue;
-      }
-      if (!v.startsWith("--") && v.length > 2) continue; // -sSL, -Hvalue
-      if (valueFlags.has(flag) && !v.includes("=")) i++;
-      continue;
-    }
-    // httpie / xh: [METHOD] URL [REQUEST_ITEM…]
-    if (program === "http" || program === "https" || program === "xh" || program === "xhs") {
       if (positional === 0 && v !== undefined && HTTP_METHODS.test(v)) continue;
       positional++;
       if (positional > 1) break;
       if (v === undefined) return { ok: false, why: "the URL is not a fixed word" };
       const h = hostOf(v, program.endsWith("s") ? "https://" : "http://");
-      if (!h) return { ok: false, why: `"${v}" is not a URL` };
+      if (!h) return { ok: false, why: `"${v}" is not a plain http(s) URL both parsers read the same way` };
       hosts.push(h);
-      continue;
     }
-    if (v === undefined) return { ok: false, why: "an argument that may be a URL is not a fixed word" };
-    const h = hostOf(v, "http://");
-    if (!h) return { ok: false, why: `"${v}" is not a URL` };
+    if (hosts.length === 0) return { ok: false, why: "no URL found" };
+    return { ok: true, hosts };
+  }
+  if (program !== "curl" && program !== "wget") return { ok: false, why: `\`${program}\` has no destination hookpack can check` };
+  const parsed = optionsOf(program, args);
+  if (typeof parsed === "string") return { ok: false, why: parsed };
+  for (const f of parsed.flags) {
+    if (REDIRECTING.has(f.flag) || (program === "curl" && CURL_REFUSED.has(f.flag)) || (program === "wget" && /^--(config|use-askpass|input-file|base|execute)$/.test(f.flag))) {
+      return { ok: false, why: `\`${f.flag}\` can send the request to another host` };
+    }
+    if (f.flag === "--url") {
+      const h = f.value === undefined ? undefined : hostOf(f.value, "http://");
+      if (!h) return { ok: false, why: "a --url is not a plain http(s) URL both parsers read the same way" };
+      hosts.push(h);
+    }
+  }
+  for (const o of parsed.operands) {
+    if (o.value === undefined) return { ok: false, why: "an argument that may be a URL is not a fixed word" };
+    const h = hostOf(o.value, "http://");
+    if (!h) return { ok: false, why: `"${o.value}" is not a plain http(s) URL both parsers read the same way` };
     hosts.push(h);
   }
   if (hosts.length === 0) return { ok: false, why: "no URL found" };
   return { ok: true, hosts };
+}
+
+/**
+ * With redirects followed, where may the value go? curl drops `Authorization:`/`Cookie:` headers
+ * and `-u` credentials when a redirect leaves the host, and re-sends everything else (other
+ * headers, the body on 307/308, the URL's own query). wget follows redirects by default.
+ */
+export function redirectProblem(info: ProgramInfo, refWord: ProgramInfo["args"][number] | undefined, via: string): string | undefined {
+  const program = info.program ?? "";
+  if (program !== "curl" && program !== "wget") return undefined;
+  const parsed = optionsOf(program, info.args);
+  if (typeof parsed === "string") return parsed;
+  const follows = program === "wget" ? !parsed.flags.some((f) => (f.flag === "--max-redirect" && f.value === "0")) : parsed.flags.some((f) => f.flag === "-L" || f.flag === "--location");
+  if (!follows) return undefined;
+  const at = refWord ? info.args.indexOf(refWord) : -1;
+  const holder = parsed.flags.find((f) => f.at === at);
+  const dropped =
+    program === "curl" &&
+    via === "argument" &&
+    holder !== undefined &&
+    (((holder.flag === "-H" || holder.flag === "--header") && /^\s*(authorization|cookie)\s*:/i.test(refWord?.shape ?? "")) || holder.flag === "-u" || holder.flag === "--user" || holder.flag === "--oauth2-bearer");
+  if (dropped) return undefined;
+  return program === "wget"
+    ? "wget follows redirects, and would carry it to whatever host a redirect names; add --max-redirect=0"
+    : "with --location, curl re-sends it to whatever host a redirect names; drop -L, or pass it only in an `Authorization:` or `Cookie:` header or with -u, which curl drops when a redirect leaves the host";
 }
 
 export function hostMatches(host: string, pattern: string): boolean {
@@ -330,6 +419,8 @@ export function matchUse(entry: SecretPolicy, use: RefUse): Match {
   if (entry.commands === undefined) return { ok: true };
   const program = use.info.program;
   if (!program) return { ok: false, reason: "the program is not a fixed word" };
+  // The policy names programs; a path (`./curl`, `/tmp/x/curl`) could be any file of that name.
+  if (use.info.head?.value?.includes("/")) return { ok: false, reason: `the program is given as a path (\`${use.info.head.value}\`); write its name (\`${program}\`) so it is found on PATH` };
   if (use.info.wrappers.some((w) => w === "sudo" || w === "doas" || w === "xargs")) return { ok: false, reason: `it goes through \`${use.info.wrappers.join(" ")}\`` };
   const candidates = entry.commands.filter((c) => c.program === basename(program));
   if (candidates.length === 0) return { ok: false, reason: `\`${program}\` is not among its allowed commands (${entry.commands.map((c) => c.program).join(", ") || "none"})` };
@@ -341,6 +432,12 @@ export function matchUse(entry: SecretPolicy, use: RefUse): Match {
     }
     if (c.hosts) {
       const hosts = destinationHosts(use.info);
+      const refWord = use.info.args.find((w) => w.start <= use.site.start && use.site.end <= w.end);
+      const redirect = hosts.ok ? redirectProblem(use.info, refWord, use.via) : undefined;
+      if (redirect) {
+        why = `its destination host cannot be held: ${redirect}`;
+        continue;
+      }
       if (!hosts.ok) {
         why = `its destination host cannot be checked: ${hosts.why}`;
         continue;

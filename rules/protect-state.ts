@@ -57,7 +57,8 @@ async function shellEditsHookConfig(command: string, cwd: string, files: readonl
   };
   for (const c of scanShell(command).commands) {
     for (const w of c.words) {
-      if (!w.redirect) continue;
+      // Only a redirection that writes (`>`, `>>`, `&>`, `<>`, …) changes its target; `<` and `<<<` read.
+      if (!w.redirect || w.redirectOp === "<" || w.redirectOp === "<<<" || w.redirectOp === "<&") continue;
       const hit = named(w.value ?? w.shape);
       if (hit) return hit;
     }

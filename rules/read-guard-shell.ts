@@ -301,7 +301,13 @@ export function shellReads(command: string, env: Env = { home: homedir(), cwd: p
     const words = argvOf(cmd).map(raw);
     handleCommand(words, cmd, command, env, depth, vars, add, operandParts, out);
   }
-  if (depth < 3 && scan.commands.some((c) => argvOf(c).some((w) => INTERPRETERS.has(programName(raw(w)))))) {
+  // The broker in front of a program (`node …/hookpack.cjs exec --grant … -- program`, what a rewrite
+  // produces) is not interpreter code; the program after `--` still counts.
+  const interpreterIn = (c: SimpleCommand) => {
+    const ws = argvOf(c).map(raw);
+    return ws.some((w, i) => INTERPRETERS.has(programName(w)) && !(programName(w) === "node" && /\/hookpack\.cjs'?$/.test(ws[i + 1] ?? "") && ws[i + 2] === "exec"));
+  };
+  if (depth < 3 && scan.commands.some(interpreterIn)) {
     // Interpreter code anywhere in the command (-c/-e strings, here-documents): its literals.
     const { literals, computed } = codeReads(command);
     for (const l of literals) if (/^[^\n]{1,512}$/.test(l) && !/^\s|\s$/.test(l)) add(`'${l.replace(/'/g, "")}'`, "interpreter code", false);

@@ -1,6 +1,7 @@
-// `$secret:NAME` in a tool call: a shell command is rewritten into a brokered exec
-// (`hookpack exec --grant <id> … -- bash -c '<command with env expansions>'`) after the project
-// policy allowed every use; anything else that carries a reference is left as text (file
+// `$secret:NAME` in a tool call: a shell command is rewritten so that each program that receives a
+// value runs under the broker (`hookpack exec --grant <id> --grant-key <key> -- program …`, the
+// references replaced by random placeholders the broker swaps for the value in that program's
+// argv, environment or stdin) after the project policy allowed every use; anything else that carries a reference is left as text (file
 // content) or denied (MCP arguments, fetch URLs). Commands that call `hookpack exec` themselves or
 // touch hookpack's private state are denied. The rule is pure: reading the policy, the names in
 // the store and minting the grant are capabilities the hook entry injects.
@@ -27,18 +28,35 @@ export interface GrantRequest {
   providers?: Record<string, import("../broker/providers.js").ProviderSpec>;
   /** Secrets the broker's proxy injects at the outbound request (policy `inject`). */
   inject?: Record<string, import("../broker/inject.js").InjectSpec>;
+  /** The key the rewritten call carries (the grant stores its hash). */
+  key?: string;
+  /** Placeholder → secret name. */
+  placeholders?: Record<string, string>;
+  /** Variables in front of the program that carry a placeholder, with their exact texts. */
+  env?: Record<string, string>;
+  /** The program's stdin carries a placeholder. */
+  stdin?: boolean;
+  /** sha256 hex of the rewritten call with grant ids blanked (see offeredCallText). */
+  callSha256?: string;
   /** Capabilities the broker mints for this call ($cap:NAME; rules/capability-refs.ts). */
   capabilities?: import("./policy.js").CapabilityPolicy[];
 }
 
 /** A brokered command as hookpack offered it to an agent that cannot rewrite input ("Run this instead"). */
-export interface OfferedCall {
-  id: string;
-  names: string[];
-  argv: string[];
-  agent: string;
-  session: string;
-}
+export type OfferedCall =
+  | {
+      /** The command text with every grant id blanked (`--grant g_`). */
+      text: string;
+      /** The grant ids it carries. */
+      ids: string[];
+      agent: string;
+      session: string;
+    }
+  /** A capability call (issue 19): one grant for exactly this argv. */
+  | { id: string; names: string[]; argv: string[]; agent: string; session: string };
+
+/** A rewritten call with its grant ids blanked: what a grant's callSha256 covers. */
+export const offeredCallText = (text: string): string => text.trim().replace(/--grant g_[a-z2-7]{26}\b/g, "--grant g_");
 
 /** What the rule needs from outside; the hook entry provides it (broker/grants.ts). */
 export interface SecretRefHost {
@@ -56,6 +74,8 @@ export interface SecretRefHost {
   self: SelfInvocation;
   /** HOOKPACK_HOME, to keep the agent's commands away from it. */
   home: string;
+  /** The user's home directory (what `~` and `$HOME` mean in the agent's shell). */
+  userHome?: string;
 }
 
 const REF_LIST = (names: readonly string[]) => names.map((n) => `$secret:${n}`).join(", ");
@@ -68,16 +88,21 @@ export const MESSAGES = {
   UNSAFE: (reason: string) => `${reason} Rewrite the command in a simpler form (no eval, no references inside \${…} or $((…))), or ask the user to run it.`,
   NOT_IN_SHELL: (tool: string, names: readonly string[], kind: string) =>
     `hookpack blocked this ${tool} call: ${REF_LIST(names)} can only be used in a shell command, where hookpack injects the value at run time; ${kind === "mcp" ? "MCP tool arguments" : "this tool's input"} would carry the value itself. Use a shell command (e.g. curl) with the reference, or ask the user.`,
-  POLICY_INVALID: (error: PolicyError) => `hookpack blocked this command: the project policy is invalid: ${error.message}. Ask the user to fix ${error.path} (\`hookpack doctor\` explains it).`,
+  // Nothing of the file's content is echoed: a value pasted there by mistake would reach the model.
+  POLICY_INVALID: (error: PolicyError) => `hookpack blocked this command: the project policy ${error.path} is not valid. Ask the user to run \`hookpack doctor\` in their terminal, which explains what to fix.`,
+  PENDING: (path: string) => ` (${path} has changes the user has not approved, so they do not apply yet; the user approves them with \`hookpack policy approve\` in their terminal)`,
   UNKNOWN: (names: readonly string[], policy: Policy, stored: string[] | undefined) => {
     // Every name the agent could use: the policy's entries and the store's (undeclared ones ask).
     const known = [...new Set([...(policy.secrets?.keys() ?? []), ...(stored ?? [])])];
-    return `hookpack blocked this command: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} not in the hookpack store${policy.path ? ` and not declared in the project policy ${policy.path}` : ""}. ${known.length > 0 ? `Known secrets: ${known.join(", ")}. Use one of those, or ask` : "No secret is stored yet. Ask"} the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).`;
+    return (
+      `hookpack blocked this command: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} not in the hookpack store${policy.path ? ` and not declared in the project policy ${policy.path}` : ""}. ${known.length > 0 ? `Known secrets: ${known.join(", ")}. Use one of those, or ask` : "No secret is stored yet. Ask"} the user to run \`hookpack secret set ${names[0]}\` (the value is read from stdin, never from the command line).` +
+      (policy.pending ? MESSAGES.PENDING(policy.pending) : "")
+    );
   },
-  NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined) =>
-    `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.`,
-  REWRITTEN: (names: readonly string[], grant: string, expiresAt: string, approval: Approval) =>
-    `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} injected by \`hookpack exec\` at run time (single-use grant ${grant}, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
+  NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined, pending?: string) =>
+    `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath}${pending ? ", as the user last approved it" : ""})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.${pending ? MESSAGES.PENDING(pending) : ""}`,
+  REWRITTEN: (names: readonly string[], programs: readonly string[], expiresAt: string, approval: Approval) =>
+    `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} delivered by \`hookpack exec\` at run time to ${programs.map((p) => `\`${p}\``).join(", ")} only (single-use grant, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
   // (A rule can only match text the command holds, so quoting it shows the model nothing new.)
   AGENT_RULE: (rule: string, source: string) =>
     `hookpack blocked this command: the permission rule ${rule} in ${source} denies it. hookpack applies your agent's deny rules to the command as written, before it brokers any secret; do not work around the rule.`,
@@ -86,36 +111,64 @@ export const MESSAGES = {
 
 const deny = (code: string, reason: string): Verdict => ({ kind: "deny", code, reason });
 
-/** Does the command run `hookpack exec` or touch hookpack's home? (Cheap pre-check first.) */
-async function brokerMisuse(command: string, home: string): Promise<Verdict | undefined> {
+/** Words that could name hookpack's home other than by its text: globs, `~`, `$HOME`, split quoting, links. */
+const STATE_HINT = /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|\.h[^\s]*['"\\]|['"\\][^\s]*ookpack|(^|[\s;&|(])ln\s|\/[^\s'"]*\$/;
+/** Arguments only the broker takes: whatever the program is called (a copy, a variable, `node x.cjs`). */
+const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
+
+/** Does the command run `hookpack exec` or reach hookpack's home? (Cheap pre-check first.) */
+async function brokerMisuse(command: string, home: string, cwd: string, userHome: string, depth = 0): Promise<Verdict | undefined> {
   const homeMentioned = home !== "" && command.includes(home);
-  if (!homeMentioned && !command.includes("hookpack") && !command.includes(".hookpack")) return undefined;
+  if (!homeMentioned && !command.includes("hookpack") && !STATE_HINT.test(command) && !BROKER_FLAGS.test(command)) return undefined;
   const [, { programOf }, { scanShell }] = await heavy();
   const scan = scanShell(command);
   for (const c of scan.commands) {
     const info = programOf(c);
     const words = [info.program, ...info.args.map((a) => a.value ?? a.shape)];
     const run = (i: number) => words[i] !== undefined && /(^|\/)hookpack(\.c?js)?$/.test(words[i]!) && words.slice(i + 1).includes("exec");
-    if (run(0) || (info.program === "npx" && run(1)) || (info.program === "node" && words.some((w, i) => i > 0 && run(i)))) {
+    const brokerArgs = words.includes("exec") && words.some((w) => w !== undefined && /^--(grant|grant-key|secret|env-file|stdin-refs)(=|$)/.test(w));
+    if (run(0) || (info.program === "npx" && run(1)) || (info.program === "node" && words.some((w, i) => i > 0 && run(i))) || brokerArgs) {
       return deny("BROKER_SELF_CALL", MESSAGES.CALLS_BROKER());
     }
     for (const w of c.words) {
       const text = w.value ?? w.shape;
       if ((home !== "" && text.includes(home)) || /(^|[/~])\.hookpack(\/|$)/.test(text)) return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home || "~/.hookpack"));
     }
+    // `bash -c '<script>'`: the script is a command of its own.
+    if (info.program !== undefined && /^(ba|z|da|k|mk|a)?sh$/.test(info.program) && depth < 3) {
+      const i = info.args.findIndex((a) => /^-[a-z]*c[a-z]*$/.test(a.value ?? ""));
+      const script = i === -1 ? undefined : info.args[i + 1]?.value;
+      if (script !== undefined) {
+        const inner = await brokerMisuse(script, home, cwd, userHome, depth + 1);
+        if (inner) return inner;
+      }
+    }
+  }
+  if (home !== "") {
+    // Resolved through the parser: globs, `~`, `$HOME`, symlinks, `bash -c` scripts (rules/state-paths.ts).
+    const { reachesHome } = await import("./state-paths.js");
+    if (reachesHome(command, { home, cwd, userHome })) return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home));
   }
   return undefined;
 }
 
 /**
- * Is this command, byte for byte, the brokered command hookpack itself offered in this agent
- * session (an agent that cannot rewrite input is told to run it instead), with its grant pending?
- * Anything else that runs `hookpack exec` stays denied: the grant binds the exact argv and the
- * text must be exactly what hookpack would have written, so no extra shell syntax can ride along.
+ * Is this command, byte for byte, the rewritten command hookpack itself offered in this agent
+ * session (an agent that cannot rewrite input is told to run it instead), with its grants pending?
+ * Anything else that runs `hookpack exec` stays denied: the grants bind the exact text.
  */
 async function offeredBrokerCall(command: string, event: HookEvent, host: SecretRefHost): Promise<boolean> {
   if (!host.isOffered) return false;
-  const [, { brokeredCommand }, { argvOf, scanShell }] = await heavy();
+  const ids = [...command.matchAll(/--grant (g_[a-z2-7]{26})\b/g)].map((m) => m[1]!);
+  if (ids.length === 0) return false;
+  if (command.includes(" --grant-key ") && !command.includes(" --cap ")) return host.isOffered({ text: offeredCallText(command), ids, agent: event.agent, session: event.session.id });
+  return offeredCapabilityCall(command, event, host);
+}
+
+/** Capabilities (issue 19) keep their own brokered form: `exec --grant … --cap NAME… -- bash -c …`. */
+async function offeredCapabilityCall(command: string, event: HookEvent, host: SecretRefHost): Promise<boolean> {
+  if (!host.isOffered) return false;
+  const [, , { argvOf, scanShell }] = await heavy();
   const text = command.trim();
   const scan = scanShell(text);
   if (scan.commands.length !== 1 || scan.refs.length > 0 || scan.problems.length > 0) return false;
@@ -123,28 +176,34 @@ async function offeredBrokerCall(command: string, event: HookEvent, host: Secret
   if (words.some((w) => w === undefined)) return false;
   const [node, script, verb, flag, id] = words as string[];
   if (node !== host.self.node || script !== host.self.script || verb !== "exec" || flag !== "--grant" || id === undefined) return false;
-  const names: string[] = [];
   let i = 5;
-  for (; words[i] === "--secret"; i += 2) {
-    const m = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(words[i + 1] ?? "");
-    if (!m) return false;
-    names.push(m[1]!);
+  let key: string | undefined;
+  if (words[5] === "--grant-key") {
+    key = words[6];
+    i = 7;
   }
-  // ----- capabilities (issue #19): an offered `exec --grant … --cap NAME… -- bash -c …` -----
   const caps: string[] = [];
-  for (; names.length === 0 && words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
-  if (caps.length > 0) {
-    const argv = words.slice(i + 1) as string[];
-    if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c") return false;
-    const { capabilityCommand } = await import("./capability-refs.js");
-    if (capabilityCommand(host.self, id, caps, argv[2]!) !== text) return false;
-    return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
-  }
-  // ----- end of the capability branch -----
-  if (words[i] !== "--") return false;
+  for (; words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
+  if (caps.length === 0) return false;
   const argv = words.slice(i + 1) as string[];
-  if (names.length === 0 || brokeredCommand(host.self, id, names, argv) !== text) return false;
-  return host.isOffered({ id, names, argv, agent: event.agent, session: event.session.id });
+  if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c") return false;
+  const { capabilityCommand } = await import("./capability-refs.js");
+  if (capabilityCommand(host.self, id, caps, argv[2]!, key) !== text) return false;
+  return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
+}
+
+const B32 = "abcdefghijklmnopqrstuvwxyz234567";
+/** Random base32 text from the platform's CSPRNG (WebCrypto: no module to load). */
+function randomBase32(length: number): string {
+  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(length));
+  let out = "";
+  for (const b of bytes) out += B32[b & 31];
+  return out;
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Buffer.from(digest).toString("hex");
 }
 
 const STRENGTH: Record<Approval, number> = { auto: 0, once: 1, ask: 2 };
@@ -163,7 +222,7 @@ export const rewriteSecretRefs: Rule = {
       return { kind: "allow" };
     }
     if (tool.kind === "shell" && tool.command !== undefined && host) {
-      const misuse = await brokerMisuse(tool.command, host.home);
+      const misuse = await brokerMisuse(tool.command, host.home, event.session.cwd, host.userHome ?? "");
       if (misuse?.kind === "deny" && misuse.code === "BROKER_SELF_CALL" && (await offeredBrokerCall(tool.command, event, host))) return { kind: "allow" };
       if (misuse) return misuse;
     }
@@ -186,7 +245,7 @@ export const rewriteSecretRefs: Rule = {
       throw new Error("the $secret: broker is not available in this hook");
     }
 
-    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, undeclaredStored }, { analyzeCommand, brokeredArgv, brokeredCommand, innerScript }] = await heavy();
+    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, undeclaredStored }, { analyzeCommand, brokerPrefix, deliveredCommand, planDelivery }] = await heavy();
     const analysis = analyzeCommand(tool.command);
     if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
     if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
@@ -211,7 +270,7 @@ export const rewriteSecretRefs: Rule = {
     for (const use of analysis.uses) {
       const entry = entries.find((e) => e.name === use.name)!.entry!;
       const match = matchUse(entry, use);
-      if (!match.ok) return deny("REF_NOT_ALLOWED", MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path));
+      if (!match.ok) return deny("REF_NOT_ALLOWED", MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path, policy.pending));
     }
 
     let approval: Approval = "auto";
@@ -234,24 +293,40 @@ export const rewriteSecretRefs: Rule = {
     const needsHuman = approval !== "auto";
     if (needsHuman) ttlMs = Math.max(ttlMs, ASK_MIN_TTL_MS);
 
-    const argv = brokeredArgv(innerScript(tool.command, analysis.scan, analysis.names));
-    const grant = await host.mintGrant({
-      names: analysis.names,
-      argv,
-      agent: event.agent,
-      session: event.session.id,
-      toolCallId: tool.id,
-      cwd: event.session.cwd,
-      ttlMs,
-      approval: once ? "once" : needsHuman ? "ask" : "auto",
-      ...(Object.keys(providers).length > 0 ? { providers } : {}),
-      ...(Object.keys(inject).length > 0 ? { inject } : {}),
-    });
-    const command = brokeredCommand(host.self, grant.id, analysis.names, argv);
+    // One grant per program that receives a value, all bound to one key carried by this call only.
+    const plan = planDelivery(tool.command, analysis, randomBase32(16));
+    const key = randomBase32(26);
+    const blank = plan.deliveries.map((d) => brokerPrefix(host.self, "g_", key, d.stdin));
+    const callSha256 = await sha256Hex(offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)));
+    let expiresAt = "";
+    const prefixes: string[] = [];
+    for (const d of plan.deliveries) {
+      const only = <T>(map: Record<string, T>) => Object.fromEntries(Object.entries(map).filter(([n]) => d.names.includes(n)));
+      const grant = await host.mintGrant({
+        names: d.names,
+        argv: d.argv,
+        agent: event.agent,
+        session: event.session.id,
+        toolCallId: tool.id,
+        cwd: event.session.cwd,
+        ttlMs,
+        approval: once ? "once" : needsHuman ? "ask" : "auto",
+        ...(Object.keys(only(providers)).length > 0 ? { providers: only(providers) } : {}),
+        ...(Object.keys(only(inject)).length > 0 ? { inject: only(inject) } : {}),
+        key,
+        placeholders: Object.fromEntries(Object.entries(plan.placeholders).filter(([, n]) => d.names.includes(n))),
+        ...(Object.keys(d.env).length > 0 ? { env: d.env } : {}),
+        ...(d.stdin ? { stdin: true } : {}),
+        callSha256,
+      });
+      expiresAt = grant.expiresAt;
+      prefixes.push(brokerPrefix(host.self, grant.id, key, d.stdin));
+    }
+    const command = deliveredCommand(tool.command, analysis, plan, prefixes);
     return {
       kind: "rewrite",
       patch: { command },
-      reason: MESSAGES.REWRITTEN(analysis.names, grant.id, grant.expiresAt, needsHuman ? "ask" : "auto"),
+      reason: MESSAGES.REWRITTEN(analysis.names, [...new Set(plan.deliveries.map((d) => d.argv[0]!))], expiresAt, needsHuman ? "ask" : "auto"),
       ...(needsHuman ? { approval: "ask" as const } : {}),
     };
   },

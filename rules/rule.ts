@@ -99,7 +99,10 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
   }
   return {
     kind: "proceed",
-    permission: asks.length > 0 ? "ask" : patch ? "allow" : "default",
+    // A rewrite never answers "allow": the agent's own permission mode and rules decide about the
+    // rewritten call exactly as they would without hookpack (an adapter whose agent applies a
+    // rewrite only together with "allow", Codex, says so itself).
+    permission: asks.length > 0 ? "ask" : "default",
     codes,
     reason: reasons.length > 0 ? reasons.join("\n") : undefined,
     patch,

@@ -1,6 +1,11 @@
 // `$secret:NAME` references in a shell command: find them, decide whether the command is one we
-// can rewrite with certainty, and rewrite each reference into an expansion of an environment
-// variable that is valid where it stands. Pure functions; no I/O.
+// can rewrite with certainty, and plan the delivery: each reference becomes a random placeholder
+// (plain letters and digits, literal in every quoting context), and each simple command that
+// receives one is prefixed with a brokered exec (`hookpack exec --grant … --grant-key … --`) that
+// swaps the placeholders for the value in that one program's argv, environment or stdin. The
+// agent's shell, other pipeline stages, redirect targets and later commands only ever hold the
+// placeholder; the program's output is masked by the broker before it enters a pipe or a file.
+// Pure functions; no I/O.
 //
 // Semantics (documented in the README): a reference stands for the secret's value, verbatim, as
 // one piece of text, wherever it appears — unquoted (no word splitting, no globbing), in "…",
@@ -12,8 +17,6 @@ import { argvOf, REF_ANYWHERE, scanShell, type RefSite, type ScanResult, type Si
 
 export { REF_ANYWHERE };
 
-export const ENV_PREFIX = "HOOKPACK_SECRET_";
-export const envVarFor = (name: string): string => `${ENV_PREFIX}${name}`;
 
 /** Programs whose arguments become shell code (or arithmetic, which can run code). */
 const CODE_RUNNERS = new Set(["eval", "trap", "let", "source", ".", "alias"]);
@@ -52,12 +55,20 @@ export interface ProgramInfo {
   assignments: Word[];
   /** Wrappers passed on the way (`sudo`, `xargs`, …). */
   wrappers: string[];
+  /** The word that names the program (undefined when there is none). */
+  head?: Word;
+  /** Keywords in front of it (`if`, `!`, `{`, `do`, …). */
+  keywords: string[];
 }
 
 export function programOf(command: SimpleCommand): ProgramInfo {
   const assignments = command.words.filter((w) => w.assignment);
   let words = argvOf(command);
-  while (words.length > 0 && words[0]!.value !== undefined && KEYWORDS.has(words[0]!.value)) words = words.slice(1);
+  const keywords: string[] = [];
+  while (words.length > 0 && words[0]!.value !== undefined && KEYWORDS.has(words[0]!.value)) {
+    keywords.push(words[0]!.value);
+    words = words.slice(1);
+  }
   const wrappers: string[] = [];
   for (let guard = 0; guard < 8 && words.length > 0; guard++) {
     const first = words[0]!.value;
@@ -93,7 +104,7 @@ export function programOf(command: SimpleCommand): ProgramInfo {
     words = words.slice(i);
   }
   const head = words[0];
-  return { program: head?.value !== undefined ? basename(head.value) : undefined, args: words.slice(1), assignments, wrappers };
+  return { program: head?.value !== undefined ? basename(head.value) : undefined, args: words.slice(1), assignments, wrappers, ...(head ? { head } : {}), keywords };
 }
 
 /** One use of one secret: which command receives it and how. */
@@ -102,8 +113,33 @@ export interface RefUse {
   site: RefSite;
   info: ProgramInfo;
   /** How the value reaches the program. */
-  via: "argument" | "assignment" | "heredoc" | "program-name" | "redirect" | "bare-assignment";
+  via: "argument" | "assignment" | "heredoc" | "herestring" | "program-name" | "redirect" | "bare-assignment";
 }
+
+/** Keywords after which a command starts: the broker can stand right behind them. */
+const COMMAND_POSITION = new Set(["!", "{", "if", "then", "else", "elif", "do", "while", "until"]);
+/** Wrappers that would run the program somewhere hookpack cannot follow, more than once, or after the call. */
+const ESCAPING_WRAPPERS = new Set(["sudo", "doas", "xargs", "nohup"]);
+/** Programs that detach what they run from the call (it would outlive it), or run it later. */
+const DETACHING = new Set(["setsid", "nohup", "disown", "daemonize", "screen", "tmux", "at", "batch", "systemd-run", "start-stop-daemon", "coproc"]);
+/** Shell builtins with no program of the same name: the broker cannot run them (functions neither). */
+const BUILTINS = new Set(
+  "cd pushd popd dirs export declare typeset local readonly read mapfile readarray eval source . alias unalias trap let set unset shift exit return exec builtin command hash type ulimit umask wait jobs fg bg disown enable getopts caller compgen complete compopt shopt suspend times history fc help logout : bind".split(" "),
+);
+
+/** The receiving command's words must be what the broker will see: no expansion left to the shell. */
+function staticWord(command: string, w: Word): boolean {
+  if (w.shape.includes(DYN)) return false;
+  const raw = command.slice(w.start, w.end);
+  // Tilde and brace expansion happen after the scanner's view of the word.
+  if (/^~|[=:]~/.test(raw)) return false;
+  if (/\{[^}]*(,|\.\.)[^}]*\}/.test(raw) && !/^(['"]).*\1$/s.test(raw)) return false;
+  return true;
+}
+const DYN = "\u0001";
+const NUL = String.fromCharCode(0);
+const REF_MARK = new RegExp(`${NUL}([A-Za-z0-9_]+)${NUL}`, "g");
+const shown = (w: Word) => w.shape.replace(REF_MARK, "$secret:$1").split(DYN).join("…");
 
 export type Analysis =
   | { ok: true; names: string[]; uses: RefUse[]; scan: ScanResult }
@@ -118,6 +154,11 @@ export function analyzeCommand(command: string): Analysis {
   const refuse = (what: string): Analysis => ({ ok: false, code: "REF_UNSAFE", reason: what, names });
   const problem = scan.problems[0];
   if (problem) return refuse(`hookpack cannot rewrite this command with certainty: it contains ${problem.what}.`);
+  if (scan.background.length > 0) {
+    return refuse(
+      "hookpack refused this command: it starts a background job (`&` or `coproc`), which could outlive this call while it holds a secret. Run the command that uses the reference in the foreground, and anything else in a separate call.",
+    );
+  }
   for (const h of scan.heredocs) {
     const has = live.some((r) => r.heredoc !== undefined && scan.heredocs[r.heredoc] === h);
     if (!has) continue;
@@ -142,6 +183,7 @@ export function analyzeCommand(command: string): Analysis {
     let via: RefUse["via"];
     if (site.context === "heredoc" || site.context === "quoted-heredoc") via = "heredoc";
     else if (!word) via = "argument";
+    else if (word.redirect && word.redirectOp === "<<<" && word.redirectFd === 0) via = "herestring";
     else if (word.redirect) via = "redirect";
     else if (info.assignments.includes(word)) via = info.program === undefined && argvOf(site.command).length === 0 ? "bare-assignment" : "assignment";
     else if (argvOf(site.command)[0] === word) via = "program-name";
@@ -165,92 +207,177 @@ export function analyzeCommand(command: string): Analysis {
         `hookpack refused this command: the value of ${site.name} would become shell code (\`${info.program}\` interprets its arguments), which hookpack does not allow. Pass it as data instead, e.g. \`TOKEN=$secret:${site.name} ${info.program === "eval" ? "your-command" : info.program} …\` and read "$TOKEN" inside.`,
       );
     }
-    if (info.program === undefined && via !== "heredoc" && argvOf(site.command).length > 0) {
+    if (info.program === undefined && via !== "heredoc" && via !== "herestring" && argvOf(site.command).length > 0) {
       return refuse(`hookpack refused this command: the program that would receive ${site.name} is not a fixed word (it comes from an expansion), so the project policy cannot be checked.`);
     }
+    const why = deliveryProblem(command, site.name, info, via, word, site.command);
+    if (why) return refuse(why);
     uses.push({ name: site.name, site, info, via });
   }
   return { ok: true, names, uses, scan };
 }
 
-const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+const HOW = (name: string) => `Pass it to one program, in the foreground: as an argument (\`curl -H "Authorization: Bearer $secret:${name}" https://…\`), an assignment in front of it (\`TOKEN=$secret:${name} program …\`) or its stdin (\`program <<< "$secret:${name}"\`).`;
 
-/** Rewrites every live reference; the result expects HOOKPACK_SECRET_<NAME> in its environment. */
-export function rewriteReferences(command: string, scan: ScanResult): string {
-  const live = scan.refs.filter((r) => !r.comment);
-  type Edit = { start: number; end: number; text: string };
-  const edits: Edit[] = [];
-  const heredocRefs = new Map<number, RefSite[]>();
-  for (const r of live) {
-    const v = envVarFor(r.name);
-    switch (r.context) {
-      case "unquoted":
-        edits.push({ start: r.start, end: r.end, text: `"\${${v}}"` });
-        break;
-      case "double-quoted":
-      case "heredoc":
-        edits.push({ start: r.start, end: r.end, text: `\${${v}}` });
-        break;
-      case "single-quoted":
-        edits.push({ start: r.start, end: r.end, text: `'"\${${v}}"'` });
-        break;
-      case "ansi-c":
-        edits.push({ start: r.start, end: r.end, text: `'"\${${v}}"$'` });
-        break;
-      case "quoted-heredoc": {
-        const list = heredocRefs.get(r.heredoc!) ?? [];
-        list.push(r);
-        heredocRefs.set(r.heredoc!, list);
-        break;
-      }
+/** Why the value of `name` could reach something other than the one program of `command`, if it could. */
+function deliveryProblem(text: string, name: string, info: ProgramInfo, via: RefUse["via"], word: Word | undefined, command: SimpleCommand): string | undefined {
+  if (via === "redirect") {
+    return `hookpack refused this command: $secret:${name} is in a redirection (\`${word ? text.slice(word.start, word.end) : "…"}\`), so the value would name a file or descriptor instead of reaching a program. ${HOW(name)}`;
+  }
+  if (info.program === undefined || info.head === undefined) {
+    return `hookpack refused this command: the here-document or here-string holding $secret:${name} is not attached to a program. ${HOW(name)}`;
+  }
+  if (via === "heredoc" && (command.heredocFds ?? []).some((fd) => fd !== 0)) {
+    return `hookpack refused this command: the here-document holding $secret:${name} feeds a file descriptor other than stdin; hookpack delivers a value only on a program's stdin. ${HOW(name)}`;
+  }
+  const bad = info.keywords.find((k) => !COMMAND_POSITION.has(k));
+  if (bad !== undefined) {
+    return `hookpack refused this command: $secret:${name} sits in a shell construct (\`${bad}\`), where the shell itself would hold the value. ${HOW(name)}`;
+  }
+  const escaping = info.wrappers.find((w) => ESCAPING_WRAPPERS.has(w));
+  if (escaping !== undefined || DETACHING.has(info.program)) {
+    return `hookpack refused this command: \`${escaping ?? info.program}\` would run the program that receives $secret:${name} elsewhere, more than once or after this call ends. ${HOW(name)}`;
+  }
+  if (BUILTINS.has(info.program) || functionsDefined(text).has(info.program)) {
+    return `hookpack refused this command: \`${info.program}\` is a shell builtin or function, so the value of ${name} would stay in the shell. ${HOW(name)}`;
+  }
+  if (via === "argument" || via === "assignment" || via === "program-name") {
+    if (word !== undefined && command.words.indexOf(word) < command.words.indexOf(info.head) && !info.assignments.includes(word)) {
+      return `hookpack refused this command: $secret:${name} is an argument of \`${info.wrappers.at(-1) ?? "a wrapper"}\`, not of the program it runs. ${HOW(name)}`;
     }
   }
-  for (const [index, refs] of heredocRefs) {
-    // A quoted here-document cannot expand anything: it becomes an unquoted one whose body is
-    // escaped (\ $ ` are the only specials there), with the references as expansions.
-    const h = scan.heredocs[index]!;
-    edits.push({ start: h.delimStart, end: h.delimEnd, text: h.delimiter });
-    let body = "";
-    let at = h.bodyStart;
-    for (const r of [...refs].sort((a, b) => a.start - b.start)) {
-      body += command.slice(at, r.start).replace(/[\\$`]/g, "\\$&") + `\${${envVarFor(r.name)}}`;
-      at = r.end;
-    }
-    body += command.slice(at, h.bodyEnd).replace(/[\\$`]/g, "\\$&");
-    edits.push({ start: h.bodyStart, end: h.bodyEnd, text: body });
+  const args = [info.head, ...info.args];
+  const dynamic = args.find((w) => !staticWord(text, w));
+  if (dynamic) {
+    return `hookpack refused this command: \`${info.program}\`, which receives $secret:${name}, has a word the shell expands at run time (\`${shown(dynamic)}\`). Write its arguments out in full (quoted, without $VAR, $(…), globs, ~ or {a,b}) so the grant binds exactly what runs, or compute them in a separate call.`;
   }
-  edits.sort((a, b) => a.start - b.start);
-  let out = "";
+  for (const a of info.assignments) {
+    if (a.refs.length === 0) continue;
+    if (!/^[A-Za-z_][A-Za-z0-9_]*=/.test(a.shape) || !staticWord(text, a)) {
+      return `hookpack refused this command: the assignment \`${shown(a)}\` that carries $secret:${name} must be NAME=text with nothing else the shell expands. ${HOW(name)}`;
+    }
+  }
+  return undefined;
+}
+
+function functionsDefined(text: string): Set<string> {
+  const out = new Set<string>();
+  for (const m of text.matchAll(/(?:^|[\s;&|(){}])(?:function\s+)?([A-Za-z_][A-Za-z0-9_.:-]*)\s*\(\s*\)/g)) out.add(m[1]!);
+  for (const m of text.matchAll(/(?:^|[\s;&|(){}])function\s+([A-Za-z_][A-Za-z0-9_.:-]*)/g)) out.add(m[1]!);
+  return out;
+}
+
+// ----- the delivery plan ------------------------------------------------------------------------
+
+/** One program that receives values: the broker goes in front of its program word. */
+export interface Delivery {
+  /** Index into scan.commands. */
+  index: number;
+  names: string[];
+  /** Program and arguments after quote removal, placeholders in place of the references. */
+  argv: string[];
+  /** Assignments in front of it that carry a placeholder: variable → text. */
+  env: Record<string, string>;
+  /** A here-document or here-string on its stdin carries a placeholder. */
+  stdin: boolean;
+  /** Raw offset where the broker prefix goes. */
+  at: number;
+  /** Text inserted right after the program word (curl's `-q`: no ~/.curlrc), at this raw offset. */
+  after?: { at: number; text: string };
+}
+
+export interface Plan {
+  /** The command with every reference replaced by its placeholder (no broker prefixes yet). */
+  text: string;
+  deliveries: Delivery[];
+  /** Placeholder → secret name. */
+  placeholders: Record<string, string>;
+}
+
+/** A placeholder per name: plain letters and digits (literal in every quoting context), random per call. */
+export function placeholderFor(nonce: string, index: number): string {
+  return `HPK${nonce}_${index}_`;
+}
+
+/** Plans the delivery of an analysed command (analysis.ok). `nonce`: [a-z2-7]{16,}, random per call. */
+export function planDelivery(command: string, analysis: Extract<Analysis, { ok: true }>, nonce: string): Plan {
+  const { scan, uses, names } = analysis;
+  const ph = new Map(names.map((n, i) => [n, placeholderFor(nonce, i)]));
+  const placeholders = Object.fromEntries([...ph].map(([n, p]) => [p, n]));
+  const live = scan.refs.filter((r) => !r.comment).sort((a, b) => a.start - b.start);
+  let text = "";
   let at = 0;
-  for (const e of edits) {
-    out += command.slice(at, e.start) + e.text;
-    at = e.end;
+  for (const r of live) {
+    text += command.slice(at, r.start) + ph.get(r.name)!;
+    at = r.end;
   }
-  return out + command.slice(at);
+  text += command.slice(at);
+  const fill = (shape: string) => shape.replace(REF_MARK, (_, n: string) => ph.get(n)!);
+  const byCommand = new Map<SimpleCommand, RefUse[]>();
+  for (const u of uses) byCommand.set(u.site.command, [...(byCommand.get(u.site.command) ?? []), u]);
+  const deliveries: Delivery[] = [];
+  for (const [c, list] of byCommand) {
+    const info = list[0]!.info;
+    const env: Record<string, string> = {};
+    for (const a of info.assignments) {
+      if (a.refs.length === 0) continue;
+      const filled = fill(a.shape);
+      const eq = filled.indexOf("=");
+      env[filled.slice(0, eq)] = filled.slice(eq + 1);
+    }
+    const argv = [info.head!, ...info.args].map((w) => fill(w.shape));
+    // A config file the agent can write (~/.curlrc, ~/.wgetrc) could add a proxy, a URL or a
+    // header: the brokered curl and wget read none (`-q` must be curl's first argument).
+    const noConfig = info.program === "curl" ? "-q" : info.program === "wget" ? "--no-config" : undefined;
+    if (noConfig !== undefined && argv[1] !== noConfig) argv.splice(1, 0, noConfig);
+    deliveries.push({
+      index: scan.commands.indexOf(c),
+      names: [...new Set(list.map((u) => u.name))].sort(),
+      argv,
+      env,
+      stdin: list.some((u) => u.via === "heredoc" || u.via === "herestring"),
+      at: info.head!.start,
+      ...(noConfig !== undefined && argv[1] === noConfig && info.args[0]?.value !== noConfig ? { after: { at: info.head!.end, text: ` ${noConfig}` } } : {}),
+    });
+  }
+  return { text, deliveries, placeholders };
 }
 
-/** The inner script run by `bash -c`: the variables are un-exported first, so only this shell holds them. */
-export function innerScript(command: string, scan: ScanResult, names: readonly string[]): string {
-  const rewritten = rewriteReferences(command, scan);
-  return `declare +x ${names.map(envVarFor).join(" ")}; ${rewritten}`;
+/** Where the raw offsets of `command` land in `plan.text` (references shrink or grow). */
+function shift(command: string, analysis: Extract<Analysis, { ok: true }>, plan: Plan, offset: number): number {
+  let delta = 0;
+  for (const r of analysis.scan.refs) {
+    if (r.comment || r.start >= offset) continue;
+    const p = Object.entries(plan.placeholders).find(([, n]) => n === r.name)![0];
+    delta += p.length - (r.end - r.start);
+  }
+  return offset + delta;
 }
+
+/** The broker prefix for one delivery: names, a grant id and a key (never a value). */
+export function brokerPrefix(self: SelfInvocation, grantId: string, key: string, stdin: boolean): string {
+  const q = (a: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : sq(a));
+  return `${q(self.node)} ${q(self.script)} exec --grant ${grantId} --grant-key ${key}${stdin ? " --stdin-refs" : ""} -- `;
+}
+
+/** The rewritten command: the planned text with each delivery's broker prefix in front of its program. */
+export function deliveredCommand(command: string, analysis: Extract<Analysis, { ok: true }>, plan: Plan, prefixes: readonly string[]): string {
+  const inserts = plan.deliveries
+    .flatMap((d, i) => [{ at: shift(command, analysis, plan, d.at), text: prefixes[i]! }, ...(d.after ? [{ at: shift(command, analysis, plan, d.after.at), text: d.after.text }] : [])])
+    .sort((a, b) => b.at - a.at);
+  let out = plan.text;
+  for (const ins of inserts) out = out.slice(0, ins.at) + ins.text + out.slice(ins.at);
+  return out;
+}
+
+
+const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 export interface SelfInvocation {
   /** Absolute path of the node binary running the hook. */
   node: string;
   /** Absolute path of hookpack's CLI bundle (dist/hookpack.cjs). */
   script: string;
-}
-
-/** The argv `hookpack exec` runs after `--`; the grant binds its hash. */
-export function brokeredArgv(inner: string): string[] {
-  return ["bash", "-c", inner];
-}
-
-/** The full rewritten command line: names, a grant id and paths only — never a value. */
-export function brokeredCommand(self: SelfInvocation, grantId: string, names: readonly string[], argv: readonly string[]): string {
-  const secrets = names.map((n) => `--secret ${n}=${envVarFor(n)}`).join(" ");
-  return `${sq(self.node)} ${sq(self.script)} exec --grant ${grantId} ${secrets} -- ${argv.map((a) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : sq(a))).join(" ")}`;
 }
 
 export { sq as shellSingleQuote };

@@ -25,16 +25,19 @@ export interface Word {
   refs: string[];
   /** NAME=… before the command name. */
   assignment: boolean;
-  /** The target of a redirection (`> file`). */
+  /** The target of a redirection (`> file`), or the word of a here-string (`<<< word`). */
   redirect: boolean;
-  /** The redirection operator of a redirect target (`<`, `>`, `>>`, `<>`, `&>`, `<&`, …). */
+  /** For a redirection target: its operator (`>`, `<`, `<<<`, `>&`, …) and the file descriptor written before it, if any. */
   redirectOp?: string;
+  redirectFd?: number;
 }
 
 export interface SimpleCommand {
   words: Word[];
   /** 0 at top level; +1 inside each $(…), `…`, <(…). */
   level: number;
+  /** Here-documents attached to this command: operator fd (0 unless written, e.g. `3<<EOF`). */
+  heredocFds?: number[];
 }
 
 export interface RefSite {
@@ -71,6 +74,8 @@ export interface ScanResult {
   heredocs: QuotedHeredoc[];
   /** Constructs the scanner does not handle with certainty, each with the raw offset. */
   problems: Array<{ at: number; what: string; ref: boolean }>;
+  /** Raw offsets of every `&` that puts a job in the background (not `&&`, `&>`, `>&`, `|&`), and of `coproc`. */
+  background: number[];
 }
 
 interface PendingHeredoc {
@@ -148,7 +153,8 @@ class Scanner {
   }
 
   private nextIsRedirectTarget = false;
-  private nextRedirectOp = "";
+  private nextRedirectOp: string | undefined;
+  private nextRedirectFd: number | undefined;
 
   private endWord(): void {
     const w = this.word;
@@ -157,12 +163,16 @@ class Scanner {
     w.end = this.rawEnd(this.pos - 1);
     if (this.nextIsRedirectTarget) {
       w.redirect = true;
-      w.redirectOp = this.nextRedirectOp;
+      if (this.nextRedirectOp !== undefined) w.redirectOp = this.nextRedirectOp;
+      if (this.nextRedirectFd !== undefined) w.redirectFd = this.nextRedirectFd;
       this.nextIsRedirectTarget = false;
+      this.nextRedirectOp = undefined;
+      this.nextRedirectFd = undefined;
     } else if (!this.cmd.words.some((x) => !x.assignment && !x.redirect) && ASSIGNMENT.test(w.shape)) {
       w.assignment = true;
     }
     this.cmd.words.push(w);
+    if (w.value === "coproc" && !w.redirect && this.cmd.words.filter((x) => !x.assignment && !x.redirect).length === 1) this.shared.result.background.push(w.start);
     if (this.level > 0 && w.value === "case" && this.cmd.words.filter((x) => !x.assignment && !x.redirect).length === 1) {
       this.problem(this.pos - 1, "a `case` statement inside a command substitution");
     }
@@ -221,6 +231,7 @@ class Scanner {
       } else if (c === ";" || c === "&" || c === "|") {
         this.endCommand();
         const op = /^(;;&|;;|;&|&&|\|\||\|&|[;&|])/.exec(t.slice(this.pos, this.pos + 3))![0];
+        if (op === "&" && !this.inComment) this.shared.result.background.push(this.rawStart(this.pos));
         this.pos += op.length;
       } else if (c === "(") {
         this.endCommand();
@@ -266,7 +277,11 @@ class Scanner {
     const t = this.text;
     const c = t[this.pos]!;
     // A word of digits right before the operator is a file descriptor, not an argument.
-    if (this.word && this.word.value !== undefined && /^\d+$/.test(this.word.value)) this.word = undefined;
+    let fd: number | undefined;
+    if (this.word && this.word.value !== undefined && /^\d+$/.test(this.word.value)) {
+      fd = Number(this.word.value);
+      this.word = undefined;
+    }
     this.endWord();
     if (t[this.pos + 1] === "(") {
       // Process substitution <(…) / >(…): a nested list.
@@ -277,11 +292,17 @@ class Scanner {
     }
     if (c === "<" && t.startsWith("<<<", this.pos)) {
       this.pos += 3;
+      // The here-string's word is read by the command on fd 0 (or the fd written before it).
+      while (BLANK.has(t[this.pos] ?? "")) this.pos++;
+      this.nextIsRedirectTarget = true;
+      this.nextRedirectOp = "<<<";
+      this.nextRedirectFd = fd ?? 0;
       return;
     }
     if (c === "<" && t[this.pos + 1] === "<") {
       const dash = t[this.pos + 2] === "-";
       this.pos += dash ? 3 : 2;
+      (this.cmd.heredocFds ??= []).push(fd ?? 0);
       this.heredocOperator(dash);
       return;
     }
@@ -289,6 +310,7 @@ class Scanner {
     this.pos += op.length;
     this.nextIsRedirectTarget = true;
     this.nextRedirectOp = op;
+    if (fd !== undefined) this.nextRedirectFd = fd;
   }
 
   private heredocOperator(dash: boolean): void {
@@ -663,7 +685,7 @@ class Scanner {
 
 /** Scans a command; never throws. */
 export function scanShell(command: string): ScanResult {
-  const result: ScanResult = { refs: [], commands: [], heredocs: [], problems: [] };
+  const result: ScanResult = { refs: [], commands: [], heredocs: [], problems: [], background: [] };
   const scanner = new Scanner(command, (i) => i, (i) => i + 1, { result, outerPending: 0 }, 0, false);
   scanner.list(undefined);
   return result;

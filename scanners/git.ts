@@ -45,9 +45,14 @@ export async function gitText(args: readonly string[], options: GitOptions): Pro
   return (await git(args, options)).stdout.toString("utf8");
 }
 
+/** How much of git's output may wait for the line handler before git is paused (bounded memory). */
+const LINES_BACKLOG = 8 * 1024 * 1024;
+
 /**
  * Streams git's stdout line by line (split on LF only: a lone CR is content) to `onLine`, which may
- * be async; the stream is paused while it runs, so memory stays bounded by one file's diff.
+ * be async. git keeps writing while lines are handled (its output is queued, up to LINES_BACKLOG
+ * characters, then git is paused until the handler catches up), so reading and scanning overlap
+ * instead of taking turns; memory stays bounded by the backlog plus one file's diff.
  */
 export function gitLines(args: readonly string[], options: GitOptions, onLine: (line: string) => void | Promise<void>): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -56,7 +61,37 @@ export function gitLines(args: readonly string[], options: GitOptions, onLine: (
     let bytes = 0;
     let rest = "";
     let failed: unknown;
-    let chain: Promise<void> = Promise.resolve();
+    const queue: string[] = [];
+    let queued = 0;
+    let paused = false;
+    let running = false;
+    let draining: Promise<void> = Promise.resolve();
+    const drain = async (): Promise<void> => {
+      while (queue.length > 0) {
+        const text = queue.shift()!;
+        queued -= text.length;
+        if (paused && queued < LINES_BACKLOG / 2) {
+          paused = false;
+          child.stdout.resume();
+        }
+        if (failed) continue;
+        try {
+          let from = 0;
+          for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", from)) {
+            const line = text.slice(from, nl);
+            from = nl + 1;
+            // Most lines are handled synchronously; await only what returns a promise.
+            const pending = onLine(line);
+            if (pending) await pending;
+            if (failed) break;
+          }
+        } catch (error) {
+          failed ??= error;
+          child.kill();
+        }
+      }
+      running = false;
+    };
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
     child.stdin.on("error", () => {});
@@ -64,29 +99,25 @@ export function gitLines(args: readonly string[], options: GitOptions, onLine: (
     child.stdout.on("data", (chunk: string) => {
       bytes += Buffer.byteLength(chunk);
       const text = rest + chunk;
-      const lines = text.split("\n");
-      rest = lines.pop() ?? "";
-      child.stdout.pause();
-      chain = chain
-        .then(async () => {
-          for (const line of lines) {
-            if (failed) return;
-            // Most lines are handled synchronously; await only what returns a promise.
-            const pending = onLine(line);
-            if (pending) await pending;
-          }
-        })
-        .catch((error: unknown) => {
-          failed ??= error;
-          child.kill();
-        })
-        .finally(() => child.stdout.resume());
+      const cut = text.lastIndexOf("\n") + 1;
+      rest = text.slice(cut);
+      if (cut === 0) return;
+      queue.push(text.slice(0, cut));
+      queued += cut;
+      if (!paused && queued > LINES_BACKLOG) {
+        paused = true;
+        child.stdout.pause();
+      }
+      if (!running) {
+        running = true;
+        draining = drain();
+      }
     });
     child.on("close", (code) => {
-      chain
-        .then(async () => {
-          if (!failed && rest !== "") await onLine(rest);
-        })
+      (async () => {
+        await draining;
+        if (!failed && rest !== "") await onLine(rest);
+      })()
         .catch((error: unknown) => {
           failed ??= error;
         })

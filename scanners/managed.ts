@@ -17,27 +17,75 @@ type Find = (text: string) => Array<{ start: number; end: number; name: string }
 
 /** Which characters the squeezed view drops. */
 const JOINERS = /[\s'"`+,.\\[\]()]/;
+/** JOINERS over ASCII as a table (built once). */
+let asciiJoiners: Uint8Array | undefined;
+function asciiJoinerTable(): Uint8Array {
+  if (!asciiJoiners) {
+    asciiJoiners = new Uint8Array(128);
+    for (let k = 0; k < 128; k++) if (JOINERS.test(String.fromCharCode(k))) asciiJoiners[k] = 1;
+  }
+  return asciiJoiners;
+}
+
+/** JOINERS for one UTF-16 code unit: the ASCII table, else the non-ASCII white space of `\s`. */
+export function isJoinerUnit(c: number): boolean {
+  if (c < 128) return asciiJoinerTable()[c] === 1;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/**
+ * The squeezed view in one pass: `text` without JOINERS, and for each of its characters the offset
+ * it came from. (A global regex replace plus a second offset pass cost twice as much.)
+ */
+export function squeeze(text: string): { squeezed: string; at: Int32Array } {
+  const n = text.length;
+  const ascii = asciiJoinerTable();
+  const units = new Uint16Array(n);
+  const at = new Int32Array(n);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 128 ? ascii[c] === 1 : isJoinerUnit(c)) continue;
+    units[k] = c;
+    at[k++] = i;
+  }
+  if (k === n) return { squeezed: text, at };
+  return { squeezed: Buffer.from(units.buffer, 0, k * 2).toString("utf16le"), at: at.subarray(0, k) };
+}
+
+/**
+ * `text` reversed by UTF-16 code unit (what split("").reverse().join("") gives), natively: the
+ * split/join form allocated one string per character and was a large part of a gate's time.
+ */
+export function reverseUnits(text: string): string {
+  if (text.length < 2) return text;
+  if (text.length <= 256) {
+    // Short strings (JSON values, one per call): a loop beats a Buffer round trip.
+    let out = "";
+    for (let i = text.length - 1; i >= 0; i--) out += text[i];
+    return out;
+  }
+  const buf = Buffer.from(text, "utf16le");
+  buf.reverse().swap16(); // code units reversed, each unit's bytes back in order
+  return buf.toString("utf16le");
+}
 
 /** Hits of `find` in `text` and in its reversed, squeezed and squeezed-reversed views, as offsets into `text`. */
-export function transformedFind(find: Find, text: string): Array<{ start: number; end: number; name: string; form: string }> {
+export function transformedFind(find: Find, text: string, minLength = 0): Array<{ start: number; end: number; name: string; form: string }> {
+  const n = text.length;
+  // No view is longer than the text: a text shorter than every form holds none (most JSON strings).
+  if (n < minLength) return [];
   const out: Array<{ start: number; end: number; name: string; form: string }> = [];
   for (const m of find(text)) out.push({ ...m, form: "as is" });
-  const n = text.length;
-  const reversed = text.split("").reverse().join("");
+  const reversed = reverseUnits(text);
   for (const m of find(reversed)) out.push({ start: n - m.end, end: n - m.start, name: m.name, form: "reversed" });
   // Squeezed view: `at[i]` is the original offset of squeezed char i.
-  const at: number[] = [];
-  let squeezed = "";
-  for (let i = 0; i < n; i++) {
-    if (JOINERS.test(text[i]!)) continue;
-    squeezed += text[i];
-    at.push(i);
-  }
-  if (squeezed.length !== n) {
+  const { squeezed, at } = squeeze(text);
+  if (squeezed.length !== n && squeezed.length >= minLength) {
     const back = (s: number, e: number) => ({ start: at[s]!, end: at[e - 1]! + 1 });
     for (const m of find(squeezed)) out.push({ ...back(m.start, m.end), name: m.name, form: "split or wrapped" });
     const sn = squeezed.length;
-    const sr = squeezed.split("").reverse().join("");
+    const sr = reverseUnits(squeezed);
     for (const m of find(sr)) out.push({ ...back(sn - m.end, sn - m.start), name: m.name, form: "split and reversed" });
   }
   // One hit per span: the first view that found it names it.
@@ -59,5 +107,6 @@ export function managedValueMatcher(hookpackHome: string): ExtraMatcher | undefi
   const cache = loadHookCache(hookpackHome);
   if (!cache || cache.matcher.size === 0) return undefined;
   const find: Find = (text) => cache.matcher.find(text);
-  return (text) => transformedFind(find, text).map((m) => ({ start: m.start, end: m.end, label: m.form === "as is" ? m.name : `${m.name} (${m.form})` }));
+  const min = cache.matcher.minLength;
+  return (text) => transformedFind(find, text, min).map((m) => ({ start: m.start, end: m.end, label: m.form === "as is" ? m.name : `${m.name} (${m.form})` }));
 }

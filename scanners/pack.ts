@@ -4,7 +4,7 @@
 // entry is checked: agent state and credential files by name (the state catalog), secrets by
 // content, and entries npm itself never produces (links, absolute or `..` paths, duplicates).
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { hookpackFileByContent, matchStatePath } from "../rules/state-catalog.js";
@@ -178,10 +178,35 @@ function unusualReasons(e: TarEntry): string[] {
 
 /** Audits a tarball held in memory. */
 export async function scanTarball(data: Buffer, options: PackScanOptions = {}): Promise<PackScanResult> {
+  return scanEntries(readTar(data, options.limits), options);
+}
+
+/**
+ * The entries `npm pack` would write for `files` (package-relative paths from npm's own file list,
+ * scanners/pack-list.ts), read from `dir` without packing: what check-pack DIR audits. A listed
+ * path that is no longer a regular file is left out (npm never packs links).
+ */
+export function dirEntries(dir: string, files: readonly string[]): TarEntry[] {
+  const out: TarEntry[] = [];
+  for (const path of files) {
+    const abs = join(dir, path);
+    let st;
+    try {
+      st = lstatSync(abs);
+    } catch {
+      continue;
+    }
+    if (!st.isFile()) continue;
+    out.push({ name: `package/${path}`, type: "file", typeflag: "0", size: st.size, mode: st.mode & 0o777, linkname: "", body: readFileSync(abs) });
+  }
+  return out;
+}
+
+/** Audits the entries of a package (a tarball's, or a directory's as npm would pack it). */
+export async function scanEntries(entries: readonly TarEntry[], options: PackScanOptions = {}): Promise<PackScanResult> {
   warmUpPrefilter();
   const allow = options.allow ?? EMPTY_ALLOW_LIST;
   const maxFile = options.maxFileBytes ?? 16 * 1024 * 1024;
-  const entries = readTar(data, options.limits);
   const findings: PackFinding[] = [];
   const seen = new Map<string, string>();
   const paths: string[] = [];

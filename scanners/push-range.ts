@@ -165,7 +165,9 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
   const binaries: Array<{ commit: string; path: string }> = [];
   if (revs.some((r) => !r.startsWith("^"))) {
     // `--diff-filter` hides commits with nothing to show (a pure deletion), so count separately.
-    commits = Number((await gitText(["rev-list", "--count", "--stdin", "--not", exclude], { ...git, input: `${revs.join("\n")}\n` })).trim()) || 0;
+    // Counted by a second git process running alongside the log stream, not before it.
+    const counting = gitText(["rev-list", "--count", "--stdin", "--not", exclude], { ...git, input: `${revs.join("\n")}\n` });
+    counting.catch(() => undefined); // awaited below; a failure of the log stream comes first
     let commit = "";
     let subject = "";
     let file: FileState | undefined;
@@ -247,6 +249,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       return undefined;
     });
     await flush();
+    commits = Number((await counting).trim()) || 0;
   }
 
   // Files git shows as binary (a NUL byte, or a `-diff`/`binary` attribute that could hide a text

@@ -73,7 +73,13 @@ function label(f: { ruleId: string; managed?: string; messageId?: string }): str
 
 export async function scanStateFiles(options: StateScanOptions): Promise<StateScanResult> {
   const files = await listStateFiles(options.roots, options.uid);
-  for (const path of options.extra ?? []) if (!files.some((f) => f.path === path)) files.push({ path, location: undefined });
+  // A Set, not files.some(): the working tree of a large repository is tens of thousands of paths.
+  const listed = new Set(files.map((f) => f.path));
+  for (const path of options.extra ?? []) {
+    if (listed.has(path)) continue;
+    listed.add(path);
+    files.push({ path, location: undefined });
+  }
   const result: StateScanResult = { files: 0, findings: [], fixedFiles: [], problems: [], skipped: [] };
   for (const { path, location } of files) {
     const fix = options.fix && location !== undefined;

@@ -35,6 +35,9 @@ const ENTRIES = {
   "rules/policy": "policy",
   "rules/secret-refs": "secret-refs",
   "rules/shell-scan": "shell-scan",
+  // Issue 14: where a command's words lead (globs, ~, symlinks), and the approved policy.
+  "rules/state-paths": "state-paths",
+  "broker/policy-approval": "policy-approval",
   "rules/read-guard-paths": "read-guard-paths",
   // The push/publish gate's scanners (git log -p, npm pack, tar): only for a command that pushes or publishes.
   "rules/gate-push-publish-scan": "gate-push-publish-scan",

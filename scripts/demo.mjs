@@ -89,7 +89,7 @@ try {
   const updated = JSON.parse(rewritten.stdout).hookSpecificOutput.updatedInput.command;
   say("The agent's shell runs the rewritten command: the value is used, and masked in what comes back");
   const ran = spawnSync("bash", ["-c", updated], { cwd: project, env, encoding: "utf8" });
-  process.stdout.write(`  the model gets back: ${JSON.stringify(ran.stdout + ran.stderr)}\n  (the count is the real value's length: it was used, and never shown)\n`);
+  process.stdout.write(`  the model gets back: ${JSON.stringify(ran.stdout + ran.stderr)}\n  (printf got the value; wc, the next stage of the pipe, got only printf's masked output, so it counts "[REDACTED:DEMO_TOKEN]")\n`);
 
   say("hookpack uninstall --agent claude-code: exactly what install added is removed");
   hookpack(["uninstall", "--agent", "claude-code"]);

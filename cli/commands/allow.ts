@@ -10,7 +10,7 @@ import { readJsonDocument, setJson, setObjectMember } from "../../installer/json
 import { STARTER_POLICY } from "../../installer/policy-file.js";
 import { NAME_RE } from "../../broker/store.js";
 import { POLICY_FILE, URL_TOOLS, parsePolicy, PolicyError } from "../../rules/policy.js";
-import { projectRoot } from "../context.js";
+import { hookpackHome, projectRoot } from "../context.js";
 import type { Command, Io } from "../io.js";
 
 const USAGE = "hookpack allow NAME [--command PROG]… [--host HOST]… [--approval auto|ask|once] [--dry-run]";
@@ -82,8 +82,16 @@ export const allow: Command = {
       io.out(`hookpack: would ${had ? "replace" : "add"} the entry for ${name} in ${path}: ${what}.\n`);
       return 0;
     }
+    // The policy in force is the one the user approved (issue 14): what `allow` writes is approved
+    // with it when everything else in the file already was (an agent running `allow` needs the
+    // user's approval in the agent's own prompt); other pending changes still need `policy approve`.
+    const { approvePolicy, policyInForce } = await import("../../broker/policy-approval.js");
+    const home = hookpackHome(io);
+    const wasApproved = !exists || policyInForce(home, dirname(path)).state === "approved";
     writeFileAtomic(path, after, exists ? statSync(path).mode & 0o777 : 0o644);
+    if (wasApproved) approvePolicy(home, dirname(path));
     io.out(`hookpack: ${had ? "replaced" : "added"} the entry for ${name} in ${path}${exists ? "" : " (created)"}: ${what}.\n`);
+    if (!wasApproved) io.out(`hookpack: ${path} also has changes you have not approved, so this entry applies after \`hookpack policy approve\` (it shows the diff).\n`);
     io.out(`hookpack: commit ${POLICY_FILE} so that everyone working on this project gets the same policy.\n`);
     return 0;
   },

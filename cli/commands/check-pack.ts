@@ -6,7 +6,8 @@ import { parseArgs } from "node:util";
 import { tryRecordAudit } from "../../broker/audit.js";
 import { HookpackError } from "../../core/errors.js";
 import { ALLOW_FILE, readAllowFile, type AllowList } from "../../scanners/content.js";
-import { gitOnlyIgnored, npmPack, PackError, resolvePackSource, scanTarball, type PackFinding, type PackScanResult } from "../../scanners/pack.js";
+import { dirEntries, gitOnlyIgnored, npmPack, PackError, resolvePackSource, scanEntries, scanTarball, type PackFinding, type PackScanResult } from "../../scanners/pack.js";
+import { packFilesInProcess } from "../../scanners/pack-list.js";
 import { toGithub, toSarif, type ReportItem } from "../../scanners/report.js";
 import { TarError } from "../../scanners/tar.js";
 import { hookpackHome, VERSION } from "../context.js";
@@ -112,13 +113,21 @@ export const checkPack: Command = {
     const allow = loadAllowList(allowPath);
 
     if (values["run-scripts"] && values["ignore-scripts"]) throw new HookpackError("USAGE", "hookpack: --run-scripts and --ignore-scripts contradict each other.", "scripts are not run by default; pass --run-scripts to run them.");
-    let tarball: Buffer;
+    let tarball: Buffer | undefined;
+    let dirFiles: string[] | undefined;
     let label: string;
     let skippedScripts: string[] = [];
     try {
+      // A directory, scripts not run: npm's file list computed in process (npm's own walker, no
+      // `npm pack` process, no tarball built and read back: `npm pack` was 88 % of check-pack DIR).
+      const inProcess = source.kind === "dir" && !values["run-scripts"] ? await packFilesInProcess(source.dir) : undefined;
       if (source.kind === "file") {
         tarball = readFileSync(source.file);
         label = relative(io.cwd, source.file) || source.file;
+      } else if (source.kind === "dir" && inProcess) {
+        dirFiles = inProcess.files;
+        skippedScripts = lifecycleScripts(source.dir);
+        label = `${inProcess.name}@${inProcess.version} (packed from ${relative(io.cwd, source.dir) || "."})`;
       } else {
         const packed = await npmPack(source.kind === "dir" ? { dir: source.dir } : { spec: source.spec, cwd: io.cwd }, { env: io.env, registry: values.registry, ignoreScripts: !values["run-scripts"] });
         if (source.kind === "dir" && !values["run-scripts"]) skippedScripts = lifecycleScripts(source.dir);
@@ -133,7 +142,8 @@ export const checkPack: Command = {
     let result: PackScanResult;
     try {
       const extraMatcher = managedValueMatcher(hookpackHome(io));
-      result = await scanTarball(tarball, { allow, inlineAllow: !values["no-inline-allow"], limits: maxBytes ? { maxBytes } : undefined, extraMatcher });
+      const scanOptions = { allow, inlineAllow: !values["no-inline-allow"], limits: maxBytes ? { maxBytes } : undefined, extraMatcher };
+      result = dirFiles && source.kind === "dir" ? await scanEntries(dirEntries(source.dir, dirFiles), scanOptions) : await scanTarball(tarball!, scanOptions);
     } catch (error) {
       if (error instanceof TarError) {
         throw new HookpackError(error.code, `hookpack: ${label} could not be read: ${error.message}; nothing in it was checked.`, "A tarball that npm produced never trips these limits; treat this archive as hostile.", 1);

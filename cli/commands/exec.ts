@@ -6,7 +6,7 @@ import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
 
-const USAGE = "hookpack exec [--grant ID] [--secret NAME[=ENVVAR]]… [--cap NAME]… [--env-file FILE] -- <cmd> [args…]";
+const USAGE = "hookpack exec [--secret NAME[=ENVVAR]]… [--cap NAME]… [--env-file FILE] -- <cmd> [args…]";
 
 export const exec: Command = {
   name: "exec",
@@ -29,6 +29,8 @@ export const exec: Command = {
         secret: { type: "string", multiple: true },
         "env-file": { type: "string" },
         grant: { type: "string" },
+        "grant-key": { type: "string" },
+        "stdin-refs": { type: "boolean" },
         cap: { type: "string", multiple: true },
       },
       strict: true,
@@ -41,6 +43,8 @@ export const exec: Command = {
         secrets: (values.secret ?? []).map(parseSecretFlag),
         envFile: values["env-file"],
         grant: values.grant,
+        ...(values["grant-key"] !== undefined ? { grantKey: values["grant-key"] } : {}),
+        ...(values["stdin-refs"] ? { stdinRefs: true } : {}),
         ...(values.cap ? { capabilities: values.cap } : {}),
       },
       {
@@ -54,6 +58,7 @@ export const exec: Command = {
         stdinIsTTY: process.stdin.isTTY === true,
         note: (text) => io.err(text),
         askPassphrase: passphrasePrompt,
+        stdin: process.stdin,
       },
     );
   },

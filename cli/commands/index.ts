@@ -13,5 +13,6 @@ import { allow } from "./allow.js";
 import { broker } from "./broker.js";
 import { run } from "./run.js";
 import { leases } from "./leases.js";
+import { policy } from "./policy.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, allow, audit, revoke, leases, doctor, scan, run, broker];
+export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, allow, audit, revoke, leases, doctor, scan, run, broker, policy];

@@ -120,6 +120,9 @@ export const install: Command = {
     }
     const applied = applyPlan(plan);
     report(io, ctx, applied, false);
+    // The user ran install in their terminal: the project policy as it stands now is theirs.
+    const { approvePolicy } = await import("../../broker/policy-approval.js");
+    if (approvePolicy(ctx.hookpackHome, ctx.root)) io.out(`hookpack: approved the project policy hookpack.json as it is now; later changes need \`hookpack policy approve\`.\n`);
     for (const note of [...notes, ...aider]) io.out(`hookpack: ${note}\n`);
     if (options.ignoreFiles) for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
     io.out(nextSteps(options.adapters, applied, ctx, options.aider));

@@ -50,9 +50,9 @@ describe("codex rendering", () => {
 });
 
 describe("gemini rendering", () => {
-  it("a rewrite sends only the changed key, which the client merges into the arguments", async () => {
+  it("a rewrite sends only the changed key, which the client merges into the arguments (no decision: Gemini's own policy decides, issue 14)", async () => {
     const r = await run(geminiPre, [rewrite], gemini);
-    expect(out(r.stdout)).toEqual({ decision: "allow", reason: "brokered", hookSpecificOutput: { hookEventName: "BeforeTool", tool_input: { command: "hookpack exec -- deploy" } } });
+    expect(out(r.stdout)).toEqual({ hookSpecificOutput: { hookEventName: "BeforeTool", tool_input: { command: "hookpack exec -- deploy" } } });
   });
 
   it("an ask is passed on: Gemini can ask", async () => {
@@ -71,7 +71,7 @@ const copilotPre = { ...copilotBase, toolArgs: { command: "deploy", description:
 const copilotPost = { ...copilotPre, toolResult: { resultType: "success", textResultForLlm: "one\ntwo\n" } };
 
 describe("copilot rendering", () => {
-  it("a rewrite is modifiedArgs carrying every argument, with permissionDecision allow", async () => {
+  it("a rewrite is modifiedArgs carrying every argument, with permissionDecision allow (Copilot would ask about the broker's path; README)", async () => {
     const r = await run(copilotPre, [rewrite], copilot);
     expect(out(r.stdout)).toEqual({ permissionDecision: "allow", permissionDecisionReason: "brokered", modifiedArgs: { command: "hookpack exec -- deploy", description: "d", async: false } });
   });
@@ -172,9 +172,9 @@ describe("opencode rendering", () => {
 const cursorPre = { hook_event_name: "preToolUse", conversation_id: "c", cwd: "/p", tool_name: "Shell", tool_input: { command: "deploy", timeout: 5 }, tool_use_id: "t" };
 
 describe("cursor rendering", () => {
-  it("a rewrite is updated_input carrying every field, with permission allow", async () => {
+  it("a rewrite is updated_input carrying every field, without a permission decision (Cursor's own rules decide, issue 14)", async () => {
     const r = await run(cursorPre, [rewrite], cursor);
-    expect(out(r.stdout)).toEqual({ permission: "allow", agent_message: "brokered", updated_input: { command: "hookpack exec -- deploy", timeout: 5 } });
+    expect(out(r.stdout)).toEqual({ updated_input: { command: "hookpack exec -- deploy", timeout: 5 } });
   });
 
   it("an ask is passed on: Cursor can ask", async () => {

@@ -13,7 +13,8 @@ import { assertBuilt, bash, brokerClient, brokerMint, brokerPids, fakeSecret, pr
 import { distBundle } from "../helpers/sandbox.js";
 
 const POLICY = { version: 1, defaults: { approval: "auto" }, secrets: { T: { commands: ["bash", "printf", "wc"] } } };
-const COMMAND = 'printf %s "$secret:T" | wc -c';
+// One-process delivery: bash receives the value (a pipe after the receiving program would see its masked output).
+const COMMAND = `T=$secret:T bash -c 'printf %s "$T" | wc -c'`;
 const grantReq = (argv: string[] = ["true"]) => ({ names: ["T"], argv, agent: "claude-code", session: "s1", toolCallId: "t1", cwd: "/tmp", ttlMs: 60_000, approval: "auto" as const });
 const status = (sb: Sandbox) => JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { running: boolean; pid?: number; grantsPending?: number; sameBuild?: boolean; socket: string; build?: string };
 

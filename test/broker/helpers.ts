@@ -1,5 +1,6 @@
 // Real-process helpers for the broker tests: a temp HOME/HOOKPACK_HOME per test, the built
 // CLI (npm run build first), and fake secrets made from random bytes at test time.
+import { approvePolicy } from "../../broker/policy-approval.js";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -97,6 +98,8 @@ export function project(sb: Sandbox, policy: unknown): string {
   const dir = join(sb.dir, "project");
   mkdirSync(join(dir, ".git"), { recursive: true });
   writeFileSync(join(dir, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
+  // The user wrote it: approved as `hookpack policy approve` (or install) would (an unapproved policy does not apply).
+  approvePolicy(sb.hookpackHome, dir);
   return dir;
 }
 

@@ -2,12 +2,13 @@
 // real process from dist/ with an isolated HOME/HOOKPACK_HOME. Aider itself (PyPI) is not
 // reachable here; this is exactly the interface it uses.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
 import { distBundle } from "../helpers/sandbox.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 const SHELL_BIN = distBundle("hookpack-shell");
 let sb: Sandbox;
@@ -39,7 +40,12 @@ function auditText(): string {
   return existsSync(p) ? readFileSync(p, "utf8") : "";
 }
 
-const policy = (secrets: Record<string, unknown>) => writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify({ version: 1, secrets })}\n`);
+// Written and approved, as the user would in their terminal (broker/policy-approval.ts).
+const policy = (secrets: Record<string, unknown>) => {
+  writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify({ version: 1, secrets })}\n`);
+  mkdirSync(join(sb.project, ".git"), { recursive: true }); // the policy in force is the repository root's
+  approvePolicy(sb.hookpackHome, sb.project);
+};
 
 describe("hookpack-shell -c (Aider's $SHELL)", () => {
   it("passes a plain command's stdout, stderr and exit code through", async () => {
@@ -68,14 +74,18 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
     await store("API_TOKEN", value);
     policy({ API_TOKEN: { approval: "auto", commands: ["node", "echo"] } });
     const digest = `node -e 'process.stdout.write(require("crypto").createHash("sha256").update(process.argv[1]).digest("hex") + "\\n")' "$secret:API_TOKEN"`;
-    const r = await shell(`${digest}; echo "token=$secret:API_TOKEN"; node -e 'console.log(String(process.env.HOOKPACK_SECRET_API_TOKEN))'`);
+    const r = await shell(`${digest}; echo "got=$secret:API_TOKEN"; node -e 'console.log(String(process.env.HOOKPACK_SECRET_API_TOKEN))'`);
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(`${createHash("sha256").update(value).digest("hex")}\ntoken=[REDACTED:API_TOKEN]\nundefined\n`);
+    expect(r.stdout).toBe(`${createHash("sha256").update(value).digest("hex")}\ngot=[REDACTED:API_TOKEN]\nundefined\n`);
     expect(r.stdout + auditText()).not.toContain(value);
     const entries = auditText().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-    expect(entries.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: ["API_TOKEN"], exitCode: 0, redactedNames: ["API_TOKEN"] });
-    expect(entries.at(-1)!.grant).toMatch(/^g_/);
+    // Each program that receives the value runs under its own grant (issue 14); the outer shell holds none.
+    const brokered = entries.filter((e) => typeof e.grant === "string");
+    expect(brokered.map((e) => e.command)).toEqual([expect.stringMatching(/^node /), expect.stringMatching(/^echo /)]);
+    expect(brokered.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: ["API_TOKEN"], exitCode: 0, redactedNames: ["API_TOKEN"] });
+    expect(brokered.at(-1)!.grant).toMatch(/^g_/);
+    expect(entries.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: [], exitCode: 0 });
   });
 
   it("applies the project policy: a program it does not allow is refused and not run", async () => {

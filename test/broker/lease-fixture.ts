@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { startFakeVault, type FakeVault, type FakeVaultOptions } from "../helpers/fake-vault.js";
 import { POSTGRES_SKIP, startPostgres, type Postgres } from "../helpers/postgres.js";
 import { BIN, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 export { BIN, readAudit, run };
 
@@ -92,6 +93,8 @@ export function projectWith(capabilities: Record<string, unknown>, opts: { secre
   else mkdirSync(join(proj, ".git"), { recursive: true });
   const policy = { version: 1, secrets: {}, capabilities };
   writeFileSync(join(proj, "hookpack.json"), JSON.stringify(policy, null, 2));
+  // As the user would in their terminal: an unapproved policy does not apply (issue 14).
+  approvePolicy(sb.hookpackHome, proj);
   const payload = (command: string, id: string) =>
     JSON.stringify({ session_id: "s-lease", transcript_path: "/tmp/t.jsonl", cwd: proj, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command, description: "d" }, tool_use_id: id });
   let n = 0;
@@ -105,7 +108,8 @@ export function projectWith(capabilities: Record<string, unknown>, opts: { secre
       let cmd: string | undefined;
       try {
         const o = JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string; updatedInput?: { command?: string } } };
-        decision = o.hookSpecificOutput?.permissionDecision ?? "";
+        // A rewrite carries no permission decision (issue 14: the agent's own rules decide): "rewrite".
+        decision = o.hookSpecificOutput?.permissionDecision ?? (o.hookSpecificOutput?.updatedInput ? "rewrite" : "");
         reason = o.hookSpecificOutput?.permissionDecisionReason ?? "";
         cmd = o.hookSpecificOutput?.updatedInput?.command;
       } catch {

@@ -53,7 +53,7 @@ describe("OAuth 2.0 token exchange capability (real authorization server)", () =
     p = q;
     const before = as.exchanges;
     const h = p.hook(`$cap:read-api apicall /things`);
-    expect(h.decision, h.reason).toBe("allow");
+    expect(h.decision, h.reason).toBe("rewrite");
     const ran = await p.bash(h.command!);
     expect(ran.stderr).toBe("");
     expect(as.exchanges).toBe(before + 1);

@@ -54,8 +54,8 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
     const before = world.vault.leases.size;
     const h = p.hook(`$cap:read-staging-db psql -tA -c 'select current_user, count(*) from orders'`);
     expect(h.status, h.stderr).toBe(0);
-    expect(h.decision).toBe("allow");
-    expect(h.command).toMatch(/exec --grant g_[a-z2-7]{26} --cap read-staging-db -- bash -c /);
+    expect(h.decision).toBe("rewrite");
+    expect(h.command).toMatch(/exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --cap read-staging-db -- bash -c /);
     const ran = await p.bash(h.command!);
     expect(ran.stderr).toBe("");
     expect(ran.status).toBe(0);
@@ -124,7 +124,7 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
     p = project(world);
     const marker = join(p.sb.dir, "ran");
     const h = p.hook(`$cap:read-staging-db psql -c 'select 1'; touch ${marker}`);
-    expect(h.decision).toBe("allow");
+    expect(h.decision).toBe("rewrite");
     world.vault.failMint = true;
     let ran;
     try {

@@ -5,7 +5,7 @@
 // servers on loopback: curl, git (clone, fetch and push through git http-backend), Node (undici's
 // EnvHttpProxyAgent on this Node; NODE_USE_ENV_PROXY on Node 22.21+), Python requests.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, bashAsync, fakeSecret, preToolUse, project, readAudit, ROOT, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
@@ -90,10 +90,17 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
 
   it("git over HTTPS: clone, commit, push and fetch with basic auth injected; the repository gets the push", async () => {
     const url = `https://x-access-token:$secret:GITTOK@localhost:${git.port}/repo.git`;
-    const r = await brokered(
-      `git clone -q ${url} clone && cd clone && git config user.name t && git config user.email t@example.com && echo pushed > f && git add f && git commit -qm "from the agent" && git push -q origin main && git fetch -q origin && git log --oneline -1 origin/main`,
-    );
-    expect(r.stderr).not.toMatch(/fatal|error/i);
+    // One-process delivery: each git that names the reference gets its own grant and placeholder (a
+    // remote URL saved by the clone holds a placeholder that dies with it), so push and fetch name it.
+    const cloned = await brokered(`git clone -q ${url} clone`);
+    expect(cloned.stderr).not.toMatch(/fatal|error/i);
+    expect(existsSync(join(dir, "clone", ".git"))).toBe(true);
+    spawnSync("bash", ["-c", 'git config user.name t && git config user.email t@example.com && echo pushed > f && git add f && git commit -qm "from the agent"'], { cwd: join(dir, "clone"), encoding: "utf8" });
+    // From the project (the policy in force is its repository root's; the clone is a repository of its own).
+    const hook = preToolUse(sb, dir, `git -C clone push -q ${url} HEAD:main && git -C clone fetch -q ${url} main && git -C clone log --oneline -1 FETCH_HEAD`, { toolUseId: "toolu_gitpush" });
+    if (!hook.command) throw new Error(`not rewritten: ${hook.reason}`);
+    const r = await bashAsync(sb, hook.command, dir, { NODE_NO_WARNINGS: "1" });
+    expect(r.stderr, hook.command).not.toMatch(/fatal|error/i);
     expect(r.stdout).toMatch(/from the agent/);
     const log = spawnSync("git", ["--git-dir", git.repo, "log", "--oneline", "-1", "main"], { encoding: "utf8" });
     expect(log.stdout).toMatch(/from the agent/);
@@ -107,7 +114,10 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
   it("Node: undici's EnvHttpProxyAgent on this Node", async () => {
     const undici = join(ROOT, "node_modules", "undici");
     const script = `const {fetch,EnvHttpProxyAgent}=require(${JSON.stringify(undici)});fetch(process.argv[1]+"/echo",{headers:{authorization:["Bearer",process.argv[2]].join(" ")},dispatcher:new EnvHttpProxyAgent()}).then(r=>r.text()).then(t=>console.log(t))`;
-    const r = await brokered(`node -e '${script}' ${api.url} "$secret:API"`);
+    // A script file: inline code that computes names is refused by the read guard, which now sees the
+    // receiving program's own words (issue 14: no brokered `bash -c` hides them).
+    writeFileSync(join(sb.dir, "undici.js"), script.replace("process.argv[2]", "process.argv[3]").replace("process.argv[1]", "process.argv[2]"));
+    const r = await brokered(`node ${join(sb.dir, "undici.js")} ${api.url} "$secret:API"`);
     expect(r.stderr).toBe("");
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.API}`);
     expect(r.stdout).toMatch(/"authorization":"Bearer /);
@@ -117,7 +127,8 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
   const node22 = join(ROOT, ".cache", "e2e", "node22", "node_modules", `node-linux-${process.arch}`, "bin", "node");
   it.skipIf(!existsSync(node22))("Node 22 built-in fetch with NODE_USE_ENV_PROXY=1 (skipped without .cache/e2e/node22: node scripts/setup-e2e.mjs)", async () => {
     const script = `fetch(process.argv[1]+"/echo",{headers:{authorization:["Bearer",process.argv[2]].join(" ")}}).then(r=>r.text()).then(t=>console.log(t))`;
-    const r = await brokered(`${node22} -e '${script}' ${api.url} "$secret:API"`);
+    writeFileSync(join(sb.dir, "fetch22.js"), script.replace("process.argv[2]", "process.argv[3]").replace("process.argv[1]", "process.argv[2]"));
+    const r = await brokered(`${node22} ${join(sb.dir, "fetch22.js")} ${api.url} "$secret:API"`);
     expect(r.stderr).toBe("");
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.API}`);
     expect(noValue(r.stdout)).toBe(true);
@@ -125,7 +136,8 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
 
   const py = pythonWithRequests();
   it.skipIf(!py.python)(`Python requests${py.why ? ` (skipped: ${py.why})` : ""}`, async () => {
-    const r = await brokered(`${py.python} -c 'import requests,sys; r=requests.get(sys.argv[1]+"/fail",headers={"Authorization":"Bearer "+sys.argv[2]}); print(r.status_code, r.text)' ${api.url} "$secret:API"`);
+    writeFileSync(join(sb.dir, "req.py"), 'import requests,sys\nr=requests.get(sys.argv[1]+"/fail",headers={"Authorization":"Bearer "+sys.argv[2]})\nprint(r.status_code, r.text)\n');
+    const r = await brokered(`${py.python} ${join(sb.dir, "req.py")} ${api.url} "$secret:API"`);
     expect(r.stderr).toBe("");
     expect(r.stdout).toMatch(/^401 unauthorized: the token Bearer \S+ is not valid here/);
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.API}`);
@@ -134,7 +146,8 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
 
   it("`hookpack revoke` ends a running injection session: the next request of the same run carries only the placeholder", async () => {
     const marker = join(sb.dir, "first-done");
-    const running = brokered(`curl -sS -o /dev/null -H "Authorization: Bearer $secret:REVK" ${api.url}/echo; touch ${marker}; sleep 2; curl -sS -o /dev/null -H "Authorization: Bearer $secret:REVK" ${api.url}/echo`);
+    // One program (bash) holds the placeholder for the whole run and makes both requests.
+    const running = brokered(`R=$secret:REVK bash -c 'curl -sS -o /dev/null -H "Authorization: Bearer $R" ${api.url}/echo; touch ${marker}; sleep 2; curl -sS -o /dev/null -H "Authorization: Bearer $R" ${api.url}/echo'`);
     const started = Date.now();
     while (!existsSync(marker) && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.REVK}`);
@@ -145,8 +158,8 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
     expect(String(last(api.seen).headers.authorization)).toMatch(/^Bearer hookpack_phantom_\w+$/);
   });
 
-  it("a secret without `inject` keeps today's delivery (the value in the child's environment, no proxy)", async () => {
-    const r = await brokered(`printf %s "$secret:PLAIN" | wc -c; printenv HTTPS_PROXY || echo no-proxy`);
+  it("a secret without `inject` keeps the plain delivery (the value in the receiving program, no proxy)", async () => {
+    const r = await brokered(`P=$secret:PLAIN bash -c 'printf %s "$P" | wc -c; printenv HTTPS_PROXY || echo no-proxy'`);
     expect(r.stdout.trim().split("\n")).toEqual([String(values.PLAIN!.length), "no-proxy"]);
   });
 });

@@ -41,7 +41,7 @@ describe("e2e: phantom tokens through the real Claude Code client", () => {
         steps: (sb) => [
           {
             text: "Calling the API.",
-            tool_use: { name: "Bash", input: { command: `curl -sS -H "Authorization: Bearer $secret:API" https://localhost:${api.port}/fail; tr '\\0' '\\n' < /proc/$$/environ > '${join(sb.root, "child-environ.txt")}'`, description: "call the API" } },
+            tool_use: { name: "Bash", input: { command: `A=$secret:API bash -c 'curl -sS -H "Authorization: Bearer $A" https://localhost:${api.port}/fail; env > ${join(sb.root, "child-environ.txt")}'`, description: "call the API" } },
           },
           { text: "Done." },
         ],
@@ -55,9 +55,9 @@ describe("e2e: phantom tokens through the real Claude Code client", () => {
       const req = s.fake.requests().find((r) => r.kind === "main" && r.step === 1);
       const result = toolResultText(toolResults(req?.body).at(-1)!);
       expect(result).toMatch(/unauthorized: the token Bearer \S+ is not valid here/);
-      // The child held only the placeholder.
+      // The program that received the reference (one-process delivery: a bash running curl) held only the placeholder.
       const environ = readFileSync(envFile, "utf8");
-      expect(environ).toMatch(/^HOOKPACK_SECRET_API=hookpack_phantom_\w+$/m);
+      expect(environ).toMatch(/^A=hookpack_phantom_\w+$/m);
       expect(environ).toMatch(/^HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+$/m);
       expect(forbidden.some((f) => environ.includes(f))).toBe(false);
     },

@@ -2,7 +2,7 @@
 // pre-tool hook, the call is rewritten into a brokered `hookpack exec --grant …`, the command runs
 // with the value, and the value never appears in any request the (fake) model server received —
 // not in the tool_use history, not in tool results, not in count_tokens calls.
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -21,9 +21,9 @@ interface Run extends ClaudeScenario {
   forbidden: string[];
 }
 
-const scenario = (policy: unknown, steps: (sb: Sandbox) => ScriptStep[]) => scenarioWith("DEPLOY_KEY", policy, steps);
+const scenario = (policy: unknown, steps: (sb: Sandbox) => ScriptStep[], args?: string[]) => scenarioWith("DEPLOY_KEY", policy, steps, args);
 
-async function scenarioWith(name: string, policy: unknown, steps: (sb: Sandbox) => ScriptStep[]): Promise<Run> {
+async function scenarioWith(name: string, policy: unknown, steps: (sb: Sandbox) => ScriptStep[], args?: string[]): Promise<Run> {
   const value = randomValue();
   const forbidden = forbiddenForms(value);
   const s = await claudeScenario(e2e, {
@@ -35,6 +35,7 @@ async function scenarioWith(name: string, policy: unknown, steps: (sb: Sandbox) 
     steps,
     forbid: forbidden,
     env: { HOOKPACK_KEY_BACKEND: "file" },
+    ...(args ? { args } : {}),
   });
   return { ...s, value, forbidden };
 }
@@ -50,15 +51,48 @@ function resultAfter(s: Run, step: number): { text: string; isError: boolean } |
 
 describe("e2e: $secret: references through the real Claude Code client", () => {
   it(
+    "a reference never upgrades the permission decision: without a rule allowing Bash, a brokered call is not run in headless mode",
+    async () => {
+      // No --allowedTools: Claude Code would ask about any Bash call, and `claude -p` cannot ask.
+      // Before issue 14 the rewrite answered "allow" and one harmless reference ran anything.
+      const s = await scenario(allowPrintf, (sb) => [{ text: "Printing.", tool_use: bash(`touch '${join(sb.root, "ran")}'; echo $secret:DEPLOY_KEY`) }, { text: "Done." }], []);
+      assertNoLeak(s);
+      expect(existsSync(join(s.sb.root, "ran"))).toBe(false);
+      expect(resultAfter(s, 1)?.isError).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "an `ask` rule of the user's for a program next to the reference: the call is not run unasked",
+    async () => {
+      const s = await scenario(allowPrintf, (sb) => {
+        mkdirSync(join(sb.project, ".claude"), { recursive: true });
+        const file = join(sb.project, ".claude", "settings.local.json");
+        const current = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
+        writeFileSync(file, JSON.stringify({ ...current, permissions: { ask: ["Bash(touch:*)"] } }));
+        return [{ text: "Printing.", tool_use: bash(`touch '${join(sb.root, "ran")}'; echo $secret:DEPLOY_KEY`) }, { text: "Done." }];
+      });
+      assertNoLeak(s);
+      expect(existsSync(join(s.sb.root, "ran"))).toBe(false);
+      expect(resultAfter(s, 1)?.isError).toBe(true);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
     "rewrites a reference into a brokered exec: the command runs with the value, its output is masked, no request carries the value",
     async () => {
-      const s = await scenario(allowPrintf, () => [
-        { text: "Hashing the key.", tool_use: bash('printf %s "$secret:DEPLOY_KEY" | sha256sum') },
-        { text: "Printing it.", tool_use: bash("echo key=$secret:DEPLOY_KEY") },
+      // The value reaches only the program the reference is given to (here sha256sum, on its
+      // stdin); what that program prints is masked before it enters a pipe (issue 14).
+      const policy = { ...allowPrintf, secrets: { DEPLOY_KEY: { ...allowPrintf.secrets.DEPLOY_KEY, commands: ["sha256sum", "echo"] } } };
+      const s = await scenario(policy, () => [
+        { text: "Hashing the key.", tool_use: bash('sha256sum <<< "$secret:DEPLOY_KEY" | cut -c1-64') },
+        { text: "Printing it.", tool_use: bash("echo key=$secret:DEPLOY_KEY | cat") },
         { text: "Done." },
       ]);
       assertNoLeak(s);
-      const expected = sha256(s.value);
+      const expected = sha256(`${s.value}\n`);
       const hashed = resultAfter(s, 1);
       expect(hashed?.isError, JSON.stringify(hashed)).toBe(false);
       // The value reached the command: its digest is the digest of the stored value.
@@ -66,6 +100,8 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
       const printed = resultAfter(s, 2);
       expect(printed?.isError).toBe(false);
       expect(printed?.text).toContain("key=[REDACTED:DEPLOY_KEY]");
+      // Nothing of the broker's command line (grant id, key) reaches the model.
+      for (const r of s.fake.requests()) expect(r.rawBody).not.toMatch(/--grant(-key)? [a-z0-9_]{20,}/);
       // The model's own history keeps the reference it wrote, never a rewrite holding a value.
       const last = s.fake.requests().filter((r) => r.kind === "main").at(-1)!;
       expect(last.rawBody).toContain("$secret:DEPLOY_KEY");

@@ -163,7 +163,7 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
   it(
     "brokers a $secret: reference (overrideInput): the command runs with the value, its echo comes back masked by the broker; no request carries the value",
     async () => {
-      const hashing = 'printf %s "$secret:DEPLOY_KEY" | sha256sum';
+      const hashing = 'sha256sum <<< "$secret:DEPLOY_KEY"';
       const { fake, diag, digest } = await brokerRun(cline, [{ text: "Hashing.", call: commands(hashing) }, { text: "Printing.", call: commands("echo key=$secret:DEPLOY_KEY") }, { text: "Done." }], {
         label: "$secret: scenario",
       });
@@ -174,7 +174,7 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
       expect(outputs[0], diag()).toContain(digest);
       expect(outputs[1]).toContain("key=[REDACTED:DEPLOY_KEY]");
       // The rewrite ran (Cline reports the command it ran as the result's `query`) ...
-      expect(outputs[0]).toMatch(/hookpack\.cjs' exec --grant \S+ --secret DEPLOY_KEY=HOOKPACK_SECRET_DEPLOY_KEY/);
+      expect(outputs[0]).toMatch(/hookpack\.cjs'? exec --grant \S+ --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum/);
       // ... while the history keeps the model's own call.
       const args = messages(last).flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.function?.arguments ?? "") : []));
       expect(args.map((a) => JSON.parse(a) as unknown)).toEqual([{ commands: [hashing] }, { commands: ["echo key=$secret:DEPLOY_KEY"] }]);

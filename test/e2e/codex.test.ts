@@ -201,7 +201,7 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
     "brokers a $secret: reference: the command runs with the value, its echo comes back masked, a reference the policy denies is blocked; no request carries the value",
     async () => {
       const { sb, fake, diag, digest } = await brokerRun(codex, [
-        { text: "Hashing.", call: exec('printf %s "$secret:DEPLOY_KEY" | sha256sum') },
+        { text: "Hashing.", call: exec('sha256sum <<< "$secret:DEPLOY_KEY"') },
         { text: "Printing.", call: exec("echo key=$secret:DEPLOY_KEY") },
         { text: "Uploading.", call: exec('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/') },
         { text: "Done." },

@@ -115,7 +115,7 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
       const s = await brokerRun(
         copilot,
         [
-          { text: "Hashing the key.", call: bash('printf %s "$secret:DEPLOY_KEY" | sha256sum', "hash") },
+          { text: "Hashing the key.", call: bash('sha256sum <<< "$secret:DEPLOY_KEY"', "hash") },
           { text: "Printing it.", call: bash("echo key=$secret:DEPLOY_KEY", "print") },
           { text: "Done." },
         ],
@@ -127,7 +127,7 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
       // brokered command (a grant id and the secret's name), never the value.
       const calls = ((mainRequests(s.fake).at(-1)!.body as { input: unknown[] }).input as Array<{ type?: string; arguments?: string }>).filter((i) => i.type === "function_call");
       expect(calls).toHaveLength(2);
-      for (const c of calls) expect(c.arguments).toMatch(/hookpack\.cjs' exec --grant g_\w+ --secret DEPLOY_KEY=/);
+      for (const c of calls) expect(c.arguments).toMatch(/hookpack\.cjs'? exec --grant g_\w+ --grant-key [a-z2-7]{26} /);
     },
     TEST_TIMEOUT,
   );

@@ -11,6 +11,7 @@ import { afterEach, beforeAll, expect } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic, type ScriptStep } from "./fake-anthropic.js";
 import type { FakeServer, Logged, Script, Step } from "./fake-models.js";
 import { baseEnv, describeRun, e2eClient, fakeGithubToken, HOOKPACK_CJS, installHookpack, makeSandbox, requireBuild, runClaude, type ClaudeRun, type ClientInfo, type RunResult, type Sandbox } from "./helpers.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 /** HOOKPACK_E2E_KEEP=1 keeps each sandbox and writes the fake server's request log (requests.json) into it. */
 export const KEEP = process.env.HOOKPACK_E2E_KEEP === "1";
@@ -73,13 +74,15 @@ export const forbiddenForms = (value: string): string[] => [value, Buffer.from(v
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** DEPLOY_KEY from the store, for printf and echo, without asking. */
-export const DEPLOY_KEY_POLICY = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"], approval: "auto" } } };
+export const DEPLOY_KEY_POLICY = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"], approval: "auto" } } };
 /** The same through `defaults`, with a two-minute grant ttl. */
-export const DEPLOY_KEY_POLICY_TTL = { version: 1, defaults: { approval: "auto", ttl: "2m" }, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo"] } } };
+export const DEPLOY_KEY_POLICY_TTL = { version: 1, defaults: { approval: "auto", ttl: "2m" }, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"] } } };
 
 /** The project's hookpack.json. */
 export function writePolicy(sb: Sandbox, policy: unknown): void {
   writeFileSync(join(sb.project, "hookpack.json"), `${JSON.stringify(policy, null, 2)}\n`);
+  // As the user would in their terminal (`hookpack policy approve`): an unapproved policy does not apply.
+  approvePolicy(sb.hookpackHome, sb.project);
 }
 
 /** `hookpack secret set NAME` with the value on stdin, into the sandbox's file-backed store. */
@@ -369,7 +372,8 @@ export async function brokerRun<X extends object, O extends object>(
   if (label) logLine(agent, label, s);
   expect(s.run.code, s.diag()).toBe(0);
   expectNoRequestCarries(s.fake.requests(), forbid, "form of the value");
-  return { ...s, value, forbid, digest: sha256(value) };
+  // The hashing steps give the value to sha256sum on its stdin (a here-string adds a newline).
+  return { ...s, value, forbid, digest: sha256(`${value}\n`) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,14 +403,14 @@ export async function installForClaude(sb: Sandbox): Promise<void> {
 /** A sandbox, hookpack (when `hooks`), `setup`, the fake Anthropic server on `steps`, one `claude -p` run. */
 export async function claudeScenario(
   e2e: E2e,
-  opts: { hooks: boolean; steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]); forbid?: string[]; setup?: (sb: Sandbox) => void; env?: Record<string, string>; prompt?: string },
+  opts: { hooks: boolean; steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]); forbid?: string[]; setup?: (sb: Sandbox) => void; env?: Record<string, string>; prompt?: string; /** Instead of CLAUDE_ARGS. */ args?: string[] },
 ): Promise<ClaudeScenario> {
   const sb = e2e.sandbox();
   if (opts.hooks) await installForClaude(sb);
   opts.setup?.(sb);
   const fake = await startFakeAnthropic({ steps: typeof opts.steps === "function" ? opts.steps(sb) : opts.steps, forbid: opts.forbid });
   e2e.defer(() => fake.close());
-  const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: CLAUDE_ARGS, extraEnv: opts.env, prompt: opts.prompt });
+  const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: opts.args ?? CLAUDE_ARGS, extraEnv: opts.env, prompt: opts.prompt });
   e2e.keep(sb, {
     "requests.json": () => JSON.stringify(fake.requests(), null, 2),
     "claude-stdout.jsonl": () => run.stdout,

@@ -182,7 +182,7 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
       const s = await brokerRun(
         opencode,
         [
-          { text: "Hashing.", call: bash('printf %s "$secret:DEPLOY_KEY" | sha256sum', "hash") },
+          { text: "Hashing.", call: bash('sha256sum <<< "$secret:DEPLOY_KEY"', "hash") },
           { text: "Printing.", call: bash("echo key=$secret:DEPLOY_KEY", "print") },
           { text: "Uploading.", call: bash(upload, "upload") },
           { text: "Done." },
@@ -198,7 +198,7 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
       // plugin rewrote in place: the model reads back the brokered command (names and a spent
       // single-use grant, no value), not the reference it wrote.
       const calls = historyCalls(last);
-      expect(String(calls[0]!.command)).toMatch(/hookpack\.cjs' exec --grant g_\w+ --secret DEPLOY_KEY=HOOKPACK_SECRET_DEPLOY_KEY -- bash -c/);
+      expect(String(calls[0]!.command)).toMatch(/hookpack\.cjs'? exec --grant g_\w+ --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum/);
       expect(calls[2]!.command).toBe(upload);
     },
     TEST_TIMEOUT,

@@ -155,7 +155,7 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
       const { sb, fake, diag, digest } = await brokerRun(
         qwen,
         [
-          { text: "Hashing.", call: shell('printf %s "$secret:DEPLOY_KEY" | sha256sum', "run it") },
+          { text: "Hashing.", call: shell('sha256sum <<< "$secret:DEPLOY_KEY"', "run it") },
           { text: "Running what hookpack offered.", callFrom: offered },
           { text: "Printing.", call: shell("echo key=$secret:DEPLOY_KEY", "run it") },
           { text: "Running what hookpack offered.", callFrom: offered },
@@ -167,7 +167,7 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
       const outputs = toolOutputs(mainRequests(fake).at(-1)!);
       expect(outputs, diag()).toHaveLength(5);
       // Qwen Code cannot rewrite input: the reference is denied with the brokered command.
-      expect(outputs[0]).toMatch(/^hookpack cannot rewrite tool input for Qwen Code\. Run this instead: .* exec --grant g_[a-z2-7]{26} --secret DEPLOY_KEY=HOOKPACK_SECRET_DEPLOY_KEY -- bash -c /);
+      expect(outputs[0]).toMatch(/^hookpack cannot rewrite tool input for Qwen Code\. Run this instead: .* exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum /);
       // Run exactly as offered: the broker injected the value (its digest came out) ...
       expect(outputs[1], diag()).toContain(`Output: ${digest}`);
       expect(outputs[1]).toContain("Exit Code: 0");

@@ -108,7 +108,8 @@ describe("e2e: the README's Use it section, literally, with the real Claude Code
       const asked = readFileSync(approvals, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { tool_name: string; input: { command: string } });
       expect(asked).toHaveLength(1);
       expect(asked[0]!.tool_name).toBe("Bash");
-      expect(asked[0]!.input.command).toMatch(/hookpack\.cjs' exec --grant g_[a-z0-9]+ --secret GITHUB_TOKEN=/);
+      // One-process delivery (issue 14): the broker stands in front of curl alone, with the call's key.
+      expect(asked[0]!.input.command).toMatch(/hookpack\.cjs'? exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} -- curl -q /);
       expect(asked[0]!.input.command).not.toContain(value);
 
       // The command ran with the value (its digest), and the model got the output masked.

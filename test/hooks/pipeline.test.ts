@@ -94,10 +94,9 @@ describe("masking and degradation", () => {
 
   it("renders a rewrite as the full original input with only the command replaced", async () => {
     const r = await run(pre("deploy"), [fixed({ kind: "rewrite", patch: { command: "hookpack exec -- deploy" }, reason: "brokered" })]);
+    // No permission decision: Claude Code's own mode and rules decide about the rewritten call (issue 14).
     expect(specific(r.stdout)).toEqual({
       hookEventName: "PreToolUse",
-      permissionDecision: "allow",
-      permissionDecisionReason: "brokered",
       updatedInput: { command: "hookpack exec -- deploy", description: "d" },
     });
   });

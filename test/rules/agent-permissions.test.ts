@@ -6,6 +6,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { matchPermissionRules, shellRuleMatcher, type PermissionRules } from "../../rules/agent-permissions.js";
 import { scanShell } from "../../rules/shell-scan.js";
 import { assertBuilt, fakeSecret, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 
 describe("shellRuleMatcher (Claude Code Bash rule syntax)", () => {
   const cases: Array<[string, string, boolean]> = [
@@ -68,6 +69,8 @@ describe("through the real hook (Claude Code settings files)", () => {
     const proj = join(sb.dir, "proj");
     mkdirSync(join(proj, ".claude"), { recursive: true });
     writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, secrets: { API_TOKEN: { approval: "auto", commands: ["curl", "printf", "sha256sum"] } } }));
+    mkdirSync(join(proj, ".git"), { recursive: true }); // the policy in force is the repository root's
+    approvePolicy(sb.hookpackHome, proj);
     if (settings) writeFileSync(join(proj, ".claude", file), JSON.stringify(settings));
     return proj;
   }
@@ -77,11 +80,11 @@ describe("through the real hook (Claude Code settings files)", () => {
   };
   const CURL = 'echo go && curl -s -H "X: $secret:API_TOKEN" http://127.0.0.1:9/';
 
-  it("control: no rule, the reference is brokered (allow + rewrite)", () => {
+  it("control: no rule, the reference is brokered (rewrite; Claude Code's own mode and rules decide, issue 14)", () => {
     const proj = project(undefined);
     const r = hook(proj, CURL);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.out!.permissionDecision).toBe("allow");
+    expect(r.out!.permissionDecision).toBeUndefined();
     expect(r.out!.updatedInput!.command).toContain(" exec --grant ");
   });
 
@@ -108,6 +111,7 @@ describe("through the real hook (Claude Code settings files)", () => {
     writeFileSync(join(proj, ".claude", "settings.json"), "{ not json");
     const r = hook(proj, CURL);
     expect(r.status, r.stderr).toBe(0);
-    expect(r.out!.permissionDecision).toBe("allow");
+    expect(r.out!.permissionDecision).toBeUndefined();
+    expect(r.out!.updatedInput!.command).toContain(" exec --grant ");
   });
 });

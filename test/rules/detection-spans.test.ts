@@ -28,7 +28,7 @@ const survivors = (secret: string, context: string, redacted: string) => {
   return out;
 };
 
-const CONTEXTS = [(v: string) => `value: ${v}\n`, (v: string) => `export TOKEN=${v}`, (v: string) => `{"key": "${v}"}`];
+const CONTEXTS = [(v: string) => `value: ${v}\n`, (v: string) => `\u001b[1;31m${v}\u001b[0m\n`, (v: string) => `export TOKEN=${v}`, (v: string) => `{"key": "${v}"}`];
 const slCorpus = () => {
   const out: Array<{ name: string; text: string; secret: string }> = [];
   for (const seed of [1, 2, 3]) {

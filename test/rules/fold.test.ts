@@ -25,7 +25,8 @@ describe("foldVerdicts", () => {
   });
 
   it("rewrites compose in rule order; the last patch wins per field", () => {
-    expect(foldVerdicts([rewrite("a"), rewrite("b")])).toMatchObject({ permission: "allow", patch: { command: "b" } });
+    // A rewrite leaves the permission decision to the agent (issue 14: a reference never upgrades it).
+    expect(foldVerdicts([rewrite("a"), rewrite("b")])).toMatchObject({ permission: "default", patch: { command: "b" } });
   });
 
   it("warnings ride along with any proceed", () => {

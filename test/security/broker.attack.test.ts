@@ -12,6 +12,9 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, bash, brokerPids, fakeSecret, preToolUse, project, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
 
+// One-process delivery: the program that receives the value is bash (its output, a count, is not
+// the value); a pipe after the receiving program would only ever see masked output.
+const CMD = `T=$secret:T bash -c 'printf %s "$T" | wc -c'`;
 const POLICY = { version: 1, defaults: { approval: "auto" }, secrets: { T: { commands: ["bash", "printf", "wc", "cat"] } } };
 const tally: Record<string, { contained: number; attempts: number }> = {};
 const attempt = (family: string, contained: boolean) => {
@@ -77,7 +80,7 @@ const socketOf = () => (JSON.parse(run(sb, ["broker", "status", "--json"]).stdou
 describe("broker: replayed, forged and reconstructed grants", () => {
   it("a replay of the rewritten command (again, in a loop, in the background) is refused; the value never prints", () => {
     setup();
-    const hook = preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c');
+    const hook = preToolUse(sb, dir, CMD);
     const cmd = hook.command!;
     expect(bash(sb, cmd, dir).stdout.trim()).toBe(String(value.length));
     for (const replay of [cmd, `${cmd}; ${cmd}`, `for i in 1 2 3; do ${cmd}; done`, `(${cmd}) & wait`, `bash -c ${JSON.stringify(cmd)}`]) {
@@ -88,7 +91,7 @@ describe("broker: replayed, forged and reconstructed grants", () => {
 
   it("eight concurrent redeemers of one grant: exactly one runs", async () => {
     setup();
-    const hook = preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c');
+    const hook = preToolUse(sb, dir, CMD);
     const runs = await Promise.all(
       Array.from({ length: 8 }, () => {
         const child = spawn("bash", ["-c", hook.command!], { env: sb.env, cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
@@ -102,7 +105,7 @@ describe("broker: replayed, forged and reconstructed grants", () => {
 
   it("forged ids (random, well-formed) and malformed ids are refused before anything starts", async () => {
     setup();
-    const hook = preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c');
+    const hook = preToolUse(sb, dir, CMD);
     const { head, argvText, id } = parts(hook.command!);
     const B32 = "abcdefghijklmnopqrstuvwxyz234567";
     const forged = Array.from({ length: 20 }, () => `g_${Array.from(randomBytes(26), (b) => B32[b & 31]).join("")}`);
@@ -130,20 +133,22 @@ describe("broker: replayed, forged and reconstructed grants", () => {
     const variants = [
       (h: string, a: string) => `${h}${a.replace("wc -c'", "wc -c; env'")}`,
       (h: string, a: string) => `${h}${a.replace("wc -c", "cat")}`,
-      (h: string) => `${h}bash -c 'printenv HOOKPACK_SECRET_T'`,
-      (h: string, a: string) => `${h.replace("--secret T=HOOKPACK_SECRET_T", "--secret T=PATHX")}${a}`,
-      (h: string, a: string) => `${h.replace("--secret T=HOOKPACK_SECRET_T", "--secret T=BASH_ENV")}${a}`,
-      (h: string, a: string) => `${h.replace("--secret T=HOOKPACK_SECRET_T", "--secret T=HOOKPACK_SECRET_T --secret U=U")}${a}`,
+      (h: string) => `${h}bash -c 'printenv T'`,
+      (h: string, a: string) => `${h.replace(/--grant-key [a-z2-7]+ /, "")}${a}`,
+      (h: string, a: string) => `${h.replace(/--grant-key [a-z2-7]+ /, `--grant-key ${"a".repeat(26)} `)}${a}`,
+      (h: string, a: string) => `${h.replace("--grant-key", "--stdin-refs --grant-key")}${a}`,
+      (h: string, a: string) => `${h.replace(/^T=/, "T=x")}${a}`,
+      (h: string, a: string) => `${h.replace(/^T=(\S+) /, "T=$1 BASH_ENV=$1 ")}${a}`,
     ];
     for (const variant of variants) {
-      const hook = preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c', { toolUseId: `toolu_${randomBytes(4).toString("hex")}` });
+      const hook = preToolUse(sb, dir, CMD, { toolUseId: `toolu_${randomBytes(4).toString("hex")}` });
       const { head, argvText } = parts(hook.command!);
       const r = bash(sb, variant(head, argvText), dir);
       const after = bash(sb, hook.command!, dir);
-      expect(attempt("reconstructed", r.status !== 0 && !`${r.stdout}${r.stderr}`.includes(value) && /already used|different command|unknown secret|not started/.test(`${r.stderr}${after.stderr}`) && after.stdout.trim() !== String(value.length))).toBe(true);
+      expect(attempt("reconstructed", r.status !== 0 && !`${r.stdout}${r.stderr}`.includes(value) && /already used|different command|without its key|unknown secret|not started/.test(`${r.stderr}${after.stderr}`) && after.stdout.trim() !== String(value.length))).toBe(true);
     }
     // Over the socket with the exact argv of a fresh grant but one argument changed.
-    const hook = preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c', { toolUseId: "toolu_sock" });
+    const hook = preToolUse(sb, dir, CMD, { toolUseId: "toolu_sock" });
     const { id } = parts(hook.command!);
     const reply = await raw(socketOf(), { op: "redeem", id, argv: ["bash", "-c", "env"], names: ["T"] });
     expect(attempt("reconstructed", reply.code === "GRANT_MISMATCH")).toBe(true);
@@ -154,7 +159,7 @@ describe("broker: replayed, forged and reconstructed grants", () => {
 describe("broker: its socket and its state", () => {
   it("no grant is on disk: nothing under HOOKPACK_HOME names a pending grant", () => {
     setup();
-    const hook = preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c');
+    const hook = preToolUse(sb, dir, CMD);
     const { id } = parts(hook.command!);
     const files: string[] = [];
     const walk = (d: string) => {
@@ -173,7 +178,7 @@ describe("broker: its socket and its state", () => {
 
   it("mint, offered, revoke and stop without the broker key (or with a wrong one) are refused", async () => {
     setup();
-    preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c');
+    preToolUse(sb, dir, CMD);
     const socket = socketOf();
     const req = { names: ["T"], argv: ["bash", "-c", "env"], agent: "claude-code", session: "s1", toolCallId: "x", cwd: dir, ttlMs: 60_000, approval: "auto" };
     const wrongKey = randomBytes(32);
@@ -190,7 +195,7 @@ describe("broker: its socket and its state", () => {
 
   it("a process squatting on the socket (broker down) is not believed: the hook fails closed, nothing leaks to it", async () => {
     setup();
-    preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c');
+    preToolUse(sb, dir, CMD);
     const socket = socketOf();
     run(sb, ["broker", "stop"]);
     const log = join(sb.dir, "squatter.log");
@@ -208,7 +213,7 @@ describe("broker: its socket and its state", () => {
       }).listen(${JSON.stringify(socket)}, () => console.log("up"));`], { stdio: ["ignore", "pipe", "inherit"] });
     await new Promise((r) => squatter.stdout!.once("data", r));
     try {
-      const hook = preToolUse(sb, dir, 'printf %s "$secret:T" | wc -c');
+      const hook = preToolUse(sb, dir, CMD);
       expect(attempt("squatter", hook.command === undefined && hook.decision === "deny")).toBe(true);
       const key = readFileSync(join(sb.hookpackHome, "broker", "broker.key"), "utf8").trim();
       const seen = readFileSync(log, "utf8");

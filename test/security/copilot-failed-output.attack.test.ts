@@ -37,17 +37,18 @@ describe("Copilot postToolUseFailure: a failing command's output that holds a se
     results.push(contained);
     expect(contained, JSON.stringify({ exit: r.exitCode, stdout: r.stdout.slice(0, 300) })).toBe(true);
   });
-  // KNOWN GAP (detection, not this road): an ANSI colour code right before a token ("\e[31mghp_…")
-  // hides it from the detector, so nothing is found and the model is not warned. Marked as failing
-  // so it shows in every run; it passes (and this marker must go) once the detector handles it.
-  it.fails("wrapped in ANSI colour codes (known gap)", async () => {
+  // An ANSI colour code right before a token ("\e[31mghp_…") once hid it from the detector (the
+  // code's final letter joined the token); the detector now blanks such sequences.
+  it("wrapped in ANSI colour codes", async () => {
     const error = `\u001b[31m${t.github}\u001b[0m\nerror`;
     const payload = { sessionId: "attack", timestamp: 1795391165643, cwd: sb.project, toolName: "bash", toolArgs: { command: "printf ...; exit 3" }, error };
     const r = await hookpack(["hook", "copilot"], { cwd: sb.project, env: sb.env, input: JSON.stringify(payload) });
     expect(r.stdout + r.stderr).not.toContain(t.github);
+    const contained = !`${r.stdout}${r.stderr}`.includes(t.github) && /rotate/.test(r.stdout);
+    results.push(contained);
     expect(r.stdout).toMatch(/rotate/);
   });
   afterAll(() => {
-    console.log(`copilot failed-output: contained ${results.filter(Boolean).length} / ${ATTEMPTS.length + 1} attempts (the ANSI-wrapped token is the known gap)`);
+    console.log(`copilot failed-output: contained ${results.filter(Boolean).length} / ${ATTEMPTS.length + 1} attempts`);
   });
 });

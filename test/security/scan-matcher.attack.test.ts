@@ -1,0 +1,163 @@
+// Issue 21: the managed-value matcher was made faster for scan, pre-push and check-pack (rolling
+// hash loop, native reversed/squeezed views, streamed git log, in-process npm file list). The
+// agent tries to get a stored value past those gates in the places a faster matcher could miss:
+// split across git's pipe chunks, at a file's very end, reversed, base64/hex/url-encoded, split into
+// string pieces, inside a 1 MB line, among 1,000 files, repeated, next to an overlapping value.
+// Everything runs through the real CLI (dist/hookpack.cjs) with a real store, in temp git repos.
+// Each planted file is an attempt: contained = the gate fails and names that file, and no value
+// appears in anything it prints.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { reportTally, tally } from "./tally.js";
+
+reportTally();
+
+const rand = () => Math.random().toString(36).slice(2, 12);
+// Built at run time; not token-shaped (no provider prefix), so only the managed matcher finds them.
+const A = `mv${rand()}${rand()}Zk`;
+const B = `${A.slice(8)}${rand()}Qx`; // overlaps A: B starts with A's last characters
+const C = `cw${rand()}${rand()}Jp`;
+const values = [A, B, C];
+
+const reverse = (s: string) => s.split("").reverse().join("");
+const filler = (n: number) => {
+  const line = "const total = items.reduce((sum, item) => sum + item.price, 0); // plain code\n";
+  return line.repeat(Math.ceil(n / line.length)).slice(0, n);
+};
+
+/** file → content: every way of hiding a value this test tries. */
+function planted(): Record<string, string> {
+  const files: Record<string, string> = {
+    "raw.js": `${filler(300)}const k = "${A}";\n`,
+    "reversed.js": `const k = "${reverse(A)}";\n`,
+    "base64.txt": `auth: ${Buffer.from(`user:${C}`).toString("base64")}\n`,
+    "hex.txt": `key=${Buffer.from(A).toString("hex")}\n`,
+    "url.txt": `https://example.invalid/?t=${encodeURIComponent(`${C}/`)}\n`,
+    "split.js": `const k = '${A.slice(0, 7)}' + '${A.slice(7, 15)}' + '${A.slice(15)}';\n`,
+    "split-reversed.js": `x = "${reverse(C).slice(0, 9)}" "${reverse(C).slice(9)}"\n`,
+    "at-end-no-newline.txt": `${filler(5000)}${C}`,
+    "one-mb-line.txt": `${"x".repeat(512 * 1024)}${A}${"y".repeat(512 * 1024)}\n`,
+    "one-mb-line-end.txt": `${"z".repeat(1024 * 1024)}${B}`,
+    "repeated.txt": `${`${C} `.repeat(200)}\n`,
+    "overlapping.txt": `${A}${B.slice(A.length - 8)}\n${B}${A}\n`,
+  };
+  // Straddling git's 64 KiB pipe reads (and any chunking): values just before, across and after
+  // every 64 KiB boundary of a 320 KiB file.
+  let straddle = "";
+  for (let k = 1; k <= 4; k++) {
+    const at = k * 65536 - (k % 2 === 0 ? 5 : A.length - 3);
+    straddle += filler(at - straddle.length) + (k % 2 === 0 ? A : reverse(B));
+  }
+  files["straddle-64k.txt"] = `${straddle}${filler(1000)}\n`;
+  return files;
+}
+
+let sb: Sandbox;
+const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH!, npm_config_cache: join(sb.root, ".npm-cache"), npm_config_update_notifier: "false" });
+const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [name, body] of Object.entries(files)) {
+    mkdirSync(join(dir, name, ".."), { recursive: true });
+    writeFileSync(join(dir, name), body);
+  }
+}
+
+const noValue = (text: string) => values.every((v) => !text.includes(v) && !text.includes(reverse(v)));
+
+beforeAll(async () => {
+  sb = sandbox();
+  const envFile = join(sb.root, "import.env");
+  writeFileSync(envFile, `MATCH_A=${A}\nMATCH_B=${B}\nMATCH_C=${C}\n`);
+  const r = await hookpack(["secret", "import", envFile], { env: env(), cwd: sb.root });
+  expect(r.exitCode, r.stderr).toBe(0);
+}, 60_000);
+afterAll(() => sb?.cleanup());
+
+describe("attack: hiding a stored value from `hookpack scan`", () => {
+  it("every planted file is reported, among 1,000 clean files, and no value is printed", async () => {
+    const dir = join(sb.root, "scan-tree");
+    const files = planted();
+    write(dir, files);
+    // 1,000 clean files around them, and one more value in the last of them.
+    for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `clean-${String(i).padStart(4, "0")}.js`), i === 999 ? `${filler(200)}${A}\n` : filler(200));
+    files["clean-0999.js"] = "";
+    const r = await hookpack(["scan", dir, "--format", "json"], { env: env(), cwd: sb.root });
+    const t = tally("scan: stored value hidden in a file");
+    expect(r.exitCode, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as { files: number; findings: Array<{ path: string; ruleId: string; secret?: string }> };
+    expect(report.files).toBeGreaterThanOrEqual(1000 + Object.keys(files).length - 1);
+    const found = new Set(report.findings.filter((f) => f.ruleId === "managed-value" || f.secret).map((f) => f.path));
+    for (const name of Object.keys(files)) {
+      const ok = found.has(join(dir, name));
+      t.attempt(ok && noValue(r.stdout + r.stderr));
+      expect(ok, `${name} not reported by scan`).toBe(true);
+    }
+    expect(noValue(r.stdout + r.stderr)).toBe(true);
+  }, 180_000);
+});
+
+describe("attack: hiding a stored value from the pre-push gate", () => {
+  it("every planted file in a pushed history is reported, chunk boundaries included", async () => {
+    const dir = join(sb.root, "push-repo");
+    mkdirSync(dir, { recursive: true });
+    git(dir, "init", "-q", "-b", "main");
+    writeFileSync(join(dir, "README.md"), "# demo\n");
+    git(dir, "add", ".");
+    git(dir, "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", "init");
+    const files = planted();
+    // One commit per file, in the middle of a history of clean commits.
+    for (const [name, body] of Object.entries(files)) {
+      write(dir, { [name]: body, [`noise-${name}.js`]: filler(20000) });
+      git(dir, "add", ".");
+      git(dir, "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", `add ${name}`);
+    }
+    const head = git(dir, "rev-parse", "HEAD").trim();
+    const r = await hookpack(["pre-push", "origin", "--format", "json"], { input: `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`, env: env(), cwd: dir });
+    const t = tally("pre-push: stored value hidden in a pushed commit");
+    expect(r.exitCode, r.stderr).toBe(1);
+    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; ruleId: string }> };
+    const found = new Set(report.findings.filter((f) => f.ruleId === "managed-value").map((f) => f.path));
+    for (const name of Object.keys(files)) {
+      const ok = found.has(name);
+      t.attempt(ok && noValue(r.stdout + r.stderr));
+      expect(ok, `${name} not reported by pre-push`).toBe(true);
+    }
+    // The straddling file holds 4 values: each is its own finding (none lost at a chunk edge).
+    expect(report.findings.filter((f) => f.path === "straddle-64k.txt").length).toBeGreaterThanOrEqual(4);
+    expect(noValue(r.stdout + r.stderr)).toBe(true);
+  }, 180_000);
+});
+
+describe("attack: hiding a stored value from check-pack (DIR in process, and the tarball npm makes)", () => {
+  it("every planted file is reported both ways, with the same findings", async () => {
+    const dir = join(sb.root, "pkg");
+    const files = planted();
+    write(dir, { ...files, "package.json": JSON.stringify({ name: "attack-pkg", version: "1.0.0", files: Object.keys(files) }), "README.md": "# pkg\n" });
+    const viaDir = await hookpack(["check-pack", dir, "--format", "json"], { env: env(), cwd: sb.root });
+    const packed = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", sb.root], { cwd: dir, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").pop()!;
+    const viaTgz = await hookpack(["check-pack", join(sb.root, packed), "--format", "json"], { env: env(), cwd: sb.root });
+    const reports: Array<[string, typeof viaDir]> = [
+      ["check-pack DIR", viaDir],
+      ["check-pack FILE.tgz", viaTgz],
+    ];
+    const paths: string[][] = [];
+    for (const [label, r] of reports) {
+      const t = tally(`${label}: stored value hidden in a packed file`);
+      expect(r.exitCode, r.stderr).toBe(1);
+      const report = JSON.parse(r.stdout) as { files: number; findings: Array<{ path: string; ruleId: string; line?: number }> };
+      const found = new Set(report.findings.filter((f) => f.ruleId === "managed-value").map((f) => f.path));
+      for (const name of Object.keys(files)) {
+        const ok = found.has(name);
+        t.attempt(ok && noValue(r.stdout + r.stderr));
+        expect(ok, `${name} not reported by ${label}`).toBe(true);
+      }
+      paths.push(report.findings.map((f) => `${f.path}:${f.ruleId}:${f.line ?? ""}`).sort());
+      expect(report.files).toBe(Object.keys(files).length + 2);
+    }
+    expect(paths[0]).toEqual(paths[1]);
+  }, 180_000);
+});
