@@ -123,12 +123,14 @@ describe("detection, the rest, through the real PreToolUse hook", () => {
   it("a rewritten command keeps `\"Bearer \"+expr` as written (nothing masked in it)", async () => {
     const store = await hookpack(["secret", "set", "API"], { input: ["Zx9", "value", "abcdef123456"].join("-"), env: { ...box.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: box.project });
     expect(store.exitCode, store.stderr).toBe(0);
-    const code = `const {fetch}=require("${LIB}");fetch(process.argv[1]+"/echo",{headers:{authorization:"Bearer "+process.argv[2]}}).then(r=>r.text()).then(t=>console.log(t))`;
-    const r = await hookpack(["hook", "claude-code"], { input: payload(`node -e '${code}' http://127.0.0.1:9 $secret:API`), env: { ...box.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: box.project });
+    // The code sits in an echo, not in `node -e`: inline interpreter code next to a `$secret:` is
+    // refused since one-process delivery (it could compute a file name), which is not this test.
+    const code = `{headers:{authorization:"Bearer "+process.argv[2]}}`;
+    const r = await hookpack(["hook", "claude-code"], { input: payload(`echo '${code}' > snippet.js && curl -sS -H "Authorization: Bearer $secret:API" http://127.0.0.1:9/echo`), env: { ...box.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: box.project });
     expect(r.exitCode, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string; updatedInput?: { command: string } } };
-    expect(out.hookSpecificOutput.permissionDecision).not.toBe("deny");
-    expect(out.hookSpecificOutput.updatedInput?.command).toContain('{headers:{authorization:"Bearer "+process.argv[2]}}');
+    expect(out.hookSpecificOutput.permissionDecision, JSON.stringify(out)).not.toBe("deny");
+    expect(out.hookSpecificOutput.updatedInput?.command).toContain(code);
     expect(out.hookSpecificOutput.updatedInput?.command).not.toContain("REDACTED");
   });
 
