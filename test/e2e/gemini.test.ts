@@ -48,7 +48,7 @@ const gemini = defineAgent({
   },
   checkInstall: (sb) => {
     const settings = JSON.parse(readFileSync(join(sb.project, ".gemini", "settings.json"), "utf8")) as { hooks: Record<string, unknown> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["AfterTool", "BeforeAgent", "BeforeTool", "SessionStart"]);
+    expect(Object.keys(settings.hooks).sort()).toEqual(["AfterTool", "BeforeAgent", "BeforeTool", "SessionEnd", "SessionStart"]);
   },
   run: ({ client, sb, env, opts }) => run(process.execPath, [client.bin, "-p", opts.prompt ?? "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 90_000 }),
   toolOutputs,
