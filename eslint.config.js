@@ -19,7 +19,7 @@ export default tseslint.config(
   },
   {
     // Only the hook entry and the CLI touch stdout, stderr and the exit code.
-    files: ["adapters/**", "rules/**", "broker/**", "scanners/**", "installer/**"],
+    files: ["core/**", "adapters/**", "rules/**", "broker/**", "scanners/**", "installer/**"],
     // broker/daemon.ts is a process of its own (the broker), an edge like the hook entry.
     ignores: ["broker/exec.ts", "broker/exec-*.ts", "broker/daemon.ts"],
     rules: {

@@ -16,16 +16,14 @@
 //
 // One entry on disk (one line; `mac` is always the last member, so verification MACs raw bytes):
 //   {"v":1,"seq":42,"ts":"2026-11-22T10:31:02.118Z","kind":"exec",…,"kid":"3f9a…","prev":"<sha256 hex of line 41>","mac":"<base64>"}
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeFileSync, writeSync } from "node:fs";
+import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 import { PREFILTER } from "../rules/secretlint.js";
-import { acquireLock, ensurePrivateDir } from "./fs-safe.js";
+import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
+import { AUDIT_DIR, AUDIT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE } from "../core/files.js";
+import { quoteWord } from "../core/shell-quote.js";
 
-export const AUDIT_DIR = "audit";
-export const AUDIT_FILE = "audit.jsonl";
-export const AUDIT_KEY_FILE = "audit.key";
-export const AUDIT_HEAD_FILE = "audit-head.json";
 const LOCK_FILE = "audit.lock";
 const FORMAT_VERSION = 1;
 
@@ -396,10 +394,7 @@ function writeHead(home: string, key: Buffer, h: Omit<AuditHead, "mac" | "v" | "
   const body = { v: FORMAT_VERSION, kid: keyId(key), ...h };
   // Replaced atomically but not fsynced: the log line before it was, and an anchor that lags
   // after a crash is reported as such (ANCHOR_BEHIND), never as tampering.
-  const path = auditHeadPath(home);
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`, { mode: 0o600 });
-  renameSync(tmp, path);
+  writeFileAtomic(auditHeadPath(home), `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`, 0o600, { durable: false });
 }
 
 // ── files ──
@@ -620,12 +615,7 @@ export function appendAudit(home: string, entry: AuditEntry): void {
   recordAudit(home, entry);
 }
 
-/** POSIX-shell quoting for display. */
-export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
-}
-
 export function commandSummary(argv: readonly string[], mask: (s: string) => string, max = 300): string {
-  const s = mask(argv.map(shellQuote).join(" "));
+  const s = mask(argv.map(quoteWord).join(" "));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

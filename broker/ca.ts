@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { rootCertificates } from "node:tls";
 import { join } from "node:path";
-import { writeFileAtomic } from "./fs-safe.js";
+import { writeFileAtomic } from "../core/fs-safe.js";
 import { caBundlePath, caCertPath } from "./paths.js";
 
 // ── DER ──

@@ -16,10 +16,10 @@ import type * as Crypto from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ManagedSecrets } from "../rules/rule.js";
-import { resolveHookpackHome } from "./home.js";
+import { resolveHookpackHome } from "../core/home.js";
 import { applyMatches, buildPatterns, type ManagedValue, type Match, type RedactResult } from "../rules/managed-values.js";
-import { writeFileAtomic } from "./fs-safe.js";
-import type { SecretStore } from "./store.js";
+import { writeFileAtomic } from "../core/fs-safe.js";
+import type { StoreEntries as SecretStore } from "./store-entries.js";
 
 export const HOOK_CACHE_FILE = "hook-cache.json";
 const FORMAT = "hookpack-hook-cache";

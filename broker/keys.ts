@@ -5,8 +5,9 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { HookpackError } from "../installer/errors.js";
-import { writeFileAtomic } from "./fs-safe.js";
+import { HookpackError } from "../core/errors.js";
+import { STORE_KEY_FILE } from "../core/files.js";
+import { writeFileAtomic } from "../core/fs-safe.js";
 
 export type KeyBackend = "keychain" | "file" | "passphrase";
 
@@ -39,7 +40,6 @@ export interface KeyContext {
 
 export const KEYCHAIN_SERVICE = "hookpack";
 const KEYCHAIN_TIMEOUT_MS = 10_000;
-export const KEY_FILE = "store.key";
 const SCRYPT = { N: 1 << 17, r: 8, p: 1 }; // 128 MiB, ~0.3–1 s: memory-hard against offline guessing
 
 let loaded: KeyringFactory | null | undefined;
@@ -63,7 +63,7 @@ export function loadKeyring(ctx: KeyContext): KeyringFactory | null {
 const timeout = () => AbortSignal.timeout(KEYCHAIN_TIMEOUT_MS);
 
 function keyFilePath(home: string): string {
-  return join(home, KEY_FILE);
+  return join(home, STORE_KEY_FILE);
 }
 
 function decodeKey(text: string, where: string): Buffer {

@@ -2,9 +2,8 @@
 // the (authenticated) store file. Values are resolved at exec time and cached only in memory,
 // for the life of one exec.
 import { spawn } from "node:child_process";
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 import { loadKeyring, type KeyContext } from "./keys.js";
-import type { SecretStore } from "./store.js";
 
 export type ProviderSpec =
   | { kind: "store" }
@@ -36,7 +35,8 @@ export function describeProvider(p: ProviderSpec): string {
 export const OP_REF_RE = /^op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+){1,2}(\?[^\s]*)?$/;
 
 export interface ProviderContext extends KeyContext {
-  store: SecretStore | undefined;
+  /** The open secret store (broker/store.ts SecretStore), for "store" entries; typed by what is used, so providers.ts and store.ts do not import each other. */
+  store: { value(name: string): string } | undefined;
   cwd: string;
 }
 

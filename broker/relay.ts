@@ -10,11 +10,11 @@
 import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
-import { forEachString, mapStrings } from "../hooks/json-walk.js";
+import { forEachString, mapStrings } from "../core/json-walk.js";
 import { applyHits, findSecrets, hitLabel, type TextHit } from "../rules/redact-tool-output.js";
 import type { ManagedSecrets } from "../rules/rule.js";
 import type { SecretScanner } from "../rules/secretlint.js";
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 
 /** Bodies larger than this are refused (fail closed), never forwarded unchecked. */
 export const MAX_RELAY_BODY_BYTES = 64 * 1024 * 1024;

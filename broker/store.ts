@@ -6,26 +6,20 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { HookpackError } from "../installer/errors.js";
-import { ensurePrivateDir, withLock, writeFileAtomic } from "./fs-safe.js";
+import { HookpackError } from "../core/errors.js";
+import { STORE_FILE } from "../core/files.js";
+import { ensurePrivateDir, withLock, writeFileAtomic } from "../core/fs-safe.js";
 import { refreshHookCache } from "./hook-cache.js";
 import { createKey, loadKey, type KeyContext, type KeyInfo } from "./keys.js";
 import type { ProviderSpec } from "./providers.js";
+import type { EntryMeta, StoreEntries } from "./store-entries.js";
 
-export const STORE_FILE = "store.json";
 const FORMAT = "hookpack-store";
 const VERSION = 1;
 
 export const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export interface EntryMeta {
-  name: string;
-  provider: ProviderSpec;
-  created: string;
-  updated: string;
-  /** Set by `hookpack revoke`: when the secret was revoked. Cleared by setting it again. */
-  revoked?: string;
-}
+export type { EntryMeta } from "./store-entries.js";
 
 interface StoredEntry {
   provider: ProviderSpec;
@@ -98,7 +92,7 @@ function equalB64(a: string, b: string): boolean {
 }
 
 /** An opened, verified store. Values are decrypted on demand. */
-export class SecretStore {
+export class SecretStore implements StoreEntries {
   readonly path: string;
   private readonly file: StoreFile;
   private readonly keys: Keys;

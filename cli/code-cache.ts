@@ -15,7 +15,7 @@
 import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Script } from "node:vm";
-import { hookpackHomeOrUndefined } from "../broker/home.js";
+import { hookpackHomeOrUndefined } from "../core/home.js";
 
 interface Loaded {
   exports: unknown;
@@ -41,7 +41,7 @@ function fnv(text: string): string {
 
 function dirFor(env: NodeJS.ProcessEnv): string | null {
   if (cacheDir !== undefined) return cacheDir;
-  // Never a relative or in-project directory (broker/home.ts): then simply no cache.
+  // Never a relative or in-project directory (core/home.ts): then simply no cache.
   const home = hookpackHomeOrUndefined(env) ?? "";
   homeDir = home;
   cacheDir = env.HOOKPACK_CODE_CACHE === "0" || !home ? null : join(home, "cache", "v8", `${process.version}-${process.arch}`);

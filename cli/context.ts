@@ -2,7 +2,7 @@
 import { execFileSync } from "node:child_process";
 import { homedir } from "node:os";
 import { dirname } from "node:path";
-import { resolveHookpackHome, userHome } from "../broker/home.js";
+import { resolveHookpackHome, userHome } from "../core/home.js";
 import type { Io } from "./io.js";
 
 declare const HOOKPACK_VERSION: string | undefined;
@@ -10,7 +10,7 @@ declare const HOOKPACK_VERSION: string | undefined;
 /** The version baked in by the build; "0.0.0-dev" when running from source. */
 export const VERSION: string = typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
 
-/** HOOKPACK_HOME (broker/home.ts): absolute, never inside a project; throws a HookpackError with the fix. */
+/** HOOKPACK_HOME (core/home.ts): absolute, never inside a project; throws a HookpackError with the fix. */
 export function hookpackHome(io: Io): string {
   return resolveHookpackHome(io.env);
 }

@@ -1,7 +1,7 @@
 // `hookpack <command>`: dispatch, help, and the mapping of errors to exit codes
 // (0 done, 1 findings or a failed check, 2 usage or fatal error).
-import { isHomeError } from "../broker/home.js";
-import { HookpackError } from "../installer/errors.js";
+import { isHomeError } from "../core/home.js";
+import { HookpackError } from "../core/errors.js";
 import { COMMANDS } from "./commands/index.js";
 import { VERSION } from "./context.js";
 import type { Command, Io } from "./io.js";

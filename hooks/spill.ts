@@ -19,7 +19,7 @@
 import { closeSync, constants, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, chmodSync, unlinkSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { forEachString, mapStrings, pathKey } from "./json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 
 const KEEP_MS = 7 * 24 * 3600 * 1000;
 

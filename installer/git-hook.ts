@@ -10,7 +10,8 @@ import { homedir } from "node:os";
 import { isAbsolute, join, relative, resolve } from "node:path";
 import { setJson } from "./json-edit.js";
 import { readIfExists as readFile, type FileChange } from "./plan.js";
-import { chooseRuntime, shellQuote } from "./runtime.js";
+import { doubleQuote } from "../core/shell-quote.js";
+import { chooseRuntime } from "./runtime.js";
 
 export const HOOK_MARKER = "# hookpack-managed-hook: pre-push";
 export const PREV_SUFFIX = ".hookpack-prev";
@@ -57,11 +58,11 @@ function modeOf(path: string): number | undefined {
 export function hookRuntime(ctx: GitHookContext) {
   // Hooks run from the worktree root, so $PWD names the project for a project dependency.
   const runtime = chooseRuntime({ root: ctx.root, hookpackHome: ctx.hookpackHome, scope: "project", projectDirVariable: "PWD", distDir: ctx.distDir, version: ctx.version, nodePath: ctx.nodePath });
-  const script = runtime.kind === "project-dependency" ? '"$PWD/node_modules/hookpack/dist/hookpack.cjs"' : shellQuote(join(ctx.hookpackHome, "runtime", ctx.version, "hookpack.cjs"));
+  const script = runtime.kind === "project-dependency" ? '"$PWD/node_modules/hookpack/dist/hookpack.cjs"' : doubleQuote(join(ctx.hookpackHome, "runtime", ctx.version, "hookpack.cjs"));
   const nodeCheck =
     runtime.kind === "project-dependency"
       ? `command -v node >/dev/null 2>&1 || { echo "hookpack: node was not found on the PATH this git client gives its hooks (GUI clients often lack nvm's PATH); the push was stopped. Put node on that PATH (for husky: ~/.config/husky/init.sh), or skip the check once with git push --no-verify." >&2; exit 1; }`
-      : `[ -x ${shellQuote(ctx.nodePath)} ] || { echo "hookpack: node is no longer at ${ctx.nodePath.replace(/["$`\\]/g, "")} (removed or upgraded?); the push was stopped. Run hookpack install again, or skip the check once with git push --no-verify." >&2; exit 1; }`;
+      : `[ -x ${doubleQuote(ctx.nodePath)} ] || { echo "hookpack: node is no longer at ${ctx.nodePath.replace(/["$`\\]/g, "")} (removed or upgraded?); the push was stopped. Run hookpack install again, or skip the check once with git push --no-verify." >&2; exit 1; }`;
   const scriptCheck = `[ -f ${script} ] || { echo "hookpack: the hookpack runtime ${runtime.kind === "project-dependency" ? "(node_modules/hookpack) is not installed; run npm install" : "is missing; run hookpack install again"}, or skip the check once with git push --no-verify. The push was stopped." >&2; exit 1; }`;
   return { runtime, command: `${runtime.plainCommand} pre-push`, checks: [nodeCheck, scriptCheck] };
 }

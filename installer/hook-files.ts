@@ -5,7 +5,7 @@
 import { dirname, join } from "node:path";
 import type { Adapter, Scope } from "../adapters/adapter.js";
 import { recordReversal, type Reversal } from "./agent-settings.js";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
 import { ourCommand } from "./hook-lists.js";
 import { readIfExists, type FileChange } from "./plan.js";
 

@@ -4,12 +4,14 @@ import { dirname, join, relative } from "node:path";
 import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
 import { addRegistrations, recordReversal, reverse, sha256, type Reversal } from "./agent-settings.js";
 import { addIgnoreLocalEnv, removeIgnoreLocalEnv } from "./gemini-env.js";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
+import { INSTALLS_FILE } from "../core/files.js";
 import { planHookFiles, planHookFilesRemoval } from "./hook-files.js";
 import { planHygiene, planHygieneRemoval, type HygieneOptions } from "./hygiene.js";
 import { readIfExists, type FileChange, type Plan } from "./plan.js";
 import { planPolicyFile, planPolicyFileRemoval } from "./policy-file.js";
-import { chooseRuntime, shellQuote } from "./runtime.js";
+import { doubleQuote } from "../core/shell-quote.js";
+import { chooseRuntime } from "./runtime.js";
 import { hasOurBlock, usesInlineHooks } from "./toml-hooks.js";
 import { planAgentIgnore } from "./ignore-files.js";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
@@ -55,7 +57,7 @@ export function shellWrapperPath(ctx: Pick<InstallContext, "hookpackHome" | "ver
 function shellWrapperChange(ctx: InstallContext): FileChange {
   const path = shellWrapperPath(ctx);
   const script = join(ctx.hookpackHome, "runtime", ctx.version, "hookpack-shell.cjs");
-  const after = `#!/bin/sh\n# Aider's SHELL (hookpack install --agent aider): hookpack-shell on the node that installed it.\nexec ${shellQuote(ctx.nodePath)} ${shellQuote(script)} "$@"\n`;
+  const after = `#!/bin/sh\n# Aider's SHELL (hookpack install --agent aider): hookpack-shell on the node that installed it.\nexec ${doubleQuote(ctx.nodePath)} ${doubleQuote(script)} "$@"\n`;
   return { path, before: readIfExists(path), after, mode: 0o755, summary: `write ${path} (Aider's SHELL)` };
 }
 
@@ -64,7 +66,7 @@ interface InstallState extends SandboxState {
   files: Record<string, Reversal>;
 }
 
-const statePath = (ctx: InstallContext) => join(ctx.hookpackHome, "installs.json");
+const statePath = (ctx: InstallContext) => join(ctx.hookpackHome, INSTALLS_FILE);
 
 function readState(ctx: InstallContext): { text: string | null; state: InstallState } {
   const text = readIfExists(statePath(ctx));
@@ -202,7 +204,7 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       copied.add(change.path);
     }
     plan.push(shellWrapperChange(ctx));
-    aiderCommand = AIDER.startCommand(shellQuote(shellWrapperPath(ctx)));
+    aiderCommand = AIDER.startCommand(doubleQuote(shellWrapperPath(ctx)));
     if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAgentIgnore(ctx.root, AIDER.ignoreFile, true, [...AIDER.ignoreLines, ...credentialIgnoreLines()]));
   }
   if (options.scope !== "user") plan.push(planPolicyFile(ctx.root));

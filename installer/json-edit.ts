@@ -1,7 +1,8 @@
 // Minimal-diff edits of JSON settings files: only the bytes of the changed member move; key
 // order, indentation, line endings and the trailing newline of everything else stay as they were.
 import { applyEdits, findNodeAtLocation, modify, parse, parseTree, printParseErrorCode, type JSONPath, type ParseError } from "jsonc-parser";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
+import { lineStarts, positionAt } from "../core/text-position.js";
 
 export interface JsonDocument {
   text: string;
@@ -15,9 +16,7 @@ export function readJsonDocument(text: string, file: string): JsonDocument {
   const value = parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }) as unknown;
   if (errors.length > 0) {
     const first = errors[0]!;
-    const before = text.slice(0, first.offset);
-    const line = before.split("\n").length;
-    const column = first.offset - before.lastIndexOf("\n");
+    const { line, column } = positionAt(lineStarts(text), first.offset);
     if (printParseErrorCode(first.error) === "InvalidCommentToken") {
       throw new HookpackError(
         "SETTINGS_COMMENTS",

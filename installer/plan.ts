@@ -1,8 +1,9 @@
 // Installs are planned first and applied second. A plan is data: what each file holds before and
 // after. Applying writes only what differs, atomically, and nothing at all under --dry-run.
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, rmdirSync, readdirSync, statSync, writeFileSync, existsSync } from "node:fs";
+import { readFileSync, rmSync, rmdirSync, readdirSync, statSync, existsSync } from "node:fs";
 import { dirname } from "node:path";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
+import { writeFileAtomic } from "../core/fs-safe.js";
 
 export interface FileChange {
   path: string;
@@ -90,13 +91,9 @@ function applyOne(change: FileChange): void {
     }
     return;
   }
-  mkdirSync(dirname(change.path), { recursive: true });
-  const temp = `${change.path}.hookpack-${process.pid}.tmp`;
   // A 0600 settings file stays 0600 (and so through uninstall); a new file gets 0644 less umask.
   const mode = change.mode ?? modeOf(change.path);
-  writeFileSync(temp, change.after, { mode: mode ?? 0o644 });
-  if (mode !== undefined) chmodSync(temp, mode);
-  renameSync(temp, change.path);
+  writeFileAtomic(change.path, change.after, mode ?? 0o644, { dir: "plain", exactMode: mode !== undefined });
 }
 
 // ---- --dry-run: the diff of each file a plan would change ------------------------------------------

@@ -1,7 +1,7 @@
 // The starter project policy that `hookpack install` creates: hookpack.json at the project root,
 // value-free and meant to be committed. An existing file is never touched.
 import { join } from "node:path";
-import { POLICY_FILE } from "../rules/policy.js";
+import { POLICY_FILE } from "../core/files.js";
 import { readIfExists, type FileChange } from "./plan.js";
 
 export const STARTER_POLICY = `${JSON.stringify(

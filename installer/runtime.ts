@@ -14,6 +14,7 @@ import { existsSync, lstatSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { FileChange } from "./plan.js";
 import { readIfExists } from "./plan.js";
+import { doubleQuote } from "../core/shell-quote.js";
 
 export interface RuntimeChoice {
   /** The command prefix, to which " hook <agent>" is appended (the user runtime's goes through the verifying launcher). */
@@ -25,12 +26,8 @@ export interface RuntimeChoice {
   changes: FileChange[];
 }
 
-/** POSIX shell double-quoting; `$VAR` references listed in `keep` stay expandable. */
-export function shellQuote(text: string, keep: readonly string[] = []): string {
-  let out = text.replace(/[\\"$`]/g, (c) => `\\${c}`);
-  for (const name of keep) out = out.split(`\\$${name}`).join(`$${name}`);
-  return `"${out}"`;
-}
+// moved to core/shell-quote.ts (doubleQuote); kept for installer/doctor.ts until it migrates
+export { doubleQuote as shellQuote } from "../core/shell-quote.js";
 
 /** What the project-scope hook command says when the package is not installed (no quote characters). */
 export const MISSING_PACKAGE =
@@ -163,7 +160,7 @@ export interface RuntimeOptions {
 
 export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
   if (o.scope === "project" && o.projectDirVariable && isProjectDependency(o.root)) {
-    const script = shellQuote(`$${o.projectDirVariable}/node_modules/hookpack/dist/hookpack.cjs`, [o.projectDirVariable]);
+    const script = doubleQuote(`$${o.projectDirVariable}/node_modules/hookpack/dist/hookpack.cjs`, [o.projectDirVariable]);
     // After `npm uninstall hookpack`, or in a fresh clone before `npm install`, the file is missing:
     // say so in one line and block (exit 2), as the failure table does for a call that could not be
     // checked, instead of node's module-not-found stack and exit 1 (which agents let through).
@@ -182,7 +179,7 @@ export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
     changes.push({ path, before: readIfExists(path), after, mode: 0o755, summary: `copy the hook runtime to ${path}` });
   }
   const entry = bundles.get("hookpack.cjs");
-  const plainCommand = `${shellQuote(o.nodePath)} ${shellQuote(join(target, "hookpack.cjs"))}`;
+  const plainCommand = `${doubleQuote(o.nodePath)} ${doubleQuote(join(target, "hookpack.cjs"))}`;
   if (entry === undefined || target === o.distDir) return { kind: "user-runtime", command: plainCommand, plainCommand, changes };
   // The manifest (every bundle's hash) and, in the command itself, the anchor of entry + manifest.
   const manifest = runtimeManifest(bundles);
@@ -190,7 +187,7 @@ export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
   changes.push({ path: manifestPath, before: readIfExists(manifestPath), after: manifest, mode: 0o644, summary: `record the hook runtime's hashes in ${manifestPath}` });
   return {
     kind: "user-runtime",
-    command: `${shellQuote(o.nodePath)} -e ${shellQuote(runtimeLauncher(runtimeAnchor(entry, manifest)))} ${shellQuote(join(target, "hookpack.cjs"))}`,
+    command: `${doubleQuote(o.nodePath)} -e ${doubleQuote(runtimeLauncher(runtimeAnchor(entry, manifest)))} ${doubleQuote(join(target, "hookpack.cjs"))}`,
     plainCommand,
     changes,
   };

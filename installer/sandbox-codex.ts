@@ -13,7 +13,7 @@ import { existsSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { dirname, join } from "node:path";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
 import { readIfExists } from "./plan.js";
 import { CREDENTIAL_ENV_VARS, HOME_CREDENTIAL_FILES } from "./sandbox.js";
 import { readToml } from "./toml-hooks.js";

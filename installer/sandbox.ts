@@ -20,7 +20,7 @@ import { applyEdits, findNodeAtLocation, modify, parseTree, type JSONPath } from
 import { brokerSocketPath, caBundlePath, caCertPath } from "../broker/paths.js";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
 import { recordReversal, sha256 } from "./agent-settings.js";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
 import { readJsonDocument, setJson } from "./json-edit.js";
 
 /** Agents whose sandbox `install --sandbox` configures through their JSON settings (Codex: sandbox-codex.ts). */

@@ -10,8 +10,9 @@
 import { RULES } from "./detectors/index.js";
 import { placeholderReason, readsAsWords, shannon } from "./detectors/placeholders.js";
 import type { Confidence, DetectorRule } from "./detectors/types.js";
-import type { Finding } from "./secretlint.js";
+import type { Finding } from "./finding.js";
 import { validate } from "./detectors/validators.js";
+import { positionLocator } from "../core/text-position.js";
 
 export interface Detection {
   rule: DetectorRule;
@@ -250,30 +251,9 @@ export function ruleById(id: string): DetectorRule | undefined {
 // ---- entry points for rules/secretlint.ts ---------------------------------------------------------
 
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function locator(text: string): (offset: number) => { line: number; column: number } {
-  let starts: number[] | undefined;
-  return (offset) => {
-    starts ??= lineStarts(text);
-    let lo = 0;
-    let hi = starts.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (starts[mid]! <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return { line: lo + 1, column: offset - starts[lo]! + 1 };
-  };
-}
-
 /** hookpack's findings for `text`, in the shape every entry point uses. */
 export function findings(text: string): Finding[] {
-  const at = locator(text);
+  const at = positionLocator(text);
   return detect(text).map((d) => ({
     ruleId: d.rule.id,
     messageId: d.rule.id,
@@ -319,7 +299,7 @@ export function confine(text: string, start: number, end: number): [number, numb
 export function merge(text: string, own: Finding[], second: Finding[]): Finding[] {
   if (second.length === 0) return own;
   const out = [...own];
-  const at = locator(text);
+  const at = positionLocator(text);
   for (const f of second) {
     const [start, end] = confine(text, f.start, f.end);
     if (end <= start) continue;

@@ -5,7 +5,7 @@
 // model to read later (Claude Code persists Bash output over 30,000 chars) are cleaned in place.
 import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
-import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 import type { Verdict } from "../hooks/event.js";
 import type { ManagedSecrets, Rule, RuleContext } from "./rule.js";
 import type { SecretScanner } from "./secretlint.js";

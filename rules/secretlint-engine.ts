@@ -4,7 +4,7 @@ import { lintSource } from "@secretlint/core";
 import { secretLintProfiler } from "@secretlint/profiler";
 import { creator as preset } from "@secretlint/secretlint-rule-preset-recommend";
 import type { SecretLintCoreConfig } from "@secretlint/types";
-import type { Finding } from "./secretlint.js";
+import type { Finding } from "./finding.js";
 
 // The profiler is on by default for library users and costs O(rules) marks per lint.
 secretLintProfiler.setEnabled(false);

@@ -5,27 +5,9 @@
 // On a hit, hookpack's engine (dist/detect-engine.cjs) runs, and secretlint (dist/secretlint-engine.cjs)
 // as a second engine when its own literals hit; findings merge, hookpack's record winning.
 import { PREFILTER_KEYWORDS, PREFILTER_LITERALS, PREFILTER_REST_SOURCE } from "./detectors/prefilter.generated.js";
+import type { Finding } from "./finding.js";
 
-/** A pattern-detected secret. Never carries the value; `start`/`end` index the scanned text. */
-export interface Finding {
-  /** Short rule id, e.g. "github", "aws", "privatekey". */
-  ruleId: string;
-  /** secretlint's message id, e.g. "GITHUB_TOKEN", "AWSAccessKeyID". */
-  messageId: string;
-  start: number;
-  end: number;
-  line: number;
-  column: number;
-  /** confirmed / likely deny and redact; weak redacts and warns but never denies. Absent: likely. */
-  confidence?: "confirmed" | "likely" | "weak";
-  /** From the rule record: human label and suggested `$secret:` name. */
-  label?: string;
-  secretName?: string;
-  /** Where to revoke and rotate it, from the record. */
-  rotateUrl?: string;
-  /** Which engine found it: hookpack's records or secretlint's preset. */
-  engine?: "hookpack" | "secretlint";
-}
+export type { Finding } from "./finding.js";
 
 export interface SecretScanner {
   /** Cheap check: false means the pinned preset cannot find anything in `text`. */

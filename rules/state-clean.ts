@@ -1,9 +1,10 @@
 // Reading, fixing and atomically rewriting one agent state file, and the SessionEnd rule that
 // cleans the session's own files. The rewrite keeps the file's mode, writes no backup (a backup
 // would still hold the value), and is abandoned when the agent changed the file meanwhile.
-import { closeSync, fsyncSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
+import { writeFileAtomic } from "../core/fs-safe.js";
 import type { Verdict } from "../hooks/event.js";
 import { findSecrets } from "./redact-tool-output.js";
 import type { ManagedSecrets, Rule } from "./rule.js";
@@ -28,19 +29,6 @@ export function makeFinder(scanner: SecretScanner, managed: ManagedSecrets | und
   return (text) => findSecrets(text, filePath, scanner, managed);
 }
 
-function writeAtomic(path: string, text: string, mode: number): void {
-  const tmp = join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`);
-  const fd = openSync(tmp, "wx", mode);
-  try {
-    const buf = Buffer.from(text, "utf8");
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, path);
-}
 
 /**
  * Scans one file; with `fix`, rewrites it when its catalog entry allows. `location` undefined means
@@ -78,13 +66,9 @@ export async function cleanStateFile(path: string, location: StateLocation | und
   const now = statSync(path);
   if (now.size !== st.size || now.mtimeMs !== st.mtimeMs) return { ...outcome, changed: false, error: "the file changed while it was being fixed; run the scan again" };
   try {
-    writeAtomic(path, result.text, st.mode & 0o777);
+    // The temp file is removed when the write fails (core/fs-safe.ts).
+    writeFileAtomic(path, result.text, st.mode & 0o777, { dir: "existing" });
   } catch (error) {
-    try {
-      unlinkSync(join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`));
-    } catch {
-      // nothing left behind
-    }
     return { ...outcome, changed: false, error: `could not rewrite it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
   }
   return { ...outcome, written: true };

@@ -8,7 +8,8 @@
 //   text — values replaced in place.
 // Every rewrite is checked: it must parse as before and a re-scan must find nothing; otherwise
 // the file is reported as not fixable and left alone.
-import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
+import { lineStarts, positionAt } from "../core/text-position.js";
 import { applyHits, hitLabel, type TextHit } from "./redact-tool-output.js";
 
 export type Finder = (text: string) => Promise<TextHit[]>;
@@ -40,23 +41,6 @@ export interface FixResult {
   error?: string;
 }
 
-function lineStarts(text: string): number[] {
-  const starts = [0];
-  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
-  return starts;
-}
-
-function locate(starts: number[], offset: number): { line: number; column: number } {
-  let lo = 0;
-  let hi = starts.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (starts[mid]! <= offset) lo = mid;
-    else hi = mid - 1;
-  }
-  return { line: lo + 1, column: offset - starts[lo]! + 1 };
-}
-
 const jsonEscaped = (s: string) => JSON.stringify(s).slice(1, -1);
 const PERMISSION_LIST = /^permissions\.(allow|ask|deny)\.(\d+)$/;
 
@@ -86,7 +70,7 @@ async function redactJsonDocument(raw: string, find: Finder, base: number, start
   for (const s of perString) {
     for (const h of s.hits) {
       const value = s.text.slice(h.start, h.end);
-      findings.push({ ...locate(starts, base + rawOffset(raw, value)), ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value, action: rewrite ? "redacted" : "reported" });
+      findings.push({ ...positionAt(starts, base + rawOffset(raw, value)), ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value, action: rewrite ? "redacted" : "reported" });
       if (rewrite) out = out.split(jsonEscaped(value)).join(`[REDACTED:${hitLabel(h)}]`);
     }
   }
@@ -126,7 +110,7 @@ async function stillHolds(json: string, find: Finder): Promise<boolean> {
 
 async function redactText(text: string, find: Finder, base: number, starts: number[], findings: StateFinding[], rewrite: boolean): Promise<string> {
   const hits = await find(text);
-  for (const h of hits) findings.push({ ...locate(starts, base + h.start), ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value: text.slice(h.start, h.end), action: rewrite ? "redacted" : "reported" });
+  for (const h of hits) findings.push({ ...positionAt(starts, base + h.start), ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value: text.slice(h.start, h.end), action: rewrite ? "redacted" : "reported" });
   return rewrite && hits.length > 0 ? applyHits(text, hits) : text;
 }
 
@@ -149,7 +133,7 @@ async function fixPermissions(raw: string, find: Finder, starts: number[], findi
       if (hits.length === 0) continue;
       const managedOnly = hits.every((h) => h.managed);
       const masked = applyHits(entry, hits);
-      const at = locate(starts, rawOffset(raw, entry));
+      const at = positionAt(starts, rawOffset(raw, entry));
       for (const h of hits) {
         findings.push({ ...at, ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value: entry.slice(h.start, h.end), action: rewrite ? (managedOnly ? "reference" : "removed-entry") : "reported", entry: masked });
       }

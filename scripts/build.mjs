@@ -30,7 +30,7 @@ const ENTRIES = {
   // The same records as a secretlint rule (for secretlint CLI users); requires detect-engine.cjs.
   "rules/secretlint-rule-hookpack": "secretlint-rule-hookpack",
   // Loaded by the hook only when a call needs them (a reference, a file read, a session end, an
-  // audit entry), so a plain allow neither parses nor evaluates them. installer/errors is shared
+  // audit entry), so a plain allow neither parses nor evaluates them. core/errors is shared
   // so that every bundle throws and catches the same HookpackError class.
   "rules/policy": "policy",
   "rules/secret-refs": "secret-refs",
@@ -49,7 +49,7 @@ const ENTRIES = {
   "broker/client": "broker-client",
   // Capabilities ($cap:NAME, leases): loaded only for a call that asks for one.
   "rules/capability-refs": "capability-refs",
-  "installer/errors": "errors",
+  "core/errors": "errors",
   // One bundle per agent adapter: the hook loads only its own (adapters/load.ts).
   "adapters/claude-code": "adapter-claude-code",
   "adapters/host": "adapter-host",

@@ -11,9 +11,9 @@
 // Tested against a contract fake (test/helpers/fake-github.ts): no GitHub-compatible server runs here.
 import { spawnSync } from "node:child_process";
 import { createSign } from "node:crypto";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import type { CapabilityPolicy, GithubAppProvider } from "../../rules/policy.js";
-import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../leases.js";
+import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../lease-provider.js";
 
 const TIMEOUT_MS = 10_000;
 

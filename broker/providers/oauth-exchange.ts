@@ -7,9 +7,9 @@
 //   verify  RFC 7662: POST <introspection endpoint> token=… → {"active": false} means it is gone.
 // The exchanged token is needed to revoke it, so the lease keeps it sealed (broker/leases.ts).
 // Tested against a real authorization server (oidc-provider, test/helpers/oauth-server.ts).
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import type { CapabilityPolicy, OAuthExchangeProvider } from "../../rules/policy.js";
-import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../leases.js";
+import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../lease-provider.js";
 
 const TE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const AT = "urn:ietf:params:oauth:token-type:access_token";

@@ -10,9 +10,9 @@
 // Namespaces (Vault Enterprise, OpenBao) go in the X-Vault-Namespace header.
 // Tested against an API fake (test/helpers/fake-vault.ts) whose database engine drives a real
 // PostgreSQL; no Vault or OpenBao server runs on the project's machines.
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import type { CapabilityPolicy, VaultProvider as CapabilityProvider } from "../../rules/policy.js";
-import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../leases.js";
+import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../lease-provider.js";
 
 const TIMEOUT_MS = 10_000;
 

@@ -4,8 +4,8 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { writeFileAtomic } from "../../broker/fs-safe.js";
-import { HookpackError } from "../../installer/errors.js";
+import { writeFileAtomic } from "../../core/fs-safe.js";
+import { HookpackError } from "../../core/errors.js";
 import { readJsonDocument, setJson, setObjectMember } from "../../installer/json-edit.js";
 import { STARTER_POLICY } from "../../installer/policy-file.js";
 import { NAME_RE } from "../../broker/store.js";

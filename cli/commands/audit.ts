@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { AUDIT_KINDS, type AuditRecord } from "../../broker/audit.js";
 import { filterRecords, parseSince, readAuditLog, type AuditVerification } from "../../broker/audit-verify.js";
 import { NAME_RE } from "../../broker/store.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 

@@ -3,7 +3,7 @@
 // at it or stop it (stopping drops every pending grant and injection session).
 import { parseArgs } from "node:util";
 import { brokerStatus, stopBroker } from "../../broker/client.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 

@@ -4,7 +4,7 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { tryRecordAudit } from "../../broker/audit.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { ALLOW_FILE, readAllowFile, type AllowList } from "../../scanners/content.js";
 import { dirEntries, gitOnlyIgnored, npmPack, PackError, resolvePackSource, scanEntries, scanTarball, type PackFinding, type PackScanResult } from "../../scanners/pack.js";
 import { packFilesInProcess } from "../../scanners/pack-list.js";

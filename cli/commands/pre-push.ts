@@ -5,7 +5,7 @@ import { managedValueMatcher } from "../../scanners/managed.js";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { tryRecordAudit } from "../../broker/audit.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { ALLOW_FILE } from "../../scanners/content.js";
 import { GitError, gitText } from "../../scanners/git.js";
 import { parsePushInput, PushInputError, scanPushRange, type PushFinding, type PushUpdate } from "../../scanners/push-range.js";

@@ -10,7 +10,7 @@ import { tryRecordAudit, type AuditRecord } from "../../broker/audit.js";
 import { filterRecords, parseSince, readAuditLog } from "../../broker/audit-verify.js";
 import type { ProviderSpec } from "../../broker/providers.js";
 import { NAME_RE, openStore, updateStore, type StoreContext } from "../../broker/store.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { hookpackHome } from "../context.js";
 import type { Command, Io } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";

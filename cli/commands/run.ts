@@ -8,7 +8,7 @@ import { hookManagedSecrets } from "../../broker/hook-cache.js";
 import { startRelay, type Relay } from "../../broker/relay.js";
 import { inheritedEnv, withInherited } from "../../rules/inherited-env.js";
 import { parseArgs } from "node:util";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { planAgentEnv } from "../../broker/agent-env.js";
 import { secretScanner } from "../../rules/secretlint.js";
 import type { Command } from "../io.js";

@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import fg from "fast-glob";
 import { hookManagedSecrets, loadHookCache, refreshHookCache } from "../../broker/hook-cache.js";
 import { openStore, storePath } from "../../broker/store.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { secretScanner, type SecretScanner } from "../../rules/secretlint.js";
 import { warmUpPrefilter } from "../../scanners/content.js";
 import { transformedFind } from "../../scanners/managed.js";

@@ -2,7 +2,7 @@
 // Never from argv (it would land in shell history and `ps`).
 import { openSync } from "node:fs";
 import tty from "node:tty";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import type { Io } from "../io.js";
 
 /** Reads all of a piped stdin; one trailing newline (\n or \r\n) is removed. */

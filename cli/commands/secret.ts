@@ -2,10 +2,10 @@
 import { parseArgs } from "node:util";
 import { readFileSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { planImport } from "../../broker/dotenv.js";
 import { minSecretLength } from "../../broker/exec.js";
-import { writeFileAtomic } from "../../broker/fs-safe.js";
+import { writeFileAtomic } from "../../core/fs-safe.js";
 import { describeProvider, resolveValue, validateProvider, type ProviderSpec } from "../../broker/providers.js";
 import { noteResolvedValue } from "../../broker/hook-cache.js";
 import { findPolicyFile } from "../../broker/grants.js";

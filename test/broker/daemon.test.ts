@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, bash, brokerClient, brokerMint, brokerPids, fakeSecret, project, preToolUse, ROOT, run, sandbox, setSecret, waitFor, type Sandbox } from "./helpers.js";
+import { distBundle } from "../helpers/sandbox.js";
 
 const POLICY = { version: 1, defaults: { approval: "auto" }, secrets: { T: { commands: ["bash", "printf", "wc"] } } };
 // One-process delivery: bash receives the value (a pipe after the receiving program would see its masked output).
@@ -63,7 +64,7 @@ describe("broker lifecycle (real processes)", () => {
 
   it("two (and eight) concurrent starters start exactly one broker, and every grant lives there", async () => {
     sb = sandbox();
-    const script = `const c=require(${JSON.stringify(join(ROOT, "dist", "broker-client.cjs"))});c.mintGrantVia(process.env.HOOKPACK_HOME,process.env,${JSON.stringify(grantReq())}).then(g=>console.log(g.id),e=>{console.error(e.message);process.exit(3)})`;
+    const script = `const c=require(${JSON.stringify(distBundle("broker-client"))});c.mintGrantVia(process.env.HOOKPACK_HOME,process.env,${JSON.stringify(grantReq())}).then(g=>console.log(g.id),e=>{console.error(e.message);process.exit(3)})`;
     for (const n of [2, 8]) {
       const kids = Array.from({ length: n }, () => {
         const child = spawn(process.execPath, ["-e", script], { env: sb.env, stdio: ["ignore", "pipe", "pipe"] });

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, fakeSecret, readAudit, run, runAsync, sandbox, setSecret, waitFor, type Sandbox } from "./helpers.js";
+import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
 let sb: Sandbox;
 beforeAll(assertBuilt);
@@ -76,7 +77,7 @@ describe("hookpack exec", () => {
     sb = sandbox();
     setSecret(sb, "S", fakeSecret());
     const data = randomBytes(256 * 1024);
-    const r = spawnSync(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "hookpack.cjs"), "exec", "--secret", "S", "--", "cat"], { env: sb.env, input: data });
+    const r = spawnSync(process.execPath, [HOOKPACK_CJS, "exec", "--secret", "S", "--", "cat"], { env: sb.env, input: data });
     expect(r.status).toBe(0);
     expect(createHash("sha256").update(r.stdout).digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
   });
@@ -174,7 +175,7 @@ describe("hookpack exec", () => {
     expect(run(sb, ["exec", "--", ...probe]).stdout).toBe("undefined\n");
     const script = spawnSync("script", ["--version"], { encoding: "utf8" });
     if (script.status !== 0) return; // util-linux `script` gives us a pty; without it only the pipe case is checked
-    const cmd = [process.execPath, join(import.meta.dirname, "..", "..", "dist", "hookpack.cjs"), "exec", "--", ...probe].map((a) => `'${a}'`).join(" ");
+    const cmd = [process.execPath, HOOKPACK_CJS, "exec", "--", ...probe].map((a) => `'${a}'`).join(" ");
     const tty = spawnSync("script", ["-qec", cmd, "/dev/null"], { env: sb.env, encoding: "utf8", input: "" });
     expect(tty.stdout.replace(/\r/g, "")).toContain("1\n");
     const noColor = spawnSync("script", ["-qec", cmd, "/dev/null"], { env: { ...sb.env, NO_COLOR: "1" }, encoding: "utf8", input: "" });

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { GrantTable, hashArgv, isApprovedForSession, recordSessionApproval, revokeApprovalsFor, type MintRequest } from "../../broker/grants.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { assertBuilt, brokerMint, fakeSecret, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
 
 const argv = ["bash", "-c", "declare +x HOOKPACK_SECRET_T; printf %s \"${HOOKPACK_SECRET_T}\" | wc -c"];

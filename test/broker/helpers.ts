@@ -3,17 +3,17 @@
 import { approvePolicy } from "../../broker/policy-approval.js";
 import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { distBundle, HOOKPACK_CJS, makeSandbox, REPO_ROOT } from "../helpers/sandbox.js";
 
-export const ROOT = resolve(import.meta.dirname, "..", "..");
-export const BIN = join(ROOT, "dist", "hookpack.cjs");
+export const ROOT = REPO_ROOT;
+export const BIN = HOOKPACK_CJS;
 
 /** The built broker client (dist/broker-client.cjs), as the hook and `hookpack exec` load it. */
 export function brokerClient(): typeof import("../../broker/client.js") {
-  return createRequire(import.meta.url)(join(ROOT, "dist", "broker-client.cjs")) as typeof import("../../broker/client.js");
+  return createRequire(import.meta.url)(distBundle("broker-client")) as typeof import("../../broker/client.js");
 }
 
 /** Mints a grant in the sandbox's broker (started on demand, in the sandbox's environment), as the hook does. */
@@ -33,22 +33,13 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-/** A temp HOME and HOOKPACK_HOME; the key lives in a file unless a test asks otherwise. */
+/** A temp HOME and HOOKPACK_HOME (helpers/sandbox.ts); the key lives in a file unless a test asks otherwise. */
 export function sandbox(extra: NodeJS.ProcessEnv = {}): Sandbox {
-  const dir = mkdtempSync(join(tmpdir(), "hookpack-broker-"));
-  const home = join(dir, "home");
-  const hookpackHome = join(dir, "hp");
-  const env: NodeJS.ProcessEnv = {
-    PATH: process.env.PATH,
-    HOME: home,
-    HOOKPACK_HOME: hookpackHome,
-    HOOKPACK_KEY_BACKEND: "file",
-    // Never reach the developer's real keychain or session bus.
-    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(dir, "no-bus")}`,
-    LANG: "C.UTF-8",
-    ...extra,
-  };
-  return { dir, home, hookpackHome, env, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+  // No TMPDIR of its own: the broker's socket may live under the temp directory (broker/paths.ts),
+  // and an in-process client (brokerClient()) must find the one the CLI's broker made. No
+  // NO_COLOR: exec's colour handling is tested with and without it.
+  const base = makeSandbox({ prefix: "hookpack-broker-", env: { HOOKPACK_KEY_BACKEND: "file", TMPDIR: undefined, NO_COLOR: undefined, ...extra } });
+  return { dir: base.root, home: base.home, hookpackHome: base.hookpackHome, env: base.env, cleanup: base.cleanup };
 }
 
 export function run(sb: Sandbox, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeout?: number } = {}): SpawnSyncReturns<string> {

@@ -6,10 +6,11 @@ import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { hookpack, REPO, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
+import { hookpack, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
+import { distBundle } from "../helpers/sandbox.js";
 import { approvePolicy } from "../../broker/policy-approval.js";
 
-const SHELL_BIN = join(REPO, "dist", "hookpack-shell.cjs");
+const SHELL_BIN = distBundle("hookpack-shell");
 let sb: Sandbox;
 let env: Record<string, string>;
 

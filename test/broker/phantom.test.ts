@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, bashAsync, fakeSecret, preToolUse, project, readAudit, ROOT, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
 import { encodings, makePki, pythonWithRequests, startApi, startGit, type Upstream } from "./phantom-helpers.js";
+import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
 let sb: Sandbox;
 let dir: string;
@@ -150,7 +151,7 @@ describe("phantom tokens through the broker's proxy (real clients)", () => {
     const started = Date.now();
     while (!existsSync(marker) && Date.now() - started < 20_000) await new Promise((r) => setTimeout(r, 50));
     expect(last(api.seen).headers.authorization).toBe(`Bearer ${values.REVK}`);
-    const revoked = spawnSync(process.execPath, [join(ROOT, "dist", "hookpack.cjs"), "revoke", "REVK", "--json"], { env: sb.env, encoding: "utf8" });
+    const revoked = spawnSync(process.execPath, [HOOKPACK_CJS, "revoke", "REVK", "--json"], { env: sb.env, encoding: "utf8" });
     expect(revoked.status, revoked.stderr).toBe(0);
     expect((JSON.parse(revoked.stdout) as { grants: { invalidated: number } }).grants.invalidated).toBe(1);
     await running;

@@ -311,7 +311,7 @@ describe("item 8: help", () => {
     }
     const top = (await help(["help"])).stdout;
     const used = new Set<string>();
-    for (const dir of ["adapters", "broker", "cli", "hooks", "installer", "rules", "scanners"]) {
+    for (const dir of ["adapters", "broker", "cli", "core", "hooks", "installer", "rules", "scanners"]) {
       const files = execFileSync("git", ["ls-files", dir], { cwd: join(import.meta.dirname, "..", ".."), encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".ts"));
       for (const f of files) for (const m of readFileSync(join(import.meta.dirname, "..", "..", f), "utf8").matchAll(/env\.(HOOKPACK_[A-Z_]+)/g)) used.add(m[1]!);
     }

@@ -1,13 +1,12 @@
 // Helpers for the end-to-end tests that drive real agent clients against the fake model server.
 import { spawn, spawnSync } from "node:child_process";
-import { randomInt } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { HOOKPACK_CJS, REPO_ROOT } from "../helpers/sandbox.js";
 
-export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
-export const HOOKPACK_CJS = join(REPO_ROOT, "dist", "hookpack.cjs");
+export { HOOKPACK_CJS, REPO_ROOT };
+export { fakeGithubToken } from "../helpers/fake-secrets.js";
 const CLIENTS_JSON = join(REPO_ROOT, ".cache", "e2e", "clients.json");
 
 export interface ClientInfo {
@@ -46,17 +45,6 @@ export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot" |
 export function requireBuild(): string {
   if (!existsSync(HOOKPACK_CJS)) throw new Error(`${HOOKPACK_CJS} is missing: run \`npm run build\` before the e2e tests`);
   return HOOKPACK_CJS;
-}
-
-import { withGithubChecksum } from "../helpers/fake-secrets.js";
-
-const BASE62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-
-/** A fresh fake GitHub personal access token (prefix + 30 base62 + CRC32 checksum), assembled at run time only. */
-export function fakeGithubToken(): string {
-  let body = "";
-  for (let i = 0; i < 30; i++) body += BASE62[randomInt(BASE62.length)];
-  return withGithubChecksum(["g", "h", "p", "_"].join("") + body);
 }
 
 export interface Sandbox {

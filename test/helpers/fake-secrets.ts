@@ -30,6 +30,18 @@ const j = (...parts: string[]) => parts.join("");
 /** Appends the 6-char CRC32/base62 checksum GitHub (and npm) tokens end with. */
 export const withGithubChecksum = (t: string): string => t + githubChecksum(t.slice(-30));
 
+/** A fresh random fake GitHub personal access token (valid CRC32 checksum): a different value per call. */
+export const fakeGithubToken = (): string => withGithubChecksum(j("gh", "p_") + randomBody(30));
+/** A fresh random fake npm token (valid checksum). */
+export const fakeNpmToken = (): string => withGithubChecksum(j("np", "m_") + randomBody(30));
+
+function randomBody(n: number): string {
+  const { randomInt } = process.getBuiltinModule("node:crypto");
+  let out = "";
+  for (let i = 0; i < n; i++) out += ALNUM[randomInt(ALNUM.length)];
+  return out;
+}
+
 /** One fake per provider the preset detects; `seed` varies the bodies. */
 export function fakeTokens(seed = 1) {
   const r = seeded(seed);

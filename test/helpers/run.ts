@@ -1,11 +1,9 @@
 // Spawns the built `hookpack` executable as an agent would, with an isolated HOME/HOOKPACK_HOME.
 import { spawn } from "node:child_process";
-import { mkdtempSync, mkdirSync, rmSync, realpathSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { HOOKPACK_CJS, makeSandbox, REPO_ROOT } from "./sandbox.js";
 
-export const REPO = resolve(import.meta.dirname, "..", "..");
-export const BIN = join(REPO, "dist", "hookpack.cjs");
+export const REPO = REPO_ROOT;
+export const BIN = HOOKPACK_CJS;
 
 export interface RunResult {
   exitCode: number | null;
@@ -60,29 +58,8 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-/** A temp root with its own HOME, HOOKPACK_HOME, git config and a project dir. */
+/** A temp root with its own HOME, HOOKPACK_HOME, git config and a project dir (helpers/sandbox.ts). */
 export function sandbox(): Sandbox {
-  const root = realpathSync(mkdtempSync(join(tmpdir(), "hookpack-test-")));
-  const home = join(root, "home");
-  const hookpackHome = join(root, "hookpack-home");
-  const project = join(root, "project");
-  for (const dir of [home, project]) mkdirSync(dir, { recursive: true });
-  return {
-    root,
-    home,
-    hookpackHome,
-    project,
-    env: {
-      HOME: home,
-      HOOKPACK_HOME: hookpackHome,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_CONFIG_GLOBAL: join(home, ".gitconfig"),
-      GIT_AUTHOR_NAME: "t",
-      GIT_AUTHOR_EMAIL: "t@example.invalid",
-      GIT_COMMITTER_NAME: "t",
-      GIT_COMMITTER_EMAIL: "t@example.invalid",
-      NO_COLOR: "1",
-    },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
+  const { root, home, hookpackHome, project, env, cleanup } = makeSandbox();
+  return { root, home, hookpackHome, project, env, cleanup };
 }

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt } from "../broker/helpers.js";
-import { REPO } from "../helpers/run.js";
+import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
 const node20 = Number(process.versions.node.split(".")[0]) < 22;
 let root: string;
@@ -20,7 +20,7 @@ function setup(text: string): { dist: string; home: string; run: (env?: Record<s
   root = mkdtempSync(join(tmpdir(), "hookpack-codecache-"));
   const dist = join(root, "dist");
   mkdirSync(dist);
-  copyFileSync(join(REPO, "dist", "hookpack.cjs"), join(dist, "hookpack.cjs"));
+  copyFileSync(HOOKPACK_CJS, join(dist, "hookpack.cjs"));
   writeHook(dist, text);
   writeFileSync(join(dist, "sibling.cjs"), 'module.exports = { word: "sib" };\n');
   const home = join(root, "hp");

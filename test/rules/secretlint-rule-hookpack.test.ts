@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { RULES } from "../../rules/detect.js";
 import { creator } from "../../rules/secretlint-rule-hookpack.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
+import { distBundle } from "../helpers/sandbox.js";
 
 const root = join(import.meta.dirname, "..", "..");
 const rule = (id: string) => RULES.find((r) => r.id === id)!;
@@ -28,7 +29,7 @@ describe("secretlint rule module", () => {
     try {
       const token = fakeFor(rule("gcp-api-key"), 8);
       writeFileSync(join(dir, "a.txt"), `GOOGLE_API_KEY=${token}\n`);
-      writeFileSync(join(dir, ".secretlintrc.json"), JSON.stringify({ rules: [{ id: join(root, "dist", "secretlint-rule-hookpack.cjs") }] }));
+      writeFileSync(join(dir, ".secretlintrc.json"), JSON.stringify({ rules: [{ id: distBundle("secretlint-rule-hookpack") }] }));
       const r = spawnSync(bin, ["--secretlintrc", join(dir, ".secretlintrc.json"), "--format", "json", join(dir, "a.txt")], { encoding: "utf8", cwd: dir });
       expect(r.status, r.stderr).toBe(1);
       const report = JSON.parse(r.stdout) as Array<{ messages: Array<{ range: [number, number] }> }>;

@@ -6,6 +6,7 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFi
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { commitFiles, makeSandbox, type Sandbox } from "../helpers/git-sandbox.js";
+import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
 let s: Sandbox;
 afterEach(() => s?.cleanup());
@@ -27,7 +28,7 @@ const VALUE = ["Zq", "attack", "store", "value", "77"].join("_");
 function setup() {
   s = makeSandbox("hookpack-firstrun-attack-");
   const env = { HOOKPACK_KEY_BACKEND: "file" };
-  const set = s.run(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "hookpack.cjs"), "secret", "set", "DEPLOY_TOKEN"], { input: VALUE, env });
+  const set = s.run(process.execPath, [HOOKPACK_CJS, "secret", "set", "DEPLOY_TOKEN"], { input: VALUE, env });
   expect(set.status, set.stderr).toBe(0);
   const { dir } = s.repo();
   commitFiles(s, dir, { "README.md": "# x\n" }, "initial");
@@ -75,7 +76,7 @@ describe("hookpack's own files never leave by git push or npm publish, whatever 
 
   it("check-pack finds the store and its key in a package under any name", () => {
     s = makeSandbox("hookpack-firstrun-pack-");
-    const set = s.run(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "hookpack.cjs"), "secret", "set", "DEPLOY_TOKEN"], { input: VALUE, env: { HOOKPACK_KEY_BACKEND: "file" } });
+    const set = s.run(process.execPath, [HOOKPACK_CJS, "secret", "set", "DEPLOY_TOKEN"], { input: VALUE, env: { HOOKPACK_KEY_BACKEND: "file" } });
     expect(set.status, set.stderr).toBe(0);
     const pkg = join(s.root, "pkg");
     mkdirSync(join(pkg, "lib"), { recursive: true });
@@ -114,7 +115,7 @@ describe("HOOKPACK_HOME cannot be put where a commit or a publish would carry it
       [join(s.root, "link-into-repo"), /inside the git work tree/],
     ];
     for (const [home, why] of homes) {
-      const r = s.run(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "hookpack.cjs"), "secret", "set", "DEPLOY_TOKEN"], { cwd: dir, input: VALUE, env: { HOOKPACK_HOME: home, HOOKPACK_KEY_BACKEND: "file" }, ok: false });
+      const r = s.run(process.execPath, [HOOKPACK_CJS, "secret", "set", "DEPLOY_TOKEN"], { cwd: dir, input: VALUE, env: { HOOKPACK_HOME: home, HOOKPACK_KEY_BACKEND: "file" }, ok: false });
       const contained = r.status === 2 && why.test(r.stderr) && /^hookpack: /.test(r.stderr) && !/\n\s+at /.test(r.stderr);
       count("HOOKPACK_HOME placement", contained);
       expect(contained, `${home}: ${r.stderr}`).toBe(true);
@@ -129,7 +130,7 @@ describe("HOOKPACK_HOME cannot be put where a commit or a publish would carry it
     s = makeSandbox("hookpack-firstrun-hook-");
     const { dir } = s.repo();
     const hook = (command: string) =>
-      s.run(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "hookpack.cjs"), "hook", "claude-code"], {
+      s.run(process.execPath, [HOOKPACK_CJS, "hook", "claude-code"], {
         cwd: dir,
         input: JSON.stringify({ session_id: "s1", transcript_path: "", cwd: dir, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } }),
         env: { HOOKPACK_HOME: join(dir, ".hookpack") },
@@ -165,7 +166,7 @@ describe("the agent cannot widen the policy by itself", () => {
       "echo ok; (hookpack allow DEPLOY_TOKEN)",
     ];
     for (const command of commands) {
-      const h = s.run(process.execPath, [join(import.meta.dirname, "..", "..", "dist", "hookpack.cjs"), "hook", "claude-code"], {
+      const h = s.run(process.execPath, [HOOKPACK_CJS, "hook", "claude-code"], {
         cwd: dir,
         input: JSON.stringify({ session_id: "s1", transcript_path: "", cwd: dir, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command } }),
         ok: false,

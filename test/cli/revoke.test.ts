@@ -4,7 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { isRevoked } from "../../broker/store.js";
-import { assertBuilt, brokerMint, fakeSecret, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
+import { assertBuilt, brokerMint, fakeSecret, readAudit, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
 
 let sb: Sandbox;
 beforeAll(assertBuilt);

@@ -3,7 +3,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { RULES } from "../../rules/detect.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
-import { run, sandbox, setSecret, type Sandbox } from "./helpers.js";
+import { run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
 
 let sb: Sandbox | undefined;
 afterEach(() => sb?.cleanup());

@@ -1,0 +1,175 @@
+// The one safe-file module: a private directory, atomic replace (temp file, fsync, rename, fsync
+// of the directory), and an exclusive lock file that survives crashes (a dead holder's lock is
+// taken over). Every writer of hookpack's state and of users' files goes through here: the store,
+// keys, grants, leases and audit head under HOOKPACK_HOME, the installer's planned changes
+// (installer/plan.ts) and the state cleaner's rewrites (rules/state-clean.ts).
+import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import type * as Crypto from "node:crypto";
+import { basename, dirname, join } from "node:path";
+import { HookpackError } from "./errors.js";
+
+// node:crypto (with the stream internals it pulls in) is loaded on first use: this module is in the
+// hook bundle, and a plain allow never needs it.
+const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
+
+export function ensurePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+export interface WriteOptions {
+  /**
+   * The parent directory: "private" (default) creates it 0700 (hookpack's own state), "plain"
+   * creates it with the umask's mode (a user's project), "existing" expects it to be there.
+   */
+  dir?: "private" | "plain" | "existing";
+  /** Set the mode exactly (chmod), not less the umask: a 0600 settings file stays 0600. */
+  exactMode?: boolean;
+  /** false: skip the fsyncs (a file whose loss after a crash is detected and tolerated). */
+  durable?: boolean;
+}
+
+/** Writes `data` to `path` so that a reader (or a crash) sees the old file or the new one. */
+export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, options: WriteOptions = {}): void {
+  const dir = dirname(path);
+  const durable = options.durable ?? true;
+  if ((options.dir ?? "private") === "private") ensurePrivateDir(dir);
+  else if (options.dir === "plain") mkdirSync(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${crypto().randomBytes(4).toString("hex")}.tmp`);
+  const fd = openSync(tmp, "wx", mode);
+  try {
+    const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    if (options.exactMode) chmodSync(tmp, mode);
+    if (durable) fsyncSync(fd);
+  } catch (error) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  if (durable) fsyncDir(dir);
+  removeStaleTemps(dir, basename(path));
+}
+
+function fsyncDir(dir: string): void {
+  try {
+    const dfd = openSync(dir, "r");
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // Directory fsync is not supported everywhere (Windows); the rename is still atomic.
+  }
+}
+
+/** Temp files left by writers that died (kill -9 mid-write). */
+function removeStaleTemps(dir: string, base: string): void {
+  const prefix = `.${base}.`;
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const pid = Number(name.slice(prefix.length).split(".")[0]);
+    if (!pidAlive(pid)) {
+      try {
+        unlinkSync(join(dir, name));
+      } catch {
+        // raced with another cleaner
+      }
+    }
+  }
+}
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+export interface LockOptions {
+  timeoutMs?: number;
+  /** A lock older than this is taken over even if its pid looks alive (pid reuse). */
+  staleMs?: number;
+}
+
+/** Takes `lockPath` exclusively (breaking locks of dead processes); returns the release function. */
+export function acquireLock(lockPath: string, options: LockOptions = {}): () => void {
+  const timeout = options.timeoutMs ?? 15_000;
+  const staleMs = options.staleMs ?? 120_000;
+  const started = Date.now();
+  ensurePrivateDir(dirname(lockPath));
+  let fd: number | undefined;
+  for (let attempt = 0; fd === undefined; attempt++) {
+    try {
+      fd = openSync(lockPath, "wx", 0o600);
+      writeSync(fd, `${process.pid}\n`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      if (isStale(lockPath, staleMs)) {
+        try {
+          unlinkSync(lockPath);
+        } catch {
+          // someone else broke it first
+        }
+        continue;
+      }
+      if (Date.now() - started > timeout) {
+        throw new HookpackError(
+          "STORE_LOCKED",
+          `hookpack: the secret store is locked by another hookpack process (${lockPath}).`,
+          `wait for it to finish; if no hookpack is running, delete ${lockPath}.`,
+        );
+      }
+      sleepSync(Math.min(100, 5 + attempt * 5 + Math.random() * 10));
+    }
+  }
+  const held = fd;
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    closeSync(held);
+    try {
+      unlinkSync(lockPath);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+/** Runs `fn` (sync or async) holding `lockPath` exclusively. */
+export async function withLock<T>(lockPath: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
+  const release = acquireLock(lockPath, options);
+  try {
+    return await fn();
+  } finally {
+    release();
+  }
+}
+
+function isStale(lockPath: string, staleMs: number): boolean {
+  try {
+    const pid = Number(readFileSync(lockPath, "utf8").trim());
+    if (!pidAlive(pid)) {
+      // An empty file may be a lock being written right now; give it a moment.
+      return pid > 0 || Date.now() - statSync(lockPath).mtimeMs > 1000;
+    }
+    return Date.now() - statSync(lockPath).mtimeMs > staleMs;
+  } catch {
+    return false;
+  }
+}

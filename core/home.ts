@@ -1,0 +1,103 @@
+// Where hookpack keeps its per-user state (store, key, grants, audit log, caches, runtime): one
+// rule for the CLI, the hook and the shell wrapper. Always an absolute path, never inside a git
+// work tree or a package directory, where `git add -A`, a push or `npm publish` would carry the
+// store and its key away. Small on purpose: the hook's entry loads it on every call.
+import { existsSync, readFileSync, realpathSync, statSync } from "node:fs";
+import { userInfo } from "node:os";
+import { basename, dirname, isAbsolute, join } from "node:path";
+
+/**
+ * HOOKPACK_HOME that cannot be used; the hint says what to do. Shaped like HookpackError but not
+ * one: this module is inlined into the `hookpack` entry, which must not load the shared errors bundle.
+ */
+export class HookpackHomeError extends Error {
+  readonly code = "HOOKPACK_HOME_UNSAFE";
+  readonly hint: string;
+  readonly exitCode = 2 as const;
+  constructor(message: string, hint: string) {
+    super(message);
+    this.name = "HookpackHomeError";
+    this.hint = hint;
+  }
+}
+
+/** Is this a HookpackHomeError (from any bundle's copy of this module)? */
+export const isHomeError = (error: unknown): error is HookpackHomeError => error instanceof Error && error.name === "HookpackHomeError";
+
+/** The user's home: $HOME when it is an absolute path, else the passwd entry's (an empty or relative HOME is not a place). */
+export function userHome(env: NodeJS.ProcessEnv): string {
+  if (env.HOME && isAbsolute(env.HOME)) return env.HOME;
+  try {
+    const home = userInfo().homedir;
+    if (home && isAbsolute(home)) return home;
+  } catch {
+    // no passwd entry (a container with an arbitrary uid)
+  }
+  return "";
+}
+
+const FIX = "set HOOKPACK_HOME to an absolute directory outside any project, e.g. HOOKPACK_HOME=~/.hookpack (the default), or give the user a HOME.";
+
+/**
+ * Why `dir` must not hold hookpack's state, or undefined when it may. The user's home itself is
+ * the boundary: a dotfiles repository or a stray package.json in ~ does not count (hookpack's
+ * pre-push hook and check-pack still recognise its files there by name and content).
+ */
+export function unsafeHomeReason(dir: string, home: string): string | undefined {
+  for (let d = dir; ; d = dirname(d)) {
+    if (d === home) return undefined;
+    if (basename(d) === "node_modules") return `it is inside a package's node_modules (${d})`;
+    if (isWorkTree(d)) return `it is inside the git work tree ${d}, where a commit or push would carry the secret store and its key`;
+    if (existsSync(join(d, "package.json"))) return `it is inside the package directory ${d}, where \`npm publish\` would ship the secret store and its key`;
+    if (dirname(d) === d) return undefined;
+  }
+}
+
+/** A git work tree's top: `.git` is a repository (it has HEAD) or a `gitdir:` file (worktrees, submodules). */
+function isWorkTree(dir: string): boolean {
+  const dotGit = join(dir, ".git");
+  try {
+    if (statSync(dotGit).isDirectory()) return existsSync(join(dotGit, "HEAD"));
+    return readFileSync(dotGit, "utf8").startsWith("gitdir:");
+  } catch {
+    return false;
+  }
+}
+
+/** hookpack's per-user directory; throws HookpackHomeError when it would be relative or inside a project. */
+export function resolveHookpackHome(env: NodeJS.ProcessEnv): string {
+  const key = `${env.HOOKPACK_HOME ?? ""}\0${env.HOME ?? ""}`;
+  if (memo?.key === key) return memo.dir;
+  const dir = resolveUncached(env);
+  memo = { key, dir };
+  return dir;
+}
+
+/** The last answer (the hook resolves the same home several times per call). */
+let memo: { key: string; dir: string } | undefined;
+
+function resolveUncached(env: NodeJS.ProcessEnv): string {
+  const home = userHome(env);
+  const explicit = env.HOOKPACK_HOME;
+  let dir: string;
+  if (explicit) {
+    if (!isAbsolute(explicit)) throw new HookpackHomeError(`hookpack: HOOKPACK_HOME is "${explicit}", a relative path; hookpack's state must have one fixed place, not one per working directory.`, FIX);
+    dir = explicit.replace(/(.)[/\\]+$/, "$1");
+  } else {
+    if (!home) throw new HookpackHomeError("hookpack: there is no home directory (HOME is empty or relative, and the user has no passwd entry), so there is no place for hookpack's state.", FIX);
+    dir = join(home, ".hookpack");
+  }
+  // Through a symlink too: the place the files would land is what counts.
+  const why = unsafeHomeReason(dir, home) ?? (existsSync(dir) ? unsafeHomeReason(realpathSync(dir), home && existsSync(home) ? realpathSync(home) : home) : undefined);
+  if (why) throw new HookpackHomeError(`hookpack: HOOKPACK_HOME ${dir} cannot hold hookpack's state: ${why}.`, FIX);
+  return dir;
+}
+
+/** The same directory, or undefined instead of an error (for caches that may simply be skipped). */
+export function hookpackHomeOrUndefined(env: NodeJS.ProcessEnv): string | undefined {
+  try {
+    return resolveHookpackHome(env);
+  } catch {
+    return undefined;
+  }
+}
