@@ -15,10 +15,13 @@ export const beforeAgent = z.looseObject({ session_id: s, transcript_path: z.opt
 /** SessionStart: reported to, never blocked. */
 export const sessionStart = z.looseObject({ session_id: s, transcript_path: z.optional(s), cwd: s, hook_event_name: s });
 
+/** SessionEnd: the chat file (`transcript_path`) and the background-process logs are cleaned. */
+export const sessionEnd = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, reason: z.optional(s) });
+
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
 export const TOOL_INPUTS: Record<string, z.ZodMiniType> = { ...GEMINI_FAMILY_TOOL_INPUTS, replace: editInput };
 
-const HANDLED: Record<string, z.ZodMiniType> = { BeforeTool: beforeTool, AfterTool: afterTool, BeforeAgent: beforeAgent, SessionStart: sessionStart };
+const HANDLED: Record<string, z.ZodMiniType> = { BeforeTool: beforeTool, AfterTool: afterTool, BeforeAgent: beforeAgent, SessionStart: sessionStart, SessionEnd: sessionEnd };
 const TOOL_EVENTS = new Set<z.ZodMiniType>([beforeTool, afterTool]);
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */

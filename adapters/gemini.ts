@@ -21,7 +21,7 @@
 import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { EXISTING_CONTENT, fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS, type GeminiFamilyToolPayload } from "./gemini-family.js";
-import { answerOrNothing, classifyByEventName, claudeShapedProbe, exitCodeFailure, fastPromptSubmit, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, outputAsReason, promptSubmitEvent, textOf, warningsOf } from "./common.js";
+import { answerOrNothing, classifyByEventName, claudeShapedProbe, exitCodeFailure, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, outputAsReason, promptSubmitEvent, sessionEndEvent, textOf, warningsOf } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, google_web_search: "fetch" };
 
@@ -35,6 +35,7 @@ export function fastValidateGemini(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const name = payload.hook_event_name;
   if (name === "BeforeAgent") return fastPromptSubmit(payload) && payload.transcript_path !== null;
+  if (name === "SessionEnd") return fastSessionEnd(payload);
   if (name === "SessionStart") return typeof payload.session_id === "string" && typeof payload.cwd === "string" && optString(payload.transcript_path);
   if (name !== "BeforeTool" && name !== "AfterTool") return true;
   const p = payload;
@@ -86,6 +87,10 @@ async function parse(payload: unknown): Promise<Parsed> {
       return { kind: "event", event: { kind: "after-tool", agent: "gemini", session: session(p), tool: toolCall(p), output: p.tool_response } };
     case "SessionStart":
       return { kind: "event", event: { kind: "session-start", agent: "gemini", session: session(p) } };
+    case "SessionEnd":
+      // The chat file (`transcript_path`) and the background-process logs are cleaned; the answer
+      // blocks nothing (Gemini does not wait on a lifecycle hook's decision).
+      return sessionEndEvent("gemini", payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string });
     case "BeforeAgent":
       // The prompt before the model sees it. A blocking decision ends the turn without adding the
       // prompt to the chat history (0.61.0 client.js); `continue:false` WOULD add it, so it is not used.
@@ -95,7 +100,7 @@ async function parse(payload: unknown): Promise<Parsed> {
   }
 }
 
-const KIND_OF_EVENT: Record<string, EventKind> = { BeforeTool: "before-tool", AfterTool: "after-tool", BeforeAgent: "prompt-submit", SessionStart: "session-start" };
+const KIND_OF_EVENT: Record<string, EventKind> = { BeforeTool: "before-tool", AfterTool: "after-tool", BeforeAgent: "prompt-submit", SessionStart: "session-start", SessionEnd: "session-end" };
 
 /** The text the model reads from an AfterTool `tool_response`: its llmContent. */
 function outputText(output: unknown): string {
@@ -150,6 +155,7 @@ export const gemini: Adapter = {
       { event: "AfterTool", matcher: "*", timeout: 30_000, name: "hookpack" },
       { event: "BeforeAgent", matcher: undefined, timeout: 30_000, name: "hookpack" },
       { event: "SessionStart", matcher: undefined, timeout: 30_000, name: "hookpack" },
+      { event: "SessionEnd", matcher: undefined, timeout: 30_000, name: "hookpack" },
     ],
     notes: [
       "Gemini CLI fingerprints project hooks: it warns about the hookpack entries on the next start (and again whenever their command changes, e.g. after a hookpack upgrade); accept them. Sessions started with hooks disabled are not protected.",

@@ -2,7 +2,8 @@
 import { AIDER } from "../adapters/aider.js";
 import { dirname, join, relative } from "node:path";
 import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
-import { addRegistrations, recordReversal, reverse, type Reversal } from "./agent-settings.js";
+import { addRegistrations, recordReversal, reverse, sha256, type Reversal } from "./agent-settings.js";
+import { addIgnoreLocalEnv, removeIgnoreLocalEnv } from "./gemini-env.js";
 import { HookpackError } from "../core/errors.js";
 import { INSTALLS_FILE } from "../core/files.js";
 import { planHookFiles, planHookFilesRemoval } from "./hook-files.js";
@@ -151,14 +152,25 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
     const shown = scope === "user" ? file : relative(ctx.root, file) || file;
     const before = readIfExists(file);
     const command = `${runtime.command} hook ${adapter.id}`;
-    const { text: after, createdKeys } = addRegistrations(before ?? "", shown, layout, adapter.id, command);
+    const registered = addRegistrations(before ?? "", shown, layout, adapter.id, command);
+    const { createdKeys } = registered;
+    let after = registered.text;
+    const envKeys: string[] = [];
+    if (adapter.id === "gemini") {
+      // Gemini loads the project's .env into its own environment: installer/gemini-env.ts.
+      const env = addIgnoreLocalEnv(after, shown, envKeys);
+      after = env.text;
+      createdKeys.push(...envKeys);
+      if (env.userValue !== undefined) notes.push(`${shown} sets advanced.ignoreLocalEnv to ${JSON.stringify(env.userValue)}, which hookpack leaves as it is: Gemini CLI then loads the project's .env into its own environment and every command it runs inherits those values. Set it to true, or keep no values in .env.`);
+      else notes.push(`Gemini CLI: ${shown} sets advanced.ignoreLocalEnv, so Gemini no longer loads the project's .env (or a parent folder's) into its own environment, where every command it runs would inherit it. It still loads .gemini/.env in a trusted project, ~/.gemini/.env and ~/.env: keep values in hookpack's store (\`hookpack secret set NAME\`).`);
+    }
     const final = before === null ? (after.endsWith("\n") ? after : `${after}\n`) : after;
     if (final !== (before ?? "")) {
       const previous = state.files[file];
       // Keep the first reversal: it knows the file as it was before hookpack ever touched it.
       const keepOld = previous !== undefined;
       state.files[file] = keepOld
-        ? { ...previous, installed: recordReversal(before, final, []).installed, removed: null }
+        ? { ...previous, installed: recordReversal(before, final, []).installed, removed: null, createdKeys: [...new Set([...previous.createdKeys, ...envKeys])] }
         : recordReversal(before, final, createdKeys);
     }
     plan.push({ path: file, before, after: before === null && final === "" ? null : final, summary: `register hookpack's ${adapter.displayName} hooks in ${shown}` });
@@ -239,7 +251,11 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
         if (before === null) continue;
         const shown = scope === "user" ? file : relative(ctx.root, file) || file;
         const unsandboxed = unsandbox(before, shown, file, state);
-        let after = reverse(unsandboxed.text, shown, layout, adapter.id, state.files[file]);
+        const recorded = state.files[file];
+        // Unless reverse() restores the recorded span: take out the Gemini .env setting hookpack added (and nothing else).
+        const exact = recorded !== undefined && recorded.removed !== null && sha256(unsandboxed.text) === recorded.installed;
+        const text = adapter.id === "gemini" && !exact ? removeIgnoreLocalEnv(unsandboxed.text, shown, recorded?.createdKeys ?? []) : unsandboxed.text;
+        let after = reverse(text, shown, layout, adapter.id, recorded);
         if (unsandboxed.created && after !== null && after.trim() === "") after = null;
         if (after !== before) {
           plan.push({

@@ -4,7 +4,7 @@
 // exactly what the model would see, so "the secret never reaches the model" is an assertion over
 // its request log.
 // Recipe: /work/shared/reference/e2e-real-clients.md §6.
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeGemini, type Logged } from "./fake-models.js";
@@ -17,6 +17,7 @@ import {
   literalTokenBlocked,
   mainRequests,
   runTimeTokenRedacted,
+  runTimeTokenScript,
   tokenFileLeaks,
   tokenFileGuarded,
   type ToolCall,
@@ -48,7 +49,7 @@ const gemini = defineAgent({
   },
   checkInstall: (sb) => {
     const settings = JSON.parse(readFileSync(join(sb.project, ".gemini", "settings.json"), "utf8")) as { hooks: Record<string, unknown> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["AfterTool", "BeforeAgent", "BeforeTool", "SessionStart"]);
+    expect(Object.keys(settings.hooks).sort()).toEqual(["AfterTool", "BeforeAgent", "BeforeTool", "SessionEnd", "SessionStart"]);
   },
   run: ({ client, sb, env, opts }) => run(process.execPath, [client.bin, "-p", opts.prompt ?? "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 90_000 }),
   toolOutputs,
@@ -166,6 +167,74 @@ describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
       expect(outputs[1]).toContain("key=[REDACTED:DEPLOY_KEY]");
       expect(outputs[2]).toMatch(/hookpack/);
       expect(existsSync(join(sb.project, "sent"))).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+/** Every file under `dir` whose bytes hold `needle`. */
+function filesHolding(dir: string, needle: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((f) => readFileSync(f).toString("latin1").includes(needle));
+}
+
+describe("e2e: real Gemini CLI + hookpack: what Gemini keeps and loads on its own", () => {
+  it(
+    "SessionEnd fires in `gemini -p` and cleans ~/.gemini: after the session no file there holds a token a tool printed, nor one planted in a background-process log",
+    async () => {
+      const token = fakeGithubToken();
+      let planted = "";
+      const s = await gemini.scenario([{ text: "Running.", call: shell("sh show.sh") }, { text: "Done." }], {
+        hooks: true,
+        forbid: [token],
+        files: { "show.sh": runTimeTokenScript(token) },
+        setup: (sb) => {
+          const bg = join(sb.home, ".gemini", "tmp", "background-processes");
+          mkdirSync(bg, { recursive: true });
+          planted = join(bg, "background-31337.log");
+          writeFileSync(planted, `export GH_TOKEN=${token}\n`);
+        },
+      });
+      expect(s.run.code, s.diag()).toBe(0);
+      expectNoLeak(s.fake);
+      // The planted log is cleaned only by hookpack's SessionEnd hook: proof that the real client fired it.
+      expect(readFileSync(planted, "utf8"), "the background log still holds the token: SessionEnd did not run").toContain("GH_TOKEN=[REDACTED:github-pat]");
+      expect(filesHolding(join(s.sb.home, ".gemini"), token), "files under ~/.gemini holding the token after the session").toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  const dotenvRun = (hooks: boolean) => {
+    const marker = `dotenv-probe-${Math.random().toString(36).slice(2, 10)}`;
+    return gemini
+      .scenario([{ text: "Listing.", call: shell("env") }, { text: "Done." }], { hooks, files: { ".env": `HP_DOTENV_PROBE=${marker}\n` } })
+      .then((s) => ({ s, marker }));
+  };
+
+  it(
+    "after install, a value in the project's .env is not in the environment of a command Gemini runs (advanced.ignoreLocalEnv)",
+    async () => {
+      const { s, marker } = await dotenvRun(true);
+      expect(s.run.code, s.diag()).toBe(0);
+      expect(JSON.parse(readFileSync(join(s.sb.project, ".gemini", "settings.json"), "utf8")).advanced).toEqual({ ignoreLocalEnv: true });
+      const { outputs } = afterCalls(gemini, s, 1);
+      expect(outputs[0]).toMatch(/PATH=/);
+      expect(outputs[0]).not.toContain(marker);
+      expect(outputs[0]).not.toContain("HP_DOTENV_PROBE");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "negative control: without hookpack, Gemini loads the project's .env and `env` shows the value",
+    async () => {
+      const { s, marker } = await dotenvRun(false);
+      expect(s.run.code, s.diag()).toBe(0);
+      const { outputs } = afterCalls(gemini, s, 1);
+      expect(outputs[0]).toContain(`HP_DOTENV_PROBE=${marker}`);
     },
     TEST_TIMEOUT,
   );

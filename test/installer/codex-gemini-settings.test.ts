@@ -83,3 +83,46 @@ describe("install notes", () => {
     expect(existsSync(join(box().home, ".gemini", "settings.json"))).toBe(true);
   });
 });
+
+describe("install --agent gemini: advanced.ignoreLocalEnv (Gemini loads the project's .env into its own environment)", () => {
+  const file = () => join(box().project, ".gemini", "settings.json");
+  const read = () => JSON.parse(readFileSync(file(), "utf8")) as { advanced?: Record<string, unknown>; hooks?: unknown; general?: unknown };
+
+  it("install sets it and says so; the file edited by the user afterwards, uninstall takes out only what hookpack added", async () => {
+    const r = await cli(["install", "--agent", "gemini", "--scope", "project"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read().advanced).toEqual({ ignoreLocalEnv: true });
+    expect(r.stdout).toMatch(/advanced\.ignoreLocalEnv, so Gemini no longer loads the project's \.env/);
+    // The user adds a setting of their own: no byte-exact restore, the structural undo runs.
+    writeFileSync(file(), JSON.stringify({ ...read(), general: { vimMode: true } }, null, 2));
+    const u = await cli(["uninstall", "--agent", "gemini", "--scope", "project"]);
+    expect(u.exitCode, u.stderr).toBe(0);
+    expect(read()).toEqual({ general: { vimMode: true } });
+  });
+
+  it("an advanced object of the user's keeps its other members on uninstall", async () => {
+    mkdirSync(dirname(file()), { recursive: true });
+    writeFileSync(file(), JSON.stringify({ advanced: { excludedEnvVars: ["DEBUG"] } }, null, 2));
+    expect((await cli(["install", "--agent", "gemini", "--scope", "project"])).exitCode).toBe(0);
+    expect(read().advanced).toEqual({ excludedEnvVars: ["DEBUG"], ignoreLocalEnv: true });
+    writeFileSync(file(), `${readFileSync(file(), "utf8")}\n`);
+    expect((await cli(["uninstall", "--agent", "gemini", "--scope", "project"])).exitCode).toBe(0);
+    expect(read()).toEqual({ advanced: { excludedEnvVars: ["DEBUG"] } });
+  });
+
+  it("the user's own value is left as it is: false is reported, true survives uninstall", async () => {
+    mkdirSync(dirname(file()), { recursive: true });
+    writeFileSync(file(), JSON.stringify({ advanced: { ignoreLocalEnv: false } }, null, 2));
+    const r = await cli(["install", "--agent", "gemini", "--scope", "project"]);
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(read().advanced).toEqual({ ignoreLocalEnv: false });
+    expect(r.stdout).toMatch(/sets advanced\.ignoreLocalEnv to false, which hookpack leaves as it is/);
+    expect((await cli(["uninstall", "--agent", "gemini", "--scope", "project"])).exitCode).toBe(0);
+
+    writeFileSync(file(), JSON.stringify({ advanced: { ignoreLocalEnv: true } }, null, 2));
+    expect((await cli(["install", "--agent", "gemini", "--scope", "project"])).exitCode).toBe(0);
+    writeFileSync(file(), `${readFileSync(file(), "utf8")}\n`);
+    expect((await cli(["uninstall", "--agent", "gemini", "--scope", "project"])).exitCode).toBe(0);
+    expect(read()).toEqual({ advanced: { ignoreLocalEnv: true } });
+  });
+});
