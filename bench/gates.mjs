@@ -16,6 +16,7 @@ import { randomBytes, randomInt } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { fakeGithubToken } from "./lib/fake-token.mjs";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -108,30 +109,7 @@ function home(n) {
   return hh;
 }
 
-const B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (s) => {
-  let c = -1;
-  for (let i = 0; i < s.length; i++) c = CRC[(c ^ s.charCodeAt(i)) & 0xff] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-};
-const D62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const base62 = (n) => {
-  let o = "";
-  do {
-    o = D62[n % 62] + o;
-    n = Math.floor(n / 62);
-  } while (n > 0);
-  return o.padStart(6, "0");
-};
-const fakeToken = () => {
-  const body = Array.from({ length: 30 }, () => B62[randomInt(62)]).join("");
-  return ["gh", "p_"].join("") + body + base62(crc32(body));
-};
+const fakeToken = () => fakeGithubToken();
 
 const rows = [];
 const row = (text) => {

@@ -9,6 +9,7 @@ import { randomInt } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
+import { fakeGithubToken } from "./lib/fake-token.mjs";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -19,31 +20,7 @@ const work = mkdtempSync(join(tmpdir(), "hookpack-bench-"));
 const env = { PATH: process.env.PATH, HOME: join(work, "home"), HOOKPACK_HOME: join(work, "hh"), GIT_CONFIG_GLOBAL: join(work, "gitconfig"), GIT_CONFIG_NOSYSTEM: "1", NO_COLOR: "1", npm_config_cache: join(work, "npm-cache") };
 mkdirSync(env.HOME);
 writeFileSync(env.GIT_CONFIG_GLOBAL, "[user]\n\tname = Bench\n\temail = bench@example.invalid\n");
-const B62 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-// GitHub-shaped fakes with a valid CRC32/base62 checksum (a failed checksum only grades weak).
-const CRC = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-const crc32 = (s) => {
-  let c = -1;
-  for (let i = 0; i < s.length; i++) c = CRC[(c ^ s.charCodeAt(i)) & 0xff] ^ (c >>> 8);
-  return (c ^ -1) >>> 0;
-};
-const D62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
-const base62 = (n) => {
-  let o = "";
-  do {
-    o = D62[n % 62] + o;
-    n = Math.floor(n / 62);
-  } while (n > 0);
-  return o.padStart(6, "0");
-};
-const fakeToken = () => {
-  const body = Array.from({ length: 30 }, () => B62[randomInt(62)]).join("");
-  return ["gh", "p_"].join("") + body + base62(crc32(body));
-};
+const fakeToken = () => fakeGithubToken();
 const mb = (n) => n / 1024 / 1024;
 const run = (cmd, args, opts = {}) => {
   const t0 = process.hrtime.bigint();
