@@ -71,3 +71,22 @@ export function commitFiles(s: Sandbox, dir: string, files: Record<string, strin
   s.git(dir, "commit", "-q", "-m", message);
   return s.git(dir, "rev-parse", "HEAD");
 }
+
+/**
+ * A repo `root/name` with a bare remote `root/name-remote.git`, one clean commit pushed and its
+ * branch tracking origin/main; `git` runs git in a directory with the caller's environment.
+ */
+export function pushedRepo(root: string, name: string, git: (cwd: string, ...args: string[]) => unknown): string {
+  const dir = join(root, name);
+  const remote = join(root, `${name}-remote.git`);
+  mkdirSync(dir, { recursive: true });
+  git(root, "init", "-q", "--bare", remote);
+  git(dir, "init", "-q", "-b", "main");
+  git(dir, "remote", "add", "origin", remote);
+  writeFileSync(join(dir, "README.md"), "# demo\n");
+  git(dir, "add", ".");
+  git(dir, "commit", "-qm", "init");
+  git(dir, "push", "-q", "origin", "main");
+  git(dir, "branch", "-q", "--set-upstream-to=origin/main");
+  return dir;
+}

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { pushedRepo } from "../helpers/git-sandbox.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -28,20 +29,7 @@ const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.
 const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
 
 /** A repo with a bare remote, one clean commit pushed; returns its path. */
-function repo(name: string): string {
-  const dir = join(sb.root, name);
-  const remote = join(sb.root, `${name}-remote.git`);
-  mkdirSync(dir, { recursive: true });
-  git(sb.root, "init", "-q", "--bare", remote);
-  git(dir, "init", "-q", "-b", "main");
-  git(dir, "remote", "add", "origin", remote);
-  writeFileSync(join(dir, "README.md"), "# demo\n");
-  git(dir, "add", ".");
-  git(dir, "commit", "-qm", "init");
-  git(dir, "push", "-q", "origin", "main");
-  git(dir, "branch", "-q", "--set-upstream-to=origin/main");
-  return dir;
-}
+const repo = (name: string): string => pushedRepo(sb.root, name, git);
 
 beforeAll(async () => {
   sb = sandbox();
