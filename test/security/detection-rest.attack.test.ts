@@ -6,7 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RULES } from "../../rules/detect.js";
+import { findHidden, RULES } from "../../rules/detect.js";
 import { PREFILTER_REST_SOURCE } from "../../rules/detectors/prefilter.generated.js";
 import { gitlabRoutableChecksum, validate } from "../../rules/detectors/validators.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
@@ -132,6 +132,11 @@ describe("detection, the rest, through the real PreToolUse hook", () => {
     expect(out.hookSpecificOutput.permissionDecision, JSON.stringify(out)).not.toBe("deny");
     expect(out.hookSpecificOutput.updatedInput?.command).toContain(code);
     expect(out.hookSpecificOutput.updatedInput?.command).not.toContain("REDACTED");
+    // The rewrite above no longer masks anything in the command either way; what the fix changed is
+    // the hidden reading the deny and the masking use: string + expression is no header credential
+    // (without the fix this finds "authorization-header").
+    expect(findHidden(`node -e 'fetch(u,${code})' http://x abc`).map((f) => f.finding.ruleId)).toEqual([]);
+    expect(findHidden(`echo '${code}'`).map((f) => f.finding.ruleId)).toEqual([]);
   });
 
   it("counts contained / attempts per family", () => {
