@@ -6,15 +6,40 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    languageOptions: { globals: { process: "readonly", console: "readonly", Buffer: "readonly", setTimeout: "readonly", clearTimeout: "readonly", setInterval: "readonly", clearInterval: "readonly", URL: "readonly", __dirname: "readonly", require: "readonly", performance: "readonly", structuredClone: "readonly", TextDecoder: "readonly", TextEncoder: "readonly", AbortController: "readonly", fetch: "readonly" } },
+    languageOptions: {
+      globals: {
+        process: "readonly",
+        console: "readonly",
+        Buffer: "readonly",
+        setTimeout: "readonly",
+        clearTimeout: "readonly",
+        setInterval: "readonly",
+        clearInterval: "readonly",
+        URL: "readonly",
+        __dirname: "readonly",
+        require: "readonly",
+        performance: "readonly",
+        structuredClone: "readonly",
+        TextDecoder: "readonly",
+        TextEncoder: "readonly",
+        AbortController: "readonly",
+        fetch: "readonly",
+      },
+    },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "no-console": "off",
     },
   },
   {
     files: ["**/*.cjs"],
-    languageOptions: { sourceType: "commonjs", globals: { module: "writable", exports: "writable" } },
+    languageOptions: {
+      sourceType: "commonjs",
+      globals: { module: "writable", exports: "writable" },
+    },
     rules: { "@typescript-eslint/no-require-imports": "off" },
   },
   {
@@ -25,9 +50,21 @@ export default tseslint.config(
     rules: {
       "no-restricted-properties": [
         "error",
-        { object: "process", property: "exit", message: "Return a result; only hooks/run-hook.ts and cli/ set the exit code." },
-        { object: "process", property: "stdout", message: "Return text; only hooks/run-hook.ts and cli/ write to stdout." },
-        { object: "process", property: "exitCode", message: "Return a result; only hooks/run-hook.ts and cli/ set the exit code." },
+        {
+          object: "process",
+          property: "exit",
+          message: "Return a result; only hooks/run-hook.ts and cli/ set the exit code.",
+        },
+        {
+          object: "process",
+          property: "stdout",
+          message: "Return text; only hooks/run-hook.ts and cli/ write to stdout.",
+        },
+        {
+          object: "process",
+          property: "exitCode",
+          message: "Return a result; only hooks/run-hook.ts and cli/ set the exit code.",
+        },
       ],
     },
   },

@@ -15,7 +15,11 @@ export class PayloadError extends Error {
 
 /** By name, not instanceof: lazily loaded bundles (the zod schemas) carry their own copy of the class. */
 export function isPayloadError(error: unknown): error is PayloadError {
-  return error instanceof Error && error.name === "PayloadError" && typeof (error as { path?: unknown }).path === "string";
+  return (
+    error instanceof Error &&
+    error.name === "PayloadError" &&
+    typeof (error as { path?: unknown }).path === "string"
+  );
 }
 
 /** What the agent can do with a hook's answer; each entry is proven by a fixture test. */

@@ -34,6 +34,6 @@ export const AIDER: ShellAgent = {
   notes: (command) => [
     `Aider has no hooks, and hookpack writes no Aider config. Start it with hookpack-shell as its shell: ${command} …`,
     "Aider then runs every /run, /test and suggested shell command as `hookpack-shell -c <cmd>`: literal secrets are refused, $secret:NAME references are brokered, and output is masked. It runs on the node that installed hookpack (no `node` on PATH needed).",
-    "hookpack-shell cannot ask for approval: give each secret aider may use \"approval\": \"auto\" and a \"commands\" list in hookpack.json. Aider reads files itself (/add, /read-only): .aiderignore now lists credential files (.env, keys, .netrc…) so Aider cannot add them; a file it was already given is not covered.",
+    'hookpack-shell cannot ask for approval: give each secret aider may use "approval": "auto" and a "commands" list in hookpack.json. Aider reads files itself (/add, /read-only): .aiderignore now lists credential files (.env, keys, .netrc…) so Aider cannot add them; a file it was already given is not covered.',
   ],
 };

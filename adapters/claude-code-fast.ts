@@ -7,7 +7,8 @@ type Check = (value: unknown) => boolean;
 const isString: Check = (v) => typeof v === "string";
 const optString: Check = (v) => v === undefined || typeof v === "string";
 const optBoolean: Check = (v) => v === undefined || typeof v === "boolean";
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  v !== null && typeof v === "object" && !Array.isArray(v);
 
 function fields(shape: Record<string, Check>): Check {
   return (v) => isObject(v) && Object.entries(shape).every(([key, check]) => check(v[key]));
@@ -27,7 +28,13 @@ const TOOL_INPUTS: Record<string, Check> = {
   WebSearch: fields({ query: isString }),
 };
 
-const base = fields({ session_id: isString, cwd: isString, transcript_path: optString, hook_event_name: isString, permission_mode: optString });
+const base = fields({
+  session_id: isString,
+  cwd: isString,
+  transcript_path: optString,
+  hook_event_name: isString,
+  permission_mode: optString,
+});
 const tool = (v: Record<string, unknown>) =>
   typeof v.tool_name === "string" &&
   v.tool_name.length > 0 &&
@@ -47,7 +54,12 @@ export function fastValidate(payload: unknown): boolean {
     case "UserPromptSubmit":
       return base(payload) && typeof payload.prompt === "string";
     case "PostToolUseFailure":
-      return base(payload) && tool(payload) && typeof payload.error === "string" && optBoolean(payload.is_interrupt);
+      return (
+        base(payload) &&
+        tool(payload) &&
+        typeof payload.error === "string" &&
+        optBoolean(payload.is_interrupt)
+      );
     case "SessionStart":
     case "SessionEnd":
     case "Stop":

@@ -23,7 +23,8 @@ export function claudePermissionRules(cwd: string, env: NodeJS.ProcessEnv): Perm
   for (const file of settingsFiles(cwd, env)) {
     let permissions: unknown;
     try {
-      permissions = (JSON.parse(readFileSync(file, "utf8")) as { permissions?: unknown }).permissions;
+      permissions = (JSON.parse(readFileSync(file, "utf8")) as { permissions?: unknown })
+        .permissions;
     } catch {
       continue;
     }
@@ -31,7 +32,9 @@ export function claudePermissionRules(cwd: string, env: NodeJS.ProcessEnv): Perm
     for (const kind of ["deny", "ask"] as const) {
       const list = (permissions as Record<string, unknown>)[kind];
       if (!Array.isArray(list)) continue;
-      for (const rule of list) if (typeof rule === "string" && /^\s*Bash\b/.test(rule)) rules[kind].push({ rule, source: file });
+      for (const rule of list)
+        if (typeof rule === "string" && /^\s*Bash\b/.test(rule))
+          rules[kind].push({ rule, source: file });
     }
   }
   return rules;

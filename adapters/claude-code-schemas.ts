@@ -34,7 +34,11 @@ export const postToolUseFailure = z.looseObject({
   error: z.string(),
   is_interrupt: z.optional(z.boolean()),
 });
-export const sessionEvent = z.looseObject({ ...base, source: z.optional(z.string()), reason: z.optional(z.string()) });
+export const sessionEvent = z.looseObject({
+  ...base,
+  source: z.optional(z.string()),
+  reason: z.optional(z.string()),
+});
 export const userPromptSubmit = z.looseObject({ ...base, prompt: z.string() });
 export const eventName = z.looseObject({ hook_event_name: z.string() });
 
@@ -45,7 +49,10 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   Read: z.looseObject({ file_path: s }),
   Write: z.looseObject({ file_path: s, content: s }),
   Edit: z.looseObject({ file_path: s, old_string: s, new_string: s }),
-  MultiEdit: z.looseObject({ file_path: s, edits: z.array(z.looseObject({ old_string: s, new_string: s })) }),
+  MultiEdit: z.looseObject({
+    file_path: s,
+    edits: z.array(z.looseObject({ old_string: s, new_string: s })),
+  }),
   NotebookEdit: z.looseObject({ notebook_path: s }),
   Grep: z.looseObject({ pattern: s, path: z.optional(s) }),
   Glob: z.looseObject({ pattern: s, path: z.optional(s) }),
@@ -61,11 +68,26 @@ function check<T>(schema: z.ZodMiniType<T>, value: unknown, prefix = ""): T {
   throw new PayloadError(path, describeIssue(issue, value, issue?.path ?? []));
 }
 
-function describeIssue(issue: z.core.$ZodIssue | undefined, root: unknown, path: PropertyKey[]): string {
+function describeIssue(
+  issue: z.core.$ZodIssue | undefined,
+  root: unknown,
+  path: PropertyKey[],
+): string {
   if (!issue) return "invalid";
   let got: unknown = root;
-  for (const key of path) got = got !== null && typeof got === "object" ? (got as Record<PropertyKey, unknown>)[key] : undefined;
-  const gotType = got === undefined ? "nothing" : got === null ? "null" : Array.isArray(got) ? "an array" : typeof got;
+  for (const key of path)
+    got =
+      got !== null && typeof got === "object"
+        ? (got as Record<PropertyKey, unknown>)[key]
+        : undefined;
+  const gotType =
+    got === undefined
+      ? "nothing"
+      : got === null
+        ? "null"
+        : Array.isArray(got)
+          ? "an array"
+          : typeof got;
   if (issue.code === "invalid_type") return `expected ${issue.expected}, got ${gotType}`;
   if (issue.code === "too_small") return "expected a non-empty string";
   return issue.message;

@@ -8,13 +8,27 @@
 // PostToolUse adds "tool_response" (the tool's structured output) and "duration_ms".
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  Session,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
 import { fitWithSpill } from "../hooks/spill.js";
-import { classifyByEventName, CLAUDE_REGISTRATIONS, claudeShapedProbe, exitCodeFailure, sessionStartNotice } from "./common.js";
+import {
+  classifyByEventName,
+  CLAUDE_REGISTRATIONS,
+  claudeShapedProbe,
+  exitCodeFailure,
+  sessionStartNotice,
+} from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -35,7 +49,11 @@ const EXISTING_CONTENT = /(^|\.)old_string$/;
 /** Claude drops an over-long updatedToolOutput and shows the raw result instead; stay well under. */
 export const MAX_UPDATED_OUTPUT_CHARS = 15_000;
 
-function session(p: { session_id: string; cwd: string; transcript_path?: string | undefined }): Session {
+function session(p: {
+  session_id: string;
+  cwd: string;
+  transcript_path?: string | undefined;
+}): Session {
   return { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
 }
 
@@ -45,13 +63,15 @@ function toolCall(name: string, input: Record<string, unknown>, id: string | und
     if (!EXISTING_CONTENT.test(path)) fields.push({ path, value });
   });
   const kind: ToolKind = KINDS[name] ?? (name.startsWith("mcp__") ? "mcp" : "other");
-  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  const str = (key: string) =>
+    typeof input[key] === "string" ? (input[key] as string) : undefined;
   const call: ToolCall = { kind, name, id, fields };
   if (kind === "shell") {
     call.command = str("command");
     call.background = input.run_in_background === true;
   }
-  const path = str("file_path") ?? str("notebook_path") ?? (kind === "search" ? str("path") : undefined);
+  const path =
+    str("file_path") ?? str("notebook_path") ?? (kind === "search" ? str("path") : undefined);
   if (path !== undefined) call.path = path;
   if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
   if (name === "Grep") call.showsContent = input.output_mode === "content";
@@ -72,7 +92,10 @@ function spillOf(response: unknown): string[] | undefined {
  *   background tasks  $TMPDIR/claude-<uid>/<slug>/<session>/tasks/<id>.output
  * plus the project's "don't ask again" list, .claude/settings.local.json.
  */
-function sessionState(p: { session_id: string; cwd: string; transcript_path?: string }): { files: string[]; dirs: string[] } {
+function sessionState(p: { session_id: string; cwd: string; transcript_path?: string }): {
+  files: string[];
+  dirs: string[];
+} {
   const files = [join(p.cwd, ".claude", "settings.local.json")];
   const dirs: string[] = [];
   const slugs = new Set([p.cwd.replace(/[^a-zA-Z0-9]/g, "-")]);
@@ -82,12 +105,20 @@ function sessionState(p: { session_id: string; cwd: string; transcript_path?: st
     slugs.add(basename(dirname(p.transcript_path)));
   }
   const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
-  if (uid !== undefined && /^[\w-]+$/.test(p.session_id)) for (const slug of slugs) dirs.push(join(tmpdir(), `claude-${uid}`, slug, p.session_id, "tasks"));
+  if (uid !== undefined && /^[\w-]+$/.test(p.session_id))
+    for (const slug of slugs)
+      dirs.push(join(tmpdir(), `claude-${uid}`, slug, p.session_id, "tasks"));
   return { files, dirs };
 }
 
 type Base = { session_id: string; cwd: string; transcript_path?: string; hook_event_name: string };
-type ToolPayload = Base & { tool_name: string; tool_input: Record<string, unknown>; tool_use_id?: string; tool_response?: unknown; error?: string };
+type ToolPayload = Base & {
+  tool_name: string;
+  tool_input: Record<string, unknown>;
+  tool_use_id?: string;
+  tool_response?: unknown;
+  error?: string;
+};
 
 /**
  * Validates with zod at the edge. A hand-written check that accepts only payloads the zod schemas
@@ -103,26 +134,68 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
   const name = p.hook_event_name;
   switch (name) {
     case "PreToolUse":
-      return { kind: "event", event: { kind: "before-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id) } };
+      return {
+        kind: "event",
+        event: {
+          kind: "before-tool",
+          agent: "claude-code",
+          session: session(p),
+          tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id),
+        },
+      };
     case "PostToolUse":
       return {
         kind: "event",
-        event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: p.tool_response, spill: spillOf(p.tool_response) },
+        event: {
+          kind: "after-tool",
+          agent: "claude-code",
+          session: session(p),
+          tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id),
+          output: p.tool_response,
+          spill: spillOf(p.tool_response),
+        },
       };
     case "PostToolUseFailure":
       // A failed call (for Bash, a non-zero exit): the model reads `error`, which holds the
       // command's output. The answer can only add context, never replace it.
       return {
         kind: "event",
-        event: { kind: "after-tool", agent: "claude-code", session: session(p), tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id), output: { error: p.error }, failed: true },
+        event: {
+          kind: "after-tool",
+          agent: "claude-code",
+          session: session(p),
+          tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id),
+          output: { error: p.error },
+          failed: true,
+        },
       };
     case "SessionStart":
-      return { kind: "event", event: { kind: "session-start", agent: "claude-code", session: session(p) } };
+      return {
+        kind: "event",
+        event: { kind: "session-start", agent: "claude-code", session: session(p) },
+      };
     case "UserPromptSubmit":
-      return { kind: "event", event: { kind: "prompt-submit", agent: "claude-code", session: session(p), prompt: (payload as { prompt: string }).prompt } };
+      return {
+        kind: "event",
+        event: {
+          kind: "prompt-submit",
+          agent: "claude-code",
+          session: session(p),
+          prompt: (payload as { prompt: string }).prompt,
+        },
+      };
     case "SessionEnd":
     case "Stop":
-      return { kind: "event", event: { kind: "session-end", agent: "claude-code", session: session(p), reason: name === "Stop" ? "stop" : p.reason, state: sessionState(p) } };
+      return {
+        kind: "event",
+        event: {
+          kind: "session-end",
+          agent: "claude-code",
+          session: session(p),
+          reason: name === "Stop" ? "stop" : p.reason,
+          state: sessionState(p),
+        },
+      };
     default:
       return { kind: "ignored", eventName: name };
   }
@@ -146,7 +219,11 @@ const WIRE_EVENT: Record<HookEvent["kind"], string> = {
   "prompt-submit": "UserPromptSubmit",
 };
 
-const json = (value: unknown): HookResponse => ({ exitCode: 0, stdout: `${JSON.stringify(value)}\n`, stderr: "" });
+const json = (value: unknown): HookResponse => ({
+  exitCode: 0,
+  stdout: `${JSON.stringify(value)}\n`,
+  stderr: "",
+});
 const EMPTY: HookResponse = { exitCode: 0, stdout: "", stderr: "" };
 
 /** Cuts the longest strings of an output until it fits Claude's limit, with a visible notice. */
@@ -163,7 +240,9 @@ export function fitOutput(output: unknown, limit = MAX_UPDATED_OUTPUT_CHARS): un
     if (longestPath === undefined) break;
     const keep = Math.max(0, longestLength - (size - limit) - 128);
     current = mapStrings(current, (text, _path, keys) =>
-      pathKey(keys) === longestPath ? `${text.slice(0, keep)}\n[hookpack: ${text.length - keep} chars cut to fit the hook response limit]` : text,
+      pathKey(keys) === longestPath
+        ? `${text.slice(0, keep)}\n[hookpack: ${text.length - keep} chars cut to fit the hook response limit]`
+        : text,
     );
   }
   return current;
@@ -174,12 +253,23 @@ export function fitOutput(output: unknown, limit = MAX_UPDATED_OUTPUT_CHARS): un
  * that cannot be cut to fit (thousands of short strings: Grep file lists) is withheld, in shape:
  * arrays keep one element, the first content string says why.
  */
-export function fitOrWithhold(output: unknown, reason: string | undefined, limit = MAX_UPDATED_OUTPUT_CHARS): unknown {
+export function fitOrWithhold(
+  output: unknown,
+  reason: string | undefined,
+  limit = MAX_UPDATED_OUTPUT_CHARS,
+): unknown {
   const fitted = fitOutput(output, limit);
   if (JSON.stringify(fitted).length <= limit) return fitted;
   const shrink = (v: unknown): unknown =>
-    Array.isArray(v) ? v.slice(0, 1).map(shrink) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)])) : v;
-  return withholdOutput(shrink(output), `[hookpack: ${reason ?? "this output held secrets"} The redacted output was too long to pass on, so it was withheld. Narrow the command or read less at once.]`);
+    Array.isArray(v)
+      ? v.slice(0, 1).map(shrink)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)]))
+        : v;
+  return withholdOutput(
+    shrink(output),
+    `[hookpack: ${reason ?? "this output held secrets"} The redacted output was too long to pass on, so it was withheld. Narrow the command or read less at once.]`,
+  );
 }
 
 /** Fields of Claude's tool outputs that carry content; everything else (type tags, paths) is kept. */
@@ -206,36 +296,66 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") {
-      return json({ hookSpecificOutput: { hookEventName, permissionDecision: "deny", permissionDecisionReason: decision.reason } });
+      return json({
+        hookSpecificOutput: {
+          hookEventName,
+          permissionDecision: "deny",
+          permissionDecisionReason: decision.reason,
+        },
+      });
     }
     const out: Record<string, unknown> = {};
     const specific: Record<string, unknown> = { hookEventName };
     if (decision.permission !== "default") specific.permissionDecision = decision.permission;
-    if (decision.reason && decision.permission !== "default") specific.permissionDecisionReason = decision.reason;
-    if (decision.patch?.command !== undefined) specific.updatedInput = { ...input, command: decision.patch.command };
+    if (decision.reason && decision.permission !== "default")
+      specific.permissionDecisionReason = decision.reason;
+    if (decision.patch?.command !== undefined)
+      specific.updatedInput = { ...input, command: decision.patch.command };
     if (Object.keys(specific).length > 1) out.hookSpecificOutput = specific;
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
   }
   if (event.kind === "after-tool" && event.failed) {
     // PostToolUseFailure reads only additionalContext: the output already reached the model.
-    const context = decision.kind === "deny" ? `${decision.reason}\n${FAILED_OUTPUT_NOTICE}` : decision.warnings.join("\n");
-    return context ? json({ hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context } }) : EMPTY;
+    const context =
+      decision.kind === "deny"
+        ? `${decision.reason}\n${FAILED_OUTPUT_NOTICE}`
+        : decision.warnings.join("\n");
+    return context
+      ? json({
+          hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context },
+        })
+      : EMPTY;
   }
   if (event.kind === "after-tool") {
     const out: Record<string, unknown> = {};
     if (decision.kind === "deny") {
       // PostToolUse cannot block (the tool already ran) and `decision: "block"` does not withhold
       // the output; replacing the output is the only way to keep it from the model.
-      out.hookSpecificOutput = { hookEventName, updatedToolOutput: withholdOutput(event.output, decision.reason) };
+      out.hookSpecificOutput = {
+        hookEventName,
+        updatedToolOutput: withholdOutput(event.output, decision.reason),
+      };
       out.systemMessage = decision.reason;
       return json(out);
     }
     if (decision.hasOutput) {
       // Too long for the response: the redacted whole goes to a private file the model is pointed at (hooks/spill.ts).
-      const own = event.session.transcriptPath && /^[\w-]+$/.test(event.session.id) ? [join(dirname(event.session.transcriptPath), event.session.id, "tool-results")] : [];
-      const spilled = fitWithSpill(decision.output, MAX_UPDATED_OUTPUT_CHARS, { session: event.session.id, id: event.tool.id }, withholdOutput, own);
-      out.hookSpecificOutput = { hookEventName, updatedToolOutput: spilled ?? fitOrWithhold(decision.output, decision.reason) };
+      const own =
+        event.session.transcriptPath && /^[\w-]+$/.test(event.session.id)
+          ? [join(dirname(event.session.transcriptPath), event.session.id, "tool-results")]
+          : [];
+      const spilled = fitWithSpill(
+        decision.output,
+        MAX_UPDATED_OUTPUT_CHARS,
+        { session: event.session.id, id: event.tool.id },
+        withholdOutput,
+        own,
+      );
+      out.hookSpecificOutput = {
+        hookEventName,
+        updatedToolOutput: spilled ?? fitOrWithhold(decision.output, decision.reason),
+      };
     }
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
     return Object.keys(out).length > 0 ? json(out) : EMPTY;
@@ -247,9 +367,15 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
   if (event.kind === "prompt-submit") {
     // `block` erases the prompt from the context; the reason is shown to the user only, and
     // suppressOriginalPrompt keeps the prompt (and the value in it) out of that message.
-    if (decision.kind === "deny") return json({ decision: "block", reason: decision.reason, hookSpecificOutput: { hookEventName, suppressOriginalPrompt: true } });
+    if (decision.kind === "deny")
+      return json({
+        decision: "block",
+        reason: decision.reason,
+        hookSpecificOutput: { hookEventName, suppressOriginalPrompt: true },
+      });
   }
-  if (decision.kind === "proceed" && decision.warnings.length > 0) return json({ systemMessage: decision.warnings.join("\n") });
+  if (decision.kind === "proceed" && decision.warnings.length > 0)
+    return json({ systemMessage: decision.warnings.join("\n") });
   return EMPTY;
 }
 
@@ -265,14 +391,27 @@ export const claudeCode: Adapter = {
   // non-blocking error the user sees while the call proceeds.
   renderFailure: exitCodeFailure,
   permissionRules: claudePermissionRules,
-  probe: claudeShapedProbe("PreToolUse", "Bash", { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" }, (code) =>
-    code === 2 ? "exit 2: Claude Code blocks the call" : `exit ${code}: Claude Code shows a hook error and runs the call unchecked`,
+  probe: claudeShapedProbe(
+    "PreToolUse",
+    "Bash",
+    { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" },
+    (code) =>
+      code === 2
+        ? "exit 2: Claude Code blocks the call"
+        : `exit ${code}: Claude Code shows a hook error and runs the call unchecked`,
   ),
   config: {
     format: "claude-settings-json",
-    files: { project: ".claude/settings.json", local: ".claude/settings.local.json", user: ".claude/settings.json" },
+    files: {
+      project: ".claude/settings.json",
+      local: ".claude/settings.local.json",
+      user: ".claude/settings.json",
+    },
     projectDirVariable: "CLAUDE_PROJECT_DIR",
-    contextFiles: { project: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"], user: [".claude/CLAUDE.md"] },
+    contextFiles: {
+      project: ["CLAUDE.md", "CLAUDE.local.md", ".claude/CLAUDE.md"],
+      user: [".claude/CLAUDE.md"],
+    },
     registrations: CLAUDE_REGISTRATIONS,
   },
 };

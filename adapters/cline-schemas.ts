@@ -14,7 +14,10 @@ const base = {
 };
 const tool = { toolName: s.check(z.minLength(1)), parameters: z.record(s, s) };
 export const toolCall = z.looseObject({ ...base, preToolUse: z.looseObject(tool) });
-export const toolResult = z.looseObject({ ...base, postToolUse: z.looseObject({ ...tool, result: z.optional(s) }) });
+export const toolResult = z.looseObject({
+  ...base,
+  postToolUse: z.looseObject({ ...tool, result: z.optional(s) }),
+});
 const hookName = z.looseObject({ hookName: z.optional(s) });
 
 const HANDLED: Record<string, z.ZodMiniType> = { tool_call: toolCall, tool_result: toolResult };

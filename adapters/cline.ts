@@ -29,9 +29,22 @@
 // - Exit codes are ignored; a timeout or stdout that is not JSON is logged and the call proceeds,
 //   so a fail-closed answer must be the cancel JSON on stdout.
 // - PostToolUse honors only cancel and context: the output cannot be replaced or withheld.
-import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, probeRefusal } from "./common.js";
+import {
+  EMPTY_RESPONSE,
+  isPlainObject,
+  jsonResponse,
+  neutralToolCall,
+  probeRefusal,
+} from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   run_commands: "shell",
@@ -57,12 +70,18 @@ type Payload = {
   sessionContext?: { rootSessionId?: string };
   workspaceRoots?: string[];
   preToolUse?: { toolName: string; parameters: Record<string, string> };
-  postToolUse?: { toolName: string; parameters: Record<string, string>; result?: string; success?: boolean };
+  postToolUse?: {
+    toolName: string;
+    parameters: Record<string, string>;
+    result?: string;
+    success?: boolean;
+  };
   userPromptSubmit?: { prompt?: unknown };
 };
 
 // ---- fast check: may only say true for payloads ./cline-schemas.ts accepts (property-tested) ----
-const isStringRecord = (v: unknown): v is Record<string, string> => isPlainObject(v) && Object.values(v).every((x) => typeof x === "string");
+const isStringRecord = (v: unknown): v is Record<string, string> =>
+  isPlainObject(v) && Object.values(v).every((x) => typeof x === "string");
 
 export function fastValidateCline(payload: unknown): boolean {
   if (!isPlainObject(payload)) return false;
@@ -70,11 +89,17 @@ export function fastValidateCline(payload: unknown): boolean {
   // Not a Cline hook payload at all (e.g. doctor's probe): nothing to decide.
   if (p.hookName === undefined) return true;
   if (typeof p.hookName !== "string") return false;
-  const part = p.hookName === "tool_call" ? p.preToolUse : p.hookName === "tool_result" ? p.postToolUse : undefined;
+  const part =
+    p.hookName === "tool_call"
+      ? p.preToolUse
+      : p.hookName === "tool_result"
+        ? p.postToolUse
+        : undefined;
   if (p.hookName !== "tool_call" && p.hookName !== "tool_result") return true;
   return (
     (p.taskId === undefined || typeof p.taskId === "string") &&
-    (p.workspaceRoots === undefined || (Array.isArray(p.workspaceRoots) && p.workspaceRoots.every((r) => typeof r === "string"))) &&
+    (p.workspaceRoots === undefined ||
+      (Array.isArray(p.workspaceRoots) && p.workspaceRoots.every((r) => typeof r === "string"))) &&
     isPlainObject(part) &&
     typeof part.toolName === "string" &&
     part.toolName.length > 0 &&
@@ -108,8 +133,12 @@ function commandsOf(input: Record<string, unknown>): string[] | undefined {
   for (const item of list) {
     if (typeof item === "string") out.push(item);
     else if (isPlainObject(item) && typeof item.command === "string") {
-      const args = Array.isArray(item.args) ? item.args.filter((a): a is string => typeof a === "string") : [];
-      out.push([item.command, ...args.map((a) => (/[\s"]/u.test(a) ? JSON.stringify(a) : a))].join(" "));
+      const args = Array.isArray(item.args)
+        ? item.args.filter((a): a is string => typeof a === "string")
+        : [];
+      out.push(
+        [item.command, ...args.map((a) => (/[\s"]/u.test(a) ? JSON.stringify(a) : a))].join(" "),
+      );
     } else return undefined;
   }
   return out.length > 0 ? out : undefined;
@@ -118,7 +147,11 @@ function commandsOf(input: Record<string, unknown>): string[] | undefined {
 function filesOf(input: Record<string, unknown>): string[] {
   const raw = input.files ?? input.paths ?? input.path ?? input.file_path;
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return list.map((f) => (typeof f === "string" ? f : isPlainObject(f) && typeof f.path === "string" ? f.path : "")).filter((f) => f !== "");
+  return list
+    .map((f) =>
+      typeof f === "string" ? f : isPlainObject(f) && typeof f.path === "string" ? f.path : "",
+    )
+    .filter((f) => f !== "");
 }
 
 const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
@@ -132,7 +165,10 @@ function toolCall(name: string, input: Record<string, unknown>): ToolCall {
   const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
   if (kind === "shell") {
     // Several commands run one after another: checked (and, rewritten, run) as one script.
-    call.command = reads.length > 1 ? `cat -- ${reads.map(shellQuote).join(" ")}` : commandsOf(input)?.join("\n");
+    call.command =
+      reads.length > 1
+        ? `cat -- ${reads.map(shellQuote).join(" ")}`
+        : commandsOf(input)?.join("\n");
   }
   if (kind === "read-file" || kind === "write-file" || kind === "search") {
     const files = filesOf(input);
@@ -150,20 +186,42 @@ async function parse(payload: unknown): Promise<Parsed> {
   }
   const p = payload as Payload;
   if (p.hookName === undefined) return { kind: "ignored", eventName: "a payload without hookName" };
-  const session = { id: p.sessionContext?.rootSessionId ?? p.taskId ?? "", cwd: p.workspaceRoots?.[0] ?? "", transcriptPath: undefined };
+  const session = {
+    id: p.sessionContext?.rootSessionId ?? p.taskId ?? "",
+    cwd: p.workspaceRoots?.[0] ?? "",
+    transcriptPath: undefined,
+  };
   if (p.hookName === "tool_call") {
     const part = p.preToolUse!;
-    return { kind: "event", event: { kind: "before-tool", agent: "cline", session, tool: toolCall(part.toolName, decodeParameters(part.parameters)) } };
+    return {
+      kind: "event",
+      event: {
+        kind: "before-tool",
+        agent: "cline",
+        session,
+        tool: toolCall(part.toolName, decodeParameters(part.parameters)),
+      },
+    };
   }
   if (p.hookName === "tool_result") {
     const part = p.postToolUse!;
-    return { kind: "event", event: { kind: "after-tool", agent: "cline", session, tool: toolCall(part.toolName, decodeParameters(part.parameters)), output: part.result ?? "" } };
+    return {
+      kind: "event",
+      event: {
+        kind: "after-tool",
+        agent: "cline",
+        session,
+        tool: toolCall(part.toolName, decodeParameters(part.parameters)),
+        output: part.result ?? "",
+      },
+    };
   }
   if (p.hookName === "prompt_submit") {
     // The UserPromptSubmit hook file: {…, hookName:"prompt_submit", userPromptSubmit:{prompt, attachments}}.
     // Cline 3.0.65 runs it detached, after the message was added: it cannot block (see notes).
     const prompt = p.userPromptSubmit?.prompt;
-    if (typeof prompt !== "string") throw new PayloadError("userPromptSubmit.prompt", "expected a string");
+    if (typeof prompt !== "string")
+      throw new PayloadError("userPromptSubmit.prompt", "expected a string");
     return { kind: "event", event: { kind: "prompt-submit", agent: "cline", session, prompt } };
   }
   return { kind: "ignored", eventName: p.hookName };
@@ -174,11 +232,19 @@ export const CLINE_EXPOSED_NOTICE =
   "Cline does not let a hook replace or withhold a tool's output, so this output reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To use secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
-  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? decision.warnings.join("\n") : undefined;
+  const warnings =
+    decision.kind === "proceed" && decision.warnings.length > 0
+      ? decision.warnings.join("\n")
+      : undefined;
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny") return jsonResponse({ cancel: true, errorMessage: decision.reason });
+    if (decision.kind === "deny")
+      return jsonResponse({ cancel: true, errorMessage: decision.reason });
     if (decision.patch?.command !== undefined && KINDS[event.tool.name] !== "shell") {
-      return jsonResponse({ cancel: true, errorMessage: `hookpack cannot rewrite a ${event.tool.name} call for Cline. ${decision.reason ?? ""}`.trim() });
+      return jsonResponse({
+        cancel: true,
+        errorMessage:
+          `hookpack cannot rewrite a ${event.tool.name} call for Cline. ${decision.reason ?? ""}`.trim(),
+      });
     }
     const out: Record<string, unknown> = {};
     if (decision.patch?.command !== undefined) {
@@ -186,23 +252,33 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
       const input = decodeParameters(params);
       // overrideInput replaces the input: keep every other field, one command in place of the list.
       const key = "commands" in input || !("command" in input) ? "commands" : "command";
-      out.overrideInput = key === "commands" ? { ...input, commands: [decision.patch.command] } : { ...input, command: decision.patch.command };
+      out.overrideInput =
+        key === "commands"
+          ? { ...input, commands: [decision.patch.command] }
+          : { ...input, command: decision.patch.command };
     }
     if (warnings) out.contextModification = warnings;
     return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
   }
   if (event.kind === "after-tool") {
     if (decision.kind === "deny") {
-      const lead = decision.codes.includes("OUTPUT_WITHHELD") ? `hookpack found secret(s) in this ${event.tool.name} output.` : decision.reason;
+      const lead = decision.codes.includes("OUTPUT_WITHHELD")
+        ? `hookpack found secret(s) in this ${event.tool.name} output.`
+        : decision.reason;
       return jsonResponse({ contextModification: `${lead}\n${CLINE_EXPOSED_NOTICE}` });
     }
     return warnings ? jsonResponse({ contextModification: warnings }) : EMPTY_RESPONSE;
   }
-  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ cancel: true, errorMessage: decision.reason });
+  if (event.kind === "prompt-submit" && decision.kind === "deny")
+    return jsonResponse({ cancel: true, errorMessage: decision.reason });
   return EMPTY_RESPONSE;
 }
 
-const KIND_OF_HOOK: Record<string, EventKind> = { tool_call: "before-tool", tool_result: "after-tool", prompt_submit: "prompt-submit" };
+const KIND_OF_HOOK: Record<string, EventKind> = {
+  tool_call: "before-tool",
+  tool_result: "after-tool",
+  prompt_submit: "prompt-submit",
+};
 
 export const cline: Adapter = {
   id: "cline",
@@ -218,15 +294,38 @@ export const cline: Adapter = {
   render,
   renderFailure(mode, message) {
     // Cline ignores exit codes; only a cancel on stdout blocks.
-    if (mode === "closed") return { exitCode: 0, stdout: `${JSON.stringify({ cancel: true, errorMessage: message })}\n`, stderr: `${message}\n` };
+    if (mode === "closed")
+      return {
+        exitCode: 0,
+        stdout: `${JSON.stringify({ cancel: true, errorMessage: message })}\n`,
+        stderr: `${message}\n`,
+      };
     return { exitCode: 1, stdout: "", stderr: `${message}\n` };
   },
   probe: {
-    harmless: (cwd) => ({ clineVersion: "", hookName: "tool_call", timestamp: "1970-01-01T00:00:00.000Z", taskId: "hookpack-doctor", workspaceRoots: [cwd], preToolUse: { toolName: "run_commands", parameters: { commands: '["true"]' } } }),
-    malformed: (cwd) => ({ clineVersion: "", hookName: "tool_call", timestamp: "1970-01-01T00:00:00.000Z", taskId: "hookpack-doctor", workspaceRoots: [cwd] }),
+    harmless: (cwd) => ({
+      clineVersion: "",
+      hookName: "tool_call",
+      timestamp: "1970-01-01T00:00:00.000Z",
+      taskId: "hookpack-doctor",
+      workspaceRoots: [cwd],
+      preToolUse: { toolName: "run_commands", parameters: { commands: '["true"]' } },
+    }),
+    malformed: (cwd) => ({
+      clineVersion: "",
+      hookName: "tool_call",
+      timestamp: "1970-01-01T00:00:00.000Z",
+      taskId: "hookpack-doctor",
+      workspaceRoots: [cwd],
+    }),
     // Cline ignores exit codes; a cancel on stdout stops the task.
     refusal: (answer) =>
-      probeRefusal(answer, (code) => `exit ${code}: Cline ignores it and runs the call unchecked`, (json) => (json.cancel === true ? "it answered cancel:true, which stops Cline's task" : undefined)),
+      probeRefusal(
+        answer,
+        (code) => `exit ${code}: Cline ignores it and runs the call unchecked`,
+        (json) =>
+          json.cancel === true ? "it answered cancel:true, which stops Cline's task" : undefined,
+      ),
   },
   config: {
     ignoreFile: ".clineignore",

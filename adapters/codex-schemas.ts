@@ -21,11 +21,29 @@ const base = {
 export const preToolUse = z.looseObject(base);
 export const postToolUse = z.looseObject({ ...base, tool_response: z.unknown() });
 /** SessionEnd (fired by 0.169.0 in `codex exec` too): the rollout (`transcript_path`) is cleaned. */
-export const sessionEnd = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, reason: z.optional(s) });
+export const sessionEnd = z.looseObject({
+  session_id: s,
+  transcript_path: z.optional(z.nullable(s)),
+  cwd: s,
+  hook_event_name: s,
+  reason: z.optional(s),
+});
 /** UserPromptSubmit (user-prompt-submit.command.input): the prompt before the model sees it. */
-export const userPromptSubmit = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, prompt: s });
+export const userPromptSubmit = z.looseObject({
+  session_id: s,
+  transcript_path: z.optional(z.nullable(s)),
+  cwd: s,
+  hook_event_name: s,
+  prompt: s,
+});
 /** SessionStart (session-start.command.input). */
-export const sessionStart = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, source: z.optional(s) });
+export const sessionStart = z.looseObject({
+  session_id: s,
+  transcript_path: z.optional(z.nullable(s)),
+  cwd: s,
+  hook_event_name: s,
+  source: z.optional(s),
+});
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
 export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
@@ -33,7 +51,13 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   apply_patch: z.looseObject({ command: s }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = { PreToolUse: preToolUse, PostToolUse: postToolUse, SessionEnd: sessionEnd, UserPromptSubmit: userPromptSubmit, SessionStart: sessionStart };
+const HANDLED: Record<string, z.ZodMiniType> = {
+  PreToolUse: preToolUse,
+  PostToolUse: postToolUse,
+  SessionEnd: sessionEnd,
+  UserPromptSubmit: userPromptSubmit,
+  SessionStart: sessionStart,
+};
 const TOOL_EVENTS = new Set<z.ZodMiniType>([preToolUse, postToolUse]);
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */

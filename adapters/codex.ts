@@ -17,9 +17,34 @@
 // - Exit 2 + stderr blocks like a deny; other exit codes are non-blocking failures.
 // - Hooks run only after the user trusts them (`/hooks` in the TUI); untrusted hooks are skipped
 //   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
-import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  Session,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { answerOrNothing, classifyByEventName, claudeShapedProbe, claudeShapedRefusal, exitCodeFailure, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, outputAsReason, promptSubmitEvent, sessionEndEvent, textOf, warningsOf } from "./common.js";
+import {
+  answerOrNothing,
+  classifyByEventName,
+  claudeShapedProbe,
+  claudeShapedRefusal,
+  exitCodeFailure,
+  fastPromptSubmit,
+  fastSessionEnd,
+  isPlainObject,
+  jsonResponse,
+  lifecycleAnswer,
+  neutralToolCall,
+  outputAsReason,
+  promptSubmitEvent,
+  sessionEndEvent,
+  textOf,
+  warningsOf,
+} from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -85,39 +110,82 @@ async function parse(payload: unknown): Promise<Parsed> {
   const tool = () => toolCall(p.tool_name, p.tool_input, p.tool_use_id);
   switch (p.hook_event_name) {
     case "PreToolUse":
-      return { kind: "event", event: { kind: "before-tool", agent: "codex", session: session(p), tool: tool() } };
+      return {
+        kind: "event",
+        event: { kind: "before-tool", agent: "codex", session: session(p), tool: tool() },
+      };
     case "PostToolUse":
-      return { kind: "event", event: { kind: "after-tool", agent: "codex", session: session(p), tool: tool(), output: p.tool_response } };
+      return {
+        kind: "event",
+        event: {
+          kind: "after-tool",
+          agent: "codex",
+          session: session(p),
+          tool: tool(),
+          output: p.tool_response,
+        },
+      };
     case "SessionEnd":
       // The rollout (~/.codex/sessions/…/rollout-….jsonl) keeps every command's raw output, even
       // what the model got redacted; Codex writes nothing to it after SessionEnd (checked, 0.169.0).
       return sessionEndEvent("codex", p);
     case "SessionStart": {
       const q = payload as { session_id: string; cwd: string; transcript_path?: string | null };
-      return { kind: "event", event: { kind: "session-start", agent: "codex", session: { id: q.session_id, cwd: q.cwd, transcriptPath: q.transcript_path ?? undefined } } };
+      return {
+        kind: "event",
+        event: {
+          kind: "session-start",
+          agent: "codex",
+          session: { id: q.session_id, cwd: q.cwd, transcriptPath: q.transcript_path ?? undefined },
+        },
+      };
     }
     case "UserPromptSubmit":
       // The prompt before the model sees it; `decision:"block"` stops the turn (checked end to end).
-      return promptSubmitEvent("codex", payload as { session_id: string; cwd: string; transcript_path?: string | null; prompt: string });
+      return promptSubmitEvent(
+        "codex",
+        payload as {
+          session_id: string;
+          cwd: string;
+          transcript_path?: string | null;
+          prompt: string;
+        },
+      );
     default:
       return { kind: "ignored", eventName: p.hook_event_name };
   }
 }
 
-const KIND_OF_EVENT: Record<string, EventKind> = { PreToolUse: "before-tool", PostToolUse: "after-tool", SessionEnd: "session-end", UserPromptSubmit: "prompt-submit", SessionStart: "session-start" };
+const KIND_OF_EVENT: Record<string, EventKind> = {
+  PreToolUse: "before-tool",
+  PostToolUse: "after-tool",
+  SessionEnd: "session-end",
+  UserPromptSubmit: "prompt-submit",
+  SessionStart: "session-start",
+};
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
   const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") {
-      return jsonResponse({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: decision.reason } });
+      return jsonResponse({
+        hookSpecificOutput: {
+          hookEventName: "PreToolUse",
+          permissionDecision: "deny",
+          permissionDecisionReason: decision.reason,
+        },
+      });
     }
     // Codex applies updatedInput only with "allow", and rejects "allow" without updatedInput.
     if (decision.patch?.command !== undefined) {
       return jsonResponse({
         ...warnings,
-        hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "allow", updatedInput: { ...input, command: decision.patch.command } },
+        hookSpecificOutput: {
+          hookEventName: "PreToolUse",
+          permissionDecision: "allow",
+          updatedInput: { ...input, command: decision.patch.command },
+        },
       });
     }
     return answerOrNothing(warnings);
@@ -133,7 +201,13 @@ export const codex: Adapter = {
   displayName: "Codex CLI",
   checkedAgainst: "0.169.0",
   // No read tool (reads go through the shell); no ask from a hook.
-  capabilities: { rewriteInput: true, replaceOutput: false, replaceOutputAsText: true, hooksReads: false, askUser: false },
+  capabilities: {
+    rewriteInput: true,
+    replaceOutput: false,
+    replaceOutputAsText: true,
+    hooksReads: false,
+    askUser: false,
+  },
   parse,
   classify: classifyByEventName(KIND_OF_EVENT),
   render,
@@ -144,12 +218,23 @@ export const codex: Adapter = {
   probe: claudeShapedProbe(
     "PreToolUse",
     "Bash",
-    { turn_id: "hookpack-doctor", transcript_path: null, model: "hookpack-doctor", permission_mode: "default", tool_use_id: "call_hookpack_doctor" },
-    (code) => (code === 2 ? "exit 2: Codex blocks the call" : `exit ${code}: Codex marks the hook failed and runs the call unchecked`),
+    {
+      turn_id: "hookpack-doctor",
+      transcript_path: null,
+      model: "hookpack-doctor",
+      permission_mode: "default",
+      tool_use_id: "call_hookpack_doctor",
+    },
+    (code) =>
+      code === 2
+        ? "exit 2: Codex blocks the call"
+        : `exit ${code}: Codex marks the hook failed and runs the call unchecked`,
     (json) => {
-      const specific = json.hookSpecificOutput as { permissionDecision?: unknown; updatedInput?: unknown } | undefined;
+      const specific = json.hookSpecificOutput as
+        { permissionDecision?: unknown; updatedInput?: unknown } | undefined;
       // Codex rejects `allow` without updatedInput (and `ask`) as unsupported: the hook counts as failed.
-      if (specific?.permissionDecision === "allow" && specific.updatedInput === undefined) return 'it answered permissionDecision "allow" without updatedInput, which Codex rejects as unsupported';
+      if (specific?.permissionDecision === "allow" && specific.updatedInput === undefined)
+        return 'it answered permissionDecision "allow" without updatedInput, which Codex rejects as unsupported';
       return claudeShapedRefusal(json);
     },
   ),
@@ -159,9 +244,18 @@ export const codex: Adapter = {
     format: "claude-settings-json",
     files: { project: ".codex/hooks.json", local: ".codex/hooks.json", user: ".codex/hooks.json" },
     // …or inline `[[hooks.<event>]]` tables in config.toml of the same layer, when the user keeps them there.
-    inlineToml: { files: { project: ".codex/config.toml", local: ".codex/config.toml", user: ".codex/config.toml" } },
+    inlineToml: {
+      files: {
+        project: ".codex/config.toml",
+        local: ".codex/config.toml",
+        user: ".codex/config.toml",
+      },
+    },
     projectDirVariable: undefined,
-    contextFiles: { project: ["AGENTS.md", "AGENTS.override.md"], user: [".codex/AGENTS.md", ".codex/AGENTS.override.md"] },
+    contextFiles: {
+      project: ["AGENTS.md", "AGENTS.override.md"],
+      user: [".codex/AGENTS.md", ".codex/AGENTS.override.md"],
+    },
     registrations: [
       { event: "PreToolUse", matcher: "*", timeout: 30 },
       { event: "PostToolUse", matcher: "*", timeout: 30 },

@@ -1,16 +1,38 @@
 // Small pieces several adapters share. No agent's wire format lives here.
-import type { AgentId, Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  AgentId,
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  Session,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import type { HookRegistration, Parsed, Probe, ProbeAnswer } from "./adapter.js";
 import { forEachString } from "../hooks/json-walk.js";
 
-export const jsonResponse = (value: unknown): HookResponse => ({ exitCode: 0, stdout: `${JSON.stringify(value)}\n`, stderr: "" });
+export const jsonResponse = (value: unknown): HookResponse => ({
+  exitCode: 0,
+  stdout: `${JSON.stringify(value)}\n`,
+  stderr: "",
+});
 export const EMPTY_RESPONSE: HookResponse = { exitCode: 0, stdout: "", stderr: "" };
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
-  v !== null && typeof v === "object" && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+  v !== null &&
+  typeof v === "object" &&
+  !Array.isArray(v) &&
+  Object.getPrototypeOf(v) === Object.prototype;
 
 /** A neutral tool call: every string leaf of the input is a field, except those `skip` matches. */
-export function neutralToolCall(kind: ToolKind, name: string, input: Record<string, unknown>, id: string | undefined, skip?: RegExp): ToolCall {
+export function neutralToolCall(
+  kind: ToolKind,
+  name: string,
+  input: Record<string, unknown>,
+  id: string | undefined,
+  skip?: RegExp,
+): ToolCall {
   const fields: Array<{ path: string; value: string }> = [];
   forEachString(input, (value, path) => {
     if (!skip?.test(path)) fields.push({ path, value });
@@ -21,7 +43,16 @@ export function neutralToolCall(kind: ToolKind, name: string, input: Record<stri
 /** Joins the text a model reads from an output: a string as is, text parts joined, else JSON. */
 export function textOf(value: unknown): string {
   if (typeof value === "string") return value;
-  if (Array.isArray(value)) return value.map((part) => (typeof part === "string" ? part : typeof (part as { text?: unknown })?.text === "string" ? (part as { text: string }).text : JSON.stringify(part))).join("\n");
+  if (Array.isArray(value))
+    return value
+      .map((part) =>
+        typeof part === "string"
+          ? part
+          : typeof (part as { text?: unknown })?.text === "string"
+            ? (part as { text: string }).text
+            : JSON.stringify(part),
+      )
+      .join("\n");
   return value === undefined ? "" : JSON.stringify(value);
 }
 
@@ -32,13 +63,30 @@ export function textOf(value: unknown): string {
  */
 export function fastSessionEnd(p: Record<string, unknown>): boolean {
   const optString = (v: unknown) => v === undefined || typeof v === "string";
-  return typeof p.session_id === "string" && typeof p.cwd === "string" && (p.transcript_path === null || optString(p.transcript_path)) && optString(p.reason);
+  return (
+    typeof p.session_id === "string" &&
+    typeof p.cwd === "string" &&
+    (p.transcript_path === null || optString(p.transcript_path)) &&
+    optString(p.reason)
+  );
 }
 
-export function sessionEndEvent(agent: AgentId, p: { session_id: string; cwd: string; transcript_path?: string | null; reason?: string }): Parsed {
+export function sessionEndEvent(
+  agent: AgentId,
+  p: { session_id: string; cwd: string; transcript_path?: string | null; reason?: string },
+): Parsed {
   const transcript = p.transcript_path ?? undefined;
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: transcript };
-  return { kind: "event", event: { kind: "session-end", agent, session, reason: p.reason, state: { files: transcript ? [transcript] : [], dirs: [] } } };
+  return {
+    kind: "event",
+    event: {
+      kind: "session-end",
+      agent,
+      session,
+      reason: p.reason,
+      state: { files: transcript ? [transcript] : [], dirs: [] },
+    },
+  };
 }
 
 /**
@@ -48,11 +96,23 @@ export function sessionEndEvent(agent: AgentId, p: { session_id: string; cwd: st
  */
 export function fastPromptSubmit(p: Record<string, unknown>): boolean {
   const optString = (v: unknown) => v === undefined || typeof v === "string";
-  return typeof p.session_id === "string" && typeof p.cwd === "string" && (p.transcript_path === null || optString(p.transcript_path)) && typeof p.prompt === "string";
+  return (
+    typeof p.session_id === "string" &&
+    typeof p.cwd === "string" &&
+    (p.transcript_path === null || optString(p.transcript_path)) &&
+    typeof p.prompt === "string"
+  );
 }
 
-export function promptSubmitEvent(agent: AgentId, p: { session_id: string; cwd: string; transcript_path?: string | null; prompt: string }): Parsed {
-  const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path ?? undefined };
+export function promptSubmitEvent(
+  agent: AgentId,
+  p: { session_id: string; cwd: string; transcript_path?: string | null; prompt: string },
+): Parsed {
+  const session: Session = {
+    id: p.session_id,
+    cwd: p.cwd,
+    transcriptPath: p.transcript_path ?? undefined,
+  };
   return { kind: "event", event: { kind: "prompt-submit", agent, session, prompt: p.prompt } };
 }
 
@@ -61,7 +121,11 @@ export function promptSubmitEvent(agent: AgentId, p: { session_id: string; cwd: 
  * JSON object that `blocks` (the agent's own reading) does not call a refusal. `exit` words what the
  * agent does with a non-zero exit code.
  */
-export function probeRefusal(answer: ProbeAnswer, exit: (code: number) => string, blocks: (answer: Record<string, unknown>) => string | undefined): string | undefined {
+export function probeRefusal(
+  answer: ProbeAnswer,
+  exit: (code: number) => string,
+  blocks: (answer: Record<string, unknown>) => string | undefined,
+): string | undefined {
   if (answer.exitCode !== 0) return exit(answer.exitCode);
   const text = answer.stdout.trim();
   if (text === "") return undefined;
@@ -71,15 +135,19 @@ export function probeRefusal(answer: ProbeAnswer, exit: (code: number) => string
   } catch {
     return "it printed something that is not JSON on stdout (the agent would reject the answer)";
   }
-  if (!isPlainObject(value)) return "it printed JSON that is not an object on stdout (the agent would reject the answer)";
+  if (!isPlainObject(value))
+    return "it printed JSON that is not an object on stdout (the agent would reject the answer)";
   return blocks(value);
 }
 
 /** A Claude-shaped answer's refusal: `permissionDecision` deny/ask, `decision: "block"`, or `continue: false`. */
 export function claudeShapedRefusal(answer: Record<string, unknown>): string | undefined {
-  const decision = (answer.hookSpecificOutput as { permissionDecision?: unknown } | undefined)?.permissionDecision;
-  if (decision === "deny" || decision === "ask") return `it answered permissionDecision "${decision}" to a harmless \`true\` command`;
-  if (answer.decision === "block" || answer.decision === "deny") return `it answered decision "${String(answer.decision)}" to a harmless \`true\` command`;
+  const decision = (answer.hookSpecificOutput as { permissionDecision?: unknown } | undefined)
+    ?.permissionDecision;
+  if (decision === "deny" || decision === "ask")
+    return `it answered permissionDecision "${decision}" to a harmless \`true\` command`;
+  if (answer.decision === "block" || answer.decision === "deny")
+    return `it answered decision "${String(answer.decision)}" to a harmless \`true\` command`;
   if (answer.continue === false) return "it answered continue:false to a harmless `true` command";
   return undefined;
 }
@@ -88,7 +156,9 @@ export function claudeShapedRefusal(answer: Record<string, unknown>): string | u
 // Claude Code, Codex CLI, Qwen Code, and Gemini CLI's lifecycle answers ----
 
 /** `classify` for payloads that name their event in `hook_event_name`. */
-export function classifyByEventName(kinds: Record<string, EventKind>): (payload: unknown) => EventKind | "unknown" {
+export function classifyByEventName(
+  kinds: Record<string, EventKind>,
+): (payload: unknown) => EventKind | "unknown" {
   return (payload) => {
     const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
     return (typeof name === "string" && kinds[name]) || "unknown";
@@ -104,17 +174,35 @@ export function exitCodeFailure(mode: "closed" | "open", message: string): HookR
 export function sessionStartNotice(decision: Decision): HookResponse | undefined {
   if (decision.kind !== "proceed" || decision.warnings.length === 0) return undefined;
   const text = decision.warnings.join("\n");
-  return jsonResponse({ systemMessage: text, hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text } });
+  return jsonResponse({
+    systemMessage: text,
+    hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text },
+  });
 }
 
 /**
  * Doctor's probe for a Claude-shaped before-tool event: `fields` are the agent's own base fields,
  * `exit` words what the agent does with a non-zero exit, `refusal` reads a JSON answer.
  */
-export function claudeShapedProbe(event: string, tool: string, fields: Record<string, unknown>, exit: (code: number) => string, refusal = claudeShapedRefusal): Probe {
-  const base = (cwd: string) => ({ session_id: "hookpack-doctor", cwd, hook_event_name: event, ...fields });
+export function claudeShapedProbe(
+  event: string,
+  tool: string,
+  fields: Record<string, unknown>,
+  exit: (code: number) => string,
+  refusal = claudeShapedRefusal,
+): Probe {
+  const base = (cwd: string) => ({
+    session_id: "hookpack-doctor",
+    cwd,
+    hook_event_name: event,
+    ...fields,
+  });
   return {
-    harmless: (cwd) => ({ ...base(cwd), tool_name: tool, tool_input: { command: "true", description: "hookpack doctor: harmless probe" } }),
+    harmless: (cwd) => ({
+      ...base(cwd),
+      tool_name: tool,
+      tool_input: { command: "true", description: "hookpack doctor: harmless probe" },
+    }),
     malformed: (cwd) => ({ ...base(cwd), tool_name: tool }),
     refusal: (answer) => probeRefusal(answer, exit, refusal),
   };
@@ -132,25 +220,38 @@ export const CLAUDE_REGISTRATIONS: readonly HookRegistration[] = [
 
 /** A proceed decision's warnings as Claude-shaped `systemMessage`, or nothing. */
 export function warningsOf(decision: Decision): { systemMessage?: string } {
-  return decision.kind === "proceed" && decision.warnings.length > 0 ? { systemMessage: decision.warnings.join("\n") } : {};
+  return decision.kind === "proceed" && decision.warnings.length > 0
+    ? { systemMessage: decision.warnings.join("\n") }
+    : {};
 }
 
 /** One JSON answer, or no output at all when it has nothing in it. */
-export const answerOrNothing = (out: Record<string, unknown>): HookResponse => (Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE);
+export const answerOrNothing = (out: Record<string, unknown>): HookResponse =>
+  Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
 
 /**
  * After a tool, for agents that withhold the output and show the model a reason in its place
  * (Codex `block`, Gemini CLI `deny`): the deny's reason, or the redacted output as that reason.
  */
-export function outputAsReason(decision: Decision, word: "block" | "deny", text: (output: unknown) => string): HookResponse {
+export function outputAsReason(
+  decision: Decision,
+  word: "block" | "deny",
+  text: (output: unknown) => string,
+): HookResponse {
   if (decision.kind === "deny") return jsonResponse({ decision: word, reason: decision.reason });
-  if (decision.hasOutput) return jsonResponse({ ...warningsOf(decision), decision: word, reason: text(decision.output) });
+  if (decision.hasOutput)
+    return jsonResponse({ ...warningsOf(decision), decision: word, reason: text(decision.output) });
   return answerOrNothing(warningsOf(decision));
 }
 
 /** The Claude-shaped lifecycle answers: a prompt held back (`{decision, reason}`), a session start's notice. */
-export function lifecycleAnswer(decision: Decision, kind: HookEvent["kind"], promptDeny: "block" | "deny"): HookResponse {
-  if (kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ decision: promptDeny, reason: decision.reason });
+export function lifecycleAnswer(
+  decision: Decision,
+  kind: HookEvent["kind"],
+  promptDeny: "block" | "deny",
+): HookResponse {
+  if (kind === "prompt-submit" && decision.kind === "deny")
+    return jsonResponse({ decision: promptDeny, reason: decision.reason });
   if (kind === "session-start") return sessionStartNotice(decision) ?? EMPTY_RESPONSE;
   return EMPTY_RESPONSE;
 }

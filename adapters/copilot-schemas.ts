@@ -40,7 +40,10 @@ export function validateCopilotPayload(payload: unknown): void {
     try {
       args = JSON.parse(args) as unknown;
     } catch {
-      throw new PayloadError("toolArgs", "expected an object or a JSON object text, got text that is not JSON");
+      throw new PayloadError(
+        "toolArgs",
+        "expected an object or a JSON object text, got text that is not JSON",
+      );
     }
     check(anyObject, args, "toolArgs");
   }

@@ -27,9 +27,24 @@
 //   input time: literal secrets in input are denied, `$secret:` references run brokered (the
 //   broker masks its child's output), and reads of secret files (`view`, `cat`, `grep`…) are
 //   denied before they run.
-import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  Session,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, isPlainObject, jsonResponse, neutralToolCall, textOf, probeRefusal } from "./common.js";
+import {
+  EMPTY_RESPONSE,
+  isPlainObject,
+  jsonResponse,
+  neutralToolCall,
+  textOf,
+  probeRefusal,
+} from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   bash: "shell",
@@ -60,7 +75,8 @@ type ToolPayload = {
 // ---- fast check: may only say true for payloads ./copilot-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
 const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  bash: (i) => typeof i.command === "string" && (i.async === undefined || typeof i.async === "boolean"),
+  bash: (i) =>
+    typeof i.command === "string" && (i.async === undefined || typeof i.async === "boolean"),
   powershell: (i) => typeof i.command === "string",
   view: (i) => typeof i.path === "string",
   create: (i) => typeof i.path === "string" && optString(i.file_text),
@@ -68,7 +84,8 @@ const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
 };
 
 /** A payload about a tool call (the only kind hookpack registers for). */
-const isToolPayload = (p: Record<string, unknown>) => "toolName" in p || "toolArgs" in p || "toolResult" in p;
+const isToolPayload = (p: Record<string, unknown>) =>
+  "toolName" in p || "toolArgs" in p || "toolResult" in p;
 
 export function fastValidateCopilot(payload: unknown): boolean {
   if (!isPlainObject(payload)) return false;
@@ -77,10 +94,13 @@ export function fastValidateCopilot(payload: unknown): boolean {
   return (
     typeof p.sessionId === "string" &&
     typeof p.cwd === "string" &&
-    (p.timestamp === undefined || typeof p.timestamp === "number" || typeof p.timestamp === "string") &&
+    (p.timestamp === undefined ||
+      typeof p.timestamp === "number" ||
+      typeof p.timestamp === "string") &&
     typeof p.toolName === "string" &&
     p.toolName.length > 0 &&
-    (p.toolResult === undefined || (isPlainObject(p.toolResult) && optString(p.toolResult.textResultForLlm))) &&
+    (p.toolResult === undefined ||
+      (isPlainObject(p.toolResult) && optString(p.toolResult.textResultForLlm))) &&
     optString(p.error) &&
     fastArgs(p.toolName, p.toolArgs)
   );
@@ -104,26 +124,40 @@ function argsOf(p: ToolPayload): Record<string, unknown> {
   try {
     decoded = JSON.parse(p.toolArgs);
   } catch {
-    throw new PayloadError("toolArgs", "expected an object or a JSON object text, got text that is not JSON");
+    throw new PayloadError(
+      "toolArgs",
+      "expected an object or a JSON object text, got text that is not JSON",
+    );
   }
-  if (!isPlainObject(decoded)) throw new PayloadError("toolArgs", "expected an object or a JSON object text");
+  if (!isPlainObject(decoded))
+    throw new PayloadError("toolArgs", "expected an object or a JSON object text");
   return decoded;
 }
 
 function toolCall(name: string, input: Record<string, unknown>): ToolCall {
   const kind: ToolKind = KINDS[name] ?? "other";
   const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
-  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  const str = (key: string) =>
+    typeof input[key] === "string" ? (input[key] as string) : undefined;
   if (kind === "shell") {
     call.command = str("command");
     call.background = input.async === true;
   }
   const paths = input.paths;
-  const path = str("path") ?? (kind === "search" ? (typeof paths === "string" ? paths : Array.isArray(paths) && typeof paths[0] === "string" ? paths[0] : undefined) : undefined);
+  const path =
+    str("path") ??
+    (kind === "search"
+      ? typeof paths === "string"
+        ? paths
+        : Array.isArray(paths) && typeof paths[0] === "string"
+          ? paths[0]
+          : undefined
+      : undefined);
   if (path !== undefined) call.path = path;
   if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
   // grep answers with matching lines unless asked for file names or counts only.
-  if (kind === "search" && name !== "glob") call.showsContent = input.output_mode !== "files_with_matches" && input.output_mode !== "count";
+  if (kind === "search" && name !== "glob")
+    call.showsContent = input.output_mode !== "files_with_matches" && input.output_mode !== "count";
   return call;
 }
 
@@ -139,20 +173,54 @@ async function parse(payload: unknown): Promise<Parsed> {
     if (q.prompt === undefined && isSessionStart(payload)) {
       // sessionStart: {sessionId?, timestamp, cwd, source: "startup"|"resume"|"new", initialPrompt?}.
       if (typeof q.cwd !== "string") throw new PayloadError("cwd", "expected a string");
-      return { kind: "event", event: { kind: "session-start", agent: "copilot", session: { id: typeof q.sessionId === "string" ? q.sessionId : "", cwd: q.cwd, transcriptPath: undefined } } };
+      return {
+        kind: "event",
+        event: {
+          kind: "session-start",
+          agent: "copilot",
+          session: {
+            id: typeof q.sessionId === "string" ? q.sessionId : "",
+            cwd: q.cwd,
+            transcriptPath: undefined,
+          },
+        },
+      };
     }
-    if (q.prompt === undefined) return { kind: "ignored", eventName: "a Copilot event without a tool call or a prompt" };
+    if (q.prompt === undefined)
+      return { kind: "ignored", eventName: "a Copilot event without a tool call or a prompt" };
     if (typeof q.prompt !== "string") throw new PayloadError("prompt", "expected a string");
     if (typeof q.cwd !== "string") throw new PayloadError("cwd", "expected a string");
-    const session: Session = { id: typeof q.sessionId === "string" ? q.sessionId : "", cwd: q.cwd, transcriptPath: undefined };
-    return { kind: "event", event: { kind: "prompt-submit", agent: "copilot", session, prompt: q.prompt } };
+    const session: Session = {
+      id: typeof q.sessionId === "string" ? q.sessionId : "",
+      cwd: q.cwd,
+      transcriptPath: undefined,
+    };
+    return {
+      kind: "event",
+      event: { kind: "prompt-submit", agent: "copilot", session, prompt: q.prompt },
+    };
   }
   const session: Session = { id: p.sessionId, cwd: p.cwd, transcriptPath: undefined };
   const tool = toolCall(p.toolName, argsOf(p));
-  if (p.toolResult !== undefined) return { kind: "event", event: { kind: "after-tool", agent: "copilot", session, tool, output: p.toolResult } };
+  if (p.toolResult !== undefined)
+    return {
+      kind: "event",
+      event: { kind: "after-tool", agent: "copilot", session, tool, output: p.toolResult },
+    };
   // postToolUseFailure (a failed call; postToolUse fires only for successes): what the model reads
   // is the failure message in `error`. Like postToolUse, the answer can only add context.
-  if (typeof p.error === "string") return { kind: "event", event: { kind: "after-tool", agent: "copilot", session, tool, output: { error: p.error }, failed: true } };
+  if (typeof p.error === "string")
+    return {
+      kind: "event",
+      event: {
+        kind: "after-tool",
+        agent: "copilot",
+        session,
+        tool,
+        output: { error: p.error },
+        failed: true,
+      },
+    };
   return { kind: "event", event: { kind: "before-tool", agent: "copilot", session, tool } };
 }
 
@@ -167,14 +235,24 @@ export const EXPOSED_NOTICE =
   "GitHub Copilot CLI does not let a command hook replace or withhold a tool's output, so this output may have reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To read secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
-  const warnings = decision.kind === "proceed" && decision.warnings.length > 0 ? decision.warnings.join("\n") : undefined;
+  const warnings =
+    decision.kind === "proceed" && decision.warnings.length > 0
+      ? decision.warnings.join("\n")
+      : undefined;
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny") return jsonResponse({ permissionDecision: "deny", permissionDecisionReason: decision.reason });
+    if (decision.kind === "deny")
+      return jsonResponse({
+        permissionDecision: "deny",
+        permissionDecisionReason: decision.reason,
+      });
     const out: Record<string, unknown> = {};
     // Copilot CLI judges the rewritten call by its own path rules, and the broker lives outside
     // the project (the runtime under HOOKPACK_HOME): without "allow" it asks (denied headless).
     // So a rewrite keeps "allow" here, like Codex; README says this agent's decision is upgraded.
-    const permission = decision.patch?.command !== undefined && decision.permission === "default" ? "allow" : decision.permission;
+    const permission =
+      decision.patch?.command !== undefined && decision.permission === "default"
+        ? "allow"
+        : decision.permission;
     if (permission !== "default") out.permissionDecision = permission;
     if (decision.reason && permission !== "default") out.permissionDecisionReason = decision.reason;
     if (decision.patch?.command !== undefined) {
@@ -194,7 +272,9 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     // The output cannot be replaced (see above): the pipeline turned a redaction into a deny, and
     // the honest answer is a warning next to the output the model already has.
     if (decision.kind === "deny") {
-      const lead = decision.codes.includes("OUTPUT_WITHHELD") ? `hookpack found secret(s) in this ${event.tool.name} output.` : decision.reason;
+      const lead = decision.codes.includes("OUTPUT_WITHHELD")
+        ? `hookpack found secret(s) in this ${event.tool.name} output.`
+        : decision.reason;
       return jsonResponse({ additionalContext: `${lead}\n${EXPOSED_NOTICE}` });
     }
     return warnings ? jsonResponse({ additionalContext: warnings }) : EMPTY_RESPONSE;
@@ -206,18 +286,27 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
   if (event.kind === "prompt-submit" && decision.kind === "deny") {
     // Command hooks cannot block a prompt; `modifiedPrompt` replaces it where the client honours it
     // (documented for SDK hooks), so the model reads hookpack's notice instead of the value.
-    return jsonResponse({ modifiedPrompt: `[hookpack withheld the user's prompt because it held a secret. Tell the user exactly this:]\n${decision.reason}` });
+    return jsonResponse({
+      modifiedPrompt: `[hookpack withheld the user's prompt because it held a secret. Tell the user exactly this:]\n${decision.reason}`,
+    });
   }
   return EMPTY_RESPONSE;
 }
 
 /** A sessionStart payload: no tool call, no prompt, and how the session began (`source`). */
 function isSessionStart(payload: unknown): boolean {
-  return isPlainObject(payload) && !isToolPayload(payload) && !("prompt" in payload) && typeof payload.source === "string" && !("reason" in payload);
+  return (
+    isPlainObject(payload) &&
+    !isToolPayload(payload) &&
+    !("prompt" in payload) &&
+    typeof payload.source === "string" &&
+    !("reason" in payload)
+  );
 }
 
 const KIND_OF: (payload: unknown) => EventKind | "unknown" = (payload) => {
-  if (isPlainObject(payload) && !isToolPayload(payload) && "prompt" in payload) return "prompt-submit";
+  if (isPlainObject(payload) && !isToolPayload(payload) && "prompt" in payload)
+    return "prompt-submit";
   if (isSessionStart(payload)) return "session-start";
   if (!isPlainObject(payload) || !isToolPayload(payload)) return "unknown";
   return "toolResult" in payload || "error" in payload ? "after-tool" : "before-tool";
@@ -239,12 +328,23 @@ export const copilot: Adapter = {
   },
   outputText,
   probe: {
-    harmless: (cwd) => ({ sessionId: "hookpack-doctor", timestamp: 0, cwd, toolName: "bash", toolArgs: { command: "true", description: "hookpack doctor: harmless probe" } }),
+    harmless: (cwd) => ({
+      sessionId: "hookpack-doctor",
+      timestamp: 0,
+      cwd,
+      toolName: "bash",
+      toolArgs: { command: "true", description: "hookpack doctor: harmless probe" },
+    }),
     malformed: (cwd) => ({ sessionId: "hookpack-doctor", timestamp: 0, cwd, toolName: "bash" }),
     // Any non-zero exit on preToolUse denies (1.0.102, e2e).
     refusal: (answer) =>
-      probeRefusal(answer, (code) => `exit ${code}: GitHub Copilot CLI denies the call`, (json) =>
-        json.permissionDecision === "deny" || json.permissionDecision === "ask" ? `it answered permissionDecision "${String(json.permissionDecision)}" to a harmless \`true\` command` : undefined,
+      probeRefusal(
+        answer,
+        (code) => `exit ${code}: GitHub Copilot CLI denies the call`,
+        (json) =>
+          json.permissionDecision === "deny" || json.permissionDecision === "ask"
+            ? `it answered permissionDecision "${String(json.permissionDecision)}" to a harmless \`true\` command`
+            : undefined,
       ),
   },
   config: {
@@ -253,9 +353,16 @@ export const copilot: Adapter = {
     format: "flat-hooks-json",
     version: 1,
     entry: (reg, command) => ({ type: "command", bash: command, timeoutSec: reg.timeout }),
-    files: { project: ".github/hooks/hookpack.json", local: ".github/hooks/hookpack.json", user: ".copilot/hooks/hookpack.json" },
+    files: {
+      project: ".github/hooks/hookpack.json",
+      local: ".github/hooks/hookpack.json",
+      user: ".copilot/hooks/hookpack.json",
+    },
     projectDirVariable: "COPILOT_PROJECT_DIR",
-    contextFiles: { project: [".github/copilot-instructions.md", "AGENTS.md", "CLAUDE.md", "GEMINI.md"], user: [".copilot/copilot-instructions.md"] },
+    contextFiles: {
+      project: [".github/copilot-instructions.md", "AGENTS.md", "CLAUDE.md", "GEMINI.md"],
+      user: [".copilot/copilot-instructions.md"],
+    },
     registrations: [
       { event: "preToolUse", matcher: undefined, timeout: 30 },
       { event: "postToolUse", matcher: undefined, timeout: 30 },

@@ -14,7 +14,12 @@ const COMMON = {
   transcript_path: z.optional(z.nullable(s)),
   workspace_roots: z.optional(z.array(s)),
 };
-export const toolPayload = z.looseObject({ ...COMMON, tool_name: s.check(z.minLength(1)), tool_input: z.record(s, z.unknown()), tool_use_id: z.optional(s) });
+export const toolPayload = z.looseObject({
+  ...COMMON,
+  tool_name: s.check(z.minLength(1)),
+  tool_input: z.record(s, z.unknown()),
+  tool_use_id: z.optional(s),
+});
 const eventName = z.looseObject({ hook_event_name: s });
 /** sessionStart: the common fields only. */
 export const sessionPayload = z.looseObject(COMMON);

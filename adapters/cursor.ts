@@ -22,11 +22,33 @@
 // - Exit 2 denies; other failures fail open. Invalid JSON on preToolUse BLOCKS: print one object or nothing.
 // Cursor also runs Claude Code's hooks from .claude/settings*.json: ./host.ts keeps the Claude
 // Code hook from running a second time when this one is installed.
-import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, jsonResponse, neutralToolCall, probeRefusal, textOf } from "./common.js";
+import {
+  EMPTY_RESPONSE,
+  exitCodeFailure,
+  isPlainObject,
+  jsonResponse,
+  neutralToolCall,
+  probeRefusal,
+  textOf,
+} from "./common.js";
 
-const KINDS: Record<string, ToolKind> = { Shell: "shell", Read: "read-file", Write: "write-file", Edit: "write-file", Grep: "search", Glob: "search" };
+const KINDS: Record<string, ToolKind> = {
+  Shell: "shell",
+  Read: "read-file",
+  Write: "write-file",
+  Edit: "write-file",
+  Grep: "search",
+  Glob: "search",
+};
 
 /** Input leaves that describe content already on disk, not content the agent is adding. */
 const EXISTING_CONTENT = /(^|\.)old_string$/;
@@ -45,7 +67,11 @@ type Payload = {
   error_message?: string;
 };
 
-const HANDLED: Record<string, EventKind> = { preToolUse: "before-tool", postToolUse: "after-tool", postToolUseFailure: "after-tool" };
+const HANDLED: Record<string, EventKind> = {
+  preToolUse: "before-tool",
+  postToolUse: "after-tool",
+  postToolUseFailure: "after-tool",
+};
 
 // ---- fast check: may only say true for payloads ./cursor-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -56,7 +82,8 @@ const fastSession = (p: Record<string, unknown>) =>
   optString(p.session_id) &&
   optString(p.cwd) &&
   (p.transcript_path === null || optString(p.transcript_path)) &&
-  (p.workspace_roots === undefined || (Array.isArray(p.workspace_roots) && p.workspace_roots.every((r) => typeof r === "string")));
+  (p.workspace_roots === undefined ||
+    (Array.isArray(p.workspace_roots) && p.workspace_roots.every((r) => typeof r === "string")));
 
 export function fastValidateCursor(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
@@ -68,7 +95,9 @@ export function fastValidateCursor(payload: unknown): boolean {
     optString(p.session_id) &&
     optString(p.cwd) &&
     (p.transcript_path === null || optString(p.transcript_path)) &&
-    (p.workspace_roots === undefined || (Array.isArray(p.workspace_roots) && p.workspace_roots.every((r) => typeof r === "string"))) &&
+    (p.workspace_roots === undefined ||
+      (Array.isArray(p.workspace_roots) &&
+        p.workspace_roots.every((r) => typeof r === "string"))) &&
     typeof p.tool_name === "string" &&
     p.tool_name.length > 0 &&
     isPlainObject(p.tool_input) &&
@@ -81,7 +110,8 @@ function toolCall(p: Payload): ToolCall {
   const input = p.tool_input;
   const kind: ToolKind = KINDS[p.tool_name] ?? (p.tool_name.startsWith("MCP:") ? "mcp" : "other");
   const call = neutralToolCall(kind, p.tool_name, input, p.tool_use_id, EXISTING_CONTENT);
-  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  const str = (key: string) =>
+    typeof input[key] === "string" ? (input[key] as string) : undefined;
   if (kind === "shell") call.command = str("command");
   const path = str("file_path") ?? str("path") ?? str("target_file");
   if (path !== undefined && kind !== "shell") call.path = path;
@@ -99,19 +129,56 @@ async function parse(payload: unknown): Promise<Parsed> {
     // {conversation_id, prompt, attachments, …}: the prompt before the model sees it.
     const q = payload as { prompt?: unknown };
     if (typeof q.prompt !== "string") throw new PayloadError("prompt", "expected a string");
-    const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: typeof p.cwd === "string" ? p.cwd : (Array.isArray(p.workspace_roots) && typeof p.workspace_roots[0] === "string" ? p.workspace_roots[0] : ""), transcriptPath: undefined };
-    return { kind: "event", event: { kind: "prompt-submit", agent: "cursor", session, prompt: q.prompt } };
+    const session = {
+      id: p.conversation_id ?? p.session_id ?? "",
+      cwd:
+        typeof p.cwd === "string"
+          ? p.cwd
+          : Array.isArray(p.workspace_roots) && typeof p.workspace_roots[0] === "string"
+            ? p.workspace_roots[0]
+            : "",
+      transcriptPath: undefined,
+    };
+    return {
+      kind: "event",
+      event: { kind: "prompt-submit", agent: "cursor", session, prompt: q.prompt },
+    };
   }
-  const session = { id: p.conversation_id ?? p.session_id ?? "", cwd: p.cwd ?? p.workspace_roots?.[0] ?? "", transcriptPath: p.transcript_path ?? undefined };
+  const session = {
+    id: p.conversation_id ?? p.session_id ?? "",
+    cwd: p.cwd ?? p.workspace_roots?.[0] ?? "",
+    transcriptPath: p.transcript_path ?? undefined,
+  };
   // sessionStart: inherited variables and instruction files that hold secrets are named.
-  if (p.hook_event_name === "sessionStart") return { kind: "event", event: { kind: "session-start", agent: "cursor", session } };
+  if (p.hook_event_name === "sessionStart")
+    return { kind: "event", event: { kind: "session-start", agent: "cursor", session } };
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
-  if (kind === "before-tool") return { kind: "event", event: { kind, agent: "cursor", session, tool: toolCall(p) } };
+  if (kind === "before-tool")
+    return { kind: "event", event: { kind, agent: "cursor", session, tool: toolCall(p) } };
   if (p.hook_event_name === "postToolUseFailure") {
-    return { kind: "event", event: { kind: "after-tool", agent: "cursor", session, tool: toolCall(p), output: { error_message: p.error_message ?? "" }, failed: true } };
+    return {
+      kind: "event",
+      event: {
+        kind: "after-tool",
+        agent: "cursor",
+        session,
+        tool: toolCall(p),
+        output: { error_message: p.error_message ?? "" },
+        failed: true,
+      },
+    };
   }
-  return { kind: "event", event: { kind: "after-tool", agent: "cursor", session, tool: toolCall(p), output: p.tool_output } };
+  return {
+    kind: "event",
+    event: {
+      kind: "after-tool",
+      agent: "cursor",
+      session,
+      tool: toolCall(p),
+      output: p.tool_output,
+    },
+  };
 }
 
 /** What the model is told when an output held secrets hookpack could not take out. */
@@ -120,24 +187,35 @@ export const CURSOR_EXPOSED_NOTICE =
 
 function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny") return jsonResponse({ permission: "deny", user_message: decision.reason, agent_message: decision.reason });
+    if (decision.kind === "deny")
+      return jsonResponse({
+        permission: "deny",
+        user_message: decision.reason,
+        agent_message: decision.reason,
+      });
     const out: Record<string, unknown> = {};
     if (decision.permission !== "default") out.permission = decision.permission;
     if (decision.reason && decision.permission !== "default") out.agent_message = decision.reason;
-    if (decision.patch?.command !== undefined) out.updated_input = { ...(payload as Payload).tool_input, command: decision.patch.command };
+    if (decision.patch?.command !== undefined)
+      out.updated_input = { ...(payload as Payload).tool_input, command: decision.patch.command };
     return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
   }
   if (event.kind === "after-tool") {
     if (decision.kind === "deny") {
-      const lead = decision.codes.includes("OUTPUT_WITHHELD") ? `hookpack found secret(s) in this ${event.tool.name} output.` : decision.reason;
+      const lead = decision.codes.includes("OUTPUT_WITHHELD")
+        ? `hookpack found secret(s) in this ${event.tool.name} output.`
+        : decision.reason;
       return jsonResponse({ additional_context: `${lead}\n${CURSOR_EXPOSED_NOTICE}` });
     }
-    if (decision.kind === "proceed" && decision.warnings.length > 0) return jsonResponse({ additional_context: decision.warnings.join("\n") });
+    if (decision.kind === "proceed" && decision.warnings.length > 0)
+      return jsonResponse({ additional_context: decision.warnings.join("\n") });
   }
   // sessionStart: additional_context (at most 10,000 characters) reaches the model.
-  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0) return jsonResponse({ additional_context: decision.warnings.join("\n").slice(0, 10_000) });
+  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0)
+    return jsonResponse({ additional_context: decision.warnings.join("\n").slice(0, 10_000) });
   // beforeSubmitPrompt: `continue:false` stops the prompt; user_message is shown to the user.
-  if (event.kind === "prompt-submit" && decision.kind === "deny") return jsonResponse({ continue: false, user_message: decision.reason });
+  if (event.kind === "prompt-submit" && decision.kind === "deny")
+    return jsonResponse({ continue: false, user_message: decision.reason });
   return EMPTY_RESPONSE;
 }
 
@@ -158,11 +236,36 @@ export const cursor: Adapter = {
   renderFailure: exitCodeFailure,
   outputText: textOf,
   probe: {
-    harmless: (cwd) => ({ conversation_id: "hookpack-doctor", generation_id: "hookpack-doctor", hook_event_name: "preToolUse", workspace_roots: [cwd], tool_name: "Shell", tool_input: { command: "true" }, tool_use_id: "hookpack-doctor", cwd }),
-    malformed: (cwd) => ({ conversation_id: "hookpack-doctor", hook_event_name: "preToolUse", workspace_roots: [cwd], tool_name: "Shell", cwd }),
+    harmless: (cwd) => ({
+      conversation_id: "hookpack-doctor",
+      generation_id: "hookpack-doctor",
+      hook_event_name: "preToolUse",
+      workspace_roots: [cwd],
+      tool_name: "Shell",
+      tool_input: { command: "true" },
+      tool_use_id: "hookpack-doctor",
+      cwd,
+    }),
+    malformed: (cwd) => ({
+      conversation_id: "hookpack-doctor",
+      hook_event_name: "preToolUse",
+      workspace_roots: [cwd],
+      tool_name: "Shell",
+      cwd,
+    }),
     refusal: (answer) =>
-      probeRefusal(answer, (code) => (code === 2 ? "exit 2: Cursor denies the call" : `exit ${code}: Cursor logs a hook error and runs the call unchecked`), (json) =>
-        json.permission === "deny" || json.permission === "ask" ? `it answered permission "${String(json.permission)}" to a harmless \`true\` command` : json.continue === false ? "it answered continue:false to a harmless `true` command" : undefined,
+      probeRefusal(
+        answer,
+        (code) =>
+          code === 2
+            ? "exit 2: Cursor denies the call"
+            : `exit ${code}: Cursor logs a hook error and runs the call unchecked`,
+        (json) =>
+          json.permission === "deny" || json.permission === "ask"
+            ? `it answered permission "${String(json.permission)}" to a harmless \`true\` command`
+            : json.continue === false
+              ? "it answered continue:false to a harmless `true` command"
+              : undefined,
       ),
   },
   config: {
@@ -171,7 +274,11 @@ export const cursor: Adapter = {
     version: 1,
     entry: (reg, command) => ({ command, timeout: reg.timeout }),
     // Cursor has no untracked local hooks file: "local" uses the project file.
-    files: { project: ".cursor/hooks.json", local: ".cursor/hooks.json", user: ".cursor/hooks.json" },
+    files: {
+      project: ".cursor/hooks.json",
+      local: ".cursor/hooks.json",
+      user: ".cursor/hooks.json",
+    },
     projectDirVariable: "CURSOR_PROJECT_DIR",
     contextFiles: { project: [".cursorrules", "AGENTS.md"], user: [] },
     registrations: [

@@ -14,7 +14,10 @@ export const GEMINI_FAMILY_BASE = {
 };
 
 /** The tool call itself. */
-export const TOOL_FIELDS = { tool_name: s.check(z.minLength(1)), tool_input: z.record(s, z.unknown()) };
+export const TOOL_FIELDS = {
+  tool_name: s.check(z.minLength(1)),
+  tool_input: z.record(s, z.unknown()),
+};
 
 /** Per-tool input fields we rely on (the shared tools). Extra fields pass through untouched. */
 export const GEMINI_FAMILY_TOOL_INPUTS: Record<string, z.ZodMiniType> = {
@@ -24,4 +27,8 @@ export const GEMINI_FAMILY_TOOL_INPUTS: Record<string, z.ZodMiniType> = {
 };
 
 /** An edit tool's input (Gemini `replace`, Qwen `edit`). */
-export const editInput = z.looseObject({ file_path: s, old_string: z.optional(s), new_string: z.optional(s) });
+export const editInput = z.looseObject({
+  file_path: s,
+  old_string: z.optional(s),
+  new_string: z.optional(s),
+});

@@ -19,13 +19,16 @@ const optString = (v: unknown) => v === undefined || typeof v === "string";
 
 /** Fast checks of the shared tools' inputs: may only say true where the zod TOOL_INPUTS accept. */
 export const GEMINI_FAMILY_FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  run_shell_command: (i) => typeof i.command === "string" && (i.is_background === undefined || typeof i.is_background === "boolean"),
+  run_shell_command: (i) =>
+    typeof i.command === "string" &&
+    (i.is_background === undefined || typeof i.is_background === "boolean"),
   read_file: (i) => typeof i.file_path === "string",
   write_file: (i) => typeof i.file_path === "string" && typeof i.content === "string",
 };
 
 /** An edit tool's input (Gemini `replace`, Qwen `edit`): a path, and optional old and new text. */
-export const fastEditInput = (i: Record<string, unknown>) => typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string);
+export const fastEditInput = (i: Record<string, unknown>) =>
+  typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string);
 
 /** Input leaves that describe content already on disk, not content the agent is adding. */
 export const EXISTING_CONTENT = /(^|\.)old_string$/;

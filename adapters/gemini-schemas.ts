@@ -3,7 +3,12 @@
 // Fields: @google/gemini-cli 0.61.0 (hooks/types.js, core/coreToolHookTriggers.js), checked
 // against payloads the real client sent in test/e2e/gemini.test.ts.
 import * as z from "zod/mini";
-import { editInput, GEMINI_FAMILY_BASE, GEMINI_FAMILY_TOOL_INPUTS, TOOL_FIELDS } from "./gemini-family-schemas.js";
+import {
+  editInput,
+  GEMINI_FAMILY_BASE,
+  GEMINI_FAMILY_TOOL_INPUTS,
+  TOOL_FIELDS,
+} from "./gemini-family-schemas.js";
 import { checkByEventName } from "./schema-check.js";
 
 const s = z.string();
@@ -11,17 +16,43 @@ const base = { ...GEMINI_FAMILY_BASE, ...TOOL_FIELDS };
 export const beforeTool = z.looseObject(base);
 export const afterTool = z.looseObject({ ...base, tool_response: z.record(s, z.unknown()) });
 /** BeforeAgent: the user's prompt before the model sees it. */
-export const beforeAgent = z.looseObject({ session_id: s, transcript_path: z.optional(s), cwd: s, hook_event_name: s, prompt: s });
+export const beforeAgent = z.looseObject({
+  session_id: s,
+  transcript_path: z.optional(s),
+  cwd: s,
+  hook_event_name: s,
+  prompt: s,
+});
 /** SessionStart: reported to, never blocked. */
-export const sessionStart = z.looseObject({ session_id: s, transcript_path: z.optional(s), cwd: s, hook_event_name: s });
+export const sessionStart = z.looseObject({
+  session_id: s,
+  transcript_path: z.optional(s),
+  cwd: s,
+  hook_event_name: s,
+});
 
 /** SessionEnd: the chat file (`transcript_path`) and the background-process logs are cleaned. */
-export const sessionEnd = z.looseObject({ session_id: s, transcript_path: z.optional(z.nullable(s)), cwd: s, hook_event_name: s, reason: z.optional(s) });
+export const sessionEnd = z.looseObject({
+  session_id: s,
+  transcript_path: z.optional(z.nullable(s)),
+  cwd: s,
+  hook_event_name: s,
+  reason: z.optional(s),
+});
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
-export const TOOL_INPUTS: Record<string, z.ZodMiniType> = { ...GEMINI_FAMILY_TOOL_INPUTS, replace: editInput };
+export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
+  ...GEMINI_FAMILY_TOOL_INPUTS,
+  replace: editInput,
+};
 
-const HANDLED: Record<string, z.ZodMiniType> = { BeforeTool: beforeTool, AfterTool: afterTool, BeforeAgent: beforeAgent, SessionStart: sessionStart, SessionEnd: sessionEnd };
+const HANDLED: Record<string, z.ZodMiniType> = {
+  BeforeTool: beforeTool,
+  AfterTool: afterTool,
+  BeforeAgent: beforeAgent,
+  SessionStart: sessionStart,
+  SessionEnd: sessionEnd,
+};
 const TOOL_EVENTS = new Set<z.ZodMiniType>([beforeTool, afterTool]);
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */

@@ -18,25 +18,66 @@
 //   error). There is no replacement in the output's own shape, so a redacted copy travels as the reason.
 // - Plain text on stderr with exit code >= 2 denies; exit 1 lets the call through with a warning.
 // - Timeouts are in milliseconds.
-import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  Session,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EXISTING_CONTENT, fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS, type GeminiFamilyToolPayload } from "./gemini-family.js";
-import { answerOrNothing, classifyByEventName, claudeShapedProbe, exitCodeFailure, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, outputAsReason, promptSubmitEvent, sessionEndEvent, textOf, warningsOf } from "./common.js";
+import {
+  EXISTING_CONTENT,
+  fastEditInput,
+  GEMINI_FAMILY_FAST_INPUTS,
+  GEMINI_FAMILY_TOOLS,
+  type GeminiFamilyToolPayload,
+} from "./gemini-family.js";
+import {
+  answerOrNothing,
+  classifyByEventName,
+  claudeShapedProbe,
+  exitCodeFailure,
+  fastPromptSubmit,
+  fastSessionEnd,
+  isPlainObject,
+  jsonResponse,
+  lifecycleAnswer,
+  neutralToolCall,
+  outputAsReason,
+  promptSubmitEvent,
+  sessionEndEvent,
+  textOf,
+  warningsOf,
+} from "./common.js";
 
 const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, google_web_search: "fetch" };
 
-type ToolPayload = GeminiFamilyToolPayload & { tool_response?: Record<string, unknown>; mcp_context?: unknown };
+type ToolPayload = GeminiFamilyToolPayload & {
+  tool_response?: Record<string, unknown>;
+  mcp_context?: unknown;
+};
 
 // ---- fast check: may only say true for payloads ./gemini-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = { ...GEMINI_FAMILY_FAST_INPUTS, replace: fastEditInput };
+const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
+  ...GEMINI_FAMILY_FAST_INPUTS,
+  replace: fastEditInput,
+};
 
 export function fastValidateGemini(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const name = payload.hook_event_name;
   if (name === "BeforeAgent") return fastPromptSubmit(payload) && payload.transcript_path !== null;
   if (name === "SessionEnd") return fastSessionEnd(payload);
-  if (name === "SessionStart") return typeof payload.session_id === "string" && typeof payload.cwd === "string" && optString(payload.transcript_path);
+  if (name === "SessionStart")
+    return (
+      typeof payload.session_id === "string" &&
+      typeof payload.cwd === "string" &&
+      optString(payload.transcript_path)
+    );
   if (name !== "BeforeTool" && name !== "AfterTool") return true;
   const p = payload;
   return (
@@ -61,12 +102,14 @@ function toolCall(p: ToolPayload): ToolCall {
   const input = p.tool_input;
   const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (KINDS[name] ?? "other");
   const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
-  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  const str = (key: string) =>
+    typeof input[key] === "string" ? (input[key] as string) : undefined;
   if (kind === "shell") {
     call.command = str("command");
     call.background = input.is_background === true;
   }
-  const path = str("file_path") ?? (kind === "search" ? (str("dir_path") ?? str("path")) : undefined);
+  const path =
+    str("file_path") ?? (kind === "search" ? (str("dir_path") ?? str("path")) : undefined);
   if (path !== undefined) call.path = path;
   if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
   // grep_search answers with the matching lines themselves.
@@ -82,25 +125,52 @@ async function parse(payload: unknown): Promise<Parsed> {
   const p = payload as ToolPayload;
   switch (p.hook_event_name) {
     case "BeforeTool":
-      return { kind: "event", event: { kind: "before-tool", agent: "gemini", session: session(p), tool: toolCall(p) } };
+      return {
+        kind: "event",
+        event: { kind: "before-tool", agent: "gemini", session: session(p), tool: toolCall(p) },
+      };
     case "AfterTool":
-      return { kind: "event", event: { kind: "after-tool", agent: "gemini", session: session(p), tool: toolCall(p), output: p.tool_response } };
+      return {
+        kind: "event",
+        event: {
+          kind: "after-tool",
+          agent: "gemini",
+          session: session(p),
+          tool: toolCall(p),
+          output: p.tool_response,
+        },
+      };
     case "SessionStart":
-      return { kind: "event", event: { kind: "session-start", agent: "gemini", session: session(p) } };
+      return {
+        kind: "event",
+        event: { kind: "session-start", agent: "gemini", session: session(p) },
+      };
     case "SessionEnd":
       // The chat file (`transcript_path`) and the background-process logs are cleaned; the answer
       // blocks nothing (Gemini does not wait on a lifecycle hook's decision).
-      return sessionEndEvent("gemini", payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string });
+      return sessionEndEvent(
+        "gemini",
+        payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string },
+      );
     case "BeforeAgent":
       // The prompt before the model sees it. A blocking decision ends the turn without adding the
       // prompt to the chat history (0.61.0 client.js); `continue:false` WOULD add it, so it is not used.
-      return promptSubmitEvent("gemini", payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string });
+      return promptSubmitEvent(
+        "gemini",
+        payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string },
+      );
     default:
       return { kind: "ignored", eventName: p.hook_event_name };
   }
 }
 
-const KIND_OF_EVENT: Record<string, EventKind> = { BeforeTool: "before-tool", AfterTool: "after-tool", BeforeAgent: "prompt-submit", SessionStart: "session-start", SessionEnd: "session-end" };
+const KIND_OF_EVENT: Record<string, EventKind> = {
+  BeforeTool: "before-tool",
+  AfterTool: "after-tool",
+  BeforeAgent: "prompt-submit",
+  SessionStart: "session-start",
+  SessionEnd: "session-end",
+};
 
 /** The text the model reads from an AfterTool `tool_response`: its llmContent. */
 function outputText(output: unknown): string {
@@ -111,12 +181,17 @@ function outputText(output: unknown): string {
 function render(decision: Decision, event: HookEvent): HookResponse {
   const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny") return jsonResponse({ decision: "deny", reason: decision.reason });
+    if (decision.kind === "deny")
+      return jsonResponse({ decision: "deny", reason: decision.reason });
     const out: Record<string, unknown> = { ...warnings };
     if (decision.permission !== "default") out.decision = decision.permission;
     if (decision.reason && decision.permission !== "default") out.reason = decision.reason;
     // Merged into the arguments by the client: send only the changed key.
-    if (decision.patch?.command !== undefined) out.hookSpecificOutput = { hookEventName: "BeforeTool", tool_input: { command: decision.patch.command } };
+    if (decision.patch?.command !== undefined)
+      out.hookSpecificOutput = {
+        hookEventName: "BeforeTool",
+        tool_input: { command: decision.patch.command },
+      };
     return answerOrNothing(out);
   }
   // `deny` replaces the result the model reads with the reason.
@@ -128,7 +203,12 @@ export const gemini: Adapter = {
   id: "gemini",
   displayName: "Gemini CLI",
   checkedAgainst: "0.61.0",
-  capabilities: { rewriteInput: true, replaceOutput: false, replaceOutputAsText: true, hooksReads: true },
+  capabilities: {
+    rewriteInput: true,
+    replaceOutput: false,
+    replaceOutputAsText: true,
+    hooksReads: true,
+  },
   parse,
   classify: classifyByEventName(KIND_OF_EVENT),
   render,
@@ -139,15 +219,26 @@ export const gemini: Adapter = {
     "BeforeTool",
     "run_shell_command",
     { timestamp: "1970-01-01T00:00:00.000Z" },
-    (code) => (code === 1 ? "exit 1: Gemini CLI shows a warning and runs the call unchecked" : `exit ${code}: Gemini CLI denies the call`),
+    (code) =>
+      code === 1
+        ? "exit 1: Gemini CLI shows a warning and runs the call unchecked"
+        : `exit ${code}: Gemini CLI denies the call`,
     (json) =>
-      json.decision === "deny" || json.decision === "block" || json.decision === "ask" ? `it answered decision "${String(json.decision)}" to a harmless \`true\` command` : json.continue === false ? "it answered continue:false, which stops Gemini CLI's agent loop" : undefined,
+      json.decision === "deny" || json.decision === "block" || json.decision === "ask"
+        ? `it answered decision "${String(json.decision)}" to a harmless \`true\` command`
+        : json.continue === false
+          ? "it answered continue:false, which stops Gemini CLI's agent loop"
+          : undefined,
   ),
   config: {
     ignoreFile: ".geminiignore",
     // Gemini has no untracked local settings file: "local" uses the project file.
     format: "claude-settings-json",
-    files: { project: ".gemini/settings.json", local: ".gemini/settings.json", user: ".gemini/settings.json" },
+    files: {
+      project: ".gemini/settings.json",
+      local: ".gemini/settings.json",
+      user: ".gemini/settings.json",
+    },
     projectDirVariable: "GEMINI_PROJECT_DIR",
     contextFiles: { project: ["GEMINI.md"], user: [".gemini/GEMINI.md"] },
     registrations: [

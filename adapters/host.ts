@@ -11,14 +11,28 @@ import type { Adapter, Parsed } from "./adapter.js";
 const OURS = /hookpack(\.cjs)?(\\?")?\s+hook\s+cursor(\s|\\?"|$)/;
 
 export function underCursor(payload: unknown, env: NodeJS.ProcessEnv): boolean {
-  return Boolean(env.CURSOR_VERSION) || typeof (payload as { cursor_version?: unknown } | null)?.cursor_version === "string";
+  return (
+    Boolean(env.CURSOR_VERSION) ||
+    typeof (payload as { cursor_version?: unknown } | null)?.cursor_version === "string"
+  );
 }
 
 /** Whether hookpack's Cursor hooks are registered in a hooks.json Cursor reads for this call. */
 export function cursorHooksInstalled(payload: unknown, env: NodeJS.ProcessEnv): boolean {
   const p = (payload ?? {}) as { cwd?: unknown; workspace_roots?: unknown };
-  const roots = [env.CURSOR_PROJECT_DIR, typeof p.cwd === "string" ? p.cwd : undefined, ...(Array.isArray(p.workspace_roots) ? p.workspace_roots : []), env.CLAUDE_PROJECT_DIR];
-  const files = [...new Set(roots.filter((r): r is string => typeof r === "string" && r !== "").map((r) => join(r, ".cursor", "hooks.json")))];
+  const roots = [
+    env.CURSOR_PROJECT_DIR,
+    typeof p.cwd === "string" ? p.cwd : undefined,
+    ...(Array.isArray(p.workspace_roots) ? p.workspace_roots : []),
+    env.CLAUDE_PROJECT_DIR,
+  ];
+  const files = [
+    ...new Set(
+      roots
+        .filter((r): r is string => typeof r === "string" && r !== "")
+        .map((r) => join(r, ".cursor", "hooks.json")),
+    ),
+  ];
   if (env.HOME) files.push(join(env.HOME, ".cursor", "hooks.json"));
   return files.some((file) => {
     try {
@@ -34,7 +48,11 @@ export function skipUnderCursor(adapter: Adapter, env: NodeJS.ProcessEnv = proce
   return {
     ...adapter,
     parse(payload: unknown): Parsed | Promise<Parsed> {
-      if (underCursor(payload, env) && cursorHooksInstalled(payload, env)) return { kind: "ignored", eventName: "a Claude Code hook run by Cursor (hookpack's Cursor hooks check this call)" };
+      if (underCursor(payload, env) && cursorHooksInstalled(payload, env))
+        return {
+          kind: "ignored",
+          eventName: "a Claude Code hook run by Cursor (hookpack's Cursor hooks check this call)",
+        };
       return adapter.parse(payload);
     },
   };

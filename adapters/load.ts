@@ -7,7 +7,10 @@ import type { Adapter } from "./adapter.js";
 const LOADERS: Record<AgentId, () => Promise<Adapter>> = {
   // Cursor runs Claude Code hooks too: one check per call (./host.ts).
   "claude-code": async () => {
-    const [{ claudeCode }, { skipUnderCursor }] = await Promise.all([import("./claude-code.js"), import("./host.js")]);
+    const [{ claudeCode }, { skipUnderCursor }] = await Promise.all([
+      import("./claude-code.js"),
+      import("./host.js"),
+    ]);
     return skipUnderCursor(claudeCode);
   },
   codex: async () => (await import("./codex.js")).codex,

@@ -25,7 +25,10 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   edit: z.looseObject({ filePath: s, oldString: z.optional(s), newString: z.optional(s) }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = { "tool.execute.before": before, "tool.execute.after": after };
+const HANDLED: Record<string, z.ZodMiniType> = {
+  "tool.execute.before": before,
+  "tool.execute.after": after,
+};
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateOpencodePayload(payload: unknown): void {

@@ -15,9 +15,23 @@
 //   {"args": {command: …}}     → merged into output.args (input rewrite)
 //   {"output": {output, metadata}} → merged into the result (output replacement, same shape)
 // Exit 2 + stderr blocks; other failures let the call through.
-import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, jsonResponse, neutralToolCall, probeRefusal } from "./common.js";
+import {
+  EMPTY_RESPONSE,
+  exitCodeFailure,
+  isPlainObject,
+  jsonResponse,
+  neutralToolCall,
+  probeRefusal,
+} from "./common.js";
 import { opencodePlugin } from "./opencode-plugin.js";
 
 const KINDS: Record<string, ToolKind> = {
@@ -36,9 +50,20 @@ const KINDS: Record<string, ToolKind> = {
 /** Input leaves that describe content already on disk, not content the agent is adding. */
 const EXISTING_CONTENT = /(^|\.)oldString$/;
 
-const HOOKS: Record<string, EventKind> = { "tool.execute.before": "before-tool", "tool.execute.after": "after-tool" };
+const HOOKS: Record<string, EventKind> = {
+  "tool.execute.before": "before-tool",
+  "tool.execute.after": "after-tool",
+};
 
-type Payload = { hook?: string; tool: string; sessionID?: string; callID?: string; cwd: string; args: Record<string, unknown>; output?: Record<string, unknown> };
+type Payload = {
+  hook?: string;
+  tool: string;
+  sessionID?: string;
+  callID?: string;
+  cwd: string;
+  args: Record<string, unknown>;
+  output?: Record<string, unknown>;
+};
 
 // ---- fast check: may only say true for payloads ./opencode-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
@@ -71,7 +96,8 @@ function toolCall(p: Payload): ToolCall {
   const input = p.args;
   const kind: ToolKind = KINDS[p.tool] ?? "other";
   const call = neutralToolCall(kind, p.tool, input, p.callID, EXISTING_CONTENT);
-  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  const str = (key: string) =>
+    typeof input[key] === "string" ? (input[key] as string) : undefined;
   if (kind === "shell") call.command = str("command");
   const path = str("filePath") ?? (kind === "search" ? str("path") : undefined);
   if (path !== undefined) call.path = path;
@@ -89,20 +115,27 @@ async function parse(payload: unknown): Promise<Parsed> {
   const kind = p.hook === undefined ? undefined : HOOKS[p.hook];
   if (!kind) return { kind: "ignored", eventName: p.hook ?? "a payload without hook" };
   const session = { id: p.sessionID ?? "", cwd: p.cwd, transcriptPath: undefined };
-  if (kind === "before-tool") return { kind: "event", event: { kind, agent: "opencode", session, tool: toolCall(p) } };
-  return { kind: "event", event: { kind: "after-tool", agent: "opencode", session, tool: toolCall(p), output: p.output } };
+  if (kind === "before-tool")
+    return { kind: "event", event: { kind, agent: "opencode", session, tool: toolCall(p) } };
+  return {
+    kind: "event",
+    event: { kind: "after-tool", agent: "opencode", session, tool: toolCall(p), output: p.output },
+  };
 }
 
 function render(decision: Decision, event: HookEvent): HookResponse {
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") return jsonResponse({ block: decision.reason });
-    if (decision.patch?.command !== undefined) return jsonResponse({ args: { command: decision.patch.command } });
+    if (decision.patch?.command !== undefined)
+      return jsonResponse({ args: { command: decision.patch.command } });
     return EMPTY_RESPONSE;
   }
   if (event.kind === "after-tool") {
     // The tool already ran: withholding means replacing what the model reads with the reason.
-    if (decision.kind === "deny") return jsonResponse({ output: { output: `[${decision.reason}]` } });
-    if (decision.hasOutput && isPlainObject(decision.output)) return jsonResponse({ output: decision.output });
+    if (decision.kind === "deny")
+      return jsonResponse({ output: { output: `[${decision.reason}]` } });
+    if (decision.hasOutput && isPlainObject(decision.output))
+      return jsonResponse({ output: decision.output });
   }
   return EMPTY_RESPONSE;
 }
@@ -122,19 +155,43 @@ export const opencode: Adapter = {
   // The plugin throws on exit 2 (blocks) and ignores any other failure.
   renderFailure: exitCodeFailure,
   probe: {
-    harmless: (cwd) => ({ hook: "tool.execute.before", tool: "bash", sessionID: "hookpack-doctor", callID: "hookpack-doctor", cwd, args: { command: "true", description: "hookpack doctor: harmless probe" } }),
-    malformed: (cwd) => ({ hook: "tool.execute.before", tool: "bash", sessionID: "hookpack-doctor", cwd }),
+    harmless: (cwd) => ({
+      hook: "tool.execute.before",
+      tool: "bash",
+      sessionID: "hookpack-doctor",
+      callID: "hookpack-doctor",
+      cwd,
+      args: { command: "true", description: "hookpack doctor: harmless probe" },
+    }),
+    malformed: (cwd) => ({
+      hook: "tool.execute.before",
+      tool: "bash",
+      sessionID: "hookpack-doctor",
+      cwd,
+    }),
     // The plugin throws on exit 2 (the tool does not run) and ignores other failures.
     refusal: (answer) =>
-      probeRefusal(answer, (code) => (code === 2 ? "exit 2: the OpenCode plugin blocks the call" : `exit ${code}: the OpenCode plugin ignores it and runs the call unchecked`), (json) =>
-        typeof json.block === "string" ? "it answered block to a harmless `true` command" : undefined,
+      probeRefusal(
+        answer,
+        (code) =>
+          code === 2
+            ? "exit 2: the OpenCode plugin blocks the call"
+            : `exit ${code}: the OpenCode plugin ignores it and runs the call unchecked`,
+        (json) =>
+          typeof json.block === "string"
+            ? "it answered block to a harmless `true` command"
+            : undefined,
       ),
   },
   config: {
     // One plugin file of hookpack's own; OpenCode loads every *.js in its plugins folders.
     format: "hook-files",
     hookFile: (_reg, command) => ({ name: "hookpack.js", text: opencodePlugin(command) }),
-    files: { project: ".opencode/plugins", local: ".opencode/plugins", user: ".config/opencode/plugins" },
+    files: {
+      project: ".opencode/plugins",
+      local: ".opencode/plugins",
+      user: ".config/opencode/plugins",
+    },
     projectDirVariable: undefined,
     registrations: [{ event: "plugin", matcher: undefined, timeout: 30 }],
     notes: [

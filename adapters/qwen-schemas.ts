@@ -2,22 +2,51 @@
 // the hand-written fast check in ./qwen.ts cannot vouch for a payload; errors name the field path.
 // Fields: @qwen-code/qwen-code 0.24.4, recorded from the real client (test/e2e/qwen.test.ts).
 import * as z from "zod/mini";
-import { editInput, GEMINI_FAMILY_BASE, GEMINI_FAMILY_TOOL_INPUTS, TOOL_FIELDS } from "./gemini-family-schemas.js";
+import {
+  editInput,
+  GEMINI_FAMILY_BASE,
+  GEMINI_FAMILY_TOOL_INPUTS,
+  TOOL_FIELDS,
+} from "./gemini-family-schemas.js";
 import { checkByEventName } from "./schema-check.js";
 
 const s = z.string();
-const base = { ...GEMINI_FAMILY_BASE, permission_mode: z.optional(s), ...TOOL_FIELDS, tool_use_id: z.optional(s) };
+const base = {
+  ...GEMINI_FAMILY_BASE,
+  permission_mode: z.optional(s),
+  ...TOOL_FIELDS,
+  tool_use_id: z.optional(s),
+};
 export const preToolUse = z.looseObject(base);
 export const postToolUse = z.looseObject({ ...base, tool_response: z.unknown() });
 /** A failed call: the output text the model reads is in `error`. */
-export const postToolUseFailure = z.looseObject({ ...base, error: s, is_interrupt: z.optional(z.boolean()) });
+export const postToolUseFailure = z.looseObject({
+  ...base,
+  error: s,
+  is_interrupt: z.optional(z.boolean()),
+});
 /** The start or end of a session (at the end, its chat log `transcript_path` is cleaned). */
-export const sessionEnd = z.looseObject({ session_id: s, cwd: s, transcript_path: z.optional(s), hook_event_name: s, reason: z.optional(s) });
+export const sessionEnd = z.looseObject({
+  session_id: s,
+  cwd: s,
+  transcript_path: z.optional(s),
+  hook_event_name: s,
+  reason: z.optional(s),
+});
 /** UserPromptSubmit: the model-bound prompt (a user query, or a continuation carrying tool results). */
-export const userPromptSubmit = z.looseObject({ session_id: s, cwd: s, transcript_path: z.optional(s), hook_event_name: s, prompt: s });
+export const userPromptSubmit = z.looseObject({
+  session_id: s,
+  cwd: s,
+  transcript_path: z.optional(s),
+  hook_event_name: s,
+  prompt: s,
+});
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
-export const TOOL_INPUTS: Record<string, z.ZodMiniType> = { ...GEMINI_FAMILY_TOOL_INPUTS, edit: editInput };
+export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
+  ...GEMINI_FAMILY_TOOL_INPUTS,
+  edit: editInput,
+};
 
 const HANDLED: Record<string, z.ZodMiniType> = {
   PreToolUse: preToolUse,

@@ -18,14 +18,53 @@
 //   stopReason text, so a redacted copy travels as that text (replaceOutputAsText).
 // - PostToolUseFailure reads only `hookSpecificOutput.additionalContext`, appended to the error
 //   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
-import type { Decision, EventKind, HookEvent, HookResponse, Session, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  Session,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EXISTING_CONTENT, fastEditInput, GEMINI_FAMILY_FAST_INPUTS, GEMINI_FAMILY_TOOLS, type GeminiFamilyToolPayload } from "./gemini-family.js";
-import { answerOrNothing, classifyByEventName, CLAUDE_REGISTRATIONS, claudeShapedProbe, EMPTY_RESPONSE, exitCodeFailure, fastPromptSubmit, fastSessionEnd, isPlainObject, jsonResponse, lifecycleAnswer, neutralToolCall, promptSubmitEvent, sessionEndEvent, textOf, warningsOf } from "./common.js";
+import {
+  EXISTING_CONTENT,
+  fastEditInput,
+  GEMINI_FAMILY_FAST_INPUTS,
+  GEMINI_FAMILY_TOOLS,
+  type GeminiFamilyToolPayload,
+} from "./gemini-family.js";
+import {
+  answerOrNothing,
+  classifyByEventName,
+  CLAUDE_REGISTRATIONS,
+  claudeShapedProbe,
+  EMPTY_RESPONSE,
+  exitCodeFailure,
+  fastPromptSubmit,
+  fastSessionEnd,
+  isPlainObject,
+  jsonResponse,
+  lifecycleAnswer,
+  neutralToolCall,
+  promptSubmitEvent,
+  sessionEndEvent,
+  textOf,
+  warningsOf,
+} from "./common.js";
 
-const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, edit: "write-file", search_file_content: "search" };
+const KINDS: Record<string, ToolKind> = {
+  ...GEMINI_FAMILY_TOOLS,
+  edit: "write-file",
+  search_file_content: "search",
+};
 
-type ToolPayload = GeminiFamilyToolPayload & { tool_use_id?: string; tool_response?: unknown; error?: string };
+type ToolPayload = GeminiFamilyToolPayload & {
+  tool_use_id?: string;
+  tool_response?: unknown;
+  error?: string;
+};
 
 const HANDLED: Record<string, EventKind> = {
   PreToolUse: "before-tool",
@@ -38,14 +77,18 @@ const HANDLED: Record<string, EventKind> = {
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
 const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = { ...GEMINI_FAMILY_FAST_INPUTS, edit: fastEditInput };
+const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
+  ...GEMINI_FAMILY_FAST_INPUTS,
+  edit: fastEditInput,
+};
 
 export function fastValidateQwen(payload: unknown): boolean {
   if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
   const name = payload.hook_event_name;
   if (!(name in HANDLED)) return true;
   const p = payload;
-  if (name === "SessionEnd" || name === "SessionStart") return fastSessionEnd(p) && p.transcript_path !== null;
+  if (name === "SessionEnd" || name === "SessionStart")
+    return fastSessionEnd(p) && p.transcript_path !== null;
   if (name === "UserPromptSubmit") return fastPromptSubmit(p) && p.transcript_path !== null;
   return (
     typeof p.session_id === "string" &&
@@ -57,7 +100,11 @@ export function fastValidateQwen(payload: unknown): boolean {
     p.tool_name.length > 0 &&
     isPlainObject(p.tool_input) &&
     optString(p.tool_use_id) &&
-    (name === "PreToolUse" || (name === "PostToolUse" ? "tool_response" in p : typeof p.error === "string" && (p.is_interrupt === undefined || typeof p.is_interrupt === "boolean"))) &&
+    (name === "PreToolUse" ||
+      (name === "PostToolUse"
+        ? "tool_response" in p
+        : typeof p.error === "string" &&
+          (p.is_interrupt === undefined || typeof p.is_interrupt === "boolean"))) &&
     (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
   );
 }
@@ -66,15 +113,18 @@ function toolCall(p: ToolPayload): ToolCall {
   const input = p.tool_input;
   const kind: ToolKind = KINDS[p.tool_name] ?? (p.tool_name.startsWith("mcp__") ? "mcp" : "other");
   const call = neutralToolCall(kind, p.tool_name, input, p.tool_use_id, EXISTING_CONTENT);
-  const str = (key: string) => (typeof input[key] === "string" ? (input[key] as string) : undefined);
+  const str = (key: string) =>
+    typeof input[key] === "string" ? (input[key] as string) : undefined;
   if (kind === "shell") {
     call.command = str("command");
     call.background = input.is_background === true;
   }
-  const path = str("file_path") ?? (kind === "search" ? (str("path") ?? str("dir_path")) : undefined);
+  const path =
+    str("file_path") ?? (kind === "search" ? (str("path") ?? str("dir_path")) : undefined);
   if (path !== undefined) call.path = path;
   if (kind === "fetch") call.url = str("url");
-  if (p.tool_name === "grep_search" || p.tool_name === "search_file_content") call.showsContent = true;
+  if (p.tool_name === "grep_search" || p.tool_name === "search_file_content")
+    call.showsContent = true;
   return call;
 }
 
@@ -91,14 +141,34 @@ async function parse(payload: unknown): Promise<Parsed> {
   // failed calls' output as they were: it is cleaned when the session ends.
   // The start of a session: inherited variables and instruction files that hold secrets are named.
   if (kind === "session-start") return { kind: "event", event: { kind, agent: "qwen", session } };
-  if (kind === "session-end") return sessionEndEvent("qwen", payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string });
+  if (kind === "session-end")
+    return sessionEndEvent(
+      "qwen",
+      payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string },
+    );
   // The model-bound text of this send (0.24.4: a user query, and also continuations that carry
   // tool results): held back when it carries a secret.
-  if (kind === "prompt-submit") return promptSubmitEvent("qwen", payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string });
-  if (kind === "before-tool") return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
+  if (kind === "prompt-submit")
+    return promptSubmitEvent(
+      "qwen",
+      payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string },
+    );
+  if (kind === "before-tool")
+    return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
   // A failed call's output text is its `error` (what the model reads, followed by our context).
-  const output = p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
-  return { kind: "event", event: { kind: "after-tool", agent: "qwen", session, tool: toolCall(p), output, ...(p.hook_event_name === "PostToolUseFailure" ? { failed: true } : {}) } };
+  const output =
+    p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
+  return {
+    kind: "event",
+    event: {
+      kind: "after-tool",
+      agent: "qwen",
+      session,
+      tool: toolCall(p),
+      output,
+      ...(p.hook_event_name === "PostToolUseFailure" ? { failed: true } : {}),
+    },
+  };
 }
 
 /** The text the model reads from a PostToolUse `tool_response` (llmContent when it has one). */
@@ -114,17 +184,43 @@ export const EXPOSED_NOTICE =
 function render(decision: Decision, event: HookEvent, payload?: unknown): HookResponse {
   const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny") return jsonResponse({ hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "deny", permissionDecisionReason: decision.reason } });
-    if (decision.permission === "ask") return jsonResponse({ ...warnings, hookSpecificOutput: { hookEventName: "PreToolUse", permissionDecision: "ask", permissionDecisionReason: decision.reason ?? "" } });
+    if (decision.kind === "deny")
+      return jsonResponse({
+        hookSpecificOutput: {
+          hookEventName: "PreToolUse",
+          permissionDecision: "deny",
+          permissionDecisionReason: decision.reason,
+        },
+      });
+    if (decision.permission === "ask")
+      return jsonResponse({
+        ...warnings,
+        hookSpecificOutput: {
+          hookEventName: "PreToolUse",
+          permissionDecision: "ask",
+          permissionDecisionReason: decision.reason ?? "",
+        },
+      });
     return answerOrNothing(warnings);
   }
-  if (event.kind === "after-tool" && (payload as { hook_event_name?: unknown } | null)?.hook_event_name === "PostToolUseFailure") {
-    const context = decision.kind === "deny" ? `hookpack found secret(s) in this failed ${event.tool.name} call's output.\n${EXPOSED_NOTICE}` : warnings.systemMessage;
-    return context ? jsonResponse({ hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context } }) : EMPTY_RESPONSE;
+  if (
+    event.kind === "after-tool" &&
+    (payload as { hook_event_name?: unknown } | null)?.hook_event_name === "PostToolUseFailure"
+  ) {
+    const context =
+      decision.kind === "deny"
+        ? `hookpack found secret(s) in this failed ${event.tool.name} call's output.\n${EXPOSED_NOTICE}`
+        : warnings.systemMessage;
+    return context
+      ? jsonResponse({
+          hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context },
+        })
+      : EMPTY_RESPONSE;
   }
   if (event.kind === "after-tool") {
     // continue:false turns the result into an error carrying stopReason: the model reads it instead.
-    if (decision.kind === "deny") return jsonResponse({ continue: false, stopReason: decision.reason });
+    if (decision.kind === "deny")
+      return jsonResponse({ continue: false, stopReason: decision.reason });
     return answerOrNothing(warnings);
   }
   return lifecycleAnswer(decision, event.kind, "block");
@@ -134,21 +230,36 @@ export const qwen: Adapter = {
   id: "qwen",
   displayName: "Qwen Code",
   checkedAgainst: "0.24.4 (run end to end on Node 22)",
-  capabilities: { rewriteInput: false, replaceOutput: false, replaceOutputAsText: true, hooksReads: true },
+  capabilities: {
+    rewriteInput: false,
+    replaceOutput: false,
+    replaceOutputAsText: true,
+    hooksReads: true,
+  },
   parse,
   classify: classifyByEventName(HANDLED),
   render,
   // Exit 2 blocks; other codes are non-blocking.
   renderFailure: exitCodeFailure,
   outputText,
-  probe: claudeShapedProbe("PreToolUse", "run_shell_command", { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" }, (code) =>
-    code === 2 ? "exit 2: Qwen Code blocks the call" : `exit ${code}: Qwen Code logs a hook error and runs the call unchecked`,
+  probe: claudeShapedProbe(
+    "PreToolUse",
+    "run_shell_command",
+    { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" },
+    (code) =>
+      code === 2
+        ? "exit 2: Qwen Code blocks the call"
+        : `exit ${code}: Qwen Code logs a hook error and runs the call unchecked`,
   ),
   config: {
     ignoreFile: ".qwenignore",
     format: "claude-settings-json",
     // Qwen has no untracked local settings file: "local" uses the project file.
-    files: { project: ".qwen/settings.json", local: ".qwen/settings.json", user: ".qwen/settings.json" },
+    files: {
+      project: ".qwen/settings.json",
+      local: ".qwen/settings.json",
+      user: ".qwen/settings.json",
+    },
     projectDirVariable: "QWEN_PROJECT_DIR",
     contextFiles: { project: ["QWEN.md", "AGENTS.md"], user: [".qwen/QWEN.md"] },
     registrations: CLAUDE_REGISTRATIONS,

@@ -9,10 +9,25 @@ export function checkSchema(schema: z.ZodMiniType, value: unknown, prefix = ""):
   const issue = result.error.issues[0];
   const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join(".");
   let got: unknown = value;
-  for (const key of issue?.path ?? []) got = got !== null && typeof got === "object" ? (got as Record<PropertyKey, unknown>)[key] : undefined;
-  const gotType = got === undefined ? "nothing" : got === null ? "null" : Array.isArray(got) ? "an array" : typeof got;
+  for (const key of issue?.path ?? [])
+    got =
+      got !== null && typeof got === "object"
+        ? (got as Record<PropertyKey, unknown>)[key]
+        : undefined;
+  const gotType =
+    got === undefined
+      ? "nothing"
+      : got === null
+        ? "null"
+        : Array.isArray(got)
+          ? "an array"
+          : typeof got;
   const expectation =
-    issue?.code === "invalid_type" ? `expected ${issue.expected}, got ${gotType}` : issue?.code === "too_small" ? "expected a non-empty string" : (issue?.message ?? "invalid");
+    issue?.code === "invalid_type"
+      ? `expected ${issue.expected}, got ${gotType}`
+      : issue?.code === "too_small"
+        ? "expected a non-empty string"
+        : (issue?.message ?? "invalid");
   throw new PayloadError(path, expectation);
 }
 
@@ -23,7 +38,12 @@ const eventName = z.looseObject({ hook_event_name: z.string() });
  * the event's schema, then, for the events in `toolEvents`, the tool's own input shape. Throws
  * PayloadError naming the first bad field; returns quietly for a valid or unhandled event.
  */
-export function checkByEventName(payload: unknown, handled: Record<string, z.ZodMiniType>, toolEvents: ReadonlySet<z.ZodMiniType>, toolInputs: Record<string, z.ZodMiniType>): void {
+export function checkByEventName(
+  payload: unknown,
+  handled: Record<string, z.ZodMiniType>,
+  toolEvents: ReadonlySet<z.ZodMiniType>,
+  toolInputs: Record<string, z.ZodMiniType>,
+): void {
   checkSchema(eventName, payload);
   const schema = handled[(payload as { hook_event_name: string }).hook_event_name];
   if (!schema) return;

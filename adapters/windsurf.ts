@@ -12,20 +12,38 @@
 // Degradation: a `$secret:` rewrite becomes a block whose reason is the brokered command to run
 // instead (the pipeline's REWRITE_UNSUPPORTED); an ask becomes a block; output is not protected
 // except by the broker's own masking of the commands it runs.
-import type { Decision, EventKind, HookEvent, HookResponse, ToolCall, ToolKind } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  HookEvent,
+  HookResponse,
+  ToolCall,
+  ToolKind,
+} from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, neutralToolCall } from "./common.js";
 
-const KINDS: Record<string, ToolKind> = { pre_run_command: "shell", pre_read_code: "read-file", pre_write_code: "write-file", pre_mcp_tool_use: "mcp" };
+const KINDS: Record<string, ToolKind> = {
+  pre_run_command: "shell",
+  pre_read_code: "read-file",
+  pre_write_code: "write-file",
+  pre_mcp_tool_use: "mcp",
+};
 
 /** Input leaves that describe content already on disk, not content the agent is adding. */
 const EXISTING_CONTENT = /(^|\.)old_string$/;
 
-type Payload = { agent_action_name: string; trajectory_id?: string; execution_id?: string; tool_info: Record<string, unknown> };
+type Payload = {
+  agent_action_name: string;
+  trajectory_id?: string;
+  execution_id?: string;
+  tool_info: Record<string, unknown>;
+};
 
 // ---- fast check: may only say true for payloads ./windsurf-schemas.ts accepts (property-tested) ----
 const FAST_INFO: Record<string, (i: Record<string, unknown>) => boolean> = {
-  pre_run_command: (i) => typeof i.command_line === "string" && (i.cwd === undefined || typeof i.cwd === "string"),
+  pre_run_command: (i) =>
+    typeof i.command_line === "string" && (i.cwd === undefined || typeof i.cwd === "string"),
   pre_read_code: (i) => typeof i.file_path === "string",
   pre_write_code: (i) => typeof i.file_path === "string",
 };
@@ -49,7 +67,10 @@ export function fastValidateWindsurf(payload: unknown): boolean {
 function toolCall(p: Payload): ToolCall {
   const info = p.tool_info;
   const kind = KINDS[p.agent_action_name]!;
-  const name = kind === "mcp" && typeof info.mcp_tool_name === "string" ? info.mcp_tool_name : p.agent_action_name;
+  const name =
+    kind === "mcp" && typeof info.mcp_tool_name === "string"
+      ? info.mcp_tool_name
+      : p.agent_action_name;
   const call = neutralToolCall(kind, name, info, p.execution_id, EXISTING_CONTENT);
   if (kind === "shell") call.command = info.command_line as string;
   if (typeof info.file_path === "string") call.path = info.file_path;
@@ -62,15 +83,25 @@ async function parse(payload: unknown): Promise<Parsed> {
     validateWindsurfPayload(payload);
   }
   const p = payload as Payload;
-  if (p.agent_action_name === undefined) return { kind: "ignored", eventName: "a payload without agent_action_name" };
+  if (p.agent_action_name === undefined)
+    return { kind: "ignored", eventName: "a payload without agent_action_name" };
   if (!(p.agent_action_name in KINDS)) return { kind: "ignored", eventName: p.agent_action_name };
   const cwd = typeof p.tool_info.cwd === "string" ? p.tool_info.cwd : process.cwd();
-  return { kind: "event", event: { kind: "before-tool", agent: "windsurf", session: { id: p.trajectory_id ?? "", cwd, transcriptPath: undefined }, tool: toolCall(p) } };
+  return {
+    kind: "event",
+    event: {
+      kind: "before-tool",
+      agent: "windsurf",
+      session: { id: p.trajectory_id ?? "", cwd, transcriptPath: undefined },
+      tool: toolCall(p),
+    },
+  };
 }
 
 function render(decision: Decision, event: HookEvent): HookResponse {
   // Exit 2 is the only answer Windsurf reads; the text is shown to Cascade and the user.
-  if (event.kind === "before-tool" && decision.kind === "deny") return { exitCode: 2, stdout: "", stderr: `${decision.reason}\n` };
+  if (event.kind === "before-tool" && decision.kind === "deny")
+    return { exitCode: 2, stdout: "", stderr: `${decision.reason}\n` };
   return EMPTY_RESPONSE;
 }
 
@@ -87,19 +118,43 @@ export const windsurf: Adapter = {
   render,
   renderFailure: exitCodeFailure,
   probe: {
-    harmless: (cwd) => ({ agent_action_name: "pre_run_command", trajectory_id: "hookpack-doctor", execution_id: "hookpack-doctor", timestamp: "1970-01-01T00:00:00.000Z", tool_info: { command_line: "true", cwd } }),
-    malformed: () => ({ agent_action_name: "pre_run_command", trajectory_id: "hookpack-doctor", execution_id: "hookpack-doctor" }),
+    harmless: (cwd) => ({
+      agent_action_name: "pre_run_command",
+      trajectory_id: "hookpack-doctor",
+      execution_id: "hookpack-doctor",
+      timestamp: "1970-01-01T00:00:00.000Z",
+      tool_info: { command_line: "true", cwd },
+    }),
+    malformed: () => ({
+      agent_action_name: "pre_run_command",
+      trajectory_id: "hookpack-doctor",
+      execution_id: "hookpack-doctor",
+    }),
     // Windsurf reads only the exit code: 2 blocks.
-    refusal: (answer) => (answer.exitCode === 0 ? undefined : answer.exitCode === 2 ? "exit 2: Windsurf blocks the command" : `exit ${answer.exitCode}: Windsurf runs the command unchecked`),
+    refusal: (answer) =>
+      answer.exitCode === 0
+        ? undefined
+        : answer.exitCode === 2
+          ? "exit 2: Windsurf blocks the command"
+          : `exit ${answer.exitCode}: Windsurf runs the command unchecked`,
   },
   config: {
     format: "flat-hooks-json",
     entry: (_reg, command) => ({ command, show_output: true }),
     // Windsurf has no untracked local hooks file: "local" uses the workspace file.
-    files: { project: ".windsurf/hooks.json", local: ".windsurf/hooks.json", user: ".codeium/windsurf/hooks.json" },
+    files: {
+      project: ".windsurf/hooks.json",
+      local: ".windsurf/hooks.json",
+      user: ".codeium/windsurf/hooks.json",
+    },
     projectDirVariable: undefined,
-    contextFiles: { project: [".windsurfrules"], user: [".codeium/windsurf/memories/global_rules.md"] },
-    registrations: ["pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"].map((event) => ({ event, matcher: undefined, timeout: 30 })),
+    contextFiles: {
+      project: [".windsurfrules"],
+      user: [".codeium/windsurf/memories/global_rules.md"],
+    },
+    registrations: ["pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"].map(
+      (event) => ({ event, matcher: undefined, timeout: 30 }),
+    ),
     notes: [
       "Windsurf hooks can only block (exit 2): hookpack blocks literal secrets and secret reads before they happen, and answers a $secret: reference by blocking it with the brokered command to run instead. Output is NOT checked (Windsurf's post hooks cannot change it). Windsurf's hook protocol was checked only against its docs.",
     ],

@@ -27,17 +27,47 @@ const tmp = mkdtempSync(join(tmpdir(), "hookpack-bench-"));
 // Bundle the pure modules once so this script stays plain node.
 const modFile = join(tmp, "redact.mjs");
 await build({
-  stdin: { contents: `export * from "./broker/redact-stream.ts"; export * from "./rules/managed-values.ts"; export { secretScanner } from "./rules/secretlint.ts";`, resolveDir: root, loader: "ts" },
-  bundle: true, platform: "node", format: "esm", outfile: modFile, logLevel: "error",
-  banner: { js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);' },
+  stdin: {
+    contents: `export * from "./broker/redact-stream.ts"; export * from "./rules/managed-values.ts"; export { secretScanner } from "./rules/secretlint.ts";`,
+    resolveDir: root,
+    loader: "ts",
+  },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  outfile: modFile,
+  logLevel: "error",
+  banner: {
+    js: 'import { createRequire as __cr } from "node:module"; const require = __cr(import.meta.url);',
+  },
 });
-const { createValueMatcher, ValueStream, OutputRedactor, secretScanner } = await import(pathToFileURL(modFile).href);
+const { createValueMatcher, ValueStream, OutputRedactor, secretScanner } = await import(
+  pathToFileURL(modFile).href
+);
 
-const values = (n) => Array.from({ length: n }, (_, i) => ({ name: `SECRET_${i}`, value: randomBytes(18 + (i % 30)).toString("base64url") }));
+const values = (n) =>
+  Array.from({ length: n }, (_, i) => ({
+    name: `SECRET_${i}`,
+    value: randomBytes(18 + (i % 30)).toString("base64url"),
+  }));
 
 /** Realistic output: log-like lines, some base64/hex blobs, a few managed values in various encodings. */
 function corpus(vals, bytes) {
-  const words = ["info", "GET", "/api/v1/items", "200", "took", "ms", "user", "id=", "ok", "error", "retry", "cache", "hit"];
+  const words = [
+    "info",
+    "GET",
+    "/api/v1/items",
+    "200",
+    "took",
+    "ms",
+    "user",
+    "id=",
+    "ok",
+    "error",
+    "retry",
+    "cache",
+    "hit",
+  ];
   let out = "";
   let i = 0;
   while (out.length < bytes) {
@@ -46,7 +76,8 @@ function corpus(vals, bytes) {
       const v = vals[i % vals.length].value;
       out += `token ${[v, Buffer.from(v).toString("base64"), Buffer.from(v).toString("hex"), encodeURIComponent(v)][i % 4]}\n`;
     } else if (i % 7 === 0) out += `${randomBytes(48).toString(i % 14 === 0 ? "base64" : "hex")}\n`;
-    else out += `${Array.from({ length: 10 }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(" ")} ${i}\n`;
+    else
+      out += `${Array.from({ length: 10 }, (_, k) => words[(i * 7 + k * 3) % words.length]).join(" ")} ${i}\n`;
   }
   return Buffer.from(out.slice(0, bytes), "latin1");
 }
@@ -54,7 +85,9 @@ function corpus(vals, bytes) {
 const median = (a) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 const fmt = (x) => x.toFixed(1);
 
-console.log(`hookpack broker benchmark: node ${process.version}, ${MB} MB stream, ${ROUNDS} rounds for start-up`);
+console.log(
+  `hookpack broker benchmark: node ${process.version}, ${MB} MB stream, ${ROUNDS} rounds for start-up`,
+);
 
 // 1. In process.
 const rows = [];
@@ -80,7 +113,13 @@ for (const n of [1, 100]) {
     both.push(performance.now() - t);
     s = undefined;
   }
-  rows.push({ values: n, patterns: matcher.patterns.length, "build ms": fmt(buildMs), "values MB/s": fmt(MB / (median(times) / 1000)), "values+secretlint MB/s": fmt(MB / (median(both) / 1000)) });
+  rows.push({
+    values: n,
+    patterns: matcher.patterns.length,
+    "build ms": fmt(buildMs),
+    "values MB/s": fmt(MB / (median(times) / 1000)),
+    "values+secretlint MB/s": fmt(MB / (median(both) / 1000)),
+  });
 }
 console.log("\nIn-process redactor (64 KiB chunks):");
 console.table(rows);
@@ -92,7 +131,9 @@ function drain(cmd, args, env) {
     const c = spawn(cmd, args, { env, stdio: ["ignore", "pipe", "inherit"] });
     let n = 0;
     c.stdout.on("data", (b) => (n += b.length));
-    c.on("close", (code) => (code === 0 ? res({ ms: performance.now() - t, n }) : rej(new Error(`${cmd} exited ${code}`))));
+    c.on("close", (code) =>
+      code === 0 ? res({ ms: performance.now() - t, n }) : rej(new Error(`${cmd} exited ${code}`)),
+    );
   });
 }
 const e2e = [];
@@ -100,7 +141,8 @@ for (const n of [1, 100]) {
   const home = join(tmp, `home-${n}`);
   const env = { ...process.env, HOOKPACK_HOME: home, HOOKPACK_KEY_BACKEND: "file" };
   const vals = values(n);
-  for (const v of vals) spawnSync(process.execPath, [BIN, "secret", "set", v.name], { env, input: v.value });
+  for (const v of vals)
+    spawnSync(process.execPath, [BIN, "secret", "set", v.name], { env, input: v.value });
   const file = join(tmp, `stream-${n}.txt`);
   writeFileSync(file, corpus(vals, MB * 1024 * 1024));
   const cat = [];
@@ -109,7 +151,12 @@ for (const n of [1, 100]) {
     cat.push((await drain("cat", [file], env)).ms);
     hp.push((await drain(process.execPath, [BIN, "exec", "--", "cat", file], env)).ms);
   }
-  e2e.push({ values: n, "cat MB/s": fmt(MB / (median(cat) / 1000)), "hookpack exec -- cat MB/s": fmt(MB / (median(hp) / 1000)), "ratio (time)": fmt(median(hp) / median(cat)) });
+  e2e.push({
+    values: n,
+    "cat MB/s": fmt(MB / (median(cat) / 1000)),
+    "hookpack exec -- cat MB/s": fmt(MB / (median(hp) / 1000)),
+    "ratio (time)": fmt(median(hp) / median(cat)),
+  });
 }
 console.log(`\nEnd to end, ${MB} MB through a pipe (includes process start-up):`);
 console.table(e2e);
@@ -118,8 +165,16 @@ console.table(e2e);
 const envS = { ...process.env, HOOKPACK_HOME: join(tmp, "home-1"), HOOKPACK_KEY_BACKEND: "file" };
 const variants = [
   { name: "true", cmd: "true", args: [] },
-  { name: "hookpack exec -- true (1 stored value)", cmd: process.execPath, args: [BIN, "exec", "--", "true"] },
-  { name: "hookpack exec --secret SECRET_0 -- true", cmd: process.execPath, args: [BIN, "exec", "--secret", "SECRET_0", "--", "true"] },
+  {
+    name: "hookpack exec -- true (1 stored value)",
+    cmd: process.execPath,
+    args: [BIN, "exec", "--", "true"],
+  },
+  {
+    name: "hookpack exec --secret SECRET_0 -- true",
+    cmd: process.execPath,
+    args: [BIN, "exec", "--secret", "SECRET_0", "--", "true"],
+  },
   { name: "node -e 0 (floor)", cmd: process.execPath, args: ["-e", "0"] },
 ];
 const tm = variants.map(() => []);
@@ -139,22 +194,64 @@ console.table(variants.map((v, i) => ({ command: v.name, "p50 ms": fmt(median(tm
 const require = createRequire(import.meta.url);
 const client = require(join(root, "dist", "broker-client.cjs"));
 const homeB = join(tmp, "home-1");
-const req = (argv) => ({ names: ["SECRET_0"], argv, agent: "claude-code", session: "bench", toolCallId: "t", cwd: tmp, ttlMs: 60_000, approval: "auto" });
+const req = (argv) => ({
+  names: ["SECRET_0"],
+  argv,
+  agent: "claude-code",
+  session: "bench",
+  toolCallId: "t",
+  cwd: tmp,
+  ttlMs: 60_000,
+  approval: "auto",
+});
 await client.mintGrantVia(homeB, envS, req(["true"])); // starts the broker (warm from here on)
 const startup = { today: [], brokered: [], allowNoBroker: [], allowWarmBroker: [] };
-const hookInput = JSON.stringify({ session_id: "s", transcript_path: join(tmp, "t.jsonl"), cwd: tmp, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "ls -la src", description: "d" }, tool_use_id: "t" });
+const hookInput = JSON.stringify({
+  session_id: "s",
+  transcript_path: join(tmp, "t.jsonl"),
+  cwd: tmp,
+  hook_event_name: "PreToolUse",
+  tool_name: "Bash",
+  tool_input: { command: "ls -la src", description: "d" },
+  tool_use_id: "t",
+});
 const envNoBroker = { ...envS, HOOKPACK_HOME: join(tmp, "home-nobroker") };
 for (let r = 0; r < ROUNDS; r++) {
   const g = await client.mintGrantVia(homeB, envS, req(["true"]));
   const order = [0, 1, 2, 3].sort(() => Math.random() - 0.5);
   for (const i of order) {
     const t = performance.now();
-    if (i === 0) spawnSync(process.execPath, [BIN, "exec", "--secret", "SECRET_0=HOOKPACK_SECRET_SECRET_0", "--", "true"], { env: envS, stdio: "ignore" });
+    if (i === 0)
+      spawnSync(
+        process.execPath,
+        [BIN, "exec", "--secret", "SECRET_0=HOOKPACK_SECRET_SECRET_0", "--", "true"],
+        { env: envS, stdio: "ignore" },
+      );
     else if (i === 1) {
-      const res = spawnSync(process.execPath, [BIN, "exec", "--grant", g.id, "--secret", "SECRET_0=HOOKPACK_SECRET_SECRET_0", "--", "true"], { env: envS, encoding: "utf8" });
+      const res = spawnSync(
+        process.execPath,
+        [
+          BIN,
+          "exec",
+          "--grant",
+          g.id,
+          "--secret",
+          "SECRET_0=HOOKPACK_SECRET_SECRET_0",
+          "--",
+          "true",
+        ],
+        { env: envS, encoding: "utf8" },
+      );
       if (res.status !== 0) throw new Error(`brokered exec failed: ${res.stderr}`);
-    } else spawnSync(process.execPath, [BIN, "hook", "claude-code"], { env: i === 2 ? envNoBroker : envS, input: hookInput, stdio: ["pipe", "ignore", "ignore"] });
-    startup[["today", "brokered", "allowNoBroker", "allowWarmBroker"][i]].push(performance.now() - t);
+    } else
+      spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
+        env: i === 2 ? envNoBroker : envS,
+        input: hookInput,
+        stdio: ["pipe", "ignore", "ignore"],
+      });
+    startup[["today", "brokered", "allowNoBroker", "allowWarmBroker"][i]].push(
+      performance.now() - t,
+    );
   }
 }
 const mintMs = [];
@@ -165,10 +262,21 @@ for (let r = 0; r < 50; r++) {
 }
 console.log("\nBroker process (warm), p50 ms, interleaved rounds:");
 console.table([
-  { what: "hookpack exec --secret (today: no grant, no broker)", "p50 ms": fmt(median(startup.today)) },
-  { what: "hookpack exec --grant (redeemed in the warm broker)", "p50 ms": fmt(median(startup.brokered)), ratio: fmt(median(startup.brokered) / median(startup.today)) },
+  {
+    what: "hookpack exec --secret (today: no grant, no broker)",
+    "p50 ms": fmt(median(startup.today)),
+  },
+  {
+    what: "hookpack exec --grant (redeemed in the warm broker)",
+    "p50 ms": fmt(median(startup.brokered)),
+    ratio: fmt(median(startup.brokered) / median(startup.today)),
+  },
   { what: "hook allow path, no broker running", "p50 ms": fmt(median(startup.allowNoBroker)) },
-  { what: "hook allow path, broker running", "p50 ms": fmt(median(startup.allowWarmBroker)), ratio: fmt(median(startup.allowWarmBroker) / median(startup.allowNoBroker)) },
+  {
+    what: "hook allow path, broker running",
+    "p50 ms": fmt(median(startup.allowWarmBroker)),
+    ratio: fmt(median(startup.allowWarmBroker) / median(startup.allowNoBroker)),
+  },
   { what: "mint one grant (client in process, warm broker)", "p50 ms": fmt(median(mintMs)) },
 ]);
 
@@ -179,17 +287,42 @@ const { privateKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
 const upCert = issueLeafFrom(upCa, "bench upstream CA", ["localhost", "127.0.0.1"], privateKey);
 const upCaFile = join(tmp, "up-ca.pem");
 writeFileSync(upCaFile, upCa.certPem);
-const upstream = createHttpsServer({ key: privateKey.export({ type: "pkcs8", format: "pem" }), cert: upCert }, (q, s) => {
-  q.resume();
-  s.end(JSON.stringify({ ok: true, auth: q.headers.authorization ? "yes" : "no" }));
-});
+const upstream = createHttpsServer(
+  { key: privateKey.export({ type: "pkcs8", format: "pem" }), cert: upCert },
+  (q, s) => {
+    q.resume();
+    s.end(JSON.stringify({ ok: true, auth: q.headers.authorization ? "yes" : "no" }));
+  },
+);
 await new Promise((r) => upstream.listen(0, "127.0.0.1", r));
 const upPort = upstream.address().port;
 const homeP = join(tmp, "home-proxy");
-const envP = { ...process.env, HOOKPACK_HOME: homeP, HOOKPACK_KEY_BACKEND: "file", HOOKPACK_BROKER_UPSTREAM_CA: upCaFile };
-spawnSync(process.execPath, [BIN, "secret", "set", "API"], { env: envP, input: randomBytes(24).toString("base64url") });
-const g = await client.mintGrantVia(homeP, envP, { ...req(["true"]), names: ["API"], inject: { API: { hosts: [`127.0.0.1:${upPort}`], to: { kind: "header", name: "Authorization", format: "Bearer {value}" } } } });
-const session = await client.redeemVia(homeP, envP, { id: g.id, argv: ["true"], names: ["API"], cwd: tmp });
+const envP = {
+  ...process.env,
+  HOOKPACK_HOME: homeP,
+  HOOKPACK_KEY_BACKEND: "file",
+  HOOKPACK_BROKER_UPSTREAM_CA: upCaFile,
+};
+spawnSync(process.execPath, [BIN, "secret", "set", "API"], {
+  env: envP,
+  input: randomBytes(24).toString("base64url"),
+});
+const g = await client.mintGrantVia(homeP, envP, {
+  ...req(["true"]),
+  names: ["API"],
+  inject: {
+    API: {
+      hosts: [`127.0.0.1:${upPort}`],
+      to: { kind: "header", name: "Authorization", format: "Bearer {value}" },
+    },
+  },
+});
+const session = await client.redeemVia(homeP, envP, {
+  id: g.id,
+  argv: ["true"],
+  names: ["API"],
+  cwd: tmp,
+});
 const placeholder = session.phantoms.API.placeholder;
 const { Agent, ProxyAgent, request: undiciRequest } = require("undici");
 const brokerCa = readFileSync(join(homeP, "run", "ca.pem"), "utf8");
@@ -199,18 +332,30 @@ const timeRequests = async (dispatcher) => {
   const out = [];
   for (let i = 0; i < N; i++) {
     const t = performance.now();
-    const r = await undiciRequest(url, { dispatcher, headers: { authorization: `Bearer ${placeholder}` } });
+    const r = await undiciRequest(url, {
+      dispatcher,
+      headers: { authorization: `Bearer ${placeholder}` },
+    });
     await r.body.text();
     out.push(performance.now() - t);
   }
   return out;
 };
 const direct = await timeRequests(new Agent({ connect: { ca: upCa.certPem } }));
-const proxied = await timeRequests(new ProxyAgent({ uri: session.proxyEnv.HTTPS_PROXY, requestTls: { ca: brokerCa } }));
-console.log(`\nInjection proxy, ${N} sequential HTTPS requests each (undici; keep-alive on both sides; each injected request also appends one HMAC-chained audit entry):`);
+const proxied = await timeRequests(
+  new ProxyAgent({ uri: session.proxyEnv.HTTPS_PROXY, requestTls: { ca: brokerCa } }),
+);
+console.log(
+  `\nInjection proxy, ${N} sequential HTTPS requests each (undici; keep-alive on both sides; each injected request also appends one HMAC-chained audit entry):`,
+);
 console.table([
   { path: "direct", "p50 ms": fmt(median(direct)) },
-  { path: "through the proxy, value injected, response masked", "p50 ms": fmt(median(proxied)), "overhead ms": fmt(median(proxied) - median(direct)), ratio: fmt(median(proxied) / median(direct)) },
+  {
+    path: "through the proxy, value injected, response masked",
+    "p50 ms": fmt(median(proxied)),
+    "overhead ms": fmt(median(proxied) - median(direct)),
+    ratio: fmt(median(proxied) / median(direct)),
+  },
 ]);
 session.release();
 upstream.close();
@@ -220,6 +365,13 @@ rmSync(tmp, { recursive: true, force: true });
 
 async function bundleCa() {
   const out = join(tmp, "ca.mjs");
-  await build({ entryPoints: [join(root, "broker", "ca.ts")], bundle: true, platform: "node", format: "esm", outfile: out, logLevel: "error" });
+  await build({
+    entryPoints: [join(root, "broker", "ca.ts")],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: out,
+    logLevel: "error",
+  });
   return out;
 }

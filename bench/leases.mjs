@@ -26,10 +26,21 @@ const modDir = join(root, "node_modules", ".cache", `hookpack-bench-${process.pi
 mkdirSync(modDir, { recursive: true });
 const modFile = join(modDir, "world.mjs");
 await build({
-  stdin: { contents: `export * from "./test/helpers/postgres.ts"; export * from "./test/helpers/fake-vault.ts"; export * from "./test/helpers/fake-github.ts"; export * from "./test/helpers/oauth-server.ts";`, resolveDir: root, loader: "ts" },
-  bundle: true, platform: "node", format: "esm", outfile: modFile, logLevel: "error", external: ["oidc-provider"],
+  stdin: {
+    contents: `export * from "./test/helpers/postgres.ts"; export * from "./test/helpers/fake-vault.ts"; export * from "./test/helpers/fake-github.ts"; export * from "./test/helpers/oauth-server.ts";`,
+    resolveDir: root,
+    loader: "ts",
+  },
+  bundle: true,
+  platform: "node",
+  format: "esm",
+  outfile: modFile,
+  logLevel: "error",
+  external: ["oidc-provider"],
 });
-const { startPostgres, postgresBin, startFakeVault, startFakeGithub, startOAuth } = await import(pathToFileURL(modFile).href);
+const { startPostgres, postgresBin, startFakeVault, startFakeGithub, startOAuth } = await import(
+  pathToFileURL(modFile).href
+);
 rmSync(modDir, { recursive: true, force: true });
 if ("missing" in postgresBin()) {
   console.log(`bench/leases: skipped: ${postgresBin().missing}`);
@@ -49,52 +60,128 @@ pg.sql = (q, db) => {
   }
 };
 const rootToken = `hvs.bench${Date.now()}`;
-const vault = await startFakeVault({ postgres: pg, rootToken, dbRoles: { readonly: { grants: ['GRANT pg_read_all_data TO "{{name}}"'], defaultTtlSeconds: 600 } } });
+const vault = await startFakeVault({
+  postgres: pg,
+  rootToken,
+  dbRoles: {
+    readonly: { grants: ['GRANT pg_read_all_data TO "{{name}}"'], defaultTtlSeconds: 600 },
+  },
+});
 const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-const gh = await startFakeGithub({ appId: "42", publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(), installationId: 7, owner: "acme", repositories: ["app"], permissions: { contents: "read" } });
+const gh = await startFakeGithub({
+  appId: "42",
+  publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+  installationId: 7,
+  owner: "acme",
+  repositories: ["app"],
+  permissions: { contents: "read" },
+});
 const as = await startOAuth();
-const env = { PATH: process.env.PATH, HOME: join(tmp, "home"), HOOKPACK_HOME: join(tmp, "hp"), HOOKPACK_KEY_BACKEND: "file", LANG: "C.UTF-8" };
+const env = {
+  PATH: process.env.PATH,
+  HOME: join(tmp, "home"),
+  HOOKPACK_HOME: join(tmp, "hp"),
+  HOOKPACK_KEY_BACKEND: "file",
+  LANG: "C.UTF-8",
+};
 const proj = join(tmp, "proj");
 mkdirSync(join(proj, ".git"), { recursive: true });
-const setSecret = (name, value) => spawnSync(process.execPath, [BIN, "secret", "set", name], { env, input: value });
+const setSecret = (name, value) =>
+  spawnSync(process.execPath, [BIN, "secret", "set", name], { env, input: value });
 setSecret("VAULT_TOKEN", rootToken);
 setSecret("GH_APP_KEY", privateKey.export({ type: "pkcs8", format: "pem" }).toString());
 setSecret("OAUTH_CLIENT_SECRET", as.broker.secret);
 setSecret("USER_TOKEN", await as.userToken());
-writeFileSync(join(proj, "hookpack.json"), JSON.stringify({
-  version: 1,
-  secrets: {},
-  capabilities: {
-    "bench-db": {
-      provider: { vault: { address: vault.address, auth: { token: { secret: "VAULT_TOKEN" } }, path: "database/creds/readonly" } },
-      commands: ["true"], approval: "auto", env: { PGUSER: "username", PGPASSWORD: "password" },
+writeFileSync(
+  join(proj, "hookpack.json"),
+  JSON.stringify({
+    version: 1,
+    secrets: {},
+    capabilities: {
+      "bench-db": {
+        provider: {
+          vault: {
+            address: vault.address,
+            auth: { token: { secret: "VAULT_TOKEN" } },
+            path: "database/creds/readonly",
+          },
+        },
+        commands: ["true"],
+        approval: "auto",
+        env: { PGUSER: "username", PGPASSWORD: "password" },
+      },
+      "bench-gh": {
+        provider: {
+          github: {
+            api: gh.api,
+            appId: 42,
+            installationId: 7,
+            privateKey: { secret: "GH_APP_KEY" },
+            repositories: ["app"],
+            permissions: { contents: "read" },
+          },
+        },
+        commands: ["true"],
+        approval: "auto",
+        env: { GH_TOKEN: "token" },
+      },
+      "bench-oauth": {
+        provider: {
+          oauth: {
+            tokenEndpoint: as.token,
+            revocationEndpoint: as.revocation,
+            introspectionEndpoint: as.introspection,
+            clientId: as.broker.id,
+            clientSecret: { secret: "OAUTH_CLIENT_SECRET" },
+            subjectToken: { secret: "USER_TOKEN" },
+            scope: "repo:read",
+          },
+        },
+        commands: ["true"],
+        approval: "auto",
+        env: { API_TOKEN: "access_token" },
+      },
     },
-    "bench-gh": {
-      provider: { github: { api: gh.api, appId: 42, installationId: 7, privateKey: { secret: "GH_APP_KEY" }, repositories: ["app"], permissions: { contents: "read" } } },
-      commands: ["true"], approval: "auto", env: { GH_TOKEN: "token" },
-    },
-    "bench-oauth": {
-      provider: { oauth: { tokenEndpoint: as.token, revocationEndpoint: as.revocation, introspectionEndpoint: as.introspection, clientId: as.broker.id, clientSecret: { secret: "OAUTH_CLIENT_SECRET" }, subjectToken: { secret: "USER_TOKEN" }, scope: "repo:read" } },
-      commands: ["true"], approval: "auto", env: { API_TOKEN: "access_token" },
-    },
-  },
-}));
+  }),
+);
 
-const runAsync = (argv) => new Promise((res) => {
-  const t = process.hrtime.bigint();
-  const c = spawn(argv[0], argv.slice(1), { env, cwd: proj, stdio: ["ignore", "ignore", "pipe"] });
-  let err = "";
-  c.stderr.on("data", (b) => (err += b));
-  c.on("close", (code) => res({ ms: Number(process.hrtime.bigint() - t) / 1e6, code, err }));
-});
+const runAsync = (argv) =>
+  new Promise((res) => {
+    const t = process.hrtime.bigint();
+    const c = spawn(argv[0], argv.slice(1), {
+      env,
+      cwd: proj,
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    let err = "";
+    c.stderr.on("data", (b) => (err += b));
+    c.on("close", (code) => res({ ms: Number(process.hrtime.bigint() - t) / 1e6, code, err }));
+  });
 const rewrite = (cap) => {
-  const payload = JSON.stringify({ session_id: "bench", transcript_path: "/tmp/t", cwd: proj, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: `$cap:${cap} true` }, tool_use_id: `toolu_${Math.random()}` });
-  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], { env, cwd: proj, input: payload, encoding: "utf8" });
+  const payload = JSON.stringify({
+    session_id: "bench",
+    transcript_path: "/tmp/t",
+    cwd: proj,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command: `$cap:${cap} true` },
+    tool_use_id: `toolu_${Math.random()}`,
+  });
+  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
+    env,
+    cwd: proj,
+    input: payload,
+    encoding: "utf8",
+  });
   return JSON.parse(r.stdout).hookSpecificOutput.updatedInput.command;
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
-const CAPS = { "bench-db": "vault (API fake) → real PostgreSQL role", "bench-gh": "GitHub App installation token (contract fake)", "bench-oauth": "OAuth token exchange (oidc-provider)" };
+const CAPS = {
+  "bench-db": "vault (API fake) → real PostgreSQL role",
+  "bench-gh": "GitHub App installation token (contract fake)",
+  "bench-oauth": "OAuth token exchange (oidc-provider)",
+};
 const times = Object.fromEntries(Object.keys(CAPS).map((c) => [c, []]));
 const plain = [];
 try {
@@ -110,11 +197,20 @@ try {
     if (r >= 2) plain.push(b.ms);
   }
   const revokes = vault.requests.filter((q) => q.path === "sys/leases/revoke").length;
-  console.log(`\nlease overhead per call (${ROUNDS} interleaved rounds, Node ${process.versions.node}; ${revokes} leases minted and revoked)`);
-  console.log(`| provider | exec with capability p50 | plain exec p50 | mint + revoke + verify p50 |`);
+  console.log(
+    `\nlease overhead per call (${ROUNDS} interleaved rounds, Node ${process.versions.node}; ${revokes} leases minted and revoked)`,
+  );
+  console.log(
+    `| provider | exec with capability p50 | plain exec p50 | mint + revoke + verify p50 |`,
+  );
   console.log(`| --- | --- | --- | --- |`);
-  for (const [c, label] of Object.entries(CAPS)) console.log(`| ${label} | ${median(times[c]).toFixed(1)} ms | ${median(plain).toFixed(1)} ms | ${(median(times[c]) - median(plain)).toFixed(1)} ms |`);
-  console.log(`of which PostgreSQL work in the fake (a psql process for CREATE ROLE, one for terminate + DROP ROLE): ${(sqlMs / ROUNDS).toFixed(1)} ms per call on average.`);
+  for (const [c, label] of Object.entries(CAPS))
+    console.log(
+      `| ${label} | ${median(times[c]).toFixed(1)} ms | ${median(plain).toFixed(1)} ms | ${(median(times[c]) - median(plain)).toFixed(1)} ms |`,
+    );
+  console.log(
+    `of which PostgreSQL work in the fake (a psql process for CREATE ROLE, one for terminate + DROP ROLE): ${(sqlMs / ROUNDS).toFixed(1)} ms per call on average.`,
+  );
   console.log("AWS STS is not built yet: no figures.");
 } finally {
   await vault.close();

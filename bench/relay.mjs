@@ -14,24 +14,46 @@ const bin = join(root, "dist", "hookpack.cjs");
 const dir = mkdtempSync(join(tmpdir(), "hookpack-bench-relay-"));
 process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 
-const cert = spawnSync("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem")]);
-if (cert.status !== 0) throw new Error("bench/relay.mjs needs the openssl CLI to make a test certificate");
+const cert = spawnSync("openssl", [
+  "req",
+  "-x509",
+  "-newkey",
+  "ec",
+  "-pkeyopt",
+  "ec_paramgen_curve:prime256v1",
+  "-nodes",
+  "-days",
+  "1",
+  "-subj",
+  "/CN=127.0.0.1",
+  "-addext",
+  "subjectAltName=IP:127.0.0.1",
+  "-keyout",
+  join(dir, "key.pem"),
+  "-out",
+  join(dir, "cert.pem"),
+]);
+if (cert.status !== 0)
+  throw new Error("bench/relay.mjs needs the openssl CLI to make a test certificate");
 
 const STREAM_BYTES = 8 * 1024 * 1024;
-const server = https.createServer({ key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) }, (req, res) => {
-  req.resume();
-  req.on("end", () => {
-    if (req.url.startsWith("/v1/stream")) {
-      res.writeHead(200, { "content-type": "text/event-stream" });
-      const chunk = Buffer.alloc(64 * 1024, "data: x\n\n");
-      for (let sent = 0; sent < STREAM_BYTES; sent += chunk.length) res.write(chunk);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { "content-type": "application/json" });
-    res.end('{"id":"msg","content":[{"type":"text","text":"ok"}]}');
-  });
-});
+const server = https.createServer(
+  { key: readFileSync(join(dir, "key.pem")), cert: readFileSync(join(dir, "cert.pem")) },
+  (req, res) => {
+    req.resume();
+    req.on("end", () => {
+      if (req.url.startsWith("/v1/stream")) {
+        res.writeHead(200, { "content-type": "text/event-stream" });
+        const chunk = Buffer.alloc(64 * 1024, "data: x\n\n");
+        for (let sent = 0; sent < STREAM_BYTES; sent += chunk.length) res.write(chunk);
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end('{"id":"msg","content":[{"type":"text","text":"ok"}]}');
+    });
+  },
+);
 await new Promise((r) => server.listen(0, "127.0.0.1", r));
 const upstream = `https://127.0.0.1:${server.address().port}`;
 
@@ -39,8 +61,15 @@ const upstream = `https://127.0.0.1:${server.address().port}`;
 const body = JSON.stringify({
   model: "m",
   system: "You are a coding agent. ".repeat(1800),
-  tools: Array.from({ length: 24 }, (_, i) => ({ name: `tool_${i}`, description: "does a thing ".repeat(20), input_schema: { type: "object" } })),
-  messages: Array.from({ length: 20 }, (_, i) => ({ role: i % 2 ? "assistant" : "user", content: `turn ${i}: ${"some output line\n".repeat(40)}` })),
+  tools: Array.from({ length: 24 }, (_, i) => ({
+    name: `tool_${i}`,
+    description: "does a thing ".repeat(20),
+    input_schema: { type: "object" },
+  })),
+  messages: Array.from({ length: 20 }, (_, i) => ({
+    role: i % 2 ? "assistant" : "user",
+    content: `turn ${i}: ${"some output line\n".repeat(40)}`,
+  })),
 });
 writeFileSync(join(dir, "body.json"), body);
 const client = `
@@ -65,7 +94,22 @@ const env = { ...process.env, HOOKPACK_HOME: join(dir, "hp") };
 delete env.NODE_EXTRA_CA_CERTS;
 // Async: the upstream lives in this process and must keep answering while the client runs.
 const child = await new Promise((resolve) => {
-  const p = spawn(process.execPath, [bin, "run", "--relay", "--upstream", upstream, "--upstream-ca", join(dir, "cert.pem"), "--", process.execPath, join(dir, "client.mjs")], { env });
+  const p = spawn(
+    process.execPath,
+    [
+      bin,
+      "run",
+      "--relay",
+      "--upstream",
+      upstream,
+      "--upstream-ca",
+      join(dir, "cert.pem"),
+      "--",
+      process.execPath,
+      join(dir, "client.mjs"),
+    ],
+    { env },
+  );
   let stdout = "";
   let stderr = "";
   p.stdout.on("data", (c) => (stdout += c));
@@ -76,5 +120,9 @@ server.close();
 if (child.status !== 0) throw new Error(`relay bench failed:\n${child.stderr}`);
 const m = JSON.parse(child.stdout.trim().split("\n").pop());
 console.log(`relay (hookpack run --relay), ${m.bodyKB} KB agent-like request body, medians:`);
-console.log(`  per request: direct ${m.direct.toFixed(2)} ms, through the relay ${m.relay.toFixed(2)} ms: +${(m.relay - m.direct).toFixed(2)} ms (x${(m.relay / m.direct).toFixed(2)})`);
-console.log(`  streamed ${STREAM_BYTES / 1048576} MB response: direct ${m.streamDirect.toFixed(0)} MB/s, through the relay ${m.streamRelay.toFixed(0)} MB/s`);
+console.log(
+  `  per request: direct ${m.direct.toFixed(2)} ms, through the relay ${m.relay.toFixed(2)} ms: +${(m.relay - m.direct).toFixed(2)} ms (x${(m.relay / m.direct).toFixed(2)})`,
+);
+console.log(
+  `  streamed ${STREAM_BYTES / 1048576} MB response: direct ${m.streamDirect.toFixed(0)} MB/s, through the relay ${m.streamRelay.toFixed(0)} MB/s`,
+);

@@ -6,7 +6,16 @@
 // Fake tokens are assembled at run time; nothing token-shaped is committed.
 import { spawnSync } from "node:child_process";
 import { randomInt } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, relative } from "node:path";
 import { fakeGithubToken } from "./lib/fake-token.mjs";
@@ -17,7 +26,15 @@ const bin = join(root, "dist", "hookpack.cjs");
 const commits = Number(process.env.BENCH_COMMITS ?? 1000);
 const tarDir = process.env.BENCH_TAR_DIR ?? join(root, "node_modules", "typescript", "lib");
 const work = mkdtempSync(join(tmpdir(), "hookpack-bench-"));
-const env = { PATH: process.env.PATH, HOME: join(work, "home"), HOOKPACK_HOME: join(work, "hh"), GIT_CONFIG_GLOBAL: join(work, "gitconfig"), GIT_CONFIG_NOSYSTEM: "1", NO_COLOR: "1", npm_config_cache: join(work, "npm-cache") };
+const env = {
+  PATH: process.env.PATH,
+  HOME: join(work, "home"),
+  HOOKPACK_HOME: join(work, "hh"),
+  GIT_CONFIG_GLOBAL: join(work, "gitconfig"),
+  GIT_CONFIG_NOSYSTEM: "1",
+  NO_COLOR: "1",
+  npm_config_cache: join(work, "npm-cache"),
+};
 mkdirSync(env.HOME);
 writeFileSync(env.GIT_CONFIG_GLOBAL, "[user]\n\tname = Bench\n\temail = bench@example.invalid\n");
 const fakeToken = () => fakeGithubToken();
@@ -40,7 +57,11 @@ function walk(dir, out = []) {
 
 try {
   // 1. pre-push over a generated history of real source text.
-  const corpus = walk(tarDir).filter((f) => /\.(js|ts|json|md)$/.test(f)).map((f) => readFileSync(f, "utf8")).join("\n").split("\n");
+  const corpus = walk(tarDir)
+    .filter((f) => /\.(js|ts|json|md)$/.test(f))
+    .map((f) => readFileSync(f, "utf8"))
+    .join("\n")
+    .split("\n");
   const repo = join(work, "repo");
   run("git", ["init", "-q", "-b", "main", repo]);
   let stream = "";
@@ -61,9 +82,14 @@ try {
   const head = run("git", ["rev-parse", "main"], { cwd: repo }).stdout.trim();
   const input = `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`;
   run(process.execPath, [bin, "pre-push", "origin", "--format", "json"], { cwd: repo, input }); // warm caches
-  const pp = run(process.execPath, [bin, "pre-push", "origin", "--format", "json"], { cwd: repo, input });
+  const pp = run(process.execPath, [bin, "pre-push", "origin", "--format", "json"], {
+    cwd: repo,
+    input,
+  });
   const report = JSON.parse(pp.stdout);
-  console.log(`hookpack: bench pre-push: ${report.commits} commits, ${mb(report.bytes).toFixed(1)} MB of patch text, ${pp.seconds.toFixed(2)} s wall (process start included) = ${(mb(report.bytes) / pp.seconds).toFixed(1)} MB/s; ${report.findings.length} findings for ${planted} planted tokens.`);
+  console.log(
+    `hookpack: bench pre-push: ${report.commits} commits, ${mb(report.bytes).toFixed(1)} MB of patch text, ${pp.seconds.toFixed(2)} s wall (process start included) = ${(mb(report.bytes) / pp.seconds).toFixed(1)} MB/s; ${report.findings.length} findings for ${planted} planted tokens.`,
+  );
 
   // 2. check-pack over a tarball of the same kind of text, plus planted tokens.
   const pkg = join(work, "package");
@@ -86,23 +112,46 @@ try {
   const cp = run(process.execPath, [bin, "check-pack", tgz, "--format", "json"], { cwd: work });
   const cpReport = JSON.parse(cp.stdout);
   const secrets = cpReport.findings.filter((f) => f.kind === "secret").length;
-  console.log(`hookpack: bench check-pack: ${files} files, ${mb(bytes).toFixed(1)} MB (${mb(statSync(tgz).size).toFixed(1)} MB gzipped), ${cp.seconds.toFixed(2)} s wall = ${(mb(bytes) / cp.seconds).toFixed(1)} MB/s; ${secrets} secret findings.`);
+  console.log(
+    `hookpack: bench check-pack: ${files} files, ${mb(bytes).toFixed(1)} MB (${mb(statSync(tgz).size).toFixed(1)} MB gzipped), ${cp.seconds.toFixed(2)} s wall = ${(mb(bytes) / cp.seconds).toFixed(1)} MB/s; ${secrets} secret findings.`,
+  );
 
   // The repository's own secretlint CLI (a devDependency), with the same preset, over the same files.
   const slBin = join(root, "node_modules", ".bin", "secretlint");
-  writeFileSync(join(work, ".secretlintrc.json"), JSON.stringify({ rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] }));
-  const sl = existsSync(slBin) ? run(slBin, ["--format", "json", "--secretlintrc", join(work, ".secretlintrc.json"), "package/**/*"], { cwd: work, env: { ...process.env, NODE_PATH: join(root, "node_modules") } }) : { error: new Error("missing") };
-  if (sl.error || sl.status === null || /could not determine executable|not found|canceled|npm error|ERR!|Failed to load/.test(sl.stderr ?? "")) {
-    console.log("hookpack: bench secretlint CLI: not installed here (npx --no-install secretlint); install secretlint@13 as a devDependency to print the ratio.");
+  writeFileSync(
+    join(work, ".secretlintrc.json"),
+    JSON.stringify({ rules: [{ id: "@secretlint/secretlint-rule-preset-recommend" }] }),
+  );
+  const sl = existsSync(slBin)
+    ? run(
+        slBin,
+        ["--format", "json", "--secretlintrc", join(work, ".secretlintrc.json"), "package/**/*"],
+        { cwd: work, env: { ...process.env, NODE_PATH: join(root, "node_modules") } },
+      )
+    : { error: new Error("missing") };
+  if (
+    sl.error ||
+    sl.status === null ||
+    /could not determine executable|not found|canceled|npm error|ERR!|Failed to load/.test(
+      sl.stderr ?? "",
+    )
+  ) {
+    console.log(
+      "hookpack: bench secretlint CLI: not installed here (npx --no-install secretlint); install secretlint@13 as a devDependency to print the ratio.",
+    );
   } else {
-    console.log(`hookpack: bench secretlint CLI over the same ${files} unpacked files: ${sl.seconds.toFixed(2)} s = ${(mb(bytes) / sl.seconds).toFixed(1)} MB/s; check-pack is ${(sl.seconds / cp.seconds).toFixed(1)}x faster.`);
+    console.log(
+      `hookpack: bench secretlint CLI over the same ${files} unpacked files: ${sl.seconds.toFixed(2)} s = ${(mb(bytes) / sl.seconds).toFixed(1)} MB/s; check-pack is ${(sl.seconds / cp.seconds).toFixed(1)}x faster.`,
+    );
   }
   // 3. The detection engine alone, in process, over a clean corpus (this checkout's node_modules
   //    text files): hookpack's anchor automaton + windowed confirmation, one core.
   const { createRequire } = await import("node:module");
   const req = createRequire(import.meta.url);
   const engine = req(join(root, "dist", "detect-engine.cjs"));
-  const corpusFiles = walk(join(root, "node_modules")).filter((f) => /\.(js|cjs|mjs|ts|json|md|map)$/.test(f) && statSync(f).size < 4_000_000);
+  const corpusFiles = walk(join(root, "node_modules")).filter(
+    (f) => /\.(js|cjs|mjs|ts|json|md|map)$/.test(f) && statSync(f).size < 4_000_000,
+  );
   const texts = corpusFiles.map((f) => readFileSync(f, "utf8"));
   const total = texts.reduce((n, t) => n + Buffer.byteLength(t), 0);
   engine.warmUp();
@@ -111,7 +160,9 @@ try {
   let hits = 0;
   for (const t of texts) if (engine.findings(t).length > 0) hits++;
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  console.log(`hookpack: bench detection engine over the clean corpus (node_modules): ${texts.length} files, ${mb(total).toFixed(1)} MB in ${secs.toFixed(2)} s = ${(mb(total) / secs).toFixed(1)} MB/s on one core; ${hits} files with a finding (load average ${(await import("node:os")).loadavg()[0].toFixed(1)}).`);
+  console.log(
+    `hookpack: bench detection engine over the clean corpus (node_modules): ${texts.length} files, ${mb(total).toFixed(1)} MB in ${secs.toFixed(2)} s = ${(mb(total) / secs).toFixed(1)} MB/s on one core; ${hits} files with a finding (load average ${(await import("node:os")).loadavg()[0].toFixed(1)}).`,
+  );
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

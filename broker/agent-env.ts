@@ -29,22 +29,36 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv): boolean {
   return (env.PATH ?? "").split(delimiter).some((dir) => dir && existsSync(join(dir, cmd)));
 }
 
-export function planAgentEnv(env: NodeJS.ProcessEnv, agent: string, keep: readonly string[], detect: (text: string) => boolean): AgentEnvPlan {
-  const base = agent.split(/[\\/]/).pop()!.replace(/(\.exe|\.cmd|\.js|\.cjs)$/i, "");
+export function planAgentEnv(
+  env: NodeJS.ProcessEnv,
+  agent: string,
+  keep: readonly string[],
+  detect: (text: string) => boolean,
+): AgentEnvPlan {
+  const base = agent
+    .split(/[\\/]/)
+    .pop()!
+    .replace(/(\.exe|\.cmd|\.js|\.cjs)$/i, "");
   const own = new Set([...(OWN_CREDENTIALS[base] ?? []), ...keep]);
   const secrets = inheritedEnv(env, detect).secrets.map((s) => s.name);
   const removed = secrets.filter((n) => !own.has(n));
   const kept = secrets.filter((n) => own.has(n));
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (typeof v === "string" && !removed.includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (typeof v === "string" && !removed.includes(k)) out[k] = v;
   const notes: string[] = [];
   if (base === "claude" && out.CLAUDE_CODE_SUBPROCESS_ENV_SCRUB === undefined) {
     // Claude Code 2.1.330 strips its own and cloud credentials from the commands it runs when this
     // is set; on Linux it needs bubblewrap and refuses to start without it.
     if (process.platform !== "linux" || onPath("bwrap", env)) {
       out.CLAUDE_CODE_SUBPROCESS_ENV_SCRUB = "1";
-      notes.push("Claude Code's own subprocess scrubbing is on (CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1): the commands it runs do not get its credentials.");
-    } else notes.push("Claude Code's subprocess scrubbing (CLAUDE_CODE_SUBPROCESS_ENV_SCRUB) needs bubblewrap on Linux, which is not installed: the commands Claude runs can read its own credential.");
+      notes.push(
+        "Claude Code's own subprocess scrubbing is on (CLAUDE_CODE_SUBPROCESS_ENV_SCRUB=1): the commands it runs do not get its credentials.",
+      );
+    } else
+      notes.push(
+        "Claude Code's subprocess scrubbing (CLAUDE_CODE_SUBPROCESS_ENV_SCRUB) needs bubblewrap on Linux, which is not installed: the commands Claude runs can read its own credential.",
+      );
   }
   return { env: out, removed, kept, notes };
 }

@@ -6,7 +6,18 @@ import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
-import { auditDir, auditFiles, auditHeadPath, auditKeyPath, GENESIS, keyId, legacyAuditPath, readAuditKey, readHead, type AuditRecord } from "./audit.js";
+import {
+  auditDir,
+  auditFiles,
+  auditHeadPath,
+  auditKeyPath,
+  GENESIS,
+  keyId,
+  legacyAuditPath,
+  readAuditKey,
+  readHead,
+  type AuditRecord,
+} from "./audit.js";
 
 export type AuditProblemKind =
   | "edited"
@@ -62,7 +73,8 @@ export interface AuditLog {
 
 const MAC_TAIL = /,"mac":"([A-Za-z0-9+/=]+)"\}$/;
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
-const mac = (key: Buffer, text: string) => createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
+const mac = (key: Buffer, text: string) =>
+  createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
 
 function equalB64(a: string, b: string): boolean {
   const x = Buffer.from(a, "base64");
@@ -88,7 +100,8 @@ function otherActivity(home: string): string | undefined {
   if (existsSync(approvals)) return `the session approvals ${approvals}`;
   try {
     const leases = readdirSync(join(home, "leases")).filter((e) => e.endsWith(".json"));
-    if (leases.length > 0) return `${join(home, "leases")} (${leases.length} lease record${leases.length === 1 ? "" : "s"})`;
+    if (leases.length > 0)
+      return `${join(home, "leases")} (${leases.length} lease record${leases.length === 1 ? "" : "s"})`;
   } catch {
     // no leases directory
   }
@@ -107,7 +120,11 @@ export function readAuditLog(home: string): AuditLog {
   try {
     key = readAuditKey(home);
   } catch (error) {
-    problems.push({ kind: "key-unreadable", message: error instanceof HookpackError ? error.message.replace(/^hookpack: /, "") : String(error) });
+    problems.push({
+      kind: "key-unreadable",
+      message:
+        error instanceof HookpackError ? error.message.replace(/^hookpack: /, "") : String(error),
+    });
   }
   const kid = key ? keyId(key) : undefined;
 
@@ -120,7 +137,13 @@ export function readAuditLog(home: string): AuditLog {
       let entry: Record<string, unknown> | undefined;
       try {
         const parsed = JSON.parse(r) as unknown;
-        if (parsed && typeof parsed === "object" && !Array.isArray(parsed) && typeof (parsed as { seq?: unknown }).seq === "number") entry = parsed as Record<string, unknown>;
+        if (
+          parsed &&
+          typeof parsed === "object" &&
+          !Array.isArray(parsed) &&
+          typeof (parsed as { seq?: unknown }).seq === "number"
+        )
+          entry = parsed as Record<string, unknown>;
       } catch {
         entry = undefined;
       }
@@ -130,7 +153,10 @@ export function readAuditLog(home: string): AuditLog {
     });
   }
   if (!key && lines.length > 0 && !problems.length) {
-    problems.push({ kind: "key-missing", message: `the audit key ${auditKeyPath(home)} is missing, so no entry can be checked` });
+    problems.push({
+      kind: "key-missing",
+      message: `the audit key ${auditKeyPath(home)} is missing, so no entry can be checked`,
+    });
   }
 
   const head = readHead(home, key);
@@ -149,11 +175,17 @@ export function readAuditLog(home: string): AuditLog {
     const seq = typeof l.entry?.seq === "number" ? (l.entry.seq as number) : undefined;
     if (seq !== undefined) lastSeqSeen = seq;
     if (!key) {
-      if (l.entry) records.push({ ...(l.entry as unknown as AuditRecord), file: l.file, line: l.line });
+      if (l.entry)
+        records.push({ ...(l.entry as unknown as AuditRecord), file: l.file, line: l.line });
       continue;
     }
     if (!l.entry) {
-      problems.push({ kind: "malformed", seq: expectedSeq, ...where(l), message: `${at(l)} is not a complete entry (edited, or cut off by a crash)` });
+      problems.push({
+        kind: "malformed",
+        seq: expectedSeq,
+        ...where(l),
+        message: `${at(l)} is not a complete entry (edited, or cut off by a crash)`,
+      });
       expectedPrev = undefined;
       continue;
     }
@@ -161,8 +193,18 @@ export function readAuditLog(home: string): AuditLog {
       const foreign = typeof l.entry.kid === "string" && l.entry.kid !== kid;
       problems.push(
         foreign
-          ? { kind: "forged", seq, ...where(l), message: `entry #${seq} (${at(l)}) was not written with this log's key (forged or copied from another log)` }
-          : { kind: "edited", seq, ...where(l), message: `entry #${seq} (${at(l)}) was edited: its HMAC does not match its content` },
+          ? {
+              kind: "forged",
+              seq,
+              ...where(l),
+              message: `entry #${seq} (${at(l)}) was not written with this log's key (forged or copied from another log)`,
+            }
+          : {
+              kind: "edited",
+              seq,
+              ...where(l),
+              message: `entry #${seq} (${at(l)}) was edited: its HMAC does not match its content`,
+            },
       );
       if (seq !== undefined && seq === expectedSeq) expectedSeq = seq + 1;
       expectedPrev = undefined;
@@ -172,12 +214,20 @@ export function readAuditLog(home: string): AuditLog {
     const prev = l.entry.prev;
     if (expectedSeq !== undefined && s !== expectedSeq) {
       if (s > expectedSeq) {
-        const missing = Array.from({ length: Math.min(s - expectedSeq, 10_000) }, (_, k) => expectedSeq! + k);
+        const missing = Array.from(
+          { length: Math.min(s - expectedSeq, 10_000) },
+          (_, k) => expectedSeq! + k,
+        );
         const elsewhere = missing.find((m) => validSeqs.has(m));
         const firstInFile = l.line === 1 && i > 0;
         problems.push(
           elsewhere !== undefined
-            ? { kind: "reordered", seq: expectedSeq, ...where(l), message: `entries are out of order: #${s} (${at(l)}) comes where #${expectedSeq} belongs` }
+            ? {
+                kind: "reordered",
+                seq: expectedSeq,
+                ...where(l),
+                message: `entries are out of order: #${s} (${at(l)}) comes where #${expectedSeq} belongs`,
+              }
             : {
                 kind: "removed",
                 seq: expectedSeq,
@@ -186,10 +236,20 @@ export function readAuditLog(home: string): AuditLog {
               },
         );
       } else {
-        problems.push({ kind: "reordered", seq: s, ...where(l), message: `entries are out of order: #${s} (${at(l)}) comes after #${expectedSeq - 1}` });
+        problems.push({
+          kind: "reordered",
+          seq: s,
+          ...where(l),
+          message: `entries are out of order: #${s} (${at(l)}) comes after #${expectedSeq - 1}`,
+        });
       }
     } else if (expectedPrev !== undefined && prev !== expectedPrev) {
-      problems.push({ kind: "chain-broken", seq: s, ...where(l), message: `entry #${s} (${at(l)}) does not chain to the entry before it (replaced, or spliced in from another log)` });
+      problems.push({
+        kind: "chain-broken",
+        seq: s,
+        ...where(l),
+        message: `entry #${s} (${at(l)}) does not chain to the entry before it (replaced, or spliced in from another log)`,
+      });
     } else {
       verified += 1;
     }
@@ -199,10 +259,19 @@ export function readAuditLog(home: string): AuditLog {
         const before = problems[problems.length - 1];
         if (before?.kind === "malformed" && before.file === l.file && before.line === l.line - 1) {
           problems.pop();
-          notes.push({ code, seq: s, message: `${at({ ...l, line: l.line - 1 })} is a line cut off by a crash; the log noted it at #${s}` });
+          notes.push({
+            code,
+            seq: s,
+            message: `${at({ ...l, line: l.line - 1 })} is a line cut off by a crash; the log noted it at #${s}`,
+          });
         } else notes.push({ code, seq: s, message: String(l.entry.message) });
       } else {
-        problems.push({ kind: code === "ANCHOR_INVALID" ? "anchor-invalid" : "anchor-missing", seq: s, ...where(l), message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}` });
+        problems.push({
+          kind: code === "ANCHOR_INVALID" ? "anchor-invalid" : "anchor-missing",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
       }
     }
     records.push({ ...(l.entry as unknown as AuditRecord), file: l.file, line: l.line });
@@ -214,14 +283,25 @@ export function readAuditLog(home: string): AuditLog {
   // Deleting the log, its anchor and its key leaves "nothing recorded"; other state says otherwise.
   if (lines.length === 0 && head.state !== "ok") {
     const activity = otherActivity(home);
-    if (activity) problems.push({ kind: "log-missing", message: `there is no audit log (nor its head anchor), but ${activity} shows hookpack was used here: the log was removed` });
+    if (activity)
+      problems.push({
+        kind: "log-missing",
+        message: `there is no audit log (nor its head anchor), but ${activity} shows hookpack was used here: the log was removed`,
+      });
   }
 
   if (key) {
     if (head.state === "missing") {
-      if (lines.length > 0) problems.push({ kind: "anchor-missing", message: `the head anchor ${auditHeadPath(home)} is missing, so a cut-off tail cannot be ruled out` });
+      if (lines.length > 0)
+        problems.push({
+          kind: "anchor-missing",
+          message: `the head anchor ${auditHeadPath(home)} is missing, so a cut-off tail cannot be ruled out`,
+        });
     } else if (head.state === "invalid") {
-      problems.push({ kind: "anchor-invalid", message: `the head anchor ${auditHeadPath(home)} ${head.why}, so a cut-off tail cannot be ruled out` });
+      problems.push({
+        kind: "anchor-invalid",
+        message: `the head anchor ${auditHeadPath(home)} ${head.why}, so a cut-off tail cannot be ruled out`,
+      });
     } else {
       const h = head.head;
       const end = lastSeqSeen ?? (base ? base.seq - 1 : 0);
@@ -229,16 +309,30 @@ export function readAuditLog(home: string): AuditLog {
         problems.push({
           kind: "truncated",
           seq: end + 1,
-          message: lines.length === 0 ? `the log is gone: the head anchor records ${h.seq} entries, but ${dir} holds none` : `the log was cut off: it ends at #${end}, but the head anchor records #${h.seq} (entries ${range(end + 1, h.seq)} are missing)`,
+          message:
+            lines.length === 0
+              ? `the log is gone: the head anchor records ${h.seq} entries, but ${dir} holds none`
+              : `the log was cut off: it ends at #${end}, but the head anchor records #${h.seq} (entries ${range(end + 1, h.seq)} are missing)`,
         });
       } else if (last && last.seq === h.seq && last.hash !== h.hash) {
-        problems.push({ kind: "chain-broken", seq: h.seq, message: `the last entry #${h.seq} is not the one the head anchor recorded (the tail was replaced)` });
+        problems.push({
+          kind: "chain-broken",
+          seq: h.seq,
+          message: `the last entry #${h.seq} is not the one the head anchor recorded (the tail was replaced)`,
+        });
       } else if (end > h.seq) {
-        notes.push({ code: "ANCHOR_BEHIND", message: `the head anchor is ${end - h.seq} entr${end - h.seq === 1 ? "y" : "ies"} behind the log (an append was interrupted before it updated the anchor)` });
+        notes.push({
+          code: "ANCHOR_BEHIND",
+          message: `the head anchor is ${end - h.seq} entr${end - h.seq === 1 ? "y" : "ies"} behind the log (an append was interrupted before it updated the anchor)`,
+        });
       }
     }
   }
-  if (existsSync(legacyAuditPath(home))) notes.push({ code: "LEGACY_LOG", message: `${legacyAuditPath(home)} is an unchained log from an older hookpack; it is not verified (keep or delete it)` });
+  if (existsSync(legacyAuditPath(home)))
+    notes.push({
+      code: "LEGACY_LOG",
+      message: `${legacyAuditPath(home)} is an unchained log from an older hookpack; it is not verified (keep or delete it)`,
+    });
 
   const verification: AuditVerification = {
     ok: problems.length === 0,
@@ -262,7 +356,9 @@ export function readAuditLog(home: string): AuditLog {
 export function entrySecrets(r: AuditRecord): string[] {
   const e = r as unknown as Record<string, unknown>;
   const out = new Set<string>();
-  for (const k of ["secrets", "redactedNames"]) if (Array.isArray(e[k])) for (const n of e[k] as unknown[]) if (typeof n === "string") out.add(n);
+  for (const k of ["secrets", "redactedNames"])
+    if (Array.isArray(e[k]))
+      for (const n of e[k] as unknown[]) if (typeof n === "string") out.add(n);
   if (typeof e.secret === "string") out.add(e.secret);
   return [...out];
 }
@@ -271,12 +367,17 @@ export function entrySecrets(r: AuditRecord): string[] {
 export function parseSince(text: string, now = new Date()): Date {
   const m = /^(\d+)\s*(s|m|h|d|w)$/.exec(text.trim());
   if (m) {
-    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[m[2] as "s" | "m" | "h" | "d" | "w"];
+    const unit = { s: 1e3, m: 60e3, h: 3600e3, d: 86400e3, w: 7 * 86400e3 }[
+      m[2] as "s" | "m" | "h" | "d" | "w"
+    ];
     return new Date(now.getTime() - Number(m[1]) * unit);
   }
   const t = Date.parse(text);
   if (!/^\d{4}-\d{2}-\d{2}/.test(text.trim()) || Number.isNaN(t)) {
-    throw new HookpackError("USAGE", `hookpack: --since "${text}" is not a date (2026-11-22, 2026-11-22T10:00Z) or a duration (30m, 12h, 7d, 2w).`);
+    throw new HookpackError(
+      "USAGE",
+      `hookpack: --since "${text}" is not a date (2026-11-22, 2026-11-22T10:00Z) or a duration (30m, 12h, 7d, 2w).`,
+    );
   }
   return new Date(t);
 }

@@ -16,7 +16,20 @@
 //
 // One entry on disk (one line; `mac` is always the last member, so verification MACs raw bytes):
 //   {"v":1,"seq":42,"ts":"2026-11-22T10:31:02.118Z","kind":"exec",…,"kid":"3f9a…","prev":"<sha256 hex of line 41>","mac":"<base64>"}
-import { closeSync, existsSync, fstatSync, fsyncSync, openSync, readdirSync, readFileSync, readSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import { PREFILTER } from "../rules/secretlint.js";
@@ -185,7 +198,13 @@ export interface LeaseEndedEntry extends AuditContext {
   capability: string;
   provider: string;
   grant: string;
-  outcome: "revoked_at_exit" | "expired_without_reuse" | "revoked_after_crash" | "revoked_by_drill" | "released_not_revocable" | "revoke_failed";
+  outcome:
+    | "revoked_at_exit"
+    | "expired_without_reuse"
+    | "revoked_after_crash"
+    | "revoked_by_drill"
+    | "released_not_revocable"
+    | "revoke_failed";
   /** What the source said after the revoke ("revoked": the credential is gone). */
   verified?: "revoked" | "active" | "unknown";
   error?: string;
@@ -289,7 +308,10 @@ function envInt(value: string | undefined, fallback: number, min: number): numbe
 }
 
 export function auditOptionsFromEnv(env: NodeJS.ProcessEnv): AuditOptions {
-  return { maxBytes: envInt(env.HOOKPACK_AUDIT_MAX_BYTES, DEFAULT_MAX_BYTES, 1024), keep: envInt(env.HOOKPACK_AUDIT_KEEP, DEFAULT_KEEP, 0) };
+  return {
+    maxBytes: envInt(env.HOOKPACK_AUDIT_MAX_BYTES, DEFAULT_MAX_BYTES, 1024),
+    keep: envInt(env.HOOKPACK_AUDIT_KEEP, DEFAULT_KEEP, 0),
+  };
 }
 
 // ── the key ──
@@ -297,7 +319,11 @@ export function auditOptionsFromEnv(env: NodeJS.ProcessEnv): AuditOptions {
 function decodeKey(path: string, text: string): Buffer {
   const key = Buffer.from(text.trim(), "base64");
   if (key.length !== 32) {
-    throw new HookpackError("AUDIT_KEY_INVALID", `hookpack: the audit key ${path} is not a 32-byte base64 key.`, "restore it from a backup; without it the audit log cannot be verified.");
+    throw new HookpackError(
+      "AUDIT_KEY_INVALID",
+      `hookpack: the audit key ${path} is not a 32-byte base64 key.`,
+      "restore it from a backup; without it the audit log cannot be verified.",
+    );
   }
   return key;
 }
@@ -309,7 +335,11 @@ export function readAuditKey(home: string): Buffer | undefined {
   try {
     const mode = statSync(path).mode & 0o777;
     if (process.platform !== "win32" && (mode & 0o077) !== 0) {
-      throw new HookpackError("AUDIT_KEY_PERMISSIONS", `hookpack: the audit key ${path} is readable by other users (mode ${mode.toString(8)}).`, `run \`chmod 600 ${path}\`.`);
+      throw new HookpackError(
+        "AUDIT_KEY_PERMISSIONS",
+        `hookpack: the audit key ${path} is readable by other users (mode ${mode.toString(8)}).`,
+        `run \`chmod 600 ${path}\`.`,
+      );
     }
     text = readFileSync(path, "utf8");
   } catch (error) {
@@ -341,10 +371,15 @@ function createAuditKey(home: string): Buffer {
 
 /** A short, value-free id of a key: lets a verifier tell "written with another key" from "edited". */
 export function keyId(key: Buffer): string {
-  return crypto().createHmac("sha256", key).update("hookpack audit key id v1").digest("hex").slice(0, 16);
+  return crypto()
+    .createHmac("sha256", key)
+    .update("hookpack audit key id v1")
+    .digest("hex")
+    .slice(0, 16);
 }
 
-const mac = (key: Buffer, text: string) => crypto().createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
+const mac = (key: Buffer, text: string) =>
+  crypto().createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
 const sha256 = (text: string) => crypto().createHash("sha256").update(text).digest("hex");
 
 function equalB64(a: string, b: string): boolean {
@@ -365,7 +400,8 @@ export interface AuditHead {
   mac: string;
 }
 
-type HeadRead = { state: "missing" } | { state: "invalid"; why: string } | { state: "ok"; head: AuditHead };
+type HeadRead =
+  { state: "missing" } | { state: "invalid"; why: string } | { state: "ok"; head: AuditHead };
 
 function headBody(h: Omit<AuditHead, "mac">): string {
   return JSON.stringify({ v: h.v, seq: h.seq, hash: h.hash, kid: h.kid, base: h.base ?? null });
@@ -385,8 +421,13 @@ export function readHead(home: string, key: Buffer | undefined): HeadRead {
   } catch {
     return { state: "invalid", why: "is not valid JSON" };
   }
-  if (!h || typeof h.seq !== "number" || typeof h.hash !== "string" || typeof h.mac !== "string") return { state: "invalid", why: "is missing fields" };
-  if (key && !equalB64(mac(key, headBody(h)), h.mac)) return { state: "invalid", why: h.kid !== keyId(key) ? "was written with another key" : "fails its HMAC (edited)" };
+  if (!h || typeof h.seq !== "number" || typeof h.hash !== "string" || typeof h.mac !== "string")
+    return { state: "invalid", why: "is missing fields" };
+  if (key && !equalB64(mac(key, headBody(h)), h.mac))
+    return {
+      state: "invalid",
+      why: h.kid !== keyId(key) ? "was written with another key" : "fails its HMAC (edited)",
+    };
   return { state: "ok", head: h };
 }
 
@@ -394,7 +435,12 @@ function writeHead(home: string, key: Buffer, h: Omit<AuditHead, "mac" | "v" | "
   const body = { v: FORMAT_VERSION, kid: keyId(key), ...h };
   // Replaced atomically but not fsynced: the log line before it was, and an anchor that lags
   // after a crash is reported as such (ANCHOR_BEHIND), never as tampering.
-  writeFileAtomic(auditHeadPath(home), `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`, 0o600, { durable: false });
+  writeFileAtomic(
+    auditHeadPath(home),
+    `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`,
+    0o600,
+    { durable: false },
+  );
 }
 
 // ── files ──
@@ -423,7 +469,8 @@ function lastLine(path: string): { line: string | undefined; torn: boolean; size
   try {
     fd = openSync(path, "r");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { line: undefined, torn: false, size: 0 };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { line: undefined, torn: false, size: 0 };
     throw error;
   }
   try {
@@ -443,7 +490,6 @@ function lastLine(path: string): { line: string | undefined; torn: boolean; size
     closeSync(fd);
   }
 }
-
 
 function parseChainFields(line: string): { seq: number; hash: string } | undefined {
   try {
@@ -484,17 +530,28 @@ export interface AppendResult {
  * whole, once, in order, with a correct chain. Creates the key on first use. Throws on failure;
  * callers on a hot path use `tryRecordAudit`.
  */
-export function recordAudit(home: string, event: AuditEvent, options: AuditOptions = {}): AppendResult {
+export function recordAudit(
+  home: string,
+  event: AuditEvent,
+  options: AuditOptions = {},
+): AppendResult {
   const dir = auditDir(home);
   ensurePrivateDir(dir);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const keep = options.keep ?? DEFAULT_KEEP;
   let release: () => void;
   try {
-    release = acquireLock(join(dir, LOCK_FILE), { timeoutMs: options.lockTimeoutMs ?? 30_000, staleMs: 30_000 });
+    release = acquireLock(join(dir, LOCK_FILE), {
+      timeoutMs: options.lockTimeoutMs ?? 30_000,
+      staleMs: 30_000,
+    });
   } catch (error) {
     if (error instanceof HookpackError && error.code === "STORE_LOCKED") {
-      throw new HookpackError("AUDIT_LOCKED", `hookpack: the audit log is locked by another hookpack process (${join(dir, LOCK_FILE)}).`, `if no hookpack is running, delete ${join(dir, LOCK_FILE)}.`);
+      throw new HookpackError(
+        "AUDIT_LOCKED",
+        `hookpack: the audit log is locked by another hookpack process (${join(dir, LOCK_FILE)}).`,
+        `if no hookpack is running, delete ${join(dir, LOCK_FILE)}.`,
+      );
     }
     throw error;
   }
@@ -536,12 +593,25 @@ export function recordAudit(home: string, event: AuditEvent, options: AuditOptio
       if (hasLog) {
         notices.push(
           head.state === "missing"
-            ? { kind: "audit-notice", code: "ANCHOR_MISSING", message: `the head anchor ${AUDIT_HEAD_FILE} was missing at this append; a cut-off tail before this entry cannot be ruled out` }
-            : { kind: "audit-notice", code: "ANCHOR_INVALID", message: `the head anchor ${AUDIT_HEAD_FILE} ${head.why} at this append; a cut-off tail before this entry cannot be ruled out` },
+            ? {
+                kind: "audit-notice",
+                code: "ANCHOR_MISSING",
+                message: `the head anchor ${AUDIT_HEAD_FILE} was missing at this append; a cut-off tail before this entry cannot be ruled out`,
+              }
+            : {
+                kind: "audit-notice",
+                code: "ANCHOR_INVALID",
+                message: `the head anchor ${AUDIT_HEAD_FILE} ${head.why} at this append; a cut-off tail before this entry cannot be ruled out`,
+              },
         );
       }
     }
-    if (tail.torn) notices.push({ kind: "audit-notice", code: "TORN_LINE", message: "the previous line was cut off mid-write (a crash); it was closed with a newline" });
+    if (tail.torn)
+      notices.push({
+        kind: "audit-notice",
+        code: "TORN_LINE",
+        message: "the previous line was cut off mid-write (a crash); it was closed with a newline",
+      });
 
     let current = tail.size;
     let prefix = tail.torn ? "\n" : "";
@@ -551,8 +621,17 @@ export function recordAudit(home: string, event: AuditEvent, options: AuditOptio
     for (const ev of [...notices, event]) {
       seq += 1;
       const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(sanitize(ev) as Record<string, unknown>)) if (!RESERVED.has(k)) fields[k] = v;
-      const body = JSON.stringify({ v: FORMAT_VERSION, seq, ts: now, kind: ev.kind, ...fields, kid, prev });
+      for (const [k, v] of Object.entries(sanitize(ev) as Record<string, unknown>))
+        if (!RESERVED.has(k)) fields[k] = v;
+      const body = JSON.stringify({
+        v: FORMAT_VERSION,
+        seq,
+        ts: now,
+        kind: ev.kind,
+        ...fields,
+        kid,
+        prev,
+      });
       const line = `${body.slice(0, -1)},"mac":"${mac(key, body)}"}`;
       prev = sha256(line);
       lines += `${line}\n`;
@@ -560,7 +639,9 @@ export function recordAudit(home: string, event: AuditEvent, options: AuditOptio
     // Rotation: the new file's first entry chains to the old file's last.
     if (current > 0 && current + lines.length > maxBytes) {
       const rotated = files.filter((f) => ROTATED_RE.test(f.slice(dir.length + 1)));
-      const last = rotated.length ? Number(ROTATED_RE.exec(rotated[rotated.length - 1]!.slice(dir.length + 1))![1]) : 0;
+      const last = rotated.length
+        ? Number(ROTATED_RE.exec(rotated[rotated.length - 1]!.slice(dir.length + 1))![1])
+        : 0;
       renameSync(path, join(dir, `audit.${String(last + 1).padStart(6, "0")}.jsonl`));
       current = 0;
       prefix = "";
@@ -585,7 +666,9 @@ export function recordAudit(home: string, event: AuditEvent, options: AuditOptio
 /** Deletes rotated files beyond `keep`; returns the new chain base when something was deleted. */
 function prune(home: string, keep: number): AuditHead["base"] | undefined {
   if (keep <= 0) return undefined;
-  const rotated = auditFiles(home).filter((f) => ROTATED_RE.test(f.slice(auditDir(home).length + 1)));
+  const rotated = auditFiles(home).filter((f) =>
+    ROTATED_RE.test(f.slice(auditDir(home).length + 1)),
+  );
   if (rotated.length <= keep) return undefined;
   const drop = rotated.slice(0, rotated.length - keep);
   for (const f of drop) unlinkSync(f);
@@ -600,12 +683,21 @@ function prune(home: string, keep: number): AuditHead["base"] | undefined {
 }
 
 /** recordAudit that never throws: for hooks and commands whose answer must not depend on the log. */
-export function tryRecordAudit(home: string, event: AuditEvent, onError?: (message: string) => void, options?: AuditOptions): boolean {
+export function tryRecordAudit(
+  home: string,
+  event: AuditEvent,
+  onError?: (message: string) => void,
+  options?: AuditOptions,
+): boolean {
   try {
     recordAudit(home, event, options);
     return true;
   } catch (error) {
-    onError?.(error instanceof HookpackError ? `${error.message}${error.hint ? ` ${error.hint}` : ""}` : `hookpack: could not write the audit log in ${auditDir(home)}: ${(error as Error).message}.`);
+    onError?.(
+      error instanceof HookpackError
+        ? `${error.message}${error.hint ? ` ${error.hint}` : ""}`
+        : `hookpack: could not write the audit log in ${auditDir(home)}: ${(error as Error).message}.`,
+    );
     return false;
   }
 }
@@ -615,7 +707,11 @@ export function appendAudit(home: string, entry: AuditEntry): void {
   recordAudit(home, entry);
 }
 
-export function commandSummary(argv: readonly string[], mask: (s: string) => string, max = 300): string {
+export function commandSummary(
+  argv: readonly string[],
+  mask: (s: string) => string,
+  max = 300,
+): string {
   const s = mask(argv.map(quoteWord).join(" "));
   return s.length > max ? `${s.slice(0, max - 1)}…` : s;
 }

@@ -11,7 +11,16 @@
 // model for what a same-user process can and cannot do with the socket).
 import { spawn } from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import { closeSync, existsSync, lstatSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  statSync,
+  unlinkSync,
+} from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
@@ -26,7 +35,8 @@ import type { Grant } from "./grants.js";
 const PLACEHOLDER_RE = /HPK[a-z2-7]{16,}_\d+_/;
 
 declare const HOOKPACK_VERSION: string | undefined;
-export const BROKER_VERSION: string = typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
+export const BROKER_VERSION: string =
+  typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
 export const PROTOCOL = 1;
 export const BROKER_DIR = "broker";
 export const DAEMON_BUNDLE = "broker-daemon.cjs";
@@ -46,7 +56,11 @@ export function ensureSocketDir(socket: string): void {
   const st = lstatSync(dir);
   const uid = typeof process.getuid === "function" ? process.getuid() : st.uid;
   if (!st.isDirectory() || st.uid !== uid || (st.mode & 0o077) !== 0) {
-    throw new HookpackError("BROKER_UNAVAILABLE", `hookpack: the broker's socket directory ${dir} is not a private directory of this user.`, `remove it (or fix it to mode 0700, owned by you) and retry.`);
+    throw new HookpackError(
+      "BROKER_UNAVAILABLE",
+      `hookpack: the broker's socket directory ${dir} is not a private directory of this user.`,
+      `remove it (or fix it to mode 0700, owned by you) and retry.`,
+    );
   }
 }
 
@@ -95,7 +109,8 @@ export function readBrokerKey(home: string, create: boolean): Buffer | undefined
   return undefined;
 }
 
-export const mac = (key: Buffer, nonce: string, body: string): string => createHmac("sha256", key).update(`${nonce}\n${body}`).digest("hex");
+export const mac = (key: Buffer, nonce: string, body: string): string =>
+  createHmac("sha256", key).update(`${nonce}\n${body}`).digest("hex");
 export function macOk(key: Buffer, nonce: string, body: string, got: unknown): boolean {
   if (typeof got !== "string" || got.length !== 64) return false;
   return timingSafeEqual(Buffer.from(mac(key, nonce, body), "hex"), Buffer.from(got, "hex"));
@@ -196,7 +211,9 @@ function openSocket(path: string, timeoutMs = 2000): Promise<Socket> {
 }
 
 /** Connects and reads the hello; undefined when nobody listens (absent or stale socket). */
-export async function tryConnect(home: string): Promise<{ conn: BrokerConnection; hello: Hello } | undefined> {
+export async function tryConnect(
+  home: string,
+): Promise<{ conn: BrokerConnection; hello: Hello } | undefined> {
   let socket: Socket;
   try {
     socket = await openSocket(brokerSocketPath(home));
@@ -226,7 +243,12 @@ export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) continue;
-    if (/^(NODE_|LD_|DYLD_|UV_|BASH_ENV$|ENV$|HTTPS?_PROXY$|https?_proxy$|ALL_PROXY$|all_proxy$)/.test(k)) continue;
+    if (
+      /^(NODE_|LD_|DYLD_|UV_|BASH_ENV$|ENV$|HTTPS?_PROXY$|https?_proxy$|ALL_PROXY$|all_proxy$)/.test(
+        k,
+      )
+    )
+      continue;
     out[k] = v;
   }
   return out;
@@ -238,7 +260,12 @@ function spawnDaemon(home: string, env: NodeJS.ProcessEnv): void {
   ensurePrivateDir(brokerDir(home));
   const log = openSync(brokerLogPath(home), "a", 0o600);
   try {
-    const child = spawn(process.execPath, [script, home], { detached: true, stdio: ["ignore", log, log], env: daemonEnv(env), cwd: brokerDir(home) });
+    const child = spawn(process.execPath, [script, home], {
+      detached: true,
+      stdio: ["ignore", log, log],
+      env: daemonEnv(env),
+      cwd: brokerDir(home),
+    });
     child.on("error", () => {});
     child.unref();
   } finally {
@@ -274,10 +301,15 @@ export interface EnsureOptions {
  * A connection to this HOOKPACK_HOME's broker, starting it when none answers: under a lock, so
  * that concurrent starters start one; a socket left by a dead broker is replaced by the new one.
  */
-export async function ensureBroker(home: string, env: NodeJS.ProcessEnv, options: EnsureOptions = {}): Promise<{ conn: BrokerConnection; hello: Hello }> {
+export async function ensureBroker(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  options: EnsureOptions = {},
+): Promise<{ conn: BrokerConnection; hello: Hello }> {
   const mine = buildIdOf(daemonScript());
   const first = await tryConnect(home);
-  if (first && (first.hello.build === mine || !options.restartOnMismatch)) return checkProtocol(home, first);
+  if (first && (first.hello.build === mine || !options.restartOnMismatch))
+    return checkProtocol(home, first);
   if (first) {
     // Another build: ask it to stop, then start ours.
     const key = readBrokerKey(home, false);
@@ -298,7 +330,10 @@ export async function ensureBroker(home: string, env: NodeJS.ProcessEnv, options
     readBrokerKey(home, true);
   } catch (error) {
     if (error instanceof HookpackError) throw error;
-    throw unavailable(home, `cannot prepare ${brokerDir(home)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+    throw unavailable(
+      home,
+      `cannot prepare ${brokerDir(home)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
   }
   let release: () => void;
   try {
@@ -308,7 +343,8 @@ export async function ensureBroker(home: string, env: NodeJS.ProcessEnv, options
   }
   try {
     const again = await tryConnect(home);
-    if (again && (again.hello.build === mine || !options.restartOnMismatch)) return checkProtocol(home, again);
+    if (again && (again.hello.build === mine || !options.restartOnMismatch))
+      return checkProtocol(home, again);
     again?.conn.close();
     spawnDaemon(home, env);
     const until = Date.now() + START_TIMEOUT_MS;
@@ -324,10 +360,16 @@ export async function ensureBroker(home: string, env: NodeJS.ProcessEnv, options
   }
 }
 
-function checkProtocol(home: string, c: { conn: BrokerConnection; hello: Hello }): { conn: BrokerConnection; hello: Hello } {
+function checkProtocol(
+  home: string,
+  c: { conn: BrokerConnection; hello: Hello },
+): { conn: BrokerConnection; hello: Hello } {
   if (c.hello.protocol !== PROTOCOL) {
     c.conn.close();
-    throw unavailable(home, `it speaks protocol ${c.hello.protocol}, this hookpack speaks ${PROTOCOL}; run \`hookpack broker stop\``);
+    throw unavailable(
+      home,
+      `it speaks protocol ${c.hello.protocol}, this hookpack speaks ${PROTOCOL}; run \`hookpack broker stop\``,
+    );
   }
   return c;
 }
@@ -341,14 +383,22 @@ export interface BrokerReply {
 }
 
 /** Sends one request; with `key`, signs it and checks the broker's signature on the answer. */
-export async function request(c: { conn: BrokerConnection; hello: Hello }, key: Buffer | undefined, body: Record<string, unknown>, keepOpen = false): Promise<BrokerReply> {
+export async function request(
+  c: { conn: BrokerConnection; hello: Hello },
+  key: Buffer | undefined,
+  body: Record<string, unknown>,
+  keepOpen = false,
+): Promise<BrokerReply> {
   const nonce = randomBytes(16).toString("hex");
   const text = JSON.stringify({ ...body, nonce });
   c.conn.send(key ? { body: text, mac: mac(key, c.hello.nonce, text) } : { body: text });
   try {
     const raw = (await c.conn.next()) as { body?: string; mac?: string } | undefined;
     if (!raw || typeof raw.body !== "string") throw new Error("a malformed answer");
-    if (key && !macOk(key, nonce, raw.body, raw.mac)) throw new Error("an answer not signed with the broker key (another process answers on the broker's socket)");
+    if (key && !macOk(key, nonce, raw.body, raw.mac))
+      throw new Error(
+        "an answer not signed with the broker key (another process answers on the broker's socket)",
+      );
     return JSON.parse(raw.body) as BrokerReply;
   } finally {
     if (!keepOpen) c.conn.close();
@@ -356,10 +406,18 @@ export async function request(c: { conn: BrokerConnection; hello: Hello }, key: 
 }
 
 function fail(reply: BrokerReply): never {
-  throw new HookpackError(reply.code ?? "BROKER_ERROR", reply.message ?? "hookpack: the broker refused the request.", reply.hint);
+  throw new HookpackError(
+    reply.code ?? "BROKER_ERROR",
+    reply.message ?? "hookpack: the broker refused the request.",
+    reply.hint,
+  );
 }
 
-async function authed(home: string, env: NodeJS.ProcessEnv, body: Record<string, unknown>): Promise<BrokerReply> {
+async function authed(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  body: Record<string, unknown>,
+): Promise<BrokerReply> {
   let c;
   try {
     c = await ensureBroker(home, env, { restartOnMismatch: true });
@@ -380,14 +438,25 @@ async function authed(home: string, env: NodeJS.ProcessEnv, body: Record<string,
 }
 
 /** The hook's grant: minted in the broker's memory. */
-export async function mintGrantVia(home: string, env: NodeJS.ProcessEnv, req: GrantRequest): Promise<{ id: string; expiresAt: string }> {
-  const reply = await authed(home, env, { op: "mint", req: { ...req, ttlMs: Number.isFinite(req.ttlMs) ? req.ttlMs : 24 * 3600 * 1000 } });
+export async function mintGrantVia(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  req: GrantRequest,
+): Promise<{ id: string; expiresAt: string }> {
+  const reply = await authed(home, env, {
+    op: "mint",
+    req: { ...req, ttlMs: Number.isFinite(req.ttlMs) ? req.ttlMs : 24 * 3600 * 1000 },
+  });
   if (!reply.ok) fail(reply);
   return { id: reply.id as string, expiresAt: reply.expiresAt as string };
 }
 
 /** Is this offered call's grant still pending? False when no broker runs (then it holds no grants). */
-export async function isOfferedVia(home: string, env: NodeJS.ProcessEnv, call: OfferedCall): Promise<boolean> {
+export async function isOfferedVia(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  call: OfferedCall,
+): Promise<boolean> {
   const c = await tryConnect(home);
   if (!c) return false;
   const key = readBrokerKey(home, false);
@@ -438,10 +507,22 @@ export interface Redeemed {
 export async function redeemVia(
   home: string,
   env: NodeJS.ProcessEnv,
-  req: { id: string; argv: readonly string[]; names: readonly string[]; envVars?: Record<string, string>; cwd: string; key?: string; stdin?: boolean },
+  req: {
+    id: string;
+    argv: readonly string[];
+    names: readonly string[];
+    envVars?: Record<string, string>;
+    cwd: string;
+    key?: string;
+    stdin?: boolean;
+  },
 ): Promise<Redeemed> {
   if (!/^g_[a-z2-7]{26}$/.test(req.id)) {
-    throw new HookpackError("GRANT_INVALID", `hookpack: "${req.id.slice(0, 40)}" is not a grant id. The command was not started.`, "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.");
+    throw new HookpackError(
+      "GRANT_INVALID",
+      `hookpack: "${req.id.slice(0, 40)}" is not a grant id. The command was not started.`,
+      "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.",
+    );
   }
   const c = await tryConnect(home);
   if (!c) {
@@ -454,7 +535,22 @@ export async function redeemVia(
   checkProtocol(home, c);
   let reply: BrokerReply;
   try {
-    reply = await request(c, undefined, { op: "redeem", id: req.id, argv: req.argv, names: req.names, envVars: req.envVars ?? Object.fromEntries(req.names.map((n) => [n, `HOOKPACK_SECRET_${n}`])), cwd: req.cwd, env: pickEnv(env), ...bindingOf(env, req) }, true);
+    reply = await request(
+      c,
+      undefined,
+      {
+        op: "redeem",
+        id: req.id,
+        argv: req.argv,
+        names: req.names,
+        envVars:
+          req.envVars ?? Object.fromEntries(req.names.map((n) => [n, `HOOKPACK_SECRET_${n}`])),
+        cwd: req.cwd,
+        env: pickEnv(env),
+        ...bindingOf(env, req),
+      },
+      true,
+    );
   } catch (error) {
     c.conn.close();
     throw unavailable(home, (error as Error).message);
@@ -466,7 +562,12 @@ export async function redeemVia(
   const phantoms = (reply.phantoms ?? {}) as Record<string, Phantom>;
   if (Object.keys(phantoms).length === 0) c.conn.close();
   else c.conn.socket.unref();
-  return { grant: reply.grant as Grant, phantoms, proxyEnv: (reply.proxyEnv ?? {}) as Record<string, string>, release: () => c.conn.close() };
+  return {
+    grant: reply.grant as Grant,
+    phantoms,
+    proxyEnv: (reply.proxyEnv ?? {}) as Record<string, string>,
+    release: () => c.conn.close(),
+  };
 }
 
 /**
@@ -474,10 +575,14 @@ export async function redeemVia(
  * the variables of our environment that hold one (placeholders only, never a value): the broker
  * checks them against what the hook bound.
  */
-function bindingOf(env: NodeJS.ProcessEnv, req: { key?: string; stdin?: boolean }): Record<string, unknown> {
+function bindingOf(
+  env: NodeJS.ProcessEnv,
+  req: { key?: string; stdin?: boolean },
+): Record<string, unknown> {
   if (req.key === undefined) return {};
   const placeholderEnv: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined && PLACEHOLDER_RE.test(v)) placeholderEnv[k] = v;
+  for (const [k, v] of Object.entries(env))
+    if (v !== undefined && PLACEHOLDER_RE.test(v)) placeholderEnv[k] = v;
   return { key: req.key, stdin: req.stdin === true, placeholderEnv };
 }
 
@@ -508,7 +613,15 @@ export async function brokerStatus(home: string): Promise<BrokerStatus> {
   const c = await tryConnect(home);
   if (!c) return { running: false, socket };
   const reply = await request(c, undefined, { op: "status" }).catch(() => undefined);
-  return { running: true, socket, pid: c.hello.pid, version: c.hello.version, build: c.hello.build, sameBuild: c.hello.build === buildIdOf(daemonScript()), ...(reply?.ok ? (reply.status as object) : {}) };
+  return {
+    running: true,
+    socket,
+    pid: c.hello.pid,
+    version: c.hello.version,
+    build: c.hello.build,
+    sameBuild: c.hello.build === buildIdOf(daemonScript()),
+    ...(reply?.ok ? (reply.status as object) : {}),
+  };
 }
 
 /** Stops the broker; false when none was running. */

@@ -10,7 +10,19 @@ import { chmodSync, existsSync, lstatSync, readFileSync, statSync, unlinkSync } 
 import { createServer, type Socket } from "node:net";
 import { HookpackError } from "../installer/errors.js";
 import { tryRecordAudit } from "./audit.js";
-import { BROKER_VERSION, brokerDir, brokerSocketPath, brokerStatePath, buildIdOf, ensureSocketDir, mac, macOk, PROTOCOL, readBrokerKey, tryConnect } from "./client.js";
+import {
+  BROKER_VERSION,
+  brokerDir,
+  brokerSocketPath,
+  brokerStatePath,
+  buildIdOf,
+  ensureSocketDir,
+  mac,
+  macOk,
+  PROTOCOL,
+  readBrokerKey,
+  tryConnect,
+} from "./client.js";
 import { writeFileAtomic } from "./fs-safe.js";
 import { GrantTable, type MintRequest } from "./grants.js";
 import type { InjectSpec } from "./inject.js";
@@ -35,12 +47,15 @@ export interface Session {
 async function main(): Promise<void> {
   const arg = process.argv[2];
   if (!arg) {
-    process.stderr.write("hookpack: usage: broker-daemon.cjs <HOOKPACK_HOME> (started by hookpack itself).\n");
+    process.stderr.write(
+      "hookpack: usage: broker-daemon.cjs <HOOKPACK_HOME> (started by hookpack itself).\n",
+    );
     process.exit(2);
   }
   const home: string = arg;
   process.umask(0o077);
-  const log = (line: string) => process.stderr.write(`hookpack-broker[${process.pid} ${new Date().toISOString()}]: ${line}\n`);
+  const log = (line: string) =>
+    process.stderr.write(`hookpack-broker[${process.pid} ${new Date().toISOString()}]: ${line}\n`);
   const socketPath = brokerSocketPath(home);
   const build = buildIdOf(__filename);
   const key = readBrokerKey(home, true);
@@ -49,7 +64,10 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   ensureSocketDir(socketPath);
-  const idleStopMs = Number(process.env.HOOKPACK_BROKER_IDLE_MS) > 0 ? Number(process.env.HOOKPACK_BROKER_IDLE_MS) : 10 * 60 * 1000;
+  const idleStopMs =
+    Number(process.env.HOOKPACK_BROKER_IDLE_MS) > 0
+      ? Number(process.env.HOOKPACK_BROKER_IDLE_MS)
+      : 10 * 60 * 1000;
   const grants = new GrantTable();
   const sessions = new Map<string, Session>();
   let lastActivity = Date.now();
@@ -99,7 +117,11 @@ async function main(): Promise<void> {
   });
   chmodSync(socketPath, 0o600);
   const socketIno = statSync(socketPath).ino;
-  writeFileAtomic(brokerStatePath(home), `${JSON.stringify({ pid: process.pid, socket: socketPath, version: BROKER_VERSION, build, startedAt })}\n`, 0o600);
+  writeFileAtomic(
+    brokerStatePath(home),
+    `${JSON.stringify({ pid: process.pid, socket: socketPath, version: BROKER_VERSION, build, startedAt })}\n`,
+    0o600,
+  );
   log(`listening on ${socketPath} (build ${build}, idle stop after ${idleStopMs} ms)`);
   // Issue 19 (h1619-rest): leases orphaned by a dead exec or broker are revoked at start.
   void import("./leases.js").then((m) => m.sweepAtBrokerStart(home, process.env, log));
@@ -128,18 +150,27 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => shutdown("SIGINT"));
   process.on("SIGHUP", () => {});
 
-  setInterval(() => {
-    const now = Date.now();
-    grants.sweep(now);
-    let ours = false;
-    try {
-      ours = statSync(socketPath).ino === socketIno && existsSync(brokerDir(home));
-    } catch {
-      ours = false;
-    }
-    if (!ours) return shutdown("its socket or directory was removed");
-    if (now - lastActivity > idleStopMs && grants.pending(now) === 0 && sessions.size === 0 && openConnections === 0) shutdown(`idle for ${Math.round((now - lastActivity) / 1000)} s`);
-  }, Math.min(1000, Math.max(100, Math.floor(idleStopMs / 4)))).unref();
+  setInterval(
+    () => {
+      const now = Date.now();
+      grants.sweep(now);
+      let ours = false;
+      try {
+        ours = statSync(socketPath).ino === socketIno && existsSync(brokerDir(home));
+      } catch {
+        ours = false;
+      }
+      if (!ours) return shutdown("its socket or directory was removed");
+      if (
+        now - lastActivity > idleStopMs &&
+        grants.pending(now) === 0 &&
+        sessions.size === 0 &&
+        openConnections === 0
+      )
+        shutdown(`idle for ${Math.round((now - lastActivity) / 1000)} s`);
+    },
+    Math.min(1000, Math.max(100, Math.floor(idleStopMs / 4))),
+  ).unref();
 
   function handle(socket: Socket): void {
     openConnections++;
@@ -165,7 +196,9 @@ async function main(): Promise<void> {
         }
       }
     });
-    socket.write(`${JSON.stringify({ hello: 1, protocol: PROTOCOL, version: BROKER_VERSION, build, pid: process.pid, nonce })}\n`);
+    socket.write(
+      `${JSON.stringify({ hello: 1, protocol: PROTOCOL, version: BROKER_VERSION, build, pid: process.pid, nonce })}\n`,
+    );
     socket.on("data", (chunk: string) => {
       if (answered) return;
       buf += chunk;
@@ -174,25 +207,37 @@ async function main(): Promise<void> {
       if (i === -1) return;
       answered = true;
       const line = buf.slice(0, i);
-      void answer(line).then(
-        (reply) => reply,
-        (error: unknown) =>
-          error instanceof HookpackError
-            ? { ok: false, code: error.code, message: error.message, hint: error.hint }
-            : { ok: false, code: "BROKER_ERROR", message: `hookpack: the broker failed: ${(error as Error).message}.`, hint: "see the broker's log; `hookpack broker stop` restarts it on the next call." },
-      ).then((reply: { ok: boolean; stop?: boolean }) => {
-        const text = JSON.stringify(reply);
-        const withMac = clientNonce && reply.ok !== undefined && authedReply ? { body: text, mac: mac(key!, clientNonce, text) } : { body: text };
-        if (!socket.destroyed) socket.write(`${JSON.stringify(withMac)}\n`);
-        if (!keep) socket.end();
-        if (reply.stop) shutdown("asked to stop");
-      });
+      void answer(line)
+        .then(
+          (reply) => reply,
+          (error: unknown) =>
+            error instanceof HookpackError
+              ? { ok: false, code: error.code, message: error.message, hint: error.hint }
+              : {
+                  ok: false,
+                  code: "BROKER_ERROR",
+                  message: `hookpack: the broker failed: ${(error as Error).message}.`,
+                  hint: "see the broker's log; `hookpack broker stop` restarts it on the next call.",
+                },
+        )
+        .then((reply: { ok: boolean; stop?: boolean }) => {
+          const text = JSON.stringify(reply);
+          const withMac =
+            clientNonce && reply.ok !== undefined && authedReply
+              ? { body: text, mac: mac(key!, clientNonce, text) }
+              : { body: text };
+          if (!socket.destroyed) socket.write(`${JSON.stringify(withMac)}\n`);
+          if (!keep) socket.end();
+          if (reply.stop) shutdown("asked to stop");
+        });
     });
 
     let clientNonce = "";
     let authedReply = false;
     let keep = false;
-    async function answer(line: string): Promise<Record<string, unknown> & { ok: boolean; stop?: boolean }> {
+    async function answer(
+      line: string,
+    ): Promise<Record<string, unknown> & { ok: boolean; stop?: boolean }> {
       let env: { body?: unknown; mac?: unknown };
       let body: Record<string, unknown>;
       try {
@@ -200,14 +245,23 @@ async function main(): Promise<void> {
         if (typeof env.body !== "string") throw new Error("no body");
         body = JSON.parse(env.body) as Record<string, unknown>;
       } catch {
-        return { ok: false, code: "BROKER_PROTOCOL", message: "hookpack: a malformed request reached the broker." };
+        return {
+          ok: false,
+          code: "BROKER_PROTOCOL",
+          message: "hookpack: a malformed request reached the broker.",
+        };
       }
       clientNonce = typeof body.nonce === "string" ? body.nonce : "";
       const op = String(body.op);
       if (AUTHED.has(op)) {
         if (!macOk(key!, nonce, env.body as string, env.mac)) {
           log(`refused an unauthenticated "${op}" request`);
-          return { ok: false, code: "BROKER_UNAUTHENTICATED", message: `hookpack: the broker refused "${op}": the request was not signed with the broker key.`, hint: "only hookpack's hook and CLI, which read the broker key, may ask for this." };
+          return {
+            ok: false,
+            code: "BROKER_UNAUTHENTICATED",
+            message: `hookpack: the broker refused "${op}": the request was not signed with the broker key.`,
+            hint: "only hookpack's hook and CLI, which read the broker key, may ask for this.",
+          };
         }
         authedReply = true;
       }
@@ -215,20 +269,41 @@ async function main(): Promise<void> {
         case "status":
           return {
             ok: true,
-            status: { startedAt, idleMs: Date.now() - lastActivity, idleStopMs, grantsPending: grants.pending(), sessions: sessions.size, proxyPort: proxy?.port, pid: process.pid },
+            status: {
+              startedAt,
+              idleMs: Date.now() - lastActivity,
+              idleStopMs,
+              grantsPending: grants.pending(),
+              sessions: sessions.size,
+              proxyPort: proxy?.port,
+              pid: process.pid,
+            },
           };
         case "stop":
           return { ok: true, stop: true };
         case "mint": {
           const req = body.req as MintRequest;
-          if (!req || !Array.isArray(req.names) || !Array.isArray(req.argv) || typeof req.session !== "string" || typeof req.agent !== "string") {
-            return { ok: false, code: "BROKER_PROTOCOL", message: "hookpack: a malformed grant request reached the broker." };
+          if (
+            !req ||
+            !Array.isArray(req.names) ||
+            !Array.isArray(req.argv) ||
+            typeof req.session !== "string" ||
+            typeof req.agent !== "string"
+          ) {
+            return {
+              ok: false,
+              code: "BROKER_PROTOCOL",
+              message: "hookpack: a malformed grant request reached the broker.",
+            };
           }
           const g = grants.mint({ ...req, now: undefined });
           return { ok: true, id: g.id, expiresAt: g.expiresAt };
         }
         case "offered":
-          return { ok: true, pending: grants.isPendingFor(body.call as Parameters<GrantTable["isPendingFor"]>[0]) };
+          return {
+            ok: true,
+            pending: grants.isPendingFor(body.call as Parameters<GrantTable["isPendingFor"]>[0]),
+          };
         case "revoke": {
           const name = String(body.name);
           let count = grants.revokeFor(name);
@@ -244,15 +319,26 @@ async function main(): Promise<void> {
         case "redeem": {
           // The variables are part of the call: a value sent to BASH_ENV or LD_PRELOAD instead of
           // HOOKPACK_SECRET_<NAME> would change what the approved command does.
-          const envVars = body.envVars && typeof body.envVars === "object" ? (body.envVars as Record<string, string>) : {};
+          const envVars =
+            body.envVars && typeof body.envVars === "object"
+              ? (body.envVars as Record<string, string>)
+              : {};
           // A rewritten call's grant also needs its key, the exact texts of the variables that carry
           // its placeholders and whether its stdin does (the hook bound all three at mint time).
           const bound = {
             ...(typeof body.key === "string" ? { key: body.key } : {}),
-            ...(body.placeholderEnv && typeof body.placeholderEnv === "object" ? { env: body.placeholderEnv as Record<string, string> } : {}),
+            ...(body.placeholderEnv && typeof body.placeholderEnv === "object"
+              ? { env: body.placeholderEnv as Record<string, string> }
+              : {}),
             stdin: body.stdin === true,
           };
-          const grant = grants.redeem({ id: String(body.id), argv: body.argv as string[], names: (body.names as string[]) ?? [], envVars, ...bound });
+          const grant = grants.redeem({
+            id: String(body.id),
+            argv: body.argv as string[],
+            names: (body.names as string[]) ?? [],
+            envVars,
+            ...bound,
+          });
           const inject = grant.inject ?? {};
           const phantoms: Record<string, { placeholder: string }> = {};
           if (Object.keys(inject).length === 0) return { ok: true, grant };
@@ -262,15 +348,42 @@ async function main(): Promise<void> {
           const minted: Session[] = [];
           for (const [name, spec] of Object.entries(inject)) {
             const provider = store?.meta(name)?.provider ?? grant.providers?.[name];
-            if (!provider) throw new HookpackError("SECRET_UNKNOWN", `hookpack: unknown secret ${name} (not in the store at ${home}, no provider in the policy). The command was not started.`, `add it with \`hookpack secret set ${name}\`.`);
-            if (store?.meta(name)?.revoked) throw new HookpackError("SECRET_REVOKED", `hookpack: secret ${name} was revoked by \`hookpack revoke\`. The command was not started.`, `rotate it at the source, then \`hookpack secret set ${name}\`.`);
-            const value = await resolveValue(name, provider, { home, env: ctxEnv, cwd: typeof body.cwd === "string" && existsSync(body.cwd) ? body.cwd : home, store });
+            if (!provider)
+              throw new HookpackError(
+                "SECRET_UNKNOWN",
+                `hookpack: unknown secret ${name} (not in the store at ${home}, no provider in the policy). The command was not started.`,
+                `add it with \`hookpack secret set ${name}\`.`,
+              );
+            if (store?.meta(name)?.revoked)
+              throw new HookpackError(
+                "SECRET_REVOKED",
+                `hookpack: secret ${name} was revoked by \`hookpack revoke\`. The command was not started.`,
+                `rotate it at the source, then \`hookpack secret set ${name}\`.`,
+              );
+            const value = await resolveValue(name, provider, {
+              home,
+              env: ctxEnv,
+              cwd: typeof body.cwd === "string" && existsSync(body.cwd) ? body.cwd : home,
+              store,
+            });
             const placeholder = `hookpack_phantom_${randomBytes(24).toString("base64url").replace(/[-_]/g, "x")}`;
-            minted.push({ grant: grant.id, agent: grant.agent, session: grant.session, placeholder, name, value, inject: spec, started: Date.now() });
+            minted.push({
+              grant: grant.id,
+              agent: grant.agent,
+              session: grant.session,
+              placeholder,
+              name,
+              value,
+              inject: spec,
+              started: Date.now(),
+            });
           }
           if (!proxy) {
             const { InjectionProxy } = await import("./proxy.js");
-            proxy = new InjectionProxy(home, { audit: (e) => tryRecordAudit(home, e, (m) => log(m)), log });
+            proxy = new InjectionProxy(home, {
+              audit: (e) => tryRecordAudit(home, e, (m) => log(m)),
+              log,
+            });
             await proxy.start();
           }
           for (const s of minted) {
@@ -281,16 +394,27 @@ async function main(): Promise<void> {
           }
           keep = true;
           const { providers: _p, inject: _i, ...safe } = grant;
-          return { ok: true, grant: { ...safe, providers: grant.providers }, phantoms, proxyEnv: proxy.childEnv() };
+          return {
+            ok: true,
+            grant: { ...safe, providers: grant.providers },
+            phantoms,
+            proxyEnv: proxy.childEnv(),
+          };
         }
         default:
-          return { ok: false, code: "BROKER_PROTOCOL", message: `hookpack: the broker does not know "${op.slice(0, 40)}".` };
+          return {
+            ok: false,
+            code: "BROKER_PROTOCOL",
+            message: `hookpack: the broker does not know "${op.slice(0, 40)}".`,
+          };
       }
     }
   }
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`hookpack-broker[${process.pid}]: fatal: ${(error as Error).stack ?? String(error)}\n`);
+  process.stderr.write(
+    `hookpack-broker[${process.pid}]: fatal: ${(error as Error).stack ?? String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -82,7 +82,15 @@ export function parseDotenv(text: string): DotenvParse {
       nextPos = lineEnd + 1;
     }
     const r = REF_RE.exec(value);
-    entries.push({ key, value, ref: r ? (r[1] ?? r[2]) : undefined, line: startLine, valueStart, valueEnd, quoted });
+    entries.push({
+      key,
+      value,
+      ref: r ? (r[1] ?? r[2]) : undefined,
+      line: startLine,
+      valueStart,
+      valueEnd,
+      quoted,
+    });
     pos = nextPos;
     line++;
   }
@@ -100,7 +108,10 @@ export interface ImportStep {
 }
 
 /** What `secret import` will do with each line, and the rewritten file. */
-export function planImport(text: string, options: { minLength: number; existing: ReadonlySet<string> }): { steps: ImportStep[]; rewritten: string; errors: DotenvParse["errors"] } {
+export function planImport(
+  text: string,
+  options: { minLength: number; existing: ReadonlySet<string> },
+): { steps: ImportStep[]; rewritten: string; errors: DotenvParse["errors"] } {
   const { entries, errors } = parseDotenv(text);
   const steps: ImportStep[] = [];
   const edits: Array<{ start: number; end: number; text: string }> = [];
@@ -111,9 +122,12 @@ export function planImport(text: string, options: { minLength: number; existing:
     if (e.ref) step.reason = "already a reference";
     else if (e.value === "") step.reason = "empty value";
     else if (/^\$\{?secret:/.test(e.value)) step.reason = "malformed reference; fix it by hand";
-    else if (e.value.length < options.minLength) step.reason = `value shorter than ${options.minLength} characters (too short to mask reliably; left as is)`;
-    else if (seen.has(name)) step.reason = `${name} appears twice in the file; the first one is imported`;
-    else if (options.existing.has(name)) step.reason = `${name} already exists in the store (use --overwrite to replace it)`;
+    else if (e.value.length < options.minLength)
+      step.reason = `value shorter than ${options.minLength} characters (too short to mask reliably; left as is)`;
+    else if (seen.has(name))
+      step.reason = `${name} appears twice in the file; the first one is imported`;
+    else if (options.existing.has(name))
+      step.reason = `${name} already exists in the store (use --overwrite to replace it)`;
     else {
       step.action = "import";
       step.value = e.value;

@@ -8,7 +8,13 @@ import type { ManagedValue } from "../rules/managed-values.js";
 import type { CapabilityPolicy } from "../rules/policy.js";
 import type { Grant } from "./grants.js";
 import type { KeyContext } from "./keys.js";
-import { endLease, mintLeases, recordReuseRefused, sweepLeases, type MintedLease } from "./leases.js";
+import {
+  endLease,
+  mintLeases,
+  recordReuseRefused,
+  sweepLeases,
+  type MintedLease,
+} from "./leases.js";
 
 export interface CapabilityRun {
   /** The values, masked in the command's output. */
@@ -24,33 +30,80 @@ interface Io extends KeyContext {
   note(text: string): void;
 }
 
-const mismatch = (why: string) => new HookpackError("CAP_MISMATCH", `hookpack: ${why} The command was not started.`, "ask the agent to run its original command again (with $cap:NAME); the hook mints a fresh grant for each tool call.");
+const mismatch = (why: string) =>
+  new HookpackError(
+    "CAP_MISMATCH",
+    `hookpack: ${why} The command was not started.`,
+    "ask the agent to run its original command again (with $cap:NAME); the hook mints a fresh grant for each tool call.",
+  );
 
 /** Checks that `--cap` names exactly the grant's capabilities, sweeps orphans, mints, arms the TTL. */
-export async function startCapabilities(grant: Grant | undefined, asked: readonly string[], io: Io, command: string): Promise<CapabilityRun | undefined> {
+export async function startCapabilities(
+  grant: Grant | undefined,
+  asked: readonly string[],
+  io: Io,
+  command: string,
+): Promise<CapabilityRun | undefined> {
   const granted: CapabilityPolicy[] = grant?.capabilities ?? [];
   if (granted.length === 0 && asked.length === 0) return undefined;
-  if (!grant) throw mismatch("--cap needs a grant: capabilities are minted only for a tool call the hook approved.");
-  if ([...new Set(asked)].sort().join(",") !== granted.map((c) => c.name).sort().join(",")) {
-    throw mismatch(`grant ${grant.id} was issued for capabilities ${granted.map((c) => c.name).join(", ") || "none"}, not ${asked.join(", ") || "none"}.`);
+  if (!grant)
+    throw mismatch(
+      "--cap needs a grant: capabilities are minted only for a tool call the hook approved.",
+    );
+  if (
+    [...new Set(asked)].sort().join(",") !==
+    granted
+      .map((c) => c.name)
+      .sort()
+      .join(",")
+  ) {
+    throw mismatch(
+      `grant ${grant.id} was issued for capabilities ${granted.map((c) => c.name).join(", ") || "none"}, not ${asked.join(", ") || "none"}.`,
+    );
   }
-  const ctx = { home: io.home, env: io.env, cwd: io.cwd, askPassphrase: io.askPassphrase, keyring: io.keyring, note: io.note };
+  const ctx = {
+    home: io.home,
+    env: io.env,
+    cwd: io.cwd,
+    askPassphrase: io.askPassphrase,
+    keyring: io.keyring,
+    note: io.note,
+  };
   // Orphans of an exec that died are revoked before anything new is minted.
   for (const r of await sweepLeases(io.home, ctx)) {
-    if (r.outcome === "revoke_failed") io.note(`hookpack: lease ${r.lease.id} (${r.lease.capability}) of an earlier call could not be revoked: ${r.error}. \`hookpack leases\` lists it; \`hookpack revoke --leases\` retries.\n`);
+    if (r.outcome === "revoke_failed")
+      io.note(
+        `hookpack: lease ${r.lease.id} (${r.lease.capability}) of an earlier call could not be revoked: ${r.error}. \`hookpack leases\` lists it; \`hookpack revoke --leases\` retries.\n`,
+      );
   }
-  const minted: MintedLease[] = await mintLeases(io.home, granted, { ...ctx, grant: { id: grant.id, agent: grant.agent, session: grant.session, toolCallId: grant.toolCallId }, command });
+  const minted: MintedLease[] = await mintLeases(io.home, granted, {
+    ...ctx,
+    grant: {
+      id: grant.id,
+      agent: grant.agent,
+      session: grant.session,
+      toolCallId: grant.toolCallId,
+    },
+    command,
+  });
   const parts: string[] = [];
   const values: ManagedValue[] = [];
   minted.forEach((m, i) => {
     const cap = granted[i]!;
     for (const e of cap.env) {
       const v = "field" in e ? m.fields[e.field]! : e.value;
-      if (v.includes("\u0000")) throw new HookpackError("LEASE_MINT_FAILED", `hookpack: the credential for ${cap.name} holds a NUL byte and cannot be delivered. The command was not started.`, "check the provider's output.");
+      if (v.includes("\u0000"))
+        throw new HookpackError(
+          "LEASE_MINT_FAILED",
+          `hookpack: the credential for ${cap.name} holds a NUL byte and cannot be delivered. The command was not started.`,
+          "check the provider's output.",
+        );
       parts.push(v);
     }
     // Every secret field is masked, whether or not it is delivered (a provider names the public ones).
-    for (const [field, v] of Object.entries(m.fields)) if (v.length >= 4 && !m.public.includes(field)) values.push({ name: `cap:${cap.name}.${field}`, value: v });
+    for (const [field, v] of Object.entries(m.fields))
+      if (v.length >= 4 && !m.public.includes(field))
+        values.push({ name: `cap:${cap.name}.${field}`, value: v });
   });
   let finished: Promise<void> | undefined;
   const end = (outcome: "revoked_at_exit" | "expired_without_reuse") =>
@@ -58,17 +111,25 @@ export async function startCapabilities(grant: Grant | undefined, asked: readonl
       minted.map(async (m) => {
         try {
           const r = await endLease(io.home, m.lease, outcome, ctx);
-          if (r.outcome === "revoke_failed") io.note(`hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be revoked: ${r.error}. It stays listed in \`hookpack leases\`; the next hookpack run retries, or run \`hookpack revoke --leases\`.\n`);
+          if (r.outcome === "revoke_failed")
+            io.note(
+              `hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be revoked: ${r.error}. It stays listed in \`hookpack leases\`; the next hookpack run retries, or run \`hookpack revoke --leases\`.\n`,
+            );
         } catch (error) {
           // The record stays (owned by this dead-soon process), so the next sweep revokes it.
-          io.note(`hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be ended: ${(error as Error).message}. The next hookpack run revokes it, or run \`hookpack revoke --leases\`.\n`);
+          io.note(
+            `hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be ended: ${(error as Error).message}. The next hookpack run revokes it, or run \`hookpack revoke --leases\`.\n`,
+          );
         }
       }),
     ).then(() => undefined);
   const soonest = Math.min(...minted.map((m) => Date.parse(m.lease.expiresAt)));
-  const timer = setTimeout(() => {
-    finished ??= end("expired_without_reuse");
-  }, Math.max(0, Math.min(soonest - Date.now(), 2 ** 31 - 1)));
+  const timer = setTimeout(
+    () => {
+      finished ??= end("expired_without_reuse");
+    },
+    Math.max(0, Math.min(soonest - Date.now(), 2 ** 31 - 1)),
+  );
   timer.unref();
   return {
     values,
@@ -85,16 +146,30 @@ export async function startCapabilities(grant: Grant | undefined, asked: readonl
  * The command as the agent wrote it, for lease records, `hookpack leases` and the audit log: the
  * tail of the brokered script with each run of injected assignments turned back into `$cap:NAME`.
  */
-export function capabilityCommandSummary(argv: readonly string[], capabilities: readonly string[]): string {
+export function capabilityCommandSummary(
+  argv: readonly string[],
+  capabilities: readonly string[],
+): string {
   const inner = argv.length === 3 && argv[0] === "bash" && argv[1] === "-c" ? argv[2]! : undefined;
   const at = inner?.indexOf("exec 3<&-; ") ?? -1;
   if (inner === undefined || at === -1) return argv.join(" ").slice(0, 300);
   const tail = inner.slice(at + "exec 3<&-; ".length);
-  return tail.replace(/(?:[A-Za-z_][A-Za-z0-9_]*="\$\{__hookpack_cap_(\d+)_\d+\}" )+/g, (_m, ci: string) => `$cap:${capabilities[Number(ci)] ?? "?"} `).slice(0, 300);
+  return tail
+    .replace(
+      /(?:[A-Za-z_][A-Za-z0-9_]*="\$\{__hookpack_cap_(\d+)_\d+\}" )+/g,
+      (_m, ci: string) => `$cap:${capabilities[Number(ci)] ?? "?"} `,
+    )
+    .slice(0, 300);
 }
 
 /** A refused grant that was for capabilities: say which leases it had, as a refused reuse. */
-export function noteRefusedReuse(home: string, grant: string, asked: readonly string[], code: string, io: { cwd: string; note(text: string): void }): void {
+export function noteRefusedReuse(
+  home: string,
+  grant: string,
+  asked: readonly string[],
+  code: string,
+  io: { cwd: string; note(text: string): void },
+): void {
   if (asked.length === 0) return;
   recordReuseRefused(home, grant, asked, code, io);
 }

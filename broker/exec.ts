@@ -7,7 +7,12 @@ import { constants as osConstants, userInfo } from "node:os";
 import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { HookpackError } from "../installer/errors.js";
-import { createValueMatcher, DEFAULT_MIN_LENGTH, type ManagedValue, type ValueMatcher } from "../rules/managed-values.js";
+import {
+  createValueMatcher,
+  DEFAULT_MIN_LENGTH,
+  type ManagedValue,
+  type ValueMatcher,
+} from "../rules/managed-values.js";
 import { secretScanner, type SecretScanner } from "../rules/secretlint.js";
 import { appendAudit, commandSummary, type ExecAuditEntry } from "./audit.js";
 import { parseDotenv } from "./dotenv.js";
@@ -68,7 +73,11 @@ export function minSecretLength(env: NodeJS.ProcessEnv): number {
   if (raw === undefined || raw === "") return DEFAULT_MIN_LENGTH;
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 4 || n > 1024) {
-    throw new HookpackError("USAGE", `hookpack: HOOKPACK_MIN_SECRET_LENGTH="${raw}" is not a whole number from 4 to 1024.`, "unset it to use the default of 6.");
+    throw new HookpackError(
+      "USAGE",
+      `hookpack: HOOKPACK_MIN_SECRET_LENGTH="${raw}" is not a whole number from 4 to 1024.`,
+      "unset it to use the default of 6.",
+    );
   }
   return n;
 }
@@ -79,7 +88,11 @@ export const ENV_VAR_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
 export function parseSecretFlag(flag: string): SecretRequest {
   const [name = "", envVar = name, extra] = flag.split("=");
   if (extra !== undefined || !NAME_RE.test(name) || !ENV_VAR_RE.test(envVar)) {
-    throw new HookpackError("USAGE", `hookpack: --secret "${flag}" is not NAME or NAME=ENVVAR.`, "names and variables use letters, digits and underscores, e.g. --secret GITHUB_TOKEN=GH_TOKEN.");
+    throw new HookpackError(
+      "USAGE",
+      `hookpack: --secret "${flag}" is not NAME or NAME=ENVVAR.`,
+      "names and variables use letters, digits and underscores, e.g. --secret GITHUB_TOKEN=GH_TOKEN.",
+    );
   }
   return { name, envVar };
 }
@@ -93,7 +106,12 @@ interface Resolved {
 /** Everything that can fail before the child starts: store, env file, providers, lengths. */
 export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Resolved> {
   const floor = minSecretLength(io.env);
-  const store = await openStore({ home: io.home, env: io.env, askPassphrase: io.askPassphrase, keyring: io.keyring });
+  const store = await openStore({
+    home: io.home,
+    env: io.env,
+    askPassphrase: io.askPassphrase,
+    keyring: io.keyring,
+  });
   const env: Record<string, string> = {};
   const wanted: SecretRequest[] = [];
   if (req.envFile) {
@@ -102,17 +120,35 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
     try {
       text = readFileSync(path, "utf8");
     } catch (error) {
-      throw new HookpackError("ENV_FILE", `hookpack: cannot read the env file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, "check the path given to --env-file.");
+      throw new HookpackError(
+        "ENV_FILE",
+        `hookpack: cannot read the env file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+        "check the path given to --env-file.",
+      );
     }
     const parsed = parseDotenv(text);
     if (parsed.errors.length > 0) {
       const e = parsed.errors[0]!;
-      throw new HookpackError("ENV_FILE", `hookpack: ${path}:${e.line}: ${e.message}.`, "fix the line (KEY=value, KEY=$secret:NAME) and retry.");
+      throw new HookpackError(
+        "ENV_FILE",
+        `hookpack: ${path}:${e.line}: ${e.message}.`,
+        "fix the line (KEY=value, KEY=$secret:NAME) and retry.",
+      );
     }
     for (const e of parsed.entries) {
-      if (!ENV_VAR_RE.test(e.key)) throw new HookpackError("ENV_FILE", `hookpack: ${path}:${e.line}: "${e.key}" is not a valid environment variable name.`, "use letters, digits and underscores.");
+      if (!ENV_VAR_RE.test(e.key))
+        throw new HookpackError(
+          "ENV_FILE",
+          `hookpack: ${path}:${e.line}: "${e.key}" is not a valid environment variable name.`,
+          "use letters, digits and underscores.",
+        );
       if (e.ref) wanted.push({ name: e.ref, envVar: e.key });
-      else if (/^\$\{?secret:/.test(e.value)) throw new HookpackError("ENV_FILE", `hookpack: ${path}:${e.line}: malformed secret reference.`, "write $secret:NAME or ${secret:NAME}, where NAME is letters, digits and underscores.");
+      else if (/^\$\{?secret:/.test(e.value))
+        throw new HookpackError(
+          "ENV_FILE",
+          `hookpack: ${path}:${e.line}: malformed secret reference.`,
+          "write $secret:NAME or ${secret:NAME}, where NAME is letters, digits and underscores.",
+        );
       else env[e.key] = e.value;
     }
   }
@@ -123,7 +159,11 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
     if (p !== undefined && w.envVar !== "") env[w.envVar] = p;
   }
   wanted.splice(0, wanted.length, ...wanted.filter((w) => phantom(w.name) === undefined));
-  const unknown = [...new Set(wanted.filter((w) => !store?.meta(w.name) && !req.providers?.[w.name]).map((w) => w.name))];
+  const unknown = [
+    ...new Set(
+      wanted.filter((w) => !store?.meta(w.name) && !req.providers?.[w.name]).map((w) => w.name),
+    ),
+  ];
   if (unknown.length > 0) {
     const known = store?.list().map((m) => m.name) ?? [];
     throw new HookpackError(
@@ -132,7 +172,9 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
       `add ${unknown.length > 1 ? "them" : "it"} with \`hookpack secret set ${unknown[0]}\`${known.length ? `; known: ${known.join(", ")}` : ""}.`,
     );
   }
-  const revoked = [...new Set(wanted.filter((w) => store!.meta(w.name)!.revoked).map((w) => w.name))];
+  const revoked = [
+    ...new Set(wanted.filter((w) => store!.meta(w.name)!.revoked).map((w) => w.name)),
+  ];
   if (revoked.length > 0) {
     const name = revoked[0]!;
     throw new HookpackError(
@@ -142,13 +184,28 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
     );
   }
   const cache = new Map<string, string>();
-  const ctx = { home: io.home, env: io.env, cwd: io.cwd, store, askPassphrase: io.askPassphrase, keyring: io.keyring };
+  const ctx = {
+    home: io.home,
+    env: io.env,
+    cwd: io.cwd,
+    store,
+    askPassphrase: io.askPassphrase,
+    keyring: io.keyring,
+  };
   for (const w of wanted) {
     let value = cache.get(w.name);
     if (value === undefined) {
-      value = await resolveValue(w.name, store?.meta(w.name)?.provider ?? req.providers![w.name]!, ctx);
+      value = await resolveValue(
+        w.name,
+        store?.meta(w.name)?.provider ?? req.providers![w.name]!,
+        ctx,
+      );
       if (value.length < floor) {
-        throw new HookpackError("SECRET_TOO_SHORT", `hookpack: secret ${w.name} resolved to a value shorter than ${floor} characters, too short to mask reliably. The command was not started.`, "use a longer secret, or lower HOOKPACK_MIN_SECRET_LENGTH (at least 4) if you accept false matches.");
+        throw new HookpackError(
+          "SECRET_TOO_SHORT",
+          `hookpack: secret ${w.name} resolved to a value shorter than ${floor} characters, too short to mask reliably. The command was not started.`,
+          "use a longer secret, or lower HOOKPACK_MIN_SECRET_LENGTH (at least 4) if you accept false matches.",
+        );
       }
       cache.set(w.name, value);
     }
@@ -161,7 +218,11 @@ export async function resolveRequest(req: ExecRequest, io: ExecIo): Promise<Reso
 }
 
 /** Other managed values that cost nothing to know (stored, env): masked too, never injected. */
-function cheapValues(store: SecretStore | undefined, have: ReadonlyMap<string, string>, env: NodeJS.ProcessEnv): ManagedValue[] {
+function cheapValues(
+  store: SecretStore | undefined,
+  have: ReadonlyMap<string, string>,
+  env: NodeJS.ProcessEnv,
+): ManagedValue[] {
   const out: ManagedValue[] = [];
   for (const m of store?.list() ?? []) {
     if (have.has(m.name)) continue;
@@ -182,22 +243,40 @@ function buildMatcher(values: readonly ManagedValue[], floor: number): ValueMatc
 }
 
 function maskWith(matcher: ValueMatcher): (s: string) => string {
-  return (s) => Buffer.from(matcher.redact(Buffer.from(s, "utf8").toString("latin1")).text, "latin1").toString("utf8");
+  return (s) =>
+    Buffer.from(matcher.redact(Buffer.from(s, "utf8").toString("latin1")).text, "latin1").toString(
+      "utf8",
+    );
 }
 
 const FORWARDED: readonly NodeJS.Signals[] = ["SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR2"];
 
 /** Runs the request; resolves to the exit code (the child's, 128+signal, or 126/127/2 for hookpack's own failures). */
 export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
-  if (req.argv.length === 0) throw new HookpackError("USAGE", "hookpack: no command given after `--`.", "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]");
+  if (req.argv.length === 0)
+    throw new HookpackError(
+      "USAGE",
+      "hookpack: no command given after `--`.",
+      "hookpack exec [--secret NAME[=ENVVAR]]… [--env-file FILE] -- <cmd> [args…]",
+    );
   const started = Date.now();
   let grant: Grant | undefined;
   let redeemed: Redeemed | undefined;
   if (req.grant !== undefined) {
     // Checked before anything else: a refused grant starts nothing and resolves nothing.
     try {
-      if (req.envFile) throw new HookpackError("GRANT_MISMATCH", "hookpack: --grant cannot be combined with --env-file. The command was not started.", "the hook's rewrite never uses --env-file.");
-      if (req.grantKey !== undefined && req.secrets.length > 0) throw new HookpackError("GRANT_MISMATCH", "hookpack: --grant-key cannot be combined with --secret. The command was not started.", "the hook's rewrite delivers values through the grant's placeholders.");
+      if (req.envFile)
+        throw new HookpackError(
+          "GRANT_MISMATCH",
+          "hookpack: --grant cannot be combined with --env-file. The command was not started.",
+          "the hook's rewrite never uses --env-file.",
+        );
+      if (req.grantKey !== undefined && req.secrets.length > 0)
+        throw new HookpackError(
+          "GRANT_MISMATCH",
+          "hookpack: --grant-key cannot be combined with --secret. The command was not started.",
+          "the hook's rewrite delivers values through the grant's placeholders.",
+        );
       // Grants live in the broker's memory; it takes this one (once) and, for secrets injected at
       // the outbound request, keeps the value and hands back a placeholder and its proxy. A
       // rewritten call's grant is bound to its key, the variables carrying its placeholders and
@@ -215,7 +294,14 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     } catch (error) {
       if (error instanceof HookpackError) {
         // ----- capabilities (issue #19): a refused grant that asked for them is a refused reuse -----
-        if (req.capabilities?.length) (await import("./exec-capabilities.js")).noteRefusedReuse(io.home, req.grant, req.capabilities, error.code, io);
+        if (req.capabilities?.length)
+          (await import("./exec-capabilities.js")).noteRefusedReuse(
+            io.home,
+            req.grant,
+            req.capabilities,
+            error.code,
+            io,
+          );
         audit(io, {
           kind: "exec",
           ts: new Date(started).toISOString(),
@@ -237,16 +323,25 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
       try {
         recordSessionApproval(io.home, grant.agent, grant.session, grant.names);
       } catch (error) {
-        io.note(`hookpack: could not record the session approval in ${io.home}: ${(error as Error).message}.\n`);
+        io.note(
+          `hookpack: could not record the session approval in ${io.home}: ${(error as Error).message}.\n`,
+        );
       }
     }
     req = { ...req, providers: grant.providers, phantoms: redeemed?.phantoms };
-    if (grant.placeholders) req = { ...req, secrets: grant.names.map((name) => ({ name, envVar: "" })) };
+    if (grant.placeholders)
+      req = { ...req, secrets: grant.names.map((name) => ({ name, envVar: "" })) };
   }
   // The audit log shows a delivered program's argv with its references, not the random placeholders.
   const refsBack = Object.entries(grant?.placeholders ?? {});
-  const shownArgv = refsBack.length === 0 ? req.argv : req.argv.map((a) => refsBack.reduce((acc, [p, n]) => acc.split(p).join(`$secret:${n}`), a));
-  const base: Omit<ExecAuditEntry, "command" | "exitCode" | "durationMs" | "redactions" | "redactedNames"> = {
+  const shownArgv =
+    refsBack.length === 0
+      ? req.argv
+      : req.argv.map((a) => refsBack.reduce((acc, [p, n]) => acc.split(p).join(`$secret:${n}`), a));
+  const base: Omit<
+    ExecAuditEntry,
+    "command" | "exitCode" | "durationMs" | "redactions" | "redactedNames"
+  > = {
     kind: "exec",
     ts: new Date(started).toISOString(),
     agent: grant?.agent ?? (io.env.HOOKPACK_AGENT || undefined),
@@ -262,7 +357,15 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   } catch (error) {
     redeemed?.release();
     if (error instanceof HookpackError) {
-      audit(io, { ...base, command: commandSummary(shownArgv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+      audit(io, {
+        ...base,
+        command: commandSummary(shownArgv, (s) => s),
+        exitCode: error.exitCode,
+        durationMs: Date.now() - started,
+        redactions: 0,
+        redactedNames: [],
+        refused: error.code,
+      });
     }
     throw error;
   }
@@ -271,10 +374,26 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   if (grant?.capabilities?.length || req.capabilities?.length) {
     try {
       const capMod = await import("./exec-capabilities.js");
-      caps = await capMod.startCapabilities(grant, req.capabilities ?? [], io, capMod.capabilityCommandSummary(req.argv, (grant?.capabilities ?? []).map((c) => c.name)));
+      caps = await capMod.startCapabilities(
+        grant,
+        req.capabilities ?? [],
+        io,
+        capMod.capabilityCommandSummary(
+          req.argv,
+          (grant?.capabilities ?? []).map((c) => c.name),
+        ),
+      );
     } catch (error) {
       if (error instanceof HookpackError) {
-        audit(io, { ...base, command: commandSummary(shownArgv, (s) => s), exitCode: error.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: error.code });
+        audit(io, {
+          ...base,
+          command: commandSummary(shownArgv, (s) => s),
+          exitCode: error.exitCode,
+          durationMs: Date.now() - started,
+          redactions: 0,
+          redactedNames: [],
+          refused: error.code,
+        });
       }
       throw error;
     }
@@ -294,20 +413,42 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     // holds stored values that are only masked). Never an empty swap: a name without either fails.
     const byName = new Map(resolved.values.map((v) => [v.name, v.value]));
     const entries = Object.entries(grant.placeholders).map(([p, n]) => {
-      const v = req.phantoms?.[n]?.placeholder ?? (resolved.names.includes(n) ? byName.get(n) : undefined);
-      if (v === undefined) throw new HookpackError("GRANT_MISMATCH", `hookpack: secret ${n} of grant ${grant!.id} could not be resolved for delivery. The command was not started.`, "run the original command again.");
+      const v =
+        req.phantoms?.[n]?.placeholder ?? (resolved.names.includes(n) ? byName.get(n) : undefined);
+      if (v === undefined)
+        throw new HookpackError(
+          "GRANT_MISMATCH",
+          `hookpack: secret ${n} of grant ${grant!.id} could not be resolved for delivery. The command was not started.`,
+          "run the original command again.",
+        );
       return [p, v] as const;
     });
     const swap = (text: string) => entries.reduce((acc, [p, v]) => acc.split(p).join(v), text);
     runArgv = req.argv.map(swap);
-    for (const name of grant.envNames ?? []) if (io.env[name] !== undefined) childEnv[name] = swap(io.env[name]!);
+    for (const name of grant.envNames ?? [])
+      if (io.env[name] !== undefined) childEnv[name] = swap(io.env[name]!);
     if (grant.stdin) {
       try {
-        stdinText = Buffer.from(swap((await readAll(io.stdin ?? process.stdin, STDIN_REFS_MAX)).toString("utf8")), "utf8");
+        stdinText = Buffer.from(
+          swap((await readAll(io.stdin ?? process.stdin, STDIN_REFS_MAX)).toString("utf8")),
+          "utf8",
+        );
       } catch (error) {
         redeemed?.release();
-        const e = new HookpackError("STDIN_TOO_LARGE", `hookpack: ${(error as Error).message} The command was not started.`, "a here-document that carries a $secret: reference must be under 1 MiB.");
-        audit(io, { ...base, command: commandSummary(shownArgv, (x) => x), exitCode: e.exitCode, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: e.code });
+        const e = new HookpackError(
+          "STDIN_TOO_LARGE",
+          `hookpack: ${(error as Error).message} The command was not started.`,
+          "a here-document that carries a $secret: reference must be under 1 MiB.",
+        );
+        audit(io, {
+          ...base,
+          command: commandSummary(shownArgv, (x) => x),
+          exitCode: e.exitCode,
+          durationMs: Date.now() - started,
+          redactions: 0,
+          redactedNames: [],
+          refused: e.code,
+        });
         throw e;
       }
     }
@@ -323,8 +464,19 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   // we receive is forwarded to the whole group.
   const ownGroup = !io.stdinIsTTY && process.platform !== "win32";
   const [cmd, ...args] = runArgv as [string, ...string[]];
-  const stdio: Array<"inherit" | "pipe"> = [stdinText ? "pipe" : "inherit", "pipe", "pipe", ...(caps ? (["pipe"] as const) : [])];
-  const child = spawn(cmd, args, { cwd: io.cwd, env: childEnv, stdio, detached: ownGroup, windowsHide: true });
+  const stdio: Array<"inherit" | "pipe"> = [
+    stdinText ? "pipe" : "inherit",
+    "pipe",
+    "pipe",
+    ...(caps ? (["pipe"] as const) : []),
+  ];
+  const child = spawn(cmd, args, {
+    cwd: io.cwd,
+    env: childEnv,
+    stdio,
+    detached: ownGroup,
+    windowsHide: true,
+  });
   if (stdinText && child.stdin) {
     child.stdin.on("error", () => {}); // the program may exit without reading it all
     child.stdin.end(stdinText);
@@ -353,21 +505,38 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     handlers.set(sig, h);
     process.on(sig, h);
   }
-  const scanner = io.scanner === undefined ? secretScanner : io.scanner ?? undefined;
-  const releaseBelow = Math.max(1, Math.min(minSecretLength(io.env), ...resolved.values.map((v) => v.value.length)));
+  const scanner = io.scanner === undefined ? secretScanner : (io.scanner ?? undefined);
+  const releaseBelow = Math.max(
+    1,
+    Math.min(minSecretLength(io.env), ...resolved.values.map((v) => v.value.length)),
+  );
   const outR = new OutputRedactor(matcher, { releaseBelow, scanner, filePath: "stdout.txt" });
   const errR = new OutputRedactor(matcher, { releaseBelow, scanner, filePath: "stderr.txt" });
   try {
     const exited = waitExit(child);
-    const pumps = [pump(child.stdout!, outR, io.stdout, io.idleMs ?? 25), pump(child.stderr!, errR, io.stderr, io.idleMs ?? 25)];
+    const pumps = [
+      pump(child.stdout!, outR, io.stdout, io.idleMs ?? 25),
+      pump(child.stderr!, errR, io.stderr, io.idleMs ?? 25),
+    ];
     const result = await exited;
     // Capability leases are revoked as soon as the command is gone (not after the output drain).
     await caps?.finish();
     if (result.error) {
       const code = result.error.code === "ENOENT" ? 127 : 126;
-      io.note(`hookpack: cannot run ${mask(req.argv[0]!)}: ${result.error.code === "ENOENT" ? "command not found" : result.error.message}.\nhookpack: check the command name and PATH.\n`);
+      io.note(
+        `hookpack: cannot run ${mask(req.argv[0]!)}: ${result.error.code === "ENOENT" ? "command not found" : result.error.message}.\nhookpack: check the command name and PATH.\n`,
+      );
       await Promise.allSettled(pumps);
-      audit(io, { ...base, secrets: resolved.names, command: commandSummary(shownArgv, mask), exitCode: code, durationMs: Date.now() - started, redactions: 0, redactedNames: [], refused: "SPAWN_FAILED" });
+      audit(io, {
+        ...base,
+        secrets: resolved.names,
+        command: commandSummary(shownArgv, mask),
+        exitCode: code,
+        durationMs: Date.now() - started,
+        redactions: 0,
+        redactedNames: [],
+        refused: "SPAWN_FAILED",
+      });
       return code;
     }
     // A program that received a value may have left processes behind in its group (a background
@@ -387,7 +556,9 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     }, io.drainGraceMs ?? 1000);
     await Promise.allSettled(pumps);
     clearTimeout(grace);
-    const exitCode = result.signal ? 128 + (osConstants.signals[result.signal] ?? 0) : (result.code ?? 1);
+    const exitCode = result.signal
+      ? 128 + (osConstants.signals[result.signal] ?? 0)
+      : (result.code ?? 1);
     audit(io, {
       ...base,
       secrets: resolved.names,
@@ -432,7 +603,9 @@ function audit(io: ExecIo, entry: ExecAuditEntry): void {
   try {
     appendAudit(io.home, entry);
   } catch (error) {
-    io.note(`hookpack: could not write the audit log in ${io.home}: ${(error as Error).message}.\nhookpack: check that HOOKPACK_HOME is writable.\n`);
+    io.note(
+      `hookpack: could not write the audit log in ${io.home}: ${(error as Error).message}.\nhookpack: check that HOOKPACK_HOME is writable.\n`,
+    );
   }
 }
 
@@ -450,7 +623,12 @@ function waitExit(child: ChildProcess): Promise<ExitResult> {
 }
 
 /** Copies one child stream to `target` through the redactor, one chunk at a time, in order. */
-async function pump(source: Readable, redactor: OutputRedactor, target: Writable, idleMs: number): Promise<void> {
+async function pump(
+  source: Readable,
+  redactor: OutputRedactor,
+  target: Writable,
+  idleMs: number,
+): Promise<void> {
   let chain: Promise<void> = Promise.resolve();
   let broken = false;
   const onError = () => {

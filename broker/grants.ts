@@ -82,10 +82,14 @@ export function hashArgv(argv: readonly string[]): string {
   return crypto().createHash("sha256").update(JSON.stringify(argv)).digest("hex");
 }
 
-export const sha256Hex = (text: string): string => crypto().createHash("sha256").update(text).digest("hex");
+export const sha256Hex = (text: string): string =>
+  crypto().createHash("sha256").update(text).digest("hex");
 
 /** The env binding: the bound variables (sorted) with their exact texts; an absent one counts as null. */
-export function hashEnv(env: Readonly<Record<string, string | undefined>>, names: readonly string[]): string {
+export function hashEnv(
+  env: Readonly<Record<string, string | undefined>>,
+  names: readonly string[],
+): string {
   return sha256Hex(JSON.stringify([...names].sort().map((n) => [n, env[n] ?? null])));
 }
 
@@ -159,7 +163,8 @@ function refused(code: string, message: string, hint: string): HookpackError {
   return new HookpackError(code, `hookpack: ${message} The command was not started.`, hint);
 }
 
-const RETRY = "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.";
+const RETRY =
+  "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.";
 
 /** The broker's grants: in memory only, single use. */
 export class GrantTable {
@@ -170,7 +175,9 @@ export class GrantTable {
     const now = req.now ?? Date.now();
     this.sweep(now);
     const names = [...new Set(req.names)].sort();
-    const inject = req.inject ? Object.fromEntries(Object.entries(req.inject).filter(([n]) => names.includes(n))) : {};
+    const inject = req.inject
+      ? Object.fromEntries(Object.entries(req.inject).filter(([n]) => names.includes(n)))
+      : {};
     const grant: Grant = {
       version: 1,
       id: newId(),
@@ -183,14 +190,27 @@ export class GrantTable {
       createdAt: new Date(now).toISOString(),
       expiresAt: new Date(now + Math.min(req.ttlMs, TOMBSTONE_TTL_MS)).toISOString(),
       approval: req.approval,
-      ...(req.providers && Object.keys(req.providers).length > 0 ? { providers: req.providers } : {}),
+      ...(req.providers && Object.keys(req.providers).length > 0
+        ? { providers: req.providers }
+        : {}),
       ...(Object.keys(inject).length > 0 ? { inject } : {}),
-      ...(typeof req.key === "string" && req.key.length > 0 ? { keySha256: sha256Hex(req.key) } : {}),
-      ...(req.placeholders && typeof req.placeholders === "object" ? { placeholders: { ...req.placeholders } } : {}),
-      ...(req.env && typeof req.env === "object" ? { envNames: Object.keys(req.env).sort(), envSha256: hashEnv(req.env, Object.keys(req.env)) } : {}),
+      ...(typeof req.key === "string" && req.key.length > 0
+        ? { keySha256: sha256Hex(req.key) }
+        : {}),
+      ...(req.placeholders && typeof req.placeholders === "object"
+        ? { placeholders: { ...req.placeholders } }
+        : {}),
+      ...(req.env && typeof req.env === "object"
+        ? {
+            envNames: Object.keys(req.env).sort(),
+            envSha256: hashEnv(req.env, Object.keys(req.env)),
+          }
+        : {}),
       ...(req.stdin === true ? { stdin: true } : {}),
       ...(typeof req.callSha256 === "string" ? { callSha256: req.callSha256 } : {}),
-      ...(req.capabilities && req.capabilities.length > 0 ? { capabilities: req.capabilities } : {}),
+      ...(req.capabilities && req.capabilities.length > 0
+        ? { capabilities: req.capabilities }
+        : {}),
     };
     this.live.set(grant.id, grant);
     return grant;
@@ -198,7 +218,13 @@ export class GrantTable {
 
   private bury(grant: Grant, state: Tombstone["state"], now: number): void {
     this.live.delete(grant.id);
-    this.done.set(grant.id, { id: grant.id, state, at: new Date(now).toISOString(), names: grant.names, session: grant.session });
+    this.done.set(grant.id, {
+      id: grant.id,
+      state,
+      at: new Date(now).toISOString(),
+      names: grant.names,
+      session: grant.session,
+    });
   }
 
   /**
@@ -207,14 +233,30 @@ export class GrantTable {
    */
   redeem(req: RedeemRequest): Grant {
     const now = req.now ?? Date.now();
-    if (typeof req.id !== "string" || !GRANT_ID_RE.test(req.id)) throw refused("GRANT_INVALID", `"${String(req.id).slice(0, 40)}" is not a grant id.`, RETRY);
+    if (typeof req.id !== "string" || !GRANT_ID_RE.test(req.id))
+      throw refused("GRANT_INVALID", `"${String(req.id).slice(0, 40)}" is not a grant id.`, RETRY);
     const grant = this.live.get(req.id);
     if (!grant) {
       const tomb = this.done.get(req.id);
-      if (tomb?.state === "used" || tomb?.state === "refused") throw refused("GRANT_USED", `grant ${req.id} was already used (${tomb.at}); a grant is good for one run.`, RETRY);
-      if (tomb?.state === "revoked") throw refused("GRANT_REVOKED", `grant ${req.id} was revoked (${tomb.at}).`, "the secret was revoked with `hookpack revoke`; store a new value before using it again.");
-      if (tomb?.state === "expired") throw refused("GRANT_EXPIRED", `grant ${req.id} expired.`, RETRY);
-      throw refused("GRANT_UNKNOWN", `grant ${req.id} is unknown to the hookpack broker (never issued, or issued before the broker restarted).`, RETRY);
+      if (tomb?.state === "used" || tomb?.state === "refused")
+        throw refused(
+          "GRANT_USED",
+          `grant ${req.id} was already used (${tomb.at}); a grant is good for one run.`,
+          RETRY,
+        );
+      if (tomb?.state === "revoked")
+        throw refused(
+          "GRANT_REVOKED",
+          `grant ${req.id} was revoked (${tomb.at}).`,
+          "the secret was revoked with `hookpack revoke`; store a new value before using it again.",
+        );
+      if (tomb?.state === "expired")
+        throw refused("GRANT_EXPIRED", `grant ${req.id} expired.`, RETRY);
+      throw refused(
+        "GRANT_UNKNOWN",
+        `grant ${req.id} is unknown to the hookpack broker (never issued, or issued before the broker restarted).`,
+        RETRY,
+      );
     }
     if (Date.parse(grant.expiresAt) <= now) {
       this.bury(grant, "expired", now);
@@ -222,25 +264,51 @@ export class GrantTable {
     }
     // A rewritten call's grant: only the holder of the key the rewritten command carries redeems it
     // (the agent saw neither; a pending `ask` grant is not the agent's to take).
-    if (grant.keySha256 !== undefined && (typeof req.key !== "string" || !sameHex(grant.keySha256, sha256Hex(req.key)))) {
+    if (
+      grant.keySha256 !== undefined &&
+      (typeof req.key !== "string" || !sameHex(grant.keySha256, sha256Hex(req.key)))
+    ) {
       this.bury(grant, "refused", now);
-      throw refused("GRANT_MISMATCH", `grant ${req.id} was presented without its key; only the call hookpack rewrote may redeem it, and it has been revoked.`, RETRY);
+      throw refused(
+        "GRANT_MISMATCH",
+        `grant ${req.id} was presented without its key; only the call hookpack rewrote may redeem it, and it has been revoked.`,
+        RETRY,
+      );
     }
-    const names = grant.placeholders ? grant.names : [...new Set(Array.isArray(req.names) ? req.names : [])].sort();
-    const envVarsOk = req.envVars === undefined || Object.entries(req.envVars).every(([n, v]) => v === `${ENV_PREFIX}${n}`);
+    const names = grant.placeholders
+      ? grant.names
+      : [...new Set(Array.isArray(req.names) ? req.names : [])].sort();
+    const envVarsOk =
+      req.envVars === undefined ||
+      Object.entries(req.envVars).every(([n, v]) => v === `${ENV_PREFIX}${n}`);
     // The variables that carry a placeholder are exactly the bound ones, with exactly their texts
     // (a placeholder moved into BASH_ENV, LD_PRELOAD or PATH is another call).
     const envGiven = req.env !== undefined && req.env !== null && typeof req.env === "object";
     const carrying = envGiven ? Object.keys(req.env!).sort().join(",") : undefined;
     const envOk =
       grant.keySha256 === undefined
-        ? grant.envNames === undefined || (envGiven && grant.envSha256 === hashEnv(req.env!, grant.envNames))
-        : envGiven && carrying === (grant.envNames ?? []).join(",") && (grant.envNames === undefined || grant.envSha256 === hashEnv(req.env!, grant.envNames));
+        ? grant.envNames === undefined ||
+          (envGiven && grant.envSha256 === hashEnv(req.env!, grant.envNames))
+        : envGiven &&
+          carrying === (grant.envNames ?? []).join(",") &&
+          (grant.envNames === undefined || grant.envSha256 === hashEnv(req.env!, grant.envNames));
     const stdinOk = (req.stdin === true) === (grant.stdin === true);
     const keyless = grant.keySha256 === undefined && grant.placeholders !== undefined;
-    if (!Array.isArray(req.argv) || grant.commandSha256 !== hashArgv(req.argv) || names.join(",") !== grant.names.join(",") || !envVarsOk || !envOk || !stdinOk || keyless) {
+    if (
+      !Array.isArray(req.argv) ||
+      grant.commandSha256 !== hashArgv(req.argv) ||
+      names.join(",") !== grant.names.join(",") ||
+      !envVarsOk ||
+      !envOk ||
+      !stdinOk ||
+      keyless
+    ) {
       this.bury(grant, "refused", now);
-      throw refused("GRANT_MISMATCH", `grant ${req.id} was issued for a different command or different secrets; it has been revoked.`, RETRY);
+      throw refused(
+        "GRANT_MISMATCH",
+        `grant ${req.id} was issued for a different command or different secrets; it has been revoked.`,
+        RETRY,
+      );
     }
     this.bury(grant, "used", now);
     return grant;
@@ -254,11 +322,18 @@ export class GrantTable {
   isPendingFor(call: OfferedCall, now = Date.now()): boolean {
     if (!call || typeof call !== "object") return false;
     if ("text" in call) {
-      if (typeof call.text !== "string" || !Array.isArray(call.ids) || call.ids.length === 0) return false;
+      if (typeof call.text !== "string" || !Array.isArray(call.ids) || call.ids.length === 0)
+        return false;
       const want = sha256Hex(call.text);
       return call.ids.every((id) => {
         const g = typeof id === "string" ? this.live.get(id) : undefined;
-        return g !== undefined && g.callSha256 === want && g.agent === call.agent && g.session === call.session && Date.parse(g.expiresAt) > now;
+        return (
+          g !== undefined &&
+          g.callSha256 === want &&
+          g.agent === call.agent &&
+          g.session === call.session &&
+          Date.parse(g.expiresAt) > now
+        );
       });
     }
     const grant = this.live.get(call.id);
@@ -285,8 +360,10 @@ export class GrantTable {
 
   /** Expired grants become tombstones; tombstones older than a day are forgotten. */
   sweep(now = Date.now()): void {
-    for (const grant of [...this.live.values()]) if (Date.parse(grant.expiresAt) <= now) this.bury(grant, "expired", now);
-    for (const [id, t] of this.done) if (now - Date.parse(t.at) > TOMBSTONE_TTL_MS) this.done.delete(id);
+    for (const grant of [...this.live.values()])
+      if (Date.parse(grant.expiresAt) <= now) this.bury(grant, "expired", now);
+    for (const [id, t] of this.done)
+      if (now - Date.parse(t.at) > TOMBSTONE_TTL_MS) this.done.delete(id);
   }
 
   /** Unexpired grants not yet redeemed. */
@@ -307,7 +384,8 @@ function sameHex(a: string, b: string): boolean {
 
 const APPROVALS_FILE = "approvals.json";
 type Approvals = Record<string, { names: string[]; at: string }>;
-const sessionKey = (agent: string, session: string) => crypto().createHash("sha256").update(`${agent}\u0000${session}`).digest("hex").slice(0, 32);
+const sessionKey = (agent: string, session: string) =>
+  crypto().createHash("sha256").update(`${agent}\u0000${session}`).digest("hex").slice(0, 32);
 
 function readApprovals(home: string): Approvals {
   try {
@@ -317,17 +395,31 @@ function readApprovals(home: string): Approvals {
   }
 }
 
-export function isApprovedForSession(home: string, agent: string, session: string, name: string): boolean {
+export function isApprovedForSession(
+  home: string,
+  agent: string,
+  session: string,
+  name: string,
+): boolean {
   return readApprovals(home)[sessionKey(agent, session)]?.names.includes(name) ?? false;
 }
 
 /** Records that the human approved these names for this session (after a successful redeem). */
-export function recordSessionApproval(home: string, agent: string, session: string, names: readonly string[], now = Date.now()): void {
+export function recordSessionApproval(
+  home: string,
+  agent: string,
+  session: string,
+  names: readonly string[],
+  now = Date.now(),
+): void {
   const all = readApprovals(home);
   const key = sessionKey(agent, session);
   const cutoff = now - 7 * TOMBSTONE_TTL_MS;
   for (const [k, v] of Object.entries(all)) if (Date.parse(v.at) < cutoff) delete all[k];
-  all[key] = { names: [...new Set([...(all[key]?.names ?? []), ...names])].sort(), at: new Date(now).toISOString() };
+  all[key] = {
+    names: [...new Set([...(all[key]?.names ?? []), ...names])].sort(),
+    at: new Date(now).toISOString(),
+  };
   ensurePrivateDir(grantsDir(home));
   writeFileAtomic(join(grantsDir(home), APPROVALS_FILE), `${JSON.stringify(all)}\n`, 0o600);
 }
@@ -342,7 +434,8 @@ export function revokeApprovalsFor(home: string, name: string): void {
       changed = true;
     }
   }
-  if (changed) writeFileAtomic(join(grantsDir(home), APPROVALS_FILE), `${JSON.stringify(all)}\n`, 0o600);
+  if (changed)
+    writeFileAtomic(join(grantsDir(home), APPROVALS_FILE), `${JSON.stringify(all)}\n`, 0o600);
 }
 
 // ----- the hook's capability for rules/rewrite-secret-refs.ts ---------------------------------
@@ -364,7 +457,9 @@ export function findPolicyFile(cwd: string): string | undefined {
 /** Names in the store file (broker/store.ts STORE_FILE; not imported to keep the hook bundle small), read without the key (names are not secret; values stay encrypted). */
 function storedNames(home: string): string[] | undefined {
   try {
-    const data = JSON.parse(readFileSync(join(home, "store.json"), "utf8")) as { entries?: Record<string, unknown> };
+    const data = JSON.parse(readFileSync(join(home, "store.json"), "utf8")) as {
+      entries?: Record<string, unknown>;
+    };
     return Object.keys(data.entries ?? {}).sort();
   } catch {
     return undefined;
@@ -378,7 +473,10 @@ function homeOf(env: NodeJS.ProcessEnv): string {
 /** How the rewritten command calls hookpack: the same node and bundle that run this hook. */
 export function selfInvocation(): SelfInvocation {
   const argv1 = process.argv[1];
-  const script = argv1 && /hookpack\.c?js$/.test(argv1) ? resolve(argv1) : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
+  const script =
+    argv1 && /hookpack\.c?js$/.test(argv1)
+      ? resolve(argv1)
+      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
   return { node: process.execPath, script };
 }
 
@@ -391,7 +489,10 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
     async loadPolicy(cwd): Promise<Policy> {
       // The repository root's hookpack.json as the user last approved it (a nearer file, or an
       // unapproved change, never applies): broker/policy-approval.ts.
-      const [{ NO_POLICY, parsePolicy }, { policyInForce }] = await Promise.all([import("../rules/policy.js"), import("./policy-approval.js")]);
+      const [{ NO_POLICY, parsePolicy }, { policyInForce }] = await Promise.all([
+        import("../rules/policy.js"),
+        import("./policy-approval.js"),
+      ]);
       const state = policyInForce(home, cwd);
       if (state.state === "none") return NO_POLICY;
       if (state.state === "approved") return parsePolicy(state.text, state.path);

@@ -17,7 +17,13 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ManagedSecrets } from "../rules/rule.js";
 import { resolveHookpackHome } from "../core/home.js";
-import { applyMatches, buildPatterns, type ManagedValue, type Match, type RedactResult } from "../rules/managed-values.js";
+import {
+  applyMatches,
+  buildPatterns,
+  type ManagedValue,
+  type Match,
+  type RedactResult,
+} from "../rules/managed-values.js";
 import { writeFileAtomic } from "../core/fs-safe.js";
 import type { StoreEntries as SecretStore } from "./store-entries.js";
 
@@ -71,21 +77,40 @@ function packEntries(entries: readonly Entry[]): PackedEntries {
   const name = Buffer.alloc(n * 4);
   let digest = "";
   entries.forEach(([b, w, len, d, idx], i) => {
-    if (d.length !== DIGEST_CHARS) throw new Error(`hookpack: internal error: a hook-cache digest is ${d.length} chars, not ${DIGEST_CHARS}.`);
+    if (d.length !== DIGEST_CHARS)
+      throw new Error(
+        `hookpack: internal error: a hook-cache digest is ${d.length} chars, not ${DIGEST_CHARS}.`,
+      );
     bucket.writeInt32LE(b, i * 4);
     window.writeUInt8(w, i);
     length.writeUInt32LE(len, i * 4);
     name.writeUInt32LE(idx, i * 4);
     digest += d;
   });
-  return { count: n, bucket: bucket.toString("base64"), window: window.toString("base64"), length: length.toString("base64"), name: name.toString("base64"), digest };
+  return {
+    count: n,
+    bucket: bucket.toString("base64"),
+    window: window.toString("base64"),
+    length: length.toString("base64"),
+    name: name.toString("base64"),
+    digest,
+  };
 }
 
 function unpackEntries(p: PackedEntries): Entry[] | undefined {
   const n = p.count;
-  if (!Number.isInteger(n) || n < 0 || typeof p.digest !== "string" || p.digest.length !== n * DIGEST_CHARS) return undefined;
+  if (
+    !Number.isInteger(n) ||
+    n < 0 ||
+    typeof p.digest !== "string" ||
+    p.digest.length !== n * DIGEST_CHARS
+  )
+    return undefined;
   // Aligned typed-array copies of the columns (a decoded Buffer may sit at any offset in Node's pool).
-  const column = <T extends Int32Array | Uint32Array | Uint8Array>(b64: string, make: (n: number) => T): T | undefined => {
+  const column = <T extends Int32Array | Uint32Array | Uint8Array>(
+    b64: string,
+    make: (n: number) => T,
+  ): T | undefined => {
     const bytes = Buffer.from(b64, "base64");
     const out = make(n);
     if (bytes.length !== out.byteLength) return undefined;
@@ -99,7 +124,14 @@ function unpackEntries(p: PackedEntries): Entry[] | undefined {
   if (!bucket || !window || !length || !name) return undefined;
   const digest = p.digest;
   const out: Entry[] = [];
-  for (let i = 0; i < n; i++) out.push([bucket[i]!, window[i]!, length[i]!, digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS), name[i]!]);
+  for (let i = 0; i < n; i++)
+    out.push([
+      bucket[i]!,
+      window[i]!,
+      length[i]!,
+      digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+      name[i]!,
+    ]);
   return out;
 }
 
@@ -131,7 +163,8 @@ function windowHash(text: string, at: number, w: number): number {
 // the whole clean-output path. It is loaded on the first candidate only.
 let cryptoModule: typeof Crypto | undefined;
 const crypto = (): typeof Crypto => (cryptoModule ??= process.getBuiltinModule("node:crypto"));
-const digestOf = (salt: Buffer, text: string) => crypto().createHash("sha256").update(salt).update(text, "utf8").digest("base64");
+const digestOf = (salt: Buffer, text: string) =>
+  crypto().createHash("sha256").update(salt).update(text, "utf8").digest("base64");
 
 /**
  * digestOf for the matcher's candidates: the same sha256(salt ‖ utf8(text)), one-shot (crypto.hash,
@@ -154,13 +187,23 @@ function candidateDigest(salt: Buffer): (text: string) => string {
 }
 
 /** Builds the cache entries for a set of values (pure apart from hashing). */
-export function buildHookCache(values: readonly ManagedValue[], salt: Buffer, minLength?: number): Pick<HookCacheFile, "names" | "entries"> {
+export function buildHookCache(
+  values: readonly ManagedValue[],
+  salt: Buffer,
+  minLength?: number,
+): Pick<HookCacheFile, "names" | "entries"> {
   const names = [...new Set(values.map((v) => v.name))].sort();
   const { patterns } = buildPatterns(values, { minLength });
   const seed = saltHash(salt);
   const entries: Entry[] = patterns.map((p) => {
     const w = Math.min(MAX_WINDOW, p.text.length);
-    return [fmix(windowHash(p.text, 0, w) ^ seed) & BUCKET_MASK, w, p.text.length, digestOf(salt, p.text), names.indexOf(p.name)];
+    return [
+      fmix(windowHash(p.text, 0, w) ^ seed) & BUCKET_MASK,
+      w,
+      p.text.length,
+      digestOf(salt, p.text),
+      names.indexOf(p.name),
+    ];
   });
   return { names, entries };
 }
@@ -175,7 +218,9 @@ export interface HashedMatcher {
   redact(text: string): RedactResult;
 }
 
-export function createHashedMatcher(file: Pick<HookCacheFile, "salt" | "names" | "entries">): HashedMatcher {
+export function createHashedMatcher(
+  file: Pick<HookCacheFile, "salt" | "names" | "entries">,
+): HashedMatcher {
   const salt = Buffer.from(file.salt, "base64");
   const seed = saltHash(salt);
   const digest = candidateDigest(salt);
@@ -200,7 +245,14 @@ export function createHashedMatcher(file: Pick<HookCacheFile, "salt" | "names" |
   });
 
   /** Every window position of `text` whose bucket is set, verified by sha256; pushed to `hits`. */
-  const scanWindow = (text: string, w: number, buckets: Map<number, number[]>, bitmap: Int32Array, top: number, hits: Array<[number, number]>): void => {
+  const scanWindow = (
+    text: string,
+    w: number,
+    buckets: Map<number, number[]>,
+    bitmap: Int32Array,
+    top: number,
+    hits: Array<[number, number]>,
+  ): void => {
     const n = text.length;
     if (n < w) return;
     // The hot loop (one pass per distinct window length, every position): plain locals and the
@@ -236,7 +288,8 @@ export function createHashedMatcher(file: Pick<HookCacheFile, "salt" | "names" |
 
   const find = (text: string): Match[] => {
     const hits: Array<[number, number]> = [];
-    for (const { w, buckets, bitmap, top } of windows) scanWindow(text, w, buckets, bitmap, top, hits);
+    for (const { w, buckets, bitmap, top } of windows)
+      scanWindow(text, w, buckets, bitmap, top, hits);
     if (hits.length === 0) return [];
     hits.sort((a, b) => a[0] - b[0] || file.entries[b[1]]![2] - file.entries[a[1]]![2]);
     const out: Match[] = [];
@@ -266,7 +319,8 @@ export function createHashedMatcher(file: Pick<HookCacheFile, "salt" | "names" |
 function parseCache(text: string): HookCacheFile | undefined {
   try {
     const f = JSON.parse(text) as Partial<HookCacheFile> & { packed?: PackedEntries };
-    if (f?.format !== FORMAT || typeof f.salt !== "string" || !Array.isArray(f.names)) return undefined;
+    if (f?.format !== FORMAT || typeof f.salt !== "string" || !Array.isArray(f.names))
+      return undefined;
     if (f.version === 1) return Array.isArray(f.entries) ? (f as HookCacheFile) : undefined;
     if (f.version !== VERSION || !f.packed) return undefined;
     const entries = unpackEntries(f.packed);
@@ -336,7 +390,8 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
       continue;
     }
     const idx = previous?.names.indexOf(meta.name) ?? -1;
-    if (previous && idx >= 0) kept.push({ name: meta.name, entries: previous.entries.filter((e) => e[4] === idx) });
+    if (previous && idx >= 0)
+      kept.push({ name: meta.name, entries: previous.entries.filter((e) => e[4] === idx) });
   }
   resolvedElsewhere.clear();
   const built = buildHookCache(values, salt, minLength);
@@ -346,7 +401,14 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
     ...built.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(built.names[e[4]]!)]),
     ...kept.flatMap((k) => k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name)])),
   ];
-  const file = { format: FORMAT, version: VERSION, salt: salt.toString("base64"), updated: new Date().toISOString(), names, packed: packEntries(entries) };
+  const file = {
+    format: FORMAT,
+    version: VERSION,
+    salt: salt.toString("base64"),
+    updated: new Date().toISOString(),
+    names,
+    packed: packEntries(entries),
+  };
   writeFileAtomic(path, `${JSON.stringify(file)}\n`, 0o600);
 }
 
@@ -369,7 +431,10 @@ export function hookManagedSecrets(
   const matcher = () => {
     if (loaded === undefined) {
       loaded = loadHookCache(home) ?? null;
-      if (loaded?.stale) debug(`the hook cache in ${home} is older than the store; run \`hookpack secret list\` to check`);
+      if (loaded?.stale)
+        debug(
+          `the hook cache in ${home} is older than the store; run \`hookpack secret list\` to check`,
+        );
     }
     return loaded?.matcher;
   };
@@ -383,7 +448,12 @@ export function hookManagedSecrets(
       // The exposure ledger: one entry per secret, names only, so `audit`/`doctor` can say what to
       // rotate. The audit module (and node:crypto) load only when something was exposed.
       void import("./audit.js").then(({ tryRecordAudit }) => {
-        for (const secret of new Set(names)) tryRecordAudit(home, { kind: "exposure-found", agent: who.agent, session: who.session?.(), where, secret }, (m) => debug(m));
+        for (const secret of new Set(names))
+          tryRecordAudit(
+            home,
+            { kind: "exposure-found", agent: who.agent, session: who.session?.(), where, secret },
+            (m) => debug(m),
+          );
       });
     },
   };

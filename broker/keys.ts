@@ -52,7 +52,9 @@ export function loadKeyring(ctx: KeyContext): KeyringFactory | null {
     // Kept external by scripts/build.mjs: a native addon cannot be bundled. A plain require keeps
     // it lazy and synchronous in the CJS bundle.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require("@napi-rs/keyring") as { AsyncEntry: new (s: string, a: string) => KeyringEntry };
+    const mod = require("@napi-rs/keyring") as {
+      AsyncEntry: new (s: string, a: string) => KeyringEntry;
+    };
     loaded = (service, account) => new mod.AsyncEntry(service, account);
   } catch {
     loaded = null;
@@ -69,7 +71,11 @@ function keyFilePath(home: string): string {
 function decodeKey(text: string, where: string): Buffer {
   const key = Buffer.from(text.trim(), "base64");
   if (key.length !== 32) {
-    throw new HookpackError("KEY_INVALID", `hookpack: the store key in ${where} is not a 32-byte base64 key.`, "restore the original key; without it the store cannot be opened.");
+    throw new HookpackError(
+      "KEY_INVALID",
+      `hookpack: the store key in ${where} is not a 32-byte base64 key.`,
+      "restore the original key; without it the store cannot be opened.",
+    );
   }
   return key;
 }
@@ -78,7 +84,11 @@ function decodeKey(text: string, where: string): Buffer {
 function requestedBackend(env: NodeJS.ProcessEnv): KeyBackend | "auto" {
   const v = (env.HOOKPACK_KEY_BACKEND ?? "auto").toLowerCase();
   if (v === "auto" || v === "keychain" || v === "file" || v === "passphrase") return v;
-  throw new HookpackError("USAGE", `hookpack: HOOKPACK_KEY_BACKEND="${v}" is not one of auto, keychain, file, passphrase.`, "unset it or pick one of those.");
+  throw new HookpackError(
+    "USAGE",
+    `hookpack: HOOKPACK_KEY_BACKEND="${v}" is not one of auto, keychain, file, passphrase.`,
+    "unset it or pick one of those.",
+  );
 }
 
 export interface NewKey {
@@ -101,8 +111,13 @@ export async function createKey(ctx: KeyContext, storeId: string): Promise<NewKe
         const entry = factory(KEYCHAIN_SERVICE, account);
         await entry.setPassword(key.toString("base64"), timeout());
         const back = await entry.getPassword(timeout());
-        if (back !== key.toString("base64")) throw new Error("the keychain did not return the key it was given");
-        return { key, info: { backend: "keychain", service: KEYCHAIN_SERVICE, account }, note: `its key is in the OS keychain (service "${KEYCHAIN_SERVICE}", account "${account}")` };
+        if (back !== key.toString("base64"))
+          throw new Error("the keychain did not return the key it was given");
+        return {
+          key,
+          info: { backend: "keychain", service: KEYCHAIN_SERVICE, account },
+          note: `its key is in the OS keychain (service "${KEYCHAIN_SERVICE}", account "${account}")`,
+        };
       } catch (error) {
         fallbackReason = `no usable OS keychain (${(error as Error).message})`;
       }
@@ -110,20 +125,31 @@ export async function createKey(ctx: KeyContext, storeId: string): Promise<NewKe
       fallbackReason = "the optional @napi-rs/keyring module is not available";
     }
     if (wanted === "keychain") {
-      throw new HookpackError("KEYCHAIN_UNAVAILABLE", `hookpack: HOOKPACK_KEY_BACKEND=keychain, but ${fallbackReason}.`, "start your keychain (Secret Service, macOS Keychain, Windows Credential Manager) or unset HOOKPACK_KEY_BACKEND to use a key file.");
+      throw new HookpackError(
+        "KEYCHAIN_UNAVAILABLE",
+        `hookpack: HOOKPACK_KEY_BACKEND=keychain, but ${fallbackReason}.`,
+        "start your keychain (Secret Service, macOS Keychain, Windows Credential Manager) or unset HOOKPACK_KEY_BACKEND to use a key file.",
+      );
     }
   }
   if (wanted === "passphrase") {
     const passphrase = await getPassphrase(ctx, "new");
     const salt = randomBytes(16);
-    const kek = scryptSync(passphrase.normalize("NFC"), salt, 32, { ...SCRYPT, maxmem: 512 * 1024 * 1024 });
+    const kek = scryptSync(passphrase.normalize("NFC"), salt, 32, {
+      ...SCRYPT,
+      maxmem: 512 * 1024 * 1024,
+    });
     const nonce = randomBytes(12);
     const c = createCipheriv("aes-256-gcm", kek, nonce);
     c.setAAD(Buffer.from(`hookpack-key-v1|${storeId}`));
     const data = Buffer.concat([c.update(key), c.final(), c.getAuthTag()]);
     return {
       key,
-      info: { backend: "passphrase", kdf: { name: "scrypt", ...SCRYPT, salt: salt.toString("base64") }, wrapped: { nonce: nonce.toString("base64"), data: data.toString("base64") } },
+      info: {
+        backend: "passphrase",
+        kdf: { name: "scrypt", ...SCRYPT, salt: salt.toString("base64") },
+        wrapped: { nonce: nonce.toString("base64"), data: data.toString("base64") },
+      },
       note: "its key is derived from your passphrase (scrypt); set HOOKPACK_PASSPHRASE or type it when asked",
     };
   }
@@ -139,27 +165,51 @@ async function getPassphrase(ctx: KeyContext, purpose: "new" | "unlock"): Promis
   const fromEnv = ctx.env.HOOKPACK_PASSPHRASE;
   if (fromEnv) return fromEnv;
   if (!ctx.askPassphrase) {
-    throw new HookpackError("PASSPHRASE_REQUIRED", "hookpack: the secret store is protected by a passphrase, and none was given.", "set HOOKPACK_PASSPHRASE for this command, or run it in a terminal to be asked.");
+    throw new HookpackError(
+      "PASSPHRASE_REQUIRED",
+      "hookpack: the secret store is protected by a passphrase, and none was given.",
+      "set HOOKPACK_PASSPHRASE for this command, or run it in a terminal to be asked.",
+    );
   }
   const p = await ctx.askPassphrase(purpose);
   if (purpose === "new" && p.length < 8) {
-    throw new HookpackError("PASSPHRASE_WEAK", "hookpack: the passphrase is shorter than 8 characters.", "choose a longer passphrase.");
+    throw new HookpackError(
+      "PASSPHRASE_WEAK",
+      "hookpack: the passphrase is shorter than 8 characters.",
+      "choose a longer passphrase.",
+    );
   }
   return p;
 }
 
 /** Loads the data key described by `info`. Never creates one. */
-export async function loadKey(ctx: KeyContext, storeId: string, info: KeyInfo, storePath: string): Promise<Buffer> {
+export async function loadKey(
+  ctx: KeyContext,
+  storeId: string,
+  info: KeyInfo,
+  storePath: string,
+): Promise<Buffer> {
   if (info.backend === "keychain") {
     const factory = loadKeyring(ctx);
     if (!factory) {
-      throw new HookpackError("KEYCHAIN_UNAVAILABLE", `hookpack: the key of the secret store ${storePath} is in the OS keychain, but the optional @napi-rs/keyring module cannot be loaded.`, "reinstall hookpack with optional dependencies (npm install --include=optional).");
+      throw new HookpackError(
+        "KEYCHAIN_UNAVAILABLE",
+        `hookpack: the key of the secret store ${storePath} is in the OS keychain, but the optional @napi-rs/keyring module cannot be loaded.`,
+        "reinstall hookpack with optional dependencies (npm install --include=optional).",
+      );
     }
     let text: string | null;
     try {
-      text = await factory(info.service ?? KEYCHAIN_SERVICE, info.account ?? `store-${storeId}`).getPassword(timeout());
+      text = await factory(
+        info.service ?? KEYCHAIN_SERVICE,
+        info.account ?? `store-${storeId}`,
+      ).getPassword(timeout());
     } catch (error) {
-      throw new HookpackError("KEYCHAIN_UNAVAILABLE", `hookpack: cannot read the key of the secret store ${storePath} from the OS keychain: ${(error as Error).message}.`, "unlock or start your keychain (on Linux: a Secret Service such as gnome-keyring) and retry.");
+      throw new HookpackError(
+        "KEYCHAIN_UNAVAILABLE",
+        `hookpack: cannot read the key of the secret store ${storePath} from the OS keychain: ${(error as Error).message}.`,
+        "unlock or start your keychain (on Linux: a Secret Service such as gnome-keyring) and retry.",
+      );
     }
     if (text === null) {
       throw new HookpackError(
@@ -173,19 +223,37 @@ export async function loadKey(ctx: KeyContext, storeId: string, info: KeyInfo, s
   if (info.backend === "file") {
     const path = keyFilePath(ctx.home);
     if (!existsSync(path)) {
-      throw new HookpackError("KEY_MISSING", `hookpack: the key file ${path} of the secret store ${storePath} is missing.`, "restore it from a backup, or move the store aside and add your secrets again.");
+      throw new HookpackError(
+        "KEY_MISSING",
+        `hookpack: the key file ${path} of the secret store ${storePath} is missing.`,
+        "restore it from a backup, or move the store aside and add your secrets again.",
+      );
     }
     const mode = statSync(path).mode & 0o777;
     if (process.platform !== "win32" && (mode & 0o077) !== 0) {
-      throw new HookpackError("KEY_PERMISSIONS", `hookpack: the key file ${path} is readable by other users (mode ${mode.toString(8)}).`, `run \`chmod 600 ${path}\`, and consider the stored secrets exposed if others could read it.`);
+      throw new HookpackError(
+        "KEY_PERMISSIONS",
+        `hookpack: the key file ${path} is readable by other users (mode ${mode.toString(8)}).`,
+        `run \`chmod 600 ${path}\`, and consider the stored secrets exposed if others could read it.`,
+      );
     }
     return decodeKey(readFileSync(path, "utf8"), path);
   }
   if (info.backend === "passphrase" && info.kdf && info.wrapped) {
     const passphrase = await getPassphrase(ctx, "unlock");
     const { N, r, p, salt } = info.kdf;
-    if (N > 1 << 20 || r > 32 || p > 16) throw new HookpackError("STORE_DAMAGED", `hookpack: the key parameters in ${storePath} are out of range.`, "the store file was edited; restore it from a backup.");
-    const kek = scryptSync(passphrase.normalize("NFC"), Buffer.from(salt, "base64"), 32, { N, r, p, maxmem: 1024 * 1024 * 1024 });
+    if (N > 1 << 20 || r > 32 || p > 16)
+      throw new HookpackError(
+        "STORE_DAMAGED",
+        `hookpack: the key parameters in ${storePath} are out of range.`,
+        "the store file was edited; restore it from a backup.",
+      );
+    const kek = scryptSync(passphrase.normalize("NFC"), Buffer.from(salt, "base64"), 32, {
+      N,
+      r,
+      p,
+      maxmem: 1024 * 1024 * 1024,
+    });
     const data = Buffer.from(info.wrapped.data, "base64");
     try {
       const d = createDecipheriv("aes-256-gcm", kek, Buffer.from(info.wrapped.nonce, "base64"));
@@ -193,14 +261,23 @@ export async function loadKey(ctx: KeyContext, storeId: string, info: KeyInfo, s
       d.setAuthTag(data.subarray(data.length - 16));
       return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]);
     } catch {
-      throw new HookpackError("KEY_WRONG", `hookpack: wrong passphrase for the secret store ${storePath}.`, "check HOOKPACK_PASSPHRASE or retype it.");
+      throw new HookpackError(
+        "KEY_WRONG",
+        `hookpack: wrong passphrase for the secret store ${storePath}.`,
+        "check HOOKPACK_PASSPHRASE or retype it.",
+      );
     }
   }
-  throw new HookpackError("STORE_DAMAGED", `hookpack: the secret store ${storePath} names an unknown key backend.`, "the file was edited or written by a newer hookpack; restore it or upgrade.");
+  throw new HookpackError(
+    "STORE_DAMAGED",
+    `hookpack: the secret store ${storePath} names an unknown key backend.`,
+    "the file was edited or written by a newer hookpack; restore it or upgrade.",
+  );
 }
 
 /** Removes the keychain entry of a store (used by tests and a future `secret destroy`). */
 export async function forgetKeychainKey(ctx: KeyContext, info: KeyInfo): Promise<void> {
   const factory = loadKeyring(ctx);
-  if (factory && info.backend === "keychain" && info.service && info.account) await factory(info.service, info.account).deletePassword(timeout());
+  if (factory && info.backend === "keychain" && info.service && info.account)
+    await factory(info.service, info.account).deletePassword(timeout());
 }

@@ -61,17 +61,38 @@ export interface ProviderContext extends KeyContext {
 
 /** Every provider module (broker/providers/<name>.ts) has this shape. */
 export interface LeaseProvider {
-  mint(capability: CapabilityPolicy, grant: { id: string; ttlMs: number }, ctx: ProviderContext): Promise<Minted>;
-  revoke(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<void>;
-  verify(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<Verification>;
+  mint(
+    capability: CapabilityPolicy,
+    grant: { id: string; ttlMs: number },
+    ctx: ProviderContext,
+  ): Promise<Minted>;
+  revoke(
+    lease: Lease,
+    ctx: ProviderContext,
+    secret: Record<string, string> | undefined,
+  ): Promise<void>;
+  verify(
+    lease: Lease,
+    ctx: ProviderContext,
+    secret: Record<string, string> | undefined,
+  ): Promise<Verification>;
 }
 
 /** Reads an authentication value for a provider: the hookpack store, the broker's env, or a file. */
-export async function resolveSource(source: CredentialSource, what: string, ctx: ProviderContext): Promise<string> {
-  const fail = (why: string, hint: string) => new HookpackError("LEASE_MINT_FAILED", `hookpack: cannot read ${what}: ${why}.`, hint);
+export async function resolveSource(
+  source: CredentialSource,
+  what: string,
+  ctx: ProviderContext,
+): Promise<string> {
+  const fail = (why: string, hint: string) =>
+    new HookpackError("LEASE_MINT_FAILED", `hookpack: cannot read ${what}: ${why}.`, hint);
   if ("env" in source) {
     const v = ctx.env[source.env];
-    if (!v) throw fail(`environment variable ${source.env} is not set`, `export ${source.env} where hookpack runs, or keep it in the store: \`hookpack secret set NAME\` and {"secret": "NAME"} in hookpack.json.`);
+    if (!v)
+      throw fail(
+        `environment variable ${source.env} is not set`,
+        `export ${source.env} where hookpack runs, or keep it in the store: \`hookpack secret set NAME\` and {"secret": "NAME"} in hookpack.json.`,
+      );
     return v.trim();
   }
   if ("file" in source) {
@@ -81,13 +102,24 @@ export async function resolveSource(source: CredentialSource, what: string, ctx:
       if (!v) throw new Error("empty");
       return v;
     } catch (error) {
-      throw fail(`${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, "check the file named in hookpack.json.");
+      throw fail(
+        `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+        "check the file named in hookpack.json.",
+      );
     }
   }
   const { openStore } = await import("./store.js");
   const store = await openStore(ctx);
-  if (!store?.meta(source.secret)) throw fail(`secret ${source.secret} is not in the hookpack store`, `run \`hookpack secret set ${source.secret}\`.`);
-  if (store.meta(source.secret)!.revoked) throw fail(`secret ${source.secret} was revoked`, `store a new value with \`hookpack secret set ${source.secret}\`.`);
+  if (!store?.meta(source.secret))
+    throw fail(
+      `secret ${source.secret} is not in the hookpack store`,
+      `run \`hookpack secret set ${source.secret}\`.`,
+    );
+  if (store.meta(source.secret)!.revoked)
+    throw fail(
+      `secret ${source.secret} was revoked`,
+      `store a new value with \`hookpack secret set ${source.secret}\`.`,
+    );
   const { resolveValue } = await import("./providers.js");
   return resolveValue(source.secret, store.meta(source.secret)!.provider, { ...ctx, store });
 }

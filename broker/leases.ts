@@ -15,11 +15,24 @@ import { LEASES_DIR } from "../core/files.js";
 import type { CapabilityPolicy, CapabilityProvider } from "../rules/policy.js";
 import { tryRecordAudit, type AuditEvent } from "./audit.js";
 import { ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
-import type { Lease, LeaseProvider, Minted, ProviderContext, Verification } from "./lease-provider.js";
+import type {
+  Lease,
+  LeaseProvider,
+  Minted,
+  ProviderContext,
+  Verification,
+} from "./lease-provider.js";
 
 const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 
-export { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "./lease-provider.js";
+export {
+  resolveSource,
+  type Lease,
+  type LeaseProvider,
+  type Minted,
+  type ProviderContext,
+  type Verification,
+} from "./lease-provider.js";
 
 export const LEASE_ID_RE = /^l_[a-z2-7]{20}$/;
 const LEASE_FILE_RE = /^l_[a-z2-7]{20}\.json$/;
@@ -75,7 +88,9 @@ function unseal(home: string, lease: Lease): Record<string, string> | undefined 
     const d = crypto().createDecipheriv("aes-256-gcm", key, raw.subarray(0, 12));
     d.setAAD(Buffer.from(lease.id));
     d.setAuthTag(raw.subarray(12, 28));
-    return JSON.parse(Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString("utf8")) as Record<string, string>;
+    return JSON.parse(
+      Buffer.concat([d.update(raw.subarray(28)), d.final()]).toString("utf8"),
+    ) as Record<string, string>;
   } catch {
     return undefined;
   }
@@ -126,7 +141,9 @@ function ownerAlive(owner: Lease["owner"]): boolean {
 }
 
 function audit(home: string, event: AuditEvent, note?: (text: string) => void): void {
-  tryRecordAudit(home, event, (message) => note?.(`hookpack: could not write the audit log in ${home}: ${message}.\n`));
+  tryRecordAudit(home, event, (message) =>
+    note?.(`hookpack: could not write the audit log in ${home}: ${message}.\n`),
+  );
 }
 
 function writeLease(home: string, lease: Lease): void {
@@ -180,33 +197,83 @@ export interface MintedLease {
  * Mints one lease per capability, in order. All or nothing: when one provider cannot mint, the
  * ones already minted are revoked and the call fails closed (a HookpackError naming no value).
  */
-export async function mintLeases(home: string, capabilities: readonly CapabilityPolicy[], ctx: MintContext): Promise<MintedLease[]> {
+export async function mintLeases(
+  home: string,
+  capabilities: readonly CapabilityPolicy[],
+  ctx: MintContext,
+): Promise<MintedLease[]> {
   const done: MintedLease[] = [];
   for (const cap of capabilities) {
     let minted: Minted;
     try {
       const provider = await providerFor(cap.provider.kind);
       minted = await provider.mint(cap, { id: ctx.grant.id, ttlMs: cap.ttlMs }, ctx);
-      const missing = cap.env.filter((e): e is { var: string; field: string } => "field" in e && minted.fields[e.field] === undefined).map((e) => e.field);
+      const missing = cap.env
+        .filter(
+          (e): e is { var: string; field: string } =>
+            "field" in e && minted.fields[e.field] === undefined,
+        )
+        .map((e) => e.field);
       if (missing.length > 0) {
         const orphan = leaseFrom(cap, minted, ctx);
         await provider.revoke(orphan, ctx, minted.secretHandle).catch(() => undefined);
-        throw new HookpackError("LEASE_MINT_FAILED", `hookpack: the credential minted for capability ${cap.name} has no field${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (it has: ${Object.keys(minted.fields).join(", ") || "none"}).`, "fix the capability's env mapping in hookpack.json.");
+        throw new HookpackError(
+          "LEASE_MINT_FAILED",
+          `hookpack: the credential minted for capability ${cap.name} has no field${missing.length > 1 ? "s" : ""} ${missing.join(", ")} (it has: ${Object.keys(minted.fields).join(", ") || "none"}).`,
+          "fix the capability's env mapping in hookpack.json.",
+        );
       }
     } catch (error) {
-      const reason = error instanceof HookpackError ? error.message.replace(/^hookpack: /, "") : `the ${cap.provider.kind} provider failed (${(error as Error).message})`;
-      audit(home, { kind: "lease-refused", agent: ctx.grant.agent, session: ctx.grant.session, cwd: ctx.cwd, grant: ctx.grant.id, capabilities: capabilities.map((c) => c.name), code: "LEASE_MINT_FAILED", outcome: "mint_failed", reason: reason.slice(0, 400) }, ctx.note);
-      for (const d of done) await endLease(home, d.lease, "revoked_at_exit", ctx).catch(() => undefined);
+      const reason =
+        error instanceof HookpackError
+          ? error.message.replace(/^hookpack: /, "")
+          : `the ${cap.provider.kind} provider failed (${(error as Error).message})`;
+      audit(
+        home,
+        {
+          kind: "lease-refused",
+          agent: ctx.grant.agent,
+          session: ctx.grant.session,
+          cwd: ctx.cwd,
+          grant: ctx.grant.id,
+          capabilities: capabilities.map((c) => c.name),
+          code: "LEASE_MINT_FAILED",
+          outcome: "mint_failed",
+          reason: reason.slice(0, 400),
+        },
+        ctx.note,
+      );
+      for (const d of done)
+        await endLease(home, d.lease, "revoked_at_exit", ctx).catch(() => undefined);
       throw new HookpackError(
         "LEASE_MINT_FAILED",
         `hookpack: capability ${cap.name} could not be minted: ${reason.replace(/\.$/, "")}. The command was not started (hookpack never falls back to a standing secret).`,
-        error instanceof HookpackError && error.hint ? error.hint : `check that ${describeSpec(cap.provider)} is reachable and that hookpack's login there may mint this.`,
+        error instanceof HookpackError && error.hint
+          ? error.hint
+          : `check that ${describeSpec(cap.provider)} is reachable and that hookpack's login there may mint this.`,
       );
     }
     const lease = leaseFrom(cap, minted, ctx);
     if (minted.secretHandle) lease.sealed = seal(home, lease.id, minted.secretHandle);
     writeLease(home, lease);
-    audit(home, { kind: "lease-issued", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: cap.name, provider: lease.provider, scope: lease.scope, grant: lease.grant, toolCallId: lease.toolCallId, expires: lease.expiresAt, command: lease.command }, ctx.note);
+    audit(
+      home,
+      {
+        kind: "lease-issued",
+        agent: lease.agent,
+        session: lease.session,
+        cwd: lease.cwd,
+        lease: lease.id,
+        capability: cap.name,
+        provider: lease.provider,
+        scope: lease.scope,
+        grant: lease.grant,
+        toolCallId: lease.toolCallId,
+        expires: lease.expiresAt,
+        command: lease.command,
+      },
+      ctx.note,
+    );
     done.push({ lease, fields: minted.fields, public: minted.public ?? [] });
   }
   return done;
@@ -254,7 +321,12 @@ export interface EndResult {
  * Revokes one lease at its source, checks that it is gone, records the audit entry and removes the
  * record. A failed revoke keeps the record (ownerless, so the next sweep retries) and says why.
  */
-export async function endLease(home: string, lease: Lease, outcome: LeaseOutcome, ctx: ProviderContext & { note?(text: string): void }): Promise<EndResult> {
+export async function endLease(
+  home: string,
+  lease: Lease,
+  outcome: LeaseOutcome,
+  ctx: ProviderContext & { note?(text: string): void },
+): Promise<EndResult> {
   // Claimed by rename: exactly one process (the exec at exit, a sweep, the drill) ends a lease.
   const claim = `${leaseFile(home, lease.id)}.${process.pid}.${crypto().randomBytes(3).toString("hex")}.claim`;
   try {
@@ -268,31 +340,79 @@ export async function endLease(home: string, lease: Lease, outcome: LeaseOutcome
   try {
     if (lease.revocable) {
       const secret = unseal(home, lease);
-      if (lease.sealed && !secret) throw new Error(`the sealed revoke data of lease ${lease.id} cannot be opened (${join(leasesDir(home), KEY_FILE)} missing or changed)`);
+      if (lease.sealed && !secret)
+        throw new Error(
+          `the sealed revoke data of lease ${lease.id} cannot be opened (${join(leasesDir(home), KEY_FILE)} missing or changed)`,
+        );
       await provider.revoke(lease, ctx, secret);
       verified = await provider.verify(lease, ctx, secret).catch(() => "unknown" as const);
-      if (verified === "active") throw new Error("the source still reports the lease as active after the revoke");
+      if (verified === "active")
+        throw new Error("the source still reports the lease as active after the revoke");
     }
   } catch (error) {
-    const why = (error instanceof HookpackError ? error.message.replace(/^hookpack: /, "") : (error as Error).message).slice(0, 300);
+    const why = (
+      error instanceof HookpackError
+        ? error.message.replace(/^hookpack: /, "")
+        : (error as Error).message
+    ).slice(0, 300);
     if (Date.parse(lease.expiresAt) <= Date.now() && outcome !== "revoked_by_drill") {
       // The source's own TTL ends it; nothing more hookpack can do.
       final = "expired_without_reuse";
     } else {
-      const kept: Lease = { ...lease, owner: { pid: 0, start: undefined, host: hostname() }, lastError: why };
+      const kept: Lease = {
+        ...lease,
+        owner: { pid: 0, start: undefined, host: hostname() },
+        lastError: why,
+      };
       try {
         writeLease(home, kept);
         safeUnlink(claim);
       } catch {
         renameSync(claim, leaseFile(home, lease.id));
       }
-      audit(home, { kind: "lease-ended", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: lease.capability, provider: lease.provider, grant: lease.grant, outcome: "revoke_failed", error: why, heldMs: Date.now() - Date.parse(lease.issuedAt) }, ctx.note);
+      audit(
+        home,
+        {
+          kind: "lease-ended",
+          agent: lease.agent,
+          session: lease.session,
+          cwd: lease.cwd,
+          lease: lease.id,
+          capability: lease.capability,
+          provider: lease.provider,
+          grant: lease.grant,
+          outcome: "revoke_failed",
+          error: why,
+          heldMs: Date.now() - Date.parse(lease.issuedAt),
+        },
+        ctx.note,
+      );
       return { lease: kept, outcome: "revoke_failed", error: why };
     }
   }
-  audit(home, { kind: "lease-ended", agent: lease.agent, session: lease.session, cwd: lease.cwd, lease: lease.id, capability: lease.capability, provider: lease.provider, grant: lease.grant, outcome: final, ...(verified ? { verified } : {}), heldMs: Date.now() - Date.parse(lease.issuedAt) }, ctx.note);
+  audit(
+    home,
+    {
+      kind: "lease-ended",
+      agent: lease.agent,
+      session: lease.session,
+      cwd: lease.cwd,
+      lease: lease.id,
+      capability: lease.capability,
+      provider: lease.provider,
+      grant: lease.grant,
+      outcome: final,
+      ...(verified ? { verified } : {}),
+      heldMs: Date.now() - Date.parse(lease.issuedAt),
+    },
+    ctx.note,
+  );
   try {
-    writeFileAtomic(tombFile(home, lease.id), `${JSON.stringify({ id: lease.id, grant: lease.grant, capability: lease.capability, outcome: final, at: new Date().toISOString() })}\n`, 0o600);
+    writeFileAtomic(
+      tombFile(home, lease.id),
+      `${JSON.stringify({ id: lease.id, grant: lease.grant, capability: lease.capability, outcome: final, at: new Date().toISOString() })}\n`,
+      0o600,
+    );
   } catch {
     // only the naming of a later reuse is lost
   }
@@ -304,13 +424,19 @@ export async function endLease(home: string, lease: Lease, outcome: LeaseOutcome
  * Ends every lease whose owner is gone (crash-orphan) or whose TTL passed; old tombstones go.
  * Called by `hookpack exec` before it mints, by `hookpack leases` and by the broker at start.
  */
-export async function sweepLeases(home: string, ctx: ProviderContext & { note?(text: string): void }, now = Date.now()): Promise<EndResult[]> {
+export async function sweepLeases(
+  home: string,
+  ctx: ProviderContext & { note?(text: string): void },
+  now = Date.now(),
+): Promise<EndResult[]> {
   const results: EndResult[] = [];
   for (const lease of listLeases(home)) {
     const expired = Date.parse(lease.expiresAt) <= now;
     const orphan = lease.owner.pid === 0 || !ownerAlive(lease.owner);
     if (!expired && !orphan) continue;
-    results.push(await endLease(home, lease, expired ? "expired_without_reuse" : "revoked_after_crash", ctx));
+    results.push(
+      await endLease(home, lease, expired ? "expired_without_reuse" : "revoked_after_crash", ctx),
+    );
   }
   try {
     for (const e of readdirSync(leasesDir(home))) {
@@ -330,10 +456,19 @@ export async function sweepLeases(home: string, ctx: ProviderContext & { note?(t
  * verified gone, and recorded (audit `lease-ended`, outcome `revoked_after_crash`), before the new
  * broker serves anything. Never throws; logs one line per lease (ids and outcomes, no values).
  */
-export async function sweepAtBrokerStart(home: string, env: NodeJS.ProcessEnv, log: (line: string) => void): Promise<EndResult[]> {
+export async function sweepAtBrokerStart(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  log: (line: string) => void,
+): Promise<EndResult[]> {
   try {
-    const results = (await sweepLeases(home, { home, env, cwd: home, note: (t) => log(t.trim()) })).filter((r) => r.outcome !== "already_ended");
-    for (const r of results) log(`lease ${r.lease.id} (${r.lease.capability}) of a process that died: ${r.outcome}${r.verified ? `, verified ${r.verified}` : ""}${r.error ? ` (${r.error})` : ""}`);
+    const results = (
+      await sweepLeases(home, { home, env, cwd: home, note: (t) => log(t.trim()) })
+    ).filter((r) => r.outcome !== "already_ended");
+    for (const r of results)
+      log(
+        `lease ${r.lease.id} (${r.lease.capability}) of a process that died: ${r.outcome}${r.verified ? `, verified ${r.verified}` : ""}${r.error ? ` (${r.error})` : ""}`,
+      );
     return results;
   } catch (error) {
     log(`could not sweep orphaned leases: ${(error as Error).message.split("\n")[0]}`);
@@ -342,14 +477,21 @@ export async function sweepAtBrokerStart(home: string, env: NodeJS.ProcessEnv, l
 }
 
 /** The drill: revoke every open lease now, whoever owns it. */
-export async function revokeAllLeases(home: string, ctx: ProviderContext & { note?(text: string): void }): Promise<EndResult[]> {
+export async function revokeAllLeases(
+  home: string,
+  ctx: ProviderContext & { note?(text: string): void },
+): Promise<EndResult[]> {
   const results: EndResult[] = [];
-  for (const lease of listLeases(home)) results.push(await endLease(home, lease, "revoked_by_drill", ctx));
+  for (const lease of listLeases(home))
+    results.push(await endLease(home, lease, "revoked_by_drill", ctx));
   return results;
 }
 
 /** Ended leases minted under grant `id` (from tombstones), to name them when the grant is replayed. */
-export function endedLeasesOfGrant(home: string, grant: string): Array<{ id: string; capability: string; outcome: string }> {
+export function endedLeasesOfGrant(
+  home: string,
+  grant: string,
+): Array<{ id: string; capability: string; outcome: string }> {
   let entries: string[];
   try {
     entries = readdirSync(leasesDir(home));
@@ -360,7 +502,12 @@ export function endedLeasesOfGrant(home: string, grant: string): Array<{ id: str
   for (const e of entries) {
     if (!e.endsWith(".done")) continue;
     try {
-      const t = JSON.parse(readFileSync(join(leasesDir(home), e), "utf8")) as { id: string; grant: string; capability: string; outcome: string };
+      const t = JSON.parse(readFileSync(join(leasesDir(home), e), "utf8")) as {
+        id: string;
+        grant: string;
+        capability: string;
+        outcome: string;
+      };
       if (t.grant === grant) out.push({ id: t.id, capability: t.capability, outcome: t.outcome });
     } catch {
       // unreadable tombstone
@@ -370,7 +517,29 @@ export function endedLeasesOfGrant(home: string, grant: string): Array<{ id: str
 }
 
 /** Records a refused reuse: a grant that minted leases was presented again. */
-export function recordReuseRefused(home: string, grant: string, capabilities: readonly string[], code: string, ctx: { cwd: string; note?(text: string): void }): void {
+export function recordReuseRefused(
+  home: string,
+  grant: string,
+  capabilities: readonly string[],
+  code: string,
+  ctx: { cwd: string; note?(text: string): void },
+): void {
   const leases = endedLeasesOfGrant(home, grant.slice(0, 40));
-  audit(home, { kind: "lease-refused", cwd: ctx.cwd, grant: grant.slice(0, 40), capabilities: [...capabilities], code, outcome: "reuse_refused", leases: leases.map((l) => l.id), reason: leases.length > 0 ? `grant already used; its lease${leases.length > 1 ? "s" : ""} ${leases.map((l) => `${l.id} (${l.outcome})`).join(", ")} ended` : "grant not redeemable" }, ctx.note);
+  audit(
+    home,
+    {
+      kind: "lease-refused",
+      cwd: ctx.cwd,
+      grant: grant.slice(0, 40),
+      capabilities: [...capabilities],
+      code,
+      outcome: "reuse_refused",
+      leases: leases.map((l) => l.id),
+      reason:
+        leases.length > 0
+          ? `grant already used; its lease${leases.length > 1 ? "s" : ""} ${leases.map((l) => `${l.id} (${l.outcome})`).join(", ")} ended`
+          : "grant not redeemable",
+    },
+    ctx.note,
+  );
 }

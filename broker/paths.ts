@@ -23,11 +23,16 @@ export function brokerSocketPath(hookpackHome: string): string {
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
   const xdg = process.env.XDG_RUNTIME_DIR;
   const base = xdg && Buffer.byteLength(xdg) < 60 ? xdg : tmpdir().length < 60 ? tmpdir() : "/tmp";
-  const tag = createHmac("sha256", "hookpack-broker-socket").update(hookpackHome).digest("hex").slice(0, 20);
+  const tag = createHmac("sha256", "hookpack-broker-socket")
+    .update(hookpackHome)
+    .digest("hex")
+    .slice(0, 20);
   return join(base, `hookpack-${uid}`, `${tag}.sock`);
 }
 
 /** The broker CA's certificate (NODE_EXTRA_CA_CERTS of brokered children). */
-export const caCertPath = (hookpackHome: string): string => join(brokerRunDir(hookpackHome), "ca.pem");
+export const caCertPath = (hookpackHome: string): string =>
+  join(brokerRunDir(hookpackHome), "ca.pem");
 /** The CA plus Node's bundled Mozilla roots, for clients whose variable replaces their trust store (SSL_CERT_FILE, CURL_CA_BUNDLE, …). */
-export const caBundlePath = (hookpackHome: string): string => join(brokerRunDir(hookpackHome), "ca-bundle.pem");
+export const caBundlePath = (hookpackHome: string): string =>
+  join(brokerRunDir(hookpackHome), "ca-bundle.pem");

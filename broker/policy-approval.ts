@@ -67,12 +67,17 @@ export function policyInForce(home: string, cwd: string): PolicyState {
   }
   if (current === undefined) return { state: "none", path };
   const record = read(home)[root];
-  if (record && record.sha256 === sha256(current)) return { state: "approved", path, text: current };
+  if (record && record.sha256 === sha256(current))
+    return { state: "approved", path, text: current };
   return { state: "pending", path, text: record?.text };
 }
 
 /** Records the current file as approved for its repository root. */
-export function approvePolicy(home: string, cwd: string, now = Date.now()): { path: string; sha256: string } | undefined {
+export function approvePolicy(
+  home: string,
+  cwd: string,
+  now = Date.now(),
+): { path: string; sha256: string } | undefined {
   const root = policyRoot(cwd);
   const path = join(root, POLICY_FILE);
   let text: string;
@@ -101,7 +106,10 @@ export function lineDiff(before: string, after: string): string {
   const n = a.length;
   const m = b.length;
   const lcs: number[][] = Array.from({ length: n + 1 }, () => new Array<number>(m + 1).fill(0));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] =
+        a[i] === b[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   const out: string[] = [];
   let i = 0;
   let j = 0;

@@ -14,7 +14,17 @@
 // is not swapped); to any other host a body that carries a live placeholder is cut off (403).
 import { createPrivateKey, generateKeyPairSync, type KeyObject } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { Agent as HttpAgent, createServer, request as httpRequest, type ClientRequest, type IncomingHttpHeaders, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from "node:http";
+import {
+  Agent as HttpAgent,
+  createServer,
+  request as httpRequest,
+  type ClientRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { isIP, type Socket } from "node:net";
 import { createSecureContext, rootCertificates, TLSSocket, type SecureContext } from "node:tls";
@@ -27,7 +37,17 @@ import { hostAllowed } from "./inject.js";
 import { ValueStream } from "./redact-stream.js";
 import type { Session } from "./daemon.js";
 
-const HOP = new Set(["connection", "keep-alive", "proxy-connection", "proxy-authorization", "proxy-authenticate", "te", "trailer", "transfer-encoding", "upgrade"]);
+const HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authorization",
+  "proxy-authenticate",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
 
 interface Target {
   tls: boolean;
@@ -61,13 +81,19 @@ export class InjectionProxy {
   constructor(home: string, opts: ProxyOptions) {
     this.home = home;
     this.opts = opts;
-    this.inner = createServer((req, res) => this.onRequest(req, res, this.targets.get(req.socket) ?? { tls: true, host: "", port: 443 }));
+    this.inner = createServer((req, res) =>
+      this.onRequest(req, res, this.targets.get(req.socket) ?? { tls: true, host: "", port: 443 }),
+    );
     const extra = process.env.HOOKPACK_BROKER_UPSTREAM_CA;
     if (extra) {
       try {
-        this.upstreamContext = createSecureContext({ ca: [...rootCertificates, readFileSync(extra, "utf8")] });
+        this.upstreamContext = createSecureContext({
+          ca: [...rootCertificates, readFileSync(extra, "utf8")],
+        });
       } catch (error) {
-        opts.log(`HOOKPACK_BROKER_UPSTREAM_CA=${extra} cannot be used: ${(error as Error).message}`);
+        opts.log(
+          `HOOKPACK_BROKER_UPSTREAM_CA=${extra} cannot be used: ${(error as Error).message}`,
+        );
       }
     }
   }
@@ -78,7 +104,9 @@ export class InjectionProxy {
     this.leafKey = privateKey;
     this.leafKeyPem = privateKey.export({ type: "pkcs8", format: "pem" }) as string;
     const server = createServer((req, res) => this.onPlainRequest(req, res));
-    server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) => this.onConnect(req, socket, head));
+    server.on("connect", (req: IncomingMessage, socket: Socket, head: Buffer) =>
+      this.onConnect(req, socket, head),
+    );
     server.on("clientError", (_e, socket: Socket) => socket.destroy());
     await new Promise<void>((res) => server.listen(0, "127.0.0.1", () => res()));
     this.port = (server.address() as { port: number }).port;
@@ -162,14 +190,21 @@ export class InjectionProxy {
     try {
       url = new URL(req.url ?? "");
     } catch {
-      res.writeHead(400).end("hookpack: the proxy takes absolute URLs (http://host/path) or CONNECT.\n");
+      res
+        .writeHead(400)
+        .end("hookpack: the proxy takes absolute URLs (http://host/path) or CONNECT.\n");
       return;
     }
     if (url.protocol !== "http:") {
       res.writeHead(400).end("hookpack: only http:// URLs are proxied without CONNECT.\n");
       return;
     }
-    this.onRequest(req, res, { tls: false, host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) }, `${url.pathname}${url.search}`);
+    this.onRequest(
+      req,
+      res,
+      { tls: false, host: url.hostname.replace(/^\[|\]$/g, ""), port: Number(url.port || 80) },
+      `${url.pathname}${url.search}`,
+    );
   }
 
   /** Sessions whose placeholder the request carries (URL raw or decoded, header values, decoded basic credentials). */
@@ -189,13 +224,19 @@ export class InjectionProxy {
     return [...this.sessions.values()].filter((s) => all.includes(s.placeholder));
   }
 
-  private onRequest(req: IncomingMessage, res: ServerResponse, target: Target, rawPath?: string): void {
+  private onRequest(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: Target,
+    rawPath?: string,
+  ): void {
     res.on("error", () => {});
     req.on("error", () => {});
     const path = rawPath ?? req.url ?? "/";
     const found = this.carried(req, path);
     const headers: OutgoingHttpHeaders = {};
-    for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k) && v !== undefined) headers[k] = v;
+    for (const [k, v] of Object.entries(req.headers))
+      if (!HOP.has(k) && v !== undefined) headers[k] = v;
     if (found.length === 0) {
       this.forward(req, res, target, path, headers, undefined);
       return;
@@ -203,10 +244,24 @@ export class InjectionProxy {
     const route = `${target.host}:${target.port}`;
     for (const s of found) {
       if (!target.tls || !hostAllowed(s.inject.hosts, target.host, target.port)) {
-        const why = !target.tls ? "plain http (the value travels only over TLS)" : `${route} is not among the hosts its policy names (${s.inject.hosts.join(", ")})`;
-        this.opts.audit({ kind: "inject", secret: s.name, grant: s.grant, agent: s.agent, session: s.session, host: route, method: req.method ?? "GET", path: stripQuery(path), refused: target.tls ? "INJECT_HOST" : "INJECT_PLAINTEXT" });
+        const why = !target.tls
+          ? "plain http (the value travels only over TLS)"
+          : `${route} is not among the hosts its policy names (${s.inject.hosts.join(", ")})`;
+        this.opts.audit({
+          kind: "inject",
+          secret: s.name,
+          grant: s.grant,
+          agent: s.agent,
+          session: s.session,
+          host: route,
+          method: req.method ?? "GET",
+          path: stripQuery(path),
+          refused: target.tls ? "INJECT_HOST" : "INJECT_PLAINTEXT",
+        });
         res.writeHead(403, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-        res.end(`hookpack: this request carries the placeholder of $secret:${s.name} to ${route}: refused, ${why}. It was not forwarded.\n`);
+        res.end(
+          `hookpack: this request carries the placeholder of $secret:${s.name} to ${route}: refused, ${why}. It was not forwarded.\n`,
+        );
         req.resume();
         return;
       }
@@ -226,11 +281,14 @@ export class InjectionProxy {
     const search = new URLSearchParams(url.search);
     for (const [k, v] of [...search]) if (has(k) || has(v)) search.delete(k);
     let finalPath = url.pathname;
-    if (has(finalPath) || has(safeDecode(finalPath))) finalPath = phs.reduce((p, ph) => p.split(ph).join(""), safeDecode(finalPath));
+    if (has(finalPath) || has(safeDecode(finalPath)))
+      finalPath = phs.reduce((p, ph) => p.split(ph).join(""), safeDecode(finalPath));
     for (const s of found) {
       const to = s.inject.to;
-      if (to.kind === "header") headers[to.name.toLowerCase()] = to.format.split("{value}").join(s.value);
-      else if (to.kind === "basic") headers.authorization = `Basic ${Buffer.from(`${to.username}:${s.value}`).toString("base64")}`;
+      if (to.kind === "header")
+        headers[to.name.toLowerCase()] = to.format.split("{value}").join(s.value);
+      else if (to.kind === "basic")
+        headers.authorization = `Basic ${Buffer.from(`${to.username}:${s.value}`).toString("base64")}`;
       else search.set(to.name, s.value);
     }
     const qs = search.toString();
@@ -240,10 +298,21 @@ export class InjectionProxy {
       found.map((s) => ({ name: s.name, value: s.value })),
       { mode: "bytes", minLength: 1 },
     );
-    this.forward(req, res, target, `${url.pathname}${url.search}`, headers, { matcher, sessions: found, path: stripQuery(path) });
+    this.forward(req, res, target, `${url.pathname}${url.search}`, headers, {
+      matcher,
+      sessions: found,
+      path: stripQuery(path),
+    });
   }
 
-  private forward(req: IncomingMessage, res: ServerResponse, target: Target, path: string, headers: OutgoingHttpHeaders, inject: { matcher: ValueMatcher; sessions: Session[]; path: string } | undefined): void {
+  private forward(
+    req: IncomingMessage,
+    res: ServerResponse,
+    target: Target,
+    path: string,
+    headers: OutgoingHttpHeaders,
+    inject: { matcher: ValueMatcher; sessions: Session[]; path: string } | undefined,
+  ): void {
     const options = {
       host: target.host,
       port: target.port,
@@ -251,26 +320,46 @@ export class InjectionProxy {
       path,
       headers,
       agent: target.tls ? this.httpsAgent : this.httpAgent,
-      ...(target.tls ? { servername: isIP(target.host) ? undefined : target.host, ...(this.upstreamContext ? { secureContext: this.upstreamContext } : {}), rejectUnauthorized: true } : {}),
+      ...(target.tls
+        ? {
+            servername: isIP(target.host) ? undefined : target.host,
+            ...(this.upstreamContext ? { secureContext: this.upstreamContext } : {}),
+            rejectUnauthorized: true,
+          }
+        : {}),
     };
     const route = `${target.host}:${target.port}`;
     const audit = (status: number | undefined, refused?: string) => {
       if (!inject) return;
       for (const s of inject.sessions) {
-        this.opts.audit({ kind: "inject", secret: s.name, grant: s.grant, agent: s.agent, session: s.session, host: route, method: req.method ?? "GET", path: inject.path, ...(status !== undefined ? { status } : {}), ...(refused ? { refused } : {}) });
+        this.opts.audit({
+          kind: "inject",
+          secret: s.name,
+          grant: s.grant,
+          agent: s.agent,
+          session: s.session,
+          host: route,
+          method: req.method ?? "GET",
+          path: inject.path,
+          ...(status !== undefined ? { status } : {}),
+          ...(refused ? { refused } : {}),
+        });
       }
     };
     const upstream = (target.tls ? httpsRequest : httpRequest)(options, (up) => {
       audit(up.statusCode);
       const out: OutgoingHttpHeaders = {};
-      for (const [k, v] of Object.entries(up.headers as IncomingHttpHeaders)) if (!HOP.has(k) && v !== undefined) out[k] = v;
+      for (const [k, v] of Object.entries(up.headers as IncomingHttpHeaders))
+        if (!HOP.has(k) && v !== undefined) out[k] = v;
       if (!inject) {
         res.writeHead(up.statusCode ?? 502, up.statusMessage, out);
         up.pipe(res);
         return;
       }
-      const mask = (s: string) => inject.matcher.redact(Buffer.from(s, "utf8").toString("latin1")).text;
-      for (const [k, v] of Object.entries(out)) out[k] = Array.isArray(v) ? v.map((x) => mask(String(x))) : mask(String(v));
+      const mask = (s: string) =>
+        inject.matcher.redact(Buffer.from(s, "utf8").toString("latin1")).text;
+      for (const [k, v] of Object.entries(out))
+        out[k] = Array.isArray(v) ? v.map((x) => mask(String(x))) : mask(String(v));
       let body: Readable = up;
       const enc = String(up.headers["content-encoding"] ?? "").toLowerCase();
       if (enc === "gzip" || enc === "x-gzip") body = up.pipe(createGunzip());
@@ -291,7 +380,9 @@ export class InjectionProxy {
       audit(undefined, "UPSTREAM_FAILED");
       if (!res.headersSent) {
         res.writeHead(502, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-        res.end(`hookpack: the proxy could not reach ${route}: ${error.code ?? "error"}${error.code?.startsWith("ERR_TLS") || /certificate/i.test(error.message) ? " (the upstream's TLS certificate did not verify)" : ""}.\n`);
+        res.end(
+          `hookpack: the proxy could not reach ${route}: ${error.code ?? "error"}${error.code?.startsWith("ERR_TLS") || /certificate/i.test(error.message) ? " (the upstream's TLS certificate did not verify)" : ""}.\n`,
+        );
       } else res.destroy();
     });
     this.pipeBody(req, res, upstream, target, inject?.sessions);
@@ -302,7 +393,13 @@ export class InjectionProxy {
    * placeholder in the body (to a host that does not receive its value) is never forwarded: the
    * request is cut off and answered with 403. To the allowed host the body passes as it is.
    */
-  private pipeBody(req: IncomingMessage, res: ServerResponse, upstream: ClientRequest, target: Target, injected: Session[] | undefined): void {
+  private pipeBody(
+    req: IncomingMessage,
+    res: ServerResponse,
+    upstream: ClientRequest,
+    target: Target,
+    injected: Session[] | undefined,
+  ): void {
     const watch = [...this.sessions.values()].filter((s) => !injected?.includes(s));
     if (watch.length === 0) {
       req.pipe(upstream);
@@ -316,10 +413,22 @@ export class InjectionProxy {
       stopped = true;
       upstream.destroy();
       req.resume();
-      this.opts.audit({ kind: "inject", secret: s.name, grant: s.grant, agent: s.agent, session: s.session, host: `${target.host}:${target.port}`, method: req.method ?? "POST", path: stripQuery(req.url ?? "/"), refused: "INJECT_BODY" });
+      this.opts.audit({
+        kind: "inject",
+        secret: s.name,
+        grant: s.grant,
+        agent: s.agent,
+        session: s.session,
+        host: `${target.host}:${target.port}`,
+        method: req.method ?? "POST",
+        path: stripQuery(req.url ?? "/"),
+        refused: "INJECT_BODY",
+      });
       if (!res.headersSent) {
         res.writeHead(403, { "content-type": "text/plain; charset=utf-8", connection: "close" });
-        res.end(`hookpack: this request's body carries the placeholder of $secret:${s.name} to ${target.host}:${target.port}: refused, it was not forwarded.\n`);
+        res.end(
+          `hookpack: this request's body carries the placeholder of $secret:${s.name} to ${target.host}:${target.port}: refused, it was not forwarded.\n`,
+        );
       } else res.destroy();
     };
     req.on("data", (chunk: Buffer) => {

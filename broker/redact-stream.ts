@@ -9,8 +9,19 @@
 //  2. PatternStage: secretlint's detectors (pattern-detected secrets). These need whole lines
 //     (and whole PEM blocks), so complete lines are scanned and emitted; a partial line is
 //     emitted when the child goes quiet.
-import { applyMatches, redactionLabel, type Match, type ValueMatcher } from "../rules/managed-values.js";
-import { secretScanner, suggestName, warmUpPrefilter, type Finding, type SecretScanner } from "../rules/secretlint.js";
+import {
+  applyMatches,
+  redactionLabel,
+  type Match,
+  type ValueMatcher,
+} from "../rules/managed-values.js";
+import {
+  secretScanner,
+  suggestName,
+  warmUpPrefilter,
+  type Finding,
+  type SecretScanner,
+} from "../rules/secretlint.js";
 
 /**
  * A batch of output at least this long goes straight to the detection engine (bulk mode, as in
@@ -202,7 +213,8 @@ function mergeFindings(findings: readonly Finding[]): Match[] {
       last.end = Math.max(last.end, f.end);
       continue;
     }
-    if (f.end > f.start) out.push({ start: f.start, end: f.end, name: suggestName(f), form: `pattern:${f.ruleId}` });
+    if (f.end > f.start)
+      out.push({ start: f.start, end: f.end, name: suggestName(f), form: `pattern:${f.ruleId}` });
   }
   return out;
 }
@@ -212,9 +224,14 @@ export class OutputRedactor {
   readonly values: ValueStream;
   readonly patterns: PatternStage | undefined;
 
-  constructor(matcher: ValueMatcher, options: { releaseBelow: number; scanner?: SecretScanner; filePath?: string }) {
+  constructor(
+    matcher: ValueMatcher,
+    options: { releaseBelow: number; scanner?: SecretScanner; filePath?: string },
+  ) {
     this.values = new ValueStream(matcher, options.releaseBelow);
-    this.patterns = options.scanner ? new PatternStage(options.scanner, { filePath: options.filePath }) : undefined;
+    this.patterns = options.scanner
+      ? new PatternStage(options.scanner, { filePath: options.filePath })
+      : undefined;
   }
 
   get holding(): boolean {

@@ -46,17 +46,26 @@ export class RelayRefusal extends Error {}
 
 /** The client-facing text for an exception caught while checking a request: hookpack's own words only. */
 export function refusalText(error: unknown): string {
-  return error instanceof RelayRefusal ? error.message : "an internal error occurred while checking it";
+  return error instanceof RelayRefusal
+    ? error.message
+    : "an internal error occurred while checking it";
 }
 
 /** A network error's code (ECONNREFUSED, ERR_TLS_CERT_ALTNAME_INVALID) when it is one; never its message. */
 export function upstreamErrorText(error: unknown): string {
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return typeof code === "string" && /^[A-Z][A-Z0-9_]{1,63}$/.test(code) ? code : "a connection error";
+  return typeof code === "string" && /^[A-Z][A-Z0-9_]{1,63}$/.test(code)
+    ? code
+    : "a connection error";
 }
 
 /** The body with every secret replaced, or undefined when nothing was found. Throws when it cannot check. */
-export async function redactRequestBody(raw: Buffer, contentType: string | undefined, scanner: SecretScanner, managed: ManagedSecrets | undefined): Promise<{ body: Buffer; labels: string[] } | undefined> {
+export async function redactRequestBody(
+  raw: Buffer,
+  contentType: string | undefined,
+  scanner: SecretScanner,
+  managed: ManagedSecrets | undefined,
+): Promise<{ body: Buffer; labels: string[] } | undefined> {
   if (raw.length === 0) return undefined;
   const text = raw.toString("utf8");
   const isJson = /\bjson\b/i.test(contentType ?? "") || /^\s*[[{]/.test(text);
@@ -64,7 +73,9 @@ export async function redactRequestBody(raw: Buffer, contentType: string | undef
     // Not JSON (a form, plain text): checked whole; a secret in it cannot be replaced in its structure.
     const hits = await findSecrets(text, "request-body.txt", scanner, managed);
     if (hits.length === 0) return undefined;
-    throw new RelayRefusal(`the request body holds ${hits.length} secret(s) and is not JSON, so it cannot be redacted in its structure`);
+    throw new RelayRefusal(
+      `the request body holds ${hits.length} secret(s) and is not JSON, so it cannot be redacted in its structure`,
+    );
   }
   let parsed: unknown;
   try {
@@ -86,7 +97,9 @@ export async function redactRequestBody(raw: Buffer, contentType: string | undef
   await Promise.all(pending);
   // Object keys are content too (a tool input keyed by a value): checked, refused when they hold one.
   collectKeys(parsed, keys);
-  for (const k of keys) if (k.length >= 6 && (await findSecrets(k, "request-body.txt", scanner, managed)).length > 0) throw new RelayRefusal("a JSON key of the request body holds a secret");
+  for (const k of keys)
+    if (k.length >= 6 && (await findSecrets(k, "request-body.txt", scanner, managed)).length > 0)
+      throw new RelayRefusal("a JSON key of the request body holds a secret");
   if (found.size === 0) return undefined;
   const labels: string[] = [];
   const out = mapStrings(parsed, (value, path) => {
@@ -109,11 +122,25 @@ function collectKeys(value: unknown, out: string[]): void {
 }
 
 /** Hop-by-hop headers a proxy must not forward. */
-const HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer", "host", "content-length"]);
+const HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "transfer-encoding",
+  "upgrade",
+  "te",
+  "trailer",
+  "host",
+  "content-length",
+]);
 
 function relayError(res: http.ServerResponse, status: number, message: string): void {
   const body = JSON.stringify({ type: "error", error: { type: "hookpack_relay_error", message } });
-  res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(body), "x-hookpack-relay": "refused" });
+  res.writeHead(status, {
+    "content-type": "application/json",
+    "content-length": Buffer.byteLength(body),
+    "x-hookpack-relay": "refused",
+  });
   res.end(body);
 }
 
@@ -122,10 +149,18 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
   try {
     upstream = new URL(options.upstream);
   } catch {
-    throw new HookpackError("USAGE", `hookpack: the relay's upstream "${options.upstream}" is not a URL.`, "pass the provider's https:// base URL, e.g. --upstream https://api.anthropic.com.");
+    throw new HookpackError(
+      "USAGE",
+      `hookpack: the relay's upstream "${options.upstream}" is not a URL.`,
+      "pass the provider's https:// base URL, e.g. --upstream https://api.anthropic.com.",
+    );
   }
   if (upstream.protocol !== "https:") {
-    throw new HookpackError("USAGE", `hookpack: the relay refuses to start: its upstream ${upstream.origin} is not https, and requests would leave this machine unencrypted.`, "use the provider's https:// base URL (for a local test upstream, serve it over TLS and pass its CA with --upstream-ca).");
+    throw new HookpackError(
+      "USAGE",
+      `hookpack: the relay refuses to start: its upstream ${upstream.origin} is not https, and requests would leave this machine unencrypted.`,
+      "use the provider's https:// base URL (for a local test upstream, serve it over TLS and pass its CA with --upstream-ca).",
+    );
   }
   const agent = new https.Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });
   const basePath = upstream.pathname.replace(/\/+$/, "");
@@ -139,37 +174,74 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       if (size > MAX_RELAY_BODY_BYTES) tooLarge = true;
       else chunks.push(c);
     });
-    req.on("error", () => relayError(res, 400, "hookpack relay: the request could not be read; it was not sent."));
+    req.on("error", () =>
+      relayError(res, 400, "hookpack relay: the request could not be read; it was not sent."),
+    );
     req.on("end", () => {
       void (async () => {
-        if (tooLarge) return relayError(res, 413, `hookpack relay: the request body is larger than ${MAX_RELAY_BODY_BYTES} bytes and could not be checked; it was not sent.`);
+        if (tooLarge)
+          return relayError(
+            res,
+            413,
+            `hookpack relay: the request body is larger than ${MAX_RELAY_BODY_BYTES} bytes and could not be checked; it was not sent.`,
+          );
         const raw = Buffer.concat(chunks);
         let body: Buffer = raw;
         try {
-          const redacted = await redactRequestBody(raw, req.headers["content-type"], options.scanner, options.managed);
+          const redacted = await redactRequestBody(
+            raw,
+            req.headers["content-type"],
+            options.scanner,
+            options.managed,
+          );
           if (redacted) {
             body = redacted.body;
             options.onRedacted?.(redacted.labels.length, redacted.labels);
           }
         } catch (error) {
-          return relayError(res, 400, `hookpack relay: this request could not be checked for secrets (${refusalText(error)}); it was not sent. Run \`hookpack doctor\`.`);
+          return relayError(
+            res,
+            400,
+            `hookpack relay: this request could not be checked for secrets (${refusalText(error)}); it was not sent. Run \`hookpack doctor\`.`,
+          );
         }
         const headers: http.OutgoingHttpHeaders = {};
-        for (const [k, v] of Object.entries(req.headers)) if (!HOP.has(k.toLowerCase()) && v !== undefined) headers[k] = v;
+        for (const [k, v] of Object.entries(req.headers))
+          if (!HOP.has(k.toLowerCase()) && v !== undefined) headers[k] = v;
         headers.host = upstream.host;
-        if (body.length > 0 || req.method === "POST" || req.method === "PUT" || req.method === "PATCH") headers["content-length"] = String(body.length);
+        if (
+          body.length > 0 ||
+          req.method === "POST" ||
+          req.method === "PUT" ||
+          req.method === "PATCH"
+        )
+          headers["content-length"] = String(body.length);
         const out = https.request(
-          { protocol: "https:", hostname: upstream.hostname, port: upstream.port || 443, method: req.method, path: `${basePath}${req.url ?? "/"}`, headers, agent },
+          {
+            protocol: "https:",
+            hostname: upstream.hostname,
+            port: upstream.port || 443,
+            method: req.method,
+            path: `${basePath}${req.url ?? "/"}`,
+            headers,
+            agent,
+          },
           (up) => {
             const back: http.OutgoingHttpHeaders = {};
-            for (const [k, v] of Object.entries(up.headers)) if (!HOP.has(k.toLowerCase()) || k.toLowerCase() === "content-length") back[k] = v;
+            for (const [k, v] of Object.entries(up.headers))
+              if (!HOP.has(k.toLowerCase()) || k.toLowerCase() === "content-length") back[k] = v;
             res.writeHead(up.statusCode ?? 502, back);
             up.pipe(res);
           },
         );
         out.on("error", (error) => {
           if (res.headersSent) res.destroy();
-          else relayError(res, 502, `hookpack relay: the upstream ${upstream.origin} could not be reached over TLS (${upstreamErrorText(error)}).`);
+          else
+            relayError(
+              res,
+              502,
+              `hookpack relay: the upstream ${upstream.origin} could not be reached over TLS (${upstreamErrorText(error)}).`,
+            );
         });
         out.end(body);
       })();

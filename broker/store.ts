@@ -3,7 +3,14 @@
 // edited value fails to decrypt), the whole file authenticated with an HMAC (so a deleted entry,
 // a changed provider command or a rolled-back value is detected). Writes are locked and atomic.
 // A store that fails to parse or verify is reported, never rewritten.
-import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes, timingSafeEqual } from "node:crypto";
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  timingSafeEqual,
+} from "node:crypto";
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { HookpackError } from "../core/errors.js";
@@ -82,7 +89,13 @@ class Keys {
 const aad = (storeId: string, name: string) => Buffer.from(`hookpack-store-v1|${storeId}|${name}`);
 
 function macInput(file: Omit<StoreFile, "mac" | "keyCheck">): string {
-  return canonical({ format: file.format, version: file.version, storeId: file.storeId, key: file.key, entries: file.entries });
+  return canonical({
+    format: file.format,
+    version: file.version,
+    storeId: file.storeId,
+    key: file.key,
+    entries: file.entries,
+  });
 }
 
 function equalB64(a: string, b: string): boolean {
@@ -119,21 +132,43 @@ export class SecretStore implements StoreEntries {
 
   meta(name: string): EntryMeta | undefined {
     const e = Object.hasOwn(this.file.entries, name) ? this.file.entries[name] : undefined;
-    return e ? { name, provider: e.provider, created: e.created, updated: e.updated, ...(e.revoked ? { revoked: e.revoked } : {}) } : undefined;
+    return e
+      ? {
+          name,
+          provider: e.provider,
+          created: e.created,
+          updated: e.updated,
+          ...(e.revoked ? { revoked: e.revoked } : {}),
+        }
+      : undefined;
   }
 
   /** The stored value of a "store" entry. */
   value(name: string): string {
     const e = this.file.entries[name];
-    if (!e?.cipher) throw new HookpackError("SECRET_UNKNOWN", `hookpack: no stored value for ${name} in ${this.path}.`, "run `hookpack secret set " + name + "`.");
+    if (!e?.cipher)
+      throw new HookpackError(
+        "SECRET_UNKNOWN",
+        `hookpack: no stored value for ${name} in ${this.path}.`,
+        "run `hookpack secret set " + name + "`.",
+      );
     const data = Buffer.from(e.cipher.data, "base64");
     try {
-      const d = createDecipheriv("aes-256-gcm", this.keys.enc, Buffer.from(e.cipher.nonce, "base64"));
+      const d = createDecipheriv(
+        "aes-256-gcm",
+        this.keys.enc,
+        Buffer.from(e.cipher.nonce, "base64"),
+      );
       d.setAAD(aad(this.file.storeId, name));
       d.setAuthTag(data.subarray(data.length - 16));
-      return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString("utf8");
+      return Buffer.concat([d.update(data.subarray(0, data.length - 16)), d.final()]).toString(
+        "utf8",
+      );
     } catch {
-      throw damaged(this.path, `has an entry for ${name} that fails authentication (edited, swapped or corrupted)`);
+      throw damaged(
+        this.path,
+        `has an entry for ${name} that fails authentication (edited, swapped or corrupted)`,
+      );
     }
   }
 
@@ -144,7 +179,12 @@ export class SecretStore implements StoreEntries {
     c.setAAD(aad(this.file.storeId, name));
     const data = Buffer.concat([c.update(value, "utf8"), c.final(), c.getAuthTag()]);
     const prev = this.file.entries[name];
-    this.file.entries[name] = { provider: { kind: "store" }, created: prev?.created ?? now, updated: now, cipher: { nonce: nonce.toString("base64"), data: data.toString("base64") } };
+    this.file.entries[name] = {
+      provider: { kind: "store" },
+      created: prev?.created ?? now,
+      updated: now,
+      cipher: { nonce: nonce.toString("base64"), data: data.toString("base64") },
+    };
   }
 
   setProvider(name: string, provider: ProviderSpec, now: string): void {
@@ -168,8 +208,18 @@ export class SecretStore implements StoreEntries {
   }
 
   serialize(): string {
-    const body = { format: this.file.format, version: this.file.version, storeId: this.file.storeId, key: this.file.key, entries: this.file.entries };
-    const file: StoreFile = { ...body, keyCheck: this.file.keyCheck, mac: this.keys.hmac(macInput(body)) };
+    const body = {
+      format: this.file.format,
+      version: this.file.version,
+      storeId: this.file.storeId,
+      key: this.file.key,
+      entries: this.file.entries,
+    };
+    const file: StoreFile = {
+      ...body,
+      keyCheck: this.file.keyCheck,
+      mac: this.keys.hmac(macInput(body)),
+    };
     return `${JSON.stringify(file, null, 2)}\n`;
   }
 }
@@ -182,11 +232,23 @@ function parse(path: string, text: string): StoreFile {
     throw damaged(path, text.length === 0 ? "is empty" : "is not valid JSON (truncated or edited)");
   }
   const f = raw as Partial<StoreFile>;
-  if (!f || typeof f !== "object" || f.format !== FORMAT) throw damaged(path, "is not a hookpack store");
+  if (!f || typeof f !== "object" || f.format !== FORMAT)
+    throw damaged(path, "is not a hookpack store");
   if (f.version !== VERSION) {
-    throw new HookpackError("STORE_VERSION", `hookpack: the secret store ${path} has format version ${String(f.version)}; this hookpack reads version ${VERSION}.`, "upgrade hookpack.");
+    throw new HookpackError(
+      "STORE_VERSION",
+      `hookpack: the secret store ${path} has format version ${String(f.version)}; this hookpack reads version ${VERSION}.`,
+      "upgrade hookpack.",
+    );
   }
-  if (typeof f.storeId !== "string" || typeof f.keyCheck !== "string" || typeof f.mac !== "string" || !f.key || typeof f.entries !== "object" || f.entries === null) {
+  if (
+    typeof f.storeId !== "string" ||
+    typeof f.keyCheck !== "string" ||
+    typeof f.mac !== "string" ||
+    !f.key ||
+    typeof f.entries !== "object" ||
+    f.entries === null
+  ) {
     throw damaged(path, "is missing required fields");
   }
   return f as StoreFile;
@@ -205,9 +267,11 @@ export async function openStore(ctx: StoreContext): Promise<SecretStore | undefi
       "restore the key that belongs to this store (keychain entry or key file). The store was not changed.",
     );
   }
-  if (!equalB64(keys.hmac(macInput(file)), file.mac)) throw damaged(path, "fails its integrity check (edited, truncated or rolled back)");
+  if (!equalB64(keys.hmac(macInput(file)), file.mac))
+    throw damaged(path, "fails its integrity check (edited, truncated or rolled back)");
   for (const [name, e] of Object.entries(file.entries)) {
-    if (!NAME_RE.test(name) || !e || typeof e !== "object" || !e.provider) throw damaged(path, `has an invalid entry "${name}"`);
+    if (!NAME_RE.test(name) || !e || typeof e !== "object" || !e.provider)
+      throw damaged(path, `has an invalid entry "${name}"`);
   }
   return new SecretStore(path, file, keys);
 }
@@ -222,7 +286,10 @@ export interface UpdateResult<T> {
  * Read-modify-write under the store lock: concurrent writers serialise and all land. Creates the
  * store (and its key) on first use. The new file replaces the old one atomically.
  */
-export async function updateStore<T>(ctx: StoreContext, mutate: (store: SecretStore) => T): Promise<UpdateResult<T>> {
+export async function updateStore<T>(
+  ctx: StoreContext,
+  mutate: (store: SecretStore) => T,
+): Promise<UpdateResult<T>> {
   ensurePrivateDir(ctx.home);
   const path = storePath(ctx.home);
   // Ask for a passphrase (if any) before taking the lock, so a slow typist blocks nobody.
@@ -234,7 +301,15 @@ export async function updateStore<T>(ctx: StoreContext, mutate: (store: SecretSt
       const storeId = randomBytes(8).toString("hex");
       const made = await createKey(ctx, storeId);
       const keys = new Keys(made.key);
-      const file: StoreFile = { format: FORMAT, version: VERSION, storeId, key: made.info, keyCheck: keys.hmac(`key-check|${storeId}`), entries: {}, mac: "" };
+      const file: StoreFile = {
+        format: FORMAT,
+        version: VERSION,
+        storeId,
+        key: made.info,
+        keyCheck: keys.hmac(`key-check|${storeId}`),
+        entries: {},
+        mac: "",
+      };
       store = new SecretStore(path, file, keys);
       created = made.note;
     }
@@ -264,6 +339,7 @@ export function revokedSecrets(home: string): Map<string, string> {
   } catch {
     return out;
   }
-  for (const [name, e] of Object.entries(file.entries ?? {})) if (typeof e?.revoked === "string") out.set(name, e.revoked);
+  for (const [name, e] of Object.entries(file.entries ?? {}))
+    if (typeof e?.revoked === "string") out.set(name, e.revoked);
   return out;
 }

@@ -16,12 +16,23 @@ if (Number(process.versions.node.split(".")[0]) >= 22) {
 const [command, ...rest] = process.argv.slice(2);
 // `hookpack hook --help` is help, answered by the CLI; every other `hook` call is an agent's.
 const hook = command === "hook" && rest[0] !== "--help" && rest[0] !== "-h";
-if (Number(process.versions.node.split(".")[0]) < 22 && typeof __dirname === "string" && __dirname.length > 0 && /[/\\]hookpack\.cjs$/.test(__filename)) {
+if (
+  Number(process.versions.node.split(".")[0]) < 22 &&
+  typeof __dirname === "string" &&
+  __dirname.length > 0 &&
+  /[/\\]hookpack\.cjs$/.test(__filename)
+) {
   // Node 20: the bundles through a V8 code cache of our own (cli/code-cache.ts). Only in the
   // built entry (dist/hookpack.cjs), whose siblings are the bundles.
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
-  if (hook) void Promise.resolve().then(() => (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(rest[0]));
-  else void Promise.resolve().then(() => (load("cli.cjs") as typeof import("./main.js")).main(process.argv.slice(2)));
+  if (hook)
+    void Promise.resolve().then(() =>
+      (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(rest[0]),
+    );
+  else
+    void Promise.resolve().then(() =>
+      (load("cli.cjs") as typeof import("./main.js")).main(process.argv.slice(2)),
+    );
 } else if (hook) {
   void import("../hooks/run-hook.js").then(({ runHook }) => runHook(rest[0]));
 } else {

@@ -12,7 +12,18 @@
 // once (at exit, atomically, only where $HOOKPACK_HOME already exists) and whenever V8 rejects one. Anything unusual — no HOME, a read-only
 // disk, a rejected or damaged cache — falls back to compiling as usual; HOOKPACK_CODE_CACHE=0
 // switches it off. The directory is hookpack's own (0700), where the agent's tools are not let in.
-import { closeSync, existsSync, fstatSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import type { Script } from "node:vm";
 import { hookpackHomeOrUndefined } from "../core/home.js";
@@ -27,7 +38,8 @@ let cacheDir: string | null | undefined;
 let homeDir = "";
 
 /** Node's CommonJS wrapper (Module.wrap; node:module itself would pull in the ESM loader on Node 20). */
-const wrap = (source: string) => `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
+const wrap = (source: string) =>
+  `(function (exports, require, module, __filename, __dirname) { ${source}\n});`;
 
 /** 32-bit FNV-1a, for a short stable file name from a path (no node:crypto on this path). */
 function fnv(text: string): string {
@@ -44,7 +56,10 @@ function dirFor(env: NodeJS.ProcessEnv): string | null {
   // Never a relative or in-project directory (core/home.ts): then simply no cache.
   const home = hookpackHomeOrUndefined(env) ?? "";
   homeDir = home;
-  cacheDir = env.HOOKPACK_CODE_CACHE === "0" || !home ? null : join(home, "cache", "v8", `${process.version}-${process.arch}`);
+  cacheDir =
+    env.HOOKPACK_CODE_CACHE === "0" || !home
+      ? null
+      : join(home, "cache", "v8", `${process.version}-${process.arch}`);
   return cacheDir;
 }
 
@@ -70,7 +85,13 @@ export function writeAll(): void {
  * `require` for a sibling bundle `name` (e.g. "hook.cjs") in `dir`, through the code cache; other
  * ids go to `fallback` (the entry's own require).
  */
-export function loadBundle(dir: string, name: string, fallback: (id: string) => unknown, buildId: string, env: NodeJS.ProcessEnv = process.env): unknown {
+export function loadBundle(
+  dir: string,
+  name: string,
+  fallback: (id: string) => unknown,
+  buildId: string,
+  env: NodeJS.ProcessEnv = process.env,
+): unknown {
   const cached = modules.get(name);
   if (cached) return cached.exports;
   const path = join(dir, name);
@@ -97,12 +118,17 @@ export function loadBundle(dir: string, name: string, fallback: (id: string) => 
   } catch {
     data = undefined;
   }
-  const script = new vm.Script(wrap(source), { filename: path, ...(data ? { cachedData: data } : {}) });
+  const script = new vm.Script(wrap(source), {
+    filename: path,
+    ...(data ? { cachedData: data } : {}),
+  });
   if (!data || script.cachedDataRejected) {
     if (pending.length === 0) process.once("exit", writeAll);
     let stale: string[] = [];
     try {
-      stale = readdirSync(cache).filter((f) => f.startsWith(prefix) && f !== `${prefix}${stamp}.bin`).map((f) => join(cache, f));
+      stale = readdirSync(cache)
+        .filter((f) => f.startsWith(prefix) && f !== `${prefix}${stamp}.bin`)
+        .map((f) => join(cache, f));
     } catch {
       stale = [];
     }
@@ -110,7 +136,17 @@ export function loadBundle(dir: string, name: string, fallback: (id: string) => 
   }
   const mod: Loaded = { exports: {} };
   modules.set(name, mod);
-  const req = (id: string): unknown => (id.startsWith("./") && id.endsWith(".cjs") ? loadBundle(dir, id.slice(2), fallback, buildId, env) : fallback(id));
-  (script.runInThisContext() as (...args: unknown[]) => void).call(mod.exports, mod.exports, req, mod, path, dir);
+  const req = (id: string): unknown =>
+    id.startsWith("./") && id.endsWith(".cjs")
+      ? loadBundle(dir, id.slice(2), fallback, buildId, env)
+      : fallback(id);
+  (script.runInThisContext() as (...args: unknown[]) => void).call(
+    mod.exports,
+    mod.exports,
+    req,
+    mod,
+    path,
+    dir,
+  );
   return mod.exports;
 }

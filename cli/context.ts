@@ -8,7 +8,8 @@ import type { Io } from "./io.js";
 declare const HOOKPACK_VERSION: string | undefined;
 
 /** The version baked in by the build; "0.0.0-dev" when running from source. */
-export const VERSION: string = typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
+export const VERSION: string =
+  typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
 
 /** HOOKPACK_HOME (core/home.ts): absolute, never inside a project; throws a HookpackError with the fix. */
 export function hookpackHome(io: Io): string {
@@ -23,7 +24,13 @@ export function homeDir(io: Io): string {
 /** The git top level containing cwd, or cwd itself outside git. */
 export function projectRoot(io: Io): string {
   try {
-    return execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: io.cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim() || io.cwd;
+    return (
+      execFileSync("git", ["rev-parse", "--show-toplevel"], {
+        cwd: io.cwd,
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "ignore"],
+      }).trim() || io.cwd
+    );
   } catch {
     return io.cwd;
   }

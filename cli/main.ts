@@ -14,7 +14,10 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["HOOKPACK_MIN_SECRET_LENGTH", "shortest value `secret set` accepts (default 6, at least 4)"],
   ["HOOKPACK_DEBUG", "1 for diagnostics on stderr, or a file path to append them to"],
   ["HOOKPACK_CODE_CACHE", "0 turns off the hook's V8 code cache (Node 20)"],
-  ["HOOKPACK_SQLITE3", "the sqlite3 shell that cleans agent state kept in SQLite (default sqlite3 on PATH)"],
+  [
+    "HOOKPACK_SQLITE3",
+    "the sqlite3 shell that cleans agent state kept in SQLite (default sqlite3 on PATH)",
+  ],
   ["HOOKPACK_MAX_STDIN_BYTES", "largest hook payload read (default 64 MiB)"],
   ["HOOKPACK_STDIN_TIMEOUT_MS", "how long a hook waits for its payload (default 10000)"],
   ["HOOKPACK_AUDIT_MAX_BYTES", "audit log file size before it rotates (default 8 MiB)"],
@@ -22,12 +25,21 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["HOOKPACK_REAL_SHELL", "the shell hookpack-shell runs (default /bin/bash)"],
   ["HOOKPACK_AGENT", "the agent name the audit log records for exec, pre-push, check-pack"],
   ["HOOKPACK_SESSION", "the session id the audit log records for a plain `hookpack exec`"],
-  ["HOOKPACK_BROKER_IDLE_MS", "how long the broker process waits idle before it stops (default 10 min)"],
+  [
+    "HOOKPACK_BROKER_IDLE_MS",
+    "how long the broker process waits idle before it stops (default 10 min)",
+  ],
   ["HOOKPACK_BROKER_UPSTREAM_CA", "a CA file the injection proxy also trusts for upstream servers"],
   ["NO_COLOR", "honoured (hookpack prints no colour)"],
 ];
 
-const EXIT_STATUS = ["Exit status:", "  0  done, nothing found", "  1  findings, a block, or a failed check", "  2  usage error or fatal error", "  130  cancelled with Ctrl-C at a prompt"];
+const EXIT_STATUS = [
+  "Exit status:",
+  "  0  done, nothing found",
+  "  1  findings, a block, or a failed check",
+  "  2  usage error or fatal error",
+  "  130  cancelled with Ctrl-C at a prompt",
+];
 
 const HOOK_USAGE = "hookpack hook <agent>";
 const HOOK_SUMMARY = "what an agent's hook config runs; one payload on stdin";
@@ -55,7 +67,9 @@ export function helpText(): string {
 /** Fits a help line into 100 columns: continuation lines are indented under its text column. */
 export function wrap(line: string, max = 100): string {
   if (line.length <= max) return line;
-  const indent = " ".repeat(Math.min(40, /^(\s*\S+(?:\s\S+)*?\s{2,}|\s*Usage: \S+ \S+ |\s*)/.exec(line)?.[0].length ?? 2));
+  const indent = " ".repeat(
+    Math.min(40, /^(\s*\S+(?:\s\S+)*?\s{2,}|\s*Usage: \S+ \S+ |\s*)/.exec(line)?.[0].length ?? 2),
+  );
   const out: string[] = [];
   let rest = line;
   while (rest.length > max) {
@@ -73,7 +87,10 @@ export function wrap(line: string, max = 100): string {
  * command; `--json` is accepted as its alias. Commands written with a boolean `--json` get
  * `--format text|json` translated for them, commands with `--format` get `--json` translated.
  */
-export function machineOutputArgs(c: Pick<Command, "name" | "options" | "usage">, args: readonly string[]): string[] {
+export function machineOutputArgs(
+  c: Pick<Command, "name" | "options" | "usage">,
+  args: readonly string[],
+): string[] {
   const opts = c.options ?? [];
   const hasFormat = opts.some(([f]) => f.startsWith("--format"));
   const hasJson = opts.some(([f]) => f === "--json");
@@ -86,7 +103,12 @@ export function machineOutputArgs(c: Pick<Command, "name" | "options" | "usage">
     else if (!hasFormat && (a === "--format" || a.startsWith("--format="))) {
       const value = a === "--format" ? args[++i] : a.slice("--format=".length);
       if (value === "json") out.push("--json");
-      else if (value !== "text") throw new HookpackError("USAGE", `hookpack: unknown format "${value ?? ""}" for \`hookpack ${c.name}\`; expected text or json.`, `usage: ${displayUsage(c.usage)}`);
+      else if (value !== "text")
+        throw new HookpackError(
+          "USAGE",
+          `hookpack: unknown format "${value ?? ""}" for \`hookpack ${c.name}\`; expected text or json.`,
+          `usage: ${displayUsage(c.usage)}`,
+        );
     } else out.push(a);
   }
   return [...out, ...args.slice(end)];
@@ -102,7 +124,11 @@ const ALIAS_NOTE = "(--json is the same as --format json)";
 /** One command's help: usage, summary, options (one line each), exit status, example. */
 export function commandHelp(c: Pick<Command, "usage" | "summary" | "options" | "example">): string {
   const opts = (c.options ?? []).map(([f, d]): readonly [string, string] =>
-    f === "--json" ? ["--format text|json", `output format ${ALIAS_NOTE}`] : f.startsWith("--format") && f.includes("json") && !d.includes("--json") ? [f, `${d} ${ALIAS_NOTE}`] : [f, d],
+    f === "--json"
+      ? ["--format text|json", `output format ${ALIAS_NOTE}`]
+      : f.startsWith("--format") && f.includes("json") && !d.includes("--json")
+        ? [f, `${d} ${ALIAS_NOTE}`]
+        : [f, d],
   );
   const w = Math.max(0, ...opts.map(([f]) => f.length));
   return [
@@ -119,18 +145,33 @@ export function commandHelp(c: Pick<Command, "usage" | "summary" | "options" | "
     .join("\n");
 }
 
-const HOOK_HELP = { usage: `${HOOK_USAGE}   (agent: claude-code, codex, gemini, copilot, cline, opencode, cursor, windsurf, qwen)`, summary: `${HOOK_SUMMARY}. \`hookpack install\` registers it; you do not run it by hand.`, example: "echo '{}' | hookpack hook claude-code" };
+const HOOK_HELP = {
+  usage: `${HOOK_USAGE}   (agent: claude-code, codex, gemini, copilot, cline, opencode, cursor, windsurf, qwen)`,
+  summary: `${HOOK_SUMMARY}. \`hookpack install\` registers it; you do not run it by hand.`,
+  example: "echo '{}' | hookpack hook claude-code",
+};
 
 /** The closest command name, for "did you mean …". */
 function closest(name: string): string | undefined {
   const distance = (a: string, b: string): number => {
-    const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
+    const d = Array.from({ length: a.length + 1 }, (_, i) => [
+      i,
+      ...Array<number>(b.length).fill(0),
+    ]);
     for (let j = 1; j <= b.length; j++) d[0]![j] = j;
-    for (let i = 1; i <= a.length; i++) for (let j = 1; j <= b.length; j++) d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    for (let i = 1; i <= a.length; i++)
+      for (let j = 1; j <= b.length; j++)
+        d[i]![j] = Math.min(
+          d[i - 1]![j]! + 1,
+          d[i]![j - 1]! + 1,
+          d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+        );
     return d[a.length]![b.length]!;
   };
   const names = [...COMMANDS.map((c) => c.name), "hook", "help"];
-  const best = names.map((n) => ({ n, d: n.startsWith(name) && name.length >= 2 ? 0 : distance(name, n) })).sort((a, b) => a.d - b.d)[0];
+  const best = names
+    .map((n) => ({ n, d: n.startsWith(name) && name.length >= 2 ? 0 : distance(name, n) }))
+    .sort((a, b) => a.d - b.d)[0];
   return best && best.d <= Math.max(1, Math.floor(best.n.length / 3)) ? best.n : undefined;
 }
 
@@ -144,7 +185,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
       else if (topic === "hook") io.out(commandHelp(HOOK_HELP));
       else {
         const guess = closest(topic);
-        io.err(`hookpack: no command "${topic}"${guess ? `; did you mean \`hookpack help ${guess}\`?` : ""} Run \`hookpack help\` for the list.\n`);
+        io.err(
+          `hookpack: no command "${topic}"${guess ? `; did you mean \`hookpack help ${guess}\`?` : ""} Run \`hookpack help\` for the list.\n`,
+        );
         return 2;
       }
       return 0;
@@ -164,7 +207,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     const guess = closest(name);
-    io.err(`hookpack: unknown command "${name}".${guess ? ` Did you mean \`hookpack ${guess}\`?` : ""} Run \`hookpack help\` for the list.\n`);
+    io.err(
+      `hookpack: unknown command "${name}".${guess ? ` Did you mean \`hookpack ${guess}\`?` : ""} Run \`hookpack help\` for the list.\n`,
+    );
     return 2;
   }
   // Only hookpack's own arguments: after `--` they belong to a child command (`exec -- cmd --help`).
@@ -180,7 +225,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
       io.err(`${error.message}\n${error.hint ? `hookpack: ${error.hint}\n` : ""}`);
       return error.exitCode;
     }
-    if (error instanceof TypeError && (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+    if (
+      error instanceof TypeError &&
+      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
+    ) {
       // Our own words, not parseArgs' ("To specify a positional argument starting with a '-' …").
       const code = (error as { code?: string }).code;
       const option = /'(-{1,2}[^']*)'/.exec(error.message)?.[1];
@@ -192,10 +240,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
             : code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
               ? `\`hookpack ${name}\` takes no such argument (${/'([^']*)'/.exec(error.message)?.[1] ?? "?"})`
               : `bad arguments for \`hookpack ${name}\``;
-      io.err(`hookpack: ${what}.\nhookpack: usage: ${displayUsage(command.usage)} (\`hookpack ${name} --help\` lists the options)\n`);
+      io.err(
+        `hookpack: ${what}.\nhookpack: usage: ${displayUsage(command.usage)} (\`hookpack ${name} --help\` lists the options)\n`,
+      );
       return 2;
     }
-    io.err(`hookpack: internal error in \`${name}\`: ${(error as Error).stack ?? String(error)}\nhookpack: please report this with the output of \`hookpack --version\` and \`node --version\`.\n`);
+    io.err(
+      `hookpack: internal error in \`${name}\`: ${(error as Error).stack ?? String(error)}\nhookpack: please report this with the output of \`hookpack --version\` and \`node --version\`.\n`,
+    );
     return 2;
   }
 }

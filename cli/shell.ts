@@ -66,7 +66,11 @@ export function realShell(env: NodeJS.ProcessEnv): string {
   const self = process.argv[1];
   try {
     if (self && realpathSync(shell) === realpathSync(self)) {
-      throw new HookpackError("USAGE", `hookpack-shell: HOOKPACK_REAL_SHELL (${shell}) is hookpack-shell itself.`, "point it at a real shell, e.g. /bin/bash.");
+      throw new HookpackError(
+        "USAGE",
+        `hookpack-shell: HOOKPACK_REAL_SHELL (${shell}) is hookpack-shell itself.`,
+        "point it at a real shell, e.g. /bin/bash.",
+      );
     }
   } catch (error) {
     if (error instanceof HookpackError) throw error;
@@ -105,7 +109,11 @@ interface Captured {
 }
 
 /** The judgement of the hook's rules on one command; the grant it minted, if any. */
-export async function judge(command: string, env: NodeJS.ProcessEnv, cwd: string): Promise<{ verdicts: Verdict[]; captured: Captured }> {
+export async function judge(
+  command: string,
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<{ verdicts: Verdict[]; captured: Captured }> {
   const session = `aider-shell-${process.pid}-${Date.now().toString(36)}`;
   const host = createSecretRefHost(env);
   const captured: Captured = { grants: [] };
@@ -129,14 +137,25 @@ export async function judge(command: string, env: NodeJS.ProcessEnv, cwd: string
     // Only a label for grants and approvals in these rules; Aider has no adapter (see the header).
     agent: SHELL_AGENT as AgentId,
     session: { id: session, cwd, transcriptPath: undefined },
-    tool: { kind: "shell", name: "aider shell", id: undefined, command, fields: [{ path: "command", value: command }] },
+    tool: {
+      kind: "shell",
+      name: "aider shell",
+      id: undefined,
+      command,
+      fields: [{ path: "command", value: command }],
+    },
   };
   const verdicts: Verdict[] = [];
   for (const rule of [denyLiteralSecrets, rewriteSecretRefs]) {
     try {
       verdicts.push(await rule.check(event, context));
     } catch (error) {
-      if (error instanceof NeedsApproval) verdicts.push({ kind: "deny", code: "APPROVAL_UNAVAILABLE", reason: SHELL_MESSAGES.NEEDS_APPROVAL(error.names) });
+      if (error instanceof NeedsApproval)
+        verdicts.push({
+          kind: "deny",
+          code: "APPROVAL_UNAVAILABLE",
+          reason: SHELL_MESSAGES.NEEDS_APPROVAL(error.names),
+        });
       else throw error;
     }
     if (verdicts.at(-1)!.kind === "deny") break;
@@ -146,25 +165,43 @@ export async function judge(command: string, env: NodeJS.ProcessEnv, cwd: string
 
 async function recordLiteral(env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
   const { tryRecordAudit } = await import("../broker/audit.js");
-  tryRecordAudit(hookpackHomeFrom(env, cwd), { kind: "exposure-found", agent: SHELL_AGENT, cwd, where: `${SHELL_AGENT} shell command`, rule: "deny-literal-secrets" });
+  tryRecordAudit(hookpackHomeFrom(env, cwd), {
+    kind: "exposure-found",
+    agent: SHELL_AGENT,
+    cwd,
+    where: `${SHELL_AGENT} shell command`,
+    rule: "deny-literal-secrets",
+  });
 }
 
 /** `hookpack-shell -c <cmd> [args…]`; resolves to the exit code. */
-export async function runShellCommand(command: string, extra: readonly string[], env: NodeJS.ProcessEnv, cwd: string): Promise<number> {
+export async function runShellCommand(
+  command: string,
+  extra: readonly string[],
+  env: NodeJS.ProcessEnv,
+  cwd: string,
+): Promise<number> {
   const { verdicts } = await judge(command, env, cwd);
   const denied = verdicts.filter((v) => v.kind === "deny");
   if (denied.length > 0) {
     if (denied.some((d) => d.code === "SECRET_LITERAL_IN_INPUT")) await recordLiteral(env, cwd);
     // Rule reasons name secrets, never hold a value (deny-literal-secrets describes, never quotes).
-    process.stderr.write(`${denied.map((d) => d.reason).join("\n\n")}\nhookpack-shell: the command was not run.\n`);
+    process.stderr.write(
+      `${denied.map((d) => d.reason).join("\n\n")}\nhookpack-shell: the command was not run.\n`,
+    );
     return DENIED_EXIT;
   }
   const rewritten = verdicts.find((v) => v.kind === "rewrite");
   if (rewritten && extra.length > 0) {
-    process.stderr.write("hookpack-shell: positional arguments after `-c <command>` cannot be combined with $secret: references; the command was not run.\n");
+    process.stderr.write(
+      "hookpack-shell: positional arguments after `-c <command>` cannot be combined with $secret: references; the command was not run.\n",
+    );
     return DENIED_EXIT;
   }
-  const script = rewritten?.kind === "rewrite" && rewritten.patch.command !== undefined ? rewritten.patch.command : command;
+  const script =
+    rewritten?.kind === "rewrite" && rewritten.patch.command !== undefined
+      ? rewritten.patch.command
+      : command;
   const argv = [realShell(env), "-c", script, ...extra];
   return runExec(
     { argv, secrets: [] },
@@ -178,23 +215,38 @@ export async function runShellCommand(command: string, extra: readonly string[],
       stdinIsTTY: process.stdin.isTTY === true,
       note: (text) => process.stderr.write(text),
       // No prompt: a passphrase-protected store needs HOOKPACK_PASSPHRASE or the keychain.
-      askPassphrase: () => Promise.reject(new HookpackError("NO_TERMINAL", "hookpack-shell: the secret store is locked and hookpack-shell cannot prompt for its passphrase.", "set HOOKPACK_PASSPHRASE for aider, or keep the key in the system keychain.")),
+      askPassphrase: () =>
+        Promise.reject(
+          new HookpackError(
+            "NO_TERMINAL",
+            "hookpack-shell: the secret store is locked and hookpack-shell cannot prompt for its passphrase.",
+            "set HOOKPACK_PASSPHRASE for aider, or keep the key in the system keychain.",
+          ),
+        ),
     },
   );
 }
 
 /** The whole program: argv after the node and script paths. */
-export async function main(args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
+export async function main(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   try {
-    if (args[0] === "-c" && args.length >= 2) return await runShellCommand(args[1]!, args.slice(2), env, process.cwd());
+    if (args[0] === "-c" && args.length >= 2)
+      return await runShellCommand(args[1]!, args.slice(2), env, process.cwd());
     // Interactive, -i, -l, a script: the user's own shell, unchanged.
     return await passThrough([realShell(env), ...args]);
   } catch (error) {
     if (error instanceof HookpackError || isHomeError(error)) {
-      process.stderr.write(`${error.message.replace(/^hookpack:/, "hookpack-shell:")}\n${error.hint ? `hookpack-shell: ${error.hint}\n` : ""}`);
+      process.stderr.write(
+        `${error.message.replace(/^hookpack:/, "hookpack-shell:")}\n${error.hint ? `hookpack-shell: ${error.hint}\n` : ""}`,
+      );
       return DENIED_EXIT; // hookpack's own refusal: the command was not run
     }
-    process.stderr.write(`hookpack-shell: internal error: ${(error as Error).message}. The command may not have run.\n`);
+    process.stderr.write(
+      `hookpack-shell: internal error: ${(error as Error).message}. The command may not have run.\n`,
+    );
     return DENIED_EXIT;
   }
 }

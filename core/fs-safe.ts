@@ -3,7 +3,19 @@
 // taken over). Every writer of hookpack's state and of users' files goes through here: the store,
 // keys, grants, leases and audit head under HOOKPACK_HOME, the installer's planned changes
 // (installer/plan.ts) and the state cleaner's rewrites (rules/state-clean.ts).
-import { chmodSync, closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, writeSync } from "node:fs";
+import {
+  chmodSync,
+  closeSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  statSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import type * as Crypto from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { HookpackError } from "./errors.js";
@@ -39,12 +51,20 @@ export interface WriteOptions {
 }
 
 /** Writes `data` to `path` so that a reader (or a crash) sees the old file or the new one. */
-export function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o600, options: WriteOptions = {}): void {
+export function writeFileAtomic(
+  path: string,
+  data: string | Uint8Array,
+  mode = 0o600,
+  options: WriteOptions = {},
+): void {
   const dir = dirname(path);
   const durable = options.durable ?? true;
   if ((options.dir ?? "private") === "private") ensurePrivateDir(dir);
   else if (options.dir === "plain") mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${crypto().randomBytes(4).toString("hex")}.tmp`);
+  const tmp = join(
+    dir,
+    `.${basename(path)}.${process.pid}.${crypto().randomBytes(4).toString("hex")}.tmp`,
+  );
   const fd = openSync(tmp, "wx", mode);
   try {
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;
@@ -152,7 +172,11 @@ export function acquireLock(lockPath: string, options: LockOptions = {}): () => 
 }
 
 /** Runs `fn` (sync or async) holding `lockPath` exclusively. */
-export async function withLock<T>(lockPath: string, fn: () => T | Promise<T>, options: LockOptions = {}): Promise<T> {
+export async function withLock<T>(
+  lockPath: string,
+  fn: () => T | Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
   const release = acquireLock(lockPath, options);
   try {
     return await fn();

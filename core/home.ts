@@ -22,7 +22,8 @@ export class HookpackHomeError extends Error {
 }
 
 /** Is this a HookpackHomeError (from any bundle's copy of this module)? */
-export const isHomeError = (error: unknown): error is HookpackHomeError => error instanceof Error && error.name === "HookpackHomeError";
+export const isHomeError = (error: unknown): error is HookpackHomeError =>
+  error instanceof Error && error.name === "HookpackHomeError";
 
 /** The user's home: $HOME when it is an absolute path, else the passwd entry's (an empty or relative HOME is not a place). */
 export function userHome(env: NodeJS.ProcessEnv): string {
@@ -36,7 +37,8 @@ export function userHome(env: NodeJS.ProcessEnv): string {
   return "";
 }
 
-const FIX = "set HOOKPACK_HOME to an absolute directory outside any project, e.g. HOOKPACK_HOME=~/.hookpack (the default), or give the user a HOME.";
+const FIX =
+  "set HOOKPACK_HOME to an absolute directory outside any project, e.g. HOOKPACK_HOME=~/.hookpack (the default), or give the user a HOME.";
 
 /**
  * Why `dir` must not hold hookpack's state, or undefined when it may. The user's home itself is
@@ -47,8 +49,10 @@ export function unsafeHomeReason(dir: string, home: string): string | undefined 
   for (let d = dir; ; d = dirname(d)) {
     if (d === home) return undefined;
     if (basename(d) === "node_modules") return `it is inside a package's node_modules (${d})`;
-    if (isWorkTree(d)) return `it is inside the git work tree ${d}, where a commit or push would carry the secret store and its key`;
-    if (existsSync(join(d, "package.json"))) return `it is inside the package directory ${d}, where \`npm publish\` would ship the secret store and its key`;
+    if (isWorkTree(d))
+      return `it is inside the git work tree ${d}, where a commit or push would carry the secret store and its key`;
+    if (existsSync(join(d, "package.json")))
+      return `it is inside the package directory ${d}, where \`npm publish\` would ship the secret store and its key`;
     if (dirname(d) === d) return undefined;
   }
 }
@@ -81,15 +85,31 @@ function resolveUncached(env: NodeJS.ProcessEnv): string {
   const explicit = env.HOOKPACK_HOME;
   let dir: string;
   if (explicit) {
-    if (!isAbsolute(explicit)) throw new HookpackHomeError(`hookpack: HOOKPACK_HOME is "${explicit}", a relative path; hookpack's state must have one fixed place, not one per working directory.`, FIX);
+    if (!isAbsolute(explicit))
+      throw new HookpackHomeError(
+        `hookpack: HOOKPACK_HOME is "${explicit}", a relative path; hookpack's state must have one fixed place, not one per working directory.`,
+        FIX,
+      );
     dir = explicit.replace(/(.)[/\\]+$/, "$1");
   } else {
-    if (!home) throw new HookpackHomeError("hookpack: there is no home directory (HOME is empty or relative, and the user has no passwd entry), so there is no place for hookpack's state.", FIX);
+    if (!home)
+      throw new HookpackHomeError(
+        "hookpack: there is no home directory (HOME is empty or relative, and the user has no passwd entry), so there is no place for hookpack's state.",
+        FIX,
+      );
     dir = join(home, ".hookpack");
   }
   // Through a symlink too: the place the files would land is what counts.
-  const why = unsafeHomeReason(dir, home) ?? (existsSync(dir) ? unsafeHomeReason(realpathSync(dir), home && existsSync(home) ? realpathSync(home) : home) : undefined);
-  if (why) throw new HookpackHomeError(`hookpack: HOOKPACK_HOME ${dir} cannot hold hookpack's state: ${why}.`, FIX);
+  const why =
+    unsafeHomeReason(dir, home) ??
+    (existsSync(dir)
+      ? unsafeHomeReason(realpathSync(dir), home && existsSync(home) ? realpathSync(home) : home)
+      : undefined);
+  if (why)
+    throw new HookpackHomeError(
+      `hookpack: HOOKPACK_HOME ${dir} cannot hold hookpack's state: ${why}.`,
+      FIX,
+    );
   return dir;
 }
 

@@ -11,13 +11,21 @@ export type PathKeys = ReadonlyArray<string | number>;
 export const pathKey = (keys: PathKeys): string => JSON.stringify(keys);
 
 /** Calls `visit` for every string leaf with its dotted path ("edits.0.new_string") and its path array. */
-export function forEachString(value: unknown, visit: (text: string, path: string, keys: PathKeys) => void, path = "", keys: PathKeys = []): void {
+export function forEachString(
+  value: unknown,
+  visit: (text: string, path: string, keys: PathKeys) => void,
+  path = "",
+  keys: PathKeys = [],
+): void {
   if (typeof value === "string") {
     visit(value, path, keys);
   } else if (Array.isArray(value)) {
-    value.forEach((item, i) => forEachString(item, visit, path ? `${path}.${i}` : String(i), [...keys, i]));
+    value.forEach((item, i) =>
+      forEachString(item, visit, path ? `${path}.${i}` : String(i), [...keys, i]),
+    );
   } else if (value !== null && typeof value === "object") {
-    for (const [key, item] of Object.entries(value)) forEachString(item, visit, path ? `${path}.${key}` : key, [...keys, key]);
+    for (const [key, item] of Object.entries(value))
+      forEachString(item, visit, path ? `${path}.${key}` : key, [...keys, key]);
   }
 }
 
@@ -26,7 +34,12 @@ export function forEachString(value: unknown, visit: (text: string, path: string
  * booleans and nulls are untouched, so the result has exactly the original's shape. Unchanged
  * subtrees are returned as they were (no copy), which keeps large outputs cheap.
  */
-export function mapStrings(value: unknown, map: (text: string, path: string, keys: PathKeys) => string, path = "", keys: PathKeys = []): unknown {
+export function mapStrings(
+  value: unknown,
+  map: (text: string, path: string, keys: PathKeys) => string,
+  path = "",
+  keys: PathKeys = [],
+): unknown {
   if (typeof value === "string") return map(value, path, keys);
   if (Array.isArray(value)) {
     let changed = false;

@@ -1,7 +1,17 @@
 // The neutral vocabulary every layer speaks. Adapters translate an agent's wire format into
 // these types and back; rules only ever see these. This module imports nothing.
 
-export const AGENT_IDS = ["claude-code", "codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf", "qwen"] as const;
+export const AGENT_IDS = [
+  "claude-code",
+  "codex",
+  "gemini",
+  "copilot",
+  "cline",
+  "opencode",
+  "cursor",
+  "windsurf",
+  "qwen",
+] as const;
 export type AgentId = (typeof AGENT_IDS)[number];
 
 export function isAgentId(value: string): value is AgentId {
@@ -9,7 +19,15 @@ export function isAgentId(value: string): value is AgentId {
 }
 
 /** Neutral tool kinds; rules match on these, never on an agent's tool name. */
-export const TOOL_KINDS = ["shell", "read-file", "write-file", "search", "fetch", "mcp", "other"] as const;
+export const TOOL_KINDS = [
+  "shell",
+  "read-file",
+  "write-file",
+  "search",
+  "fetch",
+  "mcp",
+  "other",
+] as const;
 export type ToolKind = (typeof TOOL_KINDS)[number];
 
 /**
@@ -107,7 +125,12 @@ export interface Evidence {
 /** What one rule says about one event. */
 export type Verdict =
   | { kind: "allow" }
-  | { kind: "rewrite"; patch: ToolPatch; reason: string; /** "ask": a human must approve the rewritten call. */ approval?: "ask" }
+  | {
+      kind: "rewrite";
+      patch: ToolPatch;
+      reason: string;
+      /** "ask": a human must approve the rewritten call. */ approval?: "ask";
+    }
   | { kind: "redact"; output: unknown; reason: string; count: number; evidence?: Evidence }
   | { kind: "deny"; code: string; reason: string; evidence?: Evidence }
   | { kind: "ask"; code: string; reason: string }
@@ -115,7 +138,12 @@ export type Verdict =
 
 /** The one decision for an event after all verdicts are folded. */
 export type Decision =
-  | { kind: "deny"; codes: string[]; reason: string; /** Per code, what the rule found (audit log). */ evidence?: Record<string, Evidence> }
+  | {
+      kind: "deny";
+      codes: string[];
+      reason: string;
+      /** Per code, what the rule found (audit log). */ evidence?: Record<string, Evidence>;
+    }
   | {
       kind: "proceed";
       /** "allow" skips the agent's prompt, "ask" forces one, "default" leaves it to the agent. */

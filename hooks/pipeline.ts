@@ -9,7 +9,12 @@ import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SecretScanner } from "../rules/secretlint.js";
 import type { InheritedEnv } from "../rules/inherited-env.js";
 import type { Decision, EventKind, HookEvent, HookResponse, Verdict } from "./event.js";
-import { FAILURE_MESSAGES, failureMode, judgeInvolvement, type Involvement } from "./failure-policy.js";
+import {
+  FAILURE_MESSAGES,
+  failureMode,
+  judgeInvolvement,
+  type Involvement,
+} from "./failure-policy.js";
 
 export interface PipelineInput {
   raw: string;
@@ -38,7 +43,10 @@ export interface PipelineOptions {
 }
 
 /** The agent's instruction and memory files for a session directory: each parent up to the repository root, then HOME. */
-function contextFilesOf(adapter: Adapter, env: NodeJS.ProcessEnv): ((cwd: string) => string[]) | undefined {
+function contextFilesOf(
+  adapter: Adapter,
+  env: NodeJS.ProcessEnv,
+): ((cwd: string) => string[]) | undefined {
   const layout = adapter.config.contextFiles;
   if (!layout) return undefined;
   return (cwd) => {
@@ -64,17 +72,34 @@ function hookConfigFiles(adapter: Adapter): string[] {
   return format === "hook-files" ? all.map((f) => `${f}/`) : all;
 }
 
-export async function runPipeline(input: PipelineInput, options: PipelineOptions): Promise<HookResponse> {
+export async function runPipeline(
+  input: PipelineInput,
+  options: PipelineOptions,
+): Promise<HookResponse> {
   const { adapter, scanner } = options;
   const debug = options.debug ?? (() => {});
   const masker = createMasker();
   const involvement = (): Involvement => judgeInvolvement(input.raw, scanner.mayContainSecret);
 
-  const fail = (kind: EventKind | "unknown", what: string, known: Involvement, event?: HookEvent, payload?: unknown): HookResponse => {
+  const fail = (
+    kind: EventKind | "unknown",
+    what: string,
+    known: Involvement,
+    event?: HookEvent,
+    payload?: unknown,
+  ): HookResponse => {
     const mode = failureMode(kind, known);
     debug(`failure (${mode}) in ${kind}: ${what}`);
-    const message = masker.mask(mode === "closed" ? FAILURE_MESSAGES.closed(what, known) : FAILURE_MESSAGES.open(what));
-    if (event && mode === "closed" && (event.kind === "before-tool" || event.kind === "after-tool" || event.kind === "prompt-submit")) {
+    const message = masker.mask(
+      mode === "closed" ? FAILURE_MESSAGES.closed(what, known) : FAILURE_MESSAGES.open(what),
+    );
+    if (
+      event &&
+      mode === "closed" &&
+      (event.kind === "before-tool" ||
+        event.kind === "after-tool" ||
+        event.kind === "prompt-submit")
+    ) {
       const decision: Decision = { kind: "deny", codes: ["HOOKPACK_FAILED"], reason: message };
       return guard(adapter.render(decision, event, payload));
     }
@@ -84,13 +109,26 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   const guard = (response: HookResponse): HookResponse => {
     if (masker.size > 0 && (masker.leaks(response.stdout) || masker.leaks(response.stderr))) {
       debug("response still held a secret value after masking; replaced by a block");
-      return adapter.renderFailure("closed", "hookpack: internal error: a response still held a secret value and was withheld. Please report this.");
+      return adapter.renderFailure(
+        "closed",
+        "hookpack: internal error: a response still held a secret value and was withheld. Please report this.",
+      );
     }
     return response;
   };
 
-  if (input.overflow) return fail("unknown", "the hook payload is larger than the size limit (HOOKPACK_MAX_STDIN_BYTES)", "unverifiable");
-  if (input.timedOut) return fail("unknown", "the hook payload did not arrive in time (stdin stayed open)", involvement());
+  if (input.overflow)
+    return fail(
+      "unknown",
+      "the hook payload is larger than the size limit (HOOKPACK_MAX_STDIN_BYTES)",
+      "unverifiable",
+    );
+  if (input.timedOut)
+    return fail(
+      "unknown",
+      "the hook payload did not arrive in time (stdin stayed open)",
+      involvement(),
+    );
   if (input.raw.trim() === "") {
     debug("empty stdin: nothing to decide");
     return { exitCode: 0, stdout: "", stderr: "" };
@@ -102,7 +140,11 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   } catch (error) {
     // Never the parser's message: V8 quotes the start of the offending text, which may be a secret.
     const at = /position (\d+)/.exec((error as Error).message)?.[1];
-    return fail("unknown", `the hook payload is not valid JSON${at ? ` (at byte ${at})` : ""}`, involvement());
+    return fail(
+      "unknown",
+      `the hook payload is not valid JSON${at ? ` (at byte ${at})` : ""}`,
+      involvement(),
+    );
   }
 
   let event: HookEvent;
@@ -119,8 +161,22 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     const kind = adapter.classify(payload);
     // A prompt we could not read is held back in the agent's own prompt answer (some agents, e.g.
     // Copilot's userPromptSubmitted, have no exit code that blocks).
-    const stub: HookEvent | undefined = kind === "prompt-submit" ? { kind, agent: adapter.id, session: { id: "", cwd: "", transcriptPath: undefined }, prompt: "" } : undefined;
-    return fail(kind, `the ${adapter.displayName} hook payload is malformed: ${error.message}`, involvement(), stub, payload);
+    const stub: HookEvent | undefined =
+      kind === "prompt-submit"
+        ? {
+            kind,
+            agent: adapter.id,
+            session: { id: "", cwd: "", transcriptPath: undefined },
+            prompt: "",
+          }
+        : undefined;
+    return fail(
+      kind,
+      `the ${adapter.displayName} hook payload is malformed: ${error.message}`,
+      involvement(),
+      stub,
+      payload,
+    );
   }
 
   const context: RuleContext = {
@@ -131,13 +187,21 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
     inherited: options.inherited,
     contextFiles: contextFilesOf(adapter, options.env ?? {}),
     hookConfigFiles: () => hookConfigFiles(adapter),
-    ...(adapter.permissionRules ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) } : {}),
+    ...(adapter.permissionRules
+      ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) }
+      : {}),
   };
   let decision: Decision;
   try {
     decision = foldVerdicts(await runRules(event, options.rules, context));
   } catch (error) {
-    return fail(event.kind, `a rule failed: ${(error as Error).message}`, involvement(), event, payload);
+    return fail(
+      event.kind,
+      `a rule failed: ${(error as Error).message}`,
+      involvement(),
+      event,
+      payload,
+    );
   }
 
   decision = degrade(decision, event, adapter);
@@ -146,7 +210,11 @@ export async function runPipeline(input: PipelineInput, options: PipelineOptions
   return guard({ ...response, stderr: masker.mask(response.stderr) });
 }
 
-async function runRules(event: HookEvent, rules: readonly Rule[], context: RuleContext): Promise<Verdict[]> {
+async function runRules(
+  event: HookEvent,
+  rules: readonly Rule[],
+  context: RuleContext,
+): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
   let current = event;
   for (const rule of rules) {
@@ -154,7 +222,11 @@ async function runRules(event: HookEvent, rules: readonly Rule[], context: RuleC
     const verdict = await rule.check(current, context);
     verdicts.push(verdict);
     // Later rules see the call as rewritten so far.
-    if (verdict.kind === "rewrite" && current.kind === "before-tool" && verdict.patch.command !== undefined) {
+    if (
+      verdict.kind === "rewrite" &&
+      current.kind === "before-tool" &&
+      verdict.patch.command !== undefined
+    ) {
       current = { ...current, tool: { ...current.tool, command: verdict.patch.command } };
     } else if (verdict.kind === "redact" && current.kind === "after-tool") {
       current = { ...current, output: verdict.output };
@@ -173,21 +245,39 @@ function degrade(decision: Decision, event: HookEvent, adapter: Adapter): Decisi
       reason: `hookpack cannot rewrite tool input for ${adapter.displayName}. Run this instead: ${decision.patch.command ?? ""}`,
     };
   }
-  if (decision.hasOutput && event.kind === "after-tool" && event.failed && !adapter.capabilities.replaceFailedOutput) {
+  if (
+    decision.hasOutput &&
+    event.kind === "after-tool" &&
+    event.failed &&
+    !adapter.capabilities.replaceFailedOutput
+  ) {
     // A failed call's output the agent does not let a hook replace: the model has read it. Record
     // the exposure and warn; keeping values out of such output is the read guard's job, at input.
     const evidence = decision.evidence?.REDACTED;
-    return { kind: "deny", codes: [...decision.codes, "FAILED_OUTPUT_EXPOSED"], reason: `hookpack found ${evidence?.count ?? "some"} secret(s) in the output of this failed ${event.tool.name} call.`, ...(evidence ? { evidence: { FAILED_OUTPUT_EXPOSED: evidence } } : {}) };
+    return {
+      kind: "deny",
+      codes: [...decision.codes, "FAILED_OUTPUT_EXPOSED"],
+      reason: `hookpack found ${evidence?.count ?? "some"} secret(s) in the output of this failed ${event.tool.name} call.`,
+      ...(evidence ? { evidence: { FAILED_OUTPUT_EXPOSED: evidence } } : {}),
+    };
   }
   if (decision.hasOutput && !adapter.capabilities.replaceOutput && event.kind === "after-tool") {
     const notice = decision.reason ?? "hookpack withheld this output.";
     // The agent shows the model the deny reason in place of the output: the redacted copy goes there.
     if (adapter.capabilities.replaceOutputAsText && adapter.outputText) {
-      return { kind: "deny", codes: [...decision.codes, "OUTPUT_REPLACED_AS_TEXT"], reason: `[${notice}]\n${adapter.outputText(decision.output)}` };
+      return {
+        kind: "deny",
+        codes: [...decision.codes, "OUTPUT_REPLACED_AS_TEXT"],
+        reason: `[${notice}]\n${adapter.outputText(decision.output)}`,
+      };
     }
     return { kind: "deny", codes: [...decision.codes, "OUTPUT_WITHHELD"], reason: notice };
   }
-  if (decision.permission === "ask" && adapter.capabilities.askUser === false && event.kind === "before-tool") {
+  if (
+    decision.permission === "ask" &&
+    adapter.capabilities.askUser === false &&
+    event.kind === "before-tool"
+  ) {
     return {
       kind: "deny",
       codes: [...decision.codes, "ASK_UNSUPPORTED"],

@@ -30,9 +30,13 @@ function directFd(): { fd: number; close: boolean } | undefined {
     const stat = fstatSync(0);
     if (stat.isFile()) return { fd: 0, close: false };
     if (stat.isFIFO() && process.platform === "linux") {
-      return { fd: openSync("/proc/self/fd/0", constants.O_RDONLY | constants.O_NONBLOCK), close: true };
+      return {
+        fd: openSync("/proc/self/fd/0", constants.O_RDONLY | constants.O_NONBLOCK),
+        close: true,
+      };
     }
-    if (stat.isSocket() && process.platform !== "win32" && socketNonBlocking()) return { fd: 0, close: false };
+    if (stat.isSocket() && process.platform !== "win32" && socketNonBlocking())
+      return { fd: 0, close: false };
   } catch {
     // Fall back to the stream.
   }
@@ -55,8 +59,11 @@ function socketNonBlocking(): boolean {
   if (socketHandle) return true;
   try {
     const flags = `${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`;
-    if (flags.includes("--pending-deprecation") || process.env.NODE_PENDING_DEPRECATION === "1") return false;
-    const binding = (process as unknown as { binding(name: string): unknown }).binding("pipe_wrap") as {
+    if (flags.includes("--pending-deprecation") || process.env.NODE_PENDING_DEPRECATION === "1")
+      return false;
+    const binding = (process as unknown as { binding(name: string): unknown }).binding(
+      "pipe_wrap",
+    ) as {
       Pipe: new (type: number) => PipeHandle;
       constants: { SOCKET: number };
     };
@@ -69,12 +76,23 @@ function socketNonBlocking(): boolean {
   }
 }
 
-export function readStdin(stream: () => Readable, maxBytes = DEFAULT_MAX_STDIN_BYTES, timeoutMs = DEFAULT_STDIN_TIMEOUT_MS): Promise<StdinResult> {
+export function readStdin(
+  stream: () => Readable,
+  maxBytes = DEFAULT_MAX_STDIN_BYTES,
+  timeoutMs = DEFAULT_STDIN_TIMEOUT_MS,
+): Promise<StdinResult> {
   const direct = directFd();
-  return direct ? readFd(direct.fd, direct.close, maxBytes, timeoutMs) : readStream(stream(), maxBytes, timeoutMs);
+  return direct
+    ? readFd(direct.fd, direct.close, maxBytes, timeoutMs)
+    : readStream(stream(), maxBytes, timeoutMs);
 }
 
-function collector(maxBytes: number, timeoutMs: number, onDone: () => void, resolve: (r: StdinResult) => void) {
+function collector(
+  maxBytes: number,
+  timeoutMs: number,
+  onDone: () => void,
+  resolve: (r: StdinResult) => void,
+) {
   const chunks: Buffer[] = [];
   let size = 0;
   let done = false;
@@ -101,7 +119,12 @@ function collector(maxBytes: number, timeoutMs: number, onDone: () => void, reso
   return { add, finish, isDone: () => done };
 }
 
-function readFd(fd: number, close: boolean, maxBytes: number, timeoutMs: number): Promise<StdinResult> {
+function readFd(
+  fd: number,
+  close: boolean,
+  maxBytes: number,
+  timeoutMs: number,
+): Promise<StdinResult> {
   return new Promise((resolve) => {
     const c = collector(maxBytes, timeoutMs, () => close && closeSync(fd), resolve);
     let idle = 0;
@@ -112,7 +135,8 @@ function readFd(fd: number, close: boolean, maxBytes: number, timeoutMs: number)
         if (c.isDone()) return;
         if (error) {
           // Non-blocking pipe with nothing in it yet: poll again, backing off to 5 ms.
-          if ((error as NodeJS.ErrnoException).code === "EAGAIN") return void setTimeout(next, Math.min(5, idle++));
+          if ((error as NodeJS.ErrnoException).code === "EAGAIN")
+            return void setTimeout(next, Math.min(5, idle++));
           return c.finish(false, false);
         }
         idle = 0;

@@ -20,7 +20,8 @@ import { DEFAULT_MAX_STDIN_BYTES, DEFAULT_STDIN_TIMEOUT_MS, readStdin } from "./
 function debugSink(env: NodeJS.ProcessEnv): ((line: string) => void) | undefined {
   const target = env.HOOKPACK_DEBUG;
   if (!target || target === "0") return undefined;
-  const stamp = (line: string) => `hookpack[debug ${new Date().toISOString()} pid ${process.pid}]: ${line}\n`;
+  const stamp = (line: string) =>
+    `hookpack[debug ${new Date().toISOString()} pid ${process.pid}]: ${line}\n`;
   if (target === "1" || target === "stderr") return (line) => process.stderr.write(stamp(line));
   return (line) => {
     try {
@@ -36,14 +37,21 @@ function positiveInt(value: string | undefined, fallback: number): number {
   return Number.isInteger(n) && n > 0 ? n : fallback;
 }
 
-export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runHook(
+  agent: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
   if (!agent || !isAgentId(agent)) {
-    process.stderr.write(`hookpack: unknown agent "${agent ?? ""}" for \`hookpack hook\`; expected one of: ${AGENT_IDS.join(", ")}.\n`);
+    process.stderr.write(
+      `hookpack: unknown agent "${agent ?? ""}" for \`hookpack hook\`; expected one of: ${AGENT_IDS.join(", ")}.\n`,
+    );
     process.exitCode = 2;
     return;
   }
   if (isTerminal(0)) {
-    process.stderr.write("hookpack: `hookpack hook <agent>` reads one hook payload on stdin; the agent runs it for you.\n");
+    process.stderr.write(
+      "hookpack: `hookpack hook <agent>` reads one hook payload on stdin; the agent runs it for you.\n",
+    );
     process.exitCode = 2;
     return;
   }
@@ -63,18 +71,24 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
   const inherited = inheritedEnv(env, secretScanner.mayContainSecret);
   let response;
   try {
-    response = await runPipeline({ raw: input.text, overflow: input.overflow, timedOut: input.timedOut }, {
-      adapter,
-      rules: DEFAULT_RULES,
-      scanner: secretScanner,
-      debug,
-      managed: withInherited(hookManagedSecrets(env, { agent, session: () => sessionId }, debug), inherited),
-      inherited,
-      secretRefs: createSecretRefHost(env),
-      env,
-      onEvent: (event) => (sessionId = event.session.id || undefined),
-      onDecision: (event, decision) => recordDecision(env, agent, event, decision, debug),
-    });
+    response = await runPipeline(
+      { raw: input.text, overflow: input.overflow, timedOut: input.timedOut },
+      {
+        adapter,
+        rules: DEFAULT_RULES,
+        scanner: secretScanner,
+        debug,
+        managed: withInherited(
+          hookManagedSecrets(env, { agent, session: () => sessionId }, debug),
+          inherited,
+        ),
+        inherited,
+        secretRefs: createSecretRefHost(env),
+        env,
+        onEvent: (event) => (sessionId = event.session.id || undefined),
+        onDecision: (event, decision) => recordDecision(env, agent, event, decision, debug),
+      },
+    );
   } catch (error) {
     // A bug: block rather than guess, and say where to look.
     debug?.(`internal error: ${(error as Error).stack ?? String(error)}`);
@@ -83,11 +97,19 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
     // A known misconfiguration (an unusable HOOKPACK_HOME) is said as it is, with its fix.
     const what =
       error instanceof HookpackError || isHomeError(error)
-        ? `${error.message.replace(/^hookpack: /, "").replace(/\.$/, "")}; ${error.hint ?? ""}`.replace(/[;.\s]+$/, "")
+        ? `${error.message.replace(/^hookpack: /, "").replace(/\.$/, "")}; ${error.hint ?? ""}`.replace(
+            /[;.\s]+$/,
+            "",
+          )
         : "internal error while checking this call (run with HOOKPACK_DEBUG=1 for details and please report it)";
-    response = adapter.renderFailure(mode, mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what));
+    response = adapter.renderFailure(
+      mode,
+      mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what),
+    );
   }
-  debug?.(`${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`);
+  debug?.(
+    `${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`,
+  );
   if (response.stdout) process.stdout.write(response.stdout);
   if (response.stderr) process.stderr.write(response.stderr);
   process.exitCode = response.exitCode;
@@ -97,7 +119,13 @@ export async function runHook(agent: string | undefined, env: NodeJS.ProcessEnv 
  * The audit trail of a hook call that blocked or redacted something: names, paths, counts and rule
  * ids, never a value. The audit module (and node:crypto) load only here, never on a plain allow.
  */
-async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: HookEvent, decision: Decision, debug?: (line: string) => void): Promise<void> {
+async function recordDecision(
+  env: NodeJS.ProcessEnv,
+  agent: string,
+  event: HookEvent,
+  decision: Decision,
+  debug?: (line: string) => void,
+): Promise<void> {
   const home = hookpackHomeFrom(env);
   const ctx = { agent, session: event.session.id, cwd: event.session.cwd };
   const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool : undefined;
@@ -109,28 +137,60 @@ async function recordDecision(env: NodeJS.ProcessEnv, agent: string, event: Hook
       const ev = evidence.READ_BLOCKED;
       const paths = ev?.paths && ev.paths.length > 0 ? ev.paths : [tool?.path ?? "(shell read)"];
       for (const path of paths) {
-        entries.push({ kind: "read-blocked", ...ctx, path, code: "READ_BLOCKED", tool: tool?.name, secrets: [...(ev?.secrets ?? [])], ...(ev?.detectors?.length ? { rules: [...ev.detectors] } : {}) });
+        entries.push({
+          kind: "read-blocked",
+          ...ctx,
+          path,
+          code: "READ_BLOCKED",
+          tool: tool?.name,
+          secrets: [...(ev?.secrets ?? [])],
+          ...(ev?.detectors?.length ? { rules: [...ev.detectors] } : {}),
+        });
       }
     }
     if (decision.codes.includes("SECRET_LITERAL_IN_INPUT")) {
       // The agent wrote a literal secret: it holds the value, which therefore needs rotating.
-      entries.push({ kind: "exposure-found", ...ctx, where: `${agent} ${tool?.name ?? "tool"} input`, rule: "deny-literal-secrets" });
+      entries.push({
+        kind: "exposure-found",
+        ...ctx,
+        where: `${agent} ${tool?.name ?? "tool"} input`,
+        rule: "deny-literal-secrets",
+      });
     }
     if (decision.codes.includes("SECRET_IN_PROMPT")) {
       // The user pasted a value into a prompt: it sits in their terminal and the agent's history.
       // (Managed values are recorded by name by the rule itself.)
-      entries.push({ kind: "exposure-found", ...ctx, where: `${agent} prompt`, rule: "guard-prompt" });
+      entries.push({
+        kind: "exposure-found",
+        ...ctx,
+        where: `${agent} prompt`,
+        rule: "guard-prompt",
+      });
     }
     for (const code of ["FAILED_OUTPUT_EXPOSED"]) {
       const ev = evidence[code];
       if (!decision.codes.includes(code) || !ev) continue;
       // A failed call's output the agent does not let a hook replace: the model saw these.
       // Managed names are recorded by the redaction rule (ManagedSecrets.exposed); detections here.
-      for (const rule of ev.detectors ?? []) entries.push({ kind: "exposure-found", ...ctx, where: `${agent} ${tool?.name ?? "tool"} failed-call output`, rule });
+      for (const rule of ev.detectors ?? [])
+        entries.push({
+          kind: "exposure-found",
+          ...ctx,
+          where: `${agent} ${tool?.name ?? "tool"} failed-call output`,
+          rule,
+        });
     }
   } else if (decision.hasOutput) {
     const ev = evidence.REDACTED;
-    if (ev && (ev.count ?? 0) > 0) entries.push({ kind: "output-redacted", ...ctx, tool: tool?.name, count: ev.count ?? 0, secrets: [...(ev.secrets ?? [])], ...(ev.detectors?.length ? { rules: [...ev.detectors] } : {}) });
+    if (ev && (ev.count ?? 0) > 0)
+      entries.push({
+        kind: "output-redacted",
+        ...ctx,
+        tool: tool?.name,
+        count: ev.count ?? 0,
+        secrets: [...(ev.secrets ?? [])],
+        ...(ev.detectors?.length ? { rules: [...ev.detectors] } : {}),
+      });
   }
   if (entries.length === 0) return;
   const { tryRecordAudit } = await import("../broker/audit.js");
@@ -141,8 +201,9 @@ function isTerminal(fd: number): boolean {
   try {
     // /dev/null is a character device too, and means empty input, not a person at a terminal;
     // node:tty is asked only then (never on the piped path an agent uses).
+    if (!fstatSync(fd).isCharacterDevice()) return false;
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return fstatSync(fd).isCharacterDevice() && (require("node:tty") as typeof import("node:tty")).isatty(fd);
+    return (require("node:tty") as typeof import("node:tty")).isatty(fd);
   } catch {
     return false;
   }

@@ -16,7 +16,18 @@
 //
 // Pure apart from that one directory; loads nothing beyond node:fs/os/path (already loaded by the
 // hook), and runs only when an output does not fit.
-import { closeSync, constants, fchmodSync, lstatSync, mkdirSync, openSync, readdirSync, chmodSync, unlinkSync, writeSync } from "node:fs";
+import {
+  closeSync,
+  constants,
+  fchmodSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  chmodSync,
+  unlinkSync,
+  writeSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
@@ -68,7 +79,11 @@ function prune(dir: string): void {
  * Writes `text` (already redacted) to a new 0600 file in the private spill directory; returns its
  * path, or undefined when no private place could be had (then nothing was written).
  */
-export function writeSpill(text: string, hint: { session?: string; id?: string } = {}, dirs: readonly string[] = [spillDir()]): string | undefined {
+export function writeSpill(
+  text: string,
+  hint: { session?: string; id?: string } = {},
+  dirs: readonly string[] = [spillDir()],
+): string | undefined {
   for (const dir of dirs) {
     const path = writeIn(dir, text, hint);
     if (path !== undefined) return path;
@@ -76,7 +91,11 @@ export function writeSpill(text: string, hint: { session?: string; id?: string }
   return undefined;
 }
 
-function writeIn(dir: string, text: string, hint: { session?: string; id?: string }): string | undefined {
+function writeIn(
+  dir: string,
+  text: string,
+  hint: { session?: string; id?: string },
+): string | undefined {
   const parent = join(dir, "..");
   if (!privateDir(parent) || !privateDir(dir)) return undefined;
   prune(dir);
@@ -86,7 +105,11 @@ function writeIn(dir: string, text: string, hint: { session?: string; id?: strin
     const path = join(dir, `${stem}-${random}.txt`);
     let fd: number;
     try {
-      fd = openSync(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0), 0o600);
+      fd = openSync(
+        path,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+        0o600,
+      );
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "EEXIST") continue;
       return undefined;
@@ -94,7 +117,7 @@ function writeIn(dir: string, text: string, hint: { session?: string; id?: strin
     try {
       fchmodSync(fd, 0o600);
       const data = Buffer.from(text, "utf8");
-      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at, data.length - at);
+      for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
       return path;
     } catch {
       try {
@@ -133,16 +156,18 @@ export function fitWithSpill(
   const dir = [...preferred, spillDir()];
   const sizeOf = (v: unknown) => JSON.stringify(v).length;
   if (sizeOf(output) <= limit) return output;
-  if (typeof (output as { persistedOutputPath?: unknown } | null)?.persistedOutputPath === "string") return undefined;
+  if (typeof (output as { persistedOutputPath?: unknown } | null)?.persistedOutputPath === "string")
+    return undefined;
   const leaves: Array<{ key: string; text: string }> = [];
   forEachString(output, (text, _path, keys) => leaves.push({ key: pathKey(keys), text }));
   const byLength = [...leaves].sort((a, b) => b.text.length - a.text.length);
   // Which strings go to files: the longest, until the rest (with each spilled one reduced to its notice) leaves room for a preview.
   const spilled = new Map<string, { path: string; text: string; keep: number }>();
-  const render = () => mapStrings(output, (text, _path, keys) => {
-    const s = spilled.get(pathKey(keys));
-    return s ? `${s.text.slice(0, s.keep)}${spillNotice(s.keep, s.text.length, s.path)}` : text;
-  });
+  const render = () =>
+    mapStrings(output, (text, _path, keys) => {
+      const s = spilled.get(pathKey(keys));
+      return s ? `${s.text.slice(0, s.keep)}${spillNotice(s.keep, s.text.length, s.path)}` : text;
+    });
   for (const leaf of byLength) {
     if (spilled.size > 0 && sizeOf(render()) <= limit - 1024) break;
     if (leaf.text.length < 512) break;
@@ -158,7 +183,8 @@ export function fitWithSpill(
       const s = spilled.get(leaf.key);
       if (!s || room <= 0) continue;
       let keep = Math.min(s.text.length, room);
-      while (keep > 0 && JSON.stringify(s.text.slice(0, keep)).length - 2 > room) keep = Math.floor(keep * 0.9);
+      while (keep > 0 && JSON.stringify(s.text.slice(0, keep)).length - 2 > room)
+        keep = Math.floor(keep * 0.9);
       s.keep = keep;
       room -= JSON.stringify(s.text.slice(0, keep)).length - 2 + String(keep).length;
     }
@@ -174,7 +200,14 @@ export function fitWithSpill(
   const path = writeSpill(JSON.stringify(output, null, 2), hint, dir);
   if (path === undefined) return undefined;
   const shrink = (v: unknown): unknown =>
-    Array.isArray(v) ? v.slice(0, 1).map(shrink) : v !== null && typeof v === "object" ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)])) : v;
-  const fitted = withhold(shrink(output), `[hookpack: this output is too long to hand back through a hook. The whole output, with secrets redacted, is saved as JSON to: ${path} (read it there)]`);
+    Array.isArray(v)
+      ? v.slice(0, 1).map(shrink)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)]))
+        : v;
+  const fitted = withhold(
+    shrink(output),
+    `[hookpack: this output is too long to hand back through a hook. The whole output, with secrets redacted, is saved as JSON to: ${path} (read it there)]`,
+  );
   return sizeOf(fitted) <= limit ? fitted : undefined;
 }

@@ -9,10 +9,18 @@ import { readJsonDocument, setJson } from "./json-edit.js";
 export const GEMINI_ENV_KEY = "advanced.ignoreLocalEnv";
 
 /** The settings text with `advanced.ignoreLocalEnv: true`; `createdKeys` gets what was added. `userValue`: a value the user set themselves (left alone). */
-export function addIgnoreLocalEnv(text: string, file: string, createdKeys: string[]): { text: string; userValue?: unknown } {
+export function addIgnoreLocalEnv(
+  text: string,
+  file: string,
+  createdKeys: string[],
+): { text: string; userValue?: unknown } {
   const doc = readJsonDocument(text, file).value as Record<string, unknown>;
   const advanced = doc.advanced;
-  if (advanced !== undefined && (advanced === null || typeof advanced !== "object" || Array.isArray(advanced))) return { text, userValue: advanced };
+  if (
+    advanced !== undefined &&
+    (advanced === null || typeof advanced !== "object" || Array.isArray(advanced))
+  )
+    return { text, userValue: advanced };
   const current = (advanced as Record<string, unknown> | undefined)?.ignoreLocalEnv;
   if (current === true) return { text };
   if (current !== undefined) return { text, userValue: current };
@@ -22,12 +30,17 @@ export function addIgnoreLocalEnv(text: string, file: string, createdKeys: strin
 }
 
 /** The settings text without what addIgnoreLocalEnv added (per `createdKeys`); anything else stays. */
-export function removeIgnoreLocalEnv(text: string, file: string, createdKeys: readonly string[]): string {
+export function removeIgnoreLocalEnv(
+  text: string,
+  file: string,
+  createdKeys: readonly string[],
+): string {
   if (!createdKeys.includes(GEMINI_ENV_KEY)) return text;
   const doc = readJsonDocument(text, file).value as Record<string, unknown>;
   const advanced = doc.advanced as Record<string, unknown> | undefined;
   if (!advanced || typeof advanced !== "object" || advanced.ignoreLocalEnv !== true) return text;
   let out = setJson(text, ["advanced", "ignoreLocalEnv"], undefined);
-  if (createdKeys.includes("advanced") && Object.keys(advanced).length === 1) out = setJson(out, ["advanced"], undefined);
+  if (createdKeys.includes("advanced") && Object.keys(advanced).length === 1)
+    out = setJson(out, ["advanced"], undefined);
   return out;
 }

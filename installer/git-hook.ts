@@ -15,7 +15,8 @@ import { chooseRuntime } from "./runtime.js";
 
 export const HOOK_MARKER = "# hookpack-managed-hook: pre-push";
 export const PREV_SUFFIX = ".hookpack-prev";
-const BLOCK_START = "# >>> hookpack pre-push (managed by `hookpack install`, removed by `hookpack uninstall`) >>>";
+const BLOCK_START =
+  "# >>> hookpack pre-push (managed by `hookpack install`, removed by `hookpack uninstall`) >>>";
 const BLOCK_END = "# <<< hookpack pre-push <<<";
 
 export interface GitHookContext {
@@ -40,7 +41,12 @@ export interface GitHookPlan {
 
 function gitOut(args: string[], ctx: GitHookContext): string | undefined {
   try {
-    return execFileSync("git", args, { cwd: ctx.root, env: ctx.env ?? process.env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).replace(/\n$/, "");
+    return execFileSync("git", args, {
+      cwd: ctx.root,
+      env: ctx.env ?? process.env,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).replace(/\n$/, "");
   } catch {
     return undefined;
   }
@@ -57,8 +63,19 @@ function modeOf(path: string): number | undefined {
 /** The runtime command (never npx) and how to check it is there before running it. */
 export function hookRuntime(ctx: GitHookContext) {
   // Hooks run from the worktree root, so $PWD names the project for a project dependency.
-  const runtime = chooseRuntime({ root: ctx.root, hookpackHome: ctx.hookpackHome, scope: "project", projectDirVariable: "PWD", distDir: ctx.distDir, version: ctx.version, nodePath: ctx.nodePath });
-  const script = runtime.kind === "project-dependency" ? '"$PWD/node_modules/hookpack/dist/hookpack.cjs"' : doubleQuote(join(ctx.hookpackHome, "runtime", ctx.version, "hookpack.cjs"));
+  const runtime = chooseRuntime({
+    root: ctx.root,
+    hookpackHome: ctx.hookpackHome,
+    scope: "project",
+    projectDirVariable: "PWD",
+    distDir: ctx.distDir,
+    version: ctx.version,
+    nodePath: ctx.nodePath,
+  });
+  const script =
+    runtime.kind === "project-dependency"
+      ? '"$PWD/node_modules/hookpack/dist/hookpack.cjs"'
+      : doubleQuote(join(ctx.hookpackHome, "runtime", ctx.version, "hookpack.cjs"));
   const nodeCheck =
     runtime.kind === "project-dependency"
       ? `command -v node >/dev/null 2>&1 || { echo "hookpack: node was not found on the PATH this git client gives its hooks (GUI clients often lack nvm's PATH); the push was stopped. Put node on that PATH (for husky: ~/.config/husky/init.sh), or skip the check once with git push --no-verify." >&2; exit 1; }`
@@ -106,7 +123,15 @@ function huskyBlock(ctx: GitHookContext): string[] {
 
 function lefthookBlock(ctx: GitHookContext): string[] {
   const { command } = hookRuntime(ctx);
-  return [BLOCK_START, "pre-push:", "  commands:", "    hookpack:", `      run: '${`${command} {1} {2}`.replace(/'/g, "''")}'`, "      use_stdin: true", BLOCK_END];
+  return [
+    BLOCK_START,
+    "pre-push:",
+    "  commands:",
+    "    hookpack:",
+    `      run: '${`${command} {1} {2}`.replace(/'/g, "''")}'`,
+    "      use_stdin: true",
+    BLOCK_END,
+  ];
 }
 
 function blockSpan(text: string): { start: number; end: number } | undefined {
@@ -123,10 +148,13 @@ function withBlock(text: string | null, lines: string[], at: "top" | "end"): str
   const block = `${lines.join("\n")}\n`;
   const span = blockSpan(original);
   if (span) return original.slice(0, span.start) + block + original.slice(span.end);
-  if (at === "end") return original === "" ? block : `${original}${original.endsWith("\n") ? "" : "\n"}${block}`;
+  if (at === "end")
+    return original === "" ? block : `${original}${original.endsWith("\n") ? "" : "\n"}${block}`;
   if (original.startsWith("#!")) {
     const nl = original.indexOf("\n");
-    return nl === -1 ? `${original}\n${block}` : original.slice(0, nl + 1) + block + original.slice(nl + 1);
+    return nl === -1
+      ? `${original}\n${block}`
+      : original.slice(0, nl + 1) + block + original.slice(nl + 1);
   }
   return block + original;
 }
@@ -136,7 +164,14 @@ function withoutBlock(text: string): string {
   return span ? text.slice(0, span.start) + text.slice(span.end) : text;
 }
 
-const LEFTHOOK_FILES = ["lefthook.yml", "lefthook.yaml", ".lefthook.yml", ".lefthook.yaml", ".config/lefthook.yml", ".config/lefthook.yaml"];
+const LEFTHOOK_FILES = [
+  "lefthook.yml",
+  "lefthook.yaml",
+  ".lefthook.yml",
+  ".lefthook.yaml",
+  ".config/lefthook.yml",
+  ".config/lefthook.yaml",
+];
 
 interface Layout {
   mode: GitHookPlan["mode"];
@@ -147,40 +182,68 @@ interface Layout {
 /** Decides where the hook belongs. */
 function detect(ctx: GitHookContext): Layout {
   const readIfExists = ctx.read ?? readFile;
-  if (gitOut(["rev-parse", "--is-inside-work-tree"], ctx) !== "true") return { mode: "none", note: "not inside a git work tree; no pre-push hook was installed." };
+  if (gitOut(["rev-parse", "--is-inside-work-tree"], ctx) !== "true")
+    return { mode: "none", note: "not inside a git work tree; no pre-push hook was installed." };
   const top = gitOut(["rev-parse", "--show-toplevel"], ctx) ?? ctx.root;
   const hooksPathRaw = gitOut(["config", "--show-scope", "--get", "core.hooksPath"], ctx);
-  const [scope, hooksPath] = hooksPathRaw ? (hooksPathRaw.split("\t") as [string, string]) : [undefined, undefined];
-  if (hooksPath && /(^|\/)\.husky(\/_)?\/?$/.test(hooksPath)) return { mode: "husky", file: join(top, ".husky", "pre-push") };
+  const [scope, hooksPath] = hooksPathRaw
+    ? (hooksPathRaw.split("\t") as [string, string])
+    : [undefined, undefined];
+  if (hooksPath && /(^|\/)\.husky(\/_)?\/?$/.test(hooksPath))
+    return { mode: "husky", file: join(top, ".husky", "pre-push") };
   const manifest = readIfExists(join(top, "package.json"));
   let sgh: unknown;
   try {
-    sgh = manifest ? (JSON.parse(manifest) as Record<string, unknown>)["simple-git-hooks"] : undefined;
+    sgh = manifest
+      ? (JSON.parse(manifest) as Record<string, unknown>)["simple-git-hooks"]
+      : undefined;
   } catch {
     sgh = undefined;
   }
   if (sgh !== undefined) return { mode: "simple-git-hooks", file: join(top, "package.json") };
-  for (const f of [".simple-git-hooks.json", "simple-git-hooks.json", ".simple-git-hooks.js", ".simple-git-hooks.cjs", "simple-git-hooks.js", "simple-git-hooks.cjs"]) {
+  for (const f of [
+    ".simple-git-hooks.json",
+    "simple-git-hooks.json",
+    ".simple-git-hooks.js",
+    ".simple-git-hooks.cjs",
+    "simple-git-hooks.js",
+    "simple-git-hooks.cjs",
+  ]) {
     if (readIfExists(join(top, f)) !== null) {
-      return { mode: "skipped", note: `git hooks are managed by simple-git-hooks (${f}), which deletes hook files it does not know. Add "pre-push": "hookpack pre-push \\"$@\\"" to ${f} and run \`npx simple-git-hooks\`.` };
+      return {
+        mode: "skipped",
+        note: `git hooks are managed by simple-git-hooks (${f}), which deletes hook files it does not know. Add "pre-push": "hookpack pre-push \\"$@\\"" to ${f} and run \`npx simple-git-hooks\`.`,
+      };
     }
   }
   const lefthook = LEFTHOOK_FILES.find((f) => readIfExists(join(top, f)) !== null);
   if (lefthook) return { mode: "lefthook", file: join(top, lefthook) };
   if (hooksPath) {
-    const expanded = hooksPath.startsWith("~/") ? join(ctx.env?.HOME ?? homedir(), hooksPath.slice(2)) : hooksPath;
+    const expanded = hooksPath.startsWith("~/")
+      ? join(ctx.env?.HOME ?? homedir(), hooksPath.slice(2))
+      : hooksPath;
     const dir = isAbsolute(expanded) ? expanded : resolve(top, expanded);
     const rel = relative(top, dir);
     if (scope !== "local" && scope !== "worktree") {
-      return { mode: "skipped", note: `core.hooksPath is set in your ${scope ?? "git"} config to ${hooksPath}, which every repository shares; hookpack does not write there. Add \`hookpack pre-push "$@"\` (stdin passed through) to ${join(dir, "pre-push")} yourself.` };
+      return {
+        mode: "skipped",
+        note: `core.hooksPath is set in your ${scope ?? "git"} config to ${hooksPath}, which every repository shares; hookpack does not write there. Add \`hookpack pre-push "$@"\` (stdin passed through) to ${join(dir, "pre-push")} yourself.`,
+      };
     }
     if (rel.startsWith("..") || isAbsolute(rel)) {
-      return { mode: "skipped", note: `core.hooksPath points outside this repository (${dir}); hookpack only writes inside the project. Add \`hookpack pre-push "$@"\` to ${join(dir, "pre-push")} yourself.` };
+      return {
+        mode: "skipped",
+        note: `core.hooksPath points outside this repository (${dir}); hookpack only writes inside the project. Add \`hookpack pre-push "$@"\` to ${join(dir, "pre-push")} yourself.`,
+      };
     }
     return { mode: "hooks-dir", file: join(dir, "pre-push") };
   }
   const hooksDir = gitOut(["rev-parse", "--git-path", "hooks"], ctx);
-  if (!hooksDir) return { mode: "skipped", note: "git did not say where its hooks live; no pre-push hook was installed." };
+  if (!hooksDir)
+    return {
+      mode: "skipped",
+      note: "git did not say where its hooks live; no pre-push hook was installed.",
+    };
   return { mode: "hooks-dir", file: join(resolve(top, hooksDir), "pre-push") };
 }
 
@@ -204,35 +267,63 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
   const { runtime } = hookRuntime(ctx);
   const committed = layout.mode !== "hooks-dir";
   if (committed && runtime.kind === "user-runtime") {
-    notes.push(`${relative(ctx.root, file)} is usually committed, but the pre-push command holds paths from this machine. Add hookpack as a devDependency and run install again so it uses node_modules/hookpack.`);
+    notes.push(
+      `${relative(ctx.root, file)} is usually committed, but the pre-push command holds paths from this machine. Add hookpack as a devDependency and run install again so it uses node_modules/hookpack.`,
+    );
   }
   changes.push(...runtime.changes);
   switch (layout.mode) {
     case "husky": {
       const after = withBlock(before, huskyBlock(ctx), "top");
-      changes.push({ path: file, before, after, mode: modeOf(file) ?? 0o755, summary: "run hookpack's pre-push scan from husky (core.hooksPath=.husky/_)" });
+      changes.push({
+        path: file,
+        before,
+        after,
+        mode: modeOf(file) ?? 0o755,
+        summary: "run hookpack's pre-push scan from husky (core.hooksPath=.husky/_)",
+      });
       break;
     }
     case "lefthook": {
       const text = before ?? "";
       if (!blockSpan(text) && /^pre-push\s*:/m.test(text)) {
-        notes.push(`${relative(ctx.root, file)} already has a pre-push section; add this command to it (use_stdin is required, or the command gets no refs):\n    hookpack:\n      run: ${hookRuntime(ctx).command} {1} {2}\n      use_stdin: true`);
+        notes.push(
+          `${relative(ctx.root, file)} already has a pre-push section; add this command to it (use_stdin is required, or the command gets no refs):\n    hookpack:\n      run: ${hookRuntime(ctx).command} {1} {2}\n      use_stdin: true`,
+        );
         return { changes: [], notes, mode: "skipped" };
       }
-      changes.push({ path: file, before, after: withBlock(before, lefthookBlock(ctx), "end"), mode: modeOf(file), summary: "run hookpack's pre-push scan from lefthook (use_stdin: true); run `lefthook install` if git does not call lefthook for pre-push yet" });
+      changes.push({
+        path: file,
+        before,
+        after: withBlock(before, lefthookBlock(ctx), "end"),
+        mode: modeOf(file),
+        summary:
+          "run hookpack's pre-push scan from lefthook (use_stdin: true); run `lefthook install` if git does not call lefthook for pre-push yet",
+      });
       break;
     }
     case "simple-git-hooks": {
       const value = `${hookRuntime(ctx).command} "$@"`;
       const text = before ?? "{}";
-      const config = (JSON.parse(text) as Record<string, Record<string, unknown> | undefined>)["simple-git-hooks"];
+      const config = (JSON.parse(text) as Record<string, Record<string, unknown> | undefined>)[
+        "simple-git-hooks"
+      ];
       const current = config?.["pre-push"];
       if (typeof current === "string" && !current.includes("hookpack") && current.trim() !== "") {
-        notes.push(`simple-git-hooks already runs "${current}" for pre-push; append \` && ${value}\` is not enough (stdin is read once). Replace it with a script that buffers stdin, or run hookpack first: see \`hookpack pre-push --help\`.`);
+        notes.push(
+          `simple-git-hooks already runs "${current}" for pre-push; append \` && ${value}\` is not enough (stdin is read once). Replace it with a script that buffers stdin, or run hookpack first: see \`hookpack pre-push --help\`.`,
+        );
         return { changes: [], notes, mode: "skipped" };
       }
       if (current !== value) {
-        changes.push({ path: file, before, after: setJson(text, ["simple-git-hooks", "pre-push"], value), mode: modeOf(file), summary: "add hookpack's pre-push scan to the simple-git-hooks config; run `npx simple-git-hooks` to apply it" });
+        changes.push({
+          path: file,
+          before,
+          after: setJson(text, ["simple-git-hooks", "pre-push"], value),
+          mode: modeOf(file),
+          summary:
+            "add hookpack's pre-push scan to the simple-git-hooks config; run `npx simple-git-hooks` to apply it",
+        });
       }
       break;
     }
@@ -242,17 +333,36 @@ export function planGitHook(ctx: GitHookContext): GitHookPlan {
       const prevText = readIfExists(prev);
       if (before !== null && !before.includes(HOOK_MARKER)) {
         if (prevText !== null) {
-          notes.push(`${file} was replaced since hookpack installed its hook (the original is still in ${prev}); nothing was changed. Move one of them aside and run install again.`);
+          notes.push(
+            `${file} was replaced since hookpack installed its hook (the original is still in ${prev}); nothing was changed. Move one of them aside and run install again.`,
+          );
           return { changes: [], notes, mode: "skipped" };
         }
         if (!isUtf8(file, before)) {
-          notes.push(`${file} is not a text script; hookpack cannot keep it byte for byte, so nothing was changed. Chain \`hookpack pre-push "$@"\` from it yourself.`);
+          notes.push(
+            `${file} is not a text script; hookpack cannot keep it byte for byte, so nothing was changed. Chain \`hookpack pre-push "$@"\` from it yourself.`,
+          );
           return { changes: [], notes, mode: "skipped" };
         }
-        if (before.includes("pre-commit")) notes.push(`${relative(ctx.root, file) || file} was written by pre-commit; it now runs after hookpack. Alternatively add a \`repo: local\` hook running \`hookpack pre-push\` to .pre-commit-config.yaml.`);
-        changes.push({ path: prev, before: null, after: before, mode: modeOf(file), summary: `keep the existing pre-push hook as ${relative(ctx.root, prev) || prev}; hookpack's hook runs it with the same arguments and stdin` });
+        if (before.includes("pre-commit"))
+          notes.push(
+            `${relative(ctx.root, file) || file} was written by pre-commit; it now runs after hookpack. Alternatively add a \`repo: local\` hook running \`hookpack pre-push\` to .pre-commit-config.yaml.`,
+          );
+        changes.push({
+          path: prev,
+          before: null,
+          after: before,
+          mode: modeOf(file),
+          summary: `keep the existing pre-push hook as ${relative(ctx.root, prev) || prev}; hookpack's hook runs it with the same arguments and stdin`,
+        });
       }
-      changes.push({ path: file, before, after: script, mode: 0o755, summary: "install hookpack's git pre-push scan" });
+      changes.push({
+        path: file,
+        before,
+        after: script,
+        mode: 0o755,
+        summary: "install hookpack's git pre-push scan",
+      });
       break;
     }
     default:
@@ -274,14 +384,33 @@ export function planGitHookRemoval(ctx: GitHookContext): GitHookPlan {
     case "lefthook": {
       if (!blockSpan(before)) break;
       const after = withoutBlock(before);
-      changes.push({ path: file, before, after: after.trim() === "" ? null : after, mode: modeOf(file), summary: `remove hookpack's pre-push entry from ${relative(ctx.root, file)}` });
+      changes.push({
+        path: file,
+        before,
+        after: after.trim() === "" ? null : after,
+        mode: modeOf(file),
+        summary: `remove hookpack's pre-push entry from ${relative(ctx.root, file)}`,
+      });
       break;
     }
     case "simple-git-hooks": {
-      const config = (JSON.parse(before) as Record<string, Record<string, unknown> | undefined>)["simple-git-hooks"];
+      const config = (JSON.parse(before) as Record<string, Record<string, unknown> | undefined>)[
+        "simple-git-hooks"
+      ];
       const current = config?.["pre-push"];
-      if (typeof current === "string" && current.includes("hookpack") && current.includes(" pre-push")) {
-        changes.push({ path: file, before, after: setJson(before, ["simple-git-hooks", "pre-push"], undefined), mode: modeOf(file), summary: "remove hookpack's pre-push entry from the simple-git-hooks config; run `npx simple-git-hooks` to apply it" });
+      if (
+        typeof current === "string" &&
+        current.includes("hookpack") &&
+        current.includes(" pre-push")
+      ) {
+        changes.push({
+          path: file,
+          before,
+          after: setJson(before, ["simple-git-hooks", "pre-push"], undefined),
+          mode: modeOf(file),
+          summary:
+            "remove hookpack's pre-push entry from the simple-git-hooks config; run `npx simple-git-hooks` to apply it",
+        });
       }
       break;
     }
@@ -290,10 +419,26 @@ export function planGitHookRemoval(ctx: GitHookContext): GitHookPlan {
       const prev = `${file}${PREV_SUFFIX}`;
       const prevText = readIfExists(prev);
       if (prevText !== null) {
-        changes.push({ path: file, before, after: prevText, mode: modeOf(prev), summary: "put the previous pre-push hook back" });
-        changes.push({ path: prev, before: prevText, after: null, summary: `remove ${relative(ctx.root, prev) || prev}` });
+        changes.push({
+          path: file,
+          before,
+          after: prevText,
+          mode: modeOf(prev),
+          summary: "put the previous pre-push hook back",
+        });
+        changes.push({
+          path: prev,
+          before: prevText,
+          after: null,
+          summary: `remove ${relative(ctx.root, prev) || prev}`,
+        });
       } else {
-        changes.push({ path: file, before, after: null, summary: "remove hookpack's git pre-push hook" });
+        changes.push({
+          path: file,
+          before,
+          after: null,
+          summary: "remove hookpack's git pre-push hook",
+        });
       }
       break;
     }

@@ -11,20 +11,33 @@ import { readIfExists, type FileChange } from "./plan.js";
 
 const ours = (text: string, agent: string) => ourCommand(agent, "m").test(text);
 
-function files(adapter: Adapter, dir: string): Array<{ event: string; path: string; text: (command: string) => string }> {
+function files(
+  adapter: Adapter,
+  dir: string,
+): Array<{ event: string; path: string; text: (command: string) => string }> {
   const build = adapter.config.hookFile;
   if (!build) throw new Error(`hook-files layout without a hookFile builder (${adapter.id})`);
-  return adapter.config.registrations.map((reg) => ({ event: reg.event, path: join(dir, build(reg, "").name), text: (command) => build(reg, command).text }));
+  return adapter.config.registrations.map((reg) => ({
+    event: reg.event,
+    path: join(dir, build(reg, "").name),
+    text: (command) => build(reg, command).text,
+  }));
 }
 
 /** Folders under `base` a hooks directory `rel` may have needed, innermost first. */
 function createdDirs(rel: string, base: string): string[] {
   const dirs: string[] = [];
-  for (let dir = rel; dir !== "." && dir !== "/" && dir !== ""; dir = dirname(dir)) dirs.push(join(base, dir));
+  for (let dir = rel; dir !== "." && dir !== "/" && dir !== ""; dir = dirname(dir))
+    dirs.push(join(base, dir));
   return dirs;
 }
 
-export function planHookFiles(adapter: Adapter, dir: string, command: string, state: Record<string, Reversal>): FileChange[] {
+export function planHookFiles(
+  adapter: Adapter,
+  dir: string,
+  command: string,
+  state: Record<string, Reversal>,
+): FileChange[] {
   return files(adapter, dir).map(({ event, path, text }) => {
     const before = readIfExists(path);
     if (before !== null && !ours(before, adapter.id)) {
@@ -37,19 +50,38 @@ export function planHookFiles(adapter: Adapter, dir: string, command: string, st
     const after = text(command);
     if (after !== before) {
       const previous = state[path];
-      state[path] = previous ? { ...previous, installed: recordReversal(before, after, []).installed, removed: null } : recordReversal(before, after, []);
+      state[path] = previous
+        ? { ...previous, installed: recordReversal(before, after, []).installed, removed: null }
+        : recordReversal(before, after, []);
     }
-    return { path, before, after, mode: 0o755, summary: `write hookpack's ${adapter.displayName} ${event} hook ${path}` };
+    return {
+      path,
+      before,
+      after,
+      mode: 0o755,
+      summary: `write hookpack's ${adapter.displayName} ${event} hook ${path}`,
+    };
   });
 }
 
-export function planHookFilesRemoval(adapter: Adapter, scope: Scope, base: string, state: Record<string, Reversal>): FileChange[] {
+export function planHookFilesRemoval(
+  adapter: Adapter,
+  scope: Scope,
+  base: string,
+  state: Record<string, Reversal>,
+): FileChange[] {
   const dir = join(base, adapter.config.files[scope]);
   const out: FileChange[] = [];
   for (const { event, path } of files(adapter, dir)) {
     const before = readIfExists(path);
     if (before !== null && ours(before, adapter.id)) {
-      out.push({ path, before, after: null, summary: `remove hookpack's ${adapter.displayName} ${event} hook ${path}`, pruneDirs: createdDirs(adapter.config.files[scope], base) });
+      out.push({
+        path,
+        before,
+        after: null,
+        summary: `remove hookpack's ${adapter.displayName} ${event} hook ${path}`,
+        pruneDirs: createdDirs(adapter.config.files[scope], base),
+      });
     }
     delete state[path];
   }
@@ -57,7 +89,10 @@ export function planHookFilesRemoval(adapter: Adapter, scope: Scope, base: strin
 }
 
 /** Which of an agent's hook files are ours (for doctor), and the commands they run. */
-export function readHookFiles(adapter: Adapter, dir: string): { present: string[]; missing: string[]; commands: string[] } | undefined {
+export function readHookFiles(
+  adapter: Adapter,
+  dir: string,
+): { present: string[]; missing: string[]; commands: string[] } | undefined {
   const present: string[] = [];
   const missing: string[] = [];
   const commands = new Set<string>();

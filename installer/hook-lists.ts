@@ -19,10 +19,14 @@ export function shapeError(file: string, path: string, expected: string): Hookpa
   );
 }
 
-export function hookArrays(value: Record<string, unknown>, file: string): Record<string, unknown> | undefined {
+export function hookArrays(
+  value: Record<string, unknown>,
+  file: string,
+): Record<string, unknown> | undefined {
   const hooks = value.hooks;
   if (hooks === undefined) return undefined;
-  if (hooks === null || typeof hooks !== "object" || Array.isArray(hooks)) throw shapeError(file, "`hooks`", "an object");
+  if (hooks === null || typeof hooks !== "object" || Array.isArray(hooks))
+    throw shapeError(file, "`hooks`", "an object");
   return hooks as Record<string, unknown>;
 }
 
@@ -34,14 +38,21 @@ export interface EntryKind {
 }
 
 /** `text` with our entry present exactly once per registration; `createdKeys` records what we made. */
-export function upsertEntries(text: string, file: string, registrations: readonly HookRegistration[], kind: EntryKind, createdKeys: string[]): string {
+export function upsertEntries(
+  text: string,
+  file: string,
+  registrations: readonly HookRegistration[],
+  kind: EntryKind,
+  createdKeys: string[],
+): string {
   let doc: JsonDocument = readJsonDocument(text, file);
   let out = text;
   for (const reg of registrations) {
     const hooks = hookArrays(doc.value, file);
     if (!hooks && !createdKeys.includes("hooks")) createdKeys.push("hooks");
     const list = hooks?.[reg.event];
-    if (list !== undefined && !Array.isArray(list)) throw shapeError(file, `\`hooks.${reg.event}\``, "an array");
+    if (list !== undefined && !Array.isArray(list))
+      throw shapeError(file, `\`hooks.${reg.event}\``, "an array");
     const want = kind.want(reg);
     const entries = (list ?? []) as unknown[];
     const ours = entries.map((e, i) => (kind.isOurs(e) ? i : -1)).filter((i) => i >= 0);
@@ -51,7 +62,8 @@ export function upsertEntries(text: string, file: string, registrations: readonl
       out = setJson(out, ["hooks", reg.event], [want]);
     } else if (ours.length > 0) {
       // An older or duplicated registration of ours: replace the first, drop the rest.
-      for (const i of ours.slice(1).reverse()) out = setJson(out, ["hooks", reg.event, i], undefined);
+      for (const i of ours.slice(1).reverse())
+        out = setJson(out, ["hooks", reg.event, i], undefined);
       out = setJson(out, ["hooks", reg.event, ours[0]!], want);
     } else {
       out = setJson(out, ["hooks", reg.event, entries.length], want, entries.length);
@@ -62,7 +74,13 @@ export function upsertEntries(text: string, file: string, registrations: readonl
 }
 
 /** `text` without our entries; lists and the `hooks` object we created go when left empty. */
-export function removeEntries(text: string, file: string, registrations: readonly HookRegistration[], kind: EntryKind, createdKeys: readonly string[]): string {
+export function removeEntries(
+  text: string,
+  file: string,
+  registrations: readonly HookRegistration[],
+  kind: EntryKind,
+  createdKeys: readonly string[],
+): string {
   let doc = readJsonDocument(text, file);
   let out = text;
   for (const reg of registrations) {
@@ -78,6 +96,7 @@ export function removeEntries(text: string, file: string, registrations: readonl
     }
   }
   const hooks = hookArrays(doc.value, file);
-  if (hooks && Object.keys(hooks).length === 0 && createdKeys.includes("hooks")) out = setJson(out, ["hooks"], undefined);
+  if (hooks && Object.keys(hooks).length === 0 && createdKeys.includes("hooks"))
+    out = setJson(out, ["hooks"], undefined);
   return out;
 }

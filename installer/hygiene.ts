@@ -27,11 +27,16 @@ export interface HygieneContext {
 
 type Reader = (path: string) => string | null;
 
-const isProject = (root: string) => readIfExists(join(root, "package.json")) !== null || readIfExists(join(root, ".git", "HEAD")) !== null || readIfExists(join(root, ".git")) !== null;
+const isProject = (root: string) =>
+  readIfExists(join(root, "package.json")) !== null ||
+  readIfExists(join(root, ".git", "HEAD")) !== null ||
+  readIfExists(join(root, ".git")) !== null;
 
 function gateCommand(ctx: HygieneContext): string {
   // npm puts node_modules/.bin on PATH for scripts; without the dependency, the per-user runtime.
-  return isProjectDependency(ctx.root) ? "hookpack check-pack ." : `${hookRuntime(ctx).runtime.plainCommand} check-pack .`;
+  return isProjectDependency(ctx.root)
+    ? "hookpack check-pack ."
+    : `${hookRuntime(ctx).runtime.plainCommand} check-pack .`;
 }
 
 const GATE_RE = /(?:^| && )(?:hookpack|"[^"]*node[^"]*" "[^"]*hookpack\.cjs") check-pack \.$/;
@@ -54,9 +59,21 @@ function planGate(ctx: HygieneContext, install: boolean, read: Reader): FileChan
   const want = install ? (base ? `${base} && ${gateCommand(ctx)}` : gateCommand(ctx)) : base;
   if (want === existing || (!install && !ours)) return [];
   // Removing the only script takes out the "scripts" object too (install created it), not leaving `"scripts": {}`.
-  const onlyScript = want === undefined && scripts !== undefined && Object.keys(scripts).length === 1;
-  const after = onlyScript ? setJson(before, ["scripts"], undefined) : setJson(before, ["scripts", "prepublishOnly"], want);
-  return [{ path, before, after, summary: install ? "check the tarball before every npm publish (prepublishOnly runs hookpack check-pack)" : "remove hookpack check-pack from prepublishOnly" }];
+  const onlyScript =
+    want === undefined && scripts !== undefined && Object.keys(scripts).length === 1;
+  const after = onlyScript
+    ? setJson(before, ["scripts"], undefined)
+    : setJson(before, ["scripts", "prepublishOnly"], want);
+  return [
+    {
+      path,
+      before,
+      after,
+      summary: install
+        ? "check the tarball before every npm publish (prepublishOnly runs hookpack check-pack)"
+        : "remove hookpack check-pack from prepublishOnly",
+    },
+  ];
 }
 
 /** Collects changes from planners run in turn; a later edit of the same file builds on the earlier one. */
@@ -79,7 +96,10 @@ function collector() {
   return { changes, read, add };
 }
 
-export function planHygiene(options: HygieneOptions, ctx: HygieneContext): { changes: FileChange[]; notes: string[] } {
+export function planHygiene(
+  options: HygieneOptions,
+  ctx: HygieneContext,
+): { changes: FileChange[]; notes: string[] } {
   const { changes, read, add } = collector();
   const notes: string[] = [];
   if (!isProject(ctx.root)) return { changes, notes };
@@ -97,7 +117,10 @@ export function planHygiene(options: HygieneOptions, ctx: HygieneContext): { cha
   return { changes, notes };
 }
 
-export function planHygieneRemoval(options: HygieneOptions, ctx: HygieneContext): { changes: FileChange[]; notes: string[] } {
+export function planHygieneRemoval(
+  options: HygieneOptions,
+  ctx: HygieneContext,
+): { changes: FileChange[]; notes: string[] } {
   const { changes, read, add } = collector();
   if (!isProject(ctx.root)) return { changes, notes: [] };
   if (options.ignoreFiles !== false) add(planIgnoreFilesRemoval(ctx.root, read).changes);

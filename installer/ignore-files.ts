@@ -11,7 +11,8 @@ import { credentialIgnoreLines, ignoreLines, STATE_PATHS } from "../rules/state-
 import { setJson } from "./json-edit.js";
 import { readIfExists as readFile, type FileChange } from "./plan.js";
 
-export const BLOCK_START = "# >>> hookpack: agent state and credentials; never commit or publish (managed by `hookpack install`, removed by `hookpack uninstall`) >>>";
+export const BLOCK_START =
+  "# >>> hookpack: agent state and credentials; never commit or publish (managed by `hookpack install`, removed by `hookpack uninstall`) >>>";
 export const BLOCK_END = "# <<< hookpack <<<";
 /** End marker used when the file had no final newline and we added one before the block. */
 export const BLOCK_END_ADDED_NEWLINE = "# <<< hookpack (added the final newline above) <<<";
@@ -54,7 +55,12 @@ export function withBlock(text: string | null, lines: readonly string[]): string
   const eol = eolOf(original);
   const span = findBlock(original);
   const body = (end: string) => [BLOCK_START, ...lines, end].join(eol) + eol;
-  if (span) return original.slice(0, span.start) + body(span.addedNewline ? BLOCK_END_ADDED_NEWLINE : BLOCK_END) + original.slice(span.end);
+  if (span)
+    return (
+      original.slice(0, span.start) +
+      body(span.addedNewline ? BLOCK_END_ADDED_NEWLINE : BLOCK_END) +
+      original.slice(span.end)
+    );
   if (original === "") return body(BLOCK_END);
   if (!original.endsWith("\n")) return `${original}${eol}${eol}${body(BLOCK_END_ADDED_NEWLINE)}`;
   return `${original}${eol}${body(BLOCK_END)}`;
@@ -79,17 +85,28 @@ export function withoutBlock(text: string): string {
 function userMentions(text: string): Set<string> {
   const span = findBlock(text);
   const own = span ? text.slice(0, span.start) + text.slice(span.end) : text;
-  return new Set(own.split(/\r?\n/).map((l) => l.trim().replace(/^(\*\*)?\//, "").toLowerCase()));
+  return new Set(
+    own.split(/\r?\n/).map((l) =>
+      l
+        .trim()
+        .replace(/^(\*\*)?\//, "")
+        .toLowerCase(),
+    ),
+  );
 }
 
 /** `files` entries broad enough to pack agent state or credential files at the package root. */
 export function broadFilesEntries(files: readonly unknown[]): string[] {
-  return files.filter((f): f is string => typeof f === "string").filter((f) => {
-    const e = f.replace(/^\.\//, "").replace(/\/+$/, "");
-    if (e.startsWith("!")) return false;
-    if (e === "" || e === "." || e.split("/")[0]!.includes("*")) return true;
-    return /^(\.claude|\.codex|\.gemini|\.cursor|\.continue|\.aider|\.env|\.npmrc|\.netrc|claude\.local\.md)/i.test(e);
-  });
+  return files
+    .filter((f): f is string => typeof f === "string")
+    .filter((f) => {
+      const e = f.replace(/^\.\//, "").replace(/\/+$/, "");
+      if (e.startsWith("!")) return false;
+      if (e === "" || e === "." || e.split("/")[0]!.includes("*")) return true;
+      return /^(\.claude|\.codex|\.gemini|\.cursor|\.continue|\.aider|\.env|\.npmrc|\.netrc|claude\.local\.md)/i.test(
+        e,
+      );
+    });
 }
 
 /** Negations for package.json `files`, from the catalog's secret-bearing and agent-state entries. */
@@ -117,9 +134,15 @@ function insertNegations(text: string, negations: readonly string[]): string | u
   if (!last) return setJson(text, ["files"], add);
   const insertAt = last.offset + last.length;
   const multiline = inner.includes("\n");
-  const indent = multiline ? (/\n([ \t]*)\S/.exec(text.slice(node.offset, last.offset + 1))?.[1] ?? "  ") : "";
+  const indent = multiline
+    ? (/\n([ \t]*)\S/.exec(text.slice(node.offset, last.offset + 1))?.[1] ?? "  ")
+    : "";
   const sep = multiline ? `,${eolOf(text)}${indent}` : ", ";
-  return text.slice(0, insertAt) + add.map((n) => `${sep}${JSON.stringify(n)}`).join("") + text.slice(insertAt);
+  return (
+    text.slice(0, insertAt) +
+    add.map((n) => `${sep}${JSON.stringify(n)}`).join("") +
+    text.slice(insertAt)
+  );
 }
 
 function removeNegations(text: string, negations: readonly string[]): string {
@@ -136,7 +159,8 @@ function removeNegations(text: string, negations: readonly string[]): string {
   }
   let out = text;
   for (let i = children.length - 1; i >= 0; i--) {
-    if (negations.includes(children[i]!.value as string)) out = setJson(out, ["files", i], undefined);
+    if (negations.includes(children[i]!.value as string))
+      out = setJson(out, ["files", i], undefined);
   }
   return out;
 }
@@ -147,19 +171,39 @@ export interface IgnorePlan {
 }
 
 /** Plans the ignore blocks (and `files` negations) for the package or project at `root`. */
-export function planIgnoreFiles(root: string, readIfExists: (path: string) => string | null = readFile): IgnorePlan {
+export function planIgnoreFiles(
+  root: string,
+  readIfExists: (path: string) => string | null = readFile,
+): IgnorePlan {
   const changes: FileChange[] = [];
   const notes: string[] = [];
   const gitignore = join(root, ".gitignore");
   const gitBefore = readIfExists(gitignore);
   const mentions = userMentions(gitBefore ?? "");
-  const gitAfter = withBlock(gitBefore, ignoreLines("git", (name) => mentions.has(name.toLowerCase())));
-  changes.push({ path: gitignore, before: gitBefore, after: gitAfter, mode: modeOf(gitignore), summary: "keep agent state and credential files out of git (and out of npm packs that fall back to .gitignore)" });
+  const gitAfter = withBlock(
+    gitBefore,
+    ignoreLines("git", (name) => mentions.has(name.toLowerCase())),
+  );
+  changes.push({
+    path: gitignore,
+    before: gitBefore,
+    after: gitAfter,
+    mode: modeOf(gitignore),
+    summary:
+      "keep agent state and credential files out of git (and out of npm packs that fall back to .gitignore)",
+  });
 
   const npmignore = join(root, ".npmignore");
   const npmBefore = readIfExists(npmignore);
   if (npmBefore !== null) {
-    changes.push({ path: npmignore, before: npmBefore, after: withBlock(npmBefore, ignoreLines("npm")), mode: modeOf(npmignore), summary: "keep agent state and credential files out of the published package (.npmignore switches .gitignore off for npm)" });
+    changes.push({
+      path: npmignore,
+      before: npmBefore,
+      after: withBlock(npmBefore, ignoreLines("npm")),
+      mode: modeOf(npmignore),
+      summary:
+        "keep agent state and credential files out of the published package (.npmignore switches .gitignore off for npm)",
+    });
   }
 
   const manifestPath = join(root, "package.json");
@@ -169,20 +213,35 @@ export function planIgnoreFiles(root: string, readIfExists: (path: string) => st
     try {
       files = (JSON.parse(manifest) as { files?: unknown }).files;
     } catch {
-      notes.push("package.json is not valid JSON; its \"files\" list was not checked.");
+      notes.push('package.json is not valid JSON; its "files" list was not checked.');
     }
     if (Array.isArray(files)) {
       const broad = broadFilesEntries(files);
       if (broad.length > 0) {
         const after = insertNegations(manifest, filesNegations());
         if (after !== undefined) {
-          changes.push({ path: manifestPath, before: manifest, after, mode: modeOf(manifestPath), summary: `exclude agent state and credential files from "files" (${broad.map((b) => JSON.stringify(b)).join(", ")} would pack them; root ignore files do not apply when "files" is set)` });
+          changes.push({
+            path: manifestPath,
+            before: manifest,
+            after,
+            mode: modeOf(manifestPath),
+            summary: `exclude agent state and credential files from "files" (${broad.map((b) => JSON.stringify(b)).join(", ")} would pack them; root ignore files do not apply when "files" is set)`,
+          });
         }
       } else {
-        notes.push(`package.json "files" lists only ${files.filter((f) => typeof f === "string").map((f) => JSON.stringify(f)).join(", ") || "nothing"}, so root-level agent state cannot ship and no negations are needed; \`hookpack check-pack\` still checks nested folders such as dist/.claude/.`);
+        notes.push(
+          `package.json "files" lists only ${
+            files
+              .filter((f) => typeof f === "string")
+              .map((f) => JSON.stringify(f))
+              .join(", ") || "nothing"
+          }, so root-level agent state cannot ship and no negations are needed; \`hookpack check-pack\` still checks nested folders such as dist/.claude/.`,
+        );
       }
     } else if (npmBefore === null) {
-      notes.push("npm packs this package using .gitignore (there is no .npmignore), so the .gitignore block also keeps agent state out of the tarball. Agent configuration that git should keep (.claude/settings.json, .cursor/, …) still ships unless package.json has \"files\"; `hookpack check-pack` lists it.");
+      notes.push(
+        'npm packs this package using .gitignore (there is no .npmignore), so the .gitignore block also keeps agent state out of the tarball. Agent configuration that git should keep (.claude/settings.json, .cursor/, …) still ships unless package.json has "files"; `hookpack check-pack` lists it.',
+      );
     }
   }
   return { changes, notes };
@@ -194,33 +253,73 @@ export function planIgnoreFiles(root: string, readIfExists: (path: string) => st
  * defence behind the read guard. Creating one has no side effect, so it is created when missing and
  * removed again when our block was all it held.
  */
-export function planAgentIgnore(root: string, name: string, install: boolean, lines: readonly string[] = credentialIgnoreLines(), readIfExists: (path: string) => string | null = readFile): FileChange[] {
+export function planAgentIgnore(
+  root: string,
+  name: string,
+  install: boolean,
+  lines: readonly string[] = credentialIgnoreLines(),
+  readIfExists: (path: string) => string | null = readFile,
+): FileChange[] {
   const path = join(root, name);
   const before = readIfExists(path);
   if (install) {
     const after = withBlock(before, lines);
-    return after === before ? [] : [{ path, before, after, mode: modeOf(path), summary: `keep credential files out of the agent's file tools (${name})` }];
+    return after === before
+      ? []
+      : [
+          {
+            path,
+            before,
+            after,
+            mode: modeOf(path),
+            summary: `keep credential files out of the agent's file tools (${name})`,
+          },
+        ];
   }
   if (before === null || !findBlock(before)) return [];
   const after = withoutBlock(before);
-  return [{ path, before, after: after === "" ? null : after, mode: modeOf(path), summary: `remove hookpack's block from ${name}` }];
+  return [
+    {
+      path,
+      before,
+      after: after === "" ? null : after,
+      mode: modeOf(path),
+      summary: `remove hookpack's block from ${name}`,
+    },
+  ];
 }
 
 /** Plans removing exactly our blocks and negations; a file we created and that is now empty goes. */
-export function planIgnoreFilesRemoval(root: string, readIfExists: (path: string) => string | null = readFile): IgnorePlan {
+export function planIgnoreFilesRemoval(
+  root: string,
+  readIfExists: (path: string) => string | null = readFile,
+): IgnorePlan {
   const changes: FileChange[] = [];
   for (const name of [".gitignore", ".npmignore"]) {
     const path = join(root, name);
     const before = readIfExists(path);
     if (before === null || !findBlock(before)) continue;
     const after = withoutBlock(before);
-    changes.push({ path, before, after: after === "" ? null : after, mode: modeOf(path), summary: `remove hookpack's block from ${name}` });
+    changes.push({
+      path,
+      before,
+      after: after === "" ? null : after,
+      mode: modeOf(path),
+      summary: `remove hookpack's block from ${name}`,
+    });
   }
   const manifestPath = join(root, "package.json");
   const manifest = readIfExists(manifestPath);
   if (manifest !== null) {
     const after = removeNegations(manifest, filesNegations());
-    if (after !== manifest) changes.push({ path: manifestPath, before: manifest, after, mode: modeOf(manifestPath), summary: "remove hookpack's negations from \"files\"" });
+    if (after !== manifest)
+      changes.push({
+        path: manifestPath,
+        before: manifest,
+        after,
+        mode: modeOf(manifestPath),
+        summary: 'remove hookpack\'s negations from "files"',
+      });
   }
   return { changes, notes: [] };
 }

@@ -2,7 +2,13 @@
 import { AIDER } from "../adapters/aider.js";
 import { dirname, join, relative } from "node:path";
 import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
-import { addRegistrations, recordReversal, reverse, sha256, type Reversal } from "./agent-settings.js";
+import {
+  addRegistrations,
+  recordReversal,
+  reverse,
+  sha256,
+  type Reversal,
+} from "./agent-settings.js";
 import { addIgnoreLocalEnv, removeIgnoreLocalEnv } from "./gemini-env.js";
 import { HookpackError } from "../core/errors.js";
 import { INSTALLS_FILE } from "../core/files.js";
@@ -58,7 +64,13 @@ function shellWrapperChange(ctx: InstallContext): FileChange {
   const path = shellWrapperPath(ctx);
   const script = join(ctx.hookpackHome, "runtime", ctx.version, "hookpack-shell.cjs");
   const after = `#!/bin/sh\n# Aider's SHELL (hookpack install --agent aider): hookpack-shell on the node that installed it.\nexec ${doubleQuote(ctx.nodePath)} ${doubleQuote(script)} "$@"\n`;
-  return { path, before: readIfExists(path), after, mode: 0o755, summary: `write ${path} (Aider's SHELL)` };
+  return {
+    path,
+    before: readIfExists(path),
+    after,
+    mode: 0o755,
+    summary: `write ${path} (Aider's SHELL)`,
+  };
 }
 
 interface InstallState extends SandboxState {
@@ -73,7 +85,8 @@ function readState(ctx: InstallContext): { text: string | null; state: InstallSt
   if (text === null) return { text, state: { version: 1, files: {} } };
   try {
     const state = JSON.parse(text) as InstallState;
-    if (state.version !== 1 || typeof state.files !== "object" || state.files === null) throw new Error("unexpected shape");
+    if (state.version !== 1 || typeof state.files !== "object" || state.files === null)
+      throw new Error("unexpected shape");
     return { text, state };
   } catch (error) {
     throw new HookpackError(
@@ -102,7 +115,9 @@ export function settingsPath(adapter: Adapter, scope: Scope, ctx: InstallContext
 /** The inline-TOML alternative of an adapter's layout (Codex `config.toml`), if it has one. */
 export function tomlLayout(adapter: Adapter): ConfigLayout | undefined {
   const alt = adapter.config.inlineToml;
-  return alt && { ...adapter.config, format: "inline-toml", files: alt.files, inlineToml: undefined };
+  return (
+    alt && { ...adapter.config, format: "inline-toml", files: alt.files, inlineToml: undefined }
+  );
 }
 
 /**
@@ -110,7 +125,11 @@ export function tomlLayout(adapter: Adapter): ConfigLayout | undefined {
  * inline while the JSON file holds none of ours (Codex warns about both forms in one layer);
  * otherwise the agent's JSON file.
  */
-export function chooseLayout(adapter: Adapter, scope: Scope, ctx: InstallContext): { layout: ConfigLayout; file: string } {
+export function chooseLayout(
+  adapter: Adapter,
+  scope: Scope,
+  ctx: InstallContext,
+): { layout: ConfigLayout; file: string } {
   const json = { layout: adapter.config, file: settingsPath(adapter, scope, ctx) };
   const toml = tomlLayout(adapter);
   if (!toml) return json;
@@ -124,7 +143,11 @@ export function chooseLayout(adapter: Adapter, scope: Scope, ctx: InstallContext
 }
 
 export function defaultScope(adapter: Adapter, ctx: InstallContext): Scope {
-  const runtime = chooseRuntime({ ...ctx, scope: "project", projectDirVariable: adapter.config.projectDirVariable });
+  const runtime = chooseRuntime({
+    ...ctx,
+    scope: "project",
+    projectDirVariable: adapter.config.projectDirVariable,
+  });
   return runtime.kind === "project-dependency" ? "project" : "local";
 }
 
@@ -136,7 +159,11 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
   const copied = new Set<string>();
   for (const adapter of options.adapters) {
     const scope = options.scope ?? defaultScope(adapter, ctx);
-    const runtime = chooseRuntime({ ...ctx, scope, projectDirVariable: adapter.config.projectDirVariable });
+    const runtime = chooseRuntime({
+      ...ctx,
+      scope,
+      projectDirVariable: adapter.config.projectDirVariable,
+    });
     for (const change of runtime.changes) {
       if (!copied.has(change.path)) plan.push(change);
       copied.add(change.path);
@@ -144,8 +171,14 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
     if (adapter.config.format === "hook-files") {
       const command = `${runtime.command} hook ${adapter.id}`;
       plan.push(...planHookFiles(adapter, settingsPath(adapter, scope, ctx), command, state.files));
-      notes.push(...(adapter.config.notes ?? []), `${adapter.displayName} (${scope} scope): hook files in ${adapter.config.files[scope]} run \`${command}\`.`);
-      if (options.sandbox) notes.push(...planSandbox(adapter, scope, settingsPath(adapter, scope, ctx), "", plan, state, ctx));
+      notes.push(
+        ...(adapter.config.notes ?? []),
+        `${adapter.displayName} (${scope} scope): hook files in ${adapter.config.files[scope]} run \`${command}\`.`,
+      );
+      if (options.sandbox)
+        notes.push(
+          ...planSandbox(adapter, scope, settingsPath(adapter, scope, ctx), "", plan, state, ctx),
+        );
       continue;
     }
     const { layout, file } = chooseLayout(adapter, scope, ctx);
@@ -161,8 +194,14 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       const env = addIgnoreLocalEnv(after, shown, envKeys);
       after = env.text;
       createdKeys.push(...envKeys);
-      if (env.userValue !== undefined) notes.push(`${shown} sets advanced.ignoreLocalEnv to ${JSON.stringify(env.userValue)}, which hookpack leaves as it is: Gemini CLI then loads the project's .env into its own environment and every command it runs inherits those values. Set it to true, or keep no values in .env.`);
-      else notes.push(`Gemini CLI: ${shown} sets advanced.ignoreLocalEnv, so Gemini no longer loads the project's .env (or a parent folder's) into its own environment, where every command it runs would inherit it. It still loads .gemini/.env in a trusted project, ~/.gemini/.env and ~/.env: keep values in hookpack's store (\`hookpack secret set NAME\`).`);
+      if (env.userValue !== undefined)
+        notes.push(
+          `${shown} sets advanced.ignoreLocalEnv to ${JSON.stringify(env.userValue)}, which hookpack leaves as it is: Gemini CLI then loads the project's .env into its own environment and every command it runs inherits those values. Set it to true, or keep no values in .env.`,
+        );
+      else
+        notes.push(
+          `Gemini CLI: ${shown} sets advanced.ignoreLocalEnv, so Gemini no longer loads the project's .env (or a parent folder's) into its own environment, where every command it runs would inherit it. It still loads .gemini/.env in a trusted project, ~/.gemini/.env and ~/.env: keep values in hookpack's store (\`hookpack secret set NAME\`).`,
+        );
     }
     const final = before === null ? (after.endsWith("\n") ? after : `${after}\n`) : after;
     if (final !== (before ?? "")) {
@@ -170,21 +209,40 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       // Keep the first reversal: it knows the file as it was before hookpack ever touched it.
       const keepOld = previous !== undefined;
       state.files[file] = keepOld
-        ? { ...previous, installed: recordReversal(before, final, []).installed, removed: null, createdKeys: [...new Set([...previous.createdKeys, ...envKeys])] }
+        ? {
+            ...previous,
+            installed: recordReversal(before, final, []).installed,
+            removed: null,
+            createdKeys: [...new Set([...previous.createdKeys, ...envKeys])],
+          }
         : recordReversal(before, final, createdKeys);
     }
-    plan.push({ path: file, before, after: before === null && final === "" ? null : final, summary: `register hookpack's ${adapter.displayName} hooks in ${shown}` });
+    plan.push({
+      path: file,
+      before,
+      after: before === null && final === "" ? null : final,
+      summary: `register hookpack's ${adapter.displayName} hooks in ${shown}`,
+    });
     notes.push(...(adapter.config.notes ?? []));
-    notes.push(`${adapter.displayName} (${scope} scope): hooks run \`${command}\`${runtime.kind === "user-runtime" ? ` (a per-user copy of the runtime under ${join(ctx.hookpackHome, "runtime")})` : " (the project's own hookpack dependency)"}.`);
+    notes.push(
+      `${adapter.displayName} (${scope} scope): hooks run \`${command}\`${runtime.kind === "user-runtime" ? ` (a per-user copy of the runtime under ${join(ctx.hookpackHome, "runtime")})` : " (the project's own hookpack dependency)"}.`,
+    );
     if (scope === "project" && runtime.kind === "user-runtime") {
-      notes.push(`${shown} is usually committed, but this hook command holds paths from this machine. Add hookpack as a devDependency and re-run, or use --scope local.`);
+      notes.push(
+        `${shown} is usually committed, but this hook command holds paths from this machine. Add hookpack as a devDependency and re-run, or use --scope local.`,
+      );
     }
-    if (layout.format === "inline-toml") notes.push(`${shown} keeps its hooks inline, so hookpack's are there too, between two marked comment lines.`);
+    if (layout.format === "inline-toml")
+      notes.push(
+        `${shown} keeps its hooks inline, so hookpack's are there too, between two marked comment lines.`,
+      );
     if (options.sandbox) notes.push(...planSandbox(adapter, scope, file, shown, plan, state, ctx));
     if (scope === "local" && adapter.config.files.local === adapter.config.files.project) {
       // Machine-specific paths in a file git would track: keep it out of git for this checkout.
       localExcludes.push(relative(ctx.root, file));
-      notes.push(`${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: hookpack lists it in .git/info/exclude (this checkout only), since its hook command holds this machine's paths.`);
+      notes.push(
+        `${adapter.displayName} has no untracked local settings file, so ${shown} is the project's own: hookpack lists it in .git/info/exclude (this checkout only), since its hook command holds this machine's paths.`,
+      );
     }
   }
   if (options.ignoreFiles !== false && options.scope !== "user") {
@@ -192,7 +250,10 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
       if (!adapter.config.ignoreFile) continue;
       const changes = planAgentIgnore(ctx.root, adapter.config.ignoreFile, true);
       plan.push(...changes);
-      if (changes.length > 0) notes.push(`${adapter.config.ignoreFile} lists credential files (.env, keys, .netrc…), so ${adapter.displayName}'s own file tools skip them too.`);
+      if (changes.length > 0)
+        notes.push(
+          `${adapter.config.ignoreFile} lists credential files (.env, keys, .netrc…), so ${adapter.displayName}'s own file tools skip them too.`,
+        );
     }
   }
   let aiderCommand: string | undefined;
@@ -205,7 +266,13 @@ export function planInstall(options: InstallOptions, ctx: InstallContext): Insta
     }
     plan.push(shellWrapperChange(ctx));
     aiderCommand = AIDER.startCommand(doubleQuote(shellWrapperPath(ctx)));
-    if (options.ignoreFiles !== false && options.scope !== "user") plan.push(...planAgentIgnore(ctx.root, AIDER.ignoreFile, true, [...AIDER.ignoreLines, ...credentialIgnoreLines()]));
+    if (options.ignoreFiles !== false && options.scope !== "user")
+      plan.push(
+        ...planAgentIgnore(ctx.root, AIDER.ignoreFile, true, [
+          ...AIDER.ignoreLines,
+          ...credentialIgnoreLines(),
+        ]),
+      );
   }
   if (options.scope !== "user") plan.push(planPolicyFile(ctx.root));
   const hygiene = planHygiene(options, ctx);
@@ -224,7 +291,8 @@ export function aiderNotes(command: string): string[] {
 /** The folders a settings file at `rel` under `base` may have needed, innermost first (pruned only when empty). */
 function createdDirs(rel: string, base: string): string[] {
   const dirs: string[] = [];
-  for (let dir = dirname(rel); dir !== "." && dir !== "/" && dir !== ""; dir = dirname(dir)) dirs.push(join(base, dir));
+  for (let dir = dirname(rel); dir !== "." && dir !== "/" && dir !== ""; dir = dirname(dir))
+    dirs.push(join(base, dir));
   return dirs;
 }
 
@@ -235,10 +303,20 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
   for (const adapter of options.adapters) {
     const scopes: Scope[] = options.scope ? [options.scope] : ["project", "local", "user"];
     const seen = new Set<string>();
-    const layouts = [adapter.config, tomlLayout(adapter)].filter((l): l is ConfigLayout => l !== undefined);
+    const layouts = [adapter.config, tomlLayout(adapter)].filter(
+      (l): l is ConfigLayout => l !== undefined,
+    );
     for (const scope of scopes) {
       if (adapter.config.format === "hook-files") {
-        if (!seen.has(settingsPath(adapter, scope, ctx))) plan.push(...planHookFilesRemoval(adapter, scope, scope === "user" ? ctx.home : ctx.root, state.files));
+        if (!seen.has(settingsPath(adapter, scope, ctx)))
+          plan.push(
+            ...planHookFilesRemoval(
+              adapter,
+              scope,
+              scope === "user" ? ctx.home : ctx.root,
+              state.files,
+            ),
+          );
         seen.add(settingsPath(adapter, scope, ctx));
         continue;
       }
@@ -253,8 +331,14 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
         const unsandboxed = unsandbox(before, shown, file, state);
         const recorded = state.files[file];
         // Unless reverse() restores the recorded span: take out the Gemini .env setting hookpack added (and nothing else).
-        const exact = recorded !== undefined && recorded.removed !== null && sha256(unsandboxed.text) === recorded.installed;
-        const text = adapter.id === "gemini" && !exact ? removeIgnoreLocalEnv(unsandboxed.text, shown, recorded?.createdKeys ?? []) : unsandboxed.text;
+        const exact =
+          recorded !== undefined &&
+          recorded.removed !== null &&
+          sha256(unsandboxed.text) === recorded.installed;
+        const text =
+          adapter.id === "gemini" && !exact
+            ? removeIgnoreLocalEnv(unsandboxed.text, shown, recorded?.createdKeys ?? [])
+            : unsandboxed.text;
         let after = reverse(text, shown, layout, adapter.id, recorded);
         if (unsandboxed.created && after !== null && after.trim() === "") after = null;
         if (after !== before) {
@@ -263,23 +347,36 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
             before,
             after,
             summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
-            pruneDirs: state.files[file]?.createdFile || unsandboxed.created ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root) : [],
+            pruneDirs:
+              state.files[file]?.createdFile || unsandboxed.created
+                ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root)
+                : [],
           });
         }
         delete state.files[file];
       }
     }
   }
-  if (options.aider && options.ignoreFiles !== false) plan.push(...planAgentIgnore(ctx.root, AIDER.ignoreFile, false));
+  if (options.aider && options.ignoreFiles !== false)
+    plan.push(...planAgentIgnore(ctx.root, AIDER.ignoreFile, false));
   if (options.ignoreFiles !== false && options.scope !== "user") {
-    for (const adapter of options.adapters) if (adapter.config.ignoreFile) plan.push(...planAgentIgnore(ctx.root, adapter.config.ignoreFile, false));
+    for (const adapter of options.adapters)
+      if (adapter.config.ignoreFile)
+        plan.push(...planAgentIgnore(ctx.root, adapter.config.ignoreFile, false));
   }
   plan.push(...planHygieneRemoval(options, ctx).changes);
-  const localFiles = options.adapters.filter((a) => a.config.files.local === a.config.files.project && (!options.scope || options.scope === "local")).map((a) => a.config.files.local);
+  const localFiles = options.adapters
+    .filter(
+      (a) =>
+        a.config.files.local === a.config.files.project &&
+        (!options.scope || options.scope === "local"),
+    )
+    .map((a) => a.config.files.local);
   plan.push(...planLocalExclude(ctx.root, [], localFiles));
   plan.push(planPolicyFileRemoval(ctx.root));
   plan.push(stateChange(ctx, stateText, state));
-  if (plan.length === 1 && plan[0]!.before === plan[0]!.after) notes.push("no hookpack hooks were installed; nothing to change.");
+  if (plan.length === 1 && plan[0]!.before === plan[0]!.after)
+    notes.push("no hookpack hooks were installed; nothing to change.");
   return { plan, notes };
 }
 
@@ -291,7 +388,11 @@ const EXCLUDE_END = "# <<< hookpack <<<";
  * goes, and a file that held only the block goes too. Nothing for a checkout whose .git is not a
  * directory (a worktree or submodule: git keeps info/exclude elsewhere).
  */
-export function planLocalExclude(root: string, add: readonly string[], remove: readonly string[]): FileChange[] {
+export function planLocalExclude(
+  root: string,
+  add: readonly string[],
+  remove: readonly string[],
+): FileChange[] {
   if (add.length === 0 && remove.length === 0) return [];
   const gitDir = join(root, ".git");
   if (readIfExists(join(gitDir, "HEAD")) === null) return [];
@@ -300,11 +401,36 @@ export function planLocalExclude(root: string, add: readonly string[], remove: r
   const text = before ?? "";
   const start = text.indexOf(EXCLUDE_START);
   const end = start === -1 ? -1 : text.indexOf(EXCLUDE_END, start);
-  const current = start === -1 || end === -1 ? [] : text.slice(start + EXCLUDE_START.length, end).split("\n").map((l) => l.trim()).filter(Boolean);
-  const wanted = [...new Set([...current, ...add.map((p) => `/${p.replace(/\\/g, "/")}`)])].filter((p) => !remove.some((r) => p === `/${r}`));
-  const outside = start === -1 || end === -1 ? text : text.slice(0, start) + text.slice(end + EXCLUDE_END.length).replace(/^\n/, "");
-  let after: string | null = wanted.length === 0 ? outside : `${outside}${outside === "" || outside.endsWith("\n") ? "" : "\n"}${EXCLUDE_START}\n${wanted.join("\n")}\n${EXCLUDE_END}\n`;
+  const current =
+    start === -1 || end === -1
+      ? []
+      : text
+          .slice(start + EXCLUDE_START.length, end)
+          .split("\n")
+          .map((l) => l.trim())
+          .filter(Boolean);
+  const wanted = [...new Set([...current, ...add.map((p) => `/${p.replace(/\\/g, "/")}`)])].filter(
+    (p) => !remove.some((r) => p === `/${r}`),
+  );
+  const outside =
+    start === -1 || end === -1
+      ? text
+      : text.slice(0, start) + text.slice(end + EXCLUDE_END.length).replace(/^\n/, "");
+  let after: string | null =
+    wanted.length === 0
+      ? outside
+      : `${outside}${outside === "" || outside.endsWith("\n") ? "" : "\n"}${EXCLUDE_START}\n${wanted.join("\n")}\n${EXCLUDE_END}\n`;
   if (before === null && after === "") after = null;
   if (after === before) return [];
-  return [{ path, before, after, summary: wanted.length > 0 ? `keep ${wanted.join(", ")} out of git in this checkout (.git/info/exclude)` : "take hookpack's lines out of .git/info/exclude" }];
+  return [
+    {
+      path,
+      before,
+      after,
+      summary:
+        wanted.length > 0
+          ? `keep ${wanted.join(", ")} out of git in this checkout (.git/info/exclude)`
+          : "take hookpack's lines out of .git/info/exclude",
+    },
+  ];
 }

@@ -1,6 +1,15 @@
 // Minimal-diff edits of JSON settings files: only the bytes of the changed member move; key
 // order, indentation, line endings and the trailing newline of everything else stay as they were.
-import { applyEdits, findNodeAtLocation, modify, parse, parseTree, printParseErrorCode, type JSONPath, type ParseError } from "jsonc-parser";
+import {
+  applyEdits,
+  findNodeAtLocation,
+  modify,
+  parse,
+  parseTree,
+  printParseErrorCode,
+  type JSONPath,
+  type ParseError,
+} from "jsonc-parser";
 import { HookpackError } from "../core/errors.js";
 import { lineStarts, positionAt } from "../core/text-position.js";
 
@@ -13,7 +22,11 @@ export interface JsonDocument {
 export function readJsonDocument(text: string, file: string): JsonDocument {
   if (text.trim() === "") return { text, value: {} };
   const errors: ParseError[] = [];
-  const value = parse(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false }) as unknown;
+  const value = parse(text, errors, {
+    disallowComments: true,
+    allowTrailingComma: false,
+    allowEmptyContent: false,
+  }) as unknown;
   if (errors.length > 0) {
     const first = errors[0]!;
     const { line, column } = positionAt(lineStarts(text), first.offset);
@@ -31,7 +44,11 @@ export function readJsonDocument(text: string, file: string): JsonDocument {
     );
   }
   if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    throw new HookpackError("SETTINGS_UNREADABLE", `hookpack: ${file} does not hold a JSON object; nothing was changed.`, "Fix the file by hand, or move it aside.");
+    throw new HookpackError(
+      "SETTINGS_UNREADABLE",
+      `hookpack: ${file} does not hold a JSON object; nothing was changed.`,
+      "Fix the file by hand, or move it aside.",
+    );
   }
   return { text, value: value as Record<string, unknown> };
 }
@@ -74,10 +91,12 @@ export function setObjectMember(text: string, path: JSONPath, key: string, value
     return text.slice(0, v.offset) + json + text.slice(v.offset + v.length);
   }
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
-  const lineIndent = (offset: number) => /^[ \t]*/.exec(text.slice(text.lastIndexOf("\n", offset - 1) + 1))![0];
+  const lineIndent = (offset: number) =>
+    /^[ \t]*/.exec(text.slice(text.lastIndexOf("\n", offset - 1) + 1))![0];
   const member = `${JSON.stringify(key)}: ${json}`;
   const last = parent.children?.at(-1);
-  if (last) return `${text.slice(0, last.offset + last.length)},${eol}${lineIndent(last.offset)}${member}${text.slice(last.offset + last.length)}`;
+  if (last)
+    return `${text.slice(0, last.offset + last.length)},${eol}${lineIndent(last.offset)}${member}${text.slice(last.offset + last.length)}`;
   const outer = lineIndent(parent.offset);
   const unit = /^([ \t]+)\S/m.exec(text)?.[1] ?? "  ";
   return `${text.slice(0, parent.offset)}{${eol}${outer}${unit}${member}${eol}${outer}}${text.slice(parent.offset + parent.length)}`;

@@ -27,8 +27,18 @@ export function readIfExists(path: string): string | null {
     const code = (error as NodeJS.ErrnoException).code;
     // ENOTDIR: a parent is a file, so this file cannot exist (writing it is refused with the path).
     if (code === "ENOENT" || code === "ENOTDIR") return null;
-    if (code === "EACCES" || code === "EPERM") throw new HookpackError("NOT_READABLE", `hookpack: cannot read ${path}: permission denied; nothing was changed.`, `make it readable by you, then run the command again.`);
-    if (code === "EISDIR") throw new HookpackError("NOT_A_FILE", `hookpack: ${path} is a directory where a file belongs; nothing was changed.`, "move it aside, then run the command again.");
+    if (code === "EACCES" || code === "EPERM")
+      throw new HookpackError(
+        "NOT_READABLE",
+        `hookpack: cannot read ${path}: permission denied; nothing was changed.`,
+        `make it readable by you, then run the command again.`,
+      );
+    if (code === "EISDIR")
+      throw new HookpackError(
+        "NOT_A_FILE",
+        `hookpack: ${path} is a directory where a file belongs; nothing was changed.`,
+        "move it aside, then run the command again.",
+      );
     throw error;
   }
 }
@@ -53,18 +63,37 @@ function preflight(changes: Plan): void {
     let dir = dirname(change.path);
     while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
     if (!statSync(dir).isDirectory()) {
-      throw new HookpackError("NOT_WRITABLE", `hookpack: cannot write ${change.path}: ${dir} is a file, not a directory; nothing was changed.`, `move ${dir} aside (or choose another --scope), then run the command again.`);
+      throw new HookpackError(
+        "NOT_WRITABLE",
+        `hookpack: cannot write ${change.path}: ${dir} is a file, not a directory; nothing was changed.`,
+        `move ${dir} aside (or choose another --scope), then run the command again.`,
+      );
     }
     const mode = modeOf(change.path);
     if (mode !== undefined && (mode & 0o222) === 0) {
-      throw new HookpackError("READ_ONLY", `hookpack: ${change.path} is read-only (mode ${mode.toString(8).padStart(4, "0")}); nothing was changed.`, `make it writable (chmod u+w ${change.path}) and run the command again, or choose another --scope.`);
+      throw new HookpackError(
+        "READ_ONLY",
+        `hookpack: ${change.path} is read-only (mode ${mode.toString(8).padStart(4, "0")}); nothing was changed.`,
+        `make it writable (chmod u+w ${change.path}) and run the command again, or choose another --scope.`,
+      );
     }
   }
 }
 
 function notWritable(path: string, error: NodeJS.ErrnoException): HookpackError {
-  const why = { EACCES: "permission denied", EPERM: "operation not permitted", EROFS: "read-only file system", ENOTDIR: "a parent of it is a file, not a directory", EEXIST: "a parent of it is a file, not a directory", ENOSPC: "no space left on the device" }[error.code ?? ""];
-  return new HookpackError("NOT_WRITABLE", `hookpack: cannot write ${path}: ${why ?? error.code ?? error.message}; files before it in the plan may already be written (run the command again once fixed).`, `make ${dirname(path)} writable by you (or move the file in the way), then run the command again.`);
+  const why = {
+    EACCES: "permission denied",
+    EPERM: "operation not permitted",
+    EROFS: "read-only file system",
+    ENOTDIR: "a parent of it is a file, not a directory",
+    EEXIST: "a parent of it is a file, not a directory",
+    ENOSPC: "no space left on the device",
+  }[error.code ?? ""];
+  return new HookpackError(
+    "NOT_WRITABLE",
+    `hookpack: cannot write ${path}: ${why ?? error.code ?? error.message}; files before it in the plan may already be written (run the command again once fixed).`,
+    `make ${dirname(path)} writable by you (or move the file in the way), then run the command again.`,
+  );
 }
 
 /** Writes every change whose content differs; returns the changes made. Existing files keep their mode. */
@@ -76,7 +105,8 @@ export function applyPlan(plan: Plan): Plan {
       applyOne(change);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code && ["EACCES", "EPERM", "EROFS", "ENOTDIR", "EEXIST", "ENOSPC"].includes(code)) throw notWritable(change.path, error as NodeJS.ErrnoException);
+      if (code && ["EACCES", "EPERM", "EROFS", "ENOTDIR", "EEXIST", "ENOSPC"].includes(code))
+        throw notWritable(change.path, error as NodeJS.ErrnoException);
       throw error;
     }
   }
@@ -93,7 +123,10 @@ function applyOne(change: FileChange): void {
   }
   // A 0600 settings file stays 0600 (and so through uninstall); a new file gets 0644 less umask.
   const mode = change.mode ?? modeOf(change.path);
-  writeFileAtomic(change.path, change.after, mode ?? 0o644, { dir: "plain", exactMode: mode !== undefined });
+  writeFileAtomic(change.path, change.after, mode ?? 0o644, {
+    dir: "plain",
+    exactMode: mode !== undefined,
+  });
 }
 
 // ---- --dry-run: the diff of each file a plan would change ------------------------------------------
@@ -107,19 +140,28 @@ export function unifiedDiff(change: FileChange, label: string): string {
   const a = change.before === null ? [] : splitLines(change.before);
   const b = change.after === null ? [] : splitLines(change.after);
   const head = `--- ${change.before === null ? "/dev/null" : `a/${label}`}\n+++ ${change.after === null ? "/dev/null" : `b/${label}`}\n`;
-  if (a.length > DIFF_MAX_LINES || b.length > DIFF_MAX_LINES) return `${head}@@ (${a.length} → ${b.length} lines: too long to show) @@\n`;
+  if (a.length > DIFF_MAX_LINES || b.length > DIFF_MAX_LINES)
+    return `${head}@@ (${a.length} → ${b.length} lines: too long to show) @@\n`;
   // Common prefix and suffix first (the usual edit touches one region), then an LCS on the middle.
   let pre = 0;
   while (pre < a.length && pre < b.length && a[pre] === b[pre]) pre++;
   let suf = 0;
-  while (suf < a.length - pre && suf < b.length - pre && a[a.length - 1 - suf] === b[b.length - 1 - suf]) suf++;
+  while (
+    suf < a.length - pre &&
+    suf < b.length - pre &&
+    a[a.length - 1 - suf] === b[b.length - 1 - suf]
+  )
+    suf++;
   const am = a.slice(pre, a.length - suf);
   const bm = b.slice(pre, b.length - suf);
   const ops: Array<[" " | "-" | "+", string]> = a.slice(0, pre).map((l) => [" ", l]);
   const n = am.length;
   const m = bm.length;
   const lcs = Array.from({ length: n + 1 }, () => new Uint32Array(m + 1));
-  for (let i = n - 1; i >= 0; i--) for (let j = m - 1; j >= 0; j--) lcs[i]![j] = am[i] === bm[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
+  for (let i = n - 1; i >= 0; i--)
+    for (let j = m - 1; j >= 0; j--)
+      lcs[i]![j] =
+        am[i] === bm[j] ? lcs[i + 1]![j + 1]! + 1 : Math.max(lcs[i + 1]![j]!, lcs[i]![j + 1]!);
   let i = 0;
   let j = 0;
   while (i < n || j < m) {
@@ -157,7 +199,9 @@ export function unifiedDiff(change: FileChange, label: string): string {
     const slice = ops.slice(start, end);
     const aCount = slice.filter((o) => o[0] !== "+").length;
     const bCount = slice.filter((o) => o[0] !== "-").length;
-    out.push(`@@ -${aCount === 0 ? aLine - 1 : aLine},${aCount} +${bCount === 0 ? bLine - 1 : bLine},${bCount} @@`);
+    out.push(
+      `@@ -${aCount === 0 ? aLine - 1 : aLine},${aCount} +${bCount === 0 ? bLine - 1 : bLine},${bCount} @@`,
+    );
     for (const [op, line] of slice) out.push(`${op}${line}`);
     k = end;
   }
@@ -175,9 +219,19 @@ function splitLines(text: string): string[] {
  * bundles are listed, not shown). A file the user already has may hold secrets (an allow-list
  * with an inline token): every detected value in the diff is replaced by its label first.
  */
-export async function planDiff(changes: Plan, root: string, label: (path: string) => string = (p) => (p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p)): Promise<string> {
+export async function planDiff(
+  changes: Plan,
+  root: string,
+  label: (path: string) => string = (p) =>
+    p.startsWith(`${root}/`) ? p.slice(root.length + 1) : p,
+): Promise<string> {
   // The runtime bundles and hookpack's own undo record are listed by the report, not diffed.
-  const shown = changes.filter((c) => !c.summary.startsWith("copy the hook runtime") && !c.path.endsWith("/installs.json") && c.before !== c.after);
+  const shown = changes.filter(
+    (c) =>
+      !c.summary.startsWith("copy the hook runtime") &&
+      !c.path.endsWith("/installs.json") &&
+      c.before !== c.after,
+  );
   if (shown.length === 0) return "";
   const text = shown.map((c) => unifiedDiff(c, label(c.path))).join("");
   const { secretScanner, describeFinding } = await import("../rules/secretlint.js");

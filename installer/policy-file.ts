@@ -31,5 +31,10 @@ export function planPolicyFile(root: string): FileChange {
 export function planPolicyFileRemoval(root: string): FileChange {
   const path = join(root, POLICY_FILE);
   const before = readIfExists(path);
-  return { path, before, after: before === STARTER_POLICY ? null : before, summary: `remove the unchanged starter policy ${POLICY_FILE}` };
+  return {
+    path,
+    before,
+    after: before === STARTER_POLICY ? null : before,
+    summary: `remove the unchanged starter policy ${POLICY_FILE}`,
+  };
 }

@@ -38,8 +38,13 @@ export function isProjectDependency(root: string): boolean {
   if (!manifest) return false;
   try {
     const pkg = JSON.parse(manifest) as Record<string, Record<string, string> | undefined>;
-    const declared = ["dependencies", "devDependencies", "optionalDependencies"].some((k) => pkg[k]?.hookpack !== undefined);
-    return declared && readIfExists(join(root, "node_modules", "hookpack", "dist", "hookpack.cjs")) !== null;
+    const declared = ["dependencies", "devDependencies", "optionalDependencies"].some(
+      (k) => pkg[k]?.hookpack !== undefined,
+    );
+    return (
+      declared &&
+      readIfExists(join(root, "node_modules", "hookpack", "dist", "hookpack.cjs")) !== null
+    );
   } catch {
     return false;
   }
@@ -72,7 +77,11 @@ export const RUNTIME_SEAL = ".runtime-seal.json";
  * it is shell-quoted into the agent's settings.
  */
 const RUNTIME_LAUNCHER = [
-  "const f=require('fs'),p=process.argv[1],d=require('path').dirname(p),mp=d+'/" + "runtime-manifest.json" + "',sp=d+'/" + ".runtime-seal.json" + "';",
+  "const f=require('fs'),p=process.argv[1],d=require('path').dirname(p),mp=d+'/" +
+    "runtime-manifest.json" +
+    "',sp=d+'/" +
+    ".runtime-seal.json" +
+    "';",
   "const no=(w)=>{process.stderr.write('hookpack: this call was blocked unchecked: the hook runtime in '+d+' is not what hookpack install wrote ('+w+'). Run hookpack doctor in a terminal, then hookpack install again to restore it.'+String.fromCharCode(10));process.exit(2)};",
   "const h=()=>require('crypto').createHash('sha256');",
   "const k=(q,n)=>{let st;try{st=f.lstatSync(q)}catch(x){no(n+' is missing')}if(!st.isFile())no(n+' is not a regular file');return st.ino+':'+st.size+':'+st.mtimeMs+':'+st.ctimeMs};",
@@ -89,7 +98,11 @@ const RUNTIME_LAUNCHER = [
 /** The manifest text for a set of bundles (name → content). */
 export function runtimeManifest(bundles: ReadonlyMap<string, string>): string {
   const files: Record<string, { sha256: string; size: number }> = {};
-  for (const [name, text] of [...bundles].sort(([a], [b]) => (a < b ? -1 : 1))) files[name] = { sha256: createHash("sha256").update(text).digest("hex"), size: Buffer.byteLength(text) };
+  for (const [name, text] of [...bundles].sort(([a], [b]) => (a < b ? -1 : 1)))
+    files[name] = {
+      sha256: createHash("sha256").update(text).digest("hex"),
+      size: Buffer.byteLength(text),
+    };
   return `${JSON.stringify({ format: "hookpack-runtime", files }, null, 1)}\n`;
 }
 
@@ -118,14 +131,22 @@ export function runtimeProblems(dir: string): string[] {
     }
   };
   const problems = verifyRuntimeDir(dir, read);
-  return problems.map((p) => (/ is missing$/.test(p) && existsSync(join(dir, p.replace(/ is missing$/, ""))) ? p.replace(/ is missing$/, " is not a regular file") : p));
+  return problems.map((p) =>
+    / is missing$/.test(p) && existsSync(join(dir, p.replace(/ is missing$/, "")))
+      ? p.replace(/ is missing$/, " is not a regular file")
+      : p,
+  );
 }
 
 /**
  * `doctor`'s full check of an installed runtime: every bundle hashed against the manifest, and
  * the manifest against the anchor when one is given. Returns what differs (names, never content).
  */
-export function verifyRuntimeDir(dir: string, read: (path: string) => Buffer | null, anchor?: string): string[] {
+export function verifyRuntimeDir(
+  dir: string,
+  read: (path: string) => Buffer | null,
+  anchor?: string,
+): string[] {
   const manifest = read(join(dir, RUNTIME_MANIFEST));
   if (!manifest) return [`${RUNTIME_MANIFEST} is missing`];
   let files: Record<string, { sha256: string; size: number }>;
@@ -137,12 +158,20 @@ export function verifyRuntimeDir(dir: string, read: (path: string) => Buffer | n
   const problems: string[] = [];
   if (anchor) {
     const entry = read(join(dir, "hookpack.cjs"));
-    if (!entry || createHash("sha256").update(entry).update(manifest).digest("hex").slice(0, 32) !== anchor) problems.push("hookpack.cjs or the manifest differs from what install wrote");
+    if (
+      !entry ||
+      createHash("sha256").update(entry).update(manifest).digest("hex").slice(0, 32) !== anchor
+    )
+      problems.push("hookpack.cjs or the manifest differs from what install wrote");
   }
   for (const [name, want] of Object.entries(files)) {
     const got = read(join(dir, name));
     if (!got) problems.push(`${name} is missing`);
-    else if (got.length !== want.size || createHash("sha256").update(got).digest("hex") !== want.sha256) problems.push(`${name} changed`);
+    else if (
+      got.length !== want.size ||
+      createHash("sha256").update(got).digest("hex") !== want.sha256
+    )
+      problems.push(`${name} changed`);
   }
   return problems;
 }
@@ -160,7 +189,9 @@ export interface RuntimeOptions {
 
 export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
   if (o.scope === "project" && o.projectDirVariable && isProjectDependency(o.root)) {
-    const script = doubleQuote(`$${o.projectDirVariable}/node_modules/hookpack/dist/hookpack.cjs`, [o.projectDirVariable]);
+    const script = doubleQuote(`$${o.projectDirVariable}/node_modules/hookpack/dist/hookpack.cjs`, [
+      o.projectDirVariable,
+    ]);
     // After `npm uninstall hookpack`, or in a fresh clone before `npm install`, the file is missing:
     // say so in one line and block (exit 2), as the failure table does for a call that could not be
     // checked, instead of node's module-not-found stack and exit 1 (which agents let through).
@@ -170,21 +201,36 @@ export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
   const target = join(o.hookpackHome, "runtime", o.version);
   const changes: FileChange[] = [];
   const bundles = new Map<string, string>();
-  for (const name of readdirSync(o.distDir).filter((f) => f.endsWith(".cjs")).sort()) {
+  for (const name of readdirSync(o.distDir)
+    .filter((f) => f.endsWith(".cjs"))
+    .sort()) {
     const after = readIfExists(join(o.distDir, name));
     const path = join(target, name);
     if (after === null) continue;
     bundles.set(name, after);
     if (path === join(o.distDir, name)) continue;
-    changes.push({ path, before: readIfExists(path), after, mode: 0o755, summary: `copy the hook runtime to ${path}` });
+    changes.push({
+      path,
+      before: readIfExists(path),
+      after,
+      mode: 0o755,
+      summary: `copy the hook runtime to ${path}`,
+    });
   }
   const entry = bundles.get("hookpack.cjs");
   const plainCommand = `${doubleQuote(o.nodePath)} ${doubleQuote(join(target, "hookpack.cjs"))}`;
-  if (entry === undefined || target === o.distDir) return { kind: "user-runtime", command: plainCommand, plainCommand, changes };
+  if (entry === undefined || target === o.distDir)
+    return { kind: "user-runtime", command: plainCommand, plainCommand, changes };
   // The manifest (every bundle's hash) and, in the command itself, the anchor of entry + manifest.
   const manifest = runtimeManifest(bundles);
   const manifestPath = join(target, RUNTIME_MANIFEST);
-  changes.push({ path: manifestPath, before: readIfExists(manifestPath), after: manifest, mode: 0o644, summary: `record the hook runtime's hashes in ${manifestPath}` });
+  changes.push({
+    path: manifestPath,
+    before: readIfExists(manifestPath),
+    after: manifest,
+    mode: 0o644,
+    summary: `record the hook runtime's hashes in ${manifestPath}`,
+  });
   return {
     kind: "user-runtime",
     command: `${doubleQuote(o.nodePath)} -e ${doubleQuote(runtimeLauncher(runtimeAnchor(entry, manifest)))} ${doubleQuote(join(target, "hookpack.cjs"))}`,

@@ -19,9 +19,11 @@ import { CREDENTIAL_ENV_VARS, HOME_CREDENTIAL_FILES } from "./sandbox.js";
 import { readToml } from "./toml-hooks.js";
 
 export const CODEX_PROFILE = "hookpack";
-const TOP_BEGIN = "# >>> hookpack sandbox: Codex permission profile (`hookpack install --sandbox`; `hookpack uninstall` removes it)";
+const TOP_BEGIN =
+  "# >>> hookpack sandbox: Codex permission profile (`hookpack install --sandbox`; `hookpack uninstall` removes it)";
 const TOP_END = "# <<< hookpack sandbox";
-const TAIL_BEGIN = "# >>> hookpack sandbox: profile tables (`hookpack install --sandbox`; `hookpack uninstall` removes them)";
+const TAIL_BEGIN =
+  "# >>> hookpack sandbox: profile tables (`hookpack install --sandbox`; `hookpack uninstall` removes them)";
 const TAIL_END = "# <<< hookpack sandbox tables";
 const TAIL_END_NL = "# <<< hookpack sandbox tables (added the final newline above)";
 
@@ -30,19 +32,29 @@ type Table = Record<string, unknown>;
 const q = (s: string) => JSON.stringify(s);
 
 /** Codex's config.toml for a scope. */
-export function codexConfigPath(scope: "project" | "local" | "user", ctx: { root: string; home: string }): string {
-  return scope === "user" ? join(ctx.home, ".codex", "config.toml") : join(ctx.root, ".codex", "config.toml");
+export function codexConfigPath(
+  scope: "project" | "local" | "user",
+  ctx: { root: string; home: string },
+): string {
+  return scope === "user"
+    ? join(ctx.home, ".codex", "config.toml")
+    : join(ctx.root, ".codex", "config.toml");
 }
 
 /** The profile's filesystem entries: path → access. */
-export function codexProfileEntries(p: { home: string; hookpackHome: string; projectScope: boolean }): { absolute: Array<[string, string]>; project: Array<[string, string]> } {
+export function codexProfileEntries(p: {
+  home: string;
+  hookpackHome: string;
+  projectScope: boolean;
+}): { absolute: Array<[string, string]>; project: Array<[string, string]> } {
   const absolute: Array<[string, string]> = [[p.hookpackHome, "none"]];
   // Only where the folder exists: for a path under a missing folder, Codex 0.169's bubblewrap
   // helper sometimes fails to mount its placeholder and the session does not start.
   const home: string[] = [];
   for (const f of HOME_CREDENTIAL_FILES) home.push(join(p.home, f.slice(2)));
   // SSH private keys by exact name: an absolute glob (~/.ssh/id_*) makes Codex 0.169 fail to start its file-system helper.
-  for (const k of ["id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", "id_ed25519_sk", "id_ecdsa_sk"]) home.push(join(p.home, ".ssh", k));
+  for (const k of ["id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", "id_ed25519_sk", "id_ecdsa_sk"])
+    home.push(join(p.home, ".ssh", k));
   for (const path of home) if (existsSync(dirname(path))) absolute.push([path, "none"]);
   const project: Array<[string, string]> = [[".", "write"]];
   if (p.projectScope) {
@@ -54,7 +66,12 @@ export function codexProfileEntries(p: { home: string; hookpackHome: string; pro
   return { absolute, project };
 }
 
-function tailBlock(eol: string, entries: ReturnType<typeof codexProfileEntries>, end: string, envPolicy: boolean): string {
+function tailBlock(
+  eol: string,
+  entries: ReturnType<typeof codexProfileEntries>,
+  end: string,
+  envPolicy: boolean,
+): string {
   const lines = [
     TAIL_BEGIN,
     `[permissions.${CODEX_PROFILE}]`,
@@ -65,20 +82,30 @@ function tailBlock(eol: string, entries: ReturnType<typeof codexProfileEntries>,
     `[permissions.${CODEX_PROFILE}.filesystem.":project_roots"]`,
     ...entries.project.map(([path, access]) => `${q(path)} = ${q(access)}`),
     // Credential variables are not passed to the commands Codex runs.
-    ...(envPolicy ? ["[shell_environment_policy]", `exclude = [${CREDENTIAL_ENV_VARS.map(q).join(", ")}]`] : []),
+    ...(envPolicy
+      ? ["[shell_environment_policy]", `exclude = [${CREDENTIAL_ENV_VARS.map(q).join(", ")}]`]
+      : []),
     end,
   ];
   return lines.join(eol) + eol;
 }
 
-function span(text: string, begin: string, ends: string[]): { start: number; end: number; marker: string } | undefined {
+function span(
+  text: string,
+  begin: string,
+  ends: string[],
+): { start: number; end: number; marker: string } | undefined {
   const start = text.indexOf(begin);
   if (start === -1 || (start > 0 && text[start - 1] !== "\n")) return undefined;
   let best: { at: number; marker: string } | undefined;
   for (const m of ends) {
     const found = text.indexOf(`\n${m}`, start);
     const at = found + 1;
-    if (found !== -1 && (!best || at < best.at || (at === best.at && m.length > best.marker.length))) best = { at, marker: m };
+    if (
+      found !== -1 &&
+      (!best || at < best.at || (at === best.at && m.length > best.marker.length))
+    )
+      best = { at, marker: m };
   }
   if (!best) return undefined;
   const lineEnd = text.indexOf("\n", best.at);
@@ -107,36 +134,65 @@ export function hasCodexSandbox(text: string): boolean {
 }
 
 /** The text with our profile selected and defined (refused when the file cannot take it). */
-export function withCodexSandbox(text: string, file: string, entries: ReturnType<typeof codexProfileEntries>): string {
+export function withCodexSandbox(
+  text: string,
+  file: string,
+  entries: ReturnType<typeof codexProfileEntries>,
+): string {
   const base = withoutCodexSandbox(text);
   const doc = base.trim() === "" ? {} : readToml(base, file);
   if (doc.sandbox_mode !== undefined || doc.sandbox_workspace_write !== undefined) {
-    throw new HookpackError("SANDBOX_CONFLICT", `hookpack: ${file} sets sandbox_mode, and Codex ignores permission profiles while any config layer does; nothing was changed.`, "Remove sandbox_mode (and [sandbox_workspace_write]) from it, then run the command again; or install without --sandbox for codex.");
+    throw new HookpackError(
+      "SANDBOX_CONFLICT",
+      `hookpack: ${file} sets sandbox_mode, and Codex ignores permission profiles while any config layer does; nothing was changed.`,
+      "Remove sandbox_mode (and [sandbox_workspace_write]) from it, then run the command again; or install without --sandbox for codex.",
+    );
   }
   if (doc.default_permissions !== undefined) {
-    throw new HookpackError("SANDBOX_CONFLICT", `hookpack: ${file} already selects a permission profile (default_permissions); nothing was changed.`, `Add a "none" entry for hookpack's directory to that profile by hand, or remove default_permissions and run the command again.`);
+    throw new HookpackError(
+      "SANDBOX_CONFLICT",
+      `hookpack: ${file} already selects a permission profile (default_permissions); nothing was changed.`,
+      `Add a "none" entry for hookpack's directory to that profile by hand, or remove default_permissions and run the command again.`,
+    );
   }
   if ((doc.permissions as Table | undefined)?.[CODEX_PROFILE] !== undefined) {
-    throw new HookpackError("SANDBOX_CONFLICT", `hookpack: ${file} already defines [permissions.${CODEX_PROFILE}]; nothing was changed.`, "Rename or remove that profile, then run the command again.");
+    throw new HookpackError(
+      "SANDBOX_CONFLICT",
+      `hookpack: ${file} already defines [permissions.${CODEX_PROFILE}]; nothing was changed.`,
+      "Rename or remove that profile, then run the command again.",
+    );
   }
   const eol = base.includes("\r\n") ? "\r\n" : "\n";
   const top = [TOP_BEGIN, `default_permissions = ${q(CODEX_PROFILE)}`, TOP_END].join(eol) + eol;
   // A shell_environment_policy of the user's own stays theirs (a second table would not parse).
   const envPolicy = doc.shell_environment_policy === undefined;
   let out = top + base;
-  if (base === "" || base.endsWith("\n")) out += (base === "" ? "" : eol) + tailBlock(eol, entries, TAIL_END, envPolicy);
+  if (base === "" || base.endsWith("\n"))
+    out += (base === "" ? "" : eol) + tailBlock(eol, entries, TAIL_END, envPolicy);
   else out += eol + eol + tailBlock(eol, entries, TAIL_END_NL, envPolicy);
   // The file must mean what it meant, plus our two keys.
   const after = readToml(out, file);
-  const { default_permissions: dp, permissions, ...rest } = after as Table & { permissions?: Table };
+  const {
+    default_permissions: dp,
+    permissions,
+    ...rest
+  } = after as Table & { permissions?: Table };
   if (envPolicy) delete rest.shell_environment_policy;
   const restPermissions = { ...(permissions ?? {}) };
   delete restPermissions[CODEX_PROFILE];
   const expected = { ...doc };
   const expectedPermissions = (expected.permissions as Table | undefined) ?? {};
   delete expected.permissions;
-  if (dp !== CODEX_PROFILE || !isDeepStrictEqual(rest, expected) || !isDeepStrictEqual(restPermissions, expectedPermissions)) {
-    throw new HookpackError("SANDBOX_CONFLICT", `hookpack: ${file} cannot take hookpack's permission profile without changing what it means; nothing was changed.`, "Add the profile by hand (see the README, install --sandbox), or install without --sandbox for codex.");
+  if (
+    dp !== CODEX_PROFILE ||
+    !isDeepStrictEqual(rest, expected) ||
+    !isDeepStrictEqual(restPermissions, expectedPermissions)
+  ) {
+    throw new HookpackError(
+      "SANDBOX_CONFLICT",
+      `hookpack: ${file} cannot take hookpack's permission profile without changing what it means; nothing was changed.`,
+      "Add the profile by hand (see the README, install --sandbox), or install without --sandbox for codex.",
+    );
   }
   if (withoutCodexSandbox(out) !== base) throw new Error("codex sandbox block does not round-trip");
   return out;

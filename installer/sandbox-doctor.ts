@@ -11,7 +11,12 @@ import { delimiter, isAbsolute, join, resolve } from "node:path";
 import type { Adapter } from "../adapters/adapter.js";
 import { readJsonDocument } from "./json-edit.js";
 import { readIfExists } from "./plan.js";
-import { claudePath, missingSandboxPrograms, sandboxWeaknesses, SANDBOX_AGENTS } from "./sandbox.js";
+import {
+  claudePath,
+  missingSandboxPrograms,
+  sandboxWeaknesses,
+  SANDBOX_AGENTS,
+} from "./sandbox.js";
 import { codexConfigPath, CODEX_PROFILE } from "./sandbox-codex.js";
 import { readToml } from "./toml-hooks.js";
 
@@ -53,8 +58,14 @@ export interface SandboxDoctorContext {
 type Json = Record<string, unknown>;
 
 /** Claude Code's settings layers that configure the sandbox, lowest precedence first. */
-function claudeLayers(ctx: SandboxDoctorContext): Array<{ file: string; value: Json } | { file: string; error: string }> {
-  const files = [join(ctx.home, ".claude", "settings.json"), join(ctx.root, ".claude", "settings.json"), join(ctx.root, ".claude", "settings.local.json")];
+function claudeLayers(
+  ctx: SandboxDoctorContext,
+): Array<{ file: string; value: Json } | { file: string; error: string }> {
+  const files = [
+    join(ctx.home, ".claude", "settings.json"),
+    join(ctx.root, ".claude", "settings.json"),
+    join(ctx.root, ".claude", "settings.local.json"),
+  ];
   const out: Array<{ file: string; value: Json } | { file: string; error: string }> = [];
   for (const file of files) {
     const text = readIfExists(file);
@@ -72,7 +83,14 @@ function claudeLayers(ctx: SandboxDoctorContext): Array<{ file: string; value: J
 export function mergedSandbox(layers: readonly Json[]): Json {
   const merge = (a: unknown, b: unknown): unknown => {
     if (Array.isArray(a) && Array.isArray(b)) return [...a, ...b];
-    if (a && b && typeof a === "object" && typeof b === "object" && !Array.isArray(a) && !Array.isArray(b)) {
+    if (
+      a &&
+      b &&
+      typeof a === "object" &&
+      typeof b === "object" &&
+      !Array.isArray(a) &&
+      !Array.isArray(b)
+    ) {
       const out: Json = { ...(a as Json) };
       for (const [k, v] of Object.entries(b as Json)) out[k] = k in out ? merge(out[k], v) : v;
       return out;
@@ -93,8 +111,10 @@ function absolutePath(p: string, ctx: SandboxDoctorContext): string | undefined 
   return isAbsolute(p) ? p : resolve(ctx.root, p);
 }
 
-const strings = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
-const within = (path: string, dir: string) => path === dir || path.startsWith(`${dir.replace(/\/+$/, "")}/`);
+const strings = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : [];
+const within = (path: string, dir: string) =>
+  path === dir || path.startsWith(`${dir.replace(/\/+$/, "")}/`);
 
 interface SandboxView {
   problems: string[];
@@ -107,17 +127,34 @@ export function claudeSandboxProblems(sandbox: Json, ctx: SandboxDoctorContext):
   const problems: string[] = [];
   const fs = (sandbox.filesystem ?? {}) as Json;
   const hh = ctx.hookpackHome;
-  const denyRead = strings(fs.denyRead).map((p) => absolutePath(p, ctx)).filter((p): p is string => p !== undefined);
-  const denyWrite = strings(fs.denyWrite).map((p) => absolutePath(p, ctx)).filter((p): p is string => p !== undefined);
-  const allowRead = strings(fs.allowRead).map((p) => absolutePath(p, ctx)).filter((p): p is string => p !== undefined);
+  const denyRead = strings(fs.denyRead)
+    .map((p) => absolutePath(p, ctx))
+    .filter((p): p is string => p !== undefined);
+  const denyWrite = strings(fs.denyWrite)
+    .map((p) => absolutePath(p, ctx))
+    .filter((p): p is string => p !== undefined);
+  const allowRead = strings(fs.allowRead)
+    .map((p) => absolutePath(p, ctx))
+    .filter((p): p is string => p !== undefined);
   if (sandbox.enabled !== true) problems.push("sandbox.enabled is not true");
-  if (sandbox.failIfUnavailable !== true) problems.push("sandbox.failIfUnavailable is not true (commands run unsandboxed when the sandbox cannot start)");
-  if (sandbox.allowUnsandboxedCommands !== false) problems.push("sandbox.allowUnsandboxedCommands is not false (the agent can ask to run a command outside the sandbox)");
-  if (!denyRead.some((d) => within(hh, d))) problems.push(`sandbox.filesystem.denyRead does not cover ${claudePath(hh, ctx.home)}`);
-  if (!denyWrite.some((d) => within(hh, d))) problems.push(`sandbox.filesystem.denyWrite does not cover ${claudePath(hh, ctx.home)}`);
+  if (sandbox.failIfUnavailable !== true)
+    problems.push(
+      "sandbox.failIfUnavailable is not true (commands run unsandboxed when the sandbox cannot start)",
+    );
+  if (sandbox.allowUnsandboxedCommands !== false)
+    problems.push(
+      "sandbox.allowUnsandboxedCommands is not false (the agent can ask to run a command outside the sandbox)",
+    );
+  if (!denyRead.some((d) => within(hh, d)))
+    problems.push(`sandbox.filesystem.denyRead does not cover ${claudePath(hh, ctx.home)}`);
+  if (!denyWrite.some((d) => within(hh, d)))
+    problems.push(`sandbox.filesystem.denyWrite does not cover ${claudePath(hh, ctx.home)}`);
   const allowed = [join(hh, "runtime"), join(hh, "run")];
   for (const a of allowRead) {
-    if ((within(a, hh) || within(hh, a)) && !allowed.some((ok) => within(a, ok))) problems.push(`sandbox.filesystem.allowRead re-opens ${claudePath(a, ctx.home)} inside hookpack's directory`);
+    if ((within(a, hh) || within(hh, a)) && !allowed.some((ok) => within(a, ok)))
+      problems.push(
+        `sandbox.filesystem.allowRead re-opens ${claudePath(a, ctx.home)} inside hookpack's directory`,
+      );
   }
   problems.push(...sandboxWeaknesses({ sandbox }));
   return { problems, denyRead, allowRead };
@@ -145,7 +182,8 @@ function canary(hh: string): string | undefined {
 }
 
 function onPath(cmd: string, env: NodeJS.ProcessEnv): string | undefined {
-  for (const d of (env.PATH ?? "").split(delimiter).filter(Boolean)) if (existsSync(join(d, cmd))) return join(d, cmd);
+  for (const d of (env.PATH ?? "").split(delimiter).filter(Boolean))
+    if (existsSync(join(d, cmd))) return join(d, cmd);
   return undefined;
 }
 
@@ -160,26 +198,65 @@ export interface ProbeResult {
  * directory under a fresh tmpfs, each allowRead re-bound read-only, no network), the way Claude
  * Code's Linux sandbox builds it. The probe never prints the file: only whether `cat` succeeded.
  */
-export function probeRead(file: string, view: Pick<SandboxView, "denyRead" | "allowRead">, env: NodeJS.ProcessEnv): ProbeResult {
+export function probeRead(
+  file: string,
+  view: Pick<SandboxView, "denyRead" | "allowRead">,
+  env: NodeJS.ProcessEnv,
+): ProbeResult {
   const bwrap = onPath("bwrap", env);
   if (!bwrap) return { outcome: "cannot-run", detail: "bwrap is not on PATH" };
-  const args = ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "--unshare-pid", "--die-with-parent"];
-  const dirs = view.denyRead.filter((d) => existsSync(d)).sort((a, b) => a.split("/").length - b.split("/").length);
+  const args = [
+    "--ro-bind",
+    "/",
+    "/",
+    "--dev",
+    "/dev",
+    "--proc",
+    "/proc",
+    "--unshare-net",
+    "--unshare-pid",
+    "--die-with-parent",
+  ];
+  const dirs = view.denyRead
+    .filter((d) => existsSync(d))
+    .sort((a, b) => a.split("/").length - b.split("/").length);
   for (const d of dirs) {
     if (statSync(d).isDirectory()) args.push("--tmpfs", d);
     else args.push("--ro-bind", "/dev/null", d);
-    for (const a of view.allowRead) if (within(a, d) && a !== d && existsSync(a)) args.push("--ro-bind", a, a);
+    for (const a of view.allowRead)
+      if (within(a, d) && a !== d && existsSync(a)) args.push("--ro-bind", a, a);
   }
-  const r = spawnSync(bwrap, [...args, "--", "/bin/sh", "-c", 'cat -- "$1" >/dev/null 2>&1 && echo READ || echo DENIED', "probe", file], { encoding: "utf8", timeout: 10_000, env: { PATH: env.PATH ?? "/usr/bin:/bin" } });
+  const r = spawnSync(
+    bwrap,
+    [
+      ...args,
+      "--",
+      "/bin/sh",
+      "-c",
+      'cat -- "$1" >/dev/null 2>&1 && echo READ || echo DENIED',
+      "probe",
+      file,
+    ],
+    { encoding: "utf8", timeout: 10_000, env: { PATH: env.PATH ?? "/usr/bin:/bin" } },
+  );
   const out = (r.stdout ?? "").trim();
   if (out === "DENIED") return { outcome: "contained", detail: "the probe could not read it" };
   if (out === "READ") return { outcome: "read", detail: "the probe read it" };
-  const why = (r.stderr ?? "").trim().split("\n")[0]?.replace(/^bwrap: /, "") || r.error?.message || `exit ${r.status}`;
+  const why =
+    (r.stderr ?? "")
+      .trim()
+      .split("\n")[0]
+      ?.replace(/^bwrap: /, "") ||
+    r.error?.message ||
+    `exit ${r.status}`;
   return { outcome: "cannot-run", detail: `bubblewrap did not start (${why})` };
 }
 
 /** Codex: whether the layers select hookpack's permission profile with HOOKPACK_HOME denied, and a probe through `codex sandbox`. */
-function codexSandbox(ctx: SandboxDoctorContext): { state: AgentProtection["sandbox"]; reasons: string[] } {
+function codexSandbox(ctx: SandboxDoctorContext): {
+  state: AgentProtection["sandbox"];
+  reasons: string[];
+} {
   const files = [codexConfigPath("user", ctx), codexConfigPath("project", ctx)];
   const layers: Json[] = [];
   for (const f of files) {
@@ -191,23 +268,87 @@ function codexSandbox(ctx: SandboxDoctorContext): { state: AgentProtection["sand
       return { state: "broken", reasons: [`${f} is not valid TOML`] };
     }
   }
-  const selected = layers.map((l) => l.default_permissions).filter((v) => v !== undefined).at(-1);
-  if (selected === undefined) return { state: "absent", reasons: ["Codex selects no permission profile that keeps its commands out of hookpack's directory"] };
+  const selected = layers
+    .map((l) => l.default_permissions)
+    .filter((v) => v !== undefined)
+    .at(-1);
+  if (selected === undefined)
+    return {
+      state: "absent",
+      reasons: [
+        "Codex selects no permission profile that keeps its commands out of hookpack's directory",
+      ],
+    };
   const problems: string[] = [];
-  if (layers.some((l) => l.sandbox_mode !== undefined)) problems.push("a config layer sets sandbox_mode, so Codex ignores permission profiles");
-  if (selected !== CODEX_PROFILE) problems.push(`default_permissions selects "${String(selected)}", not hookpack's profile`);
-  const fsTable = layers.map((l) => ((l.permissions as Json | undefined)?.[CODEX_PROFILE] as Json | undefined)?.filesystem as Json | undefined).filter(Boolean).at(-1) ?? {};
-  const denied = Object.entries(fsTable).some(([path, access]) => access === "none" && isAbsolute(path) && within(ctx.hookpackHome, path));
+  if (layers.some((l) => l.sandbox_mode !== undefined))
+    problems.push("a config layer sets sandbox_mode, so Codex ignores permission profiles");
+  if (selected !== CODEX_PROFILE)
+    problems.push(`default_permissions selects "${String(selected)}", not hookpack's profile`);
+  const fsTable =
+    layers
+      .map(
+        (l) =>
+          ((l.permissions as Json | undefined)?.[CODEX_PROFILE] as Json | undefined)?.filesystem as
+            Json | undefined,
+      )
+      .filter(Boolean)
+      .at(-1) ?? {};
+  const denied = Object.entries(fsTable).some(
+    ([path, access]) => access === "none" && isAbsolute(path) && within(ctx.hookpackHome, path),
+  );
   if (!denied) problems.push(`the profile does not deny ${ctx.hookpackHome} ("none")`);
   if (problems.length > 0) return { state: "broken", reasons: problems };
   const codex = onPath("codex", ctx.env);
   const file = canary(ctx.hookpackHome);
-  if (ctx.probe === false || !codex || !file) return { state: "configured", reasons: [ctx.probe === false ? "configured (probe not run)" : !codex ? "configured (codex is not on PATH, so no probe)" : "configured (no file in HOOKPACK_HOME to probe with)"] };
-  const r = spawnSync(codex, ["sandbox", "-P", CODEX_PROFILE, "-C", ctx.root, "--", "/bin/sh", "-c", 'cat -- "$1" >/dev/null 2>&1 && echo READ || echo DENIED', "probe", file], { encoding: "utf8", timeout: 20_000, env: { ...ctx.env } });
+  if (ctx.probe === false || !codex || !file)
+    return {
+      state: "configured",
+      reasons: [
+        ctx.probe === false
+          ? "configured (probe not run)"
+          : !codex
+            ? "configured (codex is not on PATH, so no probe)"
+            : "configured (no file in HOOKPACK_HOME to probe with)",
+      ],
+    };
+  const r = spawnSync(
+    codex,
+    [
+      "sandbox",
+      "-P",
+      CODEX_PROFILE,
+      "-C",
+      ctx.root,
+      "--",
+      "/bin/sh",
+      "-c",
+      'cat -- "$1" >/dev/null 2>&1 && echo READ || echo DENIED',
+      "probe",
+      file,
+    ],
+    { encoding: "utf8", timeout: 20_000, env: { ...ctx.env } },
+  );
   const out = (r.stdout ?? "").trim().split("\n").at(-1);
-  if (out === "DENIED") return { state: "verified", reasons: [`a probe through \`codex sandbox -P ${CODEX_PROFILE}\` could not read ${claudePath(file, ctx.home)}`] };
-  if (out === "READ") return { state: "broken", reasons: [`a probe through \`codex sandbox -P ${CODEX_PROFILE}\` read ${claudePath(file, ctx.home)}`] };
-  return { state: "configured", reasons: [`configured (the probe through codex sandbox did not run: ${((r.stderr ?? "").trim().split("\n").at(-1) ?? "").slice(0, 160) || `exit ${r.status}`})`] };
+  if (out === "DENIED")
+    return {
+      state: "verified",
+      reasons: [
+        `a probe through \`codex sandbox -P ${CODEX_PROFILE}\` could not read ${claudePath(file, ctx.home)}`,
+      ],
+    };
+  if (out === "READ")
+    return {
+      state: "broken",
+      reasons: [
+        `a probe through \`codex sandbox -P ${CODEX_PROFILE}\` read ${claudePath(file, ctx.home)}`,
+      ],
+    };
+  return {
+    state: "configured",
+    reasons: [
+      `configured (the probe through codex sandbox did not run: ${((r.stderr ?? "").trim().split("\n").at(-1) ?? "").slice(0, 160) || `exit ${r.status}`})`,
+    ],
+  };
 }
 
 function policyInjects(root: string): boolean {
@@ -215,14 +356,21 @@ function policyInjects(root: string): boolean {
   if (!text) return false;
   try {
     const secrets = (JSON.parse(text) as { secrets?: Record<string, unknown> }).secrets ?? {};
-    return Object.values(secrets).some((s) => s !== null && typeof s === "object" && (s as { inject?: unknown }).inject !== undefined);
+    return Object.values(secrets).some(
+      (s) =>
+        s !== null && typeof s === "object" && (s as { inject?: unknown }).inject !== undefined,
+    );
   } catch {
     return false;
   }
 }
 
 /** Protection per agent with hooks installed (`installed`), plus Claude Code's sandbox checks. */
-export function protectionChecks(ctx: SandboxDoctorContext, adapters: readonly Adapter[], installed: ReadonlySet<string>): { checks: Check[]; protection: AgentProtection[] } {
+export function protectionChecks(
+  ctx: SandboxDoctorContext,
+  adapters: readonly Adapter[],
+  installed: ReadonlySet<string>,
+): { checks: Check[]; protection: AgentProtection[] } {
   const checks: Check[] = [];
   const protection: AgentProtection[] = [];
   const subject = ctx.root;
@@ -231,19 +379,45 @@ export function protectionChecks(ctx: SandboxDoctorContext, adapters: readonly A
     const id = adapter.id;
     const supported = (SANDBOX_AGENTS as readonly string[]).includes(id);
     const reasons: string[] = [];
-    let sandbox: AgentProtection["sandbox"] = supported || id === "codex" ? "absent" : "unsupported";
+    let sandbox: AgentProtection["sandbox"] =
+      supported || id === "codex" ? "absent" : "unsupported";
     if (id === "codex") {
       if (!installed.has(id)) continue;
       const c = codexSandbox(ctx);
       sandbox = c.state;
       reasons.push(...c.reasons);
-      if (sandbox === "verified" || sandbox === "configured") checks.push({ id: "sandbox", status: "ok", subject, agent: id, message: `${adapter.displayName}: its permission profile keeps commands out of ${claudePath(ctx.hookpackHome, ctx.home)} and credential files (${reasons.join("; ")}).` });
-      else if (sandbox === "broken") checks.push({ id: "sandbox", status: "warn", subject, agent: id, message: `${adapter.displayName}: its sandbox does not keep commands out of hookpack's state: ${reasons.join("; ")}.`, fix: `hookpack install --agent codex --sandbox (and remove sandbox_mode from every Codex config layer)` });
-      else checks.push({ id: "sandbox", status: "info", subject, agent: id, message: `${adapter.displayName}: no permission profile keeps its commands out of ${claudePath(ctx.hookpackHome, ctx.home)}; against a hostile agent only the hooks' text checks hold.`, fix: "hookpack install --agent codex --sandbox" });
+      if (sandbox === "verified" || sandbox === "configured")
+        checks.push({
+          id: "sandbox",
+          status: "ok",
+          subject,
+          agent: id,
+          message: `${adapter.displayName}: its permission profile keeps commands out of ${claudePath(ctx.hookpackHome, ctx.home)} and credential files (${reasons.join("; ")}).`,
+        });
+      else if (sandbox === "broken")
+        checks.push({
+          id: "sandbox",
+          status: "warn",
+          subject,
+          agent: id,
+          message: `${adapter.displayName}: its sandbox does not keep commands out of hookpack's state: ${reasons.join("; ")}.`,
+          fix: `hookpack install --agent codex --sandbox (and remove sandbox_mode from every Codex config layer)`,
+        });
+      else
+        checks.push({
+          id: "sandbox",
+          status: "info",
+          subject,
+          agent: id,
+          message: `${adapter.displayName}: no permission profile keeps its commands out of ${claudePath(ctx.hookpackHome, ctx.home)}; against a hostile agent only the hooks' text checks hold.`,
+          fix: "hookpack install --agent codex --sandbox",
+        });
     } else if (supported) {
       const layers = claudeLayers(ctx);
       const bad = layers.find((l): l is { file: string; error: string } => "error" in l);
-      const merged = mergedSandbox(layers.filter((l): l is { file: string; value: Json } => "value" in l).map((l) => l.value));
+      const merged = mergedSandbox(
+        layers.filter((l): l is { file: string; value: Json } => "value" in l).map((l) => l.value),
+      );
       const touched = Object.keys(merged).length > 0;
       if (!installed.has(id) && !touched) continue;
       if (bad) {
@@ -254,22 +428,33 @@ export function protectionChecks(ctx: SandboxDoctorContext, adapters: readonly A
       } else {
         const view = claudeSandboxProblems(merged, ctx);
         const missing = missingSandboxPrograms(ctx.env, ctx.platform ?? process.platform);
-        if (missing.length > 0) view.problems.push(`${missing.join(" and ")} not found on PATH (Claude Code's Linux sandbox needs them)`);
+        if (missing.length > 0)
+          view.problems.push(
+            `${missing.join(" and ")} not found on PATH (Claude Code's Linux sandbox needs them)`,
+          );
         if (view.problems.length > 0) {
           sandbox = "broken";
           reasons.push(...view.problems);
         } else if ((ctx.platform ?? process.platform) === "linux" && ctx.probe !== false) {
           const file = canary(ctx.hookpackHome);
-          const probe = file ? probeRead(file, view, ctx.env) : { outcome: "skipped" as const, detail: "no file in HOOKPACK_HOME to probe with" };
+          const probe = file
+            ? probeRead(file, view, ctx.env)
+            : { outcome: "skipped" as const, detail: "no file in HOOKPACK_HOME to probe with" };
           if (probe.outcome === "contained") {
             sandbox = "verified";
-            reasons.push(`a probe through bubblewrap could not read ${claudePath(file!, ctx.home)}`);
+            reasons.push(
+              `a probe through bubblewrap could not read ${claudePath(file!, ctx.home)}`,
+            );
           } else if (probe.outcome === "skipped") {
             sandbox = "configured";
             reasons.push(probe.detail);
           } else {
             sandbox = "broken";
-            reasons.push(probe.outcome === "read" ? `a probe through bubblewrap read ${claudePath(file!, ctx.home)}` : probe.detail);
+            reasons.push(
+              probe.outcome === "read"
+                ? `a probe through bubblewrap read ${claudePath(file!, ctx.home)}`
+                : probe.detail,
+            );
           }
         } else {
           sandbox = "configured";
@@ -277,11 +462,31 @@ export function protectionChecks(ctx: SandboxDoctorContext, adapters: readonly A
         }
       }
       if (sandbox === "verified" || sandbox === "configured") {
-        checks.push({ id: "sandbox", status: "ok", subject, agent: id, message: `${adapter.displayName}: its sandbox keeps commands out of ${claudePath(ctx.hookpackHome, ctx.home)} and credential files (${reasons.join("; ")}).` });
+        checks.push({
+          id: "sandbox",
+          status: "ok",
+          subject,
+          agent: id,
+          message: `${adapter.displayName}: its sandbox keeps commands out of ${claudePath(ctx.hookpackHome, ctx.home)} and credential files (${reasons.join("; ")}).`,
+        });
       } else if (sandbox === "broken") {
-        checks.push({ id: "sandbox", status: "warn", subject, agent: id, message: `${adapter.displayName}: its sandbox does not keep commands out of hookpack's state: ${reasons.join("; ")}.`, fix: `hookpack install --agent ${id} --sandbox (and remove the settings named above that weaken it)` });
+        checks.push({
+          id: "sandbox",
+          status: "warn",
+          subject,
+          agent: id,
+          message: `${adapter.displayName}: its sandbox does not keep commands out of hookpack's state: ${reasons.join("; ")}.`,
+          fix: `hookpack install --agent ${id} --sandbox (and remove the settings named above that weaken it)`,
+        });
       } else {
-        checks.push({ id: "sandbox", status: "info", subject, agent: id, message: `${adapter.displayName}: no sandbox keeps its commands out of ${claudePath(ctx.hookpackHome, ctx.home)}; against a hostile agent only the hooks' text checks hold.`, fix: `hookpack install --agent ${id} --sandbox` });
+        checks.push({
+          id: "sandbox",
+          status: "info",
+          subject,
+          agent: id,
+          message: `${adapter.displayName}: no sandbox keeps its commands out of ${claudePath(ctx.hookpackHome, ctx.home)}; against a hostile agent only the hooks' text checks hold.`,
+          fix: `hookpack install --agent ${id} --sandbox`,
+        });
       }
     } else {
       if (!installed.has(id)) continue;

@@ -65,7 +65,8 @@ export interface SandboxPaths {
 export function claudePath(path: string, home: string): string {
   const rel = relative(home, path);
   if (rel === "") return "~";
-  if (!rel.startsWith("..") && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel)) return `~/${rel.split(sep).join("/")}`;
+  if (!rel.startsWith("..") && !rel.startsWith(sep) && !/^[A-Za-z]:/.test(rel))
+    return `~/${rel.split(sep).join("/")}`;
   return path.split(sep).join("/");
 }
 
@@ -81,7 +82,13 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
   const runtime = claudePath(join(p.hookpackHome, "runtime"), p.home);
   const deny: string[] = [hp, "~/.ssh/id_*"];
   // The broker's CA certificates (public) too: brokered commands with phantom tokens trust them.
-  const reopen: string[] = [runtime, socket, claudePath(caCertPath(p.hookpackHome), p.home), claudePath(caBundlePath(p.hookpackHome), p.home), "~/.ssh/*.pub"];
+  const reopen: string[] = [
+    runtime,
+    socket,
+    claudePath(caCertPath(p.hookpackHome), p.home),
+    claudePath(caBundlePath(p.hookpackHome), p.home),
+    "~/.ssh/*.pub",
+  ];
   if (p.projectScope) {
     for (const line of credentialIgnoreLines()) {
       // A project's .npmrc is mostly registry settings npm must read; a token in it is the read guard's.
@@ -101,8 +108,14 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
       [["sandbox", "filesystem", "denyWrite"], deny],
       [["sandbox", "filesystem", "allowRead"], reopen],
       [["sandbox", "network", "allowUnixSockets"], [socket]],
-      [["sandbox", "credentials", "files"], HOME_CREDENTIAL_FILES.map((path) => ({ path, mode: "deny" }))],
-      [["sandbox", "credentials", "envVars"], CREDENTIAL_ENV_VARS.map((name) => ({ name, mode: "deny" }))],
+      [
+        ["sandbox", "credentials", "files"],
+        HOME_CREDENTIAL_FILES.map((path) => ({ path, mode: "deny" })),
+      ],
+      [
+        ["sandbox", "credentials", "envVars"],
+        CREDENTIAL_ENV_VARS.map((name) => ({ name, mode: "deny" })),
+      ],
     ],
   };
 }
@@ -112,7 +125,13 @@ function sameItem(a: unknown, b: unknown): boolean {
   if (typeof a === "string" || typeof b === "string") return a === b;
   const key = (x: unknown) => {
     const o = x as { path?: unknown; name?: unknown } | null;
-    return o && typeof o === "object" ? (typeof o.path === "string" ? `path:${o.path}` : typeof o.name === "string" ? `name:${o.name}` : undefined) : undefined;
+    return o && typeof o === "object"
+      ? typeof o.path === "string"
+        ? `path:${o.path}`
+        : typeof o.name === "string"
+          ? `name:${o.name}`
+          : undefined
+      : undefined;
   };
   const ka = key(a);
   return ka !== undefined && ka === key(b);
@@ -147,20 +166,44 @@ function valueAt(text: string, path: JSONPath): { found: boolean; value: unknown
   return { found: true, value: v };
 }
 
-function typeProblem(text: string, file: string, path: JSONPath, want: "object" | "array"): string | undefined {
+function typeProblem(
+  text: string,
+  file: string,
+  path: JSONPath,
+  want: "object" | "array",
+): string | undefined {
   const { found, value } = valueAt(text, path);
   if (!found) return undefined;
-  const ok = want === "array" ? Array.isArray(value) : value !== null && typeof value === "object" && !Array.isArray(value);
-  return ok ? undefined : `hookpack: ${file}: \`${path.join(".")}\` is not ${want === "array" ? "an array" : "an object"}; nothing was changed. Fix it by hand (Claude Code's settings schema wants ${want === "array" ? "a list" : "an object"} there), then run the command again.`;
+  const ok =
+    want === "array"
+      ? Array.isArray(value)
+      : value !== null && typeof value === "object" && !Array.isArray(value);
+  return ok
+    ? undefined
+    : `hookpack: ${file}: \`${path.join(".")}\` is not ${want === "array" ? "an array" : "an object"}; nothing was changed. Fix it by hand (Claude Code's settings schema wants ${want === "array" ? "a list" : "an object"} there), then run the command again.`;
 }
 
 /** The settings text with our sandbox settings present (everything else untouched). */
-export function addSandbox(text: string, file: string, spec: SandboxSpec): { text: string; createdKeys: string[]; added: Record<string, unknown[]>; previous: Record<string, unknown> } {
+export function addSandbox(
+  text: string,
+  file: string,
+  spec: SandboxSpec,
+): {
+  text: string;
+  createdKeys: string[];
+  added: Record<string, unknown[]>;
+  previous: Record<string, unknown>;
+} {
   readJsonDocument(text, file);
   const createdKeys: string[] = [];
   const added: Record<string, unknown[]> = {};
   const previous: Record<string, unknown> = {};
-  for (const container of [["sandbox"], ["sandbox", "filesystem"], ["sandbox", "network"], ["sandbox", "credentials"]]) {
+  for (const container of [
+    ["sandbox"],
+    ["sandbox", "filesystem"],
+    ["sandbox", "network"],
+    ["sandbox", "credentials"],
+  ]) {
     const problem = typeProblem(text, file, container, "object");
     if (problem) throw new HookpackError("SETTINGS_UNREADABLE", problem);
   }
@@ -210,22 +253,50 @@ export function addSandbox(text: string, file: string, spec: SandboxSpec): { tex
 }
 
 /** The recorded undo of one sandbox edit (before → after). */
-export function sandboxReversal(before: string, after: string, edit: Omit<ReturnType<typeof addSandbox>, "text">): SandboxReversal {
+export function sandboxReversal(
+  before: string,
+  after: string,
+  edit: Omit<ReturnType<typeof addSandbox>, "text">,
+): SandboxReversal {
   const span = recordReversal(before, after, []);
-  return { installed: span.installed, start: span.start, removed: span.removed, insertedLength: span.insertedLength, createdKeys: edit.createdKeys, added: edit.added, previous: edit.previous };
+  return {
+    installed: span.installed,
+    start: span.start,
+    removed: span.removed,
+    insertedLength: span.insertedLength,
+    createdKeys: edit.createdKeys,
+    added: edit.added,
+    previous: edit.previous,
+  };
 }
 
 /** Folds a second edit into an earlier record: the undo then goes structurally back to the first state. */
 export function mergeReversal(old: SandboxReversal, next: SandboxReversal): SandboxReversal {
   const added: Record<string, unknown[]> = { ...old.added };
   for (const [k, v] of Object.entries(next.added)) added[k] = [...(added[k] ?? []), ...v];
-  return { ...next, createdKeys: [...new Set([...old.createdKeys, ...next.createdKeys])], added, previous: { ...next.previous, ...old.previous }, merged: true };
+  return {
+    ...next,
+    createdKeys: [...new Set([...old.createdKeys, ...next.createdKeys])],
+    added,
+    previous: { ...next.previous, ...old.previous },
+    merged: true,
+  };
 }
 
-const isAbsent = (v: unknown) => v !== null && typeof v === "object" && (v as { absent?: unknown }).absent === true;
+const isAbsent = (v: unknown) =>
+  v !== null && typeof v === "object" && (v as { absent?: unknown }).absent === true;
 
 function remove(text: string, path: JSONPath): string {
-  return applyEdits(text, modify(text, path, undefined, { formattingOptions: { insertSpaces: true, tabSize: 2, eol: text.includes("\r\n") ? "\r\n" : "\n" } }));
+  return applyEdits(
+    text,
+    modify(text, path, undefined, {
+      formattingOptions: {
+        insertSpaces: true,
+        tabSize: 2,
+        eol: text.includes("\r\n") ? "\r\n" : "\n",
+      },
+    }),
+  );
 }
 
 /** Takes our sandbox settings out of an edited file: our items, our scalars, our empty containers. */
@@ -237,7 +308,8 @@ export function removeSandbox(text: string, file: string, rev: SandboxReversal):
     const cur = valueAt(out, path);
     if (!cur.found || !Array.isArray(cur.value)) continue;
     const values = cur.value as unknown[];
-    for (let i = values.length - 1; i >= 0; i--) if (items.some((item) => sameItem(values[i], item))) out = remove(out, [...path, i]);
+    for (let i = values.length - 1; i >= 0; i--)
+      if (items.some((item) => sameItem(values[i], item))) out = remove(out, [...path, i]);
   }
   for (const [dotted, before] of Object.entries(rev.previous)) {
     const path = dotted.split(".");
@@ -249,7 +321,9 @@ export function removeSandbox(text: string, file: string, rev: SandboxReversal):
     const path = dotted.split(".");
     const cur = valueAt(out, path);
     if (!cur.found) continue;
-    const empty = Array.isArray(cur.value) ? cur.value.length === 0 : cur.value !== null && typeof cur.value === "object" && Object.keys(cur.value).length === 0;
+    const empty = Array.isArray(cur.value)
+      ? cur.value.length === 0
+      : cur.value !== null && typeof cur.value === "object" && Object.keys(cur.value).length === 0;
     if (empty) out = remove(out, path);
   }
   return out;
@@ -258,29 +332,56 @@ export function removeSandbox(text: string, file: string, rev: SandboxReversal):
 /** Undoes `--sandbox`: exact restore when the file is as we left it, structural removal otherwise. */
 export function reverseSandbox(current: string, file: string, rev: SandboxReversal): string {
   if (!rev.merged && rev.removed !== null && sha256(current) === rev.installed) {
-    return current.slice(0, rev.start) + rev.removed + current.slice(rev.start + rev.insertedLength);
+    return (
+      current.slice(0, rev.start) + rev.removed + current.slice(rev.start + rev.insertedLength)
+    );
   }
   return removeSandbox(current, file, rev);
 }
 
 /** Programs Claude Code's Linux sandbox needs on PATH, and which of them are missing. */
-export function missingSandboxPrograms(env: NodeJS.ProcessEnv, platform: NodeJS.Platform = process.platform): string[] {
+export function missingSandboxPrograms(
+  env: NodeJS.ProcessEnv,
+  platform: NodeJS.Platform = process.platform,
+): string[] {
   if (platform !== "linux") return [];
   const dirs = (env.PATH ?? "").split(delimiter).filter(Boolean);
   return ["bwrap", "socat"].filter((p) => !dirs.some((d) => existsSync(join(d, p))));
 }
 
 /** What install says about `--sandbox` for Claude Code, one line each. */
-export function sandboxNotes(o: { shown: string; hookpackHome: string; previous: Record<string, unknown>; missing: string[]; platform: NodeJS.Platform; userSettings: Record<string, unknown> }): string[] {
+export function sandboxNotes(o: {
+  shown: string;
+  hookpackHome: string;
+  previous: Record<string, unknown>;
+  missing: string[];
+  platform: NodeJS.Platform;
+  userSettings: Record<string, unknown>;
+}): string[] {
   const notes = [
     `Claude Code's sandbox is configured in ${o.shown} (--sandbox), because hookpack's hooks are text checks a determined shell user can evade, while the sandbox is enforced by the operating system: commands the agent runs can no longer read or write ${o.hookpackHome} (store, key, grants, audit log) or credential files (.env*, keys, .netrc, ~/.aws/credentials, …), credential variables (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, …) are unset inside it, and a command that cannot be sandboxed is refused instead of run outside it.`,
   ];
   const was = o.previous["sandbox.enabled"];
-  if (was === false) notes.push(`sandbox.enabled was false in ${o.shown}; --sandbox turns it on (uninstall turns it off again).`);
-  if (o.previous["sandbox.allowUnsandboxedCommands"] === true) notes.push(`sandbox.allowUnsandboxedCommands was true in ${o.shown}; it is now false (the agent could otherwise ask to run a command outside the sandbox). Uninstall restores it.`);
-  if (o.missing.length > 0) notes.push(`Claude Code's Linux sandbox needs ${o.missing.join(" and ")}, not found on PATH: install them (Debian/Ubuntu: apt-get install bubblewrap socat). Until then Claude Code refuses to run shell commands (failIfUnavailable).`);
-  if (o.platform === "linux") notes.push(`Not covered: Claude Code's own file tools (Read, Edit, Grep) and MCP servers run outside the sandbox (hookpack's read guard covers the file tools); on Linux the sandbox cannot open one unix socket by path, so hookpack's broker socket is out of reach of sandboxed commands and a \`$secret:\` reference cannot be used from inside the sandbox.`);
-  else notes.push(`Not covered: Claude Code's own file tools (Read, Edit, Grep) and MCP servers run outside the sandbox (hookpack's read guard covers the file tools).`);
+  if (was === false)
+    notes.push(
+      `sandbox.enabled was false in ${o.shown}; --sandbox turns it on (uninstall turns it off again).`,
+    );
+  if (o.previous["sandbox.allowUnsandboxedCommands"] === true)
+    notes.push(
+      `sandbox.allowUnsandboxedCommands was true in ${o.shown}; it is now false (the agent could otherwise ask to run a command outside the sandbox). Uninstall restores it.`,
+    );
+  if (o.missing.length > 0)
+    notes.push(
+      `Claude Code's Linux sandbox needs ${o.missing.join(" and ")}, not found on PATH: install them (Debian/Ubuntu: apt-get install bubblewrap socat). Until then Claude Code refuses to run shell commands (failIfUnavailable).`,
+    );
+  if (o.platform === "linux")
+    notes.push(
+      `Not covered: Claude Code's own file tools (Read, Edit, Grep) and MCP servers run outside the sandbox (hookpack's read guard covers the file tools); on Linux the sandbox cannot open one unix socket by path, so hookpack's broker socket is out of reach of sandboxed commands and a \`$secret:\` reference cannot be used from inside the sandbox.`,
+    );
+  else
+    notes.push(
+      `Not covered: Claude Code's own file tools (Read, Edit, Grep) and MCP servers run outside the sandbox (hookpack's read guard covers the file tools).`,
+    );
   const weak = sandboxWeaknesses(o.userSettings);
   if (weak.length > 0) notes.push(`Your settings weaken the sandbox: ${weak.join("; ")}.`);
   return notes;
@@ -292,10 +393,18 @@ export function sandboxWeaknesses(settings: Record<string, unknown>): string[] {
   const fs = (sb.filesystem ?? {}) as Record<string, unknown>;
   const net = (sb.network ?? {}) as Record<string, unknown>;
   const out: string[] = [];
-  if (Array.isArray(sb.excludedCommands) && sb.excludedCommands.length > 0) out.push(`sandbox.excludedCommands runs ${sb.excludedCommands.length} command pattern(s) outside the sandbox`);
+  if (Array.isArray(sb.excludedCommands) && sb.excludedCommands.length > 0)
+    out.push(
+      `sandbox.excludedCommands runs ${sb.excludedCommands.length} command pattern(s) outside the sandbox`,
+    );
   if (fs.disabled === true) out.push("sandbox.filesystem.disabled turns the file rules off");
-  if (net.allowAllUnixSockets === true) out.push("sandbox.network.allowAllUnixSockets opens every unix socket (D-Bus, where the OS keychain lives; ssh-agent; docker)");
-  if (sb.allowNestedUserNamespaces === true) out.push("sandbox.allowNestedUserNamespaces lets a command undo the write denies");
-  if (sb.enableWeakerNestedSandbox === true) out.push("sandbox.enableWeakerNestedSandbox weakens the sandbox");
+  if (net.allowAllUnixSockets === true)
+    out.push(
+      "sandbox.network.allowAllUnixSockets opens every unix socket (D-Bus, where the OS keychain lives; ssh-agent; docker)",
+    );
+  if (sb.allowNestedUserNamespaces === true)
+    out.push("sandbox.allowNestedUserNamespaces lets a command undo the write denies");
+  if (sb.enableWeakerNestedSandbox === true)
+    out.push("sandbox.enableWeakerNestedSandbox weakens the sandbox");
   return out;
 }

@@ -7,7 +7,17 @@ import { join } from "node:path";
 import { isSecretName } from "../rules/inherited-env.js";
 
 /** Profiles read by login and interactive shells, relative to HOME. */
-export const SHELL_PROFILES = [".bashrc", ".bash_profile", ".bash_login", ".profile", ".zshrc", ".zshenv", ".zprofile", ".zlogin", ".config/fish/config.fish"] as const;
+export const SHELL_PROFILES = [
+  ".bashrc",
+  ".bash_profile",
+  ".bash_login",
+  ".profile",
+  ".zshrc",
+  ".zshenv",
+  ".zprofile",
+  ".zlogin",
+  ".config/fish/config.fish",
+] as const;
 
 export interface ExportedSecret {
   file: string;
@@ -22,12 +32,17 @@ const FISH_SET = /^\s*set\s+(?:-[a-zA-Z]*x[a-zA-Z]*\s+)+([A-Za-z_][A-Za-z0-9_]*)
 /** The literal value of a shell assignment's right side: quotes taken off; an expansion is not a literal. */
 function literal(raw: string): string | undefined {
   let v = raw.trim().replace(/\s+#.*$/, "");
-  if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'"))) v = v.slice(1, -1);
+  if ((v.startsWith('"') && v.endsWith('"')) || (v.startsWith("'") && v.endsWith("'")))
+    v = v.slice(1, -1);
   if (v === "" || /^\$\(|^`|^\$\{?[A-Za-z_]/.test(v)) return undefined;
   return v;
 }
 
-export function findExportedSecrets(text: string, file: string, detect: (text: string) => boolean): ExportedSecret[] {
+export function findExportedSecrets(
+  text: string,
+  file: string,
+  detect: (text: string) => boolean,
+): ExportedSecret[] {
   const out: ExportedSecret[] = [];
   text.split(/\r?\n/).forEach((lineText, i) => {
     const m = SH_EXPORT.exec(lineText) ?? FISH_SET.exec(lineText);
@@ -35,13 +50,17 @@ export function findExportedSecrets(text: string, file: string, detect: (text: s
     const name = m[1]!;
     const value = literal(m[2]!);
     if (value === undefined || value.length < 8) return;
-    if (isSecretName(name) && !/^[~./]/.test(value)) out.push({ file, line: i + 1, name, why: "name" });
+    if (isSecretName(name) && !/^[~./]/.test(value))
+      out.push({ file, line: i + 1, name, why: "name" });
     else if (detect(value)) out.push({ file, line: i + 1, name, why: "detected" });
   });
   return out;
 }
 
-export function scanShellProfiles(home: string, detect: (text: string) => boolean): ExportedSecret[] {
+export function scanShellProfiles(
+  home: string,
+  detect: (text: string) => boolean,
+): ExportedSecret[] {
   const out: ExportedSecret[] = [];
   for (const rel of SHELL_PROFILES) {
     const file = join(home, rel);

@@ -14,17 +14,20 @@ import type { ConfigLayout } from "../adapters/adapter.js";
 import { isOurGroup } from "./flat-hooks.js";
 import { HookpackError } from "./errors.js";
 
-const BEGIN = "# >>> hookpack: managed block (`hookpack uninstall` removes it; edits here are overwritten)";
+const BEGIN =
+  "# >>> hookpack: managed block (`hookpack uninstall` removes it; edits here are overwritten)";
 const END = "# <<< hookpack";
 
 type Table = Record<string, unknown>;
-const isTable = (v: unknown): v is Table => typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isTable = (v: unknown): v is Table =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 export function readToml(text: string, file: string): Table {
   try {
     return parse(text) as Table;
   } catch (error) {
-    const where = error instanceof TomlError ? ` at line ${error.line}, column ${error.column}` : "";
+    const where =
+      error instanceof TomlError ? ` at line ${error.line}, column ${error.column}` : "";
     throw new HookpackError(
       "SETTINGS_UNREADABLE",
       `hookpack: ${file} is not valid TOML${where}; nothing was changed.`,
@@ -70,7 +73,13 @@ function block(layout: ConfigLayout, command: string, eol: string): string {
   for (const reg of layout.registrations) {
     lines.push(`[[hooks.${reg.event}]]`);
     if (reg.matcher !== undefined) lines.push(`matcher = ${tomlString(reg.matcher)}`);
-    lines.push(`[[hooks.${reg.event}.hooks]]`, 'type = "command"', `command = ${tomlString(command)}`, `timeout = ${reg.timeout}`, "");
+    lines.push(
+      `[[hooks.${reg.event}.hooks]]`,
+      'type = "command"',
+      `command = ${tomlString(command)}`,
+      `timeout = ${reg.timeout}`,
+      "",
+    );
   }
   lines[lines.length - 1] = END;
   return lines.join(eol) + eol;
@@ -112,10 +121,20 @@ function withoutOurs(doc: Table, agent: string): Table {
 
 function ourGroups(doc: Table, agent: string): number {
   if (!isTable(doc.hooks)) return 0;
-  return Object.values(doc.hooks).reduce<number>((n, groups) => n + (Array.isArray(groups) ? groups.filter((g) => isOurGroup(g, agent)).length : 0), 0);
+  return Object.values(doc.hooks).reduce<number>(
+    (n, groups) =>
+      n + (Array.isArray(groups) ? groups.filter((g) => isOurGroup(g, agent)).length : 0),
+    0,
+  );
 }
 
-function checkSameMeaning(before: string, after: string, file: string, agent: string, expectOurs: number): void {
+function checkSameMeaning(
+  before: string,
+  after: string,
+  file: string,
+  agent: string,
+  expectOurs: number,
+): void {
   const was = withoutOurs(readToml(before, file), agent);
   let now: Table;
   try {
@@ -128,12 +147,22 @@ function checkSameMeaning(before: string, after: string, file: string, agent: st
     );
   }
   if (ourGroups(now, agent) !== expectOurs || !isDeepStrictEqual(withoutOurs(now, agent), was)) {
-    throw new HookpackError("SETTINGS_SHAPE", `hookpack: editing ${file} would change more than hookpack's own hooks; nothing was changed.`, "Check the file's [hooks] tables by hand.");
+    throw new HookpackError(
+      "SETTINGS_SHAPE",
+      `hookpack: editing ${file} would change more than hookpack's own hooks; nothing was changed.`,
+      "Check the file's [hooks] tables by hand.",
+    );
   }
 }
 
 /** The file with our block present exactly once, holding the current command. */
-export function addTomlRegistrations(text: string, file: string, layout: ConfigLayout, agent: string, command: string): string {
+export function addTomlRegistrations(
+  text: string,
+  file: string,
+  layout: ConfigLayout,
+  agent: string,
+  command: string,
+): string {
   const doc = readToml(text, file);
   const eol = text.includes("\r\n") ? "\r\n" : "\n";
   const span = blockSpan(text);
@@ -166,7 +195,11 @@ export function removeTomlRegistrations(text: string, file: string, agent: strin
     checkSameMeaning(text, out, file, agent, 0);
   } catch {
     // The block was edited into something else: leave the file alone and say so.
-    throw new HookpackError("SETTINGS_SHAPE", `hookpack: the hookpack block in ${file} was edited; nothing was changed.`, "Delete the lines between the hookpack markers by hand.");
+    throw new HookpackError(
+      "SETTINGS_SHAPE",
+      `hookpack: the hookpack block in ${file} was edited; nothing was changed.`,
+      "Delete the lines between the hookpack markers by hand.",
+    );
   }
   return out;
 }

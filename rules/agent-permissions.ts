@@ -29,14 +29,18 @@ export type RuleMatch = { kind: "deny" | "ask"; rule: PermissionRule; command: s
 const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 /** A matcher for one shell rule, or undefined when the entry is not about the shell tool. */
-export function shellRuleMatcher(rule: string, tool = "Bash"): ((command: string) => boolean) | undefined {
+export function shellRuleMatcher(
+  rule: string,
+  tool = "Bash",
+): ((command: string) => boolean) | undefined {
   const trimmed = rule.trim();
   if (trimmed === tool || trimmed === `${tool}()` || trimmed === `${tool}(*)`) return () => true;
   if (!trimmed.startsWith(`${tool}(`) || !trimmed.endsWith(")")) return undefined;
   const body = trimmed.slice(tool.length + 1, -1).trim();
   if (body.endsWith(":*")) {
     const prefix = body.slice(0, -2);
-    return (command) => command === prefix || command.startsWith(`${prefix} `) || command.startsWith(`${prefix}\t`);
+    return (command) =>
+      command === prefix || command.startsWith(`${prefix} `) || command.startsWith(`${prefix}\t`);
   }
   if (body.includes("*")) {
     const re = new RegExp(`^${body.split("*").map(escapeRe).join("[\\s\\S]*")}$`);
@@ -59,7 +63,12 @@ export function commandTexts(source: string, command: SimpleCommand): string[] {
 }
 
 /** The first deny rule, else the first ask rule, matching any simple command of the original. */
-export function matchPermissionRules(source: string, commands: readonly SimpleCommand[], rules: PermissionRules, tool = "Bash"): RuleMatch {
+export function matchPermissionRules(
+  source: string,
+  commands: readonly SimpleCommand[],
+  rules: PermissionRules,
+  tool = "Bash",
+): RuleMatch {
   const texts = commands.flatMap((c) => commandTexts(source, c));
   for (const kind of ["deny", "ask"] as const) {
     for (const rule of rules[kind]) {

@@ -163,7 +163,8 @@ function grade(r: DetectorRule, secret: string, body: string): Confidence | unde
   if (r.validator) {
     const ok = validate(r.validator, secret);
     if (ok === true) return placeholder || lowEntropy ? "weak" : "confirmed";
-    if (ok === false) return r.onInvalid === "drop" || placeholder || lowEntropy ? undefined : "weak";
+    if (ok === false)
+      return r.onInvalid === "drop" || placeholder || lowEntropy ? undefined : "weak";
   }
   if (placeholder || lowEntropy) return undefined;
   if (r.kind === "generic" && readsAsWords(body)) return undefined;
@@ -171,8 +172,11 @@ function grade(r: DetectorRule, secret: string, body: string): Confidence | unde
 }
 
 /** CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks). */
-// eslint-disable-next-line no-control-regex -- ESC and BEL are what the pattern is about
-const ANSI_SEQUENCE = new RegExp("\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(?:\u0007|\u001b\\\\)", "g");
+const ANSI_SEQUENCE = new RegExp(
+  // eslint-disable-next-line no-control-regex -- ESC and BEL are what the pattern is about
+  "\u001b\\[[0-?]*[ -/]*[@-~]|\u001b\\][^\u0007\u001b]*(?:\u0007|\u001b\\\\)",
+  "g",
+);
 
 const RANK: Record<Confidence, number> = { confirmed: 3, likely: 2, weak: 1 };
 
@@ -232,8 +236,13 @@ export function detect(text: string): Detection[] {
     }
   }
   // Overlaps: keep the strongest (confidence, then provider over generic, then the longer span).
-  const score = (d: Detection) => RANK[d.confidence] * 4 + (d.rule.kind === "generic" ? 0 : 2) + (d.rule.kind === "prefix" ? 1 : 0);
-  found.sort((a, b) => score(b) - score(a) || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  const score = (d: Detection) =>
+    RANK[d.confidence] * 4 +
+    (d.rule.kind === "generic" ? 0 : 2) +
+    (d.rule.kind === "prefix" ? 1 : 0);
+  found.sort(
+    (a, b) => score(b) - score(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
   const kept: Detection[] = [];
   for (const d of found) if (!kept.some((k) => d.start < k.end && k.start < d.end)) kept.push(d);
   return kept.sort((a, b) => a.start - b.start);
@@ -249,7 +258,6 @@ export function ruleById(id: string): DetectorRule | undefined {
 }
 
 // ---- entry points for rules/secretlint.ts ---------------------------------------------------------
-
 
 /** hookpack's findings for `text`, in the shape every entry point uses. */
 export function findings(text: string): Finding[] {
@@ -321,10 +329,16 @@ export function profileAnchors(texts: string[]): unknown {
   let n = 0;
   for (const t of texts) automaton!.scan(t, () => n++);
   const acMs = Date.now() - t0;
-  for (const t of texts) locate(t, (id) => hits.set(ANCHORS[id]!.text, (hits.get(ANCHORS[id]!.text) ?? 0) + 1));
+  for (const t of texts)
+    locate(t, (id) => hits.set(ANCHORS[id]!.text, (hits.get(ANCHORS[id]!.text) ?? 0) + 1));
   t0 = Date.now();
   for (const t of texts) detect(t);
-  return { acMs, rawOutputs: n, detectMs: Date.now() - t0, top: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 30) };
+  return {
+    acMs,
+    rawOutputs: n,
+    detectMs: Date.now() - t0,
+    top: [...hits].sort((a, b) => b[1] - a[1]).slice(0, 30),
+  };
 }
 
 // ---- obfuscated tokens in tool input ----------------------------------------------------------
@@ -352,7 +366,11 @@ export function hiddenViews(text: string): string[] {
   views.add(invisible);
   views.add(unquote(invisible));
   const escapes = invisible.replace(/(?:\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\[0-7]{3})+/g, (run) =>
-    run.replace(/\\x([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\([0-7]{3})/g, (_, x: string, u: string, o: string) => String.fromCharCode(parseInt(x ?? u ?? o, x || u ? 16 : 8))),
+    run.replace(
+      /\\x([0-9A-Fa-f]{2})|\\u([0-9A-Fa-f]{4})|\\([0-7]{3})/g,
+      (_, x: string, u: string, o: string) =>
+        String.fromCharCode(parseInt(x ?? u ?? o, x || u ? 16 : 8)),
+    ),
   );
   views.add(unquote(escapes));
   const percent = invisible.replace(/(?:%[0-9A-Fa-f]{2})+/g, (run) => {
@@ -383,7 +401,8 @@ export function findHidden(text: string): Array<{ finding: Finding; value: strin
     for (const f of findings(view)) {
       if (f.confidence === "weak") continue;
       const value = view.slice(f.start, f.end);
-      if (!out.some((o) => o.value === value)) out.push({ finding: { ...f, start: 0, end: 0, line: 1, column: 1 }, value });
+      if (!out.some((o) => o.value === value))
+        out.push({ finding: { ...f, start: 0, end: 0, line: 1, column: 1 }, value });
     }
   }
   return out;

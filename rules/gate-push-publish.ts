@@ -13,23 +13,48 @@ const MAY_GATE = /push|publish|\bpack\b|\bgh\b|[\\'"$`]/;
 
 export const gatePushPublish: Rule = {
   id: "gate-push-publish",
-  summary: "Scan what the agent's own git push / npm publish / npm pack would send (as the pre-push hook and check-pack do), whatever flags or client settings skip git hooks; deny on a finding.",
+  summary:
+    "Scan what the agent's own git push / npm publish / npm pack would send (as the pre-push hook and check-pack do), whatever flags or client settings skip git hooks; deny on a finding.",
   on: ["before-tool"],
   async check(event, context): Promise<Verdict> {
-    if (event.kind !== "before-tool" || event.tool.kind !== "shell" || !event.tool.command) return { kind: "allow" };
+    if (event.kind !== "before-tool" || event.tool.kind !== "shell" || !event.tool.command)
+      return { kind: "allow" };
     const command = event.tool.command;
-    if (!MAY_GATE.test(command) || !/push|publish|pack|send-pack|\bgh\b/.test(command.replace(/[\\'"]/g, "")) && !/\$|`/.test(command)) return { kind: "allow" };
+    if (
+      !MAY_GATE.test(command) ||
+      (!/push|publish|pack|send-pack|\bgh\b/.test(command.replace(/[\\'"]/g, "")) &&
+        !/\$|`/.test(command))
+    )
+      return { kind: "allow" };
     const { gatedCalls } = await import("./read-guard-shell.js");
     const { homedir } = await import("node:os");
     const calls = gatedCalls(command, { home: homedir(), cwd: event.session.cwd });
     if (calls.length === 0) return { kind: "allow" };
     const unknown = calls.filter((c) => c.kind === "unknown");
     if (unknown.length > 0) {
-      return { kind: "deny", code: "GATE_UNRESOLVED", reason: `hookpack blocked this command: it may push or publish, but ${unknown.map((u) => (u.kind === "unknown" ? u.why : "")).join("; ")}, so hookpack cannot scan what it would send. Write the git push / npm publish command out plainly.` };
+      return {
+        kind: "deny",
+        code: "GATE_UNRESOLVED",
+        reason: `hookpack blocked this command: it may push or publish, but ${unknown.map((u) => (u.kind === "unknown" ? u.why : "")).join("; ")}, so hookpack cannot scan what it would send. Write the git push / npm publish command out plainly.`,
+      };
     }
     const { scanGatedCalls } = await import("./gate-push-publish-scan.js");
-    const result = await scanGatedCalls(calls, context.managed?.home ?? context.secretRefs?.home, process.env);
-    const what = [...new Set(calls.map((c) => (c.kind === "git-push" ? "git push" : c.kind === "npm-publish" ? `${c.tool} ${c.verb}` : "")))].join(" / ");
+    const result = await scanGatedCalls(
+      calls,
+      context.managed?.home ?? context.secretRefs?.home,
+      process.env,
+    );
+    const what = [
+      ...new Set(
+        calls.map((c) =>
+          c.kind === "git-push"
+            ? "git push"
+            : c.kind === "npm-publish"
+              ? `${c.tool} ${c.verb}`
+              : "",
+        ),
+      ),
+    ].join(" / ");
     if (result.findings.length > 0) {
       const shown = result.findings.slice(0, 12);
       return {
@@ -44,7 +69,11 @@ export const gatePushPublish: Rule = {
       };
     }
     if (result.errors.length > 0) {
-      return { kind: "deny", code: "GATE_SCAN_FAILED", reason: `hookpack blocked this ${what}: it could not scan what would be sent (${result.errors.join("; ")}). Fix the cause, or ask the user to run it.` };
+      return {
+        kind: "deny",
+        code: "GATE_SCAN_FAILED",
+        reason: `hookpack blocked this ${what}: it could not scan what would be sent (${result.errors.join("; ")}). Fix the cause, or ask the user to run it.`,
+      };
     }
     return { kind: "allow" };
   },

@@ -19,7 +19,10 @@ export interface ContextFileFinding {
   names: string[];
 }
 
-export async function scanContextFiles(paths: readonly string[], context: RuleContext): Promise<ContextFileFinding[]> {
+export async function scanContextFiles(
+  paths: readonly string[],
+  context: RuleContext,
+): Promise<ContextFileFinding[]> {
   const out: ContextFileFinding[] = [];
   for (const path of paths) {
     let text: string;
@@ -37,7 +40,8 @@ export async function scanContextFiles(paths: readonly string[], context: RuleCo
     for (const h of hits) {
       context.noteSecret(text.slice(h.start, h.end), h.managed ?? h.ruleId);
       let line = 1;
-      for (let i = text.indexOf("\n"); i !== -1 && i < h.start; i = text.indexOf("\n", i + 1)) line++;
+      for (let i = text.indexOf("\n"); i !== -1 && i < h.start; i = text.indexOf("\n", i + 1))
+        line++;
       if (h.managed) {
         what.push(`the value of ${h.managed} (line ${line})`);
         names.add(h.managed);
@@ -66,14 +70,23 @@ export const CONTEXT_MESSAGES = {
 
 export const guardContextFiles: Rule = {
   id: "guard-context-files",
-  summary: "Report secrets in the instruction and memory files the agent loads (CLAUDE.md, AGENTS.md, GEMINI.md, …) and in the inherited environment at session start; hold back prompts while such a file holds a secret.",
+  summary:
+    "Report secrets in the instruction and memory files the agent loads (CLAUDE.md, AGENTS.md, GEMINI.md, …) and in the inherited environment at session start; hold back prompts while such a file holds a secret.",
   on: ["session-start", "prompt-submit"],
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "session-start" && event.kind !== "prompt-submit") return { kind: "allow" };
     const found = await scanContextFiles(context.contextFiles?.(event.session.cwd) ?? [], context);
     if (event.kind === "prompt-submit") {
       if (found.length === 0) return { kind: "allow" };
-      const managed = [...new Set(found.flatMap((f) => f.what.filter((w) => w.startsWith("the value of ")).map((w) => w.slice(13).replace(/ \(line \d+\)$/, ""))))];
+      const managed = [
+        ...new Set(
+          found.flatMap((f) =>
+            f.what
+              .filter((w) => w.startsWith("the value of "))
+              .map((w) => w.slice(13).replace(/ \(line \d+\)$/, "")),
+          ),
+        ),
+      ];
       if (managed.length > 0) context.managed?.exposed(managed, `${event.agent} context file`);
       return { kind: "deny", code: "SECRET_IN_CONTEXT_FILE", reason: CONTEXT_MESSAGES.held(found) };
     }
@@ -82,6 +95,10 @@ export const guardContextFiles: Rule = {
     const env = context.inherited?.secrets.map((s) => s.name) ?? [];
     if (env.length > 0) lines.push(CONTEXT_MESSAGES.sessionEnv(env));
     if (lines.length === 0) return { kind: "allow" };
-    return { kind: "warn", code: found.length > 0 ? "SECRET_IN_CONTEXT_FILE" : "SECRET_IN_INHERITED_ENV", message: lines.join("\n") };
+    return {
+      kind: "warn",
+      code: found.length > 0 ? "SECRET_IN_CONTEXT_FILE" : "SECRET_IN_INHERITED_ENV",
+      message: lines.join("\n"),
+    };
   },
 };

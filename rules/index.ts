@@ -14,9 +14,20 @@ import { lazyRule } from "./rule.js";
 // a session ends.
 const cleanSessionState = lazyRule({
   id: "clean-session-state",
-  summary: "At session end, remove secret values from the session's transcript, persisted tool results, background task outputs and the project's allow-list.",
+  summary:
+    "At session end, remove secret values from the session's transcript, persisted tool results, background task outputs and the project's allow-list.",
   on: ["session-end"],
   load: async () => (await import("./state-clean.js")).cleanSessionState,
 });
 
-export const DEFAULT_RULES: readonly Rule[] = [denyLiteralSecrets, rewriteSecretRefs, protectHookpackState, guardReads, gatePushPublish, redactToolOutput, guardPrompt, guardContextFiles, cleanSessionState];
+export const DEFAULT_RULES: readonly Rule[] = [
+  denyLiteralSecrets,
+  rewriteSecretRefs,
+  protectHookpackState,
+  guardReads,
+  gatePushPublish,
+  redactToolOutput,
+  guardPrompt,
+  guardContextFiles,
+  cleanSessionState,
+];

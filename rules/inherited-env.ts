@@ -7,7 +7,8 @@ import { createValueMatcher, type ValueMatcher } from "./managed-values.js";
 import type { ManagedSecrets } from "./rule.js";
 
 /** Names that say "this holds a secret": these words anywhere in the name… */
-const SECRET_WORD = /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|DATABASE_URL|CONN(ECTION)?_?STR(ING)?)/i;
+const SECRET_WORD =
+  /(TOKEN|SECRET|PASSWORD|PASSWD|PASSPHRASE|CREDENTIAL|API_?KEY|ACCESS_?KEY|PRIVATE_?KEY|SIGNING_?KEY|DATABASE_URL|CONN(ECTION)?_?STR(ING)?)/i;
 /** …and these only as a whole `_`-separated part (GIT_AUTHOR_EMAIL is not an AUTH). */
 const SECRET_PART = /^(KEY|AUTH|COOKIE|PAT|DSN|WEBHOOK|PASS|PW)$/i;
 
@@ -17,7 +18,8 @@ export function isSecretName(name: string): boolean {
 }
 
 /** Names that match SECRET_NAME but hold no secret (sockets, paths, switches). */
-const NOT_SECRET_NAME = /(_SOCK|_PATH|_FILE|_DIR|_HOME|_URL_BASE|_ENABLED|_DISABLED|_MODE|_TYPE|_ID_FILE|_HELPER|_PROVIDER|_METHOD|_KEYMAP)$|^(XAUTHORITY|KEYTIMEOUT|KEYMAP|GPG_AGENT_INFO|SSH_AUTH_SOCK|DBUS_SESSION_BUS_ADDRESS)$|^HOOKPACK_|^NPM_CONFIG_/i;
+const NOT_SECRET_NAME =
+  /(_SOCK|_PATH|_FILE|_DIR|_HOME|_URL_BASE|_ENABLED|_DISABLED|_MODE|_TYPE|_ID_FILE|_HELPER|_PROVIDER|_METHOD|_KEYMAP)$|^(XAUTHORITY|KEYTIMEOUT|KEYMAP|GPG_AGENT_INFO|SSH_AUTH_SOCK|DBUS_SESSION_BUS_ADDRESS)$|^HOOKPACK_|^NPM_CONFIG_/i;
 
 /** Values shorter than this are never treated as secrets (too many false hits in output). */
 export const MIN_INHERITED_LENGTH = 8;
@@ -48,16 +50,25 @@ export interface InheritedEnv {
  * The inherited secrets of `env`. `detect` is the scanner's cheap check (a token-shaped value
  * under an innocuous name counts too). Nothing is computed until first use.
  */
-export function inheritedEnv(env: NodeJS.ProcessEnv, detect: (text: string) => boolean): InheritedEnv {
+export function inheritedEnv(
+  env: NodeJS.ProcessEnv,
+  detect: (text: string) => boolean,
+): InheritedEnv {
   let found: Array<InheritedSecret & { value: string }> | undefined;
   let matcher: ValueMatcher | undefined;
   const list = () => {
     if (found) return found;
     found = [];
     for (const [name, value] of Object.entries(env)) {
-      if (typeof value !== "string" || value.length < MIN_INHERITED_LENGTH || value.length > 64 * 1024) continue;
+      if (
+        typeof value !== "string" ||
+        value.length < MIN_INHERITED_LENGTH ||
+        value.length > 64 * 1024
+      )
+        continue;
       if (isSecretName(name) && !looksHarmless(value)) found.push({ name, why: "name", value });
-      else if (!/^HOOKPACK_/.test(name) && detect(value)) found.push({ name, why: "detected", value });
+      else if (!/^HOOKPACK_/.test(name) && detect(value))
+        found.push({ name, why: "detected", value });
     }
     found.sort((a, b) => a.name.localeCompare(b.name));
     return found;
@@ -69,14 +80,20 @@ export function inheritedEnv(env: NodeJS.ProcessEnv, detect: (text: string) => b
     find(text) {
       const all = list();
       if (all.length === 0) return [];
-      matcher ??= createValueMatcher(all.map(({ name, value }) => ({ name, value })), { minLength: MIN_INHERITED_LENGTH });
+      matcher ??= createValueMatcher(
+        all.map(({ name, value }) => ({ name, value })),
+        { minLength: MIN_INHERITED_LENGTH },
+      );
       return matcher.find(text).map(({ start, end, name }) => ({ start, end, name }));
     },
   };
 }
 
 /** The variables of `env` that hold secrets and a command should not inherit (names only). */
-export function inheritedSecretNames(env: NodeJS.ProcessEnv, detect: (text: string) => boolean): string[] {
+export function inheritedSecretNames(
+  env: NodeJS.ProcessEnv,
+  detect: (text: string) => boolean,
+): string[] {
   return inheritedEnv(env, detect).secrets.map((s) => s.name);
 }
 

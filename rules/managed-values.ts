@@ -130,7 +130,12 @@ function jsonEscape(value: string): string {
 }
 
 function htmlMinimal(value: string): string {
-  return value.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
+  return value
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;")
+    .replace(/"/g, "&quot;")
+    .replace(/'/g, "&#39;");
 }
 
 /** Every encoded form of one value, before length filtering and de-duplication. */
@@ -182,12 +187,18 @@ export function encodingsOf(value: string): EncodedForm[] {
   const json = jsonEscape(value);
   add("json", json);
   add("json", json.replace(/\//g, "\\/"));
-  add("json", json.replace(/[\u007f-\uffff]/g, (c) => `\\u${hex4(c.charCodeAt(0))}`));
+  add(
+    "json",
+    json.replace(/[\u007f-\uffff]/g, (c) => `\\u${hex4(c.charCodeAt(0))}`),
+  );
   add("json", jsonEscape(json));
   let unicode = "";
   for (let i = 0; i < value.length; i++) unicode += `\\u${hex4(value.charCodeAt(i))}`;
   add("unicode-escape", unicode);
-  add("unicode-escape", unicode.replace(/\\u([0-9a-f]{4})/g, (_, h: string) => `\\u${h.toUpperCase()}`));
+  add(
+    "unicode-escape",
+    unicode.replace(/\\u([0-9a-f]{4})/g, (_, h: string) => `\\u${h.toUpperCase()}`),
+  );
 
   add("html", htmlMinimal(value));
   const points = Array.from(value, (c) => c.codePointAt(0) ?? 0);
@@ -196,7 +207,10 @@ export function encodingsOf(value: string): EncodedForm[] {
   add("html", points.map((p) => `&#${p};`).join(""));
 
   add("shell", value.replace(/'/g, `'\\''`));
-  add("shell", value.replace(/[\\"$`]/g, (c) => `\\${c}`));
+  add(
+    "shell",
+    value.replace(/[\\"$`]/g, (c) => `\\${c}`),
+  );
   return forms;
 }
 
@@ -211,7 +225,10 @@ function encodeURIComponentSafe(value: string): string | undefined {
 const toBytes = (s: string) => Buffer.from(s, "utf8").toString("latin1");
 
 /** All distinct patterns for a set of values, longest first within a value. */
-export function buildPatterns(values: readonly ManagedValue[], options: MatcherOptions = {}): { patterns: Pattern[]; skipped: string[] } {
+export function buildPatterns(
+  values: readonly ManagedValue[],
+  options: MatcherOptions = {},
+): { patterns: Pattern[]; skipped: string[] } {
   const min = Math.max(1, options.minLength ?? DEFAULT_MIN_LENGTH);
   const seen = new Set<string>();
   const patterns: Pattern[] = [];
@@ -304,16 +321,26 @@ function sampledSearch(patterns: readonly Pattern[]): (text: string) => Hit[] {
 /** Above this many patterns hashing beats one indexOf per pattern (scanning.md §2c). */
 const INDEXOF_MAX_PATTERNS = 48;
 
-export function createValueMatcher(values: readonly ManagedValue[], options: MatcherOptions = {}): ValueMatcher {
+export function createValueMatcher(
+  values: readonly ManagedValue[],
+  options: MatcherOptions = {},
+): ValueMatcher {
   const { patterns, skipped } = buildPatterns(values, options);
   const maxLength = patterns.reduce((m, p) => Math.max(m, p.text.length), 0);
-  const strategy = options.strategy ?? (patterns.length <= INDEXOF_MAX_PATTERNS ? "indexOf" : "sampled");
-  const search = patterns.length === 0 ? () => [] : strategy === "indexOf" ? indexOfSearch(patterns) : sampledSearch(patterns);
+  const strategy =
+    options.strategy ?? (patterns.length <= INDEXOF_MAX_PATTERNS ? "indexOf" : "sampled");
+  const search =
+    patterns.length === 0
+      ? () => []
+      : strategy === "indexOf"
+        ? indexOfSearch(patterns)
+        : sampledSearch(patterns);
   const sorted = [...new Set(patterns.map((p) => p.text))].sort();
   // Cheap pre-screen for pendingFrom: every prefix of up to SHORT characters of every pattern.
   const SHORT = 4;
   const shortPrefixes = new Set<string>();
-  for (const t of sorted) for (let n = 1; n <= Math.min(SHORT, t.length); n++) shortPrefixes.add(t.slice(0, n));
+  for (const t of sorted)
+    for (let n = 1; n <= Math.min(SHORT, t.length); n++) shortPrefixes.add(t.slice(0, n));
 
   const find = (text: string): Match[] => {
     const hits = search(text);

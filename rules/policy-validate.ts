@@ -8,7 +8,12 @@ import compiled from "./policy-validator.generated.cjs";
 export function validatePolicyData(data: unknown, max = 5): string[] {
   if (compiled(data)) return [];
   return (compiled.errors ?? []).slice(0, max).map((e) => {
-    const extra = e.params && "additionalProperty" in e.params ? ` (${String(e.params.additionalProperty)})` : e.params && "allowedValues" in e.params ? ` (${(e.params.allowedValues as unknown[]).join(", ")})` : "";
+    const extra =
+      e.params && "additionalProperty" in e.params
+        ? ` (${String(e.params.additionalProperty)})`
+        : e.params && "allowedValues" in e.params
+          ? ` (${(e.params.allowedValues as unknown[]).join(", ")})`
+          : "";
     return `${e.instancePath || "/"} ${e.message ?? "is invalid"}${extra}`;
   });
 }

@@ -43,7 +43,10 @@ export interface Policy {
 /** Where a provider reads an authentication value: the hookpack store, the broker's env, a file. */
 export type CredentialSource = { secret: string } | { env: string } | { file: string };
 
-export type VaultAuth = { token: CredentialSource } | { approle: { mount?: string; roleId: string; secretId: CredentialSource } } | { jwt: { mount?: string; role: string; token: CredentialSource } };
+export type VaultAuth =
+  | { token: CredentialSource }
+  | { approle: { mount?: string; roleId: string; secretId: CredentialSource } }
+  | { jwt: { mount?: string; role: string; token: CredentialSource } };
 
 /** Value-free: which engine mints the credential and how hookpack logs in to it. */
 export type CapabilityProvider = VaultProvider | GithubAppProvider | OAuthExchangeProvider;
@@ -106,9 +109,12 @@ export const CAP_NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** What a capability provider does, in a few value-free words. */
 export function describeCapabilityProvider(p: CapabilityProvider): string {
-  if (p.kind === "oauth") return `OAuth token exchange at ${p.tokenEndpoint} (scope ${p.scope}${p.audience ? `, audience ${p.audience}` : ""})`;
+  if (p.kind === "oauth")
+    return `OAuth token exchange at ${p.tokenEndpoint} (scope ${p.scope}${p.audience ? `, audience ${p.audience}` : ""})`;
   if (p.kind === "github") {
-    return `GitHub App ${p.appId} installation token (${Object.entries(p.permissions).map(([k, v]) => `${k}:${v}`).join(", ")}; ${p.repositories ? p.repositories.join(", ") : "this repository"})`;
+    return `GitHub App ${p.appId} installation token (${Object.entries(p.permissions)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(", ")}; ${p.repositories ? p.repositories.join(", ") : "this repository"})`;
   }
   return `vault ${p.path ?? `kv ${p.kv!.mount}/${p.kv!.path}`}${p.namespace ? ` (namespace ${p.namespace})` : ""}`;
 }
@@ -160,9 +166,29 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
   // ajv lives in its own bundle, loaded only here (never on the hook's allow path).
   const { validatePolicyData } = await import("./policy-validate.js");
   const problems = validatePolicyData(data);
-  if (problems.length > 0) throw new PolicyError(path, `${path} does not match hookpack's policy schema: ${problems.join("; ")}`);
-  const d = data as { defaults?: { approval?: Approval; ttl?: unknown }; secrets: Record<string, { description?: string; provider?: unknown; commands?: Array<string | CommandRule>; approval?: Approval; ttl?: unknown; inject?: Parameters<typeof normaliseInject>[0] }> };
-  const defaults = { approval: d.defaults?.approval ?? DEFAULT_APPROVAL, ttlMs: ttl(d.defaults?.ttl, DEFAULT_TTL_MS) };
+  if (problems.length > 0)
+    throw new PolicyError(
+      path,
+      `${path} does not match hookpack's policy schema: ${problems.join("; ")}`,
+    );
+  const d = data as {
+    defaults?: { approval?: Approval; ttl?: unknown };
+    secrets: Record<
+      string,
+      {
+        description?: string;
+        provider?: unknown;
+        commands?: Array<string | CommandRule>;
+        approval?: Approval;
+        ttl?: unknown;
+        inject?: Parameters<typeof normaliseInject>[0];
+      }
+    >;
+  };
+  const defaults = {
+    approval: d.defaults?.approval ?? DEFAULT_APPROVAL,
+    ttlMs: ttl(d.defaults?.ttl, DEFAULT_TTL_MS),
+  };
   const secrets = new Map<string, SecretPolicy>();
   for (const [name, s] of Object.entries(d.secrets)) {
     const p = provider(s.provider);
@@ -184,7 +210,14 @@ export async function parsePolicy(text: string, path: string): Promise<Policy> {
 
 interface RawCapability {
   description?: string;
-  provider: { oauth?: Omit<OAuthExchangeProvider, "kind">; vault?: Omit<VaultProvider, "kind">; github?: Omit<GithubAppProvider, "kind" | "api" | "appId"> & { api?: string; appId: string | number } };
+  provider: {
+    oauth?: Omit<OAuthExchangeProvider, "kind">;
+    vault?: Omit<VaultProvider, "kind">;
+    github?: Omit<GithubAppProvider, "kind" | "api" | "appId"> & {
+      api?: string;
+      appId: string | number;
+    };
+  };
   scope?: string;
   ttl?: unknown;
   commands: Array<string | CommandRule>;
@@ -197,8 +230,17 @@ function capability(name: string, c: RawCapability): CapabilityPolicy {
   const provider: CapabilityProvider = c.provider.oauth
     ? { kind: "oauth", ...c.provider.oauth }
     : g
-    ? { kind: "github", ...g, appId: String(g.appId), api: (g.api ?? "https://api.github.com").replace(/\/$/, "") }
-    : { kind: "vault", ...c.provider.vault!, address: c.provider.vault!.address.replace(/\/$/, "") };
+      ? {
+          kind: "github",
+          ...g,
+          appId: String(g.appId),
+          api: (g.api ?? "https://api.github.com").replace(/\/$/, ""),
+        }
+      : {
+          kind: "vault",
+          ...c.provider.vault!,
+          address: c.provider.vault!.address.replace(/\/$/, ""),
+        };
   return {
     name,
     description: c.description,
@@ -207,14 +249,21 @@ function capability(name: string, c: RawCapability): CapabilityPolicy {
     ttlMs: ttl(c.ttl, DEFAULT_CAPABILITY_TTL_MS),
     commands: c.commands.map((x) => (typeof x === "string" ? { program: x } : x)),
     approval: c.approval ?? "ask",
-    env: Object.entries(c.env).map(([v, f]) => (typeof f === "string" ? { var: v, field: f } : { var: v, value: f.value })),
+    env: Object.entries(c.env).map(([v, f]) =>
+      typeof f === "string" ? { var: v, field: f } : { var: v, value: f.value },
+    ),
   };
 }
 
-export const NO_POLICY: Policy = { path: undefined, secrets: undefined, defaults: { approval: DEFAULT_APPROVAL, ttlMs: DEFAULT_TTL_MS } };
+export const NO_POLICY: Policy = {
+  path: undefined,
+  secrets: undefined,
+  defaults: { approval: DEFAULT_APPROVAL, ttlMs: DEFAULT_TTL_MS },
+};
 
 export function secretPolicy(policy: Policy, name: string): SecretPolicy | undefined {
-  if (!policy.secrets) return { name, approval: policy.defaults.approval, ttlMs: policy.defaults.ttlMs };
+  if (!policy.secrets)
+    return { name, approval: policy.defaults.approval, ttlMs: policy.defaults.ttlMs };
   return policy.secrets.get(name);
 }
 
@@ -223,18 +272,51 @@ export function secretPolicy(policy: Policy, name: string): SecretPolicy | undef
  * stored secret may be used by any command and the user approves each use"): any program, and
  * always `ask`, whatever the file's defaults say. undefined when the store does not hold it.
  */
-export function undeclaredStored(policy: Policy, name: string, stored: readonly string[] | undefined): SecretPolicy | undefined {
-  return stored?.includes(name) ? { name, approval: "ask", ttlMs: policy.defaults.ttlMs } : undefined;
+export function undeclaredStored(
+  policy: Policy,
+  name: string,
+  stored: readonly string[] | undefined,
+): SecretPolicy | undefined {
+  return stored?.includes(name)
+    ? { name, approval: "ask", ttlMs: policy.defaults.ttlMs }
+    : undefined;
 }
 
 // ----- destination hosts ----------------------------------------------------------------------
 
 const CURL_VALUE_FLAGS = new Set(
-  "-A -b -c -C -d -D -e -E -F -H -K -m -o -P -Q -r -T -t -u -U -w -x -X -y -Y -z --data --data-raw --data-binary --data-ascii --data-urlencode --form --form-string --header --user --user-agent --referer --request --output --cookie --cookie-jar --max-time --connect-timeout --retry --retry-delay --retry-max-time --write-out --cacert --capath --cert --key --cert-type --key-type --pass --proxy --proxy-user --noproxy --limit-rate --max-filesize --range --upload-file --time-cond --interface --dns-servers --oauth2-bearer --aws-sigv4 --json --variable --expand-url --config --resolve --connect-to --url --unix-socket --abstract-unix-socket --ciphers --tls-max --hostpubmd5 --pubkey --keepalive-time --local-port --max-redirs --proto --proto-redir --proto-default --preproxy --proxy-header --socks4 --socks4a --socks5 --socks5-hostname --stderr --trace --trace-ascii --dump-header --etag-save --etag-compare --output-dir --login-options --sasl-authzid --service-name --happy-eyeballs-timeout-ms".split(" "),
+  "-A -b -c -C -d -D -e -E -F -H -K -m -o -P -Q -r -T -t -u -U -w -x -X -y -Y -z --data --data-raw --data-binary --data-ascii --data-urlencode --form --form-string --header --user --user-agent --referer --request --output --cookie --cookie-jar --max-time --connect-timeout --retry --retry-delay --retry-max-time --write-out --cacert --capath --cert --key --cert-type --key-type --pass --proxy --proxy-user --noproxy --limit-rate --max-filesize --range --upload-file --time-cond --interface --dns-servers --oauth2-bearer --aws-sigv4 --json --variable --expand-url --config --resolve --connect-to --url --unix-socket --abstract-unix-socket --ciphers --tls-max --hostpubmd5 --pubkey --keepalive-time --local-port --max-redirs --proto --proto-redir --proto-default --preproxy --proxy-header --socks4 --socks4a --socks5 --socks5-hostname --stderr --trace --trace-ascii --dump-header --etag-save --etag-compare --output-dir --login-options --sasl-authzid --service-name --happy-eyeballs-timeout-ms".split(
+    " ",
+  ),
 );
-const WGET_VALUE_FLAGS = new Set("-O -o -a -e -U -P -t -T -w -Q -l -A -R -D -I -X -i -B --output-document --output-file --append-output --execute --user-agent --directory-prefix --tries --timeout --wait --quota --level --header --user --password --http-user --http-password --post-data --post-file --body-data --body-file --method --load-cookies --save-cookies --input-file --base --referer".split(" "));
+const WGET_VALUE_FLAGS = new Set(
+  "-O -o -a -e -U -P -t -T -w -Q -l -A -R -D -I -X -i -B --output-document --output-file --append-output --execute --user-agent --directory-prefix --tries --timeout --wait --quota --level --header --user --password --http-user --http-password --post-data --post-file --body-data --body-file --method --load-cookies --save-cookies --input-file --base --referer".split(
+    " ",
+  ),
+);
 /** Options that send the request somewhere else than the URL says, or read more URLs from a file. */
-const REDIRECTING = new Set(["-x", "--proxy", "--preproxy", "--socks4", "--socks4a", "--socks5", "--socks5-hostname", "--resolve", "--connect-to", "-K", "--config", "--location-trusted", "--unix-socket", "--abstract-unix-socket", "-i", "--input-file", "-e", "--execute", "--next", "-:"]);
+const REDIRECTING = new Set([
+  "-x",
+  "--proxy",
+  "--preproxy",
+  "--socks4",
+  "--socks4a",
+  "--socks5",
+  "--socks5-hostname",
+  "--resolve",
+  "--connect-to",
+  "-K",
+  "--config",
+  "--location-trusted",
+  "--unix-socket",
+  "--abstract-unix-socket",
+  "-i",
+  "--input-file",
+  "-e",
+  "--execute",
+  "--next",
+  "-:",
+]);
 const HTTP_METHODS = /^(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)$/;
 
 export const URL_TOOLS = new Set(["curl", "wget", "http", "https", "xh", "xhs", "gh"]);
@@ -245,15 +327,30 @@ export type Hosts = { ok: true; hosts: string[] } | { ok: false; why: string };
 const CURL_SHORT_VALUE = new Set("A b c C d D e E F H K m o P Q r T t u U w x X y Y z".split(" "));
 const WGET_SHORT_VALUE = new Set("O o a e U P t T w Q l A R D I X i B".split(" "));
 /** Options that could send the request, or what it carries, to another host than its URL names. */
-const CURL_REFUSED = new Set(["--alt-svc", "--variable", "--expand-url", "--expand-header", "--expand-data", "--doh-url", "--proxy-header", "--haproxy-clientip", "--socks5-gssapi-service", "--ipfs-gateway", "--ftp-port", "-P"]);
+const CURL_REFUSED = new Set([
+  "--alt-svc",
+  "--variable",
+  "--expand-url",
+  "--expand-header",
+  "--expand-data",
+  "--doh-url",
+  "--proxy-header",
+  "--haproxy-clientip",
+  "--socks5-gssapi-service",
+  "--ipfs-gateway",
+  "--ftp-port",
+  "-P",
+]);
 /** Variables that move a request elsewhere or read options from elsewhere (curl, wget, httpie, xh, gh). */
-export const ROUTING_ENV = /^(https?_proxy|all_proxy|ftp_proxy|no_proxy|socks_proxy|HTTPS?_PROXY|ALL_PROXY|FTP_PROXY|NO_PROXY|SOCKS_PROXY|CURL_HOME|CURL_CA_BUNDLE|WGETRC|SYSTEM_WGETRC|HTTPIE_CONFIG_DIR|XH_CONFIG_DIR|XDG_CONFIG_HOME|GH_ENTERPRISE_TOKEN|GH_CONFIG_DIR|SSLKEYLOGFILE|HOME)=/;
+export const ROUTING_ENV =
+  /^(https?_proxy|all_proxy|ftp_proxy|no_proxy|socks_proxy|HTTPS?_PROXY|ALL_PROXY|FTP_PROXY|NO_PROXY|SOCKS_PROXY|CURL_HOME|CURL_CA_BUNDLE|WGETRC|SYSTEM_WGETRC|HTTPIE_CONFIG_DIR|XH_CONFIG_DIR|XDG_CONFIG_HOME|GH_ENTERPRISE_TOKEN|GH_CONFIG_DIR|SSLKEYLOGFILE|HOME)=/;
 /**
  * A URL both WHATWG and curl's parser read the same way: scheme http(s) (or none), a host of
  * letters, digits, dots and dashes (or a dotted IPv4), an optional port, then a path without
  * backslashes, whitespace, braces or brackets (curl globbing), and no user info.
  */
-const PLAIN_URL = /^(?:(https?):\/\/)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?(?:[/?#][^\s\\{}[\]@]*)?$/;
+const PLAIN_URL =
+  /^(?:(https?):\/\/)?([A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::(\d{1,5}))?(?:[/?#][^\s\\{}[\]@]*)?$/;
 
 function hostOf(url: string, defaultScheme: string): string | undefined {
   // Parser differences (WHATWG vs curl: `\\`, `@`, globbing, odd schemes) are refused, not guessed.
@@ -271,7 +368,15 @@ function hostOf(url: string, defaultScheme: string): string | undefined {
 }
 
 /** The options of a curl or wget argv, clusters split (`-sSLx` = -s -S -L -x), with their values. */
-function optionsOf(program: string, args: readonly ProgramInfo["args"][number][]): { flags: Array<{ flag: string; value: string | undefined; at: number }>; operands: Array<{ value: string | undefined; at: number }> } | string {
+function optionsOf(
+  program: string,
+  args: readonly ProgramInfo["args"][number][],
+):
+  | {
+      flags: Array<{ flag: string; value: string | undefined; at: number }>;
+      operands: Array<{ value: string | undefined; at: number }>;
+    }
+  | string {
   const shortValue = program === "wget" ? WGET_SHORT_VALUE : CURL_SHORT_VALUE;
   const longValue = program === "wget" ? WGET_VALUE_FLAGS : CURL_VALUE_FLAGS;
   const flags: Array<{ flag: string; value: string | undefined; at: number }> = [];
@@ -316,20 +421,35 @@ export function destinationHosts(info: ProgramInfo): Hosts {
   const hosts: string[] = [];
   for (const a of info.assignments) {
     const text = a.value ?? a.shape;
-    if (ROUTING_ENV.test(text)) return { ok: false, why: `\`${text.split("=")[0]}=\` can send the request elsewhere or load options from elsewhere` };
+    if (ROUTING_ENV.test(text))
+      return {
+        ok: false,
+        why: `\`${text.split("=")[0]}=\` can send the request elsewhere or load options from elsewhere`,
+      };
   }
   if (program === "gh") {
-    if (args[0]?.value !== "api") return { ok: false, why: "only `gh api` has a checkable destination" };
+    if (args[0]?.value !== "api")
+      return { ok: false, why: "only `gh api` has a checkable destination" };
     let host = "github.com";
     for (let i = 1; i < args.length; i++) {
       const v = args[i]!.value;
       if (v === "--hostname") host = args[i + 1]?.value ?? "";
       else if (v?.startsWith("--hostname=")) host = v.slice(11);
       // `gh api https://host/…` names its own host.
-      else if (v !== undefined && /^[a-z]+:/i.test(v) && args[i - 1]?.value !== "-H" && args[i - 1]?.value !== "--header") return { ok: false, why: "`gh api` with a full URL is not checked; give the path and --hostname" };
+      else if (
+        v !== undefined &&
+        /^[a-z]+:/i.test(v) &&
+        args[i - 1]?.value !== "-H" &&
+        args[i - 1]?.value !== "--header"
+      )
+        return {
+          ok: false,
+          why: "`gh api` with a full URL is not checked; give the path and --hostname",
+        };
     }
     for (const a of info.assignments) if (a.value?.startsWith("GH_HOST=")) host = a.value.slice(8);
-    if (!host || !/^[A-Za-z0-9.-]+(:\d+)?$/.test(host)) return { ok: false, why: "the --hostname of `gh api` is not a plain host name" };
+    if (!host || !/^[A-Za-z0-9.-]+(:\d+)?$/.test(host))
+      return { ok: false, why: "the --hostname of `gh api` is not a plain host name" };
     return { ok: true, hosts: [host === "github.com" ? "api.github.com" : host] };
   }
   if (program === "http" || program === "https" || program === "xh" || program === "xhs") {
@@ -337,7 +457,16 @@ export function destinationHosts(info: ProgramInfo): Hosts {
     for (let i = 0; i < args.length; i++) {
       const v = args[i]!.value;
       if (v !== undefined && v.startsWith("-")) {
-        if (/^--(proxy|session|session-read-only|unix-socket|offline)/.test(v) || v === "--follow" || v === "-F" || /^-[a-zA-Z]*F/.test(v)) return { ok: false, why: `\`${v.split("=")[0]}\` can send the request, or what it carries, elsewhere` };
+        if (
+          /^--(proxy|session|session-read-only|unix-socket|offline)/.test(v) ||
+          v === "--follow" ||
+          v === "-F" ||
+          /^-[a-zA-Z]*F/.test(v)
+        )
+          return {
+            ok: false,
+            why: `\`${v.split("=")[0]}\` can send the request, or what it carries, elsewhere`,
+          };
         continue;
       }
       if (positional === 0 && v !== undefined && HTTP_METHODS.test(v)) continue;
@@ -345,29 +474,47 @@ export function destinationHosts(info: ProgramInfo): Hosts {
       if (positional > 1) break;
       if (v === undefined) return { ok: false, why: "the URL is not a fixed word" };
       const h = hostOf(v, program.endsWith("s") ? "https://" : "http://");
-      if (!h) return { ok: false, why: `"${v}" is not a plain http(s) URL both parsers read the same way` };
+      if (!h)
+        return {
+          ok: false,
+          why: `"${v}" is not a plain http(s) URL both parsers read the same way`,
+        };
       hosts.push(h);
     }
     if (hosts.length === 0) return { ok: false, why: "no URL found" };
     return { ok: true, hosts };
   }
-  if (program !== "curl" && program !== "wget") return { ok: false, why: `\`${program}\` has no destination hookpack can check` };
+  if (program !== "curl" && program !== "wget")
+    return { ok: false, why: `\`${program}\` has no destination hookpack can check` };
   const parsed = optionsOf(program, args);
   if (typeof parsed === "string") return { ok: false, why: parsed };
   for (const f of parsed.flags) {
-    if (REDIRECTING.has(f.flag) || (program === "curl" && CURL_REFUSED.has(f.flag)) || (program === "wget" && /^--(config|use-askpass|input-file|base|execute)$/.test(f.flag))) {
+    if (
+      REDIRECTING.has(f.flag) ||
+      (program === "curl" && CURL_REFUSED.has(f.flag)) ||
+      (program === "wget" && /^--(config|use-askpass|input-file|base|execute)$/.test(f.flag))
+    ) {
       return { ok: false, why: `\`${f.flag}\` can send the request to another host` };
     }
     if (f.flag === "--url") {
       const h = f.value === undefined ? undefined : hostOf(f.value, "http://");
-      if (!h) return { ok: false, why: "a --url is not a plain http(s) URL both parsers read the same way" };
+      if (!h)
+        return {
+          ok: false,
+          why: "a --url is not a plain http(s) URL both parsers read the same way",
+        };
       hosts.push(h);
     }
   }
   for (const o of parsed.operands) {
-    if (o.value === undefined) return { ok: false, why: "an argument that may be a URL is not a fixed word" };
+    if (o.value === undefined)
+      return { ok: false, why: "an argument that may be a URL is not a fixed word" };
     const h = hostOf(o.value, "http://");
-    if (!h) return { ok: false, why: `"${o.value}" is not a plain http(s) URL both parsers read the same way` };
+    if (!h)
+      return {
+        ok: false,
+        why: `"${o.value}" is not a plain http(s) URL both parsers read the same way`,
+      };
     hosts.push(h);
   }
   if (hosts.length === 0) return { ok: false, why: "no URL found" };
@@ -379,12 +526,19 @@ export function destinationHosts(info: ProgramInfo): Hosts {
  * and `-u` credentials when a redirect leaves the host, and re-sends everything else (other
  * headers, the body on 307/308, the URL's own query). wget follows redirects by default.
  */
-export function redirectProblem(info: ProgramInfo, refWord: ProgramInfo["args"][number] | undefined, via: string): string | undefined {
+export function redirectProblem(
+  info: ProgramInfo,
+  refWord: ProgramInfo["args"][number] | undefined,
+  via: string,
+): string | undefined {
   const program = info.program ?? "";
   if (program !== "curl" && program !== "wget") return undefined;
   const parsed = optionsOf(program, info.args);
   if (typeof parsed === "string") return parsed;
-  const follows = program === "wget" ? !parsed.flags.some((f) => (f.flag === "--max-redirect" && f.value === "0")) : parsed.flags.some((f) => f.flag === "-L" || f.flag === "--location");
+  const follows =
+    program === "wget"
+      ? !parsed.flags.some((f) => f.flag === "--max-redirect" && f.value === "0")
+      : parsed.flags.some((f) => f.flag === "-L" || f.flag === "--location");
   if (!follows) return undefined;
   const at = refWord ? info.args.indexOf(refWord) : -1;
   const holder = parsed.flags.find((f) => f.at === at);
@@ -392,7 +546,11 @@ export function redirectProblem(info: ProgramInfo, refWord: ProgramInfo["args"][
     program === "curl" &&
     via === "argument" &&
     holder !== undefined &&
-    (((holder.flag === "-H" || holder.flag === "--header") && /^\s*(authorization|cookie)\s*:/i.test(refWord?.shape ?? "")) || holder.flag === "-u" || holder.flag === "--user" || holder.flag === "--oauth2-bearer");
+    (((holder.flag === "-H" || holder.flag === "--header") &&
+      /^\s*(authorization|cookie)\s*:/i.test(refWord?.shape ?? "")) ||
+      holder.flag === "-u" ||
+      holder.flag === "--user" ||
+      holder.flag === "--oauth2-bearer");
   if (dropped) return undefined;
   return program === "wget"
     ? "wget follows redirects, and would carry it to whatever host a redirect names; add --max-redirect=0"
@@ -403,7 +561,8 @@ export function hostMatches(host: string, pattern: string): boolean {
   const [hName = "", hPort] = splitPort(host.toLowerCase());
   const [pName = "", pPort] = splitPort(pattern.toLowerCase());
   if (pPort !== undefined && pPort !== hPort) return false;
-  if (pName.startsWith("*.")) return hName.endsWith(pName.slice(1)) && hName.length > pName.length - 1;
+  if (pName.startsWith("*."))
+    return hName.endsWith(pName.slice(1)) && hName.length > pName.length - 1;
   return hName === pName;
 }
 
@@ -420,10 +579,19 @@ export function matchUse(entry: SecretPolicy, use: RefUse): Match {
   const program = use.info.program;
   if (!program) return { ok: false, reason: "the program is not a fixed word" };
   // The policy names programs; a path (`./curl`, `/tmp/x/curl`) could be any file of that name.
-  if (use.info.head?.value?.includes("/")) return { ok: false, reason: `the program is given as a path (\`${use.info.head.value}\`); write its name (\`${program}\`) so it is found on PATH` };
-  if (use.info.wrappers.some((w) => w === "sudo" || w === "doas" || w === "xargs")) return { ok: false, reason: `it goes through \`${use.info.wrappers.join(" ")}\`` };
+  if (use.info.head?.value?.includes("/"))
+    return {
+      ok: false,
+      reason: `the program is given as a path (\`${use.info.head.value}\`); write its name (\`${program}\`) so it is found on PATH`,
+    };
+  if (use.info.wrappers.some((w) => w === "sudo" || w === "doas" || w === "xargs"))
+    return { ok: false, reason: `it goes through \`${use.info.wrappers.join(" ")}\`` };
   const candidates = entry.commands.filter((c) => c.program === basename(program));
-  if (candidates.length === 0) return { ok: false, reason: `\`${program}\` is not among its allowed commands (${entry.commands.map((c) => c.program).join(", ") || "none"})` };
+  if (candidates.length === 0)
+    return {
+      ok: false,
+      reason: `\`${program}\` is not among its allowed commands (${entry.commands.map((c) => c.program).join(", ") || "none"})`,
+    };
   let why = "";
   for (const c of candidates) {
     if (c.args && !c.args.every((a, i) => use.info.args[i]?.value === a)) {

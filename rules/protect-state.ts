@@ -10,7 +10,9 @@ import type { Rule } from "./rule.js";
 
 /** File names an apply_patch text touches (`*** Add File: x`, `*** Update File: x`, `*** Move to: x`). */
 export function patchPaths(text: string): string[] {
-  return [...text.matchAll(/^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/gm)].map((m) => m[1]!.trim());
+  return [...text.matchAll(/^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/gm)].map(
+    (m) => m[1]!.trim(),
+  );
 }
 
 const inside = (dir: string, path: string) => {
@@ -29,13 +31,28 @@ function holdsHookConfig(path: string, files: readonly string[]): string | undef
   const p = path.replace(/\\/g, "/").replace(/\/+$/, "");
   for (const f of files) {
     const parts = f.replace(/\/+$/, "").split("/");
-    for (let k = 1; k < parts.length; k++) if (p.endsWith(`/${parts.slice(0, k).join("/")}`)) return f;
+    for (let k = 1; k < parts.length; k++)
+      if (p.endsWith(`/${parts.slice(0, k).join("/")}`)) return f;
   }
   return undefined;
 }
 
 /** Programs that change or remove the files they are given (sed and perl only with -i). */
-const WRITERS = new Set(["rm", "mv", "cp", "tee", "truncate", "ln", "install", "chmod", "chown", "unlink", "shred", "rsync", "dd"]);
+const WRITERS = new Set([
+  "rm",
+  "mv",
+  "cp",
+  "tee",
+  "truncate",
+  "ln",
+  "install",
+  "chmod",
+  "chown",
+  "unlink",
+  "shred",
+  "rsync",
+  "dd",
+]);
 const IN_PLACE = new Set(["sed", "perl", "gsed"]);
 const COPIES = new Set(["cp", "ln", "install", "rsync"]);
 const UNINSTALL = "hookpack uninstall";
@@ -47,10 +64,22 @@ const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean",
  * of a program that writes or removes what it is given. Reading them (`cat`, `jq .`) is fine.
  * (Best effort: an interpreter's own file writes, `python -c …`, are not seen.)
  */
-async function shellEditsHookConfig(command: string, cwd: string, files: readonly string[]): Promise<string | undefined> {
+async function shellEditsHookConfig(
+  command: string,
+  cwd: string,
+  files: readonly string[],
+): Promise<string | undefined> {
   const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
-  if (!names.some((n) => command.includes(n)) && !/\buninstall\b/.test(command) && !(/\ballow\b/.test(command) && command.includes("hookpack"))) return undefined;
-  const [{ scanShell }, { programOf }] = await Promise.all([import("./shell-scan.js"), import("./secret-refs.js")]);
+  if (
+    !names.some((n) => command.includes(n)) &&
+    !/\buninstall\b/.test(command) &&
+    !(/\ballow\b/.test(command) && command.includes("hookpack"))
+  )
+    return undefined;
+  const [{ scanShell }, { programOf }] = await Promise.all([
+    import("./shell-scan.js"),
+    import("./secret-refs.js"),
+  ]);
   const named = (text: string) => {
     const path = resolve(cwd, text.replace(/^of=/, ""));
     return isHookConfig(path, files) ?? holdsHookConfig(path, files);
@@ -58,7 +87,8 @@ async function shellEditsHookConfig(command: string, cwd: string, files: readonl
   for (const c of scanShell(command).commands) {
     for (const w of c.words) {
       // Only a redirection that writes (`>`, `>>`, `&>`, `<>`, …) changes its target; `<` and `<<<` read.
-      if (!w.redirect || w.redirectOp === "<" || w.redirectOp === "<<<" || w.redirectOp === "<&") continue;
+      if (!w.redirect || w.redirectOp === "<" || w.redirectOp === "<<<" || w.redirectOp === "<&")
+        continue;
       const hit = named(w.value ?? w.shape);
       if (hit) return hit;
     }
@@ -77,7 +107,11 @@ async function shellEditsHookConfig(command: string, cwd: string, files: readonl
     if (!writes) continue;
     const operands = args.filter((a) => !a.startsWith("-") || a.startsWith("of="));
     // A copy or link only changes its destination (the last operand); dd its `of=`.
-    const targets = COPIES.has(program) ? operands.slice(-1) : program === "dd" ? operands.filter((a) => a.startsWith("of=")) : operands;
+    const targets = COPIES.has(program)
+      ? operands.slice(-1)
+      : program === "dd"
+        ? operands.filter((a) => a.startsWith("of="))
+        : operands;
     for (const a of targets) {
       const hit = named(a);
       if (hit) return hit;
@@ -88,12 +122,17 @@ async function shellEditsHookConfig(command: string, cwd: string, files: readonl
 
 export const protectHookpackState: Rule = {
   id: "protect-hookpack-state",
-  summary: "Deny file-writing tool calls that target hookpack's own directory (store, key, grants, audit log, runtime); ask before the agent edits its own hook settings.",
+  summary:
+    "Deny file-writing tool calls that target hookpack's own directory (store, key, grants, audit log, runtime); ask before the agent edits its own hook settings.",
   on: ["before-tool"],
   async check(event: HookEvent, context): Promise<Verdict> {
     if (event.kind !== "before-tool") return { kind: "allow" };
     if (event.tool.kind === "shell" && event.tool.command !== undefined) {
-      const config = await shellEditsHookConfig(event.tool.command, event.session.cwd, context.hookConfigFiles?.() ?? []);
+      const config = await shellEditsHookConfig(
+        event.tool.command,
+        event.session.cwd,
+        context.hookConfigFiles?.() ?? [],
+      );
       return config === undefined
         ? { kind: "allow" }
         : {
@@ -111,11 +150,16 @@ export const protectHookpackState: Rule = {
     const home = context.managed?.home ?? context.secretRefs?.home;
     if (!home) return { kind: "allow" };
     const cwd = event.session.cwd;
-    const targets = event.tool.path !== undefined ? [event.tool.path] : event.tool.fields.flatMap((f) => patchPaths(f.value));
+    const targets =
+      event.tool.path !== undefined
+        ? [event.tool.path]
+        : event.tool.fields.flatMap((f) => patchPaths(f.value));
     const hit = targets.find((p) => inside(resolve(home), resolve(cwd, p)));
     if (!hit) {
       // The agent editing where its own hooks are registered could switch hookpack off: a human decides.
-      const config = targets.find((p) => isHookConfig(resolve(cwd, p), context.hookConfigFiles?.() ?? []));
+      const config = targets.find((p) =>
+        isHookConfig(resolve(cwd, p), context.hookConfigFiles?.() ?? []),
+      );
       if (config === undefined) return { kind: "allow" };
       return {
         kind: "ask",

@@ -16,33 +16,90 @@ export interface SecretPath {
 const norm = (p: string) => p.replace(/\\/g, "/");
 
 /** Classifies an absolute path. `home` is the user's home, `hookpackHome` hookpack's own directory. */
-export function classifySecretPath(absPath: string, home: string | undefined, hookpackHome: string | undefined): SecretPath | undefined {
+export function classifySecretPath(
+  absPath: string,
+  home: string | undefined,
+  hookpackHome: string | undefined,
+): SecretPath | undefined {
   const p = norm(absPath);
   const base = basename(p).toLowerCase();
-  const under = (dir: string | undefined, sub = "") => dir !== undefined && p.startsWith(`${norm(dir).replace(/\/+$/, "")}/${sub}`);
-  if (hookpackHome && (under(hookpackHome) || p === norm(hookpackHome)) && !under(hookpackHome, "runtime/")) {
-    return { id: "hookpack-state", strict: true, what: "one of hookpack's own files (secret store, keys, audit log, hook cache)", assignments: false };
+  const under = (dir: string | undefined, sub = "") =>
+    dir !== undefined && p.startsWith(`${norm(dir).replace(/\/+$/, "")}/${sub}`);
+  if (
+    hookpackHome &&
+    (under(hookpackHome) || p === norm(hookpackHome)) &&
+    !under(hookpackHome, "runtime/")
+  ) {
+    return {
+      id: "hookpack-state",
+      strict: true,
+      what: "one of hookpack's own files (secret store, keys, audit log, hook cache)",
+      assignments: false,
+    };
   }
-  if (/^id_(rsa|dsa|ecdsa|ed25519)(_sk)?$/.test(base) || (under(home, ".ssh/") && !/\.pub$|^known_hosts|^config$|^authorized_keys/.test(base))) {
+  if (
+    /^id_(rsa|dsa|ecdsa|ed25519)(_sk)?$/.test(base) ||
+    (under(home, ".ssh/") && !/\.pub$|^known_hosts|^config$|^authorized_keys/.test(base))
+  ) {
     return { id: "ssh-private-key", strict: true, what: "an SSH private key", assignments: false };
   }
-  if (/\.(p12|pfx|jks|keystore)$/.test(base)) return { id: "key-store", strict: true, what: "a key store", assignments: false };
-  if (base === ".git-credentials" || under(home, ".config/git/credentials")) return { id: "git-credentials", strict: true, what: "stored git credentials", assignments: false };
-  if (under(home, ".aws/credentials") || under(home, ".aws/config")) return { id: "aws-credentials", strict: false, what: "AWS credentials", assignments: true };
-  if (under(home, ".docker/config.json")) return { id: "docker-config", strict: false, what: "Docker registry credentials", assignments: true };
-  if (under(home, ".kube/") || /kubeconfig/.test(base)) return { id: "kubeconfig", strict: false, what: "a Kubernetes config", assignments: true };
-  if (under(home, ".config/gh/hosts.yml")) return { id: "gh-hosts", strict: false, what: "GitHub CLI credentials", assignments: true };
-  if (base === ".netrc" || base === "_netrc") return { id: "netrc", strict: false, what: "login credentials (.netrc)", assignments: true };
-  if (base === ".npmrc" || base === ".yarnrc.yml" || base === ".pypirc") return { id: base.slice(1).replace(/\..*$/, ""), strict: false, what: `registry credentials (${base})`, assignments: true };
-  if (/\.(pem|key)$/.test(base)) return { id: "pem", strict: false, what: "a PEM/key file", assignments: false };
+  if (/\.(p12|pfx|jks|keystore)$/.test(base))
+    return { id: "key-store", strict: true, what: "a key store", assignments: false };
+  if (base === ".git-credentials" || under(home, ".config/git/credentials"))
+    return {
+      id: "git-credentials",
+      strict: true,
+      what: "stored git credentials",
+      assignments: false,
+    };
+  if (under(home, ".aws/credentials") || under(home, ".aws/config"))
+    return { id: "aws-credentials", strict: false, what: "AWS credentials", assignments: true };
+  if (under(home, ".docker/config.json"))
+    return {
+      id: "docker-config",
+      strict: false,
+      what: "Docker registry credentials",
+      assignments: true,
+    };
+  if (under(home, ".kube/") || /kubeconfig/.test(base))
+    return { id: "kubeconfig", strict: false, what: "a Kubernetes config", assignments: true };
+  if (under(home, ".config/gh/hosts.yml"))
+    return { id: "gh-hosts", strict: false, what: "GitHub CLI credentials", assignments: true };
+  if (base === ".netrc" || base === "_netrc")
+    return { id: "netrc", strict: false, what: "login credentials (.netrc)", assignments: true };
+  if (base === ".npmrc" || base === ".yarnrc.yml" || base === ".pypirc")
+    return {
+      id: base.slice(1).replace(/\..*$/, ""),
+      strict: false,
+      what: `registry credentials (${base})`,
+      assignments: true,
+    };
+  if (/\.(pem|key)$/.test(base))
+    return { id: "pem", strict: false, what: "a PEM/key file", assignments: false };
   const hit = matchStatePath(p, (e) => e.kind === "secret-file");
-  if (hit?.id === "dotenv" || hit?.id === "dotenv-variant") return { id: "dotenv", strict: false, what: "an environment file", assignments: true, dotenv: true };
-  if (base.endsWith(".env")) return { id: "dotenv", strict: false, what: "an environment file", assignments: true, dotenv: true };
+  if (hit?.id === "dotenv" || hit?.id === "dotenv-variant")
+    return {
+      id: "dotenv",
+      strict: false,
+      what: "an environment file",
+      assignments: true,
+      dotenv: true,
+    };
+  if (base.endsWith(".env"))
+    return {
+      id: "dotenv",
+      strict: false,
+      what: "an environment file",
+      assignments: true,
+      dotenv: true,
+    };
   return undefined;
 }
 
-const SECRET_KEY = /(secret|token|passw(or)?d|passwd|pwd|api[-_]?key|apikey|auth|credential|private[-_]?key|access[-_]?key|client[-_]?key|signing[-_]?key|bearer|cookie|session[-_]?key|dsn|webhook)/i;
-const PLACEHOLDER = /^(<[^>]*>|x{3,}|\*{3,}|\.{3,}|changeme|change[-_]me|your[-_ ].*|example.*|dummy|todo|tbd|none|null|nil|true|false|-?\d{1,6}|\$\{?[A-Za-z_][A-Za-z0-9_:-]*\}?|%[A-Za-z_]+%|\{\{.*\}\})$/i;
+const SECRET_KEY =
+  /(secret|token|passw(or)?d|passwd|pwd|api[-_]?key|apikey|auth|credential|private[-_]?key|access[-_]?key|client[-_]?key|signing[-_]?key|bearer|cookie|session[-_]?key|dsn|webhook)/i;
+const PLACEHOLDER =
+  /^(<[^>]*>|x{3,}|\*{3,}|\.{3,}|changeme|change[-_]me|your[-_ ].*|example.*|dummy|todo|tbd|none|null|nil|true|false|-?\d{1,6}|\$\{?[A-Za-z_][A-Za-z0-9_:-]*\}?|%[A-Za-z_]+%|\{\{.*\}\})$/i;
 const REFERENCE = /^\$\{?secret:[A-Za-z_][A-Za-z0-9_]*\}?$/;
 
 /** A secret named by a credential file's own syntax. */

@@ -37,23 +37,200 @@ export interface ReadOperand {
 
 /** Programs that take file operands but never show their content. */
 const NON_READERS = new Set([
-  "ls", "dir", "vdir", "stat", "rm", "rmdir", "unlink", "touch", "chmod", "chown", "chgrp", "mkdir", "test", "[", "[[", "du", "df", "wc", "file",
-  "realpath", "readlink", "basename", "dirname", "which", "type", "whereis", "echo", "printf", "cd", "pushd", "popd", "true", "false", ":", "exit",
-  "return", "export", "unset", "alias", "shopt", "set", "sleep", "kill", "wait", "jobs", "pwd", "hookpack", "mkfifo", "getfacl", "lsattr", "namei",
+  "ls",
+  "dir",
+  "vdir",
+  "stat",
+  "rm",
+  "rmdir",
+  "unlink",
+  "touch",
+  "chmod",
+  "chown",
+  "chgrp",
+  "mkdir",
+  "test",
+  "[",
+  "[[",
+  "du",
+  "df",
+  "wc",
+  "file",
+  "realpath",
+  "readlink",
+  "basename",
+  "dirname",
+  "which",
+  "type",
+  "whereis",
+  "echo",
+  "printf",
+  "cd",
+  "pushd",
+  "popd",
+  "true",
+  "false",
+  ":",
+  "exit",
+  "return",
+  "export",
+  "unset",
+  "alias",
+  "shopt",
+  "set",
+  "sleep",
+  "kill",
+  "wait",
+  "jobs",
+  "pwd",
+  "hookpack",
+  "mkfifo",
+  "getfacl",
+  "lsattr",
+  "namei",
 ]);
 
 /** Programs whose operands (or stdin) are file names they read: a fully dynamic operand counts for them. */
 const KNOWN_READERS = new Set([
-  "cat", "tac", "nl", "less", "more", "most", "head", "tail", "bat", "batcat", "view", "strings", "od", "xxd", "hexdump", "hd", "base64", "base32",
-  "basenc", "uuencode", "grep", "egrep", "fgrep", "rg", "ag", "ack", "zgrep", "zcat", "gzcat", "bzcat", "xzcat", "sed", "awk", "gawk", "mawk", "cut",
-  "sort", "uniq", "paste", "column", "fold", "fmt", "pr", "expand", "rev", "diff", "cmp", "comm", "jq", "yq", "xq", "source", ".", "dos2unix", "iconv",
-  "openssl", "envsubst", "cp", "mv", "ln", "install", "rsync", "scp", "dd", "tee", "tar", "zip", "gzip", "bzip2", "xz", "7z", "vim", "vi", "nvim",
-  "nano", "emacs", "ed", "ex", "python", "python3", "node", "nodejs", "ruby", "perl", "php", "deno", "bun", "lua", "curl", "wget", "http", "sha256sum",
-  "md5sum", "sha1sum", "sha512sum", "b2sum", "cksum", "gpg", "age", "split", "csplit", "join", "tr", "look", "sqlite3",
+  "cat",
+  "tac",
+  "nl",
+  "less",
+  "more",
+  "most",
+  "head",
+  "tail",
+  "bat",
+  "batcat",
+  "view",
+  "strings",
+  "od",
+  "xxd",
+  "hexdump",
+  "hd",
+  "base64",
+  "base32",
+  "basenc",
+  "uuencode",
+  "grep",
+  "egrep",
+  "fgrep",
+  "rg",
+  "ag",
+  "ack",
+  "zgrep",
+  "zcat",
+  "gzcat",
+  "bzcat",
+  "xzcat",
+  "sed",
+  "awk",
+  "gawk",
+  "mawk",
+  "cut",
+  "sort",
+  "uniq",
+  "paste",
+  "column",
+  "fold",
+  "fmt",
+  "pr",
+  "expand",
+  "rev",
+  "diff",
+  "cmp",
+  "comm",
+  "jq",
+  "yq",
+  "xq",
+  "source",
+  ".",
+  "dos2unix",
+  "iconv",
+  "openssl",
+  "envsubst",
+  "cp",
+  "mv",
+  "ln",
+  "install",
+  "rsync",
+  "scp",
+  "dd",
+  "tee",
+  "tar",
+  "zip",
+  "gzip",
+  "bzip2",
+  "xz",
+  "7z",
+  "vim",
+  "vi",
+  "nvim",
+  "nano",
+  "emacs",
+  "ed",
+  "ex",
+  "python",
+  "python3",
+  "node",
+  "nodejs",
+  "ruby",
+  "perl",
+  "php",
+  "deno",
+  "bun",
+  "lua",
+  "curl",
+  "wget",
+  "http",
+  "sha256sum",
+  "md5sum",
+  "sha1sum",
+  "sha512sum",
+  "b2sum",
+  "cksum",
+  "gpg",
+  "age",
+  "split",
+  "csplit",
+  "join",
+  "tr",
+  "look",
+  "sqlite3",
 ]);
 
 /** Words that only wrap the real command (with their own options). */
-const WRAPPERS = new Set(["sudo", "command", "builtin", "exec", "nohup", "time", "env", "doas", "nice", "stdbuf", "timeout", "setsid", "unbuffer", "flock", "chrt", "ionice", "taskset", "busybox", "toybox", "then", "do", "else", "elif", "if", "while", "until", "!", "{", "}"]);
+const WRAPPERS = new Set([
+  "sudo",
+  "command",
+  "builtin",
+  "exec",
+  "nohup",
+  "time",
+  "env",
+  "doas",
+  "nice",
+  "stdbuf",
+  "timeout",
+  "setsid",
+  "unbuffer",
+  "flock",
+  "chrt",
+  "ionice",
+  "taskset",
+  "busybox",
+  "toybox",
+  "then",
+  "do",
+  "else",
+  "elif",
+  "if",
+  "while",
+  "until",
+  "!",
+  "{",
+  "}",
+]);
 /** Wrapper options that take a value (`sudo -u root`, `env -u VAR`, `nice -n 5`, `timeout -s KILL`). */
 const WRAPPER_VALUE_OPT = /^-[ugnCUprtkDsSwcg]$/;
 
@@ -61,7 +238,39 @@ const WRAPPER_VALUE_OPT = /^-[ugnCUprtkDsSwcg]$/;
 const SHELLS = new Set(["bash", "sh", "dash", "zsh", "ksh", "mksh", "fish", "ash", "busybox-sh"]);
 
 /** Interpreters whose code (`-c`, `-e`, a heredoc, a script file) may open files by name. */
-export const INTERPRETERS = new Set(["python", "python2", "python3", "node", "nodejs", "deno", "bun", "ruby", "perl", "php", "lua", "luajit", "Rscript", "R", "osascript", "pwsh", "powershell", "tclsh", "awk", "gawk", "mawk", "nawk", "jq", "sqlite3", "irb", "julia", "groovy", "scala", "kotlin", "java", "jshell"]);
+export const INTERPRETERS = new Set([
+  "python",
+  "python2",
+  "python3",
+  "node",
+  "nodejs",
+  "deno",
+  "bun",
+  "ruby",
+  "perl",
+  "php",
+  "lua",
+  "luajit",
+  "Rscript",
+  "R",
+  "osascript",
+  "pwsh",
+  "powershell",
+  "tclsh",
+  "awk",
+  "gawk",
+  "mawk",
+  "nawk",
+  "jq",
+  "sqlite3",
+  "irb",
+  "julia",
+  "groovy",
+  "scala",
+  "kotlin",
+  "java",
+  "jshell",
+]);
 
 const isPythonish = (p: string) => /^python[0-9.]*$/.test(p);
 
@@ -79,13 +288,31 @@ const escapeGlob = (s: string) => s.replace(GLOB_CHARS, "\\$&");
 
 /** Decodes bash's $'…' escapes. */
 function ansiC(body: string): string {
-  return body.replace(/\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)/g, (_, e: string) => {
-    const k = e[0]!;
-    if (k === "x" || k === "u" || k === "U") return String.fromCodePoint(parseInt(e.slice(1), 16));
-    if (/[0-7]/.test(k)) return String.fromCharCode(parseInt(e, 8));
-    if (k === "c") return String.fromCharCode(e.charCodeAt(1) & 31);
-    return ({ n: "\n", t: "\t", r: "\r", a: "\u0007", b: "\b", e: "\u001b", E: "\u001b", f: "\f", v: "\v" } as Record<string, string>)[k] ?? k;
-  });
+  return body.replace(
+    /\\(x[0-9a-fA-F]{1,2}|u[0-9a-fA-F]{1,4}|U[0-9a-fA-F]{1,8}|[0-7]{1,3}|c.|.)/g,
+    (_, e: string) => {
+      const k = e[0]!;
+      if (k === "x" || k === "u" || k === "U")
+        return String.fromCodePoint(parseInt(e.slice(1), 16));
+      if (/[0-7]/.test(k)) return String.fromCharCode(parseInt(e, 8));
+      if (k === "c") return String.fromCharCode(e.charCodeAt(1) & 31);
+      return (
+        (
+          {
+            n: "\n",
+            t: "\t",
+            r: "\r",
+            a: "\u0007",
+            b: "\b",
+            e: "\u001b",
+            E: "\u001b",
+            f: "\f",
+            v: "\v",
+          } as Record<string, string>
+        )[k] ?? k
+      );
+    },
+  );
 }
 
 /** The index after the `)` that closes the `(` at `open` (quotes respected roughly). */
@@ -106,7 +333,11 @@ function closeParen(s: string, open: number): number {
  * Expands a raw word the way bash would as far as it can be known before the command runs: quotes,
  * $'…', `~`, variables assigned earlier in the command (and HOME/PWD), globs. Anything else is ANY.
  */
-export function expandWord(raw: string, vars: ReadonlyMap<string, string>, env: { home: string; cwd: string }): Expanded {
+export function expandWord(
+  raw: string,
+  vars: ReadonlyMap<string, string>,
+  env: { home: string; cwd: string },
+): Expanded {
   let out = "";
   let glob = false;
   const why: string[] = [];
@@ -236,7 +467,10 @@ export function patternRegExp(pattern: string, dotglob = false): RegExp {
       const end = pattern.indexOf("]", i + 2);
       if (end === -1) re += "\\[";
       else {
-        re += `[${pattern.slice(i + 1, end).replace(/^!/, "^").replace(/\\/g, "\\\\")}]`;
+        re += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\")}]`;
         i = end;
       }
     } else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
@@ -248,10 +482,16 @@ export function patternRegExp(pattern: string, dotglob = false): RegExp {
 export function codeReads(code: string): { literals: string[]; computed: string | undefined } {
   const literals: string[] = [];
   // One pass per quote character, so a literal inside another kind of quotes is still seen.
-  for (const re of [/'([^'\n]{1,512})'/g, /"([^"\n]{1,512})"/g, /`([^`\n]{1,512})`/g]) for (const m of code.matchAll(re)) literals.push(m[1]!);
-  const opens = /\b(open|read|readFile\w*|read_text|read_bytes|readlines|fopen|file_get_contents|readfile|createReadStream|getline|slurp|File\.(read|open|new)|IO\.read|Path|symlink\w*|link\w*|copy\w*|copyfile|rename\w*|cp|spawn\w*|exec\w*|system|popen|subprocess|child_process|Deno\.readTextFile|Bun\.file|io\.open|loadfile|dofile|source|cat)\b|<\s*\$?\w+\s*>|\$\(<|`/;
-  const computes = /(\+\s*["'`]|["'`]\s*\+|\.join\s*\(|\bjoin\s*\(|fromCharCode|\bchr\s*\(|\bord\s*\(|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\[0-7]{3}|b64decode|atob|Buffer\.from|decode\s*\(|unhexlify|fromhex|\[::-1\]|reverse|\.replace\s*\(|format\s*\(|f["']|\$\{|%s|\bsprintf|listdir|readdir|scandir|\bglob\b|walk\s*\(|os\.walk|Dir\[|Dir\.glob|opendir|iterdir|rglob|environ|getenv|process\.env|ENV\[|\$ENV|argv|\bsys\.stdin|input\s*\()/i;
-  const computed = opens.test(code) && computes.test(code) ? "the code computes a file name at run time" : undefined;
+  for (const re of [/'([^'\n]{1,512})'/g, /"([^"\n]{1,512})"/g, /`([^`\n]{1,512})`/g])
+    for (const m of code.matchAll(re)) literals.push(m[1]!);
+  const opens =
+    /\b(open|read|readFile\w*|read_text|read_bytes|readlines|fopen|file_get_contents|readfile|createReadStream|getline|slurp|File\.(read|open|new)|IO\.read|Path|symlink\w*|link\w*|copy\w*|copyfile|rename\w*|cp|spawn\w*|exec\w*|system|popen|subprocess|child_process|Deno\.readTextFile|Bun\.file|io\.open|loadfile|dofile|source|cat)\b|<\s*\$?\w+\s*>|\$\(<|`/;
+  const computes =
+    /(\+\s*["'`]|["'`]\s*\+|\.join\s*\(|\bjoin\s*\(|fromCharCode|\bchr\s*\(|\bord\s*\(|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\[0-7]{3}|b64decode|atob|Buffer\.from|decode\s*\(|unhexlify|fromhex|\[::-1\]|reverse|\.replace\s*\(|format\s*\(|f["']|\$\{|%s|\bsprintf|listdir|readdir|scandir|\bglob\b|walk\s*\(|os\.walk|Dir\[|Dir\.glob|opendir|iterdir|rglob|environ|getenv|process\.env|ENV\[|\$ENV|argv|\bsys\.stdin|input\s*\()/i;
+  const computed =
+    opens.test(code) && computes.test(code)
+      ? "the code computes a file name at run time"
+      : undefined;
   return { literals, computed };
 }
 
@@ -261,7 +501,11 @@ interface Env {
 }
 
 /** Everything a shell command may read, for the guard to resolve. Never throws. */
-export function shellReads(command: string, env: Env = { home: homedir(), cwd: process.cwd() }, depth = 0): ReadOperand[] {
+export function shellReads(
+  command: string,
+  env: Env = { home: homedir(), cwd: process.cwd() },
+  depth = 0,
+): ReadOperand[] {
   const out: ReadOperand[] = [];
   const scan = scanShell(command);
   const raw = (w: Word) => command.slice(w.start, w.end);
@@ -274,7 +518,11 @@ export function shellReads(command: string, env: Env = { home: homedir(), cwd: p
       if (e.pattern.replace(/\\./g, "x").split(ANY).join("") === "" && !known) return;
       out.push({ word: e.pattern, kind: "dynamic", program, why: e.why });
     } else if (e.pattern !== "" && e.pattern !== "-") {
-      out.push({ word: e.kind === "glob" && dotglob ? `${e.pattern}` : e.pattern, kind: e.kind, program });
+      out.push({
+        word: e.kind === "glob" && dotglob ? `${e.pattern}` : e.pattern,
+        kind: e.kind,
+        program,
+      });
     }
   };
   /** The operand parts of one word: itself, `--opt=VALUE`, `-fVALUE`, `@file`, `REV:path`, `file://path`. */
@@ -295,7 +543,8 @@ export function shellReads(command: string, env: Env = { home: homedir(), cwd: p
 
   for (const cmd of scan.commands) {
     // Input redirections read whatever the command is.
-    for (const w of cmd.words) if (w.redirect && (w.redirectOp === "<" || w.redirectOp === "<>")) add(raw(w), "<", true);
+    for (const w of cmd.words)
+      if (w.redirect && (w.redirectOp === "<" || w.redirectOp === "<>")) add(raw(w), "<", true);
     // Assignments (NAME=value) remember static values for later words.
     for (const w of cmd.words) if (w.assignment) remember(raw(w), vars, env);
     const words = argvOf(cmd).map(raw);
@@ -305,13 +554,24 @@ export function shellReads(command: string, env: Env = { home: homedir(), cwd: p
   // produces) is not interpreter code; the program after `--` still counts.
   const interpreterIn = (c: SimpleCommand) => {
     const ws = argvOf(c).map(raw);
-    return ws.some((w, i) => INTERPRETERS.has(programName(w)) && !(programName(w) === "node" && /\/hookpack\.cjs'?$/.test(ws[i + 1] ?? "") && ws[i + 2] === "exec"));
+    return ws.some(
+      (w, i) =>
+        INTERPRETERS.has(programName(w)) &&
+        !(
+          programName(w) === "node" &&
+          /\/hookpack\.cjs'?$/.test(ws[i + 1] ?? "") &&
+          ws[i + 2] === "exec"
+        ),
+    );
   };
   if (depth < 3 && scan.commands.some(interpreterIn)) {
     // Interpreter code anywhere in the command (-c/-e strings, here-documents): its literals.
     const { literals, computed } = codeReads(command);
-    for (const l of literals) if (/^[^\n]{1,512}$/.test(l) && !/^\s|\s$/.test(l)) add(`'${l.replace(/'/g, "")}'`, "interpreter code", false);
-    if (computed) out.push({ word: ANY, kind: "dynamic", program: "interpreter code", why: computed });
+    for (const l of literals)
+      if (/^[^\n]{1,512}$/.test(l) && !/^\s|\s$/.test(l))
+        add(`'${l.replace(/'/g, "")}'`, "interpreter code", false);
+    if (computed)
+      out.push({ word: ANY, kind: "dynamic", program: "interpreter code", why: computed });
   }
   return dedupe(out);
 }
@@ -349,7 +609,12 @@ function handleCommand(
         const o = words[i];
         if (o === undefined) break;
         if (WRAPPER_VALUE_OPT.test(o)) i += 2;
-        else if (o.startsWith("-") || (name === "timeout" && /^\d/.test(o)) || (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(o))) i++;
+        else if (
+          o.startsWith("-") ||
+          (name === "timeout" && /^\d/.test(o)) ||
+          (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(o))
+        )
+          i++;
         else break;
       }
     } else if (name === "xargs" || name === "parallel") {
@@ -368,25 +633,47 @@ function handleCommand(
     return;
   }
   const known = KNOWN_READERS.has(program) || INTERPRETERS.has(program);
-  if (viaXargs) out.push({ word: ANY, kind: "dynamic", program, why: "file names read from stdin (xargs)" });
-  if (depth < 3 && (SHELLS.has(program) || program === "eval" || program === "su" || program === "watch" || program === "ssh")) {
-    const c = program === "eval" || program === "watch" ? args.join(" ") : args[args.findIndex((a) => /^-[a-z]*c$/.test(a)) + 1];
+  if (viaXargs)
+    out.push({ word: ANY, kind: "dynamic", program, why: "file names read from stdin (xargs)" });
+  if (
+    depth < 3 &&
+    (SHELLS.has(program) ||
+      program === "eval" ||
+      program === "su" ||
+      program === "watch" ||
+      program === "ssh")
+  ) {
+    const c =
+      program === "eval" || program === "watch"
+        ? args.join(" ")
+        : args[args.findIndex((a) => /^-[a-z]*c$/.test(a)) + 1];
     if (c !== undefined && (program !== "ssh" || args.length > 0)) {
       const script = program === "ssh" ? undefined : c;
       const e = script === undefined ? undefined : expandWord(script, vars, env);
       if (e && e.kind === "path") out.push(...shellReads(e.pattern, env, depth + 1));
-      else if (e) out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+      else if (e)
+        out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
     }
     // `bash script.sh`: the script file is read (by the shell, not shown); its own reads are not followed.
   }
   // find … -exec PROG … {} … ;  →  PROG receives every name find prints.
   if (program === "find" || program === "fd" || program === "fdfind") {
-    const at = args.findIndex((a) => /^-(exec|execdir|ok|okdir|x|X|-exec|-exec-batch)$/.test(stripQuotes(a)));
+    const at = args.findIndex((a) =>
+      /^-(exec|execdir|ok|okdir|x|X|-exec|-exec-batch)$/.test(stripQuotes(a)),
+    );
     if (at !== -1) {
       const inner = programName(stripQuotes(args[at + 1] ?? ""));
-      if (!NON_READERS.has(inner)) out.push({ word: ANY, kind: "dynamic", program: inner || program, why: `the names ${program} finds` });
+      if (!NON_READERS.has(inner))
+        out.push({
+          word: ANY,
+          kind: "dynamic",
+          program: inner || program,
+          why: `the names ${program} finds`,
+        });
     }
-    for (const a of args) if (/^-(fprint|fprintf|fls|fprint0)$/.test(a)) out.push({ word: ANY, kind: "dynamic", program, why: "find output to a file" });
+    for (const a of args)
+      if (/^-(fprint|fprintf|fls|fprint0)$/.test(a))
+        out.push({ word: ANY, kind: "dynamic", program, why: "find output to a file" });
     return;
   }
   let codeNext = false;
@@ -400,8 +687,17 @@ function handleCommand(
       codeNext = false;
       continue;
     }
-    if (INTERPRETERS.has(program) && /^(-[a-zA-Z]*[ceErp]|--eval|--print|--command|--exec)$/.test(stripQuotes(a)) && !isPythonish(program)) codeNext = true;
-    if ((isPythonish(program) || SHELLS.has(program) || program === "su") && /^-[a-z]*c$/.test(stripQuotes(a))) codeNext = true;
+    if (
+      INTERPRETERS.has(program) &&
+      /^(-[a-zA-Z]*[ceErp]|--eval|--print|--command|--exec)$/.test(stripQuotes(a)) &&
+      !isPythonish(program)
+    )
+      codeNext = true;
+    if (
+      (isPythonish(program) || SHELLS.has(program) || program === "su") &&
+      /^-[a-z]*c$/.test(stripQuotes(a))
+    )
+      codeNext = true;
     for (const part of operandParts(a)) add(part, program, known);
   }
 }
@@ -423,19 +719,85 @@ function dedupe(ops: ReadOperand[]): ReadOperand[] {
 
 /** A call the push/publish gate must scan before it runs. */
 export type GatedCall =
-  | { kind: "git-push"; cwd: string; args: string[]; config: string[]; env?: Record<string, string> }
+  | {
+      kind: "git-push";
+      cwd: string;
+      args: string[];
+      config: string[];
+      env?: Record<string, string>;
+    }
   | { kind: "npm-publish"; cwd: string; tool: string; verb: "publish" | "pack"; args: string[] }
   | { kind: "unknown"; why: string };
 
 /** git subcommands that never send anything anywhere (a `git p` alias is looked up, these are not). */
 const GIT_LOCAL = new Set([
-  "status", "diff", "log", "add", "commit", "show", "branch", "checkout", "switch", "fetch", "pull", "merge", "rebase", "reset", "stash", "tag",
-  "remote", "config", "rev-parse", "ls-files", "init", "clone", "restore", "rm", "mv", "blame", "grep", "cherry-pick", "describe", "worktree",
-  "submodule", "apply", "am", "format-patch", "reflog", "clean", "bisect", "notes", "shortlog", "cat-file", "for-each-ref", "symbolic-ref",
-  "update-index", "hash-object", "ls-tree", "ls-remote", "rev-list", "version", "help", "revert", "gc", "fsck", "var", "check-ignore", "whatchanged",
+  "status",
+  "diff",
+  "log",
+  "add",
+  "commit",
+  "show",
+  "branch",
+  "checkout",
+  "switch",
+  "fetch",
+  "pull",
+  "merge",
+  "rebase",
+  "reset",
+  "stash",
+  "tag",
+  "remote",
+  "config",
+  "rev-parse",
+  "ls-files",
+  "init",
+  "clone",
+  "restore",
+  "rm",
+  "mv",
+  "blame",
+  "grep",
+  "cherry-pick",
+  "describe",
+  "worktree",
+  "submodule",
+  "apply",
+  "am",
+  "format-patch",
+  "reflog",
+  "clean",
+  "bisect",
+  "notes",
+  "shortlog",
+  "cat-file",
+  "for-each-ref",
+  "symbolic-ref",
+  "update-index",
+  "hash-object",
+  "ls-tree",
+  "ls-remote",
+  "rev-list",
+  "version",
+  "help",
+  "revert",
+  "gc",
+  "fsck",
+  "var",
+  "check-ignore",
+  "whatchanged",
 ]);
 /** git's global options that take a value as the next word. */
-const GIT_VALUE_OPTS = new Set(["-c", "-C", "--git-dir", "--work-tree", "--namespace", "--exec-path", "--config-env", "--super-prefix"]);
+const GIT_VALUE_OPTS = new Set([
+  "-c",
+  "-C",
+  "--git-dir",
+  "--work-tree",
+  "--namespace",
+  "--exec-path",
+  "--config-env",
+  "--super-prefix",
+]);
 const PACKAGERS = new Set(["npm", "pnpm", "yarn", "bun"]);
 
 /**
@@ -461,7 +823,12 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
     const m = /^(GIT_[A-Z_]+)=(.*)$/s.exec(word);
     if (!m) return;
     const e = expand(m[2]!);
-    if (e.kind === "path") into[m[1]!] = /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY)$/.test(m[1]!) && !e.pattern.startsWith("/") ? resolveDir(e.pattern) : e.pattern;
+    if (e.kind === "path")
+      into[m[1]!] =
+        /^GIT_(DIR|WORK_TREE|INDEX_FILE|OBJECT_DIRECTORY)$/.test(m[1]!) &&
+        !e.pattern.startsWith("/")
+          ? resolveDir(e.pattern)
+          : e.pattern;
     else unresolvedGitEnv = m[1]!;
   };
   for (const cmd of scan.commands) {
@@ -473,13 +840,19 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
       remember(raw(w), vars, { home: env.home, cwd });
     }
     const words = argvOf(cmd).map(raw);
-    if (/^(export|declare|typeset|local|readonly)$/.test(programName(stripQuotes(words[0] ?? "")))) for (const w of words.slice(1)) gitVar(w, exported);
+    if (/^(export|declare|typeset|local|readonly)$/.test(programName(stripQuotes(words[0] ?? ""))))
+      for (const w of words.slice(1)) gitVar(w, exported);
     let i = 0;
     while (i < words.length) {
       const name = programName(stripQuotes(words[i]!));
       if (!WRAPPERS.has(name) && name !== "xargs") break;
       i++;
-      while (i < words.length && (words[i]!.startsWith("-") || (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) || (name === "timeout" && /^\d/.test(words[i]!)))) {
+      while (
+        i < words.length &&
+        (words[i]!.startsWith("-") ||
+          (name === "env" && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!)) ||
+          (name === "timeout" && /^\d/.test(words[i]!)))
+      ) {
         if (name === "env") gitVar(words[i]!, callEnv);
         i += WRAPPER_VALUE_OPT.test(words[i]!) ? 2 : 1;
       }
@@ -490,22 +863,45 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
     const program = programName(text[0]!);
     if (program === "gh") {
       // `gh pr create` pushes the current branch before it opens the pull request; `gh repo create --push` pushes too.
-      if (argv.slice(1, 3).some((a) => a.kind === "dynamic")) out.push({ kind: "unknown", why: `the gh command \`${words.slice(i).join(" ")}\` is only known when it runs` });
-      else if ((text[1] === "pr" && text[2] === "create") || (text[1] === "repo" && text[2] === "create" && text.includes("--push"))) out.push({ kind: "git-push", cwd, args: [], config: [], ...(Object.keys(callEnv).length > 0 ? { env: callEnv } : {}) });
+      if (argv.slice(1, 3).some((a) => a.kind === "dynamic"))
+        out.push({
+          kind: "unknown",
+          why: `the gh command \`${words.slice(i).join(" ")}\` is only known when it runs`,
+        });
+      else if (
+        (text[1] === "pr" && text[2] === "create") ||
+        (text[1] === "repo" && text[2] === "create" && text.includes("--push"))
+      )
+        out.push({
+          kind: "git-push",
+          cwd,
+          args: [],
+          config: [],
+          ...(Object.keys(callEnv).length > 0 ? { env: callEnv } : {}),
+        });
       continue;
     }
     const pushy = text.some((t) => /^(push|publish|pack|send-pack)$/.test(t));
     if (argv[0]!.kind === "dynamic") {
-      if (pushy) out.push({ kind: "unknown", why: `the program \`${words[i]}\` is only known when the command runs` });
+      if (pushy)
+        out.push({
+          kind: "unknown",
+          why: `the program \`${words[i]}\` is only known when the command runs`,
+        });
       continue;
     }
     if (program === "cd" && argv[1]?.kind === "path") cwd = resolveDir(argv[1].pattern);
     if (depth < 3 && (SHELLS.has(program) || program === "eval")) {
-      const at = program === "eval" ? 1 : text.findIndex((t, k) => k > 0 && /^-[a-z]*c$/.test(t)) + 1;
+      const at =
+        program === "eval" ? 1 : text.findIndex((t, k) => k > 0 && /^-[a-z]*c$/.test(t)) + 1;
       if (at > 0 && at < text.length) {
         const script = program === "eval" ? text.slice(1).join(" ") : text[at]!;
         if (argv.slice(at).some((a) => a.kind === "dynamic")) {
-          if (/push|publish|pack|\$|`/.test(script)) out.push({ kind: "unknown", why: `the script given to ${program} is only known when the command runs` });
+          if (/push|publish|pack|\$|`/.test(script))
+            out.push({
+              kind: "unknown",
+              why: `the script given to ${program} is only known when the command runs`,
+            });
         } else out.push(...gatedCalls(script, { home: env.home, cwd }, depth + 1));
       }
       continue;
@@ -519,15 +915,23 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
         const inline = text[k]!.includes("=") && text[k]!.startsWith("--");
         const value = inline ? text[k]!.slice(text[k]!.indexOf("=") + 1) : text[k + 1];
         if (opt === "-c" && value !== undefined) config.push(value);
-        if (opt === "-C" && value !== undefined) dir = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
-        if (opt === "--git-dir" && value !== undefined) callEnv.GIT_DIR = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
-        if (opt === "--work-tree" && value !== undefined) callEnv.GIT_WORK_TREE = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
+        if (opt === "-C" && value !== undefined)
+          dir = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
+        if (opt === "--git-dir" && value !== undefined)
+          callEnv.GIT_DIR = value.startsWith("/") ? value : `${dir.replace(/\/+$/, "")}/${value}`;
+        if (opt === "--work-tree" && value !== undefined)
+          callEnv.GIT_WORK_TREE = value.startsWith("/")
+            ? value
+            : `${dir.replace(/\/+$/, "")}/${value}`;
         k += GIT_VALUE_OPTS.has(opt) && !inline ? 2 : 1;
       }
       const sub = text[k];
       if (sub === undefined) continue;
       if (argv[k]!.kind === "dynamic") {
-        out.push({ kind: "unknown", why: `the git subcommand \`${words[i + k]}\` is only known when the command runs` });
+        out.push({
+          kind: "unknown",
+          why: `the git subcommand \`${words[i + k]}\` is only known when the command runs`,
+        });
         continue;
       }
       // An alias set in this command (git config alias.p push; git -c alias.p=push p).
@@ -540,20 +944,41 @@ export function gatedCalls(command: string, env: Env, depth = 0): GatedCall[] {
         if (m) aliases.set(m[1]!, m[2]!);
       }
       const alias = aliases.get(sub);
-      const isPush = sub === "push" || sub === "send-pack" || (alias !== undefined && /(^|\s|!)(git\s+)?push\b/.test(alias));
+      const isPush =
+        sub === "push" ||
+        sub === "send-pack" ||
+        (alias !== undefined && /(^|\s|!)(git\s+)?push\b/.test(alias));
       const withEnv = Object.keys(callEnv).length > 0 ? { env: callEnv } : {};
       const pushes = isPush || (alias === undefined && !GIT_LOCAL.has(sub) && !sub.startsWith("-"));
-      if (pushes && unresolvedGitEnv) out.push({ kind: "unknown", why: `${unresolvedGitEnv} is only known when the command runs` });
-      else if (isPush) out.push({ kind: "git-push", cwd: dir, args: text.slice(k + 1), config, ...withEnv });
-      else if (alias !== undefined && /push|publish/.test(alias)) out.push({ kind: "unknown", why: `the git alias \`${sub}\`` });
-      else if (!GIT_LOCAL.has(sub) && !sub.startsWith("-")) out.push({ kind: "git-push", cwd: dir, args: ["--hookpack-alias", sub], config, ...withEnv });
+      if (pushes && unresolvedGitEnv)
+        out.push({
+          kind: "unknown",
+          why: `${unresolvedGitEnv} is only known when the command runs`,
+        });
+      else if (isPush)
+        out.push({ kind: "git-push", cwd: dir, args: text.slice(k + 1), config, ...withEnv });
+      else if (alias !== undefined && /push|publish/.test(alias))
+        out.push({ kind: "unknown", why: `the git alias \`${sub}\`` });
+      else if (!GIT_LOCAL.has(sub) && !sub.startsWith("-"))
+        out.push({
+          kind: "git-push",
+          cwd: dir,
+          args: ["--hookpack-alias", sub],
+          config,
+          ...withEnv,
+        });
       continue;
     }
     if (PACKAGERS.has(program)) {
       const rest = text.slice(1).filter((t) => !t.startsWith("-"));
       const verb = rest[0] === "npm" && program === "yarn" ? rest[1] : rest[0];
-      if (verb === "publish" || verb === "pack") out.push({ kind: "npm-publish", cwd, tool: program, verb, args: text.slice(1) });
-      else if (argv.slice(1).some((a) => a.kind === "dynamic") && /publish|pack/.test(command)) out.push({ kind: "unknown", why: `the ${program} command is only known when the command runs` });
+      if (verb === "publish" || verb === "pack")
+        out.push({ kind: "npm-publish", cwd, tool: program, verb, args: text.slice(1) });
+      else if (argv.slice(1).some((a) => a.kind === "dynamic") && /publish|pack/.test(command))
+        out.push({
+          kind: "unknown",
+          why: `the ${program} command is only known when the command runs`,
+        });
     }
   }
   return out;

@@ -41,7 +41,13 @@ interface Blocked {
 function readEvidence(blocked: readonly Blocked[]): Evidence {
   return {
     secrets: [...new Set(blocked.flatMap((b) => b.managed ?? []))],
-    detectors: [...new Set(blocked.flatMap((b) => b.detectors ?? []).concat(blocked.filter((b) => b.kind).map((b) => `path:${b.kind!.id}`)))],
+    detectors: [
+      ...new Set(
+        blocked
+          .flatMap((b) => b.detectors ?? [])
+          .concat(blocked.filter((b) => b.kind).map((b) => `path:${b.kind!.id}`)),
+      ),
+    ],
     paths: [...new Set(blocked.map((b) => b.path))],
     count: blocked.length,
   };
@@ -75,7 +81,12 @@ function isDir(path: string): boolean {
 }
 
 /** Expands a glob pattern segment by segment, as bash would (at most 256 files). */
-function expandGlob(pattern: string, cwd: string, dotglob: boolean, patternRegExp: (p: string, dot: boolean) => RegExp): string[] {
+function expandGlob(
+  pattern: string,
+  cwd: string,
+  dotglob: boolean,
+  patternRegExp: (p: string, dot: boolean) => RegExp,
+): string[] {
   const abs = pattern.startsWith("/") ? pattern : `${cwd.replace(/\/+$/, "")}/${pattern}`;
   const segments = abs.split("/").filter((s, i) => i === 0 || s !== "");
   let bases = ["/"];
@@ -105,15 +116,43 @@ function expandGlob(pattern: string, cwd: string, dotglob: boolean, patternRegEx
   return bases.filter(isFile).slice(0, 256);
 }
 
-const SKIP_DIRS = new Set(["node_modules", ".git", "dist", "build", "target", ".venv", "venv", "__pycache__", ".next", ".cache"]);
-const HOME_CREDENTIALS = [".aws/credentials", ".aws/config", ".netrc", "_netrc", ".npmrc", ".pypirc", ".git-credentials", ".config/git/credentials", ".docker/config.json", ".config/gh/hosts.yml", ".kube/config", ".yarnrc.yml"];
+const SKIP_DIRS = new Set([
+  "node_modules",
+  ".git",
+  "dist",
+  "build",
+  "target",
+  ".venv",
+  "venv",
+  "__pycache__",
+  ".next",
+  ".cache",
+]);
+const HOME_CREDENTIALS = [
+  ".aws/credentials",
+  ".aws/config",
+  ".netrc",
+  "_netrc",
+  ".npmrc",
+  ".pypirc",
+  ".git-credentials",
+  ".config/git/credentials",
+  ".docker/config.json",
+  ".config/gh/hosts.yml",
+  ".kube/config",
+  ".yarnrc.yml",
+];
 
 /**
  * The files a name built at run time could be, among those that can hold credentials: well-known
  * names in the project (4 levels, build and dependency folders skipped), the home's credential
  * files and SSH keys, and hookpack's own directory.
  */
-function credentialFilesInReach(cwd: string, hookpackHome: string | undefined, classify: (p: string) => SecretPath | undefined): string[] {
+function credentialFilesInReach(
+  cwd: string,
+  hookpackHome: string | undefined,
+  classify: (p: string) => SecretPath | undefined,
+): string[] {
   const out: string[] = [];
   let seen = 0;
   const walk = (dir: string, depth: number) => {
@@ -135,13 +174,16 @@ function credentialFilesInReach(cwd: string, hookpackHome: string | undefined, c
   const home = homedir();
   for (const rel of HOME_CREDENTIALS) if (isFile(join(home, rel))) out.push(join(home, rel));
   try {
-    for (const n of readdirSync(join(home, ".ssh"))) if (isFile(join(home, ".ssh", n)) && classify(join(home, ".ssh", n))) out.push(join(home, ".ssh", n));
+    for (const n of readdirSync(join(home, ".ssh")))
+      if (isFile(join(home, ".ssh", n)) && classify(join(home, ".ssh", n)))
+        out.push(join(home, ".ssh", n));
   } catch {
     // no ~/.ssh
   }
   if (hookpackHome) {
     try {
-      for (const n of readdirSync(hookpackHome)) if (isFile(join(hookpackHome, n))) out.push(join(hookpackHome, n));
+      for (const n of readdirSync(hookpackHome))
+        if (isFile(join(hookpackHome, n))) out.push(join(hookpackHome, n));
     } catch {
       // no hookpack home yet
     }
@@ -152,28 +194,55 @@ function credentialFilesInReach(cwd: string, hookpackHome: string | undefined, c
 /** A cheap look before parsing: could this command read a file at all? (The allow path stays parse-free.) */
 function mayRead(command: string, cwd: string): boolean {
   if (/[$`*?[{~<@\\'"]/.test(command)) return true;
-  if (/(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(command)) return true;
+  if (
+    /(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(
+      command,
+    )
+  )
+    return true;
   for (const w of command.split(/[\s;&|()]+/)) {
     if (!w) continue;
-    const candidates = w.startsWith("-") ? [w.slice(2), w.replace(/^[^=]*=/, "")] : [w, w.replace(/^[^:]*:/, ""), w.replace(/^[^=]*=/, "")];
+    const candidates = w.startsWith("-")
+      ? [w.slice(2), w.replace(/^[^=]*=/, "")]
+      : [w, w.replace(/^[^:]*:/, ""), w.replace(/^[^=]*=/, "")];
     for (const c of candidates) if (c && isFile(isAbsolute(c) ? c : resolve(cwd, c))) return true;
   }
   return false;
 }
 
 /** Programs that read the files inside a directory operand. */
-const DIR_READERS = new Set(["grep", "egrep", "fgrep", "zgrep", "rg", "ag", "ack", "tar", "zip", "7z", "cp", "rsync", "scp"]);
+const DIR_READERS = new Set([
+  "grep",
+  "egrep",
+  "fgrep",
+  "zgrep",
+  "rg",
+  "ag",
+  "ack",
+  "tar",
+  "zip",
+  "7z",
+  "cp",
+  "rsync",
+  "scp",
+]);
 
-type ShellPlan = { files: string[]; dynamic: Array<{ word: string; program: string; why: string | undefined }> };
+type ShellPlan = {
+  files: string[];
+  dynamic: Array<{ word: string; program: string; why: string | undefined }>;
+};
 
 /** The files a call would show the model, as absolute paths, plus names a shell command builds at run time. */
 async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Promise<ShellPlan> {
   const { tool, session } = event;
   const cwd = session.cwd;
-  if (tool.kind === "read-file" && tool.path) return { files: fileFor(tool.path, cwd), dynamic: [] };
-  if (tool.kind === "search" && tool.showsContent && tool.path) return { files: fileFor(tool.path, cwd), dynamic: [] };
+  if (tool.kind === "read-file" && tool.path)
+    return { files: fileFor(tool.path, cwd), dynamic: [] };
+  if (tool.kind === "search" && tool.showsContent && tool.path)
+    return { files: fileFor(tool.path, cwd), dynamic: [] };
   if (tool.kind === "shell" && tool.command) {
-    if (/^\s*(\S*\/)?hookpack(\.cjs)?\s[^;&|<>`$()]*$/.test(tool.command)) return { files: [], dynamic: [] };
+    if (/^\s*(\S*\/)?hookpack(\.cjs)?\s[^;&|<>`$()]*$/.test(tool.command))
+      return { files: [], dynamic: [] };
     if (!mayRead(tool.command, cwd)) return { files: [], dynamic: [] };
     // Loaded only for a command that may read a file: the one shell front end (its own bundle).
     const { shellReads, patternRegExp } = await import("./read-guard-shell.js");
@@ -183,20 +252,43 @@ async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Pro
     const ops = shellReads(tool.command, { home: homedir(), cwd });
     // Searchers with no path operand search the working directory.
     const searcher = /(^|[\s;&|(])(rg|ag|ack)(\s|$)/.exec(tool.command);
-    if (searcher && !ops.some((o) => o.program === searcher[2] && o.kind === "path" && isDir(resolve(cwd, expandHome(o.word))))) ops.push({ word: ".", kind: "path", program: searcher[2]! });
+    if (
+      searcher &&
+      !ops.some(
+        (o) =>
+          o.program === searcher[2] && o.kind === "path" && isDir(resolve(cwd, expandHome(o.word))),
+      )
+    )
+      ops.push({ word: ".", kind: "path", program: searcher[2]! });
     for (const op of ops) {
-      if (op.kind === "path" && DIR_READERS.has(op.program) && isDir(resolve(cwd, expandHome(op.word)))) {
+      if (
+        op.kind === "path" &&
+        DIR_READERS.has(op.program) &&
+        isDir(resolve(cwd, expandHome(op.word)))
+      ) {
         // A directory given to a program that reads what is inside it (grep -r, rg, tar, zip, cp -r…).
         const dir = resolve(cwd, expandHome(op.word)).replace(/[*?[\]\\]/g, "\\$&");
-        const hidden = !/^(rg|ag)$/.test(op.program) || /\s(-[a-zA-Z]*[u.]|--hidden|--no-ignore|--unrestricted)\b/.test(tool.command);
-        dynamic.push({ word: `${dir}/${hidden ? "\u0001" : "[!.]\u0001"}`, program: op.program, why: `everything under ${op.word}` });
+        const hidden =
+          !/^(rg|ag)$/.test(op.program) ||
+          /\s(-[a-zA-Z]*[u.]|--hidden|--no-ignore|--unrestricted)\b/.test(tool.command);
+        dynamic.push({
+          word: `${dir}/${hidden ? "\u0001" : "[!.]\u0001"}`,
+          program: op.program,
+          why: `everything under ${op.word}`,
+        });
       } else if (op.kind === "path") for (const f of fileFor(op.word, cwd)) files.add(f);
-      else if (op.kind === "glob") for (const f of expandGlob(op.word, cwd, dotglob, patternRegExp)) files.add(f);
+      else if (op.kind === "glob")
+        for (const f of expandGlob(op.word, cwd, dotglob, patternRegExp)) files.add(f);
       else dynamic.push({ word: op.word, program: op.program, why: op.why });
     }
     // hookpack's own bundles (the brokered command a rewrite produced runs `node …/hookpack.cjs`) hold no secret.
     const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
-    return { files: [...files].filter((f) => own === undefined || dirname(f) !== own || !f.endsWith(".cjs")).slice(0, 256), dynamic };
+    return {
+      files: [...files]
+        .filter((f) => own === undefined || dirname(f) !== own || !f.endsWith(".cjs"))
+        .slice(0, 256),
+      dynamic,
+    };
   }
   return { files: [], dynamic: [] };
 }
@@ -223,10 +315,17 @@ function withRealPath(path: string): string[] {
   }
 }
 
-async function inspect(path: string, context: RuleContext, cwd: string): Promise<{ blocked?: Blocked; cleaned?: TextHit[] }> {
+async function inspect(
+  path: string,
+  context: RuleContext,
+  cwd: string,
+): Promise<{ blocked?: Blocked; cleaned?: TextHit[] }> {
   // Loaded only when a call reads a file: their tables (the state catalog's patterns) are compiled
   // at load, which a plain command should not pay for (they are bundles of their own).
-  const [{ classifySecretPath, secretAssignments }, { matchStateLocation }] = await Promise.all([import("./read-guard-paths.js"), import("./state-catalog.js")]);
+  const [{ classifySecretPath, secretAssignments }, { matchStateLocation }] = await Promise.all([
+    import("./read-guard-paths.js"),
+    import("./state-catalog.js"),
+  ]);
   const kind = withRealPath(path)
     .map((p) => classifySecretPath(p, homedir(), context.managed?.home))
     .reduce<SecretPath | undefined>((a, b) => (a?.strict ? a : (b ?? a)), undefined);
@@ -239,7 +338,17 @@ async function inspect(path: string, context: RuleContext, cwd: string): Promise
     const names = [...new Set(hits.flatMap((h) => (h.managed ? [h.managed] : [])))];
     if (names.length > 0) context.managed?.exposed(names, `state-file:${path}`);
     if (hits.length > 0 && !written) {
-      return { blocked: { path, found: [`${hits.length} secret value(s) hookpack could not remove yet (the file is still being written)`], names, kind, strict: false } };
+      return {
+        blocked: {
+          path,
+          found: [
+            `${hits.length} secret value(s) hookpack could not remove yet (the file is still being written)`,
+          ],
+          names,
+          kind,
+          strict: false,
+        },
+      };
     }
     return { cleaned: hits };
   }
@@ -274,30 +383,63 @@ async function inspect(path: string, context: RuleContext, cwd: string): Promise
     }
   }
   if (found.length === 0) return {};
-  return { blocked: { path, found: [...new Set(found)], names: [...names], kind, strict: false, managed: [...managedNames], detectors: [...detectors] } };
+  return {
+    blocked: {
+      path,
+      found: [...new Set(found)],
+      names: [...names],
+      kind,
+      strict: false,
+      managed: [...managedNames],
+      detectors: [...detectors],
+    },
+  };
 }
 
 export const MESSAGES = {
   READ_BLOCKED: (tool: string, blocked: readonly Blocked[], cwd: string) => {
     const show = (p: string) => (p.startsWith(`${cwd}/`) ? p.slice(cwd.length + 1) : p);
-    const parts = blocked.map((b) => (b.strict ? `${show(b.path)} is ${b.found[0]}` : `${show(b.path)} holds ${b.found.join("; ")}`));
-    const lines = [`hookpack blocked this ${tool} call before it read anything: ${parts.join(". ")}.`, "Secret values must not reach the model or the model provider."];
+    const parts = blocked.map((b) =>
+      b.strict ? `${show(b.path)} is ${b.found[0]}` : `${show(b.path)} holds ${b.found.join("; ")}`,
+    );
+    const lines = [
+      `hookpack blocked this ${tool} call before it read anything: ${parts.join(". ")}.`,
+      "Secret values must not reach the model or the model provider.",
+    ];
     const dynamic = blocked.filter((b) => b.dynamic);
     if (dynamic.length > 0) {
-      lines.splice(1, 0, `The command builds a file name at run time (${[...new Set(dynamic.map((b) => b.dynamic))].join("; ")}) that could be ${dynamic.map((b) => show(b.path)).join(", ")}: hookpack checks a name before the command runs, so write the file names out literally, without the credential files.`);
+      lines.splice(
+        1,
+        0,
+        `The command builds a file name at run time (${[...new Set(dynamic.map((b) => b.dynamic))].join("; ")}) that could be ${dynamic.map((b) => show(b.path)).join(", ")}: hookpack checks a name before the command runs, so write the file names out literally, without the credential files.`,
+      );
     }
     const names = [...new Set(blocked.flatMap((b) => b.names))];
     if (names.length > 0) {
-      lines.push(`To use a secret in a command, refer to it by name, e.g. ${names.slice(0, 4).map((n) => `$secret:${n}`).join(", ")}: hookpack injects the value into that one command at run time and masks it in the output.`);
+      lines.push(
+        `To use a secret in a command, refer to it by name, e.g. ${names
+          .slice(0, 4)
+          .map((n) => `$secret:${n}`)
+          .join(
+            ", ",
+          )}: hookpack injects the value into that one command at run time and masks it in the output.`,
+      );
     }
     const dotenv = blocked.filter((b) => !b.strict && b.kind?.dotenv);
     if (dotenv.length > 0) {
-      lines.push(`To work with ${dotenv.map((b) => show(b.path)).join(", ")}, ask the user to run \`hookpack secret import ${show(dotenv[0]!.path)}\`: the values move into hookpack's encrypted store and the file keeps $secret: references, which can be read.`);
+      lines.push(
+        `To work with ${dotenv.map((b) => show(b.path)).join(", ")}, ask the user to run \`hookpack secret import ${show(dotenv[0]!.path)}\`: the values move into hookpack's encrypted store and the file keeps $secret: references, which can be read.`,
+      );
     }
     if (blocked.some((b) => !b.strict && !b.kind?.dotenv)) {
-      lines.push(`For a literal secret in any other file, ask the user to store it with \`hookpack secret set ${names.find((n) => n !== "SECRET") ?? "NAME"}\` and replace it in the file with its $secret: reference.`);
+      lines.push(
+        `For a literal secret in any other file, ask the user to store it with \`hookpack secret set ${names.find((n) => n !== "SECRET") ?? "NAME"}\` and replace it in the file with its $secret: reference.`,
+      );
     }
-    if (blocked.some((b) => b.kind?.id === "hookpack-state")) lines.push("hookpack's own files are never shown to an agent; `hookpack secret list` names the secrets that exist.");
+    if (blocked.some((b) => b.kind?.id === "hookpack-state"))
+      lines.push(
+        "hookpack's own files are never shown to an agent; `hookpack secret list` names the secrets that exist.",
+      );
     lines.push("Do not try to read the file another way.");
     return lines.join(" ");
   },
@@ -305,7 +447,8 @@ export const MESSAGES = {
 
 export const guardReads: Rule = {
   id: "guard-reads",
-  summary: "Deny reads of files holding secrets (Read, content Grep, and any shell command with such a file as an operand, input redirection, interpreter string or run-time name), before their content reaches the model or the provider.",
+  summary:
+    "Deny reads of files holding secrets (Read, content Grep, and any shell command with such a file as an operand, input redirection, interpreter string or run-time name), before their content reaches the model or the provider.",
   on: ["before-tool"],
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "before-tool") return { kind: "allow" };
@@ -321,23 +464,46 @@ export const guardReads: Rule = {
     }
     if (plan.dynamic.length > 0) {
       // A name built at run time: which credential files could it be? Each that holds a secret denies.
-      const [{ classifySecretPath }, { patternRegExp }] = await Promise.all([import("./read-guard-paths.js"), import("./read-guard-shell.js")]);
-      const reach = credentialFilesInReach(cwd, context.managed?.home, (p) => classifySecretPath(p, homedir(), context.managed?.home));
+      const [{ classifySecretPath }, { patternRegExp }] = await Promise.all([
+        import("./read-guard-paths.js"),
+        import("./read-guard-shell.js"),
+      ]);
+      const reach = credentialFilesInReach(cwd, context.managed?.home, (p) =>
+        classifySecretPath(p, homedir(), context.managed?.home),
+      );
       const done = new Set(blocked.map((b) => b.path));
       for (const d of plan.dynamic) {
-        const abs = d.word.startsWith("/") || d.word.startsWith("\u0001") ? d.word : `${cwd.replace(/\/+$/, "")}/${d.word}`;
+        const abs =
+          d.word.startsWith("/") || d.word.startsWith("\u0001")
+            ? d.word
+            : `${cwd.replace(/\/+$/, "")}/${d.word}`;
         const re = patternRegExp(abs, true);
         const reRel = patternRegExp(d.word, true);
         for (const file of reach) {
           if (done.has(file) || !(re.test(file) || reRel.test(file))) continue;
           done.add(file);
           const r = await inspect(file, context, cwd);
-          if (r.blocked) blocked.push({ ...r.blocked, dynamic: `${d.program}: ${d.why ?? "a name built at run time"}` });
+          if (r.blocked)
+            blocked.push({
+              ...r.blocked,
+              dynamic: `${d.program}: ${d.why ?? "a name built at run time"}`,
+            });
         }
       }
     }
-    if (blocked.length > 0) return { kind: "deny", code: "READ_BLOCKED", reason: MESSAGES.READ_BLOCKED(event.tool.name, blocked, cwd), evidence: readEvidence(blocked) };
-    if (cleaned > 0) return { kind: "warn", code: "STATE_FILE_CLEANED", message: `hookpack redacted ${cleaned} secret(s) in an agent state file before it was read.` };
+    if (blocked.length > 0)
+      return {
+        kind: "deny",
+        code: "READ_BLOCKED",
+        reason: MESSAGES.READ_BLOCKED(event.tool.name, blocked, cwd),
+        evidence: readEvidence(blocked),
+      };
+    if (cleaned > 0)
+      return {
+        kind: "warn",
+        code: "STATE_FILE_CLEANED",
+        message: `hookpack redacted ${cleaned} secret(s) in an agent state file before it was read.`,
+      };
     return { kind: "allow" };
   },
 };

@@ -25,11 +25,19 @@ export interface TextHit {
 export const hitLabel = (h: TextHit): string => h.managed ?? h.ruleId;
 
 /** Managed values first, then secretlint; overlapping hits merge (the earlier label wins). */
-export async function findSecrets(text: string, filePath: string, scanner: SecretScanner, managed: ManagedSecrets | undefined): Promise<TextHit[]> {
+export async function findSecrets(
+  text: string,
+  filePath: string,
+  scanner: SecretScanner,
+  managed: ManagedSecrets | undefined,
+): Promise<TextHit[]> {
   const hits: TextHit[] = [];
-  if (managed) for (const m of managed.find(text)) hits.push({ start: m.start, end: m.end, ruleId: "managed-value", managed: m.name });
+  if (managed)
+    for (const m of managed.find(text))
+      hits.push({ start: m.start, end: m.end, ruleId: "managed-value", managed: m.name });
   if (scanner.mayContainSecret(text)) {
-    for (const f of await scanner.scan(text, filePath)) hits.push({ start: f.start, end: f.end, ruleId: f.ruleId, messageId: f.messageId });
+    for (const f of await scanner.scan(text, filePath))
+      hits.push({ start: f.start, end: f.end, ruleId: f.ruleId, messageId: f.messageId });
   }
   if (hits.length < 2) return hits;
   hits.sort((a, b) => a.start - b.start || (a.managed ? -1 : 1));
@@ -46,7 +54,11 @@ export async function findSecrets(text: string, filePath: string, scanner: Secre
 }
 
 /** Replaces each hit (sorted, non-overlapping) by `[REDACTED:<label>]`, or by `replace(hit)`. */
-export function applyHits(text: string, hits: readonly TextHit[], replace: (h: TextHit) => string = (h) => `[REDACTED:${hitLabel(h)}]`): string {
+export function applyHits(
+  text: string,
+  hits: readonly TextHit[],
+  replace: (h: TextHit) => string = (h) => `[REDACTED:${hitLabel(h)}]`,
+): string {
   let out = "";
   let at = 0;
   for (const h of hits) {
@@ -64,7 +76,11 @@ const MAX_SPILL_BYTES = 64 * 1024 * 1024;
  * Returns the hits found and whether the clean copy replaced the file: it does not when the file
  * is too large, or kept changing while it was read (a writer still appending must not lose lines).
  */
-export async function cleanFileInPlace(path: string, context: RuleContext, filePath = "tool-output.txt"): Promise<{ hits: TextHit[]; written: boolean }> {
+export async function cleanFileInPlace(
+  path: string,
+  context: RuleContext,
+  filePath = "tool-output.txt",
+): Promise<{ hits: TextHit[]; written: boolean }> {
   for (let attempt = 0; attempt < 3; attempt++) {
     let text: string;
     let st;
@@ -89,16 +105,21 @@ export async function cleanFileInPlace(path: string, context: RuleContext, fileP
     unlinkSync(tmp);
   }
   const last = readFileSync(path, "utf8");
-  return { hits: await findSecrets(last, filePath, context.scanner, context.managed), written: false };
+  return {
+    hits: await findSecrets(last, filePath, context.scanner, context.managed),
+    written: false,
+  };
 }
 
 export const redactToolOutput: Rule = {
   id: "redact-tool-output",
-  summary: "Redact managed values (every encoding) and secretlint findings in tool output, keeping the output's shape; clean persisted copies.",
+  summary:
+    "Redact managed values (every encoding) and secretlint findings in tool output, keeping the output's shape; clean persisted copies.",
   on: ["after-tool"],
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "after-tool") return { kind: "allow" };
-    const filePath = event.tool.kind === "read-file" && event.tool.path ? event.tool.path : "tool-output.txt";
+    const filePath =
+      event.tool.kind === "read-file" && event.tool.path ? event.tool.path : "tool-output.txt";
     const hits = new Map<string, TextHit[]>();
     const pending: Array<Promise<void>> = [];
     // Keyed by the leaf's path array: a key "a.b" and a nested a → b share a dotted path.
@@ -143,13 +164,27 @@ export const redactToolOutput: Rule = {
     if (names.size > 0) context.managed?.exposed([...names], `tool-output:${event.tool.name}`);
     if (unclean.length > 0) {
       // The model will be pointed at that file; if it cannot be cleaned, keep it from the model.
-      return { kind: "deny", code: "PERSISTED_OUTPUT_UNCLEAN", reason: `hookpack withheld this ${event.tool.name} output: its saved full copy holds secrets and could not be cleaned (it was still changing). Do not read ${unclean.join(", ")}; run the command again with less output.` };
+      return {
+        kind: "deny",
+        code: "PERSISTED_OUTPUT_UNCLEAN",
+        reason: `hookpack withheld this ${event.tool.name} output: its saved full copy holds secrets and could not be cleaned (it was still changing). Do not read ${unclean.join(", ")}; run the command again with less output.`,
+      };
     }
     if (count === 0) {
       if (spilled === 0) return { kind: "allow" };
-      return { kind: "warn", code: "PERSISTED_OUTPUT_CLEANED", message: `hookpack redacted ${spilled} secret(s) in the saved full output of this ${event.tool.name} call.` };
+      return {
+        kind: "warn",
+        code: "PERSISTED_OUTPUT_CLEANED",
+        message: `hookpack redacted ${spilled} secret(s) in the saved full output of this ${event.tool.name} call.`,
+      };
     }
     const spill = spilled > 0 ? ` and ${spilled} in its saved full output` : "";
-    return { kind: "redact", output, count, reason: `hookpack redacted ${count} secret(s) from the ${event.tool.name} output${spill}.`, evidence: { secrets: [...names], detectors: [...detectors], count } };
+    return {
+      kind: "redact",
+      output,
+      count,
+      reason: `hookpack redacted ${count} secret(s) from the ${event.tool.name} output${spill}.`,
+      evidence: { secrets: [...names], detectors: [...detectors], count },
+    };
   },
 };

@@ -14,7 +14,8 @@ import { CAP_ANYWHERE, REF_ANYWHERE } from "./secret-ref.js";
 
 // The shell scanner, the policy and the rewriting are bundles of their own, loaded only for a call
 // that carries a reference or names hookpack: a plain command never pays for them.
-const heavy = () => Promise.all([import("./policy.js"), import("./secret-refs.js"), import("./shell-scan.js")]);
+const heavy = () =>
+  Promise.all([import("./policy.js"), import("./secret-refs.js"), import("./shell-scan.js")]);
 
 export interface GrantRequest {
   names: string[];
@@ -56,7 +57,8 @@ export type OfferedCall =
   | { id: string; names: string[]; argv: string[]; agent: string; session: string };
 
 /** A rewritten call with its grant ids blanked: what a grant's callSha256 covers. */
-export const offeredCallText = (text: string): string => text.trim().replace(/--grant g_[a-z2-7]{26}\b/g, "--grant g_");
+export const offeredCallText = (text: string): string =>
+  text.trim().replace(/--grant g_[a-z2-7]{26}\b/g, "--grant g_");
 
 /** What the rule needs from outside; the hook entry provides it (broker/grants.ts). */
 export interface SecretRefHost {
@@ -65,7 +67,9 @@ export interface SecretRefHost {
   /** Names in this machine's store (never values); undefined when there is no store. */
   storedNames(): string[] | undefined;
   approvedForSession(agent: string, session: string, name: string): boolean;
-  mintGrant(req: GrantRequest): { id: string; expiresAt: string } | Promise<{ id: string; expiresAt: string }>;
+  mintGrant(
+    req: GrantRequest,
+  ): { id: string; expiresAt: string } | Promise<{ id: string; expiresAt: string }>;
   /**
    * Does a pending (unused, unexpired) grant cover exactly this brokered call for this agent
    * session? Read only: the broker still redeems the grant. Absent: no offered call is allowed.
@@ -85,12 +89,15 @@ export const MESSAGES = {
     "hookpack blocked this command: it runs `hookpack exec` itself. Write the command you want with `$secret:NAME` references instead; hookpack rewrites it into a brokered exec with a single-use grant.",
   TOUCHES_STATE: (home: string) =>
     `hookpack blocked this command: it refers to hookpack's private state (${home}: the secret store, key and grants). Refer to secrets as \`$secret:NAME\` instead; \`hookpack secret list\` shows the names.`,
-  UNSAFE: (reason: string) => `${reason} Rewrite the command in a simpler form (no eval, no references inside \${…} or $((…))), or ask the user to run it.`,
+  UNSAFE: (reason: string) =>
+    `${reason} Rewrite the command in a simpler form (no eval, no references inside \${…} or $((…))), or ask the user to run it.`,
   NOT_IN_SHELL: (tool: string, names: readonly string[], kind: string) =>
     `hookpack blocked this ${tool} call: ${REF_LIST(names)} can only be used in a shell command, where hookpack injects the value at run time; ${kind === "mcp" ? "MCP tool arguments" : "this tool's input"} would carry the value itself. Use a shell command (e.g. curl) with the reference, or ask the user.`,
   // Nothing of the file's content is echoed: a value pasted there by mistake would reach the model.
-  POLICY_INVALID: (error: PolicyError) => `hookpack blocked this command: the project policy ${error.path} is not valid. Ask the user to run \`hookpack doctor\` in their terminal, which explains what to fix.`,
-  PENDING: (path: string) => ` (${path} has changes the user has not approved, so they do not apply yet; the user approves them with \`hookpack policy approve\` in their terminal)`,
+  POLICY_INVALID: (error: PolicyError) =>
+    `hookpack blocked this command: the project policy ${error.path} is not valid. Ask the user to run \`hookpack doctor\` in their terminal, which explains what to fix.`,
+  PENDING: (path: string) =>
+    ` (${path} has changes the user has not approved, so they do not apply yet; the user approves them with \`hookpack policy approve\` in their terminal)`,
   UNKNOWN: (names: readonly string[], policy: Policy, stored: string[] | undefined) => {
     // Every name the agent could use: the policy's entries and the store's (undeclared ones ask).
     const known = [...new Set([...(policy.secrets?.keys() ?? []), ...(stored ?? [])])];
@@ -101,38 +108,70 @@ export const MESSAGES = {
   },
   NOT_ALLOWED: (name: string, why: string, policyPath: string | undefined, pending?: string) =>
     `hookpack blocked this command: the project policy${policyPath ? ` (${policyPath}${pending ? ", as the user last approved it" : ""})` : ""} does not allow this use of $secret:${name}: ${why}. Use an allowed command, or ask the user to change the policy.${pending ? MESSAGES.PENDING(pending) : ""}`,
-  REWRITTEN: (names: readonly string[], programs: readonly string[], expiresAt: string, approval: Approval) =>
+  REWRITTEN: (
+    names: readonly string[],
+    programs: readonly string[],
+    expiresAt: string,
+    approval: Approval,
+  ) =>
     `hookpack: ${REF_LIST(names)} ${names.length > 1 ? "are" : "is"} delivered by \`hookpack exec\` at run time to ${programs.map((p) => `\`${p}\``).join(", ")} only (single-use grant, valid until ${expiresAt}); the value never appears in the command${approval === "ask" ? ". The project policy or your permission rules ask you to approve this use" : ""}.`,
   // (A rule can only match text the command holds, so quoting it shows the model nothing new.)
   AGENT_RULE: (rule: string, source: string) =>
     `hookpack blocked this command: the permission rule ${rule} in ${source} denies it. hookpack applies your agent's deny rules to the command as written, before it brokers any secret; do not work around the rule.`,
-  POLICY_EDIT: (path: string) => `hookpack: this call changes the secret policy ${path}; the user must approve it.`,
+  POLICY_EDIT: (path: string) =>
+    `hookpack: this call changes the secret policy ${path}; the user must approve it.`,
 };
 
 const deny = (code: string, reason: string): Verdict => ({ kind: "deny", code, reason });
 
 /** Words that could name hookpack's home other than by its text: globs, `~`, `$HOME`, split quoting, links. */
-const STATE_HINT = /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|\.h[^\s]*['"\\]|['"\\][^\s]*ookpack|(^|[\s;&|(])ln\s|\/[^\s'"]*\$/;
+const STATE_HINT =
+  /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|\.h[^\s]*['"\\]|['"\\][^\s]*ookpack|(^|[\s;&|(])ln\s|\/[^\s'"]*\$/;
 /** Arguments only the broker takes: whatever the program is called (a copy, a variable, `node x.cjs`). */
 const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
 
 /** Does the command run `hookpack exec` or reach hookpack's home? (Cheap pre-check first.) */
-async function brokerMisuse(command: string, home: string, cwd: string, userHome: string, depth = 0): Promise<Verdict | undefined> {
+async function brokerMisuse(
+  command: string,
+  home: string,
+  cwd: string,
+  userHome: string,
+  depth = 0,
+): Promise<Verdict | undefined> {
   const homeMentioned = home !== "" && command.includes(home);
-  if (!homeMentioned && !command.includes("hookpack") && !STATE_HINT.test(command) && !BROKER_FLAGS.test(command)) return undefined;
+  if (
+    !homeMentioned &&
+    !command.includes("hookpack") &&
+    !STATE_HINT.test(command) &&
+    !BROKER_FLAGS.test(command)
+  )
+    return undefined;
   const [, { programOf }, { scanShell }] = await heavy();
   const scan = scanShell(command);
   for (const c of scan.commands) {
     const info = programOf(c);
     const words = [info.program, ...info.args.map((a) => a.value ?? a.shape)];
-    const run = (i: number) => words[i] !== undefined && /(^|\/)hookpack(\.c?js)?$/.test(words[i]!) && words.slice(i + 1).includes("exec");
-    const brokerArgs = words.includes("exec") && words.some((w) => w !== undefined && /^--(grant|grant-key|secret|env-file|stdin-refs)(=|$)/.test(w));
-    if (run(0) || (info.program === "npx" && run(1)) || (info.program === "node" && words.some((w, i) => i > 0 && run(i))) || brokerArgs) {
+    const run = (i: number) =>
+      words[i] !== undefined &&
+      /(^|\/)hookpack(\.c?js)?$/.test(words[i]!) &&
+      words.slice(i + 1).includes("exec");
+    const brokerArgs =
+      words.includes("exec") &&
+      words.some(
+        (w) => w !== undefined && /^--(grant|grant-key|secret|env-file|stdin-refs)(=|$)/.test(w),
+      );
+    if (
+      run(0) ||
+      (info.program === "npx" && run(1)) ||
+      (info.program === "node" && words.some((w, i) => i > 0 && run(i))) ||
+      brokerArgs
+    ) {
       return deny("BROKER_SELF_CALL", MESSAGES.CALLS_BROKER());
     }
     for (const w of c.words) {
       const text = w.value ?? w.shape;
-      if ((home !== "" && text.includes(home)) || /(^|[/~])\.hookpack(\/|$)/.test(text)) return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home || "~/.hookpack"));
+      if ((home !== "" && text.includes(home)) || /(^|[/~])\.hookpack(\/|$)/.test(text))
+        return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home || "~/.hookpack"));
     }
     // `bash -c '<script>'`: the script is a command of its own.
     if (info.program !== undefined && /^(ba|z|da|k|mk|a)?sh$/.test(info.program) && depth < 3) {
@@ -147,7 +186,8 @@ async function brokerMisuse(command: string, home: string, cwd: string, userHome
   if (home !== "") {
     // Resolved through the parser: globs, `~`, `$HOME`, symlinks, `bash -c` scripts (rules/state-paths.ts).
     const { reachesHome } = await import("./state-paths.js");
-    if (reachesHome(command, { home, cwd, userHome })) return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home));
+    if (reachesHome(command, { home, cwd, userHome }))
+      return deny("HOOKPACK_STATE", MESSAGES.TOUCHES_STATE(home));
   }
   return undefined;
 }
@@ -157,16 +197,30 @@ async function brokerMisuse(command: string, home: string, cwd: string, userHome
  * session (an agent that cannot rewrite input is told to run it instead), with its grants pending?
  * Anything else that runs `hookpack exec` stays denied: the grants bind the exact text.
  */
-async function offeredBrokerCall(command: string, event: HookEvent, host: SecretRefHost): Promise<boolean> {
+async function offeredBrokerCall(
+  command: string,
+  event: HookEvent,
+  host: SecretRefHost,
+): Promise<boolean> {
   if (!host.isOffered) return false;
   const ids = [...command.matchAll(/--grant (g_[a-z2-7]{26})\b/g)].map((m) => m[1]!);
   if (ids.length === 0) return false;
-  if (command.includes(" --grant-key ") && !command.includes(" --cap ")) return host.isOffered({ text: offeredCallText(command), ids, agent: event.agent, session: event.session.id });
+  if (command.includes(" --grant-key ") && !command.includes(" --cap "))
+    return host.isOffered({
+      text: offeredCallText(command),
+      ids,
+      agent: event.agent,
+      session: event.session.id,
+    });
   return offeredCapabilityCall(command, event, host);
 }
 
 /** Capabilities (issue 19) keep their own brokered form: `exec --grant … --cap NAME… -- bash -c …`. */
-async function offeredCapabilityCall(command: string, event: HookEvent, host: SecretRefHost): Promise<boolean> {
+async function offeredCapabilityCall(
+  command: string,
+  event: HookEvent,
+  host: SecretRefHost,
+): Promise<boolean> {
   if (!host.isOffered) return false;
   const [, , { argvOf, scanShell }] = await heavy();
   const text = command.trim();
@@ -175,7 +229,14 @@ async function offeredCapabilityCall(command: string, event: HookEvent, host: Se
   const words = argvOf(scan.commands[0]!).map((w) => w.value);
   if (words.some((w) => w === undefined)) return false;
   const [node, script, verb, flag, id] = words as string[];
-  if (node !== host.self.node || script !== host.self.script || verb !== "exec" || flag !== "--grant" || id === undefined) return false;
+  if (
+    node !== host.self.node ||
+    script !== host.self.script ||
+    verb !== "exec" ||
+    flag !== "--grant" ||
+    id === undefined
+  )
+    return false;
   let i = 5;
   let key: string | undefined;
   if (words[5] === "--grant-key") {
@@ -186,7 +247,8 @@ async function offeredCapabilityCall(command: string, event: HookEvent, host: Se
   for (; words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
   if (caps.length === 0) return false;
   const argv = words.slice(i + 1) as string[];
-  if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c") return false;
+  if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c")
+    return false;
   const { capabilityCommand } = await import("./capability-refs.js");
   if (capabilityCommand(host.self, id, caps, argv[2]!, key) !== text) return false;
   return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
@@ -210,7 +272,8 @@ const STRENGTH: Record<Approval, number> = { auto: 0, once: 1, ask: 2 };
 
 export const rewriteSecretRefs: Rule = {
   id: "rewrite-secret-refs",
-  summary: "Rewrite shell commands with $secret:NAME references into a brokered exec with a single-use grant, as the project policy allows.",
+  summary:
+    "Rewrite shell commands with $secret:NAME references into a brokered exec with a single-use grant, as the project policy allows.",
   on: ["before-tool"],
   async check(event: HookEvent, context): Promise<Verdict> {
     if (event.kind !== "before-tool") return { kind: "allow" };
@@ -218,59 +281,97 @@ export const rewriteSecretRefs: Rule = {
     const tool = event.tool;
     if (tool.kind === "write-file") {
       // References in file content stay references; a policy edit needs a human.
-      if (tool.path && /(^|[/\\])hookpack\.json$/.test(tool.path)) return { kind: "ask", code: "POLICY_EDIT", reason: MESSAGES.POLICY_EDIT(tool.path) };
+      if (tool.path && /(^|[/\\])hookpack\.json$/.test(tool.path))
+        return { kind: "ask", code: "POLICY_EDIT", reason: MESSAGES.POLICY_EDIT(tool.path) };
       return { kind: "allow" };
     }
     if (tool.kind === "shell" && tool.command !== undefined && host) {
-      const misuse = await brokerMisuse(tool.command, host.home, event.session.cwd, host.userHome ?? "");
-      if (misuse?.kind === "deny" && misuse.code === "BROKER_SELF_CALL" && (await offeredBrokerCall(tool.command, event, host))) return { kind: "allow" };
+      const misuse = await brokerMisuse(
+        tool.command,
+        host.home,
+        event.session.cwd,
+        host.userHome ?? "",
+      );
+      if (
+        misuse?.kind === "deny" &&
+        misuse.code === "BROKER_SELF_CALL" &&
+        (await offeredBrokerCall(tool.command, event, host))
+      )
+        return { kind: "allow" };
       if (misuse) return misuse;
     }
     // ----- capabilities: `$cap:NAME` (issue #19) — one delimited branch; rules/capability-refs.ts ---
     if (tool.kind === "shell" && tool.command !== undefined && CAP_ANYWHERE.test(tool.command)) {
       if (!host) throw new Error("the capability broker is not available in this hook");
       const { capabilityVerdict } = await import("./capability-refs.js");
-      return capabilityVerdict(tool.command, event, host, context.agentPermissions?.(event.session.cwd));
+      return capabilityVerdict(
+        tool.command,
+        event,
+        host,
+        context.agentPermissions?.(event.session.cwd),
+      );
     }
     // ----- end of the capability branch --------------------------------------------------------
     const carrying = tool.fields.filter((f) => REF_ANYWHERE.test(f.value));
     if (carrying.length === 0) return { kind: "allow" };
     if (tool.kind === "mcp" || tool.kind === "fetch" || tool.kind === "other") {
-      const names = [...new Set(carrying.flatMap((f) => [...f.value.matchAll(/\$\{?secret:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!)))];
+      const names = [
+        ...new Set(
+          carrying.flatMap((f) =>
+            [...f.value.matchAll(/\$\{?secret:([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!),
+          ),
+        ),
+      ];
       return deny("REF_OUTSIDE_SHELL", MESSAGES.NOT_IN_SHELL(tool.name, names, tool.kind));
     }
-    if (tool.kind !== "shell" || tool.command === undefined || !REF_ANYWHERE.test(tool.command)) return { kind: "allow" };
+    if (tool.kind !== "shell" || tool.command === undefined || !REF_ANYWHERE.test(tool.command))
+      return { kind: "allow" };
     if (!host) {
       // No broker here: the failure policy's "fail closed" applies.
       throw new Error("the $secret: broker is not available in this hook");
     }
 
-    const [{ ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, undeclaredStored }, { analyzeCommand, brokerPrefix, deliveredCommand, planDelivery }] = await heavy();
+    const [
+      { ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, undeclaredStored },
+      { analyzeCommand, brokerPrefix, deliveredCommand, planDelivery },
+    ] = await heavy();
     const analysis = analyzeCommand(tool.command);
     if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
     if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
 
     // The agent's own deny/ask rules would only see the brokered command: apply them to this one.
     const agentRules = context.agentPermissions?.(event.session.cwd);
-    const ruled = agentRules && matchPermissionRules(tool.command, analysis.scan.commands, agentRules);
-    if (ruled?.kind === "deny") return deny("AGENT_RULE_DENIED", MESSAGES.AGENT_RULE(ruled.rule.rule, ruled.rule.source));
+    const ruled =
+      agentRules && matchPermissionRules(tool.command, analysis.scan.commands, agentRules);
+    if (ruled?.kind === "deny")
+      return deny("AGENT_RULE_DENIED", MESSAGES.AGENT_RULE(ruled.rule.rule, ruled.rule.source));
 
     let policy: Policy;
     try {
       policy = await host.loadPolicy(event.session.cwd);
     } catch (error) {
-      if (error instanceof PolicyError) return deny("POLICY_INVALID", MESSAGES.POLICY_INVALID(error));
+      if (error instanceof PolicyError)
+        return deny("POLICY_INVALID", MESSAGES.POLICY_INVALID(error));
       throw error;
     }
     const stored = host.storedNames();
-    const entries = analysis.names.map((name) => ({ name, entry: secretPolicy(policy, name) ?? undeclaredStored(policy, name, stored) }));
-    const unknown = entries.filter(({ name, entry }) => !entry || (!entry.provider && !(stored ?? []).includes(name))).map((e) => e.name);
+    const entries = analysis.names.map((name) => ({
+      name,
+      entry: secretPolicy(policy, name) ?? undeclaredStored(policy, name, stored),
+    }));
+    const unknown = entries
+      .filter(({ name, entry }) => !entry || (!entry.provider && !(stored ?? []).includes(name)))
+      .map((e) => e.name);
     if (unknown.length > 0) return deny("REF_UNKNOWN", MESSAGES.UNKNOWN(unknown, policy, stored));
 
     for (const use of analysis.uses) {
       const entry = entries.find((e) => e.name === use.name)!.entry!;
       const match = matchUse(entry, use);
-      if (!match.ok) return deny("REF_NOT_ALLOWED", MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path, policy.pending));
+      if (!match.ok)
+        return deny(
+          "REF_NOT_ALLOWED",
+          MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path, policy.pending),
+        );
     }
 
     let approval: Approval = "auto";
@@ -297,11 +398,14 @@ export const rewriteSecretRefs: Rule = {
     const plan = planDelivery(tool.command, analysis, randomBase32(16));
     const key = randomBase32(26);
     const blank = plan.deliveries.map((d) => brokerPrefix(host.self, "g_", key, d.stdin));
-    const callSha256 = await sha256Hex(offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)));
+    const callSha256 = await sha256Hex(
+      offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)),
+    );
     let expiresAt = "";
     const prefixes: string[] = [];
     for (const d of plan.deliveries) {
-      const only = <T>(map: Record<string, T>) => Object.fromEntries(Object.entries(map).filter(([n]) => d.names.includes(n)));
+      const only = <T>(map: Record<string, T>) =>
+        Object.fromEntries(Object.entries(map).filter(([n]) => d.names.includes(n)));
       const grant = await host.mintGrant({
         names: d.names,
         argv: d.argv,
@@ -314,7 +418,9 @@ export const rewriteSecretRefs: Rule = {
         ...(Object.keys(only(providers)).length > 0 ? { providers: only(providers) } : {}),
         ...(Object.keys(only(inject)).length > 0 ? { inject: only(inject) } : {}),
         key,
-        placeholders: Object.fromEntries(Object.entries(plan.placeholders).filter(([, n]) => d.names.includes(n))),
+        placeholders: Object.fromEntries(
+          Object.entries(plan.placeholders).filter(([, n]) => d.names.includes(n)),
+        ),
         ...(Object.keys(d.env).length > 0 ? { env: d.env } : {}),
         ...(d.stdin ? { stdin: true } : {}),
         callSha256,
@@ -326,7 +432,12 @@ export const rewriteSecretRefs: Rule = {
     return {
       kind: "rewrite",
       patch: { command },
-      reason: MESSAGES.REWRITTEN(analysis.names, [...new Set(plan.deliveries.map((d) => d.argv[0]!))], expiresAt, needsHuman ? "ask" : "auto"),
+      reason: MESSAGES.REWRITTEN(
+        analysis.names,
+        [...new Set(plan.deliveries.map((d) => d.argv[0]!))],
+        expiresAt,
+        needsHuman ? "ask" : "auto",
+      ),
       ...(needsHuman ? { approval: "ask" as const } : {}),
     };
   },

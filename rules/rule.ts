@@ -1,5 +1,12 @@
 // The rule contract and the one place verdict precedence is written down.
-import type { Decision, EventKind, Evidence, HookEvent, ToolPatch, Verdict } from "../hooks/event.js";
+import type {
+  Decision,
+  EventKind,
+  Evidence,
+  HookEvent,
+  ToolPatch,
+  Verdict,
+} from "../hooks/event.js";
 import type { PermissionRules } from "./agent-permissions.js";
 import type { SecretRefHost } from "./rewrite-secret-refs.js";
 import type { SecretScanner } from "./secretlint.js";
@@ -70,7 +77,9 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
       ...withEvidence,
     };
   }
-  const asks = verdicts.filter((v) => v.kind === "ask" || (v.kind === "rewrite" && v.approval === "ask"));
+  const asks = verdicts.filter(
+    (v) => v.kind === "ask" || (v.kind === "rewrite" && v.approval === "ask"),
+  );
   let patch: ToolPatch | undefined;
   let output: unknown = undefined;
   let hasOutput = false;
@@ -114,7 +123,9 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
 }
 
 /** A rule whose module is loaded on its first event only (its own bundle; see scripts/build.mjs). */
-export function lazyRule(spec: Pick<Rule, "id" | "summary" | "on"> & { load: () => Promise<Rule> }): Rule {
+export function lazyRule(
+  spec: Pick<Rule, "id" | "summary" | "on"> & { load: () => Promise<Rule> },
+): Rule {
   let loaded: Promise<Rule> | undefined;
   return {
     id: spec.id,

@@ -13,15 +13,30 @@
 // here-documents quoted or not. `\$secret:NAME` is never a reference. References in comments
 // are ignored. A value is never re-parsed as shell code: references in eval, `sh -c` code,
 // ${…} operands and arithmetic are refused.
-import { argvOf, REF_ANYWHERE, scanShell, type RefSite, type ScanResult, type SimpleCommand, type Word } from "./shell-scan.js";
+import {
+  argvOf,
+  REF_ANYWHERE,
+  scanShell,
+  type RefSite,
+  type ScanResult,
+  type SimpleCommand,
+  type Word,
+} from "./shell-scan.js";
 
 export { REF_ANYWHERE };
-
 
 /** Programs whose arguments become shell code (or arithmetic, which can run code). */
 const CODE_RUNNERS = new Set(["eval", "trap", "let", "source", ".", "alias"]);
 /** Builtins that would keep the value in the shell for every later command. */
-const SHELL_STATE = new Set(["export", "declare", "typeset", "local", "readonly", "read", "printf"]);
+const SHELL_STATE = new Set([
+  "export",
+  "declare",
+  "typeset",
+  "local",
+  "readonly",
+  "read",
+  "printf",
+]);
 const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "fish", "busybox", "ash"]);
 /** Wrappers that run the rest of their arguments as a command. */
 const WRAPPERS: Record<string, { flagsWithValue: string[] }> = {
@@ -36,9 +51,49 @@ const WRAPPERS: Record<string, { flagsWithValue: string[] }> = {
   timeout: { flagsWithValue: ["-s", "--signal", "-k", "--kill-after"] },
   sudo: { flagsWithValue: ["-u", "-g", "-C", "-D", "-h", "-p", "-r", "-t", "-U"] },
   doas: { flagsWithValue: ["-u", "-C"] },
-  xargs: { flagsWithValue: ["-a", "-d", "-E", "-e", "-I", "-i", "-L", "-l", "-n", "-P", "-s", "--arg-file", "--delimiter", "--max-args", "--max-procs"] },
+  xargs: {
+    flagsWithValue: [
+      "-a",
+      "-d",
+      "-E",
+      "-e",
+      "-I",
+      "-i",
+      "-L",
+      "-l",
+      "-n",
+      "-P",
+      "-s",
+      "--arg-file",
+      "--delimiter",
+      "--max-args",
+      "--max-procs",
+    ],
+  },
 };
-const KEYWORDS = new Set(["!", "{", "}", "if", "then", "else", "elif", "fi", "do", "done", "while", "until", "for", "in", "case", "esac", "select", "function", "[[", "]]", "coproc"]);
+const KEYWORDS = new Set([
+  "!",
+  "{",
+  "}",
+  "if",
+  "then",
+  "else",
+  "elif",
+  "fi",
+  "do",
+  "done",
+  "while",
+  "until",
+  "for",
+  "in",
+  "case",
+  "esac",
+  "select",
+  "function",
+  "[[",
+  "]]",
+  "coproc",
+]);
 
 export function basename(program: string): string {
   const i = program.lastIndexOf("/");
@@ -77,7 +132,8 @@ export function programOf(command: SimpleCommand): ProgramInfo {
     wrappers.push(basename(first!));
     let i = 1;
     if (basename(first!) === "timeout") {
-      while (i < words.length && words[i]!.value?.startsWith("-")) i += wrapper.flagsWithValue.includes(words[i]!.value!) ? 2 : 1;
+      while (i < words.length && words[i]!.value?.startsWith("-"))
+        i += wrapper.flagsWithValue.includes(words[i]!.value!) ? 2 : 1;
       i++; // the duration
     } else {
       while (i < words.length) {
@@ -97,14 +153,26 @@ export function programOf(command: SimpleCommand): ProgramInfo {
       }
     }
     // env's assignments may also be dynamic words holding references.
-    while (basename(first!) === "env" && i < words.length && words[i]!.value === undefined && /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!.shape)) {
+    while (
+      basename(first!) === "env" &&
+      i < words.length &&
+      words[i]!.value === undefined &&
+      /^[A-Za-z_][A-Za-z0-9_]*=/.test(words[i]!.shape)
+    ) {
       assignments.push(words[i]!);
       i++;
     }
     words = words.slice(i);
   }
   const head = words[0];
-  return { program: head?.value !== undefined ? basename(head.value) : undefined, args: words.slice(1), assignments, wrappers, ...(head ? { head } : {}), keywords };
+  return {
+    program: head?.value !== undefined ? basename(head.value) : undefined,
+    args: words.slice(1),
+    assignments,
+    wrappers,
+    ...(head ? { head } : {}),
+    keywords,
+  };
 }
 
 /** One use of one secret: which command receives it and how. */
@@ -113,7 +181,14 @@ export interface RefUse {
   site: RefSite;
   info: ProgramInfo;
   /** How the value reaches the program. */
-  via: "argument" | "assignment" | "heredoc" | "herestring" | "program-name" | "redirect" | "bare-assignment";
+  via:
+    | "argument"
+    | "assignment"
+    | "heredoc"
+    | "herestring"
+    | "program-name"
+    | "redirect"
+    | "bare-assignment";
 }
 
 /** Keywords after which a command starts: the broker can stand right behind them. */
@@ -121,10 +196,24 @@ const COMMAND_POSITION = new Set(["!", "{", "if", "then", "else", "elif", "do", 
 /** Wrappers that would run the program somewhere hookpack cannot follow, more than once, or after the call. */
 const ESCAPING_WRAPPERS = new Set(["sudo", "doas", "xargs", "nohup"]);
 /** Programs that detach what they run from the call (it would outlive it), or run it later. */
-const DETACHING = new Set(["setsid", "nohup", "disown", "daemonize", "screen", "tmux", "at", "batch", "systemd-run", "start-stop-daemon", "coproc"]);
+const DETACHING = new Set([
+  "setsid",
+  "nohup",
+  "disown",
+  "daemonize",
+  "screen",
+  "tmux",
+  "at",
+  "batch",
+  "systemd-run",
+  "start-stop-daemon",
+  "coproc",
+]);
 /** Shell builtins with no program of the same name: the broker cannot run them (functions neither). */
 const BUILTINS = new Set(
-  "cd pushd popd dirs export declare typeset local readonly read mapfile readarray eval source . alias unalias trap let set unset shift exit return exec builtin command hash type ulimit umask wait jobs fg bg disown enable getopts caller compgen complete compopt shopt suspend times history fc help logout : bind".split(" "),
+  "cd pushd popd dirs export declare typeset local readonly read mapfile readarray eval source . alias unalias trap let set unset shift exit return exec builtin command hash type ulimit umask wait jobs fg bg disown enable getopts caller compgen complete compopt shopt suspend times history fc help logout : bind".split(
+    " ",
+  ),
 );
 
 /** The receiving command's words must be what the broker will see: no expansion left to the shell. */
@@ -151,9 +240,17 @@ export function analyzeCommand(command: string): Analysis {
   const live = scan.refs.filter((r) => !r.comment);
   const names = [...new Set(live.map((r) => r.name))];
   if (live.length === 0) return { ok: true, names, uses: [], scan };
-  const refuse = (what: string): Analysis => ({ ok: false, code: "REF_UNSAFE", reason: what, names });
+  const refuse = (what: string): Analysis => ({
+    ok: false,
+    code: "REF_UNSAFE",
+    reason: what,
+    names,
+  });
   const problem = scan.problems[0];
-  if (problem) return refuse(`hookpack cannot rewrite this command with certainty: it contains ${problem.what}.`);
+  if (problem)
+    return refuse(
+      `hookpack cannot rewrite this command with certainty: it contains ${problem.what}.`,
+    );
   if (scan.background.length > 0) {
     return refuse(
       "hookpack refused this command: it starts a background job (`&` or `coproc`), which could outlive this call while it holds a secret. Run the command that uses the reference in the foreground, and anything else in a separate call.",
@@ -162,18 +259,32 @@ export function analyzeCommand(command: string): Analysis {
   for (const h of scan.heredocs) {
     const has = live.some((r) => r.heredoc !== undefined && scan.heredocs[r.heredoc] === h);
     if (!has) continue;
-    if (h.inBackticks) return refuse("hookpack cannot rewrite this command with certainty: it contains a reference in a quoted here-document inside backticks.");
-    if (!/^[A-Za-z0-9_.-]+$/.test(h.delimiter)) return refuse(`hookpack cannot rewrite this command with certainty: the quoted here-document delimiter "${h.delimiter}" is not a plain word (letters, digits, _ . -).`);
+    if (h.inBackticks)
+      return refuse(
+        "hookpack cannot rewrite this command with certainty: it contains a reference in a quoted here-document inside backticks.",
+      );
+    if (!/^[A-Za-z0-9_.-]+$/.test(h.delimiter))
+      return refuse(
+        `hookpack cannot rewrite this command with certainty: the quoted here-document delimiter "${h.delimiter}" is not a plain word (letters, digits, _ . -).`,
+      );
   }
   for (const c of scan.commands) {
     const info = programOf(c);
     if (info.program === undefined) continue;
-    const readsCode = CODE_RUNNERS.has(info.program) && info.program !== "let" && info.program !== "trap" && info.program !== "alias";
+    const readsCode =
+      CODE_RUNNERS.has(info.program) &&
+      info.program !== "let" &&
+      info.program !== "trap" &&
+      info.program !== "alias";
     const hasC = info.args.some((a) => /^-[A-Za-z]*c[A-Za-z]*$/.test(a.value ?? ""));
     const hasScript = info.args.some((a) => a.value === undefined || !a.value.startsWith("-"));
-    const stdinShell = SHELLS.has(info.program) && (info.args.some((a) => a.value === "-s") || (!hasC && !hasScript));
+    const stdinShell =
+      SHELLS.has(info.program) &&
+      (info.args.some((a) => a.value === "-s") || (!hasC && !hasScript));
     if (readsCode || stdinShell) {
-      return refuse(`hookpack refused this command: it runs \`${info.program}\`, which could execute a secret's value as shell code. Keep commands that use $secret: references free of eval, source and shells reading their input.`);
+      return refuse(
+        `hookpack refused this command: it runs \`${info.program}\`, which could execute a secret's value as shell code. Keep commands that use $secret: references free of eval, source and shells reading their input.`,
+      );
     }
   }
   const uses: RefUse[] = [];
@@ -183,9 +294,14 @@ export function analyzeCommand(command: string): Analysis {
     let via: RefUse["via"];
     if (site.context === "heredoc" || site.context === "quoted-heredoc") via = "heredoc";
     else if (!word) via = "argument";
-    else if (word.redirect && word.redirectOp === "<<<" && word.redirectFd === 0) via = "herestring";
+    else if (word.redirect && word.redirectOp === "<<<" && word.redirectFd === 0)
+      via = "herestring";
     else if (word.redirect) via = "redirect";
-    else if (info.assignments.includes(word)) via = info.program === undefined && argvOf(site.command).length === 0 ? "bare-assignment" : "assignment";
+    else if (info.assignments.includes(word))
+      via =
+        info.program === undefined && argvOf(site.command).length === 0
+          ? "bare-assignment"
+          : "assignment";
     else if (argvOf(site.command)[0] === word) via = "program-name";
     else via = "argument";
     if (via === "bare-assignment") {
@@ -193,22 +309,45 @@ export function analyzeCommand(command: string): Analysis {
         `hookpack refused this command: \`${word?.shape.split("\u0000").join("") ?? "NAME=…"}\` without a command after it would leave the value of ${site.name} in the shell for every later command. Put the assignment in front of the one command that needs it, e.g. \`TOKEN=$secret:${site.name} curl …\`.`,
       );
     }
-    if (info.program !== undefined && SHELL_STATE.has(info.program) && info.program !== "printf" && via === "argument") {
+    if (
+      info.program !== undefined &&
+      SHELL_STATE.has(info.program) &&
+      info.program !== "printf" &&
+      via === "argument"
+    ) {
       return refuse(
         `hookpack refused this command: \`${info.program}\` would keep the value of ${site.name} in the shell for every later command. Put an assignment in front of the one command that needs it instead, e.g. \`TOKEN=$secret:${site.name} curl …\`.`,
       );
     }
     if (info.program === "printf" && info.args[0]?.value === "-v") {
-      return refuse(`hookpack refused this command: \`printf -v\` would keep the value of ${site.name} in a shell variable for every later command.`);
+      return refuse(
+        `hookpack refused this command: \`printf -v\` would keep the value of ${site.name} in a shell variable for every later command.`,
+      );
     }
-    const runsCode = info.program !== undefined && (CODE_RUNNERS.has(info.program) || (SHELLS.has(info.program) && info.args.some((a) => a.value === "-c" || /^-[a-z]*c[a-z]*$/.test(a.value ?? ""))));
-    if ((runsCode && via === "argument") || (via === "heredoc" && info.program !== undefined && (CODE_RUNNERS.has(info.program) || SHELLS.has(info.program)))) {
+    const runsCode =
+      info.program !== undefined &&
+      (CODE_RUNNERS.has(info.program) ||
+        (SHELLS.has(info.program) &&
+          info.args.some((a) => a.value === "-c" || /^-[a-z]*c[a-z]*$/.test(a.value ?? ""))));
+    if (
+      (runsCode && via === "argument") ||
+      (via === "heredoc" &&
+        info.program !== undefined &&
+        (CODE_RUNNERS.has(info.program) || SHELLS.has(info.program)))
+    ) {
       return refuse(
         `hookpack refused this command: the value of ${site.name} would become shell code (\`${info.program}\` interprets its arguments), which hookpack does not allow. Pass it as data instead, e.g. \`TOKEN=$secret:${site.name} ${info.program === "eval" ? "your-command" : info.program} …\` and read "$TOKEN" inside.`,
       );
     }
-    if (info.program === undefined && via !== "heredoc" && via !== "herestring" && argvOf(site.command).length > 0) {
-      return refuse(`hookpack refused this command: the program that would receive ${site.name} is not a fixed word (it comes from an expansion), so the project policy cannot be checked.`);
+    if (
+      info.program === undefined &&
+      via !== "heredoc" &&
+      via !== "herestring" &&
+      argvOf(site.command).length > 0
+    ) {
+      return refuse(
+        `hookpack refused this command: the program that would receive ${site.name} is not a fixed word (it comes from an expansion), so the project policy cannot be checked.`,
+      );
     }
     const why = deliveryProblem(command, site.name, info, via, word, site.command);
     if (why) return refuse(why);
@@ -217,10 +356,18 @@ export function analyzeCommand(command: string): Analysis {
   return { ok: true, names, uses, scan };
 }
 
-const HOW = (name: string) => `Pass it to one program, in the foreground: as an argument (\`curl -H "Authorization: Bearer $secret:${name}" https://…\`), an assignment in front of it (\`TOKEN=$secret:${name} program …\`) or its stdin (\`program <<< "$secret:${name}"\`).`;
+const HOW = (name: string) =>
+  `Pass it to one program, in the foreground: as an argument (\`curl -H "Authorization: Bearer $secret:${name}" https://…\`), an assignment in front of it (\`TOKEN=$secret:${name} program …\`) or its stdin (\`program <<< "$secret:${name}"\`).`;
 
 /** Why the value of `name` could reach something other than the one program of `command`, if it could. */
-function deliveryProblem(text: string, name: string, info: ProgramInfo, via: RefUse["via"], word: Word | undefined, command: SimpleCommand): string | undefined {
+function deliveryProblem(
+  text: string,
+  name: string,
+  info: ProgramInfo,
+  via: RefUse["via"],
+  word: Word | undefined,
+  command: SimpleCommand,
+): string | undefined {
   if (via === "redirect") {
     return `hookpack refused this command: $secret:${name} is in a redirection (\`${word ? text.slice(word.start, word.end) : "…"}\`), so the value would name a file or descriptor instead of reaching a program. ${HOW(name)}`;
   }
@@ -242,7 +389,11 @@ function deliveryProblem(text: string, name: string, info: ProgramInfo, via: Ref
     return `hookpack refused this command: \`${info.program}\` is a shell builtin or function, so the value of ${name} would stay in the shell. ${HOW(name)}`;
   }
   if (via === "argument" || via === "assignment" || via === "program-name") {
-    if (word !== undefined && command.words.indexOf(word) < command.words.indexOf(info.head) && !info.assignments.includes(word)) {
+    if (
+      word !== undefined &&
+      command.words.indexOf(word) < command.words.indexOf(info.head) &&
+      !info.assignments.includes(word)
+    ) {
       return `hookpack refused this command: $secret:${name} is an argument of \`${info.wrappers.at(-1) ?? "a wrapper"}\`, not of the program it runs. ${HOW(name)}`;
     }
   }
@@ -262,8 +413,12 @@ function deliveryProblem(text: string, name: string, info: ProgramInfo, via: Ref
 
 function functionsDefined(text: string): Set<string> {
   const out = new Set<string>();
-  for (const m of text.matchAll(/(?:^|[\s;&|(){}])(?:function\s+)?([A-Za-z_][A-Za-z0-9_.:-]*)\s*\(\s*\)/g)) out.add(m[1]!);
-  for (const m of text.matchAll(/(?:^|[\s;&|(){}])function\s+([A-Za-z_][A-Za-z0-9_.:-]*)/g)) out.add(m[1]!);
+  for (const m of text.matchAll(
+    /(?:^|[\s;&|(){}])(?:function\s+)?([A-Za-z_][A-Za-z0-9_.:-]*)\s*\(\s*\)/g,
+  ))
+    out.add(m[1]!);
+  for (const m of text.matchAll(/(?:^|[\s;&|(){}])function\s+([A-Za-z_][A-Za-z0-9_.:-]*)/g))
+    out.add(m[1]!);
   return out;
 }
 
@@ -300,7 +455,11 @@ export function placeholderFor(nonce: string, index: number): string {
 }
 
 /** Plans the delivery of an analysed command (analysis.ok). `nonce`: [a-z2-7]{16,}, random per call. */
-export function planDelivery(command: string, analysis: Extract<Analysis, { ok: true }>, nonce: string): Plan {
+export function planDelivery(
+  command: string,
+  analysis: Extract<Analysis, { ok: true }>,
+  nonce: string,
+): Plan {
   const { scan, uses, names } = analysis;
   const ph = new Map(names.map((n, i) => [n, placeholderFor(nonce, i)]));
   const placeholders = Object.fromEntries([...ph].map(([n, p]) => [p, n]));
@@ -314,7 +473,8 @@ export function planDelivery(command: string, analysis: Extract<Analysis, { ok: 
   text += command.slice(at);
   const fill = (shape: string) => shape.replace(REF_MARK, (_, n: string) => ph.get(n)!);
   const byCommand = new Map<SimpleCommand, RefUse[]>();
-  for (const u of uses) byCommand.set(u.site.command, [...(byCommand.get(u.site.command) ?? []), u]);
+  for (const u of uses)
+    byCommand.set(u.site.command, [...(byCommand.get(u.site.command) ?? []), u]);
   const deliveries: Delivery[] = [];
   for (const [c, list] of byCommand) {
     const info = list[0]!.info;
@@ -328,7 +488,8 @@ export function planDelivery(command: string, analysis: Extract<Analysis, { ok: 
     const argv = [info.head!, ...info.args].map((w) => fill(w.shape));
     // A config file the agent can write (~/.curlrc, ~/.wgetrc) could add a proxy, a URL or a
     // header: the brokered curl and wget read none (`-q` must be curl's first argument).
-    const noConfig = info.program === "curl" ? "-q" : info.program === "wget" ? "--no-config" : undefined;
+    const noConfig =
+      info.program === "curl" ? "-q" : info.program === "wget" ? "--no-config" : undefined;
     if (noConfig !== undefined && argv[1] !== noConfig) argv.splice(1, 0, noConfig);
     deliveries.push({
       index: scan.commands.indexOf(c),
@@ -337,14 +498,21 @@ export function planDelivery(command: string, analysis: Extract<Analysis, { ok: 
       env,
       stdin: list.some((u) => u.via === "heredoc" || u.via === "herestring"),
       at: info.head!.start,
-      ...(noConfig !== undefined && argv[1] === noConfig && info.args[0]?.value !== noConfig ? { after: { at: info.head!.end, text: ` ${noConfig}` } } : {}),
+      ...(noConfig !== undefined && argv[1] === noConfig && info.args[0]?.value !== noConfig
+        ? { after: { at: info.head!.end, text: ` ${noConfig}` } }
+        : {}),
     });
   }
   return { text, deliveries, placeholders };
 }
 
 /** Where the raw offsets of `command` land in `plan.text` (references shrink or grow). */
-function shift(command: string, analysis: Extract<Analysis, { ok: true }>, plan: Plan, offset: number): number {
+function shift(
+  command: string,
+  analysis: Extract<Analysis, { ok: true }>,
+  plan: Plan,
+  offset: number,
+): number {
   let delta = 0;
   for (const r of analysis.scan.refs) {
     if (r.comment || r.start >= offset) continue;
@@ -355,21 +523,33 @@ function shift(command: string, analysis: Extract<Analysis, { ok: true }>, plan:
 }
 
 /** The broker prefix for one delivery: names, a grant id and a key (never a value). */
-export function brokerPrefix(self: SelfInvocation, grantId: string, key: string, stdin: boolean): string {
+export function brokerPrefix(
+  self: SelfInvocation,
+  grantId: string,
+  key: string,
+  stdin: boolean,
+): string {
   const q = (a: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : sq(a));
   return `${q(self.node)} ${q(self.script)} exec --grant ${grantId} --grant-key ${key}${stdin ? " --stdin-refs" : ""} -- `;
 }
 
 /** The rewritten command: the planned text with each delivery's broker prefix in front of its program. */
-export function deliveredCommand(command: string, analysis: Extract<Analysis, { ok: true }>, plan: Plan, prefixes: readonly string[]): string {
+export function deliveredCommand(
+  command: string,
+  analysis: Extract<Analysis, { ok: true }>,
+  plan: Plan,
+  prefixes: readonly string[],
+): string {
   const inserts = plan.deliveries
-    .flatMap((d, i) => [{ at: shift(command, analysis, plan, d.at), text: prefixes[i]! }, ...(d.after ? [{ at: shift(command, analysis, plan, d.after.at), text: d.after.text }] : [])])
+    .flatMap((d, i) => [
+      { at: shift(command, analysis, plan, d.at), text: prefixes[i]! },
+      ...(d.after ? [{ at: shift(command, analysis, plan, d.after.at), text: d.after.text }] : []),
+    ])
     .sort((a, b) => b.at - a.at);
   let out = plan.text;
   for (const ins of inserts) out = out.slice(0, ins.at) + ins.text + out.slice(ins.at);
   return out;
 }
-
 
 const sq = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 

@@ -21,7 +21,12 @@ const CONFIG: SecretLintCoreConfig = {
     .filter((rule) => rule.meta.id !== FILTER_COMMENTS)
     .map((rule) =>
       rule.meta.id === AWS
-        ? { id: rule.meta.id, rule, options: { enableIDScanRule: true }, allowMessageIds: ["AWSAccountID"] }
+        ? {
+            id: rule.meta.id,
+            rule,
+            options: { enableIDScanRule: true },
+            allowMessageIds: ["AWSAccountID"],
+          }
         : { id: rule.meta.id, rule },
     ),
 };

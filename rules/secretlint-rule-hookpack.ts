@@ -8,7 +8,8 @@ import { findings } from "./detect.js";
 
 const messages = {
   SECRET: {
-    en: (props: { label: string; rule: string; confidence: string }) => `found ${props.label} [${props.rule}] (${props.confidence})`,
+    en: (props: { label: string; rule: string; confidence: string }) =>
+      `found ${props.label} [${props.rule}] (${props.confidence})`,
   },
 };
 
@@ -27,7 +28,14 @@ export const creator: SecretLintRuleCreator<{ weak?: boolean }> = {
       file(source) {
         for (const f of findings(source.content)) {
           if (f.confidence === "weak" && !options?.weak) continue;
-          context.report({ message: t("SECRET", { label: f.label ?? f.ruleId, rule: f.ruleId, confidence: f.confidence ?? "likely" }), range: [f.start, f.end] });
+          context.report({
+            message: t("SECRET", {
+              label: f.label ?? f.ruleId,
+              rule: f.ruleId,
+              confidence: f.confidence ?? "likely",
+            }),
+            range: [f.start, f.end],
+          });
         }
       },
     };

@@ -4,7 +4,11 @@
 // literals of secretlint's preset (validated against the pinned preset by test/rules/secretlint.test.ts).
 // On a hit, hookpack's engine (dist/detect-engine.cjs) runs, and secretlint (dist/secretlint-engine.cjs)
 // as a second engine when its own literals hit; findings merge, hookpack's record winning.
-import { PREFILTER_KEYWORDS, PREFILTER_LITERALS, PREFILTER_REST_SOURCE } from "./detectors/prefilter.generated.js";
+import {
+  PREFILTER_KEYWORDS,
+  PREFILTER_LITERALS,
+  PREFILTER_REST_SOURCE,
+} from "./detectors/prefilter.generated.js";
 import type { Finding } from "./finding.js";
 
 export type { Finding } from "./finding.js";
@@ -23,7 +27,8 @@ export interface SecretScanner {
 }
 
 /** Signs that a tool input may hide a token: checked before the engine is loaded for it. */
-const HIDING = /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w/;
+const HIDING =
+  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w/;
 
 import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";
 
@@ -72,8 +77,17 @@ function mayContain(text: string): boolean {
   // Keyword rules: a keyword in the NAME being assigned (`DD_API_KEY = "…"`, `"twilio_token": "…"`),
   // not anywhere in the text (a hook payload names its agent, a path its tool).
   ASSIGNED_VALUE.lastIndex = 0;
-  for (let m = ASSIGNED_VALUE.exec(text), n = 0; m !== null && n < 4096; m = ASSIGNED_VALUE.exec(text), n++) {
-    const name = text.slice(Math.max(0, m.index - 64), m.index).replace(/["'\]\s]+$/, "").split(/[\s,;(){}[\]<>|&]/).pop()!.toLowerCase();
+  for (
+    let m = ASSIGNED_VALUE.exec(text), n = 0;
+    m !== null && n < 4096;
+    m = ASSIGNED_VALUE.exec(text), n++
+  ) {
+    const name = text
+      .slice(Math.max(0, m.index - 64), m.index)
+      .replace(/["'\]\s]+$/, "")
+      .split(/[\s,;(){}[\]<>|&]/)
+      .pop()!
+      .toLowerCase();
     if (name.length >= 2) for (const k of PREFILTER_KEYWORDS) if (name.includes(k)) return true;
   }
   return false;
@@ -195,14 +209,24 @@ export async function lintSecretlint(text: string, filePath: string): Promise<Fi
     let lineStart = 0;
     let counted = 0;
     for (const [start, end] of windows) {
-      for (let i = text.indexOf("\n", counted); i !== -1 && i < start; i = text.indexOf("\n", i + 1)) {
+      for (
+        let i = text.indexOf("\n", counted);
+        i !== -1 && i < start;
+        i = text.indexOf("\n", i + 1)
+      ) {
         line++;
         lineStart = i + 1;
       }
       counted = start;
       const column0 = start - lineStart;
       for (const f of await lint(text.slice(start, end), filePath)) {
-        out.push({ ...f, start: f.start + start, end: f.end + start, line: f.line + line - 1, column: f.line === 1 ? f.column + column0 : f.column });
+        out.push({
+          ...f,
+          start: f.start + start,
+          end: f.end + start,
+          line: f.line + line - 1,
+          column: f.line === 1 ? f.column + column0 : f.column,
+        });
       }
     }
     return out;
@@ -219,12 +243,23 @@ export function ruleMeta(id: string): { label: string; secretName: string } | un
 
 /** Human label for a finding, e.g. "GitHub personal access token (classic)". Never includes the value. */
 export function describeFinding(f: Finding): string {
-  return f.label ?? ruleMeta(f.ruleId)?.label ?? LABELS[f.messageId] ?? LABELS[f.ruleId] ?? `${f.ruleId} secret`;
+  return (
+    f.label ??
+    ruleMeta(f.ruleId)?.label ??
+    LABELS[f.messageId] ??
+    LABELS[f.ruleId] ??
+    `${f.ruleId} secret`
+  );
 }
 
 /** A reference name to suggest for a detected secret, e.g. GITHUB_TOKEN. */
 export function suggestName(f: Finding): string {
-  return f.secretName ?? ruleMeta(f.ruleId)?.secretName ?? NAMES[f.ruleId] ?? `${f.ruleId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN`;
+  return (
+    f.secretName ??
+    ruleMeta(f.ruleId)?.secretName ??
+    NAMES[f.ruleId] ??
+    `${f.ruleId.toUpperCase().replace(/[^A-Z0-9]+/g, "_")}_TOKEN`
+  );
 }
 
 /** Whether a finding may be the reason a tool call is denied (weak findings only redact and warn). */

@@ -12,7 +12,8 @@ export const REF_AT = /\$(?:secret:([A-Za-z_][A-Za-z0-9_]*)|\{secret:([A-Za-z_][
 export { REF_ANYWHERE } from "./secret-ref.js";
 
 /** Where a reference sits, in bash's terms. */
-export type RefContext = "unquoted" | "double-quoted" | "single-quoted" | "ansi-c" | "heredoc" | "quoted-heredoc";
+export type RefContext =
+  "unquoted" | "double-quoted" | "single-quoted" | "ansi-c" | "heredoc" | "quoted-heredoc";
 
 export interface Word {
   /** Raw span in the original command. */
@@ -119,7 +120,14 @@ class Scanner {
   private readonly level: number;
   private readonly inBackticks: boolean;
 
-  constructor(text: string, rawStart: (i: number) => number, rawEnd: (i: number) => number, shared: Shared, level: number, inBackticks: boolean) {
+  constructor(
+    text: string,
+    rawStart: (i: number) => number,
+    rawEnd: (i: number) => number,
+    shared: Shared,
+    level: number,
+    inBackticks: boolean,
+  ) {
     this.text = text;
     this.rawStart = rawStart;
     this.rawEnd = rawEnd;
@@ -130,13 +138,26 @@ class Scanner {
   }
 
   private problem(at: number, what: string, ref = false): void {
-    this.shared.result.problems.push({ at: this.rawStart(Math.min(at, this.text.length - 1)), what, ref });
+    this.shared.result.problems.push({
+      at: this.rawStart(Math.min(at, this.text.length - 1)),
+      what,
+      ref,
+    });
   }
 
   // ----- words and commands -------------------------------------------------------------------
 
   private startWord(): Word {
-    if (!this.word) this.word = { start: this.rawStart(this.pos), end: this.rawStart(this.pos), value: "", shape: "", refs: [], assignment: false, redirect: false };
+    if (!this.word)
+      this.word = {
+        start: this.rawStart(this.pos),
+        end: this.rawStart(this.pos),
+        value: "",
+        shape: "",
+        refs: [],
+        assignment: false,
+        redirect: false,
+      };
     return this.word;
   }
 
@@ -168,12 +189,24 @@ class Scanner {
       this.nextIsRedirectTarget = false;
       this.nextRedirectOp = undefined;
       this.nextRedirectFd = undefined;
-    } else if (!this.cmd.words.some((x) => !x.assignment && !x.redirect) && ASSIGNMENT.test(w.shape)) {
+    } else if (
+      !this.cmd.words.some((x) => !x.assignment && !x.redirect) &&
+      ASSIGNMENT.test(w.shape)
+    ) {
       w.assignment = true;
     }
     this.cmd.words.push(w);
-    if (w.value === "coproc" && !w.redirect && this.cmd.words.filter((x) => !x.assignment && !x.redirect).length === 1) this.shared.result.background.push(w.start);
-    if (this.level > 0 && w.value === "case" && this.cmd.words.filter((x) => !x.assignment && !x.redirect).length === 1) {
+    if (
+      w.value === "coproc" &&
+      !w.redirect &&
+      this.cmd.words.filter((x) => !x.assignment && !x.redirect).length === 1
+    )
+      this.shared.result.background.push(w.start);
+    if (
+      this.level > 0 &&
+      w.value === "case" &&
+      this.cmd.words.filter((x) => !x.assignment && !x.redirect).length === 1
+    ) {
       this.problem(this.pos - 1, "a `case` statement inside a command substitution");
     }
   }
@@ -188,7 +221,16 @@ class Scanner {
     const comment = this.inComment;
     if (!comment && this.exprDepth > 0) this.problem(at, "a reference inside ${…} or $((…))", true);
     // A `\$` escape inside backticks belongs to the reference's raw span.
-    this.shared.result.refs.push({ start: this.rawStart(at), end: this.rawEnd(end - 1), name, context, command: this.cmd, comment, heredoc, inBackticks: this.inBackticks });
+    this.shared.result.refs.push({
+      start: this.rawStart(at),
+      end: this.rawEnd(end - 1),
+      name,
+      context,
+      command: this.cmd,
+      comment,
+      heredoc,
+      inBackticks: this.inBackticks,
+    });
     if (!comment && context !== "heredoc" && context !== "quoted-heredoc") {
       const w = this.startWord();
       w.value = undefined;
@@ -223,7 +265,11 @@ class Scanner {
         this.endCommand();
         this.pos++;
         if (this.pending.length > 0) this.readHeredocs();
-        else if (this.shared.outerPending > 0) this.problem(this.pos - 1, "a newline inside a substitution while a here-document is pending");
+        else if (this.shared.outerPending > 0)
+          this.problem(
+            this.pos - 1,
+            "a newline inside a substitution while a here-document is pending",
+          );
       } else if (c === "#" && !this.word) {
         this.comment();
       } else if (c === "&" && t[this.pos + 1] === ">") {
@@ -231,7 +277,8 @@ class Scanner {
       } else if (c === ";" || c === "&" || c === "|") {
         this.endCommand();
         const op = /^(;;&|;;|;&|&&|\|\||\|&|[;&|])/.exec(t.slice(this.pos, this.pos + 3))![0];
-        if (op === "&" && !this.inComment) this.shared.result.background.push(this.rawStart(this.pos));
+        if (op === "&" && !this.inComment)
+          this.shared.result.background.push(this.rawStart(this.pos));
         this.pos += op.length;
       } else if (c === "(") {
         this.endCommand();
@@ -321,7 +368,8 @@ class Scanner {
     let quoted = false;
     while (this.pos < t.length && !META.has(t[this.pos]!)) {
       const c = t[this.pos]!;
-      if (c === "$" && (t.startsWith("$secret:", this.pos) || t.startsWith("${secret:", this.pos))) this.problem(this.pos, "a reference in a here-document delimiter", true);
+      if (c === "$" && (t.startsWith("$secret:", this.pos) || t.startsWith("${secret:", this.pos)))
+        this.problem(this.pos, "a reference in a here-document delimiter", true);
       if (c === "\\") {
         quoted = true;
         delimiter += t[this.pos + 1] ?? "";
@@ -349,7 +397,14 @@ class Scanner {
       this.problem(start, "a here-document operator without a delimiter");
       return;
     }
-    this.pending.push({ quoted, dash, delimiter, delimStart: this.rawStart(start), delimEnd: this.rawEnd(this.pos - 1), command: this.cmd });
+    this.pending.push({
+      quoted,
+      dash,
+      delimiter,
+      delimStart: this.rawStart(start),
+      delimEnd: this.rawEnd(this.pos - 1),
+      command: this.cmd,
+    });
     this.shared.outerPending++;
   }
 
@@ -371,7 +426,14 @@ class Scanner {
       let index: number | undefined;
       if (h.quoted) {
         index = this.shared.result.heredocs.length;
-        this.shared.result.heredocs.push({ delimStart: h.delimStart, delimEnd: h.delimEnd, delimiter: h.delimiter, bodyStart: this.rawStart(bodyStart), bodyEnd: this.rawStart(bodyStart), inBackticks: this.inBackticks });
+        this.shared.result.heredocs.push({
+          delimStart: h.delimStart,
+          delimEnd: h.delimEnd,
+          delimiter: h.delimiter,
+          bodyStart: this.rawStart(bodyStart),
+          bodyEnd: this.rawStart(bodyStart),
+          inBackticks: this.inBackticks,
+        });
       }
       let done = false;
       let bodyEnd = t.length;
@@ -397,7 +459,12 @@ class Scanner {
   private quotedHeredocLine(index: number): void {
     const t = this.text;
     while (this.pos < t.length && t[this.pos] !== "\n") {
-      if (t[this.pos] === "$" && !(this.pos > 0 && t[this.pos - 1] === "\\") && this.tryRef("quoted-heredoc", index)) continue;
+      if (
+        t[this.pos] === "$" &&
+        !(this.pos > 0 && t[this.pos - 1] === "\\") &&
+        this.tryRef("quoted-heredoc", index)
+      )
+        continue;
       this.pos++;
     }
     this.pos++;
@@ -511,7 +578,7 @@ class Scanner {
           this.pos += 2;
           continue;
         }
-        this.lit("$`\"\\".includes(n) ? n : `\\${n}`);
+        this.lit('$`"\\'.includes(n) ? n : `\\${n}`);
         this.pos += 2;
       } else if (c === "$") {
         this.dollar("double-quoted");
@@ -622,7 +689,14 @@ class Scanner {
 
   /** A nested command list ($(…), <(…)) in the same text; consumes the closing `)`. */
   private nested(close: ")"): void {
-    const inner = new Scanner(this.text, this.rawStart, this.rawEnd, this.shared, this.level + 1, this.inBackticks);
+    const inner = new Scanner(
+      this.text,
+      this.rawStart,
+      this.rawEnd,
+      this.shared,
+      this.level + 1,
+      this.inBackticks,
+    );
     inner.pos = this.pos;
     inner.exprDepth = this.exprDepth;
     inner.list(close);
@@ -665,7 +739,10 @@ class Scanner {
     // bash finds the end of `…` and of $(…) inside it on the raw text, before de-escaping, and
     // its rules for that differ between versions: anything beyond plain words is refused.
     if (/\$\(|\$\{(?!secret:)|`|\\/.test(body) || (inDoubleQuotes && body.includes('"'))) {
-      this.problem(open, "backticks holding $(…), ${…}, nested backticks, escapes or (inside \"…\") quotes — use $(…) instead");
+      this.problem(
+        open,
+        'backticks holding $(…), ${…}, nested backticks, escapes or (inside "…") quotes — use $(…) instead',
+      );
     }
     const closeRaw = this.rawStart(i);
     const inner = new Scanner(
@@ -686,7 +763,14 @@ class Scanner {
 /** Scans a command; never throws. */
 export function scanShell(command: string): ScanResult {
   const result: ScanResult = { refs: [], commands: [], heredocs: [], problems: [], background: [] };
-  const scanner = new Scanner(command, (i) => i, (i) => i + 1, { result, outerPending: 0 }, 0, false);
+  const scanner = new Scanner(
+    command,
+    (i) => i,
+    (i) => i + 1,
+    { result, outerPending: 0 },
+    0,
+    false,
+  );
   scanner.list(undefined);
   return result;
 }

@@ -9,7 +9,12 @@ import type { Verdict } from "../hooks/event.js";
 import { findSecrets } from "./redact-tool-output.js";
 import type { ManagedSecrets, Rule } from "./rule.js";
 import type { SecretScanner } from "./secretlint.js";
-import { matchStateLocation, STATE_LOCATIONS, stateFormatOf, type StateLocation } from "./state-catalog.js";
+import {
+  matchStateLocation,
+  STATE_LOCATIONS,
+  stateFormatOf,
+  type StateLocation,
+} from "./state-catalog.js";
 import { fixStateText, type Finder, type FixResult } from "./state-fix.js";
 import { cleanSqliteFile } from "./state-sqlite.js";
 
@@ -25,19 +30,42 @@ export interface CleanOutcome extends FixResult {
   skipped?: string;
 }
 
-export function makeFinder(scanner: SecretScanner, managed: ManagedSecrets | undefined, filePath: string): Finder {
+export function makeFinder(
+  scanner: SecretScanner,
+  managed: ManagedSecrets | undefined,
+  filePath: string,
+): Finder {
   return (text) => findSecrets(text, filePath, scanner, managed);
 }
-
 
 /**
  * Scans one file; with `fix`, rewrites it when its catalog entry allows. `location` undefined means
  * "an agent's file known to the adapter but not listed": it is redacted as its extension says.
  */
-export async function cleanStateFile(path: string, location: StateLocation | undefined, find: Finder, fix: boolean): Promise<CleanOutcome> {
-  const format = location ? stateFormatOf(location, path) : /\.jsonl$/i.test(path) ? "jsonl" : /\.json$/i.test(path) ? "json" : "text";
+export async function cleanStateFile(
+  path: string,
+  location: StateLocation | undefined,
+  find: Finder,
+  fix: boolean,
+): Promise<CleanOutcome> {
+  const format = location
+    ? stateFormatOf(location, path)
+    : /\.jsonl$/i.test(path)
+      ? "jsonl"
+      : /\.json$/i.test(path)
+        ? "json"
+        : "text";
   const mode = location?.rewrite ?? "redact";
-  const base: CleanOutcome = { path, location, format, mode, findings: [], text: "", changed: false, written: false };
+  const base: CleanOutcome = {
+    path,
+    location,
+    format,
+    mode,
+    findings: [],
+    text: "",
+    changed: false,
+    written: false,
+  };
   let st;
   try {
     st = statSync(path);
@@ -45,7 +73,8 @@ export async function cleanStateFile(path: string, location: StateLocation | und
     return { ...base, skipped: "missing" };
   }
   if (!st.isFile()) return { ...base, skipped: "not a file" };
-  if (st.size > MAX_STATE_FILE_BYTES) return { ...base, skipped: `larger than ${MAX_STATE_FILE_BYTES / 1024 / 1024} MB` };
+  if (st.size > MAX_STATE_FILE_BYTES)
+    return { ...base, skipped: `larger than ${MAX_STATE_FILE_BYTES / 1024 / 1024} MB` };
   if (format === "sqlite") {
     // Through SQLite itself: the database stays valid, its -wal and free space are cleaned too.
     const r = await cleanSqliteFile(path, find, fix && mode !== "report");
@@ -64,12 +93,21 @@ export async function cleanStateFile(path: string, location: StateLocation | und
   if (!fix || !result.changed) return outcome;
   // The agent may still be appending (a live transcript): only replace the version we read.
   const now = statSync(path);
-  if (now.size !== st.size || now.mtimeMs !== st.mtimeMs) return { ...outcome, changed: false, error: "the file changed while it was being fixed; run the scan again" };
+  if (now.size !== st.size || now.mtimeMs !== st.mtimeMs)
+    return {
+      ...outcome,
+      changed: false,
+      error: "the file changed while it was being fixed; run the scan again",
+    };
   try {
     // The temp file is removed when the write fails (core/fs-safe.ts).
     writeFileAtomic(path, result.text, st.mode & 0o777, { dir: "existing" });
   } catch (error) {
-    return { ...outcome, changed: false, error: `could not rewrite it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` };
+    return {
+      ...outcome,
+      changed: false,
+      error: `could not rewrite it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`,
+    };
   }
   return { ...outcome, written: true };
 }
@@ -106,7 +144,11 @@ export function agentSessionFiles(agent: string, home: string): string[] {
     if (loc.sessionAgent !== agent || loc.root !== "home") continue;
     // The globs are one directory and a `*` in the file name: no glob library on the hook's path.
     const dir = join(home, dirname(loc.glob));
-    const re = new RegExp(`^${basename(loc.glob).replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, "[^/]*")}$`);
+    const re = new RegExp(
+      `^${basename(loc.glob)
+        .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+        .replace(/\*/g, "[^/]*")}$`,
+    );
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -123,14 +165,21 @@ export const SESSION_CLEAN_BUDGET_MS = 8_000;
 
 export const cleanSessionState: Rule = {
   id: "clean-session-state",
-  summary: "At session end, remove secret values from the session's transcript, persisted tool results, background task outputs and the project's allow-list.",
+  summary:
+    "At session end, remove secret values from the session's transcript, persisted tool results, background task outputs and the project's allow-list.",
   on: ["session-end"],
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "session-end" || !event.state) return { kind: "allow" };
     const started = Date.now();
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
     const roots = { project: event.session.cwd, home: homedir(), tmp: tmpdir() };
-    const files = [...new Set([...event.state.files, ...event.state.dirs.flatMap((d) => filesUnder(d)), ...agentSessionFiles(event.agent, roots.home)])];
+    const files = [
+      ...new Set([
+        ...event.state.files,
+        ...event.state.dirs.flatMap((d) => filesUnder(d)),
+        ...agentSessionFiles(event.agent, roots.home),
+      ]),
+    ];
     let cleaned = 0;
     let fixedFiles = 0;
     const problems: string[] = [];
@@ -143,20 +192,38 @@ export const cleanSessionState: Rule = {
       }
       const location = matchStateLocation(path, roots, uid);
       if (location?.rewrite === "report") continue;
-      const r = await cleanStateFile(path, location, makeFinder(context.scanner, context.managed, path), true);
+      const r = await cleanStateFile(
+        path,
+        location,
+        makeFinder(context.scanner, context.managed, path),
+        true,
+      );
       if (r.error) problems.push(`${path}: ${r.error}`);
       if (r.written) {
         fixedFiles++;
         cleaned += r.findings.length;
         for (const f of r.findings) if (f.managed) names.add(f.managed);
       }
-      if (r.written || r.findings.length > 0) for (const f of r.findings) context.noteSecret(f.value, f.managed ?? f.ruleId);
+      if (r.written || r.findings.length > 0)
+        for (const f of r.findings) context.noteSecret(f.value, f.managed ?? f.ruleId);
     }
-    if (names.size > 0) context.managed?.exposed([...names], `state-file:session ${event.session.id}`);
+    if (names.size > 0)
+      context.managed?.exposed([...names], `state-file:session ${event.session.id}`);
     const parts: string[] = [];
-    if (cleaned > 0) parts.push(`hookpack removed ${cleaned} secret value(s) from ${fixedFiles} file(s) this session left behind${names.size > 0 ? `; ${[...names].join(", ")} reached the agent's records, consider rotating` : ""}.`);
-    if (problems.length > 0) parts.push(`hookpack could not clean: ${problems.slice(0, 3).join("; ")}. Run \`hookpack scan --state --fix\`.`);
-    if (unfinished > 0) parts.push(`hookpack stopped cleaning after ${SESSION_CLEAN_BUDGET_MS / 1000} s with ${unfinished} file(s) left; run \`hookpack scan --state --fix\`.`);
-    return parts.length > 0 ? { kind: "warn", code: "SESSION_STATE_CLEANED", message: parts.join(" ") } : { kind: "allow" };
+    if (cleaned > 0)
+      parts.push(
+        `hookpack removed ${cleaned} secret value(s) from ${fixedFiles} file(s) this session left behind${names.size > 0 ? `; ${[...names].join(", ")} reached the agent's records, consider rotating` : ""}.`,
+      );
+    if (problems.length > 0)
+      parts.push(
+        `hookpack could not clean: ${problems.slice(0, 3).join("; ")}. Run \`hookpack scan --state --fix\`.`,
+      );
+    if (unfinished > 0)
+      parts.push(
+        `hookpack stopped cleaning after ${SESSION_CLEAN_BUDGET_MS / 1000} s with ${unfinished} file(s) left; run \`hookpack scan --state --fix\`.`,
+      );
+    return parts.length > 0
+      ? { kind: "warn", code: "SESSION_STATE_CLEANED", message: parts.join(" ") }
+      : { kind: "allow" };
   },
 };

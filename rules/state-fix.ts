@@ -51,7 +51,15 @@ function rawOffset(raw: string, decoded: string, from = 0): number {
 }
 
 /** Redacts the values inside one JSON document's strings; raw replacement first, re-serialise as a fallback. */
-async function redactJsonDocument(raw: string, find: Finder, base: number, starts: number[], findings: StateFinding[], rewrite: boolean, skip?: (path: string) => boolean): Promise<string> {
+async function redactJsonDocument(
+  raw: string,
+  find: Finder,
+  base: number,
+  starts: number[],
+  findings: StateFinding[],
+  rewrite: boolean,
+  skip?: (path: string) => boolean,
+): Promise<string> {
   let doc: unknown;
   try {
     doc = JSON.parse(raw);
@@ -62,7 +70,12 @@ async function redactJsonDocument(raw: string, find: Finder, base: number, start
   const pending: Array<Promise<void>> = [];
   forEachString(doc, (text, path, keys) => {
     if (text.length < 6 || skip?.(path)) return;
-    pending.push(find(text).then((hits) => void (hits.length > 0 && perString.push({ path, key: pathKey(keys), text, hits }))));
+    pending.push(
+      find(text).then(
+        (hits) =>
+          void (hits.length > 0 && perString.push({ path, key: pathKey(keys), text, hits })),
+      ),
+    );
   });
   await Promise.all(pending);
   if (perString.length === 0) return raw;
@@ -70,7 +83,14 @@ async function redactJsonDocument(raw: string, find: Finder, base: number, start
   for (const s of perString) {
     for (const h of s.hits) {
       const value = s.text.slice(h.start, h.end);
-      findings.push({ ...positionAt(starts, base + rawOffset(raw, value)), ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value, action: rewrite ? "redacted" : "reported" });
+      findings.push({
+        ...positionAt(starts, base + rawOffset(raw, value)),
+        ruleId: h.ruleId,
+        managed: h.managed,
+        messageId: h.messageId,
+        value,
+        action: rewrite ? "redacted" : "reported",
+      });
       if (rewrite) out = out.split(jsonEscaped(value)).join(`[REDACTED:${hitLabel(h)}]`);
     }
   }
@@ -108,14 +128,35 @@ async function stillHolds(json: string, find: Finder): Promise<boolean> {
   return false;
 }
 
-async function redactText(text: string, find: Finder, base: number, starts: number[], findings: StateFinding[], rewrite: boolean): Promise<string> {
+async function redactText(
+  text: string,
+  find: Finder,
+  base: number,
+  starts: number[],
+  findings: StateFinding[],
+  rewrite: boolean,
+): Promise<string> {
   const hits = await find(text);
-  for (const h of hits) findings.push({ ...positionAt(starts, base + h.start), ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value: text.slice(h.start, h.end), action: rewrite ? "redacted" : "reported" });
+  for (const h of hits)
+    findings.push({
+      ...positionAt(starts, base + h.start),
+      ruleId: h.ruleId,
+      managed: h.managed,
+      messageId: h.messageId,
+      value: text.slice(h.start, h.end),
+      action: rewrite ? "redacted" : "reported",
+    });
   return rewrite && hits.length > 0 ? applyHits(text, hits) : text;
 }
 
 /** The allow-list step: references for managed-only entries, removal for the rest. */
-async function fixPermissions(raw: string, find: Finder, starts: number[], findings: StateFinding[], rewrite: boolean): Promise<string> {
+async function fixPermissions(
+  raw: string,
+  find: Finder,
+  starts: number[],
+  findings: StateFinding[],
+  rewrite: boolean,
+): Promise<string> {
   let doc: { permissions?: Record<string, unknown> };
   try {
     doc = JSON.parse(raw) as typeof doc;
@@ -135,9 +176,21 @@ async function fixPermissions(raw: string, find: Finder, starts: number[], findi
       const masked = applyHits(entry, hits);
       const at = positionAt(starts, rawOffset(raw, entry));
       for (const h of hits) {
-        findings.push({ ...at, ruleId: h.ruleId, managed: h.managed, messageId: h.messageId, value: entry.slice(h.start, h.end), action: rewrite ? (managedOnly ? "reference" : "removed-entry") : "reported", entry: masked });
+        findings.push({
+          ...at,
+          ruleId: h.ruleId,
+          managed: h.managed,
+          messageId: h.messageId,
+          value: entry.slice(h.start, h.end),
+          action: rewrite ? (managedOnly ? "reference" : "removed-entry") : "reported",
+          entry: masked,
+        });
       }
-      edits.push({ list, index: i, value: managedOnly ? applyHits(entry, hits, (h) => `$secret:${h.managed}`) : undefined });
+      edits.push({
+        list,
+        index: i,
+        value: managedOnly ? applyHits(entry, hits, (h) => `$secret:${h.managed}`) : undefined,
+      });
     }
   }
   if (!rewrite || edits.length === 0) return raw;
@@ -146,7 +199,8 @@ async function fixPermissions(raw: string, find: Finder, starts: number[], findi
   let out = raw;
   const options = { formattingOptions: { insertSpaces: true, tabSize: 2 } };
   // Replacements keep indexes; removals go last, from the highest index down.
-  for (const e of edits.filter((x) => x.value !== undefined)) out = applyEdits(out, modify(out, ["permissions", e.list, e.index], e.value, options));
+  for (const e of edits.filter((x) => x.value !== undefined))
+    out = applyEdits(out, modify(out, ["permissions", e.list, e.index], e.value, options));
   for (const e of edits.filter((x) => x.value === undefined).sort((a, b) => b.index - a.index)) {
     out = applyEdits(out, modify(out, ["permissions", e.list, e.index], undefined, options));
   }
@@ -157,7 +211,12 @@ async function fixPermissions(raw: string, find: Finder, starts: number[], findi
  * Finds (and with `rewrite`, removes) secret values in one state file's text. `mode` is the
  * catalog's rewrite rule; "report" never changes the text.
  */
-export async function fixStateText(text: string, format: "json" | "jsonl" | "text", mode: "allow-list" | "redact" | "report", find: Finder): Promise<FixResult> {
+export async function fixStateText(
+  text: string,
+  format: "json" | "jsonl" | "text",
+  mode: "allow-list" | "redact" | "report",
+  find: Finder,
+): Promise<FixResult> {
   const rewrite = mode !== "report";
   const starts = lineStarts(text);
   const findings: StateFinding[] = [];
@@ -169,7 +228,12 @@ export async function fixStateText(text: string, format: "json" | "jsonl" | "tex
     for (const line of lines) {
       const trimmed = line.replace(/\r$/, "");
       const cr = line.length - trimmed.length;
-      fixed.push(trimmed.trim() === "" ? line : (await redactJsonDocument(trimmed, find, offset, starts, findings, rewrite)) + "\r".repeat(cr));
+      fixed.push(
+        trimmed.trim() === ""
+          ? line
+          : (await redactJsonDocument(trimmed, find, offset, starts, findings, rewrite)) +
+              "\r".repeat(cr),
+      );
       offset += line.length + 1;
     }
     out = fixed.join("\n");
@@ -185,11 +249,13 @@ export async function fixStateText(text: string, format: "json" | "jsonl" | "tex
   findings.sort((a, b) => a.line - b.line || a.column - b.column);
   if (!rewrite || out === text) return { findings, text, changed: false };
   // Never write something that is broken or still holds a value.
-  if (format === "json" && parses(text) && !parses(out)) return { findings, text, changed: false, error: "the fixed file would not be valid JSON" };
+  if (format === "json" && parses(text) && !parses(out))
+    return { findings, text, changed: false, error: "the fixed file would not be valid JSON" };
   if (format === "jsonl") {
     const before = text.split("\n");
     const after = out.split("\n");
-    if (before.length !== after.length || before.some((l, i) => parses(l) && !parses(after[i]!))) return { findings, text, changed: false, error: "a fixed line would not be valid JSON" };
+    if (before.length !== after.length || before.some((l, i) => parses(l) && !parses(after[i]!)))
+      return { findings, text, changed: false, error: "a fixed line would not be valid JSON" };
   }
   return { findings, text: out, changed: true };
 }

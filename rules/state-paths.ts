@@ -38,7 +38,15 @@ function real(path: string): string {
 const globRe = (segment: string) =>
   new RegExp(
     `^${[...segment]
-      .map((c) => (c === "*" ? "[^/]*" : c === "?" ? "[^/]" : c === DYN ? "[^/]*" : c.replace(/[.+^${}()|\\\\[\]]/g, "\\$&")))
+      .map((c) =>
+        c === "*"
+          ? "[^/]*"
+          : c === "?"
+            ? "[^/]"
+            : c === DYN
+              ? "[^/]*"
+              : c.replace(/[.+^${}()|\\\\[\]]/g, "\\$&"),
+      )
       .join("")}$`,
   );
 
@@ -90,7 +98,8 @@ export function reachesHome(command: string, ctx: StateContext, depth = 0): stri
       if (/^--[a-z-]+=/.test(text)) text = text.slice(text.indexOf("=") + 1);
       // `~` is expanded by bash only when unquoted, but a quoted `~` is no path to the home either way.
       if (raw.startsWith("~")) text = ctx.userHome + text.slice(1);
-      if (text.startsWith(`${DYN}/`) && /^"?\$\{?HOME\b/.test(raw)) text = ctx.userHome + text.slice(1);
+      if (text.startsWith(`${DYN}/`) && /^"?\$\{?HOME\b/.test(raw))
+        text = ctx.userHome + text.slice(1);
       if (!text.includes("/") && !text.includes(DYN) && !/[*?[]/.test(raw)) {
         // A bare name: relative to cwd (e.g. `cd ~; cat .hookpack/store.key` is caught by the `.hookpack` word).
         if (inside(home, real(resolve(ctx.cwd, text))) && text !== "" && text !== ".") return raw;
@@ -137,5 +146,8 @@ function couldLead(pattern: string, home: string, cwd: string): boolean {
   const at = [abs.indexOf(DYN), abs.search(/[*?[]/)].filter((i) => i !== -1);
   const cut = at.length === 0 ? -1 : Math.min(...at);
   const prefix = cut === -1 ? abs : abs.slice(0, cut);
-  return home.startsWith(prefix) || inside(home, real(prefix.endsWith("/") ? prefix.slice(0, -1) || "/" : resolve(prefix, "..")));
+  return (
+    home.startsWith(prefix) ||
+    inside(home, real(prefix.endsWith("/") ? prefix.slice(0, -1) || "/" : resolve(prefix, "..")))
+  );
 }

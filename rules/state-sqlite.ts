@@ -42,10 +42,24 @@ export function resetSqliteAvailability(): void {
 
 function sql(db: string, script: string, json = false): { ok: boolean; out: string; err: string } {
   const args = [...(json ? ["-json"] : []), "-bail", "-batch", db];
-  const r = spawnSync(sqlite3Bin(), args, { input: `.timeout 5000\n${script}`, encoding: "utf8", maxBuffer: 512 * 1024 * 1024, timeout: 60_000 });
+  const r = spawnSync(sqlite3Bin(), args, {
+    input: `.timeout 5000\n${script}`,
+    encoding: "utf8",
+    maxBuffer: 512 * 1024 * 1024,
+    timeout: 60_000,
+  });
   // stderr may quote a statement (hex literals of values): callers keep only the first line's error code text.
-  const err = (r.stderr ?? "").split("\n").find((l) => /^(Error|Parse error|Runtime error)/.test(l)) ?? (r.error ? r.error.message : "");
-  return { ok: r.status === 0, out: r.stdout ?? "", err: err.replace(/X'[0-9A-Fa-f]*'/g, "X'…'").replace(/near ".*$/, "").slice(0, 200) };
+  const err =
+    (r.stderr ?? "").split("\n").find((l) => /^(Error|Parse error|Runtime error)/.test(l)) ??
+    (r.error ? r.error.message : "");
+  return {
+    ok: r.status === 0,
+    out: r.stdout ?? "",
+    err: err
+      .replace(/X'[0-9A-Fa-f]*'/g, "X'…'")
+      .replace(/near ".*$/, "")
+      .slice(0, 200),
+  };
 }
 
 const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
@@ -59,19 +73,39 @@ interface Cell {
 
 /** Every TEXT cell of every rowid table (tables without rowid are left alone: reported by the raw scan). */
 function readCells(db: string): { cells: Cell[]; error?: string } {
-  const tables = sql(db, "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%';", true);
-  if (!tables.ok) return { cells: [], error: `sqlite3 could not read it (${tables.err || "unknown error"})` };
-  const list = (tables.out.trim() ? (JSON.parse(tables.out) as Array<{ name: string; sql: string | null }>) : []).filter((t) => !/WITHOUT\s+ROWID\s*\)?\s*;?\s*$/i.test(t.sql ?? "") && !/^CREATE\s+VIRTUAL/i.test(t.sql ?? ""));
+  const tables = sql(
+    db,
+    "SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%';",
+    true,
+  );
+  if (!tables.ok)
+    return { cells: [], error: `sqlite3 could not read it (${tables.err || "unknown error"})` };
+  const list = (
+    tables.out.trim() ? (JSON.parse(tables.out) as Array<{ name: string; sql: string | null }>) : []
+  ).filter(
+    (t) =>
+      !/WITHOUT\s+ROWID\s*\)?\s*;?\s*$/i.test(t.sql ?? "") &&
+      !/^CREATE\s+VIRTUAL/i.test(t.sql ?? ""),
+  );
   const cells: Cell[] = [];
   for (const t of list) {
     const cols = sql(db, `PRAGMA table_info(${ident(t.name)});`, true);
     if (!cols.ok || !cols.out.trim()) continue;
     const names = (JSON.parse(cols.out) as Array<{ name: string }>).map((c) => c.name);
     for (const column of names) {
-      const rows = sql(db, `SELECT rowid AS r, ${ident(column)} AS v FROM ${ident(t.name)} WHERE typeof(${ident(column)}) = 'text' AND length(${ident(column)}) >= 6;`, true);
-      if (!rows.ok) return { cells, error: `sqlite3 could not read ${t.name} (${rows.err || "unknown error"})` };
+      const rows = sql(
+        db,
+        `SELECT rowid AS r, ${ident(column)} AS v FROM ${ident(t.name)} WHERE typeof(${ident(column)}) = 'text' AND length(${ident(column)}) >= 6;`,
+        true,
+      );
+      if (!rows.ok)
+        return {
+          cells,
+          error: `sqlite3 could not read ${t.name} (${rows.err || "unknown error"})`,
+        };
       if (!rows.out.trim()) continue;
-      for (const row of JSON.parse(rows.out) as Array<{ r: number; v: string }>) cells.push({ table: t.name, column, rowid: row.r, text: row.v });
+      for (const row of JSON.parse(rows.out) as Array<{ r: number; v: string }>)
+        cells.push({ table: t.name, column, rowid: row.r, text: row.v });
     }
   }
   return { cells };
@@ -90,7 +124,13 @@ const parses = (t: string) => {
 /** The printable runs of the database and its write-ahead log, one per line (what a raw reader of the files sees). */
 export function rawRuns(db: string): string {
   const parts: string[] = [];
-  for (const p of [db, `${db}-wal`]) if (existsSync(p)) parts.push(readFileSync(p).toString("latin1").replace(/[^\t\x20-\x7e]+/g, "\n"));
+  for (const p of [db, `${db}-wal`])
+    if (existsSync(p))
+      parts.push(
+        readFileSync(p)
+          .toString("latin1")
+          .replace(/[^\t\x20-\x7e]+/g, "\n"),
+      );
   return parts.join("\n");
 }
 
@@ -104,14 +144,31 @@ export interface SqliteOutcome extends FixResult {
  * Scans one SQLite database (and its -wal) for values; with `fix`, removes them through SQLite as
  * described above. Findings' `line` is the cell's rowid (column 1): a database has no lines.
  */
-export async function cleanSqliteFile(db: string, find: Finder, fix: boolean): Promise<SqliteOutcome> {
+export async function cleanSqliteFile(
+  db: string,
+  find: Finder,
+  fix: boolean,
+): Promise<SqliteOutcome> {
   // The agent may write while we clean (a row committed after our read): a pass that made progress
   // but left values is repeated, up to three passes, before the file is reported as not clean.
   let first: SqliteOutcome | undefined;
   for (let pass = 0; pass < 3; pass++) {
     const r = await cleanPass(db, find, fix);
     if (!first) first = r;
-    const merged = pass === 0 ? r : { ...r, findings: [...first.findings.filter((f) => !r.findings.some((g) => g.line === f.line && g.value === f.value)), ...r.findings].map((f) => (r.error ? f : { ...f, action: "redacted" as const })), changed: true, written: r.error ? false : true };
+    const merged =
+      pass === 0
+        ? r
+        : {
+            ...r,
+            findings: [
+              ...first.findings.filter(
+                (f) => !r.findings.some((g) => g.line === f.line && g.value === f.value),
+              ),
+              ...r.findings,
+            ].map((f) => (r.error ? f : { ...f, action: "redacted" as const })),
+            changed: true,
+            written: r.error ? false : true,
+          };
     if (!fix || !r.error || !r.changed) return merged;
     first = merged;
   }
@@ -120,10 +177,21 @@ export async function cleanSqliteFile(db: string, find: Finder, fix: boolean): P
 
 async function cleanPass(db: string, find: Finder, fix: boolean): Promise<SqliteOutcome> {
   const none: SqliteOutcome = { findings: [], text: "", changed: false, written: false };
-  const rawScan = async (why?: string): Promise<SqliteOutcome> => ({ ...none, ...(await fixStateText(rawRuns(db), "text", "report", find)), text: "", ...(why ? { fallback: why } : {}) });
+  const rawScan = async (why?: string): Promise<SqliteOutcome> => ({
+    ...none,
+    ...(await fixStateText(rawRuns(db), "text", "report", find)),
+    text: "",
+    ...(why ? { fallback: why } : {}),
+  });
   if (!sqliteAvailable()) {
     const r = await rawScan("the sqlite3 shell is not installed");
-    return r.findings.length > 0 && fix ? { ...r, error: "it is a SQLite database and the sqlite3 shell is not installed; install sqlite3 (apt install sqlite3, brew install sqlite) and run the scan again" } : r;
+    return r.findings.length > 0 && fix
+      ? {
+          ...r,
+          error:
+            "it is a SQLite database and the sqlite3 shell is not installed; install sqlite3 (apt install sqlite3, brew install sqlite) and run the scan again",
+        }
+      : r;
   }
   const { cells, error } = readCells(db);
   if (error) return { ...(await rawScan()), error };
@@ -134,8 +202,16 @@ async function cleanPass(db: string, find: Finder, fix: boolean): Promise<Sqlite
     const r = await fixStateText(cell.text, format, fix ? "redact" : "report", find);
     if (r.findings.length === 0) continue;
     for (const f of r.findings) findings.push({ ...f, line: cell.rowid, column: 1 });
-    if (fix && r.changed) updates.push(`UPDATE ${ident(cell.table)} SET ${ident(cell.column)} = CAST(X'${hex(r.text)}' AS TEXT) WHERE rowid = ${cell.rowid} AND ${ident(cell.column)} = CAST(X'${hex(cell.text)}' AS TEXT);`);
-    else if (fix && r.error) return { ...none, findings, error: `a cell of ${cell.table}.${cell.column} could not be fixed safely (${r.error})` };
+    if (fix && r.changed)
+      updates.push(
+        `UPDATE ${ident(cell.table)} SET ${ident(cell.column)} = CAST(X'${hex(r.text)}' AS TEXT) WHERE rowid = ${cell.rowid} AND ${ident(cell.column)} = CAST(X'${hex(cell.text)}' AS TEXT);`,
+      );
+    else if (fix && r.error)
+      return {
+        ...none,
+        findings,
+        error: `a cell of ${cell.table}.${cell.column} could not be fixed safely (${r.error})`,
+      };
   }
   // The raw bytes may hold values the cells no longer do (free pages, an old -wal frame).
   const rawLeft = async () => (await fixStateText(rawRuns(db), "text", "report", find)).findings;
@@ -146,20 +222,60 @@ async function cleanPass(db: string, find: Finder, fix: boolean): Promise<Sqlite
   }
   const before = statSync(db);
   if (updates.length > 0) {
-    const w = sql(db, ["PRAGMA secure_delete = ON;", "BEGIN IMMEDIATE;", ...updates, "COMMIT;", "PRAGMA wal_checkpoint(TRUNCATE);", ""].join("\n"));
-    if (!w.ok) return { ...none, findings, error: `sqlite3 could not rewrite it (${w.err || "unknown error"}); nothing was changed` };
+    const w = sql(
+      db,
+      [
+        "PRAGMA secure_delete = ON;",
+        "BEGIN IMMEDIATE;",
+        ...updates,
+        "COMMIT;",
+        "PRAGMA wal_checkpoint(TRUNCATE);",
+        "",
+      ].join("\n"),
+    );
+    if (!w.ok)
+      return {
+        ...none,
+        findings,
+        error: `sqlite3 could not rewrite it (${w.err || "unknown error"}); nothing was changed`,
+      };
   }
   let left = await rawLeft();
   if (left.length > 0) {
     const v = sql(db, "PRAGMA secure_delete = ON;\nVACUUM;\nPRAGMA wal_checkpoint(TRUNCATE);\n");
-    if (!v.ok && updates.length === 0) return { ...none, findings: left.map((f) => ({ ...f, line: 0, column: 1 })), error: `a value sits in the database's free space and VACUUM failed (${v.err || "busy"}); close the agent and run the scan again` };
+    if (!v.ok && updates.length === 0)
+      return {
+        ...none,
+        findings: left.map((f) => ({ ...f, line: 0, column: 1 })),
+        error: `a value sits in the database's free space and VACUUM failed (${v.err || "busy"}); close the agent and run the scan again`,
+      };
     left = await rawLeft();
   }
   const check = sql(db, "PRAGMA quick_check;");
-  if (!check.ok || check.out.trim() !== "ok") return { ...none, findings, written: updates.length > 0, error: "SQLite's quick_check does not answer ok after the clean; keep a copy of the file and report it" };
+  if (!check.ok || check.out.trim() !== "ok")
+    return {
+      ...none,
+      findings,
+      written: updates.length > 0,
+      error:
+        "SQLite's quick_check does not answer ok after the clean; keep a copy of the file and report it",
+    };
   const all = findings.length > 0 ? findings : left.map((f) => ({ ...f, line: 0, column: 1 }));
   // Values remain: nothing is reported as fixed (the cells that were cleaned are cleaned; the run says to go again).
-  if (left.length > 0) return { ...none, findings: all, changed: updates.length > 0, written: false, error: "the agent changed the database while it was being cleaned, or a value sits where SQLite cannot reach it; close the agent and run the scan again" };
+  if (left.length > 0)
+    return {
+      ...none,
+      findings: all,
+      changed: updates.length > 0,
+      written: false,
+      error:
+        "the agent changed the database while it was being cleaned, or a value sits where SQLite cannot reach it; close the agent and run the scan again",
+    };
   const changed = updates.length > 0 || statSync(db).mtimeMs !== before.mtimeMs;
-  return { ...none, findings: all.map((f) => ({ ...f, action: "redacted" as const })), changed, written: changed };
+  return {
+    ...none,
+    findings: all.map((f) => ({ ...f, action: "redacted" as const })),
+    changed,
+    written: changed,
+  };
 }

@@ -32,9 +32,15 @@ export interface ContentScanOptions {
   allow?: AllowList;
 }
 
-export const INLINE_ALLOW_MARKERS = ["gitleaks:allow", "secretlint-disable-line", "trufflehog:ignore", "hookpack:allow"] as const;
+export const INLINE_ALLOW_MARKERS = [
+  "gitleaks:allow",
+  "secretlint-disable-line",
+  "trufflehog:ignore",
+  "hookpack:allow",
+] as const;
 
-export const fingerprintOf = (value: string): string => `sha256:${createHash("sha256").update(value, "utf8").digest("hex")}`;
+export const fingerprintOf = (value: string): string =>
+  `sha256:${createHash("sha256").update(value, "utf8").digest("hex")}`;
 
 /** The allow-list file: fingerprints and path globs, never values. */
 export interface AllowList {
@@ -46,7 +52,11 @@ export interface AllowList {
 
 export const ALLOW_FILE = ".hookpack-allow";
 
-export const EMPTY_ALLOW_LIST: AllowList = { file: undefined, allowsSecret: () => false, allowsPath: () => false };
+export const EMPTY_ALLOW_LIST: AllowList = {
+  file: undefined,
+  allowsSecret: () => false,
+  allowsPath: () => false,
+};
 
 /**
  * Parses an allow-list. One entry per line, `#` starts a comment:
@@ -61,13 +71,20 @@ export function parseAllowList(text: string, file?: string): { list: AllowList; 
   const paths: RegExp[] = [];
   const errors: string[] = [];
   text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.replace(/\s+#.*$/, "").replace(/^#.*$/, "").trim();
+    const line = raw
+      .replace(/\s+#.*$/, "")
+      .replace(/^#.*$/, "")
+      .trim();
     if (line === "") return;
     let m: RegExpExecArray | null;
     if ((m = /^sha256:([0-9a-f]{64})$/i.exec(line))) any.add(m[1]!.toLowerCase());
-    else if ((m = /^([\w.-]+):sha256:([0-9a-f]{64})$/i.exec(line))) byRule.add(`${m[1]}:${m[2]!.toLowerCase()}`);
+    else if ((m = /^([\w.-]+):sha256:([0-9a-f]{64})$/i.exec(line)))
+      byRule.add(`${m[1]}:${m[2]!.toLowerCase()}`);
     else if ((m = /^path:(.+)$/.exec(line))) paths.push(pathGlob(m[1]!.trim()));
-    else errors.push(`line ${i + 1} is not a fingerprint (sha256:<hex>, <rule>:sha256:<hex>) or path:<glob>`);
+    else
+      errors.push(
+        `line ${i + 1} is not a fingerprint (sha256:<hex>, <rule>:sha256:<hex>) or path:<glob>`,
+      );
   });
   return {
     list: {
@@ -88,7 +105,8 @@ export function readAllowFile(file: string): { list: AllowList; errors: string[]
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { list: EMPTY_ALLOW_LIST, errors: [] };
+    if ((error as NodeJS.ErrnoException).code === "ENOENT")
+      return { list: EMPTY_ALLOW_LIST, errors: [] };
     throw error;
   }
   return parseAllowList(text, file);
@@ -132,19 +150,40 @@ export { warmUpPrefilter } from "../rules/secretlint.js";
 /** Whether a text could hold anything the scanner reports; false means skip it. */
 export function mayHoldSecret(text: string, options: ContentScanOptions = {}): boolean {
   // In bulk mode the engine's own anchor pass is the prefilter (the hook's would hit most code).
-  return inBulkMode() || secretScanner.mayContainSecret(text) || (options.extraMatcher !== undefined && options.extraMatcher(text).length > 0);
+  return (
+    inBulkMode() ||
+    secretScanner.mayContainSecret(text) ||
+    (options.extraMatcher !== undefined && options.extraMatcher(text).length > 0)
+  );
 }
 
 /** All secrets in `text`, minus allowed ones. `filePath` lets path-gated rules fire. */
-export async function scanText(text: string, filePath: string, options: ContentScanOptions = {}): Promise<SecretHit[]> {
+export async function scanText(
+  text: string,
+  filePath: string,
+  options: ContentScanOptions = {},
+): Promise<SecretHit[]> {
   const raw: Array<Omit<SecretHit, "fingerprint" | "line" | "column">> = [];
   // (scan runs the prefilter itself: no second pass here.)
-  for (const f of await secretScanner.scan(text, filePath)) raw.push({ ruleId: f.ruleId, label: describeFinding(f), start: f.start, end: f.end, ...(f.confidence ? { confidence: f.confidence } : {}) });
+  for (const f of await secretScanner.scan(text, filePath))
+    raw.push({
+      ruleId: f.ruleId,
+      label: describeFinding(f),
+      start: f.start,
+      end: f.end,
+      ...(f.confidence ? { confidence: f.confidence } : {}),
+    });
   for (const m of options.extraMatcher?.(text) ?? []) {
     // A managed value also found by a pattern rule is one finding, not two, and it carries the
     // secret's own name (more than any rule knows).
-    for (let i = raw.length - 1; i >= 0; i--) if (raw[i]!.start < m.end && m.start < raw[i]!.end) raw.splice(i, 1);
-    raw.push({ ruleId: "managed-value", label: `managed secret ${m.label}`, start: m.start, end: m.end });
+    for (let i = raw.length - 1; i >= 0; i--)
+      if (raw[i]!.start < m.end && m.start < raw[i]!.end) raw.splice(i, 1);
+    raw.push({
+      ruleId: "managed-value",
+      label: `managed secret ${m.label}`,
+      start: m.start,
+      end: m.end,
+    });
   }
   if (raw.length === 0) return [];
   const starts = lineStarts(text);
@@ -164,25 +203,39 @@ export async function scanText(text: string, filePath: string, options: ContentS
 }
 
 /** One line of `text` with every hit on it replaced by a label, cut to `width` characters. */
-export function maskedLine(text: string, line: number, hits: readonly SecretHit[], width = 160): string {
+export function maskedLine(
+  text: string,
+  line: number,
+  hits: readonly SecretHit[],
+  width = 160,
+): string {
   const starts = lineStarts(text);
   const from = starts[line - 1] ?? 0;
   const to = (starts[line] ?? text.length + 1) - 1;
   let out = "";
   let pos = from;
-  for (const h of [...hits].filter((h) => h.end > from && h.start < to).sort((a, b) => a.start - b.start)) {
+  for (const h of [...hits]
+    .filter((h) => h.end > from && h.start < to)
+    .sort((a, b) => a.start - b.start)) {
     out += text.slice(pos, Math.max(pos, h.start));
     out += `[REDACTED:${h.label}]`;
     pos = Math.max(pos, h.end);
   }
   out += text.slice(pos, to);
-  // eslint-disable-next-line no-control-regex -- terminal control characters must not reach the report
-  out = out.replace(/\r$/, "").replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?").trim();
+  out = out
+    .replace(/\r$/, "")
+    // eslint-disable-next-line no-control-regex -- terminal control characters must not reach the report
+    .replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "?")
+    .trim();
   return out.length > width ? `${out.slice(0, width - 1)}…` : out;
 }
 
 /** Names a file by the catalog: agent state or a credential file, unless allowed by path. */
-export function classifyPath(path: string, allow: AllowList, filter: Parameters<typeof matchStatePath>[1]) {
+export function classifyPath(
+  path: string,
+  allow: AllowList,
+  filter: Parameters<typeof matchStatePath>[1],
+) {
   if (allow.allowsPath(path)) return undefined;
   return matchStatePath(path, filter);
 }

@@ -6,7 +6,9 @@ export class GitError extends Error {
   readonly stderr: string;
   readonly status: number | null;
   constructor(args: readonly string[], status: number | null, stderr: string) {
-    super(`git ${args.join(" ")} failed (exit ${status ?? "signal"}): ${stderr.trim().split("\n").slice(-3).join(" ")}`);
+    super(
+      `git ${args.join(" ")} failed (exit ${status ?? "signal"}): ${stderr.trim().split("\n").slice(-3).join(" ")}`,
+    );
     this.name = "GitError";
     this.args = args;
     this.stderr = stderr;
@@ -23,9 +25,16 @@ export interface GitOptions {
 }
 
 /** Runs git to completion; resolves with stdout as a Buffer. */
-export function git(args: readonly string[], options: GitOptions): Promise<{ stdout: Buffer; status: number }> {
+export function git(
+  args: readonly string[],
+  options: GitOptions,
+): Promise<{ stdout: Buffer; status: number }> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args as string[], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("git", args as string[], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on("data", (d: Buffer) => out.push(d));
@@ -34,7 +43,8 @@ export function git(args: readonly string[], options: GitOptions): Promise<{ std
     child.stdin.on("error", () => {}); // git may exit before reading all input
     child.on("close", (code) => {
       const status = code ?? -1;
-      if (!(options.okCodes ?? [0]).includes(status)) reject(new GitError(args, code, Buffer.concat(err).toString("utf8")));
+      if (!(options.okCodes ?? [0]).includes(status))
+        reject(new GitError(args, code, Buffer.concat(err).toString("utf8")));
       else resolve({ stdout: Buffer.concat(out), status });
     });
     child.stdin.end(options.input ?? "");
@@ -54,9 +64,17 @@ const LINES_BACKLOG = 8 * 1024 * 1024;
  * characters, then git is paused until the handler catches up), so reading and scanning overlap
  * instead of taking turns; memory stays bounded by the backlog plus one file's diff.
  */
-export function gitLines(args: readonly string[], options: GitOptions, onLine: (line: string) => void | Promise<void>): Promise<number> {
+export function gitLines(
+  args: readonly string[],
+  options: GitOptions,
+  onLine: (line: string) => void | Promise<void>,
+): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn("git", args as string[], { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn("git", args as string[], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     const err: Buffer[] = [];
     let bytes = 0;
     let rest = "";
@@ -123,7 +141,8 @@ export function gitLines(args: readonly string[], options: GitOptions, onLine: (
         })
         .then(() => {
           if (failed) reject(failed);
-          else if (code !== 0) reject(new GitError(args, code, Buffer.concat(err).toString("utf8")));
+          else if (code !== 0)
+            reject(new GitError(args, code, Buffer.concat(err).toString("utf8")));
           else resolve(bytes);
         });
     });
@@ -132,10 +151,16 @@ export function gitLines(args: readonly string[], options: GitOptions, onLine: (
 }
 
 /** `git cat-file --batch` for many objects in one process; objects over `maxBytes` are skipped. */
-export async function readObjects(oids: readonly string[], options: GitOptions & { maxBytes: number }): Promise<Map<string, { type: string; size: number; body: Buffer | undefined }>> {
+export async function readObjects(
+  oids: readonly string[],
+  options: GitOptions & { maxBytes: number },
+): Promise<Map<string, { type: string; size: number; body: Buffer | undefined }>> {
   const result = new Map<string, { type: string; size: number; body: Buffer | undefined }>();
   if (oids.length === 0) return result;
-  const check = await gitText(["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"], { ...options, input: `${oids.join("\n")}\n` });
+  const check = await gitText(
+    ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"],
+    { ...options, input: `${oids.join("\n")}\n` },
+  );
   const small: string[] = [];
   check.split("\n").forEach((line, i) => {
     const [oid, type, size] = line.split(" ");
@@ -144,7 +169,10 @@ export async function readObjects(oids: readonly string[], options: GitOptions &
     if (Number(size) <= options.maxBytes) small.push(oids[i]!);
   });
   if (small.length === 0) return result;
-  const { stdout } = await git(["cat-file", "--batch"], { ...options, input: `${small.join("\n")}\n` });
+  const { stdout } = await git(["cat-file", "--batch"], {
+    ...options,
+    input: `${small.join("\n")}\n`,
+  });
   let pos = 0;
   for (const oid of small) {
     const nl = stdout.indexOf(0x0a, pos);
@@ -163,7 +191,17 @@ export function unquoteGitPath(path: string): string {
   if (!path.startsWith('"') || !path.endsWith('"') || path.length < 2) return path;
   const bytes: number[] = [];
   const s = path.slice(1, -1);
-  const simple: Record<string, number> = { n: 10, t: 9, r: 13, a: 7, b: 8, f: 12, v: 11, "\\": 92, '"': 34 };
+  const simple: Record<string, number> = {
+    n: 10,
+    t: 9,
+    r: 13,
+    a: 7,
+    b: 8,
+    f: 12,
+    v: 11,
+    "\\": 92,
+    '"': 34,
+  };
   for (let i = 0; i < s.length; i++) {
     const c = s[i]!;
     if (c !== "\\") {

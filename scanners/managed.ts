@@ -30,7 +30,17 @@ function asciiJoinerTable(): Uint8Array {
 /** JOINERS for one UTF-16 code unit: the ASCII table, else the non-ASCII white space of `\s`. */
 export function isJoinerUnit(c: number): boolean {
   if (c < 128) return asciiJoinerTable()[c] === 1;
-  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 || c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+  return (
+    c === 0xa0 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
 }
 
 /**
@@ -50,7 +60,10 @@ export function squeeze(text: string): { squeezed: string; at: Int32Array } {
     at[k++] = i;
   }
   if (k === n) return { squeezed: text, at };
-  return { squeezed: Buffer.from(units.buffer, 0, k * 2).toString("utf16le"), at: at.subarray(0, k) };
+  return {
+    squeezed: Buffer.from(units.buffer, 0, k * 2).toString("utf16le"),
+    at: at.subarray(0, k),
+  };
 }
 
 /**
@@ -71,22 +84,29 @@ export function reverseUnits(text: string): string {
 }
 
 /** Hits of `find` in `text` and in its reversed, squeezed and squeezed-reversed views, as offsets into `text`. */
-export function transformedFind(find: Find, text: string, minLength = 0): Array<{ start: number; end: number; name: string; form: string }> {
+export function transformedFind(
+  find: Find,
+  text: string,
+  minLength = 0,
+): Array<{ start: number; end: number; name: string; form: string }> {
   const n = text.length;
   // No view is longer than the text: a text shorter than every form holds none (most JSON strings).
   if (n < minLength) return [];
   const out: Array<{ start: number; end: number; name: string; form: string }> = [];
   for (const m of find(text)) out.push({ ...m, form: "as is" });
   const reversed = reverseUnits(text);
-  for (const m of find(reversed)) out.push({ start: n - m.end, end: n - m.start, name: m.name, form: "reversed" });
+  for (const m of find(reversed))
+    out.push({ start: n - m.end, end: n - m.start, name: m.name, form: "reversed" });
   // Squeezed view: `at[i]` is the original offset of squeezed char i.
   const { squeezed, at } = squeeze(text);
   if (squeezed.length !== n && squeezed.length >= minLength) {
     const back = (s: number, e: number) => ({ start: at[s]!, end: at[e - 1]! + 1 });
-    for (const m of find(squeezed)) out.push({ ...back(m.start, m.end), name: m.name, form: "split or wrapped" });
+    for (const m of find(squeezed))
+      out.push({ ...back(m.start, m.end), name: m.name, form: "split or wrapped" });
     const sn = squeezed.length;
     const sr = reverseUnits(squeezed);
-    for (const m of find(sr)) out.push({ ...back(sn - m.end, sn - m.start), name: m.name, form: "split and reversed" });
+    for (const m of find(sr))
+      out.push({ ...back(sn - m.end, sn - m.start), name: m.name, form: "split and reversed" });
   }
   // One hit per span: the first view that found it names it.
   out.sort((a, b) => a.start - b.start || b.end - a.end);
@@ -108,5 +128,10 @@ export function managedValueMatcher(hookpackHome: string): ExtraMatcher | undefi
   if (!cache || cache.matcher.size === 0) return undefined;
   const find: Find = (text) => cache.matcher.find(text);
   const min = cache.matcher.minLength;
-  return (text) => transformedFind(find, text, min).map((m) => ({ start: m.start, end: m.end, label: m.form === "as is" ? m.name : `${m.name} (${m.form})` }));
+  return (text) =>
+    transformedFind(find, text, min).map((m) => ({
+      start: m.start,
+      end: m.end,
+      label: m.form === "as is" ? m.name : `${m.name} (${m.form})`,
+    }));
 }

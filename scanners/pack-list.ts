@@ -20,10 +20,17 @@ export async function packedStateReport(root: string, env?: NodeJS.ProcessEnv): 
     const { info } = await npmPack({ dir: root }, { env, dryRun: true, ignoreScripts: true });
     files = info.files.map((f) => f.path);
   } catch (error) {
-    return [`could not list what npm would pack (${(error as Error).message.replace(/^hookpack: /, "")}); run \`hookpack check-pack\` to check the package.`];
+    return [
+      `could not list what npm would pack (${(error as Error).message.replace(/^hookpack: /, "")}); run \`hookpack check-pack\` to check the package.`,
+    ];
   }
-  const hits = files.map((path) => ({ path, entry: matchStatePath(path, (e) => e.npm) })).filter((h) => h.entry !== undefined);
-  if (hits.length === 0) return [`npm would pack ${files.length} files; none is agent state or a credential file by name (npm pack --dry-run; \`hookpack check-pack\` also checks content).`];
+  const hits = files
+    .map((path) => ({ path, entry: matchStatePath(path, (e) => e.npm) }))
+    .filter((h) => h.entry !== undefined);
+  if (hits.length === 0)
+    return [
+      `npm would pack ${files.length} files; none is agent state or a credential file by name (npm pack --dry-run; \`hookpack check-pack\` also checks content).`,
+    ];
   return [
     `npm would still pack ${hits.length} agent-state or credential file${hits.length === 1 ? "" : "s"}:`,
     ...hits.map((h) => `  ${h.path}  (${h.entry!.owner}: ${h.entry!.why})`),
@@ -38,10 +45,12 @@ export async function packedStateReport(root: string, env?: NodeJS.ProcessEnv): 
  */
 function needsNpm(manifest: Record<string, unknown>): string | undefined {
   const bundled = manifest.bundleDependencies ?? manifest.bundledDependencies;
-  if (bundled === true || (Array.isArray(bundled) && bundled.length > 0)) return "bundled dependencies";
+  if (bundled === true || (Array.isArray(bundled) && bundled.length > 0))
+    return "bundled dependencies";
   if (manifest.workspaces !== undefined) return "workspaces";
   const dirs = manifest.directories as { bin?: unknown } | undefined;
-  if (dirs && typeof dirs === "object" && dirs.bin !== undefined && manifest.bin === undefined) return "directories.bin";
+  if (dirs && typeof dirs === "object" && dirs.bin !== undefined && manifest.bin === undefined)
+    return "directories.bin";
   return undefined;
 }
 
@@ -78,17 +87,24 @@ export interface PackFiles {
 export async function packFilesInProcess(dir: string): Promise<PackFiles | undefined> {
   let manifest: Record<string, unknown>;
   try {
-    manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<string, unknown>;
+    manifest = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
   } catch {
     return undefined; // npm reports the problem in its own words
   }
-  if (!manifest || typeof manifest !== "object" || Array.isArray(manifest) || needsNpm(manifest)) return undefined;
+  if (!manifest || typeof manifest !== "object" || Array.isArray(manifest) || needsNpm(manifest))
+    return undefined;
   if (typeof manifest.name !== "string" || typeof manifest.version !== "string") return undefined; // npm says what is wrong
   const { default: packlist } = await import("npm-packlist");
   const pkg: Record<string, unknown> = { ...manifest };
   const bin = normalizeBin(manifest);
   if (bin) pkg.bin = bin;
   else delete pkg.bin;
-  const files = await packlist({ path: dir, package: pkg, isProjectRoot: true, edgesOut: new Map() }, { path: dir });
+  const files = await packlist(
+    { path: dir, package: pkg, isProjectRoot: true, edgesOut: new Map() },
+    { path: dir },
+  );
   return { name: String(manifest.name ?? ""), version: String(manifest.version ?? ""), files };
 }

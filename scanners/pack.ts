@@ -8,10 +8,18 @@ import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync } fr
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
 import { hookpackFileByContent, matchStatePath } from "../rules/state-catalog.js";
-import { EMPTY_ALLOW_LIST, mayHoldSecret, maskedLine, scanText, warmUpPrefilter, type ContentScanOptions } from "./content.js";
+import {
+  EMPTY_ALLOW_LIST,
+  mayHoldSecret,
+  maskedLine,
+  scanText,
+  warmUpPrefilter,
+  type ContentScanOptions,
+} from "./content.js";
 import { readTar, type TarEntry, type TarLimits } from "./tar.js";
 
-export type PackSource = { kind: "dir"; dir: string } | { kind: "file"; file: string } | { kind: "spec"; spec: string };
+export type PackSource =
+  { kind: "dir"; dir: string } | { kind: "file"; file: string } | { kind: "spec"; spec: string };
 
 export class PackError extends Error {
   readonly code: string;
@@ -30,11 +38,25 @@ const SPEC = /^(?:@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*(?:@[^\s/\\]+)?$/i;
 export function resolvePackSource(arg: string | undefined, cwd: string): PackSource {
   const target = arg ?? ".";
   const path = resolve(cwd, target);
-  if (existsSync(path)) return statSync(path).isDirectory() ? { kind: "dir", dir: path } : { kind: "file", file: path };
-  if (/\.(tgz|tar|tar\.gz)$/i.test(target) || target.includes("/") && !target.startsWith("@") || isAbsolute(target)) {
-    throw new PackError("PACK_TARGET_MISSING", `hookpack: ${path} does not exist.`, "Pass a package directory, a .tgz file, or <name>@<version>.");
+  if (existsSync(path))
+    return statSync(path).isDirectory() ? { kind: "dir", dir: path } : { kind: "file", file: path };
+  if (
+    /\.(tgz|tar|tar\.gz)$/i.test(target) ||
+    (target.includes("/") && !target.startsWith("@")) ||
+    isAbsolute(target)
+  ) {
+    throw new PackError(
+      "PACK_TARGET_MISSING",
+      `hookpack: ${path} does not exist.`,
+      "Pass a package directory, a .tgz file, or <name>@<version>.",
+    );
   }
-  if (!SPEC.test(target)) throw new PackError("PACK_TARGET_INVALID", `hookpack: "${target}" is neither a path nor a package spec.`, "Pass a package directory, a .tgz file, or <name>@<version>.");
+  if (!SPEC.test(target))
+    throw new PackError(
+      "PACK_TARGET_INVALID",
+      `hookpack: "${target}" is neither a path nor a package spec.`,
+      "Pass a package directory, a .tgz file, or <name>@<version>.",
+    );
   return { kind: "spec", spec: target };
 }
 
@@ -56,18 +78,42 @@ export function parseNpmPackJson(stdout: string): NpmPackInfo[] {
     try {
       data = JSON.parse(at === -1 ? stdout : stdout.slice(at + 1));
     } catch {
-      throw new PackError("NPM_PACK_OUTPUT", "hookpack: `npm pack --json` printed something that is not JSON.", "Run `npm pack --json` in that directory to see what it prints.");
+      throw new PackError(
+        "NPM_PACK_OUTPUT",
+        "hookpack: `npm pack --json` printed something that is not JSON.",
+        "Run `npm pack --json` in that directory to see what it prints.",
+      );
     }
   }
   const error = (data as { error?: { summary?: string; detail?: string } } | null)?.error;
-  if (error) throw new PackError("NPM_PACK_FAILED", `hookpack: npm pack failed: ${error.summary ?? "unknown error"}`, error.detail?.split("\n")[0]);
-  const list = Array.isArray(data) ? data : data && typeof data === "object" ? Object.values(data as Record<string, unknown>) : [];
+  if (error)
+    throw new PackError(
+      "NPM_PACK_FAILED",
+      `hookpack: npm pack failed: ${error.summary ?? "unknown error"}`,
+      error.detail?.split("\n")[0],
+    );
+  const list = Array.isArray(data)
+    ? data
+    : data && typeof data === "object"
+      ? Object.values(data as Record<string, unknown>)
+      : [];
   const out: NpmPackInfo[] = [];
   for (const item of list) {
     const i = item as Partial<NpmPackInfo> | null;
-    if (i && typeof i.filename === "string") out.push({ name: i.name ?? "", version: i.version ?? "", filename: i.filename, files: Array.isArray(i.files) ? i.files : [] });
+    if (i && typeof i.filename === "string")
+      out.push({
+        name: i.name ?? "",
+        version: i.version ?? "",
+        filename: i.filename,
+        files: Array.isArray(i.files) ? i.files : [],
+      });
   }
-  if (out.length === 0) throw new PackError("NPM_PACK_OUTPUT", "hookpack: `npm pack --json` reported no tarball.", "Run `npm pack --json` in that directory to see what it prints.");
+  if (out.length === 0)
+    throw new PackError(
+      "NPM_PACK_OUTPUT",
+      "hookpack: `npm pack --json` reported no tarball.",
+      "Run `npm pack --json` in that directory to see what it prints.",
+    );
   return out;
 }
 
@@ -80,20 +126,39 @@ export interface NpmOptions {
   dryRun?: boolean;
 }
 
-function runNpm(args: string[], cwd: string, env: NodeJS.ProcessEnv | undefined): Promise<{ stdout: string; stderr: string; status: number }> {
+function runNpm(
+  args: string[],
+  cwd: string,
+  env: NodeJS.ProcessEnv | undefined,
+): Promise<{ stdout: string; stderr: string; status: number }> {
   return new Promise((done, fail) => {
-    const child = spawn(process.platform === "win32" ? "npm.cmd" : "npm", args, { cwd, env: env ?? process.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.platform === "win32" ? "npm.cmd" : "npm", args, {
+      cwd,
+      env: env ?? process.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    child.on("error", (error) => fail(new PackError("NPM_NOT_FOUND", `hookpack: could not run npm (${error.message}).`, "Install npm, or pass a .tgz file instead.")));
+    child.on("error", (error) =>
+      fail(
+        new PackError(
+          "NPM_NOT_FOUND",
+          `hookpack: could not run npm (${error.message}).`,
+          "Install npm, or pass a .tgz file instead.",
+        ),
+      ),
+    );
     child.on("close", (status) => done({ stdout, stderr, status: status ?? 1 }));
   });
 }
 
 /** Runs `npm pack` (of a directory or a spec) into a temp dir; returns the tarball bytes. */
-export async function npmPack(source: { dir: string } | { spec: string; cwd: string }, options: NpmOptions = {}): Promise<{ info: NpmPackInfo; tarball: Buffer | undefined }> {
+export async function npmPack(
+  source: { dir: string } | { spec: string; cwd: string },
+  options: NpmOptions = {},
+): Promise<{ info: NpmPackInfo; tarball: Buffer | undefined }> {
   const dest = mkdtempSync(join(tmpdir(), "hookpack-pack-"));
   try {
     const args = ["pack", "--json", "--foreground-scripts=false", "--pack-destination", dest];
@@ -104,14 +169,27 @@ export async function npmPack(source: { dir: string } | { spec: string; cwd: str
     const cwd = "spec" in source ? source.cwd : source.dir;
     const r = await runNpm(args, cwd, options.env);
     if (r.status !== 0) {
-      let reason = r.stderr.split("\n").filter((l) => /npm (error|ERR!)/.test(l)).slice(0, 4).join(" ").replace(/npm (error|ERR!)\s*/g, "").trim();
+      let reason = r.stderr
+        .split("\n")
+        .filter((l) => /npm (error|ERR!)/.test(l))
+        .slice(0, 4)
+        .join(" ")
+        .replace(/npm (error|ERR!)\s*/g, "")
+        .trim();
       try {
         parseNpmPackJson(r.stdout);
       } catch (error) {
-        if (error instanceof PackError && error.code === "NPM_PACK_FAILED") reason = error.message.replace(/^hookpack: npm pack failed: /, "");
+        if (error instanceof PackError && error.code === "NPM_PACK_FAILED")
+          reason = error.message.replace(/^hookpack: npm pack failed: /, "");
       }
       const what = "spec" in source ? `fetching ${source.spec}` : `packing ${source.dir}`;
-      throw new PackError("NPM_PACK_FAILED", `hookpack: npm pack failed while ${what}: ${reason || `exit ${r.status}`}.`, "spec" in source ? "Check the name, the version and --registry; npm pack <spec> needs the registry." : "Run `npm pack --dry-run` there to see the error.");
+      throw new PackError(
+        "NPM_PACK_FAILED",
+        `hookpack: npm pack failed while ${what}: ${reason || `exit ${r.status}`}.`,
+        "spec" in source
+          ? "Check the name, the version and --registry; npm pack <spec> needs the registry."
+          : "Run `npm pack --dry-run` there to see the error.",
+      );
     }
     const info = parseNpmPackJson(r.stdout)[0]!;
     const tarball = options.dryRun ? undefined : readFileSync(join(dest, info.filename));
@@ -121,7 +199,14 @@ export async function npmPack(source: { dir: string } | { spec: string; cwd: str
   }
 }
 
-export type PackFindingKind = "agent-state" | "agent-config" | "secret-file" | "secret" | "unusual-entry" | "git-only-ignore" | "not-scanned";
+export type PackFindingKind =
+  | "agent-state"
+  | "agent-config"
+  | "secret-file"
+  | "secret"
+  | "unusual-entry"
+  | "git-only-ignore"
+  | "not-scanned";
 
 export interface PackFinding {
   kind: PackFindingKind;
@@ -169,15 +254,20 @@ export function packagePath(name: string): string {
 
 function unusualReasons(e: TarEntry): string[] {
   const reasons: string[] = [];
-  if (UNUSUAL[e.type]) reasons.push(`${UNUSUAL[e.type]}${e.linkname ? ` pointing at ${e.linkname}` : ""}`);
+  if (UNUSUAL[e.type])
+    reasons.push(`${UNUSUAL[e.type]}${e.linkname ? ` pointing at ${e.linkname}` : ""}`);
   if (e.name.startsWith("/") || /^[A-Za-z]:/.test(e.name)) reasons.push("an absolute path");
-  if (e.name.split(/[\\/]/).includes("..")) reasons.push("a path with `..` that escapes the package");
+  if (e.name.split(/[\\/]/).includes(".."))
+    reasons.push("a path with `..` that escapes the package");
   if (e.name.includes("\\")) reasons.push("a path with backslashes (a traversal on Windows)");
   return reasons;
 }
 
 /** Audits a tarball held in memory. */
-export async function scanTarball(data: Buffer, options: PackScanOptions = {}): Promise<PackScanResult> {
+export async function scanTarball(
+  data: Buffer,
+  options: PackScanOptions = {},
+): Promise<PackScanResult> {
   return scanEntries(readTar(data, options.limits), options);
 }
 
@@ -197,13 +287,24 @@ export function dirEntries(dir: string, files: readonly string[]): TarEntry[] {
       continue;
     }
     if (!st.isFile()) continue;
-    out.push({ name: `package/${path}`, type: "file", typeflag: "0", size: st.size, mode: st.mode & 0o777, linkname: "", body: readFileSync(abs) });
+    out.push({
+      name: `package/${path}`,
+      type: "file",
+      typeflag: "0",
+      size: st.size,
+      mode: st.mode & 0o777,
+      linkname: "",
+      body: readFileSync(abs),
+    });
   }
   return out;
 }
 
 /** Audits the entries of a package (a tarball's, or a directory's as npm would pack it). */
-export async function scanEntries(entries: readonly TarEntry[], options: PackScanOptions = {}): Promise<PackScanResult> {
+export async function scanEntries(
+  entries: readonly TarEntry[],
+  options: PackScanOptions = {},
+): Promise<PackScanResult> {
   warmUpPrefilter();
   const allow = options.allow ?? EMPTY_ALLOW_LIST;
   const maxFile = options.maxFileBytes ?? 16 * 1024 * 1024;
@@ -216,13 +317,28 @@ export async function scanEntries(entries: readonly TarEntry[], options: PackSca
   for (const e of entries) {
     const path = packagePath(e.name);
     for (const reason of unusualReasons(e)) {
-      findings.push({ kind: "unusual-entry", severity: "error", path: e.name, ruleId: "unusual-entry", message: `the archive holds ${reason}` });
+      findings.push({
+        kind: "unusual-entry",
+        severity: "error",
+        path: e.name,
+        ruleId: "unusual-entry",
+        message: `the archive holds ${reason}`,
+      });
     }
     if (e.type === "directory") continue;
     const key = path.toLowerCase();
     const previous = seen.get(key);
     if (previous !== undefined) {
-      findings.push({ kind: "unusual-entry", severity: "error", path: e.name, ruleId: "duplicate-entry", message: previous === path ? "the archive holds this path twice (extraction keeps the last copy)" : `the archive holds this path twice, differing only in case from ${previous}` });
+      findings.push({
+        kind: "unusual-entry",
+        severity: "error",
+        path: e.name,
+        ruleId: "duplicate-entry",
+        message:
+          previous === path
+            ? "the archive holds this path twice (extraction keeps the last copy)"
+            : `the archive holds this path twice, differing only in case from ${previous}`,
+      });
     }
     seen.set(key, path);
     if (e.type !== "file" || !e.body) continue;
@@ -231,22 +347,56 @@ export async function scanEntries(entries: readonly TarEntry[], options: PackSca
     paths.push(path);
     const entry = allow.allowsPath(path) ? undefined : matchStatePath(path, (s) => s.npm);
     if (entry) {
-      const what = entry.kind === "agent-state" ? `${entry.owner} state` : entry.kind === "agent-config" ? `${entry.owner} configuration` : "a credential file";
-      findings.push({ kind: entry.kind, severity: entry.severity, path, ruleId: entry.id, message: `${what} is in the package: ${entry.why}` });
+      const what =
+        entry.kind === "agent-state"
+          ? `${entry.owner} state`
+          : entry.kind === "agent-config"
+            ? `${entry.owner} configuration`
+            : "a credential file";
+      findings.push({
+        kind: entry.kind,
+        severity: entry.severity,
+        path,
+        ruleId: entry.id,
+        message: `${what} is in the package: ${entry.why}`,
+      });
     }
     if (e.size > maxFile) {
-      findings.push({ kind: "not-scanned", severity: "warning", path, ruleId: "too-large", message: `${e.size} bytes is over the ${maxFile}-byte content limit; its content was not scanned` });
+      findings.push({
+        kind: "not-scanned",
+        severity: "warning",
+        path,
+        ruleId: "too-large",
+        message: `${e.size} bytes is over the ${maxFile}-byte content limit; its content was not scanned`,
+      });
       continue;
     }
     if (e.body.subarray(0, 8000).includes(0)) continue; // binary
     const text = e.body.toString("utf8");
     scannedBytes += e.size;
     const own = entry || allow.allowsPath(path) ? undefined : hookpackFileByContent(text);
-    if (own) findings.push({ kind: own.kind, severity: own.severity, path, ruleId: own.id, message: `a credential file is in the package: ${own.why}` });
+    if (own)
+      findings.push({
+        kind: own.kind,
+        severity: own.severity,
+        path,
+        ruleId: own.id,
+        message: `a credential file is in the package: ${own.why}`,
+      });
     if (!mayHoldSecret(text, options)) continue;
     const hits = await scanText(text, path, options);
     for (const h of hits) {
-      findings.push({ kind: "secret", severity: h.confidence === "weak" ? "warning" : "error", path, ruleId: h.ruleId, message: `${h.label} in a published file`, line: h.line, column: h.column, fingerprint: h.fingerprint, preview: maskedLine(text, h.line, hits) });
+      findings.push({
+        kind: "secret",
+        severity: h.confidence === "weak" ? "warning" : "error",
+        path,
+        ruleId: h.ruleId,
+        message: `${h.label} in a published file`,
+        line: h.line,
+        column: h.column,
+        fingerprint: h.fingerprint,
+        preview: maskedLine(text, h.line, hits),
+      });
     }
   }
   return { entries: entries.length, files, bytes, scannedBytes, findings, paths };
@@ -256,10 +406,18 @@ export async function scanEntries(entries: readonly TarEntry[], options: PackSca
  * Packed files that git ignores only through a file npm never reads (the global excludes file or
  * .git/info/exclude): the mechanism behind the 2026 `.claude/settings.local.json` leaks.
  */
-export async function gitOnlyIgnored(dir: string, paths: readonly string[], env?: NodeJS.ProcessEnv): Promise<PackFinding[]> {
+export async function gitOnlyIgnored(
+  dir: string,
+  paths: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<PackFinding[]> {
   if (paths.length === 0) return [];
   const out = await new Promise<string>((done) => {
-    const child = spawn("git", ["check-ignore", "-v", "-z", "--stdin"], { cwd: dir, env: env ?? process.env, stdio: ["pipe", "pipe", "ignore"] });
+    const child = spawn("git", ["check-ignore", "-v", "-z", "--stdin"], {
+      cwd: dir,
+      env: env ?? process.env,
+      stdio: ["pipe", "pipe", "ignore"],
+    });
     let stdout = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
     child.on("error", () => done(""));

@@ -26,21 +26,36 @@ const SECURITY_SEVERITY = { critical: "9.5", high: "8.0", medium: "5.5", low: "3
 
 /** A SARIF rule descriptor from hookpack's rule record: whole descriptions, help = where to rotate. */
 function recordDescriptor(record: DetectorRule) {
-  const what = record.kind === "generic" ? "a generic secret-looking assignment (weak: a guess, reported as a warning)" : `a ${record.provider} credential`;
+  const what =
+    record.kind === "generic"
+      ? "a generic secret-looking assignment (weak: a guess, reported as a warning)"
+      : `a ${record.provider} credential`;
   const check = record.validator ? `, confirmed by its ${record.validator} check` : "";
   const help = `${record.label} (${record.provider}). What to do: remove the value from the file and its history, then rotate it. ${record.rotate.steps}${record.rotate.url ? ` Rotate at: ${record.rotate.url}.` : ""} Store the new value with \`hookpack secret set ${record.secretName}\` and refer to it as $secret:${record.secretName}.`;
   return {
     id: record.id,
     name: record.id,
     shortDescription: { text: record.label },
-    fullDescription: { text: `${record.label}: ${what}${check}. Suggested secret name: ${record.secretName}.` },
+    fullDescription: {
+      text: `${record.label}: ${what}${check}. Suggested secret name: ${record.secretName}.`,
+    },
     help: {
       text: help,
       markdown: `**${record.label}** (${record.provider})\n\n${record.rotate.steps}${record.rotate.url ? `\n\nRotate at: ${record.rotate.url}` : ""}\n\nThen \`hookpack secret set ${record.secretName}\` and use \`$secret:${record.secretName}\`.`,
     },
-    ...(record.rotate.url ? { helpUri: record.rotate.url } : record.docs ? { helpUri: record.docs } : {}),
-    defaultConfiguration: { level: record.kind === "generic" || record.confidence === "weak" ? "warning" : "error" },
-    properties: { tags: ["security", "secret", record.provider], "security-severity": SECURITY_SEVERITY[record.severity], precision: record.kind === "generic" ? "low" : record.validator ? "very-high" : "high" },
+    ...(record.rotate.url
+      ? { helpUri: record.rotate.url }
+      : record.docs
+        ? { helpUri: record.docs }
+        : {}),
+    defaultConfiguration: {
+      level: record.kind === "generic" || record.confidence === "weak" ? "warning" : "error",
+    },
+    properties: {
+      tags: ["security", "secret", record.provider],
+      "security-severity": SECURITY_SEVERITY[record.severity],
+      precision: record.kind === "generic" ? "low" : record.validator ? "very-high" : "high",
+    },
   };
 }
 
@@ -52,7 +67,9 @@ function otherDescriptor(id: string, items: readonly ReportItem[]) {
     name: id,
     shortDescription: { text: first.message },
     fullDescription: { text: first.message },
-    help: { text: `${first.message}. See \`hookpack check-pack --help\` and \`hookpack scan --help\`.` },
+    help: {
+      text: `${first.message}. See \`hookpack check-pack --help\` and \`hookpack scan --help\`.`,
+    },
     defaultConfiguration: { level: first.level },
     properties: { tags: ["security"] },
   };
@@ -71,11 +88,15 @@ export interface SarifOptions {
 }
 
 /** A finding's location: repository-relative with `uriBaseId` where it can be, else an absolute file URI. */
-function artifactLocation(path: string, root: string | undefined): { uri: string; uriBaseId?: string } {
+function artifactLocation(
+  path: string,
+  root: string | undefined,
+): { uri: string; uriBaseId?: string } {
   const p = path.replace(/\\/g, "/");
   if (isAbsolute(path)) {
     const rel = root ? relative(root, path) : undefined;
-    if (rel !== undefined && rel !== "" && !rel.startsWith("..") && !isAbsolute(rel)) return { uri: encodeURI(rel.split(sep).join("/")), uriBaseId: SRCROOT };
+    if (rel !== undefined && rel !== "" && !rel.startsWith("..") && !isAbsolute(rel))
+      return { uri: encodeURI(rel.split(sep).join("/")), uriBaseId: SRCROOT };
     return { uri: pathToFileURL(path).href };
   }
   return { uri: encodeURI(p.replace(/^\.\//, "")), uriBaseId: SRCROOT };
@@ -86,10 +107,18 @@ function artifactLocation(path: string, root: string | undefined): { uri: string
  * knows each rule and its help before it first fires) plus the non-record rules that fired;
  * `partialFingerprints` carry our value hashes for deduplication.
  */
-export function toSarif(items: readonly ReportItem[], version: string, category: string, options: SarifOptions = {}): string {
+export function toSarif(
+  items: readonly ReportItem[],
+  version: string,
+  category: string,
+  options: SarifOptions = {},
+): string {
   const normalized = items.map((i) => ({ ...i, ruleId: recordId(i.ruleId) }));
   const others = [...new Set(normalized.map((i) => i.ruleId).filter((id) => !ruleById(id)))].sort();
-  const rules = [...RULES.map(recordDescriptor), ...others.map((id) => otherDescriptor(id, normalized))];
+  const rules = [
+    ...RULES.map(recordDescriptor),
+    ...others.map((id) => otherDescriptor(id, normalized)),
+  ];
   const index = new Map(rules.map((r, n) => [r.id, n]));
   const root = options.root;
   const sarif = {
@@ -106,7 +135,16 @@ export function toSarif(items: readonly ReportItem[], version: string, category:
           },
         },
         automationDetails: { id: `hookpack/${category}/` },
-        ...(root ? { originalUriBaseIds: { [SRCROOT]: { uri: pathToFileURL(root.endsWith("/") ? root : `${root}/`).href, description: { text: "The root of the scanned repository or package." } } } } : {}),
+        ...(root
+          ? {
+              originalUriBaseIds: {
+                [SRCROOT]: {
+                  uri: pathToFileURL(root.endsWith("/") ? root : `${root}/`).href,
+                  description: { text: "The root of the scanned repository or package." },
+                },
+              },
+            }
+          : {}),
         results: normalized.map((i) => ({
           ruleId: i.ruleId,
           ruleIndex: index.get(i.ruleId)!,
@@ -116,7 +154,14 @@ export function toSarif(items: readonly ReportItem[], version: string, category:
             {
               physicalLocation: {
                 artifactLocation: artifactLocation(i.path, root),
-                ...(i.line !== undefined ? { region: { startLine: i.line, ...(i.column !== undefined ? { startColumn: i.column } : {}) } } : {}),
+                ...(i.line !== undefined
+                  ? {
+                      region: {
+                        startLine: i.line,
+                        ...(i.column !== undefined ? { startColumn: i.column } : {}),
+                      },
+                    }
+                  : {}),
               },
             },
           ],
@@ -128,7 +173,8 @@ export function toSarif(items: readonly ReportItem[], version: string, category:
   return `${JSON.stringify(sarif, null, 2)}\n`;
 }
 
-const escapeData = (s: string) => s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
+const escapeData = (s: string) =>
+  s.replace(/%/g, "%25").replace(/\r/g, "%0D").replace(/\n/g, "%0A");
 const escapeProperty = (s: string) => escapeData(s).replace(/:/g, "%3A").replace(/,/g, "%2C");
 
 /** GitHub Actions workflow commands (`::error file=…,line=…::message`), one per finding. */

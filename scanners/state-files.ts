@@ -8,7 +8,12 @@ import type { ReportItem } from "./report.js";
 import type { ManagedSecrets } from "../rules/rule.js";
 import type { SecretScanner } from "../rules/secretlint.js";
 import { describeFinding, suggestName, type Finding } from "../rules/secretlint.js";
-import { STATE_LOCATIONS, stateGlob, type StateLocation, type StateRoot } from "../rules/state-catalog.js";
+import {
+  STATE_LOCATIONS,
+  stateGlob,
+  type StateLocation,
+  type StateRoot,
+} from "../rules/state-catalog.js";
 import { cleanStateFile, makeFinder, type CleanOutcome } from "../rules/state-clean.js";
 import type { FixAction } from "../rules/state-fix.js";
 
@@ -50,13 +55,24 @@ export interface StateScanResult {
 }
 
 /** Candidate files per catalog entry; a file claimed by an earlier entry is not listed again. */
-export async function listStateFiles(roots: StateScanOptions["roots"], uid: number | undefined): Promise<Array<{ path: string; location: StateLocation | undefined }>> {
+export async function listStateFiles(
+  roots: StateScanOptions["roots"],
+  uid: number | undefined,
+): Promise<Array<{ path: string; location: StateLocation | undefined }>> {
   const seen = new Set<string>();
   const out: Array<{ path: string; location: StateLocation | undefined }> = [];
   for (const location of STATE_LOCATIONS) {
     const root = roots[location.root];
     if (!root) continue;
-    const paths = await fg(stateGlob(location, uid), { cwd: root, dot: true, onlyFiles: true, absolute: true, followSymbolicLinks: false, suppressErrors: true, deep: 8 });
+    const paths = await fg(stateGlob(location, uid), {
+      cwd: root,
+      dot: true,
+      onlyFiles: true,
+      absolute: true,
+      followSymbolicLinks: false,
+      suppressErrors: true,
+      deep: 8,
+    });
     for (const path of paths.sort()) {
       if (seen.has(path)) continue;
       seen.add(path);
@@ -80,12 +96,24 @@ export async function scanStateFiles(options: StateScanOptions): Promise<StateSc
     listed.add(path);
     files.push({ path, location: undefined });
   }
-  const result: StateScanResult = { files: 0, findings: [], fixedFiles: [], problems: [], skipped: [] };
+  const result: StateScanResult = {
+    files: 0,
+    findings: [],
+    fixedFiles: [],
+    problems: [],
+    skipped: [],
+  };
   for (const { path, location } of files) {
     const fix = options.fix && location !== undefined;
-    const r: CleanOutcome = await cleanStateFile(path, location, makeFinder(options.scanner, options.managed, path), fix);
+    const r: CleanOutcome = await cleanStateFile(
+      path,
+      location,
+      makeFinder(options.scanner, options.managed, path),
+      fix,
+    );
     if (r.skipped) {
-      if (r.skipped !== "missing" && r.skipped !== "not a file") result.skipped.push({ path, why: r.skipped });
+      if (r.skipped !== "missing" && r.skipped !== "not a file")
+        result.skipped.push({ path, why: r.skipped });
       continue;
     }
     result.files++;
@@ -134,9 +162,12 @@ export function describeStateFinding(f: StateFileFinding, fix: boolean): string 
           : fix
             ? "not fixed"
             : "not fixed yet (`hookpack scan --state --fix` cleans it)";
-  const hint = f.secret ? "" : ` (suggested name: ${suggestName({ ruleId: f.ruleId, messageId: "" } as Finding)})`;
+  const hint = f.secret
+    ? ""
+    : ` (suggested name: ${suggestName({ ruleId: f.ruleId, messageId: "" } as Finding)})`;
   // A file given to `scan` (or the working tree) is not agent state: say what it is.
-  if (f.agent === "-") return `${f.label}${hint} in this file: ${f.status === "reported" && !f.rewritable ? "remove it by hand (a $secret: reference for a command, `hookpack secret import` for a .env file)" : did}`;
+  if (f.agent === "-")
+    return `${f.label}${hint} in this file: ${f.status === "reported" && !f.rewritable ? "remove it by hand (a $secret: reference for a command, `hookpack secret import` for a .env file)" : did}`;
   return `${f.label}${hint} in ${f.agent} state [${f.location}]: ${did}${f.entry ? `; entry: ${f.entry}` : ""}`;
 }
 

@@ -41,7 +41,8 @@ export const DEFAULT_MAX_ENTRIES = 200_000;
 /** Decompresses when gzipped (magic 1f 8b), refusing output beyond `maxBytes`. */
 export function gunzipCapped(data: Buffer, maxBytes = DEFAULT_MAX_BYTES): Buffer {
   if (data.length < 2 || data[0] !== 0x1f || data[1] !== 0x8b) {
-    if (data.length > maxBytes) throw new TarError("TAR_TOO_LARGE", `the archive is larger than the ${maxBytes}-byte limit`);
+    if (data.length > maxBytes)
+      throw new TarError("TAR_TOO_LARGE", `the archive is larger than the ${maxBytes}-byte limit`);
     return data;
   }
   try {
@@ -49,7 +50,10 @@ export function gunzipCapped(data: Buffer, maxBytes = DEFAULT_MAX_BYTES): Buffer
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === "ERR_BUFFER_TOO_LARGE" || error instanceof RangeError) {
-      throw new TarError("TAR_TOO_LARGE", `the archive decompresses to more than the ${maxBytes}-byte limit (a gzip bomb, or raise --max-bytes)`);
+      throw new TarError(
+        "TAR_TOO_LARGE",
+        `the archive decompresses to more than the ${maxBytes}-byte limit (a gzip bomb, or raise --max-bytes)`,
+      );
     }
     throw new TarError("TAR_GZIP", `the archive is not valid gzip (${(error as Error).message})`);
   }
@@ -104,7 +108,14 @@ function parsePax(body: Buffer): Record<string, string> {
   return out;
 }
 
-const TYPES: Record<string, TarEntryType> = { "0": "file", "\0": "file", "7": "file", "5": "directory", "2": "symlink", "1": "hardlink" };
+const TYPES: Record<string, TarEntryType> = {
+  "0": "file",
+  "\0": "file",
+  "7": "file",
+  "5": "directory",
+  "2": "symlink",
+  "1": "hardlink",
+};
 
 /** Lists a tar (or .tgz) archive in memory. */
 export function readTar(input: Buffer, limits: TarLimits = {}): TarEntry[] {
@@ -120,8 +131,10 @@ export function readTar(input: Buffer, limits: TarLimits = {}): TarEntry[] {
   while (pos + 512 <= buf.length) {
     const header = buf.subarray(pos, pos + 512);
     if (header.every((b) => b === 0)) break; // end of archive
-    if (!checksumOk(header)) throw new TarError("TAR_CORRUPT", `bad header checksum at byte ${pos}`);
-    if (++headers > maxEntries * 4) throw new TarError("TAR_TOO_MANY_ENTRIES", `more than ${maxEntries} entries`);
+    if (!checksumOk(header))
+      throw new TarError("TAR_CORRUPT", `bad header checksum at byte ${pos}`);
+    if (++headers > maxEntries * 4)
+      throw new TarError("TAR_TOO_MANY_ENTRIES", `more than ${maxEntries} entries`);
     const typeflag = String.fromCharCode(header[156]!);
     let size = numeric(header, 124, 12);
     const isMeta = typeflag === "x" || typeflag === "g" || typeflag === "L" || typeflag === "K";
@@ -129,10 +142,12 @@ export function readTar(input: Buffer, limits: TarLimits = {}): TarEntry[] {
       const sizeOverride = pax.size ?? global.size;
       if (sizeOverride !== undefined && /^\d+$/.test(sizeOverride)) size = Number(sizeOverride);
     }
-    if (!Number.isFinite(size) || size < 0) throw new TarError("TAR_CORRUPT", `bad size field at byte ${pos}`);
+    if (!Number.isFinite(size) || size < 0)
+      throw new TarError("TAR_CORRUPT", `bad size field at byte ${pos}`);
     const bodyStart = pos + 512;
     const bodyEnd = bodyStart + size;
-    if (bodyEnd > buf.length) throw new TarError("TAR_CORRUPT", `entry at byte ${pos} runs past the end of the archive`);
+    if (bodyEnd > buf.length)
+      throw new TarError("TAR_CORRUPT", `entry at byte ${pos} runs past the end of the archive`);
     const body = buf.subarray(bodyStart, bodyEnd);
     pos = bodyStart + Math.ceil(size / 512) * 512;
 
@@ -155,11 +170,21 @@ export function readTar(input: Buffer, limits: TarLimits = {}): TarEntry[] {
     const magic = header.subarray(257, 262).toString("latin1");
     const prefix = magic === "ustar" ? cstring(header, 345, 155) : "";
     const baseName = cstring(header, 0, 100);
-    const name = pax.path ?? longName ?? global.path ?? (prefix ? `${prefix}/${baseName}` : baseName);
+    const name =
+      pax.path ?? longName ?? global.path ?? (prefix ? `${prefix}/${baseName}` : baseName);
     const linkname = pax.linkpath ?? longLink ?? global.linkpath ?? cstring(header, 157, 100);
     const type = TYPES[typeflag] ?? "other";
-    if (entries.length >= maxEntries) throw new TarError("TAR_TOO_MANY_ENTRIES", `more than ${maxEntries} entries`);
-    entries.push({ name, type, typeflag, size, mode: numeric(header, 100, 8) || 0, linkname, body: type === "file" ? body : undefined });
+    if (entries.length >= maxEntries)
+      throw new TarError("TAR_TOO_MANY_ENTRIES", `more than ${maxEntries} entries`);
+    entries.push({
+      name,
+      type,
+      typeflag,
+      size,
+      mode: numeric(header, 100, 8) || 0,
+      linkname,
+      body: type === "file" ? body : undefined,
+    });
     pax = {};
     longName = undefined;
     longLink = undefined;
@@ -168,9 +193,26 @@ export function readTar(input: Buffer, limits: TarLimits = {}): TarEntry[] {
 }
 
 /** Builds a ustar archive in memory. For tests and fixtures; names over 100 bytes use PAX. */
-export function writeTar(entries: ReadonlyArray<{ name: string; body?: Buffer | string; typeflag?: string; linkname?: string; mode?: number; prefix?: string; gnuLongName?: boolean }>): Buffer {
+export function writeTar(
+  entries: ReadonlyArray<{
+    name: string;
+    body?: Buffer | string;
+    typeflag?: string;
+    linkname?: string;
+    mode?: number;
+    prefix?: string;
+    gnuLongName?: boolean;
+  }>,
+): Buffer {
   const blocks: Buffer[] = [];
-  const header = (name: string, size: number, typeflag: string, linkname = "", mode = 0o644, prefix = "") => {
+  const header = (
+    name: string,
+    size: number,
+    typeflag: string,
+    linkname = "",
+    mode = 0o644,
+    prefix = "",
+  ) => {
     const h = Buffer.alloc(512);
     h.write(name, 0, 100, "utf8");
     h.write(mode.toString(8).padStart(7, "0"), 100, "ascii");
@@ -200,7 +242,8 @@ export function writeTar(entries: ReadonlyArray<{ name: string; body?: Buffer | 
         const rec = (k: string, v: string) => {
           const payload = ` ${k}=${v}\n`;
           let len = Buffer.byteLength(payload) + 1;
-          while (String(len).length + Buffer.byteLength(payload) !== len) len = String(len).length + Buffer.byteLength(payload);
+          while (String(len).length + Buffer.byteLength(payload) !== len)
+            len = String(len).length + Buffer.byteLength(payload);
           return `${len}${payload}`;
         };
         const paxBody = Buffer.from(rec("path", name));
@@ -208,7 +251,16 @@ export function writeTar(entries: ReadonlyArray<{ name: string; body?: Buffer | 
       }
       name = name.slice(0, 99);
     }
-    blocks.push(header(name, e.typeflag === "5" || e.typeflag === "2" || e.typeflag === "1" ? 0 : body.length, e.typeflag ?? "0", e.linkname ?? "", e.mode ?? 0o644, e.prefix ?? ""));
+    blocks.push(
+      header(
+        name,
+        e.typeflag === "5" || e.typeflag === "2" || e.typeflag === "1" ? 0 : body.length,
+        e.typeflag ?? "0",
+        e.linkname ?? "",
+        e.mode ?? 0o644,
+        e.prefix ?? "",
+      ),
+    );
     if (body.length > 0) blocks.push(pad(body));
   }
   blocks.push(Buffer.alloc(1024));

@@ -4,7 +4,15 @@
 // required only when the prefilter hits.
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { chmodSync, readdirSync, readFileSync, renameSync, rmSync, mkdirSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  mkdirSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -12,7 +20,9 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // The detector records compile first: the hook prefilter, rule table and README table (scripts/gen-detectors.mjs).
 {
   const { spawnSync } = await import("node:child_process");
-  const gen = spawnSync(process.execPath, [join(root, "scripts", "gen-detectors.mjs")], { stdio: "inherit" });
+  const gen = spawnSync(process.execPath, [join(root, "scripts", "gen-detectors.mjs")], {
+    stdio: "inherit",
+  });
   if (gen.status !== 0) throw new Error("build: scripts/gen-detectors.mjs failed");
 }
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
@@ -112,7 +122,10 @@ const results = await Promise.all(
       minify: process.env.HOOKPACK_BUILD_MINIFY !== "0",
       legalComments: "none",
       banner: EXECUTABLES.includes(out) ? { js: "#!/usr/bin/env node" } : undefined,
-      define: { HOOKPACK_VERSION: JSON.stringify(pkg.version), HOOKPACK_BUILD_ID: JSON.stringify(BUILD_ID_SLOT) },
+      define: {
+        HOOKPACK_VERSION: JSON.stringify(pkg.version),
+        HOOKPACK_BUILD_ID: JSON.stringify(BUILD_ID_SLOT),
+      },
       alias: { debug: debugStub },
       // Prefer ESM builds: jsonc-parser's UMD main uses dynamic requires a bundle cannot follow.
       mainFields: ["module", "main"],
@@ -128,13 +141,20 @@ const results = await Promise.all(
 );
 if (process.env.HOOKPACK_BUILD_META === "1") {
   mkdirSync(join(root, ".cache"), { recursive: true });
-  Object.values(ENTRIES).forEach((out, i) => writeFileSync(join(root, ".cache", `meta-${out}.json`), JSON.stringify(results[i].metafile)));
+  Object.values(ENTRIES).forEach((out, i) =>
+    writeFileSync(join(root, ".cache", `meta-${out}.json`), JSON.stringify(results[i].metafile)),
+  );
 }
 // The build id: a hash of every bundle but the entry, written into the entry. The entry's code
 // cache (cli/code-cache.ts) keys on it: V8 checks only a source's length, and npm gives every file
 // of a package the same mtime, so an upgrade in place must change the key.
 const buildHash = createHash("sha256");
-for (const name of readdirSync(stage).sort()) if (name !== "hookpack.cjs") buildHash.update(`${name}\0`).update(readFileSync(join(stage, name))).update("\0");
+for (const name of readdirSync(stage).sort())
+  if (name !== "hookpack.cjs")
+    buildHash
+      .update(`${name}\0`)
+      .update(readFileSync(join(stage, name)))
+      .update("\0");
 const entryPath = join(stage, "hookpack.cjs");
 const entryText = readFileSync(entryPath, "utf8");
 if (!entryText.includes(BUILD_ID_SLOT)) throw new Error("build: the entry has no build id slot");
@@ -148,4 +168,8 @@ try {
 }
 renameSync(stage, join(root, "dist"));
 rmSync(old, { recursive: true, force: true });
-console.log(`hookpack: built dist/ (${Object.values(ENTRIES).map((o) => `${o}.cjs`).join(", ")})`);
+console.log(
+  `hookpack: built dist/ (${Object.values(ENTRIES)
+    .map((o) => `${o}.cjs`)
+    .join(", ")})`,
+);

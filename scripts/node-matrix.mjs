@@ -21,26 +21,66 @@ const log = (msg) => process.stdout.write(`hookpack: ${msg}\n`);
 
 function installNode(major) {
   const version = VERSIONS[major];
-  if (!version) return { ok: false, why: `no pinned version for Node ${major} (known: ${Object.keys(VERSIONS).join(", ")})` };
-  if (process.platform !== "linux" || !["x64", "arm64"].includes(process.arch)) return { ok: false, why: `no Node binary package for ${process.platform}/${process.arch}` };
+  if (!version)
+    return {
+      ok: false,
+      why: `no pinned version for Node ${major} (known: ${Object.keys(VERSIONS).join(", ")})`,
+    };
+  if (process.platform !== "linux" || !["x64", "arm64"].includes(process.arch))
+    return { ok: false, why: `no Node binary package for ${process.platform}/${process.arch}` };
   const dir = join(ROOT, ".cache", "node-matrix", major);
   const bin = join(dir, "node_modules", `node-linux-${process.arch}`, "bin", "node");
-  const reports = () => existsSync(bin) && spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout?.trim() === `v${version}`;
+  const reports = () =>
+    existsSync(bin) &&
+    spawnSync(bin, ["--version"], { encoding: "utf8" }).stdout?.trim() === `v${version}`;
   if (reports()) return { ok: true, bin, version };
   // The e2e set-up already fetched this exact Node for Qwen Code: use it instead of a second download.
-  const shared = join(ROOT, ".cache", "e2e", `node${major}`, "node_modules", `node-linux-${process.arch}`, "bin", "node");
-  if (existsSync(shared) && spawnSync(shared, ["--version"], { encoding: "utf8" }).stdout?.trim() === `v${version}`) return { ok: true, bin: shared, version };
+  const shared = join(
+    ROOT,
+    ".cache",
+    "e2e",
+    `node${major}`,
+    "node_modules",
+    `node-linux-${process.arch}`,
+    "bin",
+    "node",
+  );
+  if (
+    existsSync(shared) &&
+    spawnSync(shared, ["--version"], { encoding: "utf8" }).stdout?.trim() === `v${version}`
+  )
+    return { ok: true, bin: shared, version };
   mkdirSync(dir, { recursive: true });
   // A package.json keeps npm from walking up into the hookpack project.
-  if (!existsSync(join(dir, "package.json"))) writeFileSync(join(dir, "package.json"), '{ "name": "hookpack-node-matrix", "private": true }\n');
+  if (!existsSync(join(dir, "package.json")))
+    writeFileSync(
+      join(dir, "package.json"),
+      '{ "name": "hookpack-node-matrix", "private": true }\n',
+    );
   log(`installing node-linux-${process.arch}@${version} into ${dir} …`);
-  const r = spawnSync("npm", ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", `node-linux-${process.arch}@${version}`], {
-    stdio: ["ignore", "inherit", "inherit"],
-    timeout: 10 * 60_000,
-    env: { ...process.env, CI: "true" },
-  });
+  const r = spawnSync(
+    "npm",
+    [
+      "install",
+      "--prefix",
+      dir,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--loglevel=error",
+      `node-linux-${process.arch}@${version}`,
+    ],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      timeout: 10 * 60_000,
+      env: { ...process.env, CI: "true" },
+    },
+  );
   if (r.status !== 0) return { ok: false, why: `npm install exited ${r.status}` };
-  return reports() ? { ok: true, bin, version } : { ok: false, why: `${bin} does not report v${version}` };
+  return reports()
+    ? { ok: true, bin, version }
+    : { ok: false, why: `${bin} does not report v${version}` };
 }
 
 if (process.env.HOOKPACK_NODE_MATRIX === "0") {
@@ -60,12 +100,24 @@ for (const major of majors) {
   }
   log(`running the suite (without e2e) on Node ${node.version} …`);
   const report = join(ROOT, ".cache", `vitest-report-node${major}.json`);
-  const r = spawnSync(node.bin, ["node_modules/vitest/vitest.mjs", "run", "--exclude", "test/e2e/**", "--reporter=dot", "--reporter=json", `--outputFile.json=${report}`], {
-    cwd: ROOT,
-    stdio: ["ignore", "inherit", "inherit"],
-    // The tests' own child processes find this node first on PATH too (shebangs: hookpack-shell).
-    env: { ...process.env, PATH: `${dirname(node.bin)}:${process.env.PATH ?? ""}` },
-  });
+  const r = spawnSync(
+    node.bin,
+    [
+      "node_modules/vitest/vitest.mjs",
+      "run",
+      "--exclude",
+      "test/e2e/**",
+      "--reporter=dot",
+      "--reporter=json",
+      `--outputFile.json=${report}`,
+    ],
+    {
+      cwd: ROOT,
+      stdio: ["ignore", "inherit", "inherit"],
+      // The tests' own child processes find this node first on PATH too (shebangs: hookpack-shell).
+      env: { ...process.env, PATH: `${dirname(node.bin)}:${process.env.PATH ?? ""}` },
+    },
+  );
   let line = `Node ${node.version}: exit ${r.status}`;
   if (existsSync(report)) {
     const { readFileSync } = await import("node:fs");

@@ -81,9 +81,14 @@ function probe(bin) {
     },
   });
   if (r.error) return { ok: false, why: r.error.message };
-  if (r.status !== 0) return { ok: false, why: `exit ${r.status} ${r.signal ?? ""}: ${(r.stderr || r.stdout).trim().slice(0, 400)}` };
+  if (r.status !== 0)
+    return {
+      ok: false,
+      why: `exit ${r.status} ${r.signal ?? ""}: ${(r.stderr || r.stdout).trim().slice(0, 400)}`,
+    };
   const m = /(\d+\.\d+\.\d+)/.exec(r.stdout);
-  if (!m) return { ok: false, why: `unexpected --version output: ${r.stdout.trim().slice(0, 200)}` };
+  if (!m)
+    return { ok: false, why: `unexpected --version output: ${r.stdout.trim().slice(0, 200)}` };
   return { ok: true, version: m[1] };
 }
 
@@ -92,7 +97,11 @@ function installClaude(pkg, version) {
   mkdirSync(dir, { recursive: true });
   // A package.json keeps npm from walking up into the hookpack project.
   const pj = join(dir, "package.json");
-  if (!existsSync(pj)) writeFileSync(pj, JSON.stringify({ name: "hookpack-e2e-clients", private: true }, null, 2) + "\n");
+  if (!existsSync(pj))
+    writeFileSync(
+      pj,
+      JSON.stringify({ name: "hookpack-e2e-clients", private: true }, null, 2) + "\n",
+    );
   const bin = join(dir, "node_modules", ...pkg.split("/"), "claude");
   const installed = readJson(join(dir, "node_modules", ...pkg.split("/"), "package.json"));
 
@@ -105,8 +114,22 @@ function installClaude(pkg, version) {
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const r = spawnSync(
     npm,
-    ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", `${pkg}@${version}`],
-    { stdio: ["ignore", "inherit", "inherit"], timeout: 15 * 60_000, env: { ...process.env, CI: "true" } },
+    [
+      "install",
+      "--prefix",
+      dir,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--loglevel=error",
+      `${pkg}@${version}`,
+    ],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      timeout: 15 * 60_000,
+      env: { ...process.env, CI: "true" },
+    },
   );
   if (r.error) return { ok: false, why: `npm install: ${r.error.message}` };
   if (r.status !== 0) return { ok: false, why: `npm install exited ${r.status}` };
@@ -118,7 +141,8 @@ function installClaude(pkg, version) {
   }
   const p = probe(bin);
   if (!p.ok) return { ok: false, why: `binary does not run: ${p.why}` };
-  if (p.version !== version) return { ok: false, why: `binary reports ${p.version}, expected ${version}` };
+  if (p.version !== version)
+    return { ok: false, why: `binary reports ${p.version}, expected ${version}` };
   return { ok: true, bin, version, cached: false };
 }
 
@@ -141,7 +165,9 @@ function main() {
     const res = installClaude(pkg, version);
     if (res.ok) {
       if (version !== CLAUDE_VERSIONS[0]) {
-        log(`WARNING: pinned Claude Code ${CLAUDE_VERSIONS[0]} did not work (${errors.join("; ")}); using fallback ${version}`);
+        log(
+          `WARNING: pinned Claude Code ${CLAUDE_VERSIONS[0]} did not work (${errors.join("; ")}); using fallback ${version}`,
+        );
       }
       writeClients({ version: res.version, bin: res.bin });
       log(`e2e client ready: ${res.bin}`);
@@ -162,7 +188,11 @@ function installClient(name, spec, version, bin, runner = []) {
   const dir = join(E2E_DIR, name);
   mkdirSync(dir, { recursive: true });
   const pj = join(dir, "package.json");
-  if (!existsSync(pj)) writeFileSync(pj, JSON.stringify({ name: "hookpack-e2e-clients", private: true }, null, 2) + "\n");
+  if (!existsSync(pj))
+    writeFileSync(
+      pj,
+      JSON.stringify({ name: "hookpack-e2e-clients", private: true }, null, 2) + "\n",
+    );
   const full = join(dir, bin);
   const reports = () => {
     if (!existsSync(full)) return false;
@@ -171,57 +201,132 @@ function installClient(name, spec, version, bin, runner = []) {
       stdio: ["ignore", "pipe", "pipe"],
       encoding: "utf8",
       timeout: 60_000,
-      env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: join(E2E_DIR, "probe-home"), TERM: "dumb", LANG: "C.UTF-8" },
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: join(E2E_DIR, "probe-home"),
+        TERM: "dumb",
+        LANG: "C.UTF-8",
+      },
     });
     return r.status === 0 && r.stdout.includes(version);
   };
   if (reports()) return { ok: true, bin: full, version };
   log(`installing ${spec} into ${dir} …`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const r = spawnSync(npm, ["install", "--prefix", dir, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel=error", spec], {
-    stdio: ["ignore", "inherit", "inherit"],
-    timeout: 15 * 60_000,
-    env: { ...process.env, CI: "true" },
-  });
+  const r = spawnSync(
+    npm,
+    [
+      "install",
+      "--prefix",
+      dir,
+      "--no-save",
+      "--no-audit",
+      "--no-fund",
+      "--ignore-scripts",
+      "--loglevel=error",
+      spec,
+    ],
+    {
+      stdio: ["ignore", "inherit", "inherit"],
+      timeout: 15 * 60_000,
+      env: { ...process.env, CI: "true" },
+    },
+  );
   if (r.status !== 0) return { ok: false, why: `npm install exited ${r.status}` };
   if (!reports()) return { ok: false, why: `${full} is missing or does not report ${version}` };
   return { ok: true, bin: full, version };
 }
 
 function setupOthers() {
-  const triple = { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" }[process.arch];
+  const triple = { x64: "x86_64-unknown-linux-musl", arm64: "aarch64-unknown-linux-musl" }[
+    process.arch
+  ];
   const results = [];
   if (process.platform === "linux" && triple) {
-    const bin = join("node_modules", "@openai", `codex-linux-${process.arch}`, "vendor", triple, "bin", "codex");
-    results.push(["codex", installClient("codex", `@openai/codex@${CODEX_VERSION}`, CODEX_VERSION, bin)]);
-  } else results.push(["codex", { ok: false, why: `no Codex binary package for ${process.platform}/${process.arch}` }]);
+    const bin = join(
+      "node_modules",
+      "@openai",
+      `codex-linux-${process.arch}`,
+      "vendor",
+      triple,
+      "bin",
+      "codex",
+    );
+    results.push([
+      "codex",
+      installClient("codex", `@openai/codex@${CODEX_VERSION}`, CODEX_VERSION, bin),
+    ]);
+  } else
+    results.push([
+      "codex",
+      { ok: false, why: `no Codex binary package for ${process.platform}/${process.arch}` },
+    ]);
   const geminiBin = join("node_modules", "@google", "gemini-cli", "bundle", "gemini.js");
-  results.push(["gemini", installClient("gemini", `@google/gemini-cli@${GEMINI_VERSION}`, GEMINI_VERSION, geminiBin, [process.execPath])]);
+  results.push([
+    "gemini",
+    installClient("gemini", `@google/gemini-cli@${GEMINI_VERSION}`, GEMINI_VERSION, geminiBin, [
+      process.execPath,
+    ]),
+  ]);
   // A Node SEA in the platform package; it unpacks its JS on first run (COPILOT_PKG_CACHE_HOME).
   if (process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")) {
     const copilotBin = join("node_modules", "@github", `copilot-linux-${process.arch}`, "copilot");
-    results.push(["copilot", installClient("copilot", `@github/copilot@${COPILOT_VERSION}`, COPILOT_VERSION, copilotBin)]);
-  } else results.push(["copilot", { ok: false, why: `no Copilot CLI binary package for ${process.platform}/${process.arch}` }]);
+    results.push([
+      "copilot",
+      installClient("copilot", `@github/copilot@${COPILOT_VERSION}`, COPILOT_VERSION, copilotBin),
+    ]);
+  } else
+    results.push([
+      "copilot",
+      { ok: false, why: `no Copilot CLI binary package for ${process.platform}/${process.arch}` },
+    ]);
   // OpenCode: `opencode-ai` holds only a launcher; the native (Bun) binary is in the platform
   // package it lists as an optional dependency (a -musl variant where there is no glibc).
   if (process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")) {
     const musl = !process.report?.getReport?.().header?.glibcVersionRuntime;
-    const opencodeBin = join("node_modules", `opencode-linux-${process.arch}${musl ? "-musl" : ""}`, "bin", "opencode");
-    results.push(["opencode", installClient("opencode", `opencode-ai@${OPENCODE_VERSION}`, OPENCODE_VERSION, opencodeBin)]);
-  } else results.push(["opencode", { ok: false, why: `no OpenCode binary package for ${process.platform}/${process.arch}` }]);
+    const opencodeBin = join(
+      "node_modules",
+      `opencode-linux-${process.arch}${musl ? "-musl" : ""}`,
+      "bin",
+      "opencode",
+    );
+    results.push([
+      "opencode",
+      installClient("opencode", `opencode-ai@${OPENCODE_VERSION}`, OPENCODE_VERSION, opencodeBin),
+    ]);
+  } else
+    results.push([
+      "opencode",
+      { ok: false, why: `no OpenCode binary package for ${process.platform}/${process.arch}` },
+    ]);
   // Cline: `cline` holds a Node resolver script (engines node>=22); the native (Bun) binary is in the
   // platform package, which we install alone and run directly (no Node 22 needed).
   if (process.platform === "linux" && (process.arch === "x64" || process.arch === "arm64")) {
     const clineBin = join("node_modules", "@cline", `cli-linux-${process.arch}`, "bin", "cline");
-    results.push(["cline", installClient("cline", `@cline/cli-linux-${process.arch}@${CLINE_VERSION}`, CLINE_VERSION, clineBin)]);
-  } else results.push(["cline", { ok: false, why: `no Cline CLI binary package for ${process.platform}/${process.arch}` }]);
+    results.push([
+      "cline",
+      installClient(
+        "cline",
+        `@cline/cli-linux-${process.arch}@${CLINE_VERSION}`,
+        CLINE_VERSION,
+        clineBin,
+      ),
+    ]);
+  } else
+    results.push([
+      "cline",
+      { ok: false, why: `no Cline CLI binary package for ${process.platform}/${process.arch}` },
+    ]);
   results.push(["qwen", installQwen()]);
   for (const [name, res] of results) {
     if (!res.ok) {
       process.stderr.write(`hookpack: e2e client ${name} not usable: ${res.why}\n`);
       continue;
     }
-    writeClients({ version: res.version, bin: res.bin, ...(res.node ? { node: res.node } : {}) }, name);
+    writeClients(
+      { version: res.version, bin: res.bin, ...(res.node ? { node: res.node } : {}) },
+      name,
+    );
     log(`e2e client ready: ${res.bin}`);
   }
 }
@@ -232,10 +337,25 @@ function installQwen() {
     return { ok: false, why: `no Node 22 binary package for ${process.platform}/${process.arch}` };
   }
   const nodeBin = join("node_modules", `node-linux-${process.arch}`, "bin", "node");
-  const node = installClient("node22", `node-linux-${process.arch}@${NODE22_VERSION}`, `v${NODE22_VERSION}`, nodeBin);
-  if (!node.ok) return { ok: false, why: `Node ${NODE22_VERSION} (needed by Qwen Code ${QWEN_VERSION}): ${node.why}` };
+  const node = installClient(
+    "node22",
+    `node-linux-${process.arch}@${NODE22_VERSION}`,
+    `v${NODE22_VERSION}`,
+    nodeBin,
+  );
+  if (!node.ok)
+    return {
+      ok: false,
+      why: `Node ${NODE22_VERSION} (needed by Qwen Code ${QWEN_VERSION}): ${node.why}`,
+    };
   const qwenBin = join("node_modules", "@qwen-code", "qwen-code", "cli-entry.js");
-  const qwen = installClient("qwen", `@qwen-code/qwen-code@${QWEN_VERSION}`, QWEN_VERSION, qwenBin, [node.bin]);
+  const qwen = installClient(
+    "qwen",
+    `@qwen-code/qwen-code@${QWEN_VERSION}`,
+    QWEN_VERSION,
+    qwenBin,
+    [node.bin],
+  );
   return qwen.ok ? { ...qwen, node: node.bin } : qwen;
 }
 

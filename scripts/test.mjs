@@ -35,15 +35,30 @@ if (existsSync("test/rules/sqlite-deps.sh")) run("bash", ["test/rules/sqlite-dep
 const report = ".cache/vitest-report.json";
 const status = run(
   process.execPath,
-  ["node_modules/vitest/vitest.mjs", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...process.argv.slice(2)],
+  [
+    "node_modules/vitest/vitest.mjs",
+    "run",
+    "--reporter=default",
+    "--reporter=json",
+    `--outputFile.json=${report}`,
+    ...process.argv.slice(2),
+  ],
   true,
 );
 const filtered = process.argv.length > 2;
-const matrix = filtered || process.env.HOOKPACK_NODE_MATRIX === "0" ? 0 : run(process.execPath, ["scripts/node-matrix.mjs"], true);
+const matrix =
+  filtered || process.env.HOOKPACK_NODE_MATRIX === "0"
+    ? 0
+    : run(process.execPath, ["scripts/node-matrix.mjs"], true);
 // One plain closing line that any CI log reader understands.
 if (existsSync(report)) {
   const r = JSON.parse(readFileSync(report, "utf8"));
-  console.log(`\ntests (Node ${process.versions.node}): ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  console.log(
+    `\ntests (Node ${process.versions.node}): ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+  );
 }
-if (!filtered && process.env.HOOKPACK_NODE_MATRIX !== "0") console.log(`tests on other Node versions: ${matrix === 0 ? "passed" : "FAILED (see the summary above)"}`);
+if (!filtered && process.env.HOOKPACK_NODE_MATRIX !== "0")
+  console.log(
+    `tests on other Node versions: ${matrix === 0 ? "passed" : "FAILED (see the summary above)"}`,
+  );
 process.exit(status || matrix);

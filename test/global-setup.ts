@@ -7,8 +7,22 @@ import { existsSync, readdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..");
-const SOURCE_DIRS = ["core", "hooks", "adapters", "rules", "broker", "scanners", "installer", "cli"];
-const SOURCE_FILES = ["package.json", "scripts/build.mjs", "scripts/gen-detectors.mjs", "scripts/debug-stub.cjs"];
+const SOURCE_DIRS = [
+  "core",
+  "hooks",
+  "adapters",
+  "rules",
+  "broker",
+  "scanners",
+  "installer",
+  "cli",
+];
+const SOURCE_FILES = [
+  "package.json",
+  "scripts/build.mjs",
+  "scripts/gen-detectors.mjs",
+  "scripts/debug-stub.cjs",
+];
 
 function newestSource(): { path: string; mtimeMs: number } {
   let newest = { path: "", mtimeMs: 0 };
@@ -35,7 +49,8 @@ export function staleReason(): string | undefined {
   if (!bundles.includes("hookpack.cjs")) return "dist/hookpack.cjs is missing";
   const oldest = Math.min(...bundles.map((f) => statSync(join(dist, f)).mtimeMs));
   const newest = newestSource();
-  if (newest.mtimeMs > oldest) return `${newest.path.slice(ROOT.length + 1)} is newer than the bundles in dist/`;
+  if (newest.mtimeMs > oldest)
+    return `${newest.path.slice(ROOT.length + 1)} is newer than the bundles in dist/`;
   return undefined;
 }
 
@@ -43,11 +58,19 @@ export default function setup(): void {
   const why = staleReason();
   if (!why) return;
   if (process.env.HOOKPACK_TEST_NO_BUILD === "1") {
-    throw new Error(`hookpack: the tests run the built bundles, but ${why} (HOOKPACK_TEST_NO_BUILD=1 forbids building here). Run \`npm run build\` first.`);
+    throw new Error(
+      `hookpack: the tests run the built bundles, but ${why} (HOOKPACK_TEST_NO_BUILD=1 forbids building here). Run \`npm run build\` first.`,
+    );
   }
   process.stderr.write(`hookpack: ${why}; building first (node scripts/build.mjs).\n`);
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
-  if (r.status !== 0) throw new Error(`hookpack: ${why}, and the build failed (exit ${r.status ?? r.signal}); fix it and run \`npm run build\`, then the tests.`);
+  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "build.mjs")], {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+  });
+  if (r.status !== 0)
+    throw new Error(
+      `hookpack: ${why}, and the build failed (exit ${r.status ?? r.signal}); fix it and run \`npm run build\`, then the tests.`,
+    );
   const still = staleReason();
   if (still) throw new Error(`hookpack: dist/ is still stale after the build: ${still}.`);
 }

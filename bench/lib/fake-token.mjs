@@ -23,6 +23,8 @@ const base62 = (n) => {
 };
 
 /** A classic GitHub PAT shape around `body` (30 characters; random when omitted). */
-export function fakeGithubToken(body = Array.from({ length: 30 }, () => B62[randomInt(62)]).join("")) {
+export function fakeGithubToken(
+  body = Array.from({ length: 30 }, () => B62[randomInt(62)]).join(""),
+) {
   return ["gh", "p_"].join("") + body + base62(crc32(body));
 }

@@ -9,28 +9,56 @@
 // Tested against a real authorization server (oidc-provider, test/helpers/oauth-server.ts).
 import { HookpackError } from "../../core/errors.js";
 import type { CapabilityPolicy, OAuthExchangeProvider } from "../../rules/policy.js";
-import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../lease-provider.js";
+import {
+  resolveSource,
+  type Lease,
+  type LeaseProvider,
+  type Minted,
+  type ProviderContext,
+  type Verification,
+} from "../lease-provider.js";
 
 const TE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const AT = "urn:ietf:params:oauth:token-type:access_token";
 const TIMEOUT_MS = 10_000;
 
-const failed = (what: string, hint = "check the endpoints, client and subject token named in hookpack.json.") => new HookpackError("LEASE_MINT_FAILED", `hookpack: the authorization server ${what}.`, hint);
+const failed = (
+  what: string,
+  hint = "check the endpoints, client and subject token named in hookpack.json.",
+) => new HookpackError("LEASE_MINT_FAILED", `hookpack: the authorization server ${what}.`, hint);
 
-async function post(spec: OAuthExchangeProvider, url: string, body: Record<string, string>, ctx: ProviderContext): Promise<{ status: number; body: Record<string, unknown> }> {
-  const secret = await resolveSource(spec.clientSecret, `the OAuth client secret of ${spec.clientId}`, ctx);
-  const basic = Buffer.from(`${encodeURIComponent(spec.clientId)}:${encodeURIComponent(secret)}`).toString("base64");
+async function post(
+  spec: OAuthExchangeProvider,
+  url: string,
+  body: Record<string, string>,
+  ctx: ProviderContext,
+): Promise<{ status: number; body: Record<string, unknown> }> {
+  const secret = await resolveSource(
+    spec.clientSecret,
+    `the OAuth client secret of ${spec.clientId}`,
+    ctx,
+  );
+  const basic = Buffer.from(
+    `${encodeURIComponent(spec.clientId)}:${encodeURIComponent(secret)}`,
+  ).toString("base64");
   let res: Response;
   try {
     res = await fetch(url, {
       method: "POST",
-      headers: { authorization: `Basic ${basic}`, "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
+      headers: {
+        authorization: `Basic ${basic}`,
+        "content-type": "application/x-www-form-urlencoded",
+        accept: "application/json",
+      },
       body: new URLSearchParams(body).toString(),
       signal: AbortSignal.timeout(TIMEOUT_MS),
       redirect: "error",
     });
   } catch (error) {
-    throw failed(`at ${url} is not reachable (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name})`, "check the endpoint in hookpack.json and that the server runs.");
+    throw failed(
+      `at ${url} is not reachable (${(error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name})`,
+      "check the endpoint in hookpack.json and that the server runs.",
+    );
   }
   const text = await res.text();
   try {
@@ -40,9 +68,16 @@ async function post(spec: OAuthExchangeProvider, url: string, body: Record<strin
   }
 }
 
-const why = (b: Record<string, unknown>) => (typeof b.error === "string" ? `: ${b.error}${typeof b.error_description === "string" ? ` (${b.error_description.slice(0, 150)})` : ""}` : "");
+const why = (b: Record<string, unknown>) =>
+  typeof b.error === "string"
+    ? `: ${b.error}${typeof b.error_description === "string" ? ` (${b.error_description.slice(0, 150)})` : ""}`
+    : "";
 
-async function mint(cap: CapabilityPolicy, _grant: { id: string; ttlMs: number }, ctx: ProviderContext): Promise<Minted> {
+async function mint(
+  cap: CapabilityPolicy,
+  _grant: { id: string; ttlMs: number },
+  ctx: ProviderContext,
+): Promise<Minted> {
   const spec = cap.provider as OAuthExchangeProvider;
   const subject = await resolveSource(spec.subjectToken, "the subject token to exchange", ctx);
   const reply = await post(
@@ -60,16 +95,30 @@ async function mint(cap: CapabilityPolicy, _grant: { id: string; ttlMs: number }
     ctx,
   );
   const token = reply.body.access_token;
-  if (reply.status !== 200 || typeof token !== "string" || !token) throw failed(`refused the token exchange for scope "${spec.scope}" (HTTP ${reply.status}${why(reply.body)})`);
+  if (reply.status !== 200 || typeof token !== "string" || !token)
+    throw failed(
+      `refused the token exchange for scope "${spec.scope}" (HTTP ${reply.status}${why(reply.body)})`,
+    );
   const asked = new Set(spec.scope.split(" ").filter(Boolean));
-  const got = String(reply.body.scope ?? spec.scope).split(" ").filter(Boolean);
+  const got = String(reply.body.scope ?? spec.scope)
+    .split(" ")
+    .filter(Boolean);
   if (got.some((s) => !asked.has(s))) {
-    await post(spec, spec.revocationEndpoint, { token, token_type_hint: "access_token" }, ctx).catch(() => undefined);
+    await post(
+      spec,
+      spec.revocationEndpoint,
+      { token, token_type_hint: "access_token" },
+      ctx,
+    ).catch(() => undefined);
     throw failed(`returned a wider scope than asked for (${got.join(" ")}); the token was revoked`);
   }
   const expiresIn = Number(reply.body.expires_in ?? 0);
   return {
-    fields: { access_token: token, token_type: String(reply.body.token_type ?? "Bearer"), scope: got.join(" ") },
+    fields: {
+      access_token: token,
+      token_type: String(reply.body.token_type ?? "Bearer"),
+      scope: got.join(" "),
+    },
     handle: { scope: got.join(" ") },
     secretHandle: { token },
     public: ["token_type", "scope"],
@@ -78,17 +127,38 @@ async function mint(cap: CapabilityPolicy, _grant: { id: string; ttlMs: number }
   };
 }
 
-async function revoke(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<void> {
+async function revoke(
+  lease: Lease,
+  ctx: ProviderContext,
+  secret: Record<string, string> | undefined,
+): Promise<void> {
   if (!secret?.token) throw new Error("the token to revoke is not available");
   const spec = lease.spec as OAuthExchangeProvider;
-  const reply = await post(spec, spec.revocationEndpoint, { token: secret.token, token_type_hint: "access_token" }, ctx);
-  if (reply.status !== 200) throw new Error(`the authorization server refused to revoke the token (HTTP ${reply.status}${why(reply.body)})`);
+  const reply = await post(
+    spec,
+    spec.revocationEndpoint,
+    { token: secret.token, token_type_hint: "access_token" },
+    ctx,
+  );
+  if (reply.status !== 200)
+    throw new Error(
+      `the authorization server refused to revoke the token (HTTP ${reply.status}${why(reply.body)})`,
+    );
 }
 
-async function verify(lease: Lease, ctx: ProviderContext, secret: Record<string, string> | undefined): Promise<Verification> {
+async function verify(
+  lease: Lease,
+  ctx: ProviderContext,
+  secret: Record<string, string> | undefined,
+): Promise<Verification> {
   const spec = lease.spec as OAuthExchangeProvider;
   if (!secret?.token || !spec.introspectionEndpoint) return "unknown";
-  const reply = await post(spec, spec.introspectionEndpoint, { token: secret.token, token_type_hint: "access_token" }, ctx);
+  const reply = await post(
+    spec,
+    spec.introspectionEndpoint,
+    { token: secret.token, token_type_hint: "access_token" },
+    ctx,
+  );
   if (reply.status !== 200) return "unknown";
   return reply.body.active === false ? "revoked" : "active";
 }

@@ -12,7 +12,14 @@
 // PostgreSQL; no Vault or OpenBao server runs on the project's machines.
 import { HookpackError } from "../../core/errors.js";
 import type { CapabilityPolicy, VaultProvider as CapabilityProvider } from "../../rules/policy.js";
-import { resolveSource, type Lease, type LeaseProvider, type Minted, type ProviderContext, type Verification } from "../lease-provider.js";
+import {
+  resolveSource,
+  type Lease,
+  type LeaseProvider,
+  type Minted,
+  type ProviderContext,
+  type Verification,
+} from "../lease-provider.js";
 
 const TIMEOUT_MS = 10_000;
 
@@ -21,7 +28,10 @@ interface VaultReply {
   body: Record<string, unknown> | undefined;
 }
 
-function failed(what: string, hint = "check the Vault address, namespace and hookpack's login in hookpack.json, and that the login's policy allows this path."): HookpackError {
+function failed(
+  what: string,
+  hint = "check the Vault address, namespace and hookpack's login in hookpack.json, and that the login's policy allows this path.",
+): HookpackError {
   return new HookpackError("LEASE_MINT_FAILED", `hookpack: Vault ${what}.`, hint);
 }
 
@@ -31,17 +41,32 @@ function errorsOf(reply: VaultReply): string {
   return errors ? `: ${errors.slice(0, 200)}` : "";
 }
 
-async function call(spec: CapabilityProvider, method: string, path: string, token: string | undefined, body?: unknown): Promise<VaultReply> {
+async function call(
+  spec: CapabilityProvider,
+  method: string,
+  path: string,
+  token: string | undefined,
+  body?: unknown,
+): Promise<VaultReply> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (token) headers["x-vault-token"] = token;
   if (spec.namespace) headers["x-vault-namespace"] = spec.namespace;
   if (body !== undefined) headers["content-type"] = "application/json";
   let res: Response;
   try {
-    res = await fetch(`${spec.address}/v1/${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal: AbortSignal.timeout(TIMEOUT_MS), redirect: "error" });
+    res = await fetch(`${spec.address}/v1/${path}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+      redirect: "error",
+    });
   } catch (error) {
     const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as Error).name;
-    throw failed(`at ${spec.address} is not reachable (${cause})`, "start Vault or fix the address in hookpack.json; hookpack does not run the command without the credential.");
+    throw failed(
+      `at ${spec.address} is not reachable (${cause})`,
+      "start Vault or fix the address in hookpack.json; hookpack does not run the command without the credential.",
+    );
   }
   const text = await res.text();
   let parsed: Record<string, unknown> | undefined;
@@ -79,14 +104,21 @@ async function login(spec: CapabilityProvider, ctx: ProviderContext): Promise<Se
   if ("approle" in auth) {
     method = "AppRole";
     const secretId = await resolveSource(auth.approle.secretId, "the Vault AppRole secret_id", ctx);
-    reply = await call(spec, "POST", `auth/${auth.approle.mount ?? "approle"}/login`, undefined, { role_id: auth.approle.roleId, secret_id: secretId });
+    reply = await call(spec, "POST", `auth/${auth.approle.mount ?? "approle"}/login`, undefined, {
+      role_id: auth.approle.roleId,
+      secret_id: secretId,
+    });
   } else {
     method = "JWT";
     const jwt = await resolveSource(auth.jwt.token, "the JWT for Vault's JWT login", ctx);
-    reply = await call(spec, "POST", `auth/${auth.jwt.mount ?? "jwt"}/login`, undefined, { role: auth.jwt.role, jwt });
+    reply = await call(spec, "POST", `auth/${auth.jwt.mount ?? "jwt"}/login`, undefined, {
+      role: auth.jwt.role,
+      jwt,
+    });
   }
   const token = (reply.body?.auth as { client_token?: unknown } | undefined)?.client_token;
-  if (reply.status !== 200 || typeof token !== "string" || !token) throw failed(`${method} login was refused (HTTP ${reply.status}${errorsOf(reply)})`);
+  if (reply.status !== 200 || typeof token !== "string" || !token)
+    throw failed(`${method} login was refused (HTTP ${reply.status}${errorsOf(reply)})`);
   return { token, ownLogin: true };
 }
 
@@ -104,23 +136,41 @@ function strings(data: unknown): Record<string, string> {
   return out;
 }
 
-async function mint(cap: CapabilityPolicy, _grant: { id: string; ttlMs: number }, ctx: ProviderContext): Promise<Minted> {
+async function mint(
+  cap: CapabilityPolicy,
+  _grant: { id: string; ttlMs: number },
+  ctx: ProviderContext,
+): Promise<Minted> {
   const spec = cap.provider as CapabilityProvider;
   const session = await login(spec, ctx);
   try {
     if (spec.kv) {
       const path = `${spec.kv.mount}/data/${spec.kv.path}${spec.kv.version ? `?version=${spec.kv.version}` : ""}`;
       const reply = await call(spec, "GET", path, session.token);
-      if (reply.status !== 200) throw failed(`refused the KV v2 read of ${spec.kv.mount}/${spec.kv.path} (HTTP ${reply.status}${errorsOf(reply)})`);
+      if (reply.status !== 200)
+        throw failed(
+          `refused the KV v2 read of ${spec.kv.mount}/${spec.kv.path} (HTTP ${reply.status}${errorsOf(reply)})`,
+        );
       const data = (reply.body?.data as { data?: unknown } | undefined)?.data;
-      if (!data || typeof data !== "object") throw failed(`returned no data for ${spec.kv.mount}/${spec.kv.path} (deleted or destroyed version?)`);
-      return { fields: strings(data), handle: { path: `${spec.kv.mount}/${spec.kv.path}` }, revocable: false };
+      if (!data || typeof data !== "object")
+        throw failed(
+          `returned no data for ${spec.kv.mount}/${spec.kv.path} (deleted or destroyed version?)`,
+        );
+      return {
+        fields: strings(data),
+        handle: { path: `${spec.kv.mount}/${spec.kv.path}` },
+        revocable: false,
+      };
     }
     const reply = await call(spec, "GET", spec.path!, session.token);
-    if (reply.status !== 200) throw failed(`refused to mint ${spec.path} (HTTP ${reply.status}${errorsOf(reply)})`);
+    if (reply.status !== 200)
+      throw failed(`refused to mint ${spec.path} (HTTP ${reply.status}${errorsOf(reply)})`);
     const leaseId = reply.body?.lease_id;
     if (typeof leaseId !== "string" || !leaseId) {
-      throw failed(`returned no lease for ${spec.path}: it is not a dynamic secret`, "use \"kv\" for a KV secret, or point \"path\" at a dynamic engine (database/creds/<role>, aws/creds/<role>, …).");
+      throw failed(
+        `returned no lease for ${spec.path}: it is not a dynamic secret`,
+        'use "kv" for a KV secret, or point "path" at a dynamic engine (database/creds/<role>, aws/creds/<role>, …).',
+      );
     }
     const duration = Number(reply.body?.lease_duration ?? 0);
     return {
@@ -141,8 +191,13 @@ async function revoke(lease: Lease, ctx: ProviderContext): Promise<void> {
   const spec = lease.spec as CapabilityProvider;
   const session = await login(spec, ctx);
   try {
-    const reply = await call(spec, "PUT", "sys/leases/revoke", session.token, { lease_id: lease.handle.leaseId });
-    if (reply.status !== 204 && reply.status !== 200) throw new Error(`Vault refused to revoke lease ${lease.handle.leaseId} (HTTP ${reply.status}${errorsOf(reply)})`);
+    const reply = await call(spec, "PUT", "sys/leases/revoke", session.token, {
+      lease_id: lease.handle.leaseId,
+    });
+    if (reply.status !== 204 && reply.status !== 200)
+      throw new Error(
+        `Vault refused to revoke lease ${lease.handle.leaseId} (HTTP ${reply.status}${errorsOf(reply)})`,
+      );
   } finally {
     await logout(spec, session);
   }
@@ -152,7 +207,9 @@ async function verify(lease: Lease, ctx: ProviderContext): Promise<Verification>
   const spec = lease.spec as CapabilityProvider;
   const session = await login(spec, ctx);
   try {
-    const reply = await call(spec, "PUT", "sys/leases/lookup", session.token, { lease_id: lease.handle.leaseId });
+    const reply = await call(spec, "PUT", "sys/leases/lookup", session.token, {
+      lease_id: lease.handle.leaseId,
+    });
     if (reply.status === 200) return "active";
     if (reply.status === 400 && /invalid lease/i.test(errorsOf(reply))) return "revoked";
     return "unknown";

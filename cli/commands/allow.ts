@@ -13,7 +13,8 @@ import { POLICY_FILE, URL_TOOLS, parsePolicy, PolicyError } from "../../rules/po
 import { hookpackHome, projectRoot } from "../context.js";
 import type { Command, Io } from "../io.js";
 
-const USAGE = "hookpack allow NAME [--command PROG]… [--host HOST]… [--approval auto|ask|once] [--dry-run]";
+const USAGE =
+  "hookpack allow NAME [--command PROG]… [--host HOST]… [--approval auto|ask|once] [--dry-run]";
 
 /** The hookpack.json in force for cwd (the nearest up to the git top level), or where to create it. */
 function policyPath(io: Io): { path: string; exists: boolean } {
@@ -37,7 +38,8 @@ export const allow: Command = {
     ["--dry-run", "say what would change; write nothing"],
   ],
   example: "hookpack allow GITHUB_TOKEN --command gh --host api.github.com --approval once",
-  summary: "declare a secret in the project policy (hookpack.json): which commands and hosts get it, and who approves",
+  summary:
+    "declare a secret in the project policy (hookpack.json): which commands and hosts get it, and who approves",
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseArgs({
@@ -52,16 +54,40 @@ export const allow: Command = {
       allowPositionals: true,
     });
     const name = positionals[0];
-    if (!name || positionals.length > 1) throw new HookpackError("USAGE", "hookpack: `allow` takes one secret NAME.", `usage: ${USAGE}`);
-    if (!NAME_RE.test(name)) throw new HookpackError("USAGE", `hookpack: "${name}" is not a valid secret name.`, "use letters, digits and underscores, not starting with a digit (e.g. GITHUB_TOKEN).");
+    if (!name || positionals.length > 1)
+      throw new HookpackError(
+        "USAGE",
+        "hookpack: `allow` takes one secret NAME.",
+        `usage: ${USAGE}`,
+      );
+    if (!NAME_RE.test(name))
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: "${name}" is not a valid secret name.`,
+        "use letters, digits and underscores, not starting with a digit (e.g. GITHUB_TOKEN).",
+      );
     const approval = values.approval ?? "ask";
-    if (!["auto", "ask", "once"].includes(approval)) throw new HookpackError("USAGE", `hookpack: --approval "${approval}" is not one of auto, ask, once.`, `usage: ${USAGE}`);
+    if (!["auto", "ask", "once"].includes(approval))
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: --approval "${approval}" is not one of auto, ask, once.`,
+        `usage: ${USAGE}`,
+      );
     const programs = values.command ?? [];
     const hosts = values.host ?? [];
-    if (hosts.length > 0 && programs.length === 0) throw new HookpackError("USAGE", "hookpack: --host limits a --command; name the command too.", `e.g. hookpack allow ${name} --command curl --host api.example.com`);
+    if (hosts.length > 0 && programs.length === 0)
+      throw new HookpackError(
+        "USAGE",
+        "hookpack: --host limits a --command; name the command too.",
+        `e.g. hookpack allow ${name} --command curl --host api.example.com`,
+      );
     const noHosts = programs.filter((p) => !URL_TOOLS.has(p));
     if (hosts.length > 0 && noHosts.length > 0) {
-      throw new HookpackError("USAGE", `hookpack: --host applies only to commands whose destination hookpack can read (${[...URL_TOOLS].join(", ")}), not ${noHosts.join(", ")}.`, "run `allow` once per kind of command.");
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: --host applies only to commands whose destination hookpack can read (${[...URL_TOOLS].join(", ")}), not ${noHosts.join(", ")}.`,
+        "run `allow` once per kind of command.",
+      );
     }
     const commands = programs.map((program) => (hosts.length > 0 ? { program, hosts } : program));
     const entry = { ...(commands.length > 0 ? { commands } : {}), approval };
@@ -69,17 +95,33 @@ export const allow: Command = {
     const { path, exists } = policyPath(io);
     const before = exists ? readFileSync(path, "utf8") : STARTER_POLICY;
     const doc = readJsonDocument(before, path);
-    const had = typeof doc.value.secrets === "object" && doc.value.secrets !== null && name in (doc.value.secrets as object);
-    const after = typeof doc.value.secrets === "object" && doc.value.secrets !== null && !Array.isArray(doc.value.secrets) ? setObjectMember(before, ["secrets"], name, entry) : setJson(before, ["secrets", name], entry);
+    const had =
+      typeof doc.value.secrets === "object" &&
+      doc.value.secrets !== null &&
+      name in (doc.value.secrets as object);
+    const after =
+      typeof doc.value.secrets === "object" &&
+      doc.value.secrets !== null &&
+      !Array.isArray(doc.value.secrets)
+        ? setObjectMember(before, ["secrets"], name, entry)
+        : setJson(before, ["secrets", name], entry);
     try {
       await parsePolicy(after, path);
     } catch (error) {
       if (!(error instanceof PolicyError)) throw error;
-      throw new HookpackError("POLICY_INVALID", `hookpack: ${error.message}; nothing was written.`, exists ? `fix ${path} by hand (\`hookpack doctor\` explains it), or check the --command and --host values.` : "check the --command and --host values.");
+      throw new HookpackError(
+        "POLICY_INVALID",
+        `hookpack: ${error.message}; nothing was written.`,
+        exists
+          ? `fix ${path} by hand (\`hookpack doctor\` explains it), or check the --command and --host values.`
+          : "check the --command and --host values.",
+      );
     }
     const what = `${commands.length > 0 ? `commands ${programs.join(", ")}${hosts.length > 0 ? ` (hosts ${hosts.join(", ")})` : ""}` : "any command"}, approval ${approval}`;
     if (values["dry-run"]) {
-      io.out(`hookpack: would ${had ? "replace" : "add"} the entry for ${name} in ${path}: ${what}.\n`);
+      io.out(
+        `hookpack: would ${had ? "replace" : "add"} the entry for ${name} in ${path}: ${what}.\n`,
+      );
       return 0;
     }
     // The policy in force is the one the user approved (issue 14): what `allow` writes is approved
@@ -90,9 +132,16 @@ export const allow: Command = {
     const wasApproved = !exists || policyInForce(home, dirname(path)).state === "approved";
     writeFileAtomic(path, after, exists ? statSync(path).mode & 0o777 : 0o644);
     if (wasApproved) approvePolicy(home, dirname(path));
-    io.out(`hookpack: ${had ? "replaced" : "added"} the entry for ${name} in ${path}${exists ? "" : " (created)"}: ${what}.\n`);
-    if (!wasApproved) io.out(`hookpack: ${path} also has changes you have not approved, so this entry applies after \`hookpack policy approve\` (it shows the diff).\n`);
-    io.out(`hookpack: commit ${POLICY_FILE} so that everyone working on this project gets the same policy.\n`);
+    io.out(
+      `hookpack: ${had ? "replaced" : "added"} the entry for ${name} in ${path}${exists ? "" : " (created)"}: ${what}.\n`,
+    );
+    if (!wasApproved)
+      io.out(
+        `hookpack: ${path} also has changes you have not approved, so this entry applies after \`hookpack policy approve\` (it shows the diff).\n`,
+      );
+    io.out(
+      `hookpack: commit ${POLICY_FILE} so that everyone working on this project gets the same policy.\n`,
+    );
     return 0;
   },
 };

@@ -4,13 +4,19 @@
 import { basename } from "node:path";
 import { parseArgs } from "node:util";
 import { AUDIT_KINDS, type AuditRecord } from "../../broker/audit.js";
-import { filterRecords, parseSince, readAuditLog, type AuditVerification } from "../../broker/audit-verify.js";
+import {
+  filterRecords,
+  parseSince,
+  readAuditLog,
+  type AuditVerification,
+} from "../../broker/audit-verify.js";
 import { NAME_RE } from "../../broker/store.js";
 import { HookpackError } from "../../core/errors.js";
 import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many = `${one}s`) =>
+  `${n.toLocaleString("en-US")} ${n === 1 ? one : many}`;
 const when = (ts: string) => ts.replace("T", " ").replace(/\.\d+Z$/, "Z");
 const list = (xs: readonly string[] | undefined) => (xs && xs.length ? xs.join(", ") : "");
 
@@ -67,14 +73,20 @@ function stripChain(r: AuditRecord): Record<string, unknown> {
 
 export function verificationLines(v: AuditVerification): string[] {
   const out: string[] = [];
-  if (v.lines === 0 && v.problems.length === 0) return [`no audit log yet in ${v.dir}: nothing has been recorded.`];
+  if (v.lines === 0 && v.problems.length === 0)
+    return [`no audit log yet in ${v.dir}: nothing has been recorded.`];
   if (v.ok) {
-    out.push(`audit log verified: ${plural(v.verified, "entry", "entries")} in ${plural(v.files.length, "file")}${v.first !== undefined && v.last ? ` (#${v.first}–#${v.last.seq})` : ""}; every HMAC and link checks out, and the head anchor matches the tail.`);
+    out.push(
+      `audit log verified: ${plural(v.verified, "entry", "entries")} in ${plural(v.files.length, "file")}${v.first !== undefined && v.last ? ` (#${v.first}–#${v.last.seq})` : ""}; every HMAC and link checks out, and the head anchor matches the tail.`,
+    );
   } else {
     const p = v.problems[0]!;
-    out.push(`audit log FAILED verification: ${plural(v.problems.length, "problem")}; the first at ${p.seq !== undefined ? `entry #${p.seq}` : "the log as a whole"}:`);
+    out.push(
+      `audit log FAILED verification: ${plural(v.problems.length, "problem")}; the first at ${p.seq !== undefined ? `entry #${p.seq}` : "the log as a whole"}:`,
+    );
     for (const q of v.problems.slice(0, 20)) out.push(`  [${q.kind}] ${q.message}`);
-    if (v.problems.length > 20) out.push(`  … and ${v.problems.length - 20} more (--json lists all).`);
+    if (v.problems.length > 20)
+      out.push(`  … and ${v.problems.length - 20} more (--json lists all).`);
     out.push(
       `fix: treat the log as evidence: copy it first (cp -a ${v.dir} ${v.dir}.evidence), find out what changed it, and consider secrets used in that period exposed (\`hookpack revoke NAME\`). To start a new chain afterwards: mv ${v.dir} ${v.dir}.old and delete ${basename(v.dir)}-head.json beside it.`,
     );
@@ -96,7 +108,8 @@ export const audit: Command = {
   ],
   example: "hookpack audit --secret GITHUB_TOKEN --since 7d",
   summary: "show the audit log as a timeline, or verify that it is intact (--verify)",
-  usage: "hookpack audit [--verify] [--json] [--since <time>] [--secret NAME]… [--agent <id>]… [--kind <kind>]… [--limit N]",
+  usage:
+    "hookpack audit [--verify] [--json] [--since <time>] [--secret NAME]… [--agent <id>]… [--kind <kind>]… [--limit N]",
   async run(args, io) {
     const { values, positionals } = parseArgs({
       args,
@@ -114,11 +127,27 @@ export const audit: Command = {
     });
     // `hookpack audit verify` reads as naturally as --verify.
     const verify = values.verify || positionals[0] === "verify";
-    if (positionals.length > (positionals[0] === "verify" ? 1 : 0)) throw new HookpackError("USAGE", `hookpack: unexpected argument "${positionals.at(-1)}".`, `usage: ${audit.usage}`);
-    for (const s of values.secret ?? []) if (!NAME_RE.test(s)) throw new HookpackError("USAGE", `hookpack: "${s}" is not a valid secret name.`);
-    for (const k of values.kind ?? []) if (!(AUDIT_KINDS as readonly string[]).includes(k)) throw new HookpackError("USAGE", `hookpack: unknown kind "${k}"; expected one of: ${AUDIT_KINDS.join(", ")}.`);
+    if (positionals.length > (positionals[0] === "verify" ? 1 : 0))
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: unexpected argument "${positionals.at(-1)}".`,
+        `usage: ${audit.usage}`,
+      );
+    for (const s of values.secret ?? [])
+      if (!NAME_RE.test(s))
+        throw new HookpackError("USAGE", `hookpack: "${s}" is not a valid secret name.`);
+    for (const k of values.kind ?? [])
+      if (!(AUDIT_KINDS as readonly string[]).includes(k))
+        throw new HookpackError(
+          "USAGE",
+          `hookpack: unknown kind "${k}"; expected one of: ${AUDIT_KINDS.join(", ")}.`,
+        );
     const limit = values.limit === undefined ? 50 : Number(values.limit);
-    if (!Number.isInteger(limit) || limit < 0) throw new HookpackError("USAGE", "hookpack: --limit takes a whole number (0 shows everything).");
+    if (!Number.isInteger(limit) || limit < 0)
+      throw new HookpackError(
+        "USAGE",
+        "hookpack: --limit takes a whole number (0 shows everything).",
+      );
     const since = values.since ? parseSince(values.since) : undefined;
 
     const home = hookpackHome(io);
@@ -129,12 +158,31 @@ export const audit: Command = {
       return v.ok ? 0 : 1;
     }
 
-    const matched = filterRecords(records, { since, secrets: values.secret, agents: values.agent, kinds: values.kind });
+    const matched = filterRecords(records, {
+      since,
+      secrets: values.secret,
+      agents: values.agent,
+      kinds: values.kind,
+    });
     const shown = limit === 0 ? matched : matched.slice(-limit);
     if (values.json) {
       io.out(
         `${JSON.stringify(
-          { version: 1, dir: v.dir, integrity: { ok: v.ok, problems: v.problems, notes: v.notes }, filters: { since: since?.toISOString() ?? null, secrets: values.secret ?? [], agents: values.agent ?? [], kinds: values.kind ?? [], limit }, total: records.length, matched: matched.length, entries: shown.map(stripChain) },
+          {
+            version: 1,
+            dir: v.dir,
+            integrity: { ok: v.ok, problems: v.problems, notes: v.notes },
+            filters: {
+              since: since?.toISOString() ?? null,
+              secrets: values.secret ?? [],
+              agents: values.agent ?? [],
+              kinds: values.kind ?? [],
+              limit,
+            },
+            total: records.length,
+            matched: matched.length,
+            entries: shown.map(stripChain),
+          },
           null,
           2,
         )}\n`,
@@ -146,14 +194,21 @@ export const audit: Command = {
       return 0;
     }
     const filtered = since || values.secret || values.agent || values.kind;
-    io.out(`hookpack: audit log ${v.dir}: ${plural(records.length, "entry", "entries")}${filtered ? `, ${matched.length} matching` : ""}${shown.length < matched.length ? `; the last ${shown.length} (--limit 0 shows all)` : ""}.\n`);
+    io.out(
+      `hookpack: audit log ${v.dir}: ${plural(records.length, "entry", "entries")}${filtered ? `, ${matched.length} matching` : ""}${shown.length < matched.length ? `; the last ${shown.length} (--limit 0 shows all)` : ""}.\n`,
+    );
     const agentW = Math.max(5, ...shown.map((r) => (r.agent ?? "-").length));
     const kindW = Math.max(4, ...shown.map((r) => r.kind.length));
     for (const r of shown) {
-      io.out(`hookpack: ${when(r.ts)}  #${String(r.seq).padEnd(5)} ${r.kind.padEnd(kindW)}  ${(r.agent ?? "-").padEnd(agentW)}  ${describeRecord(r)}${r.cwd ? `  (${r.cwd})` : ""}\n`);
+      io.out(
+        `hookpack: ${when(r.ts)}  #${String(r.seq).padEnd(5)} ${r.kind.padEnd(kindW)}  ${(r.agent ?? "-").padEnd(agentW)}  ${describeRecord(r)}${r.cwd ? `  (${r.cwd})` : ""}\n`,
+      );
     }
     if (shown.length === 0) io.out("hookpack: no entries match.\n");
-    if (!v.ok) io.err(`hookpack: warning: the audit log fails verification (${v.problems[0]!.message}); run \`hookpack audit --verify\`.\n`);
+    if (!v.ok)
+      io.err(
+        `hookpack: warning: the audit log fails verification (${v.problems[0]!.message}); run \`hookpack audit --verify\`.\n`,
+      );
     return 0;
   },
 };

@@ -11,23 +11,45 @@ const USAGE = "hookpack broker status|stop [--json]";
 
 export const broker: Command = {
   name: "broker",
-  summary: "show or stop the per-user broker process (grants, injection proxy); it starts on demand",
+  summary:
+    "show or stop the per-user broker process (grants, injection proxy); it starts on demand",
   usage: USAGE,
   options: [
-    ["status", "whether the broker runs: pid, version, socket, pending grants, injection sessions, idle time"],
-    ["stop", "stop it; pending grants and injection sessions are dropped (it starts again on demand)"],
+    [
+      "status",
+      "whether the broker runs: pid, version, socket, pending grants, injection sessions, idle time",
+    ],
+    [
+      "stop",
+      "stop it; pending grants and injection sessions are dropped (it starts again on demand)",
+    ],
     ["--json", "machine output"],
   ],
   example: "hookpack broker status --format json",
   async run(args, io) {
-    const { values, positionals } = parseArgs({ args, options: { json: { type: "boolean" } }, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args,
+      options: { json: { type: "boolean" } },
+      allowPositionals: true,
+      strict: true,
+    });
     const [verb, extra] = positionals;
-    if ((verb !== "status" && verb !== "stop") || extra !== undefined) throw new HookpackError("USAGE", `hookpack: \`broker\` takes status or stop${verb ? `, not "${verb}"` : ""}.`, `usage: ${USAGE}`);
+    if ((verb !== "status" && verb !== "stop") || extra !== undefined)
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: \`broker\` takes status or stop${verb ? `, not "${verb}"` : ""}.`,
+        `usage: ${USAGE}`,
+      );
     const home = hookpackHome(io);
     if (verb === "stop") {
       const stopped = await stopBroker(home);
       if (values.json) io.out(`${JSON.stringify({ version: 1, stopped })}\n`);
-      else io.out(stopped ? `hookpack: the broker for ${home} stopped; pending grants and injection sessions are gone (the next call that needs a secret starts it again).\n` : `hookpack: no broker is running for ${home}.\n`);
+      else
+        io.out(
+          stopped
+            ? `hookpack: the broker for ${home} stopped; pending grants and injection sessions are gone (the next call that needs a secret starts it again).\n`
+            : `hookpack: no broker is running for ${home}.\n`,
+        );
       return 0;
     }
     const s = await brokerStatus(home);
@@ -36,7 +58,9 @@ export const broker: Command = {
       return 0;
     }
     if (!s.running) {
-      io.out(`hookpack: no broker is running for ${home} (socket ${s.socket}); the first call that needs a secret starts it.\n`);
+      io.out(
+        `hookpack: no broker is running for ${home} (socket ${s.socket}); the first call that needs a secret starts it.\n`,
+      );
       return 0;
     }
     const lines = [

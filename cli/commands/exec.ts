@@ -6,7 +6,8 @@ import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
 
-const USAGE = "hookpack exec [--secret NAME[=ENVVAR]]… [--cap NAME]… [--env-file FILE] -- <cmd> [args…]";
+const USAGE =
+  "hookpack exec [--secret NAME[=ENVVAR]]… [--cap NAME]… [--env-file FILE] -- <cmd> [args…]";
 
 export const exec: Command = {
   name: "exec",
@@ -21,7 +22,11 @@ export const exec: Command = {
   async run(args, io) {
     const dd = args.indexOf("--");
     if (dd === -1) {
-      throw new HookpackError("USAGE", "hookpack: `exec` needs `--` before the command.", `usage: ${USAGE}`);
+      throw new HookpackError(
+        "USAGE",
+        "hookpack: `exec` needs `--` before the command.",
+        `usage: ${USAGE}`,
+      );
     }
     const { values, positionals } = parseArgs({
       args: args.slice(0, dd),
@@ -36,7 +41,12 @@ export const exec: Command = {
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0) throw new HookpackError("USAGE", `hookpack: unexpected "${positionals[0]}" before \`--\`.`, `usage: ${USAGE}`);
+    if (positionals.length > 0)
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: unexpected "${positionals[0]}" before \`--\`.`,
+        `usage: ${USAGE}`,
+      );
     return runExec(
       {
         argv: args.slice(dd + 1),

@@ -15,4 +15,20 @@ import { run } from "./run.js";
 import { leases } from "./leases.js";
 import { policy } from "./policy.js";
 
-export const COMMANDS: readonly Command[] = [install, uninstall, prePush, checkPack, exec, secret, allow, audit, revoke, leases, doctor, scan, run, broker, policy];
+export const COMMANDS: readonly Command[] = [
+  install,
+  uninstall,
+  prePush,
+  checkPack,
+  exec,
+  secret,
+  allow,
+  audit,
+  revoke,
+  leases,
+  doctor,
+  scan,
+  run,
+  broker,
+  policy,
+];

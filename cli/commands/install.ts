@@ -5,7 +5,12 @@ import type { Adapter, Scope } from "../../adapters/adapter.js";
 import { ADAPTERS } from "../../adapters/index.js";
 import { AGENT_IDS, isAgentId } from "../../hooks/event.js";
 import { HookpackError } from "../../installer/errors.js";
-import { aiderNotes, planInstall, planUninstall, type InstallContext } from "../../installer/install.js";
+import {
+  aiderNotes,
+  planInstall,
+  planUninstall,
+  type InstallContext,
+} from "../../installer/install.js";
 import { applyPlan, pending } from "../../installer/plan.js";
 import { packedStateReport } from "../../scanners/pack-list.js";
 import { distDir, homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
@@ -13,7 +18,12 @@ import type { Command, Io } from "../io.js";
 
 const SCOPES: readonly Scope[] = ["project", "local", "user"];
 /** Product names people type for agents whose id is shorter. */
-const AGENT_ALIASES: Record<string, string> = { "codex-cli": "codex", "gemini-cli": "gemini", "copilot-cli": "copilot", claude: "claude-code" };
+const AGENT_ALIASES: Record<string, string> = {
+  "codex-cli": "codex",
+  "gemini-cli": "gemini",
+  "copilot-cli": "copilot",
+  claude: "claude-code",
+};
 /** Agents without hooks, served by hookpack-shell instead of an adapter. */
 const SHELL_AGENTS = ["aider"] as const;
 const KNOWN = [...AGENT_IDS, ...SHELL_AGENTS].join(", ");
@@ -33,29 +43,67 @@ function parse(args: string[]) {
     strict: true,
     allowPositionals: false,
   });
-  const ids = (values.agent ?? []).flatMap((a) => a.split(",")).map((a) => a.trim()).filter(Boolean).map((a) => AGENT_ALIASES[a] ?? a);
-  if (ids.length === 0) throw new HookpackError("USAGE", `hookpack: --agent is required (one of: ${KNOWN}).`);
+  const ids = (values.agent ?? [])
+    .flatMap((a) => a.split(","))
+    .map((a) => a.trim())
+    .filter(Boolean)
+    .map((a) => AGENT_ALIASES[a] ?? a);
+  if (ids.length === 0)
+    throw new HookpackError("USAGE", `hookpack: --agent is required (one of: ${KNOWN}).`);
   const aider = ids.includes("aider");
-  const adapters: Adapter[] = ids.filter((id) => id !== "aider").map((id) => {
-    if (!isAgentId(id)) throw new HookpackError("USAGE", `hookpack: unknown agent "${id}"; expected one of: ${KNOWN}.`);
-    return ADAPTERS[id];
-  });
+  const adapters: Adapter[] = ids
+    .filter((id) => id !== "aider")
+    .map((id) => {
+      if (!isAgentId(id))
+        throw new HookpackError(
+          "USAGE",
+          `hookpack: unknown agent "${id}"; expected one of: ${KNOWN}.`,
+        );
+      return ADAPTERS[id];
+    });
   const scope = values.scope;
   if (scope !== undefined && !(SCOPES as readonly string[]).includes(scope)) {
-    throw new HookpackError("USAGE", `hookpack: unknown scope "${scope}"; expected one of: ${SCOPES.join(", ")}.`);
+    throw new HookpackError(
+      "USAGE",
+      `hookpack: unknown scope "${scope}"; expected one of: ${SCOPES.join(", ")}.`,
+    );
   }
-  return { adapters, aider, scope: scope as Scope | undefined, dryRun: values["dry-run"] ?? false, gitHook: !values["no-git-hook"], ignoreFiles: !values["no-ignore-files"], publishGate: values["publish-gate"], sandbox: values.sandbox ?? false };
+  return {
+    adapters,
+    aider,
+    scope: scope as Scope | undefined,
+    dryRun: values["dry-run"] ?? false,
+    gitHook: !values["no-git-hook"],
+    ignoreFiles: !values["no-ignore-files"],
+    publishGate: values["publish-gate"],
+    sandbox: values.sandbox ?? false,
+  };
 }
 
 function context(io: Io): InstallContext {
-  return { root: projectRoot(io), home: homeDir(io), hookpackHome: hookpackHome(io), distDir: distDir(), version: VERSION, nodePath: process.execPath };
+  return {
+    root: projectRoot(io),
+    home: homeDir(io),
+    hookpackHome: hookpackHome(io),
+    distDir: distDir(),
+    version: VERSION,
+    nodePath: process.execPath,
+  };
 }
 
-function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>, dryRun: boolean): void {
+function report(
+  io: Io,
+  ctx: InstallContext,
+  changes: ReturnType<typeof pending>,
+  dryRun: boolean,
+): void {
   const would = dryRun ? "would " : "";
   // The runtime copy is many bundles in one directory: one line for all of them.
   const runtime = changes.filter((c) => c.summary.startsWith("copy the hook runtime"));
-  if (runtime.length > 0) io.out(`hookpack: ${would}copy the hook runtime (${runtime.length} files) to ${dirname(runtime[0]!.path)}\n`);
+  if (runtime.length > 0)
+    io.out(
+      `hookpack: ${would}copy the hook runtime (${runtime.length} files) to ${dirname(runtime[0]!.path)}\n`,
+    );
   for (const c of changes) {
     if (runtime.includes(c)) continue;
     const where = c.path.startsWith(ctx.root) ? relative(ctx.root, c.path) : c.path;
@@ -66,7 +114,8 @@ function report(io: Io, ctx: InstallContext, changes: ReturnType<typeof pending>
 
 /** What the user must still do, per agent (the one step that otherwise hides in the notes). */
 const AGENT_STEP: Partial<Record<string, string>> = {
-  codex: "start `codex` here, type `/hooks` and trust the three hookpack entries: until then Codex runs none of them",
+  codex:
+    "start `codex` here, type `/hooks` and trust the three hookpack entries: until then Codex runs none of them",
   gemini: "start Gemini CLI here and accept the hookpack hooks it asks about",
   copilot: "trust this folder in Copilot CLI: repository hooks load only there",
   cursor: "trust this workspace in Cursor (`cursor-agent --trust`)",
@@ -74,25 +123,50 @@ const AGENT_STEP: Partial<Record<string, string>> = {
 };
 
 /** A short block at the end of install: the steps left, in order. */
-function nextSteps(adapters: readonly Adapter[], applied: ReturnType<typeof pending>, ctx: InstallContext, aider: boolean): string {
+function nextSteps(
+  adapters: readonly Adapter[],
+  applied: ReturnType<typeof pending>,
+  ctx: InstallContext,
+  aider: boolean,
+): string {
   const steps: string[] = [];
   for (const a of adapters) {
     const step = AGENT_STEP[a.id];
     if (step) steps.push(`${a.displayName}: ${step}.`);
   }
   if (aider) steps.push("Aider: start it with the SHELL=… line above.");
-  const committed = applied.filter((c) => c.after !== null && c.path.startsWith(ctx.root) && /(^|\/)(hookpack\.json|\.gitignore|\.claude\/settings\.json|\.gemini\/settings\.json|\.qwen\/settings\.json|\.github\/hooks\/hookpack\.json|\.cursor\/hooks\.json)$/.test(c.path));
-  if (committed.length > 0) steps.push(`commit ${committed.map((c) => relative(ctx.root, c.path)).join(", ")} so teammates get the same protection.`);
-  steps.push('store a secret the agent may use: `printf %s "$TOKEN" | hookpack secret set NAME` (the agent writes $secret:NAME).');
+  const committed = applied.filter(
+    (c) =>
+      c.after !== null &&
+      c.path.startsWith(ctx.root) &&
+      /(^|\/)(hookpack\.json|\.gitignore|\.claude\/settings\.json|\.gemini\/settings\.json|\.qwen\/settings\.json|\.github\/hooks\/hookpack\.json|\.cursor\/hooks\.json)$/.test(
+        c.path,
+      ),
+  );
+  if (committed.length > 0)
+    steps.push(
+      `commit ${committed.map((c) => relative(ctx.root, c.path)).join(", ")} so teammates get the same protection.`,
+    );
+  steps.push(
+    'store a secret the agent may use: `printf %s "$TOKEN" | hookpack secret set NAME` (the agent writes $secret:NAME).',
+  );
   steps.push("check the set-up: `hookpack doctor`.");
-  return ["hookpack: next steps:", ...steps.map((t, i) => `hookpack:   ${i + 1}. ${t}`), ""].join("\n");
+  return ["hookpack: next steps:", ...steps.map((t, i) => `hookpack:   ${i + 1}. ${t}`), ""].join(
+    "\n",
+  );
 }
 
 export const install: Command = {
   name: "install",
   options: [
-    ["--agent <id>[,<id>…]", "claude-code, codex, gemini, copilot, cline, opencode, cursor, windsurf, qwen, aider"],
-    ["--scope project|local|user", "which settings file: committed, this checkout only, or all your projects"],
+    [
+      "--agent <id>[,<id>…]",
+      "claude-code, codex, gemini, copilot, cline, opencode, cursor, windsurf, qwen, aider",
+    ],
+    [
+      "--scope project|local|user",
+      "which settings file: committed, this checkout only, or all your projects",
+    ],
     ["--dry-run", "print the plan; write nothing"],
     ["--no-git-hook", "do not install git's pre-push hook"],
     ["--no-ignore-files", "do not add the agent-state block to .gitignore and friends"],
@@ -100,12 +174,15 @@ export const install: Command = {
   ],
   example: "hookpack install --agent claude-code",
   summary: "register hookpack's hooks in an agent's config",
-  usage: "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate] [--sandbox]",
+  usage:
+    "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate] [--sandbox]",
   async run(args, io) {
     const options = parse(args);
     const ctx = context(io);
     const { plan, notes, aiderCommand } = planInstall(options, ctx);
-    const changes = pending(plan).filter((c) => !c.path.endsWith("installs.json") || pending(plan).length > 1);
+    const changes = pending(plan).filter(
+      (c) => !c.path.endsWith("installs.json") || pending(plan).length > 1,
+    );
     const aider = aiderCommand ? aiderNotes(aiderCommand) : [];
     if (changes.length === 0) {
       io.out(`hookpack: already installed; nothing to change.\n`);
@@ -122,9 +199,13 @@ export const install: Command = {
     report(io, ctx, applied, false);
     // The user ran install in their terminal: the project policy as it stands now is theirs.
     const { approvePolicy } = await import("../../broker/policy-approval.js");
-    if (approvePolicy(ctx.hookpackHome, ctx.root)) io.out(`hookpack: approved the project policy hookpack.json as it is now; later changes need \`hookpack policy approve\`.\n`);
+    if (approvePolicy(ctx.hookpackHome, ctx.root))
+      io.out(
+        `hookpack: approved the project policy hookpack.json as it is now; later changes need \`hookpack policy approve\`.\n`,
+      );
     for (const note of [...notes, ...aider]) io.out(`hookpack: ${note}\n`);
-    if (options.ignoreFiles) for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
+    if (options.ignoreFiles)
+      for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
     io.out(nextSteps(options.adapters, applied, ctx, options.aider));
     return 0;
   },
@@ -155,7 +236,12 @@ export const uninstall: Command = {
       report(io, ctx, changes, true);
       return 0;
     }
-    report(io, ctx, applyPlan(plan).filter((c) => !c.path.endsWith("installs.json")), false);
+    report(
+      io,
+      ctx,
+      applyPlan(plan).filter((c) => !c.path.endsWith("installs.json")),
+      false,
+    );
     for (const note of notes) io.out(`hookpack: ${note}\n`);
     return 0;
   },

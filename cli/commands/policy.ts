@@ -2,7 +2,12 @@
 // An agent can edit hookpack.json, but the edit takes effect only once approved here; approving
 // needs a terminal to answer on (an agent's shell tool has none), and shows what changed.
 import { createInterface } from "node:readline";
-import { approvedText, approvePolicy, lineDiff, policyInForce } from "../../broker/policy-approval.js";
+import {
+  approvedText,
+  approvePolicy,
+  lineDiff,
+  policyInForce,
+} from "../../broker/policy-approval.js";
 import { HookpackError } from "../../installer/errors.js";
 import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
@@ -11,20 +16,38 @@ const USAGE = "hookpack policy status | approve";
 
 export const policy: Command = {
   name: "policy",
-  summary: "show whether the project policy (hookpack.json) in force is the one you approved; approve a changed one",
+  summary:
+    "show whether the project policy (hookpack.json) in force is the one you approved; approve a changed one",
   usage: USAGE,
   async run(args, io) {
     const home = hookpackHome(io);
     const verb = args[0];
-    if (verb !== "status" && verb !== "approve") throw new HookpackError("USAGE", `hookpack: unknown policy command "${verb ?? ""}".`, `usage: ${USAGE}`);
+    if (verb !== "status" && verb !== "approve")
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: unknown policy command "${verb ?? ""}".`,
+        `usage: ${USAGE}`,
+      );
     const state = policyInForce(home, io.cwd);
     if (verb === "status") {
-      if (state.state === "none") io.out(`hookpack: there is no ${state.path}; the built-in default applies (every use of a stored secret asks you).\n`);
-      else if (state.state === "approved") io.out(`hookpack: ${state.path} is in force as you approved it.\n`);
-      else io.out(`hookpack: ${state.path} has changes you have not approved; ${state.text === undefined ? "the built-in default applies (every use asks you)" : "your last approved version applies"}. Run \`hookpack policy approve\` in your terminal to review them.\n`);
+      if (state.state === "none")
+        io.out(
+          `hookpack: there is no ${state.path}; the built-in default applies (every use of a stored secret asks you).\n`,
+        );
+      else if (state.state === "approved")
+        io.out(`hookpack: ${state.path} is in force as you approved it.\n`);
+      else
+        io.out(
+          `hookpack: ${state.path} has changes you have not approved; ${state.text === undefined ? "the built-in default applies (every use asks you)" : "your last approved version applies"}. Run \`hookpack policy approve\` in your terminal to review them.\n`,
+        );
       return state.state === "pending" ? 1 : 0;
     }
-    if (state.state === "none") throw new HookpackError("POLICY_MISSING", `hookpack: there is no ${state.path} to approve.`, "create it (`hookpack install` writes a starter policy), then approve it.");
+    if (state.state === "none")
+      throw new HookpackError(
+        "POLICY_MISSING",
+        `hookpack: there is no ${state.path} to approve.`,
+        "create it (`hookpack install` writes a starter policy), then approve it.",
+      );
     if (state.state === "approved") {
       io.out(`hookpack: ${state.path} is already approved; nothing changed.\n`);
       return 0;
@@ -39,9 +62,13 @@ export const policy: Command = {
     const before = approvedText(home, io.cwd) ?? "";
     const { readFileSync } = await import("node:fs");
     const after = readFileSync(state.path, "utf8");
-    io.out(`hookpack: changes to ${state.path} since you last approved it (- approved, + now):\n${lineDiff(before, after)}\n`);
+    io.out(
+      `hookpack: changes to ${state.path} since you last approved it (- approved, + now):\n${lineDiff(before, after)}\n`,
+    );
     const rl = createInterface({ input: io.stdin, output: process.stderr });
-    const answer = await new Promise<string>((res) => rl.question("hookpack: approve this policy? [y/N] ", res));
+    const answer = await new Promise<string>((res) =>
+      rl.question("hookpack: approve this policy? [y/N] ", res),
+    );
     rl.close();
     if (!/^y(es)?$/i.test(answer.trim())) {
       io.out("hookpack: not approved; the previous version stays in force.\n");

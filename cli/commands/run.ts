@@ -14,31 +14,54 @@ import { secretScanner } from "../../rules/secretlint.js";
 import type { Command } from "../io.js";
 import { importEnv } from "./secret.js";
 
-const USAGE = "hookpack run [--keep NAME]… [--import] [--relay [--upstream URL] [--upstream-ca FILE]] -- <agent> [args…]";
+const USAGE =
+  "hookpack run [--keep NAME]… [--import] [--relay [--upstream URL] [--upstream-ca FILE]] -- <agent> [args…]";
 
 /** Where each agent takes its model API's base URL from, and the provider it talks to by default. */
 const BASE_URL: Array<{ match: RegExp; variable: string; upstream: string }> = [
   { match: /^claude$/, variable: "ANTHROPIC_BASE_URL", upstream: "https://api.anthropic.com" },
-  { match: /^gemini$/, variable: "GOOGLE_GEMINI_BASE_URL", upstream: "https://generativelanguage.googleapis.com" },
+  {
+    match: /^gemini$/,
+    variable: "GOOGLE_GEMINI_BASE_URL",
+    upstream: "https://generativelanguage.googleapis.com",
+  },
   { match: /.*/, variable: "OPENAI_BASE_URL", upstream: "https://api.openai.com/v1" },
 ];
 
 export const run: Command = {
   name: "run",
-  summary: "start an agent without the secrets its environment inherited (names are reported, values never)",
+  summary:
+    "start an agent without the secrets its environment inherited (names are reported, values never)",
   usage: USAGE,
   options: [
-    ["--keep NAME", "keep this inherited variable although it looks like a secret (repeatable; e.g. the agent's own API key)"],
-    ["--import", "store the removed variables' values first (asked for), so the agent can use them as $secret:NAME"],
-    ["--relay", "send the agent's model requests through a local relay that replaces secrets before they leave"],
-    ["--upstream URL", "with --relay: the model API the relay forwards to (default: the agent's usual one)"],
+    [
+      "--keep NAME",
+      "keep this inherited variable although it looks like a secret (repeatable; e.g. the agent's own API key)",
+    ],
+    [
+      "--import",
+      "store the removed variables' values first (asked for), so the agent can use them as $secret:NAME",
+    ],
+    [
+      "--relay",
+      "send the agent's model requests through a local relay that replaces secrets before they leave",
+    ],
+    [
+      "--upstream URL",
+      "with --relay: the model API the relay forwards to (default: the agent's usual one)",
+    ],
     ["--upstream-ca FILE", "with --relay: a PEM CA file also trusted for the upstream server"],
     ["-- <agent> [args…]", "the agent to start and its own arguments (required)"],
   ],
   example: "hookpack run --import -- claude",
   async run(args, io) {
     const dd = args.indexOf("--");
-    if (dd === -1 || dd === args.length - 1) throw new HookpackError("USAGE", "hookpack: `run` needs `--` and the agent to start.", `usage: ${USAGE}`);
+    if (dd === -1 || dd === args.length - 1)
+      throw new HookpackError(
+        "USAGE",
+        "hookpack: `run` needs `--` and the agent to start.",
+        `usage: ${USAGE}`,
+      );
     const { values, positionals } = parseArgs({
       args: args.slice(0, dd),
       options: {
@@ -51,7 +74,12 @@ export const run: Command = {
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0) throw new HookpackError("USAGE", `hookpack: unexpected "${positionals[0]}" before \`--\`.`, `usage: ${USAGE}`);
+    if (positionals.length > 0)
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: unexpected "${positionals[0]}" before \`--\`.`,
+        `usage: ${USAGE}`,
+      );
     const [cmd, ...rest] = args.slice(dd + 1) as [string, ...string[]];
     const plan = planAgentEnv(io.env, cmd, values.keep ?? [], secretScanner.mayContainSecret);
     if (plan.removed.length > 0 && values.import) {
@@ -59,47 +87,89 @@ export const run: Command = {
       if (code !== 0) return code;
     }
     if (plan.removed.length > 0) {
-      io.err(`hookpack: started without ${plan.removed.join(", ")} (they hold secrets).${values.import ? "" : ` To use them from the agent, store them (\`hookpack run --import -- …\` or \`hookpack secret import --env ${plan.removed.join(" ")}\`) and refer to them as $secret:NAME.`}\n`);
+      io.err(
+        `hookpack: started without ${plan.removed.join(", ")} (they hold secrets).${values.import ? "" : ` To use them from the agent, store them (\`hookpack run --import -- …\` or \`hookpack secret import --env ${plan.removed.join(" ")}\`) and refer to them as $secret:NAME.`}\n`,
+      );
     }
-    if (plan.kept.length > 0) io.err(`hookpack: kept ${plan.kept.join(", ")} (the agent's own credential; hookpack redacts its value from tool output).\n`);
+    if (plan.kept.length > 0)
+      io.err(
+        `hookpack: kept ${plan.kept.join(", ")} (the agent's own credential; hookpack redacts its value from tool output).\n`,
+      );
     for (const note of plan.notes) io.err(`hookpack: ${note}\n`);
     let relay: Relay | undefined;
     if (values.relay) {
-      const base = cmd.split(/[\\/]/).pop()!.replace(/(\.exe|\.cmd|\.js|\.cjs)$/i, "");
+      const base = cmd
+        .split(/[\\/]/)
+        .pop()!
+        .replace(/(\.exe|\.cmd|\.js|\.cjs)$/i, "");
       const target = BASE_URL.find((b) => b.match.test(base))!;
       const current = io.env[target.variable];
-      const upstream = values.upstream ?? (current && current.startsWith("https://") ? current : target.upstream);
+      const upstream =
+        values.upstream ?? (current && current.startsWith("https://") ? current : target.upstream);
       let ca: Buffer | undefined;
       if (values["upstream-ca"]) {
         try {
           ca = readFileSync(resolve(io.cwd, values["upstream-ca"]));
         } catch (error) {
-          throw new HookpackError("USAGE", `hookpack: cannot read the CA file ${values["upstream-ca"]}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`, "pass a PEM file.");
+          throw new HookpackError(
+            "USAGE",
+            `hookpack: cannot read the CA file ${values["upstream-ca"]}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+            "pass a PEM file.",
+          );
         }
       }
-      const managed = withInherited(hookManagedSecrets(io.env, { agent: base }), inheritedEnv(io.env, secretScanner.mayContainSecret));
+      const managed = withInherited(
+        hookManagedSecrets(io.env, { agent: base }),
+        inheritedEnv(io.env, secretScanner.mayContainSecret),
+      );
       let redacted = 0;
-      relay = await startRelay({ upstream, ca, scanner: secretScanner, managed, onRedacted: (n) => (redacted += n) });
+      relay = await startRelay({
+        upstream,
+        ca,
+        scanner: secretScanner,
+        managed,
+        onRedacted: (n) => (redacted += n),
+      });
       plan.env[target.variable] = relay.url;
-      io.err(`hookpack: the agent's model requests go through hookpack's relay (${target.variable}=${relay.url}) to ${upstream}; secrets in them are replaced before they leave.\n`);
+      io.err(
+        `hookpack: the agent's model requests go through hookpack's relay (${target.variable}=${relay.url}) to ${upstream}; secrets in them are replaced before they leave.\n`,
+      );
       const stop = relay;
       process.once("exit", () => void stop.close());
-      const report = () => redacted > 0 && io.err(`hookpack: the relay replaced ${redacted} secret(s) in model requests.\n`);
+      const report = () =>
+        redacted > 0 &&
+        io.err(`hookpack: the relay replaced ${redacted} secret(s) in model requests.\n`);
       process.once("beforeExit", report);
     }
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(cmd, rest, { cwd: io.cwd, env: plan.env, stdio: "inherit" });
       const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-      const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map((s) => [s, forward(s)] as const);
+      const handlers = (["SIGINT", "SIGTERM", "SIGHUP"] as const).map(
+        (s) => [s, forward(s)] as const,
+      );
       for (const [s, h] of handlers) process.on(s, h);
       child.on("error", (error) => {
         for (const [s, h] of handlers) process.off(s, h);
-        reject(new HookpackError("USAGE", `hookpack: cannot start ${cmd}: ${(error as NodeJS.ErrnoException).code ?? error.message}.`, "check that the agent is installed and on PATH."));
+        reject(
+          new HookpackError(
+            "USAGE",
+            `hookpack: cannot start ${cmd}: ${(error as NodeJS.ErrnoException).code ?? error.message}.`,
+            "check that the agent is installed and on PATH.",
+          ),
+        );
       });
       child.on("close", (code, signal) => {
         for (const [s, h] of handlers) process.off(s, h);
         void relay?.close();
-        resolve(code ?? (signal ? 128 + (({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 } as Record<string, number>)[signal] ?? 1) : 1));
+        resolve(
+          code ??
+            (signal
+              ? 128 +
+                (({ SIGINT: 2, SIGTERM: 15, SIGHUP: 1, SIGKILL: 9 } as Record<string, number>)[
+                  signal
+                ] ?? 1)
+              : 1),
+        );
       });
     });
   },

@@ -15,7 +15,12 @@ import { transformedFind } from "../../scanners/managed.js";
 import { toSarif } from "../../scanners/report.js";
 import { gitText } from "../../scanners/git.js";
 import { entrySecrets, readAuditLog } from "../../broker/audit-verify.js";
-import { describeStateFinding, scanStateFiles, stateReportItems, type StateScanResult } from "../../scanners/state-files.js";
+import {
+  describeStateFinding,
+  scanStateFiles,
+  stateReportItems,
+  type StateScanResult,
+} from "../../scanners/state-files.js";
 import { homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
 import type { Command, Io } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";
@@ -23,7 +28,8 @@ import { passphrasePrompt } from "./secret-prompt.js";
 const FORMATS = ["text", "json", "sarif"] as const;
 type Format = (typeof FORMATS)[number];
 
-const USAGE = "hookpack scan [PATH…] [--state] [--fix] [--format text|json|sarif]   (no PATH and no --state: the working tree)";
+const USAGE =
+  "hookpack scan [PATH…] [--state] [--fix] [--format text|json|sarif]   (no PATH and no --state: the working tree)";
 
 /** The hook cache is how every scanner finds managed values; build it once if only a store exists. */
 async function ensureHookCache(io: Io, home: string): Promise<void> {
@@ -38,7 +44,8 @@ function recordedExposures(home: string): Set<string> {
   try {
     for (const r of readAuditLog(home).records) {
       const rec = r as { kind?: string; where?: string; secret?: string };
-      if (rec.kind === "exposure-found" && rec.where) for (const n of entrySecrets(r)) seen.add(`${n}\0${rec.where}`);
+      if (rec.kind === "exposure-found" && rec.where)
+        for (const n of entrySecrets(r)) seen.add(`${n}\0${rec.where}`);
     }
   } catch {
     // an unreadable log is reported by `audit --verify` and doctor; recording goes on
@@ -49,17 +56,34 @@ function recordedExposures(home: string): Set<string> {
 /** The working tree under cwd, git-aware: tracked and untracked files, not ignored ones (outside git: every file but node_modules and .git). */
 async function workingTreeFiles(io: Io): Promise<string[]> {
   try {
-    const out = await gitText(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: io.cwd, env: io.env });
-    return [...new Set(out.split("\0").filter(Boolean))].map((p) => resolve(io.cwd, p)).filter((p) => existsSync(p));
+    const out = await gitText(["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+      cwd: io.cwd,
+      env: io.env,
+    });
+    return [...new Set(out.split("\0").filter(Boolean))]
+      .map((p) => resolve(io.cwd, p))
+      .filter((p) => existsSync(p));
   } catch {
-    return fg("**/*", { cwd: io.cwd, dot: true, onlyFiles: true, absolute: true, ignore: ["**/node_modules/**", "**/.git/**"], suppressErrors: true }).catch(() => []);
+    return fg("**/*", {
+      cwd: io.cwd,
+      dot: true,
+      onlyFiles: true,
+      absolute: true,
+      ignore: ["**/node_modules/**", "**/.git/**"],
+      suppressErrors: true,
+    }).catch(() => []);
   }
 }
 
 function textReport(result: StateScanResult, fix: boolean, state: boolean): string {
   const lines: string[] = [];
-  lines.push(`hookpack: scan${state ? " --state" : ""}${fix ? " --fix" : ""}: ${result.files} file${result.files === 1 ? "" : "s"} checked.`);
-  for (const f of result.findings) lines.push(`hookpack: ${f.status === "fixed" ? "fixed  " : "found  "} ${f.path}:${f.line}:${f.column}  ${describeStateFinding(f, fix)} ${f.fingerprint}`);
+  lines.push(
+    `hookpack: scan${state ? " --state" : ""}${fix ? " --fix" : ""}: ${result.files} file${result.files === 1 ? "" : "s"} checked.`,
+  );
+  for (const f of result.findings)
+    lines.push(
+      `hookpack: ${f.status === "fixed" ? "fixed  " : "found  "} ${f.path}:${f.line}:${f.column}  ${describeStateFinding(f, fix)} ${f.fingerprint}`,
+    );
   for (const p of result.problems) lines.push(`hookpack: could not fix ${p.path}: ${p.message}`);
   for (const s of result.skipped) lines.push(`hookpack: skipped ${s.path} (${s.why})`);
   if (result.findings.length === 0) {
@@ -67,8 +91,13 @@ function textReport(result: StateScanResult, fix: boolean, state: boolean): stri
     return `${lines.join("\n")}\n`;
   }
   const open = result.findings.filter((f) => f.status !== "fixed").length;
-  lines.push(`hookpack: ${result.findings.length} finding${result.findings.length === 1 ? "" : "s"}; ${result.fixedFiles.length} file${result.fixedFiles.length === 1 ? "" : "s"} fixed; ${open} left.`);
-  if (!fix && result.findings.some((f) => f.rewritable)) lines.push("hookpack: run `hookpack scan --state --fix` to remove them (files are rewritten atomically, no backup keeps the value).");
+  lines.push(
+    `hookpack: ${result.findings.length} finding${result.findings.length === 1 ? "" : "s"}; ${result.fixedFiles.length} file${result.fixedFiles.length === 1 ? "" : "s"} fixed; ${open} left.`,
+  );
+  if (!fix && result.findings.some((f) => f.rewritable))
+    lines.push(
+      "hookpack: run `hookpack scan --state --fix` to remove them (files are rewritten atomically, no backup keeps the value).",
+    );
   const secrets = [...new Set(result.findings.flatMap((f) => (f.secret ? [f.secret] : [])))];
   if (secrets.length > 0) {
     lines.push(
@@ -77,7 +106,10 @@ function textReport(result: StateScanResult, fix: boolean, state: boolean): stri
         : `hookpack: the stored secret${secrets.length === 1 ? "" : "s"} ${secrets.join(", ")} ${secrets.length === 1 ? "is" : "are"} written in these files: replace the value${secrets.length === 1 ? "" : "s"} with $secret:${secrets[0]} (or \`hookpack secret import\` for a .env file), and rotate if a file was ever committed or shared.`,
     );
   }
-  if (result.findings.some((f) => !f.secret)) lines.push("hookpack: detected secrets that hookpack does not manage were exposed too: rotate them at their issuer, store them with `hookpack secret set NAME`, and use $secret:NAME.");
+  if (result.findings.some((f) => !f.secret))
+    lines.push(
+      "hookpack: detected secrets that hookpack does not manage were exposed too: rotate them at their issuer, store them with `hookpack secret set NAME`, and use $secret:NAME.",
+    );
   return `${lines.join("\n")}\n`;
 }
 
@@ -90,20 +122,35 @@ export const scan: Command = {
     ["--format text|json|sarif", "output format"],
   ],
   example: "hookpack scan --state --fix",
-  summary: "find secrets in files and in AI agents' state (allow-lists, transcripts, tool results); --fix cleans the state",
+  summary:
+    "find secrets in files and in AI agents' state (allow-lists, transcripts, tool results); --fix cleans the state",
   usage: USAGE,
   async run(args, io: Io) {
     const { values, positionals } = parseArgs({
       args,
-      options: { state: { type: "boolean", default: false }, fix: { type: "boolean", default: false }, format: { type: "string", default: "text" } },
+      options: {
+        state: { type: "boolean", default: false },
+        fix: { type: "boolean", default: false },
+        format: { type: "string", default: "text" },
+      },
       strict: true,
       allowPositionals: true,
     });
     const format = values.format as Format;
-    if (!FORMATS.includes(format)) throw new HookpackError("USAGE", `hookpack: unknown --format "${values.format}".`, `use one of ${FORMATS.join(", ")}.`);
+    if (!FORMATS.includes(format))
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: unknown --format "${values.format}".`,
+        `use one of ${FORMATS.join(", ")}.`,
+      );
     // No path and no --state: the working tree, the way gitleaks and secretlint do it.
     const workingTree = !values.state && positionals.length === 0;
-    if (values.fix && !values.state) throw new HookpackError("USAGE", "hookpack: --fix cleans agent state files; use it with --state.", USAGE);
+    if (values.fix && !values.state)
+      throw new HookpackError(
+        "USAGE",
+        "hookpack: --fix cleans agent state files; use it with --state.",
+        USAGE,
+      );
     const home = hookpackHome(io);
     await ensureHookCache(io, home);
     const hooked = hookManagedSecrets({ ...io.env, HOOKPACK_HOME: home }, { agent: "scan" });
@@ -124,8 +171,18 @@ export const scan: Command = {
     const extra: string[] = workingTree ? await workingTreeFiles(io) : [];
     for (const p of positionals) {
       const abs = resolve(io.cwd, p);
-      if (!existsSync(abs)) throw new HookpackError("USAGE", `hookpack: ${abs} does not exist.`, "check the path.");
-      extra.push(...(await fg("**/*", { cwd: abs, dot: true, onlyFiles: true, absolute: true, ignore: ["**/node_modules/**", "**/.git/**"], suppressErrors: true }).catch(() => [])));
+      if (!existsSync(abs))
+        throw new HookpackError("USAGE", `hookpack: ${abs} does not exist.`, "check the path.");
+      extra.push(
+        ...(await fg("**/*", {
+          cwd: abs,
+          dot: true,
+          onlyFiles: true,
+          absolute: true,
+          ignore: ["**/node_modules/**", "**/.git/**"],
+          suppressErrors: true,
+        }).catch(() => [])),
+      );
       if (extra.length === 0 || !extra.some((e) => e.startsWith(abs))) extra.push(abs);
     }
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
@@ -135,7 +192,13 @@ export const scan: Command = {
     warmUpPrefilter();
     const bulkScanner: SecretScanner = { ...secretScanner, mayContainSecret: () => true };
     const result = await scanStateFiles({
-      roots: values.state ? { project: projectRoot(io), home: homeDir(io), tmp: io.env.TMPDIR ? resolve(io.env.TMPDIR) : tmpdir() } : { project: undefined, home: undefined, tmp: undefined },
+      roots: values.state
+        ? {
+            project: projectRoot(io),
+            home: homeDir(io),
+            tmp: io.env.TMPDIR ? resolve(io.env.TMPDIR) : tmpdir(),
+          }
+        : { project: undefined, home: undefined, tmp: undefined },
       uid,
       fix: values.fix,
       scanner: bulkScanner,
@@ -143,9 +206,15 @@ export const scan: Command = {
       extra,
     });
     if (format === "json") {
-      io.out(`${JSON.stringify({ version: VERSION, fix: values.fix, files: result.files, findings: result.findings, fixedFiles: result.fixedFiles, problems: result.problems, skipped: result.skipped }, null, 2)}\n`);
+      io.out(
+        `${JSON.stringify({ version: VERSION, fix: values.fix, files: result.files, findings: result.findings, fixedFiles: result.fixedFiles, problems: result.problems, skipped: result.skipped }, null, 2)}\n`,
+      );
     } else if (format === "sarif") {
-      io.out(toSarif(stateReportItems(result, values.fix), VERSION, values.state ? "state" : "scan", { root: projectRoot(io) }));
+      io.out(
+        toSarif(stateReportItems(result, values.fix), VERSION, values.state ? "state" : "scan", {
+          root: projectRoot(io),
+        }),
+      );
     } else {
       io.out(textReport(result, values.fix, values.state));
     }

@@ -9,7 +9,9 @@ import type { Io } from "../io.js";
 export async function readPipedValue(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const c of stdin) chunks.push(typeof c === "string" ? Buffer.from(c) : (c as Buffer));
-  return Buffer.concat(chunks).toString("utf8").replace(/\r?\n$/, "");
+  return Buffer.concat(chunks)
+    .toString("utf8")
+    .replace(/\r?\n$/, "");
 }
 
 /** Asks on the controlling terminal with echo off. */
@@ -20,7 +22,11 @@ export async function promptHidden(question: string): Promise<string> {
     inFd = openSync("/dev/tty", "r");
     outFd = openSync("/dev/tty", "w");
   } catch {
-    throw new HookpackError("NO_TERMINAL", "hookpack: no terminal to ask on, and nothing was piped to stdin.", "pipe the value in, e.g. `pass show x | hookpack secret set NAME`.");
+    throw new HookpackError(
+      "NO_TERMINAL",
+      "hookpack: no terminal to ask on, and nothing was piped to stdin.",
+      "pipe the value in, e.g. `pass show x | hookpack secret set NAME`.",
+    );
   }
   const input = new tty.ReadStream(inFd);
   const output = new tty.WriteStream(outFd);
@@ -32,7 +38,15 @@ export async function promptHidden(question: string): Promise<string> {
       input.on("data", (buf: Buffer) => {
         for (const ch of buf.toString("utf8")) {
           if (ch === "\r" || ch === "\n") return resolve(value);
-          if (ch === "\u0003" || (ch === "\u0004" && value === "")) return reject(new HookpackError("CANCELLED", "hookpack: cancelled; nothing was changed.", undefined, ch === "\u0003" ? 130 : 1));
+          if (ch === "\u0003" || (ch === "\u0004" && value === ""))
+            return reject(
+              new HookpackError(
+                "CANCELLED",
+                "hookpack: cancelled; nothing was changed.",
+                undefined,
+                ch === "\u0003" ? 130 : 1,
+              ),
+            );
           if (ch === "\u007f" || ch === "\b") value = value.slice(0, -1);
           else if (ch >= " " || ch === "\t") value += ch;
         }
@@ -53,5 +67,9 @@ export async function readSecretValue(io: Io, name: string): Promise<string> {
 }
 
 export function passphrasePrompt(purpose: "new" | "unlock"): Promise<string> {
-  return promptHidden(purpose === "new" ? "hookpack: new store passphrase (input hidden): " : "hookpack: store passphrase (input hidden): ");
+  return promptHidden(
+    purpose === "new"
+      ? "hookpack: new store passphrase (input hidden): "
+      : "hookpack: store passphrase (input hidden): ",
+  );
 }

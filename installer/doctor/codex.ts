@@ -9,7 +9,12 @@ import type { DoctorCheck, DoctorContext } from "./types.js";
 
 export function checkCodexTrust(ctx: DoctorContext): DoctorCheck[] {
   const codexHome = ctx.env.CODEX_HOME ?? join(ctx.home, ".codex");
-  const sources = [join(ctx.root, ".codex", "hooks.json"), join(ctx.root, ".codex", "config.toml"), join(codexHome, "hooks.json"), join(codexHome, "config.toml")];
+  const sources = [
+    join(ctx.root, ".codex", "hooks.json"),
+    join(ctx.root, ".codex", "config.toml"),
+    join(codexHome, "hooks.json"),
+    join(codexHome, "config.toml"),
+  ];
   const configFile = join(codexHome, "config.toml");
   const out: DoctorCheck[] = [];
   let config: Record<string, unknown> = {};
@@ -19,15 +24,30 @@ export function checkCodexTrust(ctx: DoctorContext): DoctorCheck[] {
       config = readToml(configText, configFile);
     } catch (error) {
       const e = error as HookpackError;
-      out.push({ id: "codex-config", status: "fail", subject: ctx.root, agent: "codex", message: e.message.replace(/^hookpack: /, "").replace(/; nothing was changed\.$/, "."), fix: e.hint ?? `fix ${configFile} by hand.` });
+      out.push({
+        id: "codex-config",
+        status: "fail",
+        subject: ctx.root,
+        agent: "codex",
+        message: e.message.replace(/^hookpack: /, "").replace(/; nothing was changed\.$/, "."),
+        fix: e.hint ?? `fix ${configFile} by hand.`,
+      });
       return out;
     }
   }
-  const table = (v: unknown): Record<string, unknown> => (typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+  const table = (v: unknown): Record<string, unknown> =>
+    typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
   const features = table(config.features);
   if (features.hooks === false || features.codex_hooks === false) {
     const key = features.hooks === false ? "hooks" : "codex_hooks";
-    out.push({ id: "codex-hooks-disabled", status: "fail", subject: ctx.root, agent: "codex", message: `Codex hooks are switched off ([features] ${key} = false in ${configFile}).`, fix: `remove that line from ${configFile}.` });
+    out.push({
+      id: "codex-hooks-disabled",
+      status: "fail",
+      subject: ctx.root,
+      agent: "codex",
+      message: `Codex hooks are switched off ([features] ${key} = false in ${configFile}).`,
+      fix: `remove that line from ${configFile}.`,
+    });
   }
   // Trust is recorded per hook, in the user layer only: [hooks.state."<source>:<event>:<group>:<handler>"] trusted_hash = "sha256:…"
   const state = table(table(config.hooks).state);
@@ -35,11 +55,21 @@ export function checkCodexTrust(ctx: DoctorContext): DoctorCheck[] {
   for (const src of sources) {
     const text = readIfExists(src);
     if (!text || !/hookpack/.test(text)) continue;
-    const trustedFor = (event: string) => Object.entries(state).some(([key, entry]) => key.startsWith(`${src}:${event}:`) && typeof table(entry).trusted_hash === "string");
-  const untrusted = events.filter((e) => !trustedFor(e));
+    const trustedFor = (event: string) =>
+      Object.entries(state).some(
+        ([key, entry]) =>
+          key.startsWith(`${src}:${event}:`) && typeof table(entry).trusted_hash === "string",
+      );
+    const untrusted = events.filter((e) => !trustedFor(e));
     out.push(
       untrusted.length === 0
-        ? { id: "codex-trust", status: "ok", subject: ctx.root, agent: "codex", message: `Codex: hookpack's hooks in ${src} are trusted (${events.join(", ")}).` }
+        ? {
+            id: "codex-trust",
+            status: "ok",
+            subject: ctx.root,
+            agent: "codex",
+            message: `Codex: hookpack's hooks in ${src} are trusted (${events.join(", ")}).`,
+          }
         : {
             id: "codex-trust",
             status: "warn",
@@ -52,4 +82,3 @@ export function checkCodexTrust(ctx: DoctorContext): DoctorCheck[] {
   }
   return out;
 }
-

@@ -21,7 +21,12 @@ interface Registration {
   disabled: boolean;
 }
 
-function readRegistrations(adapter: Adapter, layout: ConfigLayout, scope: Scope, file: string): Registration | { error: string } | undefined {
+function readRegistrations(
+  adapter: Adapter,
+  layout: ConfigLayout,
+  scope: Scope,
+  file: string,
+): Registration | { error: string } | undefined {
   if (layout.format === "hook-files") {
     const found = readHookFiles(adapter, file);
     return found && { scope, file, ...found, disabled: false };
@@ -30,7 +35,8 @@ function readRegistrations(adapter: Adapter, layout: ConfigLayout, scope: Scope,
   if (text === null) return undefined;
   let value: Record<string, unknown>;
   try {
-    value = layout.format === "inline-toml" ? readToml(text, file) : readJsonDocument(text, file).value;
+    value =
+      layout.format === "inline-toml" ? readToml(text, file) : readJsonDocument(text, file).value;
   } catch (error) {
     return { error: (error as Error).message.replace(/^hookpack: /, "") };
   }
@@ -45,7 +51,14 @@ function readRegistrations(adapter: Adapter, layout: ConfigLayout, scope: Scope,
     else missing.push(reg.event);
     for (const g of ours) for (const c of groupCommands(g)) commands.add(c);
   }
-  return { scope, file, present, missing, commands: [...commands], disabled: value.disableAllHooks === true };
+  return {
+    scope,
+    file,
+    present,
+    missing,
+    commands: [...commands],
+    disabled: value.disableAllHooks === true,
+  };
 }
 
 /** Splits a POSIX command line into words (double and single quotes, backslash escapes; no expansion). */
@@ -98,9 +111,21 @@ function onPath(cmd: string, env: NodeJS.ProcessEnv): string | undefined {
 }
 
 /** Why a hook command would not start, or undefined when its node and script are there. */
-export function resolveHookCommand(command: string, root: string, env: NodeJS.ProcessEnv, projectDirVariable: string | undefined): { problem?: string; node?: string; script?: string } {
-  if (/(^|[\s/])(npx|bunx|pnpx)(\s|$)|\b(pnpm|yarn) dlx\b/.test(command)) return { problem: "it goes through npx/dlx, which resolves the registry on every tool call and breaks offline" };
-  const expand = (w: string) => (projectDirVariable ? w.split(`$${projectDirVariable}`).join(root).split(`\${${projectDirVariable}}`).join(root) : w);
+export function resolveHookCommand(
+  command: string,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  projectDirVariable: string | undefined,
+): { problem?: string; node?: string; script?: string } {
+  if (/(^|[\s/])(npx|bunx|pnpx)(\s|$)|\b(pnpm|yarn) dlx\b/.test(command))
+    return {
+      problem:
+        "it goes through npx/dlx, which resolves the registry on every tool call and breaks offline",
+    };
+  const expand = (w: string) =>
+    projectDirVariable
+      ? w.split(`$${projectDirVariable}`).join(root).split(`\${${projectDirVariable}}`).join(root)
+      : w;
   const words = shellWords(command).map(expand);
   // The user runtime's launcher (`node -e <launcher> <script>`, installer/runtime.ts): the script follows it.
   const [first, second] = words[1] === "-e" ? [words[0], words[3]] : words;
@@ -117,7 +142,10 @@ export function resolveHookCommand(command: string, root: string, env: NodeJS.Pr
     try {
       statSync(script);
     } catch {
-      return { problem: `${script} does not exist${script.includes("node_modules") ? " (run npm install)" : ""}`, node };
+      return {
+        problem: `${script} does not exist${script.includes("node_modules") ? " (run npm install)" : ""}`,
+        node,
+      };
     }
     return { node, script };
   }
@@ -131,11 +159,25 @@ export interface HookRun {
 }
 
 /** Runs a hook command once, as the agent would (`/bin/sh -c`, the project as cwd), with `payload` on stdin. */
-function runHookCommand(command: string, root: string, env: NodeJS.ProcessEnv, projectDirVariable: string | undefined, timeoutMs: number, payload: unknown): Promise<ProbeAnswer & { ms: number; signal?: string }> {
+function runHookCommand(
+  command: string,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  projectDirVariable: string | undefined,
+  timeoutMs: number,
+  payload: unknown,
+): Promise<ProbeAnswer & { ms: number; signal?: string }> {
   return new Promise((resolve) => {
     const started = performance.now();
-    const childEnv: NodeJS.ProcessEnv = { ...env, ...(projectDirVariable ? { [projectDirVariable]: root } : {}) };
-    const child = spawn("/bin/sh", ["-c", command], { cwd: root, env: childEnv, stdio: ["pipe", "pipe", "pipe"] });
+    const childEnv: NodeJS.ProcessEnv = {
+      ...env,
+      ...(projectDirVariable ? { [projectDirVariable]: root } : {}),
+    };
+    const child = spawn("/bin/sh", ["-c", command], {
+      cwd: root,
+      env: childEnv,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
@@ -147,7 +189,13 @@ function runHookCommand(command: string, root: string, env: NodeJS.ProcessEnv, p
     });
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ exitCode: code ?? -1, stdout, stderr, ms: performance.now() - started, ...(signal ? { signal } : {}) });
+      resolve({
+        exitCode: code ?? -1,
+        stdout,
+        stderr,
+        ms: performance.now() - started,
+        ...(signal ? { signal } : {}),
+      });
     });
     child.stdin.on("error", () => {});
     child.stdin.end(JSON.stringify(payload));
@@ -163,29 +211,83 @@ const firstLine = (text: string) => text.trim().split("\n")[0] ?? "";
  * call must be run as asked, with no failure notice from hookpack; the malformed one must be
  * rejected by name, which only a hook that reads this agent's payloads does.
  */
-export async function runHookOnce(adapter: Pick<Adapter, "displayName" | "probe">, command: string, root: string, env: NodeJS.ProcessEnv, projectDirVariable: string | undefined, timeoutMs: number): Promise<HookRun> {
-  const harmless = await runHookCommand(command, root, env, projectDirVariable, timeoutMs, adapter.probe.harmless(root));
+export async function runHookOnce(
+  adapter: Pick<Adapter, "displayName" | "probe">,
+  command: string,
+  root: string,
+  env: NodeJS.ProcessEnv,
+  projectDirVariable: string | undefined,
+  timeoutMs: number,
+): Promise<HookRun> {
+  const harmless = await runHookCommand(
+    command,
+    root,
+    env,
+    projectDirVariable,
+    timeoutMs,
+    adapter.probe.harmless(root),
+  );
   const { ms } = harmless;
-  if (harmless.signal) return { ok: false, ms, detail: harmless.signal === "SIGKILL" ? `timed out after ${timeoutMs} ms` : `killed by ${harmless.signal}` };
-  if (harmless.exitCode === -1 && harmless.stdout === "") return { ok: false, ms, detail: `it did not start: ${firstLine(harmless.stderr)}` };
+  if (harmless.signal)
+    return {
+      ok: false,
+      ms,
+      detail:
+        harmless.signal === "SIGKILL"
+          ? `timed out after ${timeoutMs} ms`
+          : `killed by ${harmless.signal}`,
+    };
+  if (harmless.exitCode === -1 && harmless.stdout === "")
+    return { ok: false, ms, detail: `it did not start: ${firstLine(harmless.stderr)}` };
   const refusal = adapter.probe.refusal(harmless);
-  if (refusal) return { ok: false, ms, detail: `${refusal}${harmless.exitCode !== 0 && harmless.stderr.trim() ? ` (${firstLine(harmless.stderr)})` : ""}` };
-  if (HOOKPACK_FAILED.test(harmless.stderr)) return { ok: false, ms, detail: `hookpack could not check the call and let it through: ${firstLine(harmless.stderr).replace(/^hookpack: /, "")}` };
-  const malformed = await runHookCommand(command, root, env, projectDirVariable, timeoutMs, adapter.probe.malformed(root));
+  if (refusal)
+    return {
+      ok: false,
+      ms,
+      detail: `${refusal}${harmless.exitCode !== 0 && harmless.stderr.trim() ? ` (${firstLine(harmless.stderr)})` : ""}`,
+    };
+  if (HOOKPACK_FAILED.test(harmless.stderr))
+    return {
+      ok: false,
+      ms,
+      detail: `hookpack could not check the call and let it through: ${firstLine(harmless.stderr).replace(/^hookpack: /, "")}`,
+    };
+  const malformed = await runHookCommand(
+    command,
+    root,
+    env,
+    projectDirVariable,
+    timeoutMs,
+    adapter.probe.malformed(root),
+  );
   if (!/hookpack:/.test(malformed.stdout + malformed.stderr)) {
-    return { ok: false, ms, detail: `it did not reject a ${adapter.displayName} payload with its tool input missing, so it does not read ${adapter.displayName}'s payloads (a hook for another agent, or not hookpack)` };
+    return {
+      ok: false,
+      ms,
+      detail: `it did not reject a ${adapter.displayName} payload with its tool input missing, so it does not read ${adapter.displayName}'s payloads (a hook for another agent, or not hookpack)`,
+    };
   }
   return { ok: true, ms, detail: "" };
 }
 
-const runtimeVersion = (command: string) => /[/\\]runtime[/\\]([^/\\"']+)[/\\]hookpack\.cjs/.exec(command)?.[1];
+const runtimeVersion = (command: string) =>
+  /[/\\]runtime[/\\]([^/\\"']+)[/\\]hookpack\.cjs/.exec(command)?.[1];
 
-export async function checkAgent(ctx: DoctorContext, adapter: Adapter, hookNodes: Map<string, string>): Promise<DoctorCheck[]> {
+export async function checkAgent(
+  ctx: DoctorContext,
+  adapter: Adapter,
+  hookNodes: Map<string, string>,
+): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   const subject = ctx.root;
   const base = (s: Scope) => (s === "user" ? ctx.home : ctx.root);
-  const shown = (file: string) => (file.startsWith(`${ctx.home}/`) && !file.startsWith(`${ctx.root}/`) ? file : relative(ctx.root, file));
-  const layouts = [adapter.config, tomlLayout(adapter)].filter((l): l is ConfigLayout => l !== undefined);
+  const shown = (file: string) =>
+    file.startsWith(`${ctx.home}/`) && !file.startsWith(`${ctx.root}/`)
+      ? file
+      : relative(ctx.root, file);
+  const layouts = [adapter.config, tomlLayout(adapter)].filter(
+    (l): l is ConfigLayout => l !== undefined,
+  );
   const regs: Registration[] = [];
   const seen = new Set<string>();
   for (const scope of ["project", "local", "user"] as const) {
@@ -197,22 +299,61 @@ export async function checkAgent(ctx: DoctorContext, adapter: Adapter, hookNodes
       const r = readRegistrations(adapter, layout, scope, file);
       if (!r) continue;
       if ("error" in r) {
-        out.push({ id: "settings", status: "fail", subject, agent: adapter.id, scope, message: `${shown(file)} cannot be read: ${r.error}`, fix: `fix ${file} by hand (the agent cannot read it either).` });
+        out.push({
+          id: "settings",
+          status: "fail",
+          subject,
+          agent: adapter.id,
+          scope,
+          message: `${shown(file)} cannot be read: ${r.error}`,
+          fix: `fix ${file} by hand (the agent cannot read it either).`,
+        });
         continue;
       }
-      if (r.disabled) out.push({ id: "hooks-disabled", status: "fail", subject, agent: adapter.id, scope, message: `${shown(file)} sets "disableAllHooks": true, so no hook runs.`, fix: `remove "disableAllHooks" from ${file}.` });
+      if (r.disabled)
+        out.push({
+          id: "hooks-disabled",
+          status: "fail",
+          subject,
+          agent: adapter.id,
+          scope,
+          message: `${shown(file)} sets "disableAllHooks": true, so no hook runs.`,
+          fix: `remove "disableAllHooks" from ${file}.`,
+        });
       if (r.present.length > 0) regs.push(r);
     }
   }
   if (regs.length === 0) {
-    out.push({ id: "hooks", status: "info", subject, agent: adapter.id, message: `${adapter.displayName}: not installed (${[...seen].map(shown).join(", ")}).`, fix: `hookpack install --agent ${adapter.id}` });
+    out.push({
+      id: "hooks",
+      status: "info",
+      subject,
+      agent: adapter.id,
+      message: `${adapter.displayName}: not installed (${[...seen].map(shown).join(", ")}).`,
+      fix: `hookpack install --agent ${adapter.id}`,
+    });
     return out;
   }
   for (const r of regs) {
     if (r.missing.length > 0) {
-      out.push({ id: "hooks", status: "fail", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: half-installed in ${shown(r.file)}: ${r.present.join(", ")} registered, ${r.missing.join(", ")} missing.`, fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}` });
+      out.push({
+        id: "hooks",
+        status: "fail",
+        subject,
+        agent: adapter.id,
+        scope: r.scope,
+        message: `${adapter.displayName}: half-installed in ${shown(r.file)}: ${r.present.join(", ")} registered, ${r.missing.join(", ")} missing.`,
+        fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}`,
+      });
     } else {
-      out.push({ id: "hooks", status: "ok", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: hooks registered in ${shown(r.file)} (${r.present.join(", ")}).` });
+      out.push({
+        id: "hooks",
+        status: "ok",
+        subject,
+        agent: adapter.id,
+        scope: r.scope,
+        message: `${adapter.displayName}: hooks registered in ${shown(r.file)} (${r.present.join(", ")}).`,
+      });
     }
   }
   if (regs.length > 1) {
@@ -231,21 +372,67 @@ export async function checkAgent(ctx: DoctorContext, adapter: Adapter, hookNodes
     for (const command of r.commands) {
       const res = resolveHookCommand(command, ctx.root, ctx.env, pv);
       if (res.problem) {
-        out.push({ id: "hook-command", status: "fail", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hook command in ${shown(r.file)} cannot run: ${res.problem}.`, fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}` });
+        out.push({
+          id: "hook-command",
+          status: "fail",
+          subject,
+          agent: adapter.id,
+          scope: r.scope,
+          message: `${adapter.displayName}: the hook command in ${shown(r.file)} cannot run: ${res.problem}.`,
+          fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}`,
+        });
         continue;
       }
-      out.push({ id: "hook-command", status: "ok", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hook command resolves without npx (${res.node}${res.script ? ` ${res.script}` : ""}).` });
-      if (res.node && !hookNodes.has(res.node)) hookNodes.set(res.node, await nodeVersion(res.node, ctx.env));
+      out.push({
+        id: "hook-command",
+        status: "ok",
+        subject,
+        agent: adapter.id,
+        scope: r.scope,
+        message: `${adapter.displayName}: the hook command resolves without npx (${res.node}${res.script ? ` ${res.script}` : ""}).`,
+      });
+      if (res.node && !hookNodes.has(res.node))
+        hookNodes.set(res.node, await nodeVersion(res.node, ctx.env));
       const rv = runtimeVersion(command);
       if (rv && rv !== ctx.version) {
-        out.push({ id: "hook-runtime-version", status: "warn", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hooks run hookpack ${rv}; this is hookpack ${ctx.version}.`, fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}` });
+        out.push({
+          id: "hook-runtime-version",
+          status: "warn",
+          subject,
+          agent: adapter.id,
+          scope: r.scope,
+          message: `${adapter.displayName}: the hooks run hookpack ${rv}; this is hookpack ${ctx.version}.`,
+          fix: `hookpack install --agent ${adapter.id} --scope ${r.scope}`,
+        });
       }
       if (ctx.runHooks !== false) {
-        const run = await runHookOnce(adapter, command, ctx.root, ctx.env, pv, ctx.hookTimeoutMs ?? 15_000);
+        const run = await runHookOnce(
+          adapter,
+          command,
+          ctx.root,
+          ctx.env,
+          pv,
+          ctx.hookTimeoutMs ?? 15_000,
+        );
         out.push(
           run.ok
-            ? { id: "hook-runs", status: "ok", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hook answered a harmless ${adapter.displayName} call in ${Math.round(run.ms)} ms, and read its payload.` }
-            : { id: "hook-runs", status: "fail", subject, agent: adapter.id, scope: r.scope, message: `${adapter.displayName}: the hook failed a harmless call: ${run.detail}.`, fix: `run it by hand to see why: echo '${JSON.stringify(adapter.probe.harmless(ctx.root))}' | ${command}; then \`hookpack install --agent ${adapter.id} --scope ${r.scope}\`.` },
+            ? {
+                id: "hook-runs",
+                status: "ok",
+                subject,
+                agent: adapter.id,
+                scope: r.scope,
+                message: `${adapter.displayName}: the hook answered a harmless ${adapter.displayName} call in ${Math.round(run.ms)} ms, and read its payload.`,
+              }
+            : {
+                id: "hook-runs",
+                status: "fail",
+                subject,
+                agent: adapter.id,
+                scope: r.scope,
+                message: `${adapter.displayName}: the hook failed a harmless call: ${run.detail}.`,
+                fix: `run it by hand to see why: echo '${JSON.stringify(adapter.probe.harmless(ctx.root))}' | ${command}; then \`hookpack install --agent ${adapter.id} --scope ${r.scope}\`.`,
+              },
         );
       }
     }
@@ -256,7 +443,10 @@ export async function checkAgent(ctx: DoctorContext, adapter: Adapter, hookNodes
 function nodeVersion(node: string, env: NodeJS.ProcessEnv): Promise<string> {
   if (node === process.execPath) return Promise.resolve(process.version);
   return new Promise((resolve) => {
-    const c = spawn(node, ["-p", "process.version"], { env: { ...env, NODE_EXTRA_CA_CERTS: "" }, stdio: ["ignore", "pipe", "ignore"] });
+    const c = spawn(node, ["-p", "process.version"], {
+      env: { ...env, NODE_EXTRA_CA_CERTS: "" },
+      stdio: ["ignore", "pipe", "ignore"],
+    });
     let out = "";
     c.stdout.on("data", (b: Buffer) => (out += b.toString()));
     c.on("error", () => resolve(""));

@@ -14,12 +14,22 @@ function nodeMajor(v: string): number {
   return Number(/^v?(\d+)/.exec(v)?.[1] ?? 0);
 }
 
-export function checkNode(ctx: DoctorContext, hookNodes: ReadonlyMap<string, string>): DoctorCheck[] {
+export function checkNode(
+  ctx: DoctorContext,
+  hookNodes: ReadonlyMap<string, string>,
+): DoctorCheck[] {
   const out: DoctorCheck[] = [];
   const [maj, min] = process.versions.node.split(".").map(Number) as [number, number];
   if (maj < 20 || (maj === 20 && min < 19)) {
-    out.push({ id: "node", status: "fail", subject: MACHINE, message: `Node ${process.version} is older than hookpack needs (>= 20.19).`, fix: "install Node 22 LTS (or at least 20.19) and run `hookpack install` again with it." });
-  } else out.push({ id: "node", status: "ok", subject: MACHINE, message: `Node ${process.version}.` });
+    out.push({
+      id: "node",
+      status: "fail",
+      subject: MACHINE,
+      message: `Node ${process.version} is older than hookpack needs (>= 20.19).`,
+      fix: "install Node 22 LTS (or at least 20.19) and run `hookpack install` again with it.",
+    });
+  } else
+    out.push({ id: "node", status: "ok", subject: MACHINE, message: `Node ${process.version}.` });
   if (ctx.env.NODE_EXTRA_CA_CERTS) {
     const slow = [...hookNodes].filter(([, v]) => nodeMajor(v) === 20);
     if (slow.length > 0 || (hookNodes.size === 0 && maj === 20)) {
@@ -40,7 +50,14 @@ export function checkHomePermissions(ctx: DoctorContext): DoctorCheck[] {
     const mode = statSync(ctx.hookpackHome).mode & 0o777;
     if (process.platform !== "win32" && (mode & 0o077) !== 0) {
       // The key and store files inside are 0600 (checked with the store); a listable directory only shows names.
-      return [{ id: "home-permissions", status: "info", subject: MACHINE, message: `${ctx.hookpackHome} can be listed by other users (mode ${mode.toString(8)}); the files in it are private. \`chmod 700 ${ctx.hookpackHome}\` hides the names too.` }];
+      return [
+        {
+          id: "home-permissions",
+          status: "info",
+          subject: MACHINE,
+          message: `${ctx.hookpackHome} can be listed by other users (mode ${mode.toString(8)}); the files in it are private. \`chmod 700 ${ctx.hookpackHome}\` hides the names too.`,
+        },
+      ];
     }
     return [];
   } catch {
@@ -61,32 +78,91 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
     store = await openStore({ home: ctx.hookpackHome, env: ctx.env });
   } catch (error) {
     if (error instanceof HookpackError && error.code === "PASSPHRASE_REQUIRED") {
-      checks.push({ id: "store", status: "info", subject: MACHINE, message: "the secret store is protected by a passphrase; doctor did not unlock it (set HOOKPACK_PASSPHRASE to include it)." });
+      checks.push({
+        id: "store",
+        status: "info",
+        subject: MACHINE,
+        message:
+          "the secret store is protected by a passphrase; doctor did not unlock it (set HOOKPACK_PASSPHRASE to include it).",
+      });
       return { store, checks };
     }
     const e = error as HookpackError;
-    checks.push({ id: "store", status: "fail", subject: MACHINE, message: (e.message ?? String(error)).replace(/^hookpack: /, ""), fix: e.hint ?? "see the message above." });
+    checks.push({
+      id: "store",
+      status: "fail",
+      subject: MACHINE,
+      message: (e.message ?? String(error)).replace(/^hookpack: /, ""),
+      fix: e.hint ?? "see the message above.",
+    });
     return { store, checks };
   }
   if (!store) {
-    checks.push({ id: "store", status: "info", subject: MACHINE, message: `no secret store yet in ${ctx.hookpackHome} (\`hookpack secret set NAME\` creates it).` });
-    if ((ctx.env.HOOKPACK_KEY_BACKEND ?? "auto") !== "file" && !loadKeyring({ home: ctx.hookpackHome, env: ctx.env })) {
-      checks.push({ id: "keychain", status: "info", subject: MACHINE, message: "the optional @napi-rs/keyring module is not available: a new store's key will go to a 0600 key file instead of the OS keychain." });
+    checks.push({
+      id: "store",
+      status: "info",
+      subject: MACHINE,
+      message: `no secret store yet in ${ctx.hookpackHome} (\`hookpack secret set NAME\` creates it).`,
+    });
+    if (
+      (ctx.env.HOOKPACK_KEY_BACKEND ?? "auto") !== "file" &&
+      !loadKeyring({ home: ctx.hookpackHome, env: ctx.env })
+    ) {
+      checks.push({
+        id: "keychain",
+        status: "info",
+        subject: MACHINE,
+        message:
+          "the optional @napi-rs/keyring module is not available: a new store's key will go to a 0600 key file instead of the OS keychain.",
+      });
     }
     return { store, checks };
   }
-  const where = { keychain: "in the OS keychain", file: "in a 0600 key file", passphrase: "derived from your passphrase" }[store.keyInfo.backend];
-  checks.push({ id: "store", status: "ok", subject: MACHINE, message: `secret store ${store.path}: ${store.list().length} secret(s), integrity verified, key ${where}.` });
-  if (store.keyInfo.backend === "keychain") checks.push({ id: "keychain", status: "ok", subject: MACHINE, message: "the OS keychain answered and holds the store's key." });
+  const where = {
+    keychain: "in the OS keychain",
+    file: "in a 0600 key file",
+    passphrase: "derived from your passphrase",
+  }[store.keyInfo.backend];
+  checks.push({
+    id: "store",
+    status: "ok",
+    subject: MACHINE,
+    message: `secret store ${store.path}: ${store.list().length} secret(s), integrity verified, key ${where}.`,
+  });
+  if (store.keyInfo.backend === "keychain")
+    checks.push({
+      id: "keychain",
+      status: "ok",
+      subject: MACHINE,
+      message: "the OS keychain answered and holds the store's key.",
+    });
   // The hooks and scanners find stored secrets only through the hook cache (hashes, no values).
   if (store.list().length > 0) {
     const cache = loadHookCache(ctx.hookpackHome);
     if (!cache) {
-      checks.push({ id: "hook-cache", status: "warn", subject: MACHINE, message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) is missing: hooks, pre-push and check-pack cannot recognise stored secrets in output or files.`, fix: "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again." });
+      checks.push({
+        id: "hook-cache",
+        status: "warn",
+        subject: MACHINE,
+        message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) is missing: hooks, pre-push and check-pack cannot recognise stored secrets in output or files.`,
+        fix: "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again.",
+      });
     } else if (cache.stale) {
-      checks.push({ id: "hook-cache", status: "warn", subject: MACHINE, message: "the hook cache is older than the secret store: secrets changed since may go unrecognised in tool output.", fix: "set any secret again (`hookpack secret set NAME`): every store write rebuilds the cache." });
+      checks.push({
+        id: "hook-cache",
+        status: "warn",
+        subject: MACHINE,
+        message:
+          "the hook cache is older than the secret store: secrets changed since may go unrecognised in tool output.",
+        fix: "set any secret again (`hookpack secret set NAME`): every store write rebuilds the cache.",
+      });
     } else {
-      checks.push({ id: "hook-cache", status: "ok", subject: MACHINE, message: `the hook cache knows ${cache.matcher.names.length} stored secret(s), by hash only.` });
+      checks.push({
+        id: "hook-cache",
+        status: "ok",
+        subject: MACHINE,
+        message: `the hook cache knows ${cache.matcher.names.length} stored secret(s), by hash only.`,
+      });
     }
   }
   return { store, checks };
@@ -95,18 +171,44 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
 export function checkSecrets(ctx: DoctorContext, store: SecretStore | undefined): DoctorCheck[] {
   const out: DoctorCheck[] = [];
   const { records, verification: v } = readAuditLog(ctx.hookpackHome);
-  if (v.lines === 0 && v.problems.length === 0) out.push({ id: "audit-log", status: "info", subject: MACHINE, message: "the audit log is empty so far." });
-  else if (v.ok) out.push({ id: "audit-log", status: "ok", subject: MACHINE, message: `audit log verified: ${v.verified} entries, chain and head anchor intact.` });
+  if (v.lines === 0 && v.problems.length === 0)
+    out.push({
+      id: "audit-log",
+      status: "info",
+      subject: MACHINE,
+      message: "the audit log is empty so far.",
+    });
+  else if (v.ok)
+    out.push({
+      id: "audit-log",
+      status: "ok",
+      subject: MACHINE,
+      message: `audit log verified: ${v.verified} entries, chain and head anchor intact.`,
+    });
   else {
     const p = v.problems[0]!;
-    out.push({ id: "audit-log", status: "fail", subject: MACHINE, message: `the audit log fails verification (${v.problems.length} problem(s)); first: ${p.message}.`, fix: `run \`hookpack audit --verify\`; keep a copy of ${v.dir} as evidence, and consider secrets used in that period exposed.` });
+    out.push({
+      id: "audit-log",
+      status: "fail",
+      subject: MACHINE,
+      message: `the audit log fails verification (${v.problems.length} problem(s)); first: ${p.message}.`,
+      fix: `run \`hookpack audit --verify\`; keep a copy of ${v.dir} as evidence, and consider secrets used in that period exposed.`,
+    });
   }
   for (const m of store?.list() ?? []) {
     if (m.revoked) {
-      out.push({ id: "secret-revoked", status: "warn", subject: MACHINE, message: `${m.name} is revoked (since ${m.revoked}): every reference to it is refused.`, fix: `rotate it at the source, then \`hookpack secret set ${m.name}\` (or \`hookpack secret rm ${m.name}\` if it is no longer needed).` });
+      out.push({
+        id: "secret-revoked",
+        status: "warn",
+        subject: MACHINE,
+        message: `${m.name} is revoked (since ${m.revoked}): every reference to it is refused.`,
+        fix: `rotate it at the source, then \`hookpack secret set ${m.name}\` (or \`hookpack secret rm ${m.name}\` if it is no longer needed).`,
+      });
       continue;
     }
-    const exposures = records.filter((r) => r.kind === "exposure-found" && entrySecrets(r).includes(m.name) && r.ts > m.updated);
+    const exposures = records.filter(
+      (r) => r.kind === "exposure-found" && entrySecrets(r).includes(m.name) && r.ts > m.updated,
+    );
     if (exposures.length > 0) {
       const last = exposures[exposures.length - 1]!;
       out.push({
@@ -124,7 +226,15 @@ export function checkSecrets(ctx: DoctorContext, store: SecretStore | undefined)
 /** Secrets `export`ed from the shell profiles: every agent started from that shell inherits them. */
 export function checkShellProfiles(ctx: DoctorContext): DoctorCheck[] {
   const found = scanShellProfiles(ctx.home, secretScanner.mayContainSecret);
-  if (found.length === 0) return [{ id: "shell-profiles", status: "ok", subject: MACHINE, message: "no shell profile exports a secret." }];
+  if (found.length === 0)
+    return [
+      {
+        id: "shell-profiles",
+        status: "ok",
+        subject: MACHINE,
+        message: "no shell profile exports a secret.",
+      },
+    ];
   const names = [...new Set(found.map((f) => f.name))];
   const where = found.map((f) => `${f.name} (${f.file}:${f.line})`).join(", ");
   return [
@@ -137,4 +247,3 @@ export function checkShellProfiles(ctx: DoctorContext): DoctorCheck[] {
     },
   ];
 }
-

@@ -15,13 +15,25 @@ import { runtimeProblems } from "../runtime.js";
 import type { DoctorCheck, DoctorContext } from "./types.js";
 
 export function isProject(root: string): boolean {
-  return readIfExists(join(root, "package.json")) !== null || readIfExists(join(root, ".git", "HEAD")) !== null || readIfExists(join(root, ".git")) !== null;
+  return (
+    readIfExists(join(root, "package.json")) !== null ||
+    readIfExists(join(root, ".git", "HEAD")) !== null ||
+    readIfExists(join(root, ".git")) !== null
+  );
 }
 
 export function checkIgnoreFiles(ctx: DoctorContext): DoctorCheck[] {
   const { changes } = planIgnoreFiles(ctx.root);
   const pending = changes.filter((c) => c.before !== c.after);
-  if (pending.length === 0) return [{ id: "ignore-files", status: "ok", subject: ctx.root, message: "ignore files keep agent state and credential files out of git and the package." }];
+  if (pending.length === 0)
+    return [
+      {
+        id: "ignore-files",
+        status: "ok",
+        subject: ctx.root,
+        message: "ignore files keep agent state and credential files out of git and the package.",
+      },
+    ];
   return pending.map((c) => ({
     id: "ignore-files",
     status: "warn" as const,
@@ -32,12 +44,38 @@ export function checkIgnoreFiles(ctx: DoctorContext): DoctorCheck[] {
 }
 
 export function checkPrePush(ctx: DoctorContext): DoctorCheck[] {
-  const plan = planGitHook({ root: ctx.root, hookpackHome: ctx.hookpackHome, distDir: ctx.distDir, version: ctx.version, nodePath: ctx.nodePath, env: ctx.env });
-  if (plan.mode === "none") return [{ id: "pre-push", status: "info", subject: ctx.root, message: "not a git work tree: no pre-push scan applies." }];
-  if (plan.mode === "skipped") return [{ id: "pre-push", status: "warn", subject: ctx.root, message: `no pre-push scan: ${plan.notes[0] ?? "hookpack cannot install it here"}`, fix: plan.notes[0] ?? "add `hookpack pre-push \"$@\"` to your pre-push hook." }];
+  const plan = planGitHook({
+    root: ctx.root,
+    hookpackHome: ctx.hookpackHome,
+    distDir: ctx.distDir,
+    version: ctx.version,
+    nodePath: ctx.nodePath,
+    env: ctx.env,
+  });
+  if (plan.mode === "none")
+    return [
+      {
+        id: "pre-push",
+        status: "info",
+        subject: ctx.root,
+        message: "not a git work tree: no pre-push scan applies.",
+      },
+    ];
+  if (plan.mode === "skipped")
+    return [
+      {
+        id: "pre-push",
+        status: "warn",
+        subject: ctx.root,
+        message: `no pre-push scan: ${plan.notes[0] ?? "hookpack cannot install it here"}`,
+        fix: plan.notes[0] ?? 'add `hookpack pre-push "$@"` to your pre-push hook.',
+      },
+    ];
   const file = plan.file!;
   const hook = plan.changes.find((c) => c.path === file);
-  const runtime = plan.changes.filter((c) => c.path !== file && c.path !== `${file}.hookpack-prev` && c.before !== c.after);
+  const runtime = plan.changes.filter(
+    (c) => c.path !== file && c.path !== `${file}.hookpack-prev` && c.before !== c.after,
+  );
   const out: DoctorCheck[] = [];
   if (hook && hook.before !== hook.after) {
     const installed = hook.before !== null && /hookpack/.test(hook.before);
@@ -45,7 +83,9 @@ export function checkPrePush(ctx: DoctorContext): DoctorCheck[] {
       id: "pre-push",
       status: "warn",
       subject: ctx.root,
-      message: installed ? `the pre-push hook (${relative(ctx.root, file) || file}) runs an outdated hookpack command.` : `pushes are not scanned: ${relative(ctx.root, file) || file} ${hook.before === null ? "does not exist" : "does not run hookpack"}.`,
+      message: installed
+        ? `the pre-push hook (${relative(ctx.root, file) || file}) runs an outdated hookpack command.`
+        : `pushes are not scanned: ${relative(ctx.root, file) || file} ${hook.before === null ? "does not exist" : "does not run hookpack"}.`,
       fix: "hookpack install --agent claude-code (installs or refreshes the pre-push hook; a hook already there keeps running after it).",
     });
   } else {
@@ -59,22 +99,68 @@ export function checkPrePush(ctx: DoctorContext): DoctorCheck[] {
     }
     out.push(
       executable
-        ? { id: "pre-push", status: "ok", subject: ctx.root, message: `pushes are scanned (${plan.mode === "hooks-dir" ? relative(ctx.root, file) || file : plan.mode}).` }
-        : { id: "pre-push", status: "fail", subject: ctx.root, message: `${file} is not executable, so git skips it.`, fix: `chmod +x ${file}` },
+        ? {
+            id: "pre-push",
+            status: "ok",
+            subject: ctx.root,
+            message: `pushes are scanned (${plan.mode === "hooks-dir" ? relative(ctx.root, file) || file : plan.mode}).`,
+          }
+        : {
+            id: "pre-push",
+            status: "fail",
+            subject: ctx.root,
+            message: `${file} is not executable, so git skips it.`,
+            fix: `chmod +x ${file}`,
+          },
     );
   }
-  for (const problem of runtimeProblems(join(ctx.hookpackHome, "runtime", ctx.version))) out.push({ id: "runtime-integrity", status: "fail", subject: ctx.root, message: `the per-user hook runtime changed after install: ${problem}; the hook blocks every call until it is restored.`, fix: "hookpack install --agent <agent> (copies the runtime again and records its hashes)." });
+  for (const problem of runtimeProblems(join(ctx.hookpackHome, "runtime", ctx.version)))
+    out.push({
+      id: "runtime-integrity",
+      status: "fail",
+      subject: ctx.root,
+      message: `the per-user hook runtime changed after install: ${problem}; the hook blocks every call until it is restored.`,
+      fix: "hookpack install --agent <agent> (copies the runtime again and records its hashes).",
+    });
   if (runtime.length > 0) {
-    out.push({ id: "runtime", status: "warn", subject: ctx.root, message: `the per-user hook runtime in ${dirname(runtime[0]!.path)} is missing or differs from hookpack ${ctx.version}.`, fix: "hookpack install --agent claude-code (copies the runtime again)." });
+    out.push({
+      id: "runtime",
+      status: "warn",
+      subject: ctx.root,
+      message: `the per-user hook runtime in ${dirname(runtime[0]!.path)} is missing or differs from hookpack ${ctx.version}.`,
+      fix: "hookpack install --agent claude-code (copies the runtime again).",
+    });
   }
   return out;
 }
 
 /** Agent state files in the project (the catalog's agent-state entries) that hold secret values. */
-export async function checkStateFiles(ctx: DoctorContext, store: SecretStore | undefined): Promise<DoctorCheck[]> {
-  const patterns = STATE_PATHS.filter((e) => e.kind === "agent-state").map((e) => e.pattern.replace(/\/$/, "/**"));
-  const files = await fg(patterns, { cwd: ctx.root, dot: true, caseSensitiveMatch: false, onlyFiles: true, deep: 6, ignore: ["**/node_modules/**", "**/.git/**"], absolute: true, suppressErrors: true });
-  if (files.length === 0) return [{ id: "state-files", status: "ok", subject: ctx.root, message: "no agent state files in the project." }];
+export async function checkStateFiles(
+  ctx: DoctorContext,
+  store: SecretStore | undefined,
+): Promise<DoctorCheck[]> {
+  const patterns = STATE_PATHS.filter((e) => e.kind === "agent-state").map((e) =>
+    e.pattern.replace(/\/$/, "/**"),
+  );
+  const files = await fg(patterns, {
+    cwd: ctx.root,
+    dot: true,
+    caseSensitiveMatch: false,
+    onlyFiles: true,
+    deep: 6,
+    ignore: ["**/node_modules/**", "**/.git/**"],
+    absolute: true,
+    suppressErrors: true,
+  });
+  if (files.length === 0)
+    return [
+      {
+        id: "state-files",
+        status: "ok",
+        subject: ctx.root,
+        message: "no agent state files in the project.",
+      },
+    ];
   const values: ManagedValue[] = [];
   for (const m of store?.list() ?? []) {
     if (m.provider.kind !== "store") continue;
@@ -88,7 +174,15 @@ export async function checkStateFiles(ctx: DoctorContext, store: SecretStore | u
   const out: DoctorCheck[] = [];
   let tracked = new Set<string>();
   try {
-    tracked = new Set(execFileSync("git", ["ls-files", "-z", "--full-name", "--", ...files.map((f) => relative(ctx.root, f))], { cwd: ctx.root, env: ctx.env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).split("\0").filter(Boolean));
+    tracked = new Set(
+      execFileSync(
+        "git",
+        ["ls-files", "-z", "--full-name", "--", ...files.map((f) => relative(ctx.root, f))],
+        { cwd: ctx.root, env: ctx.env, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] },
+      )
+        .split("\0")
+        .filter(Boolean),
+    );
   } catch {
     // not git
   }
@@ -113,9 +207,22 @@ export async function checkStateFiles(ctx: DoctorContext, store: SecretStore | u
         fix: `remove those values from ${rel} (for an allow-list, delete the entries holding them), then \`hookpack revoke NAME\` for each managed secret it held.`,
       });
     }
-    if (tracked.has(rel)) out.push({ id: "state-files-committed", status: "fail", subject: ctx.root, message: `${rel} is agent state and is committed to git.`, fix: `git rm --cached ${rel} && hookpack install --agent claude-code (ignores it from now on).` });
+    if (tracked.has(rel))
+      out.push({
+        id: "state-files-committed",
+        status: "fail",
+        subject: ctx.root,
+        message: `${rel} is agent state and is committed to git.`,
+        fix: `git rm --cached ${rel} && hookpack install --agent claude-code (ignores it from now on).`,
+      });
   }
-  if (out.length === 0) out.push({ id: "state-files", status: "ok", subject: ctx.root, message: `${files.length} agent state file(s) checked; none holds a secret value.` });
+  if (out.length === 0)
+    out.push({
+      id: "state-files",
+      status: "ok",
+      subject: ctx.root,
+      message: `${files.length} agent state file(s) checked; none holds a secret value.`,
+    });
   return out;
 }
 
@@ -125,7 +232,9 @@ export function checkUndeclared(ctx: DoctorContext, store: SecretStore | undefin
   if (stored.length === 0) return [];
   let declared: string[];
   try {
-    const data = JSON.parse(readFileSync(join(ctx.root, "hookpack.json"), "utf8")) as { secrets?: Record<string, unknown> };
+    const data = JSON.parse(readFileSync(join(ctx.root, "hookpack.json"), "utf8")) as {
+      secrets?: Record<string, unknown>;
+    };
     declared = Object.keys(data.secrets ?? {});
   } catch {
     return []; // no policy file (every stored secret asks), or an invalid one (reported by the hook and `allow`)
@@ -142,4 +251,3 @@ export function checkUndeclared(ctx: DoctorContext, store: SecretStore | undefin
     },
   ];
 }
-

@@ -45,6 +45,5 @@ export interface DoctorReport {
   attention: number;
 }
 
-
 /** The subject of checks about this machine rather than a project. */
 export const MACHINE = "machine";

@@ -6,7 +6,8 @@ import type { DetectorRule } from "./types.js";
 
 const ROTATE = {
   url: "https://console.aws.amazon.com/iam/home#/security_credentials",
-  steps: "AWS: `aws iam create-access-key --user-name <user>`, switch to the new key, then `aws iam delete-access-key --user-name <user> --access-key-id <old id>` (check CloudTrail for use of the old key).",
+  steps:
+    "AWS: `aws iam create-access-key --user-name <user>`, switch to the new key, then `aws iam delete-access-key --user-name <user> --access-key-id <old id>` (check CloudTrail for use of the old key).",
 };
 const DOCS = "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_access-keys.html";
 const rules: DetectorRule[] = [
@@ -29,7 +30,15 @@ const rules: DetectorRule[] = [
     id: "aws-secret-access-key",
     provider: "AWS",
     label: "AWS secret access key",
-    keywords: ["aws_secret", "aws-secret", "awssecret", "secret_access_key", "secretaccesskey", "secret-access-key", "aws_secret_key"],
+    keywords: [
+      "aws_secret",
+      "aws-secret",
+      "awssecret",
+      "secret_access_key",
+      "secretaccesskey",
+      "secret-access-key",
+      "aws_secret_key",
+    ],
     nameTail: String.raw`[\w.-]{0,30}?`,
     value: { cls: "A-Za-z0-9/+", min: 40 },
     tailBoundary: "A-Za-z0-9/+=",
@@ -39,17 +48,29 @@ const rules: DetectorRule[] = [
     rotate: ROTATE,
     docs: DOCS,
     entropyMin: 4.0,
-    examples: ["AWS_SECRET_ACCESS_KEY={token}", 'aws_secret_access_key = "{token}"', "secretAccessKey: {token}"],
+    examples: [
+      "AWS_SECRET_ACCESS_KEY={token}",
+      'aws_secret_access_key = "{token}"',
+      "secretAccessKey: {token}",
+    ],
   }),
   token({
     id: "aws-bedrock-api-key",
     provider: "AWS",
     label: "Amazon Bedrock API key (long-lived)",
-    parts: ["ABSKQmVkcm9ja0FQSUtl", { cls: "A-Za-z0-9+/", min: 100, max: 260 }, { cls: "=", min: 0, max: 2, random: false }],
+    parts: [
+      "ABSKQmVkcm9ja0FQSUtl",
+      { cls: "A-Za-z0-9+/", min: 100, max: 260 },
+      { cls: "=", min: 0, max: 2, random: false },
+    ],
     after: "A-Za-z0-9+/=",
     severity: "critical",
     secretName: "AWS_BEARER_TOKEN_BEDROCK",
-    rotate: { url: "https://console.aws.amazon.com/bedrock/home#/api-keys", steps: "AWS: delete the Bedrock API key in the Bedrock console (API keys) or IAM (service-specific credentials), then create a new one." },
+    rotate: {
+      url: "https://console.aws.amazon.com/bedrock/home#/api-keys",
+      steps:
+        "AWS: delete the Bedrock API key in the Bedrock console (API keys) or IAM (service-specific credentials), then create a new one.",
+    },
     docs: "https://docs.aws.amazon.com/bedrock/latest/userguide/api-keys.html",
   }),
 ];

@@ -2,7 +2,8 @@
 import type { DetectorRule, Part, Severity, ValidatorName, Confidence } from "./types.js";
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
-const quant = (p: Exclude<Part, string>) => (p.max === undefined || p.max === p.min ? `{${p.min}}` : `{${p.min},${p.max}}`);
+const quant = (p: Exclude<Part, string>) =>
+  p.max === undefined || p.max === p.min ? `{${p.min}}` : `{${p.min},${p.max}}`;
 
 interface Common {
   id: string;
@@ -26,22 +27,54 @@ interface Common {
  * literals. The longest random run is the body (entropy, placeholder tests).
  * `before`/`after`: characters that may not touch the token (default: word characters).
  */
-export function token(spec: Common & { parts: Part[]; before?: string; after?: string; anchor?: string; back?: number }): DetectorRule {
+export function token(
+  spec: Common & { parts: Part[]; before?: string; after?: string; anchor?: string; back?: number },
+): DetectorRule {
   const { parts } = spec;
-  if (typeof parts[0] !== "string") throw new Error(`${spec.id}: a token rule starts with its prefix`);
+  if (typeof parts[0] !== "string")
+    throw new Error(`${spec.id}: a token rule starts with its prefix`);
   let bodyIdx = -1;
   parts.forEach((p, i) => {
-    if (typeof p !== "string" && p.random !== false && (bodyIdx === -1 || (p.max ?? p.min) > ((parts[bodyIdx] as Exclude<Part, string>).max ?? (parts[bodyIdx] as Exclude<Part, string>).min))) bodyIdx = i;
+    if (
+      typeof p !== "string" &&
+      p.random !== false &&
+      (bodyIdx === -1 ||
+        (p.max ?? p.min) >
+          ((parts[bodyIdx] as Exclude<Part, string>).max ??
+            (parts[bodyIdx] as Exclude<Part, string>).min))
+    )
+      bodyIdx = i;
   });
   const body = parts[bodyIdx] as Exclude<Part, string>;
-  const src = parts.map((p, i) => (typeof p === "string" ? escape(p) : i === bodyIdx ? `(?<body>[${p.cls}]${quant(p)})` : `[${p.cls}]${quant(p)}`)).join("");
+  const src = parts
+    .map((p, i) =>
+      typeof p === "string"
+        ? escape(p)
+        : i === bodyIdx
+          ? `(?<body>[${p.cls}]${quant(p)})`
+          : `[${p.cls}]${quant(p)}`,
+    )
+    .join("");
   const before = spec.before ?? "A-Za-z0-9_";
   const after = spec.after ?? "A-Za-z0-9_";
   // A prefix followed by a small fixed class (`EAA` + [MC]) anchors on each spelled-out prefix:
   // far fewer anchor hits than the bare prefix in bulk scans.
   const next = parts[1];
-  const anchors = spec.anchor !== undefined ? [spec.anchor] : typeof next !== "string" && next !== undefined && next.random === false && next.min === 1 && (next.max ?? 1) === 1 && /^[A-Za-z0-9]{1,4}$/.test(next.cls) ? [...next.cls].map((c) => parts[0] + c) : [parts[0]];
-  const maxLen = parts.reduce<number>((n, p) => n + (typeof p === "string" ? p.length : (p.max ?? p.min)), 0);
+  const anchors =
+    spec.anchor !== undefined
+      ? [spec.anchor]
+      : typeof next !== "string" &&
+          next !== undefined &&
+          next.random === false &&
+          next.min === 1 &&
+          (next.max ?? 1) === 1 &&
+          /^[A-Za-z0-9]{1,4}$/.test(next.cls)
+        ? [...next.cls].map((c) => parts[0] + c)
+        : [parts[0]];
+  const maxLen = parts.reduce<number>(
+    (n, p) => n + (typeof p === "string" ? p.length : (p.max ?? p.min)),
+    0,
+  );
   // Hook prefilter: the prefix, then the shape up to its first long random run.
   let pf = "";
   for (const p of parts) {
@@ -52,8 +85,13 @@ export function token(spec: Common & { parts: Part[]; before?: string; after?: s
     } else pf += `[${p.cls}]${quant(p)}`;
   }
   // Near-misses: the whole shape x-filled or zero-filled (placeholders), and one character short.
-  const fill = (c: string) => parts.map((p) => (typeof p === "string" ? p : p.min > 0 ? `{${p.min}:${c}}` : "")).join("");
-  const short = parts.map((p, i) => (typeof p === "string" ? p : i === bodyIdx ? `{${p.min - 1}}` : p.min > 0 ? `{${p.min}}` : "")).join("");
+  const fill = (c: string) =>
+    parts.map((p) => (typeof p === "string" ? p : p.min > 0 ? `{${p.min}:${c}}` : "")).join("");
+  const short = parts
+    .map((p, i) =>
+      typeof p === "string" ? p : i === bodyIdx ? `{${p.min - 1}}` : p.min > 0 ? `{${p.min}}` : "",
+    )
+    .join("");
   return {
     id: spec.id,
     provider: spec.provider,
@@ -75,15 +113,33 @@ export function token(spec: Common & { parts: Part[]; before?: string; after?: s
     secretName: spec.secretName,
     rotate: spec.rotate,
     docs: spec.docs,
-    examples: spec.examples ?? ["{token}", `export ${spec.secretName}={token}`, `{"token": "{token}"}`],
-    negatives: spec.negatives ?? [fill("x"), fill("0"), fill("X"), short, `${parts[0]}YOUR_TOKEN_HERE`, `${parts[0]}\${TOKEN}`],
+    examples: spec.examples ?? [
+      "{token}",
+      `export ${spec.secretName}={token}`,
+      `{"token": "{token}"}`,
+    ],
+    negatives: spec.negatives ?? [
+      fill("x"),
+      fill("0"),
+      fill("X"),
+      short,
+      `${parts[0]}YOUR_TOKEN_HERE`,
+      `${parts[0]}\${TOKEN}`,
+    ],
   };
 }
 
 function anchorPrefilter(anchor: string, parts: Part[]): string {
   const i = parts.indexOf(anchor);
   const next = i === -1 ? undefined : parts[i + 1];
-  return escape(anchor) + (next === undefined ? "" : typeof next === "string" ? escape(next) : `[${next.cls}]{${Math.min(next.min, 16)}}`);
+  return (
+    escape(anchor) +
+    (next === undefined
+      ? ""
+      : typeof next === "string"
+        ? escape(next)
+        : `[${next.cls}]{${Math.min(next.min, 16)}}`)
+  );
 }
 
 /** Entropy floor for a random run: ~80% of what a random string of that alphabet and length has. */
@@ -117,7 +173,14 @@ export const ASSIGN = String.raw`["'\]]{0,2}[ \t]{0,4}(?::=|=>|=|:)[ \t]{0,4}(?:
  * `DATADOG_API_KEY = "<value>"`. Keyword-first, case-insensitive.
  */
 export function keyed(
-  spec: Common & { keywords: string[]; nameTail?: string; value: { cls: string; min: number; max?: number }; tailBoundary?: string; sampleName?: string; shape?: Part[] },
+  spec: Common & {
+    keywords: string[];
+    nameTail?: string;
+    value: { cls: string; min: number; max?: number };
+    tailBoundary?: string;
+    sampleName?: string;
+    shape?: Part[];
+  },
 ): DetectorRule {
   const v = spec.value;
   const tail = spec.nameTail ?? String.raw`[\w.-]{0,40}?`;
@@ -146,17 +209,31 @@ export function keyed(
     secretName: spec.secretName,
     rotate: spec.rotate,
     docs: spec.docs,
-    examples: spec.examples ?? [`${name}={token}`, `export ${name}="{token}"`, `${name.toLowerCase()}: {token}`],
-    negatives: spec.negatives ?? [`${name}={${v.min}:x}`, `${name}="{${v.min}:0}"`, `${name}=\${${name}}`, `${name}=<your-key-here>`],
+    examples: spec.examples ?? [
+      `${name}={token}`,
+      `export ${name}="{token}"`,
+      `${name.toLowerCase()}: {token}`,
+    ],
+    negatives: spec.negatives ?? [
+      `${name}={${v.min}:x}`,
+      `${name}="{${v.min}:0}"`,
+      `${name}=\${${name}}`,
+      `${name}=<your-key-here>`,
+    ],
   };
 }
 
 function shapeEntropy(shape: Part[] | undefined): number | undefined {
   if (!shape) return undefined;
-  const runs = shape.filter((p): p is Exclude<Part, string> => typeof p !== "string" && p.random !== false);
+  const runs = shape.filter(
+    (p): p is Exclude<Part, string> => typeof p !== "string" && p.random !== false,
+  );
   if (runs.length === 0) return undefined;
   const longest = runs.reduce((a, b) => (b.min > a.min ? b : a));
   return Math.round(defaultEntropy(longest.cls, longest.min) * 0.85 * 100) / 100;
 }
 
-export const rotateAt = (url: string, what = "the key") => ({ url, steps: `Revoke ${what} at ${url} and create a new one.` });
+export const rotateAt = (url: string, what = "the key") => ({
+  url,
+  steps: `Revoke ${what} at ${url} and create a new one.`,
+});

@@ -7,7 +7,8 @@ import type { DetectorRule } from "./types.js";
 const B62 = "A-Za-z0-9";
 const ROTATE = {
   url: "https://github.com/settings/tokens",
-  steps: "GitHub: revoke the token at https://github.com/settings/tokens (apps: the app's settings page; leaked tokens can also be revoked through https://github.com/settings/security-log), then create a new one with the least scopes.",
+  steps:
+    "GitHub: revoke the token at https://github.com/settings/tokens (apps: the app's settings page; leaked tokens can also be revoked through https://github.com/settings/security-log), then create a new one with the least scopes.",
 };
 const classic = (id: string, prefix: string, label: string): DetectorRule =>
   token({

@@ -12,7 +12,11 @@ const rules: DetectorRule[] = [
     after: "A-Za-z0-9_-",
     severity: "high",
     secretName: "GOOGLE_API_KEY",
-    rotate: { url: "https://console.cloud.google.com/apis/credentials", steps: "Google Cloud: delete or regenerate the key at https://console.cloud.google.com/apis/credentials (Gemini: https://aistudio.google.com/apikey), and restrict the new one." },
+    rotate: {
+      url: "https://console.cloud.google.com/apis/credentials",
+      steps:
+        "Google Cloud: delete or regenerate the key at https://console.cloud.google.com/apis/credentials (Gemini: https://aistudio.google.com/apikey), and restrict the new one.",
+    },
     docs: "https://cloud.google.com/docs/authentication/api-keys",
   }),
   token({
@@ -23,7 +27,11 @@ const rules: DetectorRule[] = [
     after: "A-Za-z0-9_-",
     severity: "high",
     secretName: "GOOGLE_CLIENT_SECRET",
-    rotate: { url: "https://console.cloud.google.com/apis/credentials", steps: "Google Cloud: add a new client secret to the OAuth client, switch to it, then disable and delete the old one." },
+    rotate: {
+      url: "https://console.cloud.google.com/apis/credentials",
+      steps:
+        "Google Cloud: add a new client secret to the OAuth client, switch to it, then disable and delete the old one.",
+    },
   }),
   token({
     id: "gcp-oauth-access-token",
@@ -33,7 +41,10 @@ const rules: DetectorRule[] = [
     after: "A-Za-z0-9_-",
     severity: "medium",
     secretName: "GOOGLE_ACCESS_TOKEN",
-    rotate: { steps: "Google: revoke it with `curl -d token=… https://oauth2.googleapis.com/revoke` run outside the agent, or at https://myaccount.google.com/permissions; it expires within an hour." },
+    rotate: {
+      steps:
+        "Google: revoke it with `curl -d token=… https://oauth2.googleapis.com/revoke` run outside the agent, or at https://myaccount.google.com/permissions; it expires within an hour.",
+    },
   }),
 ];
 export default rules;

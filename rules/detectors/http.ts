@@ -3,7 +3,33 @@
 // not.
 import type { DetectorRule } from "./types.js";
 
-const PASSWORD_STOPWORDS = ["password", "passwd", "secret", "changeme", "example", "redacted", "placeholder", "your", "xxxx", "****", "dummy", "sample", "hunter2", "letmein", "postgres", "mysql", "root", "admin", "guest", "test", "pass", "user", "token", "masked", "hidden"];
+const PASSWORD_STOPWORDS = [
+  "password",
+  "passwd",
+  "secret",
+  "changeme",
+  "example",
+  "redacted",
+  "placeholder",
+  "your",
+  "xxxx",
+  "****",
+  "dummy",
+  "sample",
+  "hunter2",
+  "letmein",
+  "postgres",
+  "mysql",
+  "root",
+  "admin",
+  "guest",
+  "test",
+  "pass",
+  "user",
+  "token",
+  "masked",
+  "hidden",
+];
 const rules: DetectorRule[] = [
   {
     id: "authorization-header",
@@ -20,9 +46,21 @@ const rules: DetectorRule[] = [
     stopwords: PASSWORD_STOPWORDS,
     severity: "high",
     secretName: "API_TOKEN",
-    rotate: { steps: "Revoke the token at the service that issued it (its API tokens or sessions page) and create a new one." },
-    examples: ["curl -H 'Authorization: Bearer {token}' https://api.example.invalid/v1", 'fetch(url, { headers: { Authorization: "Bearer {token}" } })'],
-    negatives: ["Authorization: Bearer $TOKEN", "Authorization: Bearer ${API_TOKEN}", "Authorization: Bearer <token>", "Authorization: Bearer {{ token }}", "Authorization: Bearer YOUR_API_TOKEN_HERE"],
+    rotate: {
+      steps:
+        "Revoke the token at the service that issued it (its API tokens or sessions page) and create a new one.",
+    },
+    examples: [
+      "curl -H 'Authorization: Bearer {token}' https://api.example.invalid/v1",
+      'fetch(url, { headers: { Authorization: "Bearer {token}" } })',
+    ],
+    negatives: [
+      "Authorization: Bearer $TOKEN",
+      "Authorization: Bearer ${API_TOKEN}",
+      "Authorization: Bearer <token>",
+      "Authorization: Bearer {{ token }}",
+      "Authorization: Bearer YOUR_API_TOKEN_HERE",
+    ],
     shape: [{ cls: "A-Za-z0-9", min: 40 }],
   },
   {
@@ -39,9 +77,19 @@ const rules: DetectorRule[] = [
     stopwords: PASSWORD_STOPWORDS,
     severity: "high",
     secretName: "HTTP_PASSWORD",
-    rotate: { steps: "Change the password (or revoke the API token used as one) at the service, then store it: `hookpack secret set HTTP_PASSWORD`." },
-    examples: ["curl -u deploy:{token} https://registry.example.invalid/v2/", "curl --user 'ci:{token}' https://api.example.invalid"],
-    negatives: ["curl -u user:password https://example.com", "curl -u admin:$PASSWORD https://example.com", "curl -u \"$USER:$TOKEN\" https://example.com"],
+    rotate: {
+      steps:
+        "Change the password (or revoke the API token used as one) at the service, then store it: `hookpack secret set HTTP_PASSWORD`.",
+    },
+    examples: [
+      "curl -u deploy:{token} https://registry.example.invalid/v2/",
+      "curl --user 'ci:{token}' https://api.example.invalid",
+    ],
+    negatives: [
+      "curl -u user:password https://example.com",
+      "curl -u admin:$PASSWORD https://example.com",
+      'curl -u "$USER:$TOKEN" https://example.com',
+    ],
     shape: [{ cls: "A-Za-z0-9", min: 20 }],
   },
   {
@@ -59,9 +107,21 @@ const rules: DetectorRule[] = [
     stopwords: PASSWORD_STOPWORDS,
     severity: "high",
     secretName: "DATABASE_URL",
-    rotate: { steps: "Change that user's password at the server (`ALTER USER … PASSWORD …` or the provider's console) and update every client that connects with it." },
-    examples: ["postgres://app:{token}@db.internal.example:5432/app", "git clone https://ci:{token}@git.example.invalid/org/repo.git", "REDIS_URL=redis://default:{token}@cache.example.invalid:6379"],
-    negatives: ["postgres://user:password@localhost/db", "https://user:${TOKEN}@github.com/org/repo", "mongodb://<user>:<password>@host", "amqp://guest:guest@localhost:5672"],
+    rotate: {
+      steps:
+        "Change that user's password at the server (`ALTER USER … PASSWORD …` or the provider's console) and update every client that connects with it.",
+    },
+    examples: [
+      "postgres://app:{token}@db.internal.example:5432/app",
+      "git clone https://ci:{token}@git.example.invalid/org/repo.git",
+      "REDIS_URL=redis://default:{token}@cache.example.invalid:6379",
+    ],
+    negatives: [
+      "postgres://user:password@localhost/db",
+      "https://user:${TOKEN}@github.com/org/repo",
+      "mongodb://<user>:<password>@host",
+      "amqp://guest:guest@localhost:5672",
+    ],
     shape: [{ cls: "A-Za-z0-9", min: 20 }],
   },
   {
@@ -78,9 +138,19 @@ const rules: DetectorRule[] = [
     entropyMin: 3.0,
     severity: "critical",
     secretName: "NPM_TOKEN",
-    rotate: { url: "https://www.npmjs.com/settings/~/tokens", steps: "npm (or your registry): revoke the token (`npm token revoke <id>`), create a new one, and reference it as `${NPM_TOKEN}` in .npmrc." },
-    examples: ["//registry.npmjs.org/:_authToken={token}", "//npm.pkg.github.com/:_authToken={token}"],
-    negatives: ["//registry.npmjs.org/:_authToken=${NPM_TOKEN}", "//registry.npmjs.org/:_authToken=<token>"],
+    rotate: {
+      url: "https://www.npmjs.com/settings/~/tokens",
+      steps:
+        "npm (or your registry): revoke the token (`npm token revoke <id>`), create a new one, and reference it as `${NPM_TOKEN}` in .npmrc.",
+    },
+    examples: [
+      "//registry.npmjs.org/:_authToken={token}",
+      "//npm.pkg.github.com/:_authToken={token}",
+    ],
+    negatives: [
+      "//registry.npmjs.org/:_authToken=${NPM_TOKEN}",
+      "//registry.npmjs.org/:_authToken=<token>",
+    ],
     shape: [{ cls: "A-Za-z0-9", min: 36 }],
   },
 ];

@@ -2,7 +2,10 @@
 // GCP service-account file), PuTTY keys, JWTs, PKCS#12 bundles, Kubernetes Secret manifests.
 import type { DetectorRule } from "./types.js";
 
-const KEY_ROTATE = { steps: "Replace the key pair: generate a new key, install the new public key / certificate wherever the old one is trusted, then remove the old one (SSH: authorized_keys and your Git host; GCP: IAM → Service accounts → Keys → delete)." };
+const KEY_ROTATE = {
+  steps:
+    "Replace the key pair: generate a new key, install the new public key / certificate wherever the old one is trusted, then remove the old one (SSH: authorized_keys and your Git host; GCP: IAM → Service accounts → Keys → delete).",
+};
 const rules: DetectorRule[] = [
   {
     id: "private-key",
@@ -20,12 +23,24 @@ const rules: DetectorRule[] = [
     secretName: "PRIVATE_KEY",
     rotate: KEY_ROTATE,
     examples: ["{token}", '{"type": "service_account", "private_key": "{json}"}'],
-    negatives: ["-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----", "-----BEGIN PRIVATE KEY-----\n<your key here>\n-----END PRIVATE KEY-----"],
+    negatives: [
+      "-----BEGIN RSA PRIVATE KEY-----\nMIIE...\n-----END RSA PRIVATE KEY-----",
+      "-----BEGIN PRIVATE KEY-----\n<your key here>\n-----END PRIVATE KEY-----",
+    ],
     sample: (r) => {
-      const pick = (n: number) => Array.from({ length: n }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[Math.floor(r() * 64)]).join("");
+      const pick = (n: number) =>
+        Array.from(
+          { length: n },
+          () =>
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[
+              Math.floor(r() * 64)
+            ],
+        ).join("");
       const begin = ["-----BEGIN ", "RSA PRIVATE", " KEY-----"].join("");
       const end = ["-----END ", "RSA PRIVATE", " KEY-----"].join("");
-      return [begin, `MIIE${pick(60)}`, ...Array.from({ length: 7 }, () => pick(64)), end].join("\n");
+      return [begin, `MIIE${pick(60)}`, ...Array.from({ length: 7 }, () => pick(64)), end].join(
+        "\n",
+      );
     },
   },
   {
@@ -44,7 +59,14 @@ const rules: DetectorRule[] = [
     examples: ["{token}"],
     negatives: ["PuTTY-User-Key-File-3: ssh-ed25519\nPrivate-Lines: 1\n"],
     sample: (r) => {
-      const pick = (n: number) => Array.from({ length: n }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[Math.floor(r() * 64)]).join("");
+      const pick = (n: number) =>
+        Array.from(
+          { length: n },
+          () =>
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"[
+              Math.floor(r() * 64)
+            ],
+        ).join("");
       return `PuTTY-User-Key-File-3: ssh-ed25519\nEncryption: none\nComment: demo\nPublic-Lines: 2\n${pick(64)}\n${pick(20)}\nPrivate-Lines: 1\n${pick(44)}\n`;
     },
   },
@@ -64,13 +86,29 @@ const rules: DetectorRule[] = [
     stopwords: ["SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c"],
     severity: "medium",
     secretName: "JWT",
-    rotate: { steps: "JWT: revoke the session or refresh token it came from at its issuer; if its signing key leaked, rotate that key (every token it signed becomes invalid)." },
+    rotate: {
+      steps:
+        "JWT: revoke the session or refresh token it came from at its issuer; if its signing key leaked, rotate that key (every token it signed becomes invalid).",
+    },
     examples: ["{token}", "Authorization: Bearer {token}"],
     negatives: ["eyJhbGciOiJIUzI1NiJ9.eyJ.x", "eyJ{40:x}.eyJ{20:x}.{20:x}"],
     sample: (r) => {
       const b64 = (s: string) => Buffer.from(s).toString("base64url");
-      const pick = (n: number) => Array.from({ length: n }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"[Math.floor(r() * 64)]).join("");
-      return [b64('{"alg":"HS256","typ":"JWT"}'), b64(`{"sub":"${Math.floor(r() * 1e9)}","iat":${1700000000 + Math.floor(r() * 1e7)},"jti":"${pick(12)}"}`), pick(43)].join(".");
+      const pick = (n: number) =>
+        Array.from(
+          { length: n },
+          () =>
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-"[
+              Math.floor(r() * 64)
+            ],
+        ).join("");
+      return [
+        b64('{"alg":"HS256","typ":"JWT"}'),
+        b64(
+          `{"sub":"${Math.floor(r() * 1e9)}","iat":${1700000000 + Math.floor(r() * 1e7)},"jti":"${pick(12)}"}`,
+        ),
+        pick(43),
+      ].join(".");
     },
   },
   {
@@ -112,11 +150,25 @@ const rules: DetectorRule[] = [
     onInvalid: "drop",
     severity: "high",
     secretName: "K8S_SECRET",
-    rotate: { steps: "Kubernetes: change the credential the Secret holds at its source, update the Secret (`kubectl create secret … --dry-run=client -o yaml | kubectl apply -f -`), and keep Secret manifests out of Git (Sealed Secrets, SOPS, External Secrets)." },
-    examples: ["apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ntype: Opaque\ndata:\n  password: {token}\n"],
+    rotate: {
+      steps:
+        "Kubernetes: change the credential the Secret holds at its source, update the Secret (`kubectl create secret … --dry-run=client -o yaml | kubectl apply -f -`), and keep Secret manifests out of Git (Sealed Secrets, SOPS, External Secrets).",
+    },
+    examples: [
+      "apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ntype: Opaque\ndata:\n  password: {token}\n",
+    ],
     // A placeholder ("changeme" twice) in base64, built here so no token-shaped string is committed.
-    negatives: [`apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ndata:\n  password: ${Buffer.from("changeme".repeat(2)).toString("base64")}\n`],
-    sample: (r) => Buffer.from(Array.from({ length: 24 }, () => "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(r() * 62)]).join("")).toString("base64"),
+    negatives: [
+      `apiVersion: v1\nkind: Secret\nmetadata:\n  name: demo\ndata:\n  password: ${Buffer.from("changeme".repeat(2)).toString("base64")}\n`,
+    ],
+    sample: (r) =>
+      Buffer.from(
+        Array.from(
+          { length: 24 },
+          () =>
+            "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"[Math.floor(r() * 62)],
+        ).join(""),
+      ).toString("base64"),
   },
 ];
 export default rules;

@@ -13,7 +13,11 @@ const rules: DetectorRule[] = [
     validator: "npm-crc32",
     severity: "critical",
     secretName: "NPM_TOKEN",
-    rotate: { url: "https://www.npmjs.com/settings/~/tokens", steps: "npm: `npm token list`, then `npm token revoke <id>` for this token, and `npm token create` (granular tokens: https://www.npmjs.com/settings/~/tokens)." },
+    rotate: {
+      url: "https://www.npmjs.com/settings/~/tokens",
+      steps:
+        "npm: `npm token list`, then `npm token revoke <id>` for this token, and `npm token create` (granular tokens: https://www.npmjs.com/settings/~/tokens).",
+    },
     docs: "https://docs.npmjs.com/about-access-tokens",
   }),
 ];

@@ -4,9 +4,12 @@
 
 // Words of five letters or more, any case (a random body holds one by chance about once in 10^5);
 // shorter ones only in one case, where chance is negligible.
-const WORDS = /example|sample|dummy|placeholder|redacted|changeme|change_me|insert|replace|your.{0,20}here|yourkey|your_?(?:api|token|key|secret)|fixme|notreal|not_real|testtoken|secretkey|s3cr3t/i;
-const SHORT_WORDS = /xxxx|XXXX|(?:^|[^A-Za-z0-9])(?:fake|mock|todo|your|test)|(?:^|[^A-Za-z0-9])(?:FAKE|MOCK|TODO|YOUR|TEST)/;
-const TEMPLATE = /\$\{|\$\(|\{\{|\}\}|<[^>]{0,40}>|%[A-Z_]{3,}%|^\$[A-Za-z_]|\$[A-Z_]{3,}|\*{3,}|\.\.\./;
+const WORDS =
+  /example|sample|dummy|placeholder|redacted|changeme|change_me|insert|replace|your.{0,20}here|yourkey|your_?(?:api|token|key|secret)|fixme|notreal|not_real|testtoken|secretkey|s3cr3t/i;
+const SHORT_WORDS =
+  /xxxx|XXXX|(?:^|[^A-Za-z0-9])(?:fake|mock|todo|your|test)|(?:^|[^A-Za-z0-9])(?:FAKE|MOCK|TODO|YOUR|TEST)/;
+const TEMPLATE =
+  /\$\{|\$\(|\{\{|\}\}|<[^>]{0,40}>|%[A-Z_]{3,}%|^\$[A-Za-z_]|\$[A-Z_]{3,}|\*{3,}|\.\.\./;
 const SEQ = "abcdefghijklmnopqrstuvwxyz";
 const DIGITS = "0123456789";
 
@@ -18,7 +21,13 @@ export function placeholderReason(body: string): string | undefined {
   const lower = body.toLowerCase();
   for (let i = 0; i + 6 <= lower.length; i++) {
     const w = lower.slice(i, i + 6);
-    if (SEQ.includes(w) || DIGITS.includes(w) || [...SEQ].reverse().join("").includes(w) || [...DIGITS].reverse().join("").includes(w)) return "sequence";
+    if (
+      SEQ.includes(w) ||
+      DIGITS.includes(w) ||
+      [...SEQ].reverse().join("").includes(w) ||
+      [...DIGITS].reverse().join("").includes(w)
+    )
+      return "sequence";
   }
   // Separators do not count: `abcd-abcd-abcd` repeats as much as `abcdabcdabcd`.
   const joined = body.replace(/[-_.:]/g, "");
@@ -47,15 +56,23 @@ export function shannon(s: string): number {
  * camelCase or snake_case, dotted paths, file paths, URLs, all-letter strings.)
  */
 export function readsAsWords(value: string): boolean {
-  if (/^[a-z]+(?:[A-Z][a-z]+)+$/.test(value) || /^[A-Za-z]+(?:[_.-][A-Za-z]+)+$/.test(value)) return true;
+  if (/^[a-z]+(?:[A-Z][a-z]+)+$/.test(value) || /^[A-Za-z]+(?:[_.-][A-Za-z]+)+$/.test(value))
+    return true;
   if (/^[A-Za-z]+$/.test(value)) return true;
   // A dotted property path or qualified name: utils_1.ESLintUtils.nullThrows, process.env.TOKEN.
   if (/^[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+$/.test(value)) return true;
-  if (/^(?:https?|file):|^\.{0,2}\/|\/[a-z]+\/|\.(?:js|ts|json|py|rb|go|java|html|css|md|txt|yml|yaml)$/i.test(value)) return true;
+  if (
+    /^(?:https?|file):|^\.{0,2}\/|\/[a-z]+\/|\.(?:js|ts|json|py|rb|go|java|html|css|md|txt|yml|yaml)$/i.test(
+      value,
+    )
+  )
+    return true;
   // Mostly long lower-case runs (words) with few digits/upper: e.g. "my-service-account-key-v2".
   const letters = value.replace(/[^a-z]/g, "");
   const words = value.match(/[a-z]{4,}/g) ?? [];
-  if (letters.length / value.length > 0.75 && words.join("").length / value.length > 0.6) return true;
-  if (!/[0-9]/.test(value) && !/[A-Z].*[a-z].*[A-Z]|[a-z].*[A-Z].*[a-z].*[A-Z]/.test(value)) return true;
+  if (letters.length / value.length > 0.75 && words.join("").length / value.length > 0.6)
+    return true;
+  if (!/[0-9]/.test(value) && !/[A-Z].*[a-z].*[A-Z]|[a-z].*[A-Z].*[a-z].*[A-Z]/.test(value))
+    return true;
   return false;
 }

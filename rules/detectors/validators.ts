@@ -40,11 +40,14 @@ export const githubChecksum = (body30: string): string => base62(crc32(body30));
 /** Grafana service-account token checksum: CRC32 of `glsa_<32>`, little-endian bytes, hex. */
 export function grafanaChecksum(head: string): string {
   const c = crc32(head);
-  return [c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24].map((b) => b.toString(16).padStart(2, "0")).join("");
+  return [c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24]
+    .map((b) => b.toString(16).padStart(2, "0"))
+    .join("");
 }
 
 /** Atlassian API token checksum: CRC32 of everything before the last 8 chars, big-endian hex. */
-export const atlassianChecksum = (head: string): string => crc32(head).toString(16).padStart(8, "0");
+export const atlassianChecksum = (head: string): string =>
+  crc32(head).toString(16).padStart(8, "0");
 
 /**
  * GitLab routable tokens (GitLab's own generator, `Authn::TokenField::Generator::RoutableToken`):
@@ -107,7 +110,11 @@ function bech32Polymod(values: number[]): number {
   }
   return chk >>> 0;
 }
-const hrpExpand = (hrp: string) => [...[...hrp].map((c) => c.charCodeAt(0) >> 5), 0, ...[...hrp].map((c) => c.charCodeAt(0) & 31)];
+const hrpExpand = (hrp: string) => [
+  ...[...hrp].map((c) => c.charCodeAt(0) >> 5),
+  0,
+  ...[...hrp].map((c) => c.charCodeAt(0) & 31),
+];
 
 /** Whether `s` (e.g. `AGE-SECRET-KEY-1…`, case-insensitive) is valid Bech32. */
 export function bech32Valid(s: string): boolean {
@@ -125,7 +132,16 @@ export function bech32Valid(s: string): boolean {
 
 /** The 6 checksum characters that make `hrp1<data>` valid Bech32 (for the test faker). */
 export function bech32Checksum(hrp: string, data: string): string {
-  const values = [...hrpExpand(hrp.toLowerCase()), ...[...data.toLowerCase()].map((c) => BECH32.indexOf(c)), 0, 0, 0, 0, 0, 0];
+  const values = [
+    ...hrpExpand(hrp.toLowerCase()),
+    ...[...data.toLowerCase()].map((c) => BECH32.indexOf(c)),
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+  ];
   const mod = bech32Polymod(values) ^ 1;
   let out = "";
   for (let i = 0; i < 6; i++) out += BECH32[(mod >>> (5 * (5 - i))) & 31];
@@ -171,7 +187,10 @@ export function validate(name: ValidatorName, secret: string): boolean | undefin
       // npm's docs do not say whether the prefix is hashed: accept either (detection.md §2.1).
       const body = secret.slice(-36);
       const sum = body.slice(30);
-      return base62(crc32(body.slice(0, 30))) === sum || base62(crc32(`npm_${body.slice(0, 30)}`)) === sum;
+      return (
+        base62(crc32(body.slice(0, 30))) === sum ||
+        base62(crc32(`npm_${body.slice(0, 30)}`)) === sum
+      );
     }
     case "grafana-sa-crc32": {
       const at = secret.lastIndexOf("_");
@@ -204,7 +223,9 @@ export function validate(name: ValidatorName, secret: string): boolean | undefin
     case "anthropic-trailer":
       return secret.endsWith("AA");
     case "aws-key-id":
-      return /^(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z2-7]{16}$/.test(secret);
+      return /^(AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|A3T[A-Z0-9])[A-Z2-7]{16}$/.test(
+        secret,
+      );
     case "bech32":
       return bech32Valid(secret);
     case "pem":

@@ -61,7 +61,9 @@ const CONTRACTS: Record<
     redact(out) {
       // Command hooks cannot replace or withhold the output: the model is told it saw a secret.
       expect(Object.keys(out)).toEqual(["additionalContext"]);
-      expect(String(out.additionalContext)).toMatch(/may have reached you unredacted\. Do not repeat/);
+      expect(String(out.additionalContext)).toMatch(
+        /may have reached you unredacted\. Do not repeat/,
+      );
       return String(out.additionalContext);
     },
     redactsAsText: false,
@@ -133,7 +135,9 @@ const CONTRACTS: Record<
       if (specific?.hookEventName === "PostToolUseFailure") {
         // A failed call's output cannot be replaced or withheld: the model is warned next to it.
         expect(Object.keys(specific).sort()).toEqual(["additionalContext", "hookEventName"]);
-        expect(String(specific.additionalContext)).toMatch(/reached you unredacted\. Do not repeat/);
+        expect(String(specific.additionalContext)).toMatch(
+          /reached you unredacted\. Do not repeat/,
+        );
         return String(specific.additionalContext);
       }
       // continue:false turns the result into an error carrying stopReason: the model reads it instead.
@@ -151,18 +155,33 @@ function parseStdout(stdout: string): Json | null {
   return JSON.parse(stdout) as Json;
 }
 
-for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor", "windsurf", "qwen"] as const) {
+for (const agent of [
+  "codex",
+  "gemini",
+  "copilot",
+  "cline",
+  "opencode",
+  "cursor",
+  "windsurf",
+  "qwen",
+] as const) {
   const fixtures = loadFixtures(join(REPO, "test", "fixtures", "payloads", agent), tokens);
 
   describe(`${agent} fixtures through the real hook`, () => {
     it("has fixtures for every outcome", () => {
       const outcomes = new Set(fixtures.map((f) => f.name.split(".")[0]));
       const all = ["allow", "deny", "fail-closed", "fail-open", "ignored", "redact"];
-      expect([...outcomes].sort()).toEqual(CONTRACTS[agent].blocksByExitCode ? all.filter((o) => o !== "redact") : all);
+      expect([...outcomes].sort()).toEqual(
+        CONTRACTS[agent].blocksByExitCode ? all.filter((o) => o !== "redact") : all,
+      );
     });
 
     it.each(fixtures.map((f) => [f.name, f] as const))("%s", async (_name, fixture) => {
-      const result = await hookpack(["hook", agent], { input: fixture.input, env: box.env, cwd: box.project });
+      const result = await hookpack(["hook", agent], {
+        input: fixture.input,
+        env: box.env,
+        cwd: box.project,
+      });
       const stdout = parseStdout(result.stdout);
       for (const [key, value] of Object.entries(tokens)) {
         expect(result.stdout.includes(value), `${key} leaked to stdout`).toBe(false);
@@ -202,11 +221,16 @@ for (const agent of ["codex", "gemini", "copilot", "cline", "opencode", "cursor"
       const actual: ExpectedResponse = {
         exitCode: result.exitCode ?? -1,
         stdout,
-        stderrContains: result.stderr ? [result.stderr.split("\n")[0]!.split(" (")[0]!.split(". ")[0]!] : [],
+        stderrContains: result.stderr
+          ? [result.stderr.split("\n")[0]!.split(" (")[0]!.split(". ")[0]!]
+          : [],
       };
       if (process.env.UPDATE_FIXTURES === "1" || !fixture.expected) {
         writeExpected(fixture, actual, tokens);
-        if (process.env.UPDATE_FIXTURES !== "1") throw new Error(`${fixture.name}: response.json was missing and has been written; review it and run again`);
+        if (process.env.UPDATE_FIXTURES !== "1")
+          throw new Error(
+            `${fixture.name}: response.json was missing and has been written; review it and run again`,
+          );
         return;
       }
       expect(actual.exitCode).toBe(fixture.expected.exitCode);

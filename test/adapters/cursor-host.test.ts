@@ -12,8 +12,16 @@ const box = sandbox();
 afterAll(() => box.cleanup());
 
 const claudePayload = (extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ session_id: "s", cwd: box.project, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: `echo ${tokens.github}` }, ...extra });
-const claude = (input: string, env: Record<string, string> = {}) => hookpack(["hook", "claude-code"], { input, env: { ...box.env, ...env }, cwd: box.project });
+  JSON.stringify({
+    session_id: "s",
+    cwd: box.project,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command: `echo ${tokens.github}` },
+    ...extra,
+  });
+const claude = (input: string, env: Record<string, string> = {}) =>
+  hookpack(["hook", "claude-code"], { input, env: { ...box.env, ...env }, cwd: box.project });
 
 describe("Claude Code hook under Cursor", () => {
   it("outside Cursor it checks the call", async () => {
@@ -28,14 +36,26 @@ describe("Claude Code hook under Cursor", () => {
 
   it("under Cursor WITH hookpack's Cursor hooks it steps aside (env or payload marker): Cursor's own hook checks the call", async () => {
     mkdirSync(join(box.project, ".cursor"), { recursive: true });
-    writeFileSync(join(box.project, ".cursor", "hooks.json"), `${JSON.stringify({ version: 1, hooks: { preToolUse: [{ command: '"/usr/bin/node" "/x/runtime/0.1.0/hookpack.cjs" hook cursor', timeout: 30 }] } }, null, 2)}\n`);
+    writeFileSync(
+      join(box.project, ".cursor", "hooks.json"),
+      `${JSON.stringify({ version: 1, hooks: { preToolUse: [{ command: '"/usr/bin/node" "/x/runtime/0.1.0/hookpack.cjs" hook cursor', timeout: 30 }] } }, null, 2)}\n`,
+    );
     const byEnv = await claude(claudePayload(), { CURSOR_VERSION: "2.4.0" });
     expect(byEnv.exitCode).toBe(0);
     expect(byEnv.stdout).toBe("");
     const byPayload = await claude(claudePayload({ cursor_version: "2.4.0" }));
     expect(byPayload.stdout).toBe("");
     // And the Cursor hook itself blocks the same call.
-    const own = await hookpack(["hook", "cursor"], { input: JSON.stringify({ hook_event_name: "preToolUse", cwd: box.project, tool_name: "Shell", tool_input: { command: `echo ${tokens.github}` } }), env: box.env, cwd: box.project });
+    const own = await hookpack(["hook", "cursor"], {
+      input: JSON.stringify({
+        hook_event_name: "preToolUse",
+        cwd: box.project,
+        tool_name: "Shell",
+        tool_input: { command: `echo ${tokens.github}` },
+      }),
+      env: box.env,
+      cwd: box.project,
+    });
     expect(JSON.parse(own.stdout)).toMatchObject({ permission: "deny" });
   });
 });

@@ -11,7 +11,10 @@ import { opencodePlugin } from "../../adapters/opencode-plugin.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { BIN, sandbox } from "../helpers/run.js";
 
-type Hooks = Record<"tool.execute.before" | "tool.execute.after", (input: Record<string, unknown>, output: Record<string, unknown>) => Promise<void>>;
+type Hooks = Record<
+  "tool.execute.before" | "tool.execute.after",
+  (input: Record<string, unknown>, output: Record<string, unknown>) => Promise<void>
+>;
 
 const tokens = fakeTokens(5);
 const box = sandbox();
@@ -22,7 +25,9 @@ let n = 0;
 async function load(command: string): Promise<Hooks> {
   const file = join(dir, `plugin-${n++}.mjs`);
   writeFileSync(file, opencodePlugin(command));
-  const mod = (await import(pathToFileURL(file).href)) as { HookpackPlugin: (ctx: { directory: string }) => Promise<Hooks> };
+  const mod = (await import(pathToFileURL(file).href)) as {
+    HookpackPlugin: (ctx: { directory: string }) => Promise<Hooks>;
+  };
   return mod.HookpackPlugin({ directory: box.project });
 }
 const real = () => load(`'${process.execPath}' '${BIN}' hook opencode`);
@@ -38,7 +43,9 @@ describe("OpenCode plugin", () => {
   it("blocks a call carrying a literal token by throwing hookpack's reason", async () => {
     const hooks = await real();
     const output = { args: { command: `echo ${tokens.github}` } };
-    await expect(hooks["tool.execute.before"]({ tool: "bash", sessionID: "s", callID: "c" }, output)).rejects.toThrow(/hookpack blocked this bash call/);
+    await expect(
+      hooks["tool.execute.before"]({ tool: "bash", sessionID: "s", callID: "c" }, output),
+    ).rejects.toThrow(/hookpack blocked this bash call/);
   });
 
   it("leaves a harmless call untouched", async () => {
@@ -54,7 +61,10 @@ describe("OpenCode plugin", () => {
     const hooks = await real();
     const metadata = { output: `GH_TOKEN=${tokens.github}\n`, exit: 0 };
     const output = { title: "env", output: `GH_TOKEN=${tokens.github}\n`, metadata };
-    await hooks["tool.execute.after"]({ tool: "bash", sessionID: "s", callID: "c", args: { command: "env" } }, output);
+    await hooks["tool.execute.after"](
+      { tool: "bash", sessionID: "s", callID: "c", args: { command: "env" } },
+      output,
+    );
     expect(output.output).toBe("GH_TOKEN=[REDACTED:github-pat]\n");
     expect(output.metadata.output).toBe("GH_TOKEN=[REDACTED:github-pat]\n");
     expect(output.title).toBe("env");
@@ -72,7 +82,9 @@ describe("OpenCode plugin", () => {
 
   it("exit 2 blocks with stderr; any other failure lets the call through", async () => {
     const blocked = await load("echo 'hookpack: blocked for a reason' >&2; exit 2");
-    await expect(blocked["tool.execute.before"]({ tool: "bash" }, { args: { command: "ls" } })).rejects.toThrow("hookpack: blocked for a reason");
+    await expect(
+      blocked["tool.execute.before"]({ tool: "bash" }, { args: { command: "ls" } }),
+    ).rejects.toThrow("hookpack: blocked for a reason");
     const broken = await load("echo oops; exit 1");
     const output = { args: { command: "ls" } };
     await expect(broken["tool.execute.before"]({ tool: "bash" }, output)).resolves.toBeUndefined();

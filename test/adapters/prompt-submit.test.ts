@@ -13,18 +13,40 @@ afterAll(() => box.cleanup());
 const token = fakeTokens(21).github;
 
 type Json = Record<string, unknown>;
-const CASES: Record<string, { payload: (prompt: string) => Json; held: (out: Json, exit: number | null) => string }> = {
+const CASES: Record<
+  string,
+  { payload: (prompt: string) => Json; held: (out: Json, exit: number | null) => string }
+> = {
   "claude-code": {
-    payload: (prompt) => ({ session_id: "s", transcript_path: "/home/u/.claude/projects/-app/s.jsonl", cwd: "/home/u/app", permission_mode: "default", hook_event_name: "UserPromptSubmit", prompt }),
+    payload: (prompt) => ({
+      session_id: "s",
+      transcript_path: "/home/u/.claude/projects/-app/s.jsonl",
+      cwd: "/home/u/app",
+      permission_mode: "default",
+      hook_event_name: "UserPromptSubmit",
+      prompt,
+    }),
     held: (out) => {
       expect(out.decision).toBe("block");
       // The block message the user sees must not quote the prompt (and the value in it).
-      expect(out.hookSpecificOutput).toEqual({ hookEventName: "UserPromptSubmit", suppressOriginalPrompt: true });
+      expect(out.hookSpecificOutput).toEqual({
+        hookEventName: "UserPromptSubmit",
+        suppressOriginalPrompt: true,
+      });
       return String(out.reason);
     },
   },
   codex: {
-    payload: (prompt) => ({ session_id: "s", turn_id: "t", transcript_path: null, cwd: "/home/u/app", hook_event_name: "UserPromptSubmit", model: "gpt-5", permission_mode: "default", prompt }),
+    payload: (prompt) => ({
+      session_id: "s",
+      turn_id: "t",
+      transcript_path: null,
+      cwd: "/home/u/app",
+      hook_event_name: "UserPromptSubmit",
+      model: "gpt-5",
+      permission_mode: "default",
+      prompt,
+    }),
     held: (out) => {
       expect(Object.keys(out).sort()).toEqual(["decision", "reason"]);
       expect(out.decision).toBe("block");
@@ -32,14 +54,28 @@ const CASES: Record<string, { payload: (prompt: string) => Json; held: (out: Jso
     },
   },
   qwen: {
-    payload: (prompt) => ({ session_id: "s", transcript_path: "/home/u/.qwen/projects/app/chats/s.jsonl", cwd: "/home/u/app", hook_event_name: "UserPromptSubmit", timestamp: "2026-12-05T00:00:00Z", prompt }),
+    payload: (prompt) => ({
+      session_id: "s",
+      transcript_path: "/home/u/.qwen/projects/app/chats/s.jsonl",
+      cwd: "/home/u/app",
+      hook_event_name: "UserPromptSubmit",
+      timestamp: "2026-12-05T00:00:00Z",
+      prompt,
+    }),
     held: (out) => {
       expect(out.decision).toBe("block");
       return String(out.reason);
     },
   },
   gemini: {
-    payload: (prompt) => ({ session_id: "s", transcript_path: "/home/u/.gemini/tmp/app/chats/s.json", cwd: "/home/u/app", hook_event_name: "BeforeAgent", timestamp: "2026-12-05T00:00:00Z", prompt }),
+    payload: (prompt) => ({
+      session_id: "s",
+      transcript_path: "/home/u/.gemini/tmp/app/chats/s.json",
+      cwd: "/home/u/app",
+      hook_event_name: "BeforeAgent",
+      timestamp: "2026-12-05T00:00:00Z",
+      prompt,
+    }),
     held: (out) => {
       // "deny" ends the turn without adding the prompt to the history; continue:false would add it.
       expect(out.decision).toBe("deny");
@@ -55,14 +91,29 @@ const CASES: Record<string, { payload: (prompt: string) => Json; held: (out: Jso
     },
   },
   cursor: {
-    payload: (prompt) => ({ hook_event_name: "beforeSubmitPrompt", conversation_id: "c", generation_id: "g", workspace_roots: ["/home/u/app"], cursor_version: "2.0", prompt, attachments: [] }),
+    payload: (prompt) => ({
+      hook_event_name: "beforeSubmitPrompt",
+      conversation_id: "c",
+      generation_id: "g",
+      workspace_roots: ["/home/u/app"],
+      cursor_version: "2.0",
+      prompt,
+      attachments: [],
+    }),
     held: (out) => {
       expect(out.continue).toBe(false);
       return String(out.user_message);
     },
   },
   cline: {
-    payload: (prompt) => ({ clineVersion: "3.0.65", hookName: "prompt_submit", timestamp: "1", taskId: "t", workspaceRoots: ["/home/u/app"], userPromptSubmit: { prompt, attachments: [] } }),
+    payload: (prompt) => ({
+      clineVersion: "3.0.65",
+      hookName: "prompt_submit",
+      timestamp: "1",
+      taskId: "t",
+      workspaceRoots: ["/home/u/app"],
+      userPromptSubmit: { prompt, attachments: [] },
+    }),
     held: (out) => {
       expect(out.cancel).toBe(true);
       return String(out.errorMessage);
@@ -73,11 +124,17 @@ const CASES: Record<string, { payload: (prompt: string) => Json; held: (out: Jso
 describe("prompt-submit events, per adapter (real hook process)", () => {
   for (const [agent, c] of Object.entries(CASES)) {
     it(`${agent}: a clean prompt passes with an empty answer; a pasted token is held back and named, never echoed`, async () => {
-      const clean = await hookpack(["hook", agent], { input: JSON.stringify(c.payload("refactor the parser, please")), env: box.env });
+      const clean = await hookpack(["hook", agent], {
+        input: JSON.stringify(c.payload("refactor the parser, please")),
+        env: box.env,
+      });
       expect(clean.exitCode, clean.stderr).toBe(0);
       expect(clean.stdout).toBe("");
 
-      const held = await hookpack(["hook", agent], { input: JSON.stringify(c.payload(`deploy with ${token}`)), env: box.env });
+      const held = await hookpack(["hook", agent], {
+        input: JSON.stringify(c.payload(`deploy with ${token}`)),
+        env: box.env,
+      });
       expect(held.exitCode, held.stderr).toBe(0);
       const reason = c.held(JSON.parse(held.stdout) as Json, held.exitCode);
       expect(reason).toContain("GitHub personal access token (classic)");
@@ -89,7 +146,9 @@ describe("prompt-submit events, per adapter (real hook process)", () => {
 
     it(`${agent}: a malformed prompt payload carrying a token is held back too (fail closed)`, async () => {
       const payload = c.payload("x");
-      const bad = JSON.parse(JSON.stringify(payload).replace('"x"', JSON.stringify([token]))) as Json;
+      const bad = JSON.parse(
+        JSON.stringify(payload).replace('"x"', JSON.stringify([token])),
+      ) as Json;
       const r = await hookpack(["hook", agent], { input: JSON.stringify(bad), env: box.env });
       expect(r.stdout + r.stderr).not.toContain(token);
       if (r.stdout.trim()) c.held(JSON.parse(r.stdout) as Json, r.exitCode);

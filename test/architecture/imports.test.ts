@@ -22,9 +22,19 @@ import ts from "typescript";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const SOURCE_DIRS = ["adapters", "broker", "cli", "core", "hooks", "installer", "rules", "scanners"] as const;
+const SOURCE_DIRS = [
+  "adapters",
+  "broker",
+  "cli",
+  "core",
+  "hooks",
+  "installer",
+  "rules",
+  "scanners",
+] as const;
 
-type Layer = "core" | "event" | "adapters" | "rules" | "broker" | "scanners" | "installer" | "hooks" | "cli";
+type Layer =
+  "core" | "event" | "adapters" | "rules" | "broker" | "scanners" | "installer" | "hooks" | "cli";
 
 /** What each layer may import besides itself. */
 const ALLOWED: Record<Layer, readonly Layer[] | "any"> = {
@@ -42,44 +52,65 @@ const ALLOWED: Record<Layer, readonly Layer[] | "any"> = {
 /** Forbidden imports that remain, "from -> to" (files relative to the root), each with its reason. */
 const LAYER_EXCEPTIONS: Record<string, string> = {
   // h20-adapters owns adapters/*: the agent-permission vocabulary is to move out of rules/ (or into event).
-  "adapters/adapter.ts -> rules/agent-permissions.ts": "h20-adapters (adapters/*): permission vocabulary still in rules/",
-  "adapters/claude-code-permissions.ts -> rules/agent-permissions.ts": "h20-adapters (adapters/*): permission vocabulary still in rules/",
+  "adapters/adapter.ts -> rules/agent-permissions.ts":
+    "h20-adapters (adapters/*): permission vocabulary still in rules/",
+  "adapters/claude-code-permissions.ts -> rules/agent-permissions.ts":
+    "h20-adapters (adapters/*): permission vocabulary still in rules/",
   // The JSON walker moved to core/; these files still import the shim at the old path.
-  "adapters/claude-code.ts -> hooks/json-walk.ts": "h20-adapters (adapters/*): to import core/json-walk.ts",
-  "adapters/common.ts -> hooks/json-walk.ts": "h20-adapters (adapters/*): to import core/json-walk.ts",
+  "adapters/claude-code.ts -> hooks/json-walk.ts":
+    "h20-adapters (adapters/*): to import core/json-walk.ts",
+  "adapters/common.ts -> hooks/json-walk.ts":
+    "h20-adapters (adapters/*): to import core/json-walk.ts",
   "rules/mask.ts -> hooks/json-walk.ts": "h21-scan (rules/mask.ts): to import core/json-walk.ts",
   // Found by this test when h21-hook's spill (issue 21) was merged: the adapter writes the spill
   // file through hooks/spill.ts; the hook entry is to hand it in (adapters/* is h20-adapters').
-  "adapters/claude-code.ts -> hooks/spill.ts": "h21-hook/h20-adapters: spill I/O to be passed in by the hook entry",
+  "adapters/claude-code.ts -> hooks/spill.ts":
+    "h21-hook/h20-adapters: spill I/O to be passed in by the hook entry",
   // Rules that resolve providers and plan injection: h14-land is re-landing these files.
-  "rules/policy.ts -> broker/providers.ts": "h14-land (rules/policy.ts): provider specs to move out of broker/",
-  "rules/policy.ts -> broker/inject.ts": "h14-land (rules/policy.ts): injection planning to move out of broker/",
+  "rules/policy.ts -> broker/providers.ts":
+    "h14-land (rules/policy.ts): provider specs to move out of broker/",
+  "rules/policy.ts -> broker/inject.ts":
+    "h14-land (rules/policy.ts): injection planning to move out of broker/",
   "rules/rewrite-secret-refs.ts -> broker/providers.ts": "h14-land (rules/rewrite-secret-refs.ts)",
   "rules/rewrite-secret-refs.ts -> broker/inject.ts": "h14-land (rules/rewrite-secret-refs.ts)",
   // The push/publish gate runs scanners from inside a rule; issue 20 item 2 (rules get a file
   // capability from the edge) moves that I/O to hooks/.
-  "rules/gate-push-publish-scan.ts -> scanners/content.ts": "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/git.ts": "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/managed.ts": "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/pack.ts": "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/push-range.ts": "issue 20 item 2: scanning I/O to move to the hook's edge",
+  "rules/gate-push-publish-scan.ts -> scanners/content.ts":
+    "issue 20 item 2: scanning I/O to move to the hook's edge",
+  "rules/gate-push-publish-scan.ts -> scanners/git.ts":
+    "issue 20 item 2: scanning I/O to move to the hook's edge",
+  "rules/gate-push-publish-scan.ts -> scanners/managed.ts":
+    "issue 20 item 2: scanning I/O to move to the hook's edge",
+  "rules/gate-push-publish-scan.ts -> scanners/pack.ts":
+    "issue 20 item 2: scanning I/O to move to the hook's edge",
+  "rules/gate-push-publish-scan.ts -> scanners/push-range.ts":
+    "issue 20 item 2: scanning I/O to move to the hook's edge",
   // HookpackError moved to core/errors.ts; these files still import the shim installer/errors.ts.
-  "broker/audit-verify.ts -> installer/errors.ts": "h14-land (broker/audit-verify.ts): to import core/errors.ts",
-  "broker/client.ts -> installer/errors.ts": "h14-land (broker/client.ts): to import core/errors.ts",
-  "broker/daemon.ts -> installer/errors.ts": "h14-land (broker/daemon.ts): to import core/errors.ts",
-  "broker/exec-capabilities.ts -> installer/errors.ts": "h14-land (broker/exec-capabilities.ts): to import core/errors.ts",
+  "broker/audit-verify.ts -> installer/errors.ts":
+    "h14-land (broker/audit-verify.ts): to import core/errors.ts",
+  "broker/client.ts -> installer/errors.ts":
+    "h14-land (broker/client.ts): to import core/errors.ts",
+  "broker/daemon.ts -> installer/errors.ts":
+    "h14-land (broker/daemon.ts): to import core/errors.ts",
+  "broker/exec-capabilities.ts -> installer/errors.ts":
+    "h14-land (broker/exec-capabilities.ts): to import core/errors.ts",
   "broker/exec.ts -> installer/errors.ts": "h14-land (broker/exec.ts): to import core/errors.ts",
-  "broker/grants.ts -> installer/errors.ts": "h14-land (broker/grants.ts): to import core/errors.ts",
+  "broker/grants.ts -> installer/errors.ts":
+    "h14-land (broker/grants.ts): to import core/errors.ts",
 };
 
 /** Imports that close a cycle and remain; removing these edges must leave the graph acyclic. */
 const CYCLE_EXCEPTIONS: Record<string, string> = {
   "rules/rule.ts -> rules/rewrite-secret-refs.ts": "h14-land: rule.ts ↔ rewrite-secret-refs.ts",
-  "rules/capability-refs.ts -> rules/rewrite-secret-refs.ts": "h14-land: capability-refs.ts ↔ rewrite-secret-refs.ts",
-  "rules/rule.ts -> rules/inherited-env.ts": "h14-land (rules/rule.ts): inherited-env.ts takes ManagedSecrets from rule.ts",
+  "rules/capability-refs.ts -> rules/rewrite-secret-refs.ts":
+    "h14-land: capability-refs.ts ↔ rewrite-secret-refs.ts",
+  "rules/rule.ts -> rules/inherited-env.ts":
+    "h14-land (rules/rule.ts): inherited-env.ts takes ManagedSecrets from rule.ts",
   "broker/client.ts -> broker/grants.ts": "h14-land: client.ts ↔ grants.ts",
-  "broker/daemon.ts -> broker/proxy.ts": "h14-land (broker/daemon.ts): proxy.ts takes the Session type from daemon.ts",
-  "installer/agent-settings.ts -> installer/toml-hooks.ts": "h20-adapters: agent-settings.ts ↔ toml-hooks.ts",
+  "broker/daemon.ts -> broker/proxy.ts":
+    "h14-land (broker/daemon.ts): proxy.ts takes the Session type from daemon.ts",
+  "installer/agent-settings.ts -> installer/toml-hooks.ts":
+    "h20-adapters: agent-settings.ts ↔ toml-hooks.ts",
 };
 
 export type ImportGraph = Map<string, string[]>;
@@ -91,13 +122,40 @@ export function layerOf(file: string): Layer {
 
 /** Relative module specifiers of one source text: imports, re-exports, `import()` and `import("…")` types. */
 export function importSpecifiers(text: string, fileName = "x.ts"): string[] {
-  const source = ts.createSourceFile(fileName, text, ts.ScriptTarget.Latest, false, ts.ScriptKind.TS);
+  const source = ts.createSourceFile(
+    fileName,
+    text,
+    ts.ScriptTarget.Latest,
+    false,
+    ts.ScriptKind.TS,
+  );
   const out: string[] = [];
   const visit = (node: ts.Node): void => {
-    if ((ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) out.push(node.moduleSpecifier.text);
-    else if (ts.isCallExpression(node) && node.expression.kind === ts.SyntaxKind.ImportKeyword && node.arguments[0] && ts.isStringLiteralLike(node.arguments[0])) out.push(node.arguments[0].text);
-    else if (ts.isImportTypeNode(node) && ts.isLiteralTypeNode(node.argument) && ts.isStringLiteral(node.argument.literal)) out.push(node.argument.literal.text);
-    else if (ts.isImportEqualsDeclaration(node) && ts.isExternalModuleReference(node.moduleReference) && ts.isStringLiteral(node.moduleReference.expression)) out.push(node.moduleReference.expression.text);
+    if (
+      (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) &&
+      node.moduleSpecifier &&
+      ts.isStringLiteral(node.moduleSpecifier)
+    )
+      out.push(node.moduleSpecifier.text);
+    else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] &&
+      ts.isStringLiteralLike(node.arguments[0])
+    )
+      out.push(node.arguments[0].text);
+    else if (
+      ts.isImportTypeNode(node) &&
+      ts.isLiteralTypeNode(node.argument) &&
+      ts.isStringLiteral(node.argument.literal)
+    )
+      out.push(node.argument.literal.text);
+    else if (
+      ts.isImportEqualsDeclaration(node) &&
+      ts.isExternalModuleReference(node.moduleReference) &&
+      ts.isStringLiteral(node.moduleReference.expression)
+    )
+      out.push(node.moduleReference.expression.text);
     ts.forEachChild(node, visit);
   };
   visit(source);
@@ -130,7 +188,9 @@ export function readImportGraph(): ImportGraph {
     for (const spec of importSpecifiers(readFileSync(join(ROOT, file), "utf8"), file)) {
       const base = posix.normalize(posix.join(posix.dirname(file), spec));
       const stem = base.replace(/\.(c|m)?js$/, "");
-      const target = [`${stem}.ts`, `${stem}.mts`, `${stem}.cts`, base, `${base}/index.ts`].find((c) => known.has(c));
+      const target = [`${stem}.ts`, `${stem}.mts`, `${stem}.cts`, base, `${base}/index.ts`].find(
+        (c) => known.has(c),
+      );
       // A generated .cjs or a .json next to the sources is data, not a module with imports.
       if (target) targets.add(target);
     }
@@ -147,7 +207,11 @@ export interface Violation {
 }
 
 /** Every forbidden import and every cycle in `graph` that the exception lists do not cover. */
-export function checkImports(graph: ImportGraph, layerExceptions: Record<string, string> = LAYER_EXCEPTIONS, cycleExceptions: Record<string, string> = CYCLE_EXCEPTIONS): Violation[] {
+export function checkImports(
+  graph: ImportGraph,
+  layerExceptions: Record<string, string> = LAYER_EXCEPTIONS,
+  cycleExceptions: Record<string, string> = CYCLE_EXCEPTIONS,
+): Violation[] {
   const out: Violation[] = [];
   const edges = new Set<string>();
   for (const [from, targets] of graph) {
@@ -159,22 +223,46 @@ export function checkImports(graph: ImportGraph, layerExceptions: Record<string,
       if (a === b) continue;
       const allowed = ALLOWED[a];
       if (allowed === undefined) {
-        out.push({ kind: "layer", edge, message: `${from} is in no known layer (add its folder to ALLOWED)` });
+        out.push({
+          kind: "layer",
+          edge,
+          message: `${from} is in no known layer (add its folder to ALLOWED)`,
+        });
         continue;
       }
       if (allowed === "any" || allowed.includes(b) || layerExceptions[edge] !== undefined) continue;
-      out.push({ kind: "layer", edge, message: `${a} may not import ${b}: ${edge} (allowed for ${a}: ${allowed.join(", ") || "nothing of the project"})` });
+      out.push({
+        kind: "layer",
+        edge,
+        message: `${a} may not import ${b}: ${edge} (allowed for ${a}: ${allowed.join(", ") || "nothing of the project"})`,
+      });
     }
   }
   for (const edge of [...Object.keys(layerExceptions), ...Object.keys(cycleExceptions)]) {
-    if (!edges.has(edge)) out.push({ kind: "stale-exception", edge, message: `the exception "${edge}" no longer matches an import: delete it from the list` });
+    if (!edges.has(edge))
+      out.push({
+        kind: "stale-exception",
+        edge,
+        message: `the exception "${edge}" no longer matches an import: delete it from the list`,
+      });
   }
   // Cycles: with the excepted edges removed, the graph must have no strongly connected component.
-  const pruned: ImportGraph = new Map([...graph].map(([f, ts]) => [f, ts.filter((t) => cycleExceptions[`${f} -> ${t}`] === undefined)]));
+  const pruned: ImportGraph = new Map(
+    [...graph].map(([f, ts]) => [
+      f,
+      ts.filter((t) => cycleExceptions[`${f} -> ${t}`] === undefined),
+    ]),
+  );
   for (const component of stronglyConnected(pruned)) {
     const inside = new Set(component);
-    const cycleEdges = component.flatMap((f) => (pruned.get(f) ?? []).filter((t) => inside.has(t)).map((t) => `${f} -> ${t}`));
-    out.push({ kind: "cycle", edge: cycleEdges.join("; "), message: `import cycle among ${component.join(", ")}: ${cycleEdges.join("; ")}` });
+    const cycleEdges = component.flatMap((f) =>
+      (pruned.get(f) ?? []).filter((t) => inside.has(t)).map((t) => `${f} -> ${t}`),
+    );
+    out.push({
+      kind: "cycle",
+      edge: cycleEdges.join("; "),
+      message: `import cycle among ${component.join(", ")}: ${cycleEdges.join("; ")}`,
+    });
   }
   return out;
 }
@@ -229,12 +317,16 @@ describe("import directions", () => {
     const graph = readImportGraph();
     const core = [...graph].filter(([f]) => f.startsWith("core/"));
     expect(core.length).toBeGreaterThanOrEqual(7);
-    for (const [file, targets] of core) expect(targets.filter((t) => !t.startsWith("core/")), file).toEqual([]);
+    for (const [file, targets] of core)
+      expect(
+        targets.filter((t) => !t.startsWith("core/")),
+        file,
+      ).toEqual([]);
   });
 
   it("reads static, type-only, re-exported and dynamic imports, multi-line or not", () => {
     const text = [
-      'import { a,',
+      "import { a,",
       '  b } from "./one.js";',
       'import type { T } from "../two.js";',
       'export { c } from "./three.js";',
@@ -242,10 +334,17 @@ describe("import directions", () => {
       'type E = typeof import("./five.js");',
       'const m = await import("./six.js");',
       'import x from "node:fs";',
-      'const s = "import y from \'./not-an-import.js\'";',
+      "const s = \"import y from './not-an-import.js'\";",
       '// import z from "./comment.js";',
     ].join("\n");
-    expect(importSpecifiers(text)).toEqual(["./one.js", "../two.js", "./three.js", "./four.js", "./five.js", "./six.js"]);
+    expect(importSpecifiers(text)).toEqual([
+      "./one.js",
+      "../two.js",
+      "./three.js",
+      "./four.js",
+      "./five.js",
+      "./six.js",
+    ]);
   });
 
   it("fails on a new forbidden import, a new cycle and a stale exception (synthetic graph)", () => {
@@ -263,11 +362,20 @@ describe("import directions", () => {
     forbidden.set("core/errors.ts", ["rules/a.ts"]); // core imports a layer above it
     forbidden.set("adapters/x.ts", ["broker/b.ts"]); // an adapter reaching into the broker
     const found = checkImports(forbidden, {}, {});
-    expect(found.filter((v) => v.kind === "layer").map((v) => v.edge)).toEqual(["core/errors.ts -> rules/a.ts", "adapters/x.ts -> broker/b.ts"]);
+    expect(found.filter((v) => v.kind === "layer").map((v) => v.edge)).toEqual([
+      "core/errors.ts -> rules/a.ts",
+      "adapters/x.ts -> broker/b.ts",
+    ]);
     // core → rules → core is also a cycle
     expect(found.filter((v) => v.kind === "cycle")).toHaveLength(1);
     // … unless excepted, with a reason
-    expect(checkImports(forbidden, { "core/errors.ts -> rules/a.ts": "r", "adapters/x.ts -> broker/b.ts": "r" }, { "core/errors.ts -> rules/a.ts": "r" })).toEqual([]);
+    expect(
+      checkImports(
+        forbidden,
+        { "core/errors.ts -> rules/a.ts": "r", "adapters/x.ts -> broker/b.ts": "r" },
+        { "core/errors.ts -> rules/a.ts": "r" },
+      ),
+    ).toEqual([]);
 
     const cycle = new Map(clean);
     cycle.set("broker/c.ts", ["broker/d.ts"]);
@@ -277,7 +385,9 @@ describe("import directions", () => {
     expect(cycles.map((v) => v.kind)).toEqual(["cycle"]);
     expect(cycles[0]!.message).toContain("broker/c.ts, broker/d.ts, broker/e.ts");
     // A self-import is a cycle too.
-    expect(checkImports(new Map([["rules/a.ts", ["rules/a.ts"]]]), {}, {}).map((v) => v.kind)).toEqual(["cycle"]);
+    expect(
+      checkImports(new Map([["rules/a.ts", ["rules/a.ts"]]]), {}, {}).map((v) => v.kind),
+    ).toEqual(["cycle"]);
 
     const stale = checkImports(clean, { "rules/a.ts -> broker/b.ts": "gone" }, {});
     expect(stale.map((v) => v.kind)).toEqual(["stale-exception"]);

@@ -2,12 +2,29 @@
 // parallel appends from real processes.
 import { spawn } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync, appendFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+  appendFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { buildSync } from "esbuild";
 import { afterEach, describe, expect, it } from "vitest";
-import { auditHeadPath, auditKeyPath, auditPath, recordAudit, tryRecordAudit, type AuditEvent } from "../../broker/audit.js";
+import {
+  auditHeadPath,
+  auditKeyPath,
+  auditPath,
+  recordAudit,
+  tryRecordAudit,
+  type AuditEvent,
+} from "../../broker/audit.js";
 import { readAuditLog } from "../../broker/audit-verify.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 
@@ -23,13 +40,23 @@ function home(): string {
   return join(d, "hp");
 }
 
-const execEvent = (i: number): AuditEvent => ({ kind: "exec", cwd: "/p", secrets: ["API_TOKEN"], command: `curl https://example.invalid/${i}`, exitCode: 0, durationMs: i, redactions: 0, redactedNames: [] });
+const execEvent = (i: number): AuditEvent => ({
+  kind: "exec",
+  cwd: "/p",
+  secrets: ["API_TOKEN"],
+  command: `curl https://example.invalid/${i}`,
+  exitCode: 0,
+  durationMs: i,
+  redactions: 0,
+  redactedNames: [],
+});
 
 function fill(h: string, n: number, options = {}): void {
   for (let i = 1; i <= n; i++) recordAudit(h, execEvent(i), options);
 }
 const lines = (h: string) => readFileSync(auditPath(h), "utf8").split("\n").filter(Boolean);
-const write = (h: string, ls: string[]) => writeFileSync(auditPath(h), ls.map((l) => `${l}\n`).join(""));
+const write = (h: string, ls: string[]) =>
+  writeFileSync(auditPath(h), ls.map((l) => `${l}\n`).join(""));
 const first = (h: string) => readAuditLog(h).verification.problems[0];
 
 describe("audit log chain", () => {
@@ -112,20 +139,40 @@ describe("audit log chain", () => {
     const ls = lines(h);
     const wrongKey = randomBytes(32);
     const prev = createHash("sha256").update(ls[5]!).digest("hex");
-    const body = JSON.stringify({ v: 1, seq: 7, ts: new Date().toISOString(), kind: "exec", cwd: "/p", secrets: ["API_TOKEN"], command: "true", exitCode: 0, durationMs: 1, redactions: 0, redactedNames: [], kid: "0123456789abcdef", prev });
+    const body = JSON.stringify({
+      v: 1,
+      seq: 7,
+      ts: new Date().toISOString(),
+      kind: "exec",
+      cwd: "/p",
+      secrets: ["API_TOKEN"],
+      command: "true",
+      exitCode: 0,
+      durationMs: 1,
+      redactions: 0,
+      redactedNames: [],
+      kid: "0123456789abcdef",
+      prev,
+    });
     const forged = `${body.slice(0, -1)},"mac":"${createHmac("sha256", wrongKey).update(`hookpack-audit-v1\n${body}`).digest("base64")}"}`;
     ls.splice(6, 0, forged);
     write(h, ls);
     expect(first(h)).toMatchObject({ kind: "forged", seq: 7, line: 7 });
     // A copy of the real key id does not help the forger: still caught at that line.
-    write(h, [...lines(h).slice(0, 6), forged.replace("0123456789abcdef", JSON.parse(ls[0]!).kid as string)]);
+    write(h, [
+      ...lines(h).slice(0, 6),
+      forged.replace("0123456789abcdef", JSON.parse(ls[0]!).kid as string),
+    ]);
     expect(first(h)).toMatchObject({ kind: "edited", seq: 7, line: 7 });
   });
 
   it("withholds anything token-shaped and never stores a value", () => {
     const h = home();
     const t = fakeTokens(3);
-    recordAudit(h, { ...execEvent(1), command: `curl -H 'Authorization: token ${t.github}' https://api.github.com` } as AuditEvent);
+    recordAudit(h, {
+      ...execEvent(1),
+      command: `curl -H 'Authorization: token ${t.github}' https://api.github.com`,
+    } as AuditEvent);
     const text = readFileSync(auditPath(h), "utf8");
     expect(text).not.toContain(t.github);
     expect(text).toContain("[withheld: looked like a secret]");
@@ -188,14 +235,26 @@ describe("parallel appends", () => {
   it("16 processes × 200 records land whole, once each, with a chain that verifies", async () => {
     const h = home();
     const bundle = join(h, "..", "append.cjs");
-    buildSync({ entryPoints: [join(ROOT, "broker", "audit.ts")], bundle: true, platform: "node", format: "cjs", target: "node20", outfile: bundle, logLevel: "error" });
+    buildSync({
+      entryPoints: [join(ROOT, "broker", "audit.ts")],
+      bundle: true,
+      platform: "node",
+      format: "cjs",
+      target: "node20",
+      outfile: bundle,
+      logLevel: "error",
+    });
     const script = `const a = require(${JSON.stringify(bundle)}); const [home, who, n] = process.argv.slice(1);
       for (let i = 0; i < Number(n); i++) a.recordAudit(home, { kind: "output-redacted", agent: "claude-code", session: who, tool: "Bash", count: i, secrets: ["API_TOKEN"] }, { maxBytes: 64 * 1024, keep: 0 });`;
-    const procs = Array.from({ length: 16 }, (_, k) =>
-      new Promise<number | null>((res) => {
-        const c = spawn(process.execPath, ["-e", script, h, `p${k}`, "200"], { stdio: ["ignore", "ignore", "inherit"] });
-        c.on("close", res);
-      }),
+    const procs = Array.from(
+      { length: 16 },
+      (_, k) =>
+        new Promise<number | null>((res) => {
+          const c = spawn(process.execPath, ["-e", script, h, `p${k}`, "200"], {
+            stdio: ["ignore", "ignore", "inherit"],
+          });
+          c.on("close", res);
+        }),
     );
     expect(await Promise.all(procs)).toEqual(Array(16).fill(0));
     const { records, verification } = readAuditLog(h);
@@ -204,10 +263,14 @@ describe("parallel appends", () => {
     expect(records.map((r) => r.seq)).toEqual(Array.from({ length: 3200 }, (_, i) => i + 1));
     // Every process's records are all there, in its own order.
     for (let k = 0; k < 16; k++) {
-      const mine = records.filter((r) => r.kind === "output-redacted" && r.session === `p${k}`).map((r) => (r as { count: number }).count);
+      const mine = records
+        .filter((r) => r.kind === "output-redacted" && r.session === `p${k}`)
+        .map((r) => (r as { count: number }).count);
       expect(mine).toEqual(Array.from({ length: 200 }, (_, i) => i));
     }
     expect(existsSync(join(h, "audit", "audit.lock"))).toBe(false);
-    expect(readdirSync(join(h, "audit")).filter((f) => /^audit\.\d+\.jsonl$/.test(f)).length).toBeGreaterThan(1);
+    expect(
+      readdirSync(join(h, "audit")).filter((f) => /^audit\.\d+\.jsonl$/.test(f)).length,
+    ).toBeGreaterThan(1);
   }, 120_000);
 });

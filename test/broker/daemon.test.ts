@@ -3,20 +3,66 @@
 // socket is left behind), stopped when idle, restarted when another build answers, and failing
 // closed (only for calls that need a secret) when it cannot start. The hook's allow path never
 // starts or asks it.
-import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  lstatSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { spawn } from "node:child_process";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, bash, brokerClient, brokerMint, brokerPids, fakeSecret, project, preToolUse, ROOT, run, sandbox, setSecret, waitFor, type Sandbox } from "./helpers.js";
+import {
+  assertBuilt,
+  bash,
+  brokerClient,
+  brokerMint,
+  brokerPids,
+  fakeSecret,
+  project,
+  preToolUse,
+  ROOT,
+  run,
+  sandbox,
+  setSecret,
+  waitFor,
+  type Sandbox,
+} from "./helpers.js";
 import { distBundle } from "../helpers/sandbox.js";
 
-const POLICY = { version: 1, defaults: { approval: "auto" }, secrets: { T: { commands: ["bash", "printf", "wc"] } } };
+const POLICY = {
+  version: 1,
+  defaults: { approval: "auto" },
+  secrets: { T: { commands: ["bash", "printf", "wc"] } },
+};
 // One-process delivery: bash receives the value (a pipe after the receiving program would see its masked output).
 const COMMAND = `T=$secret:T bash -c 'printf %s "$T" | wc -c'`;
-const grantReq = (argv: string[] = ["true"]) => ({ names: ["T"], argv, agent: "claude-code", session: "s1", toolCallId: "t1", cwd: "/tmp", ttlMs: 60_000, approval: "auto" as const });
-const status = (sb: Sandbox) => JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { running: boolean; pid?: number; grantsPending?: number; sameBuild?: boolean; socket: string; build?: string };
+const grantReq = (argv: string[] = ["true"]) => ({
+  names: ["T"],
+  argv,
+  agent: "claude-code",
+  session: "s1",
+  toolCallId: "t1",
+  cwd: "/tmp",
+  ttlMs: 60_000,
+  approval: "auto" as const,
+});
+const status = (sb: Sandbox) =>
+  JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as {
+    running: boolean;
+    pid?: number;
+    grantsPending?: number;
+    sameBuild?: boolean;
+    socket: string;
+    build?: string;
+  };
 
 let sb: Sandbox;
 beforeAll(() => assertBuilt());
@@ -59,7 +105,9 @@ describe("broker lifecycle (real processes)", () => {
     expect(status(sb).running).toBe(false);
     expect(existsSync(s.socket)).toBe(false);
     expect(run(sb, ["broker", "stop"]).stdout).toMatch(/no broker is running/);
-    expect(run(sb, ["broker", "restart"]).stderr).toMatch(/^hookpack: `broker` takes status or stop/);
+    expect(run(sb, ["broker", "restart"]).stderr).toMatch(
+      /^hookpack: `broker` takes status or stop/,
+    );
   });
 
   it("two (and eight) concurrent starters start exactly one broker, and every grant lives there", async () => {
@@ -67,17 +115,32 @@ describe("broker lifecycle (real processes)", () => {
     const script = `const c=require(${JSON.stringify(distBundle("broker-client"))});c.mintGrantVia(process.env.HOOKPACK_HOME,process.env,${JSON.stringify(grantReq())}).then(g=>console.log(g.id),e=>{console.error(e.message);process.exit(3)})`;
     for (const n of [2, 8]) {
       const kids = Array.from({ length: n }, () => {
-        const child = spawn(process.execPath, ["-e", script], { env: sb.env, stdio: ["ignore", "pipe", "pipe"] });
+        const child = spawn(process.execPath, ["-e", script], {
+          env: sb.env,
+          stdio: ["ignore", "pipe", "pipe"],
+        });
         let out = "";
         child.stdout.on("data", (b: Buffer) => (out += b.toString()));
-        return new Promise<{ code: number | null; out: string }>((res) => child.on("close", (code) => res({ code, out: out.trim() })));
+        return new Promise<{ code: number | null; out: string }>((res) =>
+          child.on("close", (code) => res({ code, out: out.trim() })),
+        );
       });
       const results = await Promise.all(kids);
       expect(results.map((r) => r.code)).toEqual(Array(n).fill(0));
       expect(brokerPids(sb.hookpackHome)).toHaveLength(1);
       const ids = results.map((r) => r.out);
       expect(new Set(ids).size).toBe(n);
-      for (const id of ids) expect((await brokerClient().redeemVia(sb.hookpackHome, sb.env, { id, argv: ["true"], names: ["T"], cwd: sb.dir })).grant.id).toBe(id);
+      for (const id of ids)
+        expect(
+          (
+            await brokerClient().redeemVia(sb.hookpackHome, sb.env, {
+              id,
+              argv: ["true"],
+              names: ["T"],
+              cwd: sb.dir,
+            })
+          ).grant.id,
+        ).toBe(id);
     }
   });
 
@@ -91,15 +154,37 @@ describe("broker lifecycle (real processes)", () => {
     const sock = status(sb).socket;
     expect(lstatSync(sock).isSocket()).toBe(true);
     expect(status(sb).running).toBe(false);
-    const refused = run(sb, ["exec", "--grant", old.id, "--secret", "T=HOOKPACK_SECRET_T", "--", "bash", "-c", "true"]);
+    const refused = run(sb, [
+      "exec",
+      "--grant",
+      old.id,
+      "--secret",
+      "T=HOOKPACK_SECRET_T",
+      "--",
+      "bash",
+      "-c",
+      "true",
+    ]);
     expect(refused.status).toBe(2);
-    expect(refused.stderr).toMatch(/^hookpack: grant g_\w+ is unknown here: the hookpack broker for .* cannot be reached .*The command was not started\./m);
+    expect(refused.stderr).toMatch(
+      /^hookpack: grant g_\w+ is unknown here: the hookpack broker for .* cannot be reached .*The command was not started\./m,
+    );
     const fresh = await brokerMint(sb, grantReq());
     const pids = brokerPids(sb.hookpackHome);
     expect(pids).toHaveLength(1);
     expect(pids[0]).not.toBe(pid);
     expect(fresh.id).not.toBe(old.id);
-    const again = run(sb, ["exec", "--grant", old.id, "--secret", "T=HOOKPACK_SECRET_T", "--", "bash", "-c", "true"]);
+    const again = run(sb, [
+      "exec",
+      "--grant",
+      old.id,
+      "--secret",
+      "T=HOOKPACK_SECRET_T",
+      "--",
+      "bash",
+      "-c",
+      "true",
+    ]);
     expect(again.stderr).toMatch(/unknown to the hookpack broker/);
   });
 
@@ -107,14 +192,23 @@ describe("broker lifecycle (real processes)", () => {
     sb = sandbox();
     const sock = status(sb).socket;
     // A process that bound the socket and died without removing it.
-    const dead = spawn(process.execPath, ["-e", `require("fs").mkdirSync(${JSON.stringify(dirname(sock))},{recursive:true,mode:0o700});require("net").createServer().listen(${JSON.stringify(sock)},()=>process.kill(process.pid,"SIGKILL"))`], { stdio: "ignore" });
+    const dead = spawn(
+      process.execPath,
+      [
+        "-e",
+        `require("fs").mkdirSync(${JSON.stringify(dirname(sock))},{recursive:true,mode:0o700});require("net").createServer().listen(${JSON.stringify(sock)},()=>process.kill(process.pid,"SIGKILL"))`,
+      ],
+      { stdio: "ignore" },
+    );
     await new Promise((r) => dead.on("close", r));
     expect(lstatSync(sock).isSocket()).toBe(true);
     await brokerMint(sb, grantReq());
     expect(status(sb).running).toBe(true);
     run(sb, ["broker", "stop"]);
     writeFileSync(sock, "not a socket");
-    await expect(brokerMint(sb, grantReq())).rejects.toThrow(/not available \(.*is not a socket; remove it\).*The command was not started/);
+    await expect(brokerMint(sb, grantReq())).rejects.toThrow(
+      /not available \(.*is not a socket; remove it\).*The command was not started/,
+    );
   });
 
   it("stops when idle (nothing pending) and removes its socket; a pending grant keeps it alive", async () => {
@@ -123,7 +217,12 @@ describe("broker lifecycle (real processes)", () => {
     const sock = status(sb).socket;
     await new Promise((r) => setTimeout(r, 1500));
     expect(brokerPids(sb.hookpackHome)).toHaveLength(1);
-    await brokerClient().redeemVia(sb.hookpackHome, sb.env, { id: g.id, argv: ["true"], names: ["T"], cwd: sb.dir });
+    await brokerClient().redeemVia(sb.hookpackHome, sb.env, {
+      id: g.id,
+      argv: ["true"],
+      names: ["T"],
+      cwd: sb.dir,
+    });
     await waitFor(() => brokerPids(sb.hookpackHome).length === 0, 5000);
     expect(existsSync(sock)).toBe(false);
     expect(existsSync(join(sb.hookpackHome, "broker", "broker.json"))).toBe(false);
@@ -135,8 +234,13 @@ describe("broker lifecycle (real processes)", () => {
     try {
       cpSync(join(ROOT, "dist"), join(other, "dist"), { recursive: true });
       // Same version, another build: the daemon bundle differs.
-      writeFileSync(join(other, "dist", "broker-daemon.cjs"), `${readFileSync(join(other, "dist", "broker-daemon.cjs"), "utf8")}\n// another build\n`);
-      const otherClient = createRequire(import.meta.url)(join(other, "dist", "broker-client.cjs")) as typeof import("../../broker/client.js");
+      writeFileSync(
+        join(other, "dist", "broker-daemon.cjs"),
+        `${readFileSync(join(other, "dist", "broker-daemon.cjs"), "utf8")}\n// another build\n`,
+      );
+      const otherClient = createRequire(import.meta.url)(
+        join(other, "dist", "broker-client.cjs"),
+      ) as typeof import("../../broker/client.js");
       await otherClient.mintGrantVia(sb.hookpackHome, sb.env, grantReq());
       const [oldPid] = brokerPids(sb.hookpackHome);
       expect(status(sb)).toMatchObject({ running: true, sameBuild: false });
@@ -175,7 +279,10 @@ describe("broker lifecycle (real processes)", () => {
     expect(Buffer.byteLength(join(sb.dir, deep, "run", "broker.sock"))).toBeGreaterThan(107);
     expect(Buffer.byteLength(s0.socket)).toBeLessThanOrEqual(100);
     await brokerClient().mintGrantVia(sb.env.HOOKPACK_HOME, sb.env, grantReq());
-    const s = JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { running: boolean; socket: string };
+    const s = JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as {
+      running: boolean;
+      socket: string;
+    };
     expect(s.running).toBe(true);
     const dir = s.socket.slice(0, s.socket.lastIndexOf("/"));
     expect(statSync(dir).mode & 0o777).toBe(0o700);

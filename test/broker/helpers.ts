@@ -13,16 +13,22 @@ export const BIN = HOOKPACK_CJS;
 
 /** The built broker client (dist/broker-client.cjs), as the hook and `hookpack exec` load it. */
 export function brokerClient(): typeof import("../../broker/client.js") {
-  return createRequire(import.meta.url)(distBundle("broker-client")) as typeof import("../../broker/client.js");
+  return createRequire(import.meta.url)(
+    distBundle("broker-client"),
+  ) as typeof import("../../broker/client.js");
 }
 
 /** Mints a grant in the sandbox's broker (started on demand, in the sandbox's environment), as the hook does. */
-export async function brokerMint(sb: Sandbox, req: Omit<import("../../broker/grants.js").MintRequest, "now">): Promise<{ id: string; expiresAt: string }> {
+export async function brokerMint(
+  sb: Sandbox,
+  req: Omit<import("../../broker/grants.js").MintRequest, "now">,
+): Promise<{ id: string; expiresAt: string }> {
   return brokerClient().mintGrantVia(sb.hookpackHome, sb.env, { ...req, argv: [...req.argv] });
 }
 
 export function assertBuilt(): void {
-  if (!existsSync(BIN)) throw new Error("dist/hookpack.cjs is missing: run `npm run build` before the broker tests");
+  if (!existsSync(BIN))
+    throw new Error("dist/hookpack.cjs is missing: run `npm run build` before the broker tests");
 }
 
 export interface Sandbox {
@@ -38,11 +44,29 @@ export function sandbox(extra: NodeJS.ProcessEnv = {}): Sandbox {
   // No TMPDIR of its own: the broker's socket may live under the temp directory (broker/paths.ts),
   // and an in-process client (brokerClient()) must find the one the CLI's broker made. No
   // NO_COLOR: exec's colour handling is tested with and without it.
-  const base = makeSandbox({ prefix: "hookpack-broker-", env: { HOOKPACK_KEY_BACKEND: "file", TMPDIR: undefined, NO_COLOR: undefined, ...extra } });
-  return { dir: base.root, home: base.home, hookpackHome: base.hookpackHome, env: base.env, cleanup: base.cleanup };
+  const base = makeSandbox({
+    prefix: "hookpack-broker-",
+    env: { HOOKPACK_KEY_BACKEND: "file", TMPDIR: undefined, NO_COLOR: undefined, ...extra },
+  });
+  return {
+    dir: base.root,
+    home: base.home,
+    hookpackHome: base.hookpackHome,
+    env: base.env,
+    cleanup: base.cleanup,
+  };
 }
 
-export function run(sb: Sandbox, args: string[], options: { input?: string | Buffer; env?: NodeJS.ProcessEnv; cwd?: string; timeout?: number } = {}): SpawnSyncReturns<string> {
+export function run(
+  sb: Sandbox,
+  args: string[],
+  options: {
+    input?: string | Buffer;
+    env?: NodeJS.ProcessEnv;
+    cwd?: string;
+    timeout?: number;
+  } = {},
+): SpawnSyncReturns<string> {
   return spawnSync(process.execPath, [BIN, ...args], {
     env: { ...sb.env, ...options.env },
     cwd: options.cwd ?? sb.dir,
@@ -52,16 +76,27 @@ export function run(sb: Sandbox, args: string[], options: { input?: string | Buf
   });
 }
 
-export function runAsync(sb: Sandbox, args: string[], options: { env?: NodeJS.ProcessEnv; input?: string } = {}) {
-  const child = spawn(process.execPath, [BIN, ...args], { env: { ...sb.env, ...options.env }, cwd: sb.dir, stdio: ["pipe", "pipe", "pipe"] });
+export function runAsync(
+  sb: Sandbox,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; input?: string } = {},
+) {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    env: { ...sb.env, ...options.env },
+    cwd: sb.dir,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));
   child.stderr.on("data", (b: Buffer) => (stderr += b.toString("utf8")));
   child.stdin.end(options.input ?? "");
-  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((res) =>
-    child.on("close", (code, signal) => res({ code, signal, stdout, stderr })),
-  );
+  const done = new Promise<{
+    code: number | null;
+    signal: NodeJS.Signals | null;
+    stdout: string;
+    stderr: string;
+  }>((res) => child.on("close", (code, signal) => res({ code, signal, stdout, stderr })));
   return { child, done, out: () => stdout };
 }
 
@@ -80,7 +115,12 @@ export function readAudit(sb: Sandbox): Array<Record<string, unknown>> {
     .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
-export function setSecret(sb: Sandbox, name: string, value: string, env: NodeJS.ProcessEnv = {}): void {
+export function setSecret(
+  sb: Sandbox,
+  name: string,
+  value: string,
+  env: NodeJS.ProcessEnv = {},
+): void {
   const r = run(sb, ["secret", "set", name], { input: value, env });
   if (r.status !== 0) throw new Error(`secret set ${name} failed: ${r.stderr}`);
 }
@@ -112,7 +152,12 @@ export interface HookAnswer {
 }
 
 /** The real hook process (`hookpack hook claude-code`) on one Bash PreToolUse call. */
-export function preToolUse(sb: Sandbox, cwd: string, command: string, options: { session?: string; toolUseId?: string; env?: NodeJS.ProcessEnv } = {}): HookAnswer {
+export function preToolUse(
+  sb: Sandbox,
+  cwd: string,
+  command: string,
+  options: { session?: string; toolUseId?: string; env?: NodeJS.ProcessEnv } = {},
+): HookAnswer {
   const payload = {
     session_id: options.session ?? "s1",
     transcript_path: join(sb.dir, "transcript.jsonl"),
@@ -122,20 +167,48 @@ export function preToolUse(sb: Sandbox, cwd: string, command: string, options: {
     tool_input: { command, description: "d" },
     tool_use_id: options.toolUseId ?? "toolu_1",
   };
-  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], { env: { ...sb.env, ...options.env }, cwd, input: JSON.stringify(payload), encoding: "utf8", timeout: 30_000 });
-  let out: { hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string; updatedInput?: { command?: string } } } = {};
+  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
+    env: { ...sb.env, ...options.env },
+    cwd,
+    input: JSON.stringify(payload),
+    encoding: "utf8",
+    timeout: 30_000,
+  });
+  let out: {
+    hookSpecificOutput?: {
+      permissionDecision?: string;
+      permissionDecisionReason?: string;
+      updatedInput?: { command?: string };
+    };
+  } = {};
   try {
     out = r.stdout.trim() ? (JSON.parse(r.stdout) as typeof out) : {};
   } catch {
     out = {};
   }
   const h = out.hookSpecificOutput;
-  return { decision: h?.permissionDecision, command: h?.updatedInput?.command, reason: `${h?.permissionDecisionReason ?? ""}${r.stderr}`, raw: r.stdout, status: r.status };
+  return {
+    decision: h?.permissionDecision,
+    command: h?.updatedInput?.command,
+    reason: `${h?.permissionDecisionReason ?? ""}${r.stderr}`,
+    raw: r.stdout,
+    status: r.status,
+  };
 }
 
 /** Runs a (rewritten) command as the agent's Bash tool would. */
-export function bash(sb: Sandbox, command: string, cwd: string, env: NodeJS.ProcessEnv = {}): SpawnSyncReturns<string> {
-  return spawnSync("bash", ["-c", command], { env: { ...sb.env, ...env }, cwd, encoding: "utf8", timeout: 60_000 });
+export function bash(
+  sb: Sandbox,
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): SpawnSyncReturns<string> {
+  return spawnSync("bash", ["-c", command], {
+    env: { ...sb.env, ...env },
+    cwd,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 }
 
 /** Live broker-daemon processes serving `hookpackHome` (from /proc). */
@@ -145,7 +218,8 @@ export function brokerPids(hookpackHome: string): number[] {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
-      if (argv.some((a) => a.endsWith("broker-daemon.cjs")) && argv.includes(hookpackHome)) pids.push(Number(entry));
+      if (argv.some((a) => a.endsWith("broker-daemon.cjs")) && argv.includes(hookpackHome))
+        pids.push(Number(entry));
     } catch {
       // gone
     }
@@ -154,8 +228,17 @@ export function brokerPids(hookpackHome: string): number[] {
 }
 
 /** Like bash(), without blocking this process (for tests that serve the upstreams in process). */
-export function bashAsync(sb: Sandbox, command: string, cwd: string, env: NodeJS.ProcessEnv = {}): Promise<{ status: number | null; stdout: string; stderr: string; pid: number }> {
-  const child = spawn("bash", ["-c", command], { env: { ...sb.env, ...env }, cwd, stdio: ["ignore", "pipe", "pipe"] });
+export function bashAsync(
+  sb: Sandbox,
+  command: string,
+  cwd: string,
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ status: number | null; stdout: string; stderr: string; pid: number }> {
+  const child = spawn("bash", ["-c", command], {
+    env: { ...sb.env, ...env },
+    cwd,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let stdout = "";
   let stderr = "";
   child.stdout.on("data", (b: Buffer) => (stdout += b.toString("utf8")));

@@ -15,17 +15,23 @@ let sb: Sandbox;
 let env: Record<string, string>;
 
 beforeAll(() => {
-  if (!existsSync(SHELL_BIN)) throw new Error("dist/hookpack-shell.cjs is missing: run `npm run build` first");
+  if (!existsSync(SHELL_BIN))
+    throw new Error("dist/hookpack-shell.cjs is missing: run `npm run build` first");
 });
 afterEach(() => sb?.cleanup());
 
 function setup(): void {
   sb = sandbox();
-  env = { ...sb.env, HOOKPACK_KEY_BACKEND: "file", DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(sb.root, "no-bus")}` };
+  env = {
+    ...sb.env,
+    HOOKPACK_KEY_BACKEND: "file",
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(sb.root, "no-bus")}`,
+  };
 }
 
 /** `$SHELL -c <cmd>` from the project directory, as Aider runs it. */
-const shell = (command: string, extraEnv: Record<string, string> = {}) => runCommand(SHELL_BIN, ["-c", command], { env: { ...env, ...extraEnv }, cwd: sb.project });
+const shell = (command: string, extraEnv: Record<string, string> = {}) =>
+  runCommand(SHELL_BIN, ["-c", command], { env: { ...env, ...extraEnv }, cwd: sb.project });
 
 /** A random value that no secretlint rule recognises (only the store makes it a secret). */
 const randomSecret = () => `v${randomBytes(18).toString("base64url")}z`;
@@ -57,7 +63,9 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
   it("refuses a command holding a literal token: non-zero exit, a clear message, nothing run, no token anywhere", async () => {
     setup();
     const token = fakeTokens(7).github;
-    const r = await shell(`touch marker; curl -H "Authorization: Bearer ${token}" https://api.github.com/user`);
+    const r = await shell(
+      `touch marker; curl -H "Authorization: Bearer ${token}" https://api.github.com/user`,
+    );
     expect(r.exitCode).toBe(126);
     expect(r.stderr).toContain("hookpack blocked this aider shell call");
     expect(r.stderr).toContain("GitHub personal access token (classic)");
@@ -74,18 +82,39 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
     await store("API_TOKEN", value);
     policy({ API_TOKEN: { approval: "auto", commands: ["node", "echo"] } });
     const digest = `node -e 'process.stdout.write(require("crypto").createHash("sha256").update(process.argv[1]).digest("hex") + "\\n")' "$secret:API_TOKEN"`;
-    const r = await shell(`${digest}; echo "got=$secret:API_TOKEN"; node -e 'console.log(String(process.env.HOOKPACK_SECRET_API_TOKEN))'`);
+    const r = await shell(
+      `${digest}; echo "got=$secret:API_TOKEN"; node -e 'console.log(String(process.env.HOOKPACK_SECRET_API_TOKEN))'`,
+    );
     expect(r.stderr).toBe("");
     expect(r.exitCode).toBe(0);
-    expect(r.stdout).toBe(`${createHash("sha256").update(value).digest("hex")}\ngot=[REDACTED:API_TOKEN]\nundefined\n`);
+    expect(r.stdout).toBe(
+      `${createHash("sha256").update(value).digest("hex")}\ngot=[REDACTED:API_TOKEN]\nundefined\n`,
+    );
     expect(r.stdout + auditText()).not.toContain(value);
-    const entries = auditText().trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const entries = auditText()
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     // Each program that receives the value runs under its own grant (issue 14); the outer shell holds none.
     const brokered = entries.filter((e) => typeof e.grant === "string");
-    expect(brokered.map((e) => e.command)).toEqual([expect.stringMatching(/^node /), expect.stringMatching(/^echo /)]);
-    expect(brokered.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: ["API_TOKEN"], exitCode: 0, redactedNames: ["API_TOKEN"] });
+    expect(brokered.map((e) => e.command)).toEqual([
+      expect.stringMatching(/^node /),
+      expect.stringMatching(/^echo /),
+    ]);
+    expect(brokered.at(-1)).toMatchObject({
+      kind: "exec",
+      agent: "aider",
+      secrets: ["API_TOKEN"],
+      exitCode: 0,
+      redactedNames: ["API_TOKEN"],
+    });
     expect(brokered.at(-1)!.grant).toMatch(/^g_/);
-    expect(entries.at(-1)).toMatchObject({ kind: "exec", agent: "aider", secrets: [], exitCode: 0 });
+    expect(entries.at(-1)).toMatchObject({
+      kind: "exec",
+      agent: "aider",
+      secrets: [],
+      exitCode: 0,
+    });
   });
 
   it("applies the project policy: a program it does not allow is refused and not run", async () => {
@@ -131,7 +160,11 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
 
   it("hands every other invocation to the real shell unchanged (stdin script, script path)", async () => {
     setup();
-    const piped = await runCommand(SHELL_BIN, [], { env: { ...env, HOOKPACK_REAL_SHELL: "/bin/sh" }, cwd: sb.project, input: "echo piped; exit 4\n" });
+    const piped = await runCommand(SHELL_BIN, [], {
+      env: { ...env, HOOKPACK_REAL_SHELL: "/bin/sh" },
+      cwd: sb.project,
+      input: "echo piped; exit 4\n",
+    });
     expect(piped).toMatchObject({ exitCode: 4, stdout: "piped\n" });
     writeFileSync(join(sb.project, "s.sh"), 'echo "script $1"; exit 5\n');
     const script = await runCommand(SHELL_BIN, ["s.sh", "arg"], { env, cwd: sb.project });

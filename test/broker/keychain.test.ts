@@ -34,15 +34,29 @@ function inKeyring(s: Sandbox, body: string, env: NodeJS.ProcessEnv = {}) {
       body,
     ].join("\n"),
   );
-  const e: NodeJS.ProcessEnv = { ...s.env, XDG_RUNTIME_DIR: runtime, XDG_DATA_HOME: join(s.home, ".local", "share"), KEYRING_PASSWORD: randomBytes(8).toString("hex"), HOOKPACK: `${process.execPath} ${BIN}`, ...env };
+  const e: NodeJS.ProcessEnv = {
+    ...s.env,
+    XDG_RUNTIME_DIR: runtime,
+    XDG_DATA_HOME: join(s.home, ".local", "share"),
+    KEYRING_PASSWORD: randomBytes(8).toString("hex"),
+    HOOKPACK: `${process.execPath} ${BIN}`,
+    ...env,
+  };
   delete e.DBUS_SESSION_BUS_ADDRESS; // dbus-run-session sets the private bus
-  return spawnSync("dbus-run-session", ["--", "bash", script], { env: e, cwd: s.dir, encoding: "utf8", timeout: 60_000 });
+  return spawnSync("dbus-run-session", ["--", "bash", script], {
+    env: e,
+    cwd: s.dir,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
 }
 
 describe("data key in the OS keychain", () => {
   it("stores the data key in a real Secret Service and reads it back for exec", (ctx) => {
     if (missing.length > 0) {
-      console.warn(`hookpack keychain test SKIPPED: ${missing.join(", ")} not installed (run test/broker/keyring-deps.sh as root)`);
+      console.warn(
+        `hookpack keychain test SKIPPED: ${missing.join(", ")} not installed (run test/broker/keyring-deps.sh as root)`,
+      );
       ctx.skip();
     }
     sb = sandbox({ HOOKPACK_KEY_BACKEND: "keychain" });
@@ -63,11 +77,15 @@ describe("data key in the OS keychain", () => {
       ].join("\n"),
     );
     expect(r.status, r.stderr + r.stdout).toBe(0);
-    const list = JSON.parse(readFileSync(join(sb.dir, "list.json"), "utf8")) as { keyBackend: string };
+    const list = JSON.parse(readFileSync(join(sb.dir, "list.json"), "utf8")) as {
+      keyBackend: string;
+    };
     expect(list.keyBackend).toBe("keychain");
     expect(existsSync(join(sb.hookpackHome, "store.key"))).toBe(false);
     expect(readFileSync(join(sb.dir, "exec.out"), "utf8")).toBe("[REDACTED:KC_TOKEN]\n");
-    expect(Number(readFileSync(join(sb.dir, "items.txt"), "utf8").trim())).toBeGreaterThanOrEqual(1);
+    expect(Number(readFileSync(join(sb.dir, "items.txt"), "utf8").trim())).toBeGreaterThanOrEqual(
+      1,
+    );
     expect(readFileSync(join(sb.dir, "kc.out"), "utf8")).toBe(`${v.length}\n`);
     expect(r.stdout + r.stderr).toMatch(/its key is in the OS keychain/);
   });
@@ -80,7 +98,9 @@ describe("data key in the OS keychain", () => {
     // Outside that session the keychain is unreachable.
     const out = run(sb, ["secret", "list"]);
     expect(out.status).toBe(2);
-    expect(out.stderr).toMatch(/^hookpack: (cannot read the key of the secret store .* from the OS keychain|the key of the secret store .* was not found in the OS keychain .*not reachable from this session)/);
+    expect(out.stderr).toMatch(
+      /^hookpack: (cannot read the key of the secret store .* from the OS keychain|the key of the secret store .* was not found in the OS keychain .*not reachable from this session)/,
+    );
     expect(existsSync(join(sb.hookpackHome, "store.key"))).toBe(false);
   });
 });
@@ -90,7 +110,9 @@ describe("key-file fallback", () => {
     sb = sandbox({ HOOKPACK_KEY_BACKEND: "auto" }); // the sandbox points D-Bus at a socket that does not exist
     const r = run(sb, ["secret", "set", "FB"], { input: fakeSecret() });
     expect(r.status, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/its key is in .*store\.key \(mode 0600\): (no usable OS keychain|the optional @napi-rs\/keyring module is not available)/);
+    expect(r.stdout).toMatch(
+      /its key is in .*store\.key \(mode 0600\): (no usable OS keychain|the optional @napi-rs\/keyring module is not available)/,
+    );
     expect(JSON.parse(run(sb, ["secret", "list", "--json"]).stdout).keyBackend).toBe("file");
   });
 

@@ -19,10 +19,20 @@ let p: Project | undefined;
 
 beforeAll(async () => {
   assertBuilt();
-  gh = await startFakeGithub({ appId: "123456", publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(), installationId: 77, owner: "acme", repositories: ["app", "infra"], permissions: { contents: "write", pull_requests: "write", metadata: "read" } });
+  gh = await startFakeGithub({
+    appId: "123456",
+    publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+    installationId: 77,
+    owner: "acme",
+    repositories: ["app", "infra"],
+    permissions: { contents: "write", pull_requests: "write", metadata: "read" },
+  });
   // `ghapi PATH`: a stand-in for `gh api` (reads GH_TOKEN from its environment).
   bin = mkdtempSync(join(tmpdir(), "hookpack-ghbin-"));
-  writeFileSync(join(bin, "ghapi"), `#!/bin/sh\nexec curl -sS -w ' %{http_code}\\n' -H "Authorization: Bearer $GH_TOKEN" "$GITHUB_API_URL$1"\n`);
+  writeFileSync(
+    join(bin, "ghapi"),
+    `#!/bin/sh\nexec curl -sS -w ' %{http_code}\\n' -H "Authorization: Bearer $GH_TOKEN" "$GITHUB_API_URL$1"\n`,
+  );
   chmodSync(join(bin, "ghapi"), 0o755);
 });
 afterAll(async () => {
@@ -38,7 +48,15 @@ function repoProject(cap: Record<string, unknown> = {}, key = PEM): Project {
   return projectWith(
     {
       "read-repo": {
-        provider: { github: { api: gh.api, appId: 123456, installationId: 77, privateKey: { secret: "GH_APP_KEY" }, permissions: { contents: "read" } } },
+        provider: {
+          github: {
+            api: gh.api,
+            appId: 123456,
+            installationId: 77,
+            privateKey: { secret: "GH_APP_KEY" },
+            permissions: { contents: "read" },
+          },
+        },
         scope: "read this repository's contents",
         ttl: "10m",
         commands: ["ghapi"],
@@ -52,18 +70,28 @@ function repoProject(cap: Record<string, unknown> = {}, key = PEM): Project {
       env: { PATH: `${bin}:${process.env.PATH}` },
       gitInit: (proj) => {
         spawnSync("git", ["init", "-q", proj]);
-        spawnSync("git", ["-C", proj, "remote", "add", "origin", "https://github.com/acme/app.git"]);
+        spawnSync("git", [
+          "-C",
+          proj,
+          "remote",
+          "add",
+          "origin",
+          "https://github.com/acme/app.git",
+        ]);
       },
     },
   );
 }
 
-const openLeases = (q: Project) => readdirSync(join(q.sb.hookpackHome, "leases")).filter((f) => f.endsWith(".json"));
+const openLeases = (q: Project) =>
+  readdirSync(join(q.sb.hookpackHome, "leases")).filter((f) => f.endsWith(".json"));
 
 describe("GitHub App installation tokens", () => {
   it("mints a token narrowed to this repository and the named permissions; it works for this repo only and is dead after the call", async () => {
     p = repoProject();
-    const h = p.hook(`$cap:read-repo ghapi /repos/acme/app; $cap:read-repo ghapi /repos/acme/infra`);
+    const h = p.hook(
+      `$cap:read-repo ghapi /repos/acme/app; $cap:read-repo ghapi /repos/acme/infra`,
+    );
     expect(h.decision, h.reason).toBe("rewrite");
     const before = gh.issued.length;
     const ran = await p.bash(h.command!);
@@ -76,23 +104,43 @@ describe("GitHub App installation tokens", () => {
     expect(ran.stdout).toMatch(/Not Found.* 404\n/); // infra is outside the narrowed token
     // Revoked at exit, and refused if used again.
     expect(t.revoked).toBe(true);
-    const reuse = await fetch(`${gh.api}/repos/acme/app`, { headers: { authorization: `Bearer ${t.token}` } });
+    const reuse = await fetch(`${gh.api}/repos/acme/app`, {
+      headers: { authorization: `Bearer ${t.token}` },
+    });
     expect(reuse.status).toBe(401);
     const ended = leaseEntries(p.sb).filter((e) => e.kind === "lease-ended");
-    expect(ended).toMatchObject([{ outcome: "revoked_at_exit", verified: "revoked", provider: "github" }]);
+    expect(ended).toMatchObject([
+      { outcome: "revoked_at_exit", verified: "revoked", provider: "github" },
+    ]);
     // The token is nowhere hookpack wrote.
     const all = JSON.stringify(readAudit(p.sb)) + ran.stdout + h.raw;
     expect(all.includes(t.token)).toBe(false);
-    expect(readdirSync(join(p.sb.hookpackHome, "leases")).some((f) => f.endsWith(".json"))).toBe(false);
+    expect(readdirSync(join(p.sb.hookpackHome, "leases")).some((f) => f.endsWith(".json"))).toBe(
+      false,
+    );
   });
 
   it("a capability that asks for more than the installation has fails closed; a forged App key fails closed", async () => {
-    p = repoProject({ provider: { github: { api: gh.api, appId: 123456, installationId: 77, privateKey: { secret: "GH_APP_KEY" }, permissions: { administration: "write" } } } });
+    p = repoProject({
+      provider: {
+        github: {
+          api: gh.api,
+          appId: 123456,
+          installationId: 77,
+          privateKey: { secret: "GH_APP_KEY" },
+          permissions: { administration: "write" },
+        },
+      },
+    });
     let ran = await p.bash(p.hook(`$cap:read-repo ghapi /repos/acme/app`).command!);
     expect(ran.status).toBe(2);
-    expect(ran.stderr).toMatch(/GitHub refused an installation token for app \(HTTP 422: The permissions requested are not granted/);
+    expect(ran.stderr).toMatch(
+      /GitHub refused an installation token for app \(HTTP 422: The permissions requested are not granted/,
+    );
     p.sb.cleanup();
-    const forged = generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+    const forged = generateKeyPairSync("rsa", { modulusLength: 2048 })
+      .privateKey.export({ type: "pkcs8", format: "pem" })
+      .toString();
     p = repoProject({}, forged);
     ran = await p.bash(p.hook(`$cap:read-repo ghapi /repos/acme/app`).command!);
     expect(ran.status).toBe(2);
@@ -117,7 +165,9 @@ describe("GitHub App installation tokens", () => {
     expect(t.revoked).toBe(false);
     const sweep = await p.cli(["leases", "--json"]);
     const out = JSON.parse(sweep.stdout) as { swept: Array<Record<string, unknown>> };
-    expect(out.swept).toMatchObject([{ outcome: "revoked_after_crash", verified: "revoked", provider: "github" }]);
+    expect(out.swept).toMatchObject([
+      { outcome: "revoked_after_crash", verified: "revoked", provider: "github" },
+    ]);
     expect(t.revoked).toBe(true);
     expect(sweep.stdout.includes(t.token)).toBe(false);
   }, 60_000);

@@ -17,7 +17,10 @@ beforeAll(async () => {
   as = await startOAuth();
   // `apicall PATH`: a client that reads its bearer token from API_TOKEN.
   bin = mkdtempSync(join(tmpdir(), "hookpack-oauthbin-"));
-  writeFileSync(join(bin, "apicall"), `#!/bin/sh\nexec curl -sS -w ' %{http_code}\\n' -H "Authorization: Bearer $API_TOKEN" "$API_URL$1"\n`);
+  writeFileSync(
+    join(bin, "apicall"),
+    `#!/bin/sh\nexec curl -sS -w ' %{http_code}\\n' -H "Authorization: Bearer $API_TOKEN" "$API_URL$1"\n`,
+  );
   chmodSync(join(bin, "apicall"), 0o755);
 }, 60_000);
 afterAll(async () => {
@@ -34,7 +37,17 @@ async function apiProject(scope = "repo:read"): Promise<{ q: Project; user: stri
   const q = projectWith(
     {
       "read-api": {
-        provider: { oauth: { tokenEndpoint: as.token, revocationEndpoint: as.revocation, introspectionEndpoint: as.introspection, clientId: as.broker.id, clientSecret: { secret: "OAUTH_CLIENT_SECRET" }, subjectToken: { secret: "USER_TOKEN" }, scope } },
+        provider: {
+          oauth: {
+            tokenEndpoint: as.token,
+            revocationEndpoint: as.revocation,
+            introspectionEndpoint: as.introspection,
+            clientId: as.broker.id,
+            clientSecret: { secret: "OAUTH_CLIENT_SECRET" },
+            subjectToken: { secret: "USER_TOKEN" },
+            scope,
+          },
+        },
         scope: "read the API",
         ttl: "2m",
         commands: ["apicall"],
@@ -42,7 +55,10 @@ async function apiProject(scope = "repo:read"): Promise<{ q: Project; user: stri
         env: { API_TOKEN: "access_token", API_URL: { value: as.api } },
       },
     },
-    { secrets: { OAUTH_CLIENT_SECRET: as.broker.secret, USER_TOKEN: user }, env: { PATH: `${bin}:${process.env.PATH}` } },
+    {
+      secrets: { OAUTH_CLIENT_SECRET: as.broker.secret, USER_TOKEN: user },
+      env: { PATH: `${bin}:${process.env.PATH}` },
+    },
   );
   return { q, user };
 }
@@ -60,15 +76,22 @@ describe("OAuth 2.0 token exchange capability (real authorization server)", () =
     // The resource server saw an active token with the narrowed scope only.
     expect(ran.stdout).toBe('{"ok":true,"scope":"repo:read"} 200\n');
     const ended = leaseEntries(p.sb).filter((e) => e.kind === "lease-ended");
-    expect(ended).toMatchObject([{ outcome: "revoked_at_exit", verified: "revoked", provider: "oauth" }]);
+    expect(ended).toMatchObject([
+      { outcome: "revoked_at_exit", verified: "revoked", provider: "oauth" },
+    ]);
     // The exchanged token, replayed after the call: refused by the resource server.
     const exchanged = as.seen.at(-1)!;
     expect(exchanged).not.toBe(user);
-    const replay = await fetch(`${as.api}/things`, { headers: { authorization: `Bearer ${exchanged}` } });
+    const replay = await fetch(`${as.api}/things`, {
+      headers: { authorization: `Bearer ${exchanged}` },
+    });
     expect(replay.status).toBe(401);
     expect(ran.stdout.includes(exchanged)).toBe(false);
     // The user's own token is untouched (still active, both scopes): only the exchanged one died.
-    expect(await as.introspect(user)).toMatchObject({ active: true, scope: "repo:read repo:write" });
+    expect(await as.introspect(user)).toMatchObject({
+      active: true,
+      scope: "repo:read repo:write",
+    });
     expect(JSON.stringify(readAudit(p.sb)).includes(user)).toBe(false);
   });
 
@@ -77,7 +100,9 @@ describe("OAuth 2.0 token exchange capability (real authorization server)", () =
     p = q;
     const ran = await p.bash(p.hook(`$cap:read-api apicall /things`).command!);
     expect(ran.status).toBe(2);
-    expect(ran.stderr).toMatch(/the authorization server refused the token exchange for scope "repo:read repo:admin" \(HTTP 400: invalid_scope/);
+    expect(ran.stderr).toMatch(
+      /the authorization server refused the token exchange for scope "repo:read repo:admin" \(HTTP 400: invalid_scope/,
+    );
     expect(leaseEntries(p.sb)).toMatchObject([{ kind: "lease-refused", outcome: "mint_failed" }]);
   });
 
@@ -98,8 +123,17 @@ describe("OAuth 2.0 token exchange capability (real authorization server)", () =
     const sweep = await p.cli(["revoke", "--leases", "--json"]);
     expect(sweep.status, sweep.stderr).toBe(0);
     const out = JSON.parse(sweep.stdout) as { revoked: Array<Record<string, unknown>> };
-    expect(out.revoked).toMatchObject([{ capability: "read-api", outcome: "revoked_by_drill", verified: "revoked", provider: "oauth" }]);
-    const replay = await fetch(`${as.api}/things`, { headers: { authorization: `Bearer ${as.seen.at(-1)!}` } });
+    expect(out.revoked).toMatchObject([
+      {
+        capability: "read-api",
+        outcome: "revoked_by_drill",
+        verified: "revoked",
+        provider: "oauth",
+      },
+    ]);
+    const replay = await fetch(`${as.api}/things`, {
+      headers: { authorization: `Bearer ${as.seen.at(-1)!}` },
+    });
     expect(replay.status).toBe(401);
   }, 60_000);
 });

@@ -8,7 +8,18 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { assertBuilt, waitFor } from "./helpers.js";
-import { leaseEntries, project, readAudit, roleExists, run, startWorld, type Project, type World, POSTGRES_SKIP, skipWithoutPostgres } from "./lease-fixture.js";
+import {
+  leaseEntries,
+  project,
+  readAudit,
+  roleExists,
+  run,
+  startWorld,
+  type Project,
+  type World,
+  POSTGRES_SKIP,
+  skipWithoutPostgres,
+} from "./lease-fixture.js";
 
 let world: World;
 let p: Project | undefined;
@@ -39,7 +50,12 @@ function execPidUnder(shellPid: number): number | undefined {
       const cmd = readFileSync(`/proc/${d}/cmdline`, "utf8");
       const stat = readFileSync(`/proc/${d}/stat`, "utf8");
       const ppid = stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1];
-      if (cmd.includes("hookpack.cjs") && cmd.includes("--cap") && (Number(d) === shellPid || ppid === String(shellPid))) return Number(d);
+      if (
+        cmd.includes("hookpack.cjs") &&
+        cmd.includes("--cap") &&
+        (Number(d) === shellPid || ppid === String(shellPid))
+      )
+        return Number(d);
     } catch {
       // gone
     }
@@ -52,10 +68,14 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
   it("runs psql with a freshly minted role, which no longer exists after the call; audit pairs issue and revoke by lease id", async () => {
     p = project(world);
     const before = world.vault.leases.size;
-    const h = p.hook(`$cap:read-staging-db psql -tA -c 'select current_user, count(*) from orders'`);
+    const h = p.hook(
+      `$cap:read-staging-db psql -tA -c 'select current_user, count(*) from orders'`,
+    );
     expect(h.status, h.stderr).toBe(0);
     expect(h.decision).toBe("rewrite");
-    expect(h.command).toMatch(/exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --cap read-staging-db -- bash -c /);
+    expect(h.command).toMatch(
+      /exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --cap read-staging-db -- bash -c /,
+    );
     const ran = await p.bash(h.command!);
     expect(ran.stderr).toBe("");
     expect(ran.status).toBe(0);
@@ -81,10 +101,21 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
     expect(entries[0]!.lease).toMatch(/^l_[a-z2-7]{20}$/);
     expect(entries[1]!.lease).toBe(entries[0]!.lease);
     expect(entries[1]!.verified).toBe("revoked");
-    expect(entries[0]).toMatchObject({ capability: "read-staging-db", provider: "vault", scope: "read-only, staging database", agent: "claude-code", session: "s-lease", toolCallId: "toolu_1" });
+    expect(entries[0]).toMatchObject({
+      capability: "read-staging-db",
+      provider: "vault",
+      scope: "read-only, staging database",
+      agent: "claude-code",
+      session: "s-lease",
+      toolCallId: "toolu_1",
+    });
     // The lease names the command as the agent wrote it.
-    expect(entries[0]!.command).toBe(`$cap:read-staging-db psql -tA -c 'select current_user, count(*) from orders'`);
-    expect(world.vault.requests.filter((r) => r.path === "sys/leases/revoke").length).toBeGreaterThan(0);
+    expect(entries[0]!.command).toBe(
+      `$cap:read-staging-db psql -tA -c 'select current_user, count(*) from orders'`,
+    );
+    expect(
+      world.vault.requests.filter((r) => r.path === "sys/leases/revoke").length,
+    ).toBeGreaterThan(0);
   });
 
   it("asks the user when the policy says ask: the prompt shows capability, scope, TTL and the command", () => {
@@ -102,15 +133,33 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
   it("an agent that cannot rewrite (Qwen Code): the deny offers the brokered command; exactly that command passes the hook once and mints", async () => {
     p = project(world);
     const qwen = (command: string, session = "s-qwen") => {
-      const r = run(p!.sb, ["hook", "qwen"], { input: JSON.stringify({ session_id: session, cwd: p!.proj, hook_event_name: "PreToolUse", tool_name: "run_shell_command", tool_input: { command }, tool_use_id: "t1" }), cwd: p!.proj });
-      return r.stdout.trim() === "" ? { permissionDecision: "allow", permissionDecisionReason: "" } : (JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string } }).hookSpecificOutput;
+      const r = run(p!.sb, ["hook", "qwen"], {
+        input: JSON.stringify({
+          session_id: session,
+          cwd: p!.proj,
+          hook_event_name: "PreToolUse",
+          tool_name: "run_shell_command",
+          tool_input: { command },
+          tool_use_id: "t1",
+        }),
+        cwd: p!.proj,
+      });
+      return r.stdout.trim() === ""
+        ? { permissionDecision: "allow", permissionDecisionReason: "" }
+        : (
+            JSON.parse(r.stdout) as {
+              hookSpecificOutput: { permissionDecision: string; permissionDecisionReason: string };
+            }
+          ).hookSpecificOutput;
     };
     const denied = qwen(`$cap:read-staging-db psql -tA -c 'select count(*) from orders'`);
     expect(denied.permissionDecision).toBe("deny");
     const offered = /Run this instead: (.*)$/s.exec(denied.permissionDecisionReason)?.[1] ?? "";
     expect(offered).toContain(" --cap read-staging-db -- bash -c ");
     expect(qwen(`${offered}; id`).permissionDecision).toBe("deny");
-    expect(qwen(offered.replace("select count(*)", "select 1, count(*)")).permissionDecision).toBe("deny");
+    expect(qwen(offered.replace("select count(*)", "select 1, count(*)")).permissionDecision).toBe(
+      "deny",
+    );
     expect(qwen(offered, "s-other").permissionDecision).toBe("deny");
     expect(qwen(offered).permissionDecision).toBe("allow");
     const ran = await p.bash(offered);
@@ -133,20 +182,46 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
       world.vault.failMint = false;
     }
     expect(ran.status).toBe(2);
-    expect(ran.stderr).toMatch(/^hookpack: capability read-staging-db could not be minted: Vault refused to mint database\/creds\/readonly \(HTTP 500/m);
+    expect(ran.stderr).toMatch(
+      /^hookpack: capability read-staging-db could not be minted: Vault refused to mint database\/creds\/readonly \(HTTP 500/m,
+    );
     expect(ran.stderr).toMatch(/never falls back to a standing secret/);
     expect(existsSync(marker)).toBe(false);
     expect(openLeaseFiles(p)).toEqual([]);
-    expect(leaseEntries(p.sb)).toMatchObject([{ kind: "lease-refused", outcome: "mint_failed", code: "LEASE_MINT_FAILED", capabilities: ["read-staging-db"] }]);
+    expect(leaseEntries(p.sb)).toMatchObject([
+      {
+        kind: "lease-refused",
+        outcome: "mint_failed",
+        code: "LEASE_MINT_FAILED",
+        capabilities: ["read-staging-db"],
+      },
+    ]);
   });
 
   it("fails closed when Vault is unreachable or the login is refused (wrong namespace)", async () => {
-    p = project(world, { provider: { vault: { address: "http://127.0.0.1:9", auth: { token: { secret: "VAULT_TOKEN" } }, path: "database/creds/readonly" } } });
+    p = project(world, {
+      provider: {
+        vault: {
+          address: "http://127.0.0.1:9",
+          auth: { token: { secret: "VAULT_TOKEN" } },
+          path: "database/creds/readonly",
+        },
+      },
+    });
     let ran = await p.bash(p.hook(`$cap:read-staging-db psql -c 'select 1'`).command!);
     expect(ran.status).toBe(2);
     expect(ran.stderr).toMatch(/Vault at http:\/\/127\.0\.0\.1:9 is not reachable/);
     p.sb.cleanup();
-    p = project(world, { provider: { vault: { address: world.vault.address, namespace: "team-a", auth: { token: { secret: "VAULT_TOKEN" } }, path: "database/creds/readonly" } } });
+    p = project(world, {
+      provider: {
+        vault: {
+          address: world.vault.address,
+          namespace: "team-a",
+          auth: { token: { secret: "VAULT_TOKEN" } },
+          path: "database/creds/readonly",
+        },
+      },
+    });
     ran = await p.bash(p.hook(`$cap:read-staging-db psql -c 'select 1'`).command!);
     expect(ran.status).toBe(2);
     expect(ran.stderr).toMatch(/HTTP 403: permission denied/);
@@ -159,14 +234,23 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     const h = p.hook(`$cap:read-staging-db psql -tA -c 'select pg_sleep(2.5)'`, "toolu_list");
     const bg = p.bashAsync(h.command!);
     await waitFor(() => openLeaseFiles(p!).length === 1, 15_000);
-    const json = (await p.cli(["leases", "--json"]));
+    const json = await p.cli(["leases", "--json"]);
     expect(json.status, json.stderr).toBe(0);
     const listed = JSON.parse(json.stdout) as { open: Array<Record<string, unknown>> };
     expect(listed.open).toHaveLength(1);
-    expect(listed.open[0]).toMatchObject({ capability: "read-staging-db", provider: "vault", scope: "read-only, staging database", agent: "claude-code", session: "s-lease", toolCallId: "toolu_list" });
+    expect(listed.open[0]).toMatchObject({
+      capability: "read-staging-db",
+      provider: "vault",
+      scope: "read-only, staging database",
+      agent: "claude-code",
+      session: "s-lease",
+      toolCallId: "toolu_list",
+    });
     expect(listed.open[0]!.grant).toMatch(/^g_/);
-    const text = (await p.cli(["leases"]));
-    expect(text.stdout).toMatch(/^hookpack: 1 open lease:\nhookpack: {3}l_[a-z2-7]{20} {2}read-staging-db \(vault; read-only, staging database\)/);
+    const text = await p.cli(["leases"]);
+    expect(text.stdout).toMatch(
+      /^hookpack: 1 open lease:\nhookpack: {3}l_[a-z2-7]{20} {2}read-staging-db \(vault; read-only, staging database\)/,
+    );
     expect(text.stdout.includes(newestLease().password)).toBe(false);
     const done = await bg.done;
     expect(done.code, done.stderr).toBe(0);
@@ -178,11 +262,19 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     const h = p.hook(`$cap:read-staging-db psql -tA -c 'select pg_sleep(30)'`, "toolu_drill");
     const bg = p.bashAsync(h.command!);
     await waitFor(() => openLeaseFiles(p!).length === 1, 15_000);
-    await waitFor(() => world.pg.sql(`SELECT count(*) FROM pg_stat_activity WHERE usename = '${newestLease().username}'`) === "1", 15_000);
+    await waitFor(
+      () =>
+        world.pg.sql(
+          `SELECT count(*) FROM pg_stat_activity WHERE usename = '${newestLease().username}'`,
+        ) === "1",
+      15_000,
+    );
     const minted = newestLease();
-    const drill = (await p.cli(["revoke", "--leases"]));
+    const drill = await p.cli(["revoke", "--leases"]);
     expect(drill.status, drill.stderr).toBe(0);
-    expect(drill.stdout).toMatch(/^hookpack: revoked \(verified gone\) lease l_[a-z2-7]{20}: read-staging-db \(vault; read-only, staging database\); it belonged to grant g_[a-z2-7]{26}, claude-code session s-lease, tool call toolu_drill, `\$cap:read-staging-db psql -tA -c 'select pg_sleep\(30\)'`$/m);
+    expect(drill.stdout).toMatch(
+      /^hookpack: revoked \(verified gone\) lease l_[a-z2-7]{20}: read-staging-db \(vault; read-only, staging database\); it belonged to grant g_[a-z2-7]{26}, claude-code session s-lease, tool call toolu_drill, `\$cap:read-staging-db psql -tA -c 'select pg_sleep\(30\)'`$/m,
+    );
     const done = await bg.done;
     // The session was terminated by the revoke: psql died long before its 30 s sleep.
     expect(done.code).not.toBe(0);
@@ -191,7 +283,9 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     const ended = leaseEntries(p.sb).filter((e) => e.kind === "lease-ended");
     // Ended once, by the drill; the exec found it already ended at exit.
     expect(ended.map((e) => e.outcome)).toEqual(["revoked_by_drill"]);
-    expect((await p.cli(["revoke", "--leases"])).stdout).toBe("hookpack: no open leases; nothing to revoke.\n");
+    expect((await p.cli(["revoke", "--leases"])).stdout).toBe(
+      "hookpack: no open leases; nothing to revoke.\n",
+    );
   }, 60_000);
 
   it("crash orphan: SIGKILL of the exec leaves the credential alive only until the next hookpack process revokes it", async () => {
@@ -199,7 +293,13 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     const h = p.hook(`$cap:read-staging-db psql -tA -c 'select pg_sleep(30)'`, "toolu_crash");
     const bg = p.bashAsync(h.command!);
     await waitFor(() => openLeaseFiles(p!).length === 1, 15_000);
-    await waitFor(() => world.pg.sql(`SELECT count(*) FROM pg_stat_activity WHERE usename = '${newestLease().username}'`) === "1", 15_000);
+    await waitFor(
+      () =>
+        world.pg.sql(
+          `SELECT count(*) FROM pg_stat_activity WHERE usename = '${newestLease().username}'`,
+        ) === "1",
+      15_000,
+    );
     const minted = newestLease();
     // The exec is the node process running dist/hookpack.cjs, a child of our bash.
     const exec = execPidUnder(bg.child.pid!);
@@ -209,16 +309,36 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     // Orphaned: the lease record is still there and the role still works (nobody revoked it yet).
     expect(openLeaseFiles(p)).toHaveLength(1);
     expect(roleExists(world.pg, minted.username)).toBe(true);
-    const swept = (await p.cli(["leases", "--json"]));
+    const swept = await p.cli(["leases", "--json"]);
     expect(swept.status, swept.stderr).toBe(0);
-    const out = JSON.parse(swept.stdout) as { open: unknown[]; swept: Array<Record<string, unknown>> };
+    const out = JSON.parse(swept.stdout) as {
+      open: unknown[];
+      swept: Array<Record<string, unknown>>;
+    };
     expect(out.open).toEqual([]);
-    expect(out.swept).toMatchObject([{ capability: "read-staging-db", outcome: "revoked_after_crash", verified: "revoked", toolCallId: "toolu_crash" }]);
+    expect(out.swept).toMatchObject([
+      {
+        capability: "read-staging-db",
+        outcome: "revoked_after_crash",
+        verified: "revoked",
+        toolCallId: "toolu_crash",
+      },
+    ]);
     expect(roleExists(world.pg, minted.username)).toBe(false);
     expect(world.pg.login(minted.username, minted.password).ok).toBe(false);
     // Its psql session (which outlived the exec) was ended with the role.
-    await waitFor(() => world.pg.sql(`SELECT count(*) FROM pg_stat_activity WHERE usename = '${minted.username}'`) === "0", 10_000);
-    expect(leaseEntries(p.sb).filter((e) => e.kind === "lease-ended").map((e) => e.outcome)).toEqual(["revoked_after_crash"]);
+    await waitFor(
+      () =>
+        world.pg.sql(
+          `SELECT count(*) FROM pg_stat_activity WHERE usename = '${minted.username}'`,
+        ) === "0",
+      10_000,
+    );
+    expect(
+      leaseEntries(p.sb)
+        .filter((e) => e.kind === "lease-ended")
+        .map((e) => e.outcome),
+    ).toEqual(["revoked_after_crash"]);
   }, 60_000);
 
   it("refused reuse: the grant cannot be replayed, the refusal names the ended lease, and the old credential is refused by PostgreSQL", async () => {
@@ -234,7 +354,12 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     expect(world.vault.leases.size).toBe(count); // nothing new minted
     const entries = leaseEntries(p.sb);
     const issued = entries.find((e) => e.kind === "lease-issued")!;
-    expect(entries.at(-1)).toMatchObject({ kind: "lease-refused", outcome: "reuse_refused", code: "GRANT_USED", leases: [issued.lease] });
+    expect(entries.at(-1)).toMatchObject({
+      kind: "lease-refused",
+      outcome: "reuse_refused",
+      code: "GRANT_USED",
+      leases: [issued.lease],
+    });
     const login = world.pg.login(minted.username, minted.password);
     expect(login.ok).toBe(false);
   });
@@ -251,7 +376,9 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     }
     const minted = newestLease();
     expect(ran.status).toBe(0);
-    expect(ran.stderr).toMatch(/^hookpack: lease l_[a-z2-7]{20} \(read-staging-db\) could not be revoked: Vault refused to revoke lease database\/creds\/readonly\/\S+ \(HTTP 500/m);
+    expect(ran.stderr).toMatch(
+      /^hookpack: lease l_[a-z2-7]{20} \(read-staging-db\) could not be revoked: Vault refused to revoke lease database\/creds\/readonly\/\S+ \(HTTP 500/m,
+    );
     // Still a working credential: hookpack does not pretend otherwise.
     expect(roleExists(world.pg, minted.username)).toBe(true);
     world.vault.failRevoke = true;
@@ -267,12 +394,18 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     expect(drill.status, drill.stderr).toBe(0);
     expect(drill.stdout).toMatch(/^hookpack: revoked \(verified gone\) lease/);
     expect(roleExists(world.pg, minted.username)).toBe(false);
-    expect(leaseEntries(p.sb).filter((e) => e.kind === "lease-ended").map((e) => e.outcome)).toEqual(["revoke_failed", "revoke_failed", "revoked_by_drill"]);
+    expect(
+      leaseEntries(p.sb)
+        .filter((e) => e.kind === "lease-ended")
+        .map((e) => e.outcome),
+    ).toEqual(["revoke_failed", "revoke_failed", "revoked_by_drill"]);
     // The audit log still verifies, and `hookpack audit` describes the lease entries.
     const verify = await p.cli(["audit", "--verify"]);
     expect(verify.status, verify.stdout + verify.stderr).toBe(0);
     const shown = await p.cli(["audit", "--kind", "lease-ended"]);
-    expect(shown.stdout).toMatch(/lease l_[a-z2-7]{20} \(read-staging-db\) ended: revoked_by_drill, source says revoked/);
+    expect(shown.stdout).toMatch(
+      /lease l_[a-z2-7]{20} \(read-staging-db\) ended: revoked_by_drill, source says revoked/,
+    );
   }, 60_000);
 
   it("expiry: a lease whose TTL passes while the command runs is revoked then (expired_without_reuse) and the session ends", async () => {
@@ -285,7 +418,11 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     expect(done.code).not.toBe(0);
     const minted = newestLease();
     expect(roleExists(world.pg, minted.username)).toBe(false);
-    expect(leaseEntries(p.sb).filter((e) => e.kind === "lease-ended").map((e) => e.outcome)).toEqual(["expired_without_reuse"]);
+    expect(
+      leaseEntries(p.sb)
+        .filter((e) => e.kind === "lease-ended")
+        .map((e) => e.outcome),
+    ).toEqual(["expired_without_reuse"]);
   }, 60_000);
 });
 
@@ -295,19 +432,34 @@ describe("Vault auth methods, namespaces and KV v2 (against the API fake)", () =
     const secretId = `sid-${Math.random().toString(36).slice(2)}`;
     const w = await startWorld({ approle: { roleId, secretId }, namespace: "team-a" });
     try {
-      const q = project(w, { provider: { vault: { address: w.vault.address, namespace: "team-a", auth: { approle: { roleId, secretId: { secret: "APPROLE_SECRET_ID" } } }, path: "database/creds/readonly" } } });
+      const q = project(w, {
+        provider: {
+          vault: {
+            address: w.vault.address,
+            namespace: "team-a",
+            auth: { approle: { roleId, secretId: { secret: "APPROLE_SECRET_ID" } } },
+            path: "database/creds/readonly",
+          },
+        },
+      });
       try {
         const { setSecret } = await import("./helpers.js");
         setSecret(q.sb, "APPROLE_SECRET_ID", secretId);
-        const ran = await q.bash(q.hook(`$cap:read-staging-db psql -tA -c 'select count(*) from orders'`).command!);
+        const ran = await q.bash(
+          q.hook(`$cap:read-staging-db psql -tA -c 'select count(*) from orders'`).command!,
+        );
         expect(ran.stderr).toBe("");
         expect(ran.stdout.trim()).toBe("42");
         const lease = [...w.vault.leases.values()][0]!;
         expect(lease.revoked).toBe(true);
         expect(roleExists(w.pg, lease.username)).toBe(false);
         expect(w.vault.requests.every((r) => r.namespace === "team-a")).toBe(true);
-        expect(w.vault.requests.filter((r) => r.path === "auth/approle/login").length).toBeGreaterThanOrEqual(2);
-        expect([...w.vault.tokens.values()].filter((t) => t.via === "approle" && !t.revoked).length).toBeLessThanOrEqual(1);
+        expect(
+          w.vault.requests.filter((r) => r.path === "auth/approle/login").length,
+        ).toBeGreaterThanOrEqual(2);
+        expect(
+          [...w.vault.tokens.values()].filter((t) => t.via === "approle" && !t.revoked).length,
+        ).toBeLessThanOrEqual(1);
       } finally {
         q.sb.cleanup();
       }
@@ -318,23 +470,44 @@ describe("Vault auth methods, namespaces and KV v2 (against the API fake)", () =
 
   it("JWT login (a CI OIDC token in a file, RS256-verified by the fake); a forged token fails closed", async () => {
     const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const w = await startWorld({ jwt: { role: "ci", publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(), audience: "vault" } });
+    const w = await startWorld({
+      jwt: {
+        role: "ci",
+        publicKeyPem: publicKey.export({ type: "spki", format: "pem" }).toString(),
+        audience: "vault",
+      },
+    });
     const sign = (key: typeof privateKey) => {
       const enc = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
       const head = `${enc({ alg: "RS256", typ: "JWT" })}.${enc({ sub: "repo:acme/app", aud: "vault", exp: Math.floor(Date.now() / 1000) + 300 })}`;
       return `${head}.${createSign("RSA-SHA256").update(head).sign(key).toString("base64url")}`;
     };
     try {
-      const q = project(w, { provider: { vault: { address: w.vault.address, auth: { jwt: { role: "ci", token: { file: "ci.jwt" } } }, path: "database/creds/readonly" } } });
+      const q = project(w, {
+        provider: {
+          vault: {
+            address: w.vault.address,
+            auth: { jwt: { role: "ci", token: { file: "ci.jwt" } } },
+            path: "database/creds/readonly",
+          },
+        },
+      });
       try {
         writeFileSync(join(q.proj, "ci.jwt"), sign(privateKey));
-        const ok = await q.bash(q.hook(`$cap:read-staging-db psql -tA -c 'select count(*) from orders'`).command!);
+        const ok = await q.bash(
+          q.hook(`$cap:read-staging-db psql -tA -c 'select count(*) from orders'`).command!,
+        );
         expect(ok.stderr).toBe("");
         expect(ok.stdout.trim()).toBe("42");
-        writeFileSync(join(q.proj, "ci.jwt"), sign(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey));
+        writeFileSync(
+          join(q.proj, "ci.jwt"),
+          sign(generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey),
+        );
         const forged = await q.bash(q.hook(`$cap:read-staging-db psql -tA -c 'select 1'`).command!);
         expect(forged.status).toBe(2);
-        expect(forged.stderr).toMatch(/JWT login was refused \(HTTP 400: error validating token: invalid signature\)/);
+        expect(forged.stderr).toMatch(
+          /JWT login was refused \(HTTP 400: error validating token: invalid signature\)/,
+        );
       } finally {
         q.sb.cleanup();
       }
@@ -347,12 +520,30 @@ describe("Vault auth methods, namespaces and KV v2 (against the API fake)", () =
     const apiKey = `kv-${Math.random().toString(36).slice(2)}-${Date.now()}`;
     const w = await startWorld({ kv: { "secret/app/api": { api_key: apiKey } } });
     try {
-      const q = project(w, { provider: { vault: { address: w.vault.address, auth: { token: { secret: "VAULT_TOKEN" } }, kv: { mount: "secret", path: "app/api" } } }, commands: ["printenv"], env: { API_KEY: "api_key" } });
+      const q = project(w, {
+        provider: {
+          vault: {
+            address: w.vault.address,
+            auth: { token: { secret: "VAULT_TOKEN" } },
+            kv: { mount: "secret", path: "app/api" },
+          },
+        },
+        commands: ["printenv"],
+        env: { API_KEY: "api_key" },
+      });
       try {
-        const ran = await q.bash(q.hook(`$cap:read-staging-db printenv API_KEY | wc -c; $cap:read-staging-db printenv API_KEY`).command!);
+        const ran = await q.bash(
+          q.hook(
+            `$cap:read-staging-db printenv API_KEY | wc -c; $cap:read-staging-db printenv API_KEY`,
+          ).command!,
+        );
         expect(ran.stderr).toBe("");
         expect(ran.stdout).toBe(`${apiKey.length + 1}\n[REDACTED:cap:read-staging-db.api_key]\n`);
-        expect(leaseEntries(q.sb).filter((e) => e.kind === "lease-ended").map((e) => e.outcome)).toEqual(["released_not_revocable"]);
+        expect(
+          leaseEntries(q.sb)
+            .filter((e) => e.kind === "lease-ended")
+            .map((e) => e.outcome),
+        ).toEqual(["released_not_revocable"]);
       } finally {
         q.sb.cleanup();
       }

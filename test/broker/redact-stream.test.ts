@@ -10,7 +10,9 @@ const text = (s: string) => Buffer.from(s, "latin1").toString("utf8");
 
 /** Splits `s` at the given cut points (taken modulo its length). */
 function split(s: string, cuts: number[]): string[] {
-  const points = [...new Set(cuts.map((c) => (s.length ? c % (s.length + 1) : 0)))].sort((a, b) => a - b);
+  const points = [...new Set(cuts.map((c) => (s.length ? c % (s.length + 1) : 0)))].sort(
+    (a, b) => a - b,
+  );
   const parts: string[] = [];
   let at = 0;
   for (const p of points) {
@@ -21,7 +23,9 @@ function split(s: string, cuts: number[]): string[] {
   return parts;
 }
 
-const valueArb = fc.array(fc.constantFrom(..."ABCXYZabcxyz0189_-+/=:.@é€"), { minLength: 6, maxLength: 30 }).map((a) => a.join(""));
+const valueArb = fc
+  .array(fc.constantFrom(..."ABCXYZabcxyz0189_-+/=:.@é€"), { minLength: 6, maxLength: 30 })
+  .map((a) => a.join(""));
 
 describe("ValueStream", () => {
   it("gives the same output for any chunking as for the whole text (property)", () => {
@@ -34,7 +38,8 @@ describe("ValueStream", () => {
           const named = values.map((value, i) => ({ name: `V${i}`, value }));
           const m = createValueMatcher(named, { mode: "bytes" });
           let input = "";
-          for (const [p, noise] of pieces) input += noise + text(m.patterns[p % m.patterns.length]!.text);
+          for (const [p, noise] of pieces)
+            input += noise + text(m.patterns[p % m.patterns.length]!.text);
           const whole = m.redact(bytes(input)).text;
           const stream = new ValueStream(m, 6);
           let out = "";
@@ -76,11 +81,14 @@ describe("ValueStream", () => {
   });
 
   it("passes arbitrary binary data through unchanged", () => {
-    const m = createValueMatcher([{ name: "T", value: "not-in-the-data-\u0000\u0001" }], { mode: "bytes" });
+    const m = createValueMatcher([{ name: "T", value: "not-in-the-data-\u0000\u0001" }], {
+      mode: "bytes",
+    });
     const data = randomBytes(64 * 1024);
     const s = new ValueStream(m, 6);
     let out = "";
-    for (let i = 0; i < data.length; i += 1000) out += s.push(data.subarray(i, i + 1000).toString("latin1"));
+    for (let i = 0; i < data.length; i += 1000)
+      out += s.push(data.subarray(i, i + 1000).toString("latin1"));
     out += s.flush();
     expect(Buffer.from(out, "latin1").equals(data)).toBe(true);
   });
@@ -89,7 +97,15 @@ describe("ValueStream", () => {
 describe("PatternStage", () => {
   const fake = (hits: (t: string) => Array<[number, number]>): SecretScanner => ({
     mayContainSecret: (t) => hits(t).length > 0,
-    scan: async (t) => hits(t).map(([start, end]) => ({ ruleId: "github", messageId: "GITHUB_TOKEN", start, end, line: 1, column: 1 })),
+    scan: async (t) =>
+      hits(t).map(([start, end]) => ({
+        ruleId: "github",
+        messageId: "GITHUB_TOKEN",
+        start,
+        end,
+        line: 1,
+        column: 1,
+      })),
   });
 
   it("scans whole lines, and releases a partial line only when idle", async () => {
@@ -112,7 +128,8 @@ describe("PatternStage", () => {
 
   it("masks a real pattern-detected token with secretlint (built at test time)", async () => {
     const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    const token = ["gh", "p_"].join("") + Array.from(randomBytes(36), (b) => alnum[b % alnum.length]).join("");
+    const token =
+      ["gh", "p_"].join("") + Array.from(randomBytes(36), (b) => alnum[b % alnum.length]).join("");
     const st = new PatternStage(secretScanner);
     const out = (await st.push(`token=${token}\nok\n`)) + (await st.flush());
     expect(out).not.toContain(token);
@@ -127,7 +144,10 @@ describe("OutputRedactor", () => {
     const m = createValueMatcher([{ name: "T", value }], { mode: "bytes" });
     const r = new OutputRedactor(m, { releaseBelow: 6, scanner: secretScanner });
     const b64 = Buffer.from(value).toString("base64");
-    const out = (await r.push(`x ${value.slice(0, 5)}`)) + (await r.push(`${value.slice(5)} ${b64}\n`)) + (await r.flush());
+    const out =
+      (await r.push(`x ${value.slice(0, 5)}`)) +
+      (await r.push(`${value.slice(5)} ${b64}\n`)) +
+      (await r.flush());
     expect(out).toBe(`x ${redactionLabel("T")} ${redactionLabel("T")}\n`);
     expect(r.count).toBe(2);
     expect(r.names).toEqual(["T"]);

@@ -11,7 +11,11 @@ import { startUpstream, type Upstream } from "../helpers/https-upstream.js";
 
 export const managedOf = (values: Record<string, string>): ManagedSecrets => {
   const m = createValueMatcher(Object.entries(values).map(([name, value]) => ({ name, value })));
-  return { home: "/nonexistent", find: (t) => m.find(t).map(({ start, end, name }) => ({ start, end, name })), exposed: () => {} };
+  return {
+    home: "/nonexistent",
+    find: (t) => m.find(t).map(({ start, end, name }) => ({ start, end, name })),
+    exposed: () => {},
+  };
 };
 
 let tls: TlsIdentity;
@@ -23,7 +27,12 @@ const token = fakeTokens(55).github;
 beforeAll(async () => {
   tls = selfSignedLoopbackCert();
   upstream = await startUpstream(tls);
-  relay = await startRelay({ upstream: `${upstream.url}/`, ca: tls.cert, scanner: secretScanner, managed: managedOf({ DEPLOY_KEY: value }) });
+  relay = await startRelay({
+    upstream: `${upstream.url}/`,
+    ca: tls.cert,
+    scanner: secretScanner,
+    managed: managedOf({ DEPLOY_KEY: value }),
+  });
 });
 afterAll(async () => {
   await relay?.close();
@@ -32,7 +41,11 @@ afterAll(async () => {
 });
 
 const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-  fetch(`${relay.url}${path}`, { method: "POST", body, headers: { "content-type": "application/json", ...headers } });
+  fetch(`${relay.url}${path}`, {
+    method: "POST",
+    body,
+    headers: { "content-type": "application/json", ...headers },
+  });
 
 describe("the model-request relay", () => {
   it("replaces managed values and detected tokens in every string of a JSON body (system, messages, tool results, count_tokens), keeps the auth headers, and is deterministic", async () => {
@@ -41,10 +54,23 @@ describe("the model-request relay", () => {
       system: [{ type: "text", text: `context ${token}` }],
       messages: [
         { role: "user", content: "hello" },
-        { role: "user", content: [{ type: "tool_result", tool_use_id: "t1", content: `key=${value} b64=${Buffer.from(value).toString("base64")}` }] },
+        {
+          role: "user",
+          content: [
+            {
+              type: "tool_result",
+              tool_use_id: "t1",
+              content: `key=${value} b64=${Buffer.from(value).toString("base64")}`,
+            },
+          ],
+        },
       ],
     });
-    const headers = { "x-api-key": "sk-user-own-key-123456", authorization: "Bearer user-token-abcdef", "anthropic-beta": "x" };
+    const headers = {
+      "x-api-key": "sk-user-own-key-123456",
+      authorization: "Bearer user-token-abcdef",
+      "anthropic-beta": "x",
+    };
     const r1 = await post("/v1/messages?beta=true", body, headers);
     expect(r1.status).toBe(200);
     expect(r1.headers.get("x-upstream")).toBe("yes");
@@ -80,7 +106,9 @@ describe("the model-request relay", () => {
     const r = await post("/v1/stream", "{}");
     expect(r.headers.get("content-type")).toBe("text/event-stream");
     const text = await r.text();
-    expect(text).toBe(`${[0, 1, 2, 3, 4].map((i) => `event: delta\ndata: {"i":${i}}\n\n`).join("")}event: done\ndata: {}\n\n`);
+    expect(text).toBe(
+      `${[0, 1, 2, 3, 4].map((i) => `event: delta\ndata: {"i":${i}}\n\n`).join("")}event: done\ndata: {}\n\n`,
+    );
   });
 
   it("fails closed: a body it cannot parse, or a non-JSON body holding a secret, is refused with a clear error and never sent", async () => {
@@ -89,22 +117,36 @@ describe("the model-request relay", () => {
     expect(bad.status).toBe(400);
     const err = (await bad.json()) as { error: { type: string; message: string } };
     expect(err.error.type).toBe("hookpack_relay_error");
-    expect(err.error.message).toMatch(/^hookpack relay: this request could not be checked for secrets \(the request body is not valid JSON\); it was not sent/);
+    expect(err.error.message).toMatch(
+      /^hookpack relay: this request could not be checked for secrets \(the request body is not valid JSON\); it was not sent/,
+    );
     expect(JSON.stringify(err)).not.toContain(token);
-    const form = await fetch(`${relay.url}/v1/upload`, { method: "POST", body: `key=${value}`, headers: { "content-type": "application/x-www-form-urlencoded" } });
+    const form = await fetch(`${relay.url}/v1/upload`, {
+      method: "POST",
+      body: `key=${value}`,
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+    });
     expect(form.status).toBe(400);
     expect(await form.text()).not.toContain(value);
     expect(upstream.seen.length).toBe(before);
   });
 
   it("refuses to start without TLS to the upstream, and fails closed when the upstream's certificate is not trusted", async () => {
-    await expect(startRelay({ upstream: "http://127.0.0.1:9", scanner: secretScanner })).rejects.toThrow(/refuses to start: its upstream http:\/\/127\.0\.0\.1:9 is not https/);
+    await expect(
+      startRelay({ upstream: "http://127.0.0.1:9", scanner: secretScanner }),
+    ).rejects.toThrow(/refuses to start: its upstream http:\/\/127\.0\.0\.1:9 is not https/);
     const untrusted = await startRelay({ upstream: upstream.url, scanner: secretScanner });
     try {
       const before = upstream.seen.length;
-      const r = await fetch(`${untrusted.url}/v1/messages`, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+      const r = await fetch(`${untrusted.url}/v1/messages`, {
+        method: "POST",
+        body: "{}",
+        headers: { "content-type": "application/json" },
+      });
       expect(r.status).toBe(502);
-      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(/could not be reached over TLS/);
+      expect(((await r.json()) as { error: { message: string } }).error.message).toMatch(
+        /could not be reached over TLS/,
+      );
       expect(upstream.seen.length).toBe(before);
     } finally {
       await untrusted.close();

@@ -28,16 +28,31 @@ describe("hookpack secret (embedded store)", () => {
 
     const list = run(sb, ["secret", "list", "--json"]);
     expect(list.status).toBe(0);
-    const json = JSON.parse(list.stdout) as { keyBackend: string; secrets: Array<{ name: string; provider: string; created: string }> };
+    const json = JSON.parse(list.stdout) as {
+      keyBackend: string;
+      secrets: Array<{ name: string; provider: string; created: string }>;
+    };
     expect(json.keyBackend).toBe("file");
     expect(json.secrets.map((s) => s.name)).toEqual(["ALPHA", "BETA"]);
     expect(list.stdout).not.toContain(a);
 
-    const shown = run(sb, ["exec", "--secret", "BETA", "--", "node", "-e", "process.stdout.write(String(process.env.BETA.length))"]);
+    const shown = run(sb, [
+      "exec",
+      "--secret",
+      "BETA",
+      "--",
+      "node",
+      "-e",
+      "process.stdout.write(String(process.env.BETA.length))",
+    ]);
     expect(shown.stdout).toBe(String(b.length));
 
     expect(run(sb, ["secret", "rm", "ALPHA"]).status).toBe(0);
-    expect(JSON.parse(run(sb, ["secret", "list", "--json"]).stdout).secrets.map((s: { name: string }) => s.name)).toEqual(["BETA"]);
+    expect(
+      JSON.parse(run(sb, ["secret", "list", "--json"]).stdout).secrets.map(
+        (s: { name: string }) => s.name,
+      ),
+    ).toEqual(["BETA"]);
     const missing = run(sb, ["secret", "rm", "ALPHA"]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/^hookpack: no secret named ALPHA/);
@@ -50,8 +65,13 @@ describe("hookpack secret (embedded store)", () => {
     expect(short.stderr).toMatch(/^hookpack: the value for PIN is shorter than 6 characters/);
     expect(short.stderr).toContain("HOOKPACK_MIN_SECRET_LENGTH");
     expect(existsSync(storeFile())).toBe(false);
-    expect(run(sb, ["secret", "set", "PIN"], { input: "1234", env: { HOOKPACK_MIN_SECRET_LENGTH: "4" } }).status).toBe(0);
-    expect(run(sb, ["secret", "set", "9BAD"], { input: fakeSecret() }).stderr).toMatch(/not a valid secret name/);
+    expect(
+      run(sb, ["secret", "set", "PIN"], { input: "1234", env: { HOOKPACK_MIN_SECRET_LENGTH: "4" } })
+        .status,
+    ).toBe(0);
+    expect(run(sb, ["secret", "set", "9BAD"], { input: fakeSecret() }).stderr).toMatch(
+      /not a valid secret name/,
+    );
     const argv = run(sb, ["secret", "set", "X", fakeSecret()]);
     expect(argv.status).toBe(2);
     expect(argv.stderr).toMatch(/never from the command line/);
@@ -66,14 +86,19 @@ describe("hookpack secret (embedded store)", () => {
       names.map(
         (n) =>
           new Promise<number | null>((res) => {
-            const c = spawn(process.execPath, [BIN, "secret", "set", n], { env: sb.env, stdio: ["pipe", "ignore", "pipe"] });
+            const c = spawn(process.execPath, [BIN, "secret", "set", n], {
+              env: sb.env,
+              stdio: ["pipe", "ignore", "pipe"],
+            });
             c.stdin.end(fakeSecret(n));
             c.on("close", res);
           }),
       ),
     );
     expect(results).toEqual(names.map(() => 0));
-    const listed = JSON.parse(run(sb, ["secret", "list", "--json"]).stdout).secrets.map((s: { name: string }) => s.name);
+    const listed = JSON.parse(run(sb, ["secret", "list", "--json"]).stdout).secrets.map(
+      (s: { name: string }) => s.name,
+    );
     expect(listed).toEqual(["C0", "C1", "C2", "C3", "C4", "C5", "FIRST"]);
   });
 
@@ -81,7 +106,10 @@ describe("hookpack secret (embedded store)", () => {
     sb = sandbox();
     setSecret(sb, "BASE", fakeSecret());
     for (let i = 0; i < 8; i++) {
-      const c = spawn(process.execPath, [BIN, "secret", "set", `K${i}`], { env: sb.env, stdio: ["pipe", "ignore", "ignore"] });
+      const c = spawn(process.execPath, [BIN, "secret", "set", `K${i}`], {
+        env: sb.env,
+        stdio: ["pipe", "ignore", "ignore"],
+      });
       const closed = new Promise((r) => c.on("close", r));
       c.stdin.end(fakeSecret());
       await new Promise((r) => setTimeout(r, 20 + Math.random() * 120));
@@ -94,7 +122,9 @@ describe("hookpack secret (embedded store)", () => {
     writeFileSync(join(sb.hookpackHome, "store.lock"), "999999\n");
     writeFileSync(join(sb.hookpackHome, ".store.json.999999.deadbeef.tmp"), "{partial");
     setSecret(sb, "AFTER", fakeSecret());
-    const names = JSON.parse(run(sb, ["secret", "list", "--json"]).stdout).secrets.map((s: { name: string }) => s.name);
+    const names = JSON.parse(run(sb, ["secret", "list", "--json"]).stdout).secrets.map(
+      (s: { name: string }) => s.name,
+    );
     expect(names).toContain("BASE");
     expect(names).toContain("AFTER");
     expect(readdirSync(sb.hookpackHome).filter((f) => f.endsWith(".tmp"))).toEqual([]);
@@ -114,19 +144,28 @@ describe("hookpack secret (embedded store)", () => {
     flip.entries.ONE.cipher.data = data.toString("base64");
     cases.push(["flipped bit", JSON.stringify(flip)]);
     const swap = structuredClone(j);
-    [swap.entries.ONE.cipher, swap.entries.TWO.cipher] = [swap.entries.TWO.cipher, swap.entries.ONE.cipher];
+    [swap.entries.ONE.cipher, swap.entries.TWO.cipher] = [
+      swap.entries.TWO.cipher,
+      swap.entries.ONE.cipher,
+    ];
     cases.push(["swapped values", JSON.stringify(swap)]);
     const dropped = structuredClone(j);
     delete dropped.entries.TWO;
     cases.push(["deleted entry", JSON.stringify(dropped)]);
     const provider = structuredClone(j);
-    provider.entries.TWO = { ...provider.entries.TWO, provider: { kind: "exec", argv: ["sh", "-c", "evil"] } };
+    provider.entries.TWO = {
+      ...provider.entries.TWO,
+      provider: { kind: "exec", argv: ["sh", "-c", "evil"] },
+    };
     cases.push(["changed provider", JSON.stringify(provider)]);
     cases.push(["truncated", original.slice(0, original.length >> 1)]);
     cases.push(["empty", ""]);
     for (const [what, text] of cases) {
       writeFileSync(storeFile(), text);
-      for (const args of [["secret", "list"], ["exec", "--secret", "ONE", "--", "true"]]) {
+      for (const args of [
+        ["secret", "list"],
+        ["exec", "--secret", "ONE", "--", "true"],
+      ]) {
         const r = run(sb, args);
         expect(r.status, `${what}: ${args.join(" ")}`).toBe(2);
         expect(r.stderr, what).toMatch(/^hookpack: the secret store .* (fails|is)/);
@@ -151,19 +190,41 @@ describe("hookpack secret (embedded store)", () => {
     chmodSync(keyPath, 0o600);
     const wrong = run(sb, ["secret", "list"]);
     expect(wrong.status).toBe(2);
-    expect(wrong.stderr).toMatch(/^hookpack: the key found for the secret store .* does not open it/);
+    expect(wrong.stderr).toMatch(
+      /^hookpack: the key found for the secret store .* does not open it/,
+    );
   });
 
   it("supports a passphrase-protected key (scrypt) and rejects a wrong passphrase", () => {
-    sb = sandbox({ HOOKPACK_KEY_BACKEND: "passphrase", HOOKPACK_PASSPHRASE: `pass-${randomBytes(6).toString("hex")}` });
+    sb = sandbox({
+      HOOKPACK_KEY_BACKEND: "passphrase",
+      HOOKPACK_PASSPHRASE: `pass-${randomBytes(6).toString("hex")}`,
+    });
     const value = fakeSecret();
     setSecret(sb, "PP", value);
     expect(existsSync(join(sb.hookpackHome, "store.key"))).toBe(false);
     expect(readFileSync(storeFile(), "utf8")).toContain('"scrypt"');
-    const ok = run(sb, ["exec", "--secret", "PP", "--", "node", "-e", "process.stdout.write(process.env.PP === process.argv[1] ? 'same' : 'diff')", value]);
+    const ok = run(sb, [
+      "exec",
+      "--secret",
+      "PP",
+      "--",
+      "node",
+      "-e",
+      "process.stdout.write(process.env.PP === process.argv[1] ? 'same' : 'diff')",
+      value,
+    ]);
     expect(ok.stdout).toBe("same");
     // The passphrase is never passed on to the child.
-    expect(run(sb, ["exec", "--", "node", "-e", "process.stdout.write(String(process.env.HOOKPACK_PASSPHRASE))"]).stdout).toBe("undefined");
+    expect(
+      run(sb, [
+        "exec",
+        "--",
+        "node",
+        "-e",
+        "process.stdout.write(String(process.env.HOOKPACK_PASSPHRASE))",
+      ]).stdout,
+    ).toBe("undefined");
     const bad = run(sb, ["secret", "list"], { env: { HOOKPACK_PASSPHRASE: "not-the-passphrase" } });
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/wrong passphrase/);
@@ -172,15 +233,34 @@ describe("hookpack secret (embedded store)", () => {
   it("records non-store providers by reference and checks them", () => {
     sb = sandbox();
     const v = fakeSecret();
-    expect(run(sb, ["secret", "set", "FROM_ENV", "--env", "MY_TOKEN"], { env: { MY_TOKEN: v } }).status).toBe(0);
+    expect(
+      run(sb, ["secret", "set", "FROM_ENV", "--env", "MY_TOKEN"], { env: { MY_TOKEN: v } }).status,
+    ).toBe(0);
     const noEnv = run(sb, ["secret", "set", "NOPE", "--env", "UNSET_VAR_X"]);
     expect(noEnv.status).toBe(2);
     expect(noEnv.stderr).toMatch(/environment variable UNSET_VAR_X is not set/);
     expect(run(sb, ["secret", "set", "NOPE", "--env", "UNSET_VAR_X", "--no-check"]).status).toBe(0);
-    expect(run(sb, ["secret", "set", "CMD", "--exec", "--", "node", "-e", `console.log(${JSON.stringify(v)})`]).status).toBe(0);
-    expect(run(sb, ["secret", "set", "OPREF", "--op", "not-a-ref"]).stderr).toMatch(/not a 1Password reference/);
-    expect(run(sb, ["secret", "set", "OPREF", "--op", "op://vault/item/field", "--no-check"]).status).toBe(0);
-    const list = JSON.parse(run(sb, ["secret", "list", "--json"]).stdout) as { secrets: Array<{ name: string; source: string }> };
+    expect(
+      run(sb, [
+        "secret",
+        "set",
+        "CMD",
+        "--exec",
+        "--",
+        "node",
+        "-e",
+        `console.log(${JSON.stringify(v)})`,
+      ]).status,
+    ).toBe(0);
+    expect(run(sb, ["secret", "set", "OPREF", "--op", "not-a-ref"]).stderr).toMatch(
+      /not a 1Password reference/,
+    );
+    expect(
+      run(sb, ["secret", "set", "OPREF", "--op", "op://vault/item/field", "--no-check"]).status,
+    ).toBe(0);
+    const list = JSON.parse(run(sb, ["secret", "list", "--json"]).stdout) as {
+      secrets: Array<{ name: string; source: string }>;
+    };
     expect(list.secrets.map((s) => [s.name, s.source])).toEqual([
       ["CMD", "exec:node …"],
       ["FROM_ENV", "env:MY_TOKEN"],
@@ -222,12 +302,29 @@ describe("hookpack secret import", () => {
     expect(real.stdout).toMatch(/rotate these secrets/);
     const rewritten = readFileSync(envFile, "utf8");
     expect(rewritten).toBe(
-      ["# database", "export DB_PASSWORD=$secret:DB_PASSWORD   # prod", "", "API_KEY=$secret:API_KEY", "DEBUG=1", "QUOTED=$secret:QUOTED", "ALREADY=$secret:OTHER", ""].join("\n"),
+      [
+        "# database",
+        "export DB_PASSWORD=$secret:DB_PASSWORD   # prod",
+        "",
+        "API_KEY=$secret:API_KEY",
+        "DEBUG=1",
+        "QUOTED=$secret:QUOTED",
+        "ALREADY=$secret:OTHER",
+        "",
+      ].join("\n"),
     );
     expect(statSync(envFile).mode & 0o777).toBe(0o640);
     // The rewritten file works with exec --env-file (OTHER is unknown: refused before start).
     writeFileSync(envFile, rewritten.replace("ALREADY=$secret:OTHER\n", ""));
-    const r = run(sb, ["exec", "--env-file", ".env", "--", "node", "-e", "process.stdout.write([process.env.DB_PASSWORD, process.env.API_KEY, process.env.QUOTED, process.env.DEBUG].join(' '))"]);
+    const r = run(sb, [
+      "exec",
+      "--env-file",
+      ".env",
+      "--",
+      "node",
+      "-e",
+      "process.stdout.write([process.env.DB_PASSWORD, process.env.API_KEY, process.env.QUOTED, process.env.DEBUG].join(' '))",
+    ]);
     expect(r.stdout).toBe("[REDACTED:DB_PASSWORD] [REDACTED:API_KEY] [REDACTED:QUOTED] 1");
     // Importing again: nothing left to import.
     expect(run(sb, ["secret", "import", ".env"]).stdout).toMatch(/nothing to import/);

@@ -15,11 +15,18 @@ afterEach(() => {
 function project(): Sandbox {
   const b = sandbox();
   boxes.push(b);
-  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: b.project, env: { ...process.env, ...b.env } });
+  execFileSync("git", ["init", "-q", "-b", "main"], {
+    cwd: b.project,
+    env: { ...process.env, ...b.env },
+  });
   return b;
 }
 const cli = (b: Sandbox, args: string[], input?: string, env: Record<string, string> = {}) =>
-  hookpack(args, { cwd: b.project, env: { ...b.env, HOOKPACK_KEY_BACKEND: "file", ...env }, ...(input !== undefined ? { input } : {}) });
+  hookpack(args, {
+    cwd: b.project,
+    env: { ...b.env, HOOKPACK_KEY_BACKEND: "file", ...env },
+    ...(input !== undefined ? { input } : {}),
+  });
 const VALUE = ["Vv", "f1rst", "run", "9x8y7z"].join("_");
 
 describe("item 1: a stored secret with no policy entry, `allow`, next steps, doctor", () => {
@@ -29,7 +36,9 @@ describe("item 1: a stored secret with no policy entry, `allow`, next steps, doc
     const r = await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain("$secret:GITHUB_TOKEN");
-    expect(r.stdout).toMatch(/GITHUB_TOKEN is not in .*hookpack\.json yet, so any command may use it and you approve each use/);
+    expect(r.stdout).toMatch(
+      /GITHUB_TOKEN is not in .*hookpack\.json yet, so any command may use it and you approve each use/,
+    );
     expect(r.stdout).toContain("hookpack allow GITHUB_TOKEN --command");
     expect(r.stdout + r.stderr).not.toContain(VALUE);
     // Setting it again says it replaced the value (not silently).
@@ -40,14 +49,31 @@ describe("item 1: a stored secret with no policy entry, `allow`, next steps, doc
   it("`allow` writes one entry as a minimal edit, keeps the rest byte for byte, and validates against the schema", async () => {
     const b = project();
     const policy = join(b.project, "hookpack.json");
-    const original = '{\n    "version": 1,\n    "defaults": {"approval": "ask"},\n    "secrets": {\n        "OTHER": {"commands": ["npm"]}\n    }\n}\n';
+    const original =
+      '{\n    "version": 1,\n    "defaults": {"approval": "ask"},\n    "secrets": {\n        "OTHER": {"commands": ["npm"]}\n    }\n}\n';
     writeFileSync(policy, original, { mode: 0o640 });
-    const r = await cli(b, ["allow", "GITHUB_TOKEN", "--command", "gh", "--host", "api.github.com", "--approval", "once"]);
+    const r = await cli(b, [
+      "allow",
+      "GITHUB_TOKEN",
+      "--command",
+      "gh",
+      "--host",
+      "api.github.com",
+      "--approval",
+      "once",
+    ]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/added the entry for GITHUB_TOKEN/);
     const after = readFileSync(policy, "utf8");
-    expect(after.startsWith('{\n    "version": 1,\n    "defaults": {"approval": "ask"},\n    "secrets": {\n        "OTHER": {"commands": ["npm"]}')).toBe(true);
-    expect(JSON.parse(after).secrets.GITHUB_TOKEN).toEqual({ commands: [{ program: "gh", hosts: ["api.github.com"] }], approval: "once" });
+    expect(
+      after.startsWith(
+        '{\n    "version": 1,\n    "defaults": {"approval": "ask"},\n    "secrets": {\n        "OTHER": {"commands": ["npm"]}',
+      ),
+    ).toBe(true);
+    expect(JSON.parse(after).secrets.GITHUB_TOKEN).toEqual({
+      commands: [{ program: "gh", hosts: ["api.github.com"] }],
+      approval: "once",
+    });
     expect(statSync(policy).mode & 0o777).toBe(0o640);
     // Bad values are refused before anything is written.
     for (const args of [
@@ -83,7 +109,8 @@ describe("item 1: a stored secret with no policy entry, `allow`, next steps, doc
     const undeclared = checks.find((c) => c.id === "policy-undeclared");
     expect(undeclared?.message).toMatch(/stored but not declared in hookpack\.json: GITHUB_TOKEN/);
     await cli(b, ["allow", "GITHUB_TOKEN", "--command", "gh"]);
-    const after = JSON.parse((await cli(b, ["doctor", "--json", "--no-run"])).stdout).checks as Array<{ id: string }>;
+    const after = JSON.parse((await cli(b, ["doctor", "--json", "--no-run"])).stdout)
+      .checks as Array<{ id: string }>;
     expect(after.some((c) => c.id === "policy-undeclared")).toBe(false);
   });
 });
@@ -92,7 +119,10 @@ describe("item 2: HOOKPACK_HOME is always absolute and never inside the project"
   it("with HOME empty, the state goes to the passwd entry's home, not to a relative .hookpack in the project", async () => {
     const b = project();
     // Read-only command (nothing is written to the real home): where would the store be?
-    const r = await runCommand(process.execPath, [BIN, "secret", "list", "--json"], { cwd: b.project, env: { HOME: "", HOOKPACK_CODE_CACHE: "0" } });
+    const r = await runCommand(process.execPath, [BIN, "secret", "list", "--json"], {
+      cwd: b.project,
+      env: { HOME: "", HOOKPACK_CODE_CACHE: "0" },
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     const store = JSON.parse(r.stdout).store as string;
     expect(store).toBe(join(userInfo().homedir, ".hookpack", "store.json"));
@@ -101,10 +131,14 @@ describe("item 2: HOOKPACK_HOME is always absolute and never inside the project"
 
   it("a relative HOOKPACK_HOME is refused with the fix, and nothing is written", async () => {
     const b = project();
-    const r = await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE, { HOOKPACK_HOME: ".hookpack" });
+    const r = await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE, {
+      HOOKPACK_HOME: ".hookpack",
+    });
     expect(r.exitCode).toBe(2);
     expect(r.stderr).toMatch(/^hookpack: HOOKPACK_HOME is "\.hookpack", a relative path/);
-    expect(r.stderr).toMatch(/\nhookpack: set HOOKPACK_HOME to an absolute directory outside any project/);
+    expect(r.stderr).toMatch(
+      /\nhookpack: set HOOKPACK_HOME to an absolute directory outside any project/,
+    );
     expect(existsSync(join(b.project, ".hookpack"))).toBe(false);
   });
 
@@ -112,7 +146,8 @@ describe("item 2: HOOKPACK_HOME is always absolute and never inside the project"
     const b = project();
     expect((await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"])).exitCode).toBe(0);
     const ignore = readFileSync(join(b.project, ".gitignore"), "utf8");
-    for (const line of [".hookpack/", "store.key", "audit.key", "hook-cache.json"]) expect(ignore).toMatch(new RegExp(`^(\\*\\*/)?${line.replace(/[.]/g, "\\.")}$`, "m"));
+    for (const line of [".hookpack/", "store.key", "audit.key", "hook-cache.json"])
+      expect(ignore).toMatch(new RegExp(`^(\\*\\*/)?${line.replace(/[.]/g, "\\.")}$`, "m"));
   });
 });
 
@@ -123,12 +158,22 @@ describe("item 13: check-pack does not run an untrusted package's scripts unless
     const marker = join(b.root, "scripts-ran");
     execFileSync("mkdir", ["-p", join(pkg, "lib")]);
     const touch = `node -e "require('fs').appendFileSync(process.argv[1], process.env.npm_lifecycle_event + '\\n')" ${JSON.stringify(marker)}`;
-    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "untrusted", version: "1.0.0", files: ["lib"], scripts: { prepack: touch, prepare: touch, postpack: touch } }));
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({
+        name: "untrusted",
+        version: "1.0.0",
+        files: ["lib"],
+        scripts: { prepack: touch, prepare: touch, postpack: touch },
+      }),
+    );
     writeFileSync(join(pkg, "lib", "index.js"), "module.exports = 1;\n");
     const r = await cli(b, ["check-pack", pkg]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(existsSync(marker)).toBe(false);
-    expect(r.stderr).toMatch(/the package's prepack, prepare, postpack scripts were not run .* pass --run-scripts/);
+    expect(r.stderr).toMatch(
+      /the package's prepack, prepare, postpack scripts were not run .* pass --run-scripts/,
+    );
     const opted = await cli(b, ["check-pack", pkg, "--run-scripts"]);
     expect(opted.exitCode, opted.stderr).toBe(0);
     expect(readFileSync(marker, "utf8")).toMatch(/prepack/);
@@ -136,7 +181,9 @@ describe("item 13: check-pack does not run an untrusted package's scripts unless
 });
 
 describe("item 11 and 15: package metadata", () => {
-  const pkg = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8")) as { engines: { node: string }; scripts: Record<string, string> };
+  const pkg = JSON.parse(
+    readFileSync(join(import.meta.dirname, "..", "..", "package.json"), "utf8"),
+  ) as { engines: { node: string }; scripts: Record<string, string> };
   it("a prepack build, so a publish never ships a stale dist/", () => {
     expect(pkg.scripts.prepack).toMatch(/scripts\/build\.mjs/);
   });
@@ -147,19 +194,24 @@ describe("item 11 and 15: package metadata", () => {
     expect(readme).toContain("Node ≥ 22.13");
     expect(readme).toMatch(/runs on Node ≥ 20\.19/);
     // Every devDependency's declared engines range admits the development floor (no EBADENGINE on 22.13+).
-    const lock = JSON.parse(readFileSync(join(import.meta.dirname, "..", "..", "package-lock.json"), "utf8")) as { packages: Record<string, { engines?: { node?: string } }> };
-    const ranges = Object.entries(lock.packages).flatMap(([name, p]) => (p.engines?.node ? [[name, p.engines.node] as const] : []));
-    const admits22 = (range: string) => range.split("||").some((part) => {
-      const r = part.trim();
-      if (r === "*" || r === "") return true;
-      const m = /^(>=|\^)?\s*v?(\d+)(?:\.(\d+))?/.exec(r);
-      if (!m) return true;
-      const major = Number(m[2]);
-      const minor = Number(m[3] ?? 0);
-      if (m[1] === ">=") return major < 22 || (major === 22 && minor <= 13);
-      if (m[1] === "^") return major === 22 && minor <= 13;
-      return /^\d+$/.test(r) ? major === 22 : true;
-    });
+    const lock = JSON.parse(
+      readFileSync(join(import.meta.dirname, "..", "..", "package-lock.json"), "utf8"),
+    ) as { packages: Record<string, { engines?: { node?: string } }> };
+    const ranges = Object.entries(lock.packages).flatMap(([name, p]) =>
+      p.engines?.node ? [[name, p.engines.node] as const] : [],
+    );
+    const admits22 = (range: string) =>
+      range.split("||").some((part) => {
+        const r = part.trim();
+        if (r === "*" || r === "") return true;
+        const m = /^(>=|\^)?\s*v?(\d+)(?:\.(\d+))?/.exec(r);
+        if (!m) return true;
+        const major = Number(m[2]);
+        const minor = Number(m[3] ?? 0);
+        if (m[1] === ">=") return major < 22 || (major === 22 && minor <= 13);
+        if (m[1] === "^") return major === 22 && minor <= 13;
+        return /^\d+$/.test(r) ? major === 22 : true;
+      });
     expect(ranges.filter(([, r]) => !admits22(r))).toEqual([]);
   });
 });
@@ -186,7 +238,9 @@ describe("item 7: install keeps file modes, refuses read-only files, and says wh
     chmodSync(file, 0o444);
     const r = await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/^hookpack: .*settings\.local\.json is read-only \(mode 0444\); nothing was changed\.\nhookpack: make it writable \(chmod u\+w /);
+    expect(r.stderr).toMatch(
+      /^hookpack: .*settings\.local\.json is read-only \(mode 0444\); nothing was changed\.\nhookpack: make it writable \(chmod u\+w /,
+    );
     expect(readFileSync(file, "utf8")).toBe("{}\n");
     expect(existsSync(join(b.project, "hookpack.json"))).toBe(false);
     expect(existsSync(join(b.project, ".gitignore"))).toBe(false);
@@ -195,9 +249,17 @@ describe("item 7: install keeps file modes, refuses read-only files, and says wh
   it("a directory that cannot be created gives one line with the path and the fix, not a crash report", async () => {
     const b = project();
     writeFileSync(join(b.project, ".claude"), "not a directory\n");
-    const r = await cli(b, ["install", "--agent", "claude-code", "--no-git-hook", "--no-ignore-files"]);
+    const r = await cli(b, [
+      "install",
+      "--agent",
+      "claude-code",
+      "--no-git-hook",
+      "--no-ignore-files",
+    ]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/^hookpack: cannot write .*\.claude\/settings\.local\.json: .*\.claude is a file, not a directory; nothing was changed\.\nhookpack: move /);
+    expect(r.stderr).toMatch(
+      /^hookpack: cannot write .*\.claude\/settings\.local\.json: .*\.claude is a file, not a directory; nothing was changed\.\nhookpack: move /,
+    );
     expect(r.stderr).not.toMatch(/internal error|please report|\n\s+at /);
   });
 });
@@ -211,9 +273,13 @@ describe("item 14: exit codes and wording a new user meets", () => {
     writeFileSync(join(b.project, ".env"), "A=1\n");
     const imp = await cli(b, ["secret", "import", ".env"]);
     expect(imp.exitCode).toBe(1);
-    expect(imp.stderr).toMatch(/nothing to import from .*\.env: every line was skipped .*; nothing was changed/);
+    expect(imp.stderr).toMatch(
+      /nothing to import from .*\.env: every line was skipped .*; nothing was changed/,
+    );
     writeFileSync(join(b.project, ".env.empty"), "\n");
-    expect((await cli(b, ["secret", "import", ".env.empty"])).stderr).toMatch(/it holds no KEY=value lines/);
+    expect((await cli(b, ["secret", "import", ".env.empty"])).stderr).toMatch(
+      /it holds no KEY=value lines/,
+    );
   });
 
   it("`secret rm` without a name shows rm's usage; `secret list` marks a revoked secret", async () => {
@@ -226,22 +292,33 @@ describe("item 14: exit codes and wording a new user meets", () => {
     await cli(b, ["revoke", "GITHUB_TOKEN"]);
     const list = await cli(b, ["secret", "list"]);
     expect(list.stdout).toMatch(/GITHUB_TOKEN .* REVOKED since \d{4}-/);
-    expect(JSON.parse((await cli(b, ["secret", "list", "--json"])).stdout).secrets[0].revoked).toMatch(/^\d{4}-/);
+    expect(
+      JSON.parse((await cli(b, ["secret", "list", "--json"])).stdout).secrets[0].revoked,
+    ).toMatch(/^\d{4}-/);
   });
 
   it("a settings file with comments gets a plain sentence, not parser jargon", async () => {
     const b = project();
     mkdirSync(join(b.project, ".claude"));
-    writeFileSync(join(b.project, ".claude", "settings.local.json"), '{\n  // mine\n  "model": "x"\n}\n');
+    writeFileSync(
+      join(b.project, ".claude", "settings.local.json"),
+      '{\n  // mine\n  "model": "x"\n}\n',
+    );
     const r = await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"]);
     expect(r.exitCode).toBe(2);
-    expect(r.stderr).toMatch(/^hookpack: comments are not allowed in \.claude\/settings\.local\.json \(line 2, column 3\)/);
+    expect(r.stderr).toMatch(
+      /^hookpack: comments are not allowed in \.claude\/settings\.local\.json \(line 2, column 3\)/,
+    );
     expect(r.stderr).not.toContain("InvalidCommentToken");
   });
 
   it("`hook` with /dev/null on stdin is empty input (the call proceeds), not a terminal", async () => {
     const b = project();
-    const r = await runCommand("sh", ["-c", `"${process.execPath}" "${BIN}" hook claude-code < /dev/null`], { cwd: b.project, env: b.env });
+    const r = await runCommand(
+      "sh",
+      ["-c", `"${process.execPath}" "${BIN}" hook claude-code < /dev/null`],
+      { cwd: b.project, env: b.env },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stderr).not.toContain("reads one hook payload");
   });
@@ -250,9 +327,14 @@ describe("item 14: exit codes and wording a new user meets", () => {
     const b = project();
     const original = '{\n  "name": "app",\n  "version": "1.0.0"\n}\n';
     writeFileSync(join(b.project, "package.json"), original);
-    expect((await cli(b, ["install", "--agent", "claude-code", "--no-git-hook", "--publish-gate"])).exitCode).toBe(0);
+    expect(
+      (await cli(b, ["install", "--agent", "claude-code", "--no-git-hook", "--publish-gate"]))
+        .exitCode,
+    ).toBe(0);
     expect(readFileSync(join(b.project, "package.json"), "utf8")).toContain("prepublishOnly");
-    expect((await cli(b, ["uninstall", "--agent", "claude-code", "--publish-gate"])).exitCode).toBe(0);
+    expect((await cli(b, ["uninstall", "--agent", "claude-code", "--publish-gate"])).exitCode).toBe(
+      0,
+    );
     expect(readFileSync(join(b.project, "package.json"), "utf8")).toBe(original);
   });
 });
@@ -275,7 +357,9 @@ describe("items 5 and 10: plain `scan` scans the working tree, words findings by
     expect(r.stdout).toMatch(/OTHER_TOKEN \(managed secret\) in this file: remove it by hand/);
     expect(r.stdout + r.stderr).not.toContain(VALUE);
     for (let i = 0; i < 5; i++) await cli(b, ["scan"]);
-    const doctor = JSON.parse((await cli(b, ["doctor", "--json", "--no-run"])).stdout) as { checks: Array<{ id: string; message: string }> };
+    const doctor = JSON.parse((await cli(b, ["doctor", "--json", "--no-run"])).stdout) as {
+      checks: Array<{ id: string; message: string }>;
+    };
     const exposed = doctor.checks.find((c) => c.id === "secret-exposed");
     // Two places (conf.txt, untracked.txt), each once, however often it was scanned.
     expect(exposed?.message).toMatch(/OTHER_TOKEN was exposed 2× since it was last set/);
@@ -283,8 +367,21 @@ describe("items 5 and 10: plain `scan` scans the working tree, words findings by
 });
 
 describe("item 8: help", () => {
-  const help = (args: string[]) => runCommand(process.execPath, [BIN, ...args], { env: { HOOKPACK_CODE_CACHE: "0" } });
-  const NAMES = ["install", "uninstall", "pre-push", "check-pack", "exec", "secret", "allow", "audit", "revoke", "doctor", "scan"];
+  const help = (args: string[]) =>
+    runCommand(process.execPath, [BIN, ...args], { env: { HOOKPACK_CODE_CACHE: "0" } });
+  const NAMES = [
+    "install",
+    "uninstall",
+    "pre-push",
+    "check-pack",
+    "exec",
+    "secret",
+    "allow",
+    "audit",
+    "revoke",
+    "doctor",
+    "scan",
+  ];
 
   it("every command's --help lists its options one per line, the exit codes and an example, within 100 columns; `help X` is the same", async () => {
     for (const name of NAMES) {
@@ -294,7 +391,8 @@ describe("item 8: help", () => {
       expect(r.stdout, name).toContain("\nOptions:\n");
       expect(r.stdout, name).toContain("\nExit status:\n" + "  0  ");
       expect(r.stdout, name).toMatch(/\nExample:\n {2}\S/);
-      for (const line of r.stdout.split("\n")) expect(line.length, `${name}: ${line}`).toBeLessThanOrEqual(100);
+      for (const line of r.stdout.split("\n"))
+        expect(line.length, `${name}: ${line}`).toBeLessThanOrEqual(100);
       expect((await help(["help", name])).stdout).toBe(r.stdout);
     }
     const hook = await help(["hook", "--help"]);
@@ -305,15 +403,40 @@ describe("item 8: help", () => {
   it("check-pack's flags that exist are in its help and in the README; every variable hookpack reads is in `help` and the README", async () => {
     const cp = (await help(["check-pack", "--help"])).stdout;
     const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
-    for (const flag of ["--run-scripts", "--allow-file", "--no-inline-allow", "--max-bytes", "--strict", "--registry"]) {
+    for (const flag of [
+      "--run-scripts",
+      "--allow-file",
+      "--no-inline-allow",
+      "--max-bytes",
+      "--strict",
+      "--registry",
+    ]) {
       expect(cp, flag).toContain(flag);
       expect(readme, flag).toContain(flag);
     }
     const top = (await help(["help"])).stdout;
     const used = new Set<string>();
-    for (const dir of ["adapters", "broker", "cli", "core", "hooks", "installer", "rules", "scanners"]) {
-      const files = execFileSync("git", ["ls-files", dir], { cwd: join(import.meta.dirname, "..", ".."), encoding: "utf8" }).split("\n").filter((f) => f.endsWith(".ts"));
-      for (const f of files) for (const m of readFileSync(join(import.meta.dirname, "..", "..", f), "utf8").matchAll(/env\.(HOOKPACK_[A-Z_]+)/g)) used.add(m[1]!);
+    for (const dir of [
+      "adapters",
+      "broker",
+      "cli",
+      "core",
+      "hooks",
+      "installer",
+      "rules",
+      "scanners",
+    ]) {
+      const files = execFileSync("git", ["ls-files", dir], {
+        cwd: join(import.meta.dirname, "..", ".."),
+        encoding: "utf8",
+      })
+        .split("\n")
+        .filter((f) => f.endsWith(".ts"));
+      for (const f of files)
+        for (const m of readFileSync(join(import.meta.dirname, "..", "..", f), "utf8").matchAll(
+          /env\.(HOOKPACK_[A-Z_]+)/g,
+        ))
+          used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(8);
     for (const v of used) {
@@ -346,7 +469,10 @@ describe("item 9: install ends with next steps, and --scope local keeps machine-
     expect(tail).toMatch(/1\. Codex CLI: start `codex` here, type `\/hooks` and trust/);
     expect(tail).toContain("hookpack doctor");
     expect(readFileSync(exclude, "utf8")).toContain("\n/.codex/hooks.json\n");
-    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], { cwd: b.project, encoding: "utf8" });
+    const status = execFileSync("git", ["status", "--porcelain", "--untracked-files=all"], {
+      cwd: b.project,
+      encoding: "utf8",
+    });
     expect(status).not.toContain(".codex/hooks.json");
     expect((await cli(b, ["uninstall", "--agent", "codex", "--scope", "local"])).exitCode).toBe(0);
     expect(readFileSync(exclude, "utf8")).toBe(before);

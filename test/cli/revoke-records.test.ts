@@ -22,7 +22,9 @@ describe("revoke's rotation steps come from the records", () => {
 
     const dd = RULES.find((x) => x.id === "datadog-api-key")!;
     setSecret(sb, "DD_API_KEY", "0123abcd".repeat(4));
-    const d = JSON.parse(run(sb, ["revoke", "DD_API_KEY", "--json"]).stdout) as { rotation: { issuer: string; steps: string[] } };
+    const d = JSON.parse(run(sb, ["revoke", "DD_API_KEY", "--json"]).stdout) as {
+      rotation: { issuer: string; steps: string[] };
+    };
     expect(d.rotation.issuer).toBe("datadog-api-key");
     expect(d.rotation.steps[0]).toContain(dd.rotate.steps);
   });

@@ -21,7 +21,14 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   const { id, method, params } = req;
   if (id === undefined) return; // notifications
   if (method === "initialize") {
-    send({ id, result: { protocolVersion: params?.protocolVersion ?? "2025-06-18", capabilities: { tools: {} }, serverInfo: { name: "approver", version: "1.0.0" } } });
+    send({
+      id,
+      result: {
+        protocolVersion: params?.protocolVersion ?? "2025-06-18",
+        capabilities: { tools: {} },
+        serverInfo: { name: "approver", version: "1.0.0" },
+      },
+    });
   } else if (method === "tools/list") {
     send({
       id,
@@ -30,7 +37,15 @@ createInterface({ input: process.stdin }).on("line", (line) => {
           {
             name: "approve",
             description: "Answers a permission prompt as the user would.",
-            inputSchema: { type: "object", properties: { tool_name: { type: "string" }, input: { type: "object" }, tool_use_id: { type: "string" } }, required: ["tool_name", "input"] },
+            inputSchema: {
+              type: "object",
+              properties: {
+                tool_name: { type: "string" },
+                input: { type: "object" },
+                tool_use_id: { type: "string" },
+              },
+              required: ["tool_name", "input"],
+            },
           },
         ],
       },
@@ -38,7 +53,14 @@ createInterface({ input: process.stdin }).on("line", (line) => {
   } else if (method === "tools/call") {
     const args = params?.arguments ?? {};
     if (log) appendFileSync(log, `${JSON.stringify(args)}\n`);
-    send({ id, result: { content: [{ type: "text", text: JSON.stringify({ behavior: "allow", updatedInput: args.input }) }] } });
+    send({
+      id,
+      result: {
+        content: [
+          { type: "text", text: JSON.stringify({ behavior: "allow", updatedInput: args.input }) },
+        ],
+      },
+    });
   } else if (method === "ping") {
     send({ id, result: {} });
   } else {

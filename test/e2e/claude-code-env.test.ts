@@ -19,19 +19,37 @@ describe("e2e: real Claude Code client + hookpack: the inherited environment and
       const forbid = [value, Buffer.from(value).toString("base64"), token];
       const s = await claudeScenario(e2e, {
         hooks: true,
-        steps: [{ text: "Listing.", tool_use: { name: "Bash", input: { command: `env; printf '%s' "$MY_SERVICE_TOKEN" | base64`, description: "show env" } } }, { text: "Done." }],
+        steps: [
+          {
+            text: "Listing.",
+            tool_use: {
+              name: "Bash",
+              input: {
+                command: `env; printf '%s' "$MY_SERVICE_TOKEN" | base64`,
+                description: "show env",
+              },
+            },
+          },
+          { text: "Done." },
+        ],
         forbid,
         env: { MY_SERVICE_TOKEN: value, BUILD_LABEL: token },
       });
       expect(s.run.code, s.diag()).toBe(0);
       expectNoRequestCarries(s.fake.requests(), forbid, "inherited secret");
-      const results = s.fake.requests().flatMap((r) => toolResults(r.body)).map(toolResultText);
+      const results = s.fake
+        .requests()
+        .flatMap((r) => toolResults(r.body))
+        .map(toolResultText);
       const out = results.find((t) => t.includes("MY_SERVICE_TOKEN="));
       expect(out, s.diag()).toBeDefined();
       expect(out).toContain("MY_SERVICE_TOKEN=[REDACTED:MY_SERVICE_TOKEN]");
       expect(out).toMatch(/BUILD_LABEL=\[REDACTED:/);
       // The session start told the model (and the user) which variables hold secrets, names only.
-      const bodies = s.fake.requests().map((r) => r.rawBody).join("\n");
+      const bodies = s.fake
+        .requests()
+        .map((r) => r.rawBody)
+        .join("\n");
       expect(bodies, s.diag()).toMatch(/inherited holds secrets in [^.]*MY_SERVICE_TOKEN/);
       expect(bodies).toMatch(/inherited holds secrets in [^.]*BUILD_LABEL/);
     },
@@ -44,11 +62,20 @@ describe("e2e: real Claude Code client + hookpack: the inherited environment and
       const value = randomValue();
       const s = await claudeScenario(e2e, {
         hooks: false,
-        steps: [{ text: "Listing.", tool_use: { name: "Bash", input: { command: "env", description: "show env" } } }, { text: "Done." }],
+        steps: [
+          {
+            text: "Listing.",
+            tool_use: { name: "Bash", input: { command: "env", description: "show env" } },
+          },
+          { text: "Done." },
+        ],
         forbid: [value],
         env: { MY_SERVICE_TOKEN: value },
       });
-      expect(s.fake.requests().some((r) => r.leaks.includes(value)), s.diag()).toBe(true);
+      expect(
+        s.fake.requests().some((r) => r.leaks.includes(value)),
+        s.diag(),
+      ).toBe(true);
     },
     TEST_TIMEOUT,
   );
@@ -62,11 +89,17 @@ describe("e2e: real Claude Code client + hookpack: the inherited environment and
         steps: [{ text: "Done." }],
         forbid: [token],
         prompt: "say hello",
-        setup: (sb) => writeFileSync(join(sb.project, "CLAUDE.md"), `# Project notes\n\nDeploy token: ${token}\n`),
+        setup: (sb) =>
+          writeFileSync(
+            join(sb.project, "CLAUDE.md"),
+            `# Project notes\n\nDeploy token: ${token}\n`,
+          ),
       });
       expectNoRequestCarries(s.fake.requests(), [token], "token from CLAUDE.md");
       const out = s.run.stdout + s.run.stderr;
-      expect(out, s.diag()).toContain("CLAUDE.md holds a GitHub personal access token (classic) (line 3)");
+      expect(out, s.diag()).toContain(
+        "CLAUDE.md holds a GitHub personal access token (classic) (line 3)",
+      );
       expect(out).toContain("hookpack scan --state --fix");
       expect(out.includes(token)).toBe(false);
     },
@@ -82,9 +115,16 @@ describe("e2e: real Claude Code client + hookpack: the inherited environment and
         steps: [{ text: "Done." }],
         forbid: [token],
         prompt: "say hello",
-        setup: (sb) => writeFileSync(join(sb.project, "CLAUDE.md"), `# Project notes\n\nDeploy token: ${token}\n`),
+        setup: (sb) =>
+          writeFileSync(
+            join(sb.project, "CLAUDE.md"),
+            `# Project notes\n\nDeploy token: ${token}\n`,
+          ),
       });
-      expect(s.fake.requests().some((r) => r.leaks.includes(token)), s.diag()).toBe(true);
+      expect(
+        s.fake.requests().some((r) => r.leaks.includes(token)),
+        s.diag(),
+      ).toBe(true);
     },
     TEST_TIMEOUT,
   );

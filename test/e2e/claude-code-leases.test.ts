@@ -7,10 +7,23 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { roleExists, startWorld, type World, POSTGRES_SKIP, skipWithoutPostgres } from "../broker/lease-fixture.js";
+import {
+  roleExists,
+  startWorld,
+  type World,
+  POSTGRES_SKIP,
+  skipWithoutPostgres,
+} from "../broker/lease-fixture.js";
 import { startFakeAnthropic } from "./fake-anthropic.js";
 import { describeRun, runClaude, toolResults, toolResultText } from "./helpers.js";
-import { CLAUDE_ARGS, expectNoRequestCarries, installForClaude, storeSecret, useE2e, writePolicy } from "./harness.js";
+import {
+  CLAUDE_ARGS,
+  expectNoRequestCarries,
+  installForClaude,
+  storeSecret,
+  useE2e,
+  writePolicy,
+} from "./harness.js";
 
 const TEST_TIMEOUT = 240_000;
 const e2e = useE2e("claude-code");
@@ -52,12 +65,24 @@ function policyFor(): unknown {
     secrets: {},
     capabilities: {
       "read-staging-db": {
-        provider: { vault: { address: world.vault.address, auth: { token: { secret: "VAULT_TOKEN" } }, path: "database/creds/readonly" } },
+        provider: {
+          vault: {
+            address: world.vault.address,
+            auth: { token: { secret: "VAULT_TOKEN" } },
+            path: "database/creds/readonly",
+          },
+        },
         scope: "read-only, staging database",
         ttl: "5m",
         commands: ["psql"],
         approval: "ask",
-        env: { PGUSER: "username", PGPASSWORD: "password", PGHOST: { value: "127.0.0.1" }, PGPORT: { value: String(world.pg.port) }, PGDATABASE: { value: "postgres" } },
+        env: {
+          PGUSER: "username",
+          PGPASSWORD: "password",
+          PGHOST: { value: "127.0.0.1" },
+          PGPORT: { value: String(world.pg.port) },
+          PGDATABASE: { value: "postgres" },
+        },
       },
     },
   };
@@ -73,10 +98,25 @@ describe("e2e: a capability through the real Claude Code client", () => {
       writePolicy(sb, policyFor());
       const before = world.vault.leases.size;
       const fake = await startFakeAnthropic({
-        steps: [{ text: "Counting.", tool_use: { name: "Bash", input: { command: `$cap:read-staging-db psql -tA -c 'select 1'`, description: "count" } } }, { text: "Done." }],
+        steps: [
+          {
+            text: "Counting.",
+            tool_use: {
+              name: "Bash",
+              input: {
+                command: `$cap:read-staging-db psql -tA -c 'select 1'`,
+                description: "count",
+              },
+            },
+          },
+          { text: "Done." },
+        ],
       });
       e2e.defer(() => fake.close());
-      const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: CLAUDE_ARGS, extraEnv: { HOOKPACK_KEY_BACKEND: "file" } });
+      const run = await runClaude(e2e.client, sb, fake.url, {
+        extraArgs: CLAUDE_ARGS,
+        extraEnv: { HOOKPACK_KEY_BACKEND: "file" },
+      });
       expect(run.code, describeRun(run)).toBe(0);
       expect(world.vault.leases.size).toBe(before);
       const req = fake.requests().find((r) => r.kind === "main" && r.step === 1);
@@ -99,26 +139,52 @@ describe("e2e: a capability through the real Claude Code client", () => {
       writeFileSync(approverJs, APPROVER);
       writeFileSync(approvals, "");
       const mcpConfig = join(sb.root, "mcp.json");
-      writeFileSync(mcpConfig, JSON.stringify({ mcpServers: { approver: { type: "stdio", command: process.execPath, args: [approverJs, approvals] } } }));
+      writeFileSync(
+        mcpConfig,
+        JSON.stringify({
+          mcpServers: {
+            approver: { type: "stdio", command: process.execPath, args: [approverJs, approvals] },
+          },
+        }),
+      );
       const leasesBefore = world.vault.leases.size;
       const command = `$cap:read-staging-db psql -tA -c 'select count(*) from orders'`;
       const fake = await startFakeAnthropic({
-        steps: [{ text: "Counting the orders in staging.", tool_use: { name: "Bash", input: { command, description: "count staging orders" } } }, { text: "There are 42 orders." }],
+        steps: [
+          {
+            text: "Counting the orders in staging.",
+            tool_use: { name: "Bash", input: { command, description: "count staging orders" } },
+          },
+          { text: "There are 42 orders." },
+        ],
       });
       e2e.defer(() => fake.close());
       const run = await runClaude(e2e.client, sb, fake.url, {
-        extraArgs: [...CLAUDE_ARGS, "--mcp-config", mcpConfig, "--strict-mcp-config", "--permission-prompt-tool", "mcp__approver__approve"],
+        extraArgs: [
+          ...CLAUDE_ARGS,
+          "--mcp-config",
+          mcpConfig,
+          "--strict-mcp-config",
+          "--permission-prompt-tool",
+          "mcp__approver__approve",
+        ],
         extraEnv: { HOOKPACK_KEY_BACKEND: "file" },
       });
       const diag = () => describeRun(run);
       expect(run.code, diag()).toBe(0);
 
       // The user was asked, and saw the capability, its scope and the command.
-      const asked = readFileSync(approvals, "utf8").trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as { tool_name: string; input: { command: string } });
+      const asked = readFileSync(approvals, "utf8")
+        .trim()
+        .split("\n")
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as { tool_name: string; input: { command: string } });
       expect(asked, diag()).toHaveLength(1);
       expect(asked[0]!.tool_name).toBe("Bash");
       expect(asked[0]!.input.command).toContain("--cap read-staging-db");
-      expect(asked[0]!.input.command).toContain(`psql -tA -c '\\''select count(*) from orders'\\''`);
+      expect(asked[0]!.input.command).toContain(
+        `psql -tA -c '\\''select count(*) from orders'\\''`,
+      );
 
       // psql ran with a freshly minted role, and saw the data.
       expect(world.vault.leases.size, diag()).toBe(leasesBefore + 1);
@@ -144,9 +210,15 @@ describe("e2e: a capability through the real Claude Code client", () => {
       expect(audit[0]).toMatchObject({ capability: "read-staging-db", agent: "claude-code" });
 
       // No request to the model holds the credential (raw, base64 or hex), nor the username.
-      const forms = [minted.password, Buffer.from(minted.password).toString("base64"), Buffer.from(minted.password).toString("hex"), minted.username];
+      const forms = [
+        minted.password,
+        Buffer.from(minted.password).toString("base64"),
+        Buffer.from(minted.password).toString("hex"),
+        minted.username,
+      ];
       expectNoRequestCarries(fake.requests(), forms);
-      for (const e of run.events) expect(forms.some((f) => JSON.stringify(e).includes(f))).toBe(false);
+      for (const e of run.events)
+        expect(forms.some((f) => JSON.stringify(e).includes(f))).toBe(false);
     },
     TEST_TIMEOUT,
   );

@@ -9,13 +9,28 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ScriptStep } from "./fake-anthropic.js";
-import { claudeScenario, expectClaudeRunClean, mainRequests, storeSecret, useE2e } from "./harness.js";
+import {
+  claudeScenario,
+  expectClaudeRunClean,
+  mainRequests,
+  storeSecret,
+  useE2e,
+} from "./harness.js";
 import { toolResults, toolResultText } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
 const e2e = useE2e("claude-code");
-const bash = (command: string): ScriptStep["tool_use"] => ({ name: "Bash", input: { command, description: "step" } });
-const forms = (v: string) => [v, Buffer.from(v).toString("base64"), Buffer.from(v).toString("hex"), v.slice(0, 12), v.slice(-12)];
+const bash = (command: string): ScriptStep["tool_use"] => ({
+  name: "Bash",
+  input: { command, description: "step" },
+});
+const forms = (v: string) => [
+  v,
+  Buffer.from(v).toString("base64"),
+  Buffer.from(v).toString("hex"),
+  v.slice(0, 12),
+  v.slice(-12),
+];
 
 describe("e2e: real Claude Code + hookpack: failed calls", () => {
   for (const command of [
@@ -42,7 +57,9 @@ describe("e2e: real Claude Code + hookpack: failed calls", () => {
         const last = mainRequests(s.fake).at(-1);
         const [result] = toolResults(last?.body);
         expect(result?.is_error, s.diag()).toBe(true);
-        expect(toolResultText(result!)).toMatch(/hookpack blocked this Bash call before it read anything/);
+        expect(toolResultText(result!)).toMatch(
+          /hookpack blocked this Bash call before it read anything/,
+        );
         expect(toolResultText(result!)).toContain("DEPLOY_KEY");
       },
       TEST_TIMEOUT,
@@ -56,7 +73,10 @@ describe("e2e: real Claude Code + hookpack: failed calls", () => {
       const s = await claudeScenario(e2e, {
         hooks: true,
         setup: (sb) => storeSecret(sb, "DEPLOY_KEY", value),
-        steps: [{ text: "Checking.", tool_use: bash('echo "key=$DEPLOY_ENV"; exit 4') }, { text: "Done." }],
+        steps: [
+          { text: "Checking.", tool_use: bash('echo "key=$DEPLOY_ENV"; exit 4') },
+          { text: "Done." },
+        ],
         env: { HOOKPACK_KEY_BACKEND: "file", DEPLOY_ENV: value },
       });
       expect(s.run.code, s.diag()).toBe(0);
@@ -66,8 +86,13 @@ describe("e2e: real Claude Code + hookpack: failed calls", () => {
       expect(text, s.diag()).toMatch(/does not let a hook replace the output of a failed call/);
       const auditFile = join(s.sb.hookpackHome, "audit", "audit.jsonl");
       expect(existsSync(auditFile)).toBe(true);
-      const entries = readFileSync(auditFile, "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
-      expect(entries.some((e) => e.kind === "exposure-found" && e.secret === "DEPLOY_KEY")).toBe(true);
+      const entries = readFileSync(auditFile, "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      expect(entries.some((e) => e.kind === "exposure-found" && e.secret === "DEPLOY_KEY")).toBe(
+        true,
+      );
       expect(readFileSync(auditFile, "utf8").includes(value)).toBe(false);
     },
     TEST_TIMEOUT,

@@ -6,8 +6,22 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodings, makePki, startApi, type Pki, type Upstream } from "../broker/phantom-helpers.js";
-import { claudeScenario, expectClaudeRunClean, forbiddenForms, randomValue, storeSecret, useE2e, writePolicy } from "./harness.js";
+import {
+  encodings,
+  makePki,
+  startApi,
+  type Pki,
+  type Upstream,
+} from "../broker/phantom-helpers.js";
+import {
+  claudeScenario,
+  expectClaudeRunClean,
+  forbiddenForms,
+  randomValue,
+  storeSecret,
+  useE2e,
+  writePolicy,
+} from "./harness.js";
 import { toolResults, toolResultText } from "./helpers.js";
 
 const e2e = useE2e("claude-code");
@@ -25,42 +39,48 @@ afterAll(async () => {
 });
 
 describe("e2e: phantom tokens through the real Claude Code client", () => {
-  it(
-    "a $secret: call to a local HTTPS API: the value arrives upstream, never in the child, never in a request to the model",
-    async () => {
-      const value = randomValue();
-      const forbidden = [...new Set([...forbiddenForms(value), ...encodings(value)])];
-      let envFile = "";
-      const s = await claudeScenario(e2e, {
-        hooks: true,
-        setup: (sb) => {
-          writePolicy(sb, { version: 1, defaults: { approval: "auto" }, secrets: { API: { provider: "store", inject: { hosts: [`localhost:${api.port}`] } } } });
-          storeSecret(sb, "API", value);
-          envFile = join(sb.root, "child-environ.txt");
-        },
-        steps: (sb) => [
-          {
-            text: "Calling the API.",
-            tool_use: { name: "Bash", input: { command: `A=$secret:API bash -c 'curl -sS -H "Authorization: Bearer $A" https://localhost:${api.port}/fail; env > ${join(sb.root, "child-environ.txt")}'`, description: "call the API" } },
+  it("a $secret: call to a local HTTPS API: the value arrives upstream, never in the child, never in a request to the model", async () => {
+    const value = randomValue();
+    const forbidden = [...new Set([...forbiddenForms(value), ...encodings(value)])];
+    let envFile = "";
+    const s = await claudeScenario(e2e, {
+      hooks: true,
+      setup: (sb) => {
+        writePolicy(sb, {
+          version: 1,
+          defaults: { approval: "auto" },
+          secrets: { API: { provider: "store", inject: { hosts: [`localhost:${api.port}`] } } },
+        });
+        storeSecret(sb, "API", value);
+        envFile = join(sb.root, "child-environ.txt");
+      },
+      steps: (sb) => [
+        {
+          text: "Calling the API.",
+          tool_use: {
+            name: "Bash",
+            input: {
+              command: `A=$secret:API bash -c 'curl -sS -H "Authorization: Bearer $A" https://localhost:${api.port}/fail; env > ${join(sb.root, "child-environ.txt")}'`,
+              description: "call the API",
+            },
           },
-          { text: "Done." },
-        ],
-        forbid: forbidden,
-        env: { HOOKPACK_KEY_BACKEND: "file", HOOKPACK_BROKER_UPSTREAM_CA: pki.caFile },
-      });
-      expectClaudeRunClean(s, forbidden);
-      // The value reached the API, through the broker's proxy.
-      expect(api.seen.at(-1)?.headers.authorization).toBe(`Bearer ${value}`);
-      // The model saw the API's answer, with the echoed value masked.
-      const req = s.fake.requests().find((r) => r.kind === "main" && r.step === 1);
-      const result = toolResultText(toolResults(req?.body).at(-1)!);
-      expect(result).toMatch(/unauthorized: the token Bearer \S+ is not valid here/);
-      // The program that received the reference (one-process delivery: a bash running curl) held only the placeholder.
-      const environ = readFileSync(envFile, "utf8");
-      expect(environ).toMatch(/^A=hookpack_phantom_\w+$/m);
-      expect(environ).toMatch(/^HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+$/m);
-      expect(forbidden.some((f) => environ.includes(f))).toBe(false);
-    },
-    180_000,
-  );
+        },
+        { text: "Done." },
+      ],
+      forbid: forbidden,
+      env: { HOOKPACK_KEY_BACKEND: "file", HOOKPACK_BROKER_UPSTREAM_CA: pki.caFile },
+    });
+    expectClaudeRunClean(s, forbidden);
+    // The value reached the API, through the broker's proxy.
+    expect(api.seen.at(-1)?.headers.authorization).toBe(`Bearer ${value}`);
+    // The model saw the API's answer, with the echoed value masked.
+    const req = s.fake.requests().find((r) => r.kind === "main" && r.step === 1);
+    const result = toolResultText(toolResults(req?.body).at(-1)!);
+    expect(result).toMatch(/unauthorized: the token Bearer \S+ is not valid here/);
+    // The program that received the reference (one-process delivery: a bash running curl) held only the placeholder.
+    const environ = readFileSync(envFile, "utf8");
+    expect(environ).toMatch(/^A=hookpack_phantom_\w+$/m);
+    expect(environ).toMatch(/^HTTPS_PROXY=http:\/\/127\.0\.0\.1:\d+$/m);
+    expect(forbidden.some((f) => environ.includes(f))).toBe(false);
+  }, 180_000);
 });

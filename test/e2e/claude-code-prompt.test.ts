@@ -3,7 +3,17 @@
 // request to the fake Anthropic server (messages, token counting, side requests) carries it, the
 // user is told in words what was found and how to store it, and the exposure is in the audit log.
 import { describe, expect, it } from "vitest";
-import { auditRecords, claudeScenario, expectNoRequestCarries, expectPromptNeverSent, forbiddenForms, promptWithToken, randomValue, storeSecret, useE2e } from "./harness.js";
+import {
+  auditRecords,
+  claudeScenario,
+  expectNoRequestCarries,
+  expectPromptNeverSent,
+  forbiddenForms,
+  promptWithToken,
+  randomValue,
+  storeSecret,
+  useE2e,
+} from "./harness.js";
 import { describeRun, fakeGithubToken } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
@@ -14,8 +24,15 @@ describe("e2e: real Claude Code client + hookpack: the prompt guard", () => {
     "a GitHub token pasted into the prompt never reaches the server; the user is told how to store it; the exposure is recorded",
     async () => {
       const token = fakeGithubToken();
-      const s = await claudeScenario(e2e, { hooks: true, steps: [{ text: "Done." }], forbid: [token], prompt: promptWithToken(token) });
-      console.log(`[e2e] claude ${e2e.client.version} prompt-token scenario: ${s.run.ms} ms, ${s.fake.requests().length} requests`);
+      const s = await claudeScenario(e2e, {
+        hooks: true,
+        steps: [{ text: "Done." }],
+        forbid: [token],
+        prompt: promptWithToken(token),
+      });
+      console.log(
+        `[e2e] claude ${e2e.client.version} prompt-token scenario: ${s.run.ms} ms, ${s.fake.requests().length} requests`,
+      );
       expectNoRequestCarries(s.fake.requests(), [token], "pasted token");
       // The model was never asked: no part of the prompt reached the server.
       expectPromptNeverSent(s.fake.requests());
@@ -29,7 +46,10 @@ describe("e2e: real Claude Code client + hookpack: the prompt guard", () => {
       expect(out).toContain("$secret:GITHUB_TOKEN");
       // The exposure is on record (no value in it).
       const entries = auditRecords(s.sb);
-      expect(entries.some((e) => e.kind === "exposure-found" && e.where === "claude-code prompt"), JSON.stringify(entries)).toBe(true);
+      expect(
+        entries.some((e) => e.kind === "exposure-found" && e.where === "claude-code prompt"),
+        JSON.stringify(entries),
+      ).toBe(true);
       expect(JSON.stringify(entries).includes(token)).toBe(false);
     },
     TEST_TIMEOUT,
@@ -53,7 +73,10 @@ describe("e2e: real Claude Code client + hookpack: the prompt guard", () => {
       expect(out, describeRun(s.run, forbid)).toContain("DEPLOY_KEY");
       expect(out).toContain("$secret:DEPLOY_KEY");
       const entries = auditRecords(s.sb);
-      expect(entries.some((e) => e.kind === "exposure-found" && e.secret === "DEPLOY_KEY"), JSON.stringify(entries)).toBe(true);
+      expect(
+        entries.some((e) => e.kind === "exposure-found" && e.secret === "DEPLOY_KEY"),
+        JSON.stringify(entries),
+      ).toBe(true);
     },
     TEST_TIMEOUT,
   );
@@ -61,7 +84,11 @@ describe("e2e: real Claude Code client + hookpack: the prompt guard", () => {
   it(
     "a harmless prompt goes through with the hook installed (the allow path)",
     async () => {
-      const s = await claudeScenario(e2e, { hooks: true, steps: [{ text: "All good." }], prompt: "say hello" });
+      const s = await claudeScenario(e2e, {
+        hooks: true,
+        steps: [{ text: "All good." }],
+        prompt: "say hello",
+      });
       expect(s.run.code, s.diag()).toBe(0);
       const main = s.fake.requests().filter((r) => r.kind === "main" || r.kind === "side");
       expect(main.length, s.diag()).toBeGreaterThan(0);
@@ -75,8 +102,16 @@ describe("e2e: real Claude Code client + hookpack: the prompt guard", () => {
     "negative control: without hookpack the pasted token reaches the server",
     async () => {
       const token = fakeGithubToken();
-      const s = await claudeScenario(e2e, { hooks: false, steps: [{ text: "Done." }], forbid: [token], prompt: promptWithToken(token) });
-      expect(s.fake.requests().some((r) => r.leaks.includes(token)), s.diag()).toBe(true);
+      const s = await claudeScenario(e2e, {
+        hooks: false,
+        steps: [{ text: "Done." }],
+        forbid: [token],
+        prompt: promptWithToken(token),
+      });
+      expect(
+        s.fake.requests().some((r) => r.leaks.includes(token)),
+        s.diag(),
+      ).toBe(true);
     },
     TEST_TIMEOUT,
   );

@@ -8,7 +8,14 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ScriptStep } from "./fake-anthropic.js";
-import { claudeScenario, expectClaudeRunClean, mainRequests, storeSecret, useE2e, type ClaudeScenario } from "./harness.js";
+import {
+  claudeScenario,
+  expectClaudeRunClean,
+  mainRequests,
+  storeSecret,
+  useE2e,
+  type ClaudeScenario,
+} from "./harness.js";
 import { fakeGithubToken, toolResults, toolResultText, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
@@ -23,7 +30,13 @@ interface Scenario extends ClaudeScenario {
 
 /** Encodings of the managed value a careless tool could print (base64 incl. inside Basic auth, hex, URL). */
 function encodings(value: string): string[] {
-  return [value, Buffer.from(value).toString("base64"), Buffer.from(value).toString("hex"), encodeURIComponent(`${value}/x`).slice(0, -4), Buffer.from(`u:${value}`).toString("base64").slice(4, 28)];
+  return [
+    value,
+    Buffer.from(value).toString("base64"),
+    Buffer.from(value).toString("hex"),
+    encodeURIComponent(`${value}/x`).slice(0, -4),
+    Buffer.from(`u:${value}`).toString("base64").slice(4, 28),
+  ];
 }
 
 interface Setup {
@@ -48,7 +61,9 @@ async function scenario(setup: Setup): Promise<Scenario> {
     forbid: forbidden,
     env: { HOOKPACK_KEY_BACKEND: "file", ...setup.env?.(value) },
   });
-  console.log(`[e2e] claude ${e2e.client.version}: ${s.run.ms} ms, ${s.fake.requests().length} requests (${s.fake.requests().filter((r) => r.kind === "count_tokens").length} count_tokens)`);
+  console.log(
+    `[e2e] claude ${e2e.client.version}: ${s.run.ms} ms, ${s.fake.requests().length} requests (${s.fake.requests().filter((r) => r.kind === "count_tokens").length} count_tokens)`,
+  );
   return { ...s, value, token, forbidden };
 }
 
@@ -61,7 +76,10 @@ function assertNoLeak(s: Scenario): void {
 /** tool_result blocks of the last main request, in order. */
 function lastResults(s: Scenario): Array<{ text: string; isError: boolean }> {
   const last = mainRequests(s.fake).at(-1);
-  return toolResults(last?.body).map((b) => ({ text: toolResultText(b), isError: b.is_error === true }));
+  return toolResults(last?.body).map((b) => ({
+    text: toolResultText(b),
+    isError: b.is_error === true,
+  }));
 }
 
 function outputFiles(dir: string): string[] {
@@ -77,7 +95,10 @@ function outputFiles(dir: string): string[] {
   return out;
 }
 
-const bash = (command: string, extra: Record<string, unknown> = {}): ScriptStep["tool_use"] => ({ name: "Bash", input: { command, description: "step", ...extra } });
+const bash = (command: string, extra: Record<string, unknown> = {}): ScriptStep["tool_use"] => ({
+  name: "Bash",
+  input: { command, description: "step", ...extra },
+});
 
 describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and background outputs", () => {
   it(
@@ -86,9 +107,15 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
       const s = await scenario({
         files: (sb, value, token) => {
           mkdirSync(join(sb.project, "deploy"), { recursive: true });
-          writeFileSync(join(sb.project, "deploy", "creds.txt"), `deploy_key: ${value}\ngithub: ${token}\n`);
+          writeFileSync(
+            join(sb.project, "deploy", "creds.txt"),
+            `deploy_key: ${value}\ngithub: ${token}\n`,
+          );
         },
-        steps: () => [{ text: "Reading the credentials.", tool_use: bash("cat deploy/creds.txt") }, { text: "Done." }],
+        steps: () => [
+          { text: "Reading the credentials.", tool_use: bash("cat deploy/creds.txt") },
+          { text: "Done." },
+        ],
       });
       assertNoLeak(s);
       const [result] = lastResults(s);
@@ -104,7 +131,13 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
     "a Bash command printing a managed value (raw and base64) reaches the model as [REDACTED:DEPLOY_KEY]",
     async () => {
       const s = await scenario({
-        steps: () => [{ text: "Checking.", tool_use: bash('echo "key=$DEPLOY_ENV"; printf %s "$DEPLOY_ENV" | base64; echo end') }, { text: "Done." }],
+        steps: () => [
+          {
+            text: "Checking.",
+            tool_use: bash('echo "key=$DEPLOY_ENV"; printf %s "$DEPLOY_ENV" | base64; echo end'),
+          },
+          { text: "Done." },
+        ],
         env: (value) => ({ DEPLOY_ENV: value }),
       });
       assertNoLeak(s);
@@ -120,8 +153,18 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
     "Read of a .env is denied by content, naming its secrets and the import command",
     async () => {
       const s = await scenario({
-        files: (sb, value, token) => writeFileSync(join(sb.project, ".env"), `APP_NAME=demo\nDEPLOY_KEY=${value}\nGITHUB_TOKEN=${token}\n`),
-        steps: (sb) => [{ text: "Reading the env file.", tool_use: { name: "Read", input: { file_path: join(sb.project, ".env") } } }, { text: "Done." }],
+        files: (sb, value, token) =>
+          writeFileSync(
+            join(sb.project, ".env"),
+            `APP_NAME=demo\nDEPLOY_KEY=${value}\nGITHUB_TOKEN=${token}\n`,
+          ),
+        steps: (sb) => [
+          {
+            text: "Reading the env file.",
+            tool_use: { name: "Read", input: { file_path: join(sb.project, ".env") } },
+          },
+          { text: "Done." },
+        ],
       });
       assertNoLeak(s);
       const [read] = lastResults(s);
@@ -136,8 +179,18 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
     "a recursive grep over the project that matches the token shows the match redacted (2.1.330 searches through Bash: it offers no Grep tool)",
     async () => {
       const s = await scenario({
-        files: (sb, _value, token) => writeFileSync(join(sb.project, "config.yml"), `github:\n  token: ${token}\n  org: acme\n`),
-        steps: () => [{ text: "Searching.", tool_use: bash("grep -rn token --exclude-dir=.git --exclude-dir=.claude .") }, { text: "Done." }],
+        files: (sb, _value, token) =>
+          writeFileSync(
+            join(sb.project, "config.yml"),
+            `github:\n  token: ${token}\n  org: acme\n`,
+          ),
+        steps: () => [
+          {
+            text: "Searching.",
+            tool_use: bash("grep -rn token --exclude-dir=.git --exclude-dir=.claude ."),
+          },
+          { text: "Done." },
+        ],
       });
       assertNoLeak(s);
       const [grep] = lastResults(s);
@@ -152,8 +205,18 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
     async () => {
       const s = await scenario({
         steps: () => [
-          { text: "Big output.", tool_use: bash('head -c 31000 /dev/zero | tr "\\0" x; echo; echo "tail=$DEPLOY_ENV"') },
-          { text: "Reading the saved output.", tool_use: { name: "Read", input: { file_path: "/nonexistent" }, input_from_result: { file_path: "saved to: (\\S+)" } } },
+          {
+            text: "Big output.",
+            tool_use: bash('head -c 31000 /dev/zero | tr "\\0" x; echo; echo "tail=$DEPLOY_ENV"'),
+          },
+          {
+            text: "Reading the saved output.",
+            tool_use: {
+              name: "Read",
+              input: { file_path: "/nonexistent" },
+              input_from_result: { file_path: "saved to: (\\S+)" },
+            },
+          },
           { text: "Done." },
         ],
         env: (value) => ({ DEPLOY_ENV: value }),
@@ -176,8 +239,18 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
     async () => {
       const s = await scenario({
         steps: () => [
-          { text: "In the background.", tool_use: bash('echo "bg=$DEPLOY_ENV"', { run_in_background: true }) },
-          { text: "Reading its output.", tool_use: { name: "Read", input: { file_path: "/nonexistent" }, input_from_result: { file_path: "(\\/\\S+\\.output)" } } },
+          {
+            text: "In the background.",
+            tool_use: bash('echo "bg=$DEPLOY_ENV"', { run_in_background: true }),
+          },
+          {
+            text: "Reading its output.",
+            tool_use: {
+              name: "Read",
+              input: { file_path: "/nonexistent" },
+              input_from_result: { file_path: "(\\/\\S+\\.output)" },
+            },
+          },
           { text: "Done." },
         ],
         env: (value) => ({ DEPLOY_ENV: value }),
@@ -186,13 +259,20 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
       // The Read may race the echo: it saw either nothing yet or the redacted line, never the value.
       const read = lastResults(s)[1];
       expect(read, s.diag()).toBeDefined();
-      const seen = !read!.text.includes("bg=") ? "not yet written" : read!.text.includes("bg=[REDACTED:DEPLOY_KEY]") ? "redacted" : "unredacted";
+      const seen = !read!.text.includes("bg=")
+        ? "not yet written"
+        : read!.text.includes("bg=[REDACTED:DEPLOY_KEY]")
+          ? "redacted"
+          : "unredacted";
       expect(["not yet written", "redacted"], read!.text).toContain(seen);
       // Once written, the output file holds the redacted line, whichever way the race went.
       const outputs = outputFiles(s.sb.tmp);
       expect(outputs.length, s.diag()).toBeGreaterThan(0);
-      for (const o of outputs) expect(readFileSync(o, "utf8").includes(s.value), `${o} still holds the value`).toBe(false);
-      expect(outputs.map((o) => readFileSync(o, "utf8")).join("\n")).toContain("bg=[REDACTED:DEPLOY_KEY]");
+      for (const o of outputs)
+        expect(readFileSync(o, "utf8").includes(s.value), `${o} still holds the value`).toBe(false);
+      expect(outputs.map((o) => readFileSync(o, "utf8")).join("\n")).toContain(
+        "bg=[REDACTED:DEPLOY_KEY]",
+      );
     },
     TEST_TIMEOUT,
   );
@@ -201,8 +281,18 @@ describe("e2e: real Claude Code + hookpack: redaction, read guard, persisted and
     "a 120 KB file with the value at its end: the Read is denied before the count_tokens pre-flight could carry it",
     async () => {
       const s = await scenario({
-        files: (sb, value) => writeFileSync(join(sb.project, "dump.log"), `${"2026-11-22 INFO request served in 12ms\n".repeat(3100)}config key=${value}\n`),
-        steps: (sb) => [{ text: "Reading the log.", tool_use: { name: "Read", input: { file_path: join(sb.project, "dump.log") } } }, { text: "Done." }],
+        files: (sb, value) =>
+          writeFileSync(
+            join(sb.project, "dump.log"),
+            `${"2026-11-22 INFO request served in 12ms\n".repeat(3100)}config key=${value}\n`,
+          ),
+        steps: (sb) => [
+          {
+            text: "Reading the log.",
+            tool_use: { name: "Read", input: { file_path: join(sb.project, "dump.log") } },
+          },
+          { text: "Done." },
+        ],
       });
       assertNoLeak(s);
       const [read] = lastResults(s);

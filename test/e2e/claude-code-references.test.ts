@@ -8,7 +8,18 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ScriptStep } from "./fake-anthropic.js";
-import { claudeScenario, DEPLOY_KEY_POLICY_TTL as allowPrintf, expectClaudeRunClean, forbiddenForms, randomValue, sha256, storeSecret, useE2e, writePolicy, type ClaudeScenario } from "./harness.js";
+import {
+  claudeScenario,
+  DEPLOY_KEY_POLICY_TTL as allowPrintf,
+  expectClaudeRunClean,
+  forbiddenForms,
+  randomValue,
+  sha256,
+  storeSecret,
+  useE2e,
+  writePolicy,
+  type ClaudeScenario,
+} from "./harness.js";
 import { toolResults, toolResultText, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
@@ -21,9 +32,15 @@ interface Run extends ClaudeScenario {
   forbidden: string[];
 }
 
-const scenario = (policy: unknown, steps: (sb: Sandbox) => ScriptStep[], args?: string[]) => scenarioWith("DEPLOY_KEY", policy, steps, args);
+const scenario = (policy: unknown, steps: (sb: Sandbox) => ScriptStep[], args?: string[]) =>
+  scenarioWith("DEPLOY_KEY", policy, steps, args);
 
-async function scenarioWith(name: string, policy: unknown, steps: (sb: Sandbox) => ScriptStep[], args?: string[]): Promise<Run> {
+async function scenarioWith(
+  name: string,
+  policy: unknown,
+  steps: (sb: Sandbox) => ScriptStep[],
+  args?: string[],
+): Promise<Run> {
   const value = randomValue();
   const forbidden = forbiddenForms(value);
   const s = await claudeScenario(e2e, {
@@ -55,7 +72,17 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
     async () => {
       // No --allowedTools: Claude Code would ask about any Bash call, and `claude -p` cannot ask.
       // Before issue 14 the rewrite answered "allow" and one harmless reference ran anything.
-      const s = await scenario(allowPrintf, (sb) => [{ text: "Printing.", tool_use: bash(`touch '${join(sb.root, "ran")}'; echo $secret:DEPLOY_KEY`) }, { text: "Done." }], []);
+      const s = await scenario(
+        allowPrintf,
+        (sb) => [
+          {
+            text: "Printing.",
+            tool_use: bash(`touch '${join(sb.root, "ran")}'; echo $secret:DEPLOY_KEY`),
+          },
+          { text: "Done." },
+        ],
+        [],
+      );
       assertNoLeak(s);
       expect(existsSync(join(s.sb.root, "ran"))).toBe(false);
       expect(resultAfter(s, 1)?.isError).toBe(true);
@@ -69,9 +96,20 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
       const s = await scenario(allowPrintf, (sb) => {
         mkdirSync(join(sb.project, ".claude"), { recursive: true });
         const file = join(sb.project, ".claude", "settings.local.json");
-        const current = existsSync(file) ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>) : {};
-        writeFileSync(file, JSON.stringify({ ...current, permissions: { ask: ["Bash(touch:*)"] } }));
-        return [{ text: "Printing.", tool_use: bash(`touch '${join(sb.root, "ran")}'; echo $secret:DEPLOY_KEY`) }, { text: "Done." }];
+        const current = existsSync(file)
+          ? (JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>)
+          : {};
+        writeFileSync(
+          file,
+          JSON.stringify({ ...current, permissions: { ask: ["Bash(touch:*)"] } }),
+        );
+        return [
+          {
+            text: "Printing.",
+            tool_use: bash(`touch '${join(sb.root, "ran")}'; echo $secret:DEPLOY_KEY`),
+          },
+          { text: "Done." },
+        ];
       });
       assertNoLeak(s);
       expect(existsSync(join(s.sb.root, "ran"))).toBe(false);
@@ -85,9 +123,17 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
     async () => {
       // The value reaches only the program the reference is given to (here sha256sum, on its
       // stdin); what that program prints is masked before it enters a pipe (issue 14).
-      const policy = { ...allowPrintf, secrets: { DEPLOY_KEY: { ...allowPrintf.secrets.DEPLOY_KEY, commands: ["sha256sum", "echo"] } } };
+      const policy = {
+        ...allowPrintf,
+        secrets: {
+          DEPLOY_KEY: { ...allowPrintf.secrets.DEPLOY_KEY, commands: ["sha256sum", "echo"] },
+        },
+      };
       const s = await scenario(policy, () => [
-        { text: "Hashing the key.", tool_use: bash('sha256sum <<< "$secret:DEPLOY_KEY" | cut -c1-64') },
+        {
+          text: "Hashing the key.",
+          tool_use: bash('sha256sum <<< "$secret:DEPLOY_KEY" | cut -c1-64'),
+        },
         { text: "Printing it.", tool_use: bash("echo key=$secret:DEPLOY_KEY | cat") },
         { text: "Done." },
       ]);
@@ -101,9 +147,13 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
       expect(printed?.isError).toBe(false);
       expect(printed?.text).toContain("key=[REDACTED:DEPLOY_KEY]");
       // Nothing of the broker's command line (grant id, key) reaches the model.
-      for (const r of s.fake.requests()) expect(r.rawBody).not.toMatch(/--grant(-key)? [a-z0-9_]{20,}/);
+      for (const r of s.fake.requests())
+        expect(r.rawBody).not.toMatch(/--grant(-key)? [a-z0-9_]{20,}/);
       // The model's own history keeps the reference it wrote, never a rewrite holding a value.
-      const last = s.fake.requests().filter((r) => r.kind === "main").at(-1)!;
+      const last = s.fake
+        .requests()
+        .filter((r) => r.kind === "main")
+        .at(-1)!;
       expect(last.rawBody).toContain("$secret:DEPLOY_KEY");
     },
     TEST_TIMEOUT,
@@ -113,7 +163,12 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
     "denies a reference in a command the policy does not allow; the command never runs and the model is told why",
     async () => {
       const s = await scenario(allowPrintf, (sb) => [
-        { text: "Uploading.", tool_use: bash(`touch '${join(sb.root, "ran")}'; curl -s -H "X-Key: $secret:DEPLOY_KEY" http://127.0.0.1:9/`) },
+        {
+          text: "Uploading.",
+          tool_use: bash(
+            `touch '${join(sb.root, "ran")}'; curl -s -H "X-Key: $secret:DEPLOY_KEY" http://127.0.0.1:9/`,
+          ),
+        },
         { text: "Done." },
       ]);
       assertNoLeak(s);
@@ -129,7 +184,10 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
   it(
     "denies an unknown name with a reason that helps the model",
     async () => {
-      const s = await scenario(allowPrintf, () => [{ text: "Using it.", tool_use: bash("printf %s $secret:DEPLOY_KYE | wc -c") }, { text: "Done." }]);
+      const s = await scenario(allowPrintf, () => [
+        { text: "Using it.", tool_use: bash("printf %s $secret:DEPLOY_KYE | wc -c") },
+        { text: "Done." },
+      ]);
       assertNoLeak(s);
       const denied = resultAfter(s, 1);
       expect(denied?.isError).toBe(true);
@@ -152,9 +210,23 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
       await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
       e2e.defer(() => new Promise<void>((resolve) => server.close(() => resolve())));
       const port = (server.address() as AddressInfo).port;
-      const policy = { version: 1, secrets: { API_TOKEN: { provider: "store", commands: [{ program: "curl", hosts: ["127.0.0.1"] }], approval: "auto" } } };
+      const policy = {
+        version: 1,
+        secrets: {
+          API_TOKEN: {
+            provider: "store",
+            commands: [{ program: "curl", hosts: ["127.0.0.1"] }],
+            approval: "auto",
+          },
+        },
+      };
       const s = await scenarioWith("API_TOKEN", policy, () => [
-        { text: "Calling the API.", tool_use: bash(`curl -s -H "Authorization: Bearer $secret:API_TOKEN" http://127.0.0.1:${port}/whoami`) },
+        {
+          text: "Calling the API.",
+          tool_use: bash(
+            `curl -s -H "Authorization: Bearer $secret:API_TOKEN" http://127.0.0.1:${port}/whoami`,
+          ),
+        },
         { text: "Done." },
       ]);
       assertNoLeak(s);
@@ -171,8 +243,17 @@ describe("e2e: $secret: references through the real Claude Code client", () => {
   it(
     "an `ask` policy: in headless mode the call is not run without a human, and the model is told why",
     async () => {
-      const policy = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf"], approval: "ask" } } };
-      const s = await scenario(policy, (sb) => [{ text: "Hashing.", tool_use: bash(`touch '${join(sb.root, "ran")}'; printf %s $secret:DEPLOY_KEY | wc -c`) }, { text: "Done." }]);
+      const policy = {
+        version: 1,
+        secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf"], approval: "ask" } },
+      };
+      const s = await scenario(policy, (sb) => [
+        {
+          text: "Hashing.",
+          tool_use: bash(`touch '${join(sb.root, "ran")}'; printf %s $secret:DEPLOY_KEY | wc -c`),
+        },
+        { text: "Done." },
+      ]);
       assertNoLeak(s);
       expect(existsSync(join(s.sb.root, "ran"))).toBe(false);
       const result = resultAfter(s, 1);

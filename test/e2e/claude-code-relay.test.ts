@@ -9,8 +9,23 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { selfSignedLoopbackCert } from "../helpers/tls.js";
 import { startFakeAnthropic } from "./fake-anthropic.js";
-import { CLAUDE_ARGS, expectNoRequestCarries, forbiddenForms, randomValue, storeSecret, useE2e } from "./harness.js";
-import { baseEnv, describeRun, fakeGithubToken, HOOKPACK_CJS, run, toolResults, toolResultText } from "./helpers.js";
+import {
+  CLAUDE_ARGS,
+  expectNoRequestCarries,
+  forbiddenForms,
+  randomValue,
+  storeSecret,
+  useE2e,
+} from "./harness.js";
+import {
+  baseEnv,
+  describeRun,
+  fakeGithubToken,
+  HOOKPACK_CJS,
+  run,
+  toolResults,
+  toolResultText,
+} from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
 const e2e = useE2e("claude-code");
@@ -19,14 +34,22 @@ const e2e = useE2e("claude-code");
 async function tlsFront(target: string) {
   const tls = selfSignedLoopbackCert();
   const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-    const up = http.request(`${target}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
+    const up = http.request(
+      `${target}${req.url}`,
+      { method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
     req.pipe(up);
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return { url: `https://127.0.0.1:${(server.address() as { port: number }).port}`, cert: tls.cert, close: () => new Promise<void>((r) => server.close(() => (tls.cleanup(), r()))) };
+  return {
+    url: `https://127.0.0.1:${(server.address() as { port: number }).port}`,
+    cert: tls.cert,
+    close: () => new Promise<void>((r) => server.close(() => (tls.cleanup(), r()))),
+  };
 }
 
 async function scenario(withRelay: boolean) {
@@ -36,7 +59,16 @@ async function scenario(withRelay: boolean) {
   storeSecret(sb, "DEPLOY_KEY", value);
   writeFileSync(join(sb.project, "deploy.txt"), `key=${value}\ntoken=${token}\n`);
   const forbid = [...forbiddenForms(value), token];
-  const fake = await startFakeAnthropic({ steps: [{ text: "Reading.", tool_use: { name: "Bash", input: { command: "cat deploy.txt", description: "read" } } }, { text: "Done." }], forbid });
+  const fake = await startFakeAnthropic({
+    steps: [
+      {
+        text: "Reading.",
+        tool_use: { name: "Bash", input: { command: "cat deploy.txt", description: "read" } },
+      },
+      { text: "Done." },
+    ],
+    forbid,
+  });
   e2e.defer(() => fake.close());
   const front = await tlsFront(fake.url);
   e2e.defer(() => front.close());
@@ -51,10 +83,37 @@ async function scenario(withRelay: boolean) {
     HOOKPACK_HOME: sb.hookpackHome,
     HOOKPACK_KEY_BACKEND: "file",
   };
-  const claude = [e2e.client.bin, "-p", "run the step", "--output-format", "stream-json", "--verbose", "--no-session-persistence", ...CLAUDE_ARGS];
+  const claude = [
+    e2e.client.bin,
+    "-p",
+    "run the step",
+    "--output-format",
+    "stream-json",
+    "--verbose",
+    "--no-session-persistence",
+    ...CLAUDE_ARGS,
+  ];
   const r = withRelay
-    ? await run(process.execPath, [HOOKPACK_CJS, "run", "--relay", "--upstream", front.url, "--upstream-ca", join(sb.root, "ca.pem"), "--", ...claude], { cwd: sb.project, env, timeoutMs: 120_000 })
-    : await run(claude[0]!, claude.slice(1), { cwd: sb.project, env: { ...env, ANTHROPIC_BASE_URL: fake.url }, timeoutMs: 120_000 });
+    ? await run(
+        process.execPath,
+        [
+          HOOKPACK_CJS,
+          "run",
+          "--relay",
+          "--upstream",
+          front.url,
+          "--upstream-ca",
+          join(sb.root, "ca.pem"),
+          "--",
+          ...claude,
+        ],
+        { cwd: sb.project, env, timeoutMs: 120_000 },
+      )
+    : await run(claude[0]!, claude.slice(1), {
+        cwd: sb.project,
+        env: { ...env, ANTHROPIC_BASE_URL: fake.url },
+        timeoutMs: 120_000,
+      });
   return { sb, fake, r, value, token, forbid, diag: () => describeRun(r, forbid) };
 }
 
@@ -63,11 +122,16 @@ describe("e2e: real Claude Code client + hookpack's model-request relay (no tool
     "a managed value and a token printed by a tool never reach the server: the relay replaces them in the request",
     async () => {
       const { fake, r, forbid, diag } = await scenario(true);
-      console.log(`[e2e] claude ${e2e.client.version} relay scenario: ${r.ms} ms, ${fake.requests().length} requests`);
+      console.log(
+        `[e2e] claude ${e2e.client.version} relay scenario: ${r.ms} ms, ${fake.requests().length} requests`,
+      );
       expect(r.code, diag()).toBe(0);
       expect(r.stderr).toContain("go through hookpack's relay");
       expectNoRequestCarries(fake.requests(), forbid, "secret");
-      const outputs = fake.requests().flatMap((q) => toolResults(q.body)).map(toolResultText);
+      const outputs = fake
+        .requests()
+        .flatMap((q) => toolResults(q.body))
+        .map(toolResultText);
       const out = outputs.find((t) => t.includes("key="));
       expect(out, diag()).toBeDefined();
       expect(out).toContain("key=[REDACTED:DEPLOY_KEY]");

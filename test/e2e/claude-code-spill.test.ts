@@ -7,7 +7,14 @@
 // carry the value in any form.
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { claudeScenario, expectClaudeRunClean, forbiddenForms, mainRequests, storeSecret, useE2e } from "./harness.js";
+import {
+  claudeScenario,
+  expectClaudeRunClean,
+  forbiddenForms,
+  mainRequests,
+  storeSecret,
+  useE2e,
+} from "./harness.js";
 import { toolResults, toolResultText } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
@@ -20,19 +27,32 @@ describe("Claude Code: a long redacted output is spilled, not cut", () => {
       const value = `dk${randomBytes(20).toString("hex")}`;
       const forbid = forbiddenForms(value);
       // 500 numbered lines of 50 chars; the value in line 250 and after the last line.
-      const script = 'for i in $(seq 1 500); do printf "line %04d %s\\n" "$i" "................................"; if [ "$i" = 250 ]; then echo "mid=$DEPLOY_ENV"; fi; done; echo "tail=$DEPLOY_ENV"';
+      const script =
+        'for i in $(seq 1 500); do printf "line %04d %s\\n" "$i" "................................"; if [ "$i" = 250 ]; then echo "mid=$DEPLOY_ENV"; fi; done; echo "tail=$DEPLOY_ENV"';
       const s = await claudeScenario(e2e, {
         hooks: true,
         setup: (sb) => storeSecret(sb, "DEPLOY_KEY", value),
         steps: [
-          { text: "Long output.", tool_use: { name: "Bash", input: { command: script, description: "print a long log" } } },
-          { text: "Reading the whole output.", tool_use: { name: "Read", input: { file_path: "/nonexistent" }, input_from_result: { file_path: "saved to: (\\S+)" } } },
+          {
+            text: "Long output.",
+            tool_use: { name: "Bash", input: { command: script, description: "print a long log" } },
+          },
+          {
+            text: "Reading the whole output.",
+            tool_use: {
+              name: "Read",
+              input: { file_path: "/nonexistent" },
+              input_from_result: { file_path: "saved to: (\\S+)" },
+            },
+          },
           { text: "Done." },
         ],
         forbid,
         env: { HOOKPACK_KEY_BACKEND: "file", DEPLOY_ENV: value },
       });
-      console.log(`[e2e] claude ${e2e.client.version}: ${s.run.ms} ms, ${s.fake.requests().length} requests`);
+      console.log(
+        `[e2e] claude ${e2e.client.version}: ${s.run.ms} ms, ${s.fake.requests().length} requests`,
+      );
       expectClaudeRunClean(s, forbid);
       const mains = mainRequests(s.fake);
       expect(mains.length, s.diag()).toBeGreaterThanOrEqual(3);

@@ -43,15 +43,28 @@ const cline = defineAgent({
   configure: async ({ client, sb, fake, env }) => {
     const settings = join(sb.home, ".cline", "data", "settings");
     mkdirSync(settings, { recursive: true });
-    writeFileSync(join(settings, "global-settings.json"), `${JSON.stringify({ telemetryOptOut: true, autoUpdateEnabled: false }, null, 2)}\n`);
+    writeFileSync(
+      join(settings, "global-settings.json"),
+      `${JSON.stringify({ telemetryOptOut: true, autoUpdateEnabled: false }, null, 2)}\n`,
+    );
     // The provider, configured the way a user would (writes $HOME/.cline/data/settings/providers.json).
-    const auth = await run(client.bin, ["auth", "-p", "openai-compatible", "-k", "dummy", "-m", "gpt-fake", "-b", `${fake.url}/v1`], { cwd: sb.project, env, timeoutMs: 60_000 });
+    const auth = await run(
+      client.bin,
+      ["auth", "-p", "openai-compatible", "-k", "dummy", "-m", "gpt-fake", "-b", `${fake.url}/v1`],
+      { cwd: sb.project, env, timeoutMs: 60_000 },
+    );
     expect(auth.code, `cline auth failed:\n${describeRun(auth)}`).toBe(0);
   },
   checkInstall: (sb) => {
-    for (const f of ["PreToolUse.sh", "PostToolUse.sh"]) expect(existsSync(join(sb.project, ".clinerules", "hooks", f)), f).toBe(true);
+    for (const f of ["PreToolUse.sh", "PostToolUse.sh"])
+      expect(existsSync(join(sb.project, ".clinerules", "hooks", f)), f).toBe(true);
   },
-  run: ({ client, sb, env, opts }) => run(client.bin, ["--json", "-P", "openai-compatible", "-m", "gpt-fake", opts.prompt ?? "run the step"], { cwd: sb.project, env, timeoutMs: 90_000 }),
+  run: ({ client, sb, env, opts }) =>
+    run(
+      client.bin,
+      ["--json", "-P", "openai-compatible", "-m", "gpt-fake", opts.prompt ?? "run the step"],
+      { cwd: sb.project, env, timeoutMs: 90_000 },
+    ),
   collect: ({ sb, run: result }) => {
     /** The --json event lines. */
     const events: Array<Record<string, unknown>> = [];
@@ -71,18 +84,44 @@ const cline = defineAgent({
   toolOutputs,
 });
 
-type Message = { role?: string; content?: unknown; tool_calls?: Array<{ function?: { arguments?: string } }> };
-const messages = (r: Logged): Message[] => ((r.body as { messages?: Message[] } | null)?.messages ?? []).filter((m) => m && typeof m === "object");
+type Message = {
+  role?: string;
+  content?: unknown;
+  tool_calls?: Array<{ function?: { arguments?: string } }>;
+};
+const messages = (r: Logged): Message[] =>
+  ((r.body as { messages?: Message[] } | null)?.messages ?? []).filter(
+    (m) => m && typeof m === "object",
+  );
 /** The `role: "tool"` messages of a Chat Completions request: what the model read from each call. */
 function toolOutputs(r: Logged): string[] {
-  return messages(r).flatMap((m) => (m.role === "tool" ? [typeof m.content === "string" ? m.content : JSON.stringify(m.content)] : []));
+  return messages(r).flatMap((m) =>
+    m.role === "tool"
+      ? [typeof m.content === "string" ? m.content : JSON.stringify(m.content)]
+      : [],
+  );
 }
 /** The hook context Cline adds after a tool result (a user message), e.g. hookpack's PostToolUse warning. */
-const hookContexts = (r: Logged): string[] => messages(r).flatMap((m) => (m.role === "user" && typeof m.content === "string" && m.content.startsWith("<hook_context") ? [m.content] : []));
-const runResult = (events: Array<Record<string, unknown>>) => events.find((e) => e.type === "run_result");
+const hookContexts = (r: Logged): string[] =>
+  messages(r).flatMap((m) =>
+    m.role === "user" && typeof m.content === "string" && m.content.startsWith("<hook_context")
+      ? [m.content]
+      : [],
+  );
+const runResult = (events: Array<Record<string, unknown>>) =>
+  events.find((e) => e.type === "run_result");
 
-const commands = (...cmds: string[]): ToolCall => ({ name: "run_commands", args: { commands: cmds } });
-const readConfig = (sb: Sandbox): Step[] => [{ text: "Reading.", call: { name: "read_files", args: { files: [{ path: join(sb.project, "config.env") }] } } }, { text: "Done." }];
+const commands = (...cmds: string[]): ToolCall => ({
+  name: "run_commands",
+  args: { commands: cmds },
+});
+const readConfig = (sb: Sandbox): Step[] => [
+  {
+    text: "Reading.",
+    call: { name: "read_files", args: { files: [{ path: join(sb.project, "config.env") }] } },
+  },
+  { text: "Done." },
+];
 
 describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
   it("runs the pinned client version", () => {
@@ -96,10 +135,15 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
       const { fake, run: r, events, log, token, diag } = await literalTokenRun(cline, commands);
       // `cancel` stops the task: the model gets no further request, so it is NOT told why (Cline's
       // file hooks cannot skip one call and let the model continue).
-      expect(mainRequests(fake).map((q) => q.step), diag()).toEqual([0]);
+      expect(
+        mainRequests(fake).map((q) => q.step),
+        diag(),
+      ).toEqual([0]);
       expect(runResult(events)?.finishReason, diag()).toBe("aborted");
       // The reason is only in Cline's own log; the CLI prints "aborted by another client".
-      expect(log()).toContain("hookpack blocked this run_commands call: its input contains a GitHub personal access token (classic)");
+      expect(log()).toContain(
+        "hookpack blocked this run_commands call: its input contains a GitHub personal access token (classic)",
+      );
       expect(r.stdout).not.toContain("hookpack blocked");
       expect(log().includes(token), "Cline's log carries the token").toBe(false);
       expectNoLeak(fake);
@@ -111,10 +155,18 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
   it(
     "a file holding a token, read by the agent with read_files, does not reach the model (the read is cancelled)",
     async () => {
-      const { fake, events, log, diag } = await tokenFileRun(cline, readConfig, { hooks: true, label: "read_files scenario" });
-      expect(mainRequests(fake).map((q) => q.step), diag()).toEqual([0]);
+      const { fake, events, log, diag } = await tokenFileRun(cline, readConfig, {
+        hooks: true,
+        label: "read_files scenario",
+      });
+      expect(
+        mainRequests(fake).map((q) => q.step),
+        diag(),
+      ).toEqual([0]);
       expect(runResult(events)?.finishReason, diag()).toBe("aborted");
-      expect(log()).toContain("hookpack blocked this read_files call before it read anything: config.env holds a GitHub personal access token (classic)");
+      expect(log()).toContain(
+        "hookpack blocked this read_files call before it read anything: config.env holds a GitHub personal access token (classic)",
+      );
       expectNoLeak(fake);
     },
     TEST_TIMEOUT,
@@ -145,7 +197,9 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
   it(
     "a command whose output carries a token only at run time: Cline cannot replace the output, so the model sees it, followed by hookpack's warning",
     async () => {
-      const s = await runTimeTokenRun(cline, commands("sh show.sh"), { label: "run-time output scenario" });
+      const s = await runTimeTokenRun(cline, commands("sh show.sh"), {
+        label: "run-time output scenario",
+      });
       const { request: second, outputs } = afterCalls(cline, s, 1);
       // The documented limitation (README, Cline row): the output reaches the model unredacted ...
       expect(outputs.join("\n")).toContain(`GH_TOKEN=${s.token}`);
@@ -164,9 +218,17 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
     "brokers a $secret: reference (overrideInput): the command runs with the value, its echo comes back masked by the broker; no request carries the value",
     async () => {
       const hashing = 'sha256sum <<< "$secret:DEPLOY_KEY"';
-      const { fake, diag, digest } = await brokerRun(cline, [{ text: "Hashing.", call: commands(hashing) }, { text: "Printing.", call: commands("echo key=$secret:DEPLOY_KEY") }, { text: "Done." }], {
-        label: "$secret: scenario",
-      });
+      const { fake, diag, digest } = await brokerRun(
+        cline,
+        [
+          { text: "Hashing.", call: commands(hashing) },
+          { text: "Printing.", call: commands("echo key=$secret:DEPLOY_KEY") },
+          { text: "Done." },
+        ],
+        {
+          label: "$secret: scenario",
+        },
+      );
       const last = mainRequests(fake).at(-1)!;
       expect(last.step, diag()).toBe(2);
       const outputs = toolOutputs(last);
@@ -174,10 +236,17 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
       expect(outputs[0], diag()).toContain(digest);
       expect(outputs[1]).toContain("key=[REDACTED:DEPLOY_KEY]");
       // The rewrite ran (Cline reports the command it ran as the result's `query`) ...
-      expect(outputs[0]).toMatch(/hookpack\.cjs'? exec --grant \S+ --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum/);
+      expect(outputs[0]).toMatch(
+        /hookpack\.cjs'? exec --grant \S+ --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum/,
+      );
       // ... while the history keeps the model's own call.
-      const args = messages(last).flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.function?.arguments ?? "") : []));
-      expect(args.map((a) => JSON.parse(a) as unknown)).toEqual([{ commands: [hashing] }, { commands: ["echo key=$secret:DEPLOY_KEY"] }]);
+      const args = messages(last).flatMap((m) =>
+        m.role === "assistant" ? (m.tool_calls ?? []).map((c) => c.function?.arguments ?? "") : [],
+      );
+      expect(args.map((a) => JSON.parse(a) as unknown)).toEqual([
+        { commands: [hashing] },
+        { commands: ["echo key=$secret:DEPLOY_KEY"] },
+      ]);
     },
     TEST_TIMEOUT,
   );
@@ -185,11 +254,22 @@ describe("e2e: real Cline CLI + hookpack (cline adapter)", () => {
   it(
     "a $secret: reference the policy denies is cancelled before it runs",
     async () => {
-      const { sb, fake, events, log, diag } = await brokerRun(cline, [{ text: "Uploading.", call: commands('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/') }, { text: "Done." }]);
+      const { sb, fake, events, log, diag } = await brokerRun(cline, [
+        {
+          text: "Uploading.",
+          call: commands('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/'),
+        },
+        { text: "Done." },
+      ]);
       expect(existsSync(join(sb.project, "sent")), `the command ran\n${diag()}`).toBe(false);
-      expect(mainRequests(fake).map((q) => q.step), diag()).toEqual([0]);
+      expect(
+        mainRequests(fake).map((q) => q.step),
+        diag(),
+      ).toEqual([0]);
       expect(runResult(events)?.finishReason, diag()).toBe("aborted");
-      expect(log()).toContain("does not allow this use of $secret:DEPLOY_KEY: `curl` is not among its allowed commands");
+      expect(log()).toContain(
+        "does not allow this use of $secret:DEPLOY_KEY: `curl` is not among its allowed commands",
+      );
       expectNoLeak(fake);
     },
     TEST_TIMEOUT,

@@ -24,7 +24,14 @@ import {
   promptManagedValueRun,
   promptTokenRun,
 } from "./harness.js";
-import { baseEnv, describeRun, fakeGithubToken, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
+import {
+  baseEnv,
+  describeRun,
+  fakeGithubToken,
+  HOOKPACK_CJS,
+  run,
+  type Sandbox,
+} from "./helpers.js";
 
 const TEST_TIMEOUT = 120_000;
 /** The version the adapter was checked against; the test fails loudly when the pinned client moves. */
@@ -68,14 +75,36 @@ const codex = defineAgent<object, { hooksFile?: "json" | "toml" }>({
     expect(r.stdout).toMatch(/\/hooks/);
     if (opts.hooksFile === "toml") {
       expect(existsSync(join(sb.project, ".codex", "hooks.json"))).toBe(false);
-      expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toMatch(/# >>> hookpack[\s\S]*\[\[hooks\.PreToolUse\]\][\s\S]*\[\[hooks\.PostToolUse\]\]/);
+      expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toMatch(
+        /# >>> hookpack[\s\S]*\[\[hooks\.PreToolUse\]\][\s\S]*\[\[hooks\.PostToolUse\]\]/,
+      );
     } else {
-      const hooks = (JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-      expect(Object.keys(hooks).sort()).toEqual(["PostToolUse", "PreToolUse", "SessionEnd", "SessionStart", "UserPromptSubmit"]);
+      const hooks = (
+        JSON.parse(readFileSync(join(sb.project, ".codex", "hooks.json"), "utf8")) as {
+          hooks: Record<string, unknown>;
+        }
+      ).hooks;
+      expect(Object.keys(hooks).sort()).toEqual([
+        "PostToolUse",
+        "PreToolUse",
+        "SessionEnd",
+        "SessionStart",
+        "UserPromptSubmit",
+      ]);
     }
   },
   run: ({ client, sb, env, opts }) => {
-    const args = ["exec", "--skip-git-repo-check", "--json", "--disable", "apps", "--disable", "plugins", "--disable", "remote_plugin"];
+    const args = [
+      "exec",
+      "--skip-git-repo-check",
+      "--json",
+      "--disable",
+      "apps",
+      "--disable",
+      "plugins",
+      "--disable",
+      "remote_plugin",
+    ];
     // The documented bypass of the trust gate (hooks are skipped silently without it, or /hooks in the TUI).
     args.push("--dangerously-bypass-hook-trust", opts.prompt ?? "run the step");
     return run(client.bin, args, { cwd: sb.project, env, timeoutMs: 90_000 });
@@ -88,7 +117,9 @@ function toolOutputs(r: Logged): string[] {
   const input = (r.body as { input?: unknown[] } | null)?.input ?? [];
   return input.flatMap((i) => {
     const item = i as { type?: string; output?: unknown };
-    return item.type === "function_call_output" ? [typeof item.output === "string" ? item.output : JSON.stringify(item.output)] : [];
+    return item.type === "function_call_output"
+      ? [typeof item.output === "string" ? item.output : JSON.stringify(item.output)]
+      : [];
   });
 }
 
@@ -96,7 +127,16 @@ function toolOutputs(r: Logged): string[] {
 function ownCallsRemoved(body: unknown): unknown {
   const b = body as { input?: unknown[] } | null;
   if (!b || !Array.isArray(b.input)) return body;
-  return { ...b, input: b.input.filter((i) => !((i as { type?: string; call_id?: string }).type === "function_call" && String((i as { call_id?: string }).call_id).startsWith("call_e2efake_"))) };
+  return {
+    ...b,
+    input: b.input.filter(
+      (i) =>
+        !(
+          (i as { type?: string; call_id?: string }).type === "function_call" &&
+          String((i as { call_id?: string }).call_id).startsWith("call_e2efake_")
+        ),
+    ),
+  };
 }
 
 const exec = (cmd: string): ToolCall => ({ name: "exec_command", args: { cmd } });
@@ -115,11 +155,22 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       expect(outputs[0]).toContain("$secret:");
       // Codex itself appends "Command: <the model's own command>" to a block message: the model's
       // own text comes back, nothing new. Apart from that echo the token appears nowhere.
-      expect(outputs[0]!.endsWith(`Command: ${cmd}`), outputs[0]!.split(token).join("<FAKE-TOKEN>")).toBe(true);
-      expect(outputs[0]!.slice(0, -cmd.length).includes(token), "hookpack's message carries the token").toBe(false);
+      expect(
+        outputs[0]!.endsWith(`Command: ${cmd}`),
+        outputs[0]!.split(token).join("<FAKE-TOKEN>"),
+      ).toBe(true);
+      expect(
+        outputs[0]!.slice(0, -cmd.length).includes(token),
+        "hookpack's message carries the token",
+      ).toBe(false);
       for (const q of fake.requests()) {
-        const withoutEcho = JSON.stringify(ownCallsRemoved(q.body)).split(JSON.stringify(`Command: ${cmd}`).slice(1, -1)).join("");
-        expect(withoutEcho.includes(token), `request #${q.seq} carries the token outside the model's own call and its echo`).toBe(false);
+        const withoutEcho = JSON.stringify(ownCallsRemoved(q.body))
+          .split(JSON.stringify(`Command: ${cmd}`).slice(1, -1))
+          .join("");
+        expect(
+          withoutEcho.includes(token),
+          `request #${q.seq} carries the token outside the model's own call and its echo`,
+        ).toBe(false);
       }
     },
     TEST_TIMEOUT,
@@ -128,7 +179,11 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "a file holding a token, read by the agent through the shell, does not reach the model",
     async () => {
-      await tokenFileGuarded(codex, () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }], 1);
+      await tokenFileGuarded(
+        codex,
+        () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }],
+        1,
+      );
     },
     TEST_TIMEOUT,
   );
@@ -140,21 +195,48 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       const { sb, token } = await runTimeTokenRedacted(codex, exec("sh show.sh"));
       // Codex's own rollout keeps the raw output while the session runs; hookpack's SessionEnd hook
       // cleans it when the session ends (Codex writes nothing to it afterwards).
-      const rollouts = readdirSync(join(codexHome(sb), "sessions"), { recursive: true }).map(String).filter((f) => f.endsWith(".jsonl"));
+      const rollouts = readdirSync(join(codexHome(sb), "sessions"), { recursive: true })
+        .map(String)
+        .filter((f) => f.endsWith(".jsonl"));
       expect(rollouts).toHaveLength(1);
       const rollout = readFileSync(join(codexHome(sb), "sessions", rollouts[0]!), "utf8");
-      expect(rollout.includes(token), "the rollout still holds the token after the session ended").toBe(false);
+      expect(
+        rollout.includes(token),
+        "the rollout still holds the token after the session ended",
+      ).toBe(false);
       expect(rollout).toContain("GH_TOKEN=[REDACTED:github-pat]");
       for (const line of rollout.trimEnd().split("\n")) JSON.parse(line);
       // Codex 0.169 also keeps every thread item in ~/.codex/thread_history_1.sqlite (raw output
       // included); the same SessionEnd cleans it through SQLite, and the database stays sound.
       const history = join(codexHome(sb), "thread_history_1.sqlite");
-      expect(existsSync(history), "the client no longer writes thread_history_1.sqlite: re-check the state catalog").toBe(true);
-      const raw = [history, `${history}-wal`].filter((p) => existsSync(p)).map((p) => readFileSync(p).toString("latin1")).join("");
-      expect(raw.includes(token), "the thread history database still holds the token after the session ended").toBe(false);
+      expect(
+        existsSync(history),
+        "the client no longer writes thread_history_1.sqlite: re-check the state catalog",
+      ).toBe(true);
+      const raw = [history, `${history}-wal`]
+        .filter((p) => existsSync(p))
+        .map((p) => readFileSync(p).toString("latin1"))
+        .join("");
+      expect(
+        raw.includes(token),
+        "the thread history database still holds the token after the session ended",
+      ).toBe(false);
       if (spawnSync("sqlite3", ["-version"]).status === 0) {
-        expect(spawnSync("sqlite3", [history, "PRAGMA integrity_check;"], { encoding: "utf8" }).stdout.trim()).toBe("ok");
-        expect(spawnSync("sqlite3", [history, "SELECT count(*) FROM thread_items WHERE item_json LIKE '%[REDACTED:github-pat]%';"], { encoding: "utf8" }).stdout.trim()).not.toBe("0");
+        expect(
+          spawnSync("sqlite3", [history, "PRAGMA integrity_check;"], {
+            encoding: "utf8",
+          }).stdout.trim(),
+        ).toBe("ok");
+        expect(
+          spawnSync(
+            "sqlite3",
+            [
+              history,
+              "SELECT count(*) FROM thread_items WHERE item_json LIKE '%[REDACTED:github-pat]%';",
+            ],
+            { encoding: "utf8" },
+          ).stdout.trim(),
+        ).not.toBe("0");
       }
     },
     TEST_TIMEOUT,
@@ -166,24 +248,47 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       const token = fakeGithubToken();
       const marker = "ran-marker";
       let userToml = "";
-      const s = await codex.scenario([{ text: "Checking.", call: exec(`touch ${marker} && echo ${token}`) }, { text: "Done." }], {
-        hooks: true,
-        hooksFile: "toml",
-        forbid: [token],
-        beforeInstall: (box) => {
-          mkdirSync(join(box.project, ".codex"), { recursive: true });
-          const audit = join(box.root, "audit-ran");
-          userToml = ["# the team's own Codex hooks (comments are kept)", "[[hooks.PreToolUse]]", 'matcher = "*"', "[[hooks.PreToolUse.hooks]]", 'type = "command"', `command = "touch ${audit}"`, "timeout = 5", ""].join("\n");
-          writeFileSync(join(box.project, ".codex", "config.toml"), userToml);
+      const s = await codex.scenario(
+        [{ text: "Checking.", call: exec(`touch ${marker} && echo ${token}`) }, { text: "Done." }],
+        {
+          hooks: true,
+          hooksFile: "toml",
+          forbid: [token],
+          beforeInstall: (box) => {
+            mkdirSync(join(box.project, ".codex"), { recursive: true });
+            const audit = join(box.root, "audit-ran");
+            userToml = [
+              "# the team's own Codex hooks (comments are kept)",
+              "[[hooks.PreToolUse]]",
+              'matcher = "*"',
+              "[[hooks.PreToolUse.hooks]]",
+              'type = "command"',
+              `command = "touch ${audit}"`,
+              "timeout = 5",
+              "",
+            ].join("\n");
+            writeFileSync(join(box.project, ".codex", "config.toml"), userToml);
+          },
         },
-      });
+      );
       const { sb, diag } = s;
       expect(s.run.code, diag()).toBe(0);
-      expect(existsSync(join(sb.root, "audit-ran")), `the user's own inline hook did not run\n${diag()}`).toBe(true);
+      expect(
+        existsSync(join(sb.root, "audit-ran")),
+        `the user's own inline hook did not run\n${diag()}`,
+      ).toBe(true);
       expect(existsSync(join(sb.project, marker)), `the command ran\n${diag()}`).toBe(false);
       expect(afterCalls(codex, s, 1).outputs[0]).toContain("hookpack blocked this Bash call");
       // And uninstall gives the user's file back byte for byte.
-      const u = await run(process.execPath, [HOOKPACK_CJS, "uninstall", "--agent", "codex", "--no-git-hook", "--no-ignore-files"], { cwd: sb.project, env: { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome }, timeoutMs: 30_000 });
+      const u = await run(
+        process.execPath,
+        [HOOKPACK_CJS, "uninstall", "--agent", "codex", "--no-git-hook", "--no-ignore-files"],
+        {
+          cwd: sb.project,
+          env: { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome },
+          timeoutMs: 30_000,
+        },
+      );
       expect(u.code, describeRun(u)).toBe(0);
       expect(readFileSync(join(sb.project, ".codex", "config.toml"), "utf8")).toBe(userToml);
     },
@@ -203,7 +308,11 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
   it(
     "negative control: without hookpack the same file read leaks and the leak check fires",
     async () => {
-      await tokenFileLeaks(codex, () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }], { calls: 1 });
+      await tokenFileLeaks(
+        codex,
+        () => [{ text: "Reading.", call: exec("cat config.env") }, { text: "Done." }],
+        { calls: 1 },
+      );
     },
     TEST_TIMEOUT,
   );
@@ -214,7 +323,10 @@ describe("e2e: real Codex CLI + hookpack (codex adapter)", () => {
       const { sb, fake, diag, digest } = await brokerRun(codex, [
         { text: "Hashing.", call: exec('sha256sum <<< "$secret:DEPLOY_KEY"') },
         { text: "Printing.", call: exec("echo key=$secret:DEPLOY_KEY") },
-        { text: "Uploading.", call: exec('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/') },
+        {
+          text: "Uploading.",
+          call: exec('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/'),
+        },
         { text: "Done." },
       ]);
       const outputs = toolOutputs(mainRequests(fake).at(-1)!);
@@ -260,9 +372,16 @@ describe("e2e: real codex client + hookpack: AGENTS.md", () => {
     "a token in AGENTS.md never reaches the server: the prompt is held back until the file is cleaned",
     async () => {
       const token = fakeGithubToken();
-      const s = await codex.scenario([{ text: "Done." }], { hooks: true, forbid: [token], files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` } });
+      const s = await codex.scenario([{ text: "Done." }], {
+        hooks: true,
+        forbid: [token],
+        files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` },
+      });
       expectNoRequestCarries(s.fake.requests(), [token], "token from AGENTS.md");
-      expect(s.fake.requests().filter((r) => r.path.includes("responses")), s.diag()).toEqual([]);
+      expect(
+        s.fake.requests().filter((r) => r.path.includes("responses")),
+        s.diag(),
+      ).toEqual([]);
     },
     TEST_TIMEOUT,
   );
@@ -271,8 +390,15 @@ describe("e2e: real codex client + hookpack: AGENTS.md", () => {
     "negative control: without hookpack the token in AGENTS.md reaches the server",
     async () => {
       const token = fakeGithubToken();
-      const s = await codex.scenario([{ text: "Done." }], { hooks: false, forbid: [token], files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` } });
-      expect(s.fake.requests().some((r) => r.leaks.includes(token)), s.diag()).toBe(true);
+      const s = await codex.scenario([{ text: "Done." }], {
+        hooks: false,
+        forbid: [token],
+        files: { "AGENTS.md": `# Agent notes\n\nDeploy token: ${token}\n` },
+      });
+      expect(
+        s.fake.requests().some((r) => r.leaks.includes(token)),
+        s.diag(),
+      ).toBe(true);
     },
     TEST_TIMEOUT,
   );

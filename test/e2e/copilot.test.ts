@@ -52,10 +52,25 @@ const copilot = defineAgent({
   }),
   configure: () => void mkdirSync(pkgCache, { recursive: true }),
   checkInstall: (sb) => {
-    const hooks = (JSON.parse(readFileSync(join(sb.project, ".github", "hooks", "hookpack.json"), "utf8")) as { hooks: Record<string, unknown> }).hooks;
-    expect(Object.keys(hooks).sort()).toEqual(["postToolUse", "postToolUseFailure", "preToolUse", "sessionStart", "userPromptSubmitted"]);
+    const hooks = (
+      JSON.parse(readFileSync(join(sb.project, ".github", "hooks", "hookpack.json"), "utf8")) as {
+        hooks: Record<string, unknown>;
+      }
+    ).hooks;
+    expect(Object.keys(hooks).sort()).toEqual([
+      "postToolUse",
+      "postToolUseFailure",
+      "preToolUse",
+      "sessionStart",
+      "userPromptSubmitted",
+    ]);
   },
-  run: ({ client, sb, env, opts }) => run(client.bin, ["-p", opts.prompt ?? "run the step", "--allow-all-tools"], { cwd: sb.project, env, timeoutMs: 90_000 }),
+  run: ({ client, sb, env, opts }) =>
+    run(client.bin, ["-p", opts.prompt ?? "run the step", "--allow-all-tools"], {
+      cwd: sb.project,
+      env,
+      timeoutMs: 90_000,
+    }),
   toolOutputs,
 });
 
@@ -64,11 +79,16 @@ function toolOutputs(r: Logged): string[] {
   const input = (r.body as { input?: unknown[] } | null)?.input ?? [];
   return input.flatMap((i) => {
     const item = i as { type?: string; output?: unknown };
-    return item.type === "function_call_output" ? [typeof item.output === "string" ? item.output : JSON.stringify(item.output)] : [];
+    return item.type === "function_call_output"
+      ? [typeof item.output === "string" ? item.output : JSON.stringify(item.output)]
+      : [];
   });
 }
 
-const bash = (command: string, description: string): ToolCall => ({ name: "bash", args: { command, description } });
+const bash = (command: string, description: string): ToolCall => ({
+  name: "bash",
+  args: { command, description },
+});
 
 describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
   it("runs the pinned client version", () => {
@@ -90,7 +110,17 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
   it(
     "a file holding a token, read with the view tool, is blocked before it is read",
     async () => {
-      const s = await tokenFileRun(copilot, (sb) => [{ text: "Reading.", call: { name: "view", args: { path: join(sb.project, "config.env") } } }, { text: "Done." }], { hooks: true, label: "view scenario" });
+      const s = await tokenFileRun(
+        copilot,
+        (sb) => [
+          {
+            text: "Reading.",
+            call: { name: "view", args: { path: join(sb.project, "config.env") } },
+          },
+          { text: "Done." },
+        ],
+        { hooks: true, label: "view scenario" },
+      );
       const { outputs } = afterCalls(copilot, s, 1);
       expect(outputs[0]).toMatch(/hookpack blocked/);
       expect(outputs[0]).not.toContain("HOST=example.test");
@@ -102,7 +132,11 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
   it(
     "a file holding a token, read through the shell, is blocked before it runs",
     async () => {
-      const s = await tokenFileRun(copilot, () => [{ text: "Reading.", call: bash("cat config.env", "read") }, { text: "Done." }], { hooks: true });
+      const s = await tokenFileRun(
+        copilot,
+        () => [{ text: "Reading.", call: bash("cat config.env", "read") }, { text: "Done." }],
+        { hooks: true },
+      );
       expect(afterCalls(copilot, s, 1).outputs[0]).toMatch(/hookpack blocked/);
       expectNoRequestCarries(s.fake.requests(), [s.token], "token");
     },
@@ -125,9 +159,15 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
       expect(afterCalls(copilot, s, 2).outputs.at(-1)).toContain("key=[REDACTED:DEPLOY_KEY]");
       // Unlike Claude Code, Copilot keeps the REWRITTEN arguments in the model's history: the
       // brokered command (a grant id and the secret's name), never the value.
-      const calls = ((mainRequests(s.fake).at(-1)!.body as { input: unknown[] }).input as Array<{ type?: string; arguments?: string }>).filter((i) => i.type === "function_call");
+      const calls = (
+        (mainRequests(s.fake).at(-1)!.body as { input: unknown[] }).input as Array<{
+          type?: string;
+          arguments?: string;
+        }>
+      ).filter((i) => i.type === "function_call");
       expect(calls).toHaveLength(2);
-      for (const c of calls) expect(c.arguments).toMatch(/hookpack\.cjs'? exec --grant g_\w+ --grant-key [a-z2-7]{26} /);
+      for (const c of calls)
+        expect(c.arguments).toMatch(/hookpack\.cjs'? exec --grant g_\w+ --grant-key [a-z2-7]{26} /);
     },
     TEST_TIMEOUT,
   );
@@ -137,7 +177,16 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
     async () => {
       const s = await brokerRun(
         copilot,
-        (sb) => [{ text: "Uploading.", call: bash(`touch '${join(sb.root, "ran")}'; curl -s -H "X-Key: $secret:DEPLOY_KEY" http://127.0.0.1:9/`, "upload") }, { text: "Done." }],
+        (sb) => [
+          {
+            text: "Uploading.",
+            call: bash(
+              `touch '${join(sb.root, "ran")}'; curl -s -H "X-Key: $secret:DEPLOY_KEY" http://127.0.0.1:9/`,
+              "upload",
+            ),
+          },
+          { text: "Done." },
+        ],
         { policy: DEPLOY_KEY_POLICY_TTL },
       );
       expect(existsSync(join(s.sb.root, "ran"))).toBe(false);
@@ -154,21 +203,26 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
       const value = randomValue();
       // The script holds the value in two halves, so nothing before the run can see it.
       const script = `printf 'HOST=example.test\\nDEPLOY_KEY=%s%s\\n' '${value.slice(0, 10)}' '${value.slice(10)}'\n`;
-      const s = await copilot.scenario([{ text: "Running.", call: bash("sh show.sh", "run") }, { text: "Done." }], {
-        hooks: true,
-        forbid: [value],
-        files: { "show.sh": script },
-        setup: (sb) => {
-          writePolicy(sb, DEPLOY_KEY_POLICY_TTL);
-          storeSecret(sb, "DEPLOY_KEY", value);
+      const s = await copilot.scenario(
+        [{ text: "Running.", call: bash("sh show.sh", "run") }, { text: "Done." }],
+        {
+          hooks: true,
+          forbid: [value],
+          files: { "show.sh": script },
+          setup: (sb) => {
+            writePolicy(sb, DEPLOY_KEY_POLICY_TTL);
+            storeSecret(sb, "DEPLOY_KEY", value);
+          },
         },
-      });
+      );
       expect(s.run.code, s.diag()).toBe(0);
       const { outputs } = afterCalls(copilot, s, 1);
       // This is the leak the README states for Copilot: the output arrives as the tool gave it…
       expect(outputs[0]!.includes(value)).toBe(true);
       // …and the model is told, in the same tool result, not to repeat it and to have it rotated.
-      expect(outputs[0]).toContain("Additional guidance from postToolUse hooks:\nhookpack found secret(s) in this bash output.");
+      expect(outputs[0]).toContain(
+        "Additional guidance from postToolUse hooks:\nhookpack found secret(s) in this bash output.",
+      );
       expect(outputs[0]).toContain("may have reached you unredacted");
     },
     TEST_TIMEOUT,
@@ -177,7 +231,9 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
   it(
     "observed: Copilot itself masks a GitHub token in shell output; hookpack's notice comes along",
     async () => {
-      const s = await runTimeTokenRun(copilot, bash("sh show.sh", "run"), { label: "masked-token scenario" });
+      const s = await runTimeTokenRun(copilot, bash("sh show.sh", "run"), {
+        label: "masked-token scenario",
+      });
       const { outputs } = afterCalls(copilot, s, 1);
       expect(outputs[0]).toContain("GH_TOKEN=******");
       expect(outputs[0]).toContain("hookpack found secret(s)");
@@ -189,7 +245,11 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
   it(
     "a harmless command runs with hooks installed and its output reaches the model unchanged",
     async () => {
-      const { outputs } = afterCalls(copilot, await harmlessRun(copilot, bash("echo hello-e2e", "hi")), 1);
+      const { outputs } = afterCalls(
+        copilot,
+        await harmlessRun(copilot, bash("echo hello-e2e", "hi")),
+        1,
+      );
       expect(outputs[0]).toContain("hello-e2e");
       expect(outputs[0]).not.toContain("hookpack");
     },
@@ -205,8 +265,18 @@ describe("e2e: real copilot client + hookpack: the prompt guard", () => {
       // reads hookpack's notice (to pass on to the user) in place of the prompt.
       const s = await promptTokenRun(copilot, true);
       const bodies = s.fake.requests().map((r) => r.rawBody);
-      expect(bodies.some((b) => b.includes("hookpack withheld the user") && b.includes("hookpack secret set GITHUB_TOKEN")), s.diag()).toBe(true);
-      expect(bodies.some((b) => b.includes(PROMPT_LEAD)), "the original prompt reached the server").toBe(false);
+      expect(
+        bodies.some(
+          (b) =>
+            b.includes("hookpack withheld the user") &&
+            b.includes("hookpack secret set GITHUB_TOKEN"),
+        ),
+        s.diag(),
+      ).toBe(true);
+      expect(
+        bodies.some((b) => b.includes(PROMPT_LEAD)),
+        "the original prompt reached the server",
+      ).toBe(false);
     },
     TEST_TIMEOUT,
   );

@@ -71,9 +71,17 @@ export interface FakeAnthropic {
   close(): Promise<void>;
 }
 
-type ContentBlock = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Json };
+type ContentBlock =
+  { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: Json };
 
-const KEPT_HEADERS = ["user-agent", "anthropic-beta", "anthropic-version", "content-type", "x-api-key", "authorization"];
+const KEPT_HEADERS = [
+  "user-agent",
+  "anthropic-beta",
+  "anthropic-version",
+  "content-type",
+  "x-api-key",
+  "authorization",
+];
 
 /** The deterministic tool_use id for a step and position (same on retries). */
 function toolUseId(step: number, index: number): string {
@@ -90,7 +98,9 @@ function lastToolResultText(messages: unknown[]): string {
       if (!isObject(b) || b.type !== "tool_result") continue;
       if (typeof b.content === "string") return b.content;
       if (Array.isArray(b.content)) {
-        return b.content.map((c) => (isObject(c) && typeof c.text === "string" ? c.text : "")).join("\n");
+        return b.content
+          .map((c) => (isObject(c) && typeof c.text === "string" ? c.text : ""))
+          .join("\n");
       }
       return "";
     }
@@ -99,7 +109,12 @@ function lastToolResultText(messages: unknown[]): string {
 }
 
 function hasToolResult(messages: unknown[]): boolean {
-  return messages.some((m) => isObject(m) && Array.isArray(m.content) && m.content.some((b) => isObject(b) && b.type === "tool_result"));
+  return messages.some(
+    (m) =>
+      isObject(m) &&
+      Array.isArray(m.content) &&
+      m.content.some((b) => isObject(b) && b.type === "tool_result"),
+  );
 }
 
 export function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
@@ -107,10 +122,14 @@ export function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
   const log: LoggedRequest[] = [];
   /** Every tool_use this server emitted, by id (ids are deterministic, so retries map to one entry). */
   const emitted = new Map<string, EmittedToolUse>();
-  const firstTool = script.steps.flatMap((s) => (s.tool_uses ?? (s.tool_use ? [s.tool_use] : [])))[0]?.name;
+  const firstTool = script.steps.flatMap((s) => s.tool_uses ?? (s.tool_use ? [s.tool_use] : []))[0]
+    ?.name;
   let seq = 0;
 
-  function blocksForStep(step: number, messages: unknown[]): { blocks: ContentBlock[]; stop: "tool_use" | "end_turn" } {
+  function blocksForStep(
+    step: number,
+    messages: unknown[],
+  ): { blocks: ContentBlock[]; stop: "tool_use" | "end_turn" } {
     const s = script.steps[step];
     if (!s) return { blocks: [{ type: "text", text: "Done." }], stop: "end_turn" };
     const blocks: ContentBlock[] = [];
@@ -184,21 +203,58 @@ export function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
 
   function sendJson(res: ServerResponse, status: number, value: unknown): void {
     const text = JSON.stringify(value);
-    res.writeHead(status, { "content-type": "application/json", "content-length": Buffer.byteLength(text) });
+    res.writeHead(status, {
+      "content-type": "application/json",
+      "content-length": Buffer.byteLength(text),
+    });
     res.end(text);
   }
 
-  function sendMessage(res: ServerResponse, model: string, blocks: ContentBlock[], stop: string, stream: boolean): void {
+  function sendMessage(
+    res: ServerResponse,
+    model: string,
+    blocks: ContentBlock[],
+    stop: string,
+    stream: boolean,
+  ): void {
     const id = `msg_${randomBytes(12).toString("hex")}`;
-    const usage = { input_tokens: 25, output_tokens: 10, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const usage = {
+      input_tokens: 25,
+      output_tokens: 10,
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    };
     if (!stream) {
-      sendJson(res, 200, { id, type: "message", role: "assistant", model, content: blocks, stop_reason: stop, stop_sequence: null, usage });
+      sendJson(res, 200, {
+        id,
+        type: "message",
+        role: "assistant",
+        model,
+        content: blocks,
+        stop_reason: stop,
+        stop_sequence: null,
+        usage,
+      });
       return;
     }
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-    const ev = (type: string, data: Json) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
+    res.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
+    const ev = (type: string, data: Json) =>
+      res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
     ev("message_start", {
-      message: { id, type: "message", role: "assistant", model, content: [], stop_reason: null, stop_sequence: null, usage: { ...usage, output_tokens: 1 } },
+      message: {
+        id,
+        type: "message",
+        role: "assistant",
+        model,
+        content: [],
+        stop_reason: null,
+        stop_sequence: null,
+        usage: { ...usage, output_tokens: 1 },
+      },
     });
     blocks.forEach((b, index) => {
       if (b.type === "text") {
@@ -209,16 +265,26 @@ export function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
           if (part) ev("content_block_delta", { index, delta: { type: "text_delta", text: part } });
         }
       } else {
-        ev("content_block_start", { index, content_block: { type: "tool_use", id: b.id, name: b.name, input: {} } });
+        ev("content_block_start", {
+          index,
+          content_block: { type: "tool_use", id: b.id, name: b.name, input: {} },
+        });
         const json = JSON.stringify(b.input);
         const cut = Math.floor(json.length / 2);
         for (const part of [json.slice(0, cut), json.slice(cut)]) {
-          if (part) ev("content_block_delta", { index, delta: { type: "input_json_delta", partial_json: part } });
+          if (part)
+            ev("content_block_delta", {
+              index,
+              delta: { type: "input_json_delta", partial_json: part },
+            });
         }
       }
       ev("content_block_stop", { index });
     });
-    ev("message_delta", { delta: { stop_reason: stop, stop_sequence: null }, usage: { output_tokens: 10 } });
+    ev("message_delta", {
+      delta: { stop_reason: stop, stop_sequence: null },
+      usage: { output_tokens: 10 },
+    });
     ev("message_stop", {});
     res.end();
   }
@@ -309,7 +375,8 @@ export function startFakeAnthropic(script: FakeScript): Promise<FakeAnthropic> {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (!res.headersSent) sendJson(res, 500, { type: "error", error: { type: "api_error", message: String(err) } });
+      if (!res.headersSent)
+        sendJson(res, 500, { type: "error", error: { type: "api_error", message: String(err) } });
       else res.end();
     });
   });

@@ -23,7 +23,9 @@ export interface Step {
    * A call built from the text of the latest tool result in the request (e.g. to run the command a
    * hook's deny told the model to run instead). Only for protocols with `toolOutputs`.
    */
-  callFrom?: (lastToolOutput: string) => { name: string; args: Record<string, unknown> } | undefined;
+  callFrom?: (
+    lastToolOutput: string,
+  ) => { name: string; args: Record<string, unknown> } | undefined;
 }
 
 export interface Script {
@@ -57,7 +59,13 @@ interface Protocol {
   ownCalls(body: unknown): Array<{ node: unknown; name: string; args: unknown }>;
   /** The tool results in the request, oldest first, as text. */
   toolOutputs?(body: unknown): string[];
-  answer(res: ServerResponse, path: string, body: unknown, step: Step | undefined, side: boolean): void;
+  answer(
+    res: ServerResponse,
+    path: string,
+    body: unknown,
+    step: Step | undefined,
+    side: boolean,
+  ): void;
 }
 
 function startFake(script: Script, protocol: Protocol): Promise<FakeServer> {
@@ -68,16 +76,26 @@ function startFake(script: Script, protocol: Protocol): Promise<FakeServer> {
   let seq = 0;
 
   function leaksOutsideOwn(raw: string, body: unknown): string[] {
-    const own = protocol.ownCalls(body).filter((c) => emitted.some((e) => e.name === c.name && isDeepStrictEqual(e.args, c.args)));
+    const own = protocol
+      .ownCalls(body)
+      .filter((c) => emitted.some((e) => e.name === c.name && isDeepStrictEqual(e.args, c.args)));
     const ownNodes = new Set(own.map((c) => c.node));
     const rest = (v: unknown): unknown =>
-      ownNodes.has(v) ? null : Array.isArray(v) ? v.map(rest) : isObject(v) ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rest(x)])) : v;
+      ownNodes.has(v)
+        ? null
+        : Array.isArray(v)
+          ? v.map(rest)
+          : isObject(v)
+            ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, rest(x)]))
+            : v;
     const found: string[] = [];
     for (const f of forbid) {
       let allowed = 0;
       for (const c of own) for (const s of strings(c.node)) allowed += countOccurrences(s, f);
       // Arguments travel as a JSON string inside JSON: count them in their raw spelling too.
-      for (const c of own) for (const s of strings(c.node)) allowed += countOccurrences(JSON.stringify(s), f) - countOccurrences(s, f);
+      for (const c of own)
+        for (const s of strings(c.node))
+          allowed += countOccurrences(JSON.stringify(s), f) - countOccurrences(s, f);
       const elsewhere = [...strings(rest(body))].some((s) => s.includes(f));
       if (countOccurrences(raw, f) > Math.max(allowed, 0) || elsewhere) found.push(f);
     }
@@ -150,8 +168,13 @@ function startFake(script: Script, protocol: Protocol): Promise<FakeServer> {
 }
 
 const sse = (res: ServerResponse) => {
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-  return (data: Json, event?: string) => res.write(`${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(data)}\n\n`);
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  return (data: Json, event?: string) =>
+    res.write(`${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(data)}\n\n`);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -168,7 +191,13 @@ const openAiResponses: Protocol = {
   ownCalls(body) {
     const input = isObject(body) && Array.isArray(body.input) ? body.input : [];
     return input
-      .filter((i): i is Json => isObject(i) && i.type === "function_call" && typeof i.call_id === "string" && i.call_id.startsWith("call_e2efake_"))
+      .filter(
+        (i): i is Json =>
+          isObject(i) &&
+          i.type === "function_call" &&
+          typeof i.call_id === "string" &&
+          i.call_id.startsWith("call_e2efake_"),
+      )
       .map((i) => {
         let args: unknown = i.arguments;
         try {
@@ -183,30 +212,99 @@ const openAiResponses: Protocol = {
     const send = sse(res);
     const model = isObject(body) && typeof body.model === "string" ? body.model : "gpt-fake";
     const id = `resp_${randomBytes(8).toString("hex")}`;
-    const base = { id, object: "response", created_at: Math.floor(Date.now() / 1000), model, status: "in_progress", output: [] as unknown[] };
+    const base = {
+      id,
+      object: "response",
+      created_at: Math.floor(Date.now() / 1000),
+      model,
+      status: "in_progress",
+      output: [] as unknown[],
+    };
     send({ type: "response.created", response: base }, "response.created");
     const items: Json[] = [];
     const stepIndex = isObject(body) && Array.isArray(body.input) ? this.ownCalls(body).length : 0;
     const text = side ? "ok" : step?.text;
     if (text !== undefined) {
-      const item = { type: "message", id: `msg_${randomBytes(6).toString("hex")}`, role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [] }] };
+      const item = {
+        type: "message",
+        id: `msg_${randomBytes(6).toString("hex")}`,
+        role: "assistant",
+        status: "completed",
+        content: [{ type: "output_text", text, annotations: [] }],
+      };
       const index = items.length;
-      send({ type: "response.output_item.added", output_index: index, item: { ...item, status: "in_progress", content: [] } }, "response.output_item.added");
-      send({ type: "response.output_text.delta", output_index: index, content_index: 0, item_id: item.id, delta: text }, "response.output_text.delta");
-      send({ type: "response.output_item.done", output_index: index, item }, "response.output_item.done");
+      send(
+        {
+          type: "response.output_item.added",
+          output_index: index,
+          item: { ...item, status: "in_progress", content: [] },
+        },
+        "response.output_item.added",
+      );
+      send(
+        {
+          type: "response.output_text.delta",
+          output_index: index,
+          content_index: 0,
+          item_id: item.id,
+          delta: text,
+        },
+        "response.output_text.delta",
+      );
+      send(
+        { type: "response.output_item.done", output_index: index, item },
+        "response.output_item.done",
+      );
       items.push(item);
     }
     if (!side && step?.call) {
       const args = JSON.stringify(step.call.args);
-      const item = { type: "function_call", id: `fc_${randomBytes(6).toString("hex")}`, call_id: callIdFor(stepIndex), name: step.call.name, arguments: args, status: "completed" };
+      const item = {
+        type: "function_call",
+        id: `fc_${randomBytes(6).toString("hex")}`,
+        call_id: callIdFor(stepIndex),
+        name: step.call.name,
+        arguments: args,
+        status: "completed",
+      };
       const index = items.length;
-      send({ type: "response.output_item.added", output_index: index, item: { ...item, arguments: "", status: "in_progress" } }, "response.output_item.added");
-      send({ type: "response.function_call_arguments.delta", output_index: index, item_id: item.id, delta: args }, "response.function_call_arguments.delta");
-      send({ type: "response.output_item.done", output_index: index, item }, "response.output_item.done");
+      send(
+        {
+          type: "response.output_item.added",
+          output_index: index,
+          item: { ...item, arguments: "", status: "in_progress" },
+        },
+        "response.output_item.added",
+      );
+      send(
+        {
+          type: "response.function_call_arguments.delta",
+          output_index: index,
+          item_id: item.id,
+          delta: args,
+        },
+        "response.function_call_arguments.delta",
+      );
+      send(
+        { type: "response.output_item.done", output_index: index, item },
+        "response.output_item.done",
+      );
       items.push(item);
     }
-    const usage = { input_tokens: 25, input_tokens_details: { cached_tokens: 0 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 35 };
-    send({ type: "response.completed", response: { ...base, status: "completed", output: items, usage } }, "response.completed");
+    const usage = {
+      input_tokens: 25,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: 10,
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: 35,
+    };
+    send(
+      {
+        type: "response.completed",
+        response: { ...base, status: "completed", output: items, usage },
+      },
+      "response.completed",
+    );
     res.end();
   },
 };
@@ -217,14 +315,21 @@ export const startFakeOpenAI = (script: Script) => startFake(script, openAiRespo
 // Gemini API (generateContent / streamGenerateContent), as the Gemini CLI calls it.
 
 /** Answers the CLI's JSON side requests (the model router's classifier, next-speaker checks). */
-const SIDE_JSON = { complexity_reasoning: "a simple scripted task", complexity_score: 10, reasoning: "done", next_speaker: "user" };
+const SIDE_JSON = {
+  complexity_reasoning: "a simple scripted task",
+  complexity_score: 10,
+  reasoning: "done",
+  next_speaker: "user",
+};
 
 const gemini: Protocol = {
   offeredTools(path, body) {
     if (!/:(stream)?[gG]enerateContent$/.test(path) || !isObject(body)) return undefined;
     const tools = Array.isArray(body.tools) ? body.tools : [];
     const names: string[] = [];
-    for (const t of tools) if (isObject(t) && Array.isArray(t.functionDeclarations)) for (const d of t.functionDeclarations) if (isObject(d)) names.push(String(d.name));
+    for (const t of tools)
+      if (isObject(t) && Array.isArray(t.functionDeclarations))
+        for (const d of t.functionDeclarations) if (isObject(d)) names.push(String(d.name));
     return names;
   },
   ownCalls(body) {
@@ -232,13 +337,18 @@ const gemini: Protocol = {
     const out: Array<{ node: unknown; name: string; args: unknown }> = [];
     for (const c of contents) {
       if (!isObject(c) || c.role !== "model" || !Array.isArray(c.parts)) continue;
-      for (const p of c.parts) if (isObject(p) && isObject(p.functionCall)) out.push({ node: p, name: String(p.functionCall.name), args: p.functionCall.args });
+      for (const p of c.parts)
+        if (isObject(p) && isObject(p.functionCall))
+          out.push({ node: p, name: String(p.functionCall.name), args: p.functionCall.args });
     }
     return out;
   },
   answer(res, path, body, step, side) {
     const stream = /:streamGenerateContent$/.test(path);
-    const wantsJson = isObject(body) && isObject(body.generationConfig) && body.generationConfig.responseMimeType === "application/json";
+    const wantsJson =
+      isObject(body) &&
+      isObject(body.generationConfig) &&
+      body.generationConfig.responseMimeType === "application/json";
     const parts: Json[] = [];
     if (side) parts.push({ text: wantsJson ? JSON.stringify(SIDE_JSON) : "ok" });
     else {
@@ -270,7 +380,9 @@ const openAiChat: Protocol = {
   offeredTools(path, body) {
     if (!/\/chat\/completions$/.test(path) || !isObject(body)) return undefined;
     const tools = Array.isArray(body.tools) ? body.tools : [];
-    return tools.map((t) => (isObject(t) && isObject(t.function) ? String(t.function.name ?? "") : ""));
+    return tools.map((t) =>
+      isObject(t) && isObject(t.function) ? String(t.function.name ?? "") : "",
+    );
   },
   ownCalls(body) {
     const messages = isObject(body) && Array.isArray(body.messages) ? body.messages : [];
@@ -278,7 +390,13 @@ const openAiChat: Protocol = {
     for (const m of messages) {
       if (!isObject(m) || m.role !== "assistant" || !Array.isArray(m.tool_calls)) continue;
       for (const c of m.tool_calls) {
-        if (!isObject(c) || typeof c.id !== "string" || !c.id.startsWith("call_e2efake_") || !isObject(c.function)) continue;
+        if (
+          !isObject(c) ||
+          typeof c.id !== "string" ||
+          !c.id.startsWith("call_e2efake_") ||
+          !isObject(c.function)
+        )
+          continue;
         let args: unknown = c.function.arguments;
         try {
           args = JSON.parse(String(c.function.arguments));
@@ -292,8 +410,15 @@ const openAiChat: Protocol = {
   },
   toolOutputs(body) {
     const messages = isObject(body) && Array.isArray(body.messages) ? body.messages : [];
-    const text = (c: unknown): string => (typeof c === "string" ? c : Array.isArray(c) ? c.map((p) => (isObject(p) && typeof p.text === "string" ? p.text : "")).join("") : "");
-    return messages.filter((m): m is Json => isObject(m) && m.role === "tool").map((m) => text(m.content));
+    const text = (c: unknown): string =>
+      typeof c === "string"
+        ? c
+        : Array.isArray(c)
+          ? c.map((p) => (isObject(p) && typeof p.text === "string" ? p.text : "")).join("")
+          : "";
+    return messages
+      .filter((m): m is Json => isObject(m) && m.role === "tool")
+      .map((m) => text(m.content));
   },
   answer(res, _path, body, step, side) {
     const model = isObject(body) && typeof body.model === "string" ? body.model : "gpt-fake";
@@ -301,18 +426,45 @@ const openAiChat: Protocol = {
     const created = Math.floor(Date.now() / 1000);
     const stepIndex = this.ownCalls(body).length;
     const text = side ? "ok" : step?.text;
-    const call = !side && step?.call ? { id: callIdFor(stepIndex), type: "function", function: { name: step.call.name, arguments: JSON.stringify(step.call.args) } } : undefined;
+    const call =
+      !side && step?.call
+        ? {
+            id: callIdFor(stepIndex),
+            type: "function",
+            function: { name: step.call.name, arguments: JSON.stringify(step.call.args) },
+          }
+        : undefined;
     const finish = call ? "tool_calls" : "stop";
     const usage = { prompt_tokens: 25, completion_tokens: 10, total_tokens: 35 };
     if (!(isObject(body) && body.stream === true)) {
       res.writeHead(200, { "content-type": "application/json" });
-      const message = { role: "assistant", content: text ?? null, ...(call ? { tool_calls: [call] } : {}) };
-      res.end(JSON.stringify({ id, object: "chat.completion", created, model, choices: [{ index: 0, message, finish_reason: finish }], usage }));
+      const message = {
+        role: "assistant",
+        content: text ?? null,
+        ...(call ? { tool_calls: [call] } : {}),
+      };
+      res.end(
+        JSON.stringify({
+          id,
+          object: "chat.completion",
+          created,
+          model,
+          choices: [{ index: 0, message, finish_reason: finish }],
+          usage,
+        }),
+      );
       return;
     }
     const send = sse(res);
     const chunk = (delta: Json, finish_reason: string | null, extra: Json = {}) =>
-      send({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, finish_reason }], ...extra });
+      send({
+        id,
+        object: "chat.completion.chunk",
+        created,
+        model,
+        choices: [{ index: 0, delta, finish_reason }],
+        ...extra,
+      });
     chunk({ role: "assistant", content: "" }, null);
     if (text !== undefined) chunk({ content: text }, null);
     if (call) chunk({ tool_calls: [{ index: 0, ...call }] }, null);

@@ -23,7 +23,8 @@ function toolOutputs(r: Logged): string[] {
   const out: string[] = [];
   for (const c of (r.body as { contents?: unknown[] } | null)?.contents ?? []) {
     for (const p of (c as { parts?: unknown[] }).parts ?? []) {
-      const response = (p as { functionResponse?: { response?: unknown } }).functionResponse?.response;
+      const response = (p as { functionResponse?: { response?: unknown } }).functionResponse
+        ?.response;
       if (response !== undefined) out.push(JSON.stringify(response));
     }
   }
@@ -33,16 +34,28 @@ function toolOutputs(r: Logged): string[] {
 const gemini = defineAgent({
   name: "gemini",
   startFake: startFakeGemini,
-  env: (_sb, fake) => ({ GOOGLE_GEMINI_BASE_URL: fake.url, GEMINI_API_KEY: "dummy", GEMINI_CLI_TRUST_WORKSPACE: "true" }),
+  env: (_sb, fake) => ({
+    GOOGLE_GEMINI_BASE_URL: fake.url,
+    GEMINI_API_KEY: "dummy",
+    GEMINI_CLI_TRUST_WORKSPACE: "true",
+  }),
   configure: ({ sb }) => {
     mkdirSync(join(sb.home, ".gemini"), { recursive: true });
     writeFileSync(join(sb.home, ".gemini", "settings.json"), JSON.stringify(USER_SETTINGS));
   },
-  run: ({ client, sb, env }) => run(process.execPath, [client.bin, "-p", "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 90_000 }),
+  run: ({ client, sb, env }) =>
+    run(
+      process.execPath,
+      [client.bin, "-p", "run the step", "--output-format", "json", "--approval-mode", "yolo"],
+      { cwd: sb.project, env, timeoutMs: 90_000 },
+    ),
   toolOutputs,
 });
 
-const shell = (command: string): ToolCall => ({ name: "run_shell_command", args: { command, description: "push" } });
+const shell = (command: string): ToolCall => ({
+  name: "run_shell_command",
+  args: { command, description: "push" },
+});
 
 describe("e2e: real Gemini CLI + hookpack: the agent's own push meets the gate", () => {
   for (const [label, content] of [
@@ -54,30 +67,49 @@ describe("e2e: real Gemini CLI + hookpack: the agent's own push meets the gate",
       async () => {
         const value = `gk${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
         let remote = "";
-        const s = await gemini.scenario([{ text: "Pushing.", call: shell("git push origin HEAD:refs/heads/main") }, { text: "Again.", call: shell("git push --no-verify origin HEAD:refs/heads/main") }, { text: "Done." }], {
-          hooks: true,
-          forbid: [value],
-          setup: (sb) => {
-            storeSecret(sb, "DEPLOY_KEY", value);
-            remote = join(sb.root, "remote.git");
-            const git = (...args: string[]) => {
-              const r = spawnSync("git", args, { cwd: sb.project, env: { ...baseEnv(sb), GIT_AUTHOR_NAME: "t", GIT_AUTHOR_EMAIL: "t@example.invalid", GIT_COMMITTER_NAME: "t", GIT_COMMITTER_EMAIL: "t@example.invalid" }, encoding: "utf8" });
-              expect(r.status, r.stderr).toBe(0);
-            };
-            git("init", "-q", "--bare", remote);
-            git("remote", "add", "origin", remote);
-            writeFileSync(join(sb.project, "deploy.js"), content(value));
-            git("add", "deploy.js");
-            git("commit", "-qm", "deploy config");
+        const s = await gemini.scenario(
+          [
+            { text: "Pushing.", call: shell("git push origin HEAD:refs/heads/main") },
+            { text: "Again.", call: shell("git push --no-verify origin HEAD:refs/heads/main") },
+            { text: "Done." },
+          ],
+          {
+            hooks: true,
+            forbid: [value],
+            setup: (sb) => {
+              storeSecret(sb, "DEPLOY_KEY", value);
+              remote = join(sb.root, "remote.git");
+              const git = (...args: string[]) => {
+                const r = spawnSync("git", args, {
+                  cwd: sb.project,
+                  env: {
+                    ...baseEnv(sb),
+                    GIT_AUTHOR_NAME: "t",
+                    GIT_AUTHOR_EMAIL: "t@example.invalid",
+                    GIT_COMMITTER_NAME: "t",
+                    GIT_COMMITTER_EMAIL: "t@example.invalid",
+                  },
+                  encoding: "utf8",
+                });
+                expect(r.status, r.stderr).toBe(0);
+              };
+              git("init", "-q", "--bare", remote);
+              git("remote", "add", "origin", remote);
+              writeFileSync(join(sb.project, "deploy.js"), content(value));
+              git("add", "deploy.js");
+              git("commit", "-qm", "deploy config");
+            },
           },
-        });
+        );
         expect(s.run.code, s.diag()).toBe(0);
         const { outputs } = afterCalls(gemini, s, 2);
         for (const o of outputs) expect(o, s.diag()).toMatch(/hookpack blocked this git push/);
         // Nothing reached the remote.
         const refs = spawnSync("git", ["for-each-ref"], { cwd: remote, encoding: "utf8" });
         expect(refs.stdout.trim()).toBe("");
-        expect(readFileSync(join(s.sb.project, "deploy.js"), "utf8")).toContain(label.includes("reversed") ? value.split("").reverse().join("") : value);
+        expect(readFileSync(join(s.sb.project, "deploy.js"), "utf8")).toContain(
+          label.includes("reversed") ? value.split("").reverse().join("") : value,
+        );
       },
       TEST_TIMEOUT,
     );

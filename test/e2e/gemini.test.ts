@@ -42,16 +42,41 @@ const USER_SETTINGS = {
 const gemini = defineAgent({
   name: "gemini",
   startFake: startFakeGemini,
-  env: (_sb, fake) => ({ GOOGLE_GEMINI_BASE_URL: fake.url, GEMINI_API_KEY: "dummy", GEMINI_CLI_TRUST_WORKSPACE: "true" }),
+  env: (_sb, fake) => ({
+    GOOGLE_GEMINI_BASE_URL: fake.url,
+    GEMINI_API_KEY: "dummy",
+    GEMINI_CLI_TRUST_WORKSPACE: "true",
+  }),
   configure: ({ sb }) => {
     mkdirSync(join(sb.home, ".gemini"), { recursive: true });
     writeFileSync(join(sb.home, ".gemini", "settings.json"), JSON.stringify(USER_SETTINGS));
   },
   checkInstall: (sb) => {
-    const settings = JSON.parse(readFileSync(join(sb.project, ".gemini", "settings.json"), "utf8")) as { hooks: Record<string, unknown> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["AfterTool", "BeforeAgent", "BeforeTool", "SessionEnd", "SessionStart"]);
+    const settings = JSON.parse(
+      readFileSync(join(sb.project, ".gemini", "settings.json"), "utf8"),
+    ) as { hooks: Record<string, unknown> };
+    expect(Object.keys(settings.hooks).sort()).toEqual([
+      "AfterTool",
+      "BeforeAgent",
+      "BeforeTool",
+      "SessionEnd",
+      "SessionStart",
+    ]);
   },
-  run: ({ client, sb, env, opts }) => run(process.execPath, [client.bin, "-p", opts.prompt ?? "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 90_000 }),
+  run: ({ client, sb, env, opts }) =>
+    run(
+      process.execPath,
+      [
+        client.bin,
+        "-p",
+        opts.prompt ?? "run the step",
+        "--output-format",
+        "json",
+        "--approval-mode",
+        "yolo",
+      ],
+      { cwd: sb.project, env, timeoutMs: 90_000 },
+    ),
   toolOutputs,
 });
 
@@ -61,15 +86,22 @@ function toolOutputs(r: Logged): string[] {
   const out: string[] = [];
   for (const c of contents) {
     for (const p of (c as { parts?: unknown[] }).parts ?? []) {
-      const response = (p as { functionResponse?: { response?: unknown } }).functionResponse?.response;
+      const response = (p as { functionResponse?: { response?: unknown } }).functionResponse
+        ?.response;
       if (response !== undefined) out.push(JSON.stringify(response));
     }
   }
   return out;
 }
 
-const shell = (command: string, description?: string): ToolCall => ({ name: "run_shell_command", args: description === undefined ? { command } : { command, description } });
-const readConfig = () => [{ text: "Reading.", call: { name: "read_file", args: { file_path: "config.env" } } }, { text: "Done." }];
+const shell = (command: string, description?: string): ToolCall => ({
+  name: "run_shell_command",
+  args: description === undefined ? { command } : { command, description },
+});
+const readConfig = () => [
+  { text: "Reading.", call: { name: "read_file", args: { file_path: "config.env" } } },
+  { text: "Done." },
+];
 
 describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
   it("runs the pinned client version", () => {
@@ -120,18 +152,29 @@ describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
     async () => {
       const token = fakeGithubToken();
       const file = "deploy.pem";
-      const s = await gemini.scenario((sb) => [{ text: "Reading.", call: { name: "read_file", args: { file_path: join(sb.project, file) } } }, { text: "Done." }], {
-        hooks: true,
-        forbid: [token],
-        files: { [file]: `GH_TOKEN=${token}\n` },
-        // Only .geminiignore acts: hookpack's hooks are taken out of the project settings again, and
-        // the .gitignore block install wrote goes too (Gemini honours .gitignore as well).
-        setup: (sb) => {
-          expect(readFileSync(join(sb.project, ".geminiignore"), "utf8").split("\n")).toContain("*.pem");
-          writeFileSync(join(sb.project, ".gemini", "settings.json"), "{}\n");
-          rmSync(join(sb.project, ".gitignore"), { force: true });
+      const s = await gemini.scenario(
+        (sb) => [
+          {
+            text: "Reading.",
+            call: { name: "read_file", args: { file_path: join(sb.project, file) } },
+          },
+          { text: "Done." },
+        ],
+        {
+          hooks: true,
+          forbid: [token],
+          files: { [file]: `GH_TOKEN=${token}\n` },
+          // Only .geminiignore acts: hookpack's hooks are taken out of the project settings again, and
+          // the .gitignore block install wrote goes too (Gemini honours .gitignore as well).
+          setup: (sb) => {
+            expect(readFileSync(join(sb.project, ".geminiignore"), "utf8").split("\n")).toContain(
+              "*.pem",
+            );
+            writeFileSync(join(sb.project, ".gemini", "settings.json"), "{}\n");
+            rmSync(join(sb.project, ".gitignore"), { force: true });
+          },
         },
-      });
+      );
       expect(s.run.code, s.diag()).toBe(0);
       const { outputs } = afterCalls(gemini, s, 1);
       expect(outputs[0]).toMatch(/ignored by configured ignore patterns/);
@@ -156,7 +199,13 @@ describe("e2e: real Gemini CLI + hookpack (gemini adapter)", () => {
       const { sb, fake, diag, digest } = await brokerRun(gemini, [
         { text: "Hashing.", call: shell('printf %s "$secret:DEPLOY_KEY" | sha256sum', "run it") },
         { text: "Printing.", call: shell("echo key=$secret:DEPLOY_KEY", "run it") },
-        { text: "Uploading.", call: shell('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/', "run it") },
+        {
+          text: "Uploading.",
+          call: shell(
+            'touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/',
+            "run it",
+          ),
+        },
         { text: "Done." },
       ]);
       const outputs = toolOutputs(mainRequests(fake).at(-1)!);
@@ -187,22 +236,31 @@ describe("e2e: real Gemini CLI + hookpack: what Gemini keeps and loads on its ow
     async () => {
       const token = fakeGithubToken();
       let planted = "";
-      const s = await gemini.scenario([{ text: "Running.", call: shell("sh show.sh") }, { text: "Done." }], {
-        hooks: true,
-        forbid: [token],
-        files: { "show.sh": runTimeTokenScript(token) },
-        setup: (sb) => {
-          const bg = join(sb.home, ".gemini", "tmp", "background-processes");
-          mkdirSync(bg, { recursive: true });
-          planted = join(bg, "background-31337.log");
-          writeFileSync(planted, `export GH_TOKEN=${token}\n`);
+      const s = await gemini.scenario(
+        [{ text: "Running.", call: shell("sh show.sh") }, { text: "Done." }],
+        {
+          hooks: true,
+          forbid: [token],
+          files: { "show.sh": runTimeTokenScript(token) },
+          setup: (sb) => {
+            const bg = join(sb.home, ".gemini", "tmp", "background-processes");
+            mkdirSync(bg, { recursive: true });
+            planted = join(bg, "background-31337.log");
+            writeFileSync(planted, `export GH_TOKEN=${token}\n`);
+          },
         },
-      });
+      );
       expect(s.run.code, s.diag()).toBe(0);
       expectNoLeak(s.fake);
       // The planted log is cleaned only by hookpack's SessionEnd hook: proof that the real client fired it.
-      expect(readFileSync(planted, "utf8"), "the background log still holds the token: SessionEnd did not run").toContain("GH_TOKEN=[REDACTED:github-pat]");
-      expect(filesHolding(join(s.sb.home, ".gemini"), token), "files under ~/.gemini holding the token after the session").toEqual([]);
+      expect(
+        readFileSync(planted, "utf8"),
+        "the background log still holds the token: SessionEnd did not run",
+      ).toContain("GH_TOKEN=[REDACTED:github-pat]");
+      expect(
+        filesHolding(join(s.sb.home, ".gemini"), token),
+        "files under ~/.gemini holding the token after the session",
+      ).toEqual([]);
     },
     TEST_TIMEOUT,
   );
@@ -210,7 +268,10 @@ describe("e2e: real Gemini CLI + hookpack: what Gemini keeps and loads on its ow
   const dotenvRun = (hooks: boolean) => {
     const marker = `dotenv-probe-${Math.random().toString(36).slice(2, 10)}`;
     return gemini
-      .scenario([{ text: "Listing.", call: shell("env") }, { text: "Done." }], { hooks, files: { ".env": `HP_DOTENV_PROBE=${marker}\n` } })
+      .scenario([{ text: "Listing.", call: shell("env") }, { text: "Done." }], {
+        hooks,
+        files: { ".env": `HP_DOTENV_PROBE=${marker}\n` },
+      })
       .then((s) => ({ s, marker }));
   };
 
@@ -219,7 +280,9 @@ describe("e2e: real Gemini CLI + hookpack: what Gemini keeps and loads on its ow
     async () => {
       const { s, marker } = await dotenvRun(true);
       expect(s.run.code, s.diag()).toBe(0);
-      expect(JSON.parse(readFileSync(join(s.sb.project, ".gemini", "settings.json"), "utf8")).advanced).toEqual({ ignoreLocalEnv: true });
+      expect(
+        JSON.parse(readFileSync(join(s.sb.project, ".gemini", "settings.json"), "utf8")).advanced,
+      ).toEqual({ ignoreLocalEnv: true });
       const { outputs } = afterCalls(gemini, s, 1);
       expect(outputs[0]).toMatch(/PATH=/);
       expect(outputs[0]).not.toContain(marker);

@@ -10,7 +10,21 @@ import { join } from "node:path";
 import { afterEach, beforeAll, expect } from "vitest";
 import { startFakeAnthropic, type FakeAnthropic, type ScriptStep } from "./fake-anthropic.js";
 import type { FakeServer, Logged, Script, Step } from "./fake-models.js";
-import { baseEnv, describeRun, e2eClient, fakeGithubToken, HOOKPACK_CJS, installHookpack, makeSandbox, requireBuild, runClaude, type ClaudeRun, type ClientInfo, type RunResult, type Sandbox } from "./helpers.js";
+import {
+  baseEnv,
+  describeRun,
+  e2eClient,
+  fakeGithubToken,
+  HOOKPACK_CJS,
+  installHookpack,
+  makeSandbox,
+  requireBuild,
+  runClaude,
+  type ClaudeRun,
+  type ClientInfo,
+  type RunResult,
+  type Sandbox,
+} from "./helpers.js";
 import { approvePolicy } from "../../broker/policy-approval.js";
 
 /** HOOKPACK_E2E_KEEP=1 keeps each sandbox and writes the fake server's request log (requests.json) into it. */
@@ -70,13 +84,26 @@ export function useE2e(name: ClientName, check?: (client: ClientInfo) => void): 
 /** A random managed value (hex: no detector knows it). */
 export const randomValue = (): string => `Vv${randomBytes(18).toString("hex")}`;
 /** The forms of a value no request may carry: raw, base64 and hex. */
-export const forbiddenForms = (value: string): string[] => [value, Buffer.from(value).toString("base64"), Buffer.from(value).toString("hex")];
+export const forbiddenForms = (value: string): string[] => [
+  value,
+  Buffer.from(value).toString("base64"),
+  Buffer.from(value).toString("hex"),
+];
 export const sha256 = (text: string): string => createHash("sha256").update(text).digest("hex");
 
 /** DEPLOY_KEY from the store, for printf and echo, without asking. */
-export const DEPLOY_KEY_POLICY = { version: 1, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"], approval: "auto" } } };
+export const DEPLOY_KEY_POLICY = {
+  version: 1,
+  secrets: {
+    DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"], approval: "auto" },
+  },
+};
 /** The same through `defaults`, with a two-minute grant ttl. */
-export const DEPLOY_KEY_POLICY_TTL = { version: 1, defaults: { approval: "auto", ttl: "2m" }, secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"] } } };
+export const DEPLOY_KEY_POLICY_TTL = {
+  version: 1,
+  defaults: { approval: "auto", ttl: "2m" },
+  secrets: { DEPLOY_KEY: { provider: "store", commands: ["printf", "echo", "sha256sum"] } },
+};
 
 /** The project's hookpack.json. */
 export function writePolicy(sb: Sandbox, policy: unknown): void {
@@ -90,7 +117,13 @@ export function storeSecret(sb: Sandbox, name: string, value: string): void {
   const set = spawnSync(process.execPath, [HOOKPACK_CJS, "secret", "set", name], {
     input: value,
     encoding: "utf8",
-    env: { PATH: process.env.PATH, HOME: sb.home, HOOKPACK_HOME: sb.hookpackHome, HOOKPACK_KEY_BACKEND: "file", TMPDIR: sb.tmp },
+    env: {
+      PATH: process.env.PATH,
+      HOME: sb.home,
+      HOOKPACK_HOME: sb.hookpackHome,
+      HOOKPACK_KEY_BACKEND: "file",
+      TMPDIR: sb.tmp,
+    },
   });
   expect(set.status, set.stderr).toBe(0);
 }
@@ -110,22 +143,38 @@ interface LoggedBody {
  * No request carries any of `forbid`, anywhere (raw body or parsed body), not even inside the fake
  * model's own tool calls. Only counts are printed, never the strings.
  */
-export function expectNoRequestCarries(requests: LoggedBody[], forbid: string[], what = "forbidden string"): void {
+export function expectNoRequestCarries(
+  requests: LoggedBody[],
+  forbid: string[],
+  what = "forbidden string",
+): void {
   for (const q of requests) {
     const hits = forbid.filter((f) => q.rawBody.includes(f) || JSON.stringify(q.body).includes(f));
-    expect(hits.length, `request #${q.seq} ${q.path} (${q.kind}) carries ${hits.length} ${what}(s)`).toBe(0);
+    expect(
+      hits.length,
+      `request #${q.seq} ${q.path} (${q.kind}) carries ${hits.length} ${what}(s)`,
+    ).toBe(0);
   }
 }
 
 /** Nothing forbidden reached any request outside the tool calls the fake model itself made. */
 export function expectNoLeak(fake: FakeServer): void {
-  for (const r of fake.requests()) expect(r.leaksOutsideOwnToolCall, `request #${r.seq} ${r.path} (${r.kind}) carries the secret`).toEqual([]);
+  for (const r of fake.requests())
+    expect(
+      r.leaksOutsideOwnToolCall,
+      `request #${r.seq} ${r.path} (${r.kind}) carries the secret`,
+    ).toEqual([]);
 }
 
-export const mainRequests = <R extends { kind: string }>(fake: { requests(): R[] }): R[] => fake.requests().filter((r) => r.kind === "main");
+export const mainRequests = <R extends { kind: string }>(fake: { requests(): R[] }): R[] =>
+  fake.requests().filter((r) => r.kind === "main");
 
 /** The main request made after `step` tool calls of the script, which must exist. */
-export function requestAtStep<R extends { kind: string; step: number | null }>(fake: { requests(): R[] }, step: number, diag: string): R {
+export function requestAtStep<R extends { kind: string; step: number | null }>(
+  fake: { requests(): R[] },
+  step: number,
+  diag: string,
+): R {
   const request = mainRequests(fake).find((r) => r.step === step);
   expect(request, `no model request after ${step} tool call(s)\n${diag}`).toBeDefined();
   return request!;
@@ -198,10 +247,15 @@ export interface Agent<X extends object = object, O extends object = object> {
   e2e: E2e;
   toolOutputs: (r: Logged) => string[];
   /** A sandbox, the fake server on `script`, the client's config, hookpack (when `hooks`), one run. */
-  scenario(script: Step[] | ((sb: Sandbox) => Step[]), opts: ScenarioOptions & O): Promise<Scenario & X>;
+  scenario(
+    script: Step[] | ((sb: Sandbox) => Step[]),
+    opts: ScenarioOptions & O,
+  ): Promise<Scenario & X>;
 }
 
-export function defineAgent<X extends object = object, O extends object = object>(spec: AgentSpec<X, O>): Agent<X, O> {
+export function defineAgent<X extends object = object, O extends object = object>(
+  spec: AgentSpec<X, O>,
+): Agent<X, O> {
   const e2e = useE2e(spec.name, spec.check);
   return {
     name: spec.name,
@@ -212,10 +266,19 @@ export function defineAgent<X extends object = object, O extends object = object
     toolOutputs: spec.toolOutputs,
     async scenario(script, opts) {
       const sb = e2e.sandbox(`hookpack-e2e-${spec.name}-`);
-      for (const [name, text] of Object.entries(opts.files ?? {})) writeFileSync(join(sb.project, name), text);
-      const fake = await spec.startFake({ steps: typeof script === "function" ? script(sb) : script, forbid: opts.forbid });
+      for (const [name, text] of Object.entries(opts.files ?? {}))
+        writeFileSync(join(sb.project, name), text);
+      const fake = await spec.startFake({
+        steps: typeof script === "function" ? script(sb) : script,
+        forbid: opts.forbid,
+      });
       e2e.defer(() => fake.close());
-      const env = { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, ...spec.env?.(sb, fake), ...opts.env };
+      const env = {
+        ...baseEnv(sb),
+        HOOKPACK_HOME: sb.hookpackHome,
+        ...spec.env?.(sb, fake),
+        ...opts.env,
+      };
       const c: AgentRun<O> = { client: e2e.client, sb, fake, env, opts };
       await spec.configure?.(c);
       opts.beforeInstall?.(sb);
@@ -236,7 +299,11 @@ export function defineAgent<X extends object = object, O extends object = object
 }
 
 /** The main request after `calls` tool calls, which must exist and carry one tool result per call. */
-export function afterCalls(agent: Pick<Agent, "toolOutputs">, s: Scenario, calls: number): { request: Logged; outputs: string[] } {
+export function afterCalls(
+  agent: Pick<Agent, "toolOutputs">,
+  s: Scenario,
+  calls: number,
+): { request: Logged; outputs: string[] } {
   const request = requestAtStep(s.fake, calls, s.diag());
   const outputs = agent.toolOutputs(request);
   expect(outputs, s.diag()).toHaveLength(calls);
@@ -244,20 +311,29 @@ export function afterCalls(agent: Pick<Agent, "toolOutputs">, s: Scenario, calls
 }
 
 /** Common options; an agent's own options (O) are all optional. */
-const options = <O extends object>(o: ScenarioOptions): ScenarioOptions & O => o as ScenarioOptions & O;
+const options = <O extends object>(o: ScenarioOptions): ScenarioOptions & O =>
+  o as ScenarioOptions & O;
 
 const logLine = (agent: Agent<object, object>, what: string, s: Scenario) =>
-  console.log(`[e2e] ${agent.name} ${agent.client.version} ${what}: ${s.run.ms} ms, ${s.fake.requests().length} requests`);
+  console.log(
+    `[e2e] ${agent.name} ${agent.client.version} ${what}: ${s.run.ms} ms, ${s.fake.requests().length} requests`,
+  );
 
 /**
  * The model asks to run `touch ran-marker && echo <token>`: the client exits 0 and the command
  * never ran (the marker is missing).
  */
-export async function literalTokenRun<X extends object, O extends object>(agent: Agent<X, O>, call: (command: string) => ToolCall) {
+export async function literalTokenRun<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  call: (command: string) => ToolCall,
+) {
   const token = fakeGithubToken();
   const marker = "ran-marker";
   const cmd = `touch ${marker} && echo ${token}`;
-  const s = await agent.scenario([{ text: "Checking.", call: call(cmd) }, { text: "Done." }], options<O>({ hooks: true, forbid: [token] }));
+  const s = await agent.scenario(
+    [{ text: "Checking.", call: call(cmd) }, { text: "Done." }],
+    options<O>({ hooks: true, forbid: [token] }),
+  );
   logLine(agent, "literal-token scenario", s);
   expect(s.run.code, s.diag()).toBe(0);
   expect(existsSync(join(s.sb.project, marker)), `the command ran\n${s.diag()}`).toBe(false);
@@ -265,7 +341,10 @@ export async function literalTokenRun<X extends object, O extends object>(agent:
 }
 
 /** literalTokenRun, and the model is told: one tool result, after which the token is only in the model's own call. */
-export async function literalTokenBlocked<X extends object, O extends object>(agent: Agent<X, O>, call: (command: string) => ToolCall) {
+export async function literalTokenBlocked<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  call: (command: string) => ToolCall,
+) {
   const s = await literalTokenRun(agent, call);
   const { request: second, outputs } = afterCalls(agent, s, 1);
   // The check is live: the raw body carries the token inside the fake model's own call.
@@ -284,14 +363,25 @@ export async function tokenFileRun<X extends object, O extends object>(
 ) {
   const token = fakeGithubToken();
   const { hooks, file = "config.env", label = "file-read scenario" } = opts;
-  const s = await agent.scenario(steps, options<O>({ hooks, forbid: [token], files: { [file]: `HOST=example.test\nGH_TOKEN=${token}\n` } }));
+  const s = await agent.scenario(
+    steps,
+    options<O>({
+      hooks,
+      forbid: [token],
+      files: { [file]: `HOST=example.test\nGH_TOKEN=${token}\n` },
+    }),
+  );
   if (hooks) logLine(agent, label, s);
   expect(s.run.code, s.diag()).toBe(0);
   return { ...s, token };
 }
 
 /** Without hookpack the token file's content reaches the model: the leak check is live. */
-export async function tokenFileLeaks<X extends object, O extends object>(agent: Agent<X, O>, steps: (sb: Sandbox) => Step[], opts: { calls: number; file?: string }) {
+export async function tokenFileLeaks<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  steps: (sb: Sandbox) => Step[],
+  opts: { calls: number; file?: string },
+) {
   const s = await tokenFileRun(agent, steps, { hooks: false, file: opts.file });
   const { request: last, outputs } = afterCalls(agent, s, opts.calls);
   expect(last.leaksOutsideOwnToolCall).toEqual([s.token]);
@@ -303,10 +393,17 @@ export const runTimeTokenScript = (token: string, name = "GH_TOKEN", tail = "") 
   `printf 'HOST=example.test\\n${name}=%s%s\\n' '${token.slice(0, 10)}' '${token.slice(10)}'\n${tail}`;
 
 /** The model runs `sh show.sh`, whose output carries a token only at run time. The client exits 0. */
-export async function runTimeTokenRun<X extends object, O extends object>(agent: Agent<X, O>, call: ToolCall, opts: { script?: (token: string) => string; label?: string } = {}) {
+export async function runTimeTokenRun<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  call: ToolCall,
+  opts: { script?: (token: string) => string; label?: string } = {},
+) {
   const token = fakeGithubToken();
   const { script = runTimeTokenScript, label = "output-redaction scenario" } = opts;
-  const s = await agent.scenario([{ text: "Running.", call }, { text: "Done." }], options<O>({ hooks: true, forbid: [token], files: { "show.sh": script(token) } }));
+  const s = await agent.scenario(
+    [{ text: "Running.", call }, { text: "Done." }],
+    options<O>({ hooks: true, forbid: [token], files: { "show.sh": script(token) } }),
+  );
   logLine(agent, label, s);
   expect(s.run.code, s.diag()).toBe(0);
   return { ...s, token };
@@ -320,7 +417,11 @@ export function expectRedactedNotice(output: string | undefined): void {
 }
 
 /** tokenFileRun with hookpack: every read's result says hookpack blocked or redacted it; the token reached no request. */
-export async function tokenFileGuarded<X extends object, O extends object>(agent: Agent<X, O>, steps: (sb: Sandbox) => Step[], calls: number) {
+export async function tokenFileGuarded<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  steps: (sb: Sandbox) => Step[],
+  calls: number,
+) {
   const s = await tokenFileRun(agent, steps, { hooks: true });
   const { request, outputs } = afterCalls(agent, s, calls);
   // Either the read guard stopped the read up front, or the output was redacted afterwards.
@@ -331,7 +432,10 @@ export async function tokenFileGuarded<X extends object, O extends object>(agent
 }
 
 /** runTimeTokenRun where hookpack's redacted copy replaces the output: the token reached no request. */
-export async function runTimeTokenRedacted<X extends object, O extends object>(agent: Agent<X, O>, call: ToolCall) {
+export async function runTimeTokenRedacted<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  call: ToolCall,
+) {
   const s = await runTimeTokenRun(agent, call);
   const { request, outputs } = afterCalls(agent, s, 1);
   expectRedactedNotice(outputs[0]);
@@ -341,8 +445,14 @@ export async function runTimeTokenRedacted<X extends object, O extends object>(a
 }
 
 /** The model runs `echo hello-e2e` with hookpack installed; the client exits 0. */
-export async function harmlessRun<X extends object, O extends object>(agent: Agent<X, O>, call: ToolCall) {
-  const s = await agent.scenario([{ text: "Hello.", call }, { text: "Done." }], options<O>({ hooks: true }));
+export async function harmlessRun<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  call: ToolCall,
+) {
+  const s = await agent.scenario(
+    [{ text: "Hello.", call }, { text: "Done." }],
+    options<O>({ hooks: true }),
+  );
   console.log(`[e2e] ${agent.name} ${agent.client.version} allow path: ${s.run.ms} ms`);
   expect(s.run.code, s.diag()).toBe(0);
   return s;
@@ -396,21 +506,45 @@ export async function installForClaude(sb: Sandbox): Promise<void> {
   expect(r.code, `hookpack install failed:\n${describeRun(r)}`).toBe(0);
   const settings = join(sb.project, ".claude", "settings.json");
   expect(existsSync(settings), "install wrote no .claude/settings.json").toBe(true);
-  const hooks = (JSON.parse(readFileSync(settings, "utf8")) as { hooks?: Record<string, unknown> }).hooks ?? {};
-  for (const ev of ["PreToolUse", "PostToolUse", "PostToolUseFailure", "SessionEnd", "UserPromptSubmit", "SessionStart"]) expect(Object.keys(hooks), `settings.json lacks hooks.${ev}`).toContain(ev);
+  const hooks =
+    (JSON.parse(readFileSync(settings, "utf8")) as { hooks?: Record<string, unknown> }).hooks ?? {};
+  for (const ev of [
+    "PreToolUse",
+    "PostToolUse",
+    "PostToolUseFailure",
+    "SessionEnd",
+    "UserPromptSubmit",
+    "SessionStart",
+  ])
+    expect(Object.keys(hooks), `settings.json lacks hooks.${ev}`).toContain(ev);
 }
 
 /** A sandbox, hookpack (when `hooks`), `setup`, the fake Anthropic server on `steps`, one `claude -p` run. */
 export async function claudeScenario(
   e2e: E2e,
-  opts: { hooks: boolean; steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]); forbid?: string[]; setup?: (sb: Sandbox) => void; env?: Record<string, string>; prompt?: string; /** Instead of CLAUDE_ARGS. */ args?: string[] },
+  opts: {
+    hooks: boolean;
+    steps: ScriptStep[] | ((sb: Sandbox) => ScriptStep[]);
+    forbid?: string[];
+    setup?: (sb: Sandbox) => void;
+    env?: Record<string, string>;
+    prompt?: string;
+    /** Instead of CLAUDE_ARGS. */ args?: string[];
+  },
 ): Promise<ClaudeScenario> {
   const sb = e2e.sandbox();
   if (opts.hooks) await installForClaude(sb);
   opts.setup?.(sb);
-  const fake = await startFakeAnthropic({ steps: typeof opts.steps === "function" ? opts.steps(sb) : opts.steps, forbid: opts.forbid });
+  const fake = await startFakeAnthropic({
+    steps: typeof opts.steps === "function" ? opts.steps(sb) : opts.steps,
+    forbid: opts.forbid,
+  });
   e2e.defer(() => fake.close());
-  const run = await runClaude(e2e.client, sb, fake.url, { extraArgs: opts.args ?? CLAUDE_ARGS, extraEnv: opts.env, prompt: opts.prompt });
+  const run = await runClaude(e2e.client, sb, fake.url, {
+    extraArgs: opts.args ?? CLAUDE_ARGS,
+    extraEnv: opts.env,
+    prompt: opts.prompt,
+  });
   e2e.keep(sb, {
     "requests.json": () => JSON.stringify(fake.requests(), null, 2),
     "claude-stdout.jsonl": () => run.stdout,
@@ -424,45 +558,73 @@ export async function claudeScenario(
 export function expectClaudeRunClean(s: ClaudeScenario, forbidden: string[]): void {
   expect(s.run.code, describeRun(s.run, forbidden)).toBe(0);
   expectNoRequestCarries(s.fake.requests(), forbidden);
-  for (const e of s.run.events) expect(forbidden.some((f) => JSON.stringify(e).includes(f)), `stream event ${String(e.type)} carries a value`).toBe(false);
+  for (const e of s.run.events)
+    expect(
+      forbidden.some((f) => JSON.stringify(e).includes(f)),
+      `stream event ${String(e.type)} carries a value`,
+    ).toBe(false);
 }
 
 // ---------------------------------------------------------------------------------------------
 // The prompt road: a token or a managed value the user pastes into the prompt.
 
 /** The prompt the user types, with a GitHub token pasted into it. */
-export const promptWithToken = (token: string): string => `${PROMPT_LEAD} ${token} and tell me when done.`;
+export const promptWithToken = (token: string): string =>
+  `${PROMPT_LEAD} ${token} and tell me when done.`;
 /** The words before the token: a client that blocks the prompt sends none of it to the model. */
 export const PROMPT_LEAD = "Deploy with this token:";
 /** No request carries any part of the prompt: the client never sent it. */
 export function expectPromptNeverSent(requests: LoggedBody[]): void {
-  for (const q of requests) expect(q.rawBody.includes(PROMPT_LEAD), `request #${q.seq} ${q.path} (${q.kind}) carries the prompt`).toBe(false);
+  for (const q of requests)
+    expect(
+      q.rawBody.includes(PROMPT_LEAD),
+      `request #${q.seq} ${q.path} (${q.kind}) carries the prompt`,
+    ).toBe(false);
 }
 
 /**
  * The user starts the client with a token in the prompt. With hookpack no request (of any kind:
  * main, side, classifier, token counting) carries it; without, the leak check fires.
  */
-export async function promptTokenRun<X extends object, O extends object>(agent: Agent<X, O>, hooks: boolean) {
+export async function promptTokenRun<X extends object, O extends object>(
+  agent: Agent<X, O>,
+  hooks: boolean,
+) {
   const token = fakeGithubToken();
-  const s = await agent.scenario([{ text: "Done." }], options<O>({ hooks, forbid: [token], prompt: promptWithToken(token) }));
+  const s = await agent.scenario(
+    [{ text: "Done." }],
+    options<O>({ hooks, forbid: [token], prompt: promptWithToken(token) }),
+  );
   logLine(agent, hooks ? "prompt-token scenario" : "prompt-token control", s);
   if (hooks) {
     expectNoRequestCarries(s.fake.requests(), [token], "pasted token");
     // The exposure is on record (so the hook ran and held it back).
     const entries = auditRecords(s.sb);
-    expect(entries.some((e) => e.kind === "exposure-found" && e.where === `${agent.name} prompt`), JSON.stringify(entries)).toBe(true);
+    expect(
+      entries.some((e) => e.kind === "exposure-found" && e.where === `${agent.name} prompt`),
+      JSON.stringify(entries),
+    ).toBe(true);
     expect(JSON.stringify(entries).includes(token)).toBe(false);
-  } else expect(s.fake.requests().some((r) => r.leaks.includes(token)), `the unhooked prompt never reached the fake server\n${s.diag()}`).toBe(true);
+  } else
+    expect(
+      s.fake.requests().some((r) => r.leaks.includes(token)),
+      `the unhooked prompt never reached the fake server\n${s.diag()}`,
+    ).toBe(true);
   return { ...s, token };
 }
 
 /** A managed value (stored with `hookpack secret set`) pasted into the prompt, base64-encoded: no request carries any form of it. */
-export async function promptManagedValueRun<X extends object, O extends object>(agent: Agent<X, O>) {
+export async function promptManagedValueRun<X extends object, O extends object>(
+  agent: Agent<X, O>,
+) {
   const value = randomValue();
   const forbid = forbiddenForms(value);
   const s = await agent.scenario([{ text: "Done." }], {
-    ...options<O>({ hooks: true, forbid, prompt: `Use the key ${Buffer.from(value).toString("base64")} for the upload.` }),
+    ...options<O>({
+      hooks: true,
+      forbid,
+      prompt: `Use the key ${Buffer.from(value).toString("base64")} for the upload.`,
+    }),
     env: { HOOKPACK_KEY_BACKEND: "file" },
     setup: (sb) => storeSecret(sb, "DEPLOY_KEY", value),
   });
@@ -473,7 +635,10 @@ export async function promptManagedValueRun<X extends object, O extends object>(
 
 /** The audit log of a sandbox as JSON records (names and kinds only ever). */
 export function auditRecords(sb: Sandbox): Array<Record<string, unknown>> {
-  const r = spawnSync(process.execPath, [HOOKPACK_CJS, "audit", "--json"], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: sb.home, HOOKPACK_HOME: sb.hookpackHome, TMPDIR: sb.tmp } });
+  const r = spawnSync(process.execPath, [HOOKPACK_CJS, "audit", "--json"], {
+    encoding: "utf8",
+    env: { PATH: process.env.PATH, HOME: sb.home, HOOKPACK_HOME: sb.hookpackHome, TMPDIR: sb.tmp },
+  });
   const parsed = JSON.parse(r.stdout || "{}") as { entries?: Array<Record<string, unknown>> };
   return parsed.entries ?? [];
 }

@@ -17,7 +17,9 @@ export interface ClientInfo {
 }
 
 /** The installed client from .cache/e2e/clients.json, running scripts/setup-e2e.mjs first if needed. */
-export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot" | "opencode" | "cline" | "qwen"): ClientInfo {
+export function e2eClient(
+  name: "claude-code" | "codex" | "gemini" | "copilot" | "opencode" | "cline" | "qwen",
+): ClientInfo {
   const read = (): ClientInfo | undefined => {
     try {
       const all = JSON.parse(readFileSync(CLIENTS_JSON, "utf8")) as Record<string, ClientInfo>;
@@ -36,14 +38,18 @@ export function e2eClient(name: "claude-code" | "codex" | "gemini" | "copilot" |
       env: { ...process.env, CI: "true" },
     });
     client = read();
-    if (!client) throw new Error(`e2e client ${name} is not installed and setup failed:\n${r.stdout}\n${r.stderr}`);
+    if (!client)
+      throw new Error(
+        `e2e client ${name} is not installed and setup failed:\n${r.stdout}\n${r.stderr}`,
+      );
   }
   return client;
 }
 
 /** The built CLI; the e2e tests run after `npm run build`. */
 export function requireBuild(): string {
-  if (!existsSync(HOOKPACK_CJS)) throw new Error(`${HOOKPACK_CJS} is missing: run \`npm run build\` before the e2e tests`);
+  if (!existsSync(HOOKPACK_CJS))
+    throw new Error(`${HOOKPACK_CJS} is missing: run \`npm run build\` before the e2e tests`);
   return HOOKPACK_CJS;
 }
 
@@ -64,7 +70,11 @@ export function makeSandbox(prefix = "hookpack-e2e-"): Sandbox {
   const hookpackHome = join(root, "hookpack-home");
   const project = join(root, "proj");
   for (const d of [home, tmp, hookpackHome, project]) mkdirSync(d, { recursive: true });
-  const git = spawnSync("git", ["init", "-q", project], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8", env: baseEnv({ home, tmp }) });
+  const git = spawnSync("git", ["init", "-q", project], {
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+    env: baseEnv({ home, tmp }),
+  });
   if (git.status !== 0) throw new Error(`git init failed: ${git.stderr}`);
   return {
     root,
@@ -95,10 +105,18 @@ export interface RunResult {
   ms: number;
 }
 
-export function run(cmd: string, args: string[], opts: { cwd: string; env: Record<string, string>; timeoutMs: number }): Promise<RunResult> {
+export function run(
+  cmd: string,
+  args: string[],
+  opts: { cwd: string; env: Record<string, string>; timeoutMs: number },
+): Promise<RunResult> {
   const started = Date.now();
   return new Promise((resolveRun, reject) => {
-    const child = spawn(cmd, args, { cwd: opts.cwd, env: opts.env, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
@@ -117,11 +135,15 @@ export function run(cmd: string, args: string[], opts: { cwd: string; env: Recor
 
 /** `node dist/hookpack.cjs install --agent <agent> --scope project` inside the sandbox. */
 export function installHookpack(sb: Sandbox, agent = "claude-code"): Promise<RunResult> {
-  return run(process.execPath, [requireBuild(), "install", "--agent", agent, "--scope", "project"], {
-    cwd: sb.project,
-    env: { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, CI: "true" },
-    timeoutMs: 60_000,
-  });
+  return run(
+    process.execPath,
+    [requireBuild(), "install", "--agent", agent, "--scope", "project"],
+    {
+      cwd: sb.project,
+      env: { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, CI: "true" },
+      timeoutMs: 60_000,
+    },
+  );
 }
 
 export interface ClaudeRun extends RunResult {
@@ -175,7 +197,14 @@ export async function runClaude(
 export function toolResultText(block: Record<string, unknown>): string {
   const c = block.content;
   if (typeof c === "string") return c;
-  if (Array.isArray(c)) return c.map((x) => (x && typeof x === "object" && typeof (x as { text?: unknown }).text === "string" ? (x as { text: string }).text : "")).join("\n");
+  if (Array.isArray(c))
+    return c
+      .map((x) =>
+        x && typeof x === "object" && typeof (x as { text?: unknown }).text === "string"
+          ? (x as { text: string }).text
+          : "",
+      )
+      .join("\n");
   return "";
 }
 
@@ -187,7 +216,9 @@ export function toolResults(body: unknown): Array<Record<string, unknown>> {
   for (const m of messages) {
     const content = (m as { content?: unknown } | null)?.content;
     if (!Array.isArray(content)) continue;
-    for (const b of content) if (b && typeof b === "object" && (b as { type?: unknown }).type === "tool_result") out.push(b as Record<string, unknown>);
+    for (const b of content)
+      if (b && typeof b === "object" && (b as { type?: unknown }).type === "tool_result")
+        out.push(b as Record<string, unknown>);
   }
   return out;
 }

@@ -2,7 +2,8 @@
 // and how often a forbidden string occurs in a text.
 
 export type Json = Record<string, unknown>;
-export const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+export const isObject = (v: unknown): v is Json =>
+  typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Every string (keys included) inside a JSON value. */
 export function* strings(v: unknown): Generator<string> {
@@ -20,6 +21,7 @@ export function* strings(v: unknown): Generator<string> {
 export function countOccurrences(haystack: string, needle: string): number {
   if (needle === "") return 0;
   let n = 0;
-  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length)) n++;
+  for (let i = haystack.indexOf(needle); i !== -1; i = haystack.indexOf(needle, i + needle.length))
+    n++;
   return n;
 }

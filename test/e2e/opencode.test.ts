@@ -16,7 +16,19 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeOpenAIChat, type Logged, type Step } from "./fake-models.js";
-import { afterCalls, brokerRun, defineAgent, expectNoLeak, expectNoRequestCarries, harmlessRun, literalTokenBlocked, runTimeTokenRun, tokenFileLeaks, tokenFileRun, type ToolCall } from "./harness.js";
+import {
+  afterCalls,
+  brokerRun,
+  defineAgent,
+  expectNoLeak,
+  expectNoRequestCarries,
+  harmlessRun,
+  literalTokenBlocked,
+  runTimeTokenRun,
+  tokenFileLeaks,
+  tokenFileRun,
+  type ToolCall,
+} from "./harness.js";
 import { run, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
@@ -48,15 +60,29 @@ function seedConfigDir(dir: string): void {
   mkdirSync(join(dir, "node_modules"), { recursive: true });
   const deps = { "@opencode-ai/plugin": "*" };
   writeFileSync(join(dir, "package.json"), `${JSON.stringify({ dependencies: deps }, null, 2)}\n`);
-  writeFileSync(join(dir, "package-lock.json"), `${JSON.stringify({ lockfileVersion: 3, packages: { "": { dependencies: deps } } }, null, 2)}\n`);
+  writeFileSync(
+    join(dir, "package-lock.json"),
+    `${JSON.stringify({ lockfileVersion: 3, packages: { "": { dependencies: deps } } }, null, 2)}\n`,
+  );
 }
 
-const xdg = (sb: Sandbox) => ({ XDG_CONFIG_HOME: join(sb.home, ".config"), XDG_DATA_HOME: join(sb.home, ".local", "share"), XDG_CACHE_HOME: join(sb.home, ".cache"), XDG_STATE_HOME: join(sb.home, ".local", "state") });
+const xdg = (sb: Sandbox) => ({
+  XDG_CONFIG_HOME: join(sb.home, ".config"),
+  XDG_DATA_HOME: join(sb.home, ".local", "share"),
+  XDG_CACHE_HOME: join(sb.home, ".cache"),
+  XDG_STATE_HOME: join(sb.home, ".local", "state"),
+});
 
 const opencode = defineAgent({
   name: "opencode",
   startFake: startFakeOpenAIChat,
-  env: (sb) => ({ ...xdg(sb), OPENCODE_DISABLE_MODELS_FETCH: "1", OPENCODE_DISABLE_AUTOUPDATE: "1", OPENCODE_DISABLE_SHARE: "1", OPENCODE_DISABLE_LSP_DOWNLOAD: "1" }),
+  env: (sb) => ({
+    ...xdg(sb),
+    OPENCODE_DISABLE_MODELS_FETCH: "1",
+    OPENCODE_DISABLE_AUTOUPDATE: "1",
+    OPENCODE_DISABLE_SHARE: "1",
+    OPENCODE_DISABLE_LSP_DOWNLOAD: "1",
+  }),
   configure: ({ sb, fake }) => {
     const dirs = xdg(sb);
     for (const d of Object.values(dirs)) mkdirSync(d, { recursive: true });
@@ -66,10 +92,17 @@ const opencode = defineAgent({
     seedConfigDir(configDir);
   },
   checkInstall: (sb) => {
-    expect(readFileSync(join(sb.project, ".opencode", "plugins", "hookpack.js"), "utf8")).toContain('"tool.execute.before"');
+    expect(readFileSync(join(sb.project, ".opencode", "plugins", "hookpack.js"), "utf8")).toContain(
+      '"tool.execute.before"',
+    );
     seedConfigDir(join(sb.project, ".opencode"));
   },
-  run: ({ client, sb, env }) => run(client.bin, ["run", "--format", "json", "run the step"], { cwd: sb.project, env, timeoutMs: 150_000 }),
+  run: ({ client, sb, env }) =>
+    run(client.bin, ["run", "--format", "json", "run the step"], {
+      cwd: sb.project,
+      env,
+      timeoutMs: 150_000,
+    }),
   collect: ({ sb, run: result, diag }) => {
     /** `opencode run --format json` events (one JSON object a line). */
     const events: Array<Record<string, unknown>> = [];
@@ -81,26 +114,47 @@ const opencode = defineAgent({
       }
     }
     // Offline check: OpenCode's dependency installer (Arborist) would have left an npm cache here.
-    expect(existsSync(join(sb.home, ".npm")), `OpenCode tried to install packages from the registry\n${diag()}`).toBe(false);
+    expect(
+      existsSync(join(sb.home, ".npm")),
+      `OpenCode tried to install packages from the registry\n${diag()}`,
+    ).toBe(false);
     return { events };
   },
   toolOutputs,
 });
 
-type ChatMessage = { role?: string; content?: unknown; tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }> };
-const messages = (r: Logged): ChatMessage[] => ((r.body as { messages?: ChatMessage[] } | null)?.messages ?? []);
+type ChatMessage = {
+  role?: string;
+  content?: unknown;
+  tool_calls?: Array<{ id?: string; function?: { name?: string; arguments?: string } }>;
+};
+const messages = (r: Logged): ChatMessage[] =>
+  (r.body as { messages?: ChatMessage[] } | null)?.messages ?? [];
 
 /** The role:"tool" messages of a Chat Completions request: what the model read from each tool call. */
 function toolOutputs(r: Logged): string[] {
-  return messages(r).flatMap((m) => (m.role === "tool" ? [typeof m.content === "string" ? m.content : JSON.stringify(m.content)] : []));
+  return messages(r).flatMap((m) =>
+    m.role === "tool"
+      ? [typeof m.content === "string" ? m.content : JSON.stringify(m.content)]
+      : [],
+  );
 }
 
 /** The arguments of the tool calls in the request's history, as OpenCode sends them back to the model. */
 function historyCalls(r: Logged): Array<Record<string, unknown>> {
-  return messages(r).flatMap((m) => (m.role === "assistant" ? (m.tool_calls ?? []).map((c) => JSON.parse(c.function?.arguments ?? "{}") as Record<string, unknown>) : []));
+  return messages(r).flatMap((m) =>
+    m.role === "assistant"
+      ? (m.tool_calls ?? []).map(
+          (c) => JSON.parse(c.function?.arguments ?? "{}") as Record<string, unknown>,
+        )
+      : [],
+  );
 }
 
-const bash = (command: string, description: string): ToolCall => ({ name: "bash", args: { command, description } });
+const bash = (command: string, description: string): ToolCall => ({
+  name: "bash",
+  args: { command, description },
+});
 // Not *.env: OpenCode's default permissions already auto-reject the read tool on *.env files
 // in `opencode run` (cat through bash is allowed); this file is hookpack's job alone.
 const readBoth = (sb: Sandbox): Step[] => [
@@ -117,13 +171,16 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
   it(
     "blocks a command carrying a literal token: it never runs, the model is told why, the token never reaches the model",
     async () => {
-      const { fake, events, token, outputs, diag } = await literalTokenBlocked(opencode, (cmd) => bash(cmd, "check"));
+      const { fake, events, token, outputs, diag } = await literalTokenBlocked(opencode, (cmd) =>
+        bash(cmd, "check"),
+      );
       // The plugin's thrown Error: OpenCode marks the call failed and gives the model the message verbatim.
       expect(outputs[0]).toMatch(/^hookpack blocked this bash call/);
       expect(outputs[0]).toContain("$secret:");
       expect(outputs[0]).not.toContain(token);
       expectNoLeak(fake);
-      const toolEvent = events.find((e) => e.type === "tool_use") as { part?: { state?: { status?: string } } } | undefined;
+      const toolEvent = events.find((e) => e.type === "tool_use") as
+        { part?: { state?: { status?: string } } } | undefined;
       expect(toolEvent?.part?.state?.status, diag()).toBe("error");
     },
     TEST_TIMEOUT,
@@ -135,8 +192,12 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
       const s = await tokenFileRun(opencode, readBoth, { hooks: true, file: "deploy.conf" });
       const { outputs } = afterCalls(opencode, s, 2);
       // The read guard stops both reads before the content exists anywhere in the agent.
-      expect(outputs[0]).toMatch(/^hookpack blocked this read call before it read anything: deploy.conf holds a GitHub personal access token \(classic\)/);
-      expect(outputs[1]).toMatch(/^hookpack blocked this bash call before it read anything: deploy.conf holds a GitHub personal access token \(classic\)/);
+      expect(outputs[0]).toMatch(
+        /^hookpack blocked this read call before it read anything: deploy.conf holds a GitHub personal access token \(classic\)/,
+      );
+      expect(outputs[1]).toMatch(
+        /^hookpack blocked this bash call before it read anything: deploy.conf holds a GitHub personal access token \(classic\)/,
+      );
       expectNoRequestCarries(s.fake.requests(), [s.token], "token");
     },
     TEST_TIMEOUT,
@@ -159,7 +220,11 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
   it(
     "a harmless command runs with hookpack installed and its output reaches the model unchanged",
     async () => {
-      const { request: second, outputs } = afterCalls(opencode, await harmlessRun(opencode, bash("echo hello-e2e", "greet")), 1);
+      const { request: second, outputs } = afterCalls(
+        opencode,
+        await harmlessRun(opencode, bash("echo hello-e2e", "greet")),
+        1,
+      );
       expect(outputs).toEqual(["hello-e2e\n"]);
       expect(historyCalls(second)).toEqual([{ command: "echo hello-e2e", description: "greet" }]);
     },
@@ -169,8 +234,14 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
   it(
     "negative control: without hookpack the same reads leak and the leak check fires",
     async () => {
-      const { token, outputs } = await tokenFileLeaks(opencode, readBoth, { calls: 2, file: "deploy.conf" });
-      expect(outputs.every((o) => o.includes(token)), "both the read tool and cat hand the model the token").toBe(true);
+      const { token, outputs } = await tokenFileLeaks(opencode, readBoth, {
+        calls: 2,
+        file: "deploy.conf",
+      });
+      expect(
+        outputs.every((o) => o.includes(token)),
+        "both the read tool and cat hand the model the token",
+      ).toBe(true);
     },
     TEST_TIMEOUT,
   );
@@ -192,13 +263,17 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
       const { request: last, outputs } = afterCalls(opencode, s, 3);
       expect(outputs[0], s.diag()).toContain(s.digest);
       expect(outputs[1]).toBe("key=[REDACTED:DEPLOY_KEY]\n");
-      expect(outputs[2]).toMatch(/^hookpack blocked this command: the project policy .* does not allow this use of \$secret:DEPLOY_KEY/);
+      expect(outputs[2]).toMatch(
+        /^hookpack blocked this command: the project policy .* does not allow this use of \$secret:DEPLOY_KEY/,
+      );
       expect(existsSync(join(s.sb.project, "sent"))).toBe(false);
       // Unlike Claude Code, Codex and Gemini, OpenCode builds the history from the args object the
       // plugin rewrote in place: the model reads back the brokered command (names and a spent
       // single-use grant, no value), not the reference it wrote.
       const calls = historyCalls(last);
-      expect(String(calls[0]!.command)).toMatch(/hookpack\.cjs'? exec --grant g_\w+ --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum/);
+      expect(String(calls[0]!.command)).toMatch(
+        /hookpack\.cjs'? exec --grant g_\w+ --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum/,
+      );
       expect(calls[2]!.command).toBe(upload);
     },
     TEST_TIMEOUT,

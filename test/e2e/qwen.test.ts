@@ -45,34 +45,79 @@ const USER_SETTINGS = {
 const qwen = defineAgent({
   name: "qwen",
   check: (client) => {
-    if (!client.node) throw new Error("the Qwen Code client has no Node 22 runtime recorded in .cache/e2e/clients.json: re-run scripts/setup-e2e.mjs");
+    if (!client.node)
+      throw new Error(
+        "the Qwen Code client has no Node 22 runtime recorded in .cache/e2e/clients.json: re-run scripts/setup-e2e.mjs",
+      );
   },
   startFake: startFakeOpenAIChat,
-  env: (_sb, fake) => ({ OPENAI_BASE_URL: `${fake.url}/v1`, OPENAI_API_KEY: "dummy", OPENAI_MODEL: "gpt-fake", QWEN_CODE_SUPPRESS_YOLO_WARNING: "1" }),
+  env: (_sb, fake) => ({
+    OPENAI_BASE_URL: `${fake.url}/v1`,
+    OPENAI_API_KEY: "dummy",
+    OPENAI_MODEL: "gpt-fake",
+    QWEN_CODE_SUPPRESS_YOLO_WARNING: "1",
+  }),
   configure: ({ sb }) => {
     mkdirSync(join(sb.home, ".qwen"), { recursive: true });
     writeFileSync(join(sb.home, ".qwen", "settings.json"), JSON.stringify(USER_SETTINGS));
   },
   checkInstall: (sb) => {
-    const settings = JSON.parse(readFileSync(join(sb.project, ".qwen", "settings.json"), "utf8")) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
-    expect(Object.keys(settings.hooks).sort()).toEqual(["PostToolUse", "PostToolUseFailure", "PreToolUse", "SessionEnd", "SessionStart", "UserPromptSubmit"]);
+    const settings = JSON.parse(
+      readFileSync(join(sb.project, ".qwen", "settings.json"), "utf8"),
+    ) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> };
+    expect(Object.keys(settings.hooks).sort()).toEqual([
+      "PostToolUse",
+      "PostToolUseFailure",
+      "PreToolUse",
+      "SessionEnd",
+      "SessionStart",
+      "UserPromptSubmit",
+    ]);
     // The hooks run with this machine's node, not the Node 22 that runs the client.
-    expect(settings.hooks.PreToolUse![0]!.hooks[0]!.command).toContain(JSON.stringify(process.execPath));
+    expect(settings.hooks.PreToolUse![0]!.hooks[0]!.command).toContain(
+      JSON.stringify(process.execPath),
+    );
   },
-  run: ({ client, sb, env, opts }) => run(client.node!, [client.bin, "-p", opts.prompt ?? "run the step", "--output-format", "json", "--approval-mode", "yolo"], { cwd: sb.project, env, timeoutMs: 120_000 }),
+  run: ({ client, sb, env, opts }) =>
+    run(
+      client.node!,
+      [
+        client.bin,
+        "-p",
+        opts.prompt ?? "run the step",
+        "--output-format",
+        "json",
+        "--approval-mode",
+        "yolo",
+      ],
+      { cwd: sb.project, env, timeoutMs: 120_000 },
+    ),
   toolOutputs,
 });
 
 /** The `role: "tool"` messages of a Chat Completions request: what the model read from each call. */
 function toolOutputs(r: Logged): string[] {
   const messages = (r.body as { messages?: unknown[] } | null)?.messages ?? [];
-  const text = (c: unknown): string => (typeof c === "string" ? c : Array.isArray(c) ? c.map((p) => String((p as { text?: unknown }).text ?? "")).join("") : "");
-  return messages.filter((m) => (m as { role?: unknown }).role === "tool").map((m) => text((m as { content?: unknown }).content));
+  const text = (c: unknown): string =>
+    typeof c === "string"
+      ? c
+      : Array.isArray(c)
+        ? c.map((p) => String((p as { text?: unknown }).text ?? "")).join("")
+        : "";
+  return messages
+    .filter((m) => (m as { role?: unknown }).role === "tool")
+    .map((m) => text((m as { content?: unknown }).content));
 }
 
-const shell = (command: string, description?: string): ToolCall => ({ name: "run_shell_command", args: description === undefined ? { command } : { command, description } });
+const shell = (command: string, description?: string): ToolCall => ({
+  name: "run_shell_command",
+  args: description === undefined ? { command } : { command, description },
+});
 // read_file wants an absolute path (a relative one is refused before any hook runs).
-const readFile = (sb: Sandbox): ToolCall => ({ name: "read_file", args: { file_path: join(sb.project, "config.env") } });
+const readFile = (sb: Sandbox): ToolCall => ({
+  name: "read_file",
+  args: { file_path: join(sb.project, "config.env") },
+});
 
 /** The command a deny for an agent that cannot rewrite input tells the model to run instead. */
 const offered = (text: string) => {
@@ -103,7 +148,15 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
   it(
     "a file holding a token, read by the agent with read_file and with cat, does not reach the model",
     async () => {
-      await tokenFileGuarded(qwen, (sb): Step[] => [{ text: "Reading.", call: readFile(sb) }, { text: "Trying cat.", call: shell("cat config.env") }, { text: "Done." }], 2);
+      await tokenFileGuarded(
+        qwen,
+        (sb): Step[] => [
+          { text: "Reading.", call: readFile(sb) },
+          { text: "Trying cat.", call: shell("cat config.env") },
+          { text: "Done." },
+        ],
+        2,
+      );
     },
     TEST_TIMEOUT,
   );
@@ -120,12 +173,17 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
   it(
     "limit: a FAILED command's output (non-zero exit) goes through PostToolUseFailure, which cannot replace it: the token reaches the model, with hookpack's warning next to it",
     async () => {
-      const s = await runTimeTokenRun(qwen, shell("sh show.sh"), { script: (token) => runTimeTokenScript(token, "GH_TOKEN", "exit 3\n"), label: "failed-command scenario" });
+      const s = await runTimeTokenRun(qwen, shell("sh show.sh"), {
+        script: (token) => runTimeTokenScript(token, "GH_TOKEN", "exit 3\n"),
+        label: "failed-command scenario",
+      });
       const { request: second, outputs } = afterCalls(qwen, s, 1);
       expect(outputs[0]).toContain("Exit Code: 3");
       // Pinned as a known gap (README "not protected"): if Qwen Code ever lets this be replaced, this fails.
       expect(second.leaksOutsideOwnToolCall).toEqual([s.token]);
-      expect(outputs[0]).toContain("hookpack found secret(s) in this failed run_shell_command call's output");
+      expect(outputs[0]).toContain(
+        "hookpack found secret(s) in this failed run_shell_command call's output",
+      );
       expect(outputs[0]).toContain("Do not repeat, store, or send the secret value");
     },
     TEST_TIMEOUT,
@@ -144,7 +202,11 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
   it(
     "negative control: without hookpack the same file read leaks and the leak check fires",
     async () => {
-      await tokenFileLeaks(qwen, (sb) => [{ text: "Reading.", call: readFile(sb) }, { text: "Done." }], { calls: 1 });
+      await tokenFileLeaks(
+        qwen,
+        (sb) => [{ text: "Reading.", call: readFile(sb) }, { text: "Done." }],
+        { calls: 1 },
+      );
     },
     TEST_TIMEOUT,
   );
@@ -159,7 +221,13 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
           { text: "Running what hookpack offered.", callFrom: offered },
           { text: "Printing.", call: shell("echo key=$secret:DEPLOY_KEY", "run it") },
           { text: "Running what hookpack offered.", callFrom: offered },
-          { text: "Uploading.", call: shell('touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/', "run it") },
+          {
+            text: "Uploading.",
+            call: shell(
+              'touch sent && curl -s -H "X: $secret:DEPLOY_KEY" http://127.0.0.1:9/',
+              "run it",
+            ),
+          },
           { text: "Done." },
         ],
         { label: "$secret: scenario" },
@@ -167,14 +235,18 @@ describe("e2e: real Qwen Code + hookpack (qwen adapter)", () => {
       const outputs = toolOutputs(mainRequests(fake).at(-1)!);
       expect(outputs, diag()).toHaveLength(5);
       // Qwen Code cannot rewrite input: the reference is denied with the brokered command.
-      expect(outputs[0]).toMatch(/^hookpack cannot rewrite tool input for Qwen Code\. Run this instead: .* exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum /);
+      expect(outputs[0]).toMatch(
+        /^hookpack cannot rewrite tool input for Qwen Code\. Run this instead: .* exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --stdin-refs -- sha256sum /,
+      );
       // Run exactly as offered: the broker injected the value (its digest came out) ...
       expect(outputs[1], diag()).toContain(`Output: ${digest}`);
       expect(outputs[1]).toContain("Exit Code: 0");
       expect(outputs[2]).toMatch(/^hookpack cannot rewrite tool input/);
       // ... and masked it in what came back.
       expect(outputs[3]).toContain("Output: key=[REDACTED:DEPLOY_KEY]");
-      expect(outputs[4]).toMatch(/hookpack blocked this command: the project policy .* does not allow this use of \$secret:DEPLOY_KEY/);
+      expect(outputs[4]).toMatch(
+        /hookpack blocked this command: the project policy .* does not allow this use of \$secret:DEPLOY_KEY/,
+      );
       expect(existsSync(join(sb.project, "sent"))).toBe(false);
     },
     TEST_TIMEOUT,

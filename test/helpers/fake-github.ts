@@ -53,28 +53,63 @@ export async function startFakeGithub(o: FakeGithubOptions): Promise<FakeGithub>
         res.end(body === undefined ? undefined : JSON.stringify(body));
       };
       const bearer = /^Bearer (.+)$/.exec(String(req.headers.authorization ?? ""))?.[1] ?? "";
-      const live = () => issued.find((t) => t.token === bearer && !t.revoked && t.expires > Date.now());
+      const live = () =>
+        issued.find((t) => t.token === bearer && !t.revoked && t.expires > Date.now());
       const mintPath = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
       if (req.method === "POST" && mintPath) {
         const parts = bearer.split(".");
-        if (parts.length !== 3) return send(401, { message: "A JSON web token could not be decoded" });
-        const ok = createVerify("RSA-SHA256").update(`${parts[0]}.${parts[1]}`).verify(key, Buffer.from(parts[2]!, "base64url"));
+        if (parts.length !== 3)
+          return send(401, { message: "A JSON web token could not be decoded" });
+        const ok = createVerify("RSA-SHA256")
+          .update(`${parts[0]}.${parts[1]}`)
+          .verify(key, Buffer.from(parts[2]!, "base64url"));
         if (!ok) return send(401, { message: "A JSON web token could not be decoded" });
-        const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as { iat: number; exp: number; iss: string };
+        const claims = JSON.parse(Buffer.from(parts[1]!, "base64url").toString("utf8")) as {
+          iat: number;
+          exp: number;
+          iss: string;
+        };
         const now = Date.now() / 1000;
-        if (String(claims.iss) !== o.appId || claims.exp - claims.iat > 600 || claims.exp < now || claims.iat > now + 60) return send(401, { message: "'Expiration time' claim ('exp') is too far in the future" });
+        if (
+          String(claims.iss) !== o.appId ||
+          claims.exp - claims.iat > 600 ||
+          claims.exp < now ||
+          claims.iat > now + 60
+        )
+          return send(401, { message: "'Expiration time' claim ('exp') is too far in the future" });
         if (Number(mintPath[1]) !== o.installationId) return send(404, { message: "Not Found" });
-        const body = raw ? (JSON.parse(raw) as { repositories?: string[]; permissions?: Record<string, string> }) : {};
+        const body = raw
+          ? (JSON.parse(raw) as { repositories?: string[]; permissions?: Record<string, string> })
+          : {};
         const repos = body.repositories ?? o.repositories;
-        if (repos.some((r) => !o.repositories.includes(r))) return send(422, { message: "There is at least one repository that does not exist or is not accessible to the parent installation." });
+        if (repos.some((r) => !o.repositories.includes(r)))
+          return send(422, {
+            message:
+              "There is at least one repository that does not exist or is not accessible to the parent installation.",
+          });
         const perms = body.permissions ?? o.permissions;
         for (const [k, v] of Object.entries(perms)) {
-          if (!(k in o.permissions) || LEVEL[v]! > LEVEL[o.permissions[k]!]!) return send(422, { message: `The permissions requested are not granted to this installation.` });
+          if (!(k in o.permissions) || LEVEL[v]! > LEVEL[o.permissions[k]!]!)
+            return send(422, {
+              message: `The permissions requested are not granted to this installation.`,
+            });
         }
         const token = `ghs_${randomBytes(27).toString("base64url").replace(/[-_]/g, "a").slice(0, 36)}`;
-        const t: Issued = { token, repositories: repos, permissions: perms, expires: Date.now() + 3600_000, revoked: false };
+        const t: Issued = {
+          token,
+          repositories: repos,
+          permissions: perms,
+          expires: Date.now() + 3600_000,
+          revoked: false,
+        };
         issued.push(t);
-        return send(201, { token, expires_at: new Date(t.expires).toISOString().replace(/\.\d+Z$/, "Z"), permissions: perms, repository_selection: "selected", repositories: repos.map((name) => ({ name, full_name: `${o.owner}/${name}` })) });
+        return send(201, {
+          token,
+          expires_at: new Date(t.expires).toISOString().replace(/\.\d+Z$/, "Z"),
+          permissions: perms,
+          repository_selection: "selected",
+          repositories: repos.map((name) => ({ name, full_name: `${o.owner}/${name}` })),
+        });
       }
       if (req.method === "DELETE" && path === "/installation/token") {
         const t = live();
@@ -85,13 +120,17 @@ export async function startFakeGithub(o: FakeGithubOptions): Promise<FakeGithub>
       if (req.method === "GET" && path === "/installation/repositories") {
         const t = live();
         if (!t) return send(401, { message: "Bad credentials" });
-        return send(200, { total_count: t.repositories.length, repositories: t.repositories.map((name) => ({ name, full_name: `${o.owner}/${name}` })) });
+        return send(200, {
+          total_count: t.repositories.length,
+          repositories: t.repositories.map((name) => ({ name, full_name: `${o.owner}/${name}` })),
+        });
       }
       const repo = /^\/repos\/([^/]+)\/([^/]+)$/.exec(path);
       if (req.method === "GET" && repo) {
         const t = live();
         if (!t) return send(401, { message: "Bad credentials" });
-        if (repo[1] !== o.owner || !t.repositories.includes(repo[2]!)) return send(404, { message: "Not Found" });
+        if (repo[1] !== o.owner || !t.repositories.includes(repo[2]!))
+          return send(404, { message: "Not Found" });
         return send(200, { name: repo[2], full_name: `${o.owner}/${repo[2]}`, private: true });
       }
       return send(404, { message: "Not Found" });

@@ -2,7 +2,14 @@
 // committed (our own pre-push scan and GitHub push protection stay quiet on this repository).
 // A seeded generator keeps every run identical.
 import type { DetectorRule, Part } from "../../rules/detectors/types.js";
-import { atlassianChecksum, bech32Checksum, crc32, base62, githubChecksum, grafanaChecksum } from "../../rules/detectors/validators.js";
+import {
+  atlassianChecksum,
+  bech32Checksum,
+  crc32,
+  base62,
+  githubChecksum,
+  grafanaChecksum,
+} from "../../rules/detectors/validators.js";
 
 const ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 const UPPER32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
@@ -51,8 +58,24 @@ export function fakeTokens(seed = 1) {
     awsAccessKeyId: j("AK", "IA", pick(r, UPPER32, 16)),
     awsSecretAccessKey: pick(r, ALNUM, 40),
     npm: withGithubChecksum(j("np", "m_", pick(r, ALNUM, 30))),
-    slackBot: j("xo", "xb-", String(1000000000 + Math.floor(r() * 8e9)), "-", String(1000000000 + Math.floor(r() * 8e9)), "-", pick(r, ALNUM, 24)),
-    slackApp: j("xa", "pp-1-", pick(r, ALNUM, 11), "-", pick(r, ALNUM, 13), "-", pick(r, ALNUM, 30)),
+    slackBot: j(
+      "xo",
+      "xb-",
+      String(1000000000 + Math.floor(r() * 8e9)),
+      "-",
+      String(1000000000 + Math.floor(r() * 8e9)),
+      "-",
+      pick(r, ALNUM, 24),
+    ),
+    slackApp: j(
+      "xa",
+      "pp-1-",
+      pick(r, ALNUM, 11),
+      "-",
+      pick(r, ALNUM, 13),
+      "-",
+      pick(r, ALNUM, 30),
+    ),
     openai: j("sk", "-proj-", pick(r, ALNUM, 74), "T3Blbk", "FJ", pick(r, ALNUM, 74)),
     anthropic: j("sk", "-ant-", "api03-", pick(r, ALNUM, 93), "AA"),
     gitlab: j("gl", "pat-", pick(r, ALNUM, 20)),
@@ -68,7 +91,9 @@ export function fakeTokens(seed = 1) {
     privateKey: [
       j("-----BEGIN ", "RSA PRIVATE", " KEY-----"),
       // The preset checks the DER magic ("MI…") so placeholders in docs do not count.
-      ...Array.from({ length: 8 }, (_, i) => (i === 0 ? j("MII", "E", pick(r, ALNUM, 60)) : pick(r, ALNUM, 64))),
+      ...Array.from({ length: 8 }, (_, i) =>
+        i === 0 ? j("MII", "E", pick(r, ALNUM, 60)) : pick(r, ALNUM, 64),
+      ),
       j("-----END ", "RSA PRIVATE", " KEY-----"),
     ].join("\n"),
   };
@@ -77,9 +102,15 @@ export function fakeTokens(seed = 1) {
 export type FakeTokens = ReturnType<typeof fakeTokens>;
 
 /** Replaces {{FAKE_NAME}} placeholders (NAME as in fakeTokens, upper snake case) in fixture text. */
-export function expandFakes(text: string, tokens: FakeTokens = fakeTokens(), escapeForJson = false): string {
+export function expandFakes(
+  text: string,
+  tokens: FakeTokens = fakeTokens(),
+  escapeForJson = false,
+): string {
   return text.replace(/\{\{FAKE_([A-Z_]+)\}\}/g, (_, name: string) => {
-    const key = name.toLowerCase().replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof FakeTokens;
+    const key = name
+      .toLowerCase()
+      .replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()) as keyof FakeTokens;
     const value = tokens[key];
     if (value === undefined) throw new Error(`unknown fake token placeholder {{FAKE_${name}}}`);
     return escapeForJson ? JSON.stringify(value).slice(1, -1) : value;
@@ -98,7 +129,8 @@ export function alphabetOf(cls: string): string {
       out += cls[i + 1];
       i++;
     } else if (cls[i + 1] === "-" && i + 2 < cls.length) {
-      for (let c = cls.charCodeAt(i); c <= cls.charCodeAt(i + 2); c++) out += String.fromCharCode(c);
+      for (let c = cls.charCodeAt(i); c <= cls.charCodeAt(i + 2); c++)
+        out += String.fromCharCode(c);
       i += 2;
     } else out += cls[i];
   }
@@ -165,7 +197,11 @@ export function fakeFor(rule: DetectorRule, seed = 1): string {
  * Expands a record's example or negative template: `{token}` (a fresh token), `{json}` (the same
  * token JSON-escaped), `{n}` (n random body characters), `{n:c}` (c repeated n times).
  */
-export function expandTemplate(rule: DetectorRule, template: string, seed = 1): { text: string; token: string } {
+export function expandTemplate(
+  rule: DetectorRule,
+  template: string,
+  seed = 1,
+): { text: string; token: string } {
   const token = fakeFor(rule, seed);
   const r = seeded(seed * 31 + 7);
   const alphabet = alphabetOf(rule.body.cls).replace(/[{}]/g, "");

@@ -17,7 +17,11 @@ export interface Sandbox {
   hookpackHome: string;
   env: NodeJS.ProcessEnv;
   /** Runs a command; throws with its output when it fails and `ok` is not false. */
-  run(cmd: string, args: string[], options?: { cwd?: string; input?: string; ok?: boolean; env?: NodeJS.ProcessEnv }): SpawnSyncReturns<string>;
+  run(
+    cmd: string,
+    args: string[],
+    options?: { cwd?: string; input?: string; ok?: boolean; env?: NodeJS.ProcessEnv },
+  ): SpawnSyncReturns<string>;
   git(cwd: string, ...args: string[]): string;
   hookpack(cwd: string, args: string[], input?: string): SpawnSyncReturns<string>;
   /** `git init` a repo with a bare remote "origin"; returns its path. */
@@ -33,8 +37,15 @@ export function makeSandbox(prefix = "hookpack-test-"): Sandbox {
   mkdirSync(hookpackHome, { recursive: true });
   const env: NodeJS.ProcessEnv = base.env;
   const run: Sandbox["run"] = (cmd, args, options = {}) => {
-    const r = spawnSync(cmd, args, { cwd: options.cwd ?? root, env: { ...env, ...options.env }, input: options.input ?? "", encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
-    if (options.ok !== false && r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
+    const r = spawnSync(cmd, args, {
+      cwd: options.cwd ?? root,
+      env: { ...env, ...options.env },
+      input: options.input ?? "",
+      encoding: "utf8",
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    if (options.ok !== false && r.status !== 0)
+      throw new Error(`${cmd} ${args.join(" ")} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
     return r;
   };
   const sandbox: Sandbox = {
@@ -44,7 +55,8 @@ export function makeSandbox(prefix = "hookpack-test-"): Sandbox {
     env,
     run,
     git: (cwd, ...args) => run("git", args, { cwd }).stdout.trim(),
-    hookpack: (cwd, args, input) => run(process.execPath, [HOOKPACK, ...args], { cwd, input, ok: false }),
+    hookpack: (cwd, args, input) =>
+      run(process.execPath, [HOOKPACK, ...args], { cwd, input, ok: false }),
     repo(name = "proj") {
       const dir = join(root, name);
       const remote = join(root, `${name}-remote.git`);
@@ -65,7 +77,12 @@ export function makeSandbox(prefix = "hookpack-test-"): Sandbox {
 }
 
 /** Commits every given file (paths relative to the repo) with one message; returns the sha. */
-export function commitFiles(s: Sandbox, dir: string, files: Record<string, string>, message: string): string {
+export function commitFiles(
+  s: Sandbox,
+  dir: string,
+  files: Record<string, string>,
+  message: string,
+): string {
   for (const [path, content] of Object.entries(files)) s.write(join(dir, path), content);
   s.git(dir, "add", "-f", "--", ...Object.keys(files));
   s.git(dir, "commit", "-q", "-m", message);
@@ -76,7 +93,11 @@ export function commitFiles(s: Sandbox, dir: string, files: Record<string, strin
  * A repo `root/name` with a bare remote `root/name-remote.git`, one clean commit pushed and its
  * branch tracking origin/main; `git` runs git in a directory with the caller's environment.
  */
-export function pushedRepo(root: string, name: string, git: (cwd: string, ...args: string[]) => unknown): string {
+export function pushedRepo(
+  root: string,
+  name: string,
+  git: (cwd: string, ...args: string[]) => unknown,
+): string {
   const dir = join(root, name);
   const remote = join(root, `${name}-remote.git`);
   mkdirSync(dir, { recursive: true });

@@ -5,7 +5,12 @@ import type { TlsIdentity } from "./tls.js";
 
 export interface Upstream {
   url: string;
-  seen: Array<{ method: string; path: string; headers: Record<string, string | string[] | undefined>; body: Buffer }>;
+  seen: Array<{
+    method: string;
+    path: string;
+    headers: Record<string, string | string[] | undefined>;
+    body: Buffer;
+  }>;
   close(): Promise<void>;
 }
 
@@ -16,7 +21,12 @@ export async function startUpstream(tls: TlsIdentity): Promise<Upstream> {
     const chunks: Buffer[] = [];
     req.on("data", (c: Buffer) => chunks.push(c));
     req.on("end", () => {
-      seen.push({ method: req.method ?? "", path: req.url ?? "", headers: req.headers, body: Buffer.concat(chunks) });
+      seen.push({
+        method: req.method ?? "",
+        path: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks),
+      });
       if (req.url?.startsWith("/v1/stream")) {
         res.writeHead(200, { "content-type": "text/event-stream" });
         let i = 0;
@@ -35,6 +45,9 @@ export async function startUpstream(tls: TlsIdentity): Promise<Upstream> {
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
   const port = (server.address() as { port: number }).port;
-  return { url: `https://127.0.0.1:${port}`, seen, close: () => new Promise((r) => server.close(() => r())) };
+  return {
+    url: `https://127.0.0.1:${port}`,
+    seen,
+    close: () => new Promise((r) => server.close(() => r())),
+  };
 }
-

@@ -28,22 +28,49 @@ export interface OAuthWorld {
   close(): Promise<void>;
 }
 
-const listen = (s: Server) => new Promise<number>((r) => s.listen(0, "127.0.0.1", () => r((s.address() as { port: number }).port)));
+const listen = (s: Server) =>
+  new Promise<number>((r) =>
+    s.listen(0, "127.0.0.1", () => r((s.address() as { port: number }).port)),
+  );
 
 export async function startOAuth(): Promise<OAuthWorld> {
   const holder = createServer();
   const port = await listen(holder);
   await new Promise<void>((r) => holder.close(() => r()));
   const issuer = `http://127.0.0.1:${port}`;
-  const broker = { id: "hookpack-broker", secret: `bs-${Math.random().toString(36).slice(2)}${Date.now()}` };
-  const api = { id: "resource-api", secret: `as-${Math.random().toString(36).slice(2)}${Date.now()}` };
+  const broker = {
+    id: "hookpack-broker",
+    secret: `bs-${Math.random().toString(36).slice(2)}${Date.now()}`,
+  };
+  const api = {
+    id: "resource-api",
+    secret: `as-${Math.random().toString(36).slice(2)}${Date.now()}`,
+  };
   const provider = new Provider(issuer, {
     clients: [
-      { client_id: broker.id, client_secret: broker.secret, grant_types: ["client_credentials", TE], response_types: [], redirect_uris: [], scope: "repo:read repo:write" },
-      { client_id: api.id, client_secret: api.secret, grant_types: [], response_types: [], redirect_uris: [] },
+      {
+        client_id: broker.id,
+        client_secret: broker.secret,
+        grant_types: ["client_credentials", TE],
+        response_types: [],
+        redirect_uris: [],
+        scope: "repo:read repo:write",
+      },
+      {
+        client_id: api.id,
+        client_secret: api.secret,
+        grant_types: [],
+        response_types: [],
+        redirect_uris: [],
+      },
     ],
     scopes: ["repo:read", "repo:write"],
-    features: { clientCredentials: { enabled: true }, introspection: { enabled: true }, revocation: { enabled: true }, devInteractions: { enabled: false } },
+    features: {
+      clientCredentials: { enabled: true },
+      introspection: { enabled: true },
+      revocation: { enabled: true },
+      devInteractions: { enabled: false },
+    },
     ttl: { ClientCredentials: 600 },
   });
   const state = { exchanges: 0 };
@@ -54,31 +81,67 @@ export async function startOAuth(): Promise<OAuthWorld> {
       const subject = await provider.ClientCredentials.find(String(p.subject_token ?? ""));
       if (p.subject_token_type !== AT || !subject || subject.isExpired) {
         ctx.status = 400;
-        ctx.body = { error: "invalid_grant", error_description: "subject token is not an active access token" };
+        ctx.body = {
+          error: "invalid_grant",
+          error_description: "subject token is not an active access token",
+        };
         return;
       }
-      const want = String(p.scope ?? "").split(" ").filter(Boolean);
+      const want = String(p.scope ?? "")
+        .split(" ")
+        .filter(Boolean);
       const have = new Set(String(subject.scope ?? "").split(" "));
       if (want.some((s) => !have.has(s))) {
         ctx.status = 400;
         ctx.body = { error: "invalid_scope", error_description: "cannot widen scope" };
         return;
       }
-      const tok = new provider.ClientCredentials({ client: ctx.oidc.client!, scope: want.join(" ") || String(subject.scope) });
+      const tok = new provider.ClientCredentials({
+        client: ctx.oidc.client!,
+        scope: want.join(" ") || String(subject.scope),
+      });
       tok.expiresIn = Math.min(120, subject.remainingTTL);
       state.exchanges++;
-      ctx.body = { access_token: await tok.save(), issued_token_type: AT, token_type: "Bearer", expires_in: tok.expiresIn, scope: tok.scope };
+      ctx.body = {
+        access_token: await tok.save(),
+        issued_token_type: AT,
+        token_type: "Bearer",
+        expires_in: tok.expiresIn,
+        scope: tok.scope,
+      };
     },
-    ["subject_token", "subject_token_type", "actor_token", "actor_token_type", "audience", "resource", "scope", "requested_token_type"],
+    [
+      "subject_token",
+      "subject_token_type",
+      "actor_token",
+      "actor_token_type",
+      "audience",
+      "resource",
+      "scope",
+      "requested_token_type",
+    ],
   );
   const server = createServer(provider.callback());
   await new Promise<void>((r) => server.listen(port, "127.0.0.1", () => r()));
-  const basic = (c: { id: string; secret: string }) => `Basic ${Buffer.from(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`).toString("base64")}`;
-  const form = async (url: string, c: { id: string; secret: string }, body: Record<string, string>) => {
-    const res = await fetch(url, { method: "POST", headers: { authorization: basic(c), "content-type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(body).toString() });
+  const basic = (c: { id: string; secret: string }) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(c.id)}:${encodeURIComponent(c.secret)}`).toString("base64")}`;
+  const form = async (
+    url: string,
+    c: { id: string; secret: string },
+    body: Record<string, string>,
+  ) => {
+    const res = await fetch(url, {
+      method: "POST",
+      headers: { authorization: basic(c), "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams(body).toString(),
+    });
     return (await res.json()) as Record<string, unknown>;
   };
-  const introspect = async (token: string) => (await form(`${issuer}/token/introspection`, api, { token })) as { active: boolean; scope?: string };
+  const introspect = async (token: string) =>
+    (await form(`${issuer}/token/introspection`, api, { token })) as {
+      active: boolean;
+      scope?: string;
+    };
   // The resource server: 200 with the token's scope while it is active, 401 otherwise.
   const seen: string[] = [];
   const resource = createServer((req, res) => {
@@ -98,7 +161,10 @@ export async function startOAuth(): Promise<OAuthWorld> {
     api: `http://127.0.0.1:${apiPort}`,
     broker,
     async userToken() {
-      const r = await form(`${issuer}/token`, broker, { grant_type: "client_credentials", scope: "repo:read repo:write" });
+      const r = await form(`${issuer}/token`, broker, {
+        grant_type: "client_credentials",
+        scope: "repo:read repo:write",
+      });
       return String(r.access_token);
     },
     introspect,

@@ -15,7 +15,11 @@ declare module "oidc-provider" {
   }
   export default class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
-    registerGrantType(name: string, handler: (ctx: GrantContext) => Promise<void>, params?: string[]): void;
+    registerGrantType(
+      name: string,
+      handler: (ctx: GrantContext) => Promise<void>,
+      params?: string[],
+    ): void;
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     ClientCredentials: {
       new (init: { client: unknown; scope: string }): AccessTokenLike;

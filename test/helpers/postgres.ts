@@ -4,7 +4,15 @@
 // as the `postgres` system user (PostgreSQL refuses to run as root).
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,10 +32,15 @@ export interface Postgres {
 export function postgresBin(): { dir: string } | { missing: string } {
   const base = process.env.HOOKPACK_TEST_PG_BASE ?? "/usr/lib/postgresql";
   if (existsSync(base)) {
-    const versions = readdirSync(base).filter((v) => existsSync(join(base, v, "bin", "initdb"))).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync(base)
+      .filter((v) => existsSync(join(base, v, "bin", "initdb")))
+      .sort((a, b) => Number(b) - Number(a));
     if (versions[0]) return { dir: join(base, versions[0], "bin") };
   }
-  return { missing: "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (install the Debian package `postgresql`: `node scripts/setup-backends.mjs`)" };
+  return {
+    missing:
+      "PostgreSQL server binaries not found under /usr/lib/postgresql/*/bin (install the Debian package `postgresql`: `node scripts/setup-backends.mjs`)",
+  };
 }
 
 /**
@@ -37,7 +50,9 @@ export function postgresBin(): { dir: string } | { missing: string } {
  */
 export const POSTGRES_SKIP: string | undefined = (() => {
   const bin = postgresBin();
-  return "missing" in bin && process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1" ? `skipped: HOOKPACK_NO_SYSTEM_PACKAGES=1 and ${bin.missing}` : undefined;
+  return "missing" in bin && process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1"
+    ? `skipped: HOOKPACK_NO_SYSTEM_PACKAGES=1 and ${bin.missing}`
+    : undefined;
 })();
 
 async function freePort(): Promise<number> {
@@ -63,7 +78,10 @@ export async function startPostgres(): Promise<Postgres> {
   if (asRoot) {
     const id = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
     const gid = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" });
-    if (id.status !== 0) throw new Error("running as root, but there is no `postgres` user to run the cluster as (install the Debian package `postgresql`)");
+    if (id.status !== 0)
+      throw new Error(
+        "running as root, but there is no `postgres` user to run the cluster as (install the Debian package `postgresql`)",
+      );
     chownSync(root, Number(id.stdout.trim()), Number(gid.stdout.trim()));
     chownSync(pwfile, Number(id.stdout.trim()), Number(gid.stdout.trim()));
     chmodSync(root, 0o700);
@@ -71,28 +89,75 @@ export async function startPostgres(): Promise<Postgres> {
   }
   const run = (argv: string[]) => {
     const [cmd, ...args] = [...runAs, ...argv];
-    const r = spawnSync(cmd!, args, { encoding: "utf8", cwd: root, env: { PATH: process.env.PATH, LANG: "C.UTF-8" }, timeout: 60_000 });
+    const r = spawnSync(cmd!, args, {
+      encoding: "utf8",
+      cwd: root,
+      env: { PATH: process.env.PATH, LANG: "C.UTF-8" },
+      timeout: 60_000,
+    });
     if (r.status !== 0) throw new Error(`${argv[0]} failed (${r.status}): ${r.stderr || r.stdout}`);
     return r.stdout;
   };
   const data = join(root, "data");
-  run([join(bin.dir, "initdb"), "-D", data, "-A", "scram-sha-256", "-U", "admin", `--pwfile=${pwfile}`, "--no-sync", "-E", "UTF8"]);
+  run([
+    join(bin.dir, "initdb"),
+    "-D",
+    data,
+    "-A",
+    "scram-sha-256",
+    "-U",
+    "admin",
+    `--pwfile=${pwfile}`,
+    "--no-sync",
+    "-E",
+    "UTF8",
+  ]);
   let port = 0;
   for (let attempt = 0; attempt < 3; attempt++) {
     port = await freePort();
     try {
-      run([join(bin.dir, "pg_ctl"), "-D", data, "-w", "-t", "30", "-l", join(root, "pg.log"), "-o", `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`, "start"]);
+      run([
+        join(bin.dir, "pg_ctl"),
+        "-D",
+        data,
+        "-w",
+        "-t",
+        "30",
+        "-l",
+        join(root, "pg.log"),
+        "-o",
+        `-p ${port} -k ${root} -c listen_addresses=127.0.0.1 -c fsync=off`,
+        "start",
+      ]);
       break;
     } catch (error) {
       if (attempt === 2) throw error;
     }
   }
   const psql = (user: string, pw: string, query: string, db = "postgres") =>
-    spawnSync("psql", ["-h", "127.0.0.1", "-p", String(port), "-U", user, "-d", db, "-tA", "-v", "ON_ERROR_STOP=1", "-c", query], {
-      encoding: "utf8",
-      env: { PATH: process.env.PATH, PGPASSWORD: pw, PGCONNECT_TIMEOUT: "5" },
-      timeout: 30_000,
-    });
+    spawnSync(
+      "psql",
+      [
+        "-h",
+        "127.0.0.1",
+        "-p",
+        String(port),
+        "-U",
+        user,
+        "-d",
+        db,
+        "-tA",
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-c",
+        query,
+      ],
+      {
+        encoding: "utf8",
+        env: { PATH: process.env.PATH, PGPASSWORD: pw, PGCONNECT_TIMEOUT: "5" },
+        timeout: 30_000,
+      },
+    );
   return {
     host: "127.0.0.1",
     port,

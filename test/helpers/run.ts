@@ -21,7 +21,11 @@ export interface RunOptions {
   timeoutMs?: number;
 }
 
-export function runCommand(cmd: string, args: string[], options: RunOptions = {}): Promise<RunResult> {
+export function runCommand(
+  cmd: string,
+  args: string[],
+  options: RunOptions = {},
+): Promise<RunResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(cmd, args, {
       cwd: options.cwd,
@@ -36,7 +40,12 @@ export function runCommand(cmd: string, args: string[], options: RunOptions = {}
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolvePromise({ exitCode: code, signal, stdout: Buffer.concat(out).toString("utf8"), stderr: Buffer.concat(err).toString("utf8") });
+      resolvePromise({
+        exitCode: code,
+        signal,
+        stdout: Buffer.concat(out).toString("utf8"),
+        stderr: Buffer.concat(err).toString("utf8"),
+      });
     });
     child.stdin.on("error", () => {});
     if (options.input !== undefined) child.stdin.write(options.input);

@@ -17,7 +17,10 @@ export const distBundle = (name: string): string => join(DIST_DIR, `${name}.cjs`
 
 /** Throws a clear error when dist/ was not built (the unit-test command builds it: test/global-setup.ts). */
 export function assertBuilt(): string {
-  if (!existsSync(HOOKPACK_CJS)) throw new Error(`${HOOKPACK_CJS} is missing: run \`npm run build\` (or \`npx vitest\`, which builds first)`);
+  if (!existsSync(HOOKPACK_CJS))
+    throw new Error(
+      `${HOOKPACK_CJS} is missing: run \`npm run build\` (or \`npx vitest\`, which builds first)`,
+    );
   return HOOKPACK_CJS;
 }
 
@@ -42,7 +45,8 @@ export interface Sandbox {
   cleanup(): void;
 }
 
-const GITCONFIG = "[user]\n\tname = Hookpack Test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n";
+const GITCONFIG =
+  "[user]\n\tname = Hookpack Test\n\temail = test@example.invalid\n[init]\n\tdefaultBranch = main\n[advice]\n\tdetachedHead = false\n";
 
 /** A fresh temp root with HOME, HOOKPACK_HOME (not created: hookpack creates it), TMPDIR and a project dir. */
 export function makeSandbox(options: SandboxOptions = {}): Sandbox {
@@ -81,8 +85,18 @@ export function makeSandbox(options: SandboxOptions = {}): Sandbox {
   }
   if (options.git) {
     // Imported here so a sandbox without git loads no child_process.
-    const r = process.getBuiltinModule("node:child_process").spawnSync("git", ["init", "-q", project], { env, encoding: "utf8" });
+    const r = process
+      .getBuiltinModule("node:child_process")
+      .spawnSync("git", ["init", "-q", project], { env, encoding: "utf8" });
     if (r.status !== 0) throw new Error(`git init failed in the sandbox: ${r.stderr}`);
   }
-  return { root, home, hookpackHome, tmp, project, env, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    root,
+    home,
+    hookpackHome,
+    tmp,
+    project,
+    env,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
 }

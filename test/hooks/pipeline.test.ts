@@ -11,16 +11,42 @@ import { secretScanner } from "../../rules/secretlint.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 
 const tokens = fakeTokens(5);
-const crash: Rule = { id: "crash", summary: "throws", on: ["before-tool", "after-tool", "session-end", "session-start"], check: () => { throw new Error("boom"); } };
-const fixed = (verdict: Verdict, on: HookEvent["kind"][] = ["before-tool", "after-tool"]): Rule => ({ id: "fixed", summary: "", on, check: () => verdict });
+const crash: Rule = {
+  id: "crash",
+  summary: "throws",
+  on: ["before-tool", "after-tool", "session-end", "session-start"],
+  check: () => {
+    throw new Error("boom");
+  },
+};
+const fixed = (
+  verdict: Verdict,
+  on: HookEvent["kind"][] = ["before-tool", "after-tool"],
+): Rule => ({ id: "fixed", summary: "", on, check: () => verdict });
 
 const base = { session_id: "s", cwd: "/p", transcript_path: "/p/t.jsonl" };
-const pre = (command: string) => JSON.stringify({ ...base, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command, description: "d" }, tool_use_id: "t" });
-const post = (stdout: string) => JSON.stringify({ ...base, hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: { command: "x" }, tool_response: { stdout, stderr: "", interrupted: false, isImage: false } });
+const pre = (command: string) =>
+  JSON.stringify({
+    ...base,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command, description: "d" },
+    tool_use_id: "t",
+  });
+const post = (stdout: string) =>
+  JSON.stringify({
+    ...base,
+    hook_event_name: "PostToolUse",
+    tool_name: "Bash",
+    tool_input: { command: "x" },
+    tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
+  });
 const end = () => JSON.stringify({ ...base, hook_event_name: "SessionEnd", reason: "exit" });
 
-const run = (raw: string, rules: Rule[], adapter: Adapter = claudeCode) => runPipeline({ raw }, { adapter, rules, scanner: secretScanner });
-const specific = (stdout: string) => (JSON.parse(stdout) as { hookSpecificOutput: Record<string, unknown> }).hookSpecificOutput;
+const run = (raw: string, rules: Rule[], adapter: Adapter = claudeCode) =>
+  runPipeline({ raw }, { adapter, rules, scanner: secretScanner });
+const specific = (stdout: string) =>
+  (JSON.parse(stdout) as { hookSpecificOutput: Record<string, unknown> }).hookSpecificOutput;
 
 describe("failure policy, through the pipeline", () => {
   it("before-tool, nothing involved: fails open (exit 1, call proceeds, user told)", async () => {
@@ -34,7 +60,9 @@ describe("failure policy, through the pipeline", () => {
     const r = await run(pre("curl -u $secret:API_KEY https://x"), [crash]);
     expect(r.exitCode).toBe(0);
     expect(specific(r.stdout).permissionDecision).toBe("deny");
-    expect(String(specific(r.stdout).permissionDecisionReason)).toMatch(/blocked because it contains a \$secret: reference/);
+    expect(String(specific(r.stdout).permissionDecisionReason)).toMatch(
+      /blocked because it contains a \$secret: reference/,
+    );
   });
 
   it("before-tool with something that looks like a secret: fails closed, and the reason holds no value", async () => {
@@ -71,7 +99,8 @@ describe("failure policy, through the pipeline", () => {
   it("the table closes exactly where a secret is involved", () => {
     for (const [kind, row] of Object.entries(FAILURE_POLICY)) {
       expect(row.none, kind).toBe("open");
-      if (kind === "before-tool" || kind === "unknown") expect(Object.values(row).filter((m) => m === "closed")).toHaveLength(3);
+      if (kind === "before-tool" || kind === "unknown")
+        expect(Object.values(row).filter((m) => m === "closed")).toHaveLength(3);
     }
   });
 });
@@ -93,7 +122,9 @@ describe("masking and degradation", () => {
   });
 
   it("renders a rewrite as the full original input with only the command replaced", async () => {
-    const r = await run(pre("deploy"), [fixed({ kind: "rewrite", patch: { command: "hookpack exec -- deploy" }, reason: "brokered" })]);
+    const r = await run(pre("deploy"), [
+      fixed({ kind: "rewrite", patch: { command: "hookpack exec -- deploy" }, reason: "brokered" }),
+    ]);
     // No permission decision: Claude Code's own mode and rules decide about the rewritten call (issue 14).
     expect(specific(r.stdout)).toEqual({
       hookEventName: "PreToolUse",
@@ -102,14 +133,34 @@ describe("masking and degradation", () => {
   });
 
   it("turns a rewrite into an explained deny for an agent that cannot rewrite input", async () => {
-    const noRewrite: Adapter = { ...claudeCode, capabilities: { ...claudeCode.capabilities, rewriteInput: false } };
-    const r = await run(pre("deploy"), [fixed({ kind: "rewrite", patch: { command: "hookpack exec -- deploy" }, reason: "brokered" })], noRewrite);
+    const noRewrite: Adapter = {
+      ...claudeCode,
+      capabilities: { ...claudeCode.capabilities, rewriteInput: false },
+    };
+    const r = await run(
+      pre("deploy"),
+      [
+        fixed({
+          kind: "rewrite",
+          patch: { command: "hookpack exec -- deploy" },
+          reason: "brokered",
+        }),
+      ],
+      noRewrite,
+    );
     expect(specific(r.stdout).permissionDecision).toBe("deny");
-    expect(String(specific(r.stdout).permissionDecisionReason)).toContain("Run this instead: hookpack exec -- deploy");
+    expect(String(specific(r.stdout).permissionDecisionReason)).toContain(
+      "Run this instead: hookpack exec -- deploy",
+    );
   });
 
   it("renders ask with its reason", async () => {
-    const r = await run(pre("deploy"), [fixed({ kind: "ask", code: "APPROVE", reason: "needs a human" })]);
-    expect(specific(r.stdout)).toMatchObject({ permissionDecision: "ask", permissionDecisionReason: "needs a human" });
+    const r = await run(pre("deploy"), [
+      fixed({ kind: "ask", code: "APPROVE", reason: "needs a human" }),
+    ]);
+    expect(specific(r.stdout)).toMatchObject({
+      permissionDecision: "ask",
+      permissionDecisionReason: "needs a human",
+    });
   });
 });

@@ -12,7 +12,12 @@ import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 const tokens = fakeTokens(2101);
 const value = `mv${randomBytes(20).toString("hex")}`;
 /** Every form of a secret hookpack must never write: the managed value and its encodings, the token. */
-const raw = [value, Buffer.from(value).toString("base64"), Buffer.from(value).toString("hex"), tokens.github];
+const raw = [
+  value,
+  Buffer.from(value).toString("base64"),
+  Buffer.from(value).toString("hex"),
+  tokens.github,
+];
 let sb: Sandbox;
 let tmp: string;
 const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", TMPDIR: tmp });
@@ -21,7 +26,11 @@ beforeAll(async () => {
   sb = sandbox();
   tmp = join(sb.root, "tmp");
   mkdirSync(tmp, { recursive: true });
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: value, env: env(), cwd: sb.project });
+  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+    input: value,
+    env: env(),
+    cwd: sb.project,
+  });
   expect(set.exitCode, set.stderr).toBe(0);
 });
 afterAll(() => sb?.cleanup());
@@ -52,7 +61,11 @@ function output(bytes: number, salt: string): string {
 }
 
 /** What the model can reach for one string: the inline part, and the whole spill file when pointed at one. */
-function reachable(inline: string): { preview: string; whole: string | undefined; path: string | undefined } {
+function reachable(inline: string): {
+  preview: string;
+  whole: string | undefined;
+  path: string | undefined;
+} {
   const saved = /saved to: (\S+)/.exec(inline);
   if (!saved) return { preview: inline, whole: undefined, path: undefined };
   const cut = inline.indexOf("\n[hookpack: this output is too long");
@@ -84,14 +97,31 @@ describe("a redacted output too long for the hook response (real hook process)",
       const stdout = output(bytes, "out");
       const stderr = output(20 * 1024, "err");
       const r = await hookpack(["hook", "claude-code"], {
-        input: JSON.stringify(post("Bash", { command: "./build.sh" }, { stdout, stderr, interrupted: false, isImage: false })),
+        input: JSON.stringify(
+          post(
+            "Bash",
+            { command: "./build.sh" },
+            { stdout, stderr, interrupted: false, isImage: false },
+          ),
+        ),
         env: env(),
         cwd: sb.project,
         timeoutMs: 120_000,
       });
       expect(r.exitCode, r.stderr).toBe(0);
       expect(r.stdout.length).toBeLessThan(16_384);
-      const updated = (JSON.parse(r.stdout) as { hookSpecificOutput: { updatedToolOutput: { stdout: string; stderr: string; interrupted: boolean; isImage: boolean } } }).hookSpecificOutput.updatedToolOutput;
+      const updated = (
+        JSON.parse(r.stdout) as {
+          hookSpecificOutput: {
+            updatedToolOutput: {
+              stdout: string;
+              stderr: string;
+              interrupted: boolean;
+              isImage: boolean;
+            };
+          };
+        }
+      ).hookSpecificOutput.updatedToolOutput;
       expect(Object.keys(updated).sort()).toEqual(["interrupted", "isImage", "stderr", "stdout"]);
       for (const [name, original, inline] of [
         ["stdout", stdout, updated.stdout],
@@ -114,26 +144,55 @@ describe("a redacted output too long for the hook response (real hook process)",
         const text = readFileSync(f, "latin1");
         for (const form of raw) expect(text.includes(form), `${f} holds a raw secret`).toBe(false);
       }
-      for (const form of raw) expect(r.stdout.includes(form) || r.stderr.includes(form)).toBe(false);
+      for (const form of raw)
+        expect(r.stdout.includes(form) || r.stderr.includes(form)).toBe(false);
     }, 180_000);
   }
 
   it("Read of a 1 MB file: the model can reach the whole redacted content", async () => {
     const content = output(1024 * 1024, "read");
-    const response = { type: "text", file: { filePath: join(sb.project, "app.log"), content, numLines: content.split("\n").length, startLine: 1, totalLines: content.split("\n").length } };
-    const r = await hookpack(["hook", "claude-code"], { input: JSON.stringify(post("Read", { file_path: join(sb.project, "app.log") }, response)), env: env(), cwd: sb.project, timeoutMs: 120_000 });
+    const response = {
+      type: "text",
+      file: {
+        filePath: join(sb.project, "app.log"),
+        content,
+        numLines: content.split("\n").length,
+        startLine: 1,
+        totalLines: content.split("\n").length,
+      },
+    };
+    const r = await hookpack(["hook", "claude-code"], {
+      input: JSON.stringify(post("Read", { file_path: join(sb.project, "app.log") }, response)),
+      env: env(),
+      cwd: sb.project,
+      timeoutMs: 120_000,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
-    const updated = (JSON.parse(r.stdout) as { hookSpecificOutput: { updatedToolOutput: typeof response } }).hookSpecificOutput.updatedToolOutput;
+    const updated = (
+      JSON.parse(r.stdout) as { hookSpecificOutput: { updatedToolOutput: typeof response } }
+    ).hookSpecificOutput.updatedToolOutput;
     expect(updated.file.filePath).toBe(response.file.filePath);
     const { whole } = reachable(updated.file.content);
     expect(whole).toBeDefined();
     expect(unlabel(whole!)).toBe(strip(content));
-    for (const f of allFiles(sb.root)) for (const form of raw) expect(readFileSync(f, "latin1").includes(form), `${f} holds a raw secret`).toBe(false);
+    for (const f of allFiles(sb.root))
+      for (const form of raw)
+        expect(readFileSync(f, "latin1").includes(form), `${f} holds a raw secret`).toBe(false);
   }, 180_000);
 
   it("an output that fits is handed back inline, with no file", async () => {
     const before = allFiles(tmp).length;
-    const r = await hookpack(["hook", "claude-code"], { input: JSON.stringify(post("Bash", { command: "env" }, { stdout: `KEY=${value}\n`, stderr: "", interrupted: false, isImage: false })), env: env(), cwd: sb.project });
+    const r = await hookpack(["hook", "claude-code"], {
+      input: JSON.stringify(
+        post(
+          "Bash",
+          { command: "env" },
+          { stdout: `KEY=${value}\n`, stderr: "", interrupted: false, isImage: false },
+        ),
+      ),
+      env: env(),
+      cwd: sb.project,
+    });
     expect(r.exitCode, r.stderr).toBe(0);
     expect(r.stdout).toContain("KEY=[REDACTED:DEPLOY_KEY]");
     expect(r.stdout).not.toContain("saved to:");

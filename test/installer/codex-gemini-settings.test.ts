@@ -13,12 +13,30 @@ type Hook = { name?: string; type: string; command: string; timeout: number };
 type Settings = { hooks: Record<string, Array<{ matcher?: string; hooks: Hook[] }>> };
 
 const AGENTS = {
-  codex: { file: ".codex/hooks.json", events: ["PreToolUse", "PostToolUse"], timeout: 30, name: undefined },
-  gemini: { file: ".gemini/settings.json", events: ["BeforeTool", "AfterTool"], timeout: 30_000, name: "hookpack" },
-  qwen: { file: ".qwen/settings.json", events: ["PreToolUse", "PostToolUse", "PostToolUseFailure"], timeout: 30, name: undefined },
+  codex: {
+    file: ".codex/hooks.json",
+    events: ["PreToolUse", "PostToolUse"],
+    timeout: 30,
+    name: undefined,
+  },
+  gemini: {
+    file: ".gemini/settings.json",
+    events: ["BeforeTool", "AfterTool"],
+    timeout: 30_000,
+    name: "hookpack",
+  },
+  qwen: {
+    file: ".qwen/settings.json",
+    events: ["PreToolUse", "PostToolUse", "PostToolUseFailure"],
+    timeout: 30,
+    name: undefined,
+  },
 } as const;
 
-const FOREIGN = { matcher: "run_shell_command", hooks: [{ type: "command", command: "/usr/local/bin/audit", timeout: 5 }] };
+const FOREIGN = {
+  matcher: "run_shell_command",
+  hooks: [{ type: "command", command: "/usr/local/bin/audit", timeout: 5 }],
+};
 const STARTING: Record<string, string | null> = {
   "no file": null,
   "four-space with foreign settings and hook": `${JSON.stringify({ theme: "Default", hooks: { BeforeTool: [FOREIGN], PreToolUse: [FOREIGN] } }, null, 4)}\n`,
@@ -28,39 +46,55 @@ const STARTING: Record<string, string | null> = {
 
 for (const [agent, spec] of Object.entries(AGENTS)) {
   describe(`install --agent ${agent}`, () => {
-    it.each(Object.entries(STARTING))("%s: installs its hooks, twice is no change, uninstall is byte-identical", async (_name, start) => {
-      const file = join(box().project, spec.file);
-      if (start !== null) {
-        mkdirSync(dirname(file), { recursive: true });
-        writeFileSync(file, start);
-      }
-      const before = snapshot(box().project);
-      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
-      expect(first.exitCode, first.stderr).toBe(0);
-      const settings = JSON.parse(readFileSync(file, "utf8")) as Settings;
-      for (const event of spec.events) {
-        const ours = settings.hooks[event]!.filter((g) => g.hooks.some((h) => h.command.endsWith(`hook ${agent}`)));
-        expect(ours).toHaveLength(1);
-        expect(ours[0]!.matcher).toBe("*");
-        expect(ours[0]!.hooks).toHaveLength(1);
-        expect(ours[0]!.hooks[0]!.timeout).toBe(spec.timeout);
-        expect(ours[0]!.hooks[0]!.name).toBe(spec.name);
-      }
-      const installed = readFileSync(file, "utf8");
-      const again = await cli(["install", "--agent", agent, "--scope", "project"]);
-      expect(again.exitCode, again.stderr).toBe(0);
-      expect(readFileSync(file, "utf8")).toBe(installed);
-      const out = await cli(["uninstall", "--agent", agent]);
-      expect(out.exitCode, out.stderr).toBe(0);
-      expect(snapshot(box().project)).toEqual(before);
-    });
+    it.each(Object.entries(STARTING))(
+      "%s: installs its hooks, twice is no change, uninstall is byte-identical",
+      async (_name, start) => {
+        const file = join(box().project, spec.file);
+        if (start !== null) {
+          mkdirSync(dirname(file), { recursive: true });
+          writeFileSync(file, start);
+        }
+        const before = snapshot(box().project);
+        const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+        expect(first.exitCode, first.stderr).toBe(0);
+        const settings = JSON.parse(readFileSync(file, "utf8")) as Settings;
+        for (const event of spec.events) {
+          const ours = settings.hooks[event]!.filter((g) =>
+            g.hooks.some((h) => h.command.endsWith(`hook ${agent}`)),
+          );
+          expect(ours).toHaveLength(1);
+          expect(ours[0]!.matcher).toBe("*");
+          expect(ours[0]!.hooks).toHaveLength(1);
+          expect(ours[0]!.hooks[0]!.timeout).toBe(spec.timeout);
+          expect(ours[0]!.hooks[0]!.name).toBe(spec.name);
+        }
+        const installed = readFileSync(file, "utf8");
+        const again = await cli(["install", "--agent", agent, "--scope", "project"]);
+        expect(again.exitCode, again.stderr).toBe(0);
+        expect(readFileSync(file, "utf8")).toBe(installed);
+        const out = await cli(["uninstall", "--agent", agent]);
+        expect(out.exitCode, out.stderr).toBe(0);
+        expect(snapshot(box().project)).toEqual(before);
+      },
+    );
 
     it("the installed hook command answers a payload", async () => {
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
-      const command = (JSON.parse(readFileSync(join(box().project, spec.file), "utf8")) as Settings).hooks[spec.events[0]]![0]!.hooks[0]!.command;
-      const payload = JSON.stringify({ session_id: "s", cwd: box().project, hook_event_name: spec.events[0], tool_name: agent === "codex" ? "Bash" : "run_shell_command", tool_input: { command: "ls" } });
-      const out = execFileSync("/bin/sh", ["-c", command], { input: payload, env: { ...process.env, ...box().env }, encoding: "utf8" });
+      const command = (JSON.parse(readFileSync(join(box().project, spec.file), "utf8")) as Settings)
+        .hooks[spec.events[0]]![0]!.hooks[0]!.command;
+      const payload = JSON.stringify({
+        session_id: "s",
+        cwd: box().project,
+        hook_event_name: spec.events[0],
+        tool_name: agent === "codex" ? "Bash" : "run_shell_command",
+        tool_input: { command: "ls" },
+      });
+      const out = execFileSync("/bin/sh", ["-c", command], {
+        input: payload,
+        env: { ...process.env, ...box().env },
+        encoding: "utf8",
+      });
       expect(out).toBe("");
     });
   });
@@ -86,13 +120,20 @@ describe("install notes", () => {
 
 describe("install --agent gemini: advanced.ignoreLocalEnv (Gemini loads the project's .env into its own environment)", () => {
   const file = () => join(box().project, ".gemini", "settings.json");
-  const read = () => JSON.parse(readFileSync(file(), "utf8")) as { advanced?: Record<string, unknown>; hooks?: unknown; general?: unknown };
+  const read = () =>
+    JSON.parse(readFileSync(file(), "utf8")) as {
+      advanced?: Record<string, unknown>;
+      hooks?: unknown;
+      general?: unknown;
+    };
 
   it("install sets it and says so; the file edited by the user afterwards, uninstall takes out only what hookpack added", async () => {
     const r = await cli(["install", "--agent", "gemini", "--scope", "project"]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(read().advanced).toEqual({ ignoreLocalEnv: true });
-    expect(r.stdout).toMatch(/advanced\.ignoreLocalEnv, so Gemini no longer loads the project's \.env/);
+    expect(r.stdout).toMatch(
+      /advanced\.ignoreLocalEnv, so Gemini no longer loads the project's \.env/,
+    );
     // The user adds a setting of their own: no byte-exact restore, the structural undo runs.
     writeFileSync(file(), JSON.stringify({ ...read(), general: { vimMode: true } }, null, 2));
     const u = await cli(["uninstall", "--agent", "gemini", "--scope", "project"]);
@@ -116,7 +157,9 @@ describe("install --agent gemini: advanced.ignoreLocalEnv (Gemini loads the proj
     const r = await cli(["install", "--agent", "gemini", "--scope", "project"]);
     expect(r.exitCode, r.stderr).toBe(0);
     expect(read().advanced).toEqual({ ignoreLocalEnv: false });
-    expect(r.stdout).toMatch(/sets advanced\.ignoreLocalEnv to false, which hookpack leaves as it is/);
+    expect(r.stdout).toMatch(
+      /sets advanced\.ignoreLocalEnv to false, which hookpack leaves as it is/,
+    );
     expect((await cli(["uninstall", "--agent", "gemini", "--scope", "project"])).exitCode).toBe(0);
 
     writeFileSync(file(), JSON.stringify({ advanced: { ignoreLocalEnv: true } }, null, 2));

@@ -21,8 +21,10 @@ function writeToml(text: string): void {
 }
 
 type Group = { matcher?: string; hooks: Array<{ type: string; command: string; timeout: number }> };
-const groups = (text: string, event: string) => ((parse(text) as { hooks?: Record<string, Group[]> }).hooks?.[event] ?? []) as Group[];
-const ours = (g: Group) => g.hooks.every((h) => /hookpack(\.cjs)?"?\s+hook\s+codex$/.test(h.command));
+const groups = (text: string, event: string) =>
+  ((parse(text) as { hooks?: Record<string, Group[]> }).hooks?.[event] ?? []) as Group[];
+const ours = (g: Group) =>
+  g.hooks.every((h) => /hookpack(\.cjs)?"?\s+hook\s+codex$/.test(h.command));
 
 const INLINE = [
   "# Codex settings for this repo (hand-written; keep the comments)",
@@ -46,41 +48,51 @@ const STARTING: Record<string, string> = {
   crlf: INLINE.replace(/\n/g, "\r\n"),
   "no trailing newline": INLINE.trimEnd(),
   "blank lines at the end": `${INLINE}\n\n`,
-  "hooks table with a PostToolUse only": '[hooks]\n# nothing else here\n[[hooks.PostToolUse]]\n[[hooks.PostToolUse.hooks]]\ntype = "command"\ncommand = "logger"\n',
+  "hooks table with a PostToolUse only":
+    '[hooks]\n# nothing else here\n[[hooks.PostToolUse]]\n[[hooks.PostToolUse.hooks]]\ntype = "command"\ncommand = "logger"\n',
 };
 
 describe("install --agent codex into an inline-hooks config.toml", () => {
-  it.each(Object.entries(STARTING))("%s: hooks land in config.toml, twice is no change, uninstall is byte-identical", async (_name, start) => {
-    writeToml(start);
-    const first = await cli(["install", "--agent", "codex", "--scope", "project"]);
-    expect(first.exitCode, first.stderr).toBe(0);
-    expect(first.stdout).toMatch(/config\.toml keeps its hooks inline/);
-    expect(existsSync(jsonPath()), "hooks.json must not be created next to inline hooks (Codex warns about both)").toBe(false);
-    const installed = readFileSync(tomlPath(), "utf8");
-    // Everything the user wrote is still there, byte for byte, in front of our block.
-    expect(installed.startsWith(start.endsWith("\n") ? start : start.trimEnd())).toBe(true);
-    for (const event of ["PreToolUse", "PostToolUse"]) {
-      const mine = groups(installed, event).filter(ours);
-      expect(mine, event).toHaveLength(1);
-      expect(mine[0]!.matcher).toBe("*");
-      expect(mine[0]!.hooks[0]!.timeout).toBe(30);
-      expect(mine[0]!.hooks[0]!.type).toBe("command");
-    }
-    // The foreign hooks mean what they meant.
-    const foreignBefore = { pre: groups(start, "PreToolUse"), post: groups(start, "PostToolUse") };
-    expect(groups(installed, "PreToolUse").filter((g) => !ours(g))).toEqual(foreignBefore.pre);
-    expect(groups(installed, "PostToolUse").filter((g) => !ours(g))).toEqual(foreignBefore.post);
-    if (start.includes("\r\n")) expect(installed.replace(/\r\n/g, "")).not.toContain("\n");
+  it.each(Object.entries(STARTING))(
+    "%s: hooks land in config.toml, twice is no change, uninstall is byte-identical",
+    async (_name, start) => {
+      writeToml(start);
+      const first = await cli(["install", "--agent", "codex", "--scope", "project"]);
+      expect(first.exitCode, first.stderr).toBe(0);
+      expect(first.stdout).toMatch(/config\.toml keeps its hooks inline/);
+      expect(
+        existsSync(jsonPath()),
+        "hooks.json must not be created next to inline hooks (Codex warns about both)",
+      ).toBe(false);
+      const installed = readFileSync(tomlPath(), "utf8");
+      // Everything the user wrote is still there, byte for byte, in front of our block.
+      expect(installed.startsWith(start.endsWith("\n") ? start : start.trimEnd())).toBe(true);
+      for (const event of ["PreToolUse", "PostToolUse"]) {
+        const mine = groups(installed, event).filter(ours);
+        expect(mine, event).toHaveLength(1);
+        expect(mine[0]!.matcher).toBe("*");
+        expect(mine[0]!.hooks[0]!.timeout).toBe(30);
+        expect(mine[0]!.hooks[0]!.type).toBe("command");
+      }
+      // The foreign hooks mean what they meant.
+      const foreignBefore = {
+        pre: groups(start, "PreToolUse"),
+        post: groups(start, "PostToolUse"),
+      };
+      expect(groups(installed, "PreToolUse").filter((g) => !ours(g))).toEqual(foreignBefore.pre);
+      expect(groups(installed, "PostToolUse").filter((g) => !ours(g))).toEqual(foreignBefore.post);
+      if (start.includes("\r\n")) expect(installed.replace(/\r\n/g, "")).not.toContain("\n");
 
-    const again = await cli(["install", "--agent", "codex", "--scope", "project"]);
-    expect(again.exitCode, again.stderr).toBe(0);
-    expect(readFileSync(tomlPath(), "utf8")).toBe(installed);
+      const again = await cli(["install", "--agent", "codex", "--scope", "project"]);
+      expect(again.exitCode, again.stderr).toBe(0);
+      expect(readFileSync(tomlPath(), "utf8")).toBe(installed);
 
-    const out = await cli(["uninstall", "--agent", "codex"]);
-    expect(out.exitCode, out.stderr).toBe(0);
-    expect(readFileSync(tomlPath(), "utf8")).toBe(start);
-    expect(existsSync(jsonPath())).toBe(false);
-  });
+      const out = await cli(["uninstall", "--agent", "codex"]);
+      expect(out.exitCode, out.stderr).toBe(0);
+      expect(readFileSync(tomlPath(), "utf8")).toBe(start);
+      expect(existsSync(jsonPath())).toBe(false);
+    },
+  );
 
   it("a config.toml without inline hooks (settings, Codex's own trust state) is left alone: hooks.json is used", async () => {
     const start = `model = "gpt-5.1"\n\n[hooks.state."/somewhere/hooks.json:PreToolUse:0:0"]\ntrusted_hash = "sha256:00"\n`;
@@ -120,8 +132,19 @@ describe("install --agent codex into an inline-hooks config.toml", () => {
   it("doctor finds the hooks in config.toml", async () => {
     writeToml(INLINE);
     expect((await cli(["install", "--agent", "codex", "--scope", "project"])).exitCode).toBe(0);
-    const d = await hookpack(["doctor", "--json", "--no-run"], { cwd: box().project, env: { ...box().env, HOOKPACK_KEY_BACKEND: "file", DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(box().root, "no-bus")}` } });
-    const checks = (JSON.parse(d.stdout) as { checks: Array<{ id: string; status: string; agent?: string; message: string }> }).checks;
+    const d = await hookpack(["doctor", "--json", "--no-run"], {
+      cwd: box().project,
+      env: {
+        ...box().env,
+        HOOKPACK_KEY_BACKEND: "file",
+        DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(box().root, "no-bus")}`,
+      },
+    });
+    const checks = (
+      JSON.parse(d.stdout) as {
+        checks: Array<{ id: string; status: string; agent?: string; message: string }>;
+      }
+    ).checks;
     const hooks = checks.filter((c) => c.id === "hooks" && c.agent === "codex");
     expect(hooks.map((c) => c.status)).toEqual(["ok"]);
     expect(hooks[0]!.message).toContain(".codex/config.toml");
@@ -130,7 +153,8 @@ describe("install --agent codex into an inline-hooks config.toml", () => {
 
 describe("refusals lose nothing", () => {
   it("hooks written as an inline array cannot be extended by a table: refused, nothing written", async () => {
-    const start = '[hooks]\nPreToolUse = [ { matcher = "^Bash$", hooks = [ { type = "command", command = "audit" } ] } ]\n';
+    const start =
+      '[hooks]\nPreToolUse = [ { matcher = "^Bash$", hooks = [ { type = "command", command = "audit" } ] } ]\n';
     writeToml(start);
     const r = await cli(["install", "--agent", "codex", "--scope", "project"]);
     expect(r.exitCode).not.toBe(0);

@@ -29,15 +29,23 @@ const AGENTS = Object.keys(ADAPTERS) as AgentId[];
 
 function setup(): Record<string, string> {
   sb = sandbox();
-  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: sb.project, env: { ...process.env, ...sb.env } });
-  return { ...sb.env, HOOKPACK_KEY_BACKEND: "file", DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(sb.root, "no-bus")}` };
+  execFileSync("git", ["init", "-q", "-b", "main"], {
+    cwd: sb.project,
+    env: { ...process.env, ...sb.env },
+  });
+  return {
+    ...sb.env,
+    HOOKPACK_KEY_BACKEND: "file",
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(sb.root, "no-bus")}`,
+  };
 }
 
 async function doctorChecks(env: Record<string, string>, agent: AgentId): Promise<Check[]> {
   const r = await hookpack(["doctor", "--json"], { cwd: sb!.project, env });
   const report = JSON.parse(r.stdout) as { checks: Check[]; attention: number };
   expect(r.exitCode).toBe(report.attention > 0 ? 1 : 0);
-  for (const c of report.checks) if (c.status === "warn" || c.status === "fail") expect(c.fix, c.message).toBeTruthy();
+  for (const c of report.checks)
+    if (c.status === "warn" || c.status === "fail") expect(c.fix, c.message).toBeTruthy();
   return report.checks.filter((c) => c.agent === agent);
 }
 
@@ -61,7 +69,11 @@ function replaceHookCommand(agent: AgentId, command: (original: string) => strin
     if (!/hook/.test(text)) continue;
     let next: string;
     if (file.endsWith(".json")) {
-      next = `${JSON.stringify(mapStrings(JSON.parse(text), (s) => (ours.test(s) ? command(s) : s)), null, 2)}\n`;
+      next = `${JSON.stringify(
+        mapStrings(JSON.parse(text), (s) => (ours.test(s) ? command(s) : s)),
+        null,
+        2,
+      )}\n`;
     } else {
       // Hook files (Cline) and the OpenCode plugin: the `exec <command>` line is what runs.
       next = text.replace(/^exec (.+)$/gm, (_, c: string) => `exec ${command(c)}`);
@@ -98,14 +110,31 @@ describe.each(AGENTS)("hookpack doctor probes %s in its own wire format", (agent
     // The variants keep `hookpack hook <agent>` in the command line, so doctor still sees them as hookpack's.
     const variants: Array<[string, string, RegExp]> = [
       ["exits 1", script("exit1", 'cat >/dev/null; echo "broken runtime" >&2; exit 1'), /exit 1/],
-      ["garbage", script("garbage", "cat >/dev/null; echo 'this is not json'; exit 0"), new RegExp(agent === "windsurf" ? "does not read" : "not JSON")],
+      [
+        "garbage",
+        script("garbage", "cat >/dev/null; echo 'this is not json'; exit 0"),
+        new RegExp(agent === "windsurf" ? "does not read" : "not JSON"),
+      ],
       ["silent", script("silent", "cat >/dev/null; exit 0"), /does not read/],
       // hookpack's own failure notice at exit 0 (how a hook fails open for Copilot and Cline)
-      ["fails open", script("failopen", "cat >/dev/null; echo 'hookpack: the store cannot be read. The call was let through because it carries no secret reference and nothing that looks like a secret. Run `hookpack doctor` to find the cause.' >&2; exit 0"), /let it through/],
+      [
+        "fails open",
+        script(
+          "failopen",
+          "cat >/dev/null; echo 'hookpack: the store cannot be read. The call was let through because it carries no secret reference and nothing that looks like a secret. Run `hookpack doctor` to find the cause.' >&2; exit 0",
+        ),
+        /let it through/,
+      ],
     ];
     for (const [label, path] of variants) {
       const original = new Map<string, string>();
-      expect(replaceHookCommand(agent, (c) => (original.set(path, c), `sh ${path} hookpack hook ${agent}`)), label).toBeGreaterThan(0);
+      expect(
+        replaceHookCommand(
+          agent,
+          (c) => (original.set(path, c), `sh ${path} hookpack hook ${agent}`),
+        ),
+        label,
+      ).toBeGreaterThan(0);
       const broken = runs(await doctorChecks(env, agent));
       expect(broken.length, label).toBeGreaterThan(0);
       const [, , why] = variants.find(([l]) => l === label)!;

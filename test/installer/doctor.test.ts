@@ -30,30 +30,55 @@ afterEach(() => sb?.cleanup());
 
 function setup(): void {
   sb = sandbox();
-  env = { ...sb.env, HOOKPACK_KEY_BACKEND: "file", DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(sb.root, "no-bus")}` };
-  execFileSync("git", ["init", "-q", "-b", "main"], { cwd: sb.project, env: { ...process.env, ...env } });
+  env = {
+    ...sb.env,
+    HOOKPACK_KEY_BACKEND: "file",
+    DBUS_SESSION_BUS_ADDRESS: `unix:path=${join(sb.root, "no-bus")}`,
+  };
+  execFileSync("git", ["init", "-q", "-b", "main"], {
+    cwd: sb.project,
+    env: { ...process.env, ...env },
+  });
   writeFileSync(join(sb.project, "package.json"), '{ "name": "demo", "version": "1.0.0" }\n');
 }
 
 async function install(...extra: string[]): Promise<void> {
-  const r = await hookpack(["install", "--agent", "claude-code", ...extra], { cwd: sb.project, env });
+  const r = await hookpack(["install", "--agent", "claude-code", ...extra], {
+    cwd: sb.project,
+    env,
+  });
   expect(r.exitCode, r.stderr).toBe(0);
 }
 
-async function doctor(extraEnv: Record<string, string> = {}): Promise<{ exit: number | null; report: Report; text: string }> {
+async function doctor(
+  extraEnv: Record<string, string> = {},
+): Promise<{ exit: number | null; report: Report; text: string }> {
   const r = await hookpack(["doctor", "--json"], { cwd: sb.project, env: { ...env, ...extraEnv } });
   const report = JSON.parse(r.stdout) as Report;
   // Every problem comes with one concrete fix, and the exit code follows attention.
-  for (const c of report.checks) if (c.status === "warn" || c.status === "fail") expect(c.fix, c.message).toBeTruthy();
+  for (const c of report.checks)
+    if (c.status === "warn" || c.status === "fail") expect(c.fix, c.message).toBeTruthy();
   expect(r.exitCode).toBe(report.attention > 0 ? 1 : 0);
-  const human = await hookpack(["doctor", "--no-run"], { cwd: sb.project, env: { ...env, ...extraEnv } });
-  expect(human.stdout.split("\n").filter(Boolean).every((l) => l.startsWith("hookpack:"))).toBe(true);
+  const human = await hookpack(["doctor", "--no-run"], {
+    cwd: sb.project,
+    env: { ...env, ...extraEnv },
+  });
+  expect(
+    human.stdout
+      .split("\n")
+      .filter(Boolean)
+      .every((l) => l.startsWith("hookpack:")),
+  ).toBe(true);
   return { exit: r.exitCode, report, text: human.stdout };
 }
 
-const find = (r: Report, id: string, status?: Check["status"]) => r.checks.filter((c) => c.id === id && (!status || c.status === status));
+const find = (r: Report, id: string, status?: Check["status"]) =>
+  r.checks.filter((c) => c.id === id && (!status || c.status === status));
 const settingsFile = () => join(sb.project, ".claude", "settings.local.json");
-const settings = () => JSON.parse(readFileSync(settingsFile(), "utf8")) as { hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>> } & Record<string, unknown>;
+const settings = () =>
+  JSON.parse(readFileSync(settingsFile(), "utf8")) as {
+    hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>>;
+  } & Record<string, unknown>;
 
 describe("hookpack doctor", () => {
   it("a healthy project: everything registered, runnable, covered; exit 0", async () => {
@@ -101,7 +126,9 @@ describe("hookpack doctor", () => {
     writeFileSync(settingsFile(), JSON.stringify(s, null, 2));
     const { report } = await doctor();
     expect(find(report, "hooks-disabled", "fail")).toHaveLength(1);
-    expect(find(report, "hooks-duplicated", "warn")[0]!.fix).toMatch(/^hookpack uninstall --agent claude-code --scope /);
+    expect(find(report, "hooks-duplicated", "warn")[0]!.fix).toMatch(
+      /^hookpack uninstall --agent claude-code --scope /,
+    );
   });
 
   it("a hook command that cannot start: missing node, npx", async () => {
@@ -109,11 +136,16 @@ describe("hookpack doctor", () => {
     await install();
     const s = settings();
     const original = s.hooks.PreToolUse![0]!.hooks[0]!.command;
-    for (const groups of Object.values(s.hooks)) for (const g of groups) for (const h of g.hooks) h.command = h.command.replace(/^"[^"]+"/, '"/nonexistent/bin/node"');
+    for (const groups of Object.values(s.hooks))
+      for (const g of groups)
+        for (const h of g.hooks)
+          h.command = h.command.replace(/^"[^"]+"/, '"/nonexistent/bin/node"');
     writeFileSync(settingsFile(), JSON.stringify(s, null, 2));
     let { report } = await doctor();
     expect(find(report, "hook-command", "fail")[0]!.message).toContain("/nonexistent/bin/node");
-    for (const groups of Object.values(s.hooks)) for (const g of groups) for (const h of g.hooks) h.command = "npx -y hookpack hook claude-code";
+    for (const groups of Object.values(s.hooks))
+      for (const g of groups)
+        for (const h of g.hooks) h.command = "npx -y hookpack hook claude-code";
     writeFileSync(settingsFile(), JSON.stringify(s, null, 2));
     ({ report } = await doctor());
     expect(find(report, "hook-command", "fail")[0]!.message).toContain("npx");
@@ -155,20 +187,34 @@ describe("hookpack doctor", () => {
     await install();
     const t = fakeTokens(7);
     const value = `${"v".repeat(4)}${t.npm.slice(4, 30)}`;
-    const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: value, env, cwd: sb.project });
+    const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+      input: value,
+      env,
+      cwd: sb.project,
+    });
     expect(set.exitCode, set.stderr).toBe(0);
     mkdirSync(join(sb.project, ".claude"), { recursive: true });
     const s = settings();
-    s.permissions = { allow: [`Bash(curl -H 'Authorization: token ${t.github}' https://api.github.com)`, `Bash(deploy --key ${value})`] };
+    s.permissions = {
+      allow: [
+        `Bash(curl -H 'Authorization: token ${t.github}' https://api.github.com)`,
+        `Bash(deploy --key ${value})`,
+      ],
+    };
     writeFileSync(settingsFile(), JSON.stringify(s, null, 2));
     writeFileSync(join(sb.project, "CLAUDE.local.md"), "notes\n");
-    execFileSync("git", ["add", "-f", "CLAUDE.local.md"], { cwd: sb.project, env: { ...process.env, ...env } });
+    execFileSync("git", ["add", "-f", "CLAUDE.local.md"], {
+      cwd: sb.project,
+      env: { ...process.env, ...env },
+    });
     const { report, text } = await doctor();
     const held = find(report, "state-files", "fail")[0]!;
     expect(held.message).toContain(".claude/settings.local.json");
     expect(held.message).toContain("DEPLOY_KEY");
     expect(held.message).toContain("GitHub personal access token (classic)");
-    expect(find(report, "state-files-committed", "fail")[0]!.fix).toContain("git rm --cached CLAUDE.local.md");
+    expect(find(report, "state-files-committed", "fail")[0]!.fix).toContain(
+      "git rm --cached CLAUDE.local.md",
+    );
     // Never a value in the report.
     const json = JSON.stringify(report);
     for (const v of [value, t.github]) {
@@ -180,14 +226,23 @@ describe("hookpack doctor", () => {
   it("store problems: damaged store, key file readable by others", async () => {
     setup();
     await install();
-    const set = await hookpack(["secret", "set", "API_TOKEN"], { input: "abcdefgh12345678", env, cwd: sb.project });
+    const set = await hookpack(["secret", "set", "API_TOKEN"], {
+      input: "abcdefgh12345678",
+      env,
+      cwd: sb.project,
+    });
     expect(set.exitCode).toBe(0);
     chmodSync(join(sb.hookpackHome, "store.key"), 0o644);
     let { report } = await doctor();
     expect(find(report, "store", "fail")[0]!.fix).toContain("chmod 600");
     chmodSync(join(sb.hookpackHome, "store.key"), 0o600);
     const store = join(sb.hookpackHome, "store.json");
-    writeFileSync(store, readFileSync(store, "utf8").replace('"created"', '"created" ').replace(/"updated": "[^"]+"/, '"updated": "2000-01-01T00:00:00.000Z"'));
+    writeFileSync(
+      store,
+      readFileSync(store, "utf8")
+        .replace('"created"', '"created" ')
+        .replace(/"updated": "[^"]+"/, '"updated": "2000-01-01T00:00:00.000Z"'),
+    );
     ({ report } = await doctor());
     expect(find(report, "store", "fail")[0]!.message).toContain("integrity check");
   });
@@ -195,7 +250,15 @@ describe("hookpack doctor", () => {
   it("a missing hook cache (stored secrets the hooks could not recognise), and its repair", async () => {
     setup();
     await install();
-    expect((await hookpack(["secret", "set", "API_TOKEN"], { input: "abcdefgh12345678", env, cwd: sb.project })).exitCode).toBe(0);
+    expect(
+      (
+        await hookpack(["secret", "set", "API_TOKEN"], {
+          input: "abcdefgh12345678",
+          env,
+          cwd: sb.project,
+        })
+      ).exitCode,
+    ).toBe(0);
     expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
     unlinkSync(join(sb.hookpackHome, "hook-cache.json"));
     const { report, exit } = await doctor();
@@ -208,9 +271,18 @@ describe("hookpack doctor", () => {
   it("secrets revoked and exposed; a tampered audit log", async () => {
     setup();
     await install();
-    for (const n of ["OLD_TOKEN", "LEAKY_TOKEN"]) expect((await hookpack(["secret", "set", n], { input: "abcdefgh12345678", env, cwd: sb.project })).exitCode).toBe(0);
+    for (const n of ["OLD_TOKEN", "LEAKY_TOKEN"])
+      expect(
+        (await hookpack(["secret", "set", n], { input: "abcdefgh12345678", env, cwd: sb.project }))
+          .exitCode,
+      ).toBe(0);
     expect((await hookpack(["revoke", "OLD_TOKEN"], { env, cwd: sb.project })).exitCode).toBe(0);
-    recordAudit(sb.hookpackHome, { kind: "exposure-found", where: "transcript", secret: "LEAKY_TOKEN", agent: "claude-code" });
+    recordAudit(sb.hookpackHome, {
+      kind: "exposure-found",
+      where: "transcript",
+      secret: "LEAKY_TOKEN",
+      agent: "claude-code",
+    });
     let { report } = await doctor();
     expect(find(report, "secret-revoked", "warn")[0]!.message).toContain("OLD_TOKEN");
     expect(find(report, "secret-exposed", "fail")[0]!.fix).toContain("hookpack revoke LEAKY_TOKEN");
@@ -226,22 +298,58 @@ describe("hookpack doctor", () => {
     await install();
     mkdirSync(join(sb.project, ".codex"), { recursive: true });
     const hooksJson = join(sb.project, ".codex", "hooks.json");
-    writeFileSync(hooksJson, JSON.stringify({ hooks: { PreToolUse: [{ matcher: "^Bash$", hooks: [{ type: "command", command: "/usr/bin/node /x/hookpack.cjs hook codex" }] }] } }));
+    writeFileSync(
+      hooksJson,
+      JSON.stringify({
+        hooks: {
+          PreToolUse: [
+            {
+              matcher: "^Bash$",
+              hooks: [{ type: "command", command: "/usr/bin/node /x/hookpack.cjs hook codex" }],
+            },
+          ],
+        },
+      }),
+    );
     let { report } = await doctor();
     expect(find(report, "codex-trust", "warn")[0]!.fix).toContain("/hooks");
     mkdirSync(join(sb.home, ".codex"), { recursive: true });
     // One entry trusted: the other four are named (UserPromptSubmit, SessionStart: the prompt guard).
-    writeFileSync(join(sb.home, ".codex", "config.toml"), `[hooks.state."${hooksJson}:PreToolUse:0:0"]\ntrusted_hash = "sha256:00"\n`);
+    writeFileSync(
+      join(sb.home, ".codex", "config.toml"),
+      `[hooks.state."${hooksJson}:PreToolUse:0:0"]\ntrusted_hash = "sha256:00"\n`,
+    );
     ({ report } = await doctor());
     const partly = find(report, "codex-trust", "warn")[0]!;
-    expect(partly.message).toMatch(/PostToolUse, SessionEnd, UserPromptSubmit, SessionStart hooks in .* are not trusted yet/);
-    expect(partly.fix).toContain("trust hookpack's PostToolUse, SessionEnd, UserPromptSubmit, SessionStart entries");
-    const trust = (event: string, hash = 'trusted_hash = "sha256:00"') => `[hooks.state."${hooksJson}:${event}:0:0"]\n${hash}\n`;
+    expect(partly.message).toMatch(
+      /PostToolUse, SessionEnd, UserPromptSubmit, SessionStart hooks in .* are not trusted yet/,
+    );
+    expect(partly.fix).toContain(
+      "trust hookpack's PostToolUse, SessionEnd, UserPromptSubmit, SessionStart entries",
+    );
+    const trust = (event: string, hash = 'trusted_hash = "sha256:00"') =>
+      `[hooks.state."${hooksJson}:${event}:0:0"]\n${hash}\n`;
     // A state entry without trusted_hash is not trust.
-    writeFileSync(join(sb.home, ".codex", "config.toml"), trust("PreToolUse") + trust("PostToolUse") + trust("UserPromptSubmit") + trust("SessionStart") + trust("SessionEnd", "enabled = true"));
+    writeFileSync(
+      join(sb.home, ".codex", "config.toml"),
+      trust("PreToolUse") +
+        trust("PostToolUse") +
+        trust("UserPromptSubmit") +
+        trust("SessionStart") +
+        trust("SessionEnd", "enabled = true"),
+    );
     ({ report } = await doctor());
-    expect(find(report, "codex-trust", "warn")[0]!.message).toMatch(/SessionEnd hook in .* is not trusted yet/);
-    writeFileSync(join(sb.home, ".codex", "config.toml"), trust("PreToolUse") + trust("PostToolUse") + trust("SessionEnd") + trust("UserPromptSubmit") + trust("SessionStart"));
+    expect(find(report, "codex-trust", "warn")[0]!.message).toMatch(
+      /SessionEnd hook in .* is not trusted yet/,
+    );
+    writeFileSync(
+      join(sb.home, ".codex", "config.toml"),
+      trust("PreToolUse") +
+        trust("PostToolUse") +
+        trust("SessionEnd") +
+        trust("UserPromptSubmit") +
+        trust("SessionStart"),
+    );
     ({ report } = await doctor());
     expect(find(report, "codex-trust", "ok")).toHaveLength(1);
   });
@@ -273,13 +381,16 @@ describe("hookpack doctor", () => {
     expect(report.checks.filter((c) => c.agent === "aider")).toEqual([]);
   });
 
-  it.runIf(process.versions.node.startsWith("20."))("Node 20 with NODE_EXTRA_CA_CERTS: +47 ms per hook call", async () => {
-    setup();
-    await install();
-    const ca = join(sb.root, "ca.pem");
-    writeFileSync(ca, "");
-    const { report } = await doctor({ NODE_EXTRA_CA_CERTS: ca });
-    expect(find(report, "node-extra-ca-certs", "warn")[0]!.message).toContain("+47 ms");
-    rmSync(ca);
-  });
+  it.runIf(process.versions.node.startsWith("20."))(
+    "Node 20 with NODE_EXTRA_CA_CERTS: +47 ms per hook call",
+    async () => {
+      setup();
+      await install();
+      const ca = join(sb.root, "ca.pem");
+      writeFileSync(ca, "");
+      const { report } = await doctor({ NODE_EXTRA_CA_CERTS: ca });
+      expect(find(report, "node-extra-ca-certs", "warn")[0]!.message).toContain("+47 ms");
+      rmSync(ca);
+    },
+  );
 });

@@ -32,7 +32,13 @@ const AGENTS: Record<string, Spec> = {
     events: ["preToolUse", "postToolUse"],
     commandKey: "bash",
     entry: (command) => ({ type: "command", bash: command, timeoutSec: 30 }),
-    harmless: { sessionId: "s", timestamp: 1, cwd: "/p", toolName: "bash", toolArgs: { command: "ls" } },
+    harmless: {
+      sessionId: "s",
+      timestamp: 1,
+      cwd: "/p",
+      toolName: "bash",
+      toolArgs: { command: "ls" },
+    },
   },
   cursor: {
     file: ".cursor/hooks.json",
@@ -40,7 +46,13 @@ const AGENTS: Record<string, Spec> = {
     events: ["preToolUse", "postToolUse"],
     commandKey: "command",
     entry: (command) => ({ command, timeout: 30 }),
-    harmless: { hook_event_name: "preToolUse", conversation_id: "c", cwd: "/p", tool_name: "Shell", tool_input: { command: "ls" } },
+    harmless: {
+      hook_event_name: "preToolUse",
+      conversation_id: "c",
+      cwd: "/p",
+      tool_name: "Shell",
+      tool_input: { command: "ls" },
+    },
   },
   windsurf: {
     file: ".windsurf/hooks.json",
@@ -48,47 +60,67 @@ const AGENTS: Record<string, Spec> = {
     events: ["pre_run_command", "pre_read_code", "pre_write_code", "pre_mcp_tool_use"],
     commandKey: "command",
     entry: (command) => ({ command, show_output: true }),
-    harmless: { agent_action_name: "pre_run_command", tool_info: { command_line: "ls", cwd: "/p" } },
+    harmless: {
+      agent_action_name: "pre_run_command",
+      tool_info: { command_line: "ls", cwd: "/p" },
+    },
   },
 };
 
-const FOREIGN = { type: "command", bash: "/usr/local/bin/audit", command: "/usr/local/bin/audit", timeoutSec: 5 };
+const FOREIGN = {
+  type: "command",
+  bash: "/usr/local/bin/audit",
+  command: "/usr/local/bin/audit",
+  timeoutSec: 5,
+};
 
 for (const [agent, spec] of Object.entries(AGENTS)) {
   const STARTING: Record<string, string | null> = {
     "no file": null,
     "four-space with a foreign hook": `${JSON.stringify({ ...(spec.version ? { version: spec.version } : {}), hooks: { [spec.events[0]!]: [FOREIGN], sessionStart: [FOREIGN] } }, null, 4)}\n`,
     crlf: `${JSON.stringify({ ...(spec.version ? { version: spec.version } : {}), hooks: {} }, null, 2).replace(/\n/g, "\r\n")}\r\n`,
-    "no trailing newline, no version": JSON.stringify({ hooks: { sessionEnd: [FOREIGN] } }, null, 2),
+    "no trailing newline, no version": JSON.stringify(
+      { hooks: { sessionEnd: [FOREIGN] } },
+      null,
+      2,
+    ),
   };
 
   describe(`install --agent ${agent}`, () => {
-    it.each(Object.entries(STARTING))("%s: installs its entries, twice is no change, uninstall is byte-identical", async (_name, start) => {
-      const file = join(box().project, spec.file);
-      // A sibling hooks file of the user's own is never touched.
-      const sibling = join(dirname(file), "team.json");
-      mkdirSync(dirname(file), { recursive: true });
-      writeFileSync(sibling, `${JSON.stringify({ version: 1, hooks: { preToolUse: [FOREIGN] } })}\n`);
-      if (start !== null) writeFileSync(file, start);
-      const before = snapshot(box().project);
-      const first = await cli(["install", "--agent", agent, "--scope", "project"]);
-      expect(first.exitCode, first.stderr).toBe(0);
-      const installed = readFileSync(file, "utf8");
-      const parsed = JSON.parse(installed) as HooksFile;
-      expect(parsed.version).toBe(spec.version);
-      for (const event of spec.events) {
-        const ours = parsed.hooks[event]!.filter((e) => String(e[spec.commandKey]).endsWith(`hook ${agent}`));
-        expect(ours).toHaveLength(1);
-        expect(ours[0]).toEqual(spec.entry(String(ours[0]![spec.commandKey])));
-      }
-      if (start?.includes("\r\n")) expect(installed.replace(/\r\n/g, "")).not.toContain("\n");
-      const again = await cli(["install", "--agent", agent, "--scope", "project"]);
-      expect(again.exitCode, again.stderr).toBe(0);
-      expect(readFileSync(file, "utf8")).toBe(installed);
-      const out = await cli(["uninstall", "--agent", agent]);
-      expect(out.exitCode, out.stderr).toBe(0);
-      expect(snapshot(box().project)).toEqual(before);
-    });
+    it.each(Object.entries(STARTING))(
+      "%s: installs its entries, twice is no change, uninstall is byte-identical",
+      async (_name, start) => {
+        const file = join(box().project, spec.file);
+        // A sibling hooks file of the user's own is never touched.
+        const sibling = join(dirname(file), "team.json");
+        mkdirSync(dirname(file), { recursive: true });
+        writeFileSync(
+          sibling,
+          `${JSON.stringify({ version: 1, hooks: { preToolUse: [FOREIGN] } })}\n`,
+        );
+        if (start !== null) writeFileSync(file, start);
+        const before = snapshot(box().project);
+        const first = await cli(["install", "--agent", agent, "--scope", "project"]);
+        expect(first.exitCode, first.stderr).toBe(0);
+        const installed = readFileSync(file, "utf8");
+        const parsed = JSON.parse(installed) as HooksFile;
+        expect(parsed.version).toBe(spec.version);
+        for (const event of spec.events) {
+          const ours = parsed.hooks[event]!.filter((e) =>
+            String(e[spec.commandKey]).endsWith(`hook ${agent}`),
+          );
+          expect(ours).toHaveLength(1);
+          expect(ours[0]).toEqual(spec.entry(String(ours[0]![spec.commandKey])));
+        }
+        if (start?.includes("\r\n")) expect(installed.replace(/\r\n/g, "")).not.toContain("\n");
+        const again = await cli(["install", "--agent", agent, "--scope", "project"]);
+        expect(again.exitCode, again.stderr).toBe(0);
+        expect(readFileSync(file, "utf8")).toBe(installed);
+        const out = await cli(["uninstall", "--agent", agent]);
+        expect(out.exitCode, out.stderr).toBe(0);
+        expect(snapshot(box().project)).toEqual(before);
+      },
+    );
 
     it("into a project without the folders: uninstall leaves no empty folder behind", async () => {
       const before = snapshot(box().project);
@@ -116,7 +148,12 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
     it("user scope writes under HOME", async () => {
       const r = await cli(["install", "--agent", agent, "--scope", "user"]);
       expect(r.exitCode, r.stderr).toBe(0);
-      const userFile = join(box().home, { copilot: ".copilot/hooks/hookpack.json", windsurf: ".codeium/windsurf/hooks.json" }[agent] ?? spec.file);
+      const userFile = join(
+        box().home,
+        { copilot: ".copilot/hooks/hookpack.json", windsurf: ".codeium/windsurf/hooks.json" }[
+          agent
+        ] ?? spec.file,
+      );
       expect(existsSync(userFile)).toBe(true);
       const out = await cli(["uninstall", "--agent", agent, "--scope", "user"]);
       expect(out.exitCode, out.stderr).toBe(0);
@@ -127,7 +164,9 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
       const first = await cli(["install", "--agent", agent, "--scope", "project"]);
       expect(first.exitCode, first.stderr).toBe(0);
       const r = await hookpack(["doctor", "--json"], { cwd: box().project, env: box().env });
-      const report = JSON.parse(r.stdout) as { checks: Array<{ id: string; agent?: string; status: string }> };
+      const report = JSON.parse(r.stdout) as {
+        checks: Array<{ id: string; agent?: string; status: string }>;
+      };
       const mine = report.checks.filter((c) => c.agent === agent);
       expect(mine.find((c) => c.id === "hooks")?.status, JSON.stringify(mine)).toBe("ok");
       expect(mine.find((c) => c.id === "hook-runs")?.status, JSON.stringify(mine)).toBe("ok");
@@ -138,7 +177,11 @@ for (const [agent, spec] of Object.entries(AGENTS)) {
       expect(first.exitCode, first.stderr).toBe(0);
       const parsed = JSON.parse(readFileSync(join(box().project, spec.file), "utf8")) as HooksFile;
       const command = String(parsed.hooks[spec.events[0]!]![0]![spec.commandKey]);
-      const out = execFileSync("/bin/sh", ["-c", command], { input: JSON.stringify(spec.harmless), env: { ...process.env, ...box().env }, encoding: "utf8" });
+      const out = execFileSync("/bin/sh", ["-c", command], {
+        input: JSON.stringify(spec.harmless),
+        env: { ...process.env, ...box().env },
+        encoding: "utf8",
+      });
       expect(out).toBe("");
     });
   });

@@ -6,18 +6,31 @@ import { join, relative } from "node:path";
 import { afterEach, beforeEach } from "vitest";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 
-export function useGitProject(): { box: () => Sandbox; cli: (args: string[]) => ReturnType<typeof hookpack> } {
+export function useGitProject(): {
+  box: () => Sandbox;
+  cli: (args: string[]) => ReturnType<typeof hookpack>;
+} {
   let current: Sandbox | undefined;
   beforeEach(() => {
     current = sandbox();
-    execFileSync("git", ["init", "-q", "-b", "main"], { cwd: current.project, env: { ...process.env, ...current.env } });
+    execFileSync("git", ["init", "-q", "-b", "main"], {
+      cwd: current.project,
+      env: { ...process.env, ...current.env },
+    });
   });
   afterEach(() => current?.cleanup());
   const box = () => {
     if (!current) throw new Error("useGitProject: no project outside a test");
     return current;
   };
-  return { box, cli: (args) => hookpack([...args, "--no-git-hook", "--no-ignore-files"], { cwd: box().project, env: box().env }) };
+  return {
+    box,
+    cli: (args) =>
+      hookpack([...args, "--no-git-hook", "--no-ignore-files"], {
+        cwd: box().project,
+        env: box().env,
+      }),
+  };
 }
 
 /** Every file under `dir` with its bytes, and every directory (the .git folder excluded). */
@@ -45,7 +58,8 @@ export function snapshotWithModes(dir: string): Record<string, string> {
     for (const name of readdirSync(d)) {
       const p = join(d, name);
       const rel = p.slice(dir.length + 1);
-      if (/^\.git\/(objects|logs|refs|index|ORIG_HEAD|FETCH_HEAD|COMMIT_EDITMSG)/.test(rel)) continue;
+      if (/^\.git\/(objects|logs|refs|index|ORIG_HEAD|FETCH_HEAD|COMMIT_EDITMSG)/.test(rel))
+        continue;
       const st = statSync(p);
       if (st.isDirectory()) walk(p);
       else out[rel] = `${(st.mode & 0o777).toString(8)} ${readFileSync(p).toString("base64")}`;

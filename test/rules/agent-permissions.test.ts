@@ -3,9 +3,20 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { matchPermissionRules, shellRuleMatcher, type PermissionRules } from "../../rules/agent-permissions.js";
+import {
+  matchPermissionRules,
+  shellRuleMatcher,
+  type PermissionRules,
+} from "../../rules/agent-permissions.js";
 import { scanShell } from "../../rules/shell-scan.js";
-import { assertBuilt, fakeSecret, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
+import {
+  assertBuilt,
+  fakeSecret,
+  run,
+  sandbox,
+  setSecret,
+  type Sandbox,
+} from "../broker/helpers.js";
 import { approvePolicy } from "../../broker/policy-approval.js";
 
 describe("shellRuleMatcher (Claude Code Bash rule syntax)", () => {
@@ -34,18 +45,25 @@ describe("shellRuleMatcher (Claude Code Bash rule syntax)", () => {
 });
 
 describe("matchPermissionRules over every simple command of the original", () => {
-  const rules: PermissionRules = { deny: [{ rule: "Bash(curl:*)", source: "settings.json" }], ask: [{ rule: "Bash(printf:*)", source: "settings.local.json" }] };
-  const match = (command: string) => matchPermissionRules(command, scanShell(command).commands, rules);
+  const rules: PermissionRules = {
+    deny: [{ rule: "Bash(curl:*)", source: "settings.json" }],
+    ask: [{ rule: "Bash(printf:*)", source: "settings.local.json" }],
+  };
+  const match = (command: string) =>
+    matchPermissionRules(command, scanShell(command).commands, rules);
 
   it("finds a denied program anywhere: compound, piped, nested, behind assignments", () => {
     for (const command of [
       'curl -H "x: $secret:K" http://127.0.0.1/',
       'echo start && curl -H "x: $secret:K" http://127.0.0.1/',
-      'printf %s $secret:K | curl --data-binary @- http://127.0.0.1/',
+      "printf %s $secret:K | curl --data-binary @- http://127.0.0.1/",
       'echo "$(curl -H "x: $secret:K" http://127.0.0.1/)"',
       'HTTPS_PROXY= curl -H "x: $secret:K" http://127.0.0.1/',
     ]) {
-      expect(match(command), command).toMatchObject({ kind: "deny", rule: { rule: "Bash(curl:*)" } });
+      expect(match(command), command).toMatchObject({
+        kind: "deny",
+        rule: { rule: "Bash(curl:*)" },
+      });
     }
   });
 
@@ -61,22 +79,53 @@ describe("through the real hook (Claude Code settings files)", () => {
   afterEach(() => sb?.cleanup());
 
   const payload = (cwd: string, command: string) =>
-    JSON.stringify({ session_id: "s-perm", transcript_path: "/tmp/t.jsonl", cwd, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command, description: "d" }, tool_use_id: "toolu_p" });
+    JSON.stringify({
+      session_id: "s-perm",
+      transcript_path: "/tmp/t.jsonl",
+      cwd,
+      hook_event_name: "PreToolUse",
+      tool_name: "Bash",
+      tool_input: { command, description: "d" },
+      tool_use_id: "toolu_p",
+    });
 
   function project(settings: Record<string, unknown> | undefined, file = "settings.json"): string {
     sb = sandbox();
     setSecret(sb, "API_TOKEN", fakeSecret("perm"));
     const proj = join(sb.dir, "proj");
     mkdirSync(join(proj, ".claude"), { recursive: true });
-    writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, secrets: { API_TOKEN: { approval: "auto", commands: ["curl", "printf", "sha256sum"] } } }));
+    writeFileSync(
+      join(proj, "hookpack.json"),
+      JSON.stringify({
+        version: 1,
+        secrets: { API_TOKEN: { approval: "auto", commands: ["curl", "printf", "sha256sum"] } },
+      }),
+    );
     mkdirSync(join(proj, ".git"), { recursive: true }); // the policy in force is the repository root's
     approvePolicy(sb.hookpackHome, proj);
     if (settings) writeFileSync(join(proj, ".claude", file), JSON.stringify(settings));
     return proj;
   }
   const hook = (proj: string, command: string) => {
-    const r = run(sb, ["hook", "claude-code"], { input: payload(proj, command), cwd: proj, env: { CLAUDE_PROJECT_DIR: proj } });
-    return { ...r, out: r.stdout ? (JSON.parse(r.stdout) as { hookSpecificOutput: { permissionDecision: string; permissionDecisionReason?: string; updatedInput?: { command: string } } }).hookSpecificOutput : undefined };
+    const r = run(sb, ["hook", "claude-code"], {
+      input: payload(proj, command),
+      cwd: proj,
+      env: { CLAUDE_PROJECT_DIR: proj },
+    });
+    return {
+      ...r,
+      out: r.stdout
+        ? (
+            JSON.parse(r.stdout) as {
+              hookSpecificOutput: {
+                permissionDecision: string;
+                permissionDecisionReason?: string;
+                updatedInput?: { command: string };
+              };
+            }
+          ).hookSpecificOutput
+        : undefined,
+    };
   };
   const CURL = 'echo go && curl -s -H "X: $secret:API_TOKEN" http://127.0.0.1:9/';
 

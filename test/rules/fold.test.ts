@@ -5,12 +5,22 @@ import { foldVerdicts } from "../../rules/rule.js";
 const allow: Verdict = { kind: "allow" };
 const deny = (code: string): Verdict => ({ kind: "deny", code, reason: `r-${code}` });
 const ask: Verdict = { kind: "ask", code: "ASK", reason: "confirm" };
-const rewrite = (command: string): Verdict => ({ kind: "rewrite", patch: { command }, reason: `rw-${command}` });
+const rewrite = (command: string): Verdict => ({
+  kind: "rewrite",
+  patch: { command },
+  reason: `rw-${command}`,
+});
 const warn: Verdict = { kind: "warn", code: "W", message: "careful" };
 
 describe("foldVerdicts", () => {
   it("nothing said is a plain proceed that leaves permission to the agent", () => {
-    expect(foldVerdicts([allow])).toMatchObject({ kind: "proceed", permission: "default", patch: undefined, hasOutput: false, warnings: [] });
+    expect(foldVerdicts([allow])).toMatchObject({
+      kind: "proceed",
+      permission: "default",
+      patch: undefined,
+      hasOutput: false,
+      warnings: [],
+    });
   });
 
   it("deny beats everything, and every deny reason is kept", () => {
@@ -26,11 +36,18 @@ describe("foldVerdicts", () => {
 
   it("rewrites compose in rule order; the last patch wins per field", () => {
     // A rewrite leaves the permission decision to the agent (issue 14: a reference never upgrades it).
-    expect(foldVerdicts([rewrite("a"), rewrite("b")])).toMatchObject({ permission: "default", patch: { command: "b" } });
+    expect(foldVerdicts([rewrite("a"), rewrite("b")])).toMatchObject({
+      permission: "default",
+      patch: { command: "b" },
+    });
   });
 
   it("warnings ride along with any proceed", () => {
-    expect(foldVerdicts([warn, allow])).toMatchObject({ kind: "proceed", warnings: ["careful"], codes: ["W"] });
+    expect(foldVerdicts([warn, allow])).toMatchObject({
+      kind: "proceed",
+      warnings: ["careful"],
+      codes: ["W"],
+    });
   });
 
   it("redact carries the replacement output", () => {

@@ -13,18 +13,40 @@ afterAll(() => box.cleanup());
 describe("hook cache file format", () => {
   it("the broker writes version 2 (packed, no per-entry arrays) and the hook finds every stored value through it", () => {
     assertBuilt();
-    const values = Array.from({ length: 40 }, (_, i) => ({ name: `S_${i}`, value: `v${randomBytes(16 + (i % 9)).toString("hex")}` }));
-    for (const v of values) expect(run(box, ["secret", "set", v.name], { input: v.value }).status).toBe(0);
-    const file = JSON.parse(readFileSync(hookCachePath(box.hookpackHome), "utf8")) as Record<string, unknown>;
+    const values = Array.from({ length: 40 }, (_, i) => ({
+      name: `S_${i}`,
+      value: `v${randomBytes(16 + (i % 9)).toString("hex")}`,
+    }));
+    for (const v of values)
+      expect(run(box, ["secret", "set", v.name], { input: v.value }).status).toBe(0);
+    const file = JSON.parse(readFileSync(hookCachePath(box.hookpackHome), "utf8")) as Record<
+      string,
+      unknown
+    >;
     expect(file.version).toBe(2);
     expect(file.entries).toBeUndefined();
-    expect(Object.keys(file.packed as object).sort()).toEqual(["bucket", "count", "digest", "length", "name", "window"]);
+    expect(Object.keys(file.packed as object).sort()).toEqual([
+      "bucket",
+      "count",
+      "digest",
+      "length",
+      "name",
+      "window",
+    ]);
     const cache = loadHookCache(box.hookpackHome)!;
-    const text = values.map((v, i) => (i % 3 === 0 ? Buffer.from(v.value).toString("base64") : v.value)).join(" | ");
+    const text = values
+      .map((v, i) => (i % 3 === 0 ? Buffer.from(v.value).toString("base64") : v.value))
+      .join(" | ");
     expect(cache.matcher.find(text).map((m) => m.name)).toEqual(values.map((v) => v.name));
     // No plaintext form in the file.
     const raw = readFileSync(hookCachePath(box.hookpackHome), "utf8");
-    for (const v of values) for (const form of [v.value, Buffer.from(v.value).toString("base64"), Buffer.from(v.value).toString("hex")]) expect(raw.includes(form)).toBe(false);
+    for (const v of values)
+      for (const form of [
+        v.value,
+        Buffer.from(v.value).toString("base64"),
+        Buffer.from(v.value).toString("hex"),
+      ])
+        expect(raw.includes(form)).toBe(false);
   });
 
   it("a version 1 file (an earlier hookpack's) still loads and finds the same", () => {
@@ -33,7 +55,16 @@ describe("hook cache file format", () => {
     const built = buildHookCache([{ name: "OLD", value }], salt);
     const dir = `${box.dir}/v1`;
     mkdirSync(dir, { recursive: true });
-    writeFileSync(hookCachePath(dir), JSON.stringify({ format: "hookpack-hook-cache", version: 1, salt: salt.toString("base64"), updated: new Date().toISOString(), ...built }));
+    writeFileSync(
+      hookCachePath(dir),
+      JSON.stringify({
+        format: "hookpack-hook-cache",
+        version: 1,
+        salt: salt.toString("base64"),
+        updated: new Date().toISOString(),
+        ...built,
+      }),
+    );
     const cache = loadHookCache(dir)!;
     expect(cache).toBeDefined();
     expect(cache.matcher.find(`x ${value} y`).map((m) => m.name)).toEqual(["OLD"]);
@@ -41,7 +72,9 @@ describe("hook cache file format", () => {
 
   it("a packed file whose columns do not add up is no cache (never a partial one)", () => {
     const path = hookCachePath(box.hookpackHome);
-    const good = JSON.parse(readFileSync(path, "utf8")) as { packed: { count: number; digest: string } };
+    const good = JSON.parse(readFileSync(path, "utf8")) as {
+      packed: { count: number; digest: string };
+    };
     for (const broken of [
       { ...good, packed: { ...good.packed, count: good.packed.count + 1 } },
       { ...good, packed: { ...good.packed, digest: good.packed.digest.slice(0, -1) } },

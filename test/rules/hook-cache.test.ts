@@ -5,14 +5,27 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildHookCache, createHashedMatcher, hookCachePath, loadHookCache } from "../../broker/hook-cache.js";
+import {
+  buildHookCache,
+  createHashedMatcher,
+  hookCachePath,
+  loadHookCache,
+} from "../../broker/hook-cache.js";
 import { buildPatterns, createValueMatcher, encodingsOf } from "../../rules/managed-values.js";
 import { assertBuilt, run, sandbox } from "../broker/helpers.js";
 
 const VALUE_CHARS = [..."ABCXYZabcxyz0189_-+/=:.@!*'\"\\$&<>%#;é€"];
-const valueArb = fc.array(fc.constantFrom(...VALUE_CHARS), { minLength: 6, maxLength: 48 }).map((a) => a.join(""));
-const fillerArb = fc.array(fc.constantFrom(" ", "\n", "|", "{", "}", "\t"), { minLength: 0, maxLength: 12 }).map((a) => a.join(""));
-const rnd = (n: number) => randomBytes(n).toString("base64").replace(/[^A-Za-z0-9]/g, "").slice(0, n);
+const valueArb = fc
+  .array(fc.constantFrom(...VALUE_CHARS), { minLength: 6, maxLength: 48 })
+  .map((a) => a.join(""));
+const fillerArb = fc
+  .array(fc.constantFrom(" ", "\n", "|", "{", "}", "\t"), { minLength: 0, maxLength: 12 })
+  .map((a) => a.join(""));
+const rnd = (n: number) =>
+  randomBytes(n)
+    .toString("base64")
+    .replace(/[^A-Za-z0-9]/g, "")
+    .slice(0, n);
 
 function hashed(values: Array<{ name: string; value: string }>) {
   const salt = randomBytes(16);
@@ -23,15 +36,25 @@ function hashed(values: Array<{ name: string; value: string }>) {
 describe("hashed matcher", () => {
   it("finds every encoded form of a value embedded in text, with the same ranges as the plaintext matcher", () => {
     fc.assert(
-      fc.property(valueArb, fc.integer({ min: 0, max: 1000 }), fillerArb, fillerArb, (value, pick, before, after) => {
-        const forms = encodingsOf(value).filter((f) => f.text.length >= 6);
-        const form = forms[pick % forms.length]!.text;
-        const text = `${before}${form}${after}`;
-        const plain = createValueMatcher([{ name: "V", value }]).find(text).map((m) => [m.start, m.end, m.name]);
-        const byHash = hashed([{ name: "V", value }]).find(text).map((m) => [m.start, m.end, m.name]);
-        expect(byHash).toEqual(plain);
-        expect(byHash.length).toBeGreaterThan(0);
-      }),
+      fc.property(
+        valueArb,
+        fc.integer({ min: 0, max: 1000 }),
+        fillerArb,
+        fillerArb,
+        (value, pick, before, after) => {
+          const forms = encodingsOf(value).filter((f) => f.text.length >= 6);
+          const form = forms[pick % forms.length]!.text;
+          const text = `${before}${form}${after}`;
+          const plain = createValueMatcher([{ name: "V", value }])
+            .find(text)
+            .map((m) => [m.start, m.end, m.name]);
+          const byHash = hashed([{ name: "V", value }])
+            .find(text)
+            .map((m) => [m.start, m.end, m.name]);
+          expect(byHash).toEqual(plain);
+          expect(byHash.length).toBeGreaterThan(0);
+        },
+      ),
       { numRuns: 300 },
     );
   });
@@ -47,9 +70,14 @@ describe("hashed matcher", () => {
   });
 
   it("handles many values and short windows (values shorter than 16 chars)", () => {
-    const values = Array.from({ length: 60 }, (_, i) => ({ name: `S${i}`, value: rnd(i % 3 === 0 ? 8 : 30) }));
+    const values = Array.from({ length: 60 }, (_, i) => ({
+      name: `S${i}`,
+      value: rnd(i % 3 === 0 ? 8 : 30),
+    }));
     const m = hashed(values);
-    const text = values.map((v, i) => (i % 2 ? Buffer.from(v.value).toString("hex") : v.value)).join(" -- ");
+    const text = values
+      .map((v, i) => (i % 2 ? Buffer.from(v.value).toString("hex") : v.value))
+      .join(" -- ");
     const found = m.find(text);
     expect(found.map((f) => f.name)).toEqual(values.map((v) => v.name));
     expect(hashed(values).find("nothing to see here ".repeat(500))).toEqual([]);
@@ -100,8 +128,14 @@ describe("broker wiring: secret set / rm / import refresh the cache", () => {
     const sb = sandbox();
     try {
       const v = rnd(30);
-      expect(run(sb, ["secret", "set", "FROM_ENV", "--env", "MY_VAR"], { env: { MY_VAR: v } }).status).toBe(0);
-      expect(loadHookCache(sb.hookpackHome)!.matcher.find(v).map((m) => m.name)).toEqual(["FROM_ENV"]);
+      expect(
+        run(sb, ["secret", "set", "FROM_ENV", "--env", "MY_VAR"], { env: { MY_VAR: v } }).status,
+      ).toBe(0);
+      expect(
+        loadHookCache(sb.hookpackHome)!
+          .matcher.find(v)
+          .map((m) => m.name),
+      ).toEqual(["FROM_ENV"]);
     } finally {
       sb.cleanup();
     }
@@ -112,13 +146,22 @@ describe("broker wiring: secret set / rm / import refresh the cache", () => {
     try {
       const v = rnd(32);
       expect(run(sb, ["secret", "set", "LEAKY"], { input: v }).status).toBe(0);
-      const payload = JSON.stringify({ session_id: "s-audit", cwd: sb.dir, hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: { command: "env" }, tool_response: { stdout: `LEAKY=${v}\n`, stderr: "", interrupted: false, isImage: false } });
+      const payload = JSON.stringify({
+        session_id: "s-audit",
+        cwd: sb.dir,
+        hook_event_name: "PostToolUse",
+        tool_name: "Bash",
+        tool_input: { command: "env" },
+        tool_response: { stdout: `LEAKY=${v}\n`, stderr: "", interrupted: false, isImage: false },
+      });
       const r = run(sb, ["hook", "claude-code"], { input: payload });
       expect(r.status, r.stderr).toBe(0);
       expect(r.stdout).toContain("LEAKY=[REDACTED:LEAKY]");
       expect(r.stdout.includes(v)).toBe(false);
       const log = readFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "utf8");
-      expect(log).toMatch(/"kind":"exposure-found".*"where":"tool-output:Bash".*"secret":"LEAKY"|"kind":"exposure-found".*"secret":"LEAKY"/);
+      expect(log).toMatch(
+        /"kind":"exposure-found".*"where":"tool-output:Bash".*"secret":"LEAKY"|"kind":"exposure-found".*"secret":"LEAKY"/,
+      );
       expect(log.includes(v)).toBe(false);
     } finally {
       sb.cleanup();
@@ -130,15 +173,27 @@ describe("broker wiring: secret set / rm / import refresh the cache", () => {
     try {
       const v = rnd(32);
       expect(run(sb, ["secret", "set", "LEAKY"], { input: v }).status).toBe(0);
-      const payload = JSON.stringify({ sessionId: "copilot-sess-7", timestamp: 1795391165643, cwd: sb.dir, toolName: "bash", toolArgs: { command: "env" }, toolResult: { resultType: "success", textResultForLlm: `LEAKY=${v}\n` } });
+      const payload = JSON.stringify({
+        sessionId: "copilot-sess-7",
+        timestamp: 1795391165643,
+        cwd: sb.dir,
+        toolName: "bash",
+        toolArgs: { command: "env" },
+        toolResult: { resultType: "success", textResultForLlm: `LEAKY=${v}\n` },
+      });
       const r = run(sb, ["hook", "copilot"], { input: payload });
       expect(r.status, r.stderr).toBe(0);
-      const entries = readFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "utf8").trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+      const entries = readFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "utf8")
+        .trim()
+        .split("\n")
+        .map((l) => JSON.parse(l) as Record<string, unknown>);
       const exposure = entries.find((e) => e.kind === "exposure-found" && e.secret === "LEAKY");
-      expect(exposure, JSON.stringify(entries)).toMatchObject({ agent: "copilot", session: "copilot-sess-7" });
+      expect(exposure, JSON.stringify(entries)).toMatchObject({
+        agent: "copilot",
+        session: "copilot-sess-7",
+      });
     } finally {
       sb.cleanup();
     }
   });
 });
-

@@ -1,13 +1,22 @@
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { buildPatterns, createValueMatcher, encodingsOf, redactionLabel } from "../../rules/managed-values.js";
+import {
+  buildPatterns,
+  createValueMatcher,
+  encodingsOf,
+  redactionLabel,
+} from "../../rules/managed-values.js";
 
 // Values are built at test time; nothing token-shaped is committed.
 const VALUE_CHARS = [..."ABCXYZabcxyz0189_-+/=:.@!*'\"\\$&<>%#;é€", "😀"];
-const valueArb = fc.array(fc.constantFrom(...VALUE_CHARS), { minLength: 6, maxLength: 40 }).map((a) => a.join(""));
+const valueArb = fc
+  .array(fc.constantFrom(...VALUE_CHARS), { minLength: 6, maxLength: 40 })
+  .map((a) => a.join(""));
 // Filler characters that no encoding of those values can contain.
-const fillerArb = fc.array(fc.constantFrom(" ", "\n", "|", "{", "}", "\t"), { minLength: 0, maxLength: 12 }).map((a) => a.join(""));
+const fillerArb = fc
+  .array(fc.constantFrom(" ", "\n", "|", "{", "}", "\t"), { minLength: 0, maxLength: 12 })
+  .map((a) => a.join(""));
 
 describe("encodingsOf", () => {
   it("matches the standard encoders for a known vector (RFC 4648 'foobar')", () => {
@@ -16,7 +25,9 @@ describe("encodingsOf", () => {
     expect(texts("base64")).toContain("Zm9vYmFy");
     expect(texts("base32")).toContain("MZXW6YTBOI======");
     expect(texts("base32")).toContain("mzxw6ytboi");
-    expect(texts("hex")).toEqual(expect.arrayContaining(["666f6f626172", "666F6F626172", "\\x66\\x6f\\x6f\\x62\\x61\\x72"]));
+    expect(texts("hex")).toEqual(
+      expect.arrayContaining(["666f6f626172", "666F6F626172", "\\x66\\x6f\\x6f\\x62\\x61\\x72"]),
+    );
     expect(texts("html")).toContain("&#x66;&#x6f;&#x6f;&#x62;&#x61;&#x72;");
     expect(texts("unicode-escape")).toContain("\\u0066\\u006f\\u006f\\u0062\\u0061\\u0072");
   });
@@ -36,13 +47,15 @@ describe("encodingsOf", () => {
   it("finds the value inside a larger base64 blob at every alignment (Basic auth, JWT payload)", () => {
     const secret = randomBytes(18).toString("base64url");
     const m = createValueMatcher([{ name: "S", value: secret }]);
-    for (const prefix of ["", "u:", "user:", "{\"sub\":\"", "xy"]) {
+    for (const prefix of ["", "u:", "user:", '{"sub":"', "xy"]) {
       const blob = Buffer.from(`${prefix}${secret}"}`).toString("base64");
       const out = m.redact(`Authorization: Basic ${blob}`);
       expect(out.count, prefix).toBe(1);
       expect(out.text).toContain(redactionLabel("S"));
       // At most one partially determined character survives on either side of the label.
-      const [left, right] = out.text.slice("Authorization: Basic ".length).split(redactionLabel("S"));
+      const [left, right] = out.text
+        .slice("Authorization: Basic ".length)
+        .split(redactionLabel("S"));
       expect(left!.length).toBeLessThanOrEqual(Math.ceil((prefix.length * 8) / 6));
       expect(right!.length).toBeLessThanOrEqual(8);
     }
@@ -51,7 +64,10 @@ describe("encodingsOf", () => {
 
 describe("createValueMatcher", () => {
   it("drops values and forms shorter than the floor, and reports skipped names", () => {
-    const { patterns, skipped } = buildPatterns([{ name: "SHORT", value: "abc12" }, { name: "OK", value: "abcdef" }]);
+    const { patterns, skipped } = buildPatterns([
+      { name: "SHORT", value: "abc12" },
+      { name: "OK", value: "abcdef" },
+    ]);
     expect(skipped).toEqual(["SHORT"]);
     expect(patterns.every((p) => p.name === "OK" && p.text.length >= 6)).toBe(true);
   });
@@ -71,7 +87,8 @@ describe("createValueMatcher", () => {
             const v = named[vi % named.length]!;
             const forms = m.patterns.filter((p) => p.name === v.name);
             // Each full form on its own, between fillers, must become exactly one label.
-            const full = forms.filter((p) => !isInnerSlice(p.text, v.value))[fi % forms.length] ?? forms[0]!;
+            const full =
+              forms.filter((p) => !isInnerSlice(p.text, v.value))[fi % forms.length] ?? forms[0]!;
             text += full.text + filler;
             expected += redactionLabel(v.name) + filler;
           }
@@ -112,14 +129,20 @@ describe("createValueMatcher", () => {
 
   it("gives identical matches with indexOf and sampled hashing (property)", () => {
     fc.assert(
-      fc.property(fc.uniqueArray(valueArb, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { maxLength: 8 }), fc.string({ maxLength: 60 }), (values, picks, noise) => {
-        const named = values.map((value, i) => ({ name: `V${i}`, value }));
-        const a = createValueMatcher(named, { strategy: "indexOf" });
-        const b = createValueMatcher(named, { strategy: "sampled" });
-        let text = noise;
-        for (const p of picks) text += a.patterns[p % a.patterns.length]!.text + noise.slice(0, p % 7);
-        expect(b.find(text)).toEqual(a.find(text));
-      }),
+      fc.property(
+        fc.uniqueArray(valueArb, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { maxLength: 8 }),
+        fc.string({ maxLength: 60 }),
+        (values, picks, noise) => {
+          const named = values.map((value, i) => ({ name: `V${i}`, value }));
+          const a = createValueMatcher(named, { strategy: "indexOf" });
+          const b = createValueMatcher(named, { strategy: "sampled" });
+          let text = noise;
+          for (const p of picks)
+            text += a.patterns[p % a.patterns.length]!.text + noise.slice(0, p % 7);
+          expect(b.find(text)).toEqual(a.find(text));
+        },
+      ),
       { numRuns: 100 },
     );
   });
@@ -136,7 +159,11 @@ describe("createValueMatcher", () => {
   it("in bytes mode matches UTF-8 bytes seen as latin1 (binary-safe streams)", () => {
     const value = `pässwörd-${randomBytes(4).toString("hex")}`;
     const m = createValueMatcher([{ name: "P", value }], { mode: "bytes" });
-    const bytes = Buffer.concat([Buffer.from([0, 255, 10]), Buffer.from(`${value} and ${JSON.stringify(value)}`), Buffer.from([0xc3])]);
+    const bytes = Buffer.concat([
+      Buffer.from([0, 255, 10]),
+      Buffer.from(`${value} and ${JSON.stringify(value)}`),
+      Buffer.from([0xc3]),
+    ]);
     const out = Buffer.from(m.redact(bytes.toString("latin1")).text, "latin1");
     expect(out.includes(Buffer.from(value))).toBe(false);
     expect(out.subarray(0, 3)).toEqual(Buffer.from([0, 255, 10]));
@@ -156,8 +183,18 @@ describe("createValueMatcher", () => {
 function isInnerSlice(text: string, value: string): boolean {
   // The alignment-1/2 base64 slices only appear inside a larger blob; skip them for the
   // "form on its own" property (they are tested by the blob test above).
-  const full = encodingsOf(value).filter((f) => f.form === "base64" || f.form === "base64url").slice(0, 4).map((f) => f.text);
-  return (text.length > 0 && !full.includes(text) && /^[A-Za-z0-9+/_-]+$/.test(text) && encodingsOf(value).some((f) => f.text === text && (f.form === "base64" || f.form === "base64url")));
+  const full = encodingsOf(value)
+    .filter((f) => f.form === "base64" || f.form === "base64url")
+    .slice(0, 4)
+    .map((f) => f.text);
+  return (
+    text.length > 0 &&
+    !full.includes(text) &&
+    /^[A-Za-z0-9+/_-]+$/.test(text) &&
+    encodingsOf(value).some(
+      (f) => f.text === text && (f.form === "base64" || f.form === "base64url"),
+    )
+  );
 }
 
 function stripLabels(s: string): string {

@@ -10,9 +10,21 @@ beforeAll(() => assertBuilt());
 afterEach(() => sb?.cleanup());
 
 const claude = (tool: string, input: Record<string, unknown>, cwd: string) =>
-  JSON.stringify({ session_id: "s", transcript_path: "/tmp/t.jsonl", cwd, hook_event_name: "PreToolUse", tool_name: tool, tool_input: input, tool_use_id: "toolu_w" });
+  JSON.stringify({
+    session_id: "s",
+    transcript_path: "/tmp/t.jsonl",
+    cwd,
+    hook_event_name: "PreToolUse",
+    tool_name: tool,
+    tool_input: input,
+    tool_use_id: "toolu_w",
+  });
 
-function decision(agent: string, payload: string, cwd: string): { code: number | null; out: string } {
+function decision(
+  agent: string,
+  payload: string,
+  cwd: string,
+): { code: number | null; out: string } {
   const r = run(sb, ["hook", agent], { input: payload, cwd });
   return { code: r.status, out: r.stdout + r.stderr };
 }
@@ -23,7 +35,10 @@ describe("protect-hookpack-state", () => {
     const home = sb.hookpackHome;
     for (const [tool, input] of [
       ["Write", { file_path: join(home, "grants", "g_forged.json"), content: "{}" }],
-      ["Edit", { file_path: join(home, "runtime", "0.1.0", "hook.cjs"), old_string: "a", new_string: "b" }],
+      [
+        "Edit",
+        { file_path: join(home, "runtime", "0.1.0", "hook.cjs"), old_string: "a", new_string: "b" },
+      ],
       ["Write", { file_path: join(home, "cache", "v8", "x.bin"), content: "x" }],
     ] as const) {
       const d = decision("claude-code", claude(tool, input, sb.dir), sb.dir);
@@ -31,14 +46,26 @@ describe("protect-hookpack-state", () => {
       expect(d.out, `${tool} ${input.file_path}`).toMatch(/"permissionDecision":"deny"/);
       expect(d.out).toContain("hookpack's own directory");
     }
-    const relative = decision("claude-code", claude("Write", { file_path: join("..", home.split("/").pop()!, "audit", "audit.jsonl"), content: "" }, join(home, "..", "elsewhere")), sb.dir);
+    const relative = decision(
+      "claude-code",
+      claude(
+        "Write",
+        { file_path: join("..", home.split("/").pop()!, "audit", "audit.jsonl"), content: "" },
+        join(home, "..", "elsewhere"),
+      ),
+      sb.dir,
+    );
     expect(relative.out).toMatch(/"permissionDecision":"deny"/);
   });
 
   it("allows writes anywhere else, including a sibling whose name starts the same", () => {
     sb = sandbox();
     for (const path of [join(sb.dir, "src", "a.ts"), `${sb.hookpackHome}-notes.md`]) {
-      const d = decision("claude-code", claude("Write", { file_path: path, content: "hello" }, sb.dir), sb.dir);
+      const d = decision(
+        "claude-code",
+        claude("Write", { file_path: path, content: "hello" }, sb.dir),
+        sb.dir,
+      );
       expect(d.code).toBe(0);
       expect(d.out, path).not.toMatch(/"permissionDecision":"deny"/);
     }
@@ -48,7 +75,18 @@ describe("protect-hookpack-state", () => {
     sb = sandbox();
     const patch = (file: string) => `*** Begin Patch\n*** Add File: ${file}\n+x\n*** End Patch\n`;
     const codex = (file: string) =>
-      JSON.stringify({ session_id: "s", turn_id: "t", transcript_path: null, cwd: sb.dir, hook_event_name: "PreToolUse", model: "m", permission_mode: "default", tool_name: "apply_patch", tool_input: { command: patch(file) }, tool_use_id: "c1" });
+      JSON.stringify({
+        session_id: "s",
+        turn_id: "t",
+        transcript_path: null,
+        cwd: sb.dir,
+        hook_event_name: "PreToolUse",
+        model: "m",
+        permission_mode: "default",
+        tool_name: "apply_patch",
+        tool_input: { command: patch(file) },
+        tool_use_id: "c1",
+      });
     const bad = decision("codex", codex(join(sb.hookpackHome, "store.json")), sb.dir);
     expect(bad.out).toMatch(/"permissionDecision":"deny"/);
     const good = decision("codex", codex("src/a.ts"), sb.dir);
@@ -59,22 +97,60 @@ describe("protect-hookpack-state", () => {
   it("an agent editing where its own hooks are registered needs the user (Claude: ask; Codex, which cannot ask: deny); other settings files pass", () => {
     sb = sandbox();
     const proj = join(sb.dir, "proj");
-    const ask = decision("claude-code", claude("Edit", { file_path: join(proj, ".claude", "settings.local.json"), old_string: "a", new_string: "b" }, proj), sb.dir);
+    const ask = decision(
+      "claude-code",
+      claude(
+        "Edit",
+        {
+          file_path: join(proj, ".claude", "settings.local.json"),
+          old_string: "a",
+          new_string: "b",
+        },
+        proj,
+      ),
+      sb.dir,
+    );
     expect(ask.out).toMatch(/"permissionDecision":"ask"/);
     expect(ask.out).toContain("hooks (hookpack's among them) are registered");
-    const userLevel = decision("claude-code", claude("Write", { file_path: join(sb.home, ".claude", "settings.json"), content: "{}" }, proj), sb.dir);
+    const userLevel = decision(
+      "claude-code",
+      claude(
+        "Write",
+        { file_path: join(sb.home, ".claude", "settings.json"), content: "{}" },
+        proj,
+      ),
+      sb.dir,
+    );
     expect(userLevel.out).toMatch(/"permissionDecision":"ask"/);
     // Another agent's settings are not this agent's hooks.
-    const other = decision("claude-code", claude("Write", { file_path: join(proj, ".gemini", "settings.json"), content: "{}" }, proj), sb.dir);
+    const other = decision(
+      "claude-code",
+      claude("Write", { file_path: join(proj, ".gemini", "settings.json"), content: "{}" }, proj),
+      sb.dir,
+    );
     expect(other.out).not.toMatch(/"permissionDecision":"(ask|deny)"/);
-    const codex = JSON.stringify({ session_id: "s", turn_id: "t", transcript_path: null, cwd: proj, hook_event_name: "PreToolUse", model: "m", permission_mode: "default", tool_name: "apply_patch", tool_input: { command: "*** Begin Patch\n*** Update File: .codex/hooks.json\n@@\n-a\n+b\n*** End Patch\n" }, tool_use_id: "c2" });
+    const codex = JSON.stringify({
+      session_id: "s",
+      turn_id: "t",
+      transcript_path: null,
+      cwd: proj,
+      hook_event_name: "PreToolUse",
+      model: "m",
+      permission_mode: "default",
+      tool_name: "apply_patch",
+      tool_input: {
+        command: "*** Begin Patch\n*** Update File: .codex/hooks.json\n@@\n-a\n+b\n*** End Patch\n",
+      },
+      tool_use_id: "c2",
+    });
     expect(decision("codex", codex, sb.dir).out).toMatch(/"permissionDecision":"deny"/);
   });
 
   it("shell commands that rewrite or remove the agent's hook settings need the user; reading or copying them out does not", () => {
     sb = sandbox();
     const proj = join(sb.dir, "proj");
-    const bash = (command: string) => decision("claude-code", claude("Bash", { command }, proj), sb.dir).out;
+    const bash = (command: string) =>
+      decision("claude-code", claude("Bash", { command }, proj), sb.dir).out;
     for (const command of [
       "echo '{}' > .claude/settings.local.json",
       "jq 'del(.hooks)' .claude/settings.json > t && mv t .claude/settings.json",
@@ -86,17 +162,44 @@ describe("protect-hookpack-state", () => {
     ]) {
       expect(bash(command), command).toMatch(/"permissionDecision":"ask"/);
     }
-    for (const command of ["cat .claude/settings.local.json", "jq . .claude/settings.json > /tmp/copy.json", "sed 's/a/b/' .claude/settings.json", "cp .claude/settings.json /tmp/backup.json", "ls -la .claude", "git diff .claude/settings.json"]) {
+    for (const command of [
+      "cat .claude/settings.local.json",
+      "jq . .claude/settings.json > /tmp/copy.json",
+      "sed 's/a/b/' .claude/settings.json",
+      "cp .claude/settings.json /tmp/backup.json",
+      "ls -la .claude",
+      "git diff .claude/settings.json",
+    ]) {
       expect(bash(command), command).not.toMatch(/"permissionDecision":"(ask|deny)"/);
     }
     // hookpack uninstall takes the hooks out as surely as an edit does.
-    for (const command of ["npx hookpack uninstall --agent claude-code", "node node_modules/hookpack/dist/hookpack.cjs uninstall"]) expect(bash(command), command).toMatch(/"permissionDecision":"ask"/);
-    for (const command of ["npx hookpack doctor", "npm uninstall left-pad"]) expect(bash(command), command).not.toMatch(/"permissionDecision":"(ask|deny)"/);
-    const codex = JSON.stringify({ session_id: "s", turn_id: "t", transcript_path: null, cwd: proj, hook_event_name: "PreToolUse", model: "m", permission_mode: "default", tool_name: "Bash", tool_input: { command: "rm .codex/hooks.json" }, tool_use_id: "c3" });
+    for (const command of [
+      "npx hookpack uninstall --agent claude-code",
+      "node node_modules/hookpack/dist/hookpack.cjs uninstall",
+    ])
+      expect(bash(command), command).toMatch(/"permissionDecision":"ask"/);
+    for (const command of ["npx hookpack doctor", "npm uninstall left-pad"])
+      expect(bash(command), command).not.toMatch(/"permissionDecision":"(ask|deny)"/);
+    const codex = JSON.stringify({
+      session_id: "s",
+      turn_id: "t",
+      transcript_path: null,
+      cwd: proj,
+      hook_event_name: "PreToolUse",
+      model: "m",
+      permission_mode: "default",
+      tool_name: "Bash",
+      tool_input: { command: "rm .codex/hooks.json" },
+      tool_use_id: "c3",
+    });
     expect(decision("codex", codex, sb.dir).out).toMatch(/"permissionDecision":"deny"/);
   });
 
   it("patchPaths reads every file an apply_patch text names", () => {
-    expect(patchPaths("*** Begin Patch\n*** Update File: a.ts\n*** Move to: b.ts\n@@\n*** Delete File: c.ts\n*** Add File: d/e.ts\n*** End Patch")).toEqual(["a.ts", "b.ts", "c.ts", "d/e.ts"]);
+    expect(
+      patchPaths(
+        "*** Begin Patch\n*** Update File: a.ts\n*** Move to: b.ts\n@@\n*** Delete File: c.ts\n*** Add File: d/e.ts\n*** End Patch",
+      ),
+    ).toEqual(["a.ts", "b.ts", "c.ts", "d/e.ts"]);
   });
 });

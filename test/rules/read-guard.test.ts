@@ -26,15 +26,43 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const exposures: Array<{ names: readonly string[]; where: string }> = [];
 const salt = randomBytes(16);
-const matcher = createHashedMatcher({ salt: salt.toString("base64"), ...buildHookCache([{ name: "DEPLOY_KEY", value: managedValue }], salt) });
-const managed: ManagedSecrets = { home: hpHome, find: (t) => matcher.find(t), exposed: (names, where) => void exposures.push({ names, where }) };
+const matcher = createHashedMatcher({
+  salt: salt.toString("base64"),
+  ...buildHookCache([{ name: "DEPLOY_KEY", value: managedValue }], salt),
+});
+const managed: ManagedSecrets = {
+  home: hpHome,
+  find: (t) => matcher.find(t),
+  exposed: (names, where) => void exposures.push({ names, where }),
+};
 
 const base = { session_id: "sess-1", cwd: project, transcript_path: join(dir, "t.jsonl") };
-const pre = (tool_name: string, tool_input: Record<string, unknown>) => JSON.stringify({ ...base, hook_event_name: "PreToolUse", tool_name, tool_input, tool_use_id: "t1" });
+const pre = (tool_name: string, tool_input: Record<string, unknown>) =>
+  JSON.stringify({
+    ...base,
+    hook_event_name: "PreToolUse",
+    tool_name,
+    tool_input,
+    tool_use_id: "t1",
+  });
 const post = (tool_name: string, tool_input: Record<string, unknown>, tool_response: unknown) =>
-  JSON.stringify({ ...base, hook_event_name: "PostToolUse", tool_name, tool_input, tool_response, tool_use_id: "t1" });
-const run = (raw: string) => runPipeline({ raw }, { adapter: claudeCode, rules: DEFAULT_RULES, scanner: secretScanner, managed });
-const specific = (stdout: string) => (stdout ? (JSON.parse(stdout) as { hookSpecificOutput?: Record<string, unknown> }).hookSpecificOutput : undefined);
+  JSON.stringify({
+    ...base,
+    hook_event_name: "PostToolUse",
+    tool_name,
+    tool_input,
+    tool_response,
+    tool_use_id: "t1",
+  });
+const run = (raw: string) =>
+  runPipeline(
+    { raw },
+    { adapter: claudeCode, rules: DEFAULT_RULES, scanner: secretScanner, managed },
+  );
+const specific = (stdout: string) =>
+  stdout
+    ? (JSON.parse(stdout) as { hookSpecificOutput?: Record<string, unknown> }).hookSpecificOutput
+    : undefined;
 /** Runs `fn` with TMPDIR inside this test's directory, where spilled outputs go (hooks/spill.ts). */
 async function withTmp<T>(fn: () => Promise<T>): Promise<T> {
   const before = process.env.TMPDIR;
@@ -78,7 +106,7 @@ describe("shellReads (fixed names)", () => {
     ["if true; then cat .env; fi", [".env"]],
     ["cat $'\\x2eenv'", [".env"]],
     ["command cat .env", [".env"]],
-    ["F=.env; cat \"$F\"", [".env"]],
+    ['F=.env; cat "$F"', [".env"]],
     ["bash -c 'cat .env'", [".env"]],
   ])("%s", (command, expected) => {
     expect(paths(command)).toEqual(expected);
@@ -87,7 +115,16 @@ describe("shellReads (fixed names)", () => {
 
 describe("secretAssignments", () => {
   it("names secret-looking keys and skips references, placeholders and comments", () => {
-    const text = ["# DB_PASSWORD=commented", "API_BASE=https://x", "DB_PASSWORD=s3cr3t-pass", 'export API_KEY="abcdef123456"', "REF=$secret:REF", "TOKEN=<your-token>", "//registry.npmjs.org/:_authToken=abcdefghijkl", "machine h login u password p4ssw0rd!"].join("\n");
+    const text = [
+      "# DB_PASSWORD=commented",
+      "API_BASE=https://x",
+      "DB_PASSWORD=s3cr3t-pass",
+      'export API_KEY="abcdef123456"',
+      "REF=$secret:REF",
+      "TOKEN=<your-token>",
+      "//registry.npmjs.org/:_authToken=abcdefghijkl",
+      "machine h login u password p4ssw0rd!",
+    ].join("\n");
     const found = secretAssignments(text).map((a) => [a.key, text.slice(a.start, a.end)]);
     expect(found).toEqual([
       ["DB_PASSWORD", "s3cr3t-pass"],
@@ -102,16 +139,26 @@ describe("secretAssignments", () => {
     expect(classifySecretPath("/p/.env.example", "/h", "/h/.hookpack")).toBeUndefined();
     expect(classifySecretPath("/h/.ssh/id_ed25519", "/h", "/h/.hookpack")?.strict).toBe(true);
     expect(classifySecretPath("/h/.ssh/id_ed25519.pub", "/h", "/h/.hookpack")).toBeUndefined();
-    expect(classifySecretPath("/h/.hookpack/store.json", "/h", "/h/.hookpack")?.id).toBe("hookpack-state");
-    expect(classifySecretPath("/h/.hookpack/runtime/0.1.0/hook.cjs", "/h", "/h/.hookpack")).toBeUndefined();
+    expect(classifySecretPath("/h/.hookpack/store.json", "/h", "/h/.hookpack")?.id).toBe(
+      "hookpack-state",
+    );
+    expect(
+      classifySecretPath("/h/.hookpack/runtime/0.1.0/hook.cjs", "/h", "/h/.hookpack"),
+    ).toBeUndefined();
     expect(classifySecretPath("/h/.aws/credentials", "/h", "/h/.hookpack")?.assignments).toBe(true);
   });
 });
 
 describe("read guard (PreToolUse)", () => {
-  writeFileSync(join(project, ".env"), `APP=demo\nDEPLOY_KEY=${managedValue}\nGH_TOKEN=${tokens.github}\nDB_PASSWORD=hunter2hunter2\n`);
+  writeFileSync(
+    join(project, ".env"),
+    `APP=demo\nDEPLOY_KEY=${managedValue}\nGH_TOKEN=${tokens.github}\nDB_PASSWORD=hunter2hunter2\n`,
+  );
   writeFileSync(join(project, "notes.txt"), "nothing secret here\n");
-  writeFileSync(join(project, "big.txt"), `${"filler line of text\n".repeat(6500)}key=${managedValue}\n`);
+  writeFileSync(
+    join(project, "big.txt"),
+    `${"filler line of text\n".repeat(6500)}key=${managedValue}\n`,
+  );
   writeFileSync(join(project, ".env.example"), "DB_PASSWORD=\nAPI_KEY=<your key>\n");
 
   it("denies a Read of a .env holding a managed value, a detected token and a named password — by name only", async () => {
@@ -135,7 +182,13 @@ describe("read guard (PreToolUse)", () => {
   });
 
   it("denies shell reads: cat, grep, source, redirection", async () => {
-    for (const command of ["cat .env", "grep TOKEN .env", "source .env && ./deploy.sh", "wc -l < .env", "head -3 ./.env*"]) {
+    for (const command of [
+      "cat .env",
+      "grep TOKEN .env",
+      "source .env && ./deploy.sh",
+      "wc -l < .env",
+      "head -3 ./.env*",
+    ]) {
       const r = await run(pre("Bash", { command }));
       expect(specific(r.stdout)?.permissionDecision, command).toBe("deny");
       noValues(r.stdout);
@@ -143,7 +196,12 @@ describe("read guard (PreToolUse)", () => {
   });
 
   it("lets clean files, templates and non-reading commands through with no output", async () => {
-    for (const raw of [pre("Read", { file_path: join(project, "notes.txt") }), pre("Read", { file_path: join(project, ".env.example") }), pre("Bash", { command: "ls -la && cat notes.txt" }), pre("Grep", { pattern: "x", path: project, output_mode: "content" })]) {
+    for (const raw of [
+      pre("Read", { file_path: join(project, "notes.txt") }),
+      pre("Read", { file_path: join(project, ".env.example") }),
+      pre("Bash", { command: "ls -la && cat notes.txt" }),
+      pre("Grep", { pattern: "x", path: project, output_mode: "content" }),
+    ]) {
       const r = await run(raw);
       expect(r.stdout, raw).toBe("");
       expect(r.exitCode).toBe(0);
@@ -157,7 +215,13 @@ describe("read guard (PreToolUse)", () => {
   });
 
   it("an agent's own state file (a background task output) is cleaned in place, then the read goes ahead", async () => {
-    const taskDir = join(tmpdir(), `claude-${process.getuid?.() ?? 0}`, `-hookpack-test-${process.pid}`, "sess-1", "tasks");
+    const taskDir = join(
+      tmpdir(),
+      `claude-${process.getuid?.() ?? 0}`,
+      `-hookpack-test-${process.pid}`,
+      "sess-1",
+      "tasks",
+    );
     mkdirSync(taskDir, { recursive: true });
     try {
       const task = join(taskDir, "b1.output");
@@ -173,7 +237,9 @@ describe("read guard (PreToolUse)", () => {
   });
 
   it("a Grep showing content of one file is guarded like a Read", async () => {
-    const r = await run(pre("Grep", { pattern: "KEY", path: join(project, ".env"), output_mode: "content" }));
+    const r = await run(
+      pre("Grep", { pattern: "KEY", path: join(project, ".env"), output_mode: "content" }),
+    );
     expect(specific(r.stdout)?.permissionDecision).toBe("deny");
   });
 });
@@ -181,7 +247,12 @@ describe("read guard (PreToolUse)", () => {
 describe("post-tool redaction", () => {
   it("redacts managed values (every encoding) and detections in Bash output, same shape, names as labels", async () => {
     const b64 = Buffer.from(`ci:${managedValue}`).toString("base64");
-    const response = { stdout: `token ${tokens.github}\nkey ${managedValue}\nbasic ${b64}\n`, stderr: encodeURIComponent(managedValue), interrupted: false, isImage: false };
+    const response = {
+      stdout: `token ${tokens.github}\nkey ${managedValue}\nbasic ${b64}\n`,
+      stderr: encodeURIComponent(managedValue),
+      interrupted: false,
+      isImage: false,
+    };
     const r = await run(post("Bash", { command: "env" }, response));
     const out = specific(r.stdout)!.updatedToolOutput as typeof response;
     expect(Object.keys(out)).toEqual(Object.keys(response));
@@ -190,7 +261,9 @@ describe("post-tool redaction", () => {
     expect(out.stderr).toBe("[REDACTED:DEPLOY_KEY]");
     noValues(r.stdout);
     expect(r.stdout.includes(b64.slice(8, 30))).toBe(false);
-    expect(exposures.some((e) => e.names.includes("DEPLOY_KEY") && e.where === "tool-output:Bash")).toBe(true);
+    expect(
+      exposures.some((e) => e.names.includes("DEPLOY_KEY") && e.where === "tool-output:Bash"),
+    ).toBe(true);
   });
 
   it("cleans the persisted full output (persistedOutputPath) even when the inline part is clean", async () => {
@@ -198,21 +271,41 @@ describe("post-tool redaction", () => {
     mkdirSync(join(dir, "tool-results"), { recursive: true });
     const full = `${"x".repeat(31_000)}\nDEPLOY=${managedValue}\n`;
     writeFileSync(persisted, full);
-    const response = { stdout: full.slice(0, 30_000), stderr: "", interrupted: false, isImage: false, persistedOutputPath: persisted, persistedOutputSize: full.length };
+    const response = {
+      stdout: full.slice(0, 30_000),
+      stderr: "",
+      interrupted: false,
+      isImage: false,
+      persistedOutputPath: persisted,
+      persistedOutputSize: full.length,
+    };
     const r = await run(post("Bash", { command: "big" }, response));
     expect(specific(r.stdout)?.updatedToolOutput).toBeUndefined();
-    expect(readFileSync(persisted, "utf8")).toBe(`${"x".repeat(31_000)}\nDEPLOY=[REDACTED:DEPLOY_KEY]\n`);
+    expect(readFileSync(persisted, "utf8")).toBe(
+      `${"x".repeat(31_000)}\nDEPLOY=[REDACTED:DEPLOY_KEY]\n`,
+    );
     noValues(r.stdout);
   });
 
   it("a redacted output too long for Claude's limit keeps a prefix and points at the whole redacted output in a private file, never dropped to the raw one", async () => {
-    const response = { type: "text", file: { filePath: "/p/log.txt", content: `${"line\n".repeat(20_000)}${managedValue}`, numLines: 20001, startLine: 1, totalLines: 20001 } };
+    const response = {
+      type: "text",
+      file: {
+        filePath: "/p/log.txt",
+        content: `${"line\n".repeat(20_000)}${managedValue}`,
+        numLines: 20001,
+        startLine: 1,
+        totalLines: 20001,
+      },
+    };
     const r = await withTmp(() => run(post("Read", { file_path: "/p/log.txt" }, response)));
     expect(r.stdout.length).toBeLessThan(16_384);
     const out = specific(r.stdout)!.updatedToolOutput as typeof response;
     const saved = /saved to: (\S+)/.exec(out.file.content);
     expect(saved).not.toBeNull();
-    expect(readFileSync(saved![1]!, "utf8")).toBe(`${"line\n".repeat(20_000)}[REDACTED:DEPLOY_KEY]`);
+    expect(readFileSync(saved![1]!, "utf8")).toBe(
+      `${"line\n".repeat(20_000)}[REDACTED:DEPLOY_KEY]`,
+    );
     noValues(r.stdout);
   });
 

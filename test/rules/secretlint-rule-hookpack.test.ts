@@ -16,9 +16,22 @@ const rule = (id: string) => RULES.find((r) => r.id === id)!;
 
 describe("secretlint rule module", () => {
   it("reports the records' findings with exact ranges through @secretlint/core", async () => {
-    const tokens = ["gcp-api-key", "anthropic-admin-api-key", "claude-code-oauth-token", "digitalocean-pat", "pypi-upload-token"].map((id) => fakeFor(rule(id), 5));
+    const tokens = [
+      "gcp-api-key",
+      "anthropic-admin-api-key",
+      "claude-code-oauth-token",
+      "digitalocean-pat",
+      "pypi-upload-token",
+    ].map((id) => fakeFor(rule(id), 5));
     const content = tokens.map((t, i) => `KEY_${i}=${t}`).join("\n");
-    const result = await lintSource({ source: { content, filePath: "a.env", contentType: "text" }, options: { config: { rules: [{ id: "hookpack", rule: creator }] }, noPhysicFilePath: true, maskSecrets: false } });
+    const result = await lintSource({
+      source: { content, filePath: "a.env", contentType: "text" },
+      options: {
+        config: { rules: [{ id: "hookpack", rule: creator }] },
+        noPhysicFilePath: true,
+        maskSecrets: false,
+      },
+    });
     expect(result.messages.map((m) => content.slice(m.range[0], m.range[1]))).toEqual(tokens);
   });
 
@@ -29,10 +42,19 @@ describe("secretlint rule module", () => {
     try {
       const token = fakeFor(rule("gcp-api-key"), 8);
       writeFileSync(join(dir, "a.txt"), `GOOGLE_API_KEY=${token}\n`);
-      writeFileSync(join(dir, ".secretlintrc.json"), JSON.stringify({ rules: [{ id: distBundle("secretlint-rule-hookpack") }] }));
-      const r = spawnSync(bin, ["--secretlintrc", join(dir, ".secretlintrc.json"), "--format", "json", join(dir, "a.txt")], { encoding: "utf8", cwd: dir });
+      writeFileSync(
+        join(dir, ".secretlintrc.json"),
+        JSON.stringify({ rules: [{ id: distBundle("secretlint-rule-hookpack") }] }),
+      );
+      const r = spawnSync(
+        bin,
+        ["--secretlintrc", join(dir, ".secretlintrc.json"), "--format", "json", join(dir, "a.txt")],
+        { encoding: "utf8", cwd: dir },
+      );
       expect(r.status, r.stderr).toBe(1);
-      const report = JSON.parse(r.stdout) as Array<{ messages: Array<{ range: [number, number] }> }>;
+      const report = JSON.parse(r.stdout) as Array<{
+        messages: Array<{ range: [number, number] }>;
+      }>;
       expect(report[0]!.messages).toHaveLength(1);
       expect(report[0]!.messages[0]!.range).toEqual([15, 15 + token.length]);
     } finally {

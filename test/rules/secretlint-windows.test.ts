@@ -12,7 +12,7 @@ import { REPO } from "../helpers/run.js";
 
 function seeded(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32);
+  return () => (s = (Math.imul(s ^ (s >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
 }
 
 const LIB = join(REPO, "node_modules", "typescript", "lib");
@@ -29,7 +29,8 @@ const contexts = [
   (v: string) => `;var k="${v}";`,
 ];
 
-const key = (f: { ruleId: string; start: number; end: number; line: number; column: number }) => `${f.ruleId}@${f.start}-${f.end}:${f.line}:${f.column}`;
+const key = (f: { ruleId: string; start: number; end: number; line: number; column: number }) =>
+  `${f.ruleId}@${f.start}-${f.end}:${f.line}:${f.column}`;
 
 describe("windowed secretlint scan of large texts", () => {
   it("reports exactly what a whole-text lint reports (40 texts, every fake kind, random places)", async () => {
@@ -45,7 +46,10 @@ describe("windowed secretlint scan of large texts", () => {
         const [name, value] = tokens[Math.floor(rnd() * tokens.length)]!;
         const ctx = contexts[Math.floor(rnd() * contexts.length)]!;
         const at = Math.floor(rnd() * text.length);
-        text = text.slice(0, at) + ctx(name === "awsSecretAccessKey" ? `aws_secret_access_key = ${value}` : value) + text.slice(at);
+        text =
+          text.slice(0, at) +
+          ctx(name === "awsSecretAccessKey" ? `aws_secret_access_key = ${value}` : value) +
+          text.slice(at);
       }
       const whole = (await lint(text, "bundle.js")).map(key).sort();
       const windowed = (await lintSecretlint(text, "bundle.js")).map(key).sort();

@@ -16,16 +16,24 @@ const CLEAN = [
 describe("secretlint wrapper", () => {
   const tokens = fakeTokens(7);
 
-  it.each(Object.entries(tokens))("finds the %s fake with the pinned preset", async (name, value) => {
-    const text = name === "awsSecretAccessKey" ? `aws_secret_access_key = ${value}` : `value: ${value}\n`;
-    const findings = await lint(text, "tool-output.txt");
-    expect(findings.length, `${name} not detected`).toBeGreaterThan(0);
-    // The prefilter may never hide something the preset finds.
-    expect(PREFILTER.test(text)).toBe(true);
-  });
+  it.each(Object.entries(tokens))(
+    "finds the %s fake with the pinned preset",
+    async (name, value) => {
+      const text =
+        name === "awsSecretAccessKey" ? `aws_secret_access_key = ${value}` : `value: ${value}\n`;
+      const findings = await lint(text, "tool-output.txt");
+      expect(findings.length, `${name} not detected`).toBeGreaterThan(0);
+      // The prefilter may never hide something the preset finds.
+      expect(PREFILTER.test(text)).toBe(true);
+    },
+  );
 
   it("prefilter never misses what the preset finds, over many seeds and contexts", async () => {
-    const contexts = [(v: string) => `export TOKEN=${v}`, (v: string) => `{"key": "${v}"}`, (v: string) => `curl -H 'Authorization: Bearer ${v}' x`];
+    const contexts = [
+      (v: string) => `export TOKEN=${v}`,
+      (v: string) => `{"key": "${v}"}`,
+      (v: string) => `curl -H 'Authorization: Bearer ${v}' x`,
+    ];
     let cases = 0;
     // The property is about findings: count the texts where the preset found something (and the
     // prefilter was checked), not loop iterations, so that a preset finding nothing cannot pass.
@@ -34,14 +42,19 @@ describe("secretlint wrapper", () => {
     for (let seed = 1; seed <= 12; seed++) {
       for (const [name, value] of Object.entries(fakeTokens(seed))) {
         for (const ctx of contexts) {
-          const text = ctx(name === "awsSecretAccessKey" ? `aws_secret_access_key=${value}` : value);
+          const text = ctx(
+            name === "awsSecretAccessKey" ? `aws_secret_access_key=${value}` : value,
+          );
           const found = (await lint(text, "tool-output.txt")).length > 0;
           cases++;
           if (!found) {
             missed.add(name);
             continue;
           }
-          expect(PREFILTER.test(text), `${name} (seed ${seed}) found by the preset but missed by the prefilter`).toBe(true);
+          expect(
+            PREFILTER.test(text),
+            `${name} (seed ${seed}) found by the preset but missed by the prefilter`,
+          ).toBe(true);
           checked++;
         }
       }
@@ -62,7 +75,9 @@ describe("secretlint wrapper", () => {
 
   it("scans for AWS access key ids (off upstream by default; hookpack's record wins the merge)", async () => {
     const text = `AWS_ACCESS_KEY_ID=${tokens.awsAccessKeyId}`;
-    expect((await lint(text, "tool-input.txt")).map((f) => f.messageId)).toContain("AWSAccessKeyID");
+    expect((await lint(text, "tool-input.txt")).map((f) => f.messageId)).toContain(
+      "AWSAccessKeyID",
+    );
     expect((await secretScanner.scan(text)).map((f) => f.ruleId)).toEqual(["aws-access-key-id"]);
   });
 

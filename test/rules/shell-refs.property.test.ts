@@ -16,7 +16,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { analyzeCommand, brokerPrefix, deliveredCommand, planDelivery } from "../../rules/secret-refs.js";
+import {
+  analyzeCommand,
+  brokerPrefix,
+  deliveredCommand,
+  planDelivery,
+} from "../../rules/secret-refs.js";
 
 type Ctx = "unquoted" | "dq" | "sq" | "ansi" | "heredoc" | "qheredoc";
 type Slot = { name: "A" | "B"; ctx: Ctx; braced: boolean; wrap: Array<(s: string) => string> };
@@ -54,24 +59,77 @@ function render(t: Tpl, values: Record<string, string> | undefined): string {
   return t
     .map((s) => {
       if (typeof s === "string") return s;
-      const base = values ? encode(s.ctx, values[s.name]!) : s.braced ? `\${secret:${s.name}}` : `$secret:${s.name}`;
+      const base = values
+        ? encode(s.ctx, values[s.name]!)
+        : s.braced
+          ? `\${secret:${s.name}}`
+          : `$secret:${s.name}`;
       return s.wrap.reduce((acc, f) => f(acc), base);
     })
     .join("");
 }
 
 const unit = (xs: string[]) => fc.constantFrom(...xs);
-const lit = (units: string[], max = 3) => fc.array(unit(units), { minLength: 1, maxLength: max }).map((a) => a.join(""));
+const lit = (units: string[], max = 3) =>
+  fc.array(unit(units), { minLength: 1, maxLength: max }).map((a) => a.join(""));
 
-const UNQ_UNITS = ["a", "b", "z", "0", "7", "_", "-", ".", "/", ":", "=", "%", "+", ",", "@", "{", "}", "~", "\\\\", "\\ ", "\\'", '\\"', "\\$", "\\*", "\\;", "\\&", "\\#", "\\(", "\\`"];
+const UNQ_UNITS = [
+  "a",
+  "b",
+  "z",
+  "0",
+  "7",
+  "_",
+  "-",
+  ".",
+  "/",
+  ":",
+  "=",
+  "%",
+  "+",
+  ",",
+  "@",
+  "{",
+  "}",
+  "~",
+  "\\\\",
+  "\\ ",
+  "\\'",
+  '\\"',
+  "\\$",
+  "\\*",
+  "\\;",
+  "\\&",
+  "\\#",
+  "\\(",
+  "\\`",
+];
 const SQ_UNITS = ["a", "q", " ", '"', "$x", "\\n", "*", "`", ";", "#", "$(", "{", "\\\\", "!"];
-const DQ_UNITS = ["a", "k", " ", "'", "\\\\", '\\"', "\\$", "\\`", "\\x", "*", "#", ";", "$ ", "{}", "~"];
+const DQ_UNITS = [
+  "a",
+  "k",
+  " ",
+  "'",
+  "\\\\",
+  '\\"',
+  "\\$",
+  "\\`",
+  "\\x",
+  "*",
+  "#",
+  ";",
+  "$ ",
+  "{}",
+  "~",
+];
 const ANSI_UNITS = ["a", "m", " ", "\\n", "\\t", "\\\\", "\\'", '"', "\\x41", "$x", "`", "\\$x"];
 const HD_UNITS = ["a", "h", " ", "'", '"', "*", "\\\\", "\\$", "\\`", "\\x", "#", "{", "~"];
 const QHD_UNITS = ["a", "w", " ", "'", '"', "*", "\\", "$x", "`", "$(", "#", "\\n"];
 
 const slot = (ctx: Ctx): fc.Arbitrary<Slot> =>
-  fc.record({ name: fc.constantFrom(...NAMES), braced: fc.boolean() }).map(({ name, braced }) => ({ name, ctx, braced, wrap: [] }));
+  fc
+    .record({ name: fc.constantFrom(...NAMES), braced: fc.boolean() })
+    .map(({ name, braced }) => ({ name, ctx, braced, wrap: [] }));
 
 /**
  * A literal segment must not extend a preceding unbraced reference's name; in '…' and quoted
@@ -81,7 +139,8 @@ function fixNames(t: Tpl): Tpl {
   return t.map((s, i) => {
     if (typeof s === "string") return s;
     const prev = t[i - 1];
-    if ((s.ctx === "sq" || s.ctx === "qheredoc") && typeof prev === "string" && prev.endsWith("\\")) return s.braced ? `\${secret:${s.name}}` : `$secret:${s.name}`;
+    if ((s.ctx === "sq" || s.ctx === "qheredoc") && typeof prev === "string" && prev.endsWith("\\"))
+      return s.braced ? `\${secret:${s.name}}` : `$secret:${s.name}`;
     const next = t[i + 1];
     const nextText = typeof next === "string" ? next : next ? "$" : "";
     return /^[A-Za-z0-9_]/.test(nextText) ? { ...s, braced: true } : s;
@@ -95,17 +154,36 @@ const simpleWord: fc.Arbitrary<Tpl> = fc
     fc.oneof(
       { weight: 2, arbitrary: lit(SIMPLE_UNITS).map((s): Tpl => [s]) },
       { weight: 3, arbitrary: slot("unquoted").map((s): Tpl => [s]) },
-      { weight: 1, arbitrary: fc.array(fc.oneof(lit(["a", " ", "*", ";", "$x"]).map((s): Tpl => [s]), slot("sq").map((s): Tpl => [s])), { maxLength: 2 }).map((xs): Tpl => ["'", ...xs.flat(), "'"]) },
+      {
+        weight: 1,
+        arbitrary: fc
+          .array(
+            fc.oneof(
+              lit(["a", " ", "*", ";", "$x"]).map((s): Tpl => [s]),
+              slot("sq").map((s): Tpl => [s]),
+            ),
+            { maxLength: 2 },
+          )
+          .map((xs): Tpl => ["'", ...xs.flat(), "'"]),
+      },
     ),
     { minLength: 1, maxLength: 3 },
   )
   .map((parts) => fixNames(parts.flat()));
 const simpleWordDq: fc.Arbitrary<Tpl> = fc
-  .array(fc.oneof(lit(SIMPLE_UNITS).map((s): Tpl => [s]), slot("unquoted").map((s): Tpl => [s])), { minLength: 1, maxLength: 3 })
+  .array(
+    fc.oneof(
+      lit(SIMPLE_UNITS).map((s): Tpl => [s]),
+      slot("unquoted").map((s): Tpl => [s]),
+    ),
+    { minLength: 1, maxLength: 3 },
+  )
   .map((parts) => fixNames(parts.flat()));
 
 const { word } = fc.letrec<{ word: Tpl; part: Tpl; cmdsub: Tpl }>((tie) => ({
-  word: fc.array(tie("part"), { minLength: 1, maxLength: 3 }).map((parts) => fixNames(parts.flat())),
+  word: fc
+    .array(tie("part"), { minLength: 1, maxLength: 3 })
+    .map((parts) => fixNames(parts.flat())),
   part: fc.oneof(
     { weight: 3, arbitrary: lit(UNQ_UNITS).map((s): Tpl => [s]) },
     { weight: 4, arbitrary: slot("unquoted").map((s): Tpl => [s]) },
@@ -113,7 +191,14 @@ const { word } = fc.letrec<{ word: Tpl; part: Tpl; cmdsub: Tpl }>((tie) => ({
     {
       weight: 2,
       arbitrary: fc
-        .array(fc.oneof({ weight: 2, arbitrary: lit(SQ_UNITS).map((s): Tpl => [s]) }, { weight: 2, arbitrary: slot("sq").map((s): Tpl => [s]) }, { weight: 1, arbitrary: fc.constant<Tpl>(["\\$secret:B"]) }), { maxLength: 3 })
+        .array(
+          fc.oneof(
+            { weight: 2, arbitrary: lit(SQ_UNITS).map((s): Tpl => [s]) },
+            { weight: 2, arbitrary: slot("sq").map((s): Tpl => [s]) },
+            { weight: 1, arbitrary: fc.constant<Tpl>(["\\$secret:B"]) },
+          ),
+          { maxLength: 3 },
+        )
         .map((xs): Tpl => ["'", ...fixNames(xs.flat()), "'"]),
     },
     {
@@ -125,7 +210,14 @@ const { word } = fc.letrec<{ word: Tpl; part: Tpl; cmdsub: Tpl }>((tie) => ({
             { weight: 3, arbitrary: slot("dq").map((s): Tpl => [s]) },
             { weight: 1, arbitrary: fc.constant<Tpl>(["\\$secret:A"]) },
             { weight: 1, arbitrary: tie("cmdsub") },
-            { weight: 1, arbitrary: simpleWordDq.map((w): Tpl => ["`printf %s ", ...wrapAll(w, backtickEscape), "`"]) },
+            {
+              weight: 1,
+              arbitrary: simpleWordDq.map((w): Tpl => [
+                "`printf %s ",
+                ...wrapAll(w, backtickEscape),
+                "`",
+              ]),
+            },
           ),
           { maxLength: 3 },
         )
@@ -134,11 +226,20 @@ const { word } = fc.letrec<{ word: Tpl; part: Tpl; cmdsub: Tpl }>((tie) => ({
     {
       weight: 2,
       arbitrary: fc
-        .array(fc.oneof({ weight: 2, arbitrary: lit(ANSI_UNITS).map((s): Tpl => [s]) }, { weight: 2, arbitrary: slot("ansi").map((s): Tpl => [s]) }), { maxLength: 3 })
+        .array(
+          fc.oneof(
+            { weight: 2, arbitrary: lit(ANSI_UNITS).map((s): Tpl => [s]) },
+            { weight: 2, arbitrary: slot("ansi").map((s): Tpl => [s]) },
+          ),
+          { maxLength: 3 },
+        )
         .map((xs): Tpl => ["$'", ...fixNames(xs.flat()), "'"]),
     },
     { weight: 1, arbitrary: tie("cmdsub") },
-    { weight: 1, arbitrary: simpleWord.map((w): Tpl => ["`printf %s ", ...wrapAll(w, backtickEscape), "`"]) },
+    {
+      weight: 1,
+      arbitrary: simpleWord.map((w): Tpl => ["`printf %s ", ...wrapAll(w, backtickEscape), "`"]),
+    },
   ),
   cmdsub: tie("word").map((w): Tpl => ["$(printf %s ", ...w, ")"]),
 }));
@@ -160,7 +261,10 @@ const heredoc = fc
           { minLength: 1, maxLength: 4 },
         ),
         lits: fc.array(fc.tuple(lit(HD_UNITS), lit(QHD_UNITS)), { minLength: 4, maxLength: 4 }),
-        slots: fc.array(fc.record({ name: fc.constantFrom(...NAMES), braced: fc.boolean() }), { minLength: 4, maxLength: 4 }),
+        slots: fc.array(fc.record({ name: fc.constantFrom(...NAMES), braced: fc.boolean() }), {
+          minLength: 4,
+          maxLength: 4,
+        }),
         sub: word,
       }),
       { minLength: 1, maxLength: 3 },
@@ -175,7 +279,8 @@ const heredoc = fc
       if (dash && line.tab) segs.push("\t");
       line.parts.forEach((p, i) => {
         if (p === 0) segs.push(quoted ? line.lits[i]![1] : line.lits[i]![0]);
-        else if (p === 1) segs.push({ ...line.slots[i]!, ctx: quoted ? "qheredoc" : "heredoc", wrap: [] });
+        else if (p === 1)
+          segs.push({ ...line.slots[i]!, ctx: quoted ? "qheredoc" : "heredoc", wrap: [] });
         else if (p === 2) segs.push("\\$secret:A");
         else if (!quoted) segs.push("$(printf %s ", ...line.sub, ")");
         else segs.push("x");
@@ -187,11 +292,21 @@ const heredoc = fc
   });
 
 const statement: fc.Arbitrary<Tpl> = fc.oneof(
-  { weight: 4, arbitrary: fc.array(word, { minLength: 1, maxLength: 3 }).map((ws): Tpl => ["printf '<%s>\\n'", ...ws.flatMap((w): Tpl => [" ", ...w])]) },
+  {
+    weight: 4,
+    arbitrary: fc
+      .array(word, { minLength: 1, maxLength: 3 })
+      .map((ws): Tpl => ["printf '<%s>\\n'", ...ws.flatMap((w): Tpl => [" ", ...w])]),
+  },
   { weight: 2, arbitrary: heredoc },
   { weight: 1, arbitrary: word.map((w): Tpl => ["HPV=", ...w, " printenv HPV"]) },
-  { weight: 1, arbitrary: fc.array(word, { minLength: 1, maxLength: 2 }).map((ws): Tpl => ["( printf '[%s]' ", ...ws.flatMap((w): Tpl => [" ", ...w]), " )"]) },
-  { weight: 1, arbitrary: word.map((w): Tpl => ['echo "$(printf \'%s|\' ', ...w, ')"']) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(word, { minLength: 1, maxLength: 2 })
+      .map((ws): Tpl => ["( printf '[%s]' ", ...ws.flatMap((w): Tpl => [" ", ...w]), " )"]),
+  },
+  { weight: 1, arbitrary: word.map((w): Tpl => ["echo \"$(printf '%s|' ", ...w, ')"']) },
 );
 
 const script = fc
@@ -261,16 +376,33 @@ function makeCase(t: Tpl, vA: string, vB: string, shim: string): Case | "refused
   const command = render(t, undefined);
   const analysis = analyzeCommand(command);
   if (!analysis.ok) {
-    if (/expands at run time|assignment .* must be NAME=text/.test(analysis.reason)) return "refused";
+    if (/expands at run time|assignment .* must be NAME=text/.test(analysis.reason))
+      return "refused";
     throw new Error(`refused a provable command: ${analysis.reason}\n${command}`);
   }
-  const expected = [...new Set(t.filter((s): s is Slot => typeof s !== "string").map((s) => s.name))].sort();
+  const expected = [
+    ...new Set(t.filter((s): s is Slot => typeof s !== "string").map((s) => s.name)),
+  ].sort();
   expect([...analysis.names].sort(), command).toEqual(expected);
-  if (analysis.names.length === 0) return { hand: render(t, values), rewritten: command, values, names: [], pa: "", pb: "" };
+  if (analysis.names.length === 0)
+    return { hand: render(t, values), rewritten: command, values, names: [], pa: "", pb: "" };
   const plan = planDelivery(command, analysis, "oracleoracleorac");
-  const rewritten = deliveredCommand(command, analysis, plan, plan.deliveries.map((d) => brokerPrefix({ node: shim, script: "x" }, "g_", "k", d.stdin)));
-  const ph = (n: string) => Object.entries(plan.placeholders).find(([, name]) => name === n)?.[0] ?? "";
-  return { hand: render(t, values), rewritten, values, names: analysis.names, pa: ph("A"), pb: ph("B") };
+  const rewritten = deliveredCommand(
+    command,
+    analysis,
+    plan,
+    plan.deliveries.map((d) => brokerPrefix({ node: shim, script: "x" }, "g_", "k", d.stdin)),
+  );
+  const ph = (n: string) =>
+    Object.entries(plan.placeholders).find(([, name]) => name === n)?.[0] ?? "";
+  return {
+    hand: render(t, values),
+    rewritten,
+    values,
+    names: analysis.names,
+    pa: ph("A"),
+    pb: ph("B"),
+  };
 }
 
 const DRIVER = String.raw`
@@ -301,7 +433,10 @@ function runBatch(dir: string, cases: Case[]): Promise<Array<[string, string]>> 
   });
   writeFileSync(join(dir, "driver.sh"), DRIVER);
   return new Promise((res, rej) => {
-    const child = spawn("bash", [join(dir, "driver.sh"), dir, String(cases.length)], { cwd: dir, env: { PATH: process.env.PATH, HOME: dir, LC_ALL: "C.UTF-8" } });
+    const child = spawn("bash", [join(dir, "driver.sh"), dir, String(cases.length)], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, HOME: dir, LC_ALL: "C.UTF-8" },
+    });
     const out: Buffer[] = [];
     child.stdout.on("data", (b: Buffer) => out.push(b));
     child.stderr.on("data", (b: Buffer) => out.push(b));
@@ -321,7 +456,12 @@ describe("$secret: rewriting against bash as the oracle", () => {
     const root = mkdtempSync(join(tmpdir(), "hookpack-oracle-"));
     const shim = join(root, "broker-shim");
     writeFileSync(shim, SHIM, { mode: 0o755 });
-    const made = fc.sample(fc.tuple(script, value, value), { numRuns: RUNS, seed: Number(process.env.HOOKPACK_PROPERTY_SEED ?? 20261122) }).map(([t, a, b]) => makeCase(t, a, b, shim));
+    const made = fc
+      .sample(fc.tuple(script, value, value), {
+        numRuns: RUNS,
+        seed: Number(process.env.HOOKPACK_PROPERTY_SEED ?? 20261122),
+      })
+      .map(([t, a, b]) => makeCase(t, a, b, shim));
     const cases = made.filter((c): c is Case => c !== "refused");
     const refused = made.length - cases.length;
     const withRefs = cases.filter((c) => c.names.length > 0).length;
@@ -346,11 +486,22 @@ describe("$secret: rewriting against bash as the oracle", () => {
           expect(r.length).toBe(b.length);
           b.forEach((c, k) => {
             const [want, got] = r[k]!;
-            if (want !== got) divergences.push(JSON.stringify({ command: c.hand, rewritten: c.rewritten, values: c.values, want, got }));
+            if (want !== got)
+              divergences.push(
+                JSON.stringify({
+                  command: c.hand,
+                  rewritten: c.rewritten,
+                  values: c.values,
+                  want,
+                  got,
+                }),
+              );
           });
         }
       }
-      console.log(`[oracle] ${cases.length} commands (${withRefs} with references; ${refused} refused: a receiving program with a run-time expansion), ${divergences.length} divergences`);
+      console.log(
+        `[oracle] ${cases.length} commands (${withRefs} with references; ${refused} refused: a receiving program with a run-time expansion), ${divergences.length} divergences`,
+      );
       expect(divergences.slice(0, 5)).toEqual([]);
     } finally {
       rmSync(root, { recursive: true, force: true });

@@ -5,7 +5,14 @@ import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { commitFiles, fakeGithubToken, HOOKPACK, makeSandbox, REPO_ROOT, type Sandbox } from "../helpers/git-sandbox.js";
+import {
+  commitFiles,
+  fakeGithubToken,
+  HOOKPACK,
+  makeSandbox,
+  REPO_ROOT,
+  type Sandbox,
+} from "../helpers/git-sandbox.js";
 
 const README = readFileSync(join(REPO_ROOT, "README.md"), "utf8");
 const yamlBlocks = [...README.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
@@ -17,7 +24,16 @@ describe("the README's CI recipes", () => {
   it("check-pack: a complete workflow (npm ci, the permission upload-sarif needs, the upload)", () => {
     const recipe = yamlBlocks.find((b) => b.includes("upload-sarif"));
     expect(recipe).toBeDefined();
-    for (const line of ["- run: npm ci", "security-events: write", "actions/checkout@", "actions/setup-node@", "--format sarif", "github/codeql-action/upload-sarif@", "if: always()"]) expect(recipe, line).toContain(line);
+    for (const line of [
+      "- run: npm ci",
+      "security-events: write",
+      "actions/checkout@",
+      "actions/setup-node@",
+      "--format sarif",
+      "github/codeql-action/upload-sarif@",
+      "if: always()",
+    ])
+      expect(recipe, line).toContain(line);
     expect(recipe!.indexOf("npm ci")).toBeLessThan(recipe!.indexOf("npx hookpack"));
   });
 
@@ -33,7 +49,14 @@ describe("the README's CI recipes", () => {
   it("pull request: scans every PR commit although the remote has them, blocks a secret, passes a clean PR", () => {
     const recipe = yamlBlocks.find((b) => b.includes("pre-push --range"));
     expect(recipe).toBeDefined();
-    for (const line of ["on: pull_request", "fetch-depth: 0", "- run: npm ci", "github.event.pull_request.base.sha", "github.event.pull_request.head.sha"]) expect(recipe, line).toContain(line);
+    for (const line of [
+      "on: pull_request",
+      "fetch-depth: 0",
+      "- run: npm ci",
+      "github.event.pull_request.base.sha",
+      "github.event.pull_request.head.sha",
+    ])
+      expect(recipe, line).toContain(line);
     const run = /- run: (npx hookpack pre-push .*)$/m.exec(recipe!)![1]!;
 
     s = makeSandbox("hookpack-ci-recipe-");
@@ -42,8 +65,18 @@ describe("the README's CI recipes", () => {
     s.git(dir, "push", "-q", "origin", "main");
     s.git(dir, "checkout", "-q", "-b", "feature");
     const token = fakeGithubToken();
-    commitFiles(s, dir, { "deploy.sh": `curl -H "Authorization: token ${token}" https://api.github.com/\n` }, "add deploy");
-    commitFiles(s, dir, { "deploy.sh": "curl https://api.github.com/\n" }, "remove the token again");
+    commitFiles(
+      s,
+      dir,
+      { "deploy.sh": `curl -H "Authorization: token ${token}" https://api.github.com/\n` },
+      "add deploy",
+    );
+    commitFiles(
+      s,
+      dir,
+      { "deploy.sh": "curl https://api.github.com/\n" },
+      "remove the token again",
+    );
     const head = s.git(dir, "rev-parse", "HEAD");
     s.git(dir, "push", "-q", "origin", "feature");
     // The CI runner's clone: everything fetched, the PR branch on origin/feature.
@@ -51,7 +84,11 @@ describe("the README's CI recipes", () => {
     s.run("git", ["clone", "-q", join(s.root, "dev-remote.git"), ci]);
     s.git(ci, "checkout", "-q", head);
     const sh = (baseSha: string, headSha: string) =>
-      spawnSync("sh", ["-c", run.replace(/^npx hookpack/, `"${process.execPath}" "${HOOKPACK}"`)], { cwd: ci, env: { ...s!.env, BASE_SHA: baseSha, HEAD_SHA: headSha }, encoding: "utf8" });
+      spawnSync("sh", ["-c", run.replace(/^npx hookpack/, `"${process.execPath}" "${HOOKPACK}"`)], {
+        cwd: ci,
+        env: { ...s!.env, BASE_SHA: baseSha, HEAD_SHA: headSha },
+        encoding: "utf8",
+      });
     const found = sh(base, head);
     expect(found.status, found.stderr).toBe(1);
     expect(found.stdout).toMatch(/^::error file=deploy\.sh,line=1/m);

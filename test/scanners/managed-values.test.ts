@@ -28,8 +28,18 @@ describe("managed values in pre-push and check-pack", () => {
     const { dir } = s.repo();
     commitFiles(s, dir, { "README.md": "# demo\n" }, "initial");
     s.git(dir, "push", "-q", "origin", "main");
-    expect(s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]).status).toBe(0);
-    commitFiles(s, dir, { "deploy.sh": `curl -u deploy:${value} https://example.invalid\n`, "ci.yml": `auth: ${Buffer.from(value).toString("base64")}\n` }, "deploy");
+    expect(s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]).status).toBe(
+      0,
+    );
+    commitFiles(
+      s,
+      dir,
+      {
+        "deploy.sh": `curl -u deploy:${value} https://example.invalid\n`,
+        "ci.yml": `auth: ${Buffer.from(value).toString("base64")}\n`,
+      },
+      "deploy",
+    );
     const r = s.run("git", ["push", "origin", "main"], { cwd: dir, ok: false });
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("hookpack: push blocked");
@@ -44,9 +54,16 @@ describe("managed values in pre-push and check-pack", () => {
     const { dir } = s.repo();
     commitFiles(s, dir, { "README.md": "# demo\n" }, "initial");
     s.git(dir, "push", "-q", "origin", "main");
-    expect(s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]).status).toBe(0);
+    expect(s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]).status).toBe(
+      0,
+    );
     // (A literal password in `curl -u` is itself a finding since the detection rules of issue 17.)
-    commitFiles(s, dir, { "deploy.sh": `echo build ${randomBytes(20).toString("hex")} https://example.invalid\n` }, "deploy");
+    commitFiles(
+      s,
+      dir,
+      { "deploy.sh": `echo build ${randomBytes(20).toString("hex")} https://example.invalid\n` },
+      "deploy",
+    );
     const r = s.run("git", ["push", "origin", "main"], { cwd: dir, ok: false });
     expect(r.status, r.stderr).toBe(0);
   });
@@ -54,7 +71,10 @@ describe("managed values in pre-push and check-pack", () => {
   it("check-pack flags a package file holding a stored secret", () => {
     const value = withStoredSecret();
     const pkg = join(s.root, "pkg");
-    s.write(join(pkg, "package.json"), `${JSON.stringify({ name: "demo-managed", version: "1.0.0" }, null, 2)}\n`);
+    s.write(
+      join(pkg, "package.json"),
+      `${JSON.stringify({ name: "demo-managed", version: "1.0.0" }, null, 2)}\n`,
+    );
     s.write(join(pkg, "index.js"), `module.exports = { key: ${JSON.stringify(value)} };\n`);
     const r = s.hookpack(pkg, ["check-pack", ".", "--format", "json"]);
     expect(r.status, r.stderr).toBe(1);

@@ -28,9 +28,21 @@ function fixture(name: string, tree: Tree): string {
 }
 
 function npmList(dir: string): string[] {
-  const env = { ...process.env, npm_config_cache: join(root, ".npm-cache"), npm_config_update_notifier: "false", npm_config_audit: "false", npm_config_fund: "false" };
-  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], { cwd: dir, env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  const data = JSON.parse(out) as Array<{ files: Array<{ path: string }> }> | Record<string, { files: Array<{ path: string }> }>;
+  const env = {
+    ...process.env,
+    npm_config_cache: join(root, ".npm-cache"),
+    npm_config_update_notifier: "false",
+    npm_config_audit: "false",
+    npm_config_fund: "false",
+  };
+  const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts"], {
+    cwd: dir,
+    env,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const data = JSON.parse(out) as
+    Array<{ files: Array<{ path: string }> }> | Record<string, { files: Array<{ path: string }> }>;
   const first = Array.isArray(data) ? data[0]! : Object.values(data)[0]!;
   return first.files.map((f) => f.path).sort();
 }
@@ -53,7 +65,12 @@ const cases: Array<[string, Tree]> = [
     "files-array",
     {
       ...junk,
-      "package.json": JSON.stringify({ name: "files-array", version: "1.0.0", main: "dist/main.js", files: ["lib", "./single.js", "docs/*.md", "!lib/private.js", "types/"] }),
+      "package.json": JSON.stringify({
+        name: "files-array",
+        version: "1.0.0",
+        main: "dist/main.js",
+        files: ["lib", "./single.js", "docs/*.md", "!lib/private.js", "types/"],
+      }),
       "lib/a.js": "a\n",
       "lib/private.js": "p\n",
       "lib/deep/b.js": "b\n",
@@ -65,7 +82,7 @@ const cases: Array<[string, Tree]> = [
       "dist/main.js": "m\n",
       "dist/other.js": "o\n",
       "README.md": "r\n",
-      "LICENSE": "l\n",
+      LICENSE: "l\n",
       "CHANGELOG.md": "c\n",
       "other.js": "o\n",
     },
@@ -111,7 +128,14 @@ const cases: Array<[string, Tree]> = [
     "bin-and-main",
     {
       ...junk,
-      "package.json": JSON.stringify({ name: "@scope/bin-and-main", version: "1.0.0", bin: "./bin/cli.js", main: "out/index.js", browser: "out/browser.js", files: ["src"] }),
+      "package.json": JSON.stringify({
+        name: "@scope/bin-and-main",
+        version: "1.0.0",
+        bin: "./bin/cli.js",
+        main: "out/index.js",
+        browser: "out/browser.js",
+        files: ["src"],
+      }),
       ".npmignore": "out/\nbin/\n",
       "bin/cli.js": "#!/usr/bin/env node\n",
       "bin/other.js": "o\n",
@@ -124,12 +148,17 @@ const cases: Array<[string, Tree]> = [
   [
     "bin-object",
     {
-      "package.json": JSON.stringify({ name: "bin-object", version: "1.0.0", bin: { one: "tools/one.js", "../two": "./tools/two.js" }, files: ["lib/"] }),
+      "package.json": JSON.stringify({
+        name: "bin-object",
+        version: "1.0.0",
+        bin: { one: "tools/one.js", "../two": "./tools/two.js" },
+        files: ["lib/"],
+      }),
       "tools/one.js": "1\n",
       "tools/two.js": "2\n",
       "tools/three.js": "3\n",
       "lib/l.js": "l\n",
-      "README": "r\n",
+      README: "r\n",
     },
   ],
   [
@@ -146,20 +175,40 @@ const cases: Array<[string, Tree]> = [
 ];
 
 describe("check-pack DIR: npm's file list computed in process", () => {
-  it.each(cases)("%s: identical to npm pack --dry-run --json", async (name, tree) => {
-    const dir = fixture(name, tree);
-    const mine = await packFilesInProcess(dir);
-    expect(mine).toBeDefined();
-    expect([...mine!.files].sort()).toEqual(npmList(dir));
-    // Not vacuous: package.json is always in, the always-excluded files never are.
-    expect(mine!.files).toContain("package.json");
-    expect(mine!.files.filter((f) => /^(\.npmrc|package-lock\.json|yarn\.lock|node_modules\/|\.git\/)/.test(f))).toEqual([]);
-  }, 60_000);
+  it.each(cases)(
+    "%s: identical to npm pack --dry-run --json",
+    async (name, tree) => {
+      const dir = fixture(name, tree);
+      const mine = await packFilesInProcess(dir);
+      expect(mine).toBeDefined();
+      expect([...mine!.files].sort()).toEqual(npmList(dir));
+      // Not vacuous: package.json is always in, the always-excluded files never are.
+      expect(mine!.files).toContain("package.json");
+      expect(
+        mine!.files.filter((f) =>
+          /^(\.npmrc|package-lock\.json|yarn\.lock|node_modules\/|\.git\/)/.test(f),
+        ),
+      ).toEqual([]);
+    },
+    60_000,
+  );
 
   it("leaves bundled dependencies and workspaces to npm itself", async () => {
-    const bundled = fixture("bundled", { "package.json": JSON.stringify({ name: "bundled", version: "1.0.0", dependencies: { dep: "1.0.0" }, bundleDependencies: ["dep"] }), "node_modules/dep/package.json": JSON.stringify({ name: "dep", version: "1.0.0" }), "node_modules/dep/index.js": "d\n" });
+    const bundled = fixture("bundled", {
+      "package.json": JSON.stringify({
+        name: "bundled",
+        version: "1.0.0",
+        dependencies: { dep: "1.0.0" },
+        bundleDependencies: ["dep"],
+      }),
+      "node_modules/dep/package.json": JSON.stringify({ name: "dep", version: "1.0.0" }),
+      "node_modules/dep/index.js": "d\n",
+    });
     expect(await packFilesInProcess(bundled)).toBeUndefined();
-    const ws = fixture("ws", { "package.json": JSON.stringify({ name: "ws", version: "1.0.0", workspaces: ["packages/*"] }), "packages/a/package.json": JSON.stringify({ name: "a", version: "1.0.0" }) });
+    const ws = fixture("ws", {
+      "package.json": JSON.stringify({ name: "ws", version: "1.0.0", workspaces: ["packages/*"] }),
+      "packages/a/package.json": JSON.stringify({ name: "a", version: "1.0.0" }),
+    });
     expect(await packFilesInProcess(ws)).toBeUndefined();
   });
 });

@@ -4,7 +4,13 @@
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { commitFiles, fakeGithubToken, HOOKPACK, makeSandbox, type Sandbox } from "../helpers/git-sandbox.js";
+import {
+  commitFiles,
+  fakeGithubToken,
+  HOOKPACK,
+  makeSandbox,
+  type Sandbox,
+} from "../helpers/git-sandbox.js";
 
 let s: Sandbox;
 beforeAll(() => {
@@ -22,7 +28,8 @@ function setup() {
   return { dir, remote };
 }
 
-const push = (dir: string, ...args: string[]) => s.run("git", ["push", ...args], { cwd: dir, ok: false });
+const push = (dir: string, ...args: string[]) =>
+  s.run("git", ["push", ...args], { cwd: dir, ok: false });
 
 function expectBlocked(r: ReturnType<typeof push>, token?: string) {
   expect(r.status, r.stderr).not.toBe(0);
@@ -49,10 +56,14 @@ describe("hookpack pre-push (real git push)", () => {
     const r = push(dir, "origin", "main");
     expectBlocked(r, token);
     expect(r.stderr).toContain(`commit ${added.slice(0, 12)} "add config"`);
-    expect(r.stderr).toMatch(/config\.js:1:\d+ {2}GitHub personal access token \(classic\) \[github-pat\] sha256:[0-9a-f]{64}/);
+    expect(r.stderr).toMatch(
+      /config\.js:1:\d+ {2}GitHub personal access token \(classic\) \[github-pat\] sha256:[0-9a-f]{64}/,
+    );
     expect(r.stderr).toContain("[REDACTED:GitHub personal access token (classic)]");
     expect(r.stderr).toMatch(/scanned 2 commits/);
-    expect(s.git(dir, "ls-remote", "origin", "main").split("\t")[0]).not.toBe(s.git(dir, "rev-parse", "HEAD"));
+    expect(s.git(dir, "ls-remote", "origin", "main").split("\t")[0]).not.toBe(
+      s.git(dir, "rev-parse", "HEAD"),
+    );
   });
 
   it("blocks an evil merge whose resolution alone adds the secret", () => {
@@ -75,7 +86,8 @@ describe("hookpack pre-push (real git push)", () => {
 
   it("blocks a file renamed and given a secret in one commit", () => {
     const { dir } = setup();
-    const body = Array.from({ length: 30 }, (_, i) => `line ${i} of a long enough file`).join("\n") + "\n";
+    const body =
+      Array.from({ length: 30 }, (_, i) => `line ${i} of a long enough file`).join("\n") + "\n";
     commitFiles(s, dir, { "old-name.txt": body }, "add file");
     s.git(dir, "push", "-q", "--no-verify", "origin", "main");
     const token = fakeGithubToken();
@@ -96,7 +108,12 @@ describe("hookpack pre-push (real git push)", () => {
     s.git(dir, "config", "diff.noprefix", "true");
     s.git(dir, "config", "diff.external", "false");
     const token = fakeGithubToken();
-    commitFiles(s, dir, { ".gitattributes": "*.txt diff=rot\n", "hidden.txt": `x=${token}\n` }, "textconv");
+    commitFiles(
+      s,
+      dir,
+      { ".gitattributes": "*.txt diff=rot\n", "hidden.txt": `x=${token}\n` },
+      "textconv",
+    );
     expect(s.git(dir, "log", "-p", "-1")).not.toContain(token);
     const r = push(dir, "origin", "main");
     expectBlocked(r, token);
@@ -106,7 +123,12 @@ describe("hookpack pre-push (real git push)", () => {
   it("scans a file that a `-diff` attribute makes git show as binary", () => {
     const { dir } = setup();
     const token = fakeGithubToken();
-    commitFiles(s, dir, { ".gitattributes": "*.cfg -diff\n", "app.cfg": `token=${token}\n` }, "binary attr");
+    commitFiles(
+      s,
+      dir,
+      { ".gitattributes": "*.cfg -diff\n", "app.cfg": `token=${token}\n` },
+      "binary attr",
+    );
     const r = push(dir, "origin", "main");
     expectBlocked(r, token);
     expect(r.stderr).toContain("app.cfg:1:7");
@@ -159,7 +181,9 @@ describe("hookpack pre-push (real git push)", () => {
   it("blocks a tag that points at a blob holding a secret", () => {
     const { dir } = setup();
     const token = fakeGithubToken();
-    const blob = s.run("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: `secret=${token}\n` }).stdout.trim();
+    const blob = s
+      .run("git", ["hash-object", "-w", "--stdin"], { cwd: dir, input: `secret=${token}\n` })
+      .stdout.trim();
     s.git(dir, "tag", "blob-tag", blob);
     const r = push(dir, "origin", "refs/tags/blob-tag");
     expectBlocked(r, token);
@@ -174,10 +198,17 @@ describe("hookpack pre-push (real git push)", () => {
     const first = push(dir, "origin", "main");
     expectBlocked(first, b);
     expect(first.stderr).not.toContain("a.txt");
-    const fingerprint = /b\.txt:1:3 {2}GitHub personal access token \(classic\) \[github-pat\] (sha256:[0-9a-f]{64})/.exec(first.stderr)?.[1];
+    const fingerprint =
+      /b\.txt:1:3 {2}GitHub personal access token \(classic\) \[github-pat\] (sha256:[0-9a-f]{64})/.exec(
+        first.stderr,
+      )?.[1];
     expect(fingerprint).toBeDefined();
     // CI can refuse inline markers.
-    const strict = s.hookpack(dir, ["pre-push", "origin", "--no-inline-allow"], `refs/heads/main ${s.git(dir, "rev-parse", "HEAD")} refs/heads/main ${"0".repeat(40)}\n`);
+    const strict = s.hookpack(
+      dir,
+      ["pre-push", "origin", "--no-inline-allow"],
+      `refs/heads/main ${s.git(dir, "rev-parse", "HEAD")} refs/heads/main ${"0".repeat(40)}\n`,
+    );
     expect(strict.status).toBe(1);
     expect(strict.stderr).toContain("a.txt:1:3");
     s.write(join(dir, ".hookpack-allow"), `# test fixture\ngithub-pat:${fingerprint}\n`);
@@ -198,7 +229,9 @@ describe("hookpack pre-push (real git push)", () => {
     }
     s.run("git", ["fast-import", "--quiet"], { cwd: dir, input: stream });
     s.git(dir, "reset", "-q", "--hard", "main");
-    expect(s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]).status).toBe(0);
+    expect(s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]).status).toBe(
+      0,
+    );
     const r = push(dir, "origin", "main");
     expectBlocked(r, token);
     expect(r.stderr).toMatch(/scanned 400 commits/);
@@ -209,10 +242,18 @@ describe("hookpack pre-push (real git push)", () => {
     const { dir } = setup();
     const token = fakeGithubToken();
     const sha = commitFiles(s, dir, { "j.txt": `t=${token}\n` }, "json");
-    const j = s.hookpack(dir, ["pre-push", "origin", "x", "--format", "json"], `refs/heads/main ${sha} refs/heads/main ${s.git(dir, "rev-parse", "origin/main")}\n`);
+    const j = s.hookpack(
+      dir,
+      ["pre-push", "origin", "x", "--format", "json"],
+      `refs/heads/main ${sha} refs/heads/main ${s.git(dir, "rev-parse", "origin/main")}\n`,
+    );
     expect(j.status).toBe(1);
-    const report = JSON.parse(j.stdout) as { findings: Array<{ commit: string; path: string; line: number; ruleId: string }> };
-    expect(report.findings).toMatchObject([{ commit: sha, path: "j.txt", line: 1, ruleId: "github-pat" }]);
+    const report = JSON.parse(j.stdout) as {
+      findings: Array<{ commit: string; path: string; line: number; ruleId: string }>;
+    };
+    expect(report.findings).toMatchObject([
+      { commit: sha, path: "j.txt", line: 1, ruleId: "github-pat" },
+    ]);
     expect(j.stdout).not.toContain(token);
     const bad = s.hookpack(dir, ["pre-push", "origin"], "not a ref line\n");
     expect(bad.status).toBe(2);

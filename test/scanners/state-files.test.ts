@@ -19,7 +19,8 @@ const SID = "0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0";
 const slug = () => project.replace(/[^a-zA-Z0-9]/g, "-");
 const settingsPath = () => join(project, ".claude", "settings.local.json");
 const transcriptPath = () => join(sb.home, ".claude", "projects", slug(), `${SID}.jsonl`);
-const toolResultPath = () => join(sb.home, ".claude", "projects", slug(), SID, "tool-results", "toolu_1.txt");
+const toolResultPath = () =>
+  join(sb.home, ".claude", "projects", slug(), SID, "tool-results", "toolu_1.txt");
 const taskPath = () => join(tmp, `claude-${uid}`, slug(), SID, "tasks", "b1x2y3.output");
 const claudeJson = () => join(sb.home, ".claude.json");
 
@@ -44,8 +45,28 @@ const settingsText = () =>
 
 const transcriptLines = () => [
   JSON.stringify({ type: "user", sessionId: SID, message: { role: "user", content: "deploy it" } }),
-  JSON.stringify({ type: "assistant", sessionId: SID, message: { role: "assistant", content: [{ type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "env" } }] } }),
-  JSON.stringify({ type: "user", sessionId: SID, message: { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_1", content: `API=${managed}\nGH=${tokens.github}\nkey:\n${tokens.privateKey}\n` }] } }),
+  JSON.stringify({
+    type: "assistant",
+    sessionId: SID,
+    message: {
+      role: "assistant",
+      content: [{ type: "tool_use", id: "toolu_1", name: "Bash", input: { command: "env" } }],
+    },
+  }),
+  JSON.stringify({
+    type: "user",
+    sessionId: SID,
+    message: {
+      role: "user",
+      content: [
+        {
+          type: "tool_result",
+          tool_use_id: "toolu_1",
+          content: `API=${managed}\nGH=${tokens.github}\nkey:\n${tokens.privateKey}\n`,
+        },
+      ],
+    },
+  }),
   JSON.stringify({ type: "summary", summary: "Deploy ✓ — ünïcode stays" }),
 ];
 
@@ -56,17 +77,31 @@ beforeEach(() => {
   project = join(sb.dir, "proj");
   tmp = join(sb.dir, "tmp");
   env = { TMPDIR: tmp };
-  for (const d of [join(project, ".claude"), join(sb.home, ".claude", "projects", slug(), SID, "tool-results"), join(tmp, `claude-${uid}`, slug(), SID, "tasks")]) mkdirSync(d, { recursive: true });
+  for (const d of [
+    join(project, ".claude"),
+    join(sb.home, ".claude", "projects", slug(), SID, "tool-results"),
+    join(tmp, `claude-${uid}`, slug(), SID, "tasks"),
+  ])
+    mkdirSync(d, { recursive: true });
   expect(run(sb, ["secret", "set", "API_TOKEN"], { input: managed }).status).toBe(0);
   writeFileSync(settingsPath(), settingsText());
   writeFileSync(transcriptPath(), `${transcriptLines().join("\n")}\n`);
   writeFileSync(toolResultPath(), `${"y".repeat(40_000)}\nAPI=${managed}\n`);
-  writeFileSync(taskPath(), `started\nbearer ${Buffer.from(`u:${managed}`).toString("base64")}\ndone\n`);
-  writeFileSync(claudeJson(), JSON.stringify({ mcpServers: { gh: { env: { GITHUB_TOKEN: tokens.github } } } }, null, 2));
+  writeFileSync(
+    taskPath(),
+    `started\nbearer ${Buffer.from(`u:${managed}`).toString("base64")}\ndone\n`,
+  );
+  writeFileSync(
+    claudeJson(),
+    JSON.stringify({ mcpServers: { gh: { env: { GITHUB_TOKEN: tokens.github } } } }, null, 2),
+  );
 });
 afterEach(() => sb.cleanup());
 
-const allText = () => [settingsPath(), transcriptPath(), toolResultPath(), taskPath()].map((p) => readFileSync(p, "utf8")).join("\n");
+const allText = () =>
+  [settingsPath(), transcriptPath(), toolResultPath(), taskPath()]
+    .map((p) => readFileSync(p, "utf8"))
+    .join("\n");
 const scan = (args: string[]) => run(sb, ["scan", "--state", ...args], { cwd: project, env });
 
 describe("hookpack scan --state", () => {
@@ -74,15 +109,37 @@ describe("hookpack scan --state", () => {
     const before = allText();
     const r = scan(["--format", "json"]);
     expect(r.status, r.stderr).toBe(1);
-    for (const v of [managed, tokens.github, tokens.privateKey.split("\n")[1]!]) expect(r.stdout.includes(v)).toBe(false);
-    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; location: string; secret?: string; ruleId: string; status: string; fingerprint: string }> };
+    for (const v of [managed, tokens.github, tokens.privateKey.split("\n")[1]!])
+      expect(r.stdout.includes(v)).toBe(false);
+    const report = JSON.parse(r.stdout) as {
+      findings: Array<{
+        path: string;
+        location: string;
+        secret?: string;
+        ruleId: string;
+        status: string;
+        fingerprint: string;
+      }>;
+    };
     const at = (loc: string) => report.findings.filter((f) => f.location === loc);
-    expect(at("claude-settings-local").map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat"]);
-    expect(at("claude-transcripts").map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat", "private-key"]);
+    expect(
+      at("claude-settings-local")
+        .map((f) => f.secret ?? f.ruleId)
+        .sort(),
+    ).toEqual(["API_TOKEN", "github-pat"]);
+    expect(
+      at("claude-transcripts")
+        .map((f) => f.secret ?? f.ruleId)
+        .sort(),
+    ).toEqual(["API_TOKEN", "github-pat", "private-key"]);
     expect(at("claude-tool-results").map((f) => f.secret)).toEqual(["API_TOKEN"]);
     expect(at("claude-task-outputs").map((f) => f.secret)).toEqual(["API_TOKEN"]);
     expect(at("claude-json").map((f) => f.ruleId)).toEqual(["github-pat"]);
-    expect(report.findings.every((f) => f.status === "reported" && /^sha256:[0-9a-f]{64}$/.test(f.fingerprint))).toBe(true);
+    expect(
+      report.findings.every(
+        (f) => f.status === "reported" && /^sha256:[0-9a-f]{64}$/.test(f.fingerprint),
+      ),
+    ).toBe(true);
     expect(allText()).toBe(before);
   });
 
@@ -107,19 +164,26 @@ describe("hookpack scan --state", () => {
     expect(lines[0]).toBe(original[0]);
     expect(lines[1]).toBe(original[1]);
     expect(lines[3]).toBe(original[3]);
-    const result = (JSON.parse(lines[2]!) as { message: { content: Array<{ content: string }> } }).message.content[0]!.content;
+    const result = (JSON.parse(lines[2]!) as { message: { content: Array<{ content: string }> } })
+      .message.content[0]!.content;
     expect(result).toContain("API=[REDACTED:API_TOKEN]");
     expect(result).toContain("GH=[REDACTED:github-pat]");
     expect(result).toContain("[REDACTED:private-key]");
 
-    expect(readFileSync(toolResultPath(), "utf8")).toBe(`${"y".repeat(40_000)}\nAPI=[REDACTED:API_TOKEN]\n`);
-    expect(readFileSync(taskPath(), "utf8")).not.toContain(Buffer.from(`u:${managed}`).toString("base64").slice(4, 20));
+    expect(readFileSync(toolResultPath(), "utf8")).toBe(
+      `${"y".repeat(40_000)}\nAPI=[REDACTED:API_TOKEN]\n`,
+    );
+    expect(readFileSync(taskPath(), "utf8")).not.toContain(
+      Buffer.from(`u:${managed}`).toString("base64").slice(4, 20),
+    );
     for (const v of [managed, tokens.github]) expect(allText().includes(v)).toBe(false);
     expect(readFileSync(claudeJson(), "utf8")).toContain(tokens.github);
 
     // No backup or temp file holds the value.
     const again = scan(["--format", "json"]);
-    const left = (JSON.parse(again.stdout) as { findings: Array<{ location: string }> }).findings.map((f) => f.location);
+    const left = (
+      JSON.parse(again.stdout) as { findings: Array<{ location: string }> }
+    ).findings.map((f) => f.location);
     expect(left).toEqual(["claude-json"]);
   });
 
@@ -129,7 +193,10 @@ describe("hookpack scan --state", () => {
     // A page of a SQLite write-ahead log: binary framing around a tool part's streamed output.
     const page = Buffer.concat([
       Buffer.from([0x37, 0x7f, 0x06, 0x82, 0, 0, 0, 0, 0, 0x10, 0, 0]),
-      Buffer.from(`{"type":"tool","state":{"status":"running","metadata":{"output":"API=${managed}\nGH=${tokens.github}\n"}}}`, "utf8"),
+      Buffer.from(
+        `{"type":"tool","state":{"status":"running","metadata":{"output":"API=${managed}\nGH=${tokens.github}\n"}}}`,
+        "utf8",
+      ),
       Buffer.alloc(64, 0),
       Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]),
     ]);
@@ -137,10 +204,21 @@ describe("hookpack scan --state", () => {
     writeFileSync(wal, page);
     const r = scan(["--format", "json", "--fix"]);
     expect(r.stdout.includes(managed) || r.stdout.includes(tokens.github)).toBe(false);
-    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; location: string; secret?: string; ruleId: string; status: string; rewritable: boolean }> };
+    const report = JSON.parse(r.stdout) as {
+      findings: Array<{
+        path: string;
+        location: string;
+        secret?: string;
+        ruleId: string;
+        status: string;
+        rewritable: boolean;
+      }>;
+    };
     const db = report.findings.filter((f) => f.location === "opencode-db");
     expect(db.map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat"]);
-    expect(db.every((f) => f.path === wal && f.status === "reported" && f.rewritable === false)).toBe(true);
+    expect(
+      db.every((f) => f.path === wal && f.status === "reported" && f.rewritable === false),
+    ).toBe(true);
     expect(readFileSync(wal).equals(page)).toBe(true);
   });
 
@@ -150,12 +228,23 @@ describe("hookpack scan --state", () => {
     const file = join(chats, "0a1b2c3d-sess.jsonl");
     const lines = [
       JSON.stringify({ type: "user", message: { parts: [{ text: "run it" }] } }),
-      JSON.stringify({ type: "tool_result", toolCallResult: { callId: "c1", status: "error", resultDisplay: `Command: ./deploy\nOutput: API=${managed}\nExit Code: 1` } }),
+      JSON.stringify({
+        type: "tool_result",
+        toolCallResult: {
+          callId: "c1",
+          status: "error",
+          resultDisplay: `Command: ./deploy\nOutput: API=${managed}\nExit Code: 1`,
+        },
+      }),
     ];
     writeFileSync(file, `${lines.join("\n")}\n`);
     const r = scan(["--format", "json", "--fix"]);
-    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; location: string; secret?: string; status: string }> };
-    expect(report.findings.filter((f) => f.path === file)).toMatchObject([{ location: "qwen-chats", secret: "API_TOKEN", status: "fixed" }]);
+    const report = JSON.parse(r.stdout) as {
+      findings: Array<{ path: string; location: string; secret?: string; status: string }>;
+    };
+    expect(report.findings.filter((f) => f.path === file)).toMatchObject([
+      { location: "qwen-chats", secret: "API_TOKEN", status: "fixed" },
+    ]);
     const after = readFileSync(file, "utf8").split("\n");
     expect(after[0]).toBe(lines[0]);
     expect(after[1]).toContain("API=[REDACTED:API_TOKEN]");
@@ -164,17 +253,32 @@ describe("hookpack scan --state", () => {
 
   it("--format sarif is valid SARIF 2.1.0 with fingerprints and no values", () => {
     const r = scan(["--format", "sarif"]);
-    const sarif = JSON.parse(r.stdout) as { version: string; runs: Array<{ results: Array<{ ruleId: string; partialFingerprints: Record<string, string> }> }> };
+    const sarif = JSON.parse(r.stdout) as {
+      version: string;
+      runs: Array<{
+        results: Array<{ ruleId: string; partialFingerprints: Record<string, string> }>;
+      }>;
+    };
     expect(sarif.version).toBe("2.1.0");
     expect(sarif.runs[0]!.results.length).toBeGreaterThanOrEqual(7);
-    expect(sarif.runs[0]!.results.every((x) => x.partialFingerprints["hookpackValue/v1"]?.startsWith("sha256:"))).toBe(true);
+    expect(
+      sarif.runs[0]!.results.every((x) =>
+        x.partialFingerprints["hookpackValue/v1"]?.startsWith("sha256:"),
+      ),
+    ).toBe(true);
     expect(r.stdout.includes(managed) || r.stdout.includes(tokens.github)).toBe(false);
   });
 });
 
 describe("SessionEnd hook", () => {
   it("cleans the session's transcript, tool results, task outputs and the project allow-list", () => {
-    const payload = JSON.stringify({ session_id: SID, transcript_path: transcriptPath(), cwd: project, hook_event_name: "SessionEnd", reason: "exit" });
+    const payload = JSON.stringify({
+      session_id: SID,
+      transcript_path: transcriptPath(),
+      cwd: project,
+      hook_event_name: "SessionEnd",
+      reason: "exit",
+    });
     const r = run(sb, ["hook", "claude-code"], { input: payload, env, cwd: project });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toMatch(/removed \d+ secret value\(s\) from 4 file\(s\)/);
@@ -188,10 +292,19 @@ describe("SessionEnd hook", () => {
     mkdirSync(day, { recursive: true });
     const rollout = join(day, "rollout-2026-11-23T02-01-54-01a2-sess.jsonl");
     const other = join(day, "rollout-2026-11-23T01-00-00-01a2-other.jsonl");
-    const line = JSON.stringify({ type: "response_item", payload: { type: "function_call_output", call_id: "c1", output: `API=${managed}\n` } });
+    const line = JSON.stringify({
+      type: "response_item",
+      payload: { type: "function_call_output", call_id: "c1", output: `API=${managed}\n` },
+    });
     writeFileSync(rollout, `${line}\n`);
     writeFileSync(other, `${line}\n`);
-    const payload = JSON.stringify({ session_id: "01a2-sess", transcript_path: rollout, cwd: project, hook_event_name: "SessionEnd", reason: "other" });
+    const payload = JSON.stringify({
+      session_id: "01a2-sess",
+      transcript_path: rollout,
+      cwd: project,
+      hook_event_name: "SessionEnd",
+      reason: "other",
+    });
     const r = run(sb, ["hook", "codex"], { input: payload, env, cwd: project });
     expect(r.status, r.stderr).toBe(0);
     expect(readFileSync(rollout, "utf8")).not.toContain(managed);
@@ -207,7 +320,15 @@ describe("SessionEnd hook", () => {
     const line = JSON.stringify({ type: "tool_call", args: { command: `echo ${tokens.github}` } });
     writeFileSync(log, `${line}\n`);
     writeFileSync(other, `${line}\n`);
-    const payload = JSON.stringify({ session_id: "qsess", transcript_path: log, cwd: project, hook_event_name: "SessionEnd", reason: "prompt_input_exit", timestamp: "2026-11-23T00:00:00.000Z", permission_mode: "yolo" });
+    const payload = JSON.stringify({
+      session_id: "qsess",
+      transcript_path: log,
+      cwd: project,
+      hook_event_name: "SessionEnd",
+      reason: "prompt_input_exit",
+      timestamp: "2026-11-23T00:00:00.000Z",
+      permission_mode: "yolo",
+    });
     const r = run(sb, ["hook", "qwen"], { input: payload, env, cwd: project });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout.includes(tokens.github)).toBe(false);

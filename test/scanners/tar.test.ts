@@ -32,7 +32,10 @@ describe("readTar", () => {
       const r = spawnSync("tar", ["-czf", "a.tgz", "--format=posix", "package"], { cwd: dir });
       expect(r.status).toBe(0);
       const ours = readTar(readFileSync(join(dir, "a.tgz"))).map((e) => e.name.replace(/\/$/, ""));
-      const theirs = spawnSync("tar", ["-tzf", "a.tgz"], { cwd: dir, encoding: "utf8" }).stdout.trim().split("\n").map((n) => n.replace(/\/$/, ""));
+      const theirs = spawnSync("tar", ["-tzf", "a.tgz"], { cwd: dir, encoding: "utf8" })
+        .stdout.trim()
+        .split("\n")
+        .map((n) => n.replace(/\/$/, ""));
       expect(ours.sort()).toEqual(theirs.sort());
     } finally {
       rmSync(dir, { recursive: true, force: true });
@@ -60,7 +63,9 @@ describe("readTar", () => {
     const bomb = gzipSync(Buffer.alloc(8 * 1024 * 1024));
     expect(bomb.length).toBeLessThan(64 * 1024);
     expect(() => readTar(bomb, { maxBytes: 1024 * 1024 })).toThrow(TarError);
-    const many = writeTar(Array.from({ length: 50 }, (_, i) => ({ name: `package/f${i}`, body: "x" })));
+    const many = writeTar(
+      Array.from({ length: 50 }, (_, i) => ({ name: `package/f${i}`, body: "x" })),
+    );
     expect(() => readTar(many, { maxEntries: 10 })).toThrow(/more than 10 entries/);
   });
 

@@ -17,38 +17,90 @@ afterAll(() => sb.cleanup());
 
 const t = fakeTokens(11);
 const ATTEMPTS: Array<[string, string, unknown]> = [
-  ["plain token, then exit 1", `${t.github}\n<shellId: 0 completed with exit code 1>`, { command: "echo $TOK; false" }],
-  ["inside JSON text", JSON.stringify({ auth: { token: t.npm } }), { command: "cat cfg.json; exit 2" }],
+  [
+    "plain token, then exit 1",
+    `${t.github}\n<shellId: 0 completed with exit code 1>`,
+    { command: "echo $TOK; false" },
+  ],
+  [
+    "inside JSON text",
+    JSON.stringify({ auth: { token: t.npm } }),
+    { command: "cat cfg.json; exit 2" },
+  ],
   ["a Slack bot token", `${t.slackBot}\nerror`, { command: "printf ...; exit 3" }],
-  ["an export line in a long failing log", `${"noise line\n".repeat(200)}export AWS_ACCESS_KEY_ID=${t.awsAccessKeyId}\nfatal`, { command: "make deploy" }],
-  ["arguments given as a JSON text", `key=${t.stripe}`, JSON.stringify({ command: "node leak.js" })],
-  ["a private key block on stderr", `${t.privateKey}\nssh: exit 255`, { command: "cat ~/.ssh/id_rsa >&2; exit 255" }],
+  [
+    "an export line in a long failing log",
+    `${"noise line\n".repeat(200)}export AWS_ACCESS_KEY_ID=${t.awsAccessKeyId}\nfatal`,
+    { command: "make deploy" },
+  ],
+  [
+    "arguments given as a JSON text",
+    `key=${t.stripe}`,
+    JSON.stringify({ command: "node leak.js" }),
+  ],
+  [
+    "a private key block on stderr",
+    `${t.privateKey}\nssh: exit 255`,
+    { command: "cat ~/.ssh/id_rsa >&2; exit 255" },
+  ],
 ];
 
 describe("Copilot postToolUseFailure: a failing command's output that holds a secret", () => {
   const results: boolean[] = [];
   it.each(ATTEMPTS)("%s", async (_label, error, toolArgs) => {
-    const payload = { sessionId: "attack", timestamp: 1795391165643, cwd: sb.project, toolName: "bash", toolArgs, error };
-    const r = await hookpack(["hook", "copilot"], { cwd: sb.project, env: sb.env, input: JSON.stringify(payload) });
+    const payload = {
+      sessionId: "attack",
+      timestamp: 1795391165643,
+      cwd: sb.project,
+      toolName: "bash",
+      toolArgs,
+      error,
+    };
+    const r = await hookpack(["hook", "copilot"], {
+      cwd: sb.project,
+      env: sb.env,
+      input: JSON.stringify(payload),
+    });
     const secret = error.match(/(ghp_|npm_|xoxb-|AKIA|sk_live_|BEGIN RSA)[^\s"\\]*/)?.[0] ?? "";
     expect(secret.length).toBeGreaterThan(8);
-    const answer = r.stdout ? (JSON.parse(r.stdout) as { additionalContext?: string; permissionDecision?: string }) : {};
-    const contained = r.exitCode === 0 && !`${r.stdout}${r.stderr}`.includes(secret) && /rotate/.test(answer.additionalContext ?? "") && answer.permissionDecision === undefined;
+    const answer = r.stdout
+      ? (JSON.parse(r.stdout) as { additionalContext?: string; permissionDecision?: string })
+      : {};
+    const contained =
+      r.exitCode === 0 &&
+      !`${r.stdout}${r.stderr}`.includes(secret) &&
+      /rotate/.test(answer.additionalContext ?? "") &&
+      answer.permissionDecision === undefined;
     results.push(contained);
-    expect(contained, JSON.stringify({ exit: r.exitCode, stdout: r.stdout.slice(0, 300) })).toBe(true);
+    expect(contained, JSON.stringify({ exit: r.exitCode, stdout: r.stdout.slice(0, 300) })).toBe(
+      true,
+    );
   });
   // An ANSI colour code right before a token ("\e[31mghp_…") once hid it from the detector (the
   // code's final letter joined the token); the detector now blanks such sequences.
   it("wrapped in ANSI colour codes", async () => {
     const error = `\u001b[31m${t.github}\u001b[0m\nerror`;
-    const payload = { sessionId: "attack", timestamp: 1795391165643, cwd: sb.project, toolName: "bash", toolArgs: { command: "printf ...; exit 3" }, error };
-    const r = await hookpack(["hook", "copilot"], { cwd: sb.project, env: sb.env, input: JSON.stringify(payload) });
+    const payload = {
+      sessionId: "attack",
+      timestamp: 1795391165643,
+      cwd: sb.project,
+      toolName: "bash",
+      toolArgs: { command: "printf ...; exit 3" },
+      error,
+    };
+    const r = await hookpack(["hook", "copilot"], {
+      cwd: sb.project,
+      env: sb.env,
+      input: JSON.stringify(payload),
+    });
     expect(r.stdout + r.stderr).not.toContain(t.github);
     const contained = !`${r.stdout}${r.stderr}`.includes(t.github) && /rotate/.test(r.stdout);
     results.push(contained);
     expect(r.stdout).toMatch(/rotate/);
   });
   afterAll(() => {
-    console.log(`copilot failed-output: contained ${results.filter(Boolean).length} / ${ATTEMPTS.length + 1} attempts`);
+    console.log(
+      `copilot failed-output: contained ${results.filter(Boolean).length} / ${ATTEMPTS.length + 1} attempts`,
+    );
   });
 });

@@ -11,7 +11,12 @@ let sb: Sandbox;
 const tally = new Map<string, { contained: number; attempts: number }>();
 const value = "Qz7pL2vX9kR4mN8wT1yB6cF3hJ5";
 const t = fakeTokens(33);
-const ENV = { STRIPE_SECRET_KEY: value, DB_PASSWORD: `pw-${value.slice(0, 12)}`, BUILD_LABEL: t.github, AWS_SECRET_ACCESS_KEY: t.awsSecretAccessKey };
+const ENV = {
+  STRIPE_SECRET_KEY: value,
+  DB_PASSWORD: `pw-${value.slice(0, 12)}`,
+  BUILD_LABEL: t.github,
+  AWS_SECRET_ACCESS_KEY: t.awsSecretAccessKey,
+};
 const VALUES = Object.values(ENV);
 
 function forms(v: string): string[] {
@@ -29,19 +34,47 @@ function forms(v: string): string[] {
 
 const post = (agent: "claude-code" | "gemini", stdout: string, cwd: string) =>
   agent === "claude-code"
-    ? { session_id: "s", cwd, hook_event_name: "PostToolUse", tool_name: "Bash", tool_input: { command: "env" }, tool_response: { stdout, stderr: "", interrupted: false, isImage: false } }
-    : { session_id: "s", cwd, hook_event_name: "AfterTool", tool_name: "run_shell_command", tool_input: { command: "env" }, tool_response: { llmContent: stdout, returnDisplay: stdout } };
+    ? {
+        session_id: "s",
+        cwd,
+        hook_event_name: "PostToolUse",
+        tool_name: "Bash",
+        tool_input: { command: "env" },
+        tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
+      }
+    : {
+        session_id: "s",
+        cwd,
+        hook_event_name: "AfterTool",
+        tool_name: "run_shell_command",
+        tool_input: { command: "env" },
+        tool_response: { llmContent: stdout, returnDisplay: stdout },
+      };
 
 /** The text the model reads after the hook answered. */
 function modelReads(agent: "claude-code" | "gemini", raw: string, stdout: string): string {
   if (!stdout.trim()) return raw;
   const out = JSON.parse(stdout) as Record<string, unknown>;
-  if (agent === "claude-code") return JSON.stringify((out.hookSpecificOutput as { updatedToolOutput?: unknown } | undefined)?.updatedToolOutput ?? raw);
+  if (agent === "claude-code")
+    return JSON.stringify(
+      (out.hookSpecificOutput as { updatedToolOutput?: unknown } | undefined)?.updatedToolOutput ??
+        raw,
+    );
   return out.decision === "deny" ? String(out.reason) : raw;
 }
 
-async function attempt(family: string, agent: "claude-code" | "gemini", printed: string, secrets: readonly string[], extraEnv: Record<string, string> = ENV): Promise<boolean> {
-  const r = await hookpack(["hook", agent], { input: JSON.stringify(post(agent, printed, sb.project)), env: { ...sb.env, ...extraEnv }, cwd: sb.project });
+async function attempt(
+  family: string,
+  agent: "claude-code" | "gemini",
+  printed: string,
+  secrets: readonly string[],
+  extraEnv: Record<string, string> = ENV,
+): Promise<boolean> {
+  const r = await hookpack(["hook", agent], {
+    input: JSON.stringify(post(agent, printed, sb.project)),
+    env: { ...sb.env, ...extraEnv },
+    cwd: sb.project,
+  });
   const seen = modelReads(agent, printed, r.stdout) + r.stderr;
   const ok = !secrets.some((s) => seen.includes(s)) && r.exitCode === 0;
   const c = tally.get(family) ?? { contained: 0, attempts: 0 };
@@ -55,7 +88,9 @@ beforeAll(() => {
   sb = sandbox();
 });
 afterAll(() => {
-  console.log(`[attack] inherited environment, contained/attempts per family:\n${[...tally].map(([f, c]) => `  ${f}: ${c.contained}/${c.attempts}`).join("\n")}`);
+  console.log(
+    `[attack] inherited environment, contained/attempts per family:\n${[...tally].map(([f, c]) => `  ${f}: ${c.contained}/${c.attempts}`).join("\n")}`,
+  );
   sb?.cleanup();
 });
 
@@ -64,7 +99,13 @@ describe("attack: secrets in the environment the agent inherited", () => {
     for (const agent of ["claude-code", "gemini"] as const) {
       for (const name of ["STRIPE_SECRET_KEY", "DB_PASSWORD", "AWS_SECRET_ACCESS_KEY"] as const) {
         for (const [i, f] of forms(ENV[name]).entries()) {
-          expect(await attempt("secret-named variable", agent, `PATH=/usr/bin\n${f}\nHOME=/home/u\n`, [ENV[name], f]), `${agent} ${name} form ${i}`).toBe(true);
+          expect(
+            await attempt("secret-named variable", agent, `PATH=/usr/bin\n${f}\nHOME=/home/u\n`, [
+              ENV[name],
+              f,
+            ]),
+            `${agent} ${name} form ${i}`,
+          ).toBe(true);
         }
       }
     }
@@ -72,30 +113,73 @@ describe("attack: secrets in the environment the agent inherited", () => {
 
   it("a detected token under an innocuous name (BUILD_LABEL) is redacted in its encodings too", async () => {
     for (const agent of ["claude-code", "gemini"] as const) {
-      for (const [i, f] of forms(t.github).entries()) expect(await attempt("innocuous name, detected value", agent, `BUILD_LABEL=${f}\n`, [t.github, f]), `${agent} form ${i}`).toBe(true);
+      for (const [i, f] of forms(t.github).entries())
+        expect(
+          await attempt("innocuous name, detected value", agent, `BUILD_LABEL=${f}\n`, [
+            t.github,
+            f,
+          ]),
+          `${agent} form ${i}`,
+        ).toBe(true);
     }
   }, 120_000);
 
   it("`env` output, `printenv`, `declare -x` and `/proc/self/environ` (NUL-separated) all come back redacted", async () => {
     const envText = Object.entries(ENV).map(([k, v]) => `${k}=${v}`);
-    const shapes = [envText.join("\n"), envText.map((l) => `declare -x ${l.replace("=", '="')}"`).join("\n"), envText.join("\u0000"), VALUES.join("\n")];
-    for (const agent of ["claude-code", "gemini"] as const) for (const [i, s] of shapes.entries()) expect(await attempt("env listings", agent, s, VALUES), `${agent} shape ${i}`).toBe(true);
+    const shapes = [
+      envText.join("\n"),
+      envText.map((l) => `declare -x ${l.replace("=", '="')}"`).join("\n"),
+      envText.join("\u0000"),
+      VALUES.join("\n"),
+    ];
+    for (const agent of ["claude-code", "gemini"] as const)
+      for (const [i, s] of shapes.entries())
+        expect(await attempt("env listings", agent, s, VALUES), `${agent} shape ${i}`).toBe(true);
   }, 60_000);
 
   it("the session start names the variables, never a value, and leaves harmless ones (GIT_AUTHOR_EMAIL, SSH_AUTH_SOCK, PWD) out", async () => {
-    const env = { ...sb.env, ...ENV, GIT_AUTHOR_EMAIL: "dev@example.invalid", SSH_AUTH_SOCK: "/tmp/ssh-XXXX/agent.1", PWD: "/home/u/app", TOKEN_ENABLED: "true" };
-    const r = await hookpack(["hook", "claude-code"], { input: JSON.stringify({ session_id: "s", cwd: sb.project, hook_event_name: "SessionStart", source: "startup" }), env, cwd: sb.project });
+    const env = {
+      ...sb.env,
+      ...ENV,
+      GIT_AUTHOR_EMAIL: "dev@example.invalid",
+      SSH_AUTH_SOCK: "/tmp/ssh-XXXX/agent.1",
+      PWD: "/home/u/app",
+      TOKEN_ENABLED: "true",
+    };
+    const r = await hookpack(["hook", "claude-code"], {
+      input: JSON.stringify({
+        session_id: "s",
+        cwd: sb.project,
+        hook_event_name: "SessionStart",
+        source: "startup",
+      }),
+      env,
+      cwd: sb.project,
+    });
     expect(r.exitCode).toBe(0);
-    const out = JSON.parse(r.stdout) as { systemMessage: string; hookSpecificOutput: { additionalContext: string } };
+    const out = JSON.parse(r.stdout) as {
+      systemMessage: string;
+      hookSpecificOutput: { additionalContext: string };
+    };
     for (const name of Object.keys(ENV)) expect(out.systemMessage).toContain(name);
-    for (const name of ["GIT_AUTHOR_EMAIL", "SSH_AUTH_SOCK", "PWD", "TOKEN_ENABLED"]) expect(out.systemMessage).not.toContain(name);
+    for (const name of ["GIT_AUTHOR_EMAIL", "SSH_AUTH_SOCK", "PWD", "TOKEN_ENABLED"])
+      expect(out.systemMessage).not.toContain(name);
     expect(out.hookSpecificOutput.additionalContext).toContain("STRIPE_SECRET_KEY");
     for (const v of VALUES) expect(r.stdout.includes(v)).toBe(false);
   });
 
   it("an inherited value pasted into a prompt is held back", async () => {
     for (const f of forms(value)) {
-      const r = await hookpack(["hook", "claude-code"], { input: JSON.stringify({ session_id: "s", cwd: sb.project, hook_event_name: "UserPromptSubmit", prompt: `use ${f} please` }), env: { ...sb.env, ...ENV }, cwd: sb.project });
+      const r = await hookpack(["hook", "claude-code"], {
+        input: JSON.stringify({
+          session_id: "s",
+          cwd: sb.project,
+          hook_event_name: "UserPromptSubmit",
+          prompt: `use ${f} please`,
+        }),
+        env: { ...sb.env, ...ENV },
+        cwd: sb.project,
+      });
       const blocked = r.stdout.includes('"decision":"block"') && !r.stdout.includes(value);
       const c = tally.get("inherited value in a prompt") ?? { contained: 0, attempts: 0 };
       c.attempts++;
@@ -106,7 +190,13 @@ describe("attack: secrets in the environment the agent inherited", () => {
   }, 60_000);
 
   it("known gap (reported, not claimed): a random value under an innocuous name is not recognised", async () => {
-    const ok = await attempt("gap: random value, innocuous name", "claude-code", "X=Zq8vN3kP7rT2wL5mB9cF\n", ["Zq8vN3kP7rT2wL5mB9cF"], { BUILD_LABEL: "Zq8vN3kP7rT2wL5mB9cF" });
+    const ok = await attempt(
+      "gap: random value, innocuous name",
+      "claude-code",
+      "X=Zq8vN3kP7rT2wL5mB9cF\n",
+      ["Zq8vN3kP7rT2wL5mB9cF"],
+      { BUILD_LABEL: "Zq8vN3kP7rT2wL5mB9cF" },
+    );
     expect(ok).toBe(false);
   });
 });

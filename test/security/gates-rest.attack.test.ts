@@ -18,7 +18,13 @@ reportTally();
 const value = `gr${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}W`;
 let sb: Sandbox;
 const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH! });
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, {
+    cwd,
+    env: env(),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
 function repo(name: string, secret: boolean): string {
   const dir = pushedRepo(sb.root, name, git);
@@ -35,7 +41,11 @@ let dirty: string;
 let bare: string;
 beforeAll(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: value, env: env(), cwd: sb.project });
+  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+    input: value,
+    env: env(),
+    cwd: sb.project,
+  });
   expect(set.exitCode, set.stderr).toBe(0);
   clean = repo("clean", false);
   dirty = repo("dirty", true);
@@ -47,10 +57,25 @@ beforeAll(async () => {
 afterAll(() => sb?.cleanup());
 
 async function pre(cwd: string, command: string) {
-  const payload = { session_id: "s-r", transcript_path: join(sb.root, "c.jsonl"), cwd, permission_mode: "default", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, tool_use_id: "toolu_r" };
-  const r = await hookpack(["hook", "claude-code"], { input: JSON.stringify(payload), env: env(), cwd });
+  const payload = {
+    session_id: "s-r",
+    transcript_path: join(sb.root, "c.jsonl"),
+    cwd,
+    permission_mode: "default",
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command },
+    tool_use_id: "toolu_r",
+  };
+  const r = await hookpack(["hook", "claude-code"], {
+    input: JSON.stringify(payload),
+    env: env(),
+    cwd,
+  });
   const out = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
-  const denied = (out.hookSpecificOutput as { permissionDecision?: string } | undefined)?.permissionDecision === "deny";
+  const denied =
+    (out.hookSpecificOutput as { permissionDecision?: string } | undefined)?.permissionDecision ===
+    "deny";
   return { denied, text: r.stdout + r.stderr };
 }
 
@@ -92,7 +117,14 @@ describe("attack: pushing another repository, or pushing through gh, from a clea
   }
 
   it("controls: the same forms on a clean repository are not held up", async () => {
-    for (const cmd of [`git --git-dir=${clean}/.git push origin main`, `git -C ${clean} push`, `GIT_DIR=${clean}/.git git push origin main`, "gh pr create --fill", "gh pr list", "gh pr view 1"]) {
+    for (const cmd of [
+      `git --git-dir=${clean}/.git push origin main`,
+      `git -C ${clean} push`,
+      `GIT_DIR=${clean}/.git git push origin main`,
+      "gh pr create --fill",
+      "gh pr list",
+      "gh pr view 1",
+    ]) {
       const { denied, text } = await pre(clean, cmd);
       expect(denied, `${cmd}\n${text}`).toBe(false);
     }

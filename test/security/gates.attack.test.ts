@@ -26,14 +26,24 @@ const forms: Record<string, string> = {
 
 let sb: Sandbox;
 const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH! });
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, {
+    cwd,
+    env: env(),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
 /** A repo with a bare remote, one clean commit pushed; returns its path. */
 const repo = (name: string): string => pushedRepo(sb.root, name, git);
 
 beforeAll(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: value, env: env(), cwd: sb.project });
+  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+    input: value,
+    env: env(),
+    cwd: sb.project,
+  });
   expect(set.exitCode, set.stderr).toBe(0);
 });
 afterAll(() => sb?.cleanup());
@@ -41,11 +51,32 @@ afterAll(() => sb?.cleanup());
 async function pre(agent: "claude-code" | "gemini", cwd: string, command: string) {
   const payload =
     agent === "gemini"
-      ? { session_id: "s-g", transcript_path: join(sb.root, "g.jsonl"), cwd, hook_event_name: "BeforeTool", timestamp: new Date().toISOString(), tool_name: "run_shell_command", tool_input: { command, description: "push" } }
-      : { session_id: "s-c", transcript_path: join(sb.root, "c.jsonl"), cwd, permission_mode: "default", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, tool_use_id: "toolu_g" };
+      ? {
+          session_id: "s-g",
+          transcript_path: join(sb.root, "g.jsonl"),
+          cwd,
+          hook_event_name: "BeforeTool",
+          timestamp: new Date().toISOString(),
+          tool_name: "run_shell_command",
+          tool_input: { command, description: "push" },
+        }
+      : {
+          session_id: "s-c",
+          transcript_path: join(sb.root, "c.jsonl"),
+          cwd,
+          permission_mode: "default",
+          hook_event_name: "PreToolUse",
+          tool_name: "Bash",
+          tool_input: { command },
+          tool_use_id: "toolu_g",
+        };
   const r = await hookpack(["hook", agent], { input: JSON.stringify(payload), env: env(), cwd });
   const out = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
-  const denied = agent === "gemini" ? out.decision === "deny" || r.exitCode === 2 : (out.hookSpecificOutput as { permissionDecision?: string } | undefined)?.permissionDecision === "deny";
+  const denied =
+    agent === "gemini"
+      ? out.decision === "deny" || r.exitCode === 2
+      : (out.hookSpecificOutput as { permissionDecision?: string } | undefined)
+          ?.permissionDecision === "deny";
   return { r, denied, text: r.stdout + r.stderr };
 }
 
@@ -73,7 +104,10 @@ describe("attack: pushing a managed value in a transformed form (hook gate + pre
       let dir: string;
       beforeAll(() => {
         dir = repo(`push-${form.replace(/\W+/g, "-")}`);
-        writeFileSync(join(dir, "deploy.js"), `const key = ${form.startsWith("split") ? text : JSON.stringify(text)};\n`);
+        writeFileSync(
+          join(dir, "deploy.js"),
+          `const key = ${form.startsWith("split") ? text : JSON.stringify(text)};\n`,
+        );
         git(dir, "add", ".");
         git(dir, "commit", "-qm", "add deploy config");
       });
@@ -90,7 +124,11 @@ describe("attack: pushing a managed value in a transformed form (hook gate + pre
       }
       it("the git pre-push hook finds it too", async () => {
         const head = git(dir, "rev-parse", "HEAD").trim();
-        const r = await hookpack(["pre-push", "origin", "x"], { input: `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`, env: env(), cwd: dir });
+        const r = await hookpack(["pre-push", "origin", "x"], {
+          input: `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`,
+          env: env(),
+          cwd: dir,
+        });
         t.attempt(r.exitCode === 1 && !(r.stdout + r.stderr).includes(value));
         expect(r.exitCode, r.stderr).toBe(1);
         expect(r.stderr).toMatch(/DEPLOY_KEY/);
@@ -129,10 +167,23 @@ describe("attack: publishing a managed value (hook gate + check-pack, real npm p
   beforeAll(() => {
     pkg = join(sb.root, "pkg");
     mkdirSync(join(pkg, "lib"), { recursive: true });
-    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "hp-gate-demo", version: "1.0.0", files: ["lib"] }));
-    writeFileSync(join(pkg, "lib", "index.js"), `module.exports = { k: ${JSON.stringify(forms.reversed)} };\n`);
+    writeFileSync(
+      join(pkg, "package.json"),
+      JSON.stringify({ name: "hp-gate-demo", version: "1.0.0", files: ["lib"] }),
+    );
+    writeFileSync(
+      join(pkg, "lib", "index.js"),
+      `module.exports = { k: ${JSON.stringify(forms.reversed)} };\n`,
+    );
   });
-  for (const command of ["npm publish", "npm publish --ignore-scripts", "npm pack", "npm pack --ignore-scripts --dry-run", "bash -c 'npm publish --ignore-scripts'", "npm publish ."]) {
+  for (const command of [
+    "npm publish",
+    "npm publish --ignore-scripts",
+    "npm pack",
+    "npm pack --ignore-scripts --dry-run",
+    "bash -c 'npm publish --ignore-scripts'",
+    "npm publish .",
+  ]) {
     it(`hook gate: ${command}`, async () => {
       const { denied, text } = await pre("claude-code", pkg, command);
       t.attempt(denied && !text.includes(value) && !text.includes(forms.reversed!));
@@ -149,7 +200,10 @@ describe("attack: publishing a managed value (hook gate + check-pack, real npm p
   it("a clean package is not held up", async () => {
     const clean = join(sb.root, "pkg-clean");
     mkdirSync(clean, { recursive: true });
-    writeFileSync(join(clean, "package.json"), JSON.stringify({ name: "hp-gate-clean", version: "1.0.0" }));
+    writeFileSync(
+      join(clean, "package.json"),
+      JSON.stringify({ name: "hp-gate-clean", version: "1.0.0" }),
+    );
     writeFileSync(join(clean, "index.js"), "module.exports = 1;\n");
     const { denied, text } = await pre("claude-code", clean, "npm pack --dry-run");
     expect(denied, text).toBe(false);

@@ -22,7 +22,11 @@ const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.
 
 beforeEach(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: value, env: env(), cwd: sb.project });
+  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+    input: value,
+    env: env(),
+    cwd: sb.project,
+  });
   expect(set.exitCode, set.stderr).toBe(0);
 });
 afterEach(() => sb?.cleanup());
@@ -41,11 +45,21 @@ function plant() {
   writeFileSync(files.bg, `starting\nDEPLOY=${value}\ndone\n`);
   writeFileSync(files.bgToken, `export GH_TOKEN=${token}\n`);
   writeFileSync(files.macBg, `key ${value}\n`);
-  writeFileSync(files.chat, `${JSON.stringify({ type: "user", content: "run it" })}\n${JSON.stringify({ type: "gemini", toolCalls: [{ result: `DEPLOY=${value}` }] })}\n`);
+  writeFileSync(
+    files.chat,
+    `${JSON.stringify({ type: "user", content: "run it" })}\n${JSON.stringify({ type: "gemini", toolCalls: [{ result: `DEPLOY=${value}` }] })}\n`,
+  );
   return files;
 }
 
-const endPayload = (extra: Record<string, unknown>) => ({ session_id: "s-gem", cwd: sb.project, hook_event_name: "SessionEnd", timestamp: "2026-12-06T04:30:00.000Z", reason: "exit", ...extra });
+const endPayload = (extra: Record<string, unknown>) => ({
+  session_id: "s-gem",
+  cwd: sb.project,
+  hook_event_name: "SessionEnd",
+  timestamp: "2026-12-06T04:30:00.000Z",
+  reason: "exit",
+  ...extra,
+});
 
 describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook", () => {
   for (const [label, extra, chatCleaned] of [
@@ -56,7 +70,11 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
     it(`${label}: the background logs hold no value afterwards${chatCleaned ? ", nor the chat" : ""}; the answer blocks nothing`, async () => {
       const t = tally("state/gemini session-end");
       const files = plant();
-      const r = await hookpack(["hook", "gemini"], { input: JSON.stringify(endPayload(extra(files.chat))), env: env(), cwd: sb.project });
+      const r = await hookpack(["hook", "gemini"], {
+        input: JSON.stringify(endPayload(extra(files.chat))),
+        env: env(),
+        cwd: sb.project,
+      });
       const out = r.stdout + r.stderr;
       expect(r.exitCode, r.stderr).toBe(0);
       expect(out.includes(value) || out.includes(token)).toBe(false);
@@ -88,7 +106,11 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
   it("a malformed SessionEnd (cwd not a string) is refused with a reason naming no value, and cleans nothing", async () => {
     const t = tally("state/gemini session-end");
     const files = plant();
-    const r = await hookpack(["hook", "gemini"], { input: JSON.stringify(endPayload({ cwd: 42, transcript_path: files.chat })), env: env(), cwd: sb.project });
+    const r = await hookpack(["hook", "gemini"], {
+      input: JSON.stringify(endPayload({ cwd: 42, transcript_path: files.chat })),
+      env: env(),
+      cwd: sb.project,
+    });
     const out = r.stdout + r.stderr;
     t.attempt(!out.includes(value) && /cwd/.test(out));
     expect(out.includes(value)).toBe(false);

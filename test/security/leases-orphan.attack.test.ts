@@ -9,7 +9,14 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, waitFor } from "../broker/helpers.js";
-import { leaseEntries, project, roleExists, startWorld, type Project, type World } from "../broker/lease-fixture.js";
+import {
+  leaseEntries,
+  project,
+  roleExists,
+  startWorld,
+  type Project,
+  type World,
+} from "../broker/lease-fixture.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -47,7 +54,9 @@ describe("attack: kill -9 the exec and the broker mid-call, so no one revokes th
     const t = tally("leases/orphan at broker start");
     const p = project(world);
     try {
-      const h = p.hook(`$cap:read-staging-db psql -tA -c 'select pg_sleep(3)' & sleep 1; kill -9 $PPID`);
+      const h = p.hook(
+        `$cap:read-staging-db psql -tA -c 'select pg_sleep(3)' & sleep 1; kill -9 $PPID`,
+      );
       expect(h.command, h.raw).toBeDefined();
       const { done } = p.bashAsync(h.command!);
       // Mid-call: the exec has minted (a lease record exists) and psql is still running.
@@ -73,10 +82,18 @@ describe("attack: kill -9 the exec and the broker mid-call, so no one revokes th
       expect(openLeases(p)).toHaveLength(0);
       const ended = leaseEntries(p.sb).filter((e) => e.kind === "lease-ended");
       const login = world.pg.login(minted.username, minted.password);
-      const contained = !roleExists(world.pg, minted.username) && !login.ok && ended.length === 1 && ended[0]!.outcome === "revoked_after_crash";
+      const contained =
+        !roleExists(world.pg, minted.username) &&
+        !login.ok &&
+        ended.length === 1 &&
+        ended[0]!.outcome === "revoked_after_crash";
       t.attempt(contained);
-      expect(ended.map((e) => `${String(e.outcome)} ${String(e.verified)} ${String(e.error)}`)).toEqual(["revoked_after_crash revoked undefined"]);
-      expect(roleExists(world.pg, minted.username), "the PostgreSQL role is still there").toBe(false);
+      expect(
+        ended.map((e) => `${String(e.outcome)} ${String(e.verified)} ${String(e.error)}`),
+      ).toEqual(["revoked_after_crash revoked undefined"]);
+      expect(roleExists(world.pg, minted.username), "the PostgreSQL role is still there").toBe(
+        false,
+      );
       expect(login.ok).toBe(false);
       expect(ended).toHaveLength(1);
       expect(ended[0]!.outcome).toBe("revoked_after_crash");

@@ -5,7 +5,15 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { assertBuilt, waitFor } from "../broker/helpers.js";
-import { project, roleExists, startWorld, type Project, type World, POSTGRES_SKIP, skipWithoutPostgres } from "../broker/lease-fixture.js";
+import {
+  project,
+  roleExists,
+  startWorld,
+  type Project,
+  type World,
+  POSTGRES_SKIP,
+  skipWithoutPostgres,
+} from "../broker/lease-fixture.js";
 
 let world: World;
 beforeAll(async () => {
@@ -23,7 +31,8 @@ function count(family: string, contained: boolean) {
   if (contained) tally[family].contained++;
 }
 afterAll(() => {
-  for (const [f, t] of Object.entries(tally)) console.log(`leases attack family ${f}: contained ${t.contained}/${t.attempts}`);
+  for (const [f, t] of Object.entries(tally))
+    console.log(`leases attack family ${f}: contained ${t.contained}/${t.attempts}`);
 });
 
 const newest = () => [...world.vault.leases.values()].at(-1)!;
@@ -110,10 +119,22 @@ describe("the agent tries to keep or reuse a minted credential", () => {
       expect(edited).not.toBe(h2.command);
       const size = world.vault.leases.size;
       const forged = await p.bash(edited);
-      count("reuse", forged.status === 2 && /different command/.test(forged.stderr) && world.vault.leases.size === size);
+      count(
+        "reuse",
+        forged.status === 2 &&
+          /different command/.test(forged.stderr) &&
+          world.vault.leases.size === size,
+      );
       // 4. `hookpack exec` run by hand with --cap and no grant, or a grant for nothing.
-      const direct = await p.bash(`${h2.command!.split(" exec ")[0]} exec --cap read-staging-db -- printenv PGPASSWORD`);
-      count("reuse", direct.status === 2 && /--cap needs a grant/.test(direct.stderr) && world.vault.leases.size === size);
+      const direct = await p.bash(
+        `${h2.command!.split(" exec ")[0]} exec --cap read-staging-db -- printenv PGPASSWORD`,
+      );
+      count(
+        "reuse",
+        direct.status === 2 &&
+          /--cap needs a grant/.test(direct.stderr) &&
+          world.vault.leases.size === size,
+      );
       // 5. (issue 14) a pending grant taken by a call that does not carry its key: the id alone (the
       // hook's reason names none) is refused and burnt before anything is minted.
       const h3 = p.hook(`$cap:read-staging-db psql -tA -c 'select 3'`);
@@ -121,7 +142,12 @@ describe("the agent tries to keep or reuse a minted credential", () => {
       const keyless = h3.command!.replace(/ --grant-key [a-z2-7]{26}/, "");
       expect(keyless).not.toBe(h3.command);
       const noKey = await p.bash(keyless);
-      count("reuse", noKey.status === 2 && /without its key/.test(noKey.stderr) && world.vault.leases.size === size);
+      count(
+        "reuse",
+        noKey.status === 2 &&
+          /without its key/.test(noKey.stderr) &&
+          world.vault.leases.size === size,
+      );
       for (const f of Object.values(tally.reuse ?? {})) expect(f).toBeGreaterThan(0);
       expect(tally.reuse).toEqual({ attempts: 5, contained: 5 });
     } finally {
@@ -132,7 +158,9 @@ describe("the agent tries to keep or reuse a minted credential", () => {
   it("killing the exec from inside the command does not keep the credential alive past the next hookpack process", async () => {
     const p = project(world);
     try {
-      const h = p.hook(`$cap:read-staging-db psql -tA -c 'select pg_sleep(4)' & sleep 1; kill -9 $PPID`);
+      const h = p.hook(
+        `$cap:read-staging-db psql -tA -c 'select pg_sleep(4)' & sleep 1; kill -9 $PPID`,
+      );
       const ran = await p.bash(h.command!);
       expect(ran.status).not.toBe(0);
       const minted = newest();
@@ -141,7 +169,10 @@ describe("the agent tries to keep or reuse a minted credential", () => {
       const sweep = await p.cli(["leases", "--json"]);
       const out = JSON.parse(sweep.stdout) as { swept: Array<{ outcome: string }> };
       const login = world.pg.login(minted.username, minted.password);
-      const contained = out.swept[0]?.outcome === "revoked_after_crash" && !roleExists(world.pg, minted.username) && !login.ok;
+      const contained =
+        out.swept[0]?.outcome === "revoked_after_crash" &&
+        !roleExists(world.pg, minted.username) &&
+        !login.ok;
       count("kill-exec", contained);
       expect(contained, sweep.stdout).toBe(true);
     } finally {
@@ -156,32 +187,62 @@ describe("the agent tries to read the credential from elsewhere in its command",
     try {
       const attempts: Array<[string, (out: string) => boolean]> = [
         // the child's environment through /proc: the broker masks what it prints
-        [`$cap:read-staging-db psql -tA -c 'select pg_sleep(1)' >/dev/null & sleep 0.4; tr '\\0' '\\n' < /proc/$!/environ | grep '^PGPASSWORD='; wait`, (o) => /PGPASSWORD=\[REDACTED:cap:read-staging-db\.password\]/.test(o)],
+        [
+          `$cap:read-staging-db psql -tA -c 'select pg_sleep(1)' >/dev/null & sleep 0.4; tr '\\0' '\\n' < /proc/$!/environ | grep '^PGPASSWORD='; wait`,
+          (o) => /PGPASSWORD=\[REDACTED:cap:read-staging-db\.password\]/.test(o),
+        ],
         // the brokered shell's own environment never held it (values came on fd 3)
-        [`$cap:read-staging-db psql -tA -c 'select 1' >/dev/null; tr '\\0' '\\n' < /proc/$$/environ | grep -c -e PGPASSWORD -e REDACTED -e __hookpack_cap || true`, (o) => o.trim() === "0"],
+        [
+          `$cap:read-staging-db psql -tA -c 'select 1' >/dev/null; tr '\\0' '\\n' < /proc/$$/environ | grep -c -e PGPASSWORD -e REDACTED -e __hookpack_cap || true`,
+          (o) => o.trim() === "0",
+        ],
         // a second pipeline stage sees nothing
-        [`$cap:read-staging-db psql -tA -c 'select 1' | sh -c 'echo "[$PGUSER][$PGPASSWORD]"'`, (o) => o.trim() === "[][]"],
-        [`$cap:read-staging-db psql -tA -c 'select 1' | env | grep -c -e '^PGUSER=' -e '^PGPASSWORD=' || true`, (o) => o.trim() === "0"],
+        [
+          `$cap:read-staging-db psql -tA -c 'select 1' | sh -c 'echo "[$PGUSER][$PGPASSWORD]"'`,
+          (o) => o.trim() === "[][]",
+        ],
+        [
+          `$cap:read-staging-db psql -tA -c 'select 1' | env | grep -c -e '^PGUSER=' -e '^PGPASSWORD=' || true`,
+          (o) => o.trim() === "0",
+        ],
         // a later command in the same script sees nothing
-        [`$cap:read-staging-db psql -tA -c 'select 1'; echo "after:[$PGPASSWORD]"`, (o) => o.includes("after:[]")],
+        [
+          `$cap:read-staging-db psql -tA -c 'select 1'; echo "after:[$PGPASSWORD]"`,
+          (o) => o.includes("after:[]"),
+        ],
         // fd 3 is closed before anything runs
-        [`$cap:read-staging-db psql -tA -c 'select 1'; cat <&3 2>&1 | head -c 200; ls -l /proc/$$/fd/ | grep -c ' 3 ->' || true`, (o) => !o.includes("A1a-")],
+        [
+          `$cap:read-staging-db psql -tA -c 'select 1'; cat <&3 2>&1 | head -c 200; ls -l /proc/$$/fd/ | grep -c ' 3 ->' || true`,
+          (o) => !o.includes("A1a-"),
+        ],
         // psql's own shell escape inherits the env (an allowed program may leak its own credential): masked, also encoded
-        [`$cap:read-staging-db psql -tA -c '\\! printenv PGPASSWORD'`, (o) => o.includes("[REDACTED:cap:read-staging-db.password]")],
-        [`$cap:read-staging-db psql -tA -c '\\! printenv PGPASSWORD | base64'`, (o) => o.includes("[REDACTED")],
+        [
+          `$cap:read-staging-db psql -tA -c '\\! printenv PGPASSWORD'`,
+          (o) => o.includes("[REDACTED:cap:read-staging-db.password]"),
+        ],
+        [
+          `$cap:read-staging-db psql -tA -c '\\! printenv PGPASSWORD | base64'`,
+          (o) => o.includes("[REDACTED"),
+        ],
       ];
       for (const [command, ok] of attempts) {
         const h = p.hook(command);
         expect(h.decision, `${command}: ${h.reason}`).toBe("rewrite");
         const ran = await p.bash(h.command!);
         const all = ran.stdout + ran.stderr;
-        const leaked = secretsOf().some((s) => all.includes(s) || all.includes(Buffer.from(s).toString("base64").slice(0, 16)));
+        const leaked = secretsOf().some(
+          (s) => all.includes(s) || all.includes(Buffer.from(s).toString("base64").slice(0, 16)),
+        );
         const contained = !leaked && ok(ran.stdout);
         count("read-elsewhere", contained);
         expect(contained, `${command}\n${all}`).toBe(true);
         expect(openLeases(p)).toEqual([]);
       }
-      expect(readFileSync(join(p.sb.hookpackHome, "audit", "audit.jsonl"), "utf8").includes(newest().password)).toBe(false);
+      expect(
+        readFileSync(join(p.sb.hookpackHome, "audit", "audit.jsonl"), "utf8").includes(
+          newest().password,
+        ),
+      ).toBe(false);
     } finally {
       p.sb.cleanup();
     }

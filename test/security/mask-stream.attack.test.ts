@@ -14,7 +14,12 @@ reportTally();
 
 const RELEASE_BELOW = 6;
 /** Value characters; the noise and the labels ([REDACTED:NAME]) share none of them. */
-const valueArb = fc.array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"), { minLength: 8, maxLength: 40 }).map((a) => a.join(""));
+const valueArb = fc
+  .array(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"), {
+    minLength: 8,
+    maxLength: 40,
+  })
+  .map((a) => a.join(""));
 const noiseArb = fc.string({ unit: fc.constantFrom(..." \n!#%&*()<>,;"), maxLength: 6 });
 
 /** The longest run of consecutive characters of `value` that occurs in `out`. */
@@ -39,10 +44,14 @@ describe("attack: slow writer against the masking stream (property, writer contr
         noiseArb,
         noiseArb,
         // For each character boundary: pause (idle release) or not, and how many chars the next write carries.
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3 })), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 1, max: 3 })), {
+          minLength: 1,
+          maxLength: 60,
+        }),
         (value, form, before, after, schedule) => {
           const m = createValueMatcher([{ name: "VAL", value }], { mode: "bytes" });
-          const printed = form === "raw" ? value : encodingsOf(value).find((e) => e.form === form)!.text;
+          const printed =
+            form === "raw" ? value : encodingsOf(value).find((e) => e.form === form)!.text;
           const input = before + printed + after;
           const s = new ValueStream(m, RELEASE_BELOW);
           let out = "";

@@ -18,28 +18,68 @@ let sb: Sandbox;
 
 beforeAll(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: managedValue, env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project });
+  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+    input: managedValue,
+    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
+    cwd: sb.project,
+  });
   expect(set.exitCode, set.stderr).toBe(0);
-  writeFileSync(join(sb.project, ".env"), `APP=demo\nDEPLOY_KEY=${managedValue}\nGH_TOKEN=${tokens.github}\n`);
-  writeFileSync(join(sb.project, "server.pem"), `-----BEGIN NOTE-----\nkey=${managedValue}\n-----END NOTE-----\n`);
+  writeFileSync(
+    join(sb.project, ".env"),
+    `APP=demo\nDEPLOY_KEY=${managedValue}\nGH_TOKEN=${tokens.github}\n`,
+  );
+  writeFileSync(
+    join(sb.project, "server.pem"),
+    `-----BEGIN NOTE-----\nkey=${managedValue}\n-----END NOTE-----\n`,
+  );
   mkdirSync(join(sb.project, "config"), { recursive: true });
-  writeFileSync(join(sb.project, "config", "settings.json"), JSON.stringify({ token: tokens.github }));
+  writeFileSync(
+    join(sb.project, "config", "settings.json"),
+    JSON.stringify({ token: tokens.github }),
+  );
   writeFileSync(join(sb.project, "README.md"), "# demo\nnothing secret\n");
   writeFileSync(join(sb.project, "dump.py"), "import sys\nprint(open(sys.argv[1]).read())\n");
   symlinkSync(join(sb.project, ".env"), join(sb.project, "notes.md"));
   mkdirSync(join(sb.home, ".aws"), { recursive: true });
-  writeFileSync(join(sb.home, ".aws", "credentials"), `[default]\naws_access_key_id = ${tokens.awsAccessKeyId}\naws_secret_access_key = ${tokens.awsSecretAccessKey}\n`);
+  writeFileSync(
+    join(sb.home, ".aws", "credentials"),
+    `[default]\naws_access_key_id = ${tokens.awsAccessKeyId}\naws_secret_access_key = ${tokens.awsSecretAccessKey}\n`,
+  );
   mkdirSync(join(sb.home, ".ssh"), { recursive: true });
   writeFileSync(join(sb.home, ".ssh", "id_ed25519"), "not a real key but strict by name\n");
 });
 afterAll(() => sb?.cleanup());
 
-const values = () => [managedValue, tokens.github, tokens.awsSecretAccessKey, tokens.awsAccessKeyId];
+const values = () => [
+  managedValue,
+  tokens.github,
+  tokens.awsSecretAccessKey,
+  tokens.awsAccessKeyId,
+];
 
 async function preBash(command: string) {
-  const payload = { session_id: "s-attack", transcript_path: join(sb.root, "t.jsonl"), cwd: sb.project, permission_mode: "default", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, tool_use_id: "toolu_a" };
-  const r = await hookpack(["hook", "claude-code"], { input: JSON.stringify(payload), env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project });
-  const decision = r.stdout ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string } }).hookSpecificOutput : undefined;
+  const payload = {
+    session_id: "s-attack",
+    transcript_path: join(sb.root, "t.jsonl"),
+    cwd: sb.project,
+    permission_mode: "default",
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command },
+    tool_use_id: "toolu_a",
+  };
+  const r = await hookpack(["hook", "claude-code"], {
+    input: JSON.stringify(payload),
+    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
+    cwd: sb.project,
+  });
+  const decision = r.stdout
+    ? (
+        JSON.parse(r.stdout) as {
+          hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
+        }
+      ).hookSpecificOutput
+    : undefined;
   return { r, decision };
 }
 
@@ -71,9 +111,9 @@ const ATTACKS: Record<string, string[]> = {
     "cat $HOME/.aws/credentials",
     "cat ${HOME}/.aws/credentials",
     "F=.env; cat $F",
-    "export F=.env && cat \"$F\"",
+    'export F=.env && cat "$F"',
     "cat $'\\x2eenv'",
-    "cat \".\"\"env\"",
+    'cat ".""env"',
     "cat \\.env",
     "cat .e''nv",
     "cat .{env,nope}",
@@ -91,12 +131,12 @@ const ATTACKS: Record<string, string[]> = {
     "nohup cat .env",
     "timeout 5 cat .env",
     "bash -c 'cat .env'",
-    "sh -c \"cat .env\"",
+    'sh -c "cat .env"',
     "eval 'cat .env'",
     "cat < .env",
-    "while read l; do echo \"$l\"; done < .env",
+    'while read l; do echo "$l"; done < .env',
     "exec 3<.env; cat <&3",
-    "echo \"$(<.env)\"",
+    'echo "$(<.env)"',
     "diff <(cat .env) /dev/null",
     "cat .env 2>/dev/null || false",
     "cat .env; exit 1",
@@ -120,7 +160,7 @@ const ATTACKS: Record<string, string[]> = {
     "node -e \"console.log(require('fs').readFileSync('.env','utf8'))\"",
     "node -e \"const f=['.e','nv'].join('');console.log(require('fs').readFileSync(f,'utf8'))\"",
     "ruby -e 'puts File.read(\".env\")'",
-    "perl -e 'open F, \"<\", \".env\"; print <F>'",
+    'perl -e \'open F, "<", ".env"; print <F>\'',
     "python3 - <<'EOF'\nprint(open('.env').read())\nEOF",
     "python3 -c \"import os; [print(open(f).read()) for f in os.listdir('.')]\"",
     "python3 -c \"import base64;print(open(base64.b64decode('LmVudg==').decode()).read())\"",
@@ -139,7 +179,9 @@ describe("attack: reading a secret-bearing file through the shell (real hook pro
         expect(leaked).toBe(false);
         expect(denied, `${command}\n${r.stdout}${r.stderr}`).toBe(true);
         // The reason tells the model what to do instead, by name.
-        expect(decision?.permissionDecisionReason).toMatch(/Do not try to read the file another way|never shown to an agent/);
+        expect(decision?.permissionDecisionReason).toMatch(
+          /Do not try to read the file another way|never shown to an agent/,
+        );
       });
     }
   }
@@ -147,10 +189,26 @@ describe("attack: reading a secret-bearing file through the shell (real hook pro
 
 describe("attack: the same reads through other agents' shells (the guard is agent-neutral)", () => {
   const t = tally("read-guard/other agents");
-  for (const command of ["python3 -c \"print(open('.env').read())\"", "cat .en*", "F=.env; tar cf - $F"]) {
+  for (const command of [
+    "python3 -c \"print(open('.env').read())\"",
+    "cat .en*",
+    "F=.env; tar cf - $F",
+  ]) {
     it(`Gemini CLI run_shell_command: ${command}`, async () => {
-      const payload = { session_id: "s-g", transcript_path: join(sb.root, "g.jsonl"), cwd: sb.project, hook_event_name: "BeforeTool", timestamp: new Date().toISOString(), tool_name: "run_shell_command", tool_input: { command } };
-      const r = await hookpack(["hook", "gemini"], { input: JSON.stringify(payload), env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project });
+      const payload = {
+        session_id: "s-g",
+        transcript_path: join(sb.root, "g.jsonl"),
+        cwd: sb.project,
+        hook_event_name: "BeforeTool",
+        timestamp: new Date().toISOString(),
+        tool_name: "run_shell_command",
+        tool_input: { command },
+      };
+      const r = await hookpack(["hook", "gemini"], {
+        input: JSON.stringify(payload),
+        env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
+        cwd: sb.project,
+      });
       const out = r.stdout ? (JSON.parse(r.stdout) as { decision?: string }) : {};
       const leaked = values().some((v) => (r.stdout + r.stderr).includes(v));
       t.attempt(out.decision === "deny" && !leaked);
@@ -158,9 +216,24 @@ describe("attack: the same reads through other agents' shells (the guard is agen
       expect(leaked).toBe(false);
     });
     it(`Qwen Code run_shell_command: ${command}`, async () => {
-      const payload = { session_id: "s-q", transcript_path: join(sb.root, "q.jsonl"), cwd: sb.project, hook_event_name: "PreToolUse", tool_name: "run_shell_command", tool_input: { command }, tool_use_id: "t" };
-      const r = await hookpack(["hook", "qwen"], { input: JSON.stringify(payload), env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project });
-      const decision = r.stdout ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } }).hookSpecificOutput?.permissionDecision : undefined;
+      const payload = {
+        session_id: "s-q",
+        transcript_path: join(sb.root, "q.jsonl"),
+        cwd: sb.project,
+        hook_event_name: "PreToolUse",
+        tool_name: "run_shell_command",
+        tool_input: { command },
+        tool_use_id: "t",
+      };
+      const r = await hookpack(["hook", "qwen"], {
+        input: JSON.stringify(payload),
+        env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
+        cwd: sb.project,
+      });
+      const decision = r.stdout
+        ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } })
+            .hookSpecificOutput?.permissionDecision
+        : undefined;
       const leaked = values().some((v) => (r.stdout + r.stderr).includes(v));
       t.attempt(decision === "deny" && !leaked);
       expect(decision, r.stdout + r.stderr).toBe("deny");
@@ -170,7 +243,28 @@ describe("attack: the same reads through other agents' shells (the guard is agen
 });
 
 describe("the guard still lets ordinary work through (no false alarms)", () => {
-  for (const command of ["ls -la", "cat README.md", "git status", "npm test", "grep -n demo README.md", "echo .env", "node -e 'console.log(1+1)'", "python3 -c 'print(42)'", "wc -l .env", "rm -f n.txt", "git commit -m \"$MSG\"", "cat $(git rev-parse --show-toplevel)/README.md", "node -e \"console.log(require('./package.json').version)\"", "python3 -m pytest -q", "npm run build", "git diff HEAD~1", "grep -rn TODO config", "for f in READ*.md; do wc -l \"$f\"; done", "echo $HOME && ls ~", "tar czf out.tgz config"]) {
+  for (const command of [
+    "ls -la",
+    "cat README.md",
+    "git status",
+    "npm test",
+    "grep -n demo README.md",
+    "echo .env",
+    "node -e 'console.log(1+1)'",
+    "python3 -c 'print(42)'",
+    "wc -l .env",
+    "rm -f n.txt",
+    'git commit -m "$MSG"',
+    "cat $(git rev-parse --show-toplevel)/README.md",
+    "node -e \"console.log(require('./package.json').version)\"",
+    "python3 -m pytest -q",
+    "npm run build",
+    "git diff HEAD~1",
+    "grep -rn TODO config",
+    'for f in READ*.md; do wc -l "$f"; done',
+    "echo $HOME && ls ~",
+    "tar czf out.tgz config",
+  ]) {
     it(`allows: ${command}`, async () => {
       const { r, decision } = await preBash(command);
       expect(decision?.permissionDecision, `${command}\n${r.stdout}`).not.toBe("deny");

@@ -29,31 +29,90 @@ interface Attack {
 }
 
 const b64 = (s: string) => Buffer.from(s).toString("base64");
-const msg = (content: unknown) => JSON.stringify({ model: "m", messages: [{ role: "user", content }] });
+const msg = (content: unknown) =>
+  JSON.stringify({ model: "m", messages: [{ role: "user", content }] });
 const ATTACKS: Attack[] = [
-  ...[value, b64(value), Buffer.from(value).toString("hex"), encodeURIComponent(`k=${value}`), JSON.stringify({ k: value }), `Basic ${b64(`u:${value}`)}`].map((f) => ({
+  ...[
+    value,
+    b64(value),
+    Buffer.from(value).toString("hex"),
+    encodeURIComponent(`k=${value}`),
+    JSON.stringify({ k: value }),
+    `Basic ${b64(`u:${value}`)}`,
+  ].map((f) => ({
     family: "managed value in a tool result",
     body: msg([{ type: "tool_result", tool_use_id: "t", content: `out: ${f}` }]),
     forbid: [value, f],
   })),
-  { family: "managed value in a tool result", body: msg([{ type: "tool_result", tool_use_id: "t", content: value }]).replace(value, [...value].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")), forbid: [value] },
-  ...[t.github, t.npm, t.openai, t.anthropic, t.awsAccessKeyId, t.privateKey, t.postgresUrl].map((tok) => ({
-    family: "detected token anywhere in the body",
-    body: JSON.stringify({ model: "m", system: [{ type: "text", text: `notes: ${tok}` }], tools: [{ name: "x", description: `uses ${tok}` }], messages: [{ role: "assistant", content: [{ type: "tool_use", id: "a", name: "Bash", input: { command: `echo ${tok}` } }] }], metadata: { deep: [[{ v: tok }]] } }),
-    forbid: [tok],
-  })),
-  { family: "count_tokens call", body: JSON.stringify({ model: "m", messages: [{ role: "user", content: `${value} ${t.github}` }] }), forbid: [value, t.github] },
-  { family: "refused: secret in a JSON key", body: JSON.stringify({ model: "m", metadata: { [t.github]: 1 } }), forbid: [t.github] },
-  { family: "refused: malformed JSON", body: `{"messages":[{"content":"${t.github}"`, forbid: [t.github] },
-  { family: "refused: gzip-encoded body", body: "", raw: gzipSync(msg(value)).toString("base64"), headers: { "content-encoding": "gzip" }, forbid: [value] },
-  { family: "refused: non-JSON body", body: `token=${t.github}&k=${value}`, headers: { "content-type": "application/x-www-form-urlencoded" }, forbid: [t.github, value] },
+  {
+    family: "managed value in a tool result",
+    body: msg([{ type: "tool_result", tool_use_id: "t", content: value }]).replace(
+      value,
+      [...value].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join(""),
+    ),
+    forbid: [value],
+  },
+  ...[t.github, t.npm, t.openai, t.anthropic, t.awsAccessKeyId, t.privateKey, t.postgresUrl].map(
+    (tok) => ({
+      family: "detected token anywhere in the body",
+      body: JSON.stringify({
+        model: "m",
+        system: [{ type: "text", text: `notes: ${tok}` }],
+        tools: [{ name: "x", description: `uses ${tok}` }],
+        messages: [
+          {
+            role: "assistant",
+            content: [
+              { type: "tool_use", id: "a", name: "Bash", input: { command: `echo ${tok}` } },
+            ],
+          },
+        ],
+        metadata: { deep: [[{ v: tok }]] },
+      }),
+      forbid: [tok],
+    }),
+  ),
+  {
+    family: "count_tokens call",
+    body: JSON.stringify({
+      model: "m",
+      messages: [{ role: "user", content: `${value} ${t.github}` }],
+    }),
+    forbid: [value, t.github],
+  },
+  {
+    family: "refused: secret in a JSON key",
+    body: JSON.stringify({ model: "m", metadata: { [t.github]: 1 } }),
+    forbid: [t.github],
+  },
+  {
+    family: "refused: malformed JSON",
+    body: `{"messages":[{"content":"${t.github}"`,
+    forbid: [t.github],
+  },
+  {
+    family: "refused: gzip-encoded body",
+    body: "",
+    raw: gzipSync(msg(value)).toString("base64"),
+    headers: { "content-encoding": "gzip" },
+    forbid: [value],
+  },
+  {
+    family: "refused: non-JSON body",
+    body: `token=${t.github}&k=${value}`,
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    forbid: [t.github, value],
+  },
 ];
 
 beforeAll(async () => {
   sb = sandbox();
   tls = selfSignedLoopbackCert();
   upstream = await startUpstream(tls);
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: value, env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" } });
+  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+    input: value,
+    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
+  });
   expect(set.exitCode, set.stderr).toBe(0);
 }, 60_000);
 afterAll(async () => {
@@ -81,16 +140,36 @@ for (const a of attacks) {
 console.log(JSON.stringify(out));`,
     );
     const before = upstream.seen.length;
-    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const p = spawn(process.execPath, [BIN, "run", "--relay", "--upstream", upstream.url, "--upstream-ca", join(sb.root, "ca.pem"), "--", process.execPath, join(sb.root, "agent.mjs")], { env: { PATH: process.env.PATH, ...sb.env }, cwd: sb.project });
-      let stdout = "";
-      let stderr = "";
-      p.stdout.on("data", (c: Buffer) => (stdout += c));
-      p.stderr.on("data", (c: Buffer) => (stderr += c));
-      p.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
+      (resolve) => {
+        const p = spawn(
+          process.execPath,
+          [
+            BIN,
+            "run",
+            "--relay",
+            "--upstream",
+            upstream.url,
+            "--upstream-ca",
+            join(sb.root, "ca.pem"),
+            "--",
+            process.execPath,
+            join(sb.root, "agent.mjs"),
+          ],
+          { env: { PATH: process.env.PATH, ...sb.env }, cwd: sb.project },
+        );
+        let stdout = "";
+        let stderr = "";
+        p.stdout.on("data", (c: Buffer) => (stdout += c));
+        p.stderr.on("data", (c: Buffer) => (stderr += c));
+        p.on("close", (code) => resolve({ code, stdout, stderr }));
+      },
+    );
     expect(r.code, r.stderr).toBe(0);
-    const results = JSON.parse(r.stdout.trim().split("\n").pop()!) as Array<{ status: number; text: string }>;
+    const results = JSON.parse(r.stdout.trim().split("\n").pop()!) as Array<{
+      status: number;
+      text: string;
+    }>;
     const arrived = upstream.seen.slice(before).map((s) => s.body.toString("latin1"));
     const tally = new Map<string, { contained: number; attempts: number }>();
     ATTACKS.forEach((a, i) => {
@@ -98,13 +177,18 @@ console.log(JSON.stringify(out));`,
       const leakedUpstream = arrived.some((body) => a.forbid.some((f) => body.includes(f)));
       const leakedBack = a.forbid.some((f) => res.text.includes(f));
       const refused = res.status === 400 && res.text.includes("hookpack_relay_error");
-      const ok = !leakedUpstream && !leakedBack && (a.family.startsWith("refused") ? refused : res.status === 200);
+      const ok =
+        !leakedUpstream &&
+        !leakedBack &&
+        (a.family.startsWith("refused") ? refused : res.status === 200);
       const c = tally.get(a.family) ?? { contained: 0, attempts: 0 };
       c.attempts++;
       if (ok) c.contained++;
       tally.set(a.family, c);
     });
-    console.log(`[attack] relay, contained/attempts per family:\n${[...tally].map(([f, c]) => `  ${f}: ${c.contained}/${c.attempts}`).join("\n")}`);
+    console.log(
+      `[attack] relay, contained/attempts per family:\n${[...tally].map(([f, c]) => `  ${f}: ${c.contained}/${c.attempts}`).join("\n")}`,
+    );
     for (const [f, c] of tally) expect(c.contained, f).toBe(c.attempts);
     expect(r.stdout + r.stderr).not.toContain(value);
   }, 120_000);

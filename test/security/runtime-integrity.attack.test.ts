@@ -7,7 +7,18 @@
 // name the damage. Contained = blocked, the planted code did not run, and doctor reports it.
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { appendFileSync, copyFileSync, existsSync, readFileSync, statSync, symlinkSync, truncateSync, unlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  copyFileSync,
+  existsSync,
+  readFileSync,
+  statSync,
+  symlinkSync,
+  truncateSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
@@ -20,15 +31,25 @@ let command: string;
 let runtime: string;
 const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH! });
 const marker = () => join(sb.root, "planted-code-ran");
-const planted = () => `require("fs").writeFileSync(${JSON.stringify(marker())}, "x"); process.stdout.write("{}"); process.exit(0);\n`;
+const planted = () =>
+  `require("fs").writeFileSync(${JSON.stringify(marker())}, "x"); process.stdout.write("{}"); process.exit(0);\n`;
 
 beforeEach(async () => {
   sb = sandbox();
   spawnSync("git", ["init", "-q"], { cwd: sb.project });
-  const r = await hookpack(["install", "--agent", "claude-code", "--no-git-hook", "--no-ignore-files"], { env: env(), cwd: sb.project });
+  const r = await hookpack(
+    ["install", "--agent", "claude-code", "--no-git-hook", "--no-ignore-files"],
+    { env: env(), cwd: sb.project },
+  );
   expect(r.exitCode, r.stderr).toBe(0);
-  const settings = ["settings.local.json", "settings.json"].map((f) => join(sb.project, ".claude", f)).find(existsSync)!;
-  command = (JSON.parse(readFileSync(settings, "utf8")) as { hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> } }).hooks.PreToolUse[0]!.hooks[0]!.command;
+  const settings = ["settings.local.json", "settings.json"]
+    .map((f) => join(sb.project, ".claude", f))
+    .find(existsSync)!;
+  command = (
+    JSON.parse(readFileSync(settings, "utf8")) as {
+      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
+    }
+  ).hooks.PreToolUse[0]!.hooks[0]!.command;
   runtime = join(sb.hookpackHome, "runtime", "0.1.0");
   expect(command).toContain(" -e ");
   expect(existsSync(join(runtime, "runtime-manifest.json"))).toBe(true);
@@ -37,8 +58,22 @@ afterEach(() => sb?.cleanup());
 
 /** One PreToolUse call as Claude Code makes it: the settings' command through sh. */
 function call(): { code: number | null; stdout: string; stderr: string } {
-  const payload = { session_id: "s", transcript_path: join(sb.root, "t.jsonl"), cwd: sb.project, permission_mode: "default", hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command: "ls" }, tool_use_id: "t" };
-  const r = spawnSync("sh", ["-c", command], { input: JSON.stringify(payload), env: env(), cwd: sb.project, encoding: "utf8" });
+  const payload = {
+    session_id: "s",
+    transcript_path: join(sb.root, "t.jsonl"),
+    cwd: sb.project,
+    permission_mode: "default",
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command: "ls" },
+    tool_use_id: "t",
+  };
+  const r = spawnSync("sh", ["-c", command], {
+    input: JSON.stringify(payload),
+    env: env(),
+    cwd: sb.project,
+    encoding: "utf8",
+  });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -48,11 +83,20 @@ async function doctorText(): Promise<string> {
 }
 
 const ATTACKS: Array<{ name: string; tamper: () => void }> = [
-  { name: "overwrite hook.cjs with planted code", tamper: () => writeFileSync(join(runtime, "hook.cjs"), planted()) },
-  { name: "append to the adapter bundle", tamper: () => appendFileSync(join(runtime, "adapter-claude-code.cjs"), `\n;${planted()}`) },
+  {
+    name: "overwrite hook.cjs with planted code",
+    tamper: () => writeFileSync(join(runtime, "hook.cjs"), planted()),
+  },
+  {
+    name: "append to the adapter bundle",
+    tamper: () => appendFileSync(join(runtime, "adapter-claude-code.cjs"), `\n;${planted()}`),
+  },
   { name: "truncate hook.cjs", tamper: () => truncateSync(join(runtime, "hook.cjs"), 0) },
   { name: "truncate the entry", tamper: () => truncateSync(join(runtime, "hookpack.cjs"), 10) },
-  { name: "overwrite the entry with planted code", tamper: () => writeFileSync(join(runtime, "hookpack.cjs"), planted()) },
+  {
+    name: "overwrite the entry with planted code",
+    tamper: () => writeFileSync(join(runtime, "hookpack.cjs"), planted()),
+  },
   {
     name: "symlink hook.cjs to planted code elsewhere",
     tamper: () => {
@@ -81,7 +125,12 @@ const ATTACKS: Array<{ name: string; tamper: () => void }> = [
       writeFileSync(p, `${text.slice(0, i)}HOOKPACK${text.slice(i + 8)}`);
       // touch with nanoseconds: the mtime is exactly what it was (as `touch -r` would do).
       const ns = st.mtimeNs % 1_000_000_000n;
-      const r = spawnSync("touch", ["-m", "-d", `@${st.mtimeNs / 1_000_000_000n}.${String(ns).padStart(9, "0")}`, p]);
+      const r = spawnSync("touch", [
+        "-m",
+        "-d",
+        `@${st.mtimeNs / 1_000_000_000n}.${String(ns).padStart(9, "0")}`,
+        p,
+      ]);
       if (r.status !== 0) utimesSync(p, statSync(p).atime, new Date(Number(st.mtimeMs)));
       expect(statSync(p, { bigint: true }).size).toBe(st.size);
       expect(statSync(p, { bigint: true }).mtimeNs).toBe(st.mtimeNs);
@@ -91,8 +140,13 @@ const ATTACKS: Array<{ name: string; tamper: () => void }> = [
     name: "overwrite hook.cjs and rewrite the manifest to match",
     tamper: () => {
       writeFileSync(join(runtime, "hook.cjs"), planted());
-      const m = JSON.parse(readFileSync(join(runtime, "runtime-manifest.json"), "utf8")) as { files: Record<string, { sha256: string; size: number }> };
-      m.files["hook.cjs"] = { sha256: createHash("sha256").update(planted()).digest("hex"), size: Buffer.byteLength(planted()) };
+      const m = JSON.parse(readFileSync(join(runtime, "runtime-manifest.json"), "utf8")) as {
+        files: Record<string, { sha256: string; size: number }>;
+      };
+      m.files["hook.cjs"] = {
+        sha256: createHash("sha256").update(planted()).digest("hex"),
+        size: Buffer.byteLength(planted()),
+      };
       writeFileSync(join(runtime, "runtime-manifest.json"), `${JSON.stringify(m, null, 1)}\n`);
     },
   },
@@ -127,11 +181,14 @@ describe("attack: tampering with the installed hook runtime", () => {
       const r = call();
       const ran = existsSync(marker());
       const doctor = await doctorText();
-      const reported = /runtime/i.test(doctor) && /(changed|missing|not a regular file|differs)/.test(doctor);
+      const reported =
+        /runtime/i.test(doctor) && /(changed|missing|not a regular file|differs)/.test(doctor);
       t.attempt(r.code === 2 && !ran && reported);
       expect(ran, "the planted code ran").toBe(false);
       expect(r.code, `${r.stdout}\n${r.stderr}`).toBe(2);
-      expect(r.stderr).toMatch(/^hookpack: this call was blocked unchecked: the hook runtime in .* is not what hookpack install wrote/);
+      expect(r.stderr).toMatch(
+        /^hookpack: this call was blocked unchecked: the hook runtime in .* is not what hookpack install wrote/,
+      );
       expect(reported, doctor).toBe(true);
     });
   }

@@ -56,8 +56,20 @@ function planted(): Record<string, string> {
 }
 
 let sb: Sandbox;
-const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH!, npm_config_cache: join(sb.root, ".npm-cache"), npm_config_update_notifier: "false" });
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+const env = () => ({
+  ...sb.env,
+  HOOKPACK_KEY_BACKEND: "file",
+  PATH: process.env.PATH!,
+  npm_config_cache: join(sb.root, ".npm-cache"),
+  npm_config_update_notifier: "false",
+});
+const git = (cwd: string, ...args: string[]) =>
+  execFileSync("git", args, {
+    cwd,
+    env: env(),
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
 function write(dir: string, files: Record<string, string>): void {
   for (const [name, body] of Object.entries(files)) {
@@ -66,7 +78,8 @@ function write(dir: string, files: Record<string, string>): void {
   }
 }
 
-const noValue = (text: string) => values.every((v) => !text.includes(v) && !text.includes(reverse(v)));
+const noValue = (text: string) =>
+  values.every((v) => !text.includes(v) && !text.includes(reverse(v)));
 
 beforeAll(async () => {
   sb = sandbox();
@@ -83,14 +96,23 @@ describe("attack: hiding a stored value from `hookpack scan`", () => {
     const files = planted();
     write(dir, files);
     // 1,000 clean files around them, and one more value in the last of them.
-    for (let i = 0; i < 1000; i++) writeFileSync(join(dir, `clean-${String(i).padStart(4, "0")}.js`), i === 999 ? `${filler(200)}${A}\n` : filler(200));
+    for (let i = 0; i < 1000; i++)
+      writeFileSync(
+        join(dir, `clean-${String(i).padStart(4, "0")}.js`),
+        i === 999 ? `${filler(200)}${A}\n` : filler(200),
+      );
     files["clean-0999.js"] = "";
     const r = await hookpack(["scan", dir, "--format", "json"], { env: env(), cwd: sb.root });
     const t = tally("scan: stored value hidden in a file");
     expect(r.exitCode, r.stderr).toBe(1);
-    const report = JSON.parse(r.stdout) as { files: number; findings: Array<{ path: string; ruleId: string; secret?: string }> };
+    const report = JSON.parse(r.stdout) as {
+      files: number;
+      findings: Array<{ path: string; ruleId: string; secret?: string }>;
+    };
     expect(report.files).toBeGreaterThanOrEqual(1000 + Object.keys(files).length - 1);
-    const found = new Set(report.findings.filter((f) => f.ruleId === "managed-value" || f.secret).map((f) => f.path));
+    const found = new Set(
+      report.findings.filter((f) => f.ruleId === "managed-value" || f.secret).map((f) => f.path),
+    );
     for (const name of Object.keys(files)) {
       const ok = found.has(join(dir, name));
       t.attempt(ok && noValue(r.stdout + r.stderr));
@@ -113,21 +135,38 @@ describe("attack: hiding a stored value from the pre-push gate", () => {
     for (const [name, body] of Object.entries(files)) {
       write(dir, { [name]: body, [`noise-${name}.js`]: filler(20000) });
       git(dir, "add", ".");
-      git(dir, "-c", "user.name=T", "-c", "user.email=t@example.invalid", "commit", "-qm", `add ${name}`);
+      git(
+        dir,
+        "-c",
+        "user.name=T",
+        "-c",
+        "user.email=t@example.invalid",
+        "commit",
+        "-qm",
+        `add ${name}`,
+      );
     }
     const head = git(dir, "rev-parse", "HEAD").trim();
-    const r = await hookpack(["pre-push", "origin", "--format", "json"], { input: `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`, env: env(), cwd: dir });
+    const r = await hookpack(["pre-push", "origin", "--format", "json"], {
+      input: `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`,
+      env: env(),
+      cwd: dir,
+    });
     const t = tally("pre-push: stored value hidden in a pushed commit");
     expect(r.exitCode, r.stderr).toBe(1);
     const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; ruleId: string }> };
-    const found = new Set(report.findings.filter((f) => f.ruleId === "managed-value").map((f) => f.path));
+    const found = new Set(
+      report.findings.filter((f) => f.ruleId === "managed-value").map((f) => f.path),
+    );
     for (const name of Object.keys(files)) {
       const ok = found.has(name);
       t.attempt(ok && noValue(r.stdout + r.stderr));
       expect(ok, `${name} not reported by pre-push`).toBe(true);
     }
     // The straddling file holds 4 values: each is its own finding (none lost at a chunk edge).
-    expect(report.findings.filter((f) => f.path === "straddle-64k.txt").length).toBeGreaterThanOrEqual(4);
+    expect(
+      report.findings.filter((f) => f.path === "straddle-64k.txt").length,
+    ).toBeGreaterThanOrEqual(4);
     expect(noValue(r.stdout + r.stderr)).toBe(true);
   }, 180_000);
 });
@@ -136,10 +175,31 @@ describe("attack: hiding a stored value from check-pack (DIR in process, and the
   it("every planted file is reported both ways, with the same findings", async () => {
     const dir = join(sb.root, "pkg");
     const files = planted();
-    write(dir, { ...files, "package.json": JSON.stringify({ name: "attack-pkg", version: "1.0.0", files: Object.keys(files) }), "README.md": "# pkg\n" });
-    const viaDir = await hookpack(["check-pack", dir, "--format", "json"], { env: env(), cwd: sb.root });
-    const packed = execFileSync("npm", ["pack", "--ignore-scripts", "--pack-destination", sb.root], { cwd: dir, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim().split("\n").pop()!;
-    const viaTgz = await hookpack(["check-pack", join(sb.root, packed), "--format", "json"], { env: env(), cwd: sb.root });
+    write(dir, {
+      ...files,
+      "package.json": JSON.stringify({
+        name: "attack-pkg",
+        version: "1.0.0",
+        files: Object.keys(files),
+      }),
+      "README.md": "# pkg\n",
+    });
+    const viaDir = await hookpack(["check-pack", dir, "--format", "json"], {
+      env: env(),
+      cwd: sb.root,
+    });
+    const packed = execFileSync(
+      "npm",
+      ["pack", "--ignore-scripts", "--pack-destination", sb.root],
+      { cwd: dir, env: env(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+    )
+      .trim()
+      .split("\n")
+      .pop()!;
+    const viaTgz = await hookpack(["check-pack", join(sb.root, packed), "--format", "json"], {
+      env: env(),
+      cwd: sb.root,
+    });
     const reports: Array<[string, typeof viaDir]> = [
       ["check-pack DIR", viaDir],
       ["check-pack FILE.tgz", viaTgz],
@@ -148,8 +208,13 @@ describe("attack: hiding a stored value from check-pack (DIR in process, and the
     for (const [label, r] of reports) {
       const t = tally(`${label}: stored value hidden in a packed file`);
       expect(r.exitCode, r.stderr).toBe(1);
-      const report = JSON.parse(r.stdout) as { files: number; findings: Array<{ path: string; ruleId: string; line?: number }> };
-      const found = new Set(report.findings.filter((f) => f.ruleId === "managed-value").map((f) => f.path));
+      const report = JSON.parse(r.stdout) as {
+        files: number;
+        findings: Array<{ path: string; ruleId: string; line?: number }>;
+      };
+      const found = new Set(
+        report.findings.filter((f) => f.ruleId === "managed-value").map((f) => f.path),
+      );
       for (const name of Object.keys(files)) {
         const ok = found.has(name);
         t.attempt(ok && noValue(r.stdout + r.stderr));

@@ -6,7 +6,18 @@
 // tool call's id or session id steer the file elsewhere, never hang on a planted FIFO, and never
 // leave a raw value in what the model sees, whatever the cut. Each contained attempt is counted.
 import { randomBytes } from "node:crypto";
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from "node:fs";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,7 +33,11 @@ let n = 0;
 
 beforeAll(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "SPILL_KEY"], { input: value, env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project });
+  const set = await hookpack(["secret", "set", "SPILL_KEY"], {
+    input: value,
+    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
+    cwd: sb.project,
+  });
   expect(set.exitCode, set.stderr).toBe(0);
 });
 afterAll(() => sb?.cleanup());
@@ -46,9 +61,14 @@ function entries(dir: string): string[] {
   return out;
 }
 
-const bigStdout = (extra = "") => `${"compile step ok\n".repeat(3000)}KEY=${value}\n${extra}${"more\n".repeat(1000)}`;
+const bigStdout = (extra = "") =>
+  `${"compile step ok\n".repeat(3000)}KEY=${value}\n${extra}${"more\n".repeat(1000)}`;
 
-async function postHook(tmp: string, stdout: string, ids: { session?: string; tool?: string; transcript?: string } = {}) {
+async function postHook(
+  tmp: string,
+  stdout: string,
+  ids: { session?: string; tool?: string; transcript?: string } = {},
+) {
   const payload = {
     session_id: ids.session ?? "s-attack",
     ...(ids.transcript ? { transcript_path: ids.transcript } : {}),
@@ -60,12 +80,24 @@ async function postHook(tmp: string, stdout: string, ids: { session?: string; to
     tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
     tool_use_id: ids.tool ?? "toolu_attack",
   };
-  const r = await hookpack(["hook", "claude-code"], { input: JSON.stringify(payload), env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file", TMPDIR: tmp }, cwd: sb.project, timeoutMs: 30_000 });
-  const out = r.stdout ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { updatedToolOutput?: { stdout: string } } }) : {};
-  return { r, stdout: out.hookSpecificOutput?.updatedToolOutput?.stdout ?? "", saved: /saved to: (\S+)/.exec(out.hookSpecificOutput?.updatedToolOutput?.stdout ?? "")?.[1] };
+  const r = await hookpack(["hook", "claude-code"], {
+    input: JSON.stringify(payload),
+    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file", TMPDIR: tmp },
+    cwd: sb.project,
+    timeoutMs: 30_000,
+  });
+  const out = r.stdout
+    ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { updatedToolOutput?: { stdout: string } } })
+    : {};
+  return {
+    r,
+    stdout: out.hookSpecificOutput?.updatedToolOutput?.stdout ?? "",
+    saved: /saved to: (\S+)/.exec(out.hookSpecificOutput?.updatedToolOutput?.stdout ?? "")?.[1],
+  };
 }
 
-const noRaw = (text: string) => !text.includes(value) && !text.includes(Buffer.from(value).toString("base64"));
+const noRaw = (text: string) =>
+  !text.includes(value) && !text.includes(Buffer.from(value).toString("base64"));
 
 describe("attack: a prepared spill directory", () => {
   const t = tally("spill/prepared directory");
@@ -78,7 +110,12 @@ describe("attack: a prepared spill directory", () => {
     symlinkSync(victim, join(tmp, `hookpack-${uid}`, "outputs"));
     const { r, stdout, saved } = await postHook(tmp, bigStdout());
     // Falls back to the cut (with its notice): less reachable, but nothing written and nothing raw.
-    const contained = r.exitCode === 0 && readdirSync(victim).length === 0 && saved === undefined && noRaw(r.stdout) && /chars cut to fit/.test(stdout);
+    const contained =
+      r.exitCode === 0 &&
+      readdirSync(victim).length === 0 &&
+      saved === undefined &&
+      noRaw(r.stdout) &&
+      /chars cut to fit/.test(stdout);
     t.attempt(contained);
     expect(readdirSync(victim)).toEqual([]);
     expect(contained, r.stdout.slice(-300)).toBe(true);
@@ -90,7 +127,8 @@ describe("attack: a prepared spill directory", () => {
     mkdirSync(victim);
     symlinkSync(victim, join(tmp, `hookpack-${uid}`));
     const { r, saved } = await postHook(tmp, bigStdout());
-    const contained = r.exitCode === 0 && entries(victim).length === 0 && saved === undefined && noRaw(r.stdout);
+    const contained =
+      r.exitCode === 0 && entries(victim).length === 0 && saved === undefined && noRaw(r.stdout);
     t.attempt(contained);
     expect(entries(victim)).toEqual([]);
     expect(contained).toBe(true);
@@ -107,7 +145,8 @@ describe("attack: a prepared spill directory", () => {
     chmodSync(dir, 0o777);
     chownSync(dir, 65534, 65534);
     const { r, saved } = await postHook(tmp, bigStdout());
-    const contained = r.exitCode === 0 && saved === undefined && entries(dir).length === 0 && noRaw(r.stdout);
+    const contained =
+      r.exitCode === 0 && saved === undefined && entries(dir).length === 0 && noRaw(r.stdout);
     t.attempt(contained);
     expect(contained).toBe(true);
   });
@@ -141,7 +180,11 @@ describe("attack: a prepared spill directory", () => {
       return;
     }
     const { r, saved } = await postHook(tmp, bigStdout());
-    const contained = r.exitCode === 0 && r.signal === null && saved !== undefined && noRaw(readFileSync(saved, "utf8"));
+    const contained =
+      r.exitCode === 0 &&
+      r.signal === null &&
+      saved !== undefined &&
+      noRaw(readFileSync(saved, "utf8"));
     t.attempt(contained);
     expect(contained, r.stderr).toBe(true);
   });
@@ -157,8 +200,15 @@ describe("attack: a prepared session tool-results directory (Claude Code's own p
     mkdirSync(join(projects, "s-attack"), { recursive: true, mode: 0o700 });
     mkdirSync(victim);
     symlinkSync(victim, join(projects, "s-attack", "tool-results"));
-    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "s-attack.jsonl") });
-    const contained = r.exitCode === 0 && readdirSync(victim).length === 0 && saved !== undefined && saved.startsWith(join(tmp, `hookpack-${uid}`, "outputs")) && noRaw(readFileSync(saved, "utf8"));
+    const { r, saved } = await postHook(tmp, bigStdout(), {
+      transcript: join(projects, "s-attack.jsonl"),
+    });
+    const contained =
+      r.exitCode === 0 &&
+      readdirSync(victim).length === 0 &&
+      saved !== undefined &&
+      saved.startsWith(join(tmp, `hookpack-${uid}`, "outputs")) &&
+      noRaw(readFileSync(saved, "utf8"));
     t.attempt(contained);
     expect(contained, saved).toBe(true);
   });
@@ -170,8 +220,15 @@ describe("attack: a prepared session tool-results directory (Claude Code's own p
     mkdirSync(projects, { recursive: true });
     mkdirSync(victim);
     symlinkSync(victim, join(projects, "s-attack"));
-    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "s-attack.jsonl") });
-    const contained = r.exitCode === 0 && entries(victim).length === 0 && saved !== undefined && !saved.startsWith(projects) && noRaw(r.stdout);
+    const { r, saved } = await postHook(tmp, bigStdout(), {
+      transcript: join(projects, "s-attack.jsonl"),
+    });
+    const contained =
+      r.exitCode === 0 &&
+      entries(victim).length === 0 &&
+      saved !== undefined &&
+      !saved.startsWith(projects) &&
+      noRaw(r.stdout);
     t.attempt(contained);
     expect(contained, saved).toBe(true);
   });
@@ -180,8 +237,15 @@ describe("attack: a prepared session tool-results directory (Claude Code's own p
     const tmp = freshTmp();
     const projects = join(sb.root, `projects-${n}`);
     mkdirSync(projects, { recursive: true });
-    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "x.jsonl"), session: "../../escaped-session" });
-    const contained = r.exitCode === 0 && saved !== undefined && saved.startsWith(join(tmp, `hookpack-${uid}`, "outputs")) && !existsSync(join(sb.root, "escaped-session"));
+    const { r, saved } = await postHook(tmp, bigStdout(), {
+      transcript: join(projects, "x.jsonl"),
+      session: "../../escaped-session",
+    });
+    const contained =
+      r.exitCode === 0 &&
+      saved !== undefined &&
+      saved.startsWith(join(tmp, `hookpack-${uid}`, "outputs")) &&
+      !existsSync(join(sb.root, "escaped-session"));
     t.attempt(contained);
     expect(contained, saved).toBe(true);
   });
@@ -195,8 +259,11 @@ describe("attack: a prepared session tool-results directory (Claude Code's own p
     writeFileSync(theirs, "claude's own persisted output\n");
     const old = new Date(Date.now() - 30 * 24 * 3600 * 1000);
     utimesSync(theirs, old, old);
-    const { r, saved } = await postHook(tmp, bigStdout(), { transcript: join(projects, "s-attack.jsonl") });
-    const contained = r.exitCode === 0 && existsSync(theirs) && saved !== undefined && saved.startsWith(results);
+    const { r, saved } = await postHook(tmp, bigStdout(), {
+      transcript: join(projects, "s-attack.jsonl"),
+    });
+    const contained =
+      r.exitCode === 0 && existsSync(theirs) && saved !== undefined && saved.startsWith(results);
     t.attempt(contained);
     expect(contained, saved).toBe(true);
   });
@@ -213,7 +280,13 @@ describe("attack: ids that try to steer the file", () => {
       const tmp = freshTmp();
       const { r, saved } = await postHook(tmp, bigStdout(), ids);
       const dir = join(tmp, `hookpack-${uid}`, "outputs");
-      const contained = r.exitCode === 0 && saved !== undefined && join(saved, "..") === dir && !existsSync(join(sb.root, "escaped-tool")) && !existsSync("/tmp/escaped-abs") && !existsSync(join(sb.root, "escaped"));
+      const contained =
+        r.exitCode === 0 &&
+        saved !== undefined &&
+        join(saved, "..") === dir &&
+        !existsSync(join(sb.root, "escaped-tool")) &&
+        !existsSync("/tmp/escaped-abs") &&
+        !existsSync(join(sb.root, "escaped"));
       t.attempt(contained);
       expect(contained, saved).toBe(true);
     });
@@ -231,8 +304,12 @@ describe("attack: the cut falls inside a secret", () => {
       const { r, saved } = await postHook(tmp, stdout);
       let contained = r.exitCode === 0 && saved !== undefined;
       // No 8-char run of the value anywhere in the answer (a cut raw value would leave its start).
-      for (let i = 0; contained && i + 8 <= value.length; i++) if (r.stdout.includes(value.slice(i, i + 8))) contained = false;
-      if (contained) contained = noRaw(readFileSync(saved!, "utf8")) && readFileSync(saved!, "utf8").split("[REDACTED:SPILL_KEY]").length === 41;
+      for (let i = 0; contained && i + 8 <= value.length; i++)
+        if (r.stdout.includes(value.slice(i, i + 8))) contained = false;
+      if (contained)
+        contained =
+          noRaw(readFileSync(saved!, "utf8")) &&
+          readFileSync(saved!, "utf8").split("[REDACTED:SPILL_KEY]").length === 41;
       t.attempt(contained);
       expect(contained, `shift ${shift}`).toBe(true);
     }

@@ -19,7 +19,10 @@ import { reportTally, tally } from "./tally.js";
 reportTally();
 
 const HAVE_SQLITE = spawnSync("sqlite3", ["-version"]).status === 0;
-if (!HAVE_SQLITE) console.warn("hookpack: SKIPPED test/security/state-sqlite.attack.test.ts: the sqlite3 shell is not installed (test/rules/sqlite-deps.sh installs it as root on Debian/Ubuntu)");
+if (!HAVE_SQLITE)
+  console.warn(
+    "hookpack: SKIPPED test/security/state-sqlite.attack.test.ts: the sqlite3 shell is not installed (test/rules/sqlite-deps.sh installs it as root on Debian/Ubuntu)",
+  );
 
 const value = `Sq${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}K`;
 const token = fakeTokens(63).github;
@@ -47,9 +50,17 @@ CREATE INDEX idx_tagged_label ON tagged(label);
 let sb: Sandbox;
 const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH! });
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
-const sqlite = (db: string, script: string) => execFileSync("sqlite3", [db], { input: script, encoding: "utf8" });
+const sqlite = (db: string, script: string) =>
+  execFileSync("sqlite3", [db], { input: script, encoding: "utf8" });
 const item = (ordinal: number, output: string) =>
-  JSON.stringify({ type: "commandExecution", id: `call_${ordinal}`, command: "sh show.sh", aggregatedOutput: output, exitCode: 0, status: "completed" });
+  JSON.stringify({
+    type: "commandExecution",
+    id: `call_${ordinal}`,
+    command: "sh show.sh",
+    aggregatedOutput: output,
+    exitCode: 0,
+    status: "completed",
+  });
 
 /** A Codex-shaped database holding the value in every place a byte can sit; left open in WAL mode. */
 function codexDb(): string {
@@ -67,7 +78,10 @@ function codexDb(): string {
     [
       CODEX_SCHEMA,
       "PRAGMA wal_autocheckpoint=0;",
-      ...rows.map((r, i) => `INSERT INTO thread_items VALUES ('th', 'tu', 'it${i}', ${i}, 0, ${q(r)}, 'commandExecution', 0, NULL, NULL);`),
+      ...rows.map(
+        (r, i) =>
+          `INSERT INTO thread_items VALUES ('th', 'tu', 'it${i}', ${i}, 0, ${q(r)}, 'commandExecution', 0, NULL, NULL);`,
+      ),
       `INSERT INTO tagged (label, body) VALUES (${q(`label ${value}`)}, X'00ff');`,
       `INSERT INTO tagged (label, body) VALUES ('plain', NULL);`,
       "DELETE FROM thread_items WHERE item_id = 'it3';",
@@ -77,7 +91,11 @@ function codexDb(): string {
   return db;
 }
 
-const rawBytes = (db: string) => [db, `${db}-wal`, `${db}-shm`].filter(existsSync).map((p) => readFileSync(p).toString("latin1")).join("\n");
+const rawBytes = (db: string) =>
+  [db, `${db}-wal`, `${db}-shm`]
+    .filter(existsSync)
+    .map((p) => readFileSync(p).toString("latin1"))
+    .join("\n");
 const leaks = (db: string) => {
   const raw = rawBytes(db);
   return raw.includes(value) || raw.includes(token);
@@ -85,122 +103,196 @@ const leaks = (db: string) => {
 
 beforeEach(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], { input: value, env: env(), cwd: sb.project });
+  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+    input: value,
+    env: env(),
+    cwd: sb.project,
+  });
   expect(set.exitCode, set.stderr).toBe(0);
 });
 afterEach(() => sb?.cleanup());
 
-describe.skipIf(!HAVE_SQLITE)("attack: values in an agent's SQLite state (Codex thread history)", () => {
-  it("scan --state reports them by name without printing them and changes nothing", async () => {
-    const t = tally("state/sqlite report");
-    const db = codexDb();
-    expect(leaks(db), "the fixture must hold the value").toBe(true);
-    const before = rawBytes(db);
-    const r = await hookpack(["scan", "--state", "--format", "json"], { env: env(), cwd: sb.project });
-    const out = r.stdout + r.stderr;
-    const report = JSON.parse(r.stdout) as { findings: Array<{ location: string; secret?: string; ruleId: string }> };
-    const mine = report.findings.filter((f) => f.location === "codex-thread-history");
-    t.attempt(r.exitCode === 1 && !out.includes(value) && !out.includes(token) && mine.length > 0);
-    expect(r.exitCode, out).toBe(1);
-    expect(out.includes(value) || out.includes(token)).toBe(false);
-    expect(mine.map((f) => f.secret ?? f.ruleId)).toEqual(expect.arrayContaining(["DEPLOY_KEY", "github-pat"]));
-    expect(rawBytes(db)).toBe(before);
-  });
+describe.skipIf(!HAVE_SQLITE)(
+  "attack: values in an agent's SQLite state (Codex thread history)",
+  () => {
+    it("scan --state reports them by name without printing them and changes nothing", async () => {
+      const t = tally("state/sqlite report");
+      const db = codexDb();
+      expect(leaks(db), "the fixture must hold the value").toBe(true);
+      const before = rawBytes(db);
+      const r = await hookpack(["scan", "--state", "--format", "json"], {
+        env: env(),
+        cwd: sb.project,
+      });
+      const out = r.stdout + r.stderr;
+      const report = JSON.parse(r.stdout) as {
+        findings: Array<{ location: string; secret?: string; ruleId: string }>;
+      };
+      const mine = report.findings.filter((f) => f.location === "codex-thread-history");
+      t.attempt(
+        r.exitCode === 1 && !out.includes(value) && !out.includes(token) && mine.length > 0,
+      );
+      expect(r.exitCode, out).toBe(1);
+      expect(out.includes(value) || out.includes(token)).toBe(false);
+      expect(mine.map((f) => f.secret ?? f.ruleId)).toEqual(
+        expect.arrayContaining(["DEPLOY_KEY", "github-pat"]),
+      );
+      expect(rawBytes(db)).toBe(before);
+    });
 
-  it("scan --state --fix: no byte of the database, its -wal or -shm holds a value; integrity ok; every row kept, JSON cells still JSON", async () => {
-    const t = tally("state/sqlite fix");
-    const db = codexDb();
-    const r = await hookpack(["scan", "--state", "--fix"], { env: env(), cwd: sb.project });
-    const out = r.stdout + r.stderr;
-    t.attempt(!leaks(db) && !out.includes(value));
-    expect(out.includes(value) || out.includes(token)).toBe(false);
-    expect(leaks(db), `a value is still in the database's bytes\n${out}`).toBe(false);
-    expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
-    expect(sqlite(db, "SELECT count(*) FROM thread_items;").trim()).toBe("3");
-    expect(sqlite(db, "SELECT count(*) FROM tagged;").trim()).toBe("2");
-    const items = sqlite(db, ".mode json\nSELECT item_json FROM thread_items ORDER BY rollout_ordinal;");
-    const parsed = (JSON.parse(items) as Array<{ item_json: string }>).map((x) => JSON.parse(x.item_json) as { aggregatedOutput: string });
-    expect(parsed[0]!.aggregatedOutput).toBe("hello\n");
-    expect(parsed[1]!.aggregatedOutput).toBe("GH_TOKEN=[REDACTED:github-pat]\nDEPLOY=[REDACTED:DEPLOY_KEY]\n");
-    expect(parsed[2]!.aggregatedOutput).toBe(`${"x".repeat(9000)} [REDACTED:DEPLOY_KEY] ${"y".repeat(9000)}`);
-    // The indexed column was edited through SQLite: the index agrees with the table.
-    expect(sqlite(db, "SELECT label FROM tagged INDEXED BY idx_tagged_label WHERE label LIKE 'label%';").trim()).toBe("label [REDACTED:DEPLOY_KEY]");
-    expect(sqlite(db, "SELECT hex(body) FROM tagged WHERE id = 1;").trim()).toBe("00FF");
-    // A second run finds nothing left.
-    const again = await hookpack(["scan", "--state", "--format", "json"], { env: env(), cwd: sb.project });
-    const rest = (JSON.parse(again.stdout) as { findings: Array<{ location: string }> }).findings.filter((f) => f.location === "codex-thread-history");
-    t.attempt(rest.length === 0);
-    expect(rest).toEqual([]);
-  });
+    it("scan --state --fix: no byte of the database, its -wal or -shm holds a value; integrity ok; every row kept, JSON cells still JSON", async () => {
+      const t = tally("state/sqlite fix");
+      const db = codexDb();
+      const r = await hookpack(["scan", "--state", "--fix"], { env: env(), cwd: sb.project });
+      const out = r.stdout + r.stderr;
+      t.attempt(!leaks(db) && !out.includes(value));
+      expect(out.includes(value) || out.includes(token)).toBe(false);
+      expect(leaks(db), `a value is still in the database's bytes\n${out}`).toBe(false);
+      expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+      expect(sqlite(db, "SELECT count(*) FROM thread_items;").trim()).toBe("3");
+      expect(sqlite(db, "SELECT count(*) FROM tagged;").trim()).toBe("2");
+      const items = sqlite(
+        db,
+        ".mode json\nSELECT item_json FROM thread_items ORDER BY rollout_ordinal;",
+      );
+      const parsed = (JSON.parse(items) as Array<{ item_json: string }>).map(
+        (x) => JSON.parse(x.item_json) as { aggregatedOutput: string },
+      );
+      expect(parsed[0]!.aggregatedOutput).toBe("hello\n");
+      expect(parsed[1]!.aggregatedOutput).toBe(
+        "GH_TOKEN=[REDACTED:github-pat]\nDEPLOY=[REDACTED:DEPLOY_KEY]\n",
+      );
+      expect(parsed[2]!.aggregatedOutput).toBe(
+        `${"x".repeat(9000)} [REDACTED:DEPLOY_KEY] ${"y".repeat(9000)}`,
+      );
+      // The indexed column was edited through SQLite: the index agrees with the table.
+      expect(
+        sqlite(
+          db,
+          "SELECT label FROM tagged INDEXED BY idx_tagged_label WHERE label LIKE 'label%';",
+        ).trim(),
+      ).toBe("label [REDACTED:DEPLOY_KEY]");
+      expect(sqlite(db, "SELECT hex(body) FROM tagged WHERE id = 1;").trim()).toBe("00FF");
+      // A second run finds nothing left.
+      const again = await hookpack(["scan", "--state", "--format", "json"], {
+        env: env(),
+        cwd: sb.project,
+      });
+      const rest = (
+        JSON.parse(again.stdout) as { findings: Array<{ location: string }> }
+      ).findings.filter((f) => f.location === "codex-thread-history");
+      t.attempt(rest.length === 0);
+      expect(rest).toEqual([]);
+    });
 
-  it("a value in a WITHOUT ROWID table (which SQLite cells cannot address by rowid) is still reported, never claimed clean", async () => {
-    const t = tally("state/sqlite fix");
-    const db = codexDb();
-    sqlite(db, `INSERT INTO notes VALUES ('n', ${q(`note ${value}`)});`);
-    const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], { env: env(), cwd: sb.project });
-    const report = JSON.parse(r.stdout) as { findings: Array<{ location: string; status: string }>; problems?: Array<{ path: string; message: string }> };
-    const mine = report.findings.filter((f) => f.location === "codex-thread-history");
-    // Either VACUUM-free cleaning removed it (it cannot: the row is live) or it is reported as not fixed.
-    const stillThere = rawBytes(db).includes(value);
-    t.attempt(!r.stdout.includes(value) && (!stillThere || (r.exitCode === 1 && mine.some((f) => f.status !== "fixed"))));
-    expect(r.stdout.includes(value)).toBe(false);
-    expect(stillThere).toBe(true);
-    expect(r.exitCode).toBe(1);
-    expect(mine.some((f) => f.status !== "fixed"), JSON.stringify(report)).toBe(true);
-    expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
-  });
+    it("a value in a WITHOUT ROWID table (which SQLite cells cannot address by rowid) is still reported, never claimed clean", async () => {
+      const t = tally("state/sqlite fix");
+      const db = codexDb();
+      sqlite(db, `INSERT INTO notes VALUES ('n', ${q(`note ${value}`)});`);
+      const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], {
+        env: env(),
+        cwd: sb.project,
+      });
+      const report = JSON.parse(r.stdout) as {
+        findings: Array<{ location: string; status: string }>;
+        problems?: Array<{ path: string; message: string }>;
+      };
+      const mine = report.findings.filter((f) => f.location === "codex-thread-history");
+      // Either VACUUM-free cleaning removed it (it cannot: the row is live) or it is reported as not fixed.
+      const stillThere = rawBytes(db).includes(value);
+      t.attempt(
+        !r.stdout.includes(value) &&
+          (!stillThere || (r.exitCode === 1 && mine.some((f) => f.status !== "fixed"))),
+      );
+      expect(r.stdout.includes(value)).toBe(false);
+      expect(stillThere).toBe(true);
+      expect(r.exitCode).toBe(1);
+      expect(
+        mine.some((f) => f.status !== "fixed"),
+        JSON.stringify(report),
+      ).toBe(true);
+      expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+    });
 
-  it("the agent holds a write lock while the clean runs: the clean waits for it, then cleans (no lost write, no corruption)", async () => {
-    const t = tally("state/sqlite race");
-    const db = codexDb();
-    // The "agent": a writer that takes the lock, writes a new item holding the value, and commits 1.5 s later.
-    const writer = spawn("sqlite3", [db], { stdio: ["pipe", "ignore", "ignore"] });
-    const closed = new Promise((res) => writer.on("close", res));
-    writer.stdin.write(`BEGIN IMMEDIATE;\nINSERT INTO thread_items VALUES ('th', 'tu', 'late', 9, 0, ${q(item(9, `late ${value}`))}, 'commandExecution', 0, NULL, NULL);\n`);
-    await new Promise((r) => setTimeout(r, 300));
-    setTimeout(() => writer.stdin.end("COMMIT;\n"), 1500);
-    const r = await hookpack(["scan", "--state", "--fix"], { env: env(), cwd: sb.project });
-    await closed;
-    const left = leaks(db);
-    const rows = sqlite(db, "SELECT count(*) FROM thread_items;").trim();
-    const ok = sqlite(db, "PRAGMA integrity_check;").trim();
-    // Either the clean ran after the commit (the late row is cleaned) or it said it could not: never silent.
-    const contained = ok === "ok" && rows === "4" && (!left || /could not|run the scan again/.test(r.stdout + r.stderr));
-    t.attempt(contained && !(r.stdout + r.stderr).includes(value));
-    expect(ok).toBe("ok");
-    expect(rows).toBe("4");
-    expect(left, r.stdout).toBe(false);
-  });
+    it("the agent holds a write lock while the clean runs: the clean waits for it, then cleans (no lost write, no corruption)", async () => {
+      const t = tally("state/sqlite race");
+      const db = codexDb();
+      // The "agent": a writer that takes the lock, writes a new item holding the value, and commits 1.5 s later.
+      const writer = spawn("sqlite3", [db], { stdio: ["pipe", "ignore", "ignore"] });
+      const closed = new Promise((res) => writer.on("close", res));
+      writer.stdin.write(
+        `BEGIN IMMEDIATE;\nINSERT INTO thread_items VALUES ('th', 'tu', 'late', 9, 0, ${q(item(9, `late ${value}`))}, 'commandExecution', 0, NULL, NULL);\n`,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      setTimeout(() => writer.stdin.end("COMMIT;\n"), 1500);
+      const r = await hookpack(["scan", "--state", "--fix"], { env: env(), cwd: sb.project });
+      await closed;
+      const left = leaks(db);
+      const rows = sqlite(db, "SELECT count(*) FROM thread_items;").trim();
+      const ok = sqlite(db, "PRAGMA integrity_check;").trim();
+      // Either the clean ran after the commit (the late row is cleaned) or it said it could not: never silent.
+      const contained =
+        ok === "ok" &&
+        rows === "4" &&
+        (!left || /could not|run the scan again/.test(r.stdout + r.stderr));
+      t.attempt(contained && !(r.stdout + r.stderr).includes(value));
+      expect(ok).toBe("ok");
+      expect(rows).toBe("4");
+      expect(left, r.stdout).toBe(false);
+    });
 
-  it("Codex's SessionEnd (the real hook process) cleans the thread history database too", async () => {
-    const t = tally("state/sqlite session end");
-    const db = codexDb();
-    const transcript = join(sb.root, "rollout.jsonl");
-    writeFileSync(transcript, `${JSON.stringify({ type: "response_item", payload: { output: `x ${value}` } })}\n`);
-    const payload = { session_id: "s-1", transcript_path: transcript, cwd: sb.project, hook_event_name: "SessionEnd", model: "m", reason: "exit" };
-    const r = await hookpack(["hook", "codex"], { input: JSON.stringify(payload), env: env(), cwd: sb.project });
-    const out = r.stdout + r.stderr;
-    t.attempt(!leaks(db) && !readFileSync(transcript, "utf8").includes(value) && !out.includes(value));
-    expect(out.includes(value)).toBe(false);
-    expect(leaks(db), out).toBe(false);
-    expect(readFileSync(transcript, "utf8").includes(value)).toBe(false);
-    expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
-  });
+    it("Codex's SessionEnd (the real hook process) cleans the thread history database too", async () => {
+      const t = tally("state/sqlite session end");
+      const db = codexDb();
+      const transcript = join(sb.root, "rollout.jsonl");
+      writeFileSync(
+        transcript,
+        `${JSON.stringify({ type: "response_item", payload: { output: `x ${value}` } })}\n`,
+      );
+      const payload = {
+        session_id: "s-1",
+        transcript_path: transcript,
+        cwd: sb.project,
+        hook_event_name: "SessionEnd",
+        model: "m",
+        reason: "exit",
+      };
+      const r = await hookpack(["hook", "codex"], {
+        input: JSON.stringify(payload),
+        env: env(),
+        cwd: sb.project,
+      });
+      const out = r.stdout + r.stderr;
+      t.attempt(
+        !leaks(db) && !readFileSync(transcript, "utf8").includes(value) && !out.includes(value),
+      );
+      expect(out.includes(value)).toBe(false);
+      expect(leaks(db), out).toBe(false);
+      expect(readFileSync(transcript, "utf8").includes(value)).toBe(false);
+      expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+    });
 
-  it("without the sqlite3 shell: the database is still scanned (raw bytes) and --fix says what to install instead of claiming it clean", async () => {
-    const t = tally("state/sqlite fix");
-    const db = codexDb();
-    const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], { env: { ...env(), HOOKPACK_SQLITE3: join(sb.root, "no-such-sqlite3") }, cwd: sb.project });
-    const report = JSON.parse(r.stdout) as { findings: Array<{ location: string; secret?: string; status: string }>; problems: Array<{ path: string; message: string }> };
-    const mine = report.findings.filter((f) => f.location === "codex-thread-history");
-    t.attempt(r.exitCode === 1 && mine.length > 0 && !r.stdout.includes(value));
-    expect(r.exitCode).toBe(1);
-    expect(mine.some((f) => f.secret === "DEPLOY_KEY")).toBe(true);
-    expect(mine.every((f) => f.status !== "fixed")).toBe(true);
-    expect(JSON.stringify(report.problems)).toMatch(/sqlite3 shell is not installed/);
-    expect(leaks(db)).toBe(true);
-  });
-});
+    it("without the sqlite3 shell: the database is still scanned (raw bytes) and --fix says what to install instead of claiming it clean", async () => {
+      const t = tally("state/sqlite fix");
+      const db = codexDb();
+      const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], {
+        env: { ...env(), HOOKPACK_SQLITE3: join(sb.root, "no-such-sqlite3") },
+        cwd: sb.project,
+      });
+      const report = JSON.parse(r.stdout) as {
+        findings: Array<{ location: string; secret?: string; status: string }>;
+        problems: Array<{ path: string; message: string }>;
+      };
+      const mine = report.findings.filter((f) => f.location === "codex-thread-history");
+      t.attempt(r.exitCode === 1 && mine.length > 0 && !r.stdout.includes(value));
+      expect(r.exitCode).toBe(1);
+      expect(mine.some((f) => f.secret === "DEPLOY_KEY")).toBe(true);
+      expect(mine.every((f) => f.status !== "fixed")).toBe(true);
+      expect(JSON.stringify(report.problems)).toMatch(/sqlite3 shell is not installed/);
+      expect(leaks(db)).toBe(true);
+    });
+  },
+);
 
 describe("attack: Gemini CLI's own files (background-process logs, .jsonl chats, policy files)", () => {
   it("scan --state --fix finds and cleans each; none keeps a value", async () => {
@@ -217,20 +309,43 @@ describe("attack: Gemini CLI's own files (background-process logs, .jsonl chats,
       userPolicy: join(userPolicies, "mine.toml"),
     };
     writeFileSync(files.bg, `starting\nexport TOKEN=${token}\nkey ${value}\n`);
-    writeFileSync(files.chat, `${JSON.stringify({ type: "user", content: "run it" })}\n${JSON.stringify({ type: "tool", output: `DEPLOY=${value}` })}\n`);
-    writeFileSync(files.policy, `[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = "curl -H 'Authorization: Bearer ${token}'"\ndecision = "allow"\n`);
-    writeFileSync(files.userPolicy, `[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = "deploy --key ${value}"\ndecision = "allow"\n`);
-    const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], { env: env(), cwd: sb.project });
+    writeFileSync(
+      files.chat,
+      `${JSON.stringify({ type: "user", content: "run it" })}\n${JSON.stringify({ type: "tool", output: `DEPLOY=${value}` })}\n`,
+    );
+    writeFileSync(
+      files.policy,
+      `[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = "curl -H 'Authorization: Bearer ${token}'"\ndecision = "allow"\n`,
+    );
+    writeFileSync(
+      files.userPolicy,
+      `[[rule]]\ntoolName = "run_shell_command"\ncommandPrefix = "deploy --key ${value}"\ndecision = "allow"\n`,
+    );
+    const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], {
+      env: env(),
+      cwd: sb.project,
+    });
     expect(r.stdout.includes(value) || r.stdout.includes(token)).toBe(false);
-    const report = JSON.parse(r.stdout) as { findings: Array<{ location: string; status: string }> };
+    const report = JSON.parse(r.stdout) as {
+      findings: Array<{ location: string; status: string }>;
+    };
     for (const [k, p] of Object.entries(files)) {
       const text = readFileSync(p, "utf8");
       const clean = !text.includes(value) && !text.includes(token);
       t.attempt(clean);
       expect(clean, `${k} still holds a value`).toBe(true);
     }
-    const locations = new Set(report.findings.filter((f) => f.status === "fixed").map((f) => f.location));
-    expect([...locations].sort()).toEqual(expect.arrayContaining(["gemini-background-logs", "gemini-chats-jsonl", "gemini-policies-project", "gemini-policies-user"]));
+    const locations = new Set(
+      report.findings.filter((f) => f.status === "fixed").map((f) => f.location),
+    );
+    expect([...locations].sort()).toEqual(
+      expect.arrayContaining([
+        "gemini-background-logs",
+        "gemini-chats-jsonl",
+        "gemini-policies-project",
+        "gemini-policies-user",
+      ]),
+    );
     for (const line of readFileSync(files.chat, "utf8").trimEnd().split("\n")) JSON.parse(line);
   });
 });

@@ -4,11 +4,27 @@
 // runs it, so each case asserts the hook denied it and that hookpack's files are unchanged. The
 // audit log case deletes the log as an attacker would and runs the real `hookpack audit --verify`.
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvePolicy } from "../../broker/policy-approval.js";
-import { assertBuilt, BIN, fakeSecret, run, sandbox, setSecret, type Sandbox } from "../broker/helpers.js";
+import {
+  assertBuilt,
+  BIN,
+  fakeSecret,
+  run,
+  sandbox,
+  setSecret,
+  type Sandbox,
+} from "../broker/helpers.js";
 
 const tally = new Map<string, { attempts: number; contained: number }>();
 const count = (family: string, contained: boolean) => {
@@ -27,7 +43,8 @@ function snapshot(): Map<string, string> {
     for (const e of readdirSync(dir)) {
       const p = join(dir, e);
       if (statSync(p).isDirectory()) walk(p);
-      else if (!p.includes("/audit") && !p.includes("/cache/")) out.set(p, createHash("sha256").update(readFileSync(p)).digest("hex"));
+      else if (!p.includes("/audit") && !p.includes("/cache/"))
+        out.set(p, createHash("sha256").update(readFileSync(p)).digest("hex"));
     }
   };
   walk(sb.hookpackHome);
@@ -36,11 +53,21 @@ function snapshot(): Map<string, string> {
 
 function decision(command: string): string | undefined {
   const r = run(sb, ["hook", "claude-code"], {
-    input: JSON.stringify({ session_id: "s-state", cwd: proj, hook_event_name: "PreToolUse", tool_name: "Bash", tool_input: { command }, tool_use_id: `t${Math.random()}` }),
+    input: JSON.stringify({
+      session_id: "s-state",
+      cwd: proj,
+      hook_event_name: "PreToolUse",
+      tool_name: "Bash",
+      tool_input: { command },
+      tool_use_id: `t${Math.random()}`,
+    }),
     cwd: proj,
   });
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim() ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } }).hookSpecificOutput?.permissionDecision : undefined;
+  return r.stdout.trim()
+    ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } })
+        .hookSpecificOutput?.permissionDecision
+    : undefined;
 }
 
 beforeAll(() => {
@@ -49,14 +76,23 @@ beforeAll(() => {
   setSecret(sb, "TOK", fakeSecret("st"));
   proj = join(sb.dir, "proj");
   mkdirSync(join(proj, ".git"), { recursive: true });
-  writeFileSync(join(proj, "hookpack.json"), JSON.stringify({ version: 1, defaults: { approval: "auto" }, secrets: { TOK: { provider: "store", commands: ["printf"] } } }));
+  writeFileSync(
+    join(proj, "hookpack.json"),
+    JSON.stringify({
+      version: 1,
+      defaults: { approval: "auto" },
+      secrets: { TOK: { provider: "store", commands: ["printf"] } },
+    }),
+  );
   approvePolicy(sb.hookpackHome, proj);
   // A symlink to the home, made earlier by a route the hook did not see (e.g. an interpreter).
   symlinkSync(sb.hookpackHome, join(sb.dir, "innocent"));
 });
 
 afterAll(() => {
-  console.log(`[attack tally: state] ${[...tally].map(([f, t]) => `${f}: ${t.contained}/${t.attempts}`).join("; ")}`);
+  console.log(
+    `[attack tally: state] ${[...tally].map(([f, t]) => `${f}: ${t.contained}/${t.attempts}`).join("; ")}`,
+  );
   sb?.cleanup();
 });
 

@@ -7,10 +7,13 @@ const families = new Map<string, { contained: number; attempts: number }>();
 /** Call once at the top level of a test file: prints the file's totals after all its tests. */
 export function reportTally(): void {
   afterAll(() => {
-    const lines = [...families].map(([f, c]) => `attack tally ${f}: ${c.contained}/${c.attempts} contained`);
+    const lines = [...families].map(
+      ([f, c]) => `attack tally ${f}: ${c.contained}/${c.attempts} contained`,
+    );
     if (lines.length === 0) return;
     process.stdout.write(`${lines.join("\n")}\n`);
-    if (process.env.HOOKPACK_ATTACK_TALLY) appendFileSync(process.env.HOOKPACK_ATTACK_TALLY, `${lines.join("\n")}\n`);
+    if (process.env.HOOKPACK_ATTACK_TALLY)
+      appendFileSync(process.env.HOOKPACK_ATTACK_TALLY, `${lines.join("\n")}\n`);
   });
 }
 
