@@ -2,7 +2,7 @@
 // revoke + verify at exit — per provider, against its local endpoint. Vault: the API fake
 // (test/helpers/fake-vault.ts) whose database engine creates and drops a real PostgreSQL role;
 // GitHub App: the contract fake (RS256 App JWT); OAuth token exchange: oidc-provider.
-// Interleaved rounds of `hookpack exec --grant … --cap … -- bash -c 'true'` (as rewritten by the
+// Interleaved rounds of `hookpack exec --grant … --grant-key … --cap … -- true` (as rewritten by the
 // real hook) against plain `hookpack exec -- true`. Plain node; needs `npm run build` first and the
 // PostgreSQL server binaries (test/broker/postgres-deps.sh). Prints figures, asserts nothing.
 //   node bench/leases.mjs [--rounds 15]
