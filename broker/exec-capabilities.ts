@@ -153,16 +153,20 @@ const CODE_VARS =
 /**
  * The program's environment comes from the agent's shell, which may have exported anything before
  * the request (`export PGHOSTADDR=…; $cap:… psql`, `export AWS_ENDPOINT_URL=…`, LD_PRELOAD). Every
- * inherited variable of a capability variable's family (its prefix before the first `_`, or the
- * first two letters: PG…, AWS_…, GH_…) is removed, so only the policy says where the credential
- * goes, and so are the variables that load code into the program.
+ * inherited variable of a capability variable's family (libpq's `PG…`, else its prefix up to the
+ * first `_`: `AWS_…`, `GH_…`; a name without one is its own family) is removed, so only the policy
+ * says where the credential goes, and so are the variables that load code into the program.
  */
 export function scrubInherited(env: NodeJS.ProcessEnv, capVars: readonly string[]): void {
   const families = capVars.map((v) =>
-    v.includes("_") ? `${v.slice(0, v.indexOf("_"))}_` : v.slice(0, 2),
+    v.startsWith("PG") ? "PG" : v.includes("_") ? v.slice(0, v.indexOf("_") + 1) : v,
   );
   for (const name of Object.keys(env))
-    if (CODE_VARS.test(name) || families.some((f) => name.startsWith(f))) delete env[name];
+    if (
+      CODE_VARS.test(name) ||
+      families.some((f) => (f === "PG" || f.endsWith("_") ? name.startsWith(f) : name === f))
+    )
+      delete env[name];
 }
 
 /**
