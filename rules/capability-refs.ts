@@ -248,7 +248,7 @@ export function analyzeCapabilities(command: string, policy: Policy): Capability
     const name = misplaced ?? found.find((_, i) => !seen.has(i))?.[1] ?? "";
     return refuse(
       "CAP_UNSAFE",
-      `hookpack refused this command: $cap:${name} must stand unquoted at the start of the one command that needs it, e.g. \`$cap:${name} psql -c 'select 1'\` (not inside quotes, a here-document, a comment, or after \`env\`, \`sudo\`, \`timeout\` and the like).`,
+      `hookpack refused this command: $cap:${name} must stand unquoted at the start of the one command that needs it, e.g. \`$cap:${name} psql -c 'select 1'\` (not inside quotes, a here-document, a comment, or after \`env\`, \`sudo\`, \`timeout\` and the like). The program receives the credential in the environment variables the capability names, never as an argument or on stdin.`,
     );
   }
   for (const use of uses) {
