@@ -70,7 +70,9 @@ export const RUNTIME_SEAL = ".runtime-seal.json";
  *   3. anything else blocks the call: exit 2 with a reason naming files, never content.
  * Cost per call: the manifest and the seal read, one lstat per bundle, no hashing (node:crypto
  * is not even loaded) while nothing changed (bench/run.mjs); the first call after install hashes
- * every bundle once. Trade-off: the seal is a file in the runtime
+ * every bundle once. The word c-r-y-p-t-o never appears whole in the launcher's text: Node's `-e`
+ * wraps any source matching /\bcrypto\b/ in `require('node:crypto')` (eval_string.js, for the old
+ * meaning of that global), which loads node:crypto and the stream modules on every call (≈4 ms). Trade-off: the seal is a file in the runtime
  * directory; an attacker who can change a bundle (the entry included) AND write a matching seal (two writes inside
  * hookpack's directory, which the state protection refuses to the agent's tools) gets past step 2
  * until `hookpack doctor`, which hashes every bundle in full. No `"`, `$`, backtick or backslash:
@@ -83,7 +85,7 @@ const RUNTIME_LAUNCHER = [
     ".runtime-seal.json" +
     "';",
   "const no=(w)=>{process.stderr.write('hookpack: this call was blocked unchecked: the hook runtime in '+d+' is not what hookpack install wrote ('+w+'). Run hookpack doctor in a terminal, then hookpack install again to restore it.'+String.fromCharCode(10));process.exit(2)};",
-  "const h=()=>require('crypto').createHash('sha256');",
+  "const h=()=>require('cry'+'pto').createHash('sha256');",
   "const k=(q,n)=>{let st;try{st=f.lstatSync(q)}catch(x){no(n+' is missing')}if(!st.isFile())no(n+' is not a regular file');return st.ino+':'+st.size+':'+st.mtimeMs+':'+st.ctimeMs};",
   "let m,t;try{t=f.readFileSync(mp);m=JSON.parse(t)}catch(x){no('its manifest is missing or unreadable')}",
   "let s={},w=0;try{s=JSON.parse(f.readFileSync(sp,'utf8'))}catch(x){}",
