@@ -247,6 +247,21 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       })();
     });
   });
+  // A WebSocket (Codex tries the Responses API over one first) would carry requests the relay does
+  // not read frame by frame: refused with a plain HTTP answer, so the client falls back to HTTPS.
+  server.on("upgrade", (_req, socket) => {
+    const body = JSON.stringify({
+      type: "error",
+      error: {
+        type: "hookpack_relay_error",
+        message:
+          "hookpack relay: WebSocket connections are not relayed (their frames cannot be checked); use HTTPS.",
+      },
+    });
+    socket.end(
+      `HTTP/1.1 501 Not Implemented\r\ncontent-type: application/json\r\nx-hookpack-relay: refused\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(0, options.host ?? "127.0.0.1", () => resolve());
