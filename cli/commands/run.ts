@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { HookpackError } from "../../core/errors.js";
 import { planAgentEnv } from "../../broker/agent-env.js";
 import { secretScanner } from "../../rules/secretlint.js";
+import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 import { importEnv } from "./secret.js";
 
@@ -57,6 +58,28 @@ export function agentOf(cmd: string, rest: readonly string[]): string {
     if (script) return stripExt(script);
   }
   return base;
+}
+
+const RELAY_ROUTE: Record<string, string> = {
+  claude: "claude-code",
+  codex: "codex",
+  gemini: "gemini",
+};
+
+/** The persistent relay's base URL for this agent, when relay.json routes it and the relay answers. */
+async function persistentRelay(home: string, agent: string): Promise<string | undefined> {
+  const route = RELAY_ROUTE[agent];
+  if (!route) return undefined;
+  const { readRelayConfig, relayAnswers, relayBaseUrl } =
+    await import("../../installer/relay-config.js");
+  let config;
+  try {
+    config = readRelayConfig(home);
+  } catch {
+    return undefined;
+  }
+  if (!config?.routes[route] || !(await relayAnswers(config.port))) return undefined;
+  return relayBaseUrl(config.port, route);
 }
 
 export const run: Command = {
@@ -141,41 +164,59 @@ export const run: Command = {
       const current = target.codexConfig ? undefined : io.env[target.variable];
       const upstream =
         values.upstream ?? (current && current.startsWith("https://") ? current : target.upstream);
-      let ca: Buffer | undefined;
-      if (values["upstream-ca"]) {
-        try {
-          ca = readFileSync(resolve(io.cwd, values["upstream-ca"]));
-        } catch (error) {
-          throw new HookpackError(
-            "USAGE",
-            `hookpack: cannot read the CA file ${values["upstream-ca"]}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
-            "pass a PEM file.",
-          );
+      // The persistent relay of the broker process (`install --relay`), when it runs and has a
+      // route for this agent, and this run needs nothing of its own: no other upstream, and no
+      // inherited secret kept with --keep (only this process knows those values; the agent's own
+      // provider key, kept by default, is the one credential that provider holds already).
+      const persistent =
+        values.upstream === undefined &&
+        values["upstream-ca"] === undefined &&
+        (values.keep ?? []).length === 0
+          ? await persistentRelay(hookpackHome(io), base)
+          : undefined;
+      if (persistent) {
+        if (target.codexConfig) rest = ["-c", `openai_base_url="${persistent}"`, ...rest];
+        else plan.env[target.variable] = persistent;
+        io.err(
+          `hookpack: the agent's model requests go through hookpack's persistent relay (${target.variable}=${persistent}); secrets in them are replaced before they leave.\n`,
+        );
+      } else {
+        let ca: Buffer | undefined;
+        if (values["upstream-ca"]) {
+          try {
+            ca = readFileSync(resolve(io.cwd, values["upstream-ca"]));
+          } catch (error) {
+            throw new HookpackError(
+              "USAGE",
+              `hookpack: cannot read the CA file ${values["upstream-ca"]}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`,
+              "pass a PEM file.",
+            );
+          }
         }
+        const managed = withInherited(
+          hookManagedSecrets(io.env, { agent: base }),
+          inheritedEnv(io.env, secretScanner.mayContainSecret),
+        );
+        let redacted = 0;
+        relay = await startRelay({
+          upstream,
+          ca,
+          scanner: secretScanner,
+          managed,
+          onRedacted: (n) => (redacted += n),
+        });
+        if (target.codexConfig) rest = ["-c", `openai_base_url="${relay.url}"`, ...rest];
+        else plan.env[target.variable] = relay.url;
+        io.err(
+          `hookpack: the agent's model requests go through hookpack's relay (${target.variable}=${relay.url}) to ${upstream}; secrets in them are replaced before they leave.\n`,
+        );
+        const stop = relay;
+        process.once("exit", () => void stop.close());
+        const report = () =>
+          redacted > 0 &&
+          io.err(`hookpack: the relay replaced ${redacted} secret(s) in model requests.\n`);
+        process.once("beforeExit", report);
       }
-      const managed = withInherited(
-        hookManagedSecrets(io.env, { agent: base }),
-        inheritedEnv(io.env, secretScanner.mayContainSecret),
-      );
-      let redacted = 0;
-      relay = await startRelay({
-        upstream,
-        ca,
-        scanner: secretScanner,
-        managed,
-        onRedacted: (n) => (redacted += n),
-      });
-      if (target.codexConfig) rest = ["-c", `openai_base_url="${relay.url}"`, ...rest];
-      else plan.env[target.variable] = relay.url;
-      io.err(
-        `hookpack: the agent's model requests go through hookpack's relay (${target.variable}=${relay.url}) to ${upstream}; secrets in them are replaced before they leave.\n`,
-      );
-      const stop = relay;
-      process.once("exit", () => void stop.close());
-      const report = () =>
-        redacted > 0 &&
-        io.err(`hookpack: the relay replaced ${redacted} secret(s) in model requests.\n`);
-      process.once("beforeExit", report);
     }
     return await new Promise<number>((resolve, reject) => {
       const child = spawn(cmd, rest, { cwd: io.cwd, env: plan.env, stdio: "inherit" });
