@@ -114,6 +114,33 @@ export async function redactRequestBody(
     );
   });
   await Promise.all(pending);
+  // A managed value split across adjacent strings (two text blocks, two tool results one after
+  // the other) is whole again when the model reads them in order: refused, since no one string
+  // holds it to replace. (Halves with other content between them are not seen as one value.)
+  if (managed) {
+    const parts: string[] = [];
+    // Structural strings (a block's type, a role, an id) sit between two content strings in the
+    // JSON but not in what the model reads: left out of the joined text.
+    forEachString(parsed, (value, _path, keys) => {
+      if (!STRUCTURAL_KEYS.has(String(keys[keys.length - 1]))) parts.push(value);
+    });
+    const ends: number[] = [];
+    let at = 0;
+    for (const p of parts) ends.push((at += p.length));
+    const indexOf = (pos: number) => {
+      let lo = 0;
+      let hi = ends.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ends[mid]! > pos) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    for (const h of managed.find(parts.join("")))
+      if (indexOf(h.start) !== indexOf(h.end - 1))
+        throw new RelayRefusal("a managed secret is split across strings of the request body");
+  }
   // Object keys are content too (a tool input keyed by a value): checked, refused when they hold one.
   collectKeys(parsed, keys);
   for (const k of keys)
@@ -129,6 +156,22 @@ export async function redactRequestBody(
   });
   return { body: Buffer.from(JSON.stringify(out), "utf8"), labels };
 }
+
+const STRUCTURAL_KEYS = new Set([
+  "type",
+  "role",
+  "id",
+  "call_id",
+  "tool_use_id",
+  "tool_call_id",
+  "name",
+  "model",
+  "status",
+  "media_type",
+  "mimeType",
+  "stop_reason",
+  "finishReason",
+]);
 
 function collectKeys(value: unknown, out: string[]): void {
   if (Array.isArray(value)) for (const v of value) collectKeys(v, out);
