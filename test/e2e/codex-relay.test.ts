@@ -20,7 +20,7 @@ import {
   randomValue,
   storeSecret,
 } from "./harness.js";
-import { fakeGithubToken, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
+import { describeRun, fakeGithubToken, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
 const codexHome = (sb: Sandbox) => join(sb.home, ".codex");
@@ -37,7 +37,7 @@ const CONFIG = [
   "",
 ].join("\n");
 
-const codex = defineAgent<object, { relay: boolean }>({
+const codex = defineAgent<object, { relay: boolean; persistent?: boolean }>({
   name: "codex",
   startFake: startFakeOpenAI,
   env: (sb) => ({
@@ -62,6 +62,10 @@ const codex = defineAgent<object, { relay: boolean }>({
       "remote_plugin",
       "run the step",
     ];
+    if (opts.persistent) {
+      await persistentRelay(sb, env, fake.url);
+      return run(client.bin, args, { cwd: sb.project, env, timeoutMs: 120_000 });
+    }
     if (!opts.relay)
       return run(client.bin, ["-c", `openai_base_url="${fake.url}/v1"`, ...args], {
         cwd: sb.project,
@@ -97,7 +101,43 @@ const codex = defineAgent<object, { relay: boolean }>({
     }),
 });
 
-async function scenario(relay: boolean) {
+/**
+ * `install --agent codex --scope project --relay` (its hooks then uninstalled, the relay setting
+ * kept) and `broker start`: the client then runs on its own config, pointed at the broker's relay.
+ */
+async function persistentRelay(sb: Sandbox, env: Record<string, string>, fakeUrl: string) {
+  const front = await startTlsFront(fakeUrl);
+  codex.e2e.defer(() => front.close());
+  writeFileSync(join(sb.root, "ca.pem"), front.cert);
+  const cli = (args: string[]) =>
+    run(process.execPath, [HOOKPACK_CJS, ...args], {
+      cwd: sb.project,
+      env: { ...env, CI: "true" },
+      timeoutMs: 60_000,
+    });
+  codex.e2e.defer(async () => void (await cli(["broker", "stop"])));
+  for (const args of [
+    [
+      "install",
+      "--agent",
+      "codex",
+      "--scope",
+      "project",
+      "--relay",
+      "--relay-upstream",
+      `${front.url}/v1`,
+      "--relay-ca",
+      join(sb.root, "ca.pem"),
+    ],
+    ["uninstall", "--agent", "codex", "--scope", "project"],
+    ["broker", "start"],
+  ]) {
+    const r = await cli(args);
+    expect(r.code, `hookpack ${args.join(" ")}:\n${describeRun(r)}`).toBe(0);
+  }
+}
+
+async function scenario(relay: boolean, persistent = false) {
   const value = randomValue();
   const token = fakeGithubToken();
   const forbid = [...forbiddenForms(value), token];
@@ -109,6 +149,7 @@ async function scenario(relay: boolean) {
     {
       hooks: false,
       relay,
+      persistent,
       forbid,
       files: { "deploy.txt": `key=${value}\ntoken=${token}\n` },
       setup: (sb) => storeSecret(sb, "DEPLOY_KEY", value),
@@ -146,6 +187,27 @@ describe("e2e: real Codex CLI + hookpack's model-request relay (no tool hooks in
       const leaked = s.fake.requests().flatMap((q) => q.leaks);
       expect(leaked, s.diag()).toContain(s.value);
       expect(leaked).toContain(s.token);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "the persistent relay (install --relay, broker start): the client's own config points at it; value and token replaced",
+    async () => {
+      const s = await scenario(true, true);
+      console.log(
+        `[e2e] codex ${codex.client.version} persistent relay: ${s.run.ms} ms, ${s.fake.requests().length} requests`,
+      );
+      expect(s.run.code, s.diag()).toBe(0);
+      expect(s.fake.requests().length, s.diag()).toBeGreaterThan(0);
+      expectNoRequestCarries(s.fake.requests(), s.forbid, "secret");
+      const out = s.fake
+        .requests()
+        .flatMap((q) => codex.toolOutputs(q))
+        .find((t) => t.includes("key="));
+      expect(out, s.diag()).toBeDefined();
+      expect(out).toContain("key=[REDACTED:DEPLOY_KEY]");
+      expect(out).toContain("token=[REDACTED:github-pat]");
     },
     TEST_TIMEOUT,
   );

@@ -16,7 +16,7 @@ import {
   randomValue,
   storeSecret,
 } from "./harness.js";
-import { fakeGithubToken, HOOKPACK_CJS, run } from "./helpers.js";
+import { describeRun, fakeGithubToken, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
 
 const TEST_TIMEOUT = 180_000;
 
@@ -27,7 +27,7 @@ const USER_SETTINGS = {
   general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
 };
 
-const gemini = defineAgent<object, { relay: boolean }>({
+const gemini = defineAgent<object, { relay: boolean; persistent?: boolean }>({
   name: "gemini",
   startFake: startFakeGemini,
   env: () => ({
@@ -49,6 +49,10 @@ const gemini = defineAgent<object, { relay: boolean }>({
       "--approval-mode",
       "yolo",
     ];
+    if (opts.persistent) {
+      await persistentRelay(sb, env, fake.url);
+      return run(process.execPath, args, { cwd: sb.project, env, timeoutMs: 120_000 });
+    }
     if (!opts.relay)
       return run(process.execPath, args, {
         cwd: sb.project,
@@ -87,7 +91,43 @@ const gemini = defineAgent<object, { relay: boolean }>({
   },
 });
 
-async function scenario(relay: boolean) {
+/**
+ * `install --agent gemini --scope project --relay` (its hooks then uninstalled, the relay setting
+ * kept) and `broker start`: the client then runs on its own config, pointed at the broker's relay.
+ */
+async function persistentRelay(sb: Sandbox, env: Record<string, string>, fakeUrl: string) {
+  const front = await startTlsFront(fakeUrl);
+  gemini.e2e.defer(() => front.close());
+  writeFileSync(join(sb.root, "ca.pem"), front.cert);
+  const cli = (args: string[]) =>
+    run(process.execPath, [HOOKPACK_CJS, ...args], {
+      cwd: sb.project,
+      env: { ...env, CI: "true" },
+      timeoutMs: 60_000,
+    });
+  gemini.e2e.defer(async () => void (await cli(["broker", "stop"])));
+  for (const args of [
+    [
+      "install",
+      "--agent",
+      "gemini",
+      "--scope",
+      "project",
+      "--relay",
+      "--relay-upstream",
+      `${front.url}`,
+      "--relay-ca",
+      join(sb.root, "ca.pem"),
+    ],
+    ["uninstall", "--agent", "gemini", "--scope", "project"],
+    ["broker", "start"],
+  ]) {
+    const r = await cli(args);
+    expect(r.code, `hookpack ${args.join(" ")}:\n${describeRun(r)}`).toBe(0);
+  }
+}
+
+async function scenario(relay: boolean, persistent = false) {
   const value = randomValue();
   const token = fakeGithubToken();
   const forbid = [...forbiddenForms(value), token];
@@ -102,6 +142,7 @@ async function scenario(relay: boolean) {
     {
       hooks: false,
       relay,
+      persistent,
       forbid,
       files: { "deploy.txt": `key=${value}\ntoken=${token}\n` },
       setup: (sb) => storeSecret(sb, "DEPLOY_KEY", value),
@@ -139,6 +180,27 @@ describe("e2e: real Gemini CLI + hookpack's model-request relay (no tool hooks i
       const leaked = s.fake.requests().flatMap((q) => q.leaks);
       expect(leaked, s.diag()).toContain(s.value);
       expect(leaked).toContain(s.token);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "the persistent relay (install --relay, broker start): the client's own config points at it; value and token replaced",
+    async () => {
+      const s = await scenario(true, true);
+      console.log(
+        `[e2e] gemini ${gemini.client.version} persistent relay: ${s.run.ms} ms, ${s.fake.requests().length} requests`,
+      );
+      expect(s.run.code, s.diag()).toBe(0);
+      expect(s.fake.requests().length, s.diag()).toBeGreaterThan(0);
+      expectNoRequestCarries(s.fake.requests(), s.forbid, "secret");
+      const out = s.fake
+        .requests()
+        .flatMap((q) => gemini.toolOutputs(q))
+        .find((t) => t.includes("key="));
+      expect(out, s.diag()).toBeDefined();
+      expect(out).toContain("key=[REDACTED:DEPLOY_KEY]");
+      expect(out).toContain("token=[REDACTED:github-pat]");
     },
     TEST_TIMEOUT,
   );
