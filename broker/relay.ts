@@ -287,6 +287,17 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
             413,
             `hookpack relay: the request body is larger than ${MAX_RELAY_BODY_BYTES} bytes and could not be checked; it was not sent.`,
           );
+        // Only loopback names: a web page that rebinds its own name to 127.0.0.1 gets nothing here.
+        if (
+          !/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d+)?$/i.test(
+            req.headers.host ?? "",
+          )
+        )
+          return relayError(
+            res,
+            421,
+            "hookpack relay: only requests addressed to 127.0.0.1, [::1] or localhost are relayed; the request was not sent.",
+          );
         let url = req.url ?? "/";
         if (url === RELAY_HEALTH_PATH) {
           res.writeHead(200, { "content-type": "application/json", "x-hookpack-relay": "ok" });

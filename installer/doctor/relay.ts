@@ -56,7 +56,25 @@ export async function checkRelay(ctx: DoctorContext): Promise<DoctorCheck[]> {
       current = undefined;
     }
     const ours = relayBaseUrl(config.port, agent);
-    if (current === ours) continue;
+    if (current === ours) {
+      // Codex: openai_base_url serves the built-in provider only; a custom one keeps its base_url.
+      const provider =
+        agent === "codex"
+          ? /^[ \t]*model_provider[ \t]*=[ \t]*["']([^"'\n]+)["']/m.exec(
+              (readIfExists(setting.file) ?? "").split(/^\s*\[/m)[0] ?? "",
+            )?.[1]
+          : undefined;
+      if (provider && provider !== "openai")
+        out.push({
+          id: "relay-setting",
+          status: "warn",
+          subject: MACHINE,
+          agent,
+          message: `${setting.file} selects the model provider "${provider}", whose own base_url is not hookpack's relay: its requests are not checked`,
+          fix: `set base_url = "${ours}" in [model_providers.${provider}] (and forward with \`hookpack install --agent codex --relay --relay-upstream <its https URL>\`), or use the built-in provider`,
+        });
+      continue;
+    }
     let where = "nowhere (the setting is gone)";
     if (current) {
       try {

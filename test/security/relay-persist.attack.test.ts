@@ -85,9 +85,9 @@ async function waitFor(cond: () => Promise<boolean>, ms = 8000): Promise<boolean
   return false;
 }
 const relayUp = async () =>
-  (await raw("GET /__hookpack/relay HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n")).startsWith(
-    "HTTP/1.1 200",
-  );
+  (
+    await raw("GET /__hookpack/relay HTTP/1.1\r\nhost: 127.0.0.1\r\nconnection: close\r\n\r\n")
+  ).startsWith("HTTP/1.1 200");
 
 beforeAll(async () => {
   sb = sandbox();
@@ -270,10 +270,21 @@ describe("attack: the persistent relay (broker process), ways around it", () => 
       const r = await post(path, JSON.stringify({ m: value }));
       count("path naming no route", r.status === 404 && r.text.includes("hookpack_relay_error"));
     }
-    const abs = await raw(
-      `POST http://example.invalid/claude-code/v1/messages HTTP/1.1\r\nhost: example.invalid\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`,
-    );
-    count("absolute-URL request target", abs.startsWith("HTTP/1.1 404"));
+    for (const host of ["evil.example", "127.0.0.1.evil.example", "localhost.evil.example:80"]) {
+      const r = await raw(
+        `POST /claude-code/v1/messages HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`,
+      );
+      count("non-loopback Host (DNS rebinding)", r.startsWith("HTTP/1.1 421"));
+    }
+    for (const host of ["example.invalid", "127.0.0.1"]) {
+      const abs = await raw(
+        `POST http://example.invalid/claude-code/v1/messages HTTP/1.1\r\nhost: ${host}\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n{}`,
+      );
+      count(
+        "absolute-URL request target",
+        /^HTTP\/1\.1 (404|421)/.test(abs) && abs.includes("hookpack_relay_error"),
+      );
+    }
     expect(upstream.seen.length).toBe(before);
   }, 60_000);
 });
@@ -300,6 +311,16 @@ describe("attack: the agent changes the set-up", () => {
     writeFileSync(toml, 'openai_base_url = "https://api.openai.com/v1"\n');
     const cx = await doctorCheck("relay-setting", "codex");
     count("base URL pointed elsewhere (doctor)", cx?.status === "fail");
+    // A custom provider selected next to hookpack's openai_base_url: its own base_url is used.
+    writeFileSync(
+      toml,
+      `${tomlText}\nmodel_provider = "mine"\n`.replace(/^/, 'model_provider = "mine"\n'),
+    );
+    const cp = await doctorCheck("relay-setting", "codex");
+    count(
+      "base URL pointed elsewhere (doctor)",
+      cp?.status === "warn" && (cp.message ?? "").includes('"mine"'),
+    );
     writeFileSync(toml, tomlText);
     const dotenv = join(sb.home, ".gemini", ".env");
     const envText = readFileSync(dotenv, "utf8");
