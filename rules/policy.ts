@@ -331,9 +331,27 @@ export function undeclaredStored(
   name: string,
   stored: readonly string[] | undefined,
 ): SecretPolicy | undefined {
-  return stored?.includes(name)
-    ? { name, approval: "ask", ttlMs: policy.defaults.ttlMs }
-    : undefined;
+  if (!stored?.includes(name)) return undefined;
+  // A capability's own login (an STS base key, a Vault token, an App key) is for its provider only:
+  // no command may receive it as $secret:NAME unless the policy declares it so.
+  if (capabilitySecretNames(policy).has(name))
+    return { name, approval: "ask", ttlMs: policy.defaults.ttlMs, commands: [] };
+  return { name, approval: "ask", ttlMs: policy.defaults.ttlMs };
+}
+
+/** Store names that capabilities' providers read ({"secret": NAME} anywhere in their config). */
+export function capabilitySecretNames(policy: Policy): Set<string> {
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== "object") return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    for (const [k, x] of Object.entries(v)) {
+      if (k === "secret" && typeof x === "string") names.add(x);
+      else walk(x);
+    }
+  };
+  for (const c of policy.capabilities?.values() ?? []) walk(c.provider);
+  return names;
 }
 
 // ----- destination hosts ----------------------------------------------------------------------

@@ -54,11 +54,36 @@ const failed = (
   hint = "check the role, the base credentials and the endpoint named in hookpack.json.",
 ) => new HookpackError("LEASE_MINT_FAILED", `hookpack: AWS STS ${what}.`, hint);
 
+/**
+ * Signed requests (and a base session token) go only to AWS (https, *.amazonaws.com[.cn],
+ * *.api.aws: regional, FIPS and VPC endpoints) or to this machine (a local emulator). Checked at
+ * every use, also for a lease record read back from disk, which hookpack's policy check never saw.
+ */
+export function allowedEndpoint(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    u = new URL("invalid://x");
+  }
+  const host = u.hostname.replace(/^\[|\]$/g, "");
+  const aws =
+    u.protocol === "https:" && /(^|\.)(amazonaws\.com|amazonaws\.com\.cn|api\.aws)$/.test(host);
+  const local =
+    (u.protocol === "http:" || u.protocol === "https:") &&
+    (/^127\.\d+\.\d+\.\d+$/.test(host) || host === "::1" || host === "localhost");
+  if ((!aws && !local) || u.username || u.password)
+    throw failed(
+      `endpoint ${u.protocol}//${u.host} is neither an AWS endpoint (https://…amazonaws.com) nor this machine, so hookpack sends it no signed request`,
+      'fix "endpoint"/"iamEndpoint" in hookpack.json.',
+    );
+  return url;
+}
 export function stsEndpoint(spec: StsProvider): string {
-  return spec.endpoint ?? `https://sts.${spec.region}.amazonaws.com`;
+  return allowedEndpoint(spec.endpoint ?? `https://sts.${spec.region}.amazonaws.com`);
 }
 export function iamEndpoint(spec: StsProvider): string {
-  return spec.iamEndpoint ?? spec.endpoint ?? "https://iam.amazonaws.com";
+  return allowedEndpoint(spec.iamEndpoint ?? spec.endpoint ?? "https://iam.amazonaws.com");
 }
 /** IAM is a global service, signed for us-east-1 (for a local endpoint: the STS region). */
 const iamRegion = (spec: StsProvider) =>
