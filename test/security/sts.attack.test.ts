@@ -5,7 +5,7 @@
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { assertBuilt } from "../broker/helpers.js";
+import { assertBuilt, waitFor } from "../broker/helpers.js";
 import { leaseEntries } from "../broker/lease-fixture.js";
 import {
   MOTO_SKIP,
@@ -177,6 +177,54 @@ describe("attack: the agent keeps or reuses a minted session", () => {
       p.sb.cleanup();
     }
   }, 60_000);
+});
+
+describe("attack: kill -9 the exec and the broker mid-call, so no one revokes the session", () => {
+  it("the next broker denies it at start (no exec, no `hookpack leases` sweeping first)", async () => {
+    const t = tally("sts/orphan at broker start");
+    const role = await world.role();
+    const p = stsProject(world, { "aws-read": stsCapability(world, role) });
+    const brokerPid = (): number | undefined => {
+      try {
+        return (
+          JSON.parse(readFileSync(join(p.sb.hookpackHome, "broker", "broker.json"), "utf8")) as {
+            pid?: number;
+          }
+        ).pid;
+      } catch {
+        return undefined;
+      }
+    };
+    try {
+      const h = p.hook(`$cap:aws-read awsq iam list_roles & sleep 1; kill -9 $PPID`);
+      const { done } = p.bashAsync(h.command!);
+      await waitFor(() => openLeases(p).length === 1, 15_000);
+      const broker = brokerPid();
+      expect(broker, "the hook's grant started a broker").toBeDefined();
+      process.kill(broker!, "SIGKILL");
+      await done;
+      const [s] = await sessionsOf(world, role);
+      expect(await tryCreds(world, s!.credentials)).toBe("ok");
+      expect(leaseEntries(p.sb).some((e) => e.kind === "lease-ended")).toBe(false);
+      // The next hook call that needs a grant starts a new broker, which sweeps at start.
+      const next = p.hook(`$cap:aws-read awsq iam list_roles`);
+      expect(next.command, next.raw).toBeDefined();
+      expect(brokerPid()).not.toBe(broker);
+      await waitFor(() => leaseEntries(p.sb).some((e) => e.kind === "lease-ended"), 20_000);
+      const ended = leaseEntries(p.sb).filter((e) => e.kind === "lease-ended");
+      const denied = await tryCreds(world, s!.credentials);
+      const contained =
+        ended.length === 1 &&
+        ended[0]!.outcome === "revoked_after_crash" &&
+        ended[0]!.verified === "revoked" &&
+        denied === "AccessDenied" &&
+        openLeases(p).length === 0;
+      t.attempt(contained);
+      expect(contained, `${JSON.stringify(ended)} ${denied}`).toBe(true);
+    } finally {
+      p.sb.cleanup();
+    }
+  }, 90_000);
 });
 
 describe("attack: the agent widens the capability", () => {
