@@ -19,7 +19,9 @@ import {
   type QueryReply,
 } from "../../broker/providers/aws-sigv4.js";
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
+// The repository (bench/leases.mjs bundles this file elsewhere and names the root).
+const ROOT =
+  process.env.HOOKPACK_REPO_ROOT ?? resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const MOTO_ROOT = join(ROOT, ".cache", "moto", "root");
 export const MOTO_SITE = join(MOTO_ROOT, "usr", "lib", "python3", "dist-packages");
 export const ACCOUNT = "123456789012";
