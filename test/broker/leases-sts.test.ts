@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sweepLeases } from "../../broker/leases.js";
 import { assertBuilt, waitFor } from "./helpers.js";
+import { startMoto } from "../helpers/moto.js";
 import { leaseEntries, readAudit } from "./lease-fixture.js";
 import {
   deniedOn,
@@ -124,6 +125,32 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
       { outcome: "revoked_at_exit", verified: "revoked" },
     ]);
   }, 30_000);
+
+  it("web identity (AssumeRoleWithWebIdentity with a token file; moto without auth, which is the only way it routes this unsigned call): mints, and without revoke credentials ends expires_at_ttl_only", async () => {
+    const open = await startMoto({ auth: false });
+    try {
+      const role = await open.createRole(`web-${Date.now()}`, ["iam:ListRoles"], []);
+      const tokenFile = join(world.bin, "web-token");
+      const b64 = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+      writeFileSync(tokenFile, `${b64({ alg: "none" })}.${b64({ sub: "ci" })}.`);
+      const cap = stsCapability(world, role, {
+        endpoint: open.endpoint,
+        credentials: { webIdentity: { token: { file: tokenFile } } },
+      });
+      (cap.env as Record<string, unknown>).AWS_ENDPOINT_URL = { value: open.endpoint };
+      p = stsProject(world, { "aws-web": cap });
+      const ran = await p.bash(p.hook(`$cap:aws-web awsq sts get_caller_identity`).command!);
+      expect(ran.stdout).toMatch(
+        /OK get_caller_identity arn:aws:sts::\d+:assumed-role\/web-\d+\/hp\./,
+      );
+      expect(ran.stderr).toMatch(/expires_at_ttl_only: the base credentials are a web identity/);
+      expect(leaseEntries(p.sb).filter((e) => e.kind === "lease-ended")).toMatchObject([
+        { outcome: "expires_at_ttl_only" },
+      ]);
+    } finally {
+      open.stop();
+    }
+  }, 60_000);
 
   it("without iam:PutRolePolicy the lease ends expires_at_ttl_only, loudly, and is never claimed revoked", async () => {
     const minter = await world.moto.createUser(`minter-${Date.now()}`, ["sts:AssumeRole"]);
