@@ -22,8 +22,11 @@
 //           Deny. Without a probe, verify says "unknown".
 // Tested against moto 5.2.4's server with IAM auth on (test/helpers/moto.ts): moto enforces role
 // policies and Deny, but NOT session policies, conditions or expiry (see README).
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
 import { HookpackError } from "../../core/errors.js";
+import { LEASES_DIR } from "../../core/files.js";
 import type { AwsCredentialSource, CapabilityPolicy, StsProvider } from "../../rules/policy.js";
 import {
   resolveSource,
@@ -337,6 +340,42 @@ async function readDeny(
   return { reply, sessions: doc ? deniedSessions(decodeURIComponent(doc)) : [] };
 }
 
+/**
+ * The deny list is read-modify-write: hookpack processes of this user (one $HOOKPACK_HOME) take a
+ * lock file per role around it, so none overwrites another's entry. Writers elsewhere (another
+ * machine) are caught only by the read-back. A lock older than 30 s is taken as stale.
+ */
+async function withRoleLock<T>(home: string, roleArn: string, fn: () => Promise<T>): Promise<T> {
+  const dir = join(home, LEASES_DIR);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const path = join(
+    dir,
+    `sts-${createHash("sha256").update(roleArn).digest("hex").slice(0, 16)}.lock`,
+  );
+  const start = Date.now();
+  for (;;) {
+    try {
+      closeSync(openSync(path, "wx", 0o600));
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      try {
+        if (Date.now() - statSync(path).mtimeMs > 30_000) rmSync(path, { force: true });
+      } catch {
+        // released meanwhile
+      }
+      if (Date.now() - start > 20_000)
+        throw new Error(`another hookpack process holds ${path} for more than 20 s`);
+      await new Promise((r) => setTimeout(r, 10 + Math.random() * 40));
+    }
+  }
+  try {
+    return await fn();
+  } finally {
+    rmSync(path, { force: true });
+  }
+}
+
 async function revoke(
   lease: Lease,
   ctx: ProviderContext,
@@ -350,45 +389,52 @@ async function revoke(
   if (typeof creds === "string") throw ttlOnly(lease, creds);
   const secrets = [creds.secretAccessKey, creds.sessionToken ?? ""];
   const role = roleName(spec.roleArn);
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const current = await readDeny(spec, creds);
-    if (current.reply.status !== 200 && current.reply.code !== "NoSuchEntity")
-      throw current.reply.code === "AccessDenied"
-        ? ttlOnly(lease, `iam:GetRolePolicy on role ${role} was denied (${brief(current.reply)})`)
-        : new Error(`IAM GetRolePolicy on role ${role} failed (${why(current.reply, secrets)})`);
-    if (current.sessions.includes(session)) return;
-    const now = Math.floor(Date.now() / 1000);
-    const keep = current.sessions.filter((s) => (expiryOfName(s) ?? Infinity) + PRUNE_SKEW_S > now);
-    if (keep.length >= MAX_DENY_ENTRIES)
-      throw ttlOnly(
-        lease,
-        `the deny list on role ${role} already holds ${keep.length} unexpired sessions (IAM limits a role's inline policies to 10,240 characters)`,
+  const denyThis = async (): Promise<void> => {
+    for (let attempt = 0; attempt < 6; attempt++) {
+      // Jitter after a lost race, so concurrent writers on one role do not collide again.
+      if (attempt > 0) await new Promise((r) => setTimeout(r, 20 + Math.random() * 80 * attempt));
+      const current = await readDeny(spec, creds);
+      if (current.reply.status !== 200 && current.reply.code !== "NoSuchEntity")
+        throw current.reply.code === "AccessDenied"
+          ? ttlOnly(lease, `iam:GetRolePolicy on role ${role} was denied (${brief(current.reply)})`)
+          : new Error(`IAM GetRolePolicy on role ${role} failed (${why(current.reply, secrets)})`);
+      if (current.sessions.includes(session)) return;
+      const now = Math.floor(Date.now() / 1000);
+      const keep = current.sessions.filter(
+        (s) => (expiryOfName(s) ?? Infinity) + PRUNE_SKEW_S > now,
       );
-    const put = await query(
-      {
-        endpoint: iamEndpoint(spec),
-        region: iamRegion(spec),
-        service: "iam",
-        action: "PutRolePolicy",
-        params: {
-          RoleName: role,
-          PolicyName: DENY_POLICY_NAME,
-          PolicyDocument: denyPolicy([...keep, session], new Date()),
+      if (keep.length >= MAX_DENY_ENTRIES)
+        throw ttlOnly(
+          lease,
+          `the deny list on role ${role} already holds ${keep.length} unexpired sessions (IAM limits a role's inline policies to 10,240 characters)`,
+        );
+      const put = await query(
+        {
+          endpoint: iamEndpoint(spec),
+          region: iamRegion(spec),
+          service: "iam",
+          action: "PutRolePolicy",
+          params: {
+            RoleName: role,
+            PolicyName: DENY_POLICY_NAME,
+            PolicyDocument: denyPolicy([...keep, session], new Date()),
+          },
+          credentials: creds,
         },
-        credentials: creds,
-      },
-      "PutRolePolicy",
+        "PutRolePolicy",
+      );
+      if (put.status !== 200)
+        throw put.code === "AccessDenied"
+          ? ttlOnly(lease, `iam:PutRolePolicy on role ${role} was denied (${brief(put)})`)
+          : new Error(`IAM PutRolePolicy on role ${role} failed (${why(put, secrets)})`);
+      // Read back: another hookpack process may have written the list at the same time.
+      if ((await readDeny(spec, creds)).sessions.includes(session)) return;
+    }
+    throw new Error(
+      `the deny for session ${session} on role ${role} was overwritten six times by concurrent writers`,
     );
-    if (put.status !== 200)
-      throw put.code === "AccessDenied"
-        ? ttlOnly(lease, `iam:PutRolePolicy on role ${role} was denied (${brief(put)})`)
-        : new Error(`IAM PutRolePolicy on role ${role} failed (${why(put, secrets)})`);
-    // Read back: another hookpack process may have written the list at the same time.
-    if ((await readDeny(spec, creds)).sessions.includes(session)) return;
-  }
-  throw new Error(
-    `the deny for session ${session} on role ${role} was overwritten three times by concurrent writers`,
-  );
+  };
+  await withRoleLock(ctx.home, spec.roleArn, denyThis);
 }
 
 async function verify(

@@ -3,7 +3,8 @@
 // role's policies and Deny statements; it does not enforce session policies, conditions or expiry,
 // so those are checked here by what reached moto (the session policy it stored) and, for expiry,
 // with hookpack's sweep run on an injected clock.
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { sweepLeases } from "../../broker/leases.js";
@@ -285,6 +286,45 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
     expect(await tryCreds(world, s!.credentials)).toBe("AccessDenied");
     bg.child.kill("SIGKILL");
     await bg.done;
+  }, 60_000);
+
+  it("concurrent revokes on one role (other hookpack processes at the same time) all end up in its deny list", async () => {
+    const role = await world.role();
+    const { stsProvider } = await import("../../broker/providers/aws-sts.js");
+    const spec = {
+      kind: "sts" as const,
+      roleArn: role,
+      region: "us-east-1",
+      endpoint: world.moto.endpoint,
+      credentials: { profile: "base" },
+      actions: ["iam:ListRoles"],
+      revoke: "deny-session" as const,
+    };
+    const home = mkdtempSync(join(tmpdir(), "hookpack-stsrace-"));
+    try {
+      mkdirSync(join(home, ".aws"));
+      writeFileSync(
+        join(home, ".aws", "credentials"),
+        `[base]\naws_access_key_id = ${world.moto.admin.accessKeyId}\naws_secret_access_key = ${world.moto.admin.secretAccessKey}\n`,
+      );
+      const ctx = { home, env: { HOME: home }, cwd: home };
+      const exp = (Math.floor(Date.now() / 1000) + 900).toString(36);
+      const names = [1, 2, 3, 4, 5].map((i) => `hp.${exp}.race.g_${i}.00000${i}`);
+      await Promise.all(
+        names.map((sessionName, i) =>
+          stsProvider.revoke(
+            { id: `l_race${i}`, spec, handle: { sessionName } } as unknown as Parameters<
+              typeof stsProvider.revoke
+            >[0],
+            ctx,
+            undefined,
+          ),
+        ),
+      );
+      expect((await deniedOn(world, role)).sort()).toEqual([...names].sort());
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it("`hookpack revoke --leases` (the drill) denies every open STS session and reports whose it was", async () => {
