@@ -346,9 +346,12 @@ export async function endLease(
   const provider = await providerFor(lease.provider);
   let verified: Verification | undefined;
   let final: LeaseOutcome = lease.revocable ? outcome : "released_not_revocable";
-  if (lease.ttlOnly && Date.parse(lease.expiresAt) <= Date.now()) final = "expires_at_ttl_only";
+  // A lease its source could not revoke (expires_at_ttl_only) is over once its TTL has passed; before
+  // that, an explicit end (the drill) tries the revoke again.
+  const ttlOver = lease.ttlOnly === true && Date.parse(lease.expiresAt) <= Date.now();
+  if (ttlOver) final = "expires_at_ttl_only";
   try {
-    if (lease.revocable && !lease.ttlOnly) {
+    if (lease.revocable && !ttlOver) {
       const secret = unseal(home, lease);
       if (lease.sealed && !secret)
         throw new Error(

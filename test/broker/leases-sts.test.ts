@@ -175,6 +175,15 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
     // Not retried (no new audit entry) by the sweep of later hookpack runs.
     await p.cli(["leases"]);
     expect(leaseEntries(p.sb).filter((e) => e.kind === "lease-ended")).toHaveLength(1);
+    // The drill tries again and still does not claim it revoked.
+    const drill = await p.cli(["revoke", "--leases"]);
+    expect(drill.stdout + drill.stderr).toMatch(/FAILED to revoke lease .*expires_at_ttl_only/);
+    expect(
+      leaseEntries(p.sb)
+        .filter((e) => e.kind === "lease-ended")
+        .map((e) => e.outcome),
+    ).toEqual(["expires_at_ttl_only", "expires_at_ttl_only"]);
+    expect(await tryCreds(world, s!.credentials)).toBe("ok");
     // Separate revoke credentials fix it.
     p.sb.cleanup();
     const role2 = await world.role(["iam:ListRoles"], [minter.arn]);
