@@ -229,12 +229,38 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     }
   };
 
-  const search = (text: string, backwards: boolean): ViewMatch[] => {
+  /** The hook's search (forwards only): kept apart so a cold process runs the leanest loop. */
+  const searchForward = (text: string): ViewMatch[] => {
     const hits: ViewMatch[] = [];
     const n = text.length;
     for (const { w, bitmap, top } of windows) {
       if (n < w) continue;
       // The hot loop: plain locals, the fmix32 finaliser written out, candidates out of line.
+      let h = 0;
+      for (let i = 0; i < w; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
+      const last = n - w;
+      for (let j = 0; ; j++) {
+        let x = h ^ seed;
+        x ^= x >>> 16;
+        x = Math.imul(x, 0x85ebca6b);
+        x ^= x >>> 13;
+        x = Math.imul(x, 0xc2b2ae35);
+        x ^= x >>> 16;
+        x &= BUCKET_MASK;
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+        if (j >= last) break;
+        h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
+      }
+    }
+    return hits;
+  };
+
+  /** Forwards and backwards in one pass: the window read right-to-left is the reversed text's. */
+  const searchBoth = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    const n = text.length;
+    for (const { w, bitmap, top } of windows) {
+      if (n < w) continue;
       let hf = 0;
       let hb = 0;
       let pw = 1;
@@ -254,16 +280,14 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         x ^= x >>> 16;
         x &= BUCKET_MASK;
         if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
-        if (backwards) {
-          let y = hb ^ seed;
-          y ^= y >>> 16;
-          y = Math.imul(y, 0x85ebca6b);
-          y ^= y >>> 13;
-          y = Math.imul(y, 0xc2b2ae35);
-          y ^= y >>> 16;
-          y &= BUCKET_MASK;
-          if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits);
-        }
+        let y = hb ^ seed;
+        y ^= y >>> 16;
+        y = Math.imul(y, 0x85ebca6b);
+        y ^= y >>> 13;
+        y = Math.imul(y, 0xc2b2ae35);
+        y ^= y >>> 16;
+        y &= BUCKET_MASK;
+        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits);
         if (j >= last) break;
         const out = text.charCodeAt(j);
         const inc = text.charCodeAt(j + w);
@@ -276,7 +300,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
 
   const find = (text: string): Match[] => {
     if (count === 0 || text.length < minLength) return [];
-    const hits = search(text, false);
+    const hits = searchForward(text);
     if (hits.length === 0) return [];
     return mergeHits(hits).map(({ start, end, name, form }) => ({ start, end, name, form }));
   };
@@ -289,7 +313,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     findBothWays(text) {
       if (count === 0 || text.length < minLength) return [];
       // Not merged: a caller that merges several views wants each hit with the view it came from.
-      return search(text, true);
+      return searchBoth(text);
     },
     redact(text) {
       const matches = find(text);
