@@ -230,28 +230,34 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   };
 
   /** The hook's search (forwards only): kept apart so a cold process runs the leanest loop. */
+  const scanForward = (
+    text: string,
+    w: number,
+    bitmap: Int32Array,
+    top: number,
+    hits: ViewMatch[],
+  ): void => {
+    const n = text.length;
+    if (n < w) return;
+    // The hot loop: plain locals, the fmix32 finaliser written out, candidates out of line.
+    let h = windowHash(text, 0, w);
+    const last = n - w;
+    for (let j = 0; ; j++) {
+      let x = h ^ seed;
+      x ^= x >>> 16;
+      x = Math.imul(x, 0x85ebca6b);
+      x ^= x >>> 13;
+      x = Math.imul(x, 0xc2b2ae35);
+      x ^= x >>> 16;
+      x &= BUCKET_MASK;
+      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+      if (j >= last) break;
+      h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
+    }
+  };
   const searchForward = (text: string): ViewMatch[] => {
     const hits: ViewMatch[] = [];
-    const n = text.length;
-    for (const { w, bitmap, top } of windows) {
-      if (n < w) continue;
-      // The hot loop: plain locals, the fmix32 finaliser written out, candidates out of line.
-      let h = 0;
-      for (let i = 0; i < w; i++) h = (Math.imul(h, BASE) + text.charCodeAt(i)) | 0;
-      const last = n - w;
-      for (let j = 0; ; j++) {
-        let x = h ^ seed;
-        x ^= x >>> 16;
-        x = Math.imul(x, 0x85ebca6b);
-        x ^= x >>> 13;
-        x = Math.imul(x, 0xc2b2ae35);
-        x ^= x >>> 16;
-        x &= BUCKET_MASK;
-        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
-        if (j >= last) break;
-        h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
-      }
-    }
+    for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
     return hits;
   };
 
