@@ -29,6 +29,9 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   edit: z.looseObject({ path: s, old_str: z.optional(s), new_str: z.optional(s) }),
 };
 
+/** Tools whose arguments are one raw text, not JSON (their `toolArgs` is that text). */
+export const FREEFORM_TOOLS: ReadonlySet<string> = new Set(["apply_patch"]);
+
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateCopilotPayload(payload: unknown): void {
   check(anyObject, payload);
@@ -36,6 +39,8 @@ export function validateCopilotPayload(payload: unknown): void {
   if (!("toolName" in p || "toolArgs" in p || "toolResult" in p)) return;
   check(toolPayload, payload);
   let args = p.toolArgs;
+  // A freeform tool (apply_patch, 1.0.102) sends its raw text as toolArgs.
+  if (typeof args === "string" && FREEFORM_TOOLS.has(p.toolName as string)) return;
   if (typeof args === "string") {
     try {
       args = JSON.parse(args) as unknown;

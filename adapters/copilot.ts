@@ -107,6 +107,7 @@ export function fastValidateCopilot(payload: unknown): boolean {
 }
 
 function fastArgs(tool: string, args: unknown): boolean {
+  if (typeof args === "string" && FREEFORM.has(tool)) return true;
   let decoded = args;
   if (typeof args === "string") {
     try {
@@ -118,8 +119,24 @@ function fastArgs(tool: string, args: unknown): boolean {
   return isPlainObject(decoded) && (FAST_INPUTS[tool]?.(decoded) ?? true);
 }
 
+/**
+ * Tools whose arguments are one raw text (a "custom" freeform tool): 1.0.102 sends apply_patch's
+ * patch itself as `toolArgs` (recorded end to end), not JSON. Its input is then `{input: text}`.
+ * Kept in step with FREEFORM_TOOLS in ./copilot-schemas.ts (not imported: that file loads zod).
+ */
+const FREEFORM = new Set(["apply_patch"]);
+
 function argsOf(p: ToolPayload): Record<string, unknown> {
   if (typeof p.toolArgs !== "string") return p.toolArgs;
+  if (FREEFORM.has(p.toolName)) {
+    try {
+      const decoded: unknown = JSON.parse(p.toolArgs);
+      if (isPlainObject(decoded)) return decoded;
+    } catch {
+      /* the raw patch text */
+    }
+    return { input: p.toolArgs };
+  }
   let decoded: unknown;
   try {
     decoded = JSON.parse(p.toolArgs);

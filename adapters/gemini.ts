@@ -18,6 +18,9 @@
 //   error). There is no replacement in the output's own shape, so a redacted copy travels as the reason.
 // - Plain text on stderr with exit code >= 2 denies; exit 1 lets the call through with a warning.
 // - Timeouts are in milliseconds.
+import { closeSync, openSync, readdirSync, readSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
 import type {
   Decision,
   EventKind,
@@ -93,6 +96,55 @@ export function fastValidateGemini(payload: unknown): boolean {
   );
 }
 
+/**
+ * The chat files of one session, found by its id: `session-<time>-<first 8 of id>.jsonl` (and the
+ * older `.json`) in ~/.gemini/tmp/<project>/chats/ ($GEMINI_CLI_HOME moves ~), plus a subagent's
+ * `<id>.jsonl`; a file counts only when its own `sessionId` is this id. The id never becomes a path.
+ */
+export function geminiChatsOf(sessionId: string, env: NodeJS.ProcessEnv = process.env): string[] {
+  if (!/^[A-Za-z0-9_-]{8,128}$/.test(sessionId)) return [];
+  const tmp = join(env.GEMINI_CLI_HOME || env.HOME || homedir(), ".gemini", "tmp");
+  const short = sessionId.slice(0, 8);
+  const out: string[] = [];
+  const list = (d: string) => {
+    try {
+      return readdirSync(d, { withFileTypes: true });
+    } catch {
+      return [];
+    }
+  };
+  for (const project of list(tmp)) {
+    if (!project.isDirectory()) continue;
+    const chats = join(tmp, project.name, "chats");
+    for (const f of list(chats)) {
+      if (!f.isFile()) continue;
+      const named =
+        (f.name.startsWith("session-") && /-([^-]+)\.jsonl?$/.exec(f.name)?.[1] === short) ||
+        f.name === `${sessionId}.jsonl`;
+      if (named && chatSessionId(join(chats, f.name)) === sessionId) out.push(join(chats, f.name));
+    }
+  }
+  return out.sort();
+}
+
+/** The `sessionId` a chat file declares in its first record (read from its first 64 KB). */
+function chatSessionId(path: string): string | undefined {
+  let head = "";
+  try {
+    const fd = openSync(path, "r");
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      head = buf.subarray(0, readSync(fd, buf, 0, buf.length, 0)).toString("utf8");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    return undefined;
+  }
+  const m = /^\s*\{\s*"sessionId"\s*:\s*"([^"\\]{1,128})"/.exec(head);
+  return m?.[1];
+}
+
 function session(p: ToolPayload): Session {
   return { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
 }
@@ -145,13 +197,22 @@ async function parse(payload: unknown): Promise<Parsed> {
         kind: "event",
         event: { kind: "session-start", agent: "gemini", session: session(p) },
       };
-    case "SessionEnd":
+    case "SessionEnd": {
       // The chat file (`transcript_path`) and the background-process logs are cleaned; the answer
-      // blocks nothing (Gemini does not wait on a lifecycle hook's decision).
-      return sessionEndEvent(
-        "gemini",
-        payload as { session_id: string; cwd: string; transcript_path?: string; reason?: string },
-      );
+      // blocks nothing (Gemini does not wait on a lifecycle hook's decision). 0.61 sends
+      // `transcript_path: ""` when its chat recording service is gone (no chat started, or the disk
+      // filled up mid-session): the chat is then found by the session id.
+      const end = payload as {
+        session_id: string;
+        cwd: string;
+        transcript_path?: string;
+        reason?: string;
+      };
+      const parsed = sessionEndEvent("gemini", end);
+      if (!end.transcript_path && parsed.kind === "event" && parsed.event.kind === "session-end")
+        parsed.event.state = { files: geminiChatsOf(end.session_id), dirs: [] };
+      return parsed;
+    }
     case "BeforeAgent":
       // The prompt before the model sees it. A blocking decision ends the turn without adding the
       // prompt to the chat history (0.61.0 client.js); `continue:false` WOULD add it, so it is not used.

@@ -25,9 +25,12 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   edit: z.looseObject({ filePath: s, oldString: z.optional(s), newString: z.optional(s) }),
 };
 
+export const idle = z.looseObject({ hook: s, sessionID: s, cwd: s });
+
 const HANDLED: Record<string, z.ZodMiniType> = {
   "tool.execute.before": before,
   "tool.execute.after": after,
+  "session.idle": idle,
 };
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
@@ -36,6 +39,7 @@ export function validateOpencodePayload(payload: unknown): void {
   const schema = HANDLED[String((payload as { hook?: string }).hook)];
   if (!schema) return;
   check(schema, payload);
+  if (schema === idle) return;
   const p = payload as { tool: string; args: unknown };
   const shape = TOOL_INPUTS[p.tool];
   if (shape) check(shape, p.args, "args");

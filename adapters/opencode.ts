@@ -15,6 +15,9 @@
 //   {"args": {command: …}}     → merged into output.args (input rewrite)
 //   {"output": {output, metadata}} → merged into the result (output replacement, same shape)
 // Exit 2 + stderr blocks; other failures let the call through.
+import { readdirSync } from "node:fs";
+import { homedir } from "node:os";
+import { isAbsolute, join } from "node:path";
 import type {
   Decision,
   EventKind,
@@ -53,6 +56,9 @@ const EXISTING_CONTENT = /(^|\.)oldString$/;
 const HOOKS: Record<string, EventKind> = {
   "tool.execute.before": "before-tool",
   "tool.execute.after": "after-tool",
+  // The plugin's `event` hook, for OpenCode's session.idle bus event: the turn is over (in
+  // `opencode run`, the session is). OpenCode awaits the handler before it goes on (checked, 1.18.33).
+  "session.idle": "session-end",
 };
 
 type Payload = {
@@ -80,6 +86,8 @@ export function fastValidateOpencode(payload: unknown): boolean {
   if (p.hook === undefined) return true;
   if (typeof p.hook !== "string") return false;
   if (!(p.hook in HOOKS)) return true;
+  if (p.hook === "session.idle")
+    return typeof p.sessionID === "string" && typeof p.cwd === "string";
   return (
     typeof p.tool === "string" &&
     p.tool.length > 0 &&
@@ -90,6 +98,34 @@ export function fastValidateOpencode(payload: unknown): boolean {
     (p.hook === "tool.execute.before" || (isPlainObject(p.output) && optString(p.output.output))) &&
     (FAST_INPUTS[p.tool]?.(p.args) ?? true)
   );
+}
+
+/**
+ * OpenCode's session databases: `opencode.db` (or `opencode-<channel>.db`) in its data dir
+ * ($XDG_DATA_HOME/opencode, default ~/.local/share/opencode), and $OPENCODE_DB when set (an
+ * absolute path, or a name in the data dir). Every session of the user lives there, and a tool's
+ * output is stored raw while it streams (rules/state-catalog.ts, opencode-db).
+ */
+export function opencodeDatabases(env: NodeJS.ProcessEnv = process.env): string[] {
+  const home = env.HOME || homedir();
+  const data = join(
+    env.XDG_DATA_HOME && isAbsolute(env.XDG_DATA_HOME)
+      ? env.XDG_DATA_HOME
+      : join(home, ".local", "share"),
+    "opencode",
+  );
+  const out: string[] = [];
+  const named = env.OPENCODE_DB;
+  if (named && named !== ":memory:") out.push(isAbsolute(named) ? named : join(data, named));
+  let names: string[] = [];
+  try {
+    names = readdirSync(data);
+  } catch {
+    /* no data dir yet */
+  }
+  for (const n of names.sort())
+    if (/^opencode(-[A-Za-z0-9._-]+)?\.db$/.test(n)) out.push(join(data, n));
+  return [...new Set(out)];
 }
 
 function toolCall(p: Payload): ToolCall {
@@ -115,6 +151,17 @@ async function parse(payload: unknown): Promise<Parsed> {
   const kind = p.hook === undefined ? undefined : HOOKS[p.hook];
   if (!kind) return { kind: "ignored", eventName: p.hook ?? "a payload without hook" };
   const session = { id: p.sessionID ?? "", cwd: p.cwd, transcriptPath: undefined };
+  if (kind === "session-end")
+    return {
+      kind: "event",
+      event: {
+        kind,
+        agent: "opencode",
+        session,
+        reason: "idle",
+        state: { files: opencodeDatabases(), dirs: [] },
+      },
+    };
   if (kind === "before-tool")
     return { kind: "event", event: { kind, agent: "opencode", session, tool: toolCall(p) } };
   return {

@@ -1211,16 +1211,22 @@ export const STATE_LOCATIONS: readonly StateLocation[] = [
     "opencode-storage",
   ),
   L("OpenCode", "home", ".local/share/opencode/log/*", "text", "redact", "logs", "opencode-log"),
-  // 1.18+: sessions live in SQLite; a running command's output is stored as it streams, before any
-  // hook has redacted it (seen end to end with 1.18.33).
+  // 1.18+: sessions live in SQLite (`opencode.db`; `opencode-<channel>.db` on other release
+  // channels; $OPENCODE_DB moves it). A running command's output is stored as it streams, before
+  // any hook has redacted it: the `event` table's `data` (message.part.updated with the tool part
+  // still "running") keeps it raw while `part` holds the redacted result (seen end to end with
+  // 1.18.33). Cleaned through SQLite (rules/state-sqlite.ts) when the session goes idle (the
+  // plugin's session.idle event, adapters/opencode.ts) and by `scan --state --fix`.
   L(
     "OpenCode",
     "home",
-    ".local/share/opencode/opencode.db*",
-    "strings",
-    "report",
+    ".local/share/opencode/opencode*.db",
+    "sqlite",
+    "redact",
     "session database (SQLite): tool output as it streamed, unredacted",
     "opencode-db",
+    false,
+    { sessionAgent: "opencode", checked: "1.18.33" },
   ),
   L(
     "Qwen Code",

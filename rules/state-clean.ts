@@ -54,7 +54,9 @@ export async function cleanStateFile(
       ? "jsonl"
       : /\.json$/i.test(path)
         ? "json"
-        : "text";
+        : /\.(sqlite3?|db)$/i.test(path)
+          ? "sqlite"
+          : "text";
   const mode = location?.rewrite ?? "redact";
   const base: CleanOutcome = {
     path,

@@ -5,7 +5,8 @@
 // only from Node 22.5 (unflagged from 22.13); byte-wise editing of the file would miss values split
 // across overflow pages, leave the write-ahead log and free pages holding them, and break indexes on
 // edited columns. SQLite itself does the edit instead, under its own locking:
-//   1. every TEXT cell of every rowid table is read (`sqlite3 -json`, the database path as the only
+//   1. every TEXT cell of every table is read, by rowid (a table WITHOUT ROWID: by its primary key,
+//      each key value read as its type and hex) (`sqlite3 -json`, the database path as the only
 //      argument; the SQL arrives on stdin, so no value is ever on a command line);
 //   2. each cell is fixed like any other state text (JSON cells stay valid JSON);
 //   3. one `BEGIN IMMEDIATE` transaction (waiting up to 5 s for the agent's own writer) replaces
@@ -67,11 +68,29 @@ const ident = (name: string) => `"${name.replace(/"/g, '""')}"`;
 interface Cell {
   table: string;
   column: string;
+  /** The row's rowid; 0 for a table without rowid (findings then name no row number). */
   rowid: number;
+  /** SQL that picks exactly this row: `rowid = N`, or the primary key's values (hex literals). */
+  where: string;
+  /** The cell is (part of) the row's primary key: its update runs after the row's other cells. */
+  key: boolean;
   text: string;
 }
 
-/** Every TEXT cell of every rowid table (tables without rowid are left alone: reported by the raw scan). */
+/** A primary-key value as an SQL literal of its own type, read back from typeof() and hex(). */
+function keyLiteral(type: string, hexValue: string): string | undefined {
+  if (!/^[0-9A-F]*$/i.test(hexValue)) return undefined;
+  if (type === "text") return `CAST(X'${hexValue}' AS TEXT)`;
+  if (type === "blob") return `X'${hexValue}'`;
+  if (type === "integer") return `CAST(CAST(X'${hexValue}' AS TEXT) AS INTEGER)`;
+  if (type === "real") return `CAST(CAST(X'${hexValue}' AS TEXT) AS REAL)`;
+  return undefined;
+}
+
+/**
+ * Every TEXT cell of every table: rowid tables by rowid, tables WITHOUT ROWID by their primary key
+ * (each key value read as typeof + hex, so no value is ever spliced into SQL as text).
+ */
 function readCells(db: string): { cells: Cell[]; error?: string } {
   const tables = sql(
     db,
@@ -82,20 +101,28 @@ function readCells(db: string): { cells: Cell[]; error?: string } {
     return { cells: [], error: `sqlite3 could not read it (${tables.err || "unknown error"})` };
   const list = (
     tables.out.trim() ? (JSON.parse(tables.out) as Array<{ name: string; sql: string | null }>) : []
-  ).filter(
-    (t) =>
-      !/WITHOUT\s+ROWID\s*\)?\s*;?\s*$/i.test(t.sql ?? "") &&
-      !/^CREATE\s+VIRTUAL/i.test(t.sql ?? ""),
-  );
+  ).filter((t) => !/^CREATE\s+VIRTUAL/i.test(t.sql ?? ""));
   const cells: Cell[] = [];
   for (const t of list) {
+    const withoutRowid = /WITHOUT\s+ROWID\s*\)?\s*;?\s*$/i.test(t.sql ?? "");
     const cols = sql(db, `PRAGMA table_info(${ident(t.name)});`, true);
     if (!cols.ok || !cols.out.trim()) continue;
-    const names = (JSON.parse(cols.out) as Array<{ name: string }>).map((c) => c.name);
+    const info = JSON.parse(cols.out) as Array<{ name: string; pk: number }>;
+    const names = info.map((c) => c.name);
+    const keys = info
+      .filter((c) => c.pk > 0)
+      .sort((a, b) => a.pk - b.pk)
+      .map((c) => c.name);
+    if (withoutRowid && keys.length === 0) continue;
+    const keySelect = keys
+      .map((k, i) => `typeof(${ident(k)}) AS t${i}, hex(${ident(k)}) AS h${i}`)
+      .join(", ");
     for (const column of names) {
       const rows = sql(
         db,
-        `SELECT rowid AS r, ${ident(column)} AS v FROM ${ident(t.name)} WHERE typeof(${ident(column)}) = 'text' AND length(${ident(column)}) >= 6;`,
+        withoutRowid
+          ? `SELECT ${keySelect}, ${ident(column)} AS v FROM ${ident(t.name)} WHERE typeof(${ident(column)}) = 'text' AND length(${ident(column)}) >= 6;`
+          : `SELECT rowid AS r, ${ident(column)} AS v FROM ${ident(t.name)} WHERE typeof(${ident(column)}) = 'text' AND length(${ident(column)}) >= 6;`,
         true,
       );
       if (!rows.ok)
@@ -104,8 +131,28 @@ function readCells(db: string): { cells: Cell[]; error?: string } {
           error: `sqlite3 could not read ${t.name} (${rows.err || "unknown error"})`,
         };
       if (!rows.out.trim()) continue;
-      for (const row of JSON.parse(rows.out) as Array<{ r: number; v: string }>)
-        cells.push({ table: t.name, column, rowid: row.r, text: row.v });
+      for (const row of JSON.parse(rows.out) as Array<Record<string, unknown>>) {
+        const text = row.v as string;
+        if (!withoutRowid) {
+          const rowid = row.r as number;
+          cells.push({ table: t.name, column, rowid, where: `rowid = ${rowid}`, key: false, text });
+          continue;
+        }
+        const parts = keys.map((k, i) => {
+          const lit = keyLiteral(String(row[`t${i}`]), String(row[`h${i}`]));
+          return lit === undefined ? undefined : `${ident(k)} = ${lit}`;
+        });
+        if (parts.some((p) => p === undefined))
+          return { cells, error: `a row of ${t.name} has a primary key SQLite cannot name` };
+        cells.push({
+          table: t.name,
+          column,
+          rowid: 0,
+          where: parts.join(" AND "),
+          key: keys.includes(column),
+          text,
+        });
+      }
     }
   }
   return { cells };
@@ -197,14 +244,16 @@ async function cleanPass(db: string, find: Finder, fix: boolean): Promise<Sqlite
   if (error) return { ...(await rawScan()), error };
   const findings: StateFinding[] = [];
   const updates: string[] = [];
+  // A primary-key cell changes how its row is named: those updates run after every other one.
+  const keyUpdates: string[] = [];
   for (const cell of cells) {
     const format = /^\s*[[{]/.test(cell.text) && parses(cell.text) ? "json" : "text";
     const r = await fixStateText(cell.text, format, fix ? "redact" : "report", find);
     if (r.findings.length === 0) continue;
     for (const f of r.findings) findings.push({ ...f, line: cell.rowid, column: 1 });
     if (fix && r.changed)
-      updates.push(
-        `UPDATE ${ident(cell.table)} SET ${ident(cell.column)} = CAST(X'${hex(r.text)}' AS TEXT) WHERE rowid = ${cell.rowid} AND ${ident(cell.column)} = CAST(X'${hex(cell.text)}' AS TEXT);`,
+      (cell.key ? keyUpdates : updates).push(
+        `UPDATE ${ident(cell.table)} SET ${ident(cell.column)} = CAST(X'${hex(r.text)}' AS TEXT) WHERE ${cell.where} AND ${ident(cell.column)} = CAST(X'${hex(cell.text)}' AS TEXT);`,
       );
     else if (fix && r.error)
       return {
@@ -220,6 +269,7 @@ async function cleanPass(db: string, find: Finder, fix: boolean): Promise<Sqlite
     const raw = await rawLeft();
     return { ...none, findings: raw.map((f) => ({ ...f, line: 0, column: 1 })) };
   }
+  updates.push(...keyUpdates);
   const before = statSync(db);
   if (updates.length > 0) {
     const w = sql(

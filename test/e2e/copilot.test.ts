@@ -4,7 +4,7 @@
 // BYOK provider settings (COPILOT_PROVIDER_BASE_URL, COPILOT_PROVIDER_WIRE_API=responses) point it
 // at the fake server, and GITHUB_COPILOT_PROMPT_MODE_REPO_HOOKS=true loads the repository hooks in
 // prompt mode (`-p`). The fake server sees exactly what the model would see.
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeOpenAI, type Logged } from "./fake-models.js";
@@ -251,7 +251,8 @@ describe("e2e: real GitHub Copilot CLI + hookpack (copilot adapter)", () => {
         1,
       );
       expect(outputs[0]).toContain("hello-e2e");
-      expect(outputs[0]).not.toContain("hookpack");
+      expect(outputs[0]).not.toContain("hookpack found");
+      expect(outputs[0]).not.toContain("may have reached you unredacted");
     },
     TEST_TIMEOUT,
   );
@@ -285,6 +286,109 @@ describe("e2e: real copilot client + hookpack: the prompt guard", () => {
     "negative control: without hookpack the pasted token reaches the server",
     async () => {
       await promptTokenRun(copilot, false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+/** Wraps hookpack's command for `event` in .github/hooks/hookpack.json so its answers are also appended to `log`. */
+function recordAnswers(sb: { project: string }, event: string, log: string): void {
+  const file = join(sb.project, ".github", "hooks", "hookpack.json");
+  const config = JSON.parse(readFileSync(file, "utf8")) as {
+    hooks: Record<string, Array<{ bash: string }>>;
+  };
+  for (const entry of config.hooks[event] ?? [])
+    entry.bash = `tee -a '${log}.in' | { ${entry.bash}; } | tee -a '${log}'`;
+  writeFileSync(file, JSON.stringify(config, null, 2));
+}
+
+describe("e2e: real copilot client + hookpack: sessionStart and postToolUseFailure", () => {
+  it(
+    "sessionStart: an inherited variable holding a secret is named (never its value) in the context the model gets (1.0.102 honours sessionStart additionalContext; 1.0.8 did not, github/copilot-cli#2142)",
+    async () => {
+      const value = randomValue();
+      const s = await copilot.scenario([{ text: "Done." }], {
+        hooks: true,
+        forbid: [value, Buffer.from(value).toString("base64")],
+        env: { MY_SERVICE_TOKEN: value },
+      });
+      expect(s.run.code, s.diag()).toBe(0);
+      // A text-only script: the fake answers every request alike; the model's is the one with the prompt.
+      const first = s.fake.requests().find((r) => r.rawBody.includes("run the step"))!;
+      expect(first, s.diag()).toBeDefined();
+      expect(first.rawBody, s.diag()).toMatch(
+        /hookpack: the environment this session inherited holds secrets in [^.]*MY_SERVICE_TOKEN/,
+      );
+      // The model reads it as a user input item, before the prompt.
+      const input = (first.body as { input: Array<{ role?: string; content?: unknown }> }).input;
+      const at = input.findIndex((i) =>
+        JSON.stringify(i.content ?? "").includes("MY_SERVICE_TOKEN"),
+      );
+      const prompt = input.findIndex((i) =>
+        JSON.stringify(i.content ?? "").includes("run the step"),
+      );
+      expect(at).toBeGreaterThanOrEqual(0);
+      expect(input[at]!.role).toBe("user");
+      expect(at).toBeLessThan(prompt);
+      expectNoRequestCarries(s.fake.requests(), [value], "inherited value");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "control: without hookpack no request names the inherited variable",
+    async () => {
+      const value = randomValue();
+      const s = await copilot.scenario([{ text: "Done." }], {
+        hooks: false,
+        env: { MY_SERVICE_TOKEN: value },
+      });
+      expect(s.run.code, s.diag()).toBe(0);
+      expect(s.fake.requests().some((r) => r.rawBody.includes("MY_SERVICE_TOKEN"))).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "KNOWN LIMIT, postToolUseFailure: a failed call's error holding a stored value reaches the model as the client gave it; hookpack's hook runs and answers a names-only notice, which 1.0.102 does not pass on",
+    async () => {
+      const value = randomValue();
+      let log = "";
+      // apply_patch whose removed line holds the stored value (content already on disk, so the
+      // input is allowed) but does not match the file: Copilot fails the call and quotes the line.
+      const patch = `*** Begin Patch\n*** Update File: notes.txt\n@@\n-key=${value}\n+key=rotated\n*** End Patch\n`;
+      const s = await copilot.scenario(
+        [
+          { text: "Patching.", call: { name: "apply_patch", args: { input: patch } } },
+          { text: "Done." },
+        ],
+        {
+          hooks: true,
+          files: { "notes.txt": "hello\n" },
+          setup: (sb) => {
+            writePolicy(sb, DEPLOY_KEY_POLICY_TTL);
+            storeSecret(sb, "DEPLOY_KEY", value);
+            log = join(sb.root, "failure-answers.log");
+            recordAnswers(sb, "postToolUseFailure", log);
+          },
+        },
+      );
+      expect(s.run.code, s.diag()).toBe(0);
+      // The client fired postToolUseFailure and hookpack flagged the failure, naming no value.
+      const answers = readFileSync(log, "utf8");
+      expect(answers, s.diag()).toContain(
+        "hookpack found 1 secret(s) in the output of this failed apply_patch call.",
+      );
+      expect(answers).toContain("may have reached you unredacted");
+      expect(answers.includes(value)).toBe(false);
+      // What the model read: the client's failure text, the value in it, and no hook guidance
+      // (unlike postToolUse, whose additionalContext 1.0.102 appends to the result).
+      const { outputs } = afterCalls(copilot, s, 1);
+      expect(outputs[0]).toMatch(/^Failed to apply patch: Error: Failed to find expected lines/);
+      expect(outputs[0]!.includes(value)).toBe(true);
+      expect(outputs[0]).not.toContain("hookpack found");
+      expect(outputs[0]).not.toContain("may have reached you unredacted");
+      expect(existsSync(join(s.sb.project, "notes.txt"))).toBe(true);
     },
     TEST_TIMEOUT,
   );

@@ -194,12 +194,13 @@ const openAiResponses: Protocol = {
       .filter(
         (i): i is Json =>
           isObject(i) &&
-          i.type === "function_call" &&
+          // Copilot CLI sends a freeform tool's call (apply_patch) back as a custom_tool_call.
+          (i.type === "function_call" || i.type === "custom_tool_call") &&
           typeof i.call_id === "string" &&
           i.call_id.startsWith("call_e2efake_"),
       )
       .map((i) => {
-        let args: unknown = i.arguments;
+        let args: unknown = i.type === "custom_tool_call" ? i.input : i.arguments;
         try {
           args = JSON.parse(String(i.arguments));
         } catch {

@@ -230,6 +230,44 @@ function filesHolding(dir: string, needle: string): string[] {
     .filter((f) => readFileSync(f).toString("latin1").includes(needle));
 }
 
+/**
+ * Wraps hookpack's SessionEnd command: the payload the real client sent goes on to hookpack with
+ * `transcript_path: ""`; before that, the wrapper writes <root>/session-end.json with the payload's
+ * session id and the chat files (found by that id) that hold `needle`.
+ */
+function blankTranscriptPath(sb: { root: string; project: string; home: string }, needle: string) {
+  const settingsFile = join(sb.project, ".gemini", "settings.json");
+  const settings = JSON.parse(readFileSync(settingsFile, "utf8")) as {
+    hooks: Record<string, Array<{ hooks: Array<{ command: string }> }>>;
+  };
+  const entry = settings.hooks.SessionEnd![0]!.hooks[0]!;
+  const wrapper = join(sb.root, "blank-transcript.cjs");
+  writeFileSync(
+    wrapper,
+    `const { spawnSync } = require("node:child_process");
+const fs = require("node:fs"), path = require("node:path");
+const original = ${JSON.stringify(entry.command)};
+const p = JSON.parse(fs.readFileSync(0, "utf8"));
+const holding = [];
+const tmp = path.join(${JSON.stringify(sb.home)}, ".gemini", "tmp");
+for (const d of fs.existsSync(tmp) ? fs.readdirSync(tmp) : []) {
+  const chats = path.join(tmp, d, "chats");
+  for (const f of fs.existsSync(chats) ? fs.readdirSync(chats) : []) {
+    const text = fs.readFileSync(path.join(chats, f), "utf8");
+    if (text.includes(p.session_id) && text.includes(${JSON.stringify(needle)})) holding.push(path.join(chats, f));
+  }
+}
+p.transcript_path = "";
+fs.writeFileSync(${JSON.stringify(join(sb.root, "session-end.json"))}, JSON.stringify({ transcript_path: p.transcript_path, session_id: p.session_id, holding }));
+const r = spawnSync("/bin/sh", ["-c", original], { input: JSON.stringify(p), encoding: "utf8" });
+process.stdout.write(r.stdout || ""); process.stderr.write(r.stderr || "");
+process.exit(r.status ?? 1);
+`,
+  );
+  entry.command = `"${process.execPath}" "${wrapper}"`;
+  writeFileSync(settingsFile, JSON.stringify(settings, null, 2));
+}
+
 describe("e2e: real Gemini CLI + hookpack: what Gemini keeps and loads on its own", () => {
   it(
     "SessionEnd fires in `gemini -p` and cleans ~/.gemini: after the session no file there holds a token a tool printed, nor one planted in a background-process log",
@@ -261,6 +299,49 @@ describe("e2e: real Gemini CLI + hookpack: what Gemini keeps and loads on its ow
         filesHolding(join(s.sb.home, ".gemini"), token),
         "files under ~/.gemini holding the token after the session",
       ).toEqual([]);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "SessionEnd with an empty transcript_path (what 0.61 sends when its chat recorder is gone): hookpack finds the session's chat by its id and cleans it",
+    async () => {
+      const token = fakeGithubToken();
+      // The model writes a literal token into a command: BeforeTool blocks it, but Gemini's chat
+      // keeps the model's own call (its args) raw.
+      const s = await gemini.scenario(
+        [
+          { text: "Checking.", call: shell(`touch ran-marker && echo ${token}`) },
+          { text: "Done." },
+        ],
+        {
+          hooks: true,
+          forbid: [token],
+          // 0.61 builds every hook payload with `transcript_path: getConversationFilePath() ?? ""`,
+          // which is "" only when no chat was started or the disk filled up (ENOSPC) mid-session;
+          // neither can be provoked in a headless run, so a wrapper blanks the field of the payload
+          // the real client sent, and records which chat files held the token before hookpack ran.
+          setup: (sb) => blankTranscriptPath(sb, token),
+        },
+      );
+      expect(s.run.code, s.diag()).toBe(0);
+      const seen = JSON.parse(readFileSync(join(s.sb.root, "session-end.json"), "utf8")) as {
+        transcript_path: string;
+        session_id: string;
+        holding: string[];
+      };
+      expect(seen.transcript_path).toBe("");
+      expect(existsSync(join(s.sb.project, "ran-marker"))).toBe(false);
+      // Control: when SessionEnd fired, the session's own chat held the token (the model's call).
+      expect(seen.holding.length, "no chat held the token: nothing to prove").toBeGreaterThan(0);
+      const chat = seen.holding[0]!;
+      expect(chat).toMatch(/\/\.gemini\/tmp\/[^/]+\/chats\/session-[^/]+\.jsonl$/);
+      expect(readFileSync(chat, "utf8").startsWith(`{"sessionId":"${seen.session_id}"`)).toBe(true);
+      expect(
+        filesHolding(join(s.sb.home, ".gemini"), token),
+        "files under ~/.gemini holding the token after the session",
+      ).toEqual([]);
+      for (const line of readFileSync(chat, "utf8").trimEnd().split("\n")) JSON.parse(line);
     },
     TEST_TIMEOUT,
   );

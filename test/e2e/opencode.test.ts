@@ -12,7 +12,8 @@
 //   `npm install @opencode-ai/plugin` (Arborist, against registry.npmjs.org) unless that dir has a
 //   node_modules/ and a package-lock.json whose root lists every dependency of its package.json:
 //   seedConfigDir() pre-seeds exactly that, and every scenario checks that no npm cache appeared.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { startFakeOpenAIChat, type Logged, type Step } from "./fake-models.js";
@@ -25,11 +26,22 @@ import {
   harmlessRun,
   literalTokenBlocked,
   runTimeTokenRun,
+  runTimeTokenScript,
   tokenFileLeaks,
   tokenFileRun,
   type ToolCall,
 } from "./harness.js";
 import { run, type Sandbox } from "./helpers.js";
+import { fakeGithubToken } from "../helpers/fake-secrets.js";
+
+/** Files under `dir` whose raw bytes hold `needle` (a SQLite file and its -wal included). */
+function filesHolding(dir: string, needle: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name))
+    .filter((f) => readFileSync(f).toString("latin1").includes(needle));
+}
 
 const TEST_TIMEOUT = 180_000;
 /** The version the adapter was checked against; the test fails loudly when the pinned client moves. */
@@ -213,6 +225,54 @@ describe("e2e: real OpenCode + hookpack (opencode adapter, plugin)", () => {
       expectNoRequestCarries(s.fake.requests(), [s.token], "token");
       // The same object is what OpenCode reports (and stores) as the call's result.
       expect(JSON.stringify(s.events).includes(s.token)).toBe(false);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "the session database: OpenCode stores a command's output raw as it streams; hookpack cleans it when the session goes idle, and no file under its data dir holds the token afterwards",
+    async () => {
+      const s = await runTimeTokenRun(opencode, bash("sh show.sh", "show"), {
+        label: "session-database scenario",
+      });
+      const data = join(s.sb.home, ".local", "share", "opencode");
+      const db = join(data, "opencode.db");
+      expect(
+        existsSync(db),
+        "OpenCode no longer writes opencode.db: re-check the state catalog",
+      ).toBe(true);
+      expect(
+        filesHolding(data, s.token),
+        "files under OpenCode's data dir holding the token",
+      ).toEqual([]);
+      const sql = (q: string) => spawnSync("sqlite3", [db, q], { encoding: "utf8" }).stdout.trim();
+      expect(sql("PRAGMA integrity_check;")).toBe("ok");
+      // The streamed copy in the event log is redacted in place, not deleted: the session reads on.
+      expect(
+        Number(
+          sql("SELECT count(*) FROM event WHERE data LIKE '%GH_TOKEN=[REDACTED:github-pat]%';"),
+        ),
+      ).toBeGreaterThan(0);
+      expect(Number(sql("SELECT count(*) FROM part;"))).toBeGreaterThan(0);
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "control: without hookpack the same run leaves the token in OpenCode's session database",
+    async () => {
+      const token = fakeGithubToken();
+      const s = await opencode.scenario(
+        [{ text: "Running.", call: bash("sh show.sh", "show") }, { text: "Done." }],
+        { hooks: false, files: { "show.sh": runTimeTokenScript(token) } },
+      );
+      expect(s.run.code, s.diag()).toBe(0);
+      const data = join(s.sb.home, ".local", "share", "opencode");
+      const holding = filesHolding(data, token).map((f) => f.slice(data.length + 1));
+      expect(
+        holding.some((f) => /^opencode\.db(-wal)?$/.test(f)),
+        holding.join(", "),
+      ).toBe(true);
     },
     TEST_TIMEOUT,
   );

@@ -27,6 +27,8 @@ import {
   expectPromptNeverSent,
   promptManagedValueRun,
   promptTokenRun,
+  expectNoRequestCarries,
+  randomValue,
 } from "./harness.js";
 import { run, type Sandbox } from "./helpers.js";
 
@@ -276,6 +278,45 @@ describe(`e2e: real qwen client + hookpack: the prompt guard`, () => {
     "negative control: without hookpack the pasted token reaches the server",
     async () => {
       await promptTokenRun(qwen, false);
+    },
+    TEST_TIMEOUT,
+  );
+});
+
+describe("e2e: real Qwen Code client + hookpack: SessionStart names inherited secrets", () => {
+  const sessionStartRun = (hooks: boolean) => {
+    const value = randomValue();
+    return qwen
+      .scenario([{ text: "Done." }], {
+        hooks,
+        forbid: [value, Buffer.from(value).toString("base64")],
+        env: { MY_SERVICE_TOKEN: value },
+      })
+      .then((s) => ({ s, value }));
+  };
+
+  it(
+    "an inherited variable holding a secret is named (never its value) in the context the model gets at session start",
+    async () => {
+      const { s, value } = await sessionStartRun(true);
+      expect(s.run.code, s.diag()).toBe(0);
+      // A text-only script: the model's request is the one carrying the prompt.
+      const first = s.fake.requests().find((r) => r.rawBody.includes("run the step"));
+      expect(first, s.diag()).toBeDefined();
+      expect(first!.rawBody).toMatch(
+        /hookpack: the environment this session inherited holds secrets in [^.]*MY_SERVICE_TOKEN/,
+      );
+      expectNoRequestCarries(s.fake.requests(), [value], "inherited value");
+    },
+    TEST_TIMEOUT,
+  );
+
+  it(
+    "control: without hookpack no request names the inherited variable",
+    async () => {
+      const { s } = await sessionStartRun(false);
+      expect(s.run.code, s.diag()).toBe(0);
+      expect(s.fake.requests().some((r) => r.rawBody.includes("MY_SERVICE_TOKEN"))).toBe(false);
     },
     TEST_TIMEOUT,
   );

@@ -1,7 +1,8 @@
 // `hookpack scan --state [--fix]` and the SessionEnd clean-up, through the real built CLI and hook,
 // on real copies of each state-file format in a sandboxed HOME, project and TMPDIR.
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -187,40 +188,63 @@ describe("hookpack scan --state", () => {
     expect(left).toEqual(["claude-json"]);
   });
 
-  it("OpenCode's SQLite session store (binary) is scanned by its printable runs, reported, and never rewritten", () => {
-    const dir = join(sb.home, ".local", "share", "opencode");
-    mkdirSync(dir, { recursive: true });
-    // A page of a SQLite write-ahead log: binary framing around a tool part's streamed output.
-    const page = Buffer.concat([
-      Buffer.from([0x37, 0x7f, 0x06, 0x82, 0, 0, 0, 0, 0, 0x10, 0, 0]),
-      Buffer.from(
-        `{"type":"tool","state":{"status":"running","metadata":{"output":"API=${managed}\nGH=${tokens.github}\n"}}}`,
-        "utf8",
-      ),
-      Buffer.alloc(64, 0),
-      Buffer.from([0xde, 0xad, 0xbe, 0xef, 0x00, 0x01]),
-    ]);
-    const wal = join(dir, "opencode.db-wal");
-    writeFileSync(wal, page);
-    const r = scan(["--format", "json", "--fix"]);
-    expect(r.stdout.includes(managed) || r.stdout.includes(tokens.github)).toBe(false);
-    const report = JSON.parse(r.stdout) as {
-      findings: Array<{
-        path: string;
-        location: string;
-        secret?: string;
-        ruleId: string;
-        status: string;
-        rewritable: boolean;
-      }>;
-    };
-    const db = report.findings.filter((f) => f.location === "opencode-db");
-    expect(db.map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat"]);
-    expect(
-      db.every((f) => f.path === wal && f.status === "reported" && f.rewritable === false),
-    ).toBe(true);
-    expect(readFileSync(wal).equals(page)).toBe(true);
-  });
+  // OpenCode 1.18.33 keeps a tool's streamed output raw in its event log (`event.data`) while the
+  // `part` row holds the redacted result; the store was report-only before issue 16 and is now
+  // cleaned through SQLite (rules/state-sqlite.ts). Skipped, saying so, without the sqlite3 shell.
+  it.skipIf(spawnSync("sqlite3", ["-version"]).status !== 0)(
+    "OpenCode's SQLite session store is found and cleaned through SQLite: no byte of it holds a value afterwards, and it stays sound",
+    () => {
+      const dir = join(sb.home, ".local", "share", "opencode");
+      mkdirSync(dir, { recursive: true });
+      const db = join(dir, "opencode.db");
+      const running = JSON.stringify({
+        type: "message.part.updated",
+        part: {
+          type: "tool",
+          state: {
+            status: "running",
+            metadata: { output: `API=${managed}\nGH=${tokens.github}\n` },
+          },
+        },
+      });
+      const hexOf = (t: string) => Buffer.from(t, "utf8").toString("hex");
+      execFileSync("sqlite3", [db], {
+        input: [
+          "PRAGMA journal_mode=WAL;",
+          "CREATE TABLE `event` (`id` text PRIMARY KEY, `aggregate_id` text NOT NULL, `seq` integer NOT NULL, `type` text NOT NULL, `data` text NOT NULL);",
+          `INSERT INTO event VALUES ('evt_1', 'ses_1', 1, 'message.part.updated.1', CAST(X'${hexOf(running)}' AS TEXT));`,
+          "",
+        ].join("\n"),
+      });
+      const r = scan(["--format", "json", "--fix"]);
+      expect(r.stdout.includes(managed) || r.stdout.includes(tokens.github)).toBe(false);
+      const report = JSON.parse(r.stdout) as {
+        findings: Array<{
+          path: string;
+          location: string;
+          secret?: string;
+          ruleId: string;
+          status: string;
+        }>;
+      };
+      const found = report.findings.filter((f) => f.location === "opencode-db");
+      expect(found.map((f) => f.secret ?? f.ruleId).sort()).toEqual(["API_TOKEN", "github-pat"]);
+      expect(found.every((f) => f.path === db && f.status === "fixed")).toBe(true);
+      const raw = [db, `${db}-wal`]
+        .filter((p) => existsSync(p))
+        .map((p) => readFileSync(p).toString("latin1"))
+        .join("");
+      expect(raw.includes(managed) || raw.includes(tokens.github)).toBe(false);
+      const sql = (q: string) => execFileSync("sqlite3", [db, q], { encoding: "utf8" }).trim();
+      expect(sql("PRAGMA integrity_check;")).toBe("ok");
+      const data = JSON.parse(sql("SELECT data FROM event WHERE id = 'evt_1';")) as {
+        part: { state: { metadata: { output: string } } };
+      };
+      expect(data.part.state.metadata.output).toBe(
+        "API=[REDACTED:API_TOKEN]\nGH=[REDACTED:github-pat]\n",
+      );
+    },
+  );
 
   it("Qwen Code's per-session chat logs (0.24) are found and cleaned line by line", () => {
     const chats = join(sb.home, ".qwen", "projects", "-proj", "chats");

@@ -6,7 +6,7 @@
 // log folder, a payload without a transcript path, and one with transcript_path null. Contained:
 // afterwards no planted file holds the value, the chat is still one JSON record a line, and the
 // hook's own answer neither holds a value nor blocks anything.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -97,7 +97,8 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
         expect(chat.includes(value), "the chat file still holds the value").toBe(false);
         for (const line of chat.trimEnd().split("\n")) JSON.parse(line);
       } else {
-        // Without a transcript path the chat is not the session's to clean (scan --state --fix is).
+        // Without a transcript path the chat is looked up by the session id; this one declares no
+        // sessionId of its own, so it is not the session's to clean (scan --state --fix is).
         expect(chat.includes(value)).toBe(true);
       }
     });
@@ -116,5 +117,123 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
     expect(out.includes(value)).toBe(false);
     expect(out).toMatch(/cwd/);
     expect(readFileSync(files.bg, "utf8")).toContain(value);
+  });
+
+  // 0.61 sends `transcript_path: ""` when its chat recorder is gone: the chat is found by the
+  // session id (file name `session-<time>-<first 8 of id>.jsonl` and its own first record's sessionId).
+  const SID = "b17aa569-1342-488c-ad72-c65591b16cf9";
+  const header = (sessionId: string) =>
+    JSON.stringify({
+      sessionId,
+      projectHash: "5686e9c4",
+      startTime: "2026-12-06T06:26:25.120Z",
+      kind: "main",
+    });
+  function chatsById(home = sb.home) {
+    const chats = join(home, ".gemini", "tmp", "proj", "chats");
+    const other = join(home, ".gemini", "tmp", "other-proj", "chats");
+    for (const d of [chats, other]) mkdirSync(d, { recursive: true });
+    const outside = join(sb.root, "outside.jsonl");
+    const files = {
+      mine: join(other, "session-2026-12-06T06-26-b17aa569.jsonl"),
+      legacy: join(chats, "session-2026-12-05T01-00-b17aa569.json"),
+      // Same short id, another session: not this session's file.
+      twin: join(chats, "session-2026-12-06T07-00-b17aa569.jsonl"),
+      // A chat-named symlink to a file elsewhere, declaring the session id.
+      link: join(chats, "session-2026-12-06T08-00-b17aa569.jsonl"),
+      outside,
+    };
+    const line = JSON.stringify({
+      $set: {
+        messages: [
+          {
+            type: "gemini",
+            toolCalls: [{ args: { command: `echo ${token}` }, result: `DEPLOY=${value}` }],
+          },
+        ],
+      },
+    });
+    writeFileSync(files.mine, `${header(SID)}\n${line}\n`);
+    writeFileSync(
+      files.legacy,
+      JSON.stringify({ sessionId: SID, messages: [{ content: `DEPLOY=${value}` }] }, null, 2),
+    );
+    writeFileSync(files.twin, `${header("b17aa569-0000-4000-8000-000000000000")}\n${line}\n`);
+    writeFileSync(outside, `${header(SID)}\n${line}\n`);
+    symlinkSync(outside, files.link);
+    return files;
+  }
+
+  for (const [label, extra] of [
+    ['transcript_path ""', { transcript_path: "" }],
+    ["transcript_path missing", {}],
+  ] as const)
+    it(`${label}: the session's chats (found by id, any project dir, .jsonl and legacy .json) are cleaned; a twin short id and a symlink out are not touched`, async () => {
+      const t = tally("state/gemini session-end by id");
+      const files = chatsById();
+      const before = {
+        twin: readFileSync(files.twin, "utf8"),
+        outside: readFileSync(files.outside, "utf8"),
+      };
+      const r = await hookpack(["hook", "gemini"], {
+        input: JSON.stringify(endPayload({ ...extra, session_id: SID })),
+        env: env(),
+        cwd: sb.project,
+      });
+      const out = r.stdout + r.stderr;
+      expect(r.exitCode, r.stderr).toBe(0);
+      expect(out.includes(value) || out.includes(token)).toBe(false);
+      for (const k of ["mine", "legacy"] as const) {
+        const text = readFileSync(files[k], "utf8");
+        const clean = !text.includes(value) && !text.includes(token);
+        t.attempt(clean);
+        expect(clean, `${k} still holds a value`).toBe(true);
+      }
+      for (const l of readFileSync(files.mine, "utf8").trimEnd().split("\n")) JSON.parse(l);
+      JSON.parse(readFileSync(files.legacy, "utf8"));
+      const untouched =
+        readFileSync(files.twin, "utf8") === before.twin &&
+        readFileSync(files.outside, "utf8") === before.outside;
+      t.attempt(untouched);
+      expect(untouched, "a file that is not this session's chat was rewritten").toBe(true);
+    });
+
+  it("a hostile session id (a path, a glob, too short, a bare short id) cleans nothing and names no value", async () => {
+    const t = tally("state/gemini session-end by id");
+    const files = chatsById();
+    const before = readFileSync(files.mine, "utf8");
+    for (const id of [
+      "../../../../tmp/x",
+      "*",
+      "b17aa569*",
+      "b17aa569",
+      "",
+      "b17aa569-1342-488c-ad72-c65591b16cf9/../x",
+    ]) {
+      const r = await hookpack(["hook", "gemini"], {
+        input: JSON.stringify(endPayload({ transcript_path: "", session_id: id })),
+        env: env(),
+        cwd: sb.project,
+      });
+      const out = r.stdout + r.stderr;
+      const ok =
+        !out.includes(value) && !out.includes(token) && readFileSync(files.mine, "utf8") === before;
+      t.attempt(ok);
+      expect(ok, `session id ${JSON.stringify(id)}: ${out}`).toBe(true);
+    }
+  });
+
+  it("GEMINI_CLI_HOME moves ~/.gemini: the chat is found there", async () => {
+    const t = tally("state/gemini session-end by id");
+    const moved = join(sb.root, "gemini-home");
+    const files = chatsById(moved);
+    const r = await hookpack(["hook", "gemini"], {
+      input: JSON.stringify(endPayload({ transcript_path: "", session_id: SID })),
+      env: { ...env(), GEMINI_CLI_HOME: moved },
+      cwd: sb.project,
+    });
+    const text = readFileSync(files.mine, "utf8");
+    t.attempt(!text.includes(value) && !text.includes(token));
+    expect(text.includes(value) || text.includes(token), r.stdout + r.stderr).toBe(false);
   });
 });

@@ -185,33 +185,77 @@ describe.skipIf(!HAVE_SQLITE)(
       expect(rest).toEqual([]);
     });
 
-    it("a value in a WITHOUT ROWID table (which SQLite cells cannot address by rowid) is still reported, never claimed clean", async () => {
-      const t = tally("state/sqlite fix");
+    // Tables WITHOUT ROWID are cleaned by their primary key (read as type + hex, never as SQL text).
+    it("a value in a WITHOUT ROWID table (text key, composite key with integer and blob parts, the value in the key itself) is cleaned; every row kept; integrity ok", async () => {
+      const t = tally("state/sqlite without rowid");
       const db = codexDb();
-      sqlite(db, `INSERT INTO notes VALUES ('n', ${q(`note ${value}`)});`);
+      sqlite(
+        db,
+        [
+          `INSERT INTO notes VALUES ('n', ${q(`note ${value}`)});`,
+          `INSERT INTO notes VALUES (${q(`key-${value}`)}, 'plain');`,
+          "CREATE TABLE kv (a INTEGER, b BLOB, c TEXT, body TEXT, PRIMARY KEY (a, b, c)) WITHOUT ROWID;",
+          `INSERT INTO kv VALUES (7, X'00ff10', 'it''s', ${q(JSON.stringify({ out: `GH=${token}` }))});`,
+          `INSERT INTO kv VALUES (8, X'00', 'x', 'nothing here');`,
+          "",
+        ].join("\n"),
+      );
       const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], {
         env: env(),
         cwd: sb.project,
       });
+      const out = r.stdout + r.stderr;
+      const left = leaks(db);
+      t.attempt(!left && !out.includes(value) && !out.includes(token));
+      expect(out.includes(value) || out.includes(token)).toBe(false);
+      expect(left, out).toBe(false);
+      expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+      expect(sqlite(db, "SELECT count(*) FROM notes;").trim()).toBe("2");
+      expect(sqlite(db, "SELECT v FROM notes WHERE k = 'n';").trim()).toBe(
+        "note [REDACTED:DEPLOY_KEY]",
+      );
+      expect(sqlite(db, "SELECT k FROM notes WHERE v = 'plain';").trim()).toBe(
+        "key-[REDACTED:DEPLOY_KEY]",
+      );
+      expect(JSON.parse(sqlite(db, "SELECT body FROM kv WHERE a = 7;").trim())).toEqual({
+        out: "GH=[REDACTED:github-pat]",
+      });
+      expect(sqlite(db, "SELECT hex(b) || '|' || c FROM kv WHERE a = 7;").trim()).toBe(
+        "00FF10|it's",
+      );
+      expect(sqlite(db, "SELECT count(*) FROM kv;").trim()).toBe("2");
+    });
+
+    it("a redacted key that collides with an existing key: nothing is changed, the file is reported as not cleaned, no value printed", async () => {
+      const t = tally("state/sqlite without rowid");
+      const db = codexDb();
+      // Two keys whose redacted forms are the same text: the second UPDATE would break the key's uniqueness.
+      sqlite(
+        db,
+        [
+          `INSERT INTO notes VALUES (${q(`k ${value}`)}, 'one');`,
+          "INSERT INTO notes VALUES ('k [REDACTED:DEPLOY_KEY]', 'two');",
+          "",
+        ].join("\n"),
+      );
+      const r = await hookpack(["scan", "--state", "--fix", "--format", "json"], {
+        env: env(),
+        cwd: sb.project,
+      });
+      const out = r.stdout + r.stderr;
       const report = JSON.parse(r.stdout) as {
         findings: Array<{ location: string; status: string }>;
-        problems?: Array<{ path: string; message: string }>;
       };
       const mine = report.findings.filter((f) => f.location === "codex-thread-history");
-      // Either VACUUM-free cleaning removed it (it cannot: the row is live) or it is reported as not fixed.
-      const stillThere = rawBytes(db).includes(value);
-      t.attempt(
-        !r.stdout.includes(value) &&
-          (!stillThere || (r.exitCode === 1 && mine.some((f) => f.status !== "fixed"))),
-      );
-      expect(r.stdout.includes(value)).toBe(false);
-      expect(stillThere).toBe(true);
-      expect(r.exitCode).toBe(1);
-      expect(
-        mine.some((f) => f.status !== "fixed"),
-        JSON.stringify(report),
-      ).toBe(true);
-      expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+      const ok =
+        r.exitCode === 1 &&
+        !out.includes(value) &&
+        mine.some((f) => f.status !== "fixed") &&
+        sqlite(db, "PRAGMA integrity_check;").trim() === "ok" &&
+        sqlite(db, "SELECT count(*) FROM notes;").trim() === "2";
+      t.attempt(ok);
+      expect(out.includes(value)).toBe(false);
+      expect(ok, out).toBe(true);
     });
 
     it("the agent holds a write lock while the clean runs: the clean waits for it, then cleans (no lost write, no corruption)", async () => {
@@ -349,3 +393,148 @@ describe("attack: Gemini CLI's own files (background-process logs, .jsonl chats,
     for (const line of readFileSync(files.chat, "utf8").trimEnd().split("\n")) JSON.parse(line);
   });
 });
+
+// OpenCode 1.18.33 keeps every session in one SQLite file (`opencode.db`, `opencode-<channel>.db`,
+// or $OPENCODE_DB) under $XDG_DATA_HOME/opencode; its `event` table keeps a command's output raw as it
+// streamed (schema as the real client creates it). hookpack's plugin hands session.idle to the real
+// hook process (`hookpack hook opencode`), which cleans those files through SQLite.
+const OPENCODE_SCHEMA = `
+PRAGMA journal_mode=WAL;
+CREATE TABLE \`event\` (\`id\` text PRIMARY KEY, \`aggregate_id\` text NOT NULL, \`seq\` integer NOT NULL, \`type\` text NOT NULL, \`data\` text NOT NULL);
+CREATE TABLE \`part\` (\`id\` text PRIMARY KEY, \`message_id\` text NOT NULL, \`session_id\` text NOT NULL, \`time_created\` integer NOT NULL, \`time_updated\` integer NOT NULL, \`data\` text NOT NULL);
+`;
+const running = (output: string) =>
+  JSON.stringify({
+    type: "message.part.updated",
+    part: { type: "tool", tool: "bash", state: { status: "running", metadata: { output } } },
+  });
+
+function opencodeDb(dir: string, name = "opencode.db"): string {
+  mkdirSync(dir, { recursive: true });
+  const db = join(dir, name);
+  sqlite(
+    db,
+    [
+      OPENCODE_SCHEMA,
+      "PRAGMA wal_autocheckpoint=0;",
+      `INSERT INTO event VALUES ('e1', 'ses_1', 1, 'message.part.updated.1', ${q(running(`GH_TOKEN=${token}\n`))});`,
+      `INSERT INTO event VALUES ('e2', 'ses_1', 2, 'message.part.updated.1', ${q(running(`${"z".repeat(7000)} ${value}`))});`,
+      `INSERT INTO event VALUES ('e3', 'ses_1', 3, 'message.part.updated.1', ${q(running(`gone ${value}`))});`,
+      `INSERT INTO part VALUES ('p1', 'm1', 'ses_1', 0, 0, ${q(JSON.stringify({ type: "tool", state: { output: "DEPLOY=[REDACTED:DEPLOY_KEY]" } }))});`,
+      "DELETE FROM event WHERE id = 'e3';",
+      "",
+    ].join("\n"),
+  );
+  return db;
+}
+
+const idle = (sessionID: unknown = "ses_1") =>
+  JSON.stringify({ hook: "session.idle", sessionID, cwd: sb.project });
+
+describe.skipIf(!HAVE_SQLITE)(
+  "attack: OpenCode's session database, cleaned on session.idle by the real hook process",
+  () => {
+    it("the default data dir: no byte of opencode.db or its -wal holds a value; integrity ok; every live row kept", async () => {
+      const t = tally("state/sqlite opencode idle");
+      const db = opencodeDb(join(sb.home, ".local", "share", "opencode"));
+      expect(leaks(db), "the fixture must hold the values").toBe(true);
+      const r = await hookpack(["hook", "opencode"], {
+        input: idle(),
+        env: env(),
+        cwd: sb.project,
+      });
+      const out = r.stdout + r.stderr;
+      t.attempt(r.exitCode === 0 && !leaks(db) && !out.includes(value) && !out.includes(token));
+      expect(r.exitCode, out).toBe(0);
+      expect(out.includes(value) || out.includes(token)).toBe(false);
+      expect(leaks(db), out).toBe(false);
+      expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+      expect(sqlite(db, "SELECT count(*) FROM event;").trim()).toBe("2");
+      const e1 = JSON.parse(sqlite(db, "SELECT data FROM event WHERE id = 'e1';")) as {
+        part: { state: { metadata: { output: string } } };
+      };
+      expect(e1.part.state.metadata.output).toBe("GH_TOKEN=[REDACTED:github-pat]\n");
+    });
+
+    it("a data dir moved by XDG_DATA_HOME, a release-channel database and $OPENCODE_DB elsewhere are all found and cleaned", async () => {
+      const t = tally("state/sqlite opencode idle");
+      const xdg = join(sb.root, "xdg-data");
+      const channel = opencodeDb(join(xdg, "opencode"), "opencode-beta.db");
+      const main = opencodeDb(join(xdg, "opencode"));
+      const custom = opencodeDb(join(sb.root, "elsewhere"), "mine.sqlite");
+      const r = await hookpack(["hook", "opencode"], {
+        input: idle(),
+        env: { ...env(), XDG_DATA_HOME: xdg, OPENCODE_DB: custom },
+        cwd: sb.project,
+      });
+      for (const db of [channel, main, custom]) {
+        t.attempt(!leaks(db));
+        expect(leaks(db), `${db}\n${r.stdout}${r.stderr}`).toBe(false);
+        expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+      }
+    });
+
+    it("$OPENCODE_DB pointed at a file that is not a database: never rewritten, the hook still answers, no value printed", async () => {
+      const t = tally("state/sqlite opencode idle");
+      const victim = join(sb.root, "notes.db");
+      const text = `not sqlite\nDEPLOY=${value}\n`;
+      writeFileSync(victim, text);
+      const r = await hookpack(["hook", "opencode"], {
+        input: idle(),
+        env: { ...env(), OPENCODE_DB: victim },
+        cwd: sb.project,
+      });
+      const out = r.stdout + r.stderr;
+      t.attempt(r.exitCode === 0 && readFileSync(victim, "utf8") === text && !out.includes(value));
+      expect(r.exitCode, out).toBe(0);
+      expect(readFileSync(victim, "utf8")).toBe(text);
+      expect(out.includes(value)).toBe(false);
+    });
+
+    it("the agent holds a write lock and commits a new streamed row holding the value while the clean runs: cleaned or said, never corrupt", async () => {
+      const t = tally("state/sqlite opencode idle");
+      const db = opencodeDb(join(sb.home, ".local", "share", "opencode"));
+      const writer = spawn("sqlite3", [db], { stdio: ["pipe", "ignore", "ignore"] });
+      const closed = new Promise((res) => writer.on("close", res));
+      writer.stdin.write(
+        `BEGIN IMMEDIATE;\nINSERT INTO event VALUES ('e9', 'ses_1', 9, 'message.part.updated.1', ${q(running(`late ${value}`))});\n`,
+      );
+      await new Promise((res) => setTimeout(res, 300));
+      setTimeout(() => writer.stdin.end("COMMIT;\n"), 1500);
+      const r = await hookpack(["hook", "opencode"], {
+        input: idle(),
+        env: env(),
+        cwd: sb.project,
+      });
+      await closed;
+      const ok = sqlite(db, "PRAGMA integrity_check;").trim();
+      const rows = sqlite(db, "SELECT count(*) FROM event;").trim();
+      t.attempt(
+        ok === "ok" && rows === "3" && !leaks(db) && !(r.stdout + r.stderr).includes(value),
+      );
+      expect(ok).toBe("ok");
+      expect(rows).toBe("3");
+      expect(leaks(db), r.stdout + r.stderr).toBe(false);
+    });
+
+    it("hostile session.idle payloads (no session id, a path as the id, a non-string id) neither crash the hook nor print a value", async () => {
+      const t = tally("state/sqlite opencode idle");
+      const db = opencodeDb(join(sb.home, ".local", "share", "opencode"));
+      for (const input of [
+        JSON.stringify({ hook: "session.idle", cwd: sb.project }),
+        idle("../../../../etc/passwd"),
+        idle(42),
+        JSON.stringify({ hook: "session.idle", sessionID: "s", cwd: 7 }),
+      ]) {
+        const r = await hookpack(["hook", "opencode"], { input, env: env(), cwd: sb.project });
+        const out = r.stdout + r.stderr;
+        // Malformed: a clear `hookpack:` error and exit 1, which the plugin ignores (a session end blocks nothing).
+        const clear = r.exitCode === 0 || (r.exitCode === 1 && /^hookpack: /.test(r.stderr));
+        t.attempt(clear && !out.includes(value) && !out.includes(token));
+        expect(out.includes(value) || out.includes(token)).toBe(false);
+        expect(clear, out).toBe(true);
+      }
+      expect(sqlite(db, "PRAGMA integrity_check;").trim()).toBe("ok");
+    });
+  },
+);
