@@ -25,6 +25,7 @@ import { createSecretRefHost } from "../broker/grants.js";
 import { hookpackHomeFrom } from "../broker/hook-cache.js";
 import { isHomeError } from "../broker/home.js";
 import type { AgentId, HookEvent, Verdict } from "../hooks/event.js";
+import { nodeRuleFiles } from "../hooks/rule-files.js";
 import { HookpackError } from "../installer/errors.js";
 import { denyLiteralSecrets } from "../rules/deny-literal-secrets.js";
 import { rewriteSecretRefs, type GrantRequest } from "../rules/rewrite-secret-refs.js";
@@ -119,6 +120,7 @@ export async function judge(
   const captured: Captured = { grants: [] };
   const context: RuleContext = {
     scanner: secretScanner,
+    files: nodeRuleFiles(),
     noteSecret: () => {},
     secretRefs: {
       ...host,

@@ -4,7 +4,13 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { isPayloadError, type Adapter } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
-import { foldVerdicts, type ManagedSecrets, type Rule, type RuleContext } from "../rules/rule.js";
+import {
+  foldVerdicts,
+  type ManagedSecrets,
+  type Rule,
+  type RuleContext,
+  type RuleFiles,
+} from "../rules/rule.js";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SecretScanner } from "../rules/secretlint.js";
 import type { InheritedEnv } from "../rules/inherited-env.js";
@@ -15,6 +21,7 @@ import {
   judgeInvolvement,
   type Involvement,
 } from "./failure-policy.js";
+import { nodeRuleFiles } from "./rule-files.js";
 
 export interface PipelineInput {
   raw: string;
@@ -40,6 +47,8 @@ export interface PipelineOptions {
   env?: NodeJS.ProcessEnv;
   /** The secrets in the environment the agent inherited (names; values matched in memory). */
   inherited?: InheritedEnv;
+  /** The rules' file access; the real file system (hooks/rule-files.ts) unless a test fakes it. */
+  files?: RuleFiles;
 }
 
 /** The agent's instruction and memory files for a session directory: each parent up to the repository root, then HOME. */
@@ -181,6 +190,7 @@ export async function runPipeline(
 
   const context: RuleContext = {
     scanner,
+    files: options.files ?? nodeRuleFiles(),
     noteSecret: (value, label) => masker.add(value, label ?? "secret"),
     managed: options.managed,
     secretRefs: options.secretRefs,

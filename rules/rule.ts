@@ -15,6 +15,12 @@ import type { InheritedEnv } from "./inherited-env.js";
 export interface RuleContext {
   /** Pattern detection (secretlint behind a prefilter). */
   scanner: SecretScanner;
+  /**
+   * The only way a rule touches files: bounded reads, listings, stat and a rewrite that never
+   * loses a concurrent writer's lines. The hook entry implements it (hooks/rule-files.ts); unit
+   * tests pass an in-memory fake (test/helpers/fake-files.ts).
+   */
+  files: RuleFiles;
   /** Records a value found during this call so the masker hides it in everything we write. */
   noteSecret(value: string, label?: string): void;
   /** Managed secrets (the user's stored ones), found by hash; undefined when none are known. */
@@ -32,6 +38,48 @@ export interface RuleContext {
   inherited?: InheritedEnv;
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
+}
+
+/** Which version of a file a rule read: a rewrite goes ahead only if the file is still that one. */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  /** Permission bits, kept by a rewrite. */
+  mode: number;
+}
+
+/** A directory entry; `link` is a symbolic link (not followed). */
+export interface DirEntry {
+  name: string;
+  type: "file" | "dir" | "link" | "other";
+}
+
+/**
+ * File access for rules. Every method fails soft (undefined / false), as a read the rule cannot
+ * make is a file the call cannot show the model either.
+ */
+export interface RuleFiles {
+  /** The user's home directory (what `~` and `$HOME` expand to in a shell word). */
+  home: string;
+  /** What `path` is, symbolic links followed; undefined when it does not exist or cannot be seen. */
+  kind(path: string): "file" | "dir" | "other" | undefined;
+  /** Where `path`'s links lead; undefined when it does not exist. */
+  realpath(path: string): string | undefined;
+  /** The entries of a directory, unsorted; undefined when it cannot be listed. */
+  list(dir: string): DirEntry[] | undefined;
+  /**
+   * The first `maxBytes` of a regular file as UTF-8 text; undefined when it is missing,
+   * unreadable, not a regular file, or binary (a NUL byte in its first 8 KiB).
+   */
+  readHead(path: string, maxBytes: number): string | undefined;
+  /** A whole regular file of at most `maxBytes` (UTF-8) and the stamp of the version read. */
+  readWhole(path: string, maxBytes: number): { text: string; stamp: FileStamp } | undefined;
+  /**
+   * Replaces the file with `text` (same mode, atomic rename) only if it is still the version
+   * `stamp` describes; false (and the file untouched) when it changed meanwhile. Throws when the
+   * copy cannot be written.
+   */
+  replaceIfUnchanged(path: string, stamp: FileStamp, text: string): boolean;
 }
 
 /**
