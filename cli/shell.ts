@@ -21,11 +21,11 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, realpathSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { runExec } from "../broker/exec.js";
-import { createSecretRefHost } from "../broker/grants.js";
-import { hookpackHomeFrom } from "../broker/hook-cache.js";
 import { isHomeError } from "../broker/home.js";
 import type { AgentId, HookEvent, Verdict } from "../hooks/event.js";
 import { nodeRuleFiles } from "../hooks/rule-files.js";
+import { hookpackHomeFrom } from "../hooks/managed-secrets.js";
+import { createSecretRefHost } from "../hooks/secret-ref-host.js";
 import { HookpackError } from "../installer/errors.js";
 import { denyLiteralSecrets } from "../rules/deny-literal-secrets.js";
 import { rewriteSecretRefs, type GrantRequest } from "../rules/rewrite-secret-refs.js";
@@ -167,7 +167,7 @@ export async function judge(
 
 async function recordLiteral(env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
   const { tryRecordAudit } = await import("../broker/audit.js");
-  tryRecordAudit(hookpackHomeFrom(env, cwd), {
+  tryRecordAudit(hookpackHomeFrom(env), {
     kind: "exposure-found",
     agent: SHELL_AGENT,
     cwd,
@@ -208,7 +208,7 @@ export async function runShellCommand(
   return runExec(
     { argv, secrets: [] },
     {
-      home: hookpackHomeFrom(env, cwd),
+      home: hookpackHomeFrom(env),
       env: { ...env, HOOKPACK_AGENT: SHELL_AGENT },
       cwd,
       stdout: process.stdout,

@@ -60,7 +60,7 @@ export type OfferedCall =
 export const offeredCallText = (text: string): string =>
   text.trim().replace(/--grant g_[a-z2-7]{26}\b/g, "--grant g_");
 
-/** What the rule needs from outside; the hook entry provides it (broker/grants.ts). */
+/** What the rule needs from outside; the hook entry provides it (hooks/secret-ref-host.ts). */
 export interface SecretRefHost {
   /** hookpack.json for a project directory (NO_POLICY when there is none); throws PolicyError. */
   loadPolicy(cwd: string): Promise<Policy>;

@@ -1,7 +1,7 @@
 // `hookpack revoke NAME [--since 30d] [--json]`: pull the plug on one secret. Outstanding grants
 // stop working, the store marks it revoked (every later reference is refused until it is set
 // again), and the drill says what used it recently and how to rotate it at the source.
-import { revokeApprovalsFor } from "../../broker/grants.js";
+import { revokeApprovalsFor } from "../../broker/session-approvals.js";
 import { revokeGrantsVia } from "../../broker/client.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
