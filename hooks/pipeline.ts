@@ -49,6 +49,11 @@ export interface PipelineOptions {
   inherited?: InheritedEnv;
   /** The rules' file access; the real file system (hooks/rule-files.ts) unless a test fakes it. */
   files?: RuleFiles;
+  /**
+   * Turns an error a rule threw into that rule's verdict (hookpack-shell: a grant that would need
+   * a human becomes a deny saying how to allow it); any other error fails the call.
+   */
+  ruleError?: (error: unknown) => Verdict | undefined;
 }
 
 /** The agent's instruction and memory files for a session directory: each parent up to the repository root, then HOME. */
@@ -77,7 +82,9 @@ function contextFilesOf(
 /** Where the agent keeps its hook registrations (settings files; hook directories end in "/"). */
 function hookConfigFiles(adapter: Adapter): string[] {
   const { files, inlineToml, format } = adapter.config;
-  const all = [...new Set([...Object.values(files), ...Object.values(inlineToml?.files ?? {})])];
+  const all = [
+    ...new Set([...Object.values(files), ...Object.values(inlineToml?.files ?? {})]),
+  ].filter((f) => f !== "");
   return format === "hook-files" ? all.map((f) => `${f}/`) : all;
 }
 
@@ -203,7 +210,7 @@ export async function runPipeline(
   };
   let decision: Decision;
   try {
-    decision = foldVerdicts(await runRules(event, options.rules, context));
+    decision = foldVerdicts(await runRules(event, options.rules, context, options.ruleError));
   } catch (error) {
     return fail(
       event.kind,
@@ -224,12 +231,20 @@ async function runRules(
   event: HookEvent,
   rules: readonly Rule[],
   context: RuleContext,
+  ruleError: PipelineOptions["ruleError"],
 ): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
   let current = event;
   for (const rule of rules) {
     if (!rule.on.includes(current.kind)) continue;
-    const verdict = await rule.check(current, context);
+    let verdict: Verdict;
+    try {
+      verdict = await rule.check(current, context);
+    } catch (error) {
+      const instead = ruleError?.(error);
+      if (!instead) throw error;
+      verdict = instead;
+    }
     verdicts.push(verdict);
     // Later rules see the call as rewritten so far.
     if (
