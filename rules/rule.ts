@@ -8,9 +8,8 @@ import type {
   Verdict,
 } from "../hooks/event.js";
 import type { PermissionRules } from "./agent-permissions.js";
-import type { SecretRefHost } from "./rewrite-secret-refs.js";
+import type { SecretRefHost } from "./secret-ref-host.js";
 import type { SecretScanner } from "./secretlint.js";
-import type { InheritedEnv } from "./inherited-env.js";
 
 export interface RuleContext {
   /** Pattern detection (secretlint behind a prefilter). */
@@ -35,7 +34,7 @@ export interface RuleContext {
   /** The instruction and memory files the agent loads for a session directory (absolute paths, existing or not). */
   contextFiles?: (cwd: string) => readonly string[];
   /** Secrets in the environment the agent inherited (names; values matched in memory only). */
-  inherited?: InheritedEnv;
+  inherited?: InheritedSecrets;
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
 }
@@ -80,6 +79,16 @@ export interface RuleFiles {
    * copy cannot be written.
    */
   replaceIfUnchanged(path: string, stamp: FileStamp, text: string): boolean;
+}
+
+/**
+ * What rules know of the secrets in the environment the agent inherited: their names and where
+ * their values occur in a text. rules/inherited-env.ts builds it (its InheritedEnv); declared here
+ * so this contract imports no rule.
+ */
+export interface InheritedSecrets {
+  readonly secrets: ReadonlyArray<{ readonly name: string }>;
+  find(text: string): Array<{ start: number; end: number; name: string }>;
 }
 
 /**
