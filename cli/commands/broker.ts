@@ -42,7 +42,7 @@ export const broker: Command = {
       );
     const home = hookpackHome(io);
     if (verb === "stop") {
-      const stopped = await stopBroker(home);
+      const stopped = await stopBroker(home, io.env);
       if (values.json) io.out(`${JSON.stringify({ version: 1, stopped })}\n`);
       else
         io.out(
@@ -52,7 +52,7 @@ export const broker: Command = {
         );
       return 0;
     }
-    const s = await brokerStatus(home);
+    const s = await brokerStatus(home, io.env);
     if (values.json) {
       io.out(`${JSON.stringify({ version: 1, ...s })}\n`);
       return 0;

@@ -220,8 +220,12 @@ export function drill(records: readonly AuditRecord[], name: string, since: Date
 }
 
 /** Invalidates outstanding grants for a secret, so they stay dead even after it is set again. */
-async function revokeOutstandingGrants(home: string, name: string): Promise<{ count: number }> {
-  const count = await revokeGrantsVia(home, name);
+async function revokeOutstandingGrants(
+  home: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ count: number }> {
+  const count = await revokeGrantsVia(home, name, env);
   revokeApprovalsFor(home, name);
   return { count };
 }
@@ -312,7 +316,7 @@ export const revoke: Command = {
     const already = meta?.revoked;
     const now = new Date().toISOString();
     if (meta && !already) await updateStore(ctx, (s) => s.markRevoked(name, now));
-    const grants = await revokeOutstandingGrants(home, name);
+    const grants = await revokeOutstandingGrants(home, name, io.env);
     const auditErrors: string[] = [];
     if (!already) {
       if (grants.count)
