@@ -9,7 +9,7 @@
 // HMAC over the client's nonce, so each side knows the other holds the key. Redeeming a grant
 // needs no key: the grant id, bound to the exact argv, is the capability (see the README's threat
 // model for what a same-user process can and cannot do with the socket).
-import { spawn } from "node:child_process";
+import type * as ChildProcess from "node:child_process";
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import {
   closeSync,
@@ -261,6 +261,10 @@ function spawnDaemon(home: string, env: NodeJS.ProcessEnv): void {
   ensurePrivateDir(brokerDir(home));
   const log = openSync(brokerLogPath(home), "a", 0o600);
   try {
+    // Loaded here, not at the top: node:child_process pulls in dgram and the process bindings
+    // (≈1.5 ms), and the hook's rewrite path only spawns when no broker answers.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { spawn } = require("node:child_process") as typeof ChildProcess;
     const child = spawn(process.execPath, [script, home], {
       detached: true,
       stdio: ["ignore", log, log],

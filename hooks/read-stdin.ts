@@ -9,7 +9,7 @@
 // stream layers above it. The fd must be non-blocking: a read still blocked in the thread pool
 // after a timeout keeps the process from exiting, even through process.exit (libuv joins its
 // threads at exit). Only what none of these fits (no /proc, other systems) uses the stream.
-import { closeSync, constants, fstatSync, openSync, read } from "node:fs";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
 import type { Readable } from "node:stream";
 
 export const DEFAULT_MAX_STDIN_BYTES = 64 * 1024 * 1024;
@@ -96,14 +96,18 @@ function collector(
   const chunks: Buffer[] = [];
   let size = 0;
   let done = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const finish = (overflow: boolean, timedOut: boolean) => {
     if (done) return;
     done = true;
-    clearTimeout(timer);
+    if (timer) clearTimeout(timer);
     onDone();
     resolve({ text: Buffer.concat(chunks, size).toString("utf8"), overflow, timedOut });
   };
-  const timer = setTimeout(() => finish(false, true), timeoutMs);
+  /** Starts the timeout (only once the reader has to wait: a payload already there needs no timer). */
+  const arm = () => {
+    timer ??= setTimeout(() => finish(false, true), timeoutMs);
+  };
   /** Adds a chunk; returns false once the payload is complete or over the cap. */
   const add = (chunk: Buffer): boolean => {
     if (size + chunk.length > maxBytes) {
@@ -116,9 +120,15 @@ function collector(
     size += chunk.length;
     return true;
   };
-  return { add, finish, isDone: () => done };
+  return { add, finish, arm, isDone: () => done };
 }
 
+/**
+ * Reads a regular file or a non-blocking pipe/socket with readSync: it never blocks (a file has
+ * its bytes, a non-blocking fd answers EAGAIN), so no thread-pool round trip per chunk and no
+ * thread pool at all (libuv starts its threads on the first async fs call: ≈1 ms per hook call).
+ * Only when nothing is there yet does it wait, by timer, backing off to 5 ms, under the timeout.
+ */
 function readFd(
   fd: number,
   close: boolean,
@@ -128,21 +138,27 @@ function readFd(
   return new Promise((resolve) => {
     const c = collector(maxBytes, timeoutMs, () => close && closeSync(fd), resolve);
     let idle = 0;
+    let buffer = Buffer.allocUnsafe(CHUNK);
     const next = () => {
-      if (c.isDone()) return;
-      const buffer = Buffer.allocUnsafe(CHUNK);
-      read(fd, buffer, 0, CHUNK, null, (error, bytesRead) => {
-        if (c.isDone()) return;
-        if (error) {
+      while (!c.isDone()) {
+        let bytesRead: number;
+        try {
+          bytesRead = readSync(fd, buffer, 0, CHUNK, null);
+        } catch (error) {
           // Non-blocking pipe with nothing in it yet: poll again, backing off to 5 ms.
-          if ((error as NodeJS.ErrnoException).code === "EAGAIN")
-            return void setTimeout(next, Math.min(5, idle++));
+          const code = (error as NodeJS.ErrnoException).code;
+          if (code === "EAGAIN" || code === "EWOULDBLOCK") {
+            c.arm();
+            setTimeout(next, Math.min(5, idle++));
+            return;
+          }
           return c.finish(false, false);
         }
         idle = 0;
         if (bytesRead === 0) return c.finish(false, false);
-        if (c.add(buffer.subarray(0, bytesRead))) next();
-      });
+        if (!c.add(buffer.subarray(0, bytesRead))) return;
+        buffer = Buffer.allocUnsafe(CHUNK);
+      }
     };
     next();
   });
@@ -159,6 +175,7 @@ function readStream(input: Readable, maxBytes: number, timeoutMs: number): Promi
       },
       resolve,
     );
+    c.arm();
     input.on("data", (chunk: Buffer) => void c.add(chunk));
     input.once("end", () => c.finish(false, false));
     input.once("error", () => c.finish(false, false));

@@ -68,9 +68,17 @@ export const RUNTIME_SEAL = ".runtime-seal.json";
  *      and the seal is updated. ctime cannot be set back by the user, so a change with the mtime
  *      restored is still caught, and a replaced file has a new inode.
  *   3. anything else blocks the call: exit 2 with a reason naming files, never content.
+ *   4. the entry runs from the bytes read in step 1 (compiled as a CommonJS module, as `require`
+ *      would), not re-read by path: when it is hashed, the bytes hashed are the bytes run (no
+ *      second read to race), and Node's realpath walk of the main path (a stat per component,
+ *      ≈1 ms) is skipped. `module` is the `-e` script's own CommonJS module, so
+ *      `module.constructor` is Node's Module class without loading node:module.
  * Cost per call: the manifest and the seal read, one lstat per bundle, no hashing (node:crypto
  * is not even loaded) while nothing changed (bench/run.mjs); the first call after install hashes
- * every bundle once. Trade-off: the seal is a file in the runtime
+ * every bundle once. The word c-r-y-p-t-o never appears whole in the launcher's text: Node's `-e`
+ * wraps any source matching /\bcrypto\b/ in `require('node:crypto')` (eval_string.js, for the old
+ * meaning of that global), which loads node:crypto and the stream modules on every call (≈4 ms).
+ * Trade-off: the seal is a file in the runtime
  * directory; an attacker who can change a bundle (the entry included) AND write a matching seal (two writes inside
  * hookpack's directory, which the state protection refuses to the agent's tools) gets past step 2
  * until `hookpack doctor`, which hashes every bundle in full. No `"`, `$`, backtick or backslash:
@@ -83,16 +91,17 @@ const RUNTIME_LAUNCHER = [
     ".runtime-seal.json" +
     "';",
   "const no=(w)=>{process.stderr.write('hookpack: this call was blocked unchecked: the hook runtime in '+d+' is not what hookpack install wrote ('+w+'). Run hookpack doctor in a terminal, then hookpack install again to restore it.'+String.fromCharCode(10));process.exit(2)};",
-  "const h=()=>require('crypto').createHash('sha256');",
+  "const h=()=>require('cry'+'pto').createHash('sha256');",
   "const k=(q,n)=>{let st;try{st=f.lstatSync(q)}catch(x){no(n+' is missing')}if(!st.isFile())no(n+' is not a regular file');return st.ino+':'+st.size+':'+st.mtimeMs+':'+st.ctimeMs};",
   "let m,t;try{t=f.readFileSync(mp);m=JSON.parse(t)}catch(x){no('its manifest is missing or unreadable')}",
   "let s={},w=0;try{s=JSON.parse(f.readFileSync(sp,'utf8'))}catch(x){}",
   "const a='@ANCHOR@|'+k(p,'hookpack.cjs')+'|'+k(mp,'the manifest');",
-  "if(s['@']!==a){if(h().update(f.readFileSync(p)).update(t).digest('hex').slice(0,32)!=='@ANCHOR@')no('hookpack.cjs or its manifest changed');s['@']=a;w=1}",
+  "const e=f.readFileSync(p);",
+  "if(s['@']!==a){if(h().update(e).update(t).digest('hex').slice(0,32)!=='@ANCHOR@')no('hookpack.cjs or its manifest changed');s['@']=a;w=1}",
   "for(const n of Object.keys(m.files)){const q=d+'/'+n,x=k(q,n);if(s[n]===x)continue;",
   "if(h().update(f.readFileSync(q)).digest('hex')!==m.files[n].sha256)no(n+' changed');s[n]=x;w=1}",
   "if(w)try{f.writeFileSync(sp+'.'+process.pid,JSON.stringify(s),{mode:384});f.renameSync(sp+'.'+process.pid,sp)}catch(x){}",
-  "require(p)",
+  "const M=module.constructor,o=new M(p,null);o.filename=p;o.paths=M._nodeModulePaths(d);M._cache[p]=o;o._compile(e.toString('utf8'),p);o.loaded=true",
 ].join("");
 
 /** The manifest text for a set of bundles (name → content). */
