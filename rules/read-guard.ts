@@ -11,7 +11,8 @@
 //   - any other file holding a secret: denied, with the secrets named (never their values) and
 //     how to use them instead ($secret:NAME, `hookpack secret import`, `hookpack secret set`);
 //   - everything else: allowed without comment.
-// File access goes through context.files (hooks/rule-files.ts), except mayRead's stat.
+// File access goes through context.files (hooks/rule-files.ts), except mayRead's own stats (its
+// fast check runs before any context is consulted).
 import { statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
@@ -65,14 +66,6 @@ function fileFor(word: string, cwd: string, files: RuleFiles): string[] {
   return files.kind(abs) === "file" ? [abs] : [];
 }
 
-/** mayRead's own stat (its fast check runs before any context is consulted). */
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Expands a glob pattern segment by segment, as bash would (at most 256 files). */
 function expandGlob(
