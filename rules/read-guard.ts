@@ -66,7 +66,6 @@ function fileFor(word: string, cwd: string, files: RuleFiles): string[] {
   return files.kind(abs) === "file" ? [abs] : [];
 }
 
-
 /** Expands a glob pattern segment by segment, as bash would (at most 256 files). */
 function expandGlob(
   pattern: string,
