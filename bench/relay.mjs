@@ -3,7 +3,7 @@
 // as the agent would (`hookpack run --relay -- node client.mjs`), interleaving direct and relayed
 // requests so load on this shared machine hits both alike. Figures are medians.
 import { spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import https from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -87,42 +87,104 @@ for (let i = 0; i < 5; i++) { await call(direct, "/v1/messages", body); await ca
 for (let i = 0; i < rounds; i++) { d.push((await call(direct, "/v1/messages", body)).ms); r.push((await call(relay, "/v1/messages", body)).ms); }
 const sd = [], sr = [];
 for (let i = 0; i < 7; i++) { const a = await call(direct, "/v1/stream", Buffer.from("{}")); const b = await call(relay, "/v1/stream", Buffer.from("{}")); sd.push(a.bytes / 1048576 / (a.ms / 1000)); sr.push(b.bytes / 1048576 / (b.ms / 1000)); }
-console.log(JSON.stringify({ bodyKB: Math.round(body.length / 1024), direct: med(d), relay: med(r), streamDirect: med(sd), streamRelay: med(sr) }));
+console.log(JSON.stringify({ bodyKB: Math.round(body.length / 1024), direct: med(d), relay: med(r), ratio: med(r.map((x, i) => x / d[i])), streamDirect: med(sd), streamRelay: med(sr), streamRatio: med(sr.map((x, i) => x / sd[i])) }));
 `;
 writeFileSync(join(dir, "client.mjs"), client);
 const env = { ...process.env, HOOKPACK_HOME: join(dir, "hp") };
 delete env.NODE_EXTRA_CA_CERTS;
 // Async: the upstream lives in this process and must keep answering while the client runs.
-const child = await new Promise((resolve) => {
-  const p = spawn(
+const spawnAsync = (args, childEnv, cwd = dir) =>
+  new Promise((resolve) => {
+    const p = spawn(process.execPath, args, { env: childEnv, cwd });
+    let stdout = "";
+    let stderr = "";
+    p.stdout.on("data", (c) => (stdout += c));
+    p.stderr.on("data", (c) => (stderr += c));
+    p.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+const child = await spawnAsync(
+  [
+    bin,
+    "run",
+    "--relay",
+    "--upstream",
+    upstream,
+    "--upstream-ca",
+    join(dir, "cert.pem"),
+    "--",
     process.execPath,
-    [
-      bin,
-      "run",
-      "--relay",
-      "--upstream",
-      upstream,
-      "--upstream-ca",
-      join(dir, "cert.pem"),
-      "--",
-      process.execPath,
-      join(dir, "client.mjs"),
-    ],
-    { env },
-  );
-  let stdout = "";
-  let stderr = "";
-  p.stdout.on("data", (c) => (stdout += c));
-  p.stderr.on("data", (c) => (stderr += c));
-  p.on("close", (status) => resolve({ status, stdout, stderr }));
-});
-server.close();
+    join(dir, "client.mjs"),
+  ],
+  env,
+);
 if (child.status !== 0) throw new Error(`relay bench failed:\n${child.stderr}`);
+
+// The persistent relay: `install --agent codex --relay` and `broker start` in a throwaway HOME;
+// the client talks to its codex route directly.
+const penv = { ...env, HOME: join(dir, "home"), HOOKPACK_KEY_BACKEND: "file", CI: "true" };
+const proj = join(dir, "proj");
+mkdirSync(penv.HOME, { recursive: true });
+mkdirSync(proj, { recursive: true });
+// In a throwaway project (install writes the agent's hook files into its working directory).
+const cli = (args) => spawnAsync([bin, ...args], penv, proj);
+const inst = await cli([
+  "install",
+  "--agent",
+  "codex",
+  "--relay",
+  "--relay-upstream",
+  upstream,
+  "--relay-ca",
+  join(dir, "cert.pem"),
+  "--no-git-hook",
+]);
+const started = inst.status === 0 ? await cli(["broker", "start"]) : inst;
+let p;
+if (started.status === 0) {
+  const port = JSON.parse(readFileSync(join(env.HOOKPACK_HOME, "relay.json"), "utf8")).port;
+  const pc = await spawnAsync([join(dir, "client.mjs")], {
+    ...penv,
+    OPENAI_BASE_URL: `http://127.0.0.1:${port}/codex`,
+  });
+  if (pc.status === 0) p = JSON.parse(pc.stdout.trim().split("\n").pop());
+  else console.log(`persistent relay bench failed: ${pc.stderr.slice(0, 400)}`);
+} else
+  console.log(`persistent relay bench skipped: ${(started.stderr + started.stdout).slice(0, 400)}`);
+await cli(["broker", "stop"]);
+server.close();
+
 const m = JSON.parse(child.stdout.trim().split("\n").pop());
-console.log(`relay (hookpack run --relay), ${m.bodyKB} KB agent-like request body, medians:`);
-console.log(
-  `  per request: direct ${m.direct.toFixed(2)} ms, through the relay ${m.relay.toFixed(2)} ms: +${(m.relay - m.direct).toFixed(2)} ms (x${(m.relay / m.direct).toFixed(2)})`,
-);
-console.log(
-  `  streamed ${STREAM_BYTES / 1048576} MB response: direct ${m.streamDirect.toFixed(0)} MB/s, through the relay ${m.streamRelay.toFixed(0)} MB/s`,
-);
+const report = (what, x) => {
+  console.log(`${what}, ${x.bodyKB} KB agent-like request body, medians:`);
+  console.log(
+    `  per request: direct ${x.direct.toFixed(2)} ms, through the relay ${x.relay.toFixed(2)} ms: +${(x.relay - x.direct).toFixed(2)} ms (x${x.ratio.toFixed(2)}, median of paired ratios)`,
+  );
+  console.log(
+    `  streamed ${STREAM_BYTES / 1048576} MB response: direct ${x.streamDirect.toFixed(0)} MB/s, through the relay ${x.streamRelay.toFixed(0)} MB/s (x${x.streamRatio.toFixed(2)})`,
+  );
+};
+report("relay (hookpack run --relay)", m);
+if (p) report("persistent relay (broker process, install --relay)", p);
+if (process.env.BENCH_ROWS === "1") {
+  const row = (r) => console.log(`ROW ${JSON.stringify(r)}`);
+  for (const [label, x] of [
+    ["relay", m],
+    ["persistent relay", p],
+  ]) {
+    if (!x) continue;
+    row({
+      row: `${label}: one ${x.bodyKB} KB model request`,
+      value: Number(x.relay.toFixed(2)),
+      unit: "ms",
+      ratio: Number(x.ratio.toFixed(2)),
+      vs: "a direct HTTPS request to the same local server",
+    });
+    row({
+      row: `${label}: streamed ${STREAM_BYTES / 1048576} MB response`,
+      value: Math.round(x.streamRelay),
+      unit: "MB/s",
+      ratio: Number(x.streamRatio.toFixed(2)),
+      vs: "direct throughput",
+    });
+  }
+}

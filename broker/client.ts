@@ -614,6 +614,8 @@ export interface BrokerStatus {
   grantsPending?: number;
   sessions?: number;
   proxyPort?: number;
+  /** The persistent model-request relay's loopback port, while it runs (HOOKPACK_HOME/relay.json). */
+  relayPort?: number;
   sameBuild?: boolean;
 }
 

@@ -73,6 +73,55 @@ async function main(): Promise<void> {
   let lastActivity = Date.now();
   let openConnections = 0;
   let proxy: import("./proxy.js").InjectionProxy | undefined;
+  // The persistent model-request relay (broker/relay.ts), served while HOOKPACK_HOME/relay.json
+  // (installer/relay-config.ts) has routes; restarted when that file changes.
+  let relay: { stamp: string; port?: number; close?: () => Promise<void> } = { stamp: "none" };
+  let syncing: Promise<void> | undefined;
+  const syncRelay = () => (syncing ??= syncRelayNow().finally(() => (syncing = undefined)));
+  const syncRelayNow = async () => {
+    const { relayConfigPath, readRelayConfig } = await import("../installer/relay-config.js");
+    let stamp = "none";
+    try {
+      const st = statSync(relayConfigPath(home));
+      stamp = `${st.size}:${st.mtimeMs}:${st.ino}`;
+    } catch {
+      // no relay configured
+    }
+    if (stamp === relay.stamp) return;
+    await relay.close?.();
+    relay = { stamp };
+    if (stamp === "none") return;
+    try {
+      const config = readRelayConfig(home);
+      if (!config || Object.keys(config.routes).length === 0) return;
+      const [{ startRelay }, { secretScanner }, { hookManagedSecrets }] = await Promise.all([
+        import("./relay.js"),
+        import("../rules/secretlint.js"),
+        import("./hook-cache.js"),
+      ]);
+      const routes = Object.fromEntries(
+        Object.entries(config.routes).map(([name, r]) => [
+          name,
+          { upstream: r.upstream, ...(r.caFile ? { ca: readFileSync(r.caFile) } : {}) },
+        ]),
+      );
+      const started = await startRelay({
+        routes,
+        port: config.port,
+        scanner: secretScanner,
+        // Read per request, so a secret stored after the relay started is replaced too.
+        managed: (route) => hookManagedSecrets({ HOOKPACK_HOME: home }, { agent: route }),
+      });
+      relay = { stamp, port: config.port, close: () => started.close() };
+      log(`relay on 127.0.0.1:${config.port} for ${Object.keys(routes).join(", ")}`);
+    } catch (error) {
+      // Never a value: the reasons here are hookpack's own (a port in use, a bad upstream, no CA file).
+      const code = (error as NodeJS.ErrnoException).code;
+      log(
+        `the relay did not start (${typeof code === "string" ? code : (error as Error).message.slice(0, 200)}); agents pointed at it fail until it does`,
+      );
+    }
+  };
   const startedAt = new Date().toISOString();
 
   // The store, opened once with its key and kept in memory until store.json changes.
@@ -123,6 +172,7 @@ async function main(): Promise<void> {
     0o600,
   );
   log(`listening on ${socketPath} (build ${build}, idle stop after ${idleStopMs} ms)`);
+  await syncRelay();
   // Issue 19 (h1619-rest): leases orphaned by a dead exec or broker are revoked at start.
   void import("./leases.js").then((m) => m.sweepAtBrokerStart(home, process.env, log));
 
@@ -133,6 +183,7 @@ async function main(): Promise<void> {
     log(`stopping: ${why}`);
     server.close();
     proxy?.close();
+    void relay.close?.();
     try {
       if (statSync(socketPath).ino === socketIno) unlinkSync(socketPath);
     } catch {
@@ -161,7 +212,9 @@ async function main(): Promise<void> {
         ours = false;
       }
       if (!ours) return shutdown("its socket or directory was removed");
+      void syncRelay();
       if (
+        relay.port === undefined &&
         now - lastActivity > idleStopMs &&
         grants.pending(now) === 0 &&
         sessions.size === 0 &&
@@ -276,6 +329,7 @@ async function main(): Promise<void> {
               grantsPending: grants.pending(),
               sessions: sessions.size,
               proxyPort: proxy?.port,
+              relayPort: relay.port,
               pid: process.pid,
             },
           };

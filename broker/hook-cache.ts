@@ -15,6 +15,8 @@
 import type * as Crypto from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
+import type { ManagedSecrets } from "../rules/rule.js";
+import { resolveHookpackHome } from "../core/home.js";
 import {
   applyMatches,
   buildPatterns,
@@ -408,4 +410,46 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
     packed: packEntries(entries),
   };
   writeFileAtomic(path, `${JSON.stringify(file)}\n`, 0o600);
+}
+
+/**
+ * The hook's view of managed secrets: the cache is read on first use only (a clean PreToolUse
+ * never touches it), and exposures go to the audit log, names only.
+ */
+export function hookManagedSecrets(
+  env: NodeJS.ProcessEnv,
+  who: { agent?: string; session?: () => string | undefined } = {},
+  debug: (line: string) => void = () => {},
+): ManagedSecrets {
+  const home = resolveHookpackHome(env);
+  let loaded: LoadedCache | null | undefined;
+  const matcher = () => {
+    if (loaded === undefined) {
+      loaded = loadHookCache(home) ?? null;
+      if (loaded?.stale)
+        debug(
+          `the hook cache in ${home} is older than the store; run \`hookpack secret list\` to check`,
+        );
+    }
+    return loaded?.matcher;
+  };
+  return {
+    home,
+    find: (text) => {
+      const m = matcher();
+      return m && m.size > 0 ? m.find(text) : [];
+    },
+    exposed: (names, where) => {
+      // The exposure ledger: one entry per secret, names only, so `audit`/`doctor` can say what to
+      // rotate. The audit module (and node:crypto) load only when something was exposed.
+      void import("./audit.js").then(({ tryRecordAudit }) => {
+        for (const secret of new Set(names))
+          tryRecordAudit(
+            home,
+            { kind: "exposure-found", agent: who.agent, session: who.session?.(), where, secret },
+            (m) => debug(m),
+          );
+      });
+    },
+  };
 }

@@ -19,15 +19,34 @@ import { HookpackError } from "../core/errors.js";
 /** Bodies larger than this are refused (fail closed), never forwarded unchecked. */
 export const MAX_RELAY_BODY_BYTES = 64 * 1024 * 1024;
 
-export interface RelayOptions {
+export interface RelayRoute {
   /** The real provider, https only: "https://api.anthropic.com". */
   upstream: string;
   /** Extra CA certificates (PEM) to trust for the upstream (tests, corporate proxies). */
   ca?: string | Buffer;
+}
+
+/** The health path: answered by the relay itself (never forwarded), for `doctor` and `hookpack run`. */
+export const RELAY_HEALTH_PATH = "/__hookpack/relay";
+
+export interface RelayOptions {
+  /** The real provider, https only: "https://api.anthropic.com". One upstream for the whole relay. */
+  upstream?: string;
+  /** Extra CA certificates (PEM) to trust for the upstream (tests, corporate proxies). */
+  ca?: string | Buffer;
+  /**
+   * Several upstreams on one port (the persistent relay of the broker process): the first path
+   * segment names the route (`/claude/v1/messages` goes to routes.claude's upstream + `/v1/messages`).
+   * A request for no route is refused, never forwarded.
+   */
+  routes?: Record<string, RelayRoute>;
   scanner: SecretScanner;
-  managed?: ManagedSecrets;
+  /** The managed values, or a function giving them per request (the persistent relay reads the store's cache each time). */
+  managed?: ManagedSecrets | ((route: string | undefined) => ManagedSecrets | undefined);
   /** Host to listen on (loopback only). */
   host?: "127.0.0.1" | "::1";
+  /** Port to listen on (0 or absent: any free port). */
+  port?: number;
   /** Told the number of replacements per request (never a value); for `hookpack run`'s summary. */
   onRedacted?: (count: number, labels: readonly string[]) => void;
 }
@@ -95,6 +114,33 @@ export async function redactRequestBody(
     );
   });
   await Promise.all(pending);
+  // A managed value split across adjacent strings (two text blocks, two tool results one after
+  // the other) is whole again when the model reads them in order: refused, since no one string
+  // holds it to replace. (Halves with other content between them are not seen as one value.)
+  if (managed) {
+    const parts: string[] = [];
+    // Structural strings (a block's type, a role, an id) sit between two content strings in the
+    // JSON but not in what the model reads: left out of the joined text.
+    forEachString(parsed, (value, _path, keys) => {
+      if (!STRUCTURAL_KEYS.has(String(keys[keys.length - 1]))) parts.push(value);
+    });
+    const ends: number[] = [];
+    let at = 0;
+    for (const p of parts) ends.push((at += p.length));
+    const indexOf = (pos: number) => {
+      let lo = 0;
+      let hi = ends.length - 1;
+      while (lo < hi) {
+        const mid = (lo + hi) >> 1;
+        if (ends[mid]! > pos) hi = mid;
+        else lo = mid + 1;
+      }
+      return lo;
+    };
+    for (const h of managed.find(parts.join("")))
+      if (indexOf(h.start) !== indexOf(h.end - 1))
+        throw new RelayRefusal("a managed secret is split across strings of the request body");
+  }
   // Object keys are content too (a tool input keyed by a value): checked, refused when they hold one.
   collectKeys(parsed, keys);
   for (const k of keys)
@@ -110,6 +156,22 @@ export async function redactRequestBody(
   });
   return { body: Buffer.from(JSON.stringify(out), "utf8"), labels };
 }
+
+const STRUCTURAL_KEYS = new Set([
+  "type",
+  "role",
+  "id",
+  "call_id",
+  "tool_use_id",
+  "tool_call_id",
+  "name",
+  "model",
+  "status",
+  "media_type",
+  "mimeType",
+  "stop_reason",
+  "finishReason",
+]);
 
 function collectKeys(value: unknown, out: string[]): void {
   if (Array.isArray(value)) for (const v of value) collectKeys(v, out);
@@ -144,26 +206,66 @@ function relayError(res: http.ServerResponse, status: number, message: string): 
   res.end(body);
 }
 
-export async function startRelay(options: RelayOptions): Promise<Relay> {
+/** An upstream checked for the relay: a URL, https only (the relay refuses to start otherwise). */
+export function checkUpstream(text: string, what = "the relay's upstream"): URL {
   let upstream: URL;
   try {
-    upstream = new URL(options.upstream);
+    upstream = new URL(text);
   } catch {
     throw new HookpackError(
       "USAGE",
-      `hookpack: the relay's upstream "${options.upstream}" is not a URL.`,
+      `hookpack: ${what} "${text}" is not a URL.`,
       "pass the provider's https:// base URL, e.g. --upstream https://api.anthropic.com.",
     );
   }
   if (upstream.protocol !== "https:") {
     throw new HookpackError(
       "USAGE",
-      `hookpack: the relay refuses to start: its upstream ${upstream.origin} is not https, and requests would leave this machine unencrypted.`,
+      `hookpack: the relay refuses to start: ${what} ${upstream.origin} is not https, and requests would leave this machine unencrypted.`,
       "use the provider's https:// base URL (for a local test upstream, serve it over TLS and pass its CA with --upstream-ca).",
     );
   }
-  const agent = new https.Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) });
-  const basePath = upstream.pathname.replace(/\/+$/, "");
+  return upstream;
+}
+
+interface Target {
+  upstream: URL;
+  basePath: string;
+  agent: https.Agent;
+}
+
+function target(route: RelayRoute, what: string): Target {
+  const upstream = checkUpstream(route.upstream, what);
+  return {
+    upstream,
+    basePath: upstream.pathname.replace(/\/+$/, ""),
+    agent: new https.Agent({ keepAlive: true, ...(route.ca ? { ca: route.ca } : {}) }),
+  };
+}
+
+export async function startRelay(options: RelayOptions): Promise<Relay> {
+  const single =
+    options.upstream !== undefined
+      ? target({ upstream: options.upstream, ca: options.ca }, "its upstream")
+      : undefined;
+  const routes = new Map<string, Target>();
+  for (const [name, route] of Object.entries(options.routes ?? {})) {
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(name))
+      throw new HookpackError(
+        "USAGE",
+        `hookpack: the relay route name "${name.slice(0, 40)}" is not a lower-case word.`,
+        "name routes after agents: claude, codex, gemini.",
+      );
+    routes.set(name, target(route, `the upstream of route ${name}`));
+  }
+  if (!single && routes.size === 0)
+    throw new HookpackError(
+      "USAGE",
+      "hookpack: the relay has no upstream to forward to.",
+      "pass --upstream, or configure an agent with `hookpack install --agent <a> --relay`.",
+    );
+  const managedFor = (route: string | undefined): ManagedSecrets | undefined =>
+    typeof options.managed === "function" ? options.managed(route) : options.managed;
 
   const server = http.createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -185,6 +287,38 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
             413,
             `hookpack relay: the request body is larger than ${MAX_RELAY_BODY_BYTES} bytes and could not be checked; it was not sent.`,
           );
+        // Only loopback names: a web page that rebinds its own name to 127.0.0.1 gets nothing here.
+        if (
+          !/^(127\.\d{1,3}\.\d{1,3}\.\d{1,3}|localhost|\[::1\])(:\d+)?$/i.test(
+            req.headers.host ?? "",
+          )
+        )
+          return relayError(
+            res,
+            421,
+            "hookpack relay: only requests addressed to 127.0.0.1, [::1] or localhost are relayed; the request was not sent.",
+          );
+        let url = req.url ?? "/";
+        if (url === RELAY_HEALTH_PATH) {
+          res.writeHead(200, { "content-type": "application/json", "x-hookpack-relay": "ok" });
+          return res.end(JSON.stringify({ hookpackRelay: 1, routes: [...routes.keys()] }));
+        }
+        let to = single;
+        let routeName: string | undefined;
+        if (!to) {
+          const m = /^\/([a-z][a-z0-9-]{0,31})(\/.*|\?.*)?$/.exec(url);
+          to = m ? routes.get(m[1]!) : undefined;
+          if (!to || !m)
+            return relayError(
+              res,
+              404,
+              "hookpack relay: this path names no configured upstream; the request was not sent. Run `hookpack doctor`.",
+            );
+          routeName = m[1];
+          url = m[2] ?? "/";
+          if (url.startsWith("?")) url = `/${url}`;
+        }
+        const { upstream, basePath, agent } = to;
         const raw = Buffer.concat(chunks);
         let body: Buffer = raw;
         try {
@@ -192,7 +326,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
             raw,
             req.headers["content-type"],
             options.scanner,
-            options.managed,
+            managedFor(routeName),
           );
           if (redacted) {
             body = redacted.body;
@@ -222,7 +356,7 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
             hostname: upstream.hostname,
             port: upstream.port || 443,
             method: req.method,
-            path: `${basePath}${req.url ?? "/"}`,
+            path: `${basePath}${url}`,
             headers,
             agent,
           },
@@ -247,9 +381,24 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
       })();
     });
   });
+  // A WebSocket (Codex tries the Responses API over one first) would carry requests the relay does
+  // not read frame by frame: refused with a plain HTTP answer, so the client falls back to HTTPS.
+  server.on("upgrade", (_req, socket) => {
+    const body = JSON.stringify({
+      type: "error",
+      error: {
+        type: "hookpack_relay_error",
+        message:
+          "hookpack relay: WebSocket connections are not relayed (their frames cannot be checked); use HTTPS.",
+      },
+    });
+    socket.end(
+      `HTTP/1.1 501 Not Implemented\r\ncontent-type: application/json\r\nx-hookpack-relay: refused\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+    );
+  });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
-    server.listen(0, options.host ?? "127.0.0.1", () => resolve());
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
   });
   const { port, address } = server.address() as AddressInfo;
   const host = address.includes(":") ? `[${address}]` : address;
@@ -257,7 +406,8 @@ export async function startRelay(options: RelayOptions): Promise<Relay> {
     url: `http://${host}:${port}`,
     close: () =>
       new Promise<void>((resolve) => {
-        agent.destroy();
+        single?.agent.destroy();
+        for (const t of routes.values()) t.agent.destroy();
         server.close(() => resolve());
         server.closeAllConnections?.();
       }),

@@ -1,6 +1,6 @@
 // `hookpack install` and `hookpack uninstall`.
 import { parseArgs } from "node:util";
-import { dirname, relative } from "node:path";
+import { dirname, relative, resolve as resolvePath } from "node:path";
 import type { Adapter, Scope } from "../../adapters/adapter.js";
 import { ADAPTERS } from "../../adapters/index.js";
 import { AGENT_IDS, isAgentId } from "../../hooks/event.js";
@@ -12,6 +12,12 @@ import {
   type InstallContext,
 } from "../../installer/install.js";
 import { applyPlan, pending } from "../../installer/plan.js";
+import {
+  planRelayInstall,
+  planRelayUninstall,
+  RELAY_AGENTS,
+  type RelayAgent,
+} from "../../installer/relay-config.js";
 import { packedStateReport } from "../../scanners/pack-list.js";
 import { distDir, homeDir, hookpackHome, projectRoot, VERSION } from "../context.js";
 import type { Command, Io } from "../io.js";
@@ -39,6 +45,9 @@ function parse(args: string[]) {
       "no-ignore-files": { type: "boolean", default: false },
       "publish-gate": { type: "boolean", default: false },
       sandbox: { type: "boolean", default: false },
+      relay: { type: "boolean", default: false },
+      "relay-upstream": { type: "string" },
+      "relay-ca": { type: "string" },
     },
     strict: true,
     allowPositionals: false,
@@ -77,6 +86,35 @@ function parse(args: string[]) {
     ignoreFiles: !values["no-ignore-files"],
     publishGate: values["publish-gate"],
     sandbox: values.sandbox ?? false,
+    relay: relayOptions(values, ids),
+  };
+}
+
+/** `--relay` (installer/relay-config.ts): only for the agents whose base URL hookpack can set. */
+function relayOptions(
+  values: { relay?: boolean; "relay-upstream"?: string; "relay-ca"?: string },
+  ids: readonly string[],
+): { agents: RelayAgent[]; upstream?: string; caFile?: string } | undefined {
+  if (!values.relay) {
+    if (values["relay-upstream"] || values["relay-ca"])
+      throw new HookpackError(
+        "USAGE",
+        "hookpack: --relay-upstream and --relay-ca go with --relay.",
+        "add --relay, or leave them out.",
+      );
+    return undefined;
+  }
+  const other = ids.filter((id) => !(RELAY_AGENTS as readonly string[]).includes(id));
+  if (other.length > 0)
+    throw new HookpackError(
+      "USAGE",
+      `hookpack: --relay sets the model API's base URL of ${RELAY_AGENTS.join(", ")}; not of ${other.join(", ")}.`,
+      `run it for those agents only, or start the others with \`hookpack run --relay -- <agent>\`.`,
+    );
+  return {
+    agents: ids as RelayAgent[],
+    ...(values["relay-upstream"] ? { upstream: values["relay-upstream"] } : {}),
+    ...(values["relay-ca"] ? { caFile: resolvePath(values["relay-ca"]) } : {}),
   };
 }
 
@@ -171,11 +209,17 @@ export const install: Command = {
     ["--no-git-hook", "do not install git's pre-push hook"],
     ["--no-ignore-files", "do not add the agent-state block to .gitignore and friends"],
     ["--publish-gate", "also run `hookpack check-pack .` in package.json's prepublishOnly"],
+    [
+      "--relay",
+      "claude-code, codex, gemini: also point the agent's model API at hookpack's persistent relay (served by `hookpack broker start`)",
+    ],
+    ["--relay-upstream URL", "with --relay: forward to this https upstream instead of the agent's"],
+    ["--relay-ca FILE", "with --relay: a PEM CA file also trusted for the upstream"],
   ],
   example: "hookpack install --agent claude-code",
   summary: "register hookpack's hooks in an agent's config",
   usage:
-    "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate] [--sandbox]",
+    "hookpack install --agent <id>[,<id>…] [--scope project|local|user] [--dry-run] [--no-git-hook] [--no-ignore-files] [--publish-gate] [--sandbox] [--relay [--relay-upstream URL] [--relay-ca FILE]]",
   async run(args, io) {
     const options = parse(args);
     const ctx = context(io);
@@ -184,15 +228,25 @@ export const install: Command = {
       (c) => !c.path.endsWith("installs.json") || pending(plan).length > 1,
     );
     const aider = aiderCommand ? aiderNotes(aiderCommand) : [];
+    // The relay's settings are planned after the hooks are written (both may edit one settings file).
+    const relayStep = async () => {
+      if (!options.relay) return;
+      const r = await planRelayInstall(options.relay, { ...ctx, env: io.env });
+      const relayChanges = pending(r.plan);
+      report(io, ctx, options.dryRun ? relayChanges : applyPlan(r.plan), options.dryRun);
+      for (const note of r.notes) io.out(`hookpack: ${note}\n`);
+    };
     if (changes.length === 0) {
       io.out(`hookpack: already installed; nothing to change.\n`);
       for (const note of aider) io.out(`hookpack: ${note}\n`);
+      await relayStep();
       return 0;
     }
     if (options.dryRun) {
       report(io, ctx, changes, true);
       io.out(await (await import("../../installer/plan.js")).planDiff(changes, ctx.root));
       for (const note of aider) io.out(`hookpack: ${note}\n`);
+      await relayStep();
       return 0;
     }
     const applied = applyPlan(plan);
@@ -204,6 +258,7 @@ export const install: Command = {
         `hookpack: approved the project policy hookpack.json as it is now; later changes need \`hookpack policy approve\`.\n`,
       );
     for (const note of [...notes, ...aider]) io.out(`hookpack: ${note}\n`);
+    await relayStep();
     if (options.ignoreFiles)
       for (const line of await packedStateReport(ctx.root, io.env)) io.out(`hookpack: ${line}\n`);
     io.out(nextSteps(options.adapters, applied, ctx, options.aider));
@@ -218,6 +273,7 @@ export const uninstall: Command = {
     ["--scope project|local|user", "the settings file install wrote"],
     ["--dry-run", "print the plan; write nothing"],
     ["--publish-gate", "also take check-pack out of prepublishOnly"],
+    ["--relay", "take out only the relay settings install --relay wrote (no --scope: both)"],
   ],
   example: "hookpack uninstall --agent claude-code",
   summary: "remove exactly what install added",
@@ -225,6 +281,17 @@ export const uninstall: Command = {
   async run(args, io) {
     const options = parse(args);
     const ctx = context(io);
+    // The relay's settings are per user: `--relay` takes out only them; no --scope takes out both.
+    const relayAgents = options.adapters
+      .map((a) => a.id as string)
+      .filter((id): id is RelayAgent => (RELAY_AGENTS as readonly string[]).includes(id));
+    if (options.relay || options.scope === undefined) {
+      const relayPlan = planRelayUninstall(relayAgents, { ...ctx, env: io.env });
+      const relayChanges = pending(relayPlan);
+      if (relayChanges.length > 0)
+        report(io, ctx, options.dryRun ? relayChanges : applyPlan(relayPlan), options.dryRun);
+      if (options.relay) return 0;
+    }
     const { plan, notes } = planUninstall(options, ctx);
     const changes = pending(plan).filter((c) => !c.path.endsWith("installs.json"));
     if (changes.length === 0) {

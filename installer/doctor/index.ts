@@ -11,6 +11,7 @@ import { protectionChecks, type AgentProtection } from "../sandbox-doctor.js";
 import { checkAider } from "./aider.js";
 import { checkCodexTrust } from "./codex.js";
 import { checkAgent } from "./hooks.js";
+import { checkRelay } from "./relay.js";
 import {
   checkHomePermissions,
   checkNode,
@@ -113,6 +114,7 @@ export async function runDoctor(
     ...storeChecks,
     ...checkSecrets(ctx, store),
     ...checkShellProfiles(ctx),
+    ...(await checkRelay(ctx)),
     ...perProject,
   ];
   return {

@@ -106,7 +106,7 @@ describe("broker lifecycle (real processes)", () => {
     expect(existsSync(s.socket)).toBe(false);
     expect(run(sb, ["broker", "stop"]).stdout).toMatch(/no broker is running/);
     expect(run(sb, ["broker", "restart"]).stderr).toMatch(
-      /^hookpack: `broker` takes status or stop/,
+      /^hookpack: `broker` takes start, status or stop/,
     );
   });
 

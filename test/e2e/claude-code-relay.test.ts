@@ -2,12 +2,10 @@
 // hookpack's tool hooks NOT installed. A command prints a managed value and a detected token; the
 // relay replaces them in the next model request before it leaves, so the fake Anthropic server
 // (behind a local TLS front whose CA is passed with --upstream-ca) never sees either.
-import http from "node:http";
-import https from "node:https";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { selfSignedLoopbackCert } from "../helpers/tls.js";
+import { startTlsFront } from "./fake-models.js";
 import { startFakeAnthropic } from "./fake-anthropic.js";
 import {
   CLAUDE_ARGS,
@@ -30,28 +28,6 @@ import {
 const TEST_TIMEOUT = 180_000;
 const e2e = useE2e("claude-code");
 
-/** An HTTPS front on loopback that hands every request to the (plain http) fake server. */
-async function tlsFront(target: string) {
-  const tls = selfSignedLoopbackCert();
-  const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
-    const up = http.request(
-      `${target}${req.url}`,
-      { method: req.method, headers: req.headers },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
-  return {
-    url: `https://127.0.0.1:${(server.address() as { port: number }).port}`,
-    cert: tls.cert,
-    close: () => new Promise<void>((r) => server.close(() => (tls.cleanup(), r()))),
-  };
-}
-
 async function scenario(withRelay: boolean) {
   const sb = e2e.sandbox();
   const value = randomValue();
@@ -70,7 +46,7 @@ async function scenario(withRelay: boolean) {
     forbid,
   });
   e2e.defer(() => fake.close());
-  const front = await tlsFront(fake.url);
+  const front = await startTlsFront(fake.url);
   e2e.defer(() => front.close());
   writeFileSync(join(sb.root, "ca.pem"), front.cert);
   const env: Record<string, string> = {

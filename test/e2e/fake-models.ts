@@ -475,3 +475,44 @@ const openAiChat: Protocol = {
 };
 
 export const startFakeOpenAIChat = (script: Script) => startFake(script, openAiChat);
+
+// ---------------------------------------------------------------------------------------------
+// An HTTPS front for a fake server: hookpack's relay forwards over TLS only, so the relay e2e
+// tests put this (a self-signed certificate for 127.0.0.1, its CA handed to the relay) between the
+// relay and the plain-http fake server. WebSocket upgrades are refused, as by the fakes.
+
+export interface TlsFront {
+  url: string;
+  /** The PEM certificate to trust (`hookpack run --relay --upstream-ca`). */
+  cert: string;
+  close(): Promise<void>;
+}
+
+export async function startTlsFront(target: string): Promise<TlsFront> {
+  const { selfSignedLoopbackCert } = await import("../helpers/tls.js");
+  const https = await import("node:https");
+  const http = await import("node:http");
+  const tls = selfSignedLoopbackCert();
+  const server = https.createServer({ key: tls.key, cert: tls.cert }, (req, res) => {
+    const up = http.request(
+      `${target}${req.url}`,
+      { method: req.method, headers: req.headers },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    up.on("error", () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+  return {
+    url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    cert: tls.cert,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => (tls.cleanup(), r()));
+      }),
+  };
+}
