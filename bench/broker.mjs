@@ -100,16 +100,23 @@ for (const n of [1, 100]) {
   const buildMs = performance.now() - t0;
   const times = [];
   const both = [];
+  const cpuTimes = [];
+  const cpuBoth = [];
+  const cpuMs = (c) => (c.user + c.system) / 1000;
   for (let r = 0; r < 3; r++) {
     let s = new ValueStream(matcher, 6);
     let t = performance.now();
+    let c = process.cpuUsage();
     for (let i = 0; i < text.length; i += 65536) s.push(text.slice(i, i + 65536));
     s.flush();
+    cpuTimes.push(cpuMs(process.cpuUsage(c)));
     times.push(performance.now() - t);
     const full = new OutputRedactor(matcher, { releaseBelow: 6, scanner: secretScanner });
     t = performance.now();
+    c = process.cpuUsage();
     for (let i = 0; i < text.length; i += 65536) await full.push(text.slice(i, i + 65536));
     await full.flush();
+    cpuBoth.push(cpuMs(process.cpuUsage(c)));
     both.push(performance.now() - t);
     s = undefined;
   }
@@ -118,7 +125,9 @@ for (const n of [1, 100]) {
     patterns: matcher.patterns.length,
     "build ms": fmt(buildMs),
     "values MB/s": fmt(MB / (median(times) / 1000)),
+    "values MB/s per CPU s": fmt(MB / (median(cpuTimes) / 1000)),
     "values+secretlint MB/s": fmt(MB / (median(both) / 1000)),
+    "values+secretlint MB/s per CPU s": fmt(MB / (median(cpuBoth) / 1000)),
   });
 }
 console.log("\nIn-process redactor (64 KiB chunks):");
@@ -136,6 +145,16 @@ function drain(cmd, args, env) {
     );
   });
 }
+/** User+system CPU ms of a command and its waited-for children (bash's `time`), output discarded. */
+function childCpuMs(cmd, args, env) {
+  const quoted = [cmd, ...args].map((a) => `'${a.replace(/'/g, "'\\''")}'`).join(" ");
+  const r = spawnSync("bash", ["-c", `TIMEFORMAT='%3U %3S'; time ${quoted} > /dev/null`], {
+    env,
+    encoding: "utf8",
+  });
+  const [u, sy] = r.stderr.trim().split("\n").pop().split(" ").map(Number);
+  return (u + sy) * 1000;
+}
 const e2e = [];
 for (const n of [1, 100]) {
   const home = join(tmp, `home-${n}`);
@@ -147,14 +166,17 @@ for (const n of [1, 100]) {
   writeFileSync(file, corpus(vals, MB * 1024 * 1024));
   const cat = [];
   const hp = [];
+  const hpCpu = [];
   for (let r = 0; r < 3; r++) {
     cat.push((await drain("cat", [file], env)).ms);
     hp.push((await drain(process.execPath, [BIN, "exec", "--", "cat", file], env)).ms);
+    hpCpu.push(childCpuMs(process.execPath, [BIN, "exec", "--", "cat", file], env));
   }
   e2e.push({
     values: n,
     "cat MB/s": fmt(MB / (median(cat) / 1000)),
     "hookpack exec -- cat MB/s": fmt(MB / (median(hp) / 1000)),
+    "… per CPU s": fmt(MB / (median(hpCpu) / 1000)),
     "ratio (time)": fmt(median(hp) / median(cat)),
   });
 }

@@ -1,10 +1,13 @@
 // Lease benchmark: what a capability ($cap:NAME) adds to one brokered call — mint at start,
 // revoke + verify at exit — per provider, against its local endpoint. Vault: the API fake
 // (test/helpers/fake-vault.ts) whose database engine creates and drops a real PostgreSQL role;
-// GitHub App: the contract fake (RS256 App JWT); OAuth token exchange: oidc-provider.
+// GitHub App: the contract fake (RS256 App JWT); OAuth token exchange: oidc-provider; AWS STS:
+// moto 5.2.4's server with IAM auth on (AssumeRole; revoke = GetRolePolicy + PutRolePolicy +
+// read-back of the per-session deny; verify = GetRolePolicy + a probe call that must be denied).
 // Interleaved rounds of `hookpack exec --grant … --cap … -- bash -c 'true'` (as rewritten by the
 // real hook) against plain `hookpack exec -- true`. Plain node; needs `npm run build` first and the
-// PostgreSQL server binaries (test/broker/postgres-deps.sh). Prints figures, asserts nothing.
+// PostgreSQL server binaries (test/broker/postgres-deps.sh) and, for the STS row, moto
+// (test/broker/moto-deps.sh). Prints figures, asserts nothing.
 //   node bench/leases.mjs [--rounds 15]
 import { spawn, spawnSync } from "node:child_process";
 import { generateKeyPairSync } from "node:crypto";
@@ -27,7 +30,7 @@ mkdirSync(modDir, { recursive: true });
 const modFile = join(modDir, "world.mjs");
 await build({
   stdin: {
-    contents: `export * from "./test/helpers/postgres.ts"; export * from "./test/helpers/fake-vault.ts"; export * from "./test/helpers/fake-github.ts"; export * from "./test/helpers/oauth-server.ts";`,
+    contents: `export * from "./test/helpers/postgres.ts"; export * from "./test/helpers/fake-vault.ts"; export * from "./test/helpers/fake-github.ts"; export * from "./test/helpers/oauth-server.ts"; export * from "./test/helpers/moto.ts"; export { approvePolicy } from "./broker/policy-approval.ts";`,
     resolveDir: root,
     loader: "ts",
   },
@@ -38,9 +41,17 @@ await build({
   logLevel: "error",
   external: ["oidc-provider"],
 });
-const { startPostgres, postgresBin, startFakeVault, startFakeGithub, startOAuth } = await import(
-  pathToFileURL(modFile).href
-);
+process.env.HOOKPACK_REPO_ROOT = root; // where test/helpers/moto.ts finds .cache/moto
+const {
+  startPostgres,
+  postgresBin,
+  startFakeVault,
+  startFakeGithub,
+  startOAuth,
+  startMoto,
+  approvePolicy,
+  motoMissing,
+} = await import(pathToFileURL(modFile).href);
 rmSync(modDir, { recursive: true, force: true });
 if ("missing" in postgresBin()) {
   console.log(`bench/leases: skipped: ${postgresBin().missing}`);
@@ -77,6 +88,11 @@ const gh = await startFakeGithub({
   permissions: { contents: "read" },
 });
 const as = await startOAuth();
+const noMoto = motoMissing();
+const moto = noMoto ? undefined : await startMoto();
+const stsRole = moto
+  ? await moto.createRole("bench", ["iam:ListRoles"], [])
+  : "arn:aws:iam::123456789012:role/none";
 const env = {
   PATH: process.env.PATH,
   HOME: join(tmp, "home"),
@@ -92,6 +108,10 @@ setSecret("VAULT_TOKEN", rootToken);
 setSecret("GH_APP_KEY", privateKey.export({ type: "pkcs8", format: "pem" }).toString());
 setSecret("OAUTH_CLIENT_SECRET", as.broker.secret);
 setSecret("USER_TOKEN", await as.userToken());
+if (moto) {
+  setSecret("AWS_BASE_KEY_ID", moto.admin.accessKeyId);
+  setSecret("AWS_BASE_SECRET", moto.admin.secretAccessKey);
+}
 writeFileSync(
   join(proj, "hookpack.json"),
   JSON.stringify({
@@ -141,9 +161,33 @@ writeFileSync(
         approval: "auto",
         env: { API_TOKEN: "access_token" },
       },
+      "bench-sts": {
+        provider: {
+          sts: {
+            roleArn: stsRole,
+            endpoint: moto?.endpoint ?? "http://127.0.0.1:9",
+            credentials: {
+              accessKeyId: { secret: "AWS_BASE_KEY_ID" },
+              secretAccessKey: { secret: "AWS_BASE_SECRET" },
+            },
+            actions: ["iam:ListRoles"],
+            probe: { action: "iam:ListRoles" },
+          },
+        },
+        commands: ["true"],
+        approval: "auto",
+        env: {
+          AWS_ACCESS_KEY_ID: "accessKeyId",
+          AWS_SECRET_ACCESS_KEY: "secretAccessKey",
+          AWS_SESSION_TOKEN: "sessionToken",
+        },
+      },
     },
   }),
 );
+
+// As the user would in their terminal: an unapproved hookpack.json does not apply (issue 14).
+approvePolicy(env.HOOKPACK_HOME, proj);
 
 const runAsync = (argv) =>
   new Promise((res) => {
@@ -173,7 +217,9 @@ const rewrite = (cap) => {
     input: payload,
     encoding: "utf8",
   });
-  return JSON.parse(r.stdout).hookSpecificOutput.updatedInput.command;
+  const out = JSON.parse(r.stdout).hookSpecificOutput;
+  if (!out?.updatedInput) throw new Error(`the hook did not rewrite $cap:${cap}: ${r.stdout}`);
+  return out.updatedInput.command;
 };
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
@@ -181,6 +227,9 @@ const CAPS = {
   "bench-db": "vault (API fake) → real PostgreSQL role",
   "bench-gh": "GitHub App installation token (contract fake)",
   "bench-oauth": "OAuth token exchange (oidc-provider)",
+  ...(moto
+    ? { "bench-sts": "AWS STS AssumeRole + deny on the role (moto 5.2.4, IAM auth on)" }
+    : {}),
 };
 const times = Object.fromEntries(Object.keys(CAPS).map((c) => [c, []]));
 const plain = [];
@@ -211,11 +260,12 @@ try {
   console.log(
     `of which PostgreSQL work in the fake (a psql process for CREATE ROLE, one for terminate + DROP ROLE): ${(sqlMs / ROUNDS).toFixed(1)} ms per call on average.`,
   );
-  console.log("AWS STS is not built yet: no figures.");
+  if (noMoto) console.log(`AWS STS: skipped: ${noMoto}.`);
 } finally {
   await vault.close();
   await gh.close();
   await as.close();
+  moto?.stop();
   pg.stop();
   rmSync(tmp, { recursive: true, force: true });
 }

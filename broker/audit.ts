@@ -204,6 +204,7 @@ export interface LeaseEndedEntry extends AuditContext {
     | "revoked_after_crash"
     | "revoked_by_drill"
     | "released_not_revocable"
+    | "expires_at_ttl_only"
     | "revoke_failed";
   /** What the source said after the revoke ("revoked": the credential is gone). */
   verified?: "revoked" | "active" | "unknown";

@@ -4,28 +4,35 @@
 //
 // For every encoded form (rules/managed-values.ts `buildPatterns`) of every value it keeps:
 //   - a 20-bit bucket of a salted fingerprint of the form's first W characters (W = min(16, length)),
-//   - the form's length, and sha256(salt ‖ form) — the only thing a candidate is verified against.
-// The hook runs one rolling hash per distinct W over the text, looks each window's bucket up,
-// and hashes the candidate slice; only a full sha256 match counts. Cost: ~1 multiply-add per char
-// plus one sha256 per candidate (rare: #forms / 2^20 per position).
+//   - the form's length, and sha256(salt ‖ form) — the only thing a candidate is confirmed against,
+//   - a 32-bit salted fingerprint of the whole form (tested before the sha256).
+// The matcher that runs on it is rules/managed-matcher.ts.
 //
 // What the file reveals (it is 0600 in HOOKPACK_HOME, like the key file): no plaintext; ≤ 20 bits
 // about the first ≤ 16 characters of each form (brute force needs the rest of the window); and a
-// salted sha256 of each form, which is an offline-guessing oracle for LOW-ENTROPY values only.
-import type * as Crypto from "node:crypto";
+// salted sha256 (plus 32 bits of a faster fingerprint) of each WHOLE form, which is an
+// offline-guessing oracle for LOW-ENTROPY values only. Nothing about a shorter piece of a form.
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ManagedSecrets } from "../rules/rule.js";
 import { resolveHookpackHome } from "../core/home.js";
+import { buildPatterns, type ManagedValue } from "../rules/managed-values.js";
 import {
-  applyMatches,
-  buildPatterns,
-  type ManagedValue,
-  type Match,
-  type RedactResult,
-} from "../rules/managed-values.js";
+  checkSeed,
+  createIndexedMatcher,
+  crypto,
+  digestOf,
+  formBucket,
+  formCheck,
+  MAX_WINDOW,
+  saltSeed,
+  type HashedMatcher,
+  type MatcherIndex,
+} from "../rules/managed-matcher.js";
 import { writeFileAtomic } from "../core/fs-safe.js";
 import type { StoreEntries as SecretStore } from "./store-entries.js";
+
+export type { HashedMatcher } from "../rules/managed-matcher.js";
 
 export const HOOK_CACHE_FILE = "hook-cache.json";
 const FORMAT = "hookpack-hook-cache";
@@ -35,13 +42,12 @@ const FORMAT = "hookpack-hook-cache";
  * half of the hook's whole cost of loading the cache. Version 1 files are still read.
  */
 const VERSION = 2;
-const MAX_WINDOW = 16;
-const BUCKET_BITS = 20;
-const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
-const BASE = 0x01000193;
 
-/** [bucket, window, length, sha256(salt‖form) base64, name index] */
-type Entry = [number, number, number, string, number];
+/**
+ * [bucket, window, length, sha256(salt‖form) base64, name index, whole-form check]; the check is
+ * absent in entries an older hookpack wrote.
+ */
+type Entry = [number, number, number, string, number, number?];
 
 export interface HookCacheFile {
   format: typeof FORMAT;
@@ -65,6 +71,8 @@ interface PackedEntries {
   length: string;
   name: string;
   digest: string;
+  /** Int32 whole-form checks; written only when every entry has one. */
+  check?: string;
 }
 
 const DIGEST_CHARS = 44;
@@ -75,8 +83,10 @@ function packEntries(entries: readonly Entry[]): PackedEntries {
   const window = Buffer.alloc(n);
   const length = Buffer.alloc(n * 4);
   const name = Buffer.alloc(n * 4);
+  const check = Buffer.alloc(n * 4);
+  const allChecked = entries.every((e) => typeof e[5] === "number");
   let digest = "";
-  entries.forEach(([b, w, len, d, idx], i) => {
+  entries.forEach(([b, w, len, d, idx, c], i) => {
     if (d.length !== DIGEST_CHARS)
       throw new Error(
         `hookpack: internal error: a hook-cache digest is ${d.length} chars, not ${DIGEST_CHARS}.`,
@@ -85,6 +95,7 @@ function packEntries(entries: readonly Entry[]): PackedEntries {
     window.writeUInt8(w, i);
     length.writeUInt32LE(len, i * 4);
     name.writeUInt32LE(idx, i * 4);
+    if (allChecked) check.writeInt32LE(c!, i * 4);
     digest += d;
   });
   return {
@@ -94,10 +105,22 @@ function packEntries(entries: readonly Entry[]): PackedEntries {
     length: length.toString("base64"),
     name: name.toString("base64"),
     digest,
+    ...(allChecked ? { check: check.toString("base64") } : {}),
   };
 }
 
-function unpackEntries(p: PackedEntries): Entry[] | undefined {
+interface Columns {
+  count: number;
+  bucket: Int32Array;
+  window: Uint8Array;
+  length: Uint32Array;
+  name: Uint32Array;
+  check: Int32Array | undefined;
+  digest: string;
+}
+
+/** The packed columns as aligned typed arrays; undefined when they do not add up. */
+function unpackColumns(p: PackedEntries): Columns | undefined {
   const n = p.count;
   if (
     !Number.isInteger(n) ||
@@ -108,9 +131,10 @@ function unpackEntries(p: PackedEntries): Entry[] | undefined {
     return undefined;
   // Aligned typed-array copies of the columns (a decoded Buffer may sit at any offset in Node's pool).
   const column = <T extends Int32Array | Uint32Array | Uint8Array>(
-    b64: string,
+    b64: unknown,
     make: (n: number) => T,
   ): T | undefined => {
+    if (typeof b64 !== "string") return undefined;
     const bytes = Buffer.from(b64, "base64");
     const out = make(n);
     if (bytes.length !== out.byteLength) return undefined;
@@ -121,69 +145,30 @@ function unpackEntries(p: PackedEntries): Entry[] | undefined {
   const window = column(p.window, (k) => new Uint8Array(k));
   const length = column(p.length, (k) => new Uint32Array(k));
   const name = column(p.name, (k) => new Uint32Array(k));
-  if (!bucket || !window || !length || !name) return undefined;
-  const digest = p.digest;
+  const check = p.check === undefined ? undefined : column(p.check, (k) => new Int32Array(k));
+  if (!bucket || !window || !length || !name || (p.check !== undefined && !check)) return undefined;
+  for (let i = 0; i < n; i++) if (window[i]! < 1 || window[i]! > MAX_WINDOW) return undefined;
+  return { count: n, bucket, window, length, name, check, digest: p.digest };
+}
+
+function entriesOf(c: Columns): Entry[] {
   const out: Entry[] = [];
-  for (let i = 0; i < n; i++)
-    out.push([
-      bucket[i]!,
-      window[i]!,
-      length[i]!,
-      digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
-      name[i]!,
-    ]);
+  for (let i = 0; i < c.count; i++) {
+    const e: Entry = [
+      c.bucket[i]!,
+      c.window[i]!,
+      c.length[i]!,
+      c.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+      c.name[i]!,
+    ];
+    if (c.check) e.push(c.check[i]!);
+    out.push(e);
+  }
   return out;
 }
 
 export function hookCachePath(home: string): string {
   return join(home, HOOK_CACHE_FILE);
-}
-
-function saltHash(salt: Buffer): number {
-  return salt.readUInt32LE(0) | 0;
-}
-
-/** murmur3 fmix32: spreads the rolling hash before it is cut to a bucket. */
-function fmix(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h;
-}
-
-function windowHash(text: string, at: number, w: number): number {
-  let h = 0;
-  for (let i = 0; i < w; i++) h = (Math.imul(h, BASE) + text.charCodeAt(at + i)) | 0;
-  return h;
-}
-
-// node:crypto (and the stream/util internals it pulls in) costs ~5 ms to load on Node 20: more than
-// the whole clean-output path. It is loaded on the first candidate only.
-let cryptoModule: typeof Crypto | undefined;
-const crypto = (): typeof Crypto => (cryptoModule ??= process.getBuiltinModule("node:crypto"));
-const digestOf = (salt: Buffer, text: string) =>
-  crypto().createHash("sha256").update(salt).update(text, "utf8").digest("base64");
-
-/**
- * digestOf for the matcher's candidates: the same sha256(salt ‖ utf8(text)), one-shot (crypto.hash,
- * Node ≥ 20.12) over a reused buffer. With 1,000 stored secrets ~1.5 % of positions are candidates,
- * so this is on the scan's hot path.
- */
-function candidateDigest(salt: Buffer): (text: string) => string {
-  let buf = Buffer.allocUnsafe(salt.length + 256);
-  salt.copy(buf, 0);
-  return (text) => {
-    const c = crypto();
-    if (typeof c.hash !== "function") return digestOf(salt, text);
-    if (buf.length < salt.length + text.length * 3) {
-      buf = Buffer.allocUnsafe(salt.length + text.length * 3);
-      salt.copy(buf, 0);
-    }
-    const n = buf.write(text, salt.length, "utf8");
-    return c.hash("sha256", buf.subarray(0, salt.length + n), "base64");
-  };
 }
 
 /** Builds the cache entries for a set of values (pure apart from hashing). */
@@ -194,142 +179,68 @@ export function buildHookCache(
 ): Pick<HookCacheFile, "names" | "entries"> {
   const names = [...new Set(values.map((v) => v.name))].sort();
   const { patterns } = buildPatterns(values, { minLength });
-  const seed = saltHash(salt);
-  const entries: Entry[] = patterns.map((p) => {
-    const w = Math.min(MAX_WINDOW, p.text.length);
-    return [
-      fmix(windowHash(p.text, 0, w) ^ seed) & BUCKET_MASK,
-      w,
-      p.text.length,
-      digestOf(salt, p.text),
-      names.indexOf(p.name),
-    ];
-  });
+  const seed = saltSeed(salt);
+  const cseed = checkSeed(salt);
+  const entries: Entry[] = patterns.map((p) => [
+    formBucket(p.text, seed),
+    Math.min(MAX_WINDOW, p.text.length),
+    p.text.length,
+    digestOf(salt, p.text),
+    names.indexOf(p.name),
+    formCheck(p.text, cseed),
+  ]);
   return { names, entries };
 }
 
-/** What the hook uses: finds managed values by hash, never holding one. */
-export interface HashedMatcher {
-  readonly names: readonly string[];
-  readonly size: number;
-  /** Length of the shortest form: a shorter text cannot hold one (0 when there is none). */
-  readonly minLength: number;
-  find(text: string): Match[];
-  redact(text: string): RedactResult;
-}
-
+/** A matcher over entries (tests, version 1 files, the broker's own refresh). */
 export function createHashedMatcher(
   file: Pick<HookCacheFile, "salt" | "names" | "entries">,
 ): HashedMatcher {
-  const salt = Buffer.from(file.salt, "base64");
-  const seed = saltHash(salt);
-  const digest = candidateDigest(salt);
-  // window length → bucket → entry indexes
-  const byWindow = new Map<number, Map<number, number[]>>();
-  for (let i = 0; i < file.entries.length; i++) {
-    const [bucket, w] = file.entries[i]!;
-    let buckets = byWindow.get(w);
-    if (!buckets) byWindow.set(w, (buckets = new Map()));
-    const list = buckets.get(bucket);
-    if (list) list.push(i);
-    else buckets.set(bucket, [i]);
-  }
-  const windows = [...byWindow.entries()].map(([w, buckets]) => {
-    // One bit per bucket, read 32 bits at a time.
-    const bitmap = new Int32Array(1 << (BUCKET_BITS - 5));
-    for (const b of buckets.keys()) bitmap[b >>> 5]! |= 1 << (b & 31);
-    // BASE^(w-1), to drop the leaving character.
-    let top = 1;
-    for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
-    return { w, buckets, bitmap, top };
-  });
-
-  /** Every window position of `text` whose bucket is set, verified by sha256; pushed to `hits`. */
-  const scanWindow = (
-    text: string,
-    w: number,
-    buckets: Map<number, number[]>,
-    bitmap: Int32Array,
-    top: number,
-    hits: Array<[number, number]>,
-  ): void => {
-    const n = text.length;
-    if (n < w) return;
-    // The hot loop (one pass per distinct window length, every position): plain locals and the
-    // fmix32 finaliser written out; 2.3x the throughput of the earlier closure-and-helper form.
-    let h = windowHash(text, 0, w);
-    const last = n - w;
-    for (let j = 0; ; j++) {
-      let x = h ^ seed;
-      x ^= x >>> 16;
-      x = Math.imul(x, 0x85ebca6b);
-      x ^= x >>> 13;
-      x = Math.imul(x, 0xc2b2ae35);
-      x ^= x >>> 16;
-      x &= BUCKET_MASK;
-      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
-        let lastLen = -1;
-        let lastDigest = "";
-        for (const e of buckets.get(x) ?? []) {
-          const len = file.entries[e]![2];
-          if (j + len > n) continue;
-          // Entries of one bucket with one length share the candidate slice: hash it once.
-          if (len !== lastLen) {
-            lastLen = len;
-            lastDigest = digest(text.slice(j, j + len));
-          }
-          if (lastDigest === file.entries[e]![3]) hits.push([j, e]);
-        }
-      }
-      if (j >= last) break;
-      h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
-    }
-  };
-
-  const find = (text: string): Match[] => {
-    const hits: Array<[number, number]> = [];
-    for (const { w, buckets, bitmap, top } of windows)
-      scanWindow(text, w, buckets, bitmap, top, hits);
-    if (hits.length === 0) return [];
-    hits.sort((a, b) => a[0] - b[0] || file.entries[b[1]]![2] - file.entries[a[1]]![2]);
-    const out: Match[] = [];
-    for (const [start, e] of hits) {
-      const end = start + file.entries[e]![2];
-      const last = out[out.length - 1];
-      if (last && start < last.end) {
-        if (end > last.end) last.end = end;
-        continue;
-      }
-      out.push({ start, end, name: file.names[file.entries[e]![4]] ?? "secret", form: "" });
-    }
-    return out;
-  };
-  return {
+  const n = file.entries.length;
+  const index: MatcherIndex = {
+    salt: Buffer.from(file.salt, "base64"),
     names: file.names,
-    size: file.entries.length,
-    minLength: file.entries.reduce((m, e) => (m === 0 || e[2] < m ? e[2] : m), 0),
-    find,
-    redact(text) {
-      const matches = find(text);
-      return matches.length === 0 ? { text, count: 0, names: [] } : applyMatches(text, matches);
-    },
+    count: n,
+    bucket: Int32Array.from(file.entries, (e) => e[0]),
+    window: Uint8Array.from(file.entries, (e) => e[1]),
+    length: Uint32Array.from(file.entries, (e) => e[2]),
+    name: Uint32Array.from(file.entries, (e) => e[4]),
+    check: file.entries.every((e) => typeof e[5] === "number")
+      ? Int32Array.from(file.entries, (e) => e[5]!)
+      : undefined,
+    digest: (i) => file.entries[i]![3],
   };
+  return createIndexedMatcher(index);
 }
 
-function parseCache(text: string): HookCacheFile | undefined {
+type ParsedCache = Omit<HookCacheFile, "entries"> &
+  ({ entries: Entry[]; columns?: undefined } | { entries?: undefined; columns: Columns });
+
+function parseCacheFile(text: string): ParsedCache | undefined {
   try {
     const f = JSON.parse(text) as Partial<HookCacheFile> & { packed?: PackedEntries };
     if (f?.format !== FORMAT || typeof f.salt !== "string" || !Array.isArray(f.names))
       return undefined;
-    if (f.version === 1) return Array.isArray(f.entries) ? (f as HookCacheFile) : undefined;
+    if (Buffer.from(f.salt, "base64").length < 8) return undefined;
+    if (f.version === 1)
+      return Array.isArray(f.entries) ? (f as HookCacheFile & { columns?: undefined }) : undefined;
     if (f.version !== VERSION || !f.packed) return undefined;
-    const entries = unpackEntries(f.packed);
-    if (!entries) return undefined;
-    const { packed: _packed, ...rest } = f;
-    return { ...(rest as Omit<HookCacheFile, "entries">), entries };
+    const columns = unpackColumns(f.packed);
+    if (!columns) return undefined;
+    const { packed: _packed, entries: _entries, ...rest } = f;
+    return { ...(rest as Omit<HookCacheFile, "entries">), columns };
   } catch {
     return undefined;
   }
+}
+
+/** The whole file as entries (the refresh keeps some of a previous file's entries). */
+function parseCache(text: string): HookCacheFile | undefined {
+  const f = parseCacheFile(text);
+  if (!f) return undefined;
+  if (f.entries) return f as HookCacheFile;
+  const { columns, ...rest } = f;
+  return { ...rest, entries: entriesOf(columns) };
 }
 
 export interface LoadedCache {
@@ -346,7 +257,7 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   } catch {
     return undefined;
   }
-  const file = parseCache(text);
+  const file = parseCacheFile(text);
   if (!file) return undefined;
   let stale = false;
   try {
@@ -354,7 +265,16 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   } catch {
     // no store: nothing can be stale
   }
-  return { matcher: createHashedMatcher(file), stale };
+  if (file.entries) return { matcher: createHashedMatcher(file), stale };
+  // Version 2: the matcher's index straight from the packed columns (no entry objects).
+  const { columns } = file;
+  const matcher = createIndexedMatcher({
+    salt: Buffer.from(file.salt, "base64"),
+    names: file.names,
+    ...columns,
+    digest: (i) => columns.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+  });
+  return { matcher, stale };
 }
 
 // Values resolved from other providers during this process (e.g. `secret set --env VAR`), which
@@ -398,8 +318,10 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
   const names = [...new Set([...built.names, ...kept.map((k) => k.name)])].sort();
   const remap = (name: string) => names.indexOf(name);
   const entries: Entry[] = [
-    ...built.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(built.names[e[4]]!)]),
-    ...kept.flatMap((k) => k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name)])),
+    ...built.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(built.names[e[4]]!), e[5]]),
+    ...kept.flatMap((k) =>
+      k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name), e[5]]),
+    ),
   ];
   const file = {
     format: FORMAT,

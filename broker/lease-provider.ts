@@ -38,6 +38,8 @@ export interface Lease {
   revocable: boolean;
   /** The last failed revoke, for `hookpack leases` (no value). */
   lastError?: string;
+  /** The source cannot revoke it (TtlOnlyError): it stays listed until it expires, not retried. */
+  ttlOnly?: boolean;
 }
 
 /** What a provider returns from mint: the credential's parts and how to end it. */
@@ -55,6 +57,20 @@ export interface Minted {
 
 export type Verification = "revoked" | "active" | "unknown";
 
+/**
+ * Thrown by revoke when the source cannot end this credential early at all (AWS STS without
+ * iam:PutRolePolicy): the lease ends "expires_at_ttl_only", loudly, never claimed revoked.
+ */
+export class TtlOnlyError extends Error {
+  readonly ttlOnly = true;
+  /** When the credential really ends at the source, if later than the lease's own TTL. */
+  readonly until: string | undefined;
+  constructor(message: string, until?: string) {
+    super(message);
+    this.until = until;
+  }
+}
+
 export interface ProviderContext extends KeyContext {
   cwd: string;
 }
@@ -63,7 +79,7 @@ export interface ProviderContext extends KeyContext {
 export interface LeaseProvider {
   mint(
     capability: CapabilityPolicy,
-    grant: { id: string; ttlMs: number },
+    grant: { id: string; ttlMs: number; agent?: string },
     ctx: ProviderContext,
   ): Promise<Minted>;
   revoke(

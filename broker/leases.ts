@@ -16,6 +16,7 @@ import type { CapabilityPolicy, CapabilityProvider } from "../rules/policy.js";
 import { tryRecordAudit, type AuditEvent } from "./audit.js";
 import { ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import type {
+  TtlOnlyError,
   Lease,
   LeaseProvider,
   Minted,
@@ -50,7 +51,9 @@ export type LeaseOutcome =
   /** `hookpack revoke --leases`. */
   | "revoked_by_drill"
   /** A standing secret (Vault KV): nothing to revoke at the source; hookpack forgot it. */
-  | "released_not_revocable";
+  | "released_not_revocable"
+  /** The source cannot end it early (AWS STS without iam:PutRolePolicy): it lives until its TTL. */
+  | "expires_at_ttl_only";
 
 const KEY_FILE = ".key";
 
@@ -104,6 +107,8 @@ async function providerFor(kind: CapabilityProvider["kind"]): Promise<LeaseProvi
       return (await import("./providers/github-app.js")).githubAppProvider;
     case "oauth":
       return (await import("./providers/oauth-exchange.js")).oauthExchangeProvider;
+    case "sts":
+      return (await import("./providers/aws-sts.js")).stsProvider;
   }
 }
 
@@ -207,7 +212,11 @@ export async function mintLeases(
     let minted: Minted;
     try {
       const provider = await providerFor(cap.provider.kind);
-      minted = await provider.mint(cap, { id: ctx.grant.id, ttlMs: cap.ttlMs }, ctx);
+      minted = await provider.mint(
+        cap,
+        { id: ctx.grant.id, ttlMs: cap.ttlMs, agent: ctx.grant.agent },
+        ctx,
+      );
       const missing = cap.env
         .filter(
           (e): e is { var: string; field: string } =>
@@ -280,7 +289,7 @@ export async function mintLeases(
 }
 
 function describeSpec(p: CapabilityProvider): string {
-  return `${p.kind} at ${p.kind === "vault" ? p.address : p.kind === "github" ? p.api : p.tokenEndpoint}`;
+  return `${p.kind} at ${p.kind === "vault" ? p.address : p.kind === "github" ? p.api : p.kind === "sts" ? (p.endpoint ?? `sts.${p.region}.amazonaws.com`) : p.tokenEndpoint}`;
 }
 
 function leaseFrom(cap: CapabilityPolicy, minted: Minted, ctx: MintContext): Lease {
@@ -337,8 +346,12 @@ export async function endLease(
   const provider = await providerFor(lease.provider);
   let verified: Verification | undefined;
   let final: LeaseOutcome = lease.revocable ? outcome : "released_not_revocable";
+  // A lease its source could not revoke (expires_at_ttl_only) is over once its TTL has passed; before
+  // that, an explicit end (the drill) tries the revoke again.
+  const ttlOver = lease.ttlOnly === true && Date.parse(lease.expiresAt) <= Date.now();
+  if (ttlOver) final = "expires_at_ttl_only";
   try {
-    if (lease.revocable) {
+    if (lease.revocable && !ttlOver) {
       const secret = unseal(home, lease);
       if (lease.sealed && !secret)
         throw new Error(
@@ -355,6 +368,40 @@ export async function endLease(
         ? error.message.replace(/^hookpack: /, "")
         : (error as Error).message
     ).slice(0, 300);
+    // Duck-typed: the provider modules may be bundled apart from this one.
+    const ttlOnly = (error as Partial<TtlOnlyError>).ttlOnly === true;
+    if (ttlOnly) {
+      const until = (error as TtlOnlyError).until;
+      // Loud, and never claimed revoked: the audit says so now, the record stays listed (not
+      // retried) until its TTL passes, and callers print the reason (outcome revoke_failed).
+      const kept: Lease = {
+        ...lease,
+        owner: { pid: 0, start: undefined, host: hostname() },
+        lastError: why,
+        ttlOnly: true,
+        ...(until && Date.parse(until) > Date.parse(lease.expiresAt) ? { expiresAt: until } : {}),
+      };
+      writeLease(home, kept);
+      safeUnlink(claim);
+      audit(
+        home,
+        {
+          kind: "lease-ended",
+          agent: lease.agent,
+          session: lease.session,
+          cwd: lease.cwd,
+          lease: lease.id,
+          capability: lease.capability,
+          provider: lease.provider,
+          grant: lease.grant,
+          outcome: "expires_at_ttl_only",
+          error: why,
+          heldMs: Date.now() - Date.parse(lease.issuedAt),
+        },
+        ctx.note,
+      );
+      return { lease: kept, outcome: "revoke_failed", error: why };
+    }
     if (Date.parse(lease.expiresAt) <= Date.now() && outcome !== "revoked_by_drill") {
       // The source's own TTL ends it; nothing more hookpack can do.
       final = "expired_without_reuse";
@@ -434,6 +481,8 @@ export async function sweepLeases(
     const expired = Date.parse(lease.expiresAt) <= now;
     const orphan = lease.owner.pid === 0 || !ownerAlive(lease.owner);
     if (!expired && !orphan) continue;
+    // Its source cannot revoke it (already said, loudly): nothing to retry until it expires.
+    if (lease.ttlOnly && !expired) continue;
     results.push(
       await endLease(home, lease, expired ? "expired_without_reuse" : "revoked_after_crash", ctx),
     );

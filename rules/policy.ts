@@ -49,7 +49,43 @@ export type VaultAuth =
   | { jwt: { mount?: string; role: string; token: CredentialSource } };
 
 /** Value-free: which engine mints the credential and how hookpack logs in to it. */
-export type CapabilityProvider = VaultProvider | GithubAppProvider | OAuthExchangeProvider;
+export type CapabilityProvider =
+  VaultProvider | GithubAppProvider | OAuthExchangeProvider | StsProvider;
+
+/** The base credentials of the STS provider (value-free: where hookpack reads them). */
+export type AwsCredentialSource =
+  /** true: AWS_PROFILE, else "default". */
+  | { profile: string | true }
+  | {
+      accessKeyId: CredentialSource;
+      secretAccessKey: CredentialSource;
+      sessionToken?: CredentialSource;
+    }
+  | { webIdentity: { token: CredentialSource } };
+
+/** AWS STS AssumeRole with a session policy; revoked by a deny on the role (broker/providers/aws-sts.ts). */
+export interface StsProvider {
+  kind: "sts";
+  roleArn: string;
+  region: string;
+  /** Default https://sts.<region>.amazonaws.com. */
+  endpoint?: string;
+  /** Default https://iam.amazonaws.com (or "endpoint" when that is set: a local emulator). */
+  iamEndpoint?: string;
+  credentials: AwsCredentialSource;
+  /** The session policy: Allow these actions on these resources (default "*"). */
+  actions?: string[];
+  resources?: string[];
+  /** Or a whole session policy document. */
+  policy?: Record<string, unknown>;
+  externalId?: string;
+  /** "deny-session" (default): a deny on the role for this session at revoke; "none": TTL only. */
+  revoke: "deny-session" | "none";
+  /** Credentials with iam:PutRolePolicy/GetRolePolicy on the role, when the base ones lack it. */
+  revokeCredentials?: Exclude<AwsCredentialSource, { webIdentity: unknown }>;
+  /** An action the session may call, used to verify the revoke (it must then be denied). */
+  probe?: { action: string; params?: Record<string, string> };
+}
 
 /** OAuth 2.0 token exchange (RFC 8693), revoked with RFC 7009, checked with RFC 7662 introspection. */
 export interface OAuthExchangeProvider {
@@ -111,6 +147,10 @@ export const CAP_NAME_RE = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 export function describeCapabilityProvider(p: CapabilityProvider): string {
   if (p.kind === "oauth")
     return `OAuth token exchange at ${p.tokenEndpoint} (scope ${p.scope}${p.audience ? `, audience ${p.audience}` : ""})`;
+  if (p.kind === "sts") {
+    const what = p.policy ? "a session policy" : (p.actions ?? []).join(", ");
+    return `AWS STS AssumeRole ${p.roleArn} narrowed to ${what}${p.resources ? ` on ${p.resources.join(", ")}` : ""}; STS sessions last at least 15 min, hookpack ends it at exit with a deny on the role${p.revoke === "none" ? " (off: it lives until its TTL)" : ""}`;
+  }
   if (p.kind === "github") {
     return `GitHub App ${p.appId} installation token (${Object.entries(p.permissions)
       .map(([k, v]) => `${k}:${v}`)
@@ -212,6 +252,10 @@ interface RawCapability {
   description?: string;
   provider: {
     oauth?: Omit<OAuthExchangeProvider, "kind">;
+    sts?: Omit<StsProvider, "kind" | "region" | "revoke"> & {
+      region?: string;
+      revoke?: StsProvider["revoke"];
+    };
     vault?: Omit<VaultProvider, "kind">;
     github?: Omit<GithubAppProvider, "kind" | "api" | "appId"> & {
       api?: string;
@@ -227,20 +271,30 @@ interface RawCapability {
 
 function capability(name: string, c: RawCapability): CapabilityPolicy {
   const g = c.provider.github;
+  const sts = c.provider.sts;
   const provider: CapabilityProvider = c.provider.oauth
     ? { kind: "oauth", ...c.provider.oauth }
-    : g
+    : sts
       ? {
-          kind: "github",
-          ...g,
-          appId: String(g.appId),
-          api: (g.api ?? "https://api.github.com").replace(/\/$/, ""),
+          kind: "sts",
+          ...sts,
+          region: sts.region ?? "us-east-1",
+          revoke: sts.revoke ?? "deny-session",
+          ...(sts.endpoint ? { endpoint: sts.endpoint.replace(/\/$/, "") } : {}),
+          ...(sts.iamEndpoint ? { iamEndpoint: sts.iamEndpoint.replace(/\/$/, "") } : {}),
         }
-      : {
-          kind: "vault",
-          ...c.provider.vault!,
-          address: c.provider.vault!.address.replace(/\/$/, ""),
-        };
+      : g
+        ? {
+            kind: "github",
+            ...g,
+            appId: String(g.appId),
+            api: (g.api ?? "https://api.github.com").replace(/\/$/, ""),
+          }
+        : {
+            kind: "vault",
+            ...c.provider.vault!,
+            address: c.provider.vault!.address.replace(/\/$/, ""),
+          };
   return {
     name,
     description: c.description,
@@ -277,9 +331,27 @@ export function undeclaredStored(
   name: string,
   stored: readonly string[] | undefined,
 ): SecretPolicy | undefined {
-  return stored?.includes(name)
-    ? { name, approval: "ask", ttlMs: policy.defaults.ttlMs }
-    : undefined;
+  if (!stored?.includes(name)) return undefined;
+  // A capability's own login (an STS base key, a Vault token, an App key) is for its provider only:
+  // no command may receive it as $secret:NAME unless the policy declares it so.
+  if (capabilitySecretNames(policy).has(name))
+    return { name, approval: "ask", ttlMs: policy.defaults.ttlMs, commands: [] };
+  return { name, approval: "ask", ttlMs: policy.defaults.ttlMs };
+}
+
+/** Store names that capabilities' providers read ({"secret": NAME} anywhere in their config). */
+export function capabilitySecretNames(policy: Policy): Set<string> {
+  const names = new Set<string>();
+  const walk = (v: unknown): void => {
+    if (!v || typeof v !== "object") return;
+    if (Array.isArray(v)) return v.forEach(walk);
+    for (const [k, x] of Object.entries(v)) {
+      if (k === "secret" && typeof x === "string") names.add(x);
+      else walk(x);
+    }
+  };
+  for (const c of policy.capabilities?.values() ?? []) walk(c.provider);
+  return names;
 }
 
 // ----- destination hosts ----------------------------------------------------------------------

@@ -16,7 +16,14 @@ import {
   warmUpPrefilter,
   type ContentScanOptions,
 } from "./content.js";
-import { readTar, type TarEntry, type TarLimits } from "./tar.js";
+import {
+  DEFAULT_MAX_BYTES,
+  DEFAULT_MAX_ENTRIES,
+  readTar,
+  TarError,
+  type TarEntry,
+  type TarLimits,
+} from "./tar.js";
 
 export type PackSource =
   { kind: "dir"; dir: string } | { kind: "file"; file: string } | { kind: "spec"; spec: string };
@@ -276,8 +283,21 @@ export async function scanTarball(
  * scanners/pack-list.ts), read from `dir` without packing: what check-pack DIR audits. A listed
  * path that is no longer a regular file is left out (npm never packs links).
  */
-export function dirEntries(dir: string, files: readonly string[]): TarEntry[] {
+export function dirEntries(
+  dir: string,
+  files: readonly string[],
+  limits: TarLimits = {},
+): TarEntry[] {
+  // The same limits a tarball gets (--max-bytes), checked on sizes before anything is read.
+  const maxBytes = limits.maxBytes ?? DEFAULT_MAX_BYTES;
+  const maxEntries = limits.maxEntries ?? DEFAULT_MAX_ENTRIES;
+  if (files.length > maxEntries)
+    throw new TarError(
+      "TAR_TOO_MANY_ENTRIES",
+      `npm would pack ${files.length} files, more than the ${maxEntries}-entry limit`,
+    );
   const out: TarEntry[] = [];
+  let total = 0;
   for (const path of files) {
     const abs = join(dir, path);
     let st;
@@ -287,6 +307,12 @@ export function dirEntries(dir: string, files: readonly string[]): TarEntry[] {
       continue;
     }
     if (!st.isFile()) continue;
+    total += st.size;
+    if (total > maxBytes)
+      throw new TarError(
+        "TAR_TOO_LARGE",
+        `the files npm would pack add up to more than the ${maxBytes}-byte limit (raise --max-bytes)`,
+      );
     out.push({
       name: `package/${path}`,
       type: "file",

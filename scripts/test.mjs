@@ -18,7 +18,7 @@ console.log(
     "hookpack: npm test runs every test. Before that it installs, once, what the tests need:",
     `hookpack:   - the pinned agent clients (Claude Code, Codex, Gemini, Copilot, Qwen Code with Node 22, OpenCode, Cline) into .cache/e2e/ from the npm registry: about 2.4 GB unpacked${have(".cache/e2e") ? " (present: only what is missing)" : ""}`,
     `hookpack:   - Node ${"22 and 24"} for the Node matrix into .cache/node-matrix/ (about 185 MB each unpacked; Node 22 is shared with .cache/e2e/node22 when the versions match)${process.env.HOOKPACK_NODE_MATRIX === "0" || process.argv.length > 2 ? " — skipped for this run" : ""}`,
-    `hookpack:   - as root on Debian/Ubuntu with apt-get, only what is missing: gnome-keyring, dbus and libsecret-tools (real-keychain test), postgresql (lease tests), bubblewrap and socat (sandbox tests), curl, git and python3-requests (injection-proxy tests), sqlite3 (SQLite state tests)${process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1" ? " — skipped (HOOKPACK_NO_SYSTEM_PACKAGES=1; those tests then skip and say so)" : " (HOOKPACK_NO_SYSTEM_PACKAGES=1 skips all of them; those tests then skip and say so)"}`,
+    `hookpack:   - as root on Debian/Ubuntu with apt-get, only what is missing: gnome-keyring, dbus and libsecret-tools (real-keychain test), postgresql (lease tests), bubblewrap and socat (sandbox tests), curl, git and python3-requests (injection-proxy tests), sqlite3 (SQLite state tests), moto's Python dependencies (STS tests; moto itself is unpacked from Debian sid into .cache/moto)${process.env.HOOKPACK_NO_SYSTEM_PACKAGES === "1" ? " — skipped (HOOKPACK_NO_SYSTEM_PACKAGES=1; those tests then skip and say so)" : " (HOOKPACK_NO_SYSTEM_PACKAGES=1 skips all of them; those tests then skip and say so)"}`,
   ].join("\n"),
 );
 run(process.execPath, ["scripts/build.mjs"]);
@@ -28,6 +28,8 @@ if (existsSync("test/broker/keyring-deps.sh")) run("bash", ["test/broker/keyring
 if (existsSync("test/broker/proxy-deps.sh")) run("bash", ["test/broker/proxy-deps.sh"]);
 // PostgreSQL server binaries for the capability/lease tests (a private cluster per test file).
 if (existsSync("test/broker/postgres-deps.sh")) run("bash", ["test/broker/postgres-deps.sh"]);
+// moto's server (python3-moto from Debian sid, unpacked into .cache/moto) for the AWS STS capability tests.
+if (existsSync("test/broker/moto-deps.sh")) run("bash", ["test/broker/moto-deps.sh"]);
 // bubblewrap and socat for Claude Code's Linux sandbox (install --sandbox tests).
 if (existsSync("test/security/sandbox-deps.sh")) run("bash", ["test/security/sandbox-deps.sh"]);
 // The sqlite3 shell for cleaning agent state kept in SQLite (Codex's thread history).

@@ -214,7 +214,7 @@ export const checkPack: Command = {
       };
       result =
         dirFiles && source.kind === "dir"
-          ? await scanEntries(dirEntries(source.dir, dirFiles), scanOptions)
+          ? await scanEntries(dirEntries(source.dir, dirFiles, scanOptions.limits), scanOptions)
           : await scanTarball(tarball!, scanOptions);
     } catch (error) {
       if (error instanceof TarError) {

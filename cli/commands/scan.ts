@@ -157,12 +157,15 @@ export const scan: Command = {
     const hooked = hookManagedSecrets({ ...io.env, HOOKPACK_HOME: home }, { agent: "scan" });
     // An exposure is recorded once per (secret, place): a rescan of the same file adds nothing.
     const recorded = recordedExposures(home);
-    const shortest = loadHookCache(home)?.matcher.minLength ?? 0;
+    const cached = loadHookCache(home)?.matcher;
+    const shortest = cached?.minLength ?? 0;
     const managed = {
       ...hooked,
       // Every form the gates know (reversed, split into string pieces, wrapped, and both), not
       // only the encodings: a file is not a tool output the agent cannot shape.
-      find: (text: string) => transformedFind(hooked.find, text, shortest),
+      // The cache's own matcher: each pass finds a form as is and reversed at once.
+      find: (text: string) =>
+        cached && cached.size > 0 ? transformedFind(cached, text, shortest) : [],
       exposed: (names: readonly string[], where: string) => {
         const fresh = names.filter((n) => !recorded.has(`${n}\0${where}`));
         for (const n of fresh) recorded.add(`${n}\0${where}`);

@@ -11,6 +11,7 @@ const box = sandbox();
 afterAll(() => box.cleanup());
 
 describe("hook cache file format", () => {
+  let stored: Array<{ name: string; value: string }> = [];
   it("the broker writes version 2 (packed, no per-entry arrays) and the hook finds every stored value through it", () => {
     assertBuilt();
     const values = Array.from({ length: 40 }, (_, i) => ({
@@ -19,14 +20,17 @@ describe("hook cache file format", () => {
     }));
     for (const v of values)
       expect(run(box, ["secret", "set", v.name], { input: v.value }).status).toBe(0);
+    stored = values;
     const file = JSON.parse(readFileSync(hookCachePath(box.hookpackHome), "utf8")) as Record<
       string,
       unknown
     >;
     expect(file.version).toBe(2);
     expect(file.entries).toBeUndefined();
+    // Issue 21 added the whole-form check column (tested before the sha256).
     expect(Object.keys(file.packed as object).sort()).toEqual([
       "bucket",
+      "check",
       "count",
       "digest",
       "length",
@@ -70,6 +74,39 @@ describe("hook cache file format", () => {
     expect(cache.matcher.find(`x ${value} y`).map((m) => m.name)).toEqual(["OLD"]);
   });
 
+  it("a version 2 file without the check column (the previous release's) finds the same", () => {
+    const path = hookCachePath(box.hookpackHome);
+    const good = JSON.parse(readFileSync(path, "utf8")) as {
+      packed: { check?: string };
+      names: string[];
+    };
+    expect(typeof good.packed.check).toBe("string");
+    const { check: _check, ...older } = good.packed;
+    const dir = `${box.dir}/v2-no-check`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(hookCachePath(dir), JSON.stringify({ ...good, packed: older }));
+    const withCheck = loadHookCache(box.hookpackHome)!.matcher;
+    const without = loadHookCache(dir)!.matcher;
+    expect(without.size).toBe(withCheck.size);
+    expect(stored.length).toBe(40);
+    const text = stored
+      .map((v, i) =>
+        i % 2 === 0
+          ? Buffer.from(v.value).toString("hex")
+          : `x${v.value.split("").reverse().join("")}`,
+      )
+      .join("\n");
+    const found = without.find(text);
+    expect(found.map((m) => m.name)).toEqual(
+      stored.filter((_, i) => i % 2 === 0).map((v) => v.name),
+    );
+    expect(found).toEqual(withCheck.find(text));
+    const both = without.findBothWays(text);
+    expect(both.filter((m) => m.view === "reversed").map((m) => m.name)).toEqual(
+      stored.filter((_, i) => i % 2 === 1).map((v) => v.name),
+    );
+  });
+
   it("a packed file whose columns do not add up is no cache (never a partial one)", () => {
     const path = hookCachePath(box.hookpackHome);
     const good = JSON.parse(readFileSync(path, "utf8")) as {
@@ -79,6 +116,7 @@ describe("hook cache file format", () => {
       { ...good, packed: { ...good.packed, count: good.packed.count + 1 } },
       { ...good, packed: { ...good.packed, digest: good.packed.digest.slice(0, -1) } },
       { ...good, packed: undefined },
+      { ...good, packed: { ...good.packed, check: "AAAA" } },
     ]) {
       const dir = `${box.dir}/broken-${Math.random().toString(36).slice(2)}`;
       mkdirSync(dir, { recursive: true });

@@ -282,6 +282,19 @@ describe("hookpack check-pack over real npm pack", () => {
     expect(b.stderr).toContain("decompresses to more than the 1000000-byte limit");
   });
 
+  it("check-pack DIR applies --max-bytes to the files npm would pack (the in-process path), before reading them", () => {
+    const { dir, token } = fixture("big-pkg", {}, { "data/big.txt": "x".repeat(300_000) });
+    const small = s.hookpack(s.root, ["check-pack", dir, "--max-bytes", "100000"]);
+    expect(small.status).toBe(1);
+    expect(small.stderr).toContain("add up to more than the 100000-byte limit");
+    expect(small.stderr).toContain("nothing in it was checked");
+    expect(small.stdout + small.stderr).not.toContain(token);
+    // Under the limit the same package is scanned (and fails on its agent-state file).
+    const roomy = check(s.root, [dir, "--max-bytes", "10000000"]);
+    expect(roomy.status).toBe(1);
+    expect(roomy.report.findings.length).toBeGreaterThan(0);
+  });
+
   it("fetches <name>@<version> from a registry on 127.0.0.1 and audits the published tarball", async () => {
     const { dir, token } = fixture("published-pkg", {});
     s.run("npm", ["pack", "--pack-destination", s.root], { cwd: dir });

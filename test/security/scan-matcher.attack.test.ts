@@ -7,7 +7,7 @@
 // Each planted file is an attempt: contained = the gate fails and names that file, and no value
 // appears in anything it prints.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
@@ -20,7 +20,9 @@ const rand = () => Math.random().toString(36).slice(2, 12);
 const A = `mv${rand()}${rand()}Zk`;
 const B = `${A.slice(8)}${rand()}Qx`; // overlaps A: B starts with A's last characters
 const C = `cw${rand()}${rand()}Jp`;
-const values = [A, B, C];
+// Shorter than the 16-character window: its forms run on their own window lengths.
+const D = `sv${rand().padEnd(8, "7").slice(0, 8)}`;
+const values = [A, B, C, D];
 
 const reverse = (s: string) => s.split("").reverse().join("");
 const filler = (n: number) => {
@@ -43,6 +45,21 @@ function planted(): Record<string, string> {
     "one-mb-line-end.txt": `${"z".repeat(1024 * 1024)}${B}`,
     "repeated.txt": `${`${C} `.repeat(200)}\n`,
     "overlapping.txt": `${A}${B.slice(A.length - 8)}\n${B}${A}\n`,
+    // The one-pass matcher reads each window both ways (no reversed copy of the text) and tests a
+    // 32-bit whole-form check before the sha256: reversed forms at the text's very edges, a file
+    // that is only the reversed value, reversed encodings, a value shorter than the window, and
+    // two-byte (non-Latin-1) neighbours.
+    "reversed-at-start.txt": `${reverse(A)}${filler(700)}\n`,
+    "reversed-at-end-no-newline.txt": `${filler(3000)}${reverse(C)}`,
+    "only-reversed.txt": reverse(B),
+    "reversed-hex.txt": `k=${reverse(Buffer.from(A).toString("hex"))}\n`,
+    "reversed-base64-blob.txt": `${reverse(Buffer.from(`user:${C}`).toString("base64"))}\n`,
+    "plain-then-reversed.txt": `${A}${reverse(A)}`,
+    "short-reversed.txt": `x = "${reverse(D)}"\n`,
+    "short-split.js": `const s = '${D.slice(0, 4)}' + '${D.slice(4)}';\n`,
+    "short-at-end.txt": `${filler(999)}${D}`,
+    "short-reversed-hex.txt": `${filler(50)}${reverse(Buffer.from(D).toString("hex"))}`,
+    "two-byte-neighbours.txt": `é€ ${reverse(C)}€é ${A}€\n`,
   };
   // Straddling git's 64 KiB pipe reads (and any chunking): values just before, across and after
   // every 64 KiB boundary of a 320 KiB file.
@@ -84,7 +101,7 @@ const noValue = (text: string) =>
 beforeAll(async () => {
   sb = sandbox();
   const envFile = join(sb.root, "import.env");
-  writeFileSync(envFile, `MATCH_A=${A}\nMATCH_B=${B}\nMATCH_C=${C}\n`);
+  writeFileSync(envFile, `MATCH_A=${A}\nMATCH_B=${B}\nMATCH_C=${C}\nMATCH_D=${D}\n`);
   const r = await hookpack(["secret", "import", envFile], { env: env(), cwd: sb.root });
   expect(r.exitCode, r.stderr).toBe(0);
 }, 60_000);
@@ -224,5 +241,37 @@ describe("attack: hiding a stored value from check-pack (DIR in process, and the
       expect(report.files).toBe(Object.keys(files).length + 2);
     }
     expect(paths[0]).toEqual(paths[1]);
+  }, 180_000);
+});
+
+describe("attack: a hook cache written before the whole-form check column", () => {
+  it("`hookpack scan` finds every planted file through the sha256-only path too", async () => {
+    // The check column is a shortcut before the sha256; a cache without it (an older hookpack's,
+    // or one the agent rewrote without it) must not make the matcher skip anything.
+    const cacheFile = join(sb.hookpackHome, "hook-cache.json");
+    const original = readFileSync(cacheFile, "utf8");
+    const file = JSON.parse(original) as { packed: { check?: string } };
+    expect(typeof file.packed.check).toBe("string");
+    delete file.packed.check;
+    writeFileSync(cacheFile, JSON.stringify(file));
+    try {
+      const dir = join(sb.root, "scan-old-cache");
+      const files = planted();
+      write(dir, files);
+      const r = await hookpack(["scan", dir, "--format", "json"], { env: env(), cwd: sb.root });
+      const t = tally("scan with a cache without the check column");
+      expect(r.exitCode, r.stderr).toBe(1);
+      const report = JSON.parse(r.stdout) as { findings: Array<{ path: string; ruleId: string }> };
+      const found = new Set(
+        report.findings.filter((f) => f.ruleId === "managed-value").map((f) => f.path),
+      );
+      for (const name of Object.keys(files)) {
+        const ok = found.has(join(dir, name));
+        t.attempt(ok && noValue(r.stdout + r.stderr));
+        expect(ok, `${name} not reported with the older cache`).toBe(true);
+      }
+    } finally {
+      writeFileSync(cacheFile, original);
+    }
   }, 180_000);
 });

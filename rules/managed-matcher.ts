@@ -1,0 +1,329 @@
+// The value-free managed-value matcher: one matcher for the post-tool hook, `scan`, pre-push and
+// check-pack. It holds no value and no piece of one, only what the hook cache stores per encoded
+// form (rules/managed-values.ts `buildPatterns`) of every value:
+//   - bucket: 20 bits of a salted fingerprint of the form's first W characters (W = min(16, length));
+//   - length, and sha256(salt ‖ form): the only thing a hit is confirmed against;
+//   - check (cache files written since issue 21): 32 bits of a salted fingerprint of the WHOLE form,
+//     tested before the sha256. It says nothing a guesser could not already test against the
+//     sha256, and nothing about any piece of the form shorter than the form itself.
+// The search runs one rolling hash per distinct W over the text, forwards and (for the gates'
+// reversed views) backwards in the same pass: a window read right-to-left is the reversed text's
+// window, so no reversed copy is made. A window whose bucket is set is a candidate; a candidate's
+// whole-form fingerprint is computed from the text (len multiply-adds, no allocation) and only a
+// check hit is hashed with sha256. Without a check column (older files) every candidate is hashed.
+// node:crypto loads on the first check hit only: a clean text never loads it.
+import type * as Crypto from "node:crypto";
+import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
+
+export const MAX_WINDOW = 16;
+const BUCKET_BITS = 20;
+const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
+export const BASE = 0x01000193;
+/** BASE⁻¹ mod 2³² (BASE is odd), to drop the leaving character of the backward hash. */
+const BASE_INV = (() => {
+  let x = BASE;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(BASE, x));
+  return x | 0;
+})();
+
+/** The packed index the matcher runs on: typed columns, one slot per encoded form. */
+export interface MatcherIndex {
+  salt: Buffer;
+  names: readonly string[];
+  count: number;
+  bucket: Int32Array;
+  window: Uint8Array;
+  length: Uint32Array;
+  name: Uint32Array;
+  /** Whole-form fingerprints; undefined for a cache written before they existed. */
+  check: Int32Array | undefined;
+  /** sha256(salt ‖ form), base64, of entry i. */
+  digest(i: number): string;
+}
+
+/** A hit: [start, end) in the searched text. */
+export interface ViewMatch extends Match {
+  /** "as is", or "reversed" when the reversed text holds the form. */
+  view: "as is" | "reversed";
+}
+
+/** What hooks and scanners use: finds managed values by hash, never holding one. */
+export interface HashedMatcher {
+  readonly names: readonly string[];
+  readonly size: number;
+  /** Length of the shortest form: a shorter text cannot hold one (0 when there is none). */
+  readonly minLength: number;
+  find(text: string): Match[];
+  /** find(text) and find(reversed text) mapped back to `text`'s offsets, in one pass. */
+  findBothWays(text: string): ViewMatch[];
+  redact(text: string): RedactResult;
+}
+
+export function saltSeed(salt: Buffer): number {
+  return salt.readUInt32LE(0) | 0;
+}
+
+export function checkSeed(salt: Buffer): number {
+  return salt.readUInt32LE(4) | 0;
+}
+
+/** murmur3 fmix32: spreads a polynomial hash before it is cut or compared. */
+export function fmix(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+export function windowHash(text: string, at: number, w: number): number {
+  let h = 0;
+  for (let i = 0; i < w; i++) h = (Math.imul(h, BASE) + text.charCodeAt(at + i)) | 0;
+  return h;
+}
+
+/** The bucket stored for a form. */
+export function formBucket(form: string, seed: number): number {
+  return fmix(windowHash(form, 0, Math.min(MAX_WINDOW, form.length)) ^ seed) & BUCKET_MASK;
+}
+
+/** The whole-form check stored for a form. */
+export function formCheck(form: string, seed: number): number {
+  return fmix(windowHash(form, 0, form.length) ^ seed);
+}
+
+// node:crypto (and the stream/util internals it pulls in) costs ~5 ms to load on Node 20: more than
+// the whole clean-output path. It is loaded on the first confirmed candidate only.
+let cryptoModule: typeof Crypto | undefined;
+export const crypto = (): typeof Crypto =>
+  (cryptoModule ??= process.getBuiltinModule("node:crypto"));
+export const digestOf = (salt: Buffer, text: string): string =>
+  crypto().createHash("sha256").update(salt).update(text, "utf8").digest("base64");
+
+/** sha256(salt ‖ utf8(text)) one-shot (crypto.hash, Node ≥ 20.12) over a reused buffer. */
+function candidateDigest(salt: Buffer): (text: string) => string {
+  let buf = Buffer.allocUnsafe(salt.length + 256);
+  salt.copy(buf, 0);
+  return (text) => {
+    const c = crypto();
+    if (typeof c.hash !== "function") return digestOf(salt, text);
+    if (buf.length < salt.length + text.length * 3) {
+      buf = Buffer.allocUnsafe(salt.length + text.length * 3);
+      salt.copy(buf, 0);
+    }
+    const n = buf.write(text, salt.length, "utf8");
+    return c.hash("sha256", buf.subarray(0, salt.length + n), "base64");
+  };
+}
+
+function reversedSlice(text: string, from: number, to: number): string {
+  let out = "";
+  for (let i = to - 1; i >= from; i--) out += text[i];
+  return out;
+}
+
+/** Merges sorted-by-start hits (longest first at one start) into non-overlapping matches. */
+function mergeHits<T extends Match>(hits: T[]): T[] {
+  hits.sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: T[] = [];
+  for (const h of hits) {
+    const last = out[out.length - 1];
+    if (last && h.start < last.end) {
+      if (h.end > last.end) last.end = h.end; // overlapping hits are one redaction
+      continue;
+    }
+    out.push(h);
+  }
+  return out;
+}
+
+export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
+  const { salt, names, count, bucket, window, length, name, check } = index;
+  const seed = saltSeed(salt);
+  const cseed = checkSeed(salt);
+  const digest = candidateDigest(salt);
+
+  // (window, bucket) → chain of entries, open addressing over typed arrays (no Map, no arrays per
+  // bucket: with 1,000 secrets, 13,000 entries, the Map-of-arrays index cost 6–12 ms per hook).
+  let bits = 4;
+  while (1 << bits < count * 2) bits++;
+  const slots = 1 << bits;
+  const keys = new Int32Array(slots); // key + 1; 0 = empty
+  const heads = new Int32Array(slots);
+  const next = new Int32Array(count).fill(-1);
+  const slotOf = (key: number): number => {
+    let s = Math.imul(key, 0x9e3779b1) >>> (32 - bits);
+    while (keys[s] !== 0 && keys[s] !== key + 1) s = (s + 1) & (slots - 1);
+    return s;
+  };
+  const bitmaps = new Map<number, Int32Array>();
+  let minLength = 0;
+  for (let i = count - 1; i >= 0; i--) {
+    const w = window[i]!;
+    const b = bucket[i]! & BUCKET_MASK;
+    const s = slotOf(b * 32 + w);
+    if (keys[s] === 0) {
+      keys[s] = b * 32 + w + 1;
+      heads[s] = i;
+    } else {
+      next[i] = heads[s]!;
+      heads[s] = i;
+    }
+    let bm = bitmaps.get(w);
+    if (!bm) bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
+    bm[b >>> 5]! |= 1 << (b & 31);
+    const len = length[i]!;
+    if (minLength === 0 || len < minLength) minLength = len;
+  }
+  const windows = [...bitmaps.entries()].map(([w, bitmap]) => {
+    let top = 1; // BASE^(w-1)
+    for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
+    return { w, bitmap, top };
+  });
+
+  /** Entries of a set bucket at window start j (forwards) or window end j+w (backwards). */
+  const candidates = (
+    text: string,
+    j: number,
+    w: number,
+    b: number,
+    backwards: boolean,
+    hits: ViewMatch[],
+  ): void => {
+    const n = text.length;
+    const slot = slotOf(b * 32 + w);
+    if (keys[slot] === 0) return;
+    let e = heads[slot]!;
+    let lastLen = -1;
+    let lastCheck = 0;
+    let lastDigest: string | undefined;
+    for (; e !== -1; e = next[e]!) {
+      const len = length[e]!;
+      const start = backwards ? j + w - len : j;
+      if (start < 0 || start + len > n) continue;
+      if (len !== lastLen) {
+        lastLen = len;
+        lastDigest = undefined;
+        let h = 0;
+        if (backwards)
+          for (let k = start + len - 1; k >= start; k--)
+            h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
+        else
+          for (let k = start; k < start + len; k++)
+            h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
+        lastCheck = fmix(h ^ cseed);
+      }
+      if (check !== undefined && check[e] !== lastCheck) continue;
+      lastDigest ??= digest(
+        backwards ? reversedSlice(text, start, start + len) : text.slice(start, start + len),
+      );
+      if (lastDigest === index.digest(e))
+        hits.push({
+          start,
+          end: start + len,
+          name: names[name[e]!] ?? "secret",
+          form: "",
+          view: backwards ? "reversed" : "as is",
+        });
+    }
+  };
+
+  /** The hook's search (forwards only): kept apart so a cold process runs the leanest loop. */
+  const scanForward = (
+    text: string,
+    w: number,
+    bitmap: Int32Array,
+    top: number,
+    hits: ViewMatch[],
+  ): void => {
+    const n = text.length;
+    if (n < w) return;
+    // The hot loop: plain locals, the fmix32 finaliser written out, candidates out of line.
+    let h = windowHash(text, 0, w);
+    const last = n - w;
+    for (let j = 0; ; j++) {
+      let x = h ^ seed;
+      x ^= x >>> 16;
+      x = Math.imul(x, 0x85ebca6b);
+      x ^= x >>> 13;
+      x = Math.imul(x, 0xc2b2ae35);
+      x ^= x >>> 16;
+      x &= BUCKET_MASK;
+      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+      if (j >= last) break;
+      h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
+    }
+  };
+  const searchForward = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
+    return hits;
+  };
+
+  /** Forwards and backwards in one pass: the window read right-to-left is the reversed text's. */
+  const searchBoth = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    const n = text.length;
+    for (const { w, bitmap, top } of windows) {
+      if (n < w) continue;
+      let hf = 0;
+      let hb = 0;
+      let pw = 1;
+      for (let i = 0; i < w; i++) {
+        const c = text.charCodeAt(i);
+        hf = (Math.imul(hf, BASE) + c) | 0;
+        hb = (hb + Math.imul(c, pw)) | 0;
+        pw = Math.imul(pw, BASE);
+      }
+      const last = n - w;
+      for (let j = 0; ; j++) {
+        let x = hf ^ seed;
+        x ^= x >>> 16;
+        x = Math.imul(x, 0x85ebca6b);
+        x ^= x >>> 13;
+        x = Math.imul(x, 0xc2b2ae35);
+        x ^= x >>> 16;
+        x &= BUCKET_MASK;
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+        let y = hb ^ seed;
+        y ^= y >>> 16;
+        y = Math.imul(y, 0x85ebca6b);
+        y ^= y >>> 13;
+        y = Math.imul(y, 0xc2b2ae35);
+        y ^= y >>> 16;
+        y &= BUCKET_MASK;
+        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits);
+        if (j >= last) break;
+        const out = text.charCodeAt(j);
+        const inc = text.charCodeAt(j + w);
+        hf = (Math.imul(hf - Math.imul(out, top), BASE) + inc) | 0;
+        hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
+      }
+    }
+    return hits;
+  };
+
+  const find = (text: string): Match[] => {
+    if (count === 0 || text.length < minLength) return [];
+    const hits = searchForward(text);
+    if (hits.length === 0) return [];
+    return mergeHits(hits).map(({ start, end, name, form }) => ({ start, end, name, form }));
+  };
+
+  return {
+    names,
+    size: count,
+    minLength,
+    find,
+    findBothWays(text) {
+      if (count === 0 || text.length < minLength) return [];
+      // Not merged: a caller that merges several views wants each hit with the view it came from.
+      return searchBoth(text);
+    },
+    redact(text) {
+      const matches = find(text);
+      return matches.length === 0 ? { text, count: 0, names: [] } : applyMatches(text, matches);
+    },
+  };
+}
