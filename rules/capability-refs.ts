@@ -19,7 +19,7 @@ import {
   type Policy,
   type SecretPolicy,
 } from "./policy.js";
-import type { SecretRefHost } from "./rewrite-secret-refs.js";
+import type { SecretRefHost } from "./secret-ref-host.js";
 import { programOf, shellSingleQuote as sq, type ProgramInfo } from "./secret-refs.js";
 import { argvOf, scanShell, type SimpleCommand } from "./shell-scan.js";
 

@@ -97,18 +97,14 @@ const LAYER_EXCEPTIONS: Record<string, string> = {
   "broker/exec.ts -> installer/errors.ts": "h14-land (broker/exec.ts): to import core/errors.ts",
   "broker/grants.ts -> installer/errors.ts":
     "h14-land (broker/grants.ts): to import core/errors.ts",
+  // Came with h16-relay's merge into main (the persistent relay in the broker process reads the
+  // relay config that install --relay writes): the reader is to move to broker/ or core/.
+  "broker/daemon.ts -> installer/relay-config.ts":
+    "h16-relay (broker/daemon.ts): relay.json reader to move out of installer/",
 };
 
 /** Imports that close a cycle and remain; removing these edges must leave the graph acyclic. */
 const CYCLE_EXCEPTIONS: Record<string, string> = {
-  "rules/rule.ts -> rules/rewrite-secret-refs.ts": "h14-land: rule.ts ↔ rewrite-secret-refs.ts",
-  "rules/capability-refs.ts -> rules/rewrite-secret-refs.ts":
-    "h14-land: capability-refs.ts ↔ rewrite-secret-refs.ts",
-  "rules/rule.ts -> rules/inherited-env.ts":
-    "h14-land (rules/rule.ts): inherited-env.ts takes ManagedSecrets from rule.ts",
-  "broker/client.ts -> broker/grants.ts": "h14-land: client.ts ↔ grants.ts",
-  "broker/daemon.ts -> broker/proxy.ts":
-    "h14-land (broker/daemon.ts): proxy.ts takes the Session type from daemon.ts",
   "installer/agent-settings.ts -> installer/toml-hooks.ts":
     "h20-adapters: agent-settings.ts ↔ toml-hooks.ts",
 };
@@ -399,8 +395,8 @@ describe("import directions", () => {
       expect(why.length, edge).toBeGreaterThan(8);
     }
     // Keep the list honest: it is not a place for new code.
-    expect(Object.keys(LAYER_EXCEPTIONS).length).toBeLessThanOrEqual(21);
-    expect(Object.keys(CYCLE_EXCEPTIONS).length).toBeLessThanOrEqual(6);
+    expect(Object.keys(LAYER_EXCEPTIONS).length).toBeLessThanOrEqual(22);
+    expect(Object.keys(CYCLE_EXCEPTIONS).length).toBeLessThanOrEqual(1);
     expect(relative(ROOT, dirname(import.meta.filename))).toBe(join("test", "architecture"));
   });
 });
