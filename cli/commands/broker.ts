@@ -61,7 +61,7 @@ export const broker: Command = {
       c.conn.close();
       // The relay starts with the broker (when relay.json has routes): wait for it briefly.
       let s = await brokerStatus(home, io.env);
-      const { readRelayConfig } = await import("../../installer/relay-config.js");
+      const { readRelayConfig } = await import("../../broker/relay-settings.js");
       const wanted = readRelayConfig(home);
       for (let i = 0; i < 40 && wanted && s.relayPort === undefined; i++) {
         await new Promise((r) => setTimeout(r, 100));

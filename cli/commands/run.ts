@@ -71,7 +71,7 @@ async function persistentRelay(home: string, agent: string): Promise<string | un
   const route = RELAY_ROUTE[agent];
   if (!route) return undefined;
   const { readRelayConfig, relayAnswers, relayBaseUrl } =
-    await import("../../installer/relay-config.js");
+    await import("../../broker/relay-settings.js");
   let config;
   try {
     config = readRelayConfig(home);
