@@ -213,10 +213,11 @@ function openSocket(path: string, timeoutMs = 2000): Promise<Socket> {
 /** Connects and reads the hello; undefined when nobody listens (absent or stale socket). */
 export async function tryConnect(
   home: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ conn: BrokerConnection; hello: Hello } | undefined> {
   let socket: Socket;
   try {
-    socket = await openSocket(brokerSocketPath(home));
+    socket = await openSocket(brokerSocketPath(home, env));
   } catch {
     return undefined;
   }
@@ -311,7 +312,7 @@ export async function ensureBroker(
   options: EnsureOptions = {},
 ): Promise<{ conn: BrokerConnection; hello: Hello }> {
   const mine = buildIdOf(daemonScript());
-  const first = await tryConnect(home);
+  const first = await tryConnect(home, env);
   if (first && (first.hello.build === mine || !options.restartOnMismatch))
     return checkProtocol(home, first);
   if (first) {
@@ -322,7 +323,7 @@ export async function ensureBroker(
     await waitGone(first.hello.pid, 3000);
   }
   try {
-    const socketPath = brokerSocketPath(home);
+    const socketPath = brokerSocketPath(home, env);
     ensureSocketDir(socketPath);
     let notSocket = false;
     try {
@@ -346,7 +347,7 @@ export async function ensureBroker(
     throw unavailable(home, "another process has been starting it for too long");
   }
   try {
-    const again = await tryConnect(home);
+    const again = await tryConnect(home, env);
     if (again && (again.hello.build === mine || !options.restartOnMismatch))
       return checkProtocol(home, again);
     again?.conn.close();
@@ -354,7 +355,7 @@ export async function ensureBroker(
     const until = Date.now() + START_TIMEOUT_MS;
     while (Date.now() < until) {
       await new Promise((r) => setTimeout(r, 15));
-      const c = await tryConnect(home);
+      const c = await tryConnect(home, env);
       if (c && c.hello.build === mine) return checkProtocol(home, c);
       c?.conn.close();
     }
@@ -461,7 +462,7 @@ export async function isOfferedVia(
   env: NodeJS.ProcessEnv,
   call: OfferedCall,
 ): Promise<boolean> {
-  const c = await tryConnect(home);
+  const c = await tryConnect(home, env);
   if (!c) return false;
   const key = readBrokerKey(home, false);
   if (!key) {
@@ -477,8 +478,12 @@ export async function isOfferedVia(
 }
 
 /** `hookpack revoke`: outstanding grants for a name die in the broker (none when no broker runs). */
-export async function revokeGrantsVia(home: string, name: string): Promise<number> {
-  const c = await tryConnect(home);
+export async function revokeGrantsVia(
+  home: string,
+  name: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
+  const c = await tryConnect(home, env);
   if (!c) return 0;
   const key = readBrokerKey(home, false);
   if (!key) {
@@ -528,7 +533,7 @@ export async function redeemVia(
       "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.",
     );
   }
-  const c = await tryConnect(home);
+  const c = await tryConnect(home, env);
   if (!c) {
     throw new HookpackError(
       "GRANT_UNKNOWN",
@@ -614,9 +619,12 @@ export interface BrokerStatus {
   sameBuild?: boolean;
 }
 
-export async function brokerStatus(home: string): Promise<BrokerStatus> {
-  const socket = brokerSocketPath(home);
-  const c = await tryConnect(home);
+export async function brokerStatus(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<BrokerStatus> {
+  const socket = brokerSocketPath(home, env);
+  const c = await tryConnect(home, env);
   if (!c) return { running: false, socket };
   const reply = await request(c, undefined, { op: "status" }).catch(() => undefined);
   return {
@@ -631,8 +639,11 @@ export async function brokerStatus(home: string): Promise<BrokerStatus> {
 }
 
 /** Stops the broker; false when none was running. */
-export async function stopBroker(home: string): Promise<boolean> {
-  const c = await tryConnect(home);
+export async function stopBroker(
+  home: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<boolean> {
+  const c = await tryConnect(home, env);
   if (!c) return false;
   const key = readBrokerKey(home, false);
   if (!key) {

@@ -74,12 +74,12 @@ async function main(): Promise<void> {
   let openConnections = 0;
   let proxy: import("./proxy.js").InjectionProxy | undefined;
   // The persistent model-request relay (broker/relay.ts), served while HOOKPACK_HOME/relay.json
-  // (installer/relay-config.ts) has routes; restarted when that file changes.
+  // (broker/relay-settings.ts) has routes; restarted when that file changes.
   let relay: { stamp: string; port?: number; close?: () => Promise<void> } = { stamp: "none" };
   let syncing: Promise<void> | undefined;
   const syncRelay = () => (syncing ??= syncRelayNow().finally(() => (syncing = undefined)));
   const syncRelayNow = async () => {
-    const { relayConfigPath, readRelayConfig } = await import("../installer/relay-config.js");
+    const { relayConfigPath, readRelayConfig } = await import("./relay-settings.js");
     let stamp = "none";
     try {
       const st = statSync(relayConfigPath(home));

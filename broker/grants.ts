@@ -9,18 +9,10 @@
 // grant id. Values never appear here. The
 // GrantTable below is pure; the hook reaches it through broker/client.ts.
 import type * as Crypto from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { join } from "node:path";
 import { HookpackError } from "../installer/errors.js";
-import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
-import { resolveHookpackHome } from "./home.js";
-import type { CapabilityPolicy, Policy } from "../rules/policy.js";
-
-/** rules/policy.ts POLICY_FILE; the policy module itself is loaded only when a call needs it. */
-const POLICY_FILE = "hookpack.json";
-import type { OfferedCall, SecretRefHost } from "../rules/rewrite-secret-refs.js";
-import type { SelfInvocation } from "../rules/secret-refs.js";
+import type { CapabilityPolicy } from "../rules/policy.js";
+import type { OfferedCall } from "../rules/rewrite-secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
 import type { InjectSpec } from "./inject.js";
 
@@ -369,129 +361,11 @@ function sameHex(a: string, b: string): boolean {
   return x.length === y.length && x.length > 0 && crypto().timingSafeEqual(x, y);
 }
 
-// ----- "once" approvals: a human approved a secret for one agent session ----------------------
-
-const APPROVALS_FILE = "approvals.json";
-type Approvals = Record<string, { names: string[]; at: string }>;
-const sessionKey = (agent: string, session: string) =>
-  crypto().createHash("sha256").update(`${agent}\u0000${session}`).digest("hex").slice(0, 32);
-
-function readApprovals(home: string): Approvals {
-  try {
-    return JSON.parse(readFileSync(join(grantsDir(home), APPROVALS_FILE), "utf8")) as Approvals;
-  } catch {
-    return {};
-  }
-}
-
-export function isApprovedForSession(
-  home: string,
-  agent: string,
-  session: string,
-  name: string,
-): boolean {
-  return readApprovals(home)[sessionKey(agent, session)]?.names.includes(name) ?? false;
-}
-
-/** Records that the human approved these names for this session (after a successful redeem). */
-export function recordSessionApproval(
-  home: string,
-  agent: string,
-  session: string,
-  names: readonly string[],
-  now = Date.now(),
-): void {
-  const all = readApprovals(home);
-  const key = sessionKey(agent, session);
-  const cutoff = now - 7 * TOMBSTONE_TTL_MS;
-  for (const [k, v] of Object.entries(all)) if (Date.parse(v.at) < cutoff) delete all[k];
-  all[key] = {
-    names: [...new Set([...(all[key]?.names ?? []), ...names])].sort(),
-    at: new Date(now).toISOString(),
-  };
-  ensurePrivateDir(grantsDir(home));
-  writeFileAtomic(join(grantsDir(home), APPROVALS_FILE), `${JSON.stringify(all)}\n`, 0o600);
-}
-
-/** Forgets session approvals for a revoked name. */
-export function revokeApprovalsFor(home: string, name: string): void {
-  const all = readApprovals(home);
-  let changed = false;
-  for (const v of Object.values(all)) {
-    if (v.names.includes(name)) {
-      v.names = v.names.filter((n) => n !== name);
-      changed = true;
-    }
-  }
-  if (changed)
-    writeFileAtomic(join(grantsDir(home), APPROVALS_FILE), `${JSON.stringify(all)}\n`, 0o600);
-}
-
-// ----- the hook's capability for rules/rewrite-secret-refs.ts ---------------------------------
-
-/** The nearest hookpack.json from `cwd` up to the project root (a directory holding .git). */
-export function findPolicyFile(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  for (let i = 0; i < 64; i++) {
-    const candidate = join(dir, POLICY_FILE);
-    if (existsSync(candidate)) return candidate;
-    if (existsSync(join(dir, ".git"))) return undefined;
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-  return undefined;
-}
-
-/** Names in the store file (broker/store.ts STORE_FILE; not imported to keep the hook bundle small), read without the key (names are not secret; values stay encrypted). */
-function storedNames(home: string): string[] | undefined {
-  try {
-    const data = JSON.parse(readFileSync(join(home, "store.json"), "utf8")) as {
-      entries?: Record<string, unknown>;
-    };
-    return Object.keys(data.entries ?? {}).sort();
-  } catch {
-    return undefined;
-  }
-}
-
-function homeOf(env: NodeJS.ProcessEnv): string {
-  return resolveHookpackHome(env);
-}
-
-/** How the rewritten command calls hookpack: the same node and bundle that run this hook. */
-export function selfInvocation(): SelfInvocation {
-  const argv1 = process.argv[1];
-  const script =
-    argv1 && /hookpack\.c?js$/.test(argv1)
-      ? resolve(argv1)
-      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
-  return { node: process.execPath, script };
-}
-
-export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
-  const home = homeOf(env);
-  return {
-    home,
-    userHome: env.HOME ?? homedir(),
-    self: selfInvocation(),
-    async loadPolicy(cwd): Promise<Policy> {
-      // The repository root's hookpack.json as the user last approved it (a nearer file, or an
-      // unapproved change, never applies): broker/policy-approval.ts.
-      const [{ NO_POLICY, parsePolicy }, { policyInForce }] = await Promise.all([
-        import("../rules/policy.js"),
-        import("./policy-approval.js"),
-      ]);
-      const state = policyInForce(home, cwd);
-      if (state.state === "none") return NO_POLICY;
-      if (state.state === "approved") return parsePolicy(state.text, state.path);
-      if (state.text === undefined) return { ...NO_POLICY, pending: state.path };
-      return { ...(await parsePolicy(state.text, state.path)), pending: state.path };
-    },
-    storedNames: () => storedNames(home),
-    approvedForSession: (agent, session, name) => isApprovedForSession(home, agent, session, name),
-    // The broker client is a bundle of its own, loaded only when a call carries a reference.
-    mintGrant: async (req) => (await import("./client.js")).mintGrantVia(home, env, req),
-    isOffered: async (call) => (await import("./client.js")).isOfferedVia(home, env, call),
-  };
-}
+// "once" approvals moved to broker/session-approvals.ts; re-exported for broker/exec.ts until it
+// imports them from there. The hook's capability for rules/rewrite-secret-refs.ts is
+// hooks/secret-ref-host.ts; findPolicyFile is in broker/policy-approval.ts.
+export {
+  isApprovedForSession,
+  recordSessionApproval,
+  revokeApprovalsFor,
+} from "./session-approvals.js";

@@ -334,11 +334,6 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
   writeFileAtomic(path, `${JSON.stringify(file)}\n`, 0o600);
 }
 
-/** hookpack's per-user directory as the hook sees it (same rule as the CLI). */
-export function hookpackHomeFrom(env: NodeJS.ProcessEnv, _cwd?: string): string {
-  return resolveHookpackHome(env);
-}
-
 /**
  * The hook's view of managed secrets: the cache is read on first use only (a clean PreToolUse
  * never touches it), and exposures go to the audit log, names only.
@@ -348,7 +343,7 @@ export function hookManagedSecrets(
   who: { agent?: string; session?: () => string | undefined } = {},
   debug: (line: string) => void = () => {},
 ): ManagedSecrets {
-  const home = hookpackHomeFrom(env);
+  const home = resolveHookpackHome(env);
   let loaded: LoadedCache | null | undefined;
   const matcher = () => {
     if (loaded === undefined) {

@@ -7,6 +7,13 @@ import { createHmac } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+/** The temp directory `env` names, as os.tmpdir() reads it from the process's own environment. */
+function tmpDirOf(env: NodeJS.ProcessEnv): string {
+  if (env === process.env || process.platform === "win32") return tmpdir();
+  const dir = env.TMPDIR || env.TMP || env.TEMP || "/tmp";
+  return dir.length > 1 ? dir.replace(/\/+$/, "") : dir;
+}
+
 /** sun_path is 108 bytes on Linux, 104 on macOS (with the NUL): longer paths move to a short directory. */
 const MAX_SOCKET_PATH = 100;
 
@@ -15,14 +22,21 @@ export const brokerRunDir = (hookpackHome: string): string => join(hookpackHome,
 
 /**
  * The broker's unix socket: $HOOKPACK_HOME/run/broker.sock when that path fits in sun_path, else a
- * private per-user directory under $XDG_RUNTIME_DIR or the temp directory, named by a hash of the home.
+ * private per-user directory under $XDG_RUNTIME_DIR or the temp directory of `env`, named by a
+ * hash of the home. `env` is the environment the broker is started with (client.ts passes it on
+ * to the daemon), so an in-process client, the CLI and the daemon agree; the daemon itself uses
+ * its own process.env, which is that environment.
  */
-export function brokerSocketPath(hookpackHome: string): string {
+export function brokerSocketPath(
+  hookpackHome: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string {
   const inside = join(brokerRunDir(hookpackHome), "broker.sock");
   if (Buffer.byteLength(inside) <= MAX_SOCKET_PATH) return inside;
   const uid = typeof process.getuid === "function" ? process.getuid() : 0;
-  const xdg = process.env.XDG_RUNTIME_DIR;
-  const base = xdg && Buffer.byteLength(xdg) < 60 ? xdg : tmpdir().length < 60 ? tmpdir() : "/tmp";
+  const xdg = env.XDG_RUNTIME_DIR;
+  const tmp = tmpDirOf(env);
+  const base = xdg && Buffer.byteLength(xdg) < 60 ? xdg : tmp.length < 60 ? tmp : "/tmp";
   const tag = createHmac("sha256", "hookpack-broker-socket")
     .update(hookpackHome)
     .digest("hex")

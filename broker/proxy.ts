@@ -33,9 +33,24 @@ import type { Readable } from "node:stream";
 import { createValueMatcher, type ValueMatcher } from "../rules/managed-values.js";
 import type { AuditEvent } from "./audit.js";
 import { caBundlePath, caCertPath, issueLeaf, loadAuthority, type Authority } from "./ca.js";
-import { hostAllowed } from "./inject.js";
+import { hostAllowed, type InjectSpec } from "./inject.js";
 import { ValueStream } from "./redact-stream.js";
-import type { Session } from "./daemon.js";
+
+/**
+ * One injected secret of a redeemed grant, as the broker (broker/daemon.ts) hands it to the
+ * proxy: the placeholder the child holds and the value that replaces it at the outbound request.
+ * Declared here, not imported from the daemon, so the two modules do not import each other.
+ */
+export interface Session {
+  grant: string;
+  agent: string;
+  session: string;
+  placeholder: string;
+  name: string;
+  value: string;
+  inject: InjectSpec;
+  started: number;
+}
 
 const HOP = new Set([
   "connection",

@@ -3,7 +3,8 @@
 // pexpect.spawn($SHELL, ["-c", cmd])), so `SHELL=/abs/hookpack-shell.cjs aider` routes them here.
 //
 // `hookpack-shell -c <cmd> [args…]`:
-//   1. the hook's own rules judge the command as a before-tool shell call: deny-literal-secrets
+//   1. the hook's pipeline (hooks/pipeline.ts, with the Aider adapter of adapters/aider.ts) judges
+//      the command as a before-tool shell call with the hook's own rules: deny-literal-secrets
 //      (a literal secret: denied, exit 126, nothing runs) and rewrite-secret-refs (policy checks,
 //      each program that receives a `$secret:NAME` runs under its own brokered exec with a
 //      single-use grant);
@@ -21,20 +22,24 @@ import { spawn } from "node:child_process";
 import { accessSync, constants, realpathSync } from "node:fs";
 import { constants as osConstants } from "node:os";
 import { runExec } from "../broker/exec.js";
-import { createSecretRefHost } from "../broker/grants.js";
-import { hookpackHomeFrom } from "../broker/hook-cache.js";
 import { isHomeError } from "../broker/home.js";
-import type { AgentId, HookEvent, Verdict } from "../hooks/event.js";
+import { AIDER, type ShellPayload } from "../adapters/aider.js";
+import { runPipeline } from "../hooks/pipeline.js";
+import { nodeRuleFiles } from "../hooks/rule-files.js";
+import { hookpackHomeFrom } from "../hooks/managed-secrets.js";
+import { createSecretRefHost } from "../hooks/secret-ref-host.js";
 import { HookpackError } from "../installer/errors.js";
 import { denyLiteralSecrets } from "../rules/deny-literal-secrets.js";
 import { rewriteSecretRefs, type GrantRequest } from "../rules/rewrite-secret-refs.js";
-import type { RuleContext } from "../rules/rule.js";
 import { secretScanner } from "../rules/secretlint.js";
 
 /** The agent label on grants and audit entries (Aider is not a hook agent, so not in AGENT_IDS). */
-export const SHELL_AGENT = "aider";
+export const SHELL_AGENT = AIDER.id;
 /** Exit code of a command hookpack refused to run (as a shell's "cannot execute"). */
 export const DENIED_EXIT = 126;
+
+/** The hook's rules hookpack-shell runs, in the hook's order: literal secrets, `$secret:` references. */
+const SHELL_RULES = [denyLiteralSecrets, rewriteSecretRefs];
 
 export const SHELL_MESSAGES = {
   NEEDS_APPROVAL: (names: readonly string[]) =>
@@ -103,69 +108,66 @@ function passThrough(argv: readonly string[]): Promise<number> {
   });
 }
 
-interface Captured {
-  /** Grants minted for the rewritten command. */
-  grants: string[];
-}
+/** What the pipeline decided about one command: refused, or what to run instead. */
+export type Judgement =
+  | { kind: "denied"; message: string }
+  | { kind: "run"; command: string; rewritten: boolean; note: string };
 
-/** The judgement of the hook's rules on one command; the grant it minted, if any. */
+/**
+ * One command through the hook pipeline (hooks/pipeline.ts) as a before-tool shell call of the
+ * Aider adapter (adapters/aider.ts): deny-literal-secrets, then rewrite-secret-refs, folded,
+ * degraded and masked as for every hook agent.
+ */
 export async function judge(
   command: string,
   env: NodeJS.ProcessEnv,
   cwd: string,
-): Promise<{ verdicts: Verdict[]; captured: Captured }> {
+): Promise<Judgement> {
   const session = `aider-shell-${process.pid}-${Date.now().toString(36)}`;
   const host = createSecretRefHost(env);
-  const captured: Captured = { grants: [] };
-  const context: RuleContext = {
-    scanner: secretScanner,
-    noteSecret: () => {},
-    secretRefs: {
-      ...host,
-      // Each command is its own session here: a "once" approval can never be on record.
-      approvedForSession: () => false,
-      mintGrant: async (req: GrantRequest) => {
-        if (req.approval !== "auto") throw new NeedsApproval(req.names);
-        const grant = await host.mintGrant({ ...req, agent: SHELL_AGENT });
-        captured.grants.push(grant.id);
-        return grant;
+  const payload: ShellPayload = { command, cwd, session };
+  const response = await runPipeline(
+    { raw: JSON.stringify(payload) },
+    {
+      adapter: AIDER.pipeline,
+      rules: SHELL_RULES,
+      scanner: secretScanner,
+      env,
+      files: nodeRuleFiles(),
+      secretRefs: {
+        ...host,
+        // Each command is its own session here: a "once" approval can never be on record.
+        approvedForSession: () => false,
+        mintGrant: async (req: GrantRequest) => {
+          if (req.approval !== "auto") throw new NeedsApproval(req.names);
+          return host.mintGrant({ ...req, agent: SHELL_AGENT });
+        },
+      },
+      ruleError: (error) =>
+        error instanceof NeedsApproval
+          ? {
+              kind: "deny",
+              code: "APPROVAL_UNAVAILABLE",
+              reason: SHELL_MESSAGES.NEEDS_APPROVAL(error.names),
+            }
+          : undefined,
+      onDecision: async (_event, decision) => {
+        if (decision.kind === "deny" && decision.codes.includes("SECRET_LITERAL_IN_INPUT"))
+          await recordLiteral(env, cwd);
       },
     },
-  };
-  const event: HookEvent = {
-    kind: "before-tool",
-    // Only a label for grants and approvals in these rules; Aider has no adapter (see the header).
-    agent: SHELL_AGENT as AgentId,
-    session: { id: session, cwd, transcriptPath: undefined },
-    tool: {
-      kind: "shell",
-      name: "aider shell",
-      id: undefined,
-      command,
-      fields: [{ path: "command", value: command }],
-    },
-  };
-  const verdicts: Verdict[] = [];
-  for (const rule of [denyLiteralSecrets, rewriteSecretRefs]) {
-    try {
-      verdicts.push(await rule.check(event, context));
-    } catch (error) {
-      if (error instanceof NeedsApproval)
-        verdicts.push({
-          kind: "deny",
-          code: "APPROVAL_UNAVAILABLE",
-          reason: SHELL_MESSAGES.NEEDS_APPROVAL(error.names),
-        });
-      else throw error;
-    }
-    if (verdicts.at(-1)!.kind === "deny") break;
-  }
-  return { verdicts, captured };
+  );
+  if (response.exitCode !== 0) return { kind: "denied", message: response.stderr };
+  // Empty stdout: the pipeline failed open (nothing secret involved) and the command runs as given.
+  const out = response.stdout
+    ? (JSON.parse(response.stdout) as { command: string; rewritten: boolean })
+    : { command, rewritten: false };
+  return { kind: "run", ...out, note: response.stderr };
 }
 
 async function recordLiteral(env: NodeJS.ProcessEnv, cwd: string): Promise<void> {
   const { tryRecordAudit } = await import("../broker/audit.js");
-  tryRecordAudit(hookpackHomeFrom(env, cwd), {
+  tryRecordAudit(hookpackHomeFrom(env), {
     kind: "exposure-found",
     agent: SHELL_AGENT,
     cwd,
@@ -181,32 +183,26 @@ export async function runShellCommand(
   env: NodeJS.ProcessEnv,
   cwd: string,
 ): Promise<number> {
-  const { verdicts } = await judge(command, env, cwd);
-  const denied = verdicts.filter((v) => v.kind === "deny");
-  if (denied.length > 0) {
-    if (denied.some((d) => d.code === "SECRET_LITERAL_IN_INPUT")) await recordLiteral(env, cwd);
-    // Rule reasons name secrets, never hold a value (deny-literal-secrets describes, never quotes).
-    process.stderr.write(
-      `${denied.map((d) => d.reason).join("\n\n")}\nhookpack-shell: the command was not run.\n`,
-    );
+  const judged = await judge(command, env, cwd);
+  if (judged.kind === "denied") {
+    // Rule reasons name secrets, never hold a value (deny-literal-secrets describes, never quotes),
+    // and the pipeline masks whatever it noted.
+    process.stderr.write(judged.message);
     return DENIED_EXIT;
   }
-  const rewritten = verdicts.find((v) => v.kind === "rewrite");
-  if (rewritten && extra.length > 0) {
+  if (judged.note) process.stderr.write(judged.note);
+  if (judged.rewritten && extra.length > 0) {
     process.stderr.write(
       "hookpack-shell: positional arguments after `-c <command>` cannot be combined with $secret: references; the command was not run.\n",
     );
     return DENIED_EXIT;
   }
-  const script =
-    rewritten?.kind === "rewrite" && rewritten.patch.command !== undefined
-      ? rewritten.patch.command
-      : command;
+  const script = judged.command;
   const argv = [realShell(env), "-c", script, ...extra];
   return runExec(
     { argv, secrets: [] },
     {
-      home: hookpackHomeFrom(env, cwd),
+      home: hookpackHomeFrom(env),
       env: { ...env, HOOKPACK_AGENT: SHELL_AGENT },
       cwd,
       stdout: process.stdout,

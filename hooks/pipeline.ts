@@ -4,7 +4,13 @@ import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { isPayloadError, type Adapter } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
-import { foldVerdicts, type ManagedSecrets, type Rule, type RuleContext } from "../rules/rule.js";
+import {
+  foldVerdicts,
+  type ManagedSecrets,
+  type Rule,
+  type RuleContext,
+  type RuleFiles,
+} from "../rules/rule.js";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { SecretScanner } from "../rules/secretlint.js";
 import type { InheritedEnv } from "../rules/inherited-env.js";
@@ -15,6 +21,7 @@ import {
   judgeInvolvement,
   type Involvement,
 } from "./failure-policy.js";
+import { nodeRuleFiles } from "./rule-files.js";
 
 export interface PipelineInput {
   raw: string;
@@ -40,6 +47,13 @@ export interface PipelineOptions {
   env?: NodeJS.ProcessEnv;
   /** The secrets in the environment the agent inherited (names; values matched in memory). */
   inherited?: InheritedEnv;
+  /** The rules' file access; the real file system (hooks/rule-files.ts) unless a test fakes it. */
+  files?: RuleFiles;
+  /**
+   * Turns an error a rule threw into that rule's verdict (hookpack-shell: a grant that would need
+   * a human becomes a deny saying how to allow it); any other error fails the call.
+   */
+  ruleError?: (error: unknown) => Verdict | undefined;
 }
 
 /** The agent's instruction and memory files for a session directory: each parent up to the repository root, then HOME. */
@@ -68,7 +82,9 @@ function contextFilesOf(
 /** Where the agent keeps its hook registrations (settings files; hook directories end in "/"). */
 function hookConfigFiles(adapter: Adapter): string[] {
   const { files, inlineToml, format } = adapter.config;
-  const all = [...new Set([...Object.values(files), ...Object.values(inlineToml?.files ?? {})])];
+  const all = [
+    ...new Set([...Object.values(files), ...Object.values(inlineToml?.files ?? {})]),
+  ].filter((f) => f !== "");
   return format === "hook-files" ? all.map((f) => `${f}/`) : all;
 }
 
@@ -181,6 +197,7 @@ export async function runPipeline(
 
   const context: RuleContext = {
     scanner,
+    files: options.files ?? nodeRuleFiles(),
     noteSecret: (value, label) => masker.add(value, label ?? "secret"),
     managed: options.managed,
     secretRefs: options.secretRefs,
@@ -193,7 +210,7 @@ export async function runPipeline(
   };
   let decision: Decision;
   try {
-    decision = foldVerdicts(await runRules(event, options.rules, context));
+    decision = foldVerdicts(await runRules(event, options.rules, context, options.ruleError));
   } catch (error) {
     return fail(
       event.kind,
@@ -214,12 +231,20 @@ async function runRules(
   event: HookEvent,
   rules: readonly Rule[],
   context: RuleContext,
+  ruleError: PipelineOptions["ruleError"],
 ): Promise<Verdict[]> {
   const verdicts: Verdict[] = [];
   let current = event;
   for (const rule of rules) {
     if (!rule.on.includes(current.kind)) continue;
-    const verdict = await rule.check(current, context);
+    let verdict: Verdict;
+    try {
+      verdict = await rule.check(current, context);
+    } catch (error) {
+      const instead = ruleError?.(error);
+      if (!instead) throw error;
+      verdict = instead;
+    }
     verdicts.push(verdict);
     // Later rules see the call as rewritten so far.
     if (

@@ -3,9 +3,9 @@
 // streams flush).
 import { appendFileSync, fstatSync } from "node:fs";
 import { loadAdapter } from "../adapters/load.js";
-import { createSecretRefHost } from "../broker/grants.js";
+import { createSecretRefHost } from "./secret-ref-host.js";
 import type { AuditEvent } from "../broker/audit.js";
-import { hookManagedSecrets, hookpackHomeFrom } from "../broker/hook-cache.js";
+import { hookManagedSecrets, hookpackHomeFrom } from "./managed-secrets.js";
 import { isHomeError } from "../core/home.js";
 import { HookpackError } from "../core/errors.js";
 import { DEFAULT_RULES } from "../rules/index.js";

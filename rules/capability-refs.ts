@@ -23,7 +23,7 @@ import {
   type Policy,
   type SecretPolicy,
 } from "./policy.js";
-import type { SecretRefHost } from "./rewrite-secret-refs.js";
+import type { SecretRefHost } from "./secret-ref-host.js";
 import {
   brokerPrefix,
   BUILTINS,

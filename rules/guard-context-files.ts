@@ -3,7 +3,6 @@
 // and a prompt is held back while one of them still holds a secret (the client would send the file
 // with it). The inherited environment is reported at session start too (names only).
 // `hookpack scan --state --fix` cleans the files (rules/state-catalog.ts).
-import { readFileSync, statSync } from "node:fs";
 import type { Verdict } from "../hooks/event.js";
 import { findSecrets } from "./redact-tool-output.js";
 import type { Rule, RuleContext } from "./rule.js";
@@ -25,14 +24,8 @@ export async function scanContextFiles(
 ): Promise<ContextFileFinding[]> {
   const out: ContextFileFinding[] = [];
   for (const path of paths) {
-    let text: string;
-    try {
-      const st = statSync(path);
-      if (!st.isFile() || st.size > MAX_CONTEXT_FILE_BYTES) continue;
-      text = readFileSync(path, "utf8");
-    } catch {
-      continue;
-    }
+    const text = context.files.readWhole(path, MAX_CONTEXT_FILE_BYTES)?.text;
+    if (text === undefined) continue;
     const hits = await findSecrets(text, path, context.scanner, context.managed);
     if (hits.length === 0) continue;
     const what: string[] = [];

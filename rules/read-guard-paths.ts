@@ -77,15 +77,7 @@ export function classifySecretPath(
   if (/\.(pem|key)$/.test(base))
     return { id: "pem", strict: false, what: "a PEM/key file", assignments: false };
   const hit = matchStatePath(p, (e) => e.kind === "secret-file");
-  if (hit?.id === "dotenv" || hit?.id === "dotenv-variant")
-    return {
-      id: "dotenv",
-      strict: false,
-      what: "an environment file",
-      assignments: true,
-      dotenv: true,
-    };
-  if (base.endsWith(".env"))
+  if (hit?.id === "dotenv" || hit?.id === "dotenv-variant" || base.endsWith(".env"))
     return {
       id: "dotenv",
       strict: false,

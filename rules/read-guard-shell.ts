@@ -12,10 +12,9 @@
 //     files within reach. A fully dynamic word counts only for a program known to read its
 //     operands (or stdin names: xargs, find -exec), else every `git commit -m "$MSG"` would stop.
 //
-// Programs that never show a file's content (ls, stat, rm, wc, …) are the only ones skipped. Pure
-// apart from `homedir()`; the guard (read-guard.ts) touches the file system.
+// Programs that never show a file's content (ls, stat, rm, wc, …) are the only ones skipped. Pure:
+// the guard (read-guard.ts) resolves the words through the hook's file capability (context.files).
 
-import { homedir } from "node:os";
 import { argvOf, scanShell, type SimpleCommand, type Word } from "./shell-scan.js";
 
 /** A dynamic part of a pattern: matches any text, `/` included. */
@@ -501,11 +500,7 @@ interface Env {
 }
 
 /** Everything a shell command may read, for the guard to resolve. Never throws. */
-export function shellReads(
-  command: string,
-  env: Env = { home: homedir(), cwd: process.cwd() },
-  depth = 0,
-): ReadOperand[] {
+export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] {
   const out: ReadOperand[] = [];
   const scan = scanShell(command);
   const raw = (w: Word) => command.slice(w.start, w.end);

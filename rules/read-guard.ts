@@ -11,13 +11,15 @@
 //   - any other file holding a secret: denied, with the secrets named (never their values) and
 //     how to use them instead ($secret:NAME, `hookpack secret import`, `hookpack secret set`);
 //   - everything else: allowed without comment.
-import { readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+// File access goes through context.files (hooks/rule-files.ts), except mayRead's own stats (its
+// fast check runs before any context is consulted).
+import { statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { Evidence, HookEvent, Verdict } from "../hooks/event.js";
 import type { SecretPath } from "./read-guard-paths.js";
 import { cleanFileInPlace, findSecrets, type TextHit } from "./redact-tool-output.js";
-import type { Rule, RuleContext } from "./rule.js";
+import type { Rule, RuleContext, RuleFiles } from "./rule.js";
 import { describeFinding, suggestName, type Finding } from "./secretlint.js";
 
 /** Bytes of a file the guard reads; a larger file is checked by its first MAX_SCAN_BYTES. */
@@ -53,31 +55,15 @@ function readEvidence(blocked: readonly Blocked[]): Evidence {
   };
 }
 
-function expandHome(word: string): string {
-  return word.replace(/^~(?=\/|$)/, homedir()).replace(/^\$\{?HOME\}?(?=\/|$)/, homedir());
+function expandHome(word: string, home: string): string {
+  return word.replace(/^~(?=\/|$)/, home).replace(/^\$\{?HOME\}?(?=\/|$)/, home);
 }
 
 /** Resolves a fixed name to an existing regular file (symlinks followed by stat). */
-function fileFor(word: string, cwd: string): string[] {
-  const w = expandHome(word);
+function fileFor(word: string, cwd: string, files: RuleFiles): string[] {
+  const w = expandHome(word, files.home);
   const abs = isAbsolute(w) ? w : resolve(cwd, w);
-  return isFile(abs) ? [abs] : [];
-}
-
-function isFile(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function isDir(path: string): boolean {
-  try {
-    return statSync(path).isDirectory();
-  } catch {
-    return false;
-  }
+  return files.kind(abs) === "file" ? [abs] : [];
 }
 
 /** Expands a glob pattern segment by segment, as bash would (at most 256 files). */
@@ -86,6 +72,7 @@ function expandGlob(
   cwd: string,
   dotglob: boolean,
   patternRegExp: (p: string, dot: boolean) => RegExp,
+  files: RuleFiles,
 ): string[] {
   const abs = pattern.startsWith("/") ? pattern : `${cwd.replace(/\/+$/, "")}/${pattern}`;
   const segments = abs.split("/").filter((s, i) => i === 0 || s !== "");
@@ -100,20 +87,16 @@ function expandGlob(
     } else {
       const re = patternRegExp(seg, dotglob);
       for (const b of bases) {
-        let names: string[] = [];
-        try {
-          names = readdirSync(b);
-        } catch {
-          continue;
-        }
-        for (const n of names) if (re.test(n)) next.push(join(b, n));
+        const entries = files.list(b);
+        if (!entries) continue;
+        for (const { name } of entries) if (re.test(name)) next.push(join(b, name));
         if (next.length > 256) break;
       }
     }
-    bases = last ? next : next.filter(isDir);
+    bases = last ? next : next.filter((b) => files.kind(b) === "dir");
     if (bases.length === 0) return [];
   }
-  return bases.filter(isFile).slice(0, 256);
+  return bases.filter((b) => files.kind(b) === "file").slice(0, 256);
 }
 
 const SKIP_DIRS = new Set([
@@ -152,42 +135,30 @@ function credentialFilesInReach(
   cwd: string,
   hookpackHome: string | undefined,
   classify: (p: string) => SecretPath | undefined,
+  files: RuleFiles,
 ): string[] {
   const out: string[] = [];
   let seen = 0;
+  const isFileAt = (p: string) => files.kind(p) === "file";
   const walk = (dir: string, depth: number) => {
-    let entries: import("node:fs").Dirent[] = [];
-    try {
-      entries = readdirSync(dir, { withFileTypes: true });
-    } catch {
-      return;
-    }
-    for (const e of entries) {
+    for (const e of files.list(dir) ?? []) {
       if (++seen > 5000) return;
       const p = join(dir, e.name);
-      if (e.isDirectory()) {
+      if (e.type === "dir") {
         if (depth < 4 && !SKIP_DIRS.has(e.name)) walk(p, depth + 1);
-      } else if ((e.isFile() || e.isSymbolicLink()) && classify(p)) out.push(p);
+      } else if ((e.type === "file" || e.type === "link") && classify(p)) out.push(p);
     }
   };
   walk(cwd, 0);
-  const home = homedir();
-  for (const rel of HOME_CREDENTIALS) if (isFile(join(home, rel))) out.push(join(home, rel));
-  try {
-    for (const n of readdirSync(join(home, ".ssh")))
-      if (isFile(join(home, ".ssh", n)) && classify(join(home, ".ssh", n)))
-        out.push(join(home, ".ssh", n));
-  } catch {
-    // no ~/.ssh
-  }
-  if (hookpackHome) {
-    try {
-      for (const n of readdirSync(hookpackHome))
-        if (isFile(join(hookpackHome, n))) out.push(join(hookpackHome, n));
-    } catch {
-      // no hookpack home yet
-    }
-  }
+  const home = files.home;
+  for (const rel of HOME_CREDENTIALS) if (isFileAt(join(home, rel))) out.push(join(home, rel));
+  // no ~/.ssh, no hookpack home yet: nothing listed
+  for (const { name } of files.list(join(home, ".ssh")) ?? [])
+    if (isFileAt(join(home, ".ssh", name)) && classify(join(home, ".ssh", name)))
+      out.push(join(home, ".ssh", name));
+  if (hookpackHome)
+    for (const { name } of files.list(hookpackHome) ?? [])
+      if (isFileAt(join(hookpackHome, name))) out.push(join(hookpackHome, name));
   return [...new Set(out)];
 }
 
@@ -245,13 +216,18 @@ type ShellPlan = {
 };
 
 /** The files a call would show the model, as absolute paths, plus names a shell command builds at run time. */
-async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Promise<ShellPlan> {
+async function readPlan(
+  event: Extract<HookEvent, { kind: "before-tool" }>,
+  fs: RuleFiles,
+): Promise<ShellPlan> {
   const { tool, session } = event;
   const cwd = session.cwd;
+  const home = fs.home;
+  const isDir = (p: string) => fs.kind(p) === "dir";
   if (tool.kind === "read-file" && tool.path)
-    return { files: fileFor(tool.path, cwd), dynamic: [] };
+    return { files: fileFor(tool.path, cwd, fs), dynamic: [] };
   if (tool.kind === "search" && tool.showsContent && tool.path)
-    return { files: fileFor(tool.path, cwd), dynamic: [] };
+    return { files: fileFor(tool.path, cwd, fs), dynamic: [] };
   if (tool.kind === "shell" && tool.command) {
     if (/^\s*(\S*\/)?hookpack(\.cjs)?\s[^;&|<>`$()]*$/.test(tool.command))
       return { files: [], dynamic: [] };
@@ -261,14 +237,16 @@ async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Pro
     const dotglob = /\bdotglob\b|\bGLOBIGNORE\b/.test(tool.command);
     const files = new Set<string>();
     const dynamic: ShellPlan["dynamic"] = [];
-    const ops = shellReads(tool.command, { home: homedir(), cwd });
+    const ops = shellReads(tool.command, { home, cwd });
     // Searchers with no path operand search the working directory.
     const searcher = /(^|[\s;&|(])(rg|ag|ack)(\s|$)/.exec(tool.command);
     if (
       searcher &&
       !ops.some(
         (o) =>
-          o.program === searcher[2] && o.kind === "path" && isDir(resolve(cwd, expandHome(o.word))),
+          o.program === searcher[2] &&
+          o.kind === "path" &&
+          isDir(resolve(cwd, expandHome(o.word, home))),
       )
     )
       ops.push({ word: ".", kind: "path", program: searcher[2]! });
@@ -276,10 +254,10 @@ async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Pro
       if (
         op.kind === "path" &&
         DIR_READERS.has(op.program) &&
-        isDir(resolve(cwd, expandHome(op.word)))
+        isDir(resolve(cwd, expandHome(op.word, home)))
       ) {
         // A directory given to a program that reads what is inside it (grep -r, rg, tar, zip, cp -r…).
-        const dir = resolve(cwd, expandHome(op.word)).replace(/[*?[\]\\]/g, "\\$&");
+        const dir = resolve(cwd, expandHome(op.word, home)).replace(/[*?[\]\\]/g, "\\$&");
         const hidden =
           !/^(rg|ag)$/.test(op.program) ||
           /\s(-[a-zA-Z]*[u.]|--hidden|--no-ignore|--unrestricted)\b/.test(tool.command);
@@ -288,9 +266,9 @@ async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Pro
           program: op.program,
           why: `everything under ${op.word}`,
         });
-      } else if (op.kind === "path") for (const f of fileFor(op.word, cwd)) files.add(f);
+      } else if (op.kind === "path") for (const f of fileFor(op.word, cwd, fs)) files.add(f);
       else if (op.kind === "glob")
-        for (const f of expandGlob(op.word, cwd, dotglob, patternRegExp)) files.add(f);
+        for (const f of expandGlob(op.word, cwd, dotglob, patternRegExp, fs)) files.add(f);
       else dynamic.push({ word: op.word, program: op.program, why: op.why });
     }
     // hookpack's own bundles (the brokered command a rewrite produced runs `node …/hookpack.cjs`) hold no secret.
@@ -305,26 +283,10 @@ async function readPlan(event: Extract<HookEvent, { kind: "before-tool" }>): Pro
   return { files: [], dynamic: [] };
 }
 
-function readHead(path: string): string | undefined {
-  try {
-    const buf = readFileSync(path);
-    const slice = buf.length > MAX_SCAN_BYTES ? buf.subarray(0, MAX_SCAN_BYTES) : buf;
-    // Binary content (images, archives) is shown as such, not as text; paths still apply.
-    if (slice.subarray(0, 8192).includes(0)) return undefined;
-    return slice.toString("utf8");
-  } catch {
-    return undefined;
-  }
-}
-
 /** A file and where its link points: both are classified (a link named notes.txt to ~/.ssh/id_rsa). */
-function withRealPath(path: string): string[] {
-  try {
-    const real = realpathSync(path);
-    return real === path ? [path] : [path, real];
-  } catch {
-    return [path];
-  }
+function withRealPath(path: string, files: RuleFiles): string[] {
+  const real = files.realpath(path);
+  return real === undefined || real === path ? [path] : [path, real];
 }
 
 async function inspect(
@@ -338,12 +300,13 @@ async function inspect(
     import("./read-guard-paths.js"),
     import("./state-catalog.js"),
   ]);
-  const kind = withRealPath(path)
-    .map((p) => classifySecretPath(p, homedir(), context.managed?.home))
+  const home = context.files.home;
+  const kind = withRealPath(path, context.files)
+    .map((p) => classifySecretPath(p, home, context.managed?.home))
     .reduce<SecretPath | undefined>((a, b) => (a?.strict ? a : (b ?? a)), undefined);
   if (kind?.strict) return { blocked: { path, found: [kind.what], names: [], kind, strict: true } };
   const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
-  const location = matchStateLocation(path, { project: cwd, home: homedir(), tmp: tmpdir() }, uid);
+  const location = matchStateLocation(path, { project: cwd, home, tmp: tmpdir() }, uid);
   if (location?.rewrite === "redact") {
     // An agent's own record (tool result, task output, transcript): clean it, then let the read go.
     const { hits, written } = await cleanFileInPlace(path, context);
@@ -364,7 +327,8 @@ async function inspect(
     }
     return { cleaned: hits };
   }
-  const text = readHead(path);
+  // Binary content (images, archives) is shown as such, not as text: undefined; paths still apply.
+  const text = context.files.readHead(path, MAX_SCAN_BYTES);
   if (text === undefined) return {};
   const hits = await findSecrets(text, path, context.scanner, context.managed);
   const found: string[] = [];
@@ -464,7 +428,7 @@ export const guardReads: Rule = {
   on: ["before-tool"],
   async check(event, context): Promise<Verdict> {
     if (event.kind !== "before-tool") return { kind: "allow" };
-    const plan = await readPlan(event);
+    const plan = await readPlan(event, context.files);
     if (plan.files.length === 0 && plan.dynamic.length === 0) return { kind: "allow" };
     const blocked: Blocked[] = [];
     let cleaned = 0;
@@ -480,8 +444,11 @@ export const guardReads: Rule = {
         import("./read-guard-paths.js"),
         import("./read-guard-shell.js"),
       ]);
-      const reach = credentialFilesInReach(cwd, context.managed?.home, (p) =>
-        classifySecretPath(p, homedir(), context.managed?.home),
+      const reach = credentialFilesInReach(
+        cwd,
+        context.managed?.home,
+        (p) => classifySecretPath(p, context.files.home, context.managed?.home),
+        context.files,
       );
       const done = new Set(blocked.map((b) => b.path));
       for (const d of plan.dynamic) {

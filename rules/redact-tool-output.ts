@@ -3,8 +3,6 @@
 // [REDACTED:<rule>]. The copy has exactly the output's shape (only string leaves change), which
 // is what agents that can replace output require. Outputs the agent also keeps on disk for the
 // model to read later (Claude Code persists Bash output over 30,000 chars) are cleaned in place.
-import { readFileSync, renameSync, statSync, unlinkSync, writeFileSync } from "node:fs";
-import { basename, dirname, join } from "node:path";
 import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 import type { Verdict } from "../hooks/event.js";
 import type { ManagedSecrets, Rule, RuleContext } from "./rule.js";
@@ -86,29 +84,16 @@ export async function cleanFileInPlace(
   filePath = "tool-output.txt",
 ): Promise<{ hits: TextHit[]; written: boolean }> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    let text: string;
-    let st;
-    try {
-      st = statSync(path);
-      if (!st.isFile()) return { hits: [], written: false };
-      if (st.size > MAX_SPILL_BYTES) return { hits: [], written: false };
-      text = readFileSync(path, "utf8");
-    } catch {
-      return { hits: [], written: false };
-    }
+    const read = context.files.readWhole(path, MAX_SPILL_BYTES);
+    if (!read) return { hits: [], written: false };
+    const { text, stamp } = read;
     const hits = await findSecrets(text, filePath, context.scanner, context.managed);
     if (hits.length === 0) return { hits, written: false };
     for (const h of hits) context.noteSecret(text.slice(h.start, h.end), hitLabel(h));
-    const tmp = join(dirname(path), `.${basename(path)}.hookpack-${process.pid}.tmp`);
-    writeFileSync(tmp, applyHits(text, hits), { mode: st.mode & 0o777 });
-    const now = statSync(path);
-    if (now.size === st.size && now.mtimeMs === st.mtimeMs) {
-      renameSync(tmp, path);
+    if (context.files.replaceIfUnchanged(path, stamp, applyHits(text, hits)))
       return { hits, written: true };
-    }
-    unlinkSync(tmp);
   }
-  const last = readFileSync(path, "utf8");
+  const last = context.files.readWhole(path, Number.MAX_SAFE_INTEGER)?.text ?? "";
   return {
     hits: await findSecrets(last, filePath, context.scanner, context.managed),
     written: false,

@@ -9,7 +9,6 @@ import type { HookEvent, Verdict } from "../hooks/event.js";
 import { matchPermissionRules } from "./agent-permissions.js";
 import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
-import type { SelfInvocation } from "./secret-refs.js";
 import { offeredCallText, randomBase32, sha256Hex } from "./call-key.js";
 import { CAP_ANYWHERE, REF_ANYWHERE } from "./secret-ref.js";
 
@@ -18,65 +17,12 @@ import { CAP_ANYWHERE, REF_ANYWHERE } from "./secret-ref.js";
 const heavy = () =>
   Promise.all([import("./policy.js"), import("./secret-refs.js"), import("./shell-scan.js")]);
 
-export interface GrantRequest {
-  names: string[];
-  argv: string[];
-  agent: string;
-  session: string;
-  toolCallId: string | undefined;
-  cwd: string;
-  ttlMs: number;
-  approval: Approval;
-  providers?: Record<string, import("../broker/providers.js").ProviderSpec>;
-  /** Secrets the broker's proxy injects at the outbound request (policy `inject`). */
-  inject?: Record<string, import("../broker/inject.js").InjectSpec>;
-  /** The key the rewritten call carries (the grant stores its hash). */
-  key?: string;
-  /** Placeholder → secret name. */
-  placeholders?: Record<string, string>;
-  /** Variables in front of the program that carry a placeholder, with their exact texts. */
-  env?: Record<string, string>;
-  /** The program's stdin carries a placeholder. */
-  stdin?: boolean;
-  /** sha256 hex of the rewritten call with grant ids blanked (see offeredCallText). */
-  callSha256?: string;
-  /** Capabilities the broker mints for this call ($cap:NAME; rules/capability-refs.ts). */
-  capabilities?: import("./policy.js").CapabilityPolicy[];
-}
-
-/** A brokered command as hookpack offered it to an agent that cannot rewrite input ("Run this instead"). */
-export interface OfferedCall {
-  /** The command text with every grant id blanked (`--grant g_`). */
-  text: string;
-  /** The grant ids it carries. */
-  ids: string[];
-  agent: string;
-  session: string;
-}
+// The host interface and the grant request live in ./secret-ref-host.ts (rule.ts needs the host
+// type without importing this rule); re-exported here for the broker's client and grant table.
+export type { GrantRequest, OfferedCall, SecretRefHost } from "./secret-ref-host.js";
+import type { SecretRefHost } from "./secret-ref-host.js";
 
 export { offeredCallText };
-
-/** What the rule needs from outside; the hook entry provides it (broker/grants.ts). */
-export interface SecretRefHost {
-  /** hookpack.json for a project directory (NO_POLICY when there is none); throws PolicyError. */
-  loadPolicy(cwd: string): Promise<Policy>;
-  /** Names in this machine's store (never values); undefined when there is no store. */
-  storedNames(): string[] | undefined;
-  approvedForSession(agent: string, session: string, name: string): boolean;
-  mintGrant(
-    req: GrantRequest,
-  ): { id: string; expiresAt: string } | Promise<{ id: string; expiresAt: string }>;
-  /**
-   * Does a pending (unused, unexpired) grant cover exactly this brokered call for this agent
-   * session? Read only: the broker still redeems the grant. Absent: no offered call is allowed.
-   */
-  isOffered?(call: OfferedCall): boolean | Promise<boolean>;
-  self: SelfInvocation;
-  /** HOOKPACK_HOME, to keep the agent's commands away from it. */
-  home: string;
-  /** The user's home directory (what `~` and `$HOME` mean in the agent's shell). */
-  userHome?: string;
-}
 
 const REF_LIST = (names: readonly string[]) => names.map((n) => `$secret:${n}`).join(", ");
 

@@ -8,13 +8,18 @@ import type {
   Verdict,
 } from "../hooks/event.js";
 import type { PermissionRules } from "./agent-permissions.js";
-import type { SecretRefHost } from "./rewrite-secret-refs.js";
+import type { SecretRefHost } from "./secret-ref-host.js";
 import type { SecretScanner } from "./secretlint.js";
-import type { InheritedEnv } from "./inherited-env.js";
 
 export interface RuleContext {
   /** Pattern detection (secretlint behind a prefilter). */
   scanner: SecretScanner;
+  /**
+   * The only way a rule touches files: bounded reads, listings, stat and a rewrite that never
+   * loses a concurrent writer's lines. The hook entry implements it (hooks/rule-files.ts); unit
+   * tests pass an in-memory fake (test/helpers/fake-files.ts).
+   */
+  files: RuleFiles;
   /** Records a value found during this call so the masker hides it in everything we write. */
   noteSecret(value: string, label?: string): void;
   /** Managed secrets (the user's stored ones), found by hash; undefined when none are known. */
@@ -29,9 +34,61 @@ export interface RuleContext {
   /** The instruction and memory files the agent loads for a session directory (absolute paths, existing or not). */
   contextFiles?: (cwd: string) => readonly string[];
   /** Secrets in the environment the agent inherited (names; values matched in memory only). */
-  inherited?: InheritedEnv;
+  inherited?: InheritedSecrets;
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
+}
+
+/** Which version of a file a rule read: a rewrite goes ahead only if the file is still that one. */
+export interface FileStamp {
+  size: number;
+  mtimeMs: number;
+  /** Permission bits, kept by a rewrite. */
+  mode: number;
+}
+
+/** A directory entry; `link` is a symbolic link (not followed). */
+export interface DirEntry {
+  name: string;
+  type: "file" | "dir" | "link" | "other";
+}
+
+/**
+ * File access for rules. Every method fails soft (undefined / false), as a read the rule cannot
+ * make is a file the call cannot show the model either.
+ */
+export interface RuleFiles {
+  /** The user's home directory (what `~` and `$HOME` expand to in a shell word). */
+  home: string;
+  /** What `path` is, symbolic links followed; undefined when it does not exist or cannot be seen. */
+  kind(path: string): "file" | "dir" | "other" | undefined;
+  /** Where `path`'s links lead; undefined when it does not exist. */
+  realpath(path: string): string | undefined;
+  /** The entries of a directory, unsorted; undefined when it cannot be listed. */
+  list(dir: string): DirEntry[] | undefined;
+  /**
+   * The first `maxBytes` of a regular file as UTF-8 text; undefined when it is missing,
+   * unreadable, not a regular file, or binary (a NUL byte in its first 8 KiB).
+   */
+  readHead(path: string, maxBytes: number): string | undefined;
+  /** A whole regular file of at most `maxBytes` (UTF-8) and the stamp of the version read. */
+  readWhole(path: string, maxBytes: number): { text: string; stamp: FileStamp } | undefined;
+  /**
+   * Replaces the file with `text` (same mode, atomic rename) only if it is still the version
+   * `stamp` describes; false (and the file untouched) when it changed meanwhile. Throws when the
+   * copy cannot be written.
+   */
+  replaceIfUnchanged(path: string, stamp: FileStamp, text: string): boolean;
+}
+
+/**
+ * What rules know of the secrets in the environment the agent inherited: their names and where
+ * their values occur in a text. rules/inherited-env.ts builds it (its InheritedEnv); declared here
+ * so this contract imports no rule.
+ */
+export interface InheritedSecrets {
+  readonly secrets: ReadonlyArray<{ readonly name: string }>;
+  find(text: string): Array<{ start: number; end: number; name: string }>;
 }
 
 /**

@@ -46,7 +46,7 @@ export const broker: Command = {
       );
     const home = hookpackHome(io);
     if (verb === "stop") {
-      const stopped = await stopBroker(home);
+      const stopped = await stopBroker(home, io.env);
       if (values.json) io.out(`${JSON.stringify({ version: 1, stopped })}\n`);
       else
         io.out(
@@ -60,12 +60,12 @@ export const broker: Command = {
       const c = await ensureBroker(home, io.env, { restartOnMismatch: true });
       c.conn.close();
       // The relay starts with the broker (when relay.json has routes): wait for it briefly.
-      let s = await brokerStatus(home);
-      const { readRelayConfig } = await import("../../installer/relay-config.js");
+      let s = await brokerStatus(home, io.env);
+      const { readRelayConfig } = await import("../../broker/relay-settings.js");
       const wanted = readRelayConfig(home);
       for (let i = 0; i < 40 && wanted && s.relayPort === undefined; i++) {
         await new Promise((r) => setTimeout(r, 100));
-        s = await brokerStatus(home);
+        s = await brokerStatus(home, io.env);
       }
       if (values.json) io.out(`${JSON.stringify({ version: 1, ...s })}\n`);
       else
@@ -74,7 +74,7 @@ export const broker: Command = {
         );
       return wanted && s.relayPort === undefined ? 1 : 0;
     }
-    const s = await brokerStatus(home);
+    const s = await brokerStatus(home, io.env);
     if (values.json) {
       io.out(`${JSON.stringify({ version: 1, ...s })}\n`);
       return 0;

@@ -1,7 +1,7 @@
 // `hookpack revoke NAME [--since 30d] [--json]`: pull the plug on one secret. Outstanding grants
 // stop working, the store marks it revoked (every later reference is refused until it is set
 // again), and the drill says what used it recently and how to rotate it at the source.
-import { revokeApprovalsFor } from "../../broker/grants.js";
+import { revokeApprovalsFor } from "../../broker/session-approvals.js";
 import { revokeGrantsVia } from "../../broker/client.js";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -220,8 +220,12 @@ export function drill(records: readonly AuditRecord[], name: string, since: Date
 }
 
 /** Invalidates outstanding grants for a secret, so they stay dead even after it is set again. */
-async function revokeOutstandingGrants(home: string, name: string): Promise<{ count: number }> {
-  const count = await revokeGrantsVia(home, name);
+async function revokeOutstandingGrants(
+  home: string,
+  name: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ count: number }> {
+  const count = await revokeGrantsVia(home, name, env);
   revokeApprovalsFor(home, name);
   return { count };
 }
@@ -312,7 +316,7 @@ export const revoke: Command = {
     const already = meta?.revoked;
     const now = new Date().toISOString();
     if (meta && !already) await updateStore(ctx, (s) => s.markRevoked(name, now));
-    const grants = await revokeOutstandingGrants(home, name);
+    const grants = await revokeOutstandingGrants(home, name, io.env);
     const auditErrors: string[] = [];
     if (!already) {
       if (grants.count)

@@ -4,7 +4,7 @@
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { hookManagedSecrets } from "../../broker/hook-cache.js";
+import { hookManagedSecrets } from "../../hooks/managed-secrets.js";
 import { startRelay, type Relay } from "../../broker/relay.js";
 import { inheritedEnv, withInherited } from "../../rules/inherited-env.js";
 import { parseArgs } from "node:util";
@@ -71,7 +71,7 @@ async function persistentRelay(home: string, agent: string): Promise<string | un
   const route = RELAY_ROUTE[agent];
   if (!route) return undefined;
   const { readRelayConfig, relayAnswers, relayBaseUrl } =
-    await import("../../installer/relay-config.js");
+    await import("../../broker/relay-settings.js");
   let config;
   try {
     config = readRelayConfig(home);

@@ -13,7 +13,7 @@ import {
   type ProviderSpec,
 } from "../../broker/providers.js";
 import { noteResolvedValue } from "../../broker/hook-cache.js";
-import { findPolicyFile } from "../../broker/grants.js";
+import { findPolicyFile } from "../../broker/policy-approval.js";
 import {
   NAME_RE,
   openStore,

@@ -4,14 +4,12 @@ import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { GrantTable, hashArgv, type MintRequest } from "../../broker/grants.js";
 import {
-  GrantTable,
-  hashArgv,
   isApprovedForSession,
   recordSessionApproval,
   revokeApprovalsFor,
-  type MintRequest,
-} from "../../broker/grants.js";
+} from "../../broker/session-approvals.js";
 import { HookpackError } from "../../core/errors.js";
 import {
   assertBuilt,

@@ -12,6 +12,7 @@ import {
   type SecretRefHost,
 } from "../../rules/rewrite-secret-refs.js";
 import type { RuleContext } from "../../rules/rule.js";
+import { fakeFiles } from "../helpers/fake-files.js";
 import {
   assertBuilt,
   BIN,
@@ -67,6 +68,7 @@ const ctx = (h: SecretRefHost): RuleContext => ({
     mayContainSecret: () => false,
     scan: async () => [],
   } as unknown as RuleContext["scanner"],
+  files: fakeFiles(),
   noteSecret: () => {},
   secretRefs: h,
 });

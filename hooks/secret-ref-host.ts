@@ -1,0 +1,61 @@
+// The hook's capability for rules/rewrite-secret-refs.ts (RuleContext.secretRefs): the policy in
+// force, the names in the store, session approvals, grant minting through the broker, and how the
+// rewritten command calls hookpack. Also used by hookpack-shell (cli/shell.ts).
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { STORE_FILE } from "../core/files.js";
+import { resolveHookpackHome } from "../core/home.js";
+import { isApprovedForSession } from "../broker/session-approvals.js";
+import type { Policy } from "../rules/policy.js";
+import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
+import type { SelfInvocation } from "../rules/secret-refs.js";
+
+/** Names in the store file, read without the key (names are not secret; values stay encrypted). */
+function storedNames(home: string): string[] | undefined {
+  try {
+    const data = JSON.parse(readFileSync(join(home, STORE_FILE), "utf8")) as {
+      entries?: Record<string, unknown>;
+    };
+    return Object.keys(data.entries ?? {}).sort();
+  } catch {
+    return undefined;
+  }
+}
+
+/** How the rewritten command calls hookpack: the same node and bundle that run this hook. */
+export function selfInvocation(): SelfInvocation {
+  const argv1 = process.argv[1];
+  const script =
+    argv1 && /hookpack\.c?js$/.test(argv1)
+      ? resolve(argv1)
+      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
+  return { node: process.execPath, script };
+}
+
+export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
+  const home = resolveHookpackHome(env);
+  return {
+    home,
+    userHome: env.HOME ?? homedir(),
+    self: selfInvocation(),
+    async loadPolicy(cwd): Promise<Policy> {
+      // The repository root's hookpack.json as the user last approved it (a nearer file, or an
+      // unapproved change, never applies): broker/policy-approval.ts.
+      const [{ NO_POLICY, parsePolicy }, { policyInForce }] = await Promise.all([
+        import("../rules/policy.js"),
+        import("../broker/policy-approval.js"),
+      ]);
+      const state = policyInForce(home, cwd);
+      if (state.state === "none") return NO_POLICY;
+      if (state.state === "approved") return parsePolicy(state.text, state.path);
+      if (state.text === undefined) return { ...NO_POLICY, pending: state.path };
+      return { ...(await parsePolicy(state.text, state.path)), pending: state.path };
+    },
+    storedNames: () => storedNames(home),
+    approvedForSession: (agent, session, name) => isApprovedForSession(home, agent, session, name),
+    // The broker client is a bundle of its own, loaded only when a call carries a reference.
+    mintGrant: async (req) => (await import("../broker/client.js")).mintGrantVia(home, env, req),
+    isOffered: async (call) => (await import("../broker/client.js")).isOfferedVia(home, env, call),
+  };
+}
