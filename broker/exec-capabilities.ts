@@ -3,7 +3,7 @@
 // (NUL-separated, in the order rules/capability-refs.ts reads them), mask them in the output, and
 // revoke every lease when the command exits or its TTL passes. Fails closed: a capability that
 // cannot be minted starts nothing.
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 import type { ManagedValue } from "../rules/managed-values.js";
 import type { CapabilityPolicy } from "../rules/policy.js";
 import type { Grant } from "./grants.js";
