@@ -17,7 +17,7 @@ import type {
   ToolCall,
   ToolKind,
 } from "../hooks/event.js";
-import { forEachString, mapStrings, pathKey } from "../hooks/json-walk.js";
+import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";

@@ -10,7 +10,7 @@ import type {
   ToolKind,
 } from "../hooks/event.js";
 import type { HookRegistration, Parsed, Probe, ProbeAnswer } from "./adapter.js";
-import { forEachString } from "../hooks/json-walk.js";
+import { forEachString } from "../core/json-walk.js";
 
 export const jsonResponse = (value: unknown): HookResponse => ({
   exitCode: 0,

@@ -23,8 +23,8 @@ import {
 } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { join } from "node:path";
-import { HookpackError } from "../installer/errors.js";
-import { acquireLock, ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
+import { HookpackError } from "../core/errors.js";
+import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { brokerSocketPath } from "./paths.js";
 
 export { brokerSocketPath };

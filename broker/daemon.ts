@@ -8,7 +8,7 @@
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, lstatSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { createServer, type Socket } from "node:net";
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 import { tryRecordAudit } from "./audit.js";
 import {
   BROKER_VERSION,
@@ -23,7 +23,7 @@ import {
   readBrokerKey,
   tryConnect,
 } from "./client.js";
-import { writeFileAtomic } from "./fs-safe.js";
+import { writeFileAtomic } from "../core/fs-safe.js";
 import { GrantTable, type MintRequest } from "./grants.js";
 import type { InjectSpec } from "./inject.js";
 import { resolveValue } from "./providers.js";

@@ -3,7 +3,7 @@
 // capability's policy names (set in the one program's environment, nothing else), mask them in
 // its output, and revoke every lease when the program exits or its TTL passes. Fails closed: a
 // capability that cannot be minted starts nothing.
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 import type { ManagedValue } from "../rules/managed-values.js";
 import type { CapabilityPolicy } from "../rules/policy.js";
 import { commandSummary } from "./audit.js";

@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { constants as osConstants, userInfo } from "node:os";
 import { resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 import {
   createValueMatcher,
   DEFAULT_MIN_LENGTH,

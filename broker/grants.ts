@@ -10,7 +10,7 @@
 // GrantTable below is pure; the hook reaches it through broker/client.ts.
 import type * as Crypto from "node:crypto";
 import { join } from "node:path";
-import { HookpackError } from "../installer/errors.js";
+import { HookpackError } from "../core/errors.js";
 import type { CapabilityPolicy } from "../rules/policy.js";
 import type { OfferedCall } from "../rules/rewrite-secret-refs.js";
 import type { ProviderSpec } from "./providers.js";

@@ -8,7 +8,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { ensurePrivateDir, writeFileAtomic } from "./fs-safe.js";
+import { ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 
 export const POLICY_APPROVALS_FILE = "policy-approvals.json";
 const POLICY_FILE = "hookpack.json";

@@ -95,7 +95,17 @@ export async function runPipeline(
   const { adapter, scanner } = options;
   const debug = options.debug ?? (() => {});
   const masker = createMasker();
-  const involvement = (): Involvement => judgeInvolvement(input.raw, scanner.mayContainSecret);
+  // A payload that could not be checked is judged on its raw text: a reference or a detected token,
+  // and then a stored value (which carries no recognisable shape), make it fail closed.
+  const involvement = (): Involvement => {
+    const judged = judgeInvolvement(input.raw, scanner.mayContainSecret);
+    if (judged !== "none" || !options.managed) return judged;
+    try {
+      return options.managed.find(input.raw).length > 0 ? "finding" : "none";
+    } catch {
+      return "unverifiable";
+    }
+  };
 
   const fail = (
     kind: EventKind | "unknown",

@@ -3,7 +3,7 @@
 // in exactly once, minimal-diff, and take exactly ours out again, removing only containers we made.
 import { isDeepStrictEqual } from "node:util";
 import type { HookRegistration } from "../adapters/adapter.js";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
 import { readJsonDocument, setJson, type JsonDocument } from "./json-edit.js";
 
 /** Matches a hook command line that runs hookpack's hook for `agent` (any runtime: node_modules, per-user copy, bin). */

@@ -15,7 +15,7 @@
 // A relay that is not running fails closed by itself: the agent's requests meet a closed port and
 // nothing falls back to the provider. `doctor` says so (installer/doctor/relay.ts).
 import { join } from "node:path";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
 import {
   relayConfigPath,
   type RelayAgent,

@@ -26,9 +26,6 @@ export interface RuntimeChoice {
   changes: FileChange[];
 }
 
-// moved to core/shell-quote.ts (doubleQuote); kept for installer/doctor.ts until it migrates
-export { doubleQuote as shellQuote } from "../core/shell-quote.js";
-
 /** What the project-scope hook command says when the package is not installed (no quote characters). */
 export const MISSING_PACKAGE =
   "hookpack: this tool call was blocked unchecked: hookpack is not installed in this project (node_modules/hookpack is missing). Run npm install; or, to stop using hookpack, remove its hook entries from the agent settings (next time run hookpack uninstall before npm uninstall).";

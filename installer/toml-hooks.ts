@@ -12,7 +12,7 @@ import { isDeepStrictEqual } from "node:util";
 import { parse, TomlError } from "smol-toml";
 import type { ConfigLayout } from "../adapters/adapter.js";
 import { isOurGroup } from "./flat-hooks.js";
-import { HookpackError } from "./errors.js";
+import { HookpackError } from "../core/errors.js";
 
 const BEGIN =
   "# >>> hookpack: managed block (`hookpack uninstall` removes it; edits here are overwritten)";

@@ -1,6 +1,6 @@
 // The masker: the last thing every outgoing string passes through. It knows the values found or
 // managed during this process and replaces each with a label that never contains the value.
-import { mapStrings } from "../hooks/json-walk.js";
+import { mapStrings } from "../core/json-walk.js";
 
 /** Values shorter than this are not masked: too many false hits (hasp uses the same floor). */
 export const MIN_MASK_LENGTH = 6;

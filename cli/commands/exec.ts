@@ -1,6 +1,6 @@
 // `hookpack exec`: run one command with secrets in its environment and its output masked.
 import { parseArgs } from "node:util";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { parseSecretFlag, runExec } from "../../broker/exec.js";
 import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";

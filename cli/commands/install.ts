@@ -4,7 +4,7 @@ import { dirname, relative, resolve as resolvePath } from "node:path";
 import type { Adapter, Scope } from "../../adapters/adapter.js";
 import { ADAPTERS } from "../../adapters/index.js";
 import { AGENT_IDS, isAgentId } from "../../hooks/event.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import {
   aiderNotes,
   planInstall,

@@ -8,7 +8,7 @@ import {
   lineDiff,
   policyInForce,
 } from "../../broker/policy-approval.js";
-import { HookpackError } from "../../installer/errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
 

@@ -6,7 +6,7 @@ import { AIDER } from "../../adapters/aider.js";
 import { findBlock } from "../ignore-files.js";
 import { shellWrapperPath } from "../install.js";
 import { readIfExists } from "../plan.js";
-import { shellQuote } from "../runtime.js";
+import { doubleQuote as shellQuote } from "../../core/shell-quote.js";
 import type { DoctorCheck, DoctorContext } from "./types.js";
 
 export function checkAider(ctx: DoctorContext): DoctorCheck[] {

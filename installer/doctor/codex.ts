@@ -3,7 +3,7 @@
 import { join } from "node:path";
 import { ADAPTERS } from "../../adapters/index.js";
 import { readIfExists } from "../plan.js";
-import type { HookpackError } from "../errors.js";
+import type { HookpackError } from "../../core/errors.js";
 import { readToml } from "../toml-hooks.js";
 import type { DoctorCheck, DoctorContext } from "./types.js";
 

@@ -6,7 +6,7 @@ import { entrySecrets, readAuditLog } from "../../broker/audit-verify.js";
 import { loadKeyring } from "../../broker/keys.js";
 import { openStore, type SecretStore } from "../../broker/store.js";
 import { secretScanner } from "../../rules/secretlint.js";
-import { HookpackError } from "../errors.js";
+import { HookpackError } from "../../core/errors.js";
 import { scanShellProfiles } from "../shell-profiles.js";
 import { MACHINE, type DoctorCheck, type DoctorContext } from "./types.js";
 

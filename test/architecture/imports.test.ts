@@ -56,12 +56,6 @@ const LAYER_EXCEPTIONS: Record<string, string> = {
     "h20-adapters (adapters/*): permission vocabulary still in rules/",
   "adapters/claude-code-permissions.ts -> rules/agent-permissions.ts":
     "h20-adapters (adapters/*): permission vocabulary still in rules/",
-  // The JSON walker moved to core/; these files still import the shim at the old path.
-  "adapters/claude-code.ts -> hooks/json-walk.ts":
-    "h20-adapters (adapters/*): to import core/json-walk.ts",
-  "adapters/common.ts -> hooks/json-walk.ts":
-    "h20-adapters (adapters/*): to import core/json-walk.ts",
-  "rules/mask.ts -> hooks/json-walk.ts": "h21-scan (rules/mask.ts): to import core/json-walk.ts",
   // Found by this test when h21-hook's spill (issue 21) was merged: the adapter writes the spill
   // file through hooks/spill.ts; the hook entry is to hand it in (adapters/* is h20-adapters').
   "adapters/claude-code.ts -> hooks/spill.ts":
@@ -85,18 +79,6 @@ const LAYER_EXCEPTIONS: Record<string, string> = {
     "issue 20 item 2: scanning I/O to move to the hook's edge",
   "rules/gate-push-publish-scan.ts -> scanners/push-range.ts":
     "issue 20 item 2: scanning I/O to move to the hook's edge",
-  // HookpackError moved to core/errors.ts; these files still import the shim installer/errors.ts.
-  "broker/audit-verify.ts -> installer/errors.ts":
-    "h14-land (broker/audit-verify.ts): to import core/errors.ts",
-  "broker/client.ts -> installer/errors.ts":
-    "h14-land (broker/client.ts): to import core/errors.ts",
-  "broker/daemon.ts -> installer/errors.ts":
-    "h14-land (broker/daemon.ts): to import core/errors.ts",
-  "broker/exec-capabilities.ts -> installer/errors.ts":
-    "h14-land (broker/exec-capabilities.ts): to import core/errors.ts",
-  "broker/exec.ts -> installer/errors.ts": "h14-land (broker/exec.ts): to import core/errors.ts",
-  "broker/grants.ts -> installer/errors.ts":
-    "h14-land (broker/grants.ts): to import core/errors.ts",
 };
 
 /** Imports that close a cycle and remain; removing these edges must leave the graph acyclic. */
@@ -391,7 +373,7 @@ describe("import directions", () => {
       expect(why.length, edge).toBeGreaterThan(8);
     }
     // Keep the list honest: it is not a place for new code.
-    expect(Object.keys(LAYER_EXCEPTIONS).length).toBeLessThanOrEqual(21);
+    expect(Object.keys(LAYER_EXCEPTIONS).length).toBeLessThanOrEqual(12);
     expect(Object.keys(CYCLE_EXCEPTIONS).length).toBeLessThanOrEqual(1);
     expect(relative(ROOT, dirname(import.meta.filename))).toBe(join("test", "architecture"));
   });

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ADAPTERS } from "../../adapters/index.js";
 import type { AgentId } from "../../hooks/event.js";
-import { mapStrings } from "../../hooks/json-walk.js";
+import { mapStrings } from "../../core/json-walk.js";
 import { assertBuilt } from "../broker/helpers.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 
