@@ -4,7 +4,7 @@
 // GitHub App: the contract fake (RS256 App JWT); OAuth token exchange: oidc-provider; AWS STS:
 // moto 5.2.4's server with IAM auth on (AssumeRole; revoke = GetRolePolicy + PutRolePolicy +
 // read-back of the per-session deny; verify = GetRolePolicy + a probe call that must be denied).
-// Interleaved rounds of `hookpack exec --grant … --cap … -- bash -c 'true'` (as rewritten by the
+// Interleaved rounds of `hookpack exec --grant … --grant-key … --cap … -- true` (as rewritten by the
 // real hook) against plain `hookpack exec -- true`. Plain node; needs `npm run build` first and the
 // PostgreSQL server binaries (test/broker/postgres-deps.sh) and, for the STS row, moto
 // (test/broker/moto-deps.sh). Prints figures, asserts nothing.

@@ -1,11 +1,12 @@
 // The capability part of `hookpack exec` (issue #19): after the grant is redeemed, mint one lease
-// per capability the grant carries, hand the values to the brokered script on file descriptor 3
-// (NUL-separated, in the order rules/capability-refs.ts reads them), mask them in the output, and
-// revoke every lease when the command exits or its TTL passes. Fails closed: a capability that
-// cannot be minted starts nothing.
+// per capability the grant carries, give the values to broker/exec.ts as the variables the
+// capability's policy names (set in the one program's environment, nothing else), mask them in
+// its output, and revoke every lease when the program exits or its TTL passes. Fails closed: a
+// capability that cannot be minted starts nothing.
 import { HookpackError } from "../core/errors.js";
 import type { ManagedValue } from "../rules/managed-values.js";
 import type { CapabilityPolicy } from "../rules/policy.js";
+import { commandSummary } from "./audit.js";
 import type { Grant } from "./grants.js";
 import type { KeyContext } from "./keys.js";
 import {
@@ -19,8 +20,10 @@ import {
 export interface CapabilityRun {
   /** The values, masked in the command's output. */
   values: ManagedValue[];
-  /** What the script reads from fd 3. */
-  payload: Buffer;
+  /** The capability's variables (policy `env`) for the program's environment. */
+  env: Record<string, string>;
+  /** Removes what the agent's shell could have put in front of the program to redirect or read the credential. */
+  scrub(env: NodeJS.ProcessEnv): void;
   /** Revokes every lease (at exit); safe to call more than once. */
   finish(): Promise<void>;
 }
@@ -86,7 +89,7 @@ export async function startCapabilities(
     },
     command,
   });
-  const parts: string[] = [];
+  const env: Record<string, string> = {};
   const values: ManagedValue[] = [];
   minted.forEach((m, i) => {
     const cap = granted[i]!;
@@ -95,10 +98,10 @@ export async function startCapabilities(
       if (v.includes("\u0000"))
         throw new HookpackError(
           "LEASE_MINT_FAILED",
-          `hookpack: the credential for ${cap.name} holds a NUL byte and cannot be delivered. The command was not started.`,
+          `hookpack: the credential for ${cap.name} holds a NUL byte and cannot be put in an environment variable. The command was not started.`,
           "check the provider's output.",
         );
-      parts.push(v);
+      env[e.var] = v;
     }
     // Every secret field is masked, whether or not it is delivered (a provider names the public ones).
     for (const [field, v] of Object.entries(m.fields))
@@ -133,7 +136,8 @@ export async function startCapabilities(
   timer.unref();
   return {
     values,
-    payload: Buffer.from(parts.map((p) => `${p}\u0000`).join(""), "utf8"),
+    env,
+    scrub: (childEnv) => scrubInherited(childEnv, Object.keys(env)),
     finish: () => {
       clearTimeout(timer);
       finished ??= end("revoked_at_exit");
@@ -142,24 +146,38 @@ export async function startCapabilities(
   };
 }
 
+/** Loader and shell start-up variables: they run code of the agent's choosing inside the program. */
+const CODE_VARS =
+  /^(LD_[A-Z_]+|BASH_ENV|ENV|BASH_FUNC_.*|PERL5OPT|PYTHONSTARTUP|NODE_OPTIONS|RUBYOPT)$/;
+
+/**
+ * The program's environment comes from the agent's shell, which may have exported anything before
+ * the request (`export PGHOSTADDR=…; $cap:… psql`, `export AWS_ENDPOINT_URL=…`, LD_PRELOAD). Every
+ * inherited variable of a capability variable's family (libpq's `PG…`, else its prefix up to the
+ * first `_`: `AWS_…`, `GH_…`; a name without one is its own family) is removed, so only the policy
+ * says where the credential goes, and so are the variables that load code into the program.
+ */
+export function scrubInherited(env: NodeJS.ProcessEnv, capVars: readonly string[]): void {
+  const families = capVars.map((v) =>
+    v.startsWith("PG") ? "PG" : v.includes("_") ? v.slice(0, v.indexOf("_") + 1) : v,
+  );
+  for (const name of Object.keys(env))
+    if (
+      CODE_VARS.test(name) ||
+      families.some((f) => (f === "PG" || f.endsWith("_") ? name.startsWith(f) : name === f))
+    )
+      delete env[name];
+}
+
 /**
  * The command as the agent wrote it, for lease records, `hookpack leases` and the audit log: the
- * tail of the brokered script with each run of injected assignments turned back into `$cap:NAME`.
+ * requests in front of the one program the broker runs, e.g. `$cap:read-staging-db psql -c '…'`.
  */
 export function capabilityCommandSummary(
   argv: readonly string[],
   capabilities: readonly string[],
 ): string {
-  const inner = argv.length === 3 && argv[0] === "bash" && argv[1] === "-c" ? argv[2]! : undefined;
-  const at = inner?.indexOf("exec 3<&-; ") ?? -1;
-  if (inner === undefined || at === -1) return argv.join(" ").slice(0, 300);
-  const tail = inner.slice(at + "exec 3<&-; ".length);
-  return tail
-    .replace(
-      /(?:[A-Za-z_][A-Za-z0-9_]*="\$\{__hookpack_cap_(\d+)_\d+\}" )+/g,
-      (_m, ci: string) => `$cap:${capabilities[Number(ci)] ?? "?"} `,
-    )
-    .slice(0, 300);
+  return commandSummary(argv, (s) => `${capabilities.map((c) => `$cap:${c} `).join("")}${s}`);
 }
 
 /** A refused grant that was for capabilities: say which leases it had, as a refused reuse. */

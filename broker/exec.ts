@@ -369,7 +369,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     }
     throw error;
   }
-  // ----- capabilities (issue #19): mint the grant's leases; values go to fd 3, never to the env -----
+  // ----- capabilities (issue #19): mint the grant's leases; their variables go to this program only -----
   let caps: import("./exec-capabilities.js").CapabilityRun | undefined;
   if (grant?.capabilities?.length || req.capabilities?.length) {
     try {
@@ -402,7 +402,14 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   // ----- end of the capability branch -----
   const matcher = buildMatcher(resolved.values, minSecretLength(io.env));
   const mask = maskWith(matcher);
-  const childEnv: NodeJS.ProcessEnv = { ...io.env, ...(redeemed?.proxyEnv ?? {}), ...resolved.env };
+  const inherited: NodeJS.ProcessEnv = { ...io.env };
+  caps?.scrub(inherited);
+  const childEnv: NodeJS.ProcessEnv = {
+    ...inherited,
+    ...(redeemed?.proxyEnv ?? {}),
+    ...resolved.env,
+    ...(caps?.env ?? {}),
+  };
   // A grant's placeholders become values in exactly the places the grant binds: the program's argv,
   // the variables it names, its stdin. Nothing else (our own environment, other processes) holds one.
   // A secret the broker's proxy injects becomes its phantom placeholder instead of its value.
@@ -464,12 +471,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   // we receive is forwarded to the whole group.
   const ownGroup = !io.stdinIsTTY && process.platform !== "win32";
   const [cmd, ...args] = runArgv as [string, ...string[]];
-  const stdio: Array<"inherit" | "pipe"> = [
-    stdinText ? "pipe" : "inherit",
-    "pipe",
-    "pipe",
-    ...(caps ? (["pipe"] as const) : []),
-  ];
+  const stdio: Array<"inherit" | "pipe"> = [stdinText ? "pipe" : "inherit", "pipe", "pipe"];
   const child = spawn(cmd, args, {
     cwd: io.cwd,
     env: childEnv,
@@ -480,11 +482,6 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   if (stdinText && child.stdin) {
     child.stdin.on("error", () => {}); // the program may exit without reading it all
     child.stdin.end(stdinText);
-  }
-  if (caps) {
-    const fd3 = child.stdio[3] as Writable | null;
-    fd3?.on("error", () => {});
-    fd3?.end(caps.payload);
   }
 
   const signalChild = (sig: NodeJS.Signals) => {
@@ -512,6 +509,12 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
   );
   const outR = new OutputRedactor(matcher, { releaseBelow, scanner, filePath: "stdout.txt" });
   const errR = new OutputRedactor(matcher, { releaseBelow, scanner, filePath: "stderr.txt" });
+  // A reader that goes away (`… | head`) is the pump's to handle: the CLI's own EPIPE handler exits
+  // at once, which would skip the end of the run (a lease's revocation, the group kill, the audit).
+  const parked = [io.stdout, io.stderr].map((s) => [s, s.listeners("error")] as const);
+  for (const [s, ls] of parked) for (const l of ls) s.off("error", l as (e: Error) => void);
+  const quiet = () => {};
+  for (const [s] of parked) s.on("error", quiet);
   try {
     const exited = waitExit(child);
     const pumps = [
@@ -542,7 +545,7 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     // A program that received a value may have left processes behind in its group (a background
     // job): they must not outlive the call holding the value. Those that started a session of
     // their own (setsid, daemons) escape this; containing them needs an OS sandbox.
-    if (grant?.placeholders && ownGroup && child.pid !== undefined) {
+    if ((grant?.placeholders || caps) && ownGroup && child.pid !== undefined) {
       try {
         process.kill(-child.pid, "SIGKILL");
       } catch {
@@ -572,6 +575,10 @@ export async function runExec(req: ExecRequest, io: ExecIo): Promise<number> {
     return exitCode;
   } finally {
     await caps?.finish();
+    for (const [s, ls] of parked) {
+      s.off("error", quiet);
+      for (const l of ls) s.on("error", l as (e: Error) => void);
+    }
     for (const [sig, h] of handlers) process.off(sig, h);
     // The placeholder dies with the run: the broker forgets it when this connection closes.
     redeemed?.release();

@@ -307,36 +307,25 @@ export class GrantTable {
   }
 
   /**
-   * Is this offered call still pending in this agent session? A rewritten call (text with grant ids
-   * blanked): every id it carries is a live grant minted for exactly that text. A capability call:
-   * grant `id` minted for exactly these names and argv.
+   * Is this offered call (a rewritten call, `$secret:` or `$cap:`, its text with grant ids blanked)
+   * still pending in this agent session? Every id it carries is a live grant minted for exactly
+   * that text.
    */
   isPendingFor(call: OfferedCall, now = Date.now()): boolean {
     if (!call || typeof call !== "object") return false;
-    if ("text" in call) {
-      if (typeof call.text !== "string" || !Array.isArray(call.ids) || call.ids.length === 0)
-        return false;
-      const want = sha256Hex(call.text);
-      return call.ids.every((id) => {
-        const g = typeof id === "string" ? this.live.get(id) : undefined;
-        return (
-          g !== undefined &&
-          g.callSha256 === want &&
-          g.agent === call.agent &&
-          g.session === call.session &&
-          Date.parse(g.expiresAt) > now
-        );
-      });
-    }
-    const grant = this.live.get(call.id);
-    return (
-      grant !== undefined &&
-      Date.parse(grant.expiresAt) > now &&
-      grant.agent === call.agent &&
-      grant.session === call.session &&
-      grant.commandSha256 === hashArgv(call.argv) &&
-      [...new Set(call.names)].sort().join(",") === grant.names.join(",")
-    );
+    if (typeof call.text !== "string" || !Array.isArray(call.ids) || call.ids.length === 0)
+      return false;
+    const want = sha256Hex(call.text);
+    return call.ids.every((id) => {
+      const g = typeof id === "string" ? this.live.get(id) : undefined;
+      return (
+        g !== undefined &&
+        g.callSha256 === want &&
+        g.agent === call.agent &&
+        g.session === call.session &&
+        Date.parse(g.expiresAt) > now
+      );
+    });
   }
 
   /** Revokes every outstanding grant that carries `name`; returns how many. */

@@ -9,6 +9,7 @@ import type { HookEvent, Verdict } from "../hooks/event.js";
 import { matchPermissionRules } from "./agent-permissions.js";
 import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
+import { offeredCallText, randomBase32, sha256Hex } from "./call-key.js";
 import { CAP_ANYWHERE, REF_ANYWHERE } from "./secret-ref.js";
 
 // The shell scanner, the policy and the rewriting are bundles of their own, loaded only for a call
@@ -21,9 +22,7 @@ const heavy = () =>
 export type { GrantRequest, OfferedCall, SecretRefHost } from "./secret-ref-host.js";
 import type { SecretRefHost } from "./secret-ref-host.js";
 
-/** A rewritten call with its grant ids blanked: what a grant's callSha256 covers. */
-export const offeredCallText = (text: string): string =>
-  text.trim().replace(/--grant g_[a-z2-7]{26}\b/g, "--grant g_");
+export { offeredCallText };
 
 const REF_LIST = (names: readonly string[]) => names.map((n) => `$secret:${n}`).join(", ");
 
@@ -148,67 +147,14 @@ async function offeredBrokerCall(
   if (!host.isOffered) return false;
   const ids = [...command.matchAll(/--grant (g_[a-z2-7]{26})\b/g)].map((m) => m[1]!);
   if (ids.length === 0) return false;
-  if (command.includes(" --grant-key ") && !command.includes(" --cap "))
-    return host.isOffered({
-      text: offeredCallText(command),
-      ids,
-      agent: event.agent,
-      session: event.session.id,
-    });
-  return offeredCapabilityCall(command, event, host);
-}
-
-/** Capabilities (issue 19) keep their own brokered form: `exec --grant … --cap NAME… -- bash -c …`. */
-async function offeredCapabilityCall(
-  command: string,
-  event: HookEvent,
-  host: SecretRefHost,
-): Promise<boolean> {
-  if (!host.isOffered) return false;
-  const [, , { argvOf, scanShell }] = await heavy();
-  const text = command.trim();
-  const scan = scanShell(text);
-  if (scan.commands.length !== 1 || scan.refs.length > 0 || scan.problems.length > 0) return false;
-  const words = argvOf(scan.commands[0]!).map((w) => w.value);
-  if (words.some((w) => w === undefined)) return false;
-  const [node, script, verb, flag, id] = words as string[];
-  if (
-    node !== host.self.node ||
-    script !== host.self.script ||
-    verb !== "exec" ||
-    flag !== "--grant" ||
-    id === undefined
-  )
-    return false;
-  let i = 5;
-  let key: string | undefined;
-  if (words[5] === "--grant-key") {
-    key = words[6];
-    i = 7;
-  }
-  const caps: string[] = [];
-  for (; words[i] === "--cap"; i += 2) caps.push(words[i + 1] ?? "");
-  if (caps.length === 0) return false;
-  const argv = words.slice(i + 1) as string[];
-  if (words[i] !== "--" || argv.length !== 3 || argv[0] !== "bash" || argv[1] !== "-c")
-    return false;
-  const { capabilityCommand } = await import("./capability-refs.js");
-  if (capabilityCommand(host.self, id, caps, argv[2]!, key) !== text) return false;
-  return host.isOffered({ id, names: [], argv, agent: event.agent, session: event.session.id });
-}
-
-const B32 = "abcdefghijklmnopqrstuvwxyz234567";
-/** Random base32 text from the platform's CSPRNG (WebCrypto: no module to load). */
-function randomBase32(length: number): string {
-  const bytes = globalThis.crypto.getRandomValues(new Uint8Array(length));
-  let out = "";
-  for (const b of bytes) out += B32[b & 31];
-  return out;
-}
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await globalThis.crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Buffer.from(digest).toString("hex");
+  if (!command.includes(" --grant-key ")) return false;
+  // A `$secret:` or a `$cap:` call alike: every grant it carries was minted for exactly this text.
+  return host.isOffered({
+    text: offeredCallText(command),
+    ids,
+    agent: event.agent,
+    session: event.session.id,
+  });
 }
 
 const STRENGTH: Record<Approval, number> = { auto: 0, once: 1, ask: 2 };

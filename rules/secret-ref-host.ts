@@ -32,17 +32,14 @@ export interface GrantRequest {
 }
 
 /** A brokered command as hookpack offered it to an agent that cannot rewrite input ("Run this instead"). */
-export type OfferedCall =
-  | {
-      /** The command text with every grant id blanked (`--grant g_`). */
-      text: string;
-      /** The grant ids it carries. */
-      ids: string[];
-      agent: string;
-      session: string;
-    }
-  /** A capability call (issue 19): one grant for exactly this argv. */
-  | { id: string; names: string[]; argv: string[]; agent: string; session: string };
+export interface OfferedCall {
+  /** The command text with every grant id blanked (`--grant g_`): a `$secret:` or a `$cap:` call. */
+  text: string;
+  /** The grant ids it carries. */
+  ids: string[];
+  agent: string;
+  session: string;
+}
 
 /** What the rule needs from outside; the hook entry provides it (hooks/secret-ref-host.ts). */
 export interface SecretRefHost {

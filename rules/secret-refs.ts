@@ -192,11 +192,21 @@ export interface RefUse {
 }
 
 /** Keywords after which a command starts: the broker can stand right behind them. */
-const COMMAND_POSITION = new Set(["!", "{", "if", "then", "else", "elif", "do", "while", "until"]);
+export const COMMAND_POSITION = new Set([
+  "!",
+  "{",
+  "if",
+  "then",
+  "else",
+  "elif",
+  "do",
+  "while",
+  "until",
+]);
 /** Wrappers that would run the program somewhere hookpack cannot follow, more than once, or after the call. */
 const ESCAPING_WRAPPERS = new Set(["sudo", "doas", "xargs", "nohup"]);
 /** Programs that detach what they run from the call (it would outlive it), or run it later. */
-const DETACHING = new Set([
+export const DETACHING = new Set([
   "setsid",
   "nohup",
   "disown",
@@ -210,14 +220,14 @@ const DETACHING = new Set([
   "coproc",
 ]);
 /** Shell builtins with no program of the same name: the broker cannot run them (functions neither). */
-const BUILTINS = new Set(
+export const BUILTINS = new Set(
   "cd pushd popd dirs export declare typeset local readonly read mapfile readarray eval source . alias unalias trap let set unset shift exit return exec builtin command hash type ulimit umask wait jobs fg bg disown enable getopts caller compgen complete compopt shopt suspend times history fc help logout : bind".split(
     " ",
   ),
 );
 
 /** The receiving command's words must be what the broker will see: no expansion left to the shell. */
-function staticWord(command: string, w: Word): boolean {
+export function staticWord(command: string, w: Word): boolean {
   if (w.shape.includes(DYN)) return false;
   const raw = command.slice(w.start, w.end);
   // Tilde and brace expansion happen after the scanner's view of the word.
@@ -228,7 +238,7 @@ function staticWord(command: string, w: Word): boolean {
 const DYN = "\u0001";
 const NUL = String.fromCharCode(0);
 const REF_MARK = new RegExp(`${NUL}([A-Za-z0-9_]+)${NUL}`, "g");
-const shown = (w: Word) => w.shape.replace(REF_MARK, "$secret:$1").split(DYN).join("…");
+export const shown = (w: Word) => w.shape.replace(REF_MARK, "$secret:$1").split(DYN).join("…");
 
 export type Analysis =
   | { ok: true; names: string[]; uses: RefUse[]; scan: ScanResult }
@@ -411,7 +421,7 @@ function deliveryProblem(
   return undefined;
 }
 
-function functionsDefined(text: string): Set<string> {
+export function functionsDefined(text: string): Set<string> {
   const out = new Set<string>();
   for (const m of text.matchAll(
     /(?:^|[\s;&|(){}])(?:function\s+)?([A-Za-z_][A-Za-z0-9_.:-]*)\s*\(\s*\)/g,
@@ -488,8 +498,7 @@ export function planDelivery(
     const argv = [info.head!, ...info.args].map((w) => fill(w.shape));
     // A config file the agent can write (~/.curlrc, ~/.wgetrc) could add a proxy, a URL or a
     // header: the brokered curl and wget read none (`-q` must be curl's first argument).
-    const noConfig =
-      info.program === "curl" ? "-q" : info.program === "wget" ? "--no-config" : undefined;
+    const noConfig = noConfigArg(info.program);
     if (noConfig !== undefined && argv[1] !== noConfig) argv.splice(1, 0, noConfig);
     deliveries.push({
       index: scan.commands.indexOf(c),
@@ -504,6 +513,15 @@ export function planDelivery(
     });
   }
   return { text, deliveries, placeholders };
+}
+
+/**
+ * The argument that keeps a brokered program from reading a config file the agent can write
+ * (~/.curlrc, ~/.wgetrc could add a proxy, a URL or a header): curl's `-q` (it must be the first
+ * argument), wget's `--no-config`.
+ */
+export function noConfigArg(program: string | undefined): string | undefined {
+  return program === "curl" ? "-q" : program === "wget" ? "--no-config" : undefined;
 }
 
 /** Where the raw offsets of `command` land in `plan.text` (references shrink or grow). */
@@ -528,9 +546,10 @@ export function brokerPrefix(
   grantId: string,
   key: string,
   stdin: boolean,
+  capabilities: readonly string[] = [],
 ): string {
   const q = (a: string) => (/^[A-Za-z0-9_@%+=:,./-]+$/.test(a) ? a : sq(a));
-  return `${q(self.node)} ${q(self.script)} exec --grant ${grantId} --grant-key ${key}${stdin ? " --stdin-refs" : ""} -- `;
+  return `${q(self.node)} ${q(self.script)} exec --grant ${grantId} --grant-key ${key}${stdin ? " --stdin-refs" : ""}${capabilities.map((c) => ` --cap ${c}`).join("")} -- `;
 }
 
 /** The rewritten command: the planned text with each delivery's broker prefix in front of its program. */

@@ -34,6 +34,9 @@ beforeAll(async () => {
     `#!/bin/sh\nexec curl -sS -w ' %{http_code}\\n' -H "Authorization: Bearer $GH_TOKEN" "$GITHUB_API_URL$1"\n`,
   );
   chmodSync(join(bin, "ghapi"), 0o755);
+  // `ghapi-slow PATH`: the same call, then a wait, so the exec can be killed while it runs.
+  writeFileSync(join(bin, "ghapi-slow"), `#!/bin/sh\nghapi "$1"\nsleep 30\n`);
+  chmodSync(join(bin, "ghapi-slow"), 0o755);
 });
 afterAll(async () => {
   await gh?.close();
@@ -59,7 +62,7 @@ function repoProject(cap: Record<string, unknown> = {}, key = PEM): Project {
         },
         scope: "read this repository's contents",
         ttl: "10m",
-        commands: ["ghapi"],
+        commands: ["ghapi", "ghapi-slow"],
         approval: "auto",
         env: { GH_TOKEN: "token", GITHUB_API_URL: { value: gh.api } },
         ...cap,
@@ -96,25 +99,31 @@ describe("GitHub App installation tokens", () => {
     const before = gh.issued.length;
     const ran = await p.bash(h.command!);
     expect(ran.stderr).toBe("");
-    expect(gh.issued.length).toBe(before + 1);
-    const t = gh.issued.at(-1)!;
-    expect(t.repositories).toEqual(["app"]);
-    expect(t.permissions).toEqual({ contents: "read" });
+    // One program, one grant, one token (each `$cap:` request is delivered to its own program).
+    expect(gh.issued.length).toBe(before + 2);
+    const tokens = gh.issued.slice(-2);
+    for (const t of tokens) {
+      expect(t.repositories).toEqual(["app"]);
+      expect(t.permissions).toEqual({ contents: "read" });
+    }
     expect(ran.stdout).toMatch(/"full_name":"acme\/app".* 200\n/);
     expect(ran.stdout).toMatch(/Not Found.* 404\n/); // infra is outside the narrowed token
     // Revoked at exit, and refused if used again.
-    expect(t.revoked).toBe(true);
-    const reuse = await fetch(`${gh.api}/repos/acme/app`, {
-      headers: { authorization: `Bearer ${t.token}` },
-    });
-    expect(reuse.status).toBe(401);
+    for (const t of tokens) {
+      expect(t.revoked).toBe(true);
+      const reuse = await fetch(`${gh.api}/repos/acme/app`, {
+        headers: { authorization: `Bearer ${t.token}` },
+      });
+      expect(reuse.status).toBe(401);
+    }
     const ended = leaseEntries(p.sb).filter((e) => e.kind === "lease-ended");
     expect(ended).toMatchObject([
+      { outcome: "revoked_at_exit", verified: "revoked", provider: "github" },
       { outcome: "revoked_at_exit", verified: "revoked", provider: "github" },
     ]);
     // The token is nowhere hookpack wrote.
     const all = JSON.stringify(readAudit(p.sb)) + ran.stdout + h.raw;
-    expect(all.includes(t.token)).toBe(false);
+    for (const t of tokens) expect(all.includes(t.token)).toBe(false);
     expect(readdirSync(join(p.sb.hookpackHome, "leases")).some((f) => f.endsWith(".json"))).toBe(
       false,
     );
@@ -150,7 +159,7 @@ describe("GitHub App installation tokens", () => {
 
   it("crash orphan: a SIGKILLed exec's token is revoked by the next hookpack process (the token is kept sealed for that)", async () => {
     p = repoProject();
-    const h = p.hook(`$cap:read-repo ghapi /repos/acme/app; sleep 30`);
+    const h = p.hook(`$cap:read-repo ghapi-slow /repos/acme/app`);
     const bg = p.bashAsync(h.command!);
     await waitFor(() => {
       try {

@@ -22,6 +22,9 @@ beforeAll(async () => {
     `#!/bin/sh\nexec curl -sS -w ' %{http_code}\\n' -H "Authorization: Bearer $API_TOKEN" "$API_URL$1"\n`,
   );
   chmodSync(join(bin, "apicall"), 0o755);
+  // `apicall-slow PATH`: the same call, then a wait, so the exec can be killed while it runs.
+  writeFileSync(join(bin, "apicall-slow"), `#!/bin/sh\napicall "$1"\nsleep 30\n`);
+  chmodSync(join(bin, "apicall-slow"), 0o755);
 }, 60_000);
 afterAll(async () => {
   await as?.close();
@@ -50,7 +53,7 @@ async function apiProject(scope = "repo:read"): Promise<{ q: Project; user: stri
         },
         scope: "read the API",
         ttl: "2m",
-        commands: ["apicall"],
+        commands: ["apicall", "apicall-slow"],
         approval: "auto",
         env: { API_TOKEN: "access_token", API_URL: { value: as.api } },
       },
@@ -109,7 +112,7 @@ describe("OAuth 2.0 token exchange capability (real authorization server)", () =
   it("crash orphan: the drill revokes the exchanged token a SIGKILLed exec left behind; replayed, the resource server refuses it", async () => {
     const { q } = await apiProject();
     p = q;
-    const h = p.hook(`$cap:read-api apicall /things; sleep 30`);
+    const h = p.hook(`$cap:read-api apicall-slow /things`);
     const bg = p.bashAsync(h.command!);
     await waitFor(() => {
       try {
@@ -118,7 +121,7 @@ describe("OAuth 2.0 token exchange capability (real authorization server)", () =
         return false;
       }
     }, 15_000);
-    bg.child.kill("SIGKILL");
+    bg.child.kill("SIGKILL"); // bash exec'd into hookpack exec: this is the exec
     await bg.done;
     const sweep = await p.cli(["revoke", "--leases", "--json"]);
     expect(sweep.status, sweep.stderr).toBe(0);

@@ -264,7 +264,7 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
   it("crash orphan: a SIGKILLed exec's session is denied by the next hookpack process", async () => {
     const role = await world.role();
     p = stsProject(world, { "aws-read": stsCapability(world, role) });
-    const bg = p.bashAsync(p.hook(`$cap:aws-read awsq iam list_roles; sleep 30`).command!);
+    const bg = p.bashAsync(p.hook(`$cap:aws-read awsq-slow iam list_roles`).command!);
     await waitFor(() => openLeases(p!).length === 1, 15_000);
     bg.child.kill("SIGKILL");
     await bg.done;
@@ -282,7 +282,7 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
   it("expiry on hookpack's side (injected clock; moto does not enforce Expiration): a lease past its TTL is ended and its session denied", async () => {
     const role = await world.role();
     p = stsProject(world, { "aws-read": stsCapability(world, role, {}, { ttl: "2m" }) });
-    const bg = p.bashAsync(p.hook(`$cap:aws-read awsq iam list_roles; sleep 30`).command!);
+    const bg = p.bashAsync(p.hook(`$cap:aws-read awsq-slow iam list_roles`).command!);
     await waitFor(() => openLeases(p!).length === 1, 15_000);
     const [s] = await sessionsOf(world, role);
     // The owner is alive: at the real time the sweep leaves it alone…
@@ -339,7 +339,7 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
   it("`hookpack revoke --leases` (the drill) denies every open STS session and reports whose it was", async () => {
     const role = await world.role();
     p = stsProject(world, { "aws-read": stsCapability(world, role) });
-    const bg = p.bashAsync(p.hook(`$cap:aws-read awsq iam list_roles; sleep 30`).command!);
+    const bg = p.bashAsync(p.hook(`$cap:aws-read awsq-slow iam list_roles`).command!);
     await waitFor(() => openLeases(p!).length === 1, 15_000);
     const [s] = await sessionsOf(world, role);
     const drill = await p.cli(["revoke", "--leases"]);

@@ -74,7 +74,7 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
     expect(h.status, h.stderr).toBe(0);
     expect(h.decision).toBe("rewrite");
     expect(h.command).toMatch(
-      /exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --cap read-staging-db -- bash -c /,
+      /^\S+ \S+ exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --cap read-staging-db -- psql -X -tA -c 'select current_user, count\(\*\) from orders'$/,
     );
     const ran = await p.bash(h.command!);
     expect(ran.stderr).toBe("");
@@ -109,9 +109,9 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
       session: "s-lease",
       toolCallId: "toolu_1",
     });
-    // The lease names the command as the agent wrote it.
+    // The lease names the command as the broker ran it (psql gets -X: no ~/.psqlrc).
     expect(entries[0]!.command).toBe(
-      `$cap:read-staging-db psql -tA -c 'select current_user, count(*) from orders'`,
+      `$cap:read-staging-db psql -X -tA -c 'select current_user, count(*) from orders'`,
     );
     expect(
       world.vault.requests.filter((r) => r.path === "sys/leases/revoke").length,
@@ -155,7 +155,8 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
     const denied = qwen(`$cap:read-staging-db psql -tA -c 'select count(*) from orders'`);
     expect(denied.permissionDecision).toBe("deny");
     const offered = /Run this instead: (.*)$/s.exec(denied.permissionDecisionReason)?.[1] ?? "";
-    expect(offered).toContain(" --cap read-staging-db -- bash -c ");
+    expect(offered).toContain(" --cap read-staging-db -- psql -X -tA -c ");
+    expect(offered).not.toContain("bash -c");
     expect(qwen(`${offered}; id`).permissionDecision).toBe("deny");
     expect(qwen(offered.replace("select count(*)", "select 1, count(*)")).permissionDecision).toBe(
       "deny",
@@ -172,7 +173,9 @@ describe("capabilities: hook → exec → minted PostgreSQL role → revoked at 
   it("fails closed when the provider cannot mint: nothing runs, nothing falls back, the refusal is audited", async () => {
     p = project(world);
     const marker = join(p.sb.dir, "ran");
-    const h = p.hook(`$cap:read-staging-db psql -c 'select 1'; touch ${marker}`);
+    // (The program that receives the capability is the one that does not start; with one-process
+    // delivery a later command after `;` runs as after any failed program, so `&&` here.)
+    const h = p.hook(`$cap:read-staging-db psql -c 'select 1' && touch ${marker}`);
     expect(h.decision).toBe("rewrite");
     world.vault.failMint = true;
     let ran;
@@ -273,7 +276,7 @@ describe("leases: list, drill, crash orphans, reuse, expiry", () => {
     const drill = await p.cli(["revoke", "--leases"]);
     expect(drill.status, drill.stderr).toBe(0);
     expect(drill.stdout).toMatch(
-      /^hookpack: revoked \(verified gone\) lease l_[a-z2-7]{20}: read-staging-db \(vault; read-only, staging database\); it belonged to grant g_[a-z2-7]{26}, claude-code session s-lease, tool call toolu_drill, `\$cap:read-staging-db psql -tA -c 'select pg_sleep\(30\)'`$/m,
+      /^hookpack: revoked \(verified gone\) lease l_[a-z2-7]{20}: read-staging-db \(vault; read-only, staging database\); it belonged to grant g_[a-z2-7]{26}, claude-code session s-lease, tool call toolu_drill, `\$cap:read-staging-db psql -X -tA -c 'select pg_sleep\(30\)'`$/m,
     );
     const done = await bg.done;
     // The session was terminated by the revoke: psql died long before its 30 s sleep.
@@ -538,12 +541,16 @@ describe("Vault auth methods, namespaces and KV v2 (against the API fake)", () =
           ).command!,
         );
         expect(ran.stderr).toBe("");
-        expect(ran.stdout).toBe(`${apiKey.length + 1}\n[REDACTED:cap:read-staging-db.api_key]\n`);
+        // printenv's output is masked before it enters the pipe: wc counts the mask, not the value
+        // (one-process delivery; the bash -c script used to hand wc the raw value). Each request is
+        // its own program, grant and lease.
+        const masked = "[REDACTED:cap:read-staging-db.api_key]\n";
+        expect(ran.stdout).toBe(`${masked.length}\n${masked}`);
         expect(
           leaseEntries(q.sb)
             .filter((e) => e.kind === "lease-ended")
             .map((e) => e.outcome),
-        ).toEqual(["released_not_revocable"]);
+        ).toEqual(["released_not_revocable", "released_not_revocable"]);
       } finally {
         q.sb.cleanup();
       }

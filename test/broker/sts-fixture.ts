@@ -51,6 +51,10 @@ export async function startStsWorld(): Promise<StsWorld> {
     `#!/bin/sh\nPYTHONPATH='${PYTHON_ENV.pythonPath}' exec '${PYTHON_ENV.python}' '${join(bin, "awsq.py")}' "$@"\n`,
   );
   chmodSync(join(bin, "awsq"), 0o755);
+  // `awsq-slow …`: the same calls, then a wait, so a test can kill the exec while its program runs
+  // (one-process delivery: the exec lives exactly as long as the program that holds the session).
+  writeFileSync(join(bin, "awsq-slow"), `#!/bin/sh\nawsq "$@"\nsleep 30\n`);
+  chmodSync(join(bin, "awsq-slow"), 0o755);
   return {
     moto,
     bin,
@@ -88,7 +92,7 @@ export function stsCapability(
     },
     scope: "list IAM roles",
     ttl: "5m",
-    commands: ["awsq"],
+    commands: ["awsq", "awsq-slow"],
     approval: "auto",
     env: {
       AWS_ACCESS_KEY_ID: "accessKeyId",

@@ -182,9 +182,11 @@ describe("e2e: a capability through the real Claude Code client", () => {
       expect(asked, diag()).toHaveLength(1);
       expect(asked[0]!.tool_name).toBe("Bash");
       expect(asked[0]!.input.command).toContain("--cap read-staging-db");
-      expect(asked[0]!.input.command).toContain(
-        `psql -tA -c '\\''select count(*) from orders'\\''`,
+      // One-process delivery: the broker stands in front of psql itself (no bash -c script).
+      expect(asked[0]!.input.command).toMatch(
+        / exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26} --cap read-staging-db -- psql -X -tA -c 'select count\(\*\) from orders'$/,
       );
+      expect(asked[0]!.input.command).not.toContain("bash -c");
 
       // psql ran with a freshly minted role, and saw the data.
       expect(world.vault.leases.size, diag()).toBe(leasesBefore + 1);

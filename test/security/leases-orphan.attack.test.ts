@@ -55,7 +55,8 @@ describe("attack: kill -9 the exec and the broker mid-call, so no one revokes th
     const p = project(world);
     try {
       const h = p.hook(
-        `$cap:read-staging-db psql -tA -c 'select pg_sleep(3)' & sleep 1; kill -9 $PPID`,
+        // (A background job is refused: the exec is killed from the next stage of the pipeline.)
+        `$cap:read-staging-db psql -tA -c 'select pg_sleep(3)' | { sleep 1; kill -9 $(pgrep -P $$ -x 'nod[e]'); cat; }`,
       );
       expect(h.command, h.raw).toBeDefined();
       const { done } = p.bashAsync(h.command!);

@@ -105,7 +105,9 @@ describe("attack: the agent keeps or reuses a minted session", () => {
     try {
       // The agent sniffs its own child's environment (/proc) while the call runs: masked.
       const h = p.hook(
-        `$cap:aws-read awsq iam list_roles >/dev/null & sleep 0; for i in 1 2 3 4 5 6 7 8 9 10; do tr '\\0' '\\n' < /proc/$!/environ 2>/dev/null | grep '^AWS_S' && break; sleep 0.2; done; wait`,
+        // (a background job is refused now; the receiving program's own /proc is covered in
+        // test/security/cap-delivery.attack.test.ts): the shell's environment, after the program
+        `$cap:aws-read awsq iam list_roles >/dev/null; tr '\\0' '\\n' < /proc/$$/environ | grep '^AWS_S' || true; printenv AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN || true`,
       );
       expect(h.decision, h.reason).toBe("rewrite");
       const ran = await p.bash(h.command!);
@@ -121,10 +123,9 @@ describe("attack: the agent keeps or reuses a minted session", () => {
       // 2. The grant, replayed as is: refused, nothing minted.
       const n = (await sessionsOf(world, role)).length;
       const replay = await p.bash(h.command!);
+      // (the command's own status is its last part's, `… || true`; the exec's refusal is on stderr)
       const replayed =
-        replay.status === 2 &&
-        /already used/.test(replay.stderr) &&
-        (await sessionsOf(world, role)).length === n;
+        /already used/.test(replay.stderr) && (await sessionsOf(world, role)).length === n;
       t.attempt(replayed);
       expect(replayed, replay.stderr).toBe(true);
       // 3. A fresh grant whose brokered command is edited to print the variables.
@@ -161,7 +162,9 @@ describe("attack: the agent keeps or reuses a minted session", () => {
     const role = await world.role();
     const p = stsProject(world, { "aws-read": stsCapability(world, role) });
     try {
-      const h = p.hook(`$cap:aws-read awsq iam list_roles & sleep 2; kill -9 $PPID`);
+      const h = p.hook(
+        `set -o pipefail; $cap:aws-read awsq-slow iam list_roles | { sleep 2; kill -9 $(pgrep -P $$ -x 'nod[e]'); cat; }`,
+      );
       await p.bash(h.command!);
       const [s] = await sessionsOf(world, role);
       const sweep = await p.cli(["leases", "--json"]);
@@ -196,7 +199,9 @@ describe("attack: kill -9 the exec and the broker mid-call, so no one revokes th
       }
     };
     try {
-      const h = p.hook(`$cap:aws-read awsq iam list_roles & sleep 1; kill -9 $PPID`);
+      const h = p.hook(
+        `set -o pipefail; $cap:aws-read awsq-slow iam list_roles | { sleep 2; kill -9 $(pgrep -P $$ -x 'nod[e]'); cat; }`,
+      );
       const { done } = p.bashAsync(h.command!);
       await waitFor(() => openLeases(p).length === 1, 15_000);
       const broker = brokerPid();
@@ -287,7 +292,7 @@ describe("attack: the agent forges a lease record to make hookpack sign for anot
     const role = await world.role();
     const p = stsProject(world, { "aws-read": stsCapability(world, role) });
     try {
-      const h = p.hook(`$cap:aws-read awsq iam list_roles; sleep 30`);
+      const h = p.hook(`$cap:aws-read awsq-slow iam list_roles`);
       const bg = p.bashAsync(h.command!);
       const start = Date.now();
       while (openLeases(p).length === 0 && Date.now() - start < 15_000)
