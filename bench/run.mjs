@@ -531,7 +531,7 @@ for (const v of V) {
   };
   if (v.ref22) row.note = `${paired(v, v.ref22).toFixed(2)}x its own Node 22 floor`;
   if (v.goal) Object.assign(row, { goal: `<= ${v.goal}x`, met: ratio <= v.goal });
-  if (v.scale) row.scale = paired(v, v.scale);
+  if (v.scale && V.includes(v.scale)) row.scale = paired(v, v.scale); // its base may be filtered out
   rows.push(row);
 }
 // Scaling rows, as the issue names them.

@@ -116,7 +116,10 @@ export async function startCapabilities(
           const r = await endLease(io.home, m.lease, outcome, ctx);
           if (r.outcome === "revoke_failed")
             io.note(
-              `hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be revoked: ${r.error}. It stays listed in \`hookpack leases\`; the next hookpack run retries, or run \`hookpack revoke --leases\`.\n`,
+              r.lease.ttlOnly
+                ? // Its source cannot revoke it: nothing retries on its own; it ends at its TTL.
+                  `hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be revoked: ${r.error}. The credential stays valid until ${r.lease.expiresAt} (its TTL); it stays listed in \`hookpack leases\` until then, and \`hookpack revoke --leases\` tries again.\n`
+                : `hookpack: lease ${m.lease.id} (${m.lease.capability}) could not be revoked: ${r.error}. It stays listed in \`hookpack leases\`; the next hookpack run retries, or run \`hookpack revoke --leases\`.\n`,
             );
         } catch (error) {
           // The record stays (owned by this dead-soon process), so the next sweep revokes it.

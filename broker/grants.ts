@@ -363,7 +363,7 @@ function sameHex(a: string, b: string): boolean {
 
 // "once" approvals moved to broker/session-approvals.ts; re-exported for broker/exec.ts until it
 // imports them from there. The hook's capability for rules/rewrite-secret-refs.ts is
-// hooks/secret-ref-host.ts; findPolicyFile is in broker/policy-approval.ts.
+// hooks/secret-ref-host.ts.
 export {
   isApprovedForSession,
   recordSessionApproval,

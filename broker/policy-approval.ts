@@ -41,20 +41,6 @@ export function policyRoot(cwd: string): string {
 
 export const policyPathFor = (cwd: string): string => join(policyRoot(cwd), POLICY_FILE);
 
-/** The nearest hookpack.json from `cwd` up to the project root (a directory holding .git). */
-export function findPolicyFile(cwd: string): string | undefined {
-  let dir = resolve(cwd);
-  for (let i = 0; i < 64; i++) {
-    const candidate = join(dir, POLICY_FILE);
-    if (existsSync(candidate)) return candidate;
-    if (existsSync(join(dir, ".git"))) return undefined;
-    const up = dirname(dir);
-    if (up === dir) return undefined;
-    dir = up;
-  }
-  return undefined;
-}
-
 function read(home: string): Approvals {
   try {
     return JSON.parse(readFileSync(join(home, POLICY_APPROVALS_FILE), "utf8")) as Approvals;

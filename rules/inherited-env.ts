@@ -18,9 +18,12 @@ export function isSecretName(name: string): boolean {
   return SECRET_WORD.test(name) || name.split("_").some((part) => SECRET_PART.test(part));
 }
 
-/** Names that match SECRET_NAME but hold no secret (sockets, paths, switches). */
+/**
+ * Names that match SECRET_NAME but hold no secret (sockets, paths, switches; git's
+ * GIT_CONFIG_KEY_<n> holds a config key's name, its value is in GIT_CONFIG_VALUE_<n>).
+ */
 const NOT_SECRET_NAME =
-  /(_SOCK|_PATH|_FILE|_DIR|_HOME|_URL_BASE|_ENABLED|_DISABLED|_MODE|_TYPE|_ID_FILE|_HELPER|_PROVIDER|_METHOD|_KEYMAP)$|^(XAUTHORITY|KEYTIMEOUT|KEYMAP|GPG_AGENT_INFO|SSH_AUTH_SOCK|DBUS_SESSION_BUS_ADDRESS)$|^HOOKPACK_|^NPM_CONFIG_/i;
+  /(_SOCK|_PATH|_FILE|_DIR|_HOME|_URL_BASE|_ENABLED|_DISABLED|_MODE|_TYPE|_ID_FILE|_HELPER|_PROVIDER|_METHOD|_KEYMAP)$|^(XAUTHORITY|KEYTIMEOUT|KEYMAP|GPG_AGENT_INFO|SSH_AUTH_SOCK|DBUS_SESSION_BUS_ADDRESS)$|^GIT_CONFIG_KEY_\d+$|^HOOKPACK_|^NPM_CONFIG_/i;
 
 /** Values shorter than this are never treated as secrets (too many false hits in output). */
 export const MIN_INHERITED_LENGTH = 8;

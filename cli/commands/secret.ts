@@ -13,7 +13,7 @@ import {
   type ProviderSpec,
 } from "../../broker/providers.js";
 import { noteResolvedValue } from "../../broker/hook-cache.js";
-import { findPolicyFile } from "../../broker/policy-approval.js";
+import { policyInForce } from "../../broker/policy-approval.js";
 import {
   NAME_RE,
   openStore,
@@ -192,26 +192,37 @@ async function set(args: string[], io: Io): Promise<number> {
   io.out(
     `hookpack: ${existed ? "replaced the value of" : "stored"} ${name} (encrypted) in ${storePath(ctx.home)}.\n`,
   );
-  io.out(nextSteps(name, io));
+  io.out(nextSteps(name, io, ctx.home));
   return 0;
 }
 
-/** What to do with a newly stored secret: the agent's reference, and the policy entry that narrows it. */
-function nextSteps(name: string, io: Io): string {
-  const policy = findPolicyFile(io.cwd);
+/**
+ * What to do with a newly stored secret: the agent's reference, and the policy entry that narrows
+ * it. The policy meant is the one in force: the repository root's hookpack.json as the user last
+ * approved it (broker/policy-approval.ts), not whatever file is nearest or on disk now.
+ */
+function nextSteps(name: string, io: Io, home: string): string {
+  const policy = policyInForce(home, io.cwd);
+  const approved = policy.state === "none" ? undefined : policy.text;
   let declared = false;
   try {
     declared =
-      policy !== undefined &&
-      name in ((JSON.parse(readFileSync(policy, "utf8")) as { secrets?: object }).secrets ?? {});
+      approved !== undefined &&
+      name in ((JSON.parse(approved) as { secrets?: object }).secrets ?? {});
   } catch {
     // an unreadable policy is reported where it is used
   }
+  const where = policy.state === "none" ? "a hookpack.json" : policy.path;
   return [
     `hookpack: next: the agent writes $secret:${name} in a shell command; you run \`hookpack exec --secret ${name} -- <cmd>\`.`,
     declared
-      ? `hookpack: ${policy} declares ${name}: its commands and approval apply.`
-      : `hookpack: ${name} is not in ${policy ?? "a hookpack.json"} yet, so any command may use it and you approve each use. Narrow it: \`hookpack allow ${name} --command <program> [--host <host>] --approval once\`.`,
+      ? `hookpack: ${where} (as you approved it) declares ${name}: its commands and approval apply.`
+      : `hookpack: ${name} is not in ${where} yet, so any command may use it and you approve each use. Narrow it: \`hookpack allow ${name} --command <program> [--host <host>] --approval once\`.`,
+    ...(policy.state === "pending"
+      ? [
+          `hookpack: ${policy.path} has changes you have not approved; they apply after \`hookpack policy approve\`.`,
+        ]
+      : []),
     "",
   ].join("\n");
 }

@@ -2,7 +2,7 @@
 // real process from dist/ with an isolated HOME/HOOKPACK_HOME. Aider itself (PyPI) is not
 // reachable here; this is exactly the interface it uses.
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -134,6 +134,27 @@ describe("hookpack-shell -c (Aider's $SHELL)", () => {
     expect(r.exitCode).toBe(126);
     expect(r.stderr).toContain('set "approval": "auto"');
     expect(existsSync(join(sb.project, "marker"))).toBe(false);
+  });
+
+  it("a rule that fails on a $secret: command (the broker cannot start) follows the failure table: refused, nothing run, no value", async () => {
+    setup();
+    const value = randomSecret();
+    await store("API_TOKEN", value);
+    policy({ API_TOKEN: { approval: "auto", commands: ["echo"] } });
+    // The broker's run directory cannot be made: a regular file stands where it would go.
+    const blocker = join(sb.hookpackHome, "run");
+    writeFileSync(blocker, "");
+    const r = await shell('touch marker && echo "$secret:API_TOKEN"');
+    expect(r.exitCode).toBe(126);
+    expect(r.stderr).toMatch(/blocked because it contains a \$secret: reference/);
+    expect(existsSync(join(sb.project, "marker"))).toBe(false);
+    expect(r.stdout + r.stderr).not.toContain(value);
+    rmSync(blocker);
+    // Control: the same command with a working broker runs and its echo comes back masked.
+    const ok = await shell('touch marker && echo "$secret:API_TOKEN"');
+    expect(ok.exitCode, ok.stderr).toBe(0);
+    expect(existsSync(join(sb.project, "marker"))).toBe(true);
+    expect(ok.stdout).not.toContain(value);
   });
 
   it("masks a stored secret that a plain command prints, in every encoding", async () => {

@@ -162,6 +162,9 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
     expect(ran.stderr).toMatch(
       /could not be revoked: expires_at_ttl_only: iam:GetRolePolicy on role hp-test-\S+ was denied \(HTTP 403 AccessDenied\); STS cannot revoke one session, so its credentials stay valid until 20\d\d-/,
     );
+    // Nothing retries a lease its source cannot revoke: the note says when it ends instead.
+    expect(ran.stderr).toMatch(/The credential stays valid until 20\d\d-\S+ \(its TTL\)/);
+    expect(ran.stderr).not.toMatch(/the next hookpack run retries/);
     const ended = leaseEntries(p.sb).filter((e) => e.kind === "lease-ended");
     expect(ended).toMatchObject([{ outcome: "expires_at_ttl_only" }]);
     expect(ended[0]!.verified).toBeUndefined();

@@ -46,6 +46,37 @@ describe("item 1: a stored secret with no policy entry, `allow`, next steps, doc
     expect(again.stdout).toContain("replaced the value of GITHUB_TOKEN");
   });
 
+  it("`secret set` speaks of the policy in force (the root's, as approved), not a nearer or unapproved file", async () => {
+    const b = project();
+    const root = join(b.project, "hookpack.json");
+    const declare = (...names: string[]) =>
+      JSON.stringify({
+        version: 1,
+        secrets: Object.fromEntries(names.map((n) => [n, { commands: ["gh"] }])),
+      });
+    writeFileSync(root, declare("GITHUB_TOKEN"));
+    // install (run by the user in a terminal) approves the policy as it stands.
+    expect((await cli(b, ["install", "--agent", "claude-code", "--no-git-hook"])).exitCode).toBe(0);
+    const declared = await cli(b, ["secret", "set", "GITHUB_TOKEN"], VALUE);
+    expect(declared.exitCode, declared.stderr).toBe(0);
+    expect(declared.stdout).toContain(`${root} (as you approved it) declares GITHUB_TOKEN`);
+    expect(declared.stdout).not.toMatch(/not approved/);
+    // Unapproved edits: the root file now declares OTHER_TOKEN, and a nearer hookpack.json does too.
+    writeFileSync(root, declare("GITHUB_TOKEN", "OTHER_TOKEN"));
+    mkdirSync(join(b.project, "sub"));
+    writeFileSync(join(b.project, "sub", "hookpack.json"), declare("OTHER_TOKEN"));
+    const r = await hookpack(["secret", "set", "OTHER_TOKEN"], {
+      cwd: join(b.project, "sub"),
+      env: { ...b.env, HOOKPACK_KEY_BACKEND: "file" },
+      input: `${VALUE}3`,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`OTHER_TOKEN is not in ${root} yet`);
+    expect(r.stdout).toContain(`${root} has changes you have not approved`);
+    expect(r.stdout).not.toMatch(/declares OTHER_TOKEN/);
+    expect(r.stdout + r.stderr).not.toContain(VALUE);
+  });
+
   it("`allow` writes one entry as a minimal edit, keeps the rest byte for byte, and validates against the schema", async () => {
     const b = project();
     const policy = join(b.project, "hookpack.json");

@@ -137,7 +137,7 @@ describe("attack: secrets in the environment the agent inherited", () => {
         expect(await attempt("env listings", agent, s, VALUES), `${agent} shape ${i}`).toBe(true);
   }, 60_000);
 
-  it("the session start names the variables, never a value, and leaves harmless ones (GIT_AUTHOR_EMAIL, SSH_AUTH_SOCK, PWD) out", async () => {
+  it("the session start names the variables, never a value, and leaves harmless ones (GIT_AUTHOR_EMAIL, SSH_AUTH_SOCK, PWD, GIT_CONFIG_KEY_0) out", async () => {
     const env = {
       ...sb.env,
       ...ENV,
@@ -145,6 +145,7 @@ describe("attack: secrets in the environment the agent inherited", () => {
       SSH_AUTH_SOCK: "/tmp/ssh-XXXX/agent.1",
       PWD: "/home/u/app",
       TOKEN_ENABLED: "true",
+      GIT_CONFIG_KEY_0: "safe.directory",
     };
     const r = await hookpack(["hook", "claude-code"], {
       input: JSON.stringify({
@@ -162,7 +163,13 @@ describe("attack: secrets in the environment the agent inherited", () => {
       hookSpecificOutput: { additionalContext: string };
     };
     for (const name of Object.keys(ENV)) expect(out.systemMessage).toContain(name);
-    for (const name of ["GIT_AUTHOR_EMAIL", "SSH_AUTH_SOCK", "PWD", "TOKEN_ENABLED"])
+    for (const name of [
+      "GIT_AUTHOR_EMAIL",
+      "SSH_AUTH_SOCK",
+      "PWD",
+      "TOKEN_ENABLED",
+      "GIT_CONFIG_KEY_0",
+    ])
       expect(out.systemMessage).not.toContain(name);
     expect(out.hookSpecificOutput.additionalContext).toContain("STRIPE_SECRET_KEY");
     for (const v of VALUES) expect(r.stdout.includes(v)).toBe(false);
