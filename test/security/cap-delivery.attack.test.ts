@@ -195,7 +195,7 @@ describe("a second program, a background job or another process", () => {
     // The agent's shell ($$) and the broker (node) are read while psql runs.
     await runs("shell and broker /proc", [
       [
-        `${CAP} psql -tA -c 'select pg_sleep(1), 42' | { sleep 0.5; b=$(pgrep -P $$ -x 'nod[e]'); tr '\\0' '\\n' < /proc/$b/environ; tr '\\0' '\\n' < /proc/$b/cmdline; tr '\\0' '\\n' < /proc/$$/environ; cat; }`,
+        `${CAP} psql -tA -c 'select pg_sleep(1), 42' | { sleep 0.5; b=$(pgrep -P $$ -f '^[^ ]*/node '); tr '\\0' '\\n' < /proc/$b/environ; tr '\\0' '\\n' < /proc/$b/cmdline; tr '\\0' '\\n' < /proc/$$/environ; cat; }`,
         // the broker's /proc was read (its command line names the capability), and psql ran
         (o) => o.includes("|42") && o.includes("--cap\nread-staging-db\n"),
       ],
@@ -205,7 +205,7 @@ describe("a second program, a background job or another process", () => {
     // the lease is revoked when psql exits, before the command returns.
     const t = tally("cap-delivery: sibling reads the receiving program's /proc (revoked first)");
     const h = p.hook(
-      `${CAP} psql -tA -c 'select pg_sleep(2)' | { b=$(pgrep -P $$ -x 'nod[e]'); for i in $(seq 100); do q=$(pgrep -P $b -x psql) && break; sleep 0.1; done; tr '\\0' '\\n' < /proc/$q/environ | grep '^PGPASSWORD='; cat; }`,
+      `${CAP} psql -tA -c 'select pg_sleep(2)' | { b=$(pgrep -P $$ -f '^[^ ]*/node '); for i in $(seq 100); do q=$(pgrep -P $b -x psql) && break; sleep 0.1; done; tr '\\0' '\\n' < /proc/$q/environ | grep '^PGPASSWORD='; cat; }`,
     );
     expect(h.decision).toBe("rewrite");
     const r = await p.bash(h.command!);

@@ -56,7 +56,7 @@ describe("attack: kill -9 the exec and the broker mid-call, so no one revokes th
     try {
       const h = p.hook(
         // (A background job is refused: the exec is killed from the next stage of the pipeline.)
-        `$cap:read-staging-db psql -tA -c 'select pg_sleep(3)' | { sleep 1; kill -9 $(pgrep -P $$ -x 'nod[e]'); cat; }`,
+        `$cap:read-staging-db psql -tA -c 'select pg_sleep(3)' | { sleep 1; kill -9 $(pgrep -P $$ -f '^[^ ]*/node '); cat; }`,
       );
       expect(h.command, h.raw).toBeDefined();
       const { done } = p.bashAsync(h.command!);

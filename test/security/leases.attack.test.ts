@@ -166,7 +166,7 @@ describe("the agent tries to keep or reuse a minted credential", () => {
     try {
       // (A background job is refused now: the exec is killed from the next stage of a pipeline.)
       const h = p.hook(
-        `set -o pipefail; $cap:read-staging-db psql -tA -c 'select pg_sleep(4)' | { sleep 1; kill -9 $(pgrep -P $$ -x 'nod[e]'); cat; }`,
+        `set -o pipefail; $cap:read-staging-db psql -tA -c 'select pg_sleep(4)' | { sleep 1; kill -9 $(pgrep -P $$ -f '^[^ ]*/node '); cat; }`,
       );
       const ran = await p.bash(h.command!);
       expect(ran.status).not.toBe(0);
@@ -195,7 +195,7 @@ describe("the agent tries to read the credential from elsewhere in its command",
       const attempts: Array<[string, (out: string) => boolean]> = [
         // the agent's shell and the broker (node) never hold it: only psql's own environment does
         [
-          `$cap:read-staging-db psql -tA -c 'select pg_sleep(1)' | { sleep 0.5; x=$(pgrep -P $$ -x 'nod[e]'); tr '\\0' '\\n' < /proc/$x/cmdline | grep -c -- '^--cap$'; tr '\\0' '\\n' < /proc/$x/environ | grep -c -e '^PGPASSWORD=' -e '^PGUSER=' ; tr '\\0' '\\n' < /proc/$$/environ | grep -c -e '^PGPASSWORD=' -e '^PGUSER='; cat; } || true`,
+          `$cap:read-staging-db psql -tA -c 'select pg_sleep(1)' | { sleep 0.5; x=$(pgrep -P $$ -f '^[^ ]*/node '); tr '\\0' '\\n' < /proc/$x/cmdline | grep -c -- '^--cap$'; tr '\\0' '\\n' < /proc/$x/environ | grep -c -e '^PGPASSWORD=' -e '^PGUSER=' ; tr '\\0' '\\n' < /proc/$$/environ | grep -c -e '^PGPASSWORD=' -e '^PGUSER='; cat; } || true`,
           (o) => o.trim() === "1\n0\n0",
         ],
         // the shell's variables, `set`, `declare -p`, `compgen -v` after the program: nothing

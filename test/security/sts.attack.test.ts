@@ -163,7 +163,7 @@ describe("attack: the agent keeps or reuses a minted session", () => {
     const p = stsProject(world, { "aws-read": stsCapability(world, role) });
     try {
       const h = p.hook(
-        `set -o pipefail; $cap:aws-read awsq-slow iam list_roles | { sleep 2; kill -9 $(pgrep -P $$ -x 'nod[e]'); cat; }`,
+        `set -o pipefail; $cap:aws-read awsq-slow iam list_roles | { sleep 2; kill -9 $(pgrep -P $$ -f '^[^ ]*/node '); cat; }`,
       );
       await p.bash(h.command!);
       const [s] = await sessionsOf(world, role);
@@ -200,7 +200,7 @@ describe("attack: kill -9 the exec and the broker mid-call, so no one revokes th
     };
     try {
       const h = p.hook(
-        `set -o pipefail; $cap:aws-read awsq-slow iam list_roles | { sleep 2; kill -9 $(pgrep -P $$ -x 'nod[e]'); cat; }`,
+        `set -o pipefail; $cap:aws-read awsq-slow iam list_roles | { sleep 2; kill -9 $(pgrep -P $$ -f '^[^ ]*/node '); cat; }`,
       );
       const { done } = p.bashAsync(h.command!);
       await waitFor(() => openLeases(p).length === 1, 15_000);
