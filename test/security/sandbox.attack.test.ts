@@ -508,8 +508,8 @@ async function codexSession(withSandbox: boolean) {
     let r = await start();
     // Codex 0.169's bubblewrap helper sometimes fails to build its sandbox while it walks the
     // profile's globs ("failed to enumerate unreadable glob paths … No such file or directory") and
-    // the session never starts (fails closed, no tool call, no request). Seen once in about a dozen
-    // runs; a start-up failure with no request made is retried once and said, never a later one.
+    // the session never starts (fails closed, no tool call, no request). Seen once (the Node 24 leg
+    // of a full run); a start-up failure with no request made is retried once and said, never a later one.
     if (
       r.code !== 0 &&
       /failed to enumerate unreadable glob paths/.test(r.stderr) &&
