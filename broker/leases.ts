@@ -124,6 +124,27 @@ function newLeaseId(): string {
   return `l_${out}`;
 }
 
+/** The audit entry for a lease that ended (or failed to), naming its capability, never a value. */
+function endedEntry(
+  lease: Lease,
+  outcome: LeaseOutcome | "revoke_failed",
+  extra: { error?: string; verified?: Verification },
+): AuditEvent {
+  return {
+    kind: "lease-ended",
+    agent: lease.agent,
+    session: lease.session,
+    cwd: lease.cwd,
+    lease: lease.id,
+    capability: lease.capability,
+    provider: lease.provider,
+    grant: lease.grant,
+    outcome,
+    ...extra,
+    heldMs: Date.now() - Date.parse(lease.issuedAt),
+  };
+}
+
 /** The start time of a process (Linux /proc), so a reused pid is not taken for the owner. */
 export function processStart(pid: number): string | undefined {
   try {
@@ -370,46 +391,20 @@ export async function endLease(
     ).slice(0, 300);
     // Duck-typed: the provider modules may be bundled apart from this one.
     const ttlOnly = (error as Partial<TtlOnlyError>).ttlOnly === true;
-    if (ttlOnly) {
-      const until = (error as TtlOnlyError).until;
-      // Loud, and never claimed revoked: the audit says so now, the record stays listed (not
-      // retried) until its TTL passes, and callers print the reason (outcome revoke_failed).
-      const kept: Lease = {
-        ...lease,
-        owner: { pid: 0, start: undefined, host: hostname() },
-        lastError: why,
-        ttlOnly: true,
-        ...(until && Date.parse(until) > Date.parse(lease.expiresAt) ? { expiresAt: until } : {}),
-      };
-      writeLease(home, kept);
-      safeUnlink(claim);
-      audit(
-        home,
-        {
-          kind: "lease-ended",
-          agent: lease.agent,
-          session: lease.session,
-          cwd: lease.cwd,
-          lease: lease.id,
-          capability: lease.capability,
-          provider: lease.provider,
-          grant: lease.grant,
-          outcome: "expires_at_ttl_only",
-          error: why,
-          heldMs: Date.now() - Date.parse(lease.issuedAt),
-        },
-        ctx.note,
-      );
-      return { lease: kept, outcome: "revoke_failed", error: why };
-    }
-    if (Date.parse(lease.expiresAt) <= Date.now() && outcome !== "revoked_by_drill") {
+    if (!ttlOnly && Date.parse(lease.expiresAt) <= Date.now() && outcome !== "revoked_by_drill") {
       // The source's own TTL ends it; nothing more hookpack can do.
       final = "expired_without_reuse";
     } else {
+      // The record stays listed. A lease its source cannot revoke (ttl-only) is loud and never
+      // claimed revoked: not retried, listed until its TTL passes; any other is retried by the next
+      // sweep or the drill. Callers print the reason (outcome revoke_failed).
+      const until = ttlOnly ? (error as TtlOnlyError).until : undefined;
       const kept: Lease = {
         ...lease,
         owner: { pid: 0, start: undefined, host: hostname() },
         lastError: why,
+        ...(ttlOnly ? { ttlOnly: true } : {}),
+        ...(until && Date.parse(until) > Date.parse(lease.expiresAt) ? { expiresAt: until } : {}),
       };
       try {
         writeLease(home, kept);
@@ -417,43 +412,12 @@ export async function endLease(
       } catch {
         renameSync(claim, leaseFile(home, lease.id));
       }
-      audit(
-        home,
-        {
-          kind: "lease-ended",
-          agent: lease.agent,
-          session: lease.session,
-          cwd: lease.cwd,
-          lease: lease.id,
-          capability: lease.capability,
-          provider: lease.provider,
-          grant: lease.grant,
-          outcome: "revoke_failed",
-          error: why,
-          heldMs: Date.now() - Date.parse(lease.issuedAt),
-        },
-        ctx.note,
-      );
+      const said = ttlOnly ? "expires_at_ttl_only" : "revoke_failed";
+      audit(home, endedEntry(lease, said, { error: why }), ctx.note);
       return { lease: kept, outcome: "revoke_failed", error: why };
     }
   }
-  audit(
-    home,
-    {
-      kind: "lease-ended",
-      agent: lease.agent,
-      session: lease.session,
-      cwd: lease.cwd,
-      lease: lease.id,
-      capability: lease.capability,
-      provider: lease.provider,
-      grant: lease.grant,
-      outcome: final,
-      ...(verified ? { verified } : {}),
-      heldMs: Date.now() - Date.parse(lease.issuedAt),
-    },
-    ctx.note,
-  );
+  audit(home, endedEntry(lease, final, verified ? { verified } : {}), ctx.note);
   try {
     writeFileAtomic(
       tombFile(home, lease.id),
