@@ -57,6 +57,21 @@ export interface HashedMatcher {
   /** find(text) and find(reversed text) mapped back to `text`'s offsets, in one pass. */
   findBothWays(text: string): ViewMatch[];
   redact(text: string): RedactResult;
+  /**
+   * Every view the gates search, in ONE pass over `text`: the text as is and reversed (`direct`),
+   * and its squeezed view (joiners taken out) as is and reversed (`split`, in `text`'s offsets:
+   * first to last character of the form, the joiners between them included). `split` is empty when
+   * the text has no joiner (the squeezed view is then the text itself). No copy of the text is made.
+   */
+  findViews(text: string, spec: SqueezeSpec): { direct: ViewMatch[]; split: ViewMatch[] };
+}
+
+/** Which code units the squeezed view drops (scanners/managed.ts owns the set). */
+export interface SqueezeSpec {
+  /** 1 for an ASCII joiner, indexed by code unit (length 128). */
+  ascii: Uint8Array;
+  /** Any code unit ≥ 128. */
+  isJoiner(c: number): boolean;
 }
 
 export function saltSeed(salt: Buffer): number {
@@ -190,6 +205,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     b: number,
     backwards: boolean,
     hits: ViewMatch[],
+    wh: number,
   ): void => {
     const n = text.length;
     const slot = slotOf(b * 32 + w);
@@ -205,12 +221,13 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        let h = 0;
+        // The whole-form hash continues the window's (`wh`, the first w characters read in the
+        // form's direction): only the characters past the window are read.
+        let h = wh;
         if (backwards)
-          for (let k = start + len - 1; k >= start; k--)
-            h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
+          for (let k = j - 1; k >= start; k--) h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
         else
-          for (let k = start; k < start + len; k++)
+          for (let k = j + w; k < start + len; k++)
             h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
         lastCheck = fmix(h ^ cseed);
       }
@@ -222,6 +239,81 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         hits.push({
           start,
           end: start + len,
+          name: names[name[e]!] ?? "secret",
+          form: "",
+          view: backwards ? "reversed" : "as is",
+        });
+    }
+  };
+
+  /**
+   * Entries of a set bucket for a window of the squeezed view, read straight from `text`: the
+   * window's non-joiner characters run from text offset `first` to `lastAt`; the rest of a form is
+   * read on past them, skipping joiners, so no squeezed copy is ever made. Hits are in `text`'s
+   * offsets (first to last character of the form, joiners between them included).
+   */
+  const squeezedCandidates = (
+    text: string,
+    spec: SqueezeSpec,
+    first: number,
+    lastAt: number,
+    w: number,
+    b: number,
+    backwards: boolean,
+    hits: ViewMatch[],
+    wh: number,
+  ): void => {
+    const slot = slotOf(b * 32 + w);
+    if (keys[slot] === 0) return;
+    const n = text.length;
+    const ascii = spec.ascii;
+    let lastLen = -1;
+    let lastCheck = 0;
+    let fits = false;
+    let lastEnd = 0; // forwards: past the form's last character; backwards: before its first
+    let lastDigest: string | undefined;
+    for (let e = heads[slot]!; e !== -1; e = next[e]!) {
+      const len = length[e]!;
+      if (len !== lastLen) {
+        lastLen = len;
+        lastDigest = undefined;
+        let h = wh;
+        let need = len - w;
+        let k = backwards ? first - 1 : lastAt + 1;
+        if (backwards)
+          for (; need > 0 && k >= 0; k--) {
+            const c = text.charCodeAt(k);
+            if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
+            h = (Math.imul(h, BASE) + c) | 0;
+            need--;
+          }
+        else
+          for (; need > 0 && k < n; k++) {
+            const c = text.charCodeAt(k);
+            if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
+            h = (Math.imul(h, BASE) + c) | 0;
+            need--;
+          }
+        fits = need === 0;
+        lastEnd = k;
+        lastCheck = fmix(h ^ cseed);
+      }
+      if (!fits) continue;
+      if (check !== undefined && check[e] !== lastCheck) continue;
+      const from = backwards ? lastEnd + 1 : first;
+      const to = backwards ? lastAt + 1 : lastEnd;
+      if (lastDigest === undefined) {
+        let form = "";
+        for (let k = from; k < to; k++) {
+          const c = text.charCodeAt(k);
+          if (!(c < 128 ? ascii[c] === 1 : spec.isJoiner(c))) form += text[k];
+        }
+        lastDigest = digest(backwards ? reversedSlice(form, 0, form.length) : form);
+      }
+      if (lastDigest === index.digest(e))
+        hits.push({
+          start: from,
+          end: to,
           name: names[name[e]!] ?? "secret",
           form: "",
           view: backwards ? "reversed" : "as is",
@@ -250,7 +342,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       x = Math.imul(x, 0xc2b2ae35);
       x ^= x >>> 16;
       x &= BUCKET_MASK;
-      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, h);
       if (j >= last) break;
       h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
     }
@@ -285,7 +377,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         x = Math.imul(x, 0xc2b2ae35);
         x ^= x >>> 16;
         x &= BUCKET_MASK;
-        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, hf);
         let y = hb ^ seed;
         y ^= y >>> 16;
         y = Math.imul(y, 0x85ebca6b);
@@ -293,7 +385,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         y = Math.imul(y, 0xc2b2ae35);
         y ^= y >>> 16;
         y &= BUCKET_MASK;
-        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits);
+        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits, hb);
         if (j >= last) break;
         const out = text.charCodeAt(j);
         const inc = text.charCodeAt(j + w);
@@ -302,6 +394,101 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       }
     }
     return hits;
+  };
+
+  /**
+   * searchBoth over the text and, in the same loop, over its squeezed view: the squeezed windows
+   * roll over a 32-slot ring of the last non-joiner characters, so no squeezed copy is made until a
+   * squeezed window is a candidate.
+   */
+  const searchViews = (
+    text: string,
+    spec: SqueezeSpec,
+  ): { direct: ViewMatch[]; split: ViewMatch[] } => {
+    const direct: ViewMatch[] = [];
+    const split: ViewMatch[] = [];
+    const n = text.length;
+    const ascii = spec.ascii;
+    const ring = new Int32Array(32); // the last non-joiner characters
+    const ringAt = new Int32Array(32); // and their offsets in `text`
+    let kept = n;
+    for (const { w, bitmap, top } of windows) {
+      if (n < w) continue;
+      let hf = 0;
+      let hb = 0;
+      let sf = 0;
+      let sb = 0;
+      let opw = 1;
+      let spw = 1;
+      let k = 0; // squeezed characters so far
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (i < w) {
+          hf = (Math.imul(hf, BASE) + c) | 0;
+          hb = (hb + Math.imul(c, opw)) | 0;
+          opw = Math.imul(opw, BASE);
+        } else {
+          const out = text.charCodeAt(i - w);
+          hf = (Math.imul(hf - Math.imul(out, top), BASE) + c) | 0;
+          hb = (Math.imul(hb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        if (i >= w - 1) {
+          let x = hf ^ seed;
+          x ^= x >>> 16;
+          x = Math.imul(x, 0x85ebca6b);
+          x ^= x >>> 13;
+          x = Math.imul(x, 0xc2b2ae35);
+          x ^= x >>> 16;
+          x &= BUCKET_MASK;
+          if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0)
+            candidates(text, i - w + 1, w, x, false, direct, hf);
+          let y = hb ^ seed;
+          y ^= y >>> 16;
+          y = Math.imul(y, 0x85ebca6b);
+          y ^= y >>> 13;
+          y = Math.imul(y, 0xc2b2ae35);
+          y ^= y >>> 16;
+          y &= BUCKET_MASK;
+          if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0)
+            candidates(text, i - w + 1, w, y, true, direct, hb);
+        }
+        if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
+        if (k < w) {
+          sf = (Math.imul(sf, BASE) + c) | 0;
+          sb = (sb + Math.imul(c, spw)) | 0;
+          spw = Math.imul(spw, BASE);
+        } else {
+          const out = ring[(k - w) & 31]!;
+          sf = (Math.imul(sf - Math.imul(out, top), BASE) + c) | 0;
+          sb = (Math.imul(sb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        ring[k & 31] = c;
+        ringAt[k & 31] = i;
+        k++;
+        if (k < w) continue;
+        let x = sf ^ seed;
+        x ^= x >>> 16;
+        x = Math.imul(x, 0x85ebca6b);
+        x ^= x >>> 13;
+        x = Math.imul(x, 0xc2b2ae35);
+        x ^= x >>> 16;
+        x &= BUCKET_MASK;
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0)
+          squeezedCandidates(text, spec, ringAt[(k - w) & 31]!, i, w, x, false, split, sf);
+        let y = sb ^ seed;
+        y ^= y >>> 16;
+        y = Math.imul(y, 0x85ebca6b);
+        y ^= y >>> 13;
+        y = Math.imul(y, 0xc2b2ae35);
+        y ^= y >>> 16;
+        y &= BUCKET_MASK;
+        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0)
+          squeezedCandidates(text, spec, ringAt[(k - w) & 31]!, i, w, y, true, split, sb);
+      }
+      kept = k;
+    }
+    // No joiner: the squeezed view is the text, and its hits are the direct ones.
+    return { direct, split: kept === n ? [] : split };
   };
 
   const find = (text: string): Match[] => {
@@ -320,6 +507,10 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       if (count === 0 || text.length < minLength) return [];
       // Not merged: a caller that merges several views wants each hit with the view it came from.
       return searchBoth(text);
+    },
+    findViews(text, spec) {
+      if (count === 0 || text.length < minLength) return { direct: [], split: [] };
+      return searchViews(text, spec);
     },
     redact(text) {
       const matches = find(text);
