@@ -181,9 +181,16 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     if (keys[s] === 0) {
       keys[s] = b * 32 + w + 1;
       heads[s] = i;
-    } else {
+    } else if (length[heads[s]!]! >= length[i]!) {
       next[i] = heads[s]!;
       heads[s] = i;
+    } else {
+      // Each chain runs shortest form first: a candidate's whole-form hash is extended from one
+      // length to the next instead of being recomputed, and stops at the first form that cannot fit.
+      let at = heads[s]!;
+      while (next[at] !== -1 && length[next[at]!]! < length[i]!) at = next[at]!;
+      next[i] = next[at]!;
+      next[at] = i;
     }
     let bm = bitmaps.get(w);
     if (!bm) bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
@@ -191,6 +198,11 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     const len = length[i]!;
     if (minLength === 0 || len < minLength) minLength = len;
   }
+  /** The first entry of the (bucket, window) chain, or -1. */
+  const headOf = (key: number): number => {
+    const s = slotOf(key);
+    return keys[s] === 0 ? -1 : heads[s]!;
+  };
   const windows = [...bitmaps.entries()].map(([w, bitmap]) => {
     let top = 1; // BASE^(w-1)
     for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
@@ -208,27 +220,28 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     wh: number,
   ): void => {
     const n = text.length;
-    const slot = slotOf(b * 32 + w);
-    if (keys[slot] === 0) return;
-    let e = heads[slot]!;
+    let e = headOf(b * 32 + w);
     let lastLen = -1;
     let lastCheck = 0;
     let lastDigest: string | undefined;
+    // The whole-form hash continues the window's (`wh`, the first w characters read in the form's
+    // direction) and then each shorter form's: only characters past the last one hashed are read.
+    let h = wh;
+    let got = w;
     for (; e !== -1; e = next[e]!) {
       const len = length[e]!;
       const start = backwards ? j + w - len : j;
-      if (start < 0 || start + len > n) continue;
+      if (start < 0 || start + len > n) break; // chains run shortest first: no longer form fits
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        // The whole-form hash continues the window's (`wh`, the first w characters read in the
-        // form's direction): only the characters past the window are read.
-        let h = wh;
         if (backwards)
-          for (let k = j - 1; k >= start; k--) h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
-        else
-          for (let k = j + w; k < start + len; k++)
+          for (let k = j + w - 1 - got; k >= start; k--)
             h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
+        else
+          for (let k = j + got; k < start + len; k++)
+            h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
+        got = len;
         lastCheck = fmix(h ^ cseed);
       }
       if (check !== undefined && check[e] !== lastCheck) continue;
@@ -263,23 +276,24 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     hits: ViewMatch[],
     wh: number,
   ): void => {
-    const slot = slotOf(b * 32 + w);
-    if (keys[slot] === 0) return;
+    const head = headOf(b * 32 + w);
+    if (head === -1) return;
     const n = text.length;
     const ascii = spec.ascii;
     let lastLen = -1;
     let lastCheck = 0;
-    let fits = false;
     let lastEnd = 0; // forwards: past the form's last character; backwards: before its first
     let lastDigest: string | undefined;
-    for (let e = heads[slot]!; e !== -1; e = next[e]!) {
+    let h = wh;
+    let got = w;
+    let k = backwards ? first - 1 : lastAt + 1;
+    for (let e = head; e !== -1; e = next[e]!) {
       const len = length[e]!;
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        let h = wh;
-        let need = len - w;
-        let k = backwards ? first - 1 : lastAt + 1;
+        // Shortest form first (see the chains): the hash and the read position carry on.
+        let need = len - got;
         if (backwards)
           for (; need > 0 && k >= 0; k--) {
             const c = text.charCodeAt(k);
@@ -294,19 +308,19 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
             h = (Math.imul(h, BASE) + c) | 0;
             need--;
           }
-        fits = need === 0;
+        if (need > 0) break; // the text ends first, for this form and every longer one
+        got = len;
         lastEnd = k;
         lastCheck = fmix(h ^ cseed);
       }
-      if (!fits) continue;
       if (check !== undefined && check[e] !== lastCheck) continue;
       const from = backwards ? lastEnd + 1 : first;
       const to = backwards ? lastAt + 1 : lastEnd;
       if (lastDigest === undefined) {
         let form = "";
-        for (let k = from; k < to; k++) {
-          const c = text.charCodeAt(k);
-          if (!(c < 128 ? ascii[c] === 1 : spec.isJoiner(c))) form += text[k];
+        for (let x = from; x < to; x++) {
+          const c = text.charCodeAt(x);
+          if (!(c < 128 ? ascii[c] === 1 : spec.isJoiner(c))) form += text[x];
         }
         lastDigest = digest(backwards ? reversedSlice(form, 0, form.length) : form);
       }
