@@ -8,7 +8,11 @@
 //     sha256, and nothing about any piece of the form shorter than the form itself.
 // The search runs one rolling hash per distinct W over the text, forwards and (for the gates'
 // reversed views) backwards in the same pass: a window read right-to-left is the reversed text's
-// window, so no reversed copy is made. A window whose bucket is set is a candidate; a candidate's
+// window, so no reversed copy is made; findViews also rolls the squeezed view's windows (joiners
+// skipped) in that same loop, so the gates' four views cost one read of the text and no copy of it.
+// Sampling positions (as exec's plaintext matcher does) would need a fingerprint of the window at
+// every offset of every form, which rebuilds a value character by character from a known prefix:
+// this index keeps one window per form. A window whose bucket is set is a candidate; a candidate's
 // whole-form fingerprint is computed from the text (len multiply-adds, no allocation) and only a
 // check hit is hashed with sha256. Without a check column (older files) every candidate is hashed.
 // node:crypto loads on the first check hit only: a clean text never loads it.
