@@ -91,6 +91,7 @@ export interface TwoWayFinder {
   ): Array<{ start: number; end: number; name: string; view: "as is" | "reversed" }>;
   /** All four views in one pass (rules/managed-matcher.ts); findBothWays twice without it. */
   findViews?: HashedMatcher["findViews"];
+  crowded?: boolean;
 }
 
 /** The squeezed view's joiner set, for the matcher's one-pass search. */
@@ -116,9 +117,10 @@ export function transformedFind(
   if (n < minLength) return [];
   const out: ViewHit[] = [];
   const twoWay = typeof finder === "function" ? undefined : finder;
-  if (twoWay?.findViews) {
+  const oneView = twoWay?.findViews && !twoWay.crowded;
+  if (oneView) {
     // One pass over the text for all four views, no copy of it (rules/managed-matcher.ts).
-    const { direct, split } = twoWay.findViews(text, joinerSpec());
+    const { direct, split } = twoWay!.findViews!(text, joinerSpec());
     for (const m of direct) out.push({ start: m.start, end: m.end, name: m.name, form: m.view });
     for (const m of split)
       out.push({
@@ -138,7 +140,7 @@ export function transformedFind(
       out.push({ start: n - m.end, end: n - m.start, name: m.name, form: "reversed" });
   }
   // Squeezed view (when findViews did not cover it): `at[i]` is the original offset of char i.
-  const { squeezed, at } = twoWay?.findViews ? { squeezed: text, at: undefined } : squeeze(text);
+  const { squeezed, at } = oneView ? { squeezed: text, at: undefined } : squeeze(text);
   if (at && squeezed.length !== n && squeezed.length >= minLength) {
     const back = (s: number, e: number) => ({ start: at[s]!, end: at[e - 1]! + 1 });
     if (twoWay) {
