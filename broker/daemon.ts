@@ -487,7 +487,10 @@ async function answerRewrite(
       message: "hookpack: a malformed rewrite request reached the broker.",
     };
   try {
-    return { ok: true, home, verdict: await rewrites.decide(call) };
+    const verdict = await rewrites.decide(call);
+    // Codes only (never a command or a value): what `hookpack broker` users and tests can see.
+    log(`rewrite decided: ${verdict.kind}${"code" in verdict ? ` ${verdict.code}` : ""}`);
+    return { ok: true, home, verdict };
   } catch (error) {
     if (error instanceof HookpackError) throw error;
     // The rule's own failure, said without its text (the hook fails closed on it).
