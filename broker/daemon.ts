@@ -177,8 +177,9 @@ async function main(): Promise<void> {
   await syncRelay();
   // Issue 19 (h1619-rest): leases orphaned by a dead exec or broker are revoked at start.
   void import("./leases.js").then((m) => m.sweepAtBrokerStart(home, process.env, log));
-  // Issue 21: the hook's `$secret:` rewrites are decided here; their modules load now, not on the first.
-  setImmediate(() => void rewrites.warm().catch(() => undefined));
+  // Issue 21: the hook's `$secret:` rewrites are decided here; their modules load soon after the
+  // start, not on the first one (and not before the request of the hook that started us).
+  setTimeout(() => void rewrites.warm().catch(() => undefined), 300).unref();
 
   let stopping = false;
   const shutdown = (why: string) => {
