@@ -733,6 +733,8 @@ export interface BrokerStatus {
   proxyPort?: number;
   /** The persistent model-request relay's loopback port, while it runs (HOOKPACK_HOME/relay.json). */
   relayPort?: number;
+  /** `$secret:` calls the broker has decided for hooks since it started (issue 21). */
+  rewritesDecided?: number;
   sameBuild?: boolean;
 }
 

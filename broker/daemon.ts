@@ -335,6 +335,7 @@ async function main(): Promise<void> {
               sessions: sessions.size,
               proxyPort: proxy?.port,
               relayPort: relay.port,
+              rewritesDecided: rewrites.decided(),
               pid: process.pid,
             },
           };
@@ -488,10 +489,7 @@ async function answerRewrite(
       message: "hookpack: a malformed rewrite request reached the broker.",
     };
   try {
-    const verdict = await rewrites.decide(call);
-    // Codes only (never a command or a value): what `hookpack broker` users and tests can see.
-    log(`rewrite decided: ${verdict.kind}${"code" in verdict ? ` ${verdict.code}` : ""}`);
-    return { ok: true, home, verdict };
+    return { ok: true, home, verdict: await rewrites.decide(call) };
   } catch (error) {
     if (error instanceof HookpackError) throw error;
     // The rule's own failure, said without its text (the hook fails closed on it).

@@ -67,10 +67,13 @@ export interface RewriteService {
   decide(call: RewriteCall): Promise<Verdict>;
   /** Loads the rule's modules (the broker calls it at start). */
   warm(): Promise<void>;
+  /** How many calls it has decided (`hookpack broker status --json`: rewritesDecided). */
+  decided(): number;
 }
 
 export function createRewriteService(home: string, grants: GrantTable): RewriteService {
   const parsed = new Map<string, Promise<Policy>>();
+  let count = 0;
   const lib = async () => {
     const { NO_POLICY, parsePolicy } = await import("../rules/policy.js");
     return {
@@ -96,7 +99,9 @@ export function createRewriteService(home: string, grants: GrantTable): RewriteS
         import("../rules/policy-validate.js"),
       ]);
     },
+    decided: () => count,
     async decide(call) {
+      count++;
       const host: SecretRefHost = {
         home,
         self: call.self,

@@ -2,9 +2,9 @@
 // client.ts rewriteVia → broker/rewrite-service.ts) and, with no broker running, in the hook itself
 // (which then starts one to mint). Both must decide the same: each case runs the REAL hook once with
 // no broker (in-process) and once against the warm broker it left, and the answers must match up
-// to the random parts (grant ids, keys, placeholders, expiry). The broker's log says which path
-// decided (a "rewrite decided" line per call it answered), so neither side can pass unnoticed.
-import { readFileSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+// to the random parts (grant ids, keys, placeholders, expiry). The broker counts the calls it
+// decided (`broker status --json` rewritesDecided), so neither side can pass unnoticed.
+import { writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { approvePolicy } from "../../broker/policy-approval.js";
@@ -39,9 +39,11 @@ afterEach(() => {
   sb.cleanup();
 });
 
-const decided = () => {
-  const log = join(sb.hookpackHome, "broker", "broker.log");
-  return existsSync(log) ? (readFileSync(log, "utf8").match(/rewrite decided:/g) ?? []).length : 0;
+const decided = (): number => {
+  const s = JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as {
+    rewritesDecided?: number;
+  };
+  return s.rewritesDecided ?? 0;
 };
 const norm = (a: HookAnswer) =>
   JSON.stringify({ d: a.decision, c: a.command, r: a.reason, s: a.status })

@@ -12,7 +12,7 @@
 // same-user limit, unchanged by this path.
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -83,9 +83,11 @@ interface Status {
 const status = (): Status => JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as Status;
 const key = () =>
   Buffer.from(readFileSync(join(sb.hookpackHome, "broker", "broker.key"), "utf8").trim(), "hex");
-const decided = () => {
-  const log = join(sb.hookpackHome, "broker", "broker.log");
-  return existsSync(log) ? (readFileSync(log, "utf8").match(/rewrite decided:/g) ?? []).length : 0;
+const decided = (): number => {
+  const s = JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as {
+    rewritesDecided?: number;
+  };
+  return s.rewritesDecided ?? 0;
 };
 /** The answer says nothing of the value. */
 const clean = (a: HookAnswer) => !a.raw.includes(value) && !a.reason.includes(value);
