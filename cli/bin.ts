@@ -2,13 +2,27 @@
 // agent, so it loads only the hook runtime; every other command loads the CLI bundle.
 // The compile cache (Node >= 22.1) saves a few ms per start. On older Node, loading node:module
 // alone pulls in the ESM loader, which costs more than the cache would save, so skip it there and
-// use a code cache of our own (cli/code-cache.ts).
+// use a code cache of our own (cli/code-cache.ts); a verified runtime copy uses its sealed one.
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { loadBundle } from "./code-cache.js";
 
 /** Set by scripts/build.mjs: a hash of the sibling bundles (the code cache's key). */
 declare const HOOKPACK_BUILD_ID: string;
 
-if (Number(process.versions.node.split(".")[0]) >= 22) {
+const major = Number(process.versions.node.split(".")[0]);
+/** The built entry (dist/hookpack.cjs or a runtime copy), whose siblings are the bundles. */
+const built =
+  typeof __dirname === "string" && __dirname.length > 0 && /[/\\]hookpack\.cjs$/.test(__filename);
+// Our own cache on Node < 22; on any Node in a verified runtime copy (its sealed cache, never
+// Node's compile cache, which lives where anyone can write it: cli/code-cache.ts), and when asked
+// (HOOKPACK_CODE_CACHE=own: install trains the sealed cache this way).
+const own =
+  built &&
+  (major < 22 ||
+    process.env.HOOKPACK_CODE_CACHE === "own" ||
+    existsSync(join(__dirname, "runtime-manifest.json")));
+if (major >= 22 && !own) {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   (require("node:module") as { enableCompileCache?: () => unknown }).enableCompileCache?.();
 }
@@ -16,14 +30,8 @@ if (Number(process.versions.node.split(".")[0]) >= 22) {
 const [command, ...rest] = process.argv.slice(2);
 // `hookpack hook --help` is help, answered by the CLI; every other `hook` call is an agent's.
 const hook = command === "hook" && rest[0] !== "--help" && rest[0] !== "-h";
-if (
-  Number(process.versions.node.split(".")[0]) < 22 &&
-  typeof __dirname === "string" &&
-  __dirname.length > 0 &&
-  /[/\\]hookpack\.cjs$/.test(__filename)
-) {
-  // Node 20: the bundles through a V8 code cache of our own (cli/code-cache.ts). Only in the
-  // built entry (dist/hookpack.cjs), whose siblings are the bundles.
+if (own) {
+  // The bundles through a V8 code cache of our own (cli/code-cache.ts).
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
   if (hook)
     void Promise.resolve().then(() =>
