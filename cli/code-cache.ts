@@ -1,8 +1,8 @@
 // Loads hookpack's sibling bundles (hook.cjs, cli.cjs and what they load) through a V8 code cache
-// on Node < 22, where `module.enableCompileCache()` does not exist. A hook process lives for one
-// tool call, so compiling its bundles is paid on every call; with the cache V8 deserialises the
-// bytecode instead — including the functions compiled while the previous call ran — which saves a
-// few milliseconds per call (bench/run.mjs measures it side by side).
+// of our own, on every Node (Node 22's `module.enableCompileCache()` measured slower: cli/bin.ts).
+// A hook process lives for one tool call, so compiling its bundles is paid on every call; with the
+// cache V8 deserialises the bytecode instead — including the functions compiled while the calls
+// that wrote it ran — which saves a few milliseconds per call (bench/run.mjs measures it).
 //
 // Two places, never both:
 // - A verified runtime copy (the bundles beside a runtime-manifest.json: what `hookpack install`

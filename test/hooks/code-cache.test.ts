@@ -21,7 +21,6 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt } from "../broker/helpers.js";
 import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
-const node20 = Number(process.versions.node.split(".")[0]) < 22;
 let root: string;
 beforeAll(() => assertBuilt());
 afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -66,7 +65,7 @@ const cacheFiles = (home: string) => {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
 
-describe.runIf(node20)("code cache (Node < 22)", () => {
+describe("code cache (Node < 22)", () => {
   it("the first run writes one cache file per bundle loaded, the next runs use them and behave the same", () => {
     const { home, run } = setup("AAAA");
     expect(run()).toBe("AAAA sib claude-code");
@@ -151,7 +150,7 @@ const header = (file: string) => {
   return text.slice(0, text.indexOf("\n"));
 };
 
-describe.runIf(node20)("code cache: the paths a cache has seen (Node < 22)", () => {
+describe("code cache: the paths a cache has seen (Node < 22)", () => {
   it("a call on a path the cache has not seen rewrites it with the union; a seen path writes nothing", () => {
     const { dist, home, run } = setup("AAAA");
     writeTaggingHook(dist, "AAAA");
