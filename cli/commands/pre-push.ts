@@ -16,15 +16,29 @@ import {
   type PushUpdate,
 } from "../../scanners/push-range.js";
 import { toGithub, type ReportItem } from "../../scanners/report.js";
-import { hookpackHome, projectRoot } from "../context.js";
-import type { Command } from "../io.js";
-import { loadAllowList } from "./check-pack.js";
+import { hookpackHome } from "../context.js";
+import type { Command, Io } from "../io.js";
+import { loadAllowList } from "../allow-file.js";
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream)
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The git top level containing cwd, or cwd itself outside git (as projectRoot, without blocking). */
+async function topLevel(io: Io): Promise<string> {
+  try {
+    const out = await gitText(["rev-parse", "--show-toplevel"], {
+      cwd: io.cwd,
+      env: io.env,
+      okCodes: [0, 128],
+    });
+    return out.trim() || io.cwd;
+  } catch {
+    return io.cwd;
+  }
 }
 
 /** What `git push` would send for the current branch: HEAD against its upstream. */
@@ -169,7 +183,10 @@ export const prePush: Command = {
         `hookpack: unknown format "${format}"; expected text, json or github.`,
       );
     const cwd = io.cwd;
-    const root = projectRoot(io);
+    // git's pre-push input is read while git answers where the top level is (not one after the other).
+    const piped = values.range === undefined && !io.stdin.isTTY ? readAll(io.stdin) : undefined;
+    piped?.catch(() => undefined);
+    const root = await topLevel(io);
     const allowFile = values["allow-file"]
       ? join(cwd, values["allow-file"])
       : join(root, ALLOW_FILE);
@@ -202,7 +219,7 @@ export const prePush: Command = {
         remote ??= current.remote;
         updates = current.updates;
       } else {
-        updates = parsePushInput(await readAll(io.stdin));
+        updates = parsePushInput(await piped!);
       }
       const extraMatcher = managedValueMatcher(hookpackHome(io));
       const result = await scanPushRange({
