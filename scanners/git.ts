@@ -159,6 +159,69 @@ export function gitStream(
   });
 }
 
+/**
+ * One `git cat-file --batch` fed while other work runs: `add` object names as they become known
+ * (git answers at once, its output is collected), then `done` reads them all. Rejects with GitError
+ * when git fails.
+ */
+export function objectReader(options: GitOptions): {
+  add(name: string): void;
+  done(): Promise<Array<{ name: string; type: string; body: Buffer }>>;
+} {
+  const names: string[] = [];
+  let child: ReturnType<typeof spawn> | undefined;
+  let closed: Promise<{ out: Buffer; code: number | null; err: string }> | undefined;
+  const start = () => {
+    const c = spawn("git", ["cat-file", "--batch"], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    c.stdout!.on("data", (d: Buffer) => out.push(d));
+    c.stderr!.on("data", (d: Buffer) => err.push(d));
+    c.stdin!.on("error", () => {});
+    closed = new Promise((resolve, reject) => {
+      c.on("error", reject);
+      c.on("close", (code) =>
+        resolve({ out: Buffer.concat(out), code, err: Buffer.concat(err).toString("utf8") }),
+      );
+    });
+    closed.catch(() => undefined); // awaited by done()
+    return c;
+  };
+  return {
+    add(name) {
+      child ??= start();
+      names.push(name);
+      child.stdin!.write(`${name}\n`);
+    },
+    async done() {
+      if (!child || !closed) return [];
+      child.stdin!.end();
+      const { out, code, err } = await closed;
+      if (code !== 0) throw new GitError(["cat-file", "--batch"], code, err);
+      const objects: Array<{ name: string; type: string; body: Buffer }> = [];
+      let pos = 0;
+      for (const name of names) {
+        const nl = out.indexOf(0x0a, pos);
+        if (nl === -1) throw new GitError(["cat-file", "--batch"], code, "output ended early");
+        const [, type = "missing", size] = out.subarray(pos, nl).toString("utf8").split(" ");
+        if (type === "missing" || size === undefined) {
+          objects.push({ name, type: "missing", body: Buffer.alloc(0) });
+          pos = nl + 1;
+          continue;
+        }
+        const n = Number(size);
+        objects.push({ name, type, body: out.subarray(nl + 1, nl + 1 + n) });
+        pos = nl + 1 + n + 1;
+      }
+      return objects;
+    },
+  };
+}
+
 /** `git cat-file --batch` for many objects in one process; objects over `maxBytes` are skipped. */
 export async function readObjects(
   oids: readonly string[],

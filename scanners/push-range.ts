@@ -14,7 +14,7 @@ import {
   type SecretHit,
 } from "./content.js";
 import { secretScanner } from "../rules/secretlint.js";
-import { gitStream, gitText, readObjects, unquoteGitPath } from "./git.js";
+import { gitStream, gitText, objectReader, readObjects, unquoteGitPath } from "./git.js";
 
 export interface PushUpdate {
   localRef: string;
@@ -112,7 +112,7 @@ export interface PushScanResult {
   notes: string[];
 }
 
-/** The line that opens each commit in the log stream (no patch or message line can start with \x01). */
+/** The line that opens each commit in the log stream (no patch line can start with \x01). */
 const MARKER = "\x01commit ";
 
 /**
@@ -121,9 +121,9 @@ const MARKER = "\x01commit ";
  * `binary` attribute cannot hide a file, and no size threshold turns one into "Binary files
  * differ"); the root commit shown (log.showRoot=false would hide it); deletions without their
  * removed lines (-D: nothing of a deleted file is new); merges as combined diffs (an "evil merge"
- * resolution is seen); the whole commit message, each line indented by four spaces (so no message
- * line can pass for a patch line), raw (--encoding=none: no re-encoding can mangle a value); full
- * blob ids (an identical file change met twice is scanned once).
+ * resolution is seen); full blob ids (an identical file change met twice is scanned once). Commit
+ * messages are read from the commit objects themselves (git log stops a message at a NUL byte and
+ * shows no extra header), by a `git cat-file --batch` fed as the commits stream by.
  */
 export const LOG_FLAGS = [
   "-c",
@@ -149,18 +149,36 @@ export const LOG_FLAGS = [
   "--no-ext-diff",
   "--no-textconv",
   "--no-relative",
-  "--encoding=none",
   "--src-prefix=a/",
   "--dst-prefix=b/",
-  "--format=%x01commit %H %s%n%w(0,4,4)%B",
+  "--format=%x01commit %H %s",
   "--cc",
   "--stdin",
 ] as const;
 
-/** A commit message, as a pseudo-file in reports. */
+/** A commit object (its message, author, committer and any other header), as a pseudo-file in reports. */
 export const MESSAGE_PATH = "(commit message)";
-/** An annotated tag's message, as a pseudo-file in reports. */
+/** An annotated tag object (its message, name, tagger), as a pseudo-file in reports. */
 export const TAG_MESSAGE_PATH = "(tag message)";
+/** The ref names of the push (a branch or tag name is sent too). */
+export const REF_NAMES_PATH = "(ref names)";
+
+/**
+ * A commit or tag object as text to scan: everything but the lines that only name other objects
+ * (tree, parent, object, type), NUL bytes kept (git log would stop the message at the first one).
+ */
+function objectText(body: Buffer): string {
+  const raw = body.toString("utf8");
+  const cut = raw.indexOf("\n\n");
+  const head = cut === -1 ? raw : raw.slice(0, cut + 1);
+  // Only in the header: a message line that looks like one is still message.
+  return (
+    head.replace(
+      /^(?:tree|parent|object) [0-9a-f]{40,64}\n|^type (?:commit|tag|tree|blob)\n/gm,
+      "",
+    ) + (cut === -1 ? "" : raw.slice(cut + 1))
+  );
+}
 
 /** Whether a small text (a message) could hold a finding: the hook's prefilter, then managed values. */
 function mayHoldSmallText(text: string, options: ContentScanOptions): boolean {
@@ -292,27 +310,30 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     }
   }
 
+  // The ref names themselves are sent (a branch named after a token is a leak too).
+  const refNames = [...new Set(pushing.flatMap((u) => [u.localRef, u.remoteRef]))].join("\n");
+  if (mayHoldSmallText(refNames, options)) {
+    const hits = await scanText(refNames, REF_NAMES_PATH, options);
+    for (const h of hits)
+      findings.push(secretFinding(h, refNames, hits, "", "", REF_NAMES_PATH, h.line));
+  }
+
   let commits = 0;
   let bytes = 0;
   const subjects = new Map<string, string>();
+  /** Each commit's place in the stream: findings are reported in that order. */
+  const order = new Map<string, number>();
   const binaries: Array<{ commit: string; path: string }> = [];
   if (revs.some((r) => !r.startsWith("^"))) {
     let commit = "";
     let subject = "";
     let file: FileState | undefined;
-    /** The commit message being read (lines after the marker, indented by four spaces). */
-    let message: string[] | undefined;
-    /** Files and messages whose text is complete, waiting for their scan (in stream order). */
-    const ready: Array<
-      | { file: FileState; text?: undefined; commit: string; subject: string }
-      | { file?: undefined; text: string; commit: string; subject: string }
-    > = [];
+    /** Files whose text is complete, waiting for their scan (in stream order). */
+    const ready: Array<{ file: FileState; commit: string; subject: string }> = [];
+    /** The commit objects, read as their commits stream by (for messages and headers). */
+    const commitObjects = objectReader(git);
     /** Identical changes (same blobs, same path) met again: the first scan's findings, reused. */
     const seen = new Map<string, Array<Omit<PushFinding, "kind" | "commit" | "subject">>>();
-    const endMessage = () => {
-      if (message && message.length > 0) ready.push({ text: message.join("\n"), commit, subject });
-      message = undefined;
-    };
     const endFile = () => {
       if (file && commit) ready.push({ file, commit, subject });
       file = undefined;
@@ -343,21 +364,14 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     const header = (line: string) => {
       if (line.startsWith(MARKER)) {
         endFile();
-        endMessage();
         const space = line.indexOf(" ", MARKER.length);
         commit = line.slice(MARKER.length, space === -1 ? undefined : space);
         subject = space === -1 ? "" : line.slice(space + 1);
         subjects.set(commit, subject);
-        commits++;
-        message = [];
+        order.set(commit, commits++);
+        if (/^[0-9a-f]{40,64}$/.test(commit)) commitObjects.add(commit);
+        else throw new PushInputError(`git log printed a commit line hookpack cannot read`);
         return;
-      }
-      if (message) {
-        if (line.startsWith("    ")) {
-          message.push(line.slice(4));
-          return;
-        }
-        endMessage();
       }
       if (line.startsWith("diff --")) {
         endFile();
@@ -409,7 +423,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         let nl = b.indexOf(10, p);
         if (nl === -1) nl = end;
         const f = file;
-        if (f !== undefined && f.nextLine !== 0 && !message) {
+        if (f !== undefined && f.nextLine !== 0) {
           const c = b[p]!;
           if (f.parents === 1) {
             if (c === 0x2b) {
@@ -458,14 +472,6 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         header(b.toString("utf8", p, nl));
         p = nl + 1;
       }
-    };
-    const scanMessage = async (m: { text: string; commit: string; subject: string }) => {
-      // Messages are small: the hook's own prefilter decides (in bulk mode every text would go
-      // to the engine, a thousand engine calls for a thousand clean messages).
-      if (!mayHoldSmallText(m.text, options)) return;
-      const hits = await scanText(m.text, MESSAGE_PATH, options);
-      for (const h of hits)
-        findings.push(secretFinding(h, m.text, hits, m.commit, m.subject, MESSAGE_PATH, h.line));
     };
     const scanFile = async (f: FileState, at: string, subj: string) => {
       if (f.deleted) return;
@@ -522,8 +528,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     const scanReady = async () => {
       for (let i = 0; i < ready.length; i++) {
         const job = ready[i]!;
-        if (job.file) await scanFile(job.file, job.commit, job.subject);
-        else await scanMessage(job);
+        await scanFile(job.file, job.commit, job.subject);
       }
       ready.length = 0;
     };
@@ -536,8 +541,20 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       },
     );
     endFile();
-    endMessage();
     await scanReady();
+    // Commit messages and headers, from the objects (small texts: the hook's own prefilter decides,
+    // where bulk mode would hand a thousand clean messages to the engine one by one).
+    for (const o of await commitObjects.done()) {
+      if (o.type !== "commit")
+        throw new PushInputError(`the commit ${o.name} that git log listed could not be read`);
+      const text = objectText(o.body);
+      if (!mayHoldSmallText(text, options)) continue;
+      const hits = await scanText(text, MESSAGE_PATH, options);
+      for (const h of hits)
+        findings.push(
+          secretFinding(h, text, hits, o.name, subjects.get(o.name) ?? "", MESSAGE_PATH, h.line),
+        );
+    }
   }
 
   // A file git still showed as binary (see LOG_FLAGS: not expected with --text): read the blob as
@@ -583,12 +600,10 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
           continue;
         }
         const raw = entry.body.toString("utf8");
-        const cut = raw.indexOf("\n\n");
-        const head = cut === -1 ? raw : raw.slice(0, cut);
-        const text = cut === -1 ? "" : raw.slice(cut + 2);
-        const inner = /^object ([0-9a-f]{40,})\ntype tag$/m.exec(head);
+        const inner = /^object ([0-9a-f]{40,64})\ntype tag\n/.exec(raw);
         if (inner) next.push({ oid: inner[1]!, ref: t.ref });
-        if (!text || !mayHoldSmallText(text, options)) continue;
+        const text = objectText(entry.body);
+        if (!mayHoldSmallText(text, options)) continue;
         const hits = await scanText(text, TAG_MESSAGE_PATH, options);
         for (const h of hits)
           findings.push({
@@ -631,8 +646,12 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       { ...git, maxBytes: maxBlob },
     );
     for (const b of blobs) {
-      const body = bodies.get(b.oid)?.body;
-      if (!body || body.subarray(0, 8000).includes(0)) continue;
+      const entry = bodies.get(b.oid);
+      const body = entry?.body;
+      if (entry && !body)
+        notes.push(`${b.path} (${o.ref}) is too large to read whole; it was not scanned.`);
+      // A NUL byte does not make a blob safe to send: scanned whatever it holds.
+      if (!body) continue;
       const text = body.toString("utf8");
       if (!mayHoldSecret(text, options)) continue;
       const hits = await scanText(text, b.path, options);
@@ -640,6 +659,9 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         findings.push({ ...secretFinding(h, text, hits, o.oid, "", b.path, h.line), ref: o.ref });
     }
   }
+  // Stream order: a commit's message findings (read after the stream) join its file findings.
+  const rank = (f: PushFinding) => (f.ref !== undefined ? Infinity : (order.get(f.commit) ?? -1));
+  findings.sort((a, b) => rank(a) - rank(b));
   return { findings, commits, bytes, objects: objects.length, excluded, notes };
 }
 

@@ -118,9 +118,11 @@ function textReport(
   for (const [commit, list] of byCommit) {
     const first = list[0]!;
     out.push(
-      first.ref && !first.subject
-        ? `hookpack:   ${first.ref} (object ${short(commit)})`
-        : `hookpack:   commit ${short(commit)} "${first.subject}"`,
+      commit === ""
+        ? "hookpack:   the names of the refs being pushed"
+        : first.ref && !first.subject
+          ? `hookpack:   ${first.ref} (object ${short(commit)})`
+          : `hookpack:   commit ${short(commit)} "${first.subject}"`,
     );
     for (const f of list) {
       if (f.kind === "secret") {
@@ -137,11 +139,17 @@ function textReport(
   }
   if (blocking === 0)
     return `${out.join("\n")}\nhookpack: if one is real, revoke it and rewrite the commit; to silence one, add its fingerprint to ${allowFile}.\n`;
-  const oldest = [...byCommit.keys()].pop()!;
+  // The oldest listed commit (ref names and pushed objects are not commits to rebase onto).
+  const oldest = [...byCommit]
+    .filter(([c, list]) => c !== "" && !list[0]!.ref)
+    .map(([c]) => c)
+    .pop();
   out.push(
     "hookpack: these are in the history being pushed, so a new commit that deletes them is not enough:",
     "hookpack:   1. revoke each secret that was ever pushed or shared elsewhere;",
-    `hookpack:   2. rewrite the listed commits: \`git rebase -i ${short(oldest)}^\` and edit each one (\`git rm --cached <file>\` for agent state), or for many commits \`git filter-repo --replace-text\` / \`--invert-paths --path <file>\`;`,
+    oldest
+      ? `hookpack:   2. rewrite the listed commits: \`git rebase -i ${short(oldest)}^\` and edit each one (\`git rm --cached <file>\` for agent state), or for many commits \`git filter-repo --replace-text\` / \`--invert-paths --path <file>\`;`
+      : "hookpack:   2. rename the listed refs, or delete and recreate the listed tags, without the value;",
     "hookpack:   3. keep agent state ignored (`hookpack install` adds it to .gitignore), then push again.",
     `hookpack: a false positive? put \`gitleaks:allow\` on that line, or add its fingerprint (or path:<glob>) to ${allowFile}. \`git push --no-verify\` skips every check.`,
   );
