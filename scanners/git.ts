@@ -167,6 +167,8 @@ export function gitStream(
 export function objectReader(options: GitOptions): {
   add(name: string): void;
   done(): Promise<Array<{ name: string; type: string; body: Buffer }>>;
+  /** Stops git when the answers are no longer wanted (another step failed). */
+  abort(): void;
 } {
   const names: string[] = [];
   let child: ReturnType<typeof spawn> | undefined;
@@ -196,6 +198,10 @@ export function objectReader(options: GitOptions): {
       child ??= start();
       names.push(name);
       child.stdin!.write(`${name}\n`);
+    },
+    abort() {
+      child?.stdin!.destroy();
+      child?.kill();
     },
     async done() {
       if (!child || !closed) return [];

@@ -332,6 +332,8 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     const ready: Array<{ file: FileState; commit: string; subject: string }> = [];
     /** The commit objects, read as their commits stream by (for messages and headers). */
     const commitObjects = objectReader(git);
+    /** Commits whose subject held a value (masked in every finding of theirs). */
+    const masked = new Set<string>();
     /** Identical changes (same blobs, same path) met again: the first scan's findings, reused. */
     const seen = new Map<string, Array<Omit<PushFinding, "kind" | "commit" | "subject">>>();
     const endFile = () => {
@@ -532,7 +534,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       }
       ready.length = 0;
     };
-    bytes = await gitStream(
+    const streamed = gitStream(
       [...LOG_FLAGS, "--not", exclude(named)],
       { ...git, input: `${revs.join("\n")}\n` },
       (block) => {
@@ -540,21 +542,36 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         return ready.length > 0 ? scanReady() : undefined;
       },
     );
-    endFile();
-    await scanReady();
+    let bodies: Awaited<ReturnType<typeof commitObjects.done>>;
+    try {
+      bytes = await streamed;
+      endFile();
+      await scanReady();
+      bodies = await commitObjects.done();
+    } catch (error) {
+      // git failed mid-stream (or a scan did): no cat-file left waiting for names never sent.
+      commitObjects.abort();
+      throw error;
+    }
     // Commit messages and headers, from the objects (small texts: the hook's own prefilter decides,
     // where bulk mode would hand a thousand clean messages to the engine one by one).
-    for (const o of await commitObjects.done()) {
+    for (const o of bodies) {
       if (o.type !== "commit")
         throw new PushInputError(`the commit ${o.name} that git log listed could not be read`);
       const text = objectText(o.body);
       if (!mayHoldSmallText(text, options)) continue;
       const hits = await scanText(text, MESSAGE_PATH, options);
+      if (hits.length === 0) continue;
+      // The subject is printed with every finding of its commit: never with a value in it.
+      let subject = subjects.get(o.name) ?? "";
       for (const h of hits)
-        findings.push(
-          secretFinding(h, text, hits, o.name, subjects.get(o.name) ?? "", MESSAGE_PATH, h.line),
-        );
+        subject = subject.split(text.slice(h.start, h.end)).join(`[REDACTED:${h.label}]`);
+      subjects.set(o.name, subject);
+      masked.add(o.name);
+      for (const h of hits)
+        findings.push(secretFinding(h, text, hits, o.name, subject, MESSAGE_PATH, h.line));
     }
+    for (const f of findings) if (masked.has(f.commit)) f.subject = subjects.get(f.commit)!;
   }
 
   // A file git still showed as binary (see LOG_FLAGS: not expected with --text): read the blob as

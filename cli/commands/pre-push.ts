@@ -11,6 +11,7 @@ import { GitError, gitText } from "../../scanners/git.js";
 import {
   parsePushInput,
   PushInputError,
+  REF_NAMES_PATH,
   scanPushRange,
   type PushFinding,
   type PushUpdate,
@@ -240,7 +241,10 @@ export const prePush: Command = {
         extraMatcher,
         excludeRemotes,
       });
-      const refs = updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
+      // A ref name that holds a secret is never printed, logged or audited.
+      const refs = result.findings.some((f) => f.path === REF_NAMES_PATH)
+        ? ["(ref names withheld: one holds a secret)"]
+        : updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
       if (result.findings.some(blocks)) {
         const f = result.findings.filter(blocks);
         tryRecordAudit(
