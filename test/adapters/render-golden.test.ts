@@ -138,8 +138,10 @@ function scrub(value: unknown): string {
   let text = `${JSON.stringify(value, null, 1)}\n`;
   for (const [key, token] of Object.entries(tokens)) {
     const placeholder = `{{FAKE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}}}`;
-    text = text.split(JSON.stringify(token).slice(1, -1)).join(placeholder);
-    text = text.split(token).join(placeholder);
+    // As it stands, JSON-escaped once, and twice (a payload echoed inside a JSON string).
+    const once = JSON.stringify(token).slice(1, -1);
+    for (const form of [JSON.stringify(once).slice(1, -1), once, token])
+      text = text.split(form).join(placeholder);
   }
   return text;
 }
