@@ -40,6 +40,73 @@ export function neutralToolCall(
   return { kind, name, id, fields };
 }
 
+/**
+ * Validation at the edge: the adapter's fast check, else its zod schemas, loaded only then (they
+ * throw a PayloadError naming the field). `schemas` is the lazy import of the validator.
+ */
+export async function validated<P>(
+  payload: unknown,
+  fast: (payload: unknown) => boolean,
+  schemas: () => Promise<(payload: unknown) => void>,
+): Promise<P> {
+  if (!fast(payload)) (await schemas())(payload);
+  return payload as P;
+}
+
+/** A parsed before-tool event. */
+export const beforeTool = (agent: AgentId, session: Session, tool: ToolCall): Parsed => ({
+  kind: "event",
+  event: { kind: "before-tool", agent, session, tool },
+});
+
+/** A parsed after-tool event; `more` marks a failed call or carries a spill. */
+export function afterTool(
+  agent: AgentId,
+  session: Session,
+  tool: ToolCall,
+  output: unknown,
+  more?: Pick<Extract<HookEvent, { kind: "after-tool" }>, "failed" | "spill">,
+): Parsed {
+  return { kind: "event", event: { kind: "after-tool", agent, session, tool, output, ...more } };
+}
+
+/** A parsed prompt-submit event. */
+export const promptSubmit = (agent: AgentId, session: Session, prompt: string): Parsed => ({
+  kind: "event",
+  event: { kind: "prompt-submit", agent, session, prompt },
+});
+
+/** A proceed decision's warnings as one text, or undefined. */
+export const warningText = (decision: Decision): string | undefined =>
+  decision.kind === "proceed" && decision.warnings.length > 0
+    ? decision.warnings.join("\n")
+    : undefined;
+
+/**
+ * After a tool, for agents whose answer can only add text beside the output the model already has
+ * (the pipeline turned a redaction into a deny, OUTPUT_WITHHELD): what was found, and the agent's
+ * notice telling the model what to do.
+ */
+export function exposedText(
+  decision: Extract<Decision, { kind: "deny" }>,
+  tool: string,
+  notice: string,
+): string {
+  const lead = decision.codes.includes("OUTPUT_WITHHELD")
+    ? `hookpack found secret(s) in this ${tool} output.`
+    : decision.reason;
+  return `${lead}\n${notice}`;
+}
+
+/** A parsed session-start event. */
+export const sessionStart = (agent: AgentId, session: Session): Parsed => ({
+  kind: "event",
+  event: { kind: "session-start", agent, session },
+});
+
+/** Input leaves that describe content already on disk (an edit's `old_string`), not content the agent is adding. */
+export const OLD_STRING = /(^|\.)old_string$/;
+
 /** Joins the text a model reads from an output: a string as is, text parts joined, else JSON. */
 export function textOf(value: unknown): string {
   if (typeof value === "string") return value;
@@ -62,14 +129,16 @@ export function textOf(value: unknown): string {
  * what the agents' SessionEnd schemas accept.
  */
 export function fastSessionEnd(p: Record<string, unknown>): boolean {
-  const optString = (v: unknown) => v === undefined || typeof v === "string";
-  return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
-    (p.transcript_path === null || optString(p.transcript_path)) &&
-    optString(p.reason)
-  );
+  return fastSessionFields(p) && optString(p.reason);
 }
+
+const optString = (v: unknown) => v === undefined || typeof v === "string";
+
+/** The session fields of a Claude-shaped payload: `session_id`, `cwd`, `transcript_path` (may be null). */
+export const fastSessionFields = (p: Record<string, unknown>): boolean =>
+  typeof p.session_id === "string" &&
+  typeof p.cwd === "string" &&
+  (p.transcript_path === null || optString(p.transcript_path));
 
 export function sessionEndEvent(
   agent: AgentId,
@@ -95,13 +164,7 @@ export function sessionEndEvent(
  * for what the agents' schemas for that event accept.
  */
 export function fastPromptSubmit(p: Record<string, unknown>): boolean {
-  const optString = (v: unknown) => v === undefined || typeof v === "string";
-  return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
-    (p.transcript_path === null || optString(p.transcript_path)) &&
-    typeof p.prompt === "string"
-  );
+  return fastSessionFields(p) && typeof p.prompt === "string";
 }
 
 export function promptSubmitEvent(
@@ -113,7 +176,7 @@ export function promptSubmitEvent(
     cwd: p.cwd,
     transcriptPath: p.transcript_path ?? undefined,
   };
-  return { kind: "event", event: { kind: "prompt-submit", agent, session, prompt: p.prompt } };
+  return promptSubmit(agent, session, p.prompt);
 }
 
 /**
@@ -225,6 +288,17 @@ export function warningsOf(decision: Decision): { systemMessage?: string } {
     : {};
 }
 
+/** A Claude-shaped PreToolUse answer: `top` fields, then `hookSpecificOutput` holding `specific`. */
+export const preToolUseAnswer = (
+  top: Record<string, unknown>,
+  specific: Record<string, unknown>,
+): HookResponse =>
+  jsonResponse({ ...top, hookSpecificOutput: { hookEventName: "PreToolUse", ...specific } });
+
+/** A Claude-shaped PreToolUse deny: the call does not run and the model reads the reason. */
+export const preToolUseDeny = (reason: string): HookResponse =>
+  preToolUseAnswer({}, { permissionDecision: "deny", permissionDecisionReason: reason });
+
 /** One JSON answer, or no output at all when it has nothing in it. */
 export const answerOrNothing = (out: Record<string, unknown>): HookResponse =>
   Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
@@ -242,6 +316,17 @@ export function outputAsReason(
   if (decision.hasOutput)
     return jsonResponse({ ...warningsOf(decision), decision: word, reason: text(decision.output) });
   return answerOrNothing(warningsOf(decision));
+}
+
+/** After a tool, `outputAsReason`; otherwise the lifecycle answer, with the same word (Codex `block`, Gemini CLI `deny`). */
+export function afterToolOrLifecycle(
+  decision: Decision,
+  event: HookEvent,
+  word: "block" | "deny",
+  text: (output: unknown) => string,
+): HookResponse {
+  if (event.kind === "after-tool") return outputAsReason(decision, word, text);
+  return lifecycleAnswer(decision, event.kind, word);
 }
 
 /** The Claude-shaped lifecycle answers: a prompt held back (`{decision, reason}`), a session start's notice. */

@@ -21,25 +21,21 @@
 import { closeSync, openSync, readdirSync, readSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  Session,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  EXISTING_CONTENT,
   fastEditInput,
+  fastGeminiFamilyTool,
+  geminiFamilyToolCall,
   GEMINI_FAMILY_FAST_INPUTS,
   GEMINI_FAMILY_TOOLS,
   type GeminiFamilyToolPayload,
 } from "./gemini-family.js";
 import {
+  afterTool,
+  afterToolOrLifecycle,
   answerOrNothing,
+  beforeTool,
   classifyByEventName,
   claudeShapedProbe,
   exitCodeFailure,
@@ -47,12 +43,11 @@ import {
   fastSessionEnd,
   isPlainObject,
   jsonResponse,
-  lifecycleAnswer,
-  neutralToolCall,
-  outputAsReason,
   promptSubmitEvent,
   sessionEndEvent,
+  sessionStart,
   textOf,
+  validated,
   warningsOf,
 } from "./common.js";
 
@@ -84,15 +79,8 @@ export function fastValidateGemini(payload: unknown): boolean {
   if (name !== "BeforeTool" && name !== "AfterTool") return true;
   const p = payload;
   return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
-    optString(p.transcript_path) &&
-    optString(p.timestamp) &&
-    typeof p.tool_name === "string" &&
-    p.tool_name.length > 0 &&
-    isPlainObject(p.tool_input) &&
-    (name === "BeforeTool" || isPlainObject(p.tool_response)) &&
-    (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
+    fastGeminiFamilyTool(p, FAST_INPUTS) &&
+    (name === "BeforeTool" || isPlainObject(p.tool_response))
   );
 }
 
@@ -150,53 +138,22 @@ function session(p: ToolPayload): Session {
 }
 
 function toolCall(p: ToolPayload): ToolCall {
-  const name = p.tool_name;
-  const input = p.tool_input;
-  const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (KINDS[name] ?? "other");
-  const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
-  const str = (key: string) =>
-    typeof input[key] === "string" ? (input[key] as string) : undefined;
-  if (kind === "shell") {
-    call.command = str("command");
-    call.background = input.is_background === true;
-  }
-  const path =
-    str("file_path") ?? (kind === "search" ? (str("dir_path") ?? str("path")) : undefined);
-  if (path !== undefined) call.path = path;
-  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (KINDS[p.tool_name] ?? "other");
   // grep_search answers with the matching lines themselves.
-  if (name === "grep_search") call.showsContent = true;
-  return call;
+  return geminiFamilyToolCall(kind, p, undefined, ["dir_path", "path"], ["grep_search"]);
 }
 
+const SCHEMAS = async () => (await import("./gemini-schemas.js")).validateGeminiPayload;
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateGemini(payload)) {
-    const { validateGeminiPayload } = await import("./gemini-schemas.js");
-    validateGeminiPayload(payload);
-  }
-  const p = payload as ToolPayload;
+  const p = await validated<ToolPayload>(payload, fastValidateGemini, SCHEMAS);
   switch (p.hook_event_name) {
     case "BeforeTool":
-      return {
-        kind: "event",
-        event: { kind: "before-tool", agent: "gemini", session: session(p), tool: toolCall(p) },
-      };
+      return beforeTool("gemini", session(p), toolCall(p));
     case "AfterTool":
-      return {
-        kind: "event",
-        event: {
-          kind: "after-tool",
-          agent: "gemini",
-          session: session(p),
-          tool: toolCall(p),
-          output: p.tool_response,
-        },
-      };
+      return afterTool("gemini", session(p), toolCall(p), p.tool_response);
     case "SessionStart":
-      return {
-        kind: "event",
-        event: { kind: "session-start", agent: "gemini", session: session(p) },
-      };
+      return sessionStart("gemini", session(p));
     case "SessionEnd": {
       // The chat file (`transcript_path`) and the background-process logs are cleaned; the answer
       // blocks nothing (Gemini does not wait on a lifecycle hook's decision). 0.61 sends
@@ -239,7 +196,7 @@ function outputText(output: unknown): string {
   return textOf(content ?? output);
 }
 
-function render(decision: Decision, event: HookEvent): HookResponse {
+const render: Adapter["render"] = (decision, event) => {
   const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny")
@@ -256,9 +213,8 @@ function render(decision: Decision, event: HookEvent): HookResponse {
     return answerOrNothing(out);
   }
   // `deny` replaces the result the model reads with the reason.
-  if (event.kind === "after-tool") return outputAsReason(decision, "deny", outputText);
-  return lifecycleAnswer(decision, event.kind, "deny");
-}
+  return afterToolOrLifecycle(decision, event, "deny", outputText);
+};
 
 export const gemini: Adapter = {
   id: "gemini",

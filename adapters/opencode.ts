@@ -18,22 +18,18 @@
 import { readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
+  afterTool,
+  beforeTool,
   EMPTY_RESPONSE,
   exitCodeFailure,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
   probeRefusal,
+  validated,
 } from "./common.js";
 import { opencodePlugin } from "./opencode-plugin.js";
 
@@ -142,12 +138,10 @@ function toolCall(p: Payload): ToolCall {
   return call;
 }
 
+const SCHEMAS = async () => (await import("./opencode-schemas.js")).validateOpencodePayload;
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateOpencode(payload)) {
-    const { validateOpencodePayload } = await import("./opencode-schemas.js");
-    validateOpencodePayload(payload);
-  }
-  const p = payload as Payload;
+  const p = await validated<Payload>(payload, fastValidateOpencode, SCHEMAS);
   const kind = p.hook === undefined ? undefined : HOOKS[p.hook];
   if (!kind) return { kind: "ignored", eventName: p.hook ?? "a payload without hook" };
   const session = { id: p.sessionID ?? "", cwd: p.cwd, transcriptPath: undefined };
@@ -162,15 +156,11 @@ async function parse(payload: unknown): Promise<Parsed> {
         state: { files: opencodeDatabases(), dirs: [] },
       },
     };
-  if (kind === "before-tool")
-    return { kind: "event", event: { kind, agent: "opencode", session, tool: toolCall(p) } };
-  return {
-    kind: "event",
-    event: { kind: "after-tool", agent: "opencode", session, tool: toolCall(p), output: p.output },
-  };
+  if (kind === "before-tool") return beforeTool("opencode", session, toolCall(p));
+  return afterTool("opencode", session, toolCall(p), p.output);
 }
 
-function render(decision: Decision, event: HookEvent): HookResponse {
+const render: Adapter["render"] = (decision, event) => {
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") return jsonResponse({ block: decision.reason });
     if (decision.patch?.command !== undefined)
@@ -185,7 +175,7 @@ function render(decision: Decision, event: HookEvent): HookResponse {
       return jsonResponse({ output: decision.output });
   }
   return EMPTY_RESPONSE;
-}
+};
 
 export const opencode: Adapter = {
   id: "opencode",
