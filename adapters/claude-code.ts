@@ -17,19 +17,22 @@ import { fitWithSpill } from "../hooks/spill.js";
 import {
   afterTool,
   beforeTool,
-  classifyByEventName,
-  CLAUDE_REGISTRATIONS,
-  claudeShapedProbe,
   EMPTY_RESPONSE,
   exitCodeFailure,
+  exitMeaning,
   jsonResponse,
   neutralToolCall,
   OLD_STRING,
-  preToolUseDeny,
   sessionStart,
-  sessionStartNotice,
   validated,
 } from "./common.js";
+import {
+  classifyByEventName,
+  CLAUDE_REGISTRATIONS,
+  claudeShapedProbe,
+  preToolUseDeny,
+  sessionStartNotice,
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -344,10 +347,11 @@ export const claudeCode: Adapter = {
     "PreToolUse",
     "Bash",
     { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" },
-    (code) =>
-      code === 2
-        ? "exit 2: Claude Code blocks the call"
-        : `exit ${code}: Claude Code shows a hook error and runs the call unchecked`,
+    exitMeaning(
+      2,
+      "Claude Code blocks the call",
+      "Claude Code shows a hook error and runs the call unchecked",
+    ),
   ),
   config: {
     format: "claude-settings-json",

@@ -21,27 +21,30 @@ import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
   afterTool,
-  afterToolOrLifecycle,
   answerOrNothing,
   beforeTool,
+  exitCodeFailure,
+  exitMeaning,
+  isPlainObject,
+  neutralToolCall,
+  sessionStart,
+  textOf,
+  validated,
+} from "./common.js";
+import {
+  afterToolOrLifecycle,
   classifyByEventName,
   claudeShapedProbe,
   claudeShapedRefusal,
-  exitCodeFailure,
   fastPromptSubmit,
   fastSessionEnd,
   fastSessionFields,
-  isPlainObject,
-  neutralToolCall,
   preToolUseAnswer,
   preToolUseDeny,
   promptSubmitEvent,
   sessionEndEvent,
-  sessionStart,
-  textOf,
-  validated,
   warningsOf,
-} from "./common.js";
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -183,10 +186,11 @@ export const codex: Adapter = {
       permission_mode: "default",
       tool_use_id: "call_hookpack_doctor",
     },
-    (code) =>
-      code === 2
-        ? "exit 2: Codex blocks the call"
-        : `exit ${code}: Codex marks the hook failed and runs the call unchecked`,
+    exitMeaning(
+      2,
+      "Codex blocks the call",
+      "Codex marks the hook failed and runs the call unchecked",
+    ),
     (json) => {
       const specific = json.hookSpecificOutput as
         { permissionDecision?: unknown; updatedInput?: unknown } | undefined;

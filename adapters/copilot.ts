@@ -31,6 +31,7 @@ import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
   afterTool,
+  answeredRefusal,
   answerOrNothing,
   beforeTool,
   EMPTY_RESPONSE,
@@ -324,10 +325,7 @@ export const copilot: Adapter = {
       probeRefusal(
         answer,
         (code) => `exit ${code}: GitHub Copilot CLI denies the call`,
-        (json) =>
-          json.permissionDecision === "deny" || json.permissionDecision === "ask"
-            ? `it answered permissionDecision "${String(json.permissionDecision)}" to a harmless \`true\` command`
-            : undefined,
+        (json) => answeredRefusal("permissionDecision", json.permissionDecision, ["deny", "ask"]),
       ),
   },
   config: {

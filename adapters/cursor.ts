@@ -26,10 +26,13 @@ import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
   afterTool,
+  answeredRefusal,
   answerOrNothing,
   beforeTool,
+  CONTINUE_FALSE,
   EMPTY_RESPONSE,
   exitCodeFailure,
+  exitMeaning,
   exposedText,
   isPlainObject,
   jsonResponse,
@@ -228,16 +231,14 @@ export const cursor: Adapter = {
     refusal: (answer) =>
       probeRefusal(
         answer,
-        (code) =>
-          code === 2
-            ? "exit 2: Cursor denies the call"
-            : `exit ${code}: Cursor logs a hook error and runs the call unchecked`,
+        exitMeaning(
+          2,
+          "Cursor denies the call",
+          "Cursor logs a hook error and runs the call unchecked",
+        ),
         (json) =>
-          json.permission === "deny" || json.permission === "ask"
-            ? `it answered permission "${String(json.permission)}" to a harmless \`true\` command`
-            : json.continue === false
-              ? "it answered continue:false to a harmless `true` command"
-              : undefined,
+          answeredRefusal("permission", json.permission, ["deny", "ask"]) ??
+          (json.continue === false ? CONTINUE_FALSE : undefined),
       ),
   },
   config: {

@@ -33,23 +33,27 @@ import {
 } from "./gemini-family.js";
 import {
   afterTool,
-  afterToolOrLifecycle,
+  answeredRefusal,
   answerOrNothing,
   beforeTool,
-  classifyByEventName,
-  claudeShapedProbe,
   exitCodeFailure,
-  fastPromptSubmit,
-  fastSessionEnd,
+  exitMeaning,
   isPlainObject,
   jsonResponse,
-  promptSubmitEvent,
-  sessionEndEvent,
   sessionStart,
   textOf,
   validated,
-  warningsOf,
 } from "./common.js";
+import {
+  afterToolOrLifecycle,
+  classifyByEventName,
+  claudeShapedProbe,
+  fastPromptSubmit,
+  fastSessionEnd,
+  promptSubmitEvent,
+  sessionEndEvent,
+  warningsOf,
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, google_web_search: "fetch" };
 
@@ -236,16 +240,16 @@ export const gemini: Adapter = {
     "BeforeTool",
     "run_shell_command",
     { timestamp: "1970-01-01T00:00:00.000Z" },
-    (code) =>
-      code === 1
-        ? "exit 1: Gemini CLI shows a warning and runs the call unchecked"
-        : `exit ${code}: Gemini CLI denies the call`,
+    exitMeaning(
+      1,
+      "Gemini CLI shows a warning and runs the call unchecked",
+      "Gemini CLI denies the call",
+    ),
     (json) =>
-      json.decision === "deny" || json.decision === "block" || json.decision === "ask"
-        ? `it answered decision "${String(json.decision)}" to a harmless \`true\` command`
-        : json.continue === false
-          ? "it answered continue:false, which stops Gemini CLI's agent loop"
-          : undefined,
+      answeredRefusal("decision", json.decision, ["deny", "block", "ask"]) ??
+      (json.continue === false
+        ? "it answered continue:false, which stops Gemini CLI's agent loop"
+        : undefined),
   ),
   config: {
     ignoreFile: ".geminiignore",

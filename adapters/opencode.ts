@@ -25,6 +25,7 @@ import {
   beforeTool,
   EMPTY_RESPONSE,
   exitCodeFailure,
+  exitMeaning,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
@@ -210,10 +211,11 @@ export const opencode: Adapter = {
     refusal: (answer) =>
       probeRefusal(
         answer,
-        (code) =>
-          code === 2
-            ? "exit 2: the OpenCode plugin blocks the call"
-            : `exit ${code}: the OpenCode plugin ignores it and runs the call unchecked`,
+        exitMeaning(
+          2,
+          "the OpenCode plugin blocks the call",
+          "the OpenCode plugin ignores it and runs the call unchecked",
+        ),
         (json) =>
           typeof json.block === "string"
             ? "it answered block to a harmless `true` command"

@@ -32,25 +32,28 @@ import {
   afterTool,
   answerOrNothing,
   beforeTool,
+  EMPTY_RESPONSE,
+  exitCodeFailure,
+  exitMeaning,
+  isPlainObject,
+  jsonResponse,
+  sessionStart,
+  textOf,
+  validated,
+} from "./common.js";
+import {
   classifyByEventName,
   CLAUDE_REGISTRATIONS,
   claudeShapedProbe,
-  EMPTY_RESPONSE,
-  exitCodeFailure,
   fastPromptSubmit,
   fastSessionEnd,
-  isPlainObject,
-  jsonResponse,
   lifecycleAnswer,
   preToolUseAnswer,
   preToolUseDeny,
   promptSubmitEvent,
   sessionEndEvent,
-  sessionStart,
-  textOf,
-  validated,
   warningsOf,
-} from "./common.js";
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = {
   ...GEMINI_FAMILY_TOOLS,
@@ -200,10 +203,11 @@ export const qwen: Adapter = {
     "PreToolUse",
     "run_shell_command",
     { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" },
-    (code) =>
-      code === 2
-        ? "exit 2: Qwen Code blocks the call"
-        : `exit ${code}: Qwen Code logs a hook error and runs the call unchecked`,
+    exitMeaning(
+      2,
+      "Qwen Code blocks the call",
+      "Qwen Code logs a hook error and runs the call unchecked",
+    ),
   ),
   config: {
     ignoreFile: ".qwenignore",
