@@ -15,15 +15,13 @@ import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
 import { fitWithSpill } from "../hooks/spill.js";
 import {
-  afterTool,
-  beforeTool,
   EMPTY_RESPONSE,
   exitCodeFailure,
   exitMeaning,
   jsonResponse,
   neutralToolCall,
   OLD_STRING,
-  sessionStart,
+  parsedEvents,
   validated,
 } from "./common.js";
 import {
@@ -118,6 +116,7 @@ type ToolPayload = Base & {
 };
 
 const SCHEMAS = async () => (await import("./claude-code-schemas.js")).validateClaudePayload;
+const parsed = parsedEvents("claude-code");
 
 /**
  * Validates with zod at the edge. A hand-written check that accepts only payloads the zod schemas
@@ -130,17 +129,17 @@ export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
   const tool = () => toolCall(p.tool_name, p.tool_input, p.tool_use_id);
   switch (name) {
     case "PreToolUse":
-      return beforeTool("claude-code", session(p), tool());
+      return parsed.beforeTool(session(p), tool());
     case "PostToolUse":
-      return afterTool("claude-code", session(p), tool(), p.tool_response, {
+      return parsed.afterTool(session(p), tool(), p.tool_response, {
         spill: spillOf(p.tool_response),
       });
     case "PostToolUseFailure":
       // A failed call (for Bash, a non-zero exit): the model reads `error`, which holds the
       // command's output. The answer can only add context, never replace it.
-      return afterTool("claude-code", session(p), tool(), { error: p.error }, { failed: true });
+      return parsed.afterTool(session(p), tool(), { error: p.error }, { failed: true });
     case "SessionStart":
-      return sessionStart("claude-code", session(p));
+      return parsed.sessionStart(session(p));
     case "UserPromptSubmit":
       return {
         kind: "event",

@@ -14,11 +14,12 @@ import type { HookRegistration, Parsed, Probe } from "./adapter.js";
 import {
   answeredRefusal,
   answerOrNothing,
+  classifyBy,
   CONTINUE_FALSE,
   EMPTY_RESPONSE,
   jsonResponse,
+  parsedEvents,
   probeRefusal,
-  promptSubmit,
 } from "./common.js";
 
 /**
@@ -74,7 +75,7 @@ export function promptSubmitEvent(
     cwd: p.cwd,
     transcriptPath: p.transcript_path ?? undefined,
   };
-  return promptSubmit(agent, session, p.prompt);
+  return parsedEvents(agent).promptSubmit(session, p.prompt);
 }
 
 /** A Claude-shaped answer's refusal: `permissionDecision` deny/ask, `decision: "block"`, or `continue: false`. */
@@ -88,14 +89,8 @@ export function claudeShapedRefusal(answer: Record<string, unknown>): string | u
 }
 
 /** `classify` for payloads that name their event in `hook_event_name`. */
-export function classifyByEventName(
-  kinds: Record<string, EventKind>,
-): (payload: unknown) => EventKind | "unknown" {
-  return (payload) => {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    return (typeof name === "string" && kinds[name]) || "unknown";
-  };
-}
+export const classifyByEventName = (kinds: Record<string, EventKind>) =>
+  classifyBy("hook_event_name", kinds);
 
 /** SessionStart's names-only notice: the user reads systemMessage, the model the same text as context. */
 export function sessionStartNotice(decision: Decision): HookResponse | undefined {

@@ -32,16 +32,15 @@
 import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
-  afterTool,
   answerOrNothing,
-  beforeTool,
+  classifyBy,
+  contextBeside,
   EMPTY_RESPONSE,
-  exposedText,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  parsedEvents,
   probeRefusal,
-  promptSubmit,
   validated,
   warningText,
 } from "./common.js";
@@ -180,6 +179,7 @@ function toolCall(name: string, input: Record<string, unknown>): ToolCall {
 }
 
 const SCHEMAS = async () => (await import("./cline-schemas.js")).validateClinePayload;
+const parsed = parsedEvents("cline");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<Payload>(payload, fastValidateCline, SCHEMAS);
@@ -191,12 +191,12 @@ async function parse(payload: unknown): Promise<Parsed> {
   };
   if (p.hookName === "tool_call") {
     const part = p.preToolUse!;
-    return beforeTool("cline", session, toolCall(part.toolName, decodeParameters(part.parameters)));
+    return parsed.beforeTool(session, toolCall(part.toolName, decodeParameters(part.parameters)));
   }
   if (p.hookName === "tool_result") {
     const part = p.postToolUse!;
     const tool = toolCall(part.toolName, decodeParameters(part.parameters));
-    return afterTool("cline", session, tool, part.result ?? "");
+    return parsed.afterTool(session, tool, part.result ?? "");
   }
   if (p.hookName === "prompt_submit") {
     // The UserPromptSubmit hook file: {…, hookName:"prompt_submit", userPromptSubmit:{prompt, attachments}}.
@@ -204,7 +204,7 @@ async function parse(payload: unknown): Promise<Parsed> {
     const prompt = p.userPromptSubmit?.prompt;
     if (typeof prompt !== "string")
       throw new PayloadError("userPromptSubmit.prompt", "expected a string");
-    return promptSubmit("cline", session, prompt);
+    return parsed.promptSubmit(session, prompt);
   }
   return { kind: "ignored", eventName: p.hookName };
 }
@@ -239,13 +239,8 @@ const render: Adapter["render"] = (decision, event, payload) => {
     if (warnings) out.contextModification = warnings;
     return answerOrNothing(out);
   }
-  if (event.kind === "after-tool") {
-    if (decision.kind === "deny")
-      return jsonResponse({
-        contextModification: exposedText(decision, event.tool.name, CLINE_EXPOSED_NOTICE),
-      });
-    return warnings ? jsonResponse({ contextModification: warnings }) : EMPTY_RESPONSE;
-  }
+  if (event.kind === "after-tool")
+    return contextBeside("contextModification", decision, event.tool.name, CLINE_EXPOSED_NOTICE);
   if (event.kind === "prompt-submit" && decision.kind === "deny")
     return jsonResponse({ cancel: true, errorMessage: decision.reason });
   return EMPTY_RESPONSE;
@@ -264,10 +259,7 @@ export const cline: Adapter = {
   // No ask from a hook (`review` is not documented); no output replacement.
   capabilities: { rewriteInput: true, replaceOutput: false, hooksReads: true, askUser: false },
   parse,
-  classify(payload) {
-    const name = (payload as { hookName?: unknown } | null)?.hookName;
-    return (typeof name === "string" && KIND_OF_HOOK[name]) || "unknown";
-  },
+  classify: classifyBy("hookName", KIND_OF_HOOK),
   render,
   renderFailure(mode, message) {
     // Cline ignores exit codes; only a cancel on stdout blocks.

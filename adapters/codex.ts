@@ -20,14 +20,12 @@
 import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  afterTool,
   answerOrNothing,
-  beforeTool,
   exitCodeFailure,
   exitMeaning,
   isPlainObject,
   neutralToolCall,
-  sessionStart,
+  parsedEvents,
   textOf,
   validated,
 } from "./common.js";
@@ -100,21 +98,22 @@ function toolCall(name: string, input: Record<string, unknown>, id: string | und
 }
 
 const SCHEMAS = async () => (await import("./codex-schemas.js")).validateCodexPayload;
+const parsed = parsedEvents("codex");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<ToolPayload>(payload, fastValidateCodex, SCHEMAS);
   const tool = () => toolCall(p.tool_name, p.tool_input, p.tool_use_id);
   switch (p.hook_event_name) {
     case "PreToolUse":
-      return beforeTool("codex", session(p), tool());
+      return parsed.beforeTool(session(p), tool());
     case "PostToolUse":
-      return afterTool("codex", session(p), tool(), p.tool_response);
+      return parsed.afterTool(session(p), tool(), p.tool_response);
     case "SessionEnd":
       // The rollout (~/.codex/sessions/…/rollout-….jsonl) keeps every command's raw output, even
       // what the model got redacted; Codex writes nothing to it after SessionEnd (checked, 0.169.0).
       return sessionEndEvent("codex", p);
     case "SessionStart":
-      return sessionStart("codex", session(p));
+      return parsed.sessionStart(session(p));
     case "UserPromptSubmit":
       // The prompt before the model sees it; `decision:"block"` stops the turn (checked end to end).
       return promptSubmitEvent(

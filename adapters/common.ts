@@ -3,6 +3,7 @@
 import type {
   AgentId,
   Decision,
+  EventKind,
   HookEvent,
   HookResponse,
   Session,
@@ -54,28 +55,46 @@ export async function validated<P>(
   return payload as P;
 }
 
-/** A parsed before-tool event. */
-export const beforeTool = (agent: AgentId, session: Session, tool: ToolCall): Parsed => ({
-  kind: "event",
-  event: { kind: "before-tool", agent, session, tool },
-});
+type AfterTool = Extract<HookEvent, { kind: "after-tool" }>;
 
-/** A parsed after-tool event; `more` marks a failed call or carries a spill. */
-export function afterTool(
-  agent: AgentId,
-  session: Session,
-  tool: ToolCall,
-  output: unknown,
-  more?: Pick<Extract<HookEvent, { kind: "after-tool" }>, "failed" | "spill">,
-): Parsed {
-  return { kind: "event", event: { kind: "after-tool", agent, session, tool, output, ...more } };
+/** The parsed events of one agent: a tool call before and after it runs, a session start, a prompt. */
+export function parsedEvents(agent: AgentId) {
+  return {
+    beforeTool: (session: Session, tool: ToolCall): Parsed => ({
+      kind: "event",
+      event: { kind: "before-tool", agent, session, tool },
+    }),
+    /** `more` marks a failed call or carries a spill. */
+    afterTool: (
+      session: Session,
+      tool: ToolCall,
+      output: unknown,
+      more?: Pick<AfterTool, "failed" | "spill">,
+    ): Parsed => ({
+      kind: "event",
+      event: { kind: "after-tool", agent, session, tool, output, ...more },
+    }),
+    sessionStart: (session: Session): Parsed => ({
+      kind: "event",
+      event: { kind: "session-start", agent, session },
+    }),
+    promptSubmit: (session: Session, prompt: string): Parsed => ({
+      kind: "event",
+      event: { kind: "prompt-submit", agent, session, prompt },
+    }),
+  };
 }
 
-/** A parsed prompt-submit event. */
-export const promptSubmit = (agent: AgentId, session: Session, prompt: string): Parsed => ({
-  kind: "event",
-  event: { kind: "prompt-submit", agent, session, prompt },
-});
+/** `classify` for payloads that name their event in the string field `field`, looked up in `kinds`. */
+export function classifyBy(
+  field: string,
+  kinds: Record<string, EventKind>,
+): (payload: unknown) => EventKind | "unknown" {
+  return (payload) => {
+    const name = (payload as Record<string, unknown> | null)?.[field];
+    return (typeof name === "string" && kinds[name]) || "unknown";
+  };
+}
 
 /** A proceed decision's warnings as one text, or undefined. */
 export const warningText = (decision: Decision): string | undefined =>
@@ -84,26 +103,25 @@ export const warningText = (decision: Decision): string | undefined =>
     : undefined;
 
 /**
- * After a tool, for agents whose answer can only add text beside the output the model already has
- * (the pipeline turned a redaction into a deny, OUTPUT_WITHHELD): what was found, and the agent's
- * notice telling the model what to do.
+ * After a tool, for agents whose answer can only add context (in `field`) beside the output the
+ * model already has: for a deny (the pipeline turned a redaction into one, OUTPUT_WITHHELD) what
+ * was found and the agent's `notice` telling the model what to do; else the warnings, or nothing.
  */
-export function exposedText(
-  decision: Extract<Decision, { kind: "deny" }>,
+export function contextBeside(
+  field: string,
+  decision: Decision,
   tool: string,
   notice: string,
-): string {
-  const lead = decision.codes.includes("OUTPUT_WITHHELD")
-    ? `hookpack found secret(s) in this ${tool} output.`
-    : decision.reason;
-  return `${lead}\n${notice}`;
+): HookResponse {
+  if (decision.kind === "deny") {
+    const lead = decision.codes.includes("OUTPUT_WITHHELD")
+      ? `hookpack found secret(s) in this ${tool} output.`
+      : decision.reason;
+    return jsonResponse({ [field]: `${lead}\n${notice}` });
+  }
+  const warnings = warningText(decision);
+  return warnings ? jsonResponse({ [field]: warnings }) : EMPTY_RESPONSE;
 }
-
-/** A parsed session-start event. */
-export const sessionStart = (agent: AgentId, session: Session): Parsed => ({
-  kind: "event",
-  event: { kind: "session-start", agent, session },
-});
 
 /** Input leaves that describe content already on disk (an edit's `old_string`), not content the agent is adding. */
 export const OLD_STRING = /(^|\.)old_string$/;

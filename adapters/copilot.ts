@@ -30,18 +30,15 @@
 import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
-  afterTool,
   answeredRefusal,
   answerOrNothing,
-  beforeTool,
+  contextBeside,
   EMPTY_RESPONSE,
-  exposedText,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  parsedEvents,
   probeRefusal,
-  promptSubmit,
-  sessionStart,
   textOf,
   validated,
   warningText,
@@ -180,6 +177,7 @@ function toolCall(name: string, input: Record<string, unknown>): ToolCall {
 }
 
 const SCHEMAS = async () => (await import("./copilot-schemas.js")).validateCopilotPayload;
+const parsed = parsedEvents("copilot");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<ToolPayload>(payload, fastValidateCopilot, SCHEMAS);
@@ -190,7 +188,7 @@ async function parse(payload: unknown): Promise<Parsed> {
       // sessionStart: {sessionId?, timestamp, cwd, source: "startup"|"resume"|"new", initialPrompt?}.
       if (typeof q.cwd !== "string") throw new PayloadError("cwd", "expected a string");
       const id = typeof q.sessionId === "string" ? q.sessionId : "";
-      return sessionStart("copilot", { id, cwd: q.cwd, transcriptPath: undefined });
+      return parsed.sessionStart({ id, cwd: q.cwd, transcriptPath: undefined });
     }
     if (q.prompt === undefined)
       return { kind: "ignored", eventName: "a Copilot event without a tool call or a prompt" };
@@ -201,16 +199,16 @@ async function parse(payload: unknown): Promise<Parsed> {
       cwd: q.cwd,
       transcriptPath: undefined,
     };
-    return promptSubmit("copilot", session, q.prompt);
+    return parsed.promptSubmit(session, q.prompt);
   }
   const session: Session = { id: p.sessionId, cwd: p.cwd, transcriptPath: undefined };
   const tool = toolCall(p.toolName, argsOf(p));
-  if (p.toolResult !== undefined) return afterTool("copilot", session, tool, p.toolResult);
+  if (p.toolResult !== undefined) return parsed.afterTool(session, tool, p.toolResult);
   // postToolUseFailure (a failed call; postToolUse fires only for successes): what the model reads
   // is the failure message in `error`. Like postToolUse, the answer can only add context.
   if (typeof p.error === "string")
-    return afterTool("copilot", session, tool, { error: p.error }, { failed: true });
-  return beforeTool("copilot", session, tool);
+    return parsed.afterTool(session, tool, { error: p.error }, { failed: true });
+  return parsed.beforeTool(session, tool);
 }
 
 /** The text the model reads from a postToolUse `toolResult`. */
@@ -257,11 +255,7 @@ const render: Adapter["render"] = (decision, event, payload) => {
   if (event.kind === "after-tool") {
     // The output cannot be replaced (see above): the pipeline turned a redaction into a deny, and
     // the honest answer is a warning next to the output the model already has.
-    if (decision.kind === "deny")
-      return jsonResponse({
-        additionalContext: exposedText(decision, event.tool.name, EXPOSED_NOTICE),
-      });
-    return warnings ? jsonResponse({ additionalContext: warnings }) : EMPTY_RESPONSE;
+    return contextBeside("additionalContext", decision, event.tool.name, EXPOSED_NOTICE);
   }
   if (event.kind === "session-start" && warnings) {
     // The model gets the names-only notice as context (github/copilot-cli#2142: 1.0.8 ignored it).

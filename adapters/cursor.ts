@@ -25,22 +25,20 @@
 import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
-  afterTool,
   answeredRefusal,
   answerOrNothing,
-  beforeTool,
+  classifyBy,
+  contextBeside,
   CONTINUE_FALSE,
   EMPTY_RESPONSE,
   exitCodeFailure,
   exitMeaning,
-  exposedText,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
   OLD_STRING,
+  parsedEvents,
   probeRefusal,
-  promptSubmit,
-  sessionStart,
   textOf,
   validated,
   warningText,
@@ -122,6 +120,7 @@ function toolCall(p: Payload): ToolCall {
 }
 
 const SCHEMAS = async () => (await import("./cursor-schemas.js")).validateCursorPayload;
+const parsed = parsedEvents("cursor");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<Payload>(payload, fastValidateCursor, SCHEMAS);
@@ -139,7 +138,7 @@ async function parse(payload: unknown): Promise<Parsed> {
             : "",
       transcriptPath: undefined,
     };
-    return promptSubmit("cursor", session, q.prompt);
+    return parsed.promptSubmit(session, q.prompt);
   }
   const session = {
     id: p.conversation_id ?? p.session_id ?? "",
@@ -147,15 +146,15 @@ async function parse(payload: unknown): Promise<Parsed> {
     transcriptPath: p.transcript_path ?? undefined,
   };
   // sessionStart: inherited variables and instruction files that hold secrets are named.
-  if (p.hook_event_name === "sessionStart") return sessionStart("cursor", session);
+  if (p.hook_event_name === "sessionStart") return parsed.sessionStart(session);
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
-  if (kind === "before-tool") return beforeTool("cursor", session, toolCall(p));
+  if (kind === "before-tool") return parsed.beforeTool(session, toolCall(p));
   if (p.hook_event_name === "postToolUseFailure") {
     const output = { error_message: p.error_message ?? "" };
-    return afterTool("cursor", session, toolCall(p), output, { failed: true });
+    return parsed.afterTool(session, toolCall(p), output, { failed: true });
   }
-  return afterTool("cursor", session, toolCall(p), p.tool_output);
+  return parsed.afterTool(session, toolCall(p), p.tool_output);
 }
 
 /** What the model is told when an output held secrets hookpack could not take out. */
@@ -178,13 +177,8 @@ const render: Adapter["render"] = (decision, event, payload) => {
       out.updated_input = { ...(payload as Payload).tool_input, command: decision.patch.command };
     return answerOrNothing(out);
   }
-  if (event.kind === "after-tool") {
-    if (decision.kind === "deny")
-      return jsonResponse({
-        additional_context: exposedText(decision, event.tool.name, CURSOR_EXPOSED_NOTICE),
-      });
-    if (warnings) return jsonResponse({ additional_context: warnings });
-  }
+  if (event.kind === "after-tool")
+    return contextBeside("additional_context", decision, event.tool.name, CURSOR_EXPOSED_NOTICE);
   // sessionStart: additional_context (at most 10,000 characters) reaches the model.
   if (event.kind === "session-start" && warnings)
     return jsonResponse({ additional_context: warnings.slice(0, 10_000) });
@@ -200,12 +194,11 @@ export const cursor: Adapter = {
   checkedAgainst: "CLI 2026.09.18 (third-party reading, unverified)",
   capabilities: { rewriteInput: true, replaceOutput: false, hooksReads: true },
   parse,
-  classify(payload) {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    if (name === "beforeSubmitPrompt") return "prompt-submit";
-    if (name === "sessionStart") return "session-start";
-    return (typeof name === "string" && HANDLED[name]) || "unknown";
-  },
+  classify: classifyBy("hook_event_name", {
+    ...HANDLED,
+    beforeSubmitPrompt: "prompt-submit",
+    sessionStart: "session-start",
+  }),
   render,
   // Exit 2 denies; other codes fail open.
   renderFailure: exitCodeFailure,

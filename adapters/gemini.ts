@@ -32,15 +32,13 @@ import {
   type GeminiFamilyToolPayload,
 } from "./gemini-family.js";
 import {
-  afterTool,
   answeredRefusal,
   answerOrNothing,
-  beforeTool,
   exitCodeFailure,
   exitMeaning,
   isPlainObject,
   jsonResponse,
-  sessionStart,
+  parsedEvents,
   textOf,
   validated,
 } from "./common.js";
@@ -148,16 +146,17 @@ function toolCall(p: ToolPayload): ToolCall {
 }
 
 const SCHEMAS = async () => (await import("./gemini-schemas.js")).validateGeminiPayload;
+const parsed = parsedEvents("gemini");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<ToolPayload>(payload, fastValidateGemini, SCHEMAS);
   switch (p.hook_event_name) {
     case "BeforeTool":
-      return beforeTool("gemini", session(p), toolCall(p));
+      return parsed.beforeTool(session(p), toolCall(p));
     case "AfterTool":
-      return afterTool("gemini", session(p), toolCall(p), p.tool_response);
+      return parsed.afterTool(session(p), toolCall(p), p.tool_response);
     case "SessionStart":
-      return sessionStart("gemini", session(p));
+      return parsed.sessionStart(session(p));
     case "SessionEnd": {
       // The chat file (`transcript_path`) and the background-process logs are cleaned; the answer
       // blocks nothing (Gemini does not wait on a lifecycle hook's decision). 0.61 sends
@@ -169,10 +168,10 @@ async function parse(payload: unknown): Promise<Parsed> {
         transcript_path?: string;
         reason?: string;
       };
-      const parsed = sessionEndEvent("gemini", end);
-      if (!end.transcript_path && parsed.kind === "event" && parsed.event.kind === "session-end")
-        parsed.event.state = { files: geminiChatsOf(end.session_id), dirs: [] };
-      return parsed;
+      const ended = sessionEndEvent("gemini", end);
+      if (!end.transcript_path && ended.kind === "event" && ended.event.kind === "session-end")
+        ended.event.state = { files: geminiChatsOf(end.session_id), dirs: [] };
+      return ended;
     }
     case "BeforeAgent":
       // The prompt before the model sees it. A blocking decision ends the turn without adding the

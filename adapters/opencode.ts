@@ -21,14 +21,14 @@ import { isAbsolute, join } from "node:path";
 import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  afterTool,
-  beforeTool,
+  classifyBy,
   EMPTY_RESPONSE,
   exitCodeFailure,
   exitMeaning,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  parsedEvents,
   probeRefusal,
   validated,
 } from "./common.js";
@@ -140,6 +140,7 @@ function toolCall(p: Payload): ToolCall {
 }
 
 const SCHEMAS = async () => (await import("./opencode-schemas.js")).validateOpencodePayload;
+const parsed = parsedEvents("opencode");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<Payload>(payload, fastValidateOpencode, SCHEMAS);
@@ -157,8 +158,8 @@ async function parse(payload: unknown): Promise<Parsed> {
         state: { files: opencodeDatabases(), dirs: [] },
       },
     };
-  if (kind === "before-tool") return beforeTool("opencode", session, toolCall(p));
-  return afterTool("opencode", session, toolCall(p), p.output);
+  if (kind === "before-tool") return parsed.beforeTool(session, toolCall(p));
+  return parsed.afterTool(session, toolCall(p), p.output);
 }
 
 const render: Adapter["render"] = (decision, event) => {
@@ -185,10 +186,7 @@ export const opencode: Adapter = {
   // The plugin has no way to ask the user (OpenCode's own permission prompts are separate).
   capabilities: { rewriteInput: true, replaceOutput: true, hooksReads: true, askUser: false },
   parse,
-  classify(payload) {
-    const hook = (payload as { hook?: unknown } | null)?.hook;
-    return (typeof hook === "string" && HOOKS[hook]) || "unknown";
-  },
+  classify: classifyBy("hook", HOOKS),
   render,
   // The plugin throws on exit 2 (blocks) and ignores any other failure.
   renderFailure: exitCodeFailure,

@@ -29,15 +29,13 @@ import {
   type GeminiFamilyToolPayload,
 } from "./gemini-family.js";
 import {
-  afterTool,
   answerOrNothing,
-  beforeTool,
   EMPTY_RESPONSE,
   exitCodeFailure,
   exitMeaning,
   isPlainObject,
   jsonResponse,
-  sessionStart,
+  parsedEvents,
   textOf,
   validated,
 } from "./common.js";
@@ -110,6 +108,7 @@ function toolCall(p: ToolPayload): ToolCall {
 }
 
 const SCHEMAS = async () => (await import("./qwen-schemas.js")).validateQwenPayload;
+const parsed = parsedEvents("qwen");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<ToolPayload>(payload, fastValidateQwen, SCHEMAS);
@@ -119,7 +118,7 @@ async function parse(payload: unknown): Promise<Parsed> {
   // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
   // failed calls' output as they were: it is cleaned when the session ends.
   // The start of a session: inherited variables and instruction files that hold secrets are named.
-  if (kind === "session-start") return sessionStart("qwen", session);
+  if (kind === "session-start") return parsed.sessionStart(session);
   if (kind === "session-end")
     return sessionEndEvent(
       "qwen",
@@ -132,11 +131,11 @@ async function parse(payload: unknown): Promise<Parsed> {
       "qwen",
       payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string },
     );
-  if (kind === "before-tool") return beforeTool("qwen", session, toolCall(p));
+  if (kind === "before-tool") return parsed.beforeTool(session, toolCall(p));
   // A failed call's output text is its `error` (what the model reads, followed by our context).
   if (p.hook_event_name === "PostToolUseFailure")
-    return afterTool("qwen", session, toolCall(p), { llmContent: p.error }, { failed: true });
-  return afterTool("qwen", session, toolCall(p), p.tool_response);
+    return parsed.afterTool(session, toolCall(p), { llmContent: p.error }, { failed: true });
+  return parsed.afterTool(session, toolCall(p), p.tool_response);
 }
 
 /** The text the model reads from a PostToolUse `tool_response` (llmContent when it has one). */

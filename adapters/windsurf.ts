@@ -15,12 +15,12 @@
 import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  beforeTool,
   EMPTY_RESPONSE,
   exitCodeFailure,
   isPlainObject,
   neutralToolCall,
   OLD_STRING,
+  parsedEvents,
   validated,
 } from "./common.js";
 
@@ -76,6 +76,7 @@ function toolCall(p: Payload): ToolCall {
 }
 
 const SCHEMAS = async () => (await import("./windsurf-schemas.js")).validateWindsurfPayload;
+const parsed = parsedEvents("windsurf");
 
 async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<Payload>(payload, fastValidateWindsurf, SCHEMAS);
@@ -84,7 +85,7 @@ async function parse(payload: unknown): Promise<Parsed> {
   if (!(p.agent_action_name in KINDS)) return { kind: "ignored", eventName: p.agent_action_name };
   const cwd = typeof p.tool_info.cwd === "string" ? p.tool_info.cwd : process.cwd();
   const session = { id: p.trajectory_id ?? "", cwd, transcriptPath: undefined };
-  return beforeTool("windsurf", session, toolCall(p));
+  return parsed.beforeTool(session, toolCall(p));
 }
 
 const render: Adapter["render"] = (decision, event) => {
