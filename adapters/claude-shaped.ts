@@ -17,7 +17,9 @@ import {
   classifyBy,
   CONTINUE_FALSE,
   EMPTY_RESPONSE,
+  isPlainObject,
   jsonResponse,
+  optString,
   parsedEvents,
   probeRefusal,
 } from "./common.js";
@@ -30,8 +32,6 @@ import {
 export function fastSessionEnd(p: Record<string, unknown>): boolean {
   return fastSessionFields(p) && optString(p.reason);
 }
-
-const optString = (v: unknown) => v === undefined || typeof v === "string";
 
 /** The session fields of a Claude-shaped payload: `session_id`, `cwd`, `transcript_path` (may be null). */
 export const fastSessionFields = (p: Record<string, unknown>): boolean =>
@@ -87,6 +87,12 @@ export function claudeShapedRefusal(answer: Record<string, unknown>): string | u
     (answer.continue === false ? CONTINUE_FALSE : undefined)
   );
 }
+
+/** A payload object that names its event in `hook_event_name` (what a fast check looks at first). */
+export const namedEvent = (
+  payload: unknown,
+): payload is Record<string, unknown> & { hook_event_name: string } =>
+  isPlainObject(payload) && typeof payload.hook_event_name === "string";
 
 /** `classify` for payloads that name their event in `hook_event_name`. */
 export const classifyByEventName = (kinds: Record<string, EventKind>) =>

@@ -25,6 +25,7 @@ import {
   exitMeaning,
   isPlainObject,
   neutralToolCall,
+  optString,
   parsedEvents,
   textOf,
   validated,
@@ -37,6 +38,7 @@ import {
   fastPromptSubmit,
   fastSessionEnd,
   fastSessionFields,
+  namedEvent,
   preToolUseAnswer,
   preToolUseDeny,
   promptSubmitEvent,
@@ -58,14 +60,13 @@ type ToolPayload = {
 };
 
 // ---- fast check: may only say true for payloads ./codex-schemas.ts accepts (property-tested) ----
-const optString = (v: unknown) => v === undefined || typeof v === "string";
 const FAST_INPUTS: Record<string, (input: Record<string, unknown>) => boolean> = {
   Bash: (i) => typeof i.command === "string",
   apply_patch: (i) => typeof i.command === "string",
 };
 
 export function fastValidateCodex(payload: unknown): boolean {
-  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  if (!namedEvent(payload)) return false;
   const name = payload.hook_event_name;
   const p = payload;
   if (name === "SessionEnd") return fastSessionEnd(p);

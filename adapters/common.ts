@@ -21,6 +21,9 @@ export const jsonResponse = (value: unknown): HookResponse => ({
 
 export const EMPTY_RESPONSE: HookResponse = { exitCode: 0, stdout: "", stderr: "" };
 
+/** A payload field that may be missing or a string. */
+export const optString = (v: unknown): boolean => v === undefined || typeof v === "string";
+
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null &&
   typeof v === "object" &&

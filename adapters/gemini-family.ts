@@ -2,7 +2,7 @@
 // hookpack relies on (checked against @google/gemini-cli 0.61.0 and @qwen-code/qwen-code 0.24.4).
 // Each adapter adds the tools only it has; the hook payloads and answers differ and stay there.
 import type { ToolCall, ToolKind } from "../hooks/event.js";
-import { isPlainObject, neutralToolCall, OLD_STRING } from "./common.js";
+import { isPlainObject, neutralToolCall, OLD_STRING, optString } from "./common.js";
 
 export const GEMINI_FAMILY_TOOLS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -16,8 +16,6 @@ export const GEMINI_FAMILY_TOOLS: Record<string, ToolKind> = {
   web_fetch: "fetch",
 };
 
-const optString = (v: unknown) => v === undefined || typeof v === "string";
-
 /** Fast checks of the shared tools' inputs: may only say true where the zod TOOL_INPUTS accept. */
 export const GEMINI_FAMILY_FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
   run_shell_command: (i) =>
@@ -28,8 +26,16 @@ export const GEMINI_FAMILY_FAST_INPUTS: Record<string, (i: Record<string, unknow
 };
 
 /** An edit tool's input (Gemini `replace`, Qwen `edit`): a path, and optional old and new text. */
-export const fastEditInput = (i: Record<string, unknown>) =>
+const fastEditInput = (i: Record<string, unknown>) =>
   typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string);
+
+/** The fast input checks of one client: the shared tools', and its edit tool named `edit`. */
+export const fastInputsWith = (
+  edit: string,
+): Record<string, (i: Record<string, unknown>) => boolean> => ({
+  ...GEMINI_FAMILY_FAST_INPUTS,
+  [edit]: fastEditInput,
+});
 
 /**
  * The tool payload fields both clients send, checked fast (may only say true where both schemas

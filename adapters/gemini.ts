@@ -24,10 +24,9 @@ import { join } from "node:path";
 import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  fastEditInput,
   fastGeminiFamilyTool,
+  fastInputsWith,
   geminiFamilyToolCall,
-  GEMINI_FAMILY_FAST_INPUTS,
   GEMINI_FAMILY_TOOLS,
   type GeminiFamilyToolPayload,
 } from "./gemini-family.js";
@@ -38,6 +37,7 @@ import {
   exitMeaning,
   isPlainObject,
   jsonResponse,
+  optString,
   parsedEvents,
   textOf,
   validated,
@@ -48,6 +48,7 @@ import {
   claudeShapedProbe,
   fastPromptSubmit,
   fastSessionEnd,
+  namedEvent,
   promptSubmitEvent,
   sessionEndEvent,
   warningsOf,
@@ -61,14 +62,10 @@ type ToolPayload = GeminiFamilyToolPayload & {
 };
 
 // ---- fast check: may only say true for payloads ./gemini-schemas.ts accepts (property-tested) ----
-const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  ...GEMINI_FAMILY_FAST_INPUTS,
-  replace: fastEditInput,
-};
+const FAST_INPUTS = fastInputsWith("replace");
 
 export function fastValidateGemini(payload: unknown): boolean {
-  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  if (!namedEvent(payload)) return false;
   const name = payload.hook_event_name;
   if (name === "BeforeAgent") return fastPromptSubmit(payload) && payload.transcript_path !== null;
   if (name === "SessionEnd") return fastSessionEnd(payload);

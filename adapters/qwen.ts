@@ -21,10 +21,9 @@
 import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  fastEditInput,
   fastGeminiFamilyTool,
+  fastInputsWith,
   geminiFamilyToolCall,
-  GEMINI_FAMILY_FAST_INPUTS,
   GEMINI_FAMILY_TOOLS,
   type GeminiFamilyToolPayload,
 } from "./gemini-family.js";
@@ -33,8 +32,8 @@ import {
   EMPTY_RESPONSE,
   exitCodeFailure,
   exitMeaning,
-  isPlainObject,
   jsonResponse,
+  optString,
   parsedEvents,
   textOf,
   validated,
@@ -46,6 +45,7 @@ import {
   fastPromptSubmit,
   fastSessionEnd,
   lifecycleAnswer,
+  namedEvent,
   preToolUseAnswer,
   preToolUseDeny,
   promptSubmitEvent,
@@ -75,14 +75,10 @@ const HANDLED: Record<string, EventKind> = {
 };
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
-const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  ...GEMINI_FAMILY_FAST_INPUTS,
-  edit: fastEditInput,
-};
+const FAST_INPUTS = fastInputsWith("edit");
 
 export function fastValidateQwen(payload: unknown): boolean {
-  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  if (!namedEvent(payload)) return false;
   const name = payload.hook_event_name;
   if (!(name in HANDLED)) return true;
   const p = payload;
