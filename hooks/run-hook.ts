@@ -97,7 +97,10 @@ export async function runHook(
         inherited,
         secretRefs: createSecretRefHost(env),
         env,
-        onEvent: (event) => (sessionId = event.session.id || undefined),
+        onEvent: (event) => {
+          sessionId = event.session.id || undefined;
+          noteCodeCachePath(agent, event);
+        },
         onDecision: (event, decision) => void audit.push(...auditEntries(agent, event, decision)),
       },
     );
@@ -203,6 +206,18 @@ function auditEntries(agent: string, event: HookEvent, decision: Decision): Audi
       });
   }
   return entries;
+}
+
+/**
+ * Tells the entry's code cache (cli/code-cache.ts, CODE_CACHE_TAG) which path this call took, so a
+ * cache written by a session's first hook (SessionStart) is completed by the first plain allow
+ * instead of leaving every later call compiling the rules. A registered symbol: this bundle must
+ * not import the entry's module.
+ */
+function noteCodeCachePath(agent: string, event: HookEvent): void {
+  const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool.kind : "";
+  (globalThis as unknown as Record<symbol, string>)[Symbol.for("hookpack.code-cache.tag")] =
+    `${agent}:${event.kind}${tool ? `:${tool}` : ""}`;
 }
 
 function isTerminal(fd: number): boolean {
