@@ -21,6 +21,7 @@ import {
   jsonResponse,
   neutralToolCall,
   OLD_STRING,
+  own,
   parsedEvents,
   validated,
 } from "./common.js";
@@ -57,7 +58,7 @@ function session(p: {
 }
 
 function toolCall(name: string, input: Record<string, unknown>, id: string | undefined): ToolCall {
-  const kind: ToolKind = KINDS[name] ?? (name.startsWith("mcp__") ? "mcp" : "other");
+  const kind: ToolKind = own(KINDS, name) ?? (name.startsWith("mcp__") ? "mcp" : "other");
   const call = neutralToolCall(kind, name, input, id, OLD_STRING);
   const str = (key: string) =>
     typeof input[key] === "string" ? (input[key] as string) : undefined;

@@ -39,6 +39,7 @@ import {
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  own,
   parsedEvents,
   probeRefusal,
   validated,
@@ -156,7 +157,7 @@ function filesOf(input: Record<string, unknown>): string[] {
 const shellQuote = (text: string) => `'${text.replace(/'/g, "'\\''")}'`;
 
 function toolCall(name: string, input: Record<string, unknown>): ToolCall {
-  let kind: ToolKind = KINDS[name] ?? "other";
+  let kind: ToolKind = own(KINDS, name) ?? "other";
   const reads = kind === "read-file" ? filesOf(input) : [];
   // Several files in one read: the neutral call has one path, so it is checked as the equivalent
   // shell read (`cat` of every file), which the read guard judges file by file.
@@ -218,7 +219,7 @@ const render: Adapter["render"] = (decision, event, payload) => {
   if (event.kind === "before-tool") {
     if (decision.kind === "deny")
       return jsonResponse({ cancel: true, errorMessage: decision.reason });
-    if (decision.patch?.command !== undefined && KINDS[event.tool.name] !== "shell") {
+    if (decision.patch?.command !== undefined && own(KINDS, event.tool.name) !== "shell") {
       return jsonResponse({
         cancel: true,
         errorMessage:

@@ -26,6 +26,7 @@ import {
   isPlainObject,
   neutralToolCall,
   optString,
+  own,
   parsedEvents,
   textOf,
   validated,
@@ -92,7 +93,7 @@ function session(p: ToolPayload): Session {
 }
 
 function toolCall(name: string, input: Record<string, unknown>, id: string | undefined): ToolCall {
-  const kind = KINDS[name] ?? (name.startsWith("mcp__") ? "mcp" : "other");
+  const kind = own(KINDS, name) ?? (name.startsWith("mcp__") ? "mcp" : "other");
   const call = neutralToolCall(kind, name, input, id);
   if (kind === "shell" && typeof input.command === "string") call.command = input.command;
   return call;

@@ -88,6 +88,14 @@ export function parsedEvents(agent: AgentId) {
   };
 }
 
+/**
+ * `table[key]` only when `key` is the table's own: a name such as `constructor` or `toString`
+ * must read as absent, not as an inherited function.
+ */
+export function own<T>(table: Record<string, T>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 /** `classify` for payloads that name their event in the string field `field`, looked up in `kinds`. */
 export function classifyBy(
   field: string,
@@ -95,7 +103,7 @@ export function classifyBy(
 ): (payload: unknown) => EventKind | "unknown" {
   return (payload) => {
     const name = (payload as Record<string, unknown> | null)?.[field];
-    return (typeof name === "string" && kinds[name]) || "unknown";
+    return (typeof name === "string" && own(kinds, name)) || "unknown";
   };
 }
 

@@ -37,6 +37,7 @@ import {
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  own,
   parsedEvents,
   probeRefusal,
   textOf,
@@ -150,7 +151,7 @@ function argsOf(p: ToolPayload): Record<string, unknown> {
 }
 
 function toolCall(name: string, input: Record<string, unknown>): ToolCall {
-  const kind: ToolKind = KINDS[name] ?? "other";
+  const kind: ToolKind = own(KINDS, name) ?? "other";
   const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
   const str = (key: string) =>
     typeof input[key] === "string" ? (input[key] as string) : undefined;

@@ -37,6 +37,7 @@ import {
   jsonResponse,
   neutralToolCall,
   OLD_STRING,
+  own,
   parsedEvents,
   probeRefusal,
   textOf,
@@ -108,7 +109,8 @@ export function fastValidateCursor(payload: unknown): boolean {
 
 function toolCall(p: Payload): ToolCall {
   const input = p.tool_input;
-  const kind: ToolKind = KINDS[p.tool_name] ?? (p.tool_name.startsWith("MCP:") ? "mcp" : "other");
+  const kind: ToolKind =
+    own(KINDS, p.tool_name) ?? (p.tool_name.startsWith("MCP:") ? "mcp" : "other");
   const call = neutralToolCall(kind, p.tool_name, input, p.tool_use_id, OLD_STRING);
   const str = (key: string) =>
     typeof input[key] === "string" ? (input[key] as string) : undefined;

@@ -38,6 +38,7 @@ import {
   isPlainObject,
   jsonResponse,
   optString,
+  own,
   parsedEvents,
   textOf,
   validated,
@@ -137,7 +138,7 @@ function session(p: ToolPayload): Session {
 }
 
 function toolCall(p: ToolPayload): ToolCall {
-  const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (KINDS[p.tool_name] ?? "other");
+  const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (own(KINDS, p.tool_name) ?? "other");
   // grep_search answers with the matching lines themselves.
   return geminiFamilyToolCall(kind, p, undefined, ["dir_path", "path"], ["grep_search"]);
 }

@@ -28,6 +28,7 @@ import {
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  own,
   parsedEvents,
   probeRefusal,
   validated,
@@ -127,7 +128,7 @@ export function opencodeDatabases(env: NodeJS.ProcessEnv = process.env): string[
 
 function toolCall(p: Payload): ToolCall {
   const input = p.args;
-  const kind: ToolKind = KINDS[p.tool] ?? "other";
+  const kind: ToolKind = own(KINDS, p.tool) ?? "other";
   const call = neutralToolCall(kind, p.tool, input, p.callID, EXISTING_CONTENT);
   const str = (key: string) =>
     typeof input[key] === "string" ? (input[key] as string) : undefined;

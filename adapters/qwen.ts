@@ -34,6 +34,7 @@ import {
   exitMeaning,
   jsonResponse,
   optString,
+  own,
   parsedEvents,
   textOf,
   validated,
@@ -98,7 +99,8 @@ export function fastValidateQwen(payload: unknown): boolean {
 }
 
 function toolCall(p: ToolPayload): ToolCall {
-  const kind: ToolKind = KINDS[p.tool_name] ?? (p.tool_name.startsWith("mcp__") ? "mcp" : "other");
+  const kind: ToolKind =
+    own(KINDS, p.tool_name) ?? (p.tool_name.startsWith("mcp__") ? "mcp" : "other");
   const showsContent = ["grep_search", "search_file_content"];
   return geminiFamilyToolCall(kind, p, p.tool_use_id, ["path", "dir_path"], showsContent);
 }

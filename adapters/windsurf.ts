@@ -52,7 +52,7 @@ export function fastValidateWindsurf(payload: unknown): boolean {
   if (payload.agent_action_name === undefined) return true;
   if (typeof payload.agent_action_name !== "string") return false;
   const name = payload.agent_action_name;
-  if (!(name in KINDS)) return true;
+  if (!Object.hasOwn(KINDS, name)) return true;
   const p = payload;
   return (
     (p.trajectory_id === undefined || typeof p.trajectory_id === "string") &&
@@ -82,7 +82,8 @@ async function parse(payload: unknown): Promise<Parsed> {
   const p = await validated<Payload>(payload, fastValidateWindsurf, SCHEMAS);
   if (p.agent_action_name === undefined)
     return { kind: "ignored", eventName: "a payload without agent_action_name" };
-  if (!(p.agent_action_name in KINDS)) return { kind: "ignored", eventName: p.agent_action_name };
+  if (!Object.hasOwn(KINDS, p.agent_action_name))
+    return { kind: "ignored", eventName: p.agent_action_name };
   const cwd = typeof p.tool_info.cwd === "string" ? p.tool_info.cwd : process.cwd();
   const session = { id: p.trajectory_id ?? "", cwd, transcriptPath: undefined };
   return parsed.beforeTool(session, toolCall(p));
@@ -103,7 +104,9 @@ export const windsurf: Adapter = {
   parse,
   classify(payload) {
     const name = (payload as { agent_action_name?: unknown } | null)?.agent_action_name;
-    return typeof name === "string" && name in KINDS ? ("before-tool" as EventKind) : "unknown";
+    return typeof name === "string" && Object.hasOwn(KINDS, name)
+      ? ("before-tool" as EventKind)
+      : "unknown";
   },
   render,
   renderFailure: exitCodeFailure,
