@@ -2,7 +2,7 @@
 // The suite (end-to-end tests excepted) once more under each other supported Node major, with the
 // official Node binaries from the npm registry (`node-linux-<arch>@<version>`, cached under
 // .cache/node-matrix/). hookpack declares engines >=20.19 and takes version-dependent paths (the
-// compile cache from Node 22, the stdin reader, the ESM loader behind require); the machine's own
+// V8 code cache each version accepts, the stdin reader, the ESM loader behind require); the machine's own
 // Node runs the full suite, this runs the rest on 22 and 24. Hook and CLI processes spawned by the
 // tests use process.execPath, so they run on the Node under test too.
 //
