@@ -207,7 +207,7 @@ class AnchorAutomaton {
   private readonly firstTerm: number;
   private readonly out: Array<number[]>;
 
-  constructor(anchors: readonly Anchor[]) {
+  constructor(anchors: readonly Anchor[], wasm = true) {
     const cls = new Uint8Array(128);
     let width = 1;
     const fold = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
@@ -279,7 +279,7 @@ class AnchorAutomaton {
     this.shift = shift;
     this.firstTerm = firstTerm;
     this.out = order.map((s) => out[s]!);
-    this.wasm = process.env.HOOKPACK_DETECT_WASM === "0" ? undefined : this.assemble(cls, table);
+    this.wasm = wasm ? this.assemble(cls, table) : undefined;
   }
 
   wasm:
@@ -831,4 +831,9 @@ export const engineInternals = {
   grade,
   resolve,
   ANSI_SEQUENCE,
+  /** Rebuilds the automaton with its WebAssembly loop or its JavaScript loop; whether wasm runs. */
+  resetAutomaton(wasm: boolean): boolean {
+    automaton = new AnchorAutomaton(ANCHORS, wasm);
+    return automaton.wasm !== undefined;
+  },
 };
