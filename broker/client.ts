@@ -10,7 +10,7 @@
 // needs no key: the grant id, bound to the exact argv, is the capability (see the README's threat
 // model for what a same-user process can and cannot do with the socket).
 import type * as ChildProcess from "node:child_process";
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -18,18 +18,27 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
+  readSync,
   statSync,
   unlinkSync,
 } from "node:fs";
 import { connect, type Socket } from "node:net";
-import { join } from "node:path";
+import { isAbsolute, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
+import type { Verdict } from "../hooks/event.js";
+import type { RewriteCall } from "../rules/secret-ref-host.js";
+import { equalHex, hmacSha256Hex } from "./sha256.js";
 import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { brokerSocketPath } from "./paths.js";
 
 export { brokerSocketPath };
 import type { OfferedCall, GrantRequest } from "../rules/rewrite-secret-refs.js";
 import type { Grant } from "./grants.js";
+
+// node:crypto is loaded on first use: the hook's `$secret:` rewrite reaches a running broker
+// through rewriteVia below, which signs with broker/sha256.ts and never loads it (≈3–5 ms).
+const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
+const randomBytes = (n: number): Buffer => crypto().randomBytes(n);
 
 /** A placeholder a rewritten call carries (rules/secret-refs.ts placeholderFor; grants.ts PLACEHOLDER_RE). */
 const PLACEHOLDER_RE = /HPK[a-z2-7]{16,}_\d+_/;
@@ -110,10 +119,13 @@ export function readBrokerKey(home: string, create: boolean): Buffer | undefined
 }
 
 export const mac = (key: Buffer, nonce: string, body: string): string =>
-  createHmac("sha256", key).update(`${nonce}\n${body}`).digest("hex");
+  crypto().createHmac("sha256", key).update(`${nonce}\n${body}`).digest("hex");
 export function macOk(key: Buffer, nonce: string, body: string, got: unknown): boolean {
   if (typeof got !== "string" || got.length !== 64) return false;
-  return timingSafeEqual(Buffer.from(mac(key, nonce, body), "hex"), Buffer.from(got, "hex"));
+  return crypto().timingSafeEqual(
+    Buffer.from(mac(key, nonce, body), "hex"),
+    Buffer.from(got, "hex"),
+  );
 }
 
 export interface Hello {
@@ -456,6 +468,111 @@ export async function mintGrantVia(
   return { id: reply.id as string, expiresAt: reply.expiresAt as string };
 }
 
+// ----- the hook's `$secret:` rewrite in one request (issue 21) -----------------------------------
+// A running broker of this build holds the grants already; it also reads the policy in force, the
+// approvals and the store (warm, cached by content: broker/rewrite-service.ts), so the hook sends the
+// call and gets the whole decision back. Signed both ways like every minting request, with
+// broker/sha256.ts instead of node:crypto (which this path then never loads).
+
+/** 16 bytes from the kernel's CSPRNG, hex (node:crypto only where /dev/urandom is missing). */
+function nonceHex(): string {
+  try {
+    const fd = openSync("/dev/urandom", "r");
+    try {
+      const bytes = Buffer.alloc(16);
+      if (readSync(fd, bytes, 0, 16, null) === 16) return bytes.toString("hex");
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // not a Unix system
+  }
+  return randomBytes(16).toString("hex");
+}
+
+const VERDICT_KINDS = new Set(["allow", "deny", "rewrite", "ask"]);
+
+/** A verdict as the broker sends it, checked for shape (anything else is refused). */
+function verdictOf(v: unknown): Verdict | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.kind !== "string" || !VERDICT_KINDS.has(o.kind)) return undefined;
+  if (o.kind === "allow") return { kind: "allow" };
+  if (typeof o.reason !== "string") return undefined;
+  if (o.kind === "rewrite") {
+    const patch = o.patch as { command?: unknown } | undefined;
+    if (!patch || typeof patch.command !== "string") return undefined;
+    return {
+      kind: "rewrite",
+      patch: { command: patch.command },
+      reason: o.reason,
+      ...(o.approval === "ask" ? { approval: "ask" as const } : {}),
+    };
+  }
+  if (typeof o.code !== "string") return undefined;
+  return { kind: o.kind as "deny" | "ask", code: o.code, reason: o.reason };
+}
+
+/**
+ * The decision for a shell call with `$secret:` references, from the running broker; undefined
+ * when none of this build answers (or it closed the connection without an answer, or serves
+ * another home): then the hook decides in-process, starting a broker to mint. An answer that is
+ * not signed with the broker key, or that makes no sense, fails closed.
+ */
+export async function rewriteVia(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  call: RewriteCall,
+): Promise<Verdict | undefined> {
+  // The broker resolves paths from its own directory: a relative cwd is decided here.
+  if (!isAbsolute(call.cwd)) return undefined;
+  const c = await tryConnect(home, env);
+  if (!c) return undefined;
+  if (c.hello.protocol !== PROTOCOL || c.hello.build !== buildIdOf(daemonScript())) {
+    c.conn.close();
+    return undefined;
+  }
+  const key = readBrokerKey(home, false);
+  if (!key) {
+    c.conn.close();
+    return undefined;
+  }
+  const nonce = nonceHex();
+  const text = JSON.stringify({ op: "rewrite", call, nonce });
+  c.conn.send({ body: text, mac: hmacSha256Hex(key, `${c.hello.nonce}\n${text}`) });
+  let raw: { body?: unknown; mac?: unknown } | undefined;
+  try {
+    raw = (await c.conn.next()) as typeof raw;
+  } catch (error) {
+    c.conn.close();
+    // Gone before it answered (killed, stopping): its grants went with it; decide here.
+    if (/closed the connection/.test((error as Error).message)) return undefined;
+    throw unavailable(home, (error as Error).message);
+  }
+  c.conn.close();
+  if (
+    !raw ||
+    typeof raw.body !== "string" ||
+    typeof raw.mac !== "string" ||
+    !equalHex(hmacSha256Hex(key, `${nonce}\n${raw.body}`), raw.mac)
+  )
+    throw unavailable(
+      home,
+      "an answer not signed with the broker key (another process answers on the broker's socket)",
+    );
+  let reply: BrokerReply;
+  try {
+    reply = JSON.parse(raw.body) as BrokerReply;
+  } catch {
+    throw unavailable(home, "a malformed answer");
+  }
+  if (!reply.ok) fail(reply);
+  if (reply.home !== home) return undefined;
+  const verdict = verdictOf(reply.verdict);
+  if (!verdict) throw unavailable(home, "a malformed answer");
+  return verdict;
+}
+
 /** Is this offered call's grant still pending? False when no broker runs (then it holds no grants). */
 export async function isOfferedVia(
   home: string,
@@ -616,6 +733,8 @@ export interface BrokerStatus {
   proxyPort?: number;
   /** The persistent model-request relay's loopback port, while it runs (HOOKPACK_HOME/relay.json). */
   relayPort?: number;
+  /** `$secret:` calls the broker has decided for hooks since it started (issue 21). */
+  rewritesDecided?: number;
   sameBuild?: boolean;
 }
 

@@ -27,9 +27,10 @@ import { writeFileAtomic } from "../core/fs-safe.js";
 import { GrantTable, type MintRequest } from "./grants.js";
 import type { InjectSpec } from "./inject.js";
 import { resolveValue } from "./providers.js";
+import { createRewriteService, rewriteCallOf, type RewriteService } from "./rewrite-service.js";
 import { openStore, storePath } from "./store.js";
 
-const AUTHED = new Set(["mint", "offered", "revoke", "stop"]);
+const AUTHED = new Set(["mint", "offered", "revoke", "stop", "rewrite"]);
 const MAX_LINE = 1024 * 1024;
 
 export interface Session {
@@ -69,6 +70,7 @@ async function main(): Promise<void> {
       ? Number(process.env.HOOKPACK_BROKER_IDLE_MS)
       : 10 * 60 * 1000;
   const grants = new GrantTable();
+  const rewrites = createRewriteService(home, grants);
   const sessions = new Map<string, Session>();
   let lastActivity = Date.now();
   let openConnections = 0;
@@ -175,6 +177,9 @@ async function main(): Promise<void> {
   await syncRelay();
   // Issue 19 (h1619-rest): leases orphaned by a dead exec or broker are revoked at start.
   void import("./leases.js").then((m) => m.sweepAtBrokerStart(home, process.env, log));
+  // Issue 21: the hook's `$secret:` rewrites are decided here; their modules load soon after the
+  // start, not on the first one (and not before the request of the hook that started us).
+  setTimeout(() => void rewrites.warm().catch(() => undefined), 300).unref();
 
   let stopping = false;
   const shutdown = (why: string) => {
@@ -330,6 +335,7 @@ async function main(): Promise<void> {
               sessions: sessions.size,
               proxyPort: proxy?.port,
               relayPort: relay.port,
+              rewritesDecided: rewrites.decided(),
               pid: process.pid,
             },
           };
@@ -353,6 +359,8 @@ async function main(): Promise<void> {
           const g = grants.mint({ ...req, now: undefined });
           return { ok: true, id: g.id, expiresAt: g.expiresAt };
         }
+        case "rewrite":
+          return answerRewrite(rewrites, home, body, log);
         case "offered":
           return {
             ok: true,
@@ -463,6 +471,35 @@ async function main(): Promise<void> {
           };
       }
     }
+  }
+}
+
+/** `rewrite` (issue 21): the hook's whole decision for a shell call with `$secret:` references. */
+async function answerRewrite(
+  rewrites: RewriteService,
+  home: string,
+  body: Record<string, unknown>,
+  log: (line: string) => void,
+): Promise<Record<string, unknown> & { ok: boolean }> {
+  const call = rewriteCallOf(body.call);
+  if (!call)
+    return {
+      ok: false,
+      code: "BROKER_PROTOCOL",
+      message: "hookpack: a malformed rewrite request reached the broker.",
+    };
+  try {
+    return { ok: true, home, verdict: await rewrites.decide(call) };
+  } catch (error) {
+    if (error instanceof HookpackError) throw error;
+    // The rule's own failure, said without its text (the hook fails closed on it).
+    log(`a rewrite failed: ${(error as Error).name}`);
+    return {
+      ok: false,
+      code: "BROKER_ERROR",
+      message: "hookpack: the broker could not decide this call.",
+      hint: "see the broker's log; `hookpack broker stop` restarts it on the next call.",
+    };
   }
 }
 

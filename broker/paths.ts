@@ -3,7 +3,7 @@
 // them) and `install --sandbox` (which lets the agent's sandbox reach exactly these paths and
 // nothing else of HOOKPACK_HOME). Private broker state (its key, the CA's key) lives in
 // $HOOKPACK_HOME/broker/, which no sandbox re-opens.
-import { createHmac } from "node:crypto";
+import type * as Crypto from "node:crypto";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -37,7 +37,9 @@ export function brokerSocketPath(
   const xdg = env.XDG_RUNTIME_DIR;
   const tmp = tmpDirOf(env);
   const base = xdg && Buffer.byteLength(xdg) < 60 ? xdg : tmp.length < 60 ? tmp : "/tmp";
-  const tag = createHmac("sha256", "hookpack-broker-socket")
+  // node:crypto loads here only (a long home), not with the hook's broker client.
+  const tag = (process.getBuiltinModule("node:crypto") as typeof Crypto)
+    .createHmac("sha256", "hookpack-broker-socket")
     .update(hookpackHome)
     .digest("hex")
     .slice(0, 20);

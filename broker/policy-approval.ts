@@ -123,3 +123,24 @@ export function lineDiff(before: string, after: string): string {
   }
   return out.join("\n");
 }
+
+/**
+ * The parsed policy in force for `cwd`: NO_POLICY when there is no file; the approved text when
+ * the file is approved; while a change waits for approval, the approved snapshot (or the built-in
+ * default when none) with `pending` naming the file. One reading for the hook and the broker
+ * (hooks/secret-ref-host.ts, broker/rewrite-service.ts); `parse` throws PolicyError.
+ */
+export async function loadPolicyInForce(
+  home: string,
+  cwd: string,
+  lib: {
+    NO_POLICY: import("../rules/policy.js").Policy;
+    parsePolicy: (text: string, path: string) => Promise<import("../rules/policy.js").Policy>;
+  },
+): Promise<import("../rules/policy.js").Policy> {
+  const state = policyInForce(home, cwd);
+  if (state.state === "none") return lib.NO_POLICY;
+  if (state.state === "approved") return lib.parsePolicy(state.text, state.path);
+  if (state.text === undefined) return { ...lib.NO_POLICY, pending: state.path };
+  return { ...(await lib.parsePolicy(state.text, state.path)), pending: state.path };
+}

@@ -9,10 +9,11 @@ import { resolveHookpackHome } from "../core/home.js";
 import { isApprovedForSession } from "../broker/session-approvals.js";
 import type { Policy } from "../rules/policy.js";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
+import type { RewriteCall } from "../rules/secret-ref-host.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
 
 /** Names in the store file, read without the key (names are not secret; values stay encrypted). */
-function storedNames(home: string): string[] | undefined {
+export function storedNames(home: string): string[] | undefined {
   try {
     const data = JSON.parse(readFileSync(join(home, STORE_FILE), "utf8")) as {
       entries?: Record<string, unknown>;
@@ -35,22 +36,18 @@ export function selfInvocation(): SelfInvocation {
 
 export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   const home = resolveHookpackHome(env);
-  return {
+  const host: SecretRefHost = {
     home,
     userHome: env.HOME ?? homedir(),
     self: selfInvocation(),
     async loadPolicy(cwd): Promise<Policy> {
       // The repository root's hookpack.json as the user last approved it (a nearer file, or an
       // unapproved change, never applies): broker/policy-approval.ts.
-      const [{ NO_POLICY, parsePolicy }, { policyInForce }] = await Promise.all([
+      const [lib, { loadPolicyInForce }] = await Promise.all([
         import("../rules/policy.js"),
         import("../broker/policy-approval.js"),
       ]);
-      const state = policyInForce(home, cwd);
-      if (state.state === "none") return NO_POLICY;
-      if (state.state === "approved") return parsePolicy(state.text, state.path);
-      if (state.text === undefined) return { ...NO_POLICY, pending: state.path };
-      return { ...(await parsePolicy(state.text, state.path)), pending: state.path };
+      return loadPolicyInForce(home, cwd, lib);
     },
     storedNames: () => storedNames(home),
     approvedForSession: (agent, session, name) => isApprovedForSession(home, agent, session, name),
@@ -58,4 +55,13 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
     mintGrant: async (req) => (await import("../broker/client.js")).mintGrantVia(home, env, req),
     isOffered: async (call) => (await import("../broker/client.js")).isOfferedVia(home, env, call),
   };
+  // The whole decision in one request to a running broker (issue 21). Not enumerable on purpose: a
+  // caller that narrows this host by spreading it and replacing mintGrant or approvedForSession
+  // (hookpack-shell, cli/shell.ts) must keep deciding in-process with its own replacements.
+  Object.defineProperty(host, "rewriteVia", {
+    enumerable: false,
+    value: async (call: RewriteCall) =>
+      (await import("../broker/client.js")).rewriteVia(home, env, call),
+  });
+  return host;
 }

@@ -6,7 +6,7 @@
 // touch hookpack's private state are denied. The rule is pure: reading the policy, the names in
 // the store and minting the grant are capabilities the hook entry injects.
 import type { HookEvent, Verdict } from "../hooks/event.js";
-import { matchPermissionRules } from "./agent-permissions.js";
+import { matchPermissionRules, type PermissionRules } from "./agent-permissions.js";
 import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
 import { offeredCallText, randomBase32, sha256Hex } from "./call-key.js";
@@ -220,114 +220,154 @@ export const rewriteSecretRefs: Rule = {
       throw new Error("the $secret: broker is not available in this hook");
     }
 
-    const [
-      { ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, undeclaredStored },
-      { analyzeCommand, brokerPrefix, deliveredCommand, planDelivery },
-    ] = await heavy();
-    const analysis = analyzeCommand(tool.command);
-    if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
-    if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
-
-    // The agent's own deny/ask rules would only see the brokered command: apply them to this one.
+    // The agent's own deny/ask rules would only see the brokered command: they apply to this one.
     const agentRules = context.agentPermissions?.(event.session.cwd);
-    const ruled =
-      agentRules && matchPermissionRules(tool.command, analysis.scan.commands, agentRules);
-    if (ruled?.kind === "deny")
-      return deny("AGENT_RULE_DENIED", MESSAGES.AGENT_RULE(ruled.rule.rule, ruled.rule.source));
-
-    let policy: Policy;
-    try {
-      policy = await host.loadPolicy(event.session.cwd);
-    } catch (error) {
-      if (error instanceof PolicyError)
-        return deny("POLICY_INVALID", MESSAGES.POLICY_INVALID(error));
-      throw error;
-    }
-    const stored = host.storedNames();
-    const entries = analysis.names.map((name) => ({
-      name,
-      entry: secretPolicy(policy, name) ?? undeclaredStored(policy, name, stored),
-    }));
-    const unknown = entries
-      .filter(({ name, entry }) => !entry || (!entry.provider && !(stored ?? []).includes(name)))
-      .map((e) => e.name);
-    if (unknown.length > 0) return deny("REF_UNKNOWN", MESSAGES.UNKNOWN(unknown, policy, stored));
-
-    for (const use of analysis.uses) {
-      const entry = entries.find((e) => e.name === use.name)!.entry!;
-      const match = matchUse(entry, use);
-      if (!match.ok)
-        return deny(
-          "REF_NOT_ALLOWED",
-          MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path, policy.pending),
-        );
-    }
-
-    let approval: Approval = "auto";
-    let ttlMs = Infinity;
-    const providers: Record<string, import("../broker/providers.js").ProviderSpec> = {};
-    const inject: Record<string, import("../broker/inject.js").InjectSpec> = {};
-    let once = false;
-    for (const { name, entry } of entries) {
-      let a = entry!.approval;
-      if (a === "once") {
-        if (host.approvedForSession(event.agent, event.session.id, name)) a = "auto";
-        else once = true;
-      }
-      if (STRENGTH[a] > STRENGTH[approval]) approval = a;
-      ttlMs = Math.min(ttlMs, entry!.ttlMs);
-      if (entry!.provider) providers[name] = entry!.provider;
-      if (entry!.inject) inject[name] = entry!.inject;
-    }
-    if (ruled?.kind === "ask") approval = "ask";
-    const needsHuman = approval !== "auto";
-    if (needsHuman) ttlMs = Math.max(ttlMs, ASK_MIN_TTL_MS);
-
-    // One grant per program that receives a value, all bound to one key carried by this call only.
-    const plan = planDelivery(tool.command, analysis, randomBase32(16));
-    const key = randomBase32(26);
-    const blank = plan.deliveries.map((d) => brokerPrefix(host.self, "g_", key, d.stdin));
-    const callSha256 = await sha256Hex(
-      offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)),
-    );
-    let expiresAt = "";
-    const prefixes: string[] = [];
-    for (const d of plan.deliveries) {
-      const only = <T>(map: Record<string, T>) =>
-        Object.fromEntries(Object.entries(map).filter(([n]) => d.names.includes(n)));
-      const grant = await host.mintGrant({
-        names: d.names,
-        argv: d.argv,
-        agent: event.agent,
-        session: event.session.id,
-        toolCallId: tool.id,
-        cwd: event.session.cwd,
-        ttlMs,
-        approval: once ? "once" : needsHuman ? "ask" : "auto",
-        ...(Object.keys(only(providers)).length > 0 ? { providers: only(providers) } : {}),
-        ...(Object.keys(only(inject)).length > 0 ? { inject: only(inject) } : {}),
-        key,
-        placeholders: Object.fromEntries(
-          Object.entries(plan.placeholders).filter(([, n]) => d.names.includes(n)),
-        ),
-        ...(Object.keys(d.env).length > 0 ? { env: d.env } : {}),
-        ...(d.stdin ? { stdin: true } : {}),
-        callSha256,
-      });
-      expiresAt = grant.expiresAt;
-      prefixes.push(brokerPrefix(host.self, grant.id, key, d.stdin));
-    }
-    const command = deliveredCommand(tool.command, analysis, plan, prefixes);
-    return {
-      kind: "rewrite",
-      patch: { command },
-      reason: MESSAGES.REWRITTEN(
-        analysis.names,
-        [...new Set(plan.deliveries.map((d) => d.argv[0]!))],
-        expiresAt,
-        needsHuman ? "ask" : "auto",
-      ),
-      ...(needsHuman ? { approval: "ask" as const } : {}),
+    const call: ShellCall = {
+      command: tool.command,
+      agent: event.agent,
+      session: event.session.id,
+      cwd: event.session.cwd,
+      toolCallId: tool.id,
     };
+    // A running broker of this build decides the call in one request (its policy, approvals and
+    // grants are warm there: broker/rewrite-service.ts); without one, the same decision is made here.
+    if (host.rewriteVia) {
+      const verdict = await host.rewriteVia({
+        ...call,
+        ...(agentRules ? { agentRules } : {}),
+        self: host.self,
+      });
+      if (verdict) return verdict;
+    }
+    return rewriteShellCall(call, host, agentRules);
   },
 };
+
+/** The part of a shell call the rewrite depends on (the hook's event, or a broker request). */
+export interface ShellCall {
+  command: string;
+  agent: string;
+  session: string;
+  cwd: string;
+  toolCallId: string | undefined;
+}
+
+/**
+ * A shell command that carries `$secret:` references (brokerMisuse already ruled out): analysed,
+ * checked against the agent's rules and the policy in force, and rewritten with one grant per
+ * program that receives a value. Runs in the hook (no broker yet) or in the broker itself.
+ */
+export async function rewriteShellCall(
+  call: ShellCall,
+  host: SecretRefHost,
+  agentRules: PermissionRules | undefined,
+): Promise<Verdict> {
+  const tool = { command: call.command, id: call.toolCallId };
+  const event = { agent: call.agent, session: { id: call.session, cwd: call.cwd } };
+  const [
+    { ASK_MIN_TTL_MS, PolicyError, matchUse, secretPolicy, undeclaredStored },
+    { analyzeCommand, brokerPrefix, deliveredCommand, planDelivery },
+  ] = await heavy();
+  const analysis = analyzeCommand(tool.command);
+  if (!analysis.ok) return deny(analysis.code, MESSAGES.UNSAFE(analysis.reason));
+  if (analysis.names.length === 0) return { kind: "allow" }; // references only in comments
+
+  const ruled =
+    agentRules && matchPermissionRules(tool.command, analysis.scan.commands, agentRules);
+  if (ruled?.kind === "deny")
+    return deny("AGENT_RULE_DENIED", MESSAGES.AGENT_RULE(ruled.rule.rule, ruled.rule.source));
+
+  let policy: Policy;
+  try {
+    policy = await host.loadPolicy(event.session.cwd);
+  } catch (error) {
+    if (error instanceof PolicyError) return deny("POLICY_INVALID", MESSAGES.POLICY_INVALID(error));
+    throw error;
+  }
+  const stored = host.storedNames();
+  const entries = analysis.names.map((name) => ({
+    name,
+    entry: secretPolicy(policy, name) ?? undeclaredStored(policy, name, stored),
+  }));
+  const unknown = entries
+    .filter(({ name, entry }) => !entry || (!entry.provider && !(stored ?? []).includes(name)))
+    .map((e) => e.name);
+  if (unknown.length > 0) return deny("REF_UNKNOWN", MESSAGES.UNKNOWN(unknown, policy, stored));
+
+  for (const use of analysis.uses) {
+    const entry = entries.find((e) => e.name === use.name)!.entry!;
+    const match = matchUse(entry, use);
+    if (!match.ok)
+      return deny(
+        "REF_NOT_ALLOWED",
+        MESSAGES.NOT_ALLOWED(use.name, match.reason, policy.path, policy.pending),
+      );
+  }
+
+  let approval: Approval = "auto";
+  let ttlMs = Infinity;
+  const providers: Record<string, import("../broker/providers.js").ProviderSpec> = {};
+  const inject: Record<string, import("../broker/inject.js").InjectSpec> = {};
+  let once = false;
+  for (const { name, entry } of entries) {
+    let a = entry!.approval;
+    if (a === "once") {
+      if (host.approvedForSession(event.agent, event.session.id, name)) a = "auto";
+      else once = true;
+    }
+    if (STRENGTH[a] > STRENGTH[approval]) approval = a;
+    ttlMs = Math.min(ttlMs, entry!.ttlMs);
+    if (entry!.provider) providers[name] = entry!.provider;
+    if (entry!.inject) inject[name] = entry!.inject;
+  }
+  if (ruled?.kind === "ask") approval = "ask";
+  const needsHuman = approval !== "auto";
+  if (needsHuman) ttlMs = Math.max(ttlMs, ASK_MIN_TTL_MS);
+
+  // One grant per program that receives a value, all bound to one key carried by this call only.
+  const plan = planDelivery(tool.command, analysis, randomBase32(16));
+  const key = randomBase32(26);
+  const blank = plan.deliveries.map((d) => brokerPrefix(host.self, "g_", key, d.stdin));
+  const callSha256 = await sha256Hex(
+    offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)),
+  );
+  let expiresAt = "";
+  const prefixes: string[] = [];
+  for (const d of plan.deliveries) {
+    const only = <T>(map: Record<string, T>) =>
+      Object.fromEntries(Object.entries(map).filter(([n]) => d.names.includes(n)));
+    const grant = await host.mintGrant({
+      names: d.names,
+      argv: d.argv,
+      agent: event.agent,
+      session: event.session.id,
+      toolCallId: tool.id,
+      cwd: event.session.cwd,
+      ttlMs,
+      approval: once ? "once" : needsHuman ? "ask" : "auto",
+      ...(Object.keys(only(providers)).length > 0 ? { providers: only(providers) } : {}),
+      ...(Object.keys(only(inject)).length > 0 ? { inject: only(inject) } : {}),
+      key,
+      placeholders: Object.fromEntries(
+        Object.entries(plan.placeholders).filter(([, n]) => d.names.includes(n)),
+      ),
+      ...(Object.keys(d.env).length > 0 ? { env: d.env } : {}),
+      ...(d.stdin ? { stdin: true } : {}),
+      callSha256,
+    });
+    expiresAt = grant.expiresAt;
+    prefixes.push(brokerPrefix(host.self, grant.id, key, d.stdin));
+  }
+  const command = deliveredCommand(tool.command, analysis, plan, prefixes);
+  return {
+    kind: "rewrite",
+    patch: { command },
+    reason: MESSAGES.REWRITTEN(
+      analysis.names,
+      [...new Set(plan.deliveries.map((d) => d.argv[0]!))],
+      expiresAt,
+      needsHuman ? "ask" : "auto",
+    ),
+    ...(needsHuman ? { approval: "ask" as const } : {}),
+  };
+}

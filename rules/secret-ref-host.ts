@@ -2,8 +2,26 @@
 // `$secret:` reference: the policy in force, the names in the store, session approvals, grant
 // minting. Types only: the hook entry implements the host (hooks/secret-ref-host.ts), hookpack-shell
 // narrows it (cli/shell.ts), tests fake it.
+import type { Verdict } from "../hooks/event.js";
+import type { PermissionRules } from "./agent-permissions.js";
 import type { Approval, CapabilityPolicy, Policy, SecretPolicy } from "./policy.js";
 import type { SelfInvocation } from "./secret-refs.js";
+
+/**
+ * One shell call with `$secret:` references, as the hook sends it to a running broker, which
+ * decides it with its own policy reading, store and grants (broker/rewrite-service.ts): only what
+ * the decision depends on. The agent's permission rules are the hook's reading of the agent's
+ * settings; the policy, approvals and store are read by the broker itself, never taken from here.
+ */
+export interface RewriteCall {
+  command: string;
+  agent: string;
+  session: string;
+  cwd: string;
+  toolCallId: string | undefined;
+  agentRules?: PermissionRules;
+  self: SelfInvocation;
+}
 
 export interface GrantRequest {
   names: string[];
@@ -56,6 +74,11 @@ export interface SecretRefHost {
    * session? Read only: the broker still redeems the grant. Absent: no offered call is allowed.
    */
   isOffered?(call: OfferedCall): boolean | Promise<boolean>;
+  /**
+   * The whole decision for a shell call with references, made by a running broker of this build in
+   * one request; undefined when none answers (then the rule decides in this process).
+   */
+  rewriteVia?(call: RewriteCall): Promise<Verdict | undefined>;
   self: SelfInvocation;
   /** HOOKPACK_HOME, to keep the agent's commands away from it. */
   home: string;
