@@ -13,6 +13,7 @@ import type { Confidence, DetectorRule, Part } from "./detectors/types.js";
 import type { Finding } from "./finding.js";
 import { validate } from "./detectors/validators.js";
 import { ASSIGN } from "./detectors/define.js";
+import { SECRETLINT_LITERALS } from "./detectors/prefilter.generated.js";
 import { positionLocator } from "../core/text-position.js";
 
 export interface Detection {
@@ -27,6 +28,8 @@ interface Anchor {
   /** Lower-cased when matched case-insensitively. */
   ci: boolean;
   rules: number[];
+  /** Also a literal of secretlint's prefilter (bulk scans learn from the same pass whether it can match). */
+  sl?: true;
 }
 
 const ANCHORS: Anchor[] = [];
@@ -42,6 +45,12 @@ const ANCHORS: Anchor[] = [];
       if (!anchor.rules.includes(i)) anchor.rules.push(i);
     }
   });
+  for (const [text, ci] of SECRETLINT_LITERALS ?? []) {
+    const key = `${ci ? "i" : "s"}:${text}`;
+    let anchor = byKey.get(key);
+    if (!anchor) byKey.set(key, (anchor = { text, ci, rules: [] }));
+    anchor.sl = true;
+  }
   ANCHORS.push(...byKey.values());
 }
 
@@ -377,10 +386,21 @@ function locate(text: string): number[] {
   }
   let lower: string | undefined;
   ANCHORS.forEach((a, id) => {
+    // (Literals only secretlint needs are left to its own prefilter on small texts.)
+    if (a.rules.length === 0) return;
     const hay = a.ci ? (lower ??= text.toLowerCase()) : text;
     for (let p = hay.indexOf(a.text); p !== -1; p = hay.indexOf(a.text, p + 1)) hits.push(id, p);
   });
   return hits;
+}
+
+/** What one detection pass learnt on the side, for the caller (rules/secretlint.ts). */
+export interface DetectHint {
+  /**
+   * false: none of the literals of secretlint's prefilter occurs in the text, so that prefilter
+   * cannot match (known only when the automaton ran and the text held no terminal escape).
+   */
+  secretlint: boolean;
 }
 
 // ---- confirmation and grading ------------------------------------------------------------------
@@ -557,12 +577,20 @@ function checks(): Array<RegExp | null> {
 }
 
 /** Every secret the records find in `text`, strongest first where spans overlap, sorted by start. */
-export function detect(text: string): Detection[] {
+export function detect(text: string, hint?: DetectHint): Detection[] {
+  if (hint) hint.secretlint = true;
   // A terminal colour code ends in a letter (`ESC[31m`) that would join a token's first
   // character and hide it behind the rule's left boundary. Blank such sequences with spaces of
   // the same length, so every offset found stays an offset of the input.
-  if (text.includes("\u001b")) text = text.replace(ANSI_SEQUENCE, (m) => " ".repeat(m.length));
+  const escaped = text.includes("\u001b");
+  if (escaped) text = text.replace(ANSI_SEQUENCE, (m) => " ".repeat(m.length));
+  const viaAutomaton = text.length >= AUTOMATON_ABOVE || automaton !== undefined;
   const hits = locate(text);
+  if (hint && viaAutomaton && SECRETLINT_LITERALS && !escaped) {
+    let sl = false;
+    for (let k = 0; k < hits.length && !sl; k += 2) if (ANCHORS[hits[k]!]!.sl) sl = true;
+    hint.secretlint = sl;
+  }
   if (hits.length === 0) return [];
   const check = checks();
   // Windows per record as flat [from, to, from, to, …]; a window that starts inside the previous
@@ -666,9 +694,9 @@ export function ruleById(id: string): DetectorRule | undefined {
 // ---- entry points for rules/secretlint.ts ---------------------------------------------------------
 
 /** hookpack's findings for `text`, in the shape every entry point uses. */
-export function findings(text: string): Finding[] {
+export function findings(text: string, hint?: DetectHint): Finding[] {
   const at = positionLocator(text);
-  return detect(text).map((d) => ({
+  return detect(text, hint).map((d) => ({
     ruleId: d.rule.id,
     messageId: d.rule.id,
     start: d.start,

@@ -11,6 +11,7 @@ import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { detect, engineInternals, hiddenViews, RULES, warmUp } from "../../rules/detect.js";
 import { detectReference } from "../../rules/detect-reference.js";
+import { SECRETLINT_PREFILTER } from "../../rules/secretlint.js";
 import { expandFakes, expandTemplate, fakeFor, seeded } from "../helpers/fake-secrets.js";
 import type { Detection } from "../../rules/detect.js";
 
@@ -100,6 +101,7 @@ function variants(t: string, host: string, r: () => number): string[] {
     `${"a".repeat(300)}${t}${"b".repeat(300)}`,
     `token = ${t}\napi_key: "${t}"\nAuthorization: Bearer ${t}\n`,
     `postgres://user:${t}@db.example.com:5432/app`,
+    `AWS_Secret_Access_Key=${t}\n"private_key": "${t}"`,
     JSON.stringify({ value: t, nested: { t } }),
     JSON.stringify(`line one\nkey=${t}\tend`),
     Buffer.from(t).toString("base64"),
@@ -133,7 +135,10 @@ function adversarial(): string[] {
 function expectSame(texts: string[], useAutomaton: boolean): number {
   let withFindings = 0;
   for (const t of texts) {
-    const fast = key(detect(t));
+    const hint = { secretlint: true };
+    const fast = key(detect(t, hint));
+    // The side result: secretlint's prefilter is only ever skipped where it cannot match.
+    if (!hint.secretlint) expect(SECRETLINT_PREFILTER.test(t), t.slice(0, 200)).toBe(false);
     const ref = key(detectReference(t, useAutomaton));
     if (fast !== ref)
       expect({ text: t.slice(0, 300), fast }).toEqual({ text: t.slice(0, 300), fast: ref });
@@ -182,6 +187,23 @@ describe("fast detection = reference detection", { timeout: 240_000 }, () => {
     expectSame(fixtureTexts, true);
     expectSame(corpus, true);
     expectSame(adversarial(), true);
+  });
+
+  it("secretlint's prefilter is skipped on most clean files, never where it matches", () => {
+    let skipped = 0;
+    let matching = 0;
+    for (const t of [...corpus, ...small]) {
+      const hint = { secretlint: true };
+      detect(t, hint);
+      const matches = SECRETLINT_PREFILTER.test(t);
+      if (matches) matching++;
+      if (!hint.secretlint) {
+        skipped++;
+        expect(matches).toBe(false);
+      }
+    }
+    expect(matching).toBeGreaterThan(100);
+    expect(skipped).toBeGreaterThan(corpus.length / 2);
   });
 
   it("the automaton (JavaScript loop): same inputs", () => {
