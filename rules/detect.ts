@@ -14,6 +14,7 @@ import type { Finding } from "./finding.js";
 import { validate } from "./detectors/validators.js";
 import { ASSIGN } from "./detectors/define.js";
 import { SECRETLINT_LITERALS } from "./detectors/prefilter.generated.js";
+import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";
 import { positionLocator } from "../core/text-position.js";
 
 export interface Detection {
@@ -397,11 +398,19 @@ function locate(text: string): number[] {
 /** What one detection pass learnt on the side, for the caller (rules/secretlint.ts). */
 export interface DetectHint {
   /**
-   * false: none of the literals of secretlint's prefilter occurs in the text, so that prefilter
-   * cannot match (known only when the automaton ran and the text held no terminal escape).
+   * Whether secretlint's prefilter (rules/secretlint.ts SECRETLINT_PREFILTER) matches the text,
+   * decided from the automaton's hits of its literals; undefined when not decided here (small
+   * texts located with indexOf, terminal escapes in the text): then the caller runs it.
    */
-  secretlint: boolean;
+  secretlint?: boolean;
 }
+
+/**
+ * SECRETLINT_PREFILTER, sticky. Every match of one of its alternatives starts with one of that
+ * alternative's literal spellings (SECRETLINT_LITERALS, generated), so the prefilter matches
+ * somewhere exactly when it matches at one of their hits.
+ */
+let SL_STICKY: RegExp | undefined;
 
 // ---- confirmation and grading ------------------------------------------------------------------
 
@@ -578,7 +587,7 @@ function checks(): Array<RegExp | null> {
 
 /** Every secret the records find in `text`, strongest first where spans overlap, sorted by start. */
 export function detect(text: string, hint?: DetectHint): Detection[] {
-  if (hint) hint.secretlint = true;
+  if (hint) hint.secretlint = undefined;
   // A terminal colour code ends in a letter (`ESC[31m`) that would join a token's first
   // character and hide it behind the rule's left boundary. Blank such sequences with spaces of
   // the same length, so every offset found stays an offset of the input.
@@ -587,8 +596,13 @@ export function detect(text: string, hint?: DetectHint): Detection[] {
   const viaAutomaton = text.length >= AUTOMATON_ABOVE || automaton !== undefined;
   const hits = locate(text);
   if (hint && viaAutomaton && SECRETLINT_LITERALS && !escaped) {
+    const re = (SL_STICKY ??= new RegExp(SECRETLINT_PREFILTER_PARTS.join("|"), "y"));
     let sl = false;
-    for (let k = 0; k < hits.length && !sl; k += 2) if (ANCHORS[hits[k]!]!.sl) sl = true;
+    for (let k = 0; k < hits.length && !sl; k += 2) {
+      if (!ANCHORS[hits[k]!]!.sl) continue;
+      re.lastIndex = hits[k + 1]!;
+      sl = re.test(text);
+    }
     hint.secretlint = sl;
   }
   if (hits.length === 0) return [];
