@@ -1,5 +1,7 @@
 // The hook's way to an adapter: only the one agent's module is loaded (each is a bundle of its
-// own), so a Claude Code hook never parses the other agents' code. adapters/index.ts is the
+// own), so a Claude Code hook never parses the other agents' code. Claude Code's adapter and the
+// Cursor check it makes (./host.ts) are the exception: scripts/build.mjs inlines them into
+// hook.cjs, the most frequent hook saving two bundle loads per call. adapters/index.ts is the
 // static registry the CLI uses; test/adapters/load.test.ts keeps the two in step.
 import type { AgentId } from "../hooks/event.js";
 import type { Adapter } from "./adapter.js";

@@ -413,14 +413,17 @@ if (peer.canary) {
 }
 // Issue 14: the installed hook command verifies the runtime before it runs (installer/runtime.ts
 // RUNTIME_LAUNCHER). The allow-path call through a real `hookpack install`'s runtime copy, with
-// the launcher, as a ratio to the same copy run without it.
-{
+// the launcher, as a ratio to the same copy run without it. Issue 21: the same again in a second
+// install whose first hook call was a SessionStart, as in a real session (the code cache written
+// by that call must not leave the later allow calls compiling the rules).
+/** A real install in its own home; returns the launcher's [node args], or undefined. */
+function installed(name) {
   const lh = {
-    HOME: join(sandbox, "launcher-home"),
-    HOOKPACK_HOME: join(sandbox, "launcher-hp"),
+    HOME: join(sandbox, `${name}-home`),
+    HOOKPACK_HOME: join(sandbox, `${name}-hp`),
     HOOKPACK_KEY_BACKEND: "file",
   };
-  const proj = join(sandbox, "launcher-project");
+  const proj = join(sandbox, `${name}-project`);
   mkdirSync(lh.HOME, { recursive: true });
   mkdirSync(proj, { recursive: true });
   spawnSync("git", ["init", "-q"], { cwd: proj });
@@ -438,26 +441,50 @@ if (peer.canary) {
       : "";
   // "node" -e "<launcher>" "<runtime>/hookpack.cjs" hook claude-code, shell double quotes undone.
   const m = /^"[^"]*" -e "((?:[^"\\]|\\.)*)" "((?:[^"\\]|\\.)*)" hook claude-code$/.exec(command);
-  if (m) {
-    const unq = (t) => t.replace(/\\(.)/g, "$1");
+  if (!m) {
+    console.log(
+      `hookpack bench: could not read the installed launcher command; launcher not measured.\n${ins.stderr ?? ""}`,
+    );
+    return undefined;
+  }
+  const unq = (t) => t.replace(/\\(.)/g, "$1");
+  return { env: lh, launcher: ["-e", unq(m[1]), unq(m[2])], entry: unq(m[2]) };
+}
+{
+  const one = installed("launcher");
+  if (one) {
     add({
       id: "runtimeCopy",
       name: "PreToolUse allow path, installed runtime copy, no launcher",
-      args: [unq(m[2]), "hook", "claude-code"],
+      args: [one.entry, "hook", "claude-code"],
       input: allowInput,
-      env: lh,
+      env: one.env,
     });
     add({
       id: "launcher",
       name: "  … through the installed command's verifying launcher",
-      args: ["-e", unq(m[1]), unq(m[2]), "hook", "claude-code"],
+      args: [...one.launcher, "hook", "claude-code"],
       input: allowInput,
-      env: lh,
+      env: one.env,
     });
-  } else
-    console.log(
-      `hookpack bench: could not read the installed launcher command; launcher not measured.\n${ins.stderr ?? ""}`,
-    );
+  }
+  const two = installed("session-first");
+  if (two) {
+    const first = spawnSync(process.execPath, [...two.launcher, "hook", "claude-code"], {
+      input: JSON.stringify({ ...base, hook_event_name: "SessionStart", source: "startup" }),
+      env: { ...baseEnv, ...two.env },
+      encoding: "utf8",
+    });
+    if (first.status !== 0)
+      console.log(`hookpack bench: SessionStart call failed: ${first.stderr}`);
+    add({
+      id: "launcherSession",
+      name: "  … same, in an install whose first hook call was a SessionStart",
+      args: [...two.launcher, "hook", "claude-code"],
+      input: allowInput,
+      env: two.env,
+    });
+  }
 }
 mkdirSync(join(sandbox, "peer-home"), { recursive: true });
 // --filter REGEX: only the variants whose id or name matches (the floors always run).

@@ -432,8 +432,13 @@ export function readHead(home: string, key: Buffer | undefined): HeadRead {
   return { state: "ok", head: h };
 }
 
-function writeHead(home: string, key: Buffer, h: Omit<AuditHead, "mac" | "v" | "kid">): void {
-  const body = { v: FORMAT_VERSION, kid: keyId(key), ...h };
+function writeHead(
+  home: string,
+  key: Buffer,
+  h: Omit<AuditHead, "mac" | "v" | "kid">,
+  kid = keyId(key),
+): void {
+  const body = { v: FORMAT_VERSION, kid, ...h };
   // Replaced atomically but not fsynced: the log line before it was, and an anchor that lags
   // after a crash is reported as such (ANCHOR_BEHIND), never as tampering.
   writeFileAtomic(
@@ -527,15 +532,19 @@ export interface AppendResult {
 }
 
 /**
- * Appends one entry under the log's lock: many processes may call this at once; every line lands
- * whole, once, in order, with a correct chain. Creates the key on first use. Throws on failure;
- * callers on a hot path use `tryRecordAudit`.
+ * Appends one entry, or several in order (one hook call's entries: one lock, one read of the tail
+ * and the anchor, one fsync, one anchor write), under the log's lock: many processes may call this
+ * at once; every line lands whole, once, in order, with a correct chain. Creates the key on first
+ * use. Throws on failure; callers on a hot path use `tryRecordAudit`.
  */
 export function recordAudit(
   home: string,
-  event: AuditEvent,
+  event: AuditEvent | readonly AuditEvent[],
   options: AuditOptions = {},
 ): AppendResult {
+  const events: readonly AuditEvent[] = Array.isArray(event) ? event : [event as AuditEvent];
+  if (events.length === 0)
+    throw new Error("hookpack: internal error: recordAudit was given no entry to append.");
   const dir = auditDir(home);
   ensurePrivateDir(dir);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
@@ -619,7 +628,7 @@ export function recordAudit(
     const kid = keyId(key);
     const now = (options.now ?? (() => new Date()))().toISOString();
     let lines = "";
-    for (const ev of [...notices, event]) {
+    for (const ev of [...notices, ...events]) {
       seq += 1;
       const fields: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(sanitize(ev) as Record<string, unknown>))
@@ -657,7 +666,7 @@ export function recordAudit(
     } finally {
       closeSync(fd);
     }
-    writeHead(home, key, { seq, hash: prev, base });
+    writeHead(home, key, { seq, hash: prev, base }, kid);
     return { seq, hash: prev, file: path };
   } finally {
     release();
@@ -686,7 +695,7 @@ function prune(home: string, keep: number): AuditHead["base"] | undefined {
 /** recordAudit that never throws: for hooks and commands whose answer must not depend on the log. */
 export function tryRecordAudit(
   home: string,
-  event: AuditEvent,
+  event: AuditEvent | readonly AuditEvent[],
   onError?: (message: string) => void,
   options?: AuditOptions,
 ): boolean {

@@ -8,7 +8,6 @@
 // (approved or not) is read as it is on the next call.
 import { isAbsolute } from "node:path";
 import type { Verdict } from "../hooks/event.js";
-import { storedNames } from "../hooks/secret-ref-host.js";
 import type { PermissionRule, PermissionRules } from "../rules/agent-permissions.js";
 import type { Policy } from "../rules/policy.js";
 import { rewriteShellCall } from "../rules/rewrite-secret-refs.js";
@@ -16,6 +15,7 @@ import type { RewriteCall, SecretRefHost } from "../rules/secret-ref-host.js";
 import type { GrantTable } from "./grants.js";
 import { loadPolicyInForce } from "./policy-approval.js";
 import { isApprovedForSession } from "./session-approvals.js";
+import { storedNames } from "./store-names.js";
 
 const MAX_PARSED = 64;
 

@@ -61,7 +61,11 @@ export function unsafeHomeReason(dir: string, home: string): string | undefined 
 function isWorkTree(dir: string): boolean {
   const dotGit = join(dir, ".git");
   try {
-    if (statSync(dotGit).isDirectory()) return existsSync(join(dotGit, "HEAD"));
+    // No .git is the common answer at every level: asked without an exception (building an
+    // ENOENT error per level was most of the walk's cost on the hook's start-up path).
+    const st = statSync(dotGit, { throwIfNoEntry: false });
+    if (!st) return false;
+    if (st.isDirectory()) return existsSync(join(dotGit, "HEAD"));
     return readFileSync(dotGit, "utf8").startsWith("gitdir:");
   } catch {
     return false;
@@ -71,14 +75,23 @@ function isWorkTree(dir: string): boolean {
 /** hookpack's per-user directory; throws HookpackHomeError when it would be relative or inside a project. */
 export function resolveHookpackHome(env: NodeJS.ProcessEnv): string {
   const key = `${env.HOOKPACK_HOME ?? ""}\0${env.HOME ?? ""}`;
+  const memo = memoSlot[MEMO];
   if (memo?.key === key) return memo.dir;
   const dir = resolveUncached(env);
-  memo = { key, dir };
+  memoSlot[MEMO] = { key, dir };
   return dir;
 }
 
-/** The last answer (the hook resolves the same home several times per call). */
-let memo: { key: string; dir: string } | undefined;
+/**
+ * The last answer, kept on the global object under a registered symbol so that every bundle's
+ * copy of this module shares it: the `hookpack` entry resolves the home for its code cache, and
+ * the hook bundle then asks again (managed secrets, `$secret:` refs). Without the shared slot the
+ * second copy re-walked the same directories (a stat of .git and package.json per level, two
+ * realpaths) on every hook call. Only an answer is cached, never an error, and only for the same
+ * HOOKPACK_HOME and HOME, within one process.
+ */
+const MEMO = Symbol.for("hookpack.home.resolved");
+const memoSlot = globalThis as unknown as Record<symbol, { key: string; dir: string } | undefined>;
 
 function resolveUncached(env: NodeJS.ProcessEnv): string {
   const home = userHome(env);
@@ -99,11 +112,15 @@ function resolveUncached(env: NodeJS.ProcessEnv): string {
       );
     dir = join(home, ".hookpack");
   }
-  // Through a symlink too: the place the files would land is what counts.
+  // Through a symlink too: the place the files would land is what counts (realpath(3) in one
+  // call, not a JS walk that lstats every component).
   const why =
     unsafeHomeReason(dir, home) ??
     (existsSync(dir)
-      ? unsafeHomeReason(realpathSync(dir), home && existsSync(home) ? realpathSync(home) : home)
+      ? unsafeHomeReason(
+          realpathSync.native(dir),
+          home && existsSync(home) ? realpathSync.native(home) : home,
+        )
       : undefined);
   if (why)
     throw new HookpackHomeError(

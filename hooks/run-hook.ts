@@ -69,6 +69,10 @@ export async function runHook(
   // The agent's environment, which every command it runs inherits: variables that hold secrets are
   // matched like managed values (in memory only, nothing stored), and named at session start.
   const inherited = inheritedEnv(env, secretScanner.mayContainSecret);
+  // Every audit entry of this call (exposures found by the rules, the decision's record) goes to
+  // the log in ONE append at the end: one lock, one fsync, one anchor write instead of one each.
+  const audit: AuditEvent[] = [];
+  const managed = hookManagedSecrets(env, { agent, session: () => sessionId }, debug);
   let response;
   try {
     response = await runPipeline(
@@ -79,14 +83,25 @@ export async function runHook(
         scanner: secretScanner,
         debug,
         managed: withInherited(
-          hookManagedSecrets(env, { agent, session: () => sessionId }, debug),
+          {
+            home: managed.home,
+            find: (text) => managed.find(text),
+            // Names only, one entry per secret (what `audit` and `doctor` say to rotate).
+            exposed: (names, where) => {
+              for (const secret of new Set(names))
+                audit.push({ kind: "exposure-found", agent, session: sessionId, where, secret });
+            },
+          },
           inherited,
         ),
         inherited,
         secretRefs: createSecretRefHost(env),
         env,
-        onEvent: (event) => (sessionId = event.session.id || undefined),
-        onDecision: (event, decision) => recordDecision(env, agent, event, decision, debug),
+        onEvent: (event) => {
+          sessionId = event.session.id || undefined;
+          noteCodeCachePath(agent, event);
+        },
+        onDecision: (event, decision) => void audit.push(...auditEntries(agent, event, decision)),
       },
     );
   } catch (error) {
@@ -107,6 +122,11 @@ export async function runHook(
       mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what),
     );
   }
+  if (audit.length > 0) {
+    // The audit module (and node:crypto) load only here, never on a plain allow.
+    const { tryRecordAudit } = await import("../broker/audit.js");
+    tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m));
+  }
   debug?.(
     `${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`,
   );
@@ -117,16 +137,9 @@ export async function runHook(
 
 /**
  * The audit trail of a hook call that blocked or redacted something: names, paths, counts and rule
- * ids, never a value. The audit module (and node:crypto) load only here, never on a plain allow.
+ * ids, never a value.
  */
-async function recordDecision(
-  env: NodeJS.ProcessEnv,
-  agent: string,
-  event: HookEvent,
-  decision: Decision,
-  debug?: (line: string) => void,
-): Promise<void> {
-  const home = hookpackHomeFrom(env);
+function auditEntries(agent: string, event: HookEvent, decision: Decision): AuditEvent[] {
   const ctx = { agent, session: event.session.id, cwd: event.session.cwd };
   const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool : undefined;
   const entries: AuditEvent[] = [];
@@ -192,9 +205,19 @@ async function recordDecision(
         ...(ev.detectors?.length ? { rules: [...ev.detectors] } : {}),
       });
   }
-  if (entries.length === 0) return;
-  const { tryRecordAudit } = await import("../broker/audit.js");
-  for (const entry of entries) tryRecordAudit(home, entry, (m) => debug?.(m));
+  return entries;
+}
+
+/**
+ * Tells the entry's code cache (cli/code-cache.ts, CODE_CACHE_TAG) which path this call took, so a
+ * cache written by a session's first hook (SessionStart) is completed by the first plain allow
+ * instead of leaving every later call compiling the rules. A registered symbol: this bundle must
+ * not import the entry's module.
+ */
+function noteCodeCachePath(agent: string, event: HookEvent): void {
+  const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool.kind : "";
+  (globalThis as unknown as Record<symbol, string>)[Symbol.for("hookpack.code-cache.tag")] =
+    `${agent}:${event.kind}${tool ? `:${tool}` : ""}`;
 }
 
 function isTerminal(fd: number): boolean {

@@ -1,28 +1,15 @@
 // The hook's capability for rules/rewrite-secret-refs.ts (RuleContext.secretRefs): the policy in
 // force, the names in the store, session approvals, grant minting through the broker, and how the
 // rewritten command calls hookpack. Also used by hookpack-shell (cli/shell.ts).
-import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { STORE_FILE } from "../core/files.js";
 import { resolveHookpackHome } from "../core/home.js";
 import { isApprovedForSession } from "../broker/session-approvals.js";
+import { storedNames } from "../broker/store-names.js";
 import type { Policy } from "../rules/policy.js";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { RewriteCall } from "../rules/secret-ref-host.js";
 import type { SelfInvocation } from "../rules/secret-refs.js";
-
-/** Names in the store file, read without the key (names are not secret; values stay encrypted). */
-export function storedNames(home: string): string[] | undefined {
-  try {
-    const data = JSON.parse(readFileSync(join(home, STORE_FILE), "utf8")) as {
-      entries?: Record<string, unknown>;
-    };
-    return Object.keys(data.entries ?? {}).sort();
-  } catch {
-    return undefined;
-  }
-}
 
 /** How the rewritten command calls hookpack: the same node and bundle that run this hook. */
 export function selfInvocation(): SelfInvocation {

@@ -61,17 +61,59 @@ function privateDir(dir: string): boolean {
 
 const safePart = (s: string | undefined) => (s ?? "").replace(/[^A-Za-z0-9_-]/g, "").slice(0, 48);
 
+/** Pruning runs at most once an hour per directory: each pass lstats every file in it. */
+const PRUNE_EVERY_MS = 3600 * 1000;
+/** The stamp of the last pass (an empty 0600 file; its mtime is the time of the pass). */
+export const PRUNE_STAMP = ".hookpack-pruned";
+
+/**
+ * Deletes this hook's spill files older than a week. A long session leaves one file per long
+ * output: with 300 of them a pass cost ~15 ms per spill, so a pass runs only when the stamp is
+ * missing, not a plain file, or not from the last hour (a stamp dated in the future counts as
+ * old). The stamp is replaced, never written through: unlink (a planted link goes, not its
+ * target), then O_EXCL | O_NOFOLLOW. Someone who keeps the stamp fresh only keeps redacted files
+ * longer.
+ */
 function prune(dir: string): void {
+  const stamp = join(dir, PRUNE_STAMP);
+  const now = Date.now();
   try {
-    const now = Date.now();
-    for (const name of readdirSync(dir)) {
-      if (!name.startsWith("hookpack-") || !name.endsWith(".txt")) continue;
-      const p = join(dir, name);
+    const st = lstatSync(stamp);
+    if (st.isFile() && now - st.mtimeMs >= 0 && now - st.mtimeMs < PRUNE_EVERY_MS) return;
+  } catch {
+    // no stamp yet: prune
+  }
+  try {
+    unlinkSync(stamp);
+  } catch {
+    // none there, or not ours to remove: the pass still runs
+  }
+  try {
+    closeSync(
+      openSync(
+        stamp,
+        constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0),
+        0o600,
+      ),
+    );
+  } catch {
+    // another hook made it first, or the name is taken by something else: prune anyway
+  }
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith("hookpack-") || !name.endsWith(".txt")) continue;
+    const p = join(dir, name);
+    try {
       const st = lstatSync(p);
       if (st.isFile() && now - st.mtimeMs > KEEP_MS) unlinkSync(p);
+    } catch {
+      // Best effort (gone already, or raced with another hook): a stale file holds redacted text only.
     }
-  } catch {
-    // Best effort: a stale file holds redacted text only.
   }
 }
 

@@ -100,6 +100,31 @@ export async function cleanFileInPlace(
   };
 }
 
+/** The distinct object keys of a JSON value that are long enough to hold a secret. */
+function objectKeys(value: unknown, out = new Set<string>()): string[] {
+  if (Array.isArray(value)) for (const item of value) objectKeys(item, out);
+  else if (value !== null && typeof value === "object")
+    for (const [key, item] of Object.entries(value)) {
+      if (key.length >= 6) out.add(key);
+      objectKeys(item, out);
+    }
+  return [...out];
+}
+
+/** A copy of `value` with every object key passed through `rename` (a clash gets " (2)", " (3)"…). */
+function renameKeys(value: unknown, rename: (key: string) => string): unknown {
+  if (Array.isArray(value)) return value.map((item) => renameKeys(item, rename));
+  if (value === null || typeof value !== "object") return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) {
+    const base = rename(key);
+    let name = base;
+    for (let n = 2; Object.hasOwn(out, name); n++) name = `${base} (${n})`;
+    out[name] = renameKeys(item, rename);
+  }
+  return out;
+}
+
 export const redactToolOutput: Rule = {
   id: "redact-tool-output",
   summary:
@@ -121,6 +146,28 @@ export const redactToolOutput: Rule = {
       );
     });
     await Promise.all(pending);
+
+    // Object KEYS reach the model too (an MCP tool's structuredContent built from an API's data):
+    // all keys in one pass, each hit mapped back onto the key(s) it covers.
+    const keyHits = new Map<string, TextHit[]>();
+    const keys = objectKeys(event.output);
+    if (keys.length > 0) {
+      const joined = keys.join("\n");
+      const found = await findSecrets(joined, filePath, context.scanner, context.managed);
+      let from = 0;
+      let k = 0;
+      for (const h of found) {
+        while (k < keys.length && from + keys[k]!.length <= h.start) from += keys[k++]!.length + 1;
+        for (let i = k, at = from; i < keys.length && at < h.end; at += keys[i++]!.length + 1) {
+          const start = Math.max(h.start, at) - at;
+          const end = Math.min(h.end, at + keys[i]!.length) - at;
+          if (end <= start) continue;
+          const list = keyHits.get(keys[i]!) ?? [];
+          list.push({ ...h, start, end });
+          keyHits.set(keys[i]!, list);
+        }
+      }
+    }
 
     const names = new Set<string>();
     const detectors = new Set<string>();
@@ -148,6 +195,20 @@ export const redactToolOutput: Rule = {
         }
         count += found.length;
         return applyHits(text, found);
+      });
+    }
+    if (keyHits.size > 0) {
+      for (const [key, found] of keyHits) {
+        for (const h of found) {
+          context.noteSecret(key.slice(h.start, h.end), hitLabel(h));
+          if (h.managed) names.add(h.managed);
+          else detectors.add(h.ruleId);
+        }
+        count += found.length;
+      }
+      output = renameKeys(output, (key) => {
+        const found = keyHits.get(key);
+        return found ? applyHits(key, found) : key;
       });
     }
     if (names.size > 0) context.managed?.exposed([...names], `tool-output:${event.tool.name}`);

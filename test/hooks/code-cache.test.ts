@@ -11,6 +11,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  symlinkSync,
   utimesSync,
   writeFileSync,
 } from "node:fs";
@@ -20,7 +21,6 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt } from "../broker/helpers.js";
 import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
-const node20 = Number(process.versions.node.split(".")[0]) < 22;
 let root: string;
 beforeAll(() => assertBuilt());
 afterEach(() => rmSync(root, { recursive: true, force: true }));
@@ -65,7 +65,7 @@ const cacheFiles = (home: string) => {
   return existsSync(dir) ? readdirSync(dir).sort() : [];
 };
 
-describe.runIf(node20)("code cache (Node < 22)", () => {
+describe("code cache (Node < 22)", () => {
   it("the first run writes one cache file per bundle loaded, the next runs use them and behave the same", () => {
     const { home, run } = setup("AAAA");
     expect(run()).toBe("AAAA sib claude-code");
@@ -134,5 +134,132 @@ describe.runIf(node20)("code cache (Node < 22)", () => {
     writeFileSync(join(home, "cache"), "not a directory");
     expect(run()).toBe("AAAA sib claude-code");
     expect(run()).toBe("AAAA sib claude-code");
+  });
+});
+
+/** The stand-in hook notes the path named by $TAG, as the real hook does (hooks/run-hook.ts). */
+function writeTaggingHook(dist: string, text: string): void {
+  writeFileSync(
+    join(dist, "hook.cjs"),
+    `"use strict";const s=require("./sibling.cjs");module.exports={runHook(a){if(process.env.TAG)globalThis[Symbol.for("hookpack.code-cache.tag")]=process.env.TAG;process.stdout.write("${text} "+s.word+" "+a)}};\n`,
+  );
+}
+
+const header = (file: string) => {
+  const text = readFileSync(file, "latin1");
+  return text.slice(0, text.indexOf("\n"));
+};
+
+describe("code cache: the paths a cache has seen (Node < 22)", () => {
+  it("a call on a path the cache has not seen rewrites it with the union; a seen path writes nothing", () => {
+    const { dist, home, run } = setup("AAAA");
+    writeTaggingHook(dist, "AAAA");
+    const dir = join(home, "cache", "v8", `${process.version}-${process.arch}`);
+    const hookFile = () =>
+      join(
+        dir,
+        cacheFiles(home).find((f) => f.startsWith("hook.cjs"))!,
+      );
+    expect(run({ TAG: "claude-code:session-start" })).toBe("AAAA sib claude-code");
+    expect(header(hookFile())).toBe("hookpack-v8-cache claude-code:session-start");
+    expect(run({ TAG: "claude-code:before-tool:shell" })).toBe("AAAA sib claude-code");
+    expect(header(hookFile())).toBe(
+      "hookpack-v8-cache claude-code:session-start,claude-code:before-tool:shell",
+    );
+    const before = readFileSync(hookFile());
+    expect(run({ TAG: "claude-code:session-start" })).toBe("AAAA sib claude-code");
+    expect(readFileSync(hookFile()).equals(before)).toBe(true);
+  });
+
+  it("a cache file without hookpack's header (an older format, or anything else) is not used and is rewritten", () => {
+    const { home, run } = setup("AAAA");
+    run();
+    const dir = join(home, "cache", "v8", `${process.version}-${process.arch}`);
+    const f = join(
+      dir,
+      cacheFiles(home).find((x) => x.startsWith("hook.cjs"))!,
+    );
+    const data = readFileSync(f);
+    writeFileSync(f, data.subarray(data.indexOf(10) + 1));
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(header(f)).toMatch(/^hookpack-v8-cache /);
+  });
+});
+
+describe("code cache of a verified runtime copy (any Node)", () => {
+  /** A runtime-like directory: the entry, the bundles and a manifest beside them. */
+  function runtimeSetup() {
+    const s = setup("AAAA");
+    writeFileSync(
+      join(s.dist, "runtime-manifest.json"),
+      '{"format":"hookpack-runtime","files":{}}\n',
+    );
+    const sealed = join(s.dist, "code-cache", `${process.version}-${process.arch}`);
+    const hookFile = () =>
+      join(
+        sealed,
+        readdirSync(sealed).find((f) => f.startsWith("hook.cjs"))!,
+      );
+    return { ...s, sealed, hookFile };
+  }
+  /** Bytecode of `source` (same length as the hook bundle) in a cache file with our header. */
+  function forged(dist: string, source: string): Buffer {
+    const real = readFileSync(join(dist, "hook.cjs"), "utf8");
+    const padded = source + " ".repeat(real.length - source.length);
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const vm = require("node:vm") as typeof import("node:vm");
+    const script = new vm.Script(
+      `(function (exports, require, module, __filename, __dirname) { ${padded}\n});`,
+      { filename: join(dist, "hook.cjs") },
+    );
+    return Buffer.concat([Buffer.from("hookpack-v8-cache x\n"), script.createCachedData()]);
+  }
+
+  it("caches beside the runtime (sealed), never in $HOOKPACK_HOME, and reuses its own files", () => {
+    const { home, sealed, hookFile, run } = runtimeSetup();
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(cacheFiles(home)).toEqual([]);
+    const seal = JSON.parse(readFileSync(join(sealed, "seal.json"), "utf8")) as Record<
+      string,
+      string
+    >;
+    expect(Object.keys(seal).sort()).toEqual(
+      readdirSync(sealed)
+        .filter((f) => f !== "seal.json")
+        .sort(),
+    );
+    const before = readFileSync(hookFile());
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(readFileSync(hookFile()).equals(before)).toBe(true);
+  });
+
+  it("a forged cache file (bytecode of other code of the same length) is not run, and is replaced", () => {
+    const { dist, sealed, hookFile, run } = runtimeSetup();
+    run();
+    const marker = join(root, "forged-code-ran");
+    writeFileSync(
+      hookFile(),
+      forged(dist, `require("fs").writeFileSync(${JSON.stringify(marker)},"x");process.exit(0);`),
+    );
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(existsSync(marker)).toBe(false);
+    expect(readFileSync(hookFile(), "latin1")).not.toContain("hookpack-v8-cache x\n");
+    expect(existsSync(join(sealed, "seal.json"))).toBe(true);
+  });
+
+  it("a cache file swapped for a symlink to forged bytecode is not followed", () => {
+    const { dist, hookFile, run } = runtimeSetup();
+    run();
+    const marker = join(root, "forged-code-ran");
+    const elsewhere = join(root, "forged.bin");
+    writeFileSync(
+      elsewhere,
+      forged(dist, `require("fs").writeFileSync(${JSON.stringify(marker)},"x");process.exit(0);`),
+    );
+    const f = hookFile();
+    rmSync(f);
+    symlinkSync(elsewhere, f);
+    expect(run()).toBe("AAAA sib claude-code");
+    expect(existsSync(marker)).toBe(false);
   });
 });
