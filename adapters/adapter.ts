@@ -1,7 +1,7 @@
 // What every agent adapter provides. An adapter is the only place an agent's wire format, tool
 // names or config layout appear; it makes no policy decisions.
 import type { AgentId, Decision, EventKind, HookEvent, HookResponse } from "../hooks/event.js";
-import type { PermissionRules } from "../rules/agent-permissions.js";
+import type { PermissionRules } from "../core/permission-rules.js";
 
 /** A payload field that is missing or has the wrong type. `path` is dotted: "tool_input.command". */
 export class PayloadError extends Error {

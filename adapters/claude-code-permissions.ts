@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type { PermissionRules } from "../rules/agent-permissions.js";
+import type { PermissionRules } from "../core/permission-rules.js";
 
 function settingsFiles(cwd: string, env: NodeJS.ProcessEnv): string[] {
   const project = env.CLAUDE_PROJECT_DIR || cwd;

@@ -2,7 +2,7 @@
 // when the hand-written fast check in ./claude-code-fast.ts cannot vouch for a payload, so that
 // the usual hook call never pays for loading zod; errors name the field path.
 import * as z from "zod/mini";
-import { PayloadError } from "./adapter.js";
+import { checkByEventName } from "./schema-check.js";
 
 const base = {
   session_id: z.string(),
@@ -12,25 +12,17 @@ const base = {
   permission_mode: z.optional(z.string()),
 };
 const toolInput = z.record(z.string(), z.unknown());
-export const preToolUse = z.looseObject({
+const toolFields = {
   ...base,
   tool_name: z.string().check(z.minLength(1)),
   tool_input: toolInput,
   tool_use_id: z.optional(z.string()),
-});
-export const postToolUse = z.looseObject({
-  ...base,
-  tool_name: z.string().check(z.minLength(1)),
-  tool_input: toolInput,
-  tool_use_id: z.optional(z.string()),
-  tool_response: z.unknown(),
-});
+};
+export const preToolUse = z.looseObject(toolFields);
+export const postToolUse = z.looseObject({ ...toolFields, tool_response: z.unknown() });
 /** A call that failed (for Bash: a non-zero exit): the output text is in `error`. */
 export const postToolUseFailure = z.looseObject({
-  ...base,
-  tool_name: z.string().check(z.minLength(1)),
-  tool_input: toolInput,
-  tool_use_id: z.optional(z.string()),
+  ...toolFields,
   error: z.string(),
   is_interrupt: z.optional(z.boolean()),
 });
@@ -60,39 +52,6 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   WebSearch: z.looseObject({ query: s }),
 };
 
-function check<T>(schema: z.ZodMiniType<T>, value: unknown, prefix = ""): T {
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  const issue = result.error.issues[0];
-  const path = [prefix, ...(issue?.path ?? []).map(String)].filter(Boolean).join(".");
-  throw new PayloadError(path, describeIssue(issue, value, issue?.path ?? []));
-}
-
-function describeIssue(
-  issue: z.core.$ZodIssue | undefined,
-  root: unknown,
-  path: PropertyKey[],
-): string {
-  if (!issue) return "invalid";
-  let got: unknown = root;
-  for (const key of path)
-    got =
-      got !== null && typeof got === "object"
-        ? (got as Record<PropertyKey, unknown>)[key]
-        : undefined;
-  const gotType =
-    got === undefined
-      ? "nothing"
-      : got === null
-        ? "null"
-        : Array.isArray(got)
-          ? "an array"
-          : typeof got;
-  if (issue.code === "invalid_type") return `expected ${issue.expected}, got ${gotType}`;
-  if (issue.code === "too_small") return "expected a non-empty string";
-  return issue.message;
-}
-
 const HANDLED: Record<string, z.ZodMiniType> = {
   PreToolUse: preToolUse,
   PostToolUse: postToolUse,
@@ -103,13 +62,13 @@ const HANDLED: Record<string, z.ZodMiniType> = {
   UserPromptSubmit: userPromptSubmit,
 };
 
+const TOOL_EVENTS: ReadonlySet<z.ZodMiniType> = new Set([
+  preToolUse,
+  postToolUse,
+  postToolUseFailure,
+]);
+
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
 export function validateClaudePayload(payload: unknown): void {
-  const { hook_event_name: name } = check(eventName, payload);
-  const schema = HANDLED[name];
-  if (!schema) return;
-  const p = check(schema, payload) as { tool_name?: string; tool_input?: unknown };
-  const isTool = schema === preToolUse || schema === postToolUse || schema === postToolUseFailure;
-  const shape = isTool && p.tool_name !== undefined ? TOOL_INPUTS[p.tool_name] : undefined;
-  if (shape) check(shape, p.tool_input, "tool_input");
+  checkByEventName(payload, HANDLED, TOOL_EVENTS, TOOL_INPUTS);
 }

@@ -8,27 +8,29 @@
 // PostToolUse adds "tool_response" (the tool's structured output) and "duration_ms".
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  Session,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, HookEvent, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
 import { fitWithSpill } from "../hooks/spill.js";
 import {
+  EMPTY_RESPONSE,
+  exitCodeFailure,
+  exitMeaning,
+  jsonResponse,
+  neutralToolCall,
+  OLD_STRING,
+  parsedEvents,
+  validated,
+} from "./common.js";
+import {
   classifyByEventName,
   CLAUDE_REGISTRATIONS,
   claudeShapedProbe,
-  exitCodeFailure,
+  preToolUseDeny,
   sessionStartNotice,
-} from "./common.js";
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = {
   Bash: "shell",
@@ -43,9 +45,6 @@ const KINDS: Record<string, ToolKind> = {
   WebSearch: "fetch",
 };
 
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-const EXISTING_CONTENT = /(^|\.)old_string$/;
-
 /** Claude drops an over-long updatedToolOutput and shows the raw result instead; stay well under. */
 export const MAX_UPDATED_OUTPUT_CHARS = 15_000;
 
@@ -58,14 +57,10 @@ function session(p: {
 }
 
 function toolCall(name: string, input: Record<string, unknown>, id: string | undefined): ToolCall {
-  const fields: Array<{ path: string; value: string }> = [];
-  forEachString(input, (value, path) => {
-    if (!EXISTING_CONTENT.test(path)) fields.push({ path, value });
-  });
   const kind: ToolKind = KINDS[name] ?? (name.startsWith("mcp__") ? "mcp" : "other");
+  const call = neutralToolCall(kind, name, input, id, OLD_STRING);
   const str = (key: string) =>
     typeof input[key] === "string" ? (input[key] as string) : undefined;
-  const call: ToolCall = { kind, name, id, fields };
   if (kind === "shell") {
     call.command = str("command");
     call.background = input.run_in_background === true;
@@ -120,60 +115,31 @@ type ToolPayload = Base & {
   error?: string;
 };
 
+const SCHEMAS = async () => (await import("./claude-code-schemas.js")).validateClaudePayload;
+const parsed = parsedEvents("claude-code");
+
 /**
  * Validates with zod at the edge. A hand-written check that accepts only payloads the zod schemas
  * accept (proven over the fixtures and random mutations in test/adapters) answers the common case
  * without loading zod, which would cost more than the rest of the hook together.
  */
 export async function parseClaudePayload(payload: unknown): Promise<Parsed> {
-  if (!fastValidate(payload)) {
-    const { validateClaudePayload } = await import("./claude-code-schemas.js");
-    validateClaudePayload(payload);
-  }
-  const p = payload as ToolPayload & { reason?: string };
+  const p = await validated<ToolPayload & { reason?: string }>(payload, fastValidate, SCHEMAS);
   const name = p.hook_event_name;
+  const tool = () => toolCall(p.tool_name, p.tool_input, p.tool_use_id);
   switch (name) {
     case "PreToolUse":
-      return {
-        kind: "event",
-        event: {
-          kind: "before-tool",
-          agent: "claude-code",
-          session: session(p),
-          tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id),
-        },
-      };
+      return parsed.beforeTool(session(p), tool());
     case "PostToolUse":
-      return {
-        kind: "event",
-        event: {
-          kind: "after-tool",
-          agent: "claude-code",
-          session: session(p),
-          tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id),
-          output: p.tool_response,
-          spill: spillOf(p.tool_response),
-        },
-      };
+      return parsed.afterTool(session(p), tool(), p.tool_response, {
+        spill: spillOf(p.tool_response),
+      });
     case "PostToolUseFailure":
       // A failed call (for Bash, a non-zero exit): the model reads `error`, which holds the
       // command's output. The answer can only add context, never replace it.
-      return {
-        kind: "event",
-        event: {
-          kind: "after-tool",
-          agent: "claude-code",
-          session: session(p),
-          tool: toolCall(p.tool_name, p.tool_input, p.tool_use_id),
-          output: { error: p.error },
-          failed: true,
-        },
-      };
+      return parsed.afterTool(session(p), tool(), { error: p.error }, { failed: true });
     case "SessionStart":
-      return {
-        kind: "event",
-        event: { kind: "session-start", agent: "claude-code", session: session(p) },
-      };
+      return parsed.sessionStart(session(p));
     case "UserPromptSubmit":
       return {
         kind: "event",
@@ -218,13 +184,6 @@ const WIRE_EVENT: Record<HookEvent["kind"], string> = {
   "session-end": "SessionEnd",
   "prompt-submit": "UserPromptSubmit",
 };
-
-const json = (value: unknown): HookResponse => ({
-  exitCode: 0,
-  stdout: `${JSON.stringify(value)}\n`,
-  stderr: "",
-});
-const EMPTY: HookResponse = { exitCode: 0, stdout: "", stderr: "" };
 
 /** Cuts the longest strings of an output until it fits Claude's limit, with a visible notice. */
 export function fitOutput(output: unknown, limit = MAX_UPDATED_OUTPUT_CHARS): unknown {
@@ -291,19 +250,11 @@ export function withholdOutput(output: unknown, notice: string): unknown {
 export const FAILED_OUTPUT_NOTICE =
   "Claude Code does not let a hook replace the output of a failed call, so that output reached you as it was. Do not repeat, store or send any secret value from it; tell the user which secret was exposed so they can rotate it. To use a secret, refer to it as $secret:NAME in a command instead of printing it.";
 
-function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
+const render: Adapter["render"] = (decision, event, payload) => {
   const hookEventName = WIRE_EVENT[event.kind];
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny") {
-      return json({
-        hookSpecificOutput: {
-          hookEventName,
-          permissionDecision: "deny",
-          permissionDecisionReason: decision.reason,
-        },
-      });
-    }
+    if (decision.kind === "deny") return preToolUseDeny(decision.reason);
     const out: Record<string, unknown> = {};
     const specific: Record<string, unknown> = { hookEventName };
     if (decision.permission !== "default") specific.permissionDecision = decision.permission;
@@ -313,7 +264,7 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
       specific.updatedInput = { ...input, command: decision.patch.command };
     if (Object.keys(specific).length > 1) out.hookSpecificOutput = specific;
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
-    return Object.keys(out).length > 0 ? json(out) : EMPTY;
+    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
   }
   if (event.kind === "after-tool" && event.failed) {
     // PostToolUseFailure reads only additionalContext: the output already reached the model.
@@ -322,10 +273,10 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
         ? `${decision.reason}\n${FAILED_OUTPUT_NOTICE}`
         : decision.warnings.join("\n");
     return context
-      ? json({
+      ? jsonResponse({
           hookSpecificOutput: { hookEventName: "PostToolUseFailure", additionalContext: context },
         })
-      : EMPTY;
+      : EMPTY_RESPONSE;
   }
   if (event.kind === "after-tool") {
     const out: Record<string, unknown> = {};
@@ -337,7 +288,7 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
         updatedToolOutput: withholdOutput(event.output, decision.reason),
       };
       out.systemMessage = decision.reason;
-      return json(out);
+      return jsonResponse(out);
     }
     if (decision.hasOutput) {
       // Too long for the response: the redacted whole goes to a private file the model is pointed at (hooks/spill.ts).
@@ -358,7 +309,7 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
       };
     }
     if (decision.warnings.length > 0) out.systemMessage = decision.warnings.join("\n");
-    return Object.keys(out).length > 0 ? json(out) : EMPTY;
+    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
   }
   if (event.kind === "session-start") {
     const notice = sessionStartNotice(decision);
@@ -368,16 +319,16 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     // `block` erases the prompt from the context; the reason is shown to the user only, and
     // suppressOriginalPrompt keeps the prompt (and the value in it) out of that message.
     if (decision.kind === "deny")
-      return json({
+      return jsonResponse({
         decision: "block",
         reason: decision.reason,
         hookSpecificOutput: { hookEventName, suppressOriginalPrompt: true },
       });
   }
   if (decision.kind === "proceed" && decision.warnings.length > 0)
-    return json({ systemMessage: decision.warnings.join("\n") });
-  return EMPTY;
-}
+    return jsonResponse({ systemMessage: decision.warnings.join("\n") });
+  return EMPTY_RESPONSE;
+};
 
 export const claudeCode: Adapter = {
   id: "claude-code",
@@ -395,10 +346,11 @@ export const claudeCode: Adapter = {
     "PreToolUse",
     "Bash",
     { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" },
-    (code) =>
-      code === 2
-        ? "exit 2: Claude Code blocks the call"
-        : `exit ${code}: Claude Code shows a hook error and runs the call unchecked`,
+    exitMeaning(
+      2,
+      "Claude Code blocks the call",
+      "Claude Code shows a hook error and runs the call unchecked",
+    ),
   ),
   config: {
     format: "claude-settings-json",

@@ -29,21 +29,20 @@
 // - Exit codes are ignored; a timeout or stdout that is not JSON is logged and the call proceeds,
 //   so a fail-closed answer must be the cancel JSON on stdout.
 // - PostToolUse honors only cancel and context: the output cannot be replaced or withheld.
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
+  answerOrNothing,
+  classifyBy,
+  contextBeside,
   EMPTY_RESPONSE,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  parsedEvents,
   probeRefusal,
+  validated,
+  warningText,
 } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
@@ -179,12 +178,11 @@ function toolCall(name: string, input: Record<string, unknown>): ToolCall {
   return call;
 }
 
+const SCHEMAS = async () => (await import("./cline-schemas.js")).validateClinePayload;
+const parsed = parsedEvents("cline");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateCline(payload)) {
-    const { validateClinePayload } = await import("./cline-schemas.js");
-    validateClinePayload(payload);
-  }
-  const p = payload as Payload;
+  const p = await validated<Payload>(payload, fastValidateCline, SCHEMAS);
   if (p.hookName === undefined) return { kind: "ignored", eventName: "a payload without hookName" };
   const session = {
     id: p.sessionContext?.rootSessionId ?? p.taskId ?? "",
@@ -193,28 +191,12 @@ async function parse(payload: unknown): Promise<Parsed> {
   };
   if (p.hookName === "tool_call") {
     const part = p.preToolUse!;
-    return {
-      kind: "event",
-      event: {
-        kind: "before-tool",
-        agent: "cline",
-        session,
-        tool: toolCall(part.toolName, decodeParameters(part.parameters)),
-      },
-    };
+    return parsed.beforeTool(session, toolCall(part.toolName, decodeParameters(part.parameters)));
   }
   if (p.hookName === "tool_result") {
     const part = p.postToolUse!;
-    return {
-      kind: "event",
-      event: {
-        kind: "after-tool",
-        agent: "cline",
-        session,
-        tool: toolCall(part.toolName, decodeParameters(part.parameters)),
-        output: part.result ?? "",
-      },
-    };
+    const tool = toolCall(part.toolName, decodeParameters(part.parameters));
+    return parsed.afterTool(session, tool, part.result ?? "");
   }
   if (p.hookName === "prompt_submit") {
     // The UserPromptSubmit hook file: {…, hookName:"prompt_submit", userPromptSubmit:{prompt, attachments}}.
@@ -222,7 +204,7 @@ async function parse(payload: unknown): Promise<Parsed> {
     const prompt = p.userPromptSubmit?.prompt;
     if (typeof prompt !== "string")
       throw new PayloadError("userPromptSubmit.prompt", "expected a string");
-    return { kind: "event", event: { kind: "prompt-submit", agent: "cline", session, prompt } };
+    return parsed.promptSubmit(session, prompt);
   }
   return { kind: "ignored", eventName: p.hookName };
 }
@@ -231,11 +213,8 @@ async function parse(payload: unknown): Promise<Parsed> {
 export const CLINE_EXPOSED_NOTICE =
   "Cline does not let a hook replace or withhold a tool's output, so this output reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To use secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
 
-function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
-  const warnings =
-    decision.kind === "proceed" && decision.warnings.length > 0
-      ? decision.warnings.join("\n")
-      : undefined;
+const render: Adapter["render"] = (decision, event, payload) => {
+  const warnings = warningText(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny")
       return jsonResponse({ cancel: true, errorMessage: decision.reason });
@@ -258,21 +237,14 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
           : { ...input, command: decision.patch.command };
     }
     if (warnings) out.contextModification = warnings;
-    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
+    return answerOrNothing(out);
   }
-  if (event.kind === "after-tool") {
-    if (decision.kind === "deny") {
-      const lead = decision.codes.includes("OUTPUT_WITHHELD")
-        ? `hookpack found secret(s) in this ${event.tool.name} output.`
-        : decision.reason;
-      return jsonResponse({ contextModification: `${lead}\n${CLINE_EXPOSED_NOTICE}` });
-    }
-    return warnings ? jsonResponse({ contextModification: warnings }) : EMPTY_RESPONSE;
-  }
+  if (event.kind === "after-tool")
+    return contextBeside("contextModification", decision, event.tool.name, CLINE_EXPOSED_NOTICE);
   if (event.kind === "prompt-submit" && decision.kind === "deny")
     return jsonResponse({ cancel: true, errorMessage: decision.reason });
   return EMPTY_RESPONSE;
-}
+};
 
 const KIND_OF_HOOK: Record<string, EventKind> = {
   tool_call: "before-tool",
@@ -287,10 +259,7 @@ export const cline: Adapter = {
   // No ask from a hook (`review` is not documented); no output replacement.
   capabilities: { rewriteInput: true, replaceOutput: false, hooksReads: true, askUser: false },
   parse,
-  classify(payload) {
-    const name = (payload as { hookName?: unknown } | null)?.hookName;
-    return (typeof name === "string" && KIND_OF_HOOK[name]) || "unknown";
-  },
+  classify: classifyBy("hookName", KIND_OF_HOOK),
   render,
   renderFailure(mode, message) {
     // Cline ignores exit codes; only a cancel on stdout blocks.

@@ -3,7 +3,7 @@
 // Field list: the JSON schemas embedded in @openai/codex 0.169.0 (pre-tool-use.command.input,
 // post-tool-use.command.input); hookpack requires only the fields it uses.
 import * as z from "zod/mini";
-import { checkByEventName } from "./schema-check.js";
+import { checkByEventName, sessionFields } from "./schema-check.js";
 
 const s = z.string();
 const base = {
@@ -21,29 +21,11 @@ const base = {
 export const preToolUse = z.looseObject(base);
 export const postToolUse = z.looseObject({ ...base, tool_response: z.unknown() });
 /** SessionEnd (fired by 0.169.0 in `codex exec` too): the rollout (`transcript_path`) is cleaned. */
-export const sessionEnd = z.looseObject({
-  session_id: s,
-  transcript_path: z.optional(z.nullable(s)),
-  cwd: s,
-  hook_event_name: s,
-  reason: z.optional(s),
-});
+export const sessionEnd = z.looseObject({ ...sessionFields(), reason: z.optional(s) });
 /** UserPromptSubmit (user-prompt-submit.command.input): the prompt before the model sees it. */
-export const userPromptSubmit = z.looseObject({
-  session_id: s,
-  transcript_path: z.optional(z.nullable(s)),
-  cwd: s,
-  hook_event_name: s,
-  prompt: s,
-});
+export const userPromptSubmit = z.looseObject({ ...sessionFields(), prompt: s });
 /** SessionStart (session-start.command.input). */
-export const sessionStart = z.looseObject({
-  session_id: s,
-  transcript_path: z.optional(z.nullable(s)),
-  cwd: s,
-  hook_event_name: s,
-  source: z.optional(s),
-});
+export const sessionStart = z.looseObject({ ...sessionFields(), source: z.optional(s) });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
 export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {

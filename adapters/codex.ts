@@ -17,34 +17,34 @@
 // - Exit 2 + stderr blocks like a deny; other exit codes are non-blocking failures.
 // - Hooks run only after the user trusts them (`/hooks` in the TUI); untrusted hooks are skipped
 //   silently. `codex exec --dangerously-bypass-hook-trust` runs them without review.
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  Session,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
   answerOrNothing,
+  exitCodeFailure,
+  exitMeaning,
+  isPlainObject,
+  neutralToolCall,
+  optString,
+  parsedEvents,
+  textOf,
+  validated,
+} from "./common.js";
+import {
+  afterToolOrLifecycle,
   classifyByEventName,
   claudeShapedProbe,
   claudeShapedRefusal,
-  exitCodeFailure,
   fastPromptSubmit,
   fastSessionEnd,
-  isPlainObject,
-  jsonResponse,
-  lifecycleAnswer,
-  neutralToolCall,
-  outputAsReason,
+  fastSessionFields,
+  namedEvent,
+  preToolUseAnswer,
+  preToolUseDeny,
   promptSubmitEvent,
   sessionEndEvent,
-  textOf,
   warningsOf,
-} from "./common.js";
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = { Bash: "shell", apply_patch: "write-file" };
 
@@ -60,14 +60,13 @@ type ToolPayload = {
 };
 
 // ---- fast check: may only say true for payloads ./codex-schemas.ts accepts (property-tested) ----
-const optString = (v: unknown) => v === undefined || typeof v === "string";
 const FAST_INPUTS: Record<string, (input: Record<string, unknown>) => boolean> = {
   Bash: (i) => typeof i.command === "string",
   apply_patch: (i) => typeof i.command === "string",
 };
 
 export function fastValidateCodex(payload: unknown): boolean {
-  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  if (!namedEvent(payload)) return false;
   const name = payload.hook_event_name;
   const p = payload;
   if (name === "SessionEnd") return fastSessionEnd(p);
@@ -75,10 +74,8 @@ export function fastValidateCodex(payload: unknown): boolean {
   if (name === "SessionStart") return fastSessionEnd(p);
   if (name !== "PreToolUse" && name !== "PostToolUse") return true;
   return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
+    fastSessionFields(p) &&
     optString(p.turn_id) &&
-    (p.transcript_path === null || optString(p.transcript_path)) &&
     optString(p.model) &&
     optString(p.permission_mode) &&
     typeof p.tool_name === "string" &&
@@ -101,45 +98,23 @@ function toolCall(name: string, input: Record<string, unknown>, id: string | und
   return call;
 }
 
+const SCHEMAS = async () => (await import("./codex-schemas.js")).validateCodexPayload;
+const parsed = parsedEvents("codex");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateCodex(payload)) {
-    const { validateCodexPayload } = await import("./codex-schemas.js");
-    validateCodexPayload(payload);
-  }
-  const p = payload as ToolPayload;
+  const p = await validated<ToolPayload>(payload, fastValidateCodex, SCHEMAS);
   const tool = () => toolCall(p.tool_name, p.tool_input, p.tool_use_id);
   switch (p.hook_event_name) {
     case "PreToolUse":
-      return {
-        kind: "event",
-        event: { kind: "before-tool", agent: "codex", session: session(p), tool: tool() },
-      };
+      return parsed.beforeTool(session(p), tool());
     case "PostToolUse":
-      return {
-        kind: "event",
-        event: {
-          kind: "after-tool",
-          agent: "codex",
-          session: session(p),
-          tool: tool(),
-          output: p.tool_response,
-        },
-      };
+      return parsed.afterTool(session(p), tool(), p.tool_response);
     case "SessionEnd":
       // The rollout (~/.codex/sessions/…/rollout-….jsonl) keeps every command's raw output, even
       // what the model got redacted; Codex writes nothing to it after SessionEnd (checked, 0.169.0).
       return sessionEndEvent("codex", p);
-    case "SessionStart": {
-      const q = payload as { session_id: string; cwd: string; transcript_path?: string | null };
-      return {
-        kind: "event",
-        event: {
-          kind: "session-start",
-          agent: "codex",
-          session: { id: q.session_id, cwd: q.cwd, transcriptPath: q.transcript_path ?? undefined },
-        },
-      };
-    }
+    case "SessionStart":
+      return parsed.sessionStart(session(p));
     case "UserPromptSubmit":
       // The prompt before the model sees it; `decision:"block"` stops the turn (checked end to end).
       return promptSubmitEvent(
@@ -164,37 +139,23 @@ const KIND_OF_EVENT: Record<string, EventKind> = {
   SessionStart: "session-start",
 };
 
-function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
+const render: Adapter["render"] = (decision, event, payload) => {
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
   const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny") {
-      return jsonResponse({
-        hookSpecificOutput: {
-          hookEventName: "PreToolUse",
-          permissionDecision: "deny",
-          permissionDecisionReason: decision.reason,
-        },
-      });
-    }
+    if (decision.kind === "deny") return preToolUseDeny(decision.reason);
     // Codex applies updatedInput only with "allow", and rejects "allow" without updatedInput.
-    if (decision.patch?.command !== undefined) {
-      return jsonResponse({
-        ...warnings,
-        hookSpecificOutput: {
-          hookEventName: "PreToolUse",
-          permissionDecision: "allow",
-          updatedInput: { ...input, command: decision.patch.command },
-        },
+    if (decision.patch?.command !== undefined)
+      return preToolUseAnswer(warnings, {
+        permissionDecision: "allow",
+        updatedInput: { ...input, command: decision.patch.command },
       });
-    }
     return answerOrNothing(warnings);
   }
-  // `block` withholds the output: the model reads the reason in its place.
-  if (event.kind === "after-tool") return outputAsReason(decision, "block", textOf);
-  // A blocked prompt: `decision:"block"` stops the turn (checked end to end).
-  return lifecycleAnswer(decision, event.kind, "block");
-}
+  // `block` withholds the output: the model reads the reason in its place; a blocked prompt's
+  // `decision:"block"` stops the turn (checked end to end).
+  return afterToolOrLifecycle(decision, event, "block", textOf);
+};
 
 export const codex: Adapter = {
   id: "codex",
@@ -225,10 +186,11 @@ export const codex: Adapter = {
       permission_mode: "default",
       tool_use_id: "call_hookpack_doctor",
     },
-    (code) =>
-      code === 2
-        ? "exit 2: Codex blocks the call"
-        : `exit ${code}: Codex marks the hook failed and runs the call unchecked`,
+    exitMeaning(
+      2,
+      "Codex blocks the call",
+      "Codex marks the hook failed and runs the call unchecked",
+    ),
     (json) => {
       const specific = json.hookSpecificOutput as
         { permissionDecision?: unknown; updatedInput?: unknown } | undefined;

@@ -1,4 +1,5 @@
-// Small pieces several adapters share. No agent's wire format lives here.
+// Small pieces every adapter shares: responses, edge validation, the parsed events, probe
+// readings. No agent's wire format lives here (the Claude-shaped one is in ./claude-shaped.ts).
 import type {
   AgentId,
   Decision,
@@ -9,7 +10,7 @@ import type {
   ToolCall,
   ToolKind,
 } from "../hooks/event.js";
-import type { HookRegistration, Parsed, Probe, ProbeAnswer } from "./adapter.js";
+import type { Parsed, ProbeAnswer } from "./adapter.js";
 import { forEachString } from "../core/json-walk.js";
 
 export const jsonResponse = (value: unknown): HookResponse => ({
@@ -17,7 +18,11 @@ export const jsonResponse = (value: unknown): HookResponse => ({
   stdout: `${JSON.stringify(value)}\n`,
   stderr: "",
 });
+
 export const EMPTY_RESPONSE: HookResponse = { exitCode: 0, stdout: "", stderr: "" };
+
+/** A payload field that may be missing or a string. */
+export const optString = (v: unknown): boolean => v === undefined || typeof v === "string";
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> =>
   v !== null &&
@@ -40,6 +45,90 @@ export function neutralToolCall(
   return { kind, name, id, fields };
 }
 
+/**
+ * Validation at the edge: the adapter's fast check, else its zod schemas, loaded only then (they
+ * throw a PayloadError naming the field). `schemas` is the lazy import of the validator.
+ */
+export async function validated<P>(
+  payload: unknown,
+  fast: (payload: unknown) => boolean,
+  schemas: () => Promise<(payload: unknown) => void>,
+): Promise<P> {
+  if (!fast(payload)) (await schemas())(payload);
+  return payload as P;
+}
+
+type AfterTool = Extract<HookEvent, { kind: "after-tool" }>;
+
+/** The parsed events of one agent: a tool call before and after it runs, a session start, a prompt. */
+export function parsedEvents(agent: AgentId) {
+  return {
+    beforeTool: (session: Session, tool: ToolCall): Parsed => ({
+      kind: "event",
+      event: { kind: "before-tool", agent, session, tool },
+    }),
+    /** `more` marks a failed call or carries a spill. */
+    afterTool: (
+      session: Session,
+      tool: ToolCall,
+      output: unknown,
+      more?: Pick<AfterTool, "failed" | "spill">,
+    ): Parsed => ({
+      kind: "event",
+      event: { kind: "after-tool", agent, session, tool, output, ...more },
+    }),
+    sessionStart: (session: Session): Parsed => ({
+      kind: "event",
+      event: { kind: "session-start", agent, session },
+    }),
+    promptSubmit: (session: Session, prompt: string): Parsed => ({
+      kind: "event",
+      event: { kind: "prompt-submit", agent, session, prompt },
+    }),
+  };
+}
+
+/** `classify` for payloads that name their event in the string field `field`, looked up in `kinds`. */
+export function classifyBy(
+  field: string,
+  kinds: Record<string, EventKind>,
+): (payload: unknown) => EventKind | "unknown" {
+  return (payload) => {
+    const name = (payload as Record<string, unknown> | null)?.[field];
+    return (typeof name === "string" && kinds[name]) || "unknown";
+  };
+}
+
+/** A proceed decision's warnings as one text, or undefined. */
+export const warningText = (decision: Decision): string | undefined =>
+  decision.kind === "proceed" && decision.warnings.length > 0
+    ? decision.warnings.join("\n")
+    : undefined;
+
+/**
+ * After a tool, for agents whose answer can only add context (in `field`) beside the output the
+ * model already has: for a deny (the pipeline turned a redaction into one, OUTPUT_WITHHELD) what
+ * was found and the agent's `notice` telling the model what to do; else the warnings, or nothing.
+ */
+export function contextBeside(
+  field: string,
+  decision: Decision,
+  tool: string,
+  notice: string,
+): HookResponse {
+  if (decision.kind === "deny") {
+    const lead = decision.codes.includes("OUTPUT_WITHHELD")
+      ? `hookpack found secret(s) in this ${tool} output.`
+      : decision.reason;
+    return jsonResponse({ [field]: `${lead}\n${notice}` });
+  }
+  const warnings = warningText(decision);
+  return warnings ? jsonResponse({ [field]: warnings }) : EMPTY_RESPONSE;
+}
+
+/** Input leaves that describe content already on disk (an edit's `old_string`), not content the agent is adding. */
+export const OLD_STRING = /(^|\.)old_string$/;
+
 /** Joins the text a model reads from an output: a string as is, text parts joined, else JSON. */
 export function textOf(value: unknown): string {
   if (typeof value === "string") return value;
@@ -54,66 +143,6 @@ export function textOf(value: unknown): string {
       )
       .join("\n");
   return value === undefined ? "" : JSON.stringify(value);
-}
-
-/**
- * A Claude-shaped SessionEnd (`session_id`, `cwd`, `transcript_path`, `reason`; Codex, Qwen Code):
- * the session's own log is what the session-end cleaner rewrites. The fast check says true only for
- * what the agents' SessionEnd schemas accept.
- */
-export function fastSessionEnd(p: Record<string, unknown>): boolean {
-  const optString = (v: unknown) => v === undefined || typeof v === "string";
-  return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
-    (p.transcript_path === null || optString(p.transcript_path)) &&
-    optString(p.reason)
-  );
-}
-
-export function sessionEndEvent(
-  agent: AgentId,
-  p: { session_id: string; cwd: string; transcript_path?: string | null; reason?: string },
-): Parsed {
-  const transcript = p.transcript_path ?? undefined;
-  const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: transcript };
-  return {
-    kind: "event",
-    event: {
-      kind: "session-end",
-      agent,
-      session,
-      reason: p.reason,
-      state: { files: transcript ? [transcript] : [], dirs: [] },
-    },
-  };
-}
-
-/**
- * A Claude-shaped prompt-submit payload (`session_id`, `cwd`, `transcript_path`, `prompt`; Codex
- * UserPromptSubmit, Qwen Code UserPromptSubmit, Gemini BeforeAgent). The fast check says true only
- * for what the agents' schemas for that event accept.
- */
-export function fastPromptSubmit(p: Record<string, unknown>): boolean {
-  const optString = (v: unknown) => v === undefined || typeof v === "string";
-  return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
-    (p.transcript_path === null || optString(p.transcript_path)) &&
-    typeof p.prompt === "string"
-  );
-}
-
-export function promptSubmitEvent(
-  agent: AgentId,
-  p: { session_id: string; cwd: string; transcript_path?: string | null; prompt: string },
-): Parsed {
-  const session: Session = {
-    id: p.session_id,
-    cwd: p.cwd,
-    transcriptPath: p.transcript_path ?? undefined,
-  };
-  return { kind: "event", event: { kind: "prompt-submit", agent, session, prompt: p.prompt } };
 }
 
 /**
@@ -140,118 +169,31 @@ export function probeRefusal(
   return blocks(value);
 }
 
-/** A Claude-shaped answer's refusal: `permissionDecision` deny/ask, `decision: "block"`, or `continue: false`. */
-export function claudeShapedRefusal(answer: Record<string, unknown>): string | undefined {
-  const decision = (answer.hookSpecificOutput as { permissionDecision?: unknown } | undefined)
-    ?.permissionDecision;
-  if (decision === "deny" || decision === "ask")
-    return `it answered permissionDecision "${decision}" to a harmless \`true\` command`;
-  if (answer.decision === "block" || answer.decision === "deny")
-    return `it answered decision "${String(answer.decision)}" to a harmless \`true\` command`;
-  if (answer.continue === false) return "it answered continue:false to a harmless `true` command";
-  return undefined;
-}
-
-// ---- the Claude-shaped wire (`hook_event_name`, `tool_name`/`tool_input`, `hookSpecificOutput`):
-// Claude Code, Codex CLI, Qwen Code, and Gemini CLI's lifecycle answers ----
-
-/** `classify` for payloads that name their event in `hook_event_name`. */
-export function classifyByEventName(
-  kinds: Record<string, EventKind>,
-): (payload: unknown) => EventKind | "unknown" {
-  return (payload) => {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    return (typeof name === "string" && kinds[name]) || "unknown";
-  };
-}
-
 /** Exit 2 with the message on stderr to fail closed (it blocks), exit 1 to fail open (a non-blocking hook error). */
 export function exitCodeFailure(mode: "closed" | "open", message: string): HookResponse {
   return { exitCode: mode === "closed" ? 2 : 1, stdout: "", stderr: `${message}\n` };
 }
 
-/** SessionStart's names-only notice: the user reads systemMessage, the model the same text as context. */
-export function sessionStartNotice(decision: Decision): HookResponse | undefined {
-  if (decision.kind !== "proceed" || decision.warnings.length === 0) return undefined;
-  const text = decision.warnings.join("\n");
-  return jsonResponse({
-    systemMessage: text,
-    hookSpecificOutput: { hookEventName: "SessionStart", additionalContext: text },
-  });
+/** Words for what the agent does with a hook's exit code: `code` means `effect`, any other `otherwise`. */
+export const exitMeaning =
+  (code: number, effect: string, otherwise: string) =>
+  (exit: number): string =>
+    exit === code ? `exit ${code}: ${effect}` : `exit ${exit}: ${otherwise}`;
+
+/** A probe answer's refusal by one field: its value is one of `refusing`. */
+export function answeredRefusal(
+  field: string,
+  value: unknown,
+  refusing: readonly string[],
+): string | undefined {
+  return typeof value === "string" && refusing.includes(value)
+    ? `it answered ${field} "${value}" to a harmless \`true\` command`
+    : undefined;
 }
 
-/**
- * Doctor's probe for a Claude-shaped before-tool event: `fields` are the agent's own base fields,
- * `exit` words what the agent does with a non-zero exit, `refusal` reads a JSON answer.
- */
-export function claudeShapedProbe(
-  event: string,
-  tool: string,
-  fields: Record<string, unknown>,
-  exit: (code: number) => string,
-  refusal = claudeShapedRefusal,
-): Probe {
-  const base = (cwd: string) => ({
-    session_id: "hookpack-doctor",
-    cwd,
-    hook_event_name: event,
-    ...fields,
-  });
-  return {
-    harmless: (cwd) => ({
-      ...base(cwd),
-      tool_name: tool,
-      tool_input: { command: "true", description: "hookpack doctor: harmless probe" },
-    }),
-    malformed: (cwd) => ({ ...base(cwd), tool_name: tool }),
-    refusal: (answer) => probeRefusal(answer, exit, refusal),
-  };
-}
-
-/** Claude's hook events as registrations (Claude Code; Qwen Code uses the same names): tool events for every tool. */
-export const CLAUDE_REGISTRATIONS: readonly HookRegistration[] = [
-  { event: "PreToolUse", matcher: "*", timeout: 30 },
-  { event: "PostToolUse", matcher: "*", timeout: 30 },
-  { event: "PostToolUseFailure", matcher: "*", timeout: 30 },
-  { event: "SessionEnd", matcher: undefined, timeout: 30 },
-  { event: "UserPromptSubmit", matcher: undefined, timeout: 30 },
-  { event: "SessionStart", matcher: undefined, timeout: 30 },
-];
-
-/** A proceed decision's warnings as Claude-shaped `systemMessage`, or nothing. */
-export function warningsOf(decision: Decision): { systemMessage?: string } {
-  return decision.kind === "proceed" && decision.warnings.length > 0
-    ? { systemMessage: decision.warnings.join("\n") }
-    : {};
-}
+/** The refusal words for `continue: false`. */
+export const CONTINUE_FALSE = "it answered continue:false to a harmless `true` command";
 
 /** One JSON answer, or no output at all when it has nothing in it. */
 export const answerOrNothing = (out: Record<string, unknown>): HookResponse =>
   Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
-
-/**
- * After a tool, for agents that withhold the output and show the model a reason in its place
- * (Codex `block`, Gemini CLI `deny`): the deny's reason, or the redacted output as that reason.
- */
-export function outputAsReason(
-  decision: Decision,
-  word: "block" | "deny",
-  text: (output: unknown) => string,
-): HookResponse {
-  if (decision.kind === "deny") return jsonResponse({ decision: word, reason: decision.reason });
-  if (decision.hasOutput)
-    return jsonResponse({ ...warningsOf(decision), decision: word, reason: text(decision.output) });
-  return answerOrNothing(warningsOf(decision));
-}
-
-/** The Claude-shaped lifecycle answers: a prompt held back (`{decision, reason}`), a session start's notice. */
-export function lifecycleAnswer(
-  decision: Decision,
-  kind: HookEvent["kind"],
-  promptDeny: "block" | "deny",
-): HookResponse {
-  if (kind === "prompt-submit" && decision.kind === "deny")
-    return jsonResponse({ decision: promptDeny, reason: decision.reason });
-  if (kind === "session-start") return sessionStartNotice(decision) ?? EMPTY_RESPONSE;
-  return EMPTY_RESPONSE;
-}

@@ -27,23 +27,21 @@
 //   input time: literal secrets in input are denied, `$secret:` references run brokered (the
 //   broker masks its child's output), and reads of secret files (`view`, `cat`, `grep`…) are
 //   denied before they run.
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  Session,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
+  answeredRefusal,
+  answerOrNothing,
+  contextBeside,
   EMPTY_RESPONSE,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
-  textOf,
+  parsedEvents,
   probeRefusal,
+  textOf,
+  validated,
+  warningText,
 } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
@@ -178,30 +176,19 @@ function toolCall(name: string, input: Record<string, unknown>): ToolCall {
   return call;
 }
 
+const SCHEMAS = async () => (await import("./copilot-schemas.js")).validateCopilotPayload;
+const parsed = parsedEvents("copilot");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateCopilot(payload)) {
-    const { validateCopilotPayload } = await import("./copilot-schemas.js");
-    validateCopilotPayload(payload);
-  }
-  const p = payload as ToolPayload;
+  const p = await validated<ToolPayload>(payload, fastValidateCopilot, SCHEMAS);
   if (!isToolPayload(p as unknown as Record<string, unknown>)) {
     // userPromptSubmitted: {sessionId?, timestamp, cwd, prompt}, before the model sees the prompt.
     const q = payload as { sessionId?: unknown; cwd?: unknown; prompt?: unknown; source?: unknown };
     if (q.prompt === undefined && isSessionStart(payload)) {
       // sessionStart: {sessionId?, timestamp, cwd, source: "startup"|"resume"|"new", initialPrompt?}.
       if (typeof q.cwd !== "string") throw new PayloadError("cwd", "expected a string");
-      return {
-        kind: "event",
-        event: {
-          kind: "session-start",
-          agent: "copilot",
-          session: {
-            id: typeof q.sessionId === "string" ? q.sessionId : "",
-            cwd: q.cwd,
-            transcriptPath: undefined,
-          },
-        },
-      };
+      const id = typeof q.sessionId === "string" ? q.sessionId : "";
+      return parsed.sessionStart({ id, cwd: q.cwd, transcriptPath: undefined });
     }
     if (q.prompt === undefined)
       return { kind: "ignored", eventName: "a Copilot event without a tool call or a prompt" };
@@ -212,33 +199,16 @@ async function parse(payload: unknown): Promise<Parsed> {
       cwd: q.cwd,
       transcriptPath: undefined,
     };
-    return {
-      kind: "event",
-      event: { kind: "prompt-submit", agent: "copilot", session, prompt: q.prompt },
-    };
+    return parsed.promptSubmit(session, q.prompt);
   }
   const session: Session = { id: p.sessionId, cwd: p.cwd, transcriptPath: undefined };
   const tool = toolCall(p.toolName, argsOf(p));
-  if (p.toolResult !== undefined)
-    return {
-      kind: "event",
-      event: { kind: "after-tool", agent: "copilot", session, tool, output: p.toolResult },
-    };
+  if (p.toolResult !== undefined) return parsed.afterTool(session, tool, p.toolResult);
   // postToolUseFailure (a failed call; postToolUse fires only for successes): what the model reads
   // is the failure message in `error`. Like postToolUse, the answer can only add context.
   if (typeof p.error === "string")
-    return {
-      kind: "event",
-      event: {
-        kind: "after-tool",
-        agent: "copilot",
-        session,
-        tool,
-        output: { error: p.error },
-        failed: true,
-      },
-    };
-  return { kind: "event", event: { kind: "before-tool", agent: "copilot", session, tool } };
+    return parsed.afterTool(session, tool, { error: p.error }, { failed: true });
+  return parsed.beforeTool(session, tool);
 }
 
 /** The text the model reads from a postToolUse `toolResult`. */
@@ -251,11 +221,8 @@ function outputText(output: unknown): string {
 export const EXPOSED_NOTICE =
   "GitHub Copilot CLI does not let a command hook replace or withhold a tool's output, so this output may have reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To read secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
 
-function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
-  const warnings =
-    decision.kind === "proceed" && decision.warnings.length > 0
-      ? decision.warnings.join("\n")
-      : undefined;
+const render: Adapter["render"] = (decision, event, payload) => {
+  const warnings = warningText(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny")
       return jsonResponse({
@@ -283,18 +250,12 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
       out.modifiedArgs = { ...args, command: decision.patch.command };
     }
     if (warnings) out.additionalContext = warnings;
-    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
+    return answerOrNothing(out);
   }
   if (event.kind === "after-tool") {
     // The output cannot be replaced (see above): the pipeline turned a redaction into a deny, and
     // the honest answer is a warning next to the output the model already has.
-    if (decision.kind === "deny") {
-      const lead = decision.codes.includes("OUTPUT_WITHHELD")
-        ? `hookpack found secret(s) in this ${event.tool.name} output.`
-        : decision.reason;
-      return jsonResponse({ additionalContext: `${lead}\n${EXPOSED_NOTICE}` });
-    }
-    return warnings ? jsonResponse({ additionalContext: warnings }) : EMPTY_RESPONSE;
+    return contextBeside("additionalContext", decision, event.tool.name, EXPOSED_NOTICE);
   }
   if (event.kind === "session-start" && warnings) {
     // The model gets the names-only notice as context (github/copilot-cli#2142: 1.0.8 ignored it).
@@ -308,7 +269,7 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     });
   }
   return EMPTY_RESPONSE;
-}
+};
 
 /** A sessionStart payload: no tool call, no prompt, and how the session began (`source`). */
 function isSessionStart(payload: unknown): boolean {
@@ -358,10 +319,7 @@ export const copilot: Adapter = {
       probeRefusal(
         answer,
         (code) => `exit ${code}: GitHub Copilot CLI denies the call`,
-        (json) =>
-          json.permissionDecision === "deny" || json.permissionDecision === "ask"
-            ? `it answered permissionDecision "${String(json.permissionDecision)}" to a harmless \`true\` command`
-            : undefined,
+        (json) => answeredRefusal("permissionDecision", json.permissionDecision, ["deny", "ask"]),
       ),
   },
   config: {

@@ -22,23 +22,26 @@
 // - Exit 2 denies; other failures fail open. Invalid JSON on preToolUse BLOCKS: print one object or nothing.
 // Cursor also runs Claude Code's hooks from .claude/settings*.json: ./host.ts keeps the Claude
 // Code hook from running a second time when this one is installed.
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import { PayloadError, type Adapter, type Parsed } from "./adapter.js";
 import {
+  answeredRefusal,
+  answerOrNothing,
+  classifyBy,
+  contextBeside,
+  CONTINUE_FALSE,
   EMPTY_RESPONSE,
   exitCodeFailure,
+  exitMeaning,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  OLD_STRING,
+  parsedEvents,
   probeRefusal,
   textOf,
+  validated,
+  warningText,
 } from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
@@ -49,9 +52,6 @@ const KINDS: Record<string, ToolKind> = {
   Grep: "search",
   Glob: "search",
 };
-
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-const EXISTING_CONTENT = /(^|\.)old_string$/;
 
 type Payload = {
   hook_event_name: string;
@@ -109,7 +109,7 @@ export function fastValidateCursor(payload: unknown): boolean {
 function toolCall(p: Payload): ToolCall {
   const input = p.tool_input;
   const kind: ToolKind = KINDS[p.tool_name] ?? (p.tool_name.startsWith("MCP:") ? "mcp" : "other");
-  const call = neutralToolCall(kind, p.tool_name, input, p.tool_use_id, EXISTING_CONTENT);
+  const call = neutralToolCall(kind, p.tool_name, input, p.tool_use_id, OLD_STRING);
   const str = (key: string) =>
     typeof input[key] === "string" ? (input[key] as string) : undefined;
   if (kind === "shell") call.command = str("command");
@@ -119,12 +119,11 @@ function toolCall(p: Payload): ToolCall {
   return call;
 }
 
+const SCHEMAS = async () => (await import("./cursor-schemas.js")).validateCursorPayload;
+const parsed = parsedEvents("cursor");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateCursor(payload)) {
-    const { validateCursorPayload } = await import("./cursor-schemas.js");
-    validateCursorPayload(payload);
-  }
-  const p = payload as Payload;
+  const p = await validated<Payload>(payload, fastValidateCursor, SCHEMAS);
   if (p.hook_event_name === "beforeSubmitPrompt") {
     // {conversation_id, prompt, attachments, …}: the prompt before the model sees it.
     const q = payload as { prompt?: unknown };
@@ -139,10 +138,7 @@ async function parse(payload: unknown): Promise<Parsed> {
             : "",
       transcriptPath: undefined,
     };
-    return {
-      kind: "event",
-      event: { kind: "prompt-submit", agent: "cursor", session, prompt: q.prompt },
-    };
+    return parsed.promptSubmit(session, q.prompt);
   }
   const session = {
     id: p.conversation_id ?? p.session_id ?? "",
@@ -150,42 +146,23 @@ async function parse(payload: unknown): Promise<Parsed> {
     transcriptPath: p.transcript_path ?? undefined,
   };
   // sessionStart: inherited variables and instruction files that hold secrets are named.
-  if (p.hook_event_name === "sessionStart")
-    return { kind: "event", event: { kind: "session-start", agent: "cursor", session } };
+  if (p.hook_event_name === "sessionStart") return parsed.sessionStart(session);
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
-  if (kind === "before-tool")
-    return { kind: "event", event: { kind, agent: "cursor", session, tool: toolCall(p) } };
+  if (kind === "before-tool") return parsed.beforeTool(session, toolCall(p));
   if (p.hook_event_name === "postToolUseFailure") {
-    return {
-      kind: "event",
-      event: {
-        kind: "after-tool",
-        agent: "cursor",
-        session,
-        tool: toolCall(p),
-        output: { error_message: p.error_message ?? "" },
-        failed: true,
-      },
-    };
+    const output = { error_message: p.error_message ?? "" };
+    return parsed.afterTool(session, toolCall(p), output, { failed: true });
   }
-  return {
-    kind: "event",
-    event: {
-      kind: "after-tool",
-      agent: "cursor",
-      session,
-      tool: toolCall(p),
-      output: p.tool_output,
-    },
-  };
+  return parsed.afterTool(session, toolCall(p), p.tool_output);
 }
 
 /** What the model is told when an output held secrets hookpack could not take out. */
 export const CURSOR_EXPOSED_NOTICE =
   "Cursor does not let a hook replace or withhold this tool's output, so it reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To use secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
 
-function render(decision: Decision, event: HookEvent, payload: unknown): HookResponse {
+const render: Adapter["render"] = (decision, event, payload) => {
+  const warnings = warningText(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny")
       return jsonResponse({
@@ -198,26 +175,18 @@ function render(decision: Decision, event: HookEvent, payload: unknown): HookRes
     if (decision.reason && decision.permission !== "default") out.agent_message = decision.reason;
     if (decision.patch?.command !== undefined)
       out.updated_input = { ...(payload as Payload).tool_input, command: decision.patch.command };
-    return Object.keys(out).length > 0 ? jsonResponse(out) : EMPTY_RESPONSE;
+    return answerOrNothing(out);
   }
-  if (event.kind === "after-tool") {
-    if (decision.kind === "deny") {
-      const lead = decision.codes.includes("OUTPUT_WITHHELD")
-        ? `hookpack found secret(s) in this ${event.tool.name} output.`
-        : decision.reason;
-      return jsonResponse({ additional_context: `${lead}\n${CURSOR_EXPOSED_NOTICE}` });
-    }
-    if (decision.kind === "proceed" && decision.warnings.length > 0)
-      return jsonResponse({ additional_context: decision.warnings.join("\n") });
-  }
+  if (event.kind === "after-tool")
+    return contextBeside("additional_context", decision, event.tool.name, CURSOR_EXPOSED_NOTICE);
   // sessionStart: additional_context (at most 10,000 characters) reaches the model.
-  if (event.kind === "session-start" && decision.kind === "proceed" && decision.warnings.length > 0)
-    return jsonResponse({ additional_context: decision.warnings.join("\n").slice(0, 10_000) });
+  if (event.kind === "session-start" && warnings)
+    return jsonResponse({ additional_context: warnings.slice(0, 10_000) });
   // beforeSubmitPrompt: `continue:false` stops the prompt; user_message is shown to the user.
   if (event.kind === "prompt-submit" && decision.kind === "deny")
     return jsonResponse({ continue: false, user_message: decision.reason });
   return EMPTY_RESPONSE;
-}
+};
 
 export const cursor: Adapter = {
   id: "cursor",
@@ -225,12 +194,11 @@ export const cursor: Adapter = {
   checkedAgainst: "CLI 2026.09.18 (third-party reading, unverified)",
   capabilities: { rewriteInput: true, replaceOutput: false, hooksReads: true },
   parse,
-  classify(payload) {
-    const name = (payload as { hook_event_name?: unknown } | null)?.hook_event_name;
-    if (name === "beforeSubmitPrompt") return "prompt-submit";
-    if (name === "sessionStart") return "session-start";
-    return (typeof name === "string" && HANDLED[name]) || "unknown";
-  },
+  classify: classifyBy("hook_event_name", {
+    ...HANDLED,
+    beforeSubmitPrompt: "prompt-submit",
+    sessionStart: "session-start",
+  }),
   render,
   // Exit 2 denies; other codes fail open.
   renderFailure: exitCodeFailure,
@@ -256,16 +224,14 @@ export const cursor: Adapter = {
     refusal: (answer) =>
       probeRefusal(
         answer,
-        (code) =>
-          code === 2
-            ? "exit 2: Cursor denies the call"
-            : `exit ${code}: Cursor logs a hook error and runs the call unchecked`,
+        exitMeaning(
+          2,
+          "Cursor denies the call",
+          "Cursor logs a hook error and runs the call unchecked",
+        ),
         (json) =>
-          json.permission === "deny" || json.permission === "ask"
-            ? `it answered permission "${String(json.permission)}" to a harmless \`true\` command`
-            : json.continue === false
-              ? "it answered continue:false to a harmless `true` command"
-              : undefined,
+          answeredRefusal("permission", json.permission, ["deny", "ask"]) ??
+          (json.continue === false ? CONTINUE_FALSE : undefined),
       ),
   },
   config: {

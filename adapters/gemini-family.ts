@@ -1,7 +1,8 @@
 // What Gemini CLI and its fork Qwen Code share: the built-in tools' names and the input fields
 // hookpack relies on (checked against @google/gemini-cli 0.61.0 and @qwen-code/qwen-code 0.24.4).
 // Each adapter adds the tools only it has; the hook payloads and answers differ and stay there.
-import type { ToolKind } from "../hooks/event.js";
+import type { ToolCall, ToolKind } from "../hooks/event.js";
+import { isPlainObject, neutralToolCall, OLD_STRING, optString } from "./common.js";
 
 export const GEMINI_FAMILY_TOOLS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -15,8 +16,6 @@ export const GEMINI_FAMILY_TOOLS: Record<string, ToolKind> = {
   web_fetch: "fetch",
 };
 
-const optString = (v: unknown) => v === undefined || typeof v === "string";
-
 /** Fast checks of the shared tools' inputs: may only say true where the zod TOOL_INPUTS accept. */
 export const GEMINI_FAMILY_FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
   run_shell_command: (i) =>
@@ -27,11 +26,65 @@ export const GEMINI_FAMILY_FAST_INPUTS: Record<string, (i: Record<string, unknow
 };
 
 /** An edit tool's input (Gemini `replace`, Qwen `edit`): a path, and optional old and new text. */
-export const fastEditInput = (i: Record<string, unknown>) =>
+const fastEditInput = (i: Record<string, unknown>) =>
   typeof i.file_path === "string" && optString(i.old_string) && optString(i.new_string);
 
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-export const EXISTING_CONTENT = /(^|\.)old_string$/;
+/** The fast input checks of one client: the shared tools', and its edit tool named `edit`. */
+export const fastInputsWith = (
+  edit: string,
+): Record<string, (i: Record<string, unknown>) => boolean> => ({
+  ...GEMINI_FAMILY_FAST_INPUTS,
+  [edit]: fastEditInput,
+});
+
+/**
+ * The tool payload fields both clients send, checked fast (may only say true where both schemas
+ * accept), with the shared and the client's own tool inputs in `inputs`.
+ */
+export function fastGeminiFamilyTool(
+  p: Record<string, unknown>,
+  inputs: Record<string, (i: Record<string, unknown>) => boolean>,
+): boolean {
+  return (
+    typeof p.session_id === "string" &&
+    typeof p.cwd === "string" &&
+    optString(p.transcript_path) &&
+    optString(p.timestamp) &&
+    typeof p.tool_name === "string" &&
+    p.tool_name.length > 0 &&
+    isPlainObject(p.tool_input) &&
+    (inputs[p.tool_name]?.(p.tool_input) ?? true)
+  );
+}
+
+/**
+ * The neutral call for one of either client's tools: the shell command and its background flag,
+ * the path (`file_path`, or for a search tool the first of `searchPaths`, in the client's order),
+ * the URL of a fetch, and whether the tool (one of `showsContent`) answers with file content.
+ */
+export function geminiFamilyToolCall(
+  kind: ToolKind,
+  p: { tool_name: string; tool_input: Record<string, unknown> },
+  id: string | undefined,
+  searchPaths: readonly [string, string],
+  showsContent: readonly string[],
+): ToolCall {
+  const input = p.tool_input;
+  const call = neutralToolCall(kind, p.tool_name, input, id, OLD_STRING);
+  const str = (key: string) =>
+    typeof input[key] === "string" ? (input[key] as string) : undefined;
+  if (kind === "shell") {
+    call.command = str("command");
+    call.background = input.is_background === true;
+  }
+  const path =
+    str("file_path") ??
+    (kind === "search" ? (str(searchPaths[0]) ?? str(searchPaths[1])) : undefined);
+  if (path !== undefined) call.path = path;
+  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  if (showsContent.includes(p.tool_name)) call.showsContent = true;
+  return call;
+}
 
 /** The tool payload fields both clients send (each adds its own). */
 export interface GeminiFamilyToolPayload {

@@ -9,36 +9,19 @@ import {
   GEMINI_FAMILY_TOOL_INPUTS,
   TOOL_FIELDS,
 } from "./gemini-family-schemas.js";
-import { checkByEventName } from "./schema-check.js";
+import { checkByEventName, sessionFields } from "./schema-check.js";
 
 const s = z.string();
 const base = { ...GEMINI_FAMILY_BASE, ...TOOL_FIELDS };
 export const beforeTool = z.looseObject(base);
 export const afterTool = z.looseObject({ ...base, tool_response: z.record(s, z.unknown()) });
 /** BeforeAgent: the user's prompt before the model sees it. */
-export const beforeAgent = z.looseObject({
-  session_id: s,
-  transcript_path: z.optional(s),
-  cwd: s,
-  hook_event_name: s,
-  prompt: s,
-});
+export const beforeAgent = z.looseObject({ ...sessionFields(z.optional(s)), prompt: s });
 /** SessionStart: reported to, never blocked. */
-export const sessionStart = z.looseObject({
-  session_id: s,
-  transcript_path: z.optional(s),
-  cwd: s,
-  hook_event_name: s,
-});
+export const sessionStart = z.looseObject(sessionFields(z.optional(s)));
 
 /** SessionEnd: the chat file (`transcript_path`) and the background-process logs are cleaned. */
-export const sessionEnd = z.looseObject({
-  session_id: s,
-  transcript_path: z.optional(z.nullable(s)),
-  cwd: s,
-  hook_event_name: s,
-  reason: z.optional(s),
-});
+export const sessionEnd = z.looseObject({ ...sessionFields(), reason: z.optional(s) });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
 export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {

@@ -21,40 +21,38 @@
 import { closeSync, openSync, readdirSync, readSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  Session,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  EXISTING_CONTENT,
-  fastEditInput,
-  GEMINI_FAMILY_FAST_INPUTS,
+  fastGeminiFamilyTool,
+  fastInputsWith,
+  geminiFamilyToolCall,
   GEMINI_FAMILY_TOOLS,
   type GeminiFamilyToolPayload,
 } from "./gemini-family.js";
 import {
+  answeredRefusal,
   answerOrNothing,
-  classifyByEventName,
-  claudeShapedProbe,
   exitCodeFailure,
-  fastPromptSubmit,
-  fastSessionEnd,
+  exitMeaning,
   isPlainObject,
   jsonResponse,
-  lifecycleAnswer,
-  neutralToolCall,
-  outputAsReason,
+  optString,
+  parsedEvents,
+  textOf,
+  validated,
+} from "./common.js";
+import {
+  afterToolOrLifecycle,
+  classifyByEventName,
+  claudeShapedProbe,
+  fastPromptSubmit,
+  fastSessionEnd,
+  namedEvent,
   promptSubmitEvent,
   sessionEndEvent,
-  textOf,
   warningsOf,
-} from "./common.js";
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = { ...GEMINI_FAMILY_TOOLS, google_web_search: "fetch" };
 
@@ -64,14 +62,10 @@ type ToolPayload = GeminiFamilyToolPayload & {
 };
 
 // ---- fast check: may only say true for payloads ./gemini-schemas.ts accepts (property-tested) ----
-const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  ...GEMINI_FAMILY_FAST_INPUTS,
-  replace: fastEditInput,
-};
+const FAST_INPUTS = fastInputsWith("replace");
 
 export function fastValidateGemini(payload: unknown): boolean {
-  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  if (!namedEvent(payload)) return false;
   const name = payload.hook_event_name;
   if (name === "BeforeAgent") return fastPromptSubmit(payload) && payload.transcript_path !== null;
   if (name === "SessionEnd") return fastSessionEnd(payload);
@@ -84,15 +78,8 @@ export function fastValidateGemini(payload: unknown): boolean {
   if (name !== "BeforeTool" && name !== "AfterTool") return true;
   const p = payload;
   return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
-    optString(p.transcript_path) &&
-    optString(p.timestamp) &&
-    typeof p.tool_name === "string" &&
-    p.tool_name.length > 0 &&
-    isPlainObject(p.tool_input) &&
-    (name === "BeforeTool" || isPlainObject(p.tool_response)) &&
-    (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
+    fastGeminiFamilyTool(p, FAST_INPUTS) &&
+    (name === "BeforeTool" || isPlainObject(p.tool_response))
   );
 }
 
@@ -150,53 +137,23 @@ function session(p: ToolPayload): Session {
 }
 
 function toolCall(p: ToolPayload): ToolCall {
-  const name = p.tool_name;
-  const input = p.tool_input;
-  const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (KINDS[name] ?? "other");
-  const call = neutralToolCall(kind, name, input, undefined, EXISTING_CONTENT);
-  const str = (key: string) =>
-    typeof input[key] === "string" ? (input[key] as string) : undefined;
-  if (kind === "shell") {
-    call.command = str("command");
-    call.background = input.is_background === true;
-  }
-  const path =
-    str("file_path") ?? (kind === "search" ? (str("dir_path") ?? str("path")) : undefined);
-  if (path !== undefined) call.path = path;
-  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  const kind: ToolKind = p.mcp_context !== undefined ? "mcp" : (KINDS[p.tool_name] ?? "other");
   // grep_search answers with the matching lines themselves.
-  if (name === "grep_search") call.showsContent = true;
-  return call;
+  return geminiFamilyToolCall(kind, p, undefined, ["dir_path", "path"], ["grep_search"]);
 }
 
+const SCHEMAS = async () => (await import("./gemini-schemas.js")).validateGeminiPayload;
+const parsed = parsedEvents("gemini");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateGemini(payload)) {
-    const { validateGeminiPayload } = await import("./gemini-schemas.js");
-    validateGeminiPayload(payload);
-  }
-  const p = payload as ToolPayload;
+  const p = await validated<ToolPayload>(payload, fastValidateGemini, SCHEMAS);
   switch (p.hook_event_name) {
     case "BeforeTool":
-      return {
-        kind: "event",
-        event: { kind: "before-tool", agent: "gemini", session: session(p), tool: toolCall(p) },
-      };
+      return parsed.beforeTool(session(p), toolCall(p));
     case "AfterTool":
-      return {
-        kind: "event",
-        event: {
-          kind: "after-tool",
-          agent: "gemini",
-          session: session(p),
-          tool: toolCall(p),
-          output: p.tool_response,
-        },
-      };
+      return parsed.afterTool(session(p), toolCall(p), p.tool_response);
     case "SessionStart":
-      return {
-        kind: "event",
-        event: { kind: "session-start", agent: "gemini", session: session(p) },
-      };
+      return parsed.sessionStart(session(p));
     case "SessionEnd": {
       // The chat file (`transcript_path`) and the background-process logs are cleaned; the answer
       // blocks nothing (Gemini does not wait on a lifecycle hook's decision). 0.61 sends
@@ -208,10 +165,10 @@ async function parse(payload: unknown): Promise<Parsed> {
         transcript_path?: string;
         reason?: string;
       };
-      const parsed = sessionEndEvent("gemini", end);
-      if (!end.transcript_path && parsed.kind === "event" && parsed.event.kind === "session-end")
-        parsed.event.state = { files: geminiChatsOf(end.session_id), dirs: [] };
-      return parsed;
+      const ended = sessionEndEvent("gemini", end);
+      if (!end.transcript_path && ended.kind === "event" && ended.event.kind === "session-end")
+        ended.event.state = { files: geminiChatsOf(end.session_id), dirs: [] };
+      return ended;
     }
     case "BeforeAgent":
       // The prompt before the model sees it. A blocking decision ends the turn without adding the
@@ -239,7 +196,7 @@ function outputText(output: unknown): string {
   return textOf(content ?? output);
 }
 
-function render(decision: Decision, event: HookEvent): HookResponse {
+const render: Adapter["render"] = (decision, event) => {
   const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
     if (decision.kind === "deny")
@@ -256,9 +213,8 @@ function render(decision: Decision, event: HookEvent): HookResponse {
     return answerOrNothing(out);
   }
   // `deny` replaces the result the model reads with the reason.
-  if (event.kind === "after-tool") return outputAsReason(decision, "deny", outputText);
-  return lifecycleAnswer(decision, event.kind, "deny");
-}
+  return afterToolOrLifecycle(decision, event, "deny", outputText);
+};
 
 export const gemini: Adapter = {
   id: "gemini",
@@ -280,16 +236,16 @@ export const gemini: Adapter = {
     "BeforeTool",
     "run_shell_command",
     { timestamp: "1970-01-01T00:00:00.000Z" },
-    (code) =>
-      code === 1
-        ? "exit 1: Gemini CLI shows a warning and runs the call unchecked"
-        : `exit ${code}: Gemini CLI denies the call`,
+    exitMeaning(
+      1,
+      "Gemini CLI shows a warning and runs the call unchecked",
+      "Gemini CLI denies the call",
+    ),
     (json) =>
-      json.decision === "deny" || json.decision === "block" || json.decision === "ask"
-        ? `it answered decision "${String(json.decision)}" to a harmless \`true\` command`
-        : json.continue === false
-          ? "it answered continue:false, which stops Gemini CLI's agent loop"
-          : undefined,
+      answeredRefusal("decision", json.decision, ["deny", "block", "ask"]) ??
+      (json.continue === false
+        ? "it answered continue:false, which stops Gemini CLI's agent loop"
+        : undefined),
   ),
   config: {
     ignoreFile: ".geminiignore",

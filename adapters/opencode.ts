@@ -18,22 +18,19 @@
 import { readdirSync } from "node:fs";
 import { homedir } from "node:os";
 import { isAbsolute, join } from "node:path";
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
+  classifyBy,
   EMPTY_RESPONSE,
   exitCodeFailure,
+  exitMeaning,
   isPlainObject,
   jsonResponse,
   neutralToolCall,
+  parsedEvents,
   probeRefusal,
+  validated,
 } from "./common.js";
 import { opencodePlugin } from "./opencode-plugin.js";
 
@@ -142,12 +139,11 @@ function toolCall(p: Payload): ToolCall {
   return call;
 }
 
+const SCHEMAS = async () => (await import("./opencode-schemas.js")).validateOpencodePayload;
+const parsed = parsedEvents("opencode");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateOpencode(payload)) {
-    const { validateOpencodePayload } = await import("./opencode-schemas.js");
-    validateOpencodePayload(payload);
-  }
-  const p = payload as Payload;
+  const p = await validated<Payload>(payload, fastValidateOpencode, SCHEMAS);
   const kind = p.hook === undefined ? undefined : HOOKS[p.hook];
   if (!kind) return { kind: "ignored", eventName: p.hook ?? "a payload without hook" };
   const session = { id: p.sessionID ?? "", cwd: p.cwd, transcriptPath: undefined };
@@ -162,15 +158,11 @@ async function parse(payload: unknown): Promise<Parsed> {
         state: { files: opencodeDatabases(), dirs: [] },
       },
     };
-  if (kind === "before-tool")
-    return { kind: "event", event: { kind, agent: "opencode", session, tool: toolCall(p) } };
-  return {
-    kind: "event",
-    event: { kind: "after-tool", agent: "opencode", session, tool: toolCall(p), output: p.output },
-  };
+  if (kind === "before-tool") return parsed.beforeTool(session, toolCall(p));
+  return parsed.afterTool(session, toolCall(p), p.output);
 }
 
-function render(decision: Decision, event: HookEvent): HookResponse {
+const render: Adapter["render"] = (decision, event) => {
   if (event.kind === "before-tool") {
     if (decision.kind === "deny") return jsonResponse({ block: decision.reason });
     if (decision.patch?.command !== undefined)
@@ -185,7 +177,7 @@ function render(decision: Decision, event: HookEvent): HookResponse {
       return jsonResponse({ output: decision.output });
   }
   return EMPTY_RESPONSE;
-}
+};
 
 export const opencode: Adapter = {
   id: "opencode",
@@ -194,10 +186,7 @@ export const opencode: Adapter = {
   // The plugin has no way to ask the user (OpenCode's own permission prompts are separate).
   capabilities: { rewriteInput: true, replaceOutput: true, hooksReads: true, askUser: false },
   parse,
-  classify(payload) {
-    const hook = (payload as { hook?: unknown } | null)?.hook;
-    return (typeof hook === "string" && HOOKS[hook]) || "unknown";
-  },
+  classify: classifyBy("hook", HOOKS),
   render,
   // The plugin throws on exit 2 (blocks) and ignores any other failure.
   renderFailure: exitCodeFailure,
@@ -220,10 +209,11 @@ export const opencode: Adapter = {
     refusal: (answer) =>
       probeRefusal(
         answer,
-        (code) =>
-          code === 2
-            ? "exit 2: the OpenCode plugin blocks the call"
-            : `exit ${code}: the OpenCode plugin ignores it and runs the call unchecked`,
+        exitMeaning(
+          2,
+          "the OpenCode plugin blocks the call",
+          "the OpenCode plugin ignores it and runs the call unchecked",
+        ),
         (json) =>
           typeof json.block === "string"
             ? "it answered block to a harmless `true` command"

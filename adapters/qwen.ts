@@ -18,41 +18,40 @@
 //   stopReason text, so a redacted copy travels as that text (replaceOutputAsText).
 // - PostToolUseFailure reads only `hookSpecificOutput.additionalContext`, appended to the error
 //   the model reads: a failed call's output cannot be replaced or withheld, so the model is warned.
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  Session,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, Session, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import {
-  EXISTING_CONTENT,
-  fastEditInput,
-  GEMINI_FAMILY_FAST_INPUTS,
+  fastGeminiFamilyTool,
+  fastInputsWith,
+  geminiFamilyToolCall,
   GEMINI_FAMILY_TOOLS,
   type GeminiFamilyToolPayload,
 } from "./gemini-family.js";
 import {
   answerOrNothing,
+  EMPTY_RESPONSE,
+  exitCodeFailure,
+  exitMeaning,
+  jsonResponse,
+  optString,
+  parsedEvents,
+  textOf,
+  validated,
+} from "./common.js";
+import {
   classifyByEventName,
   CLAUDE_REGISTRATIONS,
   claudeShapedProbe,
-  EMPTY_RESPONSE,
-  exitCodeFailure,
   fastPromptSubmit,
   fastSessionEnd,
-  isPlainObject,
-  jsonResponse,
   lifecycleAnswer,
-  neutralToolCall,
+  namedEvent,
+  preToolUseAnswer,
+  preToolUseDeny,
   promptSubmitEvent,
   sessionEndEvent,
-  textOf,
   warningsOf,
-} from "./common.js";
+} from "./claude-shaped.js";
 
 const KINDS: Record<string, ToolKind> = {
   ...GEMINI_FAMILY_TOOLS,
@@ -76,14 +75,10 @@ const HANDLED: Record<string, EventKind> = {
 };
 
 // ---- fast check: may only say true for payloads ./qwen-schemas.ts accepts (property-tested) ----
-const optString = (v: unknown) => v === undefined || typeof v === "string";
-const FAST_INPUTS: Record<string, (i: Record<string, unknown>) => boolean> = {
-  ...GEMINI_FAMILY_FAST_INPUTS,
-  edit: fastEditInput,
-};
+const FAST_INPUTS = fastInputsWith("edit");
 
 export function fastValidateQwen(payload: unknown): boolean {
-  if (!isPlainObject(payload) || typeof payload.hook_event_name !== "string") return false;
+  if (!namedEvent(payload)) return false;
   const name = payload.hook_event_name;
   if (!(name in HANDLED)) return true;
   const p = payload;
@@ -91,56 +86,35 @@ export function fastValidateQwen(payload: unknown): boolean {
     return fastSessionEnd(p) && p.transcript_path !== null;
   if (name === "UserPromptSubmit") return fastPromptSubmit(p) && p.transcript_path !== null;
   return (
-    typeof p.session_id === "string" &&
-    typeof p.cwd === "string" &&
-    optString(p.transcript_path) &&
-    optString(p.timestamp) &&
+    fastGeminiFamilyTool(p, FAST_INPUTS) &&
     optString(p.permission_mode) &&
-    typeof p.tool_name === "string" &&
-    p.tool_name.length > 0 &&
-    isPlainObject(p.tool_input) &&
     optString(p.tool_use_id) &&
     (name === "PreToolUse" ||
       (name === "PostToolUse"
         ? "tool_response" in p
         : typeof p.error === "string" &&
-          (p.is_interrupt === undefined || typeof p.is_interrupt === "boolean"))) &&
-    (FAST_INPUTS[p.tool_name]?.(p.tool_input) ?? true)
+          (p.is_interrupt === undefined || typeof p.is_interrupt === "boolean")))
   );
 }
 
 function toolCall(p: ToolPayload): ToolCall {
-  const input = p.tool_input;
   const kind: ToolKind = KINDS[p.tool_name] ?? (p.tool_name.startsWith("mcp__") ? "mcp" : "other");
-  const call = neutralToolCall(kind, p.tool_name, input, p.tool_use_id, EXISTING_CONTENT);
-  const str = (key: string) =>
-    typeof input[key] === "string" ? (input[key] as string) : undefined;
-  if (kind === "shell") {
-    call.command = str("command");
-    call.background = input.is_background === true;
-  }
-  const path =
-    str("file_path") ?? (kind === "search" ? (str("path") ?? str("dir_path")) : undefined);
-  if (path !== undefined) call.path = path;
-  if (kind === "fetch") call.url = str("url");
-  if (p.tool_name === "grep_search" || p.tool_name === "search_file_content")
-    call.showsContent = true;
-  return call;
+  const showsContent = ["grep_search", "search_file_content"];
+  return geminiFamilyToolCall(kind, p, p.tool_use_id, ["path", "dir_path"], showsContent);
 }
 
+const SCHEMAS = async () => (await import("./qwen-schemas.js")).validateQwenPayload;
+const parsed = parsedEvents("qwen");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateQwen(payload)) {
-    const { validateQwenPayload } = await import("./qwen-schemas.js");
-    validateQwenPayload(payload);
-  }
-  const p = payload as ToolPayload;
+  const p = await validated<ToolPayload>(payload, fastValidateQwen, SCHEMAS);
   const kind = HANDLED[p.hook_event_name];
   if (!kind) return { kind: "ignored", eventName: p.hook_event_name };
   const session: Session = { id: p.session_id, cwd: p.cwd, transcriptPath: p.transcript_path };
   // The session's chat log (~/.qwen/projects/<slug>/chats/<id>.jsonl) keeps blocked inputs and
   // failed calls' output as they were: it is cleaned when the session ends.
   // The start of a session: inherited variables and instruction files that hold secrets are named.
-  if (kind === "session-start") return { kind: "event", event: { kind, agent: "qwen", session } };
+  if (kind === "session-start") return parsed.sessionStart(session);
   if (kind === "session-end")
     return sessionEndEvent(
       "qwen",
@@ -153,22 +127,11 @@ async function parse(payload: unknown): Promise<Parsed> {
       "qwen",
       payload as { session_id: string; cwd: string; transcript_path?: string; prompt: string },
     );
-  if (kind === "before-tool")
-    return { kind: "event", event: { kind, agent: "qwen", session, tool: toolCall(p) } };
+  if (kind === "before-tool") return parsed.beforeTool(session, toolCall(p));
   // A failed call's output text is its `error` (what the model reads, followed by our context).
-  const output =
-    p.hook_event_name === "PostToolUseFailure" ? { llmContent: p.error } : p.tool_response;
-  return {
-    kind: "event",
-    event: {
-      kind: "after-tool",
-      agent: "qwen",
-      session,
-      tool: toolCall(p),
-      output,
-      ...(p.hook_event_name === "PostToolUseFailure" ? { failed: true } : {}),
-    },
-  };
+  if (p.hook_event_name === "PostToolUseFailure")
+    return parsed.afterTool(session, toolCall(p), { llmContent: p.error }, { failed: true });
+  return parsed.afterTool(session, toolCall(p), p.tool_response);
 }
 
 /** The text the model reads from a PostToolUse `tool_response` (llmContent when it has one). */
@@ -181,25 +144,14 @@ function outputText(output: unknown): string {
 export const EXPOSED_NOTICE =
   "Qwen Code does not let a hook replace or withhold the output of a failed call, so this output reached you unredacted. Do not repeat, store, or send the secret value anywhere; tell the user which secret was exposed so they can rotate it. To use secrets safely, refer to them as $secret:NAME in commands instead of printing them.";
 
-function render(decision: Decision, event: HookEvent, payload?: unknown): HookResponse {
+const render: Adapter["render"] = (decision, event, payload) => {
   const warnings = warningsOf(decision);
   if (event.kind === "before-tool") {
-    if (decision.kind === "deny")
-      return jsonResponse({
-        hookSpecificOutput: {
-          hookEventName: "PreToolUse",
-          permissionDecision: "deny",
-          permissionDecisionReason: decision.reason,
-        },
-      });
+    if (decision.kind === "deny") return preToolUseDeny(decision.reason);
     if (decision.permission === "ask")
-      return jsonResponse({
-        ...warnings,
-        hookSpecificOutput: {
-          hookEventName: "PreToolUse",
-          permissionDecision: "ask",
-          permissionDecisionReason: decision.reason ?? "",
-        },
+      return preToolUseAnswer(warnings, {
+        permissionDecision: "ask",
+        permissionDecisionReason: decision.reason ?? "",
       });
     return answerOrNothing(warnings);
   }
@@ -224,7 +176,7 @@ function render(decision: Decision, event: HookEvent, payload?: unknown): HookRe
     return answerOrNothing(warnings);
   }
   return lifecycleAnswer(decision, event.kind, "block");
-}
+};
 
 export const qwen: Adapter = {
   id: "qwen",
@@ -246,10 +198,11 @@ export const qwen: Adapter = {
     "PreToolUse",
     "run_shell_command",
     { permission_mode: "default", tool_use_id: "toolu_hookpack_doctor" },
-    (code) =>
-      code === 2
-        ? "exit 2: Qwen Code blocks the call"
-        : `exit ${code}: Qwen Code logs a hook error and runs the call unchecked`,
+    exitMeaning(
+      2,
+      "Qwen Code blocks the call",
+      "Qwen Code logs a hook error and runs the call unchecked",
+    ),
   ),
   config: {
     ignoreFile: ".qwenignore",

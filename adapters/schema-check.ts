@@ -34,6 +34,17 @@ export function checkSchema(schema: z.ZodMiniType, value: unknown, prefix = ""):
 const eventName = z.looseObject({ hook_event_name: z.string() });
 
 /**
+ * The fields a Claude-shaped lifecycle payload starts with, in this order (zod reports the first bad
+ * one): `transcript` is what `transcript_path` may be (default: missing, null or a string).
+ */
+export const sessionFields = (transcript: z.ZodMiniType = z.optional(z.nullable(z.string()))) => ({
+  session_id: z.string(),
+  transcript_path: transcript,
+  cwd: z.string(),
+  hook_event_name: z.string(),
+});
+
+/**
  * Validates a payload that names its event in `hook_event_name` (Codex, Gemini CLI, Qwen Code):
  * the event's schema, then, for the events in `toolEvents`, the tool's own input shape. Throws
  * PayloadError naming the first bad field; returns quietly for a valid or unhandled event.

@@ -12,16 +12,17 @@
 // Degradation: a `$secret:` rewrite becomes a block whose reason is the brokered command to run
 // instead (the pipeline's REWRITE_UNSUPPORTED); an ask becomes a block; output is not protected
 // except by the broker's own masking of the commands it runs.
-import type {
-  Decision,
-  EventKind,
-  HookEvent,
-  HookResponse,
-  ToolCall,
-  ToolKind,
-} from "../hooks/event.js";
+import type { EventKind, ToolCall, ToolKind } from "../hooks/event.js";
 import type { Adapter, Parsed } from "./adapter.js";
-import { EMPTY_RESPONSE, exitCodeFailure, isPlainObject, neutralToolCall } from "./common.js";
+import {
+  EMPTY_RESPONSE,
+  exitCodeFailure,
+  isPlainObject,
+  neutralToolCall,
+  OLD_STRING,
+  parsedEvents,
+  validated,
+} from "./common.js";
 
 const KINDS: Record<string, ToolKind> = {
   pre_run_command: "shell",
@@ -29,9 +30,6 @@ const KINDS: Record<string, ToolKind> = {
   pre_write_code: "write-file",
   pre_mcp_tool_use: "mcp",
 };
-
-/** Input leaves that describe content already on disk, not content the agent is adding. */
-const EXISTING_CONTENT = /(^|\.)old_string$/;
 
 type Payload = {
   agent_action_name: string;
@@ -71,39 +69,31 @@ function toolCall(p: Payload): ToolCall {
     kind === "mcp" && typeof info.mcp_tool_name === "string"
       ? info.mcp_tool_name
       : p.agent_action_name;
-  const call = neutralToolCall(kind, name, info, p.execution_id, EXISTING_CONTENT);
+  const call = neutralToolCall(kind, name, info, p.execution_id, OLD_STRING);
   if (kind === "shell") call.command = info.command_line as string;
   if (typeof info.file_path === "string") call.path = info.file_path;
   return call;
 }
 
+const SCHEMAS = async () => (await import("./windsurf-schemas.js")).validateWindsurfPayload;
+const parsed = parsedEvents("windsurf");
+
 async function parse(payload: unknown): Promise<Parsed> {
-  if (!fastValidateWindsurf(payload)) {
-    const { validateWindsurfPayload } = await import("./windsurf-schemas.js");
-    validateWindsurfPayload(payload);
-  }
-  const p = payload as Payload;
+  const p = await validated<Payload>(payload, fastValidateWindsurf, SCHEMAS);
   if (p.agent_action_name === undefined)
     return { kind: "ignored", eventName: "a payload without agent_action_name" };
   if (!(p.agent_action_name in KINDS)) return { kind: "ignored", eventName: p.agent_action_name };
   const cwd = typeof p.tool_info.cwd === "string" ? p.tool_info.cwd : process.cwd();
-  return {
-    kind: "event",
-    event: {
-      kind: "before-tool",
-      agent: "windsurf",
-      session: { id: p.trajectory_id ?? "", cwd, transcriptPath: undefined },
-      tool: toolCall(p),
-    },
-  };
+  const session = { id: p.trajectory_id ?? "", cwd, transcriptPath: undefined };
+  return parsed.beforeTool(session, toolCall(p));
 }
 
-function render(decision: Decision, event: HookEvent): HookResponse {
+const render: Adapter["render"] = (decision, event) => {
   // Exit 2 is the only answer Windsurf reads; the text is shown to Cascade and the user.
   if (event.kind === "before-tool" && decision.kind === "deny")
     return { exitCode: 2, stdout: "", stderr: `${decision.reason}\n` };
   return EMPTY_RESPONSE;
-}
+};
 
 export const windsurf: Adapter = {
   id: "windsurf",

@@ -157,19 +157,7 @@ export function issueLeaf(
   leafKey: KeyObject,
   now = new Date(),
 ): string {
-  const spki = createPublicKey(leafKey).export({ type: "spki", format: "der" });
-  const der = certificate({
-    subject: hosts[0] ?? "localhost",
-    issuer: CA_CN,
-    spki,
-    issuerSpki: ca.spki,
-    signer: ca.key,
-    notBefore: new Date(now.getTime() - 3600_000),
-    notAfter: new Date(now.getTime() + 30 * 86400_000),
-    ca: false,
-    hosts,
-  });
-  return pem(der);
+  return issueLeafFrom(ca, CA_CN, hosts, leafKey, now);
 }
 
 /** Like issueLeaf, for any issuer name (tests make their own upstream CA with it). */
@@ -178,9 +166,9 @@ export function issueLeafFrom(
   issuerCn: string,
   hosts: string[],
   leafKey: KeyObject,
+  now = new Date(),
 ): string {
   const spki = createPublicKey(leafKey).export({ type: "spki", format: "der" });
-  const now = new Date();
   return pem(
     certificate({
       subject: hosts[0] ?? "localhost",

@@ -26,15 +26,6 @@ import type {
 
 const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 
-export {
-  resolveSource,
-  type Lease,
-  type LeaseProvider,
-  type Minted,
-  type ProviderContext,
-  type Verification,
-} from "./lease-provider.js";
-
 export const LEASE_ID_RE = /^l_[a-z2-7]{20}$/;
 const LEASE_FILE_RE = /^l_[a-z2-7]{20}\.json$/;
 /** Tombstones of ended leases are kept this long (to name a refused reuse), then removed. */

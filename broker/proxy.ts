@@ -239,6 +239,27 @@ export class InjectionProxy {
     return [...this.sessions.values()].filter((s) => all.includes(s.placeholder));
   }
 
+  /** The audit entry of one value injected, or refused, on a request to `route`. */
+  private auditInject(
+    s: Session,
+    route: string,
+    req: IncomingMessage,
+    path: string,
+    outcome: { status?: number; refused?: string },
+  ): void {
+    this.opts.audit({
+      kind: "inject",
+      secret: s.name,
+      grant: s.grant,
+      agent: s.agent,
+      session: s.session,
+      host: route,
+      method: req.method ?? "GET",
+      path,
+      ...outcome,
+    });
+  }
+
   private onRequest(
     req: IncomingMessage,
     res: ServerResponse,
@@ -262,15 +283,7 @@ export class InjectionProxy {
         const why = !target.tls
           ? "plain http (the value travels only over TLS)"
           : `${route} is not among the hosts its policy names (${s.inject.hosts.join(", ")})`;
-        this.opts.audit({
-          kind: "inject",
-          secret: s.name,
-          grant: s.grant,
-          agent: s.agent,
-          session: s.session,
-          host: route,
-          method: req.method ?? "GET",
-          path: stripQuery(path),
+        this.auditInject(s, route, req, stripQuery(path), {
           refused: target.tls ? "INJECT_HOST" : "INJECT_PLAINTEXT",
         });
         res.writeHead(403, { "content-type": "text/plain; charset=utf-8", connection: "close" });
@@ -346,20 +359,11 @@ export class InjectionProxy {
     const route = `${target.host}:${target.port}`;
     const audit = (status: number | undefined, refused?: string) => {
       if (!inject) return;
-      for (const s of inject.sessions) {
-        this.opts.audit({
-          kind: "inject",
-          secret: s.name,
-          grant: s.grant,
-          agent: s.agent,
-          session: s.session,
-          host: route,
-          method: req.method ?? "GET",
-          path: inject.path,
+      for (const s of inject.sessions)
+        this.auditInject(s, route, req, inject.path, {
           ...(status !== undefined ? { status } : {}),
           ...(refused ? { refused } : {}),
         });
-      }
     };
     const upstream = (target.tls ? httpsRequest : httpRequest)(options, (up) => {
       audit(up.statusCode);

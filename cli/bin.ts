@@ -16,6 +16,8 @@ const built =
 const [command, ...rest] = process.argv.slice(2);
 // `hookpack hook --help` is help, answered by the CLI; every other `hook` call is an agent's.
 const hook = command === "hook" && rest[0] !== "--help" && rest[0] !== "-h";
+// `hookpack pre-push`, which git runs on every push, loads its own small bundle (help is the CLI's).
+const prePush = command === "pre-push" && !rest.includes("--help") && !rest.includes("-h");
 if (built) {
   // The bundles through a V8 code cache of our own (cli/code-cache.ts).
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
@@ -23,12 +25,18 @@ if (built) {
     void Promise.resolve().then(() =>
       (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(rest[0]),
     );
+  else if (prePush)
+    void Promise.resolve().then(() =>
+      (load("pre-push.cjs") as typeof import("./pre-push-main.js")).main(rest),
+    );
   else
     void Promise.resolve().then(() =>
       (load("cli.cjs") as typeof import("./main.js")).main(process.argv.slice(2)),
     );
 } else if (hook) {
   void import("../hooks/run-hook.js").then(({ runHook }) => runHook(rest[0]));
+} else if (prePush) {
+  void import("./pre-push-main.js").then(({ main }) => main(rest));
 } else {
   void import("./main.js").then(({ main }) => main(process.argv.slice(2)));
 }

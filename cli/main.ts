@@ -1,10 +1,11 @@
 // `hookpack <command>`: dispatch, help, and the mapping of errors to exit codes
 // (0 done, 1 findings or a failed check, 2 usage or fatal error).
-import { isHomeError } from "../core/home.js";
-import { HookpackError } from "../core/errors.js";
 import { COMMANDS } from "./commands/index.js";
 import { VERSION } from "./context.js";
 import type { Command, Io } from "./io.js";
+import { displayUsage, processIo, runCommand } from "./run-command.js";
+
+export { displayUsage, machineOutputArgs } from "./run-command.js";
 
 /** Every environment variable hookpack reads, for `hookpack help` (the README lists the same). */
 export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
@@ -80,43 +81,6 @@ export function wrap(line: string, max = 100): string {
   }
   out.push(rest);
   return out.join("\n");
-}
-
-/**
- * One spelling of machine output: `--format json` is what help and the README document for every
- * command; `--json` is accepted as its alias. Commands written with a boolean `--json` get
- * `--format text|json` translated for them, commands with `--format` get `--json` translated.
- */
-export function machineOutputArgs(
-  c: Pick<Command, "name" | "options" | "usage">,
-  args: readonly string[],
-): string[] {
-  const opts = c.options ?? [];
-  const hasFormat = opts.some(([f]) => f.startsWith("--format"));
-  const hasJson = opts.some(([f]) => f === "--json");
-  if (!hasFormat && !hasJson) return [...args];
-  const end = args.includes("--") ? args.indexOf("--") : args.length;
-  const out: string[] = [];
-  for (let i = 0; i < end; i++) {
-    const a = args[i]!;
-    if (hasFormat && a === "--json") out.push("--format", "json");
-    else if (!hasFormat && (a === "--format" || a.startsWith("--format="))) {
-      const value = a === "--format" ? args[++i] : a.slice("--format=".length);
-      if (value === "json") out.push("--json");
-      else if (value !== "text")
-        throw new HookpackError(
-          "USAGE",
-          `hookpack: unknown format "${value ?? ""}" for \`hookpack ${c.name}\`; expected text or json.`,
-          `usage: ${displayUsage(c.usage)}`,
-        );
-    } else out.push(a);
-  }
-  return [...out, ...args.slice(end)];
-}
-
-/** A usage line with the documented spelling of machine output. */
-export function displayUsage(usage: string): string {
-  return usage.replace(/\[--json\]/g, "[--format text|json]");
 }
 
 const ALIAS_NOTE = "(--json is the same as --format json)";
@@ -218,51 +182,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     io.out(commandHelp(command));
     return 0;
   }
-  try {
-    return await command.run(machineOutputArgs(command, args), io);
-  } catch (error) {
-    if (error instanceof HookpackError || isHomeError(error)) {
-      io.err(`${error.message}\n${error.hint ? `hookpack: ${error.hint}\n` : ""}`);
-      return error.exitCode;
-    }
-    if (
-      error instanceof TypeError &&
-      (error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")
-    ) {
-      // Our own words, not parseArgs' ("To specify a positional argument starting with a '-' …").
-      const code = (error as { code?: string }).code;
-      const option = /'(-{1,2}[^']*)'/.exec(error.message)?.[1];
-      const what =
-        code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" && option
-          ? `unknown option ${option} for \`hookpack ${name}\``
-          : code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE" && option
-            ? `option ${option.split(" ")[0]} of \`hookpack ${name}\` ${/argument missing/.test(error.message) ? "needs a value" : "takes no value"}`
-            : code === "ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL"
-              ? `\`hookpack ${name}\` takes no such argument (${/'([^']*)'/.exec(error.message)?.[1] ?? "?"})`
-              : `bad arguments for \`hookpack ${name}\``;
-      io.err(
-        `hookpack: ${what}.\nhookpack: usage: ${displayUsage(command.usage)} (\`hookpack ${name} --help\` lists the options)\n`,
-      );
-      return 2;
-    }
-    io.err(
-      `hookpack: internal error in \`${name}\`: ${(error as Error).stack ?? String(error)}\nhookpack: please report this with the output of \`hookpack --version\` and \`node --version\`.\n`,
-    );
-    return 2;
-  }
+  return runCommand(command, name, args, io);
 }
 
 export async function main(argv: string[]): Promise<void> {
   // A reader that goes away (`hookpack audit | head`) is not an error worth a stack trace.
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
-    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
-    throw error;
-  });
-  process.exitCode = await run(argv, {
-    out: (text) => process.stdout.write(text),
-    err: (text) => process.stderr.write(text),
-    env: process.env,
-    cwd: process.cwd(),
-    stdin: process.stdin,
-  });
+  process.exitCode = await run(argv, processIo());
 }

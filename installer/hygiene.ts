@@ -1,7 +1,7 @@
 // The project-level part of `hookpack install`: ignore-file blocks, the git pre-push hook and the
 // opt-in publish gate. One entry point per direction so install.ts needs only a line each.
 import { join } from "node:path";
-import { planGitHook, planGitHookRemoval, hookRuntime } from "./git-hook.js";
+import { planGitHook, planGitHookRemoval, hookRuntime, type GitHookContext } from "./git-hook.js";
 import { planIgnoreFiles, planIgnoreFilesRemoval } from "./ignore-files.js";
 import { setJson } from "./json-edit.js";
 import { readIfExists, type FileChange } from "./plan.js";
@@ -16,14 +16,8 @@ export interface HygieneOptions {
   publishGate?: boolean;
 }
 
-export interface HygieneContext {
-  root: string;
-  hookpackHome: string;
-  distDir: string;
-  version: string;
-  nodePath: string;
-  env?: NodeJS.ProcessEnv;
-}
+/** Where hookpack runs from and the project it plans for: the git hook's context without a reader. */
+export type HygieneContext = Omit<GitHookContext, "read">;
 
 type Reader = (path: string) => string | null;
 

@@ -10,19 +10,10 @@
 // Rule syntax (Claude Code, `permissions.deny|ask` entries for Bash): `Bash` / `Bash(*)` (every
 // command), `Bash(npm run test)` (exactly that), `Bash(git push:*)` (that prefix, at a word
 // boundary), `Bash(git * main)` (`*` matches any text).
+import type { PermissionRule, PermissionRules } from "../core/permission-rules.js";
 import type { SimpleCommand } from "./shell-scan.js";
 
-export interface PermissionRule {
-  /** As written in the settings file: `Bash(curl:*)`. */
-  rule: string;
-  /** Where it was found, for the message. */
-  source: string;
-}
-
-export interface PermissionRules {
-  deny: PermissionRule[];
-  ask: PermissionRule[];
-}
+export type { PermissionRule, PermissionRules };
 
 export type RuleMatch = { kind: "deny" | "ask"; rule: PermissionRule; command: string } | undefined;
 

@@ -8,7 +8,11 @@
 //     sha256, and nothing about any piece of the form shorter than the form itself.
 // The search runs one rolling hash per distinct W over the text, forwards and (for the gates'
 // reversed views) backwards in the same pass: a window read right-to-left is the reversed text's
-// window, so no reversed copy is made. A window whose bucket is set is a candidate; a candidate's
+// window, so no reversed copy is made; findViews also rolls the squeezed view's windows (joiners
+// skipped) in that same loop, so the gates' four views cost one read of the text and no copy of it.
+// Sampling positions (as exec's plaintext matcher does) would need a fingerprint of the window at
+// every offset of every form, which rebuilds a value character by character from a known prefix:
+// this index keeps one window per form. A window whose bucket is set is a candidate; a candidate's
 // whole-form fingerprint is computed from the text (len multiply-adds, no allocation) and only a
 // check hit is hashed with sha256. Without a check column (older files) every candidate is hashed.
 // node:crypto loads on the first check hit only: a clean text never loads it.
@@ -57,6 +61,28 @@ export interface HashedMatcher {
   /** find(text) and find(reversed text) mapped back to `text`'s offsets, in one pass. */
   findBothWays(text: string): ViewMatch[];
   redact(text: string): RedactResult;
+  /**
+   * Every view the gates search, in ONE pass over `text`: the text as is and reversed (`direct`),
+   * and its squeezed view (joiners taken out) as is and reversed (`split`, in `text`'s offsets:
+   * first to last character of the form, the joiners between them included). `split` is empty when
+   * the text has no joiner (the squeezed view is then the text itself). No copy of the text is made.
+   */
+  findViews(text: string, spec: SqueezeSpec): { direct: ViewMatch[]; split: ViewMatch[] };
+  /**
+   * True when so many buckets are set (hundreds of stored secrets) that candidates are frequent:
+   * reading each squeezed candidate's form from the text, skipping joiners, then costs more than
+   * one squeezed copy of the text (1,000 secrets: 0.83 s vs 0.93 s over 18 MB), so the gates take
+   * two findBothWays passes instead of findViews.
+   */
+  readonly crowded: boolean;
+}
+
+/** Which code units the squeezed view drops (scanners/managed.ts owns the set). */
+export interface SqueezeSpec {
+  /** 1 for an ASCII joiner, indexed by code unit (length 128). */
+  ascii: Uint8Array;
+  /** Any code unit ≥ 128. */
+  isJoiner(c: number): boolean;
 }
 
 export function saltSeed(salt: Buffer): number {
@@ -166,9 +192,16 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     if (keys[s] === 0) {
       keys[s] = b * 32 + w + 1;
       heads[s] = i;
-    } else {
+    } else if (length[heads[s]!]! >= length[i]!) {
       next[i] = heads[s]!;
       heads[s] = i;
+    } else {
+      // Each chain runs shortest form first: a candidate's whole-form hash is extended from one
+      // length to the next instead of being recomputed, and stops at the first form that cannot fit.
+      let at = heads[s]!;
+      while (next[at] !== -1 && length[next[at]!]! < length[i]!) at = next[at]!;
+      next[i] = next[at]!;
+      next[at] = i;
     }
     let bm = bitmaps.get(w);
     if (!bm) bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
@@ -176,6 +209,16 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     const len = length[i]!;
     if (minLength === 0 || len < minLength) minLength = len;
   }
+  /** The first entry of the (bucket, window) chain, or -1. */
+  const headOf = (key: number): number => {
+    const s = slotOf(key);
+    return keys[s] === 0 ? -1 : heads[s]!;
+  };
+  // Distinct (bucket, window) keys over 2^20: the candidates per text position, all window lengths
+  // together. One secret: ~16 keys (0.002 %); 1,000 secrets: 13,500 (1.3 %).
+  let used = 0;
+  for (let s = 0; s < slots; s++) if (keys[s] !== 0) used++;
+  const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
   const windows = [...bitmaps.entries()].map(([w, bitmap]) => {
     let top = 1; // BASE^(w-1)
     for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
@@ -190,28 +233,31 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     b: number,
     backwards: boolean,
     hits: ViewMatch[],
+    wh: number,
   ): void => {
     const n = text.length;
-    const slot = slotOf(b * 32 + w);
-    if (keys[slot] === 0) return;
-    let e = heads[slot]!;
+    let e = headOf(b * 32 + w);
     let lastLen = -1;
     let lastCheck = 0;
     let lastDigest: string | undefined;
+    // The whole-form hash continues the window's (`wh`, the first w characters read in the form's
+    // direction) and then each shorter form's: only characters past the last one hashed are read.
+    let h = wh;
+    let got = w;
     for (; e !== -1; e = next[e]!) {
       const len = length[e]!;
       const start = backwards ? j + w - len : j;
-      if (start < 0 || start + len > n) continue;
+      if (start < 0 || start + len > n) break; // chains run shortest first: no longer form fits
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        let h = 0;
         if (backwards)
-          for (let k = start + len - 1; k >= start; k--)
+          for (let k = j + w - 1 - got; k >= start; k--)
             h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
         else
-          for (let k = start; k < start + len; k++)
+          for (let k = j + got; k < start + len; k++)
             h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
+        got = len;
         lastCheck = fmix(h ^ cseed);
       }
       if (check !== undefined && check[e] !== lastCheck) continue;
@@ -222,6 +268,88 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         hits.push({
           start,
           end: start + len,
+          name: names[name[e]!] ?? "secret",
+          form: "",
+          view: backwards ? "reversed" : "as is",
+        });
+    }
+  };
+
+  // The squeezed windows' ring: the last non-joiner characters and their offsets in the text
+  // (allocated once: the gates call this for every JSON string of every file).
+  const ring = new Int32Array(32);
+  const ringAt = new Int32Array(32);
+
+  /**
+   * Entries of a set bucket for a window of the squeezed view, read straight from `text`: the
+   * window's non-joiner characters run from text offset `first` to `lastAt`; the rest of a form is
+   * read on past them, skipping joiners, so no squeezed copy is ever made. Hits are in `text`'s
+   * offsets (first to last character of the form, joiners between them included).
+   */
+  const squeezedCandidates = (
+    text: string,
+    spec: SqueezeSpec,
+    k: number,
+    lastAt: number,
+    w: number,
+    b: number,
+    backwards: boolean,
+    hits: ViewMatch[],
+    wh: number,
+  ): void => {
+    const first = ringAt[(k - w) & 31]!;
+    const head = headOf(b * 32 + w);
+    if (head === -1) return;
+    const n = text.length;
+    const ascii = spec.ascii;
+    let lastLen = -1;
+    let lastCheck = 0;
+    let lastEnd = 0; // forwards: past the form's last character; backwards: before its first
+    let lastDigest: string | undefined;
+    let h = wh;
+    let got = w;
+    let at = backwards ? first - 1 : lastAt + 1;
+    for (let e = head; e !== -1; e = next[e]!) {
+      const len = length[e]!;
+      if (len !== lastLen) {
+        lastLen = len;
+        lastDigest = undefined;
+        // Shortest form first (see the chains): the hash and the read position carry on.
+        let need = len - got;
+        if (backwards)
+          for (; need > 0 && at >= 0; at--) {
+            const c = text.charCodeAt(at);
+            if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
+            h = (Math.imul(h, BASE) + c) | 0;
+            need--;
+          }
+        else
+          for (; need > 0 && at < n; at++) {
+            const c = text.charCodeAt(at);
+            if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
+            h = (Math.imul(h, BASE) + c) | 0;
+            need--;
+          }
+        if (need > 0) break; // the text ends first, for this form and every longer one
+        got = len;
+        lastEnd = at;
+        lastCheck = fmix(h ^ cseed);
+      }
+      if (check !== undefined && check[e] !== lastCheck) continue;
+      const from = backwards ? lastEnd + 1 : first;
+      const to = backwards ? lastAt + 1 : lastEnd;
+      if (lastDigest === undefined) {
+        let form = "";
+        for (let x = from; x < to; x++) {
+          const c = text.charCodeAt(x);
+          if (!(c < 128 ? ascii[c] === 1 : spec.isJoiner(c))) form += text[x];
+        }
+        lastDigest = digest(backwards ? reversedSlice(form, 0, form.length) : form);
+      }
+      if (lastDigest === index.digest(e))
+        hits.push({
+          start: from,
+          end: to,
           name: names[name[e]!] ?? "secret",
           form: "",
           view: backwards ? "reversed" : "as is",
@@ -250,7 +378,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       x = Math.imul(x, 0xc2b2ae35);
       x ^= x >>> 16;
       x &= BUCKET_MASK;
-      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, h);
       if (j >= last) break;
       h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
     }
@@ -285,7 +413,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         x = Math.imul(x, 0xc2b2ae35);
         x ^= x >>> 16;
         x &= BUCKET_MASK;
-        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, hf);
         let y = hb ^ seed;
         y ^= y >>> 16;
         y = Math.imul(y, 0x85ebca6b);
@@ -293,7 +421,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         y = Math.imul(y, 0xc2b2ae35);
         y ^= y >>> 16;
         y &= BUCKET_MASK;
-        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits);
+        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits, hb);
         if (j >= last) break;
         const out = text.charCodeAt(j);
         const inc = text.charCodeAt(j + w);
@@ -302,6 +430,108 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       }
     }
     return hits;
+  };
+
+  /**
+   * searchBoth over the text and, in the same loop, over its squeezed view: the squeezed windows
+   * roll over a 32-slot ring of the last non-joiner characters, so no squeezed copy is made until a
+   * squeezed window is a candidate.
+   */
+  let warmed = false;
+  const searchViews = (
+    text: string,
+    spec: SqueezeSpec,
+    every?: Int32Array,
+  ): { direct: ViewMatch[]; split: ViewMatch[] } => {
+    const direct: ViewMatch[] = [];
+    const split: ViewMatch[] = [];
+    const n = text.length;
+    const ascii = spec.ascii;
+    const isJoiner = spec.isJoiner;
+    let kept = n;
+    for (const window of windows) {
+      const { w, top } = window;
+      const bitmap = every ?? window.bitmap;
+      if (n < w) continue;
+      let hf = 0;
+      let hb = 0;
+      let sf = 0;
+      let sb = 0;
+      let opw = 1;
+      let spw = 1;
+      let k = 0; // squeezed characters so far
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (i < w) {
+          hf = (Math.imul(hf, BASE) + c) | 0;
+          hb = (hb + Math.imul(c, opw)) | 0;
+          opw = Math.imul(opw, BASE);
+        } else {
+          const out = text.charCodeAt(i - w);
+          hf = (Math.imul(hf - Math.imul(out, top), BASE) + c) | 0;
+          hb = (Math.imul(hb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        // Every operand of the rare candidate calls is computed on the common path: an operation
+        // first met in optimised code (no type feedback yet) deoptimises the whole loop, and a
+        // one-shot scan paid that several times.
+        const j = i - w + 1;
+        if (j >= 0) {
+          let x = hf ^ seed;
+          x ^= x >>> 16;
+          x = Math.imul(x, 0x85ebca6b);
+          x ^= x >>> 13;
+          x = Math.imul(x, 0xc2b2ae35);
+          x ^= x >>> 16;
+          x &= BUCKET_MASK;
+          if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0)
+            candidates(text, j, w, x, false, direct, hf);
+          let y = hb ^ seed;
+          y ^= y >>> 16;
+          y = Math.imul(y, 0x85ebca6b);
+          y ^= y >>> 13;
+          y = Math.imul(y, 0xc2b2ae35);
+          y ^= y >>> 16;
+          y &= BUCKET_MASK;
+          if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0)
+            candidates(text, j, w, y, true, direct, hb);
+        }
+        if (c < 128 ? ascii[c] === 1 : isJoiner(c)) continue;
+        if (k < w) {
+          sf = (Math.imul(sf, BASE) + c) | 0;
+          sb = (sb + Math.imul(c, spw)) | 0;
+          spw = Math.imul(spw, BASE);
+        } else {
+          const out = ring[(k - w) & 31]!;
+          sf = (Math.imul(sf - Math.imul(out, top), BASE) + c) | 0;
+          sb = (Math.imul(sb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        ring[k & 31] = c;
+        ringAt[k & 31] = i;
+        k++;
+        if (k < w) continue;
+        let x = sf ^ seed;
+        x ^= x >>> 16;
+        x = Math.imul(x, 0x85ebca6b);
+        x ^= x >>> 13;
+        x = Math.imul(x, 0xc2b2ae35);
+        x ^= x >>> 16;
+        x &= BUCKET_MASK;
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0)
+          squeezedCandidates(text, spec, k, i, w, x, false, split, sf);
+        let y = sb ^ seed;
+        y ^= y >>> 16;
+        y = Math.imul(y, 0x85ebca6b);
+        y ^= y >>> 13;
+        y = Math.imul(y, 0xc2b2ae35);
+        y ^= y >>> 16;
+        y &= BUCKET_MASK;
+        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0)
+          squeezedCandidates(text, spec, k, i, w, y, true, split, sb);
+      }
+      kept = k;
+    }
+    // No joiner: the squeezed view is the text, and its hits are the direct ones.
+    return { direct, split: kept === n ? [] : split };
   };
 
   const find = (text: string): Match[] => {
@@ -320,6 +550,19 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       if (count === 0 || text.length < minLength) return [];
       // Not merged: a caller that merges several views wants each hit with the view it came from.
       return searchBoth(text);
+    },
+    crowded,
+    findViews(text, spec) {
+      if (count === 0 || text.length < minLength) return { direct: [], split: [] };
+      if (!warmed) {
+        // One run over a short text with every bucket set, so each rare branch (the four candidate
+        // calls, a non-ASCII character, joiners) has type feedback before the loop is optimised:
+        // a call first met in optimised code deoptimised the loop once per call site in every scan.
+        warmed = true;
+        const every = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
+        searchViews(`${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`, spec, every);
+      }
+      return searchViews(text, spec);
     },
     redact(text) {
       const matches = find(text);

@@ -43,6 +43,25 @@ const ENV_TEMPLATES = [
   ".env.schema",
 ] as const;
 
+/** A file that holds credentials by its name: never in git, never in the npm package. */
+const secretFile = (e: {
+  id: string;
+  pattern: string;
+  except?: readonly string[];
+  owner: string;
+  why: string;
+}): StatePath => ({
+  id: e.id,
+  pattern: e.pattern,
+  ...(e.except ? { except: e.except } : {}),
+  kind: "secret-file",
+  owner: e.owner,
+  why: e.why,
+  git: true,
+  npm: true,
+  severity: "error",
+});
+
 export const STATE_PATHS: readonly StatePath[] = [
   // Claude Code
   {
@@ -209,172 +228,88 @@ export const STATE_PATHS: readonly StatePath[] = [
     severity: "warning",
   },
   // Secret-bearing files by name
-  {
+  secretFile({
     id: "dotenv",
     pattern: ".env",
-    kind: "secret-file",
     owner: "dotenv",
     why: "environment files hold credentials",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "dotenv-variant",
     pattern: ".env.*",
     except: ENV_TEMPLATES,
-    kind: "secret-file",
     owner: "dotenv",
     why: "environment files hold credentials",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "pem",
     pattern: "*.pem",
-    kind: "secret-file",
     owner: "TLS/SSH",
     why: "PEM files often hold private keys",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "ssh-private-key",
     pattern: "id_rsa*",
     except: ["id_rsa.pub"],
-    kind: "secret-file",
     owner: "SSH",
     why: "SSH private key",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "ssh-private-key-ed25519",
     pattern: "id_ed25519*",
     except: ["id_ed25519.pub"],
-    kind: "secret-file",
     owner: "SSH",
     why: "SSH private key",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "ssh-private-key-ecdsa",
     pattern: "id_ecdsa*",
     except: ["id_ecdsa.pub"],
-    kind: "secret-file",
     owner: "SSH",
     why: "SSH private key",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
-    id: "pkcs12",
-    pattern: "*.p12",
-    kind: "secret-file",
-    owner: "PKCS#12",
-    why: "key store",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
-    id: "pfx",
-    pattern: "*.pfx",
-    kind: "secret-file",
-    owner: "PKCS#12",
-    why: "key store",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
-    id: "netrc",
-    pattern: ".netrc",
-    kind: "secret-file",
-    owner: "curl/git",
-    why: "login credentials",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({ id: "pkcs12", pattern: "*.p12", owner: "PKCS#12", why: "key store" }),
+  secretFile({ id: "pfx", pattern: "*.pfx", owner: "PKCS#12", why: "key store" }),
+  secretFile({ id: "netrc", pattern: ".netrc", owner: "curl/git", why: "login credentials" }),
+  secretFile({
     id: "netrc-windows",
     pattern: "_netrc",
-    kind: "secret-file",
     owner: "curl/git",
     why: "login credentials",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "git-credentials",
     pattern: ".git-credentials",
-    kind: "secret-file",
     owner: "git",
     why: "stored git credentials",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
-    id: "pypirc",
-    pattern: ".pypirc",
-    kind: "secret-file",
-    owner: "PyPI",
-    why: "upload credentials",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
+  }),
+  secretFile({ id: "pypirc", pattern: ".pypirc", owner: "PyPI", why: "upload credentials" }),
   // hookpack's own per-user state, wherever it ended up (an empty HOME once put it in the project).
   // store.json and the audit log have generic names: they are recognised by content as well.
-  {
+  secretFile({
     id: "hookpack-home",
     pattern: "**/.hookpack/",
-    kind: "secret-file",
     owner: "hookpack",
     why: "hookpack's per-user state: the secret store, its key, grants and the audit log",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "hookpack-store-key",
     pattern: "store.key",
-    kind: "secret-file",
     owner: "hookpack",
     why: "the key that decrypts hookpack's secret store",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "hookpack-audit-key",
     pattern: "audit.key",
-    kind: "secret-file",
     owner: "hookpack",
     why: "the key of hookpack's audit log",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
-  {
+  }),
+  secretFile({
     id: "hookpack-hook-cache",
     pattern: "hook-cache.json",
-    kind: "secret-file",
     owner: "hookpack",
     why: "hookpack's fingerprints of stored secrets",
-    git: true,
-    npm: true,
-    severity: "error",
-  },
+  }),
   // .npmrc is often committed (registry settings); whether it holds a token is a content question.
   // npm never packs it, but yarn 4 and pnpm 10 (via `files`) can.
   {

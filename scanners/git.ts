@@ -55,19 +55,23 @@ export async function gitText(args: readonly string[], options: GitOptions): Pro
   return (await git(args, options)).stdout.toString("utf8");
 }
 
-/** How much of git's output may wait for the line handler before git is paused (bounded memory). */
-const LINES_BACKLOG = 8 * 1024 * 1024;
+/** How much of git's output may wait for the block handler before git is paused (bounded memory). */
+const STREAM_BACKLOG = 8 * 1024 * 1024;
 
 /**
- * Streams git's stdout line by line (split on LF only: a lone CR is content) to `onLine`, which may
- * be async. git keeps writing while lines are handled (its output is queued, up to LINES_BACKLOG
- * characters, then git is paused until the handler catches up), so reading and scanning overlap
- * instead of taking turns; memory stays bounded by the backlog plus one file's diff.
+ * Streams git's stdout as it is produced, in blocks of whole lines: each block handed to `onBlock`
+ * is raw bytes ending just after an LF (the last may lack it). Bytes are never decoded here, so a
+ * caller decodes only what it reads (pre-push decodes added lines and headers, never removed
+ * lines), and a multi-byte character can never be split (LF never occurs inside one). `onBlock`
+ * may be async: git keeps writing meanwhile (up to STREAM_BACKLOG bytes are queued, then git is
+ * paused until the handler catches up), so reading and handling overlap instead of taking turns.
+ * A line longer than any read (a huge minified or binary line) is gathered in pieces and joined
+ * once. Rejects with GitError when git exits non-zero or dies by a signal, even after output.
  */
-export function gitLines(
+export function gitStream(
   args: readonly string[],
   options: GitOptions,
-  onLine: (line: string) => void | Promise<void>,
+  onBlock: (block: Buffer) => void | Promise<void>,
 ): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn("git", args as string[], {
@@ -77,32 +81,26 @@ export function gitLines(
     });
     const err: Buffer[] = [];
     let bytes = 0;
-    let rest = "";
+    /** The start of an unfinished line, in pieces (joined once, when its LF arrives). */
+    let partial: Buffer[] = [];
     let failed: unknown;
-    const queue: string[] = [];
+    const queue: Buffer[] = [];
     let queued = 0;
     let paused = false;
     let running = false;
     let draining: Promise<void> = Promise.resolve();
     const drain = async (): Promise<void> => {
       while (queue.length > 0) {
-        const text = queue.shift()!;
-        queued -= text.length;
-        if (paused && queued < LINES_BACKLOG / 2) {
+        const block = queue.shift()!;
+        queued -= block.length;
+        if (paused && queued < STREAM_BACKLOG / 2) {
           paused = false;
           child.stdout.resume();
         }
         if (failed) continue;
         try {
-          let from = 0;
-          for (let nl = text.indexOf("\n"); nl !== -1; nl = text.indexOf("\n", from)) {
-            const line = text.slice(from, nl);
-            from = nl + 1;
-            // Most lines are handled synchronously; await only what returns a promise.
-            const pending = onLine(line);
-            if (pending) await pending;
-            if (failed) break;
-          }
+          const pending = onBlock(block);
+          if (pending) await pending;
         } catch (error) {
           failed ??= error;
           child.kill();
@@ -113,16 +111,21 @@ export function gitLines(
     child.stderr.on("data", (d: Buffer) => err.push(d));
     child.on("error", reject);
     child.stdin.on("error", () => {});
-    child.stdout.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      bytes += Buffer.byteLength(chunk);
-      const text = rest + chunk;
-      const cut = text.lastIndexOf("\n") + 1;
-      rest = text.slice(cut);
-      if (cut === 0) return;
-      queue.push(text.slice(0, cut));
-      queued += cut;
-      if (!paused && queued > LINES_BACKLOG) {
+    child.stdout.on("data", (chunk: Buffer) => {
+      bytes += chunk.length;
+      const nl = chunk.lastIndexOf(10);
+      if (nl === -1) {
+        partial.push(chunk);
+        return;
+      }
+      const block =
+        partial.length === 0
+          ? chunk.subarray(0, nl + 1)
+          : Buffer.concat([...partial, chunk.subarray(0, nl + 1)]);
+      partial = nl + 1 < chunk.length ? [chunk.subarray(nl + 1)] : [];
+      queue.push(block);
+      queued += block.length;
+      if (!paused && queued > STREAM_BACKLOG) {
         paused = true;
         child.stdout.pause();
       }
@@ -131,10 +134,10 @@ export function gitLines(
         draining = drain();
       }
     });
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       (async () => {
         await draining;
-        if (!failed && rest !== "") await onLine(rest);
+        if (!failed && partial.length > 0) await onBlock(Buffer.concat(partial));
       })()
         .catch((error: unknown) => {
           failed ??= error;
@@ -142,12 +145,87 @@ export function gitLines(
         .then(() => {
           if (failed) reject(failed);
           else if (code !== 0)
-            reject(new GitError(args, code, Buffer.concat(err).toString("utf8")));
+            reject(
+              new GitError(
+                args,
+                code,
+                Buffer.concat(err).toString("utf8") || (signal ? `killed by ${signal}` : ""),
+              ),
+            );
           else resolve(bytes);
         });
     });
     child.stdin.end(options.input ?? "");
   });
+}
+
+/**
+ * One `git cat-file --batch` fed while other work runs: `add` object names as they become known
+ * (git answers at once, its output is collected), then `done` reads them all. Rejects with GitError
+ * when git fails.
+ */
+export function objectReader(options: GitOptions): {
+  add(name: string): void;
+  done(): Promise<Array<{ name: string; type: string; body: Buffer }>>;
+  /** Stops git when the answers are no longer wanted (another step failed). */
+  abort(): void;
+} {
+  const names: string[] = [];
+  let child: ReturnType<typeof spawn> | undefined;
+  let closed: Promise<{ out: Buffer; code: number | null; err: string }> | undefined;
+  const start = () => {
+    const c = spawn("git", ["cat-file", "--batch"], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      stdio: ["pipe", "pipe", "pipe"],
+    });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    c.stdout!.on("data", (d: Buffer) => out.push(d));
+    c.stderr!.on("data", (d: Buffer) => err.push(d));
+    c.stdin!.on("error", () => {});
+    closed = new Promise((resolve, reject) => {
+      c.on("error", reject);
+      c.on("close", (code) =>
+        resolve({ out: Buffer.concat(out), code, err: Buffer.concat(err).toString("utf8") }),
+      );
+    });
+    closed.catch(() => undefined); // awaited by done()
+    return c;
+  };
+  return {
+    add(name) {
+      child ??= start();
+      names.push(name);
+      child.stdin!.write(`${name}\n`);
+    },
+    abort() {
+      child?.stdin!.destroy();
+      child?.kill();
+    },
+    async done() {
+      if (!child || !closed) return [];
+      child.stdin!.end();
+      const { out, code, err } = await closed;
+      if (code !== 0) throw new GitError(["cat-file", "--batch"], code, err);
+      const objects: Array<{ name: string; type: string; body: Buffer }> = [];
+      let pos = 0;
+      for (const name of names) {
+        const nl = out.indexOf(0x0a, pos);
+        if (nl === -1) throw new GitError(["cat-file", "--batch"], code, "output ended early");
+        const [, type = "missing", size] = out.subarray(pos, nl).toString("utf8").split(" ");
+        if (type === "missing" || size === undefined) {
+          objects.push({ name, type: "missing", body: Buffer.alloc(0) });
+          pos = nl + 1;
+          continue;
+        }
+        const n = Number(size);
+        objects.push({ name, type, body: out.subarray(nl + 1, nl + 1 + n) });
+        pos = nl + 1 + n + 1;
+      }
+      return objects;
+    },
+  };
 }
 
 /** `git cat-file --batch` for many objects in one process; objects over `maxBytes` are skipped. */

@@ -11,6 +11,7 @@
 // Each view maps its hits back to the original text's offsets. Not seen: case-folded, compressed,
 // encrypted or otherwise computed forms (a hash cannot be matched after such a change).
 import { loadHookCache } from "../broker/hook-cache.js";
+import type { HashedMatcher, SqueezeSpec } from "../rules/managed-matcher.js";
 import type { ExtraMatcher } from "./content.js";
 
 type Find = (text: string) => Array<{ start: number; end: number; name: string }>;
@@ -88,7 +89,15 @@ export interface TwoWayFinder {
   findBothWays(
     text: string,
   ): Array<{ start: number; end: number; name: string; view: "as is" | "reversed" }>;
+  /** All four views in one pass (rules/managed-matcher.ts); findBothWays twice without it. */
+  findViews?: HashedMatcher["findViews"];
+  crowded?: boolean;
 }
+
+/** The squeezed view's joiner set, for the matcher's one-pass search. */
+let squeezeSpec: SqueezeSpec | undefined;
+const joinerSpec = (): SqueezeSpec =>
+  (squeezeSpec ??= { ascii: asciiJoinerTable(), isJoiner: isJoinerUnit });
 
 type ViewHit = { start: number; end: number; name: string; form: string };
 
@@ -108,7 +117,19 @@ export function transformedFind(
   if (n < minLength) return [];
   const out: ViewHit[] = [];
   const twoWay = typeof finder === "function" ? undefined : finder;
-  if (twoWay) {
+  const oneView = twoWay?.findViews && !twoWay.crowded;
+  if (oneView) {
+    // One pass over the text for all four views, no copy of it (rules/managed-matcher.ts).
+    const { direct, split } = twoWay!.findViews!(text, joinerSpec());
+    for (const m of direct) out.push({ start: m.start, end: m.end, name: m.name, form: m.view });
+    for (const m of split)
+      out.push({
+        start: m.start,
+        end: m.end,
+        name: m.name,
+        form: m.view === "as is" ? "split or wrapped" : "split and reversed",
+      });
+  } else if (twoWay) {
     for (const m of twoWay.findBothWays(text))
       out.push({ start: m.start, end: m.end, name: m.name, form: m.view });
   } else {
@@ -118,9 +139,9 @@ export function transformedFind(
     for (const m of find(reversed))
       out.push({ start: n - m.end, end: n - m.start, name: m.name, form: "reversed" });
   }
-  // Squeezed view: `at[i]` is the original offset of squeezed char i.
-  const { squeezed, at } = squeeze(text);
-  if (squeezed.length !== n && squeezed.length >= minLength) {
+  // Squeezed view (when findViews did not cover it): `at[i]` is the original offset of char i.
+  const { squeezed, at } = oneView ? { squeezed: text, at: undefined } : squeeze(text);
+  if (at && squeezed.length !== n && squeezed.length >= minLength) {
     const back = (s: number, e: number) => ({ start: at[s]!, end: at[e - 1]! + 1 });
     if (twoWay) {
       for (const m of twoWay.findBothWays(squeezed))

@@ -13,7 +13,8 @@ import {
   type ContentScanOptions,
   type SecretHit,
 } from "./content.js";
-import { gitLines, gitText, readObjects, unquoteGitPath } from "./git.js";
+import { secretScanner } from "../rules/secretlint.js";
+import { gitStream, gitText, objectReader, readObjects, unquoteGitPath } from "./git.js";
 
 export interface PushUpdate {
   localRef: string;
@@ -111,7 +112,19 @@ export interface PushScanResult {
   notes: string[];
 }
 
-/** The git flags that make `log -p` show every added line exactly, whatever the user's config. */
+/** The line that opens each commit in the log stream (no patch line can start with \x01). */
+const MARKER = "\x01commit ";
+
+/**
+ * The git flags that make `log -p` show every added line exactly, whatever the user's config: no
+ * textconv, external diff, colour or prefix games; every file as text (a NUL byte or a `-diff` /
+ * `binary` attribute cannot hide a file, and no size threshold turns one into "Binary files
+ * differ"); the root commit shown (log.showRoot=false would hide it); deletions without their
+ * removed lines (-D: nothing of a deleted file is new); merges as combined diffs (an "evil merge"
+ * resolution is seen); full blob ids (an identical file change met twice is scanned once). Commit
+ * messages are read from the commit objects themselves (git log stops a message at a NUL byte and
+ * shows no extra header), by a `git cat-file --batch` fed as the commits stream by.
+ */
 export const LOG_FLAGS = [
   "-c",
   "core.quotePath=false",
@@ -121,29 +134,91 @@ export const LOG_FLAGS = [
   "log.showSignature=false",
   "-c",
   "diff.noprefix=false",
+  "-c",
+  "diff.suppressBlankEmpty=false",
+  "-c",
+  "diff.interHunkContext=0",
   "log",
   "-p",
   "-U0",
+  "--root",
+  "--text",
+  "--irreversible-delete",
+  "--full-index",
   "--no-color",
   "--no-ext-diff",
   "--no-textconv",
   "--no-relative",
   "--src-prefix=a/",
   "--dst-prefix=b/",
-  "--format=%x00commit %H %s",
-  "--diff-filter=d",
+  "--format=%x01commit %H %s",
   "--cc",
   "--stdin",
 ] as const;
 
+/** A commit object (its message, author, committer and any other header), as a pseudo-file in reports. */
+export const MESSAGE_PATH = "(commit message)";
+/** An annotated tag object (its message, name, tagger), as a pseudo-file in reports. */
+export const TAG_MESSAGE_PATH = "(tag message)";
+/** The ref names of the push (a branch or tag name is sent too). */
+export const REF_NAMES_PATH = "(ref names)";
+
+/**
+ * A commit or tag object as text to scan: everything but the lines that only name other objects
+ * (tree, parent, object, type), NUL bytes kept (git log would stop the message at the first one).
+ */
+function objectText(body: Buffer): string {
+  const raw = body.toString("utf8");
+  const cut = raw.indexOf("\n\n");
+  const head = cut === -1 ? raw : raw.slice(0, cut + 1);
+  // Only in the header: a message line that looks like one is still message.
+  return (
+    head.replace(
+      /^(?:tree|parent|object) [0-9a-f]{40,64}\n|^type (?:commit|tag|tree|blob)\n/gm,
+      "",
+    ) + (cut === -1 ? "" : raw.slice(cut + 1))
+  );
+}
+
+/** Whether a small text (a message) could hold a finding: the hook's prefilter, then managed values. */
+function mayHoldSmallText(text: string, options: ContentScanOptions): boolean {
+  return (
+    secretScanner.mayContainSecret(text) ||
+    (options.extraMatcher !== undefined && options.extraMatcher(text).length > 0)
+  );
+}
+
+/** One file of one commit in the log stream, while its lines arrive. */
 interface FileState {
   path: string;
   isNew: boolean;
+  deleted: boolean;
   binary: boolean;
   parents: number;
+  /** The next line number in the new file; 0 before the first hunk. */
   nextLine: number;
-  lines: string[];
-  lineNumbers: number[];
+  /** The `index` line (blob ids and mode), for the identical-change cache. */
+  index: string;
+  /** Added lines, each ending in LF, in pieces. */
+  parts: string[];
+  /** How many added lines so far. */
+  added: number;
+  /** Pairs [added-line index, file line] where a run of consecutive file lines starts. */
+  runs: number[];
+}
+
+/** The file line of the `n`th (1-based) added line. */
+function fileLineOf(runs: readonly number[], n: number): number {
+  const i = n - 1;
+  let lo = 0;
+  let hi = runs.length / 2 - 1;
+  if (hi < 0) return n;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (runs[mid * 2]! <= i) lo = mid;
+    else hi = mid - 1;
+  }
+  return runs[lo * 2 + 1]! + (i - runs[lo * 2]!);
 }
 
 const stateFilter = (e: StatePath) => e.git;
@@ -156,40 +231,50 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
   const notes: string[] = [];
   const findings: PushFinding[] = [];
   const pushing = options.updates.filter((u) => !isZero(u.localOid));
-  const remotes = new Set(
-    (await gitText(["remote"], git))
-      .split("\n")
-      .map((s) => s.trim())
-      .filter(Boolean),
-  );
-  const named = options.remote !== undefined && remotes.has(options.remote);
-  // `--remotes=<name>` only matches a configured remote; pushing to a URL excludes what any remote has.
-  // A glob that matches no ref excludes nothing (an explicit range scans every commit in it).
-  const exclude =
+  const exclude = (named: boolean) =>
     options.excludeRemotes === false
       ? "--glob=refs/hookpack-matches-nothing/*"
       : named
         ? `--remotes=${options.remote!.replace(/[*?[\]\\]/g, "\\$&")}`
         : "--remotes";
-  const excluded =
+  const excludedText = (named: boolean) =>
     options.excludeRemotes === false
       ? "nothing (an explicit range)"
       : named
         ? `commits already on ${options.remote}'s remote-tracking refs`
         : "commits already on any remote-tracking ref";
-  if (pushing.length === 0) return { findings, commits: 0, bytes: 0, objects: 0, excluded, notes };
+  if (pushing.length === 0) {
+    // Nothing is sent (a deletion): no git process at all.
+    const named = options.remote !== undefined && options.excludeRemotes !== false;
+    return {
+      findings,
+      commits: 0,
+      bytes: 0,
+      objects: 0,
+      excluded: excludedText(named && (await remoteNames(git)).has(options.remote!)),
+      notes,
+    };
+  }
 
-  // Object types: local oids, peeled; remote oids, to know whether they exist here.
+  // Object types: local oids, peeled; remote oids, to know whether they exist here. Asked at the
+  // same time as the remote names (two small git processes side by side, not one after another).
   const queries: string[] = [];
   for (const u of pushing) {
     queries.push(u.localOid, `${u.localOid}^{}`);
     if (!isZero(u.remoteOid)) queries.push(`${u.remoteOid}^{commit}`);
   }
+  const [remotes, check] = await Promise.all([
+    remoteNames(git),
+    gitText(["cat-file", "--batch-check=%(objecttype) %(objectname)"], {
+      ...git,
+      input: `${queries.join("\n")}\n`,
+    }),
+  ]);
+  // `--remotes=<name>` only matches a configured remote; pushing to a URL excludes what any remote has.
+  // A glob that matches no ref excludes nothing (an explicit range scans every commit in it).
+  const named = options.remote !== undefined && remotes.has(options.remote);
+  const excluded = excludedText(named);
   const types = new Map<string, string>();
-  const check = await gitText(["cat-file", "--batch-check=%(objecttype) %(objectname)"], {
-    ...git,
-    input: `${queries.join("\n")}\n`,
-  });
   check.split("\n").forEach((line, i) => {
     const q = queries[i];
     if (q === undefined) return;
@@ -202,9 +287,12 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
 
   const revs: string[] = [];
   const objects: Array<{ oid: string; type: string; ref: string }> = [];
+  const tags: Array<{ oid: string; ref: string }> = [];
   for (const u of pushing) {
     const peeled = types.get(`${u.localOid}^{}`) ?? "missing";
     const [ptype, poid] = peeled.split(" ");
+    if ((types.get(u.localOid) ?? "").startsWith("tag "))
+      tags.push({ oid: u.localOid, ref: u.localRef || u.remoteRef });
     if (ptype === "commit") revs.push(u.localOid);
     else if ((ptype === "blob" || ptype === "tree") && poid)
       objects.push({ oid: poid, type: ptype, ref: u.localRef || u.remoteRef });
@@ -222,151 +310,283 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     }
   }
 
+  // The ref names themselves are sent (a branch named after a token is a leak too).
+  const refNames = [...new Set(pushing.flatMap((u) => [u.localRef, u.remoteRef]))].join("\n");
+  if (mayHoldSmallText(refNames, options)) {
+    const hits = await scanText(refNames, REF_NAMES_PATH, options);
+    for (const h of hits)
+      findings.push(secretFinding(h, refNames, hits, "", "", REF_NAMES_PATH, h.line));
+  }
+
   let commits = 0;
   let bytes = 0;
   const subjects = new Map<string, string>();
+  /** Each commit's place in the stream: findings are reported in that order. */
+  const order = new Map<string, number>();
   const binaries: Array<{ commit: string; path: string }> = [];
   if (revs.some((r) => !r.startsWith("^"))) {
-    // `--diff-filter` hides commits with nothing to show (a pure deletion), so count separately.
-    // Counted by a second git process running alongside the log stream, not before it.
-    const counting = gitText(["rev-list", "--count", "--stdin", "--not", exclude], {
-      ...git,
-      input: `${revs.join("\n")}\n`,
-    });
-    counting.catch(() => undefined); // awaited below; a failure of the log stream comes first
     let commit = "";
     let subject = "";
     let file: FileState | undefined;
-    /** Ends the current file; returns a promise only when its added lines need the full scan. */
-    const flush = (): Promise<void> | undefined => {
-      const f = file;
+    /** Files whose text is complete, waiting for their scan (in stream order). */
+    const ready: Array<{ file: FileState; commit: string; subject: string }> = [];
+    /** The commit objects, read as their commits stream by (for messages and headers). */
+    const commitObjects = objectReader(git);
+    /** Commits whose subject held a value (masked in every finding of theirs). */
+    const masked = new Set<string>();
+    /** Identical changes (same blobs, same path) met again: the first scan's findings, reused. */
+    const seen = new Map<string, Array<Omit<PushFinding, "kind" | "commit" | "subject">>>();
+    const endFile = () => {
+      if (file && commit) ready.push({ file, commit, subject });
       file = undefined;
-      if (!f || !commit) return undefined;
+    };
+    const newFile = (line: string): FileState => {
+      // "diff --git a/X b/Y" (ambiguous with spaces; +++ or rename lines refine it) or "diff --cc X".
+      const cc = /^diff --(?:cc|combined) (.*)$/.exec(line);
+      let path = "";
+      if (cc) path = unquoteGitPath(cc[1]!);
+      else {
+        const m = /^diff --git (?:"?a\/.*?"?) ("?b\/.*"?)$/.exec(line);
+        if (m) path = unquoteGitPath(m[1]!).replace(/^b\//, "");
+      }
+      return {
+        path,
+        isNew: false,
+        deleted: false,
+        binary: false,
+        parents: line.startsWith("diff --git") ? 1 : 2,
+        nextLine: 0,
+        index: "",
+        parts: [],
+        added: 0,
+        runs: [],
+      };
+    };
+    /** A header line (anything that is not a patch line inside a hunk). */
+    const header = (line: string) => {
+      if (line.startsWith(MARKER)) {
+        endFile();
+        const space = line.indexOf(" ", MARKER.length);
+        commit = line.slice(MARKER.length, space === -1 ? undefined : space);
+        subject = space === -1 ? "" : line.slice(space + 1);
+        subjects.set(commit, subject);
+        order.set(commit, commits++);
+        if (/^[0-9a-f]{40,64}$/.test(commit)) commitObjects.add(commit);
+        else throw new PushInputError(`git log printed a commit line hookpack cannot read`);
+        return;
+      }
+      if (line.startsWith("diff --")) {
+        endFile();
+        file = newFile(line);
+        return;
+      }
+      const f = file;
+      if (!f) return;
+      if (line.startsWith("@@")) {
+        const at = /^(@{2,}) .*?\+(\d+)(?:,\d+)? @{2,}/.exec(line);
+        if (at) {
+          f.parents = at[1]!.length - 1;
+          f.nextLine = Number(at[2]) || 1;
+        }
+        return;
+      }
+      if (f.nextLine !== 0) return;
+      // Extended header lines (before the first hunk).
+      if (line.startsWith("new file mode")) f.isNew = true;
+      else if (line.startsWith("deleted file mode")) f.deleted = true;
+      else if (line.startsWith("index ")) f.index = line.slice(6);
+      else if (line.startsWith("rename to ") || line.startsWith("copy to ")) {
+        f.path = unquoteGitPath(line.slice(line.indexOf(" to ") + 4));
+        f.isNew = true;
+      } else if (line.startsWith("+++ ")) {
+        const p = line.slice(4);
+        if (p !== "/dev/null") f.path = unquoteGitPath(p).replace(/^b\//, "");
+      } else if (line.startsWith("Binary files ")) {
+        // Not with --text; kept so that a git that still says it is never a silent skip.
+        f.binary = true;
+        const m = / and ("?b\/.*"?) differ$/.exec(line);
+        if (m) f.path = unquoteGitPath(m[1]!).replace(/^b\//, "");
+      }
+    };
+    /** Appends `count` added lines (text ending in LF) at the current file line. */
+    const addLines = (f: FileState, text: string, count: number) => {
+      const n = f.runs.length;
+      if (n === 0 || f.runs[n - 1]! + (f.added - f.runs[n - 2]!) !== f.nextLine)
+        f.runs.push(f.added, f.nextLine);
+      f.parts.push(text);
+      f.added += count;
+      f.nextLine += count;
+    };
+    /** Parses one block of whole lines; patch lines are decoded only when added. */
+    const parse = (b: Buffer) => {
+      const end = b.length;
+      let p = 0;
+      while (p < end) {
+        let nl = b.indexOf(10, p);
+        if (nl === -1) nl = end;
+        const f = file;
+        if (f !== undefined && f.nextLine !== 0) {
+          const c = b[p]!;
+          if (f.parents === 1) {
+            if (c === 0x2b) {
+              // A run of added lines: decoded at once, prefixes dropped.
+              let e = nl + 1;
+              let count = 1;
+              while (e < end && b[e] === 0x2b) {
+                const next = b.indexOf(10, e);
+                e = next === -1 ? end : next + 1;
+                count++;
+              }
+              let text = b.toString("utf8", p + 1, e);
+              if (count > 1) text = text.replaceAll("\n+", "\n");
+              if (e === end && b[end - 1] !== 10) text += "\n";
+              addLines(f, text, count);
+              p = e;
+              continue;
+            }
+            if (c === 0x2d || c === 0x5c || nl === p) {
+              // Removed, "\ No newline at end of file", or an empty line: nothing new.
+              p = nl + 1;
+              continue;
+            }
+            if (c === 0x20) {
+              // Context (only with a diff.context the command line does not reach).
+              f.nextLine++;
+              p = nl + 1;
+              continue;
+            }
+          } else if (c === 0x2b || c === 0x2d || c === 0x20 || c === 0x5c || nl === p) {
+            // Combined diff: one column per parent; added only when new to every parent.
+            if (c !== 0x5c && nl - p >= f.parents) {
+              let plus = 0;
+              let minus = false;
+              for (let k = p; k < p + f.parents; k++) {
+                if (b[k] === 0x2b) plus++;
+                else if (b[k] === 0x2d) minus = true;
+              }
+              if (plus === f.parents) addLines(f, `${b.toString("utf8", p + f.parents, nl)}\n`, 1);
+              else if (!minus) f.nextLine++;
+            }
+            p = nl + 1;
+            continue;
+          }
+        }
+        header(b.toString("utf8", p, nl));
+        p = nl + 1;
+      }
+    };
+    const scanFile = async (f: FileState, at: string, subj: string) => {
+      if (f.deleted) return;
       if (f.isNew && !allow.allowsPath(f.path)) {
         const entry = matchStatePath(f.path, stateFilter);
         if (entry)
           findings.push({
             kind: "state-path",
-            commit,
-            subject,
+            commit: at,
+            subject: subj,
             path: f.path,
             ruleId: entry.id,
             label: `${entry.owner}: ${entry.why}`,
           });
       }
-      if (f.binary) binaries.push({ commit, path: f.path });
-      if (f.lines.length === 0) return undefined;
-      const text = f.lines.join("\n");
+      if (f.binary) binaries.push({ commit: at, path: f.path });
+      if (f.added === 0) return;
+      let text = f.parts.length === 1 ? f.parts[0]! : f.parts.join("");
+      f.parts = [];
+      text = text.slice(0, -1);
       // hookpack's own store or audit log under any name: by content.
       const own = f.isNew && !allow.allowsPath(f.path) ? hookpackFileByContent(text) : undefined;
       if (
         own &&
-        !findings.some((x) => x.commit === commit && x.path === f.path && x.kind === "state-path")
+        !findings.some((x) => x.commit === at && x.path === f.path && x.kind === "state-path")
       ) {
         findings.push({
           kind: "state-path",
-          commit,
-          subject,
+          commit: at,
+          subject: subj,
           path: f.path,
           ruleId: own.id,
           label: `${own.owner}: ${own.why}`,
         });
       }
-      if (!mayHoldSecret(text, options)) return undefined;
-      const at = { commit, subject };
-      return scanText(text, f.path, options).then((hits) => {
-        for (const h of hits)
-          findings.push(
-            secretFinding(
-              h,
-              text,
-              hits,
-              at.commit,
-              at.subject,
-              f.path,
-              f.lineNumbers[h.line - 1] ?? h.line,
-            ),
-          );
-      });
+      // The same change (same blobs, same path) in another commit: same added lines, same hits.
+      const key = f.index && /^[0-9a-f]{40,}/.test(f.index) ? `${f.index}\0${f.path}` : "";
+      const known = key ? seen.get(key) : undefined;
+      if (known) {
+        for (const k of known) findings.push({ kind: "secret", commit: at, subject: subj, ...k });
+        return;
+      }
+      const found: Array<Omit<PushFinding, "kind" | "commit" | "subject">> = [];
+      if (mayHoldSecret(text, options)) {
+        const hits = await scanText(text, f.path, options);
+        for (const h of hits) {
+          const fields = secretFields(h, text, hits, f.path, fileLineOf(f.runs, h.line));
+          found.push(fields);
+          findings.push({ kind: "secret", commit: at, subject: subj, ...fields });
+        }
+      }
+      if (key) seen.set(key, found);
     };
-    const headerPath = (line: string): string => {
-      // "diff --git a/X b/Y" (ambiguous with spaces; +++ or rename lines refine it) or "diff --cc X".
-      const cc = /^diff --(?:cc|combined) (.*)$/.exec(line);
-      if (cc) return unquoteGitPath(cc[1]!);
-      const m = /^diff --git (?:"?a\/.*?"?) ("?b\/.*"?)$/.exec(line);
-      return m ? unquoteGitPath(m[1]!).replace(/^b\//, "") : "";
+    const scanReady = async () => {
+      for (let i = 0; i < ready.length; i++) {
+        const job = ready[i]!;
+        await scanFile(job.file, job.commit, job.subject);
+      }
+      ready.length = 0;
     };
-    bytes = await gitLines(
-      [...LOG_FLAGS, "--not", exclude],
+    const streamed = gitStream(
+      [...LOG_FLAGS, "--not", exclude(named)],
       { ...git, input: `${revs.join("\n")}\n` },
-      (line) => {
-        if (line.startsWith("\0commit ")) {
-          const pending = flush();
-          commit = line.slice(8, line.indexOf(" ", 8) === -1 ? undefined : line.indexOf(" ", 8));
-          subject = line.indexOf(" ", 8) === -1 ? "" : line.slice(line.indexOf(" ", 8) + 1);
-          subjects.set(commit, subject);
-          return pending;
-        }
-        if (line.startsWith("diff --")) {
-          const pending = flush();
-          file = {
-            path: headerPath(line),
-            isNew: false,
-            binary: false,
-            parents: line.startsWith("diff --git") ? 1 : 2,
-            nextLine: 0,
-            lines: [],
-            lineNumbers: [],
-          };
-          return pending;
-        }
-        if (!file) return undefined;
-        if (file.nextLine === 0) {
-          // Extended header lines (before the first hunk).
-          if (line.startsWith("new file mode")) file.isNew = true;
-          else if (line.startsWith("rename to ") || line.startsWith("copy to ")) {
-            file.path = unquoteGitPath(line.slice(line.indexOf(" to ") + 4));
-            file.isNew = true;
-          } else if (line.startsWith("+++ ")) {
-            const p = line.slice(4);
-            if (p !== "/dev/null") file.path = unquoteGitPath(p).replace(/^b\//, "");
-          } else if (line.startsWith("Binary files ")) {
-            file.binary = true;
-            const m = / and ("?b\/.*"?) differ$/.exec(line);
-            if (m) file.path = unquoteGitPath(m[1]!).replace(/^b\//, "");
-          }
-        }
-        if (line.startsWith("@@")) {
-          const at = /^(@{2,}) .*?\+(\d+)(?:,\d+)? @{2,}/.exec(line);
-          if (at) {
-            file.parents = at[1]!.length - 1;
-            file.nextLine = Number(at[2]) || 1;
-          }
-          return undefined;
-        }
-        if (file.nextLine === 0) return undefined;
-        const prefix = line.slice(0, file.parents);
-        if (prefix.length < file.parents || line.startsWith("\\")) return undefined;
-        if (/^\++$/.test(prefix)) {
-          // Added in this commit (for a merge: new relative to every parent).
-          file.lines.push(line.slice(file.parents));
-          file.lineNumbers.push(file.nextLine++);
-        } else if (!prefix.includes("-")) file.nextLine++;
-        return undefined;
+      (block) => {
+        parse(block);
+        return ready.length > 0 ? scanReady() : undefined;
       },
     );
-    await flush();
-    commits = Number((await counting).trim()) || 0;
+    let bodies: Awaited<ReturnType<typeof commitObjects.done>>;
+    try {
+      bytes = await streamed;
+      endFile();
+      await scanReady();
+      bodies = await commitObjects.done();
+    } catch (error) {
+      // git failed mid-stream (or a scan did): no cat-file left waiting for names never sent.
+      commitObjects.abort();
+      throw error;
+    }
+    // Commit messages and headers, from the objects (small texts: the hook's own prefilter decides,
+    // where bulk mode would hand a thousand clean messages to the engine one by one).
+    for (const o of bodies) {
+      if (o.type !== "commit")
+        throw new PushInputError(`the commit ${o.name} that git log listed could not be read`);
+      const text = objectText(o.body);
+      if (!mayHoldSmallText(text, options)) continue;
+      const hits = await scanText(text, MESSAGE_PATH, options);
+      if (hits.length === 0) continue;
+      // The subject is printed with every finding of its commit: never with a value in it.
+      let subject = subjects.get(o.name) ?? "";
+      for (const h of hits)
+        subject = subject.split(text.slice(h.start, h.end)).join(`[REDACTED:${h.label}]`);
+      subjects.set(o.name, subject);
+      masked.add(o.name);
+      for (const h of hits)
+        findings.push(secretFinding(h, text, hits, o.name, subject, MESSAGE_PATH, h.line));
+    }
+    for (const f of findings) if (masked.has(f.commit)) f.subject = subjects.get(f.commit)!;
   }
 
-  // Files git shows as binary (a NUL byte, or a `-diff`/`binary` attribute that could hide a text
-  // secret): read the blob as of that commit and scan it whole when it is small text.
+  // A file git still showed as binary (see LOG_FLAGS: not expected with --text): read the blob as
+  // of that commit and scan it whole.
   if (binaries.length > 0) {
     const specs = binaries.map((b) => `${b.commit}:${b.path}`);
     const blobs = await readObjects(specs, { ...git, maxBytes: maxBlob });
     for (const [i, b] of binaries.entries()) {
       const body = blobs.get(specs[i]!)?.body;
-      if (!body || body.subarray(0, 8000).includes(0)) continue;
+      if (!body) {
+        notes.push(
+          `${b.path} in commit ${b.commit.slice(0, 12)} is too large to read whole; it was not scanned.`,
+        );
+        continue;
+      }
       const text = body.toString("utf8");
       if (!mayHoldSecret(text, options)) continue;
       const hits = await scanText(text, b.path, options);
@@ -374,6 +594,41 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         findings.push(
           secretFinding(h, text, hits, b.commit, subjects.get(b.commit) ?? "", b.path, h.line),
         );
+    }
+  }
+
+  // An annotated tag's own message is pushed with it (a tag of a tag too: each level is read).
+  if (tags.length > 0) {
+    const done = new Set<string>();
+    let level = tags;
+    for (let depth = 0; level.length > 0 && depth < 8; depth++) {
+      const next: typeof tags = [];
+      const bodies = await readObjects(
+        level.map((t) => t.oid),
+        { ...git, maxBytes: maxBlob },
+      );
+      for (const t of level) {
+        if (done.has(t.oid)) continue;
+        done.add(t.oid);
+        const entry = bodies.get(t.oid);
+        if (!entry || entry.type !== "tag") continue;
+        if (!entry.body) {
+          notes.push(`the tag ${t.ref} is too large to read whole; its message was not scanned.`);
+          continue;
+        }
+        const raw = entry.body.toString("utf8");
+        const inner = /^object ([0-9a-f]{40,64})\ntype tag\n/.exec(raw);
+        if (inner) next.push({ oid: inner[1]!, ref: t.ref });
+        const text = objectText(entry.body);
+        if (!mayHoldSmallText(text, options)) continue;
+        const hits = await scanText(text, TAG_MESSAGE_PATH, options);
+        for (const h of hits)
+          findings.push({
+            ...secretFinding(h, text, hits, t.oid, "", TAG_MESSAGE_PATH, h.line),
+            ref: t.ref,
+          });
+      }
+      level = next;
     }
   }
 
@@ -408,8 +663,12 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       { ...git, maxBytes: maxBlob },
     );
     for (const b of blobs) {
-      const body = bodies.get(b.oid)?.body;
-      if (!body || body.subarray(0, 8000).includes(0)) continue;
+      const entry = bodies.get(b.oid);
+      const body = entry?.body;
+      if (entry && !body)
+        notes.push(`${b.path} (${o.ref}) is too large to read whole; it was not scanned.`);
+      // A NUL byte does not make a blob safe to send: scanned whatever it holds.
+      if (!body) continue;
       const text = body.toString("utf8");
       if (!mayHoldSecret(text, options)) continue;
       const hits = await scanText(text, b.path, options);
@@ -417,7 +676,20 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         findings.push({ ...secretFinding(h, text, hits, o.oid, "", b.path, h.line), ref: o.ref });
     }
   }
+  // Stream order: a commit's message findings (read after the stream) join its file findings.
+  const rank = (f: PushFinding) => (f.ref !== undefined ? Infinity : (order.get(f.commit) ?? -1));
+  findings.sort((a, b) => rank(a) - rank(b));
   return { findings, commits, bytes, objects: objects.length, excluded, notes };
+}
+
+/** The names of the configured remotes. */
+async function remoteNames(git: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<Set<string>> {
+  return new Set(
+    (await gitText(["remote"], git))
+      .split("\n")
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 }
 
 function secretFinding(
@@ -429,10 +701,18 @@ function secretFinding(
   path: string,
   line: number,
 ): PushFinding {
+  return { kind: "secret", commit, subject, ...secretFields(h, text, hits, path, line) };
+}
+
+/** A secret finding without its commit (the same change met again in another commit reuses it). */
+function secretFields(
+  h: SecretHit,
+  text: string,
+  hits: readonly SecretHit[],
+  path: string,
+  line: number,
+): Omit<PushFinding, "kind" | "commit" | "subject"> {
   return {
-    kind: "secret",
-    commit,
-    subject,
     path,
     line,
     column: h.column,

@@ -31,6 +31,8 @@ const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 const ENTRIES = {
   "cli/bin": "hookpack",
   "cli/main": "cli",
+  // `hookpack pre-push` (git runs it on every push): the command and its scanners, not the whole CLI.
+  "cli/pre-push-main": "pre-push",
   // `hookpack-shell`, the $SHELL replacement for agents without hooks (Aider).
   "cli/shell": "hookpack-shell",
   "hooks/run-hook": "hook",

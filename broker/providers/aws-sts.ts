@@ -27,15 +27,13 @@ import { closeSync, mkdirSync, openSync, rmSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { HookpackError } from "../../core/errors.js";
 import { LEASES_DIR } from "../../core/files.js";
-import type { AwsCredentialSource, CapabilityPolicy, StsProvider } from "../../rules/policy.js";
+import type { AwsCredentialSource, StsProvider } from "../../rules/policy.js";
 import {
   resolveSource,
   TtlOnlyError,
   type Lease,
   type LeaseProvider,
-  type Minted,
   type ProviderContext,
-  type Verification,
 } from "../lease-provider.js";
 import { readAwsProfile } from "./aws-profile.js";
 import { awsQuery, xmlText, type AwsCredentials, type QueryReply } from "./aws-sigv4.js";
@@ -216,11 +214,7 @@ async function credentialsFrom(
   };
 }
 
-async function mint(
-  cap: CapabilityPolicy,
-  grant: { id: string; ttlMs: number; agent?: string },
-  ctx: ProviderContext,
-): Promise<Minted> {
+const mint: LeaseProvider["mint"] = async (cap, grant, ctx) => {
   const spec = cap.provider as StsProvider;
   const duration = sessionDuration(grant.ttlMs);
   const policy = sessionPolicy(spec);
@@ -298,7 +292,7 @@ async function mint(
     // shorter than STS's 900 s minimum) by putting the deny.
     revocable: true,
   };
-}
+};
 
 async function revokeCredentials(
   spec: StsProvider,
@@ -376,11 +370,7 @@ async function withRoleLock<T>(home: string, roleArn: string, fn: () => Promise<
   }
 }
 
-async function revoke(
-  lease: Lease,
-  ctx: ProviderContext,
-  _secret: Record<string, string> | undefined,
-): Promise<void> {
+const revoke: LeaseProvider["revoke"] = async (lease, ctx, _secret) => {
   const spec = lease.spec as StsProvider;
   const session = lease.handle.sessionName!;
   const expiry = expiryOfName(session);
@@ -435,13 +425,9 @@ async function revoke(
     );
   };
   await withRoleLock(ctx.home, spec.roleArn, denyThis);
-}
+};
 
-async function verify(
-  lease: Lease,
-  ctx: ProviderContext,
-  secret: Record<string, string> | undefined,
-): Promise<Verification> {
+const verify: LeaseProvider["verify"] = async (lease, ctx, secret) => {
   const spec = lease.spec as StsProvider;
   const creds = await revokeCredentials(spec, ctx);
   if (typeof creds === "string") return "unknown";
@@ -471,6 +457,6 @@ async function verify(
   )
     return "revoked";
   return "unknown";
-}
+};
 
 export const stsProvider: LeaseProvider = { mint, revoke, verify };

@@ -12,15 +12,8 @@
 import { spawnSync } from "node:child_process";
 import { createSign } from "node:crypto";
 import { HookpackError } from "../../core/errors.js";
-import type { CapabilityPolicy, GithubAppProvider } from "../../rules/policy.js";
-import {
-  resolveSource,
-  type Lease,
-  type LeaseProvider,
-  type Minted,
-  type ProviderContext,
-  type Verification,
-} from "../lease-provider.js";
+import type { GithubAppProvider } from "../../rules/policy.js";
+import { resolveSource, type LeaseProvider } from "../lease-provider.js";
 
 const TIMEOUT_MS = 10_000;
 
@@ -98,11 +91,7 @@ async function call(
 const message = (b: Record<string, unknown> | undefined) =>
   typeof b?.message === "string" ? `: ${b.message.slice(0, 200)}` : "";
 
-async function mint(
-  cap: CapabilityPolicy,
-  _grant: { id: string; ttlMs: number },
-  ctx: ProviderContext,
-): Promise<Minted> {
+const mint: LeaseProvider["mint"] = async (cap, _grant, ctx) => {
   const spec = cap.provider as GithubAppProvider;
   const repositories =
     spec.repositories ?? [currentRepository(ctx.cwd)].filter((r): r is string => !!r);
@@ -150,13 +139,9 @@ async function mint(
     ...(typeof reply.body?.expires_at === "string" ? { expiresAt: reply.body.expires_at } : {}),
     revocable: true,
   };
-}
+};
 
-async function revoke(
-  lease: Lease,
-  _ctx: ProviderContext,
-  secret: Record<string, string> | undefined,
-): Promise<void> {
+const revoke: LeaseProvider["revoke"] = async (lease, _ctx, secret) => {
   if (!secret?.token) throw new Error("the token to revoke is not available");
   const reply = await call(
     lease.spec as GithubAppProvider,
@@ -169,13 +154,9 @@ async function revoke(
     throw new Error(
       `GitHub refused to revoke the installation token (HTTP ${reply.status}${message(reply.body)})`,
     );
-}
+};
 
-async function verify(
-  lease: Lease,
-  _ctx: ProviderContext,
-  secret: Record<string, string> | undefined,
-): Promise<Verification> {
+const verify: LeaseProvider["verify"] = async (lease, _ctx, secret) => {
   if (!secret?.token) return "unknown";
   const reply = await call(
     lease.spec as GithubAppProvider,
@@ -185,6 +166,6 @@ async function verify(
   );
   if (reply.status === 401) return "revoked";
   return reply.status === 200 ? "active" : "unknown";
-}
+};
 
 export const githubAppProvider: LeaseProvider = { mint, revoke, verify };

@@ -8,15 +8,8 @@
 // The exchanged token is needed to revoke it, so the lease keeps it sealed (broker/leases.ts).
 // Tested against a real authorization server (oidc-provider, test/helpers/oauth-server.ts).
 import { HookpackError } from "../../core/errors.js";
-import type { CapabilityPolicy, OAuthExchangeProvider } from "../../rules/policy.js";
-import {
-  resolveSource,
-  type Lease,
-  type LeaseProvider,
-  type Minted,
-  type ProviderContext,
-  type Verification,
-} from "../lease-provider.js";
+import type { OAuthExchangeProvider } from "../../rules/policy.js";
+import { resolveSource, type LeaseProvider, type ProviderContext } from "../lease-provider.js";
 
 const TE = "urn:ietf:params:oauth:grant-type:token-exchange";
 const AT = "urn:ietf:params:oauth:token-type:access_token";
@@ -73,11 +66,7 @@ const why = (b: Record<string, unknown>) =>
     ? `: ${b.error}${typeof b.error_description === "string" ? ` (${b.error_description.slice(0, 150)})` : ""}`
     : "";
 
-async function mint(
-  cap: CapabilityPolicy,
-  _grant: { id: string; ttlMs: number },
-  ctx: ProviderContext,
-): Promise<Minted> {
+const mint: LeaseProvider["mint"] = async (cap, _grant, ctx) => {
   const spec = cap.provider as OAuthExchangeProvider;
   const subject = await resolveSource(spec.subjectToken, "the subject token to exchange", ctx);
   const reply = await post(
@@ -125,13 +114,9 @@ async function mint(
     ...(expiresIn > 0 ? { expiresAt: new Date(Date.now() + expiresIn * 1000).toISOString() } : {}),
     revocable: true,
   };
-}
+};
 
-async function revoke(
-  lease: Lease,
-  ctx: ProviderContext,
-  secret: Record<string, string> | undefined,
-): Promise<void> {
+const revoke: LeaseProvider["revoke"] = async (lease, ctx, secret) => {
   if (!secret?.token) throw new Error("the token to revoke is not available");
   const spec = lease.spec as OAuthExchangeProvider;
   const reply = await post(
@@ -144,13 +129,9 @@ async function revoke(
     throw new Error(
       `the authorization server refused to revoke the token (HTTP ${reply.status}${why(reply.body)})`,
     );
-}
+};
 
-async function verify(
-  lease: Lease,
-  ctx: ProviderContext,
-  secret: Record<string, string> | undefined,
-): Promise<Verification> {
+const verify: LeaseProvider["verify"] = async (lease, ctx, secret) => {
   const spec = lease.spec as OAuthExchangeProvider;
   if (!secret?.token || !spec.introspectionEndpoint) return "unknown";
   const reply = await post(
@@ -161,6 +142,6 @@ async function verify(
   );
   if (reply.status !== 200) return "unknown";
   return reply.body.active === false ? "revoked" : "active";
-}
+};
 
 export const oauthExchangeProvider: LeaseProvider = { mint, revoke, verify };

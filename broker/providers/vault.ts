@@ -11,14 +11,12 @@
 // Tested against an API fake (test/helpers/fake-vault.ts) whose database engine drives a real
 // PostgreSQL; no Vault or OpenBao server runs on the project's machines.
 import { HookpackError } from "../../core/errors.js";
-import type { CapabilityPolicy, VaultProvider as CapabilityProvider } from "../../rules/policy.js";
+import type { VaultProvider as CapabilityProvider } from "../../rules/policy.js";
 import {
   resolveSource,
-  type Lease,
   type LeaseProvider,
   type Minted,
   type ProviderContext,
-  type Verification,
 } from "../lease-provider.js";
 
 const TIMEOUT_MS = 10_000;
@@ -136,11 +134,7 @@ function strings(data: unknown): Record<string, string> {
   return out;
 }
 
-async function mint(
-  cap: CapabilityPolicy,
-  _grant: { id: string; ttlMs: number },
-  ctx: ProviderContext,
-): Promise<Minted> {
+const mint: LeaseProvider["mint"] = async (cap, _grant, ctx): Promise<Minted> => {
   const spec = cap.provider as CapabilityProvider;
   const session = await login(spec, ctx);
   try {
@@ -185,9 +179,9 @@ async function mint(
     // KV reads only as long as the read.
     if (spec.kv) await logout(spec, session);
   }
-}
+};
 
-async function revoke(lease: Lease, ctx: ProviderContext): Promise<void> {
+const revoke: LeaseProvider["revoke"] = async (lease, ctx) => {
   const spec = lease.spec as CapabilityProvider;
   const session = await login(spec, ctx);
   try {
@@ -201,9 +195,9 @@ async function revoke(lease: Lease, ctx: ProviderContext): Promise<void> {
   } finally {
     await logout(spec, session);
   }
-}
+};
 
-async function verify(lease: Lease, ctx: ProviderContext): Promise<Verification> {
+const verify: LeaseProvider["verify"] = async (lease, ctx) => {
   const spec = lease.spec as CapabilityProvider;
   const session = await login(spec, ctx);
   try {
@@ -216,6 +210,6 @@ async function verify(lease: Lease, ctx: ProviderContext): Promise<Verification>
   } finally {
     await logout(spec, session);
   }
-}
+};
 
 export const vaultProvider: LeaseProvider = { mint, revoke, verify };

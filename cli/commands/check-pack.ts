@@ -4,8 +4,9 @@ import { readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { tryRecordAudit } from "../../broker/audit.js";
+import { loadAllowList } from "../allow-file.js";
 import { HookpackError } from "../../core/errors.js";
-import { ALLOW_FILE, readAllowFile, type AllowList } from "../../scanners/content.js";
+import { ALLOW_FILE } from "../../scanners/content.js";
 import {
   dirEntries,
   gitOnlyIgnored,
@@ -28,17 +29,7 @@ type Format = (typeof FORMATS)[number];
 
 const mb = (n: number) => `${(n / 1024 / 1024).toFixed(n < 10 * 1024 * 1024 ? 2 : 1)} MB`;
 
-export function loadAllowList(file: string): AllowList {
-  const { list, errors } = readAllowFile(file);
-  if (errors.length > 0) {
-    throw new HookpackError(
-      "ALLOW_FILE_INVALID",
-      `hookpack: ${file}: ${errors[0]}; nothing was scanned.`,
-      "Each line is sha256:<hex>, <rule>:sha256:<hex> or path:<glob> (values never go in this file).",
-    );
-  }
-  return list;
-}
+export { loadAllowList };
 
 function where(f: PackFinding): string {
   return f.line !== undefined ? `${f.path}:${f.line}:${f.column ?? 1}` : f.path;

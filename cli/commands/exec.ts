@@ -1,6 +1,6 @@
 // `hookpack exec`: run one command with secrets in its environment and its output masked.
 import { parseArgs } from "node:util";
-import { HookpackError } from "../../core/errors.js";
+import { rejectPositionals, splitAtDashDash } from "../args.js";
 import { parseSecretFlag, runExec } from "../../broker/exec.js";
 import { hookpackHome } from "../context.js";
 import type { Command } from "../io.js";
@@ -20,16 +20,13 @@ export const exec: Command = {
   summary: "run a command with secrets injected into its environment only; its output is masked",
   usage: USAGE,
   async run(args, io) {
-    const dd = args.indexOf("--");
-    if (dd === -1) {
-      throw new HookpackError(
-        "USAGE",
-        "hookpack: `exec` needs `--` before the command.",
-        `usage: ${USAGE}`,
-      );
-    }
+    const { own, command } = splitAtDashDash(
+      args,
+      "hookpack: `exec` needs `--` before the command.",
+      USAGE,
+    );
     const { values, positionals } = parseArgs({
-      args: args.slice(0, dd),
+      args: own,
       options: {
         secret: { type: "string", multiple: true },
         "env-file": { type: "string" },
@@ -41,15 +38,10 @@ export const exec: Command = {
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0)
-      throw new HookpackError(
-        "USAGE",
-        `hookpack: unexpected "${positionals[0]}" before \`--\`.`,
-        `usage: ${USAGE}`,
-      );
+    rejectPositionals(positionals, USAGE);
     return runExec(
       {
-        argv: args.slice(dd + 1),
+        argv: command,
         secrets: (values.secret ?? []).map(parseSecretFlag),
         envFile: values["env-file"],
         grant: values.grant,

@@ -2,7 +2,8 @@
 // open, and the drill `hookpack revoke --leases` (revoke them all now). Both first revoke orphans
 // (leases whose `hookpack exec` died) and expired leases. Values never appear: a lease record has none.
 import { parseArgs } from "node:util";
-import type { EndResult, Lease } from "../../broker/leases.js";
+import type { Lease } from "../../broker/lease-provider.js";
+import type { EndResult } from "../../broker/leases.js";
 import { hookpackHome } from "../context.js";
 import type { Command, Io } from "../io.js";
 import { passphrasePrompt } from "./secret-prompt.js";

@@ -11,20 +11,35 @@ import { GitError, gitText } from "../../scanners/git.js";
 import {
   parsePushInput,
   PushInputError,
+  REF_NAMES_PATH,
   scanPushRange,
   type PushFinding,
   type PushUpdate,
 } from "../../scanners/push-range.js";
 import { toGithub, type ReportItem } from "../../scanners/report.js";
-import { hookpackHome, projectRoot } from "../context.js";
-import type { Command } from "../io.js";
-import { loadAllowList } from "./check-pack.js";
+import { hookpackHome } from "../context.js";
+import type { Command, Io } from "../io.js";
+import { loadAllowList } from "../allow-file.js";
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stream)
     chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string));
   return Buffer.concat(chunks).toString("utf8");
+}
+
+/** The git top level containing cwd, or cwd itself outside git (as projectRoot, without blocking). */
+async function topLevel(io: Io): Promise<string> {
+  try {
+    const out = await gitText(["rev-parse", "--show-toplevel"], {
+      cwd: io.cwd,
+      env: io.env,
+      okCodes: [0, 128],
+    });
+    return out.trim() || io.cwd;
+  } catch {
+    return io.cwd;
+  }
 }
 
 /** What `git push` would send for the current branch: HEAD against its upstream. */
@@ -104,9 +119,11 @@ function textReport(
   for (const [commit, list] of byCommit) {
     const first = list[0]!;
     out.push(
-      first.ref && !first.subject
-        ? `hookpack:   ${first.ref} (object ${short(commit)})`
-        : `hookpack:   commit ${short(commit)} "${first.subject}"`,
+      commit === ""
+        ? "hookpack:   the names of the refs being pushed"
+        : first.ref && !first.subject
+          ? `hookpack:   ${first.ref} (object ${short(commit)})`
+          : `hookpack:   commit ${short(commit)} "${first.subject}"`,
     );
     for (const f of list) {
       if (f.kind === "secret") {
@@ -123,11 +140,17 @@ function textReport(
   }
   if (blocking === 0)
     return `${out.join("\n")}\nhookpack: if one is real, revoke it and rewrite the commit; to silence one, add its fingerprint to ${allowFile}.\n`;
-  const oldest = [...byCommit.keys()].pop()!;
+  // The oldest listed commit (ref names and pushed objects are not commits to rebase onto).
+  const oldest = [...byCommit]
+    .filter(([c, list]) => c !== "" && !list[0]!.ref)
+    .map(([c]) => c)
+    .pop();
   out.push(
     "hookpack: these are in the history being pushed, so a new commit that deletes them is not enough:",
     "hookpack:   1. revoke each secret that was ever pushed or shared elsewhere;",
-    `hookpack:   2. rewrite the listed commits: \`git rebase -i ${short(oldest)}^\` and edit each one (\`git rm --cached <file>\` for agent state), or for many commits \`git filter-repo --replace-text\` / \`--invert-paths --path <file>\`;`,
+    oldest
+      ? `hookpack:   2. rewrite the listed commits: \`git rebase -i ${short(oldest)}^\` and edit each one (\`git rm --cached <file>\` for agent state), or for many commits \`git filter-repo --replace-text\` / \`--invert-paths --path <file>\`;`
+      : "hookpack:   2. rename the listed refs, or delete and recreate the listed tags, without the value;",
     "hookpack:   3. keep agent state ignored (`hookpack install` adds it to .gitignore), then push again.",
     `hookpack: a false positive? put \`gitleaks:allow\` on that line, or add its fingerprint (or path:<glob>) to ${allowFile}. \`git push --no-verify\` skips every check.`,
   );
@@ -169,7 +192,10 @@ export const prePush: Command = {
         `hookpack: unknown format "${format}"; expected text, json or github.`,
       );
     const cwd = io.cwd;
-    const root = projectRoot(io);
+    // git's pre-push input is read while git answers where the top level is (not one after the other).
+    const piped = values.range === undefined && !io.stdin.isTTY ? readAll(io.stdin) : undefined;
+    piped?.catch(() => undefined);
+    const root = await topLevel(io);
     const allowFile = values["allow-file"]
       ? join(cwd, values["allow-file"])
       : join(root, ALLOW_FILE);
@@ -202,7 +228,7 @@ export const prePush: Command = {
         remote ??= current.remote;
         updates = current.updates;
       } else {
-        updates = parsePushInput(await readAll(io.stdin));
+        updates = parsePushInput(await piped!);
       }
       const extraMatcher = managedValueMatcher(hookpackHome(io));
       const result = await scanPushRange({
@@ -215,7 +241,10 @@ export const prePush: Command = {
         extraMatcher,
         excludeRemotes,
       });
-      const refs = updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
+      // A ref name that holds a secret is never printed, logged or audited.
+      const refs = result.findings.some((f) => f.path === REF_NAMES_PATH)
+        ? ["(ref names withheld: one holds a secret)"]
+        : updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
       if (result.findings.some(blocks)) {
         const f = result.findings.filter(blocks);
         tryRecordAudit(

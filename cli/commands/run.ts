@@ -9,6 +9,7 @@ import { startRelay, type Relay } from "../../broker/relay.js";
 import { inheritedEnv, withInherited } from "../../rules/inherited-env.js";
 import { parseArgs } from "node:util";
 import { HookpackError } from "../../core/errors.js";
+import { rejectPositionals, splitAtDashDash } from "../args.js";
 import { planAgentEnv } from "../../broker/agent-env.js";
 import { secretScanner } from "../../rules/secretlint.js";
 import { hookpackHome } from "../context.js";
@@ -113,15 +114,14 @@ export const run: Command = {
   ],
   example: "hookpack run --import -- claude",
   async run(args, io) {
-    const dd = args.indexOf("--");
-    if (dd === -1 || dd === args.length - 1)
-      throw new HookpackError(
-        "USAGE",
-        "hookpack: `run` needs `--` and the agent to start.",
-        `usage: ${USAGE}`,
-      );
+    const { own, command } = splitAtDashDash(
+      args,
+      "hookpack: `run` needs `--` and the agent to start.",
+      USAGE,
+      true,
+    );
     const { values, positionals } = parseArgs({
-      args: args.slice(0, dd),
+      args: own,
       options: {
         keep: { type: "string", multiple: true },
         import: { type: "boolean", default: false },
@@ -133,13 +133,8 @@ export const run: Command = {
       strict: true,
       allowPositionals: true,
     });
-    if (positionals.length > 0)
-      throw new HookpackError(
-        "USAGE",
-        `hookpack: unexpected "${positionals[0]}" before \`--\`.`,
-        `usage: ${USAGE}`,
-      );
-    const [cmd, ...agentArgs] = args.slice(dd + 1) as [string, ...string[]];
+    rejectPositionals(positionals, USAGE);
+    const [cmd, ...agentArgs] = command as [string, ...string[]];
     let rest = agentArgs;
     const agentName = values.agent ?? agentOf(cmd, rest);
     const plan = planAgentEnv(io.env, agentName, values.keep ?? [], secretScanner.mayContainSecret);

@@ -14,6 +14,7 @@ import {
   waitFor,
   type Sandbox,
 } from "./helpers.js";
+import { fakeGithubToken } from "../helpers/fake-secrets.js";
 import { HOOKPACK_CJS } from "../helpers/sandbox.js";
 
 let sb: Sandbox;
@@ -116,9 +117,7 @@ describe("hookpack exec", () => {
 
   it("masks pattern-detected secrets (secretlint) in the child's output", () => {
     sb = sandbox();
-    const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    const token =
-      ["gh", "p_"].join("") + Array.from(randomBytes(36), (b) => alnum[b % alnum.length]).join("");
+    const token = fakeGithubToken();
     const r = run(sb, ["exec", "--", ...node("console.log('t=' + process.argv[1])"), token]);
     expect(r.stdout).toBe("t=[REDACTED:GITHUB_TOKEN]\n");
   });

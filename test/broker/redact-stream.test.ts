@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { OutputRedactor, PatternStage, ValueStream } from "../../broker/redact-stream.js";
 import { createValueMatcher, redactionLabel } from "../../rules/managed-values.js";
 import { secretScanner, type SecretScanner } from "../../rules/secretlint.js";
+import { fakeGithubToken } from "../helpers/fake-secrets.js";
 
 const bytes = (s: string) => Buffer.from(s, "utf8").toString("latin1");
 const text = (s: string) => Buffer.from(s, "latin1").toString("utf8");
@@ -127,9 +128,7 @@ describe("PatternStage", () => {
   });
 
   it("masks a real pattern-detected token with secretlint (built at test time)", async () => {
-    const alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-    const token =
-      ["gh", "p_"].join("") + Array.from(randomBytes(36), (b) => alnum[b % alnum.length]).join("");
+    const token = fakeGithubToken();
     const st = new PatternStage(secretScanner);
     const out = (await st.push(`token=${token}\nok\n`)) + (await st.flush());
     expect(out).not.toContain(token);

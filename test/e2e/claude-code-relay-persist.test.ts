@@ -6,29 +6,18 @@
 // leaves, so the fake Anthropic server (behind a local TLS front) never sees either. With the relay
 // stopped, the same run fails closed: the client's requests meet a closed port, nothing reaches the
 // server, and `doctor` says the relay is down. `uninstall --relay` takes the setting out again.
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startFakeAnthropic } from "./fake-anthropic.js";
-import { startTlsFront } from "./fake-models.js";
+import { expectNoRequestCarries, useE2e } from "./harness.js";
+import { baseEnv, describeRun, HOOKPACK_CJS, run, type Sandbox } from "./helpers.js";
 import {
-  CLAUDE_ARGS,
-  expectNoRequestCarries,
-  forbiddenForms,
-  randomValue,
-  storeSecret,
-  useE2e,
-} from "./harness.js";
-import {
-  baseEnv,
-  describeRun,
-  fakeGithubToken,
-  HOOKPACK_CJS,
-  run,
-  toolResults,
-  toolResultText,
-  type Sandbox,
-} from "./helpers.js";
+  CLAUDE_RUN_ARGS,
+  claudeEnv,
+  claudeRelayScene,
+  claudeToolOutputs,
+  expectReplacedOutput,
+} from "./relay-harness.js";
 
 const TEST_TIMEOUT = 240_000;
 const e2e = useE2e("claude-code");
@@ -54,26 +43,7 @@ describe("e2e: real Claude Code + hookpack's persistent relay (install --relay, 
   it(
     "a managed value and a token printed by a tool never reach the server; with the relay down the client fails closed and doctor says so",
     async () => {
-      const sb = e2e.sandbox();
-      const value = randomValue();
-      const token = fakeGithubToken();
-      storeSecret(sb, "DEPLOY_KEY", value);
-      writeFileSync(join(sb.project, "deploy.txt"), `key=${value}\ntoken=${token}\n`);
-      const forbid = [...forbiddenForms(value), token];
-      const fake = await startFakeAnthropic({
-        steps: [
-          {
-            text: "Reading.",
-            tool_use: { name: "Bash", input: { command: "cat deploy.txt", description: "read" } },
-          },
-          { text: "Done." },
-        ],
-        forbid,
-      });
-      e2e.defer(() => fake.close());
-      const front = await startTlsFront(fake.url);
-      e2e.defer(() => front.close());
-      writeFileSync(join(sb.root, "ca.pem"), front.cert);
+      const { sb, fake, front, ca, forbid } = await claudeRelayScene(e2e);
       e2e.defer(async () => void (await hookpack(sb, ["broker", "stop"])));
 
       const install = await hookpack(sb, [
@@ -86,7 +56,7 @@ describe("e2e: real Claude Code + hookpack's persistent relay (install --relay, 
         "--relay-upstream",
         front.url,
         "--relay-ca",
-        join(sb.root, "ca.pem"),
+        ca,
       ]);
       expect(install.code, describeRun(install)).toBe(0);
       const userSettings = join(sb.home, ".claude", "settings.json");
@@ -109,24 +79,8 @@ describe("e2e: real Claude Code + hookpack's persistent relay (install --relay, 
       const doctorUp = await hookpack(sb, ["doctor", "--json"]);
       expect(relayCheck(doctorUp.stdout)?.status, doctorUp.stdout).toBe("ok");
 
-      const env: Record<string, string> = {
-        ...baseEnv(sb),
-        ANTHROPIC_API_KEY: ["sk", "ant", "e2e", "dummy"].join("-"),
-        CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-        DISABLE_TELEMETRY: "1",
-        DISABLE_ERROR_REPORTING: "1",
-        DISABLE_AUTOUPDATER: "1",
-        HOOKPACK_HOME: sb.hookpackHome,
-      };
-      const claude = [
-        "-p",
-        "run the step",
-        "--output-format",
-        "stream-json",
-        "--verbose",
-        "--no-session-persistence",
-        ...CLAUDE_ARGS,
-      ];
+      const env = claudeEnv(sb);
+      const claude = CLAUDE_RUN_ARGS;
       const r = await run(e2e.client.bin, claude, { cwd: sb.project, env, timeoutMs: 120_000 });
       console.log(
         `[e2e] claude ${e2e.client.version} persistent relay: ${r.ms} ms, ${fake.requests().length} requests`,
@@ -134,14 +88,7 @@ describe("e2e: real Claude Code + hookpack's persistent relay (install --relay, 
       expect(r.code, describeRun(r, forbid)).toBe(0);
       expect(fake.requests().length).toBeGreaterThan(0);
       expectNoRequestCarries(fake.requests(), forbid, "secret");
-      const out = fake
-        .requests()
-        .flatMap((q) => toolResults(q.body))
-        .map(toolResultText)
-        .find((t) => t.includes("key="));
-      expect(out, describeRun(r, forbid)).toBeDefined();
-      expect(out).toContain("key=[REDACTED:DEPLOY_KEY]");
-      expect(out).toContain("token=[REDACTED:github-pat]");
+      expectReplacedOutput(claudeToolOutputs(fake), () => describeRun(r, forbid));
 
       // The relay down: the client cannot reach its model, and nothing goes out directly.
       const stop = await hookpack(sb, ["broker", "stop"]);

@@ -2,73 +2,24 @@
 // hookpack's tool hooks NOT installed. A command prints a managed value and a detected token; the
 // relay replaces them in the next model request before it leaves, so the fake Anthropic server
 // (behind a local TLS front whose CA is passed with --upstream-ca) never sees either.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startTlsFront } from "./fake-models.js";
-import { startFakeAnthropic } from "./fake-anthropic.js";
+import { expectNoRequestCarries, useE2e } from "./harness.js";
+import { describeRun, HOOKPACK_CJS, run } from "./helpers.js";
 import {
-  CLAUDE_ARGS,
-  expectNoRequestCarries,
-  forbiddenForms,
-  randomValue,
-  storeSecret,
-  useE2e,
-} from "./harness.js";
-import {
-  baseEnv,
-  describeRun,
-  fakeGithubToken,
-  HOOKPACK_CJS,
-  run,
-  toolResults,
-  toolResultText,
-} from "./helpers.js";
+  CLAUDE_RUN_ARGS,
+  claudeEnv,
+  claudeRelayScene,
+  claudeToolOutputs,
+  expectReplacedOutput,
+} from "./relay-harness.js";
 
 const TEST_TIMEOUT = 180_000;
 const e2e = useE2e("claude-code");
 
 async function scenario(withRelay: boolean) {
-  const sb = e2e.sandbox();
-  const value = randomValue();
-  const token = fakeGithubToken();
-  storeSecret(sb, "DEPLOY_KEY", value);
-  writeFileSync(join(sb.project, "deploy.txt"), `key=${value}\ntoken=${token}\n`);
-  const forbid = [...forbiddenForms(value), token];
-  const fake = await startFakeAnthropic({
-    steps: [
-      {
-        text: "Reading.",
-        tool_use: { name: "Bash", input: { command: "cat deploy.txt", description: "read" } },
-      },
-      { text: "Done." },
-    ],
-    forbid,
-  });
-  e2e.defer(() => fake.close());
-  const front = await startTlsFront(fake.url);
-  e2e.defer(() => front.close());
-  writeFileSync(join(sb.root, "ca.pem"), front.cert);
-  const env: Record<string, string> = {
-    ...baseEnv(sb),
-    ANTHROPIC_API_KEY: ["sk", "ant", "e2e", "dummy"].join("-"),
-    CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: "1",
-    DISABLE_TELEMETRY: "1",
-    DISABLE_ERROR_REPORTING: "1",
-    DISABLE_AUTOUPDATER: "1",
-    HOOKPACK_HOME: sb.hookpackHome,
-    HOOKPACK_KEY_BACKEND: "file",
-  };
-  const claude = [
-    e2e.client.bin,
-    "-p",
-    "run the step",
-    "--output-format",
-    "stream-json",
-    "--verbose",
-    "--no-session-persistence",
-    ...CLAUDE_ARGS,
-  ];
+  const { sb, fake, front, ca, value, token, forbid } = await claudeRelayScene(e2e);
+  const env = { ...claudeEnv(sb), HOOKPACK_KEY_BACKEND: "file" };
+  const claude = [e2e.client.bin, ...CLAUDE_RUN_ARGS];
   const r = withRelay
     ? await run(
         process.execPath,
@@ -79,7 +30,7 @@ async function scenario(withRelay: boolean) {
           "--upstream",
           front.url,
           "--upstream-ca",
-          join(sb.root, "ca.pem"),
+          ca,
           "--",
           ...claude,
         ],
@@ -104,14 +55,7 @@ describe("e2e: real Claude Code client + hookpack's model-request relay (no tool
       expect(r.code, diag()).toBe(0);
       expect(r.stderr).toContain("go through hookpack's relay");
       expectNoRequestCarries(fake.requests(), forbid, "secret");
-      const outputs = fake
-        .requests()
-        .flatMap((q) => toolResults(q.body))
-        .map(toolResultText);
-      const out = outputs.find((t) => t.includes("key="));
-      expect(out, diag()).toBeDefined();
-      expect(out).toContain("key=[REDACTED:DEPLOY_KEY]");
-      expect(out).toContain("token=[REDACTED:github-pat]");
+      expectReplacedOutput(claudeToolOutputs(fake), diag);
     },
     TEST_TIMEOUT,
   );

@@ -77,6 +77,7 @@ describe("managed matcher: the value-free one finds exactly what the naive one f
           const plainNaive = naive.find(text).map(({ start, end, name }) => ({ start, end, name }));
           expect(plain).toEqual(plainNaive);
           // Every view (the gates' and `scan`'s): two two-way passes against four copies.
+          expect(hashed.crowded).toBe(false);
           const views = transformedFind(hashed, text, hashed.minLength);
           const viewsNaive = transformedFind((t) => naive.find(t), text, 0);
           expect(views).toEqual(viewsNaive);
@@ -130,6 +131,15 @@ describe("managed matcher: the value-free one finds exactly what the naive one f
     const views = transformedFind(hashed, text, hashed.minLength);
     expect(views).toEqual(transformedFind((t) => naive.find(t), text, 0));
     expect(transformedFind(unchecked, text, unchecked.minLength)).toEqual(views);
+    // 1,000 values are "crowded" (the gates take two findBothWays passes); the one-pass findViews
+    // must find the same at that density too.
+    expect(hashed.crowded).toBe(true);
+    const onePass = {
+      findBothWays: (t: string) => hashed.findBothWays(t),
+      findViews: hashed.findViews,
+      crowded: false,
+    };
+    expect(transformedFind(onePass, text, hashed.minLength)).toEqual(views);
     const found = new Set(views.map((m) => m.name));
     expect(planted.filter((n) => !found.has(n))).toEqual([]);
     expect(planted.length).toBeGreaterThan(120);
