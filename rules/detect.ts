@@ -9,9 +9,12 @@
 //   4. overlaps resolve to the strongest finding; spans are the secret itself.
 import { RULES } from "./detectors/index.js";
 import { placeholderReason, readsAsWords, shannon } from "./detectors/placeholders.js";
-import type { Confidence, DetectorRule } from "./detectors/types.js";
+import type { Confidence, DetectorRule, Part } from "./detectors/types.js";
 import type { Finding } from "./finding.js";
 import { validate } from "./detectors/validators.js";
+import { ASSIGN } from "./detectors/define.js";
+import { SECRETLINT_LITERALS } from "./detectors/prefilter.generated.js";
+import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";
 import { positionLocator } from "../core/text-position.js";
 
 export interface Detection {
@@ -26,6 +29,8 @@ interface Anchor {
   /** Lower-cased when matched case-insensitively. */
   ci: boolean;
   rules: number[];
+  /** Also a literal of secretlint's prefilter (bulk scans learn from the same pass whether it can match). */
+  sl?: true;
 }
 
 const ANCHORS: Anchor[] = [];
@@ -41,6 +46,12 @@ const ANCHORS: Anchor[] = [];
       if (!anchor.rules.includes(i)) anchor.rules.push(i);
     }
   });
+  for (const [text, ci] of SECRETLINT_LITERALS ?? []) {
+    const key = `${ci ? "i" : "s"}:${text}`;
+    let anchor = byKey.get(key);
+    if (!anchor) byKey.set(key, (anchor = { text, ci, rules: [] }));
+    anchor.sl = true;
+  }
   ANCHORS.push(...byKey.values());
 }
 
@@ -56,24 +67,173 @@ function regexOf(i: number): RegExp {
 
 // ---- anchor location -------------------------------------------------------------------------
 
-const FOLD = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c + 32 : c));
+// ---- the automaton's loop in WebAssembly ----------------------------------------------------------
+//
+// The automaton costs one dependent table read per character; in JavaScript that loop runs at a
+// few hundred MB/s, most of the engine's time on clean text. The same loop as a 60-byte
+// WebAssembly function runs several times faster. The module is assembled here from its opcodes
+// (no file, no dependency); where WebAssembly is unavailable the JavaScript loop runs.
+//
+// Memory: [TEXT: CHUNK UTF-16 units][OUT: CHUNK × (state, end) u32 pairs][STATE: u32]
+//         [CLS: 65,536 bytes, symbol per UTF-16 unit][TABLE: states << shift u16].
+const CHUNK = 1 << 16;
+const TEXT = 0;
+const OUT = TEXT + CHUNK * 2;
+const STATE = OUT + CHUNK * 8;
+const CLS = STATE + 64;
+const TABLE = CLS + 65536;
 
-/** Case-folded Aho-Corasick automaton over all anchors (ASCII folded; non-ASCII is one symbol). */
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) b |= 0x80;
+    out.push(b);
+  } while (n !== 0);
+  return out;
+}
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const b = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
+      out.push(b);
+      return out;
+    }
+    out.push(b | 0x80);
+  }
+}
+const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
+const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
+
+/** scan(len, state, firstTerm, shift) → hits; the final state at STATE. */
+function automatonModule(pages: number): Uint8Array {
+  const I32 = 0x7f;
+  // params: 0 len, 1 s, 2 firstTerm, 3 shift; locals: 4 i, 5 n
+  const get = (l: number) => [0x20, l];
+  const set = (l: number) => [0x21, l];
+  const c = (n: number) => [0x41, ...sleb(n)];
+  const code = [
+    ...[0x02, 0x40], // block
+    ...[0x03, 0x40], // loop
+    ...get(4),
+    ...get(0),
+    0x4f,
+    0x0d,
+    1, // i >= len → break
+    // s = table[(s << shift) | cls[text[i]]]
+    ...get(1),
+    ...get(3),
+    0x74,
+    ...get(4),
+    ...c(1),
+    0x74,
+    0x2f,
+    1,
+    ...uleb(TEXT), // load16_u text[i]
+    0x2d,
+    0,
+    ...uleb(CLS), // load8_u cls[c]
+    0x72,
+    ...c(1),
+    0x74,
+    0x2f,
+    1,
+    ...uleb(TABLE),
+    ...set(1),
+    ...get(4),
+    ...c(1),
+    0x6a,
+    ...set(4), // i++
+    ...get(1),
+    ...get(2),
+    0x4f, // s >= firstTerm
+    0x04,
+    0x40, // if
+    ...get(5),
+    ...c(3),
+    0x74,
+    ...get(1),
+    0x36,
+    2,
+    ...uleb(OUT),
+    ...get(5),
+    ...c(3),
+    0x74,
+    ...get(4),
+    0x36,
+    2,
+    ...uleb(OUT + 4),
+    ...get(5),
+    ...c(1),
+    0x6a,
+    ...set(5),
+    0x0b, // end if
+    0x0c,
+    0, // br loop
+    0x0b, // end loop
+    0x0b, // end block
+    ...c(STATE),
+    ...get(1),
+    0x36,
+    2,
+    0,
+    ...get(5),
+    0x0b,
+  ];
+  const body = [...vec([[2, I32]]), ...code];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(pages)]])),
+    ...section(
+      7,
+      vec([
+        [...str("scan"), 0x00, 0],
+        [...str("memory"), 0x02, 0],
+      ]),
+    ),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+/**
+ * Case-folded Aho-Corasick automaton over all anchors. Its alphabet is the folded ASCII characters
+ * that occur in some anchor, one class each; every other character (and all non-ASCII) is class 0,
+ * which leads back to the root like any character no anchor holds. The table is 16-bit and small
+ * enough to stay in cache (≈ 180 KB for ~2,000 states × ~46 classes, against 1 MB for a full
+ * 128-column Int32 table), and states are numbered so that every state with an output comes last:
+ * the hot loop is one class lookup, one table read and one compare per character.
+ */
 class AnchorAutomaton {
-  private readonly delta: Int32Array;
-  private readonly out: Array<number[] | undefined>;
-  /** 1 where a state has outputs: one typed-array read per character in the hot loop. */
-  private readonly term: Uint8Array;
+  private readonly delta: Uint16Array;
+  private readonly cls: Uint8Array;
+  private readonly shift: number;
+  /** States numbered from here on have outputs. */
+  private readonly firstTerm: number;
+  private readonly out: Array<number[]>;
 
-  constructor(anchors: readonly Anchor[]) {
-    const W = 128;
+  constructor(anchors: readonly Anchor[], wasm = true) {
+    const cls = new Uint8Array(128);
+    let width = 1;
+    const fold = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c);
+    for (const a of anchors)
+      for (let k = 0; k < a.text.length; k++) {
+        const c = fold(a.text.charCodeAt(k));
+        if (c < 128 && cls[c] === 0) cls[c] = width++;
+      }
+    for (let c = 65; c <= 90; c++) cls[c] = cls[c + 32]!;
+    const symbol = (c: number) => (c < 128 ? cls[c]! : 0);
     const gotoRows: number[][] = [[]];
     const out: number[][] = [[]];
-    const fold = (c: number) => (c >= 65 && c <= 90 ? c + 32 : c < 128 ? c : 0);
     anchors.forEach((a, id) => {
       let s = 0;
       for (let k = 0; k < a.text.length; k++) {
-        const c = fold(a.text.charCodeAt(k));
+        const c = symbol(a.text.charCodeAt(k));
         let next = gotoRows[s]![c];
         if (next === undefined) {
           next = gotoRows.length;
@@ -86,6 +246,8 @@ class AnchorAutomaton {
       out[s]!.push(id);
     });
     const n = gotoRows.length;
+    if (n > 65535) throw new Error("hookpack: too many anchor states for the 16-bit automaton");
+    const W = width;
     const delta = new Int32Array(n * W);
     const fail = new Int32Array(n);
     const queue: number[] = [];
@@ -110,19 +272,82 @@ class AnchorAutomaton {
         } else delta[s * W + c] = delta[f * W + c]!;
       }
     }
-    this.delta = delta;
-    this.out = out.map((o) => (o.length > 0 ? o : undefined));
-    this.term = Uint8Array.from(out, (o) => (o.length > 0 ? 1 : 0));
+    // Renumber: the root stays 0, states without outputs next, states with outputs last.
+    const order: number[] = [];
+    for (let s = 0; s < n; s++) if (out[s]!.length === 0) order.push(s);
+    const firstTerm = order.length;
+    for (let s = 0; s < n; s++) if (out[s]!.length > 0) order.push(s);
+    const rank = new Int32Array(n);
+    order.forEach((s, i) => (rank[s] = i));
+    // Rows padded to a power of two: the next row is a shift, not a multiplication, away.
+    const shift = 32 - Math.clz32(W - 1);
+    const table = new Uint16Array(n << shift);
+    for (let s = 0; s < n; s++)
+      for (let c = 0; c < W; c++) table[(rank[s]! << shift) | c] = rank[delta[s * W + c]!]!;
+    this.delta = table;
+    this.cls = cls;
+    this.shift = shift;
+    this.firstTerm = firstTerm;
+    this.out = order.map((s) => out[s]!);
+    this.wasm = wasm ? this.assemble(cls, table) : undefined;
   }
 
-  scan(text: string, emit: (anchor: number, end: number) => void): void {
-    const { delta, term } = this;
+  wasm:
+    | {
+        scan: (len: number, s: number, firstTerm: number, shift: number) => number;
+        mem: Buffer;
+        u32: Uint32Array;
+      }
+    | undefined;
+
+  private assemble(cls: Uint8Array, table: Uint16Array) {
+    try {
+      const pages = Math.ceil((TABLE + table.byteLength) / 65536);
+      const bytes = automatonModule(pages);
+      const instance = new WebAssembly.Instance(
+        new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>),
+      );
+      const memory = instance.exports.memory as WebAssembly.Memory;
+      const mem = Buffer.from(memory.buffer);
+      mem.set(cls, CLS);
+      mem.set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength), TABLE);
+      const scan = instance.exports.scan as (a: number, b: number, c: number, d: number) => number;
+      return { scan, mem, u32: new Uint32Array(memory.buffer) };
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Every anchor occurrence in `text`, in text order of their ends: pairs (anchor id, end) pushed
+   * onto `hits`. Case-sensitive anchors are reported case-folded; the caller checks their case.
+   */
+  scan(text: string, hits: number[]): void {
+    if (this.wasm) return this.scanWasm(text, hits);
+    const { delta, cls, shift, firstTerm, out } = this;
     const n = text.length;
     let s = 0;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      s = delta[(s << 7) | (c < 128 ? FOLD[c]! : 0)]!;
-      if (term[s] === 1) for (const id of this.out[s]!) emit(id, i + 1);
+      s = delta[(s << shift) | (c < 128 ? cls[c]! : 0)]!;
+      if (s >= firstTerm) for (const id of out[s]!) hits.push(id, i + 1);
+    }
+  }
+
+  private scanWasm(text: string, hits: number[]): void {
+    const { scan, mem, u32 } = this.wasm!;
+    const { firstTerm, shift, out } = this;
+    const n = text.length;
+    let s = 0;
+    for (let base = 0; base < n; base += CHUNK) {
+      const len = Math.min(CHUNK, n - base);
+      mem.write(len === n ? text : text.slice(base, base + len), TEXT, len * 2, "utf16le");
+      const count = scan(len, s, firstTerm, shift);
+      s = u32[STATE >> 2]!;
+      for (let k = 0, o = OUT >> 2; k < count; k++, o += 2) {
+        const end = base + u32[o + 1]!;
+        for (const id of out[u32[o]!]!) hits.push(id, end);
+      }
     }
   }
 }
@@ -136,22 +361,56 @@ export function warmUp(): void {
 /** Texts at least this long use the automaton; shorter ones one indexOf per anchor. */
 const AUTOMATON_ABOVE = 32 * 1024;
 
-function locate(text: string, emit: (anchor: number, start: number) => void): void {
+/** Reused hit buffer: (anchor id, start) pairs. */
+const HITS: number[] = [];
+
+/** Every anchor occurrence in `text` as (anchor id, start) pairs, case checked. */
+function locate(text: string): number[] {
+  const hits = HITS;
+  hits.length = 0;
   if (text.length >= AUTOMATON_ABOVE || automaton) {
     warmUp();
-    automaton!.scan(text, (id, end) => {
-      const a = ANCHORS[id]!;
-      const start = end - a.text.length;
-      if (a.ci || text.startsWith(a.text, start)) emit(id, start);
-    });
-    return;
+    automaton!.scan(text, hits);
+    // Pairs come as (id, end): turn ends into starts and drop case-sensitive anchors whose case
+    // does not match, compacting in place.
+    let w = 0;
+    for (let k = 0; k < hits.length; k += 2) {
+      const a = ANCHORS[hits[k]!]!;
+      const start = hits[k + 1]! - a.text.length;
+      if (a.ci || text.startsWith(a.text, start)) {
+        hits[w++] = hits[k]!;
+        hits[w++] = start;
+      }
+    }
+    hits.length = w;
+    return hits;
   }
   let lower: string | undefined;
   ANCHORS.forEach((a, id) => {
+    // (Literals only secretlint needs are left to its own prefilter on small texts.)
+    if (a.rules.length === 0) return;
     const hay = a.ci ? (lower ??= text.toLowerCase()) : text;
-    for (let p = hay.indexOf(a.text); p !== -1; p = hay.indexOf(a.text, p + 1)) emit(id, p);
+    for (let p = hay.indexOf(a.text); p !== -1; p = hay.indexOf(a.text, p + 1)) hits.push(id, p);
   });
+  return hits;
 }
+
+/** What one detection pass learnt on the side, for the caller (rules/secretlint.ts). */
+export interface DetectHint {
+  /**
+   * Whether secretlint's prefilter (rules/secretlint.ts SECRETLINT_PREFILTER) matches the text,
+   * decided from the automaton's hits of its literals; undefined when not decided here (small
+   * texts located with indexOf, terminal escapes in the text): then the caller runs it.
+   */
+  secretlint?: boolean;
+}
+
+/**
+ * SECRETLINT_PREFILTER, sticky. Every match of one of its alternatives starts with one of that
+ * alternative's literal spellings (SECRETLINT_LITERALS, generated), so the prefilter matches
+ * somewhere exactly when it matches at one of their hits.
+ */
+let SL_STICKY: RegExp | undefined;
 
 // ---- confirmation and grading ------------------------------------------------------------------
 
@@ -180,43 +439,241 @@ const ANSI_SEQUENCE = new RegExp(
 
 const RANK: Record<Confidence, number> = { confirmed: 3, likely: 2, weak: 1 };
 
+/** Index of each record in RULES: the last tie-break between equal findings. */
+const RULE_INDEX = new Map<DetectorRule, number>(RULES.map((r, i) => [r, i]));
+
+/** Overlaps resolve to the strongest finding (confidence, then provider over generic, then the
+ * longer span, then the earlier start, then the earlier record); the result is sorted by start. */
+function resolve(found: Detection[]): Detection[] {
+  const score = (d: Detection) =>
+    RANK[d.confidence] * 4 +
+    (d.rule.kind === "generic" ? 0 : 2) +
+    (d.rule.kind === "prefix" ? 1 : 0);
+  found.sort(
+    (a, b) =>
+      score(b) - score(a) ||
+      b.end - b.start - (a.end - a.start) ||
+      a.start - b.start ||
+      RULE_INDEX.get(a.rule)! - RULE_INDEX.get(b.rule)!,
+  );
+  const kept: Detection[] = [];
+  for (const d of found) if (!kept.some((k) => d.start < k.end && k.start < d.end)) kept.push(d);
+  return kept.sort((a, b) => a.start - b.start);
+}
+
+// ---- the necessary check at a hit ----------------------------------------------------------------
+//
+// Most anchor hits in source text lead nowhere: `token` without an assignment after it, `ABIA` in
+// a base64 blob without 16 key characters after it, `://` in a URL with no `user:` after it. A
+// record may carry a sticky regex that every match anchored at the hit must satisfy there (on the
+// whole text, so no window edge is involved); a hit that fails it opens no window. Only where the
+// pruning provably leaves the findings unchanged (test/rules/detect-equivalence.test.ts checks it
+// against detectReference):
+//   - every match of the record starts at (or, for `://`, contains at a fixed place) one of its
+//     anchor hits, so a hit that fails the check cannot start a match in any window;
+//   - the check is a prefix of the record's regex without look-arounds or edge assertions, so a
+//     match in a window (a slice of the text) implies the check on the whole text;
+//   - a match anchored at a kept hit fits in that hit's own window with its look-ahead character,
+//     so whether a dropped hit's window bridged two kept ones changes nothing.
+
+const escapeRe = (s: string) => s.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+const quantOf = (p: Exclude<Part, string>) =>
+  p.max === undefined || p.max === p.min ? `{${p.min}}` : `{${p.min},${p.max}}`;
+/** Look-arounds and edge assertions: a check holding one cannot be judged away from a window. */
+const EDGE = /\\[bB]|\(\?<?[!=]|(?<![[\\])\^|(?<!\\)\$/;
+/** The assignment operator of define.ts keyed rules (at most 14 characters). */
+const ASSIGN_MAX = 14;
+
+function checkSource(r: DetectorRule): string | undefined {
+  const minAnchor = Math.min(...r.anchors.map((a) => a.length));
+  if (r.kind === "prefix" && (r.back ?? 0) === 0 && r.shape && typeof r.shape[0] === "string") {
+    // A token record (define.ts token()): `(?<![…])(?<secret>PARTS)(?![…])`, anchored on its
+    // first literal (or that literal plus each spelling of a one-character class after it).
+    const parts = r.shape;
+    const first = parts[0] as string;
+    const fold = (s: string) => (r.ignoreCase ? s.toLowerCase() : s);
+    // Every match must start at a hit: the record anchors on the first literal itself, or on that
+    // literal followed by each character of a fixed one-character class after it.
+    const next = parts[1];
+    const spelled =
+      next !== undefined &&
+      typeof next !== "string" &&
+      next.random === false &&
+      next.min === 1 &&
+      (next.max ?? 1) === 1 &&
+      /^[A-Za-z0-9]{1,4}$/.test(next.cls) &&
+      [...next.cls].every((c) => r.anchors.some((a) => fold(a) === fold(first + c)));
+    if (!spelled && !r.anchors.some((a) => fold(a) === fold(first))) return undefined;
+    let bodyIdx = -1;
+    parts.forEach((p, i) => {
+      if (
+        typeof p !== "string" &&
+        p.random !== false &&
+        (bodyIdx === -1 ||
+          (p.max ?? p.min) >
+            ((parts[bodyIdx] as Exclude<Part, string>).max ??
+              (parts[bodyIdx] as Exclude<Part, string>).min))
+      )
+        bodyIdx = i;
+    });
+    const src = parts
+      .map((p, i) =>
+        typeof p === "string"
+          ? escapeRe(p)
+          : i === bodyIdx
+            ? `(?<body>[${p.cls}]${quantOf(p)})`
+            : `[${p.cls}]${quantOf(p)}`,
+      )
+      .join("");
+    if (!r.regex.includes(`(?<secret>${src})`)) return undefined;
+    // The parts up to the first long random run, that run cut to 16 (define.ts's prefilter shape).
+    let check = "";
+    for (const p of parts) {
+      if (typeof p === "string") check += escapeRe(p);
+      else if (p.min >= 8) {
+        check += `[${p.cls}]{${Math.min(p.min, 16)}}`;
+        break;
+      } else check += `[${p.cls}]${quantOf(p)}`;
+    }
+    return check;
+  }
+  if (r.kind === "context" || r.kind === "generic") {
+    // A keyed record (define.ts keyed()): `(?:KEYWORDS)TAIL ASSIGN (?<secret>…{min,max})(?![…])`.
+    const head =
+      /^\(\?:((?:[a-z0-9_]|\\-)+(?:\|(?:[a-z0-9_]|\\-)+)*)\)\[[^\]]*\]\{0,(\d+)\}\??/.exec(r.regex);
+    // The value's quantifier and the look-ahead that ends the regex.
+    const tailLook = /\{\d+(?:,(\d+))?\}\)\)(\(\?!\[[^\]]*\]\))$/.exec(r.regex);
+    if (!head || !tailLook) return undefined;
+    const keywords = head[1]!.split("|").map((k) => k.replace(/\\-/g, "-"));
+    const anchors = r.anchors.map((a) => a.toLowerCase());
+    if (keywords.length !== anchors.length || !keywords.every((k) => anchors.includes(k)))
+      return undefined;
+    const check = r.regex.slice(0, r.regex.length - tailLook[2]!.length);
+    if (EDGE.test(check.replace(/\[(?:\\.|[^\]\\])*\]/g, "[]"))) return undefined;
+    const valueMax = Number(tailLook[1] ?? /\{(\d+)\}\)\)\(\?!/.exec(r.regex)?.[1]);
+    const longest = Math.max(...keywords.map((k) => k.length));
+    if (
+      !(valueMax > 0) ||
+      longest + Number(head[2]) + ASSIGN_MAX + valueMax + 1 >= minAnchor + r.maxLen ||
+      !check.includes(ASSIGN)
+    )
+      return undefined;
+    return check;
+  }
+  // A URL with credentials: the scheme may start up to 21 characters before `://`, the user and
+  // its `:` must follow it.
+  const NOT_URL = String.raw`[^\s:@/?#'"<>{}$\\\[\]]`;
+  if (
+    r.kind === "structure" &&
+    r.anchors.length === 1 &&
+    r.anchors[0] === "://" &&
+    r.regex ===
+      String.raw`(?<![A-Za-z0-9+.-])[a-zA-Z][a-zA-Z0-9+.-]{1,20}://(?<user>${NOT_URL}{1,64}):(?<secret>(?<body>${NOT_URL}{6,128}))@[a-zA-Z0-9.-]{1,253}` &&
+    (r.back ?? 0) >= 24 &&
+    21 + 3 + 64 + 1 + 128 + 1 + 253 + 1 < 3 + r.maxLen
+  )
+    return String.raw`:\/\/[^\s:@/?#'"<>{}$\\\[\]]{1,64}:`;
+  return undefined;
+}
+
+/** Per record: its sticky check, or null when every hit opens a window. Built on first use. */
+let CHECKS: Array<RegExp | null> | undefined;
+function checks(): Array<RegExp | null> {
+  return (CHECKS ??= RULES.map((r) => {
+    const src = checkSource(r);
+    return src === undefined ? null : new RegExp(src, `y${r.ignoreCase ? "i" : ""}`);
+  }));
+}
+
 /** Every secret the records find in `text`, strongest first where spans overlap, sorted by start. */
-export function detect(text: string): Detection[] {
+export function detect(text: string, hint?: DetectHint): Detection[] {
+  if (hint) hint.secretlint = undefined;
   // A terminal colour code ends in a letter (`ESC[31m`) that would join a token's first
   // character and hide it behind the rule's left boundary. Blank such sequences with spaces of
   // the same length, so every offset found stays an offset of the input.
-  if (text.includes("\u001b")) text = text.replace(ANSI_SEQUENCE, (m) => " ".repeat(m.length));
-  // Windows per rule, merged, so one regex run covers neighbouring hits.
-  const windows = new Map<number, Array<[number, number]>>();
-  locate(text, (id, p) => {
-    const a = ANCHORS[id]!;
+  const escaped = text.includes("\u001b");
+  if (escaped) text = text.replace(ANSI_SEQUENCE, (m) => " ".repeat(m.length));
+  const viaAutomaton = text.length >= AUTOMATON_ABOVE || automaton !== undefined;
+  const hits = locate(text);
+  if (hint && viaAutomaton && SECRETLINT_LITERALS && !escaped) {
+    const re = (SL_STICKY ??= new RegExp(SECRETLINT_PREFILTER_PARTS.join("|"), "y"));
+    let sl = false;
+    for (let k = 0; k < hits.length && !sl; k += 2) {
+      if (!ANCHORS[hits[k]!]!.sl) continue;
+      re.lastIndex = hits[k + 1]!;
+      sl = re.test(text);
+    }
+    hint.secretlint = sl;
+  }
+  if (hits.length === 0) return [];
+  const check = checks();
+  // Windows per record as flat [from, to, from, to, …]; a window that starts inside the previous
+  // one extends it (hits arrive in text order from the automaton).
+  const windows: Array<number[] | undefined> = [];
+  const touched: number[] = [];
+  let sorted = true;
+  for (let k = 0; k < hits.length; k += 2) {
+    const a = ANCHORS[hits[k]!]!;
+    const p = hits[k + 1]!;
     for (const ri of a.rules) {
+      const re = check[ri];
+      if (re) {
+        re.lastIndex = p;
+        if (!re.test(text)) continue;
+      }
       const r = RULES[ri]!;
       const from = Math.max(0, p - (r.back ?? 0) - 1);
       const to = Math.min(text.length, p + a.text.length + r.maxLen + 1);
-      let list = windows.get(ri);
-      if (!list) windows.set(ri, (list = []));
-      const last = list[list.length - 1];
-      // Hits arrive in text order from the automaton, in anchor order from indexOf: merge only
-      // a window that starts inside the previous one; sort and merge the rest below.
-      if (last && from >= last[0] && from <= last[1]) last[1] = Math.max(last[1], to);
-      else list.push([from, to]);
+      let list = windows[ri];
+      if (!list) {
+        windows[ri] = list = [];
+        touched.push(ri);
+      }
+      const n = list.length;
+      if (n > 0 && from >= list[n - 2]! && from <= list[n - 1]!) {
+        if (to > list[n - 1]!) list[n - 1] = to;
+      } else {
+        if (n > 0 && from < list[n - 2]!) sorted = false;
+        list.push(from, to);
+      }
     }
-  });
+  }
+  if (touched.length === 0) return [];
   const found: Detection[] = [];
-  const seen = new Set<string>();
-  for (const [ri, raw] of windows) {
-    const list: Array<[number, number]> = [];
-    for (const w of raw.sort((a, b) => a[0] - b[0])) {
-      const last = list[list.length - 1];
-      if (last && w[0] <= last[1]) last[1] = Math.max(last[1], w[1]);
-      else list.push(w);
+  touched.sort((x, y) => x - y);
+  for (const ri of touched) {
+    const raw = windows[ri]!;
+    windows[ri] = undefined;
+    let list = raw;
+    if (!sorted) {
+      // indexOf order (small texts): sort the windows and merge overlapping ones.
+      const pairs: Array<[number, number]> = [];
+      for (let k = 0; k < raw.length; k += 2) pairs.push([raw[k]!, raw[k + 1]!]);
+      pairs.sort((x, y) => x[0] - y[0]);
+      list = [];
+      for (const [f, t] of pairs) {
+        const n = list.length;
+        if (n > 0 && f <= list[n - 1]!) list[n - 1] = Math.max(list[n - 1]!, t);
+        else list.push(f, t);
+      }
+    } else {
+      // Merge windows that touch a later-merged one (the in-order merge above only looks back one).
+      const merged: number[] = [];
+      for (let k = 0; k < raw.length; k += 2) {
+        const n = merged.length;
+        if (n > 0 && raw[k]! <= merged[n - 1]!)
+          merged[n - 1] = Math.max(merged[n - 1]!, raw[k + 1]!);
+        else merged.push(raw[k]!, raw[k + 1]!);
+      }
+      list = merged;
     }
     const r = RULES[ri]!;
     const re = regexOf(ri);
-    for (const [from, to] of list) {
+    let seen: Set<string> | undefined;
+    for (let k = 0; k < list.length; k += 2) {
+      const from = list[k]!;
       // The window keeps one character of context on the left for the rule's look-behind.
-      const slice = text.slice(from, to);
+      const slice = text.slice(from, list[k + 1]!);
       re.lastIndex = 0;
       for (let m = re.exec(slice); m !== null; m = re.exec(slice)) {
         if (m[0].length === 0) {
@@ -226,7 +683,8 @@ export function detect(text: string): Detection[] {
         const span = m.indices?.groups?.secret ?? m.indices![0]!;
         const start = from + span[0];
         const end = from + span[1];
-        const key = `${ri}:${start}:${end}`;
+        const key = `${start}:${end}`;
+        seen ??= new Set();
         if (seen.has(key)) continue;
         seen.add(key);
         const secret = text.slice(start, end);
@@ -235,17 +693,7 @@ export function detect(text: string): Detection[] {
       }
     }
   }
-  // Overlaps: keep the strongest (confidence, then provider over generic, then the longer span).
-  const score = (d: Detection) =>
-    RANK[d.confidence] * 4 +
-    (d.rule.kind === "generic" ? 0 : 2) +
-    (d.rule.kind === "prefix" ? 1 : 0);
-  found.sort(
-    (a, b) => score(b) - score(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
-  );
-  const kept: Detection[] = [];
-  for (const d of found) if (!kept.some((k) => d.start < k.end && k.start < d.end)) kept.push(d);
-  return kept.sort((a, b) => a.start - b.start);
+  return resolve(found);
 }
 
 export { RULES };
@@ -260,9 +708,9 @@ export function ruleById(id: string): DetectorRule | undefined {
 // ---- entry points for rules/secretlint.ts ---------------------------------------------------------
 
 /** hookpack's findings for `text`, in the shape every entry point uses. */
-export function findings(text: string): Finding[] {
+export function findings(text: string, hint?: DetectHint): Finding[] {
   const at = positionLocator(text);
-  return detect(text).map((d) => ({
+  return detect(text, hint).map((d) => ({
     ruleId: d.rule.id,
     messageId: d.rule.id,
     start: d.start,
@@ -327,10 +775,20 @@ export function profileAnchors(texts: string[]): unknown {
   const hits = new Map<string, number>();
   let t0 = Date.now();
   let n = 0;
-  for (const t of texts) automaton!.scan(t, () => n++);
+  const buf: number[] = [];
+  for (const t of texts) {
+    buf.length = 0;
+    automaton!.scan(t, buf);
+    n += buf.length / 2;
+  }
   const acMs = Date.now() - t0;
-  for (const t of texts)
-    locate(t, (id) => hits.set(ANCHORS[id]!.text, (hits.get(ANCHORS[id]!.text) ?? 0) + 1));
+  for (const t of texts) {
+    const found = locate(t);
+    for (let k = 0; k < found.length; k += 2) {
+      const text = ANCHORS[found[k]!]!.text;
+      hits.set(text, (hits.get(text) ?? 0) + 1);
+    }
+  }
   t0 = Date.now();
   for (const t of texts) detect(t);
   return {
@@ -407,3 +865,17 @@ export function findHidden(text: string): Array<{ finding: Finding; value: strin
   }
   return out;
 }
+
+/** For rules/detect-reference.ts (tests only): the pieces the slow reference path shares. */
+export const engineInternals = {
+  ANCHORS: ANCHORS as readonly Anchor[],
+  regexOf,
+  grade,
+  resolve,
+  ANSI_SEQUENCE,
+  /** Rebuilds the automaton with its WebAssembly loop or its JavaScript loop; whether wasm runs. */
+  resetAutomaton(wasm: boolean): boolean {
+    automaton = new AnchorAutomaton(ANCHORS, wasm);
+    return automaton.wasm !== undefined;
+  },
+};

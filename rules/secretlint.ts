@@ -184,8 +184,14 @@ export const secretScanner: SecretScanner = {
   async scan(text, filePath = "tool-input.txt") {
     if (!bulk && !PREFILTER.test(text)) return [];
     const detect = await loadDetect();
-    const own = detect.findings(text);
-    const second = SECRETLINT_PREFILTER.test(text) ? await lintSecretlint(text, filePath) : [];
+    // The engine's automaton also looks for the literals of secretlint's prefilter: where none
+    // occurs, that regex cannot match and its pass over the text is skipped (bulk scans).
+    const hint = { secretlint: true };
+    const own = detect.findings(text, hint);
+    const second =
+      hint.secretlint && SECRETLINT_PREFILTER.test(text)
+        ? await lintSecretlint(text, filePath)
+        : [];
     return detect.merge(text, own, second);
   },
   async scanHidden(text) {
