@@ -222,10 +222,13 @@ export async function runPipeline(
   try {
     decision = foldVerdicts(await runRules(event, options.rules, context, options.ruleError));
   } catch (error) {
+    // A RangeError (the call stack or a string/array length exhausted) is provoked by the input
+    // itself, e.g. a command nesting `${x:-…}` 5,000 deep that bash runs but the shell scanner
+    // cannot walk: the call was not checked, whatever it looks like, so it fails closed.
     return fail(
       event.kind,
       `a rule failed: ${(error as Error).message}`,
-      involvement(),
+      error instanceof RangeError ? "unverifiable" : involvement(),
       event,
       payload,
     );

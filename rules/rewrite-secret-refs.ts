@@ -66,9 +66,38 @@ export const MESSAGES = {
 
 const deny = (code: string, reason: string): Verdict => ({ kind: "deny", code, reason });
 
-/** Words that could name hookpack's home other than by its text: globs, `~`, `$HOME`, split quoting, links. */
-const STATE_HINT =
-  /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|\.h[^\s]*['"\\]|['"\\][^\s]*ookpack|(^|[\s;&|(])ln\s|\/[^\s'"]*\$/;
+/**
+ * Words that could name hookpack's home other than by its text: globs, `~`, `$HOME`, links, and
+ * (word by word, in stateHint) split quoting and paths built from variables.
+ */
+const STATE_HINT = /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|(^|[\s;&|(])ln\s/;
+
+/**
+ * STATE_HINT, or a word with `.h` then a quote or backslash (`.h"ookpack"`), a quote or backslash
+ * then `ookpack` (`'.h'ookpack`), or `/` then `$` in one unquoted run (`~/$D`). These three were
+ * regex alternatives (`\.h[^\s]*['"\\]`, `['"\\][^\s]*ookpack`, `\/[^\s'"]*\$`) that backtracked
+ * over the rest of the word at every start: one 200 KB word cost the hook ~20 CPU seconds, so a
+ * padded command could outlast the agent's hook timeout. Checked word by word they are linear.
+ */
+export function stateHint(command: string): boolean {
+  if (STATE_HINT.test(command)) return true;
+  for (const word of command.split(/\s+/)) {
+    const quotes = [word.indexOf("'"), word.indexOf('"'), word.indexOf("\\")].filter((i) => i >= 0);
+    const lastQuote = Math.max(
+      word.lastIndexOf("'"),
+      word.lastIndexOf('"'),
+      word.lastIndexOf("\\"),
+    );
+    const dotH = word.indexOf(".h");
+    if (dotH !== -1 && lastQuote > dotH + 1) return true;
+    if (quotes.length > 0 && word.lastIndexOf("ookpack") > Math.min(...quotes)) return true;
+    for (const run of word.split(/['"]/)) {
+      const slash = run.indexOf("/");
+      if (slash !== -1 && run.lastIndexOf("$") > slash) return true;
+    }
+  }
+  return false;
+}
 /** Arguments only the broker takes: whatever the program is called (a copy, a variable, `node x.cjs`). */
 const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
 
@@ -84,7 +113,7 @@ async function brokerMisuse(
   if (
     !homeMentioned &&
     !command.includes("hookpack") &&
-    !STATE_HINT.test(command) &&
+    !stateHint(command) &&
     !BROKER_FLAGS.test(command)
   )
     return undefined;
