@@ -72,9 +72,11 @@ export async function runHook(
   // Every audit entry of this call (exposures found by the rules, the decision's record) goes to
   // the log in ONE append at the end: one lock, one fsync, one anchor write instead of one each.
   const audit: AuditEvent[] = [];
-  const managed = hookManagedSecrets(env, { agent, session: () => sessionId }, debug);
   let response;
   try {
+    // Inside the try: an unusable HOOKPACK_HOME (e.g. inside the project's git work tree) throws
+    // here, and is answered below as the known misconfiguration it is, never as a crash.
+    const managed = hookManagedSecrets(env, { agent, session: () => sessionId }, debug);
     response = await runPipeline(
       { raw: input.text, overflow: input.overflow, timedOut: input.timedOut },
       {

@@ -186,10 +186,12 @@ export const secretScanner: SecretScanner = {
     const detect = await loadDetect();
     // The engine's automaton also looks for the literals of secretlint's prefilter: where none
     // occurs, that regex cannot match and its pass over the text is skipped (bulk scans).
-    const hint = { secretlint: true };
+    // Only a decided "no" skips it: the engine leaves the hint undefined (small texts, terminal
+    // escapes), and then the regex decides.
+    const hint: { secretlint?: boolean } = { secretlint: true };
     const own = detect.findings(text, hint);
     const second =
-      hint.secretlint && SECRETLINT_PREFILTER.test(text)
+      hint.secretlint !== false && SECRETLINT_PREFILTER.test(text)
         ? await lintSecretlint(text, filePath)
         : [];
     return detect.merge(text, own, second);
