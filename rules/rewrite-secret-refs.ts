@@ -81,6 +81,9 @@ const STATE_HINT = /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|(^|[\s;&|(])
  */
 export function stateHint(command: string): boolean {
   if (STATE_HINT.test(command)) return true;
+  // The common command has none of the three: answered without splitting it into words.
+  const slashDollar = command.includes("/") && command.includes("$");
+  if (!slashDollar && !command.includes(".h") && !command.includes("ookpack")) return false;
   for (const word of command.split(/\s+/)) {
     const quotes = [word.indexOf("'"), word.indexOf('"'), word.indexOf("\\")].filter((i) => i >= 0);
     const lastQuote = Math.max(
