@@ -1,10 +1,10 @@
-// broker/sha256.ts (the hook's signing without node:crypto) against node:crypto itself: SHA-256 and
+// core/sha256.ts (the hook's signing without node:crypto) against node:crypto itself: SHA-256 and
 // HMAC-SHA-256 over random inputs of every length around the block boundaries, long keys included.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { equalHex, hmacSha256Hex, sha256 } from "../../broker/sha256.js";
+import { equalHex, hmacSha256Hex, sha256 } from "../../core/sha256.js";
 
-describe("broker/sha256.ts", () => {
+describe("core/sha256.ts", () => {
   it("SHA-256 equals node:crypto for lengths 0..300 and a 1 MB input", () => {
     for (let n = 0; n <= 300; n++) {
       const data = randomBytes(n);

@@ -3,7 +3,7 @@
 // Why not node:crypto: loading it (with the stream internals it pulls in) costs ~3–5 ms of a
 // `$secret:` rewrite, more than hashing a few hundred bytes here (a few µs). WebCrypto
 // (globalThis.crypto) loads the same modules. The broker itself and every other client keep using
-// node:crypto; test/broker/sha256.test.ts checks this against it.
+// node:crypto; test/core/sha256.test.ts checks this against it.
 
 const K = new Int32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
