@@ -45,6 +45,34 @@ export function neutralToolCall(
   return { kind, name, id, fields };
 }
 
+/** The string at `key` of a tool input, or undefined. */
+export const inputString = (input: Record<string, unknown>, key: string): string | undefined =>
+  typeof input[key] === "string" ? (input[key] as string) : undefined;
+
+/**
+ * The neutral call for a tool of Claude's wire or Gemini CLI's family, whose inputs name a shell
+ * command `command` and a fetched URL `url`: the command and its background flag (the input's
+ * `backgroundKey`), the `path` the adapter found, and the URL. Old strings of an edit are not scanned.
+ */
+export function wireToolCall(
+  kind: ToolKind,
+  name: string,
+  input: Record<string, unknown>,
+  id: string | undefined,
+  backgroundKey: string,
+  path: string | undefined,
+): ToolCall {
+  const call = neutralToolCall(kind, name, input, id, OLD_STRING);
+  if (kind === "shell") {
+    call.command = inputString(input, "command");
+    call.background = input[backgroundKey] === true;
+  }
+  if (path !== undefined) call.path = path;
+  const url = inputString(input, "url");
+  if (kind === "fetch" && url !== undefined) call.url = url;
+  return call;
+}
+
 /**
  * Validation at the edge: the adapter's fast check, else its zod schemas, loaded only then (they
  * throw a PayloadError naming the field). `schemas` is the lazy import of the validator.
