@@ -1,5 +1,6 @@
 // Small pieces every adapter shares: responses, edge validation, the parsed events, probe
 // readings. No agent's wire format lives here (the Claude-shaped one is in ./claude-shaped.ts).
+import type { Scope } from "./adapter.js";
 import type {
   AgentId,
   Decision,
@@ -44,6 +45,16 @@ export function neutralToolCall(
   });
   return { kind, name, id, fields };
 }
+
+/**
+ * The config files of an agent without an untracked local layer: "local" uses the project file;
+ * the user's file is the same path under HOME unless named.
+ */
+export const localIsProject = (project: string, user = project): Record<Scope, string> => ({
+  project,
+  local: project,
+  user,
+});
 
 /** The string at `key` of a tool input, or undefined. */
 export const inputString = (input: Record<string, unknown>, key: string): string | undefined =>
