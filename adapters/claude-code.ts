@@ -221,16 +221,53 @@ export function fitOrWithhold(
 /** Fields of Claude's tool outputs that carry content; everything else (type tags, paths) is kept. */
 const CONTENT_KEYS = /(^|\.)(stdout|stderr|content|output|result|text|filenames|matches|\d+)$/;
 
-/** Same shape as the tool's output, with every content string replaced by `notice`. */
-export function withholdOutput(output: unknown, notice: string): unknown {
-  if (typeof output === "string") return notice;
+/** Keys of MCP content blocks (the shape Claude Code gives an MCP tool's output); kept when withheld. */
+const MCP_BLOCK_KEYS = new Set(["type", "text", "content", "isError", "mimeType", "annotations"]);
+/** Deeper than any tool output Claude Code makes; a subtree below it is withheld as one string. */
+const WITHHOLD_DEPTH = 64;
+
+/**
+ * Same shape as the tool's output, with every content string replaced by `notice`.
+ *
+ * With `foreignKeys` (an MCP server's output, whose keys the server, and so whatever fed it, chose),
+ * a key outside the content-block shape is replaced by its position (`withheld_1`, …) and every
+ * string but a block's `type` is emptied: a value used as a key, or held under a key such as
+ * `token`, is not in the answer. A built-in tool's keys and non-content fields are Claude Code's
+ * own and kept, since its output must keep its schema to be accepted. Nesting beyond
+ * WITHHOLD_DEPTH becomes one string, so an output nested thousands deep is withheld, not crashed on.
+ */
+export function withholdOutput(output: unknown, notice: string, foreignKeys = false): unknown {
   let first = true;
-  return mapStrings(output, (text, path) => {
-    if (!CONTENT_KEYS.test(path) || text === "") return text;
+  let renamed = 0;
+  const content = (): string => {
     const out = first ? notice : "";
     first = false;
     return out;
-  });
+  };
+  const walk = (value: unknown, path: string, depth: number): unknown => {
+    if (typeof value === "string") {
+      if (path === "") return notice;
+      if (foreignKeys) return /(^|\.)type$/.test(path) && value.length <= 32 ? value : content();
+      return !CONTENT_KEYS.test(path) || value === "" ? value : content();
+    }
+    if (value === null || typeof value !== "object") return value;
+    if (depth >= WITHHOLD_DEPTH) return content();
+    if (Array.isArray(value))
+      return value.map((item, i) => walk(item, path ? `${path}.${i}` : String(i), depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const name = !foreignKeys || MCP_BLOCK_KEYS.has(key) ? key : `withheld_${++renamed}`;
+      // Defined, not assigned: a "__proto__" key stays a key instead of replacing the prototype.
+      Object.defineProperty(out, name, {
+        value: walk(item, path ? `${path}.${name}` : name, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  return walk(output, "", 0);
 }
 
 /** What the model is told next to a failed call's output that held secrets hookpack could not take out. */
@@ -272,7 +309,7 @@ const render: Adapter["render"] = (decision, event, payload, edge) => {
       // the output; replacing the output is the only way to keep it from the model.
       out.hookSpecificOutput = {
         hookEventName,
-        updatedToolOutput: withholdOutput(event.output, decision.reason),
+        updatedToolOutput: withholdOutput(event.output, decision.reason, event.tool.kind === "mcp"),
       };
       out.systemMessage = decision.reason;
       return jsonResponse(out);
