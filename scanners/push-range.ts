@@ -13,7 +13,7 @@ import {
   type ContentScanOptions,
   type SecretHit,
 } from "./content.js";
-import { secretScanner } from "../rules/secretlint.js";
+import { mayContainSecretEach, secretScanner, warmUpDetect } from "../rules/secretlint.js";
 import { gitStream, gitText, objectReader, readObjects, unquoteGitPath } from "./git.js";
 
 export interface PushUpdate {
@@ -263,12 +263,14 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     queries.push(u.localOid, `${u.localOid}^{}`);
     if (!isZero(u.remoteOid)) queries.push(`${u.remoteOid}^{commit}`);
   }
+  // The engine's automaton is built meanwhile (CPU work while the git processes start and answer).
   const [remotes, check] = await Promise.all([
     remoteNames(git),
     gitText(["cat-file", "--batch-check=%(objecttype) %(objectname)"], {
       ...git,
       input: `${queries.join("\n")}\n`,
     }),
+    warmUpDetect(),
   ]);
   // `--remotes=<name>` only matches a configured remote; pushing to a URL excludes what any remote has.
   // A glob that matches no ref excludes nothing (an explicit range scans every commit in it).
@@ -553,13 +555,20 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       commitObjects.abort();
       throw error;
     }
-    // Commit messages and headers, from the objects (small texts: the hook's own prefilter decides,
-    // where bulk mode would hand a thousand clean messages to the engine one by one).
+    // Commit messages and headers, from the objects: one engine pass over them all says which
+    // could hold a finding (where bulk mode would hand a thousand clean messages to the engine one
+    // by one, and the hook's prefilter text by text cost ~40 ms per 1,000 commits).
+    const texts: string[] = [];
     for (const o of bodies) {
       if (o.type !== "commit")
         throw new PushInputError(`the commit ${o.name} that git log listed could not be read`);
-      const text = objectText(o.body);
-      if (!mayHoldSmallText(text, options)) continue;
+      texts.push(objectText(o.body));
+    }
+    const candidates = await mayContainSecretEach(texts);
+    for (const [i, o] of bodies.entries()) {
+      const text = texts[i]!;
+      if (!candidates[i] && !(options.extraMatcher && options.extraMatcher(text).length > 0))
+        continue;
       const hits = await scanText(text, MESSAGE_PATH, options);
       if (hits.length === 0) continue;
       // The subject is printed with every finding of its commit: never with a value in it.
