@@ -589,13 +589,20 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     const specs = binaries.map((b) => `${b.commit}:${b.path}`);
     const blobs = await readObjects(specs, { ...git, maxBytes: maxBlob });
     for (const [i, b] of binaries.entries()) {
-      const body = blobs.get(specs[i]!)?.body;
-      if (!body) {
-        notes.push(
-          `${b.path} in commit ${b.commit.slice(0, 12)} is too large to read whole; it was not scanned.`,
+      const entry = blobs.get(specs[i]!);
+      const body = entry?.body;
+      if (entry && !body) {
+        await scanInPieces("blob", specs[i]!, b.path, maxBlob, git, options, (fields) =>
+          findings.push({
+            kind: "secret",
+            commit: b.commit,
+            subject: subjects.get(b.commit) ?? "",
+            ...fields,
+          }),
         );
         continue;
       }
+      if (!body) continue;
       const text = body.toString("utf8");
       if (!mayHoldSecret(text, options)) continue;
       const hits = await scanText(text, b.path, options);
@@ -622,7 +629,20 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         const entry = bodies.get(t.oid);
         if (!entry || entry.type !== "tag") continue;
         if (!entry.body) {
-          notes.push(`the tag ${t.ref} is too large to read whole; its message was not scanned.`);
+          await scanInPieces(
+            "tag",
+            t.oid,
+            TAG_MESSAGE_PATH,
+            maxBlob,
+            git,
+            options,
+            (fields) =>
+              findings.push({ kind: "secret", commit: t.oid, subject: "", ...fields, ref: t.ref }),
+            (head) => {
+              const inner = /^object ([0-9a-f]{40,64})\ntype tag\n/.exec(head);
+              if (inner) next.push({ oid: inner[1]!, ref: t.ref });
+            },
+          );
           continue;
         }
         const raw = entry.body.toString("utf8");
@@ -674,8 +694,12 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     for (const b of blobs) {
       const entry = bodies.get(b.oid);
       const body = entry?.body;
-      if (entry && !body)
-        notes.push(`${b.path} (${o.ref}) is too large to read whole; it was not scanned.`);
+      if (entry && !body) {
+        await scanInPieces("blob", b.oid, b.path, maxBlob, git, options, (fields) =>
+          findings.push({ kind: "secret", commit: o.oid, subject: "", ...fields, ref: o.ref }),
+        );
+        continue;
+      }
       // A NUL byte does not make a blob safe to send: scanned whatever it holds.
       if (!body) continue;
       const text = body.toString("utf8");
@@ -689,6 +713,66 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
   const rank = (f: PushFinding) => (f.ref !== undefined ? Infinity : (order.get(f.commit) ?? -1));
   findings.sort((a, b) => rank(a) - rank(b));
   return { findings, commits, bytes, objects: objects.length, excluded, notes };
+}
+
+/** Context kept from one piece to the next when an object is scanned in pieces (whole lines). */
+const PIECE_OVERLAP = 256 * 1024;
+
+/**
+ * An object too large to read whole (over maxBlobBytes), scanned as git streams it: pieces of about
+ * `pieceBytes` of whole lines, each with the last PIECE_OVERLAP bytes of lines of the one before
+ * (far more than any finding's reach, a private key block's included), findings numbered by their
+ * line in the whole object and counted once. `onHead` gets the object's first piece (a tag's
+ * header). Was: "too large to read whole; it was not scanned", and the push went through.
+ */
+async function scanInPieces(
+  type: "blob" | "tag",
+  oid: string,
+  path: string,
+  pieceBytes: number,
+  git: { cwd: string; env?: NodeJS.ProcessEnv },
+  options: ContentScanOptions,
+  report: (fields: Omit<PushFinding, "kind" | "commit" | "subject">) => void,
+  onHead?: (head: string) => void,
+): Promise<void> {
+  let pending: Buffer[] = [];
+  let pendingBytes = 0;
+  let carry = "";
+  /** Line number (1-based) of the first line of `carry`. */
+  let carryLine = 1;
+  let first = true;
+  const seen = new Set<string>();
+  const flush = async () => {
+    const fresh = Buffer.concat(pending).toString("utf8");
+    pending = [];
+    pendingBytes = 0;
+    const text = carry + fresh;
+    if (first && onHead) onHead(text.slice(0, 4096));
+    first = false;
+    if (text.length > 0 && mayHoldSecret(text, options)) {
+      const hits = await scanText(text, path, options);
+      for (const h of hits) {
+        const fields = secretFields(h, text, hits, path, carryLine + h.line - 1);
+        const key = `${fields.line}:${fields.column}:${fields.ruleId}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        report(fields);
+      }
+    }
+    // The next piece starts with the last whole lines of this one.
+    let cut =
+      text.length > PIECE_OVERLAP ? text.lastIndexOf("\n", text.length - PIECE_OVERLAP) : -1;
+    cut = cut === -1 ? 0 : cut + 1;
+    for (let i = text.indexOf("\n"); i !== -1 && i < cut; i = text.indexOf("\n", i + 1))
+      carryLine++;
+    carry = text.slice(cut);
+  };
+  await gitStream(["cat-file", type, oid], git, async (block) => {
+    pending.push(block);
+    pendingBytes += block.length;
+    if (pendingBytes >= pieceBytes) await flush();
+  });
+  if (pendingBytes > 0 || first) await flush();
 }
 
 /** The names of the configured remotes. */
