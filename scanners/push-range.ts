@@ -422,9 +422,13 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     /** Parses one block of whole lines; patch lines are decoded only when added. */
     const parse = (b: Buffer) => {
       const end = b.length;
+      // Line ends are found in a one-byte copy of the block (latin1: one character per byte, so
+      // offsets are byte offsets): a string's indexOf is a V8 builtin, Buffer's a call into C++
+      // per line (hundreds of thousands of lines per push). Text is still decoded from the bytes.
+      const lines = b.toString("latin1");
       let p = 0;
       while (p < end) {
-        let nl = b.indexOf(10, p);
+        let nl = lines.indexOf("\n", p);
         if (nl === -1) nl = end;
         const f = file;
         if (f !== undefined && f.nextLine !== 0) {
@@ -435,7 +439,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
               let e = nl + 1;
               let count = 1;
               while (e < end && b[e] === 0x2b) {
-                const next = b.indexOf(10, e);
+                const next = lines.indexOf("\n", e);
                 e = next === -1 ? end : next + 1;
                 count++;
               }
