@@ -9,7 +9,7 @@
 // REAL git repository with the REAL dist/hookpack.cjs as its pre-push hook, pushing to a local
 // bare remote; contained = the push is refused, the remote does not move, and no output holds
 // the value.
-import { readdirSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -217,6 +217,45 @@ describe("pre-push batches: the agent tries to slip a token past the batched pas
       [inTag],
       /\(tag message\)/,
     );
+  });
+
+  it("objects over 4 MiB: git failing part-way through the pieces refuses the push", () => {
+    const dir = setup();
+    const token = fakeGithubToken();
+    writeFileSync(
+      join(dir, "big.txt"),
+      `${"const value = compute(items); // padding\n".repeat(150000)}end="${token}"\n`,
+    );
+    s.git(dir, "tag", "bigfail", s.git(dir, "hash-object", "-w", "big.txt"));
+    // A `git cat-file blob` that streams 1 MB and then dies by a signal or exits 1 (the token is
+    // past that point: a partial scan would let it through). git puts its exec-path first on a
+    // hook's PATH, so the stand-in lives in a copy of it.
+    const real = s.run("sh", ["-c", "command -v git"]).stdout.trim();
+    const execPath = s.git(dir, "--exec-path");
+    const bin = join(s.root, "git-exec");
+    mkdirSync(bin, { recursive: true });
+    for (const name of readdirSync(execPath))
+      if (name !== "git") symlinkSync(join(execPath, name), join(bin, name));
+    for (const how of ["kill -9 $$", "exit 1"]) {
+      writeFileSync(
+        join(bin, "git"),
+        `#!/bin/sh\ncase " $* " in *" cat-file blob "*) "${real}" "$@" | head -c 1000000; ${how};; esac\nexec "${real}" "$@"\n`,
+      );
+      chmodSync(join(bin, "git"), 0o755);
+      const before = remoteHead(dir, "refs/tags/bigfail");
+      const r = s.run("git", ["push", "origin", "refs/tags/bigfail"], {
+        cwd: dir,
+        ok: false,
+        env: { GIT_EXEC_PATH: bin, PATH: `${bin}:${process.env.PATH}` },
+      });
+      const contained =
+        r.status !== 0 &&
+        remoteHead(dir, "refs/tags/bigfail") === before &&
+        /hookpack: pre-push could not scan the push/.test(r.stderr) &&
+        !(r.stdout + r.stderr).includes(token);
+      tally("objects over 4 MiB").attempt(contained);
+      expect(contained, r.stderr).toBe(true);
+    }
   });
 
   it("clean: 300 clean messages and a clean 5 MiB tagged blob are let through", () => {
