@@ -228,48 +228,57 @@ class AnchorAutomaton {
       }
     for (let c = 65; c <= 90; c++) cls[c] = cls[c + 32]!;
     const symbol = (c: number) => (c < 128 ? cls[c]! : 0);
-    const gotoRows: number[][] = [[]];
+    // Built with as few JavaScript steps as possible: it runs once per bulk run, while V8 still
+    // interprets it (a loop over every state × symbol cost 15-30 ms cold). The trie keeps its
+    // edges as child lists; failure links follow the classic goto/fail walk; each row of the final
+    // table is a native copy of its failure state's row with the state's own edges written over.
+    const W = width;
+    // Rows padded to a power of two: the next row is a shift, not a multiplication, away.
+    const shift = 32 - Math.clz32(W - 1);
+    const stride = 1 << shift;
+    let cap = 1;
+    for (const a of anchors) cap += a.text.length;
+    const trie = new Int32Array(cap << shift).fill(-1);
+    const sym = new Int32Array(cap);
+    const firstChild = new Int32Array(cap).fill(-1);
+    const sibling = new Int32Array(cap).fill(-1);
     const out: number[][] = [[]];
+    let n = 1;
     anchors.forEach((a, id) => {
       let s = 0;
       for (let k = 0; k < a.text.length; k++) {
         const c = symbol(a.text.charCodeAt(k));
-        let next = gotoRows[s]![c];
-        if (next === undefined) {
-          next = gotoRows.length;
-          gotoRows.push([]);
+        const at = (s << shift) | c;
+        let next = trie[at]!;
+        if (next === -1) {
+          next = n++;
           out.push([]);
-          gotoRows[s]![c] = next;
+          trie[at] = next;
+          sym[next] = c;
+          sibling[next] = firstChild[s]!;
+          firstChild[s] = next;
         }
         s = next;
       }
       out[s]!.push(id);
     });
-    const n = gotoRows.length;
     if (n > 65535) throw new Error("hookpack: too many anchor states for the 16-bit automaton");
-    const W = width;
-    const delta = new Int32Array(n * W);
+    // Breadth first: a state's failure state is shallower, so complete before it.
     const fail = new Int32Array(n);
-    const queue: number[] = [];
-    for (let c = 0; c < W; c++) {
-      const t = gotoRows[0]![c];
-      if (t !== undefined) {
-        delta[c] = t;
-        fail[t] = 0;
-        queue.push(t);
-      }
-    }
-    for (let qi = 0; qi < queue.length; qi++) {
+    const queue = new Int32Array(n);
+    let tail = 0;
+    for (let t = firstChild[0]!; t !== -1; t = sibling[t]!) queue[tail++] = t;
+    for (let qi = 0; qi < tail; qi++) {
       const s = queue[qi]!;
       const f = fail[s]!;
       if (out[f]!.length > 0) out[s] = out[s]!.concat(out[f]!);
-      for (let c = 0; c < W; c++) {
-        const t = gotoRows[s]![c];
-        if (t !== undefined) {
-          fail[t] = delta[f * W + c]!;
-          delta[s * W + c] = t;
-          queue.push(t);
-        } else delta[s * W + c] = delta[f * W + c]!;
+      for (let t = firstChild[s]!; t !== -1; t = sibling[t]!) {
+        const c = sym[t]!;
+        let g = f;
+        while (g !== 0 && trie[(g << shift) | c] === -1) g = fail[g]!;
+        const to = trie[(g << shift) | c]!;
+        fail[t] = s === 0 || to === -1 ? 0 : to;
+        queue[tail++] = t;
       }
     }
     // Renumber: the root stays 0, states without outputs next, states with outputs last.
@@ -279,11 +288,15 @@ class AnchorAutomaton {
     for (let s = 0; s < n; s++) if (out[s]!.length > 0) order.push(s);
     const rank = new Int32Array(n);
     order.forEach((s, i) => (rank[s] = i));
-    // Rows padded to a power of two: the next row is a shift, not a multiplication, away.
-    const shift = 32 - Math.clz32(W - 1);
     const table = new Uint16Array(n << shift);
-    for (let s = 0; s < n; s++)
-      for (let c = 0; c < W; c++) table[(rank[s]! << shift) | c] = rank[delta[s * W + c]!]!;
+    for (let t = firstChild[0]!; t !== -1; t = sibling[t]!) table[sym[t]!] = rank[t]!;
+    for (let qi = 0; qi < tail; qi++) {
+      const s = queue[qi]!;
+      const row = rank[s]! << shift;
+      const from = rank[fail[s]!]! << shift;
+      table.copyWithin(row, from, from + stride);
+      for (let t = firstChild[s]!; t !== -1; t = sibling[t]!) table[row | sym[t]!] = rank[t]!;
+    }
     this.delta = table;
     this.cls = cls;
     this.shift = shift;
@@ -393,6 +406,48 @@ function locate(text: string): number[] {
     for (let p = hay.indexOf(a.text); p !== -1; p = hay.indexOf(a.text, p + 1)) hits.push(id, p);
   });
   return hits;
+}
+
+/**
+ * For many small texts at once (pre-push's commit and tag messages): whether each could hold a
+ * finding of either engine. A text is false only when no anchor of hookpack's records and no
+ * literal of secretlint's prefilter occurs in it: detect() confirms only at anchor hits, and every
+ * match of SECRETLINT_PREFILTER (which gates secretlint) starts at one of its literals' hits. One
+ * automaton pass over the texts joined by LF replaces the hook prefilter per text; a hit that
+ * straddles two texts marks both. Undecidable here (true): texts with terminal escapes (detect
+ * blanks them first), every text when the literal list is missing. Managed values are the
+ * caller's to check.
+ */
+export function mayHoldEach(texts: readonly string[]): boolean[] {
+  const out = texts.map(() => !SECRETLINT_LITERALS);
+  if (!SECRETLINT_LITERALS || texts.length === 0) return out;
+  warmUp();
+  const joined = texts.join("\n");
+  const starts: number[] = [];
+  let at = 0;
+  for (const [i, t] of texts.entries()) {
+    starts.push(at);
+    at += t.length + 1;
+    if (t.includes("\u001b")) out[i] = true;
+  }
+  const hits = locate(joined);
+  // Hits come in text order of their ends; a text is found by binary search on its start.
+  const textAt = (pos: number) => {
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (starts[mid]! <= pos) lo = mid;
+      else hi = mid - 1;
+    }
+    return lo;
+  };
+  for (let k = 0; k < hits.length; k += 2) {
+    const start = hits[k + 1]!;
+    const last = start + ANCHORS[hits[k]!]!.text.length - 1;
+    for (let i = textAt(start), j = textAt(last); i <= j; i++) out[i] = true;
+  }
+  return out;
 }
 
 /** What one detection pass learnt on the side, for the caller (rules/secretlint.ts). */
@@ -576,13 +631,19 @@ function checkSource(r: DetectorRule): string | undefined {
   return undefined;
 }
 
-/** Per record: its sticky check, or null when every hit opens a window. Built on first use. */
-let CHECKS: Array<RegExp | null> | undefined;
-function checks(): Array<RegExp | null> {
-  return (CHECKS ??= RULES.map((r) => {
+/**
+ * Per record: its sticky check, or null when every hit opens a window. Built per record on its
+ * first hit (compiling all of them up front cost ~10 ms of every bulk run; a run meets a few).
+ */
+const CHECKS: Array<RegExp | null | undefined> = [];
+function checkOf(ri: number): RegExp | null {
+  let re = CHECKS[ri];
+  if (re === undefined) {
+    const r = RULES[ri]!;
     const src = checkSource(r);
-    return src === undefined ? null : new RegExp(src, `y${r.ignoreCase ? "i" : ""}`);
-  }));
+    re = CHECKS[ri] = src === undefined ? null : new RegExp(src, `y${r.ignoreCase ? "i" : ""}`);
+  }
+  return re;
 }
 
 /** Every secret the records find in `text`, strongest first where spans overlap, sorted by start. */
@@ -606,7 +667,6 @@ export function detect(text: string, hint?: DetectHint): Detection[] {
     hint.secretlint = sl;
   }
   if (hits.length === 0) return [];
-  const check = checks();
   // Windows per record as flat [from, to, from, to, …]; a window that starts inside the previous
   // one extends it (hits arrive in text order from the automaton).
   const windows: Array<number[] | undefined> = [];
@@ -616,7 +676,7 @@ export function detect(text: string, hint?: DetectHint): Detection[] {
     const a = ANCHORS[hits[k]!]!;
     const p = hits[k + 1]!;
     for (const ri of a.rules) {
-      const re = check[ri];
+      const re = checkOf(ri);
       if (re) {
         re.lastIndex = p;
         if (!re.test(text)) continue;

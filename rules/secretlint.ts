@@ -202,6 +202,20 @@ export const secretScanner: SecretScanner = {
   },
 };
 
+/**
+ * Bulk scans' prefilter for many small texts (pre-push's commit messages): false for a text means
+ * neither engine can find anything in it (detect.ts mayHoldEach: one automaton pass over them
+ * all, instead of the hook prefilter text by text). Managed values are the caller's to check.
+ */
+export async function mayContainSecretEach(texts: readonly string[]): Promise<boolean[]> {
+  return (await loadDetect()).mayHoldEach(texts);
+}
+
+/** Loads hookpack's engine and builds its automaton now (bulk scans, while git starts up). */
+export async function warmUpDetect(): Promise<void> {
+  (await loadDetect()).warmUp();
+}
+
 /** secretlint's preset over `text` (whole, or in windows around its literals when large). */
 export async function lintSecretlint(text: string, filePath: string): Promise<Finding[]> {
   {

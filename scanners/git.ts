@@ -193,18 +193,31 @@ export function objectReader(options: GitOptions): {
     closed.catch(() => undefined); // awaited by done()
     return c;
   };
+  /**
+   * Names added since the last write, sent in writes of ~16 KB (about 400 names; the rest at
+   * done()): one pipe write per commit cost more than git's whole answer for 1,000 commits.
+   */
+  let pending = "";
+  const flush = () => {
+    if (pending === "" || !child) return;
+    child.stdin!.write(pending);
+    pending = "";
+  };
   return {
     add(name) {
       child ??= start();
       names.push(name);
-      child.stdin!.write(`${name}\n`);
+      pending += `${name}\n`;
+      if (pending.length >= 16 * 1024) flush();
     },
     abort() {
+      pending = "";
       child?.stdin!.destroy();
       child?.kill();
     },
     async done() {
       if (!child || !closed) return [];
+      flush();
       child.stdin!.end();
       const { out, code, err } = await closed;
       if (code !== 0) throw new GitError(["cat-file", "--batch"], code, err);
