@@ -171,7 +171,11 @@ let ownPrefix: RegExp | null | undefined;
 function brokerPrefixRe(): RegExp | null {
   if (ownPrefix !== undefined) return ownPrefix;
   const argv1 = process.argv[1];
-  const script = argv1 && /hookpack\.c?js$/.test(argv1) ? resolve(argv1) : "";
+  // As hooks/secret-ref-host.ts selfInvocation names the entry in the prefix it has written.
+  const script =
+    argv1 && /hookpack\.c?js$/.test(argv1)
+      ? resolve(argv1)
+      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
   const plain = (p: string) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(p);
   const esc = (p: string) => p.replace(/[.+]/g, "\\$&");
   ownPrefix =
