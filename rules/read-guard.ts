@@ -162,8 +162,47 @@ function credentialFilesInReach(
   return [...new Set(out)];
 }
 
-/** A cheap look before parsing: could this command read a file at all? (The allow path stays parse-free.) */
+/**
+ * hookpack's own brokered-exec prefix, exactly as this process writes it in front of a program that
+ * receives a `$secret:` value (rules/secret-refs.ts brokerPrefix: this node, this entry, a grant id
+ * and key, then `--`), or null when this process would quote its paths (then nothing is stripped).
+ */
+let ownPrefix: RegExp | null | undefined;
+function brokerPrefixRe(): RegExp | null {
+  if (ownPrefix !== undefined) return ownPrefix;
+  const argv1 = process.argv[1];
+  // As hooks/secret-ref-host.ts selfInvocation names the entry in the prefix it has written.
+  const script =
+    argv1 && /hookpack\.c?js$/.test(argv1)
+      ? resolve(argv1)
+      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
+  const plain = (p: string) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(p);
+  const esc = (p: string) => p.replace(/[.+]/g, "\\$&");
+  ownPrefix =
+    script && plain(script) && plain(process.execPath)
+      ? new RegExp(
+          `(^|[\\s;&|(])${esc(process.execPath)} ${esc(script)} exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26}(?: --stdin-refs)?((?: --cap [a-z0-9-]+)*) -- `,
+          "g",
+        )
+      : null;
+  return ownPrefix;
+}
+
+/**
+ * A cheap look before parsing: could this command read a file at all? (The allow path stays parse-free.)
+ * The prefix of hookpack's own brokered exec does not count (h21-start): its words are this node,
+ * this entry and fixed tokens, which read nothing the guard looks at (the full analysis drops
+ * hookpack's own bundles, and a program word is not an operand), but the two paths are files, so
+ * every rewritten `$secret:` call went through the full shell parser for nothing (≈2 ms). What
+ * follows the prefix, the program that gets the value and its operands, is checked as before;
+ * the prefix holds none of the characters or program names the two tests below look for, so only
+ * the stat loop sees a difference. A command that may read still gets the full analysis, prefix
+ * and all.
+ */
 function mayRead(command: string, cwd: string): boolean {
+  const prefix = command.includes(" exec --grant ") ? brokerPrefixRe() : null;
+  if (prefix)
+    command = command.replace(prefix, (_, lead: string, caps: string) => `${lead}${caps} `);
   if (/[$`*?[{~<@\\'"]/.test(command)) return true;
   if (
     /(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(
