@@ -32,6 +32,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { HookpackError } from "../core/errors.js";
+import { hmacSha256, sha256 as sha256Bytes } from "../core/sha256-wasm.js";
 import { PREFILTER } from "../rules/secretlint.js";
 import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { AUDIT_DIR, AUDIT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE } from "../core/files.js";
@@ -40,8 +41,8 @@ import { quoteWord } from "../core/shell-quote.js";
 const LOCK_FILE = "audit.lock";
 const FORMAT_VERSION = 1;
 
-// node:crypto costs a few ms to load on Node 20; loaded on the first append or check, not when a
-// hook merely imports this module on its allow path.
+// node:crypto costs a few ms to load on Node 20: loaded only to create the key (the first append
+// of a home), never on an ordinary append.
 const crypto = () => process.getBuiltinModule("node:crypto");
 /** `prev` of the very first entry. */
 export const GENESIS = "0".repeat(64);
@@ -372,21 +373,26 @@ function createAuditKey(home: string): Buffer {
 
 /** A short, value-free id of a key: lets a verifier tell "written with another key" from "edited". */
 export function keyId(key: Buffer): string {
-  return crypto()
-    .createHmac("sha256", key)
-    .update("hookpack audit key id v1")
-    .digest("hex")
-    .slice(0, 16);
+  return Buffer.from(hmacSha256(key, "hookpack audit key id v1")).toString("hex").slice(0, 16);
 }
 
+// The append path hashes with core/sha256-wasm.ts, not node:crypto: loading node:crypto (and the
+// stream internals it pulls in) cost ~3.6 ms CPU of every hook call that redacts or blocks, for
+// ~50 blocks of hashing (issue 21). Same bytes (test/core/sha256-wasm.test.ts); `audit --verify`
+// (broker/audit-verify.ts) checks them with node:crypto.
 const mac = (key: Buffer, text: string) =>
-  crypto().createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
-const sha256 = (text: string) => crypto().createHash("sha256").update(text).digest("hex");
+  Buffer.from(hmacSha256(key, `hookpack-audit-v1\n${text}`)).toString("base64");
+const sha256 = (text: string) =>
+  Buffer.from(sha256Bytes(Buffer.from(text, "utf8"))).toString("hex");
 
+/** Two base64 MACs compared without an early exit (the length of a MAC is no secret). */
 function equalB64(a: string, b: string): boolean {
   const x = Buffer.from(a, "base64");
   const y = Buffer.from(b, "base64");
-  return x.length === y.length && x.length > 0 && crypto().timingSafeEqual(x, y);
+  if (x.length !== y.length || x.length === 0) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
 }
 
 // ── the head anchor ──
