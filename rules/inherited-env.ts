@@ -98,7 +98,9 @@ export function inheritedEnv(
       detect,
     );
     unnamed.forEach((u, i) => hits[i] && found!.push({ ...u, why: "detected" }));
-    found.sort((a, b) => a.name.localeCompare(b.name));
+    // By code unit, not localeCompare: its first call sets up ICU's collator, ~7 ms of a hook call
+    // whose environment holds two inherited secrets or more (issue 21).
+    found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return found;
   };
   return {
