@@ -3,7 +3,8 @@
 // opcodes it is assembled from.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, MODULE, moduleBytes, sha256 } from "../../core/sha256-wasm.js";
+import { hmacSha256, MODULE, sha256 } from "../../core/sha256-wasm.js";
+import { moduleBytes } from "../../core/sha256-wasm-assemble.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
