@@ -1,6 +1,6 @@
 // Issue 21: the PostToolUse path never loads node:crypto (with the stream internals it pulls in,
 // ~4 ms of a call): the value matcher's confirmations and the audit append hash with
-// core/sha256-wasm.ts. Through the REAL hook process (dist/), with a preload that reports which
+// core/sha256-wasm.ts; nor process.stdout's stream machinery (the answer goes out by fs.writeSync). Through the REAL hook process (dist/), with a preload that reports which
 // built-in modules the process loaded; the redaction and the audit chain are checked too. Not timed.
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
@@ -81,6 +81,8 @@ describe("PostToolUse without node:crypto", () => {
       const modules = loaded(tag);
       expect(modules.length).toBeGreaterThan(20); // the preload did run
       expect(modules.filter((m) => /crypto/.test(m))).toEqual([]);
+      // The answer is written with fs.writeSync (hooks/run-hook.ts writeFully), not process.stdout.
+      expect(modules.filter((m) => /^NativeModule (net|stream)$/.test(m))).toEqual([]);
     });
   }
 
