@@ -302,6 +302,12 @@ export interface AuditOptions {
   /** Default `Date.now` (tests). */
   now?: () => Date;
   lockTimeoutMs?: number;
+  /**
+   * The hook prefilter (rules/secretlint.ts PREFILTER.test) as the caller already runs it: the hook
+   * passes its own, warm from scanning the call, instead of this bundle's cold copy of the same
+   * function (~1 ms of an append). Default PREFILTER.test.
+   */
+  looksSecret?: (text: string) => boolean;
 }
 
 function envInt(value: string | undefined, fallback: number, min: number): number {
@@ -515,15 +521,16 @@ function parseChainFields(line: string): { seq: number; hash: string } | undefin
 // ── writing ──
 
 /** Keeps values out: drops undefined, caps strings, withholds any string that looks like a secret. */
-function sanitize(value: unknown): unknown {
+function sanitize(value: unknown, looksSecret: (text: string) => boolean): unknown {
   if (typeof value === "string") {
-    if (PREFILTER.test(value)) return "[withheld: looked like a secret]";
+    if (looksSecret(value)) return "[withheld: looked like a secret]";
     return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING - 1)}…` : value;
   }
-  if (Array.isArray(value)) return value.slice(0, 200).map(sanitize);
+  if (Array.isArray(value)) return value.slice(0, 200).map((v) => sanitize(v, looksSecret));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = sanitize(v);
+    for (const [k, v] of Object.entries(value))
+      if (v !== undefined) out[k] = sanitize(v, looksSecret);
     return out;
   }
   return value;
@@ -554,6 +561,7 @@ export function recordAudit(
   const dir = auditDir(home);
   ensurePrivateDir(dir);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const looksSecret = options.looksSecret ?? ((text: string) => PREFILTER.test(text));
   const keep = options.keep ?? DEFAULT_KEEP;
   let release: () => void;
   try {
@@ -637,7 +645,7 @@ export function recordAudit(
     for (const ev of [...notices, ...events]) {
       seq += 1;
       const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(sanitize(ev) as Record<string, unknown>))
+      for (const [k, v] of Object.entries(sanitize(ev, looksSecret) as Record<string, unknown>))
         if (!RESERVED.has(k)) fields[k] = v;
       const body = JSON.stringify({
         v: FORMAT_VERSION,

@@ -127,7 +127,9 @@ export async function runHook(
   if (audit.length > 0) {
     // The audit module (and node:crypto) load only here, never on a plain allow.
     const { tryRecordAudit } = await import("../broker/audit.js");
-    tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m));
+    tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m), {
+      looksSecret: secretScanner.mayContainSecret,
+    });
   }
   debug?.(
     `${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`,

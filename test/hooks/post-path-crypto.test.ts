@@ -3,9 +3,10 @@
 // core/sha256-wasm.ts; nor process.stdout's stream machinery (the answer goes out by fs.writeSync). Through the REAL hook process (dist/), with a preload that reports which
 // built-in modules the process loaded; the redaction and the audit chain are checked too. Not timed.
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 
 const value = `pc${randomBytes(20).toString("hex")}`;
@@ -85,6 +86,38 @@ describe("PostToolUse without node:crypto", () => {
       expect(modules.filter((m) => /^NativeModule (net|stream)$/.test(m))).toEqual([]);
     });
   }
+
+  it("an audit field that looks like a secret is withheld (the hook passes its own prefilter to the append)", async () => {
+    // A working directory named like a GitHub token: recorded as the entry's cwd, so withheld.
+    const token = fakeTokens(7).github;
+    const cwd = join(sb.root, token);
+    mkdirSync(cwd, { recursive: true });
+    const r = await hookpack(["hook", "claude-code"], {
+      input: JSON.stringify({
+        session_id: "s-crypto",
+        cwd,
+        permission_mode: "default",
+        hook_event_name: "PostToolUse",
+        tool_name: "Bash",
+        tool_input: { command: "./run.sh" },
+        tool_response: { stdout: `KEY=${value}\n`, stderr: "", interrupted: false, isImage: false },
+        tool_use_id: "toolu_crypto",
+      }),
+      env: env(),
+      cwd: sb.project,
+      timeoutMs: 60_000,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toContain("[REDACTED:CRYPTO_KEY]");
+    const last = readFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
+      .pop()!;
+    expect(last.kind).toBe("output-redacted");
+    expect(last.cwd).toBe("[withheld: looked like a secret]");
+    expect(JSON.stringify(last)).not.toContain(token);
+  });
 
   it("the chain those appends wrote verifies with node:crypto (`audit --verify`), and holds no value", async () => {
     const v = await hookpack(["audit", "--verify"], { env: env(), cwd: sb.project });
