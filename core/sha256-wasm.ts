@@ -1,13 +1,12 @@
 // SHA-256 and HMAC-SHA-256 for the hook's hot paths, in a WebAssembly function assembled from its
 // opcodes (core/sha256-wasm-assemble.ts; no file, no dependency, as rules/detect.ts builds its
-// automaton loop) and embedded here. Why:
-// the hook must not load node:crypto (with the stream internals it pulls in, ~4–5 ms of a call),
-// and the plain-JS core/sha256.ts runs in V8's interpreter in a fresh process at ~0.1 ms per 64-byte
-// block, which a redaction's audit append (~40 blocks: each line MAC'd and hashed, the head
-// checked and rewritten) turns into as much again. Compiled by Liftoff in well under a millisecond,
-// this runs at native speed. Where WebAssembly is unavailable, core/sha256.ts runs. Same bytes as
-// node:crypto: test/core/sha256-wasm.test.ts.
-import { sha256 as sha256Js } from "./sha256.js";
+// automaton loop) and embedded here. Why: the hook must not load node:crypto (with the stream
+// internals it pulls in, ~3.6 ms CPU of a call), and the plain-JS core/sha256.ts runs in V8's
+// interpreter in a fresh process at ~0.12 ms per 64-byte block, which a redaction's audit append
+// (~50 blocks: each line MAC'd and hashed, the head checked and rewritten) turns into as much
+// again. This module compiles in ~0.35 ms and hashes a block in a few µs. Where WebAssembly is
+// unavailable (node --jitless), node:crypto does. Same bytes as node:crypto:
+// test/core/sha256-wasm.test.ts.
 
 const K = [
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -76,7 +75,7 @@ function wasm(): Engine | null {
 /** SHA-256 of bytes (WebAssembly; core/sha256.ts where it is unavailable). */
 export function sha256(data: Uint8Array): Uint8Array {
   const e = wasm();
-  if (!e) return sha256Js(data);
+  if (!e) return process.getBuiltinModule("node:crypto").createHash("sha256").update(data).digest();
   const { mem, words, compress } = e;
   for (let k = 0; k < 8; k++) words[(H_AT >> 2) + k] = IV[k]!;
   const n = data.length;
