@@ -125,7 +125,8 @@ export async function runHook(
     );
   }
   if (audit.length > 0) {
-    // The audit module (and node:crypto) load only here, never on a plain allow.
+    // The audit module loads only here, never on a plain allow (node:crypto not even here: it
+    // hashes with core/sha256-wasm.ts, and node:crypto loads only to create a home's audit key).
     const { tryRecordAudit } = await import("../broker/audit.js");
     tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m), {
       looksSecret: secretScanner.mayContainSecret,
