@@ -9,21 +9,20 @@
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { EventKind, HookEvent, Session, ToolCall, ToolKind } from "../hooks/event.js";
-import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
+import { firstOfEach, forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
-import { fitWithSpill } from "../hooks/spill.js";
 import {
   EMPTY_RESPONSE,
   exitCodeFailure,
   exitMeaning,
+  inputString,
   jsonResponse,
-  neutralToolCall,
-  OLD_STRING,
   own,
   parsedEvents,
   validated,
+  wireToolCall,
 } from "./common.js";
 import {
   classifyByEventName,
@@ -59,17 +58,10 @@ function session(p: {
 
 function toolCall(name: string, input: Record<string, unknown>, id: string | undefined): ToolCall {
   const kind: ToolKind = own(KINDS, name) ?? (name.startsWith("mcp__") ? "mcp" : "other");
-  const call = neutralToolCall(kind, name, input, id, OLD_STRING);
-  const str = (key: string) =>
-    typeof input[key] === "string" ? (input[key] as string) : undefined;
-  if (kind === "shell") {
-    call.command = str("command");
-    call.background = input.run_in_background === true;
-  }
+  const str = (key: string) => inputString(input, key);
   const path =
     str("file_path") ?? str("notebook_path") ?? (kind === "search" ? str("path") : undefined);
-  if (path !== undefined) call.path = path;
-  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  const call = wireToolCall(kind, name, input, id, "run_in_background", path);
   if (name === "Grep") call.showsContent = input.output_mode === "content";
   return call;
 }
@@ -220,14 +212,8 @@ export function fitOrWithhold(
 ): unknown {
   const fitted = fitOutput(output, limit);
   if (JSON.stringify(fitted).length <= limit) return fitted;
-  const shrink = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.slice(0, 1).map(shrink)
-      : v !== null && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)]))
-        : v;
   return withholdOutput(
-    shrink(output),
+    firstOfEach(output),
     `[hookpack: ${reason ?? "this output held secrets"} The redacted output was too long to pass on, so it was withheld. Narrow the command or read less at once.]`,
   );
 }
@@ -251,7 +237,7 @@ export function withholdOutput(output: unknown, notice: string): unknown {
 export const FAILED_OUTPUT_NOTICE =
   "Claude Code does not let a hook replace the output of a failed call, so that output reached you as it was. Do not repeat, store or send any secret value from it; tell the user which secret was exposed so they can rotate it. To use a secret, refer to it as $secret:NAME in a command instead of printing it.";
 
-const render: Adapter["render"] = (decision, event, payload) => {
+const render: Adapter["render"] = (decision, event, payload, edge) => {
   const hookEventName = WIRE_EVENT[event.kind];
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
   if (event.kind === "before-tool") {
@@ -292,12 +278,13 @@ const render: Adapter["render"] = (decision, event, payload) => {
       return jsonResponse(out);
     }
     if (decision.hasOutput) {
-      // Too long for the response: the redacted whole goes to a private file the model is pointed at (hooks/spill.ts).
+      // Too long for the response: the redacted whole goes to a private file the model is pointed at
+      // (the edge's spill, hooks/spill.ts).
       const own =
         event.session.transcriptPath && /^[\w-]+$/.test(event.session.id)
           ? [join(dirname(event.session.transcriptPath), event.session.id, "tool-results")]
           : [];
-      const spilled = fitWithSpill(
+      const spilled = edge?.spill?.(
         decision.output,
         MAX_UPDATED_OUTPUT_CHARS,
         { session: event.session.id, id: event.tool.id },

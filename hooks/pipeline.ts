@@ -2,7 +2,7 @@
 // process stream; hooks/run-hook.ts does the single read and the single write.
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { isPayloadError, type Adapter } from "../adapters/adapter.js";
+import { isPayloadError, type Adapter, type RenderEdge } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
 import {
   foldVerdicts,
@@ -22,6 +22,14 @@ import {
   type Involvement,
 } from "./failure-policy.js";
 import { nodeRuleFiles } from "./rule-files.js";
+import { fitWithSpill } from "./spill.js";
+
+/** The I/O an adapter's rendering may need, done here at the edge (an output too long for a response). */
+const RENDER_EDGE: RenderEdge = { spill: fitWithSpill };
+
+/** The push/publish gate's scanning (git, npm pack, tar): its own bundle, loaded only when a command may push or publish. */
+const scanGated: RuleContext["scanGated"] = async (calls, home) =>
+  (await import("./gate-push-publish-scan.js")).scanGatedCalls(calls, home, process.env);
 
 export interface PipelineInput {
   raw: string;
@@ -127,7 +135,7 @@ export async function runPipeline(
         event.kind === "prompt-submit")
     ) {
       const decision: Decision = { kind: "deny", codes: ["HOOKPACK_FAILED"], reason: message };
-      return guard(adapter.render(decision, event, payload));
+      return guard(adapter.render(decision, event, payload, RENDER_EDGE));
     }
     return adapter.renderFailure(mode, message);
   };
@@ -214,6 +222,7 @@ export async function runPipeline(
     inherited: options.inherited,
     contextFiles: contextFilesOf(adapter, options.env ?? {}),
     hookConfigFiles: () => hookConfigFiles(adapter),
+    scanGated,
     ...(adapter.permissionRules
       ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) }
       : {}),
@@ -236,7 +245,7 @@ export async function runPipeline(
 
   decision = degrade(decision, event, adapter);
   if (decision.kind === "deny" || decision.hasOutput) await options.onDecision?.(event, decision);
-  const response = adapter.render(masker.maskDeep(decision), event, payload);
+  const response = adapter.render(masker.maskDeep(decision), event, payload, RENDER_EDGE);
   return guard({ ...response, stderr: masker.mask(response.stderr) });
 }
 
