@@ -32,6 +32,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { HookpackError } from "../core/errors.js";
+import { hmacSha256, sha256 as sha256Bytes } from "../core/sha256-wasm.js";
 import { PREFILTER } from "../rules/secretlint.js";
 import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { AUDIT_DIR, AUDIT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE } from "../core/files.js";
@@ -40,8 +41,8 @@ import { quoteWord } from "../core/shell-quote.js";
 const LOCK_FILE = "audit.lock";
 const FORMAT_VERSION = 1;
 
-// node:crypto costs a few ms to load on Node 20; loaded on the first append or check, not when a
-// hook merely imports this module on its allow path.
+// node:crypto costs a few ms to load on Node 20: loaded only to create the key (the first append
+// of a home), never on an ordinary append.
 const crypto = () => process.getBuiltinModule("node:crypto");
 /** `prev` of the very first entry. */
 export const GENESIS = "0".repeat(64);
@@ -301,6 +302,12 @@ export interface AuditOptions {
   /** Default `Date.now` (tests). */
   now?: () => Date;
   lockTimeoutMs?: number;
+  /**
+   * The hook prefilter (rules/secretlint.ts PREFILTER.test) as the caller already runs it: the hook
+   * passes its own, warm from scanning the call, instead of this bundle's cold copy of the same
+   * function (~1 ms of an append). Default PREFILTER.test.
+   */
+  looksSecret?: (text: string) => boolean;
 }
 
 function envInt(value: string | undefined, fallback: number, min: number): number {
@@ -372,21 +379,26 @@ function createAuditKey(home: string): Buffer {
 
 /** A short, value-free id of a key: lets a verifier tell "written with another key" from "edited". */
 export function keyId(key: Buffer): string {
-  return crypto()
-    .createHmac("sha256", key)
-    .update("hookpack audit key id v1")
-    .digest("hex")
-    .slice(0, 16);
+  return Buffer.from(hmacSha256(key, "hookpack audit key id v1")).toString("hex").slice(0, 16);
 }
 
+// The append path hashes with core/sha256-wasm.ts, not node:crypto: loading node:crypto (and the
+// stream internals it pulls in) cost ~3.6 ms CPU of every hook call that redacts or blocks, for
+// ~50 blocks of hashing (issue 21). Same bytes (test/core/sha256-wasm.test.ts); `audit --verify`
+// (broker/audit-verify.ts) checks them with node:crypto.
 const mac = (key: Buffer, text: string) =>
-  crypto().createHmac("sha256", key).update(`hookpack-audit-v1\n${text}`).digest("base64");
-const sha256 = (text: string) => crypto().createHash("sha256").update(text).digest("hex");
+  Buffer.from(hmacSha256(key, `hookpack-audit-v1\n${text}`)).toString("base64");
+const sha256 = (text: string) =>
+  Buffer.from(sha256Bytes(Buffer.from(text, "utf8"))).toString("hex");
 
+/** Two base64 MACs compared without an early exit (the length of a MAC is no secret). */
 function equalB64(a: string, b: string): boolean {
   const x = Buffer.from(a, "base64");
   const y = Buffer.from(b, "base64");
-  return x.length === y.length && x.length > 0 && crypto().timingSafeEqual(x, y);
+  if (x.length !== y.length || x.length === 0) return false;
+  let diff = 0;
+  for (let i = 0; i < x.length; i++) diff |= x[i]! ^ y[i]!;
+  return diff === 0;
 }
 
 // ── the head anchor ──
@@ -509,15 +521,16 @@ function parseChainFields(line: string): { seq: number; hash: string } | undefin
 // ── writing ──
 
 /** Keeps values out: drops undefined, caps strings, withholds any string that looks like a secret. */
-function sanitize(value: unknown): unknown {
+function sanitize(value: unknown, looksSecret: (text: string) => boolean): unknown {
   if (typeof value === "string") {
-    if (PREFILTER.test(value)) return "[withheld: looked like a secret]";
+    if (looksSecret(value)) return "[withheld: looked like a secret]";
     return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING - 1)}…` : value;
   }
-  if (Array.isArray(value)) return value.slice(0, 200).map(sanitize);
+  if (Array.isArray(value)) return value.slice(0, 200).map((v) => sanitize(v, looksSecret));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) if (v !== undefined) out[k] = sanitize(v);
+    for (const [k, v] of Object.entries(value))
+      if (v !== undefined) out[k] = sanitize(v, looksSecret);
     return out;
   }
   return value;
@@ -548,6 +561,7 @@ export function recordAudit(
   const dir = auditDir(home);
   ensurePrivateDir(dir);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
+  const looksSecret = options.looksSecret ?? ((text: string) => PREFILTER.test(text));
   const keep = options.keep ?? DEFAULT_KEEP;
   let release: () => void;
   try {
@@ -631,7 +645,7 @@ export function recordAudit(
     for (const ev of [...notices, ...events]) {
       seq += 1;
       const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(sanitize(ev) as Record<string, unknown>))
+      for (const [k, v] of Object.entries(sanitize(ev, looksSecret) as Record<string, unknown>))
         if (!RESERVED.has(k)) fields[k] = v;
       const body = JSON.stringify({
         v: FORMAT_VERSION,

@@ -1,7 +1,7 @@
 // The only module of the hook runtime that touches process streams and the exit code: one
 // bounded read, one write to each stream, then `process.exitCode` (never process.exit, so the
 // streams flush).
-import { appendFileSync, fstatSync } from "node:fs";
+import { appendFileSync, fstatSync, writeSync } from "node:fs";
 import { loadAdapter } from "../adapters/load.js";
 import { createSecretRefHost } from "./secret-ref-host.js";
 import type { AuditEvent } from "../broker/audit.js";
@@ -125,15 +125,18 @@ export async function runHook(
     );
   }
   if (audit.length > 0) {
-    // The audit module (and node:crypto) load only here, never on a plain allow.
+    // The audit module loads only here, never on a plain allow (node:crypto not even here: it
+    // hashes with core/sha256-wasm.ts, and node:crypto loads only to create a home's audit key).
     const { tryRecordAudit } = await import("../broker/audit.js");
-    tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m));
+    tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m), {
+      looksSecret: secretScanner.mayContainSecret,
+    });
   }
   debug?.(
     `${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`,
   );
-  if (response.stdout) process.stdout.write(response.stdout);
-  if (response.stderr) process.stderr.write(response.stderr);
+  if (response.stdout) writeFully(1, response.stdout);
+  if (response.stderr) writeFully(2, response.stderr);
   process.exitCode = response.exitCode;
 }
 
@@ -220,6 +223,29 @@ function noteCodeCachePath(agent: string, event: HookEvent): void {
   const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool.kind : "";
   (globalThis as unknown as Record<symbol, string>)[Symbol.for("hookpack.code-cache.tag")] =
     `${agent}:${event.kind}${tool ? `:${tool}` : ""}`;
+}
+
+/**
+ * Writes all of `text` to `fd`, synchronously, as process.stdout does for files and pipes on POSIX,
+ * without process.stdout: its stream machinery (net, stream, duplex…) cost ~3 ms CPU to load for
+ * every call that answers something (a redaction, a deny, a rewrite; issue 21). A non-blocking
+ * pipe whose reader is slow (EAGAIN) is waited for, up to a minute; a reader that went away (EPIPE)
+ * has nobody to tell.
+ */
+export function writeFully(fd: number, text: string): void {
+  const buf = Buffer.from(text, "utf8");
+  const deadline = Date.now() + 60_000;
+  let wait: Int32Array | undefined;
+  for (let off = 0; off < buf.length;) {
+    try {
+      off += writeSync(fd, buf, off, buf.length - off);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") return;
+      if (code !== "EAGAIN" || Date.now() > deadline) throw error;
+      Atomics.wait((wait ??= new Int32Array(new SharedArrayBuffer(4))), 0, 0, 1);
+    }
+  }
 }
 
 function isTerminal(fd: number): boolean {

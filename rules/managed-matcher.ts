@@ -15,8 +15,9 @@
 // this index keeps one window per form. A window whose bucket is set is a candidate; a candidate's
 // whole-form fingerprint is computed from the text (len multiply-adds, no allocation) and only a
 // check hit is hashed with sha256. Without a check column (older files) every candidate is hashed.
-// node:crypto loads on the first check hit only: a clean text never loads it.
+// A check hit is hashed by core/sha256-wasm.ts: finding never loads node:crypto.
 import type * as Crypto from "node:crypto";
+import { sha256 } from "../core/sha256-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
 export const MAX_WINDOW = 16;
@@ -127,19 +128,20 @@ export const crypto = (): typeof Crypto =>
 export const digestOf = (salt: Buffer, text: string): string =>
   crypto().createHash("sha256").update(salt).update(text, "utf8").digest("base64");
 
-/** sha256(salt ‖ utf8(text)) one-shot (crypto.hash, Node ≥ 20.12) over a reused buffer. */
+/**
+ * sha256(salt ‖ utf8(text)) over a reused buffer, by core/sha256-wasm.ts: a confirmation hashes
+ * a few dozen bytes, and loading node:crypto for it cost ~4–5 ms of the hook (issue 21).
+ */
 function candidateDigest(salt: Buffer): (text: string) => string {
   let buf = Buffer.allocUnsafe(salt.length + 256);
   salt.copy(buf, 0);
   return (text) => {
-    const c = crypto();
-    if (typeof c.hash !== "function") return digestOf(salt, text);
     if (buf.length < salt.length + text.length * 3) {
       buf = Buffer.allocUnsafe(salt.length + text.length * 3);
       salt.copy(buf, 0);
     }
     const n = buf.write(text, salt.length, "utf8");
-    return c.hash("sha256", buf.subarray(0, salt.length + n), "base64");
+    return Buffer.from(sha256(buf.subarray(0, salt.length + n))).toString("base64");
   };
 }
 
