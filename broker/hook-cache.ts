@@ -3,7 +3,8 @@
 // the store changes (`secret set|rm|import`), read by the hook on demand.
 //
 // For every encoded form (rules/managed-values.ts `buildPatterns`) of every value it keeps:
-//   - a 20-bit bucket of a salted fingerprint of the form's first W characters (W = min(16, length)),
+//   - a 20-bit bucket of a salted fingerprint of the form's first W characters (W = min(16, length));
+//     since version 3 the fingerprint is symmetric (a window and its reversal share it),
 //   - the form's length, and sha256(salt ‖ form) — the only thing a candidate is confirmed against,
 //   - a 32-bit salted fingerprint of the whole form (tested before the sha256).
 // The matcher that runs on it is rules/managed-matcher.ts.
@@ -26,6 +27,7 @@ import {
   formCheck,
   MAX_WINDOW,
   saltSeed,
+  symmetricBucket,
   type HashedMatcher,
   type MatcherIndex,
 } from "../rules/managed-matcher.js";
@@ -41,7 +43,13 @@ const FORMAT = "hookpack-hook-cache";
  * per field: with 1,000 stored secrets (13,000 entries) JSON.parse of version 1's arrays was about
  * half of the hook's whole cost of loading the cache. Version 1 files are still read.
  */
-const VERSION = 2;
+const VERSION = 3;
+/**
+ * 3: the same columns; buckets are symmetricBucket's (rules/managed-matcher.ts): one bucket serves a
+ * window and its reversal, so the gates' four views cost two lookups per character, not four.
+ * Version 2 files (fmix buckets) are still read and searched the older way.
+ */
+const SYMMETRIC_FROM = 3;
 
 /**
  * [bucket, window, length, sha256(salt‖form) base64, name index, whole-form check]; the check is
@@ -77,7 +85,7 @@ interface PackedEntries {
 
 const DIGEST_CHARS = 44;
 
-function packEntries(entries: readonly Entry[]): PackedEntries {
+export function packEntries(entries: readonly Entry[]): PackedEntries {
   const n = entries.length;
   const bucket = Buffer.alloc(n * 4);
   const window = Buffer.alloc(n);
@@ -176,13 +184,14 @@ export function buildHookCache(
   values: readonly ManagedValue[],
   salt: Buffer,
   minLength?: number,
+  symmetric = true,
 ): Pick<HookCacheFile, "names" | "entries"> {
   const names = [...new Set(values.map((v) => v.name))].sort();
   const { patterns } = buildPatterns(values, { minLength });
   const seed = saltSeed(salt);
   const cseed = checkSeed(salt);
   const entries: Entry[] = patterns.map((p) => [
-    formBucket(p.text, seed),
+    symmetric ? symmetricBucket(p.text, seed) : formBucket(p.text, seed),
     Math.min(MAX_WINDOW, p.text.length),
     p.text.length,
     digestOf(salt, p.text),
@@ -195,6 +204,7 @@ export function buildHookCache(
 /** A matcher over entries (tests, version 1 files, the broker's own refresh). */
 export function createHashedMatcher(
   file: Pick<HookCacheFile, "salt" | "names" | "entries">,
+  symmetric = true,
 ): HashedMatcher {
   const n = file.entries.length;
   const index: MatcherIndex = {
@@ -209,6 +219,7 @@ export function createHashedMatcher(
       ? Int32Array.from(file.entries, (e) => e[5]!)
       : undefined,
     digest: (i) => file.entries[i]![3],
+    symmetric,
   };
   return createIndexedMatcher(index);
 }
@@ -224,7 +235,7 @@ function parseCacheFile(text: string): ParsedCache | undefined {
     if (Buffer.from(f.salt, "base64").length < 8) return undefined;
     if (f.version === 1)
       return Array.isArray(f.entries) ? (f as HookCacheFile & { columns?: undefined }) : undefined;
-    if (f.version !== VERSION || !f.packed) return undefined;
+    if ((f.version !== 2 && f.version !== VERSION) || !f.packed) return undefined;
     const columns = unpackColumns(f.packed);
     if (!columns) return undefined;
     const { packed: _packed, entries: _entries, ...rest } = f;
@@ -265,7 +276,7 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   } catch {
     // no store: nothing can be stale
   }
-  if (file.entries) return { matcher: createHashedMatcher(file), stale };
+  if (file.entries) return { matcher: createHashedMatcher(file, false), stale }; // version 1
   // Version 2: the matcher's index straight from the packed columns (no entry objects).
   const { columns } = file;
   const matcher = createIndexedMatcher({
@@ -273,6 +284,7 @@ export function loadHookCache(home: string): LoadedCache | undefined {
     names: file.names,
     ...columns,
     digest: (i) => columns.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+    symmetric: file.version >= SYMMETRIC_FROM,
   });
   return { matcher, stale };
 }
@@ -314,7 +326,10 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
       kept.push({ name: meta.name, entries: previous.entries.filter((e) => e[4] === idx) });
   }
   resolvedElsewhere.clear();
-  const built = buildHookCache(values, salt, minLength);
+  // Entries kept from an older file carry its buckets, which cannot be recomputed without the
+  // value: the whole file then keeps the older bucket scheme (and version) until they can be.
+  const legacy = previous !== undefined && previous.version < SYMMETRIC_FROM && kept.length > 0;
+  const built = buildHookCache(values, salt, minLength, !legacy);
   const names = [...new Set([...built.names, ...kept.map((k) => k.name)])].sort();
   const remap = (name: string) => names.indexOf(name);
   const entries: Entry[] = [
@@ -325,7 +340,7 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
   ];
   const file = {
     format: FORMAT,
-    version: VERSION,
+    version: legacy ? 2 : VERSION,
     salt: salt.toString("base64"),
     updated: new Date().toISOString(),
     names,

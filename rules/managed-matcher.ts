@@ -15,13 +15,15 @@
 // this index keeps one window per form. A window whose bucket is set is a candidate; a candidate's
 // whole-form fingerprint is computed from the text (len multiply-adds, no allocation) and only a
 // check hit is hashed with sha256. Without a check column (older files) every candidate is hashed.
-// node:crypto loads on the first check hit only: a clean text never loads it.
+// node:crypto is never loaded here: hits are confirmed with core/sha256.ts.
 import type * as Crypto from "node:crypto";
+import { sha256 } from "../core/sha256.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
 export const MAX_WINDOW = 16;
 const BUCKET_BITS = 20;
 const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
+const SHIFT = 32 - BUCKET_BITS;
 export const BASE = 0x01000193;
 /** BASE⁻¹ mod 2³² (BASE is odd), to drop the leaving character of the backward hash. */
 const BASE_INV = (() => {
@@ -43,6 +45,11 @@ export interface MatcherIndex {
   check: Int32Array | undefined;
   /** sha256(salt ‖ form), base64, of entry i. */
   digest(i: number): string;
+  /**
+   * Buckets are symmetricBucket's (cache version 3): one bucket serves a window and its reversal.
+   * False/absent: fmix buckets (versions 1 and 2), searched the older way.
+   */
+  symmetric?: boolean;
 }
 
 /** A hit: [start, end) in the searched text. */
@@ -114,32 +121,68 @@ export function formBucket(form: string, seed: number): number {
   return fmix(windowHash(form, 0, Math.min(MAX_WINDOW, form.length)) ^ seed) & BUCKET_MASK;
 }
 
+/** BASE^(w-1) mod 2^32. */
+function topPower(w: number): number {
+  let top = 1;
+  for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
+  return top;
+}
+
+/** The window hash read right-to-left: Σ c[at+i]·BASE^i (the reversed window's windowHash). */
+export function reversedWindowHash(text: string, at: number, w: number): number {
+  let h = 0;
+  let pw = 1;
+  for (let i = 0; i < w; i++) {
+    h = (h + Math.imul(text.charCodeAt(at + i), pw)) | 0;
+    pw = Math.imul(pw, BASE);
+  }
+  return h;
+}
+
+/** The multiplier of symmetricBucket's one-multiply mix (2^32 / golden ratio, odd). */
+const MIX = 0x9e3779b1 | 0;
+
+/**
+ * Cache version 3's bucket: 20 bits of a salted mix of hf + hb, the window's polynomial hash read
+ * forwards plus read backwards. The sum is the same for a window and its reversal, so ONE lookup
+ * per window serves both the text and the reversed text (versions 1–2 needed two fmix lookups), and
+ * the mix is one multiply (its top 20 bits) instead of fmix's two multiplies and three shifts.
+ * What it reveals is what version 2's bucket revealed: 20 bits about the same first
+ * min(16, length) characters of a form (a little less: a window and its reversal share a bucket).
+ * No other window of a form, and no finer piece of one, is fingerprinted.
+ */
+export function symmetricBucket(form: string, seed: number): number {
+  const w = Math.min(MAX_WINDOW, form.length);
+  const sum = (windowHash(form, 0, w) + reversedWindowHash(form, 0, w)) | 0;
+  return Math.imul(sum ^ seed, MIX) >>> (32 - BUCKET_BITS);
+}
+
 /** The whole-form check stored for a form. */
 export function formCheck(form: string, seed: number): number {
   return fmix(windowHash(form, 0, form.length) ^ seed);
 }
 
 // node:crypto (and the stream/util internals it pulls in) costs ~5 ms to load on Node 20: more than
-// the whole clean-output path. It is loaded on the first confirmed candidate only.
+// the whole clean-output path. The matcher never loads it: a candidate is confirmed with the plain-JS
+// SHA-256 of core/sha256.ts (a few µs per form). `crypto`/`digestOf` remain for the broker's writer.
 let cryptoModule: typeof Crypto | undefined;
 export const crypto = (): typeof Crypto =>
   (cryptoModule ??= process.getBuiltinModule("node:crypto"));
 export const digestOf = (salt: Buffer, text: string): string =>
   crypto().createHash("sha256").update(salt).update(text, "utf8").digest("base64");
 
-/** sha256(salt ‖ utf8(text)) one-shot (crypto.hash, Node ≥ 20.12) over a reused buffer. */
+/** sha256(salt ‖ utf8(text)), base64, in plain JS (core/sha256.ts) over a reused buffer. */
 function candidateDigest(salt: Buffer): (text: string) => string {
   let buf = Buffer.allocUnsafe(salt.length + 256);
   salt.copy(buf, 0);
   return (text) => {
-    const c = crypto();
-    if (typeof c.hash !== "function") return digestOf(salt, text);
     if (buf.length < salt.length + text.length * 3) {
       buf = Buffer.allocUnsafe(salt.length + text.length * 3);
       salt.copy(buf, 0);
     }
     const n = buf.write(text, salt.length, "utf8");
-    return c.hash("sha256", buf.subarray(0, salt.length + n), "base64");
+    const d = sha256(buf.subarray(0, salt.length + n));
+    return Buffer.from(d.buffer, d.byteOffset, d.byteLength).toString("base64");
   };
 }
 
@@ -166,6 +209,7 @@ function mergeHits<T extends Match>(hits: T[]): T[] {
 
 export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const { salt, names, count, bucket, window, length, name, check } = index;
+  const symmetric = index.symmetric === true;
   const seed = saltSeed(salt);
   const cseed = checkSeed(salt);
   const digest = candidateDigest(salt);
@@ -220,9 +264,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   for (let s = 0; s < slots; s++) if (keys[s] !== 0) used++;
   const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
   const windows = [...bitmaps.entries()].map(([w, bitmap]) => {
-    let top = 1; // BASE^(w-1)
-    for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
-    return { w, bitmap, top };
+    return { w, bitmap, top: topPower(w) };
   });
 
   /** Entries of a set bucket at window start j (forwards) or window end j+w (backwards). */
@@ -388,6 +430,11 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
     return hits;
   };
+  const symSearchForward = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    for (const { w, bitmap, top } of windows) symForward(text, w, bitmap, top, hits);
+    return hits;
+  };
 
   /** Forwards and backwards in one pass: the window read right-to-left is the reversed text's. */
   const searchBoth = (text: string): ViewMatch[] => {
@@ -534,9 +581,138 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     return { direct, split: kept === n ? [] : split };
   };
 
+  // ---- Version 3 (symmetric buckets): one lookup per window serves it and its reversal. ----
+
+  /** The hook's forward search over symmetric buckets (the backward hash only feeds the key). */
+  const symForward = (
+    text: string,
+    w: number,
+    bitmap: Int32Array,
+    top: number,
+    hits: ViewMatch[],
+  ): void => {
+    const n = text.length;
+    if (n < w) return;
+    let hf = windowHash(text, 0, w);
+    let hb = reversedWindowHash(text, 0, w);
+    const last = n - w;
+    for (let j = 0; ; j++) {
+      const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, hf);
+      if (j >= last) break;
+      const out = text.charCodeAt(j);
+      const inc = text.charCodeAt(j + w);
+      hf = (Math.imul(hf - Math.imul(out, top), BASE) + inc) | 0;
+      hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
+    }
+  };
+
+  /** Forwards and backwards in one pass, one lookup per window. */
+  const symBoth = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    const n = text.length;
+    for (const { w, bitmap, top } of windows) {
+      if (n < w) continue;
+      let hf = windowHash(text, 0, w);
+      let hb = reversedWindowHash(text, 0, w);
+      const last = n - w;
+      for (let j = 0; ; j++) {
+        const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
+          candidates(text, j, w, x, false, hits, hf);
+          candidates(text, j, w, x, true, hits, hb);
+        }
+        if (j >= last) break;
+        const out = text.charCodeAt(j);
+        const inc = text.charCodeAt(j + w);
+        hf = (Math.imul(hf - Math.imul(out, top), BASE) + inc) | 0;
+        hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
+      }
+    }
+    return hits;
+  };
+
+  /**
+   * All four views in one pass over symmetric buckets: one lookup per window of the text (as is and
+   * reversed) and one per window of the squeezed view (as is and reversed). A squeezed window whose
+   * characters are consecutive in the text (no joiner inside it) IS the text's window ending at the
+   * same character, already looked up: it is skipped.
+   */
+  const symViews = (
+    text: string,
+    spec: SqueezeSpec,
+    every?: Int32Array,
+  ): { direct: ViewMatch[]; split: ViewMatch[] } => {
+    const direct: ViewMatch[] = [];
+    const split: ViewMatch[] = [];
+    const n = text.length;
+    const ascii = spec.ascii;
+    const isJoiner = spec.isJoiner;
+    let kept = n;
+    for (const window of windows) {
+      const { w, top } = window;
+      const bitmap = every ?? window.bitmap;
+      if (n < w) continue;
+      let hf = 0;
+      let hb = 0;
+      let sf = 0;
+      let sb = 0;
+      let opw = 1;
+      let spw = 1;
+      let k = 0; // squeezed characters so far
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (i < w) {
+          hf = (Math.imul(hf, BASE) + c) | 0;
+          hb = (hb + Math.imul(c, opw)) | 0;
+          opw = Math.imul(opw, BASE);
+        } else {
+          const out = text.charCodeAt(i - w);
+          hf = (Math.imul(hf - Math.imul(out, top), BASE) + c) | 0;
+          hb = (Math.imul(hb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        const j = i - w + 1;
+        let hit = -1; // the direct window's bucket when it is set
+        if (j >= 0) {
+          const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+          if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
+            hit = x;
+            candidates(text, j, w, x, false, direct, hf);
+            candidates(text, j, w, x, true, direct, hb);
+          }
+        }
+        if (c < 128 ? ascii[c] === 1 : isJoiner(c)) continue;
+        if (k < w) {
+          sf = (Math.imul(sf, BASE) + c) | 0;
+          sb = (sb + Math.imul(c, spw)) | 0;
+          spw = Math.imul(spw, BASE);
+        } else {
+          const out = ring[(k - w) & 31]!;
+          sf = (Math.imul(sf - Math.imul(out, top), BASE) + c) | 0;
+          sb = (Math.imul(sb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        ring[k & 31] = c;
+        ringAt[k & 31] = i;
+        k++;
+        if (k < w) continue;
+        // No joiner inside the squeezed window: it is the text's window ending here, whose lookup
+        // is `hit` (the form may still run on past joiners, so its candidates are still read).
+        const same = i - ringAt[(k - w) & 31]! === w - 1;
+        if (same && hit < 0) continue;
+        const y = same ? hit : Math.imul(((sf + sb) | 0) ^ seed, MIX) >>> SHIFT;
+        if (same || (bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) {
+          squeezedCandidates(text, spec, k, i, w, y, false, split, sf);
+          squeezedCandidates(text, spec, k, i, w, y, true, split, sb);
+        }
+      }
+      kept = k;
+    }
+    return { direct, split: kept === n ? [] : split };
+  };
+
   const find = (text: string): Match[] => {
     if (count === 0 || text.length < minLength) return [];
-    const hits = searchForward(text);
+    const hits = symmetric ? symSearchForward(text) : searchForward(text);
     if (hits.length === 0) return [];
     return mergeHits(hits).map(({ start, end, name, form }) => ({ start, end, name, form }));
   };
@@ -549,7 +725,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     findBothWays(text) {
       if (count === 0 || text.length < minLength) return [];
       // Not merged: a caller that merges several views wants each hit with the view it came from.
-      return searchBoth(text);
+      return symmetric ? symBoth(text) : searchBoth(text);
     },
     crowded,
     findViews(text, spec) {
@@ -560,9 +736,11 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         // a call first met in optimised code deoptimised the loop once per call site in every scan.
         warmed = true;
         const every = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
-        searchViews(`${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`, spec, every);
+        const warm = `${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`;
+        if (symmetric) symViews(warm, spec, every);
+        else searchViews(warm, spec, every);
       }
-      return searchViews(text, spec);
+      return symmetric ? symViews(text, spec) : searchViews(text, spec);
     },
     redact(text) {
       const matches = find(text);
