@@ -26,6 +26,7 @@ import {
   formBucket,
   formCheck,
   MAX_WINDOW,
+  indexOrder,
   saltSeed,
   symmetricBucket,
   type HashedMatcher,
@@ -56,6 +57,15 @@ const SYMMETRIC_FROM = 3;
  * absent in entries an older hookpack wrote.
  */
 type Entry = [number, number, number, string, number, number?];
+
+/** Entries in the order the matcher loads without a hash table (rules/managed-matcher.ts). */
+const sortEntries = (entries: Entry[]): Entry[] =>
+  entries.sort((a, b) =>
+    indexOrder(
+      { bucket: a[0], window: a[1], length: a[2] },
+      { bucket: b[0], window: b[1], length: b[2] },
+    ),
+  );
 
 export interface HookCacheFile {
   format: typeof FORMAT;
@@ -198,7 +208,7 @@ export function buildHookCache(
     names.indexOf(p.name),
     formCheck(p.text, cseed),
   ]);
-  return { names, entries };
+  return { names, entries: sortEntries(entries) };
 }
 
 /** A matcher over entries (tests, version 1 files, the broker's own refresh). */
@@ -332,12 +342,12 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
   const built = buildHookCache(values, salt, minLength, !legacy);
   const names = [...new Set([...built.names, ...kept.map((k) => k.name)])].sort();
   const remap = (name: string) => names.indexOf(name);
-  const entries: Entry[] = [
+  const entries: Entry[] = sortEntries([
     ...built.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(built.names[e[4]]!), e[5]]),
     ...kept.flatMap((k) =>
       k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name), e[5]]),
     ),
-  ];
+  ]);
   const file = {
     format: FORMAT,
     version: legacy ? 2 : VERSION,

@@ -157,6 +157,19 @@ export function symmetricBucket(form: string, seed: number): number {
   return Math.imul(sum ^ seed, MIX) >>> (32 - BUCKET_BITS);
 }
 
+/**
+ * The order the index is loaded fastest in: by (bucket, window), shortest form first within one
+ * (createIndexedMatcher then needs no hash table). The order of entries reveals nothing.
+ */
+export function indexOrder(
+  a: { bucket: number; window: number; length: number },
+  b: { bucket: number; window: number; length: number },
+): number {
+  const ka = (a.bucket & BUCKET_MASK) * 32 + a.window;
+  const kb = (b.bucket & BUCKET_MASK) * 32 + b.window;
+  return ka - kb || a.length - b.length;
+}
+
 /** The whole-form check stored for a form. */
 export function formCheck(form: string, seed: number): number {
   return fmix(windowHash(form, 0, form.length) ^ seed);
@@ -207,15 +220,64 @@ function mergeHits<T extends Match>(hits: T[]): T[] {
   return out;
 }
 
-export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
-  const { salt, names, count, bucket, window, length, name, check } = index;
-  const symmetric = index.symmetric === true;
-  const seed = saltSeed(salt);
-  const cseed = checkSeed(salt);
-  const digest = candidateDigest(salt);
+/** (bucket, window) key of entry i. */
+const keyAt = (bucket: Int32Array, window: Uint8Array, i: number): number =>
+  (bucket[i]! & BUCKET_MASK) * 32 + window[i]!;
 
-  // (window, bucket) → chain of entries, open addressing over typed arrays (no Map, no arrays per
-  // bucket: with 1,000 secrets, 13,000 entries, the Map-of-arrays index cost 6–12 ms per hook).
+interface Chains {
+  /** Entry after e in its chain, or -1. */
+  next: Int32Array;
+  /** Distinct (bucket, window) keys. */
+  used: number;
+  /** The first entry of a key's chain, or -1. */
+  headOf(key: number): number;
+}
+
+/** Chains of entries already in indexOrder; undefined when they are not. */
+function sortedChains(
+  bucket: Int32Array,
+  window: Uint8Array,
+  length: Uint32Array,
+  count: number,
+): Chains | undefined {
+  const keys = new Int32Array(count);
+  const next = new Int32Array(count).fill(-1);
+  let used = 0;
+  for (let i = 0; i < count; i++) {
+    const key = keyAt(bucket, window, i);
+    keys[i] = key;
+    if (i === 0) {
+      used++;
+      continue;
+    }
+    const prev = keys[i - 1]!;
+    if (prev > key || (prev === key && length[i - 1]! > length[i]!)) return undefined;
+    if (prev === key) next[i - 1] = i;
+    else used++;
+  }
+  return {
+    next,
+    used,
+    headOf(key) {
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < count && keys[lo] === key ? lo : -1;
+    },
+  };
+}
+
+/** Chains in any entry order: open addressing over typed arrays (no Map, no arrays per bucket). */
+function hashChains(
+  bucket: Int32Array,
+  window: Uint8Array,
+  length: Uint32Array,
+  count: number,
+): Chains {
   let bits = 4;
   while (1 << bits < count * 2) bits++;
   const slots = 1 << bits;
@@ -227,15 +289,14 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     while (keys[s] !== 0 && keys[s] !== key + 1) s = (s + 1) & (slots - 1);
     return s;
   };
-  const bitmaps = new Map<number, Int32Array>();
-  let minLength = 0;
+  let used = 0;
   for (let i = count - 1; i >= 0; i--) {
-    const w = window[i]!;
-    const b = bucket[i]! & BUCKET_MASK;
-    const s = slotOf(b * 32 + w);
+    const key = keyAt(bucket, window, i);
+    const s = slotOf(key);
     if (keys[s] === 0) {
-      keys[s] = b * 32 + w + 1;
+      keys[s] = key + 1;
       heads[s] = i;
+      used++;
     } else if (length[heads[s]!]! >= length[i]!) {
       next[i] = heads[s]!;
       heads[s] = i;
@@ -247,21 +308,63 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       next[i] = next[at]!;
       next[at] = i;
     }
-    let bm = bitmaps.get(w);
-    if (!bm) bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
+  }
+  return {
+    next,
+    used,
+    headOf(key) {
+      const s = slotOf(key);
+      return keys[s] === 0 ? -1 : heads[s]!;
+    },
+  };
+}
+
+/** One bitmap of set buckets per window length, and the shortest form's length. */
+function bucketBitmaps(
+  bucket: Int32Array,
+  window: Uint8Array,
+  length: Uint32Array,
+  count: number,
+): { bitmaps: Map<number, Int32Array>; minLength: number } {
+  const bitmaps = new Map<number, Int32Array>();
+  let minLength = 0;
+  let lastW = -1;
+  let bm: Int32Array = new Int32Array(0);
+  for (let i = 0; i < count; i++) {
+    const w = window[i]!;
+    const b = bucket[i]! & BUCKET_MASK;
+    if (w !== lastW) {
+      lastW = w;
+      const known = bitmaps.get(w);
+      if (known) bm = known;
+      else bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
+    }
     bm[b >>> 5]! |= 1 << (b & 31);
     const len = length[i]!;
     if (minLength === 0 || len < minLength) minLength = len;
   }
-  /** The first entry of the (bucket, window) chain, or -1. */
-  const headOf = (key: number): number => {
-    const s = slotOf(key);
-    return keys[s] === 0 ? -1 : heads[s]!;
-  };
+  return { bitmaps, minLength };
+}
+
+export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
+  const { salt, names, count, bucket, window, length, name, check } = index;
+  const symmetric = index.symmetric === true;
+  const seed = saltSeed(salt);
+  const cseed = checkSeed(salt);
+  const digest = candidateDigest(salt);
+
+  // Entries sorted by (bucket, window), shortest form first within one (the order cache version 3
+  // is written in, indexOrder): a chain is a run of consecutive entries, found by binary search,
+  // and loading is one plain pass over the columns. Any other order (older files, a file edited by
+  // hand) gets the hash table of hashChains. The loading loops are small top-level functions: V8
+  // compiles a hot loop's whole function on stack replacement, and compiling this one (all of the
+  // matcher) was most of the ~10 ms CPU that loading 13,000 entries (1,000 secrets) cost a hook.
+  const chains =
+    sortedChains(bucket, window, length, count) ?? hashChains(bucket, window, length, count);
+  const { next, used, headOf } = chains;
+  const { bitmaps, minLength } = bucketBitmaps(bucket, window, length, count);
   // Distinct (bucket, window) keys over 2^20: the candidates per text position, all window lengths
   // together. One secret: ~16 keys (0.002 %); 1,000 secrets: 13,500 (1.3 %).
-  let used = 0;
-  for (let s = 0; s < slots; s++) if (keys[s] !== 0) used++;
   const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
   const windows = [...bitmaps.entries()].map(([w, bitmap]) => {
     return { w, bitmap, top: topPower(w) };

@@ -151,6 +151,15 @@ describe("managed matcher: the value-free one finds exactly what the naive one f
       false,
     );
     expect(transformedFind(legacy, text, legacy.minLength)).toEqual(views);
+    // The same entries out of index order (an older file's, or one edited by hand): the matcher
+    // builds its hash table instead of binary-searching the sorted columns, and finds the same.
+    const shuffled = createHashedMatcher({
+      salt: salt.toString("base64"),
+      names: built.names,
+      entries: [...built.entries].reverse(),
+    });
+    expect(transformedFind(shuffled, text, shuffled.minLength)).toEqual(views);
+    expect(shuffled.find(text)).toEqual(hashed.find(text));
     expect(transformedFind(unchecked, text, unchecked.minLength)).toEqual(views);
     // 1,000 values are "crowded" (the gates take two findBothWays passes); the one-pass findViews
     // must find the same at that density too.
