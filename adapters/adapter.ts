@@ -126,6 +126,26 @@ export interface ProbeAnswer {
 /** A parsed payload: the neutral event, or `ignored` for an event hookpack does not handle. */
 export type Parsed = { kind: "event"; event: HookEvent } | { kind: "ignored"; eventName: string };
 
+/**
+ * What rendering may need from the hook's edge, handed in by the pipeline (hooks/pipeline.ts):
+ * adapters write no files themselves. Absent (a unit test rendering directly), an output too long
+ * for the response is cut or withheld instead of spilled.
+ */
+export interface RenderEdge {
+  /**
+   * Fits `output` into `limit` chars of JSON by writing the redacted whole of its longest strings
+   * to a private file the model is pointed at (hooks/spill.ts `fitWithSpill`, whose contract this
+   * is); undefined when nothing could be written.
+   */
+  spill?: (
+    output: unknown,
+    limit: number,
+    hint: { session?: string; id?: string },
+    withhold: (output: unknown, notice: string) => unknown,
+    preferred?: readonly string[],
+  ) => unknown;
+}
+
 export interface Adapter {
   id: AgentId;
   displayName: string;
@@ -137,7 +157,7 @@ export interface Adapter {
   /** Which kind of event a payload claims to be, even when it fails validation. */
   classify(payload: unknown): EventKind | "unknown";
   /** Renders a decision; `payload` is the original, for fields echoed back in full. */
-  render(decision: Decision, event: HookEvent, payload: unknown): HookResponse;
+  render(decision: Decision, event: HookEvent, payload: unknown, edge?: RenderEdge): HookResponse;
   /** The response for a failure hookpack could not turn into a decision (no event). */
   renderFailure(mode: "closed" | "open", message: string): HookResponse;
   /**

@@ -2,7 +2,7 @@
 // when the hand-written fast check in ./claude-code-fast.ts cannot vouch for a payload, so that
 // the usual hook call never pays for loading zod; errors name the field path.
 import * as z from "zod/mini";
-import { checkByEventName } from "./schema-check.js";
+import { claudeWireValidator } from "./schema-check.js";
 
 const base = {
   session_id: z.string(),
@@ -52,23 +52,16 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   WebSearch: z.looseObject({ query: s }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = {
-  PreToolUse: preToolUse,
-  PostToolUse: postToolUse,
-  PostToolUseFailure: postToolUseFailure,
-  SessionStart: sessionEvent,
-  SessionEnd: sessionEvent,
-  Stop: sessionEvent,
-  UserPromptSubmit: userPromptSubmit,
-};
-
-const TOOL_EVENTS: ReadonlySet<z.ZodMiniType> = new Set([
-  preToolUse,
-  postToolUse,
-  postToolUseFailure,
-]);
-
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
-export function validateClaudePayload(payload: unknown): void {
-  checkByEventName(payload, HANDLED, TOOL_EVENTS, TOOL_INPUTS);
-}
+export const validateClaudePayload = claudeWireValidator(
+  {
+    preToolUse,
+    postToolUse,
+    postToolUseFailure,
+    sessionStart: sessionEvent,
+    sessionEnd: sessionEvent,
+    stop: sessionEvent,
+    userPromptSubmit,
+  },
+  TOOL_INPUTS,
+);

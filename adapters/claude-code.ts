@@ -9,21 +9,20 @@
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import type { EventKind, HookEvent, Session, ToolCall, ToolKind } from "../hooks/event.js";
-import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
+import { firstOfEach, forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 import type { Adapter, Parsed } from "./adapter.js";
 import { fastValidate } from "./claude-code-fast.js";
 import { claudePermissionRules } from "./claude-code-permissions.js";
-import { fitWithSpill } from "../hooks/spill.js";
 import {
   EMPTY_RESPONSE,
   exitCodeFailure,
   exitMeaning,
+  inputString,
   jsonResponse,
-  neutralToolCall,
-  OLD_STRING,
   own,
   parsedEvents,
   validated,
+  wireToolCall,
 } from "./common.js";
 import {
   classifyByEventName,
@@ -59,17 +58,10 @@ function session(p: {
 
 function toolCall(name: string, input: Record<string, unknown>, id: string | undefined): ToolCall {
   const kind: ToolKind = own(KINDS, name) ?? (name.startsWith("mcp__") ? "mcp" : "other");
-  const call = neutralToolCall(kind, name, input, id, OLD_STRING);
-  const str = (key: string) =>
-    typeof input[key] === "string" ? (input[key] as string) : undefined;
-  if (kind === "shell") {
-    call.command = str("command");
-    call.background = input.run_in_background === true;
-  }
+  const str = (key: string) => inputString(input, key);
   const path =
     str("file_path") ?? str("notebook_path") ?? (kind === "search" ? str("path") : undefined);
-  if (path !== undefined) call.path = path;
-  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  const call = wireToolCall(kind, name, input, id, "run_in_background", path);
   if (name === "Grep") call.showsContent = input.output_mode === "content";
   return call;
 }
@@ -220,14 +212,8 @@ export function fitOrWithhold(
 ): unknown {
   const fitted = fitOutput(output, limit);
   if (JSON.stringify(fitted).length <= limit) return fitted;
-  const shrink = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.slice(0, 1).map(shrink)
-      : v !== null && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)]))
-        : v;
   return withholdOutput(
-    shrink(output),
+    firstOfEach(output),
     `[hookpack: ${reason ?? "this output held secrets"} The redacted output was too long to pass on, so it was withheld. Narrow the command or read less at once.]`,
   );
 }
@@ -235,23 +221,60 @@ export function fitOrWithhold(
 /** Fields of Claude's tool outputs that carry content; everything else (type tags, paths) is kept. */
 const CONTENT_KEYS = /(^|\.)(stdout|stderr|content|output|result|text|filenames|matches|\d+)$/;
 
-/** Same shape as the tool's output, with every content string replaced by `notice`. */
-export function withholdOutput(output: unknown, notice: string): unknown {
-  if (typeof output === "string") return notice;
+/** Keys of MCP content blocks (the shape Claude Code gives an MCP tool's output); kept when withheld. */
+const MCP_BLOCK_KEYS = new Set(["type", "text", "content", "isError", "mimeType", "annotations"]);
+/** Deeper than any tool output Claude Code makes; a subtree below it is withheld as one string. */
+const WITHHOLD_DEPTH = 64;
+
+/**
+ * Same shape as the tool's output, with every content string replaced by `notice`.
+ *
+ * With `foreignKeys` (an MCP server's output, whose keys the server, and so whatever fed it, chose),
+ * a key outside the content-block shape is replaced by its position (`withheld_1`, …) and every
+ * string but a block's `type` is emptied: a value used as a key, or held under a key such as
+ * `token`, is not in the answer. A built-in tool's keys and non-content fields are Claude Code's
+ * own and kept, since its output must keep its schema to be accepted. Nesting beyond
+ * WITHHOLD_DEPTH becomes one string, so an output nested thousands deep is withheld, not crashed on.
+ */
+export function withholdOutput(output: unknown, notice: string, foreignKeys = false): unknown {
   let first = true;
-  return mapStrings(output, (text, path) => {
-    if (!CONTENT_KEYS.test(path) || text === "") return text;
+  let renamed = 0;
+  const content = (): string => {
     const out = first ? notice : "";
     first = false;
     return out;
-  });
+  };
+  const walk = (value: unknown, path: string, depth: number): unknown => {
+    if (typeof value === "string") {
+      if (path === "") return notice;
+      if (foreignKeys) return /(^|\.)type$/.test(path) && value.length <= 32 ? value : content();
+      return !CONTENT_KEYS.test(path) || value === "" ? value : content();
+    }
+    if (value === null || typeof value !== "object") return value;
+    if (depth >= WITHHOLD_DEPTH) return content();
+    if (Array.isArray(value))
+      return value.map((item, i) => walk(item, path ? `${path}.${i}` : String(i), depth + 1));
+    const out: Record<string, unknown> = {};
+    for (const [key, item] of Object.entries(value)) {
+      const name = !foreignKeys || MCP_BLOCK_KEYS.has(key) ? key : `withheld_${++renamed}`;
+      // Defined, not assigned: a "__proto__" key stays a key instead of replacing the prototype.
+      Object.defineProperty(out, name, {
+        value: walk(item, path ? `${path}.${name}` : name, depth + 1),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  };
+  return walk(output, "", 0);
 }
 
 /** What the model is told next to a failed call's output that held secrets hookpack could not take out. */
 export const FAILED_OUTPUT_NOTICE =
   "Claude Code does not let a hook replace the output of a failed call, so that output reached you as it was. Do not repeat, store or send any secret value from it; tell the user which secret was exposed so they can rotate it. To use a secret, refer to it as $secret:NAME in a command instead of printing it.";
 
-const render: Adapter["render"] = (decision, event, payload) => {
+const render: Adapter["render"] = (decision, event, payload, edge) => {
   const hookEventName = WIRE_EVENT[event.kind];
   const input = (payload as { tool_input?: Record<string, unknown> }).tool_input ?? {};
   if (event.kind === "before-tool") {
@@ -286,18 +309,19 @@ const render: Adapter["render"] = (decision, event, payload) => {
       // the output; replacing the output is the only way to keep it from the model.
       out.hookSpecificOutput = {
         hookEventName,
-        updatedToolOutput: withholdOutput(event.output, decision.reason),
+        updatedToolOutput: withholdOutput(event.output, decision.reason, event.tool.kind === "mcp"),
       };
       out.systemMessage = decision.reason;
       return jsonResponse(out);
     }
     if (decision.hasOutput) {
-      // Too long for the response: the redacted whole goes to a private file the model is pointed at (hooks/spill.ts).
+      // Too long for the response: the redacted whole goes to a private file the model is pointed at
+      // (the edge's spill, hooks/spill.ts).
       const own =
         event.session.transcriptPath && /^[\w-]+$/.test(event.session.id)
           ? [join(dirname(event.session.transcriptPath), event.session.id, "tool-results")]
           : [];
-      const spilled = fitWithSpill(
+      const spilled = edge?.spill?.(
         decision.output,
         MAX_UPDATED_OUTPUT_CHARS,
         { session: event.session.id, id: event.tool.id },

@@ -3,7 +3,7 @@
 // Field list: the JSON schemas embedded in @openai/codex 0.169.0 (pre-tool-use.command.input,
 // post-tool-use.command.input); hookpack requires only the fields it uses.
 import * as z from "zod/mini";
-import { checkByEventName, sessionFields } from "./schema-check.js";
+import { claudeWireValidator, sessionFields } from "./schema-check.js";
 
 const s = z.string();
 const base = {
@@ -33,16 +33,8 @@ export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
   apply_patch: z.looseObject({ command: s }),
 };
 
-const HANDLED: Record<string, z.ZodMiniType> = {
-  PreToolUse: preToolUse,
-  PostToolUse: postToolUse,
-  SessionEnd: sessionEnd,
-  UserPromptSubmit: userPromptSubmit,
-  SessionStart: sessionStart,
-};
-const TOOL_EVENTS = new Set<z.ZodMiniType>([preToolUse, postToolUse]);
-
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
-export function validateCodexPayload(payload: unknown): void {
-  checkByEventName(payload, HANDLED, TOOL_EVENTS, TOOL_INPUTS);
-}
+export const validateCodexPayload = claudeWireValidator(
+  { preToolUse, postToolUse, sessionStart, sessionEnd, userPromptSubmit },
+  TOOL_INPUTS,
+);

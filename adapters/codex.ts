@@ -24,6 +24,7 @@ import {
   exitCodeFailure,
   exitMeaning,
   isPlainObject,
+  localIsProject,
   neutralToolCall,
   optString,
   own,
@@ -205,14 +206,10 @@ export const codex: Adapter = {
     // Codex reads Claude-shaped hooks.json next to each config layer. It has no untracked local
     // layer: "local" uses the project file.
     format: "claude-settings-json",
-    files: { project: ".codex/hooks.json", local: ".codex/hooks.json", user: ".codex/hooks.json" },
+    files: localIsProject(".codex/hooks.json"),
     // …or inline `[[hooks.<event>]]` tables in config.toml of the same layer, when the user keeps them there.
     inlineToml: {
-      files: {
-        project: ".codex/config.toml",
-        local: ".codex/config.toml",
-        user: ".codex/config.toml",
-      },
+      files: localIsProject(".codex/config.toml"),
     },
     projectDirVariable: undefined,
     contextFiles: {

@@ -1,5 +1,6 @@
 // Small pieces every adapter shares: responses, edge validation, the parsed events, probe
 // readings. No agent's wire format lives here (the Claude-shaped one is in ./claude-shaped.ts).
+import type { Scope } from "./adapter.js";
 import type {
   AgentId,
   Decision,
@@ -43,6 +44,44 @@ export function neutralToolCall(
     if (!skip?.test(path)) fields.push({ path, value });
   });
   return { kind, name, id, fields };
+}
+
+/**
+ * The config files of an agent without an untracked local layer: "local" uses the project file;
+ * the user's file is the same path under HOME unless named.
+ */
+export const localIsProject = (project: string, user = project): Record<Scope, string> => ({
+  project,
+  local: project,
+  user,
+});
+
+/** The string at `key` of a tool input, or undefined. */
+export const inputString = (input: Record<string, unknown>, key: string): string | undefined =>
+  typeof input[key] === "string" ? (input[key] as string) : undefined;
+
+/**
+ * The neutral call for a tool of Claude's wire or Gemini CLI's family, whose inputs name a shell
+ * command `command` and a fetched URL `url`: the command and its background flag (the input's
+ * `backgroundKey`), the `path` the adapter found, and the URL. Old strings of an edit are not scanned.
+ */
+export function wireToolCall(
+  kind: ToolKind,
+  name: string,
+  input: Record<string, unknown>,
+  id: string | undefined,
+  backgroundKey: string,
+  path: string | undefined,
+): ToolCall {
+  const call = neutralToolCall(kind, name, input, id, OLD_STRING);
+  if (kind === "shell") {
+    call.command = inputString(input, "command");
+    call.background = input[backgroundKey] === true;
+  }
+  if (path !== undefined) call.path = path;
+  const url = inputString(input, "url");
+  if (kind === "fetch" && url !== undefined) call.url = url;
+  return call;
 }
 
 /**

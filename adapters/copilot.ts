@@ -36,6 +36,7 @@ import {
   EMPTY_RESPONSE,
   isPlainObject,
   jsonResponse,
+  localIsProject,
   neutralToolCall,
   own,
   parsedEvents,
@@ -329,11 +330,7 @@ export const copilot: Adapter = {
     format: "flat-hooks-json",
     version: 1,
     entry: (reg, command) => ({ type: "command", bash: command, timeoutSec: reg.timeout }),
-    files: {
-      project: ".github/hooks/hookpack.json",
-      local: ".github/hooks/hookpack.json",
-      user: ".copilot/hooks/hookpack.json",
-    },
+    files: localIsProject(".github/hooks/hookpack.json", ".copilot/hooks/hookpack.json"),
     projectDirVariable: "COPILOT_PROJECT_DIR",
     contextFiles: {
       project: [".github/copilot-instructions.md", "AGENTS.md", "CLAUDE.md", "GEMINI.md"],

@@ -35,6 +35,7 @@ import {
   exitMeaning,
   isPlainObject,
   jsonResponse,
+  localIsProject,
   neutralToolCall,
   OLD_STRING,
   own,
@@ -242,11 +243,7 @@ export const cursor: Adapter = {
     version: 1,
     entry: (reg, command) => ({ command, timeout: reg.timeout }),
     // Cursor has no untracked local hooks file: "local" uses the project file.
-    files: {
-      project: ".cursor/hooks.json",
-      local: ".cursor/hooks.json",
-      user: ".cursor/hooks.json",
-    },
+    files: localIsProject(".cursor/hooks.json"),
     projectDirVariable: "CURSOR_PROJECT_DIR",
     contextFiles: { project: [".cursorrules", "AGENTS.md"], user: [] },
     registrations: [

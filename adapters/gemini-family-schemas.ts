@@ -32,3 +32,9 @@ export const editInput = z.looseObject({
   old_string: z.optional(s),
   new_string: z.optional(s),
 });
+
+/** Per-tool input fields a client of the family relies on; the clients differ in their edit tool's name. */
+export const geminiFamilyToolInputs = (editTool: string): Record<string, z.ZodMiniType> => ({
+  ...GEMINI_FAMILY_TOOL_INPUTS,
+  [editTool]: editInput,
+});

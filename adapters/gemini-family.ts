@@ -2,7 +2,7 @@
 // hookpack relies on (checked against @google/gemini-cli 0.61.0 and @qwen-code/qwen-code 0.24.4).
 // Each adapter adds the tools only it has; the hook payloads and answers differ and stay there.
 import type { ToolCall, ToolKind } from "../hooks/event.js";
-import { isPlainObject, neutralToolCall, OLD_STRING, optString } from "./common.js";
+import { inputString, isPlainObject, optString, wireToolCall } from "./common.js";
 
 export const GEMINI_FAMILY_TOOLS: Record<string, ToolKind> = {
   run_shell_command: "shell",
@@ -70,18 +70,11 @@ export function geminiFamilyToolCall(
   showsContent: readonly string[],
 ): ToolCall {
   const input = p.tool_input;
-  const call = neutralToolCall(kind, p.tool_name, input, id, OLD_STRING);
-  const str = (key: string) =>
-    typeof input[key] === "string" ? (input[key] as string) : undefined;
-  if (kind === "shell") {
-    call.command = str("command");
-    call.background = input.is_background === true;
-  }
+  const str = (key: string) => inputString(input, key);
   const path =
     str("file_path") ??
     (kind === "search" ? (str(searchPaths[0]) ?? str(searchPaths[1])) : undefined);
-  if (path !== undefined) call.path = path;
-  if (kind === "fetch" && str("url") !== undefined) call.url = str("url");
+  const call = wireToolCall(kind, p.tool_name, input, id, "is_background", path);
   if (showsContent.includes(p.tool_name)) call.showsContent = true;
   return call;
 }

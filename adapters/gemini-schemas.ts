@@ -4,12 +4,11 @@
 // against payloads the real client sent in test/e2e/gemini.test.ts.
 import * as z from "zod/mini";
 import {
-  editInput,
   GEMINI_FAMILY_BASE,
-  GEMINI_FAMILY_TOOL_INPUTS,
+  geminiFamilyToolInputs,
   TOOL_FIELDS,
 } from "./gemini-family-schemas.js";
-import { checkByEventName, sessionFields } from "./schema-check.js";
+import { eventNameValidator, sessionFields } from "./schema-check.js";
 
 const s = z.string();
 const base = { ...GEMINI_FAMILY_BASE, ...TOOL_FIELDS };
@@ -24,21 +23,17 @@ export const sessionStart = z.looseObject(sessionFields(z.optional(s)));
 export const sessionEnd = z.looseObject({ ...sessionFields(), reason: z.optional(s) });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
-export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
-  ...GEMINI_FAMILY_TOOL_INPUTS,
-  replace: editInput,
-};
-
-const HANDLED: Record<string, z.ZodMiniType> = {
-  BeforeTool: beforeTool,
-  AfterTool: afterTool,
-  BeforeAgent: beforeAgent,
-  SessionStart: sessionStart,
-  SessionEnd: sessionEnd,
-};
-const TOOL_EVENTS = new Set<z.ZodMiniType>([beforeTool, afterTool]);
+export const TOOL_INPUTS = geminiFamilyToolInputs("replace");
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
-export function validateGeminiPayload(payload: unknown): void {
-  checkByEventName(payload, HANDLED, TOOL_EVENTS, TOOL_INPUTS);
-}
+export const validateGeminiPayload = eventNameValidator(
+  {
+    BeforeTool: beforeTool,
+    AfterTool: afterTool,
+    BeforeAgent: beforeAgent,
+    SessionStart: sessionStart,
+    SessionEnd: sessionEnd,
+  },
+  [beforeTool, afterTool],
+  TOOL_INPUTS,
+);

@@ -37,6 +37,7 @@ import {
   exitMeaning,
   isPlainObject,
   jsonResponse,
+  localIsProject,
   optString,
   own,
   parsedEvents,
@@ -252,11 +253,7 @@ export const gemini: Adapter = {
     ignoreFile: ".geminiignore",
     // Gemini has no untracked local settings file: "local" uses the project file.
     format: "claude-settings-json",
-    files: {
-      project: ".gemini/settings.json",
-      local: ".gemini/settings.json",
-      user: ".gemini/settings.json",
-    },
+    files: localIsProject(".gemini/settings.json"),
     projectDirVariable: "GEMINI_PROJECT_DIR",
     contextFiles: { project: ["GEMINI.md"], user: [".gemini/GEMINI.md"] },
     registrations: [

@@ -3,12 +3,11 @@
 // Fields: @qwen-code/qwen-code 0.24.4, recorded from the real client (test/e2e/qwen.test.ts).
 import * as z from "zod/mini";
 import {
-  editInput,
   GEMINI_FAMILY_BASE,
-  GEMINI_FAMILY_TOOL_INPUTS,
+  geminiFamilyToolInputs,
   TOOL_FIELDS,
 } from "./gemini-family-schemas.js";
-import { checkByEventName } from "./schema-check.js";
+import { claudeWireValidator } from "./schema-check.js";
 
 const s = z.string();
 const base = {
@@ -43,22 +42,17 @@ export const userPromptSubmit = z.looseObject({
 });
 
 /** Per-tool input fields we rely on. Extra fields pass through untouched. */
-export const TOOL_INPUTS: Record<string, z.ZodMiniType> = {
-  ...GEMINI_FAMILY_TOOL_INPUTS,
-  edit: editInput,
-};
-
-const HANDLED: Record<string, z.ZodMiniType> = {
-  PreToolUse: preToolUse,
-  PostToolUse: postToolUse,
-  PostToolUseFailure: postToolUseFailure,
-  SessionStart: sessionEnd,
-  SessionEnd: sessionEnd,
-  UserPromptSubmit: userPromptSubmit,
-};
-const TOOL_EVENTS = new Set<z.ZodMiniType>([preToolUse, postToolUse, postToolUseFailure]);
+export const TOOL_INPUTS = geminiFamilyToolInputs("edit");
 
 /** Throws PayloadError naming the first bad field; returns quietly for a valid or unhandled event. */
-export function validateQwenPayload(payload: unknown): void {
-  checkByEventName(payload, HANDLED, TOOL_EVENTS, TOOL_INPUTS);
-}
+export const validateQwenPayload = claudeWireValidator(
+  {
+    preToolUse,
+    postToolUse,
+    postToolUseFailure,
+    sessionStart: sessionEnd,
+    sessionEnd,
+    userPromptSubmit,
+  },
+  TOOL_INPUTS,
+);

@@ -33,6 +33,7 @@ import {
   exitCodeFailure,
   exitMeaning,
   jsonResponse,
+  localIsProject,
   optString,
   own,
   parsedEvents,
@@ -210,11 +211,7 @@ export const qwen: Adapter = {
     ignoreFile: ".qwenignore",
     format: "claude-settings-json",
     // Qwen has no untracked local settings file: "local" uses the project file.
-    files: {
-      project: ".qwen/settings.json",
-      local: ".qwen/settings.json",
-      user: ".qwen/settings.json",
-    },
+    files: localIsProject(".qwen/settings.json"),
     projectDirVariable: "QWEN_PROJECT_DIR",
     contextFiles: { project: ["QWEN.md", "AGENTS.md"], user: [".qwen/QWEN.md"] },
     registrations: CLAUDE_REGISTRATIONS,

@@ -64,3 +64,56 @@ export function checkByEventName(
   const shape = toolInputs[p.tool_name];
   if (shape) checkSchema(shape, p.tool_input, "tool_input");
 }
+
+/**
+ * The validator of an agent whose payloads name their event in `hook_event_name`: `handled` maps
+ * each handled event to its schema; for the events in `toolEvents` the tool's input is checked too
+ * (`toolInputs`, by tool name). It throws PayloadError naming the first bad field and returns
+ * quietly for a valid or unhandled event.
+ */
+export function eventNameValidator(
+  handled: Record<string, z.ZodMiniType>,
+  toolEvents: readonly z.ZodMiniType[],
+  toolInputs: Record<string, z.ZodMiniType>,
+): (payload: unknown) => void {
+  const tools: ReadonlySet<z.ZodMiniType> = new Set(toolEvents);
+  return (payload) => checkByEventName(payload, handled, tools, toolInputs);
+}
+
+/** The schemas of the events an agent on Claude's wire sends, by their role (the wire names them). */
+export interface ClaudeWireSchemas {
+  preToolUse: z.ZodMiniType;
+  postToolUse: z.ZodMiniType;
+  postToolUseFailure?: z.ZodMiniType;
+  sessionStart?: z.ZodMiniType;
+  sessionEnd?: z.ZodMiniType;
+  stop?: z.ZodMiniType;
+  userPromptSubmit?: z.ZodMiniType;
+}
+
+/** Claude's wire names for those roles; the tool events are the ones whose input is checked too. */
+const CLAUDE_WIRE_EVENTS: ReadonlyArray<[keyof ClaudeWireSchemas, string, boolean]> = [
+  ["preToolUse", "PreToolUse", true],
+  ["postToolUse", "PostToolUse", true],
+  ["postToolUseFailure", "PostToolUseFailure", true],
+  ["sessionStart", "SessionStart", false],
+  ["sessionEnd", "SessionEnd", false],
+  ["stop", "Stop", false],
+  ["userPromptSubmit", "UserPromptSubmit", false],
+];
+
+/** The validator of an agent on Claude's wire (Claude Code, Codex CLI, Qwen Code): its events by Claude's names. */
+export function claudeWireValidator(
+  schemas: ClaudeWireSchemas,
+  toolInputs: Record<string, z.ZodMiniType>,
+): (payload: unknown) => void {
+  const handled: Record<string, z.ZodMiniType> = {};
+  const tools: z.ZodMiniType[] = [];
+  for (const [role, name, tool] of CLAUDE_WIRE_EVENTS) {
+    const schema = schemas[role];
+    if (!schema) continue;
+    handled[name] = schema;
+    if (tool) tools.push(schema);
+  }
+  return eventNameValidator(handled, tools, toolInputs);
+}

@@ -18,6 +18,7 @@ import {
   EMPTY_RESPONSE,
   exitCodeFailure,
   isPlainObject,
+  localIsProject,
   neutralToolCall,
   OLD_STRING,
   parsedEvents,
@@ -135,11 +136,7 @@ export const windsurf: Adapter = {
     format: "flat-hooks-json",
     entry: (_reg, command) => ({ command, show_output: true }),
     // Windsurf has no untracked local hooks file: "local" uses the workspace file.
-    files: {
-      project: ".windsurf/hooks.json",
-      local: ".windsurf/hooks.json",
-      user: ".codeium/windsurf/hooks.json",
-    },
+    files: localIsProject(".windsurf/hooks.json", ".codeium/windsurf/hooks.json"),
     projectDirVariable: undefined,
     contextFiles: {
       project: [".windsurfrules"],

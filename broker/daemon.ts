@@ -25,7 +25,7 @@ import {
 } from "./client.js";
 import { writeFileAtomic } from "../core/fs-safe.js";
 import { GrantTable, type MintRequest } from "./grants.js";
-import type { InjectSpec } from "./inject.js";
+import type { InjectSpec } from "../rules/inject.js";
 import { resolveValue } from "./providers.js";
 import { createRewriteService, rewriteCallOf, type RewriteService } from "./rewrite-service.js";
 import { openStore, storePath } from "./store.js";

@@ -14,7 +14,7 @@ import { HookpackError } from "../core/errors.js";
 import type { CapabilityPolicy } from "../rules/policy.js";
 import type { OfferedCall } from "../rules/rewrite-secret-refs.js";
 import type { ProviderSpec } from "./providers.js";
-import type { InjectSpec } from "./inject.js";
+import type { InjectSpec } from "../rules/inject.js";
 
 // node:crypto (with the stream internals it pulls in) is loaded on first use: this module is in the
 // hook bundle, and a plain allow never needs it.

@@ -52,24 +52,94 @@ function read(home: string): Approvals {
 export type PolicyState =
   | { state: "none"; path: string }
   | { state: "approved"; path: string; text: string }
-  /** The file differs from what the user approved: `text` is the approved snapshot (undefined when none). */
-  | { state: "pending"; path: string; text: string | undefined };
+  /**
+   * The file differs from what the user approved: `text` is the approved snapshot (undefined when
+   * none). `removed`: the file is gone or cannot be read (deleted, moved, chmod 000, a directory, a
+   * dangling symlink) while an approval is on record, so the approved snapshot stays in force.
+   */
+  | { state: "pending"; path: string; text: string | undefined; removed?: boolean };
 
-/** What applies for `cwd`: the approved text, never an unapproved one. */
+/** The text of a policy file; undefined when it is missing or cannot be read as a file. */
+function readPolicyText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The directory whose approval governs `cwd`: its repository root when that root has an approval
+ * on record; else the nearest directory above `cwd` (itself included) that has one. An agent cannot
+ * leave the approved policy by moving `.git` away (the root becomes a subdirectory) or by running
+ * `git init` below the approved root (a new root with nothing on record): the enclosing approval
+ * still applies until the user approves something for the new root.
+ */
+function governingRoot(approvals: Approvals, cwd: string, root: string): string | undefined {
+  if (approvals[root]) return root;
+  let dir = resolve(cwd);
+  try {
+    dir = realpathSync(dir);
+  } catch {
+    // a directory that does not exist: judged by its path
+  }
+  for (let i = 0; i < 64; i++) {
+    if (approvals[dir]) return dir;
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return undefined;
+}
+
+/**
+ * What applies for `cwd`: the approved text, never an unapproved one. Weakening the policy from the
+ * agent's side takes no effect: a changed, emptied (`{}`), invalid or truncated file is pending and
+ * the approved snapshot applies (as before); a file that is gone or unreadable while an approval is
+ * on record is pending too (`removed`), and the approved snapshot still applies until the user
+ * approves the removal in their terminal (`hookpack policy approve`). Only a root with no approval
+ * anywhere above it has no policy (the built-in default: every use asks).
+ */
 export function policyInForce(home: string, cwd: string): PolicyState {
   const root = policyRoot(cwd);
   const path = join(root, POLICY_FILE);
-  let current: string | undefined;
-  try {
-    current = readFileSync(path, "utf8");
-  } catch {
-    current = undefined;
+  const current = readPolicyText(path);
+  const approvals = read(home);
+  const governing = governingRoot(approvals, cwd, root);
+  const record = governing === undefined ? undefined : approvals[governing];
+  if (!record || governing === undefined) {
+    if (current === undefined) return { state: "none", path };
+    return { state: "pending", path, text: undefined };
   }
-  if (current === undefined) return { state: "none", path };
-  const record = read(home)[root];
-  if (record && record.sha256 === sha256(current))
-    return { state: "approved", path, text: current };
-  return { state: "pending", path, text: record?.text };
+  if (governing !== root) {
+    // An approval above this root governs it: this root's own file (if any) waits for approval,
+    // and the enclosing one is judged as it stands.
+    if (current !== undefined) return { state: "pending", path, text: record.text };
+    const above = join(governing, POLICY_FILE);
+    return judged(above, readPolicyText(above), record);
+  }
+  return judged(path, current, record);
+}
+
+function judged(path: string, current: string | undefined, record: ApprovalRecord): PolicyState {
+  if (current === undefined) return { state: "pending", path, text: record.text, removed: true };
+  if (record.sha256 === sha256(current)) return { state: "approved", path, text: current };
+  return { state: "pending", path, text: record.text };
+}
+
+/**
+ * The user approves, in their terminal, that the policy file for `cwd` is gone: its approval record
+ * is dropped, so the built-in default applies. Only `hookpack policy approve` calls this.
+ */
+export function approvePolicyRemoval(home: string, cwd: string): boolean {
+  const all = read(home);
+  const governing = governingRoot(all, cwd, policyRoot(cwd));
+  if (governing === undefined || readPolicyText(join(governing, POLICY_FILE)) !== undefined)
+    return false;
+  delete all[governing];
+  ensurePrivateDir(home);
+  writeFileAtomic(join(home, POLICY_APPROVALS_FILE), `${JSON.stringify(all, null, 2)}\n`, 0o600);
+  return true;
 }
 
 /** Records the current file as approved for its repository root. */
@@ -95,7 +165,9 @@ export function approvePolicy(
 
 /** The approved snapshot for `cwd`'s root (for the diff `hookpack policy approve` shows). */
 export function approvedText(home: string, cwd: string): string | undefined {
-  return read(home)[policyRoot(cwd)]?.text;
+  const all = read(home);
+  const governing = governingRoot(all, cwd, policyRoot(cwd));
+  return governing === undefined ? undefined : all[governing]?.text;
 }
 
 /** A plain line diff (`-` approved, `+` current), enough for a human to see what changed. */

@@ -4,35 +4,18 @@
 import { spawn } from "node:child_process";
 import { HookpackError } from "../core/errors.js";
 import { loadKeyring, type KeyContext } from "./keys.js";
+import type { ProviderSpec } from "../rules/provider-spec.js";
 
-export type ProviderSpec =
-  | { kind: "store" }
-  | { kind: "env"; var: string }
-  | { kind: "exec"; argv: string[]; timeoutMs?: number }
-  | { kind: "op"; ref: string }
-  | { kind: "keychain"; service: string; account: string };
+// The specs themselves are pure data the policy and the rules read too: rules/provider-spec.ts.
+export {
+  describeProvider,
+  OP_REF_RE,
+  validateProvider,
+  type ProviderSpec,
+} from "../rules/provider-spec.js";
 
 export const DEFAULT_EXEC_TIMEOUT_MS = 30_000;
 const MAX_PROVIDER_OUTPUT = 1024 * 1024;
-
-/** One line, value-free: what `secret list` shows. */
-export function describeProvider(p: ProviderSpec): string {
-  switch (p.kind) {
-    case "store":
-      return "store";
-    case "env":
-      return `env:${p.var}`;
-    case "exec":
-      return `exec:${p.argv[0] ?? ""}${p.argv.length > 1 ? " …" : ""}`;
-    case "op":
-      return p.ref;
-    case "keychain":
-      return `keychain:${p.service}/${p.account}`;
-  }
-}
-
-/** `op://vault/item[/section]/field`, as 1Password's CLI accepts it. */
-export const OP_REF_RE = /^op:\/\/[^/\s]+\/[^/\s]+(\/[^/\s]+){1,2}(\?[^\s]*)?$/;
 
 export interface ProviderContext extends KeyContext {
   /** The open secret store (broker/store.ts SecretStore), for "store" entries; typed by what is used, so providers.ts and store.ts do not import each other. */
@@ -224,33 +207,4 @@ export function runProviderCommand(
       resolve(value);
     });
   });
-}
-
-/** Parses `--from`-style provider flags into a spec (used by `secret set`). */
-export function validateProvider(spec: ProviderSpec): ProviderSpec {
-  if (spec.kind === "env" && !/^[A-Za-z_][A-Za-z0-9_]*$/.test(spec.var))
-    throw new HookpackError(
-      "USAGE",
-      `hookpack: "${spec.var}" is not an environment variable name.`,
-      "use letters, digits and underscores.",
-    );
-  if (spec.kind === "op" && !OP_REF_RE.test(spec.ref))
-    throw new HookpackError(
-      "USAGE",
-      `hookpack: "${spec.ref}" is not a 1Password reference.`,
-      "use op://vault/item/field (or op://vault/item/section/field).",
-    );
-  if (spec.kind === "exec" && spec.argv.length === 0)
-    throw new HookpackError(
-      "USAGE",
-      "hookpack: --exec needs a command after `--`.",
-      "e.g. hookpack secret set NAME --exec -- pass show api/token",
-    );
-  if (spec.kind === "keychain" && (!spec.service || !spec.account))
-    throw new HookpackError(
-      "USAGE",
-      "hookpack: --keychain needs SERVICE/ACCOUNT.",
-      "e.g. --keychain my-service/my-account",
-    );
-  return spec;
 }

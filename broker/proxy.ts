@@ -33,7 +33,7 @@ import type { Readable } from "node:stream";
 import { createValueMatcher, type ValueMatcher } from "../rules/managed-values.js";
 import type { AuditEvent } from "./audit.js";
 import { caBundlePath, caCertPath, issueLeaf, loadAuthority, type Authority } from "./ca.js";
-import { hostAllowed, type InjectSpec } from "./inject.js";
+import { hostAllowed, type InjectSpec } from "../rules/inject.js";
 import { ValueStream } from "./redact-stream.js";
 
 /**

@@ -62,3 +62,12 @@ export function mapStrings(
   }
   return value;
 }
+
+/** The same shape with every array, at every depth, cut to its first element: the skeleton of a value too large to pass on. */
+export function firstOfEach(v: unknown): unknown {
+  return Array.isArray(v)
+    ? v.slice(0, 1).map(firstOfEach)
+    : v !== null && typeof v === "object"
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, firstOfEach(x)]))
+      : v;
+}

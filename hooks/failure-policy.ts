@@ -1,6 +1,6 @@
 // What a hook does when hookpack itself fails (bad payload, a crashed rule, a stdin timeout).
 // One table: fail closed when a secret reference or a finding is involved, open otherwise.
-import type { EventKind } from "./event.js";
+import type { EventKind, HookEvent, ToolKind } from "./event.js";
 
 /** What the failed call carried, judged from the raw payload text. */
 export type Involvement = "secret-reference" | "finding" | "unverifiable" | "none";
@@ -62,6 +62,73 @@ export function judgeInvolvement(
   if (REFERENCE.test(raw)) return "secret-reference";
   if (mayContainSecret(raw)) return "finding";
   return "none";
+}
+
+/**
+ * The before-tool kinds whose rules look past the payload's text: the read guard opens the files a
+ * read, a search or a command names and decides on their content; the state guard and the
+ * push/publish gate decide on what a command or a write does to files. A crash in any of them on
+ * such a call leaves a question the raw text cannot answer ("does this read a secret-bearing file,
+ * write hookpack's state, push unscanned commits?"), so the call fails closed, whatever it looks
+ * like.
+ *
+ * The other kinds (fetch, mcp, other) meet only the literal-value and `$secret:` rules, which look
+ * at the call's own text, so judging the raw payload (a reference, a detected token, a stored
+ * value: `judgeInvolvement` and the managed matcher) answers exactly what the crashed rule would
+ * have asked. Such a call passes when that judgement finds nothing: it is provably irrelevant to
+ * every rule, and a benign crash there (a bug on odd but harmless input) does not block the agent.
+ */
+const CHECKED_BEYOND_TEXT: ReadonlySet<ToolKind> = new Set([
+  "shell",
+  "read-file",
+  "write-file",
+  "search",
+]);
+
+/**
+ * What a failed check leaves unknown: `error` is what a rule, the adapter's parse or its render
+ * threw; `event` the parsed call (undefined when parsing itself failed); `fromText` judges the raw
+ * payload (called only when the raw text can answer).
+ *
+ * - A RangeError (call stack or string length exhausted) is provoked by the input's shape (nesting
+ *   thousands deep): the call was not checked at all, so it is unverifiable.
+ * - No event: the payload could not be read into a call, so nothing is known of what it does.
+ * - before-tool on a kind whose rules read files or judge effects (CHECKED_BEYOND_TEXT): unverifiable.
+ * - prompt-submit: the context-file guard reads instruction files the raw prompt does not contain.
+ *   The user (not the agent) submits prompts and sees the reason at once, so holding one back costs
+ *   one retyped prompt, never a silent loss.
+ * - after-tool: the only rule is the output redactor, and the raw text is the output, judged by the
+ *   same detectors and stored values: a finding fails closed (the output is withheld), nothing found
+ *   lets it through with a warning.
+ * - session events: `fromText`; the table above never enforces on them.
+ */
+export function judgeFailure(
+  error: unknown,
+  event: HookEvent | undefined,
+  fromText: () => Involvement,
+): Involvement {
+  if (error instanceof RangeError || !event) return "unverifiable";
+  if (event.kind === "before-tool" && CHECKED_BEYOND_TEXT.has(event.tool.kind)) {
+    const judged = fromText();
+    return judged === "none" ? "unverifiable" : judged;
+  }
+  if (event.kind === "prompt-submit") {
+    const judged = fromText();
+    return judged === "none" ? "unverifiable" : judged;
+  }
+  return fromText();
+}
+
+/**
+ * What a crash is called in a reason the model reads: hookpack's own errors (HookpackError, whose
+ * messages are written to name no value) by their message, anything else by its class only. A
+ * runtime's message may quote its input (V8's JSON.parse quotes the text it choked on), and that
+ * input may be a file's secret.
+ */
+export function failureText(error: unknown): string {
+  if (error instanceof Error && error.name === "HookpackError")
+    return error.message.replace(/^hookpack: /, "").replace(/\.$/, "");
+  return error instanceof Error ? error.name : "a non-error was thrown";
 }
 
 export function failureMode(kind: EventKind | "unknown", involvement: Involvement): FailureMode {

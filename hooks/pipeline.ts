@@ -2,7 +2,7 @@
 // process stream; hooks/run-hook.ts does the single read and the single write.
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { isPayloadError, type Adapter } from "../adapters/adapter.js";
+import { isPayloadError, type Adapter, type RenderEdge } from "../adapters/adapter.js";
 import { createMasker } from "../rules/mask.js";
 import {
   foldVerdicts,
@@ -18,10 +18,20 @@ import type { Decision, EventKind, HookEvent, HookResponse, Verdict } from "./ev
 import {
   FAILURE_MESSAGES,
   failureMode,
+  failureText,
+  judgeFailure,
   judgeInvolvement,
   type Involvement,
 } from "./failure-policy.js";
 import { nodeRuleFiles } from "./rule-files.js";
+import { fitWithSpill } from "./spill.js";
+
+/** The I/O an adapter's rendering may need, done here at the edge (an output too long for a response). */
+const RENDER_EDGE: RenderEdge = { spill: fitWithSpill };
+
+/** The push/publish gate's scanning (git, npm pack, tar): its own bundle, loaded only when a command may push or publish. */
+const scanGated: RuleContext["scanGated"] = async (calls, home) =>
+  (await import("./gate-push-publish-scan.js")).scanGatedCalls(calls, home, process.env);
 
 export interface PipelineInput {
   raw: string;
@@ -127,7 +137,12 @@ export async function runPipeline(
         event.kind === "prompt-submit")
     ) {
       const decision: Decision = { kind: "deny", codes: ["HOOKPACK_FAILED"], reason: message };
-      return guard(adapter.render(decision, event, payload));
+      try {
+        return guard(adapter.render(decision, event, payload, RENDER_EDGE));
+      } catch (error) {
+        // The withheld answer itself could not be built (the output nested too deep to copy).
+        debug(`rendering the failure answer failed: ${(error as Error).name}`);
+      }
     }
     return adapter.renderFailure(mode, message);
   };
@@ -183,8 +198,20 @@ export async function runPipeline(
     event = parsed.event;
     options.onEvent?.(event);
   } catch (error) {
-    if (!isPayloadError(error)) throw error;
-    const kind = adapter.classify(payload);
+    let kind: EventKind | "unknown";
+    try {
+      kind = adapter.classify(payload);
+    } catch {
+      kind = "unknown";
+    }
+    // The adapter crashed reading the payload (tool input nested thousands deep): nothing is known
+    // of what the call does (hooks/failure-policy.ts judgeFailure).
+    if (!isPayloadError(error))
+      return fail(
+        kind,
+        `the ${adapter.displayName} hook payload could not be read (${(error as Error).name})`,
+        judgeFailure(error, undefined, involvement),
+      );
     // A prompt we could not read is held back in the agent's own prompt answer (some agents, e.g.
     // Copilot's userPromptSubmitted, have no exit code that blocks).
     const stub: HookEvent | undefined =
@@ -214,6 +241,7 @@ export async function runPipeline(
     inherited: options.inherited,
     contextFiles: contextFilesOf(adapter, options.env ?? {}),
     hookConfigFiles: () => hookConfigFiles(adapter),
+    scanGated,
     ...(adapter.permissionRules
       ? { agentPermissions: (cwd: string) => adapter.permissionRules!(cwd, options.env ?? {}) }
       : {}),
@@ -222,13 +250,13 @@ export async function runPipeline(
   try {
     decision = foldVerdicts(await runRules(event, options.rules, context, options.ruleError));
   } catch (error) {
-    // A RangeError (the call stack or a string/array length exhausted) is provoked by the input
-    // itself, e.g. a command nesting `${x:-…}` 5,000 deep that bash runs but the shell scanner
-    // cannot walk: the call was not checked, whatever it looks like, so it fails closed.
+    // A RangeError (e.g. a command nesting `${x:-…}` 5,000 deep that bash runs but the shell
+    // scanner cannot walk), or any crash on a call whose rules read files or judge effects, fails
+    // closed; hooks/failure-policy.ts judgeFailure says which and why.
     return fail(
       event.kind,
-      `a rule failed: ${(error as Error).message}`,
-      error instanceof RangeError ? "unverifiable" : involvement(),
+      `a rule failed: ${failureText(error)}`,
+      judgeFailure(error, event, involvement),
       event,
       payload,
     );
@@ -236,7 +264,19 @@ export async function runPipeline(
 
   decision = degrade(decision, event, adapter);
   if (decision.kind === "deny" || decision.hasOutput) await options.onDecision?.(event, decision);
-  const response = adapter.render(masker.maskDeep(decision), event, payload);
+  let response: HookResponse;
+  try {
+    response = adapter.render(masker.maskDeep(decision), event, payload, RENDER_EDGE);
+  } catch (error) {
+    // The answer could not be built (an output nested too deep to copy): judged like a rule's crash.
+    return fail(
+      event.kind,
+      `the answer could not be built (${(error as Error).name})`,
+      judgeFailure(error, event, involvement),
+      event,
+      payload,
+    );
+  }
   return guard({ ...response, stderr: masker.mask(response.stderr) });
 }
 

@@ -30,7 +30,7 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
+import { firstOfEach, forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 
 const KEEP_MS = 7 * 24 * 3600 * 1000;
 
@@ -241,14 +241,8 @@ export function fitWithSpill(
   // Too many strings to cut: the whole output, as JSON, in one file.
   const path = writeSpill(JSON.stringify(output, null, 2), hint, dir);
   if (path === undefined) return undefined;
-  const shrink = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.slice(0, 1).map(shrink)
-      : v !== null && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, shrink(x)]))
-        : v;
   const fitted = withhold(
-    shrink(output),
+    firstOfEach(output),
     `[hookpack: this output is too long to hand back through a hook. The whole output, with secrets redacted, is saved as JSON to: ${path} (read it there)]`,
   );
   return sizeOf(fitted) <= limit ? fitted : undefined;

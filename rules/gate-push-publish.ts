@@ -4,7 +4,8 @@
 // through `bash -c`, an alias or a variable, another repository named by `-C`, `--git-dir` or
 // GIT_DIR, and `gh pr create` (which pushes the branch first), are all scanned exactly as the git pre-push hook and
 // `hookpack check-pack` would scan them. A plain command pays one regex test: the shell front end
-// and the scanners load only when a command may push or publish.
+// and the scanners load only when a command may push or publish. The rule decides; the scanning
+// (git, npm pack, tar) is done at the hook's edge and handed in as `context.scanGated`.
 import type { Verdict } from "../hooks/event.js";
 import type { Rule } from "./rule.js";
 
@@ -38,12 +39,6 @@ export const gatePushPublish: Rule = {
         reason: `hookpack blocked this command: it may push or publish, but ${unknown.map((u) => (u.kind === "unknown" ? u.why : "")).join("; ")}, so hookpack cannot scan what it would send. Write the git push / npm publish command out plainly.`,
       };
     }
-    const { scanGatedCalls } = await import("./gate-push-publish-scan.js");
-    const result = await scanGatedCalls(
-      calls,
-      context.managed?.home ?? context.secretRefs?.home,
-      process.env,
-    );
     const what = [
       ...new Set(
         calls.map((c) =>
@@ -55,6 +50,16 @@ export const gatePushPublish: Rule = {
         ),
       ),
     ].join(" / ");
+    if (!context.scanGated)
+      return {
+        kind: "deny",
+        code: "GATE_SCAN_FAILED",
+        reason: `hookpack blocked this ${what}: it could not scan what would be sent (no scanner here). Ask the user to run it.`,
+      };
+    const result = await context.scanGated(
+      calls,
+      context.managed?.home ?? context.secretRefs?.home,
+    );
     if (result.findings.length > 0) {
       const shown = result.findings.slice(0, 12);
       return {

@@ -2,8 +2,8 @@
 // ship in schemas/), matched against the commands that would receive a secret. Pure: the caller
 // reads the file. ajv is loaded only when there is a policy text to validate, never on the
 // hook's allow path.
-import { normaliseInject, type InjectSpec } from "../broker/inject.js";
-import type { ProviderSpec } from "../broker/providers.js";
+import { normaliseInject, type InjectSpec } from "./inject.js";
+import type { ProviderSpec } from "./provider-spec.js";
 import { basename, type ProgramInfo, type RefUse } from "./secret-refs.js";
 
 export const POLICY_FILE = "hookpack.json";

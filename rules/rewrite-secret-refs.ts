@@ -338,8 +338,8 @@ export async function rewriteShellCall(
 
   let approval: Approval = "auto";
   let ttlMs = Infinity;
-  const providers: Record<string, import("../broker/providers.js").ProviderSpec> = {};
-  const inject: Record<string, import("../broker/inject.js").InjectSpec> = {};
+  const providers: Record<string, import("./provider-spec.js").ProviderSpec> = {};
+  const inject: Record<string, import("./inject.js").InjectSpec> = {};
   let once = false;
   for (const { name, entry } of entries) {
     let a = entry!.approval;

@@ -8,6 +8,7 @@ import type {
   Verdict,
 } from "../hooks/event.js";
 import type { PermissionRules } from "./agent-permissions.js";
+import type { GatedCall } from "./read-guard-shell.js";
 import type { SecretRefHost } from "./secret-ref-host.js";
 import type { SecretScanner } from "./secretlint.js";
 
@@ -37,6 +38,22 @@ export interface RuleContext {
   inherited?: InheritedSecrets;
   /** The agent's own shell deny/ask rules for a project directory (read on demand). */
   agentPermissions?: (cwd: string) => PermissionRules | undefined;
+  /**
+   * Scans what gated calls (`git push`, `npm publish` / `npm pack`) would send, as the pre-push
+   * hook and check-pack do: git, npm pack and tar run at the edge (hooks/gate-push-publish-scan.ts,
+   * loaded only when called). `home` is HOOKPACK_HOME, for the managed values. Absent, the
+   * push/publish gate cannot scan and fails closed.
+   */
+  scanGated?: (calls: readonly GatedCall[], home: string | undefined) => Promise<GateResult>;
+}
+
+/** What the push/publish gate's scan found (never a value). */
+export interface GateResult {
+  /** Findings, one line each (names, rules, paths, commits: never a value). */
+  findings: string[];
+  /** Why a call could not be scanned (the gate fails closed). */
+  errors: string[];
+  evidence: Evidence;
 }
 
 /** Which version of a file a rule read: a rewrite goes ahead only if the file is still that one. */

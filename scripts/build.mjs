@@ -52,7 +52,7 @@ const ENTRIES = {
   "broker/policy-approval": "policy-approval",
   "rules/read-guard-paths": "read-guard-paths",
   // The push/publish gate's scanners (git log -p, npm pack, tar): only for a command that pushes or publishes.
-  "rules/gate-push-publish-scan": "gate-push-publish-scan",
+  "hooks/gate-push-publish-scan": "gate-push-publish-scan",
   "rules/state-catalog": "state-catalog",
   "rules/state-clean": "state-clean",
   "broker/audit": "audit",

@@ -129,7 +129,10 @@ export const allow: Command = {
     // user's approval in the agent's own prompt); other pending changes still need `policy approve`.
     const { approvePolicy, policyInForce } = await import("../../broker/policy-approval.js");
     const home = hookpackHome(io);
-    const wasApproved = !exists || policyInForce(home, dirname(path)).state === "approved";
+    // A file the agent removed while an approval is on record is pending, not "none": `allow`
+    // writing a fresh one must not approve it (that would swap the approved policy for one entry).
+    const inForce = policyInForce(home, dirname(path)).state;
+    const wasApproved = inForce === "approved" || inForce === "none";
     writeFileAtomic(path, after, exists ? statSync(path).mode & 0o777 : 0o644);
     if (wasApproved) approvePolicy(home, dirname(path));
     io.out(

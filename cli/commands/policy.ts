@@ -5,6 +5,7 @@ import { createInterface } from "node:readline";
 import {
   approvedText,
   approvePolicy,
+  approvePolicyRemoval,
   lineDiff,
   policyInForce,
 } from "../../broker/policy-approval.js";
@@ -36,6 +37,10 @@ export const policy: Command = {
         );
       else if (state.state === "approved")
         io.out(`hookpack: ${state.path} is in force as you approved it.\n`);
+      else if (state.removed)
+        io.out(
+          `hookpack: ${state.path} is gone or cannot be read; your last approved version applies until you approve its removal with \`hookpack policy approve\` in your terminal.\n`,
+        );
       else
         io.out(
           `hookpack: ${state.path} has changes you have not approved; ${state.text === undefined ? "the built-in default applies (every use asks you)" : "your last approved version applies"}. Run \`hookpack policy approve\` in your terminal to review them.\n`,
@@ -61,9 +66,11 @@ export const policy: Command = {
     }
     const before = approvedText(home, io.cwd) ?? "";
     const { readFileSync } = await import("node:fs");
-    const after = readFileSync(state.path, "utf8");
+    const after = state.removed ? "" : readFileSync(state.path, "utf8");
     io.out(
-      `hookpack: changes to ${state.path} since you last approved it (- approved, + now):\n${lineDiff(before, after)}\n`,
+      state.removed
+        ? `hookpack: ${state.path} is gone or cannot be read; approving its removal drops the policy you approved (- approved) and the built-in default applies (every use asks you):\n${lineDiff(before, after)}\n`
+        : `hookpack: changes to ${state.path} since you last approved it (- approved, + now):\n${lineDiff(before, after)}\n`,
     );
     const rl = createInterface({ input: io.stdin, output: process.stderr });
     const answer = await new Promise<string>((res) =>
@@ -73,6 +80,11 @@ export const policy: Command = {
     if (!/^y(es)?$/i.test(answer.trim())) {
       io.out("hookpack: not approved; the previous version stays in force.\n");
       return 1;
+    }
+    if (state.removed) {
+      approvePolicyRemoval(home, io.cwd);
+      io.out(`hookpack: approved the removal of ${state.path}; the built-in default applies.\n`);
+      return 0;
     }
     approvePolicy(home, io.cwd);
     io.out(`hookpack: approved ${state.path}.\n`);

@@ -237,3 +237,20 @@ export const rotateAt = (url: string, what = "the key") => ({
   url,
   steps: `Revoke ${what} at ${url} and create a new one.`,
 });
+
+/** One entry of a provider's data file (rules/detectors/data/<provider>.json): a shorthand and its spec. */
+export type DataEntry =
+  { token: Parameters<typeof token>[0] } | { keyed: Parameters<typeof keyed>[0] };
+
+/**
+ * The records of a provider kept as data: each entry is the spec of one shorthand (`token` or
+ * `keyed`), in order. JSON holds no function and no string built at load time, so a provider whose
+ * examples must be assembled from fragments (no token-shaped string in the source) stays a module.
+ */
+export function fromData(entries: readonly object[]): DetectorRule[] {
+  return (entries as readonly DataEntry[]).map((e, i) => {
+    if ("token" in e && !("keyed" in e)) return token(e.token);
+    if ("keyed" in e && !("token" in e)) return keyed(e.keyed);
+    throw new Error(`detector data entry ${i}: expected one of "token" or "keyed"`);
+  });
+}

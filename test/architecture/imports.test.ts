@@ -9,13 +9,12 @@
 //   broker    → rules, event, core
 //   scanners  → rules, broker, event, core
 //   installer → adapters, rules, broker, event, core
-//   hooks     (the hook's entry: pipeline, run-hook) → adapters, rules, broker, event, core
+//   hooks     (the hook's entry: pipeline, run-hook) → adapters, rules, broker, scanners, event, core
 //   cli       → anything
 //   and no cycles between files.
 //
-// A new forbidden import or a new cycle fails this test. The exceptions below are the ones that
-// remain in files owned by work in progress elsewhere; each says why. When one is fixed, the test
-// says so and its line is to be deleted.
+// A new forbidden import or a new cycle fails this test. There are no exceptions left; one added
+// must say why, and the test says when its line is stale.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, posix, relative } from "node:path";
 import ts from "typescript";
@@ -45,36 +44,13 @@ const ALLOWED: Record<Layer, readonly Layer[] | "any"> = {
   broker: ["rules", "event", "core"],
   scanners: ["rules", "broker", "event", "core"],
   installer: ["adapters", "rules", "broker", "event", "core"],
-  hooks: ["adapters", "rules", "broker", "event", "core"],
+  // The hook's edge does the I/O rules decide on, scanning included (the push/publish gate).
+  hooks: ["adapters", "rules", "broker", "scanners", "event", "core"],
   cli: "any",
 };
 
 /** Forbidden imports that remain, "from -> to" (files relative to the root), each with its reason. */
-const LAYER_EXCEPTIONS: Record<string, string> = {
-  // Found by this test when h21-hook's spill (issue 21) was merged: the adapter writes the spill
-  // file through hooks/spill.ts; the hook entry is to hand it in (adapters/* is h20-adapters').
-  "adapters/claude-code.ts -> hooks/spill.ts":
-    "h21-hook/h20-adapters: spill I/O to be passed in by the hook entry",
-  // Rules that resolve providers and plan injection: h14-land is re-landing these files.
-  "rules/policy.ts -> broker/providers.ts":
-    "h14-land (rules/policy.ts): provider specs to move out of broker/",
-  "rules/policy.ts -> broker/inject.ts":
-    "h14-land (rules/policy.ts): injection planning to move out of broker/",
-  "rules/rewrite-secret-refs.ts -> broker/providers.ts": "h14-land (rules/rewrite-secret-refs.ts)",
-  "rules/rewrite-secret-refs.ts -> broker/inject.ts": "h14-land (rules/rewrite-secret-refs.ts)",
-  // The push/publish gate runs scanners from inside a rule; issue 20 item 2 (rules get a file
-  // capability from the edge) moves that I/O to hooks/.
-  "rules/gate-push-publish-scan.ts -> scanners/content.ts":
-    "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/git.ts":
-    "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/managed.ts":
-    "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/pack.ts":
-    "issue 20 item 2: scanning I/O to move to the hook's edge",
-  "rules/gate-push-publish-scan.ts -> scanners/push-range.ts":
-    "issue 20 item 2: scanning I/O to move to the hook's edge",
-};
+const LAYER_EXCEPTIONS: Record<string, string> = {};
 
 /** Imports that close a cycle and remain; removing these edges must leave the graph acyclic. */
 const CYCLE_EXCEPTIONS: Record<string, string> = {};
@@ -365,7 +341,7 @@ describe("import directions", () => {
       expect(why.length, edge).toBeGreaterThan(8);
     }
     // Keep the list honest: it is not a place for new code.
-    expect(Object.keys(LAYER_EXCEPTIONS).length).toBeLessThanOrEqual(10);
+    expect(Object.keys(LAYER_EXCEPTIONS).length).toBeLessThanOrEqual(0);
     expect(Object.keys(CYCLE_EXCEPTIONS).length).toBeLessThanOrEqual(0);
     expect(relative(ROOT, dirname(import.meta.filename))).toBe(join("test", "architecture"));
   });

@@ -49,11 +49,83 @@ const specific = (stdout: string) =>
   (JSON.parse(stdout) as { hookSpecificOutput: Record<string, unknown> }).hookSpecificOutput;
 
 describe("failure policy, through the pipeline", () => {
-  it("before-tool, nothing involved: fails open (exit 1, call proceeds, user told)", async () => {
+  // Changed on purpose (sec-gaps): a crash on a shell, read, write or search call used to fail open
+  // when its text held nothing secret; those rules read files and judge effects the text does not
+  // show (`cat .env` holds no token), so it fails closed now (hooks/failure-policy.ts judgeFailure).
+  it("before-tool shell call, nothing in its text: fails closed, naming the error's class only", async () => {
     const r = await run(pre("ls -la"), [crash]);
-    expect(r.exitCode).toBe(1);
-    expect(r.stdout).toBe("");
-    expect(r.stderr).toMatch(/a rule failed: boom.*let through/);
+    expect(r.exitCode).toBe(0);
+    expect(specific(r.stdout).permissionDecision).toBe("deny");
+    expect(String(specific(r.stdout).permissionDecisionReason)).toMatch(
+      /a rule failed: Error\. The call was blocked because it could not be checked for secrets/,
+    );
+    expect(r.stdout).not.toContain("boom");
+  });
+
+  for (const [tool, input] of [
+    ["Read", { file_path: "/p/.env" }],
+    ["Write", { file_path: "/p/.claude/settings.json", content: "{}" }],
+    ["Grep", { pattern: "x", path: "/p", output_mode: "content" }],
+  ] as const)
+    it(`before-tool ${tool} (its rules read files): fails closed`, async () => {
+      const raw = JSON.stringify({
+        ...base,
+        hook_event_name: "PreToolUse",
+        tool_name: tool,
+        tool_input: input,
+      });
+      const r = await run(raw, [crash]);
+      expect(r.exitCode).toBe(0);
+      expect(specific(r.stdout).permissionDecision).toBe("deny");
+    });
+
+  it("before-tool MCP or other call, nothing involved: provably irrelevant, fails open (exit 1, user told)", async () => {
+    for (const [tool, input] of [
+      ["mcp__db__query", { sql: "select 1" }],
+      ["TodoWrite", { todos: [{ content: "x", status: "pending" }] }],
+      ["WebFetch", { url: "https://example.com", prompt: "summarise" }],
+    ] as const) {
+      const raw = JSON.stringify({
+        ...base,
+        hook_event_name: "PreToolUse",
+        tool_name: tool,
+        tool_input: input,
+      });
+      const r = await run(raw, [crash]);
+      expect(r.exitCode, tool).toBe(1);
+      expect(r.stdout).toBe("");
+      expect(r.stderr).toMatch(/a rule failed: Error.*let through/);
+    }
+  });
+
+  it("before-tool MCP call with a token in its arguments: fails closed", async () => {
+    const raw = JSON.stringify({
+      ...base,
+      hook_event_name: "PreToolUse",
+      tool_name: "mcp__db__query",
+      tool_input: { sql: tokens.github },
+    });
+    const r = await run(raw, [crash]);
+    expect(specific(r.stdout).permissionDecision).toBe("deny");
+    expect(r.stdout).not.toContain(tokens.github);
+  });
+
+  it("a crash whose message quotes its input: the reason names the error's class, never the text", async () => {
+    const quoting: Rule = {
+      id: "quoting",
+      summary: "throws with the input in its message",
+      on: ["before-tool"],
+      check: () => JSON.parse("quotedWordZx9") as Verdict,
+    };
+    const raw = JSON.stringify({
+      ...base,
+      hook_event_name: "PreToolUse",
+      tool_name: "mcp__x__y",
+      tool_input: { q: "a" },
+    });
+    const r = await run(raw, [quoting]);
+    expect(`${r.stdout}${r.stderr}`).not.toContain("quotedWordZx9");
+    expect(r.stderr).toMatch(/a rule failed: SyntaxError/);
   });
 
   it("before-tool with a $secret: reference: fails closed with a deny the model can read", async () => {

@@ -372,6 +372,25 @@ describe("hookpack doctor", () => {
     const wrapper = /SHELL="?([^" ]+hookpack-shell)"? aider/.exec(shell.message)![1]!;
     ({ report } = await doctor({ SHELL: wrapper }));
     expect(find(report, "aider-shell", "ok")).toHaveLength(1);
+
+    // A broken hookpack-shell is reported broken, probed in its own wire format (`-c <cmd>`, as
+    // Aider runs every command): one that fails, and one that exits 0 without running the command.
+    const good = readFileSync(wrapper, "utf8");
+    for (const [label, body, why] of [
+      ["exits 1", 'cat >/dev/null; echo "broken runtime" >&2; exit 1', /exit 1 \(broken runtime\)/],
+      ["silent", "exit 0", /exited 0 without running/],
+    ] as const) {
+      writeFileSync(wrapper, `#!/bin/sh\n${body}\n`);
+      ({ report } = await doctor({ SHELL: wrapper }));
+      const failed = find(report, "aider-shell", "fail");
+      expect(failed, label).toHaveLength(1);
+      expect(failed[0]!.message, label).toMatch(why);
+      expect(failed[0]!.message, label).toContain("Aider");
+      expect(find(report, "aider-shell", "ok"), label).toEqual([]);
+    }
+    writeFileSync(wrapper, good);
+    ({ report } = await doctor({ SHELL: wrapper }));
+    expect(find(report, "aider-shell", "ok")).toHaveLength(1);
   });
 
   it("Aider checks stay silent in a project that never used it", async () => {

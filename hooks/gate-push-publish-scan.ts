@@ -2,6 +2,8 @@
 // publishes): what `git push` / `npm publish` / `npm pack` would send, scanned exactly as the git
 // pre-push hook and `hookpack check-pack` scan it (scanners/push-range.ts, scanners/pack.ts), with
 // managed values found in every encoding the masker knows, reversed and split (scanners/managed.ts).
+// The rule (rules/gate-push-publish.ts) decides; this runs git, npm pack and tar at the hook's edge,
+// handed to it as `context.scanGated` (hooks/pipeline.ts).
 import { readFileSync, statSync } from "node:fs";
 import { join, resolve } from "node:path";
 import {
@@ -14,16 +16,8 @@ import { gitText } from "../scanners/git.js";
 import { managedValueMatcher } from "../scanners/managed.js";
 import { npmPack, scanTarball } from "../scanners/pack.js";
 import { scanPushRange, type PushUpdate } from "../scanners/push-range.js";
-import type { Evidence } from "../hooks/event.js";
-import type { GatedCall } from "./read-guard-shell.js";
-
-export interface GateResult {
-  /** Findings, one line each (names, rules, paths, commits: never a value). */
-  findings: string[];
-  /** Why a call could not be scanned (the gate fails closed). */
-  errors: string[];
-  evidence: Evidence;
-}
+import type { GatedCall } from "../rules/read-guard-shell.js";
+import type { GateResult } from "../rules/rule.js";
 
 /** git push's own options that take a value as the next word. */
 const PUSH_VALUE_OPTS = new Set([

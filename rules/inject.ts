@@ -1,5 +1,6 @@
 // Where the broker's proxy puts a secret's value in an outbound HTTPS request (policy `inject`),
-// and which hosts may receive it. Pure: the proxy (broker/proxy.ts) applies it.
+// and which hosts may receive it. Pure data and matching: the policy (rules/policy.ts) normalises it,
+// the broker's proxy (broker/proxy.ts) applies it.
 
 /** The normalised `inject` entry of one secret in hookpack.json. */
 export interface InjectSpec {
