@@ -3,7 +3,8 @@
 // the store changes (`secret set|rm|import`), read by the hook on demand.
 //
 // For every encoded form (rules/managed-values.ts `buildPatterns`) of every value it keeps:
-//   - a 20-bit bucket of a salted fingerprint of the form's first W characters (W = min(16, length)),
+//   - a 20-bit bucket of a salted fingerprint of the form's first W characters (W = min(16, length));
+//     since version 3 the fingerprint is symmetric (a window and its reversal share it),
 //   - the form's length, and sha256(salt ‖ form) — the only thing a candidate is confirmed against,
 //   - a 32-bit salted fingerprint of the whole form (tested before the sha256).
 // The matcher that runs on it is rules/managed-matcher.ts.
@@ -12,6 +13,19 @@
 // about the first ≤ 16 characters of each form (brute force needs the rest of the window); and a
 // salted sha256 (plus 32 bits of a faster fingerprint) of each WHOLE form, which is an
 // offline-guessing oracle for LOW-ENTROPY values only. Nothing about a shorter piece of a form.
+//
+// KNOWN GAP (found in issue 21, not fixed): the per-form bounds above do not add up to a per-VALUE
+// bound. The expanding forms' 16-character windows cover only a few characters of the value
+// (`\uXXXX` ≈ 2.7, `&#xHH;` ≈ 3, `\xHH` 4, `%HH` ≈ 5, hex 8, base64 12), and 20 bits about 2–5
+// characters pins them, so the buckets of one value's forms, taken together, give its first
+// characters away one small step at a time. Measured with the buckets alone (any scheme, fmix or
+// symmetric: both are 20 bits of the same windows) on random 20-character base62 values: the
+// first 12 characters come out unique in under a minute of CPU; the 32-bit check column then makes
+// the rest a fast offline search (a random 16-character password: 4 characters, seconds; 20
+// characters: ~2^48 fast checks). What a value has beyond its first 12–16 characters is what keeps
+// it (≥ 80 bits there: out of reach; 48-hex tokens keep 128). The fix needs windows that
+// each cover as much value entropy as the raw form's (or the expanding forms found through a
+// decoded view instead of their own buckets).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ManagedSecrets } from "../rules/rule.js";
@@ -25,7 +39,9 @@ import {
   formBucket,
   formCheck,
   MAX_WINDOW,
+  indexOrder,
   saltSeed,
+  symmetricBucket,
   type HashedMatcher,
   type MatcherIndex,
 } from "../rules/managed-matcher.js";
@@ -41,13 +57,28 @@ const FORMAT = "hookpack-hook-cache";
  * per field: with 1,000 stored secrets (13,000 entries) JSON.parse of version 1's arrays was about
  * half of the hook's whole cost of loading the cache. Version 1 files are still read.
  */
-const VERSION = 2;
+const VERSION = 3;
+/**
+ * 3: the same columns; buckets are symmetricBucket's (rules/managed-matcher.ts): one bucket serves a
+ * window and its reversal, so the gates' four views cost two lookups per character, not four.
+ * Version 2 files (fmix buckets) are still read and searched the older way.
+ */
+const SYMMETRIC_FROM = 3;
 
 /**
  * [bucket, window, length, sha256(salt‖form) base64, name index, whole-form check]; the check is
  * absent in entries an older hookpack wrote.
  */
 type Entry = [number, number, number, string, number, number?];
+
+/** Entries in the order the matcher loads without a hash table (rules/managed-matcher.ts). */
+const sortEntries = (entries: Entry[]): Entry[] =>
+  entries.sort((a, b) =>
+    indexOrder(
+      { bucket: a[0], window: a[1], length: a[2] },
+      { bucket: b[0], window: b[1], length: b[2] },
+    ),
+  );
 
 export interface HookCacheFile {
   format: typeof FORMAT;
@@ -77,7 +108,7 @@ interface PackedEntries {
 
 const DIGEST_CHARS = 44;
 
-function packEntries(entries: readonly Entry[]): PackedEntries {
+export function packEntries(entries: readonly Entry[]): PackedEntries {
   const n = entries.length;
   const bucket = Buffer.alloc(n * 4);
   const window = Buffer.alloc(n);
@@ -176,25 +207,27 @@ export function buildHookCache(
   values: readonly ManagedValue[],
   salt: Buffer,
   minLength?: number,
+  symmetric = true,
 ): Pick<HookCacheFile, "names" | "entries"> {
   const names = [...new Set(values.map((v) => v.name))].sort();
   const { patterns } = buildPatterns(values, { minLength });
   const seed = saltSeed(salt);
   const cseed = checkSeed(salt);
   const entries: Entry[] = patterns.map((p) => [
-    formBucket(p.text, seed),
+    symmetric ? symmetricBucket(p.text, seed) : formBucket(p.text, seed),
     Math.min(MAX_WINDOW, p.text.length),
     p.text.length,
     digestOf(salt, p.text),
     names.indexOf(p.name),
     formCheck(p.text, cseed),
   ]);
-  return { names, entries };
+  return { names, entries: sortEntries(entries) };
 }
 
 /** A matcher over entries (tests, version 1 files, the broker's own refresh). */
 export function createHashedMatcher(
   file: Pick<HookCacheFile, "salt" | "names" | "entries">,
+  symmetric = true,
 ): HashedMatcher {
   const n = file.entries.length;
   const index: MatcherIndex = {
@@ -209,6 +242,7 @@ export function createHashedMatcher(
       ? Int32Array.from(file.entries, (e) => e[5]!)
       : undefined,
     digest: (i) => file.entries[i]![3],
+    symmetric,
   };
   return createIndexedMatcher(index);
 }
@@ -224,7 +258,7 @@ function parseCacheFile(text: string): ParsedCache | undefined {
     if (Buffer.from(f.salt, "base64").length < 8) return undefined;
     if (f.version === 1)
       return Array.isArray(f.entries) ? (f as HookCacheFile & { columns?: undefined }) : undefined;
-    if (f.version !== VERSION || !f.packed) return undefined;
+    if ((f.version !== 2 && f.version !== VERSION) || !f.packed) return undefined;
     const columns = unpackColumns(f.packed);
     if (!columns) return undefined;
     const { packed: _packed, entries: _entries, ...rest } = f;
@@ -265,7 +299,7 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   } catch {
     // no store: nothing can be stale
   }
-  if (file.entries) return { matcher: createHashedMatcher(file), stale };
+  if (file.entries) return { matcher: createHashedMatcher(file, false), stale }; // version 1
   // Version 2: the matcher's index straight from the packed columns (no entry objects).
   const { columns } = file;
   const matcher = createIndexedMatcher({
@@ -273,6 +307,7 @@ export function loadHookCache(home: string): LoadedCache | undefined {
     names: file.names,
     ...columns,
     digest: (i) => columns.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+    symmetric: file.version >= SYMMETRIC_FROM,
   });
   return { matcher, stale };
 }
@@ -314,18 +349,21 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
       kept.push({ name: meta.name, entries: previous.entries.filter((e) => e[4] === idx) });
   }
   resolvedElsewhere.clear();
-  const built = buildHookCache(values, salt, minLength);
+  // Entries kept from an older file carry its buckets, which cannot be recomputed without the
+  // value: the whole file then keeps the older bucket scheme (and version) until they can be.
+  const legacy = previous !== undefined && previous.version < SYMMETRIC_FROM && kept.length > 0;
+  const built = buildHookCache(values, salt, minLength, !legacy);
   const names = [...new Set([...built.names, ...kept.map((k) => k.name)])].sort();
   const remap = (name: string) => names.indexOf(name);
-  const entries: Entry[] = [
+  const entries: Entry[] = sortEntries([
     ...built.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(built.names[e[4]]!), e[5]]),
     ...kept.flatMap((k) =>
       k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name), e[5]]),
     ),
-  ];
+  ]);
   const file = {
     format: FORMAT,
-    version: VERSION,
+    version: legacy ? 2 : VERSION,
     salt: salt.toString("base64"),
     updated: new Date().toISOString(),
     names,

@@ -23,6 +23,7 @@ import { applyMatches, type Match, type RedactResult } from "./managed-values.js
 export const MAX_WINDOW = 16;
 const BUCKET_BITS = 20;
 const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
+const SHIFT = 32 - BUCKET_BITS;
 export const BASE = 0x01000193;
 /** BASE⁻¹ mod 2³² (BASE is odd), to drop the leaving character of the backward hash. */
 const BASE_INV = (() => {
@@ -44,6 +45,11 @@ export interface MatcherIndex {
   check: Int32Array | undefined;
   /** sha256(salt ‖ form), base64, of entry i. */
   digest(i: number): string;
+  /**
+   * Buckets are symmetricBucket's (cache version 3): one bucket serves a window and its reversal.
+   * False/absent: fmix buckets (versions 1 and 2), searched the older way.
+   */
+  symmetric?: boolean;
 }
 
 /** A hit: [start, end) in the searched text. */
@@ -115,13 +121,63 @@ export function formBucket(form: string, seed: number): number {
   return fmix(windowHash(form, 0, Math.min(MAX_WINDOW, form.length)) ^ seed) & BUCKET_MASK;
 }
 
+/** BASE^(w-1) mod 2^32. */
+function topPower(w: number): number {
+  let top = 1;
+  for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
+  return top;
+}
+
+/** The window hash read right-to-left: Σ c[at+i]·BASE^i (the reversed window's windowHash). */
+export function reversedWindowHash(text: string, at: number, w: number): number {
+  let h = 0;
+  let pw = 1;
+  for (let i = 0; i < w; i++) {
+    h = (h + Math.imul(text.charCodeAt(at + i), pw)) | 0;
+    pw = Math.imul(pw, BASE);
+  }
+  return h;
+}
+
+/** The multiplier of symmetricBucket's one-multiply mix (2^32 / golden ratio, odd). */
+const MIX = 0x9e3779b1 | 0;
+
+/**
+ * Cache version 3's bucket: 20 bits of a salted mix of hf + hb, the window's polynomial hash read
+ * forwards plus read backwards. The sum is the same for a window and its reversal, so ONE lookup
+ * per window serves both the text and the reversed text (versions 1–2 needed two fmix lookups), and
+ * the mix is one multiply (its top 20 bits) instead of fmix's two multiplies and three shifts.
+ * What it reveals is what version 2's bucket revealed: 20 bits about the same first
+ * min(16, length) characters of a form (a little less: a window and its reversal share a bucket).
+ * No other window of a form, and no finer piece of one, is fingerprinted.
+ */
+export function symmetricBucket(form: string, seed: number): number {
+  const w = Math.min(MAX_WINDOW, form.length);
+  const sum = (windowHash(form, 0, w) + reversedWindowHash(form, 0, w)) | 0;
+  return Math.imul(sum ^ seed, MIX) >>> (32 - BUCKET_BITS);
+}
+
+/**
+ * The order the index is loaded fastest in: by (bucket, window), shortest form first within one
+ * (createIndexedMatcher then needs no hash table). The order of entries reveals nothing.
+ */
+export function indexOrder(
+  a: { bucket: number; window: number; length: number },
+  b: { bucket: number; window: number; length: number },
+): number {
+  const ka = (a.bucket & BUCKET_MASK) * 32 + a.window;
+  const kb = (b.bucket & BUCKET_MASK) * 32 + b.window;
+  return ka - kb || a.length - b.length;
+}
+
 /** The whole-form check stored for a form. */
 export function formCheck(form: string, seed: number): number {
   return fmix(windowHash(form, 0, form.length) ^ seed);
 }
 
 // node:crypto (and the stream/util internals it pulls in) costs ~5 ms to load on Node 20: more than
-// the whole clean-output path. It is loaded on the first confirmed candidate only.
+// the whole clean-output path. The matcher never loads it: a candidate is confirmed with the plain-JS
+// SHA-256 of core/sha256-wasm.ts (a few µs per form). `crypto`/`digestOf` remain for the broker's writer.
 let cryptoModule: typeof Crypto | undefined;
 export const crypto = (): typeof Crypto =>
   (cryptoModule ??= process.getBuiltinModule("node:crypto"));
@@ -166,14 +222,64 @@ function mergeHits<T extends Match>(hits: T[]): T[] {
   return out;
 }
 
-export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
-  const { salt, names, count, bucket, window, length, name, check } = index;
-  const seed = saltSeed(salt);
-  const cseed = checkSeed(salt);
-  const digest = candidateDigest(salt);
+/** (bucket, window) key of entry i. */
+const keyAt = (bucket: Int32Array, window: Uint8Array, i: number): number =>
+  (bucket[i]! & BUCKET_MASK) * 32 + window[i]!;
 
-  // (window, bucket) → chain of entries, open addressing over typed arrays (no Map, no arrays per
-  // bucket: with 1,000 secrets, 13,000 entries, the Map-of-arrays index cost 6–12 ms per hook).
+interface Chains {
+  /** Entry after e in its chain, or -1. */
+  next: Int32Array;
+  /** Distinct (bucket, window) keys. */
+  used: number;
+  /** The first entry of a key's chain, or -1. */
+  headOf(key: number): number;
+}
+
+/** Chains of entries already in indexOrder; undefined when they are not. */
+function sortedChains(
+  bucket: Int32Array,
+  window: Uint8Array,
+  length: Uint32Array,
+  count: number,
+): Chains | undefined {
+  const keys = new Int32Array(count);
+  const next = new Int32Array(count).fill(-1);
+  let used = 0;
+  for (let i = 0; i < count; i++) {
+    const key = keyAt(bucket, window, i);
+    keys[i] = key;
+    if (i === 0) {
+      used++;
+      continue;
+    }
+    const prev = keys[i - 1]!;
+    if (prev > key || (prev === key && length[i - 1]! > length[i]!)) return undefined;
+    if (prev === key) next[i - 1] = i;
+    else used++;
+  }
+  return {
+    next,
+    used,
+    headOf(key) {
+      let lo = 0;
+      let hi = count;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (keys[mid]! < key) lo = mid + 1;
+        else hi = mid;
+      }
+      return lo < count && keys[lo] === key ? lo : -1;
+    },
+  };
+}
+
+/** Chains in any entry order: open addressing over typed arrays (no Map, no arrays per bucket). */
+function hashChains(
+  bucket: Int32Array,
+  window: Uint8Array,
+  length: Uint32Array,
+  count: number,
+): Chains {
   let bits = 4;
   while (1 << bits < count * 2) bits++;
   const slots = 1 << bits;
@@ -185,15 +291,14 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     while (keys[s] !== 0 && keys[s] !== key + 1) s = (s + 1) & (slots - 1);
     return s;
   };
-  const bitmaps = new Map<number, Int32Array>();
-  let minLength = 0;
+  let used = 0;
   for (let i = count - 1; i >= 0; i--) {
-    const w = window[i]!;
-    const b = bucket[i]! & BUCKET_MASK;
-    const s = slotOf(b * 32 + w);
+    const key = keyAt(bucket, window, i);
+    const s = slotOf(key);
     if (keys[s] === 0) {
-      keys[s] = b * 32 + w + 1;
+      keys[s] = key + 1;
       heads[s] = i;
+      used++;
     } else if (length[heads[s]!]! >= length[i]!) {
       next[i] = heads[s]!;
       heads[s] = i;
@@ -205,26 +310,66 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       next[i] = next[at]!;
       next[at] = i;
     }
-    let bm = bitmaps.get(w);
-    if (!bm) bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
+  }
+  return {
+    next,
+    used,
+    headOf(key) {
+      const s = slotOf(key);
+      return keys[s] === 0 ? -1 : heads[s]!;
+    },
+  };
+}
+
+/** One bitmap of set buckets per window length, and the shortest form's length. */
+function bucketBitmaps(
+  bucket: Int32Array,
+  window: Uint8Array,
+  length: Uint32Array,
+  count: number,
+): { bitmaps: Map<number, Int32Array>; minLength: number } {
+  const bitmaps = new Map<number, Int32Array>();
+  let minLength = 0;
+  let lastW = -1;
+  let bm: Int32Array = new Int32Array(0);
+  for (let i = 0; i < count; i++) {
+    const w = window[i]!;
+    const b = bucket[i]! & BUCKET_MASK;
+    if (w !== lastW) {
+      lastW = w;
+      const known = bitmaps.get(w);
+      if (known) bm = known;
+      else bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
+    }
     bm[b >>> 5]! |= 1 << (b & 31);
     const len = length[i]!;
     if (minLength === 0 || len < minLength) minLength = len;
   }
-  /** The first entry of the (bucket, window) chain, or -1. */
-  const headOf = (key: number): number => {
-    const s = slotOf(key);
-    return keys[s] === 0 ? -1 : heads[s]!;
-  };
+  return { bitmaps, minLength };
+}
+
+export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
+  const { salt, names, count, bucket, window, length, name, check } = index;
+  const symmetric = index.symmetric === true;
+  const seed = saltSeed(salt);
+  const cseed = checkSeed(salt);
+  const digest = candidateDigest(salt);
+
+  // Entries sorted by (bucket, window), shortest form first within one (the order cache version 3
+  // is written in, indexOrder): a chain is a run of consecutive entries, found by binary search,
+  // and loading is one plain pass over the columns. Any other order (older files, a file edited by
+  // hand) gets the hash table of hashChains. The loading loops are small top-level functions: V8
+  // compiles a hot loop's whole function on stack replacement, and compiling this one (all of the
+  // matcher) was most of the ~10 ms CPU that loading 13,000 entries (1,000 secrets) cost a hook.
+  const chains =
+    sortedChains(bucket, window, length, count) ?? hashChains(bucket, window, length, count);
+  const { next, used, headOf } = chains;
+  const { bitmaps, minLength } = bucketBitmaps(bucket, window, length, count);
   // Distinct (bucket, window) keys over 2^20: the candidates per text position, all window lengths
   // together. One secret: ~16 keys (0.002 %); 1,000 secrets: 13,500 (1.3 %).
-  let used = 0;
-  for (let s = 0; s < slots; s++) if (keys[s] !== 0) used++;
   const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
   const windows = [...bitmaps.entries()].map(([w, bitmap]) => {
-    let top = 1; // BASE^(w-1)
-    for (let i = 1; i < w; i++) top = Math.imul(top, BASE);
-    return { w, bitmap, top };
+    return { w, bitmap, top: topPower(w) };
   });
 
   /** Entries of a set bucket at window start j (forwards) or window end j+w (backwards). */
@@ -390,6 +535,11 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
     return hits;
   };
+  const symSearchForward = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    for (const { w, bitmap, top } of windows) symForward(text, w, bitmap, top, hits);
+    return hits;
+  };
 
   /** Forwards and backwards in one pass: the window read right-to-left is the reversed text's. */
   const searchBoth = (text: string): ViewMatch[] => {
@@ -536,9 +686,138 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     return { direct, split: kept === n ? [] : split };
   };
 
+  // ---- Version 3 (symmetric buckets): one lookup per window serves it and its reversal. ----
+
+  /** The hook's forward search over symmetric buckets (the backward hash only feeds the key). */
+  const symForward = (
+    text: string,
+    w: number,
+    bitmap: Int32Array,
+    top: number,
+    hits: ViewMatch[],
+  ): void => {
+    const n = text.length;
+    if (n < w) return;
+    let hf = windowHash(text, 0, w);
+    let hb = reversedWindowHash(text, 0, w);
+    const last = n - w;
+    for (let j = 0; ; j++) {
+      const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, hf);
+      if (j >= last) break;
+      const out = text.charCodeAt(j);
+      const inc = text.charCodeAt(j + w);
+      hf = (Math.imul(hf - Math.imul(out, top), BASE) + inc) | 0;
+      hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
+    }
+  };
+
+  /** Forwards and backwards in one pass, one lookup per window. */
+  const symBoth = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    const n = text.length;
+    for (const { w, bitmap, top } of windows) {
+      if (n < w) continue;
+      let hf = windowHash(text, 0, w);
+      let hb = reversedWindowHash(text, 0, w);
+      const last = n - w;
+      for (let j = 0; ; j++) {
+        const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
+          candidates(text, j, w, x, false, hits, hf);
+          candidates(text, j, w, x, true, hits, hb);
+        }
+        if (j >= last) break;
+        const out = text.charCodeAt(j);
+        const inc = text.charCodeAt(j + w);
+        hf = (Math.imul(hf - Math.imul(out, top), BASE) + inc) | 0;
+        hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
+      }
+    }
+    return hits;
+  };
+
+  /**
+   * All four views in one pass over symmetric buckets: one lookup per window of the text (as is and
+   * reversed) and one per window of the squeezed view (as is and reversed). A squeezed window whose
+   * characters are consecutive in the text (no joiner inside it) IS the text's window ending at the
+   * same character, already looked up: it is skipped.
+   */
+  const symViews = (
+    text: string,
+    spec: SqueezeSpec,
+    every?: Int32Array,
+  ): { direct: ViewMatch[]; split: ViewMatch[] } => {
+    const direct: ViewMatch[] = [];
+    const split: ViewMatch[] = [];
+    const n = text.length;
+    const ascii = spec.ascii;
+    const isJoiner = spec.isJoiner;
+    let kept = n;
+    for (const window of windows) {
+      const { w, top } = window;
+      const bitmap = every ?? window.bitmap;
+      if (n < w) continue;
+      let hf = 0;
+      let hb = 0;
+      let sf = 0;
+      let sb = 0;
+      let opw = 1;
+      let spw = 1;
+      let k = 0; // squeezed characters so far
+      for (let i = 0; i < n; i++) {
+        const c = text.charCodeAt(i);
+        if (i < w) {
+          hf = (Math.imul(hf, BASE) + c) | 0;
+          hb = (hb + Math.imul(c, opw)) | 0;
+          opw = Math.imul(opw, BASE);
+        } else {
+          const out = text.charCodeAt(i - w);
+          hf = (Math.imul(hf - Math.imul(out, top), BASE) + c) | 0;
+          hb = (Math.imul(hb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        const j = i - w + 1;
+        let hit = -1; // the direct window's bucket when it is set
+        if (j >= 0) {
+          const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+          if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
+            hit = x;
+            candidates(text, j, w, x, false, direct, hf);
+            candidates(text, j, w, x, true, direct, hb);
+          }
+        }
+        if (c < 128 ? ascii[c] === 1 : isJoiner(c)) continue;
+        if (k < w) {
+          sf = (Math.imul(sf, BASE) + c) | 0;
+          sb = (sb + Math.imul(c, spw)) | 0;
+          spw = Math.imul(spw, BASE);
+        } else {
+          const out = ring[(k - w) & 31]!;
+          sf = (Math.imul(sf - Math.imul(out, top), BASE) + c) | 0;
+          sb = (Math.imul(sb - out, BASE_INV) + Math.imul(c, top)) | 0;
+        }
+        ring[k & 31] = c;
+        ringAt[k & 31] = i;
+        k++;
+        if (k < w) continue;
+        // No joiner inside the squeezed window: it is the text's window ending here, whose lookup
+        // is `hit` (the form may still run on past joiners, so its candidates are still read).
+        const same = i - ringAt[(k - w) & 31]! === w - 1;
+        if (same && hit < 0) continue;
+        const y = same ? hit : Math.imul(((sf + sb) | 0) ^ seed, MIX) >>> SHIFT;
+        if (same || (bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) {
+          squeezedCandidates(text, spec, k, i, w, y, false, split, sf);
+          squeezedCandidates(text, spec, k, i, w, y, true, split, sb);
+        }
+      }
+      kept = k;
+    }
+    return { direct, split: kept === n ? [] : split };
+  };
+
   const find = (text: string): Match[] => {
     if (count === 0 || text.length < minLength) return [];
-    const hits = searchForward(text);
+    const hits = symmetric ? symSearchForward(text) : searchForward(text);
     if (hits.length === 0) return [];
     return mergeHits(hits).map(({ start, end, name, form }) => ({ start, end, name, form }));
   };
@@ -551,7 +830,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     findBothWays(text) {
       if (count === 0 || text.length < minLength) return [];
       // Not merged: a caller that merges several views wants each hit with the view it came from.
-      return searchBoth(text);
+      return symmetric ? symBoth(text) : searchBoth(text);
     },
     crowded,
     findViews(text, spec) {
@@ -562,9 +841,11 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         // a call first met in optimised code deoptimised the loop once per call site in every scan.
         warmed = true;
         const every = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
-        searchViews(`${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`, spec, every);
+        const warm = `${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`;
+        if (symmetric) symViews(warm, spec, every);
+        else searchViews(warm, spec, every);
       }
-      return searchViews(text, spec);
+      return symmetric ? symViews(text, spec) : searchViews(text, spec);
     },
     redact(text) {
       const matches = find(text);

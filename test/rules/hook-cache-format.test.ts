@@ -1,4 +1,4 @@
-// Issue 21: the hook cache's version 2 file packs its entries in columns (the hook decodes them
+// Issue 21: the hook cache's version 2 file (3 since the symmetric buckets) packs its entries in columns (the hook decodes them
 // without one JSON value per field); what it finds is exactly what version 1 found, version 1
 // files written by an earlier hookpack still load, and a damaged packed file is no cache at all.
 import { randomBytes } from "node:crypto";
@@ -12,7 +12,7 @@ afterAll(() => box.cleanup());
 
 describe("hook cache file format", () => {
   let stored: Array<{ name: string; value: string }> = [];
-  it("the broker writes version 2 (packed, no per-entry arrays) and the hook finds every stored value through it", () => {
+  it("the broker writes version 3 (packed, no per-entry arrays, symmetric buckets) and the hook finds every stored value through it", () => {
     assertBuilt();
     const values = Array.from({ length: 40 }, (_, i) => ({
       name: `S_${i}`,
@@ -25,7 +25,8 @@ describe("hook cache file format", () => {
       string,
       unknown
     >;
-    expect(file.version).toBe(2);
+    // Version 3 (this session): the same columns, buckets a window shares with its reversal.
+    expect(file.version).toBe(3);
     expect(file.entries).toBeUndefined();
     // Issue 21 added the whole-form check column (tested before the sha256).
     expect(Object.keys(file.packed as object).sort()).toEqual([
@@ -56,7 +57,8 @@ describe("hook cache file format", () => {
   it("a version 1 file (an earlier hookpack's) still loads and finds the same", () => {
     const value = `w${randomBytes(20).toString("hex")}`;
     const salt = randomBytes(16);
-    const built = buildHookCache([{ name: "OLD", value }], salt);
+    // Version 1 files were written with the fmix buckets (symmetric = false).
+    const built = buildHookCache([{ name: "OLD", value }], salt, undefined, false);
     const dir = `${box.dir}/v1`;
     mkdirSync(dir, { recursive: true });
     writeFileSync(
@@ -74,7 +76,7 @@ describe("hook cache file format", () => {
     expect(cache.matcher.find(`x ${value} y`).map((m) => m.name)).toEqual(["OLD"]);
   });
 
-  it("a version 2 file without the check column (the previous release's) finds the same", () => {
+  it("a file without the check column (the previous release's) finds the same", () => {
     const path = hookCachePath(box.hookpackHome);
     const good = JSON.parse(readFileSync(path, "utf8")) as {
       packed: { check?: string };

@@ -40,6 +40,15 @@ const plant = (value: string, how: number, cut: number): string => {
     }
     case 6:
       return reverse(Buffer.from(value).toString("base64"));
+    case 8: {
+      // Whole first window, then the rest past joiners: the squeezed window there IS the text's.
+      const at = Math.min(16, value.length - 1) - (cut % 3);
+      return `${value.slice(0, at)}"\n + "${value.slice(at)}`;
+    }
+    case 9: {
+      const at = Math.min(16, value.length - 1) - (cut % 3);
+      return reverse(`${value.slice(0, at)}', '${value.slice(at)}`);
+    }
     default:
       return encodeURIComponent(value);
   }
@@ -53,7 +62,7 @@ describe("managed matcher: the value-free one finds exactly what the naive one f
     fc.assert(
       fc.property(
         fc.uniqueArray(valueArb, { minLength: 1, maxLength: 5 }),
-        fc.array(fc.tuple(fillerArb, fc.nat(7), fc.nat(4), fc.nat(1000)), {
+        fc.array(fc.tuple(fillerArb, fc.nat(9), fc.nat(4), fc.nat(1000)), {
           minLength: 1,
           maxLength: 8,
         }),
@@ -81,6 +90,13 @@ describe("managed matcher: the value-free one finds exactly what the naive one f
           const views = transformedFind(hashed, text, hashed.minLength);
           const viewsNaive = transformedFind((t) => naive.find(t), text, 0);
           expect(views).toEqual(viewsNaive);
+          // A version-2 cache (fmix buckets, two lookups per window) still reads the same.
+          const legacy = createHashedMatcher(
+            { salt: salt.toString("base64"), ...buildHookCache(values, salt, undefined, false) },
+            false,
+          );
+          expect(legacy.find(text)).toEqual(hashed.find(text));
+          expect(transformedFind(legacy, text, legacy.minLength)).toEqual(viewsNaive);
           findings += views.length;
           // Hits of the text's own reversal are the reversed text's hits, mirrored.
           const mirrored = hashed
@@ -130,6 +146,20 @@ describe("managed matcher: the value-free one finds exactly what the naive one f
     }
     const views = transformedFind(hashed, text, hashed.minLength);
     expect(views).toEqual(transformedFind((t) => naive.find(t), text, 0));
+    const legacy = createHashedMatcher(
+      { salt: salt.toString("base64"), ...buildHookCache(values, salt, undefined, false) },
+      false,
+    );
+    expect(transformedFind(legacy, text, legacy.minLength)).toEqual(views);
+    // The same entries out of index order (an older file's, or one edited by hand): the matcher
+    // builds its hash table instead of binary-searching the sorted columns, and finds the same.
+    const shuffled = createHashedMatcher({
+      salt: salt.toString("base64"),
+      names: built.names,
+      entries: [...built.entries].reverse(),
+    });
+    expect(transformedFind(shuffled, text, shuffled.minLength)).toEqual(views);
+    expect(shuffled.find(text)).toEqual(hashed.find(text));
     expect(transformedFind(unchecked, text, unchecked.minLength)).toEqual(views);
     // 1,000 values are "crowded" (the gates take two findBothWays passes); the one-pass findViews
     // must find the same at that density too.
