@@ -18,7 +18,6 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  readSync,
   statSync,
   unlinkSync,
 } from "node:fs";
@@ -27,6 +26,7 @@ import { isAbsolute, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import type { Verdict } from "../hooks/event.js";
 import type { RewriteCall } from "../rules/secret-ref-host.js";
+import { randomHex } from "../core/random.js";
 import { equalHex, hmacSha256Hex } from "../core/sha256.js";
 import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { brokerSocketPath } from "./paths.js";
@@ -474,22 +474,6 @@ export async function mintGrantVia(
 // call and gets the whole decision back. Signed both ways like every minting request, with
 // core/sha256.ts instead of node:crypto (which this path then never loads).
 
-/** 16 bytes from the kernel's CSPRNG, hex (node:crypto only where /dev/urandom is missing). */
-function nonceHex(): string {
-  try {
-    const fd = openSync("/dev/urandom", "r");
-    try {
-      const bytes = Buffer.alloc(16);
-      if (readSync(fd, bytes, 0, 16, null) === 16) return bytes.toString("hex");
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not a Unix system
-  }
-  return randomBytes(16).toString("hex");
-}
-
 const VERDICT_KINDS = new Set(["allow", "deny", "rewrite", "ask"]);
 
 /** A verdict as the broker sends it, checked for shape (anything else is refused). */
@@ -537,7 +521,7 @@ export async function rewriteVia(
     c.conn.close();
     return undefined;
   }
-  const nonce = nonceHex();
+  const nonce = randomHex(16);
   const text = JSON.stringify({ op: "rewrite", call, nonce });
   c.conn.send({ body: text, mac: hmacSha256Hex(key, `${c.hello.nonce}\n${text}`) });
   let raw: { body?: unknown; mac?: unknown } | undefined;

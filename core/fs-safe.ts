@@ -11,35 +11,14 @@ import {
   openSync,
   readdirSync,
   readFileSync,
-  readSync,
   renameSync,
   statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
-import type * as Crypto from "node:crypto";
 import { basename, dirname, join } from "node:path";
 import { HookpackError } from "./errors.js";
-
-// node:crypto (with the stream internals it pulls in) is loaded on first use: this module is in the
-// hook bundle, and a plain allow never needs it.
-const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
-
-/** 4 bytes of the kernel's CSPRNG, hex, for a temp name (node:crypto only without /dev/urandom). */
-function tempTag(): string {
-  try {
-    const fd = openSync("/dev/urandom", "r");
-    try {
-      const bytes = Buffer.alloc(4);
-      if (readSync(fd, bytes, 0, 4, null) === 4) return bytes.toString("hex");
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // not a Unix system
-  }
-  return crypto().randomBytes(4).toString("hex");
-}
+import { randomHex } from "./random.js";
 
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
@@ -78,7 +57,7 @@ export function writeFileAtomic(
   const durable = options.durable ?? true;
   if ((options.dir ?? "private") === "private") ensurePrivateDir(dir);
   else if (options.dir === "plain") mkdirSync(dir, { recursive: true });
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${tempTag()}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomHex(4)}.tmp`);
   const fd = openSync(tmp, "wx", mode);
   try {
     const buf = typeof data === "string" ? Buffer.from(data, "utf8") : data;

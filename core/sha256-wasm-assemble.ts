@@ -3,35 +3,10 @@
 // that the two are the same). SHA-256's compression function over n 64-byte blocks, FIPS 180-4.
 //
 // Memory (one 64 KiB page): [K: 256 bytes][W: 256][H: 32 at 512][input blocks from 1024].
+import { section, sleb, str, uleb, vec } from "./wasm-encode.js";
 const K_AT = 0;
 const W_AT = 256;
 const H_AT = 512;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
 
 // Locals of compress(p, n): 0 p, 1 n (params); 2 i, 3 t1, 4 t2, 5 x, 6..13 a..h.
 const P = 0;

@@ -16,6 +16,7 @@ import { ASSIGN } from "./detectors/define.js";
 import { SECRETLINT_LITERALS } from "./detectors/prefilter.generated.js";
 import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";
 import { positionLocator } from "../core/text-position.js";
+import { section, sleb, str, uleb, vec } from "../core/wasm-encode.js";
 
 export interface Detection {
   rule: DetectorRule;
@@ -82,32 +83,6 @@ const OUT = TEXT + CHUNK * 2;
 const STATE = OUT + CHUNK * 8;
 const CLS = STATE + 64;
 const TABLE = CLS + 65536;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let b = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) b |= 0x80;
-    out.push(b);
-  } while (n !== 0);
-  return out;
-}
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const b = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (b & 0x40) === 0) || (n === -1 && (b & 0x40) !== 0)) {
-      out.push(b);
-      return out;
-    }
-    out.push(b | 0x80);
-  }
-}
-const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
-const vec = (items: number[][]) => [...uleb(items.length), ...items.flat()];
-const str = (s: string) => [...uleb(s.length), ...[...s].map((c) => c.charCodeAt(0))];
 
 /** scan(len, state, firstTerm, shift) → hits; the final state at STATE. */
 function automatonModule(pages: number): Uint8Array {
