@@ -27,7 +27,7 @@ import { HookpackError } from "../core/errors.js";
 import type { Verdict } from "../hooks/event.js";
 import type { RewriteCall } from "../rules/secret-ref-host.js";
 import { randomHex } from "../core/random.js";
-import { equalHex, hmacSha256Hex } from "../core/sha256.js";
+import { equalHex, hmacSha256Hex } from "../core/sha256-wasm.js";
 import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { brokerSocketPath } from "./paths.js";
 
@@ -36,7 +36,7 @@ import type { OfferedCall, GrantRequest } from "../rules/rewrite-secret-refs.js"
 import type { Grant } from "./grants.js";
 
 // node:crypto is loaded on first use: the hook's `$secret:` rewrite reaches a running broker
-// through rewriteVia below, which signs with core/sha256.ts and never loads it (≈3–5 ms).
+// through rewriteVia below, which signs with core/sha256-wasm.ts and never loads it (≈3–5 ms).
 const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 const randomBytes = (n: number): Buffer => crypto().randomBytes(n);
 
@@ -472,7 +472,7 @@ export async function mintGrantVia(
 // A running broker of this build holds the grants already; it also reads the policy in force, the
 // approvals and the store (warm, cached by content: broker/rewrite-service.ts), so the hook sends the
 // call and gets the whole decision back. Signed both ways like every minting request, with
-// core/sha256.ts instead of node:crypto (which this path then never loads).
+// core/sha256-wasm.ts instead of node:crypto (which this path then never loads).
 
 const VERDICT_KINDS = new Set(["allow", "deny", "rewrite", "ask"]);
 

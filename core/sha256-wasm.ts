@@ -1,8 +1,8 @@
 // SHA-256 and HMAC-SHA-256 for the hook's hot paths, in a WebAssembly function assembled from its
 // opcodes (core/sha256-wasm-assemble.ts; no file, no dependency, as rules/detect.ts builds its
 // automaton loop) and embedded here. Why: the hook must not load node:crypto (with the stream
-// internals it pulls in, ~3.6 ms CPU of a call), and the plain-JS core/sha256.ts runs in V8's
-// interpreter in a fresh process at ~0.12 ms per 64-byte block, which a redaction's audit append
+// internals it pulls in, ~3.6 ms CPU of a call), and a plain-JS SHA-256 (which the rewrite path
+// used until this module replaced it there too) runs in V8's interpreter in a fresh process at ~0.12 ms per 64-byte block, which a redaction's audit append
 // (~50 blocks: each line MAC'd and hashed, the head checked and rewritten) turns into as much
 // again. This module compiles in ~0.35 ms and hashes a block in a few µs. Where WebAssembly is
 // unavailable (node --jitless), node:crypto does. Same bytes as node:crypto:
@@ -72,7 +72,7 @@ function wasm(): Engine | null {
   return engine;
 }
 
-/** SHA-256 of bytes (WebAssembly; core/sha256.ts where it is unavailable). */
+/** SHA-256 of bytes (WebAssembly; node:crypto where it is unavailable). */
 export function sha256(data: Uint8Array): Uint8Array {
   const e = wasm();
   if (!e) return process.getBuiltinModule("node:crypto").createHash("sha256").update(data).digest();
@@ -129,4 +129,16 @@ export function hmacSha256(key: Uint8Array, message: string | Uint8Array): Uint8
   inner.set(msg, 64);
   outer.set(sha256(inner), 64);
   return sha256(outer);
+}
+
+/** HMAC-SHA-256, hex: the hook's signed request to the warm broker (broker/client.ts rewriteVia). */
+export const hmacSha256Hex = (key: Uint8Array, message: string): string =>
+  Buffer.from(hmacSha256(key, message)).toString("hex");
+
+/** Compares two equal-length hex texts without an early exit. */
+export function equalHex(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
 }

@@ -3,7 +3,7 @@
 // opcodes it is assembled from.
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { hmacSha256, MODULE, sha256 } from "../../core/sha256-wasm.js";
+import { equalHex, hmacSha256, hmacSha256Hex, MODULE, sha256 } from "../../core/sha256-wasm.js";
 import { moduleBytes } from "../../core/sha256-wasm-assemble.js";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
@@ -52,5 +52,19 @@ describe("core/sha256-wasm.ts", () => {
         createHmac("sha256", key).update(bytes).digest("hex"),
       );
     }
+  });
+
+  it("hmacSha256Hex is node:crypto's hex HMAC", () => {
+    const key = Buffer.from("k".repeat(32));
+    for (const msg of ["", 'nonce\n{"a":1}', "é".repeat(200)])
+      expect(hmacSha256Hex(key, msg)).toBe(createHmac("sha256", key).update(msg).digest("hex"));
+  });
+
+  it("equalHex compares whole texts", () => {
+    const a = createHash("sha256").update("a").digest("hex");
+    expect(equalHex(a, a)).toBe(true);
+    expect(equalHex(a, `${a.slice(0, 63)}${a[63] === "0" ? "1" : "0"}`)).toBe(false);
+    expect(equalHex(a, a.slice(1))).toBe(false);
+    expect(equalHex("", "")).toBe(true);
   });
 });
