@@ -348,8 +348,10 @@ export const secretScanner: SecretScanner = {
     // escapes), and then the regex decides.
     const hint: { secretlint?: boolean } = { secretlint: true };
     const own = detect.findings(text, hint);
+    // A decided "yes" is a match of the same regex at one of its literals (detect.ts runs it
+    // sticky there), so the regex need not search the whole text again.
     const second =
-      hint.secretlint !== false && SECRETLINT_PREFILTER.test(text)
+      hint.secretlint === true || (hint.secretlint !== false && SECRETLINT_PREFILTER.test(text))
         ? await lintSecretlint(text, filePath)
         : [];
     return detect.merge(text, own, second);
