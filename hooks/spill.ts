@@ -20,6 +20,7 @@ import {
   closeSync,
   constants,
   fchmodSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -27,6 +28,7 @@ import {
   chmodSync,
   unlinkSync,
   writeSync,
+  type Stats,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -42,13 +44,22 @@ export function spillDir(): string {
 
 /** A directory this user alone owns and can enter: created 0700, or checked (and tightened) when it exists. */
 function privateDir(dir: string): boolean {
+  // Looked at first: after the first spill of a session both directories exist, and a mkdir that
+  // fails with EEXIST costs an exception each time. Whatever happens in between, the lstat below
+  // decides.
+  let st: Stats | undefined;
   try {
-    mkdirSync(dir, { mode: 0o700 });
+    st = lstatSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") return false;
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+    }
   }
   try {
-    const st = lstatSync(dir);
+    st ??= lstatSync(dir);
     if (!st.isDirectory() || st.isSymbolicLink()) return false;
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
     if (uid !== undefined && st.uid !== uid) return false;
@@ -158,6 +169,13 @@ function writeIn(
     }
     try {
       fchmodSync(fd, 0o600);
+      // The agent may swap a directory for a symlink between the checks above and the open, so
+      // the new file may sit elsewhere: before anything is written, the directories must still
+      // be private and `path` must name this very file (checked in that order: a directory put
+      // back after the open leaves `path` naming nothing). An empty file is all a won race leaves.
+      const made = fstatSync(fd);
+      const named = privateDir(parent) && privateDir(dir) ? lstatSync(path) : undefined;
+      if (!named || named.ino !== made.ino || named.dev !== made.dev) return undefined;
       const data = Buffer.from(text, "utf8");
       for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
       return path;
