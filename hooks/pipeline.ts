@@ -228,7 +228,7 @@ export async function runPipeline(
         kind,
         `the ${adapter.displayName} hook payload could not be read (${(error as Error).name})`,
         judgeFailure(error, undefined, involvement),
-        kind === "after-tool" ? afterToolStub(adapter, payload) : undefined,
+        withholdable(adapter, kind) ? afterToolStub(adapter, payload) : undefined,
         payload,
       );
     // A prompt we could not read is held back in the agent's own prompt answer (some agents, e.g.
@@ -241,7 +241,7 @@ export async function runPipeline(
             session: { id: "", cwd: "", transcriptPath: undefined },
             prompt: "",
           }
-        : kind === "after-tool"
+        : withholdable(adapter, kind)
           ? afterToolStub(adapter, payload)
           : undefined;
     return fail(
@@ -300,6 +300,15 @@ export async function runPipeline(
   }
   return guard({ ...response, stderr: masker.mask(response.stderr) });
 }
+
+/**
+ * An after-tool event whose output the agent lets a hook replace (in shape, or by a reason in its
+ * place): there an unreadable payload's output is withheld by the agent's own answer. Elsewhere
+ * the answer could only warn beside the output, and the failure keeps its exit code.
+ */
+const withholdable = (adapter: Adapter, kind: EventKind | "unknown"): boolean =>
+  kind === "after-tool" &&
+  (adapter.capabilities.replaceOutput || adapter.capabilities.replaceOutputAsText === true);
 
 /**
  * An after-tool call the adapter could not read (a malformed payload, an input nested too deep to
