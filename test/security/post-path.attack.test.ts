@@ -468,6 +468,44 @@ describe("attack: a payload too deep to walk still has its output withheld", () 
     expect(contained, `exit ${r.exitCode}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toBe(true);
   });
 
+  for (const [agent, event, tool] of [
+    ["gemini", "AfterTool", "run_shell_command"],
+    ["codex", "PostToolUse", "Bash"],
+    ["qwen", "PostToolUse", "run_shell_command"],
+  ] as const) {
+    it(`${agent} ${event}, tool_input 30,000 deep, a stored value in the output: the agent's own withholding answer, nothing raw`, async () => {
+      const text = withDeep(
+        JSON.stringify({
+          session_id: "s-attack",
+          transcript_path: join(h.sb.root, "t.jsonl"),
+          cwd: h.sb.project,
+          hook_event_name: event,
+          tool_name: tool,
+          tool_input: { command: "./run.sh", x: "__DEEP__" },
+          tool_response:
+            agent === "gemini"
+              ? { llmContent: `Output: KEY=${value}`, returnDisplay: `KEY=${value}` }
+              : `KEY=${value}\n`,
+          ...(agent === "codex" ? { turn_id: "t1", tool_use_id: "c1", model: "m" } : {}),
+        }),
+        30_000,
+        "object",
+      );
+      const r = await hookpack(["hook", agent], {
+        input: text,
+        env: h.env,
+        cwd: h.sb.project,
+        timeoutMs: 60_000,
+      });
+      const answer = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
+      const withheld =
+        answer.decision === "deny" || answer.decision === "block" || answer.continue === false;
+      const contained = r.exitCode === 0 && withheld && nothingRaw(h, r.stdout, r.stderr);
+      t.attempt(contained);
+      expect(contained, `exit ${r.exitCode}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toBe(true);
+    });
+  }
+
   it("control: the same Bash output without the nesting is redacted, not withheld", async () => {
     const r = await postHook(h, bash(`KEY=${value}\n`));
     expect(r.exitCode).toBe(0);
