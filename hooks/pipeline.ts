@@ -287,7 +287,12 @@ export async function runPipeline(
   if (decision.kind === "deny" || decision.hasOutput) await options.onDecision?.(event, decision);
   let response: HookResponse;
   try {
-    response = adapter.render(masker.maskDeep(decision), event, payload, RENDER_EDGE);
+    // A withheld output (its saved copy could not be cleaned) keeps its keys, but none that holds a value.
+    const shown =
+      decision.kind === "deny" && event.kind === "after-tool"
+        ? { ...event, output: screenKeys(event.output, keyHoldsValue) }
+        : event;
+    response = adapter.render(masker.maskDeep(decision), shown, payload, RENDER_EDGE);
   } catch (error) {
     // The answer could not be built (an output nested too deep to copy): judged like a rule's crash.
     return fail(
