@@ -653,6 +653,45 @@ describe("attack: outputs at and around the spill threshold (15,000 chars of ans
   }
 });
 
+describe("attack: an output of thousands of medium strings (one file each would take the hook past its timeout)", () => {
+  const t = tally("post/many strings");
+  for (const [n, len] of [
+    [2_000, 600],
+    [30, 20_000],
+  ] as const) {
+    it(`${n} strings of ${len} chars, a value in one: spilled in at most 8 files, all of it reachable, redacted`, async () => {
+      const h = await freshHome();
+      const rows = Array.from(
+        { length: n },
+        (_, i) => `row ${i} ${"x".repeat(len)}${i === 7 ? value : ""}`,
+      );
+      const r = await postHook(h, [{ type: "text", text: "rows" }, { rows }], {
+        tool_name: "mcp__db__query",
+        tool_input: {},
+      });
+      const dir = join(h.sb.root, "s-attack", "tool-results");
+      const files = existsSync(dir)
+        ? readdirSync(dir).filter((f) => f.startsWith("hookpack-"))
+        : [];
+      // Too many strings for a file each: the whole output, redacted, in one JSON file.
+      const saved = /saved as JSON to: (\S+?)(?= \(read)/.exec(r.stdout)?.[1];
+      const whole = saved ? (JSON.parse(readFileSync(saved, "utf8")) as unknown) : undefined;
+      const want = [
+        { type: "text", text: "rows" },
+        { rows: rows.map((row) => row.replace(value, "[REDACTED:ATTACK_KEY]")) },
+      ];
+      const contained =
+        r.exitCode === 0 &&
+        files.length <= 8 &&
+        JSON.stringify(whole) === JSON.stringify(want) &&
+        nothingRaw(h, r.stdout, r.stderr);
+      t.attempt(contained);
+      expect(files.length, "spill files").toBeLessThanOrEqual(8);
+      expect(contained, r.stdout.slice(0, 300)).toBe(true);
+    }, 120_000);
+  }
+});
+
 describe("attack: the spill directory prepared or raced by the agent", () => {
   const t = tally("post/spill place");
   const big = { stdout: `${"compile step ok\n".repeat(3000)}KEY=${value}\n`, stderr: "" };
