@@ -12,7 +12,13 @@ import {
   auditHeadPath,
   auditKeyPath,
   GENESIS,
+  inspectAuditLock,
+  auditLockPath,
   keyId,
+  openSealed,
+  pendingFiles,
+  readPendingFile,
+  tailFollows,
   legacyAuditPath,
   readAuditKey,
   readHead,
@@ -32,7 +38,11 @@ export type AuditProblemKind =
   | "key-missing"
   | "key-unreadable"
   /** No log (and no anchor), while other state under HOOKPACK_HOME shows hookpack was used. */
-  | "log-missing";
+  | "log-missing"
+  /** The lock path is not a lock file hookpack makes (now, or as recorded by an append). */
+  | "lock-forged"
+  /** A live process has held the append lock far longer than an append takes. */
+  | "lock-held";
 
 export interface AuditProblem {
   kind: AuditProblemKind;
@@ -57,6 +67,8 @@ export interface AuditVerification {
   /** Lines read, and lines whose HMAC and place in the chain check out. */
   lines: number;
   verified: number;
+  /** Entries written while the lock was held, HMAC-checked, not yet chained (pending/). */
+  pending: number;
   first?: number;
   last?: { seq: number; hash: string };
   anchor: { state: "ok" | "missing" | "invalid"; seq?: number };
@@ -255,7 +267,16 @@ export function readAuditLog(home: string): AuditLog {
     }
     if (l.entry.kind === "audit-notice") {
       const code = String(l.entry.code);
-      if (code === "TORN_LINE") {
+      if (code === "LOCK_FORGED" || code === "PENDING_FORGED") {
+        problems.push({
+          kind: code === "LOCK_FORGED" ? "lock-forged" : "forged",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
+      } else if (code === "LOCK_HELD" || code === "LOCK_STALE" || code === "TAIL_RESTORED") {
+        notes.push({ code, seq: s, message: String(l.entry.message) });
+      } else if (code === "TORN_LINE") {
         const before = problems[problems.length - 1];
         if (before?.kind === "malformed" && before.file === l.file && before.line === l.line - 1) {
           problems.pop();
@@ -304,7 +325,29 @@ export function readAuditLog(home: string): AuditLog {
       });
     } else {
       const h = head.head;
-      const end = lastSeqSeen ?? (base ? base.seq - 1 : 0);
+      let end = lastSeqSeen ?? (base ? base.seq - 1 : 0);
+      // The anchor carries the last append's lines: a crash that kept the anchor but not the log
+      // lines (no fsync per append) loses nothing; the next append writes them back.
+      const from =
+        last ?? (lines.length === 0 ? { seq: end, hash: base?.prev ?? GENESIS } : undefined);
+      if (end < h.seq && h.tail && from && from.seq === end && tailFollows(h.tail, from, h, key)) {
+        for (const raw of h.tail) {
+          const entry = JSON.parse(raw) as Record<string, unknown>;
+          records.push({
+            ...(entry as unknown as AuditRecord),
+            file: auditHeadPath(home),
+            line: 0,
+          });
+          verified += 1;
+        }
+        notes.push({
+          code: "TAIL_FROM_ANCHOR",
+          seq: end + 1,
+          message: `entries ${range(end + 1, h.seq)} are not in the log file but are in the head anchor, HMAC'd and chained (an append whose lines a crash kept from the disk, or a cut tail); the next append writes them back`,
+        });
+        last = { seq: h.seq, hash: h.hash };
+        end = h.seq;
+      }
       if (end < h.seq) {
         problems.push({
           kind: "truncated",
@@ -328,6 +371,53 @@ export function readAuditLog(home: string): AuditLog {
       }
     }
   }
+  // Entries that waited in pending/ (the lock was held when they were written): shown, not chained.
+  let pending = 0;
+  const chainedJids = new Set(
+    records.map((r) => (r as { jid?: unknown }).jid).filter((j) => typeof j === "string"),
+  );
+  for (const f of pendingFiles(home)) {
+    const raw = readPendingFile(f) ?? [];
+    raw.forEach((r, i) => {
+      const e = key ? openSealed(key, r) : undefined;
+      if (!e || e.pending !== true || typeof e.jid !== "string") {
+        if (key)
+          problems.push({
+            kind: "forged",
+            file: f,
+            line: i + 1,
+            message: `${basename(f)}:${i + 1} in ${basename(dir)}/pending/ fails its HMAC or does not parse (forged, or written with another key)`,
+          });
+        return;
+      }
+      if (chainedJids.has(e.jid)) return; // chained already; the file is left from a cut merge
+      pending += 1;
+      records.push({ ...(e as unknown as AuditRecord), seq: 0, file: f, line: i + 1 });
+    });
+  }
+  if (pending > 0)
+    notes.push({
+      code: "PENDING",
+      message: `${pending} entr${pending === 1 ? "y waits" : "ies wait"} in ${join(dir, "pending")} (written while the append lock was held; HMAC-checked; the next append chains ${pending === 1 ? "it" : "them"})`,
+    });
+  const lock = inspectAuditLock(auditLockPath(home));
+  if (lock) {
+    if (lock.type !== "file")
+      problems.push({
+        kind: "lock-forged",
+        message: `the append lock ${auditLockPath(home)} is a ${lock.type}, not a lock file hookpack makes: a process is trying to keep entries out of the log (appends write to pending/ meanwhile; the next one removes it)`,
+      });
+    else if (lock.alive && lock.ageMs > 10_000)
+      problems.push({
+        kind: "lock-held",
+        message: `the append lock ${auditLockPath(home)} has been held by pid ${lock.pid} for ${Math.round(lock.ageMs / 1000)} s (an append holds it for milliseconds): a process is keeping it; appends write to pending/ meanwhile`,
+      });
+    else if (!lock.alive)
+      notes.push({
+        code: "LOCK_STALE",
+        message: `the append lock ${auditLockPath(home)} was left by pid ${lock.pid ?? 0}, which is gone; the next append removes it`,
+      });
+  }
   if (existsSync(legacyAuditPath(home)))
     notes.push({
       code: "LEGACY_LOG",
@@ -340,6 +430,7 @@ export function readAuditLog(home: string): AuditLog {
     files,
     lines: lines.length,
     verified,
+    pending,
     first: records[0]?.seq,
     last,
     anchor: head.state === "ok" ? { state: "ok", seq: head.head.seq } : { state: head.state },
