@@ -55,7 +55,7 @@ import { basename, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import { hmacSha256, sha256 as sha256Bytes } from "../core/sha256-wasm.js";
 import { PREFILTER } from "../rules/secretlint.js";
-import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
+import { ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { AUDIT_DIR, AUDIT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE } from "../core/files.js";
 import { quoteWord } from "../core/shell-quote.js";
 import { randomHex } from "../core/random.js";
