@@ -3,7 +3,7 @@
 // tail against the head anchor. A problem names the entry where it starts, so "which entry was
 // edited, removed, reordered or forged" and "was the tail cut off" each have one answer.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants as fsc, existsSync, fstatSync, readdirSync, readSync } from "node:fs";
 import { basename, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import {
@@ -15,6 +15,7 @@ import {
   inspectAuditLock,
   auditLockPath,
   keyId,
+  openLogFile,
   openSealed,
   pendingFiles,
   readPendingFile,
@@ -104,6 +105,24 @@ interface Line {
 
 const range = (a: number, b: number) => (a === b ? `#${a}` : `#${a}–#${b}`);
 
+/** A log file's text, read without following a symlink or blocking on a FIFO. */
+function readLogText(file: string): string {
+  const fd = openLogFile(file, fsc.O_RDONLY);
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.toString("utf8", 0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /** What, besides the log, shows that hookpack recorded activity in `home` (undefined: nothing). */
 function otherActivity(home: string): string | undefined {
   // Grants live only in the broker's memory; what a redeemed grant or a capability leaves on disk
@@ -142,7 +161,17 @@ export function readAuditLog(home: string): AuditLog {
 
   const lines: Line[] = [];
   for (const file of files) {
-    const text = readFileSync(file, "utf8");
+    let text: string;
+    try {
+      text = readLogText(file);
+    } catch (error) {
+      problems.push({
+        kind: "malformed",
+        file,
+        message: `${basename(file)} cannot be read as the log (${error instanceof HookpackError ? "not a regular file" : ((error as NodeJS.ErrnoException).code ?? "error")}): replaced`,
+      });
+      continue;
+    }
     const raw = text.split("\n");
     if (raw[raw.length - 1] === "") raw.pop();
     raw.forEach((r, i) => {
@@ -270,6 +299,13 @@ export function readAuditLog(home: string): AuditLog {
       if (code === "LOCK_FORGED" || code === "PENDING_FORGED") {
         problems.push({
           kind: code === "LOCK_FORGED" ? "lock-forged" : "forged",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
+      } else if (code === "LOG_UNWRITABLE") {
+        problems.push({
+          kind: "malformed",
           seq: s,
           ...where(l),
           message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,

@@ -39,6 +39,7 @@ import {
   existsSync,
   fstatSync,
   fsyncSync,
+  linkSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -269,7 +270,9 @@ export interface AuditNoticeEntry extends AuditContext {
     /** A file in pending/ failed its HMAC or did not parse; it was not chained. */
     | "PENDING_FORGED"
     /** The log lacked the last append's lines (a crash); they were written back from the anchor. */
-    | "TAIL_RESTORED";
+    | "TAIL_RESTORED"
+    /** The log file could not be appended to (not a regular file, …); entries went to pending/. */
+    | "LOG_UNWRITABLE";
   message: string;
 }
 
@@ -408,18 +411,23 @@ function createAuditKey(home: string): Buffer {
   const path = auditKeyPath(home);
   ensurePrivateDir(home);
   const key = crypto().randomBytes(32);
-  let fd: number;
-  try {
-    fd = openSync(path, "wx", 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readAuditKey(home)!;
-    throw error;
-  }
+  // Written whole under a temporary name, then linked into place (link never replaces a file):
+  // a concurrent first append reads either no key or the whole key, never a half-written one.
+  const tmp = `${path}.${process.pid}.${randomHex(4)}.tmp`;
+  const fd = openSync(tmp, "wx", 0o600);
   try {
     writeSync(fd, `${key.toString("base64")}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readAuditKey(home)!;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
   }
   return key;
 }
@@ -476,9 +484,22 @@ function headBody(h: Omit<AuditHead, "mac">): string {
 export function readHead(home: string, key: Buffer | undefined): HeadRead {
   let text: string;
   try {
-    text = readFileSync(auditHeadPath(home), "utf8");
+    // Not following a symlink, not blocking on a FIFO put in its place.
+    const fd = openSync(auditHeadPath(home), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.size > 1024 * 1024)
+        return { state: "invalid", why: "is not a regular file of an anchor's size" };
+      const buf = Buffer.alloc(st.size);
+      const n = readSync(fd, buf, 0, st.size, 0);
+      text = buf.toString("utf8", 0, n);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state: "missing" };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { state: "missing" };
+    if (code === "ELOOP") return { state: "invalid", why: "is a symlink" };
     throw error;
   }
   let h: AuditHead;
@@ -541,7 +562,7 @@ export function auditFiles(home: string): string[] {
 }
 
 /** Opens a log file without following a symlink or blocking on a FIFO; refuses anything but a file. */
-function openLogFile(path: string, flags: number, mode = 0o600): number {
+export function openLogFile(path: string, flags: number, mode = 0o600): number {
   const fd = openSync(path, flags | fsc.O_NOFOLLOW | fsc.O_NONBLOCK, mode);
   if (!fstatSync(fd).isFile()) {
     closeSync(fd);
@@ -945,13 +966,18 @@ export function recordAudit(
   const lock = takeLock(lockPath, options.lockTimeoutMs ?? LOCK_BUDGET_MS);
   if ("held" in lock) {
     // Someone keeps the lock: the entries wait in pending/, never lost, never 30 s of waiting.
-    const key = readAuditKey(home);
-    if (!key)
-      throw new HookpackError(
-        "AUDIT_LOCKED",
-        `hookpack: the audit log is locked (${lockPath}: ${describeLock(lock.held)}) and has no key yet; nothing was appended.`,
-        `if no hookpack is running, delete ${lockPath}.`,
-      );
+    let key = readAuditKey(home);
+    if (!key) {
+      // The first appends of a home race for the lock: the key is made with O_EXCL (one wins,
+      // the others read it), never over a log that lost its key.
+      if (auditFiles(home).length > 0 || existsSync(auditHeadPath(home)))
+        throw new HookpackError(
+          "AUDIT_KEY_MISSING",
+          `hookpack: the audit key ${auditKeyPath(home)} is missing, but the audit log in ${dir} exists; nothing was appended.`,
+          `restore the key from a backup; or keep the old log aside and start a new one: mv ${dir} ${dir}.old && rm -f ${auditHeadPath(home)}.`,
+        );
+      key = createAuditKey(home);
+    }
     const notices = [...lock.notices];
     if (lock.held.type !== "file" || lock.held.ageMs >= LOCK_HELD_LONG_MS)
       notices.push({
@@ -963,6 +989,7 @@ export function recordAudit(
     return { seq: 0, hash: "", file, pending: file };
   }
   const release = lock.release;
+  let written = false;
   try {
     const path = join(dir, AUDIT_FILE);
     let key = readAuditKey(home);
@@ -1111,6 +1138,7 @@ export function recordAudit(
     }
     const fd = openLogFile(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT);
     try {
+      written = true;
       writeAll(fd, prefix + restore + lines);
       if (options.durable) fsyncSync(fd);
     } finally {
@@ -1132,6 +1160,24 @@ export function recordAudit(
       }
     }
     return { seq, hash: prev, file: path };
+  } catch (error) {
+    // The log could not be written (a log file replaced by a symlink, FIFO or directory, no space):
+    // the entries wait in pending/ rather than being lost; the key's own errors stand.
+    const code = error instanceof HookpackError ? error.code : "";
+    if (written || code.startsWith("AUDIT_KEY")) throw error;
+    const key = readAuditKey(home);
+    if (!key) throw error;
+    const why =
+      error instanceof HookpackError
+        ? error.message.replace(/^hookpack: /, "")
+        : `${(error as NodeJS.ErrnoException).code ?? "error"} writing the log`;
+    const notice: AuditNoticeEntry = {
+      kind: "audit-notice",
+      code: "LOG_UNWRITABLE",
+      message: `the log could not be appended to at this append (${why}); its entries waited in ${AUDIT_DIR}/${PENDING_DIR}/`,
+    };
+    const file = writePending(home, key, [notice, ...events], looksSecret, now);
+    return { seq: 0, hash: "", file, pending: file };
   } finally {
     release();
   }
