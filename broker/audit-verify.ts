@@ -310,7 +310,16 @@ export function readAuditLog(home: string): AuditLog {
           ...where(l),
           message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
         });
-      } else if (code === "LOCK_HELD" || code === "LOCK_STALE" || code === "TAIL_RESTORED") {
+      } else if (code === "TAIL_RESTORED") {
+        // A cut tail and a crash that kept the anchor but not the log lines look the same; the
+        // entries were not lost, but the cut is still reported (the log's file was short of them).
+        problems.push({
+          kind: "truncated",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
+      } else if (code === "LOCK_HELD" || code === "LOCK_STALE") {
         notes.push({ code, seq: s, message: String(l.entry.message) });
       } else if (code === "TORN_LINE") {
         const before = problems[problems.length - 1];
@@ -376,10 +385,10 @@ export function readAuditLog(home: string): AuditLog {
           });
           verified += 1;
         }
-        notes.push({
-          code: "TAIL_FROM_ANCHOR",
+        problems.push({
+          kind: "truncated",
           seq: end + 1,
-          message: `entries ${range(end + 1, h.seq)} are not in the log file but are in the head anchor, HMAC'd and chained (an append whose lines a crash kept from the disk, or a cut tail); the next append writes them back`,
+          message: `the log file ends at #${end}, but the head anchor records #${h.seq}: entries ${range(end + 1, h.seq)} were cut off (or a crash kept the last append from the disk); the anchor holds them, HMAC'd and chained, so they are listed and the next append writes them back`,
         });
         last = { seq: h.seq, hash: h.hash };
         end = h.seq;

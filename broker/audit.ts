@@ -27,9 +27,11 @@
 // Crash consistency without an fsync per append: the head anchor carries the lines of the last
 // append (`tail`), and is replaced only after they were written to the log. If a crash loses those
 // lines from the log while the new anchor survived, the verifier reads them from the anchor (they
-// carry their own HMAC and chain link) and the next append writes them back: a crash never looks
-// like tampering, and the lines are not lost. The kernel writes both files within seconds; what a
-// power cut takes in that window is the last entries, never the chain's verifiability.
+// carry their own HMAC and chain link) and the next append writes them back: they are not lost.
+// Such a log is still reported as cut (`truncated`: a cut tail looks the same), which on ext4's
+// default data=ordered mode a crash cannot produce (the log's append commits no later than the
+// anchor's rename). The kernel writes both files within seconds; a power cut in that window takes
+// the last entries.
 //
 // One entry on disk (one line; `mac` is always the last member, so verification MACs raw bytes):
 //   {"v":1,"seq":42,"ts":"2026-11-22T10:31:02.118Z","kind":"exec",…,"kid":"3f9a…","prev":"<sha256 hex of line 41>","mac":"<base64>"}
@@ -63,8 +65,13 @@ import { randomHex } from "../core/random.js";
 
 const LOCK_FILE = "audit.lock";
 const PENDING_DIR = "pending";
-/** The longest an append waits for the lock before it writes its entries to pending/ instead. */
-export const LOCK_BUDGET_MS = 150;
+/**
+ * The longest an append waits for one holder of the lock (the same lock file) before it writes its
+ * entries to pending/ instead; while the lock changes hands (other appends finishing) it waits up
+ * to LOCK_TOTAL_MS in all, so ordinary contention still chains in order.
+ */
+export const LOCK_BUDGET_MS = 400;
+const LOCK_TOTAL_MS = 2000;
 /** A lock held this long by a live process is not an append (appends hold it for milliseconds). */
 export const LOCK_HELD_LONG_MS = 1000;
 /** Largest anchor tail (bytes of lines): a larger append is anchored by its hash only. */
@@ -747,6 +754,8 @@ function takeLock(
   const started = Date.now();
   const notices: AuditNoticeEntry[] = [];
   let last: LockInfo | undefined;
+  /** When the current holder (this lock file) was first seen. */
+  let holderSince = started;
   for (let attempt = 0; ; attempt++) {
     let fd: number | undefined;
     try {
@@ -781,9 +790,11 @@ function takeLock(
     }
     const info = inspectAuditLock(lockPath);
     if (!info) {
-      if (attempt < 50) continue; // released meanwhile
-      return { held: { type: "other", ageMs: 0, ino: 0 }, notices };
+      // Released meanwhile: try again (other appends are taking turns), within the total bound.
+      if (Date.now() - started < Math.max(budgetMs, LOCK_TOTAL_MS)) continue;
+      return { held: last ?? { type: "file", alive: true, ageMs: 0, ino: 0 }, notices };
     }
+    if (!last || last.ino !== info.ino || last.type !== info.type) holderSince = Date.now();
     last = info;
     const remove = () => {
       // Only what was inspected: a lock taken meanwhile by another append has another inode.
@@ -816,7 +827,9 @@ function takeLock(
         continue;
       }
     }
-    if (Date.now() - started >= budgetMs) return { held: last, notices };
+    const now = Date.now();
+    if (now - holderSince >= budgetMs || now - started >= Math.max(budgetMs, LOCK_TOTAL_MS))
+      return { held: last, notices };
     sleepMs(Math.min(8, 1 + attempt));
   }
 }
@@ -1062,7 +1075,7 @@ export function recordAudit(
       notices.push({
         kind: "audit-notice",
         code: "TAIL_RESTORED",
-        message: `the log lacked the last append's entries (a crash before they reached the disk); they were written back from ${AUDIT_HEAD_FILE}`,
+        message: `the log lacked the last append's entries (the tail was cut, or a crash kept them from the disk); they were written back from ${AUDIT_HEAD_FILE}`,
       });
 
     // Entries that waited in pending/ while the lock was held: chained first, each with its own
