@@ -24,7 +24,7 @@ import {
   tryConnect,
 } from "./client.js";
 import { writeFileAtomic } from "../core/fs-safe.js";
-import { GrantTable, type MintRequest } from "./grants.js";
+import { GrantTable } from "./grants.js";
 import type { InjectSpec } from "../rules/inject.js";
 import { resolveValue } from "./providers.js";
 import { createRewriteService, rewriteCallOf, type RewriteService } from "./rewrite-service.js";
@@ -342,22 +342,9 @@ async function main(): Promise<void> {
         case "stop":
           return { ok: true, stop: true };
         case "mint": {
-          const req = body.req as MintRequest;
-          if (
-            !req ||
-            !Array.isArray(req.names) ||
-            !Array.isArray(req.argv) ||
-            typeof req.session !== "string" ||
-            typeof req.agent !== "string"
-          ) {
-            return {
-              ok: false,
-              code: "BROKER_PROTOCOL",
-              message: "hookpack: a malformed grant request reached the broker.",
-            };
-          }
-          const g = grants.mint({ ...req, now: undefined });
-          return { ok: true, id: g.id, expiresAt: g.expiresAt };
+          // Decided here against the policy in force, whatever the caller asked (issue 21).
+          const g = await rewrites.mint(body.req);
+          return { ok: true, id: g.id, expiresAt: g.expiresAt, approval: g.approval };
         }
         case "rewrite":
           return answerRewrite(rewrites, home, body, log);
