@@ -7,12 +7,13 @@
 // policies are kept by their exact text, so a warm broker validates a policy once, and an edit
 // (approved or not) is read as it is on the next call.
 import { statSync } from "node:fs";
+import { homedir } from "node:os";
 import { isAbsolute } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import type { Verdict } from "../hooks/event.js";
 import type { PermissionRule, PermissionRules } from "../rules/agent-permissions.js";
 import type { Approval, Policy, SecretPolicy } from "../rules/policy.js";
-import { rewriteShellCall } from "../rules/rewrite-secret-refs.js";
+import { brokerMisuse, rewriteShellCall } from "../rules/rewrite-secret-refs.js";
 import type { RewriteCall, SecretRefHost } from "../rules/secret-ref-host.js";
 import type { GrantTable, MintRequest } from "./grants.js";
 import { loadPolicyInForce } from "./policy-approval.js";
@@ -140,6 +141,11 @@ export function createRewriteService(home: string, grants: GrantTable): RewriteS
           return { id: g.id, expiresAt: g.expiresAt };
         },
       };
+      // What the hook checks before it asks (a command that runs `hookpack exec` itself or reaches
+      // HOOKPACK_HOME), checked again here: a caller on the socket need not be the hook. (The hook
+      // allows an offered call before asking; nothing offered reaches this request.)
+      const misuse = await brokerMisuse(call.command, home, call.cwd, homedir());
+      if (misuse) return misuse;
       return rewriteShellCall(
         {
           command: call.command,

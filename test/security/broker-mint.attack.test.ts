@@ -195,6 +195,32 @@ describe("broker mint: the broker decides every grant against the policy in forc
       t.attempt(ok);
       expect(ok).toBe(true);
     }
+    // The hook's whole-call request, sent raw: a command that reaches hookpack's state or runs
+    // `hookpack exec` itself is denied by the broker too (the hook checks it before it asks).
+    for (const command of [
+      `cat ${sb.hookpackHome}/broker/broker.key; T=$secret:T printenv T`,
+      `T=$secret:T printenv T; ls ~/.hookpack`,
+      `T=$secret:T printenv T; ${process.execPath} x/hookpack.cjs exec --grant g_x -- true`,
+    ]) {
+      const x = await raw(
+        {
+          op: "rewrite",
+          call: {
+            command,
+            agent: "claude-code",
+            session: "s1",
+            cwd: dir,
+            toolCallId: "toolu_2",
+            self: { node: process.execPath, script: join(sb.dir, "hookpack.cjs") },
+          },
+        },
+        sign,
+      );
+      const verdict = x.reply?.verdict as { kind?: string } | undefined;
+      const ok = x.reply?.ok === false || verdict?.kind === "deny";
+      t.attempt(ok);
+      expect(ok).toBe(true);
+    }
     // The legitimate use still mints (the broker refuses what the policy refuses, nothing more).
     const ok = await raw({ op: "mint", req: mintReq() }, sign);
     expect(ok.reply?.ok).toBe(true);
