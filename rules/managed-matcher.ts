@@ -19,10 +19,12 @@
 // read of the text and no copy of it. A window whose bucket is set is a candidate; a candidate's
 // whole-form check is computed from the text (no allocation) and only a check hit is hashed with
 // sha256 (core/sha256-wasm.ts: finding never loads node:crypto).
-// Cost (sec-cache, measured): a typical token's forms use 6 window lengths (16 … 96) where version 3
-// used one (16), so the search is ~3–5x the CPU of version 3's: 64 KB with one 48-hex value stored,
-// in-process, first call 20–33 ms vs 5–10 ms, warm 2.5–5 ms vs 0.8 ms (load 12 on 2 cores). Not yet
-// won back: one loop rolling every window length at once, or a coarser ladder.
+// Cost (sec-cache, measured on a box at load 10–14 on 2 cores, so noisy): a typical token's forms
+// use 4 window lengths (16, 32, 64, 96) where version 3 used one (16), so the search does ~2x the
+// warm work of version 3's: 64 KB with one 48-hex value stored, in-process find(), warm 1.7 ms vs
+// 0.8 ms; a cold hook process pays more (interpreted iterations until V8's concurrent OSR compile
+// lands, slow under load): CPU 70 ms vs 40 ms for the whole hook. Not yet won back: one loop rolling
+// every window length at once, or fewer distinct lengths.
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
@@ -35,7 +37,7 @@ export const MAX_WINDOW = 255;
  * token (ASCII, ≥ 20 characters) uses 16 (raw, JSON, shell, HTML, URL), 24 (base64), 32 (hex,
  * base32), 48 (%HH), 64 (\xHH) and 96 (\uXXXX, &#xHH;, &#DD;).
  */
-export const WINDOW_LADDER = [16, 24, 32, 48, 64, 96, 128, 192, MAX_WINDOW] as const;
+export const WINDOW_LADDER = [16, 32, 64, 96, 128, 192, MAX_WINDOW] as const;
 /** Value characters every window covers (all of a shorter value). */
 export const COVER = 16;
 const BUCKET_BITS = 20;
@@ -151,7 +153,6 @@ export function reversedWindowHash(text: string, at: number, w: number): number 
 
 /** 2^32 / golden ratio, odd. */
 const MIX = 0x9e3779b1 | 0;
-const MIX2 = 0x85ebca6b | 0;
 
 /**
  * The bucket of a window from its forward and backward polynomial hashes: symmetric in (hf, hb)
@@ -161,10 +162,8 @@ const MIX2 = 0x85ebca6b | 0;
  */
 export function windowBucket(hf: number, hb: number, seed: number): number {
   const p = Math.imul(hf, hb);
-  let x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
-  x = Math.imul(x ^ (x >>> 16), MIX2);
-  x = Math.imul(x ^ (x >>> 13), MIX);
-  return x >>> SHIFT;
+  const x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
+  return Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
 }
 
 /** The bucket stored for a form whose window is its first `w` characters. */
@@ -553,8 +552,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       // windowBucket, written out.
       const p = Math.imul(hf, hb);
       let x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
-      x = Math.imul(x ^ (x >>> 16), MIX2);
-      x = Math.imul(x ^ (x >>> 13), MIX) >>> SHIFT;
+      x = Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
       if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
       if (j >= last) break;
       const out = text.charCodeAt(j);
@@ -581,8 +579,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       for (let j = 0; ; j++) {
         const p = Math.imul(hf, hb);
         let x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
-        x = Math.imul(x ^ (x >>> 16), MIX2);
-        x = Math.imul(x ^ (x >>> 13), MIX) >>> SHIFT;
+        x = Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
         if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
           candidates(text, j, w, x, false, hits);
           candidates(text, j, w, x, true, hits);
@@ -643,8 +640,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         if (j >= 0) {
           const p = Math.imul(hf, hb);
           let x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
-          x = Math.imul(x ^ (x >>> 16), MIX2);
-          x = Math.imul(x ^ (x >>> 13), MIX) >>> SHIFT;
+          x = Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
           if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
             hit = x;
             candidates(text, j, w, x, false, direct);
@@ -673,8 +669,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         if (!same) {
           const p = Math.imul(sf, sb);
           y = ((sf + sb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
-          y = Math.imul(y ^ (y >>> 16), MIX2);
-          y = Math.imul(y ^ (y >>> 13), MIX) >>> SHIFT;
+          y = Math.imul(y ^ (y >>> 15), MIX) >>> SHIFT;
         }
         if (same || (bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) {
           squeezedCandidates(text, spec, k, i, w, y, false, split);
