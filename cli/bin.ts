@@ -21,10 +21,28 @@ const prePush = command === "pre-push" && !rest.includes("--help") && !rest.incl
 if (built) {
   // The bundles through a V8 code cache of our own (cli/code-cache.ts).
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
+  const fastStage = (): Pick<typeof import("../hooks/fast-allow.js"), "fastAllow"> => {
+    try {
+      return load("fast-allow.cjs") as typeof import("../hooks/fast-allow.js");
+    } catch {
+      return { fastAllow: async () => ({ chunks: [], eof: false, direct: undefined }) };
+    }
+  };
   if (hook)
-    void Promise.resolve().then(() =>
-      (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(rest[0]),
-    );
+    // The fast allow stage first (hooks/fast-allow.ts): a plain command is answered there, without
+    // loading hook.cjs; anything else is handed on with what the stage read of stdin. A stage that
+    // cannot load (a stand-in dist without it) hands everything on.
+    void fastStage()
+      .fastAllow(rest[0], process.env)
+      .then(
+        (prefix) =>
+          prefix &&
+          (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(
+            rest[0],
+            process.env,
+            prefix,
+          ),
+      );
   else if (prePush)
     void Promise.resolve().then(() =>
       (load("pre-push.cjs") as typeof import("./pre-push-main.js")).main(rest),
