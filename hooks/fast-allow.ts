@@ -122,6 +122,11 @@ export async function fastAllow(
     const raw = Buffer.concat(prefix.chunks).toString("utf8");
     if (await fastAllows(raw, env)) {
       if (prefix.direct?.close) closeQuietly(prefix.direct.fd);
+      // The path this call took, for the entry's code cache (cli/code-cache.ts CODE_CACHE_TAG): a
+      // cache of this bundle first written by a call it handed on (a SessionStart) lacks the
+      // functions an allow runs, and is completed by the first allow instead of never.
+      (globalThis as unknown as Record<symbol, string>)[Symbol.for("hookpack.code-cache.tag")] =
+        "claude-code:fast-allow";
       process.exitCode = 0;
       return undefined;
     }
