@@ -11,10 +11,12 @@
 //   floor        node -e 0 (its window holds the -e evaluation)
 //   file main    node empty.cjs (Node's CommonJS main: resolve, realpath, read, compile)
 //   entry        dist/hookpack.cjs top level, no bundle loaded
-//   + fast-allow the fast allow stage's bundle loaded through the V8 code cache, not called
-//   + hook.cjs   and the hook bundle too (what a call the stage hands on loads), runHook not called
+//   + fast-allow the fast allow stage's bundle loaded through the V8 code cache, not called (nor
+//                stdin read)
 //   allow call   the whole call (stdin a socket, as a Node agent gives it), answered by the stage
-//   full         the same call with HOOKPACK_FAST_ALLOW=0: the stage hands it on to hook.cjs
+//   hook.cjs     the hook bundle alone loaded through the code cache (a call the stage is not
+//                loaded for: another event, tool or agent), runHook not called
+//   full         the same call with HOOKPACK_FAST_ALLOW=0: the full pipeline, no stage
 //   no cache     the whole call with HOOKPACK_CODE_CACHE=0
 //   launcher     the installed command's verifying launcher alone (its final compile cut), and
 //                the whole call through it
@@ -67,18 +69,18 @@ function cutCopy(name, cut) {
   const entry = join(dir, "hookpack.cjs");
   const text = readFileSync(entry, "utf8");
   const re =
-    /\(\(\)=>\{try\{return (\w+)\("fast-allow\.cjs"\)\}catch.*?\}\)\(\)\.fastAllow\(\w+\[0\],process\.env\)\.then\(\w+=>\w+&&\w+\("hook\.cjs"\)\.runHook\(\w+\[0\],process\.env,\w+\)\)/;
+    /if\((\w+)\)\{let \w+=\w+\(\w+\[0\],process\.env\),\w+=\w+=>(\w+)\("hook\.cjs"\)\.runHook\(\w+\[0\],process\.env,\w+\);\w+\.raw===void 0\?Promise\.resolve\(\)\.then\(\(\)=>\w+\(\w+\.prefix\)\):(\w+)\(\)\.fastAllow\(\w+,process\.env\)\.then\(\w+=>\w+&&\w+\(\w+\)\)\}/;
   if (!re.test(text))
     throw new Error("bench/startup.mjs: the entry's hook dispatch changed; update cutCopy");
-  writeFileSync(entry, text.replace(re, cut));
+  writeFileSync(
+    entry,
+    text.replace(re, (_, cond, load, stage) => `if(${cond}){${cut(load, stage)}}`),
+  );
   return entry;
 }
 const entryOnly = cutCopy("entry-only", () => "0");
-const fastOnly = cutCopy("fast-only", (_, load) => `${load}("fast-allow.cjs")`);
-const loadOnly = cutCopy(
-  "load-only",
-  (_, load) => `(${load}("fast-allow.cjs"),${load}("hook.cjs"))`,
-);
+const fastOnly = cutCopy("fast-only", (_, stage) => `${stage}()`);
+const hookOnly = cutCopy("hook-only", (load) => `${load}("hook.cjs")`);
 
 const payload = JSON.stringify({
   session_id: "bench",
@@ -101,8 +103,8 @@ add("floor: node -e 0", ["-e", "0"], { input: "" });
 add("file main: node empty.cjs", [empty], { input: "" });
 add("entry: hookpack.cjs top level", [entryOnly, "hook", "claude-code"]);
 add("+ fast-allow.cjs through the code cache", [fastOnly, "hook", "claude-code"]);
-add("+ hook.cjs through the code cache", [loadOnly, "hook", "claude-code"]);
 add("allow call (stdin: socket)", [join(root, "dist", "hookpack.cjs"), "hook", "claude-code"]);
+add("hook.cjs alone through the code cache", [hookOnly, "hook", "claude-code"]);
 add(
   "allow call, HOOKPACK_FAST_ALLOW=0 (full pipeline)",
   [join(root, "dist", "hookpack.cjs"), "hook", "claude-code"],
@@ -212,9 +214,9 @@ const steps = {
   "file main": "floor",
   entry: "file main",
   "+ fast-allow.cjs": "entry",
-  "+ hook.cjs": "+ fast-allow.cjs",
   "allow call (stdin": "+ fast-allow.cjs",
-  "allow call, HOOKPACK_FAST": "+ hook.cjs",
+  "hook.cjs alone": "entry",
+  "allow call, HOOKPACK_FAST": "hook.cjs alone",
   "allow call, HOOKPACK_CODE": "allow call (stdin",
   "launcher alone": "floor",
   "allow call through": "installed runtime",
@@ -238,7 +240,7 @@ if (process.env.BENCH_ROWS === "1") {
   row("the entry's top level", by("entry"), by("file main"));
   row("loading fast-allow.cjs (code cache)", by("+ fast-allow.cjs"), by("entry"));
   row("the fast stage's call (stdin, checks)", by("allow call (stdin"), by("+ fast-allow.cjs"));
-  row("a call handed on: loading hook.cjs", by("+ hook.cjs"), by("+ fast-allow.cjs"));
-  row("a call handed on: the full pipeline", by("allow call, HOOKPACK_FAST"), by("+ hook.cjs"));
+  row("a call handed on: loading hook.cjs", by("hook.cjs alone"), by("entry"));
+  row("a call handed on: the full pipeline", by("allow call, HOOKPACK_FAST"), by("hook.cjs alone"));
   if (by("launcher alone") !== -1) row("the verifying launcher", by("launcher alone"), by("floor"));
 }

@@ -35,7 +35,10 @@ import { BROKER_FLAGS, stateHint } from "../rules/rewrite-secret-refs.js";
 import { CAP_ANYWHERE, REF_ANYWHERE } from "../rules/secret-ref.js";
 import { HIDING, secretScanner } from "../rules/secretlint.js";
 import { hookConfigFiles } from "./pipeline.js";
-import { readStdinNow, type StdinPrefix } from "./read-stdin.js";
+import { FAST_MAX_PAYLOAD, type Prelude } from "./fast-prelude.js";
+import type { StdinPrefix } from "./read-stdin.js";
+
+export { FAST_MAX_PAYLOAD };
 
 /** The ids of the before-tool rules of rules/index.ts DEFAULT_RULES whose early allow this stage checks. */
 export const FAST_RULES: readonly string[] = [
@@ -46,8 +49,6 @@ export const FAST_RULES: readonly string[] = [
   "gate-push-publish",
 ];
 
-/** Payloads larger than this are handed on (a plain command's payload is well under 1 KB). */
-export const FAST_MAX_PAYLOAD = 64 * 1024;
 /** Commands longer than this are handed on. */
 export const FAST_MAX_COMMAND = 8 * 1024;
 /** Printable ASCII, tab and newline: a command with anything else (NUL, unicode) is handed on. */
@@ -96,30 +97,17 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
 }
 
 /**
- * The stage itself: reads stdin as far as it is there, and answers an allow when fastAllows says
- * so (undefined: done, exit 0, nothing written). Otherwise returns what it read, for runHook.
+ * The stage itself, on what hooks/fast-prelude.ts read in the entry: answers an allow when
+ * fastAllows says so (undefined: done, exit 0, nothing written); otherwise returns the prefix,
+ * for runHook.
  */
 export async function fastAllow(
-  agent: string | undefined,
+  prelude: Prelude,
   env: NodeJS.ProcessEnv,
 ): Promise<StdinPrefix | undefined> {
-  const empty: StdinPrefix = { chunks: [], eof: false, direct: undefined };
-  if (
-    agent !== "claude-code" ||
-    env.HOOKPACK_FAST_ALLOW === "0" ||
-    (env.HOOKPACK_DEBUG !== undefined && env.HOOKPACK_DEBUG !== "" && env.HOOKPACK_DEBUG !== "0") ||
-    env.HOOKPACK_MAX_STDIN_BYTES !== undefined
-  )
-    return empty;
-  let prefix: StdinPrefix;
+  const { prefix, raw } = prelude;
+  if (raw === undefined) return prefix;
   try {
-    prefix = readStdinNow(FAST_MAX_PAYLOAD);
-  } catch {
-    return empty;
-  }
-  if (!prefix.eof) return prefix;
-  try {
-    const raw = Buffer.concat(prefix.chunks).toString("utf8");
     if (await fastAllows(raw, env)) {
       if (prefix.direct?.close) closeQuietly(prefix.direct.fd);
       // The path this call took, for the entry's code cache (cli/code-cache.ts CODE_CACHE_TAG): a

@@ -1,7 +1,7 @@
-// The fast allow stage's bundle loads through the entry's code cache (cli/code-cache.ts) on every
-// Claude Code hook call. A session's first call (SessionStart) is handed on, so the cache it
-// writes holds only the functions that call ran; the first plain allow must complete it (its path
-// tag), or every later allow compiles the stage's checks anew. Real entry, real bundles.
+// The fast allow stage's bundle loads through the entry's code cache (cli/code-cache.ts) for every
+// Claude Code Bash call. The first call that loads it may be one the stage hands on early, so the
+// cache it writes holds only the functions that call ran; the first plain allow must complete it
+// (its path tag), or every later allow compiles the stage's checks anew. Real entry and bundles.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -44,11 +44,15 @@ function fastTags(): string[] {
   return /^hookpack-v8-cache ([^\n]*)\n/.exec(head)![1]!.split(",").filter(Boolean);
 }
 
-it("a cache first written by a handed-on SessionStart is completed by the first plain allow", () => {
+it("a cache first written by a call the stage handed on is completed by the first plain allow", () => {
   // hookpack's home exists (the cache never creates it).
   mkdirSync(sb.hookpackHome, { recursive: true, mode: 0o700 });
+  // A session start does not even load the stage; a first Bash call it hands on early (non-ASCII
+  // in the command: before its checks run) writes the stage's cache without them.
   expect(run(payload("SessionStart", { source: "startup" })).status).toBe(0);
-  expect(fastTags()).not.toContain("claude-code:fast-allow");
+  const early = run(payload("PreToolUse", { tool_name: "Bash", tool_input: { command: "ls é" } }));
+  expect(early.status).toBe(0);
+  expect(fastTags()).toEqual(["claude-code:before-tool:shell"]);
   const allow = run(payload("PreToolUse", { tool_name: "Bash", tool_input: { command: "ls" } }));
   expect(allow).toEqual({ status: 0, stdout: "" });
   expect(fastTags()).toContain("claude-code:fast-allow");

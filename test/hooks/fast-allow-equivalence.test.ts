@@ -26,6 +26,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAST_RULES } from "../../hooks/fast-allow.js";
+import { fastEligible } from "../../hooks/fast-prelude.js";
 import { DEFAULT_RULES } from "../../rules/index.js";
 import { fakeTokens, seeded } from "../helpers/fake-secrets.js";
 import { distBundle, makeSandbox, REPO_ROOT, type Sandbox } from "../helpers/sandbox.js";
@@ -507,16 +508,19 @@ describe("fast allow stage vs the full pipeline (built bundles)", () => {
       fast.fastAllows(raw, { ...env, HOOKPACK_HOME: join(sb.project, "hp") }),
     ).rejects.toThrow();
     expect(await fast.fastAllows(raw, { ...env, CURSOR_VERSION: "1.0" })).toBe(false);
-    // fastAllow itself: these never read stdin at all (empty prefix, nothing consumed).
+    // The entry's prelude: these never read stdin at all (the stage does not run).
+    expect(fastEligible("claude-code", env)).toBe(true);
     for (const [agent, e] of [
       ["codex", env],
       ["claude-code", { ...env, HOOKPACK_DEBUG: "1" }],
       ["claude-code", { ...env, HOOKPACK_MAX_STDIN_BYTES: "10" }],
       ["claude-code", { ...env, HOOKPACK_FAST_ALLOW: "0" }],
-    ] as const) {
-      const prefix = await fast.fastAllow(agent, e);
-      expect(prefix).toEqual({ chunks: [], eof: false, direct: undefined });
-    }
+    ] as const)
+      expect(fastEligible(agent, e), `${agent} ${JSON.stringify(e).slice(-40)}`).toBe(false);
+    // A payload the prelude did not pass on (not a candidate) is handed on untouched.
+    const prefix = { chunks: [Buffer.from(raw)], eof: true, direct: undefined };
+    expect(await fast.fastAllow({ prefix, raw: undefined }, env)).toBe(prefix);
+    expect(await fast.fastAllow({ prefix, raw }, env)).toBeUndefined();
   });
 });
 
