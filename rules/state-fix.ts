@@ -55,7 +55,7 @@ async function redactJsonDocument(
   raw: string,
   find: Finder,
   base: number,
-  starts: number[],
+  starts: () => number[],
   findings: StateFinding[],
   rewrite: boolean,
   skip?: (path: string) => boolean,
@@ -84,7 +84,7 @@ async function redactJsonDocument(
     for (const h of s.hits) {
       const value = s.text.slice(h.start, h.end);
       findings.push({
-        ...positionAt(starts, base + rawOffset(raw, value)),
+        ...positionAt(starts(), base + rawOffset(raw, value)),
         ruleId: h.ruleId,
         managed: h.managed,
         messageId: h.messageId,
@@ -132,14 +132,14 @@ async function redactText(
   text: string,
   find: Finder,
   base: number,
-  starts: number[],
+  starts: () => number[],
   findings: StateFinding[],
   rewrite: boolean,
 ): Promise<string> {
   const hits = await find(text);
   for (const h of hits)
     findings.push({
-      ...positionAt(starts, base + h.start),
+      ...positionAt(starts(), base + h.start),
       ruleId: h.ruleId,
       managed: h.managed,
       messageId: h.messageId,
@@ -153,7 +153,7 @@ async function redactText(
 async function fixPermissions(
   raw: string,
   find: Finder,
-  starts: number[],
+  starts: () => number[],
   findings: StateFinding[],
   rewrite: boolean,
 ): Promise<string> {
@@ -174,7 +174,7 @@ async function fixPermissions(
       if (hits.length === 0) continue;
       const managedOnly = hits.every((h) => h.managed);
       const masked = applyHits(entry, hits);
-      const at = positionAt(starts, rawOffset(raw, entry));
+      const at = positionAt(starts(), rawOffset(raw, entry));
       for (const h of hits) {
         findings.push({
           ...at,
@@ -218,7 +218,9 @@ export async function fixStateText(
   find: Finder,
 ): Promise<FixResult> {
   const rewrite = mode !== "report";
-  const starts = lineStarts(text);
+  // Line starts only when something is found (most scanned files hold nothing).
+  let lines: number[] | undefined;
+  const starts = () => (lines ??= lineStarts(text));
   const findings: StateFinding[] = [];
   let out: string;
   if (format === "jsonl") {
