@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { decodeWideText } from "../core/text-decode.js";
 import { hookpackFileByContent, matchStatePath } from "../rules/state-catalog.js";
 import {
   EMPTY_ALLOW_LIST,
@@ -397,8 +398,11 @@ export async function scanEntries(
       });
       continue;
     }
-    if (e.body.subarray(0, 8000).includes(0)) continue; // binary
-    const text = e.body.toString("utf8");
+    // A NUL in the first 8 KB: binary, unless it is UTF-16/32 text (core/text-decode.ts).
+    const text = e.body.subarray(0, 8000).includes(0)
+      ? decodeWideText(e.body)
+      : e.body.toString("utf8");
+    if (text === undefined) continue; // binary
     scannedBytes += e.size;
     const own = entry || allow.allowsPath(path) ? undefined : hookpackFileByContent(text);
     if (own)

@@ -3,6 +3,7 @@
 // streams every pushed commit; merges are read with `--cc` so an "evil merge" resolution is seen;
 // user config that could hide or reshape content (textconv, external diff, colour, prefixes,
 // quoting) is switched off on the command line. See reference/publish-and-git.md §B1.
+import { decodeWideString } from "../core/text-decode.js";
 import { hookpackFileByContent, matchStatePath, type StatePath } from "../rules/state-catalog.js";
 import {
   EMPTY_ALLOW_LIST,
@@ -523,6 +524,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         return;
       }
       const found: Array<Omit<PushFinding, "kind" | "commit" | "subject">> = [];
+      text = decodeWideString(text) ?? text; // UTF-16 text: NULs between its characters (sec-utf16)
       if (mayHoldSecret(text, options)) {
         const hits = await scanText(text, f.path, options);
         for (const h of hits) {
