@@ -524,11 +524,13 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         return;
       }
       const found: Array<Omit<PushFinding, "kind" | "commit" | "subject">> = [];
-      text = decodeWideString(text) ?? text; // UTF-16 text: NULs between its characters (sec-utf16)
-      if (mayHoldSecret(text, options)) {
-        const hits = await scanText(text, f.path, options);
+      // As git gave it, and (sec-utf16) as UTF-16 text when it has NULs between its characters:
+      // both, so ASCII hidden among UTF-16 is still read as it was.
+      for (const view of [text, decodeWideString(text)]) {
+        if (view === undefined || !mayHoldSecret(view, options)) continue;
+        const hits = await scanText(view, f.path, options);
         for (const h of hits) {
-          const fields = secretFields(h, text, hits, f.path, fileLineOf(f.runs, h.line));
+          const fields = secretFields(h, view, hits, f.path, fileLineOf(f.runs, h.line));
           found.push(fields);
           findings.push({ kind: "secret", commit: at, subject: subj, ...fields });
         }
