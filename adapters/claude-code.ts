@@ -306,7 +306,9 @@ const render: Adapter["render"] = (decision, event, payload, edge) => {
     const out: Record<string, unknown> = {};
     if (decision.kind === "deny") {
       // PostToolUse cannot block (the tool already ran) and `decision: "block"` does not withhold
-      // the output; replacing the output is the only way to keep it from the model.
+      // the output; replacing the output is the only way to keep it from the model. A payload with
+      // no output to shape an answer from (one hookpack could not read) gets the blocking exit.
+      if (event.output === undefined) return exitCodeFailure("closed", decision.reason);
       out.hookSpecificOutput = {
         hookEventName,
         updatedToolOutput: withholdOutput(event.output, decision.reason, event.tool.kind === "mcp"),

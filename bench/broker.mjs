@@ -3,10 +3,10 @@
 // Plain node; needs `npm run build` first (npm run bench does it). Prints figures, asserts nothing.
 //   node bench/broker.mjs [--mb 16] [--rounds 15]
 import { spawn, spawnSync } from "node:child_process";
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { createHash, generateKeyPairSync, randomBytes } from "node:crypto";
 import { createServer as createHttpsServer } from "node:https";
 import { createRequire } from "node:module";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -329,16 +329,28 @@ spawnSync(process.execPath, [BIN, "secret", "set", "API"], {
   env: envP,
   input: randomBytes(24).toString("base64url"),
 });
-const g = await client.mintGrantVia(homeP, envP, {
-  ...req(["true"]),
-  names: ["API"],
-  inject: {
-    API: {
-      hosts: [`127.0.0.1:${upPort}`],
-      to: { kind: "header", name: "Authorization", format: "Bearer {value}" },
+// The broker takes `inject` from the policy in force, never from the request (issue 21): a
+// project whose approved hookpack.json injects API for the upstream (approved as the user would).
+const projP = join(tmp, "proj-proxy");
+mkdirSync(join(projP, ".git"), { recursive: true });
+const policyText = `${JSON.stringify({
+  version: 1,
+  defaults: { approval: "auto" },
+  secrets: { API: { inject: { hosts: [`127.0.0.1:${upPort}`] } } },
+})}\n`;
+writeFileSync(join(projP, "hookpack.json"), policyText);
+writeFileSync(
+  join(homeP, "policy-approvals.json"),
+  JSON.stringify({
+    [realpathSync(projP)]: {
+      sha256: createHash("sha256").update(policyText).digest("hex"),
+      approvedAt: new Date().toISOString(),
+      text: policyText,
     },
-  },
-});
+  }),
+  { mode: 0o600 },
+);
+const g = await client.mintGrantVia(homeP, envP, { ...req(["true"]), names: ["API"], cwd: projP });
 const session = await client.redeemVia(homeP, envP, {
   id: g.id,
   argv: ["true"],

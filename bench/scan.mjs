@@ -87,8 +87,10 @@ try {
     input,
   });
   const report = JSON.parse(pp.stdout);
+  // git log -p of the same range, read the same way (a pipe into this process): the goal's floor.
+  const gl = run("git", ["log", "-p", "main"], { cwd: repo, stdio: ["ignore", "pipe", "pipe"] });
   console.log(
-    `hookpack: bench pre-push: ${report.commits} commits, ${mb(report.bytes).toFixed(1)} MB of patch text, ${pp.seconds.toFixed(2)} s wall (process start included) = ${(mb(report.bytes) / pp.seconds).toFixed(1)} MB/s; ${report.findings.length} findings for ${planted} planted tokens.`,
+    `hookpack: bench pre-push: ${report.commits} commits, ${mb(report.bytes).toFixed(1)} MB of patch text, ${pp.seconds.toFixed(2)} s wall (process start included) = ${(mb(report.bytes) / pp.seconds).toFixed(1)} MB/s, ${(pp.seconds / gl.seconds).toFixed(2)}x git log -p (${gl.seconds.toFixed(2)} s); ${report.findings.length} findings for ${planted} planted tokens (load average ${(await import("node:os")).loadavg()[0].toFixed(1)}).`,
   );
 
   // 2. check-pack over a tarball of the same kind of text, plus planted tokens.

@@ -3,7 +3,7 @@
 // tail against the head anchor. A problem names the entry where it starts, so "which entry was
 // edited, removed, reordered or forged" and "was the tail cut off" each have one answer.
 import { createHash, createHmac, timingSafeEqual } from "node:crypto";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { closeSync, constants as fsc, existsSync, fstatSync, readdirSync, readSync } from "node:fs";
 import { basename, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import {
@@ -12,7 +12,14 @@ import {
   auditHeadPath,
   auditKeyPath,
   GENESIS,
+  inspectAuditLock,
+  auditLockPath,
   keyId,
+  openLogFile,
+  openSealed,
+  pendingFiles,
+  readPendingFile,
+  tailFollows,
   legacyAuditPath,
   readAuditKey,
   readHead,
@@ -32,7 +39,11 @@ export type AuditProblemKind =
   | "key-missing"
   | "key-unreadable"
   /** No log (and no anchor), while other state under HOOKPACK_HOME shows hookpack was used. */
-  | "log-missing";
+  | "log-missing"
+  /** The lock path is not a lock file hookpack makes (now, or as recorded by an append). */
+  | "lock-forged"
+  /** A live process has held the append lock far longer than an append takes. */
+  | "lock-held";
 
 export interface AuditProblem {
   kind: AuditProblemKind;
@@ -57,6 +68,8 @@ export interface AuditVerification {
   /** Lines read, and lines whose HMAC and place in the chain check out. */
   lines: number;
   verified: number;
+  /** Entries written while the lock was held, HMAC-checked, not yet chained (pending/). */
+  pending: number;
   first?: number;
   last?: { seq: number; hash: string };
   anchor: { state: "ok" | "missing" | "invalid"; seq?: number };
@@ -91,6 +104,24 @@ interface Line {
 }
 
 const range = (a: number, b: number) => (a === b ? `#${a}` : `#${a}–#${b}`);
+
+/** A log file's text, read without following a symlink or blocking on a FIFO. */
+function readLogText(file: string): string {
+  const fd = openLogFile(file, fsc.O_RDONLY);
+  try {
+    const size = fstatSync(fd).size;
+    const buf = Buffer.alloc(size);
+    let off = 0;
+    while (off < size) {
+      const n = readSync(fd, buf, off, size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf.toString("utf8", 0, off);
+  } finally {
+    closeSync(fd);
+  }
+}
 
 /** What, besides the log, shows that hookpack recorded activity in `home` (undefined: nothing). */
 function otherActivity(home: string): string | undefined {
@@ -130,7 +161,17 @@ export function readAuditLog(home: string): AuditLog {
 
   const lines: Line[] = [];
   for (const file of files) {
-    const text = readFileSync(file, "utf8");
+    let text: string;
+    try {
+      text = readLogText(file);
+    } catch (error) {
+      problems.push({
+        kind: "malformed",
+        file,
+        message: `${basename(file)} cannot be read as the log (${error instanceof HookpackError ? "not a regular file" : ((error as NodeJS.ErrnoException).code ?? "error")}): replaced`,
+      });
+      continue;
+    }
     const raw = text.split("\n");
     if (raw[raw.length - 1] === "") raw.pop();
     raw.forEach((r, i) => {
@@ -255,7 +296,32 @@ export function readAuditLog(home: string): AuditLog {
     }
     if (l.entry.kind === "audit-notice") {
       const code = String(l.entry.code);
-      if (code === "TORN_LINE") {
+      if (code === "LOCK_FORGED" || code === "PENDING_FORGED") {
+        problems.push({
+          kind: code === "LOCK_FORGED" ? "lock-forged" : "forged",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
+      } else if (code === "LOG_UNWRITABLE") {
+        problems.push({
+          kind: "malformed",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
+      } else if (code === "TAIL_RESTORED") {
+        // A cut tail and a crash that kept the anchor but not the log lines look the same; the
+        // entries were not lost, but the cut is still reported (the log's file was short of them).
+        problems.push({
+          kind: "truncated",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
+      } else if (code === "LOCK_HELD" || code === "LOCK_STALE") {
+        notes.push({ code, seq: s, message: String(l.entry.message) });
+      } else if (code === "TORN_LINE") {
         const before = problems[problems.length - 1];
         if (before?.kind === "malformed" && before.file === l.file && before.line === l.line - 1) {
           problems.pop();
@@ -304,7 +370,29 @@ export function readAuditLog(home: string): AuditLog {
       });
     } else {
       const h = head.head;
-      const end = lastSeqSeen ?? (base ? base.seq - 1 : 0);
+      let end = lastSeqSeen ?? (base ? base.seq - 1 : 0);
+      // The anchor carries the last append's lines: a crash that kept the anchor but not the log
+      // lines (no fsync per append) loses nothing; the next append writes them back.
+      const from =
+        last ?? (lines.length === 0 ? { seq: end, hash: base?.prev ?? GENESIS } : undefined);
+      if (end < h.seq && h.tail && from && from.seq === end && tailFollows(h.tail, from, h, key)) {
+        for (const raw of h.tail) {
+          const entry = JSON.parse(raw) as Record<string, unknown>;
+          records.push({
+            ...(entry as unknown as AuditRecord),
+            file: auditHeadPath(home),
+            line: 0,
+          });
+          verified += 1;
+        }
+        problems.push({
+          kind: "truncated",
+          seq: end + 1,
+          message: `the log file ends at #${end}, but the head anchor records #${h.seq}: entries ${range(end + 1, h.seq)} were cut off (or a crash kept the last append from the disk); the anchor holds them, HMAC'd and chained, so they are listed and the next append writes them back`,
+        });
+        last = { seq: h.seq, hash: h.hash };
+        end = h.seq;
+      }
       if (end < h.seq) {
         problems.push({
           kind: "truncated",
@@ -328,6 +416,53 @@ export function readAuditLog(home: string): AuditLog {
       }
     }
   }
+  // Entries that waited in pending/ (the lock was held when they were written): shown, not chained.
+  let pending = 0;
+  const chainedJids = new Set(
+    records.map((r) => (r as { jid?: unknown }).jid).filter((j) => typeof j === "string"),
+  );
+  for (const f of pendingFiles(home)) {
+    const raw = readPendingFile(f) ?? [];
+    raw.forEach((r, i) => {
+      const e = key ? openSealed(key, r) : undefined;
+      if (!e || e.pending !== true || typeof e.jid !== "string") {
+        if (key)
+          problems.push({
+            kind: "forged",
+            file: f,
+            line: i + 1,
+            message: `${basename(f)}:${i + 1} in ${basename(dir)}/pending/ fails its HMAC or does not parse (forged, or written with another key)`,
+          });
+        return;
+      }
+      if (chainedJids.has(e.jid)) return; // chained already; the file is left from a cut merge
+      pending += 1;
+      records.push({ ...(e as unknown as AuditRecord), seq: 0, file: f, line: i + 1 });
+    });
+  }
+  if (pending > 0)
+    notes.push({
+      code: "PENDING",
+      message: `${pending} entr${pending === 1 ? "y waits" : "ies wait"} in ${join(dir, "pending")} (written while the append lock was held; HMAC-checked; the next append chains ${pending === 1 ? "it" : "them"})`,
+    });
+  const lock = inspectAuditLock(auditLockPath(home));
+  if (lock) {
+    if (lock.type !== "file")
+      problems.push({
+        kind: "lock-forged",
+        message: `the append lock ${auditLockPath(home)} is a ${lock.type}, not a lock file hookpack makes: a process is trying to keep entries out of the log (appends write to pending/ meanwhile; the next one removes it)`,
+      });
+    else if (lock.alive && lock.ageMs > 10_000)
+      problems.push({
+        kind: "lock-held",
+        message: `the append lock ${auditLockPath(home)} has been held by pid ${lock.pid} for ${Math.round(lock.ageMs / 1000)} s (an append holds it for milliseconds): a process is keeping it; appends write to pending/ meanwhile`,
+      });
+    else if (!lock.alive)
+      notes.push({
+        code: "LOCK_STALE",
+        message: `the append lock ${auditLockPath(home)} was left by pid ${lock.pid ?? 0}, which is gone; the next append removes it`,
+      });
+  }
   if (existsSync(legacyAuditPath(home)))
     notes.push({
       code: "LEGACY_LOG",
@@ -340,6 +475,7 @@ export function readAuditLog(home: string): AuditLog {
     files,
     lines: lines.length,
     verified,
+    pending,
     first: records[0]?.seq,
     last,
     anchor: head.state === "ok" ? { state: "ok", seq: head.head.seq } : { state: head.state },

@@ -4,7 +4,9 @@
 //
 // Layout (why the key is where it is):
 //   $HOOKPACK_HOME/audit/audit.jsonl          the current file (rotated files: audit.000001.jsonl, …)
-//   $HOOKPACK_HOME/audit/audit.lock           the append lock
+//   $HOOKPACK_HOME/audit/audit.lock           the append lock (held for a few ms; never waited on long)
+//   $HOOKPACK_HOME/audit/pending/*.jsonl      entries written while the lock was held by someone else:
+//                                             HMAC'd, chained by the next append that holds the lock
 //   $HOOKPACK_HOME/audit.key                  the HMAC key (0600), beside store.key, NOT in the log dir
 //   $HOOKPACK_HOME/audit-head.json            the head anchor (last seq + hash, HMAC'd), outside the log dir
 // Appends happen from hook processes and git hooks, which must stay fast and must never block on
@@ -14,31 +16,66 @@
 // reordered line, a forged line or a cut-off tail is detected at the right entry. A process running
 // as the same user can read the key; the threat model says so plainly.
 //
+// Never lost to a held lock: an append waits for the lock at most LOCK_BUDGET_MS (a process that
+// holds it legitimately holds it for a few ms). Past that (a same-user process holding the lock on
+// purpose, or a lock path that is a symlink, directory or FIFO), the entries are written, HMAC'd but
+// not yet chained, as one new file under pending/ (created under a temporary name and renamed, so
+// it is seen whole or not at all); the next append that holds the lock chains them (each keeps its
+// own time and a `jid`, so a merge interrupted by a crash is never chained twice), and `audit
+// --verify` shows the ones still waiting and reports a lock held for long or not made by hookpack.
+//
+// Crash consistency without an fsync per append: the head anchor carries the lines of the last
+// append (`tail`), and is replaced only after they were written to the log. If a crash loses those
+// lines from the log while the new anchor survived, the verifier reads them from the anchor (they
+// carry their own HMAC and chain link) and the next append writes them back: they are not lost.
+// Such a log is still reported as cut (`truncated`: a cut tail looks the same), which on ext4's
+// default data=ordered mode a crash cannot produce (the log's append commits no later than the
+// anchor's rename). The kernel writes both files within seconds; a power cut in that window takes
+// the last entries.
+//
 // One entry on disk (one line; `mac` is always the last member, so verification MACs raw bytes):
 //   {"v":1,"seq":42,"ts":"2026-11-22T10:31:02.118Z","kind":"exec",…,"kid":"3f9a…","prev":"<sha256 hex of line 41>","mac":"<base64>"}
 import {
   closeSync,
+  constants as fsc,
   existsSync,
   fstatSync,
   fsyncSync,
+  linkSync,
+  lstatSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   readSync,
   renameSync,
+  rmdirSync,
   statSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import { hmacSha256, sha256 as sha256Bytes } from "../core/sha256-wasm.js";
 import { PREFILTER } from "../rules/secretlint.js";
-import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
+import { ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { AUDIT_DIR, AUDIT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE } from "../core/files.js";
 import { quoteWord } from "../core/shell-quote.js";
+import { randomHex } from "../core/random.js";
 
 const LOCK_FILE = "audit.lock";
+const PENDING_DIR = "pending";
+/**
+ * The longest an append waits for one holder of the lock (the same lock file) before it writes its
+ * entries to pending/ instead; while the lock changes hands (other appends finishing) it waits up
+ * to LOCK_TOTAL_MS in all, so ordinary contention still chains in order.
+ */
+export const LOCK_BUDGET_MS = 400;
+const LOCK_TOTAL_MS = 2000;
+/** A lock held this long by a live process is not an append (appends hold it for milliseconds). */
+export const LOCK_HELD_LONG_MS = 1000;
+/** Largest anchor tail (bytes of lines): a larger append is anchored by its hash only. */
+const TAIL_MAX = 64 * 1024;
 const FORMAT_VERSION = 1;
 
 // node:crypto costs a few ms to load on Node 20: loaded only to create the key (the first append
@@ -227,7 +264,22 @@ export interface LeaseRefusedEntry extends AuditContext {
 /** Written by the log itself: something about the log a verifier must know. */
 export interface AuditNoticeEntry extends AuditContext {
   kind: "audit-notice";
-  code: "ANCHOR_MISSING" | "ANCHOR_INVALID" | "TORN_LINE";
+  code:
+    | "ANCHOR_MISSING"
+    | "ANCHOR_INVALID"
+    | "TORN_LINE"
+    /** The lock was held by a live process for longer than an append takes; entries went to pending/. */
+    | "LOCK_HELD"
+    /** The lock path was not a lock file hookpack makes (a symlink, directory, FIFO, …). */
+    | "LOCK_FORGED"
+    /** A lock left by a process that is gone was removed. */
+    | "LOCK_STALE"
+    /** A file in pending/ failed its HMAC or did not parse; it was not chained. */
+    | "PENDING_FORGED"
+    /** The log lacked the last append's lines (a crash); they were written back from the anchor. */
+    | "TAIL_RESTORED"
+    /** The log file could not be appended to (not a regular file, …); entries went to pending/. */
+    | "LOG_UNWRITABLE";
   message: string;
 }
 
@@ -291,6 +343,8 @@ export const auditDir = (home: string) => join(home, AUDIT_DIR);
 export const auditPath = (home: string) => join(home, AUDIT_DIR, AUDIT_FILE);
 export const auditKeyPath = (home: string) => join(home, AUDIT_KEY_FILE);
 export const auditHeadPath = (home: string) => join(home, AUDIT_HEAD_FILE);
+export const auditLockPath = (home: string) => join(home, AUDIT_DIR, LOCK_FILE);
+export const auditPendingDir = (home: string) => join(home, AUDIT_DIR, PENDING_DIR);
 /** Where hookpack ≤ 0.1 wrote an unchained log; reported, never read as part of the chain. */
 export const legacyAuditPath = (home: string) => join(home, "audit.jsonl");
 
@@ -301,7 +355,10 @@ export interface AuditOptions {
   keep?: number;
   /** Default `Date.now` (tests). */
   now?: () => Date;
+  /** How long to wait for the lock before writing to pending/ (default LOCK_BUDGET_MS). */
   lockTimeoutMs?: number;
+  /** true: fsync the log after the append (default false: see "Crash consistency" above). */
+  durable?: boolean;
   /**
    * The hook prefilter (rules/secretlint.ts PREFILTER.test) as the caller already runs it: the hook
    * passes its own, warm from scanning the call, instead of this bundle's cold copy of the same
@@ -361,18 +418,23 @@ function createAuditKey(home: string): Buffer {
   const path = auditKeyPath(home);
   ensurePrivateDir(home);
   const key = crypto().randomBytes(32);
-  let fd: number;
-  try {
-    fd = openSync(path, "wx", 0o600);
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readAuditKey(home)!;
-    throw error;
-  }
+  // Written whole under a temporary name, then linked into place (link never replaces a file):
+  // a concurrent first append reads either no key or the whole key, never a half-written one.
+  const tmp = `${path}.${process.pid}.${randomHex(4)}.tmp`;
+  const fd = openSync(tmp, "wx", 0o600);
   try {
     writeSync(fd, `${key.toString("base64")}\n`);
     fsyncSync(fd);
   } finally {
     closeSync(fd);
+  }
+  try {
+    linkSync(tmp, path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return readAuditKey(home)!;
+    throw error;
+  } finally {
+    unlinkSync(tmp);
   }
   return key;
 }
@@ -410,6 +472,12 @@ export interface AuditHead {
   kid: string;
   /** Where the oldest kept entry starts the chain, after old files were pruned. */
   base?: { seq: number; prev: string };
+  /**
+   * The lines of the last append, exactly as written to the log (each HMAC'd and chained; the last
+   * one hashes to `hash`, so they need no MAC of the anchor's own): a crash that lost them from
+   * the log loses nothing.
+   */
+  tail?: string[];
   mac: string;
 }
 
@@ -423,9 +491,22 @@ function headBody(h: Omit<AuditHead, "mac">): string {
 export function readHead(home: string, key: Buffer | undefined): HeadRead {
   let text: string;
   try {
-    text = readFileSync(auditHeadPath(home), "utf8");
+    // Not following a symlink, not blocking on a FIFO put in its place.
+    const fd = openSync(auditHeadPath(home), fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+    try {
+      const st = fstatSync(fd);
+      if (!st.isFile() || st.size > 1024 * 1024)
+        return { state: "invalid", why: "is not a regular file of an anchor's size" };
+      const buf = Buffer.alloc(st.size);
+      const n = readSync(fd, buf, 0, st.size, 0);
+      text = buf.toString("utf8", 0, n);
+    } finally {
+      closeSync(fd);
+    }
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { state: "missing" };
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT") return { state: "missing" };
+    if (code === "ELOOP") return { state: "invalid", why: "is a symlink" };
     throw error;
   }
   let h: AuditHead;
@@ -436,6 +517,11 @@ export function readHead(home: string, key: Buffer | undefined): HeadRead {
   }
   if (!h || typeof h.seq !== "number" || typeof h.hash !== "string" || typeof h.mac !== "string")
     return { state: "invalid", why: "is missing fields" };
+  if (
+    h.tail !== undefined &&
+    !(Array.isArray(h.tail) && h.tail.every((l) => typeof l === "string"))
+  )
+    return { state: "invalid", why: "has a malformed tail" };
   if (key && !equalB64(mac(key, headBody(h)), h.mac))
     return {
       state: "invalid",
@@ -451,11 +537,12 @@ function writeHead(
   kid = keyId(key),
 ): void {
   const body = { v: FORMAT_VERSION, kid, ...h };
-  // Replaced atomically but not fsynced: the log line before it was, and an anchor that lags
-  // after a crash is reported as such (ANCHOR_BEHIND), never as tampering.
+  // Replaced atomically, after the log lines were written, not fsynced: an anchor that lags after
+  // a crash is reported as such (ANCHOR_BEHIND); one that got ahead of the log carries the lines
+  // the log lacks (`tail`). Neither is reported as tampering.
   writeFileAtomic(
     auditHeadPath(home),
-    `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)) })}\n`,
+    `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)), ...(h.tail ? { tail: h.tail } : {}) })}\n`,
     0o600,
     { durable: false },
   );
@@ -481,29 +568,50 @@ export function auditFiles(home: string): string[] {
   return names.includes(AUDIT_FILE) ? [...rotated, join(dir, AUDIT_FILE)] : rotated;
 }
 
-/** The last complete line of a file (reads at most the last 256 KiB), and whether the file ends torn. */
-function lastLine(path: string): { line: string | undefined; torn: boolean; size: number } {
+/** Opens a log file without following a symlink or blocking on a FIFO; refuses anything but a file. */
+export function openLogFile(path: string, flags: number, mode = 0o600): number {
+  const fd = openSync(path, flags | fsc.O_NOFOLLOW | fsc.O_NONBLOCK, mode);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new HookpackError(
+      "AUDIT_NOT_A_FILE",
+      `hookpack: the audit log ${path} is not a regular file.`,
+      `move it aside (mv ${path} ${path}.bad); the next append starts a new file and \`hookpack audit --verify\` reports the gap.`,
+    );
+  }
+  return fd;
+}
+
+/**
+ * The last complete line of a file (reads at most the last 256 KiB), whether the file ends torn,
+ * and the text read (where a merge looks for entries it already chained).
+ */
+function lastLine(path: string): {
+  line: string | undefined;
+  torn: boolean;
+  size: number;
+  window: string;
+} {
   let fd: number;
   try {
-    fd = openSync(path, "r");
+    fd = openLogFile(path, fsc.O_RDONLY);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT")
-      return { line: undefined, torn: false, size: 0 };
+      return { line: undefined, torn: false, size: 0, window: "" };
     throw error;
   }
   try {
     const size = fstatSync(fd).size;
-    if (size === 0) return { line: undefined, torn: false, size };
+    if (size === 0) return { line: undefined, torn: false, size, window: "" };
     const len = Math.min(size, 256 * 1024);
     const buf = Buffer.alloc(len);
     readSync(fd, buf, 0, len, size - len);
     const text = buf.toString("utf8");
     const torn = !text.endsWith("\n");
     const lines = text.split("\n");
-    if (!torn) lines.pop();
-    else lines.pop(); // the torn fragment
+    lines.pop(); // "" after the last LF, or the torn fragment
     const line = lines.pop();
-    return { line: line === "" ? undefined : line, torn, size };
+    return { line: line === "" ? undefined : line, torn, size, window: text };
   } finally {
     closeSync(fd);
   }
@@ -520,35 +628,338 @@ function parseChainFields(line: string): { seq: number; hash: string } | undefin
 
 // ── writing ──
 
-/** Keeps values out: drops undefined, caps strings, withholds any string that looks like a secret. */
+const WITHHELD = "[withheld: looked like a secret]";
+const MAX_KEY = 100;
+
+/**
+ * Keeps values out: drops undefined, caps strings, withholds any string that looks like a secret —
+ * object keys included (a caller that keys a map by something it read must not put a value into
+ * the log as a key).
+ */
 function sanitize(value: unknown, looksSecret: (text: string) => boolean): unknown {
   if (typeof value === "string") {
-    if (looksSecret(value)) return "[withheld: looked like a secret]";
+    if (looksSecret(value)) return WITHHELD;
     return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING - 1)}…` : value;
   }
   if (Array.isArray(value)) return value.slice(0, 200).map((v) => sanitize(v, looksSecret));
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value))
-      if (v !== undefined) out[k] = sanitize(v, looksSecret);
+    let withheld = 0;
+    for (const [k, v] of Object.entries(value)) {
+      if (v === undefined) continue;
+      let key = k;
+      if (looksSecret(k)) key = `[withheld key ${++withheld}: looked like a secret]`;
+      else if (k.length > MAX_KEY) key = `${k.slice(0, MAX_KEY - 1)}…`;
+      out[key] = sanitize(v, looksSecret);
+    }
     return out;
   }
   return value;
 }
 
-const RESERVED = new Set(["v", "seq", "ts", "kid", "prev", "mac", "file", "line"]);
+const RESERVED = new Set([
+  "v",
+  "seq",
+  "ts",
+  "kid",
+  "prev",
+  "mac",
+  "file",
+  "line",
+  "jid",
+  "pending",
+]);
 
 export interface AppendResult {
   seq: number;
   hash: string;
   file: string;
+  /** Set when the lock was held by someone else: the entries wait in this file of pending/. */
+  pending?: string;
+}
+
+/** What sits at the lock path when it could not be taken. */
+export interface LockInfo {
+  type: "file" | "symlink" | "directory" | "fifo" | "other";
+  pid?: number;
+  alive?: boolean;
+  ageMs: number;
+  ino: number;
+}
+
+export function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
+/** The lock as it is, read without following a symlink or blocking on a FIFO; undefined: none. */
+export function inspectAuditLock(path: string): LockInfo | undefined {
+  let st;
+  try {
+    st = lstatSync(path);
+  } catch {
+    return undefined;
+  }
+  const ageMs = Math.max(0, Date.now() - st.mtimeMs);
+  const type: LockInfo["type"] = st.isSymbolicLink()
+    ? "symlink"
+    : st.isDirectory()
+      ? "directory"
+      : st.isFIFO()
+        ? "fifo"
+        : st.isFile()
+          ? "file"
+          : "other";
+  if (type !== "file") return { type, ageMs, ino: st.ino };
+  let pid = 0;
+  try {
+    const fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(32);
+      const n = readSync(fd, buf, 0, 32, 0);
+      pid = Number(buf.toString("latin1", 0, n).trim());
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // replaced meanwhile
+  }
+  return { type, pid, alive: pidAlive(pid), ageMs, ino: st.ino };
+}
+
+const describeLock = (l: LockInfo) =>
+  l.type === "file"
+    ? `held by ${l.pid ? `pid ${l.pid}` : "no pid"}${l.alive ? "" : " (gone)"} for ${Math.round(l.ageMs)} ms`
+    : `a ${l.type}, not a lock file hookpack makes`;
+
+function sleepMs(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * Takes the append lock within `budgetMs`: breaks a lock whose process is gone and removes a lock
+ * path that is not a lock file (each noted); returns `held` when a live process keeps it longer.
+ */
+function takeLock(
+  lockPath: string,
+  budgetMs: number,
+):
+  | { release: () => void; notices: AuditNoticeEntry[] }
+  | { held: LockInfo; notices: AuditNoticeEntry[] } {
+  const started = Date.now();
+  const notices: AuditNoticeEntry[] = [];
+  let last: LockInfo | undefined;
+  /** When the current holder (this lock file) was first seen. */
+  let holderSince = started;
+  for (let attempt = 0; ; attempt++) {
+    let fd: number | undefined;
+    try {
+      fd = openSync(
+        lockPath,
+        fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_NONBLOCK,
+        0o600,
+      );
+      writeSync(fd, `${process.pid}\n`);
+    } catch (error) {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code !== "EEXIST" && code !== "ELOOP" && code !== "EISDIR") throw error;
+    }
+    if (fd !== undefined) {
+      const held = fd;
+      let released = false;
+      return {
+        notices,
+        release: () => {
+          if (released) return;
+          released = true;
+          closeSync(held);
+          try {
+            unlinkSync(lockPath);
+          } catch {
+            // already gone
+          }
+        },
+      };
+    }
+    const info = inspectAuditLock(lockPath);
+    if (!info) {
+      // Released meanwhile: try again (other appends are taking turns), within the total bound.
+      if (Date.now() - started < Math.max(budgetMs, LOCK_TOTAL_MS)) continue;
+      return { held: last ?? { type: "file", alive: true, ageMs: 0, ino: 0 }, notices };
+    }
+    if (!last || last.ino !== info.ino || last.type !== info.type) holderSince = Date.now();
+    last = info;
+    const remove = () => {
+      // Only what was inspected: a lock taken meanwhile by another append has another inode.
+      const now = inspectAuditLock(lockPath);
+      if (!now || now.ino !== info.ino) return true;
+      try {
+        if (info.type === "directory") rmdirSync(lockPath);
+        else unlinkSync(lockPath);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    if (info.type !== "file") {
+      if (attempt < 20 && !notices.some((n) => n.code === "LOCK_FORGED") && remove()) {
+        notices.push({
+          kind: "audit-notice",
+          code: "LOCK_FORGED",
+          message: `the audit lock ${LOCK_FILE} was ${describeLock(info)}; it was removed`,
+        });
+        continue;
+      }
+    } else if (!info.alive && ((info.pid ?? 0) > 0 || info.ageMs > 1000) && attempt < 20) {
+      if (remove()) {
+        notices.push({
+          kind: "audit-notice",
+          code: "LOCK_STALE",
+          message: `the audit lock ${LOCK_FILE} was left by pid ${info.pid ?? 0}, which is gone; it was removed`,
+        });
+        continue;
+      }
+    }
+    const now = Date.now();
+    if (now - holderSince >= budgetMs || now - started >= Math.max(budgetMs, LOCK_TOTAL_MS))
+      return { held: last, notices };
+    sleepMs(Math.min(8, 1 + attempt));
+  }
+}
+
+/** One line of pending/ or of the log: body without `mac`, then the MAC over it as the last member. */
+const sealed = (key: Buffer, body: string) => `${body.slice(0, -1)},"mac":"${mac(key, body)}"}`;
+const MAC_TAIL = /,"mac":"([A-Za-z0-9+/=]+)"\}$/;
+
+/** Checks a line's MAC (the same check as `audit --verify`); returns its fields when it holds. */
+export function openSealed(key: Buffer, line: string): Record<string, unknown> | undefined {
+  const m = MAC_TAIL.exec(line);
+  if (!m || !equalB64(mac(key, `${line.slice(0, m.index)}}`), m[1]!)) return undefined;
+  try {
+    const e = JSON.parse(line) as unknown;
+    return e && typeof e === "object" && !Array.isArray(e)
+      ? (e as Record<string, unknown>)
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The entries' fields as they are logged: sanitized, reserved names dropped, `kind` first. */
+function fieldsOf(ev: AuditEvent, looksSecret: (text: string) => boolean): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(sanitize(ev, looksSecret) as Record<string, unknown>))
+    if (!RESERVED.has(k) && k !== "kind") fields[k] = v;
+  return fields;
+}
+
+const PENDING_RE = /^\d{15}-\d+-[0-9a-f]{12}\.jsonl$/;
+
+/** The files waiting in pending/, oldest first (names start with the time in ms). */
+export function pendingFiles(home: string): string[] {
+  const dir = auditPendingDir(home);
+  try {
+    if (!lstatSync(dir).isDirectory()) return [];
+    return readdirSync(dir)
+      .filter((n) => PENDING_RE.test(n))
+      .sort()
+      .map((n) => join(dir, n));
+  } catch {
+    return [];
+  }
+}
+
+/** Reads a pending file as lines, without following a symlink or blocking on a FIFO. */
+export function readPendingFile(path: string): string[] | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch {
+    return undefined;
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile() || st.size > 4 * 1024 * 1024) return undefined;
+    const buf = Buffer.alloc(st.size);
+    let off = 0;
+    while (off < st.size) {
+      const n = readSync(fd, buf, off, st.size - off, off);
+      if (n === 0) break;
+      off += n;
+    }
+    return buf
+      .toString("utf8", 0, off)
+      .split("\n")
+      .filter((l) => l !== "");
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * Writes entries to pending/ without the lock: one new file, written under a temporary name and
+ * renamed (appenders never share a file, so nothing interleaves, and a reader sees it whole).
+ */
+function writePending(
+  home: string,
+  key: Buffer,
+  events: readonly AuditEvent[],
+  looksSecret: (text: string) => boolean,
+  now: string,
+): string {
+  const dir = auditPendingDir(home);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  if (!lstatSync(dir).isDirectory())
+    throw new HookpackError(
+      "AUDIT_LOCKED",
+      `hookpack: the audit log is locked and ${dir} is not a directory; the entry could not be written.`,
+      `remove ${dir} and ${join(auditDir(home), LOCK_FILE)}.`,
+    );
+  const kid = keyId(key);
+  let text = "";
+  for (const ev of events) {
+    const body = JSON.stringify({
+      v: FORMAT_VERSION,
+      pending: true,
+      jid: randomHex(8),
+      ts: now,
+      kind: ev.kind,
+      ...fieldsOf(ev, looksSecret),
+      kid,
+    });
+    text += `${sealed(key, body)}\n`;
+  }
+  const name = `${String(Date.now()).padStart(15, "0")}-${process.pid}-${randomHex(6)}.jsonl`;
+  const tmp = join(dir, `.${name}.tmp`);
+  const fd = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
+  try {
+    const buf = Buffer.from(text, "utf8");
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, join(dir, name));
+  return join(dir, name);
 }
 
 /**
  * Appends one entry, or several in order (one hook call's entries: one lock, one read of the tail
- * and the anchor, one fsync, one anchor write), under the log's lock: many processes may call this
- * at once; every line lands whole, once, in order, with a correct chain. Creates the key on first
- * use. Throws on failure; callers on a hot path use `tryRecordAudit`.
+ * and the anchor, one write, one anchor write), under the log's lock: many processes may call this
+ * at once; every line lands whole, once, in order, with a correct chain. When the lock stays held
+ * (see LOCK_BUDGET_MS), the entries go to pending/ and the next append chains them. Creates the key
+ * on first use. Throws on failure; callers on a hot path use `tryRecordAudit`.
  */
 export function recordAudit(
   home: string,
@@ -563,26 +974,39 @@ export function recordAudit(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const looksSecret = options.looksSecret ?? ((text: string) => PREFILTER.test(text));
   const keep = options.keep ?? DEFAULT_KEEP;
-  let release: () => void;
-  try {
-    release = acquireLock(join(dir, LOCK_FILE), {
-      timeoutMs: options.lockTimeoutMs ?? 30_000,
-      staleMs: 30_000,
-    });
-  } catch (error) {
-    if (error instanceof HookpackError && error.code === "STORE_LOCKED") {
-      throw new HookpackError(
-        "AUDIT_LOCKED",
-        `hookpack: the audit log is locked by another hookpack process (${join(dir, LOCK_FILE)}).`,
-        `if no hookpack is running, delete ${join(dir, LOCK_FILE)}.`,
-      );
+  const now = (options.now ?? (() => new Date()))().toISOString();
+  const lockPath = join(dir, LOCK_FILE);
+  const lock = takeLock(lockPath, options.lockTimeoutMs ?? LOCK_BUDGET_MS);
+  if ("held" in lock) {
+    // Someone keeps the lock: the entries wait in pending/, never lost, never 30 s of waiting.
+    let key = readAuditKey(home);
+    if (!key) {
+      // The first appends of a home race for the lock: the key is made with O_EXCL (one wins,
+      // the others read it), never over a log that lost its key.
+      if (auditFiles(home).length > 0 || existsSync(auditHeadPath(home)))
+        throw new HookpackError(
+          "AUDIT_KEY_MISSING",
+          `hookpack: the audit key ${auditKeyPath(home)} is missing, but the audit log in ${dir} exists; nothing was appended.`,
+          `restore the key from a backup; or keep the old log aside and start a new one: mv ${dir} ${dir}.old && rm -f ${auditHeadPath(home)}.`,
+        );
+      key = createAuditKey(home);
     }
-    throw error;
+    const notices = [...lock.notices];
+    if (lock.held.type !== "file" || lock.held.ageMs >= LOCK_HELD_LONG_MS)
+      notices.push({
+        kind: "audit-notice",
+        code: lock.held.type === "file" ? "LOCK_HELD" : "LOCK_FORGED",
+        message: `the audit lock ${LOCK_FILE} was ${describeLock(lock.held)} at this append; its entries waited in ${AUDIT_DIR}/${PENDING_DIR}/`,
+      });
+    const file = writePending(home, key, [...notices, ...events], looksSecret, now);
+    return { seq: 0, hash: "", file, pending: file };
   }
+  const release = lock.release;
+  let written = false;
   try {
     const path = join(dir, AUDIT_FILE);
     let key = readAuditKey(home);
-    const notices: AuditNoticeEntry[] = [];
+    const notices: AuditNoticeEntry[] = [...lock.notices];
     const tail = lastLine(path);
     const files = auditFiles(home);
     const hasLog = files.length > 0 && (tail.size > 0 || files.length > 1);
@@ -597,11 +1021,13 @@ export function recordAudit(
       key = createAuditKey(home);
     }
     // Where the chain continues: the anchor, unless the log is ahead of it (a crash between the
-    // append and the anchor write). A log behind its anchor was cut: keep chaining from the
-    // anchor, so the gap stays visible to `audit --verify`.
+    // append and the anchor write). A log behind its anchor lost the anchor's tail in a crash (the
+    // lines are written back) or was cut: then keep chaining from the anchor, so the gap stays
+    // visible to `audit --verify`.
     let seq = 0;
     let prev = GENESIS;
     let base: AuditHead["base"];
+    let restore = "";
     const head = readHead(home, key);
     let fromTail = tail.line ? parseChainFields(tail.line) : undefined;
     if (!fromTail && !tail.line && files.length > 1) {
@@ -611,7 +1037,16 @@ export function recordAudit(
     if (head.state === "ok") {
       base = head.head.base;
       if (fromTail && fromTail.seq > head.head.seq) ({ seq, hash: prev } = fromTail);
-      else ({ seq, hash: prev } = head.head);
+      else {
+        ({ seq, hash: prev } = head.head);
+        const lost = head.head.tail;
+        const end = fromTail ?? {
+          seq: base ? base.seq - 1 : 0,
+          hash: base ? base.prev : GENESIS,
+        };
+        if (lost && end.seq < head.head.seq && tailFollows(lost, end, head.head, key))
+          restore = `${lost.join("\n")}\n`;
+      }
     } else {
       if (fromTail) ({ seq, hash: prev } = fromTail);
       if (hasLog) {
@@ -636,32 +1071,75 @@ export function recordAudit(
         code: "TORN_LINE",
         message: "the previous line was cut off mid-write (a crash); it was closed with a newline",
       });
+    if (restore)
+      notices.push({
+        kind: "audit-notice",
+        code: "TAIL_RESTORED",
+        message: `the log lacked the last append's entries (the tail was cut, or a crash kept them from the disk); they were written back from ${AUDIT_HEAD_FILE}`,
+      });
+
+    // Entries that waited in pending/ while the lock was held: chained first, each with its own
+    // time and id; ones already chained (a merge cut short by a crash) are skipped.
+    const merged: string[] = [];
+    const queued: Array<{ ts: string; fields: Record<string, unknown> }> = [];
+    const waiting = pendingFiles(home);
+    if (waiting.length > 0) {
+      const chained = new Set(
+        [...`${tail.window}\n${restore}`.matchAll(/"jid":"([0-9a-f]{16})"/g)].map((m) => m[1]!),
+      );
+      for (const f of waiting) {
+        const lines = readPendingFile(f);
+        let bad = lines === undefined;
+        for (const l of lines ?? []) {
+          const e = openSealed(key, l);
+          if (!e || e.pending !== true || typeof e.jid !== "string" || typeof e.kind !== "string") {
+            bad = true;
+            continue;
+          }
+          if (chained.has(e.jid)) continue;
+          chained.add(e.jid);
+          const fields: Record<string, unknown> = {};
+          for (const [k, v] of Object.entries(e))
+            if (!RESERVED.has(k) || k === "jid") fields[k] = v;
+          queued.push({ ts: typeof e.ts === "string" ? e.ts : now, fields });
+        }
+        if (bad)
+          notices.push({
+            kind: "audit-notice",
+            code: "PENDING_FORGED",
+            message: `${AUDIT_DIR}/${PENDING_DIR}/${basename(f)} held a line that fails its HMAC or does not parse; that line was not chained`,
+          });
+        merged.push(f);
+      }
+    }
 
     let current = tail.size;
     let prefix = tail.torn ? "\n" : "";
     const kid = keyId(key);
-    const now = (options.now ?? (() => new Date()))().toISOString();
     let lines = "";
-    for (const ev of [...notices, ...events]) {
+    const tailLines: string[] = [];
+    const add = (ts: string, kind: string, fields: Record<string, unknown>) => {
       seq += 1;
-      const fields: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(sanitize(ev, looksSecret) as Record<string, unknown>))
-        if (!RESERVED.has(k)) fields[k] = v;
-      const body = JSON.stringify({
-        v: FORMAT_VERSION,
-        seq,
-        ts: now,
-        kind: ev.kind,
-        ...fields,
-        kid,
-        prev,
-      });
-      const line = `${body.slice(0, -1)},"mac":"${mac(key, body)}"}`;
+      const body = JSON.stringify({ v: FORMAT_VERSION, seq, ts, kind, ...fields, kid, prev });
+      const line = sealed(key!, body);
       prev = sha256(line);
       lines += `${line}\n`;
-    }
+      tailLines.push(line);
+    };
+    for (const q of queued) add(q.ts, q.fields.kind as string, q.fields);
+    for (const ev of [...notices, ...events]) add(now, ev.kind, fieldsOf(ev, looksSecret));
     // Rotation: the new file's first entry chains to the old file's last.
-    if (current > 0 && current + lines.length > maxBytes) {
+    if (current > 0 && current + restore.length + lines.length > maxBytes) {
+      if (restore) {
+        // The restored lines belong at the end of the file they were lost from.
+        const fd = openLogFile(path, fsc.O_WRONLY | fsc.O_APPEND);
+        try {
+          writeAll(fd, prefix + restore);
+        } finally {
+          closeSync(fd);
+        }
+        restore = "";
+      }
       const rotated = files.filter((f) => ROTATED_RE.test(f.slice(dir.length + 1)));
       const last = rotated.length
         ? Number(ROTATED_RE.exec(rotated[rotated.length - 1]!.slice(dir.length + 1))![1])
@@ -671,20 +1149,78 @@ export function recordAudit(
       prefix = "";
       base = prune(home, keep) ?? base;
     }
-    const fd = openSync(path, "a", 0o600);
+    const fd = openLogFile(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT);
     try {
-      const buf = Buffer.from(prefix + lines, "utf8");
-      let off = 0;
-      while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-      fsyncSync(fd);
+      written = true;
+      writeAll(fd, prefix + restore + lines);
+      if (options.durable) fsyncSync(fd);
     } finally {
       closeSync(fd);
     }
-    writeHead(home, key, { seq, hash: prev, base }, kid);
+    const tailBytes = tailLines.reduce((n, l) => n + l.length + 1, 0);
+    writeHead(
+      home,
+      key,
+      { seq, hash: prev, base, ...(tailBytes <= TAIL_MAX ? { tail: tailLines } : {}) },
+      kid,
+    );
+    // Chained now (and anchored): the waiting files can go.
+    for (const f of merged) {
+      try {
+        unlinkSync(f);
+      } catch {
+        // taken by a concurrent verifier's cleanup, or already gone
+      }
+    }
     return { seq, hash: prev, file: path };
+  } catch (error) {
+    // The log could not be written (a log file replaced by a symlink, FIFO or directory, no space):
+    // the entries wait in pending/ rather than being lost; the key's own errors stand.
+    const code = error instanceof HookpackError ? error.code : "";
+    if (written || code.startsWith("AUDIT_KEY")) throw error;
+    const key = readAuditKey(home);
+    if (!key) throw error;
+    const why =
+      error instanceof HookpackError
+        ? error.message.replace(/^hookpack: /, "")
+        : `${(error as NodeJS.ErrnoException).code ?? "error"} writing the log`;
+    const notice: AuditNoticeEntry = {
+      kind: "audit-notice",
+      code: "LOG_UNWRITABLE",
+      message: `the log could not be appended to at this append (${why}); its entries waited in ${AUDIT_DIR}/${PENDING_DIR}/`,
+    };
+    const file = writePending(home, key, [notice, ...events], looksSecret, now);
+    return { seq: 0, hash: "", file, pending: file };
   } finally {
     release();
   }
+}
+
+function writeAll(fd: number, text: string): void {
+  const buf = Buffer.from(text, "utf8");
+  let off = 0;
+  while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+}
+
+/**
+ * Whether the anchor's tail lines are exactly what follows the log's last entry: each HMAC'd with
+ * this key, seqs consecutive from the log's end, each chained to the one before.
+ */
+export function tailFollows(
+  tail: readonly string[],
+  from: { seq: number; hash: string },
+  end: { seq: number; hash: string },
+  key: Buffer,
+): boolean {
+  if (tail.length === 0) return false;
+  let { seq, hash: prev } = from;
+  for (const line of tail) {
+    const e = openSealed(key, line);
+    if (!e || e.seq !== seq + 1 || e.prev !== prev) return false;
+    seq = e.seq;
+    prev = sha256(line);
+  }
+  return seq === end.seq && prev === end.hash;
 }
 
 /** Deletes rotated files beyond `keep`; returns the new chain base when something was deleted. */

@@ -21,7 +21,8 @@ import {
   statSync,
   unlinkSync,
 } from "node:fs";
-import { connect, type Socket } from "node:net";
+import type * as Net from "node:net";
+import type { Socket } from "node:net";
 import { isAbsolute, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import type { Verdict } from "../hooks/event.js";
@@ -39,6 +40,9 @@ import type { Grant } from "./grants.js";
 // through rewriteVia below, which signs with core/sha256-wasm.ts and never loads it (≈3–5 ms).
 const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 const randomBytes = (n: number): Buffer => crypto().randomBytes(n);
+// node:net (≈2.4 ms of CPU to load) likewise: the hook's rewrite reaches the broker over a raw
+// pipe handle (rawExchange below) and loads it only when that is not available.
+const net = (): typeof Net => process.getBuiltinModule("node:net");
 
 /** A placeholder a rewritten call carries (rules/secret-refs.ts placeholderFor; grants.ts PLACEHOLDER_RE). */
 const PLACEHOLDER_RE = /HPK[a-z2-7]{16,}_\d+_/;
@@ -206,7 +210,7 @@ function parse(line: string): unknown {
 
 function openSocket(path: string, timeoutMs = 2000): Promise<Socket> {
   return new Promise((res, rej) => {
-    const s = connect(path);
+    const s = net().connect(path);
     const t = setTimeout(() => {
       s.destroy();
       rej(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
@@ -510,30 +514,28 @@ export async function rewriteVia(
 ): Promise<Verdict | undefined> {
   // The broker resolves paths from its own directory: a relative cwd is decided here.
   if (!isAbsolute(call.cwd)) return undefined;
-  const c = await tryConnect(home, env);
-  if (!c) return undefined;
-  if (c.hello.protocol !== PROTOCOL || c.hello.build !== buildIdOf(daemonScript())) {
-    c.conn.close();
-    return undefined;
-  }
   const key = readBrokerKey(home, false);
-  if (!key) {
-    c.conn.close();
-    return undefined;
-  }
+  if (!key) return undefined;
+  const build = buildIdOf(daemonScript());
+  // One round trip (protocol v2 of this request): the request does not wait for the broker's hello
+  // nonce; it is signed over its own fresh nonce and time, which the broker accepts once, within
+  // REWRITE_WINDOW_MS of its own clock, and only from a client of its own build.
   const nonce = randomHex(16);
-  const text = JSON.stringify({ op: "rewrite", call, nonce });
-  c.conn.send({ body: text, mac: hmacSha256Hex(key, `${c.hello.nonce}\n${text}`) });
-  let raw: { body?: unknown; mac?: unknown } | undefined;
+  const text = JSON.stringify({ op: "rewrite", call, nonce, at: Date.now(), build });
+  const line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
+  let lines: string[] | undefined;
   try {
-    raw = (await c.conn.next()) as typeof raw;
+    lines = await exchange(brokerSocketPath(home, env), line);
   } catch (error) {
-    c.conn.close();
-    // Gone before it answered (killed, stopping): its grants went with it; decide here.
-    if (/closed the connection/.test((error as Error).message)) return undefined;
     throw unavailable(home, (error as Error).message);
   }
-  c.conn.close();
+  if (!lines) return undefined; // nobody listens: decided here, starting a broker to mint
+  const hello = parse(lines[0] ?? "") as Hello | undefined;
+  if (!hello || hello.hello !== 1 || hello.protocol !== PROTOCOL || hello.build !== build)
+    return undefined; // another build (or not a broker): the hook restarts it on the way to mint
+  // Gone before it answered (killed, stopping): its grants went with it; decide here.
+  if (lines.length < 2) return undefined;
+  const raw = parse(lines[1]!) as { body?: unknown; mac?: unknown } | undefined;
   if (
     !raw ||
     typeof raw.body !== "string" ||
@@ -550,11 +552,149 @@ export async function rewriteVia(
   } catch {
     throw unavailable(home, "a malformed answer");
   }
-  if (!reply.ok) fail(reply);
+  if (!reply.ok) {
+    if (reply.code === "BROKER_BUILD") return undefined;
+    fail(reply);
+  }
   if (reply.home !== home) return undefined;
   const verdict = verdictOf(reply.verdict);
   if (!verdict) throw unavailable(home, "a malformed answer");
   return verdict;
+}
+
+/**
+ * Sends one line on the broker's socket at once and returns the lines it answers (its hello, then
+ * the answer) until it closes; undefined when nobody listens. Over a raw pipe handle where this
+ * Node has one (no node:net to load), else over node:net.
+ */
+async function exchange(path: string, line: string): Promise<string[] | undefined> {
+  const viaRaw = rawExchange(path, line);
+  if (viaRaw) {
+    const got = await viaRaw;
+    if (got !== "unusable") return got;
+  }
+  let socket: Socket;
+  try {
+    socket = await openSocket(path);
+  } catch {
+    return undefined;
+  }
+  return new Promise((res, rej) => {
+    let buf = "";
+    const t = setTimeout(() => {
+      socket.destroy();
+      rej(new Error("the broker did not answer in time"));
+    }, REQUEST_TIMEOUT_MS);
+    socket.setEncoding("utf8");
+    socket.on("data", (c: string) => (buf += c));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(t);
+      res(buf.split("\n").slice(0, -1));
+    });
+    socket.write(line);
+  });
+}
+
+interface PipeHandle {
+  connect(req: unknown, path: string): number;
+  readStart(): number;
+  writeUtf8String(req: unknown, s: string): number;
+  close(cb?: () => void): void;
+  onread: (ab: ArrayBuffer | undefined) => void;
+}
+
+/**
+ * The same exchange over libuv's pipe handle as node:net drives it (process.binding("pipe_wrap")
+ * and "stream_wrap", Node 20–24): undefined when this Node does not offer them or would warn about
+ * process.binding (--pending-deprecation), "unusable" when they do not behave as expected (then
+ * node:net is used); the broker's lines otherwise (undefined when nobody listens).
+ */
+function rawExchange(
+  path: string,
+  line: string,
+): Promise<string[] | undefined | "unusable"> | undefined {
+  if (
+    process.env.NODE_PENDING_DEPRECATION === "1" ||
+    /--pending-deprecation/.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
+  )
+    return undefined;
+  type Bindings = {
+    Pipe: new (type: number) => PipeHandle;
+    PipeConnectWrap: new () => { oncomplete: (status: number) => void };
+    constants: { SOCKET: number };
+  };
+  let pipe: Bindings;
+  let stream: {
+    WriteWrap: new () => { handle: unknown; oncomplete: () => void; async: boolean };
+    streamBaseState: Int32Array;
+    kReadBytesOrError: number;
+    kArrayBufferOffset: number;
+  };
+  let handle: PipeHandle;
+  try {
+    const binding = (process as unknown as { binding(n: string): unknown }).binding;
+    pipe = binding("pipe_wrap") as Bindings;
+    stream = binding("stream_wrap") as typeof stream;
+    if (
+      typeof pipe.Pipe !== "function" ||
+      typeof pipe.PipeConnectWrap !== "function" ||
+      typeof stream.WriteWrap !== "function" ||
+      !(stream.streamBaseState instanceof Int32Array) ||
+      typeof stream.kReadBytesOrError !== "number" ||
+      typeof stream.kArrayBufferOffset !== "number"
+    )
+      return undefined;
+    handle = new pipe.Pipe(pipe.constants.SOCKET);
+  } catch {
+    return undefined;
+  }
+  return new Promise((res) => {
+    let done = false;
+    const chunks: Buffer[] = [];
+    const lines = () => Buffer.concat(chunks).toString("utf8").split("\n").slice(0, -1);
+    const finish = (v: string[] | undefined | "unusable") => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      try {
+        handle.close();
+      } catch {
+        // closed
+      }
+      res(v);
+    };
+    // A raw handle that never answers is not trusted to: node:net takes over.
+    const t = setTimeout(
+      () => finish(chunks.length === 0 ? "unusable" : lines()),
+      REQUEST_TIMEOUT_MS,
+    );
+    try {
+      const req = new pipe.PipeConnectWrap();
+      req.oncomplete = (status: number) => {
+        if (status < 0) return finish(undefined); // ENOENT, ECONNREFUSED: nobody listens
+        try {
+          handle.onread = (ab) => {
+            const n = stream.streamBaseState[stream.kReadBytesOrError]!;
+            if (n > 0 && ab) {
+              chunks.push(Buffer.from(ab, stream.streamBaseState[stream.kArrayBufferOffset]!, n));
+            } else if (n < 0) finish(lines()); // EOF (or reset): what came
+          };
+          if (handle.readStart() < 0) return finish("unusable");
+          const w = new stream.WriteWrap();
+          w.handle = handle;
+          w.oncomplete = () => {};
+          w.async = false;
+          if (handle.writeUtf8String(w, line) < 0) finish("unusable");
+        } catch {
+          finish("unusable");
+        }
+      };
+      if (handle.connect(req, path) < 0) finish(undefined);
+    } catch {
+      finish("unusable");
+    }
+  });
 }
 
 /** Is this offered call's grant still pending? False when no broker runs (then it holds no grants). */

@@ -24,7 +24,7 @@ import {
   tryConnect,
 } from "./client.js";
 import { writeFileAtomic } from "../core/fs-safe.js";
-import { GrantTable, type MintRequest } from "./grants.js";
+import { GrantTable } from "./grants.js";
 import type { InjectSpec } from "../rules/inject.js";
 import { resolveValue } from "./providers.js";
 import { createRewriteService, rewriteCallOf, type RewriteService } from "./rewrite-service.js";
@@ -32,6 +32,13 @@ import { openStore, storePath } from "./store.js";
 
 const AUTHED = new Set(["mint", "offered", "revoke", "stop", "rewrite"]);
 const MAX_LINE = 1024 * 1024;
+/**
+ * A one-round-trip request (`v: 2`, the hook's `rewrite` only: broker/client.ts rewriteVia) is
+ * signed over its own nonce and time instead of the hello's nonce: accepted once, within this
+ * window of the broker's clock (same machine, same clock), from a client of this very build.
+ */
+const REWRITE_WINDOW_MS = 30_000;
+const MAX_SEEN = 200_000;
 
 export interface Session {
   grant: string;
@@ -70,6 +77,19 @@ async function main(): Promise<void> {
       ? Number(process.env.HOOKPACK_BROKER_IDLE_MS)
       : 10 * 60 * 1000;
   const grants = new GrantTable();
+  // Nonces of one-round-trip requests seen within the window (insertion order is time order).
+  const seen = new Map<string, number>();
+  const fresh = (nonce: string, at: number): boolean => {
+    const now = Date.now();
+    for (const [n, t] of seen) {
+      if (now - t <= 2 * REWRITE_WINDOW_MS) break;
+      seen.delete(n);
+    }
+    if (Math.abs(now - at) > REWRITE_WINDOW_MS || seen.has(nonce) || seen.size >= MAX_SEEN)
+      return false;
+    seen.set(nonce, now);
+    return true;
+  };
   const rewrites = createRewriteService(home, grants);
   const sessions = new Map<string, Session>();
   let lastActivity = Date.now();
@@ -296,7 +316,7 @@ async function main(): Promise<void> {
     async function answer(
       line: string,
     ): Promise<Record<string, unknown> & { ok: boolean; stop?: boolean }> {
-      let env: { body?: unknown; mac?: unknown };
+      let env: { body?: unknown; mac?: unknown; v?: unknown };
       let body: Record<string, unknown>;
       try {
         env = JSON.parse(line) as typeof env;
@@ -311,7 +331,32 @@ async function main(): Promise<void> {
       }
       clientNonce = typeof body.nonce === "string" ? body.nonce : "";
       const op = String(body.op);
-      if (AUTHED.has(op)) {
+      if (env.v === 2) {
+        // One round trip (the hook's rewrite): signed over its own nonce and time, used once.
+        const ok =
+          op === "rewrite" &&
+          /^[0-9a-f]{32}$/.test(clientNonce) &&
+          typeof body.at === "number" &&
+          macOk(key!, "v2", env.body as string, env.mac) &&
+          fresh(clientNonce, body.at);
+        if (!ok) {
+          log(`refused an unauthenticated, stale or replayed one-round-trip "${op.slice(0, 40)}"`);
+          clientNonce = "";
+          return {
+            ok: false,
+            code: "BROKER_UNAUTHENTICATED",
+            message: `hookpack: the broker refused "${op.slice(0, 40)}": the request was not signed with the broker key, or was stale or replayed.`,
+            hint: "only hookpack's hook and CLI, which read the broker key, may ask for this.",
+          };
+        }
+        authedReply = true;
+        if (body.build !== build)
+          return {
+            ok: false,
+            code: "BROKER_BUILD",
+            message: "hookpack: this broker is another hookpack build.",
+          };
+      } else if (AUTHED.has(op)) {
         if (!macOk(key!, nonce, env.body as string, env.mac)) {
           log(`refused an unauthenticated "${op}" request`);
           return {
@@ -342,22 +387,9 @@ async function main(): Promise<void> {
         case "stop":
           return { ok: true, stop: true };
         case "mint": {
-          const req = body.req as MintRequest;
-          if (
-            !req ||
-            !Array.isArray(req.names) ||
-            !Array.isArray(req.argv) ||
-            typeof req.session !== "string" ||
-            typeof req.agent !== "string"
-          ) {
-            return {
-              ok: false,
-              code: "BROKER_PROTOCOL",
-              message: "hookpack: a malformed grant request reached the broker.",
-            };
-          }
-          const g = grants.mint({ ...req, now: undefined });
-          return { ok: true, id: g.id, expiresAt: g.expiresAt };
+          // Decided here against the policy in force, whatever the caller asked (issue 21).
+          const g = await rewrites.mint(body.req);
+          return { ok: true, id: g.id, expiresAt: g.expiresAt, approval: g.approval };
         }
         case "rewrite":
           return answerRewrite(rewrites, home, body, log);

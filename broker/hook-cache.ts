@@ -1,38 +1,72 @@
-// The hook cache: what the post-tool and read-guard hooks need to find managed values in every
-// encoding WITHOUT the store key, the keychain or any plaintext. Written by the broker whenever
-// the store changes (`secret set|rm|import`), read by the hook on demand.
+// The hook cache: what the post-tool and read-guard hooks (and `scan`, pre-push, check-pack) need to
+// find managed values in every encoding WITHOUT the store key, the keychain or any plaintext.
+// Written by the broker whenever the store changes (`secret set|rm|import`) and by `scan` when it is
+// missing; read by the hook on demand. The matcher that runs on it is rules/managed-matcher.ts.
 //
-// For every encoded form (rules/managed-values.ts `buildPatterns`) of every value it keeps:
-//   - a 20-bit bucket of a salted fingerprint of the form's first W characters (W = min(16, length));
-//     since version 3 the fingerprint is symmetric (a window and its reversal share it),
-//   - the form's length, and sha256(salt ‖ form) — the only thing a candidate is confirmed against,
-//   - a 32-bit salted fingerprint of the whole form (tested before the sha256).
-// The matcher that runs on it is rules/managed-matcher.ts.
+// Version 4 (this file) keeps, for every encoded form (rules/managed-values.ts `encodingsOf`) of a
+// value the cache may search for (see "What is searchable" below):
+//   - window W: the form's first W characters, where W covers at least the first min(16, L)
+//     characters of the VALUE (L = its length) — coverWindows: raw 16, base64 ~24, hex 32, `%HH` 48,
+//     `\xHH` 64, `\uXXXX` and `&#xHH;` 96 — rounded up to WINDOW_LADDER when the form is that long;
+//   - a 20-bit bucket of a non-linear salted mix of that window (windowBucket);
+//   - the form's length; a 32-bit check (formCheck) of the whole form: 32 bits out of a 64-bit
+//     non-linear state; and sha256(salt ‖ form), the only thing a hit is confirmed against.
 //
-// What the file reveals (it is 0600 in HOOKPACK_HOME, like the key file): no plaintext; ≤ 20 bits
-// about the first ≤ 16 characters of each form (brute force needs the rest of the window); and a
-// salted sha256 (plus 32 bits of a faster fingerprint) of each WHOLE form, which is an
-// offline-guessing oracle for LOW-ENTROPY values only. Nothing about a shorter piece of a form.
+// What the file reveals, per value, to a reader of the file (it is 0600 in HOOKPACK_HOME; the read
+// guard and the sandbox keep the agent's tools from it, but any process of the same user outside a
+// sandbox can read it):
+//   - its length, the shape of its forms' lengths (which characters need escaping), its name;
+//   - an offline guessing oracle for the whole value: sha256, with the check and the buckets as
+//     cheaper filters. Every bucket of every form is a function of the SAME first min(16, L) value
+//     characters (never of fewer), and the check and sha256 of the whole value: no entry says
+//     anything about a shorter piece of the value, so guessing has to be done over at least
+//     min(16, L) characters at once. Cost of recovering a random value of L characters from an
+//     alphabet of A: about A^min(16, L) evaluations of windowBucket (or A^L of formCheck), whichever
+//     is smaller, then the rest by formCheck, i.e. no less than A^min(L, 16) guesses:
+//       base62, L = 11: 2^65;  L = 12: 2^71;  L = 16: 2^95;  hex (A = 16), L = 16: 2^64, L = 32: 2^64
+//       for the first window then 2^64 for the rest;  digits, L = 20: 2^66.
+//     (A guessable value — a word, a date, a short PIN — is guessable from ANY hash of it: that is
+//     why such values are not searchable at all, below.)
+//   - Across forms: the buckets of one value's ~30 forms are ~30 different 20-bit functions of the
+//     same ≥ 16 characters. Together they pin those characters (600 bits), but only to someone who
+//     enumerates them: windowBucket mixes the window's forward and backward polynomial hashes with
+//     their product, so a bucket is not a sum of per-character terms, and a meet-in-the-middle over
+//     two halves of the window (the attack a sum would allow: ~A^8 work for 16 characters) has
+//     nothing to meet on. The checks are not linear either (cache versions ≤ 3 stored an exact
+//     32-bit polynomial hash of every form — linear equations over the same characters, which a
+//     lattice solves — and 16-character windows that covered as few as 2.7 value characters, so
+//     the first 12 characters of a random 20-character value came out bucket by bucket in under a
+//     minute: test/security/hook-cache-leak.attack.test.ts).
 //
-// KNOWN GAP (found in issue 21, not fixed): the per-form bounds above do not add up to a per-VALUE
-// bound. The expanding forms' 16-character windows cover only a few characters of the value
-// (`\uXXXX` ≈ 2.7, `&#xHH;` ≈ 3, `\xHH` 4, `%HH` ≈ 5, hex 8, base64 12), and 20 bits about 2–5
-// characters pins them, so the buckets of one value's forms, taken together, give its first
-// characters away one small step at a time. Measured with the buckets alone (any scheme, fmix or
-// symmetric: both are 20 bits of the same windows) on random 20-character base62 values: the
-// first 12 characters come out unique in under a minute of CPU; the 32-bit check column then makes
-// the rest a fast offline search (a random 16-character password: 4 characters, seconds; 20
-// characters: ~2^48 fast checks). What a value has beyond its first 12–16 characters is what keeps
-// it (≥ 80 bits there: out of reach; 48-hex tokens keep 128). The fix needs windows that
-// each cover as much value entropy as the raw form's (or the expanding forms found through a
-// decoded view instead of their own buckets).
+// What is searchable: a value whose estimated strength (estimatedBits: length × log2 of the size of
+// the character classes it uses) is below MIN_SEARCHABLE_BITS (64) gets NO entry: its name is listed
+// under `unsearchable`, nothing about its characters is written. The hooks and scanners then cannot
+// find it in tool output or files; `hookpack exec` still masks it in the output of the commands it
+// runs (it holds the value), and `hookpack secret set` says so. 64 bits at ~10^10 guesses a second
+// (a GPU) is decades.
+//
+// Why not key the hashes with a secret instead: the hook runs as the user, unattended, on every tool
+// call, so any key it can read without a prompt (a file, an unlocked keychain item, an environment
+// variable) a same-user process can read as well — and such a process can read this file only
+// where the read guard and the sandbox do not stop it, which is exactly where they would not stop
+// it reading the key. A key adds nothing the file's own placement does not give, so the cache is
+// built to hold up when it is read.
+//
+// Older files (versions 1–3: the leaking windows and linear checks) are refused, never searched:
+// loadHookCache treats them as no cache, and the next store write or `hookpack scan` rewrites the
+// file with a fresh salt (`doctor` reports the cache as missing until then).
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import type { ManagedSecrets } from "../rules/rule.js";
 import { resolveHookpackHome } from "../core/home.js";
-import { buildPatterns, type ManagedValue } from "../rules/managed-values.js";
 import {
-  checkSeed,
+  DEFAULT_MIN_LENGTH,
+  encodingsOf,
+  type EncodedForm,
+  type ManagedValue,
+} from "../rules/managed-values.js";
+import {
+  COVER,
   createIndexedMatcher,
   crypto,
   digestOf,
@@ -41,7 +75,7 @@ import {
   MAX_WINDOW,
   indexOrder,
   saltSeed,
-  symmetricBucket,
+  WINDOW_LADDER,
   type HashedMatcher,
   type MatcherIndex,
 } from "../rules/managed-matcher.js";
@@ -53,23 +87,48 @@ export type { HashedMatcher } from "../rules/managed-matcher.js";
 export const HOOK_CACHE_FILE = "hook-cache.json";
 const FORMAT = "hookpack-hook-cache";
 /**
- * 2: entries packed in columns (`packed`), which the hook decodes without parsing one JSON value
- * per field: with 1,000 stored secrets (13,000 entries) JSON.parse of version 1's arrays was about
- * half of the hook's whole cost of loading the cache. Version 1 files are still read.
+ * 4: windows that cover ≥ 16 value characters in every form, non-linear buckets and checks (see the
+ * header). Versions 1–3 are refused: their entries gave values away.
  */
-const VERSION = 3;
-/**
- * 3: the same columns; buckets are symmetricBucket's (rules/managed-matcher.ts): one bucket serves a
- * window and its reversal, so the gates' four views cost two lookups per character, not four.
- * Version 2 files (fmix buckets) are still read and searched the older way.
- */
-const SYMMETRIC_FROM = 3;
+export const VERSION = 4;
+
+/** Values estimated weaker than this get no searchable entry (see the header). */
+export const MIN_SEARCHABLE_BITS = 64;
 
 /**
- * [bucket, window, length, sha256(salt‖form) base64, name index, whole-form check]; the check is
- * absent in entries an older hookpack wrote.
+ * Bits of a value if each character were drawn at random from the character classes it uses
+ * (hex digits alone: 16; digits: 10; lower, upper: 26 each; other ASCII: 33; anything else: 1,024).
+ * An upper bound for a value a person chose; exact for a random token of its alphabet.
  */
-type Entry = [number, number, number, string, number, number?];
+export function estimatedBits(value: string): number {
+  const chars = [...value];
+  let lower = false;
+  let upper = false;
+  let digit = false;
+  let other = false;
+  let wide = false;
+  for (const ch of chars) {
+    if (ch >= "a" && ch <= "z") lower = true;
+    else if (ch >= "A" && ch <= "Z") upper = true;
+    else if (ch >= "0" && ch <= "9") digit = true;
+    else if (ch.charCodeAt(0) < 128) other = true;
+    else wide = true;
+  }
+  const hex = /^[0-9a-f]+$/.test(value) || /^[0-9A-F]+$/.test(value);
+  const alphabet = /^[0-9]+$/.test(value)
+    ? 10
+    : hex
+      ? 16
+      : (lower ? 26 : 0) +
+        (upper ? 26 : 0) +
+        (digit ? 10 : 0) +
+        (other ? 33 : 0) +
+        (wide ? 1024 : 0);
+  return chars.length * Math.log2(Math.max(2, alphabet));
+}
+
+/** [bucket, window, length, sha256(salt‖form) base64, name index, whole-form check]. */
+type Entry = [number, number, number, string, number, number];
 
 /** Entries in the order the matcher loads without a hash table (rules/managed-matcher.ts). */
 const sortEntries = (entries: Entry[]): Entry[] =>
@@ -87,13 +146,15 @@ export interface HookCacheFile {
   salt: string;
   updated: string;
   names: string[];
+  /** Names of values too weak to be searchable (no entry; see the header). */
+  unsearchable?: string[];
   entries: Entry[];
 }
 
 /**
- * Version 2's columns: base64 of the platform's (little-endian) typed arrays of Int32 buckets, Uint8 windows, Uint32 lengths and
- * Uint32 name indexes, and the digests as one string of 44-char base64 chunks (one per entry, so
- * an entry's digest is a slice, not a conversion).
+ * The columns: base64 of the platform's (little-endian) typed arrays of Int32 buckets, Uint8
+ * windows, Uint32 lengths, Uint32 name indexes and Int32 checks, and the digests as one string of
+ * 44-char base64 chunks (one per entry, so an entry's digest is a slice, not a conversion).
  */
 interface PackedEntries {
   count: number;
@@ -102,8 +163,7 @@ interface PackedEntries {
   length: string;
   name: string;
   digest: string;
-  /** Int32 whole-form checks; written only when every entry has one. */
-  check?: string;
+  check: string;
 }
 
 const DIGEST_CHARS = 44;
@@ -115,7 +175,6 @@ export function packEntries(entries: readonly Entry[]): PackedEntries {
   const length = Buffer.alloc(n * 4);
   const name = Buffer.alloc(n * 4);
   const check = Buffer.alloc(n * 4);
-  const allChecked = entries.every((e) => typeof e[5] === "number");
   let digest = "";
   entries.forEach(([b, w, len, d, idx, c], i) => {
     if (d.length !== DIGEST_CHARS)
@@ -126,7 +185,7 @@ export function packEntries(entries: readonly Entry[]): PackedEntries {
     window.writeUInt8(w, i);
     length.writeUInt32LE(len, i * 4);
     name.writeUInt32LE(idx, i * 4);
-    if (allChecked) check.writeInt32LE(c!, i * 4);
+    check.writeInt32LE(c, i * 4);
     digest += d;
   });
   return {
@@ -136,7 +195,7 @@ export function packEntries(entries: readonly Entry[]): PackedEntries {
     length: length.toString("base64"),
     name: name.toString("base64"),
     digest,
-    ...(allChecked ? { check: check.toString("base64") } : {}),
+    check: check.toString("base64"),
   };
 }
 
@@ -146,7 +205,7 @@ interface Columns {
   window: Uint8Array;
   length: Uint32Array;
   name: Uint32Array;
-  check: Int32Array | undefined;
+  check: Int32Array;
   digest: string;
 }
 
@@ -176,25 +235,24 @@ function unpackColumns(p: PackedEntries): Columns | undefined {
   const window = column(p.window, (k) => new Uint8Array(k));
   const length = column(p.length, (k) => new Uint32Array(k));
   const name = column(p.name, (k) => new Uint32Array(k));
-  const check = p.check === undefined ? undefined : column(p.check, (k) => new Int32Array(k));
-  if (!bucket || !window || !length || !name || (p.check !== undefined && !check)) return undefined;
-  for (let i = 0; i < n; i++) if (window[i]! < 1 || window[i]! > MAX_WINDOW) return undefined;
+  const check = column(p.check, (k) => new Int32Array(k));
+  if (!bucket || !window || !length || !name || !check) return undefined;
+  for (let i = 0; i < n; i++)
+    if (window[i]! < 1 || window[i]! > MAX_WINDOW || window[i]! > length[i]!) return undefined;
   return { count: n, bucket, window, length, name, check, digest: p.digest };
 }
 
 function entriesOf(c: Columns): Entry[] {
   const out: Entry[] = [];
-  for (let i = 0; i < c.count; i++) {
-    const e: Entry = [
+  for (let i = 0; i < c.count; i++)
+    out.push([
       c.bucket[i]!,
       c.window[i]!,
       c.length[i]!,
       c.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
       c.name[i]!,
-    ];
-    if (c.check) e.push(c.check[i]!);
-    out.push(e);
-  }
+      c.check[i]!,
+    ]);
   return out;
 }
 
@@ -202,32 +260,83 @@ export function hookCachePath(home: string): string {
   return join(home, HOOK_CACHE_FILE);
 }
 
+const isBlockForm = (form: string) => form.startsWith("base");
+
+/**
+ * The window of each of `value`'s forms (`forms` = encodingsOf(value)): the shortest prefix of the
+ * form that holds every form character depending on the value's first min(COVER, L) characters
+ * (the whole form when the value is that short), rounded up to the window ladder when the form is
+ * long enough, else the whole form. 0: the form cannot be searched within MAX_WINDOW characters
+ * (a value of many non-ASCII characters in its longest escapes).
+ */
+export function coverWindows(value: string, forms: readonly EncodedForm[]): number[] {
+  let k = Math.min(COVER, value.length);
+  // Never cut a surrogate pair: the prefix's forms would not be the value's.
+  if (k < value.length && (value.charCodeAt(k - 1) & 0xfc00) === 0xd800) k++;
+  const whole = k >= value.length;
+  const pre = whole ? forms : encodingsOf(value.slice(0, k));
+  return forms.map(({ form, text: f }, i) => {
+    let need = f.length;
+    const p = pre[i];
+    if (!whole) {
+      if (!p || p.form !== form) need = f.length;
+      else {
+        let common = 0;
+        const max = Math.min(f.length, p.text.length);
+        while (common < max && f.charCodeAt(common) === p.text.charCodeAt(common)) common++;
+        // A block encoding's last character of the prefix may hold part of character k-1 (and of
+        // k): take one more. A character-wise encoding of the prefix is a prefix of the form.
+        need =
+          common === p.text.length && !isBlockForm(form) ? common : Math.min(f.length, common + 1);
+      }
+    }
+    if (need > MAX_WINDOW) return 0;
+    for (const w of WINDOW_LADDER) if (w >= need && w <= f.length) return w;
+    return f.length <= MAX_WINDOW ? f.length : 0;
+  });
+}
+
 /** Builds the cache entries for a set of values (pure apart from hashing). */
 export function buildHookCache(
   values: readonly ManagedValue[],
   salt: Buffer,
   minLength?: number,
-  symmetric = true,
-): Pick<HookCacheFile, "names" | "entries"> {
-  const names = [...new Set(values.map((v) => v.name))].sort();
-  const { patterns } = buildPatterns(values, { minLength });
+): Pick<HookCacheFile, "names" | "entries" | "unsearchable"> {
+  const min = Math.max(1, minLength ?? DEFAULT_MIN_LENGTH);
   const seed = saltSeed(salt);
-  const cseed = checkSeed(salt);
-  const entries: Entry[] = patterns.map((p) => [
-    symmetric ? symmetricBucket(p.text, seed) : formBucket(p.text, seed),
-    Math.min(MAX_WINDOW, p.text.length),
-    p.text.length,
-    digestOf(salt, p.text),
-    names.indexOf(p.name),
-    formCheck(p.text, cseed),
-  ]);
-  return { names, entries: sortEntries(entries) };
+  const unsearchable = new Set<string>();
+  const searchable = values.filter((v) => {
+    if (v.value.length >= min && estimatedBits(v.value) >= MIN_SEARCHABLE_BITS) return true;
+    unsearchable.add(v.name);
+    return false;
+  });
+  const names = [...new Set(searchable.map((v) => v.name))].sort();
+  const seen = new Set<string>();
+  const entries: Entry[] = [];
+  for (const { name, value } of searchable) {
+    const forms = encodingsOf(value);
+    const windows = coverWindows(value, forms);
+    forms.forEach(({ text }, i) => {
+      const w = windows[i]!;
+      if (w === 0 || text.length < min || seen.has(text)) return;
+      seen.add(text);
+      entries.push([
+        formBucket(text, w, seed),
+        w,
+        text.length,
+        digestOf(salt, text),
+        names.indexOf(name),
+        formCheck(text, salt),
+      ]);
+    });
+  }
+  for (const n of names) unsearchable.delete(n);
+  return { names, entries: sortEntries(entries), unsearchable: [...unsearchable].sort() };
 }
 
-/** A matcher over entries (tests, version 1 files, the broker's own refresh). */
+/** A matcher over entries (tests, the broker's own refresh). */
 export function createHashedMatcher(
   file: Pick<HookCacheFile, "salt" | "names" | "entries">,
-  symmetric = true,
 ): HashedMatcher {
   const n = file.entries.length;
   const index: MatcherIndex = {
@@ -238,27 +347,23 @@ export function createHashedMatcher(
     window: Uint8Array.from(file.entries, (e) => e[1]),
     length: Uint32Array.from(file.entries, (e) => e[2]),
     name: Uint32Array.from(file.entries, (e) => e[4]),
-    check: file.entries.every((e) => typeof e[5] === "number")
-      ? Int32Array.from(file.entries, (e) => e[5]!)
-      : undefined,
+    check: Int32Array.from(file.entries, (e) => e[5]),
     digest: (i) => file.entries[i]![3],
-    symmetric,
   };
   return createIndexedMatcher(index);
 }
 
-type ParsedCache = Omit<HookCacheFile, "entries"> &
-  ({ entries: Entry[]; columns?: undefined } | { entries?: undefined; columns: Columns });
+type ParsedCache = Omit<HookCacheFile, "entries"> & { columns: Columns };
 
-function parseCacheFile(text: string): ParsedCache | undefined {
+/** What a cache file is: this version's, an older hookpack's (refused), or not a cache. */
+function parseCacheFile(text: string): ParsedCache | "old" | undefined {
   try {
     const f = JSON.parse(text) as Partial<HookCacheFile> & { packed?: PackedEntries };
     if (f?.format !== FORMAT || typeof f.salt !== "string" || !Array.isArray(f.names))
       return undefined;
-    if (Buffer.from(f.salt, "base64").length < 8) return undefined;
-    if (f.version === 1)
-      return Array.isArray(f.entries) ? (f as HookCacheFile & { columns?: undefined }) : undefined;
-    if ((f.version !== 2 && f.version !== VERSION) || !f.packed) return undefined;
+    if (typeof f.version === "number" && f.version < VERSION) return "old";
+    if (f.version !== VERSION || !f.packed) return undefined;
+    if (Buffer.from(f.salt, "base64").length < 16) return undefined;
     const columns = unpackColumns(f.packed);
     if (!columns) return undefined;
     const { packed: _packed, entries: _entries, ...rest } = f;
@@ -271,8 +376,7 @@ function parseCacheFile(text: string): ParsedCache | undefined {
 /** The whole file as entries (the refresh keeps some of a previous file's entries). */
 function parseCache(text: string): HookCacheFile | undefined {
   const f = parseCacheFile(text);
-  if (!f) return undefined;
-  if (f.entries) return f as HookCacheFile;
+  if (!f || f === "old") return undefined;
   const { columns, ...rest } = f;
   return { ...rest, entries: entriesOf(columns) };
 }
@@ -281,9 +385,20 @@ export interface LoadedCache {
   matcher: HashedMatcher;
   /** The store changed after the cache was written (a refresh failed or an old hookpack wrote it). */
   stale: boolean;
+  /** Names of stored values too weak to be searched for (no entry). */
+  unsearchable: readonly string[];
 }
 
-/** The hook's read: undefined when there is no (valid) cache. Never opens the store. */
+/** True when the cache file there was written by an older hookpack (refused by loadHookCache). */
+export function hookCacheIsOld(home: string): boolean {
+  try {
+    return parseCacheFile(readFileSync(hookCachePath(home), "utf8")) === "old";
+  } catch {
+    return false;
+  }
+}
+
+/** The hook's read: undefined when there is no (valid, current) cache. Never opens the store. */
 export function loadHookCache(home: string): LoadedCache | undefined {
   let text: string;
   try {
@@ -292,24 +407,25 @@ export function loadHookCache(home: string): LoadedCache | undefined {
     return undefined;
   }
   const file = parseCacheFile(text);
-  if (!file) return undefined;
+  if (!file || file === "old") return undefined;
   let stale = false;
   try {
     stale = statSync(join(home, "store.json")).mtimeMs > statSync(hookCachePath(home)).mtimeMs + 1;
   } catch {
     // no store: nothing can be stale
   }
-  if (file.entries) return { matcher: createHashedMatcher(file, false), stale }; // version 1
-  // Version 2: the matcher's index straight from the packed columns (no entry objects).
+  // The matcher's index straight from the packed columns (no entry objects).
   const { columns } = file;
   const matcher = createIndexedMatcher({
     salt: Buffer.from(file.salt, "base64"),
     names: file.names,
     ...columns,
     digest: (i) => columns.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
-    symmetric: file.version >= SYMMETRIC_FROM,
   });
-  return { matcher, stale };
+  const unsearchable = Array.isArray(file.unsearchable)
+    ? file.unsearchable.filter((n): n is string => typeof n === "string")
+    : [];
+  return { matcher, stale, unsearchable };
 }
 
 // Values resolved from other providers during this process (e.g. `secret set --env VAR`), which
@@ -324,16 +440,28 @@ export function noteResolvedValue(name: string, value: string): void {
 /**
  * Rewrites the cache from an open store: stored values are decrypted here (the store is already
  * open, so no extra key access), provider values come from noteResolvedValue or the environment
- * (env provider); a provider value that cannot be had now keeps its previous entries.
+ * (env provider); a provider value that cannot be had now keeps its previous entries — only from a
+ * current-version file: an older file is replaced whole, with a new salt. Returns the names of
+ * values too weak to be searchable.
  */
-export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.ProcessEnv): void {
+export function refreshHookCache(
+  home: string,
+  store: SecretStore,
+  env: NodeJS.ProcessEnv,
+): string[] {
   const floor = Number(env.HOOKPACK_MIN_SECRET_LENGTH);
   const minLength = Number.isInteger(floor) && floor >= 4 && floor <= 1024 ? floor : undefined;
   const path = hookCachePath(home);
-  const previous = existsSync(path) ? parseCache(readFileSync(path, "utf8")) : undefined;
+  let previous: HookCacheFile | undefined;
+  try {
+    previous = existsSync(path) ? parseCache(readFileSync(path, "utf8")) : undefined;
+  } catch {
+    previous = undefined;
+  }
   const salt = previous ? Buffer.from(previous.salt, "base64") : crypto().randomBytes(16);
   const values: ManagedValue[] = [];
   const kept: Array<{ name: string; entries: Entry[] }> = [];
+  const keptWeak: string[] = [];
   for (const meta of store.list()) {
     const p = meta.provider;
     let value: string | undefined;
@@ -347,12 +475,10 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
     const idx = previous?.names.indexOf(meta.name) ?? -1;
     if (previous && idx >= 0)
       kept.push({ name: meta.name, entries: previous.entries.filter((e) => e[4] === idx) });
+    else if (previous?.unsearchable?.includes(meta.name)) keptWeak.push(meta.name);
   }
   resolvedElsewhere.clear();
-  // Entries kept from an older file carry its buckets, which cannot be recomputed without the
-  // value: the whole file then keeps the older bucket scheme (and version) until they can be.
-  const legacy = previous !== undefined && previous.version < SYMMETRIC_FROM && kept.length > 0;
-  const built = buildHookCache(values, salt, minLength, !legacy);
+  const built = buildHookCache(values, salt, minLength);
   const names = [...new Set([...built.names, ...kept.map((k) => k.name)])].sort();
   const remap = (name: string) => names.indexOf(name);
   const entries: Entry[] = sortEntries([
@@ -361,15 +487,18 @@ export function refreshHookCache(home: string, store: SecretStore, env: NodeJS.P
       k.entries.map((e): Entry => [e[0], e[1], e[2], e[3], remap(k.name), e[5]]),
     ),
   ]);
+  const unsearchable = [...new Set([...(built.unsearchable ?? []), ...keptWeak])].sort();
   const file = {
     format: FORMAT,
-    version: legacy ? 2 : VERSION,
+    version: VERSION,
     salt: salt.toString("base64"),
     updated: new Date().toISOString(),
     names,
+    unsearchable,
     packed: packEntries(entries),
   };
   writeFileAtomic(path, `${JSON.stringify(file)}\n`, 0o600);
+  return unsearchable;
 }
 
 /**
@@ -386,6 +515,10 @@ export function hookManagedSecrets(
   const matcher = () => {
     if (loaded === undefined) {
       loaded = loadHookCache(home) ?? null;
+      if (!loaded && hookCacheIsOld(home))
+        debug(
+          `the hook cache in ${home} was written by an older hookpack and is not used; run \`hookpack scan --state\` once to rebuild it`,
+        );
       if (loaded?.stale)
         debug(
           `the hook cache in ${home} is older than the store; run \`hookpack secret list\` to check`,

@@ -163,10 +163,44 @@ function audit(home: string, event: AuditEvent, note?: (text: string) => void): 
   );
 }
 
+/**
+ * Lease records are authenticated: each carries `mac`, an HMAC-SHA256 of the rest of the record
+ * under a key derived from the leases key (leases/.key, 0600, beside the sealed revoke data). A
+ * record that was edited, written by hand, or left without its key is not acted on with what it
+ * says — a sweep or the drill would otherwise send hookpack's provider login to the address a
+ * forged `spec` names, or revoke whatever `handle` it names — and is reported instead (fail
+ * closed: revoke_failed, an audit entry, listed by `hookpack leases`). The key stops an edit made
+ * without reading it (a text check slipped, a tool that writes but cannot read hookpack's
+ * directory); an agent that can read $HOOKPACK_HOME can read the key too (see the README's threat
+ * model: an OS sandbox is the boundary).
+ */
+function macKey(home: string, create: boolean): Buffer | undefined {
+  const key = sealKey(home, create);
+  return key && crypto().createHmac("sha256", key).update("hookpack lease record v1").digest();
+}
+
+function recordMac(key: Buffer, lease: Lease): string {
+  const { mac: _mac, ...rest } = lease as Lease & { mac?: string };
+  return crypto().createHmac("sha256", key).update(JSON.stringify(rest)).digest("hex");
+}
+
+function sameHex(a: string, b: string): boolean {
+  return a.length === b.length && crypto().timingSafeEqual(Buffer.from(a), Buffer.from(b));
+}
+
+/** Leases read from a record that does not verify: never revoked or verified with their contents. */
+const unverified = new WeakSet<Lease>();
+
+/** Why a lease record was not acted on (for `hookpack leases`, the audit log and the exec's note). */
+export const UNVERIFIED_RECORD =
+  "its record was changed outside hookpack (it does not verify), so hookpack did not contact the source it names; revoke the credential at its source by hand, then remove the record";
+
 function writeLease(home: string, lease: Lease): void {
   ensurePrivateDir(home);
   ensurePrivateDir(leasesDir(home));
-  writeFileAtomic(leaseFile(home, lease.id), `${JSON.stringify(lease)}\n`, 0o600);
+  const { mac: _mac, ...rest } = lease as Lease & { mac?: string };
+  const record = { ...rest, mac: recordMac(macKey(home, true)!, rest as Lease) };
+  writeFileAtomic(leaseFile(home, lease.id), `${JSON.stringify(record)}\n`, 0o600);
 }
 
 function safeUnlink(path: string): void {
@@ -186,15 +220,26 @@ export function listLeases(home: string): Lease[] {
     return [];
   }
   const out: Lease[] = [];
+  const key = macKey(home, false);
   for (const e of entries) {
     if (!LEASE_FILE_RE.test(e)) continue;
     try {
-      out.push(JSON.parse(readFileSync(join(leasesDir(home), e), "utf8")) as Lease);
+      const lease = JSON.parse(readFileSync(join(leasesDir(home), e), "utf8")) as Lease & {
+        mac?: unknown;
+      };
+      if (typeof lease !== "object" || lease === null) continue;
+      const ok =
+        key !== undefined &&
+        typeof lease.mac === "string" &&
+        `${lease.id}.json` === e &&
+        sameHex(lease.mac, recordMac(key, lease));
+      if (!ok) unverified.add(lease);
+      out.push(lease);
     } catch {
       // half-written or removed concurrently
     }
   }
-  return out.sort((a, b) => a.issuedAt.localeCompare(b.issuedAt));
+  return out.sort((a, b) => String(a.issuedAt).localeCompare(String(b.issuedAt)));
 }
 
 export interface MintContext extends ProviderContext {
@@ -349,11 +394,19 @@ export async function endLease(
   ctx: ProviderContext & { note?(text: string): void },
 ): Promise<EndResult> {
   // Claimed by rename: exactly one process (the exec at exit, a sweep, the drill) ends a lease.
+  if (unverified.has(lease)) {
+    // Not contacted, not removed: listed until someone looks (fail closed, loudly).
+    audit(home, endedEntry(lease, "revoke_failed", { error: UNVERIFIED_RECORD }), ctx.note);
+    return { lease, outcome: "revoke_failed", error: UNVERIFIED_RECORD };
+  }
   const claim = `${leaseFile(home, lease.id)}.${process.pid}.${crypto().randomBytes(3).toString("hex")}.claim`;
   try {
     renameSync(leaseFile(home, lease.id), claim);
   } catch {
-    return { lease, outcome: "already_ended" };
+    // Ended by another hookpack process (its tombstone, or its claim while it works) — or the
+    // record was removed outside hookpack: then this process's own copy (the exec that minted it)
+    // is revoked all the same, rather than left valid until its TTL.
+    if (endedOrClaimed(home, lease.id)) return { lease, outcome: "already_ended" };
   }
   const provider = await providerFor(lease.provider);
   let verified: Verification | undefined;
@@ -422,6 +475,17 @@ export async function endLease(
   return { lease, outcome: final, verified };
 }
 
+/** Whether another hookpack process ended the lease (tombstone) or is ending it (a claim file). */
+function endedOrClaimed(home: string, id: string): boolean {
+  try {
+    return readdirSync(leasesDir(home)).some(
+      (e) => e === `${id}.done` || (e.startsWith(`${id}.json.`) && e.endsWith(".claim")),
+    );
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Ends every lease whose owner is gone (crash-orphan) or whose TTL passed; old tombstones go.
  * Called by `hookpack exec` before it mints, by `hookpack leases` and by the broker at start.
@@ -433,6 +497,11 @@ export async function sweepLeases(
 ): Promise<EndResult[]> {
   const results: EndResult[] = [];
   for (const lease of listLeases(home)) {
+    // A record that does not verify is reported at every sweep, whatever its dates and owner say.
+    if (unverified.has(lease)) {
+      results.push(await endLease(home, lease, "revoked_after_crash", ctx));
+      continue;
+    }
     const expired = Date.parse(lease.expiresAt) <= now;
     const orphan = lease.owner.pid === 0 || !ownerAlive(lease.owner);
     if (!expired && !orphan) continue;

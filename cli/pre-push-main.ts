@@ -4,10 +4,18 @@
 import { prePush } from "./commands/pre-push.js";
 import { processIo, runCommand } from "./run-command.js";
 import { warmUpDetect } from "../rules/secretlint.js";
+import { prefetchGitText } from "../scanners/git.js";
 
 export async function main(args: string[]): Promise<void> {
-  // The command first waits for git (`rev-parse --show-toplevel`, then the pushed objects' types):
-  // the detection engine's automaton (~10 ms, cold) is built in that wait instead of after it.
+  // The two questions every push asks git before its scan can start (where the top level is,
+  // which remotes exist) go out now, side by side, instead of one after the other once the
+  // command reaches them (the command takes the answers: scanners/git.ts prefetchGitText).
+  const cwd = process.cwd();
+  prefetchGitText(["rev-parse", "--show-toplevel"], { cwd, env: process.env, okCodes: [0, 128] });
+  if (!args.some((a) => a === "--range" || a.startsWith("--range=")))
+    prefetchGitText(["remote"], { cwd, env: process.env });
+  // The command then waits for git (the top level, the pushed objects' types): the detection
+  // engine's automaton (~10 ms, cold) is built in that wait instead of after it.
   // (An immediate runs once the command's first git process is started and the loop is idle.)
   setImmediate(() => void warmUpDetect().catch(() => undefined));
   process.exitCode = await runCommand(prePush, "pre-push", args, processIo());

@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { isPayloadError, type Adapter, type RenderEdge } from "../adapters/adapter.js";
-import { createMasker } from "../rules/mask.js";
+import { createMasker, MIN_MASK_LENGTH } from "../rules/mask.js";
 import {
   foldVerdicts,
   type ManagedSecrets,
@@ -107,6 +107,16 @@ export async function runPipeline(
   const masker = createMasker();
   // A payload that could not be checked is judged on its raw text: a reference or a detected token,
   // and then a stored value (which carries no recognisable shape), make it fail closed.
+  /** A key of a withheld output that holds a value found in this call, a stored value or a token. */
+  const keyHoldsValue = (key: string): boolean => {
+    if (key.length < MIN_MASK_LENGTH) return false;
+    if (masker.mask(key) !== key || scanner.mayContainSecret(key)) return true;
+    try {
+      return (options.managed?.find(key).length ?? 0) > 0;
+    } catch {
+      return true;
+    }
+  };
   const involvement = (): Involvement => {
     const judged = judgeInvolvement(input.raw, scanner.mayContainSecret);
     if (judged !== "none" || !options.managed) return judged;
@@ -138,7 +148,12 @@ export async function runPipeline(
     ) {
       const decision: Decision = { kind: "deny", codes: ["HOOKPACK_FAILED"], reason: message };
       try {
-        return guard(adapter.render(decision, event, payload, RENDER_EDGE));
+        // A withheld output keeps its keys (a built-in tool's schema): a key that is a value goes.
+        const shown =
+          event.kind === "after-tool"
+            ? { ...event, output: screenKeys(event.output, keyHoldsValue) }
+            : event;
+        return guard(adapter.render(decision, shown, payload, RENDER_EDGE));
       } catch (error) {
         // The withheld answer itself could not be built (the output nested too deep to copy).
         debug(`rendering the failure answer failed: ${(error as Error).name}`);
@@ -205,12 +220,16 @@ export async function runPipeline(
       kind = "unknown";
     }
     // The adapter crashed reading the payload (tool input nested thousands deep): nothing is known
-    // of what the call does (hooks/failure-policy.ts judgeFailure).
+    // of what the call does (hooks/failure-policy.ts judgeFailure). An output is withheld in the
+    // agent's own answer: a failed hook's exit code does not keep it from the model (Claude Code
+    // shows a PostToolUse's output whatever the hook's exit).
     if (!isPayloadError(error))
       return fail(
         kind,
         `the ${adapter.displayName} hook payload could not be read (${(error as Error).name})`,
         judgeFailure(error, undefined, involvement),
+        withholdable(adapter, kind) ? afterToolStub(adapter, payload) : undefined,
+        payload,
       );
     // A prompt we could not read is held back in the agent's own prompt answer (some agents, e.g.
     // Copilot's userPromptSubmitted, have no exit code that blocks).
@@ -222,7 +241,9 @@ export async function runPipeline(
             session: { id: "", cwd: "", transcriptPath: undefined },
             prompt: "",
           }
-        : undefined;
+        : withholdable(adapter, kind)
+          ? afterToolStub(adapter, payload)
+          : undefined;
     return fail(
       kind,
       `the ${adapter.displayName} hook payload is malformed: ${error.message}`,
@@ -266,7 +287,12 @@ export async function runPipeline(
   if (decision.kind === "deny" || decision.hasOutput) await options.onDecision?.(event, decision);
   let response: HookResponse;
   try {
-    response = adapter.render(masker.maskDeep(decision), event, payload, RENDER_EDGE);
+    // A withheld output (its saved copy could not be cleaned) keeps its keys, but none that holds a value.
+    const shown =
+      decision.kind === "deny" && event.kind === "after-tool"
+        ? { ...event, output: screenKeys(event.output, keyHoldsValue) }
+        : event;
+    response = adapter.render(masker.maskDeep(decision), shown, payload, RENDER_EDGE);
   } catch (error) {
     // The answer could not be built (an output nested too deep to copy): judged like a rule's crash.
     return fail(
@@ -278,6 +304,80 @@ export async function runPipeline(
     );
   }
   return guard({ ...response, stderr: masker.mask(response.stderr) });
+}
+
+/**
+ * An after-tool event whose output the agent lets a hook replace (in shape, or by a reason in its
+ * place): there an unreadable payload's output is withheld by the agent's own answer. Elsewhere
+ * the answer could only warn beside the output, and the failure keeps its exit code.
+ */
+const withholdable = (adapter: Adapter, kind: EventKind | "unknown"): boolean =>
+  kind === "after-tool" &&
+  (adapter.capabilities.replaceOutput || adapter.capabilities.replaceOutputAsText === true);
+
+/**
+ * An after-tool call the adapter could not read (a malformed payload, an input nested too deep to
+ * walk), as far as withholding its output needs: the tool's name and its output, taken from the
+ * payload's top level only (no walk). Agents whose answer withholds without the output (a
+ * reason in its place) ignore `output`; Claude Code's answer needs its shape, and declines when
+ * there is none.
+ */
+function afterToolStub(adapter: Adapter, payload: unknown): HookEvent {
+  const p = (payload !== null && typeof payload === "object" ? payload : {}) as Record<
+    string,
+    unknown
+  >;
+  const name = typeof p.tool_name === "string" ? p.tool_name : "";
+  return {
+    kind: "after-tool",
+    agent: adapter.id,
+    session: { id: "", cwd: "", transcriptPath: undefined },
+    tool: { kind: name.startsWith("mcp__") ? "mcp" : "other", name, id: undefined, fields: [] },
+    output: Object.hasOwn(p, "tool_response") ? p.tool_response : undefined,
+  };
+}
+
+/** Deeper than any answer keeps (adapters/claude-code.ts WITHHOLD_DEPTH): below it, nothing is copied. */
+const SCREEN_DEPTH = 64;
+
+/**
+ * `output` with every object key that `holdsValue` (down to SCREEN_DEPTH) renamed `withheld_N`
+ * and its subtree replaced by "": a withheld answer keeps the output's keys (a built-in tool's
+ * schema must stay, or the agent shows the original), but never a key that is a secret. Unchanged
+ * subtrees are returned as they were.
+ */
+export function screenKeys(
+  output: unknown,
+  holdsValue: (key: string) => boolean,
+  depth = 0,
+  count = { n: 0 },
+): unknown {
+  if (output === null || typeof output !== "object" || depth >= SCREEN_DEPTH) return output;
+  if (Array.isArray(output)) {
+    let changed = false;
+    const out = output.map((item) => {
+      const next = screenKeys(item, holdsValue, depth + 1, count);
+      if (next !== item) changed = true;
+      return next;
+    });
+    return changed ? out : output;
+  }
+  let changed = false;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(output)) {
+    const value = holdsValue(key);
+    const name = value ? `withheld_${++count.n}` : key;
+    const next = value ? "" : screenKeys(item, holdsValue, depth + 1, count);
+    if (value || next !== item) changed = true;
+    // Defined, not assigned: a "__proto__" key stays a key.
+    Object.defineProperty(out, name, {
+      value: next,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return changed ? out : output;
 }
 
 async function runRules(

@@ -20,6 +20,7 @@ import {
   closeSync,
   constants,
   fchmodSync,
+  fstatSync,
   lstatSync,
   mkdirSync,
   openSync,
@@ -27,12 +28,15 @@ import {
   chmodSync,
   unlinkSync,
   writeSync,
+  type Stats,
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { firstOfEach, forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 
 const KEEP_MS = 7 * 24 * 3600 * 1000;
+/** Strings of one output spilled to files of their own at most; beyond, the whole output goes to one file as JSON. */
+const MAX_SPILL_FILES = 8;
 
 /** Where spilled outputs go for this user. */
 export function spillDir(): string {
@@ -42,13 +46,22 @@ export function spillDir(): string {
 
 /** A directory this user alone owns and can enter: created 0700, or checked (and tightened) when it exists. */
 function privateDir(dir: string): boolean {
+  // Looked at first: after the first spill of a session both directories exist, and a mkdir that
+  // fails with EEXIST costs an exception each time. Whatever happens in between, the lstat below
+  // decides.
+  let st: Stats | undefined;
   try {
-    mkdirSync(dir, { mode: 0o700 });
+    st = lstatSync(dir);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") return false;
+    try {
+      mkdirSync(dir, { mode: 0o700 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") return false;
+    }
   }
   try {
-    const st = lstatSync(dir);
+    st ??= lstatSync(dir);
     if (!st.isDirectory() || st.isSymbolicLink()) return false;
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;
     if (uid !== undefined && st.uid !== uid) return false;
@@ -158,6 +171,13 @@ function writeIn(
     }
     try {
       fchmodSync(fd, 0o600);
+      // The agent may swap a directory for a symlink between the checks above and the open, so
+      // the new file may sit elsewhere: before anything is written, the directories must still
+      // be private and `path` must name this very file (checked in that order: a directory put
+      // back after the open leaves `path` naming nothing). An empty file is all a won race leaves.
+      const made = fstatSync(fd);
+      const named = privateDir(parent) && privateDir(dir) ? lstatSync(path) : undefined;
+      if (!named || named.ino !== made.ino || named.dev !== made.dev) return undefined;
       const data = Buffer.from(text, "utf8");
       for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
       return path;
@@ -197,26 +217,41 @@ export function fitWithSpill(
 ): unknown {
   const dir = [...preferred, spillDir()];
   const sizeOf = (v: unknown) => JSON.stringify(v).length;
-  if (sizeOf(output) <= limit) return output;
+  const total = sizeOf(output);
+  if (total <= limit) return output;
   if (typeof (output as { persistedOutputPath?: unknown } | null)?.persistedOutputPath === "string")
     return undefined;
   const leaves: Array<{ key: string; text: string }> = [];
   forEachString(output, (text, _path, keys) => leaves.push({ key: pathKey(keys), text }));
   const byLength = [...leaves].sort((a, b) => b.text.length - a.text.length);
-  // Which strings go to files: the longest, until the rest (with each spilled one reduced to its notice) leaves room for a preview.
+  // Which strings go to files: the longest (at most MAX_SPILL_FILES), until the rest, each spilled
+  // one reduced to its notice, leaves room for a preview. Planned from sizes before any file is
+  // written: rendering the whole output once per candidate was quadratic (2,000 strings of 600
+  // chars took 16 s and left 2,000 files, and a longer list would outlast the agent's hook
+  // timeout, after which it shows the raw output).
+  const longestDir = dir.reduce((a, b) => (b.length > a.length ? b : a), "");
+  const noticeSize = (length: number) =>
+    JSON.stringify(spillNotice(0, length, `${longestDir}/${"p".repeat(140)}`)).length - 2;
+  const plan: typeof leaves = [];
+  let left = total;
+  for (const leaf of byLength) {
+    if (plan.length > 0 && left <= limit - 1024) break;
+    if (leaf.text.length < 512 || plan.length >= MAX_SPILL_FILES) break;
+    left -= JSON.stringify(leaf.text).length - 2 - noticeSize(leaf.text.length);
+    plan.push(leaf);
+  }
   const spilled = new Map<string, { path: string; text: string; keep: number }>();
   const render = () =>
     mapStrings(output, (text, _path, keys) => {
       const s = spilled.get(pathKey(keys));
       return s ? `${s.text.slice(0, s.keep)}${spillNotice(s.keep, s.text.length, s.path)}` : text;
     });
-  for (const leaf of byLength) {
-    if (spilled.size > 0 && sizeOf(render()) <= limit - 1024) break;
-    if (leaf.text.length < 512) break;
-    const path = writeSpill(leaf.text, hint, dir);
-    if (path === undefined) return undefined;
-    spilled.set(leaf.key, { path, text: leaf.text, keep: 0 });
-  }
+  if (left <= limit)
+    for (const leaf of plan) {
+      const path = writeSpill(leaf.text, hint, dir);
+      if (path === undefined) return undefined;
+      spilled.set(leaf.key, { path, text: leaf.text, keep: 0 });
+    }
   let current = render();
   if (spilled.size > 0 && sizeOf(current) <= limit) {
     // Share the room left between the previews, in document order; escapes count as what they take in JSON.

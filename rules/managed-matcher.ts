@@ -1,29 +1,50 @@
 // The value-free managed-value matcher: one matcher for the post-tool hook, `scan`, pre-push and
-// check-pack. It holds no value and no piece of one, only what the hook cache stores per encoded
-// form (rules/managed-values.ts `buildPatterns`) of every value:
-//   - bucket: 20 bits of a salted fingerprint of the form's first W characters (W = min(16, length));
+// check-pack. It holds no value and no piece of one, only what the hook cache (broker/hook-cache.ts,
+// version 4) stores per encoded form (rules/managed-values.ts `encodingsOf`) of every value:
+//   - window: W characters of the form's start, W chosen by the cache so that the window covers at
+//     least the first min(16, length) characters of the VALUE (a hex window is 32 characters, a
+//     `\uXXXX` window 96; see hook-cache.ts `coverWindows`), rounded up to WINDOW_LADDER;
+//   - bucket: 20 bits of windowBucket over those W characters, a NON-LINEAR salted mix of the
+//     window's polynomial hash read forwards (hf) and backwards (hb): symmetric in hf and hb, so a
+//     window and its reversal share a bucket (one lookup serves the text and the reversed text),
+//     and mixing in hf·hb, so the bucket is not a sum of per-character terms (a meet-in-the-middle
+//     over two halves of the window finds nothing to match: see hook-cache.ts);
 //   - length, and sha256(salt ‖ form): the only thing a hit is confirmed against;
-//   - check (cache files written since issue 21): 32 bits of a salted fingerprint of the WHOLE form,
-//     tested before the sha256. It says nothing a guesser could not already test against the
-//     sha256, and nothing about any piece of the form shorter than the form itself.
-// The search runs one rolling hash per distinct W over the text, forwards and (for the gates'
-// reversed views) backwards in the same pass: a window read right-to-left is the reversed text's
-// window, so no reversed copy is made; findViews also rolls the squeezed view's windows (joiners
-// skipped) in that same loop, so the gates' four views cost one read of the text and no copy of it.
-// Sampling positions (as exec's plaintext matcher does) would need a fingerprint of the window at
-// every offset of every form, which rebuilds a value character by character from a known prefix:
-// this index keeps one window per form. A window whose bucket is set is a candidate; a candidate's
-// whole-form fingerprint is computed from the text (len multiply-adds, no allocation) and only a
-// check hit is hashed with sha256. Without a check column (older files) every candidate is hashed.
-// A check hit is hashed by core/sha256-wasm.ts: finding never loads node:crypto.
+//   - check: 32 bits out of a 64-bit non-linear sequential hash of the WHOLE form (formCheck),
+//     tested before the sha256. Neither linear (cache versions ≤ 3 stored an exact polynomial hash
+//     of every form: 32 linear equations per form over the same characters, which a lattice
+//     solves) nor invertible from its output (half the state is never stored).
+// The search runs one rolling hash pair (hf, hb) per distinct W over the text; findViews also rolls
+// the squeezed view's windows (joiners skipped) in that same loop, so the gates' four views cost one
+// read of the text and no copy of it. A window whose bucket is set is a candidate; a candidate's
+// whole-form check is computed from the text (no allocation) and only a check hit is hashed with
+// sha256 (core/sha256-wasm.ts: finding never loads node:crypto).
+// Cost (sec-cache, measured on a box at load 10–14 on 2 cores, so noisy): a typical token's forms
+// use 4 window lengths (16, 32, 64, 96) where version 3 used one (16), so the search does ~2x the
+// warm work of version 3's: 64 KB with one 48-hex value stored, in-process find(), warm 1.7 ms vs
+// 0.8 ms; a cold hook process pays more (interpreted iterations until V8's concurrent OSR compile
+// lands, slow under load): CPU 70 ms vs 40 ms for the whole hook. Not yet won back: one loop rolling
+// every window length at once, or fewer distinct lengths.
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
-export const MAX_WINDOW = 16;
+/** The longest window (the window column is one byte). */
+export const MAX_WINDOW = 255;
+/**
+ * The window lengths a form's window is rounded up to (when the form is that long): every distinct
+ * window length is one rolling pass over the text, so the cache keeps their number small. A typical
+ * token (ASCII, ≥ 20 characters) uses 16 (raw, JSON, shell, HTML, URL), 24 (base64), 32 (hex,
+ * base32), 48 (%HH), 64 (\xHH) and 96 (\uXXXX, &#xHH;, &#DD;).
+ */
+export const WINDOW_LADDER = [16, 32, 64, 96, 128, 192, MAX_WINDOW] as const;
+/** Value characters every window covers (all of a shorter value). */
+export const COVER = 16;
 const BUCKET_BITS = 20;
 const BUCKET_MASK = (1 << BUCKET_BITS) - 1;
 const SHIFT = 32 - BUCKET_BITS;
+/** (bucket, window) → one key: window < 256. */
+const KEY = 256;
 export const BASE = 0x01000193;
 /** BASE⁻¹ mod 2³² (BASE is odd), to drop the leaving character of the backward hash. */
 const BASE_INV = (() => {
@@ -41,15 +62,10 @@ export interface MatcherIndex {
   window: Uint8Array;
   length: Uint32Array;
   name: Uint32Array;
-  /** Whole-form fingerprints; undefined for a cache written before they existed. */
-  check: Int32Array | undefined;
+  /** Whole-form checks (formCheck). */
+  check: Int32Array;
   /** sha256(salt ‖ form), base64, of entry i. */
   digest(i: number): string;
-  /**
-   * Buckets are symmetricBucket's (cache version 3): one bucket serves a window and its reversal.
-   * False/absent: fmix buckets (versions 1 and 2), searched the older way.
-   */
-  symmetric?: boolean;
 }
 
 /** A hit: [start, end) in the searched text. */
@@ -96,11 +112,12 @@ export function saltSeed(salt: Buffer): number {
   return salt.readUInt32LE(0) | 0;
 }
 
-export function checkSeed(salt: Buffer): number {
-  return salt.readUInt32LE(4) | 0;
+/** The check's two starting lanes (salt bytes 4–11). */
+export function checkSeeds(salt: Buffer): [number, number] {
+  return [salt.readUInt32LE(4) | 0, salt.readUInt32LE(8) | 0];
 }
 
-/** murmur3 fmix32: spreads a polynomial hash before it is cut or compared. */
+/** murmur3 fmix32: spreads a hash before it is cut or compared. */
 export function fmix(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
@@ -114,11 +131,6 @@ export function windowHash(text: string, at: number, w: number): number {
   let h = 0;
   for (let i = 0; i < w; i++) h = (Math.imul(h, BASE) + text.charCodeAt(at + i)) | 0;
   return h;
-}
-
-/** The bucket stored for a form. */
-export function formBucket(form: string, seed: number): number {
-  return fmix(windowHash(form, 0, Math.min(MAX_WINDOW, form.length)) ^ seed) & BUCKET_MASK;
 }
 
 /** BASE^(w-1) mod 2^32. */
@@ -139,23 +151,47 @@ export function reversedWindowHash(text: string, at: number, w: number): number 
   return h;
 }
 
-/** The multiplier of symmetricBucket's one-multiply mix (2^32 / golden ratio, odd). */
+/** 2^32 / golden ratio, odd. */
 const MIX = 0x9e3779b1 | 0;
 
 /**
- * Cache version 3's bucket: 20 bits of a salted mix of hf + hb, the window's polynomial hash read
- * forwards plus read backwards. The sum is the same for a window and its reversal, so ONE lookup
- * per window serves both the text and the reversed text (versions 1–2 needed two fmix lookups), and
- * the mix is one multiply (its top 20 bits) instead of fmix's two multiplies and three shifts.
- * What it reveals is what version 2's bucket revealed: 20 bits about the same first
- * min(16, length) characters of a form (a little less: a window and its reversal share a bucket).
- * No other window of a form, and no finer piece of one, is fingerprinted.
+ * The bucket of a window from its forward and backward polynomial hashes: symmetric in (hf, hb)
+ * (a window and its reversal share it) and non-linear: hf·hb brings in cross terms between every
+ * two characters, so the bucket is not Σ f(position, character) and cannot be matched half against
+ * half. 20 bits.
  */
-export function symmetricBucket(form: string, seed: number): number {
-  const w = Math.min(MAX_WINDOW, form.length);
-  const sum = (windowHash(form, 0, w) + reversedWindowHash(form, 0, w)) | 0;
-  return Math.imul(sum ^ seed, MIX) >>> (32 - BUCKET_BITS);
+export function windowBucket(hf: number, hb: number, seed: number): number {
+  const p = Math.imul(hf, hb);
+  const x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
+  return Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
 }
+
+/** The bucket stored for a form whose window is its first `w` characters. */
+export function formBucket(form: string, w: number, seed: number): number {
+  return windowBucket(windowHash(form, 0, w), reversedWindowHash(form, 0, w), seed);
+}
+
+const CHECK_A = 0xcc9e2d51 | 0;
+const CHECK_B = 0x1b873593 | 0;
+
+/**
+ * The whole-form check: two 32-bit lanes stepped per character (each step a multiply and a
+ * shift-xor, lane b fed by lane a), 32 bits out of the 64 at the end. Written out in the matcher's
+ * candidate loops (they extend it character by character); this is the reference they must equal.
+ */
+export function formCheck(form: string, salt: Buffer): number {
+  let [a, b] = checkSeeds(salt);
+  for (let i = 0; i < form.length; i++) {
+    const c = form.charCodeAt(i);
+    a = Math.imul(a ^ c, CHECK_A);
+    a ^= a >>> 15;
+    b = Math.imul((b + (c ^ a)) | 0, CHECK_B);
+    b ^= b >>> 13;
+  }
+  return checkOut(a, b);
+}
+
+const checkOut = (a: number, b: number): number => fmix((a ^ Math.imul(b, MIX)) | 0);
 
 /**
  * The order the index is loaded fastest in: by (bucket, window), shortest form first within one
@@ -165,14 +201,9 @@ export function indexOrder(
   a: { bucket: number; window: number; length: number },
   b: { bucket: number; window: number; length: number },
 ): number {
-  const ka = (a.bucket & BUCKET_MASK) * 32 + a.window;
-  const kb = (b.bucket & BUCKET_MASK) * 32 + b.window;
+  const ka = (a.bucket & BUCKET_MASK) * KEY + a.window;
+  const kb = (b.bucket & BUCKET_MASK) * KEY + b.window;
   return ka - kb || a.length - b.length;
-}
-
-/** The whole-form check stored for a form. */
-export function formCheck(form: string, seed: number): number {
-  return fmix(windowHash(form, 0, form.length) ^ seed);
 }
 
 // node:crypto (and the stream/util internals it pulls in) costs ~5 ms to load on Node 20: more than
@@ -224,7 +255,7 @@ function mergeHits<T extends Match>(hits: T[]): T[] {
 
 /** (bucket, window) key of entry i. */
 const keyAt = (bucket: Int32Array, window: Uint8Array, i: number): number =>
-  (bucket[i]! & BUCKET_MASK) * 32 + window[i]!;
+  (bucket[i]! & BUCKET_MASK) * KEY + window[i]!;
 
 interface Chains {
   /** Entry after e in its chain, or -1. */
@@ -350,29 +381,33 @@ function bucketBitmaps(
 
 export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const { salt, names, count, bucket, window, length, name, check } = index;
-  const symmetric = index.symmetric === true;
   const seed = saltSeed(salt);
-  const cseed = checkSeed(salt);
+  const [ca0, cb0] = checkSeeds(salt);
   const digest = candidateDigest(salt);
 
-  // Entries sorted by (bucket, window), shortest form first within one (the order cache version 3
-  // is written in, indexOrder): a chain is a run of consecutive entries, found by binary search,
-  // and loading is one plain pass over the columns. Any other order (older files, a file edited by
-  // hand) gets the hash table of hashChains. The loading loops are small top-level functions: V8
-  // compiles a hot loop's whole function on stack replacement, and compiling this one (all of the
-  // matcher) was most of the ~10 ms CPU that loading 13,000 entries (1,000 secrets) cost a hook.
+  // Entries sorted by (bucket, window), shortest form first within one (the order the cache is
+  // written in, indexOrder): a chain is a run of consecutive entries, found by binary search, and
+  // loading is one plain pass over the columns. Any other order (a file edited by hand) gets the
+  // hash table of hashChains. The loading loops are small top-level functions: V8 compiles a hot
+  // loop's whole function on stack replacement, and compiling this one (all of the matcher) was
+  // most of the ~10 ms CPU that loading 13,000 entries (1,000 secrets) cost a hook.
   const chains =
     sortedChains(bucket, window, length, count) ?? hashChains(bucket, window, length, count);
   const { next, used, headOf } = chains;
   const { bitmaps, minLength } = bucketBitmaps(bucket, window, length, count);
   // Distinct (bucket, window) keys over 2^20: the candidates per text position, all window lengths
-  // together. One secret: ~16 keys (0.002 %); 1,000 secrets: 13,500 (1.3 %).
+  // together. One secret: ~30 keys (0.003 %); 1,000 secrets: ~30,000 (3 %).
   const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
-  const windows = [...bitmaps.entries()].map(([w, bitmap]) => {
-    return { w, bitmap, top: topPower(w) };
-  });
+  const windows = [...bitmaps.entries()]
+    .sort((x, y) => x[0] - y[0])
+    .map(([w, bitmap]) => {
+      return { w, bitmap, top: topPower(w) };
+    });
 
-  /** Entries of a set bucket at window start j (forwards) or window end j+w (backwards). */
+  /**
+   * Entries of a set bucket for the window at text offsets [j, j+w): read forwards, a form starts
+   * at j; read backwards (the reversed text's view), a form's first character is text[j+w-1].
+   */
   const candidates = (
     text: string,
     j: number,
@@ -380,17 +415,17 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     b: number,
     backwards: boolean,
     hits: ViewMatch[],
-    wh: number,
   ): void => {
     const n = text.length;
-    let e = headOf(b * 32 + w);
+    let e = headOf(b * KEY + w);
     let lastLen = -1;
     let lastCheck = 0;
     let lastDigest: string | undefined;
-    // The whole-form hash continues the window's (`wh`, the first w characters read in the form's
-    // direction) and then each shorter form's: only characters past the last one hashed are read.
-    let h = wh;
-    let got = w;
+    // The check runs over the form in its reading direction; each longer form of the chain
+    // (shortest first) continues it from the last one.
+    let ca = ca0;
+    let cb = cb0;
+    let got = 0;
     for (; e !== -1; e = next[e]!) {
       const len = length[e]!;
       const start = backwards ? j + w - len : j;
@@ -398,16 +433,16 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        if (backwards)
-          for (let k = j + w - 1 - got; k >= start; k--)
-            h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
-        else
-          for (let k = j + got; k < start + len; k++)
-            h = (Math.imul(h, BASE) + text.charCodeAt(k)) | 0;
-        got = len;
-        lastCheck = fmix(h ^ cseed);
+        for (; got < len; got++) {
+          const c = text.charCodeAt(backwards ? j + w - 1 - got : j + got);
+          ca = Math.imul(ca ^ c, CHECK_A);
+          ca ^= ca >>> 15;
+          cb = Math.imul((cb + (c ^ ca)) | 0, CHECK_B);
+          cb ^= cb >>> 13;
+        }
+        lastCheck = checkOut(ca, cb);
       }
-      if (check !== undefined && check[e] !== lastCheck) continue;
+      if (check[e] !== lastCheck) continue;
       lastDigest ??= digest(
         backwards ? reversedSlice(text, start, start + len) : text.slice(start, start + len),
       );
@@ -423,15 +458,17 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   };
 
   // The squeezed windows' ring: the last non-joiner characters and their offsets in the text
-  // (allocated once: the gates call this for every JSON string of every file).
-  const ring = new Int32Array(32);
-  const ringAt = new Int32Array(32);
+  // (allocated once: the gates call this for every JSON string of every file). Holds a whole window.
+  const RING = 256;
+  const ring = new Int32Array(RING);
+  const ringAt = new Int32Array(RING);
 
   /**
    * Entries of a set bucket for a window of the squeezed view, read straight from `text`: the
-   * window's non-joiner characters run from text offset `first` to `lastAt`; the rest of a form is
-   * read on past them, skipping joiners, so no squeezed copy is ever made. Hits are in `text`'s
-   * offsets (first to last character of the form, joiners between them included).
+   * window's non-joiner characters run from text offset `first` to `lastAt`; a form is read from
+   * there on (forwards from `first`, backwards from `lastAt`), skipping joiners, so no squeezed copy
+   * is ever made. Hits are in `text`'s offsets (first to last character of the form, the joiners
+   * between them included).
    */
   const squeezedCandidates = (
     text: string,
@@ -442,10 +479,9 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     b: number,
     backwards: boolean,
     hits: ViewMatch[],
-    wh: number,
   ): void => {
-    const first = ringAt[(k - w) & 31]!;
-    const head = headOf(b * 32 + w);
+    const first = ringAt[(k - w) & (RING - 1)]!;
+    const head = headOf(b * KEY + w);
     if (head === -1) return;
     const n = text.length;
     const ascii = spec.ascii;
@@ -453,36 +489,31 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     let lastCheck = 0;
     let lastEnd = 0; // forwards: past the form's last character; backwards: before its first
     let lastDigest: string | undefined;
-    let h = wh;
-    let got = w;
-    let at = backwards ? first - 1 : lastAt + 1;
+    let ca = ca0;
+    let cb = cb0;
+    let got = 0;
+    let at = backwards ? lastAt : first;
     for (let e = head; e !== -1; e = next[e]!) {
       const len = length[e]!;
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        // Shortest form first (see the chains): the hash and the read position carry on.
-        let need = len - got;
-        if (backwards)
-          for (; need > 0 && at >= 0; at--) {
-            const c = text.charCodeAt(at);
-            if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
-            h = (Math.imul(h, BASE) + c) | 0;
-            need--;
-          }
-        else
-          for (; need > 0 && at < n; at++) {
-            const c = text.charCodeAt(at);
-            if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
-            h = (Math.imul(h, BASE) + c) | 0;
-            need--;
-          }
-        if (need > 0) break; // the text ends first, for this form and every longer one
-        got = len;
+        // Shortest form first (see the chains): the check and the read position carry on.
+        while (got < len && at >= 0 && at < n) {
+          const c = text.charCodeAt(at);
+          at += backwards ? -1 : 1;
+          if (c < 128 ? ascii[c] === 1 : spec.isJoiner(c)) continue;
+          ca = Math.imul(ca ^ c, CHECK_A);
+          ca ^= ca >>> 15;
+          cb = Math.imul((cb + (c ^ ca)) | 0, CHECK_B);
+          cb ^= cb >>> 13;
+          got++;
+        }
+        if (got < len) break; // the text ends first, for this form and every longer one
         lastEnd = at;
-        lastCheck = fmix(h ^ cseed);
+        lastCheck = checkOut(ca, cb);
       }
-      if (check !== undefined && check[e] !== lastCheck) continue;
+      if (check[e] !== lastCheck) continue;
       const from = backwards ? lastEnd + 1 : first;
       const to = backwards ? lastAt + 1 : lastEnd;
       if (lastDigest === undefined) {
@@ -504,192 +535,8 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     }
   };
 
-  /** The hook's search (forwards only): kept apart so a cold process runs the leanest loop. */
+  /** The hook's forward search (the backward hash only feeds the bucket). */
   const scanForward = (
-    text: string,
-    w: number,
-    bitmap: Int32Array,
-    top: number,
-    hits: ViewMatch[],
-  ): void => {
-    const n = text.length;
-    if (n < w) return;
-    // The hot loop: plain locals, the fmix32 finaliser written out, candidates out of line.
-    let h = windowHash(text, 0, w);
-    const last = n - w;
-    for (let j = 0; ; j++) {
-      let x = h ^ seed;
-      x ^= x >>> 16;
-      x = Math.imul(x, 0x85ebca6b);
-      x ^= x >>> 13;
-      x = Math.imul(x, 0xc2b2ae35);
-      x ^= x >>> 16;
-      x &= BUCKET_MASK;
-      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, h);
-      if (j >= last) break;
-      h = (Math.imul(h - Math.imul(text.charCodeAt(j), top), BASE) + text.charCodeAt(j + w)) | 0;
-    }
-  };
-  const searchForward = (text: string): ViewMatch[] => {
-    const hits: ViewMatch[] = [];
-    for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
-    return hits;
-  };
-  const symSearchForward = (text: string): ViewMatch[] => {
-    const hits: ViewMatch[] = [];
-    for (const { w, bitmap, top } of windows) symForward(text, w, bitmap, top, hits);
-    return hits;
-  };
-
-  /** Forwards and backwards in one pass: the window read right-to-left is the reversed text's. */
-  const searchBoth = (text: string): ViewMatch[] => {
-    const hits: ViewMatch[] = [];
-    const n = text.length;
-    for (const { w, bitmap, top } of windows) {
-      if (n < w) continue;
-      let hf = 0;
-      let hb = 0;
-      let pw = 1;
-      for (let i = 0; i < w; i++) {
-        const c = text.charCodeAt(i);
-        hf = (Math.imul(hf, BASE) + c) | 0;
-        hb = (hb + Math.imul(c, pw)) | 0;
-        pw = Math.imul(pw, BASE);
-      }
-      const last = n - w;
-      for (let j = 0; ; j++) {
-        let x = hf ^ seed;
-        x ^= x >>> 16;
-        x = Math.imul(x, 0x85ebca6b);
-        x ^= x >>> 13;
-        x = Math.imul(x, 0xc2b2ae35);
-        x ^= x >>> 16;
-        x &= BUCKET_MASK;
-        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, hf);
-        let y = hb ^ seed;
-        y ^= y >>> 16;
-        y = Math.imul(y, 0x85ebca6b);
-        y ^= y >>> 13;
-        y = Math.imul(y, 0xc2b2ae35);
-        y ^= y >>> 16;
-        y &= BUCKET_MASK;
-        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) candidates(text, j, w, y, true, hits, hb);
-        if (j >= last) break;
-        const out = text.charCodeAt(j);
-        const inc = text.charCodeAt(j + w);
-        hf = (Math.imul(hf - Math.imul(out, top), BASE) + inc) | 0;
-        hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
-      }
-    }
-    return hits;
-  };
-
-  /**
-   * searchBoth over the text and, in the same loop, over its squeezed view: the squeezed windows
-   * roll over a 32-slot ring of the last non-joiner characters, so no squeezed copy is made until a
-   * squeezed window is a candidate.
-   */
-  let warmed = false;
-  const searchViews = (
-    text: string,
-    spec: SqueezeSpec,
-    every?: Int32Array,
-  ): { direct: ViewMatch[]; split: ViewMatch[] } => {
-    const direct: ViewMatch[] = [];
-    const split: ViewMatch[] = [];
-    const n = text.length;
-    const ascii = spec.ascii;
-    const isJoiner = spec.isJoiner;
-    let kept = n;
-    for (const window of windows) {
-      const { w, top } = window;
-      const bitmap = every ?? window.bitmap;
-      if (n < w) continue;
-      let hf = 0;
-      let hb = 0;
-      let sf = 0;
-      let sb = 0;
-      let opw = 1;
-      let spw = 1;
-      let k = 0; // squeezed characters so far
-      for (let i = 0; i < n; i++) {
-        const c = text.charCodeAt(i);
-        if (i < w) {
-          hf = (Math.imul(hf, BASE) + c) | 0;
-          hb = (hb + Math.imul(c, opw)) | 0;
-          opw = Math.imul(opw, BASE);
-        } else {
-          const out = text.charCodeAt(i - w);
-          hf = (Math.imul(hf - Math.imul(out, top), BASE) + c) | 0;
-          hb = (Math.imul(hb - out, BASE_INV) + Math.imul(c, top)) | 0;
-        }
-        // Every operand of the rare candidate calls is computed on the common path: an operation
-        // first met in optimised code (no type feedback yet) deoptimises the whole loop, and a
-        // one-shot scan paid that several times.
-        const j = i - w + 1;
-        if (j >= 0) {
-          let x = hf ^ seed;
-          x ^= x >>> 16;
-          x = Math.imul(x, 0x85ebca6b);
-          x ^= x >>> 13;
-          x = Math.imul(x, 0xc2b2ae35);
-          x ^= x >>> 16;
-          x &= BUCKET_MASK;
-          if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0)
-            candidates(text, j, w, x, false, direct, hf);
-          let y = hb ^ seed;
-          y ^= y >>> 16;
-          y = Math.imul(y, 0x85ebca6b);
-          y ^= y >>> 13;
-          y = Math.imul(y, 0xc2b2ae35);
-          y ^= y >>> 16;
-          y &= BUCKET_MASK;
-          if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0)
-            candidates(text, j, w, y, true, direct, hb);
-        }
-        if (c < 128 ? ascii[c] === 1 : isJoiner(c)) continue;
-        if (k < w) {
-          sf = (Math.imul(sf, BASE) + c) | 0;
-          sb = (sb + Math.imul(c, spw)) | 0;
-          spw = Math.imul(spw, BASE);
-        } else {
-          const out = ring[(k - w) & 31]!;
-          sf = (Math.imul(sf - Math.imul(out, top), BASE) + c) | 0;
-          sb = (Math.imul(sb - out, BASE_INV) + Math.imul(c, top)) | 0;
-        }
-        ring[k & 31] = c;
-        ringAt[k & 31] = i;
-        k++;
-        if (k < w) continue;
-        let x = sf ^ seed;
-        x ^= x >>> 16;
-        x = Math.imul(x, 0x85ebca6b);
-        x ^= x >>> 13;
-        x = Math.imul(x, 0xc2b2ae35);
-        x ^= x >>> 16;
-        x &= BUCKET_MASK;
-        if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0)
-          squeezedCandidates(text, spec, k, i, w, x, false, split, sf);
-        let y = sb ^ seed;
-        y ^= y >>> 16;
-        y = Math.imul(y, 0x85ebca6b);
-        y ^= y >>> 13;
-        y = Math.imul(y, 0xc2b2ae35);
-        y ^= y >>> 16;
-        y &= BUCKET_MASK;
-        if ((bitmap[y >>> 5]! & (1 << (y & 31))) !== 0)
-          squeezedCandidates(text, spec, k, i, w, y, true, split, sb);
-      }
-      kept = k;
-    }
-    // No joiner: the squeezed view is the text, and its hits are the direct ones.
-    return { direct, split: kept === n ? [] : split };
-  };
-
-  // ---- Version 3 (symmetric buckets): one lookup per window serves it and its reversal. ----
-
-  /** The hook's forward search over symmetric buckets (the backward hash only feeds the key). */
-  const symForward = (
     text: string,
     w: number,
     bitmap: Int32Array,
@@ -702,8 +549,11 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     let hb = reversedWindowHash(text, 0, w);
     const last = n - w;
     for (let j = 0; ; j++) {
-      const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
-      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits, hf);
+      // windowBucket, written out.
+      const p = Math.imul(hf, hb);
+      let x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
+      x = Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
+      if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) candidates(text, j, w, x, false, hits);
       if (j >= last) break;
       const out = text.charCodeAt(j);
       const inc = text.charCodeAt(j + w);
@@ -711,9 +561,14 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
     }
   };
+  const searchForward = (text: string): ViewMatch[] => {
+    const hits: ViewMatch[] = [];
+    for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
+    return hits;
+  };
 
   /** Forwards and backwards in one pass, one lookup per window. */
-  const symBoth = (text: string): ViewMatch[] => {
+  const searchBoth = (text: string): ViewMatch[] => {
     const hits: ViewMatch[] = [];
     const n = text.length;
     for (const { w, bitmap, top } of windows) {
@@ -722,10 +577,12 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       let hb = reversedWindowHash(text, 0, w);
       const last = n - w;
       for (let j = 0; ; j++) {
-        const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+        const p = Math.imul(hf, hb);
+        let x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
+        x = Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
         if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
-          candidates(text, j, w, x, false, hits, hf);
-          candidates(text, j, w, x, true, hits, hb);
+          candidates(text, j, w, x, false, hits);
+          candidates(text, j, w, x, true, hits);
         }
         if (j >= last) break;
         const out = text.charCodeAt(j);
@@ -738,12 +595,13 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   };
 
   /**
-   * All four views in one pass over symmetric buckets: one lookup per window of the text (as is and
-   * reversed) and one per window of the squeezed view (as is and reversed). A squeezed window whose
-   * characters are consecutive in the text (no joiner inside it) IS the text's window ending at the
-   * same character, already looked up: it is skipped.
+   * All four views in one pass: one lookup per window of the text (as is and reversed) and one per
+   * window of the squeezed view (as is and reversed). A squeezed window whose characters are
+   * consecutive in the text (no joiner inside it) IS the text's window ending at the same
+   * character, already looked up: it is skipped.
    */
-  const symViews = (
+  let warmed = false;
+  const searchViews = (
     text: string,
     spec: SqueezeSpec,
     every?: Int32Array,
@@ -753,6 +611,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     const n = text.length;
     const ascii = spec.ascii;
     const isJoiner = spec.isJoiner;
+    const mask = RING - 1;
     let kept = n;
     for (const window of windows) {
       const { w, top } = window;
@@ -779,11 +638,13 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         const j = i - w + 1;
         let hit = -1; // the direct window's bucket when it is set
         if (j >= 0) {
-          const x = Math.imul(((hf + hb) | 0) ^ seed, MIX) >>> SHIFT;
+          const p = Math.imul(hf, hb);
+          let x = ((hf + hb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
+          x = Math.imul(x ^ (x >>> 15), MIX) >>> SHIFT;
           if ((bitmap[x >>> 5]! & (1 << (x & 31))) !== 0) {
             hit = x;
-            candidates(text, j, w, x, false, direct, hf);
-            candidates(text, j, w, x, true, direct, hb);
+            candidates(text, j, w, x, false, direct);
+            candidates(text, j, w, x, true, direct);
           }
         }
         if (c < 128 ? ascii[c] === 1 : isJoiner(c)) continue;
@@ -792,32 +653,38 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
           sb = (sb + Math.imul(c, spw)) | 0;
           spw = Math.imul(spw, BASE);
         } else {
-          const out = ring[(k - w) & 31]!;
+          const out = ring[(k - w) & mask]!;
           sf = (Math.imul(sf - Math.imul(out, top), BASE) + c) | 0;
           sb = (Math.imul(sb - out, BASE_INV) + Math.imul(c, top)) | 0;
         }
-        ring[k & 31] = c;
-        ringAt[k & 31] = i;
+        ring[k & mask] = c;
+        ringAt[k & mask] = i;
         k++;
         if (k < w) continue;
         // No joiner inside the squeezed window: it is the text's window ending here, whose lookup
         // is `hit` (the form may still run on past joiners, so its candidates are still read).
-        const same = i - ringAt[(k - w) & 31]! === w - 1;
+        const same = i - ringAt[(k - w) & mask]! === w - 1;
         if (same && hit < 0) continue;
-        const y = same ? hit : Math.imul(((sf + sb) | 0) ^ seed, MIX) >>> SHIFT;
+        let y = hit;
+        if (!same) {
+          const p = Math.imul(sf, sb);
+          y = ((sf + sb) ^ seed ^ ((p >>> 16) | (p << 16))) | 0;
+          y = Math.imul(y ^ (y >>> 15), MIX) >>> SHIFT;
+        }
         if (same || (bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) {
-          squeezedCandidates(text, spec, k, i, w, y, false, split, sf);
-          squeezedCandidates(text, spec, k, i, w, y, true, split, sb);
+          squeezedCandidates(text, spec, k, i, w, y, false, split);
+          squeezedCandidates(text, spec, k, i, w, y, true, split);
         }
       }
       kept = k;
     }
+    // No joiner: the squeezed view is the text, and its hits are the direct ones.
     return { direct, split: kept === n ? [] : split };
   };
 
   const find = (text: string): Match[] => {
     if (count === 0 || text.length < minLength) return [];
-    const hits = symmetric ? symSearchForward(text) : searchForward(text);
+    const hits = searchForward(text);
     if (hits.length === 0) return [];
     return mergeHits(hits).map(({ start, end, name, form }) => ({ start, end, name, form }));
   };
@@ -830,7 +697,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     findBothWays(text) {
       if (count === 0 || text.length < minLength) return [];
       // Not merged: a caller that merges several views wants each hit with the view it came from.
-      return symmetric ? symBoth(text) : searchBoth(text);
+      return searchBoth(text);
     },
     crowded,
     findViews(text, spec) {
@@ -842,10 +709,9 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         warmed = true;
         const every = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
         const warm = `${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`;
-        if (symmetric) symViews(warm, spec, every);
-        else searchViews(warm, spec, every);
+        searchViews(warm, spec, every);
       }
-      return symmetric ? symViews(text, spec) : searchViews(text, spec);
+      return searchViews(text, spec);
     },
     redact(text) {
       const matches = find(text);

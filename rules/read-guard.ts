@@ -13,17 +13,40 @@
 //   - everything else: allowed without comment.
 // File access goes through context.files (hooks/rule-files.ts), except mayRead's own stats (its
 // fast check runs before any context is consulted).
-import { statSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, isAbsolute, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { Evidence, HookEvent, Verdict } from "../hooks/event.js";
 import type { SecretPath } from "./read-guard-paths.js";
 import { cleanFileInPlace, findSecrets, type TextHit } from "./redact-tool-output.js";
 import type { Rule, RuleContext, RuleFiles } from "./rule.js";
 import { describeFinding, suggestName, type Finding } from "./secretlint.js";
 
-/** Bytes of a file the guard reads; a larger file is checked by its first MAX_SCAN_BYTES. */
+/**
+ * Bytes of a file the guard scans at once (one window). A larger file is scanned window by window,
+ * each window overlapping the one before by SCAN_OVERLAP_BYTES (a value across an edge is whole in
+ * one of them), up to MAX_FILE_SCAN_BYTES.
+ */
 export const MAX_SCAN_BYTES = 16 * 1024 * 1024;
+/** Bytes each window repeats of the one before: longer than any value or assignment line we find. */
+export const SCAN_OVERLAP_BYTES = 64 * 1024;
+/**
+ * The largest file the guard scans whole; a larger one is denied as unchecked (fail closed): the
+ * value could be anywhere in it, and the call (`tail`, `grep`, a Read with an offset) may show
+ * any part of it.
+ */
+export const MAX_FILE_SCAN_BYTES = 256 * 1024 * 1024;
+/**
+ * A file whose name says it holds credentials (dotenv, .npmrc, .netrc, kubeconfig, AWS, PEM…)
+ * and is larger than this is denied without reading: no real one is that large, and scanning it
+ * would let a padded file pass for the time it costs.
+ */
+export const MAX_CREDENTIAL_FILE_BYTES = MAX_SCAN_BYTES;
+/**
+ * U+FFFD in a listed name: the name's bytes were not UTF-8, so the decoded name opens nothing (the
+ * guard cannot read the file it would check). Such a file is denied by name (fail closed).
+ */
+export const UNDECODABLE_NAME_CHAR = "\uFFFD";
 
 interface Blocked {
   path: string;
@@ -59,11 +82,37 @@ function expandHome(word: string, home: string): string {
   return word.replace(/^~(?=\/|$)/, home).replace(/^\$\{?HOME\}?(?=\/|$)/, home);
 }
 
+/** Outside ASCII, a name's characters are compared as "some non-ASCII run" (see undecodable). */
+const nonAsciiShape = (name: string) => name.replace(/[\u0080-\uffff]+/g, "\u0000");
+
+/** A listed name that opens nothing: its bytes were not UTF-8 (the listing decoded them to U+FFFD). */
+function undecodable(path: string, files: RuleFiles): boolean {
+  return basename(path).includes(UNDECODABLE_NAME_CHAR) && files.kind(path) === undefined;
+}
+
+/**
+ * The entries of `dir` whose names are not UTF-8 and have the shape of `name` (the same ASCII, any
+ * non-ASCII run for any other): `$'\xff'.env` is parsed to `ÿ.env`, while bash opens the byte 0xff.
+ */
+function undecodableSiblings(dir: string, name: string, files: RuleFiles): string[] {
+  const shape = nonAsciiShape(name);
+  const out: string[] = [];
+  for (const e of files.list(dir) ?? []) {
+    const p = join(dir, e.name);
+    if (nonAsciiShape(e.name) === shape && undecodable(p, files)) out.push(p);
+  }
+  return out;
+}
+
 /** Resolves a fixed name to an existing regular file (symlinks followed by stat). */
 function fileFor(word: string, cwd: string, files: RuleFiles): string[] {
   const w = expandHome(word, files.home);
   const abs = isAbsolute(w) ? w : resolve(cwd, w);
-  return files.kind(abs) === "file" ? [abs] : [];
+  const out = files.kind(abs) === "file" ? [abs] : [];
+  // A name with bytes outside ASCII may be one whose bytes are not UTF-8.
+  if (/[\u0080-\uffff]/.test(basename(abs)))
+    out.push(...undecodableSiblings(dirname(abs), basename(abs), files));
+  return out;
 }
 
 /** Expands a glob pattern segment by segment, as bash would (at most 256 files). */
@@ -96,7 +145,8 @@ function expandGlob(
     bases = last ? next : next.filter((b) => files.kind(b) === "dir");
     if (bases.length === 0) return [];
   }
-  return bases.filter((b) => files.kind(b) === "file").slice(0, 256);
+  // A match whose name is not UTF-8 is kept: the shell opens it, the guard cannot (inspect denies it).
+  return bases.filter((b) => files.kind(b) === "file" || undecodable(b, files)).slice(0, 256);
 }
 
 const SKIP_DIRS = new Set([
@@ -146,7 +196,8 @@ function credentialFilesInReach(
       const p = join(dir, e.name);
       if (e.type === "dir") {
         if (depth < 4 && !SKIP_DIRS.has(e.name)) walk(p, depth + 1);
-      } else if ((e.type === "file" || e.type === "link") && classify(p)) out.push(p);
+      } else if ((e.type === "file" || e.type === "link") && (classify(p) || undecodable(p, files)))
+        out.push(p);
     }
   };
   walk(cwd, 0);
@@ -322,6 +373,48 @@ async function readPlan(
   return { files: [], dynamic: [] };
 }
 
+/** A file's size in bytes (links followed); 0 when it cannot be stat'ed (nothing is read then). */
+function sizeOf(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Bytes [at, at + MAX_SCAN_BYTES) of a regular file as UTF-8 text (a character cut at an edge
+ * decodes to U+FFFD; the overlap keeps whole what we look for); undefined past its end. The head
+ * window comes through context.files; the rest is read here, so a window is never held twice.
+ */
+function readWindow(path: string, at: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, "r");
+    if (!fstatSync(fd).isFile()) return undefined;
+    const buf = Buffer.allocUnsafe(MAX_SCAN_BYTES);
+    let n = 0;
+    while (n < buf.length) {
+      const r = readSync(fd, buf, n, buf.length - n, at + n);
+      if (r === 0) break;
+      n += r;
+    }
+    return n === 0 ? undefined : buf.subarray(0, n).toString("utf8");
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Newlines in the part of `chunk` that `bytes` UTF-8 bytes cover (the next window starts there). */
+function countLines(chunk: string, bytes: number): number {
+  const head = Buffer.from(chunk, "utf8").subarray(0, bytes);
+  let n = 0;
+  for (let i = head.indexOf(10); i !== -1; i = head.indexOf(10, i + 1)) n++;
+  return n;
+}
+
 /** A file and where its link points: both are classified (a link named notes.txt to ~/.ssh/id_rsa). */
 function withRealPath(path: string, files: RuleFiles): string[] {
   const real = files.realpath(path);
@@ -340,6 +433,18 @@ async function inspect(
     import("./state-catalog.js"),
   ]);
   const home = context.files.home;
+  if (undecodable(path, context.files))
+    return {
+      blocked: {
+        path,
+        found: [
+          "a file whose name is not valid UTF-8, which hookpack cannot open to check (rename it)",
+        ],
+        names: [],
+        kind: undefined,
+        strict: true,
+      },
+    };
   const kind = withRealPath(path, context.files)
     .map((p) => classifySecretPath(p, home, context.managed?.home))
     .reduce<SecretPath | undefined>((a, b) => (a?.strict ? a : (b ?? a)), undefined);
@@ -366,31 +471,58 @@ async function inspect(
     }
     return { cleaned: hits };
   }
+  const size = sizeOf(path);
+  const tooLarge = (what: string) => ({
+    blocked: { path, found: [what], names: [], kind, strict: false },
+  });
+  const mib = (n: number) => `${Math.ceil(n / (1024 * 1024))} MiB`;
+  // Fail closed on size: a credential file is small, and any file may be shown from any offset.
+  if (kind && size > MAX_CREDENTIAL_FILE_BYTES)
+    return tooLarge(
+      `${kind.what} of ${mib(size)}, too large for hookpack to check (it checks up to ${mib(MAX_CREDENTIAL_FILE_BYTES)} of a credential file)`,
+    );
+  if (size > MAX_FILE_SCAN_BYTES)
+    return tooLarge(
+      `a file of ${mib(size)}, too large for hookpack to check (it checks files up to ${mib(MAX_FILE_SCAN_BYTES)}); split it or show a part of it written to a new file`,
+    );
   // Binary content (images, archives) is shown as such, not as text: undefined; paths still apply.
   const text = context.files.readHead(path, MAX_SCAN_BYTES);
   if (text === undefined) return {};
-  const hits = await findSecrets(text, path, context.scanner, context.managed);
   const found: string[] = [];
   const names = new Set<string>();
   const managedNames = new Set<string>();
   const detectors = new Set<string>();
-  const lineOf = (offset: number) => text.slice(0, offset).split("\n").length;
-  for (const h of hits) {
-    context.noteSecret(text.slice(h.start, h.end), h.managed ?? h.ruleId);
-    if (h.managed) {
-      found.push(`${h.managed} (a secret hookpack manages, line ${lineOf(h.start)})`);
-      names.add(h.managed);
-      managedNames.add(h.managed);
-    } else {
-      const f = { ruleId: h.ruleId, messageId: h.messageId ?? "" } as Finding;
-      found.push(`a ${describeFinding(f)} (line ${lineOf(h.start)})`);
-      names.add(suggestName(f));
-      detectors.add(h.ruleId);
+  // The head, then (a file larger than one window) the rest, window by window.
+  let lines = 0;
+  let headHits: TextHit[] = [];
+  for (let window = 0, at = 0; ; window++) {
+    const chunk = window === 0 ? text : readWindow(path, at);
+    if (chunk === undefined) break;
+    const hits = await findSecrets(chunk, path, context.scanner, context.managed);
+    if (window === 0) headHits = hits;
+    const lineOf = (offset: number) => lines + chunk.slice(0, offset).split("\n").length;
+    for (const h of hits) {
+      context.noteSecret(chunk.slice(h.start, h.end), h.managed ?? h.ruleId);
+      if (h.managed) {
+        found.push(`${h.managed} (a secret hookpack manages, line ${lineOf(h.start)})`);
+        names.add(h.managed);
+        managedNames.add(h.managed);
+      } else {
+        const f = { ruleId: h.ruleId, messageId: h.messageId ?? "" } as Finding;
+        found.push(`a ${describeFinding(f)} (line ${lineOf(h.start)})`);
+        names.add(suggestName(f));
+        detectors.add(h.ruleId);
+      }
     }
+    if (size <= MAX_SCAN_BYTES) break;
+    // The next window starts SCAN_OVERLAP_BYTES before this one's end (lines: those before it).
+    at += MAX_SCAN_BYTES - SCAN_OVERLAP_BYTES;
+    if (at + SCAN_OVERLAP_BYTES >= size) break;
+    lines += countLines(chunk, MAX_SCAN_BYTES - SCAN_OVERLAP_BYTES);
   }
   if (kind?.assignments) {
     for (const a of secretAssignments(text)) {
-      if (hits.some((h) => h.start < a.end && a.start < h.end)) continue;
+      if (headHits.some((h) => h.start < a.end && a.start < h.end)) continue;
       context.noteSecret(text.slice(a.start, a.end), a.key);
       found.push(`${a.key} (line ${a.line})`);
       detectors.add("assignment");

@@ -105,7 +105,7 @@ export function stateHint(command: string): boolean {
 const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
 
 /** Does the command run `hookpack exec` or reach hookpack's home? (Cheap pre-check first.) */
-async function brokerMisuse(
+export async function brokerMisuse(
   command: string,
   home: string,
   cwd: string,

@@ -52,7 +52,39 @@ export function git(
 }
 
 export async function gitText(args: readonly string[], options: GitOptions): Promise<string> {
+  if (options.input === undefined && prefetched.size > 0) {
+    const key = prefetchKey(args, options);
+    const early = prefetched.get(key);
+    if (early) {
+      prefetched.delete(key);
+      return early;
+    }
+  }
   return (await git(args, options)).stdout.toString("utf8");
+}
+
+/** Questions asked before anyone asks them (see prefetchGitText): key → answer. */
+const prefetched = new Map<string, Promise<string>>();
+const prefetchKey = (args: readonly string[], options: GitOptions) =>
+  JSON.stringify([
+    options.cwd,
+    args,
+    options.okCodes ?? [0],
+    (options.env ?? process.env) === process.env,
+  ]);
+
+/**
+ * Starts a git question now whose answer a command will ask for later with the same arguments,
+ * cwd, exit codes and environment (process.env only): `hookpack pre-push` asks git where the top
+ * level is and which remotes exist at its start, while Node still loads the scanners. The first
+ * gitText call with the same question takes the answer (or its failure); later calls run git again.
+ */
+export function prefetchGitText(args: readonly string[], options: GitOptions): void {
+  if (options.input !== undefined || (options.env !== undefined && options.env !== process.env))
+    return;
+  const answer = git(args, options).then((r) => r.stdout.toString("utf8"));
+  answer.catch(() => undefined);
+  prefetched.set(prefetchKey(args, options), answer);
 }
 
 /** How much of git's output may wait for the block handler before git is paused (bounded memory). */

@@ -257,77 +257,16 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     };
   }
 
-  // Object types: local oids, peeled; remote oids, to know whether they exist here. Asked at the
-  // same time as the remote names (two small git processes side by side, not one after another).
-  const queries: string[] = [];
-  for (const u of pushing) {
-    queries.push(u.localOid, `${u.localOid}^{}`);
-    if (!isZero(u.remoteOid)) queries.push(`${u.remoteOid}^{commit}`);
-  }
-  // The engine's automaton is built meanwhile (CPU work while the git processes start and answer).
-  const [remotes, check] = await Promise.all([
-    remoteNames(git),
-    gitText(["cat-file", "--batch-check=%(objecttype) %(objectname)"], {
-      ...git,
-      input: `${queries.join("\n")}\n`,
-    }),
-    warmUpDetect(),
-  ]);
-  // `--remotes=<name>` only matches a configured remote; pushing to a URL excludes what any remote has.
-  // A glob that matches no ref excludes nothing (an explicit range scans every commit in it).
-  const named = options.remote !== undefined && remotes.has(options.remote);
-  const excluded = excludedText(named);
-  const types = new Map<string, string>();
-  check.split("\n").forEach((line, i) => {
-    const q = queries[i];
-    if (q === undefined) return;
-    const [type, oid] = line.split(" ");
-    types.set(
-      q,
-      type === undefined || line.endsWith(" missing") ? "missing" : `${type} ${oid ?? ""}`,
-    );
-  });
-
-  const revs: string[] = [];
-  const objects: Array<{ oid: string; type: string; ref: string }> = [];
-  const tags: Array<{ oid: string; ref: string }> = [];
-  for (const u of pushing) {
-    const peeled = types.get(`${u.localOid}^{}`) ?? "missing";
-    const [ptype, poid] = peeled.split(" ");
-    if ((types.get(u.localOid) ?? "").startsWith("tag "))
-      tags.push({ oid: u.localOid, ref: u.localRef || u.remoteRef });
-    if (ptype === "commit") revs.push(u.localOid);
-    else if ((ptype === "blob" || ptype === "tree") && poid)
-      objects.push({ oid: poid, type: ptype, ref: u.localRef || u.remoteRef });
-    else if (ptype === "missing")
-      throw new PushInputError(
-        `the object ${u.localOid} being pushed as ${u.remoteRef} is not in this repository`,
-      );
-    if (!isZero(u.remoteOid)) {
-      const remote = types.get(`${u.remoteOid}^{commit}`) ?? "missing";
-      if (remote.startsWith("commit ")) revs.push(`^${u.remoteOid}`);
-      else
-        notes.push(
-          `the remote's ${u.remoteRef} is at ${u.remoteOid.slice(0, 12)}, which is not in this repository (someone else pushed; \`git fetch\` narrows the scan). Scanning every commit not on a remote-tracking ref instead.`,
-        );
-    }
-  }
-
-  // The ref names themselves are sent (a branch named after a token is a leak too).
-  const refNames = [...new Set(pushing.flatMap((u) => [u.localRef, u.remoteRef]))].join("\n");
-  if (mayHoldSmallText(refNames, options)) {
-    const hits = await scanText(refNames, REF_NAMES_PATH, options);
-    for (const h of hits)
-      findings.push(secretFinding(h, refNames, hits, "", "", REF_NAMES_PATH, h.line));
-  }
-
+  // Stream state (shared with the log run below).
   let commits = 0;
   let bytes = 0;
   const subjects = new Map<string, string>();
   /** Each commit's place in the stream: findings are reported in that order. */
   const order = new Map<string, number>();
   const binaries: Array<{ commit: string; path: string }> = [];
-  if (revs.some((r) => !r.startsWith("^"))) {
+  /** Bytes of git log output handed to the parser (by any run). */
+  let logged = 0;
+  const runLog = async (logRevs: readonly string[]): Promise<void> => {
     let commit = "";
     let subject = "";
     let file: FileState | undefined;
@@ -546,8 +485,9 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     };
     const streamed = gitStream(
       [...LOG_FLAGS, "--not", exclude(named)],
-      { ...git, input: `${revs.join("\n")}\n` },
+      { ...git, input: `${logRevs.join("\n")}\n` },
       (block) => {
+        logged += block.length;
         parse(block);
         return ready.length > 0 ? scanReady() : undefined;
       },
@@ -589,7 +529,100 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         findings.push(secretFinding(h, text, hits, o.name, subject, MESSAGE_PATH, h.line));
     }
     for (const f of findings) if (masked.has(f.commit)) f.subject = subjects.get(f.commit)!;
+  };
+
+  // Object types: local oids, peeled; remote oids, to know whether they exist here. Asked at the
+  // same time as the remote names (two small git processes side by side, not one after another).
+  const queries: string[] = [];
+  for (const u of pushing) {
+    queries.push(u.localOid, `${u.localOid}^{}`);
+    if (!isZero(u.remoteOid)) queries.push(`${u.remoteOid}^{commit}`);
   }
+  // `--remotes=<name>` only matches a configured remote; pushing to a URL excludes what any remote has.
+  // A glob that matches no ref excludes nothing (an explicit range scans every commit in it).
+  // (`git remote` was started with the process: cli/pre-push-main.ts.)
+  const named =
+    options.remote !== undefined &&
+    options.excludeRemotes !== false &&
+    (await remoteNames(git)).has(options.remote);
+  const excluded = excludedText(named);
+  const typesAsked = gitText(["cat-file", "--batch-check=%(objecttype) %(objectname)"], {
+    ...git,
+    input: `${queries.join("\n")}\n`,
+  });
+  typesAsked.catch(() => undefined);
+  // git log starts now, without waiting for the object types: every pushed oid and every known
+  // remote oid as git's revisions. That is the scan the types would choose (a blob, tree or tag of
+  // one yields no commit; \`^<blob>\` excludes none), unless a remote oid is not in this repository,
+  // where git stops at once with "bad object" before any output: then it runs again without it.
+  const speculative = pushing.flatMap((u) => [
+    u.localOid,
+    ...(isZero(u.remoteOid) ? [] : [`^${u.remoteOid}`]),
+  ]);
+  let logRun: Promise<void> | undefined = runLog(speculative);
+  logRun.catch(() => undefined);
+  // The engine's automaton is built meanwhile (CPU work while the git processes start and answer).
+  const [check] = await Promise.all([typesAsked, warmUpDetect()]);
+  const types = new Map<string, string>();
+  check.split("\n").forEach((line, i) => {
+    const q = queries[i];
+    if (q === undefined) return;
+    const [type, oid] = line.split(" ");
+    types.set(
+      q,
+      type === undefined || line.endsWith(" missing") ? "missing" : `${type} ${oid ?? ""}`,
+    );
+  });
+
+  const revs: string[] = [];
+  const objects: Array<{ oid: string; type: string; ref: string }> = [];
+  const tags: Array<{ oid: string; ref: string }> = [];
+  for (const u of pushing) {
+    const peeled = types.get(`${u.localOid}^{}`) ?? "missing";
+    const [ptype, poid] = peeled.split(" ");
+    if ((types.get(u.localOid) ?? "").startsWith("tag "))
+      tags.push({ oid: u.localOid, ref: u.localRef || u.remoteRef });
+    if (ptype === "commit") revs.push(u.localOid);
+    else if ((ptype === "blob" || ptype === "tree") && poid)
+      objects.push({ oid: poid, type: ptype, ref: u.localRef || u.remoteRef });
+    else if (ptype === "missing")
+      throw new PushInputError(
+        `the object ${u.localOid} being pushed as ${u.remoteRef} is not in this repository`,
+      );
+    if (!isZero(u.remoteOid)) {
+      const remote = types.get(`${u.remoteOid}^{commit}`) ?? "missing";
+      if (remote.startsWith("commit ")) revs.push(`^${u.remoteOid}`);
+      else
+        notes.push(
+          `the remote's ${u.remoteRef} is at ${u.remoteOid.slice(0, 12)}, which is not in this repository (someone else pushed; \`git fetch\` narrows the scan). Scanning every commit not on a remote-tracking ref instead.`,
+        );
+    }
+  }
+
+  if (notes.length > 0) {
+    // A remote oid is unknown here: the speculative run failed before any output; run the scan the
+    // types chose instead.
+    const failed = await logRun.then(
+      () => false,
+      () => true,
+    );
+    if (!failed || logged > 0)
+      throw new PushInputError(
+        "git log ran with a remote object this repository lacks and did not fail as expected",
+      );
+    logRun = revs.some((r) => !r.startsWith("^")) ? runLog(revs) : undefined;
+    logRun?.catch(() => undefined);
+  }
+
+  // The ref names themselves are sent (a branch named after a token is a leak too).
+  const refNames = [...new Set(pushing.flatMap((u) => [u.localRef, u.remoteRef]))].join("\n");
+  if (mayHoldSmallText(refNames, options)) {
+    const hits = await scanText(refNames, REF_NAMES_PATH, options);
+    for (const h of hits)
+      findings.push(secretFinding(h, refNames, hits, "", "", REF_NAMES_PATH, h.line));
+  }
+
+  if (logRun) await logRun;
 
   // A file git still showed as binary (see LOG_FLAGS: not expected with --text): read the blob as
   // of that commit and scan it whole.

@@ -12,7 +12,7 @@ import {
   validateProvider,
   type ProviderSpec,
 } from "../../broker/providers.js";
-import { noteResolvedValue } from "../../broker/hook-cache.js";
+import { estimatedBits, MIN_SEARCHABLE_BITS, noteResolvedValue } from "../../broker/hook-cache.js";
 import { policyInForce } from "../../broker/policy-approval.js";
 import {
   NAME_RE,
@@ -192,6 +192,10 @@ async function set(args: string[], io: Io): Promise<number> {
   io.out(
     `hookpack: ${existed ? "replaced the value of" : "stored"} ${name} (encrypted) in ${storePath(ctx.home)}.\n`,
   );
+  if (estimatedBits(value) < MIN_SEARCHABLE_BITS)
+    io.out(
+      `hookpack: ${name} is short or simple enough to guess (about ${Math.floor(estimatedBits(value))} bits), so the hook cache keeps no fingerprint of it: hooks and scans will not recognise it in tool output or files; \`hookpack exec\` still masks it in the output of the commands it runs. Use a longer random value to have it found everywhere.\n`,
+    );
   io.out(nextSteps(name, io, ctx.home));
   return 0;
 }

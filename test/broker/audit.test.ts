@@ -201,6 +201,95 @@ describe("audit log chain", () => {
   });
 });
 
+describe("audit log without an fsync per append: the anchor carries the last append", () => {
+  it("a log short of the last append's lines (a cut, or a crash that kept only the anchor) loses nothing and is reported", () => {
+    const h = home();
+    fill(h, 3);
+    recordAudit(h, [execEvent(4), execEvent(5)]);
+    const all = lines(h);
+    write(h, all.slice(0, 3));
+    const before = readAuditLog(h);
+    expect(before.verification.problems).toHaveLength(1);
+    expect(before.verification.problems[0]).toMatchObject({ kind: "truncated", seq: 4 });
+    expect(before.verification.problems[0]!.message).toContain("#4–#5");
+    // Listed all the same: the anchor holds them, HMAC'd and chained.
+    expect(before.records.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    // The next append writes them back, byte for byte, and the chain records that it did.
+    recordAudit(h, execEvent(6));
+    const after = lines(h);
+    expect(after.slice(0, 5)).toEqual(all);
+    const v = readAuditLog(h).verification;
+    expect(v.problems.map((p) => p.kind)).toEqual(["truncated"]);
+    expect(v.problems[0]!.message).toMatch(/written back/);
+    expect(v.last?.seq).toBe(7);
+    expect(v.verified).toBe(7);
+  });
+
+  it("a cut deeper than the last append is still caught, and an anchor tail that does not chain is not used", () => {
+    const h = home();
+    fill(h, 6);
+    write(h, lines(h).slice(0, 4));
+    expect(first(h)).toMatchObject({ kind: "truncated", seq: 5 });
+    // A tail edited in the anchor (its HMAC no longer holds) restores nothing.
+    const h2 = home();
+    fill(h2, 4);
+    write(h2, lines(h2).slice(0, 3));
+    const head = JSON.parse(readFileSync(auditHeadPath(h2), "utf8")) as { tail: string[] };
+    head.tail = head.tail.map((l) => l.replace("curl", "wget"));
+    writeFileSync(auditHeadPath(h2), JSON.stringify(head));
+    expect(first(h2)).toMatchObject({ kind: "truncated", seq: 4 });
+  });
+});
+
+describe("audit log pending entries", () => {
+  it("entries written while the lock is held wait HMAC'd in pending/ and are chained once, in order", () => {
+    const h = home();
+    fill(h, 2);
+    // A lock held by this (live) process that is not an append.
+    writeFileSync(join(h, "audit", "audit.lock"), `${process.pid}\n`);
+    const r = recordAudit(h, execEvent(3), { lockTimeoutMs: 20 });
+    expect(r.pending).toBeDefined();
+    recordAudit(h, execEvent(4), { lockTimeoutMs: 20 });
+    let log = readAuditLog(h);
+    expect(log.verification.pending).toBe(2);
+    expect(
+      log.records.filter((x) => x.seq === 0).map((x) => (x as { durationMs: number }).durationMs),
+    ).toEqual([3, 4]);
+    unlinkSync(join(h, "audit", "audit.lock"));
+    const pendingDir = join(h, "audit", "pending");
+    const waiting = readdirSync(pendingDir).filter((n) => n.endsWith(".jsonl"));
+    // A merge cut short by a crash (the log written, the pending files not yet removed): kept copies.
+    const copies = waiting.map((n) => readFileSync(join(pendingDir, n), "utf8"));
+    recordAudit(h, execEvent(5));
+    copies.forEach((c, i) => writeFileSync(join(pendingDir, waiting[i]!), c));
+    recordAudit(h, execEvent(6));
+    log = readAuditLog(h);
+    expect(log.verification.problems).toEqual([]);
+    expect(log.verification.pending).toBe(0);
+    expect(log.records.map((x) => (x as { durationMs?: number }).durationMs)).toEqual([
+      1, 2, 3, 4, 5, 6,
+    ]);
+    expect(readdirSync(pendingDir).filter((n) => n.endsWith(".jsonl"))).toEqual([]);
+  });
+
+  it("a forged pending line is reported and not chained", () => {
+    const h = home();
+    fill(h, 1);
+    const dir = join(h, "audit", "pending");
+    writeFileSync(join(h, "audit", "audit.lock"), `${process.pid}\n`);
+    recordAudit(h, execEvent(2), { lockTimeoutMs: 20 });
+    const [name] = readdirSync(dir).filter((n) => n.endsWith(".jsonl"));
+    const path = join(dir, name!);
+    writeFileSync(path, readFileSync(path, "utf8").replace("curl", "wget"));
+    expect(readAuditLog(h).verification.problems[0]).toMatchObject({ kind: "forged" });
+    unlinkSync(join(h, "audit", "audit.lock"));
+    recordAudit(h, execEvent(3));
+    const log = readAuditLog(h);
+    expect(log.records.some((x) => JSON.stringify(x).includes("wget"))).toBe(false);
+    expect(log.verification.problems[0]).toMatchObject({ kind: "forged" });
+  });
+});
+
 describe("audit log rotation", () => {
   it("rotates by size and keeps the chain across files", () => {
     const h = home();

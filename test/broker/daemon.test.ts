@@ -112,6 +112,8 @@ describe("broker lifecycle (real processes)", () => {
 
   it("two (and eight) concurrent starters start exactly one broker, and every grant lives there", async () => {
     sb = sandbox();
+    // The broker mints only what the policy in force allows: T must exist (issue 21).
+    setSecret(sb, "T", fakeSecret());
     const script = `const c=require(${JSON.stringify(distBundle("broker-client"))});c.mintGrantVia(process.env.HOOKPACK_HOME,process.env,${JSON.stringify(grantReq())}).then(g=>console.log(g.id),e=>{console.error(e.message);process.exit(3)})`;
     for (const n of [2, 8]) {
       const kids = Array.from({ length: n }, () => {
@@ -190,6 +192,8 @@ describe("broker lifecycle (real processes)", () => {
 
   it("a stale socket file from a dead process is replaced; a non-socket file in its place fails closed with a reason", async () => {
     sb = sandbox();
+    // The broker mints only what the policy in force allows: T must exist (issue 21).
+    setSecret(sb, "T", fakeSecret());
     const sock = status(sb).socket;
     // A process that bound the socket and died without removing it.
     const dead = spawn(
@@ -213,6 +217,8 @@ describe("broker lifecycle (real processes)", () => {
 
   it("stops when idle (nothing pending) and removes its socket; a pending grant keeps it alive", async () => {
     sb = sandbox({ HOOKPACK_BROKER_IDLE_MS: "400" });
+    // The broker mints only what the policy in force allows: T must exist (issue 21).
+    setSecret(sb, "T", fakeSecret());
     const g = await brokerMint(sb, grantReq());
     const sock = status(sb).socket;
     await new Promise((r) => setTimeout(r, 1500));
@@ -230,6 +236,8 @@ describe("broker lifecycle (real processes)", () => {
 
   it("a broker of another build is stopped and replaced by the hook's own", async () => {
     sb = sandbox();
+    // The broker mints only what the policy in force allows: T must exist (issue 21).
+    setSecret(sb, "T", fakeSecret());
     const other = mkdtempSync(join(tmpdir(), "hookpack-otherbuild-"));
     try {
       cpSync(join(ROOT, "dist"), join(other, "dist"), { recursive: true });
@@ -275,6 +283,7 @@ describe("broker lifecycle (real processes)", () => {
     const deep = join("a".repeat(60), "b".repeat(60));
     sb = sandbox();
     sb.env.HOOKPACK_HOME = join(sb.dir, deep);
+    setSecret(sb, "T", fakeSecret());
     const s0 = JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { socket: string };
     expect(Buffer.byteLength(join(sb.dir, deep, "run", "broker.sock"))).toBeGreaterThan(107);
     expect(Buffer.byteLength(s0.socket)).toBeLessThanOrEqual(100);

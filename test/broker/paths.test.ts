@@ -5,7 +5,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { brokerSocketPath } from "../../broker/paths.js";
-import { assertBuilt, brokerClient, run, sandbox } from "./helpers.js";
+import { assertBuilt, brokerClient, fakeSecret, run, sandbox, setSecret } from "./helpers.js";
 
 const LONG = `/x/${"h".repeat(120)}/hookpack`;
 
@@ -47,6 +47,8 @@ describe("an in-process client and the CLI agree on the socket", () => {
     expect(socket.startsWith(`${tmp}/hookpack-`)).toBe(true);
     expect(brokerSocketPath(home)).not.toBe(socket); // this process's own env names another place
 
+    // The broker mints only what the policy in force allows: T must be in this home's store.
+    setSecret(sb, "T", fakeSecret(), env);
     const grant = await brokerClient().mintGrantVia(home, env, {
       names: ["T"],
       argv: ["true"],

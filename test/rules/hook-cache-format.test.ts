@@ -1,10 +1,11 @@
-// Issue 21: the hook cache's version 2 file (3 since the symmetric buckets) packs its entries in columns (the hook decodes them
-// without one JSON value per field); what it finds is exactly what version 1 found, version 1
-// files written by an earlier hookpack still load, and a damaged packed file is no cache at all.
+// Issue 21: the hook cache packs its entries in columns (the hook decodes them without one JSON value
+// per field). Version 4 (sec-cache): windows covering ≥ 16 value characters in every form and
+// non-linear buckets and checks; files of versions 1–3 (which gave values away) are refused and
+// rewritten, never searched; a damaged packed file is no cache at all.
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildHookCache, hookCachePath, loadHookCache } from "../../broker/hook-cache.js";
+import { hookCacheIsOld, hookCachePath, loadHookCache } from "../../broker/hook-cache.js";
 import { assertBuilt, run, sandbox } from "../broker/helpers.js";
 
 const box = sandbox();
@@ -12,7 +13,7 @@ afterAll(() => box.cleanup());
 
 describe("hook cache file format", () => {
   let stored: Array<{ name: string; value: string }> = [];
-  it("the broker writes version 3 (packed, no per-entry arrays, symmetric buckets) and the hook finds every stored value through it", () => {
+  it("the broker writes version 4 (packed, no per-entry arrays) and the hook finds every stored value through it", () => {
     assertBuilt();
     const values = Array.from({ length: 40 }, (_, i) => ({
       name: `S_${i}`,
@@ -25,8 +26,9 @@ describe("hook cache file format", () => {
       string,
       unknown
     >;
-    // Version 3 (this session): the same columns, buckets a window shares with its reversal.
-    expect(file.version).toBe(3);
+    // Version 4: the same columns, windows that cover ≥ 16 value characters.
+    expect(file.version).toBe(4);
+    expect(file.unsearchable).toEqual([]);
     expect(file.entries).toBeUndefined();
     // Issue 21 added the whole-form check column (tested before the sha256).
     expect(Object.keys(file.packed as object).sort()).toEqual([
@@ -54,29 +56,34 @@ describe("hook cache file format", () => {
         expect(raw.includes(form)).toBe(false);
   });
 
-  it("a version 1 file (an earlier hookpack's) still loads and finds the same", () => {
-    const value = `w${randomBytes(20).toString("hex")}`;
-    const salt = randomBytes(16);
-    // Version 1 files were written with the fmix buckets (symmetric = false).
-    const built = buildHookCache([{ name: "OLD", value }], salt, undefined, false);
-    const dir = `${box.dir}/v1`;
-    mkdirSync(dir, { recursive: true });
-    writeFileSync(
-      hookCachePath(dir),
-      JSON.stringify({
-        format: "hookpack-hook-cache",
-        version: 1,
-        salt: salt.toString("base64"),
-        updated: new Date().toISOString(),
-        ...built,
-      }),
-    );
-    const cache = loadHookCache(dir)!;
-    expect(cache).toBeDefined();
-    expect(cache.matcher.find(`x ${value} y`).map((m) => m.name)).toEqual(["OLD"]);
+  it("a version 1, 2 or 3 file (an earlier hookpack's) is refused, and the next store write replaces it with a new salt", () => {
+    const path = hookCachePath(box.hookpackHome);
+    const good = JSON.parse(readFileSync(path, "utf8")) as { version: number; salt: string };
+    for (const version of [1, 2, 3]) {
+      const dir = `${box.dir}/v${version}`;
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(hookCachePath(dir), JSON.stringify({ ...good, version }));
+      // The same columns under an older version number: not searched (they would be read with
+      // this version's hashes, or, as written by that version, give values away).
+      expect(loadHookCache(dir)).toBeUndefined();
+      expect(hookCacheIsOld(dir)).toBe(true);
+    }
+    // The real upgrade: an older file in the sandbox's home, then one `secret set`.
+    writeFileSync(path, JSON.stringify({ ...good, version: 3 }));
+    expect(loadHookCache(box.hookpackHome)).toBeUndefined();
+    const extra = `u${randomBytes(18).toString("hex")}`;
+    expect(run(box, ["secret", "set", "S_EXTRA"], { input: extra }).status).toBe(0);
+    const after = JSON.parse(readFileSync(path, "utf8")) as { version: number; salt: string };
+    expect(after.version).toBe(4);
+    expect(after.salt).not.toBe(good.salt);
+    const cache = loadHookCache(box.hookpackHome)!;
+    expect(cache.matcher.find(`${stored[0]!.value} ${extra}`).map((m) => m.name)).toEqual([
+      stored[0]!.name,
+      "S_EXTRA",
+    ]);
   });
 
-  it("a file without the check column (the previous release's) finds the same", () => {
+  it("a file without the check column (a version 3 file's optional column) is no cache", () => {
     const path = hookCachePath(box.hookpackHome);
     const good = JSON.parse(readFileSync(path, "utf8")) as {
       packed: { check?: string };
@@ -84,29 +91,11 @@ describe("hook cache file format", () => {
     };
     expect(typeof good.packed.check).toBe("string");
     const { check: _check, ...older } = good.packed;
-    const dir = `${box.dir}/v2-no-check`;
+    const dir = `${box.dir}/v4-no-check`;
     mkdirSync(dir, { recursive: true });
     writeFileSync(hookCachePath(dir), JSON.stringify({ ...good, packed: older }));
-    const withCheck = loadHookCache(box.hookpackHome)!.matcher;
-    const without = loadHookCache(dir)!.matcher;
-    expect(without.size).toBe(withCheck.size);
+    expect(loadHookCache(dir)).toBeUndefined();
     expect(stored.length).toBe(40);
-    const text = stored
-      .map((v, i) =>
-        i % 2 === 0
-          ? Buffer.from(v.value).toString("hex")
-          : `x${v.value.split("").reverse().join("")}`,
-      )
-      .join("\n");
-    const found = without.find(text);
-    expect(found.map((m) => m.name)).toEqual(
-      stored.filter((_, i) => i % 2 === 0).map((v) => v.name),
-    );
-    expect(found).toEqual(withCheck.find(text));
-    const both = without.findBothWays(text);
-    expect(both.filter((m) => m.view === "reversed").map((m) => m.name)).toEqual(
-      stored.filter((_, i) => i % 2 === 1).map((v) => v.name),
-    );
   });
 
   it("a packed file whose columns do not add up is no cache (never a partial one)", () => {

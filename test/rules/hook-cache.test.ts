@@ -8,16 +8,20 @@ import { describe, expect, it } from "vitest";
 import {
   buildHookCache,
   createHashedMatcher,
+  estimatedBits,
   hookCachePath,
   loadHookCache,
+  MIN_SEARCHABLE_BITS,
 } from "../../broker/hook-cache.js";
 import { buildPatterns, createValueMatcher, encodingsOf } from "../../rules/managed-values.js";
 import { assertBuilt, run, sandbox } from "../broker/helpers.js";
 
 const VALUE_CHARS = [..."ABCXYZabcxyz0189_-+/=:.@!*'\"\\$&<>%#;é€"];
+// Values strong enough to be searchable (weaker ones get no entry: see "values too weak" below).
 const valueArb = fc
   .array(fc.constantFrom(...VALUE_CHARS), { minLength: 6, maxLength: 48 })
-  .map((a) => a.join(""));
+  .map((a) => a.join(""))
+  .filter((v) => estimatedBits(v) >= MIN_SEARCHABLE_BITS);
 const fillerArb = fc
   .array(fc.constantFrom(" ", "\n", "|", "{", "}", "\t"), { minLength: 0, maxLength: 12 })
   .map((a) => a.join(""));
@@ -72,7 +76,7 @@ describe("hashed matcher", () => {
   it("handles many values and short windows (values shorter than 16 chars)", () => {
     const values = Array.from({ length: 60 }, (_, i) => ({
       name: `S${i}`,
-      value: rnd(i % 3 === 0 ? 8 : 30),
+      value: rnd(i % 3 === 0 ? 12 : 30),
     }));
     const m = hashed(values);
     const text = values
@@ -81,6 +85,23 @@ describe("hashed matcher", () => {
     const found = m.find(text);
     expect(found.map((f) => f.name)).toEqual(values.map((v) => v.name));
     expect(hashed(values).find("nothing to see here ".repeat(500))).toEqual([]);
+  });
+
+  it("values too weak to guess-proof (6 digits, a short word) get no entry, only their name", () => {
+    const values = [
+      { name: "PIN", value: "482913" },
+      { name: "WORD", value: "sunshine22" },
+      { name: "HEX12", value: randomBytes(6).toString("hex") },
+      { name: "TOKEN", value: rnd(24) },
+    ];
+    const salt = randomBytes(16);
+    const built = buildHookCache(values, salt);
+    expect(built.unsearchable).toEqual(["HEX12", "PIN", "WORD"]);
+    expect(built.names).toEqual(["TOKEN"]);
+    expect(new Set(built.entries.map((e) => e[4]))).toEqual(new Set([0]));
+    const m = createHashedMatcher({ salt: salt.toString("base64"), ...built });
+    expect(m.find(values.map((v) => v.value).join(" ")).map((f) => f.name)).toEqual(["TOKEN"]);
+    expect(estimatedBits("482913")).toBeLessThan(21);
   });
 
   it("the cache holds no encoded form of a value, not even a 16-char window", () => {

@@ -11,14 +11,17 @@
 // as the user: it can read audit.key and write the log; what it writes without the key fails the
 // HMAC, and a cut or an edit is reported by --verify at the right entry).
 import { randomBytes } from "node:crypto";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import {
   appendFileSync,
+  chmodSync,
   existsSync,
   lstatSync,
   mkdirSync,
   readdirSync,
   readFileSync,
+  renameSync,
+  rmSync,
   statSync,
   symlinkSync,
   truncateSync,
@@ -365,4 +368,487 @@ describe("attack: symlinks where the spill pass looks", () => {
     t.attempt(contained);
     expect(contained, r.stdout.slice(0, 300)).toBe(true);
   });
+});
+
+// ── Issue 21, the PostToolUse payload itself (hooks/pipeline.ts): a payload the adapter cannot
+// walk, values hidden by JSON escapes or held in keys, outputs around the 15,000-char response
+// limit, and the spill directory prepared or raced by the agent. ──
+
+/** `"__DEEP__"` in `text` replaced by raw JSON nested `n` deep (too deep for JSON.stringify to build). */
+const withDeep = (text: string, n: number, kind: "object" | "array", inner = '"x"') =>
+  text.replace(
+    '"__DEEP__"',
+    kind === "object"
+      ? `${'{"a":'.repeat(n)}${inner}${"}".repeat(n)}`
+      : `${"[".repeat(n)}${inner}${"]".repeat(n)}`,
+  );
+
+const answerOf = (stdout: string) =>
+  stdout
+    ? (JSON.parse(stdout) as {
+        hookSpecificOutput?: { updatedToolOutput?: Record<string, unknown> };
+      })
+    : {};
+
+const hookText = (h: Home, text: string) =>
+  hookpack(["hook", "claude-code"], {
+    input: text,
+    env: h.env,
+    cwd: h.sb.project,
+    timeoutMs: 60_000,
+  });
+
+describe("attack: a payload too deep to walk still has its output withheld", () => {
+  const t = tally("post/deep payload");
+  let h: Home;
+  beforeAll(async () => {
+    h = await freshHome();
+  });
+  const bash = (stdout: string) => ({ stdout, stderr: "", interrupted: false, isImage: false });
+
+  for (const [where, n, kind] of [
+    ["tool_input", 2_000, "array"],
+    ["tool_input", 6_000, "object"],
+    ["tool_input", 30_000, "object"],
+    ["tool_input", 200_000, "array"],
+    ["tool_response sibling", 6_000, "object"],
+    ["tool_response sibling", 100_000, "array"],
+  ] as const) {
+    for (const [label, secret] of [
+      ["a stored value", value],
+      ["a token", token],
+    ] as const) {
+      it(`Bash, ${where} nested ${n} deep (${kind}), ${label} in stdout: withheld in Bash's shape, nothing raw`, async () => {
+        const response = {
+          ...bash(`KEY=${secret}\n`),
+          ...(where === "tool_response sibling" ? { x: "__DEEP__" } : {}),
+        };
+        const extra =
+          where === "tool_input" ? { tool_input: { command: "./run.sh", x: "__DEEP__" } } : {};
+        const r = await hookText(h, withDeep(payload(h, response, extra), n, kind));
+        const out = answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput;
+        const contained =
+          r.exitCode === 0 &&
+          out !== undefined &&
+          typeof out.stdout === "string" &&
+          out.stderr === "" &&
+          out.interrupted === false &&
+          out.isImage === false &&
+          /could not be (read|checked)|rule failed/.test(String(out.stdout)) &&
+          nothingRaw(h, r.stdout, r.stderr);
+        t.attempt(contained);
+        expect(contained, `exit ${r.exitCode}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toBe(true);
+      });
+    }
+  }
+
+  it("MCP tool, tool_input 30,000 deep, a stored value under a key and as a key: withheld, no key holds it", async () => {
+    const response = [{ type: "text", text: `rows: ${value}` }, { [value]: { password: value } }];
+    const text = withDeep(
+      payload(h, response, { tool_name: "mcp__db__query", tool_input: { sql: "__DEEP__" } }),
+      30_000,
+      "object",
+    );
+    const r = await hookText(h, text);
+    const out = answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput;
+    const contained = r.exitCode === 0 && out !== undefined && nothingRaw(h, r.stdout, r.stderr);
+    t.attempt(contained);
+    expect(contained, `exit ${r.exitCode}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toBe(true);
+  });
+
+  it("a malformed PostToolUse (tool_input a string) with a value in stdout: withheld, not answered by an exit code", async () => {
+    const r = await hookText(h, payload(h, bash(`KEY=${value}\n`), { tool_input: "./run.sh" }));
+    const out = answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput;
+    const contained =
+      r.exitCode === 0 &&
+      out !== undefined &&
+      out.isImage === false &&
+      nothingRaw(h, r.stdout, r.stderr);
+    t.attempt(contained);
+    expect(contained, `exit ${r.exitCode}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toBe(true);
+  });
+
+  for (const [agent, event, tool] of [
+    ["gemini", "AfterTool", "run_shell_command"],
+    ["codex", "PostToolUse", "Bash"],
+    ["qwen", "PostToolUse", "run_shell_command"],
+  ] as const) {
+    it(`${agent} ${event}, tool_input 30,000 deep, a stored value in the output: the agent's own withholding answer, nothing raw`, async () => {
+      const text = withDeep(
+        JSON.stringify({
+          session_id: "s-attack",
+          transcript_path: join(h.sb.root, "t.jsonl"),
+          cwd: h.sb.project,
+          hook_event_name: event,
+          tool_name: tool,
+          tool_input: { command: "./run.sh", x: "__DEEP__" },
+          tool_response:
+            agent === "gemini"
+              ? { llmContent: `Output: KEY=${value}`, returnDisplay: `KEY=${value}` }
+              : `KEY=${value}\n`,
+          ...(agent === "codex" ? { turn_id: "t1", tool_use_id: "c1", model: "m" } : {}),
+        }),
+        30_000,
+        "object",
+      );
+      const r = await hookpack(["hook", agent], {
+        input: text,
+        env: h.env,
+        cwd: h.sb.project,
+        timeoutMs: 60_000,
+      });
+      const answer = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
+      const withheld =
+        answer.decision === "deny" || answer.decision === "block" || answer.continue === false;
+      const contained = r.exitCode === 0 && withheld && nothingRaw(h, r.stdout, r.stderr);
+      t.attempt(contained);
+      expect(contained, `exit ${r.exitCode}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toBe(true);
+    });
+  }
+
+  it("control: the same Bash output without the nesting is redacted, not withheld", async () => {
+    const r = await postHook(h, bash(`KEY=${value}\n`));
+    expect(r.exitCode).toBe(0);
+    expect(answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput?.stdout).toBe(
+      "KEY=[REDACTED:ATTACK_KEY]\n",
+    );
+  });
+});
+
+describe("attack: a value hidden by JSON escapes or held in a key", () => {
+  const t = tally("post/escapes and keys");
+  let h: Home;
+  beforeAll(async () => {
+    h = await freshHome();
+  });
+  const escapeAll = (s: string) =>
+    [...s].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
+
+  for (const [label, encode] of [
+    ["every char \\u-escaped", (s: string) => escapeAll(s)],
+    ["second half \\u-escaped", (s: string) => s.slice(0, 10) + escapeAll(s.slice(10))],
+    [
+      "one char escaped in the middle",
+      (s: string) => `${s.slice(0, 7)}${escapeAll(s[7]!)}${s.slice(8)}`,
+    ],
+    ["upper-case hex escapes", (s: string) => escapeAll(s).toUpperCase().replace(/\\U/g, "\\u")],
+  ] as const) {
+    it(`the value in stdout with ${label} in the payload text: redacted, nothing raw`, async () => {
+      const text = payload(h, {
+        stdout: "KEY=__V__\n",
+        stderr: "",
+        interrupted: false,
+        isImage: false,
+      }).replace("__V__", encode(value));
+      const r = await hookText(h, text);
+      const out = answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput;
+      const contained =
+        r.exitCode === 0 &&
+        out?.stdout === "KEY=[REDACTED:ATTACK_KEY]\n" &&
+        nothingRaw(h, r.stdout, r.stderr);
+      t.attempt(contained);
+      expect(contained, r.stdout.slice(0, 300)).toBe(true);
+    });
+  }
+
+  it("the value as a Bash output key, JSON-escaped in the payload: the key is redacted", async () => {
+    const text = payload(h, {
+      stdout: "ok",
+      stderr: "",
+      interrupted: false,
+      isImage: false,
+      __K__: 1,
+    }).replace('"__K__"', `"${escapeAll(value)}"`);
+    const r = await hookText(h, text);
+    const contained =
+      r.exitCode === 0 &&
+      r.stdout.includes("[REDACTED:ATTACK_KEY]") &&
+      nothingRaw(h, r.stdout, r.stderr);
+    t.attempt(contained);
+    expect(contained, r.stdout.slice(0, 300)).toBe(true);
+  });
+
+  for (const [label, secret] of [
+    ["a stored value", value],
+    ["a token", token],
+  ] as const) {
+    it(`${label} as a key of a Bash output that is withheld (a 6,000-deep sibling): the key is renamed, the schema keys stay`, async () => {
+      const response = {
+        stdout: "ok",
+        stderr: "",
+        interrupted: false,
+        isImage: false,
+        [secret]: "v",
+        nested: { [`${secret}-suffix`]: { k: 1 } },
+        x: "__DEEP__",
+      };
+      const r = await hookText(h, withDeep(payload(h, response), 6_000, "object"));
+      const out = answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput;
+      const contained =
+        r.exitCode === 0 &&
+        out !== undefined &&
+        ["stdout", "stderr", "interrupted", "isImage", "nested"].every((k) => k in out) &&
+        nothingRaw(h, r.stdout, r.stderr);
+      t.attempt(contained);
+      expect(contained, r.stdout.slice(0, 400)).toBe(true);
+    });
+  }
+
+  it("a stored value as a Read output key, with tool_input 20,000 deep: withheld, the key does not survive", async () => {
+    const response = {
+      type: "text",
+      file: {
+        filePath: "/p/x",
+        content: "c",
+        numLines: 1,
+        startLine: 1,
+        totalLines: 1,
+        [value]: 2,
+      },
+    };
+    const text = withDeep(
+      payload(h, response, { tool_name: "Read", tool_input: { file_path: "/p/x", x: "__DEEP__" } }),
+      20_000,
+      "array",
+    );
+    const r = await hookText(h, text);
+    const out = answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput as
+      { type?: string; file?: Record<string, unknown> } | undefined;
+    const contained =
+      r.exitCode === 0 &&
+      out?.type === "text" &&
+      out.file?.filePath === "/p/x" &&
+      nothingRaw(h, r.stdout, r.stderr);
+    t.attempt(contained);
+    expect(contained, r.stdout.slice(0, 400)).toBe(true);
+  });
+});
+
+describe("attack: outputs at and around the spill threshold (15,000 chars of answer)", () => {
+  const t = tally("post/spill threshold");
+  let h: Home;
+  beforeAll(async () => {
+    h = await freshHome();
+  });
+  // The JSON of {stdout, stderr:"", interrupted:false, isImage:false} is 59 chars plus stdout's.
+  for (const size of [14_800, 14_900, 14_940, 14_941, 14_942, 14_960, 15_000, 15_100, 16_384]) {
+    it(`stdout of ${size} chars ending in the value: all of it reachable, redacted; nothing raw anywhere`, async () => {
+      const line = "ok line of build output\n";
+      const tail = `KEY=${value}\n`;
+      const stdout = `${line.repeat(Math.ceil(size / line.length)).slice(0, size - tail.length)}${tail}`;
+      const r = await postHook(h, { stdout, stderr: "", interrupted: false, isImage: false });
+      const out = answerOf(r.stdout).hookSpecificOutput?.updatedToolOutput;
+      const want = stdout.replace(value, "[REDACTED:ATTACK_KEY]");
+      const saved = /saved to: (\S+?)(?= \(read)/.exec(String(out?.stdout ?? ""))?.[1];
+      const whole = saved ? readFileSync(saved, "utf8") : String(out?.stdout ?? "");
+      const contained =
+        r.exitCode === 0 &&
+        r.stdout.length <= 16_000 &&
+        whole === want &&
+        (saved === undefined || (statSync(saved).mode & 0o777) === 0o600) &&
+        nothingRaw(h, r.stdout, r.stderr);
+      t.attempt(contained);
+      expect(contained, `${size}: ${r.stdout.length} ${saved ?? "inline"}`).toBe(true);
+    });
+  }
+});
+
+describe("attack: an output of thousands of medium strings (one file each would take the hook past its timeout)", () => {
+  const t = tally("post/many strings");
+  for (const [n, len] of [
+    [2_000, 600],
+    [30, 20_000],
+  ] as const) {
+    it(`${n} strings of ${len} chars, a value in one: spilled in at most 8 files, all of it reachable, redacted`, async () => {
+      const h = await freshHome();
+      const rows = Array.from(
+        { length: n },
+        (_, i) => `row ${i} ${"x".repeat(len)}${i === 7 ? value : ""}`,
+      );
+      const r = await postHook(h, [{ type: "text", text: "rows" }, { rows }], {
+        tool_name: "mcp__db__query",
+        tool_input: {},
+      });
+      const dir = join(h.sb.root, "s-attack", "tool-results");
+      const files = existsSync(dir)
+        ? readdirSync(dir).filter((f) => f.startsWith("hookpack-"))
+        : [];
+      // Too many strings for a file each: the whole output, redacted, in one JSON file.
+      const saved = /saved as JSON to: (\S+?)(?= \(read)/.exec(r.stdout)?.[1];
+      const whole = saved ? (JSON.parse(readFileSync(saved, "utf8")) as unknown) : undefined;
+      const want = [
+        { type: "text", text: "rows" },
+        { rows: rows.map((row) => row.replace(value, "[REDACTED:ATTACK_KEY]")) },
+      ];
+      const contained =
+        r.exitCode === 0 &&
+        files.length <= 8 &&
+        JSON.stringify(whole) === JSON.stringify(want) &&
+        nothingRaw(h, r.stdout, r.stderr);
+      t.attempt(contained);
+      expect(files.length, "spill files").toBeLessThanOrEqual(8);
+      expect(contained, r.stdout.slice(0, 300)).toBe(true);
+    }, 120_000);
+  }
+});
+
+describe("attack: the spill directory prepared or raced by the agent", () => {
+  const t = tally("post/spill place");
+  const big = { stdout: `${"compile step ok\n".repeat(3000)}KEY=${value}\n`, stderr: "" };
+  const results = (h: Home) => join(h.sb.root, "s-attack", "tool-results");
+  const savedOf = (stdout: string) => /saved to: (\S+?)(?= \(read)/.exec(stdout)?.[1];
+
+  it("tool-results a symlink to a directory the agent reads (the project): nothing written there, the answer stays whole elsewhere", async () => {
+    const h = await freshHome();
+    mkdirSync(join(h.sb.root, "s-attack"), { mode: 0o700 });
+    const before = readdirSync(h.sb.project).length;
+    symlinkSync(h.sb.project, results(h));
+    const r = await postHook(h, big);
+    const saved = savedOf(r.stdout);
+    const contained =
+      r.exitCode === 0 &&
+      readdirSync(h.sb.project).length === before &&
+      saved !== undefined &&
+      !saved.startsWith(h.sb.project) &&
+      reachable(r.stdout).includes("[REDACTED:ATTACK_KEY]") &&
+      nothingRaw(h, r.stdout);
+    t.attempt(contained);
+    expect(contained, r.stdout.slice(-300)).toBe(true);
+  });
+
+  it("the session directory pre-created 0777 with tool-results 0777: tightened to 0700, the file 0600", async () => {
+    const h = await freshHome();
+    mkdirSync(results(h), { recursive: true });
+    chmodSync(join(h.sb.root, "s-attack"), 0o777);
+    chmodSync(results(h), 0o777);
+    const r = await postHook(h, big);
+    const saved = savedOf(r.stdout);
+    const contained =
+      r.exitCode === 0 &&
+      saved !== undefined &&
+      saved.startsWith(results(h)) &&
+      (lstatSync(results(h)).mode & 0o777) === 0o700 &&
+      (lstatSync(join(h.sb.root, "s-attack")).mode & 0o777) === 0o700 &&
+      (lstatSync(saved).mode & 0o777) === 0o600 &&
+      nothingRaw(h, r.stdout);
+    t.attempt(contained);
+    expect(contained, r.stdout.slice(-300)).toBe(true);
+  });
+
+  for (const [label, plant] of [
+    ["a FIFO", (p: string) => spawnSync("mkfifo", [p]).status === 0],
+    ["a plain file", (p: string) => (writeFileSync(p, "agent's file\n"), true)],
+    ["a dangling symlink", (p: string) => (symlinkSync(join(p, "..", "nowhere"), p), true)],
+  ] as const) {
+    it(`tool-results is ${label}: the hook neither blocks nor writes there; the output is spilled elsewhere`, async () => {
+      const h = await freshHome();
+      mkdirSync(join(h.sb.root, "s-attack"), { mode: 0o700 });
+      if (!plant(results(h))) {
+        console.log(`[skip] post/spill place '${label}' could not be planted; not counted`);
+        return;
+      }
+      const r = await postHook(h, big);
+      const saved = savedOf(r.stdout);
+      const st = lstatSync(results(h));
+      const contained =
+        r.exitCode === 0 &&
+        r.signal === null &&
+        !st.isDirectory() &&
+        saved !== undefined &&
+        !saved.startsWith(results(h)) &&
+        (lstatSync(saved).mode & 0o777) === 0o600 &&
+        nothingRaw(h, r.stdout);
+      t.attempt(contained);
+      expect(contained, `${r.exitCode} ${r.stdout.slice(-300)} ${r.stderr}`).toBe(true);
+    });
+  }
+
+  it("the agent plants symlinks under guessable spill names (its own pids, this second): none is written through", async () => {
+    const h = await freshHome();
+    mkdirSync(results(h), { recursive: true, mode: 0o700 });
+    chmodSync(join(h.sb.root, "s-attack"), 0o700);
+    const precious = join(h.sb.home, "precious.txt");
+    writeFileSync(precious, "the user's notes\n");
+    const now = Date.now();
+    for (let pid = process.pid; pid < process.pid + 200; pid++)
+      for (const ms of [now, now + 500, now + 1000])
+        symlinkSync(
+          precious,
+          join(
+            results(h),
+            `hookpack-s-attack-toolu_attack-${pid.toString(36)}${ms.toString(36)}.txt`,
+          ),
+        );
+    const r = await postHook(h, big);
+    const saved = savedOf(r.stdout);
+    const contained =
+      r.exitCode === 0 &&
+      saved !== undefined &&
+      !lstatSync(saved).isSymbolicLink() &&
+      readFileSync(precious, "utf8") === "the user's notes\n" &&
+      nothingRaw(h, r.stdout);
+    t.attempt(contained);
+    expect(contained, r.stdout.slice(-300)).toBe(true);
+  });
+
+  it("8 hooks spill at once into the same directory: 8 distinct 0600 files, each the whole redacted output", async () => {
+    const h = await freshHome();
+    const runs = await Promise.all(Array.from({ length: 8 }, () => postHook(h, big)));
+    const saved = runs.map((r) => savedOf(r.stdout));
+    const want = big.stdout.replace(value, "[REDACTED:ATTACK_KEY]");
+    const contained =
+      runs.every((r) => r.exitCode === 0) &&
+      saved.every((s) => s !== undefined && readFileSync(s, "utf8") === want) &&
+      new Set(saved).size === 8 &&
+      saved.every((s) => (lstatSync(s!).mode & 0o777) === 0o600) &&
+      nothingRaw(h, ...runs.map((r) => r.stdout));
+    t.attempt(contained);
+    expect(contained).toBe(true);
+  }, 120_000);
+
+  it("the agent swaps tool-results for a symlink and back while hooks spill: no raw value anywhere, nothing but 0600 redacted files", async () => {
+    const h = await freshHome();
+    mkdirSync(results(h), { recursive: true, mode: 0o700 });
+    chmodSync(join(h.sb.root, "s-attack"), 0o700);
+    const elsewhere = join(h.sb.root, "agent-place");
+    mkdirSync(elsewhere);
+    const aside = `${results(h)}.aside`;
+    let swapping = true;
+    const swapper = (async () => {
+      while (swapping) {
+        try {
+          renameSync(results(h), aside);
+          symlinkSync(elsewhere, results(h));
+          await new Promise((r) => setTimeout(r, 1));
+          rmSync(results(h));
+          renameSync(aside, results(h));
+        } catch {
+          // a hook's mkdir may have won the name: keep racing
+        }
+        await new Promise((r) => setTimeout(r, 1));
+      }
+    })();
+    const runs = [];
+    for (let i = 0; i < 6; i++) runs.push(await postHook(h, big));
+    swapping = false;
+    await swapper;
+    const want = big.stdout.replace(value, "[REDACTED:ATTACK_KEY]");
+    const landed = readdirSync(elsewhere).map((f) => join(elsewhere, f));
+    // Each answer points at a file that holds the whole redacted output (or, when no private
+    // place could be had, is the cut); a won race leaves at most an empty 0600 file elsewhere.
+    const answered = runs.map((r) => {
+      const saved = savedOf(r.stdout);
+      if (saved === undefined) return r.exitCode === 0 && /chars cut to fit/.test(r.stdout);
+      return r.exitCode === 0 && existsSync(saved) && readFileSync(saved, "utf8") === want;
+    });
+    const contained =
+      answered.every(Boolean) &&
+      landed.every(
+        (f) => (lstatSync(f).mode & 0o777) === 0o600 && readFileSync(f, "utf8") === "",
+      ) &&
+      nothingRaw(h, ...runs.map((r) => r.stdout));
+    expect(answered).toEqual(runs.map(() => true));
+    t.attempt(contained);
+    expect(contained).toBe(true);
+  }, 120_000);
 });

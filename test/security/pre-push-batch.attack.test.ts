@@ -12,36 +12,28 @@
 import { chmodSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { fakeGithubToken, type Sandbox } from "../helpers/git-sandbox.js";
 import {
-  commitFiles,
-  fakeGithubToken,
-  HOOKPACK,
-  makeSandbox,
-  type Sandbox,
-} from "../helpers/git-sandbox.js";
+  assertPrePushBuilt,
+  prePushRepo,
+  pushAttempt,
+  remoteHead as remoteHeadOf,
+} from "../helpers/pre-push-attack.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
 
 let s: Sandbox;
-beforeAll(() => {
-  if (!readdirSync(join(HOOKPACK, "..")).includes("pre-push.cjs"))
-    throw new Error("run `npm run build` first");
-});
+beforeAll(assertPrePushBuilt);
 afterEach(() => s?.cleanup());
 
 function setup() {
-  s = makeSandbox("hookpack-prepush-batch-");
-  const { dir } = s.repo();
-  commitFiles(s, dir, { "README.md": "# demo\n" }, "initial");
-  s.git(dir, "push", "-q", "origin", "main");
-  const r = s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]);
-  expect(r.status, r.stderr).toBe(0);
-  return dir;
+  const made = prePushRepo("hookpack-prepush-batch-");
+  s = made.s;
+  return made.dir;
 }
 
-const remoteHead = (dir: string, ref: string) =>
-  s.git(dir, "ls-remote", "origin", ref).split("\t")[0] ?? "";
+const remoteHead = (dir: string, ref: string) => remoteHeadOf(s, dir, ref);
 
 function attempt(
   family: string,
@@ -51,15 +43,7 @@ function attempt(
   tokens: string[],
   expect_?: RegExp,
 ) {
-  const before = remoteHead(dir, ref);
-  const r = s.run("git", ["push", ...args], { cwd: dir, ok: false });
-  const out = r.stdout + r.stderr;
-  const contained =
-    r.status !== 0 &&
-    remoteHead(dir, ref) === before &&
-    /hookpack: push blocked/.test(r.stderr) &&
-    tokens.every((t) => !out.includes(t)) &&
-    (expect_ === undefined || expect_.test(r.stderr));
+  const { r, out, contained } = pushAttempt(s, dir, args, tokens, { ref, expect: expect_ });
   tally(family).attempt(contained);
   expect(contained, out).toBe(true);
   return r;

@@ -17,45 +17,34 @@ import {
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { LOG_FLAGS } from "../../scanners/push-range.js";
+import { commitFiles, fakeGithubToken, type Sandbox } from "../helpers/git-sandbox.js";
 import {
-  commitFiles,
-  fakeGithubToken,
-  HOOKPACK,
-  makeSandbox,
-  type Sandbox,
-} from "../helpers/git-sandbox.js";
+  assertPrePushBuilt,
+  prePushRepo,
+  pushAttempt,
+  remoteHead as remoteHeadOf,
+} from "../helpers/pre-push-attack.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
 
 let s: Sandbox;
-beforeAll(() => {
-  if (!readdirSync(join(HOOKPACK, "..")).includes("pre-push.cjs"))
-    throw new Error("run `npm run build` first");
-});
+beforeAll(assertPrePushBuilt);
 afterEach(() => s?.cleanup());
 
 function setup() {
-  s = makeSandbox("hookpack-prepush-stream-");
-  const { dir, remote } = s.repo();
-  commitFiles(s, dir, { "README.md": "# demo\n" }, "initial");
-  s.git(dir, "push", "-q", "origin", "main");
-  const r = s.hookpack(dir, ["install", "--agent", "claude-code", "--scope", "local"]);
-  expect(r.status, r.stderr).toBe(0);
-  return { dir, remote };
+  const made = prePushRepo("hookpack-prepush-stream-");
+  s = made.s;
+  return { dir: made.dir, remote: made.remote };
 }
 
 const push = (dir: string, args: string[], env?: NodeJS.ProcessEnv) =>
   s.run("git", ["push", ...args], { cwd: dir, ok: false, env });
 
 /** The remote's head of `ref` (empty when it has none). */
-const remoteHead = (dir: string, ref = "main") =>
-  s.git(dir, "ls-remote", "origin", ref).split("\t")[0] ?? "";
+const remoteHead = (dir: string, ref = "main") => remoteHeadOf(s, dir, ref);
 
-/**
- * Pushes and counts the attempt: contained when git refused the push, the remote did not move,
- * hookpack said why, and no token appears in anything printed.
- */
+/** Pushes and counts the attempt (test/helpers/pre-push-attack.ts judges it). */
 function attempt(
   family: string,
   dir: string,
@@ -63,21 +52,10 @@ function attempt(
   tokens: string[],
   opts: { ref?: string; env?: NodeJS.ProcessEnv; expect?: RegExp; hookpackOnly?: boolean } = {},
 ) {
-  const before = remoteHead(dir, opts.ref);
-  const r = push(dir, args, opts.env);
-  // (git itself prints the ref names it refused: for a ref-name case only hookpack's lines count.)
-  const out = opts.hookpackOnly
-    ? (r.stdout + r.stderr)
-        .split("\n")
-        .filter((l) => l.startsWith("hookpack"))
-        .join("\n")
-    : r.stdout + r.stderr;
-  const contained =
-    r.status !== 0 &&
-    remoteHead(dir, opts.ref) === before &&
-    /hookpack: (push blocked|pre-push could not scan)/.test(r.stderr) &&
-    tokens.every((t) => !out.includes(t)) &&
-    (opts.expect === undefined || opts.expect.test(r.stderr));
+  const { r, out, contained } = pushAttempt(s, dir, args, tokens, {
+    ...opts,
+    refused: /hookpack: (push blocked|pre-push could not scan)/,
+  });
   tally(family).attempt(contained);
   expect(contained, out).toBe(true);
   return r;

@@ -9,6 +9,8 @@
 // while the payload is read, and any crash on a call whose rules read files or judge effects
 // (shell, read, write, search) fail closed; the output is withheld in its own shape, and no key that
 // is a value survives the withheld answer. All through the REAL hook process (dist/hookpack.cjs).
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt } from "../broker/helpers.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -33,6 +35,9 @@ beforeAll(async () => {
     cwd: sb.project,
   });
   expect(set.exitCode, set.stderr).toBe(0);
+  // What the calls below go for (sec-gaps3: the walks no longer crash on deep input, so the rules
+  // themselves must answer them; there must be something to deny).
+  writeFileSync(join(sb.project, ".env"), `GITHUB_TOKEN=${token}\n`);
 });
 afterAll(() => sb?.cleanup());
 
@@ -52,6 +57,12 @@ function denied(r: { exitCode: number | null; stdout: string }): boolean {
   if (r.exitCode !== 0 || !r.stdout) return false;
   const out = JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } };
   return out.hookSpecificOutput?.permissionDecision === "deny";
+}
+
+function asked(r: { exitCode: number | null; stdout: string }): boolean {
+  if (r.exitCode !== 0 || !r.stdout) return false;
+  const out = JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } };
+  return out.hookSpecificOutput?.permissionDecision === "ask";
 }
 
 const pre = (tool: string, input: Record<string, unknown>) => ({
@@ -76,6 +87,9 @@ describe("attack: a call whose checks crash on its own nesting is denied, not le
     ["Grep", ".env", { pattern: "TOKEN", path: ".env", output_mode: "content", x: "__DEEP__" }],
     ["mcp__db__query", "MCP arguments", { sql: "__DEEP__" }],
   ];
+  // The innermost string: a token for the MCP call (nothing else there to deny), plain elsewhere.
+  const innerFor = (tool: string) =>
+    JSON.stringify(tool.startsWith("mcp__") ? `token ${token}` : "x");
   const depths: Array<[string, (inner: string) => string]> = [
     ["object 6,000 deep", (i) => deepObject(6000, i)],
     ["object 30,000 deep", (i) => deepObject(30000, i)],
@@ -86,8 +100,9 @@ describe("attack: a call whose checks crash on its own nesting is denied, not le
       it(`${tool} ${label}, tool_input ${depth}`, async () => {
         const t = tally("rule-crash/pre-tool nesting");
         const payload = { ...pre(tool, input), cwd: sb.project };
-        const r = await send(withDeep(payload, make('"x"')));
-        const ok = denied(r);
+        const r = await send(withDeep(payload, make(innerFor(tool))));
+        // The settings write gets the rules' own answer for it at any depth: the user must approve.
+        const ok = denied(r) || (tool === "Write" && asked(r));
         t.attempt(ok);
         expect(ok, `exit ${r.exitCode}: ${r.stdout}${r.stderr}`).toBe(true);
         expect(`${r.stdout}${r.stderr}`).not.toMatch(/let through/);

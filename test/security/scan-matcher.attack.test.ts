@@ -10,7 +10,6 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildHookCache, packEntries } from "../../broker/hook-cache.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -21,8 +20,9 @@ const rand = () => Math.random().toString(36).slice(2, 12);
 const A = `mv${rand()}${rand()}Zk`;
 const B = `${A.slice(8)}${rand()}Qx`; // overlaps A: B starts with A's last characters
 const C = `cw${rand()}${rand()}Jp`;
-// Shorter than the 16-character window: its forms run on their own window lengths.
-const D = `sv${rand().padEnd(8, "7").slice(0, 8)}`;
+// Shorter than the 16-character window: its forms run on their own window lengths (13 characters of
+// three classes: strong enough to be searchable, broker/hook-cache.ts MIN_SEARCHABLE_BITS).
+const D = `sv${rand().padEnd(8, "7").slice(0, 8)}Q4x`;
 const values = [A, B, C, D];
 
 const reverse = (s: string) => s.split("").reverse().join("");
@@ -265,7 +265,8 @@ describe("attack: hiding a stored value from check-pack (DIR in process, and the
 describe("attack: a hook cache written before the whole-form check column", () => {
   it("`hookpack scan` finds every planted file through the sha256-only path too", async () => {
     // The check column is a shortcut before the sha256; a cache without it (an older hookpack's,
-    // or one the agent rewrote without it) must not make the matcher skip anything.
+    // or one the agent rewrote without it) is no cache (sec-cache): `scan` rebuilds it from the
+    // store and must not skip anything.
     const cacheFile = join(sb.hookpackHome, "hook-cache.json");
     const original = readFileSync(cacheFile, "utf8");
     const file = JSON.parse(original) as { packed: { check?: string } };
@@ -294,26 +295,14 @@ describe("attack: a hook cache written before the whole-form check column", () =
   }, 180_000);
 });
 
-describe("attack: a version-2 hook cache (fmix buckets, before the symmetric ones)", () => {
-  it("`hookpack scan` finds every planted file through the older bucket scheme too", async () => {
-    // A cache an older hookpack wrote is still read (the hook cannot rebuild it without the key);
-    // its buckets are searched the older way. Written here from the same values and salt.
+describe("attack: a version-2 hook cache (an older hookpack's, refused since version 4)", () => {
+  it("`hookpack scan` refuses it, rebuilds the cache from the store and finds every planted file", async () => {
+    // Versions ≤ 3 gave values away (test/security/hook-cache-leak.attack.test.ts): never searched.
     const cacheFile = join(sb.hookpackHome, "hook-cache.json");
     const original = readFileSync(cacheFile, "utf8");
     const file = JSON.parse(original) as { version: number; salt: string; names: string[] };
-    expect(file.version).toBe(3);
-    const salt = Buffer.from(file.salt, "base64");
-    const named = [A, B, C, D].map((value, i) => ({ name: `MATCH_${"ABCD"[i]}`, value }));
-    const built = buildHookCache(named, salt, undefined, false);
-    writeFileSync(
-      cacheFile,
-      JSON.stringify({
-        ...file,
-        version: 2,
-        names: built.names,
-        packed: packEntries(built.entries),
-      }),
-    );
+    expect(file.version).toBe(4);
+    writeFileSync(cacheFile, JSON.stringify({ ...file, version: 2 }));
     try {
       const dir = join(sb.root, "scan-v2-cache");
       const files = planted();
@@ -330,6 +319,8 @@ describe("attack: a version-2 hook cache (fmix buckets, before the symmetric one
         t.attempt(ok && noValue(r.stdout + r.stderr));
         expect(ok, `${name} not reported with the version-2 cache`).toBe(true);
       }
+      const rewritten = JSON.parse(readFileSync(cacheFile, "utf8")) as { version: number };
+      expect(rewritten.version).toBe(4);
     } finally {
       writeFileSync(cacheFile, original);
     }
