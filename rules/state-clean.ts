@@ -90,10 +90,13 @@ export async function cleanStateFile(
     return { ...base, ...(await fixStateText(runs, "text", "report", find)), text: "" };
   }
   if (buf.subarray(0, 8192).includes(0)) {
-    // UTF-16/32 text (core/text-decode.ts) is scanned and reported, never rewritten.
+    // UTF-16/32 text (core/text-decode.ts) is scanned and reported, never rewritten: decoded, and
+    // as its bytes are (ASCII hidden among UTF-16 is read too).
     const wide = decodeWideText(buf);
     if (wide === undefined) return { ...base, skipped: "binary" };
-    return { ...base, ...(await fixStateText(wide, format, "report", find)), text: "" };
+    const decoded = await fixStateText(wide, format, "report", find);
+    const raw = await fixStateText(buf.toString("utf8"), "text", "report", find);
+    return { ...base, ...decoded, findings: [...decoded.findings, ...raw.findings], text: "" };
   }
   const text = buf.toString("utf8");
   const result = await fixStateText(text, format, fix ? mode : "report", find);

@@ -4,7 +4,8 @@
 // file is an attempt, through the real built CLI, a real package directory and a real `npm pack`
 // tarball, and a real `git push` to a bare repo with the hook installed: contained = the gate
 // reports that file, on the token's line, and no value appears in anything it prints.
-// A true binary must still be skipped with no finding. UTF-16 strings inside a real binary (a
+// ASCII after 16 KB of UTF-16 must still be found (each gate reads such a file decoded AND as its
+// bytes are). A true binary must still be skipped with no finding. UTF-16 strings inside a real binary (a
 // PE-like header, then a string table) stay skipped, as ASCII strings in binaries are: a known gap,
 // tallied as not contained.
 import { readdirSync } from "node:fs";
@@ -52,6 +53,13 @@ function wideFiles(): Array<{ name: string; bytes: Buffer; token: string }> {
   ];
 }
 
+/** 16 KB of UTF-16 filler, then the token in plain ASCII: must be read as the bytes are, too. */
+function mixedFile(): { name: string; bytes: Buffer; token: string } {
+  const token = fakeGithubToken();
+  const bytes = cat(le("filler = 1\r\n".repeat(700)), Buffer.from(`GITHUB_TOKEN=${token}\n`));
+  return { name: "mixed.txt", bytes, token };
+}
+
 /** A PE-like binary: header bytes, random code, then a UTF-16 string table holding the token. */
 function peLike(token: string): Buffer {
   const rnd = seeded(11);
@@ -85,13 +93,17 @@ describe("hookpack scan: a token written as UTF-16/32", () => {
     s = makeSandbox("hookpack-utf16-scan-");
     const dir = join(s.root, "proj");
     const wide = wideFiles();
+    const mixed = mixedFile();
     const pe = { name: "tool.exe", token: fakeGithubToken() };
-    for (const f of wide) s.write(join(dir, f.name), f.bytes);
+    for (const f of [...wide, mixed]) s.write(join(dir, f.name), f.bytes);
     s.write(join(dir, pe.name), peLike(pe.token));
     for (const b of trueBinaries()) s.write(join(dir, b.name), b.bytes);
-    const paths = [...wide.map((f) => f.name), pe.name, ...trueBinaries().map((b) => b.name)].map(
-      (n) => join(dir, n),
-    );
+    const paths = [
+      ...wide.map((f) => f.name),
+      mixed.name,
+      pe.name,
+      ...trueBinaries().map((b) => b.name),
+    ].map((n) => join(dir, n));
     const r = s.hookpack(dir, ["scan", ...paths, "--format", "json"]);
     const out = r.stdout + r.stderr;
     const report = JSON.parse(r.stdout) as ScanReport;
@@ -102,6 +114,9 @@ describe("hookpack scan: a token written as UTF-16/32", () => {
       tally("scan: UTF-16/32 text file").attempt(contained);
       if (!contained) missed.push(`${f.name}: ${JSON.stringify(hit)}`);
     }
+    const mixedHit = report.findings.some((x) => x.path === join(dir, mixed.name));
+    tally("scan: ASCII after 16 KB of UTF-16").attempt(mixedHit && !out.includes(mixed.token));
+    if (!mixedHit || out.includes(mixed.token)) missed.push(mixed.name);
     expect(missed, out).toEqual([]);
     // Known gap: a string table inside a real binary is not read (ASCII strings there are not either).
     const peHit = report.findings.some((x) => x.path === join(dir, pe.name));
@@ -130,7 +145,8 @@ describe("hookpack check-pack: a token written as UTF-16/32 in a published file"
       JSON.stringify({ name: "wide-pkg", version: "1.0.0", main: "index.js" }, null, 2),
     );
     s.write(join(dir, "index.js"), "module.exports = 1;\n");
-    for (const f of wide) s.write(join(dir, "conf", f.name), f.bytes);
+    const mixed = mixedFile();
+    for (const f of [...wide, mixed]) s.write(join(dir, "conf", f.name), f.bytes);
     for (const b of trueBinaries()) s.write(join(dir, "assets", b.name), b.bytes);
     s.run("npm", ["pack", "--pack-destination", s.root], { cwd: dir });
     const tarball = join(s.root, "wide-pkg-1.0.0.tgz");
@@ -150,6 +166,12 @@ describe("hookpack check-pack: a token written as UTF-16/32 in a published file"
         tally(`check-pack ${how}: UTF-16/32 text file`).attempt(contained);
         if (!contained) missed.push(`${how} ${f.name}`);
       }
+      const mixedHit = report.findings.some(
+        (x) => x.kind === "secret" && x.path.replace(/^package\//, "") === `conf/${mixed.name}`,
+      );
+      const mixedOk = mixedHit && !out.includes(mixed.token);
+      tally(`check-pack ${how}: ASCII after 16 KB of UTF-16`).attempt(mixedOk);
+      if (!mixedOk) missed.push(`${how} ${mixed.name}`);
       expect(missed, JSON.stringify(report.findings)).toEqual([]);
       const binaryFindings = report.findings.filter((x) => x.path.includes("assets/"));
       expect(binaryFindings, `${how} ${prefix}`).toEqual([]);
@@ -171,12 +193,7 @@ describe("pre-push: a commit adding a token written as UTF-16", () => {
     const missed: string[] = [];
     // UTF-32 is left out here: git's diff splits its lines between a character's bytes.
     // And ASCII after 16 KB of UTF-16: read as git gives it too, as it was before the decoder.
-    const mixedToken = fakeGithubToken();
-    const mixed = {
-      name: "mixed.txt",
-      bytes: cat(le("filler = 1\r\n".repeat(700)), Buffer.from(`GITHUB_TOKEN=${mixedToken}\n`)),
-      token: mixedToken,
-    };
+    const mixed = mixedFile();
     for (const f of [...wideFiles().filter((x) => !x.name.startsWith("utf32")), mixed]) {
       s.write(join(dir, f.name), f.bytes);
       s.git(dir, "add", "-f", "--", f.name);
