@@ -11,8 +11,12 @@
 //   floor        node -e 0 (its window holds the -e evaluation)
 //   file main    node empty.cjs (Node's CommonJS main: resolve, realpath, read, compile)
 //   entry        dist/hookpack.cjs top level, no bundle loaded
-//   + hook.cjs   the hook bundle loaded through the V8 code cache, runHook not called
-//   allow call   the whole call (stdin a socket, as a Node agent gives it)
+//   + fast-allow the fast allow stage's bundle loaded through the V8 code cache, not called (nor
+//                stdin read)
+//   allow call   the whole call (stdin a socket, as a Node agent gives it), answered by the stage
+//   hook.cjs     the hook bundle alone loaded through the code cache (a call the stage is not
+//                loaded for: another event, tool or agent), runHook not called
+//   full         the same call with HOOKPACK_FAST_ALLOW=0: the full pipeline, no stage
 //   no cache     the whole call with HOOKPACK_CODE_CACHE=0
 //   launcher     the installed command's verifying launcher alone (its final compile cut), and
 //                the whole call through it
@@ -64,14 +68,19 @@ function cutCopy(name, cut) {
   cpSync(join(root, "dist"), dir, { recursive: true });
   const entry = join(dir, "hookpack.cjs");
   const text = readFileSync(entry, "utf8");
-  const re = /(\w+)\("hook\.cjs"\)\.runHook\(\w+\[0\]\)/;
+  const re =
+    /if\((\w+)\)\{let \w+=\w+\(\w+\[0\],process\.env\),\w+=\w+=>(\w+)\("hook\.cjs"\)\.runHook\(\w+\[0\],process\.env,\w+\);\w+\.raw===void 0\?Promise\.resolve\(\)\.then\(\(\)=>\w+\(\w+\.prefix\)\):(\w+)\(\)\.fastAllow\(\w+,process\.env\)\.then\(\w+=>\w+&&\w+\(\w+\)\)\}/;
   if (!re.test(text))
     throw new Error("bench/startup.mjs: the entry's hook dispatch changed; update cutCopy");
-  writeFileSync(entry, text.replace(re, cut));
+  writeFileSync(
+    entry,
+    text.replace(re, (_, cond, load, stage) => `if(${cond}){${cut(load, stage)}}`),
+  );
   return entry;
 }
 const entryOnly = cutCopy("entry-only", () => "0");
-const loadOnly = cutCopy("load-only", (_, load) => `${load}("hook.cjs")`);
+const fastOnly = cutCopy("fast-only", (_, stage) => `${stage}()`);
+const hookOnly = cutCopy("hook-only", (load) => `${load}("hook.cjs")`);
 
 const payload = JSON.stringify({
   session_id: "bench",
@@ -93,8 +102,14 @@ const add = (name, args, extra = {}) => V.push({ name, args, ...extra });
 add("floor: node -e 0", ["-e", "0"], { input: "" });
 add("file main: node empty.cjs", [empty], { input: "" });
 add("entry: hookpack.cjs top level", [entryOnly, "hook", "claude-code"]);
-add("+ hook.cjs through the code cache", [loadOnly, "hook", "claude-code"]);
+add("+ fast-allow.cjs through the code cache", [fastOnly, "hook", "claude-code"]);
 add("allow call (stdin: socket)", [join(root, "dist", "hookpack.cjs"), "hook", "claude-code"]);
+add("hook.cjs alone through the code cache", [hookOnly, "hook", "claude-code"]);
+add(
+  "allow call, HOOKPACK_FAST_ALLOW=0 (full pipeline)",
+  [join(root, "dist", "hookpack.cjs"), "hook", "claude-code"],
+  { env: { HOOKPACK_FAST_ALLOW: "0" } },
+);
 add(
   "allow call, HOOKPACK_CODE_CACHE=0",
   [join(root, "dist", "hookpack.cjs"), "hook", "claude-code"],
@@ -198,9 +213,11 @@ console.log(
 const steps = {
   "file main": "floor",
   entry: "file main",
-  "+ hook.cjs": "entry",
-  "allow call (stdin": "+ hook.cjs",
-  "allow call, HOOKPACK": "allow call (stdin",
+  "+ fast-allow.cjs": "entry",
+  "allow call (stdin": "+ fast-allow.cjs",
+  "hook.cjs alone": "entry",
+  "allow call, HOOKPACK_FAST": "hook.cjs alone",
+  "allow call, HOOKPACK_CODE": "allow call (stdin",
   "launcher alone": "floor",
   "allow call through": "installed runtime",
   "installed runtime": "allow call (stdin",
@@ -221,7 +238,9 @@ if (process.env.BENCH_ROWS === "1") {
     );
   row("Node's CommonJS main vs -e", by("file main"), by("floor"));
   row("the entry's top level", by("entry"), by("file main"));
-  row("loading hook.cjs (code cache)", by("+ hook.cjs"), by("entry"));
-  row("the call itself (stdin, rules, answer)", by("allow call (stdin"), by("+ hook.cjs"));
+  row("loading fast-allow.cjs (code cache)", by("+ fast-allow.cjs"), by("entry"));
+  row("the fast stage's call (stdin, checks)", by("allow call (stdin"), by("+ fast-allow.cjs"));
+  row("a call handed on: loading hook.cjs", by("hook.cjs alone"), by("entry"));
+  row("a call handed on: the full pipeline", by("allow call, HOOKPACK_FAST"), by("hook.cjs alone"));
   if (by("launcher alone") !== -1) row("the verifying launcher", by("launcher alone"), by("floor"));
 }

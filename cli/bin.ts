@@ -4,6 +4,8 @@
 // on Node 22 it beat Node's compile cache by 3.4 ms CPU per allow call (30 interleaved rounds:
 // 31.4 vs 34.8 ms, `node -e 0` 24.8 ms), because it is completed for every path a session takes,
 // and a verified runtime copy must not take bytecode from Node's cache in the temp directory.
+import { fastPrelude } from "../hooks/fast-prelude.js";
+import type { StdinPrefix } from "../hooks/read-stdin.js";
 import { loadBundle } from "./code-cache.js";
 
 /** Set by scripts/build.mjs: a hash of the sibling bundles (the code cache's key). */
@@ -21,11 +23,31 @@ const prePush = command === "pre-push" && !rest.includes("--help") && !rest.incl
 if (built) {
   // The bundles through a V8 code cache of our own (cli/code-cache.ts).
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
-  if (hook)
-    void Promise.resolve().then(() =>
-      (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(rest[0]),
-    );
-  else if (prePush)
+  const fastStage = (): Pick<typeof import("../hooks/fast-allow.js"), "fastAllow"> => {
+    try {
+      return load("fast-allow.cjs") as typeof import("../hooks/fast-allow.js");
+    } catch {
+      return { fastAllow: async (prelude) => prelude.prefix };
+    }
+  };
+  if (hook) {
+    // The fast allow stage first (hooks/fast-allow.ts): stdin is read here (hooks/fast-prelude.ts)
+    // and the stage loads only for a payload it could answer; a plain command is answered there,
+    // without loading hook.cjs. Anything else goes to hook.cjs with what was read of stdin. A
+    // stage that cannot load (a stand-in dist without it) hands everything on.
+    const prelude = fastPrelude(rest[0], process.env);
+    const full = (prefix: StdinPrefix) =>
+      (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(
+        rest[0],
+        process.env,
+        prefix,
+      );
+    if (prelude.raw === undefined) void Promise.resolve().then(() => full(prelude.prefix));
+    else
+      void fastStage()
+        .fastAllow(prelude, process.env)
+        .then((prefix) => prefix && full(prefix));
+  } else if (prePush)
     void Promise.resolve().then(() =>
       (load("pre-push.cjs") as typeof import("./pre-push-main.js")).main(rest),
     );

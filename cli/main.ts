@@ -16,6 +16,10 @@ export const ENVIRONMENT: ReadonlyArray<[string, string]> = [
   ["HOOKPACK_DEBUG", "1 for diagnostics on stderr, or a file path to append them to"],
   ["HOOKPACK_CODE_CACHE", "0 turns off the hook's V8 code cache (Node 20)"],
   [
+    "HOOKPACK_FAST_ALLOW",
+    "0 makes every Claude Code hook call take the full rules (no fast allow)",
+  ],
+  [
     "HOOKPACK_SQLITE3",
     "the sqlite3 shell that cleans agent state kept in SQLite (default sqlite3 on PATH)",
   ],

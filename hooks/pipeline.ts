@@ -90,7 +90,7 @@ function contextFilesOf(
 }
 
 /** Where the agent keeps its hook registrations (settings files; hook directories end in "/"). */
-function hookConfigFiles(adapter: Adapter): string[] {
+export function hookConfigFiles(adapter: Adapter): string[] {
   const { files, inlineToml, format } = adapter.config;
   const all = [
     ...new Set([...Object.values(files), ...Object.values(inlineToml?.files ?? {})]),

@@ -76,14 +76,53 @@ function socketNonBlocking(): boolean {
   }
 }
 
+/**
+ * What the hook's fast allow stage (hooks/fast-allow.ts) read of stdin before it handed the call
+ * on: the bytes so far, whether the writer had closed, and the fd it read (none: it read nothing,
+ * the stream is used). readStdin continues from it instead of reading the fd anew.
+ */
+export interface StdinPrefix {
+  chunks: Buffer[];
+  eof: boolean;
+  direct: { fd: number; close: boolean } | undefined;
+}
+
+/**
+ * Reads what stdin holds now, synchronously, never waiting: up to `limit` bytes, stopping at the
+ * end, at a non-blocking fd with nothing in it yet (EAGAIN), or at a read error (then `eof`, as
+ * readFd ends). Nothing is read when stdin is none of a file, a pipe or a socket fd we can read.
+ */
+export function readStdinNow(limit: number): StdinPrefix {
+  const direct = directFd();
+  const chunks: Buffer[] = [];
+  if (!direct) return { chunks, eof: false, direct };
+  let size = 0;
+  while (size <= limit) {
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let bytesRead: number;
+    try {
+      bytesRead = readSync(direct.fd, buffer, 0, CHUNK, null);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EAGAIN" || code === "EWOULDBLOCK") return { chunks, eof: false, direct };
+      return { chunks, eof: true, direct };
+    }
+    if (bytesRead === 0) return { chunks, eof: true, direct };
+    chunks.push(buffer.subarray(0, bytesRead));
+    size += bytesRead;
+  }
+  return { chunks, eof: false, direct };
+}
+
 export function readStdin(
   stream: () => Readable,
   maxBytes = DEFAULT_MAX_STDIN_BYTES,
   timeoutMs = DEFAULT_STDIN_TIMEOUT_MS,
+  prefix?: StdinPrefix,
 ): Promise<StdinResult> {
-  const direct = directFd();
+  const direct = prefix?.direct ?? directFd();
   return direct
-    ? readFd(direct.fd, direct.close, maxBytes, timeoutMs)
+    ? readFd(direct.fd, direct.close, maxBytes, timeoutMs, prefix)
     : readStream(stream(), maxBytes, timeoutMs);
 }
 
@@ -134,9 +173,13 @@ function readFd(
   close: boolean,
   maxBytes: number,
   timeoutMs: number,
+  prefix?: StdinPrefix,
 ): Promise<StdinResult> {
   return new Promise((resolve) => {
     const c = collector(maxBytes, timeoutMs, () => close && closeSync(fd), resolve);
+    // What the fast stage read already goes through the same cap, then its end if it saw one.
+    for (const chunk of prefix?.chunks ?? []) if (!c.add(chunk)) return;
+    if (prefix?.eof) return c.finish(false, false);
     let idle = 0;
     let buffer = Buffer.allocUnsafe(CHUNK);
     const next = () => {

@@ -11,10 +11,23 @@ import { HookpackError } from "../core/errors.js";
 import { DEFAULT_RULES } from "../rules/index.js";
 import { inheritedEnv, withInherited } from "../rules/inherited-env.js";
 import { secretScanner } from "../rules/secretlint.js";
-import { isAgentId, AGENT_IDS, type Decision, type HookEvent } from "./event.js";
+import {
+  isAgentId,
+  AGENT_IDS,
+  type AgentId,
+  type Decision,
+  type HookEvent,
+  type HookResponse,
+} from "./event.js";
 import { FAILURE_MESSAGES, failureMode, judgeInvolvement } from "./failure-policy.js";
 import { runPipeline } from "./pipeline.js";
-import { DEFAULT_MAX_STDIN_BYTES, DEFAULT_STDIN_TIMEOUT_MS, readStdin } from "./read-stdin.js";
+import {
+  DEFAULT_MAX_STDIN_BYTES,
+  DEFAULT_STDIN_TIMEOUT_MS,
+  readStdin,
+  type StdinPrefix,
+  type StdinResult,
+} from "./read-stdin.js";
 
 /** HOOKPACK_DEBUG=1 writes diagnostics to stderr; any other value is a file to append to. */
 function debugSink(env: NodeJS.ProcessEnv): ((line: string) => void) | undefined {
@@ -40,6 +53,8 @@ function positiveInt(value: string | undefined, fallback: number): number {
 export async function runHook(
   agent: string | undefined,
   env: NodeJS.ProcessEnv = process.env,
+  /** What the fast allow stage (hooks/fast-allow.ts) read of stdin before handing the call on. */
+  prefix?: StdinPrefix,
 ): Promise<void> {
   if (!agent || !isAgentId(agent)) {
     process.stderr.write(
@@ -62,7 +77,36 @@ export async function runHook(
     () => process.stdin,
     positiveInt(env.HOOKPACK_MAX_STDIN_BYTES, DEFAULT_MAX_STDIN_BYTES),
     positiveInt(env.HOOKPACK_STDIN_TIMEOUT_MS, DEFAULT_STDIN_TIMEOUT_MS),
+    prefix,
   );
+  const { response, audit } = await hookAnswer(agent, input, env, debug);
+  if (audit.length > 0) {
+    // The audit module loads only here, never on a plain allow (node:crypto not even here: it
+    // hashes with core/sha256-wasm.ts, and node:crypto loads only to create a home's audit key).
+    const { tryRecordAudit } = await import("../broker/audit.js");
+    tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m), {
+      looksSecret: secretScanner.mayContainSecret,
+    });
+  }
+  debug?.(
+    `${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`,
+  );
+  if (response.stdout) writeFully(1, response.stdout);
+  if (response.stderr) writeFully(2, response.stderr);
+  process.exitCode = response.exitCode;
+}
+
+/**
+ * One hook call's answer for a payload already read: the response and the audit entries to append
+ * (runHook writes both). Exported so test/hooks/fast-allow-equivalence.test.ts can hold the fast
+ * allow stage against the full pipeline of the built bundle, payload by payload, in one process.
+ */
+export async function hookAnswer(
+  agent: AgentId,
+  input: StdinResult,
+  env: NodeJS.ProcessEnv,
+  debug?: (line: string) => void,
+): Promise<{ response: HookResponse; audit: AuditEvent[] }> {
   const adapter = await loadAdapter(agent);
   // Each agent names its session differently (session_id, sessionId, taskId…): the adapter knows.
   let sessionId: string | undefined;
@@ -72,7 +116,7 @@ export async function runHook(
   // Every audit entry of this call (exposures found by the rules, the decision's record) goes to
   // the log in ONE append at the end: one lock, one fsync, one anchor write instead of one each.
   const audit: AuditEvent[] = [];
-  let response;
+  let response: HookResponse;
   try {
     // Inside the try: an unusable HOOKPACK_HOME (e.g. inside the project's git work tree) throws
     // here, and is answered below as the known misconfiguration it is, never as a crash.
@@ -124,20 +168,7 @@ export async function runHook(
       mode === "closed" ? FAILURE_MESSAGES.closed(what, involvement) : FAILURE_MESSAGES.open(what),
     );
   }
-  if (audit.length > 0) {
-    // The audit module loads only here, never on a plain allow (node:crypto not even here: it
-    // hashes with core/sha256-wasm.ts, and node:crypto loads only to create a home's audit key).
-    const { tryRecordAudit } = await import("../broker/audit.js");
-    tryRecordAudit(hookpackHomeFrom(env), audit, (m) => debug?.(m), {
-      looksSecret: secretScanner.mayContainSecret,
-    });
-  }
-  debug?.(
-    `${agent}: exit ${response.exitCode}, ${response.stdout.length} bytes out, ${Date.now() - started} ms`,
-  );
-  if (response.stdout) writeFully(1, response.stdout);
-  if (response.stderr) writeFully(2, response.stderr);
-  process.exitCode = response.exitCode;
+  return { response, audit };
 }
 
 /**

@@ -10,7 +10,7 @@ import type { Verdict } from "../hooks/event.js";
 import type { Rule } from "./rule.js";
 
 /** Anything that could spell a push or a publish, or hide one (quotes, escapes, expansions). */
-const MAY_GATE = /push|publish|\bpack\b|\bgh\b|[\\'"$`]/;
+export const MAY_GATE = /push|publish|\bpack\b|\bgh\b|[\\'"$`]/;
 
 export const gatePushPublish: Rule = {
   id: "gate-push-publish",

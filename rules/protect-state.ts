@@ -60,6 +60,20 @@ const ALLOW = "hookpack allow";
 const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean", "stash"]);
 
 /**
+ * The cheap look before parsing: false means shellEditsHookConfig finds nothing (the command names
+ * no hook settings folder, no `uninstall`, no `hookpack allow`). Exported for the hook's fast
+ * allow stage (hooks/fast-allow.ts), which hands a command on to the full rules when this is true.
+ */
+export function shellMayEditHookConfig(command: string, files: readonly string[]): boolean {
+  const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
+  return (
+    names.some((n) => command.includes(n)) ||
+    /\buninstall\b/.test(command) ||
+    (/\ballow\b/.test(command) && command.includes("hookpack"))
+  );
+}
+
+/**
  * The hook settings a shell command would change: the target of a redirection, or a file argument
  * of a program that writes or removes what it is given. Reading them (`cat`, `jq .`) is fine.
  * (Best effort: an interpreter's own file writes, `python -c …`, are not seen.)
@@ -69,13 +83,7 @@ async function shellEditsHookConfig(
   cwd: string,
   files: readonly string[],
 ): Promise<string | undefined> {
-  const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
-  if (
-    !names.some((n) => command.includes(n)) &&
-    !/\buninstall\b/.test(command) &&
-    !(/\ballow\b/.test(command) && command.includes("hookpack"))
-  )
-    return undefined;
+  if (!shellMayEditHookConfig(command, files)) return undefined;
   const [{ scanShell }, { programOf }] = await Promise.all([
     import("./shell-scan.js"),
     import("./secret-refs.js"),

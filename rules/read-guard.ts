@@ -250,7 +250,7 @@ function brokerPrefixRe(): RegExp | null {
  * the stat loop sees a difference. A command that may read still gets the full analysis, prefix
  * and all.
  */
-function mayRead(command: string, cwd: string): boolean {
+export function mayRead(command: string, cwd: string): boolean {
   const prefix = command.includes(" exec --grant ") ? brokerPrefixRe() : null;
   if (prefix)
     command = command.replace(prefix, (_, lead: string, caps: string) => `${lead}${caps} `);

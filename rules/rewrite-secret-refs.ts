@@ -102,7 +102,7 @@ export function stateHint(command: string): boolean {
   return false;
 }
 /** Arguments only the broker takes: whatever the program is called (a copy, a variable, `node x.cjs`). */
-const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
+export const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
 
 /** Does the command run `hookpack exec` or reach hookpack's home? (Cheap pre-check first.) */
 export async function brokerMisuse(

@@ -27,8 +27,11 @@ export interface SecretScanner {
   scanHidden?(text: string): Promise<Array<{ finding: Finding; value: string }>>;
 }
 
-/** Signs that a tool input may hide a token: checked before the engine is loaded for it. */
-const HIDING =
+/**
+ * Signs that a tool input may hide a token: checked before the engine is loaded for it. Exported
+ * for the hook's fast allow stage (hooks/fast-allow.ts), which hands a call on when it matches.
+ */
+export const HIDING =
   /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w/;
 
 import { SECRETLINT_PREFILTER_PARTS } from "./secretlint-prefilter.js";

@@ -36,6 +36,9 @@ const ENTRIES = {
   // `hookpack-shell`, the $SHELL replacement for agents without hooks (Aider).
   "cli/shell": "hookpack-shell",
   "hooks/run-hook": "hook",
+  // The hook's fast allow stage (hooks/fast-allow.ts): the rules' own early-allow tests, no rule
+  // engine; loaded by the entry before hook.cjs, which loads only when the stage hands a call on.
+  "hooks/fast-allow": "fast-allow",
   "rules/secretlint-engine": "secretlint-engine",
   // hookpack's own detection rules and engine: loaded when the hook prefilter hits, or by bulk scans.
   "rules/detect": "detect-engine",
@@ -95,7 +98,10 @@ const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root,
  * 30.5 -> 29.8 ms, `node -e 0` 23.3 ms). The other agents' adapters stay bundles of their own;
  * adapter-claude-code.cjs and adapter-host.cjs are still built for the CLI and the Cursor adapter.
  */
-const INLINED = { hook: ["adapter-claude-code", "adapter-host"] };
+const INLINED = {
+  hook: ["adapter-claude-code", "adapter-host"],
+  "fast-allow": ["adapter-claude-code", "adapter-host"],
+};
 
 /** Imports of another entry's module stay imports of that bundle instead of being inlined. */
 const splitEntries = (self) => ({

@@ -249,14 +249,14 @@ describe("attack: bytecode or files planted where the installed hook loads them"
   const t = tally("allow-path/runtime");
   const planted = () =>
     `require("fs").writeFileSync(${JSON.stringify(marker())},"x");process.stdout.write("");process.exit(0);`;
-  /** A V8 cache of planted code padded to hook.cjs's length (V8 then takes it for hook.cjs). */
-  const forgedCache = (header: boolean): Buffer => {
-    const real = readFileSync(join(runtime, "hook.cjs"), "utf8");
+  /** A V8 cache of planted code padded to `bundle`'s length (V8 then takes it for that bundle). */
+  const forgedCache = (header: boolean, bundle = "hook.cjs"): Buffer => {
+    const real = readFileSync(join(runtime, bundle), "utf8");
     const src = planted() + " ".repeat(real.length - planted().length);
     const data = new Script(
       `(function (exports, require, module, __filename, __dirname) { ${src}\n});`,
       {
-        filename: join(runtime, "hook.cjs"),
+        filename: join(runtime, bundle),
       },
     ).createCachedData();
     return header
@@ -307,6 +307,20 @@ describe("attack: bytecode or files planted where the installed hook loads them"
       },
     },
     {
+      // The fast allow stage (hooks/fast-allow.ts) loads on every call, before hook.cjs.
+      name: "a forged V8 cache of the fast allow stage in the runtime's own code-cache/ (seal not forged)",
+      sealed: true,
+      plant: () => {
+        for (const f of readdirSync(sealedDir()).filter((x) => x.startsWith("fast-allow.cjs-")))
+          writeFileSync(join(sealedDir(), f), forgedCache(true, "fast-allow.cjs"));
+      },
+    },
+    {
+      name: "fast-allow.cjs overwritten with planted code",
+      plant: () => writeFileSync(join(runtime, "fast-allow.cjs"), planted()),
+      refused: true,
+    },
+    {
       name: "the runtime's cache file swapped for a symlink to forged bytecode",
       sealed: true,
       plant: () => {
@@ -346,10 +360,14 @@ describe("attack: bytecode or files planted where the installed hook loads them"
         );
         expect(reinstall.exitCode, reinstall.stderr).toBe(0);
         rmSync(join(runtime, "code-cache"), { recursive: true, force: true });
-        expect(decisionOf(await call(bash("ls")))).toBe("allow");
-        expect(decisionOf(await call(bash("ls")))).toBe("allow");
-        if (a.sealed)
+        // A plain `ls` is answered by the fast allow stage, which never loads hook.cjs: a quoted
+        // word makes the stage hand the call on, so hook.cjs loads and its cache is written too.
+        for (const command of ["ls", "echo 'plain'", "ls", "echo 'plain'"])
+          expect(decisionOf(await call(bash(command)))).toBe("allow");
+        if (a.sealed) {
           expect(readdirSync(sealedDir()).some((f) => f.startsWith("hook.cjs-"))).toBe(true);
+          expect(readdirSync(sealedDir()).some((f) => f.startsWith("fast-allow.cjs-"))).toBe(true);
+        }
         a.plant();
         const r = await tokenCall();
         const d = decisionOf(r);

@@ -1,0 +1,133 @@
+// The hook's fast allow stage (issue 21): most tool calls are plain shell commands no rule has
+// anything to say about (`ls -la`, `npm test`), and for those the full hook (hook.cjs: every rule,
+// the adapters' rendering, the failure policy, the audit log) cost more than Node's own start-up.
+// This stage runs first, in the entry's process, and answers "allow" (exit 0, nothing written,
+// exactly what the full pipeline answers then) only when it can show that every rule the full
+// pipeline would run on the call returns allow without looking further:
+//
+//   deny-literal-secrets     no field shows a sign of a hidden token (HIDING) and the detection
+//                            prefilter (secretScanner.mayContainSecret) finds nothing in any field
+//   rewrite-secret-refs      no `$secret:` / `$cap:` reference in any field; the command names
+//                            neither hookpack, nor its home, nor a state hint, nor a broker flag
+//   protect-hookpack-state   shellMayEditHookConfig is false for this agent's hook settings
+//   guard-reads              mayRead is false (no quoting, expansion or glob, no reading program,
+//                            no word that is an existing file)
+//   gate-push-publish        MAY_GATE does not match
+//
+// Each of these is the rule's OWN early-allow test, imported from the rule's module (never a copy
+// written here), so a rule that widens its trigger widens this stage's with it. Anything else —
+// another agent, another event or tool, a payload the hand-written Claude Code check cannot vouch
+// for, a large or unfinished stdin, an unusable HOOKPACK_HOME, HOOKPACK_DEBUG, Cursor running Claude
+// Code's hooks, characters outside printable ASCII in the command, any error — is handed on to the
+// full pipeline in the same process, with the bytes read so far (hooks/read-stdin.ts StdinPrefix).
+// test/hooks/fast-allow-equivalence.test.ts checks over a large corpus, through the built bundles,
+// that this stage never allows what the full pipeline answers otherwise, and that FAST_RULES is
+// the full list of before-tool rules (a new rule must be added here, or the stage hands on).
+import { closeSync } from "node:fs";
+import { fastValidate } from "../adapters/claude-code-fast.js";
+import { claudeCode } from "../adapters/claude-code.js";
+import { underCursor } from "../adapters/host.js";
+import { resolveHookpackHome } from "../core/home.js";
+import { MAY_GATE } from "../rules/gate-push-publish.js";
+import { shellMayEditHookConfig } from "../rules/protect-state.js";
+import { mayRead } from "../rules/read-guard.js";
+import { BROKER_FLAGS, stateHint } from "../rules/rewrite-secret-refs.js";
+import { CAP_ANYWHERE, REF_ANYWHERE } from "../rules/secret-ref.js";
+import { HIDING, secretScanner } from "../rules/secretlint.js";
+import { hookConfigFiles } from "./pipeline.js";
+import { FAST_MAX_PAYLOAD, type Prelude } from "./fast-prelude.js";
+import type { StdinPrefix } from "./read-stdin.js";
+
+export { FAST_MAX_PAYLOAD };
+
+/** The ids of the before-tool rules of rules/index.ts DEFAULT_RULES whose early allow this stage checks. */
+export const FAST_RULES: readonly string[] = [
+  "deny-literal-secrets",
+  "rewrite-secret-refs",
+  "protect-hookpack-state",
+  "guard-reads",
+  "gate-push-publish",
+];
+
+/** Commands longer than this are handed on. */
+export const FAST_MAX_COMMAND = 8 * 1024;
+/** Printable ASCII, tab and newline: a command with anything else (NUL, unicode) is handed on. */
+const PLAIN = /^[\x20-\x7e\t\n]*$/;
+
+/**
+ * Whether every before-tool rule provably allows this Claude Code payload text, with nothing to
+ * answer: true means the full pipeline would exit 0 writing nothing. Throws on what it cannot
+ * judge (the caller hands on).
+ */
+export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<boolean> {
+  if (raw.length > FAST_MAX_PAYLOAD) return false;
+  const payload: unknown = JSON.parse(raw);
+  // Only what the hand-written check vouches for (never zod here), and not under Cursor (the
+  // adapter may step aside there: hooks/../adapters/host.ts).
+  if (!fastValidate(payload) || underCursor(payload, env)) return false;
+  const parsed = await claudeCode.parse(payload);
+  if (parsed.kind !== "event" || parsed.event.kind !== "before-tool") return false;
+  const { tool, session } = parsed.event;
+  const command = tool.command;
+  if (tool.kind !== "shell" || typeof command !== "string") return false;
+  if (command.length > FAST_MAX_COMMAND || !PLAIN.test(command)) return false;
+  // deny-literal-secrets and the references of rewrite-secret-refs: every field (the command is one).
+  for (const value of new Set([command, ...tool.fields.map((f) => f.value)]))
+    if (
+      HIDING.test(value) ||
+      secretScanner.mayContainSecret(value) ||
+      REF_ANYWHERE.test(value) ||
+      CAP_ANYWHERE.test(value)
+    )
+      return false;
+  // rewrite-secret-refs' brokerMisuse look: the home as the hook resolves it (throws when unusable,
+  // which the full hook answers as a misconfiguration).
+  const home = resolveHookpackHome(env);
+  if (
+    (home !== "" && command.includes(home)) ||
+    command.includes("hookpack") ||
+    stateHint(command) ||
+    BROKER_FLAGS.test(command)
+  )
+    return false;
+  if (shellMayEditHookConfig(command, hookConfigFiles(claudeCode))) return false;
+  if (MAY_GATE.test(command)) return false;
+  if (mayRead(command, session.cwd)) return false;
+  return true;
+}
+
+/**
+ * The stage itself, on what hooks/fast-prelude.ts read in the entry: answers an allow when
+ * fastAllows says so (undefined: done, exit 0, nothing written); otherwise returns the prefix,
+ * for runHook.
+ */
+export async function fastAllow(
+  prelude: Prelude,
+  env: NodeJS.ProcessEnv,
+): Promise<StdinPrefix | undefined> {
+  const { prefix, raw } = prelude;
+  if (raw === undefined) return prefix;
+  try {
+    if (await fastAllows(raw, env)) {
+      if (prefix.direct?.close) closeQuietly(prefix.direct.fd);
+      // The path this call took, for the entry's code cache (cli/code-cache.ts CODE_CACHE_TAG): a
+      // cache of this bundle first written by a call it handed on (a SessionStart) lacks the
+      // functions an allow runs, and is completed by the first allow instead of never.
+      (globalThis as unknown as Record<symbol, string>)[Symbol.for("hookpack.code-cache.tag")] =
+        "claude-code:fast-allow";
+      process.exitCode = 0;
+      return undefined;
+    }
+  } catch {
+    // Anything this stage cannot judge is the full pipeline's.
+  }
+  return prefix;
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // Closing is tidiness only.
+  }
+}
