@@ -542,8 +542,9 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
     return parts;
   };
 
-  // `exec 3<<EOF`: a here-document or here-string that stays open on a descriptor for later commands.
-  const persisted = new Map<number, Script>();
+  // `exec 3<<EOF`: a here-document or here-string that stays open on a descriptor for later
+  // commands; `cat > s.sh <<EOF`: a file the command writes before a shell runs it.
+  const persisted: Carried = { fds: new Map(), files: new Map() };
   for (const cmd of scan.commands) {
     // Input redirections read whatever the command is.
     for (const w of cmd.words)
@@ -556,7 +557,14 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
         ...(cmd.heredocBodies ?? []).map((h) => h.fd),
         ...cmd.words.filter((w) => w.redirectOp === "<<<").map((w) => w.redirectFd ?? 0),
       ]))
-        persisted.set(fd, fdScript(cmd, fd, command, vars, env, persisted));
+        persisted.fds.set(fd, fdScript(cmd, fd, command, vars, env, persisted));
+    for (const w of cmd.words) {
+      if (!w.redirect || !/^(>|>>|>\|)$/.test(w.redirectOp ?? "") || (w.redirectFd ?? 1) !== 1)
+        continue;
+      const target = expandWord(raw(w), vars, env);
+      if (target.kind === "path")
+        persisted.files.set(scriptKey(target.pattern), producedBy(cmd, command, vars, env));
+    }
     handleCommand(words, cmd, command, env, depth, vars, add, operandParts, out, persisted);
   }
   // The broker in front of a program (`node …/hookpack.cjs exec --grant … -- program`, what a rewrite
@@ -603,7 +611,7 @@ function handleCommand(
   add: (w: string, program: string, known: boolean) => void,
   operandParts: (w: string) => string[],
   out: ReadOperand[],
-  persisted: ReadonlyMap<number, Script>,
+  persisted: Carried,
 ): void {
   let i = 0;
   let viaXargs = false;
@@ -666,18 +674,36 @@ function handleCommand(
     // A shell (or `source`) whose script comes from stdin or a descriptor: a here-document, a
     // here-string, a pipe, a process substitution. A literal script is analysed like a `-c` one.
     const stdin = SHELLS.has(program) ? stdinScriptFd(program, args) : undefined;
-    if (stdin !== undefined) {
+    if (stdin !== undefined && stdin.file === undefined) {
       const s = fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word);
       for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
       if (s.dynamic)
         out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
     }
-    // `bash script.sh`: the script file is read (by the shell, not shown); its own reads are not followed.
+    // `bash script.sh`: the script file is read (by the shell, not shown); its own reads are not
+    // followed, unless this same command wrote it (`cat > s.sh <<EOF … EOF; sh s.sh`).
+    if (stdin?.file !== undefined) {
+      const e = expandWord(stdin.file, vars, env);
+      const s = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
+      if (s) {
+        for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
+        if (s.dynamic)
+          out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+      }
+    }
   }
   if (depth < 3 && (program === "source" || program === ".")) {
     const stdin = stdinScriptFd("source", args);
-    if (stdin !== undefined) {
-      const s = fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word);
+    const e = stdin?.file !== undefined ? expandWord(stdin.file, vars, env) : undefined;
+    const s =
+      stdin === undefined
+        ? undefined
+        : e === undefined
+          ? fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word)
+          : e.kind === "path"
+            ? persisted.files.get(scriptKey(e.pattern))
+            : undefined;
+    if (s) {
       for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
       if (s.dynamic)
         out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
@@ -735,6 +761,14 @@ interface Script {
   dynamic: boolean;
 }
 
+/** What earlier commands of the same command line left for a later shell to run as its script. */
+interface Carried {
+  fds: Map<number, Script>;
+  files: Map<string, Script>;
+}
+
+const scriptKey = (p: string) => p.replace(/^(\.\/)+/, "");
+
 /** Script names that are a descriptor (`/dev/stdin`, `/dev/fd/3`, `-`). */
 const FD_PATH = /^(?:\/dev\/stdin|\/dev\/fd\/(\d+)|\/proc\/self\/fd\/(\d+)|-)$/;
 
@@ -742,7 +776,10 @@ const FD_PATH = /^(?:\/dev\/stdin|\/dev\/fd\/(\d+)|\/proc\/self\/fd\/(\d+)|-)$/;
  * Where a shell (or `source`) takes its script from when it is not a file: the descriptor, or the
  * process-substitution word. `undefined` when it runs `-c` or a script file (or `source FILE`).
  */
-function stdinScriptFd(program: string, args: string[]): { fd: number; word?: string } | undefined {
+function stdinScriptFd(
+  program: string,
+  args: string[],
+): { fd: number; word?: string; file?: string } | undefined {
   let k = 0;
   if (program !== "source") {
     for (; k < args.length; k++) {
@@ -761,7 +798,7 @@ function stdinScriptFd(program: string, args: string[]): { fd: number; word?: st
   if (op === undefined) return program === "source" ? undefined : { fd: 0 };
   if (op.startsWith("<(")) return { fd: -1, word: op };
   const m = FD_PATH.exec(stripQuotes(op));
-  if (!m) return undefined;
+  if (!m) return { fd: -1, file: op };
   return { fd: Number(m[1] ?? m[2] ?? 0) };
 }
 
@@ -820,7 +857,7 @@ function producedBy(
   if (program === "cat" && words.slice(1).every((w) => stripQuotes(w) === "-")) {
     if (cmd.words.some((w) => w.redirect && (w.redirectOp === "<" || w.redirectOp === "<>")))
       return dyn;
-    return fdScript(cmd, 0, command, vars, env, new Map());
+    return fdScript(cmd, 0, command, vars, env, { fds: new Map(), files: new Map() });
   }
   return dyn;
 }
@@ -832,7 +869,7 @@ function fdScript(
   command: string,
   vars: ReadonlyMap<string, string>,
   env: Env,
-  persisted: ReadonlyMap<number, Script>,
+  persisted: Carried,
   substitution?: string,
 ): Script {
   const texts: string[] = [];
@@ -863,13 +900,19 @@ function fdScript(
         else take({ texts: [raw.replace(/^(['"])(.*)\1$/s, "$2")], dynamic: true });
       } else if ((w.redirectOp === "<" || w.redirectOp === "<>") && raw.startsWith("<("))
         subst(raw);
-      // `< file`: the file is checked as a read; its own reads are not followed (as `bash file`).
+      else if (w.redirectOp === "<" || w.redirectOp === "<>") {
+        // `< file`: the file is checked as a read; its own reads are not followed (as `bash file`),
+        // unless this same command wrote it.
+        const e = expandWord(raw, vars, env);
+        const s = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
+        if (s) take(s);
+      }
     }
     if (fd === 0 && cmd.pipeFrom) {
       if (cmd.pipeFromGroup) dynamic = true;
       else take(producedBy(cmd.pipeFrom, command, vars, env));
     }
-    const kept = persisted.get(fd);
+    const kept = persisted.fds.get(fd);
     if (kept) take(kept);
   }
   // Variants the shell may run: `echo`/`printf` escapes decoded, CRs of a CRLF text dropped.

@@ -321,6 +321,8 @@ const SHELL_STDIN = [
   "ls |\nsh",
   "printf x | /bin/sh -s",
   "bash <(ls)",
+  "base64 -d blob > s; bash s",
+  "ls > s && sh s",
 ];
 
 function payloads(): string[] {

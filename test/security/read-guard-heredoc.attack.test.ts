@@ -147,6 +147,15 @@ const ATTACKS: Record<string, string[]> = {
     'bash <<< "$(printf "cat .e%s" nv)"',
     "echo 'cat .env' > /tmp/hd-$$.sh; sh < <(cat /tmp/hd-$$.sh)",
   ],
+  "script written by the same command, then run": [
+    "cat > s.sh <<EOF\ncat .env\nEOF\nsh s.sh",
+    "cat > /tmp/hd-s.sh <<'EOF'\ncat .env\nEOF\nsh -s < /tmp/hd-s.sh",
+    "echo cat .env > s; . ./s",
+    "echo 'cat .env' >> s && source s",
+    'printf "cat .e%s" nv > s; bash s',
+    "echo Y2F0IC5lbnYK | base64 -d > s; bash s",
+    "echo Y2F0IC5lbnYK | base64 -d > s && sh -s < s",
+  ],
 };
 
 describe("attack: a shell reading its script from stdin or a descriptor (real hook process)", () => {
@@ -184,6 +193,8 @@ describe("no false alarms: here-documents and pipes that read nothing secret", (
     "echo 'cat README.md' | bash",
     "ls | grep sh",
     "cat README.md | sh -c 'wc -l'",
+    "cat > build.sh <<'EOF'\nnpm run build\nEOF\nsh build.sh",
+    "bash -n build.sh",
   ]) {
     it(`allowed: ${command.replace(/\n/g, "⏎")}`, async () => {
       const { r, decision } = await preBash(command);
