@@ -769,8 +769,8 @@ interface Carried {
 
 const scriptKey = (p: string) => p.replace(/^(\.\/)+/, "");
 
-/** Script names that are a descriptor (`/dev/stdin`, `/dev/fd/3`, `-`). */
-const FD_PATH = /^(?:\/dev\/stdin|\/dev\/fd\/(\d+)|\/proc\/self\/fd\/(\d+)|-)$/;
+/** Script names that are a descriptor (`/dev/stdin`, `/dev/fd/3`, `/proc/$$/fd/0`, `-`). */
+const FD_PATH = /^(?:\/dev\/stdin|\/dev\/fd\/(\d+)|\/proc\/[^/]+\/fd\/(\d+)|-)$/;
 
 /**
  * Where a shell (or `source`) takes its script from when it is not a file: the descriptor, or the

@@ -96,6 +96,8 @@ const ATTACKS: Record<string, string[]> = {
     "bash -s -- a b <<EOF\ncat .env\nEOF",
     "bash /dev/stdin <<EOF\ncat .env\nEOF",
     "bash - <<EOF\ncat .env\nEOF",
+    "bash /proc/$$/fd/0 <<EOF\ncat .env\nEOF",
+    "sh /proc/self/fd/0 <<< 'cat .env'",
     "bash /dev/fd/3 3<<EOF\ncat .env\nEOF",
     "exec 3<<EOF\ncat .env\nEOF\nbash /dev/fd/3",
     "sh <<-EOF\n\tcat .env\n\tEOF",
