@@ -5,6 +5,7 @@ import { readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../core/fs-safe.js";
+import { decodeWideText } from "../core/text-decode.js";
 import type { Verdict } from "../hooks/event.js";
 import { findSecrets } from "./redact-tool-output.js";
 import type { ManagedSecrets, Rule } from "./rule.js";
@@ -88,7 +89,15 @@ export async function cleanStateFile(
     const runs = buf.toString("latin1").replace(/[^\t\x20-\x7e]+/g, "\n");
     return { ...base, ...(await fixStateText(runs, "text", "report", find)), text: "" };
   }
-  if (buf.subarray(0, 8192).includes(0)) return { ...base, skipped: "binary" };
+  if (buf.subarray(0, 8192).includes(0)) {
+    // UTF-16/32 text (core/text-decode.ts) is scanned and reported, never rewritten: decoded, and
+    // as its bytes are (ASCII hidden among UTF-16 is read too).
+    const wide = decodeWideText(buf);
+    if (wide === undefined) return { ...base, skipped: "binary" };
+    const decoded = await fixStateText(wide, format, "report", find);
+    const raw = await fixStateText(buf.toString("utf8"), "text", "report", find);
+    return { ...base, ...decoded, findings: [...decoded.findings, ...raw.findings], text: "" };
+  }
   const text = buf.toString("utf8");
   const result = await fixStateText(text, format, fix ? mode : "report", find);
   const outcome: CleanOutcome = { ...base, ...result, text: "" };

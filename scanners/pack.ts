@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { isAbsolute, join, resolve } from "node:path";
+import { decodeWideText } from "../core/text-decode.js";
 import { hookpackFileByContent, matchStatePath } from "../rules/state-catalog.js";
 import {
   EMPTY_ALLOW_LIST,
@@ -397,8 +398,10 @@ export async function scanEntries(
       });
       continue;
     }
-    if (e.body.subarray(0, 8000).includes(0)) continue; // binary
-    const text = e.body.toString("utf8");
+    // A NUL in the first 8 KB: binary, unless it is UTF-16/32 text (core/text-decode.ts).
+    const wide = e.body.subarray(0, 8000).includes(0);
+    const text = wide ? decodeWideText(e.body) : e.body.toString("utf8");
+    if (text === undefined) continue; // binary
     scannedBytes += e.size;
     const own = entry || allow.allowsPath(path) ? undefined : hookpackFileByContent(text);
     if (own)
@@ -409,20 +412,26 @@ export async function scanEntries(
         ruleId: own.id,
         message: `a credential file is in the package: ${own.why}`,
       });
-    if (!mayHoldSecret(text, options)) continue;
-    const hits = await scanText(text, path, options);
-    for (const h of hits) {
-      findings.push({
-        kind: "secret",
-        severity: h.confidence === "weak" ? "warning" : "error",
-        path,
-        ruleId: h.ruleId,
-        message: `${h.label} in a published file`,
-        line: h.line,
-        column: h.column,
-        fingerprint: h.fingerprint,
-        preview: maskedLine(text, h.line, hits),
-      });
+    // UTF-16 text is read decoded and as its bytes are (ASCII hidden among UTF-16 is read too); a
+    // line of the raw view is not shown (it may hold a decoded value, a NUL between its characters).
+    const views = wide ? [text, e.body.toString("utf8")] : [text];
+    for (const [v, view] of views.entries()) {
+      if (!mayHoldSecret(view, options)) continue;
+      const hits = await scanText(view, path, options);
+      for (const h of hits) {
+        findings.push({
+          kind: "secret",
+          severity: h.confidence === "weak" ? "warning" : "error",
+          path,
+          ruleId: h.ruleId,
+          message: `${h.label} in a published file`,
+          line: h.line,
+          column: h.column,
+          fingerprint: h.fingerprint,
+          preview:
+            v === 0 ? maskedLine(view, h.line, hits) : "(a line of a UTF-16 file's raw bytes)",
+        });
+      }
     }
   }
   return { entries: entries.length, files, bytes, scannedBytes, findings, paths };

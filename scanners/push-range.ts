@@ -3,6 +3,7 @@
 // streams every pushed commit; merges are read with `--cc` so an "evil merge" resolution is seen;
 // user config that could hide or reshape content (textconv, external diff, colour, prefixes,
 // quoting) is switched off on the command line. See reference/publish-and-git.md §B1.
+import { decodeWideString } from "../core/text-decode.js";
 import { hookpackFileByContent, matchStatePath, type StatePath } from "../rules/state-catalog.js";
 import {
   EMPTY_ALLOW_LIST,
@@ -462,10 +463,13 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         return;
       }
       const found: Array<Omit<PushFinding, "kind" | "commit" | "subject">> = [];
-      if (mayHoldSecret(text, options)) {
-        const hits = await scanText(text, f.path, options);
+      // As git gave it, and (sec-utf16) as UTF-16 text when it has NULs between its characters:
+      // both, so ASCII hidden among UTF-16 is still read as it was.
+      for (const view of [text, decodeWideString(text)]) {
+        if (view === undefined || !mayHoldSecret(view, options)) continue;
+        const hits = await scanText(view, f.path, options);
         for (const h of hits) {
-          const fields = secretFields(h, text, hits, f.path, fileLineOf(f.runs, h.line));
+          const fields = secretFields(h, view, hits, f.path, fileLineOf(f.runs, h.line));
           found.push(fields);
           findings.push({ kind: "secret", commit: at, subject: subj, ...fields });
         }

@@ -114,7 +114,9 @@ describe("a withheld Claude Code output never keeps a key that holds a value", (
 });
 
 describe("a PostToolUse payload the adapter cannot read", () => {
-  it("tool_input nested 20,000 deep: the output is withheld in its shape, not left to an exit code", async () => {
+  // core/json-walk.ts walks a bare chain of any depth; a string at every one of 20,000 levels is
+  // past its leaf-depth budget (JsonTooDeepError), so this payload cannot be read.
+  it("tool_input nested 20,000 deep with a string at every level: the output is withheld in its shape, not left to an exit code", async () => {
     const raw = post({
       stdout: `t=${token}`,
       stderr: "",
@@ -122,7 +124,7 @@ describe("a PostToolUse payload the adapter cannot read", () => {
       isImage: false,
     }).replace(
       '{"command":"x"}',
-      `{"command":"x","d":${"[".repeat(20_000)}1${"]".repeat(20_000)}}`,
+      `{"command":"x","d":${'{"s":"x","a":'.repeat(20_000)}1${"}".repeat(20_000)}}`,
     );
     const r = await runPipeline(
       { raw },
@@ -131,7 +133,7 @@ describe("a PostToolUse payload the adapter cannot read", () => {
     expect(r.exitCode).toBe(0);
     const out = updated(r.stdout);
     expect(Object.keys(out)).toEqual(["stdout", "stderr", "interrupted", "isImage"]);
-    expect(String(out.stdout)).toMatch(/could not be read \(RangeError\)/);
+    expect(String(out.stdout)).toMatch(/could not be read \(JsonTooDeepError\)/);
     expect(r.stdout).not.toContain(token);
   });
 

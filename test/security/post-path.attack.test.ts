@@ -374,13 +374,19 @@ describe("attack: symlinks where the spill pass looks", () => {
 // walk, values hidden by JSON escapes or held in keys, outputs around the 15,000-char response
 // limit, and the spill directory prepared or raced by the agent. ──
 
-/** `"__DEEP__"` in `text` replaced by raw JSON nested `n` deep (too deep for JSON.stringify to build). */
-const withDeep = (text: string, n: number, kind: "object" | "array", inner = '"x"') =>
+/**
+ * `"__DEEP__"` in `text` replaced by raw JSON nested `n` deep (too deep for JSON.stringify to build).
+ * "strings" puts a string at every level: more leaf depth than core/json-walk.ts's budget, so the
+ * walk refuses it (JsonTooDeepError) and the payload cannot be read; a bare chain is walked.
+ */
+const withDeep = (text: string, n: number, kind: "object" | "array" | "strings", inner = '"x"') =>
   text.replace(
     '"__DEEP__"',
     kind === "object"
       ? `${'{"a":'.repeat(n)}${inner}${"}".repeat(n)}`
-      : `${"[".repeat(n)}${inner}${"]".repeat(n)}`,
+      : kind === "strings"
+        ? `${'{"s":"x","a":'.repeat(n)}${inner}${"}".repeat(n)}`
+        : `${"[".repeat(n)}${inner}${"]".repeat(n)}`,
   );
 
 const answerOf = (stdout: string) =>
@@ -398,6 +404,10 @@ const hookText = (h: Home, text: string) =>
     timeoutMs: 60_000,
   });
 
+// A chain the iterative walk (core/json-walk.ts) reads is answered like any payload: the output
+// redacted in Bash's shape. One it refuses (a string at every level) or a crash is withheld in
+// Bash's shape. Either way nothing raw reaches the model; what is not contained is an exit code
+// (Claude Code then shows the output) or the raw value anywhere.
 describe("attack: a payload too deep to walk still has its output withheld", () => {
   const t = tally("post/deep payload");
   let h: Home;
@@ -411,6 +421,7 @@ describe("attack: a payload too deep to walk still has its output withheld", () 
     ["tool_input", 6_000, "object"],
     ["tool_input", 30_000, "object"],
     ["tool_input", 200_000, "array"],
+    ["tool_input", 100_000, "strings"],
     ["tool_response sibling", 6_000, "object"],
     ["tool_response sibling", 100_000, "array"],
   ] as const) {
@@ -418,7 +429,7 @@ describe("attack: a payload too deep to walk still has its output withheld", () 
       ["a stored value", value],
       ["a token", token],
     ] as const) {
-      it(`Bash, ${where} nested ${n} deep (${kind}), ${label} in stdout: withheld in Bash's shape, nothing raw`, async () => {
+      it(`Bash, ${where} nested ${n} deep (${kind}), ${label} in stdout: ${kind === "strings" ? "withheld" : "redacted or withheld"} in Bash's shape, nothing raw`, async () => {
         const response = {
           ...bash(`KEY=${secret}\n`),
           ...(where === "tool_response sibling" ? { x: "__DEEP__" } : {}),
@@ -434,7 +445,8 @@ describe("attack: a payload too deep to walk still has its output withheld", () 
           out.stderr === "" &&
           out.interrupted === false &&
           out.isImage === false &&
-          /could not be (read|checked)|rule failed/.test(String(out.stdout)) &&
+          (/could not be (read|checked)|rule failed/.test(String(out.stdout)) ||
+            (kind !== "strings" && /^KEY=\[REDACTED[^\]]*\]\n$/.test(String(out.stdout)))) &&
           nothingRaw(h, r.stdout, r.stderr);
         t.attempt(contained);
         expect(contained, `exit ${r.exitCode}: ${r.stdout.slice(0, 300)} ${r.stderr}`).toBe(true);
