@@ -58,7 +58,7 @@ import { basename, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import { hmacSha256, sha256 as sha256Bytes } from "../core/sha256-wasm.js";
 import { PREFILTER } from "../rules/secretlint.js";
-import { ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
+import { ensurePrivateDir, pidAlive, writeFileAtomic } from "../core/fs-safe.js";
 import { AUDIT_DIR, AUDIT_FILE, AUDIT_HEAD_FILE, AUDIT_KEY_FILE } from "../core/files.js";
 import { quoteWord } from "../core/shell-quote.js";
 import { randomHex } from "../core/random.js";
@@ -685,16 +685,6 @@ export interface LockInfo {
   alive?: boolean;
   ageMs: number;
   ino: number;
-}
-
-export function pidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** The lock as it is, read without following a symlink or blocking on a FIFO; undefined: none. */

@@ -15,7 +15,13 @@
 // Programs that never show a file's content (ls, stat, rm, wc, …) are the only ones skipped. Pure:
 // the guard (read-guard.ts) resolves the words through the hook's file capability (context.files).
 
-import { argvOf, scanShell, type SimpleCommand, type Word } from "./shell-scan.js";
+import {
+  argvOf,
+  scanShell,
+  type HeredocBody,
+  type SimpleCommand,
+  type Word,
+} from "./shell-scan.js";
 
 /** A dynamic part of a pattern: matches any text, `/` included. */
 export const ANY = "\u0001";
@@ -536,6 +542,9 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
     return parts;
   };
 
+  // `exec 3<<EOF`: a here-document or here-string that stays open on a descriptor for later
+  // commands; `cat > s.sh <<EOF`: a file the command writes before a shell runs it.
+  const persisted: Carried = { fds: new Map(), files: new Map() };
   for (const cmd of scan.commands) {
     // Input redirections read whatever the command is.
     for (const w of cmd.words)
@@ -543,7 +552,20 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
     // Assignments (NAME=value) remember static values for later words.
     for (const w of cmd.words) if (w.assignment) remember(raw(w), vars, env);
     const words = argvOf(cmd).map(raw);
-    handleCommand(words, cmd, command, env, depth, vars, add, operandParts, out);
+    if (words.length === 1 && stripQuotes(words[0]!) === "exec")
+      for (const fd of new Set([
+        ...(cmd.heredocBodies ?? []).map((h) => h.fd),
+        ...cmd.words.filter((w) => w.redirectOp === "<<<").map((w) => w.redirectFd ?? 0),
+      ]))
+        persisted.fds.set(fd, fdScript(cmd, fd, command, vars, env, persisted));
+    for (const w of cmd.words) {
+      if (!w.redirect || !/^(>|>>|>\|)$/.test(w.redirectOp ?? "") || (w.redirectFd ?? 1) !== 1)
+        continue;
+      const target = expandWord(raw(w), vars, env);
+      if (target.kind === "path")
+        persisted.files.set(scriptKey(target.pattern), producedBy(cmd, command, vars, env));
+    }
+    handleCommand(words, cmd, command, env, depth, vars, add, operandParts, out, persisted);
   }
   // The broker in front of a program (`node …/hookpack.cjs exec --grant … -- program`, what a rewrite
   // produces) is not interpreter code; the program after `--` still counts.
@@ -589,8 +611,8 @@ function handleCommand(
   add: (w: string, program: string, known: boolean) => void,
   operandParts: (w: string) => string[],
   out: ReadOperand[],
+  persisted: Carried,
 ): void {
-  void cmd;
   let i = 0;
   let viaXargs = false;
   // Leading wrappers (with their own options) and `xargs`, which appends names read from stdin.
@@ -649,7 +671,43 @@ function handleCommand(
       else if (e)
         out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
     }
-    // `bash script.sh`: the script file is read (by the shell, not shown); its own reads are not followed.
+    // A shell (or `source`) whose script comes from stdin or a descriptor: a here-document, a
+    // here-string, a pipe, a process substitution. A literal script is analysed like a `-c` one.
+    const stdin = SHELLS.has(program) ? stdinScriptFd(program, args) : undefined;
+    if (stdin !== undefined && stdin.file === undefined) {
+      const s = fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word);
+      for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
+      if (s.dynamic)
+        out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+    }
+    // `bash script.sh`: the script file is read (by the shell, not shown); its own reads are not
+    // followed, unless this same command wrote it (`cat > s.sh <<EOF … EOF; sh s.sh`).
+    if (stdin?.file !== undefined) {
+      const e = expandWord(stdin.file, vars, env);
+      const s = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
+      if (s) {
+        for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
+        if (s.dynamic)
+          out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+      }
+    }
+  }
+  if (depth < 3 && (program === "source" || program === ".")) {
+    const stdin = stdinScriptFd("source", args);
+    const e = stdin?.file !== undefined ? expandWord(stdin.file, vars, env) : undefined;
+    const s =
+      stdin === undefined
+        ? undefined
+        : e === undefined
+          ? fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word)
+          : e.kind === "path"
+            ? persisted.files.get(scriptKey(e.pattern))
+            : undefined;
+    if (s) {
+      for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
+      if (s.dynamic)
+        out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+    }
   }
   // find … -exec PROG … {} … ;  →  PROG receives every name find prints.
   if (program === "find" || program === "fd" || program === "fdfind") {
@@ -695,6 +753,174 @@ function handleCommand(
       codeNext = true;
     for (const part of operandParts(a)) add(part, program, known);
   }
+}
+
+/** A script a shell would read from a descriptor: literal texts, and whether part of it is built at run time. */
+interface Script {
+  texts: string[];
+  dynamic: boolean;
+}
+
+/** What earlier commands of the same command line left for a later shell to run as its script. */
+interface Carried {
+  fds: Map<number, Script>;
+  files: Map<string, Script>;
+}
+
+const scriptKey = (p: string) => p.replace(/^(\.\/)+/, "");
+
+/** Script names that are a descriptor (`/dev/stdin`, `/dev/fd/3`, `/proc/$$/fd/0`, `-`). */
+const FD_PATH = /^(?:\/dev\/stdin|\/dev\/fd\/(\d+)|\/proc\/[^/]+\/fd\/(\d+)|-)$/;
+
+/**
+ * Where a shell (or `source`) takes its script from when it is not a file: the descriptor, or the
+ * process-substitution word. `undefined` when it runs `-c` or a script file (or `source FILE`).
+ */
+function stdinScriptFd(
+  program: string,
+  args: string[],
+): { fd: number; word?: string; file?: string } | undefined {
+  let k = 0;
+  if (program !== "source") {
+    for (; k < args.length; k++) {
+      const a = stripQuotes(args[k]!);
+      if (/^-[a-zA-Z]*c[a-zA-Z]*$/.test(a) && !a.startsWith("--")) return undefined;
+      if (a === "--") {
+        k++;
+        break;
+      }
+      if (/^-[a-zA-Z]*s[a-zA-Z]*$/.test(a)) return { fd: 0 };
+      if (/^[-+]O$|^[-+]o$|^--(rcfile|init-file)$/.test(a)) k++;
+      else if (!/^[-+]/.test(a) || a === "-") break;
+    }
+  }
+  const op = args[k];
+  if (op === undefined) return program === "source" ? undefined : { fd: 0 };
+  if (op.startsWith("<(")) return { fd: -1, word: op };
+  const m = FD_PATH.exec(stripQuotes(op));
+  if (!m) return { fd: -1, file: op };
+  return { fd: Number(m[1] ?? m[2] ?? 0) };
+}
+
+/** A here-document body as the shell passes it on (tabs of `<<-` stripped, an unquoted one expanded). */
+function heredocScript(
+  h: HeredocBody,
+  command: string,
+  vars: ReadonlyMap<string, string>,
+  env: Env,
+): Script {
+  let body = command.slice(h.start, h.end);
+  if (h.dash) body = body.replace(/^\t+/gm, "");
+  if (h.quoted) return { texts: [body], dynamic: false };
+  // Unquoted: expansions as in "…" (a `\` only escapes $ ` \ and a newline; a `"` is literal).
+  const asDouble = body.replace(/\\([$`\\\n])|(\\)|(")/g, (m, e: string | undefined, b, q) =>
+    e !== undefined ? m : b !== undefined ? "\\\\" : q !== undefined ? '\\"' : m,
+  );
+  const e = expandWord(`"${asDouble}"`, vars, env);
+  if (e.kind === "path") return { texts: [e.pattern], dynamic: false };
+  // Built at run time: the raw text is still analysed (its literal reads), and the rest is dynamic.
+  return { texts: [body], dynamic: true };
+}
+
+/** What one command writes to stdout, when that is known before it runs (`echo`, `printf`, `cat <<EOF`). */
+function producedBy(
+  cmd: SimpleCommand,
+  command: string,
+  vars: ReadonlyMap<string, string>,
+  env: Env,
+): Script {
+  const dyn: Script = { texts: [], dynamic: true };
+  const words = argvOf(cmd).map((w) => command.slice(w.start, w.end));
+  while (words.length > 0 && /^(command|builtin)$/.test(stripQuotes(words[0]!))) words.shift();
+  const program = programName(stripQuotes(words[0] ?? ""));
+  const literal = (ws: string[]): string[] | undefined => {
+    const out: string[] = [];
+    for (const w of ws) {
+      const e = expandWord(w, vars, env);
+      if (e.kind !== "path") return undefined;
+      out.push(e.pattern);
+    }
+    return out;
+  };
+  if (program === "true" || program === ":") return { texts: [], dynamic: false };
+  if (program === "echo") {
+    let k = 1;
+    while (k < words.length && /^-[neE]+$/.test(stripQuotes(words[k]!))) k++;
+    const parts = literal(words.slice(k));
+    return parts ? { texts: [parts.join(" ")], dynamic: false } : dyn;
+  }
+  if (program === "printf") {
+    const parts = literal(words.slice(1));
+    if (!parts || parts.length !== 1 || /%(?!%)/.test(parts[0]!)) return dyn;
+    return { texts: [parts[0]!.replace(/%%/g, "%")], dynamic: false };
+  }
+  if (program === "cat" && words.slice(1).every((w) => stripQuotes(w) === "-")) {
+    if (cmd.words.some((w) => w.redirect && (w.redirectOp === "<" || w.redirectOp === "<>")))
+      return dyn;
+    return fdScript(cmd, 0, command, vars, env, { fds: new Map(), files: new Map() });
+  }
+  return dyn;
+}
+
+/** Everything a command reads on descriptor `fd` that could be a script. */
+function fdScript(
+  cmd: SimpleCommand,
+  fd: number,
+  command: string,
+  vars: ReadonlyMap<string, string>,
+  env: Env,
+  persisted: Carried,
+  substitution?: string,
+): Script {
+  const texts: string[] = [];
+  let dynamic = false;
+  const take = (s: Script) => {
+    texts.push(...s.texts);
+    dynamic ||= s.dynamic;
+  };
+  const subst = (word: string) => {
+    // `<(…)`: the output of the list inside.
+    const inner = word.slice(2, word.endsWith(")") ? -1 : undefined);
+    const scan = scanShell(inner);
+    const top = scan.commands.filter((c) => c.level === 0);
+    if (top.length === 1 && scan.commands.length === 1 && !top[0]!.pipeFrom)
+      take(producedBy(top[0]!, inner, vars, env));
+    else dynamic = true;
+  };
+  if (substitution !== undefined) subst(substitution);
+  else {
+    for (const h of cmd.heredocBodies ?? [])
+      if (h.fd === fd) take(heredocScript(h, command, vars, env));
+    for (const w of cmd.words) {
+      if (!w.redirect || (w.redirectFd ?? 0) !== fd) continue;
+      const raw = command.slice(w.start, w.end);
+      if (w.redirectOp === "<<<") {
+        const e = expandWord(raw, vars, env);
+        if (e.kind === "path") texts.push(e.pattern);
+        else take({ texts: [raw.replace(/^(['"])(.*)\1$/s, "$2")], dynamic: true });
+      } else if ((w.redirectOp === "<" || w.redirectOp === "<>") && raw.startsWith("<("))
+        subst(raw);
+      else if (w.redirectOp === "<" || w.redirectOp === "<>") {
+        // `< file`: the file is checked as a read; its own reads are not followed (as `bash file`),
+        // unless this same command wrote it.
+        const e = expandWord(raw, vars, env);
+        const s = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
+        if (s) take(s);
+      }
+    }
+    if (fd === 0 && cmd.pipeFrom) {
+      if (cmd.pipeFromGroup) dynamic = true;
+      else take(producedBy(cmd.pipeFrom, command, vars, env));
+    }
+    const kept = persisted.fds.get(fd);
+    if (kept) take(kept);
+  }
+  // Variants the shell may run: `echo`/`printf` escapes decoded, CRs of a CRLF text dropped.
+  for (const t of [...texts]) {
+    if (t.includes("\\")) texts.push(ansiC(t));
+    if (t.includes("\r")) texts.push(t.replace(/\r/g, ""));
+  }
+  return { texts: [...new Set(texts)].filter((t) => t.trim() !== ""), dynamic };
 }
 
 /** Quote removal for a program name (`"cat"` → cat); expansions are left as they are. */

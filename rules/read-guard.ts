@@ -255,6 +255,15 @@ export function mayRead(command: string, cwd: string): boolean {
   if (prefix)
     command = command.replace(prefix, (_, lead: string, caps: string) => `${lead}${caps} `);
   if (/[$`*?[{~<@\\'"]/.test(command)) return true;
+  // A shell reading its script from a pipe (`curl … | sh`, `base64 -d x | bash`): the script is
+  // analysed (or, built at run time, matched against the credential files in reach) like `bash -c`.
+  if (/\|[^;&|]*(^|[\s/])(sh|bash|dash|zsh|ksh|mksh|fish|ash)(\s|$)/.test(command)) return true;
+  // …or from a file the same command writes first (`base64 -d x > s; sh s`).
+  if (
+    command.includes(">") &&
+    /(^|[\s;&|(/])(sh|bash|dash|zsh|ksh|mksh|fish|ash)(\s|$)/.test(command)
+  )
+    return true;
   if (
     /(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(
       command,

@@ -39,6 +39,22 @@ export interface SimpleCommand {
   level: number;
   /** Here-documents attached to this command: operator fd (0 unless written, e.g. `3<<EOF`). */
   heredocFds?: number[];
+  /** Every here-document body of this command (quoted or not), as raw spans, with its fd. */
+  heredocBodies?: HeredocBody[];
+  /** The command whose output this one reads on stdin (`a | b`: b's pipeFrom is a). */
+  pipeFrom?: SimpleCommand;
+  /** The producer of the pipe is a compound command (`( … ) |`, `done |`): its output is not one command's. */
+  pipeFromGroup?: boolean;
+}
+
+export interface HeredocBody {
+  fd: number;
+  quoted: boolean;
+  /** `<<-`: leading tabs are stripped from each line. */
+  dash: boolean;
+  /** Raw span of the body, up to (not including) the delimiter line. */
+  start: number;
+  end: number;
 }
 
 export interface RefSite {
@@ -80,6 +96,7 @@ export interface ScanResult {
 }
 
 interface PendingHeredoc {
+  fd: number;
   quoted: boolean;
   dash: boolean;
   delimiter: string;
@@ -211,10 +228,20 @@ class Scanner {
     }
   }
 
+  /** The last command ended (for a pipe's producer). */
+  private lastCmd: SimpleCommand | undefined;
+
   private endCommand(): void {
     this.endWord();
-    if (this.cmd.words.length > 0) this.shared.result.commands.push(this.cmd);
+    const pipe = this.cmd.words.length === 0 ? this.cmd : undefined;
+    if (this.cmd.words.length > 0) {
+      this.shared.result.commands.push(this.cmd);
+      this.lastCmd = this.cmd;
+    }
     this.cmd = { words: [], level: this.level };
+    // `a |` then a newline: the pipe still feeds the next command.
+    if (pipe?.pipeFrom) this.cmd.pipeFrom = pipe.pipeFrom;
+    if (pipe?.pipeFromGroup) this.cmd.pipeFromGroup = true;
   }
 
   private ref(at: number, name: string, end: number, context: RefContext, heredoc?: number): void {
@@ -277,6 +304,14 @@ class Scanner {
       } else if (c === ";" || c === "&" || c === "|") {
         this.endCommand();
         const op = /^(;;&|;;|;&|&&|\|\||\|&|[;&|])/.exec(t.slice(this.pos, this.pos + 3))![0];
+        if ((op === "|" || op === "|&") && this.lastCmd) {
+          this.cmd.pipeFrom = this.lastCmd;
+          const before = t.slice(0, this.pos).trimEnd();
+          const last = argvOf(this.lastCmd);
+          const head = last.length === 1 ? (last[0]!.value ?? "") : "";
+          if (before.endsWith(")") || /^(\}|done|fi|esac)$/.test(head))
+            this.cmd.pipeFromGroup = true;
+        }
         if (op === "&" && !this.inComment)
           this.shared.result.background.push(this.rawStart(this.pos));
         this.pos += op.length;
@@ -331,7 +366,8 @@ class Scanner {
     }
     this.endWord();
     if (t[this.pos + 1] === "(") {
-      // Process substitution <(…) / >(…): a nested list.
+      // Process substitution <(…) / >(…): a nested list; the word's raw span starts at `<`.
+      this.startWord();
       this.pos += 2;
       this.nested(")");
       this.dyn();
@@ -350,7 +386,7 @@ class Scanner {
       const dash = t[this.pos + 2] === "-";
       this.pos += dash ? 3 : 2;
       (this.cmd.heredocFds ??= []).push(fd ?? 0);
-      this.heredocOperator(dash);
+      this.heredocOperator(dash, fd ?? 0);
       return;
     }
     const op = /^(&>>|&>|>>|>&|>\||<&|<>|[<>])/.exec(t.slice(this.pos, this.pos + 3))![0];
@@ -360,7 +396,7 @@ class Scanner {
     if (fd !== undefined) this.nextRedirectFd = fd;
   }
 
-  private heredocOperator(dash: boolean): void {
+  private heredocOperator(dash: boolean, fd: number): void {
     const t = this.text;
     while (BLANK.has(t[this.pos] ?? "")) this.pos++;
     const start = this.pos;
@@ -398,6 +434,7 @@ class Scanner {
       return;
     }
     this.pending.push({
+      fd,
       quoted,
       dash,
       delimiter,
@@ -450,6 +487,13 @@ class Scanner {
       }
       if (!done) bodyEnd = t.length;
       if (index !== undefined) this.shared.result.heredocs[index]!.bodyEnd = this.rawStart(bodyEnd);
+      (h.command.heredocBodies ??= []).push({
+        fd: h.fd,
+        quoted: h.quoted,
+        dash: h.dash,
+        start: this.rawStart(bodyStart),
+        end: this.rawStart(bodyEnd),
+      });
       this.cmd = saved;
       this.word = undefined;
     }

@@ -4,15 +4,7 @@
 // never signalled), wait for it to exit, then remove the sandbox.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-};
+import { pidAlive as alive } from "../../core/fs-safe.js";
 
 /** The sandbox's broker pid, when that process is alive and was started with this HOOKPACK_HOME. */
 export function sandboxBrokerPid(hookpackHome: string): number | undefined {

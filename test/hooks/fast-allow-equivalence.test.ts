@@ -309,12 +309,28 @@ const PLAIN = [
   "cd src && ls",
 ];
 
+/** A shell that reads its script from stdin (sec-heredoc): none of these may be answered by the stage. */
+const SHELL_STDIN = [
+  "sh <<EOF\ncat .env\nEOF",
+  "bash <<< x",
+  "echo cat .env | sh",
+  "echo ls | bash",
+  "curl -fsSL http://127.0.0.1/i.sh | sh",
+  "base64 -d blob | bash",
+  "cat x | env bash",
+  "ls |\nsh",
+  "printf x | /bin/sh -s",
+  "bash <(ls)",
+  "base64 -d blob > s; bash s",
+  "ls > s && sh s",
+];
+
 function payloads(): string[] {
   const { commands, paths } = harvested();
   const out: string[] = [];
   // Every program of the vocabulary with every argument, then random combinations.
   const pairs = PROGRAMS.flatMap((p) => args().map((a) => `${p} ${a}`));
-  const cmds = [...PLAIN, ...commands, ...pairs, ...generated(3000, 21)];
+  const cmds = [...PLAIN, ...commands, ...pairs, ...SHELL_STDIN, ...generated(3000, 21)];
   for (const c of cmds) {
     out.push(bash(c));
     out.push(bash(c, { description: "Run it" }));
