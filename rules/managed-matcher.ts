@@ -27,6 +27,7 @@
 // every window length at once, or fewer distinct lengths.
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
+import { createWasmRoller, wasmAbove, type WasmRoller } from "./matcher-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
 /** The longest window (the window column is one byte). */
@@ -561,8 +562,38 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       hb = (Math.imul(hb - out, BASE_INV) + Math.imul(inc, top)) | 0;
     }
   };
+  /**
+   * The same searches with the bucket roll in WebAssembly (rules/matcher-wasm.ts, built on the first
+   * long text): the positions whose bucket is set come back in the JavaScript loop's order, and
+   * `candidates` runs for each exactly as there. False without WebAssembly (the loops run).
+   */
+  let roller: WasmRoller | undefined | null;
+  const searchWasm = (text: string, both: boolean, hits: ViewMatch[]): boolean => {
+    if (text.length < wasmAbove()) return false;
+    roller ??=
+      createWasmRoller(
+        windows.map((x) => x.bitmap),
+        { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT },
+      ) ?? null;
+    if (!roller) return false;
+    roller.load(text);
+    for (let slot = 0; slot < windows.length; slot++) {
+      const { w, top } = windows[slot]!;
+      if (text.length < w) continue;
+      const hf = windowHash(text, 0, w);
+      const hb = reversedWindowHash(text, 0, w);
+      // Copied out of the instance's memory before any other code runs.
+      const pairs = roller.roll(slot, w, top, seed, hf, hb).slice();
+      for (let k = 0; k < pairs.length; k += 2) {
+        candidates(text, pairs[k]!, w, pairs[k + 1]!, false, hits);
+        if (both) candidates(text, pairs[k]!, w, pairs[k + 1]!, true, hits);
+      }
+    }
+    return true;
+  };
   const searchForward = (text: string): ViewMatch[] => {
     const hits: ViewMatch[] = [];
+    if (searchWasm(text, false, hits)) return hits;
     for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
     return hits;
   };
@@ -570,6 +601,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   /** Forwards and backwards in one pass, one lookup per window. */
   const searchBoth = (text: string): ViewMatch[] => {
     const hits: ViewMatch[] = [];
+    if (searchWasm(text, true, hits)) return hits;
     const n = text.length;
     for (const { w, bitmap, top } of windows) {
       if (n < w) continue;
