@@ -930,18 +930,13 @@ function writePending(
     });
     text += `${sealed(key, body)}\n`;
   }
-  const name = `${String(Date.now()).padStart(15, "0")}-${process.pid}-${randomHex(6)}.jsonl`;
-  const tmp = join(dir, `.${name}.tmp`);
-  const fd = openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW, 0o600);
-  try {
-    const buf = Buffer.from(text, "utf8");
-    let off = 0;
-    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, join(dir, name));
-  return join(dir, name);
+  const path = join(
+    dir,
+    `${String(Date.now()).padStart(15, "0")}-${process.pid}-${randomHex(6)}.jsonl`,
+  );
+  // Whole under a temporary name (created exclusively: never through a planted link), then renamed.
+  writeFileAtomic(path, text, 0o600, { dir: "existing", durable: false });
+  return path;
 }
 
 /**
