@@ -267,40 +267,60 @@ interface Chains {
   headOf(key: number): number;
 }
 
-/** Chains of entries already in indexOrder; undefined when they are not. */
+/**
+ * Chains of entries already in indexOrder (the order the cache is written in): a chain is a run of
+ * consecutive entries, `next` links each to the one after it, and a key's head is found by binary
+ * search over the bucket and window columns themselves (no key column is built). Undefined when the
+ * entries are not in that order. One plain pass that also sets the bitmaps and the shortest length
+ * (see indexColumns).
+ */
 function sortedChains(
   bucket: Int32Array,
   window: Uint8Array,
   length: Uint32Array,
   count: number,
-): Chains | undefined {
-  const keys = new Int32Array(count);
+  bitmapOf: Array<Int32Array | undefined>,
+): { chains: Chains | undefined; minLength: number } {
   const next = new Int32Array(count).fill(-1);
   let used = 0;
+  let sorted = true;
+  let minLength = 0;
+  let prevKey = -1;
+  let prevLen = 0;
   for (let i = 0; i < count; i++) {
-    const key = keyAt(bucket, window, i);
-    keys[i] = key;
-    if (i === 0) {
+    const b = bucket[i]! & BUCKET_MASK;
+    const w = window[i]!;
+    const len = length[i]!;
+    const bm = bitmapOf[w] ?? (bitmapOf[w] = new Int32Array(1 << (BUCKET_BITS - 5)));
+    bm[b >>> 5]! |= 1 << (b & 31);
+    if (minLength === 0 || len < minLength) minLength = len;
+    const key = b * KEY + w;
+    if (key === prevKey) {
+      if (prevLen > len) sorted = false;
+      next[i - 1] = i;
+    } else {
+      if (key < prevKey) sorted = false;
       used++;
-      continue;
     }
-    const prev = keys[i - 1]!;
-    if (prev > key || (prev === key && length[i - 1]! > length[i]!)) return undefined;
-    if (prev === key) next[i - 1] = i;
-    else used++;
+    prevKey = key;
+    prevLen = len;
   }
+  if (!sorted) return { chains: undefined, minLength };
   return {
-    next,
-    used,
-    headOf(key) {
-      let lo = 0;
-      let hi = count;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (keys[mid]! < key) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo < count && keys[lo] === key ? lo : -1;
+    minLength,
+    chains: {
+      next,
+      used,
+      headOf(key) {
+        let lo = 0;
+        let hi = count;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if ((bucket[mid]! & BUCKET_MASK) * KEY + window[mid]! < key) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo < count && (bucket[lo]! & BUCKET_MASK) * KEY + window[lo]! === key ? lo : -1;
+      },
     },
   };
 }
@@ -353,33 +373,6 @@ function hashChains(
   };
 }
 
-/** One bitmap of set buckets per window length, and the shortest form's length. */
-function bucketBitmaps(
-  bucket: Int32Array,
-  window: Uint8Array,
-  length: Uint32Array,
-  count: number,
-): { bitmaps: Map<number, Int32Array>; minLength: number } {
-  const bitmaps = new Map<number, Int32Array>();
-  let minLength = 0;
-  let lastW = -1;
-  let bm: Int32Array = new Int32Array(0);
-  for (let i = 0; i < count; i++) {
-    const w = window[i]!;
-    const b = bucket[i]! & BUCKET_MASK;
-    if (w !== lastW) {
-      lastW = w;
-      const known = bitmaps.get(w);
-      if (known) bm = known;
-      else bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
-    }
-    bm[b >>> 5]! |= 1 << (b & 31);
-    const len = length[i]!;
-    if (minLength === 0 || len < minLength) minLength = len;
-  }
-  return { bitmaps, minLength };
-}
-
 export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const { salt, names, count, bucket, window, length, name, check } = index;
   const seed = saltSeed(salt);
@@ -392,18 +385,20 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   // hash table of hashChains. The loading loops are small top-level functions: V8 compiles a hot
   // loop's whole function on stack replacement, and compiling this one (all of the matcher) was
   // most of the ~10 ms CPU that loading 13,000 entries (1,000 secrets) cost a hook.
-  const chains =
-    sortedChains(bucket, window, length, count) ?? hashChains(bucket, window, length, count);
+  const bitmapOf: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(KEY).fill(
+    undefined,
+  );
+  const loaded = sortedChains(bucket, window, length, count, bitmapOf);
+  const { minLength } = loaded;
+  const chains = loaded.chains ?? hashChains(bucket, window, length, count);
   const { next, used, headOf } = chains;
-  const { bitmaps, minLength } = bucketBitmaps(bucket, window, length, count);
   // Distinct (bucket, window) keys over 2^20: the candidates per text position, all window lengths
   // together. One secret: ~30 keys (0.003 %); 1,000 secrets: ~30,000 (3 %).
   const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
-  const windows = [...bitmaps.entries()]
-    .sort((x, y) => x[0] - y[0])
-    .map(([w, bitmap]) => {
-      return { w, bitmap, top: topPower(w) };
-    });
+  const windows: Array<{ w: number; bitmap: Int32Array; top: number }> = [];
+  bitmapOf.forEach((bitmap, w) => {
+    if (bitmap) windows.push({ w, bitmap, top: topPower(w) });
+  });
 
   /**
    * Entries of a set bucket for the window at text offsets [j, j+w): read forwards, a form starts
