@@ -27,6 +27,7 @@
 // every window length at once, or fewer distinct lengths.
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
+import { createWasmChecker, type WasmChecker } from "./check-wasm.js";
 import { createWasmRoller, wasmAbove, type WasmRoller } from "./matcher-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
@@ -170,6 +171,13 @@ export function windowBucket(hf: number, hb: number, seed: number): number {
 /** The bucket stored for a form whose window is its first `w` characters. */
 export function formBucket(form: string, w: number, seed: number): number {
   return windowBucket(windowHash(form, 0, w), reversedWindowHash(form, 0, w), seed);
+}
+
+/** Candidates in one search after which its checks run in WebAssembly (searchWasm). */
+let CHECK_WASM_AFTER = 16;
+/** Tests: the candidate count after which checks run in WebAssembly (0: from the first). */
+export function setCheckWasmAfter(n: number): void {
+  CHECK_WASM_AFTER = n;
 }
 
 const CHECK_A = 0xcc9e2d51 | 0;
@@ -429,14 +437,21 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        for (; got < len; got++) {
-          const c = text.charCodeAt(backwards ? j + w - 1 - got : j + got);
-          ca = Math.imul(ca ^ c, CHECK_A);
-          ca ^= ca >>> 15;
-          cb = Math.imul((cb + (c ^ ca)) | 0, CHECK_B);
-          cb ^= cb >>> 13;
+        if (checking !== undefined) {
+          // The same lanes, extended in WebAssembly (searchWasm set it up for this text).
+          if (got === 0) checking.start(ca0, cb0);
+          lastCheck = checking.extend(backwards ? j + w - 1 - got : j + got, len - got, backwards);
+          got = len;
+        } else {
+          for (; got < len; got++) {
+            const c = text.charCodeAt(backwards ? j + w - 1 - got : j + got);
+            ca = Math.imul(ca ^ c, CHECK_A);
+            ca ^= ca >>> 15;
+            cb = Math.imul((cb + (c ^ ca)) | 0, CHECK_B);
+            cb ^= cb >>> 13;
+          }
+          lastCheck = checkOut(ca, cb);
         }
-        lastCheck = checkOut(ca, cb);
       }
       if (check[e] !== lastCheck) continue;
       lastDigest ??= digest(
@@ -563,6 +578,14 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
    * `candidates` runs for each exactly as there. False without WebAssembly (the loops run).
    */
   let roller: WasmRoller | undefined | null;
+  /**
+   * The whole-form checks in WebAssembly (rules/check-wasm.ts), for a search whose roll runs there
+   * once it has had CHECK_WASM_AFTER candidates: with hundreds of stored secrets most candidates are
+   * chance hits, each checked over its whole form (48 to ~290 characters), which the JavaScript
+   * loop of a short process mostly runs unoptimised. Set only while searchWasm's candidates run.
+   */
+  let checker: WasmChecker | undefined | null;
+  let checking: WasmChecker | undefined;
   const searchWasm = (text: string, both: boolean, hits: ViewMatch[]): boolean => {
     if (text.length < wasmAbove()) return false;
     roller ??=
@@ -572,17 +595,30 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       ) ?? null;
     if (!roller) return false;
     roller.load(text);
-    for (let slot = 0; slot < windows.length; slot++) {
-      const { w, top } = windows[slot]!;
-      if (text.length < w) continue;
-      const hf = windowHash(text, 0, w);
-      const hb = reversedWindowHash(text, 0, w);
-      // Copied out of the instance's memory before any other code runs.
-      const pairs = roller.roll(slot, w, top, seed, hf, hb).slice();
-      for (let k = 0; k < pairs.length; k += 2) {
-        candidates(text, pairs[k]!, w, pairs[k + 1]!, false, hits);
-        if (both) candidates(text, pairs[k]!, w, pairs[k + 1]!, true, hits);
+    let seen = 0;
+    try {
+      for (let slot = 0; slot < windows.length; slot++) {
+        const { w, top } = windows[slot]!;
+        if (text.length < w) continue;
+        const hf = windowHash(text, 0, w);
+        const hb = reversedWindowHash(text, 0, w);
+        // Copied out of the instance's memory before any other code runs.
+        const pairs = roller.roll(slot, w, top, seed, hf, hb).slice();
+        seen += pairs.length >>> 1;
+        if (checking === undefined && seen >= CHECK_WASM_AFTER) {
+          checker ??= createWasmChecker({ a: CHECK_A, b: CHECK_B, mix: MIX }) ?? null;
+          if (checker) {
+            checker.load(text);
+            checking = checker;
+          }
+        }
+        for (let k = 0; k < pairs.length; k += 2) {
+          candidates(text, pairs[k]!, w, pairs[k + 1]!, false, hits);
+          if (both) candidates(text, pairs[k]!, w, pairs[k + 1]!, true, hits);
+        }
       }
+    } finally {
+      checking = undefined;
     }
     return true;
   };
