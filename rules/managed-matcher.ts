@@ -579,6 +579,14 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
    */
   let roller: WasmRoller | undefined | null;
   /**
+   * The matcher's own bar for the WebAssembly roll, below matcher-wasm.ts's 4,096: in a hook the
+   * JavaScript loops over a short text cost more than the roller's set-up, because V8 starts
+   * compiling them on stack replacement (CPU of a background thread) a few thousand iterations in
+   * (PostToolUse, 20 stored, main-script CPU ms, JavaScript vs WebAssembly: 128 B 9.6 vs 10.9,
+   * 256 B 9.5 vs 10.9, 512 B 13.9 vs 10.7, 1 KB 16.8 vs 11.2, 2 KB 17.3 vs 11.8).
+   */
+  const WASM_FROM = 384;
+  /**
    * The whole-form checks in WebAssembly (rules/check-wasm.ts), for a search whose roll runs there
    * once it has had CHECK_WASM_AFTER candidates: with hundreds of stored secrets most candidates are
    * chance hits, each checked over its whole form (48 to ~290 characters), which the JavaScript
@@ -587,7 +595,8 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   let checker: WasmChecker | undefined | null;
   let checking: WasmChecker | undefined;
   const searchWasm = (text: string, both: boolean, hits: ViewMatch[]): boolean => {
-    if (text.length < wasmAbove()) return false;
+    const above = wasmAbove();
+    if (above === Infinity || text.length < Math.min(above, WASM_FROM)) return false;
     roller ??=
       createWasmRoller(
         windows.map((x) => x.bitmap),
