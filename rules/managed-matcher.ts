@@ -280,7 +280,7 @@ interface Chains {
  * consecutive entries, `next` links each to the one after it, and a key's head is found by binary
  * search over the bucket and window columns themselves (no key column is built). Undefined when the
  * entries are not in that order. One plain pass that also sets the bitmaps and the shortest length
- * (see indexColumns).
+ * and checks that every window is within its form (1 ≤ window ≤ length).
  */
 function sortedChains(
   bucket: Int32Array,
@@ -288,10 +288,11 @@ function sortedChains(
   length: Uint32Array,
   count: number,
   bitmapOf: Array<Int32Array | undefined>,
-): { chains: Chains | undefined; minLength: number } {
+): { chains: Chains | undefined; minLength: number; valid: boolean } {
   const next = new Int32Array(count).fill(-1);
   let used = 0;
   let sorted = true;
+  let valid = true;
   let minLength = 0;
   let prevKey = -1;
   let prevLen = 0;
@@ -299,6 +300,7 @@ function sortedChains(
     const b = bucket[i]! & BUCKET_MASK;
     const w = window[i]!;
     const len = length[i]!;
+    if (w === 0 || w > len) valid = false;
     const bm = bitmapOf[w] ?? (bitmapOf[w] = new Int32Array(1 << (BUCKET_BITS - 5)));
     bm[b >>> 5]! |= 1 << (b & 31);
     if (minLength === 0 || len < minLength) minLength = len;
@@ -313,9 +315,10 @@ function sortedChains(
     prevKey = key;
     prevLen = len;
   }
-  if (!sorted) return { chains: undefined, minLength };
+  if (!sorted) return { chains: undefined, minLength, valid };
   return {
     minLength,
+    valid,
     chains: {
       next,
       used,
@@ -397,6 +400,9 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     undefined,
   );
   const loaded = sortedChains(bucket, window, length, count, bitmapOf);
+  // The window is a prefix of the form (the cache's loader has no loop of its own for this).
+  if (!loaded.valid)
+    throw new Error("hookpack: a hook-cache entry's window is empty or longer than its form.");
   const { minLength } = loaded;
   const chains = loaded.chains ?? hashChains(bucket, window, length, count);
   const { next, used, headOf } = chains;
