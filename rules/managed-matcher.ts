@@ -25,6 +25,15 @@
 // 0.8 ms; a cold hook process pays more (interpreted iterations until V8's concurrent OSR compile
 // lands, slow under load): CPU 70 ms vs 40 ms for the whole hook. Not yet won back: one loop rolling
 // every window length at once, or fewer distinct lengths.
+// In a hook (h21-scale): texts of 384 units and more roll in WebAssembly (rules/matcher-wasm.ts;
+// the JavaScript loops over a 1 KB text cost more, see WASM_FROM); with many stored secrets most
+// candidates are chance hits (1,000 secrets: ~25 per KB of ordinary text, each checked over its
+// whole form), so a search's checks move to WebAssembly after 16 candidates (rules/check-wasm.ts);
+// loading is one pass over the columns. What 1,000 secrets still cost over one: reading and parsing
+// the ~0.9 MB file (~3.5 ms CPU, mostly the digest column), that pass (~2–3 ms, interpreted), and
+// ~2 µs of JavaScript per chance candidate (a repeating output whose repeated window hits a bucket
+// by chance: ~1,400 of them in the bench's 64 KB log with some salts, +3 ms; a radix index in
+// front of headOf's binary search measured no different).
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
 import { createWasmChecker, type WasmChecker } from "./check-wasm.js";
