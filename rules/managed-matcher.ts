@@ -630,10 +630,13 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         const pairs = roller.roll(slot, w, top, seed, hf, hb).slice();
         seen += pairs.length >>> 1;
         if (checking === undefined && seen >= CHECK_WASM_AFTER) {
-          checker ??= createWasmChecker({ a: CHECK_A, b: CHECK_B, mix: MIX }) ?? null;
-          if (checker) {
-            checker.load(text);
-            checking = checker;
+          if (checker === undefined)
+            checker = createWasmChecker({ a: CHECK_A, b: CHECK_B, mix: MIX }) ?? null;
+          try {
+            checker?.load(text);
+            checking = checker ?? undefined;
+          } catch {
+            checker = null; // memory could not grow: this matcher's checks stay in JavaScript
           }
         }
         for (let k = 0; k < pairs.length; k += 2) {
