@@ -209,8 +209,12 @@ interface Columns {
   digest: string;
 }
 
-/** The packed columns as aligned typed arrays; undefined when they do not add up. */
-function unpackColumns(p: PackedEntries): Columns | undefined {
+/**
+ * The packed columns as aligned typed arrays; undefined when they do not add up. `windows`: also
+ * check every window is within its form (the hook's load leaves that to createIndexedMatcher's one
+ * pass over the columns, which throws on such an entry).
+ */
+function unpackColumns(p: PackedEntries, windows = true): Columns | undefined {
   const n = p.count;
   if (
     !Number.isInteger(n) ||
@@ -237,8 +241,9 @@ function unpackColumns(p: PackedEntries): Columns | undefined {
   const name = column(p.name, (k) => new Uint32Array(k));
   const check = column(p.check, (k) => new Int32Array(k));
   if (!bucket || !window || !length || !name || !check) return undefined;
-  for (let i = 0; i < n; i++)
-    if (window[i]! < 1 || window[i]! > MAX_WINDOW || window[i]! > length[i]!) return undefined;
+  if (windows)
+    for (let i = 0; i < n; i++)
+      if (window[i]! < 1 || window[i]! > MAX_WINDOW || window[i]! > length[i]!) return undefined;
   return { count: n, bucket, window, length, name, check, digest: p.digest };
 }
 
@@ -356,7 +361,7 @@ export function createHashedMatcher(
 type ParsedCache = Omit<HookCacheFile, "entries"> & { columns: Columns };
 
 /** What a cache file is: this version's, an older hookpack's (refused), or not a cache. */
-function parseCacheFile(text: string): ParsedCache | "old" | undefined {
+function parseCacheFile(text: string, windows = true): ParsedCache | "old" | undefined {
   try {
     const f = JSON.parse(text) as Partial<HookCacheFile> & { packed?: PackedEntries };
     if (f?.format !== FORMAT || typeof f.salt !== "string" || !Array.isArray(f.names))
@@ -364,7 +369,7 @@ function parseCacheFile(text: string): ParsedCache | "old" | undefined {
     if (typeof f.version === "number" && f.version < VERSION) return "old";
     if (f.version !== VERSION || !f.packed) return undefined;
     if (Buffer.from(f.salt, "base64").length < 16) return undefined;
-    const columns = unpackColumns(f.packed);
+    const columns = unpackColumns(f.packed, windows);
     if (!columns) return undefined;
     const { packed: _packed, entries: _entries, ...rest } = f;
     return { ...(rest as Omit<HookCacheFile, "entries">), columns };
@@ -406,7 +411,7 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   } catch {
     return undefined;
   }
-  const file = parseCacheFile(text);
+  const file = parseCacheFile(text, false);
   if (!file || file === "old") return undefined;
   let stale = false;
   try {
@@ -416,12 +421,17 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   }
   // The matcher's index straight from the packed columns (no entry objects).
   const { columns } = file;
-  const matcher = createIndexedMatcher({
-    salt: Buffer.from(file.salt, "base64"),
-    names: file.names,
-    ...columns,
-    digest: (i) => columns.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
-  });
+  let matcher: HashedMatcher;
+  try {
+    matcher = createIndexedMatcher({
+      salt: Buffer.from(file.salt, "base64"),
+      names: file.names,
+      ...columns,
+      digest: (i) => columns.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+    });
+  } catch {
+    return undefined; // an entry whose window is not within its form: not a cache hookpack wrote
+  }
   const unsearchable = Array.isArray(file.unsearchable)
     ? file.unsearchable.filter((n): n is string => typeof n === "string")
     : [];

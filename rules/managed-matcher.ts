@@ -25,8 +25,18 @@
 // 0.8 ms; a cold hook process pays more (interpreted iterations until V8's concurrent OSR compile
 // lands, slow under load): CPU 70 ms vs 40 ms for the whole hook. Not yet won back: one loop rolling
 // every window length at once, or fewer distinct lengths.
+// In a hook (h21-scale): texts of 384 units and more roll in WebAssembly (rules/matcher-wasm.ts;
+// the JavaScript loops over a 1 KB text cost more, see WASM_FROM); with many stored secrets most
+// candidates are chance hits (1,000 secrets: ~25 per KB of ordinary text, each checked over its
+// whole form), so a search's checks move to WebAssembly after 16 candidates (rules/check-wasm.ts);
+// loading is one pass over the columns. What 1,000 secrets still cost over one: reading and parsing
+// the ~0.9 MB file (~3.5 ms CPU, mostly the digest column), that pass (~2–3 ms, interpreted), and
+// ~2 µs of JavaScript per chance candidate (a repeating output whose repeated window hits a bucket
+// by chance: ~1,400 of them in the bench's 64 KB log with some salts, +3 ms; a radix index in
+// front of headOf's binary search measured no different).
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
+import { createWasmChecker, type WasmChecker } from "./check-wasm.js";
 import { createWasmRoller, wasmAbove, type WasmRoller } from "./matcher-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
@@ -172,6 +182,13 @@ export function formBucket(form: string, w: number, seed: number): number {
   return windowBucket(windowHash(form, 0, w), reversedWindowHash(form, 0, w), seed);
 }
 
+/** Candidates in one search after which its checks run in WebAssembly (searchWasm). */
+let CHECK_WASM_AFTER = 16;
+/** Tests: the candidate count after which checks run in WebAssembly (0: from the first). */
+export function setCheckWasmAfter(n: number): void {
+  CHECK_WASM_AFTER = n;
+}
+
 const CHECK_A = 0xcc9e2d51 | 0;
 const CHECK_B = 0x1b873593 | 0;
 
@@ -267,40 +284,63 @@ interface Chains {
   headOf(key: number): number;
 }
 
-/** Chains of entries already in indexOrder; undefined when they are not. */
+/**
+ * Chains of entries already in indexOrder (the order the cache is written in): a chain is a run of
+ * consecutive entries, `next` links each to the one after it, and a key's head is found by binary
+ * search over the bucket and window columns themselves (no key column is built). Undefined when the
+ * entries are not in that order. One plain pass that also sets the bitmaps and the shortest length
+ * and checks that every window is within its form (1 ≤ window ≤ length).
+ */
 function sortedChains(
   bucket: Int32Array,
   window: Uint8Array,
   length: Uint32Array,
   count: number,
-): Chains | undefined {
-  const keys = new Int32Array(count);
+  bitmapOf: Array<Int32Array | undefined>,
+): { chains: Chains | undefined; minLength: number; valid: boolean } {
   const next = new Int32Array(count).fill(-1);
   let used = 0;
+  let sorted = true;
+  let valid = true;
+  let minLength = 0;
+  let prevKey = -1;
+  let prevLen = 0;
   for (let i = 0; i < count; i++) {
-    const key = keyAt(bucket, window, i);
-    keys[i] = key;
-    if (i === 0) {
+    const b = bucket[i]! & BUCKET_MASK;
+    const w = window[i]!;
+    const len = length[i]!;
+    if (w === 0 || w > len) valid = false;
+    const bm = bitmapOf[w] ?? (bitmapOf[w] = new Int32Array(1 << (BUCKET_BITS - 5)));
+    bm[b >>> 5]! |= 1 << (b & 31);
+    if (minLength === 0 || len < minLength) minLength = len;
+    const key = b * KEY + w;
+    if (key === prevKey) {
+      if (prevLen > len) sorted = false;
+      next[i - 1] = i;
+    } else {
+      if (key < prevKey) sorted = false;
       used++;
-      continue;
     }
-    const prev = keys[i - 1]!;
-    if (prev > key || (prev === key && length[i - 1]! > length[i]!)) return undefined;
-    if (prev === key) next[i - 1] = i;
-    else used++;
+    prevKey = key;
+    prevLen = len;
   }
+  if (!sorted) return { chains: undefined, minLength, valid };
   return {
-    next,
-    used,
-    headOf(key) {
-      let lo = 0;
-      let hi = count;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (keys[mid]! < key) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo < count && keys[lo] === key ? lo : -1;
+    minLength,
+    valid,
+    chains: {
+      next,
+      used,
+      headOf(key) {
+        let lo = 0;
+        let hi = count;
+        while (lo < hi) {
+          const mid = (lo + hi) >>> 1;
+          if ((bucket[mid]! & BUCKET_MASK) * KEY + window[mid]! < key) lo = mid + 1;
+          else hi = mid;
+        }
+        return lo < count && (bucket[lo]! & BUCKET_MASK) * KEY + window[lo]! === key ? lo : -1;
+      },
     },
   };
 }
@@ -353,33 +393,6 @@ function hashChains(
   };
 }
 
-/** One bitmap of set buckets per window length, and the shortest form's length. */
-function bucketBitmaps(
-  bucket: Int32Array,
-  window: Uint8Array,
-  length: Uint32Array,
-  count: number,
-): { bitmaps: Map<number, Int32Array>; minLength: number } {
-  const bitmaps = new Map<number, Int32Array>();
-  let minLength = 0;
-  let lastW = -1;
-  let bm: Int32Array = new Int32Array(0);
-  for (let i = 0; i < count; i++) {
-    const w = window[i]!;
-    const b = bucket[i]! & BUCKET_MASK;
-    if (w !== lastW) {
-      lastW = w;
-      const known = bitmaps.get(w);
-      if (known) bm = known;
-      else bitmaps.set(w, (bm = new Int32Array(1 << (BUCKET_BITS - 5))));
-    }
-    bm[b >>> 5]! |= 1 << (b & 31);
-    const len = length[i]!;
-    if (minLength === 0 || len < minLength) minLength = len;
-  }
-  return { bitmaps, minLength };
-}
-
 export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const { salt, names, count, bucket, window, length, name, check } = index;
   const seed = saltSeed(salt);
@@ -392,18 +405,23 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   // hash table of hashChains. The loading loops are small top-level functions: V8 compiles a hot
   // loop's whole function on stack replacement, and compiling this one (all of the matcher) was
   // most of the ~10 ms CPU that loading 13,000 entries (1,000 secrets) cost a hook.
-  const chains =
-    sortedChains(bucket, window, length, count) ?? hashChains(bucket, window, length, count);
+  const bitmapOf: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(KEY).fill(
+    undefined,
+  );
+  const loaded = sortedChains(bucket, window, length, count, bitmapOf);
+  // The window is a prefix of the form (the cache's loader has no loop of its own for this).
+  if (!loaded.valid)
+    throw new Error("hookpack: a hook-cache entry's window is empty or longer than its form.");
+  const { minLength } = loaded;
+  const chains = loaded.chains ?? hashChains(bucket, window, length, count);
   const { next, used, headOf } = chains;
-  const { bitmaps, minLength } = bucketBitmaps(bucket, window, length, count);
   // Distinct (bucket, window) keys over 2^20: the candidates per text position, all window lengths
   // together. One secret: ~30 keys (0.003 %); 1,000 secrets: ~30,000 (3 %).
   const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
-  const windows = [...bitmaps.entries()]
-    .sort((x, y) => x[0] - y[0])
-    .map(([w, bitmap]) => {
-      return { w, bitmap, top: topPower(w) };
-    });
+  const windows: Array<{ w: number; bitmap: Int32Array; top: number }> = [];
+  bitmapOf.forEach((bitmap, w) => {
+    if (bitmap) windows.push({ w, bitmap, top: topPower(w) });
+  });
 
   /**
    * Entries of a set bucket for the window at text offsets [j, j+w): read forwards, a form starts
@@ -434,14 +452,21 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       if (len !== lastLen) {
         lastLen = len;
         lastDigest = undefined;
-        for (; got < len; got++) {
-          const c = text.charCodeAt(backwards ? j + w - 1 - got : j + got);
-          ca = Math.imul(ca ^ c, CHECK_A);
-          ca ^= ca >>> 15;
-          cb = Math.imul((cb + (c ^ ca)) | 0, CHECK_B);
-          cb ^= cb >>> 13;
+        if (checking !== undefined) {
+          // The same lanes, extended in WebAssembly (searchWasm set it up for this text).
+          if (got === 0) checking.start(ca0, cb0);
+          lastCheck = checking.extend(backwards ? j + w - 1 - got : j + got, len - got, backwards);
+          got = len;
+        } else {
+          for (; got < len; got++) {
+            const c = text.charCodeAt(backwards ? j + w - 1 - got : j + got);
+            ca = Math.imul(ca ^ c, CHECK_A);
+            ca ^= ca >>> 15;
+            cb = Math.imul((cb + (c ^ ca)) | 0, CHECK_B);
+            cb ^= cb >>> 13;
+          }
+          lastCheck = checkOut(ca, cb);
         }
-        lastCheck = checkOut(ca, cb);
       }
       if (check[e] !== lastCheck) continue;
       lastDigest ??= digest(
@@ -568,8 +593,25 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
    * `candidates` runs for each exactly as there. False without WebAssembly (the loops run).
    */
   let roller: WasmRoller | undefined | null;
+  /**
+   * The matcher's own bar for the WebAssembly roll, below matcher-wasm.ts's 4,096: in a hook the
+   * JavaScript loops over a short text cost more than the roller's set-up, because V8 starts
+   * compiling them on stack replacement (CPU of a background thread) a few thousand iterations in
+   * (PostToolUse, 20 stored, main-script CPU ms, JavaScript vs WebAssembly: 128 B 9.6 vs 10.9,
+   * 256 B 9.5 vs 10.9, 512 B 13.9 vs 10.7, 1 KB 16.8 vs 11.2, 2 KB 17.3 vs 11.8).
+   */
+  const WASM_FROM = 384;
+  /**
+   * The whole-form checks in WebAssembly (rules/check-wasm.ts), for a search whose roll runs there
+   * once it has had CHECK_WASM_AFTER candidates: with hundreds of stored secrets most candidates are
+   * chance hits, each checked over its whole form (48 to ~290 characters), which the JavaScript
+   * loop of a short process mostly runs unoptimised. Set only while searchWasm's candidates run.
+   */
+  let checker: WasmChecker | undefined | null;
+  let checking: WasmChecker | undefined;
   const searchWasm = (text: string, both: boolean, hits: ViewMatch[]): boolean => {
-    if (text.length < wasmAbove()) return false;
+    const above = wasmAbove();
+    if (above === Infinity || text.length < Math.min(above, WASM_FROM)) return false;
     roller ??=
       createWasmRoller(
         windows.map((x) => x.bitmap),
@@ -577,17 +619,33 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       ) ?? null;
     if (!roller) return false;
     roller.load(text);
-    for (let slot = 0; slot < windows.length; slot++) {
-      const { w, top } = windows[slot]!;
-      if (text.length < w) continue;
-      const hf = windowHash(text, 0, w);
-      const hb = reversedWindowHash(text, 0, w);
-      // Copied out of the instance's memory before any other code runs.
-      const pairs = roller.roll(slot, w, top, seed, hf, hb).slice();
-      for (let k = 0; k < pairs.length; k += 2) {
-        candidates(text, pairs[k]!, w, pairs[k + 1]!, false, hits);
-        if (both) candidates(text, pairs[k]!, w, pairs[k + 1]!, true, hits);
+    let seen = 0;
+    try {
+      for (let slot = 0; slot < windows.length; slot++) {
+        const { w, top } = windows[slot]!;
+        if (text.length < w) continue;
+        const hf = windowHash(text, 0, w);
+        const hb = reversedWindowHash(text, 0, w);
+        // Copied out of the instance's memory before any other code runs.
+        const pairs = roller.roll(slot, w, top, seed, hf, hb).slice();
+        seen += pairs.length >>> 1;
+        if (checking === undefined && seen >= CHECK_WASM_AFTER) {
+          if (checker === undefined)
+            checker = createWasmChecker({ a: CHECK_A, b: CHECK_B, mix: MIX }) ?? null;
+          try {
+            checker?.load(text);
+            checking = checker ?? undefined;
+          } catch {
+            checker = null; // memory could not grow: this matcher's checks stay in JavaScript
+          }
+        }
+        for (let k = 0; k < pairs.length; k += 2) {
+          candidates(text, pairs[k]!, w, pairs[k + 1]!, false, hits);
+          if (both) candidates(text, pairs[k]!, w, pairs[k + 1]!, true, hits);
+        }
       }
+    } finally {
+      checking = undefined;
     }
     return true;
   };

@@ -115,4 +115,26 @@ describe("hook cache file format", () => {
       expect(loadHookCache(dir)).toBeUndefined();
     }
   });
+
+  it("an entry whose window is empty or longer than its form is no cache (the load's one pass checks it)", () => {
+    const path = hookCachePath(box.hookpackHome);
+    const good = JSON.parse(readFileSync(path, "utf8")) as {
+      packed: { count: number; window: string; length: string };
+    };
+    const windows = Buffer.from(good.packed.window, "base64");
+    const lengths = Buffer.from(good.packed.length, "base64");
+    const at = Math.floor(windows.length / 2);
+    for (const w of [0, lengths.readUInt32LE(at * 4) + 1]) {
+      const broken = Buffer.from(windows);
+      broken[at] = w;
+      const dir = `${box.dir}/window-${w}-${Math.random().toString(36).slice(2)}`;
+      mkdirSync(dir, { recursive: true });
+      const file = { ...good, packed: { ...good.packed, window: broken.toString("base64") } };
+      writeFileSync(hookCachePath(dir), JSON.stringify(file));
+      expect(loadHookCache(dir)).toBeUndefined();
+      // The same file with the entry's window put back loads.
+      writeFileSync(hookCachePath(dir), JSON.stringify(good));
+      expect(loadHookCache(dir)?.matcher.size).toBe(good.packed.count);
+    }
+  });
 });
