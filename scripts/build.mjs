@@ -118,6 +118,23 @@ const splitEntries = (self) => ({
 });
 
 const debugStub = join(root, "scripts", "debug-stub.cjs");
+
+/**
+ * The bundles on the hook's allow path (the entry, the fast allow stage) take node:os through
+ * scripts/lazy-os.cjs, which requires it on first use: the allow path never calls it, and Node
+ * compiling the module cost 0.2 ms CPU per call.
+ */
+const LAZY_OS = ["hookpack", "fast-allow"];
+const lazyOs = {
+  name: "lazy-os",
+  setup(b) {
+    const shim = join(root, "scripts", "lazy-os.cjs");
+    // The shim's own require of node:os stays Node's.
+    b.onResolve({ filter: /^(node:)?os$/ }, (args) =>
+      args.importer === shim ? { path: "node:os", external: true } : { path: shim },
+    );
+  },
+};
 /** Replaced by the build id after every bundle is written (a fixed-length placeholder). */
 const BUILD_ID_SLOT = "@@hookpack-build-id@@";
 
@@ -152,7 +169,7 @@ const results = await Promise.all(
       supported: { "dynamic-import": false },
       // Native and optional: loaded lazily by broker/keys.ts, with a key-file fallback.
       external: ["@napi-rs/keyring"],
-      plugins: [splitEntries(out)],
+      plugins: [splitEntries(out), ...(LAZY_OS.includes(out) ? [lazyOs] : [])],
       logLevel: "warning",
     }),
   ),
