@@ -106,14 +106,14 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
     return false;
   if (command.length > FAST_MAX_COMMAND || !PLAIN.test(command)) return false;
   // deny-literal-secrets and the references of rewrite-secret-refs: every field (the command is one).
-  for (const value of new Set([command, ...fields]))
-    if (
-      HIDING.test(value) ||
-      secretScanner.mayContainSecret(value) ||
-      REF_ANYWHERE.test(value) ||
-      CAP_ANYWHERE.test(value)
-    )
-      return false;
+  // The three patterns look at all fields at once, joined by line breaks: none is anchored, so a
+  // match in one field is a match in the whole (the joints can only add matches, and hand more on),
+  // and each runs once: V8 compiles a regex to machine code on its second run (0.1 ms CPU for these).
+  // The prefilter counts hits per text, so it still sees each field on its own.
+  const values = [...new Set([command, ...fields])];
+  const all = values.join("\n");
+  if (HIDING.test(all) || REF_ANYWHERE.test(all) || CAP_ANYWHERE.test(all)) return false;
+  for (const value of values) if (secretScanner.mayContainSecret(value)) return false;
   // rewrite-secret-refs' brokerMisuse look: the home as the hook resolves it (throws when unusable,
   // which the full hook answers as a misconfiguration).
   const home = resolveHookpackHome(env);

@@ -125,6 +125,25 @@ const debugStub = join(root, "scripts", "debug-stub.cjs");
  * compiling the module cost 0.2 ms CPU per call.
  */
 const LAZY_OS = ["hookpack", "fast-allow"];
+
+/**
+ * The fast allow stage's copy of the prefilter tables (rules/detectors/prefilter.generated.ts) as
+ * JSON.parse of one string each instead of array literals: the same data, but V8's code cache
+ * then holds two strings instead of ~900 small ones, which it deserialised on every call (-0.14 ms
+ * CPU deserialising, +0.10 parsing: 25 rounds). A table the pattern does not find stays a literal.
+ */
+const jsonTables = {
+  name: "json-tables",
+  setup(b) {
+    b.onLoad({ filter: /prefilter\.generated\.ts$/ }, (args) => ({
+      loader: "ts",
+      contents: readFileSync(args.path, "utf8").replace(
+        /^(export const (?:PREFILTER_LITERALS|PREFILTER_KEYWORDS)\b[^=\n]*= )(\[.*\]);$/gm,
+        (_, head, json) => `${head}JSON.parse(${JSON.stringify(json)});`,
+      ),
+    }));
+  },
+};
 const lazyOs = {
   name: "lazy-os",
   setup(b) {
@@ -169,7 +188,11 @@ const results = await Promise.all(
       supported: { "dynamic-import": false },
       // Native and optional: loaded lazily by broker/keys.ts, with a key-file fallback.
       external: ["@napi-rs/keyring"],
-      plugins: [splitEntries(out), ...(LAZY_OS.includes(out) ? [lazyOs] : [])],
+      plugins: [
+        splitEntries(out),
+        ...(LAZY_OS.includes(out) ? [lazyOs] : []),
+        ...(out === "fast-allow" ? [jsonTables] : []),
+      ],
       logLevel: "warning",
     }),
   ),
