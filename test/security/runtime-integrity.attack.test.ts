@@ -162,6 +162,27 @@ const ATTACKS: Array<{ name: string; tamper: () => void }> = [
       unlinkSync(tmp);
     },
   },
+  // h21-allow2: the launcher reads the entry and the manifest as UTF-8 text. A byte that is not
+  // UTF-8 decodes to U+FFFD, which is not the text install hashed: the anchor fails.
+  {
+    name: "a byte of the entry replaced by one that is not UTF-8 (same length)",
+    tamper: () => {
+      const p = join(runtime, "hookpack.cjs");
+      const bytes = readFileSync(p);
+      bytes[bytes.indexOf("hook.cjs")] = 0xff;
+      writeFileSync(p, bytes);
+    },
+  },
+  {
+    name: "a byte of hook.cjs's hash in the manifest replaced by one that is not UTF-8",
+    tamper: () => {
+      const p = join(runtime, "runtime-manifest.json");
+      const bytes = readFileSync(p);
+      const at = bytes.indexOf('"sha256"', bytes.indexOf('"hook.cjs"')) + '"sha256": "'.length;
+      bytes[at] = 0xff;
+      writeFileSync(p, bytes);
+    },
+  },
 ];
 
 describe("attack: tampering with the installed hook runtime", () => {
