@@ -183,6 +183,20 @@ const ATTACKS: Array<{ name: string; tamper: () => void }> = [
       writeFileSync(p, bytes);
     },
   },
+  // The seal holds fingerprints as numbers: one forged in the older string form (for the
+  // tampered file's own stat) is not taken for a match.
+  {
+    name: "overwrite hook.cjs and seal it in the older string form",
+    tamper: () => {
+      const p = join(runtime, "hook.cjs");
+      writeFileSync(p, planted());
+      const st = statSync(p);
+      const sealPath = join(runtime, ".runtime-seal.json");
+      const seal = JSON.parse(readFileSync(sealPath, "utf8")) as Record<string, unknown>;
+      seal["hook.cjs"] = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+      writeFileSync(sealPath, JSON.stringify(seal));
+    },
+  },
 ];
 
 describe("attack: tampering with the installed hook runtime", () => {
