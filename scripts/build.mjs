@@ -121,7 +121,7 @@ const debugStub = join(root, "scripts", "debug-stub.cjs");
 
 /**
  * The bundles on the hook's allow path (the entry, the fast allow stage) take node:os through
- * scripts/lazy-os.cjs, which requires it on first use: the allow path never calls it, and Node
+ * scripts/lazy-os.mjs, which requires it on first use: the allow path never calls it, and Node
  * compiling the module cost 0.2 ms CPU per call.
  */
 const LAZY_OS = ["hookpack", "fast-allow"];
@@ -147,7 +147,7 @@ const jsonTables = {
 const lazyOs = {
   name: "lazy-os",
   setup(b) {
-    const shim = join(root, "scripts", "lazy-os.cjs");
+    const shim = join(root, "scripts", "lazy-os.mjs");
     // The shim's own require of node:os stays Node's.
     b.onResolve({ filter: /^(node:)?os$/ }, (args) =>
       args.importer === shim ? { path: "node:os", external: true } : { path: shim },
