@@ -25,7 +25,6 @@
 // the full list of before-tool rules (a new rule must be added here, or the stage hands on).
 import { closeSync } from "node:fs";
 import { fastValidate } from "../adapters/claude-code-fast.js";
-import { claudeCode } from "../adapters/claude-code.js";
 import { underCursor } from "../adapters/host.js";
 import { resolveHookpackHome } from "../core/home.js";
 import { MAY_GATE } from "../rules/gate-push-publish.js";
@@ -34,7 +33,6 @@ import { mayRead } from "../rules/read-guard.js";
 import { BROKER_FLAGS, stateHint } from "../rules/rewrite-secret-refs.js";
 import { CAP_ANYWHERE, REF_ANYWHERE } from "../rules/secret-ref.js";
 import { HIDING, secretScanner } from "../rules/secretlint.js";
-import { hookConfigFiles } from "./pipeline.js";
 import { FAST_MAX_PAYLOAD, type Prelude } from "./fast-prelude.js";
 import type { StdinPrefix } from "./read-stdin.js";
 
@@ -55,6 +53,33 @@ export const FAST_MAX_COMMAND = 8 * 1024;
 const PLAIN = /^[\x20-\x7e\t\n]*$/;
 
 /**
+ * Claude Code's hook settings files as the full pipeline passes them to protect-hookpack-state
+ * (hooks/pipeline.ts hookConfigFiles(claudeCode)): a constant here, so that the stage does not
+ * load the whole adapter for two names (test/hooks/fast-allow-equivalence.test.ts checks that they
+ * are equal).
+ */
+export const CLAUDE_HOOK_CONFIG_FILES: readonly string[] = [
+  ".claude/settings.json",
+  ".claude/settings.local.json",
+];
+
+/**
+ * The strings of a Bash tool_input the rules see, or undefined when the input is not flat (a value
+ * that is neither a string, a number nor a boolean): the adapter (adapters/claude-code.ts) gives
+ * the rules every string of tool_input but an `old_string` as fields; this takes every string, a
+ * superset (more to check, never less), and hands anything nested on instead of walking it.
+ */
+function flatStrings(input: Record<string, unknown>): string[] | undefined {
+  const out: string[] = [];
+  for (const key of Object.keys(input)) {
+    const value = input[key];
+    if (typeof value === "string") out.push(value);
+    else if (typeof value !== "number" && typeof value !== "boolean") return undefined;
+  }
+  return out;
+}
+
+/**
  * Whether every before-tool rule provably allows this Claude Code payload text, with nothing to
  * answer: true means the full pipeline would exit 0 writing nothing. Throws on what it cannot
  * judge (the caller hands on).
@@ -63,23 +88,32 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
   if (raw.length > FAST_MAX_PAYLOAD) return false;
   const payload: unknown = JSON.parse(raw);
   // Only what the hand-written check vouches for (never zod here), and not under Cursor (the
-  // adapter may step aside there: hooks/../adapters/host.ts).
+  // adapter may step aside there: hooks/../adapters/host.ts). What the adapter then makes of a
+  // PreToolUse of Bash (adapters/claude-code.ts parseClaudePayload: a before-tool event of a shell
+  // call, its command tool_input.command, its cwd the payload's) is read here directly: the
+  // adapter bundle is a third of the stage's code, and fastValidate has checked the shapes.
   if (!fastValidate(payload) || underCursor(payload, env)) return false;
-  const parsed = await claudeCode.parse(payload);
-  if (parsed.kind !== "event" || parsed.event.kind !== "before-tool") return false;
-  const { tool, session } = parsed.event;
-  const command = tool.command;
-  if (tool.kind !== "shell" || typeof command !== "string") return false;
+  const p = payload as {
+    hook_event_name: string;
+    tool_name: string;
+    tool_input: Record<string, unknown>;
+    cwd: string;
+  };
+  if (p.hook_event_name !== "PreToolUse" || p.tool_name !== "Bash") return false;
+  const command = p.tool_input.command;
+  const fields = flatStrings(p.tool_input);
+  if (typeof command !== "string" || fields === undefined || typeof p.cwd !== "string")
+    return false;
   if (command.length > FAST_MAX_COMMAND || !PLAIN.test(command)) return false;
   // deny-literal-secrets and the references of rewrite-secret-refs: every field (the command is one).
-  for (const value of new Set([command, ...tool.fields.map((f) => f.value)]))
-    if (
-      HIDING.test(value) ||
-      secretScanner.mayContainSecret(value) ||
-      REF_ANYWHERE.test(value) ||
-      CAP_ANYWHERE.test(value)
-    )
-      return false;
+  // The three patterns look at all fields at once, joined by line breaks: none is anchored, so a
+  // match in one field is a match in the whole (the joints can only add matches, and hand more on),
+  // and each runs once: V8 compiles a regex to machine code on its second run (0.1 ms CPU for these).
+  // The prefilter counts hits per text, so it still sees each field on its own.
+  const values = [...new Set([command, ...fields])];
+  const all = values.join("\n");
+  if (HIDING.test(all) || REF_ANYWHERE.test(all) || CAP_ANYWHERE.test(all)) return false;
+  for (const value of values) if (secretScanner.mayContainSecret(value)) return false;
   // rewrite-secret-refs' brokerMisuse look: the home as the hook resolves it (throws when unusable,
   // which the full hook answers as a misconfiguration).
   const home = resolveHookpackHome(env);
@@ -90,9 +124,9 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
     BROKER_FLAGS.test(command)
   )
     return false;
-  if (shellMayEditHookConfig(command, hookConfigFiles(claudeCode))) return false;
+  if (shellMayEditHookConfig(command, CLAUDE_HOOK_CONFIG_FILES)) return false;
   if (MAY_GATE.test(command)) return false;
-  if (mayRead(command, session.cwd)) return false;
+  if (mayRead(command, p.cwd)) return false;
   return true;
 }
 

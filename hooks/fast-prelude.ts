@@ -37,7 +37,11 @@ export function fastPrelude(agent: string | undefined, env: NodeJS.ProcessEnv): 
     return none;
   }
   if (!prefix.eof) return { prefix, raw: undefined };
-  const raw = Buffer.concat(prefix.chunks).toString("utf8");
+  // One chunk (a payload under 64 KB, read at once): decoded as it is, without Buffer.concat.
+  const raw =
+    prefix.chunks.length === 1
+      ? prefix.chunks[0]!.toString()
+      : Buffer.concat(prefix.chunks).toString("utf8");
   const candidate =
     raw.length <= FAST_MAX_PAYLOAD && raw.includes('"PreToolUse"') && raw.includes('"Bash"');
   return { prefix, raw: candidate ? raw : undefined };

@@ -3,7 +3,7 @@
 // cache it writes holds only the functions that call ran; the first plain allow must complete it
 // (its path tag), or every later allow compiles the stage's checks anew. Real entry and bundles.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { HOOKPACK_CJS, makeSandbox, type Sandbox } from "../helpers/sandbox.js";
@@ -60,4 +60,32 @@ it("a cache first written by a call the stage handed on is completed by the firs
   const before = fastTags();
   run(payload("PreToolUse", { tool_name: "Bash", tool_input: { command: "ls -la" } }));
   expect(fastTags()).toEqual(before);
+});
+
+it("node:os loads only when used: not on a plain allow, and a user without HOME still gets a home", () => {
+  // The entry and the stage take node:os through scripts/lazy-os.mjs (required on first use).
+  mkdirSync(sb.hookpackHome, { recursive: true, mode: 0o700 });
+  const probe = join(sb.root, "modules.cjs");
+  writeFileSync(
+    probe,
+    `process.on("exit", () => require("fs").writeFileSync(${JSON.stringify(join(sb.root, "modules.txt"))}, process.moduleLoadList.join("\\n")));\n`,
+  );
+  const allow = (env: NodeJS.ProcessEnv) =>
+    spawnSync(process.execPath, ["-r", probe, HOOKPACK_CJS, "hook", "claude-code"], {
+      input: payload("PreToolUse", { tool_name: "Bash", tool_input: { command: "ls" } }),
+      env,
+      cwd: sb.project,
+      encoding: "utf8",
+    });
+  const osLoaded = () =>
+    readFileSync(join(sb.root, "modules.txt"), "utf8").includes("NativeModule os");
+  expect(allow(sb.env)).toMatchObject({ status: 0, stdout: "", stderr: "" });
+  expect(osLoaded()).toBe(false);
+  // No HOME: the home comes from the passwd entry (os.userInfo, through the shim); HOOKPACK_HOME
+  // keeps the call's files in the sandbox. It is answered, and its code cache lands there.
+  const { HOME: _home, ...noHome } = sb.env;
+  const r = allow(noHome);
+  expect(r).toMatchObject({ status: 0, stdout: "", stderr: "" });
+  expect(osLoaded()).toBe(true);
+  expect(fastTags()).toContain("claude-code:fast-allow");
 });

@@ -25,7 +25,9 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FAST_RULES } from "../../hooks/fast-allow.js";
+import { CLAUDE_HOOK_CONFIG_FILES, FAST_RULES } from "../../hooks/fast-allow.js";
+import { hookConfigFiles } from "../../hooks/pipeline.js";
+import { claudeCode } from "../../adapters/claude-code.js";
 import { fastEligible } from "../../hooks/fast-prelude.js";
 import { DEFAULT_RULES } from "../../rules/index.js";
 import { fakeTokens, seeded } from "../helpers/fake-secrets.js";
@@ -367,6 +369,45 @@ function payloads(): string[] {
   out.push(tool("Bash", { command: ["ls"] }));
   out.push(tool("Bash", { cmd: "ls" }));
   out.push(tool("Bash", { command: "ls", extra: { nested: tokens.github } }));
+  // The stage reads a Bash tool_input itself (not through the adapter): every string of it is a
+  // field, anything nested is handed on, numbers and booleans are not text.
+  for (const [key, value] of [
+    ["description", tokens.github],
+    ["description", "$secret:FOO"],
+    ["description", "uses $cap:deploy"],
+    ["old_string", tokens.github],
+    ["note", `x${tokens.github.split("").join("'")}`],
+    ["extra", [tokens.github]],
+    ["extra", ["ls"]],
+    ["extra", { a: "ls" }],
+    ["extra", null],
+    ["timeout", 120000],
+    ["run_in_background", true],
+    ["run_in_background", "yes"],
+    ["dangerouslyDisableSandbox", true],
+  ] as const) {
+    out.push(tool("Bash", { command: "ls -la src", [key]: value }));
+    out.push(tool("Bash", { [key]: value, command: "npm test" }));
+  }
+  out.push(
+    tool("Bash", { command: "ls", description: "List", timeout: 5, run_in_background: false }),
+  );
+  // Other tools whose input also carries a harmless `command`: the call is what its tool does.
+  // (Paths relative to cwd: the sandbox's absolute paths look like hidden tokens, handed on anyway.)
+  for (const settings of [".claude/settings.json", ".claude/settings.local.json"]) {
+    out.push(tool("Write", { file_path: settings, content: "{}", command: "ls" }));
+    out.push(
+      tool("Edit", { file_path: settings, old_string: "{", new_string: "[", command: "ls" }),
+    );
+  }
+  out.push(tool("Read", { file_path: ".env", command: "ls" }));
+  out.push(tool("Read", { file_path: "notes.txt", command: "ls" }));
+  out.push(tool("Grep", { pattern: "TOKEN", path: ".env", command: "ls" }));
+  out.push(
+    bash("ls").replace('"tool_input":{', '"tool_input":{"__proto__":{"command":"cat .env"},'),
+  );
+  out.push(bash("ls").replace('"tool_name":"Bash"', '"tool_name":"Bash","tool_name":"Read"'));
+  out.push(bash("ls").replace('"hook_event_name":"PreToolUse"', '"hook_event_name":"PostToolUse"'));
   // Events and payloads of other shapes.
   const ev = (name: string, extra: Record<string, unknown>) =>
     JSON.stringify({ ...base(), hook_event_name: name, ...extra });
@@ -501,6 +542,11 @@ describe("fast allow stage vs the full pipeline (built bundles)", () => {
     ]);
   });
 
+  it("passes protect-hookpack-state the same settings files as the full pipeline", () => {
+    // The stage holds them as a constant instead of loading the adapter (hooks/fast-allow.ts).
+    expect([...CLAUDE_HOOK_CONFIG_FILES]).toEqual(hookConfigFiles(claudeCode));
+  });
+
   it("never allows where the full pipeline answers anything but a plain allow", async () => {
     const corpus = payloads();
     const o = await compare(fast, corpus);
@@ -524,6 +570,18 @@ describe("fast allow stage vs the full pipeline (built bundles)", () => {
       fast.fastAllows(raw, { ...env, HOOKPACK_HOME: join(sb.project, "hp") }),
     ).rejects.toThrow();
     expect(await fast.fastAllows(raw, { ...env, CURSOR_VERSION: "1.0" })).toBe(false);
+    // A flat Bash input is read whole; a nested one is handed on.
+    const flat = {
+      command: "ls -la src",
+      description: "List",
+      timeout: 5,
+      run_in_background: false,
+    };
+    expect(await fast.fastAllows(tool("Bash", flat), env)).toBe(true);
+    expect(await fast.fastAllows(tool("Bash", { ...flat, extra: ["ls"] }), env)).toBe(false);
+    expect(await fast.fastAllows(tool("Bash", { ...flat, description: "$secret:FOO" }), env)).toBe(
+      false,
+    );
     // The entry's prelude: these never read stdin at all (the stage does not run).
     expect(fastEligible("claude-code", env)).toBe(true);
     for (const [agent, e] of [

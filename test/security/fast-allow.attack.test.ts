@@ -311,6 +311,47 @@ const ATTACKS: Array<{ name: string; raw: () => string; stop: boolean; o?: CallO
       }),
     stop: true,
   },
+  // h21-allow2: the stage reads a Bash tool_input itself, without the adapter.
+  {
+    name: "a token in a Bash call's description",
+    raw: () => bash("ls -la src", { description: `deploy with ${token}` }),
+    stop: true,
+  },
+  {
+    name: "a token in an extra field of a Bash call",
+    raw: () => bash("ls -la src", { note: token }),
+    stop: true,
+  },
+  {
+    name: "a token nested in a Bash call's input",
+    raw: () => bash("ls -la src", { extra: { deep: [token] } }),
+    stop: true,
+  },
+  {
+    name: "a $secret: reference in a Bash call's description",
+    raw: () => bash("ls -la src", { description: "uses $secret:GH_TOKEN" }),
+    stop: false,
+  },
+  {
+    name: "a Write to the hook settings that also carries a harmless command",
+    raw: () =>
+      JSON.stringify({
+        ...base(),
+        tool_name: "Write",
+        tool_input: { file_path: ".claude/settings.json", content: "{}", command: "ls" },
+      }),
+    stop: true,
+  },
+  {
+    name: "a Read of .env that also carries a harmless command",
+    raw: () =>
+      JSON.stringify({
+        ...base(),
+        tool_name: "Read",
+        tool_input: { file_path: ".env", command: "ls" },
+      }),
+    stop: true,
+  },
   {
     name: "cat .env trickled byte by byte",
     raw: () => bash("cat .env"),

@@ -162,6 +162,41 @@ const ATTACKS: Array<{ name: string; tamper: () => void }> = [
       unlinkSync(tmp);
     },
   },
+  // h21-allow2: the launcher reads the entry and the manifest as UTF-8 text. A byte that is not
+  // UTF-8 decodes to U+FFFD, which is not the text install hashed: the anchor fails.
+  {
+    name: "a byte of the entry replaced by one that is not UTF-8 (same length)",
+    tamper: () => {
+      const p = join(runtime, "hookpack.cjs");
+      const bytes = readFileSync(p);
+      bytes[bytes.indexOf("hook.cjs")] = 0xff;
+      writeFileSync(p, bytes);
+    },
+  },
+  {
+    name: "a byte of hook.cjs's hash in the manifest replaced by one that is not UTF-8",
+    tamper: () => {
+      const p = join(runtime, "runtime-manifest.json");
+      const bytes = readFileSync(p);
+      const at = bytes.indexOf('"sha256"', bytes.indexOf('"hook.cjs"')) + '"sha256": "'.length;
+      bytes[at] = 0xff;
+      writeFileSync(p, bytes);
+    },
+  },
+  // The seal holds fingerprints as numbers: one forged in the older string form (for the
+  // tampered file's own stat) is not taken for a match.
+  {
+    name: "overwrite hook.cjs and seal it in the older string form",
+    tamper: () => {
+      const p = join(runtime, "hook.cjs");
+      writeFileSync(p, planted());
+      const st = statSync(p);
+      const sealPath = join(runtime, ".runtime-seal.json");
+      const seal = JSON.parse(readFileSync(sealPath, "utf8")) as Record<string, unknown>;
+      seal["hook.cjs"] = `${st.ino}:${st.size}:${st.mtimeMs}:${st.ctimeMs}`;
+      writeFileSync(sealPath, JSON.stringify(seal));
+    },
+  },
 ];
 
 describe("attack: tampering with the installed hook runtime", () => {
