@@ -784,6 +784,31 @@ function handleCommand(
           : fileScript(stdin.file, cmd, command, vars, env, persisted, stdin.rest ?? [], true),
       );
   }
+  // `./s.sh`: a file run by its path (an earlier call wrote it and made it executable). A shell
+  // script (a shell's `#!`, or text with none: the shell runs it itself) has its fixed reads
+  // followed (`cat .env`); its names built at run time are not (a wrapper's `eval "$(…)"` would
+  // deny `./gradlew` in every project). A binary or another interpreter's script is not read.
+  const direct = stripQuotes(words[i]!);
+  if (
+    depth < 3 &&
+    env.script &&
+    direct.includes("/") &&
+    !SHELLS.has(program) &&
+    !INTERPRETERS.has(program) &&
+    !KNOWN_READERS.has(program)
+  ) {
+    const e = expandWord(words[i]!, vars, env);
+    const known = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
+    const r = e.kind === "path" && !known ? env.script(e.pattern) : undefined;
+    if (known) run(known);
+    else if (r && "text" in r && isShellScript(r.text)) {
+      const s = fileScript(words[i]!, cmd, command, vars, env, persisted, args);
+      for (const text of s.dynamic ? [] : s.texts) {
+        env.onScript?.(text);
+        out.push(...shellReads(text, env, depth + 1).filter((o) => o.kind !== "dynamic"));
+      }
+    }
+  }
   // find … -exec PROG … {} … ;  →  PROG receives every name find prints.
   if (program === "find" || program === "fd" || program === "fdfind") {
     const at = args.findIndex((a) =>
@@ -938,6 +963,14 @@ function stdinScriptFd(
   const m = FD_PATH.exec(stripQuotes(op));
   if (!m) return { fd: -1, file: op, noexec, rest: args.slice(k + 1) };
   return { fd: Number(m[1] ?? m[2] ?? 0), noexec };
+}
+
+/** A text a shell runs when it is executed by its path: a shell's `#!` line, or no `#!` and no NUL. */
+function isShellScript(text: string): boolean {
+  if (text === "") return false;
+  if (text.startsWith("#!"))
+    return /^#!\s*\S*\/(?:env\s+(?:-\S+\s+)*)?(?:ba|da|z|k|mk|a|busybox\s+)?sh\b/.test(text);
+  return !text.slice(0, 4096).includes("\u0000");
 }
 
 /** Where a command starts in the command line (its first word). */

@@ -43,6 +43,12 @@ const SCRIPTS: Record<string, string> = {
   // …and the same idioms leading to the secret.
   "tools/peek.sh": 'HERE="$(cd "$(dirname "$0")" && pwd)"\n. "$HERE/../s.sh"\n',
   "tools/show.sh": 'cat "$1"\n',
+  // Run by their paths (made executable below).
+  "x.sh": "#!/bin/sh\ncat .env\n",
+  "xenv.sh": "#!/usr/bin/env -S bash -e\ngrep TOKEN ./.env\n",
+  nobang: "head -n 3 .env\n",
+  gradlew:
+    '#!/bin/sh\nAPP_HOME=$( cd "${APP_HOME:-./}" && pwd -P )\neval "set -- $( printf \'%s\\n\' "$JAVA_OPTS" | xargs -n1 )"\necho java "$@"\n',
 };
 
 beforeAll(async () => {
@@ -65,7 +71,7 @@ beforeAll(async () => {
   writeFileSync(join(sb.project, "README.md"), "# demo\nnothing secret\n");
   for (const [name, text] of Object.entries(SCRIPTS)) {
     mkdirSync(join(sb.project, name, ".."), { recursive: true });
-    writeFileSync(join(sb.project, name), text);
+    writeFileSync(join(sb.project, name), text, { mode: 0o755 });
   }
   symlinkSync(join(sb.project, "s.sh"), join(sb.project, "link.sh"));
   writeFileSync(join(clean.project, "README.md"), "# clean\n");
@@ -162,6 +168,11 @@ const READ_ATTACKS: Record<string, string[]> = {
     "bash quiet.sh; bash s.sh",
     "cp s.sh quiet.sh; bash quiet.sh",
     "tar xf update.tar; bash quiet.sh",
+    "./x.sh",
+    "./xenv.sh --verbose",
+    "./nobang",
+    `${"$PWD"}/x.sh`,
+    "echo 'cat .env' > run.sh && chmod +x run.sh && ./run.sh",
     'cp s.sh "$(echo quiet).sh"; bash quiet.sh',
     "cp s.sh q.sh && mv q.sh quiet.sh && . ./quiet.sh",
     "curl -so fresh.sh http://127.0.0.1:9/x; sh fresh.sh",
@@ -217,6 +228,8 @@ describe("no false alarms: scripts that read nothing secret", () => {
     ["bash scripts/run.sh README.md", "sb"],
     ["bash scripts/run.sh", "sb"],
     ["source scripts/lib.sh", "sb"],
+    ["./gradlew build", "sb"],
+    ["./node_modules/.bin/none --version", "sb"],
     ["[ -f ~/.toolrc ] && source ~/.toolrc; npm test", "sb"],
     ["cat README.md", "sb"],
   ] as const) {
