@@ -6,7 +6,7 @@
 // the hook runtime or truncate the audit log with one file edit.
 import { isAbsolute, relative, resolve } from "node:path";
 import type { HookEvent, Verdict } from "../hooks/event.js";
-import type { Rule } from "./rule.js";
+import type { Rule, RuleFiles } from "./rule.js";
 
 /** File names an apply_patch text touches (`*** Add File: x`, `*** Update File: x`, `*** Move to: x`). */
 export function patchPaths(text: string): string[] {
@@ -69,8 +69,31 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
   return (
     names.some((n) => command.includes(n)) ||
     /\buninstall\b/.test(command) ||
-    (/\ballow\b/.test(command) && command.includes("hookpack"))
+    (/\ballow\b/.test(command) && command.includes("hookpack")) ||
+    RUNS_SCRIPT.test(command)
   );
+}
+
+/**
+ * A shell or `source` that may run a script the command line does not spell out as its own words
+ * (a here-document, a here-string, a pipe, a descriptor, a file, `env -S 'bash -s'`): its script is
+ * checked like a command of its own (the read guard's analysis finds the scripts).
+ */
+const RUNS_SCRIPT =
+  /(^|[\s;&|(/'"`])(sh|bash|dash|zsh|ksh|mksh|fish|ash|source)(\s|['"`)]|$)|(^|[\s;&|(])\.\s/;
+
+/** The texts of the scripts the shells in `command` run: here-documents, pipes, descriptors, files on disk. */
+async function scriptsRun(command: string, cwd: string, files: RuleFiles): Promise<string[]> {
+  if (!RUNS_SCRIPT.test(command)) return [];
+  const { shellReads, scriptReader } = await import("./read-guard-shell.js");
+  const texts: string[] = [];
+  shellReads(command, {
+    home: files.home,
+    cwd,
+    script: scriptReader(cwd, files),
+    onScript: (t) => texts.push(t),
+  });
+  return [...new Set(texts)];
 }
 
 /**
@@ -136,11 +159,25 @@ export const protectHookpackState: Rule = {
   async check(event: HookEvent, context): Promise<Verdict> {
     if (event.kind !== "before-tool") return { kind: "allow" };
     if (event.tool.kind === "shell" && event.tool.command !== undefined) {
-      const config = await shellEditsHookConfig(
-        event.tool.command,
-        event.session.cwd,
-        context.hookConfigFiles?.() ?? [],
-      );
+      const cwd = event.session.cwd;
+      const hookFiles = context.hookConfigFiles?.() ?? [];
+      let config = await shellEditsHookConfig(event.tool.command, cwd, hookFiles);
+      if (config === undefined) {
+        // A script a shell runs from stdin, a descriptor or a file (`bash <<EOF … EOF`,
+        // `echo '…' | sh`, `bash s.sh`): checked as rewrite-secret-refs checks a command (hookpack's
+        // home, `hookpack exec`) and as above (hook settings, `hookpack uninstall`).
+        const home = context.managed?.home ?? context.secretRefs?.home ?? "";
+        for (const text of await scriptsRun(event.tool.command, cwd, context.files)) {
+          const { brokerMisuse } = await import("./rewrite-secret-refs.js");
+          const misuse = await brokerMisuse(text, home, cwd, context.files.home);
+          if (misuse?.kind === "deny")
+            return {
+              ...misuse,
+              reason: `${misuse.reason} (This is in a script the command hands to a shell.)`,
+            };
+          config ??= await shellEditsHookConfig(text, cwd, hookFiles);
+        }
+      }
       return config === undefined
         ? { kind: "allow" }
         : {

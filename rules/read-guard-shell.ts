@@ -15,6 +15,8 @@
 // Programs that never show a file's content (ls, stat, rm, wc, …) are the only ones skipped. Pure:
 // the guard (read-guard.ts) resolves the words through the hook's file capability (context.files).
 
+import { resolve } from "node:path";
+import type { RuleFiles } from "./rule.js";
 import {
   argvOf,
   scanShell,
@@ -500,9 +502,54 @@ export function codeReads(code: string): { literals: string[]; computed: string 
   return { literals, computed };
 }
 
-interface Env {
+/** A script file as the guard found it at hook time: its text, or why it cannot be known. */
+export type ScriptFile = { text: string } | { why: string };
+
+/** The largest script file (`bash f`, `source f`, `sh < f`) whose commands are analysed. */
+export const MAX_SCRIPT_BYTES = 1024 * 1024;
+/** Script files followed in one command (nested `source`s included). */
+const MAX_SCRIPTS = 32;
+
+/**
+ * Reads the script file a shell in the command runs, as it is on disk now (an earlier call may
+ * have written it), through the hook's file capability: links followed, at most MAX_SCRIPT_BYTES.
+ * A file that does not exist yet, is not a regular file, is too large or cannot be read is a
+ * script built at run time (the guard denies it when a credential file holding a secret is within
+ * reach).
+ */
+export function scriptReader(cwd: string, fs: RuleFiles): (path: string) => ScriptFile {
+  let n = 0;
+  return (word) => {
+    const abs = resolve(cwd, word.replace(/^~(?=\/|$)/, fs.home));
+    if (++n > MAX_SCRIPTS)
+      return { why: `more than ${MAX_SCRIPTS} script files, which hookpack does not follow` };
+    const kind = fs.kind(abs);
+    // Nothing earlier in the command writes it (the caller checks): the shell finds no script.
+    if (kind === undefined) return { text: "" };
+    if (kind === "dir") return { text: "" };
+    if (kind !== "file") return { why: `a script read from ${word}, which is not a regular file` };
+    const whole = fs.readWhole(abs, MAX_SCRIPT_BYTES);
+    if (whole === undefined)
+      return {
+        why: `a script file (${word}) larger than ${MAX_SCRIPT_BYTES / 1024 / 1024} MiB or unreadable, which hookpack does not analyse`,
+      };
+    return { text: whole.text };
+  };
+}
+
+export interface Env {
   home: string;
   cwd: string;
+  /**
+   * Reads a script file a shell runs (`bash f`, `source f`, `sh < f`, `cat f | sh`), named by a
+   * static path (relative to cwd, `~` expanded), at hook time: bounded, links followed. Without
+   * it, a script file's own reads are not followed (only the name is checked as a read).
+   */
+  script?: (path: string) => ScriptFile;
+  /** Called with the text of every script the analysis follows (protect-state reuses the shapes). */
+  onScript?: (text: string) => void;
+  /** What a shell's stdin carries when its own command gives it none (a `-c` script's inherited stdin). */
+  stdin?: Script;
 }
 
 /** Everything a shell command may read, for the guard to resolve. Never throws. */
@@ -544,7 +591,7 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
 
   // `exec 3<<EOF`: a here-document or here-string that stays open on a descriptor for later
   // commands; `cat > s.sh <<EOF`: a file the command writes before a shell runs it.
-  const persisted: Carried = { fds: new Map(), files: new Map() };
+  const persisted: Carried = { fds: new Map(), files: new Map(), touched: [] };
   for (const cmd of scan.commands) {
     // Input redirections read whatever the command is.
     for (const w of cmd.words)
@@ -555,7 +602,9 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
     if (words.length === 1 && stripQuotes(words[0]!) === "exec")
       for (const fd of new Set([
         ...(cmd.heredocBodies ?? []).map((h) => h.fd),
-        ...cmd.words.filter((w) => w.redirectOp === "<<<").map((w) => w.redirectFd ?? 0),
+        ...cmd.words
+          .filter((w) => w.redirect && /^(<<<|<|<>|<&)$/.test(w.redirectOp ?? ""))
+          .map((w) => w.redirectFd ?? 0),
       ]))
         persisted.fds.set(fd, fdScript(cmd, fd, command, vars, env, persisted));
     for (const w of cmd.words) {
@@ -566,6 +615,7 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
         persisted.files.set(scriptKey(target.pattern), producedBy(cmd, command, vars, env));
     }
     handleCommand(words, cmd, command, env, depth, vars, add, operandParts, out, persisted);
+    noteWrites(cmd, words, command, persisted);
   }
   // The broker in front of a program (`node …/hookpack.cjs exec --grant … -- program`, what a rewrite
   // produces) is not interpreter code; the program after `--` still counts.
@@ -625,6 +675,35 @@ function handleCommand(
       for (;;) {
         const o = words[i];
         if (o === undefined) break;
+        // `env -S 'bash -s'`: the string is split into the words that follow.
+        const split =
+          name === "env" ? /^(?:-S|--split-string)(?:=?(.+))?$/s.exec(stripQuotes(o)) : null;
+        if (split) {
+          const rawValue = /^(?:-S|--split-string)=?(.+)$/s.exec(o)?.[1] ?? words[i + 1];
+          const taken = /^(?:-S|--split-string)=?(.+)$/s.test(o) ? 1 : 2;
+          if (rawValue === undefined) break;
+          const e = expandWord(rawValue, vars, env);
+          if (e.kind !== "path") {
+            out.push({
+              word: ANY,
+              kind: "dynamic",
+              program: "env",
+              why: "a command built at run time (env -S)",
+            });
+            return;
+          }
+          // Split as env does (quotes group words): through the shell front end when it is one command.
+          const sub = scanShell(e.pattern).commands;
+          const parts =
+            sub.length === 1
+              ? argvOf(sub[0]!).map((w) => e.pattern.slice(w.start, w.end))
+              : e.pattern
+                  .split(/\s+/)
+                  .filter((p) => p !== "")
+                  .map(quoteWord);
+          words = [...words.slice(0, i), ...parts, ...words.slice(i + taken)];
+          continue;
+        }
         if (WRAPPER_VALUE_OPT.test(o)) i += 2;
         else if (
           o.startsWith("-") ||
@@ -652,6 +731,19 @@ function handleCommand(
   const known = KNOWN_READERS.has(program) || INTERPRETERS.has(program);
   if (viaXargs)
     out.push({ word: ANY, kind: "dynamic", program, why: "file names read from stdin (xargs)" });
+  // A script this shell runs: analysed with the shell's own stdin as the stdin its commands
+  // inherit (`bash -c bash <<EOF`, `sh -c 'sh -s' <<EOF`), each text handed to env.onScript.
+  const run = (s: Script) => {
+    if (s.texts.length > 0) {
+      const inner: Env = { ...env, stdin: fdScript(cmd, 0, command, vars, env, persisted) };
+      for (const text of s.texts) {
+        env.onScript?.(text);
+        out.push(...shellReads(text, inner, depth + 1));
+      }
+    }
+    if (s.dynamic)
+      out.push({ word: ANY, kind: "dynamic", program, why: s.why ?? "a script built at run time" });
+  };
   if (
     depth < 3 &&
     (SHELLS.has(program) ||
@@ -667,46 +759,54 @@ function handleCommand(
     if (c !== undefined && (program !== "ssh" || args.length > 0)) {
       const script = program === "ssh" ? undefined : c;
       const e = script === undefined ? undefined : expandWord(script, vars, env);
-      if (e && e.kind === "path") out.push(...shellReads(e.pattern, env, depth + 1));
-      else if (e)
-        out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+      if (e && e.kind === "path") run({ texts: [e.pattern], dynamic: false });
+      else if (e) run({ texts: [], dynamic: true });
     }
     // A shell (or `source`) whose script comes from stdin or a descriptor: a here-document, a
     // here-string, a pipe, a process substitution. A literal script is analysed like a `-c` one.
     const stdin = SHELLS.has(program) ? stdinScriptFd(program, args) : undefined;
-    if (stdin !== undefined && stdin.file === undefined) {
-      const s = fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word);
-      for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
-      if (s.dynamic)
-        out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
-    }
-    // `bash script.sh`: the script file is read (by the shell, not shown); its own reads are not
-    // followed, unless this same command wrote it (`cat > s.sh <<EOF … EOF; sh s.sh`).
-    if (stdin?.file !== undefined) {
-      const e = expandWord(stdin.file, vars, env);
-      const s = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
-      if (s) {
-        for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
-        if (s.dynamic)
-          out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
-      }
+    if (stdin !== undefined && !stdin.noexec) {
+      // `bash script.sh`: the file this same command wrote (`cat > s.sh <<EOF … EOF; sh s.sh`), else
+      // the file as it is on disk now (written by an earlier call), read through env.script.
+      run(
+        stdin.file === undefined
+          ? fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word)
+          : fileScript(stdin.file, cmd, command, vars, env, persisted, stdin.rest),
+      );
     }
   }
   if (depth < 3 && (program === "source" || program === ".")) {
     const stdin = stdinScriptFd("source", args);
-    const e = stdin?.file !== undefined ? expandWord(stdin.file, vars, env) : undefined;
-    const s =
-      stdin === undefined
-        ? undefined
-        : e === undefined
+    if (stdin !== undefined)
+      run(
+        stdin.file === undefined
           ? fdScript(cmd, stdin.fd, command, vars, env, persisted, stdin.word)
-          : e.kind === "path"
-            ? persisted.files.get(scriptKey(e.pattern))
-            : undefined;
-    if (s) {
-      for (const text of s.texts) out.push(...shellReads(text, env, depth + 1));
-      if (s.dynamic)
-        out.push({ word: ANY, kind: "dynamic", program, why: "a script built at run time" });
+          : fileScript(stdin.file, cmd, command, vars, env, persisted, stdin.rest ?? [], true),
+      );
+  }
+  // `./s.sh`: a file run by its path (an earlier call wrote it and made it executable). A shell
+  // script (a shell's `#!`, or text with none: the shell runs it itself) has its fixed reads
+  // followed (`cat .env`); its names built at run time are not (a wrapper's `eval "$(…)"` would
+  // deny `./gradlew` in every project). A binary or another interpreter's script is not read.
+  const direct = stripQuotes(words[i]!);
+  if (
+    depth < 3 &&
+    env.script &&
+    direct.includes("/") &&
+    !SHELLS.has(program) &&
+    !INTERPRETERS.has(program) &&
+    !KNOWN_READERS.has(program)
+  ) {
+    const e = expandWord(words[i]!, vars, env);
+    const known = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
+    const r = e.kind === "path" && !known ? env.script(e.pattern) : undefined;
+    if (known) run(known);
+    else if (r && "text" in r && isShellScript(r.text)) {
+      const s = fileScript(words[i]!, cmd, command, vars, env, persisted, args);
+      for (const text of s.dynamic ? [] : s.texts) {
+        env.onScript?.(text);
+        out.push(...shellReads(text, env, depth + 1).filter((o) => o.kind !== "dynamic"));
+      }
     }
   }
   // find … -exec PROG … {} … ;  →  PROG receives every name find prints.
@@ -759,12 +859,72 @@ function handleCommand(
 interface Script {
   texts: string[];
   dynamic: boolean;
+  /** For a dynamic script: what made it unknown (default: "a script built at run time"). */
+  why?: string;
 }
 
 /** What earlier commands of the same command line left for a later shell to run as its script. */
 interface Carried {
   fds: Map<number, Script>;
   files: Map<string, Script>;
+  /** The text of earlier commands that may write a file (not `[ -f x ]`, `echo`, `ls`…). */
+  touched?: string[];
+  /** An earlier command may write files it does not name (`tar x`, `git checkout`, a `$(…)` name), or `cd` moved. */
+  touchedAll?: "all" | "cwd";
+}
+
+/** Programs that only read (without an output redirection they write no file). */
+const READ_ONLY = new Set([
+  "cat",
+  "tac",
+  "head",
+  "tail",
+  "grep",
+  "egrep",
+  "fgrep",
+  "rg",
+  "less",
+  "more",
+  "nl",
+  "diff",
+  "cmp",
+  "source",
+  ".",
+]);
+/** Programs that write files their words do not name. */
+const WRITES_UNNAMED = new Set([
+  "tar",
+  "bsdtar",
+  "unzip",
+  "7z",
+  "cpio",
+  "git",
+  "rsync",
+  "patch",
+  "wget",
+  "curl",
+  "ar",
+  "unrar",
+  "gunzip",
+  "bunzip2",
+  "unxz",
+  "svn",
+  "hg",
+]);
+
+/** What an earlier command could have done to a script file a later one runs. */
+function noteWrites(cmd: SimpleCommand, words: readonly string[], command: string, c: Carried) {
+  if (cmd.words.length === 0) return;
+  const program = programName(stripQuotes(words[0] ?? ""));
+  const writes = cmd.words.some(
+    (w) => w.redirect && /^(>|>>|>\||&>|&>>|<>|>&)$/.test(w.redirectOp ?? ""),
+  );
+  if (/^(cd|pushd|popd)$/.test(program)) c.touchedAll ??= "cwd";
+  if (WRITES_UNNAMED.has(program)) c.touchedAll = "all";
+  if (!writes && (words.length === 0 || NON_READERS.has(program) || READ_ONLY.has(program))) return;
+  const text = command.slice(startOf(cmd), Math.max(...cmd.words.map((w) => w.end)));
+  if (/[$`*?{]/.test(text)) c.touchedAll = "all";
+  (c.touched ??= []).push(text);
 }
 
 const scriptKey = (p: string) => p.replace(/^(\.\/)+/, "");
@@ -779,8 +939,9 @@ const FD_PATH = /^(?:\/dev\/stdin|\/dev\/fd\/(\d+)|\/proc\/[^/]+\/fd\/(\d+)|-)$/
 function stdinScriptFd(
   program: string,
   args: string[],
-): { fd: number; word?: string; file?: string } | undefined {
+): { fd: number; word?: string; file?: string; noexec?: boolean; rest?: string[] } | undefined {
   let k = 0;
+  let noexec = false;
   if (program !== "source") {
     for (; k < args.length; k++) {
       const a = stripQuotes(args[k]!);
@@ -789,17 +950,116 @@ function stdinScriptFd(
         k++;
         break;
       }
-      if (/^-[a-zA-Z]*s[a-zA-Z]*$/.test(a)) return { fd: 0 };
+      // `bash -n f` reads the script without running a command of it.
+      if (/^-[a-zA-Z]*n[a-zA-Z]*$/.test(a) && !a.startsWith("--")) noexec = true;
+      if (/^-[a-zA-Z]*s[a-zA-Z]*$/.test(a)) return { fd: 0, noexec };
       if (/^[-+]O$|^[-+]o$|^--(rcfile|init-file)$/.test(a)) k++;
       else if (!/^[-+]/.test(a) || a === "-") break;
     }
   }
   const op = args[k];
-  if (op === undefined) return program === "source" ? undefined : { fd: 0 };
-  if (op.startsWith("<(")) return { fd: -1, word: op };
+  if (op === undefined) return program === "source" ? undefined : { fd: 0, noexec };
+  if (op.startsWith("<(")) return { fd: -1, word: op, noexec };
   const m = FD_PATH.exec(stripQuotes(op));
-  if (!m) return { fd: -1, file: op };
-  return { fd: Number(m[1] ?? m[2] ?? 0) };
+  if (!m) return { fd: -1, file: op, noexec, rest: args.slice(k + 1) };
+  return { fd: Number(m[1] ?? m[2] ?? 0), noexec };
+}
+
+/** A text a shell runs when it is executed by its path: a shell's `#!` line, or no `#!` and no NUL. */
+function isShellScript(text: string): boolean {
+  if (text === "") return false;
+  if (text.startsWith("#!"))
+    return /^#!\s*\S*\/(?:env\s+(?:-\S+\s+)*)?(?:ba|da|z|k|mk|a|busybox\s+)?sh\b/.test(text);
+  return !text.slice(0, 4096).includes("\u0000");
+}
+
+/** Where a command starts in the command line (its first word). */
+const startOf = (cmd: SimpleCommand) => Math.min(...cmd.words.map((w) => w.start));
+
+/**
+ * The script in a file a shell runs or reads on stdin (`bash f`, `. f`, `sh < f`, `cat f | sh`):
+ * what this same command wrote to it, else its content on disk at hook time (env.script). A name
+ * built at run time, a file that does not exist yet, one an earlier part of the command names
+ * (`cp x f; bash f`: it may change before it runs), or one that cannot be read is a script built
+ * at run time.
+ */
+function fileScript(
+  word: string,
+  cmd: SimpleCommand,
+  command: string,
+  vars: ReadonlyMap<string, string>,
+  env: Env,
+  persisted: Carried,
+  runArgs?: readonly string[],
+  sourced = false,
+): Script {
+  const e = expandWord(word, vars, env);
+  if (e.kind !== "path")
+    return { texts: [], dynamic: true, why: "a script file named at run time" };
+  const known = persisted.files.get(scriptKey(e.pattern));
+  if (known) return known;
+  if (!env.script) return { texts: [], dynamic: false };
+  const base = e.pattern.replace(/\/+$/, "").split("/").pop() ?? "";
+  if (
+    persisted.touchedAll === "all" ||
+    (persisted.touchedAll === "cwd" && !e.pattern.startsWith("/")) ||
+    (base !== "" &&
+      (persisted.touched ?? [command.slice(0, startOf(cmd))]).some((t) => t.includes(base)))
+  )
+    return {
+      texts: [],
+      dynamic: true,
+      why: `a script file (${e.pattern}) an earlier part of the command may change`,
+    };
+  const r = env.script(e.pattern);
+  if ("why" in r) return { texts: [], dynamic: true, why: r.why };
+  const text =
+    runArgs === undefined ? r.text : asRun(r.text, e.pattern, runArgs, vars, env, sourced);
+  const texts = [text];
+  if (text.includes("\r")) texts.push(text.replace(/\r/g, ""));
+  return { texts, dynamic: false };
+}
+
+/**
+ * A script file's text as run with `args` (`bash f a b`, `. f a b`): where its own directory is
+ * computed from `$0`/`BASH_SOURCE` (`$(dirname "$0")`, `$(cd "$(dirname "$0")" && pwd)`, `${0%/*}`),
+ * the directory itself; a word that is exactly a positional parameter (`"$1"`, `$@`), when every
+ * argument is a fixed word, an empty word: each argument is already checked as an operand of the
+ * shell, so the script can only name one of them there.
+ */
+function asRun(
+  text: string,
+  path: string,
+  args: readonly string[],
+  vars: ReadonlyMap<string, string>,
+  env: Env,
+  sourced: boolean,
+): string {
+  const abs = path.startsWith("/") ? path : `${env.cwd.replace(/\/+$/, "")}/${path}`;
+  const dir = abs.slice(0, abs.lastIndexOf("/")) || "/";
+  let out = text;
+  if (/^[A-Za-z0-9_./+@%:,=-]+$/.test(dir)) {
+    // A sourced file's `$0` is its caller's: only BASH_SOURCE names the file then.
+    const zero = sourced ? "" : String.raw`"\$0"|\$0|"\$\{0\}"|\$\{0\}|`;
+    const self = String.raw`(?:${zero}"\$\{BASH_SOURCE(?:\[0\])?\}"|\$\{BASH_SOURCE(?:\[0\])?\})`;
+    const dirOf = new RegExp(
+      String.raw`\$\(\s*dirname\s+(?:--\s+)?${self}\s*\)|\$\{(?:${sourced ? "" : "0|"}BASH_SOURCE(?:\[0\])?)%/\*\}`,
+      "g",
+    );
+    out = out.replace(dirOf, dir);
+    const cdPwd = new RegExp(
+      String.raw`\$\(\s*cd\s+(?:-P\s+)?(?:--\s+)?"?${dir.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}"?\s*(?:&?>\s*/dev/null\s*)?(?:2>&1\s*)?(?:&&|;)\s*pwd(?:\s+-P)?\s*\)`,
+      "g",
+    );
+    out = out.replace(cdPwd, dir);
+  }
+  // `. f` without arguments keeps its caller's parameters (unknown below the top level).
+  if ((!sourced || args.length > 0) && args.every((a) => expandWord(a, vars, env).kind === "path"))
+    out = out.replace(
+      /(^|[\s;&|(])("?)\$(?:[1-9@*]|\{[1-9@*]\})\2(?=[\s;&|)]|$)/gm,
+      (_, lead: string) => `${lead}""`,
+    );
+  return out;
 }
 
 /** A here-document body as the shell passes it on (tabs of `<<-` stripped, an unquoted one expanded). */
@@ -828,6 +1088,7 @@ function producedBy(
   command: string,
   vars: ReadonlyMap<string, string>,
   env: Env,
+  persisted: Carried = { fds: new Map(), files: new Map() },
 ): Script {
   const dyn: Script = { texts: [], dynamic: true };
   const words = argvOf(cmd).map((w) => command.slice(w.start, w.end));
@@ -854,10 +1115,23 @@ function producedBy(
     if (!parts || parts.length !== 1 || /%(?!%)/.test(parts[0]!)) return dyn;
     return { texts: [parts[0]!.replace(/%%/g, "%")], dynamic: false };
   }
-  if (program === "cat" && words.slice(1).every((w) => stripQuotes(w) === "-")) {
-    if (cmd.words.some((w) => w.redirect && (w.redirectOp === "<" || w.redirectOp === "<>")))
-      return dyn;
-    return fdScript(cmd, 0, command, vars, env, { fds: new Map(), files: new Map() });
+  if (program === "cat" && words.slice(1).every((w) => stripQuotes(w) === "-"))
+    return fdScript(cmd, 0, command, vars, env, persisted);
+  // `cat f … | sh`: the files' content (a `-` among them is cat's own stdin).
+  if (program === "cat" && words.slice(1).every((w) => !/^-./.test(stripQuotes(w)))) {
+    const out: Script = { texts: [], dynamic: false };
+    for (const w of words.slice(1)) {
+      const s =
+        stripQuotes(w) === "-"
+          ? fdScript(cmd, 0, command, vars, env, persisted)
+          : fileScript(w, cmd, command, vars, env, persisted);
+      out.texts.push(...s.texts);
+      if (s.dynamic) {
+        out.dynamic = true;
+        out.why ??= s.why;
+      }
+    }
+    return out;
   }
   return dyn;
 }
@@ -871,12 +1145,16 @@ function fdScript(
   env: Env,
   persisted: Carried,
   substitution?: string,
+  seen: ReadonlySet<number> = new Set(),
 ): Script {
   const texts: string[] = [];
   let dynamic = false;
+  let why: string | undefined;
+  let given = false;
   const take = (s: Script) => {
     texts.push(...s.texts);
     dynamic ||= s.dynamic;
+    if (s.dynamic) why ??= s.why;
   };
   const subst = (word: string) => {
     // `<(…)`: the output of the list inside.
@@ -890,38 +1168,68 @@ function fdScript(
   if (substitution !== undefined) subst(substitution);
   else {
     for (const h of cmd.heredocBodies ?? [])
-      if (h.fd === fd) take(heredocScript(h, command, vars, env));
+      if (h.fd === fd) {
+        given = true;
+        take(heredocScript(h, command, vars, env));
+      }
     for (const w of cmd.words) {
       if (!w.redirect || (w.redirectFd ?? 0) !== fd) continue;
       const raw = command.slice(w.start, w.end);
-      if (w.redirectOp === "<<<") {
+      if (/^[<>]/.test(w.redirectOp ?? "") || /^[<>]&$/.test(w.redirectOp ?? "")) given = true;
+      if (w.redirectOp === "<&" || w.redirectOp === ">&") {
+        // `bash 0<&3 3<<EOF`, `exec 3< f; bash <&3`: fd is a copy of another descriptor.
+        const from = stripQuotes(raw);
+        if (/^\d+$/.test(from) && Number(from) !== fd && !seen.has(Number(from)))
+          take(
+            fdScript(
+              cmd,
+              Number(from),
+              command,
+              vars,
+              env,
+              persisted,
+              undefined,
+              new Set([...seen, fd]),
+            ),
+          );
+        else if (!/^(\d+|-)$/.test(from)) take({ texts: [], dynamic: true });
+      } else if (w.redirectOp === "<<<") {
         const e = expandWord(raw, vars, env);
         if (e.kind === "path") texts.push(e.pattern);
         else take({ texts: [raw.replace(/^(['"])(.*)\1$/s, "$2")], dynamic: true });
       } else if ((w.redirectOp === "<" || w.redirectOp === "<>") && raw.startsWith("<("))
         subst(raw);
-      else if (w.redirectOp === "<" || w.redirectOp === "<>") {
-        // `< file`: the file is checked as a read; its own reads are not followed (as `bash file`),
-        // unless this same command wrote it.
-        const e = expandWord(raw, vars, env);
-        const s = e.kind === "path" ? persisted.files.get(scriptKey(e.pattern)) : undefined;
-        if (s) take(s);
-      }
+      else if (w.redirectOp === "<" || w.redirectOp === "<>")
+        // `< file`: the file is checked as a read, and its content as the script (as `bash file`).
+        take(fileScript(raw, cmd, command, vars, env, persisted));
     }
     if (fd === 0 && cmd.pipeFrom) {
+      given = true;
       if (cmd.pipeFromGroup) dynamic = true;
-      else take(producedBy(cmd.pipeFrom, command, vars, env));
+      else take(producedBy(cmd.pipeFrom, command, vars, env, persisted));
     }
     const kept = persisted.fds.get(fd);
-    if (kept) take(kept);
+    if (kept) {
+      given = true;
+      take(kept);
+    }
+    // Nothing of its own on stdin: what the shell around this script was given (`bash -c bash <<EOF`).
+    if (fd === 0 && !given && env.stdin) take(env.stdin);
   }
   // Variants the shell may run: `echo`/`printf` escapes decoded, CRs of a CRLF text dropped.
   for (const t of [...texts]) {
     if (t.includes("\\")) texts.push(ansiC(t));
     if (t.includes("\r")) texts.push(t.replace(/\r/g, ""));
   }
-  return { texts: [...new Set(texts)].filter((t) => t.trim() !== ""), dynamic };
+  return {
+    texts: [...new Set(texts)].filter((t) => t.trim() !== ""),
+    dynamic,
+    ...(why !== undefined ? { why } : {}),
+  };
 }
+
+/** A word that the shell reads back as `s` (single-quoted). */
+const quoteWord = (s: string) => `'${s.replace(/'/g, "'\\''")}'`;
 
 /** Quote removal for a program name (`"cat"` → cat); expansions are left as they are. */
 function stripQuotes(w: string): string {

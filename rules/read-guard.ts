@@ -43,6 +43,12 @@ export const MAX_FILE_SCAN_BYTES = 256 * 1024 * 1024;
  */
 export const MAX_CREDENTIAL_FILE_BYTES = MAX_SCAN_BYTES;
 /**
+ * A file with a NUL byte in its first 8 KiB ("binary") and no credential name is content-checked
+ * up to this size: the text around the NUL is shown by `cat` as any text is. Larger binaries
+ * (executables, images, archives) are not read (their reads would cost the scan of megabytes).
+ */
+export const MAX_BINARY_SCAN_BYTES = 1024 * 1024;
+/**
  * U+FFFD in a listed name: the name's bytes were not UTF-8, so the decoded name opens nothing (the
  * guard cannot read the file it would check). Such a file is denied by name (fail closed).
  */
@@ -264,6 +270,8 @@ export function mayRead(command: string, cwd: string): boolean {
     /(^|[\s;&|(/])(sh|bash|dash|zsh|ksh|mksh|fish|ash)(\s|$)/.test(command)
   )
     return true;
+  // …or from a file named after it (`bash s.sh`, which may not exist yet: `curl -o s.sh …; sh s.sh`).
+  if (/(^|[\s;&|(/])(sh|bash|dash|zsh|ksh|mksh|fish|ash)\s+[^\s;&|)]/.test(command)) return true;
   if (
     /(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(
       command,
@@ -314,6 +322,34 @@ type ShellPlan = {
   dynamic: Array<{ word: string; program: string; why: string | undefined }>;
 };
 
+/**
+ * A run-time name pattern with `.` and `..` segments resolved where they can be: `x/..` goes, and
+ * `..` after a part built at run time (`$(dirname $0)/../.env`) makes everything from that part
+ * on run-time text, so the pattern still matches the file the shell would open.
+ */
+function normalizeDots(pattern: string): string {
+  const out: string[] = [];
+  for (const seg of pattern.split("/")) {
+    if (seg === "." && out.length > 0) continue;
+    if (seg === ".." && out.length > 0) {
+      const prev = out[out.length - 1]!;
+      if (prev.includes("\u0001")) {
+        // The parent of `a…` is the directory above it, or anything below that.
+        out.pop();
+        if (out.length === 0) out.push("\u0001");
+        else if (!out[out.length - 1]!.endsWith("\u0001")) out[out.length - 1] += "\u0001";
+        continue;
+      }
+      if (prev !== ".." && prev !== "" && !/(^|[^\\])[*?[]/.test(prev)) {
+        out.pop();
+        continue;
+      }
+    }
+    out.push(seg);
+  }
+  return out.join("/") || "/";
+}
+
 /** The files a call would show the model, as absolute paths, plus names a shell command builds at run time. */
 async function readPlan(
   event: Extract<HookEvent, { kind: "before-tool" }>,
@@ -332,11 +368,11 @@ async function readPlan(
       return { files: [], dynamic: [] };
     if (!mayRead(tool.command, cwd)) return { files: [], dynamic: [] };
     // Loaded only for a command that may read a file: the one shell front end (its own bundle).
-    const { shellReads, patternRegExp } = await import("./read-guard-shell.js");
+    const { shellReads, patternRegExp, scriptReader } = await import("./read-guard-shell.js");
     const dotglob = /\bdotglob\b|\bGLOBIGNORE\b/.test(tool.command);
     const files = new Set<string>();
     const dynamic: ShellPlan["dynamic"] = [];
-    const ops = shellReads(tool.command, { home, cwd });
+    const ops = shellReads(tool.command, { home, cwd, script: scriptReader(cwd, fs) });
     // Searchers with no path operand search the working directory.
     const searcher = /(^|[\s;&|(])(rg|ag|ack)(\s|$)/.exec(tool.command);
     if (
@@ -495,7 +531,14 @@ async function inspect(
       `a file of ${mib(size)}, too large for hookpack to check (it checks files up to ${mib(MAX_FILE_SCAN_BYTES)}); split it or show a part of it written to a new file`,
     );
   // Binary content (images, archives) is shown as such, not as text: undefined; paths still apply.
-  const text = context.files.readHead(path, MAX_SCAN_BYTES);
+  // A NUL byte near the front (which makes readHead call the file binary) does not hide what
+  // follows it (`cat` shows the rest): such a file is checked by its content too, whole up to
+  // MAX_BINARY_SCAN_BYTES (a dotenv, a note, a small database), a credential-named one up to
+  // MAX_CREDENTIAL_FILE_BYTES. A larger binary (an executable, an image) is not content-checked.
+  const binaryBound = kind ? MAX_CREDENTIAL_FILE_BYTES : MAX_BINARY_SCAN_BYTES;
+  const text =
+    context.files.readHead(path, MAX_SCAN_BYTES) ??
+    (size <= binaryBound ? context.files.readWhole(path, binaryBound)?.text : undefined);
   if (text === undefined) return {};
   const found: string[] = [];
   const names = new Set<string>();
@@ -632,10 +675,11 @@ export const guardReads: Rule = {
       );
       const done = new Set(blocked.map((b) => b.path));
       for (const d of plan.dynamic) {
-        const abs =
+        const abs = normalizeDots(
           d.word.startsWith("/") || d.word.startsWith("\u0001")
             ? d.word
-            : `${cwd.replace(/\/+$/, "")}/${d.word}`;
+            : `${cwd.replace(/\/+$/, "")}/${d.word}`,
+        );
         const re = patternRegExp(abs, true);
         const reRel = patternRegExp(d.word, true);
         for (const file of reach) {

@@ -1,7 +1,7 @@
 // Checks about this machine: Node, HOOKPACK_HOME, the secret store and its key, the audit log,
 // stored secrets revoked or exposed, and secrets exported from the user's shell profiles.
 import { statSync } from "node:fs";
-import { hookCachePath, loadHookCache } from "../../broker/hook-cache.js";
+import { hookCachePath, hookCacheIsOld, loadHookCache } from "../../broker/hook-cache.js";
 import { entrySecrets, readAuditLog } from "../../broker/audit-verify.js";
 import { loadKeyring } from "../../broker/keys.js";
 import { openStore, type SecretStore } from "../../broker/store.js";
@@ -139,7 +139,15 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
   // The hooks and scanners find stored secrets only through the hook cache (hashes, no values).
   if (store.list().length > 0) {
     const cache = loadHookCache(ctx.hookpackHome);
-    if (!cache) {
+    if (!cache && hookCacheIsOld(ctx.hookpackHome)) {
+      checks.push({
+        id: "hook-cache",
+        status: "warn",
+        subject: MACHINE,
+        message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) was written by an older hookpack (cache format 1–3), which this version refuses: hooks, pre-push and check-pack cannot recognise stored secrets in output or files until it is rebuilt.`,
+        fix: "run `hookpack scan --state` once, or set any secret again (`hookpack secret set NAME`): either rebuilds the cache in the current format.",
+      });
+    } else if (!cache) {
       checks.push({
         id: "hook-cache",
         status: "warn",

@@ -58,6 +58,10 @@ beforeAll(() => {
   writeFileSync(p("src", "a.ts"), "export const a = 1;\n");
   mkdirSync(p(".claude"));
   writeFileSync(p(".claude", "settings.json"), "{}\n");
+  // Scripts an earlier call left (sec-gaps4), and a dotenv-like file with a NUL in front.
+  writeFileSync(p("s.sh"), "cat .env\n");
+  writeFileSync(p("off.sh"), "echo '{}' > .claude/settings.json\n");
+  writeFileSync(p("blob.txt"), `\u0000\u0001 ${tokens.github}\n`);
   mkdirSync(join(sb.home, ".ssh"), { recursive: true });
   writeFileSync(join(sb.home, ".ssh", "id_rsa"), `${tokens.privateKey}\n`);
   // A link named like harmless notes, to a private key.
@@ -327,12 +331,38 @@ const SHELL_STDIN = [
   "ls > s && sh s",
 ];
 
+/** Scripts from files, descriptors and `env -S`, state edits on stdin, NUL-led files (sec-gaps4). */
+const SCRIPT_SHAPES = [
+  "bash s.sh",
+  "sh s.sh",
+  "source s.sh",
+  ". ./s.sh",
+  "bash < s.sh",
+  "env -S 'bash -s' < s.sh",
+  "bash 0<&3 3< s.sh",
+  "exec 3< s.sh; bash <&3",
+  "curl -so fresh.sh http://127.0.0.1/x; sh fresh.sh",
+  "bash off.sh",
+  "bash <<EOF\nrm -rf .claude\nEOF",
+  "echo rm .claude/settings.json | sh",
+  "sh <<EOF\nhookpack uninstall\nEOF",
+  "cat blob.txt",
+  "bash -c bash <<EOF\ncat .env\nEOF",
+];
+
 function payloads(): string[] {
   const { commands, paths } = harvested();
   const out: string[] = [];
   // Every program of the vocabulary with every argument, then random combinations.
   const pairs = PROGRAMS.flatMap((p) => args().map((a) => `${p} ${a}`));
-  const cmds = [...PLAIN, ...commands, ...pairs, ...SHELL_STDIN, ...generated(3000, 21)];
+  const cmds = [
+    ...PLAIN,
+    ...commands,
+    ...pairs,
+    ...SHELL_STDIN,
+    ...SCRIPT_SHAPES,
+    ...generated(3000, 21),
+  ];
   for (const c of cmds) {
     out.push(bash(c));
     out.push(bash(c, { description: "Run it" }));
@@ -555,6 +585,8 @@ describe("fast allow stage vs the full pipeline (built bundles)", () => {
     expect(o.allowed).toBeGreaterThanOrEqual(PLAIN.length * 2);
     expect(o.handedOn).toBeGreaterThan(corpus.length / 2);
     for (const c of PLAIN) expect(await fast.fastAllows(bash(c), env), c).toBe(true);
+    // Each of these is refused or asked by a full rule: the stage must hand every one on.
+    for (const c of SCRIPT_SHAPES) expect(await fast.fastAllows(bash(c), env), c).toBe(false);
     console.log(
       `fast-allow equivalence: ${corpus.length} payloads, ${o.allowed} allowed by the stage (all plain allows in the full pipeline), ${o.handedOn} handed on`,
     );

@@ -268,6 +268,28 @@ describe("hookpack doctor", () => {
     expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
   });
 
+  it("an old (version 1–3) hook cache is reported as old, with how to rebuild it, not as missing", async () => {
+    setup();
+    await install();
+    const set = await hookpack(["secret", "set", "API_TOKEN"], {
+      input: "abcdefgh12345678",
+      env,
+      cwd: sb.project,
+    });
+    expect(set.exitCode).toBe(0);
+    const path = join(sb.hookpackHome, "hook-cache.json");
+    const current = JSON.parse(readFileSync(path, "utf8")) as { version: number };
+    writeFileSync(path, JSON.stringify({ ...current, version: 3 }));
+    const { report, exit } = await doctor();
+    expect(exit).toBe(1);
+    const warn = find(report, "hook-cache", "warn")[0]!;
+    expect(warn.message).toMatch(/older hookpack/);
+    expect(warn.message).not.toMatch(/is missing/);
+    expect(warn.fix).toContain("hookpack scan --state");
+    expect((await hookpack(["scan", "--state"], { cwd: sb.project, env })).exitCode).not.toBe(2);
+    expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
+  });
+
   it("secrets revoked and exposed; a tampered audit log", async () => {
     setup();
     await install();

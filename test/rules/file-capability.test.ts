@@ -61,11 +61,11 @@ describe("guard-reads through the file capability", () => {
     expect(JSON.stringify(v)).not.toContain(tokens.github);
   });
 
-  it("allows a clean file and a binary one (a NUL in the head), and never reads a missing file", async () => {
+  it("allows a clean file and a clean binary one (a NUL in the head), and never reads a missing file", async () => {
     const files = fakeFiles(
       {
         [`${PROJ}/README.md`]: "hello\n",
-        [`${PROJ}/logo.png`]: `\u0000PNG ${tokens.github}`,
+        [`${PROJ}/logo.png`]: `\u0000PNG nothing secret \u0001\u0002`,
       },
       HOME,
     );
@@ -74,6 +74,16 @@ describe("guard-reads through the file capability", () => {
     expect(code(await guardReads.check(read("logo.png"), ctx))).toBe("allow");
     expect(code(await guardReads.check(read("missing.txt"), ctx))).toBe("allow");
     expect(files.log).not.toContain(`readHead ${PROJ}/missing.txt`);
+  });
+
+  it("decides a binary file (a NUL in the head) by its content past the NUL (sec-gaps4)", async () => {
+    // Once skipped as binary: `cat` shows the text around a NUL, so a token there reaches the model.
+    const files = fakeFiles({ [`${PROJ}/logo.png`]: `\u0000PNG ${tokens.github}` }, HOME);
+    const { ctx, noted } = context(files);
+    const v = await guardReads.check(read("logo.png"), ctx);
+    expect(code(v)).toBe("READ_BLOCKED");
+    expect(noted).toContain(tokens.github);
+    expect(JSON.stringify(v)).not.toContain(tokens.github);
   });
 
   it("classifies a link by where it leads (files.realpath): notes.txt → ~/.ssh/id_ed25519", async () => {
