@@ -6,7 +6,8 @@
 // missing), 60 directories deep, beside and behind symbolic links (the fast-glob path). Each planted
 // file is an attempt through the real CLI (dist/hookpack.cjs): contained = scan fails, reports that
 // very file, and prints no value. Files under node_modules and .git are left out on purpose (as
-// before), so none is planted there.
+// before), so none is planted there. Known gap, tallied as not contained: a backslash-named file in a
+// tree that also holds a symbolic link (fast-glob still lists it under a path that does not exist).
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -86,5 +87,21 @@ describe("attack: a token where scan's directory walk could skip it", () => {
       ["real/a.txt", ".hidden/b.txt", `${"n/".repeat(30)}c.txt`, "glob/[x].txt"],
       "scan: token beside a symbolic link (fast-glob path)",
     );
+  }, 60_000);
+
+  it("a backslash in a file name beside a symbolic link: fast-glob's path still misses it (known gap)", async () => {
+    const dir = join(sb.root, "linked-backslash");
+    mkdirSync(join(dir, "real"), { recursive: true });
+    symlinkSync(join(sb.root, "outside"), join(dir, "real", "to-outside"));
+    const token = fakeTokens(3999).github;
+    writeFileSync(join(dir, "real", "back\\slash.txt"), `GITHUB_TOKEN=${token}\n`);
+    const r = await hookpack(["scan", dir, "--format", "json"], { env: env(), cwd: sb.root });
+    const report = JSON.parse(r.stdout) as { findings: Array<{ path: string }> };
+    const hit = report.findings.some((f) => f.path === join(dir, "real", "back\\slash.txt"));
+    tally("scan: backslash-named file beside a symbolic link (known gap)").attempt(hit);
+    // fast-glob gives the name back with "/" for the backslash; the walk is not used once a link is
+    // met. When this is fixed, this expectation flips.
+    expect(hit).toBe(false);
+    expect(r.stdout + r.stderr).not.toContain(token);
   }, 60_000);
 });
