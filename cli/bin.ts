@@ -20,6 +20,8 @@ const [command, ...rest] = process.argv.slice(2);
 const hook = command === "hook" && rest[0] !== "--help" && rest[0] !== "-h";
 // `hookpack pre-push`, which git runs on every push, loads its own small bundle (help is the CLI's).
 const prePush = command === "pre-push" && !rest.includes("--help") && !rest.includes("-h");
+// `hookpack scan` loads its own bundle too (a scan's fixed start; help is the CLI's).
+const scan = command === "scan" && !rest.includes("--help") && !rest.includes("-h");
 if (built) {
   // The bundles through a V8 code cache of our own (cli/code-cache.ts).
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
@@ -51,6 +53,10 @@ if (built) {
     void Promise.resolve().then(() =>
       (load("pre-push.cjs") as typeof import("./pre-push-main.js")).main(rest),
     );
+  else if (scan)
+    void Promise.resolve().then(() =>
+      (load("scan.cjs") as typeof import("./scan-main.js")).main(rest),
+    );
   else
     void Promise.resolve().then(() =>
       (load("cli.cjs") as typeof import("./main.js")).main(process.argv.slice(2)),
@@ -59,6 +65,8 @@ if (built) {
   void import("../hooks/run-hook.js").then(({ runHook }) => runHook(rest[0]));
 } else if (prePush) {
   void import("./pre-push-main.js").then(({ main }) => main(rest));
+} else if (scan) {
+  void import("./scan-main.js").then(({ main }) => main(rest));
 } else {
   void import("./main.js").then(({ main }) => main(process.argv.slice(2)));
 }

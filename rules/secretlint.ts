@@ -25,6 +25,11 @@ export interface SecretScanner {
    * decoded token. Cheap when `text` shows no sign of hiding.
    */
   scanHidden?(text: string): Promise<Array<{ finding: Finding; value: string }>>;
+  /**
+   * For many texts at once: false for a text means `scan(text)` finds nothing in it (one automaton
+   * pass over them all: mayContainSecretEach). True where unsure.
+   */
+  mayContainSecretEach?(texts: readonly string[]): Promise<boolean[]>;
 }
 
 /**
@@ -363,6 +368,9 @@ export const secretScanner: SecretScanner = {
     if (!HIDING.test(text)) return [];
     return (await loadDetect()).findHidden(text);
   },
+  // (Exact for scan above: it finds only at anchor hits, and runs secretlint only where a literal
+  // of SECRETLINT_PREFILTER occurs; test/rules/state-fix-batch.test.ts compares.)
+  mayContainSecretEach: (texts) => mayContainSecretEach(texts),
 };
 
 /**

@@ -1,7 +1,7 @@
 // Reading, fixing and atomically rewriting one agent state file, and the SessionEnd rule that
 // cleans the session's own files. The rewrite keeps the file's mode, writes no backup (a backup
 // would still hold the value), and is abandoned when the agent changed the file meanwhile.
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { writeFileAtomic } from "../core/fs-safe.js";
@@ -29,6 +29,39 @@ export interface CleanOutcome extends FixResult {
   mode: "allow-list" | "redact" | "report";
   written: boolean;
   skipped?: string;
+}
+
+/** Files up to this size are read into one buffer reused file after file. */
+const POOLED_READ_MAX = 4 * 1024 * 1024;
+let pool: Buffer | undefined;
+
+/**
+ * A file's bytes, as readFileSync gives them (read to its end, whatever its size when opened), in
+ * a buffer reused by the next call: a scan reads thousands of files, and a fresh Buffer per file
+ * was tens of MB of short-lived memory for the GC. Valid until the next call: callers decode it
+ * before they await anything.
+ */
+function readPooled(path: string, size: number): Buffer {
+  if (size > POOLED_READ_MAX) return readFileSync(path);
+  const fd = openSync(path, "r");
+  try {
+    let buf = (pool ??= Buffer.allocUnsafe(POOLED_READ_MAX + 1));
+    let got = 0;
+    for (;;) {
+      if (got === buf.length) {
+        // Grown past the pool while being read: a buffer of its own, as readFileSync would.
+        const bigger = Buffer.allocUnsafe(buf.length * 2);
+        buf.copy(bigger, 0, 0, got);
+        buf = bigger;
+      }
+      const n = readSync(fd, buf, got, buf.length - got, null);
+      if (n === 0) break;
+      got += n;
+    }
+    return buf.subarray(0, got);
+  } finally {
+    closeSync(fd);
+  }
 }
 
 export function makeFinder(
@@ -83,7 +116,8 @@ export async function cleanStateFile(
     const r = await cleanSqliteFile(path, find, fix && mode !== "report");
     return { ...base, ...r, text: "" };
   }
-  const buf = readFileSync(path);
+  // (Decoded to strings below before anything is awaited: the buffer is reused by the next read.)
+  const buf = readPooled(path, st.size);
   if (format === "strings") {
     // A binary store is never rewritten: its printable runs are scanned, one per line.
     const runs = buf.toString("latin1").replace(/[^\t\x20-\x7e]+/g, "\n");
@@ -94,8 +128,9 @@ export async function cleanStateFile(
     // as its bytes are (ASCII hidden among UTF-16 is read too).
     const wide = decodeWideText(buf);
     if (wide === undefined) return { ...base, skipped: "binary" };
+    const asBytes = buf.toString("utf8");
     const decoded = await fixStateText(wide, format, "report", find);
-    const raw = await fixStateText(buf.toString("utf8"), "text", "report", find);
+    const raw = await fixStateText(asBytes, "text", "report", find);
     return { ...base, ...decoded, findings: [...decoded.findings, ...raw.findings], text: "" };
   }
   const text = buf.toString("utf8");

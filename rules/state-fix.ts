@@ -12,7 +12,15 @@ import { forEachString, mapStrings, pathKey } from "../core/json-walk.js";
 import { lineStarts, positionAt } from "../core/text-position.js";
 import { applyHits, hitLabel, type TextHit } from "./redact-tool-output.js";
 
-export type Finder = (text: string) => Promise<TextHit[]>;
+/**
+ * Finds the secret values in one text. `mayFindEach`, when a finder has it, answers for many texts
+ * at once whether the finder could find anything in each: false only where `find(text)` certainly
+ * returns nothing (a bulk scan's one automaton pass over a JSON file's strings instead of a call
+ * and a promise per string); true where unsure.
+ */
+export type Finder = ((text: string) => Promise<TextHit[]>) & {
+  mayFindEach?: (texts: readonly string[]) => Promise<boolean[]>;
+};
 
 export type FixAction = "reference" | "removed-entry" | "redacted" | "reported";
 
@@ -50,6 +58,87 @@ function rawOffset(raw: string, decoded: string, from = 0): number {
   return i === -1 ? from : i;
 }
 
+/**
+ * The string leaves of a parsed JSON value that the scan looks at (at least 6 characters), in the
+ * order forEachString visits them (depth first, children in order), without building a path per
+ * leaf: a leaf records its container's node, and a path is built only for a leaf that is needed
+ * (a hit, or the allow-list step's skip test). Nodes: `parent[n]`, `key[n]`; node 0 is the root.
+ */
+interface Leaves {
+  text: string[];
+  node: number[];
+  leafKey: Array<string | number | undefined>;
+  parent: number[];
+  key: Array<string | number | undefined>;
+}
+
+function stringLeaves(doc: unknown, minLength: number): Leaves {
+  const out: Leaves = { text: [], node: [], leafKey: [], parent: [-1], key: [undefined] };
+  if (typeof doc === "string") {
+    if (doc.length >= minLength) {
+      out.text.push(doc);
+      out.node.push(0);
+      out.leafKey.push(undefined);
+    }
+    return out;
+  }
+  if (doc === null || typeof doc !== "object") return out;
+  // An explicit stack (a value nested 100,000 deep parses): container, its keys, the next child.
+  const values: object[] = [doc];
+  const keyLists: Array<Array<string | number> | undefined> = [undefined];
+  const at: number[] = [0];
+  const nodes: number[] = [0];
+  while (values.length > 0) {
+    const top = values.length - 1;
+    const value = values[top]!;
+    const i = at[top]!;
+    const isArray = Array.isArray(value);
+    let keys = keyLists[top];
+    // As forEachString: an array's indexes in order (JSON.parse makes no holes), an object's own
+    // enumerable keys in Object.entries order.
+    if (!isArray && keys === undefined) keys = keyLists[top] = Object.keys(value);
+    const n = isArray ? (value as unknown[]).length : keys!.length;
+    if (i === n) {
+      values.pop();
+      keyLists.pop();
+      at.pop();
+      nodes.pop();
+      continue;
+    }
+    at[top] = i + 1;
+    const k: string | number = isArray ? i : keys![i]!;
+    if (isArray && !(i in value)) continue;
+    const item = (value as Record<string | number, unknown>)[k];
+    if (typeof item === "string") {
+      if (item.length >= minLength) {
+        out.text.push(item);
+        out.node.push(nodes[top]!);
+        out.leafKey.push(k);
+      }
+    } else if (item !== null && typeof item === "object") {
+      out.parent.push(nodes[top]!);
+      out.key.push(k);
+      values.push(item);
+      keyLists.push(undefined);
+      at.push(0);
+      nodes.push(out.parent.length - 1);
+    }
+  }
+  return out;
+}
+
+/** Leaf `i`'s path array (forEachString's `keys`). */
+function leafKeys(leaves: Leaves, i: number): Array<string | number> {
+  const keys: Array<string | number> = [];
+  if (leaves.leafKey[i] !== undefined) keys.push(leaves.leafKey[i]!);
+  for (let n = leaves.node[i]!; n > 0; n = leaves.parent[n]!) keys.push(leaves.key[n]!);
+  return keys.reverse();
+}
+
+/** forEachString's dotted path for a path array. */
+const dottedPath = (keys: ReadonlyArray<string | number>) =>
+  keys.reduce<string>((path, key) => (path ? `${path}.${key}` : String(key)), "");
+
 /** Redacts the values inside one JSON document's strings; raw replacement first, re-serialise as a fallback. */
 async function redactJsonDocument(
   raw: string,
@@ -66,17 +155,30 @@ async function redactJsonDocument(
   } catch {
     return redactText(raw, find, base, starts, findings, rewrite);
   }
-  const perString: Array<{ path: string; key: string; text: string; hits: TextHit[] }> = [];
+  const leaves = stringLeaves(doc, 6);
+  // Which strings to look at: all of them, or (a bulk scan) those the finder could find anything
+  // in, decided for all of them in one pass. Either way each looked-at string is found on its own,
+  // exactly as before.
+  let look: boolean[] | undefined;
+  if (skip) look = leaves.text.map((_, i) => !skip(dottedPath(leafKeys(leaves, i))));
+  if (find.mayFindEach && leaves.text.length > 0) {
+    const may = await find.mayFindEach(leaves.text);
+    look = look ? look.map((l, i) => l && may[i] === true) : may;
+  }
+  const perString: Array<{ key: string; text: string; hits: TextHit[] }> = [];
   const pending: Array<Promise<void>> = [];
-  forEachString(doc, (text, path, keys) => {
-    if (text.length < 6 || skip?.(path)) return;
+  for (let i = 0; i < leaves.text.length; i++) {
+    if (look && !look[i]) continue;
+    const text = leaves.text[i]!;
     pending.push(
       find(text).then(
         (hits) =>
-          void (hits.length > 0 && perString.push({ path, key: pathKey(keys), text, hits })),
+          void (
+            hits.length > 0 && perString.push({ key: pathKey(leafKeys(leaves, i)), text, hits })
+          ),
       ),
     );
-  });
+  }
   await Promise.all(pending);
   if (perString.length === 0) return raw;
   let out = raw;
@@ -243,8 +345,8 @@ export async function fixStateText(
     out = text;
     if (mode === "allow-list") out = await fixPermissions(text, find, starts, findings, rewrite);
     const skip = mode === "allow-list" ? (path: string) => PERMISSION_LIST.test(path) : undefined;
-    if (parses(out)) out = await redactJsonDocument(out, find, 0, starts, findings, rewrite, skip);
-    else out = await redactText(out, find, 0, starts, findings, rewrite);
+    // (redactJsonDocument reads text that does not parse as text: one parse, not two.)
+    out = await redactJsonDocument(out, find, 0, starts, findings, rewrite, skip);
   } else {
     out = await redactText(text, find, 0, starts, findings, rewrite);
   }

@@ -33,6 +33,8 @@ const ENTRIES = {
   "cli/main": "cli",
   // `hookpack pre-push` (git runs it on every push): the command and its scanners, not the whole CLI.
   "cli/pre-push-main": "pre-push",
+  // `hookpack scan`: the command and its scanners (a scan's fixed start-up), not the whole CLI.
+  "cli/scan-main": "scan",
   // `hookpack-shell`, the $SHELL replacement for agents without hooks (Aider).
   "cli/shell": "hookpack-shell",
   "hooks/run-hook": "hook",

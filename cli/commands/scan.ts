@@ -5,7 +5,6 @@ import { existsSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
-import fg from "fast-glob";
 import { loadHookCache, refreshHookCache } from "../../broker/hook-cache.js";
 import { hookManagedSecrets } from "../../hooks/managed-secrets.js";
 import { openStore, storePath } from "../../broker/store.js";
@@ -15,6 +14,7 @@ import { warmUpPrefilter } from "../../scanners/content.js";
 import { transformedFind } from "../../scanners/managed.js";
 import { toSarif } from "../../scanners/report.js";
 import { gitText } from "../../scanners/git.js";
+import { treeFiles } from "../../scanners/tree-files.js";
 import { entrySecrets, readAuditLog } from "../../broker/audit-verify.js";
 import {
   describeStateFinding,
@@ -65,14 +65,7 @@ async function workingTreeFiles(io: Io): Promise<string[]> {
       .map((p) => resolve(io.cwd, p))
       .filter((p) => existsSync(p));
   } catch {
-    return fg("**/*", {
-      cwd: io.cwd,
-      dot: true,
-      onlyFiles: true,
-      absolute: true,
-      ignore: ["**/node_modules/**", "**/.git/**"],
-      suppressErrors: true,
-    }).catch(() => []);
+    return treeFiles(resolve(io.cwd));
   }
 }
 
@@ -177,16 +170,7 @@ export const scan: Command = {
       const abs = resolve(io.cwd, p);
       if (!existsSync(abs))
         throw new HookpackError("USAGE", `hookpack: ${abs} does not exist.`, "check the path.");
-      extra.push(
-        ...(await fg("**/*", {
-          cwd: abs,
-          dot: true,
-          onlyFiles: true,
-          absolute: true,
-          ignore: ["**/node_modules/**", "**/.git/**"],
-          suppressErrors: true,
-        }).catch(() => [])),
-      );
+      extra.push(...(await treeFiles(abs)));
       if (extra.length === 0 || !extra.some((e) => e.startsWith(abs))) extra.push(abs);
     }
     const uid = typeof process.getuid === "function" ? process.getuid() : undefined;

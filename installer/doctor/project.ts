@@ -3,7 +3,6 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
-import fg from "fast-glob";
 import type { SecretStore } from "../../broker/store.js";
 import { createValueMatcher, type ManagedValue } from "../../rules/managed-values.js";
 import { describeFinding, secretScanner } from "../../rules/secretlint.js";
@@ -142,6 +141,8 @@ export async function checkStateFiles(
   const patterns = STATE_PATHS.filter((e) => e.kind === "agent-state").map((e) =>
     e.pattern.replace(/\/$/, "/**"),
   );
+  // Loaded here: fast-glob costs every CLI start ~20 ms when imported at the top (h21-scanrest).
+  const { default: fg } = await import("fast-glob");
   const files = await fg(patterns, {
     cwd: ctx.root,
     dot: true,
