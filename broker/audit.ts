@@ -632,29 +632,60 @@ const WITHHELD = "[withheld: looked like a secret]";
 const MAX_KEY = 100;
 
 /**
+ * The field names of the entry types above and the fixed words they hold (kinds, notice codes):
+ * strings of hookpack's own source, never read from anywhere. Each one is prefilter-negative
+ * (test/broker/audit-sanitize.test.ts checks every one against PREFILTER), so testing it again
+ * on every append (~50 prefilter calls of ~0.05 ms each per hook call, issue 21) can only ever
+ * answer "no": it is skipped. Anything else is tested, once per distinct string per append.
+ */
+export const KNOWN_WORDS: ReadonlySet<string> = new Set<string>([
+  ...AUDIT_KINDS,
+  ..."agent session cwd user ts grant secrets command exitCode signal durationMs redactions redactedNames refused code secret count path tool rules findings remote refs fingerprints target where rule grants host method status lease capability provider scope toolCallId expires outcome verified error heldMs capabilities leases reason message kind".split(
+    " ",
+  ),
+  ..."ANCHOR_MISSING ANCHOR_INVALID TORN_LINE LOCK_HELD LOCK_FORGED LOCK_STALE PENDING_FORGED TAIL_RESTORED LOG_UNWRITABLE PENDING_MISSING".split(
+    " ",
+  ),
+]);
+
+/**
  * Keeps values out: drops undefined, caps strings, withholds any string that looks like a secret —
  * object keys included (a caller that keys a map by something it read must not put a value into
- * the log as a key).
+ * the log as a key). `seen` memoises the prefilter's answer per string within one append (the
+ * agent, session, cwd and names repeat across one hook call's entries).
  */
-function sanitize(value: unknown, looksSecret: (text: string) => boolean): unknown {
-  if (typeof value === "string") {
-    if (looksSecret(value)) return WITHHELD;
-    return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING - 1)}…` : value;
-  }
-  if (Array.isArray(value)) return value.slice(0, 200).map((v) => sanitize(v, looksSecret));
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    let withheld = 0;
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      let key = k;
-      if (looksSecret(k)) key = `[withheld key ${++withheld}: looked like a secret]`;
-      else if (k.length > MAX_KEY) key = `${k.slice(0, MAX_KEY - 1)}…`;
-      out[key] = sanitize(v, looksSecret);
+function sanitize(
+  value: unknown,
+  looksSecret: (text: string) => boolean,
+  seen: Map<string, boolean> = new Map(),
+): unknown {
+  const secretLike = (text: string): boolean => {
+    if (KNOWN_WORDS.has(text)) return false;
+    let hit = seen.get(text);
+    if (hit === undefined) seen.set(text, (hit = looksSecret(text)));
+    return hit;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      if (secretLike(v)) return WITHHELD;
+      return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING - 1)}…` : v;
     }
-    return out;
-  }
-  return value;
+    if (Array.isArray(v)) return v.slice(0, 200).map(walk);
+    if (v && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      let withheld = 0;
+      for (const [k, x] of Object.entries(v)) {
+        if (x === undefined) continue;
+        let key = k;
+        if (secretLike(k)) key = `[withheld key ${++withheld}: looked like a secret]`;
+        else if (k.length > MAX_KEY) key = `${k.slice(0, MAX_KEY - 1)}…`;
+        out[key] = walk(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return walk(value);
 }
 
 const RESERVED = new Set([
@@ -843,9 +874,13 @@ export function openSealed(key: Buffer, line: string): Record<string, unknown> |
 }
 
 /** The entries' fields as they are logged: sanitized, reserved names dropped, `kind` first. */
-function fieldsOf(ev: AuditEvent, looksSecret: (text: string) => boolean): Record<string, unknown> {
+function fieldsOf(
+  ev: AuditEvent,
+  looksSecret: (text: string) => boolean,
+  seen?: Map<string, boolean>,
+): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(sanitize(ev, looksSecret) as Record<string, unknown>))
+  for (const [k, v] of Object.entries(sanitize(ev, looksSecret, seen) as Record<string, unknown>))
     if (!RESERVED.has(k) && k !== "kind") fields[k] = v;
   return fields;
 }
@@ -918,6 +953,7 @@ function writePending(
     );
   const kid = keyId(key);
   let text = "";
+  const seen = new Map<string, boolean>();
   for (const ev of events) {
     const body = JSON.stringify({
       v: FORMAT_VERSION,
@@ -925,7 +961,7 @@ function writePending(
       jid: randomHex(8),
       ts: now,
       kind: ev.kind,
-      ...fieldsOf(ev, looksSecret),
+      ...fieldsOf(ev, looksSecret, seen),
       kid,
     });
     text += `${sealed(key, body)}\n`;
@@ -1112,7 +1148,8 @@ export function recordAudit(
       tailLines.push(line);
     };
     for (const q of queued) add(q.ts, q.fields.kind as string, q.fields);
-    for (const ev of [...notices, ...events]) add(now, ev.kind, fieldsOf(ev, looksSecret));
+    const seen = new Map<string, boolean>();
+    for (const ev of [...notices, ...events]) add(now, ev.kind, fieldsOf(ev, looksSecret, seen));
     // Rotation: the new file's first entry chains to the old file's last.
     if (current > 0 && current + restore.length + lines.length > maxBytes) {
       if (restore) {
