@@ -540,12 +540,46 @@ function writeHead(
   // Replaced atomically, after the log lines were written, not fsynced: an anchor that lags after
   // a crash is reported as such (ANCHOR_BEHIND); one that got ahead of the log carries the lines
   // the log lacks (`tail`). Neither is reported as tampering.
-  writeFileAtomic(
+  replaceUnderLock(
     auditHeadPath(home),
     `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)), ...(h.tail ? { tail: h.tail } : {}) })}\n`,
-    0o600,
-    { durable: false },
   );
+}
+
+/**
+ * Replaces a file atomically (a reader or a crash sees the old file or the new one) while the
+ * append lock is held: written whole under ONE fixed temporary name beside it (only the lock's
+ * holder writes there), created exclusively (never through a planted link or FIFO; a temporary
+ * file left by a writer that died, or planted, is removed first), then renamed over. Unlike
+ * writeFileAtomic it neither re-creates the directory nor lists it for stale temporary files on
+ * every append (~0.4 ms of a hook call, issue 21): there is only the one name to clean.
+ */
+function replaceUnderLock(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
+  let fd: number;
+  try {
+    fd = openSync(tmp, flags, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const st = lstatSync(tmp);
+    if (st.isDirectory()) rmdirSync(tmp);
+    else unlinkSync(tmp);
+    fd = openSync(tmp, flags, 0o600);
+  }
+  try {
+    writeAll(fd, text);
+  } catch (error) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
 }
 
 // ── files ──
@@ -991,7 +1025,8 @@ export function recordAudit(
   if (events.length === 0)
     throw new Error("hookpack: internal error: recordAudit was given no entry to append.");
   const dir = auditDir(home);
-  ensurePrivateDir(dir);
+  // One stat on the usual call (the directory is there) instead of a recursive mkdir.
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) ensurePrivateDir(dir);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const looksSecret = options.looksSecret ?? ((text: string) => PREFILTER.test(text));
   const keep = options.keep ?? DEFAULT_KEEP;
