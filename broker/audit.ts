@@ -279,7 +279,14 @@ export interface AuditNoticeEntry extends AuditContext {
     /** The log lacked the last append's lines (a crash); they were written back from the anchor. */
     | "TAIL_RESTORED"
     /** The log file could not be appended to (not a regular file, …); entries went to pending/. */
-    | "LOG_UNWRITABLE";
+    | "LOG_UNWRITABLE"
+    /**
+     * The log file was changed after the last append although it holds no newer entry (its inode,
+     * size or ctime differs from what the anchor recorded): cut back and an older anchor put back.
+     */
+    | "LOG_CHANGED"
+    /** pending/ changed after the last append in a way no pending write explains: a file was removed. */
+    | "PENDING_MISSING";
   message: string;
 }
 
@@ -478,14 +485,149 @@ export interface AuditHead {
    * the log loses nothing.
    */
   tail?: string[];
+  /**
+   * The log file as the append that wrote this anchor left it (inode, size, ctime in ns): the
+   * kernel sets a file's ctime on every change, and no process can set it back, so an older anchor
+   * put back beside a log cut back to it no longer matches the log (`LOG_CHANGED`). Under the MAC.
+   */
+  log?: FileStamp;
+  /** pending/ (inode, ctime) as that append left it, null when there was none (`PENDING_MISSING`). */
+  pend?: FileStamp | null;
   mac: string;
+}
+
+/** A file's identity and last change as the kernel keeps them (ctime cannot be set back). */
+export interface FileStamp {
+  ino: string;
+  size: number;
+  ctime: string;
+}
+
+const stampOf = (st: {
+  ino: bigint;
+  size: bigint;
+  ctimeNs: bigint;
+  isDirectory(): boolean;
+}): FileStamp => ({
+  ino: String(st.ino),
+  // A directory's size is its block count, not a change: only the inode and ctime count.
+  size: st.isDirectory() ? 0 : Number(st.size),
+  ctime: String(st.ctimeNs),
+});
+const sameStamp = (a: FileStamp | null | undefined, b: FileStamp | null | undefined) =>
+  a === b || (!!a && !!b && a.ino === b.ino && a.size === b.size && a.ctime === b.ctime);
+
+/**
+ * pending/'s stamp for the anchor, the directory made first when it is missing: a pending/ that
+ * always exists can be neither removed nor made again unseen (a new directory is a new inode).
+ */
+function pendingStamp(home: string): FileStamp | null {
+  const dir = auditPendingDir(home);
+  const st = stampAt(dir);
+  if (st) return st;
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    // made meanwhile by a pending write, or cannot be: the stamp says what is there
+  }
+  return stampAt(dir);
+}
+
+/** The stamp of a path, not following a symlink; null when there is nothing there. */
+export function stampAt(path: string): FileStamp | null {
+  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  return st ? stampOf(st) : null;
 }
 
 type HeadRead =
   { state: "missing" } | { state: "invalid"; why: string } | { state: "ok"; head: AuditHead };
 
 function headBody(h: Omit<AuditHead, "mac">): string {
-  return JSON.stringify({ v: h.v, seq: h.seq, hash: h.hash, kid: h.kid, base: h.base ?? null });
+  return JSON.stringify({
+    v: h.v,
+    seq: h.seq,
+    hash: h.hash,
+    kid: h.kid,
+    base: h.base ?? null,
+    // Anchors written before the stamps have neither member (their MAC is over the old body).
+    ...(h.log !== undefined ? { log: h.log } : {}),
+    ...(h.pend !== undefined ? { pend: h.pend } : {}),
+  });
+}
+
+/** The largest gap between a pending file's rename and pending/'s ctime that one write makes. */
+const PENDING_SLACK_NS = 50_000_000n;
+/** A pending write renames its file in at most this long after its entries' `ts` (lock waits). */
+const PENDING_AGE_NS = 10_000_000_000n;
+
+/**
+ * Whether pending/ is as hookpack left it: unchanged since the anchor's append, or last changed by
+ * the rename of the newest pending file there (a pending write renames its file in; that one
+ * rename sets its ctime and the directory's). A file removed from pending/ before an append chained
+ * it sets the directory's ctime to the time of the removal, which no remaining file explains; an
+ * old pending file renamed to explain it is caught by its entries' sealed `ts`. A file that is not
+ * sealed with this key is reported as forged by its reader (PENDING_FORGED). Returns a problem, or
+ * undefined. Looked at again (10, 50, 200 ms later, the anchor read again) before saying so: a
+ * pending write may be between its two steps, or an append between its unlinks and its anchor.
+ * `recorded` gives the anchor's stamp (undefined: an anchor without one, nothing to check).
+ */
+export function pendingWitness(
+  home: string,
+  key: Buffer,
+  recorded: () => FileStamp | null | undefined,
+): string | undefined {
+  const look = (): string | undefined => {
+    const want = recorded();
+    if (want === undefined) return undefined;
+    const dir = auditPendingDir(home);
+    const now = stampAt(dir);
+    if (sameStamp(now, want)) return undefined;
+    if (!now)
+      return `${AUDIT_DIR}/${PENDING_DIR}/ was removed after the last append (entries waiting there were lost)`;
+    let newest: { file: string; ctime: bigint } | undefined;
+    for (const f of pendingFiles(home)) {
+      const st = lstatSync(f, { bigint: true, throwIfNoEntry: false });
+      if (st && (!newest || st.ctimeNs > newest.ctime)) newest = { file: f, ctime: st.ctimeNs };
+    }
+    const gap = newest ? BigInt(now.ctime) - newest.ctime : undefined;
+    if (newest && gap! <= PENDING_SLACK_NS && gap! >= -PENDING_SLACK_NS) {
+      const lines = (readPendingFile(newest.file) ?? []).map((l) => openSealed(key, l));
+      if (lines.length === 0 || lines.some((e) => e?.pending !== true)) return undefined; // forged: reported as such
+      const written = lines.reduce((t, e) => Math.max(t, Date.parse(String(e!.ts)) || 0), 0);
+      if (newest.ctime - BigInt(written) * 1_000_000n <= PENDING_AGE_NS) return undefined;
+    }
+    return `${AUDIT_DIR}/${PENDING_DIR}/ was changed after the last append by something other than a pending write: a file of entries waiting to be chained was removed`;
+  };
+  let why = look();
+  for (const wait of [10, 50, 200]) {
+    if (why === undefined) return undefined;
+    sleepMs(wait);
+    why = look();
+  }
+  return why;
+}
+
+/** The anchor's pending/ stamp as it is now (undefined: none to check against). */
+export const anchoredPending = (home: string, key: Buffer) => (): FileStamp | null | undefined => {
+  try {
+    const head = readHead(home, key);
+    return head.state === "ok" ? head.head.pend : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Whether the log's last file is the one the anchor's append left (inode, size, ctime): checked
+ * when the log ends exactly where the anchor says, the state an older anchor put back beside a log
+ * cut back to it would otherwise pass as. Returns a problem, or undefined.
+ */
+export function logWitness(home: string, recorded: FileStamp): string | undefined {
+  const files = auditFiles(home);
+  const last = files[files.length - 1];
+  const now = last ? stampAt(last) : null;
+  if (sameStamp(now, recorded)) return undefined;
+  return `the log file ${last ? basename(last) : AUDIT_FILE} was changed after the append that wrote the head anchor, though it holds no newer entry (cut back, with an older anchor put back; or edited, copied or restored)`;
 }
 
 export function readHead(home: string, key: Buffer | undefined): HeadRead {
@@ -625,6 +767,8 @@ function lastLine(path: string): {
   torn: boolean;
   size: number;
   window: string;
+  /** Bytes after the last newline (a line cut off by a crash). */
+  tornBytes?: number;
 } {
   let fd: number;
   try {
@@ -645,7 +789,8 @@ function lastLine(path: string): {
     const lines = text.split("\n");
     lines.pop(); // "" after the last LF, or the torn fragment
     const line = lines.pop();
-    return { line: line === "" ? undefined : line, torn, size, window: text };
+    const tornBytes = torn ? buf.length - (buf.lastIndexOf(10) + 1) : 0;
+    return { line: line === "" ? undefined : line, torn, size, window: text, tornBytes };
   } finally {
     closeSync(fd);
   }
@@ -677,7 +822,7 @@ export const KNOWN_WORDS: ReadonlySet<string> = new Set<string>([
   ..."agent session cwd user ts grant secrets command exitCode signal durationMs redactions redactedNames refused code secret count path tool rules findings remote refs fingerprints target where rule grants host method status lease capability provider scope toolCallId expires outcome verified error heldMs capabilities leases reason message kind".split(
     " ",
   ),
-  ..."ANCHOR_MISSING ANCHOR_INVALID TORN_LINE LOCK_HELD LOCK_FORGED LOCK_STALE PENDING_FORGED TAIL_RESTORED LOG_UNWRITABLE PENDING_MISSING".split(
+  ..."ANCHOR_MISSING ANCHOR_INVALID TORN_LINE LOCK_HELD LOCK_FORGED LOCK_STALE PENDING_FORGED TAIL_RESTORED LOG_UNWRITABLE LOG_CHANGED PENDING_MISSING".split(
     " ",
   ),
 ]);
@@ -974,6 +1119,10 @@ function writePending(
   now: string,
 ): string {
   const dir = auditPendingDir(home);
+  // A pending file removed since the last append is noted here, before this write's own rename
+  // makes pending/ look as a pending write left it again (pendingWitness).
+  const why = pendingWitness(home, key, anchoredPending(home, key));
+  if (why) events = [{ kind: "audit-notice", code: "PENDING_MISSING", message: why }, ...events];
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
@@ -1133,6 +1282,32 @@ export function recordAudit(
         code: "TAIL_RESTORED",
         message: `the log lacked the last append's entries (the tail was cut, or a crash kept them from the disk); they were written back from ${AUDIT_HEAD_FILE}`,
       });
+    // Witnesses the kernel keeps (ctime, which no process sets back; see FileStamp): an older
+    // anchor put back beside a log cut back to it, and a pending file removed before it was chained.
+    if (head.state === "ok") {
+      const h = head.head;
+      if (h.log && fromTail && fromTail.seq === h.seq && fromTail.hash === h.hash) {
+        // A line torn by a crash changed the file after the anchor: then the file is the same one,
+        // as long as the anchor left it, plus the fragment (the crash changed nothing else).
+        const why =
+          tail.torn && files[files.length - 1] === path
+            ? stampAt(path)?.ino === h.log.ino && tail.size - (tail.tornBytes ?? 0) === h.log.size
+              ? undefined
+              : logWitness(home, h.log)
+            : logWitness(home, h.log);
+        if (why)
+          notices.push({
+            kind: "audit-notice",
+            code: "LOG_CHANGED",
+            message: `${why}; entries after #${h.seq} may have been cut`,
+          });
+      }
+      if (h.pend !== undefined) {
+        // The lock is held: the anchor cannot change meanwhile.
+        const why = pendingWitness(home, key, () => h.pend);
+        if (why) notices.push({ kind: "audit-notice", code: "PENDING_MISSING", message: why });
+      }
+    }
 
     // Entries that waited in pending/ while the lock was held: chained first, each with its own
     // time and id; ones already chained (a merge cut short by a crash) are skipped.
@@ -1207,21 +1382,18 @@ export function recordAudit(
       base = prune(home, keep) ?? base;
     }
     const fd = openLogFile(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT);
+    let logStamp: FileStamp;
     try {
       written = true;
       writeAll(fd, prefix + restore + lines);
       if (options.durable) fsyncSync(fd);
+      logStamp = stampOf(fstatSync(fd, { bigint: true }));
     } finally {
       closeSync(fd);
     }
-    const tailBytes = tailLines.reduce((n, l) => n + l.length + 1, 0);
-    writeHead(
-      home,
-      key,
-      { seq, hash: prev, base, ...(tailBytes <= TAIL_MAX ? { tail: tailLines } : {}) },
-      kid,
-    );
-    // Chained now (and anchored): the waiting files can go.
+    // Chained now: the waiting files can go, before the anchor records pending/ as it is left (a
+    // crash before the anchor leaves the log ahead of it, its lines there; jids keep a file that
+    // survives from being chained twice).
     for (const f of merged) {
       try {
         unlinkSync(f);
@@ -1229,6 +1401,20 @@ export function recordAudit(
         // taken by a concurrent verifier's cleanup, or already gone
       }
     }
+    const tailBytes = tailLines.reduce((n, l) => n + l.length + 1, 0);
+    writeHead(
+      home,
+      key,
+      {
+        seq,
+        hash: prev,
+        base,
+        log: logStamp,
+        pend: pendingStamp(home),
+        ...(tailBytes <= TAIL_MAX ? { tail: tailLines } : {}),
+      },
+      kid,
+    );
     return { seq, hash: prev, file: path };
   } catch (error) {
     // The log could not be written (a log file replaced by a symlink, FIFO or directory, no space):
