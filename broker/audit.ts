@@ -762,7 +762,10 @@ export function openLogFile(path: string, flags: number, mode = 0o600): number {
  * The last complete line of a file (reads at most the last 256 KiB), whether the file ends torn,
  * and the text read (where a merge looks for entries it already chained).
  */
-function lastLine(path: string): {
+function lastLine(
+  path: string,
+  want = 8 * 1024,
+): {
   line: string | undefined;
   torn: boolean;
   size: number;
@@ -781,16 +784,23 @@ function lastLine(path: string): {
   try {
     const size = fstatSync(fd).size;
     if (size === 0) return { line: undefined, torn: false, size, window: "" };
-    const len = Math.min(size, 256 * 1024);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const text = buf.toString("utf8");
-    const torn = !text.endsWith("\n");
-    const lines = text.split("\n");
-    lines.pop(); // "" after the last LF, or the torn fragment
-    const line = lines.pop();
-    const tornBytes = torn ? buf.length - (buf.lastIndexOf(10) + 1) : 0;
-    return { line: line === "" ? undefined : line, torn, size, window: text, tornBytes };
+    // The last few KiB hold the last line (entries are short); a longer one, or the window a merge
+    // searches for entries it already chained, takes up to 256 KiB. An 8 MiB log is no longer read
+    // 256 KiB deep and split into lines on every append (issue 21).
+    for (let len = Math.min(size, want); ; len = Math.min(size, 256 * 1024)) {
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      const text = buf.toString("utf8");
+      const torn = !text.endsWith("\n");
+      const lines = text.split("\n");
+      lines.pop(); // "" after the last LF, or the torn fragment
+      const line = lines.pop();
+      // Whole when a newline comes before it in the window, or the window is the whole file.
+      if (lines.length > 0 || len === size || len >= 256 * 1024) {
+        const tornBytes = torn ? buf.length - (buf.lastIndexOf(10) + 1) : 0;
+        return { line: line === "" ? undefined : line, torn, size, window: text, tornBytes };
+      }
+    }
   } finally {
     closeSync(fd);
   }
@@ -1316,7 +1326,9 @@ export function recordAudit(
     const waiting = pendingFiles(home);
     if (waiting.length > 0) {
       const chained = new Set(
-        [...`${tail.window}\n${restore}`.matchAll(/"jid":"([0-9a-f]{16})"/g)].map((m) => m[1]!),
+        [
+          ...`${lastLine(path, 256 * 1024).window}\n${restore}`.matchAll(/"jid":"([0-9a-f]{16})"/g),
+        ].map((m) => m[1]!),
       );
       for (const f of waiting) {
         const lines = readPendingFile(f);

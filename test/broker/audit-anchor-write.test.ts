@@ -54,4 +54,19 @@ describe("audit anchor write", () => {
     expect(verification.ok).toBe(true);
     expect(verification.verified).toBe(3);
   });
+
+  it("a last line longer than the 8 KiB first read still chains (the read grows)", () => {
+    const h = home();
+    recordAudit(h, ev(1));
+    const anchor1 = readFileSync(auditHeadPath(h), "utf8");
+    const long = Array.from({ length: 60 }, (_, i) => `NAME_${i}_${"x".repeat(400)}`);
+    recordAudit(h, { kind: "output-redacted", tool: "Bash", count: 60, secrets: long });
+    // As after a crash before the anchor write: the log is ahead, so the next append must take
+    // its place in the chain from the log's last line (25 KiB long), not from the anchor.
+    writeFileSync(auditHeadPath(h), anchor1);
+    recordAudit(h, ev(3));
+    const { verification } = readAuditLog(h);
+    expect(verification.ok).toBe(true);
+    expect(verification.verified).toBe(3);
+  });
 });
