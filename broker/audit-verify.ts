@@ -21,6 +21,9 @@ import {
   readPendingFile,
   tailFollows,
   legacyAuditPath,
+  anchoredPending,
+  logWitness,
+  pendingWitness,
   readAuditKey,
   readHead,
   type AuditRecord,
@@ -319,6 +322,13 @@ export function readAuditLog(home: string): AuditLog {
           ...where(l),
           message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
         });
+      } else if (code === "LOG_CHANGED" || code === "PENDING_MISSING") {
+        problems.push({
+          kind: code === "LOG_CHANGED" ? "truncated" : "removed",
+          seq: s,
+          ...where(l),
+          message: `entry #${s} (${at(l)}) records that ${String(l.entry.message)}`,
+        });
       } else if (code === "LOCK_HELD" || code === "LOCK_STALE") {
         notes.push({ code, seq: s, message: String(l.entry.message) });
       } else if (code === "TORN_LINE") {
@@ -373,6 +383,7 @@ export function readAuditLog(home: string): AuditLog {
       let end = lastSeqSeen ?? (base ? base.seq - 1 : 0);
       // The anchor carries the last append's lines: a crash that kept the anchor but not the log
       // lines (no fsync per append) loses nothing; the next append writes them back.
+      let restored = false;
       const from =
         last ?? (lines.length === 0 ? { seq: end, hash: base?.prev ?? GENESIS } : undefined);
       if (end < h.seq && h.tail && from && from.seq === end && tailFollows(h.tail, from, h, key)) {
@@ -392,6 +403,7 @@ export function readAuditLog(home: string): AuditLog {
         });
         last = { seq: h.seq, hash: h.hash };
         end = h.seq;
+        restored = true;
       }
       if (end < h.seq) {
         problems.push({
@@ -413,6 +425,39 @@ export function readAuditLog(home: string): AuditLog {
           code: "ANCHOR_BEHIND",
           message: `the head anchor is ${end - h.seq} entr${end - h.seq === 1 ? "y" : "ies"} behind the log (an append was interrupted before it updated the anchor)`,
         });
+      }
+      // The log ends where the anchor says: is it still the file that append left (FileStamp)?
+      // An older anchor put back beside a log cut back to it passes every check above.
+      const logProblem = problems.some((p) =>
+        [
+          "edited",
+          "forged",
+          "removed",
+          "reordered",
+          "chain-broken",
+          "malformed",
+          "truncated",
+        ].includes(p.kind),
+      );
+      if (
+        h.log &&
+        !restored &&
+        !logProblem &&
+        end === h.seq &&
+        last?.seq === h.seq &&
+        last.hash === h.hash
+      ) {
+        const why = logWitness(home, h.log);
+        if (why)
+          problems.push({
+            kind: "truncated",
+            seq: h.seq + 1,
+            message: `${why}: entries after #${h.seq} may have been cut off`,
+          });
+      }
+      if (h.pend !== undefined) {
+        const why = pendingWitness(home, key, anchoredPending(home, key));
+        if (why) problems.push({ kind: "removed", message: why });
       }
     }
   }
@@ -437,6 +482,15 @@ export function readAuditLog(home: string): AuditLog {
       }
       if (chainedJids.has(e.jid)) return; // chained already; the file is left from a cut merge
       pending += 1;
+      // What a pending write found wrong (a waiting file removed before it) is reported now, not
+      // only once an append has chained it.
+      if (e.kind === "audit-notice" && (e.code === "PENDING_MISSING" || e.code === "LOG_CHANGED"))
+        problems.push({
+          kind: e.code === "LOG_CHANGED" ? "truncated" : "removed",
+          file: f,
+          line: i + 1,
+          message: `${basename(f)}:${i + 1} in ${basename(dir)}/pending/ records that ${String(e.message)}`,
+        });
       records.push({ ...(e as unknown as AuditRecord), seq: 0, file: f, line: i + 1 });
     });
   }

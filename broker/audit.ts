@@ -279,7 +279,14 @@ export interface AuditNoticeEntry extends AuditContext {
     /** The log lacked the last append's lines (a crash); they were written back from the anchor. */
     | "TAIL_RESTORED"
     /** The log file could not be appended to (not a regular file, …); entries went to pending/. */
-    | "LOG_UNWRITABLE";
+    | "LOG_UNWRITABLE"
+    /**
+     * The log file was changed after the last append although it holds no newer entry (its inode,
+     * size or ctime differs from what the anchor recorded): cut back and an older anchor put back.
+     */
+    | "LOG_CHANGED"
+    /** pending/ changed after the last append in a way no pending write explains: a file was removed. */
+    | "PENDING_MISSING";
   message: string;
 }
 
@@ -478,14 +485,149 @@ export interface AuditHead {
    * the log loses nothing.
    */
   tail?: string[];
+  /**
+   * The log file as the append that wrote this anchor left it (inode, size, ctime in ns): the
+   * kernel sets a file's ctime on every change, and no process can set it back, so an older anchor
+   * put back beside a log cut back to it no longer matches the log (`LOG_CHANGED`). Under the MAC.
+   */
+  log?: FileStamp;
+  /** pending/ (inode, ctime) as that append left it, null when there was none (`PENDING_MISSING`). */
+  pend?: FileStamp | null;
   mac: string;
+}
+
+/** A file's identity and last change as the kernel keeps them (ctime cannot be set back). */
+export interface FileStamp {
+  ino: string;
+  size: number;
+  ctime: string;
+}
+
+const stampOf = (st: {
+  ino: bigint;
+  size: bigint;
+  ctimeNs: bigint;
+  isDirectory(): boolean;
+}): FileStamp => ({
+  ino: String(st.ino),
+  // A directory's size is its block count, not a change: only the inode and ctime count.
+  size: st.isDirectory() ? 0 : Number(st.size),
+  ctime: String(st.ctimeNs),
+});
+const sameStamp = (a: FileStamp | null | undefined, b: FileStamp | null | undefined) =>
+  a === b || (!!a && !!b && a.ino === b.ino && a.size === b.size && a.ctime === b.ctime);
+
+/**
+ * pending/'s stamp for the anchor, the directory made first when it is missing: a pending/ that
+ * always exists can be neither removed nor made again unseen (a new directory is a new inode).
+ */
+function pendingStamp(home: string): FileStamp | null {
+  const dir = auditPendingDir(home);
+  const st = stampAt(dir);
+  if (st) return st;
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    // made meanwhile by a pending write, or cannot be: the stamp says what is there
+  }
+  return stampAt(dir);
+}
+
+/** The stamp of a path, not following a symlink; null when there is nothing there. */
+export function stampAt(path: string): FileStamp | null {
+  const st = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  return st ? stampOf(st) : null;
 }
 
 type HeadRead =
   { state: "missing" } | { state: "invalid"; why: string } | { state: "ok"; head: AuditHead };
 
 function headBody(h: Omit<AuditHead, "mac">): string {
-  return JSON.stringify({ v: h.v, seq: h.seq, hash: h.hash, kid: h.kid, base: h.base ?? null });
+  return JSON.stringify({
+    v: h.v,
+    seq: h.seq,
+    hash: h.hash,
+    kid: h.kid,
+    base: h.base ?? null,
+    // Anchors written before the stamps have neither member (their MAC is over the old body).
+    ...(h.log !== undefined ? { log: h.log } : {}),
+    ...(h.pend !== undefined ? { pend: h.pend } : {}),
+  });
+}
+
+/** The largest gap between a pending file's rename and pending/'s ctime that one write makes. */
+const PENDING_SLACK_NS = 50_000_000n;
+/** A pending write renames its file in at most this long after its entries' `ts` (lock waits). */
+const PENDING_AGE_NS = 10_000_000_000n;
+
+/**
+ * Whether pending/ is as hookpack left it: unchanged since the anchor's append, or last changed by
+ * the rename of the newest pending file there (a pending write renames its file in; that one
+ * rename sets its ctime and the directory's). A file removed from pending/ before an append chained
+ * it sets the directory's ctime to the time of the removal, which no remaining file explains; an
+ * old pending file renamed to explain it is caught by its entries' sealed `ts`. A file that is not
+ * sealed with this key is reported as forged by its reader (PENDING_FORGED). Returns a problem, or
+ * undefined. Looked at again (10, 50, 200 ms later, the anchor read again) before saying so: a
+ * pending write may be between its two steps, or an append between its unlinks and its anchor.
+ * `recorded` gives the anchor's stamp (undefined: an anchor without one, nothing to check).
+ */
+export function pendingWitness(
+  home: string,
+  key: Buffer,
+  recorded: () => FileStamp | null | undefined,
+): string | undefined {
+  const look = (): string | undefined => {
+    const want = recorded();
+    if (want === undefined) return undefined;
+    const dir = auditPendingDir(home);
+    const now = stampAt(dir);
+    if (sameStamp(now, want)) return undefined;
+    if (!now)
+      return `${AUDIT_DIR}/${PENDING_DIR}/ was removed after the last append (entries waiting there were lost)`;
+    let newest: { file: string; ctime: bigint } | undefined;
+    for (const f of pendingFiles(home)) {
+      const st = lstatSync(f, { bigint: true, throwIfNoEntry: false });
+      if (st && (!newest || st.ctimeNs > newest.ctime)) newest = { file: f, ctime: st.ctimeNs };
+    }
+    const gap = newest ? BigInt(now.ctime) - newest.ctime : undefined;
+    if (newest && gap! <= PENDING_SLACK_NS && gap! >= -PENDING_SLACK_NS) {
+      const lines = (readPendingFile(newest.file) ?? []).map((l) => openSealed(key, l));
+      if (lines.length === 0 || lines.some((e) => e?.pending !== true)) return undefined; // forged: reported as such
+      const written = lines.reduce((t, e) => Math.max(t, Date.parse(String(e!.ts)) || 0), 0);
+      if (newest.ctime - BigInt(written) * 1_000_000n <= PENDING_AGE_NS) return undefined;
+    }
+    return `${AUDIT_DIR}/${PENDING_DIR}/ was changed after the last append by something other than a pending write: a file of entries waiting to be chained was removed`;
+  };
+  let why = look();
+  for (const wait of [10, 50, 200]) {
+    if (why === undefined) return undefined;
+    sleepMs(wait);
+    why = look();
+  }
+  return why;
+}
+
+/** The anchor's pending/ stamp as it is now (undefined: none to check against). */
+export const anchoredPending = (home: string, key: Buffer) => (): FileStamp | null | undefined => {
+  try {
+    const head = readHead(home, key);
+    return head.state === "ok" ? head.head.pend : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/**
+ * Whether the log's last file is the one the anchor's append left (inode, size, ctime): checked
+ * when the log ends exactly where the anchor says, the state an older anchor put back beside a log
+ * cut back to it would otherwise pass as. Returns a problem, or undefined.
+ */
+export function logWitness(home: string, recorded: FileStamp): string | undefined {
+  const files = auditFiles(home);
+  const last = files[files.length - 1];
+  const now = last ? stampAt(last) : null;
+  if (sameStamp(now, recorded)) return undefined;
+  return `the log file ${last ? basename(last) : AUDIT_FILE} was changed after the append that wrote the head anchor, though it holds no newer entry (cut back, with an older anchor put back; or edited, copied or restored)`;
 }
 
 export function readHead(home: string, key: Buffer | undefined): HeadRead {
@@ -540,12 +682,46 @@ function writeHead(
   // Replaced atomically, after the log lines were written, not fsynced: an anchor that lags after
   // a crash is reported as such (ANCHOR_BEHIND); one that got ahead of the log carries the lines
   // the log lacks (`tail`). Neither is reported as tampering.
-  writeFileAtomic(
+  replaceUnderLock(
     auditHeadPath(home),
     `${JSON.stringify({ ...body, base: h.base, mac: mac(key, headBody(body)), ...(h.tail ? { tail: h.tail } : {}) })}\n`,
-    0o600,
-    { durable: false },
   );
+}
+
+/**
+ * Replaces a file atomically (a reader or a crash sees the old file or the new one) while the
+ * append lock is held: written whole under ONE fixed temporary name beside it (only the lock's
+ * holder writes there), created exclusively (never through a planted link or FIFO; a temporary
+ * file left by a writer that died, or planted, is removed first), then renamed over. Unlike
+ * writeFileAtomic it neither re-creates the directory nor lists it for stale temporary files on
+ * every append (~0.4 ms of a hook call, issue 21): there is only the one name to clean.
+ */
+function replaceUnderLock(path: string, text: string): void {
+  const tmp = `${path}.tmp`;
+  const flags = fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL | fsc.O_NOFOLLOW | fsc.O_NONBLOCK;
+  let fd: number;
+  try {
+    fd = openSync(tmp, flags, 0o600);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    const st = lstatSync(tmp);
+    if (st.isDirectory()) rmdirSync(tmp);
+    else unlinkSync(tmp);
+    fd = openSync(tmp, flags, 0o600);
+  }
+  try {
+    writeAll(fd, text);
+  } catch (error) {
+    closeSync(fd);
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // already gone
+    }
+    throw error;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
 }
 
 // ── files ──
@@ -586,11 +762,16 @@ export function openLogFile(path: string, flags: number, mode = 0o600): number {
  * The last complete line of a file (reads at most the last 256 KiB), whether the file ends torn,
  * and the text read (where a merge looks for entries it already chained).
  */
-function lastLine(path: string): {
+function lastLine(
+  path: string,
+  want = 8 * 1024,
+): {
   line: string | undefined;
   torn: boolean;
   size: number;
   window: string;
+  /** Bytes after the last newline (a line cut off by a crash). */
+  tornBytes?: number;
 } {
   let fd: number;
   try {
@@ -603,15 +784,23 @@ function lastLine(path: string): {
   try {
     const size = fstatSync(fd).size;
     if (size === 0) return { line: undefined, torn: false, size, window: "" };
-    const len = Math.min(size, 256 * 1024);
-    const buf = Buffer.alloc(len);
-    readSync(fd, buf, 0, len, size - len);
-    const text = buf.toString("utf8");
-    const torn = !text.endsWith("\n");
-    const lines = text.split("\n");
-    lines.pop(); // "" after the last LF, or the torn fragment
-    const line = lines.pop();
-    return { line: line === "" ? undefined : line, torn, size, window: text };
+    // The last few KiB hold the last line (entries are short); a longer one, or the window a merge
+    // searches for entries it already chained, takes up to 256 KiB. An 8 MiB log is no longer read
+    // 256 KiB deep and split into lines on every append (issue 21).
+    for (let len = Math.min(size, want); ; len = Math.min(size, 256 * 1024)) {
+      const buf = Buffer.alloc(len);
+      readSync(fd, buf, 0, len, size - len);
+      const text = buf.toString("utf8");
+      const torn = !text.endsWith("\n");
+      const lines = text.split("\n");
+      lines.pop(); // "" after the last LF, or the torn fragment
+      const line = lines.pop();
+      // Whole when a newline comes before it in the window, or the window is the whole file.
+      if (lines.length > 0 || len === size || len >= 256 * 1024) {
+        const tornBytes = torn ? buf.length - (buf.lastIndexOf(10) + 1) : 0;
+        return { line: line === "" ? undefined : line, torn, size, window: text, tornBytes };
+      }
+    }
   } finally {
     closeSync(fd);
   }
@@ -632,29 +821,60 @@ const WITHHELD = "[withheld: looked like a secret]";
 const MAX_KEY = 100;
 
 /**
+ * The field names of the entry types above and the fixed words they hold (kinds, notice codes):
+ * strings of hookpack's own source, never read from anywhere. Each one is prefilter-negative
+ * (test/broker/audit-sanitize.test.ts checks every one against PREFILTER), so testing it again
+ * on every append (~50 prefilter calls of ~0.05 ms each per hook call, issue 21) can only ever
+ * answer "no": it is skipped. Anything else is tested, once per distinct string per append.
+ */
+export const KNOWN_WORDS: ReadonlySet<string> = new Set<string>([
+  ...AUDIT_KINDS,
+  ..."agent session cwd user ts grant secrets command exitCode signal durationMs redactions redactedNames refused code secret count path tool rules findings remote refs fingerprints target where rule grants host method status lease capability provider scope toolCallId expires outcome verified error heldMs capabilities leases reason message kind".split(
+    " ",
+  ),
+  ..."ANCHOR_MISSING ANCHOR_INVALID TORN_LINE LOCK_HELD LOCK_FORGED LOCK_STALE PENDING_FORGED TAIL_RESTORED LOG_UNWRITABLE LOG_CHANGED PENDING_MISSING".split(
+    " ",
+  ),
+]);
+
+/**
  * Keeps values out: drops undefined, caps strings, withholds any string that looks like a secret —
  * object keys included (a caller that keys a map by something it read must not put a value into
- * the log as a key).
+ * the log as a key). `seen` memoises the prefilter's answer per string within one append (the
+ * agent, session, cwd and names repeat across one hook call's entries).
  */
-function sanitize(value: unknown, looksSecret: (text: string) => boolean): unknown {
-  if (typeof value === "string") {
-    if (looksSecret(value)) return WITHHELD;
-    return value.length > MAX_STRING ? `${value.slice(0, MAX_STRING - 1)}…` : value;
-  }
-  if (Array.isArray(value)) return value.slice(0, 200).map((v) => sanitize(v, looksSecret));
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    let withheld = 0;
-    for (const [k, v] of Object.entries(value)) {
-      if (v === undefined) continue;
-      let key = k;
-      if (looksSecret(k)) key = `[withheld key ${++withheld}: looked like a secret]`;
-      else if (k.length > MAX_KEY) key = `${k.slice(0, MAX_KEY - 1)}…`;
-      out[key] = sanitize(v, looksSecret);
+function sanitize(
+  value: unknown,
+  looksSecret: (text: string) => boolean,
+  seen: Map<string, boolean> = new Map(),
+): unknown {
+  const secretLike = (text: string): boolean => {
+    if (KNOWN_WORDS.has(text)) return false;
+    let hit = seen.get(text);
+    if (hit === undefined) seen.set(text, (hit = looksSecret(text)));
+    return hit;
+  };
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") {
+      if (secretLike(v)) return WITHHELD;
+      return v.length > MAX_STRING ? `${v.slice(0, MAX_STRING - 1)}…` : v;
     }
-    return out;
-  }
-  return value;
+    if (Array.isArray(v)) return v.slice(0, 200).map(walk);
+    if (v && typeof v === "object") {
+      const out: Record<string, unknown> = {};
+      let withheld = 0;
+      for (const [k, x] of Object.entries(v)) {
+        if (x === undefined) continue;
+        let key = k;
+        if (secretLike(k)) key = `[withheld key ${++withheld}: looked like a secret]`;
+        else if (k.length > MAX_KEY) key = `${k.slice(0, MAX_KEY - 1)}…`;
+        out[key] = walk(x);
+      }
+      return out;
+    }
+    return v;
+  };
+  return walk(value);
 }
 
 const RESERVED = new Set([
@@ -843,9 +1063,13 @@ export function openSealed(key: Buffer, line: string): Record<string, unknown> |
 }
 
 /** The entries' fields as they are logged: sanitized, reserved names dropped, `kind` first. */
-function fieldsOf(ev: AuditEvent, looksSecret: (text: string) => boolean): Record<string, unknown> {
+function fieldsOf(
+  ev: AuditEvent,
+  looksSecret: (text: string) => boolean,
+  seen?: Map<string, boolean>,
+): Record<string, unknown> {
   const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(sanitize(ev, looksSecret) as Record<string, unknown>))
+  for (const [k, v] of Object.entries(sanitize(ev, looksSecret, seen) as Record<string, unknown>))
     if (!RESERVED.has(k) && k !== "kind") fields[k] = v;
   return fields;
 }
@@ -905,6 +1129,10 @@ function writePending(
   now: string,
 ): string {
   const dir = auditPendingDir(home);
+  // A pending file removed since the last append is noted here, before this write's own rename
+  // makes pending/ look as a pending write left it again (pendingWitness).
+  const why = pendingWitness(home, key, anchoredPending(home, key));
+  if (why) events = [{ kind: "audit-notice", code: "PENDING_MISSING", message: why }, ...events];
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (error) {
@@ -918,6 +1146,7 @@ function writePending(
     );
   const kid = keyId(key);
   let text = "";
+  const seen = new Map<string, boolean>();
   for (const ev of events) {
     const body = JSON.stringify({
       v: FORMAT_VERSION,
@@ -925,7 +1154,7 @@ function writePending(
       jid: randomHex(8),
       ts: now,
       kind: ev.kind,
-      ...fieldsOf(ev, looksSecret),
+      ...fieldsOf(ev, looksSecret, seen),
       kid,
     });
     text += `${sealed(key, body)}\n`;
@@ -955,7 +1184,8 @@ export function recordAudit(
   if (events.length === 0)
     throw new Error("hookpack: internal error: recordAudit was given no entry to append.");
   const dir = auditDir(home);
-  ensurePrivateDir(dir);
+  // One stat on the usual call (the directory is there) instead of a recursive mkdir.
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) ensurePrivateDir(dir);
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const looksSecret = options.looksSecret ?? ((text: string) => PREFILTER.test(text));
   const keep = options.keep ?? DEFAULT_KEEP;
@@ -1062,6 +1292,32 @@ export function recordAudit(
         code: "TAIL_RESTORED",
         message: `the log lacked the last append's entries (the tail was cut, or a crash kept them from the disk); they were written back from ${AUDIT_HEAD_FILE}`,
       });
+    // Witnesses the kernel keeps (ctime, which no process sets back; see FileStamp): an older
+    // anchor put back beside a log cut back to it, and a pending file removed before it was chained.
+    if (head.state === "ok") {
+      const h = head.head;
+      if (h.log && fromTail && fromTail.seq === h.seq && fromTail.hash === h.hash) {
+        // A line torn by a crash changed the file after the anchor: then the file is the same one,
+        // as long as the anchor left it, plus the fragment (the crash changed nothing else).
+        const why =
+          tail.torn && files[files.length - 1] === path
+            ? stampAt(path)?.ino === h.log.ino && tail.size - (tail.tornBytes ?? 0) === h.log.size
+              ? undefined
+              : logWitness(home, h.log)
+            : logWitness(home, h.log);
+        if (why)
+          notices.push({
+            kind: "audit-notice",
+            code: "LOG_CHANGED",
+            message: `${why}; entries after #${h.seq} may have been cut`,
+          });
+      }
+      if (h.pend !== undefined) {
+        // The lock is held: the anchor cannot change meanwhile.
+        const why = pendingWitness(home, key, () => h.pend);
+        if (why) notices.push({ kind: "audit-notice", code: "PENDING_MISSING", message: why });
+      }
+    }
 
     // Entries that waited in pending/ while the lock was held: chained first, each with its own
     // time and id; ones already chained (a merge cut short by a crash) are skipped.
@@ -1070,7 +1326,9 @@ export function recordAudit(
     const waiting = pendingFiles(home);
     if (waiting.length > 0) {
       const chained = new Set(
-        [...`${tail.window}\n${restore}`.matchAll(/"jid":"([0-9a-f]{16})"/g)].map((m) => m[1]!),
+        [
+          ...`${lastLine(path, 256 * 1024).window}\n${restore}`.matchAll(/"jid":"([0-9a-f]{16})"/g),
+        ].map((m) => m[1]!),
       );
       for (const f of waiting) {
         const lines = readPendingFile(f);
@@ -1112,7 +1370,8 @@ export function recordAudit(
       tailLines.push(line);
     };
     for (const q of queued) add(q.ts, q.fields.kind as string, q.fields);
-    for (const ev of [...notices, ...events]) add(now, ev.kind, fieldsOf(ev, looksSecret));
+    const seen = new Map<string, boolean>();
+    for (const ev of [...notices, ...events]) add(now, ev.kind, fieldsOf(ev, looksSecret, seen));
     // Rotation: the new file's first entry chains to the old file's last.
     if (current > 0 && current + restore.length + lines.length > maxBytes) {
       if (restore) {
@@ -1135,21 +1394,18 @@ export function recordAudit(
       base = prune(home, keep) ?? base;
     }
     const fd = openLogFile(path, fsc.O_WRONLY | fsc.O_APPEND | fsc.O_CREAT);
+    let logStamp: FileStamp;
     try {
       written = true;
       writeAll(fd, prefix + restore + lines);
       if (options.durable) fsyncSync(fd);
+      logStamp = stampOf(fstatSync(fd, { bigint: true }));
     } finally {
       closeSync(fd);
     }
-    const tailBytes = tailLines.reduce((n, l) => n + l.length + 1, 0);
-    writeHead(
-      home,
-      key,
-      { seq, hash: prev, base, ...(tailBytes <= TAIL_MAX ? { tail: tailLines } : {}) },
-      kid,
-    );
-    // Chained now (and anchored): the waiting files can go.
+    // Chained now: the waiting files can go, before the anchor records pending/ as it is left (a
+    // crash before the anchor leaves the log ahead of it, its lines there; jids keep a file that
+    // survives from being chained twice).
     for (const f of merged) {
       try {
         unlinkSync(f);
@@ -1157,6 +1413,20 @@ export function recordAudit(
         // taken by a concurrent verifier's cleanup, or already gone
       }
     }
+    const tailBytes = tailLines.reduce((n, l) => n + l.length + 1, 0);
+    writeHead(
+      home,
+      key,
+      {
+        seq,
+        hash: prev,
+        base,
+        log: logStamp,
+        pend: pendingStamp(home),
+        ...(tailBytes <= TAIL_MAX ? { tail: tailLines } : {}),
+      },
+      kid,
+    );
     return { seq, hash: prev, file: path };
   } catch (error) {
     // The log could not be written (a log file replaced by a symlink, FIFO or directory, no space):

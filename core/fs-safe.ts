@@ -6,13 +6,16 @@
 import {
   chmodSync,
   closeSync,
+  constants as fsc,
+  fstatSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
-  readFileSync,
+  readSync,
   renameSync,
-  statSync,
+  rmdirSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
@@ -135,7 +138,8 @@ export function acquireLock(lockPath: string, options: LockOptions = {}): () => 
       if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
       if (isStale(lockPath, staleMs)) {
         try {
-          unlinkSync(lockPath);
+          if (lstatSync(lockPath).isDirectory()) rmdirSync(lockPath);
+          else unlinkSync(lockPath);
         } catch {
           // someone else broke it first
         }
@@ -180,14 +184,31 @@ export async function withLock<T>(
 }
 
 function isStale(lockPath: string, staleMs: number): boolean {
+  // Looked at without following a symlink and without blocking: a FIFO planted at the lock path
+  // (which readFileSync would wait on forever), a symlink, a directory or a socket is not a lock
+  // hookpack makes, and is taken over like a dead holder's (test/security/store-lock.attack.test.ts).
+  let fd: number;
   try {
-    const pid = Number(readFileSync(lockPath, "utf8").trim());
+    fd = openSync(lockPath, fsc.O_RDONLY | fsc.O_NOFOLLOW | fsc.O_NONBLOCK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    // ELOOP: a symlink; ENXIO: a socket. ENOENT: released meanwhile (not stale: just try again).
+    return code === "ELOOP" || code === "ENXIO" || code === "EISDIR";
+  }
+  try {
+    const st = fstatSync(fd);
+    if (!st.isFile()) return true;
+    const buf = Buffer.alloc(32);
+    const n = readSync(fd, buf, 0, 32, 0);
+    const pid = Number(buf.toString("latin1", 0, n).trim());
     if (!pidAlive(pid)) {
       // An empty file may be a lock being written right now; give it a moment.
-      return pid > 0 || Date.now() - statSync(lockPath).mtimeMs > 1000;
+      return pid > 0 || Date.now() - st.mtimeMs > 1000;
     }
-    return Date.now() - statSync(lockPath).mtimeMs > staleMs;
+    return Date.now() - st.mtimeMs > staleMs;
   } catch {
     return false;
+  } finally {
+    closeSync(fd);
   }
 }

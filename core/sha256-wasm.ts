@@ -49,9 +49,18 @@ interface Engine {
   words: Uint32Array;
 }
 let engine: Engine | null | undefined;
+/**
+ * Where the compiled engine is shared between the bundles of one process (hook.cjs and audit.cjs
+ * each carry a copy of this module): a redacting hook call compiled it twice (~0.35 ms each,
+ * issue 21). Keyed by the module's text, so only an identical module is ever shared; calls are
+ * synchronous, so the shared memory is never used by two callers at once.
+ */
+const SHARED = Symbol.for(`hookpack.sha256-wasm:${MODULE}`);
 
 function wasm(): Engine | null {
   if (engine !== undefined) return engine;
+  const shared = (globalThis as Record<symbol, Engine | undefined>)[SHARED];
+  if (shared) return (engine = shared);
   // WebAssembly memory is little-endian; the typed-array views below read it in host order.
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) return (engine = null);
   try {
@@ -66,6 +75,7 @@ function wasm(): Engine | null {
       mem: new Uint8Array(memory.buffer),
       words,
     };
+    (globalThis as Record<symbol, Engine | undefined>)[SHARED] = engine;
   } catch {
     engine = null;
   }

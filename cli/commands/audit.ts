@@ -201,7 +201,7 @@ export const audit: Command = {
     const kindW = Math.max(4, ...shown.map((r) => r.kind.length));
     for (const r of shown) {
       io.out(
-        `hookpack: ${when(r.ts)}  #${String(r.seq).padEnd(5)} ${r.kind.padEnd(kindW)}  ${(r.agent ?? "-").padEnd(agentW)}  ${describeRecord(r)}${r.cwd ? `  (${r.cwd})` : ""}\n`,
+        `hookpack: ${when(r.ts)}  ${((r as { pending?: unknown }).pending === true ? "pending" : `#${r.seq}`).padEnd(6)} ${r.kind.padEnd(kindW)}  ${(r.agent ?? "-").padEnd(agentW)}  ${describeRecord(r)}${r.cwd ? `  (${r.cwd})` : ""}\n`,
       );
     }
     if (shown.length === 0) io.out("hookpack: no entries match.\n");
