@@ -27,7 +27,14 @@
 // every window length at once, or fewer distinct lengths.
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
-import { createWasmRoller, wasmAbove, type WasmRoller } from "./matcher-wasm.js";
+import {
+  createViewsRoller,
+  createWasmRoller,
+  viewsWasmAbove,
+  wasmAbove,
+  type ViewsRoller,
+  type WasmRoller,
+} from "./matcher-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
 /** The longest window (the window column is one byte). */
@@ -474,14 +481,13 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const squeezedCandidates = (
     text: string,
     spec: SqueezeSpec,
-    k: number,
+    first: number,
     lastAt: number,
     w: number,
     b: number,
     backwards: boolean,
     hits: ViewMatch[],
   ): void => {
-    const first = ringAt[(k - w) & (RING - 1)]!;
     const head = headOf(b * KEY + w);
     if (head === -1) return;
     const n = text.length;
@@ -633,6 +639,53 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
    * character, already looked up: it is skipped.
    */
   let warmed = false;
+  /**
+   * searchViews's rolls in WebAssembly (rules/matcher-wasm.ts, built on the first long text): per
+   * window length, the positions whose direct or squeezed bucket is set, in the loop's order, and
+   * `candidates` / `squeezedCandidates` for each exactly as the loop calls them. Returns the
+   * squeezed units counted (the loop's `kept`), or -1 without WebAssembly (the loop runs).
+   */
+  let views: ViewsRoller | undefined | null;
+  const viewsWasm = (
+    text: string,
+    spec: SqueezeSpec,
+    direct: ViewMatch[],
+    split: ViewMatch[],
+  ): number => {
+    const n = text.length;
+    if (n < viewsWasmAbove()) return -1;
+    views ??=
+      createViewsRoller(
+        windows.map((x) => x.bitmap),
+        { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT },
+      ) ?? null;
+    if (!views) return -1;
+    views.load(text, spec);
+    let kept = n;
+    for (let slot = 0; slot < windows.length; slot++) {
+      const { w, top } = windows[slot]!;
+      if (n < w) continue;
+      views.start(slot, w, top, seed);
+      let more: boolean;
+      do {
+        more = views.step();
+        // The lists are read before the next step overwrites them; the candidate functions only
+        // read `text` (never the instance's memory).
+        const d = views.direct;
+        for (let x = 0, end = views.nDirect * 2; x < end; x += 2) {
+          candidates(text, d[x]!, w, d[x + 1]!, false, direct);
+          candidates(text, d[x]!, w, d[x + 1]!, true, direct);
+        }
+        const s = views.squeezed;
+        for (let x = 0, end = views.nSqueezed * 3; x < end; x += 3) {
+          squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, false, split);
+          squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, true, split);
+        }
+      } while (more);
+      kept = views.kept;
+    }
+    return kept;
+  };
   const searchViews = (
     text: string,
     spec: SqueezeSpec,
@@ -641,6 +694,10 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     const direct: ViewMatch[] = [];
     const split: ViewMatch[] = [];
     const n = text.length;
+    if (every === undefined) {
+      const kept = viewsWasm(text, spec, direct, split);
+      if (kept >= 0) return { direct, split: kept === n ? [] : split };
+    }
     const ascii = spec.ascii;
     const isJoiner = spec.isJoiner;
     const mask = RING - 1;
@@ -695,7 +752,8 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         if (k < w) continue;
         // No joiner inside the squeezed window: it is the text's window ending here, whose lookup
         // is `hit` (the form may still run on past joiners, so its candidates are still read).
-        const same = i - ringAt[(k - w) & mask]! === w - 1;
+        const first = ringAt[(k - w) & mask]!;
+        const same = i - first === w - 1;
         if (same && hit < 0) continue;
         let y = hit;
         if (!same) {
@@ -704,8 +762,8 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
           y = Math.imul(y ^ (y >>> 15), MIX) >>> SHIFT;
         }
         if (same || (bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) {
-          squeezedCandidates(text, spec, k, i, w, y, false, split);
-          squeezedCandidates(text, spec, k, i, w, y, true, split);
+          squeezedCandidates(text, spec, first, i, w, y, false, split);
+          squeezedCandidates(text, spec, first, i, w, y, true, split);
         }
       }
       kept = k;
