@@ -655,36 +655,24 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     const n = text.length;
     if (n < viewsWasmAbove()) return -1;
     views ??=
-      createViewsRoller(
-        windows.map((x) => x.bitmap),
-        { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT },
-      ) ?? null;
+      createViewsRoller(windows, { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT }) ?? null;
     if (!views) return -1;
-    views.load(text, spec);
-    let kept = n;
+    const found = views.search(text, spec, seed);
+    // Window length by window length, text order within one: the loop's order.
     for (let slot = 0; slot < windows.length; slot++) {
-      const { w, top } = windows[slot]!;
-      if (n < w) continue;
-      views.start(slot, w, top, seed);
-      let more: boolean;
-      do {
-        more = views.step();
-        // The lists are read before the next step overwrites them; the candidate functions only
-        // read `text` (never the instance's memory).
-        const d = views.direct;
-        for (let x = 0, end = views.nDirect * 2; x < end; x += 2) {
-          candidates(text, d[x]!, w, d[x + 1]!, false, direct);
-          candidates(text, d[x]!, w, d[x + 1]!, true, direct);
-        }
-        const s = views.squeezed;
-        for (let x = 0, end = views.nSqueezed * 3; x < end; x += 3) {
-          squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, false, split);
-          squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, true, split);
-        }
-      } while (more);
-      kept = views.kept;
+      const { w } = windows[slot]!;
+      const d = found.direct[slot]!;
+      for (let x = 0; x < d.length; x += 2) {
+        candidates(text, d[x]!, w, d[x + 1]!, false, direct);
+        candidates(text, d[x]!, w, d[x + 1]!, true, direct);
+      }
+      const s = found.squeezed[slot]!;
+      for (let x = 0; x < s.length; x += 3) {
+        squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, false, split);
+        squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, true, split);
+      }
     }
-    return kept;
+    return found.kept;
   };
   const searchViews = (
     text: string,

@@ -272,71 +272,82 @@ export function createWasmRoller(
 }
 
 // ---------------------------------------------------------------------------------------------
-// The gates' four-view search (rules/managed-matcher.ts searchViews) in WebAssembly: for one window
-// length, the direct roll (the text's window [j, j+w), one lookup serves it as is and reversed) and
-// the squeezed roll (the last w non-joiner units, through a ring) in one pass, as the JavaScript
-// loop does. Only the positions whose bucket is set come back; `candidates` / `squeezedCandidates`
-// run in JavaScript for them. The output lists have a fixed capacity: when one is full the function
-// saves its state and returns, JavaScript drains the lists and calls it again (so the memory does
-// not grow with the number of hits, only with the text).
+// The gates' four-view search (rules/managed-matcher.ts searchViews) in WebAssembly. The JavaScript
+// loop makes one pass per window length, each rolling the direct window [j, j+w) (one lookup serves
+// the text as is and reversed) and the squeezed window (the last w non-joiner units, through a
+// ring). This module makes ONE pass for every window length of the matcher (a module per list of
+// lengths, the lengths and their powers compiled in): per text unit, every length's direct and
+// squeezed hashes roll side by side (independent chains the processor overlaps). Only the windows
+// whose bucket is set come out, as records tagged with their length's slot; JavaScript sorts them
+// back into the loop's order (length by length, text order within one) and runs `candidates` /
+// `squeezedCandidates` for each. The output list has a fixed capacity: when it is nearly full the
+// function saves its state and returns, JavaScript drains it and calls again.
 //
-// Memory: [STATE 64 B][RING units 1 KB][RING offsets 1 KB][JOINERS 8 KB: one bit per UTF-16 unit]
-//         [DIRECT (j, bucket) × CAP][SQUEEZED (first, last, bucket) × CAP][bitmaps 128 KB each][TEXT]
+// Two things make the first w units need no branch: the text is preceded by 256 zero units and the
+// ring starts zeroed, so the unit leaving the window before it is full is 0, and rolling with a
+// leaving 0 (hf·B + c; hb·B⁻¹ + c·B^(w−1)) gives, once w units are in, exactly the hashes of the
+// window (hb = Σ c_t·B^(w−1)·B^−(w−1−t) = Σ c_t·B^t).
+//
+// Memory: [STATE 256 B][RING units 1 KB][RING offsets 1 KB][JOINERS 8 KB: one bit per UTF-16 unit]
+//         [OUT (tag, a, b, bucket) × CAP][bitmaps 128 KB each][256 zero units][TEXT]
 
-/** Entries per output list between two calls. */
+/** Records in the output list between two calls. */
 export const VIEWS_CAP = 4096;
 const V_STATE = 0;
-const V_RING = 64;
+const V_RING = 256;
 const V_RING_AT = V_RING + 1024;
 const V_JOINERS = V_RING_AT + 1024;
-const V_DIRECT = V_JOINERS + 8192;
-const V_SQUEEZED = V_DIRECT + VIEWS_CAP * 8;
-const V_BITMAPS = (V_SQUEEZED + VIEWS_CAP * 12 + 4095) & ~4095;
-/** State words: i, k, hf, hb, sf, sb, opw, spw (read at entry, written at exit), nDirect, nSqueezed (written). */
-const V_WORDS = 10;
+const V_OUT = V_JOINERS + 8192;
+const V_BITMAPS = V_OUT + VIEWS_CAP * 16;
+/** A squeezed record's tag: SQUEEZED + slot (a direct record's tag is its slot). */
+export const SQUEEZED_TAG = 16;
+
+/** State words: 0 i, 1 k, 2 record count (written), then hf, hb, sf, sb of each window length. */
+const stateWord = (slot: number, h: number) => 3 + slot * 4 + h;
 
 /**
- * views(text, n, w, top, seed, bitmap) → 1 when it stopped with a full list (call again), 0 at the
- * end of the text. For i from STATE.i to n − 1 (the JavaScript loop of searchViews, exactly):
- *   - the direct window ending at i, [i−w+1, i], once i ≥ w − 1: its bucket x set → (j, x) listed;
- *   - unit i is a joiner (JOINERS bit): nothing more; else it enters the squeezed ring; once k ≥ w
- *     squeezed units are in, the squeezed window (its first unit at text offset `first`) is listed as
- *     (first, i, y) when its bucket y is set, where a window with no joiner inside (i − first = w − 1)
- *     is the direct one and takes the direct lookup's answer.
+ * views(text, n, seed) → 1 when it stopped with a nearly full list (call again), 0 at the text's
+ * end. For i from STATE.i to n − 1 (the JavaScript loop of searchViews, every length at once):
+ *   - for each length w: the direct window ending at i, [i−w+1, i], once i ≥ w − 1: its bucket x
+ *     set → record (slot, j, 0, x);
+ *   - unit i is a joiner (JOINERS bit): nothing more; else it enters the squeezed ring; for each w,
+ *     once k ≥ w squeezed units are in, the squeezed window (its first unit at text offset `first`)
+ *     is recorded as (SQUEEZED_TAG + slot, first, i, y) when its bucket y is set; a window with no
+ *     joiner inside (i − first = w − 1) is the direct one and takes the direct lookup's answer.
  */
-export function viewsModule(k: RollConstants): Uint8Array {
+export function viewsModule(
+  k: RollConstants,
+  windows: readonly { w: number; top: number }[],
+): Uint8Array {
   const I32 = 0x7f;
+  const L = windows.length;
+  const textAt = V_BITMAPS + L * BITMAP_BYTES + 512;
   // params
-  const TEXT = 0;
-  const N = 1;
-  const W = 2;
-  const TOP = 3;
-  const SEED = 4;
-  const BM = 5;
+  const N = 0;
+  const SEED = 1;
   // locals
-  const I = 6;
-  const K = 7;
-  const HF = 8;
-  const HB = 9;
-  const SF = 10;
-  const SB = 11;
-  const OPW = 12;
-  const SPW = 13;
-  const ND = 14;
-  const NS = 15;
-  const C = 16;
-  const O = 17;
-  const X = 18;
-  const HIT = 19;
-  const FIRST = 20;
-  const P = 21;
-  const LOCALS = 16;
-  const get = (l: number) => [0x20, l];
-  const set = (l: number) => [0x21, l];
-  const tee = (l: number) => [0x22, l];
+  const I = 2;
+  const K = 3;
+  const CNT = 4;
+  const C = 5;
+  const O = 6;
+  const X = 7;
+  const P = 8;
+  const FIRST = 9;
+  const JOIN = 10;
+  const base = 11;
+  const HF = (l: number) => base + l * 5;
+  const HB = (l: number) => base + l * 5 + 1;
+  const SF = (l: number) => base + l * 5 + 2;
+  const SB = (l: number) => base + l * 5 + 3;
+  const HIT = (l: number) => base + l * 5 + 4;
+  const LOCALS = base + L * 5 - 2;
+  const get = (l: number) => [0x20, ...uleb(l)];
+  const set = (l: number) => [0x21, ...uleb(l)];
+  const tee = (l: number) => [0x22, ...uleb(l)];
   const c = (n: number) => [0x41, ...sleb(n | 0)];
   const load = (off = 0) => [0x28, 2, ...uleb(off)];
-  const load16 = [0x2f, 1, 0];
+  const load16 = (off = 0) => [0x2f, 1, ...uleb(off)];
   const load8 = [0x2d, 0, 0];
   const store = (off = 0) => [0x36, 2, ...uleb(off)];
   const ADD = 0x6a;
@@ -348,9 +359,9 @@ export function viewsModule(k: RollConstants): Uint8Array {
   const SHL = 0x74;
   const SHR_U = 0x76;
   const ROTL = 0x77;
+  const EQZ = 0x45;
   const EQ = 0x46;
-  const NE = 0x47;
-  const LT_U = 0x49;
+  const GT_U = 0x4b;
   const GE_U = 0x4f;
   const GE_S = 0x4e;
   const IF = [0x04, 0x40];
@@ -382,16 +393,14 @@ export function viewsModule(k: RollConstants): Uint8Array {
     SHR_U,
     ...set(X),
   ];
-  /** Pushes 1 when X's bit is set in the bitmap, else 0. */
-  const bitSet = [
-    ...get(BM),
+  /** Pushes 1 when X's bit is set in bitmap `slot`, else 0. */
+  const bitSet = (slot: number) => [
     ...get(X),
     ...c(5),
     SHR_U,
     ...c(2),
     SHL,
-    ADD,
-    ...load(),
+    ...load(V_BITMAPS + slot * BITMAP_BYTES),
     ...get(X),
     ...c(31),
     AND,
@@ -399,11 +408,11 @@ export function viewsModule(k: RollConstants): Uint8Array {
     ...c(1),
     AND,
   ];
-  /** Rolls (f, b) by C entering and O leaving. */
-  const roll = (f: number, b: number) => [
+  /** Rolls (f, b) of length slot by C entering and O leaving. */
+  const roll = (f: number, b: number, top: number) => [
     ...get(f),
     ...get(O),
-    ...get(TOP),
+    ...c(top),
     MUL,
     SUB,
     ...c(k.base),
@@ -417,120 +426,128 @@ export function viewsModule(k: RollConstants): Uint8Array {
     ...c(k.baseInv),
     MUL,
     ...get(C),
-    ...get(TOP),
+    ...c(top),
     MUL,
     ADD,
     ...set(b),
   ];
-  /** Appends C to (f, b), pw the next power. */
-  const grow = (f: number, b: number, pw: number) => [
-    ...get(f),
-    ...c(k.base),
-    MUL,
-    ...get(C),
-    ADD,
-    ...set(f),
-    ...get(b),
-    ...get(C),
-    ...get(pw),
-    MUL,
-    ADD,
-    ...set(b),
-    ...get(pw),
-    ...c(k.base),
-    MUL,
-    ...set(pw),
-  ];
-  /** Address of ring slot (v & 255) of the area at `base`. */
-  const ringSlot = (base: number, v: number[]) => [
-    ...v,
-    ...c(255),
-    AND,
-    ...c(2),
+  /** Record (tag, a, b, X) at OUT[CNT++]. */
+  const emit = (tag: number, a: number[], b: number[]) => [
+    ...get(CNT),
+    ...c(4),
     SHL,
-    ...c(base),
+    ...tee(P),
+    ...c(tag),
+    ...store(V_OUT),
+    ...get(P),
+    ...a,
+    ...store(V_OUT + 4),
+    ...get(P),
+    ...b,
+    ...store(V_OUT + 8),
+    ...get(P),
+    ...get(X),
+    ...store(V_OUT + 12),
+    ...get(CNT),
+    ...c(1),
     ADD,
+    ...set(CNT),
   ];
-  const stateWords = [I, K, HF, HB, SF, SB, OPW, SPW];
+  /** Address of ring slot (v & 255), to add to a memory offset. */
+  const ringSlot = (v: number[]) => [...v, ...c(255), AND, ...c(2), SHL];
+  const saved: Array<[number, number]> = [
+    [I, 0],
+    [K, 4],
+    ...windows.flatMap((_, l) => [
+      [HF(l), stateWord(l, 0) * 4] as [number, number],
+      [HB(l), stateWord(l, 1) * 4] as [number, number],
+      [SF(l), stateWord(l, 2) * 4] as [number, number],
+      [SB(l), stateWord(l, 3) * 4] as [number, number],
+    ]),
+  ];
+  const direct = windows.flatMap(({ w, top }, l) => [
+    // o = text[i - w] (a zero unit of the padding while i < w)
+    ...get(I),
+    ...c(1),
+    SHL,
+    ...load16(textAt - 2 * w),
+    ...set(O),
+    ...roll(HF(l), HB(l), top),
+    ...c(-1),
+    ...set(HIT(l)),
+    ...get(I),
+    ...c(w - 1),
+    GE_U,
+    ...IF,
+    ...bucket(HF(l), HB(l)),
+    ...bitSet(l),
+    ...IF,
+    ...get(X),
+    ...set(HIT(l)),
+    ...emit(l, [...get(I), ...c(w - 1), SUB], c(0)),
+    END,
+    END,
+  ]);
+  const squeezedRoll = windows.flatMap(({ w, top }, l) => [
+    ...ringSlot([...get(K), ...c(w), SUB]),
+    ...load(V_RING),
+    ...set(O),
+    ...roll(SF(l), SB(l), top),
+  ]);
+  const squeezedLook = windows.flatMap(({ w }, l) => [
+    ...get(K),
+    ...c(w - 1),
+    GT_U, // k (already counting unit i) ≥ w
+    ...IF,
+    ...ringSlot([...get(K), ...c(w), SUB]),
+    ...load(V_RING_AT),
+    ...set(FIRST),
+    ...get(I),
+    ...get(FIRST),
+    SUB,
+    ...c(w - 1),
+    EQ,
+    ...IF,
+    ...get(HIT(l)),
+    ...set(X),
+    ELSE,
+    ...bucket(SF(l), SB(l)),
+    ...bitSet(l),
+    EQZ,
+    ...IF,
+    ...c(-1),
+    ...set(X),
+    END,
+    END,
+    ...get(X),
+    ...c(0),
+    GE_S,
+    ...IF,
+    ...emit(SQUEEZED_TAG + l, get(FIRST), get(I)),
+    END,
+    END,
+  ]);
   const code = [
-    ...stateWords.flatMap((l, x) => [...c(V_STATE), ...load(x * 4), ...set(l)]),
+    ...saved.flatMap(([l, off]) => [...c(V_STATE), ...load(off), ...set(l)]),
     ...[0x02, 0x40], // block $exit
     ...[0x03, 0x40], // loop
-    // if (i >= n || nD == CAP || nS == CAP) break
+    // if (i >= n || cnt > CAP - 2L) break: a unit records at most 2L windows
     ...get(I),
     ...get(N),
     GE_U,
-    ...get(ND),
-    ...c(VIEWS_CAP),
-    EQ,
-    OR,
-    ...get(NS),
-    ...c(VIEWS_CAP),
-    EQ,
+    ...get(CNT),
+    ...c(VIEWS_CAP - 2 * L),
+    GT_U,
     OR,
     ...[0x0d, 1],
     // c = text[i]
-    ...get(TEXT),
     ...get(I),
     ...c(1),
     SHL,
-    ADD,
-    ...load16,
+    ...load16(textAt),
     ...set(C),
-    // the direct hashes
-    ...get(I),
-    ...get(W),
-    LT_U,
-    ...IF,
-    ...grow(HF, HB, OPW),
-    ELSE,
-    ...get(TEXT),
-    ...get(I),
-    ...get(W),
-    SUB,
-    ...c(1),
-    SHL,
-    ADD,
-    ...load16,
-    ...set(O),
-    ...roll(HF, HB),
-    END,
-    ...c(-1),
-    ...set(HIT),
-    // i + 1 >= w: the direct window [i-w+1, i] is whole
-    ...get(I),
-    ...c(1),
-    ADD,
-    ...get(W),
-    GE_U,
-    ...IF,
-    ...bucket(HF, HB),
-    ...bitSet,
-    ...IF,
-    ...get(X),
-    ...set(HIT),
-    ...c(V_DIRECT),
-    ...get(ND),
-    ...c(3),
-    SHL,
-    ADD,
-    ...tee(P),
-    ...get(I),
-    ...get(W),
-    SUB,
-    ...c(1),
-    ADD,
-    ...store(0),
-    ...get(P),
-    ...get(X),
-    ...store(4),
-    ...get(ND),
-    ...c(1),
-    ADD,
-    ...set(ND),
-    END,
-    END,
-    // not a joiner: the squeezed view
+    ...direct,
+    // a joiner: no squeezed window ends here
     ...c(V_JOINERS),
     ...get(C),
     ...c(3),
@@ -543,79 +560,22 @@ export function viewsModule(k: RollConstants): Uint8Array {
     SHR_U,
     ...c(1),
     AND,
-    0x45, // i32.eqz
+    ...set(JOIN),
+    ...get(JOIN),
+    EQZ,
     ...IF,
-    ...get(K),
-    ...get(W),
-    LT_U,
-    ...IF,
-    ...grow(SF, SB, SPW),
-    ELSE,
-    ...ringSlot(V_RING, [...get(K), ...get(W), SUB]),
-    ...load(),
-    ...set(O),
-    ...roll(SF, SB),
-    END,
-    ...ringSlot(V_RING, get(K)),
+    ...squeezedRoll,
+    ...ringSlot(get(K)),
     ...get(C),
-    ...store(),
-    ...ringSlot(V_RING_AT, get(K)),
+    ...store(V_RING),
+    ...ringSlot(get(K)),
     ...get(I),
-    ...store(),
+    ...store(V_RING_AT),
     ...get(K),
     ...c(1),
     ADD,
-    ...tee(K),
-    ...get(W),
-    GE_U,
-    ...IF,
-    ...ringSlot(V_RING_AT, [...get(K), ...get(W), SUB]),
-    ...load(),
-    ...set(FIRST),
-    // no joiner inside: the direct window's answer; else the squeezed window's own lookup
-    ...get(I),
-    ...get(FIRST),
-    SUB,
-    ...get(W),
-    ...c(1),
-    SUB,
-    EQ,
-    ...IF,
-    ...get(HIT),
-    ...set(X),
-    ELSE,
-    ...bucket(SF, SB),
-    ...bitSet,
-    0x45, // i32.eqz
-    ...IF,
-    ...c(-1),
-    ...set(X),
-    END,
-    END,
-    ...get(X),
-    ...c(0),
-    GE_S,
-    ...IF,
-    ...c(V_SQUEEZED),
-    ...get(NS),
-    ...c(12),
-    MUL,
-    ADD,
-    ...tee(P),
-    ...get(FIRST),
-    ...store(0),
-    ...get(P),
-    ...get(I),
-    ...store(4),
-    ...get(P),
-    ...get(X),
-    ...store(8),
-    ...get(NS),
-    ...c(1),
-    ADD,
-    ...set(NS),
-    END,
-    END,
+    ...set(K),
+    ...squeezedLook,
     END,
     // i++
     ...get(I),
@@ -625,26 +585,21 @@ export function viewsModule(k: RollConstants): Uint8Array {
     ...[0x0c, 0], // br loop
     END, // loop
     END, // block
-    ...stateWords.flatMap((l, x) => [...c(V_STATE), ...get(l), ...store(x * 4)]),
+    ...saved.flatMap(([l, off]) => [...c(V_STATE), ...get(l), ...store(off)]),
     ...c(V_STATE),
-    ...get(ND),
-    ...store(32),
-    ...c(V_STATE),
-    ...get(NS),
-    ...store(36),
+    ...get(CNT),
+    ...store(8),
     ...get(I),
     ...get(N),
-    LT_U,
+    0x49, // i32.lt_u
     END,
   ];
-  void NE;
-  const body = [...vec([[LOCALS, I32]]), ...code];
-  const params = Array.from({ length: 6 }, () => [I32]);
+  const body = [...vec([[...uleb(LOCALS), I32]]), ...code];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec(params), ...vec([[I32]])]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32]]), ...vec([[I32]])]])),
     ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, ...uleb(1)]])),
+    ...section(5, vec([[0x00, ...uleb(Math.ceil(textAt / PAGE))]])),
     ...section(
       7,
       vec([
@@ -656,14 +611,7 @@ export function viewsModule(k: RollConstants): Uint8Array {
   ]);
 }
 
-type ViewsFn = (
-  text: number,
-  n: number,
-  w: number,
-  top: number,
-  seed: number,
-  bitmap: number,
-) => number;
+type ViewsFn = (n: number, seed: number) => number;
 
 /** Which UTF-16 units are joiners (the squeezed view's spec, see rules/managed-matcher.ts SqueezeSpec). */
 export interface JoinerSpec {
@@ -687,34 +635,36 @@ export function joinerBits(spec: JoinerSpec): Uint8Array {
   return bits;
 }
 
-/** One matcher's four-view roller: its bitmaps live in the instance's memory. */
-export interface ViewsRoller {
-  /** Copies `text` into memory and the spec's joiner table, once per search. */
-  load(text: string, spec: JoinerSpec): void;
-  /** Starts the roll of window length `w` (bitmap `slot`) at the text's start. */
-  start(slot: number, w: number, top: number, seed: number): void;
-  /**
-   * Rolls on: true when it stopped because a list is full (drain, then call again), false at the
-   * text's end. After each call: `direct` holds nDirect (j, bucket) pairs, `squeezed` nSqueezed
-   * (first, last, bucket) triples, both in text order; `kept` is the squeezed units so far.
-   */
-  step(): boolean;
-  readonly direct: Int32Array;
-  readonly squeezed: Int32Array;
-  readonly nDirect: number;
-  readonly nSqueezed: number;
-  readonly kept: number;
+/** What one search listed, per window length (slot): in the JavaScript loop's order within each. */
+export interface ViewsFound {
+  /** (j, bucket) pairs of direct windows [j, j+w) whose bucket is set, j increasing. */
+  direct: Int32Array[];
+  /** (first, last, bucket) triples of squeezed windows whose bucket is set, last increasing. */
+  squeezed: Int32Array[];
+  /** Non-joiner units in the text. */
+  kept: number;
 }
 
-let viewsCompiled: WebAssembly.Module | null | undefined;
-function viewsModuleFor(k: RollConstants): WebAssembly.Module | null {
-  if (viewsCompiled !== undefined) return viewsCompiled;
+/** One matcher's four-view roller: its bitmaps live in the instance's memory. */
+export interface ViewsRoller {
+  search(text: string, spec: JoinerSpec, seed: number): ViewsFound;
+}
+
+const viewsCompiled = new Map<string, WebAssembly.Module | null>();
+function viewsModuleFor(
+  k: RollConstants,
+  windows: readonly { w: number; top: number }[],
+): WebAssembly.Module | null {
+  const key = `${k.base},${k.baseInv},${k.mix},${k.shift}:${windows.map((x) => `${x.w}/${x.top}`).join(",")}`;
+  let mod = viewsCompiled.get(key);
+  if (mod !== undefined) return mod;
   try {
-    viewsCompiled = new WebAssembly.Module(viewsModule(k) as Uint8Array<ArrayBuffer>);
+    mod = new WebAssembly.Module(viewsModule(k, windows) as Uint8Array<ArrayBuffer>);
   } catch {
-    viewsCompiled = null;
+    mod = null;
   }
-  return viewsCompiled;
+  viewsCompiled.set(key, mod);
+  return mod;
 }
 
 /** Texts at least this long take the four-view roll in WebAssembly. */
@@ -722,13 +672,38 @@ export function viewsWasmAbove(): number {
   return mode === "always" ? 0 : mode === "off" ? Infinity : 1024;
 }
 
-/** A four-view roller over these bitmaps, or undefined without WebAssembly. */
+/** Growable list of i32s. */
+class Ints {
+  a = new Int32Array(16);
+  n = 0;
+  push2(x: number, y: number): void {
+    if (this.n + 2 > this.a.length) this.grow();
+    this.a[this.n++] = x;
+    this.a[this.n++] = y;
+  }
+  push3(x: number, y: number, z: number): void {
+    if (this.n + 3 > this.a.length) this.grow();
+    this.a[this.n++] = x;
+    this.a[this.n++] = y;
+    this.a[this.n++] = z;
+  }
+  private grow(): void {
+    const b = new Int32Array(this.a.length * 2);
+    b.set(this.a);
+    this.a = b;
+  }
+}
+
+/**
+ * A four-view roller over these window lengths and bitmaps (Int32Array of 2^15 words each, slot by
+ * slot), or undefined without WebAssembly (at most 8 lengths).
+ */
 export function createViewsRoller(
-  bitmaps: readonly Int32Array[],
+  windows: readonly { w: number; top: number; bitmap: Int32Array }[],
   k: RollConstants,
 ): ViewsRoller | undefined {
-  if (mode === "off" || typeof WebAssembly !== "object") return undefined;
-  const mod = viewsModuleFor(k);
+  if (mode === "off" || typeof WebAssembly !== "object" || windows.length > 8) return undefined;
+  const mod = viewsModuleFor(k, windows);
   if (!mod) return undefined;
   let instance: WebAssembly.Instance;
   try {
@@ -736,71 +711,58 @@ export function createViewsRoller(
   } catch {
     return undefined;
   }
+  const L = windows.length;
   const memory = instance.exports.memory as WebAssembly.Memory;
   const views = instance.exports.views as ViewsFn;
-  const textAt = V_BITMAPS + bitmaps.length * BITMAP_BYTES;
+  const textAt = V_BITMAPS + L * BITMAP_BYTES + 512;
   let words = new Int32Array(0);
-  let direct = new Int32Array(0);
-  let squeezed = new Int32Array(0);
+  let out = new Int32Array(0);
   let buffer = Buffer.alloc(0);
-  const views_ = () => {
-    words = new Int32Array(memory.buffer, V_STATE, V_WORDS);
-    direct = new Int32Array(memory.buffer, V_DIRECT, VIEWS_CAP * 2);
-    squeezed = new Int32Array(memory.buffer, V_SQUEEZED, VIEWS_CAP * 3);
-    buffer = Buffer.from(memory.buffer);
-  };
   const ensure = (bytes: number) => {
     const have = memory.buffer.byteLength;
     if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
-    if (buffer.buffer !== memory.buffer) views_();
+    if (buffer.buffer !== memory.buffer) {
+      words = new Int32Array(memory.buffer, V_STATE, 64);
+      out = new Int32Array(memory.buffer, V_OUT, VIEWS_CAP * 4);
+      buffer = Buffer.from(memory.buffer);
+    }
   };
   ensure(textAt);
-  const bytes = new Uint8Array(memory.buffer);
-  bitmaps.forEach((bm, i) => {
-    bytes.set(new Uint8Array(bm.buffer, bm.byteOffset, BITMAP_BYTES), V_BITMAPS + i * BITMAP_BYTES);
+  windows.forEach(({ bitmap }, i) => {
+    buffer.set(
+      new Uint8Array(bitmap.buffer, bitmap.byteOffset, BITMAP_BYTES),
+      V_BITMAPS + i * BITMAP_BYTES,
+    );
   });
-  let n = 0;
-  let w = 0;
-  let top = 0;
-  let seed = 0;
-  let bitmapAt = 0;
   let spec: JoinerSpec | undefined;
   return {
-    load(text, s) {
-      n = text.length;
+    search(text, s, seed) {
+      const n = text.length;
       ensure(textAt + n * 2);
       buffer.write(text, textAt, n * 2, "utf16le");
       if (spec !== s) {
         buffer.set(joinerBits(s), V_JOINERS);
         spec = s;
       }
-    },
-    start(slot, width, t, sd) {
-      w = width;
-      top = t;
-      seed = sd;
-      bitmapAt = V_BITMAPS + slot * BITMAP_BYTES;
       words.fill(0);
-      words[6] = 1; // opw
-      words[7] = 1; // spw
-    },
-    step() {
-      return views(textAt, n, w, top, seed, bitmapAt) === 1;
-    },
-    get direct() {
-      return direct;
-    },
-    get squeezed() {
-      return squeezed;
-    },
-    get nDirect() {
-      return words[8]!;
-    },
-    get nSqueezed() {
-      return words[9]!;
-    },
-    get kept() {
-      return words[1]!;
+      buffer.fill(0, V_RING, V_RING + 1024); // the ring's units start at 0 (see above)
+      const direct = Array.from({ length: L }, () => new Ints());
+      const squeezed = Array.from({ length: L }, () => new Ints());
+      let more: boolean;
+      do {
+        more = views(n, seed) === 1;
+        const count = words[2]!;
+        for (let r = 0; r < count * 4; r += 4) {
+          const tag = out[r]!;
+          if (tag < SQUEEZED_TAG) direct[tag]!.push2(out[r + 1]!, out[r + 3]!);
+          else squeezed[tag - SQUEEZED_TAG]!.push3(out[r + 1]!, out[r + 2]!, out[r + 3]!);
+        }
+      } while (more);
+      return {
+        direct: direct.map((d) => d.a.subarray(0, d.n)),
+        squeezed: squeezed.map((q) => q.a.subarray(0, q.n)),
+        kept: words[1]!,
+      };
     },
   };
 }
