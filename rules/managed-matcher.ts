@@ -30,6 +30,7 @@ import { sha256 } from "../core/sha256-wasm.js";
 import {
   createViewsRoller,
   createWasmRoller,
+  SQUEEZED_TAG,
   viewsWasmAbove,
   wasmAbove,
   type ViewsRoller,
@@ -657,22 +658,24 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     views ??=
       createViewsRoller(windows, { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT }) ?? null;
     if (!views) return -1;
-    const found = views.search(text, spec, seed);
+    const { records, kept } = views.search(text, spec, seed);
     // Window length by window length, text order within one: the loop's order.
-    for (let slot = 0; slot < windows.length; slot++) {
+    for (let slot = 0; slot < windows.length && records.length > 0; slot++) {
       const { w } = windows[slot]!;
-      const d = found.direct[slot]!;
-      for (let x = 0; x < d.length; x += 2) {
-        candidates(text, d[x]!, w, d[x + 1]!, false, direct);
-        candidates(text, d[x]!, w, d[x + 1]!, true, direct);
-      }
-      const s = found.squeezed[slot]!;
-      for (let x = 0; x < s.length; x += 3) {
-        squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, false, split);
-        squeezedCandidates(text, spec, s[x]!, s[x + 1]!, w, s[x + 2]!, true, split);
+      for (let r = 0; r < records.length; r += 4) {
+        const tag = records[r]!;
+        const a = records[r + 1]!;
+        const x = records[r + 3]!;
+        if (tag === slot) {
+          candidates(text, a, w, x, false, direct);
+          candidates(text, a, w, x, true, direct);
+        } else if (tag === SQUEEZED_TAG + slot) {
+          squeezedCandidates(text, spec, a, records[r + 2]!, w, x, false, split);
+          squeezedCandidates(text, spec, a, records[r + 2]!, w, x, true, split);
+        }
       }
     }
-    return found.kept;
+    return kept;
   };
   const searchViews = (
     text: string,
@@ -685,6 +688,15 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     if (every === undefined) {
       const kept = viewsWasm(text, spec, direct, split);
       if (kept >= 0) return { direct, split: kept === n ? [] : split };
+      if (!warmed) {
+        // The loop's first text (a short one, or no WebAssembly): one run over a short text with
+        // every bucket set first, so each rare branch (the four candidate calls, a non-ASCII
+        // character, joiners) has type feedback before the loop is optimised: a call first met in
+        // optimised code deoptimised the loop once per call site in every scan.
+        warmed = true;
+        const all = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
+        searchViews(`${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`, spec, all);
+      }
     }
     const ascii = spec.ascii;
     const isJoiner = spec.isJoiner;
@@ -780,15 +792,6 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     crowded,
     findViews(text, spec) {
       if (count === 0 || text.length < minLength) return { direct: [], split: [] };
-      if (!warmed) {
-        // One run over a short text with every bucket set, so each rare branch (the four candidate
-        // calls, a non-ASCII character, joiners) has type feedback before the loop is optimised:
-        // a call first met in optimised code deoptimised the loop once per call site in every scan.
-        warmed = true;
-        const every = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
-        const warm = `${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`;
-        searchViews(warm, spec, every);
-      }
       return searchViews(text, spec);
     },
     redact(text) {

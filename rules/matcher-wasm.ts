@@ -635,12 +635,13 @@ export function joinerBits(spec: JoinerSpec): Uint8Array {
   return bits;
 }
 
-/** What one search listed, per window length (slot): in the JavaScript loop's order within each. */
+/** What one search listed. */
 export interface ViewsFound {
-  /** (j, bucket) pairs of direct windows [j, j+w) whose bucket is set, j increasing. */
-  direct: Int32Array[];
-  /** (first, last, bucket) triples of squeezed windows whose bucket is set, last increasing. */
-  squeezed: Int32Array[];
+  /**
+   * Records (tag, a, b, bucket) in text order: tag = slot for a direct window [a, a+w) (b is 0),
+   * SQUEEZED_TAG + slot for a squeezed window whose units run from text offset a to b.
+   */
+  records: Int32Array;
   /** Non-joiner units in the text. */
   kept: number;
 }
@@ -669,29 +670,9 @@ function viewsModuleFor(
 
 /** Texts at least this long take the four-view roll in WebAssembly. */
 export function viewsWasmAbove(): number {
-  return mode === "always" ? 0 : mode === "off" ? Infinity : 1024;
-}
-
-/** Growable list of i32s. */
-class Ints {
-  a = new Int32Array(16);
-  n = 0;
-  push2(x: number, y: number): void {
-    if (this.n + 2 > this.a.length) this.grow();
-    this.a[this.n++] = x;
-    this.a[this.n++] = y;
-  }
-  push3(x: number, y: number, z: number): void {
-    if (this.n + 3 > this.a.length) this.grow();
-    this.a[this.n++] = x;
-    this.a[this.n++] = y;
-    this.a[this.n++] = z;
-  }
-  private grow(): void {
-    const b = new Int32Array(this.a.length * 2);
-    b.set(this.a);
-    this.a = b;
-  }
+  // Measured per search (in process, 1 stored value, 4 window lengths): the loop 2.3 µs at 40
+  // units, 10 µs at 100, 105 µs at 1,000; WebAssembly ~2 µs fixed, 3.5 µs at 100, 30 µs at 1,000.
+  return mode === "always" ? 0 : mode === "off" ? Infinity : 64;
 }
 
 /**
@@ -711,10 +692,9 @@ export function createViewsRoller(
   } catch {
     return undefined;
   }
-  const L = windows.length;
   const memory = instance.exports.memory as WebAssembly.Memory;
   const views = instance.exports.views as ViewsFn;
-  const textAt = V_BITMAPS + L * BITMAP_BYTES + 512;
+  const textAt = V_BITMAPS + windows.length * BITMAP_BYTES + 512;
   let words = new Int32Array(0);
   let out = new Int32Array(0);
   let buffer = Buffer.alloc(0);
@@ -746,21 +726,21 @@ export function createViewsRoller(
       }
       words.fill(0);
       buffer.fill(0, V_RING, V_RING + 1024); // the ring's units start at 0 (see above)
-      const direct = Array.from({ length: L }, () => new Ints());
-      const squeezed = Array.from({ length: L }, () => new Ints());
+      let records = new Int32Array(0);
       let more: boolean;
       do {
         more = views(n, seed) === 1;
-        const count = words[2]!;
-        for (let r = 0; r < count * 4; r += 4) {
-          const tag = out[r]!;
-          if (tag < SQUEEZED_TAG) direct[tag]!.push2(out[r + 1]!, out[r + 3]!);
-          else squeezed[tag - SQUEEZED_TAG]!.push3(out[r + 1]!, out[r + 2]!, out[r + 3]!);
+        const got = out.subarray(0, words[2]! * 4);
+        if (records.length === 0) records = got.slice();
+        else {
+          const all = new Int32Array(records.length + got.length);
+          all.set(records);
+          all.set(got, records.length);
+          records = all;
         }
       } while (more);
       return {
-        direct: direct.map((d) => d.a.subarray(0, d.n)),
-        squeezed: squeezed.map((q) => q.a.subarray(0, q.n)),
+        records,
         kept: words[1]!,
       };
     },

@@ -24,8 +24,10 @@ import {
   createViewsRoller,
   joinerBits,
   setMatcherWasm,
+  SQUEEZED_TAG,
   viewsModule,
   VIEWS_CAP,
+  type ViewsFound,
 } from "../../rules/matcher-wasm.js";
 import { isJoinerUnit, transformedFind } from "../../scanners/managed.js";
 
@@ -140,10 +142,22 @@ function rollAll(
   )!;
   expect(roller).toBeDefined();
   const found = roller.search(text, spec, seed);
+  return { roller, ...perSlot(found, ws.length) };
+}
+
+/** The records of a search as plain lists per window length. */
+function perSlot(found: ViewsFound, slots: number) {
+  const direct: number[][] = Array.from({ length: slots }, () => []);
+  const squeezed: number[][] = Array.from({ length: slots }, () => []);
+  const r = found.records;
+  expect(r.length % 4).toBe(0);
+  for (let x = 0; x < r.length; x += 4) {
+    if (r[x]! < SQUEEZED_TAG) direct[r[x]!]!.push(r[x + 1]!, r[x + 3]!);
+    else squeezed[r[x]! - SQUEEZED_TAG]!.push(r[x + 1]!, r[x + 2]!, r[x + 3]!);
+  }
   return {
-    roller,
-    direct: found.direct.map((d) => Array.from(d)),
-    squeezed: found.squeezed.map((q) => Array.from(q)),
+    direct,
+    squeezed,
     kept: found.kept,
   };
 }
@@ -230,7 +244,7 @@ describe("matcher-wasm views: the WebAssembly four-view roll lists what the orac
       const text = [...randomBytes(n).toString("base64").slice(0, n)]
         .map((ch, i) => (i % 9 === 4 ? (i % 2 ? " " : "+") : ch))
         .join("");
-      const found = roller.search(text, gateSpec, 12345);
+      const found = perSlot(roller.search(text, gateSpec, 12345), ws.length);
       let records = 0;
       ws.forEach((w, slot) => {
         const want = oracle(text, gateSpec, w, 12345, bitmaps[slot]!);
