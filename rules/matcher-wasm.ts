@@ -298,7 +298,10 @@ const V_RING = 256;
 const V_RING_AT = V_RING + 1024;
 const V_JOINERS = V_RING_AT + 1024;
 const V_OUT = V_JOINERS + 8192;
-const V_BITMAPS = V_OUT + VIEWS_CAP * 16;
+/** Per window length, one bit per 64 buckets (2 KB): set when any of them is (see bitSet). */
+const V_COARSE = V_OUT + VIEWS_CAP * 16;
+const COARSE_BYTES = 2048;
+const V_BITMAPS = V_COARSE + 8 * COARSE_BYTES;
 /** A squeezed record's tag: SQUEEZED + slot (a direct record's tag is its slot). */
 export const SQUEEZED_TAG = 16;
 
@@ -393,8 +396,27 @@ export function viewsModule(
     SHR_U,
     ...set(X),
   ];
-  /** Pushes 1 when X's bit is set in bitmap `slot`, else 0. */
+  /**
+   * Pushes 1 when X's bit is set in bitmap `slot`, else 0: first the length's coarse table (2 KB,
+   * stays in the first-level cache), then, for the rare bucket whose group of 64 has a bit set, the
+   * 128 KB bitmap.
+   */
   const bitSet = (slot: number) => [
+    ...get(X),
+    ...c(11),
+    SHR_U,
+    ...c(2),
+    SHL,
+    ...load(V_COARSE + slot * COARSE_BYTES),
+    ...get(X),
+    ...c(6),
+    SHR_U,
+    ...c(31),
+    AND,
+    SHR_U,
+    ...c(1),
+    AND,
+    ...[0x04, I32], // if (result i32)
     ...get(X),
     ...c(5),
     SHR_U,
@@ -407,6 +429,9 @@ export function viewsModule(
     SHR_U,
     ...c(1),
     AND,
+    ELSE,
+    ...c(0),
+    END,
   ];
   /** Rolls (f, b) of length slot by C entering and O leaving. */
   const roll = (f: number, b: number, top: number) => [
@@ -713,6 +738,10 @@ export function createViewsRoller(
       new Uint8Array(bitmap.buffer, bitmap.byteOffset, BITMAP_BYTES),
       V_BITMAPS + i * BITMAP_BYTES,
     );
+    // The coarse table: bit g set when any of buckets 64g … 64g+63 is (two bitmap words).
+    const coarse = new Int32Array(memory.buffer, V_COARSE + i * COARSE_BYTES, COARSE_BYTES / 4);
+    for (let g = 0; g < 1 << 14; g++)
+      if ((bitmap[2 * g]! | bitmap[2 * g + 1]!) !== 0) coarse[g >>> 5]! |= 1 << (g & 31);
   });
   let spec: JoinerSpec | undefined;
   return {
