@@ -6,6 +6,7 @@
 // bucket is set; the check column and the digest stay in JavaScript (`candidates`). The module is
 // assembled here from its opcodes (core/wasm-encode.ts, like rules/detect.ts's automaton loop);
 // where WebAssembly is unavailable (e.g. `node --jitless`) the JavaScript loop runs.
+// The second half of the file is the gates' four-view search (findViews), the same way.
 //
 // Memory: [bitmap of window 0: 128 KB][bitmap 1]…[TEXT: n UTF-16 units, padded to 4][OUT: (j, bucket) i32 pairs × n]
 
