@@ -675,6 +675,8 @@ export interface ViewsFound {
 /** One matcher's four-view roller: its bitmaps live in the instance's memory. */
 export interface ViewsRoller {
   search(text: string, spec: JoinerSpec, seed: number): ViewsFound;
+  /** The instance's memory (tests: no text is left in it after a search). */
+  readonly memory: WebAssembly.Memory;
 }
 
 const viewsCompiled = new Map<string, WebAssembly.Module | null>();
@@ -746,6 +748,7 @@ export function createViewsRoller(
   });
   let spec: JoinerSpec | undefined;
   return {
+    memory,
     search(text, s, seed) {
       const n = text.length;
       ensure(textAt + n * 2);
@@ -769,6 +772,10 @@ export function createViewsRoller(
           records = all;
         }
       } while (more);
+      // The text (which may hold a value: it is what is searched) and the ring's copy of its last
+      // units do not outlive the search in the instance's memory.
+      buffer.fill(0, textAt, textAt + n * 2);
+      buffer.fill(0, V_RING, V_RING + 1024);
       return {
         records,
         kept: words[1]!,

@@ -261,6 +261,25 @@ describe("matcher-wasm views: the WebAssembly four-view roll lists what the orac
   });
 });
 
+describe("matcher-wasm views: the searched text does not stay in the instance's memory", () => {
+  it("after a search neither the text nor its last units are left (a value in it included)", () => {
+    const roller = createViewsRoller(
+      [16, 32].map((w) => ({ w, top: topPower(w), bitmap: denseBitmap(1024, w) })),
+      K,
+    )!;
+    for (const n of [20, 300, 9000]) {
+      const text = randomBytes(n).toString("base64url").slice(0, n);
+      roller.search(text, gateSpec, 99);
+      const mem = Buffer.from(roller.memory.buffer);
+      // Any 12 consecutive units of the text (UTF-16 as the instance holds it): none left.
+      const left = [0, n >> 1, n - 12].filter(
+        (at) => mem.indexOf(Buffer.from(text.slice(at, at + 12), "utf16le")) !== -1,
+      );
+      expect(left).toEqual([]);
+    }
+  });
+});
+
 /** The encoded forms the hook cache stores, and the views the gates search. */
 const planted = (v: string, how: number): string => {
   const b = Buffer.from(v);
