@@ -37,7 +37,15 @@
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
 import { createWasmChecker, type WasmChecker } from "./check-wasm.js";
-import { createWasmRoller, wasmAbove, type WasmRoller } from "./matcher-wasm.js";
+import {
+  createViewsRoller,
+  createWasmRoller,
+  SQUEEZED_TAG,
+  viewsWasmAbove,
+  wasmAbove,
+  type ViewsRoller,
+  type WasmRoller,
+} from "./matcher-wasm.js";
 import { applyMatches, type Match, type RedactResult } from "./managed-values.js";
 
 /** The longest window (the window column is one byte). */
@@ -499,14 +507,13 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const squeezedCandidates = (
     text: string,
     spec: SqueezeSpec,
-    k: number,
+    first: number,
     lastAt: number,
     w: number,
     b: number,
     backwards: boolean,
     hits: ViewMatch[],
   ): void => {
-    const first = ringAt[(k - w) & (RING - 1)]!;
     const head = headOf(b * KEY + w);
     if (head === -1) return;
     const n = text.length;
@@ -691,6 +698,43 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
    * character, already looked up: it is skipped.
    */
   let warmed = false;
+  /**
+   * searchViews's rolls in WebAssembly (rules/matcher-wasm.ts, built on the first long text): per
+   * window length, the positions whose direct or squeezed bucket is set, in the loop's order, and
+   * `candidates` / `squeezedCandidates` for each exactly as the loop calls them. Returns the
+   * squeezed units counted (the loop's `kept`), or -1 without WebAssembly (the loop runs).
+   */
+  let views: ViewsRoller | undefined | null;
+  const viewsWasm = (
+    text: string,
+    spec: SqueezeSpec,
+    direct: ViewMatch[],
+    split: ViewMatch[],
+  ): number => {
+    const n = text.length;
+    if (n < viewsWasmAbove()) return -1;
+    views ??=
+      createViewsRoller(windows, { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT }) ?? null;
+    if (!views) return -1;
+    const { records, kept } = views.search(text, spec, seed);
+    // Window length by window length, text order within one: the loop's order.
+    for (let slot = 0; slot < windows.length && records.length > 0; slot++) {
+      const { w } = windows[slot]!;
+      for (let r = 0; r < records.length; r += 4) {
+        const tag = records[r]!;
+        const a = records[r + 1]!;
+        const x = records[r + 3]!;
+        if (tag === slot) {
+          candidates(text, a, w, x, false, direct);
+          candidates(text, a, w, x, true, direct);
+        } else if (tag === SQUEEZED_TAG + slot) {
+          squeezedCandidates(text, spec, a, records[r + 2]!, w, x, false, split);
+          squeezedCandidates(text, spec, a, records[r + 2]!, w, x, true, split);
+        }
+      }
+    }
+    return kept;
+  };
   const searchViews = (
     text: string,
     spec: SqueezeSpec,
@@ -699,6 +743,19 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     const direct: ViewMatch[] = [];
     const split: ViewMatch[] = [];
     const n = text.length;
+    if (every === undefined) {
+      const kept = viewsWasm(text, spec, direct, split);
+      if (kept >= 0) return { direct, split: kept === n ? [] : split };
+      if (!warmed) {
+        // The loop's first text (a short one, or no WebAssembly): one run over a short text with
+        // every bucket set first, so each rare branch (the four candidate calls, a non-ASCII
+        // character, joiners) has type feedback before the loop is optimised: a call first met in
+        // optimised code deoptimised the loop once per call site in every scan.
+        warmed = true;
+        const all = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
+        searchViews(`${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`, spec, all);
+      }
+    }
     const ascii = spec.ascii;
     const isJoiner = spec.isJoiner;
     const mask = RING - 1;
@@ -753,7 +810,8 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         if (k < w) continue;
         // No joiner inside the squeezed window: it is the text's window ending here, whose lookup
         // is `hit` (the form may still run on past joiners, so its candidates are still read).
-        const same = i - ringAt[(k - w) & mask]! === w - 1;
+        const first = ringAt[(k - w) & mask]!;
+        const same = i - first === w - 1;
         if (same && hit < 0) continue;
         let y = hit;
         if (!same) {
@@ -762,8 +820,8 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
           y = Math.imul(y ^ (y >>> 15), MIX) >>> SHIFT;
         }
         if (same || (bitmap[y >>> 5]! & (1 << (y & 31))) !== 0) {
-          squeezedCandidates(text, spec, k, i, w, y, false, split);
-          squeezedCandidates(text, spec, k, i, w, y, true, split);
+          squeezedCandidates(text, spec, first, i, w, y, false, split);
+          squeezedCandidates(text, spec, first, i, w, y, true, split);
         }
       }
       kept = k;
@@ -792,15 +850,6 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     crowded,
     findViews(text, spec) {
       if (count === 0 || text.length < minLength) return { direct: [], split: [] };
-      if (!warmed) {
-        // One run over a short text with every bucket set, so each rare branch (the four candidate
-        // calls, a non-ASCII character, joiners) has type feedback before the loop is optimised:
-        // a call first met in optimised code deoptimised the loop once per call site in every scan.
-        warmed = true;
-        const every = new Int32Array(1 << (BUCKET_BITS - 5)).fill(-1);
-        const warm = `${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`;
-        searchViews(warm, spec, every);
-      }
       return searchViews(text, spec);
     },
     redact(text) {

@@ -6,6 +6,7 @@
 // bucket is set; the check column and the digest stay in JavaScript (`candidates`). The module is
 // assembled here from its opcodes (core/wasm-encode.ts, like rules/detect.ts's automaton loop);
 // where WebAssembly is unavailable (e.g. `node --jitless`) the JavaScript loop runs.
+// The second half of the file is the gates' four-view search (findViews), the same way.
 //
 // Memory: [bitmap of window 0: 128 KB][bitmap 1]…[TEXT: n UTF-16 units, padded to 4][OUT: (j, bucket) i32 pairs × n]
 
@@ -267,6 +268,518 @@ export function createWasmRoller(
       if (n < w) return new Int32Array(0);
       const count = roll(textAt, n, w, top, seed, slot * BITMAP_BYTES, outAt, hf, hb);
       return new Int32Array(memory.buffer, outAt, count * 2);
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The gates' four-view search (rules/managed-matcher.ts searchViews) in WebAssembly. The JavaScript
+// loop makes one pass per window length, each rolling the direct window [j, j+w) (one lookup serves
+// the text as is and reversed) and the squeezed window (the last w non-joiner units, through a
+// ring). This module makes ONE pass for every window length of the matcher (a module per list of
+// lengths, the lengths and their powers compiled in): per text unit, every length's direct and
+// squeezed hashes roll side by side (independent chains the processor overlaps). Only the windows
+// whose bucket is set come out, as records tagged with their length's slot; JavaScript sorts them
+// back into the loop's order (length by length, text order within one) and runs `candidates` /
+// `squeezedCandidates` for each. The output list has a fixed capacity: when it is nearly full the
+// function saves its state and returns, JavaScript drains it and calls again.
+//
+// Two things make the first w units need no branch: the text is preceded by 256 zero units and the
+// ring starts zeroed, so the unit leaving the window before it is full is 0, and rolling with a
+// leaving 0 (hf·B + c; hb·B⁻¹ + c·B^(w−1)) gives, once w units are in, exactly the hashes of the
+// window (hb = Σ c_t·B^(w−1)·B^−(w−1−t) = Σ c_t·B^t).
+//
+// Memory: [STATE 256 B][RING units 1 KB][RING offsets 1 KB][JOINERS 8 KB: one bit per UTF-16 unit]
+//         [OUT (tag, a, b, bucket) × CAP][bitmaps 128 KB each][256 zero units][TEXT]
+
+/** Records in the output list between two calls. */
+export const VIEWS_CAP = 4096;
+const V_STATE = 0;
+const V_RING = 256;
+const V_RING_AT = V_RING + 1024;
+const V_JOINERS = V_RING_AT + 1024;
+const V_OUT = V_JOINERS + 8192;
+/** Per window length, one bit per 64 buckets (2 KB): set when any of them is (see bitSet). */
+const V_COARSE = V_OUT + VIEWS_CAP * 16;
+const COARSE_BYTES = 2048;
+const V_BITMAPS = V_COARSE + 8 * COARSE_BYTES;
+/** A squeezed record's tag: SQUEEZED + slot (a direct record's tag is its slot). */
+export const SQUEEZED_TAG = 16;
+
+/** State words: 0 i, 1 k, 2 record count (written), then hf, hb, sf, sb of each window length. */
+const stateWord = (slot: number, h: number) => 3 + slot * 4 + h;
+
+/**
+ * views(text, n, seed) → 1 when it stopped with a nearly full list (call again), 0 at the text's
+ * end. For i from STATE.i to n − 1 (the JavaScript loop of searchViews, every length at once):
+ *   - for each length w: the direct window ending at i, [i−w+1, i], once i ≥ w − 1: its bucket x
+ *     set → record (slot, j, 0, x);
+ *   - unit i is a joiner (JOINERS bit): nothing more; else it enters the squeezed ring; for each w,
+ *     once k ≥ w squeezed units are in, the squeezed window (its first unit at text offset `first`)
+ *     is recorded as (SQUEEZED_TAG + slot, first, i, y) when its bucket y is set; a window with no
+ *     joiner inside (i − first = w − 1) is the direct one and takes the direct lookup's answer.
+ */
+export function viewsModule(
+  k: RollConstants,
+  windows: readonly { w: number; top: number }[],
+): Uint8Array {
+  const I32 = 0x7f;
+  const L = windows.length;
+  const textAt = V_BITMAPS + L * BITMAP_BYTES + 512;
+  // params
+  const N = 0;
+  const SEED = 1;
+  // locals
+  const I = 2;
+  const K = 3;
+  const CNT = 4;
+  const C = 5;
+  const O = 6;
+  const X = 7;
+  const P = 8;
+  const FIRST = 9;
+  const JOIN = 10;
+  const base = 11;
+  const HF = (l: number) => base + l * 5;
+  const HB = (l: number) => base + l * 5 + 1;
+  const SF = (l: number) => base + l * 5 + 2;
+  const SB = (l: number) => base + l * 5 + 3;
+  const HIT = (l: number) => base + l * 5 + 4;
+  const LOCALS = base + L * 5 - 2;
+  const get = (l: number) => [0x20, ...uleb(l)];
+  const set = (l: number) => [0x21, ...uleb(l)];
+  const tee = (l: number) => [0x22, ...uleb(l)];
+  const c = (n: number) => [0x41, ...sleb(n | 0)];
+  const load = (off = 0) => [0x28, 2, ...uleb(off)];
+  const load16 = (off = 0) => [0x2f, 1, ...uleb(off)];
+  const load8 = [0x2d, 0, 0];
+  const store = (off = 0) => [0x36, 2, ...uleb(off)];
+  const ADD = 0x6a;
+  const SUB = 0x6b;
+  const MUL = 0x6c;
+  const AND = 0x71;
+  const OR = 0x72;
+  const XOR = 0x73;
+  const SHL = 0x74;
+  const SHR_U = 0x76;
+  const ROTL = 0x77;
+  const EQZ = 0x45;
+  const EQ = 0x46;
+  const GT_U = 0x4b;
+  const GE_U = 0x4f;
+  const GE_S = 0x4e;
+  const IF = [0x04, 0x40];
+  const ELSE = 0x05;
+  const END = 0x0b;
+  /** The bucket of (a, b) into X: windowBucket. */
+  const bucket = (a: number, b: number) => [
+    ...get(a),
+    ...get(b),
+    MUL,
+    ...set(P),
+    ...get(a),
+    ...get(b),
+    ADD,
+    ...get(SEED),
+    XOR,
+    ...get(P),
+    ...c(16),
+    ROTL,
+    XOR,
+    ...tee(X),
+    ...get(X),
+    ...c(15),
+    SHR_U,
+    XOR,
+    ...c(k.mix),
+    MUL,
+    ...c(k.shift),
+    SHR_U,
+    ...set(X),
+  ];
+  /**
+   * Pushes 1 when X's bit is set in bitmap `slot`, else 0: first the length's coarse table (2 KB,
+   * stays in the first-level cache), then, for the rare bucket whose group of 64 has a bit set, the
+   * 128 KB bitmap.
+   */
+  const bitSet = (slot: number) => [
+    ...get(X),
+    ...c(11),
+    SHR_U,
+    ...c(2),
+    SHL,
+    ...load(V_COARSE + slot * COARSE_BYTES),
+    ...get(X),
+    ...c(6),
+    SHR_U,
+    ...c(31),
+    AND,
+    SHR_U,
+    ...c(1),
+    AND,
+    ...[0x04, I32], // if (result i32)
+    ...get(X),
+    ...c(5),
+    SHR_U,
+    ...c(2),
+    SHL,
+    ...load(V_BITMAPS + slot * BITMAP_BYTES),
+    ...get(X),
+    ...c(31),
+    AND,
+    SHR_U,
+    ...c(1),
+    AND,
+    ELSE,
+    ...c(0),
+    END,
+  ];
+  /** Rolls (f, b) of length slot by C entering and O leaving. */
+  const roll = (f: number, b: number, top: number) => [
+    ...get(f),
+    ...get(O),
+    ...c(top),
+    MUL,
+    SUB,
+    ...c(k.base),
+    MUL,
+    ...get(C),
+    ADD,
+    ...set(f),
+    ...get(b),
+    ...get(O),
+    SUB,
+    ...c(k.baseInv),
+    MUL,
+    ...get(C),
+    ...c(top),
+    MUL,
+    ADD,
+    ...set(b),
+  ];
+  /** Record (tag, a, b, X) at OUT[CNT++]. */
+  const emit = (tag: number, a: number[], b: number[]) => [
+    ...get(CNT),
+    ...c(4),
+    SHL,
+    ...tee(P),
+    ...c(tag),
+    ...store(V_OUT),
+    ...get(P),
+    ...a,
+    ...store(V_OUT + 4),
+    ...get(P),
+    ...b,
+    ...store(V_OUT + 8),
+    ...get(P),
+    ...get(X),
+    ...store(V_OUT + 12),
+    ...get(CNT),
+    ...c(1),
+    ADD,
+    ...set(CNT),
+  ];
+  /** Address of ring slot (v & 255), to add to a memory offset. */
+  const ringSlot = (v: number[]) => [...v, ...c(255), AND, ...c(2), SHL];
+  const saved: Array<[number, number]> = [
+    [I, 0],
+    [K, 4],
+    ...windows.flatMap((_, l) => [
+      [HF(l), stateWord(l, 0) * 4] as [number, number],
+      [HB(l), stateWord(l, 1) * 4] as [number, number],
+      [SF(l), stateWord(l, 2) * 4] as [number, number],
+      [SB(l), stateWord(l, 3) * 4] as [number, number],
+    ]),
+  ];
+  const direct = windows.flatMap(({ w, top }, l) => [
+    // o = text[i - w] (a zero unit of the padding while i < w)
+    ...get(I),
+    ...c(1),
+    SHL,
+    ...load16(textAt - 2 * w),
+    ...set(O),
+    ...roll(HF(l), HB(l), top),
+    ...c(-1),
+    ...set(HIT(l)),
+    ...get(I),
+    ...c(w - 1),
+    GE_U,
+    ...IF,
+    ...bucket(HF(l), HB(l)),
+    ...bitSet(l),
+    ...IF,
+    ...get(X),
+    ...set(HIT(l)),
+    ...emit(l, [...get(I), ...c(w - 1), SUB], c(0)),
+    END,
+    END,
+  ]);
+  const squeezedRoll = windows.flatMap(({ w, top }, l) => [
+    ...ringSlot([...get(K), ...c(w), SUB]),
+    ...load(V_RING),
+    ...set(O),
+    ...roll(SF(l), SB(l), top),
+  ]);
+  const squeezedLook = windows.flatMap(({ w }, l) => [
+    ...get(K),
+    ...c(w - 1),
+    GT_U, // k (already counting unit i) ≥ w
+    ...IF,
+    ...ringSlot([...get(K), ...c(w), SUB]),
+    ...load(V_RING_AT),
+    ...set(FIRST),
+    ...get(I),
+    ...get(FIRST),
+    SUB,
+    ...c(w - 1),
+    EQ,
+    ...IF,
+    ...get(HIT(l)),
+    ...set(X),
+    ELSE,
+    ...bucket(SF(l), SB(l)),
+    ...bitSet(l),
+    EQZ,
+    ...IF,
+    ...c(-1),
+    ...set(X),
+    END,
+    END,
+    ...get(X),
+    ...c(0),
+    GE_S,
+    ...IF,
+    ...emit(SQUEEZED_TAG + l, get(FIRST), get(I)),
+    END,
+    END,
+  ]);
+  const code = [
+    ...saved.flatMap(([l, off]) => [...c(V_STATE), ...load(off), ...set(l)]),
+    ...[0x02, 0x40], // block $exit
+    ...[0x03, 0x40], // loop
+    // if (i >= n || cnt > CAP - 2L) break: a unit records at most 2L windows
+    ...get(I),
+    ...get(N),
+    GE_U,
+    ...get(CNT),
+    ...c(VIEWS_CAP - 2 * L),
+    GT_U,
+    OR,
+    ...[0x0d, 1],
+    // c = text[i]
+    ...get(I),
+    ...c(1),
+    SHL,
+    ...load16(textAt),
+    ...set(C),
+    ...direct,
+    // a joiner: no squeezed window ends here
+    ...c(V_JOINERS),
+    ...get(C),
+    ...c(3),
+    SHR_U,
+    ADD,
+    ...load8,
+    ...get(C),
+    ...c(7),
+    AND,
+    SHR_U,
+    ...c(1),
+    AND,
+    ...set(JOIN),
+    ...get(JOIN),
+    EQZ,
+    ...IF,
+    ...squeezedRoll,
+    ...ringSlot(get(K)),
+    ...get(C),
+    ...store(V_RING),
+    ...ringSlot(get(K)),
+    ...get(I),
+    ...store(V_RING_AT),
+    ...get(K),
+    ...c(1),
+    ADD,
+    ...set(K),
+    ...squeezedLook,
+    END,
+    // i++
+    ...get(I),
+    ...c(1),
+    ADD,
+    ...set(I),
+    ...[0x0c, 0], // br loop
+    END, // loop
+    END, // block
+    ...saved.flatMap(([l, off]) => [...c(V_STATE), ...get(l), ...store(off)]),
+    ...c(V_STATE),
+    ...get(CNT),
+    ...store(8),
+    ...get(I),
+    ...get(N),
+    0x49, // i32.lt_u
+    END,
+  ];
+  const body = [...vec([[...uleb(LOCALS), I32]]), ...code];
+  return Uint8Array.from([
+    ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
+    ...section(1, vec([[0x60, ...vec([[I32], [I32]]), ...vec([[I32]])]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, ...uleb(Math.ceil(textAt / PAGE))]])),
+    ...section(
+      7,
+      vec([
+        [...str("views"), 0x00, 0],
+        [...str("memory"), 0x02, 0],
+      ]),
+    ),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ]);
+}
+
+type ViewsFn = (n: number, seed: number) => number;
+
+/** Which UTF-16 units are joiners (the squeezed view's spec, see rules/managed-matcher.ts SqueezeSpec). */
+export interface JoinerSpec {
+  ascii: Uint8Array;
+  isJoiner(c: number): boolean;
+}
+
+const joinerCache = new WeakMap<JoinerSpec, Uint8Array>();
+/**
+ * One bit per UTF-16 code unit (65,536 bits): set when the unit is a joiner. The JavaScript loop
+ * tests each code unit on its own (ascii below 128, isJoiner from 128 on, surrogate halves
+ * included), so a table of every unit answers exactly as it does. Built once per spec.
+ */
+export function joinerBits(spec: JoinerSpec): Uint8Array {
+  let bits = joinerCache.get(spec);
+  if (bits) return bits;
+  bits = new Uint8Array(8192);
+  for (let u = 0; u < 65536; u++)
+    if (u < 128 ? spec.ascii[u] === 1 : spec.isJoiner(u)) bits[u >>> 3]! |= 1 << (u & 7);
+  joinerCache.set(spec, bits);
+  return bits;
+}
+
+/** What one search listed. */
+export interface ViewsFound {
+  /**
+   * Records (tag, a, b, bucket) in text order: tag = slot for a direct window [a, a+w) (b is 0),
+   * SQUEEZED_TAG + slot for a squeezed window whose units run from text offset a to b.
+   */
+  records: Int32Array;
+  /** Non-joiner units in the text. */
+  kept: number;
+}
+
+/** One matcher's four-view roller: its bitmaps live in the instance's memory. */
+export interface ViewsRoller {
+  search(text: string, spec: JoinerSpec, seed: number): ViewsFound;
+  /** The instance's memory (tests: no text is left in it after a search). */
+  readonly memory: WebAssembly.Memory;
+}
+
+const viewsCompiled = new Map<string, WebAssembly.Module | null>();
+function viewsModuleFor(
+  k: RollConstants,
+  windows: readonly { w: number; top: number }[],
+): WebAssembly.Module | null {
+  const key = `${k.base},${k.baseInv},${k.mix},${k.shift}:${windows.map((x) => `${x.w}/${x.top}`).join(",")}`;
+  let mod = viewsCompiled.get(key);
+  if (mod !== undefined) return mod;
+  try {
+    mod = new WebAssembly.Module(viewsModule(k, windows) as Uint8Array<ArrayBuffer>);
+  } catch {
+    mod = null;
+  }
+  viewsCompiled.set(key, mod);
+  return mod;
+}
+
+/** Texts at least this long take the four-view roll in WebAssembly. */
+export function viewsWasmAbove(): number {
+  // Measured per search (in process, 1 stored value, 4 window lengths): the loop 2.3 µs at 40
+  // units, 10 µs at 100, 105 µs at 1,000; WebAssembly ~2 µs fixed, 3.5 µs at 100, 30 µs at 1,000.
+  return mode === "always" ? 0 : mode === "off" ? Infinity : 64;
+}
+
+/**
+ * A four-view roller over these window lengths and bitmaps (Int32Array of 2^15 words each, slot by
+ * slot), or undefined without WebAssembly (at most 8 lengths).
+ */
+export function createViewsRoller(
+  windows: readonly { w: number; top: number; bitmap: Int32Array }[],
+  k: RollConstants,
+): ViewsRoller | undefined {
+  if (mode === "off" || typeof WebAssembly !== "object" || windows.length > 8) return undefined;
+  const mod = viewsModuleFor(k, windows);
+  if (!mod) return undefined;
+  let instance: WebAssembly.Instance;
+  try {
+    instance = new WebAssembly.Instance(mod);
+  } catch {
+    return undefined;
+  }
+  const memory = instance.exports.memory as WebAssembly.Memory;
+  const views = instance.exports.views as ViewsFn;
+  const textAt = V_BITMAPS + windows.length * BITMAP_BYTES + 512;
+  let words = new Int32Array(0);
+  let out = new Int32Array(0);
+  let buffer = Buffer.alloc(0);
+  const ensure = (bytes: number) => {
+    const have = memory.buffer.byteLength;
+    if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (buffer.buffer !== memory.buffer) {
+      words = new Int32Array(memory.buffer, V_STATE, 64);
+      out = new Int32Array(memory.buffer, V_OUT, VIEWS_CAP * 4);
+      buffer = Buffer.from(memory.buffer);
+    }
+  };
+  ensure(textAt);
+  windows.forEach(({ bitmap }, i) => {
+    buffer.set(
+      new Uint8Array(bitmap.buffer, bitmap.byteOffset, BITMAP_BYTES),
+      V_BITMAPS + i * BITMAP_BYTES,
+    );
+    // The coarse table: bit g set when any of buckets 64g … 64g+63 is (two bitmap words).
+    const coarse = new Int32Array(memory.buffer, V_COARSE + i * COARSE_BYTES, COARSE_BYTES / 4);
+    for (let g = 0; g < 1 << 14; g++)
+      if ((bitmap[2 * g]! | bitmap[2 * g + 1]!) !== 0) coarse[g >>> 5]! |= 1 << (g & 31);
+  });
+  let spec: JoinerSpec | undefined;
+  return {
+    memory,
+    search(text, s, seed) {
+      const n = text.length;
+      ensure(textAt + n * 2);
+      buffer.write(text, textAt, n * 2, "utf16le");
+      if (spec !== s) {
+        buffer.set(joinerBits(s), V_JOINERS);
+        spec = s;
+      }
+      words.fill(0);
+      buffer.fill(0, V_RING, V_RING + 1024); // the ring's units start at 0 (see above)
+      let records = new Int32Array(0);
+      let more: boolean;
+      do {
+        more = views(n, seed) === 1;
+        const got = out.subarray(0, words[2]! * 4);
+        if (records.length === 0) records = got.slice();
+        else {
+          const all = new Int32Array(records.length + got.length);
+          all.set(records);
+          all.set(got, records.length);
+          records = all;
+        }
+      } while (more);
+      // The text (which may hold a value: it is what is searched) and the ring's copy of its last
+      // units do not outlive the search in the instance's memory.
+      buffer.fill(0, textAt, textAt + n * 2);
+      buffer.fill(0, V_RING, V_RING + 1024);
+      return {
+        records,
+        kept: words[1]!,
+      };
     },
   };
 }
