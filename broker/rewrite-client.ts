@@ -164,12 +164,22 @@ export async function rewriteVia(
   // One round trip (protocol v2 of this request): the request does not wait for the broker's hello
   // nonce; it is signed over its own fresh nonce and time, which the broker accepts once, within
   // REWRITE_WINDOW_MS of its own clock, and only from a client of its own build.
+  // Connect first, sign while the broker accepts and writes its hello: the two overlap (the line is
+  // only read once the connection is made, a later turn of the event loop than this one).
+  let line: string | undefined;
+  const pending = exchange(brokerSocketPath(home, env), () => line);
   const nonce = randomHex(16);
   const text = JSON.stringify({ op: "rewrite", call, nonce, at: Date.now(), build });
-  const line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
+  try {
+    line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
+  } finally {
+    // Signing cannot fail short of a broken runtime; if it does, nothing is sent (the connection
+    // closes at once) and the error is the hook's (fail closed).
+    if (line === undefined) await pending.catch(() => undefined);
+  }
   let lines: string[] | undefined;
   try {
-    lines = await exchange(brokerSocketPath(home, env), line);
+    lines = await pending;
   } catch (error) {
     throw unavailable(home, (error as Error).message);
   }
@@ -207,11 +217,15 @@ export async function rewriteVia(
 }
 
 /**
- * Sends one line on the broker's socket at once and returns the lines it answers (its hello, then
- * the answer) until it closes; undefined when nobody listens. Over a raw pipe handle where this
- * Node has one (no node:net to load), else over node:net.
+ * Sends one line on the broker's socket and returns the lines it answers (its hello, then the
+ * answer) until it closes; undefined when nobody listens. The line is read from `line` once the
+ * connection is made (undefined: nothing is sent, the connection closes at once). Over a raw pipe
+ * handle where this Node has one (no node:net to load), else over node:net.
  */
-async function exchange(path: string, line: string): Promise<string[] | undefined> {
+async function exchange(
+  path: string,
+  line: () => string | undefined,
+): Promise<string[] | undefined> {
   const viaRaw = rawExchange(path, line);
   if (viaRaw) {
     const got = await viaRaw;
@@ -236,7 +250,13 @@ async function exchange(path: string, line: string): Promise<string[] | undefine
       clearTimeout(t);
       res(buf.split("\n").slice(0, -1));
     });
-    socket.write(line);
+    const text = line();
+    if (text === undefined) {
+      clearTimeout(t);
+      socket.destroy();
+      return res(undefined);
+    }
+    socket.write(text);
   });
 }
 
@@ -256,7 +276,7 @@ interface PipeHandle {
  */
 function rawExchange(
   path: string,
-  line: string,
+  line: () => string | undefined,
 ): Promise<string[] | undefined | "unusable"> | undefined {
   if (
     process.env.NODE_PENDING_DEPRECATION === "1" ||
@@ -329,7 +349,9 @@ function rawExchange(
           w.handle = handle;
           w.oncomplete = () => {};
           w.async = false;
-          if (handle.writeUtf8String(w, line) < 0) finish("unusable");
+          const text = line();
+          if (text === undefined) return finish(undefined); // nothing to send: closed at once
+          if (handle.writeUtf8String(w, text) < 0) finish("unusable");
         } catch {
           finish("unusable");
         }
