@@ -6,7 +6,6 @@ import { dirname, join, resolve } from "node:path";
 import { resolveHookpackHome } from "../core/home.js";
 import { isApprovedForSession } from "../broker/session-approvals.js";
 import { storedNames } from "../broker/store-names.js";
-import { rewriteVia } from "../broker/rewrite-client.js";
 import type { Policy } from "../rules/policy.js";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { RewriteCall } from "../rules/secret-ref-host.js";
@@ -46,10 +45,12 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   // The whole decision in one request to a running broker (issue 21). Not enumerable on purpose: a
   // caller that narrows this host by spreading it and replacing mintGrant or approvedForSession
   // (hookpack-shell, cli/shell.ts) must keep deciding in-process with its own replacements.
-  // Inlined into hook.cjs (broker/rewrite-client.ts): no broker-client.cjs to load for it.
+  // (Not inlined into hook.cjs: with broker/rewrite-client.ts in hook.cjs every PostToolUse call
+  // measured ~1.6 ms more CPU, 50 interleaved rounds, for ~0.6 ms less on a rewrite.)
   Object.defineProperty(host, "rewriteVia", {
     enumerable: false,
-    value: (call: RewriteCall) => rewriteVia(home, env, call),
+    value: async (call: RewriteCall) =>
+      (await import("../broker/client.js")).rewriteVia(home, env, call),
   });
   return host;
 }
