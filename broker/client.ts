@@ -18,49 +18,66 @@ import {
   mkdirSync,
   openSync,
   readFileSync,
-  statSync,
   unlinkSync,
 } from "node:fs";
-import type * as Net from "node:net";
 import type { Socket } from "node:net";
-import { isAbsolute, join } from "node:path";
+import { join } from "node:path";
 import { HookpackError } from "../core/errors.js";
-import type { Verdict } from "../hooks/event.js";
-import type { RewriteCall } from "../rules/secret-ref-host.js";
-import { randomHex } from "../core/random.js";
-import { equalHex, hmacSha256Hex } from "../core/sha256-wasm.js";
 import { acquireLock, ensurePrivateDir, writeFileAtomic } from "../core/fs-safe.js";
 import { brokerSocketPath } from "./paths.js";
+import {
+  BROKER_DIR,
+  BROKER_VERSION,
+  DAEMON_BUNDLE,
+  PROTOCOL,
+  REQUEST_TIMEOUT_MS,
+  brokerDir,
+  brokerKeyPath,
+  brokerLogPath,
+  buildIdOf,
+  daemonScript,
+  fail,
+  openSocket,
+  parse,
+  readKeyFile,
+  rewriteVia,
+  unavailable,
+  type BrokerReply,
+  type Hello,
+} from "./rewrite-client.js";
 
 export { brokerSocketPath };
+// The one-round-trip rewrite and what it shares with every other request live in
+// ./rewrite-client.ts (inlined into hook.cjs); exported from here as they always were.
+export {
+  BROKER_DIR,
+  BROKER_VERSION,
+  DAEMON_BUNDLE,
+  PROTOCOL,
+  brokerDir,
+  brokerKeyPath,
+  brokerLogPath,
+  buildIdOf,
+  daemonScript,
+  rewriteVia,
+  type BrokerReply,
+  type Hello,
+};
 import type { OfferedCall, GrantRequest } from "../rules/rewrite-secret-refs.js";
 import type { Grant } from "./grants.js";
 
-// node:crypto is loaded on first use: the hook's `$secret:` rewrite reaches a running broker
-// through rewriteVia below, which signs with core/sha256-wasm.ts and never loads it (≈3–5 ms).
+// node:crypto is loaded on first use (the hook's `$secret:` rewrite, ./rewrite-client.ts, signs
+// with core/sha256-wasm.ts and never loads it: ≈3–5 ms).
 const crypto = (): typeof Crypto => process.getBuiltinModule("node:crypto");
 const randomBytes = (n: number): Buffer => crypto().randomBytes(n);
-// node:net (≈2.4 ms of CPU to load) likewise: the hook's rewrite reaches the broker over a raw
-// pipe handle (rawExchange below) and loads it only when that is not available.
-const net = (): typeof Net => process.getBuiltinModule("node:net");
 
 /** A placeholder a rewritten call carries (rules/secret-refs.ts placeholderFor; grants.ts PLACEHOLDER_RE). */
 const PLACEHOLDER_RE = /HPK[a-z2-7]{16,}_\d+_/;
 
-declare const HOOKPACK_VERSION: string | undefined;
-export const BROKER_VERSION: string =
-  typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
-export const PROTOCOL = 1;
-export const BROKER_DIR = "broker";
-export const DAEMON_BUNDLE = "broker-daemon.cjs";
 const START_TIMEOUT_MS = 8000;
-const REQUEST_TIMEOUT_MS = 15_000;
 
-export const brokerDir = (home: string): string => join(home, BROKER_DIR);
-export const brokerKeyPath = (home: string): string => join(brokerDir(home), "broker.key");
 export const brokerStatePath = (home: string): string => join(brokerDir(home), "broker.json");
 const lockPath = (home: string) => join(brokerDir(home), "start.lock");
-export const brokerLogPath = (home: string): string => join(brokerDir(home), "broker.log");
 
 /** The directory that holds the socket, created 0700 and checked: ours, not a symlink, private. */
 export function ensureSocketDir(socket: string): void {
@@ -77,31 +94,10 @@ export function ensureSocketDir(socket: string): void {
   }
 }
 
-/** The bundle that runs the broker: next to this one in dist/. */
-export function daemonScript(): string {
-  const dir = typeof __dirname === "string" ? __dirname : join(process.argv[1] ?? ".", "..");
-  return join(dir, DAEMON_BUNDLE);
-}
-
-/** What identifies a broker build: version, and the size and mtime of the daemon bundle. */
-export function buildIdOf(script: string): string {
-  try {
-    const st = statSync(script);
-    return `${BROKER_VERSION}:${st.size}:${Math.floor(st.mtimeMs)}`;
-  } catch {
-    return `${BROKER_VERSION}:missing`;
-  }
-}
-
 /** Reads the broker key, creating it (0600) when `create`. */
 export function readBrokerKey(home: string, create: boolean): Buffer | undefined {
-  try {
-    const key = Buffer.from(readFileSync(brokerKeyPath(home), "utf8").trim(), "hex");
-    if (key.length === 32) return key;
-  } catch {
-    // absent or unreadable (e.g. inside the agent's sandbox)
-  }
-  if (!create) return undefined;
+  const have = readKeyFile(home);
+  if (have || !create) return have;
   ensurePrivateDir(brokerDir(home));
   try {
     const fd = openSync(brokerKeyPath(home), "wx", 0o600);
@@ -111,12 +107,8 @@ export function readBrokerKey(home: string, create: boolean): Buffer | undefined
     // another starter made it first
   }
   for (let i = 0; i < 50; i++) {
-    try {
-      const key = Buffer.from(readFileSync(brokerKeyPath(home), "utf8").trim(), "hex");
-      if (key.length === 32) return key;
-    } catch {
-      // being written
-    }
+    const key = readKeyFile(home); // undefined while being written
+    if (key) return key;
     Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
   }
   return undefined;
@@ -130,15 +122,6 @@ export function macOk(key: Buffer, nonce: string, body: string, got: unknown): b
     Buffer.from(mac(key, nonce, body), "hex"),
     Buffer.from(got, "hex"),
   );
-}
-
-export interface Hello {
-  hello: 1;
-  protocol: number;
-  version: string;
-  build: string;
-  pid: number;
-  nonce: string;
 }
 
 /** One open connection: the broker's hello, then line-delimited JSON both ways. */
@@ -200,32 +183,6 @@ export class BrokerConnection {
   }
 }
 
-function parse(line: string): unknown {
-  try {
-    return JSON.parse(line);
-  } catch {
-    return undefined;
-  }
-}
-
-function openSocket(path: string, timeoutMs = 2000): Promise<Socket> {
-  return new Promise((res, rej) => {
-    const s = net().connect(path);
-    const t = setTimeout(() => {
-      s.destroy();
-      rej(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
-    }, timeoutMs);
-    s.once("connect", () => {
-      clearTimeout(t);
-      res(s);
-    });
-    s.once("error", (e) => {
-      clearTimeout(t);
-      rej(e);
-    });
-  });
-}
-
 /** Connects and reads the hello; undefined when nobody listens (absent or stale socket). */
 export async function tryConnect(
   home: string,
@@ -247,13 +204,6 @@ export async function tryConnect(
     return undefined;
   }
 }
-
-const unavailable = (home: string, why: string) =>
-  new HookpackError(
-    "BROKER_UNAVAILABLE",
-    `hookpack: the hookpack broker for ${home} is not available (${why}); calls that need a secret are refused. The command was not started.`,
-    `run \`hookpack broker status\`; the broker's log is ${brokerLogPath(home)}. Calls without secrets are not affected.`,
-  );
 
 /** The environment the broker runs with: the starter's, minus what would change how node or the loader behaves. */
 export function daemonEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
@@ -395,14 +345,6 @@ function checkProtocol(
   return c;
 }
 
-export interface BrokerReply {
-  ok: boolean;
-  code?: string;
-  message?: string;
-  hint?: string;
-  [k: string]: unknown;
-}
-
 /** Sends one request; with `key`, signs it and checks the broker's signature on the answer. */
 export async function request(
   c: { conn: BrokerConnection; hello: Hello },
@@ -424,14 +366,6 @@ export async function request(
   } finally {
     if (!keepOpen) c.conn.close();
   }
-}
-
-function fail(reply: BrokerReply): never {
-  throw new HookpackError(
-    reply.code ?? "BROKER_ERROR",
-    reply.message ?? "hookpack: the broker refused the request.",
-    reply.hint,
-  );
 }
 
 async function authed(
@@ -470,231 +404,6 @@ export async function mintGrantVia(
   });
   if (!reply.ok) fail(reply);
   return { id: reply.id as string, expiresAt: reply.expiresAt as string };
-}
-
-// ----- the hook's `$secret:` rewrite in one request (issue 21) -----------------------------------
-// A running broker of this build holds the grants already; it also reads the policy in force, the
-// approvals and the store (warm, cached by content: broker/rewrite-service.ts), so the hook sends the
-// call and gets the whole decision back. Signed both ways like every minting request, with
-// core/sha256-wasm.ts instead of node:crypto (which this path then never loads).
-
-const VERDICT_KINDS = new Set(["allow", "deny", "rewrite", "ask"]);
-
-/** A verdict as the broker sends it, checked for shape (anything else is refused). */
-function verdictOf(v: unknown): Verdict | undefined {
-  if (!v || typeof v !== "object") return undefined;
-  const o = v as Record<string, unknown>;
-  if (typeof o.kind !== "string" || !VERDICT_KINDS.has(o.kind)) return undefined;
-  if (o.kind === "allow") return { kind: "allow" };
-  if (typeof o.reason !== "string") return undefined;
-  if (o.kind === "rewrite") {
-    const patch = o.patch as { command?: unknown } | undefined;
-    if (!patch || typeof patch.command !== "string") return undefined;
-    return {
-      kind: "rewrite",
-      patch: { command: patch.command },
-      reason: o.reason,
-      ...(o.approval === "ask" ? { approval: "ask" as const } : {}),
-    };
-  }
-  if (typeof o.code !== "string") return undefined;
-  return { kind: o.kind as "deny" | "ask", code: o.code, reason: o.reason };
-}
-
-/**
- * The decision for a shell call with `$secret:` references, from the running broker; undefined
- * when none of this build answers (or it closed the connection without an answer, or serves
- * another home): then the hook decides in-process, starting a broker to mint. An answer that is
- * not signed with the broker key, or that makes no sense, fails closed.
- */
-export async function rewriteVia(
-  home: string,
-  env: NodeJS.ProcessEnv,
-  call: RewriteCall,
-): Promise<Verdict | undefined> {
-  // The broker resolves paths from its own directory: a relative cwd is decided here.
-  if (!isAbsolute(call.cwd)) return undefined;
-  const key = readBrokerKey(home, false);
-  if (!key) return undefined;
-  const build = buildIdOf(daemonScript());
-  // One round trip (protocol v2 of this request): the request does not wait for the broker's hello
-  // nonce; it is signed over its own fresh nonce and time, which the broker accepts once, within
-  // REWRITE_WINDOW_MS of its own clock, and only from a client of its own build.
-  const nonce = randomHex(16);
-  const text = JSON.stringify({ op: "rewrite", call, nonce, at: Date.now(), build });
-  const line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
-  let lines: string[] | undefined;
-  try {
-    lines = await exchange(brokerSocketPath(home, env), line);
-  } catch (error) {
-    throw unavailable(home, (error as Error).message);
-  }
-  if (!lines) return undefined; // nobody listens: decided here, starting a broker to mint
-  const hello = parse(lines[0] ?? "") as Hello | undefined;
-  if (!hello || hello.hello !== 1 || hello.protocol !== PROTOCOL || hello.build !== build)
-    return undefined; // another build (or not a broker): the hook restarts it on the way to mint
-  // Gone before it answered (killed, stopping): its grants went with it; decide here.
-  if (lines.length < 2) return undefined;
-  const raw = parse(lines[1]!) as { body?: unknown; mac?: unknown } | undefined;
-  if (
-    !raw ||
-    typeof raw.body !== "string" ||
-    typeof raw.mac !== "string" ||
-    !equalHex(hmacSha256Hex(key, `${nonce}\n${raw.body}`), raw.mac)
-  )
-    throw unavailable(
-      home,
-      "an answer not signed with the broker key (another process answers on the broker's socket)",
-    );
-  let reply: BrokerReply;
-  try {
-    reply = JSON.parse(raw.body) as BrokerReply;
-  } catch {
-    throw unavailable(home, "a malformed answer");
-  }
-  if (!reply.ok) {
-    if (reply.code === "BROKER_BUILD") return undefined;
-    fail(reply);
-  }
-  if (reply.home !== home) return undefined;
-  const verdict = verdictOf(reply.verdict);
-  if (!verdict) throw unavailable(home, "a malformed answer");
-  return verdict;
-}
-
-/**
- * Sends one line on the broker's socket at once and returns the lines it answers (its hello, then
- * the answer) until it closes; undefined when nobody listens. Over a raw pipe handle where this
- * Node has one (no node:net to load), else over node:net.
- */
-async function exchange(path: string, line: string): Promise<string[] | undefined> {
-  const viaRaw = rawExchange(path, line);
-  if (viaRaw) {
-    const got = await viaRaw;
-    if (got !== "unusable") return got;
-  }
-  let socket: Socket;
-  try {
-    socket = await openSocket(path);
-  } catch {
-    return undefined;
-  }
-  return new Promise((res, rej) => {
-    let buf = "";
-    const t = setTimeout(() => {
-      socket.destroy();
-      rej(new Error("the broker did not answer in time"));
-    }, REQUEST_TIMEOUT_MS);
-    socket.setEncoding("utf8");
-    socket.on("data", (c: string) => (buf += c));
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      clearTimeout(t);
-      res(buf.split("\n").slice(0, -1));
-    });
-    socket.write(line);
-  });
-}
-
-interface PipeHandle {
-  connect(req: unknown, path: string): number;
-  readStart(): number;
-  writeUtf8String(req: unknown, s: string): number;
-  close(cb?: () => void): void;
-  onread: (ab: ArrayBuffer | undefined) => void;
-}
-
-/**
- * The same exchange over libuv's pipe handle as node:net drives it (process.binding("pipe_wrap")
- * and "stream_wrap", Node 20–24): undefined when this Node does not offer them or would warn about
- * process.binding (--pending-deprecation), "unusable" when they do not behave as expected (then
- * node:net is used); the broker's lines otherwise (undefined when nobody listens).
- */
-function rawExchange(
-  path: string,
-  line: string,
-): Promise<string[] | undefined | "unusable"> | undefined {
-  if (
-    process.env.NODE_PENDING_DEPRECATION === "1" ||
-    /--pending-deprecation/.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
-  )
-    return undefined;
-  type Bindings = {
-    Pipe: new (type: number) => PipeHandle;
-    PipeConnectWrap: new () => { oncomplete: (status: number) => void };
-    constants: { SOCKET: number };
-  };
-  let pipe: Bindings;
-  let stream: {
-    WriteWrap: new () => { handle: unknown; oncomplete: () => void; async: boolean };
-    streamBaseState: Int32Array;
-    kReadBytesOrError: number;
-    kArrayBufferOffset: number;
-  };
-  let handle: PipeHandle;
-  try {
-    const binding = (process as unknown as { binding(n: string): unknown }).binding;
-    pipe = binding("pipe_wrap") as Bindings;
-    stream = binding("stream_wrap") as typeof stream;
-    if (
-      typeof pipe.Pipe !== "function" ||
-      typeof pipe.PipeConnectWrap !== "function" ||
-      typeof stream.WriteWrap !== "function" ||
-      !(stream.streamBaseState instanceof Int32Array) ||
-      typeof stream.kReadBytesOrError !== "number" ||
-      typeof stream.kArrayBufferOffset !== "number"
-    )
-      return undefined;
-    handle = new pipe.Pipe(pipe.constants.SOCKET);
-  } catch {
-    return undefined;
-  }
-  return new Promise((res) => {
-    let done = false;
-    const chunks: Buffer[] = [];
-    const lines = () => Buffer.concat(chunks).toString("utf8").split("\n").slice(0, -1);
-    const finish = (v: string[] | undefined | "unusable") => {
-      if (done) return;
-      done = true;
-      clearTimeout(t);
-      try {
-        handle.close();
-      } catch {
-        // closed
-      }
-      res(v);
-    };
-    // A raw handle that never answers is not trusted to: node:net takes over.
-    const t = setTimeout(
-      () => finish(chunks.length === 0 ? "unusable" : lines()),
-      REQUEST_TIMEOUT_MS,
-    );
-    try {
-      const req = new pipe.PipeConnectWrap();
-      req.oncomplete = (status: number) => {
-        if (status < 0) return finish(undefined); // ENOENT, ECONNREFUSED: nobody listens
-        try {
-          handle.onread = (ab) => {
-            const n = stream.streamBaseState[stream.kReadBytesOrError]!;
-            if (n > 0 && ab) {
-              chunks.push(Buffer.from(ab, stream.streamBaseState[stream.kArrayBufferOffset]!, n));
-            } else if (n < 0) finish(lines()); // EOF (or reset): what came
-          };
-          if (handle.readStart() < 0) return finish("unusable");
-          const w = new stream.WriteWrap();
-          w.handle = handle;
-          w.oncomplete = () => {};
-          w.async = false;
-          if (handle.writeUtf8String(w, line) < 0) finish("unusable");
-        } catch {
-          finish("unusable");
-        }
-      };
-      if (handle.connect(req, path) < 0) finish(undefined);
-    } catch {
-      finish("unusable");
-    }
-  });
 }
 
 /** Is this offered call's grant still pending? False when no broker runs (then it holds no grants). */

@@ -158,14 +158,24 @@ function refused(code: string, message: string, hint: string): HookpackError {
 const RETRY =
   "ask the agent to run its original command again (with the $secret: reference); the hook mints a fresh grant for each tool call.";
 
+/** How often minting sweeps expired grants (GrantTable.mint). */
+const SWEEP_EVERY_MS = 1000;
+
 /** The broker's grants: in memory only, single use. */
 export class GrantTable {
   private readonly live = new Map<string, Grant>();
   private readonly done = new Map<string, Tombstone>();
 
+  /** When mint sweeps next (see mint). */
+  private sweepAt = -Infinity;
+  private sweptAt = -Infinity;
+
   mint(req: MintRequest): Grant {
     const now = req.now ?? Date.now();
-    this.sweep(now);
+    // The sweep walks every grant (~0.27 ms of the broker's CPU per mint with 2,000 held): at most
+    // once a second from here. It is housekeeping only: redeem, isPendingFor and pending check each
+    // grant's expiry themselves, so an expired grant not swept yet is still refused as expired.
+    if (now >= this.sweepAt || now < this.sweptAt) this.sweep(now);
     const names = [...new Set(req.names)].sort();
     const inject = req.inject
       ? Object.fromEntries(Object.entries(req.inject).filter(([n]) => names.includes(n)))
@@ -341,6 +351,8 @@ export class GrantTable {
 
   /** Expired grants become tombstones; tombstones older than a day are forgotten. */
   sweep(now = Date.now()): void {
+    this.sweptAt = now;
+    this.sweepAt = now + SWEEP_EVERY_MS;
     for (const grant of [...this.live.values()])
       if (Date.parse(grant.expiresAt) <= now) this.bury(grant, "expired", now);
     for (const [id, t] of this.done)

@@ -42,7 +42,13 @@ export function fastPrelude(agent: string | undefined, env: NodeJS.ProcessEnv): 
     prefix.chunks.length === 1
       ? prefix.chunks[0]!.toString()
       : Buffer.concat(prefix.chunks).toString("utf8");
+  // A `$secret:` or `$cap:` reference as the payload spells it: the stage would hand the call on
+  // anyway (REF_ANYWHERE, CAP_ANYWHERE), after ~1.4 ms of CPU loading and running it (issue 21).
   const candidate =
-    raw.length <= FAST_MAX_PAYLOAD && raw.includes('"PreToolUse"') && raw.includes('"Bash"');
+    raw.length <= FAST_MAX_PAYLOAD &&
+    raw.includes('"PreToolUse"') &&
+    raw.includes('"Bash"') &&
+    !raw.includes("secret:") &&
+    !raw.includes("cap:");
   return { prefix, raw: candidate ? raw : undefined };
 }

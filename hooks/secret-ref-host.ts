@@ -45,6 +45,8 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   // The whole decision in one request to a running broker (issue 21). Not enumerable on purpose: a
   // caller that narrows this host by spreading it and replacing mintGrant or approvedForSession
   // (hookpack-shell, cli/shell.ts) must keep deciding in-process with its own replacements.
+  // (Not inlined into hook.cjs: with broker/rewrite-client.ts in hook.cjs every PostToolUse call
+  // measured ~1.6 ms more CPU, 50 interleaved rounds, for ~0.6 ms less on a rewrite.)
   Object.defineProperty(host, "rewriteVia", {
     enumerable: false,
     value: async (call: RewriteCall) =>

@@ -9,7 +9,8 @@ import type { HookEvent, Verdict } from "../hooks/event.js";
 import { matchPermissionRules, type PermissionRules } from "./agent-permissions.js";
 import type { Approval, Policy, PolicyError } from "./policy.js";
 import type { Rule } from "./rule.js";
-import { offeredCallText, randomBase32, sha256Hex } from "./call-key.js";
+import { offeredCallText, randomBase32 } from "./call-key.js";
+import { sha256 } from "../core/sha256-wasm.js";
 import { CAP_ANYWHERE, REF_ANYWHERE } from "./secret-ref.js";
 
 // The shell scanner, the policy and the rewriting are bundles of their own, loaded only for a call
@@ -360,9 +361,11 @@ export async function rewriteShellCall(
   const plan = planDelivery(tool.command, analysis, randomBase32(16));
   const key = randomBase32(26);
   const blank = plan.deliveries.map((d) => brokerPrefix(host.self, "g_", key, d.stdin));
-  const callSha256 = await sha256Hex(
-    offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)),
-  );
+  // Synchronous (core/sha256-wasm.ts, the same bytes as WebCrypto's digest): no thread-pool hop,
+  // which cost the broker's decision ~0.2 ms CPU and a wake-up per call (issue 21).
+  const callSha256 = Buffer.from(
+    sha256(Buffer.from(offeredCallText(deliveredCommand(tool.command, analysis, plan, blank)))),
+  ).toString("hex");
   let expiresAt = "";
   const prefixes: string[] = [];
   for (const d of plan.deliveries) {

@@ -110,6 +110,26 @@ describe("grants (unit: the broker's in-memory table)", () => {
     expect(code(() => t.redeem({ id: g2.id, argv, names: ["T"] }))).toBe("GRANT_UNKNOWN");
   });
 
+  it("mint sweeps at most once a second, and a grant expired but not swept yet is still refused as expired", () => {
+    const t = new GrantTable();
+    const t0 = Date.now();
+    const g = t.mint(request({ ttlMs: 100, now: t0 }));
+    // 500 ms later: g has expired, and this mint does not sweep (the last sweep was at t0).
+    const g2 = t.mint(request({ ttlMs: 60_000, now: t0 + 500 }));
+    expect(t.pending(t0 + 600)).toBe(1);
+    expect(code(() => t.redeem({ id: g.id, argv, names: ["T"], now: t0 + 600 }))).toBe(
+      "GRANT_EXPIRED",
+    );
+    // Burnt: refused again, as expired, not as unknown and never redeemed.
+    expect(code(() => t.redeem({ id: g.id, argv, names: ["T"], now: t0 + 700 }))).toBe(
+      "GRANT_EXPIRED",
+    );
+    // A clock that went back sweeps; a second later sweeps; the live grant is untouched by both.
+    t.mint(request({ ttlMs: 60_000, now: t0 - 10 }));
+    t.mint(request({ ttlMs: 60_000, now: t0 + 1600 }));
+    expect(t.redeem({ id: g2.id, argv, names: ["T"], now: t0 + 1700 }).id).toBe(g2.id);
+  });
+
   it("revokeFor(name) revokes outstanding grants carrying that name; revokeApprovalsFor drops its session approvals", () => {
     const t = new GrantTable();
     const h = mkdtempSync(join(tmpdir(), "hookpack-grants-"));

@@ -1,0 +1,364 @@
+// The hook's side of the one-round-trip `$secret:` rewrite (issue 21), and the few things about the
+// broker that the hook and broker/client.ts both need (its directory, key file, build, wire
+// basics). A module without a bundle of its own: it is part of broker-client.cjs, which the hook
+// loads for a call with a reference; broker/client.ts imports it and re-exports what it always
+// exported. (Inlined into hook.cjs instead, it saved a rewrite ~0.6 ms and cost every PostToolUse
+// call ~1.6 ms of CPU: hooks/secret-ref-host.ts.)
+import type * as Net from "node:net";
+import type { Socket } from "node:net";
+import { readFileSync, statSync } from "node:fs";
+import { isAbsolute, join } from "node:path";
+import { HookpackError } from "../core/errors.js";
+import { randomHex } from "../core/random.js";
+import { equalHex, hmacSha256Hex } from "../core/sha256-wasm.js";
+import type { Verdict } from "../hooks/event.js";
+import type { RewriteCall } from "../rules/secret-ref-host.js";
+import { brokerSocketPath } from "./paths.js";
+
+// node:net (≈2.4 ms of CPU to load) is loaded on first use: the hook's rewrite reaches the broker
+// over a raw pipe handle (rawExchange below) and loads it only when that is not available.
+const net = (): typeof Net => process.getBuiltinModule("node:net");
+
+declare const HOOKPACK_VERSION: string | undefined;
+export const BROKER_VERSION: string =
+  typeof HOOKPACK_VERSION === "string" ? HOOKPACK_VERSION : "0.0.0-dev";
+export const PROTOCOL = 1;
+export const BROKER_DIR = "broker";
+export const DAEMON_BUNDLE = "broker-daemon.cjs";
+export const REQUEST_TIMEOUT_MS = 15_000;
+
+export const brokerDir = (home: string): string => join(home, BROKER_DIR);
+export const brokerKeyPath = (home: string): string => join(brokerDir(home), "broker.key");
+export const brokerLogPath = (home: string): string => join(brokerDir(home), "broker.log");
+
+/** The broker key (32 bytes, hex in $HOOKPACK_HOME/broker/broker.key); undefined when absent or not one. */
+export function readKeyFile(home: string): Buffer | undefined {
+  try {
+    const key = Buffer.from(readFileSync(brokerKeyPath(home), "utf8").trim(), "hex");
+    if (key.length === 32) return key;
+  } catch {
+    // absent or unreadable (e.g. inside the agent's sandbox)
+  }
+  return undefined;
+}
+
+/** The bundle that runs the broker: next to this one in dist/. */
+export function daemonScript(): string {
+  const dir = typeof __dirname === "string" ? __dirname : join(process.argv[1] ?? ".", "..");
+  return join(dir, DAEMON_BUNDLE);
+}
+
+/** What identifies a broker build: version, and the size and mtime of the daemon bundle. */
+export function buildIdOf(script: string): string {
+  try {
+    const st = statSync(script);
+    return `${BROKER_VERSION}:${st.size}:${Math.floor(st.mtimeMs)}`;
+  } catch {
+    return `${BROKER_VERSION}:missing`;
+  }
+}
+
+export interface Hello {
+  hello: 1;
+  protocol: number;
+  version: string;
+  build: string;
+  pid: number;
+  nonce: string;
+}
+
+export interface BrokerReply {
+  ok: boolean;
+  code?: string;
+  message?: string;
+  hint?: string;
+  [k: string]: unknown;
+}
+
+export function parse(line: string): unknown {
+  try {
+    return JSON.parse(line);
+  } catch {
+    return undefined;
+  }
+}
+
+export function openSocket(path: string, timeoutMs = 2000): Promise<Socket> {
+  return new Promise((res, rej) => {
+    const s = net().connect(path);
+    const t = setTimeout(() => {
+      s.destroy();
+      rej(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" }));
+    }, timeoutMs);
+    s.once("connect", () => {
+      clearTimeout(t);
+      res(s);
+    });
+    s.once("error", (e) => {
+      clearTimeout(t);
+      rej(e);
+    });
+  });
+}
+
+export const unavailable = (home: string, why: string) =>
+  new HookpackError(
+    "BROKER_UNAVAILABLE",
+    `hookpack: the hookpack broker for ${home} is not available (${why}); calls that need a secret are refused. The command was not started.`,
+    `run \`hookpack broker status\`; the broker's log is ${brokerLogPath(home)}. Calls without secrets are not affected.`,
+  );
+
+export function fail(reply: BrokerReply): never {
+  throw new HookpackError(
+    reply.code ?? "BROKER_ERROR",
+    reply.message ?? "hookpack: the broker refused the request.",
+    reply.hint,
+  );
+}
+
+// ----- the hook's `$secret:` rewrite in one request (issue 21) -----------------------------------
+// A running broker of this build holds the grants already; it also reads the policy in force, the
+// approvals and the store (warm, cached by content: broker/rewrite-service.ts), so the hook sends the
+// call and gets the whole decision back. Signed both ways like every minting request, with
+// core/sha256-wasm.ts instead of node:crypto (which this path then never loads).
+
+const VERDICT_KINDS = new Set(["allow", "deny", "rewrite", "ask"]);
+
+/** A verdict as the broker sends it, checked for shape (anything else is refused). */
+function verdictOf(v: unknown): Verdict | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const o = v as Record<string, unknown>;
+  if (typeof o.kind !== "string" || !VERDICT_KINDS.has(o.kind)) return undefined;
+  if (o.kind === "allow") return { kind: "allow" };
+  if (typeof o.reason !== "string") return undefined;
+  if (o.kind === "rewrite") {
+    const patch = o.patch as { command?: unknown } | undefined;
+    if (!patch || typeof patch.command !== "string") return undefined;
+    return {
+      kind: "rewrite",
+      patch: { command: patch.command },
+      reason: o.reason,
+      ...(o.approval === "ask" ? { approval: "ask" as const } : {}),
+    };
+  }
+  if (typeof o.code !== "string") return undefined;
+  return { kind: o.kind as "deny" | "ask", code: o.code, reason: o.reason };
+}
+
+/**
+ * The decision for a shell call with `$secret:` references, from the running broker; undefined
+ * when none of this build answers (or it closed the connection without an answer, or serves
+ * another home): then the hook decides in-process, starting a broker to mint. An answer that is
+ * not signed with the broker key, or that makes no sense, fails closed.
+ */
+export async function rewriteVia(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  call: RewriteCall,
+): Promise<Verdict | undefined> {
+  // The broker resolves paths from its own directory: a relative cwd is decided here.
+  if (!isAbsolute(call.cwd)) return undefined;
+  const key = readKeyFile(home);
+  if (!key) return undefined;
+  const build = buildIdOf(daemonScript());
+  // One round trip (protocol v2 of this request): the request does not wait for the broker's hello
+  // nonce; it is signed over its own fresh nonce and time, which the broker accepts once, within
+  // REWRITE_WINDOW_MS of its own clock, and only from a client of its own build.
+  // Connect first, sign while the broker accepts and writes its hello: the two overlap (the line is
+  // only read once the connection is made, a later turn of the event loop than this one).
+  let line: string | undefined;
+  const pending = exchange(brokerSocketPath(home, env), () => line);
+  const nonce = randomHex(16);
+  const text = JSON.stringify({ op: "rewrite", call, nonce, at: Date.now(), build });
+  try {
+    line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
+  } finally {
+    // Signing cannot fail short of a broken runtime; if it does, nothing is sent (the connection
+    // closes at once) and the error is the hook's (fail closed).
+    if (line === undefined) await pending.catch(() => undefined);
+  }
+  let lines: string[] | undefined;
+  try {
+    lines = await pending;
+  } catch (error) {
+    throw unavailable(home, (error as Error).message);
+  }
+  if (!lines) return undefined; // nobody listens: decided here, starting a broker to mint
+  const hello = parse(lines[0] ?? "") as Hello | undefined;
+  if (!hello || hello.hello !== 1 || hello.protocol !== PROTOCOL || hello.build !== build)
+    return undefined; // another build (or not a broker): the hook restarts it on the way to mint
+  // Gone before it answered (killed, stopping): its grants went with it; decide here.
+  if (lines.length < 2) return undefined;
+  const raw = parse(lines[1]!) as { body?: unknown; mac?: unknown } | undefined;
+  if (
+    !raw ||
+    typeof raw.body !== "string" ||
+    typeof raw.mac !== "string" ||
+    !equalHex(hmacSha256Hex(key, `${nonce}\n${raw.body}`), raw.mac)
+  )
+    throw unavailable(
+      home,
+      "an answer not signed with the broker key (another process answers on the broker's socket)",
+    );
+  let reply: BrokerReply;
+  try {
+    reply = JSON.parse(raw.body) as BrokerReply;
+  } catch {
+    throw unavailable(home, "a malformed answer");
+  }
+  if (!reply.ok) {
+    if (reply.code === "BROKER_BUILD") return undefined;
+    fail(reply);
+  }
+  if (reply.home !== home) return undefined;
+  const verdict = verdictOf(reply.verdict);
+  if (!verdict) throw unavailable(home, "a malformed answer");
+  return verdict;
+}
+
+/**
+ * Sends one line on the broker's socket and returns the lines it answers (its hello, then the
+ * answer) until it closes; undefined when nobody listens. The line is read from `line` once the
+ * connection is made (undefined: nothing is sent, the connection closes at once). Over a raw pipe
+ * handle where this Node has one (no node:net to load), else over node:net.
+ */
+async function exchange(
+  path: string,
+  line: () => string | undefined,
+): Promise<string[] | undefined> {
+  const viaRaw = rawExchange(path, line);
+  if (viaRaw) {
+    const got = await viaRaw;
+    if (got !== "unusable") return got;
+  }
+  let socket: Socket;
+  try {
+    socket = await openSocket(path);
+  } catch {
+    return undefined;
+  }
+  return new Promise((res, rej) => {
+    let buf = "";
+    const t = setTimeout(() => {
+      socket.destroy();
+      rej(new Error("the broker did not answer in time"));
+    }, REQUEST_TIMEOUT_MS);
+    socket.setEncoding("utf8");
+    socket.on("data", (c: string) => (buf += c));
+    socket.on("error", () => {});
+    socket.on("close", () => {
+      clearTimeout(t);
+      res(buf.split("\n").slice(0, -1));
+    });
+    const text = line();
+    if (text === undefined) {
+      clearTimeout(t);
+      socket.destroy();
+      return res(undefined);
+    }
+    socket.write(text);
+  });
+}
+
+interface PipeHandle {
+  connect(req: unknown, path: string): number;
+  readStart(): number;
+  writeUtf8String(req: unknown, s: string): number;
+  close(cb?: () => void): void;
+  onread: (ab: ArrayBuffer | undefined) => void;
+}
+
+/**
+ * The same exchange over libuv's pipe handle as node:net drives it (process.binding("pipe_wrap")
+ * and "stream_wrap", Node 20–24): undefined when this Node does not offer them or would warn about
+ * process.binding (--pending-deprecation), "unusable" when they do not behave as expected (then
+ * node:net is used); the broker's lines otherwise (undefined when nobody listens).
+ */
+function rawExchange(
+  path: string,
+  line: () => string | undefined,
+): Promise<string[] | undefined | "unusable"> | undefined {
+  if (
+    process.env.NODE_PENDING_DEPRECATION === "1" ||
+    /--pending-deprecation/.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
+  )
+    return undefined;
+  type Bindings = {
+    Pipe: new (type: number) => PipeHandle;
+    PipeConnectWrap: new () => { oncomplete: (status: number) => void };
+    constants: { SOCKET: number };
+  };
+  let pipe: Bindings;
+  let stream: {
+    WriteWrap: new () => { handle: unknown; oncomplete: () => void; async: boolean };
+    streamBaseState: Int32Array;
+    kReadBytesOrError: number;
+    kArrayBufferOffset: number;
+  };
+  let handle: PipeHandle;
+  try {
+    const binding = (process as unknown as { binding(n: string): unknown }).binding;
+    pipe = binding("pipe_wrap") as Bindings;
+    stream = binding("stream_wrap") as typeof stream;
+    if (
+      typeof pipe.Pipe !== "function" ||
+      typeof pipe.PipeConnectWrap !== "function" ||
+      typeof stream.WriteWrap !== "function" ||
+      !(stream.streamBaseState instanceof Int32Array) ||
+      typeof stream.kReadBytesOrError !== "number" ||
+      typeof stream.kArrayBufferOffset !== "number"
+    )
+      return undefined;
+    handle = new pipe.Pipe(pipe.constants.SOCKET);
+  } catch {
+    return undefined;
+  }
+  return new Promise((res) => {
+    let done = false;
+    const chunks: Buffer[] = [];
+    const lines = () => Buffer.concat(chunks).toString("utf8").split("\n").slice(0, -1);
+    const finish = (v: string[] | undefined | "unusable") => {
+      if (done) return;
+      done = true;
+      clearTimeout(t);
+      try {
+        handle.close();
+      } catch {
+        // closed
+      }
+      res(v);
+    };
+    // A raw handle that never answers is not trusted to: node:net takes over.
+    const t = setTimeout(
+      () => finish(chunks.length === 0 ? "unusable" : lines()),
+      REQUEST_TIMEOUT_MS,
+    );
+    try {
+      const req = new pipe.PipeConnectWrap();
+      req.oncomplete = (status: number) => {
+        if (status < 0) return finish(undefined); // ENOENT, ECONNREFUSED: nobody listens
+        try {
+          handle.onread = (ab) => {
+            const n = stream.streamBaseState[stream.kReadBytesOrError]!;
+            if (n > 0 && ab) {
+              chunks.push(Buffer.from(ab, stream.streamBaseState[stream.kArrayBufferOffset]!, n));
+            } else if (n < 0) finish(lines()); // EOF (or reset): what came
+          };
+          if (handle.readStart() < 0) return finish("unusable");
+          const w = new stream.WriteWrap();
+          w.handle = handle;
+          w.oncomplete = () => {};
+          w.async = false;
+          const text = line();
+          if (text === undefined) return finish(undefined); // nothing to send: closed at once
+          if (handle.writeUtf8String(w, text) < 0) finish("unusable");
+        } catch {
+          finish("unusable");
+        }
+      };
+      if (handle.connect(req, path) < 0) finish(undefined);
+    } catch {
+      finish("unusable");
+    }
+  });
+}
