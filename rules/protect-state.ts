@@ -60,7 +60,8 @@ const ALLOW = "hookpack allow";
 const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean", "stash"]);
 
 /** A `cd`, `pushd` or `popd` word, or CDPATH: the command may change its directory. */
-export const CHANGES_DIR = /(^|[\s;&|({])(cd|pushd|popd)(?=[\s;&|)}]|$)|CDPATH/;
+export const CHANGES_DIR =
+  /(^|[^\w.-])(cd|pushd|popd)(?![\w.-])|CDPATH|\s(-C|--chdir|--directory)(?=[\s=]|$)/;
 /** A program that removes, moves, changes or writes what it is given, a redirection, or a word the shell fills in. */
 const MAY_WRITE =
   /[>$`'"\\]|(^|[\s;&|({/])(rm|rmdir|mv|cp|tee|truncate|ln|install|chmod|chown|unlink|shred|rsync|dd|find|tar|git|touch|mkdir|chattr|setfacl|xargs|sed|gsed|perl|eval|exec|command|builtin|sudo|doas|env|nohup|nice|time|timeout|busybox|python[0-9.]*|node|nodejs|ruby|php|deno|bun)(?=[\s;&|)}]|$)/;
@@ -72,9 +73,9 @@ export const mayChangeDirAndWrite = (command: string): boolean =>
   CHANGES_DIR.test(command) && MAY_WRITE.test(command);
 /** An interpreter (`python3`, `node`, `perl`, `ruby`, `deno`…) … */
 export const INTERPRETER =
-  /(^|[\s;&|(/'"`])(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|deno|bun|lua[0-9.]*|tclsh|Rscript|osascript)(?=\s)/;
-/** … given code on its command line (`-c`, `-e`, `-pe`, `-r`, `--eval`, `deno eval`). */
-const CODE_FLAG = /\s(-[A-Za-z]*[ceEpr][A-Za-z]*|--eval|--print|eval)(?=[\s=]|$)/;
+  /(^|[\s;&|(/'"`])(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|deno|bun|lua[0-9.]*|tclsh|Rscript|osascript)(?=[\s;&|)]|$)/;
+/** … given code on its command line (`-c`, `-e`, `-pe`, `-r`, `--eval`, `deno eval`), or on stdin (`<<`, `|`, `-`). */
+const CODE_FLAG = /\s(-[A-Za-z]*[ceEpr][A-Za-z]*|--eval|--print|eval|-)(?=[\s=]|$)|<<|\|/;
 export const mayRunCode = (command: string): boolean =>
   INTERPRETER.test(command) && CODE_FLAG.test(command);
 

@@ -7,7 +7,7 @@
 // This is a text check made as sound as a shell allows, not a boundary (README: what needs an OS sandbox).
 import { readdirSync, realpathSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
-import { scanShell, type ScanResult } from "./shell-scan.js";
+import { scanShell, type ScanResult, type Word } from "./shell-scan.js";
 import { programOf } from "./secret-refs.js";
 import { CHANGES_DIR, INTERPRETER } from "./protect-state.js";
 
@@ -92,6 +92,7 @@ export interface StateContext {
 const DOTGLOB = /dotglob|GLOBIGNORE|globdots|GLOB_DOTS/;
 /** A word that is a glob as written: no quotes, no expansions. */
 const PLAIN_GLOB = /^[\w.\-*?[\]/]*[*?[][\w.\-*?[\]/]*$/;
+const CD_TOKEN = /(^|[^\w.-])(cd|pushd|popd)(?![\w.-])/g;
 const CD_PROGRAMS = new Set(["cd", "pushd", "popd"]);
 /** Programs that remove, move, change or overwrite what they are given (or what a name leads to). */
 const DESTRUCTIVE = new Set([
@@ -108,12 +109,39 @@ const DESTRUCTIVE = new Set([
 export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; unknown: boolean } {
   if (!CHANGES_DIR.test(command)) return { cwds: [ctx.cwd], unknown: false };
   const scan = scanShell(command);
-  const targets: string[][] = [];
-  let unknown = command.includes("CDPATH");
+  const targets: string[] = [];
+  let unknown = /CDPATH|\beval\b/.test(command);
   let pushd = false;
+  let seen = 0;
+  const target = (w: Word | undefined) => {
+    if (w === undefined) return;
+    const raw = command.slice(w.start, w.end);
+    let text = w.value ?? w.shape;
+    if (/^--[a-z-]+=/.test(raw)) text = text.slice(text.indexOf("=") + 1);
+    const lead = raw.replace(/^--[a-z-]+=/, "");
+    if (lead.startsWith("~/") || lead === "~") text = ctx.userHome + text.slice(1);
+    else if (text.startsWith(DYN) && /^"?\$\{?HOME\}?"?(\/|$)/.test(lead))
+      text = ctx.userHome + text.slice(1);
+    else if (text.startsWith(DYN) && /^"?\$\{?HOOKPACK_HOME\}?"?(\/|$)/.test(lead))
+      text = ctx.home + text.slice(1);
+    if (text === "-" || text.startsWith("+") || text.includes(DYN) || /^~[^/]/.test(lead)) {
+      unknown = true;
+      return;
+    }
+    targets.push(/[*?[]/.test(lead.replace(/'[^']*'|"[^"]*"/g, "")) ? DYN + text : text);
+  };
   for (const c of scan.commands) {
     const info = programOf(c);
+    // `env -C dir`, `tar -C dir`, `git -C dir`, `make -C dir`, `--chdir=dir`, `--directory dir`:
+    // a program run elsewhere (a superset: every such word counts as a directory).
+    const all = c.words.filter((w) => !w.redirect);
+    all.forEach((w, k) => {
+      const v = command.slice(w.start, w.end);
+      if (v === "-C" || v === "--chdir" || v === "--directory") target(all[k + 1]);
+      else if (/^--(chdir|directory)=/.test(v)) target(w);
+    });
     if (!info.program || !CD_PROGRAMS.has(info.program)) continue;
+    seen++;
     if (info.program === "pushd") pushd = true;
     const args = info.args.slice();
     while (args.length > 0 && /^-[A-Za-z@]+$/.test(args[0]!.value ?? "")) args.shift();
@@ -124,32 +152,25 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
     }
     if (args.length === 0) {
       if (info.program === "pushd") unknown = true;
-      else targets.push([ctx.userHome]);
+      else targets.push(ctx.userHome);
       continue;
     }
-    const w = args[0]!;
-    const raw = command.slice(w.start, w.end);
-    let text = w.value ?? w.shape;
-    if (raw.startsWith("~/") || raw === "~") text = ctx.userHome + text.slice(1);
-    else if (text.startsWith(DYN) && /^"?\$\{?HOME\}?"?(\/|$)/.test(raw))
-      text = ctx.userHome + text.slice(1);
-    else if (text.startsWith(DYN) && /^"?\$\{?HOOKPACK_HOME\}?"?(\/|$)/.test(raw))
-      text = ctx.home + text.slice(1);
-    if (text === "-" || text.startsWith("+") || text.includes(DYN) || /^~[^/]/.test(raw)) {
-      unknown = true;
-      continue;
-    }
-    targets.push(/[*?[]/.test(raw.replace(/'[^']*'|"[^"]*"/g, "")) ? [DYN + text] : [text]);
+    target(args[0]);
   }
+  // A `cd` the parser did not see as a command (in a string run later, `$(echo cd)`): unknown.
+  if ([...command.matchAll(CD_TOKEN)].length > seen) unknown = true;
   let cwds = new Set([ctx.cwd]);
-  for (let round = 0; round < targets.length && !unknown; round++) {
+  for (let round = 0; round < targets.length; round++) {
     const next = new Set(cwds);
     for (const from of cwds)
-      for (const [t] of targets)
-        if (t!.startsWith(DYN))
-          for (const p of expandGlob(t!.slice(1), from).slice(0, 16)) next.add(p);
-        else next.add(resolve(from, t!));
-    if (next.size > 64) unknown = true;
+      for (const t of targets)
+        if (t.startsWith(DYN))
+          for (const p of expandGlob(t.slice(1), from).slice(0, 16)) next.add(p);
+        else next.add(resolve(from, t));
+    if (next.size > 64) {
+      unknown = true;
+      break;
+    }
     if (next.size === cwds.size) break;
     cwds = next;
   }
@@ -344,8 +365,9 @@ export function interpreterReachesHome(command: string, ctx: StateContext): stri
   for (const c of scanShell(command).commands) {
     const info = programOf(c);
     if (!info.program || !INTERPRETER_PROGRAM.test(basename(info.program))) continue;
-    // The code: every argument's text as written (a quoted script, a `-e` value, `deno eval …`).
-    const code = info.args.map((a) => command.slice(a.start, a.end)).join(" ");
+    // The code: the whole command as written (a quoted script, a `-e` value, `deno eval …`, a
+    // here-document or a pipe it reads, a variable set before it that holds the code).
+    const code = command;
     if (!CODE_WRITES.test(code)) continue;
     if (code.includes("HOOKPACK_HOME") || [...names].some((n) => n !== "" && token(code, n)))
       return info.program;

@@ -611,6 +611,9 @@ describe("fast allow stage vs the full pipeline (built bundles)", () => {
       "(cd build; cd ../..; mv hp x)",
       `python3 -c "import shutil; shutil.rmtree('../hp')"`,
       `node -e "require('fs').rmSync('../hp', {recursive: true})"`,
+      "env -C .. rm -rf hp",
+      'eval "cd .."; rm -rf hp',
+      `echo "import shutil; shutil.rmtree('../hp')" | python3`,
     ])
       expect(await fast.fastAllows(bash(c), hp), c).toBe(false);
     console.log(

@@ -114,6 +114,16 @@ const SIDE: Record<string, string[]> = {
     "CDPATH=.. cd hookpack-home && rm -rf *",
     "cd .. && bash -c 'rm -rf hookpack-home'",
     "cd .. && sh -c 'cd hookpack-home && rm -rf ./*'",
+    'eval "cd .."; rm -rf hookpack-home',
+    "builtin cd .. && rm -rf hookpack-home",
+    "command cd ..; rm -rf hookpack-home",
+    "env -C .. rm -rf hookpack-home",
+    "env --chdir=.. rm -rf hookpack-home",
+    "tar -C .. -cf /dev/null --remove-files hookpack-home",
+    "git -C .. clean -fdx",
+    "f() { cd ..; }; f; rm -rf hookpack-home",
+    "cd .. && r''m -rf hookpack-home",
+    'cd "${PWD%/*}" && rm -rf hookpack-home',
   ],
   "interpreter code naming the home": [
     `python3 -c "import shutil; shutil.rmtree('../hookpack-home')"`,
@@ -124,6 +134,10 @@ const SIDE: Record<string, string[]> = {
     `perl -e 'unlink glob("../hookpack-home/*")'`,
     `ruby -e 'require "fileutils"; FileUtils.rm_rf("../hookpack-home")'`,
     `cd .. && python3 -c "import shutil; shutil.rmtree('hookpack-home')"`,
+    `C="import shutil; shutil.rmtree('../hookpack-home')"; python3 -c "$C"`,
+    "python3 - <<'EOF'\nimport shutil\nshutil.rmtree('../hookpack-home')\nEOF",
+    `echo "require('fs').rmSync('../hookpack-home', {recursive: true})" | node`,
+    `python3 -c "import os; os.chdir('..'); import shutil; shutil.rmtree('hookpack-home')"`,
   ],
 };
 
@@ -214,6 +228,11 @@ const EVERYDAY = [
   'cd "$TMPDIR" && rm -rf my-scratch',
   "cd ~ && rm -rf *",
   "cd src && rm -f *.txt",
+  "make -C build clean",
+  "tar -C build -xf x.tar",
+  "echo 'print(1)' | python3",
+  "python3 - <<'EOF'\nprint(1)\nEOF",
+  "node --version",
   "echo hello > out.txt",
 ];
 
