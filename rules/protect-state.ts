@@ -75,7 +75,7 @@ export const mayChangeDirAndWrite = (command: string): boolean =>
 export const INTERPRETER =
   /(^|[\s;&|(/'"`])(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|deno|bun|lua[0-9.]*|tclsh|Rscript|osascript)(?=[\s;&|)]|$)/;
 /** … given code on its command line (`-c`, `-e`, `-pe`, `-r`, `--eval`, `deno eval`), or on stdin (`<<`, `|`, `-`). */
-const CODE_FLAG = /\s(-[A-Za-z]*[ceEpr][A-Za-z]*|--eval|--print|eval|-)(?=[\s=]|$)|<<|\|/;
+const CODE_FLAG = /\s(-(?=[A-Za-z]*[ceEpr])[A-Za-z]+|--eval|--print|eval|-)(?=[\s=]|$)|<<|\|/;
 export const mayRunCode = (command: string): boolean =>
   INTERPRETER.test(command) && CODE_FLAG.test(command);
 

@@ -19,7 +19,21 @@ const inside = (dir: string, path: string) => {
   return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
 };
 
+/** real() answers for the command being checked (reset by each top-level reachesHome). */
+const reals = new Map<string, string>();
 function real(path: string): string {
+  let r = reals.get(path);
+  if (r === undefined) {
+    if (reals.size >= 4096) reals.clear();
+    r = realUncached(path);
+    reals.set(path, r);
+  }
+  return r;
+}
+
+function realUncached(path: string): string {
+  // Longer than PATH_MAX: no system call resolves it (ENAMETOOLONG), so no symlink in it is followed.
+  if (path.length > 4096) return path;
   // The longest existing prefix, resolved (a symlink to the home counts), plus the rest.
   let p = path;
   const rest: string[] = [];
@@ -88,10 +102,23 @@ export interface StateContext {
   userHome: string;
 }
 
+/** One parse per command text: cwdsOf, reachesHome (once per directory) and the rest share it. */
+const parses = new Map<string, ScanResult>();
+function scanned(command: string): ScanResult {
+  let scan = parses.get(command);
+  if (scan === undefined) {
+    if (parses.size >= 8) parses.clear();
+    scan = scanShell(command);
+    parses.set(command, scan);
+  }
+  return scan;
+}
+
 /** The command may make globs match names with a leading dot. */
 const DOTGLOB = /dotglob|GLOBIGNORE|globdots|GLOB_DOTS/;
 /** A word that is a glob as written: no quotes, no expansions. */
-const PLAIN_GLOB = /^[\w.\-*?[\]/]*[*?[][\w.\-*?[\]/]*$/;
+const PLAIN_WORD = /^[\w.\-*?[\]/]*$/;
+const plainGlob = (raw: string) => PLAIN_WORD.test(raw) && /[*?[]/.test(raw);
 const CD_TOKEN = /(^|[^\w.-])(cd|pushd|popd)(?![\w.-])/g;
 const CD_PROGRAMS = new Set(["cd", "pushd", "popd"]);
 /** Programs that remove, move, change or overwrite what they are given (or what a name leads to). */
@@ -108,7 +135,7 @@ const DESTRUCTIVE = new Set([
  */
 export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; unknown: boolean } {
   if (!CHANGES_DIR.test(command)) return { cwds: [ctx.cwd], unknown: false };
-  const scan = scanShell(command);
+  const scan = scanned(command);
   const targets: string[] = [];
   let unknown = /CDPATH|\beval\b/.test(command);
   let pushd = false;
@@ -160,6 +187,8 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
   // A `cd` the parser did not see as a command (in a string run later, `$(echo cd)`): unknown.
   if ([...command.matchAll(CD_TOKEN)].length > seen) unknown = true;
   let cwds = new Set([ctx.cwd]);
+  // Many directories (a padded command): relative paths may start anywhere.
+  if (targets.length > 32) return { cwds: [ctx.cwd], unknown: true };
   for (let round = 0; round < targets.length; round++) {
     const next = new Set(cwds);
     for (const from of cwds)
@@ -201,6 +230,7 @@ function relativeCouldReach(text: string, home: string, dotted: boolean): boolea
 
 /** The first word that could reach `ctx.home`, with why; undefined when none can. */
 export function reachesHome(command: string, ctx: StateContext, depth = 0): string | undefined {
+  if (depth === 0) reals.clear();
   const { cwds, unknown } = cwdsOf(command, ctx);
   for (const cwd of cwds) {
     const hit = reachesFrom(command, { ...ctx, cwd }, depth);
@@ -210,7 +240,7 @@ export function reachesHome(command: string, ctx: StateContext, depth = 0): stri
     // A `cd` to a directory not known here: a relative path a destructive program is given (or a
     // redirection writes) may start anywhere, the home's parents included.
     const home = real(resolve(ctx.home));
-    for (const c of scanShell(command).commands) {
+    for (const c of scanned(command).commands) {
       const info = programOf(c);
       const destructive = info.program !== undefined && DESTRUCTIVE.has(basename(info.program));
       for (const w of c.words) {
@@ -218,7 +248,7 @@ export function reachesHome(command: string, ctx: StateContext, depth = 0): stri
           continue;
         if (w.assignment) continue;
         const raw = command.slice(w.start, w.end);
-        const text = PLAIN_GLOB.test(raw) ? raw : (w.value ?? w.shape);
+        const text = plainGlob(raw) ? raw : (w.value ?? w.shape);
         if (text === info.program || text.startsWith("-") || raw.startsWith("~")) continue;
         if (text.startsWith("/") || text.includes(DYN)) continue;
         const dotted = DOTGLOB.test(command);
@@ -235,7 +265,7 @@ export function reachesHome(command: string, ctx: StateContext, depth = 0): stri
 
 function reachesFrom(command: string, ctx: StateContext, depth: number): string | undefined {
   const home = real(resolve(ctx.home));
-  const scan: ScanResult = scanShell(command);
+  const scan: ScanResult = scanned(command);
   for (const c of scan.commands) {
     for (const w of c.words) {
       const raw = command.slice(w.start, w.end);
@@ -260,7 +290,7 @@ function reachesFrom(command: string, ctx: StateContext, depth: number): string 
         continue;
       }
       // A glob the scanner reports as an expansion (`*`, `hookpack-*`): matched as written.
-      if (globbing && dynamic && PLAIN_GLOB.test(raw))
+      if (globbing && dynamic && plainGlob(raw))
         for (const p of expandGlob(raw, ctx.cwd, DOTGLOB.test(command)))
           if (inside(home, real(p))) return raw;
       if (globbing && !dynamic) {
@@ -362,7 +392,7 @@ export function interpreterReachesHome(command: string, ctx: StateContext): stri
     }
     return false;
   };
-  for (const c of scanShell(command).commands) {
+  for (const c of scanned(command).commands) {
     const info = programOf(c);
     if (!info.program || !INTERPRETER_PROGRAM.test(basename(info.program))) continue;
     // The code: the whole command as written (a quoted script, a `-e` value, `deno eval …`, a
