@@ -70,7 +70,13 @@ const MAY_WRITE =
  * every directory it may change to (rules/state-paths.ts cwdsOf). `cd src && ls` is not.
  */
 export const mayChangeDirAndWrite = (command: string): boolean =>
-  CHANGES_DIR.test(command) && MAY_WRITE.test(command);
+  mayChangeDir(command) && MAY_WRITE.test(command);
+/**
+ * CHANGES_DIR with quotes and backslashes taken out (`c''d`, `c\\d` are `cd`), or a word the shell
+ * fills in (`$X ..` with X=cd): the command may run somewhere else than the session's cwd.
+ */
+export const mayChangeDir = (command: string): boolean =>
+  /[$`]/.test(command) || CHANGES_DIR.test(command.replace(/['"\\]/g, ""));
 /** An interpreter (`python3`, `node`, `perl`, `ruby`, `deno`…) … */
 export const INTERPRETER =
   /(^|[\s;&|(/'"`])(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|deno|bun|lua[0-9.]*|tclsh|Rscript|osascript)(?=[\s;&|)]|$)/;

@@ -9,7 +9,7 @@ import { readdirSync, realpathSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { scanShell, type ScanResult, type Word } from "./shell-scan.js";
 import { programOf } from "./secret-refs.js";
-import { CHANGES_DIR, INTERPRETER } from "./protect-state.js";
+import { INTERPRETER, mayChangeDir } from "./protect-state.js";
 
 const DYN = "\u0001";
 const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "busybox"]);
@@ -134,7 +134,7 @@ const DESTRUCTIVE = new Set([
  * CDPATH, too many directories): a relative path may then start anywhere.
  */
 export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; unknown: boolean } {
-  if (!CHANGES_DIR.test(command)) return { cwds: [ctx.cwd], unknown: false };
+  if (!mayChangeDir(command)) return { cwds: [ctx.cwd], unknown: false };
   const scan = scanned(command);
   const targets: string[] = [];
   let unknown = /CDPATH|\beval\b/.test(command);
@@ -159,6 +159,9 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
   };
   for (const c of scan.commands) {
     const info = programOf(c);
+    // A program the shell fills in at run time (`$X ..` with X=cd): it may change directory.
+    const first = c.words.find((w) => !w.assignment && !w.redirect);
+    if (first !== undefined && first.value === undefined) unknown = true;
     // `env -C dir`, `tar -C dir`, `git -C dir`, `make -C dir`, `--chdir=dir`, `--directory dir`:
     // a program run elsewhere (a superset: every such word counts as a directory).
     const all = c.words.filter((w) => !w.redirect);
@@ -185,7 +188,7 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
     target(args[0]);
   }
   // A `cd` the parser did not see as a command (in a string run later, `$(echo cd)`): unknown.
-  if ([...command.matchAll(CD_TOKEN)].length > seen) unknown = true;
+  if ([...command.replace(/['"\\]/g, "").matchAll(CD_TOKEN)].length > seen) unknown = true;
   let cwds = new Set([ctx.cwd]);
   // Many directories (a padded command): relative paths may start anywhere.
   if (targets.length > 32) return { cwds: [ctx.cwd], unknown: true };

@@ -612,6 +612,8 @@ describe("fast allow stage vs the full pipeline (built bundles)", () => {
       `python3 -c "import shutil; shutil.rmtree('../hp')"`,
       `node -e "require('fs').rmSync('../hp', {recursive: true})"`,
       "env -C .. rm -rf hp",
+      "c''d .. && rm -rf hp",
+      "X=cd; $X .. && rm -rf hp",
       'eval "cd .."; rm -rf hp',
       `echo "import shutil; shutil.rmtree('../hp')" | python3`,
     ])

@@ -124,6 +124,10 @@ const SIDE: Record<string, string[]> = {
     "f() { cd ..; }; f; rm -rf hookpack-home",
     "cd .. && r''m -rf hookpack-home",
     'cd "${PWD%/*}" && rm -rf hookpack-home',
+    "c''d .. && rm -rf hookpack-home",
+    "c\\d ..; rm -rf hookpack-home",
+    "X=cd; $X .. && rm -rf hookpack-home",
+    "$(printf cd) .. && rm -rf hookpack-home",
   ],
   "interpreter code naming the home": [
     `python3 -c "import shutil; shutil.rmtree('../hookpack-home')"`,
