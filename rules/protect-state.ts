@@ -59,6 +59,32 @@ const UNINSTALL = "hookpack uninstall";
 const ALLOW = "hookpack allow";
 const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean", "stash"]);
 
+/** A `cd`, `pushd` or `popd` word, or CDPATH: the command may change its directory. */
+export const CHANGES_DIR =
+  /(^|[^\w.-])(cd|pushd|popd)(?![\w.-])|CDPATH|\s(-C|--chdir|--directory)(?=[\s=]|$)/;
+/** A program that removes, moves, changes or writes what it is given, a redirection, or a word the shell fills in. */
+const MAY_WRITE =
+  /[>$`'"\\]|(^|[\s;&|({/])(rm|rmdir|mv|cp|tee|truncate|ln|install|chmod|chown|unlink|shred|rsync|dd|find|tar|git|touch|mkdir|chattr|setfacl|xargs|sed|gsed|perl|eval|exec|command|builtin|sudo|doas|env|nohup|nice|time|timeout|busybox|python[0-9.]*|node|nodejs|ruby|php|deno|bun)(?=[\s;&|)}]|$)/;
+/**
+ * A command that changes directory and then may write: relative paths in it are resolved from
+ * every directory it may change to (rules/state-paths.ts cwdsOf). `cd src && ls` is not.
+ */
+export const mayChangeDirAndWrite = (command: string): boolean =>
+  mayChangeDir(command) && MAY_WRITE.test(command);
+/**
+ * CHANGES_DIR with quotes and backslashes taken out (`c''d`, `c\\d` are `cd`), or a word the shell
+ * fills in (`$X ..` with X=cd): the command may run somewhere else than the session's cwd.
+ */
+export const mayChangeDir = (command: string): boolean =>
+  /[$`]/.test(command) || CHANGES_DIR.test(command.replace(/['"\\]/g, ""));
+/** An interpreter (`python3`, `node`, `perl`, `ruby`, `deno`…) … */
+export const INTERPRETER =
+  /(^|[\s;&|(/'"`])(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|deno|bun|lua[0-9.]*|tclsh|Rscript|osascript)(?=[\s;&|)]|$)/;
+/** … given code on its command line (`-c`, `-e`, `-pe`, `-r`, `--eval`, `deno eval`), or on stdin (`<<`, `|`, `-`). */
+const CODE_FLAG = /\s(-(?=[A-Za-z]*[ceEpr])[A-Za-z]+|--eval|--print|eval|-)(?=[\s=]|$)|<<|\|/;
+export const mayRunCode = (command: string): boolean =>
+  INTERPRETER.test(command) && CODE_FLAG.test(command);
+
 /**
  * The cheap look before parsing: false means shellEditsHookConfig finds nothing (the command names
  * no hook settings folder, no `uninstall`, no `hookpack allow`). Exported for the hook's fast
@@ -70,7 +96,10 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
     names.some((n) => command.includes(n)) ||
     /\buninstall\b/.test(command) ||
     (/\ballow\b/.test(command) && command.includes("hookpack")) ||
-    RUNS_SCRIPT.test(command)
+    RUNS_SCRIPT.test(command) ||
+    // A `cd` (relative paths then start elsewhere) or interpreter code: checked against hookpack's home.
+    mayChangeDirAndWrite(command) ||
+    mayRunCode(command)
   );
 }
 
@@ -105,15 +134,24 @@ async function shellEditsHookConfig(
   command: string,
   cwd: string,
   files: readonly string[],
+  userHome = "",
 ): Promise<string | undefined> {
   if (!shellMayEditHookConfig(command, files)) return undefined;
   const [{ scanShell }, { programOf }] = await Promise.all([
     import("./shell-scan.js"),
     import("./secret-refs.js"),
   ]);
+  // After a `cd` a relative name may start in any directory the command changes to.
+  const cwds = mayChangeDirAndWrite(command)
+    ? (await import("./state-paths.js")).cwdsOf(command, { home: "", cwd, userHome }).cwds
+    : [cwd];
   const named = (text: string) => {
-    const path = resolve(cwd, text.replace(/^of=/, ""));
-    return isHookConfig(path, files) ?? holdsHookConfig(path, files);
+    for (const from of cwds) {
+      const path = resolve(from, text.replace(/^of=/, ""));
+      const hit = isHookConfig(path, files) ?? holdsHookConfig(path, files);
+      if (hit) return hit;
+    }
+    return undefined;
   };
   for (const c of scanShell(command).commands) {
     for (const w of c.words) {
@@ -161,7 +199,31 @@ export const protectHookpackState: Rule = {
     if (event.tool.kind === "shell" && event.tool.command !== undefined) {
       const cwd = event.session.cwd;
       const hookFiles = context.hookConfigFiles?.() ?? [];
-      let config = await shellEditsHookConfig(event.tool.command, cwd, hookFiles);
+      const stateHome = context.managed?.home ?? context.secretRefs?.home ?? "";
+      if (stateHome !== "") {
+        // A relative path after a `cd` / `pushd` chain, or interpreter code naming the home with a
+        // call that deletes or writes: denied as `rm -rf <home>` is (rewrite-secret-refs).
+        const ctx = { home: stateHome, cwd, userHome: context.files.home };
+        const command = event.tool.command;
+        const { interpreterReachesHome, reachesHome } = await import("./state-paths.js");
+        const hit =
+          (mayChangeDirAndWrite(command) ? reachesHome(command, ctx) : undefined) ??
+          (mayRunCode(command) ? interpreterReachesHome(command, ctx) : undefined);
+        if (hit !== undefined) {
+          const { MESSAGES } = await import("./rewrite-secret-refs.js");
+          return {
+            kind: "deny",
+            code: "HOOKPACK_STATE",
+            reason: MESSAGES.TOUCHES_STATE(stateHome),
+          };
+        }
+      }
+      let config = await shellEditsHookConfig(
+        event.tool.command,
+        cwd,
+        hookFiles,
+        context.files.home,
+      );
       if (config === undefined) {
         // A script a shell runs from stdin, a descriptor or a file (`bash <<EOF … EOF`,
         // `echo '…' | sh`, `bash s.sh`): checked as rewrite-secret-refs checks a command (hookpack's
@@ -175,7 +237,7 @@ export const protectHookpackState: Rule = {
               ...misuse,
               reason: `${misuse.reason} (This is in a script the command hands to a shell.)`,
             };
-          config ??= await shellEditsHookConfig(text, cwd, hookFiles);
+          config ??= await shellEditsHookConfig(text, cwd, hookFiles, context.files.home);
         }
       }
       return config === undefined

@@ -350,6 +350,20 @@ const SCRIPT_SHAPES = [
   "bash -c bash <<EOF\ncat .env\nEOF",
 ];
 
+/** The home reached through a `cd` chain or interpreter code (sec-state5): refused by protect-hookpack-state. */
+const STATE_SHAPES = [
+  "cd .. && rm -rf hookpack-home",
+  "(cd ..; rm -rf hookpack-home)",
+  "pushd .. && mv hookpack-home x",
+  "cd .. && rm -rf hookpack-*",
+  "cd ../hookpack-home && : > audit.log",
+  'D=..; cd "$D" && rm -rf hookpack-home',
+  "cd .claude && rm settings.json",
+  `python3 -c "import shutil; shutil.rmtree('../hookpack-home')"`,
+  `node -e "require('fs').rmSync('../hookpack-home', {recursive: true})"`,
+  `perl -e 'unlink glob("../hookpack-home/*")'`,
+];
+
 function payloads(): string[] {
   const { commands, paths } = harvested();
   const out: string[] = [];
@@ -361,6 +375,7 @@ function payloads(): string[] {
     ...pairs,
     ...SHELL_STDIN,
     ...SCRIPT_SHAPES,
+    ...STATE_SHAPES,
     ...generated(3000, 21),
   ];
   for (const c of cmds) {
@@ -587,6 +602,22 @@ describe("fast allow stage vs the full pipeline (built bundles)", () => {
     for (const c of PLAIN) expect(await fast.fastAllows(bash(c), env), c).toBe(true);
     // Each of these is refused or asked by a full rule: the stage must hand every one on.
     for (const c of SCRIPT_SHAPES) expect(await fast.fastAllows(bash(c), env), c).toBe(false);
+    for (const c of STATE_SHAPES) expect(await fast.fastAllows(bash(c), env), c).toBe(false);
+    // …and with a home whose path does not say "hookpack" (nothing else would hand them on).
+    const hp = { ...env, HOOKPACK_HOME: join(sb.project, "..", "hp") };
+    for (const c of [
+      "cd build/../.. && rm -rf hp",
+      "cd .. && rm -rf hp",
+      "(cd build; cd ../..; mv hp x)",
+      `python3 -c "import shutil; shutil.rmtree('../hp')"`,
+      `node -e "require('fs').rmSync('../hp', {recursive: true})"`,
+      "env -C .. rm -rf hp",
+      "c''d .. && rm -rf hp",
+      "X=cd; $X .. && rm -rf hp",
+      'eval "cd .."; rm -rf hp',
+      `echo "import shutil; shutil.rmtree('../hp')" | python3`,
+    ])
+      expect(await fast.fastAllows(bash(c), hp), c).toBe(false);
     console.log(
       `fast-allow equivalence: ${corpus.length} payloads, ${o.allowed} allowed by the stage (all plain allows in the full pipeline), ${o.handedOn} handed on`,
     );

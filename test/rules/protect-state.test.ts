@@ -2,7 +2,9 @@
 // Write/Edit, Gemini's write_file and Codex's apply_patch (whose patch text names its files).
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { patchPaths } from "../../rules/protect-state.js";
+import { mkdirSync } from "node:fs";
+import { mayChangeDirAndWrite, mayRunCode, patchPaths } from "../../rules/protect-state.js";
+import { cwdsOf, interpreterReachesHome, reachesHome } from "../../rules/state-paths.js";
 import { assertBuilt, run, sandbox, type Sandbox } from "../broker/helpers.js";
 
 let sb: Sandbox;
@@ -201,5 +203,67 @@ describe("protect-hookpack-state", () => {
         "*** Begin Patch\n*** Update File: a.ts\n*** Move to: b.ts\n@@\n*** Delete File: c.ts\n*** Add File: d/e.ts\n*** End Patch",
       ),
     ).toEqual(["a.ts", "b.ts", "c.ts", "d/e.ts"]);
+  });
+
+  it("cwdsOf: every directory a command may run in; unknown for what it cannot know", () => {
+    const ctx = { home: "/r/hp", cwd: "/r/p", userHome: "/u" };
+    expect(cwdsOf("ls", ctx)).toEqual({ cwds: ["/r/p"], unknown: false });
+    expect(cwdsOf("cd .. && ls", ctx).cwds.sort()).toEqual(["/r", "/r/p"]);
+    expect(cwdsOf("cd src; cd ../..", ctx).cwds).toContain("/r");
+    expect(cwdsOf("cd && ls", ctx).cwds).toContain("/u");
+    expect(cwdsOf("env -C /x rm y", ctx).cwds).toContain("/x");
+    expect(cwdsOf("tar --directory=/y -xf z", ctx).cwds).toContain("/y");
+    for (const c of ['cd "$X"', "cd -", "popd", "CDPATH=.. cd hp", 'eval "cd .."', "cd ~bob"])
+      expect(cwdsOf(c, ctx).unknown, c).toBe(true);
+    expect(cwdsOf("pushd .. && popd", ctx).unknown).toBe(false);
+  });
+
+  it("reachesHome resolves relative paths from each directory; an unknown cd denies what could align with the home", () => {
+    sb = sandbox();
+    const home = sb.hookpackHome;
+    const project = join(sb.dir, "project");
+    mkdirSync(join(project, "build"), { recursive: true });
+    mkdirSync(home, { recursive: true });
+    const ctx = { home, cwd: project, userHome: sb.home };
+    const name = home.split("/").pop()!;
+    for (const c of [
+      `cd .. && rm -rf ${name}`,
+      `(cd ..; rm -rf ${name}/audit.log)`,
+      `cd build/../.. && rm -rf ${name.slice(0, 4)}*`,
+      `cd "$X" && rm -rf ${name}`,
+      'cd "$X" && rm -rf *',
+      "cd .. && git clean -fdx",
+      "cd .. && find . -name x -delete",
+    ])
+      expect(reachesHome(c, ctx), c).toBeDefined();
+    for (const c of [
+      "cd build && rm -rf dist",
+      'cd "$X" && rm -rf build',
+      "cd build && git clean -fdx",
+      "cd build && find . -name '*.o' -delete",
+    ])
+      expect(reachesHome(c, ctx), c).toBeUndefined();
+  });
+
+  it("interpreter code naming the home with a writing call is caught; other code is not", () => {
+    const ctx = { home: "/r/hp", cwd: "/r/p", userHome: "/u" };
+    for (const c of [
+      `python3 -c "import shutil; shutil.rmtree('../hp')"`,
+      `node -e "require('fs').rmSync(process.env.HOOKPACK_HOME, {recursive: true})"`,
+      `perl -e 'unlink "/r/hp/audit.log"'`,
+      `echo "import os; os.remove('/r/hp/x')" | python3`,
+    ])
+      expect(interpreterReachesHome(c, ctx), c).toBeDefined();
+    for (const c of [
+      "python3 -c 'print(1)'",
+      `node -e "require('fs').rmSync('build', {recursive: true})"`,
+      `python3 -c "print('hp')"`,
+    ])
+      expect(interpreterReachesHome(c, ctx), c).toBeUndefined();
+    // The early-allow tests the fast allow stage shares: these are handed on, plain commands not.
+    expect(mayRunCode("python3 -c 'x'")).toBe(true);
+    expect(mayRunCode("node --version")).toBe(false);
+    expect(mayChangeDirAndWrite("cd .. && rm -rf x")).toBe(true);
+    expect(mayChangeDirAndWrite("cd src && ls")).toBe(false);
   });
 });
