@@ -4,7 +4,6 @@
 import { managedValueMatcher } from "../../scanners/managed.js";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { tryRecordAudit } from "../../broker/audit.js";
 import { HookpackError } from "../../core/errors.js";
 import { ALLOW_FILE } from "../../scanners/content.js";
 import { GitError, gitText } from "../../scanners/git.js";
@@ -247,6 +246,8 @@ export const prePush: Command = {
         : updates.filter((u) => !/^0+$/.test(u.localOid)).map((u) => u.remoteRef);
       if (result.findings.some(blocks)) {
         const f = result.findings.filter(blocks);
+        // The audit bundle loads only for a blocked push (a clean push never reads it).
+        const { tryRecordAudit } = await import("../../broker/audit.js");
         tryRecordAudit(
           hookpackHome(io),
           {
