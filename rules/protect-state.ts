@@ -7,6 +7,7 @@
 import { isAbsolute, relative, resolve } from "node:path";
 import type { HookEvent, Verdict } from "../hooks/event.js";
 import type { Rule, RuleFiles } from "./rule.js";
+import { CHANGES_DIR, INTERPRETER, mayChangeDir } from "./state-words.js";
 
 /** File names an apply_patch text touches (`*** Add File: x`, `*** Update File: x`, `*** Move to: x`). */
 export function patchPaths(text: string): string[] {
@@ -59,9 +60,6 @@ const UNINSTALL = "hookpack uninstall";
 const ALLOW = "hookpack allow";
 const GIT_WRITES = new Set(["rm", "mv", "checkout", "restore", "reset", "clean", "stash"]);
 
-/** A `cd`, `pushd` or `popd` word, or CDPATH: the command may change its directory. */
-export const CHANGES_DIR =
-  /(^|[^\w.-])(cd|pushd|popd)(?![\w.-])|CDPATH|\s(-C|--chdir|--directory)(?=[\s=]|$)/;
 /** A program that removes, moves, changes or writes what it is given, a redirection, or a word the shell fills in. */
 const MAY_WRITE =
   /[>$`'"\\]|(^|[\s;&|({/])(rm|rmdir|mv|cp|tee|truncate|ln|install|chmod|chown|unlink|shred|rsync|dd|find|tar|git|touch|mkdir|chattr|setfacl|xargs|sed|gsed|perl|eval|exec|command|builtin|sudo|doas|env|nohup|nice|time|timeout|busybox|python[0-9.]*|node|nodejs|ruby|php|deno|bun)(?=[\s;&|)}]|$)/;
@@ -71,17 +69,9 @@ const MAY_WRITE =
  */
 export const mayChangeDirAndWrite = (command: string): boolean =>
   mayChangeDir(command) && MAY_WRITE.test(command);
-/**
- * CHANGES_DIR with quotes and backslashes taken out (`c''d`, `c\\d` are `cd`), or a word the shell
- * fills in (`$X ..` with X=cd): the command may run somewhere else than the session's cwd.
- */
-export const mayChangeDir = (command: string): boolean =>
-  /[$`]/.test(command) || CHANGES_DIR.test(command.replace(/['"\\]/g, ""));
-/** An interpreter (`python3`, `node`, `perl`, `ruby`, `deno`…) … */
-export const INTERPRETER =
-  /(^|[\s;&|(/'"`])(python[0-9.]*|pypy[0-9]*|node|nodejs|perl|ruby|php|deno|bun|lua[0-9.]*|tclsh|Rscript|osascript)(?=[\s;&|)]|$)/;
 /** … given code on its command line (`-c`, `-e`, `-pe`, `-r`, `--eval`, `deno eval`), or on stdin (`<<`, `|`, `-`). */
 const CODE_FLAG = /\s(-(?=[A-Za-z]*[ceEpr])[A-Za-z]+|--eval|--print|eval|-)(?=[\s=]|$)|<<|\|/;
+export { CHANGES_DIR, INTERPRETER, mayChangeDir };
 export const mayRunCode = (command: string): boolean =>
   INTERPRETER.test(command) && CODE_FLAG.test(command);
 

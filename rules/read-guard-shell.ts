@@ -16,7 +16,6 @@
 // the guard (read-guard.ts) resolves the words through the hook's file capability (context.files).
 
 import { resolve } from "node:path";
-import type { RuleFiles } from "./rule.js";
 import {
   argvOf,
   scanShell,
@@ -517,7 +516,17 @@ const MAX_SCRIPTS = 32;
  * script built at run time (the guard denies it when a credential file holding a secret is within
  * reach).
  */
-export function scriptReader(cwd: string, fs: RuleFiles): (path: string) => ScriptFile {
+/**
+ * What scriptReader needs of rule.ts's RuleFiles (written out here: rule.ts imports this file's
+ * types, and a type import back would be a cycle).
+ */
+export interface ScriptFiles {
+  home: string;
+  kind(path: string): "file" | "dir" | "other" | undefined;
+  readWhole(path: string, maxBytes: number): { text: string } | undefined;
+}
+
+export function scriptReader(cwd: string, fs: ScriptFiles): (path: string) => ScriptFile {
   let n = 0;
   return (word) => {
     const abs = resolve(cwd, word.replace(/^~(?=\/|$)/, fs.home));

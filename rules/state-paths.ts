@@ -9,7 +9,7 @@ import { readdirSync, realpathSync } from "node:fs";
 import { basename, isAbsolute, join, relative, resolve, sep } from "node:path";
 import { scanShell, type ScanResult, type Word } from "./shell-scan.js";
 import { programOf } from "./secret-refs.js";
-import { INTERPRETER, mayChangeDir } from "./protect-state.js";
+import { INTERPRETER, mayChangeDir } from "./state-words.js";
 
 const DYN = "\u0001";
 const SHELLS = new Set(["sh", "bash", "zsh", "dash", "ksh", "mksh", "ash", "busybox"]);
