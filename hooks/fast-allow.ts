@@ -12,7 +12,7 @@
 //   protect-hookpack-state   shellMayEditHookConfig is false for this agent's hook settings
 //   guard-reads              mayRead is false (no quoting, expansion or glob, no reading program,
 //                            no word that is an existing file)
-//   gate-push-publish        MAY_GATE does not match
+//   gate-push-publish        mayGate is false
 //
 // Each of these is the rule's OWN early-allow test, imported from the rule's module (never a copy
 // written here), so a rule that widens its trigger widens this stage's with it. Anything else —
@@ -27,10 +27,10 @@ import { closeSync } from "node:fs";
 import { fastValidate } from "../adapters/claude-code-fast.js";
 import { underCursor } from "../adapters/host.js";
 import { resolveHookpackHome } from "../core/home.js";
-import { MAY_GATE } from "../rules/gate-push-publish.js";
+import { mayGate } from "../rules/gate-push-publish.js";
 import { shellMayEditHookConfig } from "../rules/protect-state.js";
 import { mayRead } from "../rules/read-guard.js";
-import { BROKER_FLAGS, stateHint } from "../rules/rewrite-secret-refs.js";
+import { brokerFlags, stateHint } from "../rules/rewrite-secret-refs.js";
 import { CAP_ANYWHERE, REF_ANYWHERE } from "../rules/secret-ref.js";
 import { HIDING, secretScanner } from "../rules/secretlint.js";
 import { FAST_MAX_PAYLOAD, type Prelude } from "./fast-prelude.js";
@@ -121,11 +121,11 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
     (home !== "" && command.includes(home)) ||
     command.includes("hookpack") ||
     stateHint(command) ||
-    BROKER_FLAGS.test(command)
+    brokerFlags(command)
   )
     return false;
   if (shellMayEditHookConfig(command, CLAUDE_HOOK_CONFIG_FILES)) return false;
-  if (MAY_GATE.test(command)) return false;
+  if (mayGate(command)) return false;
   if (mayRead(command, p.cwd)) return false;
   return true;
 }

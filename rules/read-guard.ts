@@ -20,6 +20,7 @@ import type { Evidence, HookEvent, Verdict } from "../hooks/event.js";
 import type { SecretPath } from "./read-guard-paths.js";
 import { cleanFileInPlace, findSecrets, type TextHit } from "./redact-tool-output.js";
 import type { Rule, RuleContext, RuleFiles } from "./rule.js";
+import { isSpace } from "./js-space.js";
 import { describeFinding, suggestName, type Finding } from "./secretlint.js";
 
 /**
@@ -302,22 +303,6 @@ export function mayRead(command: string, cwd: string): boolean {
 function afterFirst(word: string, sep: string): string {
   const i = word.indexOf(sep);
   return i === -1 ? word : word.slice(i + 1);
-}
-
-/** JavaScript's `\s` (WhiteSpace and LineTerminator): tab to carriage return, Zs, U+FEFF, U+2028/9. */
-function isSpace(c: number): boolean {
-  if (c < 128) return c === 32 || (c >= 9 && c <= 13);
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
 }
 
 /** Programs that may read files the command does not name as plain words (mayRead). */
