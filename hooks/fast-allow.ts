@@ -49,8 +49,17 @@ export const FAST_RULES: readonly string[] = [
 
 /** Commands longer than this are handed on. */
 export const FAST_MAX_COMMAND = 8 * 1024;
-/** Printable ASCII, tab and newline: a command with anything else (NUL, unicode) is handed on. */
-const PLAIN = /^[\x20-\x7e\t\n]*$/;
+/**
+ * Printable ASCII, tab and newline only (`/^[\x20-\x7e\t\n]*$/`, written out: h21-allow3): a
+ * command with anything else (NUL, unicode) is handed on.
+ */
+export function isPlain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7e || (c < 0x20 && c !== 9 && c !== 10)) return false;
+  }
+  return true;
+}
 
 /**
  * Claude Code's hook settings files as the full pipeline passes them to protect-hookpack-state
@@ -104,7 +113,7 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
   const fields = flatStrings(p.tool_input);
   if (typeof command !== "string" || fields === undefined || typeof p.cwd !== "string")
     return false;
-  if (command.length > FAST_MAX_COMMAND || !PLAIN.test(command)) return false;
+  if (command.length > FAST_MAX_COMMAND || !isPlain(command)) return false;
   // deny-literal-secrets and the references of rewrite-secret-refs: every field (the command is one).
   // The three patterns look at all fields at once, joined by line breaks: none is anchored, so a
   // match in one field is a match in the whole (the joints can only add matches, and hand more on),

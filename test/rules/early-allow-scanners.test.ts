@@ -1,16 +1,21 @@
-// gate-push-publish's mayGate and rewrite-secret-refs' brokerFlags, the early-allow tests the fast
+// gate-push-publish's mayGate and rewrite-secret-refs' brokerFlags and stateHint, the early-allow tests the fast
 // allow stage shares with the rules, became hand-written scanners (h21-allow3): each must match
 // exactly where the regex it replaces matched. Compared over a generated corpus (every flag and
 // name, near misses, word characters and separators on either side, random strings) and every
 // UTF-16 code unit next to a name; also the scanners' own helpers against `\s` and `\w`.
 import { describe, expect, it } from "vitest";
+import { isPlain } from "../../hooks/fast-allow.js";
 import { mayGate } from "../../rules/gate-push-publish.js";
 import { isSpace, isWordChar } from "../../rules/js-space.js";
-import { brokerFlags } from "../../rules/rewrite-secret-refs.js";
+import { mayRead } from "../../rules/read-guard.js";
+import { brokerFlags, stateHint } from "../../rules/rewrite-secret-refs.js";
 
 /** The regexes replaced, verbatim from before h21-allow3. */
 const MAY_GATE = /push|publish|\bpack\b|\bgh\b|[\\'"$`]/;
 const BROKER_FLAGS = /(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/;
+/** stateHint before its word-wise part was written out (test/rules/state-hint.test.ts), whole. */
+const OLD_STATE_HINT =
+  /HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|\.h[^\s]*['"\\]|['"\\][^\s]*ookpack|(^|[\s;&|(])ln\s|\/[^\s'"]*\$/;
 
 function rng(seed: number): () => number {
   let a = seed >>> 0;
@@ -33,6 +38,19 @@ const NAMES = [
   "--secret",
   "--env-file",
   "--stdin-refs",
+  "HOOKPACK_HOME",
+  "$HOME",
+  "${HOME",
+  "${HOME}",
+  "c $",
+  "c  '$",
+  'c "$',
+  "ln ",
+  "ln\t",
+  "~",
+  "*",
+  "?",
+  "[",
 ];
 const NEAR = [
   ...NAMES.flatMap((n) => [
@@ -59,6 +77,25 @@ const NEAR = [
   "npm",
   "send-pack",
   "unpack",
+  "HOOKPACK_HOM",
+  "OOKPACK_HOME",
+  "$HOM",
+  "HOME",
+  "$HOMEx",
+  "${HOMER",
+  "$ HOME",
+  "c",
+  "cc $",
+  "c$",
+  "c 'x$",
+  "ln",
+  "lnx ",
+  "xln ",
+  "$",
+  "{",
+  "(",
+  "|",
+  "&",
 ];
 const OPS = [
   " ",
@@ -103,7 +140,7 @@ function corpus(): string[] {
     out.add(parts.join(""));
     out.add(parts.join(" "));
   }
-  const chars = [..."pushlibacgkrntdfeiy-= _1\t\n'\"$`\\", "\u00a0"];
+  const chars = [..."pushlibacgkrntdfeiy-= _1\t\n'\"$`\\{}HOMEl;&|(~*?[.", "\u00a0"];
   for (let i = 0; i < 30_000; i++)
     out.add(Array.from({ length: Math.floor(r() * 16) }, () => pick(chars)).join(""));
   // Runs of dashes (the scanner's look is bounded) and long words.
@@ -133,14 +170,40 @@ describe("the early-allow scanners say what the regexes said", () => {
     expect(all.length - yes).toBeGreaterThan(1000);
   });
 
+  it("stateHint over the generated corpus", () => {
+    const diff = all.filter((c) => stateHint(c) !== OLD_STATE_HINT.test(c));
+    expect(diff.slice(0, 10).map((c) => JSON.stringify(c))).toEqual([]);
+    const yes = all.filter((c) => OLD_STATE_HINT.test(c)).length;
+    expect(yes).toBeGreaterThan(1000);
+    expect(all.length - yes).toBeGreaterThan(1000);
+  });
+
   it("with every UTF-16 code unit next to a name, and the helpers against \\s and \\w", () => {
     const diff: string[] = [];
     for (let u = 0; u <= 0xffff; u++) {
       const c = String.fromCharCode(u);
       if (isSpace(u) !== /\s/.test(c)) diff.push(`isSpace U+${u.toString(16)}`);
       if (isWordChar(u) !== /\w/.test(c)) diff.push(`isWordChar U+${u.toString(16)}`);
-      for (const t of [`${c}pack`, `pack${c}`, `${c}gh${c}`, `x${c}--grant`, `--secret${c}`, c])
-        if (mayGate(t) !== MAY_GATE.test(t) || brokerFlags(t) !== BROKER_FLAGS.test(t))
+      for (const t of [
+        `${c}pack`,
+        `pack${c}`,
+        `${c}gh${c}`,
+        `x${c}--grant`,
+        `--secret${c}`,
+        `$HOME${c}`,
+        `\${HOME${c}`,
+        `${c}c $`,
+        `c${c}$`,
+        `c ${c}$`,
+        `${c}ln `,
+        `ln${c}`,
+        c,
+      ])
+        if (
+          mayGate(t) !== MAY_GATE.test(t) ||
+          brokerFlags(t) !== BROKER_FLAGS.test(t) ||
+          stateHint(t) !== OLD_STATE_HINT.test(t)
+        )
           diff.push(`U+${u.toString(16)} ${JSON.stringify(t)}`);
     }
     expect(diff.slice(0, 10)).toEqual([]);
@@ -156,5 +219,45 @@ describe("the early-allow scanners say what the regexes said", () => {
       expect(brokerFlags(yes), yes).toBe(true);
     for (const no of ["x --granted", "x---grant", "x --grant-keys", "ls --color"])
       expect(brokerFlags(no), no).toBe(false);
+  });
+});
+
+describe("the fast stage's plain-text check and the scanners' cost", () => {
+  it("isPlain says what /^[\\x20-\\x7e\\t\\n]*$/ said, for every code unit", () => {
+    const PLAIN = /^[\x20-\x7e\t\n]*$/;
+    const diff: string[] = [];
+    for (let u = 0; u <= 0xffff; u++) {
+      const c = String.fromCharCode(u);
+      for (const t of [c, `ls ${c}`, `${c}ls`, `a${c}b\n`])
+        if (isPlain(t) !== PLAIN.test(t)) diff.push(`U+${u.toString(16)}`);
+    }
+    expect(diff.slice(0, 10)).toEqual([]);
+    expect(isPlain("")).toBe(true);
+    expect(isPlain("ls -la\tsrc\n")).toBe(true);
+  });
+
+  it("each scanner stays linear on 1 MB built to make it look back (an agent padding a command)", () => {
+    const MB = 1 << 20;
+    for (const text of [
+      "-".repeat(MB),
+      " --".repeat(MB / 3),
+      "c ".repeat(MB / 2),
+      `c${" ".repeat(MB)}x`,
+      "$".repeat(MB),
+      "${".repeat(MB / 2),
+      "ln".repeat(MB / 2),
+      "pack".repeat(MB / 4),
+      "gh".repeat(MB / 2),
+      "|".repeat(MB),
+      `${"x/".repeat(MB / 2)}sh`,
+      `${"a|b ".repeat(MB / 4)}sh`,
+    ]) {
+      const t0 = performance.now();
+      mayGate(text);
+      brokerFlags(text);
+      stateHint(text);
+      mayRead(text, "/nonexistent-hookpack-dir");
+      expect(performance.now() - t0, text.slice(0, 12)).toBeLessThan(3000);
+    }
   });
 });
