@@ -12,7 +12,7 @@
 //   protect-hookpack-state   shellMayEditHookConfig is false for this agent's hook settings
 //   guard-reads              mayRead is false (no quoting, expansion or glob, no reading program,
 //                            no word that is an existing file)
-//   gate-push-publish        MAY_GATE does not match
+//   gate-push-publish        mayGate is false
 //
 // Each of these is the rule's OWN early-allow test, imported from the rule's module (never a copy
 // written here), so a rule that widens its trigger widens this stage's with it. Anything else —
@@ -27,10 +27,10 @@ import { closeSync } from "node:fs";
 import { fastValidate } from "../adapters/claude-code-fast.js";
 import { underCursor } from "../adapters/host.js";
 import { resolveHookpackHome } from "../core/home.js";
-import { MAY_GATE } from "../rules/gate-push-publish.js";
+import { mayGate } from "../rules/gate-push-publish.js";
 import { shellMayEditHookConfig } from "../rules/protect-state.js";
 import { mayRead } from "../rules/read-guard.js";
-import { BROKER_FLAGS, stateHint } from "../rules/rewrite-secret-refs.js";
+import { brokerFlags, stateHint } from "../rules/rewrite-secret-refs.js";
 import { CAP_ANYWHERE, REF_ANYWHERE } from "../rules/secret-ref.js";
 import { HIDING, secretScanner } from "../rules/secretlint.js";
 import { FAST_MAX_PAYLOAD, type Prelude } from "./fast-prelude.js";
@@ -49,8 +49,17 @@ export const FAST_RULES: readonly string[] = [
 
 /** Commands longer than this are handed on. */
 export const FAST_MAX_COMMAND = 8 * 1024;
-/** Printable ASCII, tab and newline: a command with anything else (NUL, unicode) is handed on. */
-const PLAIN = /^[\x20-\x7e\t\n]*$/;
+/**
+ * Printable ASCII, tab and newline only (`/^[\x20-\x7e\t\n]*$/`, written out: h21-allow3): a
+ * command with anything else (NUL, unicode) is handed on.
+ */
+export function isPlain(text: string): boolean {
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 0x7e || (c < 0x20 && c !== 9 && c !== 10)) return false;
+  }
+  return true;
+}
 
 /**
  * Claude Code's hook settings files as the full pipeline passes them to protect-hookpack-state
@@ -104,7 +113,7 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
   const fields = flatStrings(p.tool_input);
   if (typeof command !== "string" || fields === undefined || typeof p.cwd !== "string")
     return false;
-  if (command.length > FAST_MAX_COMMAND || !PLAIN.test(command)) return false;
+  if (command.length > FAST_MAX_COMMAND || !isPlain(command)) return false;
   // deny-literal-secrets and the references of rewrite-secret-refs: every field (the command is one).
   // The three patterns look at all fields at once, joined by line breaks: none is anchored, so a
   // match in one field is a match in the whole (the joints can only add matches, and hand more on),
@@ -121,11 +130,11 @@ export async function fastAllows(raw: string, env: NodeJS.ProcessEnv): Promise<b
     (home !== "" && command.includes(home)) ||
     command.includes("hookpack") ||
     stateHint(command) ||
-    BROKER_FLAGS.test(command)
+    brokerFlags(command)
   )
     return false;
   if (shellMayEditHookConfig(command, CLAUDE_HOOK_CONFIG_FILES)) return false;
-  if (MAY_GATE.test(command)) return false;
+  if (mayGate(command)) return false;
   if (mayRead(command, p.cwd)) return false;
   return true;
 }

@@ -3,14 +3,39 @@
 // 0.61 does), an agent passing `--no-verify`, `-c core.hooksPath=` or `--ignore-scripts`, or a push
 // through `bash -c`, an alias or a variable, another repository named by `-C`, `--git-dir` or
 // GIT_DIR, and `gh pr create` (which pushes the branch first), are all scanned exactly as the git pre-push hook and
-// `hookpack check-pack` would scan them. A plain command pays one regex test: the shell front end
+// `hookpack check-pack` would scan them. A plain command pays one cheap look (mayGate): the shell front end
 // and the scanners load only when a command may push or publish. The rule decides; the scanning
 // (git, npm pack, tar) is done at the hook's edge and handed in as `context.scanGated`.
 import type { Verdict } from "../hooks/event.js";
+import { isWordChar } from "./js-space.js";
 import type { Rule } from "./rule.js";
 
-/** Anything that could spell a push or a publish, or hide one (quotes, escapes, expansions). */
-export const MAY_GATE = /push|publish|\bpack\b|\bgh\b|[\\'"$`]/;
+/**
+ * Anything that could spell a push or a publish, or hide one (quotes, escapes, expansions): what
+ * `/push|publish|\bpack\b|\bgh\b|[\\'"$`]/` matches, written out (h21-allow3: the regex's first
+ * run cost every allowed call ≈ 0.05 ms; test/rules/early-allow-scanners.test.ts compares the two).
+ */
+export function mayGate(command: string): boolean {
+  return (
+    command.includes("push") ||
+    command.includes("publish") ||
+    command.includes("\\") ||
+    command.includes("'") ||
+    command.includes('"') ||
+    command.includes("$") ||
+    command.includes("`") ||
+    hasWord(command, "pack") ||
+    hasWord(command, "gh")
+  );
+}
+
+/** `\bword\b`: `word` with no `[A-Za-z0-9_]` on either side. */
+function hasWord(text: string, word: string): boolean {
+  for (let i = text.indexOf(word); i !== -1; i = text.indexOf(word, i + 1))
+    if (!isWordChar(text.charCodeAt(i - 1)) && !isWordChar(text.charCodeAt(i + word.length)))
+      return true;
+  return false;
+}
 
 export const gatePushPublish: Rule = {
   id: "gate-push-publish",
@@ -22,7 +47,7 @@ export const gatePushPublish: Rule = {
       return { kind: "allow" };
     const command = event.tool.command;
     if (
-      !MAY_GATE.test(command) ||
+      !mayGate(command) ||
       (!/push|publish|pack|send-pack|\bgh\b/.test(command.replace(/[\\'"]/g, "")) &&
         !/\$|`/.test(command))
     )

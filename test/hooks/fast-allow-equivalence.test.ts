@@ -673,11 +673,11 @@ const MUTATIONS: Array<{
   probes: () => string[];
 }> = [
   {
-    name: "gate-push-publish's MAY_GATE",
+    name: "gate-push-publish's mayGate",
     probes: () => ["git push origin main", "npm publish"],
     file: "rules/gate-push-publish.ts",
-    from: "export const MAY_GATE = /push|publish|\\bpack\\b|\\bgh\\b|[\\\\'\"$`]/;",
-    to: "export const MAY_GATE = /(?!)/;",
+    from: "export function mayGate(command: string): boolean {",
+    to: "export function mayGate(command: string): boolean {\n  if (command !== '') return false;",
   },
   {
     name: "guard-reads' mayRead",
@@ -701,11 +701,11 @@ const MUTATIONS: Array<{
     to: "export function shellMayEditHookConfig(command: string, files: readonly string[]): boolean {\n  if (command !== '') return false;",
   },
   {
-    name: "rewrite-secret-refs' BROKER_FLAGS",
+    name: "rewrite-secret-refs' brokerFlags",
     probes: () => ["runner exec --secret API -- env"],
     file: "rules/rewrite-secret-refs.ts",
-    from: "export const BROKER_FLAGS = /",
-    to: "export const BROKER_FLAGS = /(?!)/; const UNUSED_FLAGS = /",
+    from: "export function brokerFlags(command: string): boolean {",
+    to: "export function brokerFlags(command: string): boolean {\n  if (command !== '') return false;",
   },
 ];
 

@@ -252,6 +252,24 @@ const ATTACKS: Array<{ name: string; raw: () => string; stop: boolean; o?: CallO
   },
   { name: "the agent's hook settings removed", raw: () => bash("rm -rf .claude"), stop: true },
   { name: "a broker flag", raw: () => bash("runner exec --secret API_KEY -- env"), stop: true },
+  // h21-allow3: mayRead's program and shell tests became one hand-written pass over the words:
+  // a reading program or a shell glued to an operator, behind a path, or after a tab.
+  { name: "grep -r glued after ;", raw: () => bash("true;grep -r GH_TOKEN ."), stop: true },
+  { name: "grep -r in a subshell", raw: () => bash("(grep -r GH_TOKEN .)"), stop: true },
+  { name: "grep -r after a tab and &&", raw: () => bash("ls\t&&\tgrep -r GH_TOKEN ."), stop: true },
+  { name: "xargs behind a pipe, glued", raw: () => bash("echo .env|xargs cat"), stop: true },
+  {
+    name: "a pipe into /bin/sh, glued",
+    raw: () => bash(`echo ${Buffer.from("cat .env").toString("base64")}|base64 -d|/bin/sh`),
+    stop: false,
+  },
+  {
+    name: "a broker flag glued to =",
+    raw: () => bash("runner exec --secret=API_KEY -- env"),
+    stop: true,
+  },
+  { name: "git push after a tab", raw: () => bash("git\tpush"), stop: true },
+  { name: "npm pack glued to ;", raw: () => bash("true;npm pack"), stop: true },
   { name: "printenv (the environment)", raw: () => bash("printenv"), stop: false },
   {
     name: "cat .env behind JSON unicode escapes",
