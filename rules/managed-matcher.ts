@@ -442,7 +442,12 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const setBuckets: SetBuckets = (set) => {
     const slotOf = new Int16Array(KEY).fill(-1);
     windows.forEach(({ w }, slot) => (slotOf[w] = slot));
-    for (let i = 0; i < count; i++) set(slotOf[window[i]!]!, bucket[i]! & BUCKET_MASK);
+    for (let i = 0; i < count; i++) {
+      const slot = slotOf[window[i]!]!;
+      // Every entry's window has a bitmap (sortedChains made one): a bit left unset would miss hits.
+      if (slot < 0) throw new Error("hookpack: internal error: a hook-cache entry has no window.");
+      set(slot, bucket[i]! & BUCKET_MASK);
+    }
   };
 
   /**
