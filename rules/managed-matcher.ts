@@ -40,6 +40,7 @@ import { createWasmChecker, type WasmChecker } from "./check-wasm.js";
 import {
   createViewsRoller,
   createWasmRoller,
+  type SetBuckets,
   SQUEEZED_TAG,
   viewsWasmAbove,
   wasmAbove,
@@ -401,6 +402,9 @@ function hashChains(
   };
 }
 
+/** The rolls' constants, as the WebAssembly rollers take them (matcher-wasm.ts ROLL_PREBUILT is built for these). */
+export const ROLL_CONSTANTS = { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT } as const;
+
 export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const { salt, names, count, bucket, window, length, name, check } = index;
   const seed = saltSeed(salt);
@@ -430,6 +434,21 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   bitmapOf.forEach((bitmap, w) => {
     if (bitmap) windows.push({ w, bitmap, top: topPower(w) });
   });
+  /**
+   * The bitmaps' set bits for the WebAssembly rollers, straight from the entries (every entry set
+   * its window's bit in sortedChains): a roller sets them in its zeroed memory instead of copying
+   * 128 KB per window length (PostToolUse 64 KB, 1 stored secret: 4 lengths, 512 KB per process).
+   */
+  const setBuckets: SetBuckets = (set) => {
+    const slotOf = new Int16Array(KEY).fill(-1);
+    windows.forEach(({ w }, slot) => (slotOf[w] = slot));
+    for (let i = 0; i < count; i++) {
+      const slot = slotOf[window[i]!]!;
+      // Every entry's window has a bitmap (sortedChains made one): a bit left unset would miss hits.
+      if (slot < 0) throw new Error("hookpack: internal error: a hook-cache entry has no window.");
+      set(slot, bucket[i]! & BUCKET_MASK);
+    }
+  };
 
   /**
    * Entries of a set bucket for the window at text offsets [j, j+w): read forwards, a form starts
@@ -622,7 +641,8 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     roller ??=
       createWasmRoller(
         windows.map((x) => x.bitmap),
-        { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT },
+        ROLL_CONSTANTS,
+        setBuckets,
       ) ?? null;
     if (!roller) return false;
     roller.load(text);
@@ -713,8 +733,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   ): number => {
     const n = text.length;
     if (n < viewsWasmAbove()) return -1;
-    views ??=
-      createViewsRoller(windows, { base: BASE, baseInv: BASE_INV, mix: MIX, shift: SHIFT }) ?? null;
+    views ??= createViewsRoller(windows, ROLL_CONSTANTS, setBuckets) ?? null;
     if (!views) return -1;
     const { records, kept } = views.search(text, spec, seed);
     // Window length by window length, text order within one: the loop's order.

@@ -14,6 +14,8 @@ import { section, sleb, str, uleb, vec } from "../core/wasm-encode.js";
 
 /** One bucket bitmap: 2^20 bits. */
 const BITMAP_BYTES = (1 << 20) >>> 3;
+/** A bucket's bits (2^20 buckets: BITMAP_BYTES · 8). */
+const BUCKET_MASK = (1 << 20) - 1;
 const PAGE = 65536;
 
 export interface RollConstants {
@@ -219,20 +221,60 @@ export function wasmAbove(): number {
   return mode === "always" ? 0 : mode === "off" ? Infinity : 4096;
 }
 
+/**
+ * rollModule of the stored-value matcher's own constants (rules/managed-matcher.ts ROLL_CONSTANTS),
+ * as rollModule assembles them: a hook process decodes these 257 bytes instead of running the
+ * assembler, which cost 0.5-0.8 ms CPU cold (fresh process, 5 runs). Other constants are
+ * assembled. test/rules/matcher-wasm-setbuckets.test.ts checks that the bytes are rollModule's for
+ * these constants and that the matcher's constants are these.
+ */
+export const ROLL_PREBUILT: RollConstants & { module: string } = {
+  base: 0x01000193,
+  baseInv: 899433627,
+  mix: 0x9e3779b1 | 0,
+  shift: 12,
+  module:
+    "AGFzbQEAAAABDgFgCX9/f39/f39/fwF/AwIBAAUDAQABBxECBHJvbGwAAAZtZW1vcnkCAArKAQHHAQEHfyABIAJrIQoCQANAIAcgCGwhDCAHIAhqIARzIAxBEHdzIgsgC0EPdnNBsfPd8XlsQQx2IQsgBSALQQV2QQJ0aigCACALQR9xdkEBcQRAIAYgD0EDdGoiDCAJNgIAIAwgCzYCBCAPQQFqIQ8LIAkgCk4NASAAIAlBAXRqLwEAIQ0gACAJIAJqQQF0ai8BACEOIAcgDSADbGtBk4OACGwgDmohByAIIA1rQZuJ8awDbCAOIANsaiEIIAlBAWohCQwACwsgDws=",
+};
+const isPrebuilt = (k: RollConstants): boolean =>
+  k.base === ROLL_PREBUILT.base &&
+  k.baseInv === ROLL_PREBUILT.baseInv &&
+  k.mix === ROLL_PREBUILT.mix &&
+  k.shift === ROLL_PREBUILT.shift;
+
 function moduleFor(k: RollConstants): WebAssembly.Module | null {
   if (compiled !== undefined) return compiled;
   try {
-    compiled = new WebAssembly.Module(rollModule(k) as Uint8Array<ArrayBuffer>);
+    const bytes = isPrebuilt(k) ? Buffer.from(ROLL_PREBUILT.module, "base64") : rollModule(k);
+    compiled = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch {
     compiled = null; // no WebAssembly (--jitless): the JavaScript loop
   }
   return compiled;
 }
 
-/** A roller over these bitmaps (Int32Array of 2^15 words each), or undefined without WebAssembly. */
+/**
+ * The set buckets of a matcher's bitmaps, slot by slot: calls `set(slot, bucket)` once for every
+ * entry (the same (window, bucket) pairs that set the bitmaps' bits). A roller given one sets those
+ * bits in its fresh (zeroed) memory instead of copying every bitmap (128 KB per window length, most
+ * of it zero words): a few entries instead of 512 KB copied and faulted in per process.
+ */
+export type SetBuckets = (set: (slot: number, bucket: number) => void) => void;
+
+/** Sets bit `bucket` of the bitmap at byte `at` (little-endian i32 words, as the modules read them). */
+const setBit = (bytes: Uint8Array, at: number, bucket: number): void => {
+  bytes[at + (bucket >>> 3)]! |= 1 << (bucket & 7);
+};
+
+/**
+ * A roller over these bitmaps (Int32Array of 2^15 words each), or undefined without WebAssembly.
+ * With `setBuckets`, the bitmaps' bits are set from it (it must set every bit the bitmaps hold)
+ * and the bitmaps are not read.
+ */
 export function createWasmRoller(
   bitmaps: readonly Int32Array[],
   k: RollConstants,
+  setBuckets?: SetBuckets,
 ): WasmRoller | undefined {
   if (mode === "off" || typeof WebAssembly !== "object") return undefined;
   const mod = moduleFor(k);
@@ -252,9 +294,11 @@ export function createWasmRoller(
   };
   ensure(textAt);
   const bytes = new Uint8Array(memory.buffer);
-  bitmaps.forEach((bm, i) => {
-    bytes.set(new Uint8Array(bm.buffer, bm.byteOffset, BITMAP_BYTES), i * BITMAP_BYTES);
-  });
+  if (setBuckets) setBuckets((slot, b) => setBit(bytes, slot * BITMAP_BYTES, b & BUCKET_MASK));
+  else
+    bitmaps.forEach((bm, i) => {
+      bytes.set(new Uint8Array(bm.buffer, bm.byteOffset, BITMAP_BYTES), i * BITMAP_BYTES);
+    });
   let outAt = textAt;
   let n = 0;
   return {
@@ -710,6 +754,7 @@ export function viewsWasmAbove(): number {
 export function createViewsRoller(
   windows: readonly { w: number; top: number; bitmap: Int32Array }[],
   k: RollConstants,
+  setBuckets?: SetBuckets,
 ): ViewsRoller | undefined {
   if (mode === "off" || typeof WebAssembly !== "object" || windows.length > 8) return undefined;
   const mod = viewsModuleFor(k, windows);
@@ -736,16 +781,25 @@ export function createViewsRoller(
     }
   };
   ensure(textAt);
-  windows.forEach(({ bitmap }, i) => {
-    buffer.set(
-      new Uint8Array(bitmap.buffer, bitmap.byteOffset, BITMAP_BYTES),
-      V_BITMAPS + i * BITMAP_BYTES,
-    );
-    // The coarse table: bit g set when any of buckets 64g … 64g+63 is (two bitmap words).
-    const coarse = new Int32Array(memory.buffer, V_COARSE + i * COARSE_BYTES, COARSE_BYTES / 4);
-    for (let g = 0; g < 1 << 14; g++)
-      if ((bitmap[2 * g]! | bitmap[2 * g + 1]!) !== 0) coarse[g >>> 5]! |= 1 << (g & 31);
-  });
+  if (setBuckets) {
+    const bytes = new Uint8Array(memory.buffer);
+    setBuckets((slot, b) => {
+      const x = b & BUCKET_MASK;
+      setBit(bytes, V_BITMAPS + slot * BITMAP_BYTES, x);
+      // The coarse table: bit g set when any of buckets 64g … 64g+63 is.
+      setBit(bytes, V_COARSE + slot * COARSE_BYTES, x >>> 6);
+    });
+  } else
+    windows.forEach(({ bitmap }, i) => {
+      buffer.set(
+        new Uint8Array(bitmap.buffer, bitmap.byteOffset, BITMAP_BYTES),
+        V_BITMAPS + i * BITMAP_BYTES,
+      );
+      // The coarse table: bit g set when any of buckets 64g … 64g+63 is (two bitmap words).
+      const coarse = new Int32Array(memory.buffer, V_COARSE + i * COARSE_BYTES, COARSE_BYTES / 4);
+      for (let g = 0; g < 1 << 14; g++)
+        if ((bitmap[2 * g]! | bitmap[2 * g + 1]!) !== 0) coarse[g >>> 5]! |= 1 << (g & 31);
+    });
   let spec: JoinerSpec | undefined;
   return {
     memory,

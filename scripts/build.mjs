@@ -156,6 +156,20 @@ const lazyOs = {
     );
   },
 };
+/**
+ * The audit bundle takes rules/secretlint.ts through scripts/lazy-prefilter.mjs, which evaluates it
+ * on the first PREFILTER.test: the hook passes its own prefilter to the audit (looksSecret), and
+ * evaluating this bundle's copy of the tables cost every hook call that appends an entry.
+ */
+const lazyPrefilter = {
+  name: "lazy-prefilter",
+  setup(b) {
+    const shim = join(root, "scripts", "lazy-prefilter.mjs");
+    b.onResolve({ filter: /\/rules\/secretlint\.js$/ }, (args) =>
+      args.importer === shim ? undefined : { path: shim },
+    );
+  },
+};
 /** Replaced by the build id after every bundle is written (a fixed-length placeholder). */
 const BUILD_ID_SLOT = "@@hookpack-build-id@@";
 
@@ -194,6 +208,7 @@ const results = await Promise.all(
         splitEntries(out),
         ...(LAZY_OS.includes(out) ? [lazyOs] : []),
         ...(out === "fast-allow" ? [jsonTables] : []),
+        ...(out === "audit" ? [lazyPrefilter] : []),
       ],
       logLevel: "warning",
     }),
