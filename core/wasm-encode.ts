@@ -38,3 +38,28 @@ export const str = (s: string): number[] => [
   ...uleb(s.length),
   ...[...s].map((c) => c.charCodeAt(0)),
 ];
+
+// Instructions the hand-assembled modules share (rules/matcher-wasm.ts, rules/check-wasm.ts).
+/** local.get / local.set / local.tee of local `l`. */
+export const localGet = (l: number): number[] => [0x20, ...uleb(l)];
+export const localSet = (l: number): number[] => [0x21, ...uleb(l)];
+export const localTee = (l: number): number[] => [0x22, ...uleb(l)];
+/** i32.const of `n` as a signed 32-bit value. */
+export const i32Const = (n: number): number[] => [0x41, ...sleb(n | 0)];
+/** Single-byte i32 opcodes. */
+export const I32_OP = {
+  EQZ: 0x45,
+  EQ: 0x46,
+  GE_S: 0x4e,
+  GT_U: 0x4b,
+  GE_U: 0x4f,
+  ADD: 0x6a,
+  SUB: 0x6b,
+  MUL: 0x6c,
+  AND: 0x71,
+  OR: 0x72,
+  XOR: 0x73,
+  SHL: 0x74,
+  SHR_U: 0x76,
+  ROTL: 0x77,
+} as const;

@@ -11,7 +11,17 @@
 //
 // Memory: [a, b: the check's two lanes, i32 × 2][8 bytes free][TEXT: n UTF-16 units]
 
-import { section, sleb, str, uleb, vec } from "../core/wasm-encode.js";
+import {
+  I32_OP,
+  i32Const,
+  localGet,
+  localSet,
+  localTee,
+  section,
+  str,
+  uleb,
+  vec,
+} from "../core/wasm-encode.js";
 
 const PAGE = 65536;
 /** Where the text starts in memory. */
@@ -34,15 +44,8 @@ export interface CheckConstants {
 export function checkModule(k: CheckConstants): Uint8Array {
   const I32 = 0x7f;
   // params: 0 at, 1 count, 2 step; locals: 3 a, 4 b, 5 c
-  const get = (l: number) => [0x20, l];
-  const set = (l: number) => [0x21, l];
-  const tee = (l: number) => [0x22, l];
-  const c = (n: number) => [0x41, ...sleb(n | 0)];
-  const ADD = 0x6a;
-  const SUB = 0x6b;
-  const MUL = 0x6c;
-  const XOR = 0x73;
-  const SHR_U = 0x76;
+  const [get, set, tee, c] = [localGet, localSet, localTee, i32Const];
+  const { ADD, SUB, MUL, XOR, SHR_U } = I32_OP;
   const LOAD = [0x28, 2, 0];
   const STORE = [0x36, 2, 0];
   // h ^= h >>> s on the local h

@@ -10,7 +10,17 @@
 //
 // Memory: [bitmap of window 0: 128 KB][bitmap 1]…[TEXT: n UTF-16 units, padded to 4][OUT: (j, bucket) i32 pairs × n]
 
-import { section, sleb, str, uleb, vec } from "../core/wasm-encode.js";
+import {
+  I32_OP,
+  i32Const,
+  localGet,
+  localSet,
+  localTee,
+  section,
+  str,
+  uleb,
+  vec,
+} from "../core/wasm-encode.js";
 
 /** One bucket bitmap: 2^20 bits. */
 const BITMAP_BYTES = (1 << 20) >>> 3;
@@ -35,18 +45,8 @@ export function rollModule(k: RollConstants): Uint8Array {
   const I32 = 0x7f;
   // params: 0 text, 1 n, 2 w, 3 top, 4 seed, 5 bitmap, 6 out, 7 hf, 8 hb
   // locals: 9 j, 10 last, 11 x, 12 p, 13 o (the leaving unit), 14 i (the entering unit), 15 count
-  const get = (l: number) => [0x20, l];
-  const set = (l: number) => [0x21, l];
-  const tee = (l: number) => [0x22, l];
-  const c = (n: number) => [0x41, ...sleb(n | 0)];
-  const ADD = 0x6a;
-  const SUB = 0x6b;
-  const MUL = 0x6c;
-  const AND = 0x71;
-  const XOR = 0x73;
-  const SHL = 0x74;
-  const SHR_U = 0x76;
-  const ROTL = 0x77;
+  const [get, set, tee, c] = [localGet, localSet, localTee, i32Const];
+  const { ADD, SUB, MUL, AND, XOR, SHL, SHR_U, ROTL } = I32_OP;
   const code = [
     ...get(1),
     ...get(2),
@@ -390,28 +390,12 @@ export function viewsModule(
   const SB = (l: number) => base + l * 5 + 3;
   const HIT = (l: number) => base + l * 5 + 4;
   const LOCALS = base + L * 5 - 2;
-  const get = (l: number) => [0x20, ...uleb(l)];
-  const set = (l: number) => [0x21, ...uleb(l)];
-  const tee = (l: number) => [0x22, ...uleb(l)];
-  const c = (n: number) => [0x41, ...sleb(n | 0)];
+  const [get, set, tee, c] = [localGet, localSet, localTee, i32Const];
   const load = (off = 0) => [0x28, 2, ...uleb(off)];
   const load16 = (off = 0) => [0x2f, 1, ...uleb(off)];
   const load8 = [0x2d, 0, 0];
   const store = (off = 0) => [0x36, 2, ...uleb(off)];
-  const ADD = 0x6a;
-  const SUB = 0x6b;
-  const MUL = 0x6c;
-  const AND = 0x71;
-  const OR = 0x72;
-  const XOR = 0x73;
-  const SHL = 0x74;
-  const SHR_U = 0x76;
-  const ROTL = 0x77;
-  const EQZ = 0x45;
-  const EQ = 0x46;
-  const GT_U = 0x4b;
-  const GE_U = 0x4f;
-  const GE_S = 0x4e;
+  const { ADD, SUB, MUL, AND, OR, XOR, SHL, SHR_U, ROTL, EQZ, EQ, GT_U, GE_U, GE_S } = I32_OP;
   const IF = [0x04, 0x40];
   const ELSE = 0x05;
   const END = 0x0b;

@@ -13,6 +13,7 @@
 import { loadHookCache } from "../broker/hook-cache.js";
 import type { HashedMatcher, SqueezeSpec } from "../rules/managed-matcher.js";
 import type { ExtraMatcher } from "./content.js";
+import { isSpace } from "../rules/js-space.js";
 
 type Find = (text: string) => Array<{ start: number; end: number; name: string }>;
 
@@ -30,18 +31,7 @@ function asciiJoinerTable(): Uint8Array {
 
 /** JOINERS for one UTF-16 code unit: the ASCII table, else the non-ASCII white space of `\s`. */
 export function isJoinerUnit(c: number): boolean {
-  if (c < 128) return asciiJoinerTable()[c] === 1;
-  return (
-    c === 0xa0 ||
-    c === 0x1680 ||
-    (c >= 0x2000 && c <= 0x200a) ||
-    c === 0x2028 ||
-    c === 0x2029 ||
-    c === 0x202f ||
-    c === 0x205f ||
-    c === 0x3000 ||
-    c === 0xfeff
-  );
+  return c < 128 ? asciiJoinerTable()[c] === 1 : isSpace(c);
 }
 
 /**
