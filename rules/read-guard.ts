@@ -305,19 +305,8 @@ function afterFirst(word: string, sep: string): string {
   return i === -1 ? word : word.slice(i + 1);
 }
 
-/** Programs that may read files the command does not name as plain words (mayRead). */
-const READING_PROGRAMS = new Set([
-  "xargs",
-  "parallel",
-  "find",
-  "fd",
-  "fdfind",
-  "eval",
-  "source",
-  ".",
-  "watch",
-  "su",
-  "ssh",
+/** Programs that read the files inside a directory operand. */
+const DIR_READERS = new Set([
   "grep",
   "egrep",
   "fgrep",
@@ -331,6 +320,21 @@ const READING_PROGRAMS = new Set([
   "cp",
   "rsync",
   "scp",
+]);
+/** Programs that may read files the command does not name as plain words (mayRead). */
+const READING_PROGRAMS = new Set([
+  "xargs",
+  "parallel",
+  "find",
+  "fd",
+  "fdfind",
+  "eval",
+  "source",
+  ".",
+  "watch",
+  "su",
+  "ssh",
+  ...DIR_READERS,
 ]);
 /** Shells that may read their script from a pipe or a file (mayRead). */
 const SHELL_NAMES = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "ash"]);
@@ -416,23 +420,6 @@ export function readingWords(command: string): boolean {
   }
   return shellWord && redirect;
 }
-
-/** Programs that read the files inside a directory operand. */
-const DIR_READERS = new Set([
-  "grep",
-  "egrep",
-  "fgrep",
-  "zgrep",
-  "rg",
-  "ag",
-  "ack",
-  "tar",
-  "zip",
-  "7z",
-  "cp",
-  "rsync",
-  "scp",
-]);
 
 type ShellPlan = {
   files: string[];
