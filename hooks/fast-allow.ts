@@ -50,7 +50,7 @@ export const FAST_RULES: readonly string[] = [
 /** Commands longer than this are handed on. */
 export const FAST_MAX_COMMAND = 8 * 1024;
 /**
- * Printable ASCII, tab and newline only (`/^[\x20-\x7e\t\n]*$/`, written out: h21-allow3): a
+ * Printable ASCII, tab and newline only (`/^[\x20-\x7e\t\n]*$/`, written out for issue 21): a
  * command with anything else (NUL, unicode) is handed on.
  */
 export function isPlain(text: string): boolean {

@@ -12,7 +12,7 @@ import type { Rule } from "./rule.js";
 
 /**
  * Anything that could spell a push or a publish, or hide one (quotes, escapes, expansions): what
- * `/push|publish|\bpack\b|\bgh\b|[\\'"$`]/` matches, written out (h21-allow3: the regex's first
+ * `/push|publish|\bpack\b|\bgh\b|[\\'"$`]/` matches, written out (issue 21: the regex's first
  * run cost every allowed call ≈ 0.05 ms; test/rules/early-allow-scanners.test.ts compares the two).
  */
 export function mayGate(command: string): boolean {

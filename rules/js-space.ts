@@ -1,5 +1,5 @@
 // Character classes of JavaScript's regular expressions, for the rules' hand-written early-allow
-// scanners (issue 21, h21-allow3): a scanner that replaces a regex must split where the regex did.
+// scanners (issue 21): a scanner that replaces a regex must split where the regex did.
 
 /** JavaScript's `\s` (WhiteSpace and LineTerminator): tab to carriage return, Zs, U+FEFF, U+2028/9. */
 export function isSpace(c: number): boolean {

@@ -25,7 +25,7 @@
 // 0.8 ms; a cold hook process pays more (interpreted iterations until V8's concurrent OSR compile
 // lands, slow under load): CPU 70 ms vs 40 ms for the whole hook. Not yet won back: one loop rolling
 // every window length at once, or fewer distinct lengths.
-// In a hook (h21-scale): texts of 384 units and more roll in WebAssembly (rules/matcher-wasm.ts;
+// In a hook: texts of 384 units and more roll in WebAssembly (rules/matcher-wasm.ts;
 // the JavaScript loops over a 1 KB text cost more, see WASM_FROM); with many stored secrets most
 // candidates are chance hits (1,000 secrets: ~25 per KB of ordinary text, each checked over its
 // whole form), so a search's checks move to WebAssembly after 16 candidates (rules/check-wasm.ts);

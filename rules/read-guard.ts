@@ -265,7 +265,7 @@ export function mayRead(command: string, cwd: string): boolean {
   // Each distinct path is stat'ed once, without an exception for the usual ENOENT (a word is
   // mostly a program name or an option: `ls -la src` was 8 throwing stats, now 3 quiet ones).
   // The words are the runs between whitespace and `;&|()` (what `split(/[\s;&|()]+/)` gave), cut
-  // by hand: a regex run once per word is compiled to machine code on its second run (h21-allow3).
+  // by hand: a regex run once per word is compiled to machine code on its second run (issue 21).
   const seen = new Set<string>();
   const n = command.length;
   for (let i = 0; i < n;) {
@@ -340,7 +340,7 @@ const READING_PROGRAMS = new Set([
 const SHELL_NAMES = new Set(["sh", "bash", "dash", "zsh", "ksh", "mksh", "fish", "ash"]);
 
 /**
- * mayRead's tests before the stats, in one pass over the command (h21-allow3; they were five
+ * mayRead's tests before the stats, in one pass over the command (issue 21; they were five
  * regexes, whose first runs cost ≈0.4 ms of every allowed call). True when the command has
  *   - quoting, an expansion, a glob, `~`, `<` or `@`: a character of `[$\`*?[{~<@\\'"]`;
  *   - a shell reading its script from a pipe (`curl … | sh`, `base64 -d x | bash`):

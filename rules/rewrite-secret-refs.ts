@@ -72,7 +72,7 @@ const deny = (code: string, reason: string): Verdict => ({ kind: "deny", code, r
  * Words that could name hookpack's home other than by its text: globs, `~`, `$HOME`, links, and
  * (word by word, in stateHint) split quoting and paths built from variables. What
  * `/HOOKPACK_HOME|\bc\s+["']?\$|~|\$\{?HOME\b|[*?[]|(^|[\s;&|(])ln\s/` matches, written out
- * (h21-allow3: that regex's first run cost every allowed call ≈ 0.05 ms;
+ * (issue 21: that regex's first run cost every allowed call ≈ 0.05 ms;
  * test/rules/early-allow-scanners.test.ts compares the two).
  */
 function stateHintWords(command: string): boolean {
@@ -144,7 +144,7 @@ export function stateHint(command: string): boolean {
 /**
  * Arguments only the broker takes: whatever the program is called (a copy, a variable, `node
  * x.cjs`). What `/(^|\s)--(grant|grant-key|secret|env-file|stdin-refs)(=|\s|$)/` matches, written
- * out (h21-allow3: the regex's first run cost every allowed call ≈ 0.1 ms; most commands have no
+ * out (issue 21: the regex's first run cost every allowed call ≈ 0.1 ms; most commands have no
  * `--` at all; test/rules/early-allow-scanners.test.ts compares the two).
  */
 export function brokerFlags(command: string): boolean {

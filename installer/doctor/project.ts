@@ -141,7 +141,7 @@ export async function checkStateFiles(
   const patterns = STATE_PATHS.filter((e) => e.kind === "agent-state").map((e) =>
     e.pattern.replace(/\/$/, "/**"),
   );
-  // Loaded here: fast-glob costs every CLI start ~20 ms when imported at the top (h21-scanrest).
+  // Loaded here: fast-glob costs every CLI start ~20 ms when imported at the top.
   const { default: fg } = await import("fast-glob");
   const files = await fg(patterns, {
     cwd: ctx.root,
