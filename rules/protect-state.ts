@@ -8,6 +8,7 @@ import { isAbsolute, relative, resolve } from "node:path";
 import type { HookEvent, Verdict } from "../hooks/event.js";
 import type { Rule, RuleFiles } from "./rule.js";
 import { CHANGES_DIR, INTERPRETER, mayChangeDir } from "./state-words.js";
+import { withoutBrokerPrefix } from "./broker-prefix.js";
 
 /** File names an apply_patch text touches (`*** Add File: x`, `*** Update File: x`, `*** Move to: x`). */
 export function patchPaths(text: string): string[] {
@@ -194,7 +195,9 @@ export const protectHookpackState: Rule = {
         // A relative path after a `cd` / `pushd` chain, or interpreter code naming the home with a
         // call that deletes or writes: denied as `rm -rf <home>` is (rewrite-secret-refs).
         const ctx = { home: stateHome, cwd, userHome: context.files.home };
-        const command = event.tool.command;
+        // hookpack's own brokered-exec prefix (a rewritten `$secret:` call runs `node <home>/runtime/
+        // …/hookpack.cjs exec --grant …`) is not the agent's code: what follows it is checked.
+        const command = withoutBrokerPrefix(event.tool.command);
         const { interpreterReachesHome, reachesHome } = await import("./state-paths.js");
         const hit =
           (mayChangeDirAndWrite(command) ? reachesHome(command, ctx) : undefined) ??

@@ -21,6 +21,7 @@ import type { SecretPath } from "./read-guard-paths.js";
 import { cleanFileInPlace, findSecrets, type TextHit } from "./redact-tool-output.js";
 import type { Rule, RuleContext, RuleFiles } from "./rule.js";
 import { isSpace } from "./js-space.js";
+import { withoutBrokerPrefix } from "./broker-prefix.js";
 import { describeFinding, suggestName, type Finding } from "./secretlint.js";
 
 /**
@@ -221,32 +222,6 @@ function credentialFilesInReach(
 }
 
 /**
- * hookpack's own brokered-exec prefix, exactly as this process writes it in front of a program that
- * receives a `$secret:` value (rules/secret-refs.ts brokerPrefix: this node, this entry, a grant id
- * and key, then `--`), or null when this process would quote its paths (then nothing is stripped).
- */
-let ownPrefix: RegExp | null | undefined;
-function brokerPrefixRe(): RegExp | null {
-  if (ownPrefix !== undefined) return ownPrefix;
-  const argv1 = process.argv[1];
-  // As hooks/secret-ref-host.ts selfInvocation names the entry in the prefix it has written.
-  const script =
-    argv1 && /hookpack\.c?js$/.test(argv1)
-      ? resolve(argv1)
-      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
-  const plain = (p: string) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(p);
-  const esc = (p: string) => p.replace(/[.+]/g, "\\$&");
-  ownPrefix =
-    script && plain(script) && plain(process.execPath)
-      ? new RegExp(
-          `(^|[\\s;&|(])${esc(process.execPath)} ${esc(script)} exec --grant g_[a-z2-7]{26} --grant-key [a-z2-7]{26}(?: --stdin-refs)?((?: --cap [a-z0-9-]+)*) -- `,
-          "g",
-        )
-      : null;
-  return ownPrefix;
-}
-
-/**
  * A cheap look before parsing: could this command read a file at all? (The allow path stays parse-free.)
  * The prefix of hookpack's own brokered exec does not count (h21-start): its words are this node,
  * this entry and fixed tokens, which read nothing the guard looks at (the full analysis drops
@@ -258,9 +233,7 @@ function brokerPrefixRe(): RegExp | null {
  * and all.
  */
 export function mayRead(command: string, cwd: string): boolean {
-  const prefix = command.includes(" exec --grant ") ? brokerPrefixRe() : null;
-  if (prefix)
-    command = command.replace(prefix, (_, lead: string, caps: string) => `${lead}${caps} `);
+  command = withoutBrokerPrefix(command);
   if (readingWords(command)) return true;
   // Each distinct path is stat'ed once, without an exception for the usual ENOENT (a word is
   // mostly a program name or an option: `ls -la src` was 8 throwing stats, now 3 quiet ones).
