@@ -15,9 +15,20 @@
 // same answer, stopped where the rules stop it, no raw value in what the hook wrote.
 // Family fast-allow-prechecks/differential, fast-allow-prechecks/dist, fast-allow-prechecks/installed.
 import { spawn, spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from "node:fs";
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { resolveHookpackHome } from "../../core/home.js";
 import { REF_ANYWHERE, CAP_ANYWHERE } from "../../rules/secret-ref.js";
 import { HIDING, mayHide } from "../../rules/secretlint.js";
 import { mayRunCode, shellMayEditHookConfig } from "../../rules/protect-state.js";
@@ -229,6 +240,33 @@ describe("attack: the allow path's prechecks against the regexes they stand in f
       texts.some((c) => ASSIGNED_VALUE.test(c)) && texts.some((c) => REF_ANYWHERE.test(c)),
     ).toBe(true);
   });
+  it("HOOKPACK_HOME: trailing separators dropped exactly as before (the regex now only behind one)", () => {
+    const root = mkdtempSync(join(tmpdir(), "hookpack-home-trail-"));
+    try {
+      const differ: string[] = [];
+      let answered = 0;
+      for (const tail of ["", "/", "//", "\\", "/\\/", "x", "x/", "x\\\\"])
+        for (const dir of [join(root, "hp"), "/"]) {
+          const explicit = dir === "/" ? `/${tail}` : `${dir}${tail}`;
+          let got: string;
+          try {
+            got = resolveHookpackHome({ HOOKPACK_HOME: explicit, HOME: root });
+          } catch (error) {
+            got = `error: ${(error as Error).name}`;
+          }
+          const before = explicit.replace(/(.)[/\\]+$/, "$1");
+          // Either the same directory, or the same refusal for it (a place that cannot hold state).
+          if (!got.startsWith("error")) answered++;
+          if (!got.startsWith("error") && got !== before) differ.push(`${explicit} -> ${got}`);
+        }
+      t.attempt(differ.length === 0);
+      expect(differ).toEqual([]);
+      expect(answered).toBeGreaterThanOrEqual(8);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("mayHide: a 28-character run cut short by one other character is not one", () => {
     const run = "A".repeat(27);
     expect(mayHide(`${run} ${run}`)).toBe(HIDING.test(`${run} ${run}`));
