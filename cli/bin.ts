@@ -13,7 +13,10 @@ declare const HOOKPACK_BUILD_ID: string;
 
 /** The built entry (dist/hookpack.cjs or a runtime copy), whose siblings are the bundles. */
 const built =
-  typeof __dirname === "string" && __dirname.length > 0 && /[/\\]hookpack\.cjs$/.test(__filename);
+  typeof __dirname === "string" &&
+  __dirname.length > 0 &&
+  // (`/[/\\]hookpack\.cjs$/` written out: a regex is compiled anew in every process.)
+  (__filename.endsWith("/hookpack.cjs") || __filename.endsWith("\\hookpack.cjs"));
 
 const [command, ...rest] = process.argv.slice(2);
 // `hookpack hook --help` is help, answered by the CLI; every other `hook` call is an agent's.

@@ -141,7 +141,28 @@ export function decodeCodeCache(file: Buffer): { tags: string[]; data: Uint8Arra
 /** The path this process took, as noted by the hook (letters, digits, `:._-` only), or "". */
 function currentTag(): string {
   const tag = (globalThis as unknown as Record<symbol, unknown>)[CODE_CACHE_TAG];
-  return typeof tag === "string" ? tag.replace(/[^\w:.-]/g, "_").slice(0, 80) : "";
+  return typeof tag === "string" ? cleanTag(tag) : "";
+}
+
+/**
+ * `tag.replace(/[^\w:.-]/g, "_").slice(0, 80)`, with the regex only for a tag that needs it: this
+ * runs at every hook call's exit, and a regex is compiled anew in every process (issue 21).
+ * Exported for tests.
+ */
+export function cleanTag(tag: string): string {
+  for (let i = 0; i < tag.length; i++) {
+    const c = tag.charCodeAt(i);
+    const plain =
+      (c >= 0x61 && c <= 0x7a) ||
+      (c >= 0x41 && c <= 0x5a) ||
+      (c >= 0x30 && c <= 0x39) ||
+      c === 0x5f ||
+      c === 0x3a ||
+      c === 0x2e ||
+      c === 0x2d;
+    if (!plain) return tag.replace(/[^\w:.-]/g, "_").slice(0, 80);
+  }
+  return tag.slice(0, 80);
 }
 
 function dirFor(env: NodeJS.ProcessEnv): string | null {

@@ -103,7 +103,11 @@ function resolveUncached(env: NodeJS.ProcessEnv): string {
         `hookpack: HOOKPACK_HOME is "${explicit}", a relative path; hookpack's state must have one fixed place, not one per working directory.`,
         FIX,
       );
-    dir = explicit.replace(/(.)[/\\]+$/, "$1");
+    // (Only a path that ends in a separator has one to drop: no regex compiled otherwise, issue 21.)
+    dir =
+      explicit.endsWith("/") || explicit.endsWith("\\")
+        ? explicit.replace(/(.)[/\\]+$/, "$1")
+        : explicit;
   } else {
     if (!home)
       throw new HookpackHomeError(

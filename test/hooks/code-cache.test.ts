@@ -20,6 +20,7 @@ import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt } from "../broker/helpers.js";
 import { HOOKPACK_CJS } from "../helpers/sandbox.js";
+import { cleanTag } from "../../cli/code-cache.js";
 
 let root: string;
 beforeAll(() => assertBuilt());
@@ -169,6 +170,27 @@ describe("code cache: the paths a cache has seen (Node < 22)", () => {
     const before = readFileSync(hookFile());
     expect(run({ TAG: "claude-code:session-start" })).toBe("AAAA sib claude-code");
     expect(readFileSync(hookFile()).equals(before)).toBe(true);
+  });
+
+  it("cleanTag is the regex it stands in front of, for every character up to U+02FF", () => {
+    const differ: string[] = [];
+    for (let c = 0; c <= 0x2ff; c++)
+      for (const tag of [String.fromCharCode(c), `ab${String.fromCharCode(c)}:c`])
+        if (cleanTag(tag) !== tag.replace(/[^\w:.-]/g, "_").slice(0, 80)) differ.push(tag);
+    expect(differ).toEqual([]);
+    expect(cleanTag("x".repeat(100))).toBe("x".repeat(80));
+  });
+
+  it("a path with characters outside [\\w:.-] is written with them replaced (no header injection)", () => {
+    const { dist, home, run } = setup("AAAA");
+    writeTaggingHook(dist, "AAAA");
+    const dir = join(home, "cache", "v8", `${process.version}-${process.arch}`);
+    expect(run({ TAG: "a/b c,d\u00e9x:y.z-W_9" })).toBe("AAAA sib claude-code");
+    const hookFile = join(
+      dir,
+      cacheFiles(home).find((f) => f.startsWith("hook.cjs"))!,
+    );
+    expect(header(hookFile)).toBe("hookpack-v8-cache a_b_c_d_x:y.z-W_9");
   });
 
   it("a cache file without hookpack's header (an older format, or anything else) is not used and is rewritten", () => {
