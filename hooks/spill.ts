@@ -32,11 +32,19 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { firstOfEach, forEachString, mapStrings, pathKey } from "../core/json-walk.js";
+import {
+  firstOfEach,
+  forEachString,
+  mapStrings,
+  pathKey,
+  type PathKeys,
+} from "../core/json-walk.js";
 
 const KEEP_MS = 7 * 24 * 3600 * 1000;
 /** Strings of one output spilled to files of their own at most; beyond, the whole output goes to one file as JSON. */
 const MAX_SPILL_FILES = 8;
+/** Strings this long have their JSON size taken on their own (fitWithSpill). */
+const LONG = 512;
 
 /** Where spilled outputs go for this user. */
 export function spillDir(): string {
@@ -199,6 +207,43 @@ function writeIn(
 export const spillNotice = (shown: number, total: number, path: string): string =>
   `\n[hookpack: this output is too long to hand back through a hook (${shown} of ${total} chars shown). The whole output, with secrets redacted, is saved to: ${path} (read it there, with an offset and limit if it is large)]`;
 
+interface Leaf {
+  /** Its path (pathKey of it names the leaf: taken only for an output that does not fit). */
+  keys: PathKeys;
+  text: string;
+  /** Its JSON size without the quotes, once taken (-1 before). */
+  json: number;
+}
+
+/**
+ * The JSON size of `output` (JSON.stringify(output).length) and its string leaves. A long string's
+ * JSON size is taken once (JSON.stringify of it alone, escapes counted) and the output's from them
+ * and its shape with those strings emptied: a 64 KB output is not stringified whole and then again
+ * string by string (~200 KB of garbage per redacting call, issue 21). Exact: emptying a string
+ * takes exactly its escaped length out of the JSON. Exported for its differential test.
+ */
+export function measure(output: unknown): {
+  total: number;
+  leaves: Leaf[];
+  jsonOf: (leaf: Leaf) => number;
+} {
+  const leaves: Leaf[] = [];
+  let long = false;
+  forEachString(output, (text, _path, keys) => {
+    leaves.push({ keys, text, json: -1 });
+    if (text.length >= LONG) long = true;
+  });
+  const jsonOf = (leaf: Leaf) =>
+    leaf.json >= 0 ? leaf.json : (leaf.json = JSON.stringify(leaf.text).length - 2);
+  let total: number;
+  if (!long) total = JSON.stringify(output).length;
+  else {
+    total = JSON.stringify(mapStrings(output, (text) => (text.length >= LONG ? "" : text))).length;
+    for (const leaf of leaves) if (leaf.text.length >= LONG) total += jsonOf(leaf);
+  }
+  return { total, leaves, jsonOf };
+}
+
 /**
  * Makes `output` fit `limit` chars of JSON by spilling its longest strings: each one that is cut
  * is written whole to a spill file and keeps a prefix plus a notice with the file's path (the
@@ -217,12 +262,10 @@ export function fitWithSpill(
 ): unknown {
   const dir = [...preferred, spillDir()];
   const sizeOf = (v: unknown) => JSON.stringify(v).length;
-  const total = sizeOf(output);
+  const { total, leaves, jsonOf } = measure(output);
   if (total <= limit) return output;
   if (typeof (output as { persistedOutputPath?: unknown } | null)?.persistedOutputPath === "string")
     return undefined;
-  const leaves: Array<{ key: string; text: string }> = [];
-  forEachString(output, (text, _path, keys) => leaves.push({ key: pathKey(keys), text }));
   const byLength = [...leaves].sort((a, b) => b.text.length - a.text.length);
   // Which strings go to files: the longest (at most MAX_SPILL_FILES), until the rest, each spilled
   // one reduced to its notice, leaves room for a preview. Planned from sizes before any file is
@@ -237,7 +280,7 @@ export function fitWithSpill(
   for (const leaf of byLength) {
     if (plan.length > 0 && left <= limit - 1024) break;
     if (leaf.text.length < 512 || plan.length >= MAX_SPILL_FILES) break;
-    left -= JSON.stringify(leaf.text).length - 2 - noticeSize(leaf.text.length);
+    left -= jsonOf(leaf) - noticeSize(leaf.text.length);
     plan.push(leaf);
   }
   const spilled = new Map<string, { path: string; text: string; keep: number }>();
@@ -250,28 +293,34 @@ export function fitWithSpill(
     for (const leaf of plan) {
       const path = writeSpill(leaf.text, hint, dir);
       if (path === undefined) return undefined;
-      spilled.set(leaf.key, { path, text: leaf.text, keep: 0 });
+      spilled.set(pathKey(leaf.keys), { path, text: leaf.text, keep: 0 });
     }
   let current = render();
-  if (spilled.size > 0 && sizeOf(current) <= limit) {
+  let size = sizeOf(current);
+  if (spilled.size > 0 && size <= limit) {
     // Share the room left between the previews, in document order; escapes count as what they take in JSON.
-    let room = limit - sizeOf(current) - 64;
+    let room = limit - size - 64;
     for (const leaf of leaves) {
-      const s = spilled.get(leaf.key);
-      if (!s || room <= 0) continue;
+      const s = room > 0 ? spilled.get(pathKey(leaf.keys)) : undefined;
+      if (!s) continue;
       let keep = Math.min(s.text.length, room);
-      while (keep > 0 && JSON.stringify(s.text.slice(0, keep)).length - 2 > room)
+      let taken = JSON.stringify(s.text.slice(0, keep)).length - 2;
+      while (keep > 0 && taken > room) {
         keep = Math.floor(keep * 0.9);
+        taken = JSON.stringify(s.text.slice(0, keep)).length - 2;
+      }
       s.keep = keep;
-      room -= JSON.stringify(s.text.slice(0, keep)).length - 2 + String(keep).length;
+      room -= taken + String(keep).length;
     }
     current = render();
-    for (let round = 0; round < 8 && sizeOf(current) > limit; round++) {
+    size = sizeOf(current);
+    for (let round = 0; round < 8 && size > limit; round++) {
       const widest = [...spilled.values()].sort((a, b) => b.keep - a.keep)[0]!;
-      widest.keep = Math.max(0, widest.keep - (sizeOf(current) - limit) - 64);
+      widest.keep = Math.max(0, widest.keep - (size - limit) - 64);
       current = render();
+      size = sizeOf(current);
     }
-    if (sizeOf(current) <= limit) return current;
+    if (size <= limit) return current;
   }
   // Too many strings to cut: the whole output, as JSON, in one file.
   const path = writeSpill(JSON.stringify(output, null, 2), hint, dir);

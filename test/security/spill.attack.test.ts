@@ -315,3 +315,41 @@ describe("attack: the cut falls inside a secret", () => {
     }
   });
 });
+
+describe("attack: an output whose JSON is far longer than its text (issue 21: the spill's size is measured, not stringified whole)", () => {
+  const t = tally("spill/escaped size");
+  // fitWithSpill takes the output's JSON size from its long strings' own sizes (hooks/spill.ts
+  // measure). Escapes make the JSON up to 6x the text: an output that is short as text but long as
+  // JSON must still be spilled (never handed back over Claude Code's 15,000 chars), with the whole
+  // redacted output in the file and no raw value anywhere. Sizes on both sides of the limit.
+  const escapes = ['"', "\\", "\u0001", "\u001f", "\n", "\ud800"];
+  it("quotes, backslashes, control characters and lone surrogates around a stored value", async () => {
+    for (const esc of escapes)
+      for (const chars of [2400, 2600, 5000, 14_000]) {
+        const tmp = freshTmp();
+        const stdout = `${esc.repeat(chars)}KEY=${value}\n${esc.repeat(chars)}`;
+        const { r, saved } = await postHook(tmp, stdout);
+        const answer = r.stdout
+          ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { updatedToolOutput?: unknown } })
+              .hookSpecificOutput?.updatedToolOutput
+          : undefined;
+        const size = JSON.stringify(answer ?? null).length;
+        let contained = r.exitCode === 0 && answer !== undefined && size <= 15_000;
+        contained &&= noRaw(r.stdout) && noRaw(r.stderr);
+        if (contained && JSON.stringify(stdout).length > 15_000) {
+          // Too long as JSON: spilled, the file holds the whole output, redacted.
+          const file = saved ? readFileSync(saved, "utf8") : "";
+          contained =
+            saved !== undefined &&
+            noRaw(file) &&
+            // (the file is UTF-8: a lone surrogate is stored as U+FFFD, as any UTF-8 write does)
+            file ===
+              Buffer.from(stdout.replace(value, "[REDACTED:SPILL_KEY]"), "utf8").toString("utf8");
+        }
+        for (const f of entries(tmp))
+          if (lstatSync(f).isFile() && !noRaw(readFileSync(f, "latin1"))) contained = false;
+        t.attempt(contained);
+        expect(contained, `${JSON.stringify(esc)} × ${chars}: answer ${size} chars`).toBe(true);
+      }
+  }, 120_000);
+});
