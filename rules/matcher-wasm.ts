@@ -826,6 +826,20 @@ export interface ViewsRoller {
   readonly memory: WebAssembly.Memory;
 }
 
+/**
+ * viewsModule of the matcher's own constants (ROLL_PREBUILT's) for the window lengths a typical
+ * token's forms use (16, 32, 64, 96: raw/JSON/shell, base64/hex/base32, `%HH`/`\xHH`, `\uXXXX`),
+ * as viewsModule assembles them: a scan process decodes these bytes instead of running the
+ * assembler, which cost ~4.3 ms CPU per process (in process, 3 runs; compiling is ~0.3 ms).
+ * Any other list is assembled. test/rules/matcher-views.differential.test.ts checks that the bytes
+ * are viewsModule's for these lengths and constants.
+ */
+export const VIEWS_PREBUILT = {
+  windows: [16, 32, 64, 96],
+  module:
+    "AGFzbQEAAAABCQFgBH9/f38BfwMCAQAFAwEACgcSAgV2aWV3cwAABm1lbW9yeQIACpcOAZQOAg5/CntBACgCACEEQQAoAgQhBUEA/QAEECEWQQD9AAQgIRdBAP0ABDAhGEEA/QAEQCEZIAH9ESESAkADQCAEIABPIAZB+B9Lcg0BIARBAXQiDC8BgMYmIgf9ESETIAwvAeDFJv0RIAwvAcDFJv0cASAMLwGAxSb9HAIgDC8BwMQm/RwDIRUgFiAV/QxbIZ3WG64uoJvXM94bwQug/bUB/bEB/QyTAQABkwEAAZMBAAGTAQAB/bUBIBP9rgEhFiAXIBX9sQH9DJtEnDWbRJw1m0ScNZtEnDX9tQEgE/0MWyGd1huuLqCb1zPeG8ELoP21Af2uASEXIBYgF/21ASEUIBYgF/2uASAS/VEgFEEQ/asBIBRBEP2tAf1Q/VEiFSAVQQ/9rQH9Uf0MsXk3nrF5N56xeTeesXk3nv21AUEM/a0BIRpBfyEOQX8hD0F/IRBBfyERIBr9GwBBCHYtAIDCBCAa/RsBQQh2LQCA4gRyIBr9GwJBCHYtAICCBXIgGv0bA0EIdi0AgKIFciELIAsEQCAEQQ9PBEAgGv0bACEIIAhBCHYtAIDCBAR/IAhBBXZBAnQoAoDCBiAIQR9xdkEBcQVBAAsEQCAIIQ4gBkEEdCIJQQA2AoBCIAkgBEEPazYChEIgCUEANgKIQiAJIAg2AoxCIAZBAWohBgsLIARBH08EQCAa/RsBIQggCEEIdi0AgOIEBH8gCEEFdkECdCgCgMIOIAhBH3F2QQFxBUEACwRAIAghDyAGQQR0IglBATYCgEIgCSAEQR9rNgKEQiAJQQA2AohCIAkgCDYCjEIgBkEBaiEGCwsgBEE/TwRAIBr9GwIhCCAIQQh2LQCAggUEfyAIQQV2QQJ0KAKAwhYgCEEfcXZBAXEFQQALBEAgCCEQIAZBBHQiCUECNgKAQiAJIARBP2s2AoRCIAlBADYCiEIgCSAINgKMQiAGQQFqIQYLCyAEQd8ATwRAIBr9GwMhCCAIQQh2LQCAogUEfyAIQQV2QQJ0KAKAwh4gCEEfcXZBAXEFQQALBEAgCCERIAZBBHQiCUEDNgKAQiAJIARB3wBrNgKEQiAJQQA2AohCIAkgCDYCjEIgBkEBaiEGCwsLQYACIAdBA3ZqLQAAIAdBB3F2QQFxRQRAIAVBAXQgAmoiDSAHOwGABCANLwHgA/0RIA0vAcAD/RwBIA0vAYAD/RwCIA0vAcAC/RwDIRUgGCAV/QxbIZ3WG64uoJvXM94bwQug/bUB/bEB/QyTAQABkwEAAZMBAAGTAQAB/bUBIBP9rgEhGCAZIBX9sQH9DJtEnDWbRJw1m0ScNZtEnDX9tQEgE/0MWyGd1huuLqCb1zPeG8ELoP21Af2uASEZIBggGf21ASEUIBggGf2uASAS/VEgFEEQ/asBIBRBEP2tAf1Q/VEiFSAVQQ/9rQH9Uf0MsXk3nrF5N56xeTeesXk3nv21AUEM/a0BIRsgBUECdCADaiAENgKACCAFQQFqIgVBAnQgA2ohDSALIBv9GwBBCHYtAIDCBCAb/RsBQQh2LQCA4gRyIBv9GwJBCHYtAICCBXIgG/0bA0EIdi0AgKIFciELIAtyBEAgBUEPSwRAIA0oAsAHIQogBCAKa0EPRgRAIA4hCAUgG/0bACEIIAhBCHYtAIDCBAR/IAhBBXZBAnQoAoDCBiAIQR9xdkEBcQVBAAtFBEBBfyEICwsgCEEATgRAIAZBBHQiCUEQNgKAQiAJIAo2AoRCIAkgBDYCiEIgCSAINgKMQiAGQQFqIQYLCyAFQR9LBEAgDSgCgAchCiAEIAprQR9GBEAgDyEIBSAb/RsBIQggCEEIdi0AgOIEBH8gCEEFdkECdCgCgMIOIAhBH3F2QQFxBUEAC0UEQEF/IQgLCyAIQQBOBEAgBkEEdCIJQRE2AoBCIAkgCjYChEIgCSAENgKIQiAJIAg2AoxCIAZBAWohBgsLIAVBP0sEQCANKAKABiEKIAQgCmtBP0YEQCAQIQgFIBv9GwIhCCAIQQh2LQCAggUEfyAIQQV2QQJ0KAKAwhYgCEEfcXZBAXEFQQALRQRAQX8hCAsLIAhBAE4EQCAGQQR0IglBEjYCgEIgCSAKNgKEQiAJIAQ2AohCIAkgCDYCjEIgBkEBaiEGCwsgBUHfAEsEQCANKAKABSEKIAQgCmtB3wBGBEAgESEIBSAb/RsDIQggCEEIdi0AgKIFBH8gCEEFdkECdCgCgMIeIAhBH3F2QQFxBUEAC0UEQEF/IQgLCyAIQQBOBEAgBkEEdCIJQRM2AoBCIAkgCjYChEIgCSAENgKIQiAJIAg2AoxCIAZBAWohBgsLCwsgBEEBaiEEDAALC0EAIAQ2AgBBACAFNgIEQQAgBjYCCEEAIBb9CwQQQQAgF/0LBCBBACAY/QsEMEEAIBn9CwRAIAQgAEkL",
+} as const;
+
 const viewsCompiled = new Map<string, WebAssembly.Module | null>();
 function viewsModuleFor(
   k: RollConstants,
@@ -835,13 +849,25 @@ function viewsModuleFor(
   let mod = viewsCompiled.get(key);
   if (mod !== undefined) return mod;
   try {
-    mod = new WebAssembly.Module(viewsModule(k, windows) as Uint8Array<ArrayBuffer>);
+    const prebuilt =
+      isPrebuilt(k) &&
+      windows.length === VIEWS_PREBUILT.windows.length &&
+      windows.every(({ w, top }, i) => w === VIEWS_PREBUILT.windows[i] && top === topOf(w));
+    const bytes = prebuilt ? Buffer.from(VIEWS_PREBUILT.module, "base64") : viewsModule(k, windows);
+    mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch {
     mod = null;
   }
   viewsCompiled.set(key, mod);
   return mod;
 }
+
+/** BASE^(w−1) mod 2³² for ROLL_PREBUILT's base (the prebuilt module has these powers compiled in). */
+const topOf = (w: number): number => {
+  let top = 1;
+  for (let i = 1; i < w; i++) top = Math.imul(top, ROLL_PREBUILT.base);
+  return top;
+};
 
 /** Texts at least this long take the four-view roll in WebAssembly. */
 export function viewsWasmAbove(): number {

@@ -23,10 +23,12 @@ import {
 import {
   createViewsRoller,
   joinerBits,
+  ROLL_PREBUILT,
   setMatcherWasm,
   SQUEEZED_TAG,
   viewsModule,
   VIEWS_CAP,
+  VIEWS_PREBUILT,
   type ViewsFound,
 } from "../../rules/matcher-wasm.js";
 import { isJoinerUnit, joinerSpec, transformedFind } from "../../scanners/managed.js";
@@ -173,6 +175,19 @@ describe("matcher-wasm views: the WebAssembly four-view roll lists what the orac
           ) as Uint8Array<ArrayBuffer>,
         ),
       ).toBe(true);
+  });
+
+  it("the prebuilt module is viewsModule's for its lengths and the matcher's constants", () => {
+    const ws = VIEWS_PREBUILT.windows.map((w) => ({ w, top: topPower(w) }));
+    const assembled = Buffer.from(viewsModule(ROLL_PREBUILT, ws)).toString("base64");
+    expect(assembled).toBe(VIEWS_PREBUILT.module);
+    // The tests' constants are the matcher's (so the rollers below run the prebuilt bytes too).
+    expect(K).toEqual({
+      base: ROLL_PREBUILT.base,
+      baseInv: ROLL_PREBUILT.baseInv,
+      mix: ROLL_PREBUILT.mix,
+      shift: ROLL_PREBUILT.shift,
+    });
   });
 
   it("the joiner table answers as the spec does for every UTF-16 unit", () => {
