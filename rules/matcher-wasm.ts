@@ -319,139 +319,233 @@ export function createWasmRoller(
 // ---------------------------------------------------------------------------------------------
 // The gates' four-view search (rules/managed-matcher.ts searchViews) in WebAssembly. The JavaScript
 // loop makes one pass per window length, each rolling the direct window [j, j+w) (one lookup serves
-// the text as is and reversed) and the squeezed window (the last w non-joiner units, through a
-// ring). This module makes ONE pass for every window length of the matcher (a module per list of
-// lengths, the lengths and their powers compiled in): per text unit, every length's direct and
-// squeezed hashes roll side by side (independent chains the processor overlaps). Only the windows
-// whose bucket is set come out, as records tagged with their length's slot; JavaScript sorts them
-// back into the loop's order (length by length, text order within one) and runs `candidates` /
-// `squeezedCandidates` for each. The output list has a fixed capacity: when it is nearly full the
-// function saves its state and returns, JavaScript drains it and calls again.
+// the text as is and reversed) and the squeezed window (the last w non-joiner units). This module
+// makes ONE pass for every window length of the matcher (a module per list of lengths, the lengths
+// and their powers compiled in), and rolls the lengths four at a time in the lanes of 128-bit SIMD
+// vectors (issue 21: the scalar version, eight independent rolls and buckets per text unit, was 57 %
+// of a scan's CPU): per text unit, one vector roll and one vector bucket per group of four lengths
+// for the direct windows and one for the squeezed windows. Only the lookups stay per length: each
+// length's bucket first meets a 4 KB byte table (one byte per 256 buckets, set when any of them is),
+// the four bytes are OR-ed, and only a unit where one is set takes the exact per-length path (the
+// 128 KB bitmap, the records). Only the windows whose bucket is set come out, as records tagged with
+// their length's slot; JavaScript sorts them back into the loop's order (length by length, text
+// order within one) and runs `candidates` / `squeezedCandidates` for each. The output list has a
+// fixed capacity: when it is nearly full the function saves its state and returns, JavaScript
+// drains it and calls again.
 //
-// Two things make the first w units need no branch: the text is preceded by 256 zero units and the
-// ring starts zeroed, so the unit leaving the window before it is full is 0, and rolling with a
-// leaving 0 (hf·B + c; hb·B⁻¹ + c·B^(w−1)) gives, once w units are in, exactly the hashes of the
-// window (hb = Σ c_t·B^(w−1)·B^−(w−1−t) = Σ c_t·B^t).
+// The squeezed view is written as it is read (SQ: its units; AT: each one's text offset), so the
+// unit leaving a squeezed window is one load at a constant offset, as for the text.
 //
-// Memory: [STATE 256 B][RING units 1 KB][RING offsets 1 KB][JOINERS 8 KB: one bit per UTF-16 unit]
-//         [OUT (tag, a, b, bucket) × CAP][bitmaps 128 KB each][256 zero units][TEXT]
+// Two things make the first w units need no branch: the text and the squeezed units are each
+// preceded by 256 zero units, so the unit leaving the window before it is full is 0, and rolling
+// with a leaving 0 (hf·B + c; hb·B⁻¹ + c·B^(w−1)) gives, once w units are in, exactly the hashes of
+// the window (hb = Σ c_t·B^(w−1)·B^−(w−1−t) = Σ c_t·B^t).
+//
+// Memory: [STATE 256 B][JOINERS 8 KB: one bit per UTF-16 unit][OUT (tag, a, b, bucket) × CAP]
+//         [COARSE 4 KB per length][bitmaps 128 KB each][256 zero units][TEXT]
+//         [256 zero units][SQ: squeezed units][1 KB][AT: i32 text offset of each squeezed unit]
 
 /** Records in the output list between two calls. */
 export const VIEWS_CAP = 4096;
 const V_STATE = 0;
-const V_RING = 256;
-const V_RING_AT = V_RING + 1024;
-const V_JOINERS = V_RING_AT + 1024;
+const V_JOINERS = 256;
 const V_OUT = V_JOINERS + 8192;
-/** Per window length, one bit per 64 buckets (2 KB): set when any of them is (see bitSet). */
+/** Per window length, one byte per 256 buckets (4 KB): nonzero when any of them is set. */
 const V_COARSE = V_OUT + VIEWS_CAP * 16;
-const COARSE_BYTES = 2048;
+const COARSE_BYTES = 4096;
+const COARSE_SHIFT = 8;
 const V_BITMAPS = V_COARSE + 8 * COARSE_BYTES;
 /** A squeezed record's tag: SQUEEZED + slot (a direct record's tag is its slot). */
 export const SQUEEZED_TAG = 16;
+/** Zero bytes before the squeezed units (≥ 2·255) and before their offsets (≥ 4·255). */
+const SQ_PAD = 512;
+const AT_PAD = 1024;
 
-/** State words: 0 i, 1 k, 2 record count (written), then hf, hb, sf, sb of each window length. */
-const stateWord = (slot: number, h: number) => 3 + slot * 4 + h;
+/** Where the text starts for `slots` window lengths. */
+const viewsTextAt = (slots: number): number => V_BITMAPS + slots * BITMAP_BYTES + 512;
+/** Where the squeezed units and their offsets go for a text of n units. */
+const viewsSqueezedAt = (slots: number, n: number): { sq: number; at: number } => {
+  const sq = ((viewsTextAt(slots) + n * 2 + 15) & ~15) + SQ_PAD;
+  return { sq, at: ((sq + n * 2 + 15) & ~15) + AT_PAD };
+};
+
+/** SIMD opcodes (0xFD prefix). */
+const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
+const V = {
+  load: (off: number) => simd(0x00, 4, ...uleb(off)),
+  store: (off: number) => simd(0x0b, 4, ...uleb(off)),
+  const: (lanes: readonly number[]) => {
+    const b = Buffer.alloc(16);
+    lanes.forEach((x, i) => b.writeInt32LE(x | 0, i * 4));
+    return simd(0x0c, ...b);
+  },
+  splat: simd(0x11),
+  extract: (lane: number) => simd(0x1b, lane),
+  replace: (lane: number) => simd(0x1c, lane),
+  and: simd(0x4e),
+  or: simd(0x50),
+  xor: simd(0x51),
+  shl: simd(0xab),
+  shrU: simd(0xad),
+  add: simd(0xae),
+  sub: simd(0xb1),
+  mul: simd(0xb5),
+};
 
 /**
- * views(text, n, seed) → 1 when it stopped with a nearly full list (call again), 0 at the text's
+ * views(n, seed, sq, at) → 1 when it stopped with a nearly full list (call again), 0 at the text's
  * end. For i from STATE.i to n − 1 (the JavaScript loop of searchViews, every length at once):
  *   - for each length w: the direct window ending at i, [i−w+1, i], once i ≥ w − 1: its bucket x
  *     set → record (slot, j, 0, x);
- *   - unit i is a joiner (JOINERS bit): nothing more; else it enters the squeezed ring; for each w,
- *     once k ≥ w squeezed units are in, the squeezed window (its first unit at text offset `first`)
- *     is recorded as (SQUEEZED_TAG + slot, first, i, y) when its bucket y is set; a window with no
- *     joiner inside (i − first = w − 1) is the direct one and takes the direct lookup's answer.
+ *   - unit i is a joiner (JOINERS bit): nothing more; else it is appended to SQ (its offset to AT);
+ *     for each w, once k ≥ w squeezed units are in, the squeezed window (its first unit at text
+ *     offset `first`) is recorded as (SQUEEZED_TAG + slot, first, i, y) when its bucket y is set; a
+ *     window with no joiner inside (i − first = w − 1) is the direct one and takes the direct
+ *     lookup's answer.
+ * Records come out in the scalar loop's order: per unit, the direct ones by slot, then the squeezed.
  */
 export function viewsModule(
   k: RollConstants,
   windows: readonly { w: number; top: number }[],
 ): Uint8Array {
   const I32 = 0x7f;
+  const V128 = 0x7b;
   const L = windows.length;
-  const textAt = V_BITMAPS + L * BITMAP_BYTES + 512;
+  const G = Math.ceil(L / 4);
+  const textAt = viewsTextAt(L);
   // params
   const N = 0;
   const SEED = 1;
-  // locals
-  const I = 2;
-  const K = 3;
-  const CNT = 4;
-  const C = 5;
-  const O = 6;
-  const X = 7;
-  const P = 8;
-  const FIRST = 9;
-  const JOIN = 10;
-  const base = 11;
-  const HF = (l: number) => base + l * 5;
-  const HB = (l: number) => base + l * 5 + 1;
-  const SF = (l: number) => base + l * 5 + 2;
-  const SB = (l: number) => base + l * 5 + 3;
-  const HIT = (l: number) => base + l * 5 + 4;
-  const LOCALS = base + L * 5 - 2;
+  const SQB = 2; // sq − SQ_PAD on entry
+  const ATB = 3; // at − AT_PAD on entry
+  // i32 locals
+  const I = 4;
+  const K = 5;
+  const CNT = 6;
+  const C = 7;
+  const X = 8;
+  const P = 9;
+  const FIRST = 10;
+  const ANY = 11;
+  const TI = 12; // 2i
+  const TK = 13; // k (before the append: 2k into SQ; after: 4k into AT)
+  const HIT = (l: number) => 14 + l;
+  const I32_LOCALS = 14 + L - 4;
+  // v128 locals
+  const vbase = 14 + L;
+  const SEEDV = vbase;
+  const CV = vbase + 1;
+  const PV = vbase + 2;
+  const TV = vbase + 3;
+  const HF = (g: number) => vbase + 4 + g * 6;
+  const HB = (g: number) => vbase + 5 + g * 6;
+  const SF = (g: number) => vbase + 6 + g * 6;
+  const SB = (g: number) => vbase + 7 + g * 6;
+  const XV = (g: number) => vbase + 8 + g * 6;
+  const YV = (g: number) => vbase + 9 + g * 6;
+  const V128_LOCALS = 4 + G * 6;
   const [get, set, tee, c] = [localGet, localSet, localTee, i32Const];
   const load = (off = 0) => [0x28, 2, ...uleb(off)];
   const load16 = (off = 0) => [0x2f, 1, ...uleb(off)];
-  const load8 = [0x2d, 0, 0];
+  const load8 = (off = 0) => [0x2d, 0, ...uleb(off)];
   const store = (off = 0) => [0x36, 2, ...uleb(off)];
-  const { ADD, SUB, MUL, AND, OR, XOR, SHL, SHR_U, ROTL, EQZ, EQ, GT_U, GE_U, GE_S } = I32_OP;
+  const store16 = (off = 0) => [0x3b, 1, ...uleb(off)];
+  const { ADD, SUB, AND, OR, EQZ, EQ, GT_U, GE_U, GE_S } = I32_OP;
+  const SHR_U = I32_OP.SHR_U;
+  const SHL = I32_OP.SHL;
   const IF = [0x04, 0x40];
   const ELSE = 0x05;
   const END = 0x0b;
-  /** The bucket of (a, b) into X: windowBucket. */
-  const bucket = (a: number, b: number) => [
+  const lanes = (g: number) => windows.slice(g * 4, g * 4 + 4);
+  const topV = (g: number) => V.const(lanes(g).map((x) => x.top));
+  /** The vector bucket of (a, b) into `into`: windowBucket lane by lane. */
+  const bucketV = (a: number, b: number, into: number) => [
     ...get(a),
     ...get(b),
-    MUL,
-    ...set(P),
+    ...V.mul,
+    ...set(PV),
     ...get(a),
     ...get(b),
-    ADD,
-    ...get(SEED),
-    XOR,
-    ...get(P),
+    ...V.add,
+    ...get(SEEDV),
+    ...V.xor,
+    ...get(PV),
     ...c(16),
-    ROTL,
-    XOR,
-    ...tee(X),
-    ...get(X),
+    ...V.shl,
+    ...get(PV),
+    ...c(16),
+    ...V.shrU,
+    ...V.or,
+    ...V.xor,
+    ...tee(TV),
+    ...get(TV),
     ...c(15),
-    SHR_U,
-    XOR,
-    ...c(k.mix),
-    MUL,
+    ...V.shrU,
+    ...V.xor,
+    ...V.const([k.mix, k.mix, k.mix, k.mix]),
+    ...V.mul,
     ...c(k.shift),
-    SHR_U,
-    ...set(X),
+    ...V.shrU,
+    ...set(into),
   ];
-  /**
-   * Pushes 1 when X's bit is set in bitmap `slot`, else 0: first the length's coarse table (2 KB,
-   * stays in the first-level cache), then, for the rare bucket whose group of 64 has a bit set, the
-   * 128 KB bitmap.
-   */
-  const bitSet = (slot: number) => [
+  /** Rolls (f, b) of group g by CV entering and TV (the leaving units) leaving. */
+  const rollV = (f: number, b: number, g: number) => [
+    ...get(f),
+    ...get(TV),
+    ...topV(g),
+    ...V.mul,
+    ...V.sub,
+    ...V.const([k.base, k.base, k.base, k.base]),
+    ...V.mul,
+    ...get(CV),
+    ...V.add,
+    ...set(f),
+    ...get(b),
+    ...get(TV),
+    ...V.sub,
+    ...V.const([k.baseInv, k.baseInv, k.baseInv, k.baseInv]),
+    ...V.mul,
+    ...get(CV),
+    ...topV(g),
+    ...V.mul,
+    ...V.add,
+    ...set(b),
+  ];
+  /** TV = the leaving units of group g's lanes: a 16-bit load at (base + off(w)) per lane. */
+  const gather = (g: number, base: number, off: (w: number) => number) => [
+    ...lanes(g).flatMap(({ w }, lane) =>
+      lane === 0
+        ? [...get(base), ...load16(off(w)), ...V.splat]
+        : [...get(base), ...load16(off(w)), ...V.replace(lane)],
+    ),
+    ...set(TV),
+  ];
+  /** Pushes the coarse byte of slot l for the bucket in lane l of vector `v`. */
+  const coarse = (v: number, l: number) => [
+    ...get(v),
+    ...V.extract(l & 3),
+    ...c(COARSE_SHIFT),
+    SHR_U,
+    ...load8(V_COARSE + l * COARSE_BYTES),
+  ];
+  /** ANY = OR of the coarse bytes of every slot's bucket in vectors `vec(g)`. */
+  const anyCoarse = (vec: (g: number) => number) => [
+    ...windows.flatMap((_, l) => [...coarse(vec(l >> 2), l), ...(l > 0 ? [OR] : [])]),
+    ...set(ANY),
+  ];
+  /** Pushes 1 when X's bit is set in slot l's coarse table and bitmap, else 0. */
+  const bitSet = (l: number) => [
     ...get(X),
-    ...c(11),
+    ...c(COARSE_SHIFT),
     SHR_U,
-    ...c(2),
-    SHL,
-    ...load(V_COARSE + slot * COARSE_BYTES),
-    ...get(X),
-    ...c(6),
-    SHR_U,
-    ...c(31),
-    AND,
-    SHR_U,
-    ...c(1),
-    AND,
+    ...load8(V_COARSE + l * COARSE_BYTES),
     ...[0x04, I32], // if (result i32)
     ...get(X),
     ...c(5),
     SHR_U,
     ...c(2),
     SHL,
-    ...load(V_BITMAPS + slot * BITMAP_BYTES),
+    ...load(V_BITMAPS + l * BITMAP_BYTES),
     ...get(X),
     ...c(31),
     AND,
@@ -461,29 +555,6 @@ export function viewsModule(
     ELSE,
     ...c(0),
     END,
-  ];
-  /** Rolls (f, b) of length slot by C entering and O leaving. */
-  const roll = (f: number, b: number, top: number) => [
-    ...get(f),
-    ...get(O),
-    ...c(top),
-    MUL,
-    SUB,
-    ...c(k.base),
-    MUL,
-    ...get(C),
-    ADD,
-    ...set(f),
-    ...get(b),
-    ...get(O),
-    SUB,
-    ...c(k.baseInv),
-    MUL,
-    ...get(C),
-    ...c(top),
-    MUL,
-    ADD,
-    ...set(b),
   ];
   /** Record (tag, a, b, X) at OUT[CNT++]. */
   const emit = (tag: number, a: number[], b: number[]) => [
@@ -507,33 +578,16 @@ export function viewsModule(
     ADD,
     ...set(CNT),
   ];
-  /** Address of ring slot (v & 255), to add to a memory offset. */
-  const ringSlot = (v: number[]) => [...v, ...c(255), AND, ...c(2), SHL];
-  const saved: Array<[number, number]> = [
-    [I, 0],
-    [K, 4],
-    ...windows.flatMap((_, l) => [
-      [HF(l), stateWord(l, 0) * 4] as [number, number],
-      [HB(l), stateWord(l, 1) * 4] as [number, number],
-      [SF(l), stateWord(l, 2) * 4] as [number, number],
-      [SB(l), stateWord(l, 3) * 4] as [number, number],
-    ]),
-  ];
-  const direct = windows.flatMap(({ w, top }, l) => [
-    // o = text[i - w] (a zero unit of the padding while i < w)
-    ...get(I),
-    ...c(1),
-    SHL,
-    ...load16(textAt - 2 * w),
-    ...set(O),
-    ...roll(HF(l), HB(l), top),
-    ...c(-1),
-    ...set(HIT(l)),
+  const vecState = (g: number) => [HF(g), HB(g), SF(g), SB(g)];
+  const stateAt = (g: number, h: number) => 16 + g * 64 + h * 16;
+  const directLook = windows.flatMap(({ w }, l) => [
     ...get(I),
     ...c(w - 1),
     GE_U,
     ...IF,
-    ...bucket(HF(l), HB(l)),
+    ...get(XV(l >> 2)),
+    ...V.extract(l & 3),
+    ...set(X),
     ...bitSet(l),
     ...IF,
     ...get(X),
@@ -542,19 +596,14 @@ export function viewsModule(
     END,
     END,
   ]);
-  const squeezedRoll = windows.flatMap(({ w, top }, l) => [
-    ...ringSlot([...get(K), ...c(w), SUB]),
-    ...load(V_RING),
-    ...set(O),
-    ...roll(SF(l), SB(l), top),
-  ]);
   const squeezedLook = windows.flatMap(({ w }, l) => [
     ...get(K),
     ...c(w - 1),
     GT_U, // k (already counting unit i) ≥ w
     ...IF,
-    ...ringSlot([...get(K), ...c(w), SUB]),
-    ...load(V_RING_AT),
+    // first = AT[k − w]: TK is 4k here
+    ...get(TK),
+    ...load(AT_PAD - 4 * w),
     ...set(FIRST),
     ...get(I),
     ...get(FIRST),
@@ -565,7 +614,9 @@ export function viewsModule(
     ...get(HIT(l)),
     ...set(X),
     ELSE,
-    ...bucket(SF(l), SB(l)),
+    ...get(YV(l >> 2)),
+    ...V.extract(l & 3),
+    ...set(X),
     ...bitSet(l),
     EQZ,
     ...IF,
@@ -582,7 +633,18 @@ export function viewsModule(
     END,
   ]);
   const code = [
-    ...saved.flatMap(([l, off]) => [...c(V_STATE), ...load(off), ...set(l)]),
+    ...c(V_STATE),
+    ...load(0),
+    ...set(I),
+    ...c(V_STATE),
+    ...load(4),
+    ...set(K),
+    ...Array.from({ length: G }, (_, g) =>
+      vecState(g).flatMap((l, h) => [...c(V_STATE), ...V.load(stateAt(g, h)), ...set(l)]),
+    ).flat(),
+    ...get(SEED),
+    ...V.splat,
+    ...set(SEEDV),
     ...[0x02, 0x40], // block $exit
     ...[0x03, 0x40], // loop
     // if (i >= n || cnt > CAP - 2L) break: a unit records at most 2L windows
@@ -598,38 +660,76 @@ export function viewsModule(
     ...get(I),
     ...c(1),
     SHL,
+    ...tee(TI),
     ...load16(textAt),
-    ...set(C),
-    ...direct,
+    ...tee(C),
+    ...V.splat,
+    ...set(CV),
+    // the direct windows: leaving units text[i − w] (zero padding while i < w)
+    ...Array.from({ length: G }, (_, g) => [
+      ...gather(g, TI, (w) => textAt - 2 * w),
+      ...rollV(HF(g), HB(g), g),
+      ...bucketV(HF(g), HB(g), XV(g)),
+    ]).flat(),
+    ...windows.flatMap((_, l) => [...c(-1), ...set(HIT(l))]),
+    ...anyCoarse(XV),
+    ...get(ANY),
+    ...IF,
+    ...directLook,
+    END,
     // a joiner: no squeezed window ends here
     ...c(V_JOINERS),
     ...get(C),
     ...c(3),
     SHR_U,
     ADD,
-    ...load8,
+    ...load8(),
     ...get(C),
     ...c(7),
     AND,
     SHR_U,
     ...c(1),
     AND,
-    ...set(JOIN),
-    ...get(JOIN),
     EQZ,
     ...IF,
-    ...squeezedRoll,
-    ...ringSlot(get(K)),
+    // the squeezed windows: leaving units SQ[k − w] (zero padding while k < w)
+    ...get(K),
+    ...c(1),
+    SHL,
+    ...get(SQB),
+    ADD,
+    ...tee(TK),
     ...get(C),
-    ...store(V_RING),
-    ...ringSlot(get(K)),
+    ...store16(SQ_PAD),
+    ...Array.from({ length: G }, (_, g) => [
+      ...gather(g, TK, (w) => SQ_PAD - 2 * w),
+      ...rollV(SF(g), SB(g), g),
+      ...bucketV(SF(g), SB(g), YV(g)),
+    ]).flat(),
+    ...get(K),
+    ...c(2),
+    SHL,
+    ...get(ATB),
+    ADD,
     ...get(I),
-    ...store(V_RING_AT),
+    ...store(AT_PAD),
     ...get(K),
     ...c(1),
     ADD,
-    ...set(K),
+    ...tee(K),
+    ...c(2),
+    SHL,
+    ...get(ATB),
+    ADD,
+    ...set(TK),
+    // Nothing to record unless a direct bucket or a squeezed one meets a set coarse byte.
+    ...get(ANY),
+    ...anyCoarse(YV),
+    ...get(ANY),
+    OR,
+    ...IF,
     ...squeezedLook,
+    END,
     END,
     // i++
     ...get(I),
@@ -639,19 +739,33 @@ export function viewsModule(
     ...[0x0c, 0], // br loop
     END, // loop
     END, // block
-    ...saved.flatMap(([l, off]) => [...c(V_STATE), ...get(l), ...store(off)]),
+    ...c(V_STATE),
+    ...get(I),
+    ...store(0),
+    ...c(V_STATE),
+    ...get(K),
+    ...store(4),
     ...c(V_STATE),
     ...get(CNT),
     ...store(8),
+    ...Array.from({ length: G }, (_, g) =>
+      vecState(g).flatMap((l, h) => [...c(V_STATE), ...get(l), ...V.store(stateAt(g, h))]),
+    ).flat(),
     ...get(I),
     ...get(N),
     0x49, // i32.lt_u
     END,
   ];
-  const body = [...vec([[...uleb(LOCALS), I32]]), ...code];
+  const body = [
+    ...vec([
+      [...uleb(I32_LOCALS), I32],
+      [...uleb(V128_LOCALS), V128],
+    ]),
+    ...code,
+  ];
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32]]), ...vec([[I32]])]])),
+    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
     ...section(3, vec([[0]])),
     ...section(5, vec([[0x00, ...uleb(Math.ceil(textAt / PAGE))]])),
     ...section(
@@ -665,12 +779,17 @@ export function viewsModule(
   ]);
 }
 
-type ViewsFn = (n: number, seed: number) => number;
+type ViewsFn = (n: number, seed: number, sqBase: number, atBase: number) => number;
 
 /** Which UTF-16 units are joiners (the squeezed view's spec, see rules/managed-matcher.ts SqueezeSpec). */
 export interface JoinerSpec {
   ascii: Uint8Array;
   isJoiner(c: number): boolean;
+  /**
+   * The table joinerBits would build, when the spec's owner has it from an explicit list of its
+   * joiners (scanners/managed.ts: the gates' set); a test checks it against the loop for every unit.
+   */
+  bits?: Uint8Array;
 }
 
 const joinerCache = new WeakMap<JoinerSpec, Uint8Array>();
@@ -680,7 +799,7 @@ const joinerCache = new WeakMap<JoinerSpec, Uint8Array>();
  * included), so a table of every unit answers exactly as it does. Built once per spec.
  */
 export function joinerBits(spec: JoinerSpec): Uint8Array {
-  let bits = joinerCache.get(spec);
+  let bits = spec.bits ?? joinerCache.get(spec);
   if (bits) return bits;
   bits = new Uint8Array(8192);
   for (let u = 0; u < 65536; u++)
@@ -707,6 +826,20 @@ export interface ViewsRoller {
   readonly memory: WebAssembly.Memory;
 }
 
+/**
+ * viewsModule of the matcher's own constants (ROLL_PREBUILT's) for the window lengths a typical
+ * token's forms use (16, 32, 64, 96: raw/JSON/shell, base64/hex/base32, `%HH`/`\xHH`, `\uXXXX`),
+ * as viewsModule assembles them: a scan process decodes these bytes instead of running the
+ * assembler, which cost ~4.3 ms CPU per process (in process, 3 runs; compiling is ~0.3 ms).
+ * Any other list is assembled. test/rules/matcher-views.differential.test.ts checks that the bytes
+ * are viewsModule's for these lengths and constants.
+ */
+export const VIEWS_PREBUILT = {
+  windows: [16, 32, 64, 96],
+  module:
+    "AGFzbQEAAAABCQFgBH9/f38BfwMCAQAFAwEACgcSAgV2aWV3cwAABm1lbW9yeQIACpcOAZQOAg5/CntBACgCACEEQQAoAgQhBUEA/QAEECEWQQD9AAQgIRdBAP0ABDAhGEEA/QAEQCEZIAH9ESESAkADQCAEIABPIAZB+B9Lcg0BIARBAXQiDC8BgMYmIgf9ESETIAwvAeDFJv0RIAwvAcDFJv0cASAMLwGAxSb9HAIgDC8BwMQm/RwDIRUgFiAV/QxbIZ3WG64uoJvXM94bwQug/bUB/bEB/QyTAQABkwEAAZMBAAGTAQAB/bUBIBP9rgEhFiAXIBX9sQH9DJtEnDWbRJw1m0ScNZtEnDX9tQEgE/0MWyGd1huuLqCb1zPeG8ELoP21Af2uASEXIBYgF/21ASEUIBYgF/2uASAS/VEgFEEQ/asBIBRBEP2tAf1Q/VEiFSAVQQ/9rQH9Uf0MsXk3nrF5N56xeTeesXk3nv21AUEM/a0BIRpBfyEOQX8hD0F/IRBBfyERIBr9GwBBCHYtAIDCBCAa/RsBQQh2LQCA4gRyIBr9GwJBCHYtAICCBXIgGv0bA0EIdi0AgKIFciELIAsEQCAEQQ9PBEAgGv0bACEIIAhBCHYtAIDCBAR/IAhBBXZBAnQoAoDCBiAIQR9xdkEBcQVBAAsEQCAIIQ4gBkEEdCIJQQA2AoBCIAkgBEEPazYChEIgCUEANgKIQiAJIAg2AoxCIAZBAWohBgsLIARBH08EQCAa/RsBIQggCEEIdi0AgOIEBH8gCEEFdkECdCgCgMIOIAhBH3F2QQFxBUEACwRAIAghDyAGQQR0IglBATYCgEIgCSAEQR9rNgKEQiAJQQA2AohCIAkgCDYCjEIgBkEBaiEGCwsgBEE/TwRAIBr9GwIhCCAIQQh2LQCAggUEfyAIQQV2QQJ0KAKAwhYgCEEfcXZBAXEFQQALBEAgCCEQIAZBBHQiCUECNgKAQiAJIARBP2s2AoRCIAlBADYCiEIgCSAINgKMQiAGQQFqIQYLCyAEQd8ATwRAIBr9GwMhCCAIQQh2LQCAogUEfyAIQQV2QQJ0KAKAwh4gCEEfcXZBAXEFQQALBEAgCCERIAZBBHQiCUEDNgKAQiAJIARB3wBrNgKEQiAJQQA2AohCIAkgCDYCjEIgBkEBaiEGCwsLQYACIAdBA3ZqLQAAIAdBB3F2QQFxRQRAIAVBAXQgAmoiDSAHOwGABCANLwHgA/0RIA0vAcAD/RwBIA0vAYAD/RwCIA0vAcAC/RwDIRUgGCAV/QxbIZ3WG64uoJvXM94bwQug/bUB/bEB/QyTAQABkwEAAZMBAAGTAQAB/bUBIBP9rgEhGCAZIBX9sQH9DJtEnDWbRJw1m0ScNZtEnDX9tQEgE/0MWyGd1huuLqCb1zPeG8ELoP21Af2uASEZIBggGf21ASEUIBggGf2uASAS/VEgFEEQ/asBIBRBEP2tAf1Q/VEiFSAVQQ/9rQH9Uf0MsXk3nrF5N56xeTeesXk3nv21AUEM/a0BIRsgBUECdCADaiAENgKACCAFQQFqIgVBAnQgA2ohDSALIBv9GwBBCHYtAIDCBCAb/RsBQQh2LQCA4gRyIBv9GwJBCHYtAICCBXIgG/0bA0EIdi0AgKIFciELIAtyBEAgBUEPSwRAIA0oAsAHIQogBCAKa0EPRgRAIA4hCAUgG/0bACEIIAhBCHYtAIDCBAR/IAhBBXZBAnQoAoDCBiAIQR9xdkEBcQVBAAtFBEBBfyEICwsgCEEATgRAIAZBBHQiCUEQNgKAQiAJIAo2AoRCIAkgBDYCiEIgCSAINgKMQiAGQQFqIQYLCyAFQR9LBEAgDSgCgAchCiAEIAprQR9GBEAgDyEIBSAb/RsBIQggCEEIdi0AgOIEBH8gCEEFdkECdCgCgMIOIAhBH3F2QQFxBUEAC0UEQEF/IQgLCyAIQQBOBEAgBkEEdCIJQRE2AoBCIAkgCjYChEIgCSAENgKIQiAJIAg2AoxCIAZBAWohBgsLIAVBP0sEQCANKAKABiEKIAQgCmtBP0YEQCAQIQgFIBv9GwIhCCAIQQh2LQCAggUEfyAIQQV2QQJ0KAKAwhYgCEEfcXZBAXEFQQALRQRAQX8hCAsLIAhBAE4EQCAGQQR0IglBEjYCgEIgCSAKNgKEQiAJIAQ2AohCIAkgCDYCjEIgBkEBaiEGCwsgBUHfAEsEQCANKAKABSEKIAQgCmtB3wBGBEAgESEIBSAb/RsDIQggCEEIdi0AgKIFBH8gCEEFdkECdCgCgMIeIAhBH3F2QQFxBUEAC0UEQEF/IQgLCyAIQQBOBEAgBkEEdCIJQRM2AoBCIAkgCjYChEIgCSAENgKIQiAJIAg2AoxCIAZBAWohBgsLCwsgBEEBaiEEDAALC0EAIAQ2AgBBACAFNgIEQQAgBjYCCEEAIBb9CwQQQQAgF/0LBCBBACAY/QsEMEEAIBn9CwRAIAQgAEkL",
+} as const;
+
 const viewsCompiled = new Map<string, WebAssembly.Module | null>();
 function viewsModuleFor(
   k: RollConstants,
@@ -716,13 +849,25 @@ function viewsModuleFor(
   let mod = viewsCompiled.get(key);
   if (mod !== undefined) return mod;
   try {
-    mod = new WebAssembly.Module(viewsModule(k, windows) as Uint8Array<ArrayBuffer>);
+    const prebuilt =
+      isPrebuilt(k) &&
+      windows.length === VIEWS_PREBUILT.windows.length &&
+      windows.every(({ w, top }, i) => w === VIEWS_PREBUILT.windows[i] && top === topOf(w));
+    const bytes = prebuilt ? Buffer.from(VIEWS_PREBUILT.module, "base64") : viewsModule(k, windows);
+    mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch {
     mod = null;
   }
   viewsCompiled.set(key, mod);
   return mod;
 }
+
+/** BASE^(w−1) mod 2³² for ROLL_PREBUILT's base (the prebuilt module has these powers compiled in). */
+const topOf = (w: number): number => {
+  let top = 1;
+  for (let i = 1; i < w; i++) top = Math.imul(top, ROLL_PREBUILT.base);
+  return top;
+};
 
 /** Texts at least this long take the four-view roll in WebAssembly. */
 export function viewsWasmAbove(): number {
@@ -751,7 +896,8 @@ export function createViewsRoller(
   }
   const memory = instance.exports.memory as WebAssembly.Memory;
   const views = instance.exports.views as ViewsFn;
-  const textAt = V_BITMAPS + windows.length * BITMAP_BYTES + 512;
+  const slots = windows.length;
+  const textAt = viewsTextAt(slots);
   let words = new Int32Array(0);
   let out = new Int32Array(0);
   let buffer = Buffer.alloc(0);
@@ -765,13 +911,16 @@ export function createViewsRoller(
     }
   };
   ensure(textAt);
+  const bytes = new Uint8Array(memory.buffer);
+  // The coarse table: byte g of a length nonzero when any of buckets 256g … 256g+255 is set.
+  const setCoarse = (slot: number, x: number) => {
+    bytes[V_COARSE + slot * COARSE_BYTES + (x >>> COARSE_SHIFT)] = 1;
+  };
   if (setBuckets) {
-    const bytes = new Uint8Array(memory.buffer);
     setBuckets((slot, b) => {
       const x = b & BUCKET_MASK;
       setBit(bytes, V_BITMAPS + slot * BITMAP_BYTES, x);
-      // The coarse table: bit g set when any of buckets 64g … 64g+63 is.
-      setBit(bytes, V_COARSE + slot * COARSE_BYTES, x >>> 6);
+      setCoarse(slot, x);
     });
   } else
     windows.forEach(({ bitmap }, i) => {
@@ -779,28 +928,28 @@ export function createViewsRoller(
         new Uint8Array(bitmap.buffer, bitmap.byteOffset, BITMAP_BYTES),
         V_BITMAPS + i * BITMAP_BYTES,
       );
-      // The coarse table: bit g set when any of buckets 64g … 64g+63 is (two bitmap words).
-      const coarse = new Int32Array(memory.buffer, V_COARSE + i * COARSE_BYTES, COARSE_BYTES / 4);
-      for (let g = 0; g < 1 << 14; g++)
-        if ((bitmap[2 * g]! | bitmap[2 * g + 1]!) !== 0) coarse[g >>> 5]! |= 1 << (g & 31);
+      for (let word = 0; word < 1 << 15; word++) if (bitmap[word] !== 0) setCoarse(i, word << 5);
     });
   let spec: JoinerSpec | undefined;
   return {
     memory,
     search(text, s, seed) {
       const n = text.length;
-      ensure(textAt + n * 2);
+      const { sq, at } = viewsSqueezedAt(slots, n);
+      ensure(at + n * 4);
       buffer.write(text, textAt, n * 2, "utf16le");
       if (spec !== s) {
         buffer.set(joinerBits(s), V_JOINERS);
         spec = s;
       }
       words.fill(0);
-      buffer.fill(0, V_RING, V_RING + 1024); // the ring's units start at 0 (see above)
+      // The unit leaving a squeezed window before w units are in is 0 (see above): the padding
+      // before SQ may hold a longer text's offsets from an earlier search.
+      buffer.fill(0, sq - SQ_PAD, sq);
       let records = new Int32Array(0);
       let more: boolean;
       do {
-        more = views(n, seed) === 1;
+        more = views(n, seed, sq - SQ_PAD, at - AT_PAD) === 1;
         const got = out.subarray(0, words[2]! * 4);
         if (records.length === 0) records = got.slice();
         else {
@@ -810,14 +959,12 @@ export function createViewsRoller(
           records = all;
         }
       } while (more);
-      // The text (which may hold a value: it is what is searched) and the ring's copy of its last
-      // units do not outlive the search in the instance's memory.
+      const kept = words[1]!;
+      // The text (which may hold a value: it is what is searched) and its squeezed copy do not
+      // outlive the search in the instance's memory.
       buffer.fill(0, textAt, textAt + n * 2);
-      buffer.fill(0, V_RING, V_RING + 1024);
-      return {
-        records,
-        kept: words[1]!,
-      };
+      buffer.fill(0, sq, sq + kept * 2);
+      return { records, kept };
     },
   };
 }

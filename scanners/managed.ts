@@ -84,10 +84,30 @@ export interface TwoWayFinder {
   crowded?: boolean;
 }
 
-/** The squeezed view's joiner set, for the matcher's one-pass search. */
-let squeezeSpec: SqueezeSpec | undefined;
-const joinerSpec = (): SqueezeSpec =>
-  (squeezeSpec ??= { ascii: asciiJoinerTable(), isJoiner: isJoinerUnit });
+/**
+ * The non-ASCII joiners: JavaScript's `\s` above U+007F (rules/js-space.ts isSpace, the same list).
+ * A test checks the table built from it against isJoinerUnit for every UTF-16 unit.
+ */
+const WIDE_JOINERS = [
+  0xa0, 0x1680, 0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009,
+  0x200a, 0x2028, 0x2029, 0x202f, 0x205f, 0x3000, 0xfeff,
+];
+
+/**
+ * The squeezed view's joiner set, for the matcher's one-pass search, with its table of every UTF-16
+ * unit (rules/matcher-wasm.ts joinerBits) set from the explicit lists: building it by testing all
+ * 65,536 units cost 4–15 ms of a cold scan process.
+ */
+let squeezeSpec: (SqueezeSpec & { bits: Uint8Array }) | undefined;
+export const joinerSpec = (): SqueezeSpec => {
+  if (squeezeSpec) return squeezeSpec;
+  const ascii = asciiJoinerTable();
+  const bits = new Uint8Array(8192);
+  for (let u = 0; u < 128; u++) if (ascii[u] === 1) bits[u >>> 3]! |= 1 << (u & 7);
+  for (const u of WIDE_JOINERS) bits[u >>> 3]! |= 1 << (u & 7);
+  squeezeSpec = { ascii, isJoiner: isJoinerUnit, bits };
+  return squeezeSpec;
+};
 
 type ViewHit = { start: number; end: number; name: string; form: string };
 

@@ -23,13 +23,15 @@ import {
 import {
   createViewsRoller,
   joinerBits,
+  ROLL_PREBUILT,
   setMatcherWasm,
   SQUEEZED_TAG,
   viewsModule,
   VIEWS_CAP,
+  VIEWS_PREBUILT,
   type ViewsFound,
 } from "../../rules/matcher-wasm.js";
-import { isJoinerUnit, transformedFind } from "../../scanners/managed.js";
+import { isJoinerUnit, joinerSpec, transformedFind } from "../../scanners/managed.js";
 
 afterEach(() => setMatcherWasm("auto"));
 
@@ -175,6 +177,19 @@ describe("matcher-wasm views: the WebAssembly four-view roll lists what the orac
       ).toBe(true);
   });
 
+  it("the prebuilt module is viewsModule's for its lengths and the matcher's constants", () => {
+    const ws = VIEWS_PREBUILT.windows.map((w) => ({ w, top: topPower(w) }));
+    const assembled = Buffer.from(viewsModule(ROLL_PREBUILT, ws)).toString("base64");
+    expect(assembled).toBe(VIEWS_PREBUILT.module);
+    // The tests' constants are the matcher's (so the rollers below run the prebuilt bytes too).
+    expect(K).toEqual({
+      base: ROLL_PREBUILT.base,
+      baseInv: ROLL_PREBUILT.baseInv,
+      mix: ROLL_PREBUILT.mix,
+      shift: ROLL_PREBUILT.shift,
+    });
+  });
+
   it("the joiner table answers as the spec does for every UTF-16 unit", () => {
     for (const spec of [gateSpec, oddSpec]) {
       const bits = joinerBits(spec);
@@ -188,6 +203,22 @@ describe("matcher-wasm views: the WebAssembly four-view roll lists what the orac
       expect(wrong).toEqual([]);
       expect(set).toBeGreaterThan(20);
     }
+  });
+
+  it("the gates' spec carries a table built from its explicit joiner lists: it answers as the loop does", () => {
+    const spec = joinerSpec() as SqueezeSpec & { bits?: Uint8Array };
+    expect(spec.bits).toBeDefined();
+    // joinerBits hands the gates' own table to the roller.
+    expect(joinerBits(spec)).toBe(spec.bits);
+    const wrong: number[] = [];
+    let set = 0;
+    for (let u = 0; u < 65536; u++) {
+      const got = ((spec.bits![u >>> 3]! >>> (u & 7)) & 1) === 1;
+      if (got !== isJoinerUnit(u)) wrong.push(u);
+      if (got) set++;
+    }
+    expect(wrong).toEqual([]);
+    expect(set).toBeGreaterThan(25);
   });
 
   it("on random texts, joiners and non-ASCII, dense bitmaps (forced collisions)", () => {
@@ -258,6 +289,38 @@ describe("matcher-wasm views: the WebAssembly four-view roll lists what the orac
       // The longer texts listed many times the list's capacity: the roll stopped and resumed.
       if (n > 3 * VIEWS_CAP) expect(records).toBeGreaterThan(5 * VIEWS_CAP);
     }
+  });
+});
+
+describe("matcher-wasm views: one roller over texts of every length in turn (SIMD lanes, padding)", () => {
+  it("a text about twice the last one's length starts on zeros, not on the last search's offsets", () => {
+    // The squeezed units of a search sit past the text, after 256 zero units that the first
+    // windows roll over; with the text about twice as long as the last one's, that padding lies
+    // where the last search wrote its squeezed units' offsets. Five lengths: two groups of lanes.
+    const ws = [16, 64, 255, 32, 96];
+    const bitmaps = ws.map((_, i) => denseBitmap(3, i));
+    const roller = createViewsRoller(
+      ws.map((w, slot) => ({ w, top: topPower(w), bitmap: bitmaps[slot]! })),
+      K,
+    )!;
+    let checked = 0;
+    for (const first of [90, 700, 2100])
+      for (let d = -300; d <= 300; d += 60)
+        for (const n of [first, 2 * first + 768 + d]) {
+          // No joiner in the first 300 units (the padding is rolled over), joiners after.
+          const text = [...randomBytes(n).toString("base64").slice(0, n)]
+            .map((ch, i) => (i > 300 && i % 7 === 3 ? (i % 2 ? " " : "\n") : ch))
+            .join("");
+          const found = perSlot(roller.search(text, gateSpec, 777), ws.length);
+          ws.forEach((w, slot) => {
+            const want = oracle(text, gateSpec, w, 777, bitmaps[slot]!);
+            expect(found.direct[slot]).toEqual(want.direct);
+            expect(found.squeezed[slot]).toEqual(want.squeezed);
+            expect(found.kept).toBe(want.kept);
+          });
+          checked++;
+        }
+    expect(checked).toBe(66);
   });
 });
 
