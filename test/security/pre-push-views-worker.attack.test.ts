@@ -1,0 +1,211 @@
+// Issue 21, the pre-push row: a large push's stored-value search also runs on a worker thread
+// (scanners/push-views-pool.ts), which takes files from the end of what is ready while the main
+// thread scans from the start, so files are scanned out of stream order and their findings are put
+// back in order at the end. The agent tries to get a STORED value (no token shape: only the
+// managed-value matcher can find it) past that split: in the 1,000th commit, in a commit it reverts,
+// in a merge resolution, in a renamed file, split over two hunks, in a huge commit git streams in
+// many pieces. Every case is a REAL git repository with the REAL dist/hookpack.cjs as its pre-push
+// hook, the worker forced on (HOOKPACK_PUSH_WORKER_FROM=0) and shown to have answered
+// (HOOKPACK_PUSH_WORKER_STATS=1); contained = the push is refused, the remote does not move, and
+// nothing printed holds the value. Differential: `hookpack pre-push --format json` on the same
+// input with the worker forced and with it off prints the same report, finding for finding.
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { commitFiles, fakeGithubToken, HOOKPACK, type Sandbox } from "../helpers/git-sandbox.js";
+import { assertPrePushBuilt, prePushRepo, pushAttempt } from "../helpers/pre-push-attack.js";
+import { reportTally, tally } from "./tally.js";
+
+reportTally();
+
+let s: Sandbox;
+beforeAll(assertPrePushBuilt);
+afterEach(() => s?.cleanup());
+
+const WORKER = { HOOKPACK_PUSH_WORKER_FROM: "0", HOOKPACK_PUSH_WORKER_STATS: "1" };
+const NO_WORKER = { HOOKPACK_PUSH_WORKER_FROM: "off", HOOKPACK_PUSH_WORKER_STATS: "1" };
+
+/** A repository with the hook installed and one stored value (random: no token shape). */
+function setup(): { dir: string; value: string } {
+  const made = prePushRepo("hookpack-prepush-worker-");
+  s = made.s;
+  const value = `Vk${fakeGithubToken().slice(4, 32)}q7`;
+  const set = s.hookpack(made.dir, ["secret", "set", "DEPLOY_KEY"], value);
+  expect(set.status, set.stderr).toBe(0);
+  return { dir: made.dir, value };
+}
+
+/** Ordinary source-looking lines (distinct per commit and line). */
+const filler = (i: number, lines: number) =>
+  Array.from(
+    { length: lines },
+    (_, k) => `export const item${i}_${k} = compute(${i}, ${k}); // step ${i}.${k}\n`,
+  ).join("");
+
+/** ~1.5 MB of source-looking text: the newest commits carry some, so the worker is up in time. */
+const ballast = (i: number) => filler(100000 + i, 24000);
+
+/**
+ * `count` commits on top of HEAD on `branch` by one `git fast-import`; commit i writes
+ * `files(i)` (path -> text), and the newest four a large file each (git log streams them first:
+ * the main thread is busy with them while the worker starts, so the older commits after them in
+ * the stream really are split between the two);
+ * HEAD then checks out `branch`.
+ */
+function history(
+  dir: string,
+  branch: string,
+  count: number,
+  files: (i: number) => Record<string, string>,
+) {
+  const parent = s.git(dir, "rev-parse", "HEAD");
+  const parts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const msg = `step ${i}`;
+    parts.push(
+      `commit refs/heads/${branch}\nmark :${i + 1}\ncommitter T <t@example.invalid> ${1700000000 + i} +0000\ndata ${msg.length}\n${msg}\n`,
+      i === 0 ? `from ${parent}\n` : `from :${i}\n`,
+    );
+    const written = i >= count - 4 ? { ...files(i), [`ballast/b${i}.js`]: ballast(i) } : files(i);
+    for (const [path, text] of Object.entries(written))
+      parts.push(`M 100644 inline ${path}\ndata ${Buffer.byteLength(text)}\n${text}\n`);
+  }
+  s.run("git", ["fast-import", "--quiet"], { cwd: dir, input: parts.join("") });
+  s.git(dir, "checkout", "-q", "-f", branch);
+}
+
+/** The worker's own count line: how many texts it answered (0 when it never ran). */
+function answered(stderr: string): number {
+  const m = /hookpack: pre-push worker: (\d+) texts answered/.exec(stderr);
+  return m ? Number(m[1]) : 0;
+}
+
+/**
+ * Differential: `hookpack pre-push --format json` for `branch` with the worker forced and off; the
+ * reports must be identical and hold at least `min` findings.
+ */
+function differential(dir: string, branch: string, min: number) {
+  const head = s.git(dir, "rev-parse", branch);
+  const input = `refs/heads/${branch} ${head} refs/heads/${branch} ${"0".repeat(40)}\n`;
+  const run = (env: Record<string, string>) =>
+    s.run(process.execPath, [HOOKPACK, "pre-push", "origin", "--format", "json"], {
+      cwd: dir,
+      input,
+      ok: false,
+      env,
+    });
+  const on = run(WORKER);
+  const off = run(NO_WORKER);
+  expect(on.status, on.stderr).toBe(1);
+  expect(off.status, off.stderr).toBe(1);
+  expect(answered(on.stderr), on.stderr).toBeGreaterThan(0);
+  expect(answered(off.stderr)).toBe(0);
+  const a = JSON.parse(on.stdout) as { findings: unknown[] };
+  const b = JSON.parse(off.stdout) as { findings: unknown[] };
+  expect(a.findings.length).toBeGreaterThanOrEqual(min);
+  // Same findings in the same order, field for field (the values never appear: previews are masked).
+  expect(a).toEqual(b);
+  return a.findings as Array<{ commit: string; path: string; line?: number; ruleId: string }>;
+}
+
+/** One real `git push` through the installed hook with the worker forced on. */
+function attempt(family: string, dir: string, branch: string, values: string[], expect_?: RegExp) {
+  const { r, out, contained } = pushAttempt(s, dir, ["origin", branch], values, {
+    ref: `refs/heads/${branch}`,
+    env: WORKER,
+    expect: expect_,
+  });
+  const viaWorker = answered(r.stderr) > 0;
+  tally(family).attempt(contained && viaWorker);
+  expect(viaWorker, out).toBe(true);
+  expect(contained, out.split(values[0]!).join("<VALUE>")).toBe(true);
+}
+
+describe("pre-push worker: the agent tries to get a stored value past the split search", () => {
+  it("the 1,000th commit of 1,000 in git's stream (the oldest), the newest, and a token every 100", () => {
+    const { dir, value } = setup();
+    history(dir, "last", 1000, (i) => ({
+      [`src/f${i % 40}.js`]:
+        filler(i, 12) +
+        (i % 100 === 50 ? `const t = "${fakeGithubToken()}";\n` : "") +
+        (i === 0 || i === 999 ? `const deploy = "${value}";\n` : ""),
+    }));
+    const found = differential(dir, "last", 12);
+    expect(found.filter((f) => f.ruleId === "managed-value").length).toBe(2);
+    attempt("views worker", dir, "last", [value], /managed secret DEPLOY_KEY/);
+  });
+
+  it("a commit that adds the value and a later one that reverts it, among 300", () => {
+    const { dir, value } = setup();
+    history(dir, "revert", 300, (i) => ({
+      [`src/f${i % 30}.js`]: filler(i, 10),
+      "config.js": i >= 120 && i < 121 ? `module.exports = { key: "${value}" };\n` : "// none\n",
+    }));
+    const found = differential(dir, "revert", 1);
+    expect(found.filter((f) => f.path === "config.js" && f.ruleId === "managed-value").length).toBe(
+      1,
+    );
+    attempt("views worker", dir, "revert", [value], /config\.js:1:/);
+  });
+
+  it("a merge whose resolution alone adds the value, after 200 commits", () => {
+    const { dir, value } = setup();
+    history(dir, "side", 200, (i) => ({ [`src/s${i % 20}.js`]: filler(i, 10) }));
+    s.git(dir, "checkout", "-q", "-b", "merged", "main");
+    commitFiles(s, dir, { "main.txt": filler(9999, 5) }, "main work");
+    s.git(dir, "merge", "-q", "--no-commit", "side");
+    writeFileSync(join(dir, "src/s7.js"), `${filler(187, 10)}const k = "${value}";\n`);
+    s.git(dir, "add", "src/s7.js");
+    s.git(dir, "commit", "-q", "-m", "merge side");
+    differential(dir, "merged", 1);
+    attempt("views worker", dir, "merged", [value], /src\/s7\.js:11:/);
+  });
+
+  it("a file renamed and edited in one commit brings the value, after 200 commits", () => {
+    const { dir, value } = setup();
+    const body = filler(5000, 30);
+    history(dir, "moved", 200, (i) => ({
+      [`src/m${i % 20}.js`]: filler(i, 10),
+      ...(i === 0 ? { "old.js": body } : {}),
+    }));
+    s.git(dir, "mv", "old.js", "new.js");
+    writeFileSync(join(dir, "new.js"), `${body}const k = "${value}";\n`);
+    s.git(dir, "add", "new.js");
+    s.git(dir, "commit", "-q", "-m", "rename and edit");
+    differential(dir, "moved", 1);
+    attempt("views worker", dir, "moved", [value], /new\.js:31:/);
+  });
+
+  it("the value split over two hunks (an unchanged line between its halves), after 200 commits", () => {
+    const { dir, value } = setup();
+    const base = filler(7000, 20).split("\n");
+    history(dir, "hunks", 200, (i) => ({
+      [`src/h${i % 20}.js`]: filler(i, 10),
+      ...(i === 0 ? { "split.js": base.join("\n") } : {}),
+    }));
+    const half = Math.floor(value.length / 2);
+    const edited = [...base];
+    edited[9] = `const k = "${value.slice(0, half)}" +`;
+    edited[11] = `  "${value.slice(half)}";`;
+    writeFileSync(join(dir, "split.js"), edited.join("\n"));
+    s.git(dir, "add", "split.js");
+    s.git(dir, "commit", "-q", "-m", "split");
+    // Two hunks: line 11 is unchanged between the halves.
+    expect(s.git(dir, "show", "-U0", "--format=", "HEAD").match(/^@@ /gm)?.length).toBe(2);
+    differential(dir, "hunks", 1);
+    attempt("views worker", dir, "hunks", [value.slice(0, half), value.slice(half)], /split\.js/);
+  });
+
+  it("a huge commit (6 MB, streamed in many pieces) with the value in its middle and at its end", () => {
+    const { dir, value } = setup();
+    const line = "const value = compute(items, options); // padding of a huge file\n";
+    const half = line.repeat(Math.floor((3 * 1024 * 1024) / line.length));
+    history(dir, "huge", 50, (i) => ({
+      [`src/g${i % 10}.js`]: filler(i, 10),
+      ...(i === 49 ? { "big.js": `${half}a = "${value}";\n${half}b = "${value}"` } : {}),
+    }));
+    const found = differential(dir, "huge", 2);
+    expect(found.filter((f) => f.path === "big.js").length).toBe(2);
+    attempt("views worker", dir, "huge", [value], /big\.js/);
+  });
+});
