@@ -57,6 +57,7 @@ function history(
   branch: string,
   count: number,
   files: (i: number) => Record<string, string>,
+  withBallast = true,
 ) {
   const parent = s.git(dir, "rev-parse", "HEAD");
   const parts: string[] = [];
@@ -66,7 +67,8 @@ function history(
       `commit refs/heads/${branch}\nmark :${i + 1}\ncommitter T <t@example.invalid> ${1700000000 + i} +0000\ndata ${msg.length}\n${msg}\n`,
       i === 0 ? `from ${parent}\n` : `from :${i}\n`,
     );
-    const written = i >= count - 4 ? { ...files(i), [`ballast/b${i}.js`]: ballast(i) } : files(i);
+    const written =
+      withBallast && i >= count - 4 ? { ...files(i), [`ballast/b${i}.js`]: ballast(i) } : files(i);
     for (const [path, text] of Object.entries(written))
       parts.push(`M 100644 inline ${path}\ndata ${Buffer.byteLength(text)}\n${text}\n`);
   }
@@ -135,77 +137,116 @@ describe("pre-push worker: the agent tries to get a stored value past the split 
     attempt("views worker", dir, "last", [value], /managed secret DEPLOY_KEY/);
   });
 
-  it("a commit that adds the value and a later one that reverts it, among 300", () => {
+  // Every scenario below sits under 300 newer commits (the newest carry the ballast), so git
+  // streams it after the worker is up; each is repeated so that some land on each thread.
+  it("commits that add the value and the next ones that revert it, 6 times among 300", () => {
     const { dir, value } = setup();
     history(dir, "revert", 300, (i) => ({
       [`src/f${i % 30}.js`]: filler(i, 10),
-      "config.js": i >= 120 && i < 121 ? `module.exports = { key: "${value}" };\n` : "// none\n",
+      "config.js":
+        i % 50 === 25 ? `module.exports = { key: "${value}", at: ${i} };\n` : "// none\n",
     }));
-    const found = differential(dir, "revert", 1);
+    const found = differential(dir, "revert", 6);
     expect(found.filter((f) => f.path === "config.js" && f.ruleId === "managed-value").length).toBe(
-      1,
+      6,
     );
     attempt("views worker", dir, "revert", [value], /config\.js:1:/);
   });
 
-  it("a merge whose resolution alone adds the value, after 200 commits", () => {
+  it("merges whose resolution alone adds the value, 3 times, under 300 commits", () => {
     const { dir, value } = setup();
-    history(dir, "side", 200, (i) => ({ [`src/s${i % 20}.js`]: filler(i, 10) }));
-    s.git(dir, "checkout", "-q", "-b", "merged", "main");
-    commitFiles(s, dir, { "main.txt": filler(9999, 5) }, "main work");
-    s.git(dir, "merge", "-q", "--no-commit", "side");
-    writeFileSync(join(dir, "src/s7.js"), `${filler(187, 10)}const k = "${value}";\n`);
-    s.git(dir, "add", "src/s7.js");
-    s.git(dir, "commit", "-q", "-m", "merge side");
-    differential(dir, "merged", 1);
-    attempt("views worker", dir, "merged", [value], /src\/s7\.js:11:/);
+    for (let m = 0; m < 3; m++) {
+      s.git(dir, "checkout", "-q", m === 0 ? "main" : "merged");
+      history(
+        dir,
+        `side${m}`,
+        20,
+        (i) => ({ [`src/s${m}-${i % 5}.js`]: filler(m * 100 + i, 10) }),
+        false,
+      );
+      s.git(dir, "checkout", "-q", "-B", "merged", m === 0 ? "main" : "merged");
+      commitFiles(s, dir, { [`main${m}.txt`]: filler(9000 + m, 5) }, `main work ${m}`);
+      s.git(dir, "merge", "-q", "--no-commit", `side${m}`);
+      writeFileSync(
+        join(dir, `src/s${m}-2.js`),
+        `${filler(m * 100 + 17, 10)}const k = "${value}";\n`,
+      );
+      s.git(dir, "add", `src/s${m}-2.js`);
+      s.git(dir, "commit", "-q", "-m", `merge side ${m}`);
+    }
+    history(dir, "merged", 300, (i) => ({ [`src/t${i % 20}.js`]: filler(5000 + i, 10) }));
+    const found = differential(dir, "merged", 3);
+    expect(found.filter((f) => /^src\/s\d-2\.js$/.test(f.path) && f.line === 11).length).toBe(3);
+    attempt("views worker", dir, "merged", [value], /src\/s\d-2\.js:11:/);
   });
 
-  it("a file renamed and edited in one commit brings the value, after 200 commits", () => {
+  it("files renamed and edited in one commit bring the value, 3 times, under 300 commits", () => {
     const { dir, value } = setup();
-    const body = filler(5000, 30);
-    history(dir, "moved", 200, (i) => ({
-      [`src/m${i % 20}.js`]: filler(i, 10),
-      ...(i === 0 ? { "old.js": body } : {}),
-    }));
-    s.git(dir, "mv", "old.js", "new.js");
-    writeFileSync(join(dir, "new.js"), `${body}const k = "${value}";\n`);
-    s.git(dir, "add", "new.js");
-    s.git(dir, "commit", "-q", "-m", "rename and edit");
-    differential(dir, "moved", 1);
-    attempt("views worker", dir, "moved", [value], /new\.js:31:/);
+    s.git(dir, "checkout", "-q", "-b", "moved");
+    for (let m = 0; m < 3; m++) {
+      const body = filler(5000 + m, 30);
+      history(
+        dir,
+        "moved",
+        20,
+        (i) => ({
+          [`src/m${i % 5}.js`]: filler(m * 100 + i, 10),
+          ...(i === 0 ? { [`old${m}.js`]: body } : {}),
+        }),
+        false,
+      );
+      s.git(dir, "mv", `old${m}.js`, `new${m}.js`);
+      writeFileSync(join(dir, `new${m}.js`), `${body}const k = "${value}";\n`);
+      s.git(dir, "add", `new${m}.js`);
+      s.git(dir, "commit", "-q", "-m", `rename and edit ${m}`);
+    }
+    history(dir, "moved", 300, (i) => ({ [`src/t${i % 20}.js`]: filler(7000 + i, 10) }));
+    const found = differential(dir, "moved", 3);
+    expect(found.filter((f) => /^new\d\.js$/.test(f.path) && f.line === 31).length).toBe(3);
+    attempt("views worker", dir, "moved", [value], /new\d\.js:31:/);
   });
 
-  it("the value split over two hunks (an unchanged line between its halves), after 200 commits", () => {
+  it("the value split over two hunks (an unchanged line between its halves), 3 times, under 300 commits", () => {
     const { dir, value } = setup();
-    const base = filler(7000, 20).split("\n");
-    history(dir, "hunks", 200, (i) => ({
-      [`src/h${i % 20}.js`]: filler(i, 10),
-      ...(i === 0 ? { "split.js": base.join("\n") } : {}),
-    }));
     const half = Math.floor(value.length / 2);
-    const edited = [...base];
-    edited[9] = `const k = "${value.slice(0, half)}" +`;
-    edited[11] = `  "${value.slice(half)}";`;
-    writeFileSync(join(dir, "split.js"), edited.join("\n"));
-    s.git(dir, "add", "split.js");
-    s.git(dir, "commit", "-q", "-m", "split");
-    // Two hunks: line 11 is unchanged between the halves.
-    expect(s.git(dir, "show", "-U0", "--format=", "HEAD").match(/^@@ /gm)?.length).toBe(2);
-    differential(dir, "hunks", 1);
-    attempt("views worker", dir, "hunks", [value.slice(0, half), value.slice(half)], /split\.js/);
+    s.git(dir, "checkout", "-q", "-b", "hunks");
+    for (let m = 0; m < 3; m++) {
+      const base = filler(7000 + m, 20).split("\n");
+      history(
+        dir,
+        "hunks",
+        20,
+        (i) => ({
+          [`src/h${i % 5}.js`]: filler(m * 100 + i, 10),
+          ...(i === 0 ? { [`split${m}.js`]: base.join("\n") } : {}),
+        }),
+        false,
+      );
+      const edited = [...base];
+      edited[9] = `const k = "${value.slice(0, half)}" +`;
+      edited[11] = `  "${value.slice(half)}";`;
+      writeFileSync(join(dir, `split${m}.js`), edited.join("\n"));
+      s.git(dir, "add", `split${m}.js`);
+      s.git(dir, "commit", "-q", "-m", `split ${m}`);
+      // Two hunks: line 11 is unchanged between the halves.
+      expect(s.git(dir, "show", "-U0", "--format=", "HEAD").match(/^@@ /gm)?.length).toBe(2);
+    }
+    history(dir, "hunks", 300, (i) => ({ [`src/t${i % 20}.js`]: filler(8000 + i, 10) }));
+    const found = differential(dir, "hunks", 3);
+    expect(found.filter((f) => /^split\d\.js$/.test(f.path)).length).toBe(3);
+    attempt("views worker", dir, "hunks", [value.slice(0, half), value.slice(half)], /split\d\.js/);
   });
 
-  it("a huge commit (6 MB, streamed in many pieces) with the value in its middle and at its end", () => {
+  it("huge commits (3 MB each, streamed in many pieces) with the value in the middle and at the end", () => {
     const { dir, value } = setup();
     const line = "const value = compute(items, options); // padding of a huge file\n";
-    const half = line.repeat(Math.floor((3 * 1024 * 1024) / line.length));
-    history(dir, "huge", 50, (i) => ({
+    const half = line.repeat(Math.floor((1.5 * 1024 * 1024) / line.length));
+    history(dir, "huge", 60, (i) => ({
       [`src/g${i % 10}.js`]: filler(i, 10),
-      ...(i === 49 ? { "big.js": `${half}a = "${value}";\n${half}b = "${value}"` } : {}),
+      ...(i % 20 === 10 ? { [`big${i}.js`]: `${half}a = "${value}";\n${half}b = "${value}"` } : {}),
     }));
-    const found = differential(dir, "huge", 2);
-    expect(found.filter((f) => f.path === "big.js").length).toBe(2);
-    attempt("views worker", dir, "huge", [value], /big\.js/);
+    const found = differential(dir, "huge", 6);
+    expect(found.filter((f) => /^big\d+\.js$/.test(f.path)).length).toBe(6);
+    attempt("views worker", dir, "huge", [value], /big\d+\.js/);
   });
 });
