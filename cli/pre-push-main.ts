@@ -5,10 +5,6 @@ import { prePush } from "./commands/pre-push.js";
 import { processIo, runCommand } from "./run-command.js";
 import { warmUpDetect } from "../rules/secretlint.js";
 import { prefetchGitText } from "../scanners/git.js";
-import { useViewsWorker } from "../scanners/push-range.js";
-
-// The worker thread's entry (scanners/push-views-pool.ts): it loads this same bundle.
-export { runPushViewsWorker } from "../scanners/push-views-pool.js";
 
 export async function main(args: string[]): Promise<void> {
   // The two questions every push asks git before its scan can start (where the top level is,
@@ -22,9 +18,5 @@ export async function main(args: string[]): Promise<void> {
   // engine's automaton (~10 ms, cold) is built in that wait instead of after it.
   // (An immediate runs once the command's first git process is started and the loop is idle.)
   setImmediate(() => void warmUpDetect().catch(() => undefined));
-  // Built (dist/pre-push.cjs): a large push's stored-value search may also run on a worker thread
-  // that loads this bundle (scanners/push-views-pool.ts).
-  if (typeof __filename === "string" && /[/\\]pre-push\.cjs$/.test(__filename))
-    useViewsWorker(__filename);
   process.exitCode = await runCommand(prePush, "pre-push", args, processIo());
 }

@@ -16,7 +16,6 @@ import {
 } from "./content.js";
 import { mayContainSecretEach, secretScanner, warmUpDetect } from "../rules/secretlint.js";
 import { gitStream, gitText, objectReader, readObjects, unquoteGitPath } from "./git.js";
-import { IN_FLIGHT, startViewsPool, type ViewsPool } from "./push-views-pool.js";
 
 export interface PushUpdate {
   localRef: string;
@@ -100,29 +99,6 @@ export interface PushScanOptions extends ContentScanOptions {
    * commits in CI are on the remote's tracking refs). Default true (a push sends only new commits).
    */
   excludeRemotes?: boolean;
-  /**
-   * The HOOKPACK_HOME that extraMatcher was loaded from: with it, and in the pre-push bundle
-   * (useViewsWorker), a large push's stored-value search also runs on a second thread.
-   */
-  managedHome?: string;
-  /** Bytes of git log output after which that thread starts (default VIEWS_WORKER_FROM; Infinity: never). */
-  viewsWorkerFrom?: number;
-}
-
-/** A push smaller than this never starts a thread (its start would cost more than it saves). */
-export const VIEWS_WORKER_FROM = 1024 * 1024;
-
-/**
- * A text longer than this is searched on the main thread: the worker's heap holds only modest
- * copies, and a worker that died (out of memory) costs at most its answer deadline.
- */
-const GIVE_AT_MOST = 4 * 1024 * 1024;
-
-/** The built bundle whose exports include runPushViewsWorker (set by cli/pre-push-main.ts). */
-let viewsBundle: string | undefined;
-/** Lets scanPushRange search stored values on a worker thread that loads `bundle`. */
-export function useViewsWorker(bundle: string | undefined): void {
-  viewsBundle = bundle;
 }
 
 export interface PushScanResult {
@@ -230,24 +206,6 @@ interface FileState {
   added: number;
   /** Pairs [added-line index, file line] where a run of consecutive file lines starts. */
   runs: number[];
-  /** The file's place in the stream (its findings are reported in that order). */
-  seq: number;
-  /** The texts to scan (the added lines as git gave them, and decoded as UTF-16), once joined. */
-  texts?: string[];
-  /** The worker's job for each of `texts` (an empty list: none was handed over). */
-  jobs?: number[];
-}
-
-/** The texts scanned for a file: its added lines (without the last LF) and their UTF-16 reading. */
-function textsOf(f: FileState): string[] {
-  if (f.texts) return f.texts;
-  if (f.deleted || f.added === 0) return (f.texts = []);
-  const text = (f.parts.length === 1 ? f.parts[0]! : f.parts.join("")).slice(0, -1);
-  f.parts = [];
-  // As git gave it, and (sec-utf16) as UTF-16 text when it has NULs between its characters:
-  // both, so ASCII hidden among UTF-16 is still read as it was.
-  const wide = decodeWideString(text);
-  return (f.texts = wide === undefined ? [text] : [text, wide]);
 }
 
 /** The file line of the `n`th (1-based) added line. */
@@ -308,9 +266,6 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
   const binaries: Array<{ commit: string; path: string }> = [];
   /** Bytes of git log output handed to the parser (by any run). */
   let logged = 0;
-  /** Files met in the stream, and the place of each file finding's file (scanned out of order). */
-  let files = 0;
-  const fileOf = new Map<PushFinding, number>();
   const runLog = async (logRevs: readonly string[]): Promise<void> => {
     let commit = "";
     let subject = "";
@@ -323,14 +278,6 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     const masked = new Set<string>();
     /** Identical changes (same blobs, same path) met again: the first scan's findings, reused. */
     const seen = new Map<string, Array<Omit<PushFinding, "kind" | "commit" | "subject">>>();
-    /** The identical-change keys of files handed to the worker (the next one is reused, not sent). */
-    const given = new Set<string>();
-    /** A second thread for the stored-value search of a large push (scanners/push-views-pool.ts). */
-    let pool: ViewsPool | undefined;
-    let jobIds = 0;
-    const workerFrom = options.viewsWorkerFrom ?? VIEWS_WORKER_FROM;
-    const keyOf = (f: FileState) =>
-      f.index && /^[0-9a-f]{40,}/.test(f.index) ? `${f.index}\0${f.path}` : "";
     const endFile = () => {
       if (file && commit) ready.push({ file, commit, subject });
       file = undefined;
@@ -355,7 +302,6 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         parts: [],
         added: 0,
         runs: [],
-        seq: files++,
       };
     };
     /** A header line (anything that is not a patch line inside a hunk). */
@@ -476,14 +422,6 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       }
     };
     const scanFile = async (f: FileState, at: string, subj: string) => {
-      const before = findings.length;
-      try {
-        await scanFileFindings(f, at, subj);
-      } finally {
-        for (let k = before; k < findings.length; k++) fileOf.set(findings[k]!, f.seq);
-      }
-    };
-    const scanFileFindings = async (f: FileState, at: string, subj: string) => {
       if (f.deleted) return;
       if (f.isNew && !allow.allowsPath(f.path)) {
         const entry = matchStatePath(f.path, stateFilter);
@@ -499,8 +437,9 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       }
       if (f.binary) binaries.push({ commit: at, path: f.path });
       if (f.added === 0) return;
-      const texts = textsOf(f);
-      const text = texts[0]!;
+      let text = f.parts.length === 1 ? f.parts[0]! : f.parts.join("");
+      f.parts = [];
+      text = text.slice(0, -1);
       // hookpack's own store or audit log under any name: by content.
       const own = f.isNew && !allow.allowsPath(f.path) ? hookpackFileByContent(text) : undefined;
       if (
@@ -517,24 +456,18 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         });
       }
       // The same change (same blobs, same path) in another commit: same added lines, same hits.
-      const key = keyOf(f);
-      // The worker's answers for this file's texts (taken even when unused, so none is left over).
-      const answers = texts.map((_, i) => {
-        const job = f.jobs?.[i];
-        return job !== undefined && pool?.has(job) ? pool.take(job) : undefined;
-      });
+      const key = f.index && /^[0-9a-f]{40,}/.test(f.index) ? `${f.index}\0${f.path}` : "";
       const known = key ? seen.get(key) : undefined;
       if (known) {
         for (const k of known) findings.push({ kind: "secret", commit: at, subject: subj, ...k });
         return;
       }
       const found: Array<Omit<PushFinding, "kind" | "commit" | "subject">> = [];
-      for (const [i, view] of texts.entries()) {
-        // The stored-value hits the worker found in this very text, or the in-thread search.
-        const answer = answers[i];
-        const opts = answer === undefined ? options : { ...options, extraMatcher: () => answer };
-        if (!mayHoldSecret(view, opts)) continue;
-        const hits = await scanText(view, f.path, opts);
+      // As git gave it, and (sec-utf16) as UTF-16 text when it has NULs between its characters:
+      // both, so ASCII hidden among UTF-16 is still read as it was.
+      for (const view of [text, decodeWideString(text)]) {
+        if (view === undefined || !mayHoldSecret(view, options)) continue;
+        const hits = await scanText(view, f.path, options);
         for (const h of hits) {
           const fields = secretFields(h, view, hits, f.path, fileLineOf(f.runs, h.line));
           found.push(fields);
@@ -543,63 +476,12 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       }
       if (key) seen.set(key, found);
     };
-    /**
-     * Hands the worker files from the end of the list while this thread scans from its start (up
-     * to a few texts at a time, refilled as it answers): the two meet in the middle.
-     */
-    const feed = (from: number) => {
-      if (
-        pool === undefined &&
-        viewsBundle !== undefined &&
-        options.managedHome !== undefined &&
-        options.extraMatcher !== undefined &&
-        logged >= workerFrom
-      )
-        pool = startViewsPool(viewsBundle, options.managedHome, options.extraMatcher);
-      if (!pool?.usable()) return;
-      let held = pool.inFlight();
-      for (let j = ready.length - 1; j > from && held < IN_FLIGHT; j--) {
-        const f = ready[j]!.file;
-        if (f.jobs) continue;
-        const key = keyOf(f);
-        if (
-          f.deleted ||
-          f.added === 0 ||
-          (key && (seen.has(key) || given.has(key))) ||
-          textsOf(f).some((t) => t.length > GIVE_AT_MOST)
-        ) {
-          f.jobs = [];
-          continue;
-        }
-        if (key) given.add(key);
-        f.jobs = textsOf(f).map((t) => {
-          const id = jobIds++;
-          pool!.give(id, t);
-          return id;
-        });
-        held += f.jobs.length;
-      }
-    };
-    /**
-     * Scans the files whose text is complete, in stream order. Until the stream ends (`last`), it
-     * stops at a file the worker has not answered yet and goes on with the next block of git's
-     * output instead of waiting; at the end it waits (pool.take).
-     */
-    const scanReady = async (last = false) => {
-      /** Files the worker still holds: scanned with a later block (or at the end). */
-      const later: typeof ready = [];
+    const scanReady = async () => {
       for (let i = 0; i < ready.length; i++) {
         const job = ready[i]!;
-        feed(i);
-        const p = pool;
-        if (!last && p && job.file.jobs?.some((id) => p.has(id) && !p.answered(id))) {
-          later.push(job);
-          continue;
-        }
         await scanFile(job.file, job.commit, job.subject);
       }
       ready.length = 0;
-      ready.push(...later);
     };
     const streamed = gitStream(
       [...LOG_FLAGS, "--not", exclude(named)],
@@ -614,14 +496,12 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     try {
       bytes = await streamed;
       endFile();
-      await scanReady(true);
+      await scanReady();
       bodies = await commitObjects.done();
     } catch (error) {
       // git failed mid-stream (or a scan did): no cat-file left waiting for names never sent.
       commitObjects.abort();
       throw error;
-    } finally {
-      pool?.close();
     }
     // Commit messages and headers, from the objects: one engine pass over them all says which
     // could hold a finding (where bulk mode would hand a thousand clean messages to the engine one
@@ -871,13 +751,8 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     }
   }
   // Stream order: a commit's message findings (read after the stream) join its file findings.
-  // Within a commit, its files in stream order (the worker's may have been scanned later), then
-  // what was found outside the stream (its message, a binary file's blob).
   const rank = (f: PushFinding) => (f.ref !== undefined ? Infinity : (order.get(f.commit) ?? -1));
-  const place = (f: PushFinding) => fileOf.get(f) ?? Infinity;
-  findings.sort(
-    (a, b) => rank(a) - rank(b) || (place(a) < place(b) ? -1 : place(a) > place(b) ? 1 : 0),
-  );
+  findings.sort((a, b) => rank(a) - rank(b));
   return { findings, commits, bytes, objects: objects.length, excluded, notes };
 }
 

@@ -81,16 +81,6 @@ async function currentBranchUpdate(
   };
 }
 
-/**
- * HOOKPACK_PUSH_WORKER_FROM: bytes of git log output after which the stored-value search also runs
- * on a worker thread ("off": never). Speed only: the findings are the same either way.
- */
-function workerFrom(value: string | undefined): number | undefined {
-  if (value === undefined || value === "") return undefined;
-  if (value === "off") return Infinity;
-  return /^\d+$/.test(value) ? Number(value) : undefined;
-}
-
 const short = (oid: string) => oid.slice(0, 12);
 /** Weak secret findings (a generic guess, a failed checksum) are reported but do not stop a push. */
 const blocks = (f: PushFinding) => f.kind !== "secret" || f.confidence !== "weak";
@@ -249,8 +239,6 @@ export const prePush: Command = {
         inlineAllow: !values["no-inline-allow"],
         extraMatcher,
         excludeRemotes,
-        managedHome: hookpackHome(io),
-        viewsWorkerFrom: workerFrom(io.env.HOOKPACK_PUSH_WORKER_FROM),
       });
       // A ref name that holds a secret is never printed, logged or audited.
       const refs = result.findings.some((f) => f.path === REF_NAMES_PATH)
