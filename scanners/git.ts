@@ -123,6 +123,10 @@ export function gitStream(
     let draining: Promise<void> = Promise.resolve();
     const drain = async (): Promise<void> => {
       while (queue.length > 0) {
+        // Back to the event loop between blocks: git's pipe is read while the blocks are handled
+        // (a handler that never yields would leave git blocked on a full 64 KB pipe, so git could
+        // never get ahead of the handler and each of its slow stretches became the reader's wait).
+        await new Promise<void>((resolve) => setImmediate(resolve));
         const block = queue.shift()!;
         queued -= block.length;
         if (paused && queued < STREAM_BACKLOG / 2) {
