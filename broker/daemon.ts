@@ -267,7 +267,7 @@ async function main(): Promise<void> {
     socket.on("close", () => {
       openConnections--;
       lastActivity = Date.now();
-      // An early rewrite whose hook never confirmed: its grants are revoked (broker/rewrite-early.ts).
+      // An early rewrite whose hook never confirmed: its grants are revoked (hooks/rewrite-early.ts).
       if (held.length > 0 && !confirmed) grants.drop(held);
       for (const ph of owned) {
         const s = sessions.get(ph);
@@ -338,7 +338,7 @@ async function main(): Promise<void> {
     let clientNonce = "";
     let authedReply = false;
     let keep = false;
-    // An early rewrite (broker/rewrite-early.ts): the grants it minted held, and its confirmation.
+    // An early rewrite (hooks/rewrite-early.ts): the grants it minted held, and its confirmation.
     const held: string[] = [];
     let awaitingConfirm = false;
     let confirmed = false;

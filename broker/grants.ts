@@ -132,7 +132,7 @@ export interface MintRequest {
   /**
    * Minted for an early rewrite request (issue 21: sent by the hook's entry before hook.cjs
    * loads): held, not redeemable, until the hook confirms on the same connection (arm); dropped
-   * when it does not (drop). See broker/rewrite-early.ts.
+   * when it does not (drop). See hooks/rewrite-early.ts.
    */
   held?: boolean;
   now?: number;

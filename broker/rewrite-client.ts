@@ -159,7 +159,7 @@ export async function rewriteVia(
   return startRewrite(home, env, call, false)?.answer();
 }
 
-/** One rewrite request on its way (rewriteVia; broker/rewrite-early.ts sends it `early`). */
+/** One rewrite request on its way (rewriteVia; hooks/rewrite-early.ts sends it `early`). */
 export interface RewriteRequest {
   /** The broker's decision, checked (see rewriteVia). */
   answer(): Promise<Verdict | undefined>;

@@ -68,7 +68,7 @@ export function rewriteCallOf(v: unknown): RewriteCall | undefined {
 
 export interface RewriteService {
   /**
-   * The decision for a shell call. With `held` (an early request: broker/rewrite-early.ts), its
+   * The decision for a shell call. With `held` (an early request: hooks/rewrite-early.ts), its
    * grants are minted held (not redeemable until the hook confirms) and their ids pushed there.
    */
   decide(call: RewriteCall, held?: string[]): Promise<Verdict>;

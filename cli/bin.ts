@@ -46,7 +46,7 @@ if (built) {
       );
     if (prelude.raw === undefined) {
       // Issue 21: a Claude Code `$secret:` call's rewrite request leaves for the broker before
-      // hook.cjs loads (broker/rewrite-early.ts; its grants count only once hook.cjs confirms),
+      // hook.cjs loads (hooks/rewrite-early.ts; its grants count only once hook.cjs confirms),
       // and hook.cjs loads after the event loop's first turn has connected and sent it.
       const one = prelude.prefix.eof && prelude.prefix.chunks.length === 1;
       const chunk = one ? prelude.prefix.chunks[0]! : undefined;
@@ -54,7 +54,7 @@ if (built) {
       if (early) {
         try {
           (
-            load("rewrite-early.cjs") as typeof import("../broker/rewrite-early.js")
+            load("rewrite-early.cjs") as typeof import("../hooks/rewrite-early.js")
           ).startEarlyRewrite(chunk.toString(), process.env);
         } catch {
           // not sent: hook.cjs asks the broker itself

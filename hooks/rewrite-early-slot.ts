@@ -1,4 +1,4 @@
-// What the hook's entry (cli/bin.ts, through broker/rewrite-early.ts) and hook.cjs
+// What the hook's entry (cli/bin.ts, through hooks/rewrite-early.ts) and hook.cjs
 // (hooks/secret-ref-host.ts) share about an early `$secret:` rewrite request (issue 21), and how a
 // rewritten command calls hookpack. A leaf module, inlined into both bundles.
 import { dirname, join, resolve } from "node:path";

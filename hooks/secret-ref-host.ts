@@ -42,7 +42,7 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   Object.defineProperty(host, "rewriteVia", {
     enumerable: false,
     value: async (call: RewriteCall) => {
-      // The entry's early request for this payload (broker/rewrite-early.ts), sent before
+      // The entry's early request for this payload (hooks/rewrite-early.ts), sent before
       // hook.cjs loaded: its answer counts only for exactly this call, and is confirmed then.
       const early = takeEarlyRewrite();
       if (early) {

@@ -65,7 +65,7 @@ const ENTRIES = {
   "broker/daemon": "broker-daemon",
   "broker/client": "broker-client",
   // Issue 21: the entry's early `$secret:` rewrite request, sent before hook.cjs loads.
-  "broker/rewrite-early": "rewrite-early",
+  "hooks/rewrite-early": "rewrite-early",
   // Capabilities ($cap:NAME, leases): loaded only for a call that asks for one.
   "rules/capability-refs": "capability-refs",
   "core/errors": "errors",

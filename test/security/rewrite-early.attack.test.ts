@@ -1,5 +1,5 @@
 // Hostile agent vs the early `$secret:` rewrite request (issue 21): the hook's entry sends the
-// rewrite request to the broker before hook.cjs loads (broker/rewrite-early.ts), marked `early`; the
+// rewrite request to the broker before hook.cjs loads (hooks/rewrite-early.ts), marked `early`; the
 // broker mints its grants HELD, and arms them only when the hook confirms on the same connection
 // (an HMAC over the request's nonce), which it does only when its final answer carries the
 // rewritten command (hooks/rewrite-early-slot.ts settleEarlyRewrite). What must hold, against the
@@ -295,7 +295,7 @@ describe("the real hook", () => {
     // command with one more space), as hooks/secret-ref-host.ts takes it.
     const early = createRequire(import.meta.url)(
       distBundle("rewrite-early"),
-    ) as typeof import("../../broker/rewrite-early.js");
+    ) as typeof import("../../hooks/rewrite-early.js");
     const s0 = status();
     early.startEarlyRewrite(JSON.stringify(payload(OK)), sb.env);
     const slot = takeEarlyRewrite();
@@ -324,7 +324,7 @@ describe("the real hook", () => {
   it("the same call taken, then an answer without it: revoked; with it: armed", async () => {
     const early = createRequire(import.meta.url)(
       distBundle("rewrite-early"),
-    ) as typeof import("../../broker/rewrite-early.js");
+    ) as typeof import("../../hooks/rewrite-early.js");
     const self = { node: process.execPath, script: join(BIN, "..", "hookpack.cjs") };
     const call = {
       command: OK,

@@ -15,8 +15,8 @@
 import { claudePermissionRules } from "../adapters/claude-code-permissions.js";
 import { resolveHookpackHome } from "../core/home.js";
 import type { RewriteCall } from "../rules/secret-ref-host.js";
-import { holdEarlyRewrite, putEarlyRewrite, selfInvocation } from "../hooks/rewrite-early-slot.js";
-import { startRewrite } from "./rewrite-client.js";
+import { holdEarlyRewrite, putEarlyRewrite, selfInvocation } from "./rewrite-early-slot.js";
+import { startRewrite } from "../broker/rewrite-client.js";
 
 /** The exact text two calls are compared by (every field the broker's decision depends on). */
 function callText(home: string, c: RewriteCall): string {
