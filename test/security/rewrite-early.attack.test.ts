@@ -10,14 +10,20 @@
 // call is still rewritten and runs, with one request to the broker.
 import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mac } from "../../broker/client.js";
+import { approvePolicy } from "../../broker/policy-approval.js";
 import { settleEarlyRewrite, takeEarlyRewrite } from "../../hooks/rewrite-early-slot.js";
 import { fakeGithubToken } from "../helpers/fake-secrets.js";
+import {
+  hookpack,
+  sandbox as installedSandbox,
+  type Sandbox as InstalledSandbox,
+} from "../helpers/run.js";
 import { distBundle } from "../helpers/sandbox.js";
 import {
   BIN,
@@ -354,5 +360,100 @@ describe("the real hook", () => {
     T.hook.attempt(!deniedRan);
     expect(deniedRan).toBe(false);
     expect(ran(commands[1]!)).toBe(true);
+  });
+});
+
+describe("after a real `hookpack install` (the installed launcher command, its runtime copy)", () => {
+  let ib: InstalledSandbox;
+  let hookCommand: string;
+  const env = () => ({ ...ib.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH! });
+  beforeAll(async () => {
+    ib = installedSandbox();
+    spawnSync("git", ["init", "-q"], { cwd: ib.project });
+    const r = await hookpack(
+      ["install", "--agent", "claude-code", "--no-git-hook", "--no-ignore-files"],
+      { env: env(), cwd: ib.project },
+    );
+    expect(r.exitCode, r.stderr).toBe(0);
+    const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
+      env: env(),
+      cwd: ib.project,
+      input: value,
+    });
+    expect(set.exitCode, set.stderr).toBe(0);
+    writeFileSync(
+      join(ib.project, "hookpack.json"),
+      `${JSON.stringify({
+        version: 1,
+        secrets: {
+          DEPLOY_KEY: { provider: "store", commands: ["printf", "sha256sum", "wc", "bash"] },
+        },
+      })}\n`,
+    );
+    approvePolicy(ib.hookpackHome, ib.project);
+    const settings = ["settings.local.json", "settings.json"]
+      .map((f) => join(ib.project, ".claude", f))
+      .find(existsSync)!;
+    hookCommand = (
+      JSON.parse(readFileSync(settings, "utf8")) as {
+        hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
+      }
+    ).hooks.PreToolUse[0]!.hooks[0]!.command;
+  }, 60_000);
+  afterAll(async () => {
+    await hookpack(["broker", "stop"], { env: env(), cwd: ib.project });
+    ib?.cleanup();
+  });
+
+  it("pipes, here-strings and bash -c are rewritten from the early request (one request each) and run", async () => {
+    const decided = async () => {
+      const r = await hookpack(["broker", "status", "--json"], { env: env(), cwd: ib.project });
+      return JSON.parse(r.stdout) as { rewritesDecided?: number; grantsHeld?: number };
+    };
+    // The first call starts the broker (no early answer then); the later ones find it running.
+    const shapes = [
+      'printf %s "$secret:DEPLOY_KEY" | sha256sum',
+      'printf %s "$secret:DEPLOY_KEY" | wc -c',
+      'sha256sum <<< "$secret:DEPLOY_KEY"',
+      `K=$secret:DEPLOY_KEY bash -c 'printf %s "$K" | wc -c'`,
+    ];
+    let before: number | undefined;
+    for (const cmd of shapes) {
+      const r = spawnSync("sh", ["-c", hookCommand], {
+        cwd: ib.project,
+        env: env(),
+        input: JSON.stringify({
+          session_id: "s",
+          transcript_path: join(ib.root, "t.jsonl"),
+          cwd: ib.project,
+          permission_mode: "default",
+          hook_event_name: "PreToolUse",
+          tool_name: "Bash",
+          tool_input: { command: cmd },
+          tool_use_id: `toolu_${randomBytes(6).toString("hex")}`,
+        }),
+        encoding: "utf8",
+      });
+      const rewritten = (
+        JSON.parse(r.stdout || "{}") as {
+          hookSpecificOutput?: { updatedInput?: { command?: string } };
+        }
+      ).hookSpecificOutput?.updatedInput?.command;
+      expect(rewritten, `${cmd}: ${r.stdout.replaceAll(value, "<VALUE>")}`).toContain(
+        join(ib.hookpackHome, "runtime"),
+      );
+      expect(r.stdout + r.stderr).not.toContain(value);
+      const ran = spawnSync("bash", ["-c", rewritten!], {
+        cwd: ib.project,
+        env: env(),
+        encoding: "utf8",
+      });
+      expect(ran.status, cmd).toBe(0);
+      expect(ran.stdout + ran.stderr).not.toContain(value);
+      const d = (await decided()).rewritesDecided ?? 0;
+      if (before !== undefined) expect(d, `${cmd}: one request to the broker`).toBe(before + 1);
+      before = d;
+    }
+    expect((await decided()).grantsHeld).toBe(0);
   });
 });
