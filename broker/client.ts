@@ -562,6 +562,8 @@ export interface BrokerStatus {
   idleMs?: number;
   idleStopMs?: number;
   grantsPending?: number;
+  /** Grants of early `$secret:` rewrites awaiting their hook's confirmation (issue 21). */
+  grantsHeld?: number;
   sessions?: number;
   proxyPort?: number;
   /** The persistent model-request relay's loopback port, while it runs (HOOKPACK_HOME/relay.json). */

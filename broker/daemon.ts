@@ -27,6 +27,7 @@ import { writeFileAtomic } from "../core/fs-safe.js";
 import { GrantTable } from "./grants.js";
 import type { InjectSpec } from "../rules/inject.js";
 import { resolveValue } from "./providers.js";
+import { parse } from "./rewrite-client.js";
 import { createRewriteService, rewriteCallOf, type RewriteService } from "./rewrite-service.js";
 import { openStore, storePath } from "./store.js";
 
@@ -266,6 +267,8 @@ async function main(): Promise<void> {
     socket.on("close", () => {
       openConnections--;
       lastActivity = Date.now();
+      // An early rewrite whose hook never confirmed: its grants are revoked (hooks/rewrite-early.ts).
+      if (held.length > 0 && !confirmed) grants.drop(held);
       for (const ph of owned) {
         const s = sessions.get(ph);
         if (s) {
@@ -278,13 +281,27 @@ async function main(): Promise<void> {
       `${JSON.stringify({ hello: 1, protocol: PROTOCOL, version: BROKER_VERSION, build, pid: process.pid, nonce })}\n`,
     );
     socket.on("data", (chunk: string) => {
-      if (answered) return;
+      if (answered && !awaitingConfirm) return;
       buf += chunk;
       if (buf.length > MAX_LINE) return socket.destroy();
       const i = buf.indexOf("\n");
       if (i === -1) return;
+      if (awaitingConfirm) {
+        // The early rewrite's hook, on the same connection, after its own pipeline reached the
+        // same call: `{"confirm": HMAC(key, "confirm\n" + the request's nonce)}`. Anything else,
+        // or nothing before the connection closes, revokes the held grants.
+        awaitingConfirm = false;
+        const got = parse(buf.slice(0, i)) as { confirm?: unknown } | undefined;
+        if (got && macOk(key!, "confirm", earlyNonce, got.confirm)) {
+          confirmed = true;
+          grants.arm(held);
+        } else grants.drop(held);
+        socket.end();
+        return;
+      }
       answered = true;
       const line = buf.slice(0, i);
+      buf = buf.slice(i + 1);
       void answer(line)
         .then(
           (reply) => reply,
@@ -305,6 +322,14 @@ async function main(): Promise<void> {
               ? { body: text, mac: mac(key!, clientNonce, text) }
               : { body: text };
           if (!socket.destroyed) socket.write(`${JSON.stringify(withMac)}\n`);
+          if (held.length > 0 && (!reply.ok || socket.destroyed)) grants.drop(held);
+          else if (held.length > 0) {
+            // Held grants wait for the hook's confirmation on this connection (or its close).
+            awaitingConfirm = true;
+            earlyNonce = clientNonce;
+            if (buf.includes("\n")) socket.emit("data", "");
+            return;
+          }
           if (!keep) socket.end();
           if (reply.stop) shutdown("asked to stop");
         });
@@ -313,6 +338,11 @@ async function main(): Promise<void> {
     let clientNonce = "";
     let authedReply = false;
     let keep = false;
+    // An early rewrite (hooks/rewrite-early.ts): the grants it minted held, and its confirmation.
+    const held: string[] = [];
+    let awaitingConfirm = false;
+    let confirmed = false;
+    let earlyNonce = "";
     async function answer(
       line: string,
     ): Promise<Record<string, unknown> & { ok: boolean; stop?: boolean }> {
@@ -377,6 +407,7 @@ async function main(): Promise<void> {
               idleMs: Date.now() - lastActivity,
               idleStopMs,
               grantsPending: grants.pending(),
+              grantsHeld: grants.heldCount(),
               sessions: sessions.size,
               proxyPort: proxy?.port,
               relayPort: relay.port,
@@ -392,7 +423,8 @@ async function main(): Promise<void> {
           return { ok: true, id: g.id, expiresAt: g.expiresAt, approval: g.approval };
         }
         case "rewrite":
-          return answerRewrite(rewrites, home, body, log);
+          // `early` (signed with the rest of the body): its grants are held until confirmed.
+          return answerRewrite(rewrites, home, body, log, body.early === true ? held : undefined);
         case "offered":
           return {
             ok: true,
@@ -426,6 +458,8 @@ async function main(): Promise<void> {
               : {}),
             stdin: body.stdin === true,
           };
+          // A grant of an early rewrite whose hook's confirmation is still on its way: waited for.
+          await grants.settled(body.id, 2000);
           const grant = grants.redeem({
             id: String(body.id),
             argv: body.argv as string[],
@@ -512,6 +546,7 @@ async function answerRewrite(
   home: string,
   body: Record<string, unknown>,
   log: (line: string) => void,
+  held?: string[],
 ): Promise<Record<string, unknown> & { ok: boolean }> {
   const call = rewriteCallOf(body.call);
   if (!call)
@@ -521,7 +556,7 @@ async function answerRewrite(
       message: "hookpack: a malformed rewrite request reached the broker.",
     };
   try {
-    return { ok: true, home, verdict: await rewrites.decide(call) };
+    return { ok: true, home, verdict: await rewrites.decide(call, held) };
   } catch (error) {
     if (error instanceof HookpackError) throw error;
     // The rule's own failure, said without its text (the hook fails closed on it).

@@ -129,6 +129,12 @@ export interface MintRequest {
   stdin?: boolean;
   callSha256?: string;
   capabilities?: CapabilityPolicy[];
+  /**
+   * Minted for an early rewrite request (issue 21: sent by the hook's entry before hook.cjs
+   * loads): held, not redeemable, until the hook confirms on the same connection (arm); dropped
+   * when it does not (drop). See hooks/rewrite-early.ts.
+   */
+  held?: boolean;
   now?: number;
 }
 
@@ -165,6 +171,10 @@ const SWEEP_EVERY_MS = 1000;
 export class GrantTable {
   private readonly live = new Map<string, Grant>();
   private readonly done = new Map<string, Tombstone>();
+  /** Grants of an early rewrite not confirmed yet: in no other map, redeemable by nobody. */
+  private readonly held = new Map<string, Grant>();
+  /** Redeems waiting for a held grant to be armed or dropped (settled). */
+  private readonly waiting = new Map<string, (() => void)[]>();
 
   /** When mint sweeps next (see mint). */
   private sweepAt = -Infinity;
@@ -214,8 +224,61 @@ export class GrantTable {
         ? { capabilities: req.capabilities }
         : {}),
     };
-    this.live.set(grant.id, grant);
+    if (req.held === true) this.held.set(grant.id, grant);
+    else this.live.set(grant.id, grant);
     return grant;
+  }
+
+  /** The early rewrite's hook confirmed: its held grants become redeemable. */
+  arm(ids: readonly string[]): void {
+    for (const id of ids) {
+      const g = this.held.get(id);
+      if (!g) continue;
+      this.held.delete(id);
+      this.live.set(id, g);
+      this.wake(id);
+    }
+  }
+
+  /** The early rewrite's hook never confirmed (it denied, decided otherwise, or went away): revoked. */
+  drop(ids: readonly string[], now = Date.now()): void {
+    for (const id of ids) {
+      const g = this.held.get(id);
+      if (!g) continue;
+      this.held.delete(id);
+      this.done.set(id, {
+        id,
+        state: "revoked",
+        at: new Date(now).toISOString(),
+        names: g.names,
+        session: g.session,
+      });
+      this.wake(id);
+    }
+  }
+
+  private wake(id: string): void {
+    const w = this.waiting.get(id);
+    this.waiting.delete(id);
+    for (const f of w ?? []) f();
+  }
+
+  /**
+   * Resolves once `id` is not held (armed, dropped, or never held), or after `ms`: a redeem racing
+   * the hook's confirmation waits for it instead of failing a call hookpack did rewrite. A grant
+   * still held then is refused by redeem like any unknown one.
+   */
+  settled(id: unknown, ms: number): Promise<void> {
+    if (typeof id !== "string" || !this.held.has(id)) return Promise.resolve();
+    return new Promise((res) => {
+      const t = setTimeout(res, ms);
+      const list = this.waiting.get(id) ?? [];
+      list.push(() => {
+        clearTimeout(t);
+        res();
+      });
+      this.waiting.set(id, list);
+    });
   }
 
   private bury(grant: Grant, state: Tombstone["state"], now: number): void {
@@ -239,6 +302,25 @@ export class GrantTable {
       throw refused("GRANT_INVALID", `"${String(req.id).slice(0, 40)}" is not a grant id.`, RETRY);
     const grant = this.live.get(req.id);
     if (!grant) {
+      // An early rewrite's grant its hook has not confirmed: not redeemable, and burnt (whoever
+      // presents it before the confirmation did not get it from the hook's answer).
+      const early = this.held.get(req.id);
+      if (early) {
+        this.held.delete(req.id);
+        this.done.set(req.id, {
+          id: req.id,
+          state: "refused",
+          at: new Date(now).toISOString(),
+          names: early.names,
+          session: early.session,
+        });
+        this.wake(req.id);
+        throw refused(
+          "GRANT_UNCONFIRMED",
+          `grant ${req.id} was not confirmed by the hook that asked for it; it has been revoked.`,
+          RETRY,
+        );
+      }
       const tomb = this.done.get(req.id);
       if (tomb?.state === "used" || tomb?.state === "refused")
         throw refused(
@@ -357,6 +439,11 @@ export class GrantTable {
       if (Date.parse(grant.expiresAt) <= now) this.bury(grant, "expired", now);
     for (const [id, t] of this.done)
       if (now - Date.parse(t.at) > TOMBSTONE_TTL_MS) this.done.delete(id);
+  }
+
+  /** Grants of early rewrites awaiting their hook's confirmation (`broker status --json`: grantsHeld). */
+  heldCount(): number {
+    return this.held.size;
   }
 
   /** Unexpired grants not yet redeemed. */

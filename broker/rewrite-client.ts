@@ -156,6 +156,36 @@ export async function rewriteVia(
   env: NodeJS.ProcessEnv,
   call: RewriteCall,
 ): Promise<Verdict | undefined> {
+  return startRewrite(home, env, call, false)?.answer();
+}
+
+/** One rewrite request on its way (rewriteVia; hooks/rewrite-early.ts sends it `early`). */
+export interface RewriteRequest {
+  /** The broker's decision, checked (see rewriteVia). */
+  answer(): Promise<Verdict | undefined>;
+  /**
+   * An early request's grants are held by the broker until this (an HMAC over the request's nonce
+   * on the same connection) arms them; false when the connection is gone (then they are revoked).
+   */
+  confirm(): boolean;
+  /** Closes the connection: an early request's held grants are revoked. */
+  close(): void;
+  /** Is the connection still open (the broker has not closed it)? */
+  open(): boolean;
+}
+
+/**
+ * Sends the request now and returns at once (undefined when it cannot be sent: a relative cwd, no
+ * broker key; decided in-process then). `early`: the broker mints the grants held, redeemable only
+ * once confirm() is called on this connection (broker/daemon.ts), and keeps the connection open
+ * for it; the connection does not keep this process alive.
+ */
+export function startRewrite(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  call: RewriteCall,
+  early: boolean,
+): RewriteRequest | undefined {
   // The broker resolves paths from its own directory: a relative cwd is decided here.
   if (!isAbsolute(call.cwd)) return undefined;
   const key = readKeyFile(home);
@@ -167,16 +197,48 @@ export async function rewriteVia(
   // Connect first, sign while the broker accepts and writes its hello: the two overlap (the line is
   // only read once the connection is made, a later turn of the event loop than this one).
   let line: string | undefined;
-  const pending = exchange(brokerSocketPath(home, env), () => line);
+  const ex = exchange(brokerSocketPath(home, env), () => line, early);
   const nonce = randomHex(16);
-  const text = JSON.stringify({ op: "rewrite", call, nonce, at: Date.now(), build });
+  const text = JSON.stringify({
+    op: "rewrite",
+    call,
+    nonce,
+    at: Date.now(),
+    build,
+    ...(early ? { early: true } : {}),
+  });
   try {
     line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
-  } finally {
+  } catch (error) {
     // Signing cannot fail short of a broken runtime; if it does, nothing is sent (the connection
     // closes at once) and the error is the hook's (fail closed).
-    if (line === undefined) await pending.catch(() => undefined);
+    ex.close();
+    throw error;
   }
+  let answered: Promise<Verdict | undefined> | undefined;
+  return {
+    answer: () => {
+      if (answered) return answered;
+      // An early request's connection does not keep the process alive (see rawExchange): this
+      // timer does, while someone waits for its answer.
+      const alive = early ? setInterval(() => {}, REQUEST_TIMEOUT_MS) : undefined;
+      answered = answerOf(home, key, nonce, build, ex.lines).finally(() => clearInterval(alive));
+      return answered;
+    },
+    confirm: () =>
+      ex.send(`${JSON.stringify({ confirm: hmacSha256Hex(key, `confirm\n${nonce}`) })}\n`),
+    close: () => ex.close(),
+    open: () => ex.open(),
+  };
+}
+
+async function answerOf(
+  home: string,
+  key: Buffer,
+  nonce: string,
+  build: string,
+  pending: Promise<string[] | undefined>,
+): Promise<Verdict | undefined> {
   let lines: string[] | undefined;
   try {
     lines = await pending;
@@ -216,48 +278,91 @@ export async function rewriteVia(
   return verdict;
 }
 
+/** A request line on its way: the broker's lines, a later line on the same connection, closing. */
+interface Exchange {
+  lines: Promise<string[] | undefined>;
+  send(text: string): boolean;
+  close(): void;
+  open(): boolean;
+}
+
 /**
  * Sends one line on the broker's socket and returns the lines it answers (its hello, then the
- * answer) until it closes; undefined when nobody listens. The line is read from `line` once the
- * connection is made (undefined: nothing is sent, the connection closes at once). Over a raw pipe
- * handle where this Node has one (no node:net to load), else over node:net.
+ * answer) until it closes, or (`early`) once it has sent both; undefined when nobody listens. The
+ * line is read from `line` once the connection is made (undefined: nothing is sent, the
+ * connection closes at once). Over a raw pipe handle where this Node has one (no node:net to
+ * load), else over node:net.
  */
-async function exchange(
-  path: string,
-  line: () => string | undefined,
-): Promise<string[] | undefined> {
-  const viaRaw = rawExchange(path, line);
-  if (viaRaw) {
-    const got = await viaRaw;
-    if (got !== "unusable") return got;
-  }
-  let socket: Socket;
-  try {
-    socket = await openSocket(path);
-  } catch {
-    return undefined;
-  }
-  return new Promise((res, rej) => {
-    let buf = "";
-    const t = setTimeout(() => {
-      socket.destroy();
-      rej(new Error("the broker did not answer in time"));
-    }, REQUEST_TIMEOUT_MS);
-    socket.setEncoding("utf8");
-    socket.on("data", (c: string) => (buf += c));
-    socket.on("error", () => {});
-    socket.on("close", () => {
-      clearTimeout(t);
-      res(buf.split("\n").slice(0, -1));
-    });
-    const text = line();
-    if (text === undefined) {
-      clearTimeout(t);
-      socket.destroy();
-      return res(undefined);
+function exchange(path: string, line: () => string | undefined, early: boolean): Exchange {
+  let closed = false;
+  let via: Exchange | undefined;
+  const lines = (async (): Promise<string[] | undefined> => {
+    const raw = rawExchange(path, line, early);
+    if (raw) {
+      via = raw as Exchange;
+      const got = await raw.lines;
+      if (got !== "unusable") return got;
+      via = undefined;
     }
-    socket.write(text);
-  });
+    if (closed) return undefined;
+    let socket: Socket;
+    try {
+      socket = await openSocket(path);
+    } catch {
+      return undefined;
+    }
+    let open = true;
+    via = {
+      lines: Promise.resolve(undefined),
+      send: (text) => open && !socket.destroyed && (socket.end(text), true),
+      close: () => void socket.destroy(),
+      open: () => open && !socket.destroyed,
+    };
+    if (closed) {
+      socket.destroy();
+      return undefined;
+    }
+    return new Promise((res, rej) => {
+      let buf = "";
+      const t = setTimeout(() => {
+        socket.destroy();
+        rej(new Error("the broker did not answer in time"));
+      }, REQUEST_TIMEOUT_MS);
+      if (early) t.unref();
+      socket.setEncoding("utf8");
+      socket.on("data", (c: string) => {
+        buf += c;
+        const got = buf.split("\n").slice(0, -1);
+        if (early && got.length >= 2) {
+          clearTimeout(t);
+          res(got.slice(0, 2));
+        }
+      });
+      socket.on("error", () => {});
+      socket.on("close", () => {
+        open = false;
+        clearTimeout(t);
+        res(buf.split("\n").slice(0, -1));
+      });
+      const text = line();
+      if (text === undefined) {
+        clearTimeout(t);
+        socket.destroy();
+        return res(undefined);
+      }
+      socket.write(text);
+      if (early) socket.unref();
+    });
+  })();
+  return {
+    lines,
+    send: (text) => via?.send(text) ?? false,
+    close: () => {
+      closed = true;
+      via?.close();
+    },
+    open: () => !closed && (via?.open() ?? false),
+  };
 }
 
 interface PipeHandle {
@@ -265,19 +370,28 @@ interface PipeHandle {
   readStart(): number;
   writeUtf8String(req: unknown, s: string): number;
   close(cb?: () => void): void;
+  unref?(): void;
   onread: (ab: ArrayBuffer | undefined) => void;
 }
 
 /**
  * The same exchange over libuv's pipe handle as node:net drives it (process.binding("pipe_wrap")
  * and "stream_wrap", Node 20–24): undefined when this Node does not offer them or would warn about
- * process.binding (--pending-deprecation), "unusable" when they do not behave as expected (then
- * node:net is used); the broker's lines otherwise (undefined when nobody listens).
+ * process.binding (--pending-deprecation), lines "unusable" when they do not behave as expected
+ * (then node:net is used); the broker's lines otherwise (undefined when nobody listens).
  */
 function rawExchange(
   path: string,
   line: () => string | undefined,
-): Promise<string[] | undefined | "unusable"> | undefined {
+  early: boolean,
+):
+  | {
+      lines: Promise<string[] | undefined | "unusable">;
+      send(text: string): boolean;
+      close(): void;
+      open(): boolean;
+    }
+  | undefined {
   if (
     process.env.NODE_PENDING_DEPRECATION === "1" ||
     /--pending-deprecation/.test(`${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`)
@@ -313,19 +427,40 @@ function rawExchange(
   } catch {
     return undefined;
   }
-  return new Promise((res) => {
+  let connected = false;
+  let closed = false;
+  let eof = false;
+  const closeHandle = () => {
+    if (closed) return;
+    closed = true;
+    try {
+      handle.close();
+    } catch {
+      // closed
+    }
+  };
+  /** Writes `text`; false when it could not be. Closes the handle once written. */
+  const write = (text: string, then: "close" | "keep"): boolean => {
+    const w = new stream.WriteWrap();
+    w.handle = handle;
+    w.oncomplete = () => {
+      if (then === "close") closeHandle();
+    };
+    w.async = false;
+    if (handle.writeUtf8String(w, text) < 0) return false;
+    // Written at once (a line on a fresh local socket always is): closed now; else once written.
+    if (!w.async && then === "close") closeHandle();
+    return true;
+  };
+  const lines = new Promise<string[] | undefined | "unusable">((res) => {
     let done = false;
     const chunks: Buffer[] = [];
     const lines = () => Buffer.concat(chunks).toString("utf8").split("\n").slice(0, -1);
-    const finish = (v: string[] | undefined | "unusable") => {
+    const finish = (v: string[] | undefined | "unusable", keep = false) => {
       if (done) return;
       done = true;
       clearTimeout(t);
-      try {
-        handle.close();
-      } catch {
-        // closed
-      }
+      if (!keep) closeHandle();
       res(v);
     };
     // A raw handle that never answers is not trusted to: node:net takes over.
@@ -333,25 +468,39 @@ function rawExchange(
       () => finish(chunks.length === 0 ? "unusable" : lines()),
       REQUEST_TIMEOUT_MS,
     );
+    if (early) t.unref();
     try {
       const req = new pipe.PipeConnectWrap();
       req.oncomplete = (status: number) => {
         if (status < 0) return finish(undefined); // ENOENT, ECONNREFUSED: nobody listens
+        if (closed) return finish(undefined);
+        connected = true;
         try {
           handle.onread = (ab) => {
             const n = stream.streamBaseState[stream.kReadBytesOrError]!;
             if (n > 0 && ab) {
               chunks.push(Buffer.from(ab, stream.streamBaseState[stream.kArrayBufferOffset]!, n));
-            } else if (n < 0) finish(lines()); // EOF (or reset): what came
+              // An early request: the hello and the answer are all it waits for; the connection
+              // stays open for the confirmation, without keeping this process alive.
+              if (early && !done) {
+                const got = lines();
+                if (got.length >= 2) {
+                  finish(got.slice(0, 2), true);
+                }
+              }
+            } else if (n < 0) {
+              eof = true;
+              if (done) closeHandle();
+              finish(lines()); // EOF (or reset): what came
+            }
           };
           if (handle.readStart() < 0) return finish("unusable");
-          const w = new stream.WriteWrap();
-          w.handle = handle;
-          w.oncomplete = () => {};
-          w.async = false;
           const text = line();
           if (text === undefined) return finish(undefined); // nothing to send: closed at once
-          if (handle.writeUtf8String(w, text) < 0) finish("unusable");
+          if (!write(text, "keep")) return finish("unusable");
+          // An early request does not keep this process alive: a hook that never asks for the
+          // answer exits, and the broker revokes what it held (whoever asks keeps it alive).
+          if (early) handle.unref?.();
         } catch {
           finish("unusable");
         }
@@ -361,4 +510,17 @@ function rawExchange(
       finish("unusable");
     }
   });
+  return {
+    lines,
+    send: (text) => {
+      if (!connected || closed) return false;
+      try {
+        return write(text, "close");
+      } catch {
+        return false;
+      }
+    },
+    close: closeHandle,
+    open: () => connected && !closed && !eof,
+  };
 }

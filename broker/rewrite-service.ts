@@ -67,7 +67,11 @@ export function rewriteCallOf(v: unknown): RewriteCall | undefined {
 }
 
 export interface RewriteService {
-  decide(call: RewriteCall): Promise<Verdict>;
+  /**
+   * The decision for a shell call. With `held` (an early request: hooks/rewrite-early.ts), its
+   * grants are minted held (not redeemable until the hook confirms) and their ids pushed there.
+   */
+  decide(call: RewriteCall, held?: string[]): Promise<Verdict>;
   /**
    * The old `mint` request (a grant for a call the caller analysed itself: the hook without a
    * running broker, `$cap:` calls, hookpack-shell): decided again here against the policy in
@@ -124,7 +128,7 @@ export function createRewriteService(home: string, grants: GrantTable): RewriteS
       const g = grants.mint({ ...checked, now: undefined });
       return { id: g.id, expiresAt: g.expiresAt, approval: g.approval };
     },
-    async decide(call) {
+    async decide(call, held) {
       count++;
       const host: SecretRefHost = {
         home,
@@ -137,7 +141,9 @@ export function createRewriteService(home: string, grants: GrantTable): RewriteS
           const g = grants.mint({
             ...req,
             ttlMs: Number.isFinite(req.ttlMs) ? req.ttlMs : 24 * 3600 * 1000,
+            held: held !== undefined,
           });
+          held?.push(g.id);
           return { id: g.id, expiresAt: g.expiresAt };
         },
       };

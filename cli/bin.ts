@@ -47,8 +47,24 @@ if (built) {
         process.env,
         prefix,
       );
-    if (prelude.raw === undefined) void Promise.resolve().then(() => full(prelude.prefix));
-    else
+    if (prelude.raw === undefined) {
+      // Issue 21: a Claude Code `$secret:` call's rewrite request leaves for the broker before
+      // hook.cjs loads (hooks/rewrite-early.ts; its grants count only once hook.cjs confirms),
+      // and hook.cjs loads after the event loop's first turn has connected and sent it.
+      const one = prelude.prefix.eof && prelude.prefix.chunks.length === 1;
+      const chunk = one ? prelude.prefix.chunks[0]! : undefined;
+      const early = !!chunk && chunk.includes("secret:") && chunk.includes('"PreToolUse"');
+      if (early) {
+        try {
+          (
+            load("rewrite-early.cjs") as typeof import("../hooks/rewrite-early.js")
+          ).startEarlyRewrite(chunk.toString(), process.env);
+        } catch {
+          // not sent: hook.cjs asks the broker itself
+        }
+        setImmediate(() => void full(prelude.prefix));
+      } else void Promise.resolve().then(() => full(prelude.prefix));
+    } else
       void fastStage()
         .fastAllow(prelude, process.env)
         .then((prefix) => prefix && full(prefix));

@@ -21,6 +21,7 @@ import {
 } from "./event.js";
 import { FAILURE_MESSAGES, failureMode, judgeInvolvement } from "./failure-policy.js";
 import { runPipeline } from "./pipeline.js";
+import { settleEarlyRewrite } from "./rewrite-early-slot.js";
 import {
   DEFAULT_MAX_STDIN_BYTES,
   DEFAULT_STDIN_TIMEOUT_MS,
@@ -80,6 +81,8 @@ export async function runHook(
     prefix,
   );
   const { response, audit } = await hookAnswer(agent, input, env, debug);
+  // An early `$secret:` rewrite's grants count only if this answer carries them (issue 21).
+  settleEarlyRewrite(response.stdout);
   if (audit.length > 0) {
     // The audit module loads only here, never on a plain allow (node:crypto not even here: it
     // hashes with core/sha256-wasm.ts, and node:crypto loads only to create a home's audit key).

@@ -2,24 +2,16 @@
 // force, the names in the store, session approvals, grant minting through the broker, and how the
 // rewritten command calls hookpack. Also used by hookpack-shell (cli/shell.ts).
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import { resolveHookpackHome } from "../core/home.js";
 import { isApprovedForSession } from "../broker/session-approvals.js";
 import { storedNames } from "../broker/store-names.js";
 import type { Policy } from "../rules/policy.js";
 import type { SecretRefHost } from "../rules/rewrite-secret-refs.js";
 import type { RewriteCall } from "../rules/secret-ref-host.js";
-import type { SelfInvocation } from "../rules/secret-refs.js";
+import { selfInvocation, takeEarlyRewrite } from "./rewrite-early-slot.js";
 
-/** How the rewritten command calls hookpack: the same node and bundle that run this hook. */
-export function selfInvocation(): SelfInvocation {
-  const argv1 = process.argv[1];
-  const script =
-    argv1 && /hookpack\.c?js$/.test(argv1)
-      ? resolve(argv1)
-      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
-  return { node: process.execPath, script };
-}
+// How the rewritten command calls hookpack (a leaf shared with the entry's early request).
+export { selfInvocation };
 
 export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   const home = resolveHookpackHome(env);
@@ -49,8 +41,16 @@ export function createSecretRefHost(env: NodeJS.ProcessEnv): SecretRefHost {
   // measured ~1.6 ms more CPU, 50 interleaved rounds, for ~0.6 ms less on a rewrite.)
   Object.defineProperty(host, "rewriteVia", {
     enumerable: false,
-    value: async (call: RewriteCall) =>
-      (await import("../broker/client.js")).rewriteVia(home, env, call),
+    value: async (call: RewriteCall) => {
+      // The entry's early request for this payload (hooks/rewrite-early.ts), sent before
+      // hook.cjs loaded: its answer counts only for exactly this call, and is confirmed then.
+      const early = takeEarlyRewrite();
+      if (early) {
+        const verdict = await early.take(home, call);
+        if (verdict !== "unmatched") return verdict;
+      }
+      return (await import("../broker/client.js")).rewriteVia(home, env, call);
+    },
   });
   return host;
 }

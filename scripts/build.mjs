@@ -64,6 +64,8 @@ const ENTRIES = {
   // The per-user broker process and its client (loaded only when a call needs a grant).
   "broker/daemon": "broker-daemon",
   "broker/client": "broker-client",
+  // Issue 21: the entry's early `$secret:` rewrite request, sent before hook.cjs loads.
+  "hooks/rewrite-early": "rewrite-early",
   // Capabilities ($cap:NAME, leases): loaded only for a call that asks for one.
   "rules/capability-refs": "capability-refs",
   "core/errors": "errors",
