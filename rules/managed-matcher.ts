@@ -449,6 +449,15 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       set(slot, bucket[i]! & BUCKET_MASK);
     }
   };
+  /**
+   * What a roller gets its bits from: setBuckets while the entries are few, the bitmaps (sortedChains
+   * built them anyway) once there are more entries than COPY_FROM per window length. Setting 13,000
+   * bits (1,000 stored secrets) is 13,000 closure calls in a cold process, each a random write into
+   * 128 KB (~1.8 ms CPU in the hook's profile); copying the 4–7 bitmaps is a memcpy (issue 21).
+   */
+  const COPY_FROM = 256;
+  const rollerBits: SetBuckets | undefined =
+    count <= windows.length * COPY_FROM ? setBuckets : undefined;
 
   /**
    * Entries of a set bucket for the window at text offsets [j, j+w): read forwards, a form starts
@@ -642,7 +651,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       createWasmRoller(
         windows.map((x) => x.bitmap),
         ROLL_CONSTANTS,
-        setBuckets,
+        rollerBits,
       ) ?? null;
     if (!roller) return false;
     roller.load(text);
@@ -733,7 +742,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   ): number => {
     const n = text.length;
     if (n < viewsWasmAbove()) return -1;
-    views ??= createViewsRoller(windows, ROLL_CONSTANTS, setBuckets) ?? null;
+    views ??= createViewsRoller(windows, ROLL_CONSTANTS, rollerBits) ?? null;
     if (!views) return -1;
     const { records, kept } = views.search(text, spec, seed);
     // Window length by window length, text order within one: the loop's order.
