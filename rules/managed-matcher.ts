@@ -198,6 +198,14 @@ export function setCheckWasmAfter(n: number): void {
   CHECK_WASM_AFTER = n;
 }
 
+/** Tests: whether candidates with no hit are remembered (createIndexedMatcher's memo), and skips so far. */
+let CANDIDATE_MEMO = true;
+let memoSkips = 0;
+export function setCandidateMemo(on: boolean): void {
+  CANDIDATE_MEMO = on;
+}
+export const candidateMemoSkips = (): number => memoSkips;
+
 const CHECK_A = 0xcc9e2d51 | 0;
 const CHECK_B = 0x1b873593 | 0;
 
@@ -460,6 +468,24 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     count <= windows.length * COPY_FROM ? setBuckets : undefined;
 
   /**
+   * Candidates that found nothing, remembered for the rest of one search (issue 21): a repeating
+   * output (a test log, a table) whose repeated window hits a bucket by chance hits it once per
+   * repetition — 1,000 stored secrets, the bench's 64 KB log: 1,424 or 2,846 candidates with two of
+   * three salts, ~3.5 µs each to check over their forms. Every form of a chain lies within
+   * [lo, lo + longest) of the text (read forwards from j, or backwards to j + w), so a candidate of
+   * the same (bucket, window, direction) whose span holds the same characters as a remembered one's
+   * has the same outcome, nothing: it is skipped after one string comparison. Only spans wholly
+   * inside the text are remembered or skipped (a form cut by the text's end changes the outcome),
+   * and only candidates with no hit (a hit is always checked and confirmed afresh). `run` is bumped
+   * by every search: a remembered offset belongs to one text.
+   */
+  const MEMO = 256;
+  const memoTag = new Int32Array(MEMO);
+  const memoAt = new Int32Array(MEMO);
+  const memoRun = new Int32Array(MEMO);
+  const memoSpan = new Int32Array(MEMO);
+  let run = 0;
+  /**
    * Entries of a set bucket for the window at text offsets [j, j+w): read forwards, a form starts
    * at j; read backwards (the reversed text's view), a form's first character is text[j+w-1].
    */
@@ -472,7 +498,25 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     hits: ViewMatch[],
   ): void => {
     const n = text.length;
-    let e = headOf(b * KEY + w);
+    const key = b * KEY + w;
+    const tag = key * 2 + (backwards ? 1 : 0); // key < 2^28
+    const slot = Math.imul(tag, MIX) >>> 24;
+    if (memoRun[slot] === run && memoTag[slot] === tag) {
+      const span = memoSpan[slot]!;
+      const from = backwards ? j + w - span : j;
+      const p = memoAt[slot]!;
+      if (from >= 0 && from + span <= n && text.startsWith(text.slice(p, p + span), from)) {
+        memoSkips++;
+        return;
+      }
+    }
+    let e = headOf(key);
+    if (e === -1) return;
+    let longest = 0;
+    for (let x = e; x !== -1; x = next[x]!) longest = Math.max(longest, length[x]!);
+    const lo = backwards ? j + w - longest : j;
+    const whole = lo >= 0 && lo + longest <= n;
+    const had = hits.length;
     let lastLen = -1;
     let lastCheck = 0;
     let lastDigest: string | undefined;
@@ -516,6 +560,12 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
           form: "",
           view: backwards ? "reversed" : "as is",
         });
+    }
+    if (whole && hits.length === had && CANDIDATE_MEMO) {
+      memoRun[slot] = run;
+      memoTag[slot] = tag;
+      memoAt[slot] = lo;
+      memoSpan[slot] = longest;
     }
   };
 
@@ -686,6 +736,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     return true;
   };
   const searchForward = (text: string): ViewMatch[] => {
+    run++;
     const hits: ViewMatch[] = [];
     if (searchWasm(text, false, hits)) return hits;
     for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
@@ -694,6 +745,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
 
   /** Forwards and backwards in one pass, one lookup per window. */
   const searchBoth = (text: string): ViewMatch[] => {
+    run++;
     const hits: ViewMatch[] = [];
     if (searchWasm(text, true, hits)) return hits;
     const n = text.length;
@@ -768,6 +820,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     spec: SqueezeSpec,
     every?: Int32Array,
   ): { direct: ViewMatch[]; split: ViewMatch[] } => {
+    run++;
     const direct: ViewMatch[] = [];
     const split: ViewMatch[] = [];
     const n = text.length;
@@ -784,6 +837,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         searchViews(`${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`, spec, all);
       }
     }
+    run++; // the warm-up above searched another text
     const ascii = spec.ascii;
     const isJoiner = spec.isJoiner;
     const mask = RING - 1;
