@@ -3,12 +3,14 @@
 import { spawn } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
   appendFileSync,
@@ -74,6 +76,26 @@ describe("audit log chain", () => {
     expect(dirname(auditKeyPath(h))).not.toBe(join(h, "audit"));
     expect(statSync(auditKeyPath(h)).mode & 0o077).toBe(0);
     expect(statSync(auditPath(h)).mode & 0o077).toBe(0);
+  });
+
+  it("refuses a key file others can read (mode of the very file read), appending nothing", () => {
+    const h = home();
+    fill(h, 2);
+    const before = readFileSync(auditPath(h), "utf8");
+    chmodSync(auditKeyPath(h), 0o644);
+    expect(() => recordAudit(h, execEvent(3))).toThrow(/readable by other users/);
+    expect(readFileSync(auditPath(h), "utf8")).toBe(before);
+    // Through a symlink to a private copy elsewhere: the file read is the target, as before.
+    const elsewhere = join(dirname(h), "key-copy");
+    writeFileSync(elsewhere, readFileSync(auditKeyPath(h)), { mode: 0o600 });
+    unlinkSync(auditKeyPath(h));
+    symlinkSync(elsewhere, auditKeyPath(h));
+    recordAudit(h, execEvent(3));
+    expect(readAuditLog(h).verification.ok).toBe(true);
+    expect(lines(h)).toHaveLength(3);
+    chmodSync(elsewhere, 0o640);
+    expect(() => recordAudit(h, execEvent(4))).toThrow(/readable by other users/);
+    expect(lines(h)).toHaveLength(3);
   });
 
   it("detects an edited entry at that entry", () => {
