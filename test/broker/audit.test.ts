@@ -23,6 +23,7 @@ import {
   auditHeadPath,
   auditKeyPath,
   auditPath,
+  isoTime,
   recordAudit,
   tryRecordAudit,
   type AuditEvent,
@@ -96,6 +97,37 @@ describe("audit log chain", () => {
     chmodSync(elsewhere, 0o640);
     expect(() => recordAudit(h, execEvent(4))).toThrow(/readable by other users/);
     expect(lines(h)).toHaveLength(3);
+  });
+
+  it("writes the time as Date would (isoTime, without loading the time zone)", () => {
+    const edges = [
+      0,
+      -1,
+      1,
+      86_399_999,
+      86_400_000,
+      951_782_400_000,
+      951_868_799_999,
+      4_107_542_400_000,
+      -62_167_219_200_000,
+      -62_167_219_200_001,
+      253_402_300_799_999,
+      253_402_300_800_000,
+      Date.now(),
+    ];
+    const random = Array.from({ length: 200_000 }, (_, i) =>
+      i % 2
+        ? Math.floor((Math.random() * 2 - 0.5) * 253_402_300_800_000)
+        : Date.now() + Math.floor(Math.random() * 1e11),
+    );
+    const wrong = [...edges, ...random].filter((ms) => isoTime(ms) !== new Date(ms).toISOString());
+    expect(wrong).toEqual([]);
+    const h = home();
+    const before = Date.now();
+    recordAudit(h, execEvent(1));
+    const ts = Date.parse(JSON.parse(lines(h)[0]!).ts as string);
+    expect(ts).toBeGreaterThanOrEqual(before);
+    expect(ts).toBeLessThanOrEqual(Date.now());
   });
 
   it("detects an edited entry at that entry", () => {
