@@ -1189,7 +1189,7 @@ export function recordAudit(
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
   const looksSecret = options.looksSecret ?? ((text: string) => PREFILTER.test(text));
   const keep = options.keep ?? DEFAULT_KEEP;
-  const now = (options.now ?? (() => new Date()))().toISOString();
+  const now = options.now ? options.now().toISOString() : isoTime(Date.now());
   const lockPath = join(dir, LOCK_FILE);
   const lock = takeLock(lockPath, options.lockTimeoutMs ?? LOCK_BUDGET_MS);
   if ("held" in lock) {
@@ -1449,6 +1449,38 @@ export function recordAudit(
   } finally {
     release();
   }
+}
+
+/**
+ * `new Date(ms).toISOString()` for the years 0000-9999, by arithmetic: a process's first Date
+ * object loads the local time zone (/etc/localtime and its links, ~0.2 ms CPU), which an append,
+ * writing UTC, never needs (issue 21). Other times go through Date. Exported for tests.
+ */
+export function isoTime(ms: number): string {
+  if (!Number.isSafeInteger(ms) || ms < -62167219200000 || ms >= 253402300800000)
+    return new Date(ms).toISOString();
+  const days = Math.floor(ms / 86400000);
+  let rest = ms - days * 86400000;
+  // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+  const z = days + 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor(
+    (doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365,
+  );
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  const hh = Math.floor(rest / 3600000);
+  rest -= hh * 3600000;
+  const mm = Math.floor(rest / 60000);
+  rest -= mm * 60000;
+  const ss = Math.floor(rest / 1000);
+  const p2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+  const msPart = rest - ss * 1000;
+  return `${String(year).padStart(4, "0")}-${p2(month)}-${p2(day)}T${p2(hh)}:${p2(mm)}:${p2(ss)}.${msPart < 10 ? `00${msPart}` : msPart < 100 ? `0${msPart}` : msPart}Z`;
 }
 
 function writeAll(fd: number, text: string): void {

@@ -3,12 +3,14 @@
 import { spawn } from "node:child_process";
 import { createHash, createHmac, randomBytes } from "node:crypto";
 import {
+  chmodSync,
   existsSync,
   mkdtempSync,
   readFileSync,
   readdirSync,
   rmSync,
   statSync,
+  symlinkSync,
   unlinkSync,
   writeFileSync,
   appendFileSync,
@@ -21,6 +23,7 @@ import {
   auditHeadPath,
   auditKeyPath,
   auditPath,
+  isoTime,
   recordAudit,
   tryRecordAudit,
   type AuditEvent,
@@ -74,6 +77,57 @@ describe("audit log chain", () => {
     expect(dirname(auditKeyPath(h))).not.toBe(join(h, "audit"));
     expect(statSync(auditKeyPath(h)).mode & 0o077).toBe(0);
     expect(statSync(auditPath(h)).mode & 0o077).toBe(0);
+  });
+
+  it("refuses a key file others can read (mode of the very file read), appending nothing", () => {
+    const h = home();
+    fill(h, 2);
+    const before = readFileSync(auditPath(h), "utf8");
+    chmodSync(auditKeyPath(h), 0o644);
+    expect(() => recordAudit(h, execEvent(3))).toThrow(/readable by other users/);
+    expect(readFileSync(auditPath(h), "utf8")).toBe(before);
+    // Through a symlink to a private copy elsewhere: the file read is the target, as before.
+    const elsewhere = join(dirname(h), "key-copy");
+    writeFileSync(elsewhere, readFileSync(auditKeyPath(h)), { mode: 0o600 });
+    unlinkSync(auditKeyPath(h));
+    symlinkSync(elsewhere, auditKeyPath(h));
+    recordAudit(h, execEvent(3));
+    expect(readAuditLog(h).verification.ok).toBe(true);
+    expect(lines(h)).toHaveLength(3);
+    chmodSync(elsewhere, 0o640);
+    expect(() => recordAudit(h, execEvent(4))).toThrow(/readable by other users/);
+    expect(lines(h)).toHaveLength(3);
+  });
+
+  it("writes the time as Date would (isoTime, without loading the time zone)", () => {
+    const edges = [
+      0,
+      -1,
+      1,
+      86_399_999,
+      86_400_000,
+      951_782_400_000,
+      951_868_799_999,
+      4_107_542_400_000,
+      -62_167_219_200_000,
+      -62_167_219_200_001,
+      253_402_300_799_999,
+      253_402_300_800_000,
+      Date.now(),
+    ];
+    const random = Array.from({ length: 200_000 }, (_, i) =>
+      i % 2
+        ? Math.floor((Math.random() * 2 - 0.5) * 253_402_300_800_000)
+        : Date.now() + Math.floor(Math.random() * 1e11),
+    );
+    const wrong = [...edges, ...random].filter((ms) => isoTime(ms) !== new Date(ms).toISOString());
+    expect(wrong).toEqual([]);
+    const h = home();
+    const before = Date.now();
+    recordAudit(h, execEvent(1));
+    const ts = Date.parse(JSON.parse(lines(h)[0]!).ts as string);
+    expect(ts).toBeGreaterThanOrEqual(before);
+    expect(ts).toBeLessThanOrEqual(Date.now());
   });
 
   it("detects an edited entry at that entry", () => {
