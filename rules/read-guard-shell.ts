@@ -15,7 +15,7 @@
 // Programs that never show a file's content (ls, stat, rm, wc, …) are the only ones skipped. Pure:
 // the guard (read-guard.ts) resolves the words through the hook's file capability (context.files).
 
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import {
   argvOf,
   scanShell,
@@ -851,7 +851,7 @@ function handleCommand(
       const fd = FD_PATH.exec(stripQuotes(w));
       const s = fd
         ? fdScript(cmd, Number(fd[1] ?? fd[2] ?? 0), command, vars, env, persisted)
-        : interpreterScript(w, cmd, command, vars, env, persisted);
+        : interpreterScript(w, program, cmd, command, vars, env, persisted);
       for (const text of s.texts) {
         const { literals, computed } = scriptFileReads(text);
         // A literal that is a glob (`glob.glob('.e*')`) is expanded as the shell would.
@@ -946,7 +946,7 @@ export function interpreterScriptWords(program: string, args: readonly string[])
   const scriptOpt = /^(-r|--require|--import|--loader|--experimental-loader|-f|--file)$/;
   const valueOpt = python
     ? /^-[WXQ]$/
-    : /^(-[ICEFdcvDSzr]|--(title|conditions|inspect-port|env-file|config|import-map|cert|lock|v8-flags|location|preload|cwd|tsconfig-override))$/;
+    : /^(-[ICEr]|--(title|conditions|inspect-port|env-file|config|import-map|cert|lock|v8-flags|location|preload|cwd|tsconfig-override))$/;
   let verb = /^(deno|bun)$/.test(program);
   for (let k = 0; k < args.length; k++) {
     const a = stripQuotes(args[k]!);
@@ -971,8 +971,17 @@ export function interpreterScriptWords(program: string, args: readonly string[])
         k++;
         continue;
       }
+      // `python -m NAME` runs NAME.py (or NAME/__main__.py) from the working directory first.
+      const mod = python ? /^-[bBdEhiIOPqsSuvVxR]*m(.*)$/s.exec(a) : null;
+      if (mod) {
+        const name = (mod[1] || stripQuotes(args[k + 1] ?? "")).replace(/\./g, "/");
+        if (/^[\w/]+$/.test(name)) out.push(`${name}.py`, `${name}/__main__.py`);
+        return out;
+      }
       if (code.test(a)) return out;
-      if (valueOpt.test(a)) k++;
+      // A value is skipped only where the option surely takes one (a word wrongly kept is only
+      // checked as a script too).
+      if (valueOpt.test(a) || (program === "php" && /^-[cdz]$/.test(a))) k++;
       continue;
     }
     if (verb) {
@@ -1136,6 +1145,7 @@ function gitGrepDirs(args: readonly string[]): string[] {
  */
 function interpreterScript(
   word: string,
+  program: string,
   cmd: SimpleCommand,
   command: string,
   vars: ReadonlyMap<string, string>,
@@ -1162,13 +1172,25 @@ function interpreterScript(
   if (relative && persisted.dirsUnknown)
     return changed("run from a directory only known when the command runs");
   const dirs = relative ? (persisted.dirs ?? [env.cwd]) : [env.cwd];
+  // node finds `x` as x.js, x.cjs, x.mjs or x/index.js too.
+  const names =
+    /^(node|nodejs|bun)$/.test(program) && !/\.[A-Za-z0-9]+$/.test(base)
+      ? ["", ".js", ".cjs", ".mjs", "/index.js"].map((x) => e.pattern + x)
+      : [e.pattern];
   const texts: string[] = [];
-  for (const d of dirs) {
-    const r = env.script!(resolve(d, e.pattern));
-    // Larger than MAX_SCRIPT_BYTES (a bundled program), not a regular file, or unreadable: the
-    // name is checked as a read, its code is not (README: what remains).
-    if ("text" in r && r.text !== "") texts.push(r.text);
-  }
+  // hookpack's own bundles (a brokered call runs `node <runtime>/hookpack.cjs exec …`): not agent code.
+  const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
+  for (const d of dirs)
+    for (const name of names) {
+      const abs = resolve(d, name);
+      if (own !== undefined && dirname(abs) === own && abs.endsWith(".cjs")) continue;
+      const r = env.script!(abs);
+      // More script files than the guard follows in one command: built at run time (fail closed).
+      if ("why" in r && r.why.startsWith("more than")) return { texts, dynamic: true, why: r.why };
+      // Larger than MAX_SCRIPT_BYTES (a bundled program), not a regular file, or unreadable: the
+      // name is checked as a read, its code is not (README: what remains).
+      if ("text" in r && r.text !== "") texts.push(r.text);
+    }
   return { texts, dynamic: false };
 }
 

@@ -240,6 +240,8 @@ export function mayRead(command: string, cwd: string): boolean {
   // After `cd DIR` a relative name is DIR/name too (`cd src && cat ../.env`): stat'ed from there.
   const bases = command.includes("cd") || command.includes("pushd") ? cdBases(command, cwd) : [cwd];
   if (bases === undefined) return true;
+  // `python -m x` runs x.py, `node x` runs x.js: names an interpreter completes are stat'ed too.
+  const suffixes = RUNS_BY_STEM.test(command) ? STEM_SUFFIXES : [""];
   // Each distinct path is stat'ed once, without an exception for the usual ENOENT (a word is
   // mostly a program name or an option: `ls -la src` was 8 throwing stats, now 3 quiet ones).
   // The words are the runs between whitespace and `;&|()` (what `split(/[\s;&|()]+/)` gave), cut
@@ -267,15 +269,23 @@ export function mayRead(command: string, cwd: string): boolean {
       if (!c || seen.has(c)) continue;
       seen.add(c);
       for (const base of isAbsolute(c) ? [cwd] : bases)
-        try {
-          if (statSync(resolve(base, c), { throwIfNoEntry: false })?.isFile()) return true;
-        } catch {
-          // ENOTDIR, EACCES, a name too long…: not a file this command can read.
-        }
+        for (const x of suffixes)
+          try {
+            // A python module name's dots are directories (`-m a.b` → a/b.py).
+            const stem = x.endsWith(".py") ? c.replace(/\./g, "/") : c;
+            const p = resolve(base, stem + x);
+            if (statSync(p, { throwIfNoEntry: false })?.isFile()) return true;
+          } catch {
+            // ENOTDIR, EACCES, a name too long…: not a file this command can read.
+          }
     }
   }
   return false;
 }
+
+/** An interpreter that completes a name it is given (`python -m x` → x.py, `node x` → x.js). */
+const RUNS_BY_STEM = /(^|[\s;&|(/])(python[0-9.]*|pypy[0-9.]*|node|nodejs|bun)(\s|$)/;
+const STEM_SUFFIXES = ["", ".py", "/__main__.py", ".js", ".cjs", ".mjs", "/index.js"];
 
 /** A `cd`/`pushd`/`popd` word and the word after it (mayRead). */
 const CD_WORD = /(?:^|[\s;&|(])(cd|pushd|popd)(?:[ \t]+([^\s;&|()]+))?(?=[\s;&|()]|$)/g;
