@@ -241,7 +241,15 @@ export function mayRead(command: string, cwd: string): boolean {
   const bases = command.includes("cd") || command.includes("pushd") ? cdBases(command, cwd) : [cwd];
   if (bases === undefined) return true;
   // `python -m x` runs x.py, `node x` runs x.js: names an interpreter completes are stat'ed too.
-  const suffixes = RUNS_BY_STEM.test(command) ? STEM_SUFFIXES : [""];
+  const py = RUNS_PY.test(command);
+  const js = RUNS_JS.test(command);
+  const completed = py
+    ? js
+      ? [...PY_SUFFIXES, ...JS_SUFFIXES]
+      : PY_SUFFIXES
+    : js
+      ? JS_SUFFIXES
+      : undefined;
   // Each distinct path is stat'ed once, without an exception for the usual ENOENT (a word is
   // mostly a program name or an option: `ls -la src` was 8 throwing stats, now 3 quiet ones).
   // The words are the runs between whitespace and `;&|()` (what `split(/[\s;&|()]+/)` gave), cut
@@ -268,6 +276,13 @@ export function mayRead(command: string, cwd: string): boolean {
     for (const c of candidates) {
       if (!c || seen.has(c)) continue;
       seen.add(c);
+      const suffixes =
+        completed !== undefined &&
+        c === w &&
+        !w.startsWith("-") &&
+        !/^(python|pypy|node|bun)/.test(w)
+          ? completed
+          : NO_SUFFIX;
       for (const base of isAbsolute(c) ? [cwd] : bases)
         for (const x of suffixes)
           try {
@@ -284,8 +299,11 @@ export function mayRead(command: string, cwd: string): boolean {
 }
 
 /** An interpreter that completes a name it is given (`python -m x` → x.py, `node x` → x.js). */
-const RUNS_BY_STEM = /(^|[\s;&|(/])(python[0-9.]*|pypy[0-9.]*|node|nodejs|bun)(\s|$)/;
-const STEM_SUFFIXES = ["", ".py", "/__main__.py", ".js", ".cjs", ".mjs", "/index.js"];
+const RUNS_PY = /(^|[\s;&|(/])(python[0-9.]*|pypy[0-9.]*)(\s|$)/;
+const RUNS_JS = /(^|[\s;&|(/])(node|nodejs|bun)(\s|$)/;
+const PY_SUFFIXES = ["", ".py", "/__main__.py"];
+const JS_SUFFIXES = ["", ".js", ".cjs", ".mjs", "/index.js"];
+const NO_SUFFIX = [""];
 
 /** A `cd`/`pushd`/`popd` word and the word after it (mayRead). */
 const CD_WORD = /(?:^|[\s;&|(])(cd|pushd|popd)(?:[ \t]+([^\s;&|()]+))?(?=[\s;&|()]|$)/g;
