@@ -15,7 +15,7 @@
 // Programs that never show a file's content (ls, stat, rm, wc, …) are the only ones skipped. Pure:
 // the guard (read-guard.ts) resolves the words through the hook's file capability (context.files).
 
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import {
   argvOf,
   scanShell,
@@ -121,6 +121,7 @@ const KNOWN_READERS = new Set([
   "grep",
   "egrep",
   "fgrep",
+  "rgrep",
   "rg",
   "ag",
   "ack",
@@ -484,14 +485,17 @@ export function patternRegExp(pattern: string, dotglob = false): RegExp {
   return new RegExp(`^${re}$`, "s");
 }
 
+/** Calls that open, copy or run something by name, in the languages interpreters speak. */
+const OPENS =
+  /\b(open|read|readFile\w*|read_text|read_bytes|readlines|fopen|file_get_contents|readfile|createReadStream|getline|slurp|File\.(read|open|new)|IO\.read|Path|symlink\w*|link\w*|copy\w*|copyfile|rename\w*|cp|spawn\w*|exec\w*|system|popen|subprocess|child_process|Deno\.readTextFile|Bun\.file|io\.open|loadfile|dofile|source|cat)\b|<\s*\$?\w+\s*>|\$\(<|`/;
+
 /** String literals in interpreter code ('…', "…", `…`), and whether the code computes a file name. */
 export function codeReads(code: string): { literals: string[]; computed: string | undefined } {
   const literals: string[] = [];
   // One pass per quote character, so a literal inside another kind of quotes is still seen.
   for (const re of [/'([^'\n]{1,512})'/g, /"([^"\n]{1,512})"/g, /`([^`\n]{1,512})`/g])
     for (const m of code.matchAll(re)) literals.push(m[1]!);
-  const opens =
-    /\b(open|read|readFile\w*|read_text|read_bytes|readlines|fopen|file_get_contents|readfile|createReadStream|getline|slurp|File\.(read|open|new)|IO\.read|Path|symlink\w*|link\w*|copy\w*|copyfile|rename\w*|cp|spawn\w*|exec\w*|system|popen|subprocess|child_process|Deno\.readTextFile|Bun\.file|io\.open|loadfile|dofile|source|cat)\b|<\s*\$?\w+\s*>|\$\(<|`/;
+  const opens = OPENS;
   const computes =
     /(\+\s*["'`]|["'`]\s*\+|\.join\s*\(|\bjoin\s*\(|fromCharCode|\bchr\s*\(|\bord\s*\(|\\x[0-9a-f]{2}|\\u[0-9a-f]{4}|\\[0-7]{3}|b64decode|atob|Buffer\.from|decode\s*\(|unhexlify|fromhex|\[::-1\]|reverse|\.replace\s*\(|format\s*\(|f["']|\$\{|%s|\bsprintf|listdir|readdir|scandir|\bglob\b|walk\s*\(|os\.walk|Dir\[|Dir\.glob|opendir|iterdir|rglob|environ|getenv|process\.env|ENV\[|\$ENV|argv|\bsys\.stdin|input\s*\()/i;
   const computed =
@@ -580,7 +584,27 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
         kind: e.kind,
         program,
       });
-    }
+    } else return;
+    // After `cd DIR`: a relative name is also DIR/name (every directory the command may be in).
+    if (e.pattern.startsWith("/") || (persisted.dirs === undefined && !persisted.dirsUnknown))
+      return;
+    const glob = e.kind !== "path";
+    const rel = glob ? e.pattern : escapeGlob(e.pattern);
+    for (const d of persisted.dirs ?? [])
+      if (d !== env.cwd)
+        out.push({
+          word: glob ? `${escapeGlob(d)}/${rel}` : `${d}/${e.pattern}`,
+          kind: e.kind,
+          program,
+          ...(e.why !== undefined ? { why: e.why } : {}),
+        });
+    if (persisted.dirsUnknown)
+      out.push({
+        word: `${ANY}/${rel}`,
+        kind: "dynamic",
+        program,
+        why: "a name relative to a directory only known when the command runs (cd)",
+      });
   };
   /** The operand parts of one word: itself, `--opt=VALUE`, `-fVALUE`, `@file`, `REV:path`, `file://path`. */
   const operandParts = (w: string): string[] => {
@@ -625,6 +649,7 @@ export function shellReads(command: string, env: Env, depth = 0): ReadOperand[] 
     }
     handleCommand(words, cmd, command, env, depth, vars, add, operandParts, out, persisted);
     noteWrites(cmd, words, command, persisted);
+    trackDir(words, persisted, vars, env, command);
   }
   // The broker in front of a program (`node …/hookpack.cjs exec --grant … -- program`, what a rewrite
   // produces) is not interpreter code; the program after `--` still counts.
@@ -818,6 +843,39 @@ function handleCommand(
       }
     }
   }
+  // `python3 x.py`, `node x.js`, `ruby x.rb`, `perl x.pl`…: a script file an earlier call (or this
+  // command) may have written. Its text is read at hook time and checked as interpreter code.
+  if (depth < 3 && env.script && SCRIPT_RUNNERS.test(program))
+    for (const w of interpreterScriptWords(program, args)) {
+      const label = `${program} ${stripQuotes(w)}`;
+      const fd = FD_PATH.exec(stripQuotes(w));
+      const s = fd
+        ? fdScript(cmd, Number(fd[1] ?? fd[2] ?? 0), command, vars, env, persisted)
+        : interpreterScript(w, program, cmd, command, vars, env, persisted);
+      for (const text of s.texts) {
+        const { literals, computed } = scriptFileReads(text);
+        // A literal that is a glob (`glob.glob('.e*')`) is expanded as the shell would.
+        for (const l of literals)
+          add(
+            /^[\w./~*?[\]-]+$/.test(l) && /[*?[]/.test(l) ? l : `'${l.replace(/'/g, "")}'`,
+            label,
+            false,
+          );
+        if (computed) out.push({ word: ANY, kind: "dynamic", program: label, why: computed });
+      }
+      if (s.dynamic)
+        out.push({
+          word: ANY,
+          kind: "dynamic",
+          program: label,
+          why: s.why ?? "a script built at run time",
+        });
+    }
+  // `grep -r PATTERN` with no file operand searches the working directory (as rg/ag/ack do);
+  // `git grep --untracked`/`--no-index` reads untracked files (`.env`) too. The directory goes on
+  // as an operand of a program that reads what is inside it (read-guard.ts DIR_READERS).
+  if (GREP_FAMILY.has(program) && grepSearchesCwd(program, args)) add(".", "grep", true);
+  if (program === "git") for (const w of gitGrepDirs(args)) add(w, "grep", true);
   // find … -exec PROG … {} … ;  →  PROG receives every name find prints.
   if (program === "find" || program === "fd" || program === "fdfind") {
     const at = args.findIndex((a) =>
@@ -864,6 +922,316 @@ function handleCommand(
   }
 }
 
+/** Interpreters that run a script file named on their command line. */
+const SCRIPT_RUNNERS =
+  /^(python[0-9.]*|pypy[0-9.]*|node|nodejs|deno|bun|ruby|perl|php|lua[0-9.]*|luajit|tclsh|Rscript|awk|gawk|mawk|nawk)$/;
+
+/**
+ * The script files an interpreter runs: its first operand (after `run` for deno and bun), the
+ * modules node preloads (`-r ./x.js`, `--import=./x.mjs`), `php -f x`, `awk -f x`; `-` when it
+ * reads its script from stdin. None when it runs code given on the command line (`-c`, `-e`,
+ * `-m module`), which is checked as text already.
+ */
+export function interpreterScriptWords(program: string, args: readonly string[]): string[] {
+  const out: string[] = [];
+  const python = /^(python|pypy)/.test(program);
+  const awk = /awk$/.test(program);
+  const code = python
+    ? /^-[a-zA-Z]*[cm]$/
+    : awk
+      ? /^$/
+      : program === "php"
+        ? /^(-[a-zA-Z]*r|--run)$/
+        : /^(-[a-zA-Z]*[eEp]|--eval|--print)$/;
+  const scriptOpt = /^(-r|--require|--import|--loader|--experimental-loader|-f|--file)$/;
+  const valueOpt = python
+    ? /^-[WXQ]$/
+    : /^(-[ICEr]|--(title|conditions|inspect-port|env-file|config|import-map|cert|lock|v8-flags|location|preload|cwd|tsconfig-override))$/;
+  let verb = /^(deno|bun)$/.test(program);
+  for (let k = 0; k < args.length; k++) {
+    const a = stripQuotes(args[k]!);
+    if (a === "--") {
+      if (!awk && args[k + 1] !== undefined) out.push(args[k + 1]!);
+      break;
+    }
+    const long = /^(--(?:require|import|loader|experimental-loader|file|preload))=(.+)$/s.exec(
+      args[k]!,
+    );
+    if (long) {
+      out.push(long[2]!);
+      continue;
+    }
+    if (a.startsWith("-") && a !== "-") {
+      // node's `-r` preloads a module; ruby's `-r lib` and perl's `-e`… are code or libraries.
+      if (
+        scriptOpt.test(a) &&
+        (program.startsWith("node") || /php|awk|bun/.test(program) || a !== "-r")
+      ) {
+        if (args[k + 1] !== undefined) out.push(args[k + 1]!);
+        k++;
+        continue;
+      }
+      // `python -m NAME` runs NAME.py (or NAME/__main__.py) from the working directory first.
+      const mod = python ? /^-[bBdEhiIOPqsSuvVxR]*m(.*)$/s.exec(a) : null;
+      if (mod) {
+        const name = (mod[1] || stripQuotes(args[k + 1] ?? "")).replace(/\./g, "/");
+        if (/^[\w/]+$/.test(name)) out.push(`${name}.py`, `${name}/__main__.py`);
+        return out;
+      }
+      if (code.test(a)) return out;
+      // A value is skipped only where the option surely takes one (a word wrongly kept is only
+      // checked as a script too).
+      if (valueOpt.test(a) || (program === "php" && /^-[cdz]$/.test(a))) k++;
+      continue;
+    }
+    if (verb) {
+      verb = false;
+      if (a === "run" || a === "x") continue;
+      if (program === "deno") return out;
+    }
+    if (!awk) out.push(args[k]!);
+    return out;
+  }
+  // No script operand: the script comes on stdin (`python3 < x.py`, `cat x.js | node`).
+  if (!awk && out.length === 0) out.push("-");
+  return out;
+}
+
+/**
+ * What an interpreter's script file names: its string literals (as `python -c` code gets them) and,
+ * when it both opens something and spells the name in a way meant to hide it (char codes, base64,
+ * hex escapes, a reversed string) or lists the working or home directory, a name built at run time.
+ * An ordinary script's computed paths (`path.join(__dirname, …)`, `f"{x}.json"`) are not counted: a
+ * script file would otherwise stop every `node build.js` in a project with a secret in reach.
+ */
+export function scriptFileReads(text: string): {
+  literals: string[];
+  computed: string | undefined;
+} {
+  const { literals } = codeReads(text);
+  const kept = literals.filter((l) => /^[^\n]{1,512}$/.test(l) && !/^\s|\s$/.test(l));
+  const hidden =
+    /fromCharCode|\bchr\s*\(|b64decode|\batob\s*\(|base64|unhexlify|fromhex|\[\s*:\s*:\s*-1\s*\]|\.reverse\(\s*\)\s*\.join|rot13|\\x2e|\\u002e|\\056|\\x2E|\\u002E/;
+  const listing =
+    /\b(listdir|readdir\w*|scandir\w*|walk|iterdir|rglob|opendir|glob(?:Sync)?|Dir\.(?:glob|entries|children|each_child)|Dir)\s*[([]\s*(\)|\]|["'`](?:\.|\.\/|~|\/|\*|\.\*|\*\*\/\*|~\/[^"'`]*|\.\/\*)["'`]|os\.getcwd\(\)|process\.cwd\(\)|os\.curdir|os\.homedir\(\)|os\.path\.expanduser|Path\.(?:cwd|home)\(\)|__dirname)|Path\(\s*(?:["'`]\.?["'`])?\s*\)\.(?:iterdir|glob|rglob)|Path\.(?:cwd|home)\(\)\.(?:iterdir|glob|rglob)/;
+  const computed =
+    OPENS.test(text) && (hidden.test(text) || listing.test(text))
+      ? "the script spells or lists the file names it opens at run time"
+      : undefined;
+  return { literals: kept, computed };
+}
+
+/** grep and its aliases; `rgrep` is `grep -r`. */
+const GREP_FAMILY = new Set(["grep", "egrep", "fgrep", "rgrep"]);
+/** grep's short options that take a value (`-e PAT`, `-A 3`, `-d ACTION`…). */
+const GREP_SHORT_VALUE = new Set([..."efdDABCm"]);
+/** grep's long options that take the next word as their value when written without `=`. */
+const GREP_LONG_VALUE = new Set([
+  "--regexp",
+  "--file",
+  "--max-count",
+  "--after-context",
+  "--before-context",
+  "--context",
+  "--directories",
+  "--devices",
+  "--label",
+  "--include",
+  "--exclude",
+  "--exclude-from",
+  "--exclude-dir",
+  "--binary-files",
+  "--group-separator",
+]);
+/** A long option as getopt reads it: any unambiguous prefix of its name (`--rec` is `--recursive`). */
+const longIs = (given: string, full: string) => given.length >= 4 && full.startsWith(given);
+
+/**
+ * Does this grep call search the working directory: recursive (`-r`, `-R`, `-rn`, `--recursive`,
+ * `-d recurse`, `--directories=rec`, `rgrep`) with no file operand after the pattern? Options may
+ * come after operands (GNU getopt permutes them) until `--`. A superset: an ambiguous spelling
+ * grep would refuse counts as recursive.
+ */
+function grepSearchesCwd(program: string, args: readonly string[]): boolean {
+  let recursive = program === "rgrep";
+  let patternGiven = false;
+  const operands: string[] = [];
+  const recurse = (v: string | undefined) => v !== undefined && v !== "" && "recurse".startsWith(v);
+  for (let k = 0; k < args.length; k++) {
+    const a = stripQuotes(args[k]!);
+    if (a === "--") {
+      operands.push(...args.slice(k + 1));
+      break;
+    }
+    if (a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      const name = eq === -1 ? a : a.slice(0, eq);
+      let value = eq === -1 ? undefined : a.slice(eq + 1);
+      const full = [...GREP_LONG_VALUE].find((f) => longIs(name, f));
+      if (full !== undefined && value === undefined) value = stripQuotes(args[++k] ?? "");
+      if (longIs(name, "--recursive") || longIs(name, "--dereference-recursive")) recursive = true;
+      if (longIs(name, "--directories") && recurse(value)) recursive = true;
+      if (longIs(name, "--regexp") || longIs(name, "--file")) patternGiven = true;
+      continue;
+    }
+    if (a.startsWith("-") && a !== "-") {
+      for (let j = 1; j < a.length; j++) {
+        const c = a[j]!;
+        if (c === "r" || c === "R") recursive = true;
+        if (GREP_SHORT_VALUE.has(c)) {
+          const value = j + 1 < a.length ? a.slice(j + 1) : stripQuotes(args[++k] ?? "");
+          if (c === "e" || c === "f") patternGiven = true;
+          if (c === "d" && recurse(value)) recursive = true;
+          break;
+        }
+      }
+      continue;
+    }
+    operands.push(args[k]!);
+  }
+  return recursive && (patternGiven ? operands : operands.slice(1)).length === 0;
+}
+
+/**
+ * `git [-C dir] grep --untracked|--no-index …` (or with grep.fallbackToNoIndex set on the command
+ * line): the directories it searches, untracked files included: its pathspecs, else `.` (the -C
+ * directory when one is given). Plain `git grep` searches tracked files only and is not followed.
+ */
+function gitGrepDirs(args: readonly string[]): string[] {
+  let k = 0;
+  let dir: string | undefined;
+  let noIndexConfig = false;
+  for (; k < args.length; k++) {
+    const a = stripQuotes(args[k]!);
+    if (!a.startsWith("-")) break;
+    if (a === "-C") dir = args[++k];
+    else if (a === "-c") noIndexConfig ||= /fallbacktonoindex/i.test(args[++k] ?? "");
+    else if (/^--(git-dir|work-tree|namespace|exec-path|config-env|super-prefix)$/.test(a)) k++;
+    else if (/fallbacktonoindex/i.test(a)) noIndexConfig = true;
+  }
+  if (stripQuotes(args[k] ?? "") !== "grep") return [];
+  const rest = args.slice(k + 1);
+  const stripped = rest.map(stripQuotes);
+  if (!noIndexConfig && !stripped.some((a) => a === "--untracked" || a === "--no-index")) return [];
+  // Pathspecs: the words after `--`, else the non-option words after the pattern.
+  let specs: string[];
+  const dd = stripped.indexOf("--");
+  if (dd !== -1) specs = rest.slice(dd + 1);
+  else {
+    const patternGiven = stripped.some((a) => /^(-[a-zA-Z]*[ef]|--regexp|--file)/.test(a));
+    const words: string[] = [];
+    for (let j = 0; j < rest.length; j++) {
+      const a = stripped[j]!;
+      if (
+        /^-[ABCmef]$|^--(max-depth|threads|max-count|after-context|before-context|context|regexp|file)$/.test(
+          a,
+        )
+      )
+        j++;
+      else if (!a.startsWith("-")) words.push(rest[j]!);
+    }
+    specs = patternGiven ? words : words.slice(1);
+  }
+  if (specs.length === 0) return [dir ?? "."];
+  return dir === undefined ? specs : [dir];
+}
+
+/**
+ * The text of an interpreter's script file: what this command wrote to it, else the file on disk at
+ * hook time (env.script, bounded), resolved from every directory an earlier `cd` may have moved
+ * to. A name built at run time, a file an earlier part of the command names or may write without
+ * naming (`cp x f`, `tar x`, `git checkout`) or a `cd` to somewhere unknown is a script built at
+ * run time. A file that does not exist, is too large or cannot be read adds nothing.
+ */
+function interpreterScript(
+  word: string,
+  program: string,
+  cmd: SimpleCommand,
+  command: string,
+  vars: ReadonlyMap<string, string>,
+  env: Env,
+  persisted: Carried,
+): Script {
+  const e = expandWord(word, vars, env);
+  if (e.kind !== "path") return { texts: [], dynamic: false }; // the operand itself is checked
+  const known = persisted.files.get(scriptKey(e.pattern));
+  if (known) return known;
+  const base = e.pattern.replace(/\/+$/, "").split("/").pop() ?? "";
+  const changed = (why: string): Script => ({
+    texts: [],
+    dynamic: true,
+    why: `a script file (${e.pattern}) ${why}`,
+  });
+  if (
+    persisted.touchedAll === "all" ||
+    (base !== "" &&
+      (persisted.touched ?? [command.slice(0, startOf(cmd))]).some((t) => t.includes(base)))
+  )
+    return changed("an earlier part of the command may change");
+  const relative = !e.pattern.startsWith("/") && !e.pattern.startsWith("~");
+  if (relative && persisted.dirsUnknown)
+    return changed("run from a directory only known when the command runs");
+  const dirs = relative ? (persisted.dirs ?? [env.cwd]) : [env.cwd];
+  // node finds `x` as x.js, x.cjs, x.mjs or x/index.js too.
+  const names =
+    /^(node|nodejs|bun)$/.test(program) && !/\.[A-Za-z0-9]+$/.test(base)
+      ? ["", ".js", ".cjs", ".mjs", "/index.js"].map((x) => e.pattern + x)
+      : [e.pattern];
+  const texts: string[] = [];
+  // hookpack's own bundles (a brokered call runs `node <runtime>/hookpack.cjs exec …`): not agent code.
+  const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
+  for (const d of dirs)
+    for (const name of names) {
+      const abs = resolve(d, name);
+      if (own !== undefined && dirname(abs) === own && abs.endsWith(".cjs")) continue;
+      const r = env.script!(abs);
+      // More script files than the guard follows in one command: built at run time (fail closed).
+      if ("why" in r && r.why.startsWith("more than")) return { texts, dynamic: true, why: r.why };
+      // Larger than MAX_SCRIPT_BYTES (a bundled program), not a regular file, or unreadable: the
+      // name is checked as a read, its code is not (README: what remains).
+      if ("text" in r && r.text !== "") texts.push(r.text);
+    }
+  return { texts, dynamic: false };
+}
+
+/**
+ * After `cd DIR`/`pushd DIR`: the directories later commands may run in (a superset: every one
+ * reached so far, order and subshells ignored). A target built at run time, `cd -`, `popd`, a bare
+ * name CDPATH may send elsewhere (CDPATH in the command or the environment), or too many makes the
+ * directory unknown.
+ */
+function trackDir(
+  words: readonly string[],
+  c: Carried,
+  vars: ReadonlyMap<string, string>,
+  env: Env,
+  command: string,
+): void {
+  let k = 0;
+  while (k < words.length && /^(builtin|command)$/.test(stripQuotes(words[k]!))) k++;
+  const p = programName(stripQuotes(words[k] ?? ""));
+  if (p !== "cd" && p !== "pushd" && p !== "popd") return;
+  const rest = words.slice(k + 1).filter((w) => !/^(-[LPe@]+|--)$/.test(stripQuotes(w)));
+  const dirs = c.dirs ?? [env.cwd];
+  let target: string | undefined;
+  if (p === "popd" || (p === "pushd" && rest.length === 0)) target = undefined;
+  else if (rest.length === 0) target = env.home;
+  else {
+    const e = expandWord(rest[0]!, vars, env);
+    const bare = !/^(\/|\.\.?(\/|$))/.test(e.pattern);
+    const cdpath = /CDPATH/.test(command) || !!process.env.CDPATH;
+    if (e.kind === "path" && e.pattern !== "-" && !(bare && cdpath)) target = e.pattern;
+  }
+  if (target === undefined) {
+    c.dirsUnknown = true;
+    return;
+  }
+  const next = new Set(dirs);
+  for (const d of dirs) next.add(resolve(d, target));
+  if (next.size > 16) c.dirsUnknown = true;
+  c.dirs = [...next].slice(0, 16);
+}
+
 /** A script a shell would read from a descriptor: literal texts, and whether part of it is built at run time. */
 interface Script {
   texts: string[];
@@ -880,6 +1248,9 @@ interface Carried {
   touched?: string[];
   /** An earlier command may write files it does not name (`tar x`, `git checkout`, a `$(…)` name), or `cd` moved. */
   touchedAll?: "all" | "cwd";
+  /** The directories a later command may run in after a `cd` (trackDir); unknown after a dynamic one. */
+  dirs?: string[];
+  dirsUnknown?: boolean;
 }
 
 /** Programs that only read (without an output redirection they write no file). */

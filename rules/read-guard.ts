@@ -50,6 +50,8 @@ export const MAX_CREDENTIAL_FILE_BYTES = MAX_SCAN_BYTES;
  * (executables, images, archives) are not read (their reads would cost the scan of megabytes).
  */
 export const MAX_BINARY_SCAN_BYTES = 1024 * 1024;
+/** Files of one shell command the guard inspects one by one; past this, by name (readPlan). */
+export const MAX_PLAN_FILES = 1024;
 /**
  * U+FFFD in a listed name: the name's bytes were not UTF-8, so the decoded name opens nothing (the
  * guard cannot read the file it would check). Such a file is denied by name (fail closed).
@@ -235,6 +237,19 @@ function credentialFilesInReach(
 export function mayRead(command: string, cwd: string): boolean {
   command = withoutBrokerPrefix(command);
   if (readingWords(command)) return true;
+  // After `cd DIR` a relative name is DIR/name too (`cd src && cat ../.env`): stat'ed from there.
+  const bases = command.includes("cd") || command.includes("pushd") ? cdBases(command, cwd) : [cwd];
+  if (bases === undefined) return true;
+  // `python -m x` runs x.py, `node x` runs x.js: names an interpreter completes are stat'ed too.
+  const py = RUNS_PY.test(command);
+  const js = RUNS_JS.test(command);
+  const completed = py
+    ? js
+      ? [...PY_SUFFIXES, ...JS_SUFFIXES]
+      : PY_SUFFIXES
+    : js
+      ? JS_SUFFIXES
+      : undefined;
   // Each distinct path is stat'ed once, without an exception for the usual ENOENT (a word is
   // mostly a program name or an option: `ls -la src` was 8 throwing stats, now 3 quiet ones).
   // The words are the runs between whitespace and `;&|()` (what `split(/[\s;&|()]+/)` gave), cut
@@ -261,15 +276,54 @@ export function mayRead(command: string, cwd: string): boolean {
     for (const c of candidates) {
       if (!c || seen.has(c)) continue;
       seen.add(c);
-      try {
-        if (statSync(isAbsolute(c) ? c : resolve(cwd, c), { throwIfNoEntry: false })?.isFile())
-          return true;
-      } catch {
-        // ENOTDIR, EACCES, a name too long…: not a file this command can read.
-      }
+      const suffixes =
+        completed !== undefined &&
+        c === w &&
+        !w.startsWith("-") &&
+        !/^(python|pypy|node|bun)/.test(w)
+          ? completed
+          : NO_SUFFIX;
+      for (const base of isAbsolute(c) ? [cwd] : bases)
+        for (const x of suffixes)
+          try {
+            // A python module name's dots are directories (`-m a.b` → a/b.py).
+            const stem = x.endsWith(".py") ? c.replace(/\./g, "/") : c;
+            const p = resolve(base, stem + x);
+            if (statSync(p, { throwIfNoEntry: false })?.isFile()) return true;
+          } catch {
+            // ENOTDIR, EACCES, a name too long…: not a file this command can read.
+          }
     }
   }
   return false;
+}
+
+/** An interpreter that completes a name it is given (`python -m x` → x.py, `node x` → x.js). */
+const RUNS_PY = /(^|[\s;&|(/])(python[0-9.]*|pypy[0-9.]*)(\s|$)/;
+const RUNS_JS = /(^|[\s;&|(/])(node|nodejs|bun)(\s|$)/;
+const PY_SUFFIXES = ["", ".py", "/__main__.py"];
+const JS_SUFFIXES = ["", ".js", ".cjs", ".mjs", "/index.js"];
+const NO_SUFFIX = [""];
+
+/** A `cd`/`pushd`/`popd` word and the word after it (mayRead). */
+const CD_WORD = /(?:^|[\s;&|(])(cd|pushd|popd)(?:[ \t]+([^\s;&|()]+))?(?=[\s;&|()]|$)/g;
+
+/**
+ * The directories a command's relative names may start from: the cwd and every `cd`/`pushd`
+ * target (a superset, order ignored). undefined when one cannot be known cheaply (`cd -`, `popd`,
+ * an option, CDPATH in the command or the environment): the command then gets the full analysis.
+ */
+function cdBases(command: string, cwd: string): string[] | undefined {
+  const bases = [cwd];
+  for (const m of command.matchAll(CD_WORD)) {
+    const t = m[2];
+    if (m[1] === "popd" || t === "-" || t?.startsWith("-") || t?.startsWith("+")) return undefined;
+    if (command.includes("CDPATH") || process.env.CDPATH) return undefined;
+    const dir = t === undefined ? (process.env.HOME ?? "/") : t;
+    for (const b of [...bases]) bases.push(resolve(b, dir));
+    if (bases.length > 16) return undefined;
+  }
+  return bases;
 }
 
 /** `word` after its first `sep` (all of it when there is none): `w.replace(/^[^=]*=/, "")`. */
@@ -281,6 +335,7 @@ function afterFirst(word: string, sep: string): string {
 /** Programs that read the files inside a directory operand. */
 const DIR_READERS = new Set([
   "grep",
+  "rgrep",
   "egrep",
   "fgrep",
   "zgrep",
@@ -479,18 +534,28 @@ async function readPlan(
           why: `everything under ${op.word}`,
         });
       } else if (op.kind === "path") for (const f of fileFor(op.word, cwd, fs)) files.add(f);
-      else if (op.kind === "glob")
-        for (const f of expandGlob(op.word, cwd, dotglob, patternRegExp, fs)) files.add(f);
-      else dynamic.push({ word: op.word, program: op.program, why: op.why });
+      else if (op.kind === "glob") {
+        const matched = expandGlob(op.word, cwd, dotglob, patternRegExp, fs);
+        for (const f of matched) files.add(f);
+        // Cut at 256: the credential files the glob could also match are checked by name.
+        if (matched.length >= 256)
+          dynamic.push({
+            word: op.word,
+            program: op.program,
+            why: "a glob matching over 256 files",
+          });
+      } else dynamic.push({ word: op.word, program: op.program, why: op.why });
     }
     // hookpack's own bundles (the brokered command a rewrite produced runs `node …/hookpack.cjs`) hold no secret.
     const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
-    return {
-      files: [...files]
-        .filter((f) => own === undefined || dirname(f) !== own || !f.endsWith(".cjs"))
-        .slice(0, 256),
-      dynamic,
-    };
+    const named = [...files].filter(
+      (f) => own === undefined || dirname(f) !== own || !f.endsWith(".cjs"),
+    );
+    // More files than the guard inspects one by one (a padded command: `cat f1 … f300 .env`): every
+    // credential file in reach is checked instead of the ones past the cut (fail closed).
+    if (named.length > MAX_PLAN_FILES)
+      dynamic.push({ word: "\u0001", program: "the command", why: `over ${MAX_PLAN_FILES} files` });
+    return { files: named.slice(0, MAX_PLAN_FILES), dynamic };
   }
   return { files: [], dynamic: [] };
 }

@@ -100,6 +100,8 @@ export interface StateContext {
   cwd: string;
   /** The user's home directory, for `~`. */
   userHome: string;
+  /** CDPATH as the command's shell inherits it (default: this process's environment). */
+  cdpath?: string;
 }
 
 /** One parse per command text: cwdsOf, reachesHome (once per directory) and the rest share it. */
@@ -138,6 +140,7 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
   const scan = scanned(command);
   const targets: string[] = [];
   let unknown = /CDPATH|\beval\b/.test(command);
+  const cdpath = (ctx.cdpath ?? process.env.CDPATH ?? "").split(":").filter((e) => e !== "");
   let pushd = false;
   let seen = 0;
   const target = (w: Word | undefined) => {
@@ -155,7 +158,12 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
       unknown = true;
       return;
     }
-    targets.push(/[*?[]/.test(lead.replace(/'[^']*'|"[^"]*"/g, "")) ? DYN + text : text);
+    const globbed = /[*?[]/.test(lead.replace(/'[^']*'|"[^"]*"/g, ""));
+    targets.push(globbed ? DYN + text : text);
+    // CDPATH inherited from the environment (the agent's, which its shells and this hook share):
+    // `cd NAME` may go to ENTRY/NAME for every entry (CDPATH in the command text is unknown above).
+    if (cdpath.length > 0 && !/^(\/|\.\.?(\/|$))/.test(text))
+      for (const entry of cdpath) targets.push((globbed ? DYN : "") + join(entry, text));
   };
   for (const c of scan.commands) {
     const info = programOf(c);

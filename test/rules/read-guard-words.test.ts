@@ -11,7 +11,10 @@ import { isAbsolute, join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { mayRead, readingWords } from "../../rules/read-guard.js";
 
-/** The tests readingWords replaces, verbatim from rules/read-guard.ts before h21-allow3. */
+/**
+ * The tests readingWords replaces, verbatim from rules/read-guard.ts before h21-allow3, with
+ * `rgrep` (grep -r) added to the reading programs by sec-gaps5.
+ */
 function oldWords(command: string): boolean {
   if (/[$`*?[{~<@\\'"]/.test(command)) return true;
   if (/\|[^;&|]*(^|[\s/])(sh|bash|dash|zsh|ksh|mksh|fish|ash)(\s|$)/.test(command)) return true;
@@ -22,7 +25,7 @@ function oldWords(command: string): boolean {
     return true;
   if (/(^|[\s;&|(/])(sh|bash|dash|zsh|ksh|mksh|fish|ash)\s+[^\s;&|)]/.test(command)) return true;
   if (
-    /(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(
+    /(^|[\s;&|(])(xargs|parallel|find|fd|fdfind|eval|source|\.|watch|su|ssh|grep|rgrep|egrep|fgrep|zgrep|rg|ag|ack|tar|zip|7z|cp|rsync|scp)(\s|$)/.test(
       command,
     )
   )
@@ -66,6 +69,7 @@ const PROGRAMS = [
   "su",
   "ssh",
   "grep",
+  "rgrep",
   "egrep",
   "fgrep",
   "zgrep",
