@@ -203,10 +203,12 @@ export const protectHookpackState: Rule = {
         // hookpack's own brokered-exec prefix (a rewritten `$secret:` call runs `node <home>/runtime/
         // …/hookpack.cjs exec --grant …`) is not the agent's code: what follows it is checked.
         const command = withoutBrokerPrefix(event.tool.command);
-        const { interpreterReachesHome, reachesHome } = await import("./state-paths.js");
+        const changesDir = mayChangeDirAndWrite(command);
+        const runsCode = mayRunCode(command);
+        const paths = changesDir || runsCode ? await import("./state-paths.js") : undefined;
         const hit =
-          (mayChangeDirAndWrite(command) ? reachesHome(command, ctx) : undefined) ??
-          (mayRunCode(command) ? interpreterReachesHome(command, ctx) : undefined);
+          (changesDir ? paths?.reachesHome(command, ctx) : undefined) ??
+          (runsCode ? paths?.interpreterReachesHome(command, ctx) : undefined);
         if (hit !== undefined) {
           const { MESSAGES } = await import("./rewrite-secret-refs.js");
           return {
@@ -216,8 +218,10 @@ export const protectHookpackState: Rule = {
           };
         }
       }
+      // The brokered-exec prefix is hookpack's own here too (its `node` and `|` after it made every
+      // rewritten call look like interpreter code and load the shell scanner: ~1.8 ms CPU).
       let config = await shellEditsHookConfig(
-        event.tool.command,
+        withoutBrokerPrefix(event.tool.command),
         cwd,
         hookFiles,
         context.files.home,
