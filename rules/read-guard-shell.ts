@@ -1156,6 +1156,17 @@ function interpreterScript(
   if (e.kind !== "path") return { texts: [], dynamic: false }; // the operand itself is checked
   const known = persisted.files.get(scriptKey(e.pattern));
   if (known) return known;
+  // hookpack's own bundles (a brokered call runs `node <runtime>/hookpack.cjs exec …`; a command
+  // with two brokered calls names the entry twice, which the check below took for a script an
+  // earlier part may change): not agent code, as below.
+  const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
+  if (
+    own !== undefined &&
+    e.pattern.startsWith("/") &&
+    e.pattern.endsWith(".cjs") &&
+    dirname(resolve(e.pattern)) === own
+  )
+    return { texts: [], dynamic: false };
   const base = e.pattern.replace(/\/+$/, "").split("/").pop() ?? "";
   const changed = (why: string): Script => ({
     texts: [],
@@ -1178,8 +1189,7 @@ function interpreterScript(
       ? ["", ".js", ".cjs", ".mjs", "/index.js"].map((x) => e.pattern + x)
       : [e.pattern];
   const texts: string[] = [];
-  // hookpack's own bundles (a brokered call runs `node <runtime>/hookpack.cjs exec …`): not agent code.
-  const own = process.argv[1] ? dirname(resolve(process.argv[1])) : undefined;
+  // hookpack's own bundles, by a relative name: not agent code either.
   for (const d of dirs)
     for (const name of names) {
       const abs = resolve(d, name);
