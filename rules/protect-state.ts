@@ -196,13 +196,14 @@ export const protectHookpackState: Rule = {
       const cwd = event.session.cwd;
       const hookFiles = context.hookConfigFiles?.() ?? [];
       const stateHome = context.managed?.home ?? context.secretRefs?.home ?? "";
+      // hookpack's own brokered-exec prefix (a rewritten `$secret:` call runs `node <home>/runtime/
+      // …/hookpack.cjs exec --grant …`) is not the agent's code: what follows it is checked (its
+      // `node` and a `|` after it made every rewritten call look like interpreter code).
+      const command = withoutBrokerPrefix(event.tool.command);
       if (stateHome !== "") {
         // A relative path after a `cd` / `pushd` chain, or interpreter code naming the home with a
         // call that deletes or writes: denied as `rm -rf <home>` is (rewrite-secret-refs).
         const ctx = { home: stateHome, cwd, userHome: context.files.home };
-        // hookpack's own brokered-exec prefix (a rewritten `$secret:` call runs `node <home>/runtime/
-        // …/hookpack.cjs exec --grant …`) is not the agent's code: what follows it is checked.
-        const command = withoutBrokerPrefix(event.tool.command);
         const changesDir = mayChangeDirAndWrite(command);
         const runsCode = mayRunCode(command);
         const paths = changesDir || runsCode ? await import("./state-paths.js") : undefined;
@@ -218,14 +219,7 @@ export const protectHookpackState: Rule = {
           };
         }
       }
-      // The brokered-exec prefix is hookpack's own here too (its `node` and `|` after it made every
-      // rewritten call look like interpreter code and load the shell scanner: ~1.8 ms CPU).
-      let config = await shellEditsHookConfig(
-        withoutBrokerPrefix(event.tool.command),
-        cwd,
-        hookFiles,
-        context.files.home,
-      );
+      let config = await shellEditsHookConfig(command, cwd, hookFiles, context.files.home);
       if (config === undefined) {
         // A script a shell runs from stdin, a descriptor or a file (`bash <<EOF … EOF`,
         // `echo '…' | sh`, `bash s.sh`): checked as rewrite-secret-refs checks a command (hookpack's
