@@ -222,6 +222,7 @@ interface Leaf {
 }
 
 /** Characters JSON.stringify writes as six (`\u00XX`, a lone surrogate as `\uDXXX`): rare in output. */
+// eslint-disable-next-line no-control-regex -- the control characters JSON escapes are the point
 const SIX = /[\u0000-\u0007\u000b\u000e-\u001f\ud800-\udfff]/;
 /** The characters JSON.stringify writes as two (`\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`). */
 const TWO = ['"', "\\", "\b", "\t", "\n", "\f", "\r"];
