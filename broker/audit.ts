@@ -622,8 +622,11 @@ export const anchoredPending = (home: string, key: Buffer) => (): FileStamp | nu
  * when the log ends exactly where the anchor says, the state an older anchor put back beside a log
  * cut back to it would otherwise pass as. Returns a problem, or undefined.
  */
-export function logWitness(home: string, recorded: FileStamp): string | undefined {
-  const files = auditFiles(home);
+export function logWitness(
+  home: string,
+  recorded: FileStamp,
+  files: readonly string[] = auditFiles(home),
+): string | undefined {
   const last = files[files.length - 1];
   const now = last ? stampAt(last) : null;
   if (sameStamp(now, recorded)) return undefined;
@@ -1223,8 +1226,12 @@ export function recordAudit(
     let key = readAuditKey(home);
     const notices: AuditNoticeEntry[] = [...lock.notices];
     const tail = lastLine(path);
-    const files = auditFiles(home);
-    const hasLog = files.length > 0 && (tail.size > 0 || files.length > 1);
+    // The directory is listed once an append needs it (the anchor's witness of the log, a rotation,
+    // a log without a tail), not twice on every append (issue 21).
+    let listed: string[] | undefined;
+    const files = () => (listed ??= auditFiles(home));
+    // A current file with lines in it is a log; otherwise the rotated files are.
+    const hasLog = tail.size > 0 || files().length > 1;
     if (!key) {
       if (hasLog || existsSync(auditHeadPath(home))) {
         throw new HookpackError(
@@ -1245,8 +1252,8 @@ export function recordAudit(
     let restore = "";
     const head = readHead(home, key);
     let fromTail = tail.line ? parseChainFields(tail.line) : undefined;
-    if (!fromTail && !tail.line && files.length > 1) {
-      const older = lastLine(files[files.length - 2]!);
+    if (!fromTail && !tail.line && files().length > 1) {
+      const older = lastLine(files()[files().length - 2]!);
       fromTail = older.line ? parseChainFields(older.line) : undefined;
     }
     if (head.state === "ok") {
@@ -1300,11 +1307,11 @@ export function recordAudit(
         // A line torn by a crash changed the file after the anchor: then the file is the same one,
         // as long as the anchor left it, plus the fragment (the crash changed nothing else).
         const why =
-          tail.torn && files[files.length - 1] === path
+          tail.torn && files()[files().length - 1] === path
             ? stampAt(path)?.ino === h.log.ino && tail.size - (tail.tornBytes ?? 0) === h.log.size
               ? undefined
-              : logWitness(home, h.log)
-            : logWitness(home, h.log);
+              : logWitness(home, h.log, files())
+            : logWitness(home, h.log, files());
         if (why)
           notices.push({
             kind: "audit-notice",
@@ -1384,7 +1391,7 @@ export function recordAudit(
         }
         restore = "";
       }
-      const rotated = files.filter((f) => ROTATED_RE.test(f.slice(dir.length + 1)));
+      const rotated = files().filter((f) => ROTATED_RE.test(f.slice(dir.length + 1)));
       const last = rotated.length
         ? Number(ROTATED_RE.exec(rotated[rotated.length - 1]!.slice(dir.length + 1))![1])
         : 0;

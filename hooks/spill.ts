@@ -186,8 +186,14 @@ function writeIn(
       const made = fstatSync(fd);
       const named = privateDir(parent) && privateDir(dir) ? lstatSync(path) : undefined;
       if (!named || named.ino !== made.ino || named.dev !== made.dev) return undefined;
-      const data = Buffer.from(text, "utf8");
-      for (let at = 0; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+      // The text is written as it is (no 64 KB+ Buffer copy of it first); a short write (not seen
+      // on a regular file, but allowed) finishes from a Buffer of the bytes not yet written.
+      const size = Buffer.byteLength(text, "utf8");
+      const wrote = writeSync(fd, text, null, "utf8");
+      if (wrote < size) {
+        const data = Buffer.from(text, "utf8");
+        for (let at = wrote; at < data.length;) at += writeSync(fd, data, at, data.length - at);
+      }
       return path;
     } catch {
       try {
@@ -215,6 +221,26 @@ interface Leaf {
   json: number;
 }
 
+/** Characters JSON.stringify writes as six (`\u00XX`, a lone surrogate as `\uDXXX`): rare in output. */
+// eslint-disable-next-line no-control-regex -- the control characters JSON escapes are the point
+const SIX = /[\u0000-\u0007\u000b\u000e-\u001f\ud800-\udfff]/;
+/** The characters JSON.stringify writes as two (`\"`, `\\`, `\b`, `\t`, `\n`, `\f`, `\r`). */
+const TWO = ['"', "\\", "\b", "\t", "\n", "\f", "\r"];
+
+/**
+ * JSON.stringify(text).length - 2, without building the escaped copy: for a long output leaf the
+ * copy (64 KB and more) was the call's largest allocation after the payload itself and helped
+ * bring on a scavenge (issue 21). Exact: each character JSON writes as two is counted by indexOf
+ * (native, no allocation); a text with any character JSON writes as six (a control character, a
+ * surrogate, paired or not) is measured by JSON.stringify itself. Exported for its differential test.
+ */
+export function jsonLength(text: string): number {
+  if (SIX.test(text)) return JSON.stringify(text).length - 2;
+  let n = text.length;
+  for (const c of TWO) for (let at = text.indexOf(c); at !== -1; at = text.indexOf(c, at + 1)) n++;
+  return n;
+}
+
 /**
  * The JSON size of `output` (JSON.stringify(output).length) and its string leaves. A long string's
  * JSON size is taken once (JSON.stringify of it alone, escapes counted) and the output's from them
@@ -233,8 +259,7 @@ export function measure(output: unknown): {
     leaves.push({ keys, text, json: -1 });
     if (text.length >= LONG) long = true;
   });
-  const jsonOf = (leaf: Leaf) =>
-    leaf.json >= 0 ? leaf.json : (leaf.json = JSON.stringify(leaf.text).length - 2);
+  const jsonOf = (leaf: Leaf) => (leaf.json >= 0 ? leaf.json : (leaf.json = jsonLength(leaf.text)));
   let total: number;
   if (!long) total = JSON.stringify(output).length;
   else {
@@ -304,10 +329,10 @@ export function fitWithSpill(
       const s = room > 0 ? spilled.get(pathKey(leaf.keys)) : undefined;
       if (!s) continue;
       let keep = Math.min(s.text.length, room);
-      let taken = JSON.stringify(s.text.slice(0, keep)).length - 2;
+      let taken = jsonLength(s.text.slice(0, keep));
       while (keep > 0 && taken > room) {
         keep = Math.floor(keep * 0.9);
-        taken = JSON.stringify(s.text.slice(0, keep)).length - 2;
+        taken = jsonLength(s.text.slice(0, keep));
       }
       s.keep = keep;
       room -= taken + String(keep).length;

@@ -8,7 +8,7 @@
 // paired surrogates, non-ASCII), nested in objects and arrays, numbers, booleans, null.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { measure } from "../../hooks/spill.js";
+import { jsonLength, measure } from "../../hooks/spill.js";
 
 const unit = fc.oneof(
   fc.integer({ min: 0x20, max: 0x7e }),
@@ -63,5 +63,39 @@ describe("spill measure(): the JSON size without stringifying the whole output",
     for (const output of [{ stdout, stderr: "x" }, stdout, [stdout, { k: stdout }]]) {
       expect(measure(output).total).toBe(JSON.stringify(output).length);
     }
+  });
+
+  // jsonLength counts what JSON writes as two characters with indexOf, and leaves a text with any
+  // six-character escape (control characters, surrogates) to JSON.stringify: both sides of that
+  // line, each escape at the start, the end and next to another, must give the exact length.
+  it("jsonLength(text) is JSON.stringify(text).length - 2, fast path and fallback", () => {
+    const fastUnit = fc.oneof(
+      fc.integer({ min: 0x20, max: 0x7e }),
+      fc.constantFrom(0x22, 0x5c, 0x08, 0x09, 0x0a, 0x0c, 0x0d, 0x7f, 0xe9, 0x2028, 0xffff),
+    );
+    const slowUnit = fc.constantFrom(0x00, 0x07, 0x0b, 0x0e, 0x1f, 0xd800, 0xdbff, 0xdc00, 0xdfff);
+    let fast = 0;
+    let slow = 0;
+    fc.assert(
+      fc.property(
+        fc.array(fastUnit, { maxLength: 600 }),
+        fc.oneof(fc.constant(undefined), fc.tuple(slowUnit, fc.nat())),
+        (units, six) => {
+          const u = [...units];
+          if (six) u.splice(six[1] % (u.length + 1), 0, six[0]);
+          const t = String.fromCharCode(...u);
+          if (six) slow++;
+          else fast++;
+          expect(jsonLength(t)).toBe(JSON.stringify(t).length - 2);
+        },
+      ),
+      { numRuns: 3000 },
+    );
+    expect(fast).toBeGreaterThan(500);
+    expect(slow).toBeGreaterThan(500);
+    for (const t of ['"', "\\", "\n\n", '\\"', "\r\n\t\b\f", "x\n", "\nx", "\ud83d\ude00", ""])
+      expect(jsonLength(t)).toBe(JSON.stringify(t).length - 2);
+    const big = "PASS test/some/file.test.ts (12 tests) 431ms\n".repeat(1500) + '"\\';
+    expect(jsonLength(big)).toBe(JSON.stringify(big).length - 2);
   });
 });
