@@ -230,8 +230,9 @@ export function objectReader(options: GitOptions): {
     return c;
   };
   /**
-   * Names added since the last write, sent in writes of ~16 KB (about 400 names; the rest at
-   * done()): one pipe write per commit cost more than git's whole answer for 1,000 commits.
+   * Names added since the last write, sent in writes of ~2 KB (about 50 names; the rest at
+   * done()): one pipe write per commit cost more than git's whole answer for 1,000 commits, and
+   * with writes of 16 KB up to ~400 names were still unasked when the stream ended.
    */
   let pending = "";
   const flush = () => {
@@ -244,7 +245,7 @@ export function objectReader(options: GitOptions): {
       child ??= start();
       names.push(name);
       pending += `${name}\n`;
-      if (pending.length >= 16 * 1024) flush();
+      if (pending.length >= 2 * 1024) flush();
     },
     abort() {
       pending = "";

@@ -200,8 +200,11 @@ interface FileState {
   nextLine: number;
   /** The `index` line (blob ids and mode), for the identical-change cache. */
   index: string;
-  /** Added lines, each ending in LF, in pieces. */
-  parts: string[];
+  /**
+   * The added lines (without their `+` columns, joined by LF), decoded once when the file ends:
+   * until then its bytes gather in the stream's added-line buffer (see runLog's `added`).
+   */
+  text: string;
   /** How many added lines so far. */
   added: number;
   /** Pairs [added-line index, file line] where a run of consecutive file lines starts. */
@@ -278,7 +281,36 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     const masked = new Set<string>();
     /** Identical changes (same blobs, same path) met again: the first scan's findings, reused. */
     const seen = new Map<string, Array<Omit<PushFinding, "kind" | "commit" | "subject">>>();
+    /**
+     * The current file's added lines as git's bytes, `+` columns left out, each line ending in LF:
+     * decoded to one string when the file ends (was: a string per run of added lines, a replaceAll
+     * of its "\n+" and a join per file, three copies of every added byte). Lines are whole and LF
+     * is ASCII, so no multi-byte character is cut and the decoded text is the same.
+     */
+    let added = Buffer.allocUnsafe(256 * 1024);
+    let addedLength = 0;
+    const room = (bytes: number) => {
+      const need = addedLength + bytes;
+      if (need <= added.length) return;
+      const grown = Buffer.allocUnsafe(Math.max(need, added.length * 2));
+      added.copy(grown, 0, 0, addedLength);
+      added = grown;
+    };
+    const keep = (b: Buffer, from: number, to: number) => {
+      room(to - from);
+      addedLength += b.copy(added, addedLength, from, to);
+    };
+    /** The LF that ends a kept line (one git gave without it, or a combined diff's line). */
+    const keepLf = () => {
+      room(1);
+      added[addedLength++] = 0x0a;
+    };
     const endFile = () => {
+      if (file && addedLength > 0) {
+        // Every kept line ends in LF: the text is the lines joined, without the last LF.
+        file.text = added.toString("utf8", 0, addedLength - 1);
+      }
+      addedLength = 0;
       if (file && commit) ready.push({ file, commit, subject });
       file = undefined;
     };
@@ -299,7 +331,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         parents: line.startsWith("diff --git") ? 1 : 2,
         nextLine: 0,
         index: "",
-        parts: [],
+        text: "",
         added: 0,
         runs: [],
       };
@@ -350,12 +382,11 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         if (m) f.path = unquoteGitPath(m[1]!).replace(/^b\//, "");
       }
     };
-    /** Appends `count` added lines (text ending in LF) at the current file line. */
-    const addLines = (f: FileState, text: string, count: number) => {
+    /** Counts `count` added lines (their bytes already kept) at the current file line. */
+    const addLines = (f: FileState, count: number) => {
       const n = f.runs.length;
       if (n === 0 || f.runs[n - 1]! + (f.added - f.runs[n - 2]!) !== f.nextLine)
         f.runs.push(f.added, f.nextLine);
-      f.parts.push(text);
       f.added += count;
       f.nextLine += count;
     };
@@ -375,18 +406,19 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
           const c = b[p]!;
           if (f.parents === 1) {
             if (c === 0x2b) {
-              // A run of added lines: decoded at once, prefixes dropped.
-              let e = nl + 1;
+              // A run of added lines: each line's bytes kept without its `+` (decoded per file).
+              let e = nl === end ? end : nl + 1;
+              keep(b, p + 1, e);
               let count = 1;
               while (e < end && b[e] === 0x2b) {
                 const next = lines.indexOf("\n", e);
-                e = next === -1 ? end : next + 1;
+                const to = next === -1 ? end : next + 1;
+                keep(b, e + 1, to);
+                e = to;
                 count++;
               }
-              let text = b.toString("utf8", p + 1, e);
-              if (count > 1) text = text.replaceAll("\n+", "\n");
-              if (e === end && b[end - 1] !== 10) text += "\n";
-              addLines(f, text, count);
+              if (e === end && b[end - 1] !== 10) keepLf();
+              addLines(f, count);
               p = e;
               continue;
             }
@@ -410,8 +442,11 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
                 if (b[k] === 0x2b) plus++;
                 else if (b[k] === 0x2d) minus = true;
               }
-              if (plus === f.parents) addLines(f, `${b.toString("utf8", p + f.parents, nl)}\n`, 1);
-              else if (!minus) f.nextLine++;
+              if (plus === f.parents) {
+                keep(b, p + f.parents, nl);
+                keepLf();
+                addLines(f, 1);
+              } else if (!minus) f.nextLine++;
             }
             p = nl + 1;
             continue;
@@ -437,9 +472,8 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
       }
       if (f.binary) binaries.push({ commit: at, path: f.path });
       if (f.added === 0) return;
-      let text = f.parts.length === 1 ? f.parts[0]! : f.parts.join("");
-      f.parts = [];
-      text = text.slice(0, -1);
+      const text = f.text;
+      f.text = "";
       // hookpack's own store or audit log under any name: by content.
       const own = f.isNew && !allow.allowsPath(f.path) ? hookpackFileByContent(text) : undefined;
       if (
