@@ -488,6 +488,72 @@ export function viewsModule(
     ...V.shrU,
     ...set(into),
   ];
+  /**
+   * A group of ONE length (a matcher's lengths are often five: 16, 31 or 32, 64, 96; a form shorter
+   * than its ladder window takes its own length as window) rolls and buckets in scalar i32 code,
+   * its state in lane 0 of the group's vectors (every lane is set, by a splat): a vector group for
+   * one length cost four lanes' multiplies. The arithmetic is rollV's and bucketV's lane 0 exactly
+   * (i32 wraps as the lanes do); test/rules/matcher-views.differential.test.ts runs lists of one
+   * length ([16]) and of five against the scalar reference.
+   */
+  const single = (g: number): boolean => lanes(g).length === 1;
+  const lane0 = (v: number) => [...get(v), ...V.extract(0)];
+  /** rollV then bucketV of a one-length group: hf in X, hb in P (both free until the lookups). */
+  const rollBucketScalar = (f: number, b: number, g: number, into: number) => {
+    const top = lanes(g)[0]!.top;
+    const { MUL, XOR, ROTL } = I32_OP;
+    return [
+      // hf = (hf − o·top)·BASE + c
+      ...lane0(f),
+      ...lane0(TV),
+      ...c(top),
+      MUL,
+      SUB,
+      ...c(k.base),
+      MUL,
+      ...lane0(CV),
+      ADD,
+      ...tee(X),
+      ...V.splat,
+      ...set(f),
+      // hb = (hb − o)·BASE⁻¹ + c·top
+      ...lane0(b),
+      ...lane0(TV),
+      SUB,
+      ...c(k.baseInv),
+      MUL,
+      ...lane0(CV),
+      ...c(top),
+      MUL,
+      ADD,
+      ...tee(P),
+      ...V.splat,
+      ...set(b),
+      // x = (hf + hb) ^ seed ^ rotl(hf·hb, 16); ((x ^ x >>> 15)·MIX) >>> SHIFT
+      ...get(X),
+      ...get(P),
+      ADD,
+      ...get(SEED),
+      XOR,
+      ...get(X),
+      ...get(P),
+      MUL,
+      ...c(16),
+      ROTL,
+      XOR,
+      ...tee(X),
+      ...get(X),
+      ...c(15),
+      SHR_U,
+      XOR,
+      ...c(k.mix),
+      MUL,
+      ...c(k.shift),
+      SHR_U,
+      ...V.splat,
+      ...set(into),
+    ];
+  };
   /** Rolls (f, b) of group g by CV entering and TV (the leaving units) leaving. */
   const rollV = (f: number, b: number, g: number) => [
     ...get(f),
@@ -668,8 +734,9 @@ export function viewsModule(
     // the direct windows: leaving units text[i − w] (zero padding while i < w)
     ...Array.from({ length: G }, (_, g) => [
       ...gather(g, TI, (w) => textAt - 2 * w),
-      ...rollV(HF(g), HB(g), g),
-      ...bucketV(HF(g), HB(g), XV(g)),
+      ...(single(g)
+        ? rollBucketScalar(HF(g), HB(g), g, XV(g))
+        : [...rollV(HF(g), HB(g), g), ...bucketV(HF(g), HB(g), XV(g))]),
     ]).flat(),
     ...windows.flatMap((_, l) => [...c(-1), ...set(HIT(l))]),
     ...anyCoarse(XV),
@@ -703,8 +770,9 @@ export function viewsModule(
     ...store16(SQ_PAD),
     ...Array.from({ length: G }, (_, g) => [
       ...gather(g, TK, (w) => SQ_PAD - 2 * w),
-      ...rollV(SF(g), SB(g), g),
-      ...bucketV(SF(g), SB(g), YV(g)),
+      ...(single(g)
+        ? rollBucketScalar(SF(g), SB(g), g, YV(g))
+        : [...rollV(SF(g), SB(g), g), ...bucketV(SF(g), SB(g), YV(g))]),
     ]).flat(),
     ...get(K),
     ...c(2),

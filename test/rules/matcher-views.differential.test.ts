@@ -461,3 +461,111 @@ describe("matcher-wasm views: findViews is the same with WebAssembly and without
     expect(want.split.length).toBeGreaterThan(20);
   });
 });
+
+describe("matcher-wasm views: a group of one window length rolls in scalar code, as the oracle does", () => {
+  // Five lengths (16, 31, 32, 64, 96: a 24-character value's forms) are one vector group of four
+  // and one group of ONE length, which viewsModule rolls and buckets in scalar i32 code (its state
+  // in lane 0): every record of that length must still be the oracle's, in every view.
+  it("lists of 1 and 5 lengths, dense bitmaps, many seeds: the same records per length", () => {
+    let single = 0;
+    let singleSqueezed = 0;
+    fc.assert(
+      fc.property(
+        textArb(1500),
+        fc.constantFrom([16], [16, 31, 32, 64, 96], [255, 96, 17, 2, 3], [1]),
+        fc.integer(),
+        fc.integer({ min: 1, max: 7 }),
+        fc.boolean(),
+        (text, ws, seed, every, odd) => {
+          const spec = odd ? oddSpec : gateSpec;
+          const bitmaps = ws.map((w, slot) => denseBitmap(every, w + slot));
+          const got = rollAll(ws, bitmaps, text, spec, seed);
+          ws.forEach((w, slot) => {
+            const want = oracle(text, spec, w, seed, bitmaps[slot]!);
+            expect(got.direct[slot]).toEqual(want.direct);
+            expect(got.squeezed[slot]).toEqual(want.squeezed);
+            expect(got.kept).toBe(want.kept);
+            if (slot % 4 === 0 && slot === ws.length - 1) {
+              single += want.direct.length;
+              singleSqueezed += want.squeezed.length;
+            }
+          });
+        },
+      ),
+      { numRuns: 60 },
+    );
+    // Not vacuous: the one-length group listed windows in both views.
+    expect(single).toBeGreaterThan(1000);
+    expect(singleSqueezed).toBeGreaterThan(1000);
+  });
+});
+
+describe("matcher-wasm views: 24-character values (five lengths, a group of one), whole matcher", () => {
+  // findViews with the WebAssembly roll against the JavaScript loop and against the four-copies
+  // reference (transformedFind over a plain find: the text, reversed, squeezed, squeezed reversed),
+  // with 1, 100 and 1,000 stored values and 1,000 values sharing a 20-character prefix, each under
+  // several salts; values planted in every view and encoding across the text.
+  const sets: Array<[string, () => Array<{ name: string; value: string }>]> = [
+    ["1", () => [{ name: "S0", value: randomBytes(18).toString("base64url") }]],
+    [
+      "100",
+      () =>
+        Array.from({ length: 100 }, (_, i) => ({
+          name: `S${i}`,
+          value: randomBytes(18).toString("base64url"),
+        })),
+    ],
+    [
+      "1,000",
+      () =>
+        Array.from({ length: 1000 }, (_, i) => ({
+          name: `S${i}`,
+          value: randomBytes(18).toString("base64url"),
+        })),
+    ],
+    [
+      "1,000 sharing a 20-character prefix",
+      () => {
+        const prefix = randomBytes(15).toString("base64url");
+        return Array.from({ length: 1000 }, (_, i) => ({
+          name: `S${i}`,
+          value: `${prefix}${randomBytes(3).toString("base64url")}`,
+        }));
+      },
+    ],
+  ];
+  for (const [label, make] of sets)
+    it(`${label} stored: the same hits as the loop and every planted value found`, () => {
+      for (let salts = 0; salts < 3; salts++) {
+        const values = make();
+        const salt = randomBytes(16);
+        const file = { salt: salt.toString("base64"), ...buildHookCache(values, salt) };
+        expect(new Set(file.entries.map((e) => e[1])).size % 4).toBe(1); // a group of one length
+        setMatcherWasm("off");
+        const js = createHashedMatcher(file);
+        setMatcherWasm("always");
+        const wasm = createHashedMatcher(file);
+        const step = Math.max(1, Math.floor(values.length / 60));
+        let text = "";
+        const at: Array<[number, number]> = [];
+        for (let i = 0, k = 0; i < values.length; i += step, k++) {
+          text += `${randomBytes(20 + (k % 50)).toString("base64")}\n`;
+          const p = planted(values[i]!.value, k);
+          at.push([text.length, text.length + p.length]);
+          text += `${p} `;
+        }
+        setMatcherWasm("off");
+        const want = js.findViews(text, gateSpec);
+        setMatcherWasm("always");
+        const got = wasm.findViews(text, gateSpec);
+        expect(got).toEqual(want);
+        // Every planted value is inside some hit of the four-copies reference and of findViews.
+        const ref = transformedFind((t: string) => js.find(t), text);
+        const all = [...got.direct, ...got.split];
+        for (const [s, e] of at) {
+          expect(ref.some((h) => h.start < e && s < h.end)).toBe(true);
+          expect(all.some((h) => h.start < e && s < h.end)).toBe(true);
+        }
+      }
+    });
+});
