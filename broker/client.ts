@@ -38,6 +38,7 @@ import {
   daemonScript,
   fail,
   openSocket,
+  offeredVia,
   parse,
   readKeyFile,
   rewriteVia,
@@ -412,6 +413,9 @@ export async function isOfferedVia(
   env: NodeJS.ProcessEnv,
   call: OfferedCall,
 ): Promise<boolean> {
+  // One round trip over the raw pipe first (broker/rewrite-client.ts offeredVia; issue 21).
+  const quick = await offeredVia(home, env, call);
+  if (quick !== undefined) return quick;
   const c = await tryConnect(home, env);
   if (!c) return false;
   const key = readBrokerKey(home, false);

@@ -34,7 +34,7 @@ import { openStore, storePath } from "./store.js";
 const AUTHED = new Set(["mint", "offered", "revoke", "stop", "rewrite"]);
 const MAX_LINE = 1024 * 1024;
 /**
- * A one-round-trip request (`v: 2`, the hook's `rewrite` only: broker/client.ts rewriteVia) is
+ * A one-round-trip request (`v: 2`, the hook's `rewrite` and `offered` only: broker/rewrite-client.ts) is
  * signed over its own nonce and time instead of the hello's nonce: accepted once, within this
  * window of the broker's clock (same machine, same clock), from a client of this very build.
  */
@@ -364,7 +364,7 @@ async function main(): Promise<void> {
       if (env.v === 2) {
         // One round trip (the hook's rewrite): signed over its own nonce and time, used once.
         const ok =
-          op === "rewrite" &&
+          (op === "rewrite" || op === "offered") &&
           /^[0-9a-f]{32}$/.test(clientNonce) &&
           typeof body.at === "number" &&
           macOk(key!, "v2", env.body as string, env.mac) &&

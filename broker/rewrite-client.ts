@@ -12,7 +12,7 @@ import { HookpackError } from "../core/errors.js";
 import { randomHex } from "../core/random.js";
 import { equalHex, hmacSha256Hex } from "../core/sha256-wasm.js";
 import type { Verdict } from "../hooks/event.js";
-import type { RewriteCall } from "../rules/secret-ref-host.js";
+import type { OfferedCall, RewriteCall } from "../rules/secret-ref-host.js";
 import { brokerSocketPath } from "./paths.js";
 
 // node:net (≈2.4 ms of CPU to load) is loaded on first use: the hook's rewrite reaches the broker
@@ -230,6 +230,59 @@ export function startRewrite(
     close: () => ex.close(),
     open: () => ex.open(),
   };
+}
+
+/**
+ * Is this offered call's grant still pending (rules/rewrite-secret-refs.ts offeredBrokerCall)? The
+ * same one-round-trip request as a rewrite (signed over its own nonce and time, over the raw pipe
+ * handle, HMAC in WebAssembly): a hook call on a command hookpack itself rewrote used to ask this
+ * over broker/client.ts's hello round trip, which loads node:net and node:crypto (issue 21).
+ * True or false only from an answer signed with the broker key over this request's nonce; an
+ * answer that claims the key and fails it is false (fail closed). Undefined when it cannot be asked
+ * this way (no key, nobody listens, another build, an older broker that refuses it, no answer):
+ * broker/client.ts isOfferedVia then asks the ordinary way, which stays the authority.
+ */
+export async function offeredVia(
+  home: string,
+  env: NodeJS.ProcessEnv,
+  call: OfferedCall,
+): Promise<boolean | undefined> {
+  const key = readKeyFile(home);
+  if (!key) return undefined;
+  const build = buildIdOf(daemonScript());
+  let line: string | undefined;
+  const ex = exchange(brokerSocketPath(home, env), () => line, false);
+  const nonce = randomHex(16);
+  const text = JSON.stringify({ op: "offered", call, nonce, at: Date.now(), build });
+  try {
+    line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
+  } catch {
+    ex.close();
+    return undefined;
+  }
+  let lines: string[] | undefined;
+  try {
+    lines = await ex.lines;
+  } catch {
+    return undefined;
+  }
+  if (!lines) return undefined;
+  const hello = parse(lines[0] ?? "") as Hello | undefined;
+  if (!hello || hello.hello !== 1 || hello.protocol !== PROTOCOL || hello.build !== build)
+    return undefined;
+  const raw = parse(lines[1] ?? "") as { body?: unknown; mac?: unknown } | undefined;
+  if (!raw || typeof raw.body !== "string") return undefined;
+  // Unsigned: a refusal (an older broker takes no one-round-trip "offered"): asked the old way.
+  if (raw.mac === undefined) return undefined;
+  if (
+    typeof raw.mac !== "string" ||
+    !equalHex(hmacSha256Hex(key, `${nonce}\n${raw.body}`), raw.mac)
+  )
+    return false;
+  const reply = parse(raw.body) as BrokerReply | undefined;
+  if (!reply) return false;
+  if (!reply.ok) return reply.code === "BROKER_BUILD" ? undefined : false;
+  return reply.pending === true;
 }
 
 async function answerOf(

@@ -44,11 +44,15 @@ export function fastPrelude(agent: string | undefined, env: NodeJS.ProcessEnv): 
       : Buffer.concat(prefix.chunks).toString("utf8");
   // A `$secret:` or `$cap:` reference as the payload spells it: the stage would hand the call on
   // anyway (REF_ANYWHERE, CAP_ANYWHERE), after ~1.4 ms of CPU loading and running it (issue 21).
+  // So would it a command hookpack itself rewrote (its brokered-exec prefix names hookpack's
+  // entry, and the stage hands on every command that says "hookpack"): the full pipeline asks the
+  // broker whether it is the call it offered.
   const candidate =
     raw.length <= FAST_MAX_PAYLOAD &&
     raw.includes('"PreToolUse"') &&
     raw.includes('"Bash"') &&
     !raw.includes("secret:") &&
-    !raw.includes("cap:");
+    !raw.includes("cap:") &&
+    !raw.includes(" exec --grant ");
   return { prefix, raw: candidate ? raw : undefined };
 }
