@@ -4,7 +4,7 @@
 // assert that `detect` and `detectReference` report the same findings; never bundled into dist/.
 import { engineInternals, RULES, type Detection } from "./detect.js";
 
-const { ANCHORS, regexOf, grade, resolve, ANSI_SEQUENCE } = engineInternals;
+const { ANCHORS, regexOf, gluedOf, gluedCounts, grade, resolve, ANSI_SEQUENCE } = engineInternals;
 
 const FOLD = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c + 32 : c));
 
@@ -147,6 +147,21 @@ export function detectReference(text: string, useAutomaton = true): Detection[] 
         const secret = text.slice(start, end);
         const confidence = grade(r, secret, m.groups?.body ?? secret);
         if (confidence) found.push({ rule: r, start, end, confidence });
+      }
+      // A token glued to word characters (detect.ts GLUED): confirmed matches only.
+      const glued = gluedOf(ri);
+      if (!glued) continue;
+      glued.lastIndex = 0;
+      for (let m = glued.exec(slice); m !== null; m = glued.exec(slice)) {
+        const span = m.indices?.groups?.secret ?? m.indices![0]!;
+        const start = from + span[0];
+        const end = from + span[1];
+        const key = `${ri}:${start}:${end}`;
+        if (seen.has(key)) continue;
+        const secret = text.slice(start, end);
+        if (!gluedCounts(r, secret, m.groups?.body ?? secret)) continue;
+        seen.add(key);
+        found.push({ rule: r, start, end, confidence: "confirmed" });
       }
     }
   }

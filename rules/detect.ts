@@ -66,6 +66,62 @@ function regexOf(i: number): RegExp {
   return re;
 }
 
+// ---- glued tokens ----------------------------------------------------------------------------
+//
+// A token record's regex refuses a match that touches word characters (`(?<![…])…(?![…])`), so a
+// token printed as `${TOKEN}x` or `x${TOKEN}` was no token to it, and the model reads the value
+// with one letter to strip. For the formats below the edges are not what tells a token from an
+// identifier, so a second regex without the look-arounds runs in the same windows, and its match
+// counts only when it grades `confirmed` (validator passed, body no placeholder, entropy floor):
+//   - a CRC32 or Bech32 checksum (GitHub classic, npm, GitLab routable, Grafana service account,
+//     Atlassian, age): a random text passes it with odds of 62^-6 or less, so a glued match is as
+//     sure as a bounded one;
+//   - a long specific prefix and a fixed structure (GitHub fine-grained `github_pat_` 22 `_` 59,
+//     Anthropic `sk-ant-api03-` … `AA`, OpenAI's `T3BlbkFJ` marker): an identifier of that shape
+//     and entropy is not written by hand;
+//   - AWS key ids (`AKIA`/`ASIA`/`ABIA`/`ACCA` + 16 of `A-Z2-7`, no check): an upper-case constant
+//     such as `ASIAPACIFICREGIONSETTINGS` has the shape once glued, so the glued match also needs
+//     a body that does not read as words (a digit in it; ~3.6 % of real ids have none: those stay
+//     bounded-only).
+// Formats without a check and with a variable length (Slack, Stripe, most SaaS keys) keep their
+// boundaries: without one, `sk_live_` inside any longer identifier would be reported.
+const GLUED: Partial<Record<NonNullable<DetectorRule["validator"]>, "checked" | "not-words">> = {
+  "github-crc32": "checked",
+  "npm-crc32": "checked",
+  "gitlab-routable-crc32": "checked",
+  "grafana-sa-crc32": "checked",
+  "atlassian-crc32": "checked",
+  bech32: "checked",
+  "github-fine-grained": "checked",
+  "anthropic-trailer": "checked",
+  "openai-marker": "checked",
+  "aws-key-id": "not-words",
+};
+const LOOK_BEHIND = /^\(\?<!\[(?:\\.|[^\]\\])*\]\)/;
+const LOOK_AHEAD = /\(\?!\[(?:\\.|[^\]\\])*\]\)$/;
+const gluedCompiled: Array<RegExp | null | undefined> = [];
+/** The record's regex without its edge look-arounds, for the formats in GLUED; else null. */
+function gluedOf(i: number): RegExp | null {
+  let re = gluedCompiled[i];
+  if (re === undefined) {
+    const r = RULES[i]!;
+    let src: string | undefined;
+    if (r.kind === "prefix" && r.validator && GLUED[r.validator]) {
+      const bare = r.regex.replace(LOOK_BEHIND, "").replace(LOOK_AHEAD, "");
+      if (bare !== r.regex && !/\(\?<?[!=]/.test(bare)) src = bare;
+    }
+    re = gluedCompiled[i] =
+      src === undefined ? null : new RegExp(src, `gd${r.ignoreCase ? "i" : ""}`);
+  }
+  return re;
+}
+
+/** Whether a match of the glued regex counts: it grades confirmed (and, per GLUED, not words). */
+function gluedCounts(r: DetectorRule, secret: string, body: string): boolean {
+  if (grade(r, secret, body) !== "confirmed") return false;
+  return !(GLUED[r.validator!] === "not-words" && readsAsWords(body));
+}
+
 // ---- anchor location -------------------------------------------------------------------------
 
 // ---- the automaton's loop in WebAssembly ----------------------------------------------------------
@@ -726,6 +782,22 @@ export function detect(text: string, hint?: DetectHint): Detection[] {
         const confidence = grade(r, secret, m.groups?.body ?? secret);
         if (confidence) found.push({ rule: r, start, end, confidence });
       }
+      // The same token glued to word characters (see GLUED): confirmed matches only.
+      const glued = gluedOf(ri);
+      if (glued === null) continue;
+      glued.lastIndex = 0;
+      for (let m = glued.exec(slice); m !== null; m = glued.exec(slice)) {
+        const span = m.indices?.groups?.secret ?? m.indices![0]!;
+        const start = from + span[0];
+        const end = from + span[1];
+        const key = `${start}:${end}`;
+        seen ??= new Set();
+        if (seen.has(key)) continue;
+        const secret = text.slice(start, end);
+        if (!gluedCounts(r, secret, m.groups?.body ?? secret)) continue;
+        seen.add(key);
+        found.push({ rule: r, start, end, confidence: "confirmed" });
+      }
     }
   }
   return resolve(found);
@@ -905,6 +977,8 @@ export function findHidden(text: string): Array<{ finding: Finding; value: strin
 export const engineInternals = {
   ANCHORS: ANCHORS as readonly Anchor[],
   regexOf,
+  gluedOf,
+  gluedCounts,
   grade,
   resolve,
   ANSI_SEQUENCE,
