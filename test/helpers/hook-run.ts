@@ -1,0 +1,114 @@
+// The one way a suite calls the real hook process as an agent does: a Claude Code payload for a tool
+// call (Bash, Read, Write, …) in a sandbox's project, `hookpack hook <agent>` (dist/hookpack.cjs)
+// run on it with the sandbox's own HOME/HOOKPACK_HOME, and its answer read back (decision, reason,
+// updated input or output). The sandbox stays the caller's (helpers/run.ts `sandbox()` or
+// helpers/sandbox.ts `makeSandbox()`, one per file or per test as before): this module keeps none.
+import { join } from "node:path";
+import { BIN, runCommand, type RunResult } from "./run.js";
+
+/** What the hook helpers need of a sandbox (both helpers/run.ts and helpers/sandbox.ts fit). */
+export interface HookBox {
+  root: string;
+  project: string;
+  env: Record<string, string>;
+}
+
+/**
+ * A Claude Code hook payload in the order Claude Code sends it, for `box`'s project: session "s",
+ * a transcript under the sandbox root, permission mode "default", PreToolUse. `fields` replace or
+ * add fields; a field given as `undefined` is left out of the JSON.
+ */
+export function claudePayload(
+  box: Pick<HookBox, "root" | "project">,
+  fields: Record<string, unknown>,
+): Record<string, unknown> {
+  return {
+    session_id: "s",
+    transcript_path: join(box.root, "t.jsonl"),
+    cwd: box.project,
+    permission_mode: "default",
+    hook_event_name: "PreToolUse",
+    ...fields,
+  };
+}
+
+/** Fields for claudePayload that leave out the optional transcript and permission mode. */
+export const MINIMAL = { transcript_path: undefined, permission_mode: undefined } as const;
+
+/** A PreToolUse call of Claude Code's Bash tool running `command` (`fields` as in claudePayload). */
+export const bashCall = (
+  box: Pick<HookBox, "root" | "project">,
+  command: string,
+  fields: Record<string, unknown> = {},
+) => claudePayload(box, { tool_name: "Bash", tool_input: { command }, ...fields });
+
+/** A PostToolUse call of Claude Code's Bash tool `command` that printed `stdout`. */
+export const bashOutput = (
+  box: Pick<HookBox, "root" | "project">,
+  command: string,
+  stdout: string,
+  fields: Record<string, unknown> = {},
+) =>
+  claudePayload(box, {
+    hook_event_name: "PostToolUse",
+    tool_name: "Bash",
+    tool_input: { command },
+    tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
+    ...fields,
+  });
+
+export interface HookRunOptions {
+  /** The agent adapter (`hookpack hook <agent>`); default claude-code. */
+  agent?: string;
+  /** Added to (or, `undefined`, removed from) the sandbox's environment. */
+  env?: Record<string, string | undefined>;
+  /** Default: the sandbox's project. */
+  cwd?: string;
+  timeoutMs?: number;
+  /** Another build's hookpack.cjs (e.g. main's, for a before count); default dist/. */
+  bin?: string;
+}
+
+/** Runs the real hook on `payload` (an object is JSON-encoded, a string is sent as it is). */
+export function runHook(
+  box: HookBox,
+  payload: Record<string, unknown> | string,
+  options: HookRunOptions = {},
+): Promise<RunResult> {
+  return runCommand(
+    process.execPath,
+    [options.bin ?? BIN, "hook", options.agent ?? "claude-code"],
+    {
+      input: typeof payload === "string" ? payload : JSON.stringify(payload),
+      env: { ...box.env, ...options.env },
+      cwd: options.cwd ?? box.project,
+      timeoutMs: options.timeoutMs,
+    },
+  );
+}
+
+/** The `hookSpecificOutput` of a Claude Code answer (what the agent acts on). */
+export interface HookOutput {
+  hookEventName?: string;
+  permissionDecision?: "allow" | "deny" | "ask" | (string & {});
+  permissionDecisionReason?: string;
+  updatedInput?: Record<string, unknown> & { command?: string };
+  updatedToolOutput?: unknown;
+  additionalContext?: string;
+}
+
+/** The hook's answer parsed from stdout; undefined when it printed nothing (throws on non-JSON). */
+export function hookOutput(r: Pick<RunResult, "stdout">): HookOutput | undefined {
+  return r.stdout.trim()
+    ? (JSON.parse(r.stdout) as { hookSpecificOutput?: HookOutput }).hookSpecificOutput
+    : undefined;
+}
+
+/**
+ * What the model reads after a PostToolUse call whose output was `stdout`: the output the hook put
+ * in its place (JSON-encoded) or, when it answered nothing or kept it, `stdout`; plus the stderr.
+ */
+export function modelSees(r: RunResult, stdout: string): string {
+  if (!r.stdout.trim()) return stdout + r.stderr;
+  return JSON.stringify(hookOutput(r)?.updatedToolOutput ?? stdout) + r.stderr;
+}
