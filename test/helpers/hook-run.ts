@@ -99,7 +99,7 @@ export interface HookOutput {
 
 /** The hook's answer parsed from stdout; undefined when it printed nothing (throws on non-JSON). */
 export function hookOutput(r: Pick<RunResult, "stdout">): HookOutput | undefined {
-  return r.stdout.trim()
+  return r.stdout
     ? (JSON.parse(r.stdout) as { hookSpecificOutput?: HookOutput }).hookSpecificOutput
     : undefined;
 }
