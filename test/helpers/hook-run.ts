@@ -105,6 +105,22 @@ export function hookOutput(r: Pick<RunResult, "stdout">): HookOutput | undefined
 }
 
 /**
+ * One PreToolUse call of `tool` with `toolInput` through the real hook (claudePayload + runHook):
+ * the run and the answer it gave (undefined when the hook printed nothing).
+ */
+export async function preToolUse(
+  box: HookBox,
+  tool: string,
+  toolInput: Record<string, unknown>,
+  fields: Record<string, unknown> = {},
+  options: HookRunOptions = {},
+): Promise<{ r: RunResult; decision: HookOutput | undefined }> {
+  const payload = claudePayload(box, { tool_name: tool, tool_input: toolInput, ...fields });
+  const r = await runHook(box, payload, options);
+  return { r, decision: hookOutput(r) };
+}
+
+/**
  * What the model reads after a PostToolUse call whose output was `stdout`: the output the hook put
  * in its place (JSON-encoded) or, when it answered nothing or kept it, `stdout`; plus the stderr.
  */
