@@ -3,6 +3,7 @@
 // run on it with the sandbox's own HOME/HOOKPACK_HOME, and its answer read back (decision, reason,
 // updated input or output). The sandbox stays the caller's (helpers/run.ts `sandbox()` or
 // helpers/sandbox.ts `makeSandbox()`, one per file or per test as before): this module keeps none.
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BIN, runCommand, type RunResult } from "./run.js";
 
@@ -127,4 +128,19 @@ export async function preToolUse(
 export function modelSees(r: RunResult, stdout: string): string {
   if (!r.stdout.trim()) return stdout + r.stderr;
   return JSON.stringify(hookOutput(r)?.updatedToolOutput ?? stdout) + r.stderr;
+}
+
+/**
+ * The PreToolUse command `hookpack install --agent claude-code` wrote into `project`'s Claude Code
+ * settings (settings.local.json, else settings.json): what Claude Code runs through `sh -c`.
+ */
+export function installedPreToolUseCommand(project: string): string {
+  const settings = ["settings.local.json", "settings.json"]
+    .map((f) => join(project, ".claude", f))
+    .find(existsSync)!;
+  return (
+    JSON.parse(readFileSync(settings, "utf8")) as {
+      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
+    }
+  ).hooks.PreToolUse[0]!.hooks[0]!.command;
 }
