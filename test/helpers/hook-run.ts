@@ -5,6 +5,7 @@
 // helpers/sandbox.ts `makeSandbox()`, one per file or per test as before): this module keeps none.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Writable } from "node:stream";
 import { BIN, runCommand, type RunResult } from "./run.js";
 
 /** What the hook helpers need of a sandbox (both helpers/run.ts and helpers/sandbox.ts fit). */
@@ -143,4 +144,26 @@ export function installedPreToolUseCommand(project: string): string {
       hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
     }
   ).hooks.PreToolUse[0]!.hooks[0]!.command;
+}
+
+/**
+ * Writes `raw` to a hook's stdin in `chunks` pieces `delayMs` apart (an agent that writes slowly),
+ * then ends it; `closeAfter` sends only that many bytes first (a writer that died).
+ */
+export function trickle(
+  stdin: Writable,
+  raw: string,
+  o: { chunks?: number; delayMs?: number; closeAfter?: number } = {},
+): void {
+  const bytes = Buffer.from(raw);
+  const data = o.closeAfter === undefined ? bytes : bytes.subarray(0, o.closeAfter);
+  const size = Math.ceil(data.length / Math.max(1, o.chunks ?? 1));
+  let i = 0;
+  const next = () => {
+    if (i >= data.length) return void stdin.end();
+    stdin.write(data.subarray(i, i + size));
+    i += size;
+    setTimeout(next, o.delayMs ?? 0);
+  };
+  next();
 }
