@@ -391,13 +391,7 @@ const answerOf = (stdout: string) =>
       })
     : {};
 
-const hookText = (h: Home, text: string) =>
-  hookpack(["hook", "claude-code"], {
-    input: text,
-    env: h.env,
-    cwd: h.sb.project,
-    timeoutMs: 60_000,
-  });
+const hookText = (h: Home, text: string) => runHook(h.sb, text, { env: h.env, timeoutMs: 60_000 });
 
 // A chain the iterative walk (core/json-walk.ts) reads is answered like any payload: the output
 // redacted in Bash's shape. One it refuses (a string at every level) or a crash is withheld in
@@ -498,12 +492,7 @@ describe("attack: a payload too deep to walk still has its output withheld", () 
         30_000,
         "object",
       );
-      const r = await hookpack(["hook", agent], {
-        input: text,
-        env: h.env,
-        cwd: h.sb.project,
-        timeoutMs: 60_000,
-      });
+      const r = await runHook(h.sb, text, { agent, env: h.env, timeoutMs: 60_000 });
       const answer = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
       const withheld =
         answer.decision === "deny" || answer.decision === "block" || answer.continue === false;
