@@ -4,10 +4,11 @@
 // nothing, and then no crypto module may load at all. Checked on a real install, through the
 // command exactly as the agent's settings hold it, with a preload that lists the modules loaded.
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, it } from "vitest";
 import { runtimeLauncher } from "../../installer/runtime.js";
+import { installedPreToolUseCommand } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 
 let sb: Sandbox;
@@ -20,14 +21,7 @@ beforeEach(async () => {
     { env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" }, cwd: sb.project },
   );
   expect(r.exitCode, r.stderr).toBe(0);
-  const settings = ["settings.local.json", "settings.json"]
-    .map((f) => join(sb.project, ".claude", f))
-    .find(existsSync)!;
-  command = (
-    JSON.parse(readFileSync(settings, "utf8")) as {
-      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
-    }
-  ).hooks.PreToolUse[0]!.hooks[0]!.command;
+  command = installedPreToolUseCommand(sb.project);
 });
 afterEach(() => sb?.cleanup());
 

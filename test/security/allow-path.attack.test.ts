@@ -32,6 +32,7 @@ import { join } from "node:path";
 import { Script } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeGithubToken } from "../helpers/fake-secrets.js";
+import { installedPreToolUseCommand, trickle } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -53,14 +54,7 @@ beforeAll(async () => {
     { env: env(), cwd: sb.project },
   );
   expect(r.exitCode, r.stderr).toBe(0);
-  const settings = ["settings.local.json", "settings.json"]
-    .map((f) => join(sb.project, ".claude", f))
-    .find(existsSync)!;
-  command = (
-    JSON.parse(readFileSync(settings, "utf8")) as {
-      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
-    }
-  ).hooks.PreToolUse[0]!.hooks[0]!.command;
+  command = installedPreToolUseCommand(sb.project);
   expect(command).toContain(" -e "); // the verifying launcher
   runtime = join(sb.hookpackHome, "runtime", "0.1.0");
 }, 60_000);
@@ -118,19 +112,8 @@ function call(
     );
     if (!child.stdin) return;
     child.stdin.on("error", () => {});
-    const bytes = Buffer.from(raw);
-    const data = o.closeAfter === undefined ? bytes : bytes.subarray(0, o.closeAfter);
-    const n = Math.max(1, o.chunks ?? 1);
-    const size = Math.ceil(data.length / n);
-    let i = 0;
-    const next = () => {
-      if (i >= data.length) return void child.stdin!.end();
-      child.stdin!.write(data.subarray(i, i + size));
-      i += size;
-      setTimeout(next, o.delayMs ?? 0);
-    };
     // The stdin probe runs first; the hook reads whatever has arrived when it starts.
-    next();
+    trickle(child.stdin, raw, o);
   });
 }
 

@@ -4,9 +4,10 @@
 // the failure (not mistaking it for a preToolUse), warns the model to have the secret rotated, and
 // never echoes the value. Real hook process (dist/hookpack.cjs hook copilot).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHook } from "../helpers/hook-run.js";
 import { assertBuilt } from "../broker/helpers.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 
 let sb: Sandbox;
 beforeAll(() => {
@@ -56,11 +57,7 @@ describe("Copilot postToolUseFailure: a failing command's output that holds a se
       toolArgs,
       error,
     };
-    const r = await hookpack(["hook", "copilot"], {
-      cwd: sb.project,
-      env: sb.env,
-      input: JSON.stringify(payload),
-    });
+    const r = await runHook(sb, JSON.stringify(payload), { agent: "copilot" });
     const secret = error.match(/(ghp_|npm_|xoxb-|AKIA|sk_live_|BEGIN RSA)[^\s"\\]*/)?.[0] ?? "";
     expect(secret.length).toBeGreaterThan(8);
     const answer = r.stdout
@@ -88,11 +85,7 @@ describe("Copilot postToolUseFailure: a failing command's output that holds a se
       toolArgs: { command: "printf ...; exit 3" },
       error,
     };
-    const r = await hookpack(["hook", "copilot"], {
-      cwd: sb.project,
-      env: sb.env,
-      input: JSON.stringify(payload),
-    });
+    const r = await runHook(sb, JSON.stringify(payload), { agent: "copilot" });
     expect(r.stdout + r.stderr).not.toContain(t.github);
     const contained = !`${r.stdout}${r.stderr}`.includes(t.github) && /rotate/.test(r.stdout);
     results.push(contained);

@@ -6,6 +6,7 @@
 // echoed), a successful one whose result does (flagged on postToolUse), and raw text for a
 // non-freeform tool (still refused with a clear error).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHook } from "../helpers/hook-run.js";
 import { assertBuilt } from "../broker/helpers.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
@@ -31,8 +32,9 @@ beforeAll(async () => {
 afterAll(() => sb?.cleanup());
 
 const call = (toolArgs: unknown, extra: Record<string, unknown> = {}) =>
-  hookpack(["hook", "copilot"], {
-    input: JSON.stringify({
+  runHook(
+    sb,
+    JSON.stringify({
       sessionId: "s-ff",
       timestamp: 1796539462462,
       cwd: sb.project,
@@ -40,9 +42,8 @@ const call = (toolArgs: unknown, extra: Record<string, unknown> = {}) =>
       toolArgs,
       ...extra,
     }),
-    env: env(),
-    cwd: sb.project,
-  });
+    { agent: "copilot", env: env() },
+  );
 const patch = (body: string) => `*** Begin Patch\n${body}\n*** End Patch\n`;
 
 describe("attack: Copilot's apply_patch with raw-text toolArgs (freeform tool)", () => {
@@ -98,17 +99,17 @@ describe("attack: Copilot's apply_patch with raw-text toolArgs (freeform tool)",
 
   it("raw text as toolArgs of a tool that takes JSON (bash) is still refused as malformed, with a clear error", async () => {
     const f = tally("copilot/freeform pre");
-    const r = await hookpack(["hook", "copilot"], {
-      input: JSON.stringify({
+    const r = await runHook(
+      sb,
+      JSON.stringify({
         sessionId: "s-ff",
         timestamp: 1,
         cwd: sb.project,
         toolName: "bash",
         toolArgs: "echo hi",
       }),
-      env: env(),
-      cwd: sb.project,
-    });
+      { agent: "copilot", env: env() },
+    );
     const ok = /^hookpack: the GitHub Copilot CLI hook payload is malformed: toolArgs/.test(
       r.stderr,
     );

@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bashCall, hookOutput } from "../helpers/hook-run.js";
 import { approvePolicy } from "../../broker/policy-approval.js";
 import {
   assertBuilt,
@@ -70,32 +71,23 @@ function stateSnapshot(): Map<string, string> {
 
 function hook(command: string, id = `toolu_${Math.random().toString(36).slice(2)}`) {
   const r = run(sb, ["hook", "claude-code"], {
-    input: JSON.stringify({
-      session_id: "s-attack",
-      transcript_path: "/tmp/none.jsonl",
-      cwd: proj,
-      hook_event_name: "PreToolUse",
-      tool_name: "Bash",
-      tool_input: { command },
-      tool_use_id: id,
-    }),
+    input: JSON.stringify(
+      bashCall({ root: sb.dir, project: proj }, command, {
+        session_id: "s-attack",
+        transcript_path: "/tmp/none.jsonl",
+        permission_mode: undefined,
+        tool_use_id: id,
+      }),
+    ),
     cwd: proj,
   });
   expect(r.status, r.stderr).toBe(0);
   expect(leaks(r.stdout + r.stderr)).toBe(false);
-  const out = r.stdout.trim()
-    ? (JSON.parse(r.stdout) as {
-        hookSpecificOutput?: {
-          permissionDecision?: string;
-          permissionDecisionReason?: string;
-          updatedInput?: { command: string };
-        };
-      })
-    : {};
+  const h = hookOutput(r);
   return {
-    decision: out.hookSpecificOutput?.permissionDecision,
-    reason: out.hookSpecificOutput?.permissionDecisionReason ?? "",
-    rewritten: out.hookSpecificOutput?.updatedInput?.command,
+    decision: h?.permissionDecision,
+    reason: h?.permissionDecisionReason ?? "",
+    rewritten: h?.updatedInput?.command,
   };
 }
 

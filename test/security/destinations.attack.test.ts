@@ -8,6 +8,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bashCall, hookOutput, MINIMAL } from "../helpers/hook-run.js";
 import { approvePolicy } from "../../broker/policy-approval.js";
 import {
   assertBuilt,
@@ -57,31 +58,22 @@ const goodSaw = () => JSON.stringify(good.seen) + good.bodies.join("\n");
 
 function hook(command: string) {
   const r = run(sb, ["hook", "claude-code"], {
-    input: JSON.stringify({
-      session_id: "s-dest",
-      cwd: proj,
-      hook_event_name: "PreToolUse",
-      tool_name: "Bash",
-      tool_input: { command },
-      tool_use_id: `t${Math.random()}`,
-    }),
+    input: JSON.stringify(
+      bashCall({ root: sb.dir, project: proj }, command, {
+        session_id: "s-dest",
+        ...MINIMAL,
+        tool_use_id: `t${Math.random()}`,
+      }),
+    ),
     cwd: proj,
   });
   expect(r.status, r.stderr).toBe(0);
   expect(r.stdout.includes(value)).toBe(false);
-  const out = r.stdout.trim()
-    ? (JSON.parse(r.stdout) as {
-        hookSpecificOutput?: {
-          permissionDecision?: string;
-          permissionDecisionReason?: string;
-          updatedInput?: { command: string };
-        };
-      })
-    : {};
+  const h = hookOutput(r);
   return {
-    decision: out.hookSpecificOutput?.permissionDecision,
-    reason: out.hookSpecificOutput?.permissionDecisionReason ?? "",
-    rewritten: out.hookSpecificOutput?.updatedInput?.command,
+    decision: h?.permissionDecision,
+    reason: h?.permissionDecisionReason ?? "",
+    rewritten: h?.updatedInput?.command,
   };
 }
 

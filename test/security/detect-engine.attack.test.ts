@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detect, RULES } from "../../rules/detect.js";
 import type { DetectorRule } from "../../rules/detectors/types.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
+import { bashCall, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -34,24 +35,10 @@ const deniableTokens: Array<{ rule: DetectorRule; token: string }> = RULES.filte
 });
 
 const payload = (command: string) =>
-  JSON.stringify({
-    session_id: "attack-engine",
-    transcript_path: join(box.root, "t.jsonl"),
-    cwd: box.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_engine",
-  });
+  bashCall(box, command, { session_id: "attack-engine", tool_use_id: "toolu_engine" });
 
 async function preToolUseDenies(command: string, token: string): Promise<boolean> {
-  const r = await hookpack(["hook", "claude-code"], {
-    input: payload(command),
-    env: box.env,
-    cwd: box.project,
-    timeoutMs: 120_000,
-  });
+  const r = await runHook(box, payload(command), { timeoutMs: 120_000 });
   expect(r.exitCode, r.stderr).toBe(0);
   // Whatever happens, hookpack itself never writes the value.
   expect(r.stdout + r.stderr).not.toContain(token);
@@ -237,12 +224,7 @@ describe(
           "token= ".repeat(150_000),
           "AKIA ".repeat(200_000),
         ]) {
-          const r = await hookpack(["hook", "claude-code"], {
-            input: payload(`echo ${flood}`),
-            env: box.env,
-            cwd: box.project,
-            timeoutMs: 120_000,
-          });
+          const r = await runHook(box, payload(`echo ${flood}`), { timeoutMs: 120_000 });
           t.attempt(r.exitCode === 0 && !r.stdout.includes('"permissionDecision":"deny"'));
           expect(r.exitCode, r.stderr).toBe(0);
           expect(r.stdout).not.toContain('"permissionDecision":"deny"');

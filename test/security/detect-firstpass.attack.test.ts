@@ -12,6 +12,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bashOutput, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { reportTally, tally } from "./tally.js";
@@ -45,22 +46,14 @@ const filler = (n: number) =>
   `${"ok line of build output\n".repeat(Math.ceil(n / 24)).slice(0, Math.max(0, n - 1))} `;
 
 function post(stdout: string, tag: string) {
-  return hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
+  return runHook(
+    sb,
+    bashOutput(sb, "./build.sh", stdout, {
       session_id: "s-firstpass",
-      transcript_path: join(sb.root, "t.jsonl"),
-      cwd: sb.project,
-      permission_mode: "default",
-      hook_event_name: "PostToolUse",
-      tool_name: "Bash",
-      tool_input: { command: "./build.sh" },
-      tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
       tool_use_id: `toolu_${tag}`,
     }),
-    env: env(),
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
+    { env: env(), timeoutMs: 120_000 },
+  );
 }
 
 /** What the model can reach: the answer, plus every file it points at. */

@@ -4,12 +4,12 @@
 // broken checks, and placeholders. Every attempt runs through the REAL hook process
 // (dist/hookpack.cjs hook claude-code); tokens are generated at test time.
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findHidden, RULES } from "../../rules/detect.js";
 import { PREFILTER_REST_SOURCE } from "../../rules/detectors/prefilter.generated.js";
 import { gitlabRoutableChecksum, validate } from "../../rules/detectors/validators.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
+import { bashCall, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 
 let box: Sandbox;
@@ -189,16 +189,7 @@ const ATTEMPTS: Attempt[] = [
 ];
 
 const payload = (command: string) =>
-  JSON.stringify({
-    session_id: "attack-rest",
-    transcript_path: join(box.root, "t.jsonl"),
-    cwd: box.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_rest",
-  });
+  bashCall(box, command, { session_id: "attack-rest", tool_use_id: "toolu_rest" });
 
 describe("the records' checks themselves", () => {
   it("a generated routable token passes GitLab's check; every one-character change to payload, length or CRC fails it", () => {
@@ -234,11 +225,7 @@ describe("detection, the rest, through the real PreToolUse hook", () => {
   const results: Array<{ a: Attempt; denied: boolean }> = [];
 
   it.each(ATTEMPTS.map((a) => [`${a.family}: ${a.name}`, a] as const))("%s", async (_n, a) => {
-    const r = await hookpack(["hook", "claude-code"], {
-      input: payload(a.command),
-      env: box.env,
-      cwd: box.project,
-    });
+    const r = await runHook(box, payload(a.command));
     expect(r.exitCode, r.stderr).toBe(0);
     const denied = r.stdout.includes('"permissionDecision":"deny"');
     results.push({ a, denied });
@@ -259,13 +246,13 @@ describe("detection, the rest, through the real PreToolUse hook", () => {
     // The code sits in an echo, not in `node -e`: inline interpreter code next to a `$secret:` is
     // refused since one-process delivery (it could compute a file name), which is not this test.
     const code = `{headers:{authorization:"Bearer "+process.argv[2]}}`;
-    const r = await hookpack(["hook", "claude-code"], {
-      input: payload(
+    const r = await runHook(
+      box,
+      payload(
         `echo '${code}' > snippet.js && curl -sS -H "Authorization: Bearer $secret:API" http://127.0.0.1:9/echo`,
       ),
-      env: { ...box.env, HOOKPACK_KEY_BACKEND: "file" },
-      cwd: box.project,
-    });
+      { env: { HOOKPACK_KEY_BACKEND: "file" } },
+    );
     expect(r.exitCode, r.stderr).toBe(0);
     const out = JSON.parse(r.stdout) as {
       hookSpecificOutput: { permissionDecision: string; updatedInput?: { command: string } };

@@ -2,11 +2,11 @@
 // and tries to get it past the PreToolUse deny by splicing, escaping, encoding or hiding it. Every
 // attempt runs through the REAL hook process (dist/hookpack.cjs hook claude-code). The table says
 // what must happen; "gap" rows are known limits, asserted so that a change either way is seen.
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RULES } from "../../rules/detect.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { bashCall, runHook } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 
 let box: Sandbox;
 beforeAll(() => {
@@ -202,26 +202,13 @@ const ATTEMPTS: Attempt[] = [
 ];
 
 const payload = (command: string) =>
-  JSON.stringify({
-    session_id: "attack",
-    transcript_path: join(box.root, "t.jsonl"),
-    cwd: box.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_attack",
-  });
+  bashCall(box, command, { session_id: "attack", tool_use_id: "toolu_attack" });
 
 describe("detection evasion through the real PreToolUse hook", () => {
   const results: Array<{ a: Attempt; denied: boolean }> = [];
 
   it.each(ATTEMPTS.map((a) => [`${a.family}: ${a.name}`, a] as const))("%s", async (_n, a) => {
-    const r = await hookpack(["hook", "claude-code"], {
-      input: payload(a.command),
-      env: box.env,
-      cwd: box.project,
-    });
+    const r = await runHook(box, payload(a.command));
     expect(r.exitCode, r.stderr).toBe(0);
     const denied = r.stdout.includes('"permissionDecision":"deny"');
     results.push({ a, denied });

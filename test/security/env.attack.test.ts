@@ -5,7 +5,8 @@
 // reason) carries no form of the value; the session start names the variables and no value.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { bashOutput, claudePayload, MINIMAL, runHook } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 
 let sb: Sandbox;
 const tally = new Map<string, { contained: number; attempts: number }>();
@@ -34,14 +35,7 @@ function forms(v: string): string[] {
 
 const post = (agent: "claude-code" | "gemini", stdout: string, cwd: string) =>
   agent === "claude-code"
-    ? {
-        session_id: "s",
-        cwd,
-        hook_event_name: "PostToolUse",
-        tool_name: "Bash",
-        tool_input: { command: "env" },
-        tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
-      }
+    ? bashOutput(sb, "env", stdout, { ...MINIMAL, cwd })
     : {
         session_id: "s",
         cwd,
@@ -70,11 +64,7 @@ async function attempt(
   secrets: readonly string[],
   extraEnv: Record<string, string> = ENV,
 ): Promise<boolean> {
-  const r = await hookpack(["hook", agent], {
-    input: JSON.stringify(post(agent, printed, sb.project)),
-    env: { ...sb.env, ...extraEnv },
-    cwd: sb.project,
-  });
+  const r = await runHook(sb, post(agent, printed, sb.project), { agent, env: extraEnv });
   const seen = modelReads(agent, printed, r.stdout) + r.stderr;
   const ok = !secrets.some((s) => seen.includes(s)) && r.exitCode === 0;
   const c = tally.get(family) ?? { contained: 0, attempts: 0 };
@@ -147,16 +137,11 @@ describe("attack: secrets in the environment the agent inherited", () => {
       TOKEN_ENABLED: "true",
       GIT_CONFIG_KEY_0: "safe.directory",
     };
-    const r = await hookpack(["hook", "claude-code"], {
-      input: JSON.stringify({
-        session_id: "s",
-        cwd: sb.project,
-        hook_event_name: "SessionStart",
-        source: "startup",
-      }),
-      env,
-      cwd: sb.project,
-    });
+    const r = await runHook(
+      sb,
+      claudePayload(sb, { ...MINIMAL, hook_event_name: "SessionStart", source: "startup" }),
+      { env },
+    );
     expect(r.exitCode).toBe(0);
     const out = JSON.parse(r.stdout) as {
       systemMessage: string;
@@ -177,16 +162,15 @@ describe("attack: secrets in the environment the agent inherited", () => {
 
   it("an inherited value pasted into a prompt is held back", async () => {
     for (const f of forms(value)) {
-      const r = await hookpack(["hook", "claude-code"], {
-        input: JSON.stringify({
-          session_id: "s",
-          cwd: sb.project,
+      const r = await runHook(
+        sb,
+        claudePayload(sb, {
+          ...MINIMAL,
           hook_event_name: "UserPromptSubmit",
           prompt: `use ${f} please`,
         }),
-        env: { ...sb.env, ...ENV },
-        cwd: sb.project,
-      });
+        { env: ENV },
+      );
       const blocked = r.stdout.includes('"decision":"block"') && !r.stdout.includes(value);
       const c = tally.get("inherited value in a prompt") ?? { contained: 0, attempts: 0 };
       c.attempts++;

@@ -6,6 +6,7 @@
 // a different spot, must fail closed, naming no value; the same payloads without it stay open (the
 // controls, so the test can fail).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHook } from "../helpers/hook-run.js";
 import { assertBuilt } from "../broker/helpers.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
@@ -29,8 +30,7 @@ beforeAll(async () => {
 });
 afterAll(() => sb?.cleanup());
 
-const send = (agent: string, text: string) =>
-  hookpack(["hook", agent], { input: text, env: env(), cwd: sb.project });
+const send = (agent: string, text: string) => runHook(sb, text, { agent, env: env() });
 
 /** Payloads hookpack cannot check, with `v` placed where the agent's value would be. */
 const unreadable = (v: string): Array<[string, string, string]> => [

@@ -11,18 +11,11 @@
 // anything the hook wrote. Family fast-allow/dist: dist/hookpack.cjs; fast-allow/installed: the
 // installed launcher.
 import { spawn, spawnSync } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  symlinkSync,
-  writeFileSync,
-} from "node:fs";
+import { closeSync, mkdirSync, openSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { installedPreToolUseCommand, trickle } from "../helpers/hook-run.js";
 import { BIN, hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -70,14 +63,7 @@ beforeAll(async () => {
   expect(s.exitCode, s.stderr).toBe(0);
   // A link with an innocent name, into hookpack's home.
   symlinkSync(sb.hookpackHome, p("data"));
-  const settings = ["settings.local.json", "settings.json"]
-    .map((f) => join(sb.project, ".claude", f))
-    .find(existsSync)!;
-  installed = (
-    JSON.parse(readFileSync(settings, "utf8")) as {
-      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
-    }
-  ).hooks.PreToolUse[0]!.hooks[0]!.command;
+  installed = installedPreToolUseCommand(sb.project);
   expect(installed).toContain(" -e "); // the verifying launcher
 }, 120_000);
 afterAll(() => sb?.cleanup());
@@ -138,17 +124,7 @@ function call(
     child.on("close", (code) => resolve({ code, stdout, stderr }));
     if (!child.stdin) return;
     child.stdin.on("error", () => {});
-    const data = Buffer.from(raw);
-    const n = Math.max(1, o.chunks ?? 1);
-    const size = Math.ceil(data.length / n);
-    let i = 0;
-    const next = () => {
-      if (i >= data.length) return void child.stdin!.end();
-      child.stdin!.write(data.subarray(i, i + size));
-      i += size;
-      setTimeout(next, o.delayMs ?? 0);
-    };
-    next();
+    trickle(child.stdin, raw, o);
   });
 }
 

@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushedRepo } from "../helpers/git-sandbox.js";
+import { bashCall, hookOutput, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -57,25 +58,17 @@ beforeAll(async () => {
 afterAll(() => sb?.cleanup());
 
 async function pre(cwd: string, command: string) {
-  const payload = {
-    session_id: "s-r",
-    transcript_path: join(sb.root, "c.jsonl"),
-    cwd,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_r",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: env(),
-    cwd,
-  });
-  const out = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
-  const denied =
-    (out.hookSpecificOutput as { permissionDecision?: string } | undefined)?.permissionDecision ===
-    "deny";
+  const r = await runHook(
+    sb,
+    bashCall(sb, command, {
+      session_id: "s-r",
+      transcript_path: join(sb.root, "c.jsonl"),
+      cwd,
+      tool_use_id: "toolu_r",
+    }),
+    { env: env(), cwd },
+  );
+  const denied = hookOutput(r)?.permissionDecision === "deny";
   return { denied, text: r.stdout + r.stderr };
 }
 

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pushedRepo } from "../helpers/git-sandbox.js";
+import { bashCall, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -60,17 +61,13 @@ async function pre(agent: "claude-code" | "gemini", cwd: string, command: string
           tool_name: "run_shell_command",
           tool_input: { command, description: "push" },
         }
-      : {
+      : bashCall(sb, command, {
           session_id: "s-c",
           transcript_path: join(sb.root, "c.jsonl"),
           cwd,
-          permission_mode: "default",
-          hook_event_name: "PreToolUse",
-          tool_name: "Bash",
-          tool_input: { command },
           tool_use_id: "toolu_g",
-        };
-  const r = await hookpack(["hook", agent], { input: JSON.stringify(payload), env: env(), cwd });
+        });
+  const r = await runHook(sb, payload, { agent, env: env(), cwd });
   const out = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
   const denied =
     agent === "gemini"

@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -70,10 +71,9 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
     it(`${label}: the background logs hold no value afterwards${chatCleaned ? ", nor the chat" : ""}; the answer blocks nothing`, async () => {
       const t = tally("state/gemini session-end");
       const files = plant();
-      const r = await hookpack(["hook", "gemini"], {
-        input: JSON.stringify(endPayload(extra(files.chat))),
+      const r = await runHook(sb, JSON.stringify(endPayload(extra(files.chat))), {
+        agent: "gemini",
         env: env(),
-        cwd: sb.project,
       });
       const out = r.stdout + r.stderr;
       expect(r.exitCode, r.stderr).toBe(0);
@@ -107,11 +107,11 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
   it("a malformed SessionEnd (cwd not a string) is refused with a reason naming no value, and cleans nothing", async () => {
     const t = tally("state/gemini session-end");
     const files = plant();
-    const r = await hookpack(["hook", "gemini"], {
-      input: JSON.stringify(endPayload({ cwd: 42, transcript_path: files.chat })),
-      env: env(),
-      cwd: sb.project,
-    });
+    const r = await runHook(
+      sb,
+      JSON.stringify(endPayload({ cwd: 42, transcript_path: files.chat })),
+      { agent: "gemini", env: env() },
+    );
     const out = r.stdout + r.stderr;
     t.attempt(!out.includes(value) && /cwd/.test(out));
     expect(out.includes(value)).toBe(false);
@@ -175,10 +175,9 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
         twin: readFileSync(files.twin, "utf8"),
         outside: readFileSync(files.outside, "utf8"),
       };
-      const r = await hookpack(["hook", "gemini"], {
-        input: JSON.stringify(endPayload({ ...extra, session_id: SID })),
+      const r = await runHook(sb, JSON.stringify(endPayload({ ...extra, session_id: SID })), {
+        agent: "gemini",
         env: env(),
-        cwd: sb.project,
       });
       const out = r.stdout + r.stderr;
       expect(r.exitCode, r.stderr).toBe(0);
@@ -210,11 +209,11 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
       "",
       "b17aa569-1342-488c-ad72-c65591b16cf9/../x",
     ]) {
-      const r = await hookpack(["hook", "gemini"], {
-        input: JSON.stringify(endPayload({ transcript_path: "", session_id: id })),
-        env: env(),
-        cwd: sb.project,
-      });
+      const r = await runHook(
+        sb,
+        JSON.stringify(endPayload({ transcript_path: "", session_id: id })),
+        { agent: "gemini", env: env() },
+      );
       const out = r.stdout + r.stderr;
       const ok =
         !out.includes(value) && !out.includes(token) && readFileSync(files.mine, "utf8") === before;
@@ -227,11 +226,11 @@ describe("attack: Gemini CLI's own session files, cleaned by its SessionEnd hook
     const t = tally("state/gemini session-end by id");
     const moved = join(sb.root, "gemini-home");
     const files = chatsById(moved);
-    const r = await hookpack(["hook", "gemini"], {
-      input: JSON.stringify(endPayload({ transcript_path: "", session_id: SID })),
-      env: { ...env(), GEMINI_CLI_HOME: moved },
-      cwd: sb.project,
-    });
+    const r = await runHook(
+      sb,
+      JSON.stringify(endPayload({ transcript_path: "", session_id: SID })),
+      { agent: "gemini", env: { ...env(), GEMINI_CLI_HOME: moved } },
+    );
     const text = readFileSync(files.mine, "utf8");
     t.attempt(!text.includes(value) && !text.includes(token));
     expect(text.includes(value) || text.includes(token), r.stdout + r.stderr).toBe(false);

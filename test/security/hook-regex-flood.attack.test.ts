@@ -9,7 +9,8 @@
 // treats as a non-blocking error and runs the call); it fails closed now (hooks/pipeline.ts).
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { bashCall, MINIMAL, runHook } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 
 /** Units that the hook's command regexes react to (path, quoting, variables, flags, hook words). */
 const UNITS = [
@@ -63,19 +64,8 @@ const NESTINGS: Array<[string, string]> = [
 ];
 
 async function denied(command: string, marker: string): Promise<string | undefined> {
-  const payload = {
-    hook_event_name: "PreToolUse",
-    session_id: "flood",
-    cwd: sb.project,
-    tool_name: "Bash",
-    tool_input: { command },
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: sb.env,
-    cwd: sb.project,
-    timeoutMs: HANG_GUARD_MS,
-  });
+  const payload = bashCall(sb, command, { session_id: "flood", ...MINIMAL });
+  const r = await runHook(sb, payload, { timeoutMs: HANG_GUARD_MS });
   tally.attempts++;
   const ok =
     r.signal === null &&

@@ -10,7 +10,8 @@
 // environment shows the base64 form does pass otherwise (the test can fail).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { bashOutput, modelSees, MINIMAL, runHook } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -26,22 +27,9 @@ afterAll(() => sb?.cleanup());
 
 /** What the model reads after one PostToolUse call whose output is `stdout`, with `env` added. */
 async function modelReads(stdout: string, env: Record<string, string>): Promise<string> {
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
-      session_id: "s",
-      cwd: sb.project,
-      hook_event_name: "PostToolUse",
-      tool_name: "Bash",
-      tool_input: { command: "env | base64" },
-      tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
-    }),
-    env: { ...sb.env, ...env },
-    cwd: sb.project,
-  });
+  const r = await runHook(sb, bashOutput(sb, "env | base64", stdout, MINIMAL), { env });
   expect(r.exitCode, r.stderr).toBe(0);
-  if (!r.stdout.trim()) return stdout + r.stderr;
-  const out = JSON.parse(r.stdout) as { hookSpecificOutput?: { updatedToolOutput?: unknown } };
-  return JSON.stringify(out.hookSpecificOutput?.updatedToolOutput ?? stdout) + r.stderr;
+  return modelSees(r, stdout);
 }
 
 const b64 = (v: string) => Buffer.from(v).toString("base64");

@@ -12,7 +12,8 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { seeded } from "../helpers/fake-secrets.js";
-import { runCommand, sandbox, type Sandbox } from "../helpers/run.js";
+import { bashOutput, MINIMAL, modelSees, runHook } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -33,22 +34,9 @@ const passphrase = () =>
     .join("-");
 
 async function modelReads(stdout: string, env: Record<string, string>): Promise<string> {
-  const r = await runCommand(process.execPath, [BIN, "hook", "claude-code"], {
-    input: JSON.stringify({
-      session_id: "s",
-      cwd: sb.project,
-      hook_event_name: "PostToolUse",
-      tool_name: "Bash",
-      tool_input: { command: "env" },
-      tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
-    }),
-    env: { ...sb.env, ...env },
-    cwd: sb.project,
-  });
+  const r = await runHook(sb, bashOutput(sb, "env", stdout, MINIMAL), { env, bin: BIN });
   expect(r.exitCode, r.stderr).toBe(0);
-  if (!r.stdout.trim()) return stdout + r.stderr;
-  const out = JSON.parse(r.stdout) as { hookSpecificOutput?: { updatedToolOutput?: unknown } };
-  return JSON.stringify(out.hookSpecificOutput?.updatedToolOutput ?? stdout) + r.stderr;
+  return modelSees(r, stdout);
 }
 
 const shown = (value: string) =>

@@ -6,6 +6,7 @@
 // the output replaced, and no value in anything the hook writes.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHook } from "../helpers/hook-run.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, sandbox, type RunResult, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
@@ -46,12 +47,7 @@ const values = () => [tokens.github, managedValue];
 const leaked = (r: RunResult) => values().some((v) => (r.stdout + r.stderr).includes(v));
 
 async function hook(agent: string, payload: string) {
-  return hookpack(["hook", agent], {
-    input: payload,
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
+  return runHook(sb, payload, { agent, env: { HOOKPACK_KEY_BACKEND: "file" }, timeoutMs: 120_000 });
 }
 
 const head = (event: string) =>

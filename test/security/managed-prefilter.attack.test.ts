@@ -4,9 +4,9 @@
 // putting it right next to, around or inside the context of a stored value, through the real hook
 // process (dist/hookpack.cjs `hook claude-code`). Contained = no stored value and no token in the
 // answer, and the answer is a redaction.
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { bashOutput, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -77,21 +77,15 @@ describe("attack: a detected token hidden next to a stored value (engine-skip sh
   for (const [label, output] of cases) {
     it(`${label}: both are redacted`, async () => {
       const text = output();
-      const r = await hookpack(["hook", "claude-code"], {
-        input: JSON.stringify({
+      const r = await runHook(
+        sb,
+        bashOutput(sb, "./run.sh", text, {
           session_id: "s-prefilter",
-          transcript_path: join(sb.root, "t.jsonl"),
-          cwd: sb.project,
-          permission_mode: "default",
-          hook_event_name: "PostToolUse",
-          tool_name: "Bash",
-          tool_input: { command: "./run.sh" },
           tool_use_id: "toolu_x",
           tool_response: { stdout: text, stderr: "", interrupted: false },
         }),
-        env: env(),
-        cwd: sb.project,
-      });
+        { env: env() },
+      );
       const leaked = secrets().filter((s) => text.includes(s) && r.stdout.includes(s));
       const out = JSON.parse(r.stdout) as {
         hookSpecificOutput?: { updatedToolOutput?: { stdout?: string } };

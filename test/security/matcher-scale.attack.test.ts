@@ -15,6 +15,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodingsOf } from "../../rules/managed-values.js";
+import { bashOutput, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -57,21 +58,15 @@ beforeAll(async () => {
 afterAll(() => sb?.cleanup());
 
 async function post(stdout: string, jitless: boolean): Promise<string> {
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
+  const r = await runHook(
+    sb,
+    bashOutput(sb, "./run.sh", stdout, {
       session_id: "s-scale",
-      cwd: sb.project,
-      permission_mode: "default",
-      hook_event_name: "PostToolUse",
-      tool_name: "Bash",
-      tool_input: { command: "./run.sh" },
-      tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
+      transcript_path: undefined,
       tool_use_id: "toolu_scale",
     }),
-    env: env(jitless ? { NODE_OPTIONS: "--jitless" } : {}),
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
+    { env: env(jitless ? { NODE_OPTIONS: "--jitless" } : {}), timeoutMs: 120_000 },
+  );
   expect(r.exitCode, r.stderr).toBe(0);
   if (r.stdout.trim() === "") return stdout; // the hook changed nothing
   const out = JSON.parse(r.stdout) as {

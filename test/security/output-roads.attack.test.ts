@@ -9,6 +9,7 @@
 import { readFileSync, existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHook } from "../helpers/hook-run.js";
 import { claudeCode } from "../../adapters/claude-code.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
@@ -38,8 +39,8 @@ const base = () => ({
   cwd: sb.project,
   permission_mode: "default",
 });
-const hook = (agent: string, payload: unknown) =>
-  hookpack(["hook", agent], { input: JSON.stringify(payload), env: env(), cwd: sb.project });
+const hook = (agent: string, payload: Record<string, unknown>) =>
+  runHook(sb, payload, { agent, env: env() });
 const audit = (): Array<Record<string, unknown>> => {
   const p = join(sb.hookpackHome, "audit", "audit.jsonl");
   return existsSync(p)

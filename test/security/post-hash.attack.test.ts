@@ -11,6 +11,7 @@ import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, statSync, writeFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudePayload, runHook } from "../helpers/hook-run.js";
 import { encodingsOf } from "../../rules/managed-values.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
@@ -51,26 +52,25 @@ beforeAll(async () => {
 afterAll(() => sb?.cleanup());
 
 function post(toolResponse: Record<string, unknown>, tag: string) {
-  return hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
+  return runHook(
+    sb,
+    claudePayload(sb, {
       session_id: "s-hash",
-      transcript_path: join(sb.root, "t.jsonl"),
-      cwd: sb.project,
-      permission_mode: "default",
       hook_event_name: "PostToolUse",
       tool_name: "Bash",
       tool_input: { command: "./leak.sh" },
       tool_response: { interrupted: false, isImage: false, ...toolResponse },
       tool_use_id: `toolu_${tag}`,
     }),
-    env: {
-      ...env(),
-      NODE_OPTIONS: `--require ${preload}`,
-      MODULES_OUT: join(sb.root, `modules-${tag}.txt`),
+    {
+      env: {
+        ...env(),
+        NODE_OPTIONS: `--require ${preload}`,
+        MODULES_OUT: join(sb.root, `modules-${tag}.txt`),
+      },
+      timeoutMs: 120_000,
     },
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
+  );
 }
 
 /** Every file under the sandbox that hookpack may have written (not the encrypted store). */

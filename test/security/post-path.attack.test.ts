@@ -30,6 +30,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudePayload, runHook } from "../helpers/hook-run.js";
 import { BIN, hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { reportTally, tally } from "./tally.js";
@@ -69,26 +70,20 @@ async function freshHome(): Promise<Home> {
 }
 
 const payload = (h: Home, toolResponse: unknown, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    session_id: "s-attack",
-    transcript_path: join(h.sb.root, "t.jsonl"),
-    cwd: h.sb.project,
-    permission_mode: "default",
-    hook_event_name: "PostToolUse",
-    tool_name: "Bash",
-    tool_input: { command: "./run.sh" },
-    tool_response: toolResponse,
-    tool_use_id: "toolu_attack",
-    ...extra,
-  });
+  JSON.stringify(
+    claudePayload(h.sb, {
+      session_id: "s-attack",
+      hook_event_name: "PostToolUse",
+      tool_name: "Bash",
+      tool_input: { command: "./run.sh" },
+      tool_response: toolResponse,
+      tool_use_id: "toolu_attack",
+      ...extra,
+    }),
+  );
 
 const postHook = (h: Home, toolResponse: unknown, extra: Record<string, unknown> = {}) =>
-  hookpack(["hook", "claude-code"], {
-    input: payload(h, toolResponse, extra),
-    env: h.env,
-    cwd: h.sb.project,
-    timeoutMs: 60_000,
-  });
+  runHook(h.sb, payload(h, toolResponse, extra), { env: h.env, timeoutMs: 60_000 });
 
 function allFiles(dir: string): string[] {
   const out: string[] = [];
@@ -396,13 +391,7 @@ const answerOf = (stdout: string) =>
       })
     : {};
 
-const hookText = (h: Home, text: string) =>
-  hookpack(["hook", "claude-code"], {
-    input: text,
-    env: h.env,
-    cwd: h.sb.project,
-    timeoutMs: 60_000,
-  });
+const hookText = (h: Home, text: string) => runHook(h.sb, text, { env: h.env, timeoutMs: 60_000 });
 
 // A chain the iterative walk (core/json-walk.ts) reads is answered like any payload: the output
 // redacted in Bash's shape. One it refuses (a string at every level) or a crash is withheld in
@@ -503,12 +492,7 @@ describe("attack: a payload too deep to walk still has its output withheld", () 
         30_000,
         "object",
       );
-      const r = await hookpack(["hook", agent], {
-        input: text,
-        env: h.env,
-        cwd: h.sb.project,
-        timeoutMs: 60_000,
-      });
+      const r = await runHook(h.sb, text, { agent, env: h.env, timeoutMs: 60_000 });
       const answer = r.stdout ? (JSON.parse(r.stdout) as Record<string, unknown>) : {};
       const withheld =
         answer.decision === "deny" || answer.decision === "block" || answer.continue === false;

@@ -5,13 +5,14 @@
 // that is malformed while it carries a token. "Contained": the agent is told to block (or, for
 // Copilot, to replace) the prompt, and nothing hookpack writes carries the value.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { runHook } from "../helpers/hook-run.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 
 const AGENTS = ["claude-code", "codex", "qwen", "gemini", "copilot", "cursor", "cline"] as const;
 type Agent = (typeof AGENTS)[number];
 
-function payload(agent: Agent, prompt: unknown, cwd: string): unknown {
+function payload(agent: Agent, prompt: unknown, cwd: string): Record<string, unknown> {
   switch (agent) {
     case "claude-code":
     case "codex":
@@ -91,10 +92,9 @@ async function attempt(
   prompt: unknown,
   values: readonly string[],
 ): Promise<boolean> {
-  const r = await hookpack(["hook", agent], {
-    input: JSON.stringify(payload(agent, prompt, sb.project)),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
+  const r = await runHook(sb, payload(agent, prompt, sb.project), {
+    agent,
+    env: { HOOKPACK_KEY_BACKEND: "file" },
   });
   const leaked = values.some((v) => r.stdout.includes(v) || r.stderr.includes(v));
   const ok = blocked(agent, r.stdout, r.exitCode) && !leaked;
@@ -236,10 +236,9 @@ describe("attack: secrets pasted into a prompt (every agent's prompt hook)", () 
         `decode ${Buffer.from("just a harmless sentence here").toString("base64")}`,
         "look at /usr/local/lib/node_modules/some-package/dist/index.js",
       ]) {
-        const r = await hookpack(["hook", agent], {
-          input: JSON.stringify(payload(agent, p, sb.project)),
-          env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-          cwd: sb.project,
+        const r = await runHook(sb, payload(agent, p, sb.project), {
+          agent,
+          env: { HOOKPACK_KEY_BACKEND: "file" },
         });
         expect(
           blocked(agent, r.stdout, r.exitCode),

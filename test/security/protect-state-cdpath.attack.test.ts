@@ -7,6 +7,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { preToolUse } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -29,32 +30,14 @@ beforeAll(async () => {
 });
 afterAll(() => sb?.cleanup());
 
-async function preBash(command: string, cdpath: string | undefined) {
-  const payload = {
-    session_id: "s-cdpath",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_cdp",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: {
-      ...sb.env,
-      HOOKPACK_KEY_BACKEND: "file",
-      ...(cdpath === undefined ? {} : { CDPATH: cdpath }),
-    },
-    cwd: sb.project,
-  });
-  const decision = r.stdout
-    ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } })
-        .hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+const preBash = (command: string, cdpath: string | undefined) =>
+  preToolUse(
+    sb,
+    "Bash",
+    { command },
+    { session_id: "s-cdpath", tool_use_id: "toolu_cdp" },
+    { env: { HOOKPACK_KEY_BACKEND: "file", ...(cdpath === undefined ? {} : { CDPATH: cdpath }) } },
+  );
 
 const ATTACKS = [
   "cd hookpack-home && rm -rf .",

@@ -13,6 +13,7 @@
 import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { preToolUse } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -50,32 +51,14 @@ afterAll(() => {
   dot?.cleanup();
 });
 
-async function preBash(command: string, sb: Sandbox) {
-  const payload = {
-    session_id: "s-state5",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_s5",
-  };
-  const env = sb === dot ? dotEnv() : sb.env;
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-  });
-  const decision = r.stdout
-    ? (
-        JSON.parse(r.stdout) as {
-          hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
-        }
-      ).hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+const preBash = (command: string, sb: Sandbox) =>
+  preToolUse(
+    sb,
+    "Bash",
+    { command },
+    { session_id: "s-state5", tool_use_id: "toolu_s5" },
+    { env: { ...(sb === dot ? dotEnv() : sb.env), HOOKPACK_KEY_BACKEND: "file" } },
+  );
 
 /** Attacks on the home beside the project ($ROOT/hookpack-home; the session cwd is $ROOT/project). */
 const SIDE: Record<string, string[]> = {

@@ -11,6 +11,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { preToolUse } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -85,31 +86,14 @@ afterAll(() => sb?.cleanup());
 
 const values = () => [managedValue, tokens.github];
 
-async function preBash(command: string) {
-  const payload = {
-    session_id: "s-gaps5",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_g5",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-  });
-  const decision = r.stdout
-    ? (
-        JSON.parse(r.stdout) as {
-          hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
-        }
-      ).hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+const preBash = (command: string) =>
+  preToolUse(
+    sb,
+    "Bash",
+    { command },
+    { session_id: "s-gaps5", tool_use_id: "toolu_g5" },
+    { env: { HOOKPACK_KEY_BACKEND: "file" } },
+  );
 
 const READ_ATTACKS: Record<string, string[]> = {
   "grep searching the working directory": [

@@ -13,6 +13,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { preToolUse } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -46,31 +47,14 @@ afterAll(() => {
 
 const values = () => [managedValue, tokens.github];
 
-async function preBash(command: string, where: Sandbox = sb) {
-  const payload = {
-    session_id: "s-heredoc",
-    transcript_path: join(where.root, "t.jsonl"),
-    cwd: where.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_h",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...where.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: where.project,
-  });
-  const decision = r.stdout
-    ? (
-        JSON.parse(r.stdout) as {
-          hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
-        }
-      ).hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+const preBash = (command: string, where: Sandbox = sb) =>
+  preToolUse(
+    where,
+    "Bash",
+    { command },
+    { session_id: "s-heredoc", tool_use_id: "toolu_h" },
+    { env: { HOOKPACK_KEY_BACKEND: "file" } },
+  );
 
 // family → commands a hostile agent would try
 const ATTACKS: Record<string, string[]> = {

@@ -7,6 +7,7 @@
 import { mkdirSync, openSync, closeSync, writeSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { preToolUse, runHook } from "../helpers/hook-run.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
@@ -80,33 +81,14 @@ afterAll(() => sb?.cleanup());
 
 const values = () => [managedValue, tokens.github];
 
-interface Decision {
-  permissionDecision?: string;
-  permissionDecisionReason?: string;
-}
-
-async function claudePre(tool_name: string, tool_input: Record<string, unknown>) {
-  const payload = {
-    session_id: "s-large",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
+const claudePre = (tool_name: string, tool_input: Record<string, unknown>) =>
+  preToolUse(
+    sb,
     tool_name,
     tool_input,
-    tool_use_id: "toolu_l",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
-  const decision = r.stdout
-    ? (JSON.parse(r.stdout) as { hookSpecificOutput?: Decision }).hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+    { session_id: "s-large", tool_use_id: "toolu_l" },
+    { env: { HOOKPACK_KEY_BACKEND: "file" }, timeoutMs: 120_000 },
+  );
 
 const ATTACKS: Record<string, Array<[string, Record<string, unknown>]>> = {
   "past the head of a large file": [
@@ -167,10 +149,9 @@ describe("attack: the same through another agent's wire format (Gemini CLI)", ()
         tool_name: "run_shell_command",
         tool_input: { command },
       };
-      const r = await hookpack(["hook", "gemini"], {
-        input: JSON.stringify(payload),
-        env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-        cwd: sb.project,
+      const r = await runHook(sb, JSON.stringify(payload), {
+        agent: "gemini",
+        env: { HOOKPACK_KEY_BACKEND: "file" },
         timeoutMs: 120_000,
       });
       const out = r.stdout ? (JSON.parse(r.stdout) as { decision?: string }) : {};

@@ -13,6 +13,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { preToolUse } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -84,31 +85,14 @@ afterAll(() => {
 
 const values = () => [managedValue, tokens.github];
 
-async function pre(tool: string, input: Record<string, unknown>, where: Sandbox = sb) {
-  const payload = {
-    session_id: "s-gaps4",
-    transcript_path: join(where.root, "t.jsonl"),
-    cwd: where.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: tool,
-    tool_input: input,
-    tool_use_id: "toolu_g4",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...where.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: where.project,
-  });
-  const decision = r.stdout
-    ? (
-        JSON.parse(r.stdout) as {
-          hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
-        }
-      ).hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+const pre = (tool: string, input: Record<string, unknown>, where: Sandbox = sb) =>
+  preToolUse(
+    where,
+    tool,
+    input,
+    { session_id: "s-gaps4", tool_use_id: "toolu_g4" },
+    { env: { HOOKPACK_KEY_BACKEND: "file" } },
+  );
 const preBash = (command: string, where: Sandbox = sb) => pre("Bash", { command }, where);
 
 const READ_ATTACKS: Record<string, string[]> = {

@@ -7,6 +7,7 @@ import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { hookOutput, preToolUse, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -57,31 +58,14 @@ const values = () => [
   tokens.awsAccessKeyId,
 ];
 
-async function preBash(command: string) {
-  const payload = {
-    session_id: "s-attack",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_a",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-  });
-  const decision = r.stdout
-    ? (
-        JSON.parse(r.stdout) as {
-          hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
-        }
-      ).hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+const preBash = (command: string) =>
+  preToolUse(
+    sb,
+    "Bash",
+    { command },
+    { session_id: "s-attack", tool_use_id: "toolu_a" },
+    { env: { HOOKPACK_KEY_BACKEND: "file" } },
+  );
 
 // family → commands a hostile agent would try
 const ATTACKS: Record<string, string[]> = {
@@ -204,10 +188,9 @@ describe("attack: the same reads through other agents' shells (the guard is agen
         tool_name: "run_shell_command",
         tool_input: { command },
       };
-      const r = await hookpack(["hook", "gemini"], {
-        input: JSON.stringify(payload),
-        env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-        cwd: sb.project,
+      const r = await runHook(sb, JSON.stringify(payload), {
+        agent: "gemini",
+        env: { HOOKPACK_KEY_BACKEND: "file" },
       });
       const out = r.stdout ? (JSON.parse(r.stdout) as { decision?: string }) : {};
       const leaked = values().some((v) => (r.stdout + r.stderr).includes(v));
@@ -225,15 +208,11 @@ describe("attack: the same reads through other agents' shells (the guard is agen
         tool_input: { command },
         tool_use_id: "t",
       };
-      const r = await hookpack(["hook", "qwen"], {
-        input: JSON.stringify(payload),
-        env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-        cwd: sb.project,
+      const r = await runHook(sb, JSON.stringify(payload), {
+        agent: "qwen",
+        env: { HOOKPACK_KEY_BACKEND: "file" },
       });
-      const decision = r.stdout
-        ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } })
-            .hookSpecificOutput?.permissionDecision
-        : undefined;
+      const decision = hookOutput(r)?.permissionDecision;
       const leaked = values().some((v) => (r.stdout + r.stderr).includes(v));
       t.attempt(decision === "deny" && !leaked);
       expect(decision, r.stdout + r.stderr).toBe("deny");

@@ -8,11 +8,12 @@
 // a command that deletes hookpack's home is still stopped: only the prefix is taken out, what
 // follows it is checked.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { approvePolicy } from "../../broker/policy-approval.js";
 import { fakeGithubToken } from "../helpers/fake-secrets.js";
+import { installedPreToolUseCommand } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -48,14 +49,7 @@ beforeAll(async () => {
     })}\n`,
   );
   approvePolicy(sb.hookpackHome, sb.project);
-  const settings = ["settings.local.json", "settings.json"]
-    .map((f) => join(sb.project, ".claude", f))
-    .find(existsSync)!;
-  command = (
-    JSON.parse(readFileSync(settings, "utf8")) as {
-      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
-    }
-  ).hooks.PreToolUse[0]!.hooks[0]!.command;
+  command = installedPreToolUseCommand(sb.project);
 }, 60_000);
 afterAll(() => sb?.cleanup());
 

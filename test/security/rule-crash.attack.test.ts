@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt } from "../broker/helpers.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { hookOutput, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -49,20 +50,17 @@ const deepArray = (n: number, inner: string) => `${"[".repeat(n)}${inner}${"]".r
 const withDeep = (payload: Record<string, unknown>, deep: string) =>
   JSON.stringify(payload).replace('"__DEEP__"', deep);
 
-const send = (text: string) =>
-  hookpack(["hook", "claude-code"], { input: text, env: env(), cwd: sb.project });
+const send = (text: string) => runHook(sb, text, { env: env() });
 
 function denied(r: { exitCode: number | null; stdout: string }): boolean {
   if (r.exitCode === 2) return true;
   if (r.exitCode !== 0 || !r.stdout) return false;
-  const out = JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } };
-  return out.hookSpecificOutput?.permissionDecision === "deny";
+  return hookOutput(r)?.permissionDecision === "deny";
 }
 
 function asked(r: { exitCode: number | null; stdout: string }): boolean {
   if (r.exitCode !== 0 || !r.stdout) return false;
-  const out = JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } };
-  return out.hookSpecificOutput?.permissionDecision === "ask";
+  return hookOutput(r)?.permissionDecision === "ask";
 }
 
 const pre = (tool: string, input: Record<string, unknown>) => ({

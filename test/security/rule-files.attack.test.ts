@@ -8,7 +8,8 @@ import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { claudePayload, hookOutput, runHook } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -45,25 +46,12 @@ afterAll(() => sb?.cleanup());
 
 async function pre(tool_name: string, tool_input: Record<string, unknown>) {
   const started = Date.now();
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
-      session_id: "s-files",
-      transcript_path: join(sb.root, "t.jsonl"),
-      cwd: sb.project,
-      permission_mode: "default",
-      hook_event_name: "PreToolUse",
-      tool_name,
-      tool_input,
-      tool_use_id: "toolu_f",
-    }),
-    env: sb.env,
-    cwd: sb.project,
-    timeoutMs: 20_000,
-  });
-  const decision = r.stdout
-    ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } })
-        .hookSpecificOutput?.permissionDecision
-    : undefined;
+  const r = await runHook(
+    sb,
+    claudePayload(sb, { session_id: "s-files", tool_name, tool_input, tool_use_id: "toolu_f" }),
+    { timeoutMs: 20_000 },
+  );
+  const decision = hookOutput(r)?.permissionDecision;
   const leaked = [tokens.github, tokens.npm, tokens.stripe].some(
     (v) => r.stdout.includes(v) || r.stderr.includes(v),
   );

@@ -21,6 +21,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { installedPreToolUseCommand } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -42,14 +43,7 @@ beforeEach(async () => {
     { env: env(), cwd: sb.project },
   );
   expect(r.exitCode, r.stderr).toBe(0);
-  const settings = ["settings.local.json", "settings.json"]
-    .map((f) => join(sb.project, ".claude", f))
-    .find(existsSync)!;
-  command = (
-    JSON.parse(readFileSync(settings, "utf8")) as {
-      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
-    }
-  ).hooks.PreToolUse[0]!.hooks[0]!.command;
+  command = installedPreToolUseCommand(sb.project);
   runtime = join(sb.hookpackHome, "runtime", "0.1.0");
   expect(command).toContain(" -e ");
   expect(existsSync(join(runtime, "runtime-manifest.json"))).toBe(true);

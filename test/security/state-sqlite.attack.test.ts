@@ -13,6 +13,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import { runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -301,11 +302,7 @@ describe.skipIf(!HAVE_SQLITE)(
         model: "m",
         reason: "exit",
       };
-      const r = await hookpack(["hook", "codex"], {
-        input: JSON.stringify(payload),
-        env: env(),
-        cwd: sb.project,
-      });
+      const r = await runHook(sb, JSON.stringify(payload), { agent: "codex", env: env() });
       const out = r.stdout + r.stderr;
       t.attempt(
         !leaks(db) && !readFileSync(transcript, "utf8").includes(value) && !out.includes(value),
@@ -438,11 +435,7 @@ describe.skipIf(!HAVE_SQLITE)(
       const t = tally("state/sqlite opencode idle");
       const db = opencodeDb(join(sb.home, ".local", "share", "opencode"));
       expect(leaks(db), "the fixture must hold the values").toBe(true);
-      const r = await hookpack(["hook", "opencode"], {
-        input: idle(),
-        env: env(),
-        cwd: sb.project,
-      });
+      const r = await runHook(sb, idle(), { agent: "opencode", env: env() });
       const out = r.stdout + r.stderr;
       t.attempt(r.exitCode === 0 && !leaks(db) && !out.includes(value) && !out.includes(token));
       expect(r.exitCode, out).toBe(0);
@@ -462,10 +455,9 @@ describe.skipIf(!HAVE_SQLITE)(
       const channel = opencodeDb(join(xdg, "opencode"), "opencode-beta.db");
       const main = opencodeDb(join(xdg, "opencode"));
       const custom = opencodeDb(join(sb.root, "elsewhere"), "mine.sqlite");
-      const r = await hookpack(["hook", "opencode"], {
-        input: idle(),
+      const r = await runHook(sb, idle(), {
+        agent: "opencode",
         env: { ...env(), XDG_DATA_HOME: xdg, OPENCODE_DB: custom },
-        cwd: sb.project,
       });
       for (const db of [channel, main, custom]) {
         t.attempt(!leaks(db));
@@ -479,10 +471,9 @@ describe.skipIf(!HAVE_SQLITE)(
       const victim = join(sb.root, "notes.db");
       const text = `not sqlite\nDEPLOY=${value}\n`;
       writeFileSync(victim, text);
-      const r = await hookpack(["hook", "opencode"], {
-        input: idle(),
+      const r = await runHook(sb, idle(), {
+        agent: "opencode",
         env: { ...env(), OPENCODE_DB: victim },
-        cwd: sb.project,
       });
       const out = r.stdout + r.stderr;
       t.attempt(r.exitCode === 0 && readFileSync(victim, "utf8") === text && !out.includes(value));
@@ -501,11 +492,7 @@ describe.skipIf(!HAVE_SQLITE)(
       );
       await new Promise((res) => setTimeout(res, 300));
       setTimeout(() => writer.stdin.end("COMMIT;\n"), 1500);
-      const r = await hookpack(["hook", "opencode"], {
-        input: idle(),
-        env: env(),
-        cwd: sb.project,
-      });
+      const r = await runHook(sb, idle(), { agent: "opencode", env: env() });
       await closed;
       const ok = sqlite(db, "PRAGMA integrity_check;").trim();
       const rows = sqlite(db, "SELECT count(*) FROM event;").trim();
@@ -526,7 +513,7 @@ describe.skipIf(!HAVE_SQLITE)(
         idle(42),
         JSON.stringify({ hook: "session.idle", sessionID: "s", cwd: 7 }),
       ]) {
-        const r = await hookpack(["hook", "opencode"], { input, env: env(), cwd: sb.project });
+        const r = await runHook(sb, input, { agent: "opencode", env: env() });
         const out = r.stdout + r.stderr;
         // Malformed: a clear `hookpack:` error and exit 1, which the plugin ignores (a session end blocks nothing).
         const clear = r.exitCode === 0 || (r.exitCode === 1 && /^hookpack: /.test(r.stderr));

@@ -15,6 +15,7 @@ import {
 } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bashCall, hookOutput, MINIMAL } from "../helpers/hook-run.js";
 import { approvePolicy } from "../../broker/policy-approval.js";
 import {
   assertBuilt,
@@ -53,21 +54,17 @@ function snapshot(): Map<string, string> {
 
 function decision(command: string): string | undefined {
   const r = run(sb, ["hook", "claude-code"], {
-    input: JSON.stringify({
-      session_id: "s-state",
-      cwd: proj,
-      hook_event_name: "PreToolUse",
-      tool_name: "Bash",
-      tool_input: { command },
-      tool_use_id: `t${Math.random()}`,
-    }),
+    input: JSON.stringify(
+      bashCall({ root: sb.dir, project: proj }, command, {
+        session_id: "s-state",
+        ...MINIMAL,
+        tool_use_id: `t${Math.random()}`,
+      }),
+    ),
     cwd: proj,
   });
   expect(r.status, r.stderr).toBe(0);
-  return r.stdout.trim()
-    ? (JSON.parse(r.stdout) as { hookSpecificOutput?: { permissionDecision?: string } })
-        .hookSpecificOutput?.permissionDecision
-    : undefined;
+  return hookOutput(r)?.permissionDecision;
 }
 
 beforeAll(() => {
