@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
+import { hookCacheAsV4, hookCacheVersion } from "../../broker/hook-cache.js";
 
 reportTally();
 
@@ -268,8 +269,9 @@ describe("attack: a hook cache written before the whole-form check column", () =
     // or one the agent rewrote without it) is no cache (sec-cache): `scan` rebuilds it from the
     // store and must not skip anything.
     const cacheFile = join(sb.hookpackHome, "hook-cache.json");
-    const original = readFileSync(cacheFile, "utf8");
-    const file = JSON.parse(original) as { packed: { check?: string } };
+    const original = readFileSync(cacheFile);
+    // The same entries as a version 4 file (still read), then without its check column.
+    const file = hookCacheAsV4(original) as { packed: { check?: string } };
     expect(typeof file.packed.check).toBe("string");
     delete file.packed.check;
     writeFileSync(cacheFile, JSON.stringify(file));
@@ -299,8 +301,9 @@ describe("attack: a version-2 hook cache (an older hookpack's, refused since ver
   it("`hookpack scan` refuses it, rebuilds the cache from the store and finds every planted file", async () => {
     // Versions ≤ 3 gave values away (test/security/hook-cache-leak.attack.test.ts): never searched.
     const cacheFile = join(sb.hookpackHome, "hook-cache.json");
-    const original = readFileSync(cacheFile, "utf8");
-    const file = JSON.parse(original) as { version: number; salt: string; names: string[] };
+    const original = readFileSync(cacheFile);
+    expect(hookCacheVersion(original)).toBe(5);
+    const file = hookCacheAsV4(original) as { version: number; salt: string; names: string[] };
     expect(file.version).toBe(4);
     writeFileSync(cacheFile, JSON.stringify({ ...file, version: 2 }));
     try {
@@ -319,8 +322,8 @@ describe("attack: a version-2 hook cache (an older hookpack's, refused since ver
         t.attempt(ok && noValue(r.stdout + r.stderr));
         expect(ok, `${name} not reported with the version-2 cache`).toBe(true);
       }
-      const rewritten = JSON.parse(readFileSync(cacheFile, "utf8")) as { version: number };
-      expect(rewritten.version).toBe(4);
+      // Rebuilt in the current format.
+      expect(hookCacheVersion(readFileSync(cacheFile))).toBe(5);
     } finally {
       writeFileSync(cacheFile, original);
     }
