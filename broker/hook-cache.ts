@@ -90,6 +90,14 @@ import type { StoreEntries as SecretStore } from "./store-entries.js";
 export type { HashedMatcher } from "../rules/managed-matcher.js";
 
 export const HOOK_CACHE_FILE = "hook-cache.json";
+/**
+ * Version 5 lives in a file of its own, beside a version 4 (JSON) hook-cache.json that every
+ * refresh still writes: hooks of an older installed runtime ($HOOKPACK_HOME/runtime/<older>/) read
+ * only hook-cache.json, and a version 5 file there read to them as no cache at all — stored values
+ * passed their hooks unrecognised. A current reader takes the newer of the two files (an older
+ * hookpack's refresh rewrites only hook-cache.json, so it is then the newer one).
+ */
+export const HOOK_CACHE_V5_FILE = "hook-cache.v5";
 const FORMAT = "hookpack-hook-cache";
 /**
  * 5: the entries of version 4 in a binary layout the hook uses in place (see "Version 5" above).
@@ -279,8 +287,8 @@ function entriesOf(c: Columns): Entry[] {
 //   a first line of JSON {format, version: 5, salt, updated, names, unsearchable}, padded with
 //   spaces so that the line (with its "\n") is at least META_MIN bytes and a multiple of 8: the
 //   first 8 KB are text, so git, `pre-push` and `check-pack` still see the file's content and know
-//   it as hookpack's own under any name (rules/state-catalog.ts), and an older hookpack's JSON parse
-//   fails on what follows (no cache, never a wrong one);
+//   it as hookpack's own under any name (rules/state-catalog.ts). It is written to its own file
+//   (HOOK_CACHE_V5_FILE): an older hookpack reading it as hook-cache.json saw no cache at all;
 //   then a 32-byte header: "HPC5", u32 version (5), count (entries), bitmaps (0, or the number of
 //   window lengths), shortest form, distinct (bucket, window) keys, two zero words;
 //   then columns: bucket i32, length u32, name u32, check i32 (4 × count bytes each), window u8
@@ -297,6 +305,14 @@ const HEADER_BYTES = 32;
 const BITMAP_BYTES = BITMAP_WORDS * 4;
 const DIGEST_BYTES = 32;
 const pad = (n: number, to: number) => Math.ceil(n / to) * to;
+/**
+ * Stored bitmaps at most: one per distinct window length, and a window length is any of 1 …
+ * MAX_WINDOW (a form shorter than the ladder's next step is its own window). The reader once
+ * refused more than 8 (the four-view roller's limit, which has its own fallback) while the writer
+ * wrote one per length: values whose forms made 9 window lengths (the ladder's plus a few short
+ * whole forms) got a cache every reader called damaged, and `scan` found nothing (issue 21).
+ */
+const MAX_BITMAPS = MAX_WINDOW;
 
 /** The end of a version 5 file's first line, or -1 when the file is not laid out so. */
 function metaEnd(bytes: Buffer): number {
@@ -382,6 +398,10 @@ export function encodeHookCache(file: Omit<HookCacheFile, "version" | "format">)
     const bm = prebuilt.bitmaps[k]!;
     out.set(new Uint8Array(bm.buffer, bm.byteOffset, BITMAP_BYTES), at.bitmaps + k * BITMAP_BYTES);
   });
+  // What is written must read back (the writer and the reader are two pieces of code): a file the
+  // reader refuses is a cache no hook or scan can use, so the refresh fails instead of writing it.
+  if (nBitmaps > MAX_BITMAPS || !parseBinaryCache(out, metaBytes, true))
+    throw new Error("hookpack: internal error: the hook cache written does not read back.");
   return out;
 }
 
@@ -414,7 +434,7 @@ function parseBinaryCache(bytes: Buffer, meta: number, windows: boolean): Parsed
     view.getUint32(24, true) !== 0 ||
     view.getUint32(28, true) !== 0 ||
     count > bytes.length / DIGEST_BYTES ||
-    nBitmaps > 8
+    nBitmaps > MAX_BITMAPS
   )
     return undefined;
   // A count that does not add up to the file's size is no cache (never a partial one).
@@ -509,6 +529,38 @@ export function hookCacheAsV4(bytes: Buffer): Record<string, unknown> | undefine
 
 export function hookCachePath(home: string): string {
   return join(home, HOOK_CACHE_FILE);
+}
+
+/** The version 5 file (see HOOK_CACHE_V5_FILE). */
+export function hookCacheV5Path(home: string): string {
+  return join(home, HOOK_CACHE_V5_FILE);
+}
+
+/**
+ * The cache file a reader uses: the version 5 file unless hook-cache.json is newer (an older
+ * hookpack refreshed it since) or the version 5 file is not there. Undefined when neither is.
+ */
+function currentCacheFile(home: string): { path: string; mtimeMs: number } | undefined {
+  const v5 = hookCacheV5Path(home);
+  const json = hookCachePath(home);
+  const a = statSync(v5, { throwIfNoEntry: false });
+  const b = statSync(json, { throwIfNoEntry: false });
+  if (a && (!b || a.mtimeMs >= b.mtimeMs)) return { path: v5, mtimeMs: a.mtimeMs };
+  return b ? { path: json, mtimeMs: b.mtimeMs } : a ? { path: v5, mtimeMs: a.mtimeMs } : undefined;
+}
+
+/** Version 4 JSON of a file's content (hook-cache.json, for runtimes that read only that). */
+function encodeHookCacheV4(file: Omit<HookCacheFile, "version" | "format">): string {
+  const { entries, ...rest } = file;
+  return `${JSON.stringify({
+    format: FORMAT,
+    version: JSON_VERSION,
+    salt: rest.salt,
+    updated: rest.updated,
+    names: rest.names,
+    unsearchable: rest.unsearchable ?? [],
+    packed: packEntries(entries),
+  })}\n`;
 }
 
 const isBlockForm = (form: string) => form.startsWith("base");
@@ -666,10 +718,12 @@ export function hookCacheIsOld(home: string): boolean {
  */
 export function hookCacheState(home: string): "missing" | "old" | "damaged" | undefined {
   let bytes: Buffer;
+  const current = currentCacheFile(home);
+  if (!current) return "missing";
   try {
-    bytes = readFileSync(hookCachePath(home));
+    bytes = readFileSync(current.path);
   } catch {
-    return existsSync(hookCachePath(home)) ? "damaged" : "missing";
+    return "damaged";
   }
   const f = parseCacheFile(bytes);
   return f === "old" ? "old" : f === undefined ? "damaged" : undefined;
@@ -678,8 +732,11 @@ export function hookCacheState(home: string): "missing" | "old" | "damaged" | un
 /** The hook's read: undefined when there is no (valid, current) cache. Never opens the store. */
 export function loadHookCache(home: string): LoadedCache | undefined {
   let bytes: Buffer;
+  let current: ReturnType<typeof currentCacheFile>;
   try {
-    bytes = readFileSync(hookCachePath(home));
+    current = currentCacheFile(home);
+    if (!current) return undefined;
+    bytes = readFileSync(current.path);
   } catch {
     return undefined;
   }
@@ -687,7 +744,7 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   if (!file || file === "old") return undefined;
   let stale = false;
   try {
-    stale = statSync(join(home, "store.json")).mtimeMs > statSync(hookCachePath(home)).mtimeMs + 1;
+    stale = statSync(join(home, "store.json")).mtimeMs > current.mtimeMs + 1;
   } catch {
     // no store: nothing can be stale
   }
@@ -708,6 +765,22 @@ export function loadHookCache(home: string): LoadedCache | undefined {
     ? file.unsearchable.filter((n): n is string => typeof n === "string")
     : [];
   return { matcher, stale, unsearchable, version: file.version };
+}
+
+/** The message of a damaged cache (no value in it): the hook's and scan's fail-closed reason. */
+const damagedMessage = (home: string) =>
+  `hookpack: the hook cache in ${home} is damaged: stored secrets cannot be recognised; run \`hookpack scan --state\` to rebuild it.`;
+
+/**
+ * loadHookCache for `scan`, pre-push and check-pack: a cache file that is there but cannot be read
+ * as one, beside a store, throws (the caller fails) instead of reading as "nothing stored" — a
+ * scan that silently found nothing is how a writer/reader mismatch once hid every stored value.
+ */
+export function loadScanCache(home: string): LoadedCache | undefined {
+  const cache = loadHookCache(home);
+  if (!cache && hookCacheState(home) === "damaged" && existsSync(join(home, "store.json")))
+    throw new Error(damagedMessage(home));
+  return cache;
 }
 
 // Values resolved from other providers during this process (e.g. `secret set --env VAR`), which
@@ -733,10 +806,10 @@ export function refreshHookCache(
 ): string[] {
   const floor = Number(env.HOOKPACK_MIN_SECRET_LENGTH);
   const minLength = Number.isInteger(floor) && floor >= 4 && floor <= 1024 ? floor : undefined;
-  const path = hookCachePath(home);
   let previous: HookCacheFile | undefined;
   try {
-    previous = existsSync(path) ? parseCache(readFileSync(path)) : undefined;
+    const current = currentCacheFile(home);
+    previous = current ? parseCache(readFileSync(current.path)) : undefined;
   } catch {
     previous = undefined;
   }
@@ -779,7 +852,10 @@ export function refreshHookCache(
     unsearchable,
     entries,
   };
-  writeFileAtomic(path, encodeHookCache(file), 0o600);
+  const v5 = encodeHookCache(file);
+  // hook-cache.json first: the version 5 file, written after it, is then the newer (the one read).
+  writeFileAtomic(hookCachePath(home), encodeHookCacheV4(file), 0o600);
+  writeFileAtomic(hookCacheV5Path(home), v5, 0o600);
   return unsearchable;
 }
 
@@ -819,10 +895,7 @@ export function hookManagedSecrets(
       // A cache file that is there but cannot be read as one (cut short, edited): stored values
       // cannot be looked for, so the call fails closed (hooks/failure-policy.ts: "unverifiable")
       // instead of passing as if nothing were stored.
-      if (damaged)
-        throw new Error(
-          `hookpack: the hook cache in ${home} is damaged: stored secrets cannot be recognised; run \`hookpack scan --state\` to rebuild it.`,
-        );
+      if (damaged) throw new Error(damagedMessage(home));
       return m && m.size > 0 ? m.find(text) : [];
     },
     exposed: (names, where) => {

@@ -262,6 +262,7 @@ describe("hookpack doctor", () => {
     ).toBe(0);
     expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
     unlinkSync(join(sb.hookpackHome, "hook-cache.json"));
+    unlinkSync(join(sb.hookpackHome, "hook-cache.v5"));
     const { report, exit } = await doctor();
     expect(exit).toBe(1);
     expect(find(report, "hook-cache", "warn")[0]!.fix).toContain("hookpack scan --state");

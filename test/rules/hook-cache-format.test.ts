@@ -5,12 +5,15 @@
 // same entries in a binary layout the hook uses in place; a version 4 file is still read (the
 // `good` files below are version 4 JSON of the current entries: hookCacheAsV4).
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import {
+  buildHookCache,
+  encodeHookCache,
   hookCacheAsV4,
   hookCacheIsOld,
   hookCachePath,
+  hookCacheV5Path,
   hookCacheVersion,
   loadHookCache,
 } from "../../broker/hook-cache.js";
@@ -30,8 +33,14 @@ describe("hook cache file format", () => {
     for (const v of values)
       expect(run(box, ["secret", "set", v.name], { input: v.value }).status).toBe(0);
     stored = values;
-    const bytes = readFileSync(hookCachePath(box.hookpackHome));
+    const bytes = readFileSync(hookCacheV5Path(box.hookpackHome));
     expect(hookCacheVersion(bytes)).toBe(5);
+    // hook-cache.json beside it is the same entries in version 4 JSON: what an older installed
+    // runtime reads (a version 5 file there read to it as no cache: values passed its hooks).
+    const json = readFileSync(hookCachePath(box.hookpackHome), "utf8");
+    const v4 = JSON.parse(json) as Record<string, unknown>;
+    expect(v4.version).toBe(4);
+    expect(v4).toEqual({ ...hookCacheAsV4(bytes), updated: v4.updated });
     expect(() => JSON.parse(bytes.toString("utf8")) as unknown).toThrow();
     const file = hookCacheAsV4(bytes)!;
     // The version 4 columns, windows that cover ≥ 16 value characters.
@@ -54,7 +63,9 @@ describe("hook cache file format", () => {
       .join(" | ");
     expect(cache.matcher.find(text).map((m) => m.name)).toEqual(values.map((v) => v.name));
     // No plaintext form in the file.
-    const raw = readFileSync(hookCachePath(box.hookpackHome), "latin1");
+    const raw =
+      readFileSync(hookCacheV5Path(box.hookpackHome), "latin1") +
+      readFileSync(hookCachePath(box.hookpackHome), "latin1");
     for (const v of values)
       for (const form of [
         v.value,
@@ -81,7 +92,8 @@ describe("hook cache file format", () => {
     expect(loadHookCache(box.hookpackHome)).toBeUndefined();
     const extra = `u${randomBytes(18).toString("hex")}`;
     expect(run(box, ["secret", "set", "S_EXTRA"], { input: extra }).status).toBe(0);
-    expect(hookCacheVersion(readFileSync(path))).toBe(5);
+    expect(hookCacheVersion(readFileSync(hookCacheV5Path(box.hookpackHome)))).toBe(5);
+    expect(hookCacheVersion(readFileSync(path))).toBe(4);
     const after = hookCacheAsV4(readFileSync(path)) as { version: number; salt: string };
     expect(after.salt).not.toBe(good.salt);
     const cache = loadHookCache(box.hookpackHome)!;
@@ -144,5 +156,49 @@ describe("hook cache file format", () => {
       writeFileSync(hookCachePath(dir), JSON.stringify(good));
       expect(loadHookCache(dir)?.matcher.size).toBe(good.packed.count);
     }
+  });
+
+  it("version skew: an older runtime's hook-cache.json is kept current, and one it rewrote is the one read", () => {
+    // What the CLI wrote (beforeAll): the version 5 file and, beside it, version 4 JSON of the same
+    // entries — hooks of an older installed runtime read only hook-cache.json.
+    const home = box.hookpackHome;
+    const v4 = JSON.parse(readFileSync(hookCachePath(home), "utf8")) as { version: number };
+    expect(v4.version).toBe(4);
+    // The JSON alone (the v5 file out of the way, as an older runtime sees the home) finds every value.
+    const dir = `${box.dir}/json-only`;
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(hookCachePath(dir), JSON.stringify(v4));
+    const text = stored.map((v) => v.value).join(" ; ");
+    expect(
+      loadHookCache(dir)!
+        .matcher.find(text)
+        .map((m) => m.name),
+    ).toEqual(stored.map((v) => v.name));
+    // An older hookpack's store write afterwards rewrites hook-cache.json only, with a value the
+    // version 5 file does not know: the newer file is read, and the value is found.
+    const salt = randomBytes(16);
+    const extra = { name: "S_OLDER_WROTE", value: `o${randomBytes(18).toString("hex")}` };
+    const two = `${box.dir}/older-wrote`;
+    mkdirSync(two, { recursive: true });
+    const before = buildHookCache(stored.slice(0, 3), salt);
+    writeFileSync(
+      hookCacheV5Path(two),
+      encodeHookCache({ salt: salt.toString("base64"), updated: "", ...before }),
+    );
+    const after = buildHookCache([...stored.slice(0, 3), extra], salt);
+    const older = hookCacheAsV4(
+      encodeHookCache({ salt: salt.toString("base64"), updated: "", ...after }),
+    );
+    writeFileSync(hookCachePath(two), JSON.stringify(older));
+    const t = Date.now() / 1000;
+    utimesSync(hookCacheV5Path(two), t - 10, t - 10);
+    expect(
+      loadHookCache(two)!
+        .matcher.find(`x ${extra.value} y`)
+        .map((m) => m.name),
+    ).toEqual([extra.name]);
+    // And the other way round (the version 5 file newer): it is read.
+    utimesSync(hookCachePath(two), t - 20, t - 20);
+    expect(loadHookCache(two)!.version).toBe(5);
   });
 });

@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   coverWindows,
   hookCacheAsV4,
-  hookCachePath,
+  hookCacheV5Path,
   hookCacheVersion,
 } from "../../broker/hook-cache.js";
 import {
@@ -303,7 +303,7 @@ afterAll(() => sb?.cleanup());
 
 describe("attack: recover stored values from the hook cache file", () => {
   it("the real cache (written by `hookpack secret set`): nothing recovered within 2^24 guesses", () => {
-    const bytes = readFileSync(hookCachePath(sb.hookpackHome));
+    const bytes = readFileSync(hookCacheV5Path(sb.hookpackHome));
     // Version 5: version 4's entries in a binary layout (and the bucket column's bitmaps); the
     // attacker reads the same columns out of it (hookCacheAsV4: the columns as version 4 held them).
     expect(hookCacheVersion(bytes)).toBe(5);

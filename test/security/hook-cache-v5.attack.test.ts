@@ -11,7 +11,7 @@ import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hookCacheAsV4, hookCachePath, hookCacheVersion } from "../../broker/hook-cache.js";
+import { hookCacheAsV4, hookCacheV5Path, hookCacheVersion } from "../../broker/hook-cache.js";
 import { hookpack, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -32,7 +32,7 @@ beforeAll(async () => {
     timeoutMs: 180_000,
   });
   expect(r.exitCode, r.stderr).toBe(0);
-  good = readFileSync(hookCachePath(sb.hookpackHome));
+  good = readFileSync(hookCacheV5Path(sb.hookpackHome));
 }, 240_000);
 afterAll(() => sb?.cleanup());
 
@@ -63,7 +63,7 @@ async function post(i: number): Promise<"redacted" | "withheld" | "LEAKED" | "un
     : "unchanged";
 }
 
-const put = (bytes: Buffer | string) => writeFileSync(hookCachePath(sb.hookpackHome), bytes);
+const put = (bytes: Buffer | string) => writeFileSync(hookCacheV5Path(sb.hookpackHome), bytes);
 
 describe("attack: a damaged, edited or older hook cache under the real PostToolUse hook", () => {
   it("the current file: version 5, redacts (control)", async () => {
@@ -181,11 +181,11 @@ describe("attack: a damaged, edited or older hook cache under the real PostToolU
       cwd: sb.project,
     });
     expect(r.exitCode, r.stderr).toBe(0);
-    expect(hookCacheVersion(readFileSync(hookCachePath(sb.hookpackHome)))).toBe(5);
+    expect(hookCacheVersion(readFileSync(hookCacheV5Path(sb.hookpackHome)))).toBe(5);
     const after = await post(21);
     t.attempt(after === "redacted");
     expect(after).toBe("redacted");
-    good = readFileSync(hookCachePath(sb.hookpackHome));
+    good = readFileSync(hookCacheV5Path(sb.hookpackHome));
   }, 300_000);
 
   it("the binary file committed under another name does not leave by git push", async () => {

@@ -300,8 +300,10 @@ describe("attack: a hook cache written before the whole-form check column", () =
 describe("attack: a version-2 hook cache (an older hookpack's, refused since version 4)", () => {
   it("`hookpack scan` refuses it, rebuilds the cache from the store and finds every planted file", async () => {
     // Versions ≤ 3 gave values away (test/security/hook-cache-leak.attack.test.ts): never searched.
+    // An older hookpack writes hook-cache.json only (newer than the version 5 file: it is read).
     const cacheFile = join(sb.hookpackHome, "hook-cache.json");
-    const original = readFileSync(cacheFile);
+    const v5File = join(sb.hookpackHome, "hook-cache.v5");
+    const original = readFileSync(v5File);
     expect(hookCacheVersion(original)).toBe(5);
     const file = hookCacheAsV4(original) as { version: number; salt: string; names: string[] };
     expect(file.version).toBe(4);
@@ -323,9 +325,10 @@ describe("attack: a version-2 hook cache (an older hookpack's, refused since ver
         expect(ok, `${name} not reported with the version-2 cache`).toBe(true);
       }
       // Rebuilt in the current format.
-      expect(hookCacheVersion(readFileSync(cacheFile))).toBe(5);
+      expect(hookCacheVersion(readFileSync(v5File))).toBe(5);
+      expect(hookCacheVersion(readFileSync(cacheFile))).toBe(4);
     } finally {
-      writeFileSync(cacheFile, original);
+      writeFileSync(v5File, original);
     }
   }, 180_000);
 });
