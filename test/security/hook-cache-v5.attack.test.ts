@@ -8,10 +8,15 @@
 // read: the current one, a version 4 one) or withheld (the hook fails closed on a damaged cache) —
 // and the file never leaves by push.
 import { randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hookCacheAsV4, hookCacheV5Path, hookCacheVersion } from "../../broker/hook-cache.js";
+import {
+  hookCacheAsV4,
+  hookCachePath,
+  hookCacheV5Path,
+  hookCacheVersion,
+} from "../../broker/hook-cache.js";
 import { hookpack, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -186,6 +191,28 @@ describe("attack: a damaged, edited or older hook cache under the real PostToolU
     t.attempt(after === "redacted");
     expect(after).toBe("redacted");
     good = readFileSync(hookCacheV5Path(sb.hookpackHome));
+  }, 300_000);
+
+  it("version skew: what an older installed runtime reads (hook-cache.json alone) redacts every value", async () => {
+    // Hooks of an older runtime read only hook-cache.json; before the version 5 file had a name of
+    // its own, a version 5 file there was no cache to them and values passed unchanged. Every store
+    // write keeps hook-cache.json current version 4 JSON: with the version 5 file out of the way (as
+    // an older runtime sees the home) the hook still redacts each value.
+    const t = tally("cache v5: hook-cache.json alone (an older runtime's view)");
+    const json = readFileSync(hookCachePath(sb.hookpackHome), "utf8");
+    expect(hookCacheVersion(Buffer.from(json))).toBe(4);
+    expect(JSON.parse(json)).toMatchObject({ version: 4, format: "hookpack-hook-cache" });
+    const v5 = hookCacheV5Path(sb.hookpackHome);
+    renameSync(v5, `${v5}.away`);
+    try {
+      for (const i of [0, 7, 21]) {
+        const got = await post(i);
+        t.attempt(got === "redacted");
+        expect(got).toBe("redacted");
+      }
+    } finally {
+      renameSync(`${v5}.away`, v5);
+    }
   }, 300_000);
 
   it("the binary file committed under another name does not leave by git push", async () => {
