@@ -332,3 +332,50 @@ describe("attack: a version-2 hook cache (an older hookpack's, refused since ver
     }
   }, 180_000);
 });
+
+describe("attack: a damaged hook cache under check-pack and pre-push (no store opened, no rebuild)", () => {
+  it("they fail, never pass the planted files as clean", async () => {
+    // A cache the reader refuses once made `scan` report nothing (issue 21: a version 5 file with
+    // more window lengths than the reader took). A damaged cache beside a store is an error for
+    // every scanner that reads it, not "nothing stored".
+    const v5File = join(sb.hookpackHome, "hook-cache.v5");
+    const original = readFileSync(v5File);
+    writeFileSync(v5File, original.subarray(0, original.length - 4));
+    const t = tally("check-pack / pre-push with a damaged hook cache");
+    try {
+      const dir = join(sb.root, "pkg-damaged");
+      const files = planted();
+      write(dir, {
+        ...files,
+        "package.json": JSON.stringify({
+          name: "dmg",
+          version: "1.0.0",
+          files: Object.keys(files),
+        }),
+      });
+      const pack = await hookpack(["check-pack", dir, "--format", "json"], {
+        env: env(),
+        cwd: sb.root,
+      });
+      git(dir, "init", "-q");
+      git(dir, "add", "-A");
+      git(dir, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "x");
+      const head = git(dir, "rev-parse", "HEAD").trim();
+      const push = await hookpack(["pre-push", "origin", "--format", "json"], {
+        input: `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`,
+        env: env(),
+        cwd: dir,
+      });
+      for (const [label, r] of [
+        ["check-pack", pack],
+        ["pre-push", push],
+      ] as const) {
+        const ok = r.exitCode !== 0 && noValue(r.stdout + r.stderr);
+        t.attempt(ok);
+        expect(ok, `${label} exited ${r.exitCode}: ${r.stderr.slice(0, 300)}`).toBe(true);
+      }
+    } finally {
+      writeFileSync(v5File, original);
+    }
+  }, 180_000);
+});
