@@ -549,6 +549,11 @@ function currentCacheFile(home: string): { path: string; mtimeMs: number } | und
   return b ? { path: json, mtimeMs: b.mtimeMs } : a ? { path: v5, mtimeMs: a.mtimeMs } : undefined;
 }
 
+/** The path of the cache file readers use now (doctor's messages), hook-cache.json when none. */
+export function hookCacheFileInUse(home: string): string {
+  return currentCacheFile(home)?.path ?? hookCachePath(home);
+}
+
 /** Version 4 JSON of a file's content (hook-cache.json, for runtimes that read only that). */
 function encodeHookCacheV4(file: Omit<HookCacheFile, "version" | "format">): string {
   const { entries, ...rest } = file;

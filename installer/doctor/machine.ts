@@ -2,7 +2,7 @@
 // stored secrets revoked or exposed, and secrets exported from the user's shell profiles.
 import { statSync } from "node:fs";
 import {
-  hookCachePath,
+  hookCacheFileInUse,
   hookCacheIsOld,
   hookCacheState,
   loadHookCache,
@@ -150,7 +150,7 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
         id: "hook-cache",
         status: "warn",
         subject: MACHINE,
-        message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) was written by an older hookpack (cache format 1–3), which this version refuses: hooks, pre-push and check-pack cannot recognise stored secrets in output or files until it is rebuilt.`,
+        message: `the hook cache (${hookCacheFileInUse(ctx.hookpackHome)}) was written by an older hookpack (cache format 1–3), which this version refuses: hooks, pre-push and check-pack cannot recognise stored secrets in output or files until it is rebuilt.`,
         fix: "run `hookpack scan --state` once, or set any secret again (`hookpack secret set NAME`): either rebuilds the cache in the current format.",
       });
     } else if (!cache && hookCacheState(ctx.hookpackHome) === "damaged") {
@@ -158,7 +158,7 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
         id: "hook-cache",
         status: "warn",
         subject: MACHINE,
-        message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) is damaged (cut short or edited): the hooks withhold tool output and block calls they cannot check for stored secrets until it is rebuilt.`,
+        message: `the hook cache (${hookCacheFileInUse(ctx.hookpackHome)}) is damaged (cut short or edited): the hooks withhold tool output and block calls they cannot check for stored secrets until it is rebuilt.`,
         fix: "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again.",
       });
     } else if (!cache) {
@@ -166,7 +166,7 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
         id: "hook-cache",
         status: "warn",
         subject: MACHINE,
-        message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) is missing: hooks, pre-push and check-pack cannot recognise stored secrets in output or files.`,
+        message: `the hook cache (${hookCacheFileInUse(ctx.hookpackHome)}) is missing: hooks, pre-push and check-pack cannot recognise stored secrets in output or files.`,
         fix: "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again.",
       });
     } else if (cache.stale) {
