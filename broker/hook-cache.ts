@@ -3,7 +3,8 @@
 // Written by the broker whenever the store changes (`secret set|rm|import`) and by `scan` when it is
 // missing; read by the hook on demand. The matcher that runs on it is rules/managed-matcher.ts.
 //
-// Version 4 (this file) keeps, for every encoded form (rules/managed-values.ts `encodingsOf`) of a
+// Versions 4 and 5 (5: the same entries laid out for use in place, see "Version 5" below) keep,
+// for every encoded form (rules/managed-values.ts `encodingsOf`) of a
 // value the cache may search for (see "What is searchable" below):
 //   - window W: the form's first W characters, where W covers at least the first min(16, L)
 //     characters of the VALUE (L = its length) — coverWindows: raw 16, base64 ~24, hex 32, `%HH` 48,
@@ -66,6 +67,9 @@ import {
   type ManagedValue,
 } from "../rules/managed-values.js";
 import {
+  BITMAP_WORDS,
+  BITMAPS_FROM,
+  buildPrebuilt,
   COVER,
   createIndexedMatcher,
   crypto,
@@ -78,6 +82,7 @@ import {
   WINDOW_LADDER,
   type HashedMatcher,
   type MatcherIndex,
+  type PrebuiltIndex,
 } from "../rules/managed-matcher.js";
 import { writeFileAtomic } from "../core/fs-safe.js";
 import type { StoreEntries as SecretStore } from "./store-entries.js";
@@ -85,12 +90,23 @@ import type { StoreEntries as SecretStore } from "./store-entries.js";
 export type { HashedMatcher } from "../rules/managed-matcher.js";
 
 export const HOOK_CACHE_FILE = "hook-cache.json";
+/**
+ * Version 5 lives in a file of its own, beside a version 4 (JSON) hook-cache.json that every
+ * refresh still writes: hooks of an older installed runtime ($HOOKPACK_HOME/runtime/<older>/) read
+ * only hook-cache.json, and a version 5 file there read to them as no cache at all — stored values
+ * passed their hooks unrecognised. A current reader takes the newer of the two files (an older
+ * hookpack's refresh rewrites only hook-cache.json, so it is then the newer one).
+ */
+export const HOOK_CACHE_V5_FILE = "hook-cache.v5";
 const FORMAT = "hookpack-hook-cache";
 /**
+ * 5: the entries of version 4 in a binary layout the hook uses in place (see "Version 5" above).
  * 4: windows that cover ≥ 16 value characters in every form, non-linear buckets and checks (see the
- * header). Versions 1–3 are refused: their entries gave values away.
+ * header), in JSON; still read. Versions 1–3 are refused: their entries gave values away.
  */
-export const VERSION = 4;
+export const VERSION = 5;
+/** The JSON format (version 4) still read; older JSON versions are refused. */
+const JSON_VERSION = 4;
 
 /** Values estimated weaker than this get no searchable entry (see the header). */
 export const MIN_SEARCHABLE_BITS = 64;
@@ -206,7 +222,8 @@ interface Columns {
   length: Uint32Array;
   name: Uint32Array;
   check: Int32Array;
-  digest: string;
+  /** sha256(salt ‖ form) of entry i, base64. */
+  digest(i: number): string;
 }
 
 /**
@@ -244,25 +261,311 @@ function unpackColumns(p: PackedEntries, windows = true): Columns | undefined {
   if (windows)
     for (let i = 0; i < n; i++)
       if (window[i]! < 1 || window[i]! > MAX_WINDOW || window[i]! > length[i]!) return undefined;
-  return { count: n, bucket, window, length, name, check, digest: p.digest };
+  const digests = p.digest;
+  return {
+    count: n,
+    bucket,
+    window,
+    length,
+    name,
+    check,
+    digest: (i) => digests.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+  };
 }
 
 function entriesOf(c: Columns): Entry[] {
   const out: Entry[] = [];
   for (let i = 0; i < c.count; i++)
-    out.push([
-      c.bucket[i]!,
-      c.window[i]!,
-      c.length[i]!,
-      c.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
-      c.name[i]!,
-      c.check[i]!,
-    ]);
+    out.push([c.bucket[i]!, c.window[i]!, c.length[i]!, c.digest(i), c.name[i]!, c.check[i]!]);
   return out;
+}
+
+// Version 5: the file is laid out as the matcher holds it, so the hook reads it and makes typed-array
+// views of it: no JSON to parse but one line, no base64 to decode, and for a crowded cache (more
+// than BITMAPS_FROM entries per window length: hundreds of stored secrets) no pass over the entries
+// (the bitmaps, shortest form and distinct keys are stored). All little-endian:
+//   a first line of JSON {format, version: 5, salt, updated, names, unsearchable}, padded with
+//   spaces so that the line (with its "\n") is at least META_MIN bytes and a multiple of 8: the
+//   first 8 KB are text, so git, `pre-push` and `check-pack` still see the file's content and know
+//   it as hookpack's own under any name (rules/state-catalog.ts). It is written to its own file
+//   (HOOK_CACHE_V5_FILE): an older hookpack reading it as hook-cache.json saw no cache at all;
+//   then a 32-byte header: "HPC5", u32 version (5), count (entries), bitmaps (0, or the number of
+//   window lengths), shortest form, distinct (bucket, window) keys, two zero words;
+//   then columns: bucket i32, length u32, name u32, check i32 (4 × count bytes each), window u8
+//   (padded to 4), the bitmaps' window lengths u8 (padded to 4), the bitmaps (2^17 bytes each),
+//   sha256(salt ‖ form) raw (32 × count bytes). The file's size must be exactly that.
+// It holds exactly what version 4 holds (the bitmaps are the bucket column's bits): what it
+// reveals is unchanged (see the header). What the hook checks: the line, the header, every size;
+// with stored bitmaps it does not re-derive them from the entries, nor check the entries' order —
+// a file that lies there can only hide entries, which a process able to write the file can do in
+// any version by leaving them out (the read guard and protect-state keep the agent from writing it).
+const MAGIC = Buffer.from("HPC5", "latin1");
+const META_MIN = 8192;
+const HEADER_BYTES = 32;
+const BITMAP_BYTES = BITMAP_WORDS * 4;
+const DIGEST_BYTES = 32;
+const pad = (n: number, to: number) => Math.ceil(n / to) * to;
+/**
+ * Stored bitmaps at most: one per distinct window length, and a window length is any of 1 …
+ * MAX_WINDOW (a form shorter than the ladder's next step is its own window). The reader once
+ * refused more than 8 (the four-view roller's limit, which has its own fallback) while the writer
+ * wrote one per length: values whose forms made 9 window lengths (the ladder's plus a few short
+ * whole forms) got a cache every reader called damaged, and `scan` found nothing (issue 21).
+ */
+const MAX_BITMAPS = MAX_WINDOW;
+
+/** The end of a version 5 file's first line, or -1 when the file is not laid out so. */
+function metaEnd(bytes: Buffer): number {
+  // Version 4 and older: one JSON line, nothing after it.
+  const nl = bytes.indexOf(10);
+  if (nl < 0 || nl === bytes.length - 1) return -1;
+  const end = nl + 1;
+  return end >= META_MIN && end % 8 === 0 ? end : -1;
+}
+
+/** Offsets of a version 5 file's parts. */
+function layout(count: number, meta: number, nBitmaps: number) {
+  const bucket = meta + HEADER_BYTES;
+  const length = bucket + count * 4;
+  const name = length + count * 4;
+  const check = name + count * 4;
+  const window = check + count * 4;
+  const windows = pad(window + count, 4);
+  const bitmaps = pad(windows + nBitmaps, 4);
+  const digest = bitmaps + nBitmaps * BITMAP_BYTES;
+  return {
+    bucket,
+    length,
+    name,
+    check,
+    window,
+    windows,
+    bitmaps,
+    digest,
+    end: digest + count * DIGEST_BYTES,
+  };
+}
+
+/** A cache file (version 5) for entries in indexOrder. */
+export function encodeHookCache(file: Omit<HookCacheFile, "version" | "format">): Buffer {
+  const { entries } = file;
+  const count = entries.length;
+  const json = Buffer.from(
+    JSON.stringify({
+      format: FORMAT,
+      version: VERSION,
+      salt: file.salt,
+      updated: file.updated,
+      names: file.names,
+      unsearchable: file.unsearchable ?? [],
+    }),
+    "utf8",
+  );
+  const metaBytes = Math.max(META_MIN, pad(json.length + 1, 8));
+  const bucket = Int32Array.from(entries, (e) => e[0]);
+  const window = Uint8Array.from(entries, (e) => e[1]);
+  const length = Uint32Array.from(entries, (e) => e[2]);
+  const distinct = new Set(window).size;
+  const prebuilt =
+    count > 0 && count > distinct * BITMAPS_FROM
+      ? buildPrebuilt(bucket, window, length, count)
+      : undefined;
+  const nBitmaps = prebuilt?.windows.length ?? 0;
+  const at = layout(count, metaBytes, nBitmaps);
+  const out = Buffer.alloc(at.end);
+  out.fill(0x20, 0, metaBytes - 1);
+  json.copy(out, 0);
+  out[metaBytes - 1] = 10;
+  MAGIC.copy(out, metaBytes);
+  out.writeUInt32LE(VERSION, metaBytes + 4);
+  out.writeUInt32LE(count, metaBytes + 8);
+  out.writeUInt32LE(nBitmaps, metaBytes + 12);
+  out.writeUInt32LE(prebuilt?.minLength ?? 0, metaBytes + 16);
+  out.writeUInt32LE(prebuilt?.used ?? 0, metaBytes + 20);
+  entries.forEach(([b, w, len, d, idx, c], i) => {
+    out.writeInt32LE(b, at.bucket + i * 4);
+    out.writeUInt32LE(len, at.length + i * 4);
+    out.writeUInt32LE(idx, at.name + i * 4);
+    out.writeInt32LE(c, at.check + i * 4);
+    out.writeUInt8(w, at.window + i);
+    const raw = Buffer.from(d, "base64");
+    if (raw.length !== DIGEST_BYTES || raw.toString("base64") !== d)
+      throw new Error("hookpack: internal error: a hook-cache digest is not a sha256.");
+    raw.copy(out, at.digest + i * DIGEST_BYTES);
+  });
+  prebuilt?.windows.forEach((w, k) => {
+    out.writeUInt8(w, at.windows + k);
+    const bm = prebuilt.bitmaps[k]!;
+    out.set(new Uint8Array(bm.buffer, bm.byteOffset, BITMAP_BYTES), at.bitmaps + k * BITMAP_BYTES);
+  });
+  // What is written must read back (the writer and the reader are two pieces of code): a file the
+  // reader refuses is a cache no hook or scan can use, so the refresh fails instead of writing it.
+  if (nBitmaps > MAX_BITMAPS || !parseBinaryCache(out, metaBytes, true))
+    throw new Error("hookpack: internal error: the hook cache written does not read back.");
+  return out;
+}
+
+/** A version 5 file as the matcher's columns (views of one aligned copy); undefined when damaged. */
+function parseBinaryCache(bytes: Buffer, meta: number, windows: boolean): ParsedCache | undefined {
+  if (bytes.length < meta + HEADER_BYTES) return undefined;
+  let f: Partial<HookCacheFile>;
+  try {
+    f = JSON.parse(bytes.toString("utf8", 0, meta - 1)) as Partial<HookCacheFile>;
+  } catch {
+    return undefined;
+  }
+  if (
+    f?.format !== FORMAT ||
+    f.version !== VERSION ||
+    typeof f.salt !== "string" ||
+    Buffer.from(f.salt, "base64").length < 16 ||
+    !Array.isArray(f.names) ||
+    !f.names.every((n) => typeof n === "string")
+  )
+    return undefined;
+  if (!MAGIC.equals(bytes.subarray(meta, meta + 4))) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + meta, HEADER_BYTES);
+  const count = view.getUint32(8, true);
+  const nBitmaps = view.getUint32(12, true);
+  const minLength = view.getUint32(16, true);
+  const used = view.getUint32(20, true);
+  if (
+    view.getUint32(4, true) !== VERSION ||
+    view.getUint32(24, true) !== 0 ||
+    view.getUint32(28, true) !== 0 ||
+    count > bytes.length / DIGEST_BYTES ||
+    nBitmaps > MAX_BITMAPS
+  )
+    return undefined;
+  // A count that does not add up to the file's size is no cache (never a partial one).
+  const at = layout(count, meta, nBitmaps);
+  if (at.end !== bytes.length) return undefined;
+  // Typed arrays need aligned offsets: a Buffer may sit anywhere in Node's pool.
+  let aligned = bytes;
+  if (bytes.byteOffset % 8 !== 0) {
+    const copy = new Uint8Array(bytes.length);
+    copy.set(bytes);
+    aligned = Buffer.from(copy.buffer);
+  }
+  const ab = aligned.buffer;
+  const o = aligned.byteOffset;
+  const columns: Columns = {
+    count,
+    bucket: new Int32Array(ab, o + at.bucket, count),
+    length: new Uint32Array(ab, o + at.length, count),
+    name: new Uint32Array(ab, o + at.name, count),
+    check: new Int32Array(ab, o + at.check, count),
+    window: new Uint8Array(ab, o + at.window, count),
+    digest: (i) =>
+      aligned.toString("base64", at.digest + i * DIGEST_BYTES, at.digest + (i + 1) * DIGEST_BYTES),
+  };
+  if (windows)
+    for (let i = 0; i < count; i++) {
+      const w = columns.window[i]!;
+      if (w < 1 || w > MAX_WINDOW || w > columns.length[i]!) return undefined;
+    }
+  let prebuilt: PrebuiltIndex | undefined;
+  if (nBitmaps > 0) {
+    const ws = [...aligned.subarray(at.windows, at.windows + nBitmaps)];
+    // Window lengths increasing, each a possible window; a shortest form and a key count possible.
+    if (
+      ws.some((w, k) => w < 1 || (k > 0 && w <= ws[k - 1]!)) ||
+      minLength < 1 ||
+      used < 1 ||
+      used > count
+    )
+      return undefined;
+    prebuilt = {
+      windows: ws,
+      bitmaps: ws.map(
+        (_, k) => new Int32Array(ab, o + at.bitmaps + k * BITMAP_BYTES, BITMAP_WORDS),
+      ),
+      minLength,
+      used,
+    };
+  } else if (minLength !== 0 || used !== 0) return undefined;
+  const unsearchable = Array.isArray(f.unsearchable)
+    ? f.unsearchable.filter((n): n is string => typeof n === "string")
+    : [];
+  return {
+    format: FORMAT,
+    version: VERSION,
+    salt: f.salt,
+    updated: typeof f.updated === "string" ? f.updated : "",
+    names: f.names,
+    unsearchable,
+    columns,
+    ...(prebuilt ? { prebuilt } : {}),
+  };
+}
+
+/**
+ * Tests and `doctor`: the file's version (5 for a binary file, the JSON's own otherwise), or
+ * undefined when it is no cache file at all.
+ */
+export function hookCacheVersion(bytes: Buffer): number | undefined {
+  const meta = metaEnd(bytes);
+  try {
+    const f = JSON.parse(bytes.toString("utf8", 0, meta < 0 ? bytes.length : meta - 1)) as {
+      format?: unknown;
+      version?: unknown;
+    };
+    return f?.format === FORMAT && typeof f.version === "number" ? f.version : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Tests: a cache file (either version) as the version 4 JSON of the same entries — what a hookpack
+ * of version 4 wrote (still read). Undefined when the file is no current cache.
+ */
+export function hookCacheAsV4(bytes: Buffer): Record<string, unknown> | undefined {
+  const f = parseCache(bytes);
+  if (!f) return undefined;
+  const { entries, ...rest } = f;
+  return { ...rest, version: JSON_VERSION, packed: packEntries(entries) };
 }
 
 export function hookCachePath(home: string): string {
   return join(home, HOOK_CACHE_FILE);
+}
+
+/** The version 5 file (see HOOK_CACHE_V5_FILE). */
+export function hookCacheV5Path(home: string): string {
+  return join(home, HOOK_CACHE_V5_FILE);
+}
+
+/**
+ * The cache file a reader uses: the version 5 file unless hook-cache.json is newer (an older
+ * hookpack refreshed it since) or the version 5 file is not there. Undefined when neither is.
+ */
+function currentCacheFile(home: string): { path: string; mtimeMs: number } | undefined {
+  const v5 = hookCacheV5Path(home);
+  const json = hookCachePath(home);
+  const a = statSync(v5, { throwIfNoEntry: false });
+  const b = statSync(json, { throwIfNoEntry: false });
+  if (a && (!b || a.mtimeMs >= b.mtimeMs)) return { path: v5, mtimeMs: a.mtimeMs };
+  return b ? { path: json, mtimeMs: b.mtimeMs } : a ? { path: v5, mtimeMs: a.mtimeMs } : undefined;
+}
+
+/** The path of the cache file readers use now (doctor's messages), hook-cache.json when none. */
+export function hookCacheFileInUse(home: string): string {
+  return currentCacheFile(home)?.path ?? hookCachePath(home);
+}
+
+/** Version 4 JSON of a file's content (hook-cache.json, for runtimes that read only that). */
+function encodeHookCacheV4(file: Omit<HookCacheFile, "version" | "format">): string {
+  const { entries, ...rest } = file;
+  return `${JSON.stringify({
+    format: FORMAT,
+    version: JSON_VERSION,
+    salt: rest.salt,
+    updated: rest.updated,
+    names: rest.names,
+    unsearchable: rest.unsearchable ?? [],
+    packed: packEntries(entries),
+  })}\n`;
 }
 
 const isBlockForm = (form: string) => form.startsWith("base");
@@ -358,16 +661,28 @@ export function createHashedMatcher(
   return createIndexedMatcher(index);
 }
 
-type ParsedCache = Omit<HookCacheFile, "entries"> & { columns: Columns };
+type ParsedCache = Omit<HookCacheFile, "entries"> & {
+  columns: Columns;
+  /** Version 5's stored index (crowded caches only). */
+  prebuilt?: PrebuiltIndex;
+};
 
-/** What a cache file is: this version's, an older hookpack's (refused), or not a cache. */
-function parseCacheFile(text: string, windows = true): ParsedCache | "old" | undefined {
+/**
+ * What a cache file is: a current one (version 5, or a version 4 JSON file: still read, and
+ * replaced by version 5 on the next store write or `scan --state`), an older hookpack's (refused),
+ * or not a cache.
+ */
+function parseCacheFile(bytes: Buffer, windows = true): ParsedCache | "old" | undefined {
+  const meta = metaEnd(bytes);
+  if (meta > 0) return parseBinaryCache(bytes, meta, windows);
   try {
-    const f = JSON.parse(text) as Partial<HookCacheFile> & { packed?: PackedEntries };
+    const f = JSON.parse(bytes.toString("utf8")) as Partial<HookCacheFile> & {
+      packed?: PackedEntries;
+    };
     if (f?.format !== FORMAT || typeof f.salt !== "string" || !Array.isArray(f.names))
       return undefined;
-    if (typeof f.version === "number" && f.version < VERSION) return "old";
-    if (f.version !== VERSION || !f.packed) return undefined;
+    if (typeof f.version === "number" && f.version < JSON_VERSION) return "old";
+    if (f.version !== JSON_VERSION || !f.packed) return undefined;
     if (Buffer.from(f.salt, "base64").length < 16) return undefined;
     const columns = unpackColumns(f.packed, windows);
     if (!columns) return undefined;
@@ -379,10 +694,10 @@ function parseCacheFile(text: string, windows = true): ParsedCache | "old" | und
 }
 
 /** The whole file as entries (the refresh keeps some of a previous file's entries). */
-function parseCache(text: string): HookCacheFile | undefined {
-  const f = parseCacheFile(text);
+function parseCache(bytes: Buffer): HookCacheFile | undefined {
+  const f = parseCacheFile(bytes);
   if (!f || f === "old") return undefined;
-  const { columns, ...rest } = f;
+  const { columns, prebuilt: _prebuilt, ...rest } = f;
   return { ...rest, entries: entriesOf(columns) };
 }
 
@@ -392,42 +707,61 @@ export interface LoadedCache {
   stale: boolean;
   /** Names of stored values too weak to be searched for (no entry). */
   unsearchable: readonly string[];
+  /** The file's format version (4: an older hookpack's JSON, still read; 5: current). */
+  version: number;
 }
 
 /** True when the cache file there was written by an older hookpack (refused by loadHookCache). */
 export function hookCacheIsOld(home: string): boolean {
+  return hookCacheState(home) === "old";
+}
+
+/**
+ * What the cache file there is when loadHookCache gives no cache: none, an older hookpack's
+ * (versions 1–3, refused), or damaged (there, but neither a current file nor an old one: cut short,
+ * edited, not a cache). Undefined when it loads.
+ */
+export function hookCacheState(home: string): "missing" | "old" | "damaged" | undefined {
+  let bytes: Buffer;
+  const current = currentCacheFile(home);
+  if (!current) return "missing";
   try {
-    return parseCacheFile(readFileSync(hookCachePath(home), "utf8")) === "old";
+    bytes = readFileSync(current.path);
   } catch {
-    return false;
+    return "damaged";
   }
+  const f = parseCacheFile(bytes);
+  return f === "old" ? "old" : f === undefined ? "damaged" : undefined;
 }
 
 /** The hook's read: undefined when there is no (valid, current) cache. Never opens the store. */
 export function loadHookCache(home: string): LoadedCache | undefined {
-  let text: string;
+  let bytes: Buffer;
+  let current: ReturnType<typeof currentCacheFile>;
   try {
-    text = readFileSync(hookCachePath(home), "utf8");
+    current = currentCacheFile(home);
+    if (!current) return undefined;
+    bytes = readFileSync(current.path);
   } catch {
     return undefined;
   }
-  const file = parseCacheFile(text, false);
+  const file = parseCacheFile(bytes, false);
   if (!file || file === "old") return undefined;
   let stale = false;
   try {
-    stale = statSync(join(home, "store.json")).mtimeMs > statSync(hookCachePath(home)).mtimeMs + 1;
+    stale = statSync(join(home, "store.json")).mtimeMs > current.mtimeMs + 1;
   } catch {
     // no store: nothing can be stale
   }
   // The matcher's index straight from the packed columns (no entry objects).
-  const { columns } = file;
+  const { columns, prebuilt } = file;
   let matcher: HashedMatcher;
   try {
     matcher = createIndexedMatcher({
       salt: Buffer.from(file.salt, "base64"),
       names: file.names,
       ...columns,
-      digest: (i) => columns.digest.slice(i * DIGEST_CHARS, (i + 1) * DIGEST_CHARS),
+      ...(prebuilt ? { prebuilt } : {}),
     });
   } catch {
     return undefined; // an entry whose window is not within its form: not a cache hookpack wrote
@@ -435,7 +769,23 @@ export function loadHookCache(home: string): LoadedCache | undefined {
   const unsearchable = Array.isArray(file.unsearchable)
     ? file.unsearchable.filter((n): n is string => typeof n === "string")
     : [];
-  return { matcher, stale, unsearchable };
+  return { matcher, stale, unsearchable, version: file.version };
+}
+
+/** The message of a damaged cache (no value in it): the hook's and scan's fail-closed reason. */
+const damagedMessage = (home: string) =>
+  `hookpack: the hook cache in ${home} is damaged: stored secrets cannot be recognised; run \`hookpack scan --state\` to rebuild it.`;
+
+/**
+ * loadHookCache for `scan`, pre-push and check-pack: a cache file that is there but cannot be read
+ * as one, beside a store, throws (the caller fails) instead of reading as "nothing stored" — a
+ * scan that silently found nothing is how a writer/reader mismatch once hid every stored value.
+ */
+export function loadScanCache(home: string): LoadedCache | undefined {
+  const cache = loadHookCache(home);
+  if (!cache && hookCacheState(home) === "damaged" && existsSync(join(home, "store.json")))
+    throw new Error(damagedMessage(home));
+  return cache;
 }
 
 // Values resolved from other providers during this process (e.g. `secret set --env VAR`), which
@@ -461,10 +811,10 @@ export function refreshHookCache(
 ): string[] {
   const floor = Number(env.HOOKPACK_MIN_SECRET_LENGTH);
   const minLength = Number.isInteger(floor) && floor >= 4 && floor <= 1024 ? floor : undefined;
-  const path = hookCachePath(home);
   let previous: HookCacheFile | undefined;
   try {
-    previous = existsSync(path) ? parseCache(readFileSync(path, "utf8")) : undefined;
+    const current = currentCacheFile(home);
+    previous = current ? parseCache(readFileSync(current.path)) : undefined;
   } catch {
     previous = undefined;
   }
@@ -505,9 +855,12 @@ export function refreshHookCache(
     updated: new Date().toISOString(),
     names,
     unsearchable,
-    packed: packEntries(entries),
+    entries,
   };
-  writeFileAtomic(path, `${JSON.stringify(file)}\n`, 0o600);
+  const v5 = encodeHookCache(file);
+  // hook-cache.json first: the version 5 file, written after it, is then the newer (the one read).
+  writeFileAtomic(hookCachePath(home), encodeHookCacheV4(file), 0o600);
+  writeFileAtomic(hookCacheV5Path(home), v5, 0o600);
   return unsearchable;
 }
 
@@ -522,13 +875,17 @@ export function hookManagedSecrets(
 ): ManagedSecrets {
   const home = resolveHookpackHome(env);
   let loaded: LoadedCache | null | undefined;
+  let damaged = false;
   const matcher = () => {
     if (loaded === undefined) {
       loaded = loadHookCache(home) ?? null;
-      if (!loaded && hookCacheIsOld(home))
+      const state = loaded ? undefined : hookCacheState(home);
+      if (state === "old")
         debug(
           `the hook cache in ${home} was written by an older hookpack and is not used; run \`hookpack scan --state\` once to rebuild it`,
         );
+      // (With no store there is nothing to look for: a stray file there hides nothing.)
+      damaged = state === "damaged" && existsSync(join(home, "store.json"));
       if (loaded?.stale)
         debug(
           `the hook cache in ${home} is older than the store; run \`hookpack secret list\` to check`,
@@ -540,6 +897,10 @@ export function hookManagedSecrets(
     home,
     find: (text) => {
       const m = matcher();
+      // A cache file that is there but cannot be read as one (cut short, edited): stored values
+      // cannot be looked for, so the call fails closed (hooks/failure-policy.ts: "unverifiable")
+      // instead of passing as if nothing were stored.
+      if (damaged) throw new Error(damagedMessage(home));
       return m && m.size > 0 ? m.find(text) : [];
     },
     exposed: (names, where) => {

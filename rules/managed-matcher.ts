@@ -29,11 +29,13 @@
 // the JavaScript loops over a 1 KB text cost more, see WASM_FROM); with many stored secrets most
 // candidates are chance hits (1,000 secrets: ~25 per KB of ordinary text, each checked over its
 // whole form), so a search's checks move to WebAssembly after 16 candidates (rules/check-wasm.ts);
-// loading is one pass over the columns. What 1,000 secrets still cost over one: reading and parsing
-// the ~0.9 MB file (~3.5 ms CPU, mostly the digest column), that pass (~2–3 ms, interpreted), and
-// ~2 µs of JavaScript per chance candidate (a repeating output whose repeated window hits a bucket
-// by chance: ~1,400 of them in the bench's 64 KB log with some salts, +3 ms; a radix index in
-// front of headOf's binary search measured no different).
+// loading is one pass over the columns; past 256 entries per window length the WebAssembly rollers
+// copy its bitmaps instead of being handed every entry's bit; a repeating output's chance candidates
+// are checked once per distinct span (the memo in createIndexedMatcher). What 1,000 secrets still
+// cost over one with a version 4 (JSON) cache (in-process load + find, CPU: ~13–15 ms vs ~6 ms):
+// reading and parsing the ~0.9 MB file (~3 ms, mostly the digest column) and that pass (~3 ms,
+// interpreted plus its OSR compile; splitting it into chunks measured no different). A version 5
+// cache is read in place and, when crowded, stores the pass's result (MatcherIndex.prebuilt).
 import type * as Crypto from "node:crypto";
 import { sha256 } from "../core/sha256-wasm.js";
 import { createWasmChecker, type WasmChecker } from "./check-wasm.js";
@@ -86,6 +88,49 @@ export interface MatcherIndex {
   check: Int32Array;
   /** sha256(salt ‖ form), base64, of entry i. */
   digest(i: number): string;
+  /**
+   * The index as the hook cache stores it (version 5, crowded caches): the entries are in
+   * indexOrder, and these are their bitmaps, shortest form and distinct keys. The loading pass over
+   * the entries is skipped: a chain is a run of entries with one key, found by binary search.
+   */
+  prebuilt?: PrebuiltIndex;
+}
+
+/** See MatcherIndex.prebuilt. */
+export interface PrebuiltIndex {
+  /** Window lengths, increasing, each with its bitmap (2^15 words: bit b = bucket b is set). */
+  windows: readonly number[];
+  bitmaps: readonly Int32Array[];
+  minLength: number;
+  used: number;
+}
+
+/** Bitmaps of entries at or above this many per window length are stored in the cache (v5). */
+export const BITMAPS_FROM = 256;
+/** Words of one window length's bitmap. */
+export const BITMAP_WORDS = 1 << (20 - 5);
+
+/** The bitmap, shortest length and distinct (bucket, window) keys of entries in indexOrder. */
+export function buildPrebuilt(
+  bucket: Int32Array,
+  window: Uint8Array,
+  length: Uint32Array,
+  count: number,
+): PrebuiltIndex {
+  const bitmapOf: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(KEY).fill(
+    undefined,
+  );
+  const { minLength, chains } = sortedChains(bucket, window, length, count, bitmapOf);
+  const windows: number[] = [];
+  const bitmaps: Int32Array[] = [];
+  bitmapOf.forEach((bm, w) => {
+    if (bm) {
+      windows.push(w);
+      bitmaps.push(bm);
+    }
+  });
+  if (!chains) throw new Error("hookpack: internal error: hook-cache entries out of order.");
+  return { windows, bitmaps, minLength, used: chains.used };
 }
 
 /** A hit: [start, end) in the searched text. */
@@ -197,6 +242,14 @@ let CHECK_WASM_AFTER = 16;
 export function setCheckWasmAfter(n: number): void {
   CHECK_WASM_AFTER = n;
 }
+
+/** Tests: whether candidates with no hit are remembered (createIndexedMatcher's memo), and skips so far. */
+let CANDIDATE_MEMO = true;
+let memoSkips = 0;
+export function setCandidateMemo(on: boolean): void {
+  CANDIDATE_MEMO = on;
+}
+export const candidateMemoSkips = (): number => memoSkips;
 
 const CHECK_A = 0xcc9e2d51 | 0;
 const CHECK_B = 0x1b873593 | 0;
@@ -340,17 +393,26 @@ function sortedChains(
     chains: {
       next,
       used,
-      headOf(key) {
-        let lo = 0;
-        let hi = count;
-        while (lo < hi) {
-          const mid = (lo + hi) >>> 1;
-          if ((bucket[mid]! & BUCKET_MASK) * KEY + window[mid]! < key) lo = mid + 1;
-          else hi = mid;
-        }
-        return lo < count && (bucket[lo]! & BUCKET_MASK) * KEY + window[lo]! === key ? lo : -1;
-      },
+      headOf: sortedHeadOf(bucket, window, count),
     },
+  };
+}
+
+/** A key's first entry in entries sorted by key, by binary search over the columns, or -1. */
+function sortedHeadOf(
+  bucket: Int32Array,
+  window: Uint8Array,
+  count: number,
+): (key: number) => number {
+  return (key) => {
+    let lo = 0;
+    let hi = count;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if ((bucket[mid]! & BUCKET_MASK) * KEY + window[mid]! < key) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < count && (bucket[lo]! & BUCKET_MASK) * KEY + window[lo]! === key ? lo : -1;
   };
 }
 
@@ -420,13 +482,34 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   const bitmapOf: Array<Int32Array | undefined> = new Array<Int32Array | undefined>(KEY).fill(
     undefined,
   );
-  const loaded = sortedChains(bucket, window, length, count, bitmapOf);
-  // The window is a prefix of the form (the cache's loader has no loop of its own for this).
-  if (!loaded.valid)
-    throw new Error("hookpack: a hook-cache entry's window is empty or longer than its form.");
-  const { minLength } = loaded;
-  const chains = loaded.chains ?? hashChains(bucket, window, length, count);
-  const { next, used, headOf } = chains;
+  const { prebuilt } = index;
+  let minLength: number;
+  let used: number;
+  let headOf: (key: number) => number;
+  /** The entry after e in its chain, or -1. */
+  let nextOf: (e: number) => number;
+  if (prebuilt) {
+    // The cache's own index (version 5): no pass over the entries. Its chains are runs of one key.
+    prebuilt.windows.forEach((w, k) => (bitmapOf[w] = prebuilt.bitmaps[k]));
+    ({ minLength, used } = prebuilt);
+    headOf = sortedHeadOf(bucket, window, count);
+    nextOf = (e) =>
+      e + 1 < count &&
+      window[e + 1] === window[e] &&
+      ((bucket[e + 1]! ^ bucket[e]!) & BUCKET_MASK) === 0
+        ? e + 1
+        : -1;
+  } else {
+    const loaded = sortedChains(bucket, window, length, count, bitmapOf);
+    // The window is a prefix of the form (the cache's loader has no loop of its own for this).
+    if (!loaded.valid)
+      throw new Error("hookpack: a hook-cache entry's window is empty or longer than its form.");
+    minLength = loaded.minLength;
+    const chains = loaded.chains ?? hashChains(bucket, window, length, count);
+    const next = chains.next;
+    ({ used, headOf } = chains);
+    nextOf = (e) => next[e]!;
+  }
   // Distinct (bucket, window) keys over 2^20: the candidates per text position, all window lengths
   // together. One secret: ~30 keys (0.003 %); 1,000 secrets: ~30,000 (3 %).
   const crowded = used / (1 << BUCKET_BITS) > 1 / 512; // summed over windows: per position
@@ -449,7 +532,34 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       set(slot, bucket[i]! & BUCKET_MASK);
     }
   };
+  /**
+   * What a roller gets its bits from: setBuckets while the entries are few, the bitmaps (sortedChains
+   * built them anyway) once there are more entries than COPY_FROM per window length. Setting 13,000
+   * bits (1,000 stored secrets) is 13,000 closure calls in a cold process, each a random write into
+   * 128 KB (~1.8 ms CPU in the hook's profile); copying the 4–7 bitmaps is a memcpy (issue 21).
+   */
+  const COPY_FROM = BITMAPS_FROM;
+  const rollerBits: SetBuckets | undefined =
+    !prebuilt && count <= windows.length * COPY_FROM ? setBuckets : undefined;
 
+  /**
+   * Candidates that found nothing, remembered for the rest of one search (issue 21): a repeating
+   * output (a test log, a table) whose repeated window hits a bucket by chance hits it once per
+   * repetition — 1,000 stored secrets, the bench's 64 KB log: 1,424 or 2,846 candidates with two of
+   * three salts, ~3.5 µs each to check over their forms. Every form of a chain lies within
+   * [lo, lo + longest) of the text (read forwards from j, or backwards to j + w), so a candidate of
+   * the same (bucket, window, direction) whose span holds the same characters as a remembered one's
+   * has the same outcome, nothing: it is skipped after one string comparison. Only spans wholly
+   * inside the text are remembered or skipped (a form cut by the text's end changes the outcome),
+   * and only candidates with no hit (a hit is always checked and confirmed afresh). `run` is bumped
+   * by every search: a remembered offset belongs to one text.
+   */
+  const MEMO = 256;
+  const memoTag = new Int32Array(MEMO);
+  const memoAt = new Int32Array(MEMO);
+  const memoRun = new Int32Array(MEMO);
+  const memoSpan = new Int32Array(MEMO);
+  let run = 0;
   /**
    * Entries of a set bucket for the window at text offsets [j, j+w): read forwards, a form starts
    * at j; read backwards (the reversed text's view), a form's first character is text[j+w-1].
@@ -463,7 +573,25 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     hits: ViewMatch[],
   ): void => {
     const n = text.length;
-    let e = headOf(b * KEY + w);
+    const key = b * KEY + w;
+    const tag = key * 2 + (backwards ? 1 : 0); // key < 2^28
+    const slot = Math.imul(tag, MIX) >>> 24;
+    if (memoRun[slot] === run && memoTag[slot] === tag) {
+      const span = memoSpan[slot]!;
+      const from = backwards ? j + w - span : j;
+      const p = memoAt[slot]!;
+      if (from >= 0 && from + span <= n && text.startsWith(text.slice(p, p + span), from)) {
+        memoSkips++;
+        return;
+      }
+    }
+    let e = headOf(key);
+    if (e === -1) return;
+    let longest = 0;
+    for (let x = e; x !== -1; x = nextOf(x)) longest = Math.max(longest, length[x]!);
+    const lo = backwards ? j + w - longest : j;
+    const whole = lo >= 0 && lo + longest <= n;
+    const had = hits.length;
     let lastLen = -1;
     let lastCheck = 0;
     let lastDigest: string | undefined;
@@ -472,7 +600,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     let ca = ca0;
     let cb = cb0;
     let got = 0;
-    for (; e !== -1; e = next[e]!) {
+    for (; e !== -1; e = nextOf(e)) {
       const len = length[e]!;
       const start = backwards ? j + w - len : j;
       if (start < 0 || start + len > n) break; // chains run shortest first: no longer form fits
@@ -507,6 +635,12 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
           form: "",
           view: backwards ? "reversed" : "as is",
         });
+    }
+    if (whole && hits.length === had && CANDIDATE_MEMO) {
+      memoRun[slot] = run;
+      memoTag[slot] = tag;
+      memoAt[slot] = lo;
+      memoSpan[slot] = longest;
     }
   };
 
@@ -545,7 +679,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     let cb = cb0;
     let got = 0;
     let at = backwards ? lastAt : first;
-    for (let e = head; e !== -1; e = next[e]!) {
+    for (let e = head; e !== -1; e = nextOf(e)) {
       const len = length[e]!;
       if (len !== lastLen) {
         lastLen = len;
@@ -642,7 +776,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
       createWasmRoller(
         windows.map((x) => x.bitmap),
         ROLL_CONSTANTS,
-        setBuckets,
+        rollerBits,
       ) ?? null;
     if (!roller) return false;
     roller.load(text);
@@ -677,6 +811,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     return true;
   };
   const searchForward = (text: string): ViewMatch[] => {
+    run++;
     const hits: ViewMatch[] = [];
     if (searchWasm(text, false, hits)) return hits;
     for (const { w, bitmap, top } of windows) scanForward(text, w, bitmap, top, hits);
@@ -685,6 +820,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
 
   /** Forwards and backwards in one pass, one lookup per window. */
   const searchBoth = (text: string): ViewMatch[] => {
+    run++;
     const hits: ViewMatch[] = [];
     if (searchWasm(text, true, hits)) return hits;
     const n = text.length;
@@ -733,7 +869,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
   ): number => {
     const n = text.length;
     if (n < viewsWasmAbove()) return -1;
-    views ??= createViewsRoller(windows, ROLL_CONSTANTS, setBuckets) ?? null;
+    views ??= createViewsRoller(windows, ROLL_CONSTANTS, rollerBits) ?? null;
     if (!views) return -1;
     const { records, kept } = views.search(text, spec, seed);
     // Window length by window length, text order within one: the loop's order.
@@ -759,6 +895,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
     spec: SqueezeSpec,
     every?: Int32Array,
   ): { direct: ViewMatch[]; split: ViewMatch[] } => {
+    run++;
     const direct: ViewMatch[] = [];
     const split: ViewMatch[] = [];
     const n = text.length;
@@ -775,6 +912,7 @@ export function createIndexedMatcher(index: MatcherIndex): HashedMatcher {
         searchViews(`${"wa'rm é\u2028".repeat(4)}${"x".repeat(MAX_WINDOW * 2)}`, spec, all);
       }
     }
+    run++; // the warm-up above searched another text
     const ascii = spec.ascii;
     const isJoiner = spec.isJoiner;
     const mask = RING - 1;

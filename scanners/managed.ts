@@ -10,7 +10,7 @@
 //     whole again; and that squeezed text reversed.
 // Each view maps its hits back to the original text's offsets. Not seen: case-folded, compressed,
 // encrypted or otherwise computed forms (a hash cannot be matched after such a change).
-import { loadHookCache } from "../broker/hook-cache.js";
+import { loadScanCache } from "../broker/hook-cache.js";
 import type { HashedMatcher, SqueezeSpec } from "../rules/managed-matcher.js";
 import type { ExtraMatcher } from "./content.js";
 import { isSpace } from "../rules/js-space.js";
@@ -193,7 +193,7 @@ export function transformedFind(
 
 /** A matcher for every managed value, or undefined when none are stored. */
 export function managedValueMatcher(hookpackHome: string): ExtraMatcher | undefined {
-  const cache = loadHookCache(hookpackHome);
+  const cache = loadScanCache(hookpackHome); // a damaged cache throws: fail closed
   if (!cache || cache.matcher.size === 0) return undefined;
   const matcher = cache.matcher;
   const min = matcher.minLength;

@@ -1,7 +1,13 @@
 // Checks about this machine: Node, HOOKPACK_HOME, the secret store and its key, the audit log,
 // stored secrets revoked or exposed, and secrets exported from the user's shell profiles.
 import { statSync } from "node:fs";
-import { hookCachePath, hookCacheIsOld, loadHookCache } from "../../broker/hook-cache.js";
+import {
+  hookCacheFileInUse,
+  hookCacheIsOld,
+  hookCacheState,
+  loadHookCache,
+  VERSION as HOOK_CACHE_VERSION,
+} from "../../broker/hook-cache.js";
 import { entrySecrets, readAuditLog } from "../../broker/audit-verify.js";
 import { loadKeyring } from "../../broker/keys.js";
 import { openStore, type SecretStore } from "../../broker/store.js";
@@ -144,15 +150,23 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
         id: "hook-cache",
         status: "warn",
         subject: MACHINE,
-        message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) was written by an older hookpack (cache format 1–3), which this version refuses: hooks, pre-push and check-pack cannot recognise stored secrets in output or files until it is rebuilt.`,
+        message: `the hook cache (${hookCacheFileInUse(ctx.hookpackHome)}) was written by an older hookpack (cache format 1–3), which this version refuses: hooks, pre-push and check-pack cannot recognise stored secrets in output or files until it is rebuilt.`,
         fix: "run `hookpack scan --state` once, or set any secret again (`hookpack secret set NAME`): either rebuilds the cache in the current format.",
+      });
+    } else if (!cache && hookCacheState(ctx.hookpackHome) === "damaged") {
+      checks.push({
+        id: "hook-cache",
+        status: "warn",
+        subject: MACHINE,
+        message: `the hook cache (${hookCacheFileInUse(ctx.hookpackHome)}) is damaged (cut short or edited): the hooks withhold tool output and block calls they cannot check for stored secrets until it is rebuilt.`,
+        fix: "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again.",
       });
     } else if (!cache) {
       checks.push({
         id: "hook-cache",
         status: "warn",
         subject: MACHINE,
-        message: `the hook cache (${hookCachePath(ctx.hookpackHome)}) is missing: hooks, pre-push and check-pack cannot recognise stored secrets in output or files.`,
+        message: `the hook cache (${hookCacheFileInUse(ctx.hookpackHome)}) is missing: hooks, pre-push and check-pack cannot recognise stored secrets in output or files.`,
         fix: "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again.",
       });
     } else if (cache.stale) {
@@ -169,7 +183,7 @@ export async function checkStore(ctx: DoctorContext): Promise<StoreState> {
         id: "hook-cache",
         status: "ok",
         subject: MACHINE,
-        message: `the hook cache knows ${cache.matcher.names.length} stored secret(s), by hash only.`,
+        message: `the hook cache knows ${cache.matcher.names.length} stored secret(s), by hash only.${cache.version < HOOK_CACHE_VERSION ? ` It is in format ${cache.version} (an older hookpack's, still used; \`hookpack scan --state\` or any \`secret set\` rewrites it in format ${HOOK_CACHE_VERSION}, which the hooks read faster).` : ""}`,
       });
     }
   }

@@ -8,6 +8,7 @@ import { recordAudit } from "../../broker/audit.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { assertBuilt } from "../broker/helpers.js";
+import { hookCacheAsV4 } from "../../broker/hook-cache.js";
 
 interface Check {
   id: string;
@@ -261,6 +262,7 @@ describe("hookpack doctor", () => {
     ).toBe(0);
     expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
     unlinkSync(join(sb.hookpackHome, "hook-cache.json"));
+    unlinkSync(join(sb.hookpackHome, "hook-cache.v5"));
     const { report, exit } = await doctor();
     expect(exit).toBe(1);
     expect(find(report, "hook-cache", "warn")[0]!.fix).toContain("hookpack scan --state");
@@ -278,13 +280,34 @@ describe("hookpack doctor", () => {
     });
     expect(set.exitCode).toBe(0);
     const path = join(sb.hookpackHome, "hook-cache.json");
-    const current = JSON.parse(readFileSync(path, "utf8")) as { version: number };
+    const current = hookCacheAsV4(readFileSync(path)) as { version: number };
     writeFileSync(path, JSON.stringify({ ...current, version: 3 }));
     const { report, exit } = await doctor();
     expect(exit).toBe(1);
     const warn = find(report, "hook-cache", "warn")[0]!;
     expect(warn.message).toMatch(/older hookpack/);
     expect(warn.message).not.toMatch(/is missing/);
+    expect(warn.fix).toContain("hookpack scan --state");
+    expect((await hookpack(["scan", "--state"], { cwd: sb.project, env })).exitCode).not.toBe(2);
+    expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);
+  });
+
+  it("a damaged hook cache (cut short) is reported as damaged, with how to rebuild it", async () => {
+    setup();
+    await install();
+    const set = await hookpack(["secret", "set", "API_TOKEN"], {
+      input: "abcdefgh12345678",
+      env,
+      cwd: sb.project,
+    });
+    expect(set.exitCode).toBe(0);
+    const path = join(sb.hookpackHome, "hook-cache.json");
+    writeFileSync(path, readFileSync(path).subarray(0, 100));
+    const { report, exit } = await doctor();
+    expect(exit).toBe(1);
+    const warn = find(report, "hook-cache", "warn")[0]!;
+    expect(warn.message).toMatch(/damaged/);
+    expect(warn.message).not.toMatch(/is missing|older hookpack/);
     expect(warn.fix).toContain("hookpack scan --state");
     expect((await hookpack(["scan", "--state"], { cwd: sb.project, env })).exitCode).not.toBe(2);
     expect(find((await doctor()).report, "hook-cache", "ok")).toHaveLength(1);

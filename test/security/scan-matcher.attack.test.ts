@@ -12,6 +12,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
+import { hookCacheAsV4, hookCacheVersion } from "../../broker/hook-cache.js";
 
 reportTally();
 
@@ -268,8 +269,9 @@ describe("attack: a hook cache written before the whole-form check column", () =
     // or one the agent rewrote without it) is no cache (sec-cache): `scan` rebuilds it from the
     // store and must not skip anything.
     const cacheFile = join(sb.hookpackHome, "hook-cache.json");
-    const original = readFileSync(cacheFile, "utf8");
-    const file = JSON.parse(original) as { packed: { check?: string } };
+    const original = readFileSync(cacheFile);
+    // The same entries as a version 4 file (still read), then without its check column.
+    const file = hookCacheAsV4(original) as { packed: { check?: string } };
     expect(typeof file.packed.check).toBe("string");
     delete file.packed.check;
     writeFileSync(cacheFile, JSON.stringify(file));
@@ -298,9 +300,12 @@ describe("attack: a hook cache written before the whole-form check column", () =
 describe("attack: a version-2 hook cache (an older hookpack's, refused since version 4)", () => {
   it("`hookpack scan` refuses it, rebuilds the cache from the store and finds every planted file", async () => {
     // Versions ≤ 3 gave values away (test/security/hook-cache-leak.attack.test.ts): never searched.
+    // An older hookpack writes hook-cache.json only (newer than the version 5 file: it is read).
     const cacheFile = join(sb.hookpackHome, "hook-cache.json");
-    const original = readFileSync(cacheFile, "utf8");
-    const file = JSON.parse(original) as { version: number; salt: string; names: string[] };
+    const v5File = join(sb.hookpackHome, "hook-cache.v5");
+    const original = readFileSync(v5File);
+    expect(hookCacheVersion(original)).toBe(5);
+    const file = hookCacheAsV4(original) as { version: number; salt: string; names: string[] };
     expect(file.version).toBe(4);
     writeFileSync(cacheFile, JSON.stringify({ ...file, version: 2 }));
     try {
@@ -319,10 +324,58 @@ describe("attack: a version-2 hook cache (an older hookpack's, refused since ver
         t.attempt(ok && noValue(r.stdout + r.stderr));
         expect(ok, `${name} not reported with the version-2 cache`).toBe(true);
       }
-      const rewritten = JSON.parse(readFileSync(cacheFile, "utf8")) as { version: number };
-      expect(rewritten.version).toBe(4);
+      // Rebuilt in the current format.
+      expect(hookCacheVersion(readFileSync(v5File))).toBe(5);
+      expect(hookCacheVersion(readFileSync(cacheFile))).toBe(4);
     } finally {
-      writeFileSync(cacheFile, original);
+      writeFileSync(v5File, original);
+    }
+  }, 180_000);
+});
+
+describe("attack: a damaged hook cache under check-pack and pre-push (no store opened, no rebuild)", () => {
+  it("they fail, never pass the planted files as clean", async () => {
+    // A cache the reader refuses once made `scan` report nothing (issue 21: a version 5 file with
+    // more window lengths than the reader took). A damaged cache beside a store is an error for
+    // every scanner that reads it, not "nothing stored".
+    const v5File = join(sb.hookpackHome, "hook-cache.v5");
+    const original = readFileSync(v5File);
+    writeFileSync(v5File, original.subarray(0, original.length - 4));
+    const t = tally("check-pack / pre-push with a damaged hook cache");
+    try {
+      const dir = join(sb.root, "pkg-damaged");
+      const files = planted();
+      write(dir, {
+        ...files,
+        "package.json": JSON.stringify({
+          name: "dmg",
+          version: "1.0.0",
+          files: Object.keys(files),
+        }),
+      });
+      const pack = await hookpack(["check-pack", dir, "--format", "json"], {
+        env: env(),
+        cwd: sb.root,
+      });
+      git(dir, "init", "-q");
+      git(dir, "add", "-A");
+      git(dir, "-c", "user.email=a@b", "-c", "user.name=a", "commit", "-qm", "x");
+      const head = git(dir, "rev-parse", "HEAD").trim();
+      const push = await hookpack(["pre-push", "origin", "--format", "json"], {
+        input: `refs/heads/main ${head} refs/heads/main ${"0".repeat(40)}\n`,
+        env: env(),
+        cwd: dir,
+      });
+      for (const [label, r] of [
+        ["check-pack", pack],
+        ["pre-push", push],
+      ] as const) {
+        const ok = r.exitCode !== 0 && noValue(r.stdout + r.stderr);
+        t.attempt(ok);
+        expect(ok, `${label} exited ${r.exitCode}: ${r.stderr.slice(0, 300)}`).toBe(true);
+      }
+    } finally {
+      writeFileSync(v5File, original);
     }
   }, 180_000);
 });
