@@ -561,6 +561,8 @@ export interface Env {
   script?: (path: string) => ScriptFile;
   /** Called with the text of every script the analysis follows (protect-state reuses the shapes). */
   onScript?: (text: string) => void;
+  /** Called when a shell, `source` or `eval` runs a script not known at hook time (why it is not). */
+  onUnknownScript?: (why: string) => void;
   /** What a shell's stdin carries when its own command gives it none (a `-c` script's inherited stdin). */
   stdin?: Script;
 }
@@ -775,8 +777,10 @@ function handleCommand(
         out.push(...shellReads(text, inner, depth + 1));
       }
     }
-    if (s.dynamic)
+    if (s.dynamic) {
+      env.onUnknownScript?.(s.why ?? "a script built at run time");
       out.push({ word: ANY, kind: "dynamic", program, why: s.why ?? "a script built at run time" });
+    }
   };
   if (
     depth < 3 &&
@@ -1229,7 +1233,10 @@ function trackDir(
   else {
     const e = expandWord(rest[0]!, vars, env);
     const bare = !/^(\/|\.\.?(\/|$))/.test(e.pattern);
-    const cdpath = /CDPATH/.test(command) || !!process.env.CDPATH;
+    // CDPATH, or a startup file a non-interactive shell runs first (BASH_ENV, ENV), which may set it.
+    const cdpath =
+      /CDPATH|BASH_ENV|\bENV=/.test(command) ||
+      !!(process.env.CDPATH || process.env.BASH_ENV || process.env.ENV);
     if (e.kind === "path" && e.pattern !== "-" && !(bare && cdpath)) target = e.pattern;
   }
   if (target === undefined) {
