@@ -152,8 +152,11 @@ async function shellEditsHookConfig(
   cwd: string,
   files: readonly string[],
   userHome = "",
+  outerUnknown = false,
+  moved = false,
 ): Promise<string | undefined> {
-  if (!shellMayEditHookConfig(command, files)) return undefined;
+  // (A script run from a directory a `cd` moved to names no hook folder when it does `rm *`.)
+  if (!moved && !outerUnknown && !shellMayEditHookConfig(command, files)) return undefined;
   const [{ scanShell }, { programOf }, paths] = await Promise.all([
     import("./shell-scan.js"),
     import("./secret-refs.js"),
@@ -161,9 +164,12 @@ async function shellEditsHookConfig(
   ]);
   // After a `cd` a relative name may start in any directory the command changes to; where a `cd`
   // goes may be unknown (`cd "$X"`, `eval`, CDPATH or BASH_ENV/ENV: rules/state-paths.ts cwdsOf).
-  const { cwds, unknown } = mayChangeDirAndWrite(command)
+  const found = mayChangeDirAndWrite(command)
     ? paths.cwdsOf(command, { home: "", cwd, userHome })
     : { cwds: [cwd], unknown: false };
+  const { cwds } = found;
+  // A script run after a `cd` to somewhere unknown (`cd "$D" && bash y`): its names start anywhere.
+  const unknown = found.unknown || outerUnknown;
   const dotted = paths.DOTGLOB.test(command);
   // Every hook settings file and folder as an absolute path (the project's from each directory the
   // command may be in, the user's from home), for a relative name after a `cd` to somewhere unknown.
@@ -291,6 +297,16 @@ export const protectHookpackState: Rule = {
         // home, `hookpack exec`) and as above (hook settings, `hookpack uninstall`).
         const home = context.managed?.home ?? context.secretRefs?.home ?? "";
         const scripts = await scriptsRun(event.tool.command, cwd, context.files);
+        // A script runs where the command is when it starts it (`cd .claude && bash ../y`): its
+        // relative names are resolved from every directory the command may change to.
+        const outer =
+          scripts.texts.length > 0 && mayChangeDir(command)
+            ? (await import("./state-paths.js")).cwdsOf(command, {
+                home: "",
+                cwd,
+                userHome: context.files.home,
+              })
+            : { cwds: [cwd], unknown: false };
         for (const text of scripts.texts) {
           const { brokerMisuse } = await import("./rewrite-secret-refs.js");
           const misuse = await brokerMisuse(text, home, cwd, context.files.home);
@@ -299,7 +315,15 @@ export const protectHookpackState: Rule = {
               ...misuse,
               reason: `${misuse.reason} (This is in a script the command hands to a shell.)`,
             };
-          config ??= await shellEditsHookConfig(text, cwd, hookFiles, context.files.home);
+          for (const from of outer.cwds)
+            config ??= await shellEditsHookConfig(
+              text,
+              from,
+              hookFiles,
+              context.files.home,
+              outer.unknown,
+              from !== cwd,
+            );
         }
         // A script a shell runs that cannot be read now (`cp x y; bash < y`: an earlier part of the
         // command may change y; `curl … | sh`; a file over 1 MiB; a name built at run time) may

@@ -1397,9 +1397,15 @@ function fileScript(
   if (known) return known;
   if (!env.script) return { texts: [], dynamic: false };
   const base = e.pattern.replace(/\/+$/, "").split("/").pop() ?? "";
+  const relative = !e.pattern.startsWith("/") && !e.pattern.startsWith("~");
+  // After a `cd` to directories known here (`cd build && bash ../build.sh`), a relative name is
+  // read from each of them (sec-gaps6; it was a script built at run time); after one to somewhere
+  // unknown it still is.
+  const movedKnown =
+    persisted.touchedAll === "cwd" && persisted.dirs !== undefined && !persisted.dirsUnknown;
   if (
     persisted.touchedAll === "all" ||
-    (persisted.touchedAll === "cwd" && !e.pattern.startsWith("/")) ||
+    (persisted.touchedAll === "cwd" && relative && !movedKnown) ||
     (base !== "" &&
       (persisted.touched ?? [command.slice(0, startOf(cmd))]).some((t) => t.includes(base)))
   )
@@ -1408,12 +1414,16 @@ function fileScript(
       dynamic: true,
       why: `a script file (${e.pattern}) an earlier part of the command may change`,
     };
-  const r = env.script(e.pattern);
-  if ("why" in r) return { texts: [], dynamic: true, why: r.why };
-  const text =
-    runArgs === undefined ? r.text : asRun(r.text, e.pattern, runArgs, vars, env, sourced);
-  const texts = [text];
-  if (text.includes("\r")) texts.push(text.replace(/\r/g, ""));
+  const texts: string[] = [];
+  for (const d of relative && movedKnown ? persisted.dirs! : [undefined]) {
+    const r = env.script(d === undefined ? e.pattern : resolve(d, e.pattern));
+    if ("why" in r) return { texts: [], dynamic: true, why: r.why };
+    if (d !== undefined && r.text === "") continue;
+    const text =
+      runArgs === undefined ? r.text : asRun(r.text, e.pattern, runArgs, vars, env, sourced);
+    texts.push(text);
+    if (text.includes("\r")) texts.push(text.replace(/\r/g, ""));
+  }
   return { texts, dynamic: false };
 }
 
