@@ -93,7 +93,11 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
     names.some((n) => command.includes(n)) ||
     // A glob that may name a hook settings folder (each starts with a dot, which a glob matches
     // only when written: `.cl*/settings.json`, `.[c]laude/*`), or dotglob (sec-gaps6).
-    ((command.includes("*") || command.includes("?") || command.includes("[")) &&
+    ((command.includes("*") ||
+      command.includes("?") ||
+      command.includes("[") ||
+      command.includes("glob") ||
+      command.includes("GLOB")) &&
       DOT_GLOB_WORD.test(command)) ||
     (command.includes("uninstall") && /\buninstall\b/.test(command)) ||
     (command.includes("hookpack") && /\ballow\b/.test(command)) ||
@@ -256,6 +260,26 @@ async function shellEditsHookConfig(
   return undefined;
 }
 
+/** Does a hook settings file exist where this command could reach it (the project's from each directory up, the user's)? */
+function hookConfigInReach(
+  cwds: readonly string[],
+  hookFiles: readonly string[],
+  files: RuleFiles,
+): boolean {
+  const dirs = new Set<string>();
+  for (const c of cwds)
+    for (let d = resolve(c), k = 0; k < 32; k++) {
+      dirs.add(d);
+      const up = resolve(d, "..");
+      if (up === d) break;
+      d = up;
+    }
+  if (files.home) dirs.add(files.home);
+  for (const d of dirs)
+    for (const f of hookFiles) if (files.kind(resolve(d, f)) !== undefined) return true;
+  return false;
+}
+
 export const protectHookpackState: Rule = {
   id: "protect-hookpack-state",
   summary:
@@ -329,7 +353,13 @@ export const protectHookpackState: Rule = {
         // command may change y; `curl … | sh`; a file over 1 MiB; a name built at run time) may
         // edit the hook settings or hookpack's home like any script: fail closed (sec-gaps6). An
         // ask, not a deny: the user sees the command, and such scripts are run for real work too.
-        if (config === undefined && scripts.unknown !== undefined && hookFiles.length > 0)
+        // Decided by what is within reach, as the read guard decides such a script: only where a
+        // hook settings file exists (the project's, from each directory up, or the user's).
+        if (
+          config === undefined &&
+          scripts.unknown !== undefined &&
+          hookConfigInReach(outer.cwds, hookFiles, context.files)
+        )
           return {
             kind: "ask",
             code: "HOOK_CONFIG_EDIT",
