@@ -91,6 +91,9 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
   const names = files.map((f) => f.split("/").filter(Boolean)[0]!);
   return (
     names.some((n) => command.includes(n)) ||
+    // The name spelled with quotes or backslashes (`rm .cl''aude/settings.json`) (sec-gaps6).
+    ((command.includes("'") || command.includes('"') || command.includes("\\")) &&
+      names.some((n) => command.replace(/['"\\]/g, "").includes(n))) ||
     // A glob that may name a hook settings folder (each starts with a dot, which a glob matches
     // only when written: `.cl*/settings.json`, `.[c]laude/*`), or dotglob (sec-gaps6).
     ((command.includes("*") ||
@@ -183,7 +186,26 @@ async function shellEditsHookConfig(
     ),
   ];
   const hitAt = (path: string) => isHookConfig(path, files) ?? holdsHookConfig(path, files);
-  const named = (text: string, raw = text) => {
+  // Variables the command itself sets to a fixed value (`D=.claude; rm $D/settings.json`).
+  const scan = scanShell(command);
+  const vars = new Map<string, string>();
+  for (const c of scan.commands)
+    for (const w of c.words)
+      if (w.assignment && w.value !== undefined) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.value);
+        if (m) vars.set(m[1]!, m[2]!);
+      }
+  const withVars = (raw: string): string | undefined => {
+    const m = /^"?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$/s.exec(raw);
+    const value = m ? vars.get(m[1] ?? m[2]!) : undefined;
+    return value === undefined ? undefined : value + m![3]!.replace(/['"\\]/g, "");
+  };
+  const named = (text: string, raw = text): string | undefined => {
+    const set = vars.size > 0 ? withVars(raw) : undefined;
+    if (set !== undefined && set !== raw) {
+      const hit = named(set, set);
+      if (hit) return hit;
+    }
     const name = text.replace(/^of=/, "");
     // A glob as the shell expands it (`cd .claude && rm *`, `rm .claude/settings.*`): matched
     // against the file system from every directory the command may be in (sec-gaps6).
@@ -214,7 +236,7 @@ async function shellEditsHookConfig(
           return files.find((f) => p.endsWith(f.replace(/\/+$/, ""))) ?? p;
     return undefined;
   };
-  for (const c of scanShell(command).commands) {
+  for (const c of scan.commands) {
     for (const w of c.words) {
       // Only a redirection that writes (`>`, `>>`, `&>`, `<>`, …) changes its target; `<` and `<<<` read.
       if (!w.redirect || w.redirectOp === "<" || w.redirectOp === "<<<" || w.redirectOp === "<&")

@@ -58,6 +58,7 @@ function oldShellMayEditHookConfig(command: string, files: readonly string[]): b
   const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
   return (
     names.some((n) => command.includes(n)) ||
+    names.some((n) => command.replace(/['"\\]/g, "").includes(n)) ||
     DOT_GLOB_WORD.test(command) ||
     /\buninstall\b/.test(command) ||
     (/\ballow\b/.test(command) && command.includes("hookpack")) ||

@@ -130,6 +130,12 @@ const FAMILIES: Record<string, string[]> = {
     "rm ~/.claude/*",
     "find .claude -delete",
     "shopt -s dotglob; rm -rf *",
+    "rm .cl''aude/settings.json",
+    'rm ".cl"aude/settings.json',
+    "rm .cl\\aude/settings.json",
+    "D=.claude; rm $D/settings.json",
+    'D=~/.claude; rm -f "$D"/*',
+    "F=.claude/settings.json && echo '{}' > $F",
   ],
   nested: [
     "sh -c 'cd .claude && rm *'",
@@ -205,6 +211,8 @@ describe("no false alarms: everyday commands stay allowed", () => {
     "cd build && bash ../build.sh",
     "bash y-star.sh",
     "cd build && bash ../y-star.sh",
+    "D=build; rm -rf $D/*",
+    "rm -f 'build/old.o'",
   ])
     it(`allowed: ${command}`, async () => {
       const { r, decision } = await preBash(command);
