@@ -39,6 +39,9 @@ function holdsHookConfig(path: string, files: readonly string[]): string | undef
   return undefined;
 }
 
+/** A path part that starts with a dot and holds a glob character, or a dotglob setting. */
+const DOT_GLOB_WORD = /(^|[\s/'"=<>;&|(])\.[^\s/;&|()]*[*?[]|dotglob|GLOBIGNORE|globdots|GLOB_DOTS/;
+
 /** Programs that change or remove the files they are given (sed and perl only with -i). */
 const WRITERS = new Set([
   "rm",
@@ -88,10 +91,24 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
   const names = files.map((f) => f.split("/").filter(Boolean)[0]!);
   return (
     names.some((n) => command.includes(n)) ||
+    // The name spelled with quotes or backslashes (`rm .cl''aude/settings.json`) (sec-gaps6).
+    ((command.includes("'") || command.includes('"') || command.includes("\\")) &&
+      names.some((n) => command.replace(/['"\\]/g, "").includes(n))) ||
+    // A glob that may name a hook settings folder (each starts with a dot, which a glob matches
+    // only when written: `.cl*/settings.json`, `.[c]laude/*`), or dotglob (sec-gaps6).
+    ((command.includes("*") ||
+      command.includes("?") ||
+      command.includes("[") ||
+      command.includes("glob") ||
+      command.includes("GLOB")) &&
+      DOT_GLOB_WORD.test(command)) ||
     (command.includes("uninstall") && /\buninstall\b/.test(command)) ||
     (command.includes("hookpack") && /\ballow\b/.test(command)) ||
-    // Every shell name of RUNS_SCRIPT holds "sh" but `source`; its `.` alternative holds ".".
-    ((command.includes("sh") || command.includes("source") || command.includes(".")) &&
+    // Every shell name of RUNS_SCRIPT holds "sh" but `source` and `eval`; its `.` alternative holds ".".
+    ((command.includes("sh") ||
+      command.includes("source") ||
+      command.includes(".") ||
+      command.includes("eval")) &&
       RUNS_SCRIPT.test(command)) ||
     // A `cd` (relative paths then start elsewhere) or interpreter code: checked against hookpack's home.
     mayChangeDirAndWrite(command) ||
@@ -105,20 +122,31 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
  * checked like a command of its own (the read guard's analysis finds the scripts).
  */
 const RUNS_SCRIPT =
-  /(^|[\s;&|(/'"`])(sh|bash|dash|zsh|ksh|mksh|fish|ash|source)(\s|['"`)]|$)|(^|[\s;&|(])\.\s/;
+  /(^|[\s;&|(/'"`])(sh|bash|dash|zsh|ksh|mksh|fish|ash|source|eval)(\s|['"`)]|$)|(^|[\s;&|(])\.\s/;
 
-/** The texts of the scripts the shells in `command` run: here-documents, pipes, descriptors, files on disk. */
-async function scriptsRun(command: string, cwd: string, files: RuleFiles): Promise<string[]> {
-  if (!RUNS_SCRIPT.test(command)) return [];
+/**
+ * The texts of the scripts the shells in `command` run (here-documents, pipes, descriptors, `-c`
+ * and `eval` strings, files on disk as they are now: `bash < y`, `cat y | sh`, `. y`), and why one
+ * cannot be known at hook time (a file an earlier part of the command may change, too large, named
+ * at run time), if one cannot.
+ */
+async function scriptsRun(
+  command: string,
+  cwd: string,
+  files: RuleFiles,
+): Promise<{ texts: string[]; unknown: string | undefined }> {
+  if (!RUNS_SCRIPT.test(command)) return { texts: [], unknown: undefined };
   const { shellReads, scriptReader } = await import("./read-guard-shell.js");
   const texts: string[] = [];
+  let unknown: string | undefined;
   shellReads(command, {
     home: files.home,
     cwd,
     script: scriptReader(cwd, files),
     onScript: (t) => texts.push(t),
+    onUnknownScript: (why) => (unknown ??= why),
   });
-  return [...new Set(texts)];
+  return { texts: [...new Set(texts)], unknown };
 }
 
 /**
@@ -131,40 +159,109 @@ async function shellEditsHookConfig(
   cwd: string,
   files: readonly string[],
   userHome = "",
+  outerUnknown = false,
+  moved = false,
 ): Promise<string | undefined> {
-  if (!shellMayEditHookConfig(command, files)) return undefined;
-  const [{ scanShell }, { programOf }] = await Promise.all([
+  // (A script run from a directory a `cd` moved to names no hook folder when it does `rm *`.)
+  if (!moved && !outerUnknown && !shellMayEditHookConfig(command, files)) return undefined;
+  const [{ scanShell }, { programOf }, paths] = await Promise.all([
     import("./shell-scan.js"),
     import("./secret-refs.js"),
+    import("./state-paths.js"),
   ]);
-  // After a `cd` a relative name may start in any directory the command changes to.
-  const cwds = mayChangeDirAndWrite(command)
-    ? (await import("./state-paths.js")).cwdsOf(command, { home: "", cwd, userHome }).cwds
-    : [cwd];
-  const named = (text: string) => {
-    for (const from of cwds) {
-      const path = resolve(from, text.replace(/^of=/, ""));
-      const hit = isHookConfig(path, files) ?? holdsHookConfig(path, files);
+  // After a `cd` a relative name may start in any directory the command changes to; where a `cd`
+  // goes may be unknown (`cd "$X"`, `eval`, CDPATH or BASH_ENV/ENV: rules/state-paths.ts cwdsOf).
+  const found = mayChangeDirAndWrite(command)
+    ? paths.cwdsOf(command, { home: "", cwd, userHome })
+    : { cwds: [cwd], unknown: false };
+  const { cwds } = found;
+  // A script run after a `cd` to somewhere unknown (`cd "$D" && bash y`): its names start anywhere.
+  const unknown = found.unknown || outerUnknown;
+  const dotted = paths.DOTGLOB.test(command);
+  // Every hook settings file and folder as an absolute path (the project's from each directory the
+  // command may be in, the user's from home), for a relative name after a `cd` to somewhere unknown.
+  const configPaths = () => [
+    ...new Set(
+      [...cwds, ...(userHome ? [userHome] : [])].flatMap((d) => files.map((f) => resolve(d, f))),
+    ),
+  ];
+  const hitAt = (path: string) => isHookConfig(path, files) ?? holdsHookConfig(path, files);
+  // Variables the command itself sets to a fixed value (`D=.claude; rm $D/settings.json`).
+  const scan = scanShell(command);
+  const vars = new Map<string, string>();
+  for (const c of scan.commands)
+    for (const w of c.words)
+      if (w.assignment && w.value !== undefined) {
+        const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.value);
+        if (m) vars.set(m[1]!, m[2]!);
+      }
+  const withVars = (raw: string): string | undefined => {
+    const m = /^"?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$/s.exec(raw);
+    const value = m ? vars.get(m[1] ?? m[2]!) : undefined;
+    return value === undefined ? undefined : value + m![3]!.replace(/['"\\]/g, "");
+  };
+  const named = (text: string, raw = text): string | undefined => {
+    const set = vars.size > 0 ? withVars(raw) : undefined;
+    if (set !== undefined && set !== raw) {
+      const hit = named(set, set);
       if (hit) return hit;
     }
+    const name = text.replace(/^of=/, "");
+    // A glob as the shell expands it (`cd .claude && rm *`, `rm .claude/settings.*`): matched
+    // against the file system from every directory the command may be in (sec-gaps6).
+    const glob = /[*?[]/.test(raw.replace(/'[^']*'|"[^"]*"|\\./g, ""));
+    const pattern = raw
+      .replace(/^of=/, "")
+      .replace(/^~(?=\/|$)/, userHome || "~")
+      .replace(/['"\\]/g, "");
+    for (const from of cwds) {
+      const hit = hitAt(resolve(from, name));
+      if (hit) return hit;
+      if (glob)
+        for (const p of paths.expandGlob(pattern, from, dotted).slice(0, 256)) {
+          const h = hitAt(p);
+          if (h) return h;
+        }
+    }
+    // A `cd` to somewhere unknown: a relative name (`*`, `.`, `settings.json`) that could name a
+    // hook settings file or a folder holding one from some directory counts as naming it.
+    if (
+      unknown &&
+      !pattern.startsWith("/") &&
+      !raw.startsWith("~") &&
+      (glob || !name.includes("\u0001"))
+    )
+      for (const p of configPaths())
+        if (paths.relativeCouldReach(glob ? pattern : name, p, dotted))
+          return files.find((f) => p.endsWith(f.replace(/\/+$/, ""))) ?? p;
     return undefined;
   };
-  for (const c of scanShell(command).commands) {
+  for (const c of scan.commands) {
     for (const w of c.words) {
       // Only a redirection that writes (`>`, `>>`, `&>`, `<>`, …) changes its target; `<` and `<<<` read.
       if (!w.redirect || w.redirectOp === "<" || w.redirectOp === "<<<" || w.redirectOp === "<&")
         continue;
-      const hit = named(w.value ?? w.shape);
+      const hit = named(w.value ?? w.shape, command.slice(w.start, w.end));
       if (hit) return hit;
     }
     const info = programOf(c);
     const program = info.program ?? "";
     const args = info.args.map((a) => a.value ?? a.shape);
+    const raws = new Map(info.args.map((a) => [a.value ?? a.shape, command.slice(a.start, a.end)]));
     // `hookpack uninstall` (directly, through npx, or node …/hookpack.cjs) takes the hooks out.
     const hookpackAt = [program, ...args].findIndex((w) => /(^|\/)hookpack(\.c?js)?$/.test(w));
     if (hookpackAt !== -1 && [program, ...args][hookpackAt + 1] === "uninstall") return UNINSTALL;
     // `hookpack allow` widens what a secret may be used for: the project policy is the user's call.
     if (hookpackAt !== -1 && [program, ...args][hookpackAt + 1] === "allow") return ALLOW;
+    // `find DIR… -delete` / `-exec …`: the directories it starts from (`.` when none is given).
+    if (program === "find" && args.some((a) => /^-(delete|exec|execdir|ok|okdir)$/.test(a))) {
+      const at = args.findIndex((a) => /^[-!(]/.test(a));
+      const starts = args.slice(0, at === -1 ? args.length : at);
+      for (const a of starts.length === 0 ? ["."] : starts) {
+        const hit = named(a, raws.get(a));
+        if (hit) return hit;
+      }
+    }
     const writes =
       WRITERS.has(program) ||
       (IN_PLACE.has(program) && args.some((a) => /^-[a-zA-Z]*i|^--in-place/.test(a))) ||
@@ -178,11 +275,31 @@ async function shellEditsHookConfig(
         ? operands.filter((a) => a.startsWith("of="))
         : operands;
     for (const a of targets) {
-      const hit = named(a);
+      const hit = named(a, raws.get(a));
       if (hit) return hit;
     }
   }
   return undefined;
+}
+
+/** Does a hook settings file exist where this command could reach it (the project's from each directory up, the user's)? */
+function hookConfigInReach(
+  cwds: readonly string[],
+  hookFiles: readonly string[],
+  files: RuleFiles,
+): boolean {
+  const dirs = new Set<string>();
+  for (const c of cwds)
+    for (let d = resolve(c), k = 0; k < 32; k++) {
+      dirs.add(d);
+      const up = resolve(d, "..");
+      if (up === d) break;
+      d = up;
+    }
+  if (files.home) dirs.add(files.home);
+  for (const d of dirs)
+    for (const f of hookFiles) if (files.kind(resolve(d, f)) !== undefined) return true;
+  return false;
 }
 
 export const protectHookpackState: Rule = {
@@ -225,7 +342,18 @@ export const protectHookpackState: Rule = {
         // `echo '…' | sh`, `bash s.sh`): checked as rewrite-secret-refs checks a command (hookpack's
         // home, `hookpack exec`) and as above (hook settings, `hookpack uninstall`).
         const home = context.managed?.home ?? context.secretRefs?.home ?? "";
-        for (const text of await scriptsRun(event.tool.command, cwd, context.files)) {
+        const scripts = await scriptsRun(event.tool.command, cwd, context.files);
+        // A script runs where the command is when it starts it (`cd .claude && bash ../y`): its
+        // relative names are resolved from every directory the command may change to.
+        const outer =
+          scripts.texts.length > 0 && mayChangeDir(command)
+            ? (await import("./state-paths.js")).cwdsOf(command, {
+                home: "",
+                cwd,
+                userHome: context.files.home,
+              })
+            : { cwds: [cwd], unknown: false };
+        for (const text of scripts.texts) {
           const { brokerMisuse } = await import("./rewrite-secret-refs.js");
           const misuse = await brokerMisuse(text, home, cwd, context.files.home);
           if (misuse?.kind === "deny")
@@ -233,8 +361,32 @@ export const protectHookpackState: Rule = {
               ...misuse,
               reason: `${misuse.reason} (This is in a script the command hands to a shell.)`,
             };
-          config ??= await shellEditsHookConfig(text, cwd, hookFiles, context.files.home);
+          for (const from of outer.cwds)
+            config ??= await shellEditsHookConfig(
+              text,
+              from,
+              hookFiles,
+              context.files.home,
+              outer.unknown,
+              from !== cwd,
+            );
         }
+        // A script a shell runs that cannot be read now (`cp x y; bash < y`: an earlier part of the
+        // command may change y; `curl … | sh`; a file over 1 MiB; a name built at run time) may
+        // edit the hook settings or hookpack's home like any script: fail closed (sec-gaps6). An
+        // ask, not a deny: the user sees the command, and such scripts are run for real work too.
+        // Decided by what is within reach, as the read guard decides such a script: only where a
+        // hook settings file exists (the project's, from each directory up, or the user's).
+        if (
+          config === undefined &&
+          scripts.unknown !== undefined &&
+          hookConfigInReach(outer.cwds, hookFiles, context.files)
+        )
+          return {
+            kind: "ask",
+            code: "HOOK_CONFIG_EDIT",
+            reason: `hookpack (protect-hookpack-state): this command hands a shell a script hookpack cannot read before it runs (${scripts.unknown}); it could change ${hookFiles.join(", ")}, where this agent's hooks are registered, or hookpack's own directory. The user must approve it; or write the script to a file in one call and run it in the next.`,
+          };
       }
       return config === undefined
         ? { kind: "allow" }

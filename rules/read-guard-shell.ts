@@ -534,11 +534,12 @@ export function scriptReader(cwd: string, fs: ScriptFiles): (path: string) => Sc
   let n = 0;
   return (word) => {
     const abs = resolve(cwd, word.replace(/^~(?=\/|$)/, fs.home));
-    if (++n > MAX_SCRIPTS)
-      return { why: `more than ${MAX_SCRIPTS} script files, which hookpack does not follow` };
     const kind = fs.kind(abs);
     // Nothing earlier in the command writes it (the caller checks): the shell finds no script.
+    // (A name that finds no file, `import os` looked up beside a script, counts no file read.)
     if (kind === undefined) return { text: "" };
+    if (++n > MAX_SCRIPTS)
+      return { why: `more than ${MAX_SCRIPTS} script files, which hookpack does not follow` };
     if (kind === "dir") return { text: "" };
     if (kind !== "file") return { why: `a script read from ${word}, which is not a regular file` };
     const whole = fs.readWhole(abs, MAX_SCRIPT_BYTES);
@@ -561,6 +562,8 @@ export interface Env {
   script?: (path: string) => ScriptFile;
   /** Called with the text of every script the analysis follows (protect-state reuses the shapes). */
   onScript?: (text: string) => void;
+  /** Called when a shell, `source` or `eval` runs a script not known at hook time (why it is not). */
+  onUnknownScript?: (why: string) => void;
   /** What a shell's stdin carries when its own command gives it none (a `-c` script's inherited stdin). */
   stdin?: Script;
 }
@@ -775,8 +778,10 @@ function handleCommand(
         out.push(...shellReads(text, inner, depth + 1));
       }
     }
-    if (s.dynamic)
+    if (s.dynamic) {
+      env.onUnknownScript?.(s.why ?? "a script built at run time");
       out.push({ word: ANY, kind: "dynamic", program, why: s.why ?? "a script built at run time" });
+    }
   };
   if (
     depth < 3 &&
@@ -852,8 +857,16 @@ function handleCommand(
       const s = fd
         ? fdScript(cmd, Number(fd[1] ?? fd[2] ?? 0), command, vars, env, persisted)
         : interpreterScript(w, program, cmd, command, vars, env, persisted);
-      for (const text of s.texts) {
-        const { literals, computed } = scriptFileReads(text);
+      // The script's own code, then the local code it runs (sec-gaps6): a module next to it
+      // (`import x`, `from .x import y`, `require('./x')`, `import … from './x.mjs'`), a file it
+      // executes (`exec(open('y').read())`, `runpy.run_path('y')`, `load 'y'`), two levels down.
+      const scriptDir = fd
+        ? env.cwd
+        : dirname(resolve(env.cwd, stripQuotes(w).replace(/^~(?=\/|$)/, env.home)));
+      const queue = s.texts.map((text) => ({ text, dir: scriptDir, level: 0 }));
+      const followed = new Set<string>();
+      for (let q = queue.shift(); q !== undefined; q = queue.shift()) {
+        const { literals, computed } = scriptFileReads(q.text);
         // A literal that is a glob (`glob.glob('.e*')`) is expanded as the shell would.
         for (const l of literals)
           add(
@@ -862,6 +875,28 @@ function handleCommand(
             false,
           );
         if (computed) out.push({ word: ANY, kind: "dynamic", program: label, why: computed });
+        if (q.level >= 2) continue;
+        const code = localCode(q.text, literals, q.dir, env.cwd);
+        if (code.length > MAX_LOCAL_CODE) {
+          out.push({
+            word: ANY,
+            kind: "dynamic",
+            program: label,
+            why: `more than ${MAX_LOCAL_CODE} local module names, which hookpack does not follow`,
+          });
+          continue;
+        }
+        for (const abs of code) {
+          if (followed.has(abs)) continue;
+          followed.add(abs);
+          const r = env.script(abs);
+          if ("why" in r) {
+            // Too many files, too large or unreadable: its reads are not known (fail closed).
+            out.push({ word: ANY, kind: "dynamic", program: label, why: r.why });
+            continue;
+          }
+          if (r.text !== "") queue.push({ text: r.text, dir: dirname(abs), level: q.level + 1 });
+        }
       }
       if (s.dynamic)
         out.push({
@@ -920,6 +955,56 @@ function handleCommand(
       codeNext = true;
     for (const part of operandParts(a)) add(part, program, known);
   }
+}
+
+/** Local module file names looked up for one script (each a stat); more is a script not known. */
+const MAX_LOCAL_CODE = 512;
+/** A file name that is code an interpreter may run or import. */
+const CODE_FILE = /\.(py|pyw|js|mjs|cjs|ts|mts|cts|jsx|tsx|rb|pl|pm|php|lua|tcl|R|awk)$/;
+/** Calls that run or load the code in a file they are given (Python, node, Ruby, Perl, PHP, Lua). */
+const RUNS_CODE =
+  /\b(?:exec|execfile|run_path|compile|load|require|require_relative|do|source|include|include_once|require_once|dofile|loadfile|import)\s*\(?\s*(?:open\s*\(\s*|Path\s*\(\s*|readFileSync\s*\(\s*)?['"`]([^'"`\n]{1,256})['"`]/g;
+const RUNS_CODE_HINT = /exec|run_path|compile|load|require|\bdo\b|source|include|dofile|import/;
+/** Python's `import a.b, c` / `from .a.b import x` (relative dots kept). */
+const PY_IMPORT =
+  /^[ \t]*(?:from[ \t]+(\.*[\w.]*)[ \t]+import\b|import[ \t]+([\w.]+(?:[ \t]*,[ \t]*[\w.]+)*))/gm;
+
+/**
+ * Local code files a script runs or imports (absolute, existing or not): string literals that
+ * are a code file or a relative module path (`'./x'`, `'../lib/y.js'`: tried as node resolves them,
+ * from the script's directory), and Python modules (`import x` → x.py or x/__init__.py beside the
+ * script or in the working directory). Names of installed packages find no file and add nothing.
+ */
+function localCode(text: string, literals: readonly string[], dir: string, cwd: string): string[] {
+  const out: string[] = [];
+  // A name handed to a call that runs or loads code, whatever its extension (`exec(open('y').read())`).
+  const runs = new Set<string>();
+  if (RUNS_CODE_HINT.test(text)) for (const m of text.matchAll(RUNS_CODE)) runs.add(m[1]!);
+  for (const l of literals) {
+    if (l.length > 256 || /[\s*?[\]]/.test(l)) continue;
+    const rel = /^\.\.?\//.test(l);
+    if (!rel && !CODE_FILE.test(l) && !runs.has(l)) continue;
+    for (const base of rel ? [dir] : [cwd, dir]) {
+      const abs = resolve(base, l);
+      out.push(abs);
+      if (!CODE_FILE.test(l))
+        for (const x of [".js", ".cjs", ".mjs", ".ts", ".py", ".rb", ".pl", ".php", "/index.js"])
+          out.push(abs + x);
+    }
+  }
+  if (text.includes("import"))
+    for (const m of text.matchAll(PY_IMPORT))
+      for (const name of (m[1] ?? m[2] ?? "").split(",")) {
+        const n = name.trim();
+        const dots = /^\.*/.exec(n)![0].length;
+        const path = n.slice(dots).replace(/\./g, "/");
+        if (path === "" || !/^[\w/]+$/.test(path)) continue;
+        let from = dir;
+        for (let k = 1; k < dots; k++) from = dirname(from);
+        for (const base of dots > 0 ? [from] : [dir, cwd])
+          out.push(resolve(base, `${path}.py`), resolve(base, path, "__init__.py"));
+      }
+  return [...new Set(out)];
 }
 
 /** Interpreters that run a script file named on their command line. */
@@ -1229,7 +1314,10 @@ function trackDir(
   else {
     const e = expandWord(rest[0]!, vars, env);
     const bare = !/^(\/|\.\.?(\/|$))/.test(e.pattern);
-    const cdpath = /CDPATH/.test(command) || !!process.env.CDPATH;
+    // CDPATH, or a startup file a non-interactive shell runs first (BASH_ENV, ENV), which may set it.
+    const cdpath =
+      /CDPATH|BASH_ENV|\bENV=/.test(command) ||
+      !!(process.env.CDPATH || process.env.BASH_ENV || process.env.ENV);
     if (e.kind === "path" && e.pattern !== "-" && !(bare && cdpath)) target = e.pattern;
   }
   if (target === undefined) {
@@ -1390,9 +1478,15 @@ function fileScript(
   if (known) return known;
   if (!env.script) return { texts: [], dynamic: false };
   const base = e.pattern.replace(/\/+$/, "").split("/").pop() ?? "";
+  const relative = !e.pattern.startsWith("/") && !e.pattern.startsWith("~");
+  // After a `cd` to directories known here (`cd build && bash ../build.sh`), a relative name is
+  // read from each of them (sec-gaps6; it was a script built at run time); after one to somewhere
+  // unknown it still is.
+  const movedKnown =
+    persisted.touchedAll === "cwd" && persisted.dirs !== undefined && !persisted.dirsUnknown;
   if (
     persisted.touchedAll === "all" ||
-    (persisted.touchedAll === "cwd" && !e.pattern.startsWith("/")) ||
+    (persisted.touchedAll === "cwd" && relative && !movedKnown) ||
     (base !== "" &&
       (persisted.touched ?? [command.slice(0, startOf(cmd))]).some((t) => t.includes(base)))
   )
@@ -1401,12 +1495,27 @@ function fileScript(
       dynamic: true,
       why: `a script file (${e.pattern}) an earlier part of the command may change`,
     };
-  const r = env.script(e.pattern);
-  if ("why" in r) return { texts: [], dynamic: true, why: r.why };
-  const text =
-    runArgs === undefined ? r.text : asRun(r.text, e.pattern, runArgs, vars, env, sourced);
-  const texts = [text];
-  if (text.includes("\r")) texts.push(text.replace(/\r/g, ""));
+  const texts: string[] = [];
+  for (const d of relative && movedKnown ? persisted.dirs! : [undefined]) {
+    const r = env.script(d === undefined ? e.pattern : resolve(d, e.pattern));
+    if ("why" in r) return { texts: [], dynamic: true, why: r.why };
+    if (d !== undefined && r.text === "") continue;
+    let text =
+      runArgs === undefined
+        ? r.text
+        : asRun(
+            r.text,
+            d === undefined ? e.pattern : resolve(d, e.pattern),
+            runArgs,
+            vars,
+            env,
+            sourced,
+          );
+    // It runs in the directory the `cd` moved to: its own names start there (a `cd` in front says so).
+    if (d !== undefined && resolve(d) !== resolve(env.cwd)) text = `cd ${quoteWord(d)}\n${text}`;
+    texts.push(text);
+    if (text.includes("\r")) texts.push(text.replace(/\r/g, ""));
+  }
   return { texts, dynamic: false };
 }
 

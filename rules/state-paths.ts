@@ -66,7 +66,7 @@ const globRe = (segment: string) =>
   );
 
 /** Paths a glob word can name now (bounded); `[` classes are treated as `?`. */
-function expandGlob(pattern: string, cwd: string, dotted = true): string[] {
+export function expandGlob(pattern: string, cwd: string, dotted = true): string[] {
   const abs = isAbsolute(pattern) ? pattern : join(cwd, pattern);
   const parts = abs.split("/").filter(Boolean);
   let current = ["/"];
@@ -102,6 +102,8 @@ export interface StateContext {
   userHome: string;
   /** CDPATH as the command's shell inherits it (default: this process's environment). */
   cdpath?: string;
+  /** BASH_ENV (or ENV) as the command's shell inherits it (default: this process's environment). */
+  startupFile?: string;
 }
 
 /** One parse per command text: cwdsOf, reachesHome (once per directory) and the rest share it. */
@@ -117,7 +119,7 @@ function scanned(command: string): ScanResult {
 }
 
 /** The command may make globs match names with a leading dot. */
-const DOTGLOB = /dotglob|GLOBIGNORE|globdots|GLOB_DOTS/;
+export const DOTGLOB = /dotglob|GLOBIGNORE|globdots|GLOB_DOTS/;
 /** A word that is a glob as written: no quotes, no expansions. */
 const PLAIN_WORD = /^[\w.\-*?[\]/]*$/;
 const plainGlob = (raw: string) => PLAIN_WORD.test(raw) && /[*?[]/.test(raw);
@@ -139,7 +141,12 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
   if (!mayChangeDir(command)) return { cwds: [ctx.cwd], unknown: false };
   const scan = scanned(command);
   const targets: string[] = [];
-  let unknown = /CDPATH|\beval\b/.test(command);
+  // CDPATH, BASH_ENV or ENV in the command (`BASH_ENV=f bash -c 'cd x …'`), or BASH_ENV / ENV
+  // inherited (sec-gaps6): a non-interactive bash runs $BASH_ENV first (sh and dash $ENV), a file
+  // that may set CDPATH or define a `cd` function, so where a `cd` goes is not known here.
+  let unknown =
+    /CDPATH|BASH_ENV|\bENV=|\beval\b/.test(command) ||
+    !!(ctx.startupFile ?? process.env.BASH_ENV ?? process.env.ENV);
   const cdpath = (ctx.cdpath ?? process.env.CDPATH ?? "").split(":").filter((e) => e !== "");
   let pushd = false;
   let seen = 0;
@@ -222,7 +229,7 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
  * some directory, name the home, a file in it, or a directory that holds it? True when it is `.`,
  * climbs (`..`), or its parts match consecutive parts of the home's path.
  */
-function relativeCouldReach(text: string, home: string, dotted: boolean): boolean {
+export function relativeCouldReach(text: string, home: string, dotted: boolean): boolean {
   const parts = text.split("/").filter((p) => p !== "" && p !== ".");
   if (parts.length === 0 || parts.includes("..")) return true;
   const homeParts = home.split("/").filter(Boolean);

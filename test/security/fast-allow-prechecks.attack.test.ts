@@ -45,8 +45,10 @@ reportTally();
 // The forms before issue 21's prechecks, verbatim. RUNS_SCRIPT and CODE_FLAG are module-private in
 // rules/protect-state.ts: copied; if the rule's own changes, this copy (and the precheck in front
 // of it) must be looked at again, which the differential then says.
+// (sec-gaps6 added `eval` to RUNS_SCRIPT and the dot-glob test DOT_GLOB_WORD: copied here too.)
 const RUNS_SCRIPT =
-  /(^|[\s;&|(/'"`])(sh|bash|dash|zsh|ksh|mksh|fish|ash|source)(\s|['"`)]|$)|(^|[\s;&|(])\.\s/;
+  /(^|[\s;&|(/'"`])(sh|bash|dash|zsh|ksh|mksh|fish|ash|source|eval)(\s|['"`)]|$)|(^|[\s;&|(])\.\s/;
+const DOT_GLOB_WORD = /(^|[\s/'"=<>;&|(])\.[^\s/;&|()]*[*?[]|dotglob|GLOBIGNORE|globdots|GLOB_DOTS/;
 const CODE_FLAG = /\s(-(?=[A-Za-z]*[ceEpr])[A-Za-z]+|--eval|--print|eval|-)(?=[\s=]|$)|<<|\|/;
 const MAY_WRITE =
   /[>$`'"\\]|(^|[\s;&|({/])(rm|rmdir|mv|cp|tee|truncate|ln|install|chmod|chown|unlink|shred|rsync|dd|find|tar|git|touch|mkdir|chattr|setfacl|xargs|sed|gsed|perl|eval|exec|command|builtin|sudo|doas|env|nohup|nice|time|timeout|busybox|python[0-9.]*|node|nodejs|ruby|php|deno|bun)(?=[\s;&|)}]|$)/;
@@ -56,6 +58,8 @@ function oldShellMayEditHookConfig(command: string, files: readonly string[]): b
   const names = files.map((f) => f.replace(/\/+$/, "").split("/").filter(Boolean)[0]!);
   return (
     names.some((n) => command.includes(n)) ||
+    names.some((n) => command.replace(/['"\\]/g, "").includes(n)) ||
+    DOT_GLOB_WORD.test(command) ||
     /\buninstall\b/.test(command) ||
     (/\ballow\b/.test(command) && command.includes("hookpack")) ||
     RUNS_SCRIPT.test(command) ||
@@ -182,6 +186,14 @@ const PIECES = [
   ".claude",
   ".claude/",
   "settings.json",
+  // sec-gaps6: globs that may name a hook settings folder, `eval`'s near miss.
+  "*",
+  "?",
+  "[",
+  ".cl*",
+  "dotglob",
+  "GLOBIGNORE",
+  "evl",
   "secret:",
   "${secret:",
   "$secret:A",
