@@ -84,6 +84,7 @@ import {
   type MatcherIndex,
   type PrebuiltIndex,
 } from "../rules/managed-matcher.js";
+import { HookpackError } from "../core/errors.js";
 import { writeFileAtomic } from "../core/fs-safe.js";
 import type { StoreEntries as SecretStore } from "./store-entries.js";
 
@@ -773,8 +774,12 @@ export function loadHookCache(home: string): LoadedCache | undefined {
 }
 
 /** The message of a damaged cache (no value in it): the hook's and scan's fail-closed reason. */
-const damagedMessage = (home: string) =>
-  `hookpack: the hook cache in ${home} is damaged: stored secrets cannot be recognised; run \`hookpack scan --state\` to rebuild it.`;
+const damagedError = (home: string) =>
+  new HookpackError(
+    "HOOK_CACHE_DAMAGED",
+    `hookpack: the hook cache in ${home} is damaged (cut short or edited): stored secrets cannot be recognised, so this check fails rather than report nothing.`,
+    "run `hookpack scan --state` once (it rebuilds the cache), or set any secret again.",
+  );
 
 /**
  * loadHookCache for `scan`, pre-push and check-pack: a cache file that is there but cannot be read
@@ -784,7 +789,7 @@ const damagedMessage = (home: string) =>
 export function loadScanCache(home: string): LoadedCache | undefined {
   const cache = loadHookCache(home);
   if (!cache && hookCacheState(home) === "damaged" && existsSync(join(home, "store.json")))
-    throw new Error(damagedMessage(home));
+    throw damagedError(home);
   return cache;
 }
 
@@ -900,7 +905,7 @@ export function hookManagedSecrets(
       // A cache file that is there but cannot be read as one (cut short, edited): stored values
       // cannot be looked for, so the call fails closed (hooks/failure-policy.ts: "unverifiable")
       // instead of passing as if nothing were stored.
-      if (damaged) throw new Error(damagedMessage(home));
+      if (damaged) throw damagedError(home);
       return m && m.size > 0 ? m.find(text) : [];
     },
     exposed: (names, where) => {

@@ -373,6 +373,11 @@ describe("attack: a damaged hook cache under check-pack and pre-push (no store o
         const ok = r.exitCode !== 0 && noValue(r.stdout + r.stderr);
         t.attempt(ok);
         expect(ok, `${label} exited ${r.exitCode}: ${r.stderr.slice(0, 300)}`).toBe(true);
+        // A clear error (what is wrong, how to rebuild), not "internal error … please report".
+        expect(r.exitCode, label).toBe(2);
+        expect(r.stderr, label).toMatch(/the hook cache in .* is damaged/);
+        expect(r.stderr, label).toMatch(/hookpack scan --state/);
+        expect(r.stderr, label).not.toMatch(/internal error| {4}at /);
       }
     } finally {
       writeFileSync(v5File, original);
