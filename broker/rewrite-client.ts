@@ -188,33 +188,14 @@ export function startRewrite(
 ): RewriteRequest | undefined {
   // The broker resolves paths from its own directory: a relative cwd is decided here.
   if (!isAbsolute(call.cwd)) return undefined;
-  const key = readKeyFile(home);
-  if (!key) return undefined;
-  const build = buildIdOf(daemonScript());
-  // One round trip (protocol v2 of this request): the request does not wait for the broker's hello
-  // nonce; it is signed over its own fresh nonce and time, which the broker accepts once, within
-  // REWRITE_WINDOW_MS of its own clock, and only from a client of its own build.
-  // Connect first, sign while the broker accepts and writes its hello: the two overlap (the line is
-  // only read once the connection is made, a later turn of the event loop than this one).
-  let line: string | undefined;
-  const ex = exchange(brokerSocketPath(home, env), () => line, early);
-  const nonce = randomHex(16);
-  const text = JSON.stringify({
-    op: "rewrite",
-    call,
-    nonce,
-    at: Date.now(),
-    build,
-    ...(early ? { early: true } : {}),
-  });
-  try {
-    line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
-  } catch (error) {
-    // Signing cannot fail short of a broken runtime; if it does, nothing is sent (the connection
-    // closes at once) and the error is the hook's (fail closed).
-    ex.close();
-    throw error;
-  }
+  const sent = sendSigned(
+    home,
+    env,
+    { op: "rewrite", call, ...(early ? { early: true } : {}) },
+    early,
+  );
+  if (!sent) return undefined;
+  const { key, nonce, ex } = sent;
   let answered: Promise<Verdict | undefined> | undefined;
   return {
     answer: () => {
@@ -222,7 +203,7 @@ export function startRewrite(
       // An early request's connection does not keep the process alive (see rawExchange): this
       // timer does, while someone waits for its answer.
       const alive = early ? setInterval(() => {}, REQUEST_TIMEOUT_MS) : undefined;
-      answered = answerOf(home, key, nonce, build, ex.lines).finally(() => clearInterval(alive));
+      answered = answerOf(home, sent).finally(() => clearInterval(alive));
       return answered;
     },
     confirm: () =>
@@ -247,77 +228,115 @@ export async function offeredVia(
   env: NodeJS.ProcessEnv,
   call: OfferedCall,
 ): Promise<boolean | undefined> {
-  const key = readKeyFile(home);
-  if (!key) return undefined;
-  const build = buildIdOf(daemonScript());
-  let line: string | undefined;
-  const ex = exchange(brokerSocketPath(home, env), () => line, false);
-  const nonce = randomHex(16);
-  const text = JSON.stringify({ op: "offered", call, nonce, at: Date.now(), build });
+  let sent: SignedRequest | undefined;
   try {
-    line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
+    sent = sendSigned(home, env, { op: "offered", call }, false);
   } catch {
-    ex.close();
-    return undefined;
+    return undefined; // signing failed (a broken runtime): asked the old way
   }
+  if (!sent) return undefined;
   let lines: string[] | undefined;
   try {
-    lines = await ex.lines;
+    lines = await sent.ex.lines;
   } catch {
     return undefined;
   }
-  if (!lines) return undefined;
-  const hello = parse(lines[0] ?? "") as Hello | undefined;
-  if (!hello || hello.hello !== 1 || hello.protocol !== PROTOCOL || hello.build !== build)
-    return undefined;
-  const raw = parse(lines[1] ?? "") as { body?: unknown; mac?: unknown } | undefined;
-  if (!raw || typeof raw.body !== "string") return undefined;
+  const answer = signedAnswer(sent, lines);
+  if (answer === undefined || answer === "gone") return undefined;
   // Unsigned: a refusal (an older broker takes no one-round-trip "offered"): asked the old way.
-  if (raw.mac === undefined) return undefined;
-  if (
-    typeof raw.mac !== "string" ||
-    !equalHex(hmacSha256Hex(key, `${nonce}\n${raw.body}`), raw.mac)
-  )
-    return false;
-  const reply = parse(raw.body) as BrokerReply | undefined;
+  if (answer === "unsigned") return undefined;
+  if (answer === "forged") return false;
+  const reply = parse(answer) as BrokerReply | undefined;
   if (!reply) return false;
   if (!reply.ok) return reply.code === "BROKER_BUILD" ? undefined : false;
   return reply.pending === true;
 }
 
-async function answerOf(
+/** A one-round-trip request on its way (sendSigned). */
+interface SignedRequest {
+  key: Buffer;
+  nonce: string;
+  build: string;
+  ex: Exchange;
+}
+
+/**
+ * Sends a one-round-trip request (protocol v2: `fields` plus a fresh nonce, the time and this
+ * build, signed with the broker key) over the raw pipe; undefined when there is no broker key.
+ * The request does not wait for the broker's hello nonce: the broker accepts it once, within
+ * REWRITE_WINDOW_MS of its own clock, and only from a client of its own build. It connects first
+ * and signs while the broker accepts and writes its hello: the two overlap (the line is only read
+ * once the connection is made, a later turn of the event loop than this one). A signing error
+ * closes the connection (nothing sent) and is thrown.
+ */
+function sendSigned(
   home: string,
-  key: Buffer,
-  nonce: string,
-  build: string,
-  pending: Promise<string[] | undefined>,
-): Promise<Verdict | undefined> {
-  let lines: string[] | undefined;
+  env: NodeJS.ProcessEnv,
+  fields: Record<string, unknown>,
+  early: boolean,
+): SignedRequest | undefined {
+  const key = readKeyFile(home);
+  if (!key) return undefined;
+  const build = buildIdOf(daemonScript());
+  let line: string | undefined;
+  const ex = exchange(brokerSocketPath(home, env), () => line, early);
+  const nonce = randomHex(16);
+  const text = JSON.stringify({ ...fields, nonce, at: Date.now(), build });
   try {
-    lines = await pending;
+    line = `${JSON.stringify({ v: 2, body: text, mac: hmacSha256Hex(key, `v2\n${text}`) })}\n`;
   } catch (error) {
-    throw unavailable(home, (error as Error).message);
+    ex.close();
+    throw error;
   }
-  if (!lines) return undefined; // nobody listens: decided here, starting a broker to mint
+  return { key, nonce, build, ex };
+}
+
+/**
+ * The broker's answer line to a sendSigned request: its signed body, or why there is none —
+ * undefined: nobody listens, another build or not a broker; "gone": closed before it answered;
+ * "unsigned": an answer without a signature (a refusal); "forged": a signature that is not the
+ * broker key's over this request's nonce, or no body.
+ */
+function signedAnswer(
+  sent: SignedRequest,
+  lines: string[] | undefined,
+): string | "gone" | "unsigned" | "forged" | undefined {
+  if (!lines) return undefined;
   const hello = parse(lines[0] ?? "") as Hello | undefined;
-  if (!hello || hello.hello !== 1 || hello.protocol !== PROTOCOL || hello.build !== build)
-    return undefined; // another build (or not a broker): the hook restarts it on the way to mint
-  // Gone before it answered (killed, stopping): its grants went with it; decide here.
-  if (lines.length < 2) return undefined;
+  if (!hello || hello.hello !== 1 || hello.protocol !== PROTOCOL || hello.build !== sent.build)
+    return undefined;
+  if (lines.length < 2) return "gone";
   const raw = parse(lines[1]!) as { body?: unknown; mac?: unknown } | undefined;
+  if (raw && typeof raw.body === "string" && raw.mac === undefined) return "unsigned";
   if (
     !raw ||
     typeof raw.body !== "string" ||
     typeof raw.mac !== "string" ||
-    !equalHex(hmacSha256Hex(key, `${nonce}\n${raw.body}`), raw.mac)
+    !equalHex(hmacSha256Hex(sent.key, `${sent.nonce}\n${raw.body}`), raw.mac)
   )
+    return "forged";
+  return raw.body;
+}
+
+async function answerOf(home: string, sent: SignedRequest): Promise<Verdict | undefined> {
+  let lines: string[] | undefined;
+  try {
+    lines = await sent.ex.lines;
+  } catch (error) {
+    throw unavailable(home, (error as Error).message);
+  }
+  const body = signedAnswer(sent, lines);
+  // Nobody listens, another build (or not a broker): decided here, the hook (re)starts a broker on
+  // the way to mint. Gone before it answered (killed, stopping): its grants went with it.
+  if (body === undefined || body === "gone") return undefined;
+  if (body === "unsigned" || body === "forged")
     throw unavailable(
       home,
       "an answer not signed with the broker key (another process answers on the broker's socket)",
     );
   let reply: BrokerReply;
   try {
-    reply = JSON.parse(raw.body) as BrokerReply;
+    reply = JSON.parse(body) as BrokerReply;
   } catch {
     throw unavailable(home, "a malformed answer");
   }
