@@ -9,9 +9,10 @@
 // Usage: node scripts/node-matrix.mjs [22 24 …]   (HOOKPACK_NODE_MATRIX=0 skips it)
 // Needs no stdin; idempotent; exits non-zero when a Node cannot be installed or a test fails.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { failedTestLines } from "./report-failures.mjs";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 /** Pinned, so a run is reproducible; bump deliberately. */
@@ -100,6 +101,8 @@ for (const major of majors) {
   }
   log(`running the suite (without e2e) on Node ${node.version} …`);
   const report = join(ROOT, ".cache", `vitest-report-node${major}.json`);
+  // A report left by an earlier run must not be read as this run's.
+  rmSync(report, { force: true });
   const r = spawnSync(
     node.bin,
     [
@@ -124,7 +127,7 @@ for (const major of majors) {
     const j = JSON.parse(readFileSync(report, "utf8"));
     line = `Node ${node.version}: ${j.numPassedTests} passed, ${j.numFailedTests} failed, ${j.numPendingTests + j.numTodoTests} skipped`;
   }
-  summary.push(line);
+  summary.push(line, ...failedTestLines(report, `Node ${node.version}`));
   if (r.status !== 0) failed++;
 }
 for (const line of summary) log(line);

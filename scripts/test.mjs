@@ -4,7 +4,8 @@
 // (scripts/node-matrix.mjs; skipped for a filtered run such as `npm test -- test/rules`, or with
 // HOOKPACK_NODE_MATRIX=0).
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { failedTestLines } from "./report-failures.mjs";
 
 const run = (cmd, args, mayFail = false) => {
   const r = spawnSync(cmd, args, { stdio: "inherit" });
@@ -35,6 +36,7 @@ if (existsSync("test/security/sandbox-deps.sh")) run("bash", ["test/security/san
 // The sqlite3 shell for cleaning agent state kept in SQLite (Codex's thread history).
 if (existsSync("test/rules/sqlite-deps.sh")) run("bash", ["test/rules/sqlite-deps.sh"]);
 const report = ".cache/vitest-report.json";
+rmSync(report, { force: true });
 const status = run(
   process.execPath,
   [
@@ -58,6 +60,7 @@ if (existsSync(report)) {
   console.log(
     `\ntests (Node ${process.versions.node}): ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
   );
+  for (const line of failedTestLines(report, `Node ${process.versions.node}`)) console.log(line);
 }
 if (!filtered && process.env.HOOKPACK_NODE_MATRIX !== "0")
   console.log(
