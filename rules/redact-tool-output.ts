@@ -29,22 +29,6 @@ export async function findSecrets(
   scanner: SecretScanner,
   managed: ManagedSecrets | undefined,
 ): Promise<TextHit[]> {
-  return (await findSecretsAndRedact(text, filePath, scanner, managed)).hits;
-}
-
-/**
- * findSecrets, and `applyHits(text, hits)` when it was built on the way: the prefilter's view of a
- * text with stored values in it is exactly that text with the hits replaced when nothing else was
- * found and the stored values' hits needed no merging. The rule then hands that copy on instead of
- * building a second one (a 64 KB output was copied twice, issue 21). `redacted` is undefined when
- * the caller must apply the hits itself.
- */
-async function findSecretsAndRedact(
-  text: string,
-  filePath: string,
-  scanner: SecretScanner,
-  managed: ManagedSecrets | undefined,
-): Promise<{ hits: TextHit[]; redacted?: string }> {
   const hits: TextHit[] = [];
   if (managed)
     for (const m of managed.find(text))
@@ -52,19 +36,12 @@ async function findSecretsAndRedact(
   // The pattern engine (a bundle loaded on first use) runs when what the model would get after the
   // stored values are redacted still trips the prefilter: a `KEY=<stored value>` line trips it only
   // through the value, which is redacted already. When it runs, it runs on the whole original text.
-  const found = hits.length;
-  // Sorted by distinct starts and apart (the sort and merge below then keep them as they are):
-  // then `visible` is the redacted text as it will be.
-  let apart = true;
-  for (let i = 1; i < found && apart; i++)
-    apart = hits[i - 1]!.end <= hits[i]!.start && hits[i - 1]!.start < hits[i]!.start;
-  const visible = found > 0 ? applyHits(text, hits) : text;
+  const visible = hits.length > 0 ? applyHits(text, hits) : text;
   if (scanner.mayContainSecret(visible)) {
     for (const f of await scanner.scan(text, filePath))
       hits.push({ start: f.start, end: f.end, ruleId: f.ruleId, messageId: f.messageId });
   }
-  const reuse = found > 0 && apart && hits.length === found;
-  if (hits.length < 2) return { hits, ...(reuse ? { redacted: visible } : {}) };
+  if (hits.length < 2) return hits;
   hits.sort((a, b) => a.start - b.start || (a.managed ? -1 : 1));
   const out: TextHit[] = [];
   for (const h of hits) {
@@ -75,7 +52,7 @@ async function findSecretsAndRedact(
     }
     out.push({ ...h });
   }
-  return { hits: out, ...(reuse ? { redacted: visible } : {}) };
+  return out;
 }
 
 /** Replaces each hit (sorted, non-overlapping) by `[REDACTED:<label>]`, or by `replace(hit)`. */
@@ -157,14 +134,14 @@ export const redactToolOutput: Rule = {
     if (event.kind !== "after-tool") return { kind: "allow" };
     const filePath =
       event.tool.kind === "read-file" && event.tool.path ? event.tool.path : "tool-output.txt";
-    const hits = new Map<string, { found: TextHit[]; redacted?: string }>();
+    const hits = new Map<string, TextHit[]>();
     const pending: Array<Promise<void>> = [];
     // Keyed by the leaf's path array: a key "a.b" and a nested a → b share a dotted path.
     forEachString(event.output, (text, _path, keys) => {
       if (text.length < 6) return;
       pending.push(
-        findSecretsAndRedact(text, filePath, context.scanner, context.managed).then((r) => {
-          if (r.hits.length > 0) hits.set(pathKey(keys), { found: r.hits, redacted: r.redacted });
+        findSecrets(text, filePath, context.scanner, context.managed).then((found) => {
+          if (found.length > 0) hits.set(pathKey(keys), found);
         }),
       );
     });
@@ -209,16 +186,15 @@ export const redactToolOutput: Rule = {
     let output = event.output;
     if (hits.size > 0) {
       output = mapStrings(event.output, (text, _path, keys) => {
-        const leaf = hits.get(pathKey(keys));
-        if (!leaf) return text;
-        const { found, redacted } = leaf;
+        const found = hits.get(pathKey(keys));
+        if (!found) return text;
         for (const h of found) {
           context.noteSecret(text.slice(h.start, h.end), hitLabel(h));
           if (h.managed) names.add(h.managed);
           else detectors.add(h.ruleId);
         }
         count += found.length;
-        return redacted ?? applyHits(text, found);
+        return applyHits(text, found);
       });
     }
     if (keyHits.size > 0) {
