@@ -10,7 +10,8 @@ import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, join } from "node:path";
 import { HookpackError } from "../core/errors.js";
 import { randomHex } from "../core/random.js";
-import { equalHex, hmacSha256Hex } from "../core/sha256-wasm.js";
+import { equalHex } from "../core/sha256-wasm.js";
+import { hmacSha256HexSmall as hmacSha256Hex } from "./hmac-small.js";
 import type { Verdict } from "../hooks/event.js";
 import type { OfferedCall, RewriteCall } from "../rules/secret-ref-host.js";
 import { brokerSocketPath } from "./paths.js";
@@ -120,7 +121,8 @@ export function fail(reply: BrokerReply): never {
 // A running broker of this build holds the grants already; it also reads the policy in force, the
 // approvals and the store (warm, cached by content: broker/rewrite-service.ts), so the hook sends the
 // call and gets the whole decision back. Signed both ways like every minting request, with
-// core/sha256-wasm.ts instead of node:crypto (which this path then never loads).
+// broker/hmac-small.ts instead of node:crypto (which this path then never loads) or the
+// WebAssembly module of core/sha256-wasm.ts (whose compile cost more than these few blocks).
 
 const VERDICT_KINDS = new Set(["allow", "deny", "rewrite", "ask"]);
 
@@ -216,7 +218,7 @@ export function startRewrite(
 /**
  * Is this offered call's grant still pending (rules/rewrite-secret-refs.ts offeredBrokerCall)? The
  * same one-round-trip request as a rewrite (signed over its own nonce and time, over the raw pipe
- * handle, HMAC in WebAssembly): a hook call on a command hookpack itself rewrote used to ask this
+ * handle, HMAC in plain JavaScript, broker/hmac-small.ts): a hook call on a command hookpack itself rewrote used to ask this
  * over broker/client.ts's hello round trip, which loads node:net and node:crypto (issue 21).
  * True or false only from an answer signed with the broker key over this request's nonce; an
  * answer that claims the key and fails it is false (fail closed). Undefined when it cannot be asked
