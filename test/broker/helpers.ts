@@ -151,6 +151,46 @@ export interface HookAnswer {
   status: number | null;
 }
 
+/**
+ * The real hook process (`hookpack hook <agent>`, dist/) on one payload (an object is JSON-encoded,
+ * a string is sent as it is), run synchronously in the sandbox's environment plus `options.env`,
+ * from `cwd` (run() above): the synchronous twin of helpers/hook-run.ts runHook, for the broker suites.
+ */
+export function hookSync(
+  sb: Sandbox,
+  cwd: string,
+  payload: Record<string, unknown> | string,
+  options: { env?: NodeJS.ProcessEnv; agent?: string; timeout?: number } = {},
+): SpawnSyncReturns<string> {
+  return run(sb, ["hook", options.agent ?? "claude-code"], {
+    input: typeof payload === "string" ? payload : JSON.stringify(payload),
+    env: options.env,
+    cwd,
+    timeout: options.timeout,
+  });
+}
+
+/**
+ * A Claude Code PreToolUse payload of a Bash call of `command` in `cwd`: session "s1", a transcript
+ * under the sandbox; `fields` replace fields in place or add them at the end.
+ */
+export function bashPayload(
+  sb: Sandbox,
+  cwd: string,
+  command: string,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    session_id: "s1",
+    transcript_path: join(sb.dir, "t.jsonl"),
+    cwd,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command },
+    ...fields,
+  };
+}
+
 /** The real hook process (`hookpack hook claude-code`) on one Bash PreToolUse call. */
 export function preToolUse(
   sb: Sandbox,
@@ -167,13 +207,7 @@ export function preToolUse(
     tool_input: { command, description: "d" },
     tool_use_id: options.toolUseId ?? "toolu_1",
   };
-  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
-    env: { ...sb.env, ...options.env },
-    cwd,
-    input: JSON.stringify(payload),
-    encoding: "utf8",
-    timeout: 30_000,
-  });
+  const r = hookSync(sb, cwd, payload, { env: options.env });
   let out: {
     hookSpecificOutput?: {
       permissionDecision?: string;
