@@ -5,6 +5,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { distBundle, HOOKPACK_CJS, makeSandbox, REPO_ROOT } from "../helpers/sandbox.js";
 
@@ -284,4 +285,37 @@ export function bashAsync(
       res({ status, stdout, stderr, pid: child.pid ?? 0 });
     }),
   );
+}
+
+/**
+ * One raw exchange on the broker's socket, as any same-user process can make it: reads the
+ * broker's hello, sends `line(hello)`, resolves with the hello and the one answer line, then
+ * closes the connection (rejects on a socket error).
+ */
+export function helloExchange(
+  socket: string,
+  line: (hello: { nonce: string }) => string,
+): Promise<{ hello: { nonce: string }; answer: string }> {
+  return new Promise((res, rej) => {
+    const s = connect(socket);
+    let buf = "";
+    let hello: { nonce: string } | undefined;
+    s.setEncoding("utf8");
+    s.on("error", rej);
+    s.on("data", (c: string) => {
+      buf += c;
+      let i;
+      while ((i = buf.indexOf("\n")) !== -1) {
+        const l = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (!hello) {
+          hello = JSON.parse(l) as { nonce: string };
+          s.write(`${line(hello)}\n`);
+        } else {
+          s.destroy();
+          res({ hello, answer: l });
+        }
+      }
+    });
+  });
 }
