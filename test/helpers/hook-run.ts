@@ -4,7 +4,7 @@
 // updated input or output). The sandbox stays the caller's (helpers/run.ts `sandbox()` or
 // helpers/sandbox.ts `makeSandbox()`, one per file or per test as before): this module keeps none.
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { BIN, runCommand, type RunResult } from "./run.js";
@@ -236,4 +236,39 @@ export function answerKind(a: StreamedRun): string {
   ).hookSpecificOutput;
   if (h?.updatedInput !== undefined) return "rewrite";
   return h?.permissionDecision ?? "allow+output";
+}
+
+/**
+ * One Claude Code call by either route: `dist` runs `node dist/hookpack.cjs hook claude-code`,
+ * `installed` the command the installer wrote into the settings (through `sh -c`). Stdin is a
+ * pipe `raw` is trickled into, or (`stdinFile`) a file under the sandbox root holding `raw`.
+ */
+export function runHookRoute(
+  box: Pick<HookBox, "root" | "project">,
+  raw: string,
+  route: "dist" | "installed",
+  o: {
+    env: Record<string, string | undefined>;
+    installed: string;
+    chunks?: number;
+    delayMs?: number;
+    stdinFile?: boolean;
+  },
+): Promise<StreamedRun> {
+  let stdinFile: string | undefined;
+  if (o.stdinFile) {
+    stdinFile = join(box.root, `payload-${process.hrtime.bigint()}.json`);
+    writeFileSync(stdinFile, raw);
+  }
+  const [cmd, args] =
+    route === "dist"
+      ? [process.execPath, [BIN, "hook", "claude-code"]]
+      : ["sh", ["-c", o.installed]];
+  return runStreamed(cmd, args, raw, {
+    cwd: box.project,
+    env: o.env,
+    chunks: o.chunks,
+    delayMs: o.delayMs,
+    stdinFile,
+  });
 }

@@ -19,10 +19,10 @@ import {
   answerKind,
   claudePayload,
   installedPreToolUseCommand,
-  runStreamed,
+  runHookRoute,
   type StreamedRun,
 } from "../helpers/hook-run.js";
-import { BIN, hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -84,28 +84,12 @@ interface CallOptions {
   stdinFile?: boolean;
 }
 
-function call(
+const call = (
   raw: string,
   route: "dist" | "installed",
   extraEnv: Record<string, string>,
   o: CallOptions = {},
-): Promise<StreamedRun> {
-  let stdinFile: string | undefined;
-  if (o.stdinFile) {
-    stdinFile = join(sb.root, `payload-${process.hrtime.bigint()}.json`);
-    writeFileSync(stdinFile, raw);
-  }
-  const [cmd, args] =
-    route === "dist" ? [process.execPath, [BIN, "hook", "claude-code"]] : ["sh", ["-c", installed]];
-  return runStreamed(cmd, args, raw, {
-    cwd: sb.project,
-    env: env(extraEnv),
-    chunks: o.chunks,
-    delayMs: o.delayMs,
-    stdinFile,
-  });
-}
-
+): Promise<StreamedRun> => runHookRoute(sb, raw, route, { env: env(extraEnv), installed, ...o });
 type Answer = StreamedRun;
 const decisionOf = answerKind;
 const stopped = (d: string) => d === "deny" || d === "ask" || d === "blocked";
