@@ -5,6 +5,7 @@ import { spawn, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { connect } from "node:net";
 import { join } from "node:path";
 import { distBundle, HOOKPACK_CJS, makeSandbox, REPO_ROOT } from "../helpers/sandbox.js";
 
@@ -151,6 +152,46 @@ export interface HookAnswer {
   status: number | null;
 }
 
+/**
+ * The real hook process (`hookpack hook <agent>`, dist/) on one payload (an object is JSON-encoded,
+ * a string is sent as it is), run synchronously in the sandbox's environment plus `options.env`,
+ * from `cwd` (run() above): the synchronous twin of helpers/hook-run.ts runHook, for the broker suites.
+ */
+export function hookSync(
+  sb: Sandbox,
+  cwd: string,
+  payload: Record<string, unknown> | string,
+  options: { env?: NodeJS.ProcessEnv; agent?: string; timeout?: number } = {},
+): SpawnSyncReturns<string> {
+  return run(sb, ["hook", options.agent ?? "claude-code"], {
+    input: typeof payload === "string" ? payload : JSON.stringify(payload),
+    env: options.env,
+    cwd,
+    timeout: options.timeout,
+  });
+}
+
+/**
+ * A Claude Code PreToolUse payload of a Bash call of `command` in `cwd`: session "s1", a transcript
+ * under the sandbox; `fields` replace fields in place or add them at the end.
+ */
+export function bashPayload(
+  sb: Sandbox,
+  cwd: string,
+  command: string,
+  fields: Record<string, unknown> = {},
+): Record<string, unknown> {
+  return {
+    session_id: "s1",
+    transcript_path: join(sb.dir, "t.jsonl"),
+    cwd,
+    hook_event_name: "PreToolUse",
+    tool_name: "Bash",
+    tool_input: { command },
+    ...fields,
+  };
+}
+
 /** The real hook process (`hookpack hook claude-code`) on one Bash PreToolUse call. */
 export function preToolUse(
   sb: Sandbox,
@@ -167,13 +208,7 @@ export function preToolUse(
     tool_input: { command, description: "d" },
     tool_use_id: options.toolUseId ?? "toolu_1",
   };
-  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
-    env: { ...sb.env, ...options.env },
-    cwd,
-    input: JSON.stringify(payload),
-    encoding: "utf8",
-    timeout: 30_000,
-  });
+  const r = hookSync(sb, cwd, payload, { env: options.env });
   let out: {
     hookSpecificOutput?: {
       permissionDecision?: string;
@@ -250,4 +285,37 @@ export function bashAsync(
       res({ status, stdout, stderr, pid: child.pid ?? 0 });
     }),
   );
+}
+
+/**
+ * One raw exchange on the broker's socket, as any same-user process can make it: reads the
+ * broker's hello, sends `line(hello)`, resolves with the hello and the one answer line, then
+ * closes the connection (rejects on a socket error).
+ */
+export function helloExchange(
+  socket: string,
+  line: (hello: { nonce: string }) => string,
+): Promise<{ hello: { nonce: string }; answer: string }> {
+  return new Promise((res, rej) => {
+    const s = connect(socket);
+    let buf = "";
+    let hello: { nonce: string } | undefined;
+    s.setEncoding("utf8");
+    s.on("error", rej);
+    s.on("data", (c: string) => {
+      buf += c;
+      let i;
+      while ((i = buf.indexOf("\n")) !== -1) {
+        const l = buf.slice(0, i);
+        buf = buf.slice(i + 1);
+        if (!hello) {
+          hello = JSON.parse(l) as { nonce: string };
+          s.write(`${line(hello)}\n`);
+        } else {
+          s.destroy();
+          res({ hello, answer: l });
+        }
+      }
+    });
+  });
 }

@@ -3,7 +3,8 @@
 // run on it with the sandbox's own HOME/HOOKPACK_HOME, and its answer read back (decision, reason,
 // updated input or output). The sandbox stays the caller's (helpers/run.ts `sandbox()` or
 // helpers/sandbox.ts `makeSandbox()`, one per file or per test as before): this module keeps none.
-import { existsSync, readFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { BIN, runCommand, type RunResult } from "./run.js";
@@ -166,4 +167,108 @@ export function trickle(
     setTimeout(next, o.delayMs ?? 0);
   };
   next();
+}
+
+/** What a streamed run (runStreamed) gave back. */
+export interface StreamedRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+export interface StreamedRunOptions {
+  cwd: string;
+  /** The whole environment of the process (nothing is added). */
+  env: Record<string, string | undefined>;
+  /** As trickle: `chunks` pieces `delayMs` apart; `closeAfter` sends only that many bytes. */
+  chunks?: number;
+  delayMs?: number;
+  closeAfter?: number;
+  /** Stdin is this file (opened read-only), not a pipe: `raw` is then not sent. */
+  stdinFile?: string;
+}
+
+/**
+ * Runs `cmd args` (the hook, `node dist/hookpack.cjs hook …`, or the installed command through
+ * `sh -c`) with stdin as an agent gives it: a pipe `raw` is trickled into (see trickle), or a
+ * file; resolves with its exit code and outputs.
+ */
+export function runStreamed(
+  cmd: string,
+  args: string[],
+  raw: string,
+  o: StreamedRunOptions,
+): Promise<StreamedRun> {
+  return new Promise((resolve, reject) => {
+    const stdinFd = o.stdinFile === undefined ? undefined : openSync(o.stdinFile, "r");
+    const child = spawn(cmd, args, {
+      cwd: o.cwd,
+      env: o.env as NodeJS.ProcessEnv,
+      stdio: [stdinFd ?? "pipe", "pipe", "pipe"],
+    });
+    if (stdinFd !== undefined) closeSync(stdinFd);
+    let stdout = "";
+    let stderr = "";
+    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
+    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+    if (!child.stdin) return;
+    child.stdin.on("error", () => {});
+    trickle(child.stdin, raw, o);
+  });
+}
+
+/**
+ * What Claude Code makes of a PreToolUse answer: "blocked" (exit 2), `exit N` (another failure),
+ * "allow" (exit 0, nothing written), "allow+stderr" (exit 0, only stderr written), "rewrite" (an
+ * updated input), the permission decision, or "allow+output" (JSON with neither). Throws on a
+ * stdout that is not JSON.
+ */
+export function answerKind(a: StreamedRun): string {
+  if (a.code === 2) return "blocked";
+  if (a.code !== 0) return `exit ${a.code}`;
+  if (a.stdout.trim() === "") return a.stderr === "" ? "allow" : "allow+stderr";
+  const h = (
+    JSON.parse(a.stdout) as {
+      hookSpecificOutput?: { permissionDecision?: string; updatedInput?: unknown };
+    }
+  ).hookSpecificOutput;
+  if (h?.updatedInput !== undefined) return "rewrite";
+  return h?.permissionDecision ?? "allow+output";
+}
+
+/**
+ * One Claude Code call by either route: `dist` runs `node dist/hookpack.cjs hook claude-code`,
+ * `installed` the command the installer wrote into the settings (through `sh -c`). Stdin is a
+ * pipe `raw` is trickled into, or (`stdinFile`) a file under the sandbox root holding `raw`.
+ */
+export function runHookRoute(
+  box: Pick<HookBox, "root" | "project">,
+  raw: string,
+  route: "dist" | "installed",
+  o: {
+    env: Record<string, string | undefined>;
+    installed: string;
+    chunks?: number;
+    delayMs?: number;
+    stdinFile?: boolean;
+  },
+): Promise<StreamedRun> {
+  let stdinFile: string | undefined;
+  if (o.stdinFile) {
+    stdinFile = join(box.root, `payload-${process.hrtime.bigint()}.json`);
+    writeFileSync(stdinFile, raw);
+  }
+  const [cmd, args] =
+    route === "dist"
+      ? [process.execPath, [BIN, "hook", "claude-code"]]
+      : ["sh", ["-c", o.installed]];
+  return runStreamed(cmd, args, raw, {
+    cwd: box.project,
+    env: o.env,
+    chunks: o.chunks,
+    delayMs: o.delayMs,
+    stdinFile,
+  });
 }

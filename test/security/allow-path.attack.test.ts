@@ -14,12 +14,10 @@
 // - allow-path/runtime: bytecode planted where the hook would load it (a V8 code cache V8 accepts
 //   for any source of the same length), a tampered bundle, a swapped symlink. Contained = the
 //   planted code did not run and the token payload was still stopped (or the launcher refused).
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import {
-  closeSync,
   existsSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readFileSync,
   rmSync,
@@ -32,7 +30,12 @@ import { join } from "node:path";
 import { Script } from "node:vm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeGithubToken } from "../helpers/fake-secrets.js";
-import { installedPreToolUseCommand, trickle } from "../helpers/hook-run.js";
+import {
+  claudePayload,
+  installedPreToolUseCommand,
+  runStreamed,
+  type StreamedRun,
+} from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -60,21 +63,11 @@ beforeAll(async () => {
 }, 60_000);
 afterAll(() => sb?.cleanup());
 
-const base = () => ({
-  session_id: "s",
-  transcript_path: join(sb.root, "t.jsonl"),
-  cwd: sb.project,
-  permission_mode: "default",
-  hook_event_name: "PreToolUse",
-  tool_use_id: "toolu_1",
-});
+const base = () => claudePayload(sb, { tool_use_id: "toolu_1" });
 const bash = (cmd: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ ...base(), tool_name: "Bash", tool_input: { command: cmd, ...extra } });
 
-interface Answer {
-  code: number | null;
-  stdout: string;
-  stderr: string;
+interface Answer extends StreamedRun {
   stdinIsSocket: boolean;
 }
 
@@ -83,38 +76,23 @@ interface Answer {
  * (child_process "pipe"). `chunks` > 1 trickles the payload `delayMs` apart; `closeAfter` ends
  * stdin after that many bytes (a writer that died).
  */
-function call(
+async function call(
   raw: string,
   o: { chunks?: number; delayMs?: number; closeAfter?: number; stdinFile?: string } = {},
 ): Promise<Answer> {
   // The probe prints what fd 0 is before the launcher runs (same stdin: sh passes it on).
   const probe = `node -e "process.stderr.write(require('fs').fstatSync(0).isSocket()?'STDIN=socket\\n':'STDIN=other\\n')"; `;
-  return new Promise((resolve, reject) => {
-    const stdinFd = o.stdinFile ? openSync(o.stdinFile, "r") : undefined;
-    const child = spawn("sh", ["-c", probe + command], {
-      cwd: sb.project,
-      env: env(),
-      stdio: [stdinFd ?? "pipe", "pipe", "pipe"],
-    });
-    if (stdinFd !== undefined) closeSync(stdinFd);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) =>
-      resolve({
-        code,
-        stdout,
-        stderr: stderr.replace(/^STDIN=\w+\n/, ""),
-        stdinIsSocket: stderr.startsWith("STDIN=socket"),
-      }),
-    );
-    if (!child.stdin) return;
-    child.stdin.on("error", () => {});
-    // The stdin probe runs first; the hook reads whatever has arrived when it starts.
-    trickle(child.stdin, raw, o);
+  // The stdin probe runs first; the hook reads whatever has arrived when it starts.
+  const a = await runStreamed("sh", ["-c", probe + command], raw, {
+    cwd: sb.project,
+    env: env(),
+    ...o,
   });
+  return {
+    ...a,
+    stderr: a.stderr.replace(/^STDIN=\w+\n/, ""),
+    stdinIsSocket: a.stderr.startsWith("STDIN=socket"),
+  };
 }
 
 /** The decision Claude Code would act on: "allow" (a plain allow), "deny", "ask", "rewrite" or "blocked" (exit 2). */

@@ -7,7 +7,6 @@
 import { createHmac, randomBytes } from "node:crypto";
 import { spawn } from "node:child_process";
 import { readdirSync, readFileSync, statSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -15,6 +14,7 @@ import {
   bash,
   brokerPids,
   fakeSecret,
+  helloExchange,
   preToolUse,
   project,
   run,
@@ -71,31 +71,11 @@ async function raw(
   body: Record<string, unknown>,
   sign?: (nonce: string, text: string) => string,
 ): Promise<Record<string, unknown>> {
-  return new Promise((res, rej) => {
-    const s = connect(socket);
-    let buf = "";
-    let hello: { nonce: string } | undefined;
-    s.setEncoding("utf8");
-    s.on("error", rej);
-    s.on("data", (c: string) => {
-      buf += c;
-      let i;
-      while ((i = buf.indexOf("\n")) !== -1) {
-        const line = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (!hello) {
-          hello = JSON.parse(line) as { nonce: string };
-          const text = JSON.stringify({ ...body, nonce: "n" });
-          s.write(
-            `${JSON.stringify({ body: text, ...(sign ? { mac: sign(hello.nonce, text) } : {}) })}\n`,
-          );
-        } else {
-          s.destroy();
-          res(JSON.parse((JSON.parse(line) as { body: string }).body) as Record<string, unknown>);
-        }
-      }
-    });
+  const { answer } = await helloExchange(socket, (hello) => {
+    const text = JSON.stringify({ ...body, nonce: "n" });
+    return JSON.stringify({ body: text, ...(sign ? { mac: sign(hello.nonce, text) } : {}) });
   });
+  return JSON.parse((JSON.parse(answer) as { body: string }).body) as Record<string, unknown>;
 }
 const socketOf = () =>
   (JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { socket: string }).socket;

@@ -19,6 +19,7 @@ import {
   run,
   sandbox,
   setSecret,
+  waitFor,
   type Sandbox,
 } from "../broker/helpers.js";
 
@@ -92,6 +93,19 @@ function hook(command: string, id = `toolu_${Math.random().toString(36).slice(2)
 }
 
 /** The rewritten command in bash, as the agent's shell would run it; what the model would read. */
+/** True while a live process has `text` in its command line (from /proc). */
+function processMentions(text: string): boolean {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").includes(text)) return true;
+    } catch {
+      // gone
+    }
+  }
+  return false;
+}
+
 function runRewritten(command: string, timeout = 20_000): { out: string; status: number | null } {
   const r = spawnSync("bash", ["-c", command], {
     env: sb.env,
@@ -170,7 +184,11 @@ describe("attack: the value reaches exactly one process (issue 14, class 2)", ()
 
   it("a redirect to a socket or a file carries only the masked output", async () => {
     const received: Buffer[] = [];
-    const server: Server = createServer((s) => s.on("data", (b: Buffer) => received.push(b)));
+    let closed = 0;
+    const server: Server = createServer((s) => {
+      s.on("data", (b: Buffer) => received.push(b));
+      s.on("close", () => closed++);
+    });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as { port: number }).port;
     try {
@@ -184,7 +202,8 @@ describe("attack: the value reaches exactly one process (issue 14, class 2)", ()
         expect(h.rewritten, command).toBeDefined();
         runRewritten(h.rewritten!);
       }
-      await new Promise((r) => setTimeout(r, 200));
+      // The one connection (the /dev/tcp redirect) has ended: all it sent has been read.
+      await waitFor(() => closed >= 1, 10_000);
       const onWire = Buffer.concat(received).toString("utf8");
       const inFile = readFileSync(file, "utf8");
       count("redirect to a socket", !leaks(onWire));
@@ -254,10 +273,12 @@ describe("attack: the value reaches exactly one process (issue 14, class 2)", ()
     expect(h.rewritten).toBeDefined();
     runRewritten(h.rewritten!);
     await new Promise((r) => setTimeout(r, 3000));
+    // And until no process of that call is left (a loaded box may run the job later than 3 s).
+    await waitFor(() => !processMentions(marker), 20_000);
     const outlived = existsSync(marker) && leaks(readFileSync(marker, "utf8"));
     count("a program's background job outliving the call", !outlived);
     expect(existsSync(marker)).toBe(false);
-  }, 30_000);
+  }, 60_000);
 
   it("another process of the agent reads /proc: the value is only in the one program's own process", async () => {
     const h = hook("T=$secret:TOK sleep 3");

@@ -6,11 +6,11 @@
 // text as the tool's output. Contained = the raw token appears nowhere in the hook's answer and the
 // answer carries a redaction (the glued letters may stay).
 // Fakes are built at run time from the rule records (valid checksums); no token-shaped literal here.
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RULES } from "../../rules/detect.js";
 import { fakeFor } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { claudePayload, runHook } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -61,22 +61,18 @@ const GLUES: Array<[string, (t: string) => string]> = [
 ];
 
 function post(stdout: string, tag: string) {
-  return hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
+  return runHook(
+    sb,
+    claudePayload(sb, {
       session_id: "s-glued",
-      transcript_path: join(sb.root, "t.jsonl"),
-      cwd: sb.project,
-      permission_mode: "default",
       hook_event_name: "PostToolUse",
       tool_name: "Bash",
       tool_input: { command: 'echo "${TOKEN}x"' },
       tool_response: { interrupted: false, isImage: false, stdout, stderr: "" },
       tool_use_id: `toolu_${tag}`,
     }),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
+    { env: { HOOKPACK_KEY_BACKEND: "file" }, timeoutMs: 120_000 },
+  );
 }
 
 describe("PostToolUse: a detected token glued to word characters is still redacted", () => {

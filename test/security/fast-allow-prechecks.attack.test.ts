@@ -14,17 +14,8 @@
 // launcher): every payload answered with the stage and with HOOKPACK_FAST_ALLOW=0; contained = the
 // same answer, stopped where the rules stop it, no raw value in what the hook wrote.
 // Family fast-allow-prechecks/differential, fast-allow-prechecks/dist, fast-allow-prechecks/installed.
-import { spawn, spawnSync } from "node:child_process";
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  writeFileSync,
-} from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,7 +26,14 @@ import { mayRunCode, shellMayEditHookConfig } from "../../rules/protect-state.js
 import { CHANGES_DIR, INTERPRETER, mayChangeDir } from "../../rules/state-words.js";
 import { CLAUDE_HOOK_CONFIG_FILES } from "../../hooks/fast-allow.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { BIN, hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import {
+  answerKind,
+  claudePayload,
+  installedPreToolUseCommand,
+  runHookRoute,
+  type StreamedRun,
+} from "../helpers/hook-run.js";
+import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -320,95 +318,33 @@ beforeAll(async () => {
     input: `${tokens.stripe}\n`,
   });
   expect(s.exitCode, s.stderr).toBe(0);
-  const settings = ["settings.local.json", "settings.json"]
-    .map((f) => join(sb.project, ".claude", f))
-    .find(existsSync)!;
-  installed = (
-    JSON.parse(readFileSync(settings, "utf8")) as {
-      hooks: { PreToolUse: Array<{ hooks: Array<{ command: string }> }> };
-    }
-  ).hooks.PreToolUse[0]!.hooks[0]!.command;
+  installed = installedPreToolUseCommand(sb.project);
   expect(installed).toContain(" -e "); // the verifying launcher
 }, 120_000);
 afterAll(() => sb?.cleanup());
 
 const bash = (cmd: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({
-    session_id: "s",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_use_id: "toolu_1",
-    tool_name: "Bash",
-    tool_input: { command: cmd, ...extra },
-  });
+  JSON.stringify(
+    claudePayload(sb, {
+      tool_use_id: "toolu_1",
+      tool_name: "Bash",
+      tool_input: { command: cmd, ...extra },
+    }),
+  );
 
-interface Answer {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 interface CallOptions {
   chunks?: number;
   delayMs?: number;
   stdinFile?: boolean;
 }
-function call(
+const call = (
   raw: string,
   route: "dist" | "installed",
   extraEnv: Record<string, string>,
   o: CallOptions = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let stdinFd: number | undefined;
-    if (o.stdinFile) {
-      const f = join(sb.root, `payload-${process.hrtime.bigint()}.json`);
-      writeFileSync(f, raw);
-      stdinFd = openSync(f, "r");
-    }
-    const [cmd, args] =
-      route === "dist"
-        ? [process.execPath, [BIN, "hook", "claude-code"]]
-        : ["sh", ["-c", installed]];
-    const child = spawn(cmd, args, {
-      cwd: sb.project,
-      env: env(extraEnv),
-      stdio: [stdinFd ?? "pipe", "pipe", "pipe"],
-    });
-    if (stdinFd !== undefined) closeSync(stdinFd);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    if (!child.stdin) return;
-    child.stdin.on("error", () => {});
-    const data = Buffer.from(raw);
-    const size = Math.ceil(data.length / Math.max(1, o.chunks ?? 1));
-    let i = 0;
-    const next = () => {
-      if (i >= data.length) return void child.stdin!.end();
-      child.stdin!.write(data.subarray(i, i + size));
-      i += size;
-      setTimeout(next, o.delayMs ?? 0);
-    };
-    next();
-  });
-}
-function decisionOf(a: Answer): string {
-  if (a.code === 2) return "blocked";
-  if (a.code !== 0) return `exit ${a.code}`;
-  if (a.stdout.trim() === "") return a.stderr === "" ? "allow" : "allow+stderr";
-  const h = (
-    JSON.parse(a.stdout) as {
-      hookSpecificOutput?: { permissionDecision?: string; updatedInput?: unknown };
-    }
-  ).hookSpecificOutput;
-  if (h?.updatedInput !== undefined) return "rewrite";
-  return h?.permissionDecision ?? "allow+output";
-}
+): Promise<StreamedRun> => runHookRoute(sb, raw, route, { env: env(extraEnv), installed, ...o });
+type Answer = StreamedRun;
+const decisionOf = answerKind;
 const stopped = (d: string) => d === "deny" || d === "ask" || d === "blocked";
 const RAW = () => [token, tokens.stripe, tokens.npm, tokens.gitlab];
 const noValue = (a: Answer) => RAW().every((v) => !a.stdout.includes(v) && !a.stderr.includes(v));

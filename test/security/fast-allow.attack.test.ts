@@ -10,13 +10,19 @@
 // an attempt the rules stop is stopped (deny, ask, or exit 2), and no raw value appears in
 // anything the hook wrote. Family fast-allow/dist: dist/hookpack.cjs; fast-allow/installed: the
 // installed launcher.
-import { spawn, spawnSync } from "node:child_process";
-import { closeSync, mkdirSync, openSync, symlinkSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { installedPreToolUseCommand, trickle } from "../helpers/hook-run.js";
-import { BIN, hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import {
+  answerKind,
+  claudePayload,
+  installedPreToolUseCommand,
+  runHookRoute,
+  type StreamedRun,
+} from "../helpers/hook-run.js";
+import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -68,78 +74,24 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => sb?.cleanup());
 
-const base = () => ({
-  session_id: "s",
-  transcript_path: join(sb.root, "t.jsonl"),
-  cwd: sb.project,
-  permission_mode: "default",
-  hook_event_name: "PreToolUse",
-  tool_use_id: "toolu_1",
-});
+const base = () => claudePayload(sb, { tool_use_id: "toolu_1" });
 const bash = (cmd: string, extra: Record<string, unknown> = {}) =>
   JSON.stringify({ ...base(), tool_name: "Bash", tool_input: { command: cmd, ...extra } });
 
-interface Answer {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 interface CallOptions {
   chunks?: number;
   delayMs?: number;
   stdinFile?: boolean;
 }
 
-function call(
+const call = (
   raw: string,
   route: "dist" | "installed",
   extraEnv: Record<string, string>,
   o: CallOptions = {},
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    let stdinFd: number | undefined;
-    if (o.stdinFile) {
-      const f = join(sb.root, `payload-${process.hrtime.bigint()}.json`);
-      writeFileSync(f, raw);
-      stdinFd = openSync(f, "r");
-    }
-    const child =
-      route === "dist"
-        ? spawn(process.execPath, [BIN, "hook", "claude-code"], {
-            cwd: sb.project,
-            env: env(extraEnv),
-            stdio: [stdinFd ?? "pipe", "pipe", "pipe"],
-          })
-        : spawn("sh", ["-c", installed], {
-            cwd: sb.project,
-            env: env(extraEnv),
-            stdio: [stdinFd ?? "pipe", "pipe", "pipe"],
-          });
-    if (stdinFd !== undefined) closeSync(stdinFd);
-    let stdout = "";
-    let stderr = "";
-    child.stdout!.on("data", (d: Buffer) => (stdout += d.toString("utf8")));
-    child.stderr!.on("data", (d: Buffer) => (stderr += d.toString("utf8")));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
-    if (!child.stdin) return;
-    child.stdin.on("error", () => {});
-    trickle(child.stdin, raw, o);
-  });
-}
-
-/** What Claude Code would act on: allow (plain), deny, ask, rewrite, blocked (exit 2), or exit N. */
-function decisionOf(a: Answer): string {
-  if (a.code === 2) return "blocked";
-  if (a.code !== 0) return `exit ${a.code}`;
-  if (a.stdout.trim() === "") return a.stderr === "" ? "allow" : "allow+stderr";
-  const out = JSON.parse(a.stdout) as {
-    hookSpecificOutput?: { permissionDecision?: string; updatedInput?: unknown };
-  };
-  const h = out.hookSpecificOutput;
-  if (h?.updatedInput !== undefined) return "rewrite";
-  return h?.permissionDecision ?? "allow+output";
-}
+): Promise<StreamedRun> => runHookRoute(sb, raw, route, { env: env(extraEnv), installed, ...o });
+type Answer = StreamedRun;
+const decisionOf = answerKind;
 const stopped = (d: string) => d === "deny" || d === "ask" || d === "blocked";
 const RAW = () => [
   token,

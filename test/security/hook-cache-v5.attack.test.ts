@@ -17,6 +17,7 @@ import {
   hookCacheV5Path,
   hookCacheVersion,
 } from "../../broker/hook-cache.js";
+import { claudePayload, runHook } from "../helpers/hook-run.js";
 import { hookpack, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -44,21 +45,19 @@ afterAll(() => sb?.cleanup());
 /** The hook's answer to an output holding value i: "redacted", "withheld", or "LEAKED". */
 async function post(i: number): Promise<"redacted" | "withheld" | "LEAKED" | "unchanged"> {
   const stdout = `${"PASS test/x.test.ts (3 tests) 12ms\n".repeat(40)}KEY=${VALUES[i]}\n`;
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
+  const r = await runHook(
+    sb,
+    claudePayload(sb, {
       session_id: "s-cache5",
-      cwd: sb.project,
-      permission_mode: "default",
+      transcript_path: undefined,
       hook_event_name: "PostToolUse",
       tool_name: "Bash",
       tool_input: { command: "npm test" },
       tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
       tool_use_id: "toolu_cache5",
     }),
-    env: env(),
-    cwd: sb.project,
-    timeoutMs: 60_000,
-  });
+    { env: env(), timeoutMs: 60_000 },
+  );
   if ((r.stdout + r.stderr).includes(VALUES[i]!)) return "LEAKED";
   if (r.stdout.trim() === "") return "unchanged";
   if (r.stdout.includes(`[REDACTED:${NAME(i)}]`)) return "redacted";

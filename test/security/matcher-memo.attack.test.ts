@@ -13,6 +13,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { encodingsOf } from "../../rules/managed-values.js";
+import { claudePayload, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -42,21 +43,19 @@ beforeAll(async () => {
 afterAll(() => sb?.cleanup());
 
 async function post(stdout: string): Promise<string> {
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
+  const r = await runHook(
+    sb,
+    claudePayload(sb, {
       session_id: "s-memo",
-      cwd: sb.project,
-      permission_mode: "default",
+      transcript_path: undefined,
       hook_event_name: "PostToolUse",
       tool_name: "Bash",
       tool_input: { command: "npm test" },
       tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
       tool_use_id: "toolu_memo",
     }),
-    env: env(),
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
+    { env: env(), timeoutMs: 120_000 },
+  );
   expect(r.exitCode, r.stderr).toBe(0);
   if (r.stdout.trim() === "") return stdout; // the hook changed nothing
   const out = JSON.parse(r.stdout) as {

@@ -7,7 +7,6 @@
 // allowed; anything changed after the prefix, a forged grant, another session, a grant already
 // used, are denied; and the broker refuses an "offered" request that is unsigned, signed with
 // another key, stale, or replayed.
-import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { connect } from "node:net";
@@ -15,10 +14,11 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mac } from "../../broker/client.js";
 import {
-  BIN,
   assertBuilt,
   bash,
+  bashPayload,
   fakeSecret,
+  hookSync,
   project,
   run,
   sandbox,
@@ -61,24 +61,11 @@ const status = () =>
 const key = () =>
   Buffer.from(readFileSync(join(sb.hookpackHome, "broker", "broker.key"), "utf8").trim(), "hex");
 
-const payload = (command: string, session = "s1", id = "toolu_o") => ({
-  session_id: session,
-  transcript_path: join(sb.dir, "t.jsonl"),
-  cwd: dir,
-  hook_event_name: "PreToolUse",
-  tool_name: "Bash",
-  tool_input: { command },
-  tool_use_id: id,
-});
+const payload = (command: string, session = "s1", id = "toolu_o") =>
+  bashPayload(sb, dir, command, { session_id: session, tool_use_id: id });
 /** The real hook on one payload: "allow" (exit 0, nothing written), "deny", or what it wrote. */
 function hook(p: Record<string, unknown>): string {
-  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
-    env: sb.env,
-    cwd: dir,
-    input: JSON.stringify(p),
-    encoding: "utf8",
-    timeout: 30_000,
-  });
+  const r = hookSync(sb, dir, p);
   expect(r.stdout + r.stderr).not.toContain(value);
   if (r.status === 0 && r.stdout.trim() === "") return "allow";
   if (r.stdout.includes('"permissionDecision":"deny"') || r.status === 2) return "deny";

@@ -14,6 +14,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudePayload, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { fakeGithubToken } from "../helpers/fake-secrets.js";
 import { reportTally, tally } from "./tally.js";
@@ -46,22 +47,18 @@ beforeAll(async () => {
 afterAll(() => sb?.cleanup());
 
 function post(toolResponse: Record<string, unknown>, tag: string) {
-  return hookpack(["hook", "claude-code"], {
-    input: JSON.stringify({
+  return runHook(
+    sb,
+    claudePayload(sb, {
       session_id: "s-reuse",
-      transcript_path: join(sb.root, "t.jsonl"),
-      cwd: sb.project,
-      permission_mode: "default",
       hook_event_name: "PostToolUse",
       tool_name: "Bash",
       tool_input: { command: "./leak.sh" },
       tool_response: { interrupted: false, isImage: false, ...toolResponse },
       tool_use_id: `toolu_${tag}`,
     }),
-    env: env(),
-    cwd: sb.project,
-    timeoutMs: 120_000,
-  });
+    { env: env(), timeoutMs: 120_000 },
+  );
 }
 
 /** Every file under the sandbox that hookpack may have written (not the encrypted store). */

@@ -14,7 +14,8 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { preToolUse } from "../helpers/hook-run.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -49,29 +50,14 @@ beforeAll(() => {
 });
 afterAll(() => sb?.cleanup());
 
-async function preBash(command: string, extraEnv: Record<string, string> = {}) {
-  const payload = {
-    session_id: "s-gaps6",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_gaps6",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file", ...extraEnv },
-    cwd: sb.project,
-  });
-  const out = r.stdout
-    ? (JSON.parse(r.stdout) as {
-        hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
-      })
-    : undefined;
-  return { r, decision: out?.hookSpecificOutput };
-}
+const preBash = (command: string, extraEnv: Record<string, string> = {}) =>
+  preToolUse(
+    sb,
+    "Bash",
+    { command },
+    { session_id: "s-gaps6", tool_use_id: "toolu_gaps6" },
+    { env: { HOOKPACK_KEY_BACKEND: "file", ...extraEnv } },
+  );
 
 const stoppedBy = (d: { permissionDecision?: string } | undefined) =>
   d?.permissionDecision === "deny" || d?.permissionDecision === "ask";

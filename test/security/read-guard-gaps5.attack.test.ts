@@ -12,13 +12,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { preToolUse } from "../helpers/hook-run.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { managedValue as randomManagedValue, plantDotenv } from "../helpers/dotenv-fixture.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
 
 const tokens = fakeTokens(45);
-const managedValue = `mv${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+const managedValue = randomManagedValue();
 let sb: Sandbox;
 
 /** Files an earlier tool call left in the project (the hook sees them on disk). */
@@ -63,16 +64,7 @@ const PADDING = Array.from({ length: 300 }, (_, i) => `pad/f${i}.txt`);
 
 beforeAll(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
-    input: managedValue,
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-  });
-  expect(set.exitCode, set.stderr).toBe(0);
-  writeFileSync(
-    join(sb.project, ".env"),
-    `APP=demo\nDEPLOY_KEY=${managedValue}\nGH_TOKEN=${tokens.github}\n`,
-  );
+  await plantDotenv(sb, managedValue, tokens.github);
   for (const [name, text] of Object.entries(FILES)) {
     mkdirSync(join(sb.project, name, ".."), { recursive: true });
     writeFileSync(join(sb.project, name), text);

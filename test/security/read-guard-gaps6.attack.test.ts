@@ -9,13 +9,15 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
-import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { preToolUse } from "../helpers/hook-run.js";
+import { managedValue as randomManagedValue, plantDotenv } from "../helpers/dotenv-fixture.js";
+import { sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
 
 const tokens = fakeTokens(45);
-const managedValue = `mv${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+const managedValue = randomManagedValue();
 let sb: Sandbox;
 
 const FILES: Record<string, string> = {
@@ -62,16 +64,7 @@ const FILES: Record<string, string> = {
 
 beforeAll(async () => {
   sb = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
-    input: managedValue,
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-  });
-  expect(set.exitCode, set.stderr).toBe(0);
-  writeFileSync(
-    join(sb.project, ".env"),
-    `APP=demo\nDEPLOY_KEY=${managedValue}\nGH_TOKEN=${tokens.github}\n`,
-  );
+  await plantDotenv(sb, managedValue, tokens.github);
   for (const [name, text] of Object.entries(FILES)) {
     mkdirSync(join(sb.project, name, ".."), { recursive: true });
     writeFileSync(join(sb.project, name), text);
@@ -79,31 +72,14 @@ beforeAll(async () => {
 });
 afterAll(() => sb?.cleanup());
 
-async function preBash(command: string) {
-  const payload = {
-    session_id: "s-gaps6",
-    transcript_path: join(sb.root, "t.jsonl"),
-    cwd: sb.project,
-    permission_mode: "default",
-    hook_event_name: "PreToolUse",
-    tool_name: "Bash",
-    tool_input: { command },
-    tool_use_id: "toolu_g6",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-  });
-  const decision = r.stdout
-    ? (
-        JSON.parse(r.stdout) as {
-          hookSpecificOutput?: { permissionDecision?: string; permissionDecisionReason?: string };
-        }
-      ).hookSpecificOutput
-    : undefined;
-  return { r, decision };
-}
+const preBash = (command: string) =>
+  preToolUse(
+    sb,
+    "Bash",
+    { command },
+    { session_id: "s-gaps6", tool_use_id: "toolu_g6" },
+    { env: { HOOKPACK_KEY_BACKEND: "file" } },
+  );
 
 const ATTACKS: Record<string, string[]> = {
   "code run two levels down": [

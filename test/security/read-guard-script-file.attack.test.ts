@@ -14,13 +14,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 import { preToolUse } from "../helpers/hook-run.js";
+import { managedValue as randomManagedValue, plantDotenv } from "../helpers/dotenv-fixture.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
 
 const tokens = fakeTokens(44);
-const managedValue = `mv${Math.random().toString(36).slice(2)}${Math.random().toString(36).slice(2)}`;
+const managedValue = randomManagedValue();
 let sb: Sandbox;
 let clean: Sandbox;
 
@@ -55,16 +56,7 @@ const SCRIPTS: Record<string, string> = {
 beforeAll(async () => {
   sb = sandbox();
   clean = sandbox();
-  const set = await hookpack(["secret", "set", "DEPLOY_KEY"], {
-    input: managedValue,
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file" },
-    cwd: sb.project,
-  });
-  expect(set.exitCode, set.stderr).toBe(0);
-  writeFileSync(
-    join(sb.project, ".env"),
-    `APP=demo\nDEPLOY_KEY=${managedValue}\nGH_TOKEN=${tokens.github}\n`,
-  );
+  await plantDotenv(sb, managedValue, tokens.github);
   // A dotenv and a note with a NUL byte in front of the values (once read as "binary", unchecked).
   writeFileSync(join(sb.project, ".env.local"), `\u0000\nGH_TOKEN=${tokens.github}\n`);
   writeFileSync(join(sb.project, "notes.txt"), `\u0000\u0001\u0002 token ${tokens.github}\n`);

@@ -29,7 +29,9 @@ import {
   BIN,
   assertBuilt,
   bash,
+  bashPayload,
   fakeSecret,
+  hookSync,
   project,
   run,
   sandbox,
@@ -243,25 +245,11 @@ describe("held grants: the broker's side", () => {
 
 /** The real hook on one Claude Code payload given as JSON text. */
 function hook(payload: Record<string, unknown>): { stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
-    env: sb.env,
-    cwd: dir,
-    input: JSON.stringify(payload),
-    encoding: "utf8",
-    timeout: 30_000,
-  });
+  const r = hookSync(sb, dir, payload);
   return { stdout: r.stdout, stderr: r.stderr };
 }
-const payload = (command: string, extra: Record<string, unknown> = {}) => ({
-  session_id: "s1",
-  transcript_path: join(sb.dir, "t.jsonl"),
-  cwd: dir,
-  hook_event_name: "PreToolUse",
-  tool_name: "Bash",
-  tool_input: { command },
-  tool_use_id: "toolu_h",
-  ...extra,
-});
+const payload = (command: string, extra: Record<string, unknown> = {}) =>
+  bashPayload(sb, dir, command, { tool_use_id: "toolu_h", ...extra });
 
 describe("the real hook", () => {
   it("control: an ordinary call is rewritten from its early request (one request) and runs", async () => {

@@ -13,7 +13,6 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { connect } from "node:net";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { mac } from "../../broker/client.js";
@@ -23,6 +22,7 @@ import {
   bash,
   brokerPids,
   fakeSecret,
+  helloExchange,
   preToolUse,
   project,
   run,
@@ -107,33 +107,7 @@ function warm(): Status {
 }
 
 /** One raw exchange on the broker's socket: hello, one line, one answer. */
-function exchange(
-  socket: string,
-  line: (hello: { nonce: string }) => string,
-): Promise<{ hello: { nonce: string }; answer: string }> {
-  return new Promise((res, rej) => {
-    const s = connect(socket);
-    let buf = "";
-    let hello: { nonce: string } | undefined;
-    s.setEncoding("utf8");
-    s.on("error", rej);
-    s.on("data", (c: string) => {
-      buf += c;
-      let i;
-      while ((i = buf.indexOf("\n")) !== -1) {
-        const l = buf.slice(0, i);
-        buf = buf.slice(i + 1);
-        if (!hello) {
-          hello = JSON.parse(l) as { nonce: string };
-          s.write(`${line(hello)}\n`);
-        } else {
-          s.destroy();
-          res({ hello, answer: l });
-        }
-      }
-    });
-  });
-}
+const exchange = helloExchange;
 const bodyOf = (answer: string) =>
   JSON.parse((JSON.parse(answer) as { body: string }).body) as Record<string, unknown>;
 const callFor = (command: string) => ({

@@ -6,13 +6,12 @@
 // such payload is answered exactly as the same reference spelled plainly — rewritten into a brokered
 // exec where the approved policy allows the program, denied where it does not — never a plain
 // allow (exit 0, nothing written, the command run as typed), and the value is in no answer.
-import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  BIN,
   assertBuilt,
   fakeSecret,
+  hookSync,
   project,
   run,
   sandbox,
@@ -50,13 +49,7 @@ function hookRaw(commandJson: string): { kind: string; stdout: string; stderr: s
     `{"session_id":"s1","transcript_path":${JSON.stringify(join(sb.dir, "t.jsonl"))},` +
     `"cwd":${JSON.stringify(dir)},"hook_event_name":"PreToolUse","tool_name":"Bash",` +
     `"tool_input":{"command":${commandJson}},"tool_use_id":"toolu_p"}`;
-  const r = spawnSync(process.execPath, [BIN, "hook", "claude-code"], {
-    env: sb.env,
-    cwd: dir,
-    input: text,
-    encoding: "utf8",
-    timeout: 30_000,
-  });
+  const r = hookSync(sb, dir, text);
   let kind = r.status === 0 && r.stdout.trim() === "" ? "plain-allow" : `exit-${r.status}`;
   try {
     const h = (

@@ -21,6 +21,7 @@ import {
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { claudePayload, runHook } from "../helpers/hook-run.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -69,21 +70,17 @@ async function postHook(
   stdout: string,
   ids: { session?: string; tool?: string; transcript?: string } = {},
 ) {
-  const payload = {
+  const payload = claudePayload(sb, {
     session_id: ids.session ?? "s-attack",
-    ...(ids.transcript ? { transcript_path: ids.transcript } : {}),
-    cwd: sb.project,
-    permission_mode: "default",
+    transcript_path: ids.transcript,
     hook_event_name: "PostToolUse",
     tool_name: "Bash",
     tool_input: { command: "./build.sh" },
     tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
     tool_use_id: ids.tool ?? "toolu_attack",
-  };
-  const r = await hookpack(["hook", "claude-code"], {
-    input: JSON.stringify(payload),
-    env: { ...sb.env, HOOKPACK_KEY_BACKEND: "file", TMPDIR: tmp },
-    cwd: sb.project,
+  });
+  const r = await runHook(sb, payload, {
+    env: { HOOKPACK_KEY_BACKEND: "file", TMPDIR: tmp },
     timeoutMs: 30_000,
   });
   const out = r.stdout

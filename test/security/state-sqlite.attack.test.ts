@@ -51,6 +51,34 @@ CREATE INDEX idx_tagged_label ON tagged(label);
 let sb: Sandbox;
 const env = () => ({ ...sb.env, HOOKPACK_KEY_BACKEND: "file", PATH: process.env.PATH! });
 const q = (s: string) => `'${s.replace(/'/g, "''")}'`;
+
+/**
+ * The agent's writer: a sqlite3 process that takes `db`'s write lock (BEGIN IMMEDIATE), runs
+ * `sql` inside it and commits `commitAfterMs` after it holds the lock. Resolves once the lock is
+ * held (the process printed so: not a fixed sleep, which a loaded box may outrun), with the
+ * promise of the process's end.
+ */
+async function lockedWriter(db: string, sql: string, commitAfterMs = 1500) {
+  const writer = spawn("sqlite3", [db], { stdio: ["pipe", "pipe", "ignore"] });
+  const closed = new Promise((res) => writer.on("close", res));
+  let out = "";
+  await new Promise<void>((res, rej) => {
+    const timer = setTimeout(
+      () => rej(new Error("the sqlite3 writer never took the lock")),
+      30_000,
+    );
+    writer.stdout.on("data", (b: Buffer) => {
+      out += b.toString("utf8");
+      if (out.includes("lock-held")) {
+        clearTimeout(timer);
+        res();
+      }
+    });
+    writer.stdin.write(`BEGIN IMMEDIATE;\n${sql}\nSELECT 'lock-held';\n`);
+  });
+  setTimeout(() => writer.stdin.end("COMMIT;\n"), commitAfterMs);
+  return closed;
+}
 const sqlite = (db: string, script: string) =>
   execFileSync("sqlite3", [db], { input: script, encoding: "utf8" });
 const item = (ordinal: number, output: string) =>
@@ -263,13 +291,10 @@ describe.skipIf(!HAVE_SQLITE)(
       const t = tally("state/sqlite race");
       const db = codexDb();
       // The "agent": a writer that takes the lock, writes a new item holding the value, and commits 1.5 s later.
-      const writer = spawn("sqlite3", [db], { stdio: ["pipe", "ignore", "ignore"] });
-      const closed = new Promise((res) => writer.on("close", res));
-      writer.stdin.write(
-        `BEGIN IMMEDIATE;\nINSERT INTO thread_items VALUES ('th', 'tu', 'late', 9, 0, ${q(item(9, `late ${value}`))}, 'commandExecution', 0, NULL, NULL);\n`,
+      const closed = await lockedWriter(
+        db,
+        `INSERT INTO thread_items VALUES ('th', 'tu', 'late', 9, 0, ${q(item(9, `late ${value}`))}, 'commandExecution', 0, NULL, NULL);`,
       );
-      await new Promise((r) => setTimeout(r, 300));
-      setTimeout(() => writer.stdin.end("COMMIT;\n"), 1500);
       const r = await hookpack(["scan", "--state", "--fix"], { env: env(), cwd: sb.project });
       await closed;
       const left = leaks(db);
@@ -485,13 +510,10 @@ describe.skipIf(!HAVE_SQLITE)(
     it("the agent holds a write lock and commits a new streamed row holding the value while the clean runs: cleaned or said, never corrupt", async () => {
       const t = tally("state/sqlite opencode idle");
       const db = opencodeDb(join(sb.home, ".local", "share", "opencode"));
-      const writer = spawn("sqlite3", [db], { stdio: ["pipe", "ignore", "ignore"] });
-      const closed = new Promise((res) => writer.on("close", res));
-      writer.stdin.write(
-        `BEGIN IMMEDIATE;\nINSERT INTO event VALUES ('e9', 'ses_1', 9, 'message.part.updated.1', ${q(running(`late ${value}`))});\n`,
+      const closed = await lockedWriter(
+        db,
+        `INSERT INTO event VALUES ('e9', 'ses_1', 9, 'message.part.updated.1', ${q(running(`late ${value}`))});`,
       );
-      await new Promise((res) => setTimeout(res, 300));
-      setTimeout(() => writer.stdin.end("COMMIT;\n"), 1500);
       const r = await runHook(sb, idle(), { agent: "opencode", env: env() });
       await closed;
       const ok = sqlite(db, "PRAGMA integrity_check;").trim();

@@ -14,6 +14,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHookCache } from "../../broker/hook-cache.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { cut, filesReportedWithName, filler, hexEsc, rev, uEsc } from "../helpers/value-forms.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -21,21 +22,7 @@ reportTally();
 // Built at run time (nothing token-shaped in the file).
 const ascii = `sv${randomBytes(21).toString("base64url")}`.slice(0, 28);
 const wide = `ké€${randomBytes(6).toString("hex")}😀Ωß${randomBytes(4).toString("hex")}𝒳ü`;
-const rev = (s: string) => s.split("").reverse().join("");
 const pct = (s: string) => encodeURIComponent(s);
-const hexEsc = (s: string) =>
-  [...Buffer.from(s)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
-const uEsc = (s: string) =>
-  s
-    .split("")
-    .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-    .join("");
-const filler = (units: number) => {
-  let s = "";
-  for (let i = 0; s.length < units; i++) s += `  call(arg.${i}, "t ${i * 7}", [${i}]);\n`;
-  return s.slice(0, units);
-};
-const cut = (s: string, at: number, sep: string) => `${s.slice(0, at)}${sep}${s.slice(at)}`;
 
 /** [file, value name, text]: sizes go up and down by about twice, values at starts and ends. */
 const files: Array<[string, string, string]> = [];
@@ -105,17 +92,7 @@ describe("attack: managed values against the SIMD four-view roll (lanes, padding
     const out = r.stdout + r.stderr;
     const leaked = [ascii, wide, rev(ascii), rev(wide)].some((v) => out.includes(v));
     expect(leaked).toBe(false);
-    const found = new Set<string>();
-    for (const f of JSON.parse(r.stdout).findings as Array<{
-      path?: string;
-      file?: string;
-      label?: string;
-      ruleId?: string;
-    }>) {
-      const file = (f.path ?? f.file ?? "").split("/").pop()!;
-      const want = files.find(([name]) => name === file)?.[1];
-      if (f.ruleId === "managed-value" && want && (f.label ?? "").includes(want)) found.add(file);
-    }
+    const found = filesReportedWithName(r.stdout, files);
     for (const [file] of files) t.attempt(found.has(file) && !leaked);
     expect(files.map(([file]) => file).filter((file) => !found.has(file))).toEqual([]);
     expect(r.exitCode).toBe(1);

@@ -13,27 +13,14 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildHookCache } from "../../broker/hook-cache.js";
 import { hookpack, sandbox, type Sandbox } from "../helpers/run.js";
+import { cut, filesReportedWithName, filler, hexEsc, rev, uEsc } from "../helpers/value-forms.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
 
 // Built at run time (nothing token-shaped in the file): 18 random bytes, base64url (24 chars).
 const values = ["A", "B", "C"].map((k) => [`SINGLE_${k}`, randomBytes(18).toString("base64url")]);
-const rev = (s: string) => s.split("").reverse().join("");
 const b64 = (s: string, pad: string) => Buffer.from(pad + s).toString("base64");
-const hexEsc = (s: string) =>
-  [...Buffer.from(s)].map((b) => `\\x${b.toString(16).padStart(2, "0")}`).join("");
-const uEsc = (s: string) =>
-  s
-    .split("")
-    .map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`)
-    .join("");
-const filler = (units: number) => {
-  let s = "";
-  for (let i = 0; s.length < units; i++) s += `  call(arg.${i}, "t ${i * 7}", [${i}]);\n`;
-  return s.slice(0, units);
-};
-const cut = (s: string, at: number, sep: string) => `${s.slice(0, at)}${sep}${s.slice(at)}`;
 
 const shapes: Array<[string, (v: string) => string]> = [
   ["as-is", (v) => v],
@@ -96,17 +83,7 @@ describe("attack: managed values against the views roll's group of one window le
     const out = r.stdout + r.stderr;
     const leaked = values.some(([, v]) => out.includes(v!) || out.includes(rev(v!)));
     expect(leaked).toBe(false);
-    const found = new Set<string>();
-    for (const f of JSON.parse(r.stdout).findings as Array<{
-      path?: string;
-      file?: string;
-      label?: string;
-      ruleId?: string;
-    }>) {
-      const file = (f.path ?? f.file ?? "").split("/").pop()!;
-      const want = files.find(([name]) => name === file)?.[1];
-      if (f.ruleId === "managed-value" && want && (f.label ?? "").includes(want)) found.add(file);
-    }
+    const found = filesReportedWithName(r.stdout, files);
     for (const [file] of files) t.attempt(found.has(file) && !leaked);
     expect(files.map(([file]) => file).filter((file) => !found.has(file))).toEqual([]);
     expect(r.exitCode).toBe(1);
