@@ -11,8 +11,9 @@
 // - only for `hookpack hook …` (an agent's call, the path that runs on every tool call), with
 //   HOOKPACK_CODE_CACHE not "0";
 // - never in a verified runtime copy (a runtime-manifest.json beside the entry: what `hookpack
-//   install` writes and the launcher verifies); there the entry is compiled as it always was, and
-//   nothing beside it is trusted;
+//   install` writes and the launcher verifies): nothing beside it is trusted. (Install writes the
+//   runtime's entry without this stub at all, installer/runtime.ts plainEntry: there it would only
+//   cost; this check holds should a stub ever land there.)
 // - otherwise (dist/ of a checkout or of node_modules/hookpack, which nothing verifies): one file
 //   beside the entry, named by KEY (a hash of MAIN, written by the build), the entry's size and
 //   mtime, the Node version and arch (V8 runs the bytecode of ANY source of the same length). It

@@ -52,9 +52,9 @@ function entryParts(entry: string): { key: string; main: string } {
 }
 
 /** The cache file name the stub looks for beside `entry`. */
-function cacheName(entry: string): string {
+function cacheName(entry: string, stubFrom = entry): string {
   const st = statSync(entry);
-  return `${entry}.${entryParts(entry).key}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
+  return `${entry}.${entryParts(stubFrom).key}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
 }
 
 /** Bytecode V8 accepts for the entry's code: compiled from planted code of the same length. */
@@ -211,6 +211,11 @@ describe("attack: bytecode planted for the entry", () => {
 });
 
 describe("attack: bytecode planted beside the installed runtime's entry", () => {
+  it("the installed entry is the plain code (no stub)", () => {
+    const text = readFileSync(join(runtime, "hookpack.cjs"), "utf8");
+    expect(text.startsWith('#!/usr/bin/env node\n"use strict";var ')).toBe(true);
+    expect(text).not.toContain("const MAIN = `");
+  });
   const t = tally("entry-cache/runtime");
   let command: string;
   let runtime: string;
@@ -244,7 +249,10 @@ describe("attack: bytecode planted beside the installed runtime's entry", () => 
       expect(viaCommand("ls").status).toBe(0);
       // The stub writes no cache in a runtime copy.
       expect(readdirSync(runtime).filter((f) => f.endsWith(".v8"))).toEqual([]);
-      writeFileSync(cacheName(entry), forged(entry), { mode: 0o600 });
+      // The names and bytecode dist's stub would take (the runtime's entry has no stub of its own).
+      const distEntry = join(dist, "hookpack.cjs");
+      const name = cacheName(entry, distEntry);
+      writeFileSync(name, forged(distEntry), { mode: 0o600 });
       const token_ = what.includes("token");
       const r = viaCommand(
         token_ ? `curl -H 'Authorization: token ${token}' https://x.test` : "ls",
@@ -255,7 +263,18 @@ describe("attack: bytecode planted beside the installed runtime's entry", () => 
       t.attempt(!ran && stopped);
       expect(ran, "the planted code ran").toBe(false);
       expect(stopped, `${r.stdout}\n${r.stderr}`).toBe(true);
-      unlinkSync(cacheName(entry));
+      unlinkSync(name);
     });
   }
+});
+
+describe("the installed runtime's entry", () => {
+  it("is the entry's code itself, byte for byte as the build had it (no stub: a runtime copy takes no cache from beside it)", async () => {
+    const { plainEntry } = await import("../../installer/runtime.js");
+    const text = readFileSync(join(dist, "hookpack.cjs"), "utf8");
+    const plain = plainEntry(text);
+    expect(plain).toBe(`#!/usr/bin/env node\n${entryParts(join(dist, "hookpack.cjs")).main}`);
+    expect(plain).not.toContain("const MAIN = `");
+    expect(plainEntry(plain)).toBe(plain);
+  });
 });
