@@ -25,7 +25,6 @@ const KEY = "@@hookpack-entry-key@@";
 const MAIN = `@@hookpack-entry-main@@`;
 (() => {
   const fs = require("node:fs");
-  const vm = require("node:vm");
   let file;
   let data;
   if (
@@ -50,11 +49,15 @@ const MAIN = `@@hookpack-entry-main@@`;
     } catch {
       // no cache (yet): compiled as usual
     }
+  // No cache to take or write (another command, HOOKPACK_CODE_CACHE=0, a runtime copy): compiled
+  // as Node compiles a file, without loading node:vm.
+  if (file === undefined) return module._compile(MAIN, __filename);
+  const vm = require("node:vm");
   const script = new vm.Script(
     `(function (exports, require, module, __filename, __dirname) { ${MAIN}\n});`,
     data ? { filename: __filename, cachedData: data } : { filename: __filename },
   );
-  if (file !== undefined && (data === undefined || script.cachedDataRejected === true))
+  if (data === undefined || script.cachedDataRejected === true)
     process.on("exit", () => {
       const tmp = `${file}.${process.pid}.tmp`;
       try {
