@@ -187,6 +187,23 @@ export function verifyRuntimeDir(
   return problems;
 }
 
+/**
+ * dist/hookpack.cjs is cli/entry-stub.cjs followed by the entry's code as a template literal,
+ * which the stub compiles through a V8 code cache kept beside it (scripts/build.mjs). A runtime
+ * copy takes no cache from beside its entry, so there the stub would only cost (≈0.2 ms CPU a
+ * call): the runtime gets the entry's code itself, as the build had it before wrapping. The
+ * literal's only escapes are `\\`, `` \` `` and `\${`, undone here; any other text is returned
+ * as it is.
+ */
+export function plainEntry(text: string): string {
+  const open = "\nconst MAIN = `";
+  const start = text.indexOf(open);
+  const end = text.lastIndexOf("`;\n(() => {");
+  if (!text.startsWith("#!/usr/bin/env node\n") || start === -1 || end < start) return text;
+  const literal = text.slice(start + open.length, end);
+  return `#!/usr/bin/env node\n${literal.replace(/\\([\\`$])/g, "$1")}`;
+}
+
 export interface RuntimeOptions {
   root: string;
   hookpackHome: string;
@@ -215,7 +232,8 @@ export function chooseRuntime(o: RuntimeOptions): RuntimeChoice {
   for (const name of readdirSync(o.distDir)
     .filter((f) => f.endsWith(".cjs"))
     .sort()) {
-    const after = readIfExists(join(o.distDir, name));
+    const read = readIfExists(join(o.distDir, name));
+    const after = name === "hookpack.cjs" && read !== null ? plainEntry(read) : read;
     const path = join(target, name);
     if (after === null) continue;
     bundles.set(name, after);

@@ -235,7 +235,26 @@ for (const name of readdirSync(stage).sort())
 const entryPath = join(stage, "hookpack.cjs");
 const entryText = readFileSync(entryPath, "utf8");
 if (!entryText.includes(BUILD_ID_SLOT)) throw new Error("build: the entry has no build id slot");
-writeFileSync(entryPath, entryText.split(BUILD_ID_SLOT).join(buildHash.digest("hex").slice(0, 16)));
+{
+  // The entry's code goes, as a template literal, after cli/entry-stub.cjs, which compiles it
+  // through a V8 code cache of its own (see there; issue 21). Must be ASCII without CR, backquote
+  // escapes aside, so that the literal's value is the text byte for byte.
+  const main = entryText
+    .split(BUILD_ID_SLOT)
+    .join(buildHash.digest("hex").slice(0, 16))
+    .replace(/^#!.*\n/, "");
+  // eslint-disable-next-line no-control-regex
+  if (/[^\x00-\x7f]|\r/.test(main)) throw new Error("build: the entry is not plain ASCII text");
+  const stub = readFileSync(join(root, "cli", "entry-stub.cjs"), "utf8");
+  if (!stub.includes("@@hookpack-entry-key@@") || !stub.includes("`@@hookpack-entry-main@@`"))
+    throw new Error("build: cli/entry-stub.cjs has no slots");
+  const literal = main.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${");
+  const text = `#!/usr/bin/env node\n${stub
+    .replace(/^\s*\/\/.*\n/gm, "")
+    .replace("@@hookpack-entry-key@@", createHash("sha256").update(main).digest("hex").slice(0, 24))
+    .replace("@@hookpack-entry-main@@", () => literal)}`;
+  writeFileSync(entryPath, text);
+}
 for (const out of EXECUTABLES) chmodSync(join(stage, `${out}.cjs`), 0o755);
 const old = join(root, `dist.old-${process.pid}`);
 try {
