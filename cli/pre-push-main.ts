@@ -3,7 +3,6 @@
 // bin.ts hands `pre-push` here unless help is asked for; errors map exactly as in the CLI.
 import { prePush } from "./commands/pre-push.js";
 import { processIo, runCommand } from "./run-command.js";
-import { warmUpDetect } from "../rules/secretlint.js";
 import { prefetchGitText } from "../scanners/git.js";
 
 export async function main(args: string[]): Promise<void> {
@@ -14,9 +13,8 @@ export async function main(args: string[]): Promise<void> {
   prefetchGitText(["rev-parse", "--show-toplevel"], { cwd, env: process.env, okCodes: [0, 128] });
   if (!args.some((a) => a === "--range" || a.startsWith("--range=")))
     prefetchGitText(["remote"], { cwd, env: process.env });
-  // The command then waits for git (the top level, the pushed objects' types): the detection
-  // engine's automaton (~10 ms, cold) is built in that wait instead of after it.
-  // (An immediate runs once the command's first git process is started and the loop is idle.)
-  setImmediate(() => void warmUpDetect().catch(() => undefined));
+  // The detection engine's automaton (~10 ms, cold) is built once git log has started
+  // (scanners/push-range.ts), while git walks the range: no longer in an immediate here, which
+  // ran in the wait for these two answers and held them (and git log's start) up to ~10 ms.
   process.exitCode = await runCommand(prePush, "pre-push", args, processIo());
 }

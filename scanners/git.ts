@@ -22,6 +22,8 @@ export interface GitOptions {
   input?: string | Buffer;
   /** Exit codes that are not errors (default [0]). */
   okCodes?: readonly number[];
+  /** gitStream: stops git (its run then rejects, and no block is handed on after the stop). */
+  signal?: AbortSignal;
 }
 
 /** Runs git to completion; resolves with stdout as a Buffer. */
@@ -110,6 +112,7 @@ export function gitStream(
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
+      ...(options.signal ? { signal: options.signal } : {}),
     });
     const err: Buffer[] = [];
     let bytes = 0;
@@ -121,6 +124,9 @@ export function gitStream(
     let paused = false;
     let running = false;
     let draining: Promise<void> = Promise.resolve();
+    options.signal?.addEventListener("abort", () => {
+      failed ??= new Error("git was stopped");
+    });
     const drain = async (): Promise<void> => {
       while (queue.length > 0) {
         // Back to the event loop between blocks: git's pipe is read while the blocks are handled

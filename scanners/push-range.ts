@@ -95,6 +95,11 @@ export interface PushScanOptions extends ContentScanOptions {
   /** Largest blob read whole (binary-marked files, pushed blobs/trees). Default 4 MiB. */
   maxBlobBytes?: number;
   /**
+   * The stored-value matcher, loaded once git log has started (instead of `extraMatcher`, which
+   * must be ready before the call): reading the hook cache then overlaps git's start.
+   */
+  loadExtraMatcher?: () => ContentScanOptions["extraMatcher"];
+  /**
    * false: scan exactly the given ranges, even commits a remote already has (a pull request's
    * commits in CI are on the remote's tracking refs). Default true (a push sends only new commits).
    */
@@ -228,7 +233,6 @@ function fileLineOf(runs: readonly number[], n: number): number {
 const stateFilter = (e: StatePath) => e.git;
 
 export async function scanPushRange(options: PushScanOptions): Promise<PushScanResult> {
-  warmUpPrefilter();
   const git = { cwd: options.cwd, env: options.env };
   const allow = options.allow ?? EMPTY_ALLOW_LIST;
   const maxBlob = options.maxBlobBytes ?? 4 * 1024 * 1024;
@@ -248,7 +252,9 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
         ? `commits already on ${options.remote}'s remote-tracking refs`
         : "commits already on any remote-tracking ref";
   if (pushing.length === 0) {
-    // Nothing is sent (a deletion): no git process at all.
+    // Nothing is sent (a deletion): no git process at all (the matcher is still loaded: a damaged
+    // cache is reported the same way whatever is pushed).
+    options.loadExtraMatcher?.();
     const named = options.remote !== undefined && options.excludeRemotes !== false;
     return {
       findings,
@@ -269,7 +275,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
   const binaries: Array<{ commit: string; path: string }> = [];
   /** Bytes of git log output handed to the parser (by any run). */
   let logged = 0;
-  const runLog = async (logRevs: readonly string[]): Promise<void> => {
+  const runLog = async (logRevs: readonly string[], signal?: AbortSignal): Promise<void> => {
     let commit = "";
     let subject = "";
     let file: FileState | undefined;
@@ -519,7 +525,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     };
     const streamed = gitStream(
       [...LOG_FLAGS, "--not", exclude(named)],
-      { ...git, input: `${logRevs.join("\n")}\n` },
+      { ...git, input: `${logRevs.join("\n")}\n`, ...(signal ? { signal } : {}) },
       (block) => {
         logged += block.length;
         parse(block);
@@ -580,12 +586,7 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     options.excludeRemotes !== false &&
     (await remoteNames(git)).has(options.remote);
   const excluded = excludedText(named);
-  const typesAsked = gitText(["cat-file", "--batch-check=%(objecttype) %(objectname)"], {
-    ...git,
-    input: `${queries.join("\n")}\n`,
-  });
-  typesAsked.catch(() => undefined);
-  // git log starts now, without waiting for the object types: every pushed oid and every known
+  // git log starts first, without waiting for the object types: every pushed oid and every known
   // remote oid as git's revisions. That is the scan the types would choose (a blob, tree or tag of
   // one yields no commit; \`^<blob>\` excludes none), unless a remote oid is not in this repository,
   // where git stops at once with "bad object" before any output: then it runs again without it.
@@ -593,8 +594,25 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
     u.localOid,
     ...(isZero(u.remoteOid) ? [] : [`^${u.remoteOid}`]),
   ]);
-  let logRun: Promise<void> | undefined = runLog(speculative);
+  const stopFirstRun = new AbortController();
+  let logRun: Promise<void> | undefined = runLog(speculative, stopFirstRun.signal);
   logRun.catch(() => undefined);
+  const typesAsked = gitText(["cat-file", "--batch-check=%(objecttype) %(objectname)"], {
+    ...git,
+    input: `${queries.join("\n")}\n`,
+  });
+  typesAsked.catch(() => undefined);
+  // What the scans need, prepared while git log starts (no block of its output is parsed before
+  // this synchronous stretch ends): the stored-value matcher (a damaged cache throws: git is
+  // stopped and the error goes on, the push is stopped) and the prefilter compiled up front.
+  try {
+    if (options.loadExtraMatcher)
+      options = { ...options, extraMatcher: options.loadExtraMatcher() };
+    warmUpPrefilter();
+  } catch (error) {
+    stopFirstRun.abort();
+    throw error;
+  }
   // The engine's automaton is built meanwhile (CPU work while the git processes start and answer).
   const [check] = await Promise.all([typesAsked, warmUpDetect()]);
   const types = new Map<string, string>();

@@ -229,7 +229,6 @@ export const prePush: Command = {
       } else {
         updates = parsePushInput(await piped!);
       }
-      const extraMatcher = managedValueMatcher(hookpackHome(io));
       const result = await scanPushRange({
         cwd,
         env: io.env,
@@ -237,7 +236,8 @@ export const prePush: Command = {
         updates,
         allow,
         inlineAllow: !values["no-inline-allow"],
-        extraMatcher,
+        // Read once git log has started (the hook cache's read overlaps git's start).
+        loadExtraMatcher: () => managedValueMatcher(hookpackHome(io)),
         excludeRemotes,
       });
       // A ref name that holds a secret is never printed, logged or audited.
