@@ -120,9 +120,14 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
   );
 }
 
-/** `rm -r`/`chmod -R`…, `find … -delete`/`-exec`, `mv`, `rsync --delete`, `git clean|stash|checkout|restore|reset`. */
+/**
+ * `rm`, `chmod`, `chown`, `shred`, `find`, `mv`, `rsync` with a word that may name the working
+ * directory, one above it or the home (`.`, `..`, `./`, `~`, `/…`; a plain relative name is below
+ * the working directory, where no hook settings file in reach is), `find` with no start directory,
+ * `git clean`, `git stash`, `git reset --hard|--merge`, `git checkout|restore` of a directory.
+ */
 const REWRITES_TREE =
-  /(^|[\s;&|({])(?:(?:rm|chmod|chown|shred)\s[^;&|]*-(?:[a-zA-Z]*[rR]|-recursive)|find\s[^;&|]*-(?:delete|exec|ok)|mv\s|rsync\s[^;&|]*--del|git\s[^;&|]*\b(?:clean|stash|checkout|restore|reset)\b)/;
+  /(^|[\s;&|({])(?:(?:rm|chmod|chown|shred|find|mv|rsync)\s(?:[^;&|\n]*\s)?['"]?(?:\.\.|~|\/|\.(?:\/?(?=['"]?(?:[\s;&|)]|$))|\/?[*?[]|\/\.))|find\s+-|git\s[^;&|\n]*\bclean\b|git\s[^;&|\n]*\bstash\b(?!\s+(?:list|show)\b)|git\s[^;&|\n]*\breset\b[^;&|\n]*\s--(?:hard|merge)\b|git\s[^;&|\n]*\b(?:checkout|restore)\b[^;&|\n]*(?:\s['"]?\.|:\/|\*|\/(?=['"]?(?:\s|$))))/;
 /** The cheap look for a whole tree removed, moved or rewritten (gap (c) of sec-gaps7). */
 export const mayRewriteTree = (command: string): boolean =>
   (command.includes("rm") ||
@@ -273,16 +278,30 @@ async function shellEditsHookConfig(
   ];
   // The hook settings that exist within reach (the project's from each directory the command may
   // be in and every directory up, the user's), for a name known only at run time (sec-gaps7).
-  let reachCache: string[] | undefined;
-  const reach = () =>
-    (reachCache ??= configsInReach(unknown ? [...cwds, "/"] : cwds, files, userHome, exists));
+  // Where such a file could be is known without a stat (`potential`); whether one is there is
+  // asked only of a place a name could reach (`there`, each path stat'ed once).
+  let potentialCache: string[] | undefined;
+  const potential = () =>
+    (potentialCache ??= configsInReach(
+      unknown ? [...cwds, "/"] : cwds,
+      files,
+      userHome,
+      () => true,
+    ));
+  const seen = new Map<string, boolean>();
+  const there = (p: string) => {
+    let e = seen.get(p);
+    if (e === undefined) seen.set(p, (e = exists(p)));
+    return e;
+  };
+  const reach = () => potential().filter(there);
   // A recursive removal, a move or a git command that rewrites a tree (`rm -rf .`, `rm -rf ~`,
   // `find . -delete`, `git clean -fdx`): a directory that holds a hook settings file counts.
   let recursive = false;
   const hitAt = (path: string) =>
     isHookConfig(path, files) ??
     holdsHookConfig(path, files) ??
-    (recursive ? holdsExisting(path, reach()) : undefined);
+    (recursive ? holdsExisting(path, potential(), there) : undefined);
   // A name known only at run time (`rm "$f"`, `> "$(cat n)"`, `cp x "$DEST"`, a loop variable, an
   // environment variable): its pattern (fixed parts kept) is matched against the hook settings in
   // reach, as the read guard matches a run-time name against credential files (sec-gaps7).
@@ -301,18 +320,16 @@ async function shellEditsHookConfig(
       return undefined;
     }
     if (e.kind !== "dynamic") return undefined;
-    const re = shell.patternRegExp(e.pattern, dotted);
-    const starts = e.pattern.startsWith("/") || e.pattern.startsWith(shell.ANY);
-    const froms = starts ? [""] : unknown ? [shell.ANY] : cwds.map((d) => shell!.escapeGlob(d));
-    for (const c of reach())
+    const sh = shell;
+    const starts = e.pattern.startsWith("/") || e.pattern.startsWith(sh.ANY);
+    const res = (starts ? [""] : unknown ? [sh.ANY] : cwds.map((d) => sh.escapeGlob(d))).map(
+      (from) => sh.patternRegExp(from === "" ? e.pattern : `${from}/${e.pattern}`, dotted),
+    );
+    for (const c of potential())
       for (const target of candidatesOf(c, files, recursive))
-        for (const from of froms) {
-          const ok = starts
-            ? re.test(target)
-            : from === shell.ANY
-              ? shell.patternRegExp(`${shell.ANY}/${e.pattern}`, dotted).test(target)
-              : shell.patternRegExp(`${from}/${e.pattern}`, dotted).test(target);
-          if (ok)
+        for (const re of res) {
+          const ok = re.test(target);
+          if (ok && there(c))
             return `${displayOf(c, files)} (a name only known when the command runs: ${e.why ?? raw})`;
         }
     return undefined;
@@ -413,7 +430,7 @@ async function shellEditsHookConfig(
     // `find DIR… -delete` / `-exec …`: the directories it starts from (`.` when none is given).
     if (program === "find" && args.some((a) => /^-(delete|exec|execdir|ok|okdir)$/.test(a))) {
       // A whole tree, unless its tests (`-name '*.o'`) match no hook settings file or folder in reach.
-      recursive = findMayMatch(args, reach(), files);
+      recursive = findMayMatch(args, potential(), files);
       const at = args.findIndex((a) => /^[-!(]/.test(a));
       const starts = args.slice(0, at === -1 ? args.length : at);
       for (const a of starts.length === 0 ? ["."] : starts) {
@@ -528,7 +545,11 @@ function findMayMatch(
   for (let k = 0; k < args.length - 1; k++)
     if (args[k] === "-name" || args[k] === "-iname")
       tests.push([args[k] === "-iname", args[k + 1]!]);
-  if (tests.length === 0 || tests.some(([, pat]) => /[\u0000\u0001]/.test(pat))) return true;
+  if (
+    tests.length === 0 ||
+    tests.some(([, pat]) => pat.includes("\u0000") || pat.includes("\u0001"))
+  )
+    return true;
   return reach.some((c) =>
     candidatesOf(c, files, false).some((t) => {
       const base = t.split("/").pop() ?? "";
@@ -591,10 +612,14 @@ function configsInReach(
   return out;
 }
 
-/** An existing hook settings path (of `reach`) at or below `dir`, as the settings file's name. */
-function holdsExisting(dir: string, reach: readonly string[]): string | undefined {
+/** An existing hook settings path (of `reach`, `there` says which exist) at or below `dir`. */
+function holdsExisting(
+  dir: string,
+  reach: readonly string[],
+  there: (p: string) => boolean,
+): string | undefined {
   const d = dir.replace(/\/+$/, "") || "/";
-  return reach.find((r) => r === d || r.startsWith(d === "/" ? "/" : `${d}/`));
+  return reach.find((r) => (r === d || r.startsWith(d === "/" ? "/" : `${d}/`)) && there(r));
 }
 
 /** The names a run-time name may take to change hook settings file `c`: the file, its hook folder, for a tree every folder above. */
