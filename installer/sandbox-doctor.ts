@@ -162,7 +162,14 @@ export function claudeSandboxProblems(sandbox: Json, ctx: SandboxDoctorContext):
 
 /** A regular file inside HOOKPACK_HOME (outside the runtime) to probe with; never read by hookpack itself. */
 function canary(hh: string): string | undefined {
-  for (const name of ["installs.json", "store.json", "key", "audit.key", "hook-cache.json"]) {
+  for (const name of [
+    "installs.json",
+    "store.json",
+    "key",
+    "audit.key",
+    "hook-cache.json",
+    "hook-cache.v5",
+  ]) {
     const p = join(hh, name);
     try {
       if (statSync(p).isFile()) return p;

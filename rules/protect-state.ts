@@ -112,8 +112,92 @@ export function shellMayEditHookConfig(command: string, files: readonly string[]
       RUNS_SCRIPT.test(command)) ||
     // A `cd` (relative paths then start elsewhere) or interpreter code: checked against hookpack's home.
     mayChangeDirAndWrite(command) ||
-    mayRunCode(command)
+    mayRunCode(command) ||
+    // A name only known when the command runs (`rm "$f"`), or a whole tree removed or rewritten
+    // (`rm -rf .`, `git clean -fdx`) where a folder holding hook settings may be (sec-gaps7).
+    mayWriteRunTimeName(command) ||
+    mayRewriteTree(command)
   );
+}
+
+/**
+ * `rm`, `chmod`, `chown`, `shred`, `find`, `mv`, `rsync` with a word that may name the working
+ * directory, one above it or the home (`.`, `..`, `./`, `~`, `/…`; a plain relative name is below
+ * the working directory, where no hook settings file in reach is), `find` with no start directory,
+ * `git clean`, `git stash`, `git reset --hard|--merge`, `git checkout|restore` of a directory.
+ */
+const REWRITES_TREE =
+  /(^|[\s;&|({])(?:(?:rm|chmod|chown|shred|find|mv|rsync)\s(?:[^;&|\n]*\s)?['"]?(?:\.\.|~|\/|\.(?:\/?(?=['"]?(?:[\s;&|)]|$))|\/?[*?[]|\/\.))|find\s+-|git\s[^;&|\n]*\bclean\b|git\s[^;&|\n]*\bstash\b(?!\s+(?:list|show)\b)|git\s[^;&|\n]*\breset\b[^;&|\n]*\s--(?:hard|merge)\b|git\s[^;&|\n]*\b(?:checkout|restore)\b[^;&|\n]*(?:\s['"]?\.|:\/|\*|\/(?=['"]?(?:\s|$))))/;
+/** The cheap look for a whole tree removed, moved or rewritten (gap (c) of sec-gaps7). */
+export const mayRewriteTree = (command: string): boolean =>
+  (command.includes("rm") ||
+    command.includes("ch") ||
+    command.includes("find") ||
+    command.includes("mv") ||
+    command.includes("rsync") ||
+    command.includes("git") ||
+    command.includes("shred")) &&
+  REWRITES_TREE.test(command);
+
+/** A program that writes what it is given (or a redirection) next to a name the shell fills in at run time. */
+const WRITES_LATE =
+  /(^|[\s;&|({/])(rm|rmdir|mv|cp|tee|truncate|ln|install|chmod|chown|unlink|shred|rsync|dd|find|sed|gsed|perl|git)(?=[\s;&|)}]|$)|>/;
+/**
+ * The cheap look for gap (a) of sec-gaps7: a command with an expansion (`$`, a backquote) and a
+ * writing program or a redirection may write a name only known when it runs (`rm "$f"`).
+ */
+export const mayWriteRunTimeName = (command: string): boolean =>
+  (command.includes("$") || command.includes("`")) && WRITES_LATE.test(command);
+
+/** Interpreter calls that write, remove, move, copy or link a file, or run a program that may. */
+const CODE_WRITES =
+  /\bopen\w*\s*\([^)]*['"]\s*(?:[wax]|r\+|\+|>|\|)|write_text|write_bytes|writeFile\w*|appendFile\w*|createWriteStream|outputFile\w*|\b(?:os|fs|shutil|Path|FileUtils|File|Dir|fsPromises|promises|Deno|Bun|io)\s*\.\s*\w*(?:remove|unlink|rm|rename|replace|copy|move|truncate|chmod|symlink|link|write|touch|mkdir|cp|mv|delete)\w*|\.\s*(?:unlink|rmdir|rm|rename|symlink|link|hardlink_to|touch|write_text|write_bytes|writeFile|appendFile|copy|cp|truncate|chmod|chown|mkdir|move|remove|delete)\w*\s*\(|file_put_contents|fwrite|\bunlink\b|\brename\b|\bsystem\b|popen|subprocess|spawn\w*|execSync|execFile\w*|child_process|\bexec\s*\(|`/;
+/** Interpreter code that spells a file name so that it is not in the text (char codes, base64, hex, reversal) or takes it from the environment, stdin or a listing. */
+const CODE_HIDES_NAME =
+  /fromCharCode|\bchr\b|\bpack\s*\(|b64decode|\batob\s*\(|base64|unhexlify|fromhex|\[\s*:\s*:\s*-1\s*\]|\.reverse\s*\(|\breverse\b|rot13|codecs|\\x[0-9a-fA-F]{2}|\\u[0-9a-fA-F]{4}|\\[0-7]{3}|environ|getenv|process\.env|ENV\[|\$ENV|\bsys\.stdin|\binput\s*\(|<STDIN>|\bgets\b|listdir|readdir|scandir|\bglob\b|\bwalk\s*\(|iterdir|opendir|Dir\[|Dir\.(?:glob|entries|children|each_child)/;
+
+/**
+ * An interpreter's own file writes in code on its command line or stdin (`python3 -c "open(…,'w')"`,
+ * `node -e "fs.writeFileSync(…)"`, a here-document): the code's string literals are names (also
+ * glued together: `'.cl' + 'aude'`), the interpreter's other words too (`sys.argv[1]`); a name the
+ * code hides (char codes, base64, reversal, the environment, a directory listing) is a run-time
+ * name, which needs approval where a hook settings file is within reach (sec-gaps7).
+ */
+async function interpreterWrites(
+  command: string,
+  files: readonly string[],
+  named: (text: string, raw?: string) => string | undefined,
+  reach: () => string[],
+  tree: (on: boolean) => void,
+): Promise<string | undefined> {
+  if (!CODE_WRITES.test(command)) return undefined;
+  const { codeReads } = await import("./read-guard-shell.js");
+  const { literals } = codeReads(command);
+  tree(
+    /rmtree|recursive|rm_r|rm_rf|remove_dir_all|rmdir|removedirs|\bmove\b|rename/i.test(command),
+  );
+  for (const l of literals) {
+    // perl's `open(F, ">x")`, `+<x`: the mode is not part of the name.
+    const name = l.replace(/^\s*[+<>|]+\s*|\s+$/g, "");
+    if (name === "" || name.length > 512 || /\n/.test(name)) continue;
+    const hit = named(name);
+    if (hit) return hit;
+  }
+  // The words outside quotes too (`sys.argv[1]`, `process.argv[2]` take them from there).
+  for (const w of command.split(/[\s;&|()]+/)) {
+    if (w === "" || /['"`$]/.test(w) || w.startsWith("-")) continue;
+    const hit = named(w);
+    if (hit) return hit;
+  }
+  const folders = [...new Set(files.map((f) => f.split("/").filter(Boolean)[0]!))];
+  const glued = literals.join("");
+  const hidden = folders.some((n) => glued.includes(n)) || CODE_HIDES_NAME.test(command);
+  if (hidden) {
+    const c = reach()[0];
+    if (c !== undefined)
+      return `${files.find((h) => c.endsWith(`/${h.replace(/\/+$/, "")}`)) ?? c} (the interpreter code builds the name of a file it writes at run time)`;
+  }
+  return undefined;
 }
 
 /**
@@ -161,9 +245,16 @@ async function shellEditsHookConfig(
   userHome = "",
   outerUnknown = false,
   moved = false,
+  exists: (path: string) => boolean = () => false,
 ): Promise<string | undefined> {
   // (A script run from a directory a `cd` moved to names no hook folder when it does `rm *`.)
-  if (!moved && !outerUnknown && !shellMayEditHookConfig(command, files)) return undefined;
+  if (
+    !moved &&
+    !outerUnknown &&
+    !shellMayEditHookConfig(command, files) &&
+    !mayWriteRunTimeName(command)
+  )
+    return undefined;
   const [{ scanShell }, { programOf }, paths] = await Promise.all([
     import("./shell-scan.js"),
     import("./secret-refs.js"),
@@ -185,7 +276,64 @@ async function shellEditsHookConfig(
       [...cwds, ...(userHome ? [userHome] : [])].flatMap((d) => files.map((f) => resolve(d, f))),
     ),
   ];
-  const hitAt = (path: string) => isHookConfig(path, files) ?? holdsHookConfig(path, files);
+  // The hook settings that exist within reach (the project's from each directory the command may
+  // be in and every directory up, the user's), for a name known only at run time (sec-gaps7).
+  // Where such a file could be is known without a stat (`potential`); whether one is there is
+  // asked only of a place a name could reach (`there`, each path stat'ed once).
+  let potentialCache: string[] | undefined;
+  const potential = () =>
+    (potentialCache ??= configsInReach(
+      unknown ? [...cwds, "/"] : cwds,
+      files,
+      userHome,
+      () => true,
+    ));
+  const seen = new Map<string, boolean>();
+  const there = (p: string) => {
+    let e = seen.get(p);
+    if (e === undefined) seen.set(p, (e = exists(p)));
+    return e;
+  };
+  const reach = () => potential().filter(there);
+  // A recursive removal, a move or a git command that rewrites a tree (`rm -rf .`, `rm -rf ~`,
+  // `find . -delete`, `git clean -fdx`): a directory that holds a hook settings file counts.
+  let recursive = false;
+  const hitAt = (path: string) =>
+    isHookConfig(path, files) ??
+    holdsHookConfig(path, files) ??
+    (recursive ? holdsExisting(path, potential(), there) : undefined);
+  // A name known only at run time (`rm "$f"`, `> "$(cat n)"`, `cp x "$DEST"`, a loop variable, an
+  // environment variable): its pattern (fixed parts kept) is matched against the hook settings in
+  // reach, as the read guard matches a run-time name against credential files (sec-gaps7).
+  let shell: typeof import("./read-guard-shell.js") | undefined;
+  const runTimeHit = (raw: string): string | undefined => {
+    if (!/[$`]/.test(raw) || shell === undefined) return undefined;
+    const e = shell.expandWord(raw.replace(/^of=/, ""), staticVars(), {
+      home: userHome || "/nonexistent-home",
+      cwd,
+    });
+    if (e.kind === "path") {
+      for (const from of cwds) {
+        const hit = hitAt(resolve(from, e.pattern));
+        if (hit) return hit;
+      }
+      return undefined;
+    }
+    if (e.kind !== "dynamic") return undefined;
+    const sh = shell;
+    const starts = e.pattern.startsWith("/") || e.pattern.startsWith(sh.ANY);
+    const res = (starts ? [""] : unknown ? [sh.ANY] : cwds.map((d) => sh.escapeGlob(d))).map(
+      (from) => sh.patternRegExp(from === "" ? e.pattern : `${from}/${e.pattern}`, dotted),
+    );
+    for (const c of potential())
+      for (const target of candidatesOf(c, files, recursive))
+        for (const re of res) {
+          const ok = re.test(target);
+          if (ok && there(c))
+            return `${displayOf(c, files)} (a name only known when the command runs: ${e.why ?? raw})`;
+        }
+    return undefined;
+  };
   // Variables the command itself sets to a fixed value (`D=.claude; rm $D/settings.json`).
   const scan = scanShell(command);
   const vars = new Map<string, string>();
@@ -195,6 +343,26 @@ async function shellEditsHookConfig(
         const m = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s.exec(w.value);
         if (m) vars.set(m[1]!, m[2]!);
       }
+  let staticCache: Map<string, string> | undefined;
+  // The variables the command sets to a fixed text (quotes removed); one set twice or from an
+  // expansion is not fixed (`f=x; f=$(cat n)`).
+  const staticVars = () => {
+    if (staticCache) return staticCache;
+    staticCache = new Map();
+    const seen = new Set<string>();
+    for (const c of scan.commands)
+      for (const w of c.words)
+        if (w.assignment) {
+          const m = /^([A-Za-z_][A-Za-z0-9_]*)\+?=(.*)$/s.exec(command.slice(w.start, w.end));
+          if (!m) continue;
+          const value = w.value === undefined ? undefined : /^[^=]*=(.*)$/s.exec(w.value)?.[1];
+          if (seen.has(m[1]!) || value === undefined) staticCache.delete(m[1]!);
+          else staticCache.set(m[1]!, value);
+          seen.add(m[1]!);
+        }
+    return staticCache;
+  };
+  if (/[$`]/.test(command)) shell = await import("./read-guard-shell.js");
   const withVars = (raw: string): string | undefined => {
     const m = /^"?\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))(.*)$/s.exec(raw);
     const value = m ? vars.get(m[1] ?? m[2]!) : undefined;
@@ -206,7 +374,12 @@ async function shellEditsHookConfig(
       const hit = named(set, set);
       if (hit) return hit;
     }
-    const name = text.replace(/^of=/, "");
+    // `~` as the shell expands it (`rm -rf ~`, `rm -rf ~/`), unquoted only.
+    const name = /^(of=)?~(\/|$)/.test(raw)
+      ? text.replace(/^of=/, "").replace(/^~(?=\/|$)/, userHome || "~")
+      : text.replace(/^of=/, "");
+    const late = runTimeHit(raw);
+    if (late) return late;
     // A glob as the shell expands it (`cd .claude && rm *`, `rm .claude/settings.*`): matched
     // against the file system from every directory the command may be in (sec-gaps6).
     const glob = /[*?[]/.test(raw.replace(/'[^']*'|"[^"]*"|\\./g, ""));
@@ -237,6 +410,7 @@ async function shellEditsHookConfig(
     return undefined;
   };
   for (const c of scan.commands) {
+    recursive = false;
     for (const w of c.words) {
       // Only a redirection that writes (`>`, `>>`, `&>`, `<>`, …) changes its target; `<` and `<<<` read.
       if (!w.redirect || w.redirectOp === "<" || w.redirectOp === "<<<" || w.redirectOp === "<&")
@@ -255,6 +429,8 @@ async function shellEditsHookConfig(
     if (hookpackAt !== -1 && [program, ...args][hookpackAt + 1] === "allow") return ALLOW;
     // `find DIR… -delete` / `-exec …`: the directories it starts from (`.` when none is given).
     if (program === "find" && args.some((a) => /^-(delete|exec|execdir|ok|okdir)$/.test(a))) {
+      // A whole tree, unless its tests (`-name '*.o'`) match no hook settings file or folder in reach.
+      recursive = findMayMatch(args, potential(), files);
       const at = args.findIndex((a) => /^[-!(]/.test(a));
       const starts = args.slice(0, at === -1 ? args.length : at);
       for (const a of starts.length === 0 ? ["."] : starts) {
@@ -267,6 +443,34 @@ async function shellEditsHookConfig(
       (IN_PLACE.has(program) && args.some((a) => /^-[a-zA-Z]*i|^--in-place/.test(a))) ||
       (program === "git" && args.some((a) => GIT_WRITES.has(a)));
     if (!writes) continue;
+    // A tree removed, moved or rewritten as a whole (sec-gaps7): `rm -r`, `mv`, `chmod -R`,
+    // `rsync --delete`, `shred -r`; a folder that holds hook settings counts as naming them.
+    recursive =
+      program === "mv" ||
+      (/^(rm|chmod|chown|shred)$/.test(program) &&
+        args.some((a) => /^-[a-zA-Z]*[rR]|^--recursive$/.test(a))) ||
+      (program === "rsync" && args.some((a) => a.startsWith("--del")));
+    if (program === "git") {
+      const git = gitRewrites(args);
+      if (git === "repo") {
+        // `git stash` (`-u` too), `git reset --hard`: the whole work tree, wherever the command is.
+        // The project's hook settings from each directory up (not the user's home, seldom a repository).
+        const project = reach().filter(
+          (r) => !userHome || !files.some((f) => resolve(userHome, f) === r),
+        );
+        if (project.length > 0) return displayOf(project[0]!, files);
+        continue;
+      }
+      if (git !== undefined) {
+        // `git clean` (from the directory it runs in, or its pathspecs), `git checkout .`.
+        recursive = true;
+        for (const a of git.length === 0 ? ["."] : git) {
+          const hit = named(a, raws.get(a));
+          if (hit) return hit;
+        }
+        continue;
+      }
+    }
     const operands = args.filter((a) => !a.startsWith("-") || a.startsWith("of="));
     // A copy or link only changes its destination (the last operand); dd its `of=`.
     const targets = COPIES.has(program)
@@ -279,7 +483,164 @@ async function shellEditsHookConfig(
       if (hit) return hit;
     }
   }
+  if (mayRunCode(command)) {
+    recursive = false;
+    return interpreterWrites(
+      command,
+      files,
+      (t, r) => named(t, r ?? t),
+      reach,
+      (on) => {
+        recursive = on;
+      },
+    );
+  }
   return undefined;
+}
+
+/** fnmatch as find's `-name` uses it (`*` matches a leading dot too). */
+function nameMatches(pattern: string, name: string, fold: boolean): boolean {
+  let re = "";
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
+    if (c === "*") re += ".*";
+    else if (c === "?") re += ".";
+    else if (c === "[") {
+      const end = pattern.indexOf("]", i + 2);
+      if (end === -1) re += "\\[";
+      else {
+        re += `[${pattern
+          .slice(i + 1, end)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\")}]`;
+        i = end;
+      }
+    } else if (c === "\\") re += (pattern[++i] ?? "").replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+    else re += c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+  }
+  try {
+    return new RegExp(`^${re}$`, fold ? "is" : "s").test(name);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Could `find … -delete` / `-exec` with these arguments act on a hook settings file or its folder
+ * in `reach`? Its `-name`/`-iname` tests are matched against their names; anything it cannot
+ * follow (`-o`, `!`, `-not`, `-regex`, `-path`…) counts as yes.
+ */
+function findMayMatch(
+  args: readonly string[],
+  reach: readonly string[],
+  files: readonly string[],
+): boolean {
+  if (
+    args.some((a) =>
+      /^(-o|-or|!|-not|-regex|-iregex|-path|-ipath|-wholename|-iwholename|-lname|-ilname)$/.test(a),
+    )
+  )
+    return true;
+  const tests: Array<[boolean, string]> = [];
+  for (let k = 0; k < args.length - 1; k++)
+    if (args[k] === "-name" || args[k] === "-iname")
+      tests.push([args[k] === "-iname", args[k + 1]!]);
+  if (
+    tests.length === 0 ||
+    tests.some(([, pat]) => pat.includes("\u0000") || pat.includes("\u0001"))
+  )
+    return true;
+  return reach.some((c) =>
+    candidatesOf(c, files, false).some((t) => {
+      const base = t.split("/").pop() ?? "";
+      return tests.every(([fold, pat]) => nameMatches(pat, base, fold));
+    }),
+  );
+}
+
+/**
+ * What a git command rewrites as a tree: "repo" for the whole work tree (`git stash` but its
+ * list/show/apply/pop/drop/branch/clear forms, `git reset --hard`), the pathspecs of `git clean`
+ * (none: the directory it runs in) and of `git checkout`/`git restore` given a directory (`.`);
+ * undefined otherwise (`git checkout main`, `git rm x`: checked as operands).
+ */
+function gitRewrites(args: readonly string[]): "repo" | string[] | undefined {
+  const at = args.findIndex((a) => !a.startsWith("-"));
+  const sub = args[at];
+  const rest = args.slice(at + 1);
+  const paths = rest.filter((a) => !a.startsWith("-"));
+  if (sub === "stash")
+    return /^(list|show|apply|pop|drop|branch|clear|create|store)$/.test(paths[0] ?? "")
+      ? undefined
+      : "repo";
+  if (sub === "reset")
+    return rest.includes("--hard") || rest.includes("--merge") ? "repo" : undefined;
+  if (sub === "clean") return paths;
+  if (sub === "checkout" || sub === "restore") {
+    const dash = rest.indexOf("--");
+    const spec = dash === -1 ? paths : rest.slice(dash + 1);
+    const dirs = spec.filter(
+      (a) => a === "." || a === "./" || a.endsWith("/") || a === ":/" || a === "*",
+    );
+    return dirs.length > 0 ? dirs.map((d) => (d === ":/" || d === "*" ? "." : d)) : undefined;
+  }
+  return undefined;
+}
+
+/** Every hook settings file (or hook folder) that exists where the command could reach it: from each directory up, and the user's. */
+function configsInReach(
+  cwds: readonly string[],
+  hookFiles: readonly string[],
+  userHome: string,
+  exists: (path: string) => boolean,
+): string[] {
+  const dirs = new Set<string>();
+  for (const c of cwds)
+    for (let d = resolve(c), k = 0; k < 32; k++) {
+      dirs.add(d);
+      const up = resolve(d, "..");
+      if (up === d) break;
+      d = up;
+    }
+  if (userHome) dirs.add(userHome);
+  const out: string[] = [];
+  for (const d of dirs)
+    for (const f of hookFiles) {
+      const p = resolve(d, f);
+      if (exists(p)) out.push(p);
+    }
+  return out;
+}
+
+/** An existing hook settings path (of `reach`, `there` says which exist) at or below `dir`. */
+function holdsExisting(
+  dir: string,
+  reach: readonly string[],
+  there: (p: string) => boolean,
+): string | undefined {
+  const d = dir.replace(/\/+$/, "") || "/";
+  return reach.find((r) => (r === d || r.startsWith(d === "/" ? "/" : `${d}/`)) && there(r));
+}
+
+/** The names a run-time name may take to change hook settings file `c`: the file, its hook folder, for a tree every folder above. */
+function candidatesOf(c: string, hookFiles: readonly string[], tree: boolean): string[] {
+  const out = [c];
+  const f = hookFiles.find((h) => c.endsWith(`/${h.replace(/\/+$/, "")}`));
+  const parts = (f ?? "").replace(/\/+$/, "").split("/");
+  let d = c;
+  for (let k = parts.length - 1; k > 0; k--) out.push((d = resolve(d, "..")));
+  if (tree)
+    for (let k = 0; k < 64; k++) {
+      const up = resolve(d, "..");
+      if (up === d) break;
+      out.push((d = up));
+    }
+  return out;
+}
+
+/** A hook settings path as the message names it (`.claude/settings.json`). */
+function displayOf(c: string, hookFiles: readonly string[]): string {
+  return hookFiles.find((h) => c.endsWith(`/${h.replace(/\/+$/, "")}`)) ?? c;
 }
 
 /** Does a hook settings file exist where this command could reach it (the project's from each directory up, the user's)? */
@@ -336,7 +697,16 @@ export const protectHookpackState: Rule = {
           };
         }
       }
-      let config = await shellEditsHookConfig(command, cwd, hookFiles, context.files.home);
+      const exists = (p: string) => context.files.kind(p) !== undefined;
+      let config = await shellEditsHookConfig(
+        command,
+        cwd,
+        hookFiles,
+        context.files.home,
+        false,
+        false,
+        exists,
+      );
       if (config === undefined) {
         // A script a shell runs from stdin, a descriptor or a file (`bash <<EOF … EOF`,
         // `echo '…' | sh`, `bash s.sh`): checked as rewrite-secret-refs checks a command (hookpack's
@@ -369,6 +739,7 @@ export const protectHookpackState: Rule = {
               context.files.home,
               outer.unknown,
               from !== cwd,
+              exists,
             );
         }
         // A script a shell runs that cannot be read now (`cp x y; bash < y`: an earlier part of the

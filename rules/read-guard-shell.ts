@@ -291,7 +291,7 @@ interface Expanded {
 }
 
 const GLOB_CHARS = /[*?[\]\\]/g;
-const escapeGlob = (s: string) => s.replace(GLOB_CHARS, "\\$&");
+export const escapeGlob = (s: string) => s.replace(GLOB_CHARS, "\\$&");
 
 /** Decodes bash's $'…' escapes. */
 function ansiC(body: string): string {
@@ -859,7 +859,7 @@ function handleCommand(
         : interpreterScript(w, program, cmd, command, vars, env, persisted);
       // The script's own code, then the local code it runs (sec-gaps6): a module next to it
       // (`import x`, `from .x import y`, `require('./x')`, `import … from './x.mjs'`), a file it
-      // executes (`exec(open('y').read())`, `runpy.run_path('y')`, `load 'y'`), two levels down.
+      // executes (`exec(open('y').read())`, `runpy.run_path('y')`, `load 'y'`), MAX_LOCAL_LEVELS down.
       const scriptDir = fd
         ? env.cwd
         : dirname(resolve(env.cwd, stripQuotes(w).replace(/^~(?=\/|$)/, env.home)));
@@ -875,7 +875,7 @@ function handleCommand(
             false,
           );
         if (computed) out.push({ word: ANY, kind: "dynamic", program: label, why: computed });
-        if (q.level >= 2) continue;
+        if (q.level >= MAX_LOCAL_LEVELS) continue;
         const code = localCode(q.text, literals, q.dir, env.cwd);
         if (code.length > MAX_LOCAL_CODE) {
           out.push({
@@ -957,6 +957,8 @@ function handleCommand(
   }
 }
 
+/** How many levels of local code below a script are followed (sec-gaps6: 2; sec-gaps7: 4). */
+const MAX_LOCAL_LEVELS = 4;
 /** Local module file names looked up for one script (each a stat); more is a script not known. */
 const MAX_LOCAL_CODE = 512;
 /** A file name that is code an interpreter may run or import. */
@@ -1289,6 +1291,12 @@ function interpreterScript(
   return { texts, dynamic: false };
 }
 
+/** The command without empty CDPATH / BASH_ENV / ENV assignments (`CDPATH= cd x`), which set nothing (as rules/state-paths.ts). */
+const withoutEmptyStartupVars = (command: string): string =>
+  /(?:CDPATH|ENV)=/.test(command)
+    ? command.replace(/(^|[\s;&|(])(?:CDPATH|BASH_ENV|ENV)=(?:''|"")?(?=[\s;&|)]|$)/g, "$1")
+    : command;
+
 /**
  * After `cd DIR`/`pushd DIR`: the directories later commands may run in (a superset: every one
  * reached so far, order and subshells ignored). A target built at run time, `cd -`, `popd`, a bare
@@ -1316,7 +1324,7 @@ function trackDir(
     const bare = !/^(\/|\.\.?(\/|$))/.test(e.pattern);
     // CDPATH, or a startup file a non-interactive shell runs first (BASH_ENV, ENV), which may set it.
     const cdpath =
-      /CDPATH|BASH_ENV|\bENV=/.test(command) ||
+      /CDPATH|BASH_ENV|\bENV=/.test(withoutEmptyStartupVars(command)) ||
       !!(process.env.CDPATH || process.env.BASH_ENV || process.env.ENV);
     if (e.kind === "path" && e.pattern !== "-" && !(bare && cdpath)) target = e.pattern;
   }

@@ -310,6 +310,13 @@ export const STATE_PATHS: readonly StatePath[] = [
     owner: "hookpack",
     why: "hookpack's fingerprints of stored secrets",
   }),
+  // The version 5 hook cache (broker/hook-cache.ts HOOK_CACHE_V5_FILE), beside hook-cache.json.
+  secretFile({
+    id: "hookpack-hook-cache-v5",
+    pattern: "hook-cache.v5",
+    owner: "hookpack",
+    why: "hookpack's fingerprints of stored secrets (version 5)",
+  }),
   // .npmrc is often committed (registry settings); whether it holds a token is a content question.
   // npm never packs it, but yarn 4 and pnpm 10 (via `files`) can.
   {

@@ -131,6 +131,12 @@ const DESTRUCTIVE = new Set([
   ...["shred", "rsync", "dd", "find", "tar", "git", "touch", "mkdir", "chattr", "setfacl", "xargs"],
 ]);
 
+/** The command without empty CDPATH / BASH_ENV / ENV assignments (`CDPATH= cd x`), which set nothing. */
+export const withoutEmptyStartupVars = (command: string): string =>
+  /(?:CDPATH|ENV)=/.test(command)
+    ? command.replace(/(^|[\s;&|(])(?:CDPATH|BASH_ENV|ENV)=(?:''|"")?(?=[\s;&|)]|$)/g, "$1")
+    : command;
+
 /**
  * The directories each simple command of `command` may run in: the session's cwd and every `cd` /
  * `pushd` target, applied to each such directory in turn (order and subshells ignored: a superset).
@@ -144,9 +150,13 @@ export function cwdsOf(command: string, ctx: StateContext): { cwds: string[]; un
   // CDPATH, BASH_ENV or ENV in the command (`BASH_ENV=f bash -c 'cd x …'`), or BASH_ENV / ENV
   // inherited (sec-gaps6): a non-interactive bash runs $BASH_ENV first (sh and dash $ENV), a file
   // that may set CDPATH or define a `cd` function, so where a `cd` goes is not known here.
+  // An empty assignment (`BASH_ENV= bash …`, `CDPATH= cd x`) sets nothing and does not count
+  // (sec-gaps7); an empty inherited value is not set either.
   let unknown =
-    /CDPATH|BASH_ENV|\bENV=|\beval\b/.test(command) ||
-    !!(ctx.startupFile ?? process.env.BASH_ENV ?? process.env.ENV);
+    /CDPATH|BASH_ENV|\bENV=|\beval\b/.test(withoutEmptyStartupVars(command)) ||
+    (ctx.startupFile !== undefined
+      ? ctx.startupFile !== ""
+      : !!(process.env.BASH_ENV || process.env.ENV));
   const cdpath = (ctx.cdpath ?? process.env.CDPATH ?? "").split(":").filter((e) => e !== "");
   let pushd = false;
   let seen = 0;

@@ -50,6 +50,9 @@ const DOT_GLOB_WORD = /(^|[\s/'"=<>;&|(])\.[^\s/;&|()]*[*?[]|dotglob|GLOBIGNORE|
 const CODE_FLAG = /\s(-(?=[A-Za-z]*[ceEpr])[A-Za-z]+|--eval|--print|eval|-)(?=[\s=]|$)|<<|\|/;
 const MAY_WRITE =
   /[>$`'"\\]|(^|[\s;&|({/])(rm|rmdir|mv|cp|tee|truncate|ln|install|chmod|chown|unlink|shred|rsync|dd|find|tar|git|touch|mkdir|chattr|setfacl|xargs|sed|gsed|perl|eval|exec|command|builtin|sudo|doas|env|nohup|nice|time|timeout|busybox|python[0-9.]*|node|nodejs|ruby|php|deno|bun)(?=[\s;&|)}]|$)/;
+// sec-gaps7: a whole tree removed or rewritten (`rm -rf .`, `git clean`), copied from the rule.
+const REWRITES_TREE =
+  /(^|[\s;&|({])(?:(?:rm|chmod|chown|shred|find|mv|rsync)\s(?:[^;&|\n]*\s)?['"]?(?:\.\.|~|\/|\.(?:\/?(?=['"]?(?:[\s;&|)]|$))|\/?[*?[]|\/\.))|find\s+-|git\s[^;&|\n]*\bclean\b|git\s[^;&|\n]*\bstash\b(?!\s+(?:list|show)\b)|git\s[^;&|\n]*\breset\b[^;&|\n]*\s--(?:hard|merge)\b|git\s[^;&|\n]*\b(?:checkout|restore)\b[^;&|\n]*(?:\s['"]?\.|:\/|\*|\/(?=['"]?(?:\s|$))))/;
 const oldMayChangeDir = (c: string) => /[$`]/.test(c) || CHANGES_DIR.test(c.replace(/['"\\]/g, ""));
 const oldMayRunCode = (c: string) => INTERPRETER.test(c) && CODE_FLAG.test(c);
 function oldShellMayEditHookConfig(command: string, files: readonly string[]): boolean {
@@ -62,7 +65,8 @@ function oldShellMayEditHookConfig(command: string, files: readonly string[]): b
     (/\ballow\b/.test(command) && command.includes("hookpack")) ||
     RUNS_SCRIPT.test(command) ||
     (oldMayChangeDir(command) && MAY_WRITE.test(command)) ||
-    oldMayRunCode(command)
+    oldMayRunCode(command) ||
+    REWRITES_TREE.test(command)
   );
 }
 const ASSIGNED_VALUE = /[=:][=>]?[ \t]{0,4}(?:["'`]|\\")?[^\s"'`]{16}/;
@@ -184,6 +188,16 @@ const PIECES = [
   ".claude",
   ".claude/",
   "settings.json",
+  // sec-gaps7: whole trees removed or rewritten, and their near misses.
+  "rm -rf .",
+  "find -",
+  "git clean",
+  "git stash",
+  "reset --hard",
+  "checkout .",
+  "mv ~",
+  "chmod -R /",
+  "shre",
   // sec-gaps6: globs that may name a hook settings folder, `eval`'s near miss.
   "*",
   "?",
