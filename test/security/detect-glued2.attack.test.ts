@@ -3,8 +3,9 @@
 // holds a token that is not stored and glues word characters to it, on the left (`x${TOKEN}`), on
 // the right, inside a JSON string, a URL query or a base64-ish run, so the word boundary of the
 // record no longer holds. Every attempt goes through the REAL PostToolUse hook process
-// (test/helpers/hook-run.ts) and through `hookpack scan` on a file. Contained = the hook's answer
-// holds no raw token and carries a redaction; the scan reports a finding on the token's line.
+// (test/helpers/hook-run.ts) as tool output (PostToolUse) and as a Bash command (PreToolUse), and
+// through `hookpack scan` on a file. Contained = the PostToolUse answer holds no raw token and
+// carries a redaction; the PreToolUse call is denied; the scan reports a finding on its line.
 // Negative controls: identifiers that hold a prefix but are no token are reported by neither.
 // HOOKPACK_GLUED2_BIN=<other build>/dist/hookpack.cjs counts the same attempts against another build
 // (the "before" figure); the tally lines are printed either way.
@@ -14,7 +15,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { detect, RULES } from "../../rules/detect.js";
 import { fakeFor, seeded } from "../helpers/fake-secrets.js";
-import { bashOutput, runHook } from "../helpers/hook-run.js";
+import { bashCall, bashOutput, hookOutput, runHook } from "../helpers/hook-run.js";
 import { BIN, runCommand, sandbox, type Sandbox } from "../helpers/run.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -77,6 +78,17 @@ const GLUES: Array<[string, (t: string) => string]> = [
   ["base64-ish", (t) => `QUJDREVGR0hJSktMTU5PUFFSU1RVVldY${t}`],
 ];
 
+/** PreToolUse of a Bash command that carries the glued token: whether the hook denied it. */
+async function preDenied(command: string): Promise<boolean> {
+  const r = await runHook(sb, bashCall(sb, command), {
+    env: { HOOKPACK_KEY_BACKEND: "file" },
+    timeoutMs: 120_000,
+    bin,
+  });
+  expect(r.exitCode, r.stderr).toBe(0);
+  return hookOutput(r)?.permissionDecision === "deny";
+}
+
 function post(stdout: string, tag: string) {
   return runHook(sb, bashOutput(sb, 'echo "x${TOKEN}"', stdout, { tool_use_id: `toolu_${tag}` }), {
     env: { HOOKPACK_KEY_BACKEND: "file" },
@@ -114,6 +126,8 @@ for (const [family, ids] of Object.entries(FAMILIES)) {
           const r = await post(`${lines.join("\n")}\n`, id);
           expect(r.exitCode, r.stderr).toBe(0);
           const lined = await scanLines(lines, id);
+          const denied: boolean[] = [];
+          for (const l of lines) denied.push(await preDenied(`echo '${l}' > out.txt`));
           const leaked: string[] = [];
           GLUES.forEach(([name], i) => {
             const hook =
@@ -125,6 +139,8 @@ for (const [family, ids] of Object.entries(FAMILIES)) {
             const scan = lined.has(i + 1);
             t.attempt(scan);
             if (!scan) leaked.push(`scan ${name}`);
+            t.attempt(denied[i]!);
+            if (!denied[i]) leaked.push(`PreToolUse ${name}`);
           });
           expect(leaked).toEqual([]);
         },
