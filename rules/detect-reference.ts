@@ -4,7 +4,7 @@
 // assert that `detect` and `detectReference` report the same findings; never bundled into dist/.
 import { engineInternals, RULES, type Detection } from "./detect.js";
 
-const { ANCHORS, regexOf, gluedOf, gluedCounts, grade, resolve, ANSI_SEQUENCE } = engineInternals;
+const { ANCHORS, regexOf, gluedOf, gluedGrade, grade, resolve, ANSI_SEQUENCE } = engineInternals;
 
 const FOLD = Uint8Array.from({ length: 128 }, (_, c) => (c >= 65 && c <= 90 ? c + 32 : c));
 
@@ -148,7 +148,7 @@ export function detectReference(text: string, useAutomaton = true): Detection[] 
         const confidence = grade(r, secret, m.groups?.body ?? secret);
         if (confidence) found.push({ rule: r, start, end, confidence });
       }
-      // A token glued to word characters (detect.ts GLUED): confirmed matches only.
+      // A token glued to word characters (detect.ts GLUED, GLUED_RULES).
       const glued = gluedOf(ri);
       if (!glued) continue;
       glued.lastIndex = 0;
@@ -159,9 +159,10 @@ export function detectReference(text: string, useAutomaton = true): Detection[] 
         const key = `${ri}:${start}:${end}`;
         if (seen.has(key)) continue;
         const secret = text.slice(start, end);
-        if (!gluedCounts(r, secret, m.groups?.body ?? secret)) continue;
+        const confidence = gluedGrade(r, secret, m.groups?.body ?? secret);
+        if (confidence === undefined) continue;
         seen.add(key);
-        found.push({ rule: r, start, end, confidence: "confirmed" });
+        found.push({ rule: r, start, end, confidence });
       }
     }
   }

@@ -83,8 +83,8 @@ function regexOf(i: number): RegExp {
 //     such as `ASIAPACIFICREGIONSETTINGS` has the shape once glued, so the glued match also needs
 //     a body that does not read as words (a digit in it; ~3.6 % of real ids have none: those stay
 //     bounded-only).
-// Formats without a check and with a variable length (Slack, Stripe, most SaaS keys) keep their
-// boundaries: without one, `sk_live_` inside any longer identifier would be reported.
+// Formats without a check are in GLUED_RULES below when their structure alone tells a token from
+// an identifier; the rest keep their boundaries.
 const GLUED: Partial<Record<NonNullable<DetectorRule["validator"]>, "checked" | "not-words">> = {
   "github-crc32": "checked",
   "npm-crc32": "checked",
@@ -97,6 +97,71 @@ const GLUED: Partial<Record<NonNullable<DetectorRule["validator"]>, "checked" | 
   "openai-marker": "checked",
   "aws-key-id": "not-words",
 };
+// Formats without a check whose structure still tells a token from an identifier, by record id.
+// A glued match counts when it grades at all (no stopword, no placeholder, entropy floor), with the
+// confidence the bounded match would have, and its body does not read as words (readsAsWords):
+//   - "grouped": the prefix is followed by dash-separated numeric id groups and a fixed-length or
+//     long tail (Slack `xoxb-` 10-13 digits `-` 10-13 digits `-` 24; `xoxp-`/`xoxc-` three digit
+//     groups and 32/64 hex; `xapp-` four groups; `xoxe` 140+ characters): no identifier has digit
+//     groups between dashes after `xoxb-`, so the body is only checked not to read as words;
+//   - "mixed": a long specific prefix and a long random run (Stripe `sk_live_`/`rk_live_`/
+//     `sk_test_`/`rk_test_` + 24-247 base62, `whsec_` + 32-64; hex runs of 40-64 behind
+//     `dop_v1_`, `sntryu_`, `sk-or-v1-`, or several fixed segments: SendGrid `SG.`22`.`43, Brevo
+//     `xkeysib-`64`-`16, Postman `PMAK-`24`-`34, Dynatrace `dt0c01.`24`.`64, Sourcegraph `sgp_`16`_`40,
+//     CircleCI `CCIPAT_`22`_`40, LangSmith `lsv2_`..`_`32`_`10): the body must also hold every
+//     character kind (digit, upper, lower) its class allows, as a random run of that length does
+//     (base62 × 24: ~1.5 % of real keys miss a digit), and not be a camelCase name (wordy:
+//     `abcsk_live_ThisIsAVeryLongCamelCaseName1` is no key; ~0.3 % of base62 × 24 runs look like
+//     one). A key that fails these tests (~2 % at 24 characters, far fewer when longer) stays
+//     bounded-only, as before.
+// Left out: Slack legacy `xox[aors]-` (its tail allows `-`, so kebab-case text fits), and formats
+// with a short or common prefix (`hf_`, `gsk_`, `SK` + 32 hex, `secret_`, `cio`, `oy2`, `AIza`
+// …: a glued `…sk` + hex or `…secret_` + 43 characters is an identifier as often as a key).
+const GLUED_RULES: Record<string, "grouped" | "mixed"> = {
+  "slack-bot-token": "grouped",
+  "slack-user-token": "grouped",
+  "slack-session-token": "grouped",
+  "slack-app-token": "grouped",
+  "slack-config-token": "grouped",
+  "slack-config-refresh-token": "grouped",
+  "stripe-secret-key-live": "mixed",
+  "stripe-restricted-key-live": "mixed",
+  "stripe-secret-key-test": "mixed",
+  "stripe-restricted-key-test": "mixed",
+  "stripe-webhook-secret": "mixed",
+  "sendgrid-api-token": "mixed",
+  "sendinblue-api-token": "mixed",
+  "postman-api-token": "mixed",
+  "digitalocean-pat": "mixed",
+  "digitalocean-oauth-token": "mixed",
+  "digitalocean-refresh-token": "mixed",
+  "sentry-user-token": "mixed",
+  "openrouter-api-key": "mixed",
+  "dynatrace-api-token": "mixed",
+  "sourcegraph-access-token": "mixed",
+  "circleci-pat": "mixed",
+  "langsmith-api-key": "mixed",
+};
+/**
+ * Whether `body` reads as a camelCase or lower-case name: mostly `[A-Z]?[a-z]{3,}` runs, with the
+ * vowels of words (≥ 30 % of its letters; a random base62 run has ~19 %). A uniform base62 run of
+ * 24 passes as a name with odds of ~0.3 %, of 32 ~0.1 %, of 99 none in 200,000 draws.
+ */
+function wordy(body: string): boolean {
+  let n = 0;
+  for (const w of body.match(/[A-Z]?[a-z]{3,}/g) ?? []) n += w.length;
+  if (n * 2 <= body.length) return false;
+  const letters = body.replace(/[^A-Za-z]/g, "").length;
+  return (body.match(/[aeiouAEIOU]/g)?.length ?? 0) * 10 >= letters * 3;
+}
+/** Whether `body` holds a digit, an upper- and a lower-case letter where the rule's class allows. */
+function allKinds(r: DetectorRule, body: string): boolean {
+  const cls = r.body.cls;
+  if (cls.includes("0-9") && !/[0-9]/.test(body)) return false;
+  if (cls.includes("A-Z") && !/[A-Z]/.test(body)) return false;
+  if (/a-[fz]/.test(cls) && !/[a-z]/.test(body)) return false;
+  return true;
+}
 const LOOK_BEHIND = /^\(\?<!\[(?:\\.|[^\]\\])*\]\)/;
 const LOOK_AHEAD = /\(\?!\[(?:\\.|[^\]\\])*\]\)$/;
 const gluedCompiled: Array<RegExp | null | undefined> = [];
@@ -106,7 +171,7 @@ function gluedOf(i: number): RegExp | null {
   if (re === undefined) {
     const r = RULES[i]!;
     let src: string | undefined;
-    if (r.kind === "prefix" && r.validator && GLUED[r.validator]) {
+    if (r.kind === "prefix" && ((r.validator && GLUED[r.validator]) || GLUED_RULES[r.id])) {
       const bare = r.regex.replace(LOOK_BEHIND, "").replace(LOOK_AHEAD, "");
       if (bare !== r.regex && !/\(\?<?[!=]/.test(bare)) src = bare;
     }
@@ -116,10 +181,21 @@ function gluedOf(i: number): RegExp | null {
   return re;
 }
 
-/** Whether a match of the glued regex counts: it grades confirmed (and, per GLUED, not words). */
-function gluedCounts(r: DetectorRule, secret: string, body: string): boolean {
-  if (grade(r, secret, body) !== "confirmed") return false;
-  return !(GLUED[r.validator!] === "not-words" && readsAsWords(body));
+/**
+ * The confidence a match of the glued regex is reported with, or undefined when it does not count:
+ * per GLUED it grades confirmed (and, for "not-words", the body is no words); per GLUED_RULES it
+ * grades at all and its body reads as a random run.
+ */
+function gluedGrade(r: DetectorRule, secret: string, body: string): Confidence | undefined {
+  const mode = GLUED_RULES[r.id];
+  if (mode !== undefined) {
+    // The cheap tests first: in text dense with a prefix, most glued matches are names.
+    if (mode === "mixed" && (!allKinds(r, body) || wordy(body))) return undefined;
+    if (readsAsWords(body)) return undefined;
+    return grade(r, secret, body);
+  }
+  if (grade(r, secret, body) !== "confirmed") return undefined;
+  return GLUED[r.validator!] === "not-words" && readsAsWords(body) ? undefined : "confirmed";
 }
 
 // ---- anchor location -------------------------------------------------------------------------
@@ -782,7 +858,7 @@ export function detect(text: string, hint?: DetectHint): Detection[] {
         const confidence = grade(r, secret, m.groups?.body ?? secret);
         if (confidence) found.push({ rule: r, start, end, confidence });
       }
-      // The same token glued to word characters (see GLUED): confirmed matches only.
+      // The same token glued to word characters (see GLUED, GLUED_RULES).
       const glued = gluedOf(ri);
       if (glued === null) continue;
       glued.lastIndex = 0;
@@ -794,9 +870,10 @@ export function detect(text: string, hint?: DetectHint): Detection[] {
         seen ??= new Set();
         if (seen.has(key)) continue;
         const secret = text.slice(start, end);
-        if (!gluedCounts(r, secret, m.groups?.body ?? secret)) continue;
+        const confidence = gluedGrade(r, secret, m.groups?.body ?? secret);
+        if (confidence === undefined) continue;
         seen.add(key);
-        found.push({ rule: r, start, end, confidence: "confirmed" });
+        found.push({ rule: r, start, end, confidence });
       }
     }
   }
@@ -978,7 +1055,7 @@ export const engineInternals = {
   ANCHORS: ANCHORS as readonly Anchor[],
   regexOf,
   gluedOf,
-  gluedCounts,
+  gluedGrade,
   grade,
   resolve,
   ANSI_SEQUENCE,
