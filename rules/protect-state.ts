@@ -649,18 +649,7 @@ function hookConfigInReach(
   hookFiles: readonly string[],
   files: RuleFiles,
 ): boolean {
-  const dirs = new Set<string>();
-  for (const c of cwds)
-    for (let d = resolve(c), k = 0; k < 32; k++) {
-      dirs.add(d);
-      const up = resolve(d, "..");
-      if (up === d) break;
-      d = up;
-    }
-  if (files.home) dirs.add(files.home);
-  for (const d of dirs)
-    for (const f of hookFiles) if (files.kind(resolve(d, f)) !== undefined) return true;
-  return false;
+  return configsInReach(cwds, hookFiles, files.home, (p) => files.kind(p) !== undefined).length > 0;
 }
 
 export const protectHookpackState: Rule = {
