@@ -404,3 +404,184 @@ describe.skipIf(SKIP !== undefined)(
     );
   },
 );
+
+// Codex CLI: hookpack's permission profile, through the real client's own sandbox
+// (`codex sandbox -P hookpack`, the helper every shell call of Codex runs in). The temp home sits
+// under /tmp, one of Codex's writable roots: the case where Codex alone does not keep ~/.codex
+// (where user-scope hooks live) out of reach.
+const CODEX_ROADS: Array<{ name: string; cmd: (m: string) => string }> = [
+  {
+    name: "python write ~/.codex/hooks.json",
+    cmd: (m) =>
+      `python3 -c 'import sys; open(sys.argv[1],"w").write(sys.argv[2])' "$HOME/.codex/hooks.json" '{"${m}":1}'`,
+  },
+  {
+    name: "append to ~/.codex/config.toml",
+    cmd: (m) => `echo '# ${m}' >> "$HOME/.codex/config.toml"`,
+  },
+  {
+    name: "ln -sf over ~/.codex/hooks.json",
+    cmd: (m) =>
+      `echo '{"${m}":1}' > "$PWD/e.json" && ln -sf "$PWD/e.json" "$HOME/.codex/hooks.json"`,
+  },
+  {
+    name: "move ~/.codex aside and put a new one in place",
+    cmd: (m) =>
+      `mv "$HOME/.codex" "$HOME/.codex-old" && mkdir -p "$HOME/.codex" && echo '{"${m}":1}' > "$HOME/.codex/hooks.json"`,
+  },
+  {
+    name: "rm -rf ~/.codex and recreate",
+    cmd: (m) =>
+      `rm -rf "$HOME/.codex"; mkdir -p "$HOME/.codex" && echo '{"${m}":1}' > "$HOME/.codex/hooks.json"`,
+  },
+  {
+    name: "python write the project .codex/hooks.json",
+    cmd: (m) =>
+      `python3 -c 'import sys; open(".codex/hooks.json","w").write(sys.argv[1])' '{"${m}":1}'`,
+  },
+  {
+    name: "move the project .codex aside",
+    cmd: (m) => `mv .codex .codex-old && mkdir -p .codex && echo '{"${m}":1}' > .codex/hooks.json`,
+  },
+];
+
+async function codexRoads(scope: "user" | "project", sandboxed: boolean) {
+  const codex = e2eClient("codex");
+  const sb: Sandbox = makeSandbox("hookpack-sandbox-settings-codex-");
+  const codexHome = join(sb.home, ".codex");
+  mkdirSync(codexHome, { recursive: true });
+  writeFileSync(
+    join(codexHome, "config.toml"),
+    `[projects."${sb.project}"]\ntrust_level = "trusted"\n`,
+  );
+  const env = {
+    ...baseEnv(sb),
+    HOOKPACK_HOME: sb.hookpackHome,
+    HOOKPACK_KEY_BACKEND: "file",
+    CI: "true",
+    CODEX_HOME: codexHome,
+  };
+  // Project-scope hooks too, so that both the user and the project hook config exist.
+  for (const sc of scope === "user" ? ["project", "user"] : ["project"]) {
+    const install = await run(
+      process.execPath,
+      [BIN, "install", "--agent", "codex", "--scope", sc, ...(sc === scope ? ["--sandbox"] : [])],
+      { cwd: sb.project, env, timeoutMs: 60_000 },
+    );
+    expect(install.code, install.stderr).toBe(0);
+  }
+  const watched = [
+    join(codexHome, "hooks.json"),
+    join(codexHome, "config.toml"),
+    join(sb.project, ".codex", "hooks.json"),
+  ];
+  const outcomes: Outcome[] = [];
+  for (const [i, road] of CODEX_ROADS.entries()) {
+    const m = `PWN-${i}-x`;
+    const cmd = `echo RAN-${i}; ${road.cmd(m)}`;
+    const r = sandboxed
+      ? spawnSync(
+          codex.bin,
+          ["sandbox", "-P", "hookpack", "-C", sb.project, "--", "/bin/sh", "-c", cmd],
+          {
+            cwd: sb.project,
+            env,
+            encoding: "utf8",
+            timeout: 60_000,
+          },
+        )
+      : spawnSync("/bin/sh", ["-c", cmd], {
+          cwd: sb.project,
+          env,
+          encoding: "utf8",
+          timeout: 60_000,
+        });
+    const landed = watched.some((f) => existsSync(f) && readFileSync(f, "utf8").includes(m));
+    outcomes.push({
+      attack: { family: "user", name: road.name, cmd: () => cmd },
+      ran: (r.stdout ?? "").includes(`RAN-${i}`),
+      landed,
+      output: `${r.stdout ?? ""}${r.stderr ?? ""}`,
+    });
+  }
+  const work = sandboxed
+    ? spawnSync(
+        codex.bin,
+        [
+          "sandbox",
+          "-P",
+          "hookpack",
+          "-C",
+          sb.project,
+          "--",
+          "/bin/sh",
+          "-c",
+          'echo w > w.txt && cat w.txt && head -c 1 "$HOME/.codex/config.toml" .codex/hooks.json >/dev/null && echo READ-OK',
+        ],
+        { cwd: sb.project, env, encoding: "utf8", timeout: 60_000 },
+      )
+    : undefined;
+  return {
+    sb,
+    outcomes,
+    version: codex.version,
+    work: `${work?.stdout ?? ""}${work?.stderr ?? ""}`,
+  };
+}
+
+function codexReport(label: string, outcomes: Outcome[]) {
+  const contained = outcomes.filter((o) => !o.landed).length;
+  console.log(
+    `attack tally sandbox-settings/codex-${label}: ${contained}/${outcomes.length} contained`,
+  );
+  const through = outcomes.filter((o) => o.landed).map((o) => o.attack.name);
+  if (through.length)
+    console.log(`[sandbox-settings.attack] codex ${label} got through: ${through.join("; ")}`);
+}
+
+const codexBin = (() => {
+  try {
+    return e2eClient("codex").bin;
+  } catch {
+    return undefined;
+  }
+})();
+
+describe.skipIf(SKIP !== undefined || !codexBin)(
+  "hostile agent vs Codex's hook config under install --sandbox, real Codex sandbox (codex sandbox -P hookpack)",
+  () => {
+    const cleanups: Array<() => void> = [];
+    afterAll(() => {
+      for (const c of cleanups) c();
+    });
+    for (const scope of ["user", "project"] as const)
+      it(
+        `--scope ${scope} --sandbox: no shell command changes or moves away ~/.codex or the project .codex hook config; ordinary work still works`,
+        async () => {
+          const s = await codexRoads(scope, true);
+          cleanups.push(s.sb.cleanup);
+          codexReport(
+            `${scope} (codex ${s.version}, bin ${BIN === HOOKPACK_CJS ? "this tree" : BIN})`,
+            s.outcomes,
+          );
+          for (const o of s.outcomes) {
+            expect(o.ran, `${o.attack.name}: did not run\n${o.output}`).toBe(true);
+            expect(o.landed, `"${o.attack.name}" got through\n${o.output}`).toBe(false);
+          }
+          expect(s.work).toContain("w\n");
+          expect(s.work).toContain("READ-OK");
+        },
+        TIMEOUT,
+      );
+    it(
+      "negative control: outside the sandbox the same commands change the hook config",
+      async () => {
+        const s = await codexRoads("user", false);
+        cleanups.push(s.sb.cleanup);
+        codexReport("unsandboxed", s.outcomes);
+        expect(s.outcomes.filter((o) => o.landed).length).toBe(s.outcomes.length);
+      },
+      TIMEOUT,
+    );
+  },
+);
