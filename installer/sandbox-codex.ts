@@ -56,6 +56,13 @@ export function codexProfileEntries(p: {
   for (const k of ["id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", "id_ed25519_sk", "id_ecdsa_sk"])
     home.push(join(p.home, ".ssh", k));
   for (const path of home) if (existsSync(dirname(path))) absolute.push([path, "none"]);
+  // Codex's own folder, where hookpack puts user-scope hooks (hooks.json / config.toml): read-only.
+  // Codex already keeps it out of reach unless it sits under a writable root (a home under /tmp,
+  // TMPDIR or the project), where a sandboxed command could rewrite or move the hook config away
+  // (checked with `codex sandbox -P hookpack`, Codex 0.169). The folder itself, not its files: a
+  // file-by-file entry still let `mv ~/.codex ~/.codex-old` through. At user scope install creates it.
+  const codexHome = join(p.home, ".codex");
+  if (!p.projectScope || existsSync(codexHome)) absolute.push([codexHome, "read"]);
   const project: Array<[string, string]> = [[".", "write"]];
   if (p.projectScope) {
     for (const line of credentialIgnoreLines()) {

@@ -39,6 +39,12 @@ export const HOME_CREDENTIAL_FILES = [
   "~/.npmrc",
 ];
 
+/** Claude Code's user hook settings files (write-denied for every scope). */
+export const HOOK_SETTINGS_USER = ["~/.claude/settings.json", "~/.claude/settings.local.json"];
+
+/** Its project hook settings files, as globs against the project (project and local scope only). */
+export const HOOK_SETTINGS_PROJECT = ["**/.claude/settings.json", "**/.claude/settings.local.json"];
+
 /** Environment variables unset before every sandboxed command. */
 export const CREDENTIAL_ENV_VARS = [
   "HOOKPACK_PASSPHRASE",
@@ -97,6 +103,13 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
       else deny.push(`**/${line}`);
     }
   }
+  // The hook settings files, write-denied (the agent must still read them). Claude Code re-reads
+  // its hook settings mid-session, so one write would switch the hooks off. Claude Code 2.1.330's
+  // sandbox already mounts its own settings files read-only (test/security/sandbox-settings.attack
+  // measured every road contained with or without these entries); they are here so that the
+  // boundary does not rest on that alone (a later client, a home directory opened by allowWrite).
+  const denyWrite: string[] = [...deny, ...HOOK_SETTINGS_USER];
+  if (p.projectScope) denyWrite.push(...HOOK_SETTINGS_PROJECT);
   return {
     scalars: [
       [["sandbox", "enabled"], true],
@@ -105,7 +118,7 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
     ],
     arrays: [
       [["sandbox", "filesystem", "denyRead"], deny],
-      [["sandbox", "filesystem", "denyWrite"], deny],
+      [["sandbox", "filesystem", "denyWrite"], denyWrite],
       [["sandbox", "filesystem", "allowRead"], reopen],
       [["sandbox", "network", "allowUnixSockets"], [socket]],
       [
