@@ -39,6 +39,29 @@ export const HOME_CREDENTIAL_FILES = [
   "~/.npmrc",
 ];
 
+/**
+ * The coding agents' own credentials and state, read-denied to the commands any of them runs: each
+ * client reads its own auth outside its sandbox (the sandbox applies to the commands it runs), so
+ * a sandboxed command has no need of them. Codex: auth.json (its OpenAI API key / ChatGPT tokens),
+ * .credentials.json (MCP OAuth tokens when no keyring), history.jsonl, sessions/ and
+ * archived_sessions/ (transcripts: every value the agent saw), log/. Claude Code: .credentials.json
+ * (its OAuth tokens on Linux), ~/.claude.json (MCP servers with their env), history.jsonl and
+ * projects/ (transcripts). Measured in test/security/sandbox-agent-creds.attack.test.ts: every one
+ * was readable from both sandboxes before (Claude Code 2.1.330, Codex 0.169).
+ */
+export const AGENT_STATE_FILES = [
+  "~/.codex/auth.json",
+  "~/.codex/.credentials.json",
+  "~/.codex/history.jsonl",
+  "~/.codex/sessions",
+  "~/.codex/archived_sessions",
+  "~/.codex/log",
+  "~/.claude/.credentials.json",
+  "~/.claude.json",
+  "~/.claude/history.jsonl",
+  "~/.claude/projects",
+];
+
 /** Claude Code's user hook settings files (write-denied for every scope). */
 export const HOOK_SETTINGS_USER = ["~/.claude/settings.json", "~/.claude/settings.local.json"];
 
@@ -86,7 +109,7 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
   const hp = claudePath(p.hookpackHome, p.home);
   const socket = claudePath(brokerSocketPath(p.hookpackHome), p.home);
   const runtime = claudePath(join(p.hookpackHome, "runtime"), p.home);
-  const deny: string[] = [hp, "~/.ssh/id_*"];
+  const deny: string[] = [hp, "~/.ssh/id_*", ...AGENT_STATE_FILES];
   // The broker's CA certificates (public) too: brokered commands with phantom tokens trust them.
   const reopen: string[] = [
     runtime,
