@@ -9,14 +9,19 @@
 // key before any table) and the profile's tables at the very end. Everything the user wrote stays
 // byte for byte between them, and uninstall takes exactly the two blocks out. Codex ignores
 // permission profiles when any layer sets the older `sandbox_mode`: install refuses then.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { tmpdir } from "node:os";
 import { dirname, join, sep } from "node:path";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
 import { HookpackError } from "../core/errors.js";
 import { readIfExists } from "./plan.js";
-import { AGENT_STATE_FILES, CREDENTIAL_ENV_VARS, HOME_CREDENTIAL_FILES } from "./sandbox.js";
+import {
+  AGENT_STATE_FILES,
+  CODEX_DATABASES,
+  CREDENTIAL_ENV_VARS,
+  HOME_CREDENTIAL_FILES,
+} from "./sandbox.js";
 import { readToml } from "./toml-hooks.js";
 
 export const CODEX_PROFILE = "hookpack";
@@ -60,7 +65,15 @@ export function codexProfileEntries(p: {
   // credentials): Codex reads auth.json itself, outside the sandbox. At user scope install creates
   // ~/.codex (for the hooks) before Codex runs.
   const codexHome = join(p.home, ".codex");
-  for (const f of AGENT_STATE_FILES) home.push(join(p.home, f.slice(2)));
+  for (const f of [...AGENT_STATE_FILES, ...CODEX_DATABASES]) home.push(join(p.home, f.slice(2)));
+  // Any other database there now (another Codex version's names).
+  try {
+    for (const name of readdirSync(codexHome))
+      if (/\.sqlite(-wal|-shm)?$/.test(name) && !home.includes(join(codexHome, name)))
+        home.push(join(codexHome, name));
+  } catch {
+    // no ~/.codex yet
+  }
   // Under ~/.codex (read-only below) a missing path is a problem when ~/.codex sits under one of
   // Codex's writable roots (a home under /tmp or TMPDIR): Codex 0.169's bubblewrap helper then tries
   // to create a placeholder inside the read-only folder and no command starts. There, only the
