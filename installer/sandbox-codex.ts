@@ -47,6 +47,13 @@ export function codexConfigPath(
     : join(ctx.root, ".codex", "config.toml");
 }
 
+/** Whether the home sits under one of Codex's writable temp roots (/tmp, TMPDIR). */
+export function homeUnderWritableRoot(home: string): boolean {
+  return [tmpdir(), "/tmp", process.env.TMPDIR ?? ""].some(
+    (t) => t !== "" && (home === t || home.startsWith(`${t}${sep}`)),
+  );
+}
+
 /** The profile's filesystem entries: path → access. */
 export function codexProfileEntries(p: {
   home: string;
@@ -78,9 +85,7 @@ export function codexProfileEntries(p: {
   // Codex's writable roots (a home under /tmp or TMPDIR): Codex 0.169's bubblewrap helper then tries
   // to create a placeholder inside the read-only folder and no command starts. There, only the
   // files that exist at install are denied (install again after logging in to Codex).
-  const tempHome = [tmpdir(), "/tmp", process.env.TMPDIR ?? ""].some(
-    (t) => t !== "" && (p.home === t || p.home.startsWith(`${t}${sep}`)),
-  );
+  const tempHome = homeUnderWritableRoot(p.home);
   for (const path of home) {
     const folderThere =
       existsSync(dirname(path)) || (!p.projectScope && dirname(path) === codexHome);

@@ -416,7 +416,7 @@ export function sandboxNotes(o: {
   userSettings: Record<string, unknown>;
 }): string[] {
   const notes = [
-    `Claude Code's sandbox is configured in ${o.shown} (--sandbox), because hookpack's hooks are text checks a determined shell user can evade, while the sandbox is enforced by the operating system: commands the agent runs can no longer read or write ${o.hookpackHome} (store, key, grants, audit log) or credential files (.env*, keys, .netrc, ~/.aws/credentials, …), credential variables (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, …) are unset inside it, and a command that cannot be sandboxed is refused instead of run outside it.`,
+    `Claude Code's sandbox is configured in ${o.shown} (--sandbox), because hookpack's hooks are text checks a determined shell user can evade, while the sandbox is enforced by the operating system: commands the agent runs can no longer read or write ${o.hookpackHome} (store, key, grants, audit log) or credential files (.env*, keys, .netrc, ~/.aws/credentials, …) and the agents' own credentials and transcripts (~/.claude/.credentials.json, ~/.claude.json, ~/.claude/projects, ~/.codex/auth.json, …), credential variables (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, …) are unset inside it, and a command that cannot be sandboxed is refused instead of run outside it.`,
   ];
   const was = o.previous["sandbox.enabled"];
   if (was === false)
