@@ -9,13 +9,19 @@
 // key before any table) and the profile's tables at the very end. Everything the user wrote stays
 // byte for byte between them, and uninstall takes exactly the two blocks out. Codex ignores
 // permission profiles when any layer sets the older `sandbox_mode`: install refuses then.
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
-import { dirname, join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join, sep } from "node:path";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
 import { HookpackError } from "../core/errors.js";
 import { readIfExists } from "./plan.js";
-import { CREDENTIAL_ENV_VARS, HOME_CREDENTIAL_FILES } from "./sandbox.js";
+import {
+  AGENT_STATE_FILES,
+  CODEX_DATABASES,
+  CREDENTIAL_ENV_VARS,
+  HOME_CREDENTIAL_FILES,
+} from "./sandbox.js";
 import { readToml } from "./toml-hooks.js";
 
 export const CODEX_PROFILE = "hookpack";
@@ -41,6 +47,13 @@ export function codexConfigPath(
     : join(ctx.root, ".codex", "config.toml");
 }
 
+/** Whether the home sits under one of Codex's writable temp roots (/tmp, TMPDIR). */
+export function homeUnderWritableRoot(home: string): boolean {
+  return [tmpdir(), "/tmp", process.env.TMPDIR ?? ""].some(
+    (t) => t !== "" && (home === t || home.startsWith(`${t}${sep}`)),
+  );
+}
+
 /** The profile's filesystem entries: path → access. */
 export function codexProfileEntries(p: {
   home: string;
@@ -55,13 +68,36 @@ export function codexProfileEntries(p: {
   // SSH private keys by exact name: an absolute glob (~/.ssh/id_*) makes Codex 0.169 fail to start its file-system helper.
   for (const k of ["id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", "id_ed25519_sk", "id_ecdsa_sk"])
     home.push(join(p.home, ".ssh", k));
-  for (const path of home) if (existsSync(dirname(path))) absolute.push([path, "none"]);
+  // The agents' own credentials and state (Codex's auth.json and transcripts, Claude Code's
+  // credentials): Codex reads auth.json itself, outside the sandbox. At user scope install creates
+  // ~/.codex (for the hooks) before Codex runs.
+  const codexHome = join(p.home, ".codex");
+  for (const f of [...AGENT_STATE_FILES, ...CODEX_DATABASES]) home.push(join(p.home, f.slice(2)));
+  // Any other database there now (another Codex version's names).
+  try {
+    for (const name of readdirSync(codexHome))
+      if (/\.sqlite(-wal|-shm)?$/.test(name) && !home.includes(join(codexHome, name)))
+        home.push(join(codexHome, name));
+  } catch {
+    // no ~/.codex yet
+  }
+  // Under ~/.codex (read-only below) a missing path is a problem when ~/.codex sits under one of
+  // Codex's writable roots (a home under /tmp or TMPDIR): Codex 0.169's bubblewrap helper then tries
+  // to create a placeholder inside the read-only folder and no command starts. There, only the
+  // files that exist at install are denied (install again after logging in to Codex).
+  const tempHome = homeUnderWritableRoot(p.home);
+  for (const path of home) {
+    const folderThere =
+      existsSync(dirname(path)) || (!p.projectScope && dirname(path) === codexHome);
+    const inCodexHome = path.startsWith(`${codexHome}${sep}`);
+    if (inCodexHome ? existsSync(path) || (!tempHome && folderThere) : folderThere)
+      absolute.push([path, "none"]);
+  }
   // Codex's own folder, where hookpack puts user-scope hooks (hooks.json / config.toml): read-only.
   // Codex already keeps it out of reach unless it sits under a writable root (a home under /tmp,
   // TMPDIR or the project), where a sandboxed command could rewrite or move the hook config away
   // (checked with `codex sandbox -P hookpack`, Codex 0.169). The folder itself, not its files: a
   // file-by-file entry still let `mv ~/.codex ~/.codex-old` through. At user scope install creates it.
-  const codexHome = join(p.home, ".codex");
   if (!p.projectScope || existsSync(codexHome)) absolute.push([codexHome, "read"]);
   const project: Array<[string, string]> = [[".", "write"]];
   if (p.projectScope) {

@@ -10,6 +10,7 @@ import {
   codexProfileEntries,
   codexSandboxModeLayers,
   CODEX_PROFILE,
+  homeUnderWritableRoot,
   withCodexSandbox,
   withoutCodexSandbox,
 } from "./sandbox-codex.js";
@@ -77,8 +78,12 @@ function planCodexSandbox(
     };
   }
   const notes = [
-    `Codex CLI's sandbox: ${shown} now selects the permission profile "${CODEX_PROFILE}" (Codex's :workspace plus "none" for ${ctx.hookpackHome} and credential files), because hookpack's hooks are text checks a determined shell user can evade, while Codex enforces the profile in the operating system (bubblewrap on Linux, Seatbelt on macOS). It applies once Codex trusts the project; \`$secret:\` references cannot be used from inside it (the brokered command cannot read hookpack's runtime).`,
+    `Codex CLI's sandbox: ${shown} now selects the permission profile "${CODEX_PROFILE}" (Codex's :workspace plus "none" for ${ctx.hookpackHome}, credential files and the agents' own credentials and transcripts: ~/.codex/auth.json, sessions, ~/.claude/.credentials.json, ~/.claude.json, …), because hookpack's hooks are text checks a determined shell user can evade, while Codex enforces the profile in the operating system (bubblewrap on Linux, Seatbelt on macOS). It applies once Codex trusts the project; \`$secret:\` references cannot be used from inside it (the brokered command cannot read hookpack's runtime).`,
   ];
+  if (homeUnderWritableRoot(ctx.home))
+    notes.push(
+      `Your home is under a temporary directory Codex lets its commands write (${ctx.home}): there the profile denies only the files in ~/.codex that exist now (auth.json, sessions, databases); run this install again after your first Codex login or session.`,
+    );
   const overriding = codexSandboxModeLayers(
     [codexConfigPath("user", ctx), codexConfigPath("project", ctx)].filter((f) => f !== file),
   );

@@ -39,6 +39,50 @@ export const HOME_CREDENTIAL_FILES = [
   "~/.npmrc",
 ];
 
+/**
+ * The coding agents' own credentials and state, read-denied to the commands any of them runs: each
+ * client reads its own auth outside its sandbox (the sandbox applies to the commands it runs), so
+ * a sandboxed command has no need of them. Codex: auth.json (its OpenAI API key / ChatGPT tokens),
+ * .credentials.json (MCP OAuth tokens when no keyring), history.jsonl, sessions/ and
+ * archived_sessions/ (transcripts: every value the agent saw), log/, memories/ and its SQLite
+ * databases (CODEX_DATABASES). Claude Code: .credentials.json (its OAuth tokens on Linux),
+ * ~/.claude.json and the backups it keeps of it (MCP servers with their env), history.jsonl,
+ * projects/ (transcripts) and file-history/ (copies of the files it edited). Not its
+ * shell-snapshots/: every Bash command sources one inside the sandbox. Measured in
+ * test/security/sandbox-agent-creds.attack.test.ts: every one was readable from both sandboxes
+ * before (Claude Code 2.1.330, Codex 0.169).
+ */
+export const AGENT_STATE_FILES = [
+  "~/.codex/auth.json",
+  "~/.codex/.credentials.json",
+  "~/.codex/history.jsonl",
+  "~/.codex/sessions",
+  "~/.codex/archived_sessions",
+  "~/.codex/log",
+  "~/.codex/memories",
+  "~/.claude/.credentials.json",
+  "~/.claude.json",
+  "~/.claude.json.backup",
+  "~/.claude/backups",
+  "~/.claude/history.jsonl",
+  "~/.claude/projects",
+  "~/.claude/file-history",
+];
+
+/**
+ * Codex 0.169's SQLite databases in ~/.codex (thread history, logs, state, memories), with their
+ * WAL and shared-memory files. By name: Codex's profile takes no absolute glob (Claude Code's
+ * spec has `~/.codex/*.sqlite*`); sandbox-codex.ts adds any other `*.sqlite*` there at install.
+ */
+export const CODEX_DATABASES = [
+  "state_5",
+  "logs_2",
+  "thread_history_1",
+  "memories_1",
+  "goals_1",
+  "queue_1",
+].flatMap((n) => ["", "-wal", "-shm"].map((x) => `~/.codex/${n}.sqlite${x}`));
+
 /** Claude Code's user hook settings files (write-denied for every scope). */
 export const HOOK_SETTINGS_USER = ["~/.claude/settings.json", "~/.claude/settings.local.json"];
 
@@ -86,7 +130,7 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
   const hp = claudePath(p.hookpackHome, p.home);
   const socket = claudePath(brokerSocketPath(p.hookpackHome), p.home);
   const runtime = claudePath(join(p.hookpackHome, "runtime"), p.home);
-  const deny: string[] = [hp, "~/.ssh/id_*"];
+  const deny: string[] = [hp, "~/.ssh/id_*", ...AGENT_STATE_FILES, "~/.codex/*.sqlite*"];
   // The broker's CA certificates (public) too: brokered commands with phantom tokens trust them.
   const reopen: string[] = [
     runtime,
@@ -372,7 +416,7 @@ export function sandboxNotes(o: {
   userSettings: Record<string, unknown>;
 }): string[] {
   const notes = [
-    `Claude Code's sandbox is configured in ${o.shown} (--sandbox), because hookpack's hooks are text checks a determined shell user can evade, while the sandbox is enforced by the operating system: commands the agent runs can no longer read or write ${o.hookpackHome} (store, key, grants, audit log) or credential files (.env*, keys, .netrc, ~/.aws/credentials, …), credential variables (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, …) are unset inside it, and a command that cannot be sandboxed is refused instead of run outside it.`,
+    `Claude Code's sandbox is configured in ${o.shown} (--sandbox), because hookpack's hooks are text checks a determined shell user can evade, while the sandbox is enforced by the operating system: commands the agent runs can no longer read or write ${o.hookpackHome} (store, key, grants, audit log) or credential files (.env*, keys, .netrc, ~/.aws/credentials, …) and the agents' own credentials and transcripts (~/.claude/.credentials.json, ~/.claude.json, ~/.claude/projects, ~/.codex/auth.json, …), credential variables (GITHUB_TOKEN, AWS_SECRET_ACCESS_KEY, …) are unset inside it, and a command that cannot be sandboxed is refused instead of run outside it.`,
   ];
   const was = o.previous["sandbox.enabled"];
   if (was === false)
