@@ -508,7 +508,7 @@ async function codexExecSession() {
       dbs: false,
       // A home outside Codex's writable roots, as a user's is: there the profile denies Codex's
       // files by name even before they exist (the WAL files a session writes as it goes). Under
-      // /tmp only what exists at install is denied (NOTES-codex-auth.md).
+      // /tmp only what exists at install is denied (notes/sandbox-agent-creds-2026-12-07.md).
       base: "/var/tmp",
       before: async (box) => {
         const home = join(box.home, ".codex");
