@@ -36,9 +36,13 @@ export interface SecretScanner {
 /**
  * Signs that a tool input may hide a token: checked before the engine is loaded for it. Exported
  * for the hook's fast allow stage (hooks/fast-allow.ts), which hands a call on when it matches.
+ * The last sign is a word of 16 or more of `[A-Za-z0-9+/_-]` with quotes inside it, after one of
+ * them and before another (`gh"p_…"…`, `gl'pat-…'…`: one word to the shell, every piece shorter
+ * than 28, no empty pair; rules/detect.ts hiddenViews reads it with the quotes taken out). A
+ * quote that only opens or closes a word (`grep "someFunctionName" src`) is not one.
  */
 export const HIDING =
-  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w/;
+  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w|(?=(?:[A-Za-z0-9+/_-]|["'`]+[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+["'`]+[A-Za-z0-9+/_-]/;
 
 /**
  * HIDING.test without compiling HIDING where it cannot match (issue 21: a regex is compiled anew in

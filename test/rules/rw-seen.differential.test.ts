@@ -9,7 +9,13 @@
 import { describe, expect, it } from "vitest";
 import { ownEntry, withoutBrokerPrefix } from "../../rules/broker-prefix.js";
 import { findHidden, hiddenViews } from "../../rules/detect.js";
-import { decodesToText, hasReading, mayHide, mayHideInInput } from "../../rules/secretlint.js";
+import {
+  decodesToText,
+  hasReading,
+  HIDING,
+  mayHide,
+  mayHideInInput,
+} from "../../rules/secretlint.js";
 import { fakeTokens, seeded } from "../helpers/fake-secrets.js";
 
 const B32 = "abcdefghijklmnopqrstuvwxyz234567";
@@ -193,6 +199,39 @@ describe("hidden-token pre-check without hookpack's own broker prefix", () => {
     const wrong = texts.filter((t) => !hasReading(t) && hiddenViews(t).length > 0);
     expect(wrong).toEqual([]);
     expect(texts.filter((t) => !hasReading(t)).length).toBeGreaterThan(50);
+  });
+
+  it("mayHide is true wherever HIDING matches, and on a token spliced by quotes inside the word", () => {
+    const texts = [...cases.map((c) => c.text), ...ORDINARY];
+    expect(texts.filter((t) => HIDING.test(t) && !mayHide(t))).toEqual([]);
+    let spliced = 0;
+    let found = 0;
+    for (const [, t] of TOKENS)
+      for (const q of ['"', "'"]) {
+        // Every piece under 28 characters, no empty pair (main 2432246's HIDING matched none).
+        const form = `${t.slice(0, 3)}${q}${t.slice(3, 20)}${q}${t.slice(20)}`;
+        if (!/^[A-Za-z0-9+/_-]+$/.test(t) || t.length - 20 >= 28) continue;
+        spliced++;
+        expect(HIDING.test(`echo ${form}`)).toBe(true);
+        expect(mayHide(`echo ${form}`)).toBe(true);
+        // Found as the same token spliced by an empty pair (which HIDING sees) is found.
+        const pair = findHidden(`echo "${t.slice(0, 4)}""${t.slice(4)}"`).some(
+          (h) => h.value === t,
+        );
+        expect(findHidden(`echo ${form}`).some((h) => h.value === t)).toBe(pair);
+        if (pair) found++;
+      }
+    expect(spliced).toBeGreaterThanOrEqual(10);
+    expect(found).toBeGreaterThanOrEqual(8);
+    // Ordinary quoting stays out of it.
+    for (const t of [
+      `git commit -m "don't stop"`,
+      `echo "a" 'b'`,
+      `grep -r "someFunctionName" src`,
+      `echo "someFunctionNameThatIsLong"x y`.replace('"x', '" x'),
+      `ls 'path/to/a/file/that/is/long'`,
+    ])
+      expect(mayHide(t)).toBe(false);
   });
 
   it("finds in every case what the pre-check on the whole input finds", () => {
