@@ -4,6 +4,14 @@
 // command before they look (its entry lives under hookpack's home, and `node` is an interpreter).
 import { dirname, join, resolve } from "node:path";
 
+/** The entry this process names in the prefix it writes (as hooks/secret-ref-host.ts selfInvocation). */
+export function ownEntry(): string {
+  const argv1 = process.argv[1];
+  return argv1 && /hookpack\.c?js$/.test(argv1)
+    ? resolve(argv1)
+    : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
+}
+
 /**
  * hookpack's own brokered-exec prefix, exactly as this process writes it in front of a program that
  * receives a `$secret:` value (rules/secret-refs.ts brokerPrefix: this node, this entry, a grant id
@@ -12,12 +20,7 @@ import { dirname, join, resolve } from "node:path";
 let ownPrefix: RegExp | null | undefined;
 function brokerPrefixRe(): RegExp | null {
   if (ownPrefix !== undefined) return ownPrefix;
-  const argv1 = process.argv[1];
-  // As hooks/secret-ref-host.ts selfInvocation names the entry in the prefix it has written.
-  const script =
-    argv1 && /hookpack\.c?js$/.test(argv1)
-      ? resolve(argv1)
-      : join(typeof __dirname === "string" ? __dirname : dirname(argv1 ?? "."), "hookpack.cjs");
+  const script = ownEntry();
   const plain = (p: string) => /^[A-Za-z0-9_@%+=:,./-]+$/.test(p);
   const esc = (p: string) => p.replace(/[.+]/g, "\\$&");
   ownPrefix =

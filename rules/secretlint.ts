@@ -9,6 +9,7 @@ import {
   PREFILTER_LITERALS,
   PREFILTER_REST_SOURCE,
 } from "./detectors/prefilter.generated.js";
+import { withoutBrokerPrefix } from "./broker-prefix.js";
 import type { Finding } from "./finding.js";
 import { section, sleb, str, uleb, vec } from "../core/wasm-encode.js";
 
@@ -35,9 +36,13 @@ export interface SecretScanner {
 /**
  * Signs that a tool input may hide a token: checked before the engine is loaded for it. Exported
  * for the hook's fast allow stage (hooks/fast-allow.ts), which hands a call on when it matches.
+ * The last sign is a word of 16 or more of `[A-Za-z0-9+/_-]` with quotes inside it, after one of
+ * them and before another (`gh"p_…"…`, `gl'pat-…'…`: one word to the shell, every piece shorter
+ * than 28, no empty pair; rules/detect.ts hiddenViews reads it with the quotes taken out). A
+ * quote that only opens or closes a word (`grep "someFunctionName" src`) is not one.
  */
 export const HIDING =
-  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w/;
+  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w|(?=(?:[A-Za-z0-9+/_-]|["'`]+[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+["'`]+[A-Za-z0-9+/_-]/;
 
 /**
  * HIDING.test without compiling HIDING where it cannot match (issue 21: a regex is compiled anew in
@@ -62,6 +67,61 @@ export function mayHide(text: string): boolean {
     ) {
       if (++run >= 28) return HIDING.test(text);
     } else run = 0;
+  }
+  return false;
+}
+
+/**
+ * The hidden-token pre-check of a tool input (scanHidden): mayHide, but not fired by hookpack's own
+ * brokered-exec prefix alone (issue 21). Every rewritten `$secret:` call carries one, and two of its
+ * words are 28-character runs of HIDING (the grant id, `g_` and 26 characters; the path of the entry
+ * of a usual install), so each such call loaded the detection engine for its hidden readings.
+ *
+ * For an input with a prefix rules/broker-prefix.ts verifies (this process's very node and entry,
+ * the fixed flags, a base32 grant id and key) the engine is skipped only when BOTH hold:
+ *   - what remains with the prefix taken out (the agent's own command, and anything around the
+ *     prefix) shows no sign of hiding (mayHide), as a call without the prefix is judged; and
+ *   - the whole input, prefix and all, has no hidden reading at all (hasReading: then
+ *     rules/detect.ts hiddenViews returns none and findHidden finds nothing, so skipping it changes
+ *     no verdict). This closes what the first alone would open: a splice or a short base64 run that
+ *     HIDING misses, which the prefix's 28-character run used to send to the engine anyway, and a
+ *     grant id or key chosen by hand to decode as base64 text.
+ * Any other input: mayHide, unchanged.
+ */
+export function mayHideInInput(text: string): boolean {
+  if (!mayHide(text)) return false;
+  if (!text.includes(" exec --grant ")) return true;
+  const rest = withoutBrokerPrefix(text);
+  if (rest === text) return true;
+  return mayHide(rest) || hasReading(text);
+}
+
+/**
+ * Whether rules/detect.ts hiddenViews can read `text` any other way: a character it removes or
+ * decodes (a zero-width character, a quote, a backslash, `%` and two hex digits), or a run of 20 or
+ * more base64 characters that it would decode to text. False means hiddenViews(text) is empty
+ * (test/rules/rw-seen.differential.test.ts checks both against the engine).
+ */
+export function hasReading(text: string): boolean {
+  if (/[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e"'`\\]|\u034f|%[0-9A-Fa-f]{2}/.test(text))
+    return true;
+  for (const m of text.matchAll(/[A-Za-z0-9+/_-]{20,8192}={0,2}/g))
+    if (decodesToText(m[0])) return true;
+  return false;
+}
+
+/**
+ * Whether rules/detect.ts hiddenViews keeps a base64 reading of this run (a match of its
+ * `[A-Za-z0-9+/_-]{20,8192}={0,2}`): the same four shifts and the same test, written out here so
+ * that the pre-check does not load the engine.
+ */
+export function decodesToText(run: string): boolean {
+  for (let shift = 0; shift < 4; shift++) {
+    const s = Buffer.from(
+      run.slice(shift).replace(/-/g, "+").replace(/_/g, "/"),
+      "base64",
+    ).toString("latin1");
+    if (s.length >= 12 && /^[\x20-\x7e\t\r\n]*$/.test(s.slice(0, s.length - 2))) return true;
   }
   return false;
 }
@@ -401,7 +461,7 @@ export const secretScanner: SecretScanner = {
     return detect.merge(text, own, second);
   },
   async scanHidden(text) {
-    if (!mayHide(text)) return [];
+    if (!mayHideInInput(text)) return [];
     return (await loadDetect()).findHidden(text);
   },
   // (Exact for scan above: it finds only at anchor hits, and runs secretlint only where a literal
