@@ -10,6 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, expect } from "vitest";
 import type { FakeAnthropic } from "../e2e/fake-anthropic.js";
+import { CLAUDE_ARGS, mainRequests } from "../e2e/harness.js";
 import {
   baseEnv,
   e2eClient,
@@ -143,15 +144,11 @@ export async function claudeBashTexts(
   o: { url?: string; extraEnv?: Record<string, string> } = {},
 ): Promise<string[]> {
   const result = await runClaude(client, sb, o.url ?? fake.url, {
-    extraArgs: ["--allowedTools", "Bash"],
+    extraArgs: CLAUDE_ARGS,
     extraEnv: { HOOKPACK_KEY_BACKEND: "file", ...o.extraEnv },
   });
   expect(result.code, result.stderr.slice(-2000)).toBe(0);
-  const last = fake
-    .requests()
-    .filter((r) => r.kind === "main")
-    .at(-1)!;
-  return toolResults(last.body).map(toolResultText);
+  return toolResults(mainRequests(fake).at(-1)!.body).map(toolResultText);
 }
 
 /** Trusts the sandbox's project in a fresh ~/.codex/config.toml; returns that CODEX_HOME. */
