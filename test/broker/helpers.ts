@@ -144,6 +144,27 @@ export function project(sb: Sandbox, policy: unknown): string {
   return dir;
 }
 
+/**
+ * The usual fixture of a suite: hookpack built, a sandbox, the secret `name` set to a fresh fake
+ * value, a project under `policy` (call in beforeAll; closeSandbox in afterAll).
+ */
+export function secretProject(
+  policy: unknown,
+  name = "T",
+): { sb: Sandbox; value: string; dir: string } {
+  assertBuilt();
+  const sb = sandbox();
+  const value = fakeSecret();
+  setSecret(sb, name, value);
+  return { sb, value, dir: project(sb, policy) };
+}
+
+/** Stops the sandbox's broker (if one runs) and removes the sandbox. */
+export function closeSandbox(sb: Sandbox): void {
+  run(sb, ["broker", "stop"]);
+  sb.cleanup();
+}
+
 export interface HookAnswer {
   decision: string | undefined;
   command: string | undefined;

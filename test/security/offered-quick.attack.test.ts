@@ -14,16 +14,13 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mac } from "../../broker/client.js";
 import {
-  assertBuilt,
   bash,
   bashPayload,
-  fakeSecret,
+  closeSandbox,
   hookSync,
-  project,
   run,
-  sandbox,
-  setSecret,
   type Sandbox,
+  secretProject,
 } from "../broker/helpers.js";
 import { reportTally, tally } from "./tally.js";
 
@@ -44,17 +41,10 @@ let sb: Sandbox;
 let value: string;
 let dir: string;
 beforeAll(() => {
-  assertBuilt();
-  sb = sandbox();
-  value = fakeSecret();
-  setSecret(sb, "T", value);
-  dir = project(sb, POLICY);
+  ({ sb, value, dir } = secretProject(POLICY));
   expect(run(sb, ["broker", "start"]).status).toBe(0);
 });
-afterAll(() => {
-  run(sb, ["broker", "stop"]);
-  sb.cleanup();
-});
+afterAll(() => closeSandbox(sb));
 
 const status = () =>
   JSON.parse(run(sb, ["broker", "status", "--json"]).stdout) as { socket: string; build: string };

@@ -8,16 +8,7 @@
 // allow (exit 0, nothing written, the command run as typed), and the value is in no answer.
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  assertBuilt,
-  fakeSecret,
-  hookSync,
-  project,
-  run,
-  sandbox,
-  setSecret,
-  type Sandbox,
-} from "../broker/helpers.js";
+import { closeSandbox, hookSync, type Sandbox, secretProject } from "../broker/helpers.js";
 import { reportTally, tally } from "./tally.js";
 
 reportTally();
@@ -32,16 +23,9 @@ let sb: Sandbox;
 let value: string;
 let dir: string;
 beforeAll(() => {
-  assertBuilt();
-  sb = sandbox();
-  value = fakeSecret();
-  setSecret(sb, "T", value);
-  dir = project(sb, POLICY);
+  ({ sb, value, dir } = secretProject(POLICY));
 });
-afterAll(() => {
-  run(sb, ["broker", "stop"]);
-  sb.cleanup();
-});
+afterAll(() => closeSandbox(sb));
 
 /** The hook on a payload whose JSON text is given as is (the command field spelled by the caller). */
 function hookRaw(commandJson: string): { kind: string; stdout: string; stderr: string } {

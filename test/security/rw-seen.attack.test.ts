@@ -19,15 +19,7 @@
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  assertBuilt,
-  fakeSecret,
-  project,
-  run,
-  sandbox,
-  setSecret,
-  type Sandbox,
-} from "../broker/helpers.js";
+import { closeSandbox, type Sandbox, secretProject } from "../broker/helpers.js";
 import { fakeGithubToken, fakeTokens } from "../helpers/fake-secrets.js";
 import { DIST_DIR } from "../helpers/sandbox.js";
 import { reportTally, tally } from "./tally.js";
@@ -52,16 +44,9 @@ let sb: Sandbox;
 let dir: string;
 let value: string;
 beforeAll(() => {
-  assertBuilt();
-  sb = sandbox();
-  value = fakeSecret();
-  setSecret(sb, "T", value);
-  dir = project(sb, POLICY);
+  ({ sb, value, dir } = secretProject(POLICY));
 });
-afterAll(() => {
-  run(sb, ["broker", "stop"]);
-  sb.cleanup();
-});
+afterAll(() => closeSandbox(sb));
 
 interface Answer {
   decision?: string;

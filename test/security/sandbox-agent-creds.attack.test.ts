@@ -18,12 +18,12 @@
 // HOOKPACK_SANDBOX_AGENT_CREDS_BIN=<path to a hookpack.cjs> runs the same roads against another
 // build's install (the "before" count); the assertions are then expected to fail.
 import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, request, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { dirname, join, relative } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { startFakeAnthropic } from "../e2e/fake-anthropic.js";
 import { startFakeOpenAI } from "../e2e/fake-models.js";
 import {
@@ -32,34 +32,38 @@ import {
   HOOKPACK_CJS,
   makeSandbox,
   requireBuild,
-  run,
-  runClaude,
-  toolResults,
-  toolResultText,
   type Sandbox,
 } from "../e2e/helpers.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+import {
+  bashStep,
+  claudeBashTexts,
+  codexExec as codexExecIn,
+  codexFakeProvider,
+  codexShell,
+  editJson,
+  familyTally,
+  functionCallOutputs,
+  hookpackEnv,
+  installAgent,
+  optionalCodexBin,
+  printFamilyTally,
+  sandboxUnavailable,
+  sha,
+  trustCodexProject,
+  useCleanups,
+  viaPython,
+} from "../helpers/sandbox-clients.js";
 
 const TIMEOUT = 420_000;
 const BIN = process.env.HOOKPACK_SANDBOX_AGENT_CREDS_BIN || HOOKPACK_CJS;
 const BIN_LABEL = BIN === HOOKPACK_CJS ? "this tree" : BIN;
-const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
-function unavailable(): string | undefined {
-  if (process.platform !== "linux") return "the sandbox tests run on Linux (bubblewrap)";
-  for (const tool of ["bwrap", "socat", "python3", "tar", "strings"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
-      return `${tool} is not installed (test/security/sandbox-deps.sh installs bwrap/socat as root on Debian)`;
-  }
-  const probe = spawnSync(
-    "bwrap",
-    ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "true"],
-    { encoding: "utf8" },
-  );
-  if (probe.status !== 0) return `bubblewrap cannot create namespaces here: ${probe.stderr.trim()}`;
-  return undefined;
-}
-const SKIP = unavailable();
+const SKIP = sandboxUnavailable({
+  platform: "the sandbox tests run on Linux (bubblewrap)",
+  tools: ["bwrap", "socat", "python3", "tar", "strings"],
+  hint: "(test/security/sandbox-deps.sh installs bwrap/socat as root on Debian)",
+});
 if (SKIP) console.warn(`[sandbox-agent-creds.attack] SKIPPED: ${SKIP}`);
 
 type Family =
@@ -291,32 +295,21 @@ function forbiddenOf(home: string, planted: Planted[]): string[] {
   return out;
 }
 
-function tally(outcomes: Outcome[]): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const fam of FAMILIES) {
-    const of = outcomes.filter((o) => o.road.family === fam);
-    if (of.length) t[fam] = `${of.filter((o) => !o.leaked).length}/${of.length}`;
-  }
-  t.total = `${outcomes.filter((o) => !o.leaked).length}/${outcomes.length}`;
-  return t;
-}
-
 function report(label: string, outcomes: Outcome[]) {
-  for (const [fam, v] of Object.entries(tally(outcomes)))
-    console.log(`attack tally sandbox-agent-creds/${fam}: ${v} contained (${label})`);
+  const t = familyTally(
+    outcomes,
+    FAMILIES,
+    (o) => o.road.family,
+    (o) => !o.leaked,
+    true,
+  );
+  printFamilyTally("sandbox-agent-creds", t, label);
   const through = outcomes.filter((o) => o.leaked).map((o) => o.road.name);
   if (through.length)
     console.log(`[sandbox-agent-creds.attack] ${label} got through: ${through.join("; ")}`);
 }
 
-const codexBin = (() => {
-  if (SKIP) return undefined;
-  try {
-    return e2eClient("codex").bin;
-  } catch {
-    return undefined;
-  }
-})();
+const codexBin = SKIP ? undefined : optionalCodexBin();
 
 /** A home with every agent file planted, Codex's project trusted, and hookpack installed with (or without) --sandbox. */
 async function setup(
@@ -337,30 +330,14 @@ async function setup(
       else process.env.TMPDIR = saved;
     }
   }
-  const codexHome = join(sb.home, ".codex");
-  mkdirSync(codexHome, { recursive: true });
-  writeFileSync(
-    join(codexHome, "config.toml"),
-    `[projects."${sb.project}"]\ntrust_level = "trusted"\n`,
-  );
+  const codexHome = trustCodexProject(sb);
   // Late: the user has Claude Code (its folder is there: hookpack denies only under folders that
   // exist, a path under a missing one can keep Codex 0.169's sandbox from starting).
   if (o.late) mkdirSync(join(sb.home, ".claude"), { recursive: true });
   let planted = o.late ? [] : plant(sb.home, 21, o.dbs);
   await o.before?.(sb);
-  const env = {
-    ...baseEnv(sb),
-    HOOKPACK_HOME: sb.hookpackHome,
-    HOOKPACK_KEY_BACKEND: "file",
-    CI: "true",
-    CODEX_HOME: codexHome,
-  };
-  const install = await run(
-    process.execPath,
-    [BIN, "install", "--agent", agent, "--scope", scope, ...(sandboxed ? ["--sandbox"] : [])],
-    { cwd: sb.project, env, timeoutMs: 60_000 },
-  );
-  expect(install.code, install.stderr).toBe(0);
+  const env = hookpackEnv(sb, { CODEX_HOME: codexHome });
+  await installAgent({ sb, env, agent, scope, sandbox: sandboxed, bin: BIN });
   // Late: the files appear after install (the user logs in to Codex, a first session is written).
   if (o.late) planted = plant(sb.home, 22, o.dbs, true);
   return { sb, planted, env, codexHome };
@@ -383,18 +360,7 @@ async function codexRoads(
   const outcomes: Outcome[] = [];
   for (const [i, road] of list.entries()) {
     const cmd = `echo RAN-${i}; ${road.cmd}`;
-    const r = sandboxed
-      ? spawnSync(
-          codexBin!,
-          ["sandbox", "-P", "hookpack", "-C", sb.project, "--", "/bin/sh", "-c", cmd],
-          { cwd: sb.project, env, encoding: "utf8", timeout: 60_000 },
-        )
-      : spawnSync("/bin/sh", ["-c", cmd], {
-          cwd: sb.project,
-          env,
-          encoding: "utf8",
-          timeout: 60_000,
-        });
+    const r = codexShell(sandboxed ? codexBin! : undefined, sb, env, cmd);
     const output = `${r.stdout ?? ""}${r.stderr ?? ""}`;
     outcomes.push({ road, ran: output.includes(`RAN-${i}`), leaked: false, output });
   }
@@ -441,44 +407,12 @@ async function recordingFront(target: string): Promise<{
   };
 }
 
-const providerConfig = (url: string) =>
-  [
-    'model = "gpt-fake"',
-    'model_provider = "fake"',
-    'approval_policy = "never"',
-    "check_for_update_on_startup = false",
-    "[analytics]",
-    "enabled = false",
-    "[feedback]",
-    "enabled = false",
-    "[model_providers.fake]",
-    'name = "fake"',
-    `base_url = "${url}/v1"`,
-    'wire_api = "responses"',
-    // The provider takes OpenAI auth: Codex sends the key from ~/.codex/auth.json.
-    "requires_openai_auth = true",
-    "",
-  ].join("\n");
+// The provider takes OpenAI auth: Codex sends the key from ~/.codex/auth.json.
+const providerConfig = (url: string) => codexFakeProvider(url, { auth: "openai" });
 const PROVIDER_END = "requires_openai_auth = true\n";
 
-function codexExec(cwd: string, env: Record<string, string>) {
-  return run(
-    e2eClient("codex").bin,
-    [
-      "exec",
-      "--skip-git-repo-check",
-      "--json",
-      "--disable",
-      "apps",
-      "--disable",
-      "plugins",
-      "--disable",
-      "remote_plugin",
-      "run the step",
-    ],
-    { cwd, env, timeoutMs: 180_000 },
-  );
-}
+const codexExec = (cwd: string, env: Record<string, string>) =>
+  codexExecIn(e2eClient("codex").bin, cwd, env);
 
 /** Points the user config's fake provider at `url` (the rest of the file as it is). */
 function pointProvider(codexHome: string, url: string) {
@@ -555,14 +489,7 @@ async function codexExecSession() {
   try {
     pointProvider(codexHome, front.url);
     const r = await codexExec(sb.project, env);
-    const last = fake.requests().at(-1);
-    const input = (last?.body as { input?: unknown[] } | null)?.input ?? [];
-    const texts = input.flatMap((i) => {
-      const item = i as { type?: string; output?: unknown };
-      return item.type === "function_call_output"
-        ? [typeof item.output === "string" ? item.output : JSON.stringify(item.output)]
-        : [];
-    });
+    const texts = functionCallOutputs(fake.requests().at(-1)?.body ?? null);
     const auths = front.headers.map((h) => String(h.authorization ?? ""));
     const files: string[] = [];
     const walk = (d: string) => {
@@ -603,48 +530,27 @@ async function claudeSession(sandboxed: boolean, oauth = true) {
     sandboxed,
   );
   const projectFile = join(sb.project, ".claude", "settings.json");
-  const settings = JSON.parse(readFileSync(projectFile, "utf8"));
-  delete settings.hooks; // measure the OS alone
-  writeFileSync(projectFile, `${JSON.stringify(settings, null, 2)}\n`);
+  const settings = editJson(projectFile, (st) => delete st.hooks); // measure the OS alone
   const list = roads(planted);
   // Handed to bash through python, so that what is measured is the OS sandbox, not Claude Code's
   // prompt for some command shapes (a text check an agent can route around like this).
-  const viaPython = (cmd: string) =>
-    `python3 -c 'import base64,os; os.execvp("bash",["bash","-c",base64.b64decode("${Buffer.from(`${cmd}\ntrue\n`).toString("base64")}").decode()])'`;
   const fake = await startFakeAnthropic({
     steps: [
-      ...list.map((road, i) => ({
-        tool_use: {
-          name: "Bash",
-          input: { command: `echo RAN-${i}; ${viaPython(road.cmd)}`, description: road.name },
-        },
-      })),
-      {
-        tool_use: {
-          name: "Bash",
-          input: {
-            command:
-              "echo work > work.txt && sed 's/$/-OK/' work.txt; git status --short >/dev/null && echo GIT-OK",
-            description: "ordinary work",
-          },
-        },
-      },
+      ...list.map((road, i) => bashStep(`echo RAN-${i}; ${viaPython(road.cmd)}`, road.name)),
+      bashStep(
+        "echo work > work.txt && sed 's/$/-OK/' work.txt; git status --short >/dev/null && echo GIT-OK",
+        "ordinary work",
+      ),
       { text: "Done." },
     ],
     forbid: planted.map((p) => p.secret),
   });
   const front = await recordingFront(fake.url);
   try {
-    const result = await runClaude(client, sb, front.url, {
-      extraArgs: ["--allowedTools", "Bash"],
-      extraEnv: { HOOKPACK_KEY_BACKEND: "file", ...(oauth ? { ANTHROPIC_API_KEY: "" } : {}) },
+    const texts = await claudeBashTexts(client, sb, fake, {
+      url: front.url,
+      extraEnv: oauth ? { ANTHROPIC_API_KEY: "" } : {},
     });
-    expect(result.code, result.stderr.slice(-2000)).toBe(0);
-    const last = fake
-      .requests()
-      .filter((r) => r.kind === "main")
-      .at(-1)!;
-    const texts = toolResults(last.body).map(toolResultText);
     expect(texts.length, "not every call was answered").toBe(list.length + 1);
     const forbidden = forbiddenOf(sb.home, planted);
     const outcomes: Outcome[] = list.map((road, i) => ({
@@ -680,10 +586,7 @@ async function claudeSession(sandboxed: boolean, oauth = true) {
 describe.skipIf(SKIP !== undefined || !codexBin)(
   "hostile agent vs the agents' own credentials and transcripts, real Codex sandbox (codex sandbox -P hookpack)",
   () => {
-    const cleanups: Array<() => void> = [];
-    afterAll(() => {
-      for (const c of cleanups) c();
-    });
+    const cleanups = useCleanups();
     for (const scope of ["project", "user"] as const)
       it(
         `--scope ${scope} --sandbox: no shell command reads Codex's or Claude Code's credentials or transcripts`,
@@ -756,10 +659,7 @@ describe.skipIf(SKIP !== undefined || !codexBin)(
 describe.skipIf(SKIP !== undefined)(
   "hostile agent vs the agents' own credentials and transcripts, real Claude Code + bubblewrap",
   () => {
-    const cleanups: Array<() => void> = [];
-    afterAll(() => {
-      for (const c of cleanups) c();
-    });
+    const cleanups = useCleanups();
     it(
       "with --sandbox no Bash command reads Claude Code's or Codex's credentials or transcripts; the session works",
       async () => {

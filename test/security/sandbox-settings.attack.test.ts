@@ -13,44 +13,43 @@
 //
 // HOOKPACK_SANDBOX_SETTINGS_BIN=<path to a hookpack.cjs> runs the same attacks against another
 // build's install (the "before" count); the assertions are then expected to fail.
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { HOOK_SETTINGS_PROJECT, HOOK_SETTINGS_USER } from "../../installer/sandbox.js";
 import { startFakeAnthropic } from "../e2e/fake-anthropic.js";
 import {
-  baseEnv,
   e2eClient,
   HOOKPACK_CJS,
   makeSandbox,
   requireBuild,
-  run,
-  runClaude,
-  toolResults,
-  toolResultText,
   type ClientInfo,
   type Sandbox,
 } from "../e2e/helpers.js";
+import {
+  bashStep,
+  claudeBashTexts,
+  codexShell,
+  editJson,
+  familyTally,
+  hookpackEnv,
+  installAgent,
+  optionalCodexBin,
+  printFamilyTally,
+  sandboxUnavailable,
+  trustCodexProject,
+  useCleanups,
+  viaPython,
+} from "../helpers/sandbox-clients.js";
 
 const TIMEOUT = 300_000;
 const BIN = process.env.HOOKPACK_SANDBOX_SETTINGS_BIN || HOOKPACK_CJS;
 
-function unavailable(): string | undefined {
-  if (process.platform !== "linux") return "Claude Code's sandbox tests run on Linux (bubblewrap)";
-  for (const tool of ["bwrap", "socat", "python3", "unzip", "zip", "patch"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
-      return `${tool} is not installed (test/security/sandbox-deps.sh installs bwrap/socat as root on Debian)`;
-  }
-  const probe = spawnSync(
-    "bwrap",
-    ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "true"],
-    { encoding: "utf8" },
-  );
-  if (probe.status !== 0) return `bubblewrap cannot create namespaces here: ${probe.stderr.trim()}`;
-  return undefined;
-}
-const SKIP = unavailable();
+const SKIP = sandboxUnavailable({
+  platform: "Claude Code's sandbox tests run on Linux (bubblewrap)",
+  tools: ["bwrap", "socat", "python3", "unzip", "zip", "patch"],
+  hint: "(test/security/sandbox-deps.sh installs bwrap/socat as root on Debian)",
+});
 if (SKIP) console.warn(`[sandbox-settings.attack] SKIPPED: ${SKIP}`);
 
 type Family = "project" | "local" | "user" | "dir";
@@ -161,10 +160,6 @@ const ATTACKS: Attack[] = [
   },
 ];
 
-/** The command run by bash, handed over base64-encoded by python (out of reach of Claude Code's prompt). */
-const viaPython = (cmd: string) =>
-  `python3 -c 'import base64,os; os.execvp("bash",["bash","-c",base64.b64decode("${Buffer.from(`${cmd}\ntrue\n`).toString("base64")}").decode()])'`;
-
 interface Outcome {
   attack: Attack;
   ran: boolean;
@@ -186,36 +181,23 @@ const loggingHook = (log: string) => [
 
 async function session(withSandbox: boolean, attacks: Attack[] = ATTACKS) {
   const sb: Sandbox = makeSandbox("hookpack-sandbox-settings-");
-  const env = {
-    ...baseEnv(sb),
-    HOOKPACK_HOME: sb.hookpackHome,
-    HOOKPACK_KEY_BACKEND: "file",
-    CI: "true",
-  };
+  const env = hookpackEnv(sb);
   // The user has settings of their own (the install must keep them; the agent must not change them).
   mkdirSync(join(sb.home, ".claude"), { recursive: true });
   const userFile = join(sb.home, ".claude", "settings.json");
   writeFileSync(userFile, '{\n  "env": { "USER_SETTING": "1" }\n}\n');
-  const install = await run(
-    process.execPath,
-    [
-      BIN,
-      "install",
-      "--agent",
-      "claude-code",
-      "--scope",
-      "project",
-      ...(withSandbox ? ["--sandbox"] : []),
-    ],
-    { cwd: sb.project, env, timeoutMs: 60_000 },
-  );
-  expect(install.code, install.stderr).toBe(0);
+  await installAgent({
+    sb,
+    env,
+    agent: "claude-code",
+    scope: "project",
+    sandbox: withSandbox,
+    bin: BIN,
+  });
   const projectFile = join(sb.project, ".claude", "settings.json");
   const log = join(sb.root, "hook.log");
-  const settings = JSON.parse(readFileSync(projectFile, "utf8"));
   // The determined shell user evades the text checks: measure the OS alone, with a hook that logs.
-  settings.hooks = { PreToolUse: loggingHook(log) };
-  writeFileSync(projectFile, `${JSON.stringify(settings, null, 2)}\n`);
+  const settings = editJson(projectFile, (st) => (st.hooks = { PreToolUse: loggingHook(log) }));
   const sandboxSection = JSON.stringify(settings.sandbox ?? null);
 
   // The host's view of every settings path, polled while the session runs.
@@ -244,47 +226,26 @@ async function session(withSandbox: boolean, attacks: Attack[] = ATTACKS) {
     ...attacks.map((a, i) => {
       const M = `PWN-${i}-x`;
       const J = `{"${M}":true}`;
-      return {
-        tool_use: {
-          name: "Bash",
-          // Claude Code asks before some shapes of command (a compound with a write to its settings,
-          // `echo '{…}'`); the command is handed to bash through python so that what is measured is
-          // the OS sandbox, not that prompt (a text check an agent can route around like this).
-          input: {
-            command: `echo RAN-${i}; ${viaPython(a.cmd({ M, J, home }))}`,
-            description: a.name,
-          },
-        },
-      };
+      // Claude Code asks before some shapes of command (a compound with a write to its settings,
+      // `echo '{…}'`); the command is handed to bash through python so that what is measured is
+      // the OS sandbox, not that prompt (a text check an agent can route around like this).
+      return bashStep(`echo RAN-${i}; ${viaPython(a.cmd({ M, J, home }))}`, a.name);
     }),
-    {
-      tool_use: {
-        name: "Bash",
-        input: {
-          // Ordinary work still works: write and read a project file, read the settings; then wait
-          // past the background job and the settings watcher.
-          command: `sleep 4; echo work > work.txt && cat work.txt | sed 's/$/-OK/'; grep -c '"sandbox"' ${P} | sed 's/^/SETTINGS-READ-/'; git status --short >/dev/null && echo GIT-OK`,
-          description: "ordinary work",
-        },
-      },
-    },
-    { tool_use: { name: "Bash", input: { command: "echo last", description: "last call" } } },
+    bashStep(
+      // Ordinary work still works: write and read a project file, read the settings; then wait
+      // past the background job and the settings watcher.
+      `sleep 4; echo work > work.txt && cat work.txt | sed 's/$/-OK/'; grep -c '"sandbox"' ${P} | sed 's/^/SETTINGS-READ-/'; git status --short >/dev/null && echo GIT-OK`,
+      "ordinary work",
+    ),
+    bashStep("echo last", "last call"),
     { text: "Done." },
   ];
   const fake = await startFakeAnthropic({ steps, forbid: [] });
   try {
-    const result = await runClaude(client, sb, fake.url, {
-      extraArgs: ["--allowedTools", "Bash"],
-      extraEnv: { HOOKPACK_KEY_BACKEND: "file" },
+    const texts = await claudeBashTexts(client, sb, fake).finally(() => {
+      clearInterval(timer);
+      poll();
     });
-    clearInterval(timer);
-    poll();
-    expect(result.code, result.stderr.slice(-2000)).toBe(0);
-    const last = fake
-      .requests()
-      .filter((r) => r.kind === "main")
-      .at(-1)!;
-    const texts = toolResults(last.body).map(toolResultText);
     expect(texts.length, "not every call was answered").toBe(attacks.length + 2);
     const outcomes: Outcome[] = attacks.map((attack, i) => ({
       attack,
@@ -311,20 +272,16 @@ async function session(withSandbox: boolean, attacks: Attack[] = ATTACKS) {
   }
 }
 
-function tally(outcomes: Outcome[]): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const fam of ["project", "local", "user", "dir"] as const) {
-    const of = outcomes.filter((o) => o.attack.family === fam);
-    t[fam] = `${of.filter((o) => !o.landed).length}/${of.length}`;
-  }
-  t.total = `${outcomes.filter((o) => !o.landed).length}/${outcomes.length}`;
-  return t;
-}
+const FAMILIES: Family[] = ["project", "local", "user", "dir"];
 
 function report(label: string, outcomes: Outcome[]) {
-  const t = tally(outcomes);
-  for (const [fam, v] of Object.entries(t))
-    console.log(`attack tally sandbox-settings/${fam}: ${v} contained (${label})`);
+  const t = familyTally(
+    outcomes,
+    FAMILIES,
+    (o) => o.attack.family,
+    (o) => !o.landed,
+  );
+  printFamilyTally("sandbox-settings", t, label);
   const through = outcomes
     .filter((o) => o.landed)
     .map((o) => `${o.attack.family}: ${o.attack.name}`);
@@ -342,10 +299,7 @@ function report(label: string, outcomes: Outcome[]) {
 describe.skipIf(SKIP !== undefined)(
   "hostile agent vs its own hook settings under install --sandbox, real Claude Code + bubblewrap",
   () => {
-    const cleanups: Array<() => void> = [];
-    afterAll(() => {
-      for (const c of cleanups) c();
-    });
+    const cleanups = useCleanups();
 
     it(
       "with --sandbox no Bash command changes the project, local or user hook settings; the hooks run for every call; ordinary work still works",
@@ -448,28 +402,11 @@ const CODEX_ROADS: Array<{ name: string; cmd: (m: string) => string }> = [
 async function codexRoads(scope: "user" | "project", sandboxed: boolean) {
   const codex = e2eClient("codex");
   const sb: Sandbox = makeSandbox("hookpack-sandbox-settings-codex-");
-  const codexHome = join(sb.home, ".codex");
-  mkdirSync(codexHome, { recursive: true });
-  writeFileSync(
-    join(codexHome, "config.toml"),
-    `[projects."${sb.project}"]\ntrust_level = "trusted"\n`,
-  );
-  const env = {
-    ...baseEnv(sb),
-    HOOKPACK_HOME: sb.hookpackHome,
-    HOOKPACK_KEY_BACKEND: "file",
-    CI: "true",
-    CODEX_HOME: codexHome,
-  };
+  const codexHome = trustCodexProject(sb);
+  const env = hookpackEnv(sb, { CODEX_HOME: codexHome });
   // Project-scope hooks too, so that both the user and the project hook config exist.
-  for (const sc of scope === "user" ? ["project", "user"] : ["project"]) {
-    const install = await run(
-      process.execPath,
-      [BIN, "install", "--agent", "codex", "--scope", sc, ...(sc === scope ? ["--sandbox"] : [])],
-      { cwd: sb.project, env, timeoutMs: 60_000 },
-    );
-    expect(install.code, install.stderr).toBe(0);
-  }
+  for (const sc of scope === "user" ? (["project", "user"] as const) : (["project"] as const))
+    await installAgent({ sb, env, agent: "codex", scope: sc, sandbox: sc === scope, bin: BIN });
   const watched = [
     join(codexHome, "hooks.json"),
     join(codexHome, "config.toml"),
@@ -479,23 +416,7 @@ async function codexRoads(scope: "user" | "project", sandboxed: boolean) {
   for (const [i, road] of CODEX_ROADS.entries()) {
     const m = `PWN-${i}-x`;
     const cmd = `echo RAN-${i}; ${road.cmd(m)}`;
-    const r = sandboxed
-      ? spawnSync(
-          codex.bin,
-          ["sandbox", "-P", "hookpack", "-C", sb.project, "--", "/bin/sh", "-c", cmd],
-          {
-            cwd: sb.project,
-            env,
-            encoding: "utf8",
-            timeout: 60_000,
-          },
-        )
-      : spawnSync("/bin/sh", ["-c", cmd], {
-          cwd: sb.project,
-          env,
-          encoding: "utf8",
-          timeout: 60_000,
-        });
+    const r = codexShell(sandboxed ? codex.bin : undefined, sb, env, cmd);
     const landed = watched.some((f) => existsSync(f) && readFileSync(f, "utf8").includes(m));
     outcomes.push({
       attack: { family: "user", name: road.name, cmd: () => cmd },
@@ -505,20 +426,11 @@ async function codexRoads(scope: "user" | "project", sandboxed: boolean) {
     });
   }
   const work = sandboxed
-    ? spawnSync(
+    ? codexShell(
         codex.bin,
-        [
-          "sandbox",
-          "-P",
-          "hookpack",
-          "-C",
-          sb.project,
-          "--",
-          "/bin/sh",
-          "-c",
-          'echo w > w.txt && cat w.txt && head -c 1 "$HOME/.codex/config.toml" .codex/hooks.json >/dev/null && echo READ-OK',
-        ],
-        { cwd: sb.project, env, encoding: "utf8", timeout: 60_000 },
+        sb,
+        env,
+        'echo w > w.txt && cat w.txt && head -c 1 "$HOME/.codex/config.toml" .codex/hooks.json >/dev/null && echo READ-OK',
       )
     : undefined;
   return {
@@ -539,21 +451,12 @@ function codexReport(label: string, outcomes: Outcome[]) {
     console.log(`[sandbox-settings.attack] codex ${label} got through: ${through.join("; ")}`);
 }
 
-const codexBin = (() => {
-  try {
-    return e2eClient("codex").bin;
-  } catch {
-    return undefined;
-  }
-})();
+const codexBin = optionalCodexBin();
 
 describe.skipIf(SKIP !== undefined || !codexBin)(
   "hostile agent vs Codex's hook config under install --sandbox, real Codex sandbox (codex sandbox -P hookpack)",
   () => {
-    const cleanups: Array<() => void> = [];
-    afterAll(() => {
-      for (const c of cleanups) c();
-    });
+    const cleanups = useCleanups();
     for (const scope of ["user", "project"] as const)
       it(
         `--scope ${scope} --sandbox: no shell command changes or moves away ~/.codex or the project .codex hook config; ordinary work still works`,

@@ -6,12 +6,11 @@
 // than the sandbox would show) and the sha256 of whatever it managed to read (so a transform of the
 // value is caught too). A negative control runs the same attacks without the sandbox: they must
 // read the key there, or this test could not fail.
-import { spawnSync } from "node:child_process";
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { brokerSocketPath } from "../../broker/paths.js";
 import { probeRead } from "../../installer/sandbox-doctor.js";
 import { startFakeAnthropic } from "../e2e/fake-anthropic.js";
@@ -30,26 +29,30 @@ import {
   type ClientInfo,
   type Sandbox,
 } from "../e2e/helpers.js";
+import {
+  bashStep,
+  claudeBashTexts,
+  codexExec,
+  codexFakeProvider,
+  editJson,
+  familyTally,
+  functionCallOutputs,
+  hookpackEnv,
+  installAgent,
+  sandboxUnavailable,
+  sha,
+  trustCodexProject,
+  useCleanups,
+} from "../helpers/sandbox-clients.js";
 
 const TIMEOUT = 240_000;
-const sha = (b: Buffer | string) => createHash("sha256").update(b).digest("hex");
 
 /** Why Claude Code's Linux sandbox cannot run here (the tests then skip and say so), or undefined. */
-function unavailable(): string | undefined {
-  if (process.platform !== "linux") return "Claude Code's sandbox tests run on Linux (bubblewrap)";
-  for (const tool of ["bwrap", "socat"]) {
-    if (spawnSync("sh", ["-c", `command -v ${tool}`]).status !== 0)
-      return `${tool} is not installed (test/security/sandbox-deps.sh installs it as root on Debian)`;
-  }
-  const probe = spawnSync(
-    "bwrap",
-    ["--ro-bind", "/", "/", "--dev", "/dev", "--proc", "/proc", "--unshare-net", "true"],
-    { encoding: "utf8" },
-  );
-  if (probe.status !== 0) return `bubblewrap cannot create namespaces here: ${probe.stderr.trim()}`;
-  return undefined;
-}
-const SKIP = unavailable();
+const SKIP = sandboxUnavailable({
+  platform: "Claude Code's sandbox tests run on Linux (bubblewrap)",
+  tools: ["bwrap", "socat"],
+  hint: "(test/security/sandbox-deps.sh installs it as root on Debian)",
+});
 if (SKIP) console.warn(`[sandbox.attack] SKIPPED: ${SKIP}`);
 
 interface Attack {
@@ -237,57 +240,16 @@ beforeAll(() => {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function session(withSandbox: boolean, tweak?: (settings: Record<string, any>) => void) {
   const sb = makeSandbox("hookpack-sandbox-attack-");
-  const env = {
-    ...baseEnv(sb),
-    HOOKPACK_HOME: sb.hookpackHome,
-    HOOKPACK_KEY_BACKEND: "file",
-    CI: "true",
-  };
-  const install = await run(
-    process.execPath,
-    [
-      HOOKPACK_CJS,
-      "install",
-      "--agent",
-      "claude-code",
-      "--scope",
-      "project",
-      ...(withSandbox ? ["--sandbox"] : []),
-    ],
-    { cwd: sb.project, env, timeoutMs: 60_000 },
-  );
-  expect(install.code, install.stderr).toBe(0);
-  const value = `Vv${randomBytes(18).toString("hex")}`;
-  storeSecret(sb, "DEPLOY_KEY", value);
-  const settingsFile = join(sb.project, ".claude", "settings.json");
-  const settings = JSON.parse(readFileSync(settingsFile, "utf8"));
-  delete settings.hooks; // the determined shell user evades the text checks: measure the OS alone
-  tweak?.(settings);
-  writeFileSync(settingsFile, `${JSON.stringify(settings, null, 2)}\n`);
+  const env = hookpackEnv(sb);
+  await installAgent({ sb, env, agent: "claude-code", scope: "project", sandbox: withSandbox });
+  // The determined shell user evades the text checks: measure the OS alone.
+  editJson(join(sb.project, ".claude", "settings.json"), (settings) => {
+    delete settings.hooks;
+    tweak?.(settings);
+  });
   // State and credentials worth stealing.
-  const canary = `CANARY-${randomBytes(12).toString("hex")}`;
-  writeFileSync(join(sb.hookpackHome, "canary.txt"), canary, { mode: 0o600 });
-  writeFileSync(join(sb.hookpackHome, "hook-cache.json"), '{"version":1}\n');
-  mkdirSync(join(sb.hookpackHome, "audit"), { recursive: true });
-  if (readdirSync(join(sb.hookpackHome, "audit")).length === 0)
-    writeFileSync(join(sb.hookpackHome, "audit", "audit.jsonl"), "");
-  const cred = (rel: string, base = sb.project) => {
-    const text = `CRED-${randomBytes(10).toString("hex")}`;
-    mkdirSync(join(base, rel, ".."), { recursive: true });
-    writeFileSync(join(base, rel), `TOKEN=${text}\n`);
-    return text;
-  };
-  const creds = [
-    cred(".env"),
-    cred("app/.env.local"),
-    cred("deploy.pem"),
-    cred(".aws/credentials", sb.home),
-    cred(".netrc", sb.home),
-    cred(".ssh/id_ed25519", sb.home),
-  ];
+  const { forbidden, githubToken, passphrase } = await plant(sb);
   writeFileSync(join(sb.project, ".env.example"), "TOKEN=\n");
-  const githubToken = `gh-env-${randomBytes(12).toString("hex")}`;
-  const passphrase = `pp-${randomBytes(12).toString("hex")}`;
   // A stand-in for the broker on its socket (the broker itself is another piece of work).
   const socketPath = brokerSocketPath(sb.hookpackHome);
   mkdirSync(join(socketPath, ".."), { recursive: true });
@@ -295,56 +257,24 @@ async function session(withSandbox: boolean, tweak?: (settings: Record<string, a
   const server: Server = createServer((c) => c.end(`${greeting}\n`));
   await new Promise<void>((r) => server.listen(socketPath, r));
 
-  const keyFile = join(sb.hookpackHome, "store.key");
-  const stateHashes = ["store.json", "audit.key", "installs.json"]
-    .map((f) => join(sb.hookpackHome, f))
-    .filter((f) => existsSync(f))
-    .map((f) => sha(readFileSync(f)));
-  const forbidden = [
-    sha(readFileSync(keyFile)),
-    readFileSync(keyFile, "utf8").trim(),
-    ...stateHashes,
-    canary,
-    ...creds,
-    githubToken,
-    sha(githubToken),
-    passphrase,
-    sha(passphrase),
-  ];
   const list = attacks(sb);
   const socketProbe = `test -S "${socketPath}" && echo SOCKET-VISIBLE; python3 -c 'import socket,sys; s=socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); print(s.recv(64).decode().strip())' "${socketPath}" 2>&1 | tail -1; cat .env.example >/dev/null && echo TEMPLATE-READABLE; echo work > work.txt && node -e 'process.stdout.write(require("fs").readFileSync("work.txt","utf8").trim()+"-OK\\n")' && git status --short >/dev/null && echo GIT-OK`;
   const steps = [
-    ...list.map((a, i) => ({
-      tool_use: {
-        name: "Bash",
-        input: {
-          command: `echo RAN-${i}; ${a.cmd}`,
-          description: a.name,
-          ...(a.name === "dangerouslyDisableSandbox" ? { dangerouslyDisableSandbox: true } : {}),
-        },
-      },
-    })),
-    {
-      tool_use: { name: "Bash", input: { command: socketProbe, description: "the broker socket" } },
-    },
+    ...list.map((a, i) =>
+      bashStep(
+        `echo RAN-${i}; ${a.cmd}`,
+        a.name,
+        a.name === "dangerouslyDisableSandbox" ? { dangerouslyDisableSandbox: true } : {},
+      ),
+    ),
+    bashStep(socketProbe, "the broker socket"),
     { text: "Done." },
   ];
   const fake = await startFakeAnthropic({ steps, forbid: forbidden });
   try {
-    const result = await runClaude(client, sb, fake.url, {
-      extraArgs: ["--allowedTools", "Bash"],
-      extraEnv: {
-        HOOKPACK_KEY_BACKEND: "file",
-        GITHUB_TOKEN: githubToken,
-        HOOKPACK_PASSPHRASE: passphrase,
-      },
+    const texts = await claudeBashTexts(client, sb, fake, {
+      extraEnv: { GITHUB_TOKEN: githubToken, HOOKPACK_PASSPHRASE: passphrase },
     });
-    expect(result.code, result.stderr.slice(-2000)).toBe(0);
-    const last = fake
-      .requests()
-      .filter((r) => r.kind === "main")
-      .at(-1)!;
-    const texts = toolResults(last.body).map(toolResultText);
     expect(texts.length, "not every attack was answered").toBe(list.length + 1);
     const outcomes: Outcome[] = list.map((attack, i) => {
       const output = texts[i]!;
@@ -369,7 +299,7 @@ async function session(withSandbox: boolean, tweak?: (settings: Record<string, a
   }
 }
 
-/** What `session` plants, for a client-agnostic run. */
+/** What `session` plants (a stored secret, a canary, credential files, variables), for any client. */
 async function plant(sb: Sandbox) {
   const value = `Vv${randomBytes(18).toString("hex")}`;
   storeSecret(sb, "DEPLOY_KEY", value);
@@ -418,28 +348,10 @@ async function plant(sb: Sandbox) {
 async function codexSession(withSandbox: boolean) {
   const codexClient = e2eClient("codex");
   const sb = makeSandbox("hookpack-sandbox-codex-");
-  const env = {
-    ...baseEnv(sb),
-    HOOKPACK_HOME: sb.hookpackHome,
-    HOOKPACK_KEY_BACKEND: "file",
-    CI: "true",
-  };
+  const env = hookpackEnv(sb);
   // The user's credential folders exist before install (install denies files in existing folders).
   for (const d of [".aws", ".ssh"]) mkdirSync(join(sb.home, d), { recursive: true });
-  const install = await run(
-    process.execPath,
-    [
-      HOOKPACK_CJS,
-      "install",
-      "--agent",
-      "codex",
-      "--scope",
-      "project",
-      ...(withSandbox ? ["--sandbox"] : []),
-    ],
-    { cwd: sb.project, env, timeoutMs: 60_000 },
-  );
-  expect(install.code, install.stderr).toBe(0);
+  await installAgent({ sb, env, agent: "codex", scope: "project", sandbox: withSandbox });
   const { rmSync } = await import("node:fs");
   rmSync(join(sb.project, ".codex", "hooks.json"), { force: true }); // measure the OS alone
   const { forbidden, githubToken, passphrase } = await plant(sb);
@@ -458,53 +370,20 @@ async function codexSession(withSandbox: boolean) {
     mkdirSync(codexHome, { recursive: true });
     writeFileSync(
       join(codexHome, "config.toml"),
-      [
-        'model = "gpt-fake"',
-        'model_provider = "fake"',
-        'approval_policy = "never"',
-        ...(withSandbox ? [] : ['sandbox_mode = "danger-full-access"']),
-        "check_for_update_on_startup = false",
-        "[analytics]",
-        "enabled = false",
-        "[feedback]",
-        "enabled = false",
-        "[model_providers.fake]",
-        'name = "fake"',
-        `base_url = "${fake.url}/v1"`,
-        'wire_api = "responses"',
-        'env_key = "FAKE_OPENAI_API_KEY"',
-        `[projects."${sb.project}"]`,
-        'trust_level = "trusted"',
-        "",
-      ].join("\n"),
+      codexFakeProvider(fake.url, {
+        sandboxMode: withSandbox ? undefined : "danger-full-access",
+        auth: "env",
+        trustedProject: sb.project,
+      }),
     );
     const start = () =>
-      run(
-        codexClient.bin,
-        [
-          "exec",
-          "--skip-git-repo-check",
-          "--json",
-          "--disable",
-          "apps",
-          "--disable",
-          "plugins",
-          "--disable",
-          "remote_plugin",
-          "run the step",
-        ],
-        {
-          cwd: sb.project,
-          env: {
-            ...env,
-            CODEX_HOME: codexHome,
-            FAKE_OPENAI_API_KEY: "dummy",
-            GITHUB_TOKEN: githubToken,
-            HOOKPACK_PASSPHRASE: passphrase,
-          },
-          timeoutMs: 180_000,
-        },
-      );
+      codexExec(codexClient.bin, sb.project, {
+        ...env,
+        CODEX_HOME: codexHome,
+        FAKE_OPENAI_API_KEY: "dummy",
+        GITHUB_TOKEN: githubToken,
+        HOOKPACK_PASSPHRASE: passphrase,
+      });
     let r = await start();
     // Codex 0.169's bubblewrap helper sometimes fails to build its sandbox while it walks the
     // profile's globs ("failed to enumerate unreadable glob paths … No such file or directory") and
@@ -519,14 +398,7 @@ async function codexSession(withSandbox: boolean) {
       r = await start();
     }
     expect(r.code, r.stderr.slice(-2000)).toBe(0);
-    const last = fake.requests().at(-1)!;
-    const input = (last.body as { input?: unknown[] } | null)?.input ?? [];
-    const texts = input.flatMap((i) => {
-      const item = i as { type?: string; output?: unknown };
-      return item.type === "function_call_output"
-        ? [typeof item.output === "string" ? item.output : JSON.stringify(item.output)]
-        : [];
-    });
+    const texts = functionCallOutputs(fake.requests().at(-1)!.body);
     expect(texts.length, "not every attack was answered").toBe(list.length);
     const outcomes: Outcome[] = list.map((attack, i) => ({
       attack,
@@ -540,24 +412,18 @@ async function codexSession(withSandbox: boolean) {
   }
 }
 
-function tally(outcomes: Outcome[]): Record<string, string> {
-  const t: Record<string, string> = {};
-  for (const fam of ["read", "env", "write", "escape"]) {
-    const of = outcomes.filter((o) => o.attack.family === fam);
-    t[fam] = `${of.filter((o) => !o.leaked).length}/${of.length}`;
-  }
-  t.total = `${outcomes.filter((o) => !o.leaked).length}/${outcomes.length}`;
-  return t;
-}
+const tally = (outcomes: Outcome[]) =>
+  familyTally(
+    outcomes,
+    ["read", "env", "write", "escape"],
+    (o) => o.attack.family,
+    (o) => !o.leaked,
+  );
 
 describe.skipIf(SKIP !== undefined)(
   "hostile agent vs install --sandbox, real Claude Code + bubblewrap",
   () => {
-    let cleanups: Array<() => void> = [];
-    afterAll(() => {
-      for (const c of cleanups) c();
-      cleanups = [];
-    });
+    const cleanups = useCleanups();
 
     it(
       "with --sandbox every read, write, variable and escape attempt from Bash is contained; the broker socket path is reachable",
@@ -636,18 +502,8 @@ describe.skipIf(SKIP !== undefined)(
       async () => {
         const sb = makeSandbox("hookpack-sandbox-ref-");
         cleanups.push(() => sb.cleanup());
-        const env = {
-          ...baseEnv(sb),
-          HOOKPACK_HOME: sb.hookpackHome,
-          HOOKPACK_KEY_BACKEND: "file",
-          CI: "true",
-        };
-        const install = await run(
-          process.execPath,
-          [HOOKPACK_CJS, "install", "--agent", "claude-code", "--scope", "project", "--sandbox"],
-          { cwd: sb.project, env, timeoutMs: 60_000 },
-        );
-        expect(install.code, install.stderr).toBe(0);
+        const env = hookpackEnv(sb);
+        await installAgent({ sb, env, agent: "claude-code", scope: "project", sandbox: true });
         writePolicy(sb, DEPLOY_KEY_POLICY);
         const value = `Vv${randomBytes(18).toString("hex")}`;
         storeSecret(sb, "DEPLOY_KEY", value);
@@ -746,12 +602,7 @@ describe.skipIf(SKIP !== undefined)(
         const codexClient = e2eClient("codex");
         const sb = makeSandbox("hookpack-sandbox-codex-doctor-");
         cleanups.push(() => sb.cleanup());
-        const codexHome = join(sb.home, ".codex");
-        mkdirSync(codexHome, { recursive: true });
-        writeFileSync(
-          join(codexHome, "config.toml"),
-          `[projects."${sb.project}"]\ntrust_level = "trusted"\n`,
-        );
+        const codexHome = trustCodexProject(sb);
         const env = {
           ...baseEnv(sb),
           HOOKPACK_HOME: sb.hookpackHome,
@@ -759,12 +610,7 @@ describe.skipIf(SKIP !== undefined)(
           CI: "true",
           PATH: `${join(codexClient.bin, "..")}:${process.env.PATH}`,
         };
-        const install = await run(
-          process.execPath,
-          [HOOKPACK_CJS, "install", "--agent", "codex", "--sandbox"],
-          { cwd: sb.project, env, timeoutMs: 60_000 },
-        );
-        expect(install.code, install.stderr).toBe(0);
+        await installAgent({ sb, env, agent: "codex", sandbox: true });
         const doctor = await run(process.execPath, [HOOKPACK_CJS, "doctor", "--json", "--no-run"], {
           cwd: sb.project,
           env,
@@ -797,12 +643,7 @@ describe.skipIf(SKIP !== undefined)(
         const sb = makeSandbox("hookpack-sandbox-probe-");
         cleanups.push(() => sb.cleanup());
         const env = { ...baseEnv(sb), HOOKPACK_HOME: sb.hookpackHome, CI: "true" };
-        const install = await run(
-          process.execPath,
-          [HOOKPACK_CJS, "install", "--agent", "claude-code", "--scope", "local", "--sandbox"],
-          { cwd: sb.project, env, timeoutMs: 60_000 },
-        );
-        expect(install.code, install.stderr).toBe(0);
+        await installAgent({ sb, env, agent: "claude-code", scope: "local", sandbox: true });
         const doctor = await run(process.execPath, [HOOKPACK_CJS, "doctor", "--json"], {
           cwd: sb.project,
           env,
