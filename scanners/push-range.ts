@@ -416,20 +416,34 @@ export async function scanPushRange(options: PushScanOptions): Promise<PushScanR
           const c = b[p]!;
           if (f.parents === 1) {
             if (c === 0x2b) {
-              // A run of added lines: each line's bytes kept without its `+` (decoded per file).
-              let e = nl === end ? end : nl + 1;
-              keep(b, p + 1, e);
+              // A run of added lines: each line's bytes kept without its `+` (decoded per file), by
+              // one byte loop over the run (was: an indexOf and a Buffer copy per line, ~175 ns a
+              // line in Buffer.copy's view set-up for lines of ~40 bytes). A line the block ends
+              // without an LF (the stream's last) gets one, as every kept line ends in LF.
+              room(end - p);
+              const out = added;
+              let j = addedLength;
+              let k = p + 1;
               let count = 1;
-              while (e < end && b[e] === 0x2b) {
-                const next = lines.indexOf("\n", e);
-                const to = next === -1 ? end : next + 1;
-                keep(b, e + 1, to);
-                e = to;
-                count++;
+              for (;;) {
+                if (k >= end) {
+                  out[j++] = 0x0a;
+                  break;
+                }
+                const ch = b[k++]!;
+                out[j++] = ch;
+                if (ch === 0x0a) {
+                  if (k < end && b[k] === 0x2b) {
+                    k++;
+                    count++;
+                    continue;
+                  }
+                  break;
+                }
               }
-              if (e === end && b[end - 1] !== 10) keepLf();
+              addedLength = j;
               addLines(f, count);
-              p = e;
+              p = k;
               continue;
             }
             if (c === 0x2d || c === 0x5c || nl === p) {

@@ -132,7 +132,12 @@ describe("pre-push: one cat-file --batch-command for types and commits, and its 
   it("tag, tree and blob names where a commit is expected; paths with spaces and a line break", () => {
     const made = prePushRepo("hookpack-prepush-bc-kinds-");
     s = made.s;
-    const [inBlob, inTree, inTag, inCommit] = [1, 2, 3, 4].map(() => fakeGithubToken());
+    const [inBlob, inTree, inTag, inCommit] = [1, 2, 3, 4].map(() => fakeGithubToken()) as [
+      string,
+      string,
+      string,
+      string,
+    ];
     // A blob pushed by a tag.
     s.write(join(made.dir, "loose.txt"), `token ${inBlob}\n`);
     const blob = s.git(made.dir, "hash-object", "-w", "loose.txt");
