@@ -358,7 +358,9 @@ export function objectSession(
   options: GitOptions,
   infoNames: readonly string[],
 ): ObjectReader & { info: Promise<GitObjectInfo[]> } {
-  const args = ["cat-file", "--batch-command"];
+  // --buffer: git answers a write's commands in one go at its `flush` (not one pipe write and one
+  // wake-up of this process per object).
+  const args = ["cat-file", "--batch-command", "--buffer"];
   for (const n of infoNames) checkObjectName(n, args);
   if (batchCommandSupport.known === false) return fallbackSession(options, infoNames);
   let fallback: ReturnType<typeof fallbackSession> | undefined;
@@ -435,12 +437,12 @@ export function objectSession(
     },
     (error: unknown) => settleInfo!.reject(error),
   );
-  if (infoNames.length > 0) c.stdin.write(infoNames.map((n) => `info ${n}\n`).join(""));
+  if (infoNames.length > 0) c.stdin.write(`${infoNames.map((n) => `info ${n}\n`).join("")}flush\n`);
   /** `contents` commands not yet written, sent in writes of ~2 KB (see objectReader). */
   let pending = "";
   const flush = () => {
     if (pending === "") return;
-    c.stdin.write(pending);
+    c.stdin.write(`${pending}flush\n`);
     pending = "";
   };
   return {
