@@ -364,6 +364,7 @@ export function objectSession(
   for (const n of infoNames) checkObjectName(n, args);
   if (batchCommandSupport.known === false) return fallbackSession(options, infoNames);
   let fallback: ReturnType<typeof fallbackSession> | undefined;
+  let aborted = false;
   const names: string[] = [];
   const out: Buffer[] = [];
   const err: Buffer[] = [];
@@ -427,6 +428,8 @@ export function objectSession(
         batchCommandSupport.known = false;
         fallback = fallbackSession(options, infoNames);
         for (const n of names) fallback.add(n);
+        // Stopped before the switch: no `--batch` left waiting for an end of input never sent.
+        if (aborted) fallback.abort();
         fallback.info.then(settleInfo!.resolve, settleInfo!.reject);
         return;
       }
@@ -456,6 +459,7 @@ export function objectSession(
     },
     abort() {
       pending = "";
+      aborted = true;
       if (fallback) return fallback.abort();
       // Types still unanswered (a speculative git log failed at once): git answers what it was
       // asked, then stops at the end of its input; otherwise it is stopped now.

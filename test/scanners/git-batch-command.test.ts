@@ -204,6 +204,16 @@ describe("objectSession: git cat-file --batch-command, and its fallback", () => 
     expect((await session.info).map((a) => a.type)).toEqual(["commit", "missing"]);
   });
 
+  it("aborted before an old git's refusal is seen: the types still come from the fallback", async () => {
+    const r = repo();
+    const env = { ...s.env, PATH: `${oldGit()}:${s.env.PATH ?? process.env.PATH}` };
+    const session = objectSession({ cwd: r.dir, env }, [r.head, `${r.blob}^{commit}`]);
+    session.add(r.head);
+    session.abort();
+    expect((await session.info).map((a) => a.type)).toEqual(["commit", "missing"]);
+    expect(batchCommandSupport.known).toBe(false);
+  });
+
   it("outside a repository git fails, and so does the session (no answer taken for a missing one)", async () => {
     s = makeSandbox("hookpack-git-batch-command-norepo-");
     const dir = join(s.root, "not-a-repo");
