@@ -201,22 +201,90 @@ export function gitStream(
   });
 }
 
+/** An object as `git cat-file --batch` / `--batch-command` answers it: type "missing" when git has none. */
+export interface GitObject {
+  name: string;
+  type: string;
+  body: Buffer;
+}
+
+/** An object's type and id as `info` / `--batch-check` answers it (type "missing" when git has none). */
+export interface GitObjectInfo {
+  name: string;
+  type: string;
+  oid: string;
+}
+
+/** The line git prints for an object it has: `<oid> <type> <size>` (default batch format). */
+const FOUND = /^([0-9a-f]{40}(?:[0-9a-f]{24})?) ([a-z]+) (\d+)$/;
+
+/**
+ * Object names go to git's batch protocols one per line: a name holding a line end (or a NUL)
+ * would be read as two commands or a different name. Never sent: the caller fails (closed).
+ */
+function checkObjectName(name: string, args: readonly string[]): void {
+  if (/[\n\r\0]/.test(name) || name === "")
+    throw new GitError(args, null, "an object name is empty or holds a line end or a NUL byte");
+}
+
+/** One answer line of a batch protocol for `name`: found, or `<name> missing` (or ambiguous). */
+function answerLine(
+  line: string,
+  name: string,
+  args: readonly string[],
+): { type: string; oid: string; size: number } {
+  const m = FOUND.exec(line);
+  if (m) return { oid: m[1]!, type: m[2]!, size: Number(m[3]) };
+  if (line === `${name} missing` || line === `${name} ambiguous`)
+    return { oid: "", type: "missing", size: 0 };
+  throw new GitError(args, null, "git answered an object question in a way hookpack cannot read");
+}
+
+/** Parses `--batch` / `contents` answers for `names`, in order, from `out` at `from`. */
+function parseContents(
+  out: Buffer,
+  names: readonly string[],
+  from: number,
+  args: readonly string[],
+): GitObject[] {
+  const objects: GitObject[] = [];
+  let pos = from;
+  for (const name of names) {
+    const nl = out.indexOf(0x0a, pos);
+    if (nl === -1) throw new GitError(args, null, "output ended early");
+    const a = answerLine(out.toString("utf8", pos, nl), name, args);
+    if (a.type === "missing") {
+      objects.push({ name, type: "missing", body: Buffer.alloc(0) });
+      pos = nl + 1;
+      continue;
+    }
+    if (nl + 1 + a.size + 1 > out.length) throw new GitError(args, null, "output ended early");
+    objects.push({ name, type: a.type, body: out.subarray(nl + 1, nl + 1 + a.size) });
+    pos = nl + 1 + a.size + 1;
+  }
+  return objects;
+}
+
+/** What objectReader and objectSession give: names added while other work runs, read at done(). */
+export interface ObjectReader {
+  add(name: string): void;
+  done(): Promise<GitObject[]>;
+  /** Stops git when the answers are no longer wanted (another step failed). */
+  abort(): void;
+}
+
 /**
  * One `git cat-file --batch` fed while other work runs: `add` object names as they become known
  * (git answers at once, its output is collected), then `done` reads them all. Rejects with GitError
  * when git fails.
  */
-export function objectReader(options: GitOptions): {
-  add(name: string): void;
-  done(): Promise<Array<{ name: string; type: string; body: Buffer }>>;
-  /** Stops git when the answers are no longer wanted (another step failed). */
-  abort(): void;
-} {
+export function objectReader(options: GitOptions): ObjectReader {
+  const args = ["cat-file", "--batch"];
   const names: string[] = [];
   let child: ReturnType<typeof spawn> | undefined;
   let closed: Promise<{ out: Buffer; code: number | null; err: string }> | undefined;
   const start = () => {
-    const c = spawn("git", ["cat-file", "--batch"], {
+    const c = spawn("git", args, {
       cwd: options.cwd,
       env: options.env ?? process.env,
       stdio: ["pipe", "pipe", "pipe"],
@@ -248,6 +316,7 @@ export function objectReader(options: GitOptions): {
   };
   return {
     add(name) {
+      checkObjectName(name, args);
       child ??= start();
       names.push(name);
       pending += `${name}\n`;
@@ -263,25 +332,177 @@ export function objectReader(options: GitOptions): {
       flush();
       child.stdin!.end();
       const { out, code, err } = await closed;
-      if (code !== 0) throw new GitError(["cat-file", "--batch"], code, err);
-      const objects: Array<{ name: string; type: string; body: Buffer }> = [];
-      let pos = 0;
-      for (const name of names) {
-        const nl = out.indexOf(0x0a, pos);
-        if (nl === -1) throw new GitError(["cat-file", "--batch"], code, "output ended early");
-        const [, type = "missing", size] = out.subarray(pos, nl).toString("utf8").split(" ");
-        if (type === "missing" || size === undefined) {
-          objects.push({ name, type: "missing", body: Buffer.alloc(0) });
-          pos = nl + 1;
-          continue;
-        }
-        const n = Number(size);
-        objects.push({ name, type, body: out.subarray(nl + 1, nl + 1 + n) });
-        pos = nl + 1 + n + 1;
-      }
-      return objects;
+      if (code !== 0) throw new GitError(args, code, err);
+      return parseContents(out, names, 0, args);
     },
   };
+}
+
+/**
+ * Whether this git has `cat-file --batch-command` (2.36+): unknown until the first session of this
+ * process tries it; false once git refused the option (then every later session starts the
+ * fallback at once). Exported for tests only.
+ */
+export const batchCommandSupport: { known: boolean | undefined } = { known: undefined };
+
+/**
+ * One git process for a push's object questions (was two): `git cat-file --batch-command` asked
+ * `info <name>` for `infoNames` as soon as it starts (answered by `info`), then `contents <name>`
+ * for each name `add`ed while other work runs (read at `done`), the commit objects as git log
+ * streams them. Started right after git log, so its start overlaps git log's instead of landing
+ * in the middle of the parse. A git older than 2.36 refuses the option (exit 129, nothing on
+ * stdout): the same questions then go to `--batch-check` and `--batch` (two processes, as before),
+ * the names already added replayed in order; the answers are the same objects either way.
+ */
+export function objectSession(
+  options: GitOptions,
+  infoNames: readonly string[],
+): ObjectReader & { info: Promise<GitObjectInfo[]> } {
+  // --buffer: git answers a write's commands in one go at its `flush` (not one pipe write and one
+  // wake-up of this process per object).
+  const args = ["cat-file", "--batch-command", "--buffer"];
+  for (const n of infoNames) checkObjectName(n, args);
+  if (batchCommandSupport.known === false) return fallbackSession(options, infoNames);
+  let fallback: ReturnType<typeof fallbackSession> | undefined;
+  let aborted = false;
+  const names: string[] = [];
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  let outBytes = 0;
+  /** Where the `contents` answers start in git's output (-1 until every `info` is answered). */
+  let infoEnd = infoNames.length === 0 ? 0 : -1;
+  let settleInfo: { resolve(v: GitObjectInfo[]): void; reject(e: unknown): void } | undefined;
+  const info = new Promise<GitObjectInfo[]>((resolve, reject) => {
+    settleInfo = { resolve, reject };
+  });
+  info.catch(() => undefined); // awaited by the caller
+  if (infoNames.length === 0) settleInfo!.resolve([]);
+  const c = spawn("git", args, {
+    cwd: options.cwd,
+    env: options.env ?? process.env,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  /** Parses the `info` answers once all have arrived (they come first: they were asked first). */
+  const tryInfo = (final: boolean) => {
+    const buf = out.length === 1 ? out[0]! : Buffer.concat(out);
+    out.length = 0;
+    out.push(buf);
+    let pos = 0;
+    const answers: GitObjectInfo[] = [];
+    try {
+      for (const name of infoNames) {
+        const nl = buf.indexOf(0x0a, pos);
+        if (nl === -1) {
+          if (final) throw new GitError(args, null, "output ended early");
+          return;
+        }
+        const a = answerLine(buf.toString("utf8", pos, nl), name, args);
+        answers.push({ name, type: a.type, oid: a.oid });
+        pos = nl + 1;
+      }
+    } catch (error) {
+      infoEnd = buf.length;
+      settleInfo!.reject(error);
+      return;
+    }
+    infoEnd = pos;
+    batchCommandSupport.known = true;
+    settleInfo!.resolve(answers);
+  };
+  c.stdout.on("data", (d: Buffer) => {
+    out.push(d);
+    outBytes += d.length;
+    if (infoEnd === -1) tryInfo(false);
+  });
+  c.stderr.on("data", (d: Buffer) => err.push(d));
+  c.stdin.on("error", () => {});
+  const closed = new Promise<{ code: number | null; err: string }>((resolve, reject) => {
+    c.on("error", reject);
+    c.on("close", (code) => resolve({ code, err: Buffer.concat(err).toString("utf8") }));
+  });
+  closed.catch(() => undefined);
+  // The `info` answers, or the switch to the fallback when this git does not know the option.
+  void closed.then(
+    ({ code, err: stderr }) => {
+      if (code === 129 && outBytes === 0 && /batch-command/.test(stderr)) {
+        batchCommandSupport.known = false;
+        fallback = fallbackSession(options, infoNames);
+        for (const n of names) fallback.add(n);
+        // Stopped before the switch: no `--batch` left waiting for an end of input never sent.
+        if (aborted) fallback.abort();
+        fallback.info.then(settleInfo!.resolve, settleInfo!.reject);
+        return;
+      }
+      if (infoEnd === -1) {
+        if (code !== 0) settleInfo!.reject(new GitError(args, code, stderr));
+        else tryInfo(true);
+      }
+    },
+    (error: unknown) => settleInfo!.reject(error),
+  );
+  if (infoNames.length > 0) c.stdin.write(`${infoNames.map((n) => `info ${n}\n`).join("")}flush\n`);
+  /** `contents` commands not yet written, sent in writes of ~2 KB (see objectReader). */
+  let pending = "";
+  const flush = () => {
+    if (pending === "") return;
+    c.stdin.write(`${pending}flush\n`);
+    pending = "";
+  };
+  return {
+    info,
+    add(name) {
+      checkObjectName(name, args);
+      if (fallback) return fallback.add(name);
+      names.push(name);
+      pending += `contents ${name}\n`;
+      if (pending.length >= 2 * 1024) flush();
+    },
+    abort() {
+      pending = "";
+      aborted = true;
+      if (fallback) return fallback.abort();
+      // Types still unanswered (a speculative git log failed at once): git answers what it was
+      // asked, then stops at the end of its input; otherwise it is stopped now.
+      if (infoEnd === -1) c.stdin.end();
+      else {
+        c.stdin.destroy();
+        c.kill();
+      }
+    },
+    async done() {
+      flush();
+      c.stdin.end();
+      const { code, err: stderr } = await closed;
+      await info.catch(() => undefined);
+      if (fallback) return fallback.done();
+      if (code !== 0) throw new GitError(args, code, stderr);
+      await info;
+      const buf = Buffer.concat(out);
+      return parseContents(buf, names, infoEnd, args);
+    },
+  };
+}
+
+/** objectSession on a git without `--batch-command`: `--batch-check` for the types, `--batch` for the rest. */
+function fallbackSession(
+  options: GitOptions,
+  infoNames: readonly string[],
+): ObjectReader & { info: Promise<GitObjectInfo[]> } {
+  const checkArgs = ["cat-file", "--batch-check=%(objectname) %(objecttype) %(objectsize)"];
+  const info =
+    infoNames.length === 0
+      ? Promise.resolve([])
+      : gitText(checkArgs, { ...options, input: `${infoNames.join("\n")}\n` }).then((text) => {
+          const lines = text.split("\n");
+          return infoNames.map((name, i) => {
+            if (lines[i] === undefined || i >= lines.length - 1)
+              throw new GitError(checkArgs, null, "output ended early");
+            const a = answerLine(lines[i]!, name, checkArgs);
+            return { name, type: a.type, oid: a.oid };
+          });
+        });
+  info.catch(() => undefined);
+  return { info, ...objectReader(options) };
 }
 
 /** `git cat-file --batch` for many objects in one process; objects over `maxBytes` are skipped. */
