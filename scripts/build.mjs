@@ -67,6 +67,8 @@ const ENTRIES = {
   "rules/state-catalog": "state-catalog",
   "rules/state-clean": "state-clean",
   "broker/audit": "audit",
+  // The audit's default value filter (the hook prefilter's tables), for callers that pass none.
+  "rules/audit-prefilter": "audit-prefilter",
   // The per-user broker process and its client (loaded only when a call needs a grant).
   "broker/daemon": "broker-daemon",
   "broker/client": "broker-client",
@@ -168,9 +170,9 @@ const lazyOs = {
   },
 };
 /**
- * The audit bundle takes rules/secretlint.ts through scripts/lazy-prefilter.mjs, which evaluates it
- * on the first PREFILTER.test: the hook passes its own prefilter to the audit (looksSecret), and
- * evaluating this bundle's copy of the tables cost every hook call that appends an entry.
+ * The audit bundle takes rules/secretlint.ts through scripts/lazy-prefilter.mjs, which requires
+ * audit-prefilter.cjs on the first PREFILTER.test: the hook passes its own prefilter to the audit
+ * (looksSecret), and this bundle's copy of the tables cost every hook call that appends an entry.
  */
 const lazyPrefilter = {
   name: "lazy-prefilter",
