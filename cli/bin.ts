@@ -75,12 +75,8 @@ if (built) {
     // without loading hook.cjs. Anything else goes to hook.cjs with what was read of stdin. A
     // stage that cannot load (a stand-in dist without it) hands everything on.
     const prelude = fastPrelude(rest[0], process.env);
-    const full = (prefix: StdinPrefix) =>
-      (load(hookBundle(rest[0], prefix)) as typeof import("../hooks/run-hook.js")).runHook(
-        rest[0],
-        process.env,
-        prefix,
-      );
+    const full = (prefix: StdinPrefix, bundle = hookBundle(rest[0], prefix)) =>
+      (load(bundle) as typeof import("../hooks/run-hook.js")).runHook(rest[0], process.env, prefix);
     if (prelude.raw === undefined) {
       // Issue 21: a Claude Code `$secret:` call's rewrite request leaves for the broker before
       // hook.cjs loads (hooks/rewrite-early.ts; its grants count only once hook.cjs confirms),
@@ -101,7 +97,8 @@ if (built) {
     } else
       void fastStage()
         .fastAllow(prelude, process.env)
-        .then((prefix) => prefix && full(prefix));
+        // (The stage takes only payloads that name "PreToolUse": hook.cjs, no search.)
+        .then((prefix) => prefix && full(prefix, "hook.cjs"));
   } else if (prePush)
     void Promise.resolve().then(() =>
       (load("pre-push.cjs") as typeof import("./pre-push-main.js")).main(rest),
