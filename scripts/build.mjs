@@ -183,6 +183,19 @@ const lazyPrefilter = {
     );
   },
 };
+/**
+ * hook.cjs takes rules/before-tool-rules.ts where rules/index.ts imports rules/before-tool-lazy.ts
+ * (the same export names): the before-tool rules themselves instead of stand-ins that load them,
+ * as hook.cjs inlines them anyway (INLINED). hook-lean.cjs keeps the stand-ins.
+ */
+const eagerBeforeTool = {
+  name: "eager-before-tool",
+  setup(b) {
+    b.onResolve({ filter: /\/before-tool-lazy\.js$/ }, () => ({
+      path: join(root, "rules", "before-tool-rules.ts"),
+    }));
+  },
+};
 /** Replaced by the build id after every bundle is written (a fixed-length placeholder). */
 const BUILD_ID_SLOT = "@@hookpack-build-id@@";
 
@@ -222,6 +235,7 @@ const results = await Promise.all(
         ...(LAZY_OS.includes(out) ? [lazyOs] : []),
         ...(out === "fast-allow" ? [jsonTables] : []),
         ...(out === "audit" ? [lazyPrefilter] : []),
+        ...(out === "hook" ? [eagerBeforeTool] : []),
       ],
       logLevel: "warning",
     }),
