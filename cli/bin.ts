@@ -25,6 +25,40 @@ const hook = command === "hook" && rest[0] !== "--help" && rest[0] !== "-h";
 const prePush = command === "pre-push" && !rest.includes("--help") && !rest.includes("-h");
 // `hookpack scan` loads its own bundle too (a scan's fixed start; help is the CLI's).
 const scan = command === "scan" && !rest.includes("--help") && !rest.includes("-h");
+/**
+ * The before-tool event's name in the payload of each agent that names its events (Copilot, Cline
+ * and Windsurf tell them by shape: undefined, and always hook.cjs).
+ */
+function beforeToolName(agent: string | undefined): string | undefined {
+  switch (agent) {
+    case "claude-code":
+    case "codex":
+    case "qwen":
+      return "PreToolUse";
+    case "gemini":
+      return "BeforeTool";
+    case "cursor":
+      return "preToolUse";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * hook.cjs (the before-tool rules inlined) for a call that may be a before-tool event, else
+ * hook-lean.cjs (them apart, in before-tool-rules.cjs): a PostToolUse call then compiles ~70 KB
+ * less. Judged from the first chunk of stdin only: the name is near the payload's start, and a
+ * wrong choice costs time, never a rule (both bundles run rules/index.ts DEFAULT_RULES; the lean
+ * one loads the before-tool rules itself when a before-tool event reaches it).
+ */
+function hookBundle(agent: string | undefined, prefix: StdinPrefix): string {
+  const name = beforeToolName(agent);
+  const first = prefix.chunks[0];
+  return name === undefined || first === undefined || first.includes(name)
+    ? "hook.cjs"
+    : "hook-lean.cjs";
+}
+
 if (built) {
   // The bundles through a V8 code cache of our own (cli/code-cache.ts).
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
@@ -41,12 +75,8 @@ if (built) {
     // without loading hook.cjs. Anything else goes to hook.cjs with what was read of stdin. A
     // stage that cannot load (a stand-in dist without it) hands everything on.
     const prelude = fastPrelude(rest[0], process.env);
-    const full = (prefix: StdinPrefix) =>
-      (load("hook.cjs") as typeof import("../hooks/run-hook.js")).runHook(
-        rest[0],
-        process.env,
-        prefix,
-      );
+    const full = (prefix: StdinPrefix, bundle = hookBundle(rest[0], prefix)) =>
+      (load(bundle) as typeof import("../hooks/run-hook.js")).runHook(rest[0], process.env, prefix);
     if (prelude.raw === undefined) {
       // Issue 21: a Claude Code `$secret:` call's rewrite request leaves for the broker before
       // hook.cjs loads (hooks/rewrite-early.ts; its grants count only once hook.cjs confirms),
@@ -67,7 +97,8 @@ if (built) {
     } else
       void fastStage()
         .fastAllow(prelude, process.env)
-        .then((prefix) => prefix && full(prefix));
+        // (The stage takes only payloads that name "PreToolUse": hook.cjs, no search.)
+        .then((prefix) => prefix && full(prefix, "hook.cjs"));
   } else if (prePush)
     void Promise.resolve().then(() =>
       (load("pre-push.cjs") as typeof import("./pre-push-main.js")).main(rest),

@@ -93,6 +93,9 @@ const CHECKED_BEYOND_TEXT: ReadonlySet<ToolKind> = new Set([
  * - A RangeError (call stack or string length exhausted) is provoked by the input's shape (nesting
  *   thousands deep): the call was not checked at all, so it is unverifiable.
  * - No event: the payload could not be read into a call, so nothing is known of what it does.
+ * - A rule whose bundle could not be loaded (rules/rule.ts lazyRule, RULE_NOT_LOADED): that rule
+ *   did not run at all, whatever the call; a missing or damaged before-tool bundle blocks every
+ *   before-tool call instead of letting the calls through that the raw text alone would pass.
  * - before-tool on a kind whose rules read files or judge effects (CHECKED_BEYOND_TEXT): unverifiable.
  * - prompt-submit: the context-file guard reads instruction files the raw prompt does not contain.
  *   The user (not the agent) submits prompts and sees the reason at once, so holding one back costs
@@ -107,7 +110,7 @@ export function judgeFailure(
   event: HookEvent | undefined,
   fromText: () => Involvement,
 ): Involvement {
-  if (error instanceof RangeError || !event) return "unverifiable";
+  if (error instanceof RangeError || !event || ruleNotLoaded(error)) return "unverifiable";
   if (event.kind === "before-tool" && CHECKED_BEYOND_TEXT.has(event.tool.kind)) {
     const judged = fromText();
     return judged === "none" ? "unverifiable" : judged;
@@ -117,6 +120,15 @@ export function judgeFailure(
     return judged === "none" ? "unverifiable" : judged;
   }
   return fromText();
+}
+
+/** rules/rule.ts RULE_NOT_LOADED, by name and code (the class may come from another bundle's copy). */
+function ruleNotLoaded(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    error.name === "HookpackError" &&
+    (error as { code?: unknown }).code === "RULE_NOT_LOADED"
+  );
 }
 
 /**

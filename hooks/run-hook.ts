@@ -150,7 +150,13 @@ export async function hookAnswer(
           sessionId = event.session.id || undefined;
           noteCodeCachePath(agent, event);
         },
-        onDecision: (event, decision) => void audit.push(...auditEntries(agent, event, decision)),
+        onDecision: (event, decision) => {
+          // A tool output that was replaced (a redaction) or withheld ran code a clean output
+          // never reaches (the redaction, the spill, the answer, the audit append): its own path.
+          if (event.kind === "after-tool")
+            noteCodeCachePath(agent, event, decision.kind === "deny" ? "withheld" : "replaced");
+          audit.push(...auditEntries(agent, event, decision));
+        },
       },
     );
   } catch (error) {
@@ -252,11 +258,17 @@ function auditEntries(agent: string, event: HookEvent, decision: Decision): Audi
  * cache written by a session's first hook (SessionStart) is completed by the first plain allow
  * instead of leaving every later call compiling the rules. A registered symbol: this bundle must
  * not import the entry's module.
+ *
+ * `outcome` marks an after-tool call whose output was replaced or withheld: most tool outputs are
+ * clean, so a home's cache was usually written by a clean PostToolUse and lacked the redaction,
+ * spill, answer and audit functions; every later redacting call compiled them again (issue 21:
+ * 64 KB with a value, cache from a clean call against one from a redacting call, 50 interleaved
+ * rounds, process CPU 1.000 -> 0.964). The first redacting call now adds its path once.
  */
-function noteCodeCachePath(agent: string, event: HookEvent): void {
+function noteCodeCachePath(agent: string, event: HookEvent, outcome?: string): void {
   const tool = event.kind === "before-tool" || event.kind === "after-tool" ? event.tool.kind : "";
   (globalThis as unknown as Record<symbol, string>)[Symbol.for("hookpack.code-cache.tag")] =
-    `${agent}:${event.kind}${tool ? `:${tool}` : ""}`;
+    `${agent}:${event.kind}${tool ? `:${tool}` : ""}${outcome ? `:${outcome}` : ""}`;
 }
 
 /**

@@ -1,12 +1,14 @@
 // hookpack's preset: the rules every hook runs, in order.
-import { denyLiteralSecrets } from "./deny-literal-secrets.js";
 import { guardContextFiles } from "./guard-context-files.js";
 import { guardPrompt } from "./guard-prompt.js";
-import { gatePushPublish } from "./gate-push-publish.js";
-import { protectHookpackState } from "./protect-state.js";
-import { guardReads } from "./read-guard.js";
+import {
+  denyLiteralSecrets,
+  gatePushPublish,
+  guardReads,
+  protectHookpackState,
+  rewriteSecretRefs,
+} from "./before-tool-lazy.js";
 import { redactToolOutput } from "./redact-tool-output.js";
-import { rewriteSecretRefs } from "./rewrite-secret-refs.js";
 import type { Rule } from "./rule.js";
 import { lazyRule } from "./rule.js";
 

@@ -7,6 +7,7 @@ import type {
   ToolPatch,
   Verdict,
 } from "../hooks/event.js";
+import { HookpackError } from "../core/errors.js";
 import type { PermissionRules } from "./agent-permissions.js";
 import type { GatedCall } from "./read-guard-shell.js";
 import type { SecretRefHost } from "./secret-ref-host.js";
@@ -196,17 +197,42 @@ export function foldVerdicts(verdicts: ReadonlyArray<Verdict>): Decision {
   };
 }
 
-/** A rule whose module is loaded on its first event only (its own bundle; see scripts/build.mjs). */
+/** The code of HookpackError a lazy rule throws when its bundle cannot be loaded (hooks/failure-policy.ts). */
+export const RULE_NOT_LOADED = "RULE_NOT_LOADED";
+
+/**
+ * A rule whose module is loaded on its first event only (its own bundle; see scripts/build.mjs).
+ * A bundle that cannot be loaded (missing, damaged, or not the rule it should be) throws a
+ * HookpackError RULE_NOT_LOADED naming the rule, never the loader's message (a syntax error quotes
+ * source): the rule did not run, so the call is unverifiable and a blocking event fails closed
+ * (hooks/failure-policy.ts judgeFailure).
+ */
 export function lazyRule(
   spec: Pick<Rule, "id" | "summary" | "on"> & { load: () => Promise<Rule> },
 ): Rule {
   let loaded: Promise<Rule> | undefined;
+  const load = async (): Promise<Rule> => {
+    let rule: Rule | undefined;
+    let why = "";
+    try {
+      rule = await spec.load();
+    } catch (error) {
+      why = error instanceof Error ? ` (${error.name})` : "";
+    }
+    if (!rule || rule.id !== spec.id || typeof rule.check !== "function")
+      throw new HookpackError(
+        RULE_NOT_LOADED,
+        `hookpack: the code of the rule ${spec.id} could not be loaded${why}`,
+        "reinstall hookpack (`npm ci`, then `hookpack install`) and run `hookpack doctor`",
+      );
+    return rule;
+  };
   return {
     id: spec.id,
     summary: spec.summary,
     on: spec.on,
     async check(event, context) {
-      const rule = await (loaded ??= spec.load());
+      const rule = await (loaded ??= load());
       return rule.check(event, context);
     },
   };

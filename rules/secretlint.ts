@@ -369,14 +369,20 @@ function loadEngine(): Promise<Engine> {
 
 type Detect = typeof import("./detect.js");
 let detectEngine: Promise<Detect> | undefined;
-/** The engine once loaded: labels and names of its records are then available synchronously. */
-let detectLoaded: Detect | undefined;
+/**
+ * The engine once loaded: labels and names of its records are then available synchronously. Kept
+ * under a global symbol, not in a module variable: the before-tool rules' bundle
+ * (before-tool-rules.cjs) holds its own copy of this module's describeFinding and suggestName, and
+ * must see the engine the hook's copy loaded (else a finding is named by its rule id).
+ */
+const DETECT_LOADED = Symbol.for("hookpack.detect-engine.loaded");
+const shared = globalThis as unknown as Record<symbol, Detect | undefined>;
 let bulk = false;
 
 function loadDetect(): Promise<Detect> {
   detectEngine ??= import("./detect.js").then((d) => {
     if (bulk) d.warmUp();
-    detectLoaded = d;
+    shared[DETECT_LOADED] = d;
     return d;
   });
   return detectEngine;
@@ -527,7 +533,7 @@ export async function lintSecretlint(text: string, filePath: string): Promise<Fi
  * every hookpack finding implies (its records are not on the hook's hot path).
  */
 export function ruleMeta(id: string): { label: string; secretName: string } | undefined {
-  return detectLoaded?.ruleById(id);
+  return shared[DETECT_LOADED]?.ruleById(id);
 }
 
 /** Human label for a finding, e.g. "GitHub personal access token (classic)". Never includes the value. */

@@ -38,6 +38,9 @@ const ENTRIES = {
   // `hookpack-shell`, the $SHELL replacement for agents without hooks (Aider).
   "cli/shell": "hookpack-shell",
   "hooks/run-hook": "hook",
+  // The same hook runtime with the before-tool rules left in their bundle: the entry loads it for
+  // a call that is not a before-tool event (cli/bin.ts), hook.cjs for every other call.
+  "hooks/run-hook-lean": "hook-lean",
   // The hook's fast allow stage (hooks/fast-allow.ts): the rules' own early-allow tests, no rule
   // engine; loaded by the entry before hook.cjs, which loads only when the stage hands a call on.
   "hooks/fast-allow": "fast-allow",
@@ -50,6 +53,9 @@ const ENTRIES = {
   // audit entry), so a plain allow neither parses nor evaluates them. core/errors is shared
   // so that every bundle throws and catches the same HookpackError class.
   "rules/policy": "policy",
+  // The before-tool rules (read guard, state guard, `$secret:` rewriter, push/publish gate, literal
+  // check: ~70 KB): loaded on a before-tool call only, never by PostToolUse, prompt or session calls.
+  "rules/before-tool-rules": "before-tool-rules",
   "rules/secret-refs": "secret-refs",
   "rules/shell-scan": "shell-scan",
   // Issue 14: where a command's words lead (globs, ~, symlinks), and the approved policy.
@@ -61,6 +67,8 @@ const ENTRIES = {
   "rules/state-catalog": "state-catalog",
   "rules/state-clean": "state-clean",
   "broker/audit": "audit",
+  // The audit's default value filter (the hook prefilter's tables), for callers that pass none.
+  "rules/audit-prefilter": "audit-prefilter",
   // The per-user broker process and its client (loaded only when a call needs a grant).
   "broker/daemon": "broker-daemon",
   "broker/client": "broker-client",
@@ -103,7 +111,10 @@ const bySource = new Map(Object.entries(ENTRIES).map(([src, out]) => [join(root,
  * adapter-claude-code.cjs and adapter-host.cjs are still built for the CLI and the Cursor adapter.
  */
 const INLINED = {
-  hook: ["adapter-claude-code", "adapter-host"],
+  // hook.cjs holds the before-tool rules as well (a PreToolUse call loads one bundle, not two:
+  // +1.5 ms CPU per call measured with them apart); hook-lean.cjs leaves them out (rules/index.ts).
+  hook: ["adapter-claude-code", "adapter-host", "before-tool-rules"],
+  "hook-lean": ["adapter-claude-code", "adapter-host", "hook"],
   "fast-allow": ["adapter-claude-code", "adapter-host"],
 };
 
@@ -159,9 +170,9 @@ const lazyOs = {
   },
 };
 /**
- * The audit bundle takes rules/secretlint.ts through scripts/lazy-prefilter.mjs, which evaluates it
- * on the first PREFILTER.test: the hook passes its own prefilter to the audit (looksSecret), and
- * evaluating this bundle's copy of the tables cost every hook call that appends an entry.
+ * The audit bundle takes rules/secretlint.ts through scripts/lazy-prefilter.mjs, which requires
+ * audit-prefilter.cjs on the first PREFILTER.test: the hook passes its own prefilter to the audit
+ * (looksSecret), and this bundle's copy of the tables cost every hook call that appends an entry.
  */
 const lazyPrefilter = {
   name: "lazy-prefilter",
@@ -170,6 +181,19 @@ const lazyPrefilter = {
     b.onResolve({ filter: /\/rules\/secretlint\.js$/ }, (args) =>
       args.importer === shim ? undefined : { path: shim },
     );
+  },
+};
+/**
+ * hook.cjs takes rules/before-tool-rules.ts where rules/index.ts imports rules/before-tool-lazy.ts
+ * (the same export names): the before-tool rules themselves instead of stand-ins that load them,
+ * as hook.cjs inlines them anyway (INLINED). hook-lean.cjs keeps the stand-ins.
+ */
+const eagerBeforeTool = {
+  name: "eager-before-tool",
+  setup(b) {
+    b.onResolve({ filter: /\/before-tool-lazy\.js$/ }, () => ({
+      path: join(root, "rules", "before-tool-rules.ts"),
+    }));
   },
 };
 /** Replaced by the build id after every bundle is written (a fixed-length placeholder). */
@@ -211,6 +235,7 @@ const results = await Promise.all(
         ...(LAZY_OS.includes(out) ? [lazyOs] : []),
         ...(out === "fast-allow" ? [jsonTables] : []),
         ...(out === "audit" ? [lazyPrefilter] : []),
+        ...(out === "hook" ? [eagerBeforeTool] : []),
       ],
       logLevel: "warning",
     }),

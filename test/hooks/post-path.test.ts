@@ -207,3 +207,71 @@ describe("secrets in object keys of a tool's output", () => {
     expect(r.stdout).toBe("");
   });
 });
+
+describe("code cache: a redacting call completes a cache written by a clean one", () => {
+  // Most tool outputs are clean, so a home's hook-lean.cjs cache is usually written by a clean
+  // PostToolUse; the redaction, spill, answer and audit functions were then compiled again on every
+  // redacting call. The first redacting call adds its own path (":replaced") once.
+  let own: Sandbox;
+  beforeAll(async () => {
+    own = sandbox();
+    const set = await hookpack(["secret", "set", "POST_KEY"], {
+      input: value,
+      env: { ...own.env, HOOKPACK_KEY_BACKEND: "file" },
+      cwd: own.project,
+    });
+    expect(set.exitCode, set.stderr).toBe(0);
+  });
+  afterAll(() => own?.cleanup());
+  const call = async (stdout: string) => {
+    const r = await hookpack(["hook", "claude-code"], {
+      input: JSON.stringify({
+        session_id: "s-cache",
+        cwd: own.project,
+        permission_mode: "default",
+        hook_event_name: "PostToolUse",
+        tool_name: "Bash",
+        tool_input: { command: "./run.sh" },
+        tool_response: { stdout, stderr: "", interrupted: false, isImage: false },
+        tool_use_id: "toolu_cache",
+      }),
+      env: { ...own.env, HOOKPACK_KEY_BACKEND: "file" },
+      cwd: own.project,
+      timeoutMs: 60_000,
+    });
+    expect(r.exitCode, r.stderr).toBe(0);
+    return r;
+  };
+  const leanCache = () => {
+    const dir = join(own.env.HOOKPACK_HOME!, "cache", "v8", `${process.version}-${process.arch}`);
+    const f = existsSync(dir) ? readdirSync(dir).filter((x) => x.startsWith("hook-lean.cjs-")) : [];
+    expect(f.length).toBeLessThanOrEqual(1);
+    if (f.length === 0) return undefined;
+    const path = join(dir, f[0]!);
+    const head = readFileSync(path).subarray(0, 300).toString("latin1");
+    return { header: head.slice(0, head.indexOf("\n")), ino: lstatSync(path).ino };
+  };
+
+  it("clean call: tag after-tool:shell; redacting call: rewritten once with :replaced; a later one leaves it", async () => {
+    expect(leanCache()).toBeUndefined();
+    const clean = await call("clean output\n");
+    expect(clean.stdout).toBe("");
+    const afterClean = leanCache();
+    expect(afterClean?.header).toBe("hookpack-v8-cache claude-code:after-tool:shell");
+
+    const r = await call(`KEY=${value}\n`);
+    expect(r.stdout).toContain("[REDACTED:POST_KEY]");
+    expect(r.stdout).not.toContain(value);
+    const afterRedact = leanCache();
+    expect(afterRedact?.header).toBe(
+      "hookpack-v8-cache claude-code:after-tool:shell,claude-code:after-tool:shell:replaced",
+    );
+    // Written anew (atomically: a new file renamed over the old one).
+    expect(afterRedact?.ino).not.toBe(afterClean?.ino);
+
+    const again = await call(`x ${value} y\n`);
+    expect(again.stdout).toContain("[REDACTED:POST_KEY]");
+    expect(again.stdout).not.toContain(value);
+    expect(leanCache()).toEqual(afterRedact);
+  });
+});

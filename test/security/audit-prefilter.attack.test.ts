@@ -124,24 +124,40 @@ describe("attack: a token-shaped string in an audit entry from a default-filter 
 });
 
 describe("attack: the lazily evaluated part of the bundle is corrupt", () => {
-  /** A copy of dist/ whose prefilter tables throw when evaluated (the bundle still loads). */
-  function corruptDist(): string {
+  /**
+   * A copy of dist/ whose prefilter tables throw when evaluated (audit.cjs still loads). hook-split:
+   * the tables are audit-prefilter.cjs, which audit.cjs requires on its first PREFILTER.test
+   * (before, they were a lazily evaluated part of audit.cjs itself); `missing` leaves it out.
+   */
+  function corruptDist(missing = false): string {
     const d = temp();
-    for (const f of ["audit.cjs", "errors.cjs"]) copyFileSync(join(DIST, f), join(d, f));
-    const text = readFileSync(join(d, "audit.cjs"), "utf8");
+    for (const f of ["audit.cjs", "errors.cjs", "audit-prefilter.cjs"])
+      copyFileSync(join(DIST, f), join(d, f));
+    const file = join(d, "audit-prefilter.cjs");
+    if (missing) {
+      rmSync(file);
+      return d;
+    }
+    const text = readFileSync(file, "utf8");
     const at = text.indexOf('[["_authToken"');
     expect(at).toBeGreaterThan(0);
     writeFileSync(
-      join(d, "audit.cjs"),
+      file,
       `${text.slice(0, at + 1)}(()=>{throw new Error("corrupt")})(),${text.slice(at + 1)}`,
     );
     return d;
   }
 
-  for (const { label, events } of [...attempts(fakeNpmToken())])
+  for (const [i, { label, events }] of [
+    ...attempts(fakeNpmToken()),
+    ...attempts(fakeNpmToken()).map((a) => ({
+      ...a,
+      label: `${a.label}, the tables' bundle missing`,
+    })),
+  ].entries())
     it(`${label}: nothing is written (fail closed), never the raw token`, () => {
       const t = tally("audit-prefilter-corrupt");
-      const d = corruptDist();
+      const d = corruptDist(i >= 3);
       const home = join(temp(), "hp");
       const token = JSON.stringify(events).match(/np[m]_[A-Za-z0-9_]+/)![0];
       const r = append(d, home, events);

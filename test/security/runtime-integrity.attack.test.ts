@@ -86,6 +86,19 @@ const ATTACKS: Array<{ name: string; tamper: () => void }> = [
     tamper: () => appendFileSync(join(runtime, "adapter-claude-code.cjs"), `\n;${planted()}`),
   },
   { name: "truncate hook.cjs", tamper: () => truncateSync(join(runtime, "hook.cjs"), 0) },
+  // hook-split: the before-tool rules' bundle and the lean hook bundle are verified like hook.cjs.
+  {
+    name: "overwrite before-tool-rules.cjs with planted code",
+    tamper: () => writeFileSync(join(runtime, "before-tool-rules.cjs"), planted()),
+  },
+  {
+    name: "overwrite hook-lean.cjs with planted code",
+    tamper: () => writeFileSync(join(runtime, "hook-lean.cjs"), planted()),
+  },
+  {
+    name: "delete before-tool-rules.cjs",
+    tamper: () => unlinkSync(join(runtime, "before-tool-rules.cjs")),
+  },
   { name: "truncate the entry", tamper: () => truncateSync(join(runtime, "hookpack.cjs"), 10) },
   {
     name: "overwrite the entry with planted code",
