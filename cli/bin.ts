@@ -30,24 +30,7 @@ if (built) {
   const load = (name: string) => loadBundle(__dirname, name, require, HOOKPACK_BUILD_ID);
   const fastStage = (): Pick<typeof import("../hooks/fast-allow.js"), "fastAllow"> => {
     try {
-      // dist/fast-allow.cjs as the entry's stub compiled it, through the entry's own code cache
-      // (cli/entry-stub.cjs FAST), when it did; else the bundle through cli/code-cache.ts.
-      const fast = (module as { hookpackFast?: unknown }).hookpackFast;
-      if (typeof fast !== "function")
-        return load("fast-allow.cjs") as typeof import("../hooks/fast-allow.js");
-      const mod = { exports: {} as typeof import("../hooks/fast-allow.js") };
-      const req = (id: string): unknown =>
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        id.startsWith("./") && id.endsWith(".cjs") ? load(id.slice(2)) : require(id);
-      (fast as (...args: unknown[]) => void).call(
-        mod.exports,
-        mod.exports,
-        req,
-        mod,
-        `${__dirname}/fast-allow.cjs`,
-        __dirname,
-      );
-      return mod.exports;
+      return load("fast-allow.cjs") as typeof import("../hooks/fast-allow.js");
     } catch {
       return { fastAllow: async (prelude) => prelude.prefix };
     }

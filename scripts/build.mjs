@@ -245,30 +245,13 @@ if (!entryText.includes(BUILD_ID_SLOT)) throw new Error("build: the entry has no
     .replace(/^#!.*\n/, "");
   // eslint-disable-next-line no-control-regex
   if (/[^\x00-\x7f]|\r/.test(main)) throw new Error("build: the entry is not plain ASCII text");
-  // The fast allow stage's bundle, which the stub compiles with the entry's code in one script
-  // (one code cache for a plain allow): its size and hash go into the stub.
-  const fast = readFileSync(join(stage, "fast-allow.cjs"), "utf8");
-  // eslint-disable-next-line no-control-regex
-  if (/[^\x00-\x7f]|\r/.test(fast))
-    throw new Error("build: fast-allow.cjs is not plain ASCII text");
   const stub = readFileSync(join(root, "cli", "entry-stub.cjs"), "utf8");
-  if (
-    !stub.includes("@@hookpack-entry-key@@") ||
-    !stub.includes("`@@hookpack-entry-main@@`") ||
-    !stub.includes('"@@hookpack-entry-fast-size@@"')
-  )
+  if (!stub.includes("@@hookpack-entry-key@@") || !stub.includes("`@@hookpack-entry-main@@`"))
     throw new Error("build: cli/entry-stub.cjs has no slots");
   const literal = main.replace(/\\/g, "\\\\").replace(/`/g, "\\`").replace(/\$\{/g, "\\${");
-  const key = createHash("sha256")
-    .update(main)
-    .update("\0")
-    .update(fast)
-    .digest("hex")
-    .slice(0, 24);
   const text = `#!/usr/bin/env node\n${stub
     .replace(/^\s*\/\/.*\n/gm, "")
-    .replace("@@hookpack-entry-key@@", key)
-    .replace('"@@hookpack-entry-fast-size@@"', String(Buffer.byteLength(fast)))
+    .replace("@@hookpack-entry-key@@", createHash("sha256").update(main).digest("hex").slice(0, 24))
     .replace("@@hookpack-entry-main@@", () => literal)}`;
   writeFileSync(entryPath, text);
 }

@@ -57,24 +57,18 @@ function cacheName(entry: string, stubFrom = entry): string {
   return `${entry}.${entryParts(stubFrom).key}-${st.size}-${Math.floor(st.mtimeMs)}-${process.version}-${process.arch}.v8`;
 }
 
-/**
- * A cache file the stub accepts for the entry's code: its header byte, then bytecode compiled from
- * planted code of the same length, in the stub's script (the entry's code and the fast stage's
- * bundle beside it, one function each: cli/entry-stub.cjs).
- */
+/** Bytecode V8 accepts for the entry's code: compiled from planted code of the same length. */
 function forged(entry: string): Buffer {
   const { main } = entryParts(entry);
-  const fast = readFileSync(join(entry, "..", "fast-allow.cjs"), "utf8");
   const evil = `require("node:fs").writeFileSync(${JSON.stringify(marker())}, "x"); process.exit(0);`;
-  // V8 checks only the whole source's length. The planted functions are parenthesised (4 more
-  // characters, 4 fewer of padding) so that V8 compiles them at once and the bytecode holds them.
-  const padded = `${evil}/*${"x".repeat(main.length - evil.length - 8)}*/`;
-  const wrap = (text: string) =>
-    `function (exports, require, module, __filename, __dirname) { ${text}\n}`;
-  const source = `[(${wrap(padded)}), (${wrap(fast)})]`;
-  expect(source.length).toBe(`[${wrap(main)}, ${wrap(fast)}]`.length);
-  const bytecode = new Script(source, { filename: entry }).createCachedData();
-  return Buffer.concat([Buffer.from("F"), bytecode]);
+  const padded = `${evil}/*${"x".repeat(main.length - evil.length - 4)}*/`;
+  expect(padded.length).toBe(main.length);
+  return new Script(
+    `(function (exports, require, module, __filename, __dirname) { ${padded}\n});`,
+    {
+      filename: entry,
+    },
+  ).createCachedData();
 }
 
 const payload = (command: string) =>
