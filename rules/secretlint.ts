@@ -324,7 +324,10 @@ function mayContain(text: string, grams = true): boolean {
     if (at === -1) continue;
     if (shape === "") return true;
     const re = (confirmers[i] ??= new RegExp(shape, "y"));
-    for (let n = 0; at !== -1 && n < 64; n++, at = text.indexOf(literal, at + 1)) {
+    for (let n = 0; at !== -1; n++, at = text.indexOf(literal, at + 1)) {
+      // Bounded work per literal, failing closed: past 64 unconfirmed occurrences the text goes to
+      // the engine (an agent that pads its output with 64 near-misses must not hide the 65th).
+      if (n === 64) return true;
       re.lastIndex = at;
       if (re.test(text)) return true;
     }
@@ -334,11 +337,9 @@ function mayContain(text: string, grams = true): boolean {
   // (Every match of ASSIGNED_VALUE starts with `=` or `:`: without either it need not be compiled.)
   if (!text.includes("=") && !text.includes(":")) return false;
   ASSIGNED_VALUE.lastIndex = 0;
-  for (
-    let m = ASSIGNED_VALUE.exec(text), n = 0;
-    m !== null && n < 4096;
-    m = ASSIGNED_VALUE.exec(text), n++
-  ) {
+  for (let m = ASSIGNED_VALUE.exec(text), n = 0; m !== null; m = ASSIGNED_VALUE.exec(text), n++) {
+    // Bounded as above, failing closed: 4,096 assignments do not hide the next one.
+    if (n === 4096) return true;
     const name = text
       .slice(Math.max(0, m.index - 64), m.index)
       .replace(/["'\]\s]+$/, "")
