@@ -14,14 +14,15 @@ import {
   type StateRoot,
 } from "../rules/state-catalog.js";
 import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
-import { decodeWideText } from "../core/text-decode.js";
 import {
   cleanStateFile,
+  decodeWideText,
+  fixStateText,
   makeFinder,
   MAX_STATE_FILE_BYTES,
   type CleanOutcome,
 } from "../rules/state-clean.js";
-import { fixStateText, type Finder, type FixAction } from "../rules/state-fix.js";
+import type { Finder, FixAction } from "../rules/state-fix.js";
 
 export interface StateScanOptions {
   roots: Record<StateRoot, string | undefined>;
