@@ -570,16 +570,24 @@ export interface DetectHint {
 
 /**
  * SECRETLINT_PREFILTER_PARTS as bulk scans confirm them at a literal's hit (the `secretlint` hint
- * below): the same parts, with the AWS key-id part written whole. Every AWSAccessKeyID match of the
- * preset is `\b(A3T[A-Z0-9]|AKIA|…)[A-Z0-9]{16}\b`, so it contains a match of the whole part;
- * AWSAccountID, the AWS rule's only other pattern without a literal of its own, is dropped by our
- * config (rules/secretlint-engine.ts). A bare `AIDA` or `ANVA` is common in minified code (413 in
- * one 1.8 MB prettier plugin), and each such file went whole through secretlint's preset. (Here,
- * not in rules/secretlint-prefilter.ts: the hook bundles import that file, and the hook's
- * prefilter keeps the short part: its confirmation looks at a bounded number of hits per literal.)
+ * below): the same parts, two of them written whole, as the preset's only rule for each matches:
+ *   - the AWS key id, `\b(A3T[A-Z0-9]|AKIA|…)[A-Z0-9]{16}\b` (AWSAccessKeyID): with its 16-character
+ *     body. (AWSAccountID, the AWS rule's only other pattern without a literal of its own, is dropped
+ *     by our config, rules/secretlint-engine.ts.) A bare `AIDA` or `ANVA` is common in minified
+ *     code (413 in one 1.8 MB prettier plugin);
+ *   - the npm token, `(?<!\p{L})npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])`: with its right edge (prettier's
+ *     TypeScript plugin holds identifiers like `…_npm_i_save_dev_types_Slash…`, longer than 36).
+ * Each such hit sent the whole file through secretlint's preset. Every match of those rules holds a
+ * match of its whole part, so where none occurs the preset finds nothing. (Here, not in
+ * rules/secretlint-prefilter.ts: the hook bundles import that file, and the hook's prefilter keeps
+ * the short parts: its confirmation looks at a bounded number of hits per literal.)
  */
-export const SECRETLINT_CONFIRM_PARTS: readonly string[] = SECRETLINT_PREFILTER_PARTS.map((p) =>
-  p.startsWith("A(?:3T[A-Z0-9]|KIA|") ? `${p}[A-Z0-9]{16}` : p,
+const CONFIRM_WHOLE: Readonly<Record<string, string>> = {
+  "A(?:3T[A-Z0-9]|KIA|GPA|IDA|ROA|IPA|NPA|NVA|SIA)": "[A-Z0-9]{16}",
+  "npm_[A-Za-z0-9_]{36}": "(?![A-Za-z0-9_])",
+};
+export const SECRETLINT_CONFIRM_PARTS: readonly string[] = SECRETLINT_PREFILTER_PARTS.map(
+  (p) => p + (CONFIRM_WHOLE[p] ?? ""),
 );
 
 /**

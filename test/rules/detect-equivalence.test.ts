@@ -221,10 +221,11 @@ describe("fast detection = reference detection", { timeout: 240_000 }, () => {
   });
 
   it("the confirm form skips secretlint only where the preset finds nothing", async () => {
-    // Only the AWS key-id part differs, by its 16-character body.
+    // Only the AWS key-id part (by its 16-character body) and the npm part (by its right edge) differ.
     const changed = SECRETLINT_CONFIRM_PARTS.filter((p, i) => p !== SECRETLINT_PREFILTER_PARTS[i]);
     expect(changed).toEqual([
-      `${SECRETLINT_PREFILTER_PARTS.find((p) => p.startsWith("A(?:3T"))}[A-Z0-9]{16}`,
+      "npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])",
+      "A(?:3T[A-Z0-9]|KIA|GPA|IDA|ROA|IPA|NPA|NVA|SIA)[A-Z0-9]{16}",
     ]);
     // Texts the old hint sent to secretlint and the new one does not: a bare AWS key-id prefix.
     const r = seeded(5);
@@ -244,6 +245,17 @@ describe("fast detection = reference detection", { timeout: 240_000 }, () => {
         `${p}${body(8)}x${body(8)}`,
       );
       expect(SECRETLINT_CONFIRM.test(`${p}${body(16)}`)).toBe(true);
+    }
+    // npm_ and 36 word characters, then more of them: an identifier, not a token.
+    const word = (n: number) =>
+      Array.from(
+        { length: n },
+        () => "abcdefghijklmnopqrstuvwxyz_0123456789"[Math.floor(r() * 37)],
+      ).join("");
+    for (let i = 0; i < 6; i++) {
+      const ident = `npm_${word(36 + 1 + i)}`;
+      skipped.push(`const x = ${ident};`, `"${ident}"`, `run_npm_${word(40)}`);
+      expect(SECRETLINT_CONFIRM.test(`npm_${word(36)}`)).toBe(true);
     }
     expect(skipped.length).toBeGreaterThan(30);
     for (const t of skipped) {

@@ -5,7 +5,8 @@
 //      SECRETLINT_CONFIRM_PARTS), so a file full of bare `AIDA`/`ANVA` skips the preset. The agent
 //      hides an AWS key id that only the preset finds (its body holds 0, 1, 8 or 9, which hookpack's
 //      own AKIA[A-Z2-7]{16} record does not take) among hundreds of bare prefixes, in a small file
-//      (linted whole) and in a large minified-like one (linted in windows).
+//      (linted whole) and in a large minified-like one (linted in windows); likewise an npm token
+//      (its npm_ part now needs its right edge) among npm_ identifiers longer than a token.
 //   2. Files the scan names are opened first and sized with fstat (scanners/state-files.ts
 //      scanPlainFile), everything odd handed to the old reader. The agent plants tokens beside a
 //      FIFO (must not hang the scan), in a file over the 4 MB pool, in an empty file's neighbour, in
@@ -100,6 +101,47 @@ describe("attack: a secret the scan's fast paths could skip", () => {
     expect(missed).toEqual([]);
     expect(noValue).toBe(true);
     expect(r.exitCode).toBe(1);
+  }, 120_000);
+
+  it("an npm token only the preset finds, among npm_ identifiers longer than a token", async () => {
+    const dir = join(sb.root, "npm");
+    mkdirSync(dir, { recursive: true });
+    const planted = new Map<string, string>();
+    const r = seeded(77);
+    const W = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
+    const word = (n: number) =>
+      Array.from({ length: n }, () => W[Math.floor(r() * W.length)]).join("");
+    // 36 token characters with an underscore in them (hookpack's own npm record takes none).
+    const token = () => ["np", "m_"].join("") + word(17) + "_" + word(18);
+    for (const [name, size] of [
+      ["small.js", 20_000],
+      ["large.min.js", 1_200_000],
+    ] as const) {
+      for (const at of [0, 0.5, 1]) {
+        const value = token();
+        let code = "";
+        while (code.length < size)
+          code += `var x=e.diagnostic_npm_${word(37 + Math.floor(r() * 20))}||0;`;
+        const cut = Math.floor(code.length * at);
+        const file = `${at}-${name}`;
+        writeFileSync(
+          join(dir, file),
+          `${code.slice(0, cut)}\nconst t = "${value}";\n${code.slice(cut)}`,
+        );
+        planted.set(file, value);
+      }
+    }
+    const { r: res, report, noValue } = await scanFiles(dir, planted);
+    const t = tally("scan: preset-only npm token among long npm_ identifiers");
+    const missed: string[] = [];
+    for (const name of planted.keys()) {
+      const ok = report.findings.some((f) => f.path === join(dir, name));
+      t.attempt(ok && noValue);
+      if (!ok) missed.push(name);
+    }
+    expect(missed).toEqual([]);
+    expect(noValue).toBe(true);
+    expect(res.exitCode).toBe(1);
   }, 120_000);
 
   it("odd files beside the plain-file reader: FIFO, over 4 MB, UTF-16, escaped JSON, .db, a link", async () => {
