@@ -560,17 +560,42 @@ export function mayHoldEach(texts: readonly string[]): boolean[] {
 /** What one detection pass learnt on the side, for the caller (rules/secretlint.ts). */
 export interface DetectHint {
   /**
-   * Whether secretlint's prefilter (rules/secretlint.ts SECRETLINT_PREFILTER) matches the text,
-   * decided from the automaton's hits of its literals; undefined when not decided here (small
+   * Whether secretlint's prefilter matches the text, in its confirm form (SECRETLINT_CONFIRM_PARTS:
+   * true implies rules/secretlint.ts SECRETLINT_PREFILTER matches; false, that the preset finds
+   * nothing), decided from the automaton's hits of its literals; undefined when not decided here (small
    * texts located with indexOf, terminal escapes in the text): then the caller runs it.
    */
   secretlint?: boolean;
 }
 
 /**
- * SECRETLINT_PREFILTER, sticky. Every match of one of its alternatives starts with one of that
- * alternative's literal spellings (SECRETLINT_LITERALS, generated), so the prefilter matches
- * somewhere exactly when it matches at one of their hits.
+ * SECRETLINT_PREFILTER_PARTS as bulk scans confirm them at a literal's hit (the `secretlint` hint
+ * below): the same parts, two of them written whole, as the preset's only rule for each matches:
+ *   - the AWS key id, `\b(A3T[A-Z0-9]|AKIA|…)[A-Z0-9]{16}\b` (AWSAccessKeyID): with its 16-character
+ *     body. (AWSAccountID, the AWS rule's only other pattern without a literal of its own, is dropped
+ *     by our config, rules/secretlint-engine.ts.) A bare `AIDA` or `ANVA` is common in minified
+ *     code (413 in one 1.8 MB prettier plugin);
+ *   - the npm token, `(?<!\p{L})npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])`: with its right edge (prettier's
+ *     TypeScript plugin holds identifiers like `…_npm_i_save_dev_types_Slash…`, longer than 36).
+ * Each such hit sent the whole file through secretlint's preset. Every match of those rules holds a
+ * match of its whole part, so where none occurs the preset finds nothing. (Here, not in
+ * rules/secretlint-prefilter.ts: the hook bundles import that file, and the hook's prefilter keeps
+ * the short parts: its confirmation looks at a bounded number of hits per literal.)
+ */
+const CONFIRM_WHOLE: Readonly<Record<string, string>> = {
+  "A(?:3T[A-Z0-9]|KIA|GPA|IDA|ROA|IPA|NPA|NVA|SIA)": "[A-Z0-9]{16}",
+  "npm_[A-Za-z0-9_]{36}": "(?![A-Za-z0-9_])",
+};
+export const SECRETLINT_CONFIRM_PARTS: readonly string[] = SECRETLINT_PREFILTER_PARTS.map(
+  (p) => p + (CONFIRM_WHOLE[p] ?? ""),
+);
+
+/**
+ * SECRETLINT_CONFIRM_PARTS, sticky: secretlint's prefilter with its AWS key-id part written whole
+ * (rules/secretlint-prefilter.ts), so a bare `AIDA` in minified code no longer sends a file through
+ * the preset. Every match of one of its alternatives starts with one of that alternative's literal
+ * spellings (SECRETLINT_LITERALS, generated), so it matches somewhere exactly when it matches at
+ * one of their hits; where it does not, the preset (as configured) finds nothing.
  */
 let SL_STICKY: RegExp | undefined;
 
@@ -764,7 +789,7 @@ export function detect(text: string, hint?: DetectHint): Detection[] {
   const viaAutomaton = text.length >= AUTOMATON_ABOVE || automaton !== undefined;
   const hits = locate(text);
   if (hint && viaAutomaton && SECRETLINT_LITERALS && !escaped) {
-    const re = (SL_STICKY ??= new RegExp(SECRETLINT_PREFILTER_PARTS.join("|"), "y"));
+    const re = (SL_STICKY ??= new RegExp(SECRETLINT_CONFIRM_PARTS.join("|"), "y"));
     let sl = false;
     for (let k = 0; k < hits.length && !sl; k += 2) {
       if (!ANCHORS[hits[k]!]!.sl) continue;

@@ -19,6 +19,9 @@ import {
 import { fixStateText, type Finder, type FixResult } from "./state-fix.js";
 import { cleanSqliteFile } from "./state-sqlite.js";
 
+// For scanners/state-files.ts (`scan PATH`'s reader): from this bundle, not a second copy in scan.cjs.
+export { decodeWideText, fixStateText };
+
 /** Files larger than this are reported, not read. */
 export const MAX_STATE_FILE_BYTES = 64 * 1024 * 1024;
 

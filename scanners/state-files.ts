@@ -13,7 +13,15 @@ import {
   type StateLocation,
   type StateRoot,
 } from "../rules/state-catalog.js";
-import { cleanStateFile, makeFinder, type CleanOutcome } from "../rules/state-clean.js";
+import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import {
+  cleanStateFile,
+  decodeWideText,
+  fixStateText,
+  makeFinder,
+  MAX_STATE_FILE_BYTES,
+  type CleanOutcome,
+} from "../rules/state-clean.js";
 import type { Finder, FixAction } from "../rules/state-fix.js";
 
 export interface StateScanOptions {
@@ -115,6 +123,74 @@ export function batchFinder(
   return find;
 }
 
+/** Files up to this size are read into one buffer reused file after file (as state-clean does). */
+const POOLED_READ_MAX = 4 * 1024 * 1024;
+let pool: Buffer | undefined;
+
+/**
+ * A file `scan PATH` names (no catalog entry, never rewritten), as cleanStateFile(path, undefined,
+ * find, false) reads it, with one system call less per file: opened first (non-blocking, so a FIFO
+ * swapped in is not waited on) and sized with fstat, instead of stat by path and then open; read
+ * into one reused buffer. Anything but a readable regular file of at most POOLED_READ_MAX bytes
+ * that is not an SQLite file (an open that fails, a directory, a device, a large file) is handed to
+ * cleanStateFile unchanged, which stats it and answers as before. The text is decoded before
+ * anything is awaited (the buffer is reused by the next file).
+ */
+async function scanPlainFile(path: string, find: Finder): Promise<CleanOutcome> {
+  const format = /\.jsonl$/i.test(path) ? "jsonl" : /\.json$/i.test(path) ? "json" : "text";
+  if (/\.(sqlite3?|db)$/i.test(path)) return cleanStateFile(path, undefined, find, false);
+  let fd: number;
+  try {
+    fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch {
+    return cleanStateFile(path, undefined, find, false);
+  }
+  let buf: Buffer | undefined;
+  try {
+    const st = fstatSync(fd);
+    if (st.isFile() && st.size <= POOLED_READ_MAX && st.size <= MAX_STATE_FILE_BYTES) {
+      let b = (pool ??= Buffer.allocUnsafe(POOLED_READ_MAX + 1));
+      let got = 0;
+      for (;;) {
+        if (got === b.length) {
+          // Grown past the pool while being read: a buffer of its own, as readFileSync would.
+          const bigger = Buffer.allocUnsafe(b.length * 2);
+          b.copy(bigger, 0, 0, got);
+          b = bigger;
+        }
+        const n = readSync(fd, b, got, b.length - got, null);
+        if (n === 0) break;
+        got += n;
+      }
+      buf = b.subarray(0, got);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (buf === undefined) return cleanStateFile(path, undefined, find, false);
+  const base: CleanOutcome = {
+    path,
+    location: undefined,
+    format,
+    mode: "redact",
+    findings: [],
+    text: "",
+    changed: false,
+    written: false,
+  };
+  if (buf.subarray(0, 8192).includes(0)) {
+    // UTF-16/32 text: decoded, and as its bytes are (state-clean.ts cleanStateFile).
+    const wide = decodeWideText(buf);
+    if (wide === undefined) return { ...base, skipped: "binary" };
+    const asBytes = buf.toString("utf8");
+    const decoded = await fixStateText(wide, format, "report", find);
+    const raw = await fixStateText(asBytes, "text", "report", find);
+    return { ...base, ...decoded, findings: [...decoded.findings, ...raw.findings], text: "" };
+  }
+  const result = await fixStateText(buf.toString("utf8"), format, "report", find);
+  return { ...base, ...result, text: "" };
+}
+
 export async function scanStateFiles(options: StateScanOptions): Promise<StateScanResult> {
   const files = await listStateFiles(options.roots, options.uid);
   // A Set, not files.some(): the working tree of a large repository is tens of thousands of paths.
@@ -133,12 +209,11 @@ export async function scanStateFiles(options: StateScanOptions): Promise<StateSc
   };
   for (const { path, location } of files) {
     const fix = options.fix && location !== undefined;
-    const r: CleanOutcome = await cleanStateFile(
-      path,
-      location,
-      batchFinder(options.scanner, options.managed, path),
-      fix,
-    );
+    const find = batchFinder(options.scanner, options.managed, path);
+    const r: CleanOutcome =
+      location === undefined
+        ? await scanPlainFile(path, find)
+        : await cleanStateFile(path, location, find, fix);
     if (r.skipped) {
       if (r.skipped !== "missing" && r.skipped !== "not a file")
         result.skipped.push({ path, why: r.skipped });

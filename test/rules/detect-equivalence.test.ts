@@ -9,13 +9,23 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { detect, engineInternals, hiddenViews, RULES, warmUp } from "../../rules/detect.js";
+import {
+  detect,
+  engineInternals,
+  hiddenViews,
+  RULES,
+  SECRETLINT_CONFIRM_PARTS,
+  warmUp,
+} from "../../rules/detect.js";
 import { detectReference } from "../../rules/detect-reference.js";
-import { SECRETLINT_PREFILTER } from "../../rules/secretlint.js";
+import { lintSecretlint, SECRETLINT_PREFILTER } from "../../rules/secretlint.js";
+import { SECRETLINT_PREFILTER_PARTS } from "../../rules/secretlint-prefilter.js";
 import { expandFakes, expandTemplate, fakeFor, seeded } from "../helpers/fake-secrets.js";
 import type { Detection, DetectHint } from "../../rules/detect.js";
 
 const root = join(import.meta.dirname, "..", "..");
+/** What the engine's `secretlint` hint decides: secretlint's prefilter, AWS key-id part whole. */
+const SECRETLINT_CONFIRM = new RegExp(SECRETLINT_CONFIRM_PARTS.join("|"));
 const key = (ds: Detection[]) =>
   ds.map((d) => `${d.rule.id}@${d.start}-${d.end}:${d.confidence}`).join(",");
 
@@ -137,9 +147,9 @@ function expectSame(texts: string[], useAutomaton: boolean): number {
   for (const t of texts) {
     const hint: DetectHint = {};
     const fast = key(detect(t, hint));
-    // The side result: where decided, it is what secretlint's prefilter says.
+    // The side result: where decided, it is what secretlint's prefilter (confirm form) says.
     if (hint.secretlint !== undefined)
-      expect(hint.secretlint, t.slice(0, 200)).toBe(SECRETLINT_PREFILTER.test(t));
+      expect(hint.secretlint, t.slice(0, 200)).toBe(SECRETLINT_CONFIRM.test(t));
     const ref = key(detectReference(t, useAutomaton));
     if (fast !== ref)
       expect({ text: t.slice(0, 300), fast }).toEqual({ text: t.slice(0, 300), fast: ref });
@@ -196,8 +206,10 @@ describe("fast detection = reference detection", { timeout: 240_000 }, () => {
     for (const t of [...corpus, ...small, ...adversarial()]) {
       const hint: DetectHint = {};
       detect(t, hint);
-      const matches = SECRETLINT_PREFILTER.test(t);
+      const matches = SECRETLINT_CONFIRM.test(t);
       if (matches) matching++;
+      // The confirm form is narrower than the prefilter, never wider.
+      if (matches) expect(SECRETLINT_PREFILTER.test(t), t.slice(0, 200)).toBe(true);
       if (hint.secretlint !== undefined) {
         decided++;
         expect(hint.secretlint, t.slice(0, 200)).toBe(matches);
@@ -206,6 +218,50 @@ describe("fast detection = reference detection", { timeout: 240_000 }, () => {
     expect(matching).toBeGreaterThan(100);
     // Undecided only where the text holds a terminal escape.
     expect(decided).toBeGreaterThan(corpus.length + small.length - 50);
+  });
+
+  it("the confirm form skips secretlint only where the preset finds nothing", async () => {
+    // Only the AWS key-id part (by its 16-character body) and the npm part (by its right edge) differ.
+    const changed = SECRETLINT_CONFIRM_PARTS.filter((p, i) => p !== SECRETLINT_PREFILTER_PARTS[i]);
+    expect(changed).toEqual([
+      "npm_[A-Za-z0-9_]{36}(?![A-Za-z0-9_])",
+      "A(?:3T[A-Z0-9]|KIA|GPA|IDA|ROA|IPA|NPA|NVA|SIA)[A-Z0-9]{16}",
+    ]);
+    // Texts the old hint sent to secretlint and the new one does not: a bare AWS key-id prefix.
+    const r = seeded(5);
+    const skipped = [...corpus, ...small, ...adversarial()].filter(
+      (t) => SECRETLINT_PREFILTER.test(t) && !SECRETLINT_CONFIRM.test(t),
+    );
+    // Bare prefixes glued to key-shaped bodies one character short, and cut by a lower-case letter.
+    const body = (n: number) =>
+      Array.from(
+        { length: n },
+        () => "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"[Math.floor(r() * 32)],
+      ).join("");
+    for (const p of ["AKIA", "ASIA", "AIDA", "ANVA", "A3TX", "AROA", "AGPA", "AIPA", "ANPA"]) {
+      skipped.push(
+        `${p}${body(15)}`,
+        `aws_access_key_id = "${p}${body(15)}"`,
+        `${p}${body(8)}x${body(8)}`,
+      );
+      expect(SECRETLINT_CONFIRM.test(`${p}${body(16)}`)).toBe(true);
+    }
+    // npm_ and 36 word characters, then more of them: an identifier, not a token.
+    const word = (n: number) =>
+      Array.from(
+        { length: n },
+        () => "abcdefghijklmnopqrstuvwxyz_0123456789"[Math.floor(r() * 37)],
+      ).join("");
+    for (let i = 0; i < 6; i++) {
+      const ident = `npm_${word(36 + 1 + i)}`;
+      skipped.push(`const x = ${ident};`, `"${ident}"`, `run_npm_${word(40)}`);
+      expect(SECRETLINT_CONFIRM.test(`npm_${word(36)}`)).toBe(true);
+    }
+    expect(skipped.length).toBeGreaterThan(30);
+    for (const t of skipped) {
+      expect(SECRETLINT_CONFIRM.test(t)).toBe(false);
+      expect(await lintSecretlint(t, "file.txt"), t.slice(0, 200)).toEqual([]);
+    }
   });
 
   it("the automaton (JavaScript loop): same inputs", () => {

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { lint } from "../../rules/secretlint-engine.js";
 import { PREFILTER, secretScanner } from "../../rules/secretlint.js";
+import { SECRETLINT_CONFIRM_PARTS } from "../../rules/detect.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
+
+// The form bulk scans decide by whether secretlint runs at all (rules/detect.ts).
+const CONFIRM = new RegExp(SECRETLINT_CONFIRM_PARTS.join("|"));
 
 // Clean text that resembles real tool output: code, logs, JSON, URLs without credentials.
 const CLEAN = [
@@ -54,6 +58,10 @@ describe("secretlint wrapper", () => {
           expect(
             PREFILTER.test(text),
             `${name} (seed ${seed}) found by the preset but missed by the prefilter`,
+          ).toBe(true);
+          expect(
+            CONFIRM.test(text),
+            `${name} (seed ${seed}) found by the preset but missed by the bulk confirm form`,
           ).toBe(true);
           checked++;
         }
