@@ -1230,3 +1230,7 @@ export function matchStateLocation(
   }
   return undefined;
 }
+
+// The agents' folders an environment variable moves (rules/agent-dirs.ts: kept small, the hook's
+// fast allow stage loads it).
+export { RELOCATABLE_DIRS, relocatedDir } from "./agent-dirs.js";
