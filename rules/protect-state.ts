@@ -142,17 +142,17 @@ export const mayRunCode = (command: string): boolean =>
  * no hook settings folder, no `uninstall`, no `hookpack allow`). Exported for the hook's fast
  * allow stage (hooks/fast-allow.ts), which hands a command on to the full rules when this is true.
  */
-export function shellMayEditHookConfig(command: string, hookFiles: readonly string[]): boolean {
+export function shellMayEditHookConfig(command: string, files: readonly string[]): boolean {
   // The user's hook folder moved by the agent's environment (`$CLAUDE_CONFIG_DIR`): its files too.
-  const files = withRelocated(hookFiles);
+  const all = withRelocated(files);
   // (Trailing slashes only add empty segments, which the filter drops.) Each regex below runs only
   // when the command holds a substring every match of it holds: the same answer, without compiling
   // the regexes on a plain command's call (issue 21: 0.3 ms CPU of the hook's allow path).
-  const names = files.map(folderOf);
+  const names = all.map(folderOf);
   return (
     names.some((n) => command.includes(n)) ||
     // A relocated folder need not start with a dot, so any glob may name it (sec8).
-    (files.length !== hookFiles.length &&
+    (all.length !== files.length &&
       (command.includes("*") || command.includes("?") || command.includes("["))) ||
     // The name spelled with quotes or backslashes (`rm .cl''aude/settings.json`) (sec-gaps6).
     ((command.includes("'") || command.includes('"') || command.includes("\\")) &&
