@@ -96,3 +96,102 @@ describe("install --scope user with the agent's folder moved", () => {
     expect(existsSync(ccd)).toBe(false);
   });
 });
+
+/** `hookpack doctor --no-run` in the box's project, its stdout. */
+const doctor = async (env: Record<string, string> = {}) =>
+  (await hookpack(["doctor", "--no-run"], { cwd: box().project, env: { ...box().env, ...env } }))
+    .stdout;
+
+/** Rewrites a JSON settings file through `edit`. */
+function editJson(file: string, edit: (s: Json) => void): void {
+  const s = JSON.parse(readFileSync(file, "utf8")) as Json;
+  edit(s);
+  writeFileSync(file, `${JSON.stringify(s, null, 2)}\n`);
+}
+
+describe("doctor: the sandbox entries for the hook settings and the agents' credentials", () => {
+  const WEAKEN: Record<string, { edit: (s: Json, home: string) => void; says: RegExp }> = {
+    "the user's hook settings out of denyWrite": {
+      edit: (s) => {
+        s.sandbox.filesystem.denyWrite = (s.sandbox.filesystem.denyWrite as string[]).filter(
+          (p) => p !== "~/.claude/settings.json",
+        );
+      },
+      says: /denyWrite does not cover the hook settings ~\/\.claude\/settings\.json/,
+    },
+    "the project's hook settings out of denyWrite": {
+      edit: (s) => {
+        s.sandbox.filesystem.denyWrite = (s.sandbox.filesystem.denyWrite as string[]).filter(
+          (p) => !p.startsWith("**/.claude/"),
+        );
+      },
+      says: /denyWrite does not cover the project's hook settings/,
+    },
+    "Codex's auth.json out of denyRead": {
+      edit: (s) => {
+        s.sandbox.filesystem.denyRead = (s.sandbox.filesystem.denyRead as string[]).filter(
+          (p) => p !== "~/.codex/auth.json",
+        );
+      },
+      says: /denyRead does not cover the agents' credentials or transcripts ~\/\.codex\/auth\.json/,
+    },
+    "Claude Code's credentials re-opened by allowRead": {
+      edit: (s) => {
+        s.sandbox.filesystem.allowRead = ["~/.claude/.credentials.json"];
+      },
+      says: /allowRead re-opens ~\/\.claude\/\.credentials\.json/,
+    },
+  };
+  for (const [name, { edit, says }] of Object.entries(WEAKEN))
+    it(`Claude Code: ${name} is reported`, async () => {
+      const b = box();
+      const r = await cli(
+        ["install", "--agent", "claude-code", "--scope", "local", "--sandbox"],
+        {},
+      );
+      expect(r.exitCode, r.stderr).toBe(0);
+      const clean = await doctor();
+      expect(clean).not.toMatch(says);
+      expect(clean).not.toMatch(/does not cover|re-opens/);
+      editJson(join(b.project, ".claude", "settings.local.json"), (s) => edit(s, b.home));
+      const out = await doctor();
+      expect(out).toMatch(says);
+      expect(out).toMatch(
+        /Claude Code: its sandbox does not keep commands out of hookpack's state/,
+      );
+    });
+
+  it("Claude Code: with $CLAUDE_CONFIG_DIR, the moved settings missing from denyWrite are reported", async () => {
+    const b = box();
+    const ccd = join(b.root, "conf", "claude3");
+    mkdirSync(ccd, { recursive: true });
+    // Installed without the variable (the entries name ~/.claude only), then run with it.
+    const r = await cli(["install", "--agent", "claude-code", "--scope", "local", "--sandbox"], {});
+    expect(r.exitCode, r.stderr).toBe(0);
+    const out = await doctor({ CLAUDE_CONFIG_DIR: ccd });
+    expect(out).toContain(`denyWrite does not cover the hook settings ${ccd}/settings.json`);
+    expect(out).toMatch(new RegExp(`denyRead does not cover .*${ccd}/\\.credentials\\.json`));
+    // Installing again with the variable set adds them.
+    await cli(["install", "--agent", "claude-code", "--scope", "local", "--sandbox"], {
+      CLAUDE_CONFIG_DIR: ccd,
+    });
+    expect(await doctor({ CLAUDE_CONFIG_DIR: ccd })).not.toMatch(/does not cover|re-opens/);
+  });
+
+  it('Codex: auth.json given "read" in the profile is reported', async () => {
+    const b = box();
+    mkdirSync(join(b.home, ".codex"), { recursive: true });
+    writeFileSync(join(b.home, ".codex", "auth.json"), '{"auth_mode":"apikey"}\n');
+    const r = await cli(["install", "--agent", "codex", "--scope", "local", "--sandbox"], {});
+    expect(r.exitCode, r.stderr).toBe(0);
+    const file = join(b.project, ".codex", "config.toml");
+    const auth = JSON.stringify(join(b.home, ".codex", "auth.json"));
+    const toml = readFileSync(file, "utf8");
+    expect(toml).toContain(`${auth} = "none"`);
+    expect(await doctor()).not.toMatch(/does not deny the agents' credentials/);
+    writeFileSync(file, toml.replace(`${auth} = "none"`, `${auth} = "read"`));
+    expect(await doctor()).toMatch(
+      /the profile does not deny the agents' credentials ~\/\.codex\/auth\.json \("none"\)/,
+    );
+  });
+});
