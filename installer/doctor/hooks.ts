@@ -2,7 +2,7 @@
 // whether it answers the agent's own probe (Adapter.probe) as a healthy hookpack hook would.
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
-import { delimiter, isAbsolute, join, relative } from "node:path";
+import { delimiter, dirname, isAbsolute, join, relative } from "node:path";
 import type { Adapter, ConfigLayout, ProbeAnswer, Scope } from "../../adapters/adapter.js";
 import { groupCommands, isOurGroup } from "../flat-hooks.js";
 import { readHookFiles } from "../hook-files.js";
@@ -313,6 +313,22 @@ export async function checkAgent(
       // Some agents have no separate local layer: the same file serves two scopes.
       if (seen.has(file)) continue;
       seen.add(file);
+      // Hooks left at the default place while the variable moves the agent's folder: the agent
+      // does not read them (an install made without the variable; sec8).
+      const usual = join(ctx.home, layout.files[scope]);
+      if (scope === "user" && usual !== file) {
+        const left = readRegistrations(adapter, layout, scope, usual);
+        if (left && !("error" in left) && left.present.length > 0)
+          out.push({
+            id: "settings",
+            status: "warn",
+            subject,
+            agent: adapter.id,
+            scope,
+            message: `hookpack's hooks are in ${usual}, which ${adapter.displayName} does not read while its folder is moved to ${dirname(file)}.`,
+            fix: `run \`hookpack install --agent ${adapter.id} --scope user\` with the same environment the agent runs with.`,
+          });
+      }
       const r = readRegistrations(adapter, layout, scope, file);
       if (!r) continue;
       if ("error" in r) {

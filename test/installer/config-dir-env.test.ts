@@ -85,6 +85,23 @@ describe("install --scope user with the agent's folder moved", () => {
     }
   });
 
+  it("doctor warns when the hooks sit at the default place while the variable moves the folder", async () => {
+    const b = box();
+    const ccd = join(b.root, "conf", "claude4");
+    mkdirSync(ccd, { recursive: true });
+    const r = await cli(["install", "--agent", "claude-code", "--scope", "user"], {});
+    expect(r.exitCode, r.stderr).toBe(0);
+    const env = { CLAUDE_CONFIG_DIR: ccd };
+    const out = (
+      await hookpack(["doctor", "--no-run"], { cwd: b.project, env: { ...b.env, ...env } })
+    ).stdout;
+    expect(out).toContain(
+      `hookpack's hooks are in ${join(b.home, ".claude", "settings.json")}, which Claude Code does not read while its folder is moved to ${ccd}`,
+    );
+    const plain = (await hookpack(["doctor", "--no-run"], { cwd: b.project, env: b.env })).stdout;
+    expect(plain).not.toContain("does not read while its folder is moved");
+  });
+
   it("project scope is not moved by the variable", async () => {
     const b = box();
     const ccd = join(b.root, "conf", "claude2");
