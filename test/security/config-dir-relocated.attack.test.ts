@@ -8,7 +8,7 @@
 // Every attempt goes through the real hook process (dist/hookpack.cjs `hook claude-code|codex`;
 // HOOKPACK_ATTACK_BIN=<another build's hookpack.cjs> for a before count). Negative controls: an
 // unrelated file next to the relocated directory and ordinary project work stay allowed.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -234,4 +234,24 @@ describe("no false alarms: an unrelated file near the relocated directory, ordin
           expect(decision?.permissionDecision, r.stdout + r.stderr).toBeUndefined();
         });
     }
+});
+
+describe("a transcript in the moved folder is an agent record, as at the default place", () => {
+  const line = () =>
+    `${JSON.stringify({ type: "user", message: { content: [{ type: "tool_result", content: `token ${tokens.github}` }] } })}\n`;
+  for (const where of ["default", "moved"] as const)
+    it(`${where}: Read of a transcript holding a token is cleaned in place, then allowed`, async () => {
+      const dir = where === "default" ? join(sb.home, ".claude") : places()["outside-home"].claude;
+      const file = join(dir, "projects", "-p", `s-${where}.jsonl`);
+      mkdirSync(join(file, ".."), { recursive: true });
+      writeFileSync(file, line());
+      const { r, decision } = await call(
+        "claude-code",
+        "Read",
+        { file_path: file },
+        { CLAUDE_CONFIG_DIR: places()["outside-home"].claude },
+      );
+      expect(decision?.permissionDecision, r.stdout + r.stderr).not.toBe("deny");
+      expect(readFileSync(file, "utf8")).not.toContain(tokens.github);
+    });
 });
