@@ -8,7 +8,7 @@
 // Every attempt goes through the real hook process (dist/hookpack.cjs `hook claude-code|codex`;
 // HOOKPACK_ATTACK_BIN=<another build's hookpack.cjs> for a before count). Negative controls: an
 // unrelated file next to the relocated directory and ordinary project work stay allowed.
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { fakeTokens } from "../helpers/fake-secrets.js";
@@ -104,6 +104,13 @@ const shellAttacks = (d: string, f: string): string[] => [
   `mv ${d} ${d}.off`,
   `cd ${d} && rm -f ${f}`,
   `chmod 000 ${d}/${f}`,
+  `perl -pi -e 's/hooks/off/' ${d}/${f}`,
+  `dd if=/dev/null of=${d}/${f}`,
+  `install -m 644 /dev/null ${d}/${f}`,
+  `find ${d} -name '*.json' -delete`,
+  `rsync -a --delete /tmp/empty/ ${d}/`,
+  `ln -sfn /tmp/empty ${d}`,
+  `node -e "require('fs').rmSync('${d.replace(/^~/, "$HOME")}', {recursive: true})"`,
 ];
 
 const VAR = { "claude-code": "CLAUDE_CONFIG_DIR", codex: "CODEX_HOME" } as const;
@@ -234,6 +241,29 @@ describe("no false alarms: an unrelated file near the relocated directory, ordin
           expect(decision?.permissionDecision, r.stdout + r.stderr).toBeUndefined();
         });
     }
+});
+
+describe("attack: the moved folder reached through its real path (the variable names a symlink)", () => {
+  const t = tally("config-dir-relocated/symlinked-folder");
+  const link = () => join(sb.root, "agent-conf", "claude-link");
+  beforeAll(() => symlinkSync(places()["outside-home"].claude, link()));
+  for (const form of [
+    "rm -f D/settings.json",
+    "echo '{}' > D/settings.json",
+    "sed -i 's/hooks/off/' D/settings.json",
+    "mv D /tmp/off",
+  ])
+    it(`claude-code: ${form} with D the real folder, CLAUDE_CONFIG_DIR the link`, async () => {
+      const command = form.replace("D", places()["outside-home"].claude);
+      const { r, decision } = await call(
+        "claude-code",
+        "Bash",
+        { command },
+        { CLAUDE_CONFIG_DIR: link() },
+      );
+      t.attempt(stopped(decision));
+      expect(stopped(decision), `${command}\n${r.stdout}${r.stderr}`).toBe(true);
+    });
 });
 
 describe("a transcript in the moved folder is an agent record, as at the default place", () => {
