@@ -1,5 +1,7 @@
 // The agents' per-user folders that an environment variable moves. Pure data and a pure function;
 // its own small module because the hook's fast allow stage (via rules/protect-state.ts) loads it.
+import { resolve } from "node:path";
+
 /**
  * An agent's per-user folder that an environment variable moves, as the agent itself reads it
  * (Claude Code 2.1.330: `$CLAUDE_CONFIG_DIR` holds settings.json, .credentials.json, projects/,
@@ -24,7 +26,6 @@ export function relocatedDir(
   const name = RELOCATABLE_DIRS[folder];
   const value = name === undefined ? undefined : env[name];
   if (value === undefined || value.trim() === "") return undefined;
-  const v = value.trim().replace(/\/+$/, "") || "/";
-  if (v.startsWith("/")) return v;
-  return `${cwd.replace(/\/+$/, "")}/${v}`.replace(/\/\.(?=\/|$)/g, "");
+  // Normalised (`..`, `.`, repeated and trailing slashes), as the path a command names is.
+  return resolve(cwd, value.trim());
 }
