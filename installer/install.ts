@@ -1,6 +1,6 @@
 // `hookpack install` / `hookpack uninstall`: plan the file changes for each agent, then apply.
 import { AIDER } from "../adapters/aider.js";
-import { dirname, join, relative } from "node:path";
+import { dirname, isAbsolute, join, relative } from "node:path";
 import type { Adapter, ConfigLayout, Scope } from "../adapters/adapter.js";
 import {
   addRegistrations,
@@ -21,6 +21,7 @@ import { chooseRuntime } from "./runtime.js";
 import { hasOurBlock, usesInlineHooks } from "./toml-hooks.js";
 import { planAgentIgnore } from "./ignore-files.js";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
+import { RELOCATABLE_DIRS, relocatedDir } from "../rules/agent-dirs.js";
 import { ourCommand } from "./hook-lists.js";
 import { planSandbox, unsandbox, type SandboxState } from "./sandbox-plan.js";
 
@@ -32,6 +33,11 @@ export interface InstallContext {
   distDir: string;
   version: string;
   nodePath: string;
+  /**
+   * The environment the agents run with: a user folder it moves (`$CLAUDE_CONFIG_DIR`,
+   * `$CODEX_HOME`) is where user-scope settings go (installer/install.ts userFile).
+   */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface InstallOptions extends HygieneOptions {
@@ -109,7 +115,32 @@ function stateChange(ctx: InstallContext, before: string | null, state: InstallS
 }
 
 export function settingsPath(adapter: Adapter, scope: Scope, ctx: InstallContext): string {
-  return join(scope === "user" ? ctx.home : ctx.root, adapter.config.files[scope]);
+  return scopeFile(scope, adapter.config.files[scope], ctx);
+}
+
+/**
+ * A user-scope file (`rel` under the home, `.claude/settings.json`) where the agent reads it: in
+ * the folder `$CLAUDE_CONFIG_DIR` / `$CODEX_HOME` moves it to when set (rules/agent-dirs.ts), so the
+ * hooks land where the agent looks and protect-state / the sandbox cover them (sec8). A relative
+ * value is refused: the agent resolves it from wherever it is started.
+ */
+export function userFile(rel: string, ctx: Pick<InstallContext, "home" | "env">): string {
+  const [folder, ...rest] = rel.split("/");
+  const variable = RELOCATABLE_DIRS[folder!];
+  const value = variable === undefined ? undefined : ctx.env?.[variable]?.trim();
+  if (value === undefined || value === "" || rest.length === 0) return join(ctx.home, rel);
+  if (!isAbsolute(value))
+    throw new HookpackError(
+      "INSTALL_RELATIVE_CONFIG_DIR",
+      `hookpack: ${variable} is a relative path (${value}); the agent resolves it from the folder it is started in, so hookpack cannot know where its settings are; nothing was changed.`,
+      `Set ${variable} to an absolute path (e.g. ${variable}="$PWD/${value}") and run the command again.`,
+    );
+  return join(relocatedDir(folder!, ctx.env!, "/")!, ...rest);
+}
+
+/** A scope's file: project and local under the project root, user under the (possibly relocated) home folder. */
+export function scopeFile(scope: Scope, rel: string, ctx: InstallContext): string {
+  return scope === "user" ? userFile(rel, ctx) : join(ctx.root, rel);
 }
 
 /** The inline-TOML alternative of an adapter's layout (Codex `config.toml`), if it has one. */
@@ -133,7 +164,7 @@ export function chooseLayout(
   const json = { layout: adapter.config, file: settingsPath(adapter, scope, ctx) };
   const toml = tomlLayout(adapter);
   if (!toml) return json;
-  const tomlFile = join(scope === "user" ? ctx.home : ctx.root, toml.files[scope]);
+  const tomlFile = scopeFile(scope, toml.files[scope], ctx);
   const tomlText = readIfExists(tomlFile);
   if (tomlText === null) return json;
   if (hasOurBlock(tomlText)) return { layout: toml, file: tomlFile };
@@ -296,6 +327,13 @@ function createdDirs(rel: string, base: string): string[] {
   return dirs;
 }
 
+/** createdDirs for a scope's file; a relocated user folder is the one folder (sec8). */
+function createdDirsOf(scope: Scope, rel: string, ctx: InstallContext): string[] {
+  const file = scopeFile(scope, rel, ctx);
+  if (scope === "user" && file !== join(ctx.home, rel)) return [dirname(file)];
+  return createdDirs(rel, scope === "user" ? ctx.home : ctx.root);
+}
+
 export function planUninstall(options: InstallOptions, ctx: InstallContext): InstallPlan {
   const plan: Plan = [];
   const notes: string[] = [];
@@ -321,7 +359,7 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
         continue;
       }
       for (const layout of layouts) {
-        const file = join(scope === "user" ? ctx.home : ctx.root, layout.files[scope]);
+        const file = scopeFile(scope, layout.files[scope], ctx);
         // Agents without a separate local file use one file for two scopes.
         if (seen.has(file)) continue;
         seen.add(file);
@@ -349,7 +387,7 @@ export function planUninstall(options: InstallOptions, ctx: InstallContext): Ins
             summary: `remove hookpack's ${adapter.displayName} hooks from ${shown}`,
             pruneDirs:
               state.files[file]?.createdFile || unsandboxed.created
-                ? createdDirs(layout.files[scope], scope === "user" ? ctx.home : ctx.root)
+                ? createdDirsOf(scope, layout.files[scope], ctx)
                 : [],
           });
         }

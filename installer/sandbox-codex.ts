@@ -21,6 +21,9 @@ import {
   CODEX_DATABASES,
   CREDENTIAL_ENV_VARS,
   HOME_CREDENTIAL_FILES,
+  relocatedDirs,
+  withRelocatedEntries,
+  type RelocatedDirs,
 } from "./sandbox.js";
 import { readToml } from "./toml-hooks.js";
 
@@ -40,10 +43,12 @@ const q = (s: string) => JSON.stringify(s);
 /** Codex's config.toml for a scope. */
 export function codexConfigPath(
   scope: "project" | "local" | "user",
-  ctx: { root: string; home: string },
+  ctx: { root: string; home: string; env?: Readonly<Record<string, string | undefined>> },
 ): string {
+  // $CODEX_HOME moves the user's folder (an absolute value; install refuses a relative one).
+  const moved = relocatedDirs(ctx.env)[".codex"];
   return scope === "user"
-    ? join(ctx.home, ".codex", "config.toml")
+    ? join(moved ?? join(ctx.home, ".codex"), "config.toml")
     : join(ctx.root, ".codex", "config.toml");
 }
 
@@ -59,6 +64,8 @@ export function codexProfileEntries(p: {
   home: string;
   hookpackHome: string;
   projectScope: boolean;
+  /** The agents' folders the environment moves ($CODEX_HOME, $CLAUDE_CONFIG_DIR; sec8). */
+  relocated?: RelocatedDirs;
 }): { absolute: Array<[string, string]>; project: Array<[string, string]> } {
   const absolute: Array<[string, string]> = [[p.hookpackHome, "none"]];
   // Only where the folder exists: for a path under a missing folder, Codex 0.169's bubblewrap
@@ -71,8 +78,16 @@ export function codexProfileEntries(p: {
   // The agents' own credentials and state (Codex's auth.json and transcripts, Claude Code's
   // credentials): Codex reads auth.json itself, outside the sandbox. At user scope install creates
   // ~/.codex (for the hooks) before Codex runs.
-  const codexHome = join(p.home, ".codex");
-  for (const f of [...AGENT_STATE_FILES, ...CODEX_DATABASES]) home.push(join(p.home, f.slice(2)));
+  // With $CODEX_HOME set, Codex's folder is that one (its auth.json, transcripts and hooks); the
+  // default ~/.codex entries stay.
+  const codexHome = p.relocated?.[".codex"] ?? join(p.home, ".codex");
+  const abs = (f: string) => (f.startsWith("~/") ? join(p.home, f.slice(2)) : f);
+  for (const f of withRelocatedEntries(
+    [...AGENT_STATE_FILES, ...CODEX_DATABASES],
+    p.relocated,
+    p.home,
+  ))
+    home.push(abs(f));
   // Any other database there now (another Codex version's names).
   try {
     for (const name of readdirSync(codexHome))
@@ -99,6 +114,9 @@ export function codexProfileEntries(p: {
   // (checked with `codex sandbox -P hookpack`, Codex 0.169). The folder itself, not its files: a
   // file-by-file entry still let `mv ~/.codex ~/.codex-old` through. At user scope install creates it.
   if (!p.projectScope || existsSync(codexHome)) absolute.push([codexHome, "read"]);
+  // The default folder too when the hooks moved with $CODEX_HOME and it is there.
+  const defaultHome = join(p.home, ".codex");
+  if (defaultHome !== codexHome && existsSync(defaultHome)) absolute.push([defaultHome, "read"]);
   const project: Array<[string, string]> = [[".", "write"]];
   if (p.projectScope) {
     for (const line of credentialIgnoreLines()) {

@@ -12,10 +12,15 @@ import type { Adapter } from "../adapters/adapter.js";
 import { readJsonDocument } from "./json-edit.js";
 import { readIfExists } from "./plan.js";
 import {
+  AGENT_STATE_FILES,
   claudePath,
+  HOOK_SETTINGS_PROJECT,
+  HOOK_SETTINGS_USER,
   missingSandboxPrograms,
+  relocatedDirs,
   sandboxWeaknesses,
   SANDBOX_AGENTS,
+  withRelocatedEntries,
 } from "./sandbox.js";
 import { codexConfigPath, CODEX_PROFILE } from "./sandbox-codex.js";
 import { readToml } from "./toml-hooks.js";
@@ -52,6 +57,8 @@ export interface SandboxDoctorContext {
   env: NodeJS.ProcessEnv;
   /** Run the bubblewrap probe (default true). */
   probe?: boolean;
+  /** A project layer (.claude/settings*.json) holds a sandbox block: its hook settings must be in denyWrite. */
+  projectSandbox?: boolean;
   platform?: NodeJS.Platform;
 }
 
@@ -61,8 +68,10 @@ type Json = Record<string, unknown>;
 function claudeLayers(
   ctx: SandboxDoctorContext,
 ): Array<{ file: string; value: Json } | { file: string; error: string }> {
+  // $CLAUDE_CONFIG_DIR moves the user's layer (sec8).
+  const user = relocatedDirs(ctx.env)[".claude"] ?? join(ctx.home, ".claude");
   const files = [
-    join(ctx.home, ".claude", "settings.json"),
+    join(user, "settings.json"),
     join(ctx.root, ".claude", "settings.json"),
     join(ctx.root, ".claude", "settings.local.json"),
   ];
@@ -156,6 +165,40 @@ export function claudeSandboxProblems(sandbox: Json, ctx: SandboxDoctorContext):
         `sandbox.filesystem.allowRead re-opens ${claudePath(a, ctx.home)} inside hookpack's directory`,
       );
   }
+  // The entries install adds for the agent's own hook settings (denyWrite: a sandboxed command
+  // could otherwise switch hookpack off) and the agents' credentials and transcripts (denyRead):
+  // each missing one, or re-opened by allowRead, is reported (sec8). At their moved places too.
+  const relocated = relocatedDirs(ctx.env);
+  const abs = (list: readonly string[]) =>
+    withRelocatedEntries(list, relocated, ctx.home)
+      .map((p) => absolutePath(p, ctx))
+      .filter((p): p is string => p !== undefined);
+  const unwritable = abs(HOOK_SETTINGS_USER).filter((f) => !denyWrite.some((d) => within(f, d)));
+  if (unwritable.length > 0)
+    problems.push(
+      `sandbox.filesystem.denyWrite does not cover the hook settings ${unwritable.map((f) => claudePath(f, ctx.home)).join(", ")}`,
+    );
+  const rawWrite = strings(fs.denyWrite);
+  if (
+    ctx.projectSandbox === true &&
+    HOOK_SETTINGS_PROJECT.some(
+      (g) => !rawWrite.includes(g) && !denyWrite.some((d) => within(join(ctx.root, g.slice(3)), d)),
+    )
+  )
+    problems.push(
+      `sandbox.filesystem.denyWrite does not cover the project's hook settings (${HOOK_SETTINGS_PROJECT.join(", ")})`,
+    );
+  const creds = abs(AGENT_STATE_FILES);
+  const unread = creds.filter((f) => !denyRead.some((d) => within(f, d)));
+  if (unread.length > 0)
+    problems.push(
+      `sandbox.filesystem.denyRead does not cover the agents' credentials or transcripts ${unread.map((f) => claudePath(f, ctx.home)).join(", ")}`,
+    );
+  const reopened = creds.filter((f) => allowRead.some((a) => within(f, a) || within(a, f)));
+  if (reopened.length > 0)
+    problems.push(
+      `sandbox.filesystem.allowRead re-opens ${reopened.map((f) => claudePath(f, ctx.home)).join(", ")}`,
+    );
   problems.push(...sandboxWeaknesses({ sandbox }));
   return { problems, denyRead, allowRead };
 }
@@ -304,6 +347,38 @@ function codexSandbox(ctx: SandboxDoctorContext): {
     ([path, access]) => access === "none" && isAbsolute(path) && within(ctx.hookpackHome, path),
   );
   if (!denied) problems.push(`the profile does not deny ${ctx.hookpackHome} ("none")`);
+  // The agents' credentials that exist now (install lists those): the most specific entry that
+  // covers each must be "none" (sec8; the moved $CODEX_HOME / $CLAUDE_CONFIG_DIR too).
+  const relocated = relocatedDirs(ctx.env);
+  const entries = Object.entries(fsTable).filter(([path]) => isAbsolute(path));
+  const access = (file: string) =>
+    entries
+      .filter(([path]) => within(file, path))
+      .sort((a, b) => b[0].length - a[0].length)[0]?.[1];
+  const credentials = withRelocatedEntries(
+    AGENT_STATE_FILES.filter((f) => /credentials|auth\.json|\.claude\.json$/.test(f)),
+    relocated,
+    ctx.home,
+  )
+    .map((f) => (f.startsWith("~/") ? join(ctx.home, f.slice(2)) : f))
+    .filter((f) => existsSync(f));
+  const open = credentials.filter((f) => access(f) !== "none");
+  if (open.length > 0)
+    problems.push(
+      `the profile does not deny the agents' credentials ${open.map((f) => claudePath(f, ctx.home)).join(", ")} ("none")`,
+    );
+  // The folder that holds Codex's user hooks stays read-only (a sandboxed command could otherwise
+  // move it away) when hookpack's hooks are there.
+  const codexHome = relocated[".codex"] ?? join(ctx.home, ".codex");
+  const hooks = readIfExists(join(codexHome, "hooks.json"));
+  if (
+    hooks !== null &&
+    /hookpack/.test(hooks) &&
+    !["read", "none"].includes(String(access(codexHome)))
+  )
+    problems.push(
+      `the profile does not keep ${claudePath(codexHome, ctx.home)} read-only ("read")`,
+    );
   if (problems.length > 0) return { state: "broken", reasons: problems };
   const codex = onPath("codex", ctx.env);
   const file = canary(ctx.hookpackHome);
@@ -433,7 +508,10 @@ export function protectionChecks(
       } else if (!touched || merged.enabled !== true) {
         reasons.push("Claude Code's sandbox is not enabled");
       } else {
-        const view = claudeSandboxProblems(merged, ctx);
+        const projectSandbox = layers.some(
+          (l) => "value" in l && l.file.startsWith(`${ctx.root}/`) && l.value.sandbox !== undefined,
+        );
+        const view = claudeSandboxProblems(merged, { ...ctx, projectSandbox });
         const missing = missingSandboxPrograms(ctx.env, ctx.platform ?? process.platform);
         if (missing.length > 0)
           view.problems.push(

@@ -19,6 +19,7 @@ import {
   claudeSandboxSpec,
   mergeReversal,
   missingSandboxPrograms,
+  relocatedDirs,
   reverseSandbox,
   sandboxNotes,
   sandboxReversal,
@@ -41,7 +42,12 @@ function planCodexSandbox(
   scope: Scope,
   plan: Plan,
   state: SandboxState,
-  ctx: { root: string; home: string; hookpackHome: string },
+  ctx: {
+    root: string;
+    home: string;
+    hookpackHome: string;
+    env?: Readonly<Record<string, string | undefined>>;
+  },
 ): string[] {
   const file = codexConfigPath(scope, ctx);
   const shown = scope === "user" ? file : relative(ctx.root, file);
@@ -54,6 +60,7 @@ function planCodexSandbox(
       home: ctx.home,
       hookpackHome: ctx.hookpackHome,
       projectScope: scope !== "user",
+      relocated: relocatedDirs(ctx.env),
     }),
   );
   if (after !== before) {
@@ -102,7 +109,12 @@ export function planSandbox(
   shown: string,
   plan: Plan,
   state: SandboxState,
-  ctx: { root: string; home: string; hookpackHome: string },
+  ctx: {
+    root: string;
+    home: string;
+    hookpackHome: string;
+    env?: Readonly<Record<string, string | undefined>>;
+  },
 ): string[] {
   if (adapter.id === "codex") return planCodexSandbox(scope, plan, state, ctx);
   if (!(SANDBOX_AGENTS as readonly string[]).includes(adapter.id)) {
@@ -120,6 +132,7 @@ export function planSandbox(
       home: ctx.home,
       hookpackHome: ctx.hookpackHome,
       projectScope: scope !== "user",
+      relocated: relocatedDirs(ctx.env),
     }),
   );
   const prior = state.sandbox?.[file];

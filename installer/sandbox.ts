@@ -15,10 +15,11 @@
 // span so that an untouched file is restored byte for byte, and a structural undo (our array items
 // out, our scalars back to what they were, containers we created removed when empty) otherwise.
 import { existsSync } from "node:fs";
-import { delimiter, join, relative, sep } from "node:path";
+import { delimiter, isAbsolute, join, relative, sep } from "node:path";
 import { applyEdits, findNodeAtLocation, modify, parseTree, type JSONPath } from "jsonc-parser";
 import { brokerSocketPath, caBundlePath, caCertPath } from "../broker/paths.js";
 import { credentialIgnoreLines } from "../rules/state-catalog.js";
+import { RELOCATABLE_DIRS, relocatedDir } from "../rules/agent-dirs.js";
 import { recordReversal, sha256 } from "./agent-settings.js";
 import { HookpackError } from "../core/errors.js";
 import { readJsonDocument, setJson } from "./json-edit.js";
@@ -109,6 +110,49 @@ export interface SandboxPaths {
   hookpackHome: string;
   /** Whether relative globs resolve against the project (project and local settings do). */
   projectScope: boolean;
+  /** The agents' folders the environment moves (`$CLAUDE_CONFIG_DIR`, `$CODEX_HOME`), absolute. */
+  relocated?: RelocatedDirs;
+}
+
+/** `.claude` / `.codex` where the environment moves them (absolute), from rules/agent-dirs.ts. */
+export type RelocatedDirs = Partial<Record<".claude" | ".codex", string>>;
+
+/** The agents' folders `env` moves (an absolute value only: install refuses a relative one). */
+export function relocatedDirs(
+  env: Readonly<Record<string, string | undefined>> | undefined,
+): RelocatedDirs {
+  const out: RelocatedDirs = {};
+  if (!env) return out;
+  for (const folder of [".claude", ".codex"] as const) {
+    const dir = relocatedDir(folder, env, "/");
+    const raw = env[RELOCATABLE_DIRS[folder]!]?.trim();
+    if (dir !== undefined && raw !== undefined && isAbsolute(raw)) out[folder] = dir;
+  }
+  return out;
+}
+
+/**
+ * `list` (`~/…` entries) plus each `~/.claude/…` / `~/.codex/…` entry at the folder the environment
+ * moves it to, and `~/.claude.json*` inside a moved Claude Code folder (Claude Code 2.1.330 keeps
+ * its global config there when $CLAUDE_CONFIG_DIR is set). The default places stay (sec8).
+ */
+export function withRelocatedEntries(
+  list: readonly string[],
+  relocated: RelocatedDirs | undefined,
+  home: string,
+): string[] {
+  const out = [...list];
+  if (!relocated) return out;
+  for (const e of list)
+    for (const folder of [".claude", ".codex"] as const) {
+      const dir = relocated[folder];
+      if (dir === undefined) continue;
+      const at = claudePath(dir, home);
+      if (e.startsWith(`~/${folder}/`)) out.push(`${at}/${e.slice(folder.length + 3)}`);
+      else if (folder === ".claude" && /^~\/\.claude\.json/.test(e))
+        out.push(`${at}/${e.slice(2)}`);
+    }
+  return [...new Set(out)];
 }
 
 /** A path as Claude Code reads it: `~/…` under the home directory, else absolute. */
@@ -130,7 +174,11 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
   const hp = claudePath(p.hookpackHome, p.home);
   const socket = claudePath(brokerSocketPath(p.hookpackHome), p.home);
   const runtime = claudePath(join(p.hookpackHome, "runtime"), p.home);
-  const deny: string[] = [hp, "~/.ssh/id_*", ...AGENT_STATE_FILES, "~/.codex/*.sqlite*"];
+  const deny: string[] = [
+    hp,
+    "~/.ssh/id_*",
+    ...withRelocatedEntries([...AGENT_STATE_FILES, "~/.codex/*.sqlite*"], p.relocated, p.home),
+  ];
   // The broker's CA certificates (public) too: brokered commands with phantom tokens trust them.
   const reopen: string[] = [
     runtime,
@@ -152,7 +200,10 @@ export function claudeSandboxSpec(p: SandboxPaths): SandboxSpec {
   // sandbox already mounts its own settings files read-only (test/security/sandbox-settings.attack
   // measured every road contained with or without these entries); they are here so that the
   // boundary does not rest on that alone (a later client, a home directory opened by allowWrite).
-  const denyWrite: string[] = [...deny, ...HOOK_SETTINGS_USER];
+  const denyWrite: string[] = [
+    ...deny,
+    ...withRelocatedEntries(HOOK_SETTINGS_USER, p.relocated, p.home),
+  ];
   if (p.projectScope) denyWrite.push(...HOOK_SETTINGS_PROJECT);
   return {
     scalars: [

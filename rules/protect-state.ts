@@ -4,11 +4,56 @@
 // refused by rewrite-secret-refs; this rule covers Write/Edit-style tools and Codex's apply_patch,
 // whose patch text names its files. A prompt-injected agent could otherwise forge a grant, rewrite
 // the hook runtime or truncate the audit log with one file edit.
-import { isAbsolute, relative, resolve } from "node:path";
+import { realpathSync } from "node:fs";
+import { basename, dirname, isAbsolute, relative, resolve } from "node:path";
 import type { HookEvent, Verdict } from "../hooks/event.js";
 import type { Rule, RuleFiles } from "./rule.js";
 import { CHANGES_DIR, INTERPRETER, mayChangeDir, mayNameInterpreter } from "./state-words.js";
 import { withoutBrokerPrefix } from "./broker-prefix.js";
+import { relocatedDir } from "./agent-dirs.js";
+
+/**
+ * The hook settings `files` (relative: ".claude/settings.json") plus, for a user folder the agent's
+ * environment moves (`$CLAUDE_CONFIG_DIR`, `$CODEX_HOME`: rules/agent-dirs.ts), the same files at
+ * their absolute place there, and at that folder's real path when it is a symlink (sec8). The hook
+ * runs with the agent's environment, so `env` is what the agent itself reads. Idempotent (absolute
+ * entries are kept as they are); the answer is kept per list and environment.
+ */
+export function withRelocated(
+  files: readonly string[],
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): readonly string[] {
+  const claude = env.CLAUDE_CONFIG_DIR;
+  const codex = env.CODEX_HOME;
+  if (!claude && !codex) return files;
+  const key = `${claude ?? ""}\u0000${codex ?? ""}\u0000${files.join("\u0000")}`;
+  const known = relocatedCache.get(key);
+  if (known !== undefined) return known;
+  const out = new Set(files);
+  for (const f of files) {
+    if (f.startsWith("/")) continue;
+    const [folder, ...rest] = f.split("/");
+    const dir = relocatedDir(folder!, env, process.cwd());
+    if (dir === undefined || rest.length === 0) continue;
+    const tail = rest.join("/");
+    out.add(`${dir}/${tail}`);
+    try {
+      const realDir = realpathSync(dir);
+      if (realDir !== dir) out.add(`${realDir}/${tail}`);
+    } catch {
+      // Not there (yet): its name is what the agent will use.
+    }
+  }
+  const list = [...out];
+  if (relocatedCache.size > 16) relocatedCache.clear();
+  relocatedCache.set(key, list);
+  return list;
+}
+const relocatedCache = new Map<string, readonly string[]>();
+
+/** The folder a hook settings entry's own name is known by: `.claude` (relative), the relocated folder's base name (absolute). */
+const folderOf = (f: string): string =>
+  f.startsWith("/") ? basename(dirname(f.replace(/\/+$/, ""))) : f.split("/").filter(Boolean)[0]!;
 
 /** File names an apply_patch text touches (`*** Add File: x`, `*** Update File: x`, `*** Move to: x`). */
 export function patchPaths(text: string): string[] {
@@ -25,13 +70,26 @@ const inside = (dir: string, path: string) => {
 /** Does `path` (absolute) name one of the agent's hook settings (`files`: relative, "dir/" for a directory)? */
 export function isHookConfig(path: string, files: readonly string[]): string | undefined {
   const p = path.replace(/\\/g, "/");
-  return files.find((f) => (f.endsWith("/") ? p.includes(`/${f}`) : p.endsWith(`/${f}`)));
+  return files.find((f) =>
+    f.startsWith("/")
+      ? f.endsWith("/")
+        ? p === f.slice(0, -1) || p.startsWith(f)
+        : p === f
+      : f.endsWith("/")
+        ? p.includes(`/${f}`)
+        : p.endsWith(`/${f}`),
+  );
 }
 
 /** Does `path` (absolute) name a folder that holds one of the agent's hook settings (`.claude`, `.codex`…)? */
 function holdsHookConfig(path: string, files: readonly string[]): string | undefined {
   const p = path.replace(/\\/g, "/").replace(/\/+$/, "");
   for (const f of files) {
+    // A relocated folder (an absolute entry): that folder itself.
+    if (f.startsWith("/")) {
+      if (p === dirname(f.replace(/\/+$/, ""))) return f;
+      continue;
+    }
     const parts = f.replace(/\/+$/, "").split("/");
     for (let k = 1; k < parts.length; k++)
       if (p.endsWith(`/${parts.slice(0, k).join("/")}`)) return f;
@@ -85,12 +143,17 @@ export const mayRunCode = (command: string): boolean =>
  * allow stage (hooks/fast-allow.ts), which hands a command on to the full rules when this is true.
  */
 export function shellMayEditHookConfig(command: string, files: readonly string[]): boolean {
+  // The user's hook folder moved by the agent's environment (`$CLAUDE_CONFIG_DIR`): its files too.
+  const all = withRelocated(files);
   // (Trailing slashes only add empty segments, which the filter drops.) Each regex below runs only
   // when the command holds a substring every match of it holds: the same answer, without compiling
   // the regexes on a plain command's call (issue 21: 0.3 ms CPU of the hook's allow path).
-  const names = files.map((f) => f.split("/").filter(Boolean)[0]!);
+  const names = all.map(folderOf);
   return (
     names.some((n) => command.includes(n)) ||
+    // A relocated folder need not start with a dot, so any glob may name it (sec8).
+    (all.length !== files.length &&
+      (command.includes("*") || command.includes("?") || command.includes("["))) ||
     // The name spelled with quotes or backslashes (`rm .cl''aude/settings.json`) (sec-gaps6).
     ((command.includes("'") || command.includes('"') || command.includes("\\")) &&
       names.some((n) => command.replace(/['"\\]/g, "").includes(n))) ||
@@ -189,7 +252,7 @@ async function interpreterWrites(
     const hit = named(w);
     if (hit) return hit;
   }
-  const folders = [...new Set(files.map((f) => f.split("/").filter(Boolean)[0]!))];
+  const folders = [...new Set(files.map(folderOf))];
   const glued = literals.join("");
   const hidden = folders.some((n) => glued.includes(n)) || CODE_HIDES_NAME.test(command);
   if (hidden) {
@@ -629,6 +692,9 @@ function candidatesOf(c: string, hookFiles: readonly string[], tree: boolean): s
   const parts = (f ?? "").replace(/\/+$/, "").split("/");
   let d = c;
   for (let k = parts.length - 1; k > 0; k--) out.push((d = resolve(d, "..")));
+  // A relocated folder's file (an absolute entry, sec8): that folder too.
+  if (f === undefined && hookFiles.some((h) => h.replace(/\/+$/, "") === c))
+    out.push((d = dirname(c)));
   if (tree)
     for (let k = 0; k < 64; k++) {
       const up = resolve(d, "..");
@@ -661,7 +727,7 @@ export const protectHookpackState: Rule = {
     if (event.kind !== "before-tool") return { kind: "allow" };
     if (event.tool.kind === "shell" && event.tool.command !== undefined) {
       const cwd = event.session.cwd;
-      const hookFiles = context.hookConfigFiles?.() ?? [];
+      const hookFiles = withRelocated(context.hookConfigFiles?.() ?? []);
       const stateHome = context.managed?.home ?? context.secretRefs?.home ?? "";
       // hookpack's own brokered-exec prefix (a rewritten `$secret:` call runs `node <home>/runtime/
       // …/hookpack.cjs exec --grant …`) is not the agent's code: what follows it is checked (its
@@ -773,7 +839,7 @@ export const protectHookpackState: Rule = {
     if (!hit) {
       // The agent editing where its own hooks are registered could switch hookpack off: a human decides.
       const config = targets.find((p) =>
-        isHookConfig(resolve(cwd, p), context.hookConfigFiles?.() ?? []),
+        isHookConfig(resolve(cwd, p), withRelocated(context.hookConfigFiles?.() ?? [])),
       );
       if (config === undefined) return { kind: "allow" };
       return {

@@ -7,6 +7,8 @@
 // trailing `/` means "this directory and everything under it", and matching is case-insensitive
 // (as npm's is, and as macOS/Windows file systems are).
 
+import { RELOCATABLE_DIRS, relocatedDir } from "./agent-dirs.js";
+
 export type StateKind =
   /** Written by an agent for one user: allow-lists with inline tokens, transcripts, histories. */
   | "agent-state"
@@ -1220,6 +1222,7 @@ export function matchStateLocation(
   absPath: string,
   roots: Partial<Record<StateRoot, string>>,
   uid?: number,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): StateLocation | undefined {
   const p = absPath.replace(/\\/g, "/");
   for (const loc of STATE_LOCATIONS) {
@@ -1228,5 +1231,20 @@ export function matchStateLocation(
     const rel = p.slice(root.length + 1);
     if (new RegExp(`^${globToRegExp(stateGlob(loc, uid))}$`).test(rel)) return loc;
   }
+  // Under a folder the agent's environment moves ($CLAUDE_CONFIG_DIR, $CODEX_HOME): matched as the
+  // same file under ~/.claude or ~/.codex (Claude Code keeps `.claude.json` in the moved folder too).
+  for (const folder of Object.keys(RELOCATABLE_DIRS)) {
+    const dir = relocatedDir(folder, env, roots.project ?? "/");
+    if (dir === undefined || !p.startsWith(`${dir}/`)) continue;
+    const rest = p.slice(dir.length + 1);
+    const rel = folder === ".claude" && /^\.claude\.json/.test(rest) ? rest : `${folder}/${rest}`;
+    for (const loc of STATE_LOCATIONS)
+      if (loc.root === "home" && new RegExp(`^${globToRegExp(stateGlob(loc, uid))}$`).test(rel))
+        return loc;
+  }
   return undefined;
 }
+
+// The agents' folders an environment variable moves (rules/agent-dirs.ts: kept small, the hook's
+// fast allow stage loads it).
+export { RELOCATABLE_DIRS, relocatedDir };

@@ -126,6 +126,7 @@ function context(io: Io): InstallContext {
     distDir: distDir(),
     version: VERSION,
     nodePath: process.execPath,
+    env: io.env,
   };
 }
 

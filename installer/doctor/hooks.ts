@@ -2,11 +2,11 @@
 // whether it answers the agent's own probe (Adapter.probe) as a healthy hookpack hook would.
 import { spawn } from "node:child_process";
 import { accessSync, constants, statSync } from "node:fs";
-import { delimiter, isAbsolute, join, relative } from "node:path";
+import { delimiter, dirname, isAbsolute, join, relative } from "node:path";
 import type { Adapter, ConfigLayout, ProbeAnswer, Scope } from "../../adapters/adapter.js";
 import { groupCommands, isOurGroup } from "../flat-hooks.js";
 import { readHookFiles } from "../hook-files.js";
-import { tomlLayout } from "../install.js";
+import { tomlLayout, userFile } from "../install.js";
 import { readJsonDocument } from "../json-edit.js";
 import { readIfExists } from "../plan.js";
 import { readToml } from "../toml-hooks.js";
@@ -280,11 +280,12 @@ export async function checkAgent(
 ): Promise<DoctorCheck[]> {
   const out: DoctorCheck[] = [];
   const subject = ctx.root;
-  const base = (s: Scope) => (s === "user" ? ctx.home : ctx.root);
+  // A user folder the environment moves ($CLAUDE_CONFIG_DIR, $CODEX_HOME) is where the agent reads
+  // its user settings (installer/install.ts userFile; sec8).
+  const fileOf = (s: Scope, rel: string) =>
+    s === "user" ? userFile(rel, ctx) : join(ctx.root, rel);
   const shown = (file: string) =>
-    file.startsWith(`${ctx.home}/`) && !file.startsWith(`${ctx.root}/`)
-      ? file
-      : relative(ctx.root, file);
+    !file.startsWith(`${ctx.root}/`) ? file : relative(ctx.root, file);
   const layouts = [adapter.config, tomlLayout(adapter)].filter(
     (l): l is ConfigLayout => l !== undefined,
   );
@@ -292,10 +293,42 @@ export async function checkAgent(
   const seen = new Set<string>();
   for (const scope of ["project", "local", "user"] as const) {
     for (const layout of layouts) {
-      const file = join(base(scope), layout.files[scope]);
+      let file: string;
+      try {
+        file = fileOf(scope, layout.files[scope]);
+      } catch (error) {
+        out.push({
+          id: "settings",
+          status: "fail",
+          subject,
+          agent: adapter.id,
+          scope,
+          message: (error as Error).message
+            .replace(/^hookpack: /, "")
+            .replace(/; nothing was changed\.$/, "."),
+          fix: (error as { hint?: string }).hint ?? "set the variable to an absolute path.",
+        });
+        continue;
+      }
       // Some agents have no separate local layer: the same file serves two scopes.
       if (seen.has(file)) continue;
       seen.add(file);
+      // Hooks left at the default place while the variable moves the agent's folder: the agent
+      // does not read them (an install made without the variable; sec8).
+      const usual = join(ctx.home, layout.files[scope]);
+      if (scope === "user" && usual !== file) {
+        const left = readRegistrations(adapter, layout, scope, usual);
+        if (left && !("error" in left) && left.present.length > 0)
+          out.push({
+            id: "settings",
+            status: "warn",
+            subject,
+            agent: adapter.id,
+            scope,
+            message: `hookpack's hooks are in ${usual}, which ${adapter.displayName} does not read while its folder is moved to ${dirname(file)}.`,
+            fix: `run \`hookpack install --agent ${adapter.id} --scope user\` with the same environment the agent runs with.`,
+          });
+      }
       const r = readRegistrations(adapter, layout, scope, file);
       if (!r) continue;
       if ("error" in r) {
