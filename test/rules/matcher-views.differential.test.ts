@@ -166,20 +166,14 @@ function perSlot(found: ViewsFound, slots: number) {
 
 describe("matcher-wasm views: the WebAssembly four-view roll lists what the oracle lists", () => {
   it("is a valid module", () => {
-    for (const ws of [[16], [16, 32, 64, 96], [...WINDOW_LADDER, 1]])
-      expect(
-        WebAssembly.validate(
-          viewsModule(
-            K,
-            ws.map((w) => ({ w, top: topPower(w) })),
-          ) as Uint8Array<ArrayBuffer>,
-        ),
-      ).toBe(true);
+    expect(WebAssembly.validate(viewsModule(K) as Uint8Array<ArrayBuffer>)).toBe(true);
+    expect(WebAssembly.validate(viewsModule({ ...K, shift: 13 }) as Uint8Array<ArrayBuffer>)).toBe(
+      true,
+    );
   });
 
-  it("the prebuilt module is viewsModule's for its lengths and the matcher's constants", () => {
-    const ws = VIEWS_PREBUILT.windows.map((w) => ({ w, top: topPower(w) }));
-    const assembled = Buffer.from(viewsModule(ROLL_PREBUILT, ws)).toString("base64");
+  it("the prebuilt module is viewsModule's for the matcher's constants", () => {
+    const assembled = Buffer.from(viewsModule(ROLL_PREBUILT)).toString("base64");
     expect(assembled).toBe(VIEWS_PREBUILT.module);
     // The tests' constants are the matcher's (so the rollers below run the prebuilt bytes too).
     expect(K).toEqual({
