@@ -349,7 +349,7 @@ const MAX_SLOTS = 8;
 /** One byte per UTF-16 unit: 1 when it is NOT a joiner (kept in the squeezed view). */
 const V_KEEP = 0;
 const V_FILTER = V_KEEP + 65536;
-const V_POW2 = V_FILTER + 32 * MAX_SLOTS;
+const V_POW2 = V_FILTER + 64 * MAX_SLOTS;
 /** Per length: w and B^w (i32 each). */
 const V_WIN = V_POW2 + 16;
 /** exact()'s sixteen buckets. */
@@ -393,11 +393,14 @@ const V = {
   anyTrue: simd(0x53),
   sub8: simd(0x71),
   ne8: simd(0x24),
+  minU8: simd(0x77),
   bitmask8: simd(0x64),
   store: (off: number) => simd(0x0b, 4, ...uleb(off)),
   shrU8: simd(0x6d),
   /** Bytes 0, 4, 8, 12 of a then of b (the low bytes of their lanes), then zeros' places. */
-  pack01: simd(0x0d, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0),
+  pack0: simd(0x0d, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0),
+  /** Bytes 1, 5, 9, 13 of a then of b (the second bytes of their lanes). */
+  pack1: simd(0x0d, 1, 5, 9, 13, 17, 21, 25, 29, 0, 0, 0, 0, 0, 0, 0, 0),
   /** Bytes 0–7 of a, then 0–7 of b. */
   join8: simd(0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
   shrU: simd(0xad),
@@ -621,7 +624,9 @@ export function viewsModule(k: RollConstants): Uint8Array {
   const HITS = 32;
   /** The buckets of windows j + 4q … j + 4q + 3. */
   const XQ = (q: number) => 33 + q;
-  const V128_LOCALS = 16;
+  const TL2 = 37;
+  const TH2 = 38;
+  const V128_LOCALS = 18;
   /** XQ(q) = the buckets of windows j + 4q … j + 4q + 3 (A = 4j, W4 = 4w). */
   const buckets = (q: number) => [
     // hf = P[j+w] − P[j]·B^w; hb = T[j] − T[j+w]·B^w
@@ -699,15 +704,25 @@ export function viewsModule(k: RollConstants): Uint8Array {
     ...V.splat,
     ...set(BWV),
     ...get(L),
-    ...c(5),
+    ...c(6),
     SHL,
-    ...V.load(V_FILTER),
+    ...V.load(V_FILTER + 0),
     ...set(TL),
     ...get(L),
-    ...c(5),
+    ...c(6),
     SHL,
     ...V.load(V_FILTER + 16),
     ...set(TH),
+    ...get(L),
+    ...c(6),
+    SHL,
+    ...V.load(V_FILTER + 32),
+    ...set(TL2),
+    ...get(L),
+    ...c(6),
+    SHL,
+    ...V.load(V_FILTER + 48),
+    ...set(TH2),
     ...c(0),
     ...set(J),
     ...LOOP,
@@ -720,14 +735,15 @@ export function viewsModule(k: RollConstants): Uint8Array {
     SHL,
     ...set(A),
     ...[0, 1, 2, 3].flatMap((q) => buckets(q)),
-    // FILTER on the sixteen buckets' low bytes at once: byte (x & 31) of the length's table
-    // (TL: 0–15, TH: 16–31; a swizzle index ≥ 16 gives 0), bit (x >>> 5) & 7 of it.
+    // FILTER on the sixteen buckets at once, per byte b of them (b = 0: bucket bits 0–7; b = 1:
+    // bits 8–15): byte (x_b & 31) of the length's table b (32 bytes: TL 0–15, TH 16–31, a
+    // swizzle index ≥ 16 giving 0), bit x_b >>> 5 of it; a window passes when both bits are set.
     ...get(XQ(0)),
     ...get(XQ(1)),
-    ...V.pack01,
+    ...V.pack0,
     ...get(XQ(2)),
     ...get(XQ(3)),
-    ...V.pack01,
+    ...V.pack0,
     ...V.join8,
     ...tee(PV),
     ...get(C31),
@@ -748,6 +764,33 @@ export function viewsModule(k: RollConstants): Uint8Array {
     ...V.shrU8,
     ...V.swizzle,
     ...V.and,
+    ...get(XQ(0)),
+    ...get(XQ(1)),
+    ...V.pack1,
+    ...get(XQ(2)),
+    ...get(XQ(3)),
+    ...V.pack1,
+    ...V.join8,
+    ...tee(PV),
+    ...get(C31),
+    ...V.and,
+    ...set(HF),
+    ...get(TL2),
+    ...get(HF),
+    ...V.swizzle,
+    ...get(TH2),
+    ...get(HF),
+    ...get(C16),
+    ...V.sub8,
+    ...V.swizzle,
+    ...V.or,
+    ...get(POW2),
+    ...get(PV),
+    ...c(5),
+    ...V.shrU8,
+    ...V.swizzle,
+    ...V.and,
+    ...V.minU8, // nonzero where both bytes are (each is one bit, maybe not the same one)
     ...tee(HITS),
     ...V.anyTrue,
     ...IF,
@@ -1030,7 +1073,7 @@ export interface ViewsRoller {
  */
 export const VIEWS_PREBUILT = {
   module:
-    "AGFzbQEAAAABIQNgBH9/f38Bf2AHf39/f39/fwF/YAl/f39/f39/f38BfwMEAwABAgUDAQAKBxwDB3NxdWVlemUAAAVibG9jawABBm1lbW9yeQIACu8KA00BA38CQANAIAQgAU8NASAEQQF0IABqLwEAIQYgBUEBdCACaiAGOwEAIAVBAnQgA2ogBDYCACAFIAYtAABqIQUgBEEBaiEEDAALCyAFC84IAg5/EHsgASACayIHQf8hIAdB/yFIGyEHIAAgAkEBdGoiCCAHQQF0akEEayEKIAdBAWtBAnQhC0EAQQA2ApCDJCAHQQJ0QQA2AtCLJQJAA0AgC0EASA0BIAkgDEGTg4AIbCAILwEAaiIMNgKUgyQgCSAMQZODgAhsIAgvAQJqIgw2ApiDJCALIA1Bk4OACGwgCi8BAmoiDTYC0IslIAsgDUGTg4AIbCAKLwEAaiINNgLMiyUgCEEEaiEIIAlBCGohCSAKQQRrIQogC0EIayELDAALCyAD/REhFUEA/QAEgIIEIRr9DLF5N56xeTeesXk3nrF5N54hHf0MHx8fHx8fHx8fHx8fHx8fHyEe/QwQEBAQEBAQEBAQEBAQEBAQIR8CQANAIBIgBk4NASASQQN0KAKQggRBAnQhEyABIAJrIBNBAnZrQQFqIhBBgCAgEEGAIEgbIRAgEkEDdCgClIIE/REhHCASQQV0/QAEgIAEIRggEkEFdP0ABJCABCEZQQAhDwJAA0AgDyAQTg0BIA9BAnQhESARIBNq/QAEkIMkIBH9AASQgyQgHP21Af2xASEWIBH9AATQiyUgESATav0ABNCLJSAc/bUB/bEBIhcgFv2uASAV/VEgFiAX/bUBIBb9DQIDAAEGBwQFCgsICQ4PDA39USIbIBtBD/2tAf1RIB39tQFBDP2tASEhIBEgE2r9AASggyQgEf0ABKCDJCAc/bUB/bEBIRYgEf0ABOCLJSARIBNq/QAE4IslIBz9tQH9sQEiFyAW/a4BIBX9USAWIBf9tQEgFv0NAgMAAQYHBAUKCwgJDg8MDf1RIhsgG0EP/a0B/VEgHf21AUEM/a0BISIgESATav0ABLCDJCAR/QAEsIMkIBz9tQH9sQEhFiAR/QAE8IslIBEgE2r9AATwiyUgHP21Af2xASIXIBb9rgEgFf1RIBYgF/21ASAW/Q0CAwABBgcEBQoLCAkODwwN/VEiGyAbQQ/9rQH9USAd/bUBQQz9rQEhIyARIBNq/QAEwIMkIBH9AATAgyQgHP21Af2xASEWIBH9AASAjCUgESATav0ABICMJSAc/bUB/bEBIhcgFv2uASAV/VEgFiAX/bUBIBb9DQIDAAEGBwQFCgsICQ4PDA39USIbIBtBD/2tAf1RIB39tQFBDP2tASEkICEgIv0NAAQIDBAUGBwAAAAAAAAAACAjICT9DQAECAwQFBgcAAAAAAAAAAD9DQABAgMEBQYHEBESExQVFhciGyAe/U4hFiAYIBb9DiAZIBYgH/1x/Q79UCAaIBtBBf1t/Q79TiIg/VMEQCAg/QwAAAAAAAAAAAAAAAAAAAAA/ST9ZCEUQQAgIf0LBNCCBEEAICL9CwTgggRBACAj/QsE8IIEQQAgJP0LBICDBCAUIBIgDyAQIAIgBCAFIBNBAnYgDhACIQ4LIA9BEGohDwwACwsgEkEBaiESDAALCyAOC84BAQN/AkADQCAARQ0BIABoIQkgACAAQQFrcSEAIAIgCWogA0gEQCAJQQJ0KALQggQiCkEFdkECdCABQRF0aigCkJQmIApBH3F2QQFxBEAgCEEEdCILIAEgBUEEdGo2ApCDBCAFBEAgCyAEIAJqIAlqQQJ0IAZqKAIANgKUgwQgCyAEIAJqIAlqIAdqQQFrQQJ0IAZqKAIANgKYgwQFIAsgBCACaiAJajYClIMEIAtBADYCmIMECyALIAo2ApyDBCAIQQFqIQgLCwwACwsgCAs=",
+    "AGFzbQEAAAABIQNgBH9/f38Bf2AHf39/f39/fwF/YAl/f39/f39/f38BfwMEAwABAgUDAQAKBxwDB3NxdWVlemUAAAVibG9jawABBm1lbW9yeQIACu8LA00BA38CQANAIAQgAU8NASAEQQF0IABqLwEAIQYgBUEBdCACaiAGOwEAIAVBAnQgA2ogBDYCACAFIAYtAABqIQUgBEEBaiEEDAALCyAFC84JAg5/EnsgASACayIHQf8hIAdB/yFIGyEHIAAgAkEBdGoiCCAHQQF0akEEayEKIAdBAWtBAnQhC0EAQQA2ApCFJCAHQQJ0QQA2AtCNJQJAA0AgC0EASA0BIAkgDEGTg4AIbCAILwEAaiIMNgKUhSQgCSAMQZODgAhsIAgvAQJqIgw2ApiFJCALIA1Bk4OACGwgCi8BAmoiDTYC0I0lIAsgDUGTg4AIbCAKLwEAaiINNgLMjSUgCEEEaiEIIAlBCGohCSAKQQRrIQogC0EIayELDAALCyAD/REhFUEA/QAEgIQEIRr9DLF5N56xeTeesXk3nrF5N54hHf0MHx8fHx8fHx8fHx8fHx8fHyEe/QwQEBAQEBAQEBAQEBAQEBAQIR8CQANAIBIgBk4NASASQQN0KAKQhARBAnQhEyABIAJrIBNBAnZrQQFqIhBBgCAgEEGAIEgbIRAgEkEDdCgClIQE/REhHCASQQZ0/QAEgIAEIRggEkEGdP0ABJCABCEZIBJBBnT9AASggAQhJSASQQZ0/QAEsIAEISZBACEPAkADQCAPIBBODQEgD0ECdCERIBEgE2r9AASQhSQgEf0ABJCFJCAc/bUB/bEBIRYgEf0ABNCNJSARIBNq/QAE0I0lIBz9tQH9sQEiFyAW/a4BIBX9USAWIBf9tQEgFv0NAgMAAQYHBAUKCwgJDg8MDf1RIhsgG0EP/a0B/VEgHf21AUEM/a0BISEgESATav0ABKCFJCAR/QAEoIUkIBz9tQH9sQEhFiAR/QAE4I0lIBEgE2r9AATgjSUgHP21Af2xASIXIBb9rgEgFf1RIBYgF/21ASAW/Q0CAwABBgcEBQoLCAkODwwN/VEiGyAbQQ/9rQH9USAd/bUBQQz9rQEhIiARIBNq/QAEsIUkIBH9AASwhSQgHP21Af2xASEWIBH9AATwjSUgESATav0ABPCNJSAc/bUB/bEBIhcgFv2uASAV/VEgFiAX/bUBIBb9DQIDAAEGBwQFCgsICQ4PDA39USIbIBtBD/2tAf1RIB39tQFBDP2tASEjIBEgE2r9AATAhSQgEf0ABMCFJCAc/bUB/bEBIRYgEf0ABICOJSARIBNq/QAEgI4lIBz9tQH9sQEiFyAW/a4BIBX9USAWIBf9tQEgFv0NAgMAAQYHBAUKCwgJDg8MDf1RIhsgG0EP/a0B/VEgHf21AUEM/a0BISQgISAi/Q0ABAgMEBQYHAAAAAAAAAAAICMgJP0NAAQIDBAUGBwAAAAAAAAAAP0NAAECAwQFBgcQERITFBUWFyIbIB79TiEWIBggFv0OIBkgFiAf/XH9Dv1QIBogG0EF/W39Dv1OICEgIv0NAQUJDREVGR0AAAAAAAAAACAjICT9DQEFCQ0RFRkdAAAAAAAAAAD9DQABAgMEBQYHEBESExQVFhciGyAe/U4hFiAlIBb9DiAmIBYgH/1x/Q79UCAaIBtBBf1t/Q79Tv13IiD9UwRAICD9DAAAAAAAAAAAAAAAAAAAAAD9JP1kIRRBACAh/QsE0IQEQQAgIv0LBOCEBEEAICP9CwTwhARBACAk/QsEgIUEIBQgEiAPIBAgAiAEIAUgE0ECdiAOEAIhDgsgD0EQaiEPDAALCyASQQFqIRIMAAsLIA4LzgEBA38CQANAIABFDQEgAGghCSAAIABBAWtxIQAgAiAJaiADSARAIAlBAnQoAtCEBCIKQQV2QQJ0IAFBEXRqKAKQliYgCkEfcXZBAXEEQCAIQQR0IgsgASAFQQR0ajYCkIUEIAUEQCALIAQgAmogCWpBAnQgBmooAgA2ApSFBCALIAQgAmogCWogB2pBAWtBAnQgBmooAgA2ApiFBAUgCyAEIAJqIAlqNgKUhQQgC0EANgKYhQQLIAsgCjYCnIUEIAhBAWohCAsLDAALCyAICw==",
 } as const;
 
 let viewsCompiled: { key: string; mod: WebAssembly.Module | null } | undefined;
@@ -1093,7 +1136,8 @@ export function createViewsRoller(
   const bytes = new Uint8Array(memory.buffer);
   // FILTER: bit (x >> 5) & 7 of byte x & 31 of a length's 32 bytes, for every set bucket x.
   const setFilter = (slot: number, x: number) => {
-    bytes[V_FILTER + slot * 32 + (x & 31)]! |= 1 << ((x >>> 5) & 7);
+    bytes[V_FILTER + slot * 64 + (x & 31)]! |= 1 << ((x >>> 5) & 7);
+    bytes[V_FILTER + slot * 64 + 32 + ((x >>> 8) & 31)]! |= 1 << ((x >>> 13) & 7);
   };
   for (let b = 0; b < 8; b++) bytes[V_POW2 + b] = 1 << b;
   // WIN: each length and B^w (mod 2³²).
