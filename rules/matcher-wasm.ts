@@ -319,29 +319,34 @@ export function createWasmRoller(
 // ---------------------------------------------------------------------------------------------
 // The gates' four-view search (rules/managed-matcher.ts searchViews) in WebAssembly. The JavaScript
 // loop makes one pass per window length, each ROLLING the direct window [j, j+w) (one lookup serves
-// the text as is and reversed) and the squeezed window (the last w non-joiner units): every unit
-// costs a chain of dependent multiplies per length and view. Here nothing is rolled (issue 21: the
-// rolled SIMD version was 54 % of a scan's CPU, ~16 ns per unit, bound by those chains):
+// the text as is and reversed) and the squeezed window (the last w non-joiner units). The first
+// WebAssembly version rolled four lengths in the lanes of SIMD vectors, per unit: a gather of the
+// leaving units, six vector multiplies and a scalar look-up per lane, twice (issue 21: 54 % of a
+// 40 MB scan's CPU, ~16 ns per unit). Here nothing is rolled:
 //   - squeeze: one pass writes the squeezed view (SQ: its units; AT: each one's text offset);
 //   - block: for a block of VIEWS_CAP window starts of one view (the text or SQ), the prefix and
-//     suffix polynomial hashes of the block's units, P[t+1] = P[t]·B + u[t] and
-//     T[t] = u[t] + B·T[t+1] (two scalar chains of one multiply each, shared by every length), then
-//     for every length w and four consecutive windows at once (128-bit SIMD lanes)
+//     suffix polynomial hashes of the block's units (and of the longest window's tail past it),
+//     P[t+1] = P[t]·B + u[t] and T[t] = u[t] + B·T[t+1] (two scalar chains shared by every length),
+//     then for every length w, four consecutive windows per 128-bit vector,
 //       hf(j) = P[j+w] − P[j]·B^w,   hb(j) = T[j] − T[j+w]·B^w
 //     — exactly the rolled hashes (Σ u[j+t]·B^(w−1−t) and Σ u[j+t]·B^t, mod 2³², B odd) — and
-//     windowBucket of them. No multiply waits for the last one.
-// Each length's buckets first meet a 256-bit table (FILTER: bit (x >> 5) & 7 of byte x & 31, set
-// when any set bucket has those low 8 bits; a projection of the bitmap, looked up for four lanes by
-// two swizzles); only four windows one of which passes take the exact path (the 128 KB bitmap, a
-// record). What a search's time depends on is thus what the rolled loop's did: how many windows'
-// buckets meet the bitmap (or a coarser projection of it), nothing else of the stored buckets.
-// Records come out per block, length by length, window start increasing; JavaScript puts them in
-// the loop's order (length by length, and within one by the unit each window ends at, the direct
-// one first) and runs `candidates` / `squeezedCandidates` for each.
+//     windowBucket of them: four multiplies per four windows, none waiting for another.
+// Sixteen windows' buckets at a time then meet two 256-bit tables of their length (FILTER: for
+// bucket bits 0–7 and 8–15, bit b >>> 5 of byte b & 31 is set when a set bucket has those bits; two
+// projections of the bitmap, looked up by swizzles on the sixteen buckets' bytes); only windows
+// that pass both take the exact path (exact(): the 128 KB bitmap, a record). What a search's time
+// depends on is thus of the same kind as the rolled loop's (which met a coarse byte table first):
+// how many windows' buckets meet the bitmap or a projection of it, nothing else of the stored
+// buckets, and no stored value is ever in the process. Records come out per block, length by
+// length, window start increasing; JavaScript puts them in the loop's order (length by length,
+// within one by the unit each window ends at, the direct one first), and searchViews runs
+// `candidates` / `squeezedCandidates` for each exactly as the loop does.
+// One module serves every list of window lengths (w and B^w are read from WIN): it is prebuilt.
 //
-// Memory: [64 KB KEEP: one byte per UTF-16 unit, 1 for a non-joiner][FILTER 32 B per length][POW2 16 B]
-//         [OUT (tag, a, b, bucket) × VIEWS_CAP × 8][P, T: (VIEWS_CAP + 272) i32 each]
-//         [bitmaps 128 KB each][TEXT][SQ: squeezed units][AT: i32 text offset of each]
+// Memory: [64 KB KEEP: one byte per UTF-16 unit, 1 for a non-joiner][FILTER 64 B per length]
+//         [POW2 16 B][WIN 8 B per length][SCRATCH 64 B][OUT (tag, a, b, bucket) × VIEWS_CAP × 8]
+//         [P, T: (VIEWS_CAP + 272) i32 each][bitmaps 128 KB each][TEXT][SQ: squeezed units]
+//         [AT: i32 text offset of each squeezed unit]
 
 /** Window starts of one view per block (per call of `block`), for each length. */
 export const VIEWS_CAP = 4096;
