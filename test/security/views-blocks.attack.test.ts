@@ -47,6 +47,9 @@ const shapes: Array<[string, (v: string) => string]> = [
   ["split", (v) => cut(v, 7, `' + '`)],
   ["split-reversed", (v) => rev(cut(v, 5, "\n  "))],
   ["hex-escaped", hexEsc],
+  // Forms whose first window is longer than 16 units (base64: 32), which no decoder restores.
+  ["base64", (v) => Buffer.from(v).toString("base64")],
+  ["base64-reversed", (v) => rev(Buffer.from(v).toString("base64"))],
 ];
 
 /** [file, value name, text, the planted form]. */
