@@ -318,74 +318,96 @@ export function createWasmRoller(
 
 // ---------------------------------------------------------------------------------------------
 // The gates' four-view search (rules/managed-matcher.ts searchViews) in WebAssembly. The JavaScript
-// loop makes one pass per window length, each rolling the direct window [j, j+w) (one lookup serves
-// the text as is and reversed) and the squeezed window (the last w non-joiner units). This module
-// makes ONE pass for every window length of the matcher (a module per list of lengths, the lengths
-// and their powers compiled in), and rolls the lengths four at a time in the lanes of 128-bit SIMD
-// vectors (issue 21: the scalar version, eight independent rolls and buckets per text unit, was 57 %
-// of a scan's CPU): per text unit, one vector roll and one vector bucket per group of four lengths
-// for the direct windows and one for the squeezed windows. Only the lookups stay per length: each
-// length's bucket first meets a 4 KB byte table (one byte per 256 buckets, set when any of them is),
-// the four bytes are OR-ed, and only a unit where one is set takes the exact per-length path (the
-// 128 KB bitmap, the records). Only the windows whose bucket is set come out, as records tagged with
-// their length's slot; JavaScript sorts them back into the loop's order (length by length, text
-// order within one) and runs `candidates` / `squeezedCandidates` for each. The output list has a
-// fixed capacity: when it is nearly full the function saves its state and returns, JavaScript
-// drains it and calls again.
+// loop makes one pass per window length, each ROLLING the direct window [j, j+w) (one lookup serves
+// the text as is and reversed) and the squeezed window (the last w non-joiner units). The first
+// WebAssembly version rolled four lengths in the lanes of SIMD vectors, per unit: a gather of the
+// leaving units, six vector multiplies and a scalar look-up per lane, twice (issue 21: 54 % of a
+// 40 MB scan's CPU, ~16 ns per unit). Here nothing is rolled:
+//   - squeeze: one pass writes the squeezed view (SQ: its units; AT: each one's text offset);
+//   - block: for a block of VIEWS_CAP window starts of one view (the text or SQ), the prefix and
+//     suffix polynomial hashes of the block's units (and of the longest window's tail past it),
+//     P[t+1] = P[t]·B + u[t] and T[t] = u[t] + B·T[t+1] (two scalar chains shared by every length),
+//     then for every length w, four consecutive windows per 128-bit vector,
+//       hf(j) = P[j+w] − P[j]·B^w,   hb(j) = T[j] − T[j+w]·B^w
+//     — exactly the rolled hashes (Σ u[j+t]·B^(w−1−t) and Σ u[j+t]·B^t, mod 2³², B odd) — and
+//     windowBucket of them: four multiplies per four windows, none waiting for another.
+// Sixteen windows' buckets at a time then meet two 256-bit tables of their length (FILTER: for
+// bucket bits 0–7 and 8–15, bit b >>> 5 of byte b & 31 is set when a set bucket has those bits; two
+// projections of the bitmap, looked up by swizzles on the sixteen buckets' bytes); only windows
+// that pass both take the exact path (exact(): the 128 KB bitmap, a record). What a search's time
+// depends on is thus of the same kind as the rolled loop's (which met a coarse byte table first):
+// how many windows' buckets meet the bitmap or a projection of it, nothing else of the stored
+// buckets, and no stored value is ever in the process. Records come out per block, length by
+// length, window start increasing; JavaScript puts them in the loop's order (length by length,
+// within one by the unit each window ends at, the direct one first), and searchViews runs
+// `candidates` / `squeezedCandidates` for each exactly as the loop does.
+// One module serves every list of window lengths (w and B^w are read from WIN): it is prebuilt.
 //
-// The squeezed view is written as it is read (SQ: its units; AT: each one's text offset), so the
-// unit leaving a squeezed window is one load at a constant offset, as for the text.
-//
-// Two things make the first w units need no branch: the text and the squeezed units are each
-// preceded by 256 zero units, so the unit leaving the window before it is full is 0, and rolling
-// with a leaving 0 (hf·B + c; hb·B⁻¹ + c·B^(w−1)) gives, once w units are in, exactly the hashes of
-// the window (hb = Σ c_t·B^(w−1)·B^−(w−1−t) = Σ c_t·B^t).
-//
-// Memory: [STATE 256 B][JOINERS 8 KB: one bit per UTF-16 unit][OUT (tag, a, b, bucket) × CAP]
-//         [COARSE 4 KB per length][bitmaps 128 KB each][256 zero units][TEXT]
-//         [256 zero units][SQ: squeezed units][1 KB][AT: i32 text offset of each squeezed unit]
+// Memory: [64 KB KEEP: one byte per UTF-16 unit, 1 for a non-joiner][FILTER 64 B per length]
+//         [POW2 16 B][WIN 8 B per length][SCRATCH 64 B][OUT (tag, a, b, bucket) × VIEWS_CAP × 8]
+//         [P, T: (VIEWS_CAP + 272) i32 each][bitmaps 128 KB each][TEXT][SQ: squeezed units]
+//         [AT: i32 text offset of each squeezed unit]
 
-/** Records in the output list between two calls. */
+/** Window starts of one view per block (per call of `block`), for each length. */
 export const VIEWS_CAP = 4096;
-const V_STATE = 0;
-const V_JOINERS = 256;
-const V_OUT = V_JOINERS + 8192;
-/** Per window length, one byte per 256 buckets (4 KB): nonzero when any of them is set. */
-const V_COARSE = V_OUT + VIEWS_CAP * 16;
-const COARSE_BYTES = 4096;
-const COARSE_SHIFT = 8;
-const V_BITMAPS = V_COARSE + 8 * COARSE_BYTES;
+const MAX_SLOTS = 8;
+/** One byte per UTF-16 unit: 1 when it is NOT a joiner (kept in the squeezed view). */
+const V_KEEP = 0;
+const V_FILTER = V_KEEP + 65536;
+const V_POW2 = V_FILTER + 64 * MAX_SLOTS;
+/** Per length: w and B^w (i32 each). */
+const V_WIN = V_POW2 + 16;
+/** exact()'s sixteen buckets. */
+const V_SCRATCH = V_WIN + 8 * MAX_SLOTS;
+const V_OUT = V_SCRATCH + 64;
+/** Units of one block: its windows' starts and the longest window's tail. */
+const BLOCK_UNITS = VIEWS_CAP + 255;
+const PRE_WORDS = VIEWS_CAP + 272;
+const V_P = V_OUT + VIEWS_CAP * MAX_SLOTS * 16;
+const V_T = V_P + PRE_WORDS * 4;
+const V_BITMAPS = V_T + PRE_WORDS * 4;
 /** A squeezed record's tag: SQUEEZED + slot (a direct record's tag is its slot). */
 export const SQUEEZED_TAG = 16;
-/** Zero bytes before the squeezed units (≥ 2·255) and before their offsets (≥ 4·255). */
-const SQ_PAD = 512;
-const AT_PAD = 1024;
 
 /** Where the text starts for `slots` window lengths. */
-const viewsTextAt = (slots: number): number => V_BITMAPS + slots * BITMAP_BYTES + 512;
+const viewsTextAt = (slots: number): number => V_BITMAPS + slots * BITMAP_BYTES;
 /** Where the squeezed units and their offsets go for a text of n units. */
 const viewsSqueezedAt = (slots: number, n: number): { sq: number; at: number } => {
-  const sq = ((viewsTextAt(slots) + n * 2 + 15) & ~15) + SQ_PAD;
-  return { sq, at: ((sq + n * 2 + 15) & ~15) + AT_PAD };
+  const sq = (viewsTextAt(slots) + n * 2 + 15) & ~15;
+  return { sq, at: (sq + n * 2 + 15) & ~15 };
 };
 
 /** SIMD opcodes (0xFD prefix). */
 const simd = (op: number, ...imm: number[]): number[] => [0xfd, ...uleb(op), ...imm];
 const V = {
   load: (off: number) => simd(0x00, 4, ...uleb(off)),
-  store: (off: number) => simd(0x0b, 4, ...uleb(off)),
   const: (lanes: readonly number[]) => {
     const b = Buffer.alloc(16);
     lanes.forEach((x, i) => b.writeInt32LE(x | 0, i * 4));
     return simd(0x0c, ...b);
   },
+  splat4: (x: number) => V.const([x, x, x, x]),
+  /** Swaps the 16-bit halves of each lane: rotl(x, 16). */
+  rot16: simd(0x0d, 2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13),
+  swizzle: simd(0x0e),
   splat: simd(0x11),
   extract: (lane: number) => simd(0x1b, lane),
-  replace: (lane: number) => simd(0x1c, lane),
   and: simd(0x4e),
   or: simd(0x50),
   xor: simd(0x51),
-  shl: simd(0xab),
+  anyTrue: simd(0x53),
+  sub8: simd(0x71),
+  ne8: simd(0x24),
+  minU8: simd(0x77),
+  bitmask8: simd(0x64),
+  store: (off: number) => simd(0x0b, 4, ...uleb(off)),
+  shrU8: simd(0x6d),
+  /** Bytes 0, 4, 8, 12 of a then of b (the low bytes of their lanes), then zeros' places. */
+  pack0: simd(0x0d, 0, 4, 8, 12, 16, 20, 24, 28, 0, 0, 0, 0, 0, 0, 0, 0),
+  /** Bytes 1, 5, 9, 13 of a then of b (the second bytes of their lanes). */
+  pack1: simd(0x0d, 1, 5, 9, 13, 17, 21, 25, 29, 0, 0, 0, 0, 0, 0, 0, 0),
+  /** Bytes 0–7 of a, then 0–7 of b. */
+  join8: simd(0x0d, 0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23),
   shrU: simd(0xad),
   add: simd(0xae),
   sub: simd(0xb1),
@@ -393,461 +415,603 @@ const V = {
 };
 
 /**
- * views(n, seed, sq, at) → 1 when it stopped with a nearly full list (call again), 0 at the text's
- * end. For i from STATE.i to n − 1 (the JavaScript loop of searchViews, every length at once):
- *   - for each length w: the direct window ending at i, [i−w+1, i], once i ≥ w − 1: its bucket x
- *     set → record (slot, j, 0, x);
- *   - unit i is a joiner (JOINERS bit): nothing more; else it is appended to SQ (its offset to AT);
- *     for each w, once k ≥ w squeezed units are in, the squeezed window (its first unit at text
- *     offset `first`) is recorded as (SQUEEZED_TAG + slot, first, i, y) when its bucket y is set; a
- *     window with no joiner inside (i − first = w − 1) is the direct one and takes the direct
- *     lookup's answer.
- * Records come out in the scalar loop's order: per unit, the direct ones by slot, then the squeezed.
+ * Three functions (one module for every list of window lengths: the lengths and their powers B^w
+ * are read from WIN, so a process never assembles one):
+ *   squeeze(text, n, sq, at) → k: the text's non-joiner units to SQ, their text offsets to AT.
+ *   block(u, len, s, seed, view, at, slots) → records: the windows of the unit array at byte `u`
+ *     (len units) that start at s … s + VIEWS_CAP − 1, every length; each whose bucket x is set in
+ *     its bitmap is recorded at OUT as (slot, j, 0, x) for the text (view 0), or for SQ (view 1)
+ *     as (SQUEEZED_TAG + slot, AT[j], AT[j + w − 1], x): first and last unit in text offsets.
+ *     Length by length, j increasing.
+ *   exact(…): block's look-ups in the bitmap, for sixteen windows some of which passed FILTER.
  */
-export function viewsModule(
-  k: RollConstants,
-  windows: readonly { w: number; top: number }[],
-): Uint8Array {
+export function viewsModule(k: RollConstants): Uint8Array {
   const I32 = 0x7f;
   const V128 = 0x7b;
-  const L = windows.length;
-  const G = Math.ceil(L / 4);
-  const textAt = viewsTextAt(L);
-  // params
-  const N = 0;
-  const SEED = 1;
-  const SQB = 2; // sq − SQ_PAD on entry
-  const ATB = 3; // at − AT_PAD on entry
-  // i32 locals
-  const I = 4;
-  const K = 5;
-  const CNT = 6;
-  const C = 7;
-  const X = 8;
-  const P = 9;
-  const FIRST = 10;
-  const ANY = 11;
-  const TI = 12; // 2i
-  const TK = 13; // k (before the append: 2k into SQ; after: 4k into AT)
-  const HIT = (l: number) => 14 + l;
-  const I32_LOCALS = 14 + L - 4;
-  // v128 locals
-  const vbase = 14 + L;
-  const SEEDV = vbase;
-  const CV = vbase + 1;
-  const PV = vbase + 2;
-  const TV = vbase + 3;
-  const HF = (g: number) => vbase + 4 + g * 6;
-  const HB = (g: number) => vbase + 5 + g * 6;
-  const SF = (g: number) => vbase + 6 + g * 6;
-  const SB = (g: number) => vbase + 7 + g * 6;
-  const XV = (g: number) => vbase + 8 + g * 6;
-  const YV = (g: number) => vbase + 9 + g * 6;
-  const V128_LOCALS = 4 + G * 6;
   const [get, set, tee, c] = [localGet, localSet, localTee, i32Const];
   const load = (off = 0) => [0x28, 2, ...uleb(off)];
   const load16 = (off = 0) => [0x2f, 1, ...uleb(off)];
   const load8 = (off = 0) => [0x2d, 0, ...uleb(off)];
   const store = (off = 0) => [0x36, 2, ...uleb(off)];
   const store16 = (off = 0) => [0x3b, 1, ...uleb(off)];
-  const { ADD, SUB, AND, OR, EQZ, EQ, GT_U, GE_U, GE_S } = I32_OP;
-  const SHR_U = I32_OP.SHR_U;
-  const SHL = I32_OP.SHL;
+  const { ADD, SUB, MUL, AND, SHL, SHR_U, GE_S, EQZ } = I32_OP;
+  const LT_S = 0x48;
+  const CTZ = 0x68;
+  const SELECT = 0x1b;
   const IF = [0x04, 0x40];
   const ELSE = 0x05;
   const END = 0x0b;
-  const lanes = (g: number) => windows.slice(g * 4, g * 4 + 4);
-  const topV = (g: number) => V.const(lanes(g).map((x) => x.top));
-  /** The vector bucket of (a, b) into `into`: windowBucket lane by lane. */
-  const bucketV = (a: number, b: number, into: number) => [
-    ...get(a),
-    ...get(b),
-    ...V.mul,
-    ...set(PV),
-    ...get(a),
-    ...get(b),
-    ...V.add,
-    ...get(SEEDV),
-    ...V.xor,
-    ...get(PV),
-    ...c(16),
-    ...V.shl,
-    ...get(PV),
-    ...c(16),
-    ...V.shrU,
-    ...V.or,
-    ...V.xor,
-    ...tee(TV),
-    ...get(TV),
-    ...c(15),
-    ...V.shrU,
-    ...V.xor,
-    ...V.const([k.mix, k.mix, k.mix, k.mix]),
-    ...V.mul,
-    ...c(k.shift),
-    ...V.shrU,
-    ...set(into),
+  const BR_IF = 0x0d;
+  const LOOP = [0x02, 0x40, 0x03, 0x40];
+  const AGAIN = [0x0c, 0];
+
+  // squeeze(text, n, sq, at) → k. params 0 text, 1 n, 2 sq, 3 at; locals 4 i, 5 k, 6 c
+  const squeezeCode = [
+    ...LOOP,
+    ...get(4),
+    ...get(1),
+    I32_OP.GE_U,
+    ...[BR_IF, 1],
+    ...get(4),
+    ...c(1),
+    SHL,
+    ...get(0),
+    ADD,
+    ...load16(),
+    ...set(6),
+    // SQ[k] = c; AT[k] = i; k += c is not a joiner (written either way: the next unit overwrites)
+    ...get(5),
+    ...c(1),
+    SHL,
+    ...get(2),
+    ADD,
+    ...get(6),
+    ...store16(),
+    ...get(5),
+    ...c(2),
+    SHL,
+    ...get(3),
+    ADD,
+    ...get(4),
+    ...store(),
+    ...get(5),
+    ...get(6),
+    ...load8(V_KEEP),
+    ADD,
+    ...set(5),
+    ...get(4),
+    ...c(1),
+    ADD,
+    ...set(4),
+    ...AGAIN,
+    END,
+    END,
+    ...get(5),
+    END,
   ];
-  /**
-   * A group of ONE length (a matcher's lengths are often five: 16, 31 or 32, 64, 96; a form shorter
-   * than its ladder window takes its own length as window) rolls and buckets in scalar i32 code,
-   * its state in lane 0 of the group's vectors (every lane is set, by a splat): a vector group for
-   * one length cost four lanes' multiplies. The arithmetic is rollV's and bucketV's lane 0 exactly
-   * (i32 wraps as the lanes do); test/rules/matcher-views.differential.test.ts runs lists of one
-   * length ([16]) and of five against the scalar reference.
-   */
-  const single = (g: number): boolean => lanes(g).length === 1;
-  const lane0 = (v: number) => [...get(v), ...V.extract(0)];
-  /** rollV then bucketV of a one-length group: hf in X, hb in P (both free until the lookups). */
-  const rollBucketScalar = (f: number, b: number, g: number, into: number) => {
-    const top = lanes(g)[0]!.top;
-    const { MUL, XOR, ROTL } = I32_OP;
-    return [
-      // hf = (hf − o·top)·BASE + c
-      ...lane0(f),
-      ...lane0(TV),
-      ...c(top),
-      MUL,
-      SUB,
-      ...c(k.base),
-      MUL,
-      ...lane0(CV),
-      ADD,
-      ...tee(X),
-      ...V.splat,
-      ...set(f),
-      // hb = (hb − o)·BASE⁻¹ + c·top
-      ...lane0(b),
-      ...lane0(TV),
-      SUB,
-      ...c(k.baseInv),
-      MUL,
-      ...lane0(CV),
-      ...c(top),
-      MUL,
-      ADD,
-      ...tee(P),
-      ...V.splat,
-      ...set(b),
-      // x = (hf + hb) ^ seed ^ rotl(hf·hb, 16); ((x ^ x >>> 15)·MIX) >>> SHIFT
-      ...get(X),
-      ...get(P),
-      ADD,
-      ...get(SEED),
-      XOR,
-      ...get(X),
-      ...get(P),
-      MUL,
-      ...c(16),
-      ROTL,
-      XOR,
-      ...tee(X),
-      ...get(X),
-      ...c(15),
-      SHR_U,
-      XOR,
-      ...c(k.mix),
-      MUL,
-      ...c(k.shift),
-      SHR_U,
-      ...V.splat,
-      ...set(into),
-    ];
-  };
-  /** Rolls (f, b) of group g by CV entering and TV (the leaving units) leaving. */
-  const rollV = (f: number, b: number, g: number) => [
-    ...get(f),
-    ...get(TV),
-    ...topV(g),
-    ...V.mul,
-    ...V.sub,
-    ...V.const([k.base, k.base, k.base, k.base]),
-    ...V.mul,
-    ...get(CV),
-    ...V.add,
-    ...set(f),
-    ...get(b),
-    ...get(TV),
-    ...V.sub,
-    ...V.const([k.baseInv, k.baseInv, k.baseInv, k.baseInv]),
-    ...V.mul,
-    ...get(CV),
-    ...topV(g),
-    ...V.mul,
-    ...V.add,
-    ...set(b),
+
+  // exact(mask, l, j, jend, s, view, at, w, cnt) → cnt: for each set bit d of mask (window j + d,
+  // its bucket x at SCRATCH[d]), j + d < jend and x set in slot l's bitmap → a record.
+  const [MASK, EL, EJ, EJEND, ES, EVIEW, EAT, EW, ECNT] = [0, 1, 2, 3, 4, 5, 6, 7, 8];
+  const [D, EX, EA] = [9, 10, 11];
+  /** Pushes AT[s + j + d + plus]. */
+  const atOf = (plus: number[]) => [
+    ...get(ES),
+    ...get(EJ),
+    ADD,
+    ...get(D),
+    ADD,
+    ...plus,
+    ...c(2),
+    SHL,
+    ...get(EAT),
+    ADD,
+    ...load(),
   ];
-  /** TV = the leaving units of group g's lanes: a 16-bit load at (base + off(w)) per lane. */
-  const gather = (g: number, base: number, off: (w: number) => number) => [
-    ...lanes(g).flatMap(({ w }, lane) =>
-      lane === 0
-        ? [...get(base), ...load16(off(w)), ...V.splat]
-        : [...get(base), ...load16(off(w)), ...V.replace(lane)],
-    ),
-    ...set(TV),
-  ];
-  /** Pushes the coarse byte of slot l for the bucket in lane l of vector `v`. */
-  const coarse = (v: number, l: number) => [
-    ...get(v),
-    ...V.extract(l & 3),
-    ...c(COARSE_SHIFT),
-    SHR_U,
-    ...load8(V_COARSE + l * COARSE_BYTES),
-  ];
-  /** ANY = OR of the coarse bytes of every slot's bucket in vectors `vec(g)`. */
-  const anyCoarse = (vec: (g: number) => number) => [
-    ...windows.flatMap((_, l) => [...coarse(vec(l >> 2), l), ...(l > 0 ? [OR] : [])]),
-    ...set(ANY),
-  ];
-  /** Pushes 1 when X's bit is set in slot l's coarse table and bitmap, else 0. */
-  const bitSet = (l: number) => [
-    ...get(X),
-    ...c(COARSE_SHIFT),
-    SHR_U,
-    ...load8(V_COARSE + l * COARSE_BYTES),
-    ...[0x04, I32], // if (result i32)
-    ...get(X),
+  const exactCode = [
+    ...LOOP,
+    ...get(MASK),
+    EQZ,
+    ...[BR_IF, 1],
+    ...get(MASK),
+    CTZ,
+    ...set(D),
+    ...get(MASK),
+    ...get(MASK),
+    ...c(1),
+    SUB,
+    AND,
+    ...set(MASK),
+    ...get(EJ),
+    ...get(D),
+    ADD,
+    ...get(EJEND),
+    LT_S,
+    ...IF,
+    ...get(D),
+    ...c(2),
+    SHL,
+    ...load(V_SCRATCH),
+    ...tee(EX),
     ...c(5),
     SHR_U,
     ...c(2),
     SHL,
-    ...load(V_BITMAPS + l * BITMAP_BYTES),
-    ...get(X),
+    ...get(EL),
+    ...c(17),
+    SHL,
+    ADD,
+    ...load(V_BITMAPS),
+    ...get(EX),
     ...c(31),
     AND,
     SHR_U,
     ...c(1),
     AND,
-    ELSE,
-    ...c(0),
-    END,
-  ];
-  /** Record (tag, a, b, X) at OUT[CNT++]. */
-  const emit = (tag: number, a: number[], b: number[]) => [
-    ...get(CNT),
+    ...IF,
+    // the record at OUT[cnt]
+    ...get(ECNT),
     ...c(4),
     SHL,
-    ...tee(P),
-    ...c(tag),
+    ...tee(EA),
+    ...get(EL),
+    ...get(EVIEW),
+    ...c(4),
+    SHL, // SQUEEZED_TAG for the squeezed view
+    ADD,
     ...store(V_OUT),
-    ...get(P),
-    ...a,
+    ...get(EVIEW),
+    ...IF,
+    ...get(EA),
+    ...atOf([]),
     ...store(V_OUT + 4),
-    ...get(P),
-    ...b,
+    ...get(EA),
+    ...atOf([...get(EW), ADD, ...c(1), SUB]),
     ...store(V_OUT + 8),
-    ...get(P),
-    ...get(X),
+    ELSE,
+    ...get(EA),
+    ...get(ES),
+    ...get(EJ),
+    ADD,
+    ...get(D),
+    ADD,
+    ...store(V_OUT + 4),
+    ...get(EA),
+    ...c(0),
+    ...store(V_OUT + 8),
+    END,
+    ...get(EA),
+    ...get(EX),
     ...store(V_OUT + 12),
-    ...get(CNT),
+    ...get(ECNT),
     ...c(1),
     ADD,
-    ...set(CNT),
+    ...set(ECNT),
+    END,
+    END,
+    ...AGAIN,
+    END,
+    END,
+    ...get(ECNT),
+    END,
   ];
-  const vecState = (g: number) => [HF(g), HB(g), SF(g), SB(g)];
-  const stateAt = (g: number, h: number) => 16 + g * 64 + h * 16;
-  const directLook = windows.flatMap(({ w }, l) => [
-    ...get(I),
-    ...c(w - 1),
-    GE_U,
-    ...IF,
-    ...get(XV(l >> 2)),
-    ...V.extract(l & 3),
-    ...set(X),
-    ...bitSet(l),
-    ...IF,
-    ...get(X),
-    ...set(HIT(l)),
-    ...emit(l, [...get(I), ...c(w - 1), SUB], c(0)),
-    END,
-    END,
-  ]);
-  const squeezedLook = windows.flatMap(({ w }, l) => [
-    ...get(K),
-    ...c(w - 1),
-    GT_U, // k (already counting unit i) ≥ w
-    ...IF,
-    // first = AT[k − w]: TK is 4k here
-    ...get(TK),
-    ...load(AT_PAD - 4 * w),
-    ...set(FIRST),
-    ...get(I),
-    ...get(FIRST),
+
+  // block: params 0 u, 1 len, 2 s, 3 seed, 4 view, 5 at, 6 slots
+  const [U, LEN, S, SEED, VIEW, AT, SLOTS] = [0, 1, 2, 3, 4, 5, 6];
+  // i32 locals
+  const M = 7;
+  const UP = 8; // byte address of u[s + t]
+  const PP = 9; // 4t
+  const UR = 10; // byte address of u[s + r − 1]
+  const RP = 11; // 4r
+  const PH = 12;
+  const QH = 13;
+  const CNT = 14;
+  const J = 15;
+  const JEND = 16;
+  const A = 17;
+  const L = 18;
+  const W4 = 19; // 4w
+  const BITS = 20;
+  const I32_LOCALS = 14;
+  // v128 locals
+  const SEEDV = 21;
+  const HF = 22;
+  const HB = 23;
+  const TL = 24;
+  const TH = 25;
+  const POW2 = 26;
+  const PV = 27;
+  const BWV = 28;
+  const MIXV = 29;
+  const C31 = 30;
+  const C16 = 31;
+  const HITS = 32;
+  /** The buckets of windows j + 4q … j + 4q + 3. */
+  const XQ = (q: number) => 33 + q;
+  const TL2 = 37;
+  const TH2 = 38;
+  const V128_LOCALS = 18;
+  /** XQ(q) = the buckets of windows j + 4q … j + 4q + 3 (A = 4j, W4 = 4w). */
+  const buckets = (q: number) => [
+    // hf = P[j+w] − P[j]·B^w; hb = T[j] − T[j+w]·B^w
+    ...get(A),
+    ...get(W4),
+    ADD,
+    ...V.load(V_P + 16 * q),
+    ...get(A),
+    ...V.load(V_P + 16 * q),
+    ...get(BWV),
+    ...V.mul,
+    ...V.sub,
+    ...set(HF),
+    ...get(A),
+    ...V.load(V_T + 16 * q),
+    ...get(A),
+    ...get(W4),
+    ADD,
+    ...V.load(V_T + 16 * q),
+    ...get(BWV),
+    ...V.mul,
+    ...V.sub,
+    ...tee(HB),
+    // x = (hf + hb) ^ seed ^ rotl(hf·hb, 16); ((x ^ x >>> 15)·MIX) >>> SHIFT
+    ...get(HF),
+    ...V.add,
+    ...get(SEEDV),
+    ...V.xor,
+    ...get(HF),
+    ...get(HB),
+    ...V.mul,
+    ...get(HF), // the shuffle's second operand (its lanes are not picked)
+    ...V.rot16,
+    ...V.xor,
+    ...tee(PV),
+    ...get(PV),
+    ...c(15),
+    ...V.shrU,
+    ...V.xor,
+    ...get(MIXV),
+    ...V.mul,
+    ...c(k.shift),
+    ...V.shrU,
+    ...set(XQ(q)),
+  ];
+  const slotCode = [
+    // w and B^w of slot l; jend = min(VIEWS_CAP, len − s − w + 1)
+    ...get(L),
+    ...c(3),
+    SHL,
+    ...load(V_WIN),
+    ...c(2),
+    SHL,
+    ...set(W4),
+    ...get(LEN),
+    ...get(S),
     SUB,
-    ...c(w - 1),
-    EQ,
-    ...IF,
-    ...get(HIT(l)),
-    ...set(X),
-    ELSE,
-    ...get(YV(l >> 2)),
-    ...V.extract(l & 3),
-    ...set(X),
-    ...bitSet(l),
-    EQZ,
-    ...IF,
-    ...c(-1),
-    ...set(X),
-    END,
-    END,
-    ...get(X),
+    ...get(W4),
+    ...c(2),
+    SHR_U,
+    SUB,
+    ...c(1),
+    ADD,
+    ...tee(JEND),
+    ...c(VIEWS_CAP),
+    ...get(JEND),
+    ...c(VIEWS_CAP),
+    LT_S,
+    SELECT,
+    ...set(JEND),
+    ...get(L),
+    ...c(3),
+    SHL,
+    ...load(V_WIN + 4),
+    ...V.splat,
+    ...set(BWV),
+    ...get(L),
+    ...c(6),
+    SHL,
+    ...V.load(V_FILTER + 0),
+    ...set(TL),
+    ...get(L),
+    ...c(6),
+    SHL,
+    ...V.load(V_FILTER + 16),
+    ...set(TH),
+    ...get(L),
+    ...c(6),
+    SHL,
+    ...V.load(V_FILTER + 32),
+    ...set(TL2),
+    ...get(L),
+    ...c(6),
+    SHL,
+    ...V.load(V_FILTER + 48),
+    ...set(TH2),
     ...c(0),
+    ...set(J),
+    ...LOOP,
+    ...get(J),
+    ...get(JEND),
     GE_S,
+    ...[BR_IF, 1],
+    ...get(J),
+    ...c(2),
+    SHL,
+    ...set(A),
+    ...[0, 1, 2, 3].flatMap((q) => buckets(q)),
+    // FILTER on the sixteen buckets at once, per byte b of them (b = 0: bucket bits 0–7; b = 1:
+    // bits 8–15): byte (x_b & 31) of the length's table b (32 bytes: TL 0–15, TH 16–31, a
+    // swizzle index ≥ 16 giving 0), bit x_b >>> 5 of it; a window passes when both bits are set.
+    ...get(XQ(0)),
+    ...get(XQ(1)),
+    ...V.pack0,
+    ...get(XQ(2)),
+    ...get(XQ(3)),
+    ...V.pack0,
+    ...V.join8,
+    ...tee(PV),
+    ...get(C31),
+    ...V.and,
+    ...set(HF),
+    ...get(TL),
+    ...get(HF),
+    ...V.swizzle,
+    ...get(TH),
+    ...get(HF),
+    ...get(C16),
+    ...V.sub8,
+    ...V.swizzle,
+    ...V.or,
+    ...get(POW2),
+    ...get(PV),
+    ...c(5),
+    ...V.shrU8,
+    ...V.swizzle,
+    ...V.and,
+    ...get(XQ(0)),
+    ...get(XQ(1)),
+    ...V.pack1,
+    ...get(XQ(2)),
+    ...get(XQ(3)),
+    ...V.pack1,
+    ...V.join8,
+    ...tee(PV),
+    ...get(C31),
+    ...V.and,
+    ...set(HF),
+    ...get(TL2),
+    ...get(HF),
+    ...V.swizzle,
+    ...get(TH2),
+    ...get(HF),
+    ...get(C16),
+    ...V.sub8,
+    ...V.swizzle,
+    ...V.or,
+    ...get(POW2),
+    ...get(PV),
+    ...c(5),
+    ...V.shrU8,
+    ...V.swizzle,
+    ...V.and,
+    ...V.minU8, // nonzero where both bytes are (each is one bit, maybe not the same one)
+    ...tee(HITS),
+    ...V.anyTrue,
     ...IF,
-    ...emit(SQUEEZED_TAG + l, get(FIRST), get(I)),
+    // the windows that passed, one bit each, and their buckets to SCRATCH for exact()
+    ...get(HITS),
+    ...V.const([0, 0, 0, 0]),
+    ...V.ne8,
+    ...V.bitmask8,
+    ...set(BITS),
+    ...[0, 1, 2, 3].flatMap((q) => [...c(0), ...get(XQ(q)), ...V.store(V_SCRATCH + 16 * q)]),
+    ...get(BITS),
+    ...get(L),
+    ...get(J),
+    ...get(JEND),
+    ...get(S),
+    ...get(VIEW),
+    ...get(AT),
+    ...get(W4),
+    ...c(2),
+    SHR_U,
+    ...get(CNT),
+    ...[0x10, 2], // call exact
+    ...set(CNT),
+    END,
+    ...get(J),
+    ...c(16),
+    ADD,
+    ...set(J),
+    ...AGAIN,
     END,
     END,
-  ]);
-  const code = [
-    ...c(V_STATE),
-    ...load(0),
-    ...set(I),
-    ...c(V_STATE),
-    ...load(4),
-    ...set(K),
-    ...Array.from({ length: G }, (_, g) =>
-      vecState(g).flatMap((l, h) => [...c(V_STATE), ...V.load(stateAt(g, h)), ...set(l)]),
-    ).flat(),
+  ];
+  const blockCode = [
+    // m = min(BLOCK_UNITS, len − s)
+    ...get(LEN),
+    ...get(S),
+    SUB,
+    ...tee(M),
+    ...c(BLOCK_UNITS),
+    ...get(M),
+    ...c(BLOCK_UNITS),
+    LT_S,
+    SELECT,
+    ...set(M),
+    // P[0] = 0, T[m] = 0; then P forwards and T backwards, two units a step, in one loop (two
+    // independent chains). A step may compute P[m + 1] and T[−1] (from the units either side of
+    // the block): no window reads them.
+    ...get(U),
+    ...get(S),
+    ...c(1),
+    SHL,
+    ADD,
+    ...tee(UP),
+    ...get(M),
+    ...c(1),
+    SHL,
+    ADD,
+    ...c(4),
+    SUB,
+    ...set(UR),
+    ...get(M),
+    ...c(1),
+    SUB,
+    ...c(2),
+    SHL,
+    ...set(RP),
+    ...c(0),
+    ...c(0),
+    ...store(V_P),
+    ...get(M),
+    ...c(2),
+    SHL,
+    ...c(0),
+    ...store(V_T),
+    ...LOOP,
+    ...get(RP),
+    ...c(0),
+    LT_S,
+    ...[BR_IF, 1],
+    // P[t+1] = P[t]·B + u[t]; P[t+2] likewise
+    ...get(PP),
+    ...get(PH),
+    ...c(k.base),
+    MUL,
+    ...get(UP),
+    ...load16(0),
+    ADD,
+    ...tee(PH),
+    ...store(V_P + 4),
+    ...get(PP),
+    ...get(PH),
+    ...c(k.base),
+    MUL,
+    ...get(UP),
+    ...load16(2),
+    ADD,
+    ...tee(PH),
+    ...store(V_P + 8),
+    // T[r] = u[r] + B·T[r+1]; T[r−1] likewise
+    ...get(RP),
+    ...get(QH),
+    ...c(k.base),
+    MUL,
+    ...get(UR),
+    ...load16(2),
+    ADD,
+    ...tee(QH),
+    ...store(V_T),
+    ...get(RP),
+    ...get(QH),
+    ...c(k.base),
+    MUL,
+    ...get(UR),
+    ...load16(0),
+    ADD,
+    ...tee(QH),
+    ...store(V_T - 4),
+    ...get(UP),
+    ...c(4),
+    ADD,
+    ...set(UP),
+    ...get(PP),
+    ...c(8),
+    ADD,
+    ...set(PP),
+    ...get(UR),
+    ...c(4),
+    SUB,
+    ...set(UR),
+    ...get(RP),
+    ...c(8),
+    SUB,
+    ...set(RP),
+    ...AGAIN,
+    END,
+    END,
     ...get(SEED),
     ...V.splat,
     ...set(SEEDV),
-    ...[0x02, 0x40], // block $exit
-    ...[0x03, 0x40], // loop
-    // if (i >= n || cnt > CAP - 2L) break: a unit records at most 2L windows
-    ...get(I),
-    ...get(N),
-    GE_U,
+    ...c(0),
+    ...V.load(V_POW2),
+    ...set(POW2),
+    ...V.splat4(k.mix),
+    ...set(MIXV),
+    ...V.splat4(0x1f1f1f1f),
+    ...set(C31),
+    ...V.splat4(0x10101010),
+    ...set(C16),
+    // every length
+    ...LOOP,
+    ...get(L),
+    ...get(SLOTS),
+    GE_S,
+    ...[BR_IF, 1],
+    ...slotCode,
+    ...get(L),
+    ...c(1),
+    ADD,
+    ...set(L),
+    ...AGAIN,
+    END,
+    END,
     ...get(CNT),
-    ...c(VIEWS_CAP - 2 * L),
-    GT_U,
-    OR,
-    ...[0x0d, 1],
-    // c = text[i]
-    ...get(I),
-    ...c(1),
-    SHL,
-    ...tee(TI),
-    ...load16(textAt),
-    ...tee(C),
-    ...V.splat,
-    ...set(CV),
-    // the direct windows: leaving units text[i − w] (zero padding while i < w)
-    ...Array.from({ length: G }, (_, g) => [
-      ...gather(g, TI, (w) => textAt - 2 * w),
-      ...(single(g)
-        ? rollBucketScalar(HF(g), HB(g), g, XV(g))
-        : [...rollV(HF(g), HB(g), g), ...bucketV(HF(g), HB(g), XV(g))]),
-    ]).flat(),
-    ...windows.flatMap((_, l) => [...c(-1), ...set(HIT(l))]),
-    ...anyCoarse(XV),
-    ...get(ANY),
-    ...IF,
-    ...directLook,
-    END,
-    // a joiner: no squeezed window ends here
-    ...c(V_JOINERS),
-    ...get(C),
-    ...c(3),
-    SHR_U,
-    ADD,
-    ...load8(),
-    ...get(C),
-    ...c(7),
-    AND,
-    SHR_U,
-    ...c(1),
-    AND,
-    EQZ,
-    ...IF,
-    // the squeezed windows: leaving units SQ[k − w] (zero padding while k < w)
-    ...get(K),
-    ...c(1),
-    SHL,
-    ...get(SQB),
-    ADD,
-    ...tee(TK),
-    ...get(C),
-    ...store16(SQ_PAD),
-    ...Array.from({ length: G }, (_, g) => [
-      ...gather(g, TK, (w) => SQ_PAD - 2 * w),
-      ...(single(g)
-        ? rollBucketScalar(SF(g), SB(g), g, YV(g))
-        : [...rollV(SF(g), SB(g), g), ...bucketV(SF(g), SB(g), YV(g))]),
-    ]).flat(),
-    ...get(K),
-    ...c(2),
-    SHL,
-    ...get(ATB),
-    ADD,
-    ...get(I),
-    ...store(AT_PAD),
-    ...get(K),
-    ...c(1),
-    ADD,
-    ...tee(K),
-    ...c(2),
-    SHL,
-    ...get(ATB),
-    ADD,
-    ...set(TK),
-    // Nothing to record unless a direct bucket or a squeezed one meets a set coarse byte.
-    ...get(ANY),
-    ...anyCoarse(YV),
-    ...get(ANY),
-    OR,
-    ...IF,
-    ...squeezedLook,
-    END,
-    END,
-    // i++
-    ...get(I),
-    ...c(1),
-    ADD,
-    ...set(I),
-    ...[0x0c, 0], // br loop
-    END, // loop
-    END, // block
-    ...c(V_STATE),
-    ...get(I),
-    ...store(0),
-    ...c(V_STATE),
-    ...get(K),
-    ...store(4),
-    ...c(V_STATE),
-    ...get(CNT),
-    ...store(8),
-    ...Array.from({ length: G }, (_, g) =>
-      vecState(g).flatMap((l, h) => [...c(V_STATE), ...get(l), ...V.store(stateAt(g, h))]),
-    ).flat(),
-    ...get(I),
-    ...get(N),
-    0x49, // i32.lt_u
     END,
   ];
-  const body = [
+  const squeezeBody = [...vec([[3, I32]]), ...squeezeCode];
+  const exactBody = [...vec([[3, I32]]), ...exactCode];
+  const blockBody = [
     ...vec([
       [...uleb(I32_LOCALS), I32],
       [...uleb(V128_LOCALS), V128],
     ]),
-    ...code,
+    ...blockCode,
   ];
+  const i32s = (n: number) => vec(Array.from({ length: n }, () => [I32]));
   return Uint8Array.from([
     ...[0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00],
-    ...section(1, vec([[0x60, ...vec([[I32], [I32], [I32], [I32]]), ...vec([[I32]])]])),
-    ...section(3, vec([[0]])),
-    ...section(5, vec([[0x00, ...uleb(Math.ceil(textAt / PAGE))]])),
+    ...section(
+      1,
+      vec([
+        [0x60, ...i32s(4), ...vec([[I32]])],
+        [0x60, ...i32s(7), ...vec([[I32]])],
+        [0x60, ...i32s(9), ...vec([[I32]])],
+      ]),
+    ),
+    ...section(3, vec([[0], [1], [2]])),
+    ...section(5, vec([[0x00, ...uleb(Math.ceil(V_BITMAPS / PAGE))]])),
     ...section(
       7,
       vec([
-        [...str("views"), 0x00, 0],
+        [...str("squeeze"), 0x00, 0],
+        [...str("block"), 0x00, 1],
         [...str("memory"), 0x02, 0],
       ]),
     ),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
+    ...section(
+      10,
+      vec([
+        [...uleb(squeezeBody.length), ...squeezeBody],
+        [...uleb(blockBody.length), ...blockBody],
+        [...uleb(exactBody.length), ...exactBody],
+      ]),
+    ),
   ]);
 }
 
-type ViewsFn = (n: number, seed: number, sqBase: number, atBase: number) => number;
+type SqueezeFn = (text: number, n: number, sq: number, at: number) => number;
+type BlockFn = (
+  u: number,
+  len: number,
+  s: number,
+  seed: number,
+  view: number,
+  at: number,
+  slots: number,
+) => number;
 
 /** Which UTF-16 units are joiners (the squeezed view's spec, see rules/managed-matcher.ts SqueezeSpec). */
 export interface JoinerSpec {
@@ -876,6 +1040,18 @@ export function joinerBits(spec: JoinerSpec): Uint8Array {
   return bits;
 }
 
+const keepCache = new WeakMap<JoinerSpec, Uint8Array>();
+/** One byte per UTF-16 unit: 1 when the unit is kept in the squeezed view (joinerBits clear). */
+function keepTable(spec: JoinerSpec): Uint8Array {
+  let keep = keepCache.get(spec);
+  if (keep) return keep;
+  const bits = joinerBits(spec);
+  keep = new Uint8Array(65536);
+  for (let u = 0; u < 65536; u++) keep[u] = ((bits[u >>> 3]! >>> (u & 7)) & 1) ^ 1;
+  keepCache.set(spec, keep);
+  return keep;
+}
+
 /** What one search listed. */
 export interface ViewsFound {
   /**
@@ -895,47 +1071,30 @@ export interface ViewsRoller {
 }
 
 /**
- * viewsModule of the matcher's own constants (ROLL_PREBUILT's) for the window lengths a typical
- * token's forms use (16, 32, 64, 96: raw/JSON/shell, base64/hex/base32, `%HH`/`\xHH`, `\uXXXX`),
- * as viewsModule assembles them: a scan process decodes these bytes instead of running the
- * assembler, which cost ~4.3 ms CPU per process (in process, 3 runs; compiling is ~0.3 ms).
- * Any other list is assembled. test/rules/matcher-views.differential.test.ts checks that the bytes
- * are viewsModule's for these lengths and constants.
+ * viewsModule of the matcher's own constants (ROLL_PREBUILT's), as viewsModule assembles them: a
+ * scan process decodes these bytes instead of running the assembler (one module serves every list
+ * of window lengths). Other constants are assembled. test/rules/matcher-views.differential.test.ts
+ * checks that the bytes are viewsModule's for these constants.
  */
 export const VIEWS_PREBUILT = {
-  windows: [16, 32, 64, 96],
   module:
-    "AGFzbQEAAAABCQFgBH9/f38BfwMCAQAFAwEACgcSAgV2aWV3cwAABm1lbW9yeQIACpcOAZQOAg5/CntBACgCACEEQQAoAgQhBUEA/QAEECEWQQD9AAQgIRdBAP0ABDAhGEEA/QAEQCEZIAH9ESESAkADQCAEIABPIAZB+B9Lcg0BIARBAXQiDC8BgMYmIgf9ESETIAwvAeDFJv0RIAwvAcDFJv0cASAMLwGAxSb9HAIgDC8BwMQm/RwDIRUgFiAV/QxbIZ3WG64uoJvXM94bwQug/bUB/bEB/QyTAQABkwEAAZMBAAGTAQAB/bUBIBP9rgEhFiAXIBX9sQH9DJtEnDWbRJw1m0ScNZtEnDX9tQEgE/0MWyGd1huuLqCb1zPeG8ELoP21Af2uASEXIBYgF/21ASEUIBYgF/2uASAS/VEgFEEQ/asBIBRBEP2tAf1Q/VEiFSAVQQ/9rQH9Uf0MsXk3nrF5N56xeTeesXk3nv21AUEM/a0BIRpBfyEOQX8hD0F/IRBBfyERIBr9GwBBCHYtAIDCBCAa/RsBQQh2LQCA4gRyIBr9GwJBCHYtAICCBXIgGv0bA0EIdi0AgKIFciELIAsEQCAEQQ9PBEAgGv0bACEIIAhBCHYtAIDCBAR/IAhBBXZBAnQoAoDCBiAIQR9xdkEBcQVBAAsEQCAIIQ4gBkEEdCIJQQA2AoBCIAkgBEEPazYChEIgCUEANgKIQiAJIAg2AoxCIAZBAWohBgsLIARBH08EQCAa/RsBIQggCEEIdi0AgOIEBH8gCEEFdkECdCgCgMIOIAhBH3F2QQFxBUEACwRAIAghDyAGQQR0IglBATYCgEIgCSAEQR9rNgKEQiAJQQA2AohCIAkgCDYCjEIgBkEBaiEGCwsgBEE/TwRAIBr9GwIhCCAIQQh2LQCAggUEfyAIQQV2QQJ0KAKAwhYgCEEfcXZBAXEFQQALBEAgCCEQIAZBBHQiCUECNgKAQiAJIARBP2s2AoRCIAlBADYCiEIgCSAINgKMQiAGQQFqIQYLCyAEQd8ATwRAIBr9GwMhCCAIQQh2LQCAogUEfyAIQQV2QQJ0KAKAwh4gCEEfcXZBAXEFQQALBEAgCCERIAZBBHQiCUEDNgKAQiAJIARB3wBrNgKEQiAJQQA2AohCIAkgCDYCjEIgBkEBaiEGCwsLQYACIAdBA3ZqLQAAIAdBB3F2QQFxRQRAIAVBAXQgAmoiDSAHOwGABCANLwHgA/0RIA0vAcAD/RwBIA0vAYAD/RwCIA0vAcAC/RwDIRUgGCAV/QxbIZ3WG64uoJvXM94bwQug/bUB/bEB/QyTAQABkwEAAZMBAAGTAQAB/bUBIBP9rgEhGCAZIBX9sQH9DJtEnDWbRJw1m0ScNZtEnDX9tQEgE/0MWyGd1huuLqCb1zPeG8ELoP21Af2uASEZIBggGf21ASEUIBggGf2uASAS/VEgFEEQ/asBIBRBEP2tAf1Q/VEiFSAVQQ/9rQH9Uf0MsXk3nrF5N56xeTeesXk3nv21AUEM/a0BIRsgBUECdCADaiAENgKACCAFQQFqIgVBAnQgA2ohDSALIBv9GwBBCHYtAIDCBCAb/RsBQQh2LQCA4gRyIBv9GwJBCHYtAICCBXIgG/0bA0EIdi0AgKIFciELIAtyBEAgBUEPSwRAIA0oAsAHIQogBCAKa0EPRgRAIA4hCAUgG/0bACEIIAhBCHYtAIDCBAR/IAhBBXZBAnQoAoDCBiAIQR9xdkEBcQVBAAtFBEBBfyEICwsgCEEATgRAIAZBBHQiCUEQNgKAQiAJIAo2AoRCIAkgBDYCiEIgCSAINgKMQiAGQQFqIQYLCyAFQR9LBEAgDSgCgAchCiAEIAprQR9GBEAgDyEIBSAb/RsBIQggCEEIdi0AgOIEBH8gCEEFdkECdCgCgMIOIAhBH3F2QQFxBUEAC0UEQEF/IQgLCyAIQQBOBEAgBkEEdCIJQRE2AoBCIAkgCjYChEIgCSAENgKIQiAJIAg2AoxCIAZBAWohBgsLIAVBP0sEQCANKAKABiEKIAQgCmtBP0YEQCAQIQgFIBv9GwIhCCAIQQh2LQCAggUEfyAIQQV2QQJ0KAKAwhYgCEEfcXZBAXEFQQALRQRAQX8hCAsLIAhBAE4EQCAGQQR0IglBEjYCgEIgCSAKNgKEQiAJIAQ2AohCIAkgCDYCjEIgBkEBaiEGCwsgBUHfAEsEQCANKAKABSEKIAQgCmtB3wBGBEAgESEIBSAb/RsDIQggCEEIdi0AgKIFBH8gCEEFdkECdCgCgMIeIAhBH3F2QQFxBUEAC0UEQEF/IQgLCyAIQQBOBEAgBkEEdCIJQRM2AoBCIAkgCjYChEIgCSAENgKIQiAJIAg2AoxCIAZBAWohBgsLCwsgBEEBaiEEDAALC0EAIAQ2AgBBACAFNgIEQQAgBjYCCEEAIBb9CwQQQQAgF/0LBCBBACAY/QsEMEEAIBn9CwRAIAQgAEkL",
+    "AGFzbQEAAAABIQNgBH9/f38Bf2AHf39/f39/fwF/YAl/f39/f39/f38BfwMEAwABAgUDAQAKBxwDB3NxdWVlemUAAAVibG9jawABBm1lbW9yeQIACu8LA00BA38CQANAIAQgAU8NASAEQQF0IABqLwEAIQYgBUEBdCACaiAGOwEAIAVBAnQgA2ogBDYCACAFIAYtAABqIQUgBEEBaiEEDAALCyAFC84JAg5/EnsgASACayIHQf8hIAdB/yFIGyEHIAAgAkEBdGoiCCAHQQF0akEEayEKIAdBAWtBAnQhC0EAQQA2ApCFJCAHQQJ0QQA2AtCNJQJAA0AgC0EASA0BIAkgDEGTg4AIbCAILwEAaiIMNgKUhSQgCSAMQZODgAhsIAgvAQJqIgw2ApiFJCALIA1Bk4OACGwgCi8BAmoiDTYC0I0lIAsgDUGTg4AIbCAKLwEAaiINNgLMjSUgCEEEaiEIIAlBCGohCSAKQQRrIQogC0EIayELDAALCyAD/REhFUEA/QAEgIQEIRr9DLF5N56xeTeesXk3nrF5N54hHf0MHx8fHx8fHx8fHx8fHx8fHyEe/QwQEBAQEBAQEBAQEBAQEBAQIR8CQANAIBIgBk4NASASQQN0KAKQhARBAnQhEyABIAJrIBNBAnZrQQFqIhBBgCAgEEGAIEgbIRAgEkEDdCgClIQE/REhHCASQQZ0/QAEgIAEIRggEkEGdP0ABJCABCEZIBJBBnT9AASggAQhJSASQQZ0/QAEsIAEISZBACEPAkADQCAPIBBODQEgD0ECdCERIBEgE2r9AASQhSQgEf0ABJCFJCAc/bUB/bEBIRYgEf0ABNCNJSARIBNq/QAE0I0lIBz9tQH9sQEiFyAW/a4BIBX9USAWIBf9tQEgFv0NAgMAAQYHBAUKCwgJDg8MDf1RIhsgG0EP/a0B/VEgHf21AUEM/a0BISEgESATav0ABKCFJCAR/QAEoIUkIBz9tQH9sQEhFiAR/QAE4I0lIBEgE2r9AATgjSUgHP21Af2xASIXIBb9rgEgFf1RIBYgF/21ASAW/Q0CAwABBgcEBQoLCAkODwwN/VEiGyAbQQ/9rQH9USAd/bUBQQz9rQEhIiARIBNq/QAEsIUkIBH9AASwhSQgHP21Af2xASEWIBH9AATwjSUgESATav0ABPCNJSAc/bUB/bEBIhcgFv2uASAV/VEgFiAX/bUBIBb9DQIDAAEGBwQFCgsICQ4PDA39USIbIBtBD/2tAf1RIB39tQFBDP2tASEjIBEgE2r9AATAhSQgEf0ABMCFJCAc/bUB/bEBIRYgEf0ABICOJSARIBNq/QAEgI4lIBz9tQH9sQEiFyAW/a4BIBX9USAWIBf9tQEgFv0NAgMAAQYHBAUKCwgJDg8MDf1RIhsgG0EP/a0B/VEgHf21AUEM/a0BISQgISAi/Q0ABAgMEBQYHAAAAAAAAAAAICMgJP0NAAQIDBAUGBwAAAAAAAAAAP0NAAECAwQFBgcQERITFBUWFyIbIB79TiEWIBggFv0OIBkgFiAf/XH9Dv1QIBogG0EF/W39Dv1OICEgIv0NAQUJDREVGR0AAAAAAAAAACAjICT9DQEFCQ0RFRkdAAAAAAAAAAD9DQABAgMEBQYHEBESExQVFhciGyAe/U4hFiAlIBb9DiAmIBYgH/1x/Q79UCAaIBtBBf1t/Q79Tv13IiD9UwRAICD9DAAAAAAAAAAAAAAAAAAAAAD9JP1kIRRBACAh/QsE0IQEQQAgIv0LBOCEBEEAICP9CwTwhARBACAk/QsEgIUEIBQgEiAPIBAgAiAEIAUgE0ECdiAOEAIhDgsgD0EQaiEPDAALCyASQQFqIRIMAAsLIA4LzgEBA38CQANAIABFDQEgAGghCSAAIABBAWtxIQAgAiAJaiADSARAIAlBAnQoAtCEBCIKQQV2QQJ0IAFBEXRqKAKQliYgCkEfcXZBAXEEQCAIQQR0IgsgASAFQQR0ajYCkIUEIAUEQCALIAQgAmogCWpBAnQgBmooAgA2ApSFBCALIAQgAmogCWogB2pBAWtBAnQgBmooAgA2ApiFBAUgCyAEIAJqIAlqNgKUhQQgC0EANgKYhQQLIAsgCjYCnIUEIAhBAWohCAsLDAALCyAICw==",
 } as const;
 
-const viewsCompiled = new Map<string, WebAssembly.Module | null>();
-function viewsModuleFor(
-  k: RollConstants,
-  windows: readonly { w: number; top: number }[],
-): WebAssembly.Module | null {
-  const key = `${k.base},${k.baseInv},${k.mix},${k.shift}:${windows.map((x) => `${x.w}/${x.top}`).join(",")}`;
-  let mod = viewsCompiled.get(key);
-  if (mod !== undefined) return mod;
+let viewsCompiled: { key: string; mod: WebAssembly.Module | null } | undefined;
+function viewsModuleFor(k: RollConstants): WebAssembly.Module | null {
+  const key = `${k.base},${k.baseInv},${k.mix},${k.shift}`;
+  if (viewsCompiled?.key === key) return viewsCompiled.mod;
+  let mod: WebAssembly.Module | null;
   try {
-    const prebuilt =
-      isPrebuilt(k) &&
-      windows.length === VIEWS_PREBUILT.windows.length &&
-      windows.every(({ w, top }, i) => w === VIEWS_PREBUILT.windows[i] && top === topOf(w));
-    const bytes = prebuilt ? Buffer.from(VIEWS_PREBUILT.module, "base64") : viewsModule(k, windows);
+    const bytes = isPrebuilt(k) ? Buffer.from(VIEWS_PREBUILT.module, "base64") : viewsModule(k);
     mod = new WebAssembly.Module(bytes as Uint8Array<ArrayBuffer>);
   } catch {
     mod = null;
   }
-  viewsCompiled.set(key, mod);
+  viewsCompiled = { key, mod };
   return mod;
 }
-
-/** BASE^(w−1) mod 2³² for ROLL_PREBUILT's base (the prebuilt module has these powers compiled in). */
-const topOf = (w: number): number => {
-  let top = 1;
-  for (let i = 1; i < w; i++) top = Math.imul(top, ROLL_PREBUILT.base);
-  return top;
-};
 
 /** Texts at least this long take the four-view roll in WebAssembly. */
 export function viewsWasmAbove(): number {
@@ -953,8 +1112,9 @@ export function createViewsRoller(
   k: RollConstants,
   setBuckets?: SetBuckets,
 ): ViewsRoller | undefined {
-  if (mode === "off" || typeof WebAssembly !== "object" || windows.length > 8) return undefined;
-  const mod = viewsModuleFor(k, windows);
+  if (mode === "off" || typeof WebAssembly !== "object" || windows.length > MAX_SLOTS)
+    return undefined;
+  const mod = viewsModuleFor(k);
   if (!mod) return undefined;
   let instance: WebAssembly.Instance;
   try {
@@ -963,32 +1123,41 @@ export function createViewsRoller(
     return undefined;
   }
   const memory = instance.exports.memory as WebAssembly.Memory;
-  const views = instance.exports.views as ViewsFn;
+  const squeeze = instance.exports.squeeze as SqueezeFn;
+  const block = instance.exports.block as BlockFn;
   const slots = windows.length;
   const textAt = viewsTextAt(slots);
-  let words = new Int32Array(0);
   let out = new Int32Array(0);
   let buffer = Buffer.alloc(0);
   const ensure = (bytes: number) => {
     const have = memory.buffer.byteLength;
     if (bytes > have) memory.grow(Math.ceil((bytes - have) / PAGE));
     if (buffer.buffer !== memory.buffer) {
-      words = new Int32Array(memory.buffer, V_STATE, 64);
-      out = new Int32Array(memory.buffer, V_OUT, VIEWS_CAP * 4);
+      out = new Int32Array(memory.buffer, V_OUT, VIEWS_CAP * MAX_SLOTS * 4);
       buffer = Buffer.from(memory.buffer);
     }
   };
   ensure(textAt);
   const bytes = new Uint8Array(memory.buffer);
-  // The coarse table: byte g of a length nonzero when any of buckets 256g … 256g+255 is set.
-  const setCoarse = (slot: number, x: number) => {
-    bytes[V_COARSE + slot * COARSE_BYTES + (x >>> COARSE_SHIFT)] = 1;
+  // FILTER: bit (x >> 5) & 7 of byte x & 31 of a length's 32 bytes, for every set bucket x.
+  const setFilter = (slot: number, x: number) => {
+    bytes[V_FILTER + slot * 64 + (x & 31)]! |= 1 << ((x >>> 5) & 7);
+    bytes[V_FILTER + slot * 64 + 32 + ((x >>> 8) & 31)]! |= 1 << ((x >>> 13) & 7);
   };
+  for (let b = 0; b < 8; b++) bytes[V_POW2 + b] = 1 << b;
+  // WIN: each length and B^w (mod 2³²).
+  const win = new Int32Array(memory.buffer, V_WIN, 2 * MAX_SLOTS);
+  windows.forEach(({ w }, slot) => {
+    let bw = 1;
+    for (let i = 0; i < w; i++) bw = Math.imul(bw, k.base);
+    win[2 * slot] = w;
+    win[2 * slot + 1] = bw;
+  });
   if (setBuckets) {
     setBuckets((slot, b) => {
       const x = b & BUCKET_MASK;
       setBit(bytes, V_BITMAPS + slot * BITMAP_BYTES, x);
-      setCoarse(slot, x);
+      setFilter(slot, x);
     });
   } else
     windows.forEach(({ bitmap }, i) => {
@@ -996,42 +1165,90 @@ export function createViewsRoller(
         new Uint8Array(bitmap.buffer, bitmap.byteOffset, BITMAP_BYTES),
         V_BITMAPS + i * BITMAP_BYTES,
       );
-      for (let word = 0; word < 1 << 15; word++) if (bitmap[word] !== 0) setCoarse(i, word << 5);
+      for (let word = 0; word < 1 << 15; word++) {
+        const bits = bitmap[word]!;
+        if (bits !== 0)
+          for (let bit = 0; bit < 32; bit++)
+            if ((bits >>> bit) & 1) setFilter(i, (word << 5) | bit);
+      }
     });
   let spec: JoinerSpec | undefined;
+  const ws = windows.map(({ w }) => w);
   return {
     memory,
     search(text, s, seed) {
       const n = text.length;
       const { sq, at } = viewsSqueezedAt(slots, n);
-      ensure(at + n * 4);
+      ensure(at + n * 4 + 16);
       buffer.write(text, textAt, n * 2, "utf16le");
       if (spec !== s) {
-        buffer.set(joinerBits(s), V_JOINERS);
+        buffer.set(keepTable(s), V_KEEP);
         spec = s;
       }
-      words.fill(0);
-      // The unit leaving a squeezed window before w units are in is 0 (see above): the padding
-      // before SQ may hold a longer text's offsets from an earlier search.
-      buffer.fill(0, sq - SQ_PAD, sq);
-      let records = new Int32Array(0);
-      let more: boolean;
-      do {
-        more = views(n, seed, sq - SQ_PAD, at - AT_PAD) === 1;
-        const got = out.subarray(0, words[2]! * 4);
-        if (records.length === 0) records = got.slice();
-        else {
-          const all = new Int32Array(records.length + got.length);
-          all.set(records);
-          all.set(got, records.length);
-          records = all;
+      const kept = squeeze(textAt, n, sq, at);
+      // Per length: the direct records (a, bucket) and the squeezed ones (a, b, bucket).
+      let direct: number[][] | undefined;
+      let squeezed: number[][] | undefined;
+      const drain = (count: number) => {
+        if (count === 0) return;
+        direct ??= ws.map(() => []);
+        squeezed ??= ws.map(() => []);
+        for (let r = 0; r < count * 4; r += 4) {
+          const tag = out[r]!;
+          if (tag < SQUEEZED_TAG) direct[tag]!.push(out[r + 1]!, out[r + 3]!);
+          else squeezed[tag - SQUEEZED_TAG]!.push(out[r + 1]!, out[r + 2]!, out[r + 3]!);
         }
-      } while (more);
-      const kept = words[1]!;
-      // The text (which may hold a value: it is what is searched) and its squeezed copy do not
-      // outlive the search in the instance's memory.
-      buffer.fill(0, textAt, textAt + n * 2);
-      buffer.fill(0, sq, sq + kept * 2);
+      };
+      try {
+        for (let s0 = 0; s0 < n; s0 += VIEWS_CAP) drain(block(textAt, n, s0, seed, 0, at, slots));
+        if (kept < n)
+          for (let s0 = 0; s0 < kept; s0 += VIEWS_CAP)
+            drain(block(sq, kept, s0, seed, 1, at, slots));
+      } finally {
+        // The text (which may hold a value: it is what is searched), its squeezed copy and the
+        // hashes of the last block do not outlive the search in the instance's memory.
+        buffer.fill(0, textAt, textAt + n * 2);
+        buffer.fill(0, sq, sq + Math.min(n, kept + 1) * 2);
+        const used = Math.min(n, BLOCK_UNITS) + 2;
+        buffer.fill(0, V_P, V_P + used * 4);
+        buffer.fill(0, V_T - 4, V_T + used * 4);
+      }
+      if (!direct || !squeezed) return { records: new Int32Array(0), kept };
+      if (kept === n)
+        // No joiner: the squeezed view is the text, its windows the direct ones.
+        ws.forEach((w, slot) => {
+          const d = direct![slot]!;
+          const q = squeezed![slot]!;
+          for (let r = 0; r < d.length; r += 2) q.push(d[r]!, d[r]! + w - 1, d[r + 1]!);
+        });
+      // The loop's order: length by length; within one, by the unit a window ends at, direct first.
+      let total = 0;
+      ws.forEach(
+        (_, slot) => (total += (direct![slot]!.length / 2 + squeezed![slot]!.length / 3) * 4),
+      );
+      const records = new Int32Array(total);
+      let o = 0;
+      ws.forEach((w, slot) => {
+        const d = direct![slot]!;
+        const q = squeezed![slot]!;
+        let x = 0;
+        let y = 0;
+        while (x < d.length || y < q.length) {
+          if (y >= q.length || (x < d.length && d[x]! + w - 1 <= q[y + 1]!)) {
+            records[o++] = slot;
+            records[o++] = d[x]!;
+            records[o++] = 0;
+            records[o++] = d[x + 1]!;
+            x += 2;
+          } else {
+            records[o++] = SQUEEZED_TAG + slot;
+            records[o++] = q[y]!;
+            records[o++] = q[y + 1]!;
+            records[o++] = q[y + 2]!;
+            y += 3;
+          }
+        }
+      });
       return { records, kept };
     },
   };
