@@ -35,33 +35,38 @@ export interface CleanOutcome extends FixResult {
 }
 
 /** Files up to this size are read into one buffer reused file after file. */
-const POOLED_READ_MAX = 4 * 1024 * 1024;
+export const POOLED_READ_MAX = 4 * 1024 * 1024;
 let pool: Buffer | undefined;
 
 /**
- * A file's bytes, as readFileSync gives them (read to its end, whatever its size when opened), in
- * a buffer reused by the next call: a scan reads thousands of files, and a fresh Buffer per file
- * was tens of MB of short-lived memory for the GC. Valid until the next call: callers decode it
- * before they await anything.
+ * The bytes of the open file `fd`, read to its end (whatever its size when opened), as readFileSync
+ * gives them, in a buffer reused by the next call: a scan reads thousands of files, and a fresh
+ * Buffer per file was tens of MB of short-lived memory for the GC. Valid until the next call:
+ * callers decode it before they await anything. The caller closes `fd`.
  */
+export function readFdPooled(fd: number): Buffer {
+  let buf = (pool ??= Buffer.allocUnsafe(POOLED_READ_MAX + 1));
+  let got = 0;
+  for (;;) {
+    if (got === buf.length) {
+      // Grown past the pool while being read: a buffer of its own, as readFileSync would.
+      const bigger = Buffer.allocUnsafe(buf.length * 2);
+      buf.copy(bigger, 0, 0, got);
+      buf = bigger;
+    }
+    const n = readSync(fd, buf, got, buf.length - got, null);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}
+
+/** A file's bytes by path (readFdPooled when it is at most POOLED_READ_MAX bytes). */
 function readPooled(path: string, size: number): Buffer {
   if (size > POOLED_READ_MAX) return readFileSync(path);
   const fd = openSync(path, "r");
   try {
-    let buf = (pool ??= Buffer.allocUnsafe(POOLED_READ_MAX + 1));
-    let got = 0;
-    for (;;) {
-      if (got === buf.length) {
-        // Grown past the pool while being read: a buffer of its own, as readFileSync would.
-        const bigger = Buffer.allocUnsafe(buf.length * 2);
-        buf.copy(bigger, 0, 0, got);
-        buf = bigger;
-      }
-      const n = readSync(fd, buf, got, buf.length - got, null);
-      if (n === 0) break;
-      got += n;
-    }
-    return buf.subarray(0, got);
+    return readFdPooled(fd);
   } finally {
     closeSync(fd);
   }

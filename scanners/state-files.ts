@@ -13,7 +13,7 @@ import {
   type StateLocation,
   type StateRoot,
 } from "../rules/state-catalog.js";
-import { closeSync, constants, fstatSync, openSync, readSync } from "node:fs";
+import { closeSync, constants, fstatSync, openSync } from "node:fs";
 import {
   cleanStateFile,
   decodeWideText,
@@ -21,6 +21,8 @@ import {
   makeFinder,
   MAX_STATE_FILE_BYTES,
   type CleanOutcome,
+  POOLED_READ_MAX,
+  readFdPooled,
 } from "../rules/state-clean.js";
 import type { Finder, FixAction } from "../rules/state-fix.js";
 
@@ -123,10 +125,6 @@ export function batchFinder(
   return find;
 }
 
-/** Files up to this size are read into one buffer reused file after file (as state-clean does). */
-const POOLED_READ_MAX = 4 * 1024 * 1024;
-let pool: Buffer | undefined;
-
 /**
  * A file `scan PATH` names (no catalog entry, never rewritten), as cleanStateFile(path, undefined,
  * find, false) reads it, with one system call less per file: opened first (non-blocking, so a FIFO
@@ -149,20 +147,7 @@ async function scanPlainFile(path: string, find: Finder): Promise<CleanOutcome> 
   try {
     const st = fstatSync(fd);
     if (st.isFile() && st.size <= POOLED_READ_MAX && st.size <= MAX_STATE_FILE_BYTES) {
-      let b = (pool ??= Buffer.allocUnsafe(POOLED_READ_MAX + 1));
-      let got = 0;
-      for (;;) {
-        if (got === b.length) {
-          // Grown past the pool while being read: a buffer of its own, as readFileSync would.
-          const bigger = Buffer.allocUnsafe(b.length * 2);
-          b.copy(bigger, 0, 0, got);
-          b = bigger;
-        }
-        const n = readSync(fd, b, got, b.length - got, null);
-        if (n === 0) break;
-        got += n;
-      }
-      buf = b.subarray(0, got);
+      buf = readFdPooled(fd);
     }
   } finally {
     closeSync(fd);
