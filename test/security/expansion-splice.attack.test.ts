@@ -5,7 +5,8 @@
 //   dollar-quote  `$''` / `$""` between pieces (`gh$''p_…`): the shell drops them; the hidden
 //                 reading took the quotes out and kept the `$`.
 //   expansion     an empty or unset parameter between pieces: `${x}`, `${x:-}`, `$x` before a `-`,
-//                 `$1` (empty in an agent's `bash -c`), pieces all under 16 characters.
+//                 `$1` (empty in an agent's `bash -c`), two in a row, an empty command
+//                 substitution (`$()`, `$(true)`, `` `:` ``), pieces all under 16 characters.
 //   continuation  `\` + newline inside a word, pieces under 16 characters.
 //   quotes-short  quote splices whose every piece is under 16 characters.
 // Contained: denied, and neither the answer nor the reason holds the token.
@@ -138,6 +139,10 @@ describe("expansion-splice: a token split by what the shell turns into nothing",
       ["${x:-} every 12", cut(t, 12, "${x:-}"), true],
       ["${EMPTY_} every 9", cut(t, 9, "${EMPTY_}"), true],
       ["$1 every 11", cut(t, 11, "$1"), true],
+      ["${x}${y} every 10", cut(t, 10, "${x}${y}"), true],
+      ["$() every 10", cut(t, 10, "$()"), true],
+      ["$(true) once", `${t.slice(0, 2)}$(true)${t.slice(2)}`, true],
+      ["`:` every 13", cut(t, 13, "`:`"), true],
       ["${x:-piece}", `${t.slice(0, 4)}\${x:-${t.slice(4, 12)}}${t.slice(12)}`, true],
       // `$x` reads the longest name: only a piece starting with a non-name character ends it.
       ...(t.includes("-")
