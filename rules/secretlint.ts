@@ -41,11 +41,13 @@ export interface SecretScanner {
  * than 28, no empty pair; rules/detect.ts hiddenViews reads it with the quotes taken out). A
  * quote that only opens or closes a word (`grep "someFunctionName" src`) is not one.
  * The same with a parameter expansion the shell may turn into nothing between two pieces
- * (`gh${x}p_…`, `gh${x:-}p_…`, `glpat$x-…`, `gh$1p_…`, `gh$()p_…`, `` gh`true`p_… ``, several in a row); `$''` and `$""` are
- * caught by their empty pair. scanHidden reads such words with the expansions taken out.
+ * (`gh${x}p_…`, `gh${x:-}p_…`, `glpat$x-…`, `gh$1p_…`, `gh$()p_…`, `` gh`true`p_… ``), up to four
+ * in a row (bounded, so that a flood of `$x$x…` costs no backtracking; five in a row anywhere are
+ * a sign of their own); `$''` and `$""` are caught by their empty pair. scanHidden reads such
+ * words with the expansions taken out (expansionReadings).
  */
 export const HIDING =
-  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w|(?=(?:[A-Za-z0-9+/_-]|["'`]+[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+["'`]+[A-Za-z0-9+/_-]|(?=(?:[A-Za-z0-9+/_-]|(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`)+[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`)+[A-Za-z0-9+/_-]/;
+  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w|(?=(?:[A-Za-z0-9+/_-]|["'`]+[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+["'`]+[A-Za-z0-9+/_-]|(?=(?:[A-Za-z0-9+/_-]|(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){1,4}[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){1,4}[A-Za-z0-9+/_-]|(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){5}/;
 
 /**
  * HIDING.test without compiling HIDING where it cannot match (issue 21: a regex is compiled anew in
@@ -104,7 +106,7 @@ export function mayHideInInput(text: string): boolean {
 /** A shell expansion that can stand for nothing (or for a value set in the same command), and an
  * empty command substitution (`$()`, `$(true)`, `` `:` ``). */
 const EXPANSION =
-  /\$(?:\{([A-Za-z_]\w*|[0-9@*#?!$-])(?:(:?[-=])([^{}]*)|[^{}]*)\}|([A-Za-z_]\w*)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)?[ \t]*`/g;
+  /\$(?:\{([A-Za-z_]\w*|[0-9@*#?!$-])(?:(:?[-=])([^{}]{0,256})|[^{}]{0,256})\}|([A-Za-z_]\w*)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)?[ \t]*`/g;
 /** `name=value` as a command may set it (`export`, `local`, … before it), the value unquoted. */
 const ASSIGNMENT =
   /(?:^|[\s;&|(])(?:(?:export|local|declare|readonly|typeset)[ \t]+(?:-\w+[ \t]+)*)?([A-Za-z_]\w*)=([^\s;&|()<>]*)/g;
