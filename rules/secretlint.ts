@@ -40,14 +40,20 @@ export interface SecretScanner {
  * them and before another (`gh"p_…"…`, `gl'pat-…'…`: one word to the shell, every piece shorter
  * than 28, no empty pair; rules/detect.ts hiddenViews reads it with the quotes taken out). A
  * quote that only opens or closes a word (`grep "someFunctionName" src`) is not one.
+ * The same with a parameter expansion the shell may turn into nothing between two pieces
+ * (`gh${x}p_…`, `gh${x:-}p_…`, `glpat$x-…`, `gh$1p_…`, `gh$()p_…`, `` gh`true`p_… ``), up to four
+ * in a row (bounded, so that a flood of `$x$x…` costs no backtracking; five in a row anywhere are
+ * a sign of their own); `$''` and `$""` are caught by their empty pair. scanHidden reads such
+ * words with the expansions taken out (expansionReadings).
  */
 export const HIDING =
-  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w|(?=(?:[A-Za-z0-9+/_-]|["'`]+[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+["'`]+[A-Za-z0-9+/_-]/;
+  /(["'`])\1|["'`][ \t]*\+[ \t]*["'`]|[\u200b-\u200f\u2060-\u2064\ufeff\u00ad\u180e]|\u034f|(?:%[0-9A-Fa-f]{2}){4}|\\x[0-9A-Fa-f]{2}|\\u[0-9A-Fa-f]{4}|\\\r?\n|\\[0-7]{3}|[A-Za-z0-9+/_-]{28}|\w\\\w|(?=(?:[A-Za-z0-9+/_-]|["'`]+[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+["'`]+[A-Za-z0-9+/_-]|(?=(?:[A-Za-z0-9+/_-]|(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){1,4}[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){1,4}[A-Za-z0-9+/_-]|(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){5}/;
 
 /**
  * HIDING.test without compiling HIDING where it cannot match (issue 21: a regex is compiled anew in
  * every hook process): every match of HIDING holds a quote, `%`, a backslash, a character above
- * 0x7f, or 28 characters of `[A-Za-z0-9+/_-]` in a row; a text with none of these skips it.
+ * 0x7f, 28 characters of `[A-Za-z0-9+/_-]` in a row, or a `$` right after one of them; a text with
+ * none of these skips it.
  */
 export function mayHide(text: string): boolean {
   let run = 0;
@@ -66,7 +72,8 @@ export function mayHide(text: string): boolean {
       c === 0x2d
     ) {
       if (++run >= 28) return HIDING.test(text);
-    } else run = 0;
+    } else if (c === 0x24 && run > 0) return HIDING.test(text);
+    else run = 0;
   }
   return false;
 }
@@ -94,6 +101,43 @@ export function mayHideInInput(text: string): boolean {
   const rest = withoutBrokerPrefix(text);
   if (rest === text) return true;
   return mayHide(rest) || hasReading(text);
+}
+
+/** A shell expansion that can stand for nothing (or for a value set in the same command), and an
+ * empty command substitution (`$()`, `$(true)`, `` `:` ``). */
+const EXPANSION =
+  /\$(?:\{([A-Za-z_]\w*|[0-9@*#?!$-])(?:(:?[-=])([^{}]{0,256})|[^{}]{0,256})\}|([A-Za-z_]\w*)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)?[ \t]*`/g;
+/** `name=value` as a command may set it (`export`, `local`, … before it), the value unquoted. */
+const ASSIGNMENT =
+  /(?:^|[\s;&|(])(?:(?:export|local|declare|readonly|typeset)[ \t]+(?:-\w+[ \t]+)*)?([A-Za-z_]\w*)=([^\s;&|()<>]*)/g;
+
+/**
+ * How the shell may rebuild the words of `text` around its expansions: `$''` and `$""` as their
+ * quotes (rules/detect.ts hiddenViews then takes those out), every parameter expansion as nothing
+ * (an unset name; `${x:-word}` as `word`; an empty command substitution too), and once more with
+ * each name assigned in `text` as its first, then its last value. Texts without `$` or a backquote
+ * have none; readings equal to `text` are left out.
+ */
+export function expansionReadings(text: string): string[] {
+  if (!text.includes("$") && !text.includes("`")) return [];
+  const base = text.replace(/\$(?=["'])/g, "");
+  const first = new Map<string, string>();
+  const last = new Map<string, string>();
+  for (const [, name, value] of base.matchAll(ASSIGNMENT)) {
+    if (name === undefined || value === undefined) continue;
+    const v = value.replace(/["'`]/g, "");
+    if (!first.has(name)) first.set(name, v);
+    last.set(name, v);
+  }
+  const read = (values: Map<string, string>) =>
+    base.replace(
+      EXPANSION,
+      (_, braced?: string, op?: string, word?: string, bare?: string) =>
+        values.get(braced ?? bare ?? "") ?? (op !== undefined ? (word ?? "") : ""),
+    );
+  const readings = new Set([base, read(new Map()), read(first), read(last)]);
+  readings.delete(text);
+  return [...readings];
 }
 
 /**
@@ -469,7 +513,21 @@ export const secretScanner: SecretScanner = {
   },
   async scanHidden(text) {
     if (!mayHideInInput(text)) return [];
-    return (await loadDetect()).findHidden(text);
+    const detect = await loadDetect();
+    const out = detect.findHidden(text);
+    // A token spliced by expansions the shell turns into nothing (or into a value assigned in the
+    // same command): each such reading is scanned as it stands and for its own hidden readings.
+    for (const reading of expansionReadings(text)) {
+      const found = detect.findHidden(reading);
+      for (const f of detect.findings(reading))
+        if (f.confidence !== "weak")
+          found.push({
+            finding: { ...f, start: 0, end: 0, line: 1, column: 1 },
+            value: reading.slice(f.start, f.end),
+          });
+      for (const h of found) if (!out.some((o) => o.value === h.value)) out.push(h);
+    }
+    return out;
   },
   // (Exact for scan above: it finds only at anchor hits, and runs secretlint only where a literal
   // of SECRETLINT_PREFILTER occurs; test/rules/state-fix-batch.test.ts compares.)

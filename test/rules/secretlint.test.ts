@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { lint } from "../../rules/secretlint-engine.js";
-import { PREFILTER, secretScanner } from "../../rules/secretlint.js";
+import { expansionReadings, mayHide, PREFILTER, secretScanner } from "../../rules/secretlint.js";
 import { SECRETLINT_CONFIRM_PARTS } from "../../rules/detect.js";
 import { fakeTokens } from "../helpers/fake-secrets.js";
 
@@ -107,5 +107,47 @@ describe("secretlint wrapper", () => {
   it("passes the file path so path-gated rules fire (.npmrc _authToken)", async () => {
     const text = `//registry.npmjs.org/:_authToken=${tokens.npm.slice(4)}\n`;
     expect((await secretScanner.scan(text, "/home/u/app/.npmrc")).length).toBeGreaterThan(0);
+  });
+});
+
+describe("expansion splices (HIDING, mayHide, expansionReadings)", () => {
+  const t = fakeTokens(5).github;
+  it("mayHide sees a token split by an expansion inside the word, pieces under 16", () => {
+    for (const sep of ["${x}", "${x:-}", "$1", "$()", "$(true)", "`:`", "${a}${b}", "$''", '$""'])
+      expect(
+        mayHide(`export T=${t.slice(0, 10)}${sep}${t.slice(10, 20)}${sep}${t.slice(20)}`),
+        sep,
+      ).toBe(true);
+  });
+  it("mayHide stays quiet on ordinary short expansions", () => {
+    for (const c of ["echo $HOME", "ls -la src", "cp a-${V}.tgz /tmp", "echo foo$bar", 'x="$1"'])
+      expect(mayHide(c), c).toBe(false);
+  });
+  it("expansionReadings rebuilds the word as the shell would", () => {
+    const [a, b] = [t.slice(0, 7), t.slice(7)];
+    const has = (text: string) => expansionReadings(text).some((r) => r.includes(t));
+    expect(has(`echo ${a}\${x}${b}`)).toBe(true);
+    expect(has(`echo ${a}\${x:-}${b}`)).toBe(true);
+    expect(has(`echo ${t.slice(0, 4)}\${x:-${t.slice(4, 9)}}${t.slice(9)}`)).toBe(true);
+    expect(has(`echo ${a}$1${b}`)).toBe(true);
+    expect(has(`echo ${a}$(true)${b}`)).toBe(true);
+    expect(has(`echo ${a}\`:\`${b}`)).toBe(true);
+    expect(expansionReadings(`echo ${a}$''${b}`)).toContain(`echo ${a}''${b}`);
+    expect(has(`P=${a}; echo \${P}${b}`)).toBe(true);
+    expect(has(`export P=x; P='${a}'; echo $P${b}`)).toBe(false); // `$P…` reads the longest name
+    expect(has(`export P=x; P='${a}'; echo \${P}${b}`)).toBe(true);
+    expect(expansionReadings("ls -la src")).toEqual([]);
+  });
+  it("scanHidden finds the token in such a word and nothing in ordinary expansions", async () => {
+    const found = await secretScanner.scanHidden!(
+      `curl -H "token ${t.slice(0, 9)}\${x}${t.slice(9)}"`,
+    );
+    expect(found.map((h) => h.value)).toContain(t);
+    for (const c of [
+      "cp dist/${NAME}-v${VERSION}.tar.gz /tmp/release-artifacts/",
+      "ls ~/projects/my-long-project-name-$USER/build-output-directory",
+      "for f in src/*.ts; do echo ${f%.ts}; done",
+    ])
+      expect(await secretScanner.scanHidden!(c), c).toEqual([]);
   });
 });

@@ -179,9 +179,18 @@ const ATTEMPTS: Attempt[] = [
     expect: "contained",
   },
   {
-    family: "not containable",
-    name: "variable splicing ($a$b)",
+    // rules/secretlint.ts expansionReadings: the 32-character piece is a sign (a 28-character run),
+    // and the reading with each name as its assigned value holds the token.
+    family: "quote splicing",
+    name: "variable splicing ($a$b), one piece of 28 or more",
     command: `a=${gh.slice(0, 8)}; b=${gh.slice(8)}; echo $a$b`,
+    token: gh,
+    expect: "contained",
+  },
+  {
+    family: "not containable",
+    name: "variable splicing ($a$b), every piece under 28",
+    command: `a=${gh.slice(0, 14)}; b=${gh.slice(14)}; echo $a$b`,
     token: gh,
     expect: "gap",
   },
