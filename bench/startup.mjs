@@ -69,7 +69,7 @@ function cutCopy(name, cut) {
   const entry = join(dir, "hookpack.cjs");
   const text = readFileSync(entry, "utf8");
   const re =
-    /if\((\w+)\)\{let \w+=\w+\(\w+\[0\],process\.env\),\w+=\w+=>(\w+)\("hook\.cjs"\)\.runHook\(\w+\[0\],process\.env,\w+\);if\(\w+\.raw===void 0\)\{.*?\}else (\w+)\(\)\.fastAllow\(\w+,process\.env\)\.then\(\w+=>\w+&&\w+\(\w+\)\)\}/;
+    /if\((\w+)\)\{let \w+=\w+\(\w+\[0\],process\.env\),\w+=\(\w+,\w+=\w+\(\w+\[0\],\w+\)\)=>(\w+)\(\w+\)\.runHook\(\w+\[0\],process\.env,\w+\);if\(\w+\.raw===void 0\)\{.*?\}else (\w+)\(\)\.fastAllow\(\w+,process\.env\)\.then\(\w+=>\w+&&\w+\(\w+,"hook\.cjs"\)\)\}/;
   if (!re.test(text))
     throw new Error("bench/startup.mjs: the entry's hook dispatch changed; update cutCopy");
   writeFileSync(

@@ -3,18 +3,18 @@
 // each side with its own HOOKPACK_HOME. CPU is the process's own from a `-r` preload to exit (as
 // bench/startup.mjs); B/A is the median of same-round ratios. Answers are compared first (paths,
 // grant ids and hashes normalised) and printed as same / DIFFERENT.
-//   AB_BASE=/tmp/h21-base2 node bench/ab-trees.mjs [rounds=20] [row-id regex]
+//   AB_BASE=/tmp/h21-base2 node bench/tools/ab-trees.mjs [rounds=20] [row-id regex]
 // Rows: post64k, val1 (64 KB with a value, 1 stored), red64k (20 stored), rewrite, deny, readgrep.
-// Not part of `npm run bench`; asserts nothing.
+// Not part of `npm run bench` (it runs bench/*.mjs only); asserts nothing.
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync, realpathSync, rmSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { tmpdir, loadavg } from "node:os";
-import { fakeGithubToken } from "./lib/fake-token.mjs";
+import { fakeGithubToken } from "../lib/fake-token.mjs";
 const [A, B] = [
   process.env.AB_BASE ?? "/tmp/h21-base2",
-  process.env.AB_NEW ?? join(import.meta.dirname, ".."),
+  process.env.AB_NEW ?? join(import.meta.dirname, "..", ".."),
 ];
 const rounds = Number(process.argv[2] ?? 20);
 const filter = new RegExp(process.argv[3] ?? ".");
