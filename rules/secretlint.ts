@@ -571,7 +571,12 @@ export const secretScanner: SecretScanner = {
             finding: { ...f, start: 0, end: 0, line: 1, column: 1 },
             value: reading.slice(f.start, f.end),
           });
-      for (const h of found) if (!out.some((o) => o.value === h.value)) out.push(h);
+      // Only what the reading put together: a value the text holds as it stands is the direct
+      // scan's to judge. (Reading an expansion that stands as a word of its own as nothing glues
+      // the next word to what came before: `Bearer $TOKEN" https://host/` read the URL as the
+      // header's credential, and a rewritten `$secret:` command lost its URL to [REDACTED:secret].)
+      for (const h of found)
+        if (!text.includes(h.value) && !out.some((o) => o.value === h.value)) out.push(h);
     }
     return out;
   },
