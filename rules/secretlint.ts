@@ -62,6 +62,16 @@ const HIDING_PLAIN =
 const HIDING_EXPANSION =
   /(?=(?:[A-Za-z0-9+/_-]|(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){1,4}[A-Za-z0-9+/_-]){16})[A-Za-z0-9+/_-]+(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){1,4}[A-Za-z0-9+/_-]|(?:\$(?:\{[^{}\s]{0,80}\}|[A-Za-z_]\w*(?!\w)|[1-9@*]|\([ \t]*(?:true|:)?[ \t]*\))|`[ \t]*(?:true|:)[ \t]*`){5}/;
 
+/** `[A-Za-z0-9+/_-]`, the characters of a token run (false for NaN, before a text's start). */
+const isTokenUnit = (c: number): boolean =>
+  (c >= 0x61 && c <= 0x7a) ||
+  (c >= 0x41 && c <= 0x5a) ||
+  (c >= 0x30 && c <= 0x39) ||
+  c === 0x2b ||
+  c === 0x2f ||
+  c === 0x5f ||
+  c === 0x2d;
+
 /**
  * Whether HIDING_EXPANSION can match: each of its matches has an expansion (`$` or a backquote)
  * right after a token character (`gh${x}p_`) or right after the end of another expansion (`}`, a
@@ -73,20 +83,7 @@ function mayBeSplicedByExpansion(text: string): boolean {
     const c = text.charCodeAt(i);
     if (c !== 0x24 && c !== 0x60) continue;
     const b = text.charCodeAt(i - 1);
-    if (
-      (b >= 0x61 && b <= 0x7a) ||
-      (b >= 0x41 && b <= 0x5a) ||
-      (b >= 0x30 && b <= 0x39) ||
-      b === 0x2b ||
-      b === 0x2f ||
-      b === 0x5f ||
-      b === 0x2d ||
-      b === 0x7d ||
-      b === 0x40 ||
-      b === 0x2a ||
-      b === 0x29 ||
-      b === 0x60
-    )
+    if (isTokenUnit(b) || b === 0x7d || b === 0x40 || b === 0x2a || b === 0x29 || b === 0x60)
       return true;
   }
   return false;
@@ -104,16 +101,7 @@ export function mayHide(text: string): boolean {
     const c = text.charCodeAt(i);
     if (c > 0x7f || c === 0x22 || c === 0x27 || c === 0x60 || c === 0x25 || c === 0x5c)
       return HIDING.test(text);
-    // [A-Za-z0-9+/_-]
-    if (
-      (c >= 0x61 && c <= 0x7a) ||
-      (c >= 0x41 && c <= 0x5a) ||
-      (c >= 0x30 && c <= 0x39) ||
-      c === 0x2b ||
-      c === 0x2f ||
-      c === 0x5f ||
-      c === 0x2d
-    ) {
+    if (isTokenUnit(c)) {
       if (++run >= 28) return HIDING.test(text);
     } else if (c === 0x24 && run > 0) return HIDING.test(text);
     else run = 0;
